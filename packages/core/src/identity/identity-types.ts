@@ -1,0 +1,112 @@
+/**
+ * Types of the identity core: identifiers, the policy, the read-only snapshot the resolver decides on,
+ * and the plan it returns. The server's store applies a plan in one transaction.
+ */
+
+/** A normalised identifier, e.g. `{ type: 'email', value: 'ann@example.com' }`. */
+export interface Identifier {
+  type: string;
+  value: string;
+}
+
+/** Per-type rules of the identity policy. */
+export interface IdentifierTypePolicy {
+  /** How many values of this type one profile may hold (within `windowDays` when set). */
+  limit: number;
+  /** Only values seen within this many days count towards `limit`. */
+  windowDays?: number;
+  /** 1 is the highest priority. When a link must be refused, the lowest priority (largest number) goes first. */
+  priority: number;
+}
+
+/** The typed identity policy (validated once at start; see `parsePolicy`). */
+export interface IdentityPolicy {
+  /** Rules per identifier type; types not listed use `defaultType`. */
+  types: Record<string, IdentifierTypePolicy>;
+  defaultType: IdentifierTypePolicy;
+  /** Values never used as identifiers, of any type: exact (case-insensitive) and regex (case-insensitive). */
+  blocked: { exact: string[]; patterns: string[] };
+  /** Trait keys whose value is an identifier: trait key -> identifier type. */
+  traitIdentifiers: Record<string, string>;
+  /** Per-profile caps that raise warnings instead of silent growth. */
+  caps: { maxMerges: number; maxIdentifiers: number };
+  /** Default region for phone numbers without a country code (ISO 3166 alpha-2). */
+  defaultPhoneRegion: string;
+}
+
+/** An identifier already in the graph, as the snapshot shows it. */
+export interface KnownIdentifier extends Identifier {
+  profileId: string;
+  /** ISO time the identifier was last seen on an event. */
+  lastSeen: string;
+}
+
+/** One profile that the event's identifiers reach, with what the resolver needs to check limits. */
+export interface SnapshotProfile {
+  id: string;
+  createdAt: string;
+  /** All identifiers the profile holds. */
+  identifiers: KnownIdentifier[];
+  /** How many merges this profile has absorbed so far. */
+  mergeCount: number;
+}
+
+/**
+ * The read-only part of the graph the resolver needs for one event: which of the event's identifiers
+ * are known, and the profiles they reach. Built by the store inside the transaction that will apply the plan.
+ */
+export interface IdentitySnapshot {
+  /** Known identifiers among those asked for; a missing entry means "unknown". */
+  known: KnownIdentifier[];
+  /** Every profile a known identifier belongs to, keyed by id. */
+  profiles: Record<string, SnapshotProfile>;
+}
+
+/** Why an identifier of an event was not linked. */
+export type RefusalReason = 'invalid' | 'blocked' | 'limit' | 'unverified' | 'shared_device' | 'do_not_link' | 'tombstoned';
+
+/** An identifier the resolver refused to link, with the reason and a human-readable detail. */
+export interface Refusal {
+  identifier: Identifier;
+  reason: RefusalReason;
+  detail: string;
+}
+
+/** Names of the resolver's rules, recorded with every link and merge so each can be explained. */
+export type ResolutionRule = 'new_profile' | 'attach' | 'merge' | 'alias';
+
+/** One merge the plan performs: `absorbedId` is folded into `survivorId`. */
+export interface PlannedMerge {
+  survivorId: string;
+  absorbedId: string;
+  rule: ResolutionRule;
+  /** The event identifiers that joined the two profiles. */
+  via: Identifier[];
+}
+
+/** A warning the plan raises (kept as an ingestion warning). */
+export interface PlanWarning {
+  kind: 'identifier_refused' | 'merge_cap' | 'identifier_cap' | 'no_identity';
+  message: string;
+  identifier?: Identifier;
+  profileId?: string;
+}
+
+/**
+ * What the resolver decided for one event. The target is the profile the event belongs to after the plan.
+ * `new` means the store creates a profile (it assigns the id). `none` means no usable identifier: the event
+ * is stored without a profile and a warning is raised.
+ */
+export interface ResolutionPlan {
+  target: { kind: 'existing'; profileId: string } | { kind: 'new' } | { kind: 'none' };
+  /** Profiles folded into the target, in order. Only with an `existing` target. */
+  merges: PlannedMerge[];
+  /** Identifiers new to the graph that join the target. */
+  links: Array<{ identifier: Identifier; rule: ResolutionRule }>;
+  /** Identifiers already on the target (or joining it through a merge) seen again: their lastSeen moves. */
+  touches: Identifier[];
+  refused: Refusal[];
+  /** Trait changes from this event; `null` in `set` never appears: removed traits are in `unset`. */
+  traits: { set: Record<string, unknown>; unset: string[] };
+  warnings: PlanWarning[];
+}

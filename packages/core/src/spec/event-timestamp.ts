@@ -1,0 +1,45 @@
+/**
+ * Clock-skew correction, as Segment does it: the client's clock may be wrong, but the interval between
+ * creating an event (`originalTimestamp`) and sending it (`sentAt`) was measured on that same clock, so
+ * the true event time is `receivedAt − (sentAt − originalTimestamp)` on the server's clock.
+ */
+
+/** Events further than this in the future of `receivedAt` are clamped to `receivedAt`. */
+export const MAX_FUTURE_MS = 24 * 60 * 60 * 1000;
+
+/** The parsed client times of one event plus the server's receive time. */
+export interface TimestampInput {
+  receivedAt: Date;
+  timestamp?: Date;
+  originalTimestamp?: Date;
+  sentAt?: Date;
+}
+
+/** The four times kept on a `TrackingEvent`, as ISO strings in UTC with milliseconds. */
+export interface CorrectedTimes {
+  timestamp: string;
+  originalTimestamp?: string;
+  sentAt?: string;
+  receivedAt: string;
+}
+
+/**
+ * Computes the corrected event time. The client time is `originalTimestamp`, else `timestamp`. With
+ * `sentAt` and a client time the skew is removed; without `sentAt` the client time is trusted as is (e.g.
+ * historical imports); with no client time at all the event happened when it was received.
+ */
+export function correctTimestamp(input: TimestampInput): CorrectedTimes {
+  const received = input.receivedAt.getTime();
+  const client = input.originalTimestamp ?? input.timestamp;
+  let corrected = received;
+  if (client !== undefined) {
+    corrected = input.sentAt === undefined ? client.getTime() : received - (input.sentAt.getTime() - client.getTime());
+  }
+  if (corrected - received > MAX_FUTURE_MS) corrected = received;
+  return {
+    timestamp: new Date(corrected).toISOString(),
+    ...(client === undefined ? {} : { originalTimestamp: client.toISOString() }),
+    ...(input.sentAt === undefined ? {} : { sentAt: input.sentAt.toISOString() }),
+    receivedAt: input.receivedAt.toISOString(),
+  };
+}

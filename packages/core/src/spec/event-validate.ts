@@ -1,0 +1,145 @@
+/**
+ * The edge validator: one untrusted item in, a `TrackingEvent` or a rejection naming the bad field out.
+ * Why lenient on `null`: analytics.js sends `"userId": null` for anonymous visitors, so `null` (and an
+ * empty or blank id) means "absent" everywhere, never "invalid".
+ */
+import { correctTimestamp } from './event-timestamp.ts';
+import type { EventRejectionCode, EventType, EventValidation, JsonObject, TrackingEvent } from './event-types.ts';
+import { EVENT_TYPES } from './event-types.ts';
+import { isPlainObject } from './json-object.ts';
+import { parseTime } from './time-parse.ts';
+import { utf8Length } from './utf8-length.ts';
+
+/** Default size limit of one event: 32 KiB of UTF-8 JSON, as Segment's tracking API. */
+export const DEFAULT_MAX_EVENT_BYTES = 32 * 1024;
+
+/** Options of `validateEvent`; the clock and id generator are injected so validation stays pure. */
+export interface ValidateEventOptions {
+  receivedAt: Date;
+  newMessageId: () => string;
+  /** Wins over the item's `type` (per-type endpoints such as `/v1/track`). */
+  typeOverride?: EventType;
+  maxEventBytes?: number;
+}
+
+const ID_FIELDS = ['messageId', 'anonymousId', 'userId', 'previousId', 'groupId'] as const;
+const OBJECT_FIELDS = ['properties', 'traits', 'context', 'integrations'] as const;
+const TIME_FIELDS = ['timestamp', 'originalTimestamp', 'sentAt'] as const;
+
+type IdField = (typeof ID_FIELDS)[number];
+type TimeField = (typeof TIME_FIELDS)[number];
+
+class Rejected {
+  constructor(
+    readonly code: EventRejectionCode,
+    readonly field: string,
+    readonly message: string,
+  ) {}
+}
+
+/** Validates and normalises one raw tracking-spec item; never throws for bad input. */
+export function validateEvent(raw: unknown, options: ValidateEventOptions): EventValidation {
+  const result = validateOrReject(raw, options);
+  if (result instanceof Rejected) return { ok: false, code: result.code, field: result.field, message: result.message };
+  return { ok: true, event: result };
+}
+
+function validateOrReject(raw: unknown, options: ValidateEventOptions): TrackingEvent | Rejected {
+  if (!isPlainObject(raw)) return new Rejected('invalid_event', '', 'event must be a JSON object');
+  const size = jsonBytes(raw);
+  if (size === undefined) return new Rejected('invalid_event', '', 'event is not serialisable as JSON');
+  const maxBytes = options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES;
+  if (size > maxBytes) return new Rejected('event_too_large', '', `event is ${size} bytes, the limit is ${maxBytes}`);
+
+  const type = options.typeOverride ?? raw['type'];
+  if (typeof type !== 'string' || !(EVENT_TYPES as readonly string[]).includes(type)) {
+    return new Rejected('invalid_event', 'type', `type must be one of ${EVENT_TYPES.join(', ')}`);
+  }
+  const ids: Partial<Record<IdField, string>> = {};
+  for (const field of ID_FIELDS) {
+    const id = readId(raw, field);
+    if (id instanceof Rejected) return id;
+    if (id !== undefined) ids[field] = id;
+  }
+  const objects: Partial<Record<(typeof OBJECT_FIELDS)[number], JsonObject>> = {};
+  for (const field of OBJECT_FIELDS) {
+    const value = raw[field];
+    if (value === undefined || value === null) continue;
+    if (!isPlainObject(value)) return new Rejected('invalid_event', field, `${field} must be an object`);
+    objects[field] = value;
+  }
+  const times: Partial<Record<TimeField, Date>> = {};
+  for (const field of TIME_FIELDS) {
+    const value = raw[field];
+    if (value === undefined || value === null) continue;
+    const time = parseTime(value);
+    if (time === undefined) return new Rejected('invalid_event', field, `${field} must be an ISO 8601 date or epoch milliseconds`);
+    times[field] = time;
+  }
+  const named = readNames(raw, type as EventType);
+  if (named instanceof Rejected) return named;
+  const rule = checkTypeRules(type as EventType, ids);
+  if (rule) return rule;
+
+  return {
+    type: type as EventType,
+    messageId: ids.messageId ?? options.newMessageId(),
+    ...(ids.anonymousId === undefined ? {} : { anonymousId: ids.anonymousId }),
+    ...(ids.userId === undefined ? {} : { userId: ids.userId }),
+    ...(ids.previousId === undefined ? {} : { previousId: ids.previousId }),
+    ...(ids.groupId === undefined ? {} : { groupId: ids.groupId }),
+    ...named,
+    ...objects,
+    ...correctTimestamp({ receivedAt: options.receivedAt, ...times }),
+  };
+}
+
+/** An id field: a string or finite number; `null`, missing and blank strings mean absent. */
+function readId(raw: JsonObject, field: IdField): string | undefined | Rejected {
+  const value = raw[field];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  if (typeof value === 'string') return value.trim() === '' ? undefined : value;
+  return new Rejected('invalid_event', field, `${field} must be a string or a number`);
+}
+
+/** `event` is kept for track, `name` for page and screen; other types drop them. */
+function readNames(raw: JsonObject, type: EventType): { event?: string; name?: string } | Rejected {
+  if (type === 'track') {
+    const event = raw['event'];
+    if (typeof event !== 'string' || event.trim() === '') {
+      return new Rejected('invalid_event', 'event', 'track requires a non-empty string event');
+    }
+    return { event };
+  }
+  if (type === 'page' || type === 'screen') {
+    const name = raw['name'];
+    if (name === undefined || name === null) return {};
+    if (typeof name !== 'string') return new Rejected('invalid_event', 'name', 'name must be a string');
+    return { name };
+  }
+  return {};
+}
+
+function checkTypeRules(type: EventType, ids: Partial<Record<IdField, string>>): Rejected | undefined {
+  if (type === 'alias') {
+    if (ids.previousId === undefined) return new Rejected('invalid_event', 'previousId', 'alias requires previousId');
+    if (ids.userId === undefined) return new Rejected('invalid_event', 'userId', 'alias requires userId');
+    return undefined;
+  }
+  if (type === 'group' && ids.groupId === undefined) return new Rejected('invalid_event', 'groupId', 'group requires groupId');
+  if (ids.userId === undefined && ids.anonymousId === undefined) {
+    return new Rejected('missing_identity', 'userId', 'either userId or anonymousId is required');
+  }
+  return undefined;
+}
+
+/** UTF-8 size of the item's JSON, or `undefined` when it cannot be serialised (cycles, BigInt). */
+function jsonBytes(raw: JsonObject): number | undefined {
+  try {
+    const json = JSON.stringify(raw);
+    return typeof json === 'string' ? utf8Length(json) : undefined;
+  } catch {
+    return undefined;
+  }
+}

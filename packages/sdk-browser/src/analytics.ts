@@ -74,6 +74,8 @@ export function createAnalytics(options: AnalyticsOptions): Analytics {
   const page = options.page ?? browserPage();
   const newId = options.newId ?? randomId;
   const user = createUserStore(storage, newId);
+  // Mint the anonymous id at load, as analytics.js does, so the first-party cookie exists before any call.
+  user.anonymousId();
 
   const link = kinLinkFromUrl(page.url());
   if (link) storage.session.set(STORAGE_KEYS.link, link);

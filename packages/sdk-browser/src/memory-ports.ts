@@ -83,12 +83,12 @@ export function createManualClock(start = Date.UTC(2024, 0, 1)): ManualClock {
     async advance(ms) {
       const until = now + ms;
       for (;;) {
+        await settle();
         const due = [...timers.entries()].filter(([, t]) => t.at <= until).sort((a, b) => a[1].at - b[1].at)[0];
         if (!due) break;
         timers.delete(due[0]);
         now = due[1].at;
         due[1].callback();
-        await settle();
       }
       now = until;
       await settle();

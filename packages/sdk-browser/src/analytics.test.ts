@@ -1,0 +1,183 @@
+import { describe, expect, it } from 'vitest';
+import { createAnalytics } from './analytics.ts';
+import type { AnalyticsOptions } from './analytics.ts';
+import type { SdkEvent } from './event-builder.ts';
+import {
+  createManualClock,
+  createManualLifecycle,
+  createMemoryStorage,
+  createRecordingLogger,
+  createRecordingTransport,
+  createStaticPage,
+} from './memory-ports.ts';
+import { SDK_LIBRARY } from './sdk-version.ts';
+
+/** An analytics instance over in-memory ports; `sent()` flushes and returns every event sent so far. */
+function setup(overrides: Partial<AnalyticsOptions> = {}) {
+  let n = 0;
+  const ports = {
+    storage: createMemoryStorage(),
+    transport: createRecordingTransport(),
+    clock: createManualClock(Date.UTC(2024, 4, 1, 12)),
+    page: createStaticPage(),
+    lifecycle: createManualLifecycle(),
+    logger: createRecordingLogger(),
+    newId: () => `id-${++n}`,
+  };
+  const options = { writeKey: 'wk', host: 'https://kin.example/', flushAt: 100, ...ports, ...overrides };
+  const analytics = createAnalytics(options);
+  const sent = async (): Promise<SdkEvent[]> => {
+    await analytics.flush();
+    return options.transport.requests.flatMap((r) => (JSON.parse(r.body) as { batch: SdkEvent[] }).batch);
+  };
+  return { analytics, sent, ...options };
+}
+
+describe('createAnalytics', () => {
+  it('sends Segment-spec events with the automatic context to {host}/v1/batch', async () => {
+    const { analytics, sent, transport } = setup();
+    analytics.track('Order Completed', { total: 42 });
+    const [event] = await sent();
+    expect(transport.requests[0]?.url).toBe('https://kin.example/v1/batch');
+    expect(event).toEqual({
+      type: 'track',
+      event: 'Order Completed',
+      properties: { total: 42 },
+      messageId: 'id-2',
+      anonymousId: 'id-1',
+      timestamp: '2024-05-01T12:00:00.000Z',
+      integrations: {},
+      context: {
+        library: SDK_LIBRARY,
+        page: {
+          path: '/products',
+          referrer: '',
+          search: '?ref=1',
+          title: 'Shop',
+          url: 'https://shop.example/products?ref=1',
+        },
+        userAgent: 'test-agent',
+        locale: 'en-GB',
+        timezone: 'Europe/London',
+      },
+    });
+  });
+
+  it('copies user traits into context.traits of later events, and sends merged traits on identify', async () => {
+    const { analytics, sent } = setup();
+    analytics.identify('u1', { email: 'a@example.com' });
+    analytics.identify({ plan: 'pro' });
+    analytics.track('Clicked');
+    const [first, second, track] = await sent();
+    expect(first).toMatchObject({ type: 'identify', userId: 'u1', traits: { email: 'a@example.com' } });
+    expect(first?.context['traits']).toBeUndefined();
+    expect(second).toMatchObject({ userId: 'u1', traits: { email: 'a@example.com', plan: 'pro' } });
+    expect(track).toMatchObject({ userId: 'u1', context: { traits: { email: 'a@example.com', plan: 'pro' } } });
+  });
+
+  it('reset gives the next person a new anonymous id, no user id and no traits', async () => {
+    const { analytics, sent } = setup();
+    analytics.identify('u1', { email: 'a@example.com' });
+    const before = analytics.user().anonymousId();
+    analytics.reset();
+    analytics.track('After');
+    const events = await sent();
+    const after = events[events.length - 1];
+    expect(after?.anonymousId).not.toBe(before);
+    expect(after?.anonymousId).toBe(analytics.user().anonymousId());
+    expect(after?.userId).toBeUndefined();
+    expect(after?.context['traits']).toBeUndefined();
+    expect(analytics.user().id()).toBeUndefined();
+    expect(analytics.user().traits()).toEqual({});
+  });
+
+  it('puts UTM parameters into context.campaign', async () => {
+    const page = createStaticPage({ url: 'https://shop.example/?utm_source=mail&utm_campaign=spring' });
+    const { analytics, sent } = setup({ page });
+    analytics.track('Viewed');
+    const [event] = await sent();
+    expect(event?.context['campaign']).toEqual({ source: 'mail', name: 'spring' });
+  });
+
+  it('keeps the kin_link token of the landing URL for the session, until reset', async () => {
+    const landing = setup({ page: createStaticPage({ url: 'https://shop.example/?kin_link=lnk_9' }) });
+    landing.analytics.track('Landed');
+    expect((await landing.sent())[0]?.context['kin']).toEqual({ link: 'lnk_9' });
+
+    const nextPage = setup({ storage: landing.storage });
+    nextPage.analytics.track('Browsed');
+    expect((await nextPage.sent())[0]?.context['kin']).toEqual({ link: 'lnk_9' });
+
+    nextPage.analytics.reset();
+    nextPage.analytics.track('After reset');
+    const events = await nextPage.sent();
+    expect(events[events.length - 1]?.context['kin']).toBeUndefined();
+  });
+
+  it('accepts the analytics.js page() overloads and defaults properties to the page', async () => {
+    const { analytics, sent } = setup();
+    analytics.page();
+    analytics.page('Pricing');
+    analytics.page('Docs', 'Install', { section: 'npm' });
+    analytics.page({ custom: true });
+    const [bare, named, full, propsOnly] = await sent();
+    expect(bare).toMatchObject({ type: 'page', properties: { path: '/products', title: 'Shop' } });
+    expect(bare?.name).toBeUndefined();
+    expect(named).toMatchObject({ name: 'Pricing', properties: { name: 'Pricing' } });
+    expect(full).toMatchObject({
+      name: 'Install',
+      properties: { name: 'Install', category: 'Docs', section: 'npm', url: 'https://shop.example/products?ref=1' },
+    });
+    expect(propsOnly).toMatchObject({ properties: { custom: true, path: '/products' } });
+  });
+
+  it('sends group and alias with analytics.js defaults', async () => {
+    const { analytics, sent } = setup();
+    analytics.group('g1', { name: 'Acme' });
+    analytics.alias('u9');
+    analytics.identify('u1');
+    analytics.alias('u2');
+    const [group, anonymousAlias, , alias] = await sent();
+    expect(group).toMatchObject({ type: 'group', groupId: 'g1', traits: { name: 'Acme' } });
+    expect(anonymousAlias).toMatchObject({ type: 'alias', userId: 'u9', previousId: 'id-1' });
+    expect(alias).toMatchObject({ type: 'alias', userId: 'u2', previousId: 'u1' });
+  });
+
+  it('gives every event its own messageId', async () => {
+    const { analytics, sent } = setup({ newId: undefined });
+    analytics.track('a');
+    analytics.track('b');
+    const ids = (await sent()).map((e) => e.messageId);
+    expect(new Set(ids).size).toBe(2);
+  });
+
+  it('beacons the queue when the page is hidden', () => {
+    const { analytics, lifecycle, transport } = setup();
+    analytics.track('Leaving');
+    lifecycle.hide();
+    expect(transport.beacons).toHaveLength(1);
+    expect(transport.beacons[0]?.url).toBe('https://kin.example/v1/batch');
+    expect(transport.requests).toHaveLength(0);
+  });
+
+  it('batches by flushAt without an explicit flush', async () => {
+    const { analytics, transport, clock } = setup({ flushAt: 2 });
+    analytics.track('a');
+    await clock.advance(0);
+    expect(transport.requests).toHaveLength(0);
+    analytics.track('b');
+    await clock.advance(0);
+    expect(transport.requests).toHaveLength(1);
+  });
+
+  it('calls ready callbacks asynchronously', async () => {
+    const { analytics } = setup();
+    let called = false;
+    analytics.ready(() => {
+      called = true;
+    });
+    expect(called).toBe(false);
+    await Promise.resolve();
+    expect(called).toBe(true);
+  });
+});

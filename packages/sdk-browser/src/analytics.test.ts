@@ -13,24 +13,23 @@ import {
 import { SDK_LIBRARY } from './sdk-version.ts';
 
 /** An analytics instance over in-memory ports; `sent()` flushes and returns every event sent so far. */
-function setup(overrides: Partial<AnalyticsOptions> = {}) {
+function setup(overrides: Omit<Partial<AnalyticsOptions>, 'transport' | 'clock' | 'lifecycle' | 'logger'> = {}) {
   let n = 0;
   const ports = {
-    storage: createMemoryStorage(),
+    storage: overrides.storage ?? createMemoryStorage(),
     transport: createRecordingTransport(),
     clock: createManualClock(Date.UTC(2024, 4, 1, 12)),
-    page: createStaticPage(),
+    page: overrides.page ?? createStaticPage(),
     lifecycle: createManualLifecycle(),
     logger: createRecordingLogger(),
-    newId: () => `id-${++n}`,
+    newId: 'newId' in overrides ? overrides.newId : () => `id-${++n}`,
   };
-  const options = { writeKey: 'wk', host: 'https://kin.example/', flushAt: 100, ...ports, ...overrides };
-  const analytics = createAnalytics(options);
+  const analytics = createAnalytics({ writeKey: 'wk', host: 'https://kin.example/', flushAt: 100, ...overrides, ...ports });
   const sent = async (): Promise<SdkEvent[]> => {
     await analytics.flush();
-    return options.transport.requests.flatMap((r) => (JSON.parse(r.body) as { batch: SdkEvent[] }).batch);
+    return ports.transport.requests.flatMap((r) => (JSON.parse(r.body) as { batch: SdkEvent[] }).batch);
   };
-  return { analytics, sent, ...options };
+  return { analytics, sent, ...ports };
 }
 
 describe('createAnalytics', () => {

@@ -17,7 +17,7 @@ const event = (n: number): SdkEvent => ({
 
 function setup(overrides: Partial<EventQueueOptions> = {}, statuses: number[] = []) {
   const deps = {
-    store: createMemoryStore() as KeyValueStore,
+    store: overrides.store ?? (createMemoryStore() as KeyValueStore),
     transport: createRecordingTransport(statuses),
     clock: createManualClock(),
     logger: createRecordingLogger(),
@@ -30,10 +30,10 @@ function setup(overrides: Partial<EventQueueOptions> = {}, statuses: number[] = 
     retry: { baseMs: 1_000, maxMs: 60_000, maxAttempts: 4 },
     maxQueueSize: 100,
     random: () => 0.5,
-    ...deps,
     ...overrides,
+    ...deps,
   };
-  return { ...deps, ...options, queue: createEventQueue(options), options };
+  return { ...deps, queue: createEventQueue(options) };
 }
 
 const sentIds = (body: string): string[] =>

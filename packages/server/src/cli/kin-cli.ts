@@ -1,0 +1,50 @@
+/** The `kin` command line. Each command lives in its own module; this file only assembles them. */
+import { Command, CommanderError } from 'commander';
+import { ConfigError } from '../config.ts';
+import { registerServeCommand } from './serve-command.ts';
+import { registerSourcesCommand } from './sources-command.ts';
+import { registerProfileCommand } from './profile-command.ts';
+import { registerOptionalCommands } from './optional-commands.ts';
+
+/** Builds the program (exported for tests). */
+export async function buildProgram(): Promise<Command> {
+  const program = new Command('kin')
+    .description('Kin: collect events, resolve identities, see each customer')
+    .version('0.1.0')
+    .exitOverride();
+  registerServeCommand(program);
+  registerSourcesCommand(program);
+  registerProfileCommand(program);
+  await registerOptionalCommands(program);
+  return program;
+}
+
+/** Runs the CLI; returns the exit code. */
+export async function runCli(argv: string[]): Promise<number> {
+  const program = await buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode;
+    if (error instanceof ConfigError) {
+      process.stderr.write(`kin: ${error.message}\n`);
+      return 2;
+    }
+    if (error instanceof CliError) {
+      process.stderr.write(`kin: ${error.message}\n`);
+      return error.exitCode;
+    }
+    throw error;
+  }
+}
+
+/** An expected CLI failure: printed without a stack trace. */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
+    super(message);
+  }
+}

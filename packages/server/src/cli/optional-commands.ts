@@ -1,0 +1,10 @@
+/**
+ * Commands that live with their feature (matching, import, …). Each module registers itself here so the
+ * CLI assembly stays one list.
+ */
+import type { Command } from 'commander';
+
+/** Registers the feature commands. */
+export async function registerOptionalCommands(program: Command): Promise<void> {
+  void program;
+}

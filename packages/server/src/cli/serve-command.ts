@@ -1,0 +1,43 @@
+/** `kin serve`: the whole of Kin in one process. */
+import type { Command } from 'commander';
+import { parseConfig } from '../config.ts';
+import { startKin } from '../main.ts';
+import { mountWebAssets } from '../http/web-assets.ts';
+
+/** Registers `kin serve`. */
+export function registerServeCommand(program: Command): void {
+  program
+    .command('serve')
+    .description('start Kin (HTTP API, pipeline and dashboard) on one port')
+    .option('--port <port>', 'port to listen on (PORT, default 8080)')
+    .option('--host <host>', 'address to bind (KIN_HOST, default 0.0.0.0)')
+    .option('--db <path|url>', 'SQLite file or postgres:// URL (KIN_DB, default ./.kin/kin.db)')
+    .option('--policy <file>', 'identity policy JSON file (KIN_POLICY)')
+    .option('--pipeline <url>', 'nats:// URL: run a collector and a worker over JetStream (KIN_PIPELINE)')
+    .action(async (flags: { port?: string; host?: string; db?: string; policy?: string; pipeline?: string }) => {
+      const config = parseConfig(process.env, {
+        port: flags.port,
+        host: flags.host,
+        db: flags.db,
+        policyFile: flags.policy,
+        pipeline: flags.pipeline,
+      });
+      const kin = await startKin({ config, extra: mountWebAssets });
+      const out = process.stdout;
+      out.write(`Kin is running on ${kin.url} (store: ${kin.store.dialect})\n`);
+      if (kin.firstStart) {
+        out.write(`\nFirst start: these credentials are shown once and stored in ${kin.firstStart.file} (mode 0600).\n`);
+        if (kin.firstStart.adminToken) out.write(`  admin token:  ${kin.firstStart.adminToken}\n`);
+        if (kin.firstStart.writeKey) out.write(`  write key (source "${kin.firstStart.writeKey.source}"): ${kin.firstStart.writeKey.key}\n`);
+        out.write('\n');
+      }
+      await new Promise<void>((done) => {
+        const stop = () => {
+          out.write('Kin is stopping: draining in-flight work…\n');
+          kin.close().then(done, done);
+        };
+        process.once('SIGTERM', stop);
+        process.once('SIGINT', stop);
+      });
+    });
+}

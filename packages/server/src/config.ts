@@ -1,0 +1,117 @@
+/**
+ * Configuration: the only reader of process.env. Flags win over environment variables; everything is
+ * parsed once with a schema (defaults, types, clear errors), frozen, and passed down.
+ */
+import { z } from 'zod';
+
+/** A write key declared at start (`KIN_WRITE_KEYS=name:key,name:key`). */
+export interface DeclaredWriteKey {
+  name: string;
+  key: string;
+}
+
+/** The parsed, frozen configuration. */
+export interface KinConfig {
+  port: number;
+  host: string;
+  /** SQLite file path or a postgres:// URL. */
+  db: string;
+  adminToken?: string;
+  writeKeys: DeclaredWriteKey[];
+  policyFile?: string;
+  limits: { maxEventBytes: number; maxRequestBytes: number; maxBatchItems: number };
+  dedupWindowDays: number;
+  /** NATS URL: when set, `serve` runs a collector and a worker over JetStream. */
+  pipeline?: string;
+}
+
+/** Raised when configuration is invalid; `problems` name each bad setting. */
+export class ConfigError extends Error {
+  readonly code = 'invalid_config';
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
+}
+
+const intFrom = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+const writeKeysSchema = z
+  .string()
+  .transform((text, ctx) => {
+    const keys: DeclaredWriteKey[] = [];
+    for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+      const at = part.indexOf(':');
+      const name = part.slice(0, at).trim();
+      const key = part.slice(at + 1).trim();
+      if (at <= 0 || !name || key.length < 8) {
+        ctx.addIssue({ code: 'custom', message: 'expected name:key pairs separated by commas, keys of at least 8 characters' });
+        return z.NEVER;
+      }
+      keys.push({ name, key });
+    }
+    return keys;
+  });
+
+const schema = z.object({
+  port: intFrom(0, 65535).default(8080),
+  host: z.string().min(1).default('0.0.0.0'),
+  db: z.string().min(1).default('./.kin/kin.db'),
+  adminToken: z.string().min(16, 'must be at least 16 characters').optional(),
+  writeKeys: writeKeysSchema.default([]),
+  policyFile: z.string().min(1).optional(),
+  maxEventBytes: intFrom(1024, 16 * 1024 * 1024).default(32 * 1024),
+  maxRequestBytes: intFrom(1024, 256 * 1024 * 1024).default(500 * 1024),
+  maxBatchItems: intFrom(1, 1_000_000).default(2500),
+  dedupWindowDays: intFrom(1, 3650).default(30),
+  pipeline: z.string().regex(/^nats:\/\//, 'must be a nats:// URL').optional(),
+});
+
+/** Which environment variable feeds which setting. */
+const ENV: Record<keyof z.input<typeof schema>, string> = {
+  port: 'PORT',
+  host: 'KIN_HOST',
+  db: 'KIN_DB',
+  adminToken: 'KIN_ADMIN_TOKEN',
+  writeKeys: 'KIN_WRITE_KEYS',
+  policyFile: 'KIN_POLICY',
+  maxEventBytes: 'KIN_MAX_EVENT_BYTES',
+  maxRequestBytes: 'KIN_MAX_REQUEST_BYTES',
+  maxBatchItems: 'KIN_MAX_BATCH_ITEMS',
+  dedupWindowDays: 'KIN_DEDUP_WINDOW_DAYS',
+  pipeline: 'KIN_PIPELINE',
+};
+
+/** Flags as the CLI passes them (already named like the settings). */
+export type ConfigFlags = Partial<Record<keyof typeof ENV, string | number | undefined>>;
+
+/** Parses flags over environment into a frozen config; throws `ConfigError` naming every bad value. */
+export function parseConfig(env: Record<string, string | undefined>, flags: ConfigFlags = {}): Readonly<KinConfig> {
+  const input: Record<string, unknown> = {};
+  for (const [key, variable] of Object.entries(ENV)) {
+    const flag = flags[key as keyof typeof ENV];
+    const value = flag !== undefined ? flag : env[variable];
+    if (value !== undefined && value !== '') input[key] = value;
+  }
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const key = String(issue.path[0] ?? '');
+        const variable = ENV[key as keyof typeof ENV];
+        return `${key}${variable ? ` (${variable})` : ''}: ${issue.message}`;
+      }),
+    );
+  }
+  const c = parsed.data;
+  return Object.freeze({
+    port: c.port,
+    host: c.host,
+    db: c.db,
+    writeKeys: c.writeKeys,
+    limits: Object.freeze({ maxEventBytes: c.maxEventBytes, maxRequestBytes: c.maxRequestBytes, maxBatchItems: c.maxBatchItems }),
+    dedupWindowDays: c.dedupWindowDays,
+    ...(c.adminToken ? { adminToken: c.adminToken } : {}),
+    ...(c.policyFile ? { policyFile: c.policyFile } : {}),
+    ...(c.pipeline ? { pipeline: c.pipeline } : {}),
+  });
+}

@@ -1,0 +1,51 @@
+/** Admin routes: stats, ingestion warnings and sources (write keys). */
+import { Hono } from 'hono';
+import type { Clock } from '../ports/clock.ts';
+import type { Store } from '../storage/storage.ts';
+import type { SourceAuth } from './auth.ts';
+import { ApiError } from './error-catalog.ts';
+import { parseLimit } from './query-params.ts';
+import { createSourceWithKey } from '../sources/source-keys.ts';
+
+/** What the admin routes need. */
+export interface AdminDeps {
+  store: Store;
+  auth: SourceAuth;
+  clock: Clock;
+}
+
+/** Builds the admin routes. */
+export function adminRoutes(deps: AdminDeps): Hono {
+  const app = new Hono();
+  app.get('/v1/stats', async (c) => c.json(await deps.store.stats()));
+
+  app.get('/v1/warnings', async (c) => {
+    const kind = c.req.query('kind');
+    const cursor = c.req.query('cursor');
+    return c.json(
+      await deps.store.listWarnings({ limit: parseLimit(c.req.query('limit'), 100, 1000), ...(kind ? { kind } : {}), ...(cursor ? { cursor } : {}) }),
+    );
+  });
+
+  app.get('/v1/sources', async (c) => c.json({ data: await deps.store.listSources() }));
+
+  app.post('/v1/sources', async (c) => {
+    const body: unknown = await c.req.json().catch(() => undefined);
+    const name = (body as { name?: unknown } | undefined)?.name;
+    if (typeof name !== 'string' || !/^[A-Za-z0-9_.-]{1,64}$/.test(name)) {
+      throw new ApiError('invalid_event', 'name must be 1-64 letters, digits, dots, dashes or underscores', 'name');
+    }
+    const created = await createSourceWithKey(deps.store, name, deps.clock.now());
+    if (!created) throw new ApiError('conflict', `a source named ${name} exists already`, 'name');
+    deps.auth.forget();
+    return c.json({ source: created.source, writeKey: created.writeKey }, 201);
+  });
+
+  app.delete('/v1/sources/:name', async (c) => {
+    const revoked = await deps.store.revokeSource(c.req.param('name'), deps.clock.now().toISOString());
+    if (!revoked) throw new ApiError('not_found', 'no active source has this name', 'name');
+    deps.auth.forget();
+    return c.json({ source: revoked });
+  });
+  return app;
+}

@@ -1,0 +1,94 @@
+/**
+ * The HTTP application: tracking routes (write keys), admin routes (admin token), health, one error handler.
+ * Why route patterns in logs: a request path can hold an email (`/v1/profiles/email:…`); logs carry the
+ * matched pattern, the status and timings, never paths, payloads, tokens or keys.
+ */
+import { Hono } from 'hono';
+import { cors } from 'hono/cors';
+import { randomUUID } from 'node:crypto';
+import type { KinConfig } from '../config.ts';
+import type { Ingestor } from '../pipeline/group-commit.ts';
+import type { Clock } from '../ports/clock.ts';
+import type { IdGenerator } from '../ports/ids.ts';
+import type { Logger } from '../ports/logger.ts';
+import type { Store } from '../storage/storage.ts';
+import { adminRoutes } from './admin-routes.ts';
+import type { SourceAuth } from './auth.ts';
+import { requireAdmin } from './auth.ts';
+import { ApiError, statusOf } from './error-catalog.ts';
+import { profileRoutes } from './profile-routes.ts';
+import { trackingRoutes } from './tracking-routes.ts';
+
+/** Everything the app is built from (the composition root passes it). */
+export interface AppDeps {
+  config: Pick<KinConfig, 'limits'>;
+  store: Store;
+  ingestor: Ingestor;
+  auth: SourceAuth;
+  adminTokenHash: string;
+  clock: Clock;
+  ids: IdGenerator;
+  logger: Logger;
+  normalize: (type: string, raw: unknown) => string | undefined;
+  /** Readiness check beyond "the process answers" (e.g. database and NATS reachable). */
+  ready?: () => Promise<boolean>;
+  /** Extra routes mounted last (SDK bundle, dashboard, metrics). */
+  extra?: (app: KinApp) => void;
+}
+
+/** The app's context variables. */
+export type AppEnv = { Variables: { requestId: string } };
+
+/** The Kin HTTP app. */
+export type KinApp = Hono<AppEnv>;
+
+/** Paths that need the admin token. */
+export const ADMIN_PATHS = ['/v1/profiles/*', '/v1/stats', '/v1/warnings', '/v1/sources', '/v1/sources/*'];
+
+/** Builds the app. */
+export function createApp(deps: AppDeps): KinApp {
+  const app = new Hono<AppEnv>();
+
+  app.use('*', async (c, next) => {
+    const requestId = randomUUID();
+    c.set('requestId', requestId);
+    c.header('X-Request-Id', requestId);
+    await next();
+  });
+
+  app.use(
+    '/v1/*',
+    cors({
+      origin: '*',
+      allowMethods: ['POST', 'GET', 'OPTIONS'],
+      allowHeaders: ['Authorization', 'Content-Type', 'Content-Encoding'],
+      maxAge: 86400,
+    }),
+  );
+
+  const guard = requireAdmin(deps.adminTokenHash);
+  for (const path of ADMIN_PATHS) app.use(path, guard);
+
+  app.get('/health', (c) => c.json({ status: 'ok' }));
+  app.get('/ready', async (c) => {
+    const ok = deps.ready ? await deps.ready().catch(() => false) : true;
+    return c.json({ status: ok ? 'ready' : 'not_ready' }, ok ? 200 : 503);
+  });
+
+  app.route('/', trackingRoutes({ ...deps, limits: deps.config.limits }));
+  app.route('/', profileRoutes(deps));
+  app.route('/', adminRoutes(deps));
+  deps.extra?.(app);
+
+  app.notFound((c) => c.json(new ApiError('not_found', 'no such route').body(c.get('requestId')), 404));
+  app.onError((error, c) => {
+    const requestId = c.get('requestId');
+    if (error instanceof ApiError) {
+      for (const [name, value] of Object.entries(error.headers ?? {})) c.header(name, value);
+      return c.json(error.body(requestId), statusOf(error.code));
+    }
+    deps.logger.error('unexpected error', { route: c.req.routePath, requestId, error: error instanceof Error ? error.name : 'unknown' });
+    return c.json(new ApiError('internal_error', 'internal error').body(requestId), 500);
+  });
+  return app;
+}

@@ -1,0 +1,89 @@
+/**
+ * The one error catalog: stable machine codes, one HTTP status each (an exhaustive switch), one body shape
+ * `{ "error": { "code", "message", "field"?, "requestId"? } }`. docs/errors.md lists every code; a test
+ * fails when one is missing there.
+ */
+
+/** Every error code the HTTP API can answer with. */
+export const ERROR_CODES = [
+  'invalid_json',
+  'invalid_event',
+  'invalid_batch',
+  'missing_identity',
+  'event_too_large',
+  'payload_too_large',
+  'batch_too_large',
+  'unsupported_encoding',
+  'invalid_query',
+  'invalid_ref',
+  'unauthorized',
+  'not_found',
+  'conflict',
+  'method_not_allowed',
+  'service_unavailable',
+  'internal_error',
+] as const;
+
+/** A stable machine code. */
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** The HTTP status of a code. */
+export function statusOf(code: ErrorCode): 400 | 401 | 404 | 405 | 409 | 413 | 415 | 500 | 503 {
+  switch (code) {
+    case 'invalid_json':
+    case 'invalid_event':
+    case 'invalid_batch':
+    case 'missing_identity':
+    case 'batch_too_large':
+    case 'invalid_query':
+    case 'invalid_ref':
+      return 400;
+    case 'unauthorized':
+      return 401;
+    case 'not_found':
+      return 404;
+    case 'method_not_allowed':
+      return 405;
+    case 'conflict':
+      return 409;
+    case 'event_too_large':
+    case 'payload_too_large':
+      return 413;
+    case 'unsupported_encoding':
+      return 415;
+    case 'internal_error':
+      return 500;
+    case 'service_unavailable':
+      return 503;
+  }
+}
+
+/** The body of every error answer. */
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; field?: string; requestId?: string };
+}
+
+/** An expected HTTP failure, thrown by handlers and turned into an error answer by the error handler. */
+export class ApiError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly field?: string,
+    readonly headers?: Record<string, string>,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+
+  /** The answer's body. */
+  body(requestId?: string): ErrorBody {
+    return {
+      error: {
+        code: this.code,
+        message: this.message,
+        ...(this.field !== undefined ? { field: this.field } : {}),
+        ...(requestId ? { requestId } : {}),
+      },
+    };
+  }
+}

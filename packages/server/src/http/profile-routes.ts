@@ -1,0 +1,67 @@
+/**
+ * The profile API (admin only): a profile by id or by any identifier, its timeline, traits, identifiers
+ * and merge ledger entries.
+ */
+import { Hono } from 'hono';
+import type { Store } from '../storage/storage.ts';
+import { ApiError } from './error-catalog.ts';
+import { parseLimit } from './query-params.ts';
+
+/** What the profile routes need. */
+export interface ProfileDeps {
+  store: Store;
+  normalize: (type: string, raw: unknown) => string | undefined;
+}
+
+/**
+ * Finds the live profile id for a ref: a profile id, or `type:value` normalised as on ingestion.
+ * Returns `undefined` when nothing matches; throws `invalid_ref` when the ref cannot be one.
+ */
+export async function resolveProfileRef(deps: ProfileDeps, ref: string): Promise<string | undefined> {
+  const colon = ref.indexOf(':');
+  if (colon < 0) return (await deps.store.findProfile(ref))?.id;
+  const type = ref.slice(0, colon).trim().toLowerCase();
+  const value = deps.normalize(type, ref.slice(colon + 1));
+  if (!type || value === undefined) throw new ApiError('invalid_ref', `"${type}" identifier is not valid`, 'ref');
+  return deps.store.findProfileIdByIdentifier({ type, value });
+}
+
+/** Builds the profile routes. */
+export function profileRoutes(deps: ProfileDeps): Hono {
+  const app = new Hono();
+  const idOf = async (ref: string): Promise<string> => {
+    const id = await resolveProfileRef(deps, ref);
+    if (!id) throw new ApiError('not_found', 'no profile matches this ref', 'ref');
+    return id;
+  };
+
+  app.get('/v1/profiles/:ref', async (c) => {
+    const profile = await deps.store.findProfile(await idOf(c.req.param('ref')));
+    if (!profile) throw new ApiError('not_found', 'no profile matches this ref', 'ref');
+    return c.json(profile);
+  });
+
+  app.get('/v1/profiles/:ref/events', async (c) => {
+    const id = await idOf(c.req.param('ref'));
+    const type = c.req.query('type');
+    const event = c.req.query('event');
+    const cursor = c.req.query('cursor');
+    const page = await deps.store.listProfileEvents(id, {
+      limit: parseLimit(c.req.query('limit'), 50, 1000),
+      ...(type ? { type } : {}),
+      ...(event ? { event } : {}),
+      ...(cursor ? { cursor } : {}),
+    });
+    return c.json(page);
+  });
+
+  app.get('/v1/profiles/:ref/traits', async (c) => c.json({ data: await deps.store.listTraits(await idOf(c.req.param('ref'))) }));
+
+  app.get('/v1/profiles/:ref/external_ids', async (c) => {
+    const profile = await deps.store.findProfile(await idOf(c.req.param('ref')));
+    return c.json({ data: profile?.externalIds ?? [] });
+  });
+
+  app.get('/v1/profiles/:ref/merges', async (c) => c.json({ data: await deps.store.listProfileMerges(await idOf(c.req.param('ref'))) }));
+  return app;
+}

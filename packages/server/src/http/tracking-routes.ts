@@ -1,0 +1,116 @@
+/**
+ * The Segment-compatible tracking API: /v1/identify, track, page, screen, group, alias, batch and import.
+ * Validation happens here, once, at the edge; what passes goes to the ingestor, which answers only after
+ * the events are durable.
+ */
+import { Hono } from 'hono';
+import { EVENT_TYPES, readBatch, validateEvent } from '@kin/core';
+import type { EventType, TrackingEvent } from '@kin/core';
+import type { Clock } from '../ports/clock.ts';
+import type { IdGenerator } from '../ports/ids.ts';
+import type { Ingestor } from '../pipeline/group-commit.ts';
+import type { NewWarning, Store } from '../storage/storage.ts';
+import type { KinConfig } from '../config.ts';
+import type { SourceAuth } from './auth.ts';
+import { writeKeyOf } from './auth.ts';
+import { ApiError } from './error-catalog.ts';
+import { readJsonBody } from './request-body.ts';
+
+/** What the tracking routes need. */
+export interface TrackingDeps {
+  store: Store;
+  ingestor: Ingestor;
+  auth: SourceAuth;
+  clock: Clock;
+  ids: IdGenerator;
+  limits: KinConfig['limits'];
+}
+
+/** One rejected item of a request. */
+export interface ItemRejection {
+  index: number;
+  code: string;
+  field: string;
+  message: string;
+}
+
+/** The answer of every tracking route. */
+export interface TrackingAnswer {
+  success: true;
+  accepted: number;
+  duplicates: number;
+  rejected: ItemRejection[];
+}
+
+/** Builds the tracking routes. */
+export function trackingRoutes(deps: TrackingDeps): Hono {
+  const app = new Hono();
+
+  async function accept(sourceId: string, events: TrackingEvent[], rejected: ItemRejection[]): Promise<TrackingAnswer> {
+    const outcome = events.length > 0 ? await deps.ingestor.submit({ sourceId, events }) : { accepted: 0, duplicates: 0 };
+    return { success: true, accepted: outcome.accepted + outcome.duplicates, duplicates: outcome.duplicates, rejected };
+  }
+
+  async function remember(sourceId: string, rejected: ItemRejection[], items: unknown[]): Promise<void> {
+    if (rejected.length === 0) return;
+    const at = deps.clock.now().toISOString();
+    const warnings: NewWarning[] = rejected.map((r) => {
+      const messageId = (items[r.index] as { messageId?: unknown } | undefined)?.messageId;
+      return {
+        kind: 'rejected_event',
+        code: r.code,
+        field: r.field,
+        message: r.message,
+        sourceId,
+        ...(typeof messageId === 'string' ? { messageId } : {}),
+        createdAt: at,
+      };
+    });
+    await deps.store.addWarnings(warnings);
+  }
+
+  const single = (type: EventType) => async (c: import('hono').Context) => {
+    const body = await readJsonBody(c.req.raw, deps.limits.maxRequestBytes);
+    const source = await deps.auth.authenticate(writeKeyOf(c.req.header('authorization'), body));
+    const result = validateEvent(body, {
+      receivedAt: deps.clock.now(),
+      newMessageId: deps.ids.messageId,
+      typeOverride: type,
+      maxEventBytes: deps.limits.maxEventBytes,
+    });
+    if (!result.ok) {
+      await remember(source.id, [{ index: 0, code: result.code, field: result.field, message: result.message }], [body]);
+      throw new ApiError(result.code, result.message, result.field);
+    }
+    return c.json(await accept(source.id, [result.event], []));
+  };
+
+  for (const type of EVENT_TYPES) app.post(`/v1/${type}`, single(type));
+
+  const batch = async (c: import('hono').Context) => {
+    const body = await readJsonBody(c.req.raw, deps.limits.maxRequestBytes);
+    const source = await deps.auth.authenticate(writeKeyOf(c.req.header('authorization'), body));
+    const read = readBatch(body);
+    if (!read.ok) throw new ApiError(read.code, read.message, read.field);
+    if (read.items.length > deps.limits.maxBatchItems) {
+      throw new ApiError('batch_too_large', `a batch holds at most ${deps.limits.maxBatchItems} events, this one ${read.items.length}`, 'batch');
+    }
+    const receivedAt = deps.clock.now();
+    const events: TrackingEvent[] = [];
+    const rejected: ItemRejection[] = [];
+    read.items.forEach((item, index) => {
+      const result = validateEvent(item, { receivedAt, newMessageId: deps.ids.messageId, maxEventBytes: deps.limits.maxEventBytes });
+      if (result.ok) events.push(result.event);
+      else rejected.push({ index, code: result.code, field: `batch[${index}]${result.field ? '.' + result.field : ''}`, message: result.message });
+    });
+    await remember(source.id, rejected, read.items);
+    if (events.length === 0 && rejected.length > 0) {
+      const first = rejected[0]!;
+      throw new ApiError('invalid_batch', `every item of the batch is invalid; first: ${first.field}: ${first.message}`, first.field);
+    }
+    return c.json(await accept(source.id, events, rejected));
+  };
+  app.post('/v1/batch', batch);
+  app.post('/v1/import', batch);
+  return app;
+}

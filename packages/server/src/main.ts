@@ -1,0 +1,111 @@
+/**
+ * Composition root: config -> ports -> store -> pipeline -> app -> listen. Only this file (and test
+ * harnesses) builds adapters.
+ */
+import { serve } from '@hono/node-server';
+import type { AddressInfo } from 'node:net';
+import type { KinConfig } from './config.ts';
+import type { KinApp } from './http/app.ts';
+import { createApp } from './http/app.ts';
+import { createSourceAuth } from './http/auth.ts';
+import { loadPolicy, normalizerFor } from './identity/policy-load.ts';
+import { createGroupCommitIngestor } from './pipeline/group-commit.ts';
+import type { Clock } from './ports/clock.ts';
+import { systemClock } from './ports/clock.ts';
+import type { IdGenerator } from './ports/ids.ts';
+import { createIdGenerator } from './ports/ids.ts';
+import type { Logger } from './ports/logger.ts';
+import { createJsonLogger } from './ports/logger.ts';
+import type { FirstStart } from './sources/credentials.ts';
+import { ensureCredentials } from './sources/credentials.ts';
+import type { Store } from './storage/storage.ts';
+import { openStore } from './storage/store-open.ts';
+
+/** A running Kin. */
+export interface RunningKin {
+  url: string;
+  port: number;
+  store: Store;
+  app: KinApp;
+  /** What first start created (admin token, first write key), to be shown once. */
+  firstStart: FirstStart | undefined;
+  /** Stops accepting, drains in-flight work, closes the store. */
+  close(): Promise<void>;
+}
+
+/** Starts Kin in one process (embedded mode). */
+export async function startKin(options: {
+  config: Readonly<KinConfig>;
+  logger?: Logger;
+  clock?: Clock;
+  ids?: IdGenerator;
+  /** Mounts extra routes (dashboard, SDK) — passed by the CLI so tests can start a bare API. */
+  extra?: (app: KinApp) => void;
+}): Promise<RunningKin> {
+  const { config } = options;
+  const logger = options.logger ?? createJsonLogger();
+  const clock = options.clock ?? systemClock;
+  const ids = options.ids ?? createIdGenerator();
+  const policy = loadPolicy(config.policyFile);
+  const normalize = normalizerFor(policy);
+  const store = await openStore(config.db);
+  const { adminTokenHash, created } = await ensureCredentials({
+    db: config.db,
+    store,
+    adminToken: config.adminToken,
+    declaredKeys: config.writeKeys,
+    now: clock.now(),
+  });
+  const ingestor = createGroupCommitIngestor({ store, policy, normalize });
+  const auth = createSourceAuth(store, clock);
+  const app = createApp({
+    config,
+    store,
+    ingestor,
+    auth,
+    adminTokenHash,
+    clock,
+    ids,
+    logger,
+    normalize,
+    ...(options.extra ? { extra: options.extra } : {}),
+  });
+
+  const prune = setInterval(
+    () => {
+      const cutoff = new Date(clock.now().getTime() - config.dedupWindowDays * 86_400_000).toISOString();
+      store.pruneMessageIds(cutoff).catch(() => logger.warn('pruning message ids failed'));
+    },
+    60 * 60 * 1000,
+  );
+  prune.unref();
+
+  const server = await new Promise<ReturnType<typeof serve>>((resolveServer, reject) => {
+    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolveServer(s));
+    s.once('error', reject);
+  });
+  const port = (server.address() as AddressInfo).port;
+  const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+  logger.info('kin started', { port, store: store.dialect });
+
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    store,
+    app,
+    firstStart: created,
+    close() {
+      closing ??= (async () => {
+        clearInterval(prune);
+        await new Promise<void>((done) => {
+          server.close(() => done());
+          if ('closeIdleConnections' in server) server.closeIdleConnections();
+        });
+        await ingestor.close();
+        await store.close();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,98 @@
+/**
+ * Group commit for the embedded store. Why: a durable SQLite commit costs an fsync, so concurrent requests
+ * that arrive while one commit is running are gathered and written in the next single transaction. Each
+ * request's promise settles only after the transaction holding its events has committed (2xx = on disk).
+ */
+import type { TrackingEvent } from '@kin/core';
+import type { Store } from '../storage/storage.ts';
+import type { ApplyOutcome, ResolveDeps } from './event-apply.ts';
+import { applyEvents } from './event-apply.ts';
+
+/** One request's worth of validated events from one source. */
+export interface Submission {
+  sourceId: string;
+  events: TrackingEvent[];
+}
+
+/** The ingest port the HTTP layer talks to; the NATS collector implements the same. */
+export interface Ingestor {
+  submit(submission: Submission): Promise<ApplyOutcome>;
+  /** Stops taking new work and waits for what was accepted. */
+  close(): Promise<void>;
+}
+
+interface Pending {
+  submission: Submission;
+  resolve: (outcome: ApplyOutcome) => void;
+  reject: (error: unknown) => void;
+}
+
+/** Options of the group-commit ingestor. */
+export interface GroupCommitOptions extends ResolveDeps {
+  store: Store;
+  /** Upper bound of events in one transaction (default 10,000). */
+  maxGroupEvents?: number;
+}
+
+/** Creates the embedded ingestor. */
+export function createGroupCommitIngestor(options: GroupCommitOptions): Ingestor {
+  const maxGroupEvents = options.maxGroupEvents ?? 10_000;
+  let pending: Pending[] = [];
+  let running: Promise<void> | undefined;
+  let closed = false;
+
+  async function flushLoop(): Promise<void> {
+    while (pending.length > 0) {
+      const group: Pending[] = [];
+      let size = 0;
+      while (pending.length > 0 && (group.length === 0 || size + pending[0]!.submission.events.length <= maxGroupEvents)) {
+        const next = pending.shift()!;
+        size += next.submission.events.length;
+        group.push(next);
+      }
+      await commitGroup(group);
+    }
+  }
+
+  async function commitGroup(group: Pending[]): Promise<void> {
+    try {
+      const outcomes = await options.store.transaction(async (tx) => {
+        const results: ApplyOutcome[] = [];
+        for (const item of group) results.push(await applyEvents(tx, item.submission.sourceId, item.submission.events, options));
+        return results;
+      });
+      group.forEach((item, i) => item.resolve(outcomes[i]!));
+    } catch (error) {
+      if (group.length === 1) {
+        group[0]!.reject(error);
+        return;
+      }
+      // One bad request must not fail its neighbours: retry each alone.
+      for (const item of group) await commitGroup([item]);
+    }
+  }
+
+  function kick(): void {
+    if (running) return;
+    running = new Promise<void>((done) => setImmediate(done))
+      .then(flushLoop)
+      .finally(() => {
+        running = undefined;
+        if (pending.length > 0) kick();
+      });
+  }
+
+  return {
+    submit(submission) {
+      if (closed) return Promise.reject(new Error('ingestor is closed'));
+      return new Promise<ApplyOutcome>((resolve, reject) => {
+        pending.push({ submission, resolve, reject });
+        kick();
+      });
+    },
+    async close() {
+      closed = true;
+      while (running) await running;
+    },
+  };
+}

@@ -1,0 +1,110 @@
+/**
+ * Versioned SQLite schema. Each migration runs once, in order, inside a transaction; `schema_migrations`
+ * records what ran. Never edit a shipped migration: add the next one.
+ *
+ * Why these shapes (the write path decides Kin's speed):
+ * - `message_ids` is keyed by a 63-bit hash of (source, messageId) as the rowid: the key is 8 bytes
+ *   instead of ~40, so the de-duplication b-tree stays dense and mostly cached; the full id is kept
+ *   beside it so de-duplication stays exact, and a hash collision falls back to `message_id_overflow`.
+ * - `identifiers` and `traits` are WITHOUT ROWID tables clustered on their natural keys (one b-tree each).
+ * - A removed trait stays as a row with a NULL value (a tombstone with its time), so an older event or an
+ *   older profile folded in by a merge can never bring the value back.
+ * - `events` is append-only on an integer rowid; the timeline index is (profile_id, timestamp, seq).
+ */
+export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
+  {
+    version: 1,
+    name: 'initial',
+    sql: `
+      CREATE TABLE sources (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        write_key_hash TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL,
+        revoked_at TEXT
+      );
+      CREATE UNIQUE INDEX sources_active_name ON sources(name) WHERE revoked_at IS NULL;
+
+      CREATE TABLE profiles (
+        id TEXT PRIMARY KEY,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        merged_into TEXT,
+        merge_count INTEGER NOT NULL DEFAULT 0
+      ) WITHOUT ROWID;
+      CREATE INDEX profiles_merged_into ON profiles(merged_into) WHERE merged_into IS NOT NULL;
+
+      CREATE TABLE identifiers (
+        type TEXT NOT NULL,
+        value TEXT NOT NULL,
+        profile_id TEXT NOT NULL,
+        source_id TEXT NOT NULL,
+        first_seen TEXT NOT NULL,
+        last_seen TEXT NOT NULL,
+        PRIMARY KEY (type, value)
+      ) WITHOUT ROWID;
+      CREATE INDEX identifiers_profile ON identifiers(profile_id);
+
+      CREATE TABLE traits (
+        profile_id TEXT NOT NULL,
+        key TEXT NOT NULL,
+        value TEXT,
+        ts TEXT NOT NULL,
+        source_id TEXT NOT NULL,
+        PRIMARY KEY (profile_id, key)
+      ) WITHOUT ROWID;
+
+      CREATE TABLE events (
+        seq INTEGER PRIMARY KEY,
+        message_id TEXT NOT NULL,
+        source_id TEXT NOT NULL,
+        profile_id TEXT,
+        type TEXT NOT NULL,
+        event TEXT,
+        timestamp TEXT NOT NULL,
+        payload TEXT NOT NULL
+      );
+      CREATE INDEX events_profile_time ON events(profile_id, timestamp, seq);
+
+      CREATE TABLE message_ids (
+        h INTEGER PRIMARY KEY,
+        source_id TEXT NOT NULL,
+        message_id TEXT NOT NULL,
+        received_at INTEGER NOT NULL
+      );
+      CREATE TABLE message_id_overflow (
+        source_id TEXT NOT NULL,
+        message_id TEXT NOT NULL,
+        received_at INTEGER NOT NULL,
+        PRIMARY KEY (source_id, message_id)
+      ) WITHOUT ROWID;
+
+      CREATE TABLE merges (
+        seq INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        survivor_id TEXT NOT NULL,
+        absorbed_id TEXT NOT NULL,
+        rule TEXT NOT NULL,
+        via TEXT NOT NULL,
+        message_id TEXT NOT NULL,
+        source_id TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      );
+      CREATE INDEX merges_survivor ON merges(survivor_id);
+      CREATE INDEX merges_absorbed ON merges(absorbed_id);
+
+      CREATE TABLE warnings (
+        seq INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,
+        code TEXT,
+        field TEXT,
+        message TEXT NOT NULL,
+        source_id TEXT,
+        message_id TEXT,
+        profile_id TEXT,
+        created_at TEXT NOT NULL
+      );
+      CREATE INDEX warnings_kind ON warnings(kind, seq);
+    `,
+  },
+];

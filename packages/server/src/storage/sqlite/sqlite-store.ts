@@ -1,0 +1,498 @@
+/**
+ * The embedded store: one SQLite file in WAL mode.
+ *
+ * Why one writer connection behind a queue and a second connection for reads: better-sqlite3 is
+ * synchronous, but a transaction callback is async (the pipeline awaits between statements). The queue
+ * makes sure nothing else writes on the writer connection while a transaction is open, and reads never
+ * see uncommitted rows because they use their own connection.
+ * `synchronous = FULL`: a commit is on disk before the HTTP answer, so a 2xx survives kill -9 and power loss.
+ */
+import Database from 'better-sqlite3';
+import { randomUUID } from 'node:crypto';
+import type { Identifier, IdentitySnapshot, KnownIdentifier, SnapshotProfile } from '@kin/core';
+import type { IdGenerator } from '../../ports/ids.ts';
+import { createIdGenerator } from '../../ports/ids.ts';
+import { decodeCursor, encodeCursor, messageKey } from '../store-codec.ts';
+import type {
+  ApplyInput,
+  EventQuery,
+  MergeRecord,
+  NewSource,
+  NewWarning,
+  Page,
+  ProfileView,
+  SourceRecord,
+  Store,
+  StoreStats,
+  StoredEvent,
+  StoreTx,
+  TraitView,
+  WarningRecord,
+} from '../storage.ts';
+import { SQLITE_MIGRATIONS } from './sqlite-migrations.ts';
+import { createWriteQueue } from '../write-queue.ts';
+
+/** Options of the SQLite store. */
+export interface SqliteStoreOptions {
+  /** File path, or ':memory:' (tests only: one connection, no durability). */
+  path: string;
+  ids?: IdGenerator;
+}
+
+type Row = Record<string, unknown>;
+
+/** Opens (and migrates) a SQLite store. */
+export async function openSqliteStore(options: SqliteStoreOptions): Promise<Store> {
+  const store = createSqliteStore(options);
+  await store.migrate();
+  return store;
+}
+
+/** Creates a SQLite store without migrating it (see `openSqliteStore`). */
+export function createSqliteStore(options: SqliteStoreOptions): Store {
+  const ids = options.ids ?? createIdGenerator();
+  const memory = options.path === ':memory:';
+  const db = new Database(options.path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('busy_timeout = 10000');
+  db.pragma('cache_size = -131072');
+  db.pragma('temp_store = MEMORY');
+  let reader: Database.Database | undefined;
+  const read = (): Database.Database => {
+    if (memory) return db;
+    if (!reader) {
+      reader = new Database(options.path, { readonly: true });
+      reader.pragma('busy_timeout = 10000');
+    }
+    return reader;
+  };
+  const queue = createWriteQueue();
+  let statements: ReturnType<typeof prepareWrites> | undefined;
+  const w = () => (statements ??= prepareWrites(db));
+
+  const begin = db.prepare('BEGIN IMMEDIATE');
+  const commit = db.prepare('COMMIT');
+  const rollback = db.prepare('ROLLBACK');
+
+  function inTransaction<T>(fn: () => T): T {
+    begin.run();
+    try {
+      const result = fn();
+      commit.run();
+      return result;
+    } catch (error) {
+      if (db.inTransaction) rollback.run();
+      throw error;
+    }
+  }
+
+  const tx: StoreTx = {
+    claimMessageIds: async (sourceId, messageIds) => messageIds.map((id) => claim(sourceId, id)),
+    loadSnapshot: async (identifiers) => loadSnapshot(identifiers),
+    applyEvent: async (input) => ({ profileId: applyEvent(input) }),
+    addWarnings: async (warnings) => insertWarnings(warnings),
+  };
+
+  function claim(sourceId: string, messageId: string): boolean {
+    const s = w();
+    const h = messageKey(sourceId, messageId);
+    const now = Date.now();
+    if (s.claim.run(h, sourceId, messageId, now).changes === 1) return true;
+    const existing = s.claimed.get(h) as { source_id: string; message_id: string } | undefined;
+    if (existing && existing.source_id === sourceId && existing.message_id === messageId) return false;
+    // A different (source, messageId) with the same 63-bit key: exact de-duplication on the full pair.
+    return s.claimOverflow.run(sourceId, messageId, now).changes === 1;
+  }
+
+  function loadSnapshot(identifiers: Identifier[]): IdentitySnapshot {
+    const s = w();
+    const known: KnownIdentifier[] = [];
+    const profiles: Record<string, SnapshotProfile> = {};
+    for (const identifier of identifiers) {
+      const row = s.identifier.get(identifier.type, identifier.value) as { profile_id: string; last_seen: string } | undefined;
+      if (!row) continue;
+      known.push({ ...identifier, profileId: row.profile_id, lastSeen: row.last_seen });
+      if (profiles[row.profile_id]) continue;
+      const profile = s.profile.get(row.profile_id) as { created_at: string; merge_count: number } | undefined;
+      if (!profile) throw new Error(`identifier points at missing profile ${row.profile_id}`);
+      const held = s.profileIdentifiers.all(row.profile_id) as Array<{ type: string; value: string; last_seen: string }>;
+      profiles[row.profile_id] = {
+        id: row.profile_id,
+        createdAt: profile.created_at,
+        mergeCount: profile.merge_count,
+        identifiers: held.map((h) => ({ type: h.type, value: h.value, profileId: row.profile_id, lastSeen: h.last_seen })),
+      };
+    }
+    return { known, profiles };
+  }
+
+  function applyEvent({ event, sourceId, plan }: ApplyInput): string | undefined {
+    const s = w();
+    const at = event.receivedAt;
+    const time = event.timestamp;
+    let profileId: string | undefined;
+    if (plan.target.kind === 'new') {
+      profileId = ids.profileId();
+      s.insertProfile.run(profileId, at, at);
+    } else if (plan.target.kind === 'existing') {
+      profileId = plan.target.profileId;
+      s.touchProfile.run(at, profileId);
+    }
+    for (const merge of plan.merges) {
+      s.moveIdentifiers.run(merge.survivorId, merge.absorbedId);
+      s.mergeTraits.run(merge.survivorId, merge.absorbedId);
+      s.dropTraits.run(merge.absorbedId);
+      s.moveEvents.run(merge.survivorId, merge.absorbedId);
+      const absorbed = s.profile.get(merge.absorbedId) as { merge_count: number } | undefined;
+      s.forward.run(merge.survivorId, at, merge.absorbedId, merge.absorbedId);
+      s.countMerge.run(1 + (absorbed?.merge_count ?? 0), at, merge.survivorId);
+      s.insertMerge.run(
+        randomUUID(),
+        merge.survivorId,
+        merge.absorbedId,
+        merge.rule,
+        JSON.stringify(merge.via),
+        event.messageId,
+        sourceId,
+        at,
+      );
+    }
+    if (profileId !== undefined) {
+      for (const link of plan.links) {
+        s.insertIdentifier.run(link.identifier.type, link.identifier.value, profileId, sourceId, time, time);
+      }
+      for (const touch of plan.touches) s.touchIdentifier.run(time, time, touch.type, touch.value);
+      for (const [key, value] of Object.entries(plan.traits.set)) {
+        s.setTrait.run(profileId, key, JSON.stringify(value), time, sourceId);
+      }
+      for (const key of plan.traits.unset) s.setTrait.run(profileId, key, null, time, sourceId);
+    }
+    insertWarnings(
+      plan.warnings.map((warning) => ({
+        kind: warning.kind,
+        message: warning.message,
+        sourceId,
+        messageId: event.messageId,
+        profileId: warning.profileId ?? profileId,
+        createdAt: at,
+      })),
+    );
+    s.insertEvent.run(event.messageId, sourceId, profileId ?? null, event.type, event.event ?? null, time, JSON.stringify(event));
+    return profileId;
+  }
+
+  function insertWarnings(warnings: NewWarning[]): void {
+    const s = w();
+    for (const x of warnings) {
+      s.insertWarning.run(
+        x.kind,
+        x.code ?? null,
+        x.field ?? null,
+        x.message,
+        x.sourceId ?? null,
+        x.messageId ?? null,
+        x.profileId ?? null,
+        x.createdAt,
+      );
+    }
+  }
+
+  const toSource = (row: Row): SourceRecord => ({
+    id: row.id as string,
+    name: row.name as string,
+    createdAt: row.created_at as string,
+    ...(row.revoked_at ? { revokedAt: row.revoked_at as string } : {}),
+  });
+
+  function liveProfileId(profileId: string): string | undefined {
+    const row = read().prepare('SELECT id, merged_into FROM profiles WHERE id = ?').get(profileId) as Row | undefined;
+    if (!row) return undefined;
+    return (row.merged_into as string | null) ?? (row.id as string);
+  }
+
+  return {
+    dialect: 'sqlite',
+
+    async migrate() {
+      await queue.run(() => {
+        db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+        const done = new Set((db.prepare('SELECT version FROM schema_migrations').all() as Array<{ version: number }>).map((r) => r.version));
+        for (const migration of SQLITE_MIGRATIONS) {
+          if (done.has(migration.version)) continue;
+          inTransaction(() => {
+            db.exec(migration.sql);
+            db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
+              migration.version,
+              migration.name,
+              new Date().toISOString(),
+            );
+          });
+        }
+      });
+    },
+
+    async close() {
+      await queue.run(() => {
+        reader?.close();
+        db.close();
+      });
+    },
+
+    transaction<T>(fn: (t: StoreTx) => Promise<T>): Promise<T> {
+      return queue.run(async () => {
+        begin.run();
+        try {
+          const result = await fn(tx);
+          commit.run();
+          return result;
+        } catch (error) {
+          if (db.inTransaction) rollback.run();
+          throw error;
+        }
+      });
+    },
+
+    async createSource(source: NewSource) {
+      return queue.run(() => {
+        const id = randomUUID();
+        db.prepare('INSERT INTO sources (id, name, write_key_hash, created_at) VALUES (?, ?, ?, ?)').run(
+          id,
+          source.name,
+          source.writeKeyHash,
+          source.createdAt,
+        );
+        return { id, name: source.name, createdAt: source.createdAt };
+      });
+    },
+
+    async listSources() {
+      return (read().prepare('SELECT * FROM sources ORDER BY created_at, name').all() as Row[]).map(toSource);
+    },
+
+    async revokeSource(name, at) {
+      return queue.run(() => {
+        const row = db.prepare('SELECT * FROM sources WHERE name = ? AND revoked_at IS NULL').get(name) as Row | undefined;
+        if (!row) return undefined;
+        db.prepare('UPDATE sources SET revoked_at = ? WHERE id = ?').run(at, row.id);
+        return toSource({ ...row, revoked_at: at });
+      });
+    },
+
+    async findSourceByKeyHash(hash) {
+      const row = read().prepare('SELECT * FROM sources WHERE write_key_hash = ? AND revoked_at IS NULL').get(hash) as Row | undefined;
+      return row ? toSource(row) : undefined;
+    },
+
+    async findProfileIdByIdentifier(identifier) {
+      const row = read().prepare('SELECT profile_id FROM identifiers WHERE type = ? AND value = ?').get(identifier.type, identifier.value) as
+        | Row
+        | undefined;
+      return row ? (row.profile_id as string) : undefined;
+    },
+
+    async findProfile(profileId): Promise<ProfileView | undefined> {
+      const id = liveProfileId(profileId);
+      if (!id) return undefined;
+      const r = read();
+      const profile = r.prepare('SELECT * FROM profiles WHERE id = ?').get(id) as Row;
+      const externalIds = (
+        r.prepare('SELECT type, value, source_id, first_seen, last_seen FROM identifiers WHERE profile_id = ? ORDER BY type, value').all(id) as Row[]
+      ).map((x) => ({
+        type: x.type as string,
+        value: x.value as string,
+        sourceId: x.source_id as string,
+        firstSeen: x.first_seen as string,
+        lastSeen: x.last_seen as string,
+      }));
+      const traits: Record<string, unknown> = {};
+      for (const t of r.prepare('SELECT key, value FROM traits WHERE profile_id = ? AND value IS NOT NULL ORDER BY key').all(id) as Row[]) {
+        traits[t.key as string] = JSON.parse(t.value as string);
+      }
+      const mergedFrom = (r.prepare('SELECT id FROM profiles WHERE merged_into = ? ORDER BY id').all(id) as Row[]).map((x) => x.id as string);
+      return {
+        id,
+        externalIds,
+        traits,
+        createdAt: profile.created_at as string,
+        updatedAt: profile.updated_at as string,
+        mergedFrom,
+      };
+    },
+
+    async listTraits(profileId): Promise<TraitView[]> {
+      const id = liveProfileId(profileId);
+      if (!id) return [];
+      return (
+        read().prepare('SELECT key, value, ts, source_id FROM traits WHERE profile_id = ? AND value IS NOT NULL ORDER BY key').all(id) as Row[]
+      ).map((t) => ({ key: t.key as string, value: JSON.parse(t.value as string), timestamp: t.ts as string, sourceId: t.source_id as string }));
+    },
+
+    async listProfileEvents(profileId, query: EventQuery): Promise<Page<StoredEvent>> {
+      const id = liveProfileId(profileId) ?? profileId;
+      const where = ['profile_id = ?'];
+      const params: Array<string | number> = [id];
+      if (query.type) {
+        where.push('type = ?');
+        params.push(query.type);
+      }
+      if (query.event) {
+        where.push('event = ?');
+        params.push(query.event);
+      }
+      const after = query.cursor ? decodeCursor(query.cursor) : undefined;
+      if (after && after.length === 2) {
+        where.push('(timestamp < ? OR (timestamp = ? AND seq < ?))');
+        params.push(after[0] as string, after[0] as string, after[1] as number);
+      }
+      const rows = read()
+        .prepare(`SELECT seq, source_id, profile_id, timestamp, payload FROM events WHERE ${where.join(' AND ')} ORDER BY timestamp DESC, seq DESC LIMIT ?`)
+        .all(...params, query.limit + 1) as Row[];
+      const hasMore = rows.length > query.limit;
+      const page = rows.slice(0, query.limit);
+      const last = page.at(-1);
+      return {
+        data: page.map((row) => ({
+          ...(JSON.parse(row.payload as string) as StoredEvent),
+          sourceId: row.source_id as string,
+          profileId: row.profile_id as string,
+        })),
+        cursor: { next: hasMore && last ? encodeCursor([last.timestamp as string, last.seq as number]) : null, hasMore },
+      };
+    },
+
+    async listProfileMerges(profileId): Promise<MergeRecord[]> {
+      const id = liveProfileId(profileId) ?? profileId;
+      const r = read();
+      // The ledger entries of this profile: those it survived, and those of every profile folded into it.
+      const rows = r
+        .prepare(
+          `SELECT * FROM merges WHERE survivor_id = ? OR survivor_id IN (SELECT id FROM profiles WHERE merged_into = ?)
+             OR absorbed_id = ? ORDER BY seq`,
+        )
+        .all(id, id, id) as Row[];
+      return rows.map(toMerge);
+    },
+
+    async addWarnings(warnings) {
+      await queue.run(() => insertWarnings(warnings));
+    },
+
+    async listWarnings(query): Promise<Page<WarningRecord>> {
+      const where: string[] = [];
+      const params: Array<string | number> = [];
+      if (query.kind) {
+        where.push('kind = ?');
+        params.push(query.kind);
+      }
+      const after = query.cursor ? decodeCursor(query.cursor) : undefined;
+      if (after && typeof after[0] === 'number') {
+        where.push('seq < ?');
+        params.push(after[0]);
+      }
+      const sql = `SELECT * FROM warnings ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY seq DESC LIMIT ?`;
+      const rows = read().prepare(sql).all(...params, query.limit + 1) as Row[];
+      const hasMore = rows.length > query.limit;
+      const page = rows.slice(0, query.limit);
+      const last = page.at(-1);
+      return {
+        data: page.map(toWarning),
+        cursor: { next: hasMore && last ? encodeCursor([last.seq as number]) : null, hasMore },
+      };
+    },
+
+    async stats(): Promise<StoreStats> {
+      const r = read();
+      const count = (sql: string) => (r.prepare(sql).get() as { n: number }).n;
+      return {
+        events: count('SELECT COUNT(*) AS n FROM events'),
+        profiles: count('SELECT COUNT(*) AS n FROM profiles WHERE merged_into IS NULL'),
+        externalIds: count('SELECT COUNT(*) AS n FROM identifiers'),
+        merges: count('SELECT COUNT(*) AS n FROM merges'),
+        warnings: count('SELECT COUNT(*) AS n FROM warnings'),
+      };
+    },
+
+    async pruneMessageIds(olderThan) {
+      return queue.run(() => {
+        const ms = new Date(olderThan).getTime();
+        const a = db.prepare('DELETE FROM message_ids WHERE received_at < ?').run(ms).changes;
+        const b = db.prepare('DELETE FROM message_id_overflow WHERE received_at < ?').run(ms).changes;
+        return a + b;
+      });
+    },
+  };
+}
+
+function toMerge(row: Row): MergeRecord {
+  return {
+    id: row.id as string,
+    survivorId: row.survivor_id as string,
+    absorbedId: row.absorbed_id as string,
+    rule: row.rule as string,
+    via: JSON.parse(row.via as string) as Identifier[],
+    messageId: row.message_id as string,
+    sourceId: row.source_id as string,
+    createdAt: row.created_at as string,
+  };
+}
+
+function toWarning(row: Row): WarningRecord {
+  const optional = (key: string, column: string) => (row[column] == null ? {} : { [key]: row[column] as string });
+  return {
+    id: String(row.seq),
+    kind: row.kind as string,
+    message: row.message as string,
+    createdAt: row.created_at as string,
+    ...optional('code', 'code'),
+    ...optional('field', 'field'),
+    ...optional('sourceId', 'source_id'),
+    ...optional('messageId', 'message_id'),
+    ...optional('profileId', 'profile_id'),
+  };
+}
+
+/** Prepared statements of the write path, compiled once per connection. */
+function prepareWrites(db: Database.Database) {
+  return {
+    claim: db.prepare('INSERT OR IGNORE INTO message_ids (h, source_id, message_id, received_at) VALUES (?, ?, ?, ?)'),
+    claimed: db.prepare('SELECT source_id, message_id FROM message_ids WHERE h = ?'),
+    claimOverflow: db.prepare('INSERT OR IGNORE INTO message_id_overflow (source_id, message_id, received_at) VALUES (?, ?, ?)'),
+    identifier: db.prepare('SELECT profile_id, last_seen FROM identifiers WHERE type = ? AND value = ?'),
+    profile: db.prepare('SELECT created_at, merge_count FROM profiles WHERE id = ?'),
+    profileIdentifiers: db.prepare('SELECT type, value, last_seen FROM identifiers WHERE profile_id = ?'),
+    insertProfile: db.prepare('INSERT INTO profiles (id, created_at, updated_at) VALUES (?, ?, ?)'),
+    touchProfile: db.prepare('UPDATE profiles SET updated_at = ? WHERE id = ?'),
+    moveIdentifiers: db.prepare('UPDATE identifiers SET profile_id = ? WHERE profile_id = ?'),
+    mergeTraits: db.prepare(
+      `INSERT INTO traits (profile_id, key, value, ts, source_id)
+         SELECT ?, key, value, ts, source_id FROM traits AS absorbed WHERE absorbed.profile_id = ?
+       ON CONFLICT (profile_id, key) DO UPDATE SET value = excluded.value, ts = excluded.ts, source_id = excluded.source_id
+         WHERE excluded.ts > traits.ts`,
+    ),
+    dropTraits: db.prepare('DELETE FROM traits WHERE profile_id = ?'),
+    moveEvents: db.prepare('UPDATE events SET profile_id = ? WHERE profile_id = ?'),
+    forward: db.prepare('UPDATE profiles SET merged_into = ?, updated_at = ? WHERE id = ? OR merged_into = ?'),
+    countMerge: db.prepare('UPDATE profiles SET merge_count = merge_count + ?, updated_at = ? WHERE id = ?'),
+    insertMerge: db.prepare(
+      'INSERT INTO merges (id, survivor_id, absorbed_id, rule, via, message_id, source_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    ),
+    insertIdentifier: db.prepare(
+      'INSERT INTO identifiers (type, value, profile_id, source_id, first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?)',
+    ),
+    touchIdentifier: db.prepare(
+      'UPDATE identifiers SET last_seen = max(last_seen, ?), first_seen = min(first_seen, ?) WHERE type = ? AND value = ?',
+    ),
+    setTrait: db.prepare(
+      `INSERT INTO traits (profile_id, key, value, ts, source_id) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (profile_id, key) DO UPDATE SET value = excluded.value, ts = excluded.ts, source_id = excluded.source_id
+         WHERE excluded.ts >= traits.ts`,
+    ),
+    insertEvent: db.prepare(
+      'INSERT INTO events (message_id, source_id, profile_id, type, event, timestamp, payload) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    ),
+    insertWarning: db.prepare(
+      'INSERT INTO warnings (kind, code, field, message, source_id, message_id, profile_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    ),
+  };
+}

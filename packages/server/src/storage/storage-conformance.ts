@@ -1,0 +1,234 @@
+/**
+ * The storage conformance suite: one function every adapter's test file calls. Plans are written by hand
+ * here so the suite tests what a store does with a plan, independent of the resolver's decisions.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Identifier, ResolutionPlan, TrackingEvent } from '@kin/core';
+import type { Store } from './storage.ts';
+
+/** How a test file plugs its adapter in. */
+export interface ConformanceTarget {
+  name: string;
+  /** A fresh, migrated, empty store. */
+  create: () => Promise<Store>;
+  /** Drops whatever `create` made (database, files). */
+  destroy?: (store: Store) => Promise<void>;
+}
+
+const T0 = '2026-11-01T10:00:00.000Z';
+let seq = 0;
+
+function event(overrides: Partial<TrackingEvent> & { timestamp?: string } = {}): TrackingEvent {
+  seq++;
+  return {
+    type: 'track',
+    event: 'Viewed',
+    messageId: `msg-${seq}`,
+    anonymousId: `anon-${seq}`,
+    timestamp: T0,
+    receivedAt: T0,
+    ...overrides,
+  };
+}
+
+function plan(partial: Partial<ResolutionPlan>): ResolutionPlan {
+  return { target: { kind: 'new' }, merges: [], links: [], touches: [], refused: [], traits: { set: {}, unset: [] }, warnings: [], ...partial };
+}
+
+const id = (type: string, value: string): Identifier => ({ type, value });
+
+/** Registers the suite for one adapter. */
+export function runStorageConformance(target: ConformanceTarget): void {
+  describe(`storage conformance: ${target.name}`, () => {
+    let store: Store;
+    beforeAll(async () => {
+      store = await target.create();
+    });
+    afterAll(async () => {
+      if (target.destroy) await target.destroy(store);
+      else await store.close();
+    });
+
+    const newProfile = async (identifiers: Identifier[], extra: Partial<ResolutionPlan> = {}, ev = event()) =>
+      (await store.transaction((tx) =>
+        tx.applyEvent({ event: ev, sourceId: 'src-1', plan: plan({ links: identifiers.map((identifier) => ({ identifier, rule: 'new_profile' })), ...extra }) }),
+      )).profileId!;
+
+    it('creates, finds and revokes sources by write key hash', async () => {
+      const created = await store.createSource({ name: 'web', writeKeyHash: 'h-web', createdAt: T0 });
+      expect((await store.findSourceByKeyHash('h-web'))?.id).toBe(created.id);
+      expect(await store.findSourceByKeyHash('h-other')).toBeUndefined();
+      expect((await store.revokeSource('web', T0))?.revokedAt).toBe(T0);
+      expect(await store.findSourceByKeyHash('h-web')).toBeUndefined();
+      expect(await store.revokeSource('web', T0)).toBeUndefined();
+      const again = await store.createSource({ name: 'web', writeKeyHash: 'h-web-2', createdAt: T0 });
+      expect((await store.listSources()).filter((s) => s.name === 'web').map((s) => s.id)).toContain(again.id);
+    });
+
+    it('claims message ids exactly once per source, across transactions', async () => {
+      const first = await store.transaction((tx) => tx.claimMessageIds('src-1', ['a', 'b', 'a']));
+      expect(first).toEqual([true, true, false]);
+      const second = await store.transaction((tx) => tx.claimMessageIds('src-1', ['b', 'c']));
+      expect(second).toEqual([false, true]);
+      const otherSource = await store.transaction((tx) => tx.claimMessageIds('src-2', ['a']));
+      expect(otherSource).toEqual([true]);
+    });
+
+    it('rolls back everything when the callback throws', async () => {
+      const before = await store.stats();
+      await expect(
+        store.transaction(async (tx) => {
+          await tx.claimMessageIds('src-1', ['rolled-back']);
+          await tx.applyEvent({ event: event(), sourceId: 'src-1', plan: plan({ links: [{ identifier: id('user_id', 'ghost'), rule: 'new_profile' }] }) });
+          throw new Error('boom');
+        }),
+      ).rejects.toThrow('boom');
+      expect(await store.stats()).toEqual(before);
+      expect(await store.findProfileIdByIdentifier(id('user_id', 'ghost'))).toBeUndefined();
+      expect(await store.transaction((tx) => tx.claimMessageIds('src-1', ['rolled-back']))).toEqual([true]);
+    });
+
+    it('creates a profile with its identifiers, traits and event', async () => {
+      const ev = event({ type: 'identify', userId: 'u-create', timestamp: '2026-11-01T09:00:00.000Z' });
+      const profileId = await newProfile([id('user_id', 'u-create'), id('email', 'c@example.com')], { traits: { set: { plan: 'pro' }, unset: [] } }, ev);
+      expect(await store.findProfileIdByIdentifier(id('email', 'c@example.com'))).toBe(profileId);
+      const profile = await store.findProfile(profileId);
+      expect(profile?.traits).toEqual({ plan: 'pro' });
+      expect(profile?.externalIds.map((e) => `${e.type}:${e.value}`)).toEqual(['email:c@example.com', 'user_id:u-create']);
+      expect(profile?.externalIds[0]).toMatchObject({ sourceId: 'src-1', firstSeen: '2026-11-01T09:00:00.000Z', lastSeen: '2026-11-01T09:00:00.000Z' });
+      const events = await store.listProfileEvents(profileId, { limit: 10 });
+      expect(events.data.map((e) => e.messageId)).toEqual([ev.messageId]);
+      expect(events.data[0]).toMatchObject({ sourceId: 'src-1', profileId, userId: 'u-create', receivedAt: T0 });
+    });
+
+    it('keeps the later value of a trait: older events never overwrite, null removes with a tombstone', async () => {
+      const profileId = await newProfile([id('user_id', 'u-traits')]);
+      const setTraits = (set: Record<string, unknown>, unset: string[], timestamp: string) =>
+        store.transaction((tx) =>
+          tx.applyEvent({ event: event({ timestamp }), sourceId: 'src-2', plan: plan({ target: { kind: 'existing', profileId }, traits: { set, unset } }) }),
+        );
+      await setTraits({ city: 'Berlin', name: 'Ann' }, [], '2026-11-01T12:00:00.000Z');
+      await setTraits({ city: 'Paris' }, [], '2026-11-01T11:00:00.000Z');
+      expect((await store.findProfile(profileId))?.traits).toEqual({ city: 'Berlin', name: 'Ann' });
+      await setTraits({}, ['name'], '2026-11-01T13:00:00.000Z');
+      await setTraits({ name: 'Old Ann' }, [], '2026-11-01T12:30:00.000Z');
+      expect((await store.findProfile(profileId))?.traits).toEqual({ city: 'Berlin' });
+      const traits = await store.listTraits(profileId);
+      expect(traits).toEqual([{ key: 'city', value: 'Berlin', timestamp: '2026-11-01T12:00:00.000Z', sourceId: 'src-2' }]);
+    });
+
+    it('merges: identifiers, traits (later wins), events and ledger move to the survivor; the absorbed id forwards', async () => {
+      const a = await newProfile([id('anonymous_id', 'm-anon')], { traits: { set: { color: 'red', size: 'M' }, unset: [] } }, event({ timestamp: '2026-11-01T08:00:00.000Z' }));
+      const b = await newProfile([id('user_id', 'm-user')], { traits: { set: { color: 'blue' }, unset: [] } }, event({ timestamp: '2026-11-01T09:00:00.000Z' }));
+      const trigger = event({ userId: 'm-user', anonymousId: 'm-anon', timestamp: '2026-11-01T10:00:00.000Z' });
+      await store.transaction((tx) =>
+        tx.applyEvent({
+          event: trigger,
+          sourceId: 'src-3',
+          plan: plan({
+            target: { kind: 'existing', profileId: a },
+            merges: [{ survivorId: a, absorbedId: b, rule: 'merge', via: [id('anonymous_id', 'm-anon'), id('user_id', 'm-user')] }],
+            touches: [id('anonymous_id', 'm-anon'), id('user_id', 'm-user')],
+          }),
+        }),
+      );
+      expect(await store.findProfileIdByIdentifier(id('user_id', 'm-user'))).toBe(a);
+      const survivor = await store.findProfile(b);
+      expect(survivor?.id).toBe(a);
+      expect(survivor?.mergedFrom).toEqual([b]);
+      expect(survivor?.traits).toEqual({ color: 'blue', size: 'M' });
+      expect(survivor?.externalIds.find((e) => e.type === 'user_id')?.lastSeen).toBe('2026-11-01T10:00:00.000Z');
+      expect((await store.listProfileEvents(a, { limit: 10 })).data).toHaveLength(3);
+      const merges = await store.listProfileMerges(a);
+      expect(merges).toHaveLength(1);
+      expect(merges[0]).toMatchObject({ survivorId: a, absorbedId: b, rule: 'merge', messageId: trigger.messageId, sourceId: 'src-3' });
+      expect(merges[0]?.via).toEqual([id('anonymous_id', 'm-anon'), id('user_id', 'm-user')]);
+    });
+
+    it('chains merges: a profile absorbed earlier forwards to the final survivor', async () => {
+      const a = await newProfile([id('anonymous_id', 'c-1')]);
+      const b = await newProfile([id('anonymous_id', 'c-2')]);
+      const c = await newProfile([id('anonymous_id', 'c-3')]);
+      const merge = (survivorId: string, absorbedId: string) =>
+        store.transaction((tx) =>
+          tx.applyEvent({ event: event(), sourceId: 'src-1', plan: plan({ target: { kind: 'existing', profileId: survivorId }, merges: [{ survivorId, absorbedId, rule: 'merge', via: [] }] }) }),
+        );
+      await merge(b, c);
+      await merge(a, b);
+      expect((await store.findProfile(c))?.id).toBe(a);
+      expect((await store.findProfile(a))?.mergedFrom.sort()).toEqual([b, c].sort());
+      const snapshot = await store.transaction((tx) => tx.loadSnapshot([id('anonymous_id', 'c-3'), id('anonymous_id', 'nope')]));
+      expect(snapshot.known.map((k) => k.profileId)).toEqual([a]);
+      expect(snapshot.profiles[a]?.identifiers.map((i) => i.value).sort()).toEqual(['c-1', 'c-2', 'c-3']);
+      expect(snapshot.profiles[a]?.mergeCount).toBe(2);
+    });
+
+    it('pages the timeline newest first with filters and a cursor', async () => {
+      const profileId = await newProfile([id('user_id', 'u-pages')], {}, event({ timestamp: '2026-11-02T00:00:00.000Z', type: 'identify', event: undefined }));
+      for (let i = 1; i <= 5; i++) {
+        await store.transaction((tx) =>
+          tx.applyEvent({
+            event: event({ event: i % 2 ? 'Odd' : 'Even', timestamp: `2026-11-02T0${i}:00:00.000Z` }),
+            sourceId: 'src-1',
+            plan: plan({ target: { kind: 'existing', profileId } }),
+          }),
+        );
+      }
+      const first = await store.listProfileEvents(profileId, { limit: 2 });
+      expect(first.data.map((e) => e.timestamp)).toEqual(['2026-11-02T05:00:00.000Z', '2026-11-02T04:00:00.000Z']);
+      expect(first.cursor.hasMore).toBe(true);
+      const second = await store.listProfileEvents(profileId, { limit: 10, cursor: first.cursor.next! });
+      expect(second.data).toHaveLength(4);
+      expect(second.cursor).toEqual({ next: null, hasMore: false });
+      expect((await store.listProfileEvents(profileId, { limit: 10, event: 'Odd' })).data).toHaveLength(3);
+      expect((await store.listProfileEvents(profileId, { limit: 10, type: 'identify' })).data).toHaveLength(1);
+    });
+
+    it('stores events without identity and plan warnings, and lists warnings by kind', async () => {
+      const ev = event({ anonymousId: undefined, userId: 'null' });
+      const result = await store.transaction((tx) =>
+        tx.applyEvent({ event: ev, sourceId: 'src-1', plan: plan({ target: { kind: 'none' }, warnings: [{ kind: 'no_identity', message: 'no usable identifier' }] }) }),
+      );
+      expect(result.profileId).toBeUndefined();
+      await store.addWarnings([{ kind: 'rejected_event', code: 'invalid_event', field: 'event', message: 'event is required', sourceId: 'src-1', createdAt: T0 }]);
+      const page = await store.listWarnings({ limit: 1, kind: 'no_identity' });
+      expect(page.data[0]).toMatchObject({ kind: 'no_identity', messageId: ev.messageId, sourceId: 'src-1' });
+      const all = await store.listWarnings({ limit: 1 });
+      expect(all.data[0]).toMatchObject({ kind: 'rejected_event', code: 'invalid_event', field: 'event' });
+      expect(all.cursor.hasMore).toBe(true);
+      const next = await store.listWarnings({ limit: 100, cursor: all.cursor.next! });
+      expect(next.data.some((w) => w.kind === 'no_identity')).toBe(true);
+    });
+
+    it('counts what it holds', async () => {
+      const stats = await store.stats();
+      expect(stats.profiles).toBeGreaterThan(0);
+      expect(stats.merges).toBe(3);
+      expect(stats.events).toBeGreaterThan(stats.profiles);
+      expect(stats.externalIds).toBeGreaterThanOrEqual(stats.profiles);
+      expect(stats.warnings).toBe(2);
+    });
+
+    it('prunes old message id claims so they can be claimed again', async () => {
+      await store.transaction((tx) => tx.claimMessageIds('src-9', ['old']));
+      expect(await store.pruneMessageIds(new Date(Date.now() + 60_000).toISOString())).toBeGreaterThan(0);
+      expect(await store.transaction((tx) => tx.claimMessageIds('src-9', ['old']))).toEqual([true]);
+    });
+
+    it('never creates two profiles for one identifier under concurrent transactions', async () => {
+      const ids = await Promise.all(
+        Array.from({ length: 8 }, () =>
+          store.transaction(async (tx) => {
+            const snapshot = await tx.loadSnapshot([id('user_id', 'u-race')]);
+            const known = snapshot.known[0];
+            const p = known
+              ? plan({ target: { kind: 'existing', profileId: known.profileId }, touches: [id('user_id', 'u-race')] })
+              : plan({ links: [{ identifier: id('user_id', 'u-race'), rule: 'new_profile' }] });
+            return (await tx.applyEvent({ event: event(), sourceId: 'src-1', plan: p })).profileId;
+          }),
+        ),
+      );
+      expect(new Set(ids).size).toBe(1);
+    });
+  });
+}

@@ -44,6 +44,7 @@ describe('createAnalytics', () => {
       properties: { total: 42 },
       messageId: 'id-2',
       anonymousId: 'id-1',
+      userId: null,
       timestamp: '2024-05-01T12:00:00.000Z',
       integrations: {},
       context: {
@@ -84,7 +85,7 @@ describe('createAnalytics', () => {
     const after = events[events.length - 1];
     expect(after?.anonymousId).not.toBe(before);
     expect(after?.anonymousId).toBe(analytics.user().anonymousId());
-    expect(after?.userId).toBeUndefined();
+    expect(after?.userId).toBeNull();
     expect(after?.context['traits']).toBeUndefined();
     expect(analytics.user().id()).toBeUndefined();
     expect(analytics.user().traits()).toEqual({});

@@ -121,6 +121,11 @@ export function browserPage(): PageEnvironment {
     referrer: () => document.referrer,
     title: () => document.title,
     userAgent: () => navigator.userAgent,
+    userAgentData: () => {
+      const data = (navigator as { userAgentData?: { brands: unknown; mobile: boolean; platform: string } })
+        .userAgentData;
+      return data ? { brands: data.brands, mobile: data.mobile, platform: data.platform } : undefined;
+    },
     locale: () => navigator.language,
     timezone: () => {
       try {

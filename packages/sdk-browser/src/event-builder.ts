@@ -13,7 +13,8 @@ export interface SdkEvent {
   type: EventType;
   messageId: string;
   anonymousId: string;
-  userId?: string;
+  /** `null` for an anonymous visitor, as analytics.js sends it (an alias's `userId` is always set). */
+  userId: string | null;
   timestamp: string;
   context: JsonObject;
   integrations: JsonObject;
@@ -54,6 +55,8 @@ export function buildEvent(fields: EventFields, deps: EventBuilderDeps): SdkEven
     locale: page.locale(),
     timezone: page.timezone(),
   };
+  const userAgentData = page.userAgentData();
+  if (userAgentData) context['userAgentData'] = userAgentData;
   const campaign = campaignFromUrl(page.url());
   if (campaign) context['campaign'] = campaign;
   // As analytics.js does: later events carry what we know about the user, so a destination that sees
@@ -63,12 +66,11 @@ export function buildEvent(fields: EventFields, deps: EventBuilderDeps): SdkEven
   const link = deps.link();
   if (link) context['kin'] = { link };
 
-  const userId = fields.userId ?? user.id();
   return {
     ...fields,
     messageId: deps.newId(),
     anonymousId: user.anonymousId(),
-    ...(userId === undefined ? {} : { userId }),
+    userId: fields.userId ?? user.id() ?? null,
     timestamp: new Date(deps.now()).toISOString(),
     context,
     integrations: {},

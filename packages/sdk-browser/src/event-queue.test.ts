@@ -10,6 +10,7 @@ const event = (n: number): SdkEvent => ({
   event: `e${n}`,
   messageId: `m${n}`,
   anonymousId: 'anon',
+  userId: null,
   timestamp: '2024-01-01T00:00:00.000Z',
   context: {},
   integrations: {},

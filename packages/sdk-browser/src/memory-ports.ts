@@ -102,7 +102,11 @@ async function settle(): Promise<void> {
 }
 
 /** A fixed page environment; pass `url` to simulate a landing page. */
-export function createStaticPage(overrides: Partial<Record<keyof PageEnvironment, string>> = {}): PageEnvironment {
+export function createStaticPage(
+  overrides: Partial<Record<Exclude<keyof PageEnvironment, 'userAgentData'>, string>> & {
+    userAgentData?: ReturnType<PageEnvironment['userAgentData']>;
+  } = {},
+): PageEnvironment {
   const value = {
     url: 'https://shop.example/products?ref=1',
     referrer: '',
@@ -117,6 +121,7 @@ export function createStaticPage(overrides: Partial<Record<keyof PageEnvironment
     referrer: () => value.referrer,
     title: () => value.title,
     userAgent: () => value.userAgent,
+    userAgentData: () => value.userAgentData,
     locale: () => value.locale,
     timezone: () => value.timezone,
   };

@@ -56,6 +56,8 @@ export interface PageEnvironment {
   referrer(): string;
   title(): string;
   userAgent(): string;
+  /** Low-entropy User-Agent Client Hints (Chromium only), as analytics.js sends them. */
+  userAgentData(): { brands: unknown; mobile: boolean; platform: string } | undefined;
   locale(): string;
   timezone(): string;
 }

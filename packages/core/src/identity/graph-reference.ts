@@ -1,0 +1,195 @@
+/**
+ * In-memory reference implementation of the identity graph: what every store must do when it applies a
+ * plan, written as plainly as possible. Store conformance tests compare against it, and the resolver's
+ * property tests (idempotence, order independence) run on it.
+ */
+import type { TrackingEvent } from '../spec/event-types.ts';
+import type { TraitState } from '../profile/trait-merge.ts';
+import { applyTraitChanges, mergeTraitStates, visibleTraits } from '../profile/trait-merge.ts';
+import type { IdentifierNormalizer } from './identifier-normalize.ts';
+import type { PreparedEvent } from './identifier-extract.ts';
+import { prepareEvent } from './identifier-extract.ts';
+import { compareStrings, identifierKey } from './identifier-order.ts';
+import { resolve, snapshotKeys } from './identity-resolve.ts';
+import type { Identifier, IdentityPolicy, IdentitySnapshot, KnownIdentifier, ResolutionPlan, SnapshotProfile } from './identity-types.ts';
+
+/** An identifier held by a profile of the reference graph. */
+export interface GraphIdentifier extends Identifier {
+  sourceId: string;
+  firstSeen: string;
+  lastSeen: string;
+}
+
+/** A live profile of the reference graph, as plain data (identifiers sorted by type, value). */
+export interface GraphProfile {
+  id: string;
+  createdAt: string;
+  mergeCount: number;
+  /** Every profile id folded into this one, sorted. */
+  mergedFrom: string[];
+  identifiers: GraphIdentifier[];
+  /** Trait state with tombstones (see trait-merge.ts); `traits` is the visible part. */
+  traitState: TraitState;
+  traits: Record<string, unknown>;
+  /** Message ids of the events attributed to the profile, in arrival order. */
+  events: string[];
+}
+
+/** The reference graph. */
+export interface MemoryGraph {
+  /** The snapshot a store would build for these identifiers. */
+  snapshot(identifiers: Identifier[]): IdentitySnapshot;
+  /** Applies a plan; throws when the plan contradicts the graph (a resolver or caller bug). */
+  apply(prepared: PreparedEvent, plan: ResolutionPlan, options: { sourceId: string }): { profileId: string | undefined };
+  /** Live profiles in creation order. */
+  profiles(): GraphProfile[];
+  /** The profile, following merges from an absorbed id to its survivor. */
+  findProfile(profileId: string): GraphProfile | undefined;
+  findProfileIdByIdentifier(identifier: Identifier): string | undefined;
+  /** Message ids of events stored without a profile. */
+  unattributedEvents(): string[];
+  /** The identifier keys (`type:value`) of each live profile, sorted: comparable across runs whatever the ids. */
+  partition(): string[][];
+}
+
+interface ProfileState {
+  id: string;
+  seq: number;
+  createdAt: string;
+  mergeCount: number;
+  mergedFrom: string[];
+  identifiers: Map<string, GraphIdentifier>;
+  traits: TraitState;
+  events: string[];
+}
+
+/** Creates an empty reference graph; profile ids are p1, p2, … in creation order. */
+export function createMemoryGraph(): MemoryGraph {
+  const live = new Map<string, ProfileState>();
+  const owner = new Map<string, string>();
+  const redirect = new Map<string, string>();
+  const unattributed: string[] = [];
+  let next = 1;
+
+  const liveOrThrow = (id: string): ProfileState => {
+    const profile = live.get(id);
+    if (!profile) throw new Error(`plan names profile ${id}, which is not a live profile`);
+    return profile;
+  };
+  const view = (p: ProfileState): GraphProfile => ({
+    id: p.id,
+    createdAt: p.createdAt,
+    mergeCount: p.mergeCount,
+    mergedFrom: [...p.mergedFrom].sort(compareStrings),
+    identifiers: [...p.identifiers.values()].map((i) => ({ ...i })).sort((a, b) => compareStrings(a.type, b.type) || compareStrings(a.value, b.value)),
+    traitState: structuredClone(p.traits),
+    traits: visibleTraits(p.traits),
+    events: [...p.events],
+  });
+
+  return {
+    snapshot(identifiers) {
+      const known: KnownIdentifier[] = [];
+      const profiles: Record<string, SnapshotProfile> = {};
+      for (const id of identifiers) {
+        const profileId = owner.get(identifierKey(id));
+        const profile = profileId === undefined ? undefined : live.get(profileId);
+        const held = profile?.identifiers.get(identifierKey(id));
+        if (!profile || !held) continue;
+        known.push({ type: held.type, value: held.value, profileId: profile.id, lastSeen: held.lastSeen });
+        profiles[profile.id] ??= {
+          id: profile.id,
+          createdAt: profile.createdAt,
+          mergeCount: profile.mergeCount,
+          identifiers: [...profile.identifiers.values()].map((i) => ({ type: i.type, value: i.value, profileId: profile.id, lastSeen: i.lastSeen })),
+        };
+      }
+      return { known, profiles };
+    },
+
+    apply(prepared, plan, { sourceId }) {
+      const event: TrackingEvent = prepared.event;
+      if (plan.target.kind === 'none') {
+        unattributed.push(event.messageId);
+        return { profileId: undefined };
+      }
+      let target: ProfileState;
+      if (plan.target.kind === 'new') {
+        const seq = next++;
+        target = { id: `p${seq}`, seq, createdAt: event.receivedAt, mergeCount: 0, mergedFrom: [], identifiers: new Map(), traits: {}, events: [] };
+        live.set(target.id, target);
+      } else target = liveOrThrow(plan.target.profileId);
+
+      for (const merge of plan.merges) {
+        if (merge.survivorId !== target.id) throw new Error(`merge survivor ${merge.survivorId} is not the target ${target.id}`);
+        const absorbed = liveOrThrow(merge.absorbedId);
+        for (const [key, id] of absorbed.identifiers) {
+          const mine = target.identifiers.get(key);
+          target.identifiers.set(key, mine ? { ...mine, firstSeen: min(mine.firstSeen, id.firstSeen), lastSeen: max(mine.lastSeen, id.lastSeen) } : id);
+          owner.set(key, target.id);
+        }
+        target.traits = mergeTraitStates(target.traits, absorbed.traits);
+        target.events.push(...absorbed.events);
+        target.mergeCount += absorbed.mergeCount + 1;
+        target.mergedFrom.push(absorbed.id, ...absorbed.mergedFrom);
+        live.delete(absorbed.id);
+        redirect.set(absorbed.id, target.id);
+      }
+      for (const { identifier } of plan.links) {
+        const key = identifierKey(identifier);
+        if (owner.has(key)) throw new Error(`plan links ${key}, which already belongs to ${owner.get(key)}`);
+        owner.set(key, target.id);
+        target.identifiers.set(key, { type: identifier.type, value: identifier.value, sourceId, firstSeen: event.timestamp, lastSeen: event.timestamp });
+      }
+      for (const identifier of plan.touches) {
+        const held = target.identifiers.get(identifierKey(identifier));
+        if (!held) throw new Error(`plan touches ${identifierKey(identifier)}, which the target does not hold`);
+        held.lastSeen = max(held.lastSeen, event.timestamp);
+      }
+      target.traits = applyTraitChanges(target.traits, plan.traits, event.timestamp, sourceId);
+      target.events.push(event.messageId);
+      return { profileId: target.id };
+    },
+
+    profiles: () => [...live.values()].sort((a, b) => a.seq - b.seq).map(view),
+    findProfile(profileId) {
+      let id = profileId;
+      for (let hop = redirect.get(id); hop !== undefined; hop = redirect.get(id)) id = hop;
+      const profile = live.get(id);
+      return profile ? view(profile) : undefined;
+    },
+    findProfileIdByIdentifier: (identifier) => owner.get(identifierKey(identifier)),
+    unattributedEvents: () => [...unattributed],
+    partition: () =>
+      [...live.values()]
+        .map((p) => [...p.identifiers.values()].map((i) => `${i.type}:${i.value}`).sort(compareStrings))
+        .sort((a, b) => compareStrings(a.join('\n'), b.join('\n'))),
+  };
+}
+
+/** What the reference pipeline needs besides the event. */
+export interface ReferenceIngestOptions {
+  policy: IdentityPolicy;
+  normalize: IdentifierNormalizer;
+  sourceId: string;
+}
+
+/** Runs one validated event through prepare → snapshot → resolve → apply on the reference graph. */
+export function ingestReference(
+  graph: MemoryGraph,
+  event: TrackingEvent,
+  options: ReferenceIngestOptions,
+): { prepared: PreparedEvent; plan: ResolutionPlan; profileId: string | undefined } {
+  const prepared = prepareEvent(event, options.policy, options.normalize);
+  const plan = resolve(graph.snapshot(snapshotKeys(prepared)), prepared, options.policy);
+  const { profileId } = graph.apply(prepared, plan, { sourceId: options.sourceId });
+  return { prepared, plan, profileId };
+}
+
+function min(a: string, b: string): string {
+  return a < b ? a : b;
+}
+
+function max(a: string, b: string): string {
+  return a > b ? a : b;
+}

@@ -1,0 +1,142 @@
+/**
+ * Finds the person identifiers of one validated event, normalised, with invalid and blocked values set
+ * aside as refusals. Where they come from:
+ * - `userId` → user_id, `anonymousId` → anonymous_id;
+ * - `email` / `phone` from traits (identify only: group traits describe the company), `context.traits`
+ *   and `properties`;
+ * - `context.device.id` → ios.id / android.id / device_id by `context.device.type`;
+ * - `context.device.advertisingId` only when `adTrackingEnabled === true` → ios.idfa / android.idfa /
+ *   advertising_id; `context.device.token` → ios.push_token / android.push_token / push_token;
+ * - every `context.externalIds[{ id, type }]`, and the trait keys listed in `policy.traitIdentifiers`.
+ * `groupId` is never a person identifier. For alias, `previousId` is kept aside: its type is decided by
+ * the resolver, which can see whether it is a known user id.
+ */
+import type { JsonObject, TrackingEvent } from '../spec/event-types.ts';
+import type { IdentifierNormalizer } from './identifier-normalize.ts';
+import { normalizeIdentifierType } from './identifier-normalize.ts';
+import { compareStrings, identifierKey, sortIdentifiers } from './identifier-order.ts';
+import { isBlocked } from './identity-policy.ts';
+import type { Identifier, IdentityPolicy, Refusal } from './identity-types.ts';
+
+/** An event with its normalised identifiers, ready for `snapshotKeys` and `resolve`. */
+export interface PreparedEvent {
+  event: TrackingEvent;
+  /** Valid, unblocked identifiers, de-duplicated, sorted by priority, type, value. */
+  identifiers: Identifier[];
+  /** Invalid or blocked values found on the event. */
+  refused: Refusal[];
+  /** Alias only: the normalised previous id, typed later by the resolver. */
+  previousId?: string;
+}
+
+/** The type recorded on a refusal of an alias `previousId` (its real type is never decided). */
+export const PREVIOUS_ID_TYPE = 'previous_id';
+
+interface Candidate {
+  type: string;
+  raw: unknown;
+}
+
+/** Extracts, normalises and filters the identifiers of one event. */
+export function prepareEvent(event: TrackingEvent, policy: IdentityPolicy, normalize: IdentifierNormalizer): PreparedEvent {
+  const identifiers: Identifier[] = [];
+  const refused = new Map<string, Refusal>();
+  const accept = (candidate: Candidate): string | undefined => {
+    if (candidate.raw === undefined || candidate.raw === null) return undefined;
+    const type = normalizeIdentifierType(candidate.type);
+    const value = type === undefined ? undefined : normalize(type, candidate.raw);
+    if (type === undefined || value === undefined) {
+      const identifier = { type: type ?? candidate.type, value: display(candidate.raw) };
+      refused.set(identifierKey(identifier), { identifier, reason: 'invalid', detail: `not a valid ${identifier.type}` });
+      return undefined;
+    }
+    if (isBlocked(policy, value)) {
+      const identifier = { type, value };
+      refused.set(identifierKey(identifier), { identifier, reason: 'blocked', detail: `"${value}" is on the blocklist` });
+      return undefined;
+    }
+    return value;
+  };
+
+  for (const candidate of candidates(event, policy)) {
+    const value = accept(candidate);
+    if (value !== undefined) identifiers.push({ type: normalizeIdentifierType(candidate.type) ?? candidate.type, value });
+  }
+  let previousId: string | undefined;
+  if (event.type === 'alias' && event.previousId !== undefined) {
+    const value = normalize('user_id', event.previousId);
+    if (value === undefined) {
+      const identifier = { type: PREVIOUS_ID_TYPE, value: event.previousId };
+      refused.set(identifierKey(identifier), { identifier, reason: 'invalid', detail: 'not a valid previous id' });
+    } else if (isBlocked(policy, value)) {
+      const identifier = { type: PREVIOUS_ID_TYPE, value };
+      refused.set(identifierKey(identifier), { identifier, reason: 'blocked', detail: `"${value}" is on the blocklist` });
+    } else previousId = value;
+  }
+
+  const refusals = [...refused.values()].sort(
+    (a, b) => compareStrings(a.identifier.type, b.identifier.type) || compareStrings(a.identifier.value, b.identifier.value),
+  );
+  return {
+    event,
+    identifiers: sortIdentifiers(policy, identifiers),
+    refused: refusals,
+    ...(previousId === undefined ? {} : { previousId }),
+  };
+}
+
+function candidates(event: TrackingEvent, policy: IdentityPolicy): Candidate[] {
+  const list: Candidate[] = [
+    { type: 'user_id', raw: event.userId },
+    { type: 'anonymous_id', raw: event.anonymousId },
+  ];
+  const context = event.context ?? {};
+  const sources: JsonObject[] = [];
+  if (event.type === 'identify' && event.traits) sources.push(event.traits);
+  const contextTraits = object(context['traits']);
+  if (contextTraits) sources.push(contextTraits);
+  if (event.properties) sources.push(event.properties);
+  for (const source of sources) {
+    list.push({ type: 'email', raw: source['email'] }, { type: 'phone', raw: source['phone'] });
+  }
+  const traitSources = sources.filter((source) => source !== event.properties);
+  for (const key of Object.keys(policy.traitIdentifiers).sort(compareStrings)) {
+    const type = policy.traitIdentifiers[key];
+    if (type === undefined) continue;
+    for (const source of traitSources) if (Object.hasOwn(source, key)) list.push({ type, raw: source[key] });
+  }
+
+  const device = object(context['device']);
+  if (device) {
+    const platform = typeof device['type'] === 'string' ? device['type'].trim().toLowerCase() : '';
+    const prefix = platform === 'ios' || platform === 'android' ? `${platform}.` : undefined;
+    list.push({ type: prefix ? `${prefix}id` : 'device_id', raw: device['id'] });
+    if (device['adTrackingEnabled'] === true) {
+      list.push({ type: prefix ? `${prefix}idfa` : 'advertising_id', raw: device['advertisingId'] });
+    }
+    list.push({ type: prefix ? `${prefix}push_token` : 'push_token', raw: device['token'] });
+  }
+
+  const externalIds = context['externalIds'];
+  if (Array.isArray(externalIds)) {
+    for (const entry of externalIds as unknown[]) {
+      const external = object(entry);
+      if (external && typeof external['type'] === 'string') list.push({ type: external['type'], raw: external['id'] });
+    }
+  }
+  return list;
+}
+
+function object(value: unknown): JsonObject | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as JsonObject) : undefined;
+}
+
+/** A short printable form of a refused raw value. */
+function display(raw: unknown): string {
+  if (typeof raw === 'string') return raw.slice(0, 200);
+  try {
+    return (JSON.stringify(raw) ?? String(raw)).slice(0, 200);
+  } catch {
+    return String(raw).slice(0, 200);
+  }
+}

@@ -1,0 +1,219 @@
+/**
+ * The identity policy: per-type limits and priorities, blocked values, caps. `DEFAULT_POLICY` is what
+ * Kin runs with when no policy file is given; `parsePolicy` validates a partial policy file over it.
+ */
+import type { IdentifierTypePolicy, IdentityPolicy } from './identity-types.ts';
+import { SOCIAL_HANDLE_TYPES, normalizeIdentifierType } from './identifier-normalize.ts';
+
+const DEVICE_TYPES = [
+  'ios.id',
+  'android.id',
+  'device_id',
+  'ios.idfa',
+  'android.idfa',
+  'advertising_id',
+  'ios.push_token',
+  'android.push_token',
+  'push_token',
+];
+
+/** Values that clients send when they have no real identifier; never linked. */
+const BLOCKED_EXACT = ['', 'null', 'undefined', 'nil', 'none', 'anonymous', 'guest', 'unknown', '0', '-1', 'NaN', '[object Object]', 'true', 'false', 'test@test.com'];
+
+/** The built-in policy: one user id per profile, person identifiers before device and anonymous ids. */
+export const DEFAULT_POLICY: IdentityPolicy = deepFreeze({
+  types: {
+    user_id: { limit: 1, priority: 1 },
+    email: { limit: 5, priority: 2 },
+    phone: { limit: 5, priority: 3 },
+    crm_id: { limit: 5, priority: 4 },
+    ...Object.fromEntries(SOCIAL_HANDLE_TYPES.map((type) => [type, { limit: 5, priority: 4 }])),
+    ...Object.fromEntries(DEVICE_TYPES.map((type) => [type, { limit: 5, priority: 5 }])),
+    anonymous_id: { limit: 5, priority: 6 },
+  },
+  defaultType: { limit: 5, priority: 4 },
+  blocked: { exact: BLOCKED_EXACT, patterns: ['^[0-]*$', '^\\s*$'] },
+  traitIdentifiers: {},
+  caps: { maxMerges: 100, maxIdentifiers: 1000 },
+  defaultPhoneRegion: 'US',
+});
+
+/** The rules of one identifier type (`defaultType` when the type is not listed). */
+export function typePolicy(policy: IdentityPolicy, type: string): IdentifierTypePolicy {
+  return Object.hasOwn(policy.types, type) ? (policy.types[type] ?? policy.defaultType) : policy.defaultType;
+}
+
+interface CompiledBlocklist {
+  exact: Set<string>;
+  patterns: RegExp[];
+}
+
+// Why a WeakMap: policies are immutable values created once at start; compiling per call would be waste.
+const compiled = new WeakMap<IdentityPolicy, CompiledBlocklist>();
+
+/** True when the value is blocked by the policy (case-insensitive exact match or regex). */
+export function isBlocked(policy: IdentityPolicy, value: string): boolean {
+  let list = compiled.get(policy);
+  if (!list) {
+    list = {
+      exact: new Set(policy.blocked.exact.map((v) => v.toLowerCase())),
+      patterns: policy.blocked.patterns.map((p) => new RegExp(p, 'i')),
+    };
+    compiled.set(policy, list);
+  }
+  return list.exact.has(value.toLowerCase()) || list.patterns.some((re) => re.test(value));
+}
+
+/** One problem of a policy file, with the path of the bad value. */
+export interface PolicyError {
+  path: string;
+  message: string;
+}
+
+/** A validated policy or every problem found. */
+export type PolicyParse = { ok: true; policy: IdentityPolicy } | { ok: false; errors: PolicyError[] };
+
+/** Top-level keys reserved for later features: accepted and ignored for now. */
+const RESERVED_KEYS = ['sources', 'consent', 'sharedDevice'];
+const TOP_KEYS = ['types', 'defaultType', 'blocked', 'traitIdentifiers', 'caps', 'defaultPhoneRegion', ...RESERVED_KEYS];
+
+/**
+ * Validates a partial policy file and merges it over `DEFAULT_POLICY`. Per-type rules merge field by
+ * field (a new type starts from `defaultType`; `windowDays: null` removes a window). Blocked values and
+ * patterns are added to the defaults, never replace them: dropping `'null'` from the blocklist by
+ * accident would merge every profile whose client sent the string "null".
+ */
+export function parsePolicy(json: unknown): PolicyParse {
+  const errors: PolicyError[] = [];
+  const fail = (path: string, message: string): void => void errors.push({ path, message });
+  if (!isRecord(json)) return { ok: false, errors: [{ path: '', message: 'policy must be an object' }] };
+  for (const key of Object.keys(json)) if (!TOP_KEYS.includes(key)) fail(key, 'unknown key');
+
+  const defaultType = readTypePolicy(json['defaultType'], DEFAULT_POLICY.defaultType, 'defaultType', fail);
+  const types: Record<string, IdentifierTypePolicy> = { ...DEFAULT_POLICY.types };
+  const rawTypes = json['types'];
+  if (rawTypes !== undefined) {
+    if (!isRecord(rawTypes)) fail('types', 'must be an object');
+    else {
+      for (const [type, rule] of Object.entries(rawTypes)) {
+        if (normalizeIdentifierType(type) !== type) {
+          fail(`types.${type}`, 'type names are lower-case and match /^[a-z0-9_.-]{1,64}$/');
+          continue;
+        }
+        setOwn(types, type, readTypePolicy(rule, Object.hasOwn(types, type) ? types[type] ?? defaultType : defaultType, `types.${type}`, fail));
+      }
+    }
+  }
+
+  const blocked = { exact: [...DEFAULT_POLICY.blocked.exact], patterns: [...DEFAULT_POLICY.blocked.patterns] };
+  const rawBlocked = json['blocked'];
+  if (rawBlocked !== undefined) {
+    if (!isRecord(rawBlocked)) fail('blocked', 'must be an object');
+    else {
+      checkKeys(rawBlocked, ['exact', 'patterns'], 'blocked', fail);
+      for (const value of readStrings(rawBlocked['exact'], 'blocked.exact', fail)) blocked.exact.push(value);
+      readStrings(rawBlocked['patterns'], 'blocked.patterns', fail).forEach((pattern, i) => {
+        try {
+          new RegExp(pattern, 'i');
+          blocked.patterns.push(pattern);
+        } catch {
+          fail(`blocked.patterns[${i}]`, 'not a valid regular expression');
+        }
+      });
+    }
+  }
+
+  const traitIdentifiers: Record<string, string> = { ...DEFAULT_POLICY.traitIdentifiers };
+  const rawTraits = json['traitIdentifiers'];
+  if (rawTraits !== undefined) {
+    if (!isRecord(rawTraits)) fail('traitIdentifiers', 'must be an object');
+    else {
+      for (const [key, type] of Object.entries(rawTraits)) {
+        if (typeof type !== 'string' || normalizeIdentifierType(type) !== type) {
+          fail(`traitIdentifiers.${key}`, 'must be a lower-case identifier type matching /^[a-z0-9_.-]{1,64}$/');
+        } else setOwn(traitIdentifiers, key, type);
+      }
+    }
+  }
+
+  const caps = { ...DEFAULT_POLICY.caps };
+  const rawCaps = json['caps'];
+  if (rawCaps !== undefined) {
+    if (!isRecord(rawCaps)) fail('caps', 'must be an object');
+    else {
+      checkKeys(rawCaps, ['maxMerges', 'maxIdentifiers'], 'caps', fail);
+      caps.maxMerges = readInt(rawCaps['maxMerges'], caps.maxMerges, 'caps.maxMerges', fail);
+      caps.maxIdentifiers = readInt(rawCaps['maxIdentifiers'], caps.maxIdentifiers, 'caps.maxIdentifiers', fail);
+    }
+  }
+
+  let defaultPhoneRegion = DEFAULT_POLICY.defaultPhoneRegion;
+  const rawRegion = json['defaultPhoneRegion'];
+  if (rawRegion !== undefined) {
+    if (typeof rawRegion === 'string' && /^[A-Za-z]{2}$/.test(rawRegion)) defaultPhoneRegion = rawRegion.toUpperCase();
+    else fail('defaultPhoneRegion', 'must be an ISO 3166 alpha-2 country code such as "US"');
+  }
+
+  if (errors.length > 0) return { ok: false, errors };
+  return { ok: true, policy: deepFreeze({ types, defaultType, blocked, traitIdentifiers, caps, defaultPhoneRegion }) };
+}
+
+type Fail = (path: string, message: string) => void;
+
+function readTypePolicy(raw: unknown, base: IdentifierTypePolicy, path: string, fail: Fail): IdentifierTypePolicy {
+  if (raw === undefined) return base;
+  if (!isRecord(raw)) {
+    fail(path, 'must be an object');
+    return base;
+  }
+  checkKeys(raw, ['limit', 'priority', 'windowDays'], path, fail);
+  const rule: IdentifierTypePolicy = {
+    limit: readInt(raw['limit'], base.limit, `${path}.limit`, fail),
+    priority: readInt(raw['priority'], base.priority, `${path}.priority`, fail),
+  };
+  const window = raw['windowDays'] === undefined ? base.windowDays : raw['windowDays'];
+  if (window !== null && window !== undefined) rule.windowDays = readInt(window, 1, `${path}.windowDays`, fail);
+  return rule;
+}
+
+function readInt(raw: unknown, fallback: number, path: string, fail: Fail): number {
+  if (raw === undefined) return fallback;
+  if (typeof raw === 'number' && Number.isSafeInteger(raw) && raw >= 1) return raw;
+  fail(path, 'must be an integer ≥ 1');
+  return fallback;
+}
+
+function readStrings(raw: unknown, path: string, fail: Fail): string[] {
+  if (raw === undefined) return [];
+  if (!Array.isArray(raw)) {
+    fail(path, 'must be an array of strings');
+    return [];
+  }
+  const strings: string[] = [];
+  raw.forEach((value: unknown, i) => {
+    if (typeof value === 'string') strings.push(value);
+    else fail(`${path}[${i}]`, 'must be a string');
+  });
+  return strings;
+}
+
+function checkKeys(raw: Record<string, unknown>, allowed: string[], path: string, fail: Fail): void {
+  for (const key of Object.keys(raw)) if (!allowed.includes(key)) fail(`${path}.${key}`, 'unknown key');
+}
+
+/** Why: a policy key named `__proto__` must become a key, not replace the prototype. */
+function setOwn<T>(target: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,223 @@
+/**
+ * The identity resolver: `resolve(snapshot, prepared, policy)` decides, the store applies. Pure and
+ * deterministic: the same input gives a byte-identical plan.
+ *
+ * The rules (each has a named test in identity-resolve.test.ts):
+ *
+ * R1. Every valid, unblocked identifier of the event is looked up in the snapshot (`snapshotKeys`).
+ * R2. Alias: `previousId` is the `user_id` of that value if the snapshot knows it, else the
+ *     `anonymous_id` of that value; from then on it is treated like any identifier of the event, and the
+ *     links and merges it causes carry rule `alias`. When `previousId` equals the `userId`, nothing extra.
+ * R3. No identifier known: the target is a new profile and every identifier is linked (`new_profile`),
+ *     but never more of one type than its limit: the first ones in canonical order (priority, type,
+ *     value) are kept and the rest are refused with `limit`.
+ * R4. All known identifiers on one profile: that profile is the target; the unknown identifiers are
+ *     attached (`attach`) and the known ones are touched.
+ * R5. Known identifiers on several profiles: all are merged into the survivor, the oldest profile
+ *     (`createdAt`, then id), each with rule `merge` and `via` = the event identifiers on the absorbed
+ *     profile plus those on the survivor.
+ * R6. Limits, checked before R4 and R5: the combined identifiers of the involved profiles plus the new
+ *     ones of the event must not exceed any type's limit. A profile's identifier counts only when its
+ *     `lastSeen` is within the type's `windowDays` of the event time (identifiers of this event always
+ *     count). A type is over when the combined count exceeds the limit and also exceeds the count
+ *     already on any single involved profile (a profile that is over since a policy change is not this
+ *     event's fault). When a type is over, one identifier of the event is dropped (refused `limit`,
+ *     warning `identifier_refused`) and resolution restarts at R1. The victim is chosen among the
+ *     identifiers whose removal can help (every known one, and the unknown ones of an over type): the
+ *     lowest priority (largest number) first; on a tie a known one before an unknown one, then the
+ *     greater type, then the greater value. So a browser shared by two people never merges them: the
+ *     anonymous id is dropped, not the second user id. When nothing is left: target `none`, warning
+ *     `no_identity`.
+ * R7. Caps: when the target would hold more than `caps.maxMerges` merges (their `mergeCount` sum plus
+ *     the plan's merges) or `caps.maxIdentifiers` identifiers, the plan proceeds with a `merge_cap` or
+ *     `identifier_cap` warning.
+ * R8. Traits: only `identify` sets person traits; `null` values are unsets (see `computeTraitChanges`).
+ */
+import { computeTraitChanges } from '../profile/trait-changes.ts';
+import type { PreparedEvent } from './identifier-extract.ts';
+import { compareIdentifiers, compareStrings, identifierKey } from './identifier-order.ts';
+import { typePolicy } from './identity-policy.ts';
+import type {
+  Identifier,
+  IdentityPolicy,
+  IdentitySnapshot,
+  KnownIdentifier,
+  PlannedMerge,
+  PlanWarning,
+  Refusal,
+  ResolutionPlan,
+  SnapshotProfile,
+} from './identity-types.ts';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+interface Candidate extends Identifier {
+  /** True for the identifier that stands for an alias `previousId` (R2). */
+  alias: boolean;
+  known: KnownIdentifier | undefined;
+}
+
+/** The identifiers the store must look up for this event (R1, plus both readings of an alias previousId for R2). */
+export function snapshotKeys(prepared: PreparedEvent): Identifier[] {
+  const keys = new Map<string, Identifier>();
+  for (const id of prepared.identifiers) keys.set(identifierKey(id), { type: id.type, value: id.value });
+  if (prepared.previousId !== undefined) {
+    for (const type of ['user_id', 'anonymous_id']) {
+      const id = { type, value: prepared.previousId };
+      keys.set(identifierKey(id), id);
+    }
+  }
+  return [...keys.values()].sort((a, b) => compareStrings(a.type, b.type) || compareStrings(a.value, b.value));
+}
+
+/** Decides what one event does to the identity graph (rules R1–R8 above). */
+export function resolve(snapshot: IdentitySnapshot, prepared: PreparedEvent, policy: IdentityPolicy): ResolutionPlan {
+  const knownByKey = new Map(snapshot.known.map((k) => [identifierKey(k), k]));
+  const order = compareIdentifiers(policy);
+  const refused: Refusal[] = [...prepared.refused];
+  const warnings: PlanWarning[] = [];
+  const traits = computeTraitChanges(prepared.event);
+  const refuse = (id: Identifier, detail: string): void => {
+    const identifier = { type: id.type, value: id.value };
+    refused.push({ identifier, reason: 'limit', detail });
+    warnings.push({ kind: 'identifier_refused', message: `${id.type} refused: ${detail}`, identifier });
+  };
+
+  let active = aliasCandidates(prepared, knownByKey).sort(order);
+  const eventTime = Date.parse(prepared.event.timestamp);
+  for (;;) {
+    if (active.length === 0) {
+      warnings.push({ kind: 'no_identity', message: 'the event has no usable identifier; stored without a profile' });
+      return { target: { kind: 'none' }, merges: [], links: [], touches: [], refused, warnings, traits };
+    }
+    const profiles = involvedProfiles(snapshot, active);
+    if (profiles.length === 0) return newProfilePlan(active, policy, refuse, { refused, warnings, traits });
+    const over = overLimitTypes(profiles, active, policy, eventTime);
+    if (over.length === 0) return existingProfilePlan(profiles, active, policy, { refused, warnings, traits });
+    const victim = chooseVictim(active, over, policy);
+    refuse(victim, `dropped to keep ${over.join(', ')} within the limit`);
+    active = active.filter((c) => c !== victim);
+  }
+}
+
+/** The event identifiers plus the typed alias previousId (R2), each with its snapshot entry. */
+function aliasCandidates(prepared: PreparedEvent, knownByKey: Map<string, KnownIdentifier>): Candidate[] {
+  const candidates = prepared.identifiers.map((id) => ({ type: id.type, value: id.value, alias: false, known: knownByKey.get(identifierKey(id)) }));
+  const previous = prepared.previousId;
+  if (previous === undefined) return candidates;
+  if (candidates.some((c) => c.type === 'user_id' && c.value === previous)) return candidates;
+  const type = knownByKey.has(identifierKey({ type: 'user_id', value: previous })) ? 'user_id' : 'anonymous_id';
+  const existing = candidates.find((c) => c.type === type && c.value === previous);
+  if (existing) existing.alias = true;
+  else candidates.push({ type, value: previous, alias: true, known: knownByKey.get(identifierKey({ type, value: previous })) });
+  return candidates;
+}
+
+/** The profiles the known candidates reach, oldest first (the survivor order of R5). */
+function involvedProfiles(snapshot: IdentitySnapshot, active: Candidate[]): SnapshotProfile[] {
+  const ids = new Set(active.flatMap((c) => (c.known ? [c.known.profileId] : [])));
+  const profiles = [...ids].map((id) => {
+    const profile = Object.hasOwn(snapshot.profiles, id) ? snapshot.profiles[id] : undefined;
+    if (!profile) throw new Error(`inconsistent snapshot: profile ${id} of a known identifier is missing`);
+    return profile;
+  });
+  return profiles.sort((a, b) => Date.parse(a.createdAt) - Date.parse(b.createdAt) || compareStrings(a.id, b.id));
+}
+
+/** R6: the types whose combined count would exceed the limit because of this event. */
+function overLimitTypes(profiles: SnapshotProfile[], active: Candidate[], policy: IdentityPolicy, eventTime: number): string[] {
+  const activeKeys = new Set(active.map(identifierKey));
+  const combined = new Map<string, Set<string>>();
+  const maxSingle = new Map<string, number>();
+  const add = (map: Map<string, Set<string>>, id: Identifier): void => {
+    const values = map.get(id.type) ?? new Set<string>();
+    values.add(id.value);
+    map.set(id.type, values);
+  };
+  for (const profile of profiles) {
+    const own = new Map<string, Set<string>>();
+    for (const id of profile.identifiers) {
+      const window = typePolicy(policy, id.type).windowDays;
+      const counts = activeKeys.has(identifierKey(id)) || window === undefined || eventTime - Date.parse(id.lastSeen) <= window * DAY_MS;
+      if (!counts) continue;
+      add(own, id);
+      add(combined, id);
+    }
+    for (const [type, values] of own) maxSingle.set(type, Math.max(maxSingle.get(type) ?? 0, values.size));
+  }
+  for (const c of active) if (!c.known) add(combined, c);
+  const over: string[] = [];
+  for (const [type, values] of combined) {
+    if (values.size > typePolicy(policy, type).limit && values.size > (maxSingle.get(type) ?? 0)) over.push(type);
+  }
+  return over.sort(compareStrings);
+}
+
+/** R6 victim: among the candidates whose removal can help, lowest priority, known first, then greater type and value. */
+function chooseVictim(active: Candidate[], over: string[], policy: IdentityPolicy): Candidate {
+  const helpful = active.filter((c) => c.known !== undefined || over.includes(c.type));
+  const pool = helpful.length > 0 ? helpful : active;
+  const sorted = [...pool].sort(
+    (a, b) =>
+      typePolicy(policy, b.type).priority - typePolicy(policy, a.type).priority ||
+      Number(b.known !== undefined) - Number(a.known !== undefined) ||
+      compareStrings(b.type, a.type) ||
+      compareStrings(b.value, a.value),
+  );
+  const victim = sorted[0];
+  if (!victim) throw new Error('chooseVictim called without candidates');
+  return victim;
+}
+
+type PlanParts = Pick<ResolutionPlan, 'refused' | 'warnings' | 'traits'>;
+
+/** R3 (+ R7 identifier cap). */
+function newProfilePlan(active: Candidate[], policy: IdentityPolicy, refuse: (id: Identifier, detail: string) => void, parts: PlanParts): ResolutionPlan {
+  const perType = new Map<string, number>();
+  const links: ResolutionPlan['links'] = [];
+  for (const c of active) {
+    const count = (perType.get(c.type) ?? 0) + 1;
+    const limit = typePolicy(policy, c.type).limit;
+    if (count > limit) {
+      refuse(c, `more than ${limit} ${c.type} on one event`);
+      continue;
+    }
+    perType.set(c.type, count);
+    links.push({ identifier: { type: c.type, value: c.value }, rule: c.alias ? 'alias' : 'new_profile' });
+  }
+  if (links.length > policy.caps.maxIdentifiers) {
+    parts.warnings.push({ kind: 'identifier_cap', message: `new profile would hold ${links.length} identifiers (cap ${policy.caps.maxIdentifiers})` });
+  }
+  return { target: { kind: 'new' }, merges: [], links, touches: [], ...parts };
+}
+
+/** R4 and R5 (+ R7 caps). */
+function existingProfilePlan(profiles: SnapshotProfile[], active: Candidate[], policy: IdentityPolicy, parts: PlanParts): ResolutionPlan {
+  const [survivor, ...absorbed] = profiles;
+  if (!survivor) throw new Error('existingProfilePlan called without profiles');
+  const merges: PlannedMerge[] = absorbed.map((profile) => {
+    const via = active.filter((c) => c.known?.profileId === profile.id || c.known?.profileId === survivor.id);
+    return {
+      survivorId: survivor.id,
+      absorbedId: profile.id,
+      rule: via.some((c) => c.alias) ? 'alias' : 'merge',
+      via: via.map((c) => ({ type: c.type, value: c.value })),
+    };
+  });
+  const links = active.filter((c) => !c.known).map((c) => ({ identifier: { type: c.type, value: c.value }, rule: c.alias ? ('alias' as const) : ('attach' as const) }));
+  const touches = active.filter((c) => c.known).map((c) => ({ type: c.type, value: c.value }));
+
+  const mergeTotal = profiles.reduce((sum, p) => sum + p.mergeCount, 0) + merges.length;
+  if (mergeTotal > policy.caps.maxMerges) {
+    parts.warnings.push({ kind: 'merge_cap', message: `profile would hold ${mergeTotal} merges (cap ${policy.caps.maxMerges})`, profileId: survivor.id });
+  }
+  const identifierTotal = new Set([...profiles.flatMap((p) => p.identifiers.map(identifierKey)), ...links.map((l) => identifierKey(l.identifier))]).size;
+  if (identifierTotal > policy.caps.maxIdentifiers) {
+    parts.warnings.push({
+      kind: 'identifier_cap',
+      message: `profile would hold ${identifierTotal} identifiers (cap ${policy.caps.maxIdentifiers})`,
+      profileId: survivor.id,
+    });
+  }
+  return { target: { kind: 'existing', profileId: survivor.id }, merges, links, touches, ...parts };
+}

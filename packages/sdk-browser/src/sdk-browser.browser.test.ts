@@ -59,6 +59,11 @@ describe.skipIf(skip)('sdk-browser in Chromium', () => {
           res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
         } else if (path === '/sdk.js') {
           res.writeHead(200, { 'content-type': 'text/javascript' }).end(iife);
+        } else if (path === '/snippet-load') {
+          // No data attributes: the write key comes from a queued load call, the host from the script's origin.
+          const html = `<!doctype html><script>window.kin = window.kin || []; kin.push(['load', 'wk_snippet']);
+            kin.push(['track', 'Via Load Call']);</script><script src="/sdk.js"></script>`;
+          res.writeHead(200, { 'content-type': 'text/html' }).end(html);
         } else if (path === '/') {
           res.writeHead(200, { 'content-type': 'text/html' }).end(landingPage(origin));
         } else {
@@ -157,5 +162,13 @@ describe.skipIf(skip)('sdk-browser in Chromium', () => {
     const beacon = received.find((r) => r.body.batch.some((e) => e.event === 'Leaving'));
     expect(beacon?.body.writeKey).toBe('wk_browser');
     expect(beacon?.headers['authorization']).toBeUndefined();
+  });
+
+  it('takes the write key from a queued load call and the host from the script origin', async () => {
+    received.length = 0;
+    await page.goto(`${origin}/snippet-load`);
+    await kinFlush();
+    expect(received[0]?.body.writeKey).toBe('wk_snippet');
+    expect(events().map((e) => e.event)).toEqual(['Via Load Call']);
   });
 });

@@ -1,0 +1,135 @@
+/**
+ * Column roles: which header means "first name", which is an email, which is a record id to ignore.
+ * Detection is by header name only (case-insensitive); a mapping (column → role) overrides it.
+ */
+
+/** Attributes that describe a person or organisation and are compared fuzzily. */
+export const ATTRIBUTE_ROLES = [
+  'first_name',
+  'middle_name',
+  'last_name',
+  'full_name',
+  'date_of_birth',
+  'birth_year',
+  'birth_month',
+  'birth_day',
+  'address',
+  'address_1',
+  'address_2',
+  'street_number',
+  'city',
+  'state',
+  'postcode',
+  'country',
+  'gender',
+  'occupation',
+  'company',
+] as const;
+
+/** One of {@link ATTRIBUTE_ROLES}. */
+export type AttributeRole = (typeof ATTRIBUTE_ROLES)[number];
+
+/** What a column means to the matcher. */
+export type ColumnRole =
+  | { readonly kind: 'attribute'; readonly role: AttributeRole }
+  | { readonly kind: 'identifier'; readonly type: string }
+  | { readonly kind: 'ignore' };
+
+/** Roles by column name, in header order. */
+export type ColumnRoles = Readonly<Record<string, ColumnRole>>;
+
+const ATTRIBUTE_ALIASES: Readonly<Record<AttributeRole, readonly string[]>> = {
+  first_name: ['first_name', 'firstname', 'given_name', 'givenname', 'fname', 'forename', 'first', 'given'],
+  middle_name: ['middle_name', 'middlename', 'mname', 'middle', 'middle_initial'],
+  last_name: ['last_name', 'lastname', 'surname', 'lname', 'family_name', 'familyname', 'last'],
+  full_name: ['name', 'full_name', 'fullname', 'customer_name', 'contact_name', 'person_name', 'display_name'],
+  date_of_birth: ['dob', 'date_of_birth', 'dateofbirth', 'birth_date', 'birthdate', 'birthday', 'born'],
+  birth_year: ['by', 'birth_year', 'yob', 'year_of_birth', 'byear'],
+  birth_month: ['bm', 'birth_month', 'mob', 'month_of_birth', 'bmonth'],
+  birth_day: ['bd', 'birth_day', 'day_of_birth', 'bday'],
+  address: ['address', 'street_address', 'addr', 'street', 'address_line', 'full_address', 'mailing_address'],
+  address_1: ['address_1', 'address1', 'address_line_1', 'addressline1', 'addr1', 'street_1', 'line1', 'line_1'],
+  address_2: ['address_2', 'address2', 'address_line_2', 'addressline2', 'addr2', 'street_2', 'line2', 'line_2'],
+  street_number: ['street_number', 'street_no', 'house_number', 'house_no', 'building_number'],
+  city: ['city', 'suburb', 'town', 'locality', 'municipality'],
+  state: ['state', 'province', 'region', 'county', 'state_code'],
+  postcode: ['postcode', 'post_code', 'zip', 'zipcode', 'zip_code', 'postal_code', 'postalcode'],
+  country: ['country', 'country_code', 'nation'],
+  gender: ['gender', 'sex'],
+  occupation: ['occupation', 'job', 'job_title', 'profession'],
+  company: ['company', 'company_name', 'organisation', 'organization', 'org_name', 'employer', 'business', 'business_name'],
+};
+
+const IDENTIFIER_ALIASES: Readonly<Record<string, readonly string[]>> = {
+  email: ['email', 'e_mail', 'email_address', 'emailaddress', 'mail'],
+  phone: ['phone', 'telephone', 'tel', 'mobile', 'cell', 'phone_number', 'phonenumber', 'mobile_phone', 'home_phone', 'work_phone', 'fax'],
+  twitter: ['twitter', 'twitter_handle'],
+  ssn: ['ssn', 'soc_sec_id', 'social_security_number', 'national_id', 'nino'],
+  website: ['website', 'url', 'homepage', 'web'],
+};
+
+/** Per-row keys: unique per record, so they carry no evidence about other records. */
+const RECORD_KEYS = new Set(['id', 'rec_id', 'record_id', 'unique_id', 'uid', 'row_id', 'row', 'index', 'key', 'pk']);
+
+const LOOKUP: ReadonlyMap<string, ColumnRole> = (() => {
+  const map = new Map<string, ColumnRole>();
+  for (const [role, aliases] of Object.entries(ATTRIBUTE_ALIASES)) {
+    for (const alias of aliases) map.set(alias, { kind: 'attribute', role: role as AttributeRole });
+  }
+  for (const [type, aliases] of Object.entries(IDENTIFIER_ALIASES)) {
+    for (const alias of aliases) map.set(alias, { kind: 'identifier', type: type === 'phone' && alias === 'fax' ? 'fax' : type });
+  }
+  return map;
+})();
+
+/** Lower-case, non-alphanumerics to `_`, trimmed: `"Date of Birth"` → `date_of_birth`. */
+export function normaliseHeader(header: string): string {
+  return header
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '');
+}
+
+/** Detects one header's role, or `ignore` when it is unknown. */
+export function detectColumnRole(header: string): ColumnRole {
+  const h = normaliseHeader(header);
+  if (RECORD_KEYS.has(h)) return { kind: 'ignore' };
+  const direct = LOOKUP.get(h);
+  if (direct !== undefined) return direct;
+  // Name components such as RLdata's fname_c1 / fname_c2 / lname_c1.
+  const component = /^(.*?)_?c?(\d)$/.exec(h);
+  if (component !== null) {
+    const base = LOOKUP.get(component[1] ?? '');
+    if (base?.kind === 'attribute') {
+      if (base.role === 'first_name') return component[2] === '1' ? base : { kind: 'attribute', role: 'middle_name' };
+      if (base.role === 'last_name' || base.role === 'middle_name') return base;
+    }
+  }
+  if (/_id$/.test(h)) return { kind: 'identifier', type: h };
+  return { kind: 'ignore' };
+}
+
+function roleFromMapping(value: string): ColumnRole {
+  const v = normaliseHeader(value);
+  if (v === 'ignore') return { kind: 'ignore' };
+  if ((ATTRIBUTE_ROLES as readonly string[]).includes(v)) return { kind: 'attribute', role: v as AttributeRole };
+  return { kind: 'identifier', type: v };
+}
+
+/**
+ * Roles of every header: the mapping (column → role name, matched case-insensitively) wins,
+ * otherwise detection by header name. Unknown columns are ignored rather than guessed at.
+ */
+export function detectColumnRoles(
+  headers: readonly string[],
+  mapping?: Readonly<Record<string, string>>,
+): ColumnRoles {
+  const byLower = new Map<string, string>();
+  for (const [column, role] of Object.entries(mapping ?? {})) byLower.set(column.toLowerCase(), role);
+  const roles: Record<string, ColumnRole> = {};
+  for (const header of headers) {
+    const mapped = byLower.get(header.toLowerCase());
+    roles[header] = mapped !== undefined ? roleFromMapping(mapped) : detectColumnRole(header);
+  }
+  return roles;
+}

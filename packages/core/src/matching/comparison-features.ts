@@ -1,0 +1,378 @@
+/**
+ * Comparison features: one per matchable field, each mapping a record pair to a level
+ * (best first, last = "different") or -1 when either side is missing, which adds no evidence.
+ * Features and blocking keys are built once from the column roles, columnar for speed.
+ */
+import type { AttributeRole, ColumnRoles } from './column-roles.ts';
+import { compareDates, dateFromParts, DATE_LEVELS, parseDate, type ParsedDate } from './date-parse.ts';
+import { areNicknames, canonicalGivenName } from './nickname-table.ts';
+import { jaroWinkler, soundex, tokenJaccard, withinOneEdit } from './string-similarity.ts';
+import {
+  normaliseAddress,
+  normaliseEmail,
+  normaliseIdentifier,
+  normalisePhone,
+  normalisePostcode,
+  normaliseText,
+  presentValue,
+  sortedTokens,
+} from './value-normalise.ts';
+
+/** One input record: an opaque key, an optional source (for linking), and raw cell values by column. */
+export interface MatchRecord {
+  readonly key: string;
+  readonly source?: string;
+  readonly values: Readonly<Record<string, string | null | undefined>>;
+}
+
+/** A field comparison with ordered levels. */
+export interface ComparisonFeature {
+  readonly name: string;
+  /** Level names, best first; the last is the catch-all "different". */
+  readonly levels: readonly string[];
+  /** Whether the exact level's weight is adjusted for how common the value is. */
+  readonly termFrequency: boolean;
+  /** Level index for records i and j, or -1 when either value is missing. */
+  compare(i: number, j: number): number;
+  /** The value that must agree at level 0 (for term frequencies), or `undefined` when missing. */
+  value(i: number): string | undefined;
+}
+
+/** Records prepared for matching: comparison features plus named blocking-key columns. */
+export interface PreparedRecords {
+  readonly size: number;
+  readonly features: readonly ComparisonFeature[];
+  readonly keys: ReadonlyMap<string, readonly (string | undefined)[]>;
+}
+
+type Column = (string | undefined)[];
+
+function gather(records: readonly MatchRecord[], columns: readonly string[], norm: (v: string) => string | undefined): Column {
+  return records.map((r) => {
+    let out: string | undefined;
+    for (const c of columns) {
+      const v = r.values[c];
+      if (v === null || v === undefined) continue;
+      const n = norm(v);
+      if (n !== undefined) out = out === undefined ? n : `${out} ${n}`;
+    }
+    return out;
+  });
+}
+
+function stringFeature(name: string, col: Column, tf: boolean, high = 0.92, low = 0.8): ComparisonFeature {
+  return {
+    name,
+    levels: ['exact', `jaro-winkler>=${high}`, `jaro-winkler>=${low}`, 'different'],
+    termFrequency: tf,
+    value: (i) => col[i],
+    compare(i, j) {
+      const a = col[i];
+      const b = col[j];
+      if (a === undefined || b === undefined) return -1;
+      if (a === b) return 0;
+      const s = jaroWinkler(a, b);
+      return s >= high ? 1 : s >= low ? 2 : 3;
+    },
+  };
+}
+
+/** Multi-word text (full names, organisations, addresses): word order and partial overlap matter. */
+function textFeature(name: string, col: Column, tf: boolean): ComparisonFeature {
+  const sorted = col.map((v) => (v === undefined ? undefined : sortedTokens(v)));
+  return {
+    name,
+    levels: ['exact', 'same-words', 'jaro-winkler>=0.92', 'half-words-shared', 'different'],
+    termFrequency: tf,
+    value: (i) => col[i],
+    compare(i, j) {
+      const a = col[i];
+      const b = col[j];
+      if (a === undefined || b === undefined) return -1;
+      if (a === b) return 0;
+      if (sorted[i] === sorted[j]) return 1;
+      if (jaroWinkler(a, b) >= 0.92) return 2;
+      return tokenJaccard(a, b) >= 0.5 ? 3 : 4;
+    },
+  };
+}
+
+function codeFeature(name: string, col: Column, tf: boolean): ComparisonFeature {
+  return {
+    name,
+    levels: ['exact', 'one-edit', 'different'],
+    termFrequency: tf,
+    value: (i) => col[i],
+    compare(i, j) {
+      const a = col[i];
+      const b = col[j];
+      if (a === undefined || b === undefined) return -1;
+      if (a === b) return 0;
+      return withinOneEdit(a, b) ? 1 : 2;
+    },
+  };
+}
+
+function exactFeature(name: string, col: Column): ComparisonFeature {
+  return {
+    name,
+    levels: ['exact', 'different'],
+    termFrequency: false,
+    value: (i) => col[i],
+    compare(i, j) {
+      const a = col[i];
+      const b = col[j];
+      if (a === undefined || b === undefined) return -1;
+      return a === b ? 0 : 1;
+    },
+  };
+}
+
+function postcodeFeature(col: Column): ComparisonFeature {
+  return {
+    name: 'postcode',
+    levels: ['exact', 'one-edit', 'same-prefix', 'different'],
+    termFrequency: true,
+    value: (i) => col[i],
+    compare(i, j) {
+      const a = col[i];
+      const b = col[j];
+      if (a === undefined || b === undefined) return -1;
+      if (a === b) return 0;
+      if (withinOneEdit(a, b)) return 1;
+      // Outward code / leading digits: the district, a weaker agreement.
+      const n = Math.max(2, Math.min(a.length, b.length) - 2);
+      return a.slice(0, n) === b.slice(0, n) ? 2 : 3;
+    },
+  };
+}
+
+function firstNameFeature(first: Column, last: Column): ComparisonFeature {
+  return {
+    name: 'first_name',
+    levels: ['exact', 'nickname', 'jaro-winkler>=0.92', 'initial', 'jaro-winkler>=0.8', 'swapped-with-last-name', 'different'],
+    termFrequency: true,
+    value: (i) => first[i],
+    compare(i, j) {
+      const a = first[i];
+      const b = first[j];
+      if (a === undefined || b === undefined) return -1;
+      if (a === b) return 0;
+      if (areNicknames(a, b)) return 1;
+      const s = jaroWinkler(a, b);
+      if (s >= 0.92) return 2;
+      if ((a.length === 1 || b.length === 1) && a[0] === b[0]) return 3;
+      if (s >= 0.8) return 4;
+      const lb = last[j];
+      return lb !== undefined && jaroWinkler(a, lb) >= 0.92 ? 5 : 6;
+    },
+  };
+}
+
+function lastNameFeature(last: Column, first: Column): ComparisonFeature {
+  return {
+    name: 'last_name',
+    levels: ['exact', 'jaro-winkler>=0.92', 'jaro-winkler>=0.8', 'swapped-with-first-name', 'different'],
+    termFrequency: true,
+    value: (i) => last[i],
+    compare(i, j) {
+      const a = last[i];
+      const b = last[j];
+      if (a === undefined || b === undefined) return -1;
+      if (a === b) return 0;
+      const s = jaroWinkler(a, b);
+      if (s >= 0.92) return 1;
+      if (s >= 0.8) return 2;
+      const fb = first[j];
+      return fb !== undefined && jaroWinkler(a, fb) >= 0.92 ? 3 : 4;
+    },
+  };
+}
+
+function dateFeature(dates: readonly (ParsedDate | undefined)[]): ComparisonFeature {
+  return {
+    name: 'date_of_birth',
+    levels: DATE_LEVELS,
+    termFrequency: false,
+    value: (i) => dates[i]?.digits,
+    compare(i, j) {
+      const a = dates[i];
+      const b = dates[j];
+      if (a === undefined || b === undefined) return -1;
+      return compareDates(a, b);
+    },
+  };
+}
+
+function emailFeature(col: Column): ComparisonFeature {
+  const user = col.map((v) => v?.slice(0, v.indexOf('@')));
+  return {
+    name: 'email',
+    levels: ['exact', 'same-user', 'jaro-winkler>=0.9', 'different'],
+    termFrequency: true,
+    value: (i) => col[i],
+    compare(i, j) {
+      const a = col[i];
+      const b = col[j];
+      if (a === undefined || b === undefined) return -1;
+      if (a === b) return 0;
+      if (user[i] === user[j]) return 1;
+      return jaroWinkler(a, b) >= 0.9 ? 2 : 3;
+    },
+  };
+}
+
+function phoneFeature(name: string, col: Column): ComparisonFeature {
+  return {
+    name,
+    levels: ['exact', 'same-last-7', 'one-edit', 'different'],
+    termFrequency: true,
+    value: (i) => col[i],
+    compare(i, j) {
+      const a = col[i];
+      const b = col[j];
+      if (a === undefined || b === undefined) return -1;
+      if (a === b) return 0;
+      if (a.length >= 7 && b.length >= 7 && a.slice(-7) === b.slice(-7)) return 1;
+      return withinOneEdit(a, b) ? 2 : 3;
+    },
+  };
+}
+
+function columnsWith(roles: ColumnRoles, role: AttributeRole): string[] {
+  return Object.keys(roles).filter((c) => {
+    const r = roles[c];
+    return r?.kind === 'attribute' && r.role === role;
+  });
+}
+
+function hasAny(col: Column): boolean {
+  return col.some((v) => v !== undefined);
+}
+
+/** Builds comparison features and blocking keys from records and column roles. */
+export function prepareRecords(records: readonly MatchRecord[], roles: ColumnRoles): PreparedRecords {
+  const features: ComparisonFeature[] = [];
+  const keys = new Map<string, Column>();
+  const attr = (role: AttributeRole, norm: (v: string) => string | undefined): Column =>
+    gather(records, columnsWith(roles, role), norm);
+
+  const first = attr('first_name', normaliseText);
+  const last = attr('last_name', normaliseText);
+  if (hasAny(first)) {
+    features.push(firstNameFeature(first, last));
+    keys.set('fn', first.map((v) => (v === undefined ? undefined : canonicalGivenName(v))));
+    keys.set('fnsx', first.map((v) => (v === undefined ? undefined : soundex(v))));
+  }
+  if (hasAny(last)) {
+    features.push(lastNameFeature(last, first));
+    keys.set('ln', last);
+    keys.set('lnsx', last.map((v) => (v === undefined ? undefined : soundex(v))));
+  }
+  if (hasAny(first) && hasAny(last)) {
+    // Order-free name key so swapped first/last names still share a block.
+    keys.set('name', first.map((f, i) => {
+      const l = last[i];
+      if (f === undefined || l === undefined) return undefined;
+      return f < l ? `${f}|${l}` : `${l}|${f}`;
+    }));
+  }
+  const middle = attr('middle_name', normaliseText);
+  if (hasAny(middle)) features.push(stringFeature('middle_name', middle, false));
+  for (const role of ['full_name', 'company'] as const) {
+    const col = attr(role, normaliseText);
+    if (!hasAny(col)) continue;
+    features.push(textFeature(role, col, true));
+    keys.set(role, col.map((v) => (v === undefined ? undefined : sortedTokens(v))));
+    keys.set(`${role}1`, col.map((v) => v?.split(' ')[0]));
+  }
+
+  const dates = datesOf(records, roles);
+  if (dates.some((d) => d !== undefined)) {
+    features.push(dateFeature(dates));
+    keys.set('dob', dates.map((d) => d?.digits));
+    keys.set('dobY', dates.map((d) => d?.digits.slice(0, 4)));
+    keys.set('dobMD', dates.map((d) => d?.digits.slice(4)));
+  }
+
+  const address = attr('address', normaliseAddress);
+  if (hasAny(address)) {
+    features.push(textFeature('address', address, true));
+    keys.set('addr', address);
+  }
+  const number = attr('street_number', normaliseText);
+  if (hasAny(number)) {
+    features.push(codeFeature('street_number', number, false));
+    keys.set('num', number);
+  }
+  for (const role of ['address_1', 'address_2'] as const) {
+    const col = attr(role, normaliseAddress);
+    if (!hasAny(col)) continue;
+    features.push(stringFeature(role, col, true));
+    keys.set(role, col);
+  }
+  const city = attr('city', normaliseText);
+  if (hasAny(city)) {
+    features.push(stringFeature('city', city, true));
+    keys.set('city', city);
+  }
+  const postcode = attr('postcode', normalisePostcode);
+  if (hasAny(postcode)) {
+    features.push(postcodeFeature(postcode));
+    keys.set('pc', postcode);
+  }
+  for (const role of ['state', 'country', 'gender'] as const) {
+    const col = attr(role, (v) => normaliseText(v));
+    if (hasAny(col)) features.push(exactFeature(role, col));
+  }
+  const occupation = attr('occupation', normaliseText);
+  if (hasAny(occupation)) features.push(stringFeature('occupation', occupation, true, 0.9, 0.9));
+
+  const identifierTypes = [...new Set(Object.values(roles).flatMap((r) => (r.kind === 'identifier' ? [r.type] : [])))].sort();
+  for (const type of identifierTypes) {
+    const cols = Object.keys(roles).filter((c) => {
+      const r = roles[c];
+      return r?.kind === 'identifier' && r.type === type;
+    });
+    if (type === 'email') {
+      const col = gather(records, cols, normaliseEmail);
+      if (!hasAny(col)) continue;
+      features.push(emailFeature(col));
+      keys.set('email', col);
+      keys.set('emailUser', col.map((v) => v?.slice(0, v.indexOf('@'))));
+    } else if (type === 'phone' || type === 'fax') {
+      const col = gather(records, cols, normalisePhone);
+      if (!hasAny(col)) continue;
+      features.push(phoneFeature(type, col));
+      keys.set(type, col);
+    } else {
+      const col = gather(records, cols, normaliseIdentifier);
+      if (!hasAny(col)) continue;
+      features.push(codeFeature(type, col, true));
+      keys.set(`id:${type}`, col);
+    }
+  }
+  return { size: records.length, features, keys };
+}
+
+function datesOf(records: readonly MatchRecord[], roles: ColumnRoles): (ParsedDate | undefined)[] {
+  const dobCols = columnsWith(roles, 'date_of_birth');
+  const [yc] = columnsWith(roles, 'birth_year');
+  const [mc] = columnsWith(roles, 'birth_month');
+  const [dc] = columnsWith(roles, 'birth_day');
+  return records.map((r) => {
+    for (const c of dobCols) {
+      const v = presentValue(r.values[c]);
+      if (v === undefined) continue;
+      const d = parseDate(v);
+      if (d !== undefined) return d;
+      // Unparseable but present: keep its digits so edit-distance levels still work.
+      const digits = v.replace(/\D/g, '');
+      if (digits.length >= 6) return { readings: [], digits };
+    }
+    if (yc === undefined) return undefined;
+    const y = presentValue(r.values[yc]);
+    if (y === undefined) return undefined;
+    return dateFromParts(y, presentValue(mc === undefined ? undefined : r.values[mc]) ?? '0', presentValue(dc === undefined ? undefined : r.values[dc]) ?? '0');
+  });
+}

@@ -1,0 +1,233 @@
+/**
+ * Fellegi–Sunter model without labels:
+ * 1. u (level frequencies among non-matches) from random record pairs — random pairs are almost all
+ *    non-matches, whereas blocked pairs are enriched with matches and make EM collapse.
+ * 2. m (level frequencies among matches) by EM with u held fixed, once per training blocking rule;
+ *    fields the rule blocks on are not estimated from it. Estimates are averaged over rules.
+ * 3. λ (prior probability that two random records match) from deterministic rules and an assumed recall.
+ */
+import type { ComparisonFeature, PreparedRecords } from './comparison-features.ts';
+import type { SeededRandom } from './seeded-random.ts';
+
+/** Learnt parameters: per feature, m and u per level, plus the prior λ. */
+export interface FellegiSunterParameters {
+  readonly lambda: number;
+  readonly features: readonly FeatureParameters[];
+}
+
+/** m and u probabilities of one feature's levels (null level excluded). */
+export interface FeatureParameters {
+  readonly name: string;
+  readonly levels: readonly string[];
+  readonly m: readonly number[];
+  readonly u: readonly number[];
+}
+
+/** Level vectors of a list of pairs: `levels[p * featureCount + f]`, -1 = null. */
+export interface PairLevels {
+  readonly count: number;
+  readonly levels: Int8Array;
+}
+
+/** Computes level vectors for pairs given as parallel index arrays. */
+export function pairLevels(features: readonly ComparisonFeature[], left: ArrayLike<number>, right: ArrayLike<number>): PairLevels {
+  const f = features.length;
+  const levels = new Int8Array(left.length * f);
+  for (let p = 0; p < left.length; p++) {
+    const i = left[p] ?? 0;
+    const j = right[p] ?? 0;
+    for (let k = 0; k < f; k++) levels[p * f + k] = features[k]?.compare(i, j) ?? -1;
+  }
+  return { count: left.length, levels };
+}
+
+/** Draws `count` random distinct pairs (accepted by `accept`), as parallel index arrays. */
+export function randomPairs(
+  size: number,
+  count: number,
+  random: SeededRandom,
+  accept?: (i: number, j: number) => boolean,
+): { left: Int32Array; right: Int32Array } {
+  const left = new Int32Array(count);
+  const right = new Int32Array(count);
+  let p = 0;
+  let attempts = 0;
+  while (p < count && attempts < count * 50 && size >= 2) {
+    attempts++;
+    const i = random.int(size);
+    const j = random.int(size);
+    if (i === j || (accept !== undefined && !accept(i, j))) continue;
+    left[p] = i;
+    right[p] = j;
+    p++;
+  }
+  return { left: left.slice(0, p), right: right.slice(0, p) };
+}
+
+/** u per feature level from level vectors of random pairs, with a pseudo-count so no level is 0. */
+export function estimateU(features: readonly ComparisonFeature[], sample: PairLevels): number[][] {
+  const f = features.length;
+  return features.map((feature, k) => {
+    const counts = new Array<number>(feature.levels.length).fill(0);
+    for (let p = 0; p < sample.count; p++) {
+      const l = sample.levels[p * f + k] ?? -1;
+      if (l >= 0) counts[l] = (counts[l] ?? 0) + 1;
+    }
+    const total = counts.reduce((a, b) => a + b, 0);
+    return counts.map((c) => (c + 1) / (total + feature.levels.length));
+  });
+}
+
+/** Starting m: most matches agree exactly, the rest spread geometrically over the weaker levels. */
+export function initialM(levelCount: number): number[] {
+  const m = new Array<number>(levelCount).fill(0);
+  let rest = 1;
+  for (let l = 0; l < levelCount; l++) {
+    const share = l === levelCount - 1 ? rest : rest * (l === 0 ? 0.8 : 0.5);
+    m[l] = share;
+    rest -= share;
+  }
+  return m;
+}
+
+/**
+ * EM for m with u fixed, on one training sample. `fixed[k]` marks features the training rule
+ * blocked on (always equal there, so no information). Returns m per feature (undefined when fixed).
+ */
+export function emForM(
+  sample: PairLevels,
+  u: readonly (readonly number[])[],
+  fixed: readonly boolean[],
+  options: { iterations?: number; startM?: readonly (readonly number[])[] } = {},
+): { m: (number[] | undefined)[]; lambda: number } {
+  const f = u.length;
+  let m = u.map((uk, k) => (options.startM?.[k] ?? initialM(uk.length)).slice());
+  let lambda = 0.3;
+  const post = new Float64Array(sample.count);
+  const iterations = options.iterations ?? 40;
+  for (let it = 0; it < iterations; it++) {
+    const logM = m.map((mk) => mk.map((v) => Math.log(Math.max(v, 1e-12))));
+    const logU = u.map((uk) => uk.map((v) => Math.log(v)));
+    const prior = Math.log(lambda / (1 - lambda));
+    let sumPost = 0;
+    for (let p = 0; p < sample.count; p++) {
+      let s = prior;
+      for (let k = 0; k < f; k++) {
+        if (fixed[k] === true) continue;
+        const l = sample.levels[p * f + k] ?? -1;
+        if (l < 0) continue;
+        s += (logM[k]?.[l] ?? 0) - (logU[k]?.[l] ?? 0);
+      }
+      const q = s > 30 ? 1 : s < -30 ? 0 : 1 / (1 + Math.exp(-s));
+      post[p] = q;
+      sumPost += q;
+    }
+    const next = u.map((uk) => new Array<number>(uk.length).fill(0));
+    for (let p = 0; p < sample.count; p++) {
+      const q = post[p] ?? 0;
+      for (let k = 0; k < f; k++) {
+        const l = sample.levels[p * f + k] ?? -1;
+        if (l >= 0) {
+          const row = next[k];
+          if (row !== undefined) row[l] = (row[l] ?? 0) + q;
+        }
+      }
+    }
+    let delta = 0;
+    m = next.map((row, k) => {
+      const total = row.reduce((a, b) => a + b, 0);
+      const prev = m[k] ?? [];
+      if (total <= 0) return prev;
+      const levels = row.length;
+      const est = row.map((c) => (c + 1e-3) / (total + 1e-3 * levels));
+      for (let l = 0; l < levels; l++) delta = Math.max(delta, Math.abs((est[l] ?? 0) - (prev[l] ?? 0)));
+      return est;
+    });
+    lambda = Math.min(0.999, Math.max(1e-6, sumPost / Math.max(1, sample.count)));
+    if (delta < 1e-5) break;
+  }
+  return { m: m.map((mk, k) => (fixed[k] === true ? undefined : mk)), lambda };
+}
+
+/** Per-record log2 weight of agreeing exactly on this record's value, adjusted for its frequency. */
+export function termFrequencyWeights(
+  feature: ComparisonFeature,
+  size: number,
+  m0: number,
+  u0: number,
+): Float32Array {
+  const counts = new Map<string, number>();
+  let present = 0;
+  for (let i = 0; i < size; i++) {
+    const v = feature.value(i);
+    if (v === undefined) continue;
+    present++;
+    counts.set(v, (counts.get(v) ?? 0) + 1);
+  }
+  const out = new Float32Array(size);
+  const base = Math.log2(m0 / u0);
+  for (let i = 0; i < size; i++) {
+    const v = feature.value(i);
+    if (v === undefined) {
+      out[i] = base;
+      continue;
+    }
+    // Why the floor: a value seen once (often a typo) would otherwise gain unbounded weight.
+    const freq = Math.max((counts.get(v) ?? 1) / present, u0 / 16);
+    out[i] = Math.log2(m0 / freq);
+  }
+  return out;
+}
+
+/** Pair scoring with the learnt parameters: log2 Bayes factors per level plus the prior. */
+export interface PairScorer {
+  /** Total match weight (log2 odds) of records i and j. */
+  weight(i: number, j: number): number;
+  /** Level index and weight of every feature for one pair (null levels have weight 0). */
+  explain(i: number, j: number): { feature: string; level: string; weight: number }[];
+}
+
+/** Builds the scorer from parameters (with term-frequency adjustment on exact levels). */
+export function createScorer(prepared: PreparedRecords, params: FellegiSunterParameters): PairScorer {
+  const features = prepared.features;
+  const tables = params.features.map((p) => p.m.map((m, l) => Math.log2(m / (p.u[l] ?? 1))));
+  const tf = features.map((feature, k) => {
+    const p = params.features[k];
+    if (!feature.termFrequency || p === undefined) return undefined;
+    return termFrequencyWeights(feature, prepared.size, p.m[0] ?? 0.9, p.u[0] ?? 0.01);
+  });
+  const prior = Math.log2(params.lambda / (1 - params.lambda));
+  const levelWeight = (k: number, l: number, i: number): number => {
+    if (l === 0) {
+      const t = tf[k];
+      if (t !== undefined) return t[i] ?? 0;
+    }
+    return tables[k]?.[l] ?? 0;
+  };
+  return {
+    weight(i, j) {
+      let w = prior;
+      for (let k = 0; k < features.length; k++) {
+        const l = features[k]?.compare(i, j) ?? -1;
+        if (l >= 0) w += levelWeight(k, l, i);
+      }
+      return w;
+    },
+    explain(i, j) {
+      return features.map((feature, k) => {
+        const l = feature.compare(i, j);
+        return { feature: feature.name, level: l < 0 ? 'null' : (feature.levels[l] ?? ''), weight: l < 0 ? 0 : levelWeight(k, l, i) };
+      });
+    },
+  };
+}
+
+/** Match probability from a log2 match weight. */
+export function weightToProbability(weight: number): number {
+  return 1 / (1 + 2 ** -weight);
+}
+
+/** Log2 match weight from a probability (threshold conversion). */
+export function probabilityToWeight(probability: number): number {
+  return Math.log2(probability / (1 - probability));
+}

@@ -1,0 +1,10 @@
+// Public surface of the matching module. Only re-exports.
+export * from './column-roles.ts';
+export * from './comparison-features.ts';
+export * from './date-parse.ts';
+export * from './fellegi-sunter.ts';
+export * from './match-engine.ts';
+export * from './nickname-table.ts';
+export * from './seeded-random.ts';
+export * from './string-similarity.ts';
+export * from './value-normalise.ts';

@@ -1,0 +1,317 @@
+/**
+ * The matching engine: records in, linked pairs, review pairs and clusters out. Unsupervised and
+ * deterministic — records are sorted by key, every sample uses a seeded PRNG, ties break by index.
+ *
+ * Steps: prepare features → u from random pairs → m by EM per training rule → λ from deterministic
+ * rules → choose blocking rules within a pair budget → score candidate pairs → supported clustering.
+ */
+import { buildBlockIndex, forEachCandidatePair, inSameBlock, ruleName, type BlockIndex } from './blocking-index.ts';
+import { deterministicRules, featuresOfKey, selectBlockingRules, trainingRules } from './blocking-rules.ts';
+import type { ColumnRoles } from './column-roles.ts';
+import { prepareRecords, type MatchRecord } from './comparison-features.ts';
+import {
+  createScorer,
+  emForM,
+  estimateU,
+  initialM,
+  pairLevels,
+  probabilityToWeight,
+  randomPairs,
+  weightToProbability,
+  type FellegiSunterParameters,
+} from './fellegi-sunter.ts';
+import { seededRandom } from './seeded-random.ts';
+import { clusterPairs } from './supported-clustering.ts';
+
+/** Options of {@link matchRecords}. */
+export interface MatchOptions {
+  readonly records: readonly MatchRecord[];
+  /** Column roles, usually from `detectColumnRoles(headers, mapping)`. */
+  readonly roles: ColumnRoles;
+  /** `dedupe` (default) compares all records; `link` only records from different sources. */
+  readonly mode?: 'dedupe' | 'link';
+  /** In link mode: at most one record per source in a cluster (sources without duplicates). Default true. */
+  readonly oneToOne?: boolean;
+  /** Match probability at or above which a pair is linked. Default 0.95. */
+  readonly linkThreshold?: number;
+  /** Match probability at or above which a pair is queued for review. Default 0.5. */
+  readonly reviewThreshold?: number;
+  /** Candidate pair budget for blocking. Default max(250 000, 40 × records). */
+  readonly maxPairs?: number;
+  /** Blocks larger than this are skipped by their rule. Default 500. */
+  readonly maxBlockSize?: number;
+  /** Share of cross pairs that must reach the review threshold for two clusters to merge. Default 0.5. */
+  readonly supportShare?: number;
+  /** PRNG seed. Default 1. */
+  readonly seed?: number;
+}
+
+/** Evidence of one field for one pair: the level reached and its weight (log2 Bayes factor). */
+export interface FieldEvidence {
+  readonly field: string;
+  readonly level: string;
+  readonly weight: number;
+}
+
+/** A scored pair of record keys (`a` sorts before `b`). */
+export interface ScoredPair {
+  readonly a: string;
+  readonly b: string;
+  readonly probability: number;
+  /** log2 odds of a match (prior included). */
+  readonly weight: number;
+}
+
+/** A pair for clerical review, with per-field evidence and why it was not linked. */
+export interface ReviewPair extends ScoredPair {
+  readonly reason: 'below-link-threshold' | 'merge-not-supported' | 'same-source';
+  readonly evidence: readonly FieldEvidence[];
+}
+
+/** What the engine learnt, for reports and explanations. */
+export interface MatchModelSummary {
+  readonly lambda: number;
+  readonly linkThreshold: number;
+  readonly reviewThreshold: number;
+  readonly features: readonly {
+    readonly name: string;
+    readonly termFrequency: boolean;
+    readonly levels: readonly { readonly level: string; readonly m: number; readonly u: number; readonly weight: number }[];
+  }[];
+  readonly trainingRules: readonly string[];
+}
+
+/** The outcome of matching. */
+export interface MatchResult {
+  /** Pairs linked (at or above the link threshold and inside one cluster), strongest first. */
+  readonly links: readonly ScoredPair[];
+  /** Pairs to review, strongest first. */
+  readonly reviews: readonly ReviewPair[];
+  /** Clusters of two or more keys; keys sorted, clusters ordered by their first key. */
+  readonly clusters: readonly (readonly string[])[];
+  readonly model: MatchModelSummary;
+  readonly blocking: {
+    readonly rules: readonly string[];
+    readonly considered: readonly { readonly rule: string; readonly pairs: number; readonly used: boolean }[];
+    /** Distinct candidate pairs compared. */
+    readonly candidatePairs: number;
+    /** All pairs the task could compare (n(n-1)/2, or cross-source pairs when linking). */
+    readonly totalPairs: number;
+  };
+  /** Whether blocking made this pair a candidate (for pair completeness in evaluation). */
+  isCandidatePair(a: string, b: string): boolean;
+  /** Score and per-field evidence of any two records. */
+  explain(a: string, b: string): (ScoredPair & { readonly evidence: readonly FieldEvidence[] }) | undefined;
+}
+
+const U_SAMPLE_PAIRS = 150_000;
+const TRAINING_PAIRS_PER_RULE = 60_000;
+const ASSUMED_DETERMINISTIC_RECALL = 0.8;
+
+/** Links records without labels (Fellegi–Sunter with EM), then clusters with supported merging. */
+export function matchRecords(options: MatchOptions): MatchResult {
+  const records = [...options.records].sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0));
+  const n = records.length;
+  const indexOfKey = new Map<string, number>();
+  records.forEach((r, i) => indexOfKey.set(r.key, i));
+  const linking = options.mode === 'link';
+  const sources = records.map((r) => r.source ?? '');
+  const accept = linking ? (i: number, j: number): boolean => sources[i] !== sources[j] : undefined;
+  const linkThreshold = options.linkThreshold ?? 0.95;
+  const reviewThreshold = options.reviewThreshold ?? 0.5;
+  const maxBlockSize = options.maxBlockSize ?? 500;
+  const maxPairs = options.maxPairs ?? Math.max(250_000, 40 * n);
+  const random = seededRandom(options.seed ?? 1);
+
+  const prepared = prepareRecords(records, options.roles);
+  const features = prepared.features;
+  const totalPairs = linking ? crossSourcePairs(sources) : (n * (n - 1)) / 2;
+
+  // 1. u from random pairs.
+  const sample = randomPairs(n, Math.min(U_SAMPLE_PAIRS, Math.max(1, totalPairs)), random, accept);
+  const u = estimateU(features, pairLevels(features, sample.left, sample.right));
+
+  // 2. m by EM over training rules.
+  const sums = features.map((f) => new Array<number>(f.levels.length).fill(0));
+  const counts = features.map(() => 0);
+  const usedTraining: string[] = [];
+  for (const rule of trainingRules(prepared)) {
+    const index = buildBlockIndex(prepared, rule, maxBlockSize);
+    if (index.pairCount < 20) continue;
+    const pairs = samplePairs([index], TRAINING_PAIRS_PER_RULE, accept);
+    if (pairs.left.length < 20) continue;
+    const blocked = new Set(rule.keys.flatMap((k) => featuresOfKey(k)));
+    const fixed = features.map((f) => blocked.has(f.name));
+    const { m } = emForM(pairLevels(features, pairs.left, pairs.right), u, fixed);
+    m.forEach((mk, k) => {
+      if (mk === undefined) return;
+      counts[k] = (counts[k] ?? 0) + 1;
+      mk.forEach((v, l) => {
+        const row = sums[k];
+        if (row !== undefined) row[l] = (row[l] ?? 0) + v;
+      });
+    });
+    usedTraining.push(ruleName(rule));
+  }
+  const m = features.map((f, k) => {
+    const c = counts[k] ?? 0;
+    return c === 0 ? initialM(f.levels.length) : (sums[k] ?? []).map((v) => v / c);
+  });
+
+  // 3. λ from deterministic rules (pairs agreeing exactly on two strong keys) and an assumed recall.
+  const detIndexes = deterministicRules(prepared).map((rule) => buildBlockIndex(prepared, rule, Number.POSITIVE_INFINITY));
+  let detPairs = 0;
+  forEachCandidatePair(detIndexes, () => detPairs++, accept);
+  const lambda = Math.min(0.5, Math.max(1 / Math.max(1, totalPairs), detPairs / ASSUMED_DETERMINISTIC_RECALL / Math.max(1, totalPairs)));
+
+  const params: FellegiSunterParameters = {
+    lambda,
+    features: features.map((f, k) => ({ name: f.name, levels: f.levels, m: m[k] ?? [], u: u[k] ?? [] })),
+  };
+  const scorer = createScorer(prepared, params);
+
+  // 4. Blocking and scoring: keep pairs at or above the review threshold.
+  const { selected, considered } = selectBlockingRules(prepared, { maxPairs, maxBlockSize });
+  const linkWeight = probabilityToWeight(linkThreshold);
+  const reviewWeight = probabilityToWeight(reviewThreshold);
+  const keptLeft: number[] = [];
+  const keptRight: number[] = [];
+  const keptWeight: number[] = [];
+  let candidatePairs = 0;
+  forEachCandidatePair(
+    selected,
+    (i, j) => {
+      candidatePairs++;
+      const w = scorer.weight(i, j);
+      if (w >= reviewWeight) {
+        keptLeft.push(i);
+        keptRight.push(j);
+        keptWeight.push(w);
+      }
+    },
+    accept,
+  );
+  const order = keptWeight.map((_, e) => e);
+  order.sort((x, y) => (keptWeight[y] ?? 0) - (keptWeight[x] ?? 0) || (keptLeft[x] ?? 0) - (keptLeft[y] ?? 0) || (keptRight[x] ?? 0) - (keptRight[y] ?? 0));
+  const left = Int32Array.from(order, (e) => keptLeft[e] ?? 0);
+  const right = Int32Array.from(order, (e) => keptRight[e] ?? 0);
+  const weight = Float64Array.from(order, (e) => keptWeight[e] ?? 0);
+
+  // 5. Clustering.
+  const isCandidateIndex = (i: number, j: number): boolean => selected.some((index) => inSameBlock(index, i, j));
+  const clustered = clusterPairs({
+    size: n,
+    left,
+    right,
+    weight,
+    linkWeight,
+    reviewWeight,
+    supportShare: options.supportShare ?? 0.5,
+    // Candidates not kept scored below the review threshold; only non-candidates need scoring.
+    pairWeight: (i, j) => (isCandidateIndex(i, j) ? Number.NEGATIVE_INFINITY : scorer.weight(i, j)),
+    ...(linking && options.oneToOne !== false ? { sourceOf: (i: number) => sources[i] } : {}),
+  });
+
+  const links: ScoredPair[] = [];
+  const reviews: ReviewPair[] = [];
+  for (let e = 0; e < left.length; e++) {
+    const i = left[e] ?? 0;
+    const j = right[e] ?? 0;
+    const w = weight[e] ?? 0;
+    const pair = { a: records[i]?.key ?? '', b: records[j]?.key ?? '', probability: weightToProbability(w), weight: w };
+    if (clustered.accepted[e] === 1) {
+      links.push(pair);
+    } else if ((clustered.clusterOf[i] ?? -1) !== (clustered.clusterOf[j] ?? -2)) {
+      const reason = w < linkWeight ? 'below-link-threshold' : clustered.refusedBySource[e] === 1 ? 'same-source' : 'merge-not-supported';
+      reviews.push({ ...pair, reason, evidence: evidenceOf(scorer.explain(i, j)) });
+    }
+  }
+
+  const explain = (a: string, b: string): (ScoredPair & { evidence: FieldEvidence[] }) | undefined => {
+    const x = indexOfKey.get(a);
+    const y = indexOfKey.get(b);
+    if (x === undefined || y === undefined || x === y) return undefined;
+    const [i, j] = x < y ? [x, y] : [y, x];
+    const w = scorer.weight(i, j);
+    return { a: records[i]?.key ?? '', b: records[j]?.key ?? '', probability: weightToProbability(w), weight: w, evidence: evidenceOf(scorer.explain(i, j)) };
+  };
+
+  return {
+    links,
+    reviews,
+    clusters: clustersOf(clustered.clusterOf, records),
+    model: {
+      lambda,
+      linkThreshold,
+      reviewThreshold,
+      trainingRules: usedTraining,
+      features: params.features.map((p, k) => ({
+        name: p.name,
+        termFrequency: features[k]?.termFrequency ?? false,
+        levels: p.levels.map((level, l) => {
+          const mv = p.m[l] ?? 0;
+          const uv = p.u[l] ?? 1;
+          return { level, m: mv, u: uv, weight: Math.log2(mv / uv) };
+        }),
+      })),
+    },
+    blocking: { rules: selected.map((s) => ruleName(s.rule)), considered, candidatePairs, totalPairs },
+    isCandidatePair(a, b) {
+      const i = indexOfKey.get(a);
+      const j = indexOfKey.get(b);
+      if (i === undefined || j === undefined || i === j) return false;
+      if (accept !== undefined && !accept(i, j)) return false;
+      return isCandidateIndex(i, j);
+    },
+    explain,
+  };
+}
+
+function evidenceOf(explained: readonly { feature: string; level: string; weight: number }[]): FieldEvidence[] {
+  return explained.map((e) => ({ field: e.feature, level: e.level, weight: e.weight }));
+}
+
+function crossSourcePairs(sources: readonly string[]): number {
+  const counts = new Map<string, number>();
+  for (const s of sources) counts.set(s, (counts.get(s) ?? 0) + 1);
+  const n = sources.length;
+  let same = 0;
+  for (const c of counts.values()) same += (c * (c - 1)) / 2;
+  return (n * (n - 1)) / 2 - same;
+}
+
+/** Up to `limit` pairs from the indexes, evenly strided so the sample is deterministic. */
+function samplePairs(
+  indexes: readonly BlockIndex[],
+  limit: number,
+  accept?: (i: number, j: number) => boolean,
+): { left: number[]; right: number[] } {
+  const total = indexes.reduce((s, x) => s + x.pairCount, 0);
+  const stride = Math.max(1, Math.ceil(total / limit));
+  const left: number[] = [];
+  const right: number[] = [];
+  let k = 0;
+  forEachCandidatePair(
+    indexes,
+    (i, j) => {
+      if (k++ % stride !== 0) return;
+      left.push(i);
+      right.push(j);
+    },
+    accept,
+  );
+  return { left, right };
+}
+
+function clustersOf(clusterOf: Int32Array, records: readonly MatchRecord[]): string[][] {
+  const groups = new Map<number, string[]>();
+  for (let i = 0; i < clusterOf.length; i++) {
+    const root = clusterOf[i] ?? i;
+    const key = records[i]?.key ?? '';
+    const g = groups.get(root);
+    if (g === undefined) groups.set(root, [key]);
+    else g.push(key);
+  }
+  // Records are sorted by key, so each group is already sorted and groups come in first-key order.
+  return [...groups.values()].filter((g) => g.length > 1).sort((x, y) => ((x[0] ?? '') < (y[0] ?? '') ? -1 : 1));
+}

@@ -1,0 +1,82 @@
+/**
+ * Normalisers that turn raw cell text into comparable values. Each returns `undefined` for blanks
+ * and placeholder values, so "missing" is decided once, here, and becomes the null level.
+ */
+
+const PLACEHOLDERS = new Set(['', 'na', 'n/a', 'nan', 'null', 'none', 'nil', '-', '--', '?', 'unknown']);
+
+/** Trimmed text, or `undefined` for blanks and placeholders such as `N/A`. */
+export function presentValue(raw: string | null | undefined): string | undefined {
+  if (raw === null || raw === undefined) return undefined;
+  const t = raw.trim();
+  return PLACEHOLDERS.has(t.toLowerCase()) ? undefined : t;
+}
+
+/** Lower-case letters/digits and single spaces, accents removed (`"O'Brien-Smith "` → `obrien smith`). */
+export function normaliseText(raw: string | null | undefined): string | undefined {
+  const v = presentValue(raw);
+  if (v === undefined) return undefined;
+  const s = v
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/['’`]/g, '')
+    .replace(/[^a-z0-9]+/g, ' ')
+    .trim();
+  return s.length === 0 ? undefined : s;
+}
+
+const ADDRESS_ABBREVIATIONS: Readonly<Record<string, string>> = {
+  street: 'st', road: 'rd', avenue: 'ave', av: 'ave', boulevard: 'blvd', drive: 'dr', lane: 'ln', place: 'pl',
+  court: 'ct', crescent: 'cres', terrace: 'tce', highway: 'hwy', parade: 'pde', square: 'sq', circuit: 'cct',
+  north: 'n', south: 's', east: 'e', west: 'w', apartment: 'apt', suite: 'ste', floor: 'fl', mount: 'mt',
+  saint: 'st',
+};
+
+/** Address text with common street-type words abbreviated (`12 High Street` → `12 high st`). */
+export function normaliseAddress(raw: string | null | undefined): string | undefined {
+  const t = normaliseText(raw);
+  if (t === undefined) return undefined;
+  return t
+    .split(' ')
+    .map((w) => ADDRESS_ABBREVIATIONS[w] ?? w)
+    .join(' ');
+}
+
+/** Upper-case postcode without spaces (`sw1a 1aa` → `SW1A1AA`). */
+export function normalisePostcode(raw: string | null | undefined): string | undefined {
+  const v = presentValue(raw);
+  if (v === undefined) return undefined;
+  const s = v.toUpperCase().replace(/[^A-Z0-9]/g, '');
+  return s.length === 0 ? undefined : s;
+}
+
+/** Digits only, at most the last 10 (drops country prefixes); `undefined` when fewer than 5 digits. */
+export function normalisePhone(raw: string | null | undefined): string | undefined {
+  const v = presentValue(raw);
+  if (v === undefined) return undefined;
+  const digits = v.replace(/\D/g, '');
+  if (digits.length < 5) return undefined;
+  return digits.length > 10 ? digits.slice(-10) : digits;
+}
+
+/** Lower-case trimmed email; `undefined` when there is no `@`. */
+export function normaliseEmail(raw: string | null | undefined): string | undefined {
+  const v = presentValue(raw);
+  if (v === undefined) return undefined;
+  const s = v.toLowerCase().replace(/\s+/g, '');
+  return s.includes('@') ? s : undefined;
+}
+
+/** Lower-case identifier without surrounding whitespace or a leading `@` (handles). */
+export function normaliseIdentifier(raw: string | null | undefined): string | undefined {
+  const v = presentValue(raw);
+  if (v === undefined) return undefined;
+  const s = v.toLowerCase().replace(/^@/, '').replace(/\s+/g, '');
+  return s.length === 0 ? undefined : s;
+}
+
+/** Tokens sorted alphabetically, so word order does not matter (`smith john` ~ `john smith`). */
+export function sortedTokens(value: string): string {
+  return value.split(' ').sort().join(' ');
+}

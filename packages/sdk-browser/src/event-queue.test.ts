@@ -108,6 +108,31 @@ describe('createEventQueue', () => {
     expect(transport.requests.map((r) => sentIds(r.body))).toEqual([['m1'], ['m1', 'm2']]);
   });
 
+  it('does not cut a backoff short for events enqueued while the failing send was in flight', async () => {
+    const { queue, transport, clock } = setup({ flushAt: 1 }, [503]);
+    // Hold the first answer until two more events have been queued behind the in-flight send.
+    let answer = (): void => undefined;
+    const send = transport.send.bind(transport);
+    transport.send = (request) => new Promise((resolve) => (answer = () => resolve(send(request))));
+    queue.enqueue(event(1));
+    await clock.advance(0);
+    transport.send = send;
+    queue.enqueue(event(2));
+    queue.enqueue(event(3));
+    answer();
+    await clock.advance(0);
+    expect(transport.requests).toHaveLength(1);
+    await clock.advance(750);
+    expect(transport.requests.map((r) => sentIds(r.body))).toEqual([['m1'], ['m1', 'm2', 'm3']]);
+  });
+
+  it('ignores malformed stored entries', async () => {
+    const store = createMemoryStore();
+    store.set('kin_queue', JSON.stringify([null, { attempts: 0 }, { event: event(1), attempts: 0 }]));
+    const { queue } = setup({ store });
+    expect(queue.entries().map((e) => e.event.messageId)).toEqual(['m1']);
+  });
+
   it('gives up after maxAttempts with a warning', async () => {
     const { queue, transport, clock, logger } = setup({ flushAt: 1 }, [500, 500, 500, 500]);
     queue.enqueue(event(1));

@@ -65,7 +65,8 @@ export function createEventQueue(options: EventQueueOptions): EventQueue {
   const read = (): QueueEntry[] => {
     try {
       const parsed: unknown = JSON.parse(store.get(STORAGE_KEYS.queue) ?? '[]');
-      return Array.isArray(parsed) ? (parsed as QueueEntry[]) : [];
+      // Another tab or an older SDK may have written it: keep only well-formed entries.
+      return Array.isArray(parsed) ? (parsed as unknown[]).filter(isEntry) : [];
     } catch {
       return [];
     }
@@ -86,7 +87,7 @@ export function createEventQueue(options: EventQueueOptions): EventQueue {
     timer = clock.setTimeout(() => {
       timer = undefined;
       backingOff = false;
-      void flush();
+      void flushSoon();
     }, ms);
   };
   const cancelTimer = (): void => {
@@ -141,11 +142,16 @@ export function createEventQueue(options: EventQueueOptions): EventQueue {
     if (read().length > 0) schedule(options.flushInterval);
   };
 
-  const flush = (): Promise<void> => {
+  /** Queues a run after the current one. `automatic` runs yield to a backoff that began meanwhile. */
+  const enqueueRun = (automatic: boolean): Promise<void> => {
     // A send that throws is a bug in a transport; log it and keep the chain (and callers) resolving.
-    chain = chain.then(runFlush).catch((error: unknown) => logger.warn('flush failed', error));
+    chain = chain
+      .then(() => (automatic && backingOff ? undefined : runFlush()))
+      .catch((error: unknown) => logger.warn('flush failed', error));
     return chain;
   };
+  const flush = (): Promise<void> => enqueueRun(false);
+  const flushSoon = (): Promise<void> => enqueueRun(true);
 
   const queue: EventQueue = {
     entries: read,
@@ -159,7 +165,7 @@ export function createEventQueue(options: EventQueueOptions): EventQueue {
         logger.warn(`queue full; dropped ${overflow} oldest events`);
       }
       write(entries);
-      if (!backingOff && entries.length >= options.flushAt) void flush();
+      if (!backingOff && entries.length >= options.flushAt) void flushSoon();
       else schedule(options.flushInterval);
     },
     flushByBeacon() {
@@ -174,6 +180,11 @@ export function createEventQueue(options: EventQueueOptions): EventQueue {
   // Events left by an earlier page (closed tab, failed beacon) go out soon after load.
   if (read().length > 0) schedule(0);
   return queue;
+}
+
+function isEntry(value: unknown): value is QueueEntry {
+  const event = (value as Partial<QueueEntry> | null)?.event;
+  return typeof event?.messageId === 'string' && typeof (value as QueueEntry).attempts === 'number';
 }
 
 /** Splits entries into batches of at most MAX_BATCH_EVENTS events and about `maxBytes` of JSON. */

@@ -1,3 +1,20 @@
 // Public surface of @kin/core. Only re-exports.
 export * from './spec/event-types.ts';
 export * from './identity/identity-types.ts';
+
+export * from './spec/time-parse.ts';
+export * from './spec/event-timestamp.ts';
+export * from './spec/event-validate.ts';
+export * from './spec/batch-read.ts';
+export * from './spec/json-object.ts';
+export * from './spec/utf8-length.ts';
+
+export * from './identity/identifier-normalize.ts';
+export * from './identity/identity-policy.ts';
+export * from './identity/identifier-order.ts';
+export * from './identity/identifier-extract.ts';
+export * from './identity/identity-resolve.ts';
+export * from './identity/graph-reference.ts';
+
+export * from './profile/trait-changes.ts';
+export * from './profile/trait-merge.ts';

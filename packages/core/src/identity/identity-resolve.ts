@@ -6,8 +6,10 @@
  *
  * R1. Every valid, unblocked identifier of the event is looked up in the snapshot (`snapshotKeys`).
  * R2. Alias: `previousId` is the `user_id` of that value if the snapshot knows it, else the
- *     `anonymous_id` of that value; from then on it is treated like any identifier of the event, and the
- *     links and merges it causes carry rule `alias`. When `previousId` equals the `userId`, nothing extra.
+ *     `anonymous_id` of that value; from then on it is treated like any identifier of the event. While it
+ *     takes part (it was not dropped by R6), every link and merge of the event carries rule `alias`: the
+ *     alias call is what asserts the two ids are one person. When `previousId` equals the `userId`,
+ *     nothing extra.
  * R3. No identifier known: the target is a new profile and every identifier is linked (`new_profile`),
  *     but never more of one type than its limit: the first ones in canonical order (priority, type,
  *     value) are kept and the rest are refused with `limit`.
@@ -173,6 +175,7 @@ type PlanParts = Pick<ResolutionPlan, 'refused' | 'warnings' | 'traits'>;
 
 /** R3 (+ R7 identifier cap). */
 function newProfilePlan(active: Candidate[], policy: IdentityPolicy, refuse: (id: Identifier, detail: string) => void, parts: PlanParts): ResolutionPlan {
+  const aliased = active.some((c) => c.alias);
   const perType = new Map<string, number>();
   const links: ResolutionPlan['links'] = [];
   for (const c of active) {
@@ -183,7 +186,7 @@ function newProfilePlan(active: Candidate[], policy: IdentityPolicy, refuse: (id
       continue;
     }
     perType.set(c.type, count);
-    links.push({ identifier: { type: c.type, value: c.value }, rule: c.alias ? 'alias' : 'new_profile' });
+    links.push({ identifier: { type: c.type, value: c.value }, rule: aliased ? 'alias' : 'new_profile' });
   }
   if (links.length > policy.caps.maxIdentifiers) {
     parts.warnings.push({ kind: 'identifier_cap', message: `new profile would hold ${links.length} identifiers (cap ${policy.caps.maxIdentifiers})` });
@@ -195,16 +198,17 @@ function newProfilePlan(active: Candidate[], policy: IdentityPolicy, refuse: (id
 function existingProfilePlan(profiles: SnapshotProfile[], active: Candidate[], policy: IdentityPolicy, parts: PlanParts): ResolutionPlan {
   const [survivor, ...absorbed] = profiles;
   if (!survivor) throw new Error('existingProfilePlan called without profiles');
+  const aliased = active.some((c) => c.alias);
   const merges: PlannedMerge[] = absorbed.map((profile) => {
     const via = active.filter((c) => c.known?.profileId === profile.id || c.known?.profileId === survivor.id);
     return {
       survivorId: survivor.id,
       absorbedId: profile.id,
-      rule: via.some((c) => c.alias) ? 'alias' : 'merge',
+      rule: aliased ? 'alias' : 'merge',
       via: via.map((c) => ({ type: c.type, value: c.value })),
     };
   });
-  const links = active.filter((c) => !c.known).map((c) => ({ identifier: { type: c.type, value: c.value }, rule: c.alias ? ('alias' as const) : ('attach' as const) }));
+  const links = active.filter((c) => !c.known).map((c) => ({ identifier: { type: c.type, value: c.value }, rule: aliased ? ('alias' as const) : ('attach' as const) }));
   const touches = active.filter((c) => c.known).map((c) => ({ type: c.type, value: c.value }));
 
   const mergeTotal = profiles.reduce((sum, p) => sum + p.mergeCount, 0) + merges.length;

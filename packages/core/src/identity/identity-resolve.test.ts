@@ -1,0 +1,243 @@
+import { describe, expect, it } from 'vitest';
+import type { TrackingEvent } from '../spec/event-types.ts';
+import type { PreparedEvent } from './identifier-extract.ts';
+import { parsePolicy, DEFAULT_POLICY } from './identity-policy.ts';
+import { resolve, snapshotKeys } from './identity-resolve.ts';
+import type { Identifier, IdentityPolicy, IdentitySnapshot, SnapshotProfile } from './identity-types.ts';
+
+const NOW = '2024-05-14T10:00:00.000Z';
+type Id = [type: string, value: string, lastSeen?: string];
+
+function prepared(ids: Id[], fields: Partial<TrackingEvent> = {}, previousId?: string): PreparedEvent {
+  return {
+    event: { type: 'track', event: 'E', messageId: 'm1', timestamp: NOW, receivedAt: NOW, ...fields },
+    identifiers: ids.map(([type, value]) => ({ type, value })),
+    refused: [],
+    ...(previousId === undefined ? {} : { previousId }),
+  };
+}
+
+interface ProfileSpec {
+  id: string;
+  createdAt?: string;
+  mergeCount?: number;
+  ids: Id[];
+}
+
+function snapshot(...profiles: ProfileSpec[]): IdentitySnapshot {
+  const result: IdentitySnapshot = { known: [], profiles: {} };
+  for (const spec of profiles) {
+    const profile: SnapshotProfile = {
+      id: spec.id,
+      createdAt: spec.createdAt ?? '2024-01-01T00:00:00.000Z',
+      mergeCount: spec.mergeCount ?? 0,
+      identifiers: spec.ids.map(([type, value, lastSeen]) => ({ type, value, profileId: spec.id, lastSeen: lastSeen ?? NOW })),
+    };
+    result.profiles[spec.id] = profile;
+    result.known.push(...profile.identifiers);
+  }
+  return result;
+}
+
+function policyWith(json: unknown): IdentityPolicy {
+  const parsed = parsePolicy(json);
+  if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
+  return parsed.policy;
+}
+
+const id = (type: string, value: string): Identifier => ({ type, value });
+
+describe('resolve', () => {
+  it('R1 looks up every event identifier, and both readings of an alias previousId', () => {
+    expect(snapshotKeys(prepared([['user_id', 'u1'], ['anonymous_id', 'a1']]))).toEqual([id('anonymous_id', 'a1'), id('user_id', 'u1')]);
+    expect(snapshotKeys(prepared([['user_id', 'u1']], { type: 'alias' }, 'p'))).toEqual([id('anonymous_id', 'p'), id('user_id', 'p'), id('user_id', 'u1')]);
+    const plan = resolve(snapshot({ id: 'p1', ids: [['anonymous_id', 'a1']] }), prepared([['anonymous_id', 'a1']]), DEFAULT_POLICY);
+    expect(plan.target).toEqual({ kind: 'existing', profileId: 'p1' });
+    expect(plan.touches).toEqual([id('anonymous_id', 'a1')]);
+  });
+
+  describe('R2 alias', () => {
+    const alias = { type: 'alias' as const };
+
+    it('R2 types an unknown previousId as anonymous_id and links it with rule alias', () => {
+      const plan = resolve(snapshot({ id: 'p1', ids: [['user_id', 'u1']] }), prepared([['user_id', 'u1']], alias, 'a1'), DEFAULT_POLICY);
+      expect(plan.target).toEqual({ kind: 'existing', profileId: 'p1' });
+      expect(plan.links).toEqual([{ identifier: id('anonymous_id', 'a1'), rule: 'alias' }]);
+    });
+
+    it('R2 attaches the new user id to the anonymous profile with rule alias', () => {
+      const plan = resolve(snapshot({ id: 'p1', ids: [['anonymous_id', 'a1']] }), prepared([['user_id', 'u1']], alias, 'a1'), DEFAULT_POLICY);
+      expect(plan.links).toEqual([{ identifier: id('user_id', 'u1'), rule: 'alias' }]);
+      expect(plan.touches).toEqual([id('anonymous_id', 'a1')]);
+    });
+
+    it('R2 merges the previous and the new profile with rule alias', () => {
+      const plan = resolve(
+        snapshot({ id: 'p1', ids: [['user_id', 'u1']] }, { id: 'p2', createdAt: '2024-02-01T00:00:00.000Z', ids: [['anonymous_id', 'a1']] }),
+        prepared([['user_id', 'u1']], alias, 'a1'),
+        DEFAULT_POLICY,
+      );
+      expect(plan.merges).toEqual([{ survivorId: 'p1', absorbedId: 'p2', rule: 'alias', via: [id('user_id', 'u1'), id('anonymous_id', 'a1')] }]);
+    });
+
+    it('R2 reads a known previousId as user_id (and the user_id limit still applies)', () => {
+      const plan = resolve(snapshot({ id: 'p1', ids: [['user_id', 'old']] }), prepared([['user_id', 'new']], alias, 'old'), DEFAULT_POLICY);
+      expect(plan.refused).toMatchObject([{ identifier: id('user_id', 'old'), reason: 'limit' }]);
+      expect(plan.target).toEqual({ kind: 'new' });
+      expect(plan.links).toEqual([{ identifier: id('user_id', 'new'), rule: 'new_profile' }]);
+    });
+
+    it('R2 adds nothing when previousId equals userId', () => {
+      const plan = resolve({ known: [], profiles: {} }, prepared([['user_id', 'u1']], alias, 'u1'), DEFAULT_POLICY);
+      expect(plan.links).toEqual([{ identifier: id('user_id', 'u1'), rule: 'new_profile' }]);
+    });
+
+    it('R2 marks an anonymousId equal to previousId as the alias identifier', () => {
+      const plan = resolve({ known: [], profiles: {} }, prepared([['user_id', 'u1'], ['anonymous_id', 'a1']], alias, 'a1'), DEFAULT_POLICY);
+      expect(plan.links).toEqual([
+        { identifier: id('user_id', 'u1'), rule: 'alias' },
+        { identifier: id('anonymous_id', 'a1'), rule: 'alias' },
+      ]);
+    });
+  });
+
+  it('R3 creates a new profile and refuses what exceeds a limit within the event', () => {
+    const policy = policyWith({ types: { crm_id: { limit: 2 } } });
+    const plan = resolve({ known: [], profiles: {} }, prepared([['user_id', 'u1'], ['crm_id', 'c'], ['crm_id', 'a'], ['crm_id', 'b']]), policy);
+    expect(plan.target).toEqual({ kind: 'new' });
+    expect(plan.links).toEqual([
+      { identifier: id('user_id', 'u1'), rule: 'new_profile' },
+      { identifier: id('crm_id', 'a'), rule: 'new_profile' },
+      { identifier: id('crm_id', 'b'), rule: 'new_profile' },
+    ]);
+    expect(plan.refused).toMatchObject([{ identifier: id('crm_id', 'c'), reason: 'limit' }]);
+    expect(plan.warnings.map((w) => w.kind)).toEqual(['identifier_refused']);
+  });
+
+  it('R4 attaches unknown identifiers to the one known profile and touches the known ones', () => {
+    const plan = resolve(snapshot({ id: 'p1', ids: [['anonymous_id', 'a1']] }), prepared([['email', 'e@x.io'], ['anonymous_id', 'a1']]), DEFAULT_POLICY);
+    expect(plan).toMatchObject({
+      target: { kind: 'existing', profileId: 'p1' },
+      merges: [],
+      links: [{ identifier: id('email', 'e@x.io'), rule: 'attach' }],
+      touches: [id('anonymous_id', 'a1')],
+      refused: [],
+      warnings: [],
+    });
+  });
+
+  it('R4 refuses a new identifier that would exceed its limit on the profile', () => {
+    const emails: Id[] = ['1', '2', '3', '4', '5'].map((n) => ['email', `${n}@x.io`]);
+    const plan = resolve(snapshot({ id: 'p1', ids: [['user_id', 'u1'], ...emails] }), prepared([['user_id', 'u1'], ['email', '6@x.io'], ['anonymous_id', 'a1']]), DEFAULT_POLICY);
+    expect(plan.target).toEqual({ kind: 'existing', profileId: 'p1' });
+    expect(plan.refused).toMatchObject([{ identifier: id('email', '6@x.io'), reason: 'limit' }]);
+    expect(plan.links).toEqual([{ identifier: id('anonymous_id', 'a1'), rule: 'attach' }]);
+  });
+
+  it('R5 merges into the oldest profile (createdAt, then id) with via per absorbed profile', () => {
+    const plan = resolve(
+      snapshot(
+        { id: 'p9', createdAt: '2024-03-01T00:00:00.000Z', ids: [['email', 'e@x.io']] },
+        { id: 'p3', createdAt: '2024-01-01T00:00:00.000Z', ids: [['anonymous_id', 'a2']] },
+        { id: 'p2', createdAt: '2024-01-01T00:00:00.000Z', ids: [['anonymous_id', 'a1'], ['user_id', 'u1']] },
+      ),
+      prepared([['email', 'e@x.io'], ['anonymous_id', 'a1'], ['anonymous_id', 'a2'], ['phone', '+1']]),
+      DEFAULT_POLICY,
+    );
+    expect(plan.target).toEqual({ kind: 'existing', profileId: 'p2' });
+    expect(plan.merges).toEqual([
+      { survivorId: 'p2', absorbedId: 'p3', rule: 'merge', via: [id('anonymous_id', 'a1'), id('anonymous_id', 'a2')] },
+      { survivorId: 'p2', absorbedId: 'p9', rule: 'merge', via: [id('email', 'e@x.io'), id('anonymous_id', 'a1')] },
+    ]);
+    expect(plan.links).toEqual([{ identifier: id('phone', '+1'), rule: 'attach' }]);
+    expect(plan.touches).toEqual([id('email', 'e@x.io'), id('anonymous_id', 'a1'), id('anonymous_id', 'a2')]);
+  });
+
+  describe('R6 limits', () => {
+    it('R6 never merges two logged-in people through a shared browser', () => {
+      const plan = resolve(snapshot({ id: 'pA', ids: [['user_id', 'A'], ['anonymous_id', 'X']] }), prepared([['user_id', 'B'], ['anonymous_id', 'X']]), DEFAULT_POLICY);
+      expect(plan.target).toEqual({ kind: 'new' });
+      expect(plan.links).toEqual([{ identifier: id('user_id', 'B'), rule: 'new_profile' }]);
+      expect(plan.refused).toMatchObject([{ identifier: id('anonymous_id', 'X'), reason: 'limit' }]);
+      expect(plan.warnings).toMatchObject([{ kind: 'identifier_refused', identifier: id('anonymous_id', 'X') }]);
+    });
+
+    it('R6 refuses a merge that would exceed a limit and keeps the higher-priority link', () => {
+      const plan = resolve(
+        snapshot({ id: 'p1', ids: [['user_id', 'u1'], ['anonymous_id', 'a1']] }, { id: 'p2', createdAt: '2024-02-01T00:00:00.000Z', ids: [['user_id', 'u2'], ['email', 'e@x.io']] }),
+        prepared([['email', 'e@x.io'], ['anonymous_id', 'a1']]),
+        DEFAULT_POLICY,
+      );
+      expect(plan.target).toEqual({ kind: 'existing', profileId: 'p2' });
+      expect(plan.merges).toEqual([]);
+      expect(plan.refused).toMatchObject([{ identifier: id('anonymous_id', 'a1'), reason: 'limit' }]);
+    });
+
+    it('R6 breaks priority ties deterministically: known first, then the greater value', () => {
+      const plan = resolve(
+        snapshot({ id: 'p1', ids: [['user_id', 'u1'], ['anonymous_id', 'a1']] }, { id: 'p2', ids: [['user_id', 'u2'], ['anonymous_id', 'a2']] }),
+        prepared([['anonymous_id', 'a1'], ['anonymous_id', 'a2'], ['anonymous_id', 'a3']]),
+        DEFAULT_POLICY,
+      );
+      expect(plan.refused.map((r) => r.identifier)).toEqual([id('anonymous_id', 'a2')]);
+      expect(plan.target).toEqual({ kind: 'existing', profileId: 'p1' });
+      expect(plan.links).toEqual([{ identifier: id('anonymous_id', 'a3'), rule: 'attach' }]);
+    });
+
+    it('R6 counts only identifiers seen within windowDays', () => {
+      const policy = policyWith({ types: { email: { limit: 1, windowDays: 30 } } });
+      const stale = snapshot({ id: 'p1', ids: [['user_id', 'u1'], ['email', 'old@x.io', '2024-01-01T00:00:00.000Z']] });
+      const plan = resolve(stale, prepared([['user_id', 'u1'], ['email', 'new@x.io']]), policy);
+      expect(plan.links).toEqual([{ identifier: id('email', 'new@x.io'), rule: 'attach' }]);
+      const fresh = snapshot({ id: 'p1', ids: [['user_id', 'u1'], ['email', 'old@x.io', '2024-05-01T00:00:00.000Z']] });
+      expect(resolve(fresh, prepared([['user_id', 'u1'], ['email', 'new@x.io']]), policy).refused).toMatchObject([{ reason: 'limit' }]);
+    });
+
+    it('R6 does not blame the event for a profile already over a limit', () => {
+      const plan = resolve(snapshot({ id: 'p1', ids: [['user_id', 'u1'], ['user_id', 'u2']] }), prepared([['user_id', 'u1'], ['anonymous_id', 'a1']]), DEFAULT_POLICY);
+      expect(plan.refused).toEqual([]);
+      expect(plan.links).toEqual([{ identifier: id('anonymous_id', 'a1'), rule: 'attach' }]);
+    });
+
+    it('R6 returns target none with no_identity when every identifier is dropped or none is usable', () => {
+      const plan = resolve({ known: [], profiles: {} }, { ...prepared([]), refused: [{ identifier: id('user_id', 'null'), reason: 'blocked', detail: 'x' }] }, DEFAULT_POLICY);
+      expect(plan).toMatchObject({ target: { kind: 'none' }, links: [], refused: [{ reason: 'blocked' }], warnings: [{ kind: 'no_identity' }] });
+    });
+  });
+
+  it('R7 warns when merges or identifiers exceed the caps but still proceeds', () => {
+    const policy = policyWith({ caps: { maxMerges: 3, maxIdentifiers: 3 } });
+    const plan = resolve(
+      snapshot({ id: 'p1', mergeCount: 2, ids: [['anonymous_id', 'a1']] }, { id: 'p2', createdAt: '2024-02-01T00:00:00.000Z', mergeCount: 1, ids: [['anonymous_id', 'a2'], ['anonymous_id', 'a3']] }),
+      prepared([['anonymous_id', 'a1'], ['anonymous_id', 'a2'], ['email', 'e@x.io']]),
+      policy,
+    );
+    expect(plan.merges).toHaveLength(1);
+    expect(plan.warnings).toMatchObject([
+      { kind: 'merge_cap', profileId: 'p1' },
+      { kind: 'identifier_cap', profileId: 'p1' },
+    ]);
+  });
+
+  it('R8 only identify sets traits; null traits are unset', () => {
+    const identify = resolve({ known: [], profiles: {} }, prepared([['user_id', 'u1']], { type: 'identify', traits: { plan: 'pro', company: null, age: 0 } }), DEFAULT_POLICY);
+    expect(identify.traits).toEqual({ set: { age: 0, plan: 'pro' }, unset: ['company'] });
+    const group = resolve({ known: [], profiles: {} }, prepared([['user_id', 'u1']], { type: 'group', groupId: 'g', traits: { name: 'Acme' } }), DEFAULT_POLICY);
+    expect(group.traits).toEqual({ set: {}, unset: [] });
+  });
+
+  it('is deterministic: the same input in any snapshot order gives a byte-identical plan', () => {
+    const a = snapshot({ id: 'p1', ids: [['user_id', 'u1'], ['anonymous_id', 'a1']] }, { id: 'p2', ids: [['email', 'e@x.io'], ['anonymous_id', 'a2']] });
+    const b: IdentitySnapshot = {
+      known: [...a.known].reverse(),
+      profiles: Object.fromEntries(Object.entries(a.profiles).reverse().map(([k, p]) => [k, { ...p, identifiers: [...p.identifiers].reverse() }])),
+    };
+    const event = prepared([['email', 'e@x.io'], ['anonymous_id', 'a1'], ['anonymous_id', 'a2']], { type: 'identify', traits: { b: 1, a: 2 } });
+    expect(JSON.stringify(resolve(b, event, DEFAULT_POLICY))).toBe(JSON.stringify(resolve(a, event, DEFAULT_POLICY)));
+  });
+
+  it('throws on an inconsistent snapshot (a store bug)', () => {
+    const broken: IdentitySnapshot = { known: [{ type: 'user_id', value: 'u1', profileId: 'p404', lastSeen: NOW }], profiles: {} };
+    expect(() => resolve(broken, prepared([['user_id', 'u1']]), DEFAULT_POLICY)).toThrow(/p404/);
+  });
+});

@@ -112,5 +112,9 @@ export function trackingRoutes(deps: TrackingDeps): Hono {
   };
   app.post('/v1/batch', batch);
   app.post('/v1/import', batch);
+  const notAllowed = () => {
+    throw new ApiError('method_not_allowed', 'tracking routes take POST', 'method');
+  };
+  for (const path of [...EVENT_TYPES.map((t) => `/v1/${t}`), '/v1/batch', '/v1/import']) app.on(['GET', 'PUT', 'PATCH', 'DELETE'], path, notAllowed);
   return app;
 }

@@ -452,6 +452,14 @@ function toWarning(row: Row): WarningRecord {
   };
 }
 
+/**
+ * When an incoming trait value replaces the stored one, as core's `compareTraitEntries`: the later event
+ * time wins, then the greater source id, then the greater JSON (a tombstone counts as JSON `null`). A total
+ * order, so the result never depends on the order events or merges arrive in.
+ */
+const LATER_TRAIT = `(excluded.ts > traits.ts OR (excluded.ts = traits.ts AND (excluded.source_id > traits.source_id
+  OR (excluded.source_id = traits.source_id AND coalesce(excluded.value, 'null') > coalesce(traits.value, 'null')))))`;
+
 /** Prepared statements of the write path, compiled once per connection. */
 function prepareWrites(db: Database.Database) {
   return {
@@ -468,7 +476,7 @@ function prepareWrites(db: Database.Database) {
       `INSERT INTO traits (profile_id, key, value, ts, source_id)
          SELECT ?, key, value, ts, source_id FROM traits AS absorbed WHERE absorbed.profile_id = ?
        ON CONFLICT (profile_id, key) DO UPDATE SET value = excluded.value, ts = excluded.ts, source_id = excluded.source_id
-         WHERE excluded.ts > traits.ts`,
+         WHERE ${LATER_TRAIT}`,
     ),
     dropTraits: db.prepare('DELETE FROM traits WHERE profile_id = ?'),
     moveEvents: db.prepare('UPDATE events SET profile_id = ? WHERE profile_id = ?'),
@@ -486,7 +494,7 @@ function prepareWrites(db: Database.Database) {
     setTrait: db.prepare(
       `INSERT INTO traits (profile_id, key, value, ts, source_id) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (profile_id, key) DO UPDATE SET value = excluded.value, ts = excluded.ts, source_id = excluded.source_id
-         WHERE excluded.ts >= traits.ts`,
+         WHERE ${LATER_TRAIT}`,
     ),
     insertEvent: db.prepare(
       'INSERT INTO events (message_id, source_id, profile_id, type, event, timestamp, payload) VALUES (?, ?, ?, ?, ?, ?, ?)',

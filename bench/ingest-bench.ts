@@ -1,0 +1,152 @@
+/**
+ * `npm run bench`: /v1/batch ingest with resolution and durable SQLite writes, next to two baselines
+ * measured in the same run on the same payloads:
+ *   1. the ceiling: bare node:http + JSON.parse (a child process, like Kin);
+ *   2. a plain SQLite insert of the same events with messageId de-duplication (unique index, 1,000-row
+ *      transactions, the same durability settings as Kin).
+ * Prints events/s, both ratios, p50/p99 batch latency and Kin's RSS after all events.
+ * Flags: --events N (default 1,000,000), --shoppers N (default 100,000), --concurrency N (default 16).
+ */
+import Database from 'better-sqlite3';
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Pool } from 'undici';
+import { buildBatches } from './ingest-workload.ts';
+
+const args = new Map<string, string>();
+for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1] ?? '');
+const EVENTS = Number(args.get('events') ?? 1_000_000);
+const SHOPPERS = Number(args.get('shoppers') ?? 100_000);
+const CONCURRENCY = Number(args.get('concurrency') ?? 16);
+const BATCH = 100;
+const WRITE_KEY = 'bench-write-key-0001';
+const repo = new URL('..', import.meta.url).pathname;
+
+interface LoadResult {
+  eventsPerSecond: number;
+  p50: number;
+  p99: number;
+}
+
+/** Sends every batch with `CONCURRENCY` requests in flight; checks every answer. */
+async function load(url: string, batches: string[]): Promise<LoadResult> {
+  const pool = new Pool(url, { connections: CONCURRENCY, keepAliveTimeout: 60_000 });
+  const latencies: number[] = [];
+  let next = 0;
+  const auth = 'Basic ' + Buffer.from(`${WRITE_KEY}:`).toString('base64');
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < batches.length) {
+        const body = batches[next++]!;
+        const t = performance.now();
+        const res = await pool.request({ path: '/v1/batch', method: 'POST', body, headers: { 'content-type': 'application/json', authorization: auth } });
+        const text = await res.body.text();
+        if (res.statusCode !== 200) throw new Error(`status ${res.statusCode}: ${text.slice(0, 200)}`);
+        latencies.push(performance.now() - t);
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  await pool.close();
+  latencies.sort((a, b) => a - b);
+  return {
+    eventsPerSecond: (batches.length * BATCH) / seconds,
+    p50: latencies[Math.floor(latencies.length * 0.5)]!,
+    p99: latencies[Math.floor(latencies.length * 0.99)]!,
+  };
+}
+
+/** Starts a child process and waits for the line that gives its URL. */
+function startChild(argv: string[], env: Record<string, string>, pattern: RegExp): Promise<{ child: ChildProcess; url: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, argv, { cwd: repo, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const m = pattern.exec(out);
+      if (m) resolve({ child, url: m[1]! });
+    });
+    child.stderr!.on('data', () => {});
+    child.once('exit', (code) => reject(new Error(`child exited (${code}): ${out}`)));
+  });
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  child.removeAllListeners('exit');
+  await new Promise<void>((done) => {
+    child.once('exit', () => done());
+    child.kill('SIGTERM');
+  });
+}
+
+function rssMiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+}
+
+/** Baseline 2: the same events into SQLite with a unique messageId, nothing else. */
+function plainSqlite(dir: string, batches: string[]): number {
+  const db = new Database(join(dir, 'plain.db'));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.exec('CREATE TABLE events (seq INTEGER PRIMARY KEY, message_id TEXT NOT NULL UNIQUE, type TEXT, payload TEXT)');
+  const insert = db.prepare('INSERT OR IGNORE INTO events (message_id, type, payload) VALUES (?, ?, ?)');
+  const started = performance.now();
+  let inTx = 0;
+  db.exec('BEGIN');
+  for (const body of batches) {
+    for (const event of (JSON.parse(body) as { batch: Array<{ messageId: string; type: string }> }).batch) {
+      insert.run(event.messageId, event.type, JSON.stringify(event));
+      if (++inTx === 1000) {
+        db.exec('COMMIT');
+        db.exec('BEGIN');
+        inTx = 0;
+      }
+    }
+  }
+  db.exec('COMMIT');
+  const seconds = (performance.now() - started) / 1000;
+  db.close();
+  return (batches.length * BATCH) / seconds;
+}
+
+async function main(): Promise<void> {
+  const batches = buildBatches({ shoppers: SHOPPERS, batches: Math.ceil(EVENTS / BATCH), batchSize: BATCH });
+  const dir = mkdtempSync(join(tmpdir(), 'kin-bench-'));
+  process.stdout.write(`ingest bench: ${batches.length * BATCH} events in ${batches.length} batches of ${BATCH}, ${SHOPPERS} shoppers, ${CONCURRENCY} in flight\n`);
+  try {
+    const bare = await startChild(['--import', 'tsx', 'bench/bare-http-server.ts'], {}, /listening (http:\/\/\S+)/);
+    const ceiling = await load(bare.url, batches);
+    await stopChild(bare.child);
+
+    const plain = plainSqlite(dir, batches);
+
+    const kin = await startChild(
+      ['packages/server/bin/kin.js', 'serve', '--port', '0', '--host', '127.0.0.1', '--db', join(dir, 'kin.db')],
+      { KIN_ADMIN_TOKEN: 'bench-admin-token-000000', KIN_WRITE_KEYS: `bench:${WRITE_KEY}` },
+      /running on (http:\/\/\S+)/,
+    );
+    const measured = await load(kin.url, batches);
+    const rss = rssMiB(kin.child.pid!);
+    await stopChild(kin.child);
+
+    const f = (n: number) => Math.round(n).toLocaleString('en-US');
+    const lines = [
+      `baseline node:http + JSON.parse : ${f(ceiling.eventsPerSecond)} events/s  (p50 ${ceiling.p50.toFixed(1)} ms, p99 ${ceiling.p99.toFixed(1)} ms)`,
+      `baseline plain SQLite + dedup   : ${f(plain)} events/s`,
+      `Kin /v1/batch (resolve + store) : ${f(measured.eventsPerSecond)} events/s  (p50 ${measured.p50.toFixed(1)} ms, p99 ${measured.p99.toFixed(1)} ms)`,
+      `ratio Kin / plain SQLite        : ${(measured.eventsPerSecond / plain).toFixed(2)}  (goal >= 0.50)`,
+      `ratio Kin / node:http ceiling   : ${(measured.eventsPerSecond / ceiling.eventsPerSecond).toFixed(2)}`,
+      `Kin RSS after ${f(batches.length * BATCH)} events : ${rss.toFixed(0)} MiB`,
+    ];
+    process.stdout.write(lines.join('\n') + '\n');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();

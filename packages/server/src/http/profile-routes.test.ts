@@ -1,0 +1,103 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TestKin } from '../testing/kin-harness.ts';
+import { startTestKin } from '../testing/kin-harness.ts';
+
+let kin: TestKin;
+beforeAll(async () => {
+  kin = await startTestKin();
+  const res = await kin.track('/v1/batch', {
+    batch: [
+      { type: 'page', anonymousId: 'a-prof', name: 'Home', timestamp: '2026-11-01T10:00:00.000Z' },
+      { type: 'identify', anonymousId: 'a-prof', userId: 'u-prof', traits: { email: ' Ann@Example.COM ', phone: '(415) 555-2671' }, timestamp: '2026-11-01T10:01:00.000Z' },
+      { type: 'track', userId: 'u-prof', event: 'Order Completed', properties: { total: 42 }, timestamp: '2026-11-01T10:02:00.000Z' },
+    ],
+  });
+  expect(res.status).toBe(200);
+});
+afterAll(() => kin.close());
+
+const json = async <T>(res: Response) => (await res.json()) as T;
+
+describe('profile API', () => {
+  it('finds one profile by id or by any identifier, normalised as on ingestion', async () => {
+    const byEmail = await kin.admin('/v1/profiles/' + encodeURIComponent('email:ANN@example.com '));
+    expect(byEmail.status).toBe(200);
+    const profile = await json<{ id: string; externalIds: Array<{ type: string; value: string; sourceId: string }>; traits: Record<string, unknown> }>(byEmail);
+    expect(profile.externalIds.map((e) => `${e.type}:${e.value}`).sort()).toEqual(['anonymous_id:a-prof', 'email:ann@example.com', 'phone:+14155552671', 'user_id:u-prof']);
+    expect(profile.traits).toMatchObject({ phone: '(415) 555-2671' });
+    const byPhone = await json<{ id: string }>(await kin.admin('/v1/profiles/' + encodeURIComponent('phone:+1 415 555 2671')));
+    expect(byPhone.id).toBe(profile.id);
+    const byId = await json<{ id: string }>(await kin.admin('/v1/profiles/' + profile.id));
+    expect(byId.id).toBe(profile.id);
+  });
+
+  it('lists the timeline newest first, filtered and paginated', async () => {
+    const page = await json<{ data: Array<{ type: string; event?: string }>; cursor: { next: string | null; hasMore: boolean } }>(
+      await kin.admin('/v1/profiles/user_id:u-prof/events?limit=2'),
+    );
+    expect(page.data.map((e) => e.type)).toEqual(['track', 'identify']);
+    expect(page.cursor.hasMore).toBe(true);
+    const rest = await json<{ data: Array<{ type: string }> }>(await kin.admin(`/v1/profiles/user_id:u-prof/events?limit=2&cursor=${page.cursor.next}`));
+    expect(rest.data.map((e) => e.type)).toEqual(['page']);
+    const tracks = await json<{ data: unknown[] }>(await kin.admin('/v1/profiles/user_id:u-prof/events?event=Order%20Completed'));
+    expect(tracks.data).toHaveLength(1);
+    const bad = await kin.admin('/v1/profiles/user_id:u-prof/events?limit=0');
+    expect(bad.status).toBe(400);
+    expect((await json<{ error: { code: string; field: string } }>(bad)).error).toMatchObject({ code: 'invalid_query', field: 'limit' });
+  });
+
+  it('lists traits with their time and source, identifiers, and merges', async () => {
+    const traits = await json<{ data: Array<{ key: string; timestamp: string; sourceId: string }> }>(await kin.admin('/v1/profiles/user_id:u-prof/traits'));
+    expect(traits.data.find((t) => t.key === 'email')?.timestamp).toBe('2026-11-01T10:01:00.000Z');
+    const ids = await json<{ data: unknown[] }>(await kin.admin('/v1/profiles/user_id:u-prof/external_ids'));
+    expect(ids.data).toHaveLength(4);
+    const merges = await json<{ data: unknown[] }>(await kin.admin('/v1/profiles/user_id:u-prof/merges'));
+    expect(merges.data).toEqual([]);
+  });
+
+  it('answers 404 not_found for an unknown profile, 400 invalid_ref for a malformed identifier', async () => {
+    const missing = await kin.admin('/v1/profiles/user_id:nobody');
+    expect(missing.status).toBe(404);
+    expect((await json<{ error: { code: string } }>(missing)).error.code).toBe('not_found');
+    const malformed = await kin.admin('/v1/profiles/' + encodeURIComponent('email:not-an-email'));
+    expect(malformed.status).toBe(400);
+    expect((await json<{ error: { code: string } }>(malformed)).error.code).toBe('invalid_ref');
+  });
+
+  it('reads counts from the store', async () => {
+    const stats = await json<Record<string, number>>(await kin.admin('/v1/stats'));
+    expect(stats).toMatchObject({ events: 3, profiles: 1, externalIds: 4, merges: 0 });
+  });
+});
+
+describe('security', () => {
+  const readRoutes = ['/v1/profiles/user_id:u-prof', '/v1/profiles/user_id:u-prof/events', '/v1/stats', '/v1/warnings', '/v1/sources'];
+
+  it.each(readRoutes)('%s: a write key can never read, a wrong token neither', async (route) => {
+    const basic = await fetch(kin.url + route, { headers: { authorization: 'Basic ' + Buffer.from(`${kin.writeKey}:`).toString('base64') } });
+    expect(basic.status).toBe(401);
+    const bearerKey = await fetch(kin.url + route, { headers: { authorization: `Bearer ${kin.writeKey}` } });
+    expect(bearerKey.status).toBe(401);
+    const wrong = await fetch(kin.url + route, { headers: { authorization: `Bearer ${kin.adminToken}x` } });
+    expect(wrong.status).toBe(401);
+    expect((await json<{ error: { code: string } }>(wrong)).error.code).toBe('unauthorized');
+  });
+
+  it('creates and revokes write keys over the admin API; a revoked key stops working', async () => {
+    const created = await kin.admin('/v1/sources', { method: 'POST', body: JSON.stringify({ name: 'ios' }), headers: { 'content-type': 'application/json' } });
+    expect(created.status).toBe(201);
+    const { writeKey } = await json<{ writeKey: string }>(created);
+    const basic = 'Basic ' + Buffer.from(`${writeKey}:`).toString('base64');
+    const send = () => kin.track('/v1/track', { anonymousId: 'a-ios', event: 'Opened' }, { headers: { authorization: basic } });
+    expect((await send()).status).toBe(200);
+    expect((await kin.admin('/v1/sources', { method: 'POST', body: JSON.stringify({ name: 'ios' }), headers: { 'content-type': 'application/json' } })).status).toBe(409);
+    expect((await kin.admin('/v1/sources/ios', { method: 'DELETE' })).status).toBe(200);
+    expect((await send()).status).toBe(401);
+  });
+
+  it('never logs tokens, keys, identifiers or payloads', async () => {
+    await kin.track('/v1/track', { anonymousId: 'a-secret', event: 'Secret' }, { headers: { authorization: 'Basic ' + Buffer.from('leaked-key-123:').toString('base64') } });
+    const logs = kin.logLines.join('\n');
+    for (const secret of [kin.adminToken, kin.writeKey, 'leaked-key-123', 'ann@example.com', 'u-prof', 'a-secret']) expect(logs).not.toContain(secret);
+  });
+});

@@ -1,0 +1,232 @@
+/**
+ * Versioned PostgreSQL schema, and the migrator. Each migration runs once, in order, in its own transaction;
+ * `schema_migrations` records what ran. A session-level advisory lock makes processes that start at the
+ * same time take turns: the first migrates, the others then find nothing left to do.
+ * Never edit a shipped migration: add the next one.
+ *
+ * Why these shapes (the write path decides Kin's speed; see docs/postgres-storage.md):
+ * - Every text key column is `COLLATE "C"`: byte-wise comparison is faster than locale collation and sorts
+ *   exactly like SQLite's BINARY, so both adapters list things in the same order.
+ * - `identifiers` (type, value) is the lookup of every event; (profile_id) serves snapshots and merges.
+ * - A removed trait stays as a row with a NULL value (a tombstone with its time), so an older event or an
+ *   older profile folded in by a merge can never bring the value back.
+ * - `events` is partitioned by month of the event time; rows outside 2000–2099 land in the default
+ *   partition. The primary key must hold the partition key, hence (seq, timestamp). The timeline index
+ *   (profile_id, timestamp DESC, seq DESC) answers a profile's newest-first page with one index range.
+ * - `message_ids` is keyed by the exact (source_id, message_id) pair; a BRIN index on the claim time keeps
+ *   pruning cheap without a second b-tree on the hottest insert path.
+ * - `kin_load_snapshot` takes the identity locks and reads the snapshot server-side: one round trip per
+ *   event instead of four, and the lock/re-read loop cannot be interleaved with client latency.
+ */
+import type { Pool, PoolClient } from 'pg';
+
+/** One schema version. */
+export interface PostgresMigration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+/** Key of the session advisory lock held while migrating (any constant unique to Kin). */
+const MIGRATION_LOCK_KEY = 0x4b696e4d; // 'KinM'
+
+/** The migrations, oldest first. */
+export const POSTGRES_MIGRATIONS: ReadonlyArray<PostgresMigration> = [
+  {
+    version: 1,
+    name: 'initial',
+    sql: `
+      CREATE TABLE sources (
+        id text COLLATE "C" PRIMARY KEY,
+        name text COLLATE "C" NOT NULL,
+        write_key_hash text COLLATE "C" NOT NULL UNIQUE,
+        created_at timestamptz NOT NULL,
+        revoked_at timestamptz
+      );
+      CREATE UNIQUE INDEX sources_active_name ON sources (name) WHERE revoked_at IS NULL;
+
+      CREATE TABLE profiles (
+        id text COLLATE "C" PRIMARY KEY,
+        created_at timestamptz NOT NULL,
+        updated_at timestamptz NOT NULL,
+        merged_into text COLLATE "C",
+        merge_count integer NOT NULL DEFAULT 0
+      );
+      CREATE INDEX profiles_merged_into ON profiles (merged_into) WHERE merged_into IS NOT NULL;
+
+      CREATE TABLE identifiers (
+        type text COLLATE "C" NOT NULL,
+        value text COLLATE "C" NOT NULL,
+        profile_id text COLLATE "C" NOT NULL,
+        source_id text COLLATE "C" NOT NULL,
+        first_seen timestamptz NOT NULL,
+        last_seen timestamptz NOT NULL,
+        PRIMARY KEY (type, value)
+      );
+      CREATE INDEX identifiers_profile ON identifiers (profile_id);
+
+      CREATE TABLE traits (
+        profile_id text COLLATE "C" NOT NULL,
+        key text COLLATE "C" NOT NULL,
+        value jsonb,
+        ts timestamptz NOT NULL,
+        source_id text COLLATE "C" NOT NULL,
+        PRIMARY KEY (profile_id, key)
+      );
+
+      CREATE TABLE events (
+        seq bigint GENERATED ALWAYS AS IDENTITY,
+        message_id text COLLATE "C" NOT NULL,
+        source_id text COLLATE "C" NOT NULL,
+        profile_id text COLLATE "C",
+        type text COLLATE "C" NOT NULL,
+        event text COLLATE "C",
+        timestamp timestamptz NOT NULL,
+        payload json NOT NULL,
+        PRIMARY KEY (seq, timestamp)
+      ) PARTITION BY RANGE (timestamp);
+      CREATE TABLE events_default PARTITION OF events DEFAULT;
+      CREATE INDEX events_profile_time ON events (profile_id, timestamp DESC, seq DESC);
+
+      CREATE TABLE message_ids (
+        source_id text COLLATE "C" NOT NULL,
+        message_id text COLLATE "C" NOT NULL,
+        received_at timestamptz NOT NULL,
+        PRIMARY KEY (source_id, message_id)
+      );
+      CREATE INDEX message_ids_received ON message_ids USING brin (received_at);
+
+      CREATE TABLE merges (
+        seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        id text COLLATE "C" NOT NULL UNIQUE,
+        survivor_id text COLLATE "C" NOT NULL,
+        absorbed_id text COLLATE "C" NOT NULL,
+        rule text NOT NULL,
+        via json NOT NULL,
+        message_id text NOT NULL,
+        source_id text NOT NULL,
+        created_at timestamptz NOT NULL
+      );
+      CREATE INDEX merges_survivor ON merges (survivor_id);
+      CREATE INDEX merges_absorbed ON merges (absorbed_id);
+
+      CREATE TABLE warnings (
+        seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        kind text COLLATE "C" NOT NULL,
+        code text,
+        field text,
+        message text NOT NULL,
+        source_id text,
+        message_id text,
+        profile_id text,
+        created_at timestamptz NOT NULL
+      );
+      CREATE INDEX warnings_kind ON warnings (kind, seq);
+
+      -- Creates the monthly partition of events holding p_month (the first day of a month), unless it exists.
+      -- The catalog check is a plain query (a fresh snapshot), and creators take turns on an advisory lock.
+      CREATE FUNCTION kin_ensure_events_partition(p_month date) RETURNS void
+      LANGUAGE plpgsql VOLATILE AS $fn$
+      DECLARE
+        part text := format('events_p%s', to_char(p_month, 'YYYY_MM'));
+        exists_sql text := 'SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+                             WHERE c.relname = $1 AND n.nspname = current_schema())';
+        found boolean;
+      BEGIN
+        EXECUTE exists_sql INTO found USING part;
+        IF found THEN RETURN; END IF;
+        PERFORM pg_advisory_xact_lock(hashtextextended('kin:events-partitions', 0));
+        EXECUTE exists_sql INTO found USING part;
+        IF found THEN RETURN; END IF;
+        EXECUTE format('CREATE TABLE IF NOT EXISTS %I PARTITION OF events FOR VALUES FROM (%L) TO (%L)',
+          part, (p_month::timestamp AT TIME ZONE 'UTC'), ((p_month + interval '1 month')::timestamp AT TIME ZONE 'UTC'));
+      END
+      $fn$;
+
+      -- The identity snapshot of one event, read under locks so that concurrent writers cannot both decide on
+      -- the same identifiers. First the identifiers, in one order (type, then value, byte-wise), then the
+      -- profiles they reach (sorted by id); then re-read, because an identifier may have moved to another
+      -- profile (a merge) while we waited, and lock the newcomers, until what we read is what we hold.
+      -- Why this is enough: every writer of a profile (touch, link, trait, merge on either side) works from a
+      -- snapshot taken this way, so it holds that profile's lock; a new profile is only reachable through
+      -- identifiers its creator held locked.
+      CREATE FUNCTION kin_load_snapshot(p_types text[], p_values text[])
+      RETURNS TABLE (profile_id text, created_at timestamptz, merge_count integer, type text, value text, last_seen timestamptz)
+      LANGUAGE plpgsql VOLATILE AS $fn$
+      #variable_conflict use_column
+      DECLARE
+        t text;
+        v text;
+        held text[] := '{}';
+        reached text[];
+        missing text[];
+        k text;
+      BEGIN
+        FOR t, v IN SELECT DISTINCT u.t, u.v FROM unnest(p_types, p_values) AS u(t, v) ORDER BY 1 COLLATE "C", 2 COLLATE "C" LOOP
+          PERFORM pg_advisory_xact_lock(hashtextextended(t || ':' || v, 0));
+        END LOOP;
+        LOOP
+          reached := ARRAY(
+            SELECT DISTINCT x.profile_id FROM identifiers x JOIN unnest(p_types, p_values) AS u(t, v) ON x.type = u.t AND x.value = u.v
+            ORDER BY 1);
+          missing := ARRAY(SELECT r FROM unnest(reached) AS r WHERE r <> ALL (held) ORDER BY 1);
+          EXIT WHEN cardinality(missing) = 0;
+          FOREACH k IN ARRAY missing LOOP
+            PERFORM pg_advisory_xact_lock(hashtextextended('profile:' || k, 0));
+          END LOOP;
+          held := held || missing;
+        END LOOP;
+        RETURN QUERY
+          SELECT p.id, p.created_at, p.merge_count, x.type, x.value, x.last_seen
+          FROM profiles p JOIN identifiers x ON x.profile_id = p.id
+          WHERE p.id = ANY (reached)
+          ORDER BY p.id, x.type, x.value;
+      END
+      $fn$;
+    `,
+  },
+];
+
+/**
+ * Applies the migrations not yet recorded, each once and in its own transaction. Safe to call from many
+ * processes at once: they queue on a session advisory lock.
+ */
+export async function migratePostgres(pool: Pool, migrations: ReadonlyArray<PostgresMigration> = POSTGRES_MIGRATIONS): Promise<number[]> {
+  const client = await pool.connect();
+  let broken = false;
+  try {
+    await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    try {
+      return await applyPending(client, migrations);
+    } finally {
+      await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
+    }
+  } catch (error) {
+    broken = true;
+    throw error;
+  } finally {
+    client.release(broken);
+  }
+}
+
+async function applyPending(client: PoolClient, migrations: ReadonlyArray<PostgresMigration>): Promise<number[]> {
+  await client.query(
+    'CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL)',
+  );
+  const done = new Set((await client.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version));
+  const applied: number[] = [];
+  for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
+    if (done.has(migration.version)) continue;
+    await client.query('BEGIN');
+    try {
+      await client.query(migration.sql);
+      await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, now())', [migration.version, migration.name]);
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK');
+      throw error;
+    }
+    applied.push(migration.version);
+  }
+  return applied;
+}

@@ -1,0 +1,369 @@
+/**
+ * The scale-out store: PostgreSQL through a `pg` pool, many workers writing at once.
+ *
+ * Why transactions retry: the identity locks (see `kin_load_snapshot`) are taken in one order within an
+ * event, but a transaction holding many events takes them event after event, so two transactions can
+ * deadlock. PostgreSQL detects it and aborts one (40P01); we run the whole callback again, which is safe
+ * because nothing of an aborted attempt was ever visible. READ COMMITTED is enough: the advisory locks,
+ * not the isolation level, serialise writers of one identity, and every read after a lock sees the latest
+ * commit.
+ * Times are stored as timestamptz and answered as ISO strings with milliseconds, like the SQLite store.
+ */
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import type { PoolClient, QueryConfig, QueryResultRow } from 'pg';
+import type { Identifier } from '@kin/core';
+import type { IdGenerator } from '../../ports/ids.ts';
+import { createIdGenerator } from '../../ports/ids.ts';
+import { decodeCursor, encodeCursor } from '../store-codec.ts';
+import type { MergeRecord, Page, ProfileView, SourceRecord, Store, StoreStats, StoredEvent, StoreTx, TraitView, WarningRecord } from '../storage.ts';
+import { migratePostgres } from './postgres-migrations.ts';
+import { ENSURE_PARTITION_STATEMENT, monthsAround } from './postgres-partitions.ts';
+import { createPostgresTx, toMillis, WARNINGS_STATEMENT, warningColumns } from './postgres-writes.ts';
+
+/** Options of the PostgreSQL store. */
+export interface PostgresStoreOptions {
+  /** A postgres:// connection URL. */
+  url: string;
+  /** Connections in the pool (default 10). */
+  poolSize?: number;
+  ids?: IdGenerator;
+  /** Attempts of a transaction that hits a deadlock or serialization failure (default 5). */
+  maxAttempts?: number;
+}
+
+type Row = Record<string, unknown>;
+
+const RETRYABLE = new Set(['40001', '40P01']);
+const TIMESTAMPTZ_OID = 1184;
+
+/** Opens (and migrates) a PostgreSQL store. */
+export async function openPostgresStore(options: PostgresStoreOptions): Promise<Store> {
+  const store = createPostgresStore(options);
+  try {
+    await store.migrate();
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  return store;
+}
+
+/** Creates a PostgreSQL store without migrating it (see `openPostgresStore`). */
+export function createPostgresStore(options: PostgresStoreOptions): Store {
+  const ids = options.ids ?? createIdGenerator();
+  const maxAttempts = options.maxAttempts ?? 5;
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.poolSize ?? 10,
+    options: '-c TimeZone=UTC',
+    types: { getTypeParser: typeParser as typeof pg.types.getTypeParser },
+  });
+  // An idle client that loses its connection is dropped by the pool; the next checkout reconnects. Without
+  // a listener the 'error' event would crash the process.
+  pool.on('error', () => undefined);
+  const knownMonths = new Set<string>();
+
+  async function transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const client = await pool.connect();
+      let broken = false;
+      let retryable = false;
+      const ensuredMonths = new Set<string>();
+      const query = async <R extends QueryResultRow>(config: QueryConfig) => {
+        try {
+          return await client.query<R>(config);
+        } catch (error) {
+          // Remembered even if the callback swallows it: the transaction is aborted either way.
+          if (RETRYABLE.has(sqlState(error) ?? '')) retryable = true;
+          throw error;
+        }
+      };
+      try {
+        await client.query('BEGIN');
+        const result = await fn(createPostgresTx({ ids, knownMonths, ensuredMonths, query }));
+        await query({ text: 'COMMIT' });
+        for (const month of ensuredMonths) knownMonths.add(month);
+        return result;
+      } catch (error) {
+        broken = !(await rollback(client));
+        if ((retryable || RETRYABLE.has(sqlState(error) ?? '')) && attempt < maxAttempts) {
+          client.release(broken);
+          await sleep(backoff(attempt));
+          continue;
+        }
+        client.release(broken);
+        throw error;
+      } finally {
+        // Released above on failure; here only after a commit.
+        if (!client.release.length || true) releaseOnce(client);
+      }
+    }
+  }
+
+  async function read<T>(fn: (client: PoolClient) => Promise<T>): Promise<T> {
+    const client = await pool.connect();
+    let broken = false;
+    try {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      const result = await fn(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      broken = !(await rollback(client));
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  async function liveProfileId(client: PoolClient | pg.Pool, profileId: string): Promise<string | undefined> {
+    const { rows } = await client.query<{ id: string }>({
+      name: 'kin_live_profile_v1',
+      text: 'SELECT coalesce(merged_into, id) AS id FROM profiles WHERE id = $1',
+      values: [profileId],
+    });
+    return rows[0]?.id;
+  }
+
+  return {
+    dialect: 'postgres',
+
+    async migrate() {
+      await migratePostgres(pool);
+      const months = monthsAround(new Date(), 1, 2).filter((m) => !knownMonths.has(m));
+      for (const month of months) {
+        await pool.query({ ...ENSURE_PARTITION_STATEMENT, values: [month] });
+        knownMonths.add(month);
+      }
+    },
+
+    async close() {
+      await pool.end();
+    },
+
+    transaction,
+
+    async createSource(source) {
+      const id = randomUUID();
+      await pool.query('INSERT INTO sources (id, name, write_key_hash, created_at) VALUES ($1, $2, $3, $4)', [
+        id,
+        source.name,
+        source.writeKeyHash,
+        source.createdAt,
+      ]);
+      return { id, name: source.name, createdAt: source.createdAt };
+    },
+
+    async listSources() {
+      return (await pool.query('SELECT * FROM sources ORDER BY created_at, name')).rows.map(toSource);
+    },
+
+    async revokeSource(name, at) {
+      const { rows } = await pool.query('UPDATE sources SET revoked_at = $2 WHERE name = $1 AND revoked_at IS NULL RETURNING *', [name, at]);
+      const row = rows[0] as Row | undefined;
+      return row ? { ...toSource(row), revokedAt: at } : undefined;
+    },
+
+    async findSourceByKeyHash(hash) {
+      const { rows } = await pool.query({
+        name: 'kin_source_by_key_v1',
+        text: 'SELECT * FROM sources WHERE write_key_hash = $1 AND revoked_at IS NULL',
+        values: [hash],
+      });
+      const row = rows[0] as Row | undefined;
+      return row ? toSource(row) : undefined;
+    },
+
+    async findProfileIdByIdentifier(identifier: Identifier) {
+      const { rows } = await pool.query<{ profile_id: string }>({
+        name: 'kin_profile_by_identifier_v1',
+        text: 'SELECT profile_id FROM identifiers WHERE type = $1 AND value = $2',
+        values: [identifier.type, identifier.value],
+      });
+      return rows[0]?.profile_id;
+    },
+
+    async findProfile(profileId): Promise<ProfileView | undefined> {
+      // One snapshot for all five reads, so a merge committing in between cannot show half a profile.
+      return read(async (client) => {
+        const id = await liveProfileId(client, profileId);
+        if (!id) return undefined;
+        const profile = (await client.query('SELECT created_at, updated_at FROM profiles WHERE id = $1', [id])).rows[0] as Row;
+        const externalIds = (
+          await client.query('SELECT type, value, source_id, first_seen, last_seen FROM identifiers WHERE profile_id = $1 ORDER BY type, value', [id])
+        ).rows.map((x: Row) => ({
+          type: x.type as string,
+          value: x.value as string,
+          sourceId: x.source_id as string,
+          firstSeen: x.first_seen as string,
+          lastSeen: x.last_seen as string,
+        }));
+        const traits: Record<string, unknown> = {};
+        for (const t of (await client.query('SELECT key, value FROM traits WHERE profile_id = $1 AND value IS NOT NULL ORDER BY key', [id])).rows) {
+          traits[t.key as string] = t.value;
+        }
+        const mergedFrom = (await client.query('SELECT id FROM profiles WHERE merged_into = $1 ORDER BY id', [id])).rows.map((x: Row) => x.id as string);
+        return { id, externalIds, traits, createdAt: profile.created_at as string, updatedAt: profile.updated_at as string, mergedFrom };
+      });
+    },
+
+    async listTraits(profileId): Promise<TraitView[]> {
+      const id = await liveProfileId(pool, profileId);
+      if (!id) return [];
+      const { rows } = await pool.query('SELECT key, value, ts, source_id FROM traits WHERE profile_id = $1 AND value IS NOT NULL ORDER BY key', [id]);
+      return rows.map((t: Row) => ({ key: t.key as string, value: t.value, timestamp: t.ts as string, sourceId: t.source_id as string }));
+    },
+
+    async listProfileEvents(profileId, query): Promise<Page<StoredEvent>> {
+      const id = (await liveProfileId(pool, profileId)) ?? profileId;
+      const where = ['profile_id = $1'];
+      const params: unknown[] = [id];
+      const param = (value: unknown) => `$${params.push(value)}`;
+      if (query.type) where.push(`type = ${param(query.type)}`);
+      if (query.event) where.push(`event = ${param(query.event)}`);
+      const after = query.cursor ? decodeCursor(query.cursor) : undefined;
+      if (after && after.length === 2) {
+        where.push(`(timestamp, seq) < (${param(toMillis(String(after[0])))}::timestamptz, ${param(Number(after[1]))}::bigint)`);
+      }
+      const { rows } = await pool.query(
+        `SELECT seq, source_id, profile_id, timestamp, payload FROM events WHERE ${where.join(' AND ')}
+         ORDER BY timestamp DESC, seq DESC LIMIT ${param(query.limit + 1)}`,
+        params,
+      );
+      const hasMore = rows.length > query.limit;
+      const page = rows.slice(0, query.limit) as Row[];
+      const last = page.at(-1);
+      return {
+        data: page.map((row) => ({ ...(row.payload as StoredEvent), sourceId: row.source_id as string, profileId: row.profile_id as string })),
+        cursor: { next: hasMore && last ? encodeCursor([last.timestamp as string, Number(last.seq)]) : null, hasMore },
+      };
+    },
+
+    async listProfileMerges(profileId): Promise<MergeRecord[]> {
+      const id = (await liveProfileId(pool, profileId)) ?? profileId;
+      // The ledger entries of this profile: those it survived, and those of every profile folded into it.
+      const { rows } = await pool.query(
+        `SELECT * FROM merges WHERE survivor_id = $1 OR survivor_id IN (SELECT id FROM profiles WHERE merged_into = $1)
+           OR absorbed_id = $1 ORDER BY seq`,
+        [id],
+      );
+      return rows.map(toMerge);
+    },
+
+    async addWarnings(warnings) {
+      if (warnings.length === 0) return;
+      await pool.query({ ...WARNINGS_STATEMENT, values: warningColumns(warnings) });
+    },
+
+    async listWarnings(query): Promise<Page<WarningRecord>> {
+      const where: string[] = [];
+      const params: unknown[] = [];
+      const param = (value: unknown) => `$${params.push(value)}`;
+      if (query.kind) where.push(`kind = ${param(query.kind)}`);
+      const after = query.cursor ? decodeCursor(query.cursor) : undefined;
+      if (after && typeof after[0] === 'number') where.push(`seq < ${param(after[0])}`);
+      const { rows } = await pool.query(
+        `SELECT * FROM warnings ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY seq DESC LIMIT ${param(query.limit + 1)}`,
+        params,
+      );
+      const hasMore = rows.length > query.limit;
+      const page = rows.slice(0, query.limit) as Row[];
+      const last = page.at(-1);
+      return { data: page.map(toWarning), cursor: { next: hasMore && last ? encodeCursor([Number(last.seq)]) : null, hasMore } };
+    },
+
+    async stats(): Promise<StoreStats> {
+      const { rows } = await pool.query(`SELECT
+        (SELECT count(*) FROM events) AS events,
+        (SELECT count(*) FROM profiles WHERE merged_into IS NULL) AS profiles,
+        (SELECT count(*) FROM identifiers) AS external_ids,
+        (SELECT count(*) FROM merges) AS merges,
+        (SELECT count(*) FROM warnings) AS warnings`);
+      const row = rows[0] as Row;
+      return {
+        events: Number(row.events),
+        profiles: Number(row.profiles),
+        externalIds: Number(row.external_ids),
+        merges: Number(row.merges),
+        warnings: Number(row.warnings),
+      };
+    },
+
+    async pruneMessageIds(olderThan) {
+      const result = await pool.query('DELETE FROM message_ids WHERE received_at < $1', [olderThan]);
+      return result.rowCount ?? 0;
+    },
+  };
+}
+
+function toSource(row: Row): SourceRecord {
+  return {
+    id: row.id as string,
+    name: row.name as string,
+    createdAt: row.created_at as string,
+    ...(row.revoked_at ? { revokedAt: row.revoked_at as string } : {}),
+  };
+}
+
+function toMerge(row: Row): MergeRecord {
+  return {
+    id: row.id as string,
+    survivorId: row.survivor_id as string,
+    absorbedId: row.absorbed_id as string,
+    rule: row.rule as string,
+    via: row.via as Identifier[],
+    messageId: row.message_id as string,
+    sourceId: row.source_id as string,
+    createdAt: row.created_at as string,
+  };
+}
+
+function toWarning(row: Row): WarningRecord {
+  const optional = (key: string, column: string) => (row[column] == null ? {} : { [key]: row[column] as string });
+  return {
+    id: String(row.seq),
+    kind: row.kind as string,
+    message: row.message as string,
+    createdAt: row.created_at as string,
+    ...optional('code', 'code'),
+    ...optional('field', 'field'),
+    ...optional('sourceId', 'source_id'),
+    ...optional('messageId', 'message_id'),
+    ...optional('profileId', 'profile_id'),
+  };
+}
+
+/** pg's parsers, except timestamptz: an ISO string with milliseconds ('2026-11-01T10:00:00.000Z'), never a Date. */
+function typeParser(oid: number, format?: 'text' | 'binary'): unknown {
+  if (oid === TIMESTAMPTZ_OID && format !== 'binary') return parseTimestamptz;
+  return format === 'binary' ? pg.types.getTypeParser(oid, 'binary') : pg.types.getTypeParser(oid, 'text');
+}
+
+/** '2026-11-01 10:00:00.123456+00' (any offset) -> '2026-11-01T10:00:00.123Z'. */
+export function parseTimestamptz(text: string): string {
+  const iso = text.replace(' ', 'T').replace(/([+-]\d\d)$/, '$1:00').replace(/([+-]\d\d):?(\d\d):(\d\d)$/, '$1:$2');
+  const ms = Date.parse(iso);
+  return Number.isNaN(ms) ? text : new Date(ms).toISOString();
+}
+
+async function rollback(client: PoolClient): Promise<boolean> {
+  try {
+    await client.query('ROLLBACK');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function sqlState(error: unknown): string | undefined {
+  return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
+}
+
+/** Jittered exponential backoff: ~10, 20, 40, 80 ms, so retried transactions do not collide again in step. */
+function backoff(attempt: number): number {
+  const base = 10 * 2 ** (attempt - 1);
+  return base / 2 + Math.random() * base;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -162,7 +162,7 @@ export const POSTGRES_MIGRATIONS: ReadonlyArray<PostgresMigration> = [
         missing text[];
         k text;
       BEGIN
-        FOR t, v IN SELECT DISTINCT u.t, u.v FROM unnest(p_types, p_values) AS u(t, v) ORDER BY 1 COLLATE "C", 2 COLLATE "C" LOOP
+        FOR t, v IN SELECT DISTINCT u.t COLLATE "C", u.v COLLATE "C" FROM unnest(p_types, p_values) AS u(t, v) ORDER BY 1, 2 LOOP
           PERFORM pg_advisory_xact_lock(hashtextextended(t || ':' || v, 0));
         END LOOP;
         LOOP

@@ -67,7 +67,6 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
   async function transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       const client = await pool.connect();
-      let broken = false;
       let retryable = false;
       const ensuredMonths = new Set<string>();
       const query = async <R extends QueryResultRow>(config: QueryConfig) => {
@@ -83,20 +82,16 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
         await client.query('BEGIN');
         const result = await fn(createPostgresTx({ ids, knownMonths, ensuredMonths, query }));
         await query({ text: 'COMMIT' });
+        client.release();
         for (const month of ensuredMonths) knownMonths.add(month);
         return result;
       } catch (error) {
-        broken = !(await rollback(client));
+        client.release(!(await rollback(client)));
         if ((retryable || RETRYABLE.has(sqlState(error) ?? '')) && attempt < maxAttempts) {
-          client.release(broken);
           await sleep(backoff(attempt));
           continue;
         }
-        client.release(broken);
         throw error;
-      } finally {
-        // Released above on failure; here only after a commit.
-        if (!client.release.length || true) releaseOnce(client);
       }
     }
   }

@@ -1,0 +1,137 @@
+import { describe, expect, it } from 'vitest';
+import pg from 'pg';
+import type { TrackingEvent } from '@kin/core';
+import { runStorageConformance } from '../storage-conformance.ts';
+import type { Store } from '../storage.ts';
+import { POSTGRES_MIGRATIONS } from './postgres-migrations.ts';
+import { createPostgresStore, openPostgresStore, parseTimestamptz } from './postgres-store.ts';
+import type { TestDatabase } from './postgres-test-db.ts';
+import { createTestDatabase, servicesRequired, testPostgresStatus } from './postgres-test-db.ts';
+
+const status = await testPostgresStatus();
+
+if (!status.ok && servicesRequired()) {
+  describe('postgres store', () => {
+    it('needs PostgreSQL (KIN_REQUIRE_SERVICES is set)', () => {
+      throw new Error(`${status.reason}. Start PostgreSQL or set KIN_TEST_POSTGRES_URL.`);
+    });
+  });
+}
+
+describe('parseTimestamptz', () => {
+  it('answers ISO strings with milliseconds whatever the session offset', () => {
+    expect(parseTimestamptz('2026-11-01 10:00:00+00')).toBe('2026-11-01T10:00:00.000Z');
+    expect(parseTimestamptz('2026-11-01 10:00:00.123456+00')).toBe('2026-11-01T10:00:00.123Z');
+    expect(parseTimestamptz('2026-11-01 11:00:00+01')).toBe('2026-11-01T10:00:00.000Z');
+    expect(parseTimestamptz('2026-11-01 15:30:00+05:30')).toBe('2026-11-01T10:00:00.000Z');
+  });
+});
+
+if (status.ok) {
+  const databases = new Map<Store, TestDatabase>();
+
+  runStorageConformance({
+    name: 'postgres',
+    create: async () => {
+      const db = await createTestDatabase();
+      const store = await openPostgresStore({ url: db.url, poolSize: 8 });
+      databases.set(store, db);
+      return store;
+    },
+    destroy: async (store) => {
+      await store.close();
+      await databases.get(store)?.drop();
+    },
+  });
+
+  describe('postgres store: migrations and partitions', () => {
+    const withDatabase = async (fn: (db: TestDatabase, admin: pg.Client) => Promise<void>) => {
+      const db = await createTestDatabase();
+      const admin = new pg.Client({ connectionString: db.url });
+      await admin.connect();
+      try {
+        await fn(db, admin);
+      } finally {
+        await admin.end();
+        await db.drop();
+      }
+    };
+
+    it('migrating twice is a no-op', () =>
+      withDatabase(async (db, admin) => {
+        const store = createPostgresStore({ url: db.url });
+        try {
+          await store.migrate();
+          const first = (await admin.query('SELECT version, applied_at FROM schema_migrations ORDER BY version')).rows;
+          expect(first.map((r) => r.version)).toEqual(POSTGRES_MIGRATIONS.map((m) => m.version));
+          await store.migrate();
+          expect((await admin.query('SELECT version, applied_at FROM schema_migrations ORDER BY version')).rows).toEqual(first);
+        } finally {
+          await store.close();
+        }
+      }));
+
+    it('two processes opening a fresh database at once both succeed, and it is migrated once', () =>
+      withDatabase(async (db, admin) => {
+        const stores = await Promise.all([openPostgresStore({ url: db.url }), openPostgresStore({ url: db.url })]);
+        try {
+          expect((await admin.query('SELECT count(*)::int AS n FROM schema_migrations')).rows[0]?.n).toBe(POSTGRES_MIGRATIONS.length);
+          expect((await stores[1]!.stats()).events).toBe(0);
+        } finally {
+          await Promise.all(stores.map((s) => s.close()));
+        }
+      }));
+
+    it('puts events in monthly partitions made on demand, and far-off times in the default one', () =>
+      withDatabase(async (db, admin) => {
+        const store = await openPostgresStore({ url: db.url });
+        try {
+          const write = (messageId: string, timestamp: string) =>
+            store.transaction((tx) =>
+              tx.applyEvent({
+                event: { type: 'track', event: 'Viewed', messageId, anonymousId: 'a-1', timestamp, receivedAt: timestamp } as TrackingEvent,
+                sourceId: 'src-1',
+                plan: { target: { kind: 'none' }, merges: [], links: [], touches: [], refused: [], traits: { set: {}, unset: [] }, warnings: [] },
+              }),
+            );
+          await write('p-1', '2031-03-15T12:00:00.000Z');
+          await write('p-2', '2031-03-31T23:59:59.999Z');
+          await write('p-3', '1999-12-31T23:59:59.999Z');
+          const rows = (await admin.query('SELECT message_id, tableoid::regclass::text AS part FROM events ORDER BY message_id')).rows;
+          expect(rows).toEqual([
+            { message_id: 'p-1', part: 'events_p2031_03' },
+            { message_id: 'p-2', part: 'events_p2031_03' },
+            { message_id: 'p-3', part: 'events_default' },
+          ]);
+        } finally {
+          await store.close();
+        }
+      }));
+
+    it('retries a transaction aborted by a deadlock and runs its callback again', () =>
+      withDatabase(async (db) => {
+        const store = await openPostgresStore({ url: db.url, poolSize: 4 });
+        try {
+          await store.transaction((tx) => tx.claimMessageIds('src-1', ['seed']));
+          // Two transactions lock two identities in opposite orders; PostgreSQL aborts one, which must retry.
+          let runs = 0;
+          const both = (first: string, second: string) =>
+            store.transaction(async (tx) => {
+              runs++;
+              await tx.loadSnapshot([{ type: 'user_id', value: first }]);
+              await new Promise((resolve) => setTimeout(resolve, 50));
+              await tx.loadSnapshot([{ type: 'user_id', value: second }]);
+              return 'done';
+            });
+          expect(await Promise.all([both('x', 'y'), both('y', 'x')])).toEqual(['done', 'done']);
+          expect(runs).toBeGreaterThanOrEqual(3);
+        } finally {
+          await store.close();
+        }
+      }));
+  });
+} else if (!servicesRequired()) {
+  describe.skip(`postgres store (skipped: ${status.reason})`, () => {
+    it('needs PostgreSQL', () => undefined);
+  });
+}

@@ -21,9 +21,6 @@ const TRAINING_RULES: readonly (readonly string[])[] = [
   ['name'], ['dob'], ['pc'], ['full_name'], ['company'], ['addr'], ['address_1'], ['email'], ['phone'], ['city'],
 ];
 
-/** Strong single keys; pairs agreeing on two of them count towards λ (see {@link deterministicRules}). */
-const STRONG_KEYS: readonly string[] = ['fn', 'ln', 'dob', 'full_name', 'company', 'email', 'phone', 'pc', 'addr', 'address_1'];
-
 /** Feature names a key column is derived from (those features are not learnt from that rule). */
 export function featuresOfKey(key: string): readonly string[] {
   switch (key) {
@@ -70,16 +67,6 @@ export function candidateRules(prepared: PreparedRecords): BlockingRule[] {
 export function trainingRules(prepared: PreparedRecords): BlockingRule[] {
   const rules = available(prepared, TRAINING_RULES);
   if (!prepared.keys.has('name')) rules.unshift(...available(prepared, [['fn', 'ln'], ['ln']]));
-  return rules;
-}
-
-/** Deterministic rules for λ: exact agreement on two strong keys. */
-export function deterministicRules(prepared: PreparedRecords): BlockingRule[] {
-  const strong = STRONG_KEYS.filter((k) => prepared.keys.has(k)).slice(0, 5);
-  const rules: BlockingRule[] = [];
-  for (let a = 0; a < strong.length; a++)
-    for (let b = a + 1; b < strong.length; b++) rules.push({ keys: [strong[a] ?? '', strong[b] ?? ''] });
-  if (rules.length === 0 && strong.length === 1) rules.push({ keys: [strong[0] ?? ''] });
   return rules;
 }
 

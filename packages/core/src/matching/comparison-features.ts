@@ -32,6 +32,11 @@ export interface ComparisonFeature {
   readonly levels: readonly string[];
   /** Whether the exact level's weight is adjusted for how common the value is. */
   readonly termFrequency: boolean;
+  /**
+   * How many leading levels count as "agrees" in the deterministic rule used to estimate λ;
+   * 0 when the field is too weak to count (state, gender, street number).
+   */
+  readonly sureLevels: number;
   /** Level index for records i and j, or -1 when either value is missing. */
   compare(i: number, j: number): number;
   /** The value that must agree at level 0 (for term frequencies), or `undefined` when missing. */
@@ -60,9 +65,10 @@ function gather(records: readonly MatchRecord[], columns: readonly string[], nor
   });
 }
 
-function stringFeature(name: string, col: Column, tf: boolean, high = 0.92, low = 0.8): ComparisonFeature {
+function stringFeature(name: string, col: Column, tf: boolean, sureLevels = 0, high = 0.92, low = 0.8): ComparisonFeature {
   return {
     name,
+    sureLevels,
     levels: ['exact', `jaro-winkler>=${high}`, `jaro-winkler>=${low}`, 'different'],
     termFrequency: tf,
     value: (i) => col[i],
@@ -82,6 +88,7 @@ function textFeature(name: string, col: Column, tf: boolean): ComparisonFeature 
   const sorted = col.map((v) => (v === undefined ? undefined : sortedTokens(v)));
   return {
     name,
+    sureLevels: 2,
     levels: ['exact', 'same-words', 'jaro-winkler>=0.92', 'half-words-shared', 'different'],
     termFrequency: tf,
     value: (i) => col[i],
@@ -97,9 +104,10 @@ function textFeature(name: string, col: Column, tf: boolean): ComparisonFeature 
   };
 }
 
-function codeFeature(name: string, col: Column, tf: boolean): ComparisonFeature {
+function codeFeature(name: string, col: Column, tf: boolean, sureLevels: number): ComparisonFeature {
   return {
     name,
+    sureLevels,
     levels: ['exact', 'one-edit', 'different'],
     termFrequency: tf,
     value: (i) => col[i],
@@ -116,6 +124,7 @@ function codeFeature(name: string, col: Column, tf: boolean): ComparisonFeature 
 function exactFeature(name: string, col: Column): ComparisonFeature {
   return {
     name,
+    sureLevels: 0,
     levels: ['exact', 'different'],
     termFrequency: false,
     value: (i) => col[i],
@@ -131,6 +140,7 @@ function exactFeature(name: string, col: Column): ComparisonFeature {
 function postcodeFeature(col: Column): ComparisonFeature {
   return {
     name: 'postcode',
+    sureLevels: 2,
     levels: ['exact', 'one-edit', 'same-prefix', 'different'],
     termFrequency: true,
     value: (i) => col[i],
@@ -142,7 +152,8 @@ function postcodeFeature(col: Column): ComparisonFeature {
       if (withinOneEdit(a, b)) return 1;
       // Outward code / leading digits: the district, a weaker agreement.
       const n = Math.max(2, Math.min(a.length, b.length) - 2);
-      return a.slice(0, n) === b.slice(0, n) ? 2 : 3;
+      for (let c = 0; c < n; c++) if (a.charCodeAt(c) !== b.charCodeAt(c)) return 3;
+      return 2;
     },
   };
 }
@@ -150,7 +161,8 @@ function postcodeFeature(col: Column): ComparisonFeature {
 function firstNameFeature(first: Column, last: Column): ComparisonFeature {
   return {
     name: 'first_name',
-    levels: ['exact', 'nickname', 'jaro-winkler>=0.92', 'initial', 'jaro-winkler>=0.8', 'swapped-with-last-name', 'different'],
+    sureLevels: 3,
+    levels: ['exact', 'nickname', 'one-edit', 'jaro-winkler>=0.92', 'initial', 'jaro-winkler>=0.8', 'swapped-with-last-name', 'different'],
     termFrequency: true,
     value: (i) => first[i],
     compare(i, j) {
@@ -159,12 +171,13 @@ function firstNameFeature(first: Column, last: Column): ComparisonFeature {
       if (a === undefined || b === undefined) return -1;
       if (a === b) return 0;
       if (areNicknames(a, b)) return 1;
+      if (withinOneEdit(a, b)) return 2;
       const s = jaroWinkler(a, b);
-      if (s >= 0.92) return 2;
-      if ((a.length === 1 || b.length === 1) && a[0] === b[0]) return 3;
-      if (s >= 0.8) return 4;
+      if (s >= 0.92) return 3;
+      if ((a.length === 1 || b.length === 1) && a[0] === b[0]) return 4;
+      if (s >= 0.8) return 5;
       const lb = last[j];
-      return lb !== undefined && jaroWinkler(a, lb) >= 0.92 ? 5 : 6;
+      return lb !== undefined && jaroWinkler(a, lb) >= 0.92 ? 6 : 7;
     },
   };
 }
@@ -172,7 +185,8 @@ function firstNameFeature(first: Column, last: Column): ComparisonFeature {
 function lastNameFeature(last: Column, first: Column): ComparisonFeature {
   return {
     name: 'last_name',
-    levels: ['exact', 'jaro-winkler>=0.92', 'jaro-winkler>=0.8', 'swapped-with-first-name', 'different'],
+    sureLevels: 2,
+    levels: ['exact', 'one-edit', 'jaro-winkler>=0.92', 'jaro-winkler>=0.8', 'swapped-with-first-name', 'different'],
     termFrequency: true,
     value: (i) => last[i],
     compare(i, j) {
@@ -180,11 +194,12 @@ function lastNameFeature(last: Column, first: Column): ComparisonFeature {
       const b = last[j];
       if (a === undefined || b === undefined) return -1;
       if (a === b) return 0;
+      if (withinOneEdit(a, b)) return 1;
       const s = jaroWinkler(a, b);
-      if (s >= 0.92) return 1;
-      if (s >= 0.8) return 2;
+      if (s >= 0.92) return 2;
+      if (s >= 0.8) return 3;
       const fb = first[j];
-      return fb !== undefined && jaroWinkler(a, fb) >= 0.92 ? 3 : 4;
+      return fb !== undefined && jaroWinkler(a, fb) >= 0.92 ? 4 : 5;
     },
   };
 }
@@ -192,6 +207,7 @@ function lastNameFeature(last: Column, first: Column): ComparisonFeature {
 function dateFeature(dates: readonly (ParsedDate | undefined)[]): ComparisonFeature {
   return {
     name: 'date_of_birth',
+    sureLevels: 3,
     levels: DATE_LEVELS,
     termFrequency: false,
     value: (i) => dates[i]?.digits,
@@ -208,6 +224,7 @@ function emailFeature(col: Column): ComparisonFeature {
   const user = col.map((v) => v?.slice(0, v.indexOf('@')));
   return {
     name: 'email',
+    sureLevels: 2,
     levels: ['exact', 'same-user', 'jaro-winkler>=0.9', 'different'],
     termFrequency: true,
     value: (i) => col[i],
@@ -225,6 +242,7 @@ function emailFeature(col: Column): ComparisonFeature {
 function phoneFeature(name: string, col: Column): ComparisonFeature {
   return {
     name,
+    sureLevels: 2,
     levels: ['exact', 'same-last-7', 'one-edit', 'different'],
     termFrequency: true,
     value: (i) => col[i],
@@ -302,13 +320,13 @@ export function prepareRecords(records: readonly MatchRecord[], roles: ColumnRol
   }
   const number = attr('street_number', normaliseText);
   if (hasAny(number)) {
-    features.push(codeFeature('street_number', number, false));
+    features.push(codeFeature('street_number', number, false, 0));
     keys.set('num', number);
   }
   for (const role of ['address_1', 'address_2'] as const) {
     const col = attr(role, normaliseAddress);
     if (!hasAny(col)) continue;
-    features.push(stringFeature(role, col, true));
+    features.push(stringFeature(role, col, true, role === 'address_1' ? 2 : 0));
     keys.set(role, col);
   }
   const city = attr('city', normaliseText);
@@ -326,7 +344,7 @@ export function prepareRecords(records: readonly MatchRecord[], roles: ColumnRol
     if (hasAny(col)) features.push(exactFeature(role, col));
   }
   const occupation = attr('occupation', normaliseText);
-  if (hasAny(occupation)) features.push(stringFeature('occupation', occupation, true, 0.9, 0.9));
+  if (hasAny(occupation)) features.push(stringFeature('occupation', occupation, true, 0, 0.9, 0.9));
 
   const identifierTypes = [...new Set(Object.values(roles).flatMap((r) => (r.kind === 'identifier' ? [r.type] : [])))].sort();
   for (const type of identifierTypes) {
@@ -348,7 +366,7 @@ export function prepareRecords(records: readonly MatchRecord[], roles: ColumnRol
     } else {
       const col = gather(records, cols, normaliseIdentifier);
       if (!hasAny(col)) continue;
-      features.push(codeFeature(type, col, true));
+      features.push(codeFeature(type, col, true, 2));
       keys.set(`id:${type}`, col);
     }
   }

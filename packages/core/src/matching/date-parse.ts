@@ -110,7 +110,15 @@ export function dateFromParts(year: string, month: string, day: string): ParsedD
 }
 
 /** Levels of the date comparison, best first. */
-export const DATE_LEVELS = ['exact', 'day-month-swap', 'one-edit', 'within-month', 'within-year', 'different'] as const;
+export const DATE_LEVELS = [
+  'exact',
+  'day-month-swap',
+  'one-edit',
+  'same-day-and-month',
+  'within-month',
+  'within-year',
+  'different',
+] as const;
 /** One of {@link DATE_LEVELS}. */
 export type DateLevel = (typeof DATE_LEVELS)[number];
 
@@ -124,11 +132,13 @@ export function compareDates(a: ParsedDate, b: ParsedDate): number {
     for (const y of rb) if (x.year === y.year && x.month === y.day && x.day === y.month) return 1;
   if (withinOneDigitEdit(a.digits, b.digits)) return 2;
   for (const x of ra) for (const y of rb) if (withinOneDigitEdit(x.digits, y.digits)) return 2;
+  // A wrong birth year with the right birthday is a common keying error.
+  for (const x of ra) for (const y of rb) if (x.month === y.month && x.day === y.day) return 3;
   let best = Number.POSITIVE_INFINITY;
   for (const x of ra) for (const y of rb) best = Math.min(best, Math.abs(x.epochDay - y.epochDay));
-  if (best <= 31) return 3;
-  if (best <= 366) return 4;
-  return 5;
+  if (best <= 31) return 4;
+  if (best <= 366) return 5;
+  return 6;
 }
 
 /** Equal-length digit strings differing in one position or by one adjacent transposition. */

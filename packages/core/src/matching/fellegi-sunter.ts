@@ -183,18 +183,37 @@ export function termFrequencyWeights(
 export interface PairScorer {
   /** Total match weight (log2 odds) of records i and j. */
   weight(i: number, j: number): number;
+  /** The same from precomputed levels (`levels[offset + k]` for feature k) of a pair whose left record is i. */
+  weightFromLevels(levels: Int8Array, offset: number, i: number): number;
   /** Level index and weight of every feature for one pair (null levels have weight 0). */
   explain(i: number, j: number): { feature: string; level: string; weight: number }[];
+}
+
+/**
+ * Level weights (log2 m/u) with two order constraints: exact agreement is never weaker evidence than
+ * any other level, and the catch-all "different" never stronger. Why: training rules select pairs
+ * with errors elsewhere (a rule blocking on names finds matches whose error sits in the date), which
+ * can make EM rank "one edit" above "exact"; the constraint keeps the scale meaningful.
+ */
+export function levelWeights(m: readonly number[], u: readonly number[]): number[] {
+  const w = m.map((mv, l) => Math.log2(Math.max(mv, 1e-12) / (u[l] ?? 1)));
+  const last = w.length - 1;
+  if (last < 1) return w;
+  w[0] = Math.max(...w);
+  w[last] = Math.min(...w);
+  return w;
 }
 
 /** Builds the scorer from parameters (with term-frequency adjustment on exact levels). */
 export function createScorer(prepared: PreparedRecords, params: FellegiSunterParameters): PairScorer {
   const features = prepared.features;
-  const tables = params.features.map((p) => p.m.map((m, l) => Math.log2(m / (p.u[l] ?? 1))));
+  const tables = params.features.map((p) => levelWeights(p.m, p.u));
   const tf = features.map((feature, k) => {
     const p = params.features[k];
     if (!feature.termFrequency || p === undefined) return undefined;
-    return termFrequencyWeights(feature, prepared.size, p.m[0] ?? 0.9, p.u[0] ?? 0.01);
+    // Scale m0 so the average tf-adjusted exact weight equals the (order-constrained) exact weight.
+    const w0 = tables[k]?.[0] ?? 0;
+    return termFrequencyWeights(feature, prepared.size, (p.u[0] ?? 0.01) * 2 ** w0, p.u[0] ?? 0.01);
   });
   const prior = Math.log2(params.lambda / (1 - params.lambda));
   const levelWeight = (k: number, l: number, i: number): number => {
@@ -213,6 +232,14 @@ export function createScorer(prepared: PreparedRecords, params: FellegiSunterPar
       }
       return w;
     },
+    weightFromLevels(levels, offset, i) {
+      let w = prior;
+      for (let k = 0; k < features.length; k++) {
+        const l = levels[offset + k] ?? -1;
+        if (l >= 0) w += levelWeight(k, l, i);
+      }
+      return w;
+    },
     explain(i, j) {
       return features.map((feature, k) => {
         const l = feature.compare(i, j);
@@ -220,6 +247,27 @@ export function createScorer(prepared: PreparedRecords, params: FellegiSunterPar
       });
     },
   };
+}
+
+/**
+ * The deterministic "sure match" rule behind λ: at least three identifying fields present, all of
+ * them agreeing (within their `sureLevels`), at most one of them not exactly. Pairs of different
+ * people rarely pass it, so the count of passing pairs, divided by the rule's assumed recall, estimates
+ * the number of matches without labels.
+ */
+export function isSureMatch(features: readonly ComparisonFeature[], levels: Int8Array, offset: number): boolean {
+  let present = 0;
+  let inexact = 0;
+  for (let k = 0; k < features.length; k++) {
+    const sure = features[k]?.sureLevels ?? 0;
+    if (sure === 0) continue;
+    const l = levels[offset + k] ?? -1;
+    if (l < 0) continue;
+    if (l >= sure) return false;
+    present++;
+    if (l > 0 && ++inexact > 1) return false;
+  }
+  return present >= 3;
 }
 
 /** Match probability from a log2 match weight. */

@@ -6,14 +6,16 @@
  * rules → choose blocking rules within a pair budget → score candidate pairs → supported clustering.
  */
 import { buildBlockIndex, forEachCandidatePair, inSameBlock, ruleName, type BlockIndex } from './blocking-index.ts';
-import { deterministicRules, featuresOfKey, selectBlockingRules, trainingRules } from './blocking-rules.ts';
+import { featuresOfKey, selectBlockingRules, trainingRules } from './blocking-rules.ts';
 import type { ColumnRoles } from './column-roles.ts';
-import { prepareRecords, type MatchRecord } from './comparison-features.ts';
+import { prepareRecords, type ComparisonFeature, type MatchRecord } from './comparison-features.ts';
 import {
   createScorer,
   emForM,
   estimateU,
   initialM,
+  isSureMatch,
+  levelWeights,
   pairLevels,
   probabilityToWeight,
   randomPairs,
@@ -104,9 +106,11 @@ export interface MatchResult {
   explain(a: string, b: string): (ScoredPair & { readonly evidence: readonly FieldEvidence[] }) | undefined;
 }
 
-const U_SAMPLE_PAIRS = 150_000;
-const TRAINING_PAIRS_PER_RULE = 60_000;
-const ASSUMED_DETERMINISTIC_RECALL = 0.8;
+/** Random pairs for u: enough for rare levels, bounded so start-up stays fast. */
+const U_SAMPLE_PAIRS = (n: number): number => Math.min(100_000, Math.max(40_000, 10 * n));
+const TRAINING_PAIRS_PER_RULE = 15_000;
+/** Share of true matches assumed to pass the sure-match rule (typos and gaps make many fail it). */
+const ASSUMED_SURE_RULE_RECALL = 0.5;
 
 /** Links records without labels (Fellegi–Sunter with EM), then clusters with supported merging. */
 export function matchRecords(options: MatchOptions): MatchResult {
@@ -123,15 +127,14 @@ export function matchRecords(options: MatchOptions): MatchResult {
   const maxPairs = options.maxPairs ?? Math.max(250_000, 40 * n);
   const random = seededRandom(options.seed ?? 1);
 
-  const prepared = prepareRecords(records, options.roles);
-  const features = prepared.features;
+  const prepared = prepareRecords(records, options.roles);  const features = prepared.features;
   const totalPairs = linking ? crossSourcePairs(sources) : (n * (n - 1)) / 2;
 
   // 1. u from random pairs.
-  const sample = randomPairs(n, Math.min(U_SAMPLE_PAIRS, Math.max(1, totalPairs)), random, accept);
+  const sample = randomPairs(n, Math.min(U_SAMPLE_PAIRS(n), Math.max(1, totalPairs)), random, accept);
   const u = estimateU(features, pairLevels(features, sample.left, sample.right));
 
-  // 2. m by EM over training rules.
+   // 2. m by EM over training rules.
   const sums = features.map((f) => new Array<number>(f.levels.length).fill(0));
   const counts = features.map(() => 0);
   const usedTraining: string[] = [];
@@ -158,46 +161,44 @@ export function matchRecords(options: MatchOptions): MatchResult {
     return c === 0 ? initialM(f.levels.length) : (sums[k] ?? []).map((v) => v / c);
   });
 
-  // 3. λ from deterministic rules (pairs agreeing exactly on two strong keys) and an assumed recall.
-  const detIndexes = deterministicRules(prepared).map((rule) => buildBlockIndex(prepared, rule, Number.POSITIVE_INFINITY));
-  let detPairs = 0;
-  forEachCandidatePair(detIndexes, () => detPairs++, accept);
-  const lambda = Math.min(0.5, Math.max(1 / Math.max(1, totalPairs), detPairs / ASSUMED_DETERMINISTIC_RECALL / Math.max(1, totalPairs)));
+   // 3. Blocking: compare every candidate pair once, keeping its level vector.
+  const { selected, considered } = selectBlockingRules(prepared, { maxPairs, maxBlockSize });
+  const candidates = compareCandidates(selected, features, accept);
+  const candidatePairs = candidates.count;  const f = features.length;
+
+  // 4. λ from the deterministic sure-match rule and its assumed recall.
+  let sure = 0;
+  for (let p = 0; p < candidates.count; p++) if (isSureMatch(features, candidates.levels, p * f)) sure++;
+  const lambda = Math.min(0.5, Math.max(1 / Math.max(1, totalPairs), sure / ASSUMED_SURE_RULE_RECALL / Math.max(1, totalPairs)));
 
   const params: FellegiSunterParameters = {
     lambda,
-    features: features.map((f, k) => ({ name: f.name, levels: f.levels, m: m[k] ?? [], u: u[k] ?? [] })),
+    features: features.map((feat, k) => ({ name: feat.name, levels: feat.levels, m: m[k] ?? [], u: u[k] ?? [] })),
   };
   const scorer = createScorer(prepared, params);
 
-  // 4. Blocking and scoring: keep pairs at or above the review threshold.
-  const { selected, considered } = selectBlockingRules(prepared, { maxPairs, maxBlockSize });
+  // Keep pairs at or above the review threshold, strongest first.
   const linkWeight = probabilityToWeight(linkThreshold);
   const reviewWeight = probabilityToWeight(reviewThreshold);
   const keptLeft: number[] = [];
   const keptRight: number[] = [];
   const keptWeight: number[] = [];
-  let candidatePairs = 0;
-  forEachCandidatePair(
-    selected,
-    (i, j) => {
-      candidatePairs++;
-      const w = scorer.weight(i, j);
-      if (w >= reviewWeight) {
-        keptLeft.push(i);
-        keptRight.push(j);
-        keptWeight.push(w);
-      }
-    },
-    accept,
-  );
+  for (let p = 0; p < candidates.count; p++) {
+    const i = candidates.left[p] ?? 0;
+    const w = scorer.weightFromLevels(candidates.levels, p * f, i);
+    if (w >= reviewWeight) {
+      keptLeft.push(i);
+      keptRight.push(candidates.right[p] ?? 0);
+      keptWeight.push(w);
+    }
+  }
   const order = keptWeight.map((_, e) => e);
   order.sort((x, y) => (keptWeight[y] ?? 0) - (keptWeight[x] ?? 0) || (keptLeft[x] ?? 0) - (keptLeft[y] ?? 0) || (keptRight[x] ?? 0) - (keptRight[y] ?? 0));
   const left = Int32Array.from(order, (e) => keptLeft[e] ?? 0);
   const right = Int32Array.from(order, (e) => keptRight[e] ?? 0);
   const weight = Float64Array.from(order, (e) => keptWeight[e] ?? 0);
 
-  // 5. Clustering.
+   // 5. Clustering.
   const isCandidateIndex = (i: number, j: number): boolean => selected.some((index) => inSameBlock(index, i, j));
   const clustered = clusterPairs({
     size: n,
@@ -212,7 +213,7 @@ export function matchRecords(options: MatchOptions): MatchResult {
     ...(linking && options.oneToOne !== false ? { sourceOf: (i: number) => sources[i] } : {}),
   });
 
-  const links: ScoredPair[] = [];
+   const links: ScoredPair[] = [];
   const reviews: ReviewPair[] = [];
   for (let e = 0; e < left.length; e++) {
     const i = left[e] ?? 0;
@@ -248,11 +249,7 @@ export function matchRecords(options: MatchOptions): MatchResult {
       features: params.features.map((p, k) => ({
         name: p.name,
         termFrequency: features[k]?.termFrequency ?? false,
-        levels: p.levels.map((level, l) => {
-          const mv = p.m[l] ?? 0;
-          const uv = p.u[l] ?? 1;
-          return { level, m: mv, u: uv, weight: Math.log2(mv / uv) };
-        }),
+        levels: p.levels.map((level, l) => ({ level, m: p.m[l] ?? 0, u: p.u[l] ?? 1, weight: levelWeights(p.m, p.u)[l] ?? 0 })),
       })),
     },
     blocking: { rules: selected.map((s) => ruleName(s.rule)), considered, candidatePairs, totalPairs },
@@ -269,6 +266,33 @@ export function matchRecords(options: MatchOptions): MatchResult {
 
 function evidenceOf(explained: readonly { feature: string; level: string; weight: number }[]): FieldEvidence[] {
   return explained.map((e) => ({ field: e.feature, level: e.level, weight: e.weight }));
+}
+
+/** Level vectors of all candidate pairs (the union of the selected blocking rules). */
+function compareCandidates(
+  indexes: readonly BlockIndex[],
+  features: readonly ComparisonFeature[],
+  accept?: (i: number, j: number) => boolean,
+): { count: number; left: Int32Array; right: Int32Array; levels: Int8Array } {
+  // The summed pair counts bound the union, so buffers are allocated once.
+  const bound = indexes.reduce((s, x) => s + x.pairCount, 0);
+  const f = features.length;
+  const left = new Int32Array(bound);
+  const right = new Int32Array(bound);
+  const levels = new Int8Array(bound * f);
+  let count = 0;
+  forEachCandidatePair(
+    indexes,
+    (i, j) => {
+      left[count] = i;
+      right[count] = j;
+      const at = count * f;
+      for (let k = 0; k < f; k++) levels[at + k] = features[k]?.compare(i, j) ?? -1;
+      count++;
+    },
+    accept,
+  );
+  return { count, left, right, levels };
 }
 
 function crossSourcePairs(sources: readonly string[]): number {

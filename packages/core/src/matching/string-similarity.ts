@@ -3,25 +3,37 @@
  * run once per candidate pair per field (millions of times at scale).
  */
 
+// Scratch stamps reused across calls: jaro runs millions of times and must neither allocate nor clear.
+let scratchA = new Uint32Array(64);
+let scratchB = new Uint32Array(64);
+let stamp = 0;
+
 /** Jaro similarity in [0, 1]. */
 export function jaro(a: string, b: string): number {
-  if (a === b) return a.length === 0 ? 1 : 1;
+  if (a === b) return 1;
   const la = a.length;
   const lb = b.length;
   if (la === 0 || lb === 0) return 0;
   const window = Math.max(0, Math.floor(Math.max(la, lb) / 2) - 1);
-  // Bit flags for matched characters; strings are short (names), so plain arrays are fine.
-  const matchedB = new Uint8Array(lb);
-  const matchedA = new Uint8Array(la);
+  if (scratchA.length < la) scratchA = new Uint32Array(la * 2);
+  if (scratchB.length < lb) scratchB = new Uint32Array(lb * 2);
+  const matchedA = scratchA;
+  const matchedB = scratchB;
+  stamp = stamp === 0xffffffff ? 1 : stamp + 1;
+  if (stamp === 1) {
+    matchedA.fill(0);
+    matchedB.fill(0);
+  }
+  const on = stamp;
   let matches = 0;
   for (let i = 0; i < la; i++) {
     const lo = Math.max(0, i - window);
     const hi = Math.min(lb - 1, i + window);
     const ca = a.charCodeAt(i);
     for (let j = lo; j <= hi; j++) {
-      if (matchedB[j] === 0 && b.charCodeAt(j) === ca) {
-        matchedA[i] = 1;
-        matchedB[j] = 1;
+      if (matchedB[j] !== on && b.charCodeAt(j) === ca) {
+        matchedA[i] = on;
+        matchedB[j] = on;
         matches++;
         break;
       }
@@ -31,8 +43,8 @@ export function jaro(a: string, b: string): number {
   let transpositions = 0;
   let k = 0;
   for (let i = 0; i < la; i++) {
-    if (matchedA[i] === 0) continue;
-    while (matchedB[k] === 0) k++;
+    if (matchedA[i] !== on) continue;
+    while (matchedB[k] !== on) k++;
     if (a.charCodeAt(i) !== b.charCodeAt(k)) transpositions++;
     k++;
   }
@@ -89,6 +101,13 @@ export function levenshtein(a: string, b: string, max = Number.POSITIVE_INFINITY
   return prev[la] ?? 0;
 }
 
+/** Tails x[xi..] and y[yi..] equal, compared without allocating substrings. */
+function tailEqual(x: string, xi: number, y: string, yi: number): boolean {
+  if (x.length - xi !== y.length - yi) return false;
+  for (; xi < x.length; xi++, yi++) if (x.charCodeAt(xi) !== y.charCodeAt(yi)) return false;
+  return true;
+}
+
 /**
  * Optimal-string-alignment distance capped at 1: true when the strings differ by one substitution,
  * insertion, deletion or adjacent transposition (the common keying errors in dates and codes).
@@ -97,20 +116,19 @@ export function withinOneEdit(a: string, b: string): boolean {
   if (a === b) return true;
   const la = a.length;
   const lb = b.length;
-  if (Math.abs(la - lb) > 1) return false;
+  if (la - lb > 1 || lb - la > 1) return false;
   let i = 0;
   while (i < la && i < lb && a.charCodeAt(i) === b.charCodeAt(i)) i++;
   if (la === lb) {
-    if (a.slice(i + 1) === b.slice(i + 1)) return true;
-    // adjacent transposition
+    if (tailEqual(a, i + 1, b, i + 1)) return true;
     return (
       i + 1 < la &&
       a.charCodeAt(i) === b.charCodeAt(i + 1) &&
       a.charCodeAt(i + 1) === b.charCodeAt(i) &&
-      a.slice(i + 2) === b.slice(i + 2)
+      tailEqual(a, i + 2, b, i + 2)
     );
   }
-  return la > lb ? a.slice(i + 1) === b.slice(i) : a.slice(i) === b.slice(i + 1);
+  return la > lb ? tailEqual(a, i + 1, b, i) : tailEqual(a, i, b, i + 1);
 }
 
 /** Share of distinct tokens in common (Jaccard) of two whitespace-tokenised strings. */

@@ -8,3 +8,4 @@ export * from './nickname-table.ts';
 export * from './seeded-random.ts';
 export * from './string-similarity.ts';
 export * from './value-normalise.ts';
+export * from './person-generator.ts';

@@ -48,17 +48,33 @@ export function buildBatches(options: WorkloadOptions): string[] {
   // A few shared browsers: two shoppers who both log in on one machine.
   for (let i = 0; i + 1 < options.shoppers; i += 997) shoppers[i + 1]!.browsers.push(shoppers[i]!.browsers[0]!);
 
+  // Traffic comes in sessions: a few hundred shoppers are active at once, each sending a burst of events
+  // over some minutes from one browser (or the app), as real shop traffic does.
+  interface Session {
+    shopper: Shopper;
+    anonymousId: string;
+    left: number;
+  }
+  const newSession = (): Session => {
+    const shopper = pick(shoppers);
+    return { shopper, anonymousId: pick(shopper.browsers), left: 5 + Math.floor(random() * 20) };
+  };
+  const active: Session[] = Array.from({ length: 500 }, newSession);
+
   const base = Date.UTC(2026, 10, 1);
   const batches: string[] = [];
   let n = 0;
   for (let b = 0; b < options.batches; b++) {
     const events: unknown[] = [];
     for (let e = 0; e < options.batchSize; e++) {
-      const s = pick(shoppers);
+      const slot = Math.floor(random() * active.length);
+      const session = active[slot]!;
+      if (--session.left <= 0) active[slot] = newSession();
+      const s = session.shopper;
+      const anonymousId = session.anonymousId;
       const roll = random();
-      const timestamp = new Date(base + n * 1000).toISOString();
+      const timestamp = new Date(base + n * 100).toISOString();
       const messageId = `bench-${options.seed ?? 42}-${n++}`;
-      const anonymousId = pick(s.browsers);
       if (roll < 0.1 && s.userId) {
         events.push({ type: 'identify', messageId, anonymousId, userId: s.userId, traits: { email: s.email, plan: pick(['free', 'pro']) }, timestamp });
       } else if (roll < 0.15) {
@@ -86,7 +102,7 @@ export function buildBatches(options: WorkloadOptions): string[] {
         });
       }
     }
-    batches.push(JSON.stringify({ batch: events, sentAt: new Date(base + n * 1000).toISOString() }));
+    batches.push(JSON.stringify({ batch: events, sentAt: new Date(base + n * 100).toISOString() }));
   }
   return batches;
 }

@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 
 /** Id port: profile, merge and message ids. */
 export interface IdGenerator {
@@ -26,13 +26,12 @@ export function sequentialIds(): IdGenerator {
   };
 }
 
-/** RFC 9562 UUIDv7: 48-bit millisecond time, then randomness. */
+/**
+ * RFC 9562 UUIDv7: 48-bit millisecond time, then randomness. Built on `randomUUID` (which draws from a
+ * pooled buffer) because a `randomBytes(16)` call per id costs more than the rest of an insert.
+ */
 export function uuidV7(ms: number): string {
-  const bytes = randomBytes(16);
-  const time = BigInt(ms);
-  for (let i = 0; i < 6; i++) bytes[i] = Number((time >> BigInt(8 * (5 - i))) & 0xffn);
-  bytes[6] = (bytes[6]! & 0x0f) | 0x70;
-  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
-  const hex = bytes.toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  const random = randomUUID();
+  const time = ms.toString(16).padStart(12, '0').slice(-12);
+  return `${time.slice(0, 8)}-${time.slice(8, 12)}-7${random.slice(15, 18)}-${random.slice(19, 23)}-${random.slice(24)}`;
 }

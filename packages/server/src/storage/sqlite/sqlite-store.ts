@@ -31,6 +31,11 @@ import type {
 } from '../storage.ts';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.ts';
 import { createWriteQueue } from '../write-queue.ts';
+import type { CachedProfile } from './sqlite-graph-cache.ts';
+import { GraphCache, cacheKey } from './sqlite-graph-cache.ts';
+
+/** lastSeen is rewritten only when it moves by at least this much (see applyEvent). */
+const LAST_SEEN_GRANULARITY_MS = 60_000;
 
 /** Options of the SQLite store. */
 export interface SqliteStoreOptions {
@@ -54,7 +59,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   const memory = options.path === ':memory:';
   const db = new Database(options.path);
   db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
+  db.pragma(`synchronous = ${process.env.KIN_SQLITE_SYNC ?? 'FULL'}`);
   db.pragma('busy_timeout = 10000');
   db.pragma('cache_size = -131072');
   db.pragma('temp_store = MEMORY');
@@ -68,6 +73,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     return reader;
   };
   const queue = createWriteQueue();
+  const cache = new GraphCache();
   let statements: ReturnType<typeof prepareWrites> | undefined;
   const w = () => (statements ??= prepareWrites(db));
 
@@ -110,21 +116,36 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     const known: KnownIdentifier[] = [];
     const profiles: Record<string, SnapshotProfile> = {};
     for (const identifier of identifiers) {
-      const row = s.identifier.get(identifier.type, identifier.value) as { profile_id: string; last_seen: string } | undefined;
-      if (!row) continue;
-      known.push({ ...identifier, profileId: row.profile_id, lastSeen: row.last_seen });
-      if (profiles[row.profile_id]) continue;
-      const profile = s.profile.get(row.profile_id) as { created_at: string; merge_count: number } | undefined;
-      if (!profile) throw new Error(`identifier points at missing profile ${row.profile_id}`);
-      const held = s.profileIdentifiers.all(row.profile_id) as Array<{ type: string; value: string; last_seen: string }>;
-      profiles[row.profile_id] = {
-        id: row.profile_id,
-        createdAt: profile.created_at,
-        mergeCount: profile.merge_count,
-        identifiers: held.map((h) => ({ type: h.type, value: h.value, profileId: row.profile_id, lastSeen: h.last_seen })),
-      };
+      const key = cacheKey(identifier);
+      let cached = cache.identifiers.get(key);
+      if (cached === undefined) {
+        const row = s.identifier.get(identifier.type, identifier.value) as { profile_id: string; first_seen: string; last_seen: string } | undefined;
+        cached = row ? { profileId: row.profile_id, firstSeen: row.first_seen, lastSeen: row.last_seen } : null;
+        cache.identifiers.set(key, cached);
+      }
+      if (!cached) continue;
+      known.push({ ...identifier, profileId: cached.profileId, lastSeen: cached.lastSeen });
+      if (!profiles[cached.profileId]) profiles[cached.profileId] = cache.snapshotOf(cachedProfile(cached.profileId));
     }
     return { known, profiles };
+  }
+
+  /** A profile from the cache, loaded (with all its identifiers) on a miss. */
+  function cachedProfile(profileId: string): CachedProfile {
+    const hit = cache.profiles.get(profileId);
+    if (hit) return hit;
+    const s = w();
+    const row = s.profile.get(profileId) as { created_at: string; merge_count: number } | undefined;
+    if (!row) throw new Error(`identifier points at missing profile ${profileId}`);
+    const profile: CachedProfile = { id: profileId, createdAt: row.created_at, mergeCount: row.merge_count, identifiers: new Map() };
+    for (const h of s.profileIdentifiers.all(profileId) as Array<{ type: string; value: string; first_seen: string; last_seen: string }>) {
+      const id = { type: h.type, value: h.value };
+      const key = cacheKey(id);
+      profile.identifiers.set(key, id);
+      cache.identifiers.set(key, { profileId, firstSeen: h.first_seen, lastSeen: h.last_seen });
+    }
+    cache.profiles.set(profileId, profile);
+    return profile;
   }
 
   function applyEvent({ event, sourceId, plan }: ApplyInput): string | undefined {
@@ -132,41 +153,58 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     const at = event.receivedAt;
     const time = event.timestamp;
     let profileId: string | undefined;
+    let profile: CachedProfile | undefined;
     if (plan.target.kind === 'new') {
       profileId = ids.profileId();
       s.insertProfile.run(profileId, at, at);
+      profile = { id: profileId, createdAt: at, mergeCount: 0, identifiers: new Map() };
+      cache.profiles.set(profileId, profile);
     } else if (plan.target.kind === 'existing') {
       profileId = plan.target.profileId;
-      s.touchProfile.run(at, profileId);
+      profile = cachedProfile(profileId);
     }
     for (const merge of plan.merges) {
+      const survivor = cachedProfile(merge.survivorId);
+      const absorbed = cachedProfile(merge.absorbedId);
       s.moveIdentifiers.run(merge.survivorId, merge.absorbedId);
       s.mergeTraits.run(merge.survivorId, merge.absorbedId);
       s.dropTraits.run(merge.absorbedId);
       s.moveEvents.run(merge.survivorId, merge.absorbedId);
-      const absorbed = s.profile.get(merge.absorbedId) as { merge_count: number } | undefined;
       s.forward.run(merge.survivorId, at, merge.absorbedId, merge.absorbedId);
-      s.countMerge.run(1 + (absorbed?.merge_count ?? 0), at, merge.survivorId);
-      s.insertMerge.run(
-        randomUUID(),
-        merge.survivorId,
-        merge.absorbedId,
-        merge.rule,
-        JSON.stringify(merge.via),
-        event.messageId,
-        sourceId,
-        at,
-      );
+      s.countMerge.run(1 + absorbed.mergeCount, at, merge.survivorId);
+      s.insertMerge.run(randomUUID(), merge.survivorId, merge.absorbedId, merge.rule, JSON.stringify(merge.via), event.messageId, sourceId, at);
+      for (const [key, id] of absorbed.identifiers) {
+        survivor.identifiers.set(key, id);
+        const cached = cache.identifiers.get(key);
+        if (cached) cached.profileId = merge.survivorId;
+      }
+      survivor.mergeCount += 1 + absorbed.mergeCount;
+      cache.profiles.delete(merge.absorbedId);
     }
-    if (profileId !== undefined) {
-      for (const link of plan.links) {
-        s.insertIdentifier.run(link.identifier.type, link.identifier.value, profileId, sourceId, time, time);
+    if (profileId !== undefined && profile) {
+      for (const { identifier } of plan.links) {
+        s.insertIdentifier.run(identifier.type, identifier.value, profileId, sourceId, time, time);
+        const key = cacheKey(identifier);
+        profile.identifiers.set(key, { type: identifier.type, value: identifier.value });
+        cache.identifiers.set(key, { profileId, firstSeen: time, lastSeen: time });
       }
-      for (const touch of plan.touches) s.touchIdentifier.run(time, time, touch.type, touch.value);
-      for (const [key, value] of Object.entries(plan.traits.set)) {
-        s.setTrait.run(profileId, key, JSON.stringify(value), time, sourceId);
+      for (const touch of plan.touches) {
+        const cached = cache.identifiers.get(cacheKey(touch));
+        // Why a granularity: re-writing lastSeen on every event would dirty a random identifier page per
+        // event; within a minute of the stored value it adds nothing the limits or the API need.
+        if (!cached || time < cached.firstSeen || Date.parse(time) - Date.parse(cached.lastSeen) >= LAST_SEEN_GRANULARITY_MS) {
+          s.touchIdentifier.run(time, time, touch.type, touch.value);
+          if (cached) {
+            if (time > cached.lastSeen) cached.lastSeen = time;
+            if (time < cached.firstSeen) cached.firstSeen = time;
+          }
+        }
       }
+      const traitKeys = Object.keys(plan.traits.set);
+      for (const key of traitKeys) s.setTrait.run(profileId, key, JSON.stringify(plan.traits.set[key]), time, sourceId);
       for (const key of plan.traits.unset) s.setTrait.run(profileId, key, null, time, sourceId);
+      const changed = plan.links.length > 0 || plan.merges.length > 0 || traitKeys.length > 0 || plan.traits.unset.length > 0;
+      if (changed && plan.target.kind === 'existing') s.touchProfile.run(at, profileId);
     }
     insertWarnings(
       plan.warnings.map((warning) => ({
@@ -241,6 +279,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
 
     transaction<T>(fn: (t: StoreTx) => Promise<T>): Promise<T> {
       return queue.run(async () => {
+        cache.trim();
         begin.run();
         try {
           const result = await fn(tx);
@@ -248,6 +287,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
           return result;
         } catch (error) {
           if (db.inTransaction) rollback.run();
+          cache.clear();
           throw error;
         }
       });
@@ -466,9 +506,9 @@ function prepareWrites(db: Database.Database) {
     claim: db.prepare('INSERT OR IGNORE INTO message_ids (h, source_id, message_id, received_at) VALUES (?, ?, ?, ?)'),
     claimed: db.prepare('SELECT source_id, message_id FROM message_ids WHERE h = ?'),
     claimOverflow: db.prepare('INSERT OR IGNORE INTO message_id_overflow (source_id, message_id, received_at) VALUES (?, ?, ?)'),
-    identifier: db.prepare('SELECT profile_id, last_seen FROM identifiers WHERE type = ? AND value = ?'),
+    identifier: db.prepare('SELECT profile_id, first_seen, last_seen FROM identifiers WHERE type = ? AND value = ?'),
     profile: db.prepare('SELECT created_at, merge_count FROM profiles WHERE id = ?'),
-    profileIdentifiers: db.prepare('SELECT type, value, last_seen FROM identifiers WHERE profile_id = ?'),
+    profileIdentifiers: db.prepare('SELECT type, value, first_seen, last_seen FROM identifiers WHERE profile_id = ?'),
     insertProfile: db.prepare('INSERT INTO profiles (id, created_at, updated_at) VALUES (?, ?, ?)'),
     touchProfile: db.prepare('UPDATE profiles SET updated_at = ? WHERE id = ?'),
     moveIdentifiers: db.prepare('UPDATE identifiers SET profile_id = ? WHERE profile_id = ?'),

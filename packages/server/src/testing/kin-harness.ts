@@ -55,7 +55,7 @@ export async function startTestKin(options: { env?: Record<string, string>; cloc
     track: (path, body, init = {}) =>
       fetch(kin.url + path, {
         method: 'POST',
-        body: typeof body === 'string' || body instanceof Uint8Array ? body : JSON.stringify(body),
+        body: typeof body === 'string' ? body : body instanceof Uint8Array ? new Blob([new Uint8Array(body)]) : JSON.stringify(body),
         ...init,
         headers: { 'content-type': 'application/json', authorization: basic, ...(init.headers as Record<string, string>) },
       }),

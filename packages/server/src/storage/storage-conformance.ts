@@ -209,6 +209,35 @@ export function runStorageConformance(target: ConformanceTarget): void {
       expect(stats.warnings).toBe(2);
     });
 
+    it('searches profiles by identifier value (any type or one type) and by trait value', async () => {
+      const profileId = await newProfile([id('email', 'search@example.com'), id('twitter', 'searcher')], { traits: { set: { city: 'Lisbon' }, unset: [] } });
+      const byEmail = await store.searchProfiles({ value: 'search@example.com', limit: 10 });
+      expect(byEmail.map((m) => [m.id, m.matchedOn])).toEqual([[profileId, 'identifier:email']]);
+      expect(byEmail[0]?.traits).toEqual({ city: 'Lisbon' });
+      expect(await store.searchProfiles({ value: 'searcher', type: 'email', limit: 10 })).toEqual([]);
+      expect((await store.searchProfiles({ value: 'searcher', type: 'twitter', limit: 10 })).map((m) => m.id)).toEqual([profileId]);
+      const byTrait = await store.searchProfiles({ value: 'Lisbon', limit: 10 });
+      expect(byTrait.map((m) => [m.id, m.matchedOn])).toEqual([[profileId, 'trait:city']]);
+    });
+
+    it('reports events per source and per time bucket', async () => {
+      const source = await store.createSource({ name: 'volume', writeKeyHash: 'h-volume', createdAt: T0 });
+      const at = (receivedAt: string) =>
+        store.transaction((tx) =>
+          tx.applyEvent({ event: event({ receivedAt, timestamp: receivedAt }), sourceId: source.id, plan: plan({ links: [{ identifier: id('anonymous_id', `vol-${receivedAt}`), rule: 'new_profile' }] }) }),
+        );
+      await at('2026-11-03T10:00:10.000Z');
+      await at('2026-11-03T10:00:50.000Z');
+      await at('2026-11-03T10:01:30.000Z');
+      const volume = await store.eventVolume({ since: '2026-11-03T10:00:00.000Z', bucketMinutes: 1 });
+      expect(volume.filter((v) => v.sourceId === source.id)).toEqual([
+        { sourceId: source.id, bucket: '2026-11-03T10:00:00.000Z', events: 2 },
+        { sourceId: source.id, bucket: '2026-11-03T10:01:00.000Z', events: 1 },
+      ]);
+      const activity = (await store.sourceActivity()).find((a) => a.sourceId === source.id);
+      expect(activity).toEqual({ sourceId: source.id, events: 3, lastEventAt: '2026-11-03T10:01:30.000Z' });
+    });
+
     it('prunes old message id claims so they can be claimed again', async () => {
       await store.transaction((tx) => tx.claimMessageIds('src-9', ['old']));
       expect(await store.pruneMessageIds(new Date(Date.now() + 60_000).toISOString())).toBeGreaterThan(0);

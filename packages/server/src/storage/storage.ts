@@ -96,6 +96,30 @@ export interface EventQuery {
   event?: string;
 }
 
+/** A profile found by search, with enough to show it in a list. */
+export interface ProfileMatch {
+  id: string;
+  /** What matched: `identifier` (type:value) or `trait` (key). */
+  matchedOn: string;
+  externalIds: Array<{ type: string; value: string }>;
+  traits: Record<string, unknown>;
+}
+
+/** Events of one source in one time bucket. */
+export interface VolumeBucket {
+  sourceId: string;
+  /** Bucket start, ISO time. */
+  bucket: string;
+  events: number;
+}
+
+/** Per-source ingestion totals. */
+export interface SourceActivity {
+  sourceId: string;
+  events: number;
+  lastEventAt: string | null;
+}
+
 /** Counts read from the store. */
 export interface StoreStats {
   events: number;
@@ -155,6 +179,15 @@ export interface Store {
   addWarnings(warnings: NewWarning[]): Promise<void>;
   listWarnings(query: { limit: number; cursor?: string; kind?: string }): Promise<Page<WarningRecord>>;
   stats(): Promise<StoreStats>;
+  /**
+   * Profiles whose identifier value (of any type, or of `type` when given) equals `value`, or whose trait
+   * value equals `value` (strings compare exactly; the caller normalises identifiers first).
+   */
+  searchProfiles(query: { value: string; type?: string; limit: number }): Promise<ProfileMatch[]>;
+  /** Events received since `since`, per source and per bucket of `bucketMinutes`. */
+  eventVolume(query: { since: string; bucketMinutes: number }): Promise<VolumeBucket[]>;
+  /** Events received per source and the time of the last one. */
+  sourceActivity(): Promise<SourceActivity[]>;
   /** Removes de-duplication claims older than this time. Returns how many were removed. */
   pruneMessageIds(olderThan: string): Promise<number>;
 }

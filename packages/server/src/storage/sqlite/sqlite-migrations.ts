@@ -107,4 +107,17 @@ export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; name: string; s
       CREATE INDEX warnings_kind ON warnings(kind, seq);
     `,
   },
+  {
+    version: 2,
+    name: 'search-and-activity',
+    // Why: the dashboard searches identifiers by value across types and traits by value, and shows
+    // events per source over time. received_at grows with seq, so its index appends instead of scattering.
+    sql: `
+      CREATE INDEX identifiers_value ON identifiers(value);
+      CREATE INDEX traits_value ON traits(value) WHERE value IS NOT NULL;
+      ALTER TABLE events ADD COLUMN received_at TEXT;
+      UPDATE events SET received_at = json_extract(payload, '$.receivedAt');
+      CREATE INDEX events_source_received ON events(source_id, received_at);
+    `,
+  },
 ];

@@ -20,13 +20,16 @@ import type {
   NewSource,
   NewWarning,
   Page,
+  ProfileMatch,
   ProfileView,
+  SourceActivity,
   SourceRecord,
   Store,
   StoreStats,
   StoredEvent,
   StoreTx,
   TraitView,
+  VolumeBucket,
   WarningRecord,
 } from '../storage.ts';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.ts';
@@ -216,7 +219,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
         createdAt: at,
       })),
     );
-    s.insertEvent.run(event.messageId, sourceId, profileId ?? null, event.type, event.event ?? null, time, JSON.stringify(event));
+    s.insertEvent.run(event.messageId, sourceId, profileId ?? null, event.type, event.event ?? null, time, at, JSON.stringify(event));
     return profileId;
   }
 
@@ -453,6 +456,54 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       };
     },
 
+    async searchProfiles(query): Promise<ProfileMatch[]> {
+      const r = read();
+      const hits = new Map<string, string>();
+      const byId = query.type
+        ? (r.prepare('SELECT profile_id, type FROM identifiers WHERE type = ? AND value = ? LIMIT ?').all(query.type, query.value, query.limit) as Row[])
+        : (r.prepare('SELECT profile_id, type FROM identifiers WHERE value = ? LIMIT ?').all(query.value, query.limit) as Row[]);
+      for (const row of byId) hits.set(row.profile_id as string, `identifier:${row.type as string}`);
+      if (!query.type) {
+        const byTrait = r.prepare('SELECT profile_id, key FROM traits WHERE value = ? LIMIT ?').all(JSON.stringify(query.value), query.limit) as Row[];
+        for (const row of byTrait) if (!hits.has(row.profile_id as string)) hits.set(row.profile_id as string, `trait:${row.key as string}`);
+      }
+      const matches: ProfileMatch[] = [];
+      for (const [profileId, matchedOn] of [...hits].slice(0, query.limit)) {
+        const profile = await this.findProfile(profileId);
+        if (profile) matches.push({ id: profile.id, matchedOn, externalIds: profile.externalIds.map(({ type, value }) => ({ type, value })), traits: profile.traits });
+      }
+      return matches;
+    },
+
+    async eventVolume(query): Promise<VolumeBucket[]> {
+      const rows = read()
+        .prepare('SELECT source_id, received_at FROM events WHERE source_id = ? AND received_at >= ?')
+        .raw(true);
+      const sources = read().prepare('SELECT id FROM sources').all() as Row[];
+      const size = query.bucketMinutes * 60_000;
+      const counts = new Map<string, VolumeBucket>();
+      for (const source of sources) {
+        for (const [sourceId, receivedAt] of rows.all(source.id, query.since) as Array<[string, string]>) {
+          const bucket = new Date(Math.floor(Date.parse(receivedAt) / size) * size).toISOString();
+          const key = `${sourceId}|${bucket}`;
+          const entry = counts.get(key) ?? { sourceId, bucket, events: 0 };
+          entry.events++;
+          counts.set(key, entry);
+        }
+      }
+      return [...counts.values()].sort((a, b) => a.bucket.localeCompare(b.bucket) || a.sourceId.localeCompare(b.sourceId));
+    },
+
+    async sourceActivity(): Promise<SourceActivity[]> {
+      const r = read();
+      const sources = r.prepare('SELECT id FROM sources ORDER BY id').all() as Row[];
+      const count = r.prepare('SELECT COUNT(*) AS n, MAX(received_at) AS last FROM events WHERE source_id = ?');
+      return sources.map((source) => {
+        const row = count.get(source.id) as { n: number; last: string | null };
+        return { sourceId: source.id as string, events: row.n, lastEventAt: row.last };
+      });
+    },
+
     async pruneMessageIds(olderThan) {
       return queue.run(() => {
         const ms = new Date(olderThan).getTime();
@@ -537,7 +588,7 @@ function prepareWrites(db: Database.Database) {
          WHERE ${LATER_TRAIT}`,
     ),
     insertEvent: db.prepare(
-      'INSERT INTO events (message_id, source_id, profile_id, type, event, timestamp, payload) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO events (message_id, source_id, profile_id, type, event, timestamp, received_at, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     ),
     insertWarning: db.prepare(
       'INSERT INTO warnings (kind, code, field, message, source_id, message_id, profile_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',

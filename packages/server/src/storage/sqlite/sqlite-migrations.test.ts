@@ -1,0 +1,40 @@
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { SQLITE_MIGRATIONS } from './sqlite-migrations.ts';
+import { openSqliteStore } from './sqlite-store.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'kin-migrate-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('SQLite migrations', () => {
+  it('upgrades a version-1 database holding data, keeping and backfilling it', async () => {
+    const path = join(dir, 'old.db');
+    const old = new Database(path);
+    old.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+    old.exec(SQLITE_MIGRATIONS[0]!.sql);
+    old.prepare("INSERT INTO schema_migrations VALUES (1, 'initial', '2026-01-01T00:00:00.000Z')").run();
+    old.prepare("INSERT INTO profiles (id, created_at, updated_at) VALUES ('p1', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z')").run();
+    old.prepare("INSERT INTO identifiers VALUES ('email', 'old@example.com', 'p1', 's1', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z')").run();
+    old.prepare('INSERT INTO events (message_id, source_id, profile_id, type, event, timestamp, payload) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
+      'm1', 's1', 'p1', 'track', 'Old', '2026-01-01T00:00:00.000Z',
+      JSON.stringify({ type: 'track', messageId: 'm1', event: 'Old', timestamp: '2026-01-01T00:00:00.000Z', receivedAt: '2026-01-01T00:00:01.000Z' }),
+    );
+    old.prepare("INSERT INTO sources VALUES ('s1', 'web', 'h', '2026-01-01T00:00:00.000Z', NULL)").run();
+    old.close();
+
+    const store = await openSqliteStore({ path });
+    expect(await store.findProfileIdByIdentifier({ type: 'email', value: 'old@example.com' })).toBe('p1');
+    expect((await store.searchProfiles({ value: 'old@example.com', limit: 5 })).map((m) => m.id)).toEqual(['p1']);
+    expect(await store.sourceActivity()).toEqual([{ sourceId: 's1', events: 1, lastEventAt: '2026-01-01T00:00:01.000Z' }]);
+    await store.migrate();
+    await store.close();
+    const check = new Database(path, { readonly: true });
+    expect((check.prepare('SELECT version FROM schema_migrations ORDER BY version').all() as Array<{ version: number }>).map((r) => r.version)).toEqual(
+      SQLITE_MIGRATIONS.map((m) => m.version),
+    );
+    check.close();
+  });
+});

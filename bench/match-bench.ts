@@ -114,7 +114,17 @@ function runScale(count: number): Record<string, unknown> {
   const genSeconds = (performance.now() - genStart) / 1000;
   const roles = detectColumnRoles(people.headers);
   const started = performance.now();
-  const result = matchRecords({ records, roles });
+  let last = started;
+  const phases: string[] = [];
+  const result = matchRecords({
+    records,
+    roles,
+    onPhase: (phase) => {
+      const now = performance.now();
+      phases.push(`${phase} ${fmt((now - last) / 1000, 1)}s`);
+      last = now;
+    },
+  });
   const seconds = (performance.now() - started) / 1000;
   const labelOf = new Map<string, string>();
   result.clusters.forEach((c, k) => c.forEach((key) => labelOf.set(key, `c${k}`)));
@@ -130,6 +140,7 @@ function runScale(count: number): Record<string, unknown> {
   console.log(
     `  ${result.blocking.candidatePairs} candidate pairs, ${fmt(pairsPerSecond, 0)} pairs/s end to end; exhaustive comparison ${fmt(exhaustive, 0)} pairs/s would need ${fmt(exhaustiveSeconds / 3600, 1)} h (${fmt(exhaustiveSeconds / seconds, 0)}x slower)`,
   );
+  console.log(`  phases: ${phases.join(', ')}`);
   console.log(`  F1 ${fmt(score.pairwise.f1)} P ${fmt(score.pairwise.precision)} R ${fmt(score.pairwise.recall)}; rules ${result.blocking.rules.join(', ')}`);
   return { records: count, seconds, pairsPerSecond, peakMB, f1: score.pairwise.f1, exhaustivePairsPerSecond: exhaustive };
 }

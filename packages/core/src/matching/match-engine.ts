@@ -38,7 +38,7 @@ export interface MatchOptions {
   readonly linkThreshold?: number;
   /** Match probability at or above which a pair is queued for review. Default 0.5. */
   readonly reviewThreshold?: number;
-  /** Candidate pair budget for blocking. Default max(250 000, 40 × records). */
+  /** Candidate pair budget for blocking. Default max(250 000, 15 × records). */
   readonly maxPairs?: number;
   /** Blocks larger than this are skipped by their rule. Default 500. */
   readonly maxBlockSize?: number;
@@ -46,6 +46,8 @@ export interface MatchOptions {
   readonly supportShare?: number;
   /** PRNG seed. Default 1. */
   readonly seed?: number;
+  /** Called as each phase finishes (for progress output and timing; the engine itself has no clock). */
+  readonly onPhase?: (phase: 'prepare' | 'u' | 'm' | 'block' | 'compare' | 'score' | 'cluster') => void;
 }
 
 /** Evidence of one field for one pair: the level reached and its weight (log2 Bayes factor). */
@@ -124,17 +126,21 @@ export function matchRecords(options: MatchOptions): MatchResult {
   const linkThreshold = options.linkThreshold ?? 0.95;
   const reviewThreshold = options.reviewThreshold ?? 0.5;
   const maxBlockSize = options.maxBlockSize ?? 500;
-  const maxPairs = options.maxPairs ?? Math.max(250_000, 40 * n);
+  const maxPairs = options.maxPairs ?? Math.max(250_000, 15 * n);
   const random = seededRandom(options.seed ?? 1);
 
-  const prepared = prepareRecords(records, options.roles);  const features = prepared.features;
+  const prepared = prepareRecords(records, options.roles);
+  options.onPhase?.('prepare');
+  const features = prepared.features;
   const totalPairs = linking ? crossSourcePairs(sources) : (n * (n - 1)) / 2;
 
   // 1. u from random pairs.
   const sample = randomPairs(n, Math.min(U_SAMPLE_PAIRS(n), Math.max(1, totalPairs)), random, accept);
   const u = estimateU(features, pairLevels(features, sample.left, sample.right));
 
-   // 2. m by EM over training rules.
+  options.onPhase?.('u');
+
+  // 2. m by EM over training rules.
   const sums = features.map((f) => new Array<number>(f.levels.length).fill(0));
   const counts = features.map(() => 0);
   const usedTraining: string[] = [];
@@ -161,10 +167,15 @@ export function matchRecords(options: MatchOptions): MatchResult {
     return c === 0 ? initialM(f.levels.length) : (sums[k] ?? []).map((v) => v / c);
   });
 
-   // 3. Blocking: compare every candidate pair once, keeping its level vector.
+  options.onPhase?.('m');
+
+  // 3. Blocking: compare every candidate pair once, keeping its level vector.
   const { selected, considered } = selectBlockingRules(prepared, { maxPairs, maxBlockSize });
+  options.onPhase?.('block');
   const candidates = compareCandidates(selected, features, accept);
-  const candidatePairs = candidates.count;  const f = features.length;
+  const candidatePairs = candidates.count;
+  options.onPhase?.('compare');
+  const f = features.length;
 
   // 4. λ from the deterministic sure-match rule and its assumed recall.
   let sure = 0;
@@ -198,7 +209,9 @@ export function matchRecords(options: MatchOptions): MatchResult {
   const right = Int32Array.from(order, (e) => keptRight[e] ?? 0);
   const weight = Float64Array.from(order, (e) => keptWeight[e] ?? 0);
 
-   // 5. Clustering.
+  options.onPhase?.('score');
+
+  // 5. Clustering.
   const isCandidateIndex = (i: number, j: number): boolean => selected.some((index) => inSameBlock(index, i, j));
   const clustered = clusterPairs({
     size: n,
@@ -213,7 +226,9 @@ export function matchRecords(options: MatchOptions): MatchResult {
     ...(linking && options.oneToOne !== false ? { sourceOf: (i: number) => sources[i] } : {}),
   });
 
-   const links: ScoredPair[] = [];
+  options.onPhase?.('cluster');
+
+  const links: ScoredPair[] = [];
   const reviews: ReviewPair[] = [];
   for (let e = 0; e < left.length; e++) {
     const i = left[e] ?? 0;

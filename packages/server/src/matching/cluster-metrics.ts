@@ -76,6 +76,8 @@ export function scoreClustering(
     b3p += both / (predCounts.get(predicted[i] ?? '') ?? 1);
     b3r += both / (trueCounts.get(t[i] ?? '') ?? 1);
   }
+  let largestCluster = 0;
+  for (const c of predCounts.values()) if (c > largestCluster) largestCluster = c;
   const precision = predPairs === 0 ? 1 : tp / predPairs;
   const recall = truePairs === 0 ? 1 : tp / truePairs;
   return {
@@ -83,7 +85,7 @@ export function scoreClustering(
     pairwise: { ...prf(precision, recall), tp, fp: predPairs - tp, fn: truePairs - tp },
     b3: prf(n === 0 ? 1 : b3p / n, n === 0 ? 1 : b3r / n),
     clusters: predCounts.size,
-    largestCluster: Math.max(0, ...predCounts.values()),
+    largestCluster,
   };
 }
 

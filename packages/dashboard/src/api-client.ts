@@ -1,0 +1,72 @@
+/**
+ * The admin API client: every call carries the admin token; a failed call resolves to a value
+ * (`{ ok: false, error }`) so pages render their error state without try/catch.
+ */
+import type { Merge, Overview, Page, Profile, ProfileGraph, ProfileMatch, Source, TimelineEvent, Trait, Warning } from './api-types.ts';
+
+/** What went wrong with a call: the API's error code (or `network_error`) and its message. */
+export interface ApiFailure {
+  status: number;
+  code: string;
+  message: string;
+}
+
+/** The result of one call. */
+export type ApiResult<T> = { ok: true; data: T } | { ok: false; error: ApiFailure };
+
+/** The calls the dashboard makes. */
+export interface KinApi {
+  overview(): Promise<ApiResult<Overview>>;
+  search(q: string): Promise<ApiResult<{ data: ProfileMatch[] }>>;
+  profile(ref: string): Promise<ApiResult<Profile>>;
+  traits(ref: string): Promise<ApiResult<{ data: Trait[] }>>;
+  events(ref: string, query: { limit: number; cursor?: string; type?: string }): Promise<ApiResult<Page<TimelineEvent>>>;
+  merges(ref: string): Promise<ApiResult<{ data: Merge[] }>>;
+  graph(ref: string): Promise<ApiResult<ProfileGraph>>;
+  sources(): Promise<ApiResult<{ data: Source[] }>>;
+  createSource(name: string): Promise<ApiResult<{ source: Source; writeKey: string }>>;
+  revokeSource(name: string): Promise<ApiResult<{ source: Source }>>;
+  warnings(query: { limit: number; cursor?: string; kind?: string }): Promise<ApiResult<Page<Warning>>>;
+}
+
+/** Builds the client. `onUnauthorized` runs on any 401 (the token was revoked or mistyped). */
+export function createKinApi(options: { token: string; baseUrl?: string; fetch?: typeof fetch; onUnauthorized?: () => void }): KinApi {
+  const doFetch = options.fetch ?? ((input, init) => fetch(input, init));
+  const base = options.baseUrl ?? '';
+  const call = async <T>(path: string, init: RequestInit = {}): Promise<ApiResult<T>> => {
+    let res: Response;
+    try {
+      res = await doFetch(base + path, {
+        ...init,
+        headers: { authorization: `Bearer ${options.token}`, ...(init.body ? { 'content-type': 'application/json' } : {}) },
+      });
+    } catch {
+      return { ok: false, error: { status: 0, code: 'network_error', message: 'Kin did not answer. Is the server running?' } };
+    }
+    const body: unknown = await res.json().catch(() => undefined);
+    if (res.ok) return { ok: true, data: body as T };
+    if (res.status === 401) options.onUnauthorized?.();
+    const error = (body as { error?: { code?: string; message?: string } } | undefined)?.error;
+    return { ok: false, error: { status: res.status, code: error?.code ?? 'http_error', message: error?.message ?? `HTTP ${res.status}` } };
+  };
+  const ref = (r: string) => `/v1/profiles/${encodeURIComponent(r)}`;
+  const qs = (query: Record<string, string | number | undefined>) => {
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(query)) if (value !== undefined && value !== '') params.set(key, String(value));
+    const text = params.toString();
+    return text ? `?${text}` : '';
+  };
+  return {
+    overview: () => call('/v1/overview'),
+    search: (q) => call(`/v1/search${qs({ q })}`),
+    profile: (r) => call(ref(r)),
+    traits: (r) => call(`${ref(r)}/traits`),
+    events: (r, query) => call(`${ref(r)}/events${qs(query)}`),
+    merges: (r) => call(`${ref(r)}/merges`),
+    graph: (r) => call(`${ref(r)}/graph`),
+    sources: () => call('/v1/sources'),
+    createSource: (name) => call('/v1/sources', { method: 'POST', body: JSON.stringify({ name }) }),
+    revokeSource: (name) => call(`/v1/sources/${encodeURIComponent(name)}`, { method: 'DELETE' }),
+    warnings: (query) => call(`/v1/warnings${qs(query)}`),
+  };
+}

@@ -1,0 +1,152 @@
+/**
+ * The shapes the dashboard reads from Kin's admin API. Why declared here: the dashboard talks to the
+ * server over HTTP only and never imports server code; these mirror the documented JSON answers.
+ */
+
+/** An identifier of a profile. */
+export interface ExternalId {
+  type: string;
+  value: string;
+  sourceId: string;
+  firstSeen: string;
+  lastSeen: string;
+}
+
+/** `GET /v1/profiles/{ref}`. */
+export interface Profile {
+  id: string;
+  externalIds: ExternalId[];
+  traits: Record<string, unknown>;
+  createdAt: string;
+  updatedAt: string;
+  mergedFrom: string[];
+}
+
+/** One trait with the time and source of its value. */
+export interface Trait {
+  key: string;
+  value: unknown;
+  timestamp: string;
+  sourceId: string;
+}
+
+/** A stored event on the timeline. */
+export interface TimelineEvent {
+  type: 'identify' | 'track' | 'page' | 'screen' | 'group' | 'alias';
+  messageId: string;
+  anonymousId?: string;
+  userId?: string;
+  event?: string;
+  name?: string;
+  properties?: Record<string, unknown>;
+  traits?: Record<string, unknown>;
+  context?: Record<string, unknown>;
+  timestamp: string;
+  receivedAt: string;
+  sourceId: string;
+  profileId?: string;
+}
+
+/** A page of results, newest first. */
+export interface Page<T> {
+  data: T[];
+  cursor: { next: string | null; hasMore: boolean };
+}
+
+/** A merge ledger entry. */
+export interface Merge {
+  id: string;
+  survivorId: string;
+  absorbedId: string;
+  rule: string;
+  via: Array<{ type: string; value: string }>;
+  messageId: string;
+  sourceId: string;
+  createdAt: string;
+}
+
+/** An ingestion warning. */
+export interface Warning {
+  id: string;
+  kind: string;
+  code?: string;
+  field?: string;
+  message: string;
+  sourceId?: string;
+  messageId?: string;
+  profileId?: string;
+  createdAt: string;
+}
+
+/** A search hit. */
+export interface ProfileMatch {
+  id: string;
+  matchedOn: string;
+  externalIds: Array<{ type: string; value: string }>;
+  traits: Record<string, unknown>;
+}
+
+/** A source with its activity. */
+export interface Source {
+  id: string;
+  name: string;
+  createdAt: string;
+  revokedAt?: string;
+  events?: number;
+  lastEventAt?: string | null;
+}
+
+/** Store counters. */
+export interface Stats {
+  events: number;
+  profiles: number;
+  externalIds: number;
+  merges: number;
+  warnings: number;
+}
+
+/** Events of one source in one minute. */
+export interface VolumeBucket {
+  sourceId: string;
+  bucket: string;
+  events: number;
+}
+
+/** `GET /v1/overview`. */
+export interface Overview {
+  stats: Stats;
+  volume: { since: string; bucketMinutes: number; buckets: VolumeBucket[] };
+  sources: Source[];
+}
+
+/** A node of the identity graph. */
+export interface GraphNode {
+  id: string;
+  type: string;
+  value: string;
+  sourceId: string;
+  firstSeen: string;
+  lastSeen: string;
+  refused?: boolean;
+}
+
+/** An edge of the identity graph. */
+export interface GraphEdge {
+  from: string;
+  to: string;
+  kind: 'merge' | 'event' | 'refused';
+  label: string;
+  mergeId?: string;
+  messageId: string;
+  at: string;
+}
+
+/** `GET /v1/profiles/{ref}/graph`. */
+export interface ProfileGraph {
+  profileId: string;
+  nodes: GraphNode[];
+  edges: GraphEdge[];
+  refusals: Array<{ warningId: string; message: string; messageId?: string; createdAt: string; identifier?: { type: string; value: string } }>;
+  eventsReplayed: number;
+  truncated: boolean;
+}

@@ -1,0 +1,22 @@
+/** What every page needs: the API client and source names by id. */
+import { createContext, useContext } from 'react';
+import type { KinApi } from './api-client.ts';
+import type { Source } from './api-types.ts';
+
+/** The dashboard's shared state. */
+export interface KinContextValue {
+  api: KinApi;
+  sources: Source[];
+  /** Reloads the source list (after a create or revoke). */
+  refreshSources: () => void;
+}
+
+/** The context (provided by the signed-in shell). */
+export const KinContext = createContext<KinContextValue | undefined>(undefined);
+
+/** The shared state; throws outside the signed-in shell (a bug). */
+export function useKin(): KinContextValue & { sourceName: (id: string | undefined) => string } {
+  const value = useContext(KinContext);
+  if (!value) throw new Error('useKin outside KinContext');
+  return { ...value, sourceName: (id) => value.sources.find((s) => s.id === id)?.name ?? (id ? id.slice(0, 8) : '—') };
+}

@@ -1,0 +1,71 @@
+/**
+ * A tiny history router: the dashboard's few routes don't need a library. Paths are real URLs (the server
+ * answers every non-`/v1` GET with index.html), so reloads and shared links work.
+ */
+import { useEffect, useState } from 'react';
+
+/** The current route. */
+export type Route =
+  | { name: 'overview' }
+  | { name: 'search'; q: string }
+  | { name: 'profile'; ref: string }
+  | { name: 'sources' }
+  | { name: 'warnings'; kind: string }
+  | { name: 'not_found' };
+
+/** Reads a route from a location. */
+export function parseRoute(pathname: string, search: string): Route {
+  const params = new URLSearchParams(search);
+  if (pathname === '/' || pathname === '') return { name: 'overview' };
+  if (pathname === '/search') return { name: 'search', q: params.get('q') ?? '' };
+  if (pathname.startsWith('/profiles/')) return { name: 'profile', ref: decodeURIComponent(pathname.slice('/profiles/'.length)) };
+  if (pathname === '/sources') return { name: 'sources' };
+  if (pathname === '/warnings') return { name: 'warnings', kind: params.get('kind') ?? '' };
+  return { name: 'not_found' };
+}
+
+/** The URL of a route. */
+export function hrefOf(route: Route): string {
+  switch (route.name) {
+    case 'overview':
+      return '/';
+    case 'search':
+      return route.q ? `/search?q=${encodeURIComponent(route.q)}` : '/search';
+    case 'profile':
+      return `/profiles/${encodeURIComponent(route.ref)}`;
+    case 'sources':
+      return '/sources';
+    case 'warnings':
+      return route.kind ? `/warnings?kind=${encodeURIComponent(route.kind)}` : '/warnings';
+    case 'not_found':
+      return '/';
+  }
+}
+
+/** Goes to a route (pushes history). */
+export function navigate(route: Route): void {
+  window.history.pushState(null, '', hrefOf(route));
+  window.dispatchEvent(new PopStateEvent('popstate'));
+  window.scrollTo(0, 0);
+}
+
+/** The current route, updated on navigation. */
+export function useRoute(): Route {
+  const read = () => parseRoute(window.location.pathname, window.location.search);
+  const [route, setRoute] = useState<Route>(read);
+  useEffect(() => {
+    const update = () => setRoute(read());
+    window.addEventListener('popstate', update);
+    return () => window.removeEventListener('popstate', update);
+  }, []);
+  return route;
+}
+
+/** A click handler that navigates in-app (plain clicks only; modified clicks open tabs as usual). */
+export function link(route: Route) {
+  return (e: { preventDefault(): void; metaKey: boolean; ctrlKey: boolean; shiftKey: boolean; button: number }) => {
+    if (e.metaKey || e.ctrlKey || e.shiftKey || e.button !== 0) return;
+    e.preventDefault();
+    navigate(route);
+  };
+}

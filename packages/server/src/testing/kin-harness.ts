@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../config.ts';
+import type { KinApp } from '../http/app.ts';
 import type { RunningKin } from '../main.ts';
 import { startKin } from '../main.ts';
 import type { Clock } from '../ports/clock.ts';
@@ -27,7 +28,9 @@ export interface TestKin {
 }
 
 /** Starts Kin with a fresh database. */
-export async function startTestKin(options: { env?: Record<string, string>; clock?: Clock; db?: string } = {}): Promise<TestKin> {
+export async function startTestKin(
+  options: { env?: Record<string, string>; clock?: Clock; db?: string; /** Extra routes (e.g. `mountWebAssets`). */ extra?: (app: KinApp) => void } = {},
+): Promise<TestKin> {
   const dir = mkdtempSync(join(tmpdir(), 'kin-test-'));
   const adminToken = 'test-admin-token-0123456789';
   const writeKey = 'test-write-key-web-0123';
@@ -41,7 +44,7 @@ export async function startTestKin(options: { env?: Record<string, string>; cloc
     ...options.env,
   });
   const logger = memoryLogger();
-  const kin = await startKin({ config, logger, ...(options.clock ? { clock: options.clock } : {}) });
+  const kin = await startKin({ config, logger, ...(options.clock ? { clock: options.clock } : {}), ...(options.extra ? { extra: options.extra } : {}) });
   const basic = 'Basic ' + Buffer.from(`${writeKey}:`).toString('base64');
   return {
     kin,

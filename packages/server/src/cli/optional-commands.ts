@@ -3,8 +3,9 @@
  * CLI assembly stays one list.
  */
 import type { Command } from 'commander';
+import { registerMatchCommand } from '../matching/match-command.ts';
 
 /** Registers the feature commands. */
 export async function registerOptionalCommands(program: Command): Promise<void> {
-  void program;
+  registerMatchCommand(program);
 }

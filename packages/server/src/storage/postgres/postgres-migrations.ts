@@ -155,26 +155,23 @@ export const POSTGRES_MIGRATIONS: ReadonlyArray<PostgresMigration> = [
       LANGUAGE plpgsql VOLATILE AS $fn$
       #variable_conflict use_column
       DECLARE
-        t text;
-        v text;
         held text[] := '{}';
         reached text[];
-        missing text[];
-        k text;
+        fresh text[];
       BEGIN
-        FOR t, v IN SELECT DISTINCT u.t COLLATE "C", u.v COLLATE "C" FROM unnest(p_types, p_values) AS u(t, v) ORDER BY 1, 2 LOOP
-          PERFORM pg_advisory_xact_lock(hashtextextended(t || ':' || v, 0));
-        END LOOP;
+        -- A sorted subquery streams its rows in order, so the locks are taken in that order.
+        PERFORM pg_advisory_xact_lock(hashtextextended(s.t || ':' || s.v, 0))
+        FROM (SELECT DISTINCT u.t COLLATE "C" AS t, u.v COLLATE "C" AS v FROM unnest(p_types, p_values) AS u(t, v) ORDER BY 1, 2) AS s;
         LOOP
-          reached := ARRAY(
-            SELECT DISTINCT x.profile_id FROM identifiers x JOIN unnest(p_types, p_values) AS u(t, v) ON x.type = u.t AND x.value = u.v
-            ORDER BY 1);
-          missing := ARRAY(SELECT r FROM unnest(reached) AS r WHERE r <> ALL (held) ORDER BY 1);
-          EXIT WHEN cardinality(missing) = 0;
-          FOREACH k IN ARRAY missing LOOP
-            PERFORM pg_advisory_xact_lock(hashtextextended('profile:' || k, 0));
-          END LOOP;
-          held := held || missing;
+          -- Read where the identifiers point now and lock the profiles not held yet (sorted). When none is new,
+          -- this read happened entirely under locks we already held: it is stable.
+          SELECT r.reached, r.fresh INTO reached, fresh FROM (
+            SELECT coalesce(array_agg(DISTINCT x.profile_id ORDER BY x.profile_id), '{}') AS reached,
+                   coalesce(array_agg(DISTINCT x.profile_id ORDER BY x.profile_id) FILTER (WHERE x.profile_id <> ALL (held)), '{}') AS fresh
+            FROM identifiers x JOIN unnest(p_types, p_values) AS u(t, v) ON x.type = u.t AND x.value = u.v) AS r;
+          EXIT WHEN cardinality(fresh) = 0;
+          PERFORM pg_advisory_xact_lock(hashtextextended('profile:' || f, 0)) FROM unnest(fresh) AS f;
+          held := held || fresh;
         END LOOP;
         RETURN QUERY
           SELECT p.id, p.created_at, p.merge_count, x.type, x.value, x.last_seen

@@ -182,6 +182,19 @@ export const POSTGRES_MIGRATIONS: ReadonlyArray<PostgresMigration> = [
       $fn$;
     `,
   },
+  {
+    version: 2,
+    name: 'search-and-activity',
+    // Why: the dashboard searches identifiers by value across types and traits by value, and shows events
+    // per source over time (received_at, which grows with seq, so its index appends).
+    sql: `
+      CREATE INDEX identifiers_value ON identifiers (value);
+      CREATE INDEX traits_value ON traits (value) WHERE value IS NOT NULL;
+      ALTER TABLE events ADD COLUMN received_at timestamptz;
+      UPDATE events SET received_at = (payload->>'receivedAt')::timestamptz;
+      CREATE INDEX events_source_received ON events (source_id, received_at);
+    `,
+  },
 ];
 
 /**

@@ -16,7 +16,21 @@ import type { Identifier } from '@kin/core';
 import type { IdGenerator } from '../../ports/ids.ts';
 import { createIdGenerator } from '../../ports/ids.ts';
 import { decodeCursor, encodeCursor } from '../store-codec.ts';
-import type { MergeRecord, Page, ProfileView, SourceRecord, Store, StoreStats, StoredEvent, StoreTx, TraitView, WarningRecord } from '../storage.ts';
+import type {
+  MergeRecord,
+  Page,
+  ProfileMatch,
+  ProfileView,
+  SourceActivity,
+  SourceRecord,
+  Store,
+  StoreStats,
+  StoredEvent,
+  StoreTx,
+  TraitView,
+  VolumeBucket,
+  WarningRecord,
+} from '../storage.ts';
 import { migratePostgres } from './postgres-migrations.ts';
 import { ENSURE_PARTITION_STATEMENT, monthsAround } from './postgres-partitions.ts';
 import { createPostgresTx, toMillis, WARNINGS_STATEMENT, warningColumns } from './postgres-writes.ts';
@@ -283,6 +297,50 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
         merges: Number(row.merges),
         warnings: Number(row.warnings),
       };
+    },
+
+    async searchProfiles(query): Promise<ProfileMatch[]> {
+      // Same order and precedence as the SQLite store: identifier hits by type (a later type wins for one
+      // profile), then trait hits for profiles not found yet.
+      const hits = new Map<string, string>();
+      const byIdentifier = query.type
+        ? await pool.query('SELECT profile_id, type FROM identifiers WHERE type = $1 AND value = $2 ORDER BY type LIMIT $3', [query.type, query.value, query.limit])
+        : await pool.query('SELECT profile_id, type FROM identifiers WHERE value = $1 ORDER BY type LIMIT $2', [query.value, query.limit]);
+      for (const row of byIdentifier.rows as Row[]) hits.set(row.profile_id as string, `identifier:${row.type as string}`);
+      if (!query.type) {
+        const byTrait = await pool.query('SELECT profile_id, key FROM traits WHERE value = to_jsonb($1::text) ORDER BY profile_id, key LIMIT $2', [
+          query.value,
+          query.limit,
+        ]);
+        for (const row of byTrait.rows as Row[]) if (!hits.has(row.profile_id as string)) hits.set(row.profile_id as string, `trait:${row.key as string}`);
+      }
+      const matches: ProfileMatch[] = [];
+      for (const [profileId, matchedOn] of [...hits].slice(0, query.limit)) {
+        const profile = await this.findProfile(profileId);
+        if (profile) matches.push({ id: profile.id, matchedOn, externalIds: profile.externalIds.map(({ type, value }) => ({ type, value })), traits: profile.traits });
+      }
+      return matches;
+    },
+
+    async eventVolume(query): Promise<VolumeBucket[]> {
+      const seconds = query.bucketMinutes * 60;
+      const { rows } = await pool.query(
+        `SELECT e.source_id, to_timestamp(floor(extract(epoch FROM e.received_at) / $2) * $2) AS bucket, count(*) AS events
+         FROM events e JOIN sources s ON s.id = e.source_id
+         WHERE e.received_at >= $1 GROUP BY 1, 2`,
+        [query.since, seconds],
+      );
+      return (rows as Row[])
+        .map((row) => ({ sourceId: row.source_id as string, bucket: row.bucket as string, events: Number(row.events) }))
+        .sort((a, b) => a.bucket.localeCompare(b.bucket) || a.sourceId.localeCompare(b.sourceId));
+    },
+
+    async sourceActivity(): Promise<SourceActivity[]> {
+      const { rows } = await pool.query(
+        `SELECT s.id, count(e.source_id) AS events, max(e.received_at) AS last
+         FROM sources s LEFT JOIN events e ON e.source_id = s.id GROUP BY s.id ORDER BY s.id`,
+      );
+      return (rows as Row[]).map((row) => ({ sourceId: row.id as string, events: Number(row.events), lastEventAt: (row.last as string | null) ?? null }));
     },
 
     async pruneMessageIds(olderThan) {

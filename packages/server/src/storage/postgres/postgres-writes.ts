@@ -12,6 +12,9 @@ import type { IdGenerator } from '../../ports/ids.ts';
 import type { ApplyInput, NewWarning, StoreTx } from '../storage.ts';
 import { ENSURE_PARTITION_STATEMENT, monthOf } from './postgres-partitions.ts';
 
+/** lastSeen is rewritten only when it moves by at least this much (as in the SQLite store). */
+const LAST_SEEN_GRANULARITY_SECONDS = 60;
+
 /** The hot statements. Why names: pg parses and plans a named statement once per connection. */
 const SQL = {
   claim: {
@@ -23,27 +26,32 @@ const SQL = {
   },
   snapshot: { name: 'kin_snapshot_v1', text: 'SELECT * FROM kin_load_snapshot($1::text[], $2::text[])' },
   apply: {
-    name: 'kin_apply_v1',
+    name: 'kin_apply_v2',
     // $1 profile id (null: none), $2 new profile?, $3 receivedAt, $4 event time, $5 source,
-    // $6/$7 links, $8/$9 touches, $10/$11 traits (a NULL value is a tombstone), $12.. the event row.
+    // $6/$7 links, $8/$9 touches, $10/$11 traits (a NULL value is a tombstone), $12.. the event row,
+    // $16 whether the plan changes the profile (only then does an existing profile's updated_at move).
+    // Why lastSeen moves only by a minute or more (or when the event is older than firstSeen): rewriting it
+    // on every event would dirty an identifier row per event (a dead tuple and WAL) for nothing the limits
+    // or the API need. The SQLite store does the same.
     // The CTEs see one snapshot, so each touches rows the others do not (links are new identifiers,
     // touches existing ones; trait keys are unique).
     text: `WITH
       created AS (INSERT INTO profiles (id, created_at, updated_at) SELECT $1, $3, $3 WHERE $2),
-      touched_profile AS (UPDATE profiles SET updated_at = $3 WHERE id = $1 AND NOT $2),
+      touched_profile AS (UPDATE profiles SET updated_at = $3 WHERE id = $1 AND NOT $2 AND $16),
       linked AS (
         INSERT INTO identifiers (type, value, profile_id, source_id, first_seen, last_seen)
         SELECT u.t, u.v, $1, $5, $4, $4 FROM unnest($6::text[], $7::text[]) AS u(t, v)),
       touched AS (
         UPDATE identifiers AS i SET last_seen = GREATEST(i.last_seen, $4), first_seen = LEAST(i.first_seen, $4)
-        FROM unnest($8::text[], $9::text[]) AS u(t, v) WHERE i.type = u.t AND i.value = u.v),
+        FROM unnest($8::text[], $9::text[]) AS u(t, v) WHERE i.type = u.t AND i.value = u.v
+          AND ($4 < i.first_seen OR $4 - i.last_seen >= interval '${LAST_SEEN_GRANULARITY_SECONDS} seconds')),
       traits_set AS (
         INSERT INTO traits (profile_id, key, value, ts, source_id)
         SELECT $1, u.k, u.v, $4, $5 FROM unnest($10::text[], $11::jsonb[]) AS u(k, v)
         ON CONFLICT (profile_id, key) DO UPDATE SET value = excluded.value, ts = excluded.ts, source_id = excluded.source_id
           WHERE excluded.ts >= traits.ts)
-      INSERT INTO events (message_id, source_id, profile_id, type, event, timestamp, payload)
-      VALUES ($12, $5, $1, $13, $14, $4, $15)`,
+      INSERT INTO events (message_id, source_id, profile_id, type, event, timestamp, received_at, payload)
+      VALUES ($12, $5, $1, $13, $14, $4, $3, $15)`,
   },
   merge: {
     name: 'kin_merge_v1',
@@ -168,6 +176,7 @@ export function createPostgresTx(deps: WriteDeps): StoreTx {
       event.type,
       event.event ?? null,
       JSON.stringify(event),
+      plan.links.length > 0 || plan.merges.length > 0 || traits.size > 0,
     ]);
     await addWarnings(
       plan.warnings.map((warning) => ({

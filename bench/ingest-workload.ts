@@ -16,6 +16,12 @@ export function seeded(seed: number): () => number {
   };
 }
 
+/** A v4-shaped UUID from the seeded PRNG: SDKs send random message ids, which scatter a naive index. */
+function uuidFrom(random: () => number): string {
+  const hex = Array.from({ length: 32 }, () => Math.floor(random() * 16).toString(16)).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20)}`;
+}
+
 interface Shopper {
   userId: string | undefined;
   email: string;
@@ -74,7 +80,8 @@ export function buildBatches(options: WorkloadOptions): string[] {
       const anonymousId = session.anonymousId;
       const roll = random();
       const timestamp = new Date(base + n * 100).toISOString();
-      const messageId = `bench-${options.seed ?? 42}-${n++}`;
+      const messageId = uuidFrom(random);
+      n++;
       if (roll < 0.1 && s.userId) {
         events.push({ type: 'identify', messageId, anonymousId, userId: s.userId, traits: { email: s.email, plan: pick(['free', 'pro']) }, timestamp });
       } else if (roll < 0.15) {

@@ -5,6 +5,7 @@ import { registerServeCommand } from './serve-command.ts';
 import { registerSourcesCommand } from './sources-command.ts';
 import { registerProfileCommand } from './profile-command.ts';
 import { registerOptionalCommands } from './optional-commands.ts';
+import { registerDemoCommand } from './demo-command.ts';
 
 /** Builds the program (exported for tests). */
 export async function buildProgram(): Promise<Command> {
@@ -15,6 +16,7 @@ export async function buildProgram(): Promise<Command> {
   registerServeCommand(program);
   registerSourcesCommand(program);
   registerProfileCommand(program);
+  registerDemoCommand(program);
   await registerOptionalCommands(program);
   return program;
 }

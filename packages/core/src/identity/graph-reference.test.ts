@@ -4,7 +4,7 @@ import { createMemoryGraph, ingestReference } from './graph-reference.ts';
 import type { MemoryGraph } from './graph-reference.ts';
 import { createIdentifierNormalizer } from './identifier-normalize.ts';
 import { DEFAULT_POLICY, parsePolicy } from './identity-policy.ts';
-import type { IdentityPolicy, ResolutionPlan } from './identity-types.ts';
+import type { Identifier, IdentityPolicy, ResolutionPlan } from './identity-types.ts';
 
 const normalize = createIdentifierNormalizer({ normalizePhone: (raw) => (/^\+\d{8,15}$/.test(raw) ? raw : undefined) });
 
@@ -185,5 +185,60 @@ describe('reference graph properties', () => {
       ingestAll(graph, shuffle(random, events), permissive);
       expect(shape(graph)).toEqual(expected);
     }
+  });
+});
+
+/** Per profile: identifiers, visible traits and the set of its events (timeline membership), independent of ids. */
+function shapeWithEvents(graph: MemoryGraph): string[] {
+  return graph
+    .profiles()
+    .map((p) => JSON.stringify([p.identifiers.map((i) => `${i.type}:${i.value}`), p.traits, [...p.events].sort()]))
+    .sort();
+}
+
+describe('reference graph: undo by replay', () => {
+  it.each([21, 22, 23, 24, 25, 26, 27, 28, 29, 30])('merge then undo equals never merging: ingesting with the do-not-link rule from the start (seed %i)', (seed) => {
+    const events = randomStream(seed, 40);
+    const merged = createMemoryGraph();
+    ingestAll(merged, events, permissive);
+    const ledger = merged.merges();
+    expect(ledger.length).toBeGreaterThan(0);
+    const random = mulberry32(seed);
+    const undone = ledger[Math.floor(random() * ledger.length)]!;
+    const rule = { id: 'r1', sides: [undone.sides.absorbed, undone.sides.survivor] as [Identifier[], Identifier[]] };
+
+    merged.addDoNotLink(rule);
+    merged.rebuild(undone.survivorId, { policy: permissive, normalize });
+
+    const apart = createMemoryGraph();
+    apart.addDoNotLink(rule);
+    ingestAll(apart, events, permissive);
+    expect(shapeWithEvents(merged)).toEqual(shapeWithEvents(apart));
+    expect(merged.partition()).toEqual(apart.partition());
+    // The parts stay apart: no live profile holds identifiers of both sides.
+    for (const part of merged.partition()) {
+      const keys = new Set(part);
+      const touches = (side: Identifier[]) => side.some((i) => keys.has(`${i.type}:${i.value}`));
+      expect(touches(rule.sides[0]) && touches(rule.sides[1])).toBe(false);
+    }
+    // Removing the rule and replaying again gives the merged state back.
+    merged.removeDoNotLink('r1');
+    const again = createMemoryGraph();
+    ingestAll(again, events, permissive);
+    for (const profile of merged.profiles()) merged.rebuild(profile.id, { policy: permissive, normalize });
+    expect(merged.partition()).toEqual(again.partition());
+  });
+
+  it('a tombstoned identifier leaves its profile and is never linked again, also on replay', () => {
+    const g = createMemoryGraph();
+    const opts = { policy: DEFAULT_POLICY, normalize, sourceId: 'web' };
+    ingestReference(g, ev(1, { type: 'identify', userId: 'u', anonymousId: 'a', traits: { email: 'old@x.io' } }), opts);
+    g.tombstone({ type: 'email', value: 'old@x.io' });
+    expect(g.partition()).toEqual([['anonymous_id:a', 'user_id:u']]);
+    const again = ingestReference(g, ev(2, { type: 'identify', userId: 'u', traits: { email: 'old@x.io' } }), opts);
+    expect(again.plan.refused).toMatchObject([{ reason: 'tombstoned' }]);
+    const id = g.findProfileIdByIdentifier({ type: 'user_id', value: 'u' })!;
+    g.rebuild(id, { policy: DEFAULT_POLICY, normalize });
+    expect(g.partition()).toEqual([['anonymous_id:a', 'user_id:u']]);
   });
 });

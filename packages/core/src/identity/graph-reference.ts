@@ -11,7 +11,15 @@ import type { PreparedEvent } from './identifier-extract.ts';
 import { prepareEvent } from './identifier-extract.ts';
 import { compareStrings, identifierKey } from './identifier-order.ts';
 import { resolve, snapshotKeys } from './identity-resolve.ts';
-import type { Identifier, IdentityPolicy, IdentitySnapshot, KnownIdentifier, ResolutionPlan, SnapshotProfile } from './identity-types.ts';
+import type {
+  DoNotLinkRule,
+  Identifier,
+  IdentityPolicy,
+  IdentitySnapshot,
+  KnownIdentifier,
+  ResolutionPlan,
+  SnapshotProfile,
+} from './identity-types.ts';
 
 /** An identifier held by a profile of the reference graph. */
 export interface GraphIdentifier extends Identifier {
@@ -35,10 +43,21 @@ export interface GraphProfile {
   events: string[];
 }
 
+/** A merge as the reference ledger records it, with each side's identifiers at the time (what undo separates). */
+export interface GraphMerge {
+  survivorId: string;
+  absorbedId: string;
+  messageId: string;
+  sides: { survivor: Identifier[]; absorbed: Identifier[] };
+}
+
 /** The reference graph. */
 export interface MemoryGraph {
-  /** The snapshot a store would build for these identifiers. */
-  snapshot(identifiers: Identifier[]): IdentitySnapshot;
+  /**
+   * The snapshot a store would build for these identifiers. `beforeSeq` (replays) counts only the
+   * device/user pairs recorded by events before that one, as the online run saw them.
+   */
+  snapshot(identifiers: Identifier[], options?: { beforeSeq?: number }): IdentitySnapshot;
   /** Applies a plan; throws when the plan contradicts the graph (a resolver or caller bug). */
   apply(prepared: PreparedEvent, plan: ResolutionPlan, options: { sourceId: string }): { profileId: string | undefined };
   /** Live profiles in creation order. */
@@ -50,6 +69,17 @@ export interface MemoryGraph {
   unattributedEvents(): string[];
   /** The identifier keys (`type:value`) of each live profile, sorted: comparable across runs whatever the ids. */
   partition(): string[][];
+  /** The merge ledger, in order. */
+  merges(): GraphMerge[];
+  addDoNotLink(rule: DoNotLinkRule): void;
+  removeDoNotLink(id: string): void;
+  /** Removes an identifier from its profile and refuses it from now on. */
+  tombstone(identifier: Identifier): void;
+  /**
+   * Undo and split, as stores must do them: detaches the live profile (its identifiers and traits go, its
+   * events stay) and re-resolves its events in their original order through resolve and apply.
+   */
+  rebuild(profileId: string, options: Omit<ReferenceIngestOptions, 'sourceId'>): void;
 }
 
 interface ProfileState {
@@ -69,7 +99,14 @@ export function createMemoryGraph(): MemoryGraph {
   const owner = new Map<string, string>();
   const redirect = new Map<string, string>();
   const unattributed: string[] = [];
+  const ledger: GraphMerge[] = [];
+  const rules = new Map<string, DoNotLinkRule>();
+  const tombstones = new Set<string>();
+  /** Device key -> user id -> seq of the first event that paired them. */
+  const deviceUsers = new Map<string, Map<string, number>>();
+  const log = new Map<string, { event: TrackingEvent; sourceId: string; seq: number }>();
   let next = 1;
+  let eventSeq = 0;
 
   const liveOrThrow = (id: string): ProfileState => {
     const profile = live.get(id);
@@ -88,7 +125,8 @@ export function createMemoryGraph(): MemoryGraph {
   });
 
   return {
-    snapshot(identifiers) {
+    snapshot(identifiers, options = {}) {
+      const before = options.beforeSeq ?? Number.POSITIVE_INFINITY;
       const known: KnownIdentifier[] = [];
       const profiles: Record<string, SnapshotProfile> = {};
       for (const id of identifiers) {
@@ -96,6 +134,7 @@ export function createMemoryGraph(): MemoryGraph {
         const profile = profileId === undefined ? undefined : live.get(profileId);
         const held = profile?.identifiers.get(identifierKey(id));
         if (!profile || !held) continue;
+        if (tombstones.has(identifierKey(id))) throw new Error('a tombstoned identifier is still in the graph');
         known.push({ type: held.type, value: held.value, profileId: profile.id, lastSeen: held.lastSeen });
         profiles[profile.id] ??= {
           id: profile.id,
@@ -104,11 +143,29 @@ export function createMemoryGraph(): MemoryGraph {
           identifiers: [...profile.identifiers.values()].map((i) => ({ type: i.type, value: i.value, profileId: profile.id, lastSeen: i.lastSeen })),
         };
       }
-      return { known, profiles };
+      const keys = new Set(identifiers.map(identifierKey));
+      for (const profile of Object.values(profiles)) for (const id of profile.identifiers) keys.add(identifierKey(id));
+      return {
+        known,
+        profiles,
+        doNotLink: [...rules.values()].filter((rule) => rule.sides.flat().some((id) => keys.has(identifierKey(id)))),
+        tombstoned: identifiers.filter((id) => tombstones.has(identifierKey(id))),
+        deviceUsers: identifiers.flatMap((id) => {
+          const users = [...(deviceUsers.get(identifierKey(id)) ?? new Map<string, number>())].filter(([, seq]) => seq < before).map(([user]) => user);
+          return users.length > 0 ? [{ identifier: id, userIds: users.sort(compareStrings) }] : [];
+        }),
+      };
     },
 
     apply(prepared, plan, { sourceId }) {
       const event: TrackingEvent = prepared.event;
+      if (!log.has(event.messageId)) log.set(event.messageId, { event, sourceId, seq: eventSeq++ });
+      const seq = log.get(event.messageId)?.seq ?? 0;
+      for (const pair of plan.deviceUsers ?? []) {
+        const users = deviceUsers.get(identifierKey(pair.identifier)) ?? new Map<string, number>();
+        users.set(pair.userId, Math.min(users.get(pair.userId) ?? seq, seq));
+        deviceUsers.set(identifierKey(pair.identifier), users);
+      }
       if (plan.target.kind === 'none') {
         unattributed.push(event.messageId);
         return { profileId: undefined };
@@ -123,6 +180,8 @@ export function createMemoryGraph(): MemoryGraph {
       for (const merge of plan.merges) {
         if (merge.survivorId !== target.id) throw new Error(`merge survivor ${merge.survivorId} is not the target ${target.id}`);
         const absorbed = liveOrThrow(merge.absorbedId);
+        const ids = (p: ProfileState): Identifier[] => [...p.identifiers.values()].map((i) => ({ type: i.type, value: i.value }));
+        ledger.push({ survivorId: target.id, absorbedId: absorbed.id, messageId: event.messageId, sides: { survivor: ids(target), absorbed: ids(absorbed) } });
         for (const [key, id] of absorbed.identifiers) {
           const mine = target.identifiers.get(key);
           target.identifiers.set(key, mine ? { ...mine, firstSeen: min(mine.firstSeen, id.firstSeen), lastSeen: max(mine.lastSeen, id.lastSeen) } : id);
@@ -164,6 +223,29 @@ export function createMemoryGraph(): MemoryGraph {
       [...live.values()]
         .map((p) => [...p.identifiers.values()].map((i) => `${i.type}:${i.value}`).sort(compareStrings))
         .sort((a, b) => compareStrings(a.join('\n'), b.join('\n'))),
+    merges: () => ledger.map((m) => structuredClone(m)),
+    addDoNotLink: (rule) => void rules.set(rule.id, structuredClone(rule)),
+    removeDoNotLink: (id) => void rules.delete(id),
+    tombstone(identifier) {
+      const key = identifierKey(identifier);
+      tombstones.add(key);
+      const profileId = owner.get(key);
+      if (profileId !== undefined) live.get(profileId)?.identifiers.delete(key);
+      owner.delete(key);
+    },
+    rebuild(profileId, options) {
+      let id = profileId;
+      for (let hop = redirect.get(id); hop !== undefined; hop = redirect.get(id)) id = hop;
+      const profile = liveOrThrow(id);
+      for (const key of profile.identifiers.keys()) owner.delete(key);
+      live.delete(id);
+      const events = profile.events.map((messageId) => log.get(messageId)).filter((e) => e !== undefined);
+      for (const entry of events.sort((a, b) => a.seq - b.seq)) {
+        const prepared = prepareEvent(entry.event, options.policy, options.normalize);
+        const plan = resolve(this.snapshot(snapshotKeys(prepared), { beforeSeq: entry.seq }), prepared, options.policy);
+        this.apply(prepared, plan, { sourceId: entry.sourceId });
+      }
+    },
   };
 }
 

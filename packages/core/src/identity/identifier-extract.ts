@@ -37,8 +37,18 @@ interface Candidate {
   raw: unknown;
 }
 
+/** Options of `prepareEvent`. */
+export interface PrepareOptions {
+  /**
+   * Identifier types the event could not prove (identity verification failed or was missing): they are
+   * refused with reason `unverified` and `reason` as the detail. An unverified `user_id` also drops an
+   * alias `previousId`: an alias is a claim about the user.
+   */
+  unverified?: { types: string[]; reason: string };
+}
+
 /** Extracts, normalises and filters the identifiers of one event. */
-export function prepareEvent(event: TrackingEvent, policy: IdentityPolicy, normalize: IdentifierNormalizer): PreparedEvent {
+export function prepareEvent(event: TrackingEvent, policy: IdentityPolicy, normalize: IdentifierNormalizer, options: PrepareOptions = {}): PreparedEvent {
   const identifiers: Identifier[] = [];
   const refused = new Map<string, Refusal>();
   const accept = (candidate: Candidate): string | undefined => {
@@ -58,12 +68,21 @@ export function prepareEvent(event: TrackingEvent, policy: IdentityPolicy, norma
     return value;
   };
 
+  const unverified = new Set(options.unverified?.types ?? []);
+  const refuseUnverified = (identifier: Identifier): void => {
+    refused.set(identifierKey(identifier), { identifier, reason: 'unverified', detail: options.unverified?.reason ?? 'identity not verified' });
+  };
   for (const candidate of candidates(event, policy)) {
     const value = accept(candidate);
-    if (value !== undefined) identifiers.push({ type: normalizeIdentifierType(candidate.type) ?? candidate.type, value });
+    if (value === undefined) continue;
+    const identifier = { type: normalizeIdentifierType(candidate.type) ?? candidate.type, value };
+    if (unverified.has(identifier.type)) refuseUnverified(identifier);
+    else identifiers.push(identifier);
   }
   let previousId: string | undefined;
-  if (event.type === 'alias' && event.previousId !== undefined) {
+  if (event.type === 'alias' && event.previousId !== undefined && unverified.has('user_id')) {
+    refuseUnverified({ type: PREVIOUS_ID_TYPE, value: event.previousId });
+  } else if (event.type === 'alias' && event.previousId !== undefined) {
     const value = normalize('user_id', event.previousId);
     if (value === undefined) {
       const identifier = { type: PREVIOUS_ID_TYPE, value: event.previousId };
@@ -125,6 +144,21 @@ function candidates(event: TrackingEvent, policy: IdentityPolicy): Candidate[] {
     }
   }
   return list;
+}
+
+/**
+ * The consent an event states: Segment's `context.consent.categoryPreferences` ({ category: boolean }),
+ * or `undefined` when it states none. Non-boolean values are ignored.
+ */
+export function readConsent(event: TrackingEvent): Record<string, boolean> | undefined {
+  const consent = object(object(event.context?.['consent'])?.['categoryPreferences']);
+  if (!consent) return undefined;
+  const categories: Record<string, boolean> = {};
+  for (const key of Object.keys(consent).sort(compareStrings)) {
+    const value = consent[key];
+    if (typeof value === 'boolean') Object.defineProperty(categories, key, { value, enumerable: true, writable: true, configurable: true });
+  }
+  return Object.keys(categories).length > 0 ? categories : undefined;
 }
 
 function object(value: unknown): JsonObject | undefined {

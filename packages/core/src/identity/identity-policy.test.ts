@@ -27,9 +27,50 @@ describe('isBlocked', () => {
 });
 
 describe('parsePolicy', () => {
-  it('returns the defaults for an empty file and accepts reserved keys', () => {
-    const result = parsePolicy({ sources: { web: {} }, consent: {}, sharedDevice: { enabled: true } });
+  it('returns the defaults for an empty file and for empty sections', () => {
+    expect(parsePolicy({})).toEqual({ ok: true, policy: DEFAULT_POLICY });
+    const result = parsePolicy({ sources: {}, consent: {}, sharedDevice: {} });
     expect(result).toEqual({ ok: true, policy: DEFAULT_POLICY });
+  });
+
+  it('reads identity verification per source, shared-device and consent settings', () => {
+    const secret = 'a-long-shared-secret-0123';
+    const result = parsePolicy({
+      sources: {
+        web: { identityVerification: 'hmac', hmacSecret: secret },
+        ios: { identityVerification: 'jwt', jwksUrl: 'https://id.example.com/.well-known/jwks.json', issuer: 'https://id.example.com', audience: 'kin' },
+        email: {},
+      },
+      sharedDevice: { maxUserIds: 5, deviceTypes: ['ios.id'] },
+      consent: { onMerge: 'latest', requiredForAnonymousLinking: 'analytics' },
+    });
+    if (!result.ok) throw new Error(JSON.stringify(result.errors));
+    expect(result.policy.sources).toEqual({
+      web: { identityVerification: 'hmac', hmacSecret: secret },
+      ios: { identityVerification: 'jwt', jwksUrl: 'https://id.example.com/.well-known/jwks.json', issuer: 'https://id.example.com', audience: 'kin' },
+      email: { identityVerification: 'off' },
+    });
+    expect(result.policy.sharedDevice).toEqual({ maxUserIds: 5, deviceTypes: ['ios.id'] });
+    expect(result.policy.consent).toEqual({ onMerge: 'latest', requiredForAnonymousLinking: 'analytics' });
+  });
+
+  it('rejects bad verification settings without quoting secrets', () => {
+    const result = parsePolicy({
+      sources: {
+        a: { identityVerification: 'hmac' },
+        b: { identityVerification: 'hmac', hmacSecret: 'short-secret' },
+        c: { identityVerification: 'jwt', jwtSecret: 'x'.repeat(20), jwksUrl: 'https://k' },
+        d: { identityVerification: 'magic' },
+      },
+      sharedDevice: { maxUserIds: 0 },
+      consent: { onMerge: 'first' },
+    });
+    expect(result.ok).toBe(false);
+    const errors = result.ok ? [] : result.errors;
+    expect(errors.map((e) => e.path).sort()).toEqual(
+      ['consent.onMerge', 'sharedDevice.maxUserIds', 'sources.a.hmacSecret', 'sources.b.hmacSecret', 'sources.c', 'sources.d.identityVerification'].sort(),
+    );
+    expect(JSON.stringify(errors)).not.toContain('short-secret');
   });
 
   it('merges types field by field; new types start from defaultType', () => {

@@ -2,7 +2,7 @@
  * The identity policy: per-type limits and priorities, blocked values, caps. `DEFAULT_POLICY` is what
  * Kin runs with when no policy file is given; `parsePolicy` validates a partial policy file over it.
  */
-import type { IdentifierTypePolicy, IdentityPolicy } from './identity-types.ts';
+import type { IdentifierTypePolicy, IdentityPolicy, SourceIdentityPolicy } from './identity-types.ts';
 import { SOCIAL_HANDLE_TYPES, normalizeIdentifierType } from './identifier-normalize.ts';
 
 const DEVICE_TYPES = [
@@ -36,6 +36,9 @@ export const DEFAULT_POLICY: IdentityPolicy = deepFreeze({
   traitIdentifiers: {},
   caps: { maxMerges: 100, maxIdentifiers: 1000 },
   defaultPhoneRegion: 'US',
+  sources: {},
+  sharedDevice: { maxUserIds: 3, deviceTypes: ['anonymous_id', ...DEVICE_TYPES] },
+  consent: { onMerge: 'most_restrictive' },
 });
 
 /** The rules of one identifier type (`defaultType` when the type is not listed). */
@@ -73,9 +76,7 @@ export interface PolicyError {
 /** A validated policy or every problem found. */
 export type PolicyParse = { ok: true; policy: IdentityPolicy } | { ok: false; errors: PolicyError[] };
 
-/** Top-level keys reserved for later features: accepted and ignored for now. */
-const RESERVED_KEYS = ['sources', 'consent', 'sharedDevice'];
-const TOP_KEYS = ['types', 'defaultType', 'blocked', 'traitIdentifiers', 'caps', 'defaultPhoneRegion', ...RESERVED_KEYS];
+const TOP_KEYS = ['types', 'defaultType', 'blocked', 'traitIdentifiers', 'caps', 'defaultPhoneRegion', 'sources', 'consent', 'sharedDevice'];
 
 /**
  * Validates a partial policy file and merges it over `DEFAULT_POLICY`. Per-type rules merge field by
@@ -154,8 +155,112 @@ export function parsePolicy(json: unknown): PolicyParse {
     else fail('defaultPhoneRegion', 'must be an ISO 3166 alpha-2 country code such as "US"');
   }
 
+  const sources = readSources(json['sources'], fail);
+  const sharedDevice = readSharedDevice(json['sharedDevice'], fail);
+  const consent = readConsent(json['consent'], fail);
+
   if (errors.length > 0) return { ok: false, errors };
-  return { ok: true, policy: deepFreeze({ types, defaultType, blocked, traitIdentifiers, caps, defaultPhoneRegion }) };
+  return {
+    ok: true,
+    policy: deepFreeze({ types, defaultType, blocked, traitIdentifiers, caps, defaultPhoneRegion, sources, sharedDevice, consent }),
+  };
+}
+
+/**
+ * `sources.<name>`: identity verification per source. Why error messages never quote values: secrets
+ * live here, and policy errors are printed at start.
+ */
+function readSources(raw: unknown, fail: Fail): Record<string, SourceIdentityPolicy> {
+  const sources: Record<string, SourceIdentityPolicy> = {};
+  if (raw === undefined) return sources;
+  if (!isRecord(raw)) {
+    fail('sources', 'must be an object keyed by source name');
+    return sources;
+  }
+  for (const [name, rule] of Object.entries(raw)) {
+    const path = `sources.${name}`;
+    if (!isRecord(rule)) {
+      fail(path, 'must be an object');
+      continue;
+    }
+    checkKeys(rule, ['identityVerification', 'hmacSecret', 'jwtSecret', 'jwksFile', 'jwksUrl', 'issuer', 'audience'], path, fail);
+    const mode = rule['identityVerification'] ?? 'off';
+    const secret = (key: string): string | undefined => {
+      const value = rule[key];
+      if (value === undefined) return undefined;
+      if (typeof value !== 'string' || value.length < 16) {
+        fail(`${path}.${key}`, 'must be a string of at least 16 characters');
+        return undefined;
+      }
+      return value;
+    };
+    const text = (key: string): string | undefined => {
+      const value = rule[key];
+      if (value === undefined) return undefined;
+      if (typeof value !== 'string' || value === '') fail(`${path}.${key}`, 'must be a non-empty string');
+      return typeof value === 'string' && value !== '' ? value : undefined;
+    };
+    if (mode === 'off') setOwn(sources, name, { identityVerification: 'off' });
+    else if (mode === 'hmac') {
+      const hmacSecret = secret('hmacSecret');
+      if (rule['hmacSecret'] === undefined) fail(`${path}.hmacSecret`, 'is required with identityVerification "hmac"');
+      if (hmacSecret !== undefined) setOwn(sources, name, { identityVerification: 'hmac', hmacSecret });
+    } else if (mode === 'jwt') {
+      const jwtSecret = secret('jwtSecret');
+      const jwksFile = text('jwksFile');
+      const jwksUrl = text('jwksUrl');
+      if (jwksUrl !== undefined && !/^https?:\/\//.test(jwksUrl)) fail(`${path}.jwksUrl`, 'must be an http(s) URL');
+      const keySources = ['jwtSecret', 'jwksFile', 'jwksUrl'].filter((key) => rule[key] !== undefined).length;
+      if (keySources !== 1) fail(path, 'identityVerification "jwt" needs exactly one of jwtSecret, jwksFile, jwksUrl');
+      const issuer = text('issuer');
+      const audience = text('audience');
+      setOwn(sources, name, {
+        identityVerification: 'jwt',
+        ...(jwtSecret !== undefined ? { jwtSecret } : {}),
+        ...(jwksFile !== undefined ? { jwksFile } : {}),
+        ...(jwksUrl !== undefined ? { jwksUrl } : {}),
+        ...(issuer !== undefined ? { issuer } : {}),
+        ...(audience !== undefined ? { audience } : {}),
+      });
+    } else fail(`${path}.identityVerification`, 'must be "off", "hmac" or "jwt"');
+  }
+  return sources;
+}
+
+function readSharedDevice(raw: unknown, fail: Fail): IdentityPolicy['sharedDevice'] {
+  const result = { maxUserIds: DEFAULT_POLICY.sharedDevice.maxUserIds, deviceTypes: [...DEFAULT_POLICY.sharedDevice.deviceTypes] };
+  if (raw === undefined) return result;
+  if (!isRecord(raw)) {
+    fail('sharedDevice', 'must be an object');
+    return result;
+  }
+  checkKeys(raw, ['maxUserIds', 'deviceTypes'], 'sharedDevice', fail);
+  result.maxUserIds = readInt(raw['maxUserIds'], result.maxUserIds, 'sharedDevice.maxUserIds', fail);
+  if (raw['deviceTypes'] !== undefined) {
+    const types = readStrings(raw['deviceTypes'], 'sharedDevice.deviceTypes', fail);
+    types.forEach((type, i) => {
+      if (normalizeIdentifierType(type) !== type) fail(`sharedDevice.deviceTypes[${i}]`, 'must be a lower-case identifier type');
+    });
+    result.deviceTypes = types;
+  }
+  return result;
+}
+
+function readConsent(raw: unknown, fail: Fail): IdentityPolicy['consent'] {
+  const result: IdentityPolicy['consent'] = { onMerge: 'most_restrictive' };
+  if (raw === undefined) return result;
+  if (!isRecord(raw)) {
+    fail('consent', 'must be an object');
+    return result;
+  }
+  checkKeys(raw, ['onMerge', 'requiredForAnonymousLinking'], 'consent', fail);
+  const onMerge = raw['onMerge'];
+  if (onMerge === 'most_restrictive' || onMerge === 'latest') result.onMerge = onMerge;
+  else if (onMerge !== undefined) fail('consent.onMerge', 'must be "most_restrictive" or "latest"');
+  const required = raw['requiredForAnonymousLinking'];
+  if (typeof required === 'string' && required !== '') result.requiredForAnonymousLinking = required;
+  else if (required !== undefined) fail('consent.requiredForAnonymousLinking', 'must be a consent category name');
+  return result;
 }
 
 type Fail = (path: string, message: string) => void;

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { TrackingEvent } from '../spec/event-types.ts';
 import type { PreparedEvent } from './identifier-extract.ts';
+import { prepareEvent } from './identifier-extract.ts';
+import { createIdentifierNormalizer } from './identifier-normalize.ts';
 import { parsePolicy, DEFAULT_POLICY } from './identity-policy.ts';
 import { resolve, snapshotKeys } from './identity-resolve.ts';
 import type { Identifier, IdentityPolicy, IdentitySnapshot, SnapshotProfile } from './identity-types.ts';
@@ -46,6 +48,7 @@ function policyWith(json: unknown): IdentityPolicy {
 }
 
 const id = (type: string, value: string): Identifier => ({ type, value });
+const normalize = createIdentifierNormalizer({ normalizePhone: (raw) => (/^\+\d{8,15}$/.test(raw) ? raw : undefined) });
 
 describe('resolve', () => {
   it('R1 looks up every event identifier, and both readings of an alias previousId', () => {
@@ -224,6 +227,87 @@ describe('resolve', () => {
     expect(identify.traits).toEqual({ set: { age: 0, plan: 'pro' }, unset: ['company'] });
     const group = resolve({ known: [], profiles: {} }, prepared([['user_id', 'u1']], { type: 'group', groupId: 'g', traits: { name: 'Acme' } }), DEFAULT_POLICY);
     expect(group.traits).toEqual({ set: {}, unset: [] });
+  });
+
+  it('R9 warns for identifiers prepareEvent refused as unverified, naming the reason', () => {
+    const event = prepareEvent(
+      { type: 'identify', messageId: 'm1', timestamp: NOW, receivedAt: NOW, userId: 'u1', anonymousId: 'a1', traits: { email: 'e@x.io' } },
+      DEFAULT_POLICY,
+      normalize,
+      { unverified: { types: ['user_id', 'email'], reason: 'userHash does not match' } },
+    );
+    const plan = resolve({ known: [], profiles: {} }, event, DEFAULT_POLICY);
+    expect(plan.links).toEqual([{ identifier: id('anonymous_id', 'a1'), rule: 'new_profile' }]);
+    expect(plan.refused).toMatchObject([
+      { identifier: id('email', 'e@x.io'), reason: 'unverified', detail: 'userHash does not match' },
+      { identifier: id('user_id', 'u1'), reason: 'unverified' },
+    ]);
+    expect(plan.warnings.filter((w) => w.kind === 'unverified_identity')).toHaveLength(2);
+  });
+
+  it('R10 refuses a tombstoned identifier before anything else', () => {
+    const snap: IdentitySnapshot = { ...snapshot({ id: 'p1', ids: [['user_id', 'u1']] }), tombstoned: [id('email', 'old@x.io')] };
+    const plan = resolve(snap, prepared([['user_id', 'u1'], ['email', 'old@x.io']]), DEFAULT_POLICY);
+    expect(plan.target).toEqual({ kind: 'existing', profileId: 'p1' });
+    expect(plan.links).toEqual([]);
+    expect(plan.refused).toEqual([{ identifier: id('email', 'old@x.io'), reason: 'tombstoned', detail: 'removed by an admin' }]);
+  });
+
+  it('R11 refuses a device seen with more than maxUserIds user ids, and records the pairs', () => {
+    const policy = policyWith({ sharedDevice: { maxUserIds: 2 } });
+    const device = (userIds: string[]): IdentitySnapshot => ({ ...snapshot({ id: 'p1', ids: [['ios.id', 'd1'], ['user_id', 'u1']] }), deviceUsers: [{ identifier: id('ios.id', 'd1'), userIds }] });
+    const second = resolve(device(['u1']), prepared([['user_id', 'u2'], ['ios.id', 'd1']]), policy);
+    expect(second.deviceUsers).toEqual([{ identifier: id('ios.id', 'd1'), userId: 'u2' }]);
+    expect(second.refused.map((r) => r.reason)).toEqual(['limit']);
+    const third = resolve(device(['u1', 'u2']), prepared([['user_id', 'u3'], ['ios.id', 'd1']]), policy);
+    expect(third.target).toEqual({ kind: 'new' });
+    expect(third.links).toEqual([{ identifier: id('user_id', 'u3'), rule: 'new_profile' }]);
+    expect(third.refused).toMatchObject([{ identifier: id('ios.id', 'd1'), reason: 'shared_device' }]);
+    expect(third.warnings.map((w) => w.kind)).toEqual(['shared_device']);
+    // Once shared, the device links nobody, not even its first user.
+    const first = resolve(device(['u1', 'u2', 'u3']), prepared([['user_id', 'u1'], ['ios.id', 'd1']]), policy);
+    expect(first.touches).toEqual([id('user_id', 'u1')]);
+    expect(first.refused).toMatchObject([{ reason: 'shared_device' }]);
+  });
+
+  it('R12 records consent and refuses anonymous identifiers without the required category', () => {
+    const policy = policyWith({ consent: { requiredForAnonymousLinking: 'analytics' } });
+    const without = resolve({ known: [], profiles: {} }, prepared([['user_id', 'u1'], ['anonymous_id', 'a1']]), policy);
+    expect(without.links).toEqual([{ identifier: id('user_id', 'u1'), rule: 'new_profile' }]);
+    expect(without.refused).toMatchObject([{ identifier: id('anonymous_id', 'a1'), reason: 'no_consent' }]);
+    const denied = prepared([['anonymous_id', 'a1']], { context: { consent: { categoryPreferences: { analytics: false, ads: true } } } });
+    const deniedPlan = resolve({ known: [], profiles: {} }, denied, policy);
+    expect(deniedPlan.target).toEqual({ kind: 'none' });
+    expect(deniedPlan.consent).toEqual({ categories: { ads: true, analytics: false }, onMerge: 'most_restrictive' });
+    const granted = prepared([['anonymous_id', 'a1']], { context: { consent: { categoryPreferences: { analytics: true } } } });
+    expect(resolve({ known: [], profiles: {} }, granted, policy).links).toEqual([{ identifier: id('anonymous_id', 'a1'), rule: 'new_profile' }]);
+    // Without the policy setting, consent is recorded but never blocks linking.
+    expect(resolve({ known: [], profiles: {} }, denied, DEFAULT_POLICY).links).toHaveLength(1);
+  });
+
+  describe('R13 do-not-link', () => {
+    const rule = { id: 'r1', sides: [[id('user_id', 'u1')], [id('anonymous_id', 'a1'), id('email', 'e@x.io')]] as [Identifier[], Identifier[]] };
+
+    it('R13 refuses the lowest-priority identifier that would merge the two sides', () => {
+      const snap: IdentitySnapshot = { ...snapshot({ id: 'p1', ids: [['user_id', 'u1']] }, { id: 'p2', createdAt: '2024-02-01T00:00:00.000Z', ids: [['anonymous_id', 'a1'], ['email', 'e@x.io']] }), doNotLink: [rule] };
+      const plan = resolve(snap, prepared([['user_id', 'u1'], ['anonymous_id', 'a1']]), DEFAULT_POLICY);
+      expect(plan.merges).toEqual([]);
+      expect(plan.target).toEqual({ kind: 'existing', profileId: 'p1' });
+      expect(plan.refused).toMatchObject([{ identifier: id('anonymous_id', 'a1'), reason: 'do_not_link' }]);
+    });
+
+    it('R13 applies to a new profile too: both sides unknown on one event', () => {
+      const plan = resolve({ known: [], profiles: {}, doNotLink: [rule] }, prepared([['user_id', 'u1'], ['email', 'e@x.io'], ['phone', '+14155552671']]), DEFAULT_POLICY);
+      expect(plan.links.map((l) => l.identifier)).toEqual([id('user_id', 'u1'), id('phone', '+14155552671')]);
+      expect(plan.refused).toMatchObject([{ identifier: id('email', 'e@x.io'), reason: 'do_not_link' }]);
+    });
+
+    it('R13 ignores a rule whose sides one involved profile already joins', () => {
+      const snap: IdentitySnapshot = { ...snapshot({ id: 'p1', ids: [['user_id', 'u1'], ['anonymous_id', 'a1']] }), doNotLink: [rule] };
+      const plan = resolve(snap, prepared([['user_id', 'u1'], ['email', 'e@x.io']]), DEFAULT_POLICY);
+      expect(plan.links).toEqual([{ identifier: id('email', 'e@x.io'), rule: 'attach' }]);
+      expect(plan.refused).toEqual([]);
+    });
   });
 
   it('is deterministic: the same input in any snapshot order gives a byte-identical plan', () => {

@@ -34,12 +34,31 @@
  *     the plan's merges) or `caps.maxIdentifiers` identifiers, the plan proceeds with a `merge_cap` or
  *     `identifier_cap` warning.
  * R8. Traits: only `identify` sets person traits; `null` values are unsets (see `computeTraitChanges`).
+ * R9. Verification: identifiers the server could not verify (`prepareEvent`'s `unverified` option) are
+ *     already refused `unverified`; the plan raises an `unverified_identity` warning naming the reason.
+ * R10. Tombstones: an identifier an admin removed (`snapshot.tombstoned`) is refused `tombstoned`, before
+ *     anything else, on every event and every replay, until the tombstone is lifted.
+ * R11. Shared devices: a candidate of a `sharedDevice.deviceTypes` type that has been seen with more than
+ *     `sharedDevice.maxUserIds` distinct user ids (`snapshot.deviceUsers` plus this event's user id) is
+ *     refused `shared_device` with a `shared_device` warning. The plan records each (device, user id)
+ *     pair of the event in `deviceUsers` so the store can count.
+ * R12. Consent: the event's `context.consent.categoryPreferences` go to the plan (`consent`). When the
+ *     policy names `consent.requiredForAnonymousLinking`, anonymous and device candidates (anonymous_id,
+ *     the alias previousId read as anonymous_id, and `sharedDevice.deviceTypes`) are refused `no_consent`
+ *     unless the event grants that category.
+ * R13. Do-not-link, checked with R6 before R3, R4 and R5: when the identifiers the target would hold (all
+ *     identifiers of the involved profiles plus the event's unknown ones) include identifiers of both
+ *     sides of a rule, one event identifier is dropped (refused `do_not_link`) and resolution restarts at
+ *     R1. The victim is chosen as in R6 among the known candidates and the unknown ones named by a rule.
+ *     A rule whose two sides are already on one involved profile is not this event's doing and is ignored.
  */
 import { computeTraitChanges } from '../profile/trait-changes.ts';
 import type { PreparedEvent } from './identifier-extract.ts';
 import { compareIdentifiers, compareStrings, identifierKey } from './identifier-order.ts';
 import { typePolicy } from './identity-policy.ts';
+import { readConsent } from './identifier-extract.ts';
 import type {
+  DoNotLinkRule,
   Identifier,
   IdentityPolicy,
   IdentitySnapshot,
@@ -47,6 +66,7 @@ import type {
   PlannedMerge,
   PlanWarning,
   Refusal,
+  RefusalReason,
   ResolutionPlan,
   SnapshotProfile,
 } from './identity-types.ts';
@@ -79,27 +99,98 @@ export function resolve(snapshot: IdentitySnapshot, prepared: PreparedEvent, pol
   const refused: Refusal[] = [...prepared.refused];
   const warnings: PlanWarning[] = [];
   const traits = computeTraitChanges(prepared.event);
-  const refuse = (id: Identifier, detail: string): void => {
+  const refuseWith = (reason: RefusalReason, id: Identifier, detail: string, warning: PlanWarning['kind'] | undefined = 'identifier_refused'): void => {
     const identifier = { type: id.type, value: id.value };
-    refused.push({ identifier, reason: 'limit', detail });
-    warnings.push({ kind: 'identifier_refused', message: `${id.type} refused: ${detail}`, identifier });
+    refused.push({ identifier, reason, detail });
+    if (warning) warnings.push({ kind: warning, message: `${id.type} refused: ${detail}`, identifier });
   };
+  const refuse = (id: Identifier, detail: string): void => refuseWith('limit', id, detail);
+  for (const r of prepared.refused) {
+    if (r.reason === 'unverified') warnings.push({ kind: 'unverified_identity', message: `${r.identifier.type} not used: ${r.detail}`, identifier: r.identifier });
+  }
 
-  let active = aliasCandidates(prepared, knownByKey).sort(order);
+  const consent = readConsent(prepared.event);
+  const extras: Pick<ResolutionPlan, 'deviceUsers' | 'consent'> = consent ? { consent: { categories: consent, onMerge: policy.consent.onMerge } } : {};
+  let active = guardCandidates(aliasCandidates(prepared, knownByKey).sort(order), snapshot, policy, consent, refuseWith, extras);
+  const rules = snapshot.doNotLink ?? [];
   const eventTime = Date.parse(prepared.event.timestamp);
   for (;;) {
     if (active.length === 0) {
       warnings.push({ kind: 'no_identity', message: 'the event has no usable identifier; stored without a profile' });
-      return { target: { kind: 'none' }, merges: [], links: [], touches: [], refused, warnings, traits };
+      return { target: { kind: 'none' }, merges: [], links: [], touches: [], refused, warnings, traits, ...extras };
     }
     const profiles = involvedProfiles(snapshot, active);
-    if (profiles.length === 0) return newProfilePlan(active, policy, refuse, { refused, warnings, traits });
+    const conflict = doNotLinkConflict(profiles, active, rules);
+    if (conflict) {
+      const members = new Set(conflict.sides.flat().map(identifierKey));
+      const victim = chooseVictim(active, (c) => c.known !== undefined || members.has(identifierKey(c)), policy);
+      refuseWith('do_not_link', victim, `dropped to keep the parts of do-not-link rule ${conflict.id} apart`);
+      active = active.filter((c) => c !== victim);
+      continue;
+    }
+    if (profiles.length === 0) return { ...newProfilePlan(active, policy, refuse, { refused, warnings, traits }), ...extras };
     const over = overLimitTypes(profiles, active, policy, eventTime);
-    if (over.length === 0) return existingProfilePlan(profiles, active, policy, { refused, warnings, traits });
-    const victim = chooseVictim(active, over, policy);
+    if (over.length === 0) return { ...existingProfilePlan(profiles, active, policy, { refused, warnings, traits }), ...extras };
+    const victim = chooseVictim(active, (c) => c.known !== undefined || over.includes(c.type), policy);
     refuse(victim, `dropped to keep ${over.join(', ')} within the limit`);
     active = active.filter((c) => c !== victim);
   }
+}
+
+type RefuseWith = (reason: RefusalReason, id: Identifier, detail: string, warning?: PlanWarning['kind']) => void;
+
+/** R10 tombstones, R11 shared devices (and the pairs to record), R12 consent for anonymous linking. */
+function guardCandidates(
+  candidates: Candidate[],
+  snapshot: IdentitySnapshot,
+  policy: IdentityPolicy,
+  consent: Record<string, boolean> | undefined,
+  refuseWith: RefuseWith,
+  extras: Pick<ResolutionPlan, 'deviceUsers'>,
+): Candidate[] {
+  const tombstoned = new Set((snapshot.tombstoned ?? []).map(identifierKey));
+  const deviceTypes = new Set(policy.sharedDevice.deviceTypes);
+  const seenWith = new Map((snapshot.deviceUsers ?? []).map((d) => [identifierKey(d.identifier), d.userIds]));
+  const userIds = candidates.filter((c) => c.type === 'user_id' && !c.alias).map((c) => c.value);
+  const required = policy.consent.requiredForAnonymousLinking;
+  const pairs: NonNullable<ResolutionPlan['deviceUsers']> = [];
+  const kept: Candidate[] = [];
+  for (const c of candidates) {
+    if (tombstoned.has(identifierKey(c))) {
+      refuseWith('tombstoned', c, 'removed by an admin', undefined);
+      continue;
+    }
+    const anonymous = c.type === 'anonymous_id' || deviceTypes.has(c.type);
+    if (required !== undefined && anonymous && consent?.[required] !== true) {
+      refuseWith('no_consent', c, `consent category "${required}" not granted`, undefined);
+      continue;
+    }
+    if (deviceTypes.has(c.type)) {
+      for (const userId of userIds) pairs.push({ identifier: { type: c.type, value: c.value }, userId });
+      const distinct = new Set([...(seenWith.get(identifierKey(c)) ?? []), ...userIds]);
+      if (distinct.size > policy.sharedDevice.maxUserIds) {
+        refuseWith('shared_device', c, `seen with ${distinct.size} user ids (more than ${policy.sharedDevice.maxUserIds}): shared device`, 'shared_device');
+        continue;
+      }
+    }
+    kept.push(c);
+  }
+  if (pairs.length > 0) extras.deviceUsers = pairs;
+  return kept;
+}
+
+/** R13: the first rule (by id) whose two sides the target would join, unless one involved profile joins them already. */
+function doNotLinkConflict(profiles: SnapshotProfile[], active: Candidate[], rules: DoNotLinkRule[]): DoNotLinkRule | undefined {
+  if (rules.length === 0) return undefined;
+  const all = new Set<string>();
+  for (const profile of profiles) for (const id of profile.identifiers) all.add(identifierKey(id));
+  for (const c of active) if (!c.known) all.add(identifierKey(c));
+  const hasBoth = (keys: Set<string>, rule: DoNotLinkRule): boolean =>
+    rule.sides[0].some((id) => keys.has(identifierKey(id))) && rule.sides[1].some((id) => keys.has(identifierKey(id)));
+  const sorted = [...rules].sort((a, b) => compareStrings(a.id, b.id));
+  return sorted.find(
+    (rule) => hasBoth(all, rule) && !profiles.some((p) => hasBoth(new Set(p.identifiers.map(identifierKey)), rule)),
+  );
 }
 
 /** The event identifiers plus the typed alias previousId (R2), each with its snapshot entry. */
@@ -155,9 +246,9 @@ function overLimitTypes(profiles: SnapshotProfile[], active: Candidate[], policy
   return over.sort(compareStrings);
 }
 
-/** R6 victim: among the candidates whose removal can help, lowest priority, known first, then greater type and value. */
-function chooseVictim(active: Candidate[], over: string[], policy: IdentityPolicy): Candidate {
-  const helpful = active.filter((c) => c.known !== undefined || over.includes(c.type));
+/** R6 / R13 victim: among the candidates whose removal can help, lowest priority, known first, then greater type and value. */
+function chooseVictim(active: Candidate[], helps: (c: Candidate) => boolean, policy: IdentityPolicy): Candidate {
+  const helpful = active.filter(helps);
   const pool = helpful.length > 0 ? helpful : active;
   const sorted = [...pool].sort(
     (a, b) =>

@@ -32,6 +32,39 @@ export interface IdentityPolicy {
   caps: { maxMerges: number; maxIdentifiers: number };
   /** Default region for phone numbers without a country code (ISO 3166 alpha-2). */
   defaultPhoneRegion: string;
+  /** Identity verification per source name (sources not listed: `off`). */
+  sources: Record<string, SourceIdentityPolicy>;
+  /** Over-merge guard: a device or anonymous id seen with more than `maxUserIds` user ids stops linking. */
+  sharedDevice: { maxUserIds: number; deviceTypes: string[] };
+  /** Consent: how categories combine on merge, and the category anonymous linking needs (if any). */
+  consent: { onMerge: 'most_restrictive' | 'latest'; requiredForAnonymousLinking?: string };
+}
+
+/** How a source proves that an event's `userId` (and email) belong to the logged-in person. */
+export type SourceIdentityPolicy =
+  | { identityVerification: 'off' }
+  | { identityVerification: 'hmac'; hmacSecret: string }
+  | {
+      identityVerification: 'jwt';
+      /** HS256 shared secret; or keys from `jwksFile` / `jwksUrl` (RS256, ES256). Exactly one is set. */
+      jwtSecret?: string;
+      jwksFile?: string;
+      jwksUrl?: string;
+      issuer?: string;
+      audience?: string;
+    };
+
+/** A do-not-link rule: no profile may hold identifiers of both sides (created by undo and split). */
+export interface DoNotLinkRule {
+  id: string;
+  sides: [Identifier[], Identifier[]];
+}
+
+/** How many distinct user ids a device or anonymous identifier has been seen with (shared-device guard). */
+export interface DeviceUsers {
+  identifier: Identifier;
+  /** Distinct user ids seen with it so far (the store may cap the list above the policy's maximum). */
+  userIds: string[];
 }
 
 /** An identifier already in the graph, as the snapshot shows it. */
@@ -60,10 +93,16 @@ export interface IdentitySnapshot {
   known: KnownIdentifier[];
   /** Every profile a known identifier belongs to, keyed by id. */
   profiles: Record<string, SnapshotProfile>;
+  /** Do-not-link rules touching the event's identifiers or the involved profiles' identifiers. */
+  doNotLink?: DoNotLinkRule[];
+  /** Removed identifiers among the event's: never linked again. */
+  tombstoned?: Identifier[];
+  /** For the event's device and anonymous identifiers: the user ids each was seen with. */
+  deviceUsers?: DeviceUsers[];
 }
 
 /** Why an identifier of an event was not linked. */
-export type RefusalReason = 'invalid' | 'blocked' | 'limit' | 'unverified' | 'shared_device' | 'do_not_link' | 'tombstoned';
+export type RefusalReason = 'invalid' | 'blocked' | 'limit' | 'unverified' | 'shared_device' | 'do_not_link' | 'tombstoned' | 'no_consent';
 
 /** An identifier the resolver refused to link, with the reason and a human-readable detail. */
 export interface Refusal {
@@ -86,7 +125,7 @@ export interface PlannedMerge {
 
 /** A warning the plan raises (kept as an ingestion warning). */
 export interface PlanWarning {
-  kind: 'identifier_refused' | 'merge_cap' | 'identifier_cap' | 'no_identity';
+  kind: 'identifier_refused' | 'merge_cap' | 'identifier_cap' | 'no_identity' | 'unverified_identity' | 'shared_device';
   message: string;
   identifier?: Identifier;
   profileId?: string;
@@ -109,4 +148,8 @@ export interface ResolutionPlan {
   /** Trait changes from this event; `null` in `set` never appears: removed traits are in `unset`. */
   traits: { set: Record<string, unknown>; unset: string[] };
   warnings: PlanWarning[];
+  /** (device or anonymous identifier, user id) pairs seen on this event, for the shared-device guard. */
+  deviceUsers?: Array<{ identifier: Identifier; userId: string }>;
+  /** Consent categories stated by the event (`context.consent.categoryPreferences`), and how merges combine them. */
+  consent?: { categories: Record<string, boolean>; onMerge: 'most_restrictive' | 'latest' };
 }

@@ -120,4 +120,38 @@ export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; name: string; s
       CREATE INDEX events_source_received ON events(source_id, received_at);
     `,
   },
+  {
+    version: 3,
+    name: 'match-review',
+    // Why: probabilistic matching links profiles that share no identifier. Pairs it is unsure about wait
+    // in review_items for a person's decision; every merge it makes keeps its probability and per-field
+    // evidence in match_links, keyed by the ledger entry's message id.
+    sql: `
+      CREATE TABLE review_items (
+        seq INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        run_id TEXT NOT NULL,
+        a_profile TEXT NOT NULL,
+        b_profile TEXT NOT NULL,
+        probability REAL NOT NULL,
+        reason TEXT NOT NULL,
+        evidence TEXT NOT NULL,
+        status TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        decided_at TEXT
+      );
+      CREATE INDEX review_items_status ON review_items(status, seq);
+      CREATE INDEX review_items_pair ON review_items(a_profile, b_profile);
+      CREATE TABLE match_links (
+        message_id TEXT PRIMARY KEY,
+        run_id TEXT NOT NULL,
+        rule TEXT NOT NULL,
+        survivor_id TEXT NOT NULL,
+        absorbed_id TEXT NOT NULL,
+        probability REAL NOT NULL,
+        evidence TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      ) WITHOUT ROWID;
+    `,
+  },
 ];

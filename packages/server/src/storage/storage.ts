@@ -4,6 +4,7 @@
  * a callback-scoped transaction: commit when the callback resolves, roll back when it throws.
  */
 import type { Identifier, IdentitySnapshot, ResolutionPlan, TrackingEvent } from '@kin/core';
+import type { MatchingStore, MatchLink } from './matching-store.ts';
 
 /** A source of events (one per channel or SDK install), authenticated by its write key. */
 export interface SourceRecord {
@@ -148,6 +149,8 @@ export interface StoreTx {
   /** Applies the plan (profiles, merges, links, traits, ledger, warnings) and stores the event. */
   applyEvent(input: ApplyInput): Promise<{ profileId: string | undefined }>;
   addWarnings(warnings: NewWarning[]): Promise<void>;
+  /** Records the probability and evidence of a matching merge in the same transaction (with `Store.matching`). */
+  recordMatchLink?(link: MatchLink): Promise<void>;
 }
 
 /** The storage interface every adapter implements. */
@@ -190,4 +193,6 @@ export interface Store {
   sourceActivity(): Promise<SourceActivity[]>;
   /** Removes de-duplication claims older than this time. Returns how many were removed. */
   pruneMessageIds(olderThan: string): Promise<number>;
+  /** Probabilistic matching: review queue and match evidence (optional: see `matching-store.ts`). */
+  readonly matching?: MatchingStore;
 }

@@ -33,6 +33,7 @@ import type {
   WarningRecord,
 } from '../storage.ts';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.ts';
+import { createSqliteMatchingStore, insertMatchLink } from './sqlite-matching-store.ts';
 import { createWriteQueue } from '../write-queue.ts';
 import type { CachedProfile } from './sqlite-graph-cache.ts';
 import { GraphCache, cacheKey } from './sqlite-graph-cache.ts';
@@ -101,6 +102,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     loadSnapshot: async (identifiers) => loadSnapshot(identifiers),
     applyEvent: async (input) => ({ profileId: applyEvent(input) }),
     addWarnings: async (warnings) => insertWarnings(warnings),
+    recordMatchLink: async (link) => insertMatchLink(db, link),
   };
 
   function claim(sourceId: string, messageId: string): boolean {
@@ -254,6 +256,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
 
   return {
     dialect: 'sqlite',
+    matching: createSqliteMatchingStore({ db, read, queue }),
 
     async migrate() {
       await queue.run(() => {

@@ -1,0 +1,69 @@
+/**
+ * The storage port of probabilistic matching: reading person traits of live profiles, the review queue,
+ * and the probability and evidence behind every merge matching made. A store offers it as
+ * `store.matching` (optional: an adapter without it answers `not_implemented` on the matching routes).
+ */
+import type { Page } from './storage.ts';
+
+/** Evidence of one field for one pair: the level the comparison reached and its weight (log2 Bayes factor). */
+export interface FieldEvidenceView {
+  field: string;
+  level: string;
+  weight: number;
+}
+
+/** Where a review item stands. */
+export type ReviewStatus = 'open' | 'accepted' | 'rejected';
+
+/** A pair of profiles matching was unsure about, waiting for a person's decision. */
+export interface ReviewItem {
+  id: string;
+  runId: string;
+  /** Profile ids as they were when the item was queued (they follow merges when read). */
+  aProfile: string;
+  bProfile: string;
+  probability: number;
+  /** Why it was not linked: `below-link-threshold`, `merge-not-supported`, `limit` (refused by the identity policy). */
+  reason: string;
+  evidence: FieldEvidenceView[];
+  status: ReviewStatus;
+  createdAt: string;
+  decidedAt?: string;
+}
+
+/** The probability and evidence behind one merge made by matching (`match`) or by a review (`review`). */
+export interface MatchLink {
+  /** The message id of the ledger entry (`match:<run>:<a>:<b>`). */
+  messageId: string;
+  runId: string;
+  rule: 'match' | 'review';
+  survivorId: string;
+  absorbedId: string;
+  probability: number;
+  evidence: FieldEvidenceView[];
+  createdAt: string;
+}
+
+/** A live profile with the traits matching reads, each with the source that set it. */
+export interface TraitProfile {
+  id: string;
+  traits: Array<{ key: string; value: unknown; sourceId: string }>;
+}
+
+/** The matching port of a store. */
+export interface MatchingStore {
+  /** Live profiles holding at least one of `keys`, ordered by id, after `after`; only those traits. */
+  scanProfileTraits(query: { keys: string[]; after?: string; limit: number }): Promise<TraitProfile[]>;
+  /** The live profile each id answers with (itself, or the survivor it was merged into); unknown ids are left out. */
+  liveProfileIds(ids: string[]): Promise<Record<string, string>>;
+  addReviewItems(items: ReviewItem[]): Promise<void>;
+  /** Review items, oldest first. */
+  listReviewItems(query: { status?: ReviewStatus; limit: number; cursor?: string }): Promise<Page<ReviewItem>>;
+  /** Every review item's pair and status (matching skips pairs already queued or decided). */
+  listReviewPairs(): Promise<Array<{ aProfile: string; bProfile: string; status: ReviewStatus }>>;
+  findReviewItem(id: string): Promise<ReviewItem | undefined>;
+  /** Records a decision on an open item; `undefined` when the item is not open (or unknown). */
+  decideReviewItem(id: string, status: 'accepted' | 'rejected', at: string): Promise<ReviewItem | undefined>;
+  /** Match links of merges whose survivor or absorbed profile is one of these ids. */
+  listMatchLinks(profileIds: string[]): Promise<MatchLink[]>;
+}

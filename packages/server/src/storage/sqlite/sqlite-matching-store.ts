@@ -1,0 +1,152 @@
+/**
+ * The matching port of the SQLite store (review queue, match evidence, trait scans). It shares the
+ * store's writer connection and write queue, so its writes never slip into an open transaction.
+ */
+import type Database from 'better-sqlite3';
+import type { MatchingStore, MatchLink, ReviewItem, ReviewStatus } from '../matching-store.ts';
+import { decodeCursor, encodeCursor } from '../store-codec.ts';
+import type { WriteQueue } from '../write-queue.ts';
+
+type Row = Record<string, unknown>;
+
+/** Creates the matching port over the store's connections. */
+export function createSqliteMatchingStore(options: { db: Database.Database; read: () => Database.Database; queue: WriteQueue }): MatchingStore {
+  const { db, read, queue } = options;
+  return {
+    async scanProfileTraits(query) {
+      if (query.keys.length === 0) return [];
+      const marks = query.keys.map(() => '?').join(', ');
+      const r = read();
+      // Merged profiles keep no traits (a merge moves them), so every profile found here is live.
+      const ids = (
+        r
+          .prepare(`SELECT DISTINCT profile_id FROM traits WHERE profile_id > ? AND key IN (${marks}) AND value IS NOT NULL ORDER BY profile_id LIMIT ?`)
+          .all(query.after ?? '', ...query.keys, query.limit) as Row[]
+      ).map((x) => x.profile_id as string);
+      if (ids.length === 0) return [];
+      const rows = r
+        .prepare(
+          `SELECT profile_id, key, value, source_id FROM traits WHERE profile_id >= ? AND profile_id <= ? AND key IN (${marks}) AND value IS NOT NULL
+           ORDER BY profile_id, key`,
+        )
+        .all(ids[0], ids[ids.length - 1], ...query.keys) as Row[];
+      const byId = new Map(ids.map((id) => [id, { id, traits: [] as Array<{ key: string; value: unknown; sourceId: string }> }]));
+      for (const row of rows) {
+        byId.get(row.profile_id as string)?.traits.push({ key: row.key as string, value: JSON.parse(row.value as string), sourceId: row.source_id as string });
+      }
+      return [...byId.values()];
+    },
+
+    async liveProfileIds(ids) {
+      const r = read();
+      const get = r.prepare('SELECT id, merged_into FROM profiles WHERE id = ?');
+      const out: Record<string, string> = {};
+      for (const id of new Set(ids)) {
+        const row = get.get(id) as Row | undefined;
+        if (row) out[id] = (row.merged_into as string | null) ?? (row.id as string);
+      }
+      return out;
+    },
+
+    async addReviewItems(items) {
+      await queue.run(() => {
+        const insert = db.prepare(
+          `INSERT INTO review_items (id, run_id, a_profile, b_profile, probability, reason, evidence, status, created_at, decided_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        );
+        db.transaction(() => {
+          for (const x of items) {
+            insert.run(x.id, x.runId, x.aProfile, x.bProfile, x.probability, x.reason, JSON.stringify(x.evidence), x.status, x.createdAt, x.decidedAt ?? null);
+          }
+        })();
+      });
+    },
+
+    async listReviewItems(query) {
+      const where: string[] = [];
+      const params: Array<string | number> = [];
+      if (query.status) {
+        where.push('status = ?');
+        params.push(query.status);
+      }
+      const after = query.cursor ? decodeCursor(query.cursor) : undefined;
+      if (after && typeof after[0] === 'number') {
+        where.push('seq > ?');
+        params.push(after[0]);
+      }
+      const sql = `SELECT * FROM review_items ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY seq LIMIT ?`;
+      const rows = read().prepare(sql).all(...params, query.limit + 1) as Row[];
+      const hasMore = rows.length > query.limit;
+      const page = rows.slice(0, query.limit);
+      const last = page.at(-1);
+      return { data: page.map(toReviewItem), cursor: { next: hasMore && last ? encodeCursor([last.seq as number]) : null, hasMore } };
+    },
+
+    async listReviewPairs() {
+      return (read().prepare('SELECT a_profile, b_profile, status FROM review_items ORDER BY seq').all() as Row[]).map((row) => ({
+        aProfile: row.a_profile as string,
+        bProfile: row.b_profile as string,
+        status: row.status as ReviewStatus,
+      }));
+    },
+
+    async findReviewItem(id) {
+      const row = read().prepare('SELECT * FROM review_items WHERE id = ?').get(id) as Row | undefined;
+      return row ? toReviewItem(row) : undefined;
+    },
+
+    async decideReviewItem(id, status, at) {
+      return queue.run(() => {
+        const changed = db.prepare("UPDATE review_items SET status = ?, decided_at = ? WHERE id = ? AND status = 'open'").run(status, at, id).changes;
+        if (changed === 0) return undefined;
+        return toReviewItem(db.prepare('SELECT * FROM review_items WHERE id = ?').get(id) as Row);
+      });
+    },
+
+    async listMatchLinks(profileIds) {
+      if (profileIds.length === 0) return [];
+      const marks = profileIds.map(() => '?').join(', ');
+      return (
+        read()
+          .prepare(`SELECT * FROM match_links WHERE survivor_id IN (${marks}) OR absorbed_id IN (${marks}) ORDER BY created_at, message_id`)
+          .all(...profileIds, ...profileIds) as Row[]
+      ).map(toMatchLink);
+    },
+  };
+}
+
+/** Inserts a match link on the writer connection (called inside the store's open transaction). */
+export function insertMatchLink(db: Database.Database, link: MatchLink): void {
+  db.prepare(
+    `INSERT OR IGNORE INTO match_links (message_id, run_id, rule, survivor_id, absorbed_id, probability, evidence, created_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+  ).run(link.messageId, link.runId, link.rule, link.survivorId, link.absorbedId, link.probability, JSON.stringify(link.evidence), link.createdAt);
+}
+
+function toReviewItem(row: Row): ReviewItem {
+  return {
+    id: row.id as string,
+    runId: row.run_id as string,
+    aProfile: row.a_profile as string,
+    bProfile: row.b_profile as string,
+    probability: row.probability as number,
+    reason: row.reason as string,
+    evidence: JSON.parse(row.evidence as string) as ReviewItem['evidence'],
+    status: row.status as ReviewStatus,
+    createdAt: row.created_at as string,
+    ...(row.decided_at ? { decidedAt: row.decided_at as string } : {}),
+  };
+}
+
+function toMatchLink(row: Row): MatchLink {
+  return {
+    messageId: row.message_id as string,
+    runId: row.run_id as string,
+    rule: row.rule as MatchLink['rule'],
+    survivorId: row.survivor_id as string,
+    absorbedId: row.absorbed_id as string,
+    probability: row.probability as number,
+    evidence: JSON.parse(row.evidence as string) as MatchLink['evidence'],
+    createdAt: row.created_at as string,
+  };
+}

@@ -80,7 +80,7 @@ export function layoutGraph<N extends LayoutNodeInput, E extends LayoutEdgeInput
     const anchorEdge = edges.find((e) => e.to === node.id && placed.has(e.from));
     const anchor = anchorEdge ? placed.get(anchorEdge.from) : undefined;
     let angle = anchor && (anchor.x !== center || anchor.y !== center) ? Math.atan2(anchor.y - center, anchor.x - center) : Math.PI / 2;
-    while (usedAngles.some((a) => Math.abs(a - angle) < 0.18)) angle += 0.2;
+    while (usedAngles.some((a) => Math.abs(a - angle) < 0.35)) angle += 0.4;
     usedAngles.push(angle);
     placed.set(node.id, { node, x: round(center + outerRadius * Math.cos(angle)), y: round(center + outerRadius * Math.sin(angle)) });
   }

@@ -16,9 +16,13 @@ const CANDIDATE_RULES: readonly (readonly string[])[] = [
   ['pc'], ['city', 'dobY'], ['full_name1'], ['company1'], ['num', 'dobY'],
 ];
 
-/** Training rules for EM, one "concept" each, so every field is estimated by some rule. */
+/**
+ * Training rules for EM, one "concept" each, so every field is estimated by some rule that leaves at
+ * least two other informative fields free (see the identifiability check in the engine). The single-name
+ * rules exist for layouts with few fields: blocking on both names would leave the date alone.
+ */
 const TRAINING_RULES: readonly (readonly string[])[] = [
-  ['name'], ['dob'], ['pc'], ['full_name'], ['company'], ['addr'], ['address_1'], ['email'], ['phone'], ['city'],
+  ['name'], ['ln'], ['fn'], ['dob'], ['pc'], ['full_name'], ['company'], ['addr'], ['address_1'], ['email'], ['phone'], ['city'],
 ];
 
 /** Feature names a key column is derived from (those features are not learnt from that rule). */
@@ -66,7 +70,7 @@ export function candidateRules(prepared: PreparedRecords): BlockingRule[] {
 /** Training rules available for these records. */
 export function trainingRules(prepared: PreparedRecords): BlockingRule[] {
   const rules = available(prepared, TRAINING_RULES);
-  if (!prepared.keys.has('name')) rules.unshift(...available(prepared, [['fn', 'ln'], ['ln']]));
+  if (!prepared.keys.has('name')) rules.unshift(...available(prepared, [['fn', 'ln']]));
   return rules;
 }
 

@@ -37,6 +37,12 @@ export interface ComparisonFeature {
    * 0 when the field is too weak to count (state, gender, street number).
    */
   readonly sureLevels: number;
+  /**
+   * Levels reached through a typing error (one edit, Jaro–Winkler). Two distinct values that are both
+   * common ("schmidt" / "schmitt") are more likely two real names than a typo, so the scorer weakens
+   * these levels by how common the rarer value is (see `createScorer`).
+   */
+  readonly typoLevels?: readonly number[];
   /** Level index for records i and j, or -1 when either value is missing. */
   compare(i: number, j: number): number;
   /** The value that must agree at level 0 (for term frequencies), or `undefined` when missing. */
@@ -162,6 +168,7 @@ function firstNameFeature(first: Column, last: Column): ComparisonFeature {
   return {
     name: 'first_name',
     sureLevels: 3,
+    typoLevels: [2, 3],
     levels: ['exact', 'nickname', 'one-edit', 'jaro-winkler>=0.92', 'initial', 'jaro-winkler>=0.8', 'swapped-with-last-name', 'different'],
     termFrequency: true,
     value: (i) => first[i],
@@ -186,6 +193,7 @@ function lastNameFeature(last: Column, first: Column): ComparisonFeature {
   return {
     name: 'last_name',
     sureLevels: 2,
+    typoLevels: [1, 2],
     levels: ['exact', 'one-edit', 'jaro-winkler>=0.92', 'jaro-winkler>=0.8', 'swapped-with-first-name', 'different'],
     termFrequency: true,
     value: (i) => last[i],

@@ -48,11 +48,15 @@ describe('compareDates', () => {
     expect(level('1978-12-11', '1978-12-17')).toBe('one-edit');
     expect(level('1978-12-11', '1987-12-11')).toBe('one-edit'); // adjacent transposition
     expect(level('1978-12-11', '1951-12-11')).toBe('same-day-and-month');
+    expect(level('1978-12-11', '1978-12-30')).toBe('same-year-and-month');
+    expect(level('1978-12-11', '1978-03-11')).toBe('same-year-and-day');
     expect(level('1978-12-11', '1979-01-02')).toBe('within-month');
+    expect(level('1978-12-11', '1978-11-30')).toBe('within-month'); // month and day both differ
     expect(level('1978-12-11', '1979-05-30')).toBe('within-year');
     expect(level('1978-12-11', '1990-05-30')).toBe('different');
   });
   it('compares corrupted dates by their digits', () => {
     expect(level('19561349', '19561249')).toBe('one-edit');
+    expect(level('19561349', '19560749')).toBe('same-year-and-day');
   });
 });

@@ -109,12 +109,18 @@ export function dateFromParts(year: string, month: string, day: string): ParsedD
   return fromParts(y, Number.isFinite(mo) ? mo : 0, Number.isFinite(d) ? d : 0);
 }
 
-/** Levels of the date comparison, best first. */
+/**
+ * Levels of the date comparison, best first. Why the per-component levels: a keying error usually
+ * corrupts one component (year, month or day) and leaves the other two intact, which is far stronger
+ * evidence than two dates merely falling within a month or a year of each other (two components differ).
+ */
 export const DATE_LEVELS = [
   'exact',
   'day-month-swap',
   'one-edit',
   'same-day-and-month',
+  'same-year-and-month',
+  'same-year-and-day',
   'within-month',
   'within-year',
   'different',
@@ -132,13 +138,27 @@ export function compareDates(a: ParsedDate, b: ParsedDate): number {
     for (const y of rb) if (x.year === y.year && x.month === y.day && x.day === y.month) return 1;
   if (withinOneDigitEdit(a.digits, b.digits)) return 2;
   for (const x of ra) for (const y of rb) if (withinOneDigitEdit(x.digits, y.digits)) return 2;
-  // A wrong birth year with the right birthday is a common keying error.
-  for (const x of ra) for (const y of rb) if (x.month === y.month && x.day === y.day) return 3;
+  // One component differs; read from the digits so invalid dates (month 13, day 0) still count.
+  let component = componentLevel(a.digits, b.digits);
+  for (const x of ra) for (const y of rb) component = Math.min(component, componentLevel(x.digits, y.digits));
+  if (component < DATE_LEVELS.length) return component;
   let best = Number.POSITIVE_INFINITY;
   for (const x of ra) for (const y of rb) best = Math.min(best, Math.abs(x.epochDay - y.epochDay));
-  if (best <= 31) return 4;
-  if (best <= 366) return 5;
-  return 6;
+  if (best <= 31) return 6;
+  if (best <= 366) return 7;
+  return 8;
+}
+
+/** Level 3–5 when exactly one of year, month, day differs between two `YYYYMMDD` strings, else past the end. */
+function componentLevel(a: string, b: string): number {
+  if (a.length !== 8 || b.length !== 8) return DATE_LEVELS.length;
+  const year = a.startsWith(b.slice(0, 4));
+  const month = a.charCodeAt(4) === b.charCodeAt(4) && a.charCodeAt(5) === b.charCodeAt(5);
+  const day = a.charCodeAt(6) === b.charCodeAt(6) && a.charCodeAt(7) === b.charCodeAt(7);
+  if (!year && month && day) return 3;
+  if (year && month && !day) return 4;
+  if (year && !month && day) return 5;
+  return DATE_LEVELS.length;
 }
 
 /** Equal-length digit strings differing in one position or by one adjacent transposition. */

@@ -183,8 +183,10 @@ export function termFrequencyWeights(
 export interface PairScorer {
   /** Total match weight (log2 odds) of records i and j. */
   weight(i: number, j: number): number;
-  /** The same from precomputed levels (`levels[offset + k]` for feature k) of a pair whose left record is i. */
-  weightFromLevels(levels: Int8Array, offset: number, i: number): number;
+  /** The same from precomputed levels (`levels[offset + k]` for feature k) of records i and j. */
+  weightFromLevels(levels: Int8Array, offset: number, i: number, j: number): number;
+  /** log2 of how many records hold the rarer of the two values of feature k (typo-level features only). */
+  rarerValueLogCount(k: number, i: number, j: number): number;
   /** Level index and weight of every feature for one pair (null levels have weight 0). */
   explain(i: number, j: number): { feature: string; level: string; weight: number }[];
 }
@@ -204,8 +206,35 @@ export function levelWeights(m: readonly number[], u: readonly number[]): number
   return w;
 }
 
+/** How many records hold each record's value of one feature (0 when missing). */
+export function valueCounts(feature: ComparisonFeature, size: number): Int32Array {
+  const ids = new Map<string, number>();
+  const idOf = new Int32Array(size).fill(-1);
+  const counts: number[] = [];
+  for (let i = 0; i < size; i++) {
+    const v = feature.value(i);
+    if (v === undefined) continue;
+    let id = ids.get(v);
+    if (id === undefined) {
+      id = counts.length;
+      ids.set(v, id);
+      counts.push(0);
+    }
+    idOf[i] = id;
+    counts[id] = (counts[id] ?? 0) + 1;
+  }
+  return Int32Array.from(idOf, (id) => (id < 0 ? 0 : (counts[id] ?? 0)));
+}
+
+/**
+ * Per feature and typo level, the typical log2 count of the rarer value among linked pairs (`undefined`
+ * = no adjustment). A typo usually yields a value seen about once, so pairs whose rarer value is much
+ * more common than that are weakened by the difference (never strengthened).
+ */
+export type TypoReference = readonly (readonly (number | undefined)[] | undefined)[];
+
 /** Builds the scorer from parameters (with term-frequency adjustment on exact levels). */
-export function createScorer(prepared: PreparedRecords, params: FellegiSunterParameters): PairScorer {
+export function createScorer(prepared: PreparedRecords, params: FellegiSunterParameters, typoReference?: TypoReference): PairScorer {
   const features = prepared.features;
   const tables = params.features.map((p) => levelWeights(p.m, p.u));
   const tf = features.map((feature, k) => {
@@ -215,35 +244,50 @@ export function createScorer(prepared: PreparedRecords, params: FellegiSunterPar
     const w0 = tables[k]?.[0] ?? 0;
     return termFrequencyWeights(feature, prepared.size, (p.u[0] ?? 0.01) * 2 ** w0, p.u[0] ?? 0.01);
   });
+  const logCounts = features.map((feature) =>
+    feature.typoLevels === undefined ? undefined : Float32Array.from(valueCounts(feature, prepared.size), (c) => Math.log2(Math.max(1, c))),
+  );
+  const rarerValueLogCount = (k: number, i: number, j: number): number => {
+    const c = logCounts[k];
+    if (c === undefined) return 0;
+    const a = c[i] ?? 0;
+    const b = c[j] ?? 0;
+    return a < b ? a : b;
+  };
   const prior = Math.log2(params.lambda / (1 - params.lambda));
-  const levelWeight = (k: number, l: number, i: number): number => {
+  const levelWeight = (k: number, l: number, i: number, j: number): number => {
     if (l === 0) {
       const t = tf[k];
       if (t !== undefined) return t[i] ?? 0;
     }
-    return tables[k]?.[l] ?? 0;
+    const w = tables[k]?.[l] ?? 0;
+    const reference = typoReference?.[k]?.[l];
+    if (reference === undefined) return w;
+    const excess = rarerValueLogCount(k, i, j) - reference;
+    return excess > 0 ? w - excess : w;
   };
   return {
     weight(i, j) {
       let w = prior;
       for (let k = 0; k < features.length; k++) {
         const l = features[k]?.compare(i, j) ?? -1;
-        if (l >= 0) w += levelWeight(k, l, i);
+        if (l >= 0) w += levelWeight(k, l, i, j);
       }
       return w;
     },
-    weightFromLevels(levels, offset, i) {
+    weightFromLevels(levels, offset, i, j) {
       let w = prior;
       for (let k = 0; k < features.length; k++) {
         const l = levels[offset + k] ?? -1;
-        if (l >= 0) w += levelWeight(k, l, i);
+        if (l >= 0) w += levelWeight(k, l, i, j);
       }
       return w;
     },
+    rarerValueLogCount,
     explain(i, j) {
       return features.map((feature, k) => {
         const l = feature.compare(i, j);
-        return { feature: feature.name, level: l < 0 ? 'null' : (feature.levels[l] ?? ''), weight: l < 0 ? 0 : levelWeight(k, l, i) };
+        return { feature: feature.name, level: l < 0 ? 'null' : (feature.levels[l] ?? ''), weight: l < 0 ? 0 : levelWeight(k, l, i, j) };
       });
     },
   };

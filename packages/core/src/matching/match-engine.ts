@@ -21,6 +21,9 @@ import {
   randomPairs,
   weightToProbability,
   type FellegiSunterParameters,
+  type PairLevels,
+  type PairScorer,
+  type TypoReference,
 } from './fellegi-sunter.ts';
 import { seededRandom } from './seeded-random.ts';
 import { clusterPairs } from './supported-clustering.ts';
@@ -147,11 +150,15 @@ export function matchRecords(options: MatchOptions): MatchResult {
   for (const rule of trainingRules(prepared)) {
     const index = buildBlockIndex(prepared, rule, maxBlockSize);
     if (index.pairCount < 20) continue;
-    const pairs = samplePairs([index], TRAINING_PAIRS_PER_RULE, accept);
+    const pairs = trainingPairs(index, TRAINING_PAIRS_PER_RULE, accept);
     if (pairs.left.length < 20) continue;
     const blocked = new Set(rule.keys.flatMap((k) => featuresOfKey(k)));
     const fixed = features.map((f) => blocked.has(f.name));
-    const { m } = emForM(pairLevels(features, pairs.left, pairs.right), u, fixed);
+    const levels = pairLevels(features, pairs.left, pairs.right);
+    // Why: with u fixed, a two-class mixture over a single free field is not identifiable (any λ fits),
+    // and EM then returns arbitrary m (e.g. "exact date" rarer among matches than "one edit").
+    if (informativeFreeFeatures(levels, fixed) < 2) continue;
+    const { m, lambda: ruleLambda } = emForM(levels, u, fixed);
     m.forEach((mk, k) => {
       if (mk === undefined) return;
       counts[k] = (counts[k] ?? 0) + 1;
@@ -186,17 +193,17 @@ export function matchRecords(options: MatchOptions): MatchResult {
     lambda,
     features: features.map((feat, k) => ({ name: feat.name, levels: feat.levels, m: m[k] ?? [], u: u[k] ?? [] })),
   };
-  const scorer = createScorer(prepared, params);
+  const linkWeight = probabilityToWeight(linkThreshold);
+  const scorer = createScorer(prepared, params, typoReferences(features, candidates, createScorer(prepared, params), linkWeight));
 
   // Keep pairs at or above the review threshold, strongest first.
-  const linkWeight = probabilityToWeight(linkThreshold);
   const reviewWeight = probabilityToWeight(reviewThreshold);
   const keptLeft: number[] = [];
   const keptRight: number[] = [];
   const keptWeight: number[] = [];
   for (let p = 0; p < candidates.count; p++) {
     const i = candidates.left[p] ?? 0;
-    const w = scorer.weightFromLevels(candidates.levels, p * f, i);
+    const w = scorer.weightFromLevels(candidates.levels, p * f, i, candidates.right[p] ?? 0);
     if (w >= reviewWeight) {
       keptLeft.push(i);
       keptRight.push(candidates.right[p] ?? 0);
@@ -310,6 +317,57 @@ function compareCandidates(
   return { count, left, right, levels };
 }
 
+/**
+ * Typical log2 count of the rarer value, per feature and typo level, over candidate pairs the
+ * unadjusted model links: what a genuine typo looks like in this data (about one record when typos
+ * are unique, more when the same typo recurs at scale). Levels with fewer than 20 such pairs get none.
+ */
+function typoReferences(
+  features: readonly ComparisonFeature[],
+  candidates: { count: number; left: Int32Array; right: Int32Array; levels: Int8Array },
+  scorer: PairScorer,
+  linkWeight: number,
+): TypoReference {
+  const f = features.length;
+  const sums = features.map((x) => (x.typoLevels === undefined ? undefined : new Float64Array(x.levels.length)));
+  const counts = features.map((x) => (x.typoLevels === undefined ? undefined : new Float64Array(x.levels.length)));
+  if (sums.every((x) => x === undefined)) return [];
+  for (let p = 0; p < candidates.count; p++) {
+    const i = candidates.left[p] ?? 0;
+    const j = candidates.right[p] ?? 0;
+    if (scorer.weightFromLevels(candidates.levels, p * f, i, j) < linkWeight) continue;
+    for (let k = 0; k < f; k++) {
+      const sum = sums[k];
+      const count = counts[k];
+      const l = candidates.levels[p * f + k] ?? -1;
+      if (sum === undefined || count === undefined || l <= 0) continue;
+      sum[l] = (sum[l] ?? 0) + scorer.rarerValueLogCount(k, i, j);
+      count[l] = (count[l] ?? 0) + 1;
+    }
+  }
+  return features.map((feature, k) => {
+    const sum = sums[k];
+    const count = counts[k];
+    if (sum === undefined || count === undefined) return undefined;
+    return feature.levels.map((_, l) =>
+      feature.typoLevels?.includes(l) === true && (count[l] ?? 0) >= 20 ? (sum[l] ?? 0) / (count[l] ?? 1) : undefined,
+    );
+  });
+}
+
+/** Free (not blocked-on) features present in at least a fifth of the sampled pairs. */
+function informativeFreeFeatures(sample: PairLevels, fixed: readonly boolean[]): number {
+  const f = fixed.length;
+  let count = 0;
+  for (let k = 0; k < f; k++) {
+    if (fixed[k] === true) continue;
+    let present = 0;
+    for (let p = 0; p < sample.count; p++) if ((sample.levels[p * f + k] ?? -1) >= 0) present++;
+    if (present >= 0.2 * sample.count) count++;
+  }
+  return count;
+}
+
 function crossSourcePairs(sources: readonly string[]): number {
   const counts = new Map<string, number>();
   for (const s of sources) counts.set(s, (counts.get(s) ?? 0) + 1);
@@ -319,26 +377,54 @@ function crossSourcePairs(sources: readonly string[]): number {
   return (n * (n - 1)) / 2 - same;
 }
 
-/** Up to `limit` pairs from the indexes, evenly strided so the sample is deterministic. */
-function samplePairs(
-  indexes: readonly BlockIndex[],
-  limit: number,
-  accept?: (i: number, j: number) => boolean,
-): { left: number[]; right: number[] } {
-  const total = indexes.reduce((s, x) => s + x.pairCount, 0);
+/**
+ * Up to about `limit` training pairs from one rule, smallest blocks first. Why: a block of records
+ * sharing a rare value is dense in matches, one sharing a common value ("mueller") is mostly
+ * non-matches, and m is learnt from matches. Taking whole blocks does not bias m (a match's other
+ * fields do not depend on how rare its blocked value is). When even the smallest blocks exceed the
+ * limit, their pairs are evenly strided so the sample stays deterministic.
+ */
+function trainingPairs(index: BlockIndex, limit: number, accept?: (i: number, j: number) => boolean): { left: number[]; right: number[] } {
+  const { order, starts } = index;
+  const blocks = starts.length - 1;
+  const bySize = Array.from({ length: blocks }, (_, b) => b);
+  const size = (b: number): number => (starts[b + 1] ?? 0) - (starts[b] ?? 0);
+  bySize.sort((x, y) => size(x) - size(y) || x - y);
+  let cut = 0;
+  let total = 0;
+  while (cut < blocks) {
+    const s = size(bySize[cut] ?? 0);
+    let end = cut;
+    let add = 0;
+    while (end < blocks && size(bySize[end] ?? 0) === s) {
+      add += (s * (s - 1)) / 2;
+      end++;
+    }
+    if (total + add > limit && total > 0) break;
+    total += add;
+    cut = end;
+    if (total > limit) break;
+  }
   const stride = Math.max(1, Math.ceil(total / limit));
   const left: number[] = [];
   const right: number[] = [];
   let k = 0;
-  forEachCandidatePair(
-    indexes,
-    (i, j) => {
-      if (k++ % stride !== 0) return;
-      left.push(i);
-      right.push(j);
-    },
-    accept,
-  );
+  for (let c = 0; c < cut; c++) {
+    const b = bySize[c] ?? 0;
+    const lo = starts[b] ?? 0;
+    const hi = starts[b + 1] ?? 0;
+    for (let x = lo; x < hi; x++)
+      for (let y = x + 1; y < hi; y++) {
+        const p = order[x] ?? 0;
+        const q = order[y] ?? 0;
+        const i = p < q ? p : q;
+        const j = p < q ? q : p;
+        if (accept !== undefined && !accept(i, j)) continue;
+        if (k++ % stride !== 0) continue;
+        left.push(i);
+        right.push(j);
+      }
+  }
   return { left, right };
 }
 

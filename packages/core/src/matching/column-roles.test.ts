@@ -29,4 +29,19 @@ describe('detectColumnRoles', () => {
     expect(roles['dob']).toEqual({ kind: 'ignore' });
     expect(roles['Phone']).toEqual({ kind: 'identifier', type: 'loyalty_card' });
   });
+  it('recognises organisation-name headers', () => {
+    const roles = detectColumnRoles(['Site name', 'Organisation', 'organization_name', 'Company', 'Business Name', 'Agency', 'Program Name', 'site']);
+    for (const h of ['Site name', 'Organisation', 'organization_name', 'Company', 'Business Name'])
+      expect(roles[h]).toEqual({ kind: 'attribute', role: 'company' });
+    expect(roles['Agency']).toEqual({ kind: 'ignore' }); // the parent body, not the site itself
+    expect(roles['Program Name']).toEqual({ kind: 'ignore' });
+    expect(roles['site']).toEqual({ kind: 'ignore' });
+  });
+  it('reads a bare name as an organisation only with organisation cues and no person columns', () => {
+    expect(detectColumnRoles(['name', 'website', 'phone'])['name']).toEqual({ kind: 'attribute', role: 'company' });
+    expect(detectColumnRoles(['name', 'fax'])['name']).toEqual({ kind: 'attribute', role: 'company' });
+    expect(detectColumnRoles(['name', 'email', 'phone'])['name']).toEqual({ kind: 'attribute', role: 'full_name' });
+    expect(detectColumnRoles(['name', 'dob', 'website'])['name']).toEqual({ kind: 'attribute', role: 'full_name' });
+    expect(detectColumnRoles(['name', 'fax'], { name: 'full_name' })['name']).toEqual({ kind: 'attribute', role: 'full_name' });
+  });
 });

@@ -68,6 +68,22 @@ const IDENTIFIER_ALIASES: Readonly<Record<string, readonly string[]>> = {
   website: ['website', 'url', 'homepage', 'web'],
 };
 
+/**
+ * Words naming an organisation. Alone they are the organisation's name (`Company`, `Organisation`);
+ * with a `_name` suffix too (`Site name`, `Agency name`). Words that alone more often mean something
+ * else (`site` = a web site, `agency` = the parent body, `account` = an id) count only with the suffix.
+ */
+const ORGANISATION_WORDS = ['organisation', 'organization', 'company', 'business', 'firm', 'employer', 'institution', 'vendor', 'supplier', 'merchant'];
+const ORGANISATION_WORDS_WITH_NAME = [
+  ...ORGANISATION_WORDS, 'org', 'site', 'agency', 'store', 'shop', 'school', 'facility', 'practice', 'provider', 'clinic', 'account', 'venue', 'centre', 'center', 'trading', 'legal', 'registered',
+];
+const ORGANISATION_HEADER = new RegExp(`^(?:(?:${ORGANISATION_WORDS.join('|')})|(?:${ORGANISATION_WORDS_WITH_NAME.join('|')})_?name)$`);
+
+/** Roles that only a person has: with none of them, a bare `name` column is read as an organisation. */
+const PERSON_ROLES: ReadonlySet<AttributeRole> = new Set([
+  'first_name', 'middle_name', 'last_name', 'date_of_birth', 'birth_year', 'birth_month', 'birth_day', 'gender',
+]);
+
 /** Per-row keys: unique per record, so they carry no evidence about other records. */
 const RECORD_KEYS = new Set(['id', 'rec_id', 'record_id', 'unique_id', 'uid', 'row_id', 'row', 'index', 'key', 'pk']);
 
@@ -96,6 +112,7 @@ export function detectColumnRole(header: string): ColumnRole {
   if (RECORD_KEYS.has(h)) return { kind: 'ignore' };
   const direct = LOOKUP.get(h);
   if (direct !== undefined) return direct;
+  if (ORGANISATION_HEADER.test(h)) return { kind: 'attribute', role: 'company' };
   // Name components such as RLdata's fname_c1 / fname_c2 / lname_c1.
   const component = /^(.*?)_?c?(\d)$/.exec(h);
   if (component !== null) {
@@ -130,6 +147,18 @@ export function detectColumnRoles(
   for (const header of headers) {
     const mapped = byLower.get(header.toLowerCase());
     roles[header] = mapped !== undefined ? roleFromMapping(mapped) : detectColumnRole(header);
+  }
+  // A bare `name` beside no person-only column (no first/last name, birth date or gender) but with
+  // an organisation cue (another organisation column, a website or a fax) names an organisation.
+  const isRole = (r: ColumnRole | undefined, test: (role: AttributeRole) => boolean): boolean => r?.kind === 'attribute' && test(r.role);
+  const all = Object.values(roles);
+  const person = all.some((r) => isRole(r, (role) => PERSON_ROLES.has(role)));
+  const organisationCue = all.some((r) => isRole(r, (role) => role === 'company') || (r.kind === 'identifier' && (r.type === 'website' || r.type === 'fax')));
+  if (!person && organisationCue) {
+    for (const header of headers) {
+      if (byLower.has(header.toLowerCase()) || normaliseHeader(header) !== 'name') continue;
+      roles[header] = { kind: 'attribute', role: 'company' };
+    }
   }
   return roles;
 }

@@ -42,7 +42,8 @@
  *     `sharedDevice.maxUserIds` distinct user ids (`snapshot.deviceUsers` plus this event's user id) is
  *     refused `shared_device` with a `shared_device` warning. The plan records each (device, user id)
  *     pair of the event in `deviceUsers` so the store can count.
- * R12. Consent: the event's `context.consent.categoryPreferences` go to the plan (`consent`). When the
+ * R12. Consent: the event's `context.consent.categoryPreferences` go to the plan (`consent`, also set
+ *     with no categories when the plan merges, to carry `consent.onMerge` to the store). When the
  *     policy names `consent.requiredForAnonymousLinking`, anonymous and device candidates (anonymous_id,
  *     the alias previousId read as anonymous_id, and `sharedDevice.deviceTypes`) are refused `no_consent`
  *     unless the event grants that category.
@@ -130,7 +131,12 @@ export function resolve(snapshot: IdentitySnapshot, prepared: PreparedEvent, pol
     }
     if (profiles.length === 0) return { ...newProfilePlan(active, policy, refuse, { refused, warnings, traits }), ...extras };
     const over = overLimitTypes(profiles, active, policy, eventTime);
-    if (over.length === 0) return { ...existingProfilePlan(profiles, active, policy, { refused, warnings, traits }), ...extras };
+    if (over.length === 0) {
+      const plan = { ...existingProfilePlan(profiles, active, policy, { refused, warnings, traits }), ...extras };
+      // A merge combines consent even when the event states none: the store needs the policy's rule.
+      if (plan.merges.length > 0 && !plan.consent) plan.consent = { categories: {}, onMerge: policy.consent.onMerge };
+      return plan;
+    }
     const victim = chooseVictim(active, (c) => c.known !== undefined || over.includes(c.type), policy);
     refuse(victim, `dropped to keep ${over.join(', ')} within the limit`);
     active = active.filter((c) => c !== victim);

@@ -3,7 +3,7 @@
  * conformance suite (`storage-conformance.ts`). The identity core decides; a store applies a plan, inside
  * a callback-scoped transaction: commit when the callback resolves, roll back when it throws.
  */
-import type { Identifier, IdentitySnapshot, ResolutionPlan, TrackingEvent } from '@kin/core';
+import type { DoNotLinkRule, Identifier, IdentitySnapshot, ResolutionPlan, TrackingEvent } from '@kin/core';
 import type { MatchingStore, MatchLink } from './matching-store.ts';
 
 /** A source of events (one per channel or SDK install), authenticated by its write key. */
@@ -47,6 +47,8 @@ export interface ProfileView {
   updatedAt: string;
   /** Every profile id ever folded into this one (directly or through earlier merges). */
   mergedFrom: string[];
+  /** Consent per category with the event time it was set (`context.consent.categoryPreferences`). */
+  consent?: Record<string, { granted: boolean; timestamp: string }>;
 }
 
 /** An event as stored: the normalised tracking event plus where it came from and whom it belongs to. */
@@ -64,6 +66,76 @@ export interface MergeRecord {
   via: Identifier[];
   messageId: string;
   sourceId: string;
+  createdAt: string;
+  /** Each side's identifiers when the merge happened (what an undo separates); absent on old entries. */
+  sides?: { survivor: Identifier[]; absorbed: Identifier[] };
+  /** The undo or split ledger entry that reverted this merge (it may have happened again by replay). */
+  undoneBy?: string;
+  /** Undo and split entries: the do-not-link rule they created. */
+  ruleId?: string;
+}
+
+/** An identifier with how it joined its profile: the event, its source, the time and the rule. */
+export interface IdentifierProvenance extends ExternalIdView {
+  /** Absent for identifiers linked before provenance was recorded. */
+  messageId?: string;
+  rule?: string;
+  linkedAt?: string;
+}
+
+/** An identifier the resolver refused, kept for explain (`invalid` refusals are not kept). */
+export interface RefusalRecord {
+  profileId?: string;
+  type: string;
+  value: string;
+  reason: string;
+  detail: string;
+  messageId: string;
+  sourceId: string;
+  at: string;
+}
+
+/** A do-not-link rule as stored, with why it exists. */
+export interface DoNotLinkRecord extends DoNotLinkRule {
+  reason: 'undo' | 'split';
+  /** The undo or split ledger entry that created it. */
+  ledgerId?: string;
+  createdAt: string;
+}
+
+/** Everything that explains a profile's identity. */
+export interface ProfileExplanation {
+  profile: ProfileView;
+  identifiers: IdentifierProvenance[];
+  merges: MergeRecord[];
+  refusals: RefusalRecord[];
+  doNotLink: DoNotLinkRecord[];
+  tombstones: Array<{ type: string; value: string; createdAt: string }>;
+}
+
+/** A stored event as a replay re-resolves it. */
+export interface ReplayEvent {
+  seq: number;
+  sourceId: string;
+  event: TrackingEvent;
+  unverified?: { types: string[]; reason: string };
+}
+
+/** A profile row removed by a detach or reset, remembered so a replay can give its id back. */
+export interface DetachedProfile {
+  id: string;
+  createdAt: string;
+  /** `sourceId\u0000messageId` of the event that created it, when known. */
+  createdBy?: string;
+}
+
+/** An undo or split ledger entry to record. */
+export interface LedgerEntry {
+  rule: 'undo' | 'split';
+  survivorId: string;
+  absorbedId: string;
+  via: Identifier[];
+  ruleId: string;
   createdAt: string;
 }
 
@@ -135,6 +207,13 @@ export interface ApplyInput {
   event: TrackingEvent;
   sourceId: string;
   plan: ResolutionPlan;
+  /** Identity verification that failed or was missing for this event (kept for replays and explain). */
+  unverified?: { types: string[]; reason: string };
+  /**
+   * Re-resolution of a stored event (undo, split, replay): the event row `seq` gets the profile instead
+   * of a new row, no warnings are written, and a new profile takes `profileIdForNew` when given.
+   */
+  replay?: { seq: number; profileIdForNew?: string };
 }
 
 /** The operations available inside a write transaction. */
@@ -144,11 +223,34 @@ export interface StoreTx {
    * `false` where it was seen within the de-duplication window. Claims commit with the transaction.
    */
   claimMessageIds(sourceId: string, messageIds: string[]): Promise<boolean[]>;
-  /** The part of the identity graph the resolver needs for these (normalised) identifiers. */
-  loadSnapshot(identifiers: Identifier[]): Promise<IdentitySnapshot>;
+  /**
+   * The part of the identity graph the resolver needs for these (normalised) identifiers. `beforeSeq`
+   * (replays): count only device/user pairs recorded by earlier events.
+   */
+  loadSnapshot(identifiers: Identifier[], options?: { beforeSeq?: number }): Promise<IdentitySnapshot>;
   /** Applies the plan (profiles, merges, links, traits, ledger, warnings) and stores the event. */
   applyEvent(input: ApplyInput): Promise<{ profileId: string | undefined }>;
   addWarnings(warnings: NewWarning[]): Promise<void>;
+  /** A ledger entry by id, or `undefined`. */
+  findMerge(id: string): Promise<MergeRecord | undefined>;
+  /**
+   * Detaches a live profile (following merges) for a replay: deletes its identifiers, traits, consent and
+   * refusals, unassigns its events and removes its profile rows (and those merged into it). Returns the
+   * events to replay in seq order and the removed profiles, or `undefined` when no profile has this id.
+   */
+  detachProfile(profileId: string): Promise<{ events: ReplayEvent[]; profiles: DetachedProfile[] } | undefined>;
+  /** Full replay: empties the graph (keeps events, tombstones, do-not-link rules, undo/split entries). */
+  resetGraph(): Promise<DetachedProfile[]>;
+  /** Stored events after `afterSeq`, in seq order. */
+  listReplayEvents(afterSeq: number, limit: number): Promise<ReplayEvent[]>;
+  /** Points removed profile ids at live ones (ids that a replay did not give back). */
+  forwardProfiles(pairs: Array<{ from: DetachedProfile; to: string }>, at: string): Promise<void>;
+  addDoNotLink(rule: Omit<DoNotLinkRecord, 'id'>): Promise<string>;
+  recordLedger(entry: LedgerEntry): Promise<string>;
+  /** Marks ledger entries of these profiles (merges they survived) as undone by `ledgerId`. */
+  markMergesUndone(profileIds: string[], ledgerId: string): Promise<void>;
+  /** Removes an identifier from its profile and refuses it from now on; `false` when the profile does not hold it. */
+  tombstone(profileId: string, identifier: Identifier, at: string): Promise<boolean>;
   /** Records the probability and evidence of a matching merge in the same transaction (with `Store.matching`). */
   recordMatchLink?(link: MatchLink): Promise<void>;
 }
@@ -193,6 +295,17 @@ export interface Store {
   sourceActivity(): Promise<SourceActivity[]>;
   /** Removes de-duplication claims older than this time. Returns how many were removed. */
   pruneMessageIds(olderThan: string): Promise<number>;
+
+  /** The snapshot the resolver would get now, read outside any transaction (dry-run); writes nothing. */
+  readSnapshot(identifiers: Identifier[]): Promise<IdentitySnapshot>;
+  /** Provenance of every identifier, the ledger, refusals and rules of a live profile (follows merges). */
+  explainProfile(profileId: string): Promise<ProfileExplanation | undefined>;
+  findMerge(id: string): Promise<MergeRecord | undefined>;
+  listDoNotLink(): Promise<DoNotLinkRecord[]>;
+  /** Removes a rule; `false` when there is none with this id. */
+  removeDoNotLink(id: string): Promise<boolean>;
+  /** The identifier keys (`type:value`) of each live profile, sorted (replay reports compare them). */
+  identifierPartition(): Promise<string[][]>;
   /** Probabilistic matching: review queue and match evidence (optional: see `matching-store.ts`). */
   readonly matching?: MatchingStore;
 }

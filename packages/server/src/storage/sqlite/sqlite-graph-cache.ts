@@ -7,7 +7,7 @@
  * seen moments ago; reading them from memory instead of three b-trees per event is most of the resolver's
  * share of the write path.
  */
-import type { Identifier, KnownIdentifier, SnapshotProfile } from '@kin/core';
+import type { DoNotLinkRule, Identifier, KnownIdentifier, SnapshotProfile } from '@kin/core';
 
 /** An identifier as cached: where it points and when it was first and last written as seen. */
 export interface CachedIdentifier {
@@ -32,17 +32,27 @@ export class GraphCache {
   /** `null` remembers that an identifier is not in the graph. */
   readonly identifiers = new Map<string, CachedIdentifier | null>();
   readonly profiles = new Map<string, CachedProfile>();
+  /** Device or anonymous identifier -> user id -> seq of the event that paired them. */
+  readonly deviceUsers = new Map<string, Map<string, number>>();
+  /** Every do-not-link rule and tombstone, loaded whole on first use (both are few: admin actions). */
+  rules: { byId: Map<string, DoNotLinkRule>; byMember: Map<string, Set<string>> } | undefined;
+  tombstones: Set<string> | undefined;
 
   constructor(private readonly maxIdentifiers = 2_000_000) {}
 
   /** Called at the start of a transaction, never inside one, so a plan never outlives its snapshot. */
   trim(): void {
-    if (this.identifiers.size > this.maxIdentifiers || this.profiles.size > this.maxIdentifiers / 2) this.clear();
+    if (this.identifiers.size > this.maxIdentifiers || this.profiles.size > this.maxIdentifiers / 2 || this.deviceUsers.size > this.maxIdentifiers / 2) {
+      this.clear();
+    }
   }
 
   clear(): void {
     this.identifiers.clear();
     this.profiles.clear();
+    this.deviceUsers.clear();
+    this.rules = undefined;
+    this.tombstones = undefined;
   }
 
   /** The resolver's view of a cached profile. */

@@ -154,4 +154,77 @@ export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; name: string; s
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 4,
+    name: 'trustworthy-identity',
+    // Why: explain needs how each identifier joined (event and rule) and what was refused; undo needs each
+    // merge's sides and the event that created each profile (so a replay gives the old id back); replays
+    // need the verification outcome kept with the event (tokens expire, secrets rotate). Do-not-link
+    // rules are indexed by member identifier; device/user pairs keep the seq of the event that paired them
+    // so a replay counts only what the online run had seen.
+    sql: `
+      ALTER TABLE identifiers ADD COLUMN link_message_id TEXT;
+      ALTER TABLE identifiers ADD COLUMN link_rule TEXT;
+      ALTER TABLE identifiers ADD COLUMN linked_at TEXT;
+      ALTER TABLE profiles ADD COLUMN created_message_id TEXT;
+      ALTER TABLE profiles ADD COLUMN created_source_id TEXT;
+      ALTER TABLE events ADD COLUMN unverified TEXT;
+      ALTER TABLE merges ADD COLUMN sides TEXT;
+      ALTER TABLE merges ADD COLUMN undone_by TEXT;
+      ALTER TABLE merges ADD COLUMN rule_id TEXT;
+
+      CREATE TABLE refusals (
+        seq INTEGER PRIMARY KEY,
+        profile_id TEXT,
+        type TEXT NOT NULL,
+        value TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        detail TEXT NOT NULL,
+        message_id TEXT NOT NULL,
+        source_id TEXT NOT NULL,
+        at TEXT NOT NULL
+      );
+      CREATE INDEX refusals_profile ON refusals(profile_id, seq);
+
+      CREATE TABLE do_not_link (
+        id TEXT PRIMARY KEY,
+        sides TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        ledger_id TEXT,
+        created_at TEXT NOT NULL
+      );
+      CREATE TABLE do_not_link_members (
+        type TEXT NOT NULL,
+        value TEXT NOT NULL,
+        rule_id TEXT NOT NULL,
+        side INTEGER NOT NULL,
+        PRIMARY KEY (type, value, rule_id)
+      ) WITHOUT ROWID;
+      CREATE INDEX do_not_link_members_rule ON do_not_link_members(rule_id);
+
+      CREATE TABLE tombstones (
+        type TEXT NOT NULL,
+        value TEXT NOT NULL,
+        profile_id TEXT,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (type, value)
+      ) WITHOUT ROWID;
+
+      CREATE TABLE device_users (
+        type TEXT NOT NULL,
+        value TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        PRIMARY KEY (type, value, user_id)
+      ) WITHOUT ROWID;
+
+      CREATE TABLE consent (
+        profile_id TEXT NOT NULL,
+        category TEXT NOT NULL,
+        granted INTEGER NOT NULL,
+        ts TEXT NOT NULL,
+        PRIMARY KEY (profile_id, category)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];

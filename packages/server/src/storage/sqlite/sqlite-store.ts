@@ -37,6 +37,7 @@ import { createSqliteMatchingStore, insertMatchLink } from './sqlite-matching-st
 import { createWriteQueue } from '../write-queue.ts';
 import type { CachedProfile } from './sqlite-graph-cache.ts';
 import { GraphCache, cacheKey } from './sqlite-graph-cache.ts';
+import { createSqliteIdentity, toMerge } from './sqlite-identity.ts';
 
 /** lastSeen is rewritten only when it moves by at least this much (see applyEvent). */
 const LAST_SEEN_GRANULARITY_MS = 60_000;
@@ -80,6 +81,9 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   const cache = new GraphCache();
   let statements: ReturnType<typeof prepareWrites> | undefined;
   const w = () => (statements ??= prepareWrites(db));
+  let identityOps: ReturnType<typeof createSqliteIdentity> | undefined;
+  // Lazy: the statements need the tables of migration 4.
+  const idn = () => (identityOps ??= createSqliteIdentity(db, read, cache));
 
   const begin = db.prepare('BEGIN IMMEDIATE');
   const commit = db.prepare('COMMIT');
@@ -99,9 +103,18 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
 
   const tx: StoreTx = {
     claimMessageIds: async (sourceId, messageIds) => messageIds.map((id) => claim(sourceId, id)),
-    loadSnapshot: async (identifiers) => loadSnapshot(identifiers),
+    loadSnapshot: async (identifiers, options) => loadSnapshot(identifiers, options?.beforeSeq ?? Number.POSITIVE_INFINITY),
     applyEvent: async (input) => ({ profileId: applyEvent(input) }),
     addWarnings: async (warnings) => insertWarnings(warnings),
+    findMerge: async (id) => idn().findMerge(db, id),
+    detachProfile: async (profileId) => idn().detachProfile(profileId),
+    resetGraph: async () => idn().resetGraph(),
+    listReplayEvents: async (afterSeq, limit) => idn().listReplayEvents(afterSeq, limit),
+    forwardProfiles: async (pairs, at) => idn().forwardProfiles(pairs, at),
+    addDoNotLink: async (rule) => idn().addDoNotLink(rule),
+    recordLedger: async (entry) => idn().recordLedger(entry),
+    markMergesUndone: async (profileIds, ledgerId) => idn().markMergesUndone(profileIds, ledgerId),
+    tombstone: async (profileId, identifier, at) => idn().tombstone(profileId, identifier, at),
     recordMatchLink: async (link) => insertMatchLink(db, link),
   };
 
@@ -116,7 +129,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     return s.claimOverflow.run(sourceId, messageId, now).changes === 1;
   }
 
-  function loadSnapshot(identifiers: Identifier[]): IdentitySnapshot {
+  function loadSnapshot(identifiers: Identifier[], beforeSeq: number): IdentitySnapshot {
     const s = w();
     const known: KnownIdentifier[] = [];
     const profiles: Record<string, SnapshotProfile> = {};
@@ -132,7 +145,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       known.push({ ...identifier, profileId: cached.profileId, lastSeen: cached.lastSeen });
       if (!profiles[cached.profileId]) profiles[cached.profileId] = cache.snapshotOf(cachedProfile(cached.profileId));
     }
-    return { known, profiles };
+    return idn().extendSnapshot(identifiers, { known, profiles }, beforeSeq);
   }
 
   /** A profile from the cache, loaded (with all its identifiers) on a miss. */
@@ -153,15 +166,15 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     return profile;
   }
 
-  function applyEvent({ event, sourceId, plan }: ApplyInput): string | undefined {
+  function applyEvent({ event, sourceId, plan, unverified, replay }: ApplyInput): string | undefined {
     const s = w();
     const at = event.receivedAt;
     const time = event.timestamp;
     let profileId: string | undefined;
     let profile: CachedProfile | undefined;
     if (plan.target.kind === 'new') {
-      profileId = ids.profileId();
-      s.insertProfile.run(profileId, at, at);
+      profileId = replay?.profileIdForNew ?? ids.profileId();
+      s.insertProfile.run(profileId, at, at, event.messageId, sourceId);
       profile = { id: profileId, createdAt: at, mergeCount: 0, identifiers: new Map() };
       cache.profiles.set(profileId, profile);
     } else if (plan.target.kind === 'existing') {
@@ -171,13 +184,17 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     for (const merge of plan.merges) {
       const survivor = cachedProfile(merge.survivorId);
       const absorbed = cachedProfile(merge.absorbedId);
+      const sides = { survivor: [...survivor.identifiers.values()], absorbed: [...absorbed.identifiers.values()] };
       s.moveIdentifiers.run(merge.survivorId, merge.absorbedId);
       s.mergeTraits.run(merge.survivorId, merge.absorbedId);
       s.dropTraits.run(merge.absorbedId);
+      if (plan.consent?.onMerge === 'latest') s.mergeConsentLatest.run(merge.survivorId, merge.absorbedId);
+      else s.mergeConsentRestrictive.run(merge.survivorId, merge.absorbedId);
+      s.dropConsent.run(merge.absorbedId);
       s.moveEvents.run(merge.survivorId, merge.absorbedId);
       s.forward.run(merge.survivorId, at, merge.absorbedId, merge.absorbedId);
       s.countMerge.run(1 + absorbed.mergeCount, at, merge.survivorId);
-      s.insertMerge.run(randomUUID(), merge.survivorId, merge.absorbedId, merge.rule, JSON.stringify(merge.via), event.messageId, sourceId, at);
+      s.insertMerge.run(randomUUID(), merge.survivorId, merge.absorbedId, merge.rule, JSON.stringify(merge.via), event.messageId, sourceId, at, JSON.stringify(sides));
       for (const [key, id] of absorbed.identifiers) {
         survivor.identifiers.set(key, id);
         const cached = cache.identifiers.get(key);
@@ -187,8 +204,8 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       cache.profiles.delete(merge.absorbedId);
     }
     if (profileId !== undefined && profile) {
-      for (const { identifier } of plan.links) {
-        s.insertIdentifier.run(identifier.type, identifier.value, profileId, sourceId, time, time);
+      for (const { identifier, rule } of plan.links) {
+        s.insertIdentifier.run(identifier.type, identifier.value, profileId, sourceId, time, time, event.messageId, rule, time);
         const key = cacheKey(identifier);
         profile.identifiers.set(key, { type: identifier.type, value: identifier.value });
         cache.identifiers.set(key, { profileId, firstSeen: time, lastSeen: time });
@@ -208,20 +225,36 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       const traitKeys = Object.keys(plan.traits.set);
       for (const key of traitKeys) s.setTrait.run(profileId, key, JSON.stringify(plan.traits.set[key]), time, sourceId);
       for (const key of plan.traits.unset) s.setTrait.run(profileId, key, null, time, sourceId);
-      const changed = plan.links.length > 0 || plan.merges.length > 0 || traitKeys.length > 0 || plan.traits.unset.length > 0;
+      const consent = Object.entries(plan.consent?.categories ?? {});
+      for (const [category, granted] of consent) s.setConsent.run(profileId, category, granted ? 1 : 0, time);
+      const changed = plan.links.length > 0 || plan.merges.length > 0 || traitKeys.length > 0 || plan.traits.unset.length > 0 || consent.length > 0;
       if (changed && plan.target.kind === 'existing') s.touchProfile.run(at, profileId);
     }
-    insertWarnings(
-      plan.warnings.map((warning) => ({
-        kind: warning.kind,
-        message: warning.message,
-        sourceId,
-        messageId: event.messageId,
-        profileId: warning.profileId ?? profileId,
-        createdAt: at,
-      })),
-    );
-    s.insertEvent.run(event.messageId, sourceId, profileId ?? null, event.type, event.event ?? null, time, at, JSON.stringify(event));
+    if (!replay) {
+      insertWarnings(
+        plan.warnings.map((warning) => ({
+          kind: warning.kind,
+          message: warning.message,
+          sourceId,
+          messageId: event.messageId,
+          profileId: warning.profileId ?? profileId,
+          createdAt: at,
+        })),
+      );
+    }
+    let seq: number;
+    if (replay) {
+      s.assignEvent.run(profileId ?? null, replay.seq);
+      seq = replay.seq;
+    } else {
+      const unverifiedJson = unverified ? JSON.stringify(unverified) : null;
+      seq = Number(
+        s.insertEvent.run(event.messageId, sourceId, profileId ?? null, event.type, event.event ?? null, time, at, JSON.stringify(event), unverifiedJson)
+          .lastInsertRowid,
+      );
+    }
+    if (plan.refused.length > 0) idn().recordRefusals(plan.refused, { profileId, messageId: event.messageId, sourceId, at: time });
+    if (plan.deviceUsers) idn().recordDeviceUsers(plan.deviceUsers, seq);
     return profileId;
   }
 
@@ -356,6 +389,10 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
         traits[t.key as string] = JSON.parse(t.value as string);
       }
       const mergedFrom = (r.prepare('SELECT id FROM profiles WHERE merged_into = ? ORDER BY id').all(id) as Row[]).map((x) => x.id as string);
+      const consent: NonNullable<ProfileView['consent']> = {};
+      for (const c of r.prepare('SELECT category, granted, ts FROM consent WHERE profile_id = ? ORDER BY category').all(id) as Row[]) {
+        Object.defineProperty(consent, c.category as string, { value: { granted: c.granted === 1, timestamp: c.ts as string }, enumerable: true });
+      }
       return {
         id,
         externalIds,
@@ -363,6 +400,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
         createdAt: profile.created_at as string,
         updatedAt: profile.updated_at as string,
         mergedFrom,
+        ...(Object.keys(consent).length > 0 ? { consent } : {}),
       };
     },
 
@@ -507,6 +545,32 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       });
     },
 
+    async readSnapshot(identifiers) {
+      return idn().readSnapshot(identifiers);
+    },
+
+    async explainProfile(profileId) {
+      const profile = await this.findProfile(profileId);
+      if (!profile) return undefined;
+      return idn().explainProfile(profile, await this.listProfileMerges(profile.id));
+    },
+
+    async findMerge(id) {
+      return idn().findMerge(read(), id);
+    },
+
+    async listDoNotLink() {
+      return idn().listDoNotLink();
+    },
+
+    async removeDoNotLink(id) {
+      return queue.run(() => inTransaction(() => idn().removeDoNotLink(id)));
+    },
+
+    async identifierPartition() {
+      return idn().identifierPartition();
+    },
+
     async pruneMessageIds(olderThan) {
       return queue.run(() => {
         const ms = new Date(olderThan).getTime();
@@ -515,19 +579,6 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
         return a + b;
       });
     },
-  };
-}
-
-function toMerge(row: Row): MergeRecord {
-  return {
-    id: row.id as string,
-    survivorId: row.survivor_id as string,
-    absorbedId: row.absorbed_id as string,
-    rule: row.rule as string,
-    via: JSON.parse(row.via as string) as Identifier[],
-    messageId: row.message_id as string,
-    sourceId: row.source_id as string,
-    createdAt: row.created_at as string,
   };
 }
 
@@ -554,6 +605,9 @@ function toWarning(row: Row): WarningRecord {
 const LATER_TRAIT = `(excluded.ts > traits.ts OR (excluded.ts = traits.ts AND (excluded.source_id > traits.source_id
   OR (excluded.source_id = traits.source_id AND coalesce(excluded.value, 'null') > coalesce(traits.value, 'null')))))`;
 
+/** Within one profile a later consent replaces an earlier one; at the same time, a refusal wins. */
+const LATER_CONSENT = '(excluded.ts > consent.ts OR (excluded.ts = consent.ts AND excluded.granted < consent.granted))';
+
 /** Prepared statements of the write path, compiled once per connection. */
 function prepareWrites(db: Database.Database) {
   return {
@@ -563,7 +617,7 @@ function prepareWrites(db: Database.Database) {
     identifier: db.prepare('SELECT profile_id, first_seen, last_seen FROM identifiers WHERE type = ? AND value = ?'),
     profile: db.prepare('SELECT created_at, merge_count FROM profiles WHERE id = ?'),
     profileIdentifiers: db.prepare('SELECT type, value, first_seen, last_seen FROM identifiers WHERE profile_id = ?'),
-    insertProfile: db.prepare('INSERT INTO profiles (id, created_at, updated_at) VALUES (?, ?, ?)'),
+    insertProfile: db.prepare('INSERT INTO profiles (id, created_at, updated_at, created_message_id, created_source_id) VALUES (?, ?, ?, ?, ?)'),
     touchProfile: db.prepare('UPDATE profiles SET updated_at = ? WHERE id = ?'),
     moveIdentifiers: db.prepare('UPDATE identifiers SET profile_id = ? WHERE profile_id = ?'),
     mergeTraits: db.prepare(
@@ -577,11 +631,31 @@ function prepareWrites(db: Database.Database) {
     forward: db.prepare('UPDATE profiles SET merged_into = ?, updated_at = ? WHERE id = ? OR merged_into = ?'),
     countMerge: db.prepare('UPDATE profiles SET merge_count = merge_count + ?, updated_at = ? WHERE id = ?'),
     insertMerge: db.prepare(
-      'INSERT INTO merges (id, survivor_id, absorbed_id, rule, via, message_id, source_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO merges (id, survivor_id, absorbed_id, rule, via, message_id, source_id, created_at, sides) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
     ),
     insertIdentifier: db.prepare(
-      'INSERT INTO identifiers (type, value, profile_id, source_id, first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?)',
+      `INSERT INTO identifiers (type, value, profile_id, source_id, first_seen, last_seen, link_message_id, link_rule, linked_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
+    setConsent: db.prepare(
+      `INSERT INTO consent (profile_id, category, granted, ts) VALUES (?, ?, ?, ?)
+       ON CONFLICT (profile_id, category) DO UPDATE SET granted = excluded.granted, ts = excluded.ts
+         WHERE ${LATER_CONSENT}`,
+    ),
+    // On merge, per category: the most restrictive value wins (a refusal on either side stays a refusal)…
+    mergeConsentRestrictive: db.prepare(
+      `INSERT INTO consent (profile_id, category, granted, ts) SELECT ?, category, granted, ts FROM consent AS absorbed WHERE absorbed.profile_id = ?
+       ON CONFLICT (profile_id, category) DO UPDATE SET granted = excluded.granted, ts = excluded.ts
+         WHERE excluded.granted < consent.granted OR (excluded.granted = consent.granted AND excluded.ts > consent.ts)`,
+    ),
+    // …or, with consent.onMerge "latest", the value set last.
+    mergeConsentLatest: db.prepare(
+      `INSERT INTO consent (profile_id, category, granted, ts) SELECT ?, category, granted, ts FROM consent AS absorbed WHERE absorbed.profile_id = ?
+       ON CONFLICT (profile_id, category) DO UPDATE SET granted = excluded.granted, ts = excluded.ts
+         WHERE ${LATER_CONSENT}`,
+    ),
+    dropConsent: db.prepare('DELETE FROM consent WHERE profile_id = ?'),
+    assignEvent: db.prepare('UPDATE events SET profile_id = ? WHERE seq = ?'),
     touchIdentifier: db.prepare(
       'UPDATE identifiers SET last_seen = max(last_seen, ?), first_seen = min(first_seen, ?) WHERE type = ? AND value = ?',
     ),
@@ -591,7 +665,7 @@ function prepareWrites(db: Database.Database) {
          WHERE ${LATER_TRAIT}`,
     ),
     insertEvent: db.prepare(
-      'INSERT INTO events (message_id, source_id, profile_id, type, event, timestamp, received_at, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO events (message_id, source_id, profile_id, type, event, timestamp, received_at, payload, unverified) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
     ),
     insertWarning: db.prepare(
       'INSERT INTO warnings (kind, code, field, message, source_id, message_id, profile_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',

@@ -1,0 +1,101 @@
+/** `kin import FILE --source NAME`: bulk import of CRM and social records (see README "Import and matching"). */
+import type { Command } from 'commander';
+import { CliError } from '../cli/kin-cli.ts';
+import { withCliStore } from '../cli/cli-store.ts';
+import { loadPolicy, normalizerFor } from '../identity/policy-load.ts';
+import { loadImportMapping } from './import-columns.ts';
+import { ImportFileError, formatOfFile, importFile } from './import-file.ts';
+import { createImportProgress } from './import-progress.ts';
+import { SOURCE_NAME } from './import-source.ts';
+
+interface ImportFlags {
+  source: string;
+  format?: string;
+  map?: string;
+  db?: string;
+  rejects?: string;
+  delimiter?: string;
+  resume: boolean;
+  chunkSize?: string;
+  policy?: string;
+}
+
+/** `\t`, `tab`, or one character. */
+export function parseDelimiter(raw: string): string {
+  if (raw === '\\t' || raw.toLowerCase() === 'tab') return '\t';
+  if (raw.length !== 1) throw new CliError(`--delimiter takes one character (or "tab"), got "${raw}"`, 2);
+  return raw;
+}
+
+/** Registers `kin import`. */
+export function registerImportCommand(program: Command): void {
+  program
+    .command('import')
+    .description('import a CSV or JSON-lines file of people (CRM, social…) as identify events of a source')
+    .argument('<file>', 'CSV (RFC 4180) or JSON lines (.jsonl / .ndjson)')
+    .requiredOption('--source <name>', 'source the records come from (created when missing)')
+    .option('--format <format>', 'csv or jsonl (default: by extension)')
+    .option('--map <file>', 'JSON object mapping column -> role (first_name, email, record_id, trait, ignore, …)')
+    .option('--delimiter <char>', 'CSV delimiter (default: sniffed among , ; tab |)')
+    .option('--rejects <file>', 'write rejected rows (row,line,reason) to this CSV file')
+    .option('--resume', 'continue after the checkpoint of an interrupted run (<file>.kin-import.json)', false)
+    .option('--chunk-size <rows>', 'rows per transaction (default 1000)')
+    .option('--db <path|url>', 'SQLite file or postgres:// URL (KIN_DB)')
+    .option('--policy <file>', 'identity policy JSON file (KIN_POLICY)')
+    .action(async (file: string, flags: ImportFlags) => {
+      if (!SOURCE_NAME.test(flags.source)) throw new CliError('a source name is 1-64 letters, digits, dots, dashes or underscores', 2);
+      const format = flags.format ?? formatOfFile(file);
+      if (format !== 'csv' && format !== 'jsonl') throw new CliError(`--format is csv or jsonl, got "${format}"`, 2);
+      const chunkSize = flags.chunkSize === undefined ? undefined : Number(flags.chunkSize);
+      if (chunkSize !== undefined && !(Number.isInteger(chunkSize) && chunkSize >= 1 && chunkSize <= 100_000)) {
+        throw new CliError('--chunk-size is an integer from 1 to 100000', 2);
+      }
+      const mapping = flags.map === undefined ? undefined : await loadImportMapping(flags.map).catch((e: unknown) => {
+        throw new CliError(e instanceof Error ? e.message : String(e), 2);
+      });
+      const policy = loadPolicy(flags.policy ?? process.env.KIN_POLICY);
+      const abort = new AbortController();
+      const interrupt = (): void => abort.abort();
+      process.once('SIGINT', interrupt);
+      const started = performance.now();
+      let progress: ReturnType<typeof createImportProgress> | undefined;
+      try {
+        const summary = await withCliStore(flags.db, async (store) => {
+          const { size } = await import('node:fs/promises').then((fs) => fs.stat(file)).catch(() => ({ size: undefined }));
+          progress = createImportProgress({ out: process.stderr, ...(size !== undefined ? { totalBytes: size } : {}) });
+          return importFile({
+            file,
+            source: flags.source,
+            store,
+            policy,
+            normalize: normalizerFor(policy),
+            format,
+            resume: flags.resume,
+            signal: abort.signal,
+            onProgress: (rows, bytes) => progress?.update(rows, bytes),
+            ...(mapping ? { mapping } : {}),
+            ...(flags.delimiter !== undefined ? { delimiter: parseDelimiter(flags.delimiter) } : {}),
+            ...(flags.rejects !== undefined ? { rejectsFile: flags.rejects } : {}),
+            ...(chunkSize !== undefined ? { chunkSize } : {}),
+          });
+        });
+        progress?.finish();
+        const seconds = (performance.now() - started) / 1000;
+        const done = summary.rows - summary.skipped;
+        const out = process.stdout;
+        out.write(
+          `${summary.stopped ? 'interrupted' : 'imported'} ${file} as source ${flags.source}: ${summary.rows} rows, ${summary.imported} imported, ` +
+            `${summary.duplicates} duplicates, ${summary.rejected} rejected` +
+            `${summary.skipped > 0 ? ` (${summary.skipped} skipped: committed by an earlier run)` : ''}; ${Math.round(done / Math.max(seconds, 0.001))} rows/s\n`,
+        );
+        if (summary.stopped) out.write(`resume with: kin import ${file} --source ${flags.source} --resume\n`);
+        out.write(JSON.stringify({ rows: summary.rows, imported: summary.imported, duplicates: summary.duplicates, rejected: summary.rejected, skipped: summary.skipped, stopped: summary.stopped, seconds }) + '\n');
+        if (summary.stopped) throw new CliError('import interrupted; the checkpoint is saved', 130);
+      } catch (error) {
+        if (error instanceof ImportFileError) throw new CliError(error.message, 1);
+        throw error;
+      } finally {
+        process.off('SIGINT', interrupt);
+      }
+    });
+}

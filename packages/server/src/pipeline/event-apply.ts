@@ -20,25 +20,71 @@ export interface ApplyOutcome {
   profileIds: Array<string | undefined>;
 }
 
+/** Identity verification that failed or was missing for one event: which identifier types not to use, and why. */
+export interface UnverifiedIdentity {
+  types: string[];
+  reason: string;
+}
+
+/** Per-event extras of `applyEvents`. */
+export interface ApplyEventsOptions {
+  /** Parallel to `events`: the verification outcome of each (see identity-verify.ts). */
+  unverified?: Array<UnverifiedIdentity | undefined>;
+}
+
 /** Applies the events of one source inside `tx`; a repeated messageId is acknowledged, never applied twice. */
-export async function applyEvents(tx: StoreTx, sourceId: string, events: TrackingEvent[], deps: ResolveDeps): Promise<ApplyOutcome> {
-  const claims = await tx.claimMessageIds(
-    sourceId,
-    events.map((event) => event.messageId),
+export async function applyEvents(
+  tx: StoreTx,
+  sourceId: string,
+  events: TrackingEvent[],
+  deps: ResolveDeps,
+  options: ApplyEventsOptions = {},
+): Promise<ApplyOutcome> {
+  const [outcome] = await applyEventGroups(tx, [{ sourceId, events, ...options }], deps);
+  return outcome!;
+}
+
+/** The events of one source, for `applyEventGroups`. */
+export interface EventGroup extends ApplyEventsOptions {
+  sourceId: string;
+  events: TrackingEvent[];
+}
+
+/**
+ * Applies several sources' events inside `tx` (one outcome per group, in order). Every messageId is claimed
+ * first; then, when the store can, the identities of all new events are locked and read at once
+ * (`prefetch`, in one sorted order, so concurrent batches cannot deadlock on each other's identifiers);
+ * then each event is decided and applied in input order.
+ */
+export async function applyEventGroups(tx: StoreTx, groups: EventGroup[], deps: ResolveDeps): Promise<ApplyOutcome[]> {
+  const work: Array<{ group: EventGroup; claims: boolean[] }> = [];
+  for (const group of groups) work.push({ group, claims: await tx.claimMessageIds(group.sourceId, group.events.map((event) => event.messageId)) });
+  const prepared = work.map(({ group, claims }) =>
+    group.events.map((event, index) => {
+      if (!claims[index]) return undefined;
+      const unverified = group.unverified?.[index];
+      return { unverified, prepared: prepareEvent(event, deps.policy, deps.normalize, unverified ? { unverified } : {}) };
+    }),
   );
-  const outcome: ApplyOutcome = { accepted: 0, duplicates: 0, profileIds: [] };
-  for (const [index, event] of events.entries()) {
-    if (!claims[index]) {
-      outcome.duplicates++;
-      outcome.profileIds.push(undefined);
-      continue;
+  if (tx.prefetch) await tx.prefetch(prepared.flat().flatMap((p) => (p ? snapshotKeys(p.prepared) : [])));
+  const outcomes: ApplyOutcome[] = [];
+  for (const [g, { group }] of work.entries()) {
+    const outcome: ApplyOutcome = { accepted: 0, duplicates: 0, profileIds: [] };
+    for (const [index, event] of group.events.entries()) {
+      const item = prepared[g]![index];
+      if (!item) {
+        outcome.duplicates++;
+        outcome.profileIds.push(undefined);
+        continue;
+      }
+      const { unverified } = item;
+      const snapshot = await tx.loadSnapshot(snapshotKeys(item.prepared));
+      const plan = resolve(snapshot, item.prepared, deps.policy);
+      const { profileId } = await tx.applyEvent({ event, sourceId: group.sourceId, plan, ...(unverified ? { unverified } : {}) });
+      outcome.accepted++;
+      outcome.profileIds.push(profileId);
     }
-    const prepared = prepareEvent(event, deps.policy, deps.normalize);
-    const snapshot = await tx.loadSnapshot(snapshotKeys(prepared));
-    const plan = resolve(snapshot, prepared, deps.policy);
-    const { profileId } = await tx.applyEvent({ event, sourceId, plan });
-    outcome.accepted++;
-    outcome.profileIds.push(profileId);
+    outcomes.push(outcome);
   }
-  return outcome;
+  return outcomes;
 }

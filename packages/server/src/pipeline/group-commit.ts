@@ -5,13 +5,15 @@
  */
 import type { TrackingEvent } from '@kin/core';
 import type { Store } from '../storage/storage.ts';
-import type { ApplyOutcome, ResolveDeps } from './event-apply.ts';
+import type { ApplyOutcome, ResolveDeps, UnverifiedIdentity } from './event-apply.ts';
 import { applyEvents } from './event-apply.ts';
 
 /** One request's worth of validated events from one source. */
 export interface Submission {
   sourceId: string;
   events: TrackingEvent[];
+  /** Parallel to `events`: identity verification that failed or was missing (see identity-verify.ts). */
+  unverified?: Array<UnverifiedIdentity | undefined>;
 }
 
 /** The ingest port the HTTP layer talks to; the NATS collector implements the same. */
@@ -58,7 +60,10 @@ export function createGroupCommitIngestor(options: GroupCommitOptions): Ingestor
     try {
       const outcomes = await options.store.transaction(async (tx) => {
         const results: ApplyOutcome[] = [];
-        for (const item of group) results.push(await applyEvents(tx, item.submission.sourceId, item.submission.events, options));
+        for (const item of group) {
+          const { sourceId, events, unverified } = item.submission;
+          results.push(await applyEvents(tx, sourceId, events, options, unverified ? { unverified } : {}));
+        }
         return results;
       });
       group.forEach((item, i) => item.resolve(outcomes[i]!));

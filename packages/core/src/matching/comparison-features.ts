@@ -6,7 +6,7 @@
 import type { AttributeRole, ColumnRoles } from './column-roles.ts';
 import { compareDates, dateFromParts, DATE_LEVELS, parseDate, type ParsedDate } from './date-parse.ts';
 import { areNicknames, canonicalGivenName } from './nickname-table.ts';
-import { jaroWinkler, soundex, tokenJaccard, withinOneEdit } from './string-similarity.ts';
+import { distinctSortedTokens, jaroWinkler, sortedTokenJaccard, soundex, withinOneEdit } from './string-similarity.ts';
 import {
   normaliseAddress,
   normaliseEmail,
@@ -83,7 +83,7 @@ function stringFeature(name: string, col: Column, tf: boolean, sureLevels = 0, h
       const b = col[j];
       if (a === undefined || b === undefined) return -1;
       if (a === b) return 0;
-      const s = jaroWinkler(a, b);
+      const s = jaroWinkler(a, b, low);
       return s >= high ? 1 : s >= low ? 2 : 3;
     },
   };
@@ -92,6 +92,7 @@ function stringFeature(name: string, col: Column, tf: boolean, sureLevels = 0, h
 /** Multi-word text (full names, organisations, addresses): word order and partial overlap matter. */
 function textFeature(name: string, col: Column, tf: boolean): ComparisonFeature {
   const sorted = col.map((v) => (v === undefined ? undefined : sortedTokens(v)));
+  const tokens = col.map((v) => (v === undefined ? [] : distinctSortedTokens(v)));
   return {
     name,
     sureLevels: 2,
@@ -104,8 +105,8 @@ function textFeature(name: string, col: Column, tf: boolean): ComparisonFeature 
       if (a === undefined || b === undefined) return -1;
       if (a === b) return 0;
       if (sorted[i] === sorted[j]) return 1;
-      if (jaroWinkler(a, b) >= 0.92) return 2;
-      return tokenJaccard(a, b) >= 0.5 ? 3 : 4;
+      if (jaroWinkler(a, b, 0.92) >= 0.92) return 2;
+      return sortedTokenJaccard(tokens[i] ?? [], tokens[j] ?? []) >= 0.5 ? 3 : 4;
     },
   };
 }
@@ -179,12 +180,12 @@ function firstNameFeature(first: Column, last: Column): ComparisonFeature {
       if (a === b) return 0;
       if (areNicknames(a, b)) return 1;
       if (withinOneEdit(a, b)) return 2;
-      const s = jaroWinkler(a, b);
+      const s = jaroWinkler(a, b, 0.8);
       if (s >= 0.92) return 3;
       if ((a.length === 1 || b.length === 1) && a[0] === b[0]) return 4;
       if (s >= 0.8) return 5;
       const lb = last[j];
-      return lb !== undefined && jaroWinkler(a, lb) >= 0.92 ? 6 : 7;
+      return lb !== undefined && jaroWinkler(a, lb, 0.92) >= 0.92 ? 6 : 7;
     },
   };
 }
@@ -203,11 +204,11 @@ function lastNameFeature(last: Column, first: Column): ComparisonFeature {
       if (a === undefined || b === undefined) return -1;
       if (a === b) return 0;
       if (withinOneEdit(a, b)) return 1;
-      const s = jaroWinkler(a, b);
+      const s = jaroWinkler(a, b, 0.8);
       if (s >= 0.92) return 2;
       if (s >= 0.8) return 3;
       const fb = first[j];
-      return fb !== undefined && jaroWinkler(a, fb) >= 0.92 ? 4 : 5;
+      return fb !== undefined && jaroWinkler(a, fb, 0.92) >= 0.92 ? 4 : 5;
     },
   };
 }
@@ -242,7 +243,7 @@ function emailFeature(col: Column): ComparisonFeature {
       if (a === undefined || b === undefined) return -1;
       if (a === b) return 0;
       if (user[i] === user[j]) return 1;
-      return jaroWinkler(a, b) >= 0.9 ? 2 : 3;
+      return jaroWinkler(a, b, 0.9) >= 0.9 ? 2 : 3;
     },
   };
 }

@@ -103,6 +103,10 @@ export function emForM(
   const f = u.length;
   let m = u.map((uk, k) => (options.startM?.[k] ?? initialM(uk.length)).slice());
   let lambda = 0.3;
+  // Why: pairs share few distinct level vectors, so EM runs over the distinct vectors with counts.
+  const { patterns, weights } = distinctPatterns(sample, f);
+  const total = sample.count;
+  sample = { count: weights.length, levels: patterns };
   const post = new Float64Array(sample.count);
   const iterations = options.iterations ?? 40;
   for (let it = 0; it < iterations; it++) {
@@ -118,7 +122,7 @@ export function emForM(
         if (l < 0) continue;
         s += (logM[k]?.[l] ?? 0) - (logU[k]?.[l] ?? 0);
       }
-      const q = s > 30 ? 1 : s < -30 ? 0 : 1 / (1 + Math.exp(-s));
+      const q = (s > 30 ? 1 : s < -30 ? 0 : 1 / (1 + Math.exp(-s))) * (weights[p] ?? 0);
       post[p] = q;
       sumPost += q;
     }
@@ -143,10 +147,29 @@ export function emForM(
       for (let l = 0; l < levels; l++) delta = Math.max(delta, Math.abs((est[l] ?? 0) - (prev[l] ?? 0)));
       return est;
     });
-    lambda = Math.min(0.999, Math.max(1e-6, sumPost / Math.max(1, sample.count)));
+    lambda = Math.min(0.999, Math.max(1e-6, sumPost / Math.max(1, total)));
     if (delta < 1e-5) break;
   }
   return { m: m.map((mk, k) => (fixed[k] === true ? undefined : mk)), lambda };
+}
+
+/** The distinct level vectors of a sample and how many pairs have each, in first-seen order. */
+function distinctPatterns(sample: PairLevels, f: number): { patterns: Int8Array; weights: number[] } {
+  const index = new Map<string, number>();
+  const weights: number[] = [];
+  const firstAt: number[] = [];
+  for (let p = 0; p < sample.count; p++) {
+    const key = sample.levels.subarray(p * f, p * f + f).join(',');
+    const at = index.get(key);
+    if (at === undefined) {
+      index.set(key, weights.length);
+      weights.push(1);
+      firstAt.push(p);
+    } else weights[at] = (weights[at] ?? 0) + 1;
+  }
+  const patterns = new Int8Array(weights.length * f);
+  firstAt.forEach((p, d) => patterns.set(sample.levels.subarray(p * f, p * f + f), d * f));
+  return { patterns, weights };
 }
 
 /** Per-record log2 weight of agreeing exactly on this record's value, adjusted for its frequency. */

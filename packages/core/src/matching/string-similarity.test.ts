@@ -62,3 +62,25 @@ describe('other comparators', () => {
     expect(tokenJaccard('south east asia center', 'asia center south')).toBeCloseTo(0.75);
   });
 });
+
+describe('jaroWinkler with a floor', () => {
+  it('equals the full similarity at or above the floor and 0 only below it', () => {
+    const words = ['martha', 'marhta', 'dwayne', 'duane', 'dixon', 'dicksonx', 'jones', 'johnson', 'smith', 'smyth', 'a', 'ab', 'abcdefgh', 'xbcdefgy', 'robert', 'rupert'];
+    for (const a of words)
+      for (const b of words)
+        for (const floor of [0.7, 0.8, 0.92]) {
+          const full = jaroWinkler(a, b);
+          const bounded = jaroWinkler(a, b, floor);
+          if (full >= floor) expect(bounded).toBeCloseTo(full, 12);
+          else expect(bounded).toBeLessThan(floor);
+        }
+  });
+});
+
+describe('tokenJaccard', () => {
+  it('counts distinct shared tokens', () => {
+    expect(tokenJaccard('a b c', 'c b d')).toBeCloseTo(0.5);
+    expect(tokenJaccard('a a b', 'a')).toBeCloseTo(0.5);
+    expect(tokenJaccard('', 'a')).toBe(0);
+  });
+});

@@ -8,8 +8,8 @@ let scratchA = new Uint32Array(64);
 let scratchB = new Uint32Array(64);
 let stamp = 0;
 
-/** Jaro similarity in [0, 1]. */
-export function jaro(a: string, b: string): number {
+/** Jaro similarity in [0, 1]; 0 as soon as fewer than `minMatches` matching characters remain possible. */
+export function jaro(a: string, b: string, minMatches = 0): number {
   if (a === b) return 1;
   const la = a.length;
   const lb = b.length;
@@ -38,6 +38,7 @@ export function jaro(a: string, b: string): number {
         break;
       }
     }
+    if (matches + la - i - 1 < minMatches) return 0;
   }
   if (matches === 0) return 0;
   let transpositions = 0;
@@ -52,14 +53,30 @@ export function jaro(a: string, b: string): number {
   return (m / la + m / lb + (m - transpositions / 2) / m) / 3;
 }
 
-/** Jaro–Winkler similarity in [0, 1] with the standard prefix scale 0.1 and prefix cap 4. */
-export function jaroWinkler(a: string, b: string, prefixScale = 0.1): number {
-  const j = jaro(a, b);
-  if (j === 0) return 0;
+/**
+ * Jaro–Winkler similarity in [0, 1] with the standard prefix scale 0.1 and prefix cap 4. With `floor`,
+ * pairs whose lengths alone cap the similarity below it return 0 without the character scan: levels
+ * only ask "at least 0.92 / 0.8", and most candidate pairs are far below.
+ */
+export function jaroWinkler(a: string, b: string, floor = 0, prefixScale = 0.1): number {
   let prefix = 0;
   const max = Math.min(4, a.length, b.length);
   while (prefix < max && a.charCodeAt(prefix) === b.charCodeAt(prefix)) prefix++;
-  return j + prefix * prefixScale * (1 - j);
+  const boost = prefix * prefixScale;
+  let minMatches = 0;
+  if (floor > 0 && a !== b) {
+    const la = a.length;
+    const lb = b.length;
+    if (la === 0 || lb === 0) return 0;
+    // Jaro needed for the floor given the known prefix, then the matches that Jaro needs:
+    // jaro <= (m/la + m/lb + 1) / 3 (no transpositions).
+    const needed = boost >= 1 ? 0 : (floor - boost) / (1 - boost);
+    minMatches = Math.ceil((3 * needed - 1) / (1 / la + 1 / lb) - 1e-9);
+    if (minMatches > (la < lb ? la : lb)) return 0;
+  }
+  const j = jaro(a, b, minMatches);
+  if (j === 0) return 0;
+  return j + boost * (1 - j);
 }
 
 /**
@@ -133,12 +150,31 @@ export function withinOneEdit(a: string, b: string): boolean {
 
 /** Share of distinct tokens in common (Jaccard) of two whitespace-tokenised strings. */
 export function tokenJaccard(a: string, b: string): number {
-  const ta = new Set(a.split(' ').filter((t) => t.length > 0));
-  const tb = new Set(b.split(' ').filter((t) => t.length > 0));
-  if (ta.size === 0 || tb.size === 0) return 0;
+  return sortedTokenJaccard(distinctSortedTokens(a), distinctSortedTokens(b));
+}
+
+/** Distinct non-empty tokens, sorted: the precomputed form {@link sortedTokenJaccard} takes. */
+export function distinctSortedTokens(value: string): string[] {
+  return [...new Set(value.split(' ').filter((t) => t.length > 0))].sort();
+}
+
+/** Jaccard of two distinct sorted token lists by a merge walk (no sets allocated per pair). */
+export function sortedTokenJaccard(ta: readonly string[], tb: readonly string[]): number {
+  if (ta.length === 0 || tb.length === 0) return 0;
+  let x = 0;
+  let y = 0;
   let inter = 0;
-  for (const t of ta) if (tb.has(t)) inter++;
-  return inter / (ta.size + tb.size - inter);
+  while (x < ta.length && y < tb.length) {
+    const p = ta[x] ?? '';
+    const q = tb[y] ?? '';
+    if (p === q) {
+      inter++;
+      x++;
+      y++;
+    } else if (p < q) x++;
+    else y++;
+  }
+  return inter / (ta.length + tb.length - inter);
 }
 
 /** American Soundex code (e.g. `robert` → `R163`); empty for strings without letters. */

@@ -17,6 +17,7 @@ import type { SourceAuth } from './auth.ts';
 import { requireAdmin } from './auth.ts';
 import { ApiError, statusOf } from './error-catalog.ts';
 import { INSIGHT_PATHS, insightRoutes } from './insight-routes.ts';
+import { IMPORT_PATHS, importRoutes } from './import-routes.ts';
 import { profileRoutes } from './profile-routes.ts';
 import { trackingRoutes } from './tracking-routes.ts';
 
@@ -44,7 +45,7 @@ export type AppEnv = { Variables: { requestId: string } };
 export type KinApp = Hono<AppEnv>;
 
 /** Paths that need the admin token. */
-export const ADMIN_PATHS = ['/v1/profiles/*', '/v1/stats', '/v1/warnings', '/v1/sources', '/v1/sources/*', ...INSIGHT_PATHS];
+export const ADMIN_PATHS = ['/v1/profiles/*', '/v1/stats', '/v1/warnings', '/v1/sources', '/v1/sources/*', ...INSIGHT_PATHS, ...IMPORT_PATHS];
 
 /** Builds the app. */
 export function createApp(deps: AppDeps): KinApp {
@@ -80,6 +81,7 @@ export function createApp(deps: AppDeps): KinApp {
   app.route('/', profileRoutes(deps));
   app.route('/', adminRoutes(deps));
   app.route('/', insightRoutes(deps));
+  app.route('/', importRoutes(deps));
   deps.extra?.(app);
 
   app.notFound((c) => c.json(new ApiError('not_found', 'no such route').body(c.get('requestId')), 404));

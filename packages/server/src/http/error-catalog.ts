@@ -16,11 +16,14 @@ export const ERROR_CODES = [
   'unsupported_encoding',
   'invalid_query',
   'invalid_ref',
+  'invalid_import',
+  'invalid_decision',
   'unauthorized',
   'not_found',
   'conflict',
   'method_not_allowed',
   'service_unavailable',
+  'not_implemented',
   'internal_error',
 ] as const;
 
@@ -28,7 +31,7 @@ export const ERROR_CODES = [
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 /** The HTTP status of a code. */
-export function statusOf(code: ErrorCode): 400 | 401 | 404 | 405 | 409 | 413 | 415 | 500 | 503 {
+export function statusOf(code: ErrorCode): 400 | 401 | 404 | 405 | 409 | 413 | 415 | 500 | 501 | 503 {
   switch (code) {
     case 'invalid_json':
     case 'invalid_event':
@@ -37,6 +40,8 @@ export function statusOf(code: ErrorCode): 400 | 401 | 404 | 405 | 409 | 413 | 4
     case 'batch_too_large':
     case 'invalid_query':
     case 'invalid_ref':
+    case 'invalid_import':
+    case 'invalid_decision':
       return 400;
     case 'unauthorized':
       return 401;
@@ -53,6 +58,8 @@ export function statusOf(code: ErrorCode): 400 | 401 | 404 | 405 | 409 | 413 | 4
       return 415;
     case 'internal_error':
       return 500;
+    case 'not_implemented':
+      return 501;
     case 'service_unavailable':
       return 503;
   }

@@ -52,10 +52,15 @@ export async function openRowStream(
   options: { format: ImportFormat; delimiter?: string; resume?: ResumePoint },
 ): Promise<RowStream> {
   let consumed = options.resume?.bytes ?? 0;
+  // Why our own line count: csv-parse counts the \r and the \n of a quoted CRLF as two lines. Newline
+  // offsets are kept only for bytes read but not yet emitted as rows.
+  const newlines: number[] = [];
   const counted = (async function* () {
     for await (const chunk of input) {
+      const buffer = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+      if (options.format === 'csv') for (let at = buffer.indexOf(10); at !== -1; at = buffer.indexOf(10, at + 1)) newlines.push(consumed + at);
       consumed += chunk.byteLength;
-      yield Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+      yield buffer;
     }
   })();
   const bytesRead = (): number => consumed;
@@ -104,7 +109,21 @@ export async function openRowStream(
       },
     }),
   );
-  const records = parser[Symbol.asyncIterator]() as AsyncIterator<{ record: string[]; info: { bytes: number; lines: number } }>;
+  const records = parser[Symbol.asyncIterator]() as AsyncIterator<{ record: string[]; info: { bytes: number } }>;
+  let newlineHead = 0;
+  let linesBefore = 0;
+  /** The line a row ending at `end` ends on: 1 + newlines before its last byte. */
+  const lineAt = (end: number): number => {
+    while (newlineHead < newlines.length && (newlines[newlineHead] ?? 0) < end - 1) {
+      newlineHead++;
+      linesBefore++;
+    }
+    if (newlineHead > 4096) {
+      newlines.splice(0, newlineHead);
+      newlineHead = 0;
+    }
+    return (options.resume?.lines ?? 0) + 1 + linesBefore;
+  };
   let headers = options.resume?.headers;
   if (headers === undefined) {
     const first = await records.next();
@@ -113,13 +132,12 @@ export async function openRowStream(
   const columns = headers;
   const rows = (async function* (): AsyncGenerator<ReadRow> {
     let row = options.resume?.rows ?? 0;
-    const lines = options.resume?.lines ?? 0;
     for (;;) {
       const next = await records.next();
       for (const skip of skipped.splice(0)) yield { row: ++row, line: skip.line, error: skip.reason, bytes: start };
       if (next.done) return;
       const { record, info } = next.value;
-      const at = { row: ++row, line: info.lines + lines, bytes: start + info.bytes };
+      const at = { row: ++row, line: lineAt(start + info.bytes), bytes: start + info.bytes };
       if (record.length > columns.length) {
         yield { ...at, error: `row has ${record.length} fields, the header has ${columns.length}` };
         continue;

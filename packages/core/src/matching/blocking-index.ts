@@ -27,23 +27,57 @@ export function ruleName(rule: BlockingRule): string {
   return rule.keys.join('+');
 }
 
+/** Interned key columns: per record a dense value id (-1 when missing) and the number of distinct values. */
+interface InternedColumn {
+  readonly ids: Int32Array;
+  readonly distinct: number;
+}
+
+// Why a cache: dozens of rules share a dozen key columns; interning each column once turns every
+// rule's grouping into integer arithmetic instead of building a string key per record per rule.
+const interned = new WeakMap<readonly (string | undefined)[], InternedColumn>();
+
+function internColumn(col: readonly (string | undefined)[], n: number): InternedColumn {
+  const cached = interned.get(col);
+  if (cached !== undefined) return cached;
+  const map = new Map<string, number>();
+  const ids = new Int32Array(n).fill(-1);
+  for (let i = 0; i < n; i++) {
+    const v = col[i];
+    if (v === undefined) continue;
+    let id = map.get(v);
+    if (id === undefined) {
+      id = map.size;
+      map.set(v, id);
+    }
+    ids[i] = id;
+  }
+  const out = { ids, distinct: map.size };
+  interned.set(col, out);
+  return out;
+}
+
 /** Groups records by the rule's composite key. */
 export function buildBlockIndex(prepared: PreparedRecords, rule: BlockingRule, maxBlockSize: number): BlockIndex {
   const n = prepared.size;
-  const cols = rule.keys.map((k) => prepared.keys.get(k));
-  const ids = new Map<string, number>();
+  const cols = rule.keys.map((k) => internColumn(prepared.keys.get(k) ?? [], n));
+  // Composite ids as exact integers (value ids in mixed radix); past 2^53 fall back to string keys.
+  const radix = cols.reduce((r, c) => r * Math.max(1, c.distinct), 1);
+  const exact = radix < Number.MAX_SAFE_INTEGER;
+  const ids = new Map<number | string, number>();
   const raw = new Int32Array(n).fill(-1);
   const sizes: number[] = [];
   for (let i = 0; i < n; i++) {
-    let key = '';
+    let key: number | string = 0;
     let ok = true;
     for (let c = 0; c < cols.length; c++) {
-      const v = cols[c]?.[i];
-      if (v === undefined) {
+      const col = cols[c];
+      const v = col?.ids[i] ?? -1;
+      if (col === undefined || v < 0) {
         ok = false;
         break;
       }
-      key = c === 0 ? v : `${key}\u0001${v}`;
+      key = exact ? (key as number) * col.distinct + v : `${key}|${v}`;
     }
     if (!ok) continue;
     let id = ids.get(key);

@@ -9,6 +9,7 @@ import type { KinApp } from './http/app.ts';
 import { createApp } from './http/app.ts';
 import { createSourceAuth } from './http/auth.ts';
 import { loadPolicy, normalizerFor } from './identity/policy-load.ts';
+import { createIdentityVerifier } from './identity/identity-verify.ts';
 import { createGroupCommitIngestor } from './pipeline/group-commit.ts';
 import type { Clock } from './ports/clock.ts';
 import { systemClock } from './ports/clock.ts';
@@ -68,6 +69,8 @@ export async function startKin(options: {
     ids,
     logger,
     normalize,
+    policy,
+    verifier: createIdentityVerifier(policy),
     ...(options.extra ? { extra: options.extra } : {}),
   });
 

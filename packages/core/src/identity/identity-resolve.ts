@@ -69,10 +69,27 @@ import type {
   Refusal,
   RefusalReason,
   ResolutionPlan,
+  ResolutionRule,
   SnapshotProfile,
 } from './identity-types.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** The numbered rule (above) behind each refusal reason and each link or merge rule, for explain and dry-run. */
+export const RULE_NUMBERS: Readonly<Record<RefusalReason | ResolutionRule, string>> = {
+  invalid: 'R1',
+  blocked: 'R1',
+  alias: 'R2',
+  new_profile: 'R3',
+  attach: 'R4',
+  merge: 'R5',
+  limit: 'R6',
+  unverified: 'R9',
+  tombstoned: 'R10',
+  shared_device: 'R11',
+  no_consent: 'R12',
+  do_not_link: 'R13',
+};
 
 interface Candidate extends Identifier {
   /** True for the identifier that stands for an alias `previousId` (R2). */

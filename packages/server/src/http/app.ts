@@ -17,7 +17,11 @@ import type { SourceAuth } from './auth.ts';
 import { requireAdmin } from './auth.ts';
 import { ApiError, statusOf } from './error-catalog.ts';
 import { INSIGHT_PATHS, insightRoutes } from './insight-routes.ts';
+import { IDENTITY_ADMIN_PATHS, identityRoutes } from './identity-routes.ts';
+import type { IdentityPolicy } from '@kin/core';
+import type { IdentityVerifier } from '../identity/identity-verify.ts';
 import { IMPORT_PATHS, importRoutes } from './import-routes.ts';
+import { REVIEW_PATHS, reviewRoutes } from './review-routes.ts';
 import { profileRoutes } from './profile-routes.ts';
 import { trackingRoutes } from './tracking-routes.ts';
 
@@ -32,6 +36,10 @@ export interface AppDeps {
   ids: IdGenerator;
   logger: Logger;
   normalize: (type: string, raw: unknown) => string | undefined;
+  /** The identity policy (dry-run, undo, split); the defaults when absent. */
+  policy?: IdentityPolicy;
+  /** Identity verification per source (policy `sources`); none when absent. */
+  verifier?: IdentityVerifier;
   /** Readiness check beyond "the process answers" (e.g. database and NATS reachable). */
   ready?: () => Promise<boolean>;
   /** Extra routes mounted last (SDK bundle, dashboard, metrics). */
@@ -45,7 +53,7 @@ export type AppEnv = { Variables: { requestId: string } };
 export type KinApp = Hono<AppEnv>;
 
 /** Paths that need the admin token. */
-export const ADMIN_PATHS = ['/v1/profiles/*', '/v1/stats', '/v1/warnings', '/v1/sources', '/v1/sources/*', ...INSIGHT_PATHS, ...IMPORT_PATHS];
+export const ADMIN_PATHS = ['/v1/profiles/*', '/v1/stats', '/v1/warnings', '/v1/sources', '/v1/sources/*', ...INSIGHT_PATHS, ...IMPORT_PATHS, ...IDENTITY_ADMIN_PATHS, ...REVIEW_PATHS];
 
 /** Builds the app. */
 export function createApp(deps: AppDeps): KinApp {
@@ -78,10 +86,12 @@ export function createApp(deps: AppDeps): KinApp {
   });
 
   app.route('/', trackingRoutes({ ...deps, limits: deps.config.limits }));
+  app.route('/', identityRoutes({ ...deps, maxEventBytes: deps.config.limits.maxEventBytes }));
   app.route('/', profileRoutes(deps));
   app.route('/', adminRoutes(deps));
   app.route('/', insightRoutes(deps));
   app.route('/', importRoutes(deps));
+  app.route('/', reviewRoutes(deps));
   deps.extra?.(app);
 
   app.notFound((c) => c.json(new ApiError('not_found', 'no such route').body(c.get('requestId')), 404));

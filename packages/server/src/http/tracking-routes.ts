@@ -9,6 +9,7 @@ import type { EventType, TrackingEvent } from '@kin/core';
 import type { Clock } from '../ports/clock.ts';
 import type { IdGenerator } from '../ports/ids.ts';
 import type { Ingestor } from '../pipeline/group-commit.ts';
+import type { IdentityVerifier } from '../identity/identity-verify.ts';
 import type { NewWarning, Store } from '../storage/storage.ts';
 import type { KinConfig } from '../config.ts';
 import type { SourceAuth } from './auth.ts';
@@ -24,6 +25,8 @@ export interface TrackingDeps {
   clock: Clock;
   ids: IdGenerator;
   limits: KinConfig['limits'];
+  /** Identity verification per source (policy `sources`); none when absent. */
+  verifier?: IdentityVerifier;
 }
 
 /** One rejected item of a request. */
@@ -46,8 +49,13 @@ export interface TrackingAnswer {
 export function trackingRoutes(deps: TrackingDeps): Hono {
   const app = new Hono();
 
-  async function accept(sourceId: string, events: TrackingEvent[], rejected: ItemRejection[]): Promise<TrackingAnswer> {
-    const outcome = events.length > 0 ? await deps.ingestor.submit({ sourceId, events }) : { accepted: 0, duplicates: 0 };
+  async function accept(source: { id: string; name: string }, events: TrackingEvent[], rejected: ItemRejection[]): Promise<TrackingAnswer> {
+    const sourceId = source.id;
+    // Verified before the write transaction: a JWKS fetch must never hold the writer.
+    const verifier = deps.verifier;
+    const unverified = verifier ? await Promise.all(events.map((event) => verifier.verify(source.name, event))) : [];
+    const submission = unverified.some((u) => u !== undefined) ? { sourceId, events, unverified } : { sourceId, events };
+    const outcome = events.length > 0 ? await deps.ingestor.submit(submission) : { accepted: 0, duplicates: 0 };
     return { success: true, accepted: outcome.accepted + outcome.duplicates, duplicates: outcome.duplicates, rejected };
   }
 
@@ -82,7 +90,7 @@ export function trackingRoutes(deps: TrackingDeps): Hono {
       await remember(source.id, [{ index: 0, code: result.code, field: result.field, message: result.message }], [body]);
       throw new ApiError(result.code, result.message, result.field);
     }
-    return c.json(await accept(source.id, [result.event], []));
+    return c.json(await accept(source, [result.event], []));
   };
 
   for (const type of EVENT_TYPES) app.post(`/v1/${type}`, single(type));
@@ -108,7 +116,7 @@ export function trackingRoutes(deps: TrackingDeps): Hono {
       const first = rejected[0]!;
       throw new ApiError('invalid_batch', `every item of the batch is invalid; first: ${first.field}: ${first.message}`, first.field);
     }
-    return c.json(await accept(source.id, events, rejected));
+    return c.json(await accept(source, events, rejected));
   };
   app.post('/v1/batch', batch);
   app.post('/v1/import', batch);

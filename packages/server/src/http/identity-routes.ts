@@ -1,0 +1,147 @@
+/**
+ * Identity you can trust (admin only): explain a profile, dry-run an event, undo a merge, split a profile,
+ * remove an identifier for good, and manage the do-not-link rules that undo and split create.
+ */
+import { Hono } from 'hono';
+import { DEFAULT_POLICY, RULE_NUMBERS, prepareEvent, resolve, snapshotKeys, validateEvent } from '@kin/core';
+import type { Identifier, IdentityPolicy, ResolutionPlan } from '@kin/core';
+import type { IdentityVerifier } from '../identity/identity-verify.ts';
+import type { SeparationResult } from '../identity/identity-undo.ts';
+import { splitProfile, undoMerge } from '../identity/identity-undo.ts';
+import type { Clock } from '../ports/clock.ts';
+import type { IdGenerator } from '../ports/ids.ts';
+import type { ProfileExplanation, Store } from '../storage/storage.ts';
+import { ApiError } from './error-catalog.ts';
+import { resolveProfileRef } from './profile-routes.ts';
+
+/** What the identity routes need. */
+export interface IdentityRouteDeps {
+  store: Store;
+  normalize: (type: string, raw: unknown) => string | undefined;
+  policy?: IdentityPolicy;
+  verifier?: IdentityVerifier;
+  clock: Clock;
+  ids: IdGenerator;
+  maxEventBytes: number;
+}
+
+/** Paths of these routes that need the admin token (besides `/v1/profiles/*`). */
+export const IDENTITY_ADMIN_PATHS = ['/v1/identity/*', '/v1/merges/*', '/v1/rules/*'];
+
+/** Builds the identity routes. */
+export function identityRoutes(deps: IdentityRouteDeps): Hono {
+  const app = new Hono();
+  const policy = deps.policy ?? DEFAULT_POLICY;
+  const resolveDeps = { policy, normalize: deps.normalize };
+  const idOf = async (ref: string): Promise<string> => {
+    const id = await resolveProfileRef(deps, ref);
+    if (!id) throw new ApiError('not_found', 'no profile matches this ref', 'ref');
+    return id;
+  };
+  const identifierOf = (raw: unknown, field: string): Identifier => {
+    const text = typeof raw === 'string' ? raw : '';
+    const colon = text.indexOf(':');
+    const type = colon > 0 ? text.slice(0, colon).trim().toLowerCase() : '';
+    const value = type ? deps.normalize(type, text.slice(colon + 1)) : undefined;
+    if (!type || value === undefined) throw new ApiError('invalid_ref', 'an identifier is "type:value" with a value valid for its type', field);
+    return { type, value };
+  };
+  const separated = async (result: SeparationResult) => {
+    if (!result.ok) throw new ApiError(result.code === 'invalid' ? 'invalid_ref' : result.code, result.message);
+    const profiles = [];
+    const seen = new Set<string>();
+    for (const id of result.profileIds) {
+      const profile = await deps.store.findProfile(id);
+      if (profile && !seen.has(profile.id)) {
+        seen.add(profile.id);
+        profiles.push(profile);
+      }
+    }
+    return { ledgerId: result.ledgerId, ruleId: result.ruleId, events: result.events, profiles };
+  };
+
+  app.get('/v1/profiles/:ref/explain', async (c) => {
+    const explanation = await deps.store.explainProfile(await idOf(c.req.param('ref')));
+    if (!explanation) throw new ApiError('not_found', 'no profile matches this ref', 'ref');
+    return c.json(annotate(explanation));
+  });
+
+  app.post('/v1/identity/dry-run', async (c) => {
+    const body: unknown = await c.req.json().catch(() => {
+      throw new ApiError('invalid_json', 'the body must be JSON: {"event": {…}, "source": "web"}');
+    });
+    const envelope = isRecord(body) && isRecord(body['event']) ? body : { event: body };
+    const sourceName = envelope['source'];
+    if (sourceName !== undefined && typeof sourceName !== 'string') throw new ApiError('invalid_event', 'source must be a source name', 'source');
+    const sources = await deps.store.listSources();
+    const source = sourceName === undefined ? undefined : sources.find((s) => s.name === sourceName && !s.revokedAt);
+    if (sourceName !== undefined && !source) throw new ApiError('not_found', 'no active source has this name', 'source');
+    const result = validateEvent(envelope['event'], { receivedAt: deps.clock.now(), newMessageId: deps.ids.messageId, maxEventBytes: deps.maxEventBytes });
+    if (!result.ok) throw new ApiError(result.code, result.message, `event.${result.field}`);
+    const unverified = source && deps.verifier ? await deps.verifier.verify(source.name, result.event) : undefined;
+    const prepared = prepareEvent(result.event, policy, deps.normalize, unverified ? { unverified } : {});
+    const snapshot = await deps.store.readSnapshot(snapshotKeys(prepared));
+    const plan = resolve(snapshot, prepared, policy);
+    return c.json({
+      dryRun: true,
+      written: false,
+      source: source?.name ?? null,
+      identifiers: prepared.identifiers,
+      profilesMatched: Object.keys(snapshot.profiles).sort(),
+      plan: numbered(plan),
+    });
+  });
+
+  app.post('/v1/merges/:id/undo', async (c) =>
+    c.json(await separated(await undoMerge(deps.store, c.req.param('id'), resolveDeps, deps.clock.now().toISOString()))),
+  );
+
+  app.post('/v1/profiles/:ref/split', async (c) => {
+    const id = await idOf(c.req.param('ref'));
+    const body: unknown = await c.req.json().catch(() => undefined);
+    const raw = isRecord(body) ? body['externalIds'] : undefined;
+    if (!Array.isArray(raw) || raw.length === 0) throw new ApiError('invalid_ref', 'externalIds must be a non-empty array of "type:value"', 'externalIds');
+    const identifiers = raw.map((item, i) => identifierOf(item, `externalIds[${i}]`));
+    return c.json(await separated(await splitProfile(deps.store, id, identifiers, resolveDeps, deps.clock.now().toISOString())));
+  });
+
+  app.delete('/v1/profiles/:ref/external_ids/:identifier', async (c) => {
+    const id = await idOf(c.req.param('ref'));
+    const identifier = identifierOf(c.req.param('identifier'), 'identifier');
+    const removed = await deps.store.transaction((tx) => tx.tombstone(id, identifier, deps.clock.now().toISOString()));
+    if (!removed) throw new ApiError('not_found', 'the profile does not hold this identifier', 'identifier');
+    return c.json({ removed: identifier, tombstoned: true, profile: await deps.store.findProfile(id) });
+  });
+
+  app.get('/v1/rules/do-not-link', async (c) => c.json({ data: await deps.store.listDoNotLink() }));
+
+  app.delete('/v1/rules/do-not-link/:id', async (c) => {
+    if (!(await deps.store.removeDoNotLink(c.req.param('id')))) throw new ApiError('not_found', 'no do-not-link rule has this id', 'id');
+    return c.json({ deleted: c.req.param('id') });
+  });
+  return app;
+}
+
+/** Adds the rule number (R1–R13 of identity-resolve.ts) to every link, merge and refusal of a plan. */
+function numbered(plan: ResolutionPlan) {
+  return {
+    ...plan,
+    links: plan.links.map((l) => ({ ...l, ruleNumber: RULE_NUMBERS[l.rule] })),
+    merges: plan.merges.map((m) => ({ ...m, ruleNumber: RULE_NUMBERS[m.rule] })),
+    refused: plan.refused.map((r) => ({ ...r, ruleNumber: RULE_NUMBERS[r.reason] })),
+  };
+}
+
+/** Adds rule numbers to an explanation's identifiers and refusals. */
+function annotate(e: ProfileExplanation) {
+  const number = (rule: string | undefined) => (rule !== undefined && Object.hasOwn(RULE_NUMBERS, rule) ? RULE_NUMBERS[rule as keyof typeof RULE_NUMBERS] : undefined);
+  return {
+    ...e,
+    identifiers: e.identifiers.map((i) => ({ ...i, ...(number(i.rule) ? { ruleNumber: number(i.rule) } : {}) })),
+    refusals: e.refusals.map((r) => ({ ...r, ...(number(r.reason) ? { ruleNumber: number(r.reason) } : {}) })),
+  };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -228,6 +228,11 @@ export interface StoreTx {
    * (replays): count only device/user pairs recorded by earlier events.
    */
   loadSnapshot(identifiers: Identifier[], options?: { beforeSeq?: number }): Promise<IdentitySnapshot>;
+  /**
+   * Optional batch read-ahead: locks (in one sorted order) and reads the identities of a whole batch in one
+   * call, so the `loadSnapshot` calls that follow answer from memory. Stores without it answer each one.
+   */
+  prefetch?(identifiers: Identifier[]): Promise<void>;
   /** Applies the plan (profiles, merges, links, traits, ledger, warnings) and stores the event. */
   applyEvent(input: ApplyInput): Promise<{ profileId: string | undefined }>;
   addWarnings(warnings: NewWarning[]): Promise<void>;

@@ -195,6 +195,44 @@ export const POSTGRES_MIGRATIONS: ReadonlyArray<PostgresMigration> = [
       CREATE INDEX events_source_received ON events (source_id, received_at);
     `,
   },
+  {
+    version: 3,
+    name: 'batch-snapshot',
+    // Why: a transaction applying a batch locks and reads the identities of the whole batch at once and keeps
+    // them in memory (see postgres-graph-cache.ts). It needs first_seen too, to decide touches itself, and a
+    // set (not an array scan) of held profiles, because a batch reaches hundreds of them. The locking protocol
+    // is the one of kin_load_snapshot (migration 1), which stays for processes still running that version.
+    sql: `
+      CREATE FUNCTION kin_lock_snapshot(p_types text[], p_values text[])
+      RETURNS TABLE (profile_id text, created_at timestamptz, merge_count integer, type text, value text,
+                     first_seen timestamptz, last_seen timestamptz)
+      LANGUAGE plpgsql VOLATILE AS $fn$
+      #variable_conflict use_column
+      DECLARE
+        held text[] := '{}';
+        reached text[];
+        fresh text[];
+      BEGIN
+        PERFORM pg_advisory_xact_lock(hashtextextended(s.t || ':' || s.v, 0))
+        FROM (SELECT DISTINCT u.t COLLATE "C" AS t, u.v COLLATE "C" AS v FROM unnest(p_types, p_values) AS u(t, v) ORDER BY 1, 2) AS s;
+        LOOP
+          SELECT coalesce(array_agg(DISTINCT x.profile_id ORDER BY x.profile_id), '{}') INTO reached
+          FROM identifiers x JOIN unnest(p_types, p_values) AS u(t, v) ON x.type = u.t AND x.value = u.v;
+          SELECT coalesce(array_agg(r ORDER BY r), '{}') INTO fresh
+          FROM (SELECT unnest(reached) EXCEPT SELECT unnest(held)) AS f(r);
+          EXIT WHEN cardinality(fresh) = 0;
+          PERFORM pg_advisory_xact_lock(hashtextextended('profile:' || f, 0)) FROM unnest(fresh) AS f;
+          held := held || fresh;
+        END LOOP;
+        RETURN QUERY
+          SELECT p.id, p.created_at, p.merge_count, x.type, x.value, x.first_seen, x.last_seen
+          FROM profiles p JOIN identifiers x ON x.profile_id = p.id
+          WHERE p.id = ANY (reached)
+          ORDER BY p.id, x.type, x.value;
+      END
+      $fn$;
+    `,
+  },
 ];
 
 /**

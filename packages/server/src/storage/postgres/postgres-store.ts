@@ -31,6 +31,7 @@ import type {
   VolumeBucket,
   WarningRecord,
 } from '../storage.ts';
+import { postgresIdentityReads, toMerge } from './postgres-identity-ops.ts';
 import { migratePostgres } from './postgres-migrations.ts';
 import { ENSURE_PARTITION_STATEMENT, monthsAround } from './postgres-partitions.ts';
 import { createPostgresTx, toMillis, WARNINGS_STATEMENT, warningColumns } from './postgres-writes.ts';
@@ -93,8 +94,14 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
         }
       };
       try {
-        await client.query('BEGIN');
-        const result = await fn(createPostgresTx({ ids, knownMonths, ensuredMonths, query }));
+        // Why no hash or merge joins: every statement of a write transaction joins a batch (tens to hundreds of
+        // rows from json_to_recordset or unnest, which the planner guesses at 100) with a big table by its key.
+        // With those estimates it seq-scans identifiers or profiles into a hash once the table is mid-sized, a
+        // cost that grows with the table; index nested loops stay flat. Sent with BEGIN: no extra round trip.
+        await client.query('BEGIN; SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off');
+        const tx = createPostgresTx({ ids, knownMonths, ensuredMonths, query });
+        const result = await fn(tx);
+        await tx.flush();
         await query({ text: 'COMMIT' });
         client.release();
         for (const month of ensuredMonths) knownMonths.add(month);
@@ -135,7 +142,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     return rows[0]?.id;
   }
 
-  return {
+  const store: Store = {
     dialect: 'postgres',
 
     async migrate() {
@@ -347,7 +354,13 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
       const result = await pool.query('DELETE FROM message_ids WHERE received_at < $1', [olderThan]);
       return result.rowCount ?? 0;
     },
+
+    ...postgresIdentityReads(pool, {
+      findProfile: (id) => store.findProfile(id),
+      listProfileMerges: (id) => store.listProfileMerges(id),
+    }),
   };
+  return store;
 }
 
 function toSource(row: Row): SourceRecord {
@@ -356,19 +369,6 @@ function toSource(row: Row): SourceRecord {
     name: row.name as string,
     createdAt: row.created_at as string,
     ...(row.revoked_at ? { revokedAt: row.revoked_at as string } : {}),
-  };
-}
-
-function toMerge(row: Row): MergeRecord {
-  return {
-    id: row.id as string,
-    survivorId: row.survivor_id as string,
-    absorbedId: row.absorbed_id as string,
-    rule: row.rule as string,
-    via: row.via as Identifier[],
-    messageId: row.message_id as string,
-    sourceId: row.source_id as string,
-    createdAt: row.created_at as string,
   };
 }
 

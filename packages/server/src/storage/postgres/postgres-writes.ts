@@ -1,16 +1,21 @@
 /**
  * The write path of the PostgreSQL store: the `StoreTx` operations over one pooled client inside an open
- * transaction. Each hot operation is one named (prepared once per connection) statement and one round
- * trip: a batch of message-id claims, an event's snapshot (locks taken server-side, see
- * `kin_load_snapshot`), and an event's plan without merges (profile, links, touches, traits and the event
- * row as data-modifying CTEs). A merge is one more statement; warnings one more when there are any.
+ * transaction. A batch costs a handful of round trips, whatever its size: one statement claims its message
+ * ids, one (`prefetch`, `kin_lock_snapshot`) locks and reads the identities of all its events into the
+ * transaction's graph cache, and one (`kin_flush_v1`) writes every profile, identifier, trait, event and
+ * warning before commit. A merge costs two more (a flush, then the merge statement). All statements are
+ * named: each connection parses and plans them once.
  */
 import { randomUUID } from 'node:crypto';
 import type { QueryConfig, QueryResultRow } from 'pg';
-import type { Identifier, IdentitySnapshot, SnapshotProfile } from '@kin/core';
+import type { Identifier, IdentitySnapshot, PlannedMerge } from '@kin/core';
 import type { IdGenerator } from '../../ports/ids.ts';
 import type { ApplyInput, NewWarning, StoreTx } from '../storage.ts';
+import type { LockedSnapshotRow } from './postgres-graph-cache.ts';
+import { postgresIdentityTx } from './postgres-identity-ops.ts';
+import { keyOf, TxGraphCache } from './postgres-graph-cache.ts';
 import { ENSURE_PARTITION_STATEMENT, monthOf } from './postgres-partitions.ts';
+import { FLUSH_STATEMENT, WriteBuffer } from './postgres-write-buffer.ts';
 
 /** lastSeen is rewritten only when it moves by at least this much (as in the SQLite store). */
 const LAST_SEEN_GRANULARITY_SECONDS = 60;
@@ -24,7 +29,7 @@ const SQL = {
            ON CONFLICT (source_id, message_id) DO NOTHING
            RETURNING message_id`,
   },
-  snapshot: { name: 'kin_snapshot_v1', text: 'SELECT * FROM kin_load_snapshot($1::text[], $2::text[])' },
+  lockSnapshot: { name: 'kin_lock_snapshot_v1', text: 'SELECT * FROM kin_lock_snapshot($1::text[], $2::text[])' },
   apply: {
     name: 'kin_apply_v2',
     // $1 profile id (null: none), $2 new profile?, $3 receivedAt, $4 event time, $5 source,
@@ -91,9 +96,24 @@ export interface WriteDeps {
   query<R extends QueryResultRow>(config: QueryConfig): Promise<{ rows: R[] }>;
 }
 
-/** The operations of one open transaction. */
-export function createPostgresTx(deps: WriteDeps): StoreTx {
+/** The operations of one open transaction, plus `flush`, which the store calls before COMMIT. */
+export interface PostgresTx extends StoreTx {
+  prefetch(identifiers: Identifier[]): Promise<void>;
+  /** Sends every buffered write. */
+  flush(): Promise<void>;
+}
+
+/**
+ * The operations of one open transaction. Snapshots come from the transaction's graph cache (filled by
+ * `prefetch` for a whole batch, or per event on a miss); plans the cache can follow are buffered and flushed
+ * in bulk. A plan it cannot follow (one written by hand, naming profiles the transaction never locked) takes
+ * the per-event statements, after a flush, and empties the cache.
+ */
+export function createPostgresTx(deps: WriteDeps): PostgresTx {
   const run = <R extends QueryResultRow>(name: string, text: string, values: unknown[]) => deps.query<R>({ name, text, values });
+  const cache = new TxGraphCache();
+  const buffer = new WriteBuffer();
+  const bufferedMonths = new Set<string>();
 
   async function claimMessageIds(sourceId: string, messageIds: string[]): Promise<boolean[]> {
     if (messageIds.length === 0) return [];
@@ -105,33 +125,112 @@ export function createPostgresTx(deps: WriteDeps): StoreTx {
     return messageIds.map((id) => fresh.delete(id));
   }
 
-  async function loadSnapshot(identifiers: Identifier[]): Promise<IdentitySnapshot> {
-    if (identifiers.length === 0) return { known: [], profiles: {} };
-    const { rows } = await run<SnapshotRow>(SQL.snapshot.name, SQL.snapshot.text, [identifiers.map((i) => i.type), identifiers.map((i) => i.value)]);
-    const byProfile = new Map<string, SnapshotProfile>();
-    const byIdentifier = new Map<string, { profileId: string; lastSeen: string }>();
-    for (const row of rows) {
-      let profile = byProfile.get(row.profile_id);
-      if (!profile) {
-        profile = { id: row.profile_id, createdAt: row.created_at, mergeCount: row.merge_count, identifiers: [] };
-        byProfile.set(row.profile_id, profile);
-      }
-      profile.identifiers.push({ type: row.type, value: row.value, profileId: row.profile_id, lastSeen: row.last_seen });
-      byIdentifier.set(identifierKey(row.type, row.value), { profileId: row.profile_id, lastSeen: row.last_seen });
-    }
-    // Known identifiers in request order, profiles in the order they are first reached (as SQLite does).
-    const snapshot: IdentitySnapshot = { known: [], profiles: {} };
-    for (const identifier of identifiers) {
-      const hit = byIdentifier.get(identifierKey(identifier.type, identifier.value));
-      if (!hit) continue;
-      snapshot.known.push({ ...identifier, ...hit });
-      const profile = byProfile.get(hit.profileId);
-      if (profile && !snapshot.profiles[hit.profileId]) snapshot.profiles[hit.profileId] = profile;
-    }
-    return snapshot;
+  /** Locks and reads these identifiers (and the profiles they reach) into the cache: one round trip. */
+  async function lookup(identifiers: Identifier[]): Promise<void> {
+    // The database must hold what the cache holds before the cache takes the database's answer.
+    await flush();
+    const { rows } = await run<LockedSnapshotRow>(SQL.lockSnapshot.name, SQL.lockSnapshot.text, [
+      identifiers.map((i) => i.type),
+      identifiers.map((i) => i.value),
+    ]);
+    cache.load(identifiers, rows);
   }
 
-  async function applyEvent({ event, sourceId, plan }: ApplyInput): Promise<{ profileId: string | undefined }> {
+  async function prefetch(identifiers: Identifier[]): Promise<void> {
+    const missing = identifiers.filter((i) => !cache.covers(i));
+    if (missing.length > 0) await lookup(missing);
+  }
+
+  async function loadSnapshot(identifiers: Identifier[]): Promise<IdentitySnapshot> {
+    if (identifiers.length === 0) return { known: [], profiles: {} };
+    await prefetch(identifiers);
+    return cache.snapshot(identifiers);
+  }
+
+  /** True when every profile and identifier the plan names is in the cache (the resolver's plans always are). */
+  function followable({ plan }: ApplyInput): boolean {
+    if (plan.target.kind === 'existing' && !cache.hasProfile(plan.target.profileId)) return false;
+    if (plan.merges.some((m) => !cache.hasProfile(m.survivorId) || !cache.hasProfile(m.absorbedId))) return false;
+    if (plan.touches.some((t) => !cache.identifier(t))) return false;
+    return plan.links.every((l) => !cache.identifier(l.identifier));
+  }
+
+  async function applyEvent(input: ApplyInput): Promise<{ profileId: string | undefined }> {
+    if (!followable(input)) {
+      await flush();
+      cache.clear();
+      return applyDirectly(input);
+    }
+    const { event, sourceId, plan } = input;
+    const at = toMillis(event.receivedAt);
+    const time = toMillis(event.timestamp);
+    const profileId = plan.target.kind === 'new' ? deps.ids.profileId() : plan.target.kind === 'existing' ? plan.target.profileId : undefined;
+    for (const merge of plan.merges) {
+      // Why merges are not buffered: they move rows the buffer may hold (events, traits) with rules that need
+      // the database's rows (traits of both sides). They are rare; the buffer is flushed first.
+      await flush();
+      await runMerge(merge, event.messageId, sourceId, at);
+      cache.merge(merge.survivorId, merge.absorbedId);
+    }
+    const traits = traitChanges(plan, profileId);
+    if (profileId !== undefined) {
+      if (plan.target.kind === 'new') {
+        buffer.createProfile(profileId, at);
+        cache.addProfile(profileId, at);
+      } else if (plan.links.length > 0 || plan.merges.length > 0 || traits.size > 0) buffer.touchProfile(profileId, at);
+      for (const { identifier } of plan.links) {
+        cache.link(identifier, profileId, time);
+        buffer.link(keyOf(identifier.type, identifier.value), { ...identifier, profile_id: profileId, source_id: sourceId, first_seen: time, last_seen: time });
+      }
+      for (const touched of plan.touches) touchIdentifier(touched, time);
+      for (const [key, value] of traits) buffer.setTrait({ profile_id: profileId, key, value, ts: time, source_id: sourceId });
+    }
+    const month = monthOf(time);
+    if (month && !deps.knownMonths.has(month) && !deps.ensuredMonths.has(month)) bufferedMonths.add(month);
+    buffer.addEvent({
+      message_id: event.messageId,
+      source_id: sourceId,
+      profile_id: profileId ?? null,
+      type: event.type,
+      event: event.event ?? null,
+      timestamp: time,
+      received_at: at,
+      payload: event,
+    });
+    buffer.addWarnings(planWarnings(input, profileId, at));
+    return { profileId };
+  }
+
+  /** lastSeen moves only by a minute or more, or when the event is older than firstSeen (as the statement does). */
+  function touchIdentifier(identifier: Identifier, time: string): void {
+    const cached = cache.identifier(identifier);
+    if (!cached) return;
+    const t = Date.parse(time);
+    const first = Date.parse(cached.firstSeen);
+    const last = Date.parse(cached.lastSeen);
+    if (!(t < first || t - last >= LAST_SEEN_GRANULARITY_SECONDS * 1000)) return;
+    if (t > last) cached.lastSeen = time;
+    if (t < first) cached.firstSeen = time;
+    buffer.touchIdentifier(keyOf(cached.type, cached.value), { type: cached.type, value: cached.value, first_seen: cached.firstSeen, last_seen: cached.lastSeen });
+  }
+
+  async function flush(): Promise<void> {
+    for (const month of bufferedMonths) {
+      if (!deps.ensuredMonths.has(month)) await run(ENSURE_PARTITION_STATEMENT.name, ENSURE_PARTITION_STATEMENT.text, [month]);
+      deps.ensuredMonths.add(month);
+    }
+    bufferedMonths.clear();
+    if (buffer.empty) return;
+    await run(FLUSH_STATEMENT.name, FLUSH_STATEMENT.text, buffer.take());
+  }
+
+  async function runMerge(merge: PlannedMerge, messageId: string, sourceId: string, at: string): Promise<void> {
+    await run(SQL.merge.name, SQL.merge.text, [merge.survivorId, merge.absorbedId, at, randomUUID(), merge.rule, JSON.stringify(merge.via), messageId, sourceId]);
+  }
+
+  /** The per-event statements (a plan naming what the cache does not hold). */
+  async function applyDirectly(input: ApplyInput): Promise<{ profileId: string | undefined }> {
+    const { event, sourceId, plan } = input;
     const at = event.receivedAt;
     const time = toMillis(event.timestamp);
     const profileId = plan.target.kind === 'new' ? deps.ids.profileId() : plan.target.kind === 'existing' ? plan.target.profileId : undefined;
@@ -140,26 +239,10 @@ export function createPostgresTx(deps: WriteDeps): StoreTx {
       await run(ENSURE_PARTITION_STATEMENT.name, ENSURE_PARTITION_STATEMENT.text, [month]);
       deps.ensuredMonths.add(month);
     }
-    for (const merge of plan.merges) {
-      await run(SQL.merge.name, SQL.merge.text, [
-        merge.survivorId,
-        merge.absorbedId,
-        at,
-        randomUUID(),
-        merge.rule,
-        JSON.stringify(merge.via),
-        event.messageId,
-        sourceId,
-      ]);
-    }
+    for (const merge of plan.merges) await runMerge(merge, event.messageId, sourceId, at);
     const linked = profileId === undefined ? [] : plan.links.map((l) => l.identifier);
     const touched = profileId === undefined ? [] : plan.touches;
-    // Later entries win, as with one statement per trait: a key both set and unset ends unset.
-    const traits = new Map<string, string | null>();
-    if (profileId !== undefined) {
-      for (const [key, value] of Object.entries(plan.traits.set)) traits.set(key, JSON.stringify(value));
-      for (const key of plan.traits.unset) traits.set(key, null);
-    }
+    const traits = traitChanges(plan, profileId);
     await run(SQL.apply.name, SQL.apply.text, [
       profileId ?? null,
       plan.target.kind === 'new',
@@ -171,32 +254,54 @@ export function createPostgresTx(deps: WriteDeps): StoreTx {
       touched.map((i) => i.type),
       touched.map((i) => i.value),
       [...traits.keys()],
-      [...traits.values()],
+      [...traits.values()].map((v) => (v === null ? null : JSON.stringify(v))),
       event.messageId,
       event.type,
       event.event ?? null,
       JSON.stringify(event),
       plan.links.length > 0 || plan.merges.length > 0 || traits.size > 0,
     ]);
-    await addWarnings(
-      plan.warnings.map((warning) => ({
-        kind: warning.kind,
-        message: warning.message,
-        sourceId,
-        messageId: event.messageId,
-        profileId: warning.profileId ?? profileId,
-        createdAt: at,
-      })),
-    );
+    const warnings = planWarnings(input, profileId, at);
+    if (warnings.length > 0) await run(SQL.warnings.name, SQL.warnings.text, warningColumns(warnings));
     return { profileId };
   }
 
   async function addWarnings(warnings: NewWarning[]): Promise<void> {
-    if (warnings.length === 0) return;
-    await run(SQL.warnings.name, SQL.warnings.text, warningColumns(warnings));
+    buffer.addWarnings(warnings);
   }
 
-  return { claimMessageIds, loadSnapshot, applyEvent, addWarnings };
+  return {
+    claimMessageIds,
+    prefetch,
+    loadSnapshot: (identifiers) => loadSnapshot(identifiers),
+    applyEvent,
+    addWarnings,
+    flush,
+    ...postgresIdentityTx(async (text, values) => {
+      await flush();
+      return deps.query<Record<string, unknown>>({ text, values });
+    }),
+  };
+}
+
+/** The plan's trait changes: later entries win, so a key both set and unset ends unset (`null`). */
+function traitChanges(plan: ApplyInput['plan'], profileId: string | undefined): Map<string, unknown> {
+  const traits = new Map<string, unknown>();
+  if (profileId === undefined) return traits;
+  for (const [key, value] of Object.entries(plan.traits.set)) traits.set(key, value);
+  for (const key of plan.traits.unset) traits.set(key, null);
+  return traits;
+}
+
+function planWarnings({ event, sourceId, plan }: ApplyInput, profileId: string | undefined, at: string): NewWarning[] {
+  return plan.warnings.map((warning) => ({
+    kind: warning.kind,
+    message: warning.message,
+    sourceId,
+    messageId: event.messageId,
+    profileId: warning.profileId ?? profileId,
+    createdAt: at,
+  }));
 }
 
 /** Warnings as the eight column arrays of `kin_warnings_v1` (also used outside transactions). */
@@ -215,17 +320,6 @@ export function warningColumns(warnings: NewWarning[]): unknown[] {
 
 /** The warnings statement, for the store's non-transactional `addWarnings`. */
 export const WARNINGS_STATEMENT = SQL.warnings;
-
-interface SnapshotRow {
-  profile_id: string;
-  created_at: string;
-  merge_count: number;
-  type: string;
-  value: string;
-  last_seen: string;
-}
-
-const identifierKey = (type: string, value: string) => `${type}\u0000${value}`;
 
 /**
  * An ISO time cut to milliseconds. Why: PostgreSQL keeps microseconds but the store answers (and pages

@@ -4,6 +4,7 @@ import { ConfigError } from '../config.ts';
 import { registerServeCommand } from './serve-command.ts';
 import { registerSourcesCommand } from './sources-command.ts';
 import { registerProfileCommand } from './profile-command.ts';
+import { registerIdentityCommands } from './identity-commands.ts';
 import { registerOptionalCommands } from './optional-commands.ts';
 import { registerDemoCommand } from './demo-command.ts';
 
@@ -16,6 +17,7 @@ export async function buildProgram(): Promise<Command> {
   registerServeCommand(program);
   registerSourcesCommand(program);
   registerProfileCommand(program);
+  registerIdentityCommands(program);
   registerDemoCommand(program);
   await registerOptionalCommands(program);
   return program;

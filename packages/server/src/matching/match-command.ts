@@ -3,7 +3,12 @@
  * `registerMatchCommand` into the `kin` program.
  */
 import type { Command } from 'commander';
+import { withCliStore } from '../cli/cli-store.ts';
+import { CliError } from '../cli/kin-cli.ts';
+import { loadPolicy } from '../identity/policy-load.ts';
+import { systemClock } from '../ports/clock.ts';
 import { evaluateFiles, formatReport } from './match-evaluate.ts';
+import { MatchingUnsupportedError, runMatch } from './match-run.ts';
 
 function probability(value: string): number {
   const p = Number(value);
@@ -11,7 +16,7 @@ function probability(value: string): number {
   return p;
 }
 
-/** Adds `kin match eval [--truth-column NAME] [--ignore-columns a,b] [--map mapping.json] [--link] FILE…`. */
+/** Adds `kin match eval …` and `kin match run [--source NAME] [--db PATH] [--link-threshold P] [--review-threshold P]`. */
 export function registerMatchCommand(program: Command): void {
   const match = program.command('match').description('link customer records without shared keys');
   match
@@ -37,5 +42,34 @@ export function registerMatchCommand(program: Command): void {
         },
       });
       process.stdout.write(`${formatReport(report).join('\n')}\n`);
+    });
+  match
+    .command('run')
+    .description('match live profiles by their person traits: merge likely pairs (ledger rule "match"), queue doubtful ones for review')
+    .option('--source <name>', 'only pairs with a profile whose traits come mostly from this source')
+    .option('--link-threshold <p>', 'match probability at which profiles are merged (default 0.95)', probability)
+    .option('--review-threshold <p>', 'match probability at which pairs are queued for review (default 0.5)', probability)
+    .option('--db <path|url>', 'SQLite file or postgres:// URL (KIN_DB)')
+    .option('--policy <file>', 'identity policy JSON file (KIN_POLICY)')
+    .action(async (opts: { source?: string; linkThreshold?: number; reviewThreshold?: number; db?: string; policy?: string }) => {
+      const policy = loadPolicy(opts.policy ?? process.env.KIN_POLICY);
+      const summary = await withCliStore(opts.db, (store) =>
+        runMatch({
+          store,
+          policy,
+          clock: systemClock,
+          ...(opts.source !== undefined ? { source: opts.source } : {}),
+          ...(opts.linkThreshold !== undefined ? { linkThreshold: opts.linkThreshold } : {}),
+          ...(opts.reviewThreshold !== undefined ? { reviewThreshold: opts.reviewThreshold } : {}),
+        }),
+      ).catch((error: unknown) => {
+        if (error instanceof MatchingUnsupportedError) throw new CliError(error.message);
+        throw error;
+      });
+      process.stdout.write(
+        `matched ${summary.profiles} profiles (${summary.candidatePairs} candidate pairs): ${summary.merges} merges, ` +
+          `${summary.queued} queued for review (${summary.refused} refused by the identity policy), ${summary.skippedRejected} rejected pairs skipped\n`,
+      );
+      process.stdout.write(JSON.stringify(summary) + '\n');
     });
 }

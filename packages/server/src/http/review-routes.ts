@@ -1,0 +1,118 @@
+/**
+ * Matching and the review queue over HTTP (admin token):
+ * `POST /v1/match/run`, `GET /v1/review?status=open&limit=&cursor=`, `POST /v1/review/{id}` with
+ * `{"decision":"accept"|"reject"}`.
+ */
+import { DEFAULT_POLICY } from '@kin/core';
+import type { IdentityPolicy } from '@kin/core';
+import { Hono } from 'hono';
+import { MatchingUnsupportedError, matchingOf, runMatch } from '../matching/match-run.ts';
+import { decideReview } from '../matching/review-decide.ts';
+import type { Clock } from '../ports/clock.ts';
+import type { ReviewStatus } from '../storage/matching-store.ts';
+import type { Store } from '../storage/storage.ts';
+import { ApiError } from './error-catalog.ts';
+import { parseLimit } from './query-params.ts';
+
+/** Paths of these routes (admin token). */
+export const REVIEW_PATHS = ['/v1/match/*', '/v1/review', '/v1/review/*'];
+
+/** What the routes need. */
+export interface ReviewRouteDeps {
+  store: Store;
+  clock: Clock;
+  /** The identity policy merges must obey (default: the built-in policy). */
+  policy?: IdentityPolicy;
+}
+
+function probabilityField(body: Record<string, unknown>, field: string): number | undefined {
+  const v = body[field];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'number' || !(v > 0 && v < 1)) throw new ApiError('invalid_query', `${field} is a probability between 0 and 1`, field);
+  return v;
+}
+
+/** Builds the routes. */
+export function reviewRoutes(deps: ReviewRouteDeps): Hono {
+  const app = new Hono();
+  const policy = deps.policy ?? DEFAULT_POLICY;
+  const matching = () => {
+    try {
+      return matchingOf(deps.store);
+    } catch (error) {
+      if (error instanceof MatchingUnsupportedError) throw new ApiError('not_implemented', error.message);
+      throw error;
+    }
+  };
+  const summary = async (id: string) => {
+    const p = await deps.store.findProfile(id);
+    return p ? { id: p.id, traits: p.traits, externalIds: p.externalIds.map(({ type, value }) => ({ type, value })) } : { id, missing: true };
+  };
+
+  app.post('/v1/match/run', async (c) => {
+    matching();
+    const text = await c.req.text();
+    let body: Record<string, unknown> = {};
+    if (text.trim() !== '') {
+      const parsed: unknown = (() => {
+        try {
+          return JSON.parse(text);
+        } catch {
+          throw new ApiError('invalid_json', 'the body is not valid JSON');
+        }
+      })();
+      if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new ApiError('invalid_json', 'the body is a JSON object');
+      body = parsed as Record<string, unknown>;
+    }
+    const linkThreshold = probabilityField(body, 'linkThreshold');
+    const reviewThreshold = probabilityField(body, 'reviewThreshold');
+    const source = body['source'];
+    if (source !== undefined && typeof source !== 'string') throw new ApiError('invalid_query', 'source is a source name', 'source');
+    const result = await runMatch({
+      store: deps.store,
+      policy,
+      clock: deps.clock,
+      ...(linkThreshold !== undefined ? { linkThreshold } : {}),
+      ...(reviewThreshold !== undefined ? { reviewThreshold } : {}),
+      ...(typeof source === 'string' ? { source } : {}),
+    });
+    return c.json(result);
+  });
+
+  app.get('/v1/review', async (c) => {
+    const status = c.req.query('status');
+    if (status !== undefined && !['open', 'accepted', 'rejected'].includes(status)) {
+      throw new ApiError('invalid_query', 'status is open, accepted or rejected', 'status');
+    }
+    const cursor = c.req.query('cursor');
+    const page = await matching().listReviewItems({
+      limit: parseLimit(c.req.query('limit'), 50, 500),
+      ...(status ? { status: status as ReviewStatus } : {}),
+      ...(cursor ? { cursor } : {}),
+    });
+    const data = [];
+    for (const item of page.data) data.push({ ...item, a: await summary(item.aProfile), b: await summary(item.bProfile) });
+    return c.json({ data, cursor: page.cursor });
+  });
+
+  app.post('/v1/review/:id', async (c) => {
+    matching();
+    const body: unknown = await c.req.json().catch(() => undefined);
+    const decision = (body as { decision?: unknown } | undefined)?.decision;
+    if (decision !== 'accept' && decision !== 'reject') {
+      throw new ApiError('invalid_decision', 'the body is {"decision":"accept"} or {"decision":"reject"}', 'decision');
+    }
+    const outcome = await decideReview({ store: deps.store, policy, clock: deps.clock, id: c.req.param('id'), decision });
+    switch (outcome.kind) {
+      case 'not_found':
+        throw new ApiError('not_found', 'no review item has this id', 'id');
+      case 'already_decided':
+        throw new ApiError('conflict', `this item was ${outcome.item.status} already`, 'id');
+      case 'refused':
+        throw new ApiError('conflict', `the identity policy refuses this merge: ${outcome.reason}`, 'decision');
+      case 'decided':
+        return c.json({ item: outcome.item, ...(outcome.profileId !== undefined ? { profile: await summary(outcome.profileId) } : {}) });
+    }
+  });
+  return app;
+}

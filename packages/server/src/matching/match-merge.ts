@@ -1,0 +1,95 @@
+/**
+ * Merging two profiles on the strength of a match (or a reviewer's decision) as a normal ledger entry.
+ *
+ * Why through the resolver: the merge must obey the same policy as event-driven merges. We hand the
+ * resolver a synthetic `identify` event carrying one identifier of each profile (no new identifiers);
+ * it checks the type limits (two profiles with different user ids never merge under `user_id` limit 1)
+ * and any do-not-link rule in the snapshot. If its plan does not merge the two, nothing is written and
+ * the caller queues the pair for review instead. Otherwise the store applies the plan in one
+ * transaction: ledger entry (rule `match` or `review`, message id `match:<run>:<a>:<b>`), the event in
+ * the survivor's timeline, and the probability and evidence in `match_links`.
+ */
+import { resolve, sortIdentifiers } from '@kin/core';
+import type { Identifier, IdentityPolicy, PlannedMerge, TrackingEvent } from '@kin/core';
+import type { FieldEvidenceView } from '../storage/matching-store.ts';
+import type { Store } from '../storage/storage.ts';
+
+/** What one merge attempt needs. */
+export interface MatchMergeInput {
+  store: Store;
+  policy: IdentityPolicy;
+  /** Source recorded on the ledger entry (`kin.match`). */
+  sourceId: string;
+  a: string;
+  b: string;
+  rule: 'match' | 'review';
+  runId: string;
+  messageId: string;
+  probability: number;
+  evidence: readonly FieldEvidenceView[];
+  at: string;
+}
+
+/** The outcome: merged, already one profile, refused by the policy (with why), or a profile is gone. */
+export type MatchMergeOutcome =
+  | { kind: 'merged'; survivorId: string; absorbedId: string }
+  | { kind: 'same'; profileId: string }
+  | { kind: 'refused'; reason: string }
+  | { kind: 'missing' };
+
+/** One identifier of the profile (the first in type, value order): enough to designate it to the resolver. */
+async function designator(store: Store, profileId: string): Promise<{ id: string; identifier: Identifier } | undefined> {
+  const profile = await store.findProfile(profileId);
+  const first = profile?.externalIds.map(({ type, value }) => ({ type, value })).sort((x, y) => (x.type + '\u0000' + x.value < y.type + '\u0000' + y.value ? -1 : 1))[0];
+  return profile && first ? { id: profile.id, identifier: first } : undefined;
+}
+
+/** Merges profiles `a` and `b` if the identity policy allows it. */
+export async function mergeMatchedProfiles(input: MatchMergeInput): Promise<MatchMergeOutcome> {
+  const [da, db] = await Promise.all([designator(input.store, input.a), designator(input.store, input.b)]);
+  if (!da || !db) return { kind: 'missing' };
+  if (da.id === db.id) return { kind: 'same', profileId: da.id };
+  return input.store.transaction(async (tx) => {
+    const identifiers = sortIdentifiers(input.policy, [da.identifier, db.identifier]);
+    const snapshot = await tx.loadSnapshot(identifiers);
+    const owner = (id: Identifier): string | undefined => snapshot.known.find((k) => k.type === id.type && k.value === id.value)?.profileId;
+    const pa = owner(da.identifier);
+    const pb = owner(db.identifier);
+    if (pa === undefined || pb === undefined) return { kind: 'missing' } as const;
+    if (pa === pb) return { kind: 'same', profileId: pa } as const;
+    const event: TrackingEvent = {
+      type: 'identify',
+      messageId: input.messageId,
+      context: {
+        externalIds: identifiers.map((i) => ({ id: i.value, type: i.type })),
+        match: { runId: input.runId, rule: input.rule, probability: input.probability },
+      },
+      timestamp: input.at,
+      receivedAt: input.at,
+    };
+    const plan = resolve(snapshot, { event, identifiers, refused: [] }, input.policy);
+    const merge = plan.merges.find((m) => (m.survivorId === pa && m.absorbedId === pb) || (m.survivorId === pb && m.absorbedId === pa));
+    if (plan.target.kind !== 'existing' || merge === undefined) {
+      const why = plan.refused.map((r) => `${r.reason}: ${r.detail}`).join('; ');
+      return { kind: 'refused', reason: why === '' ? 'the identity policy does not merge these profiles' : why } as const;
+    }
+    // Only the merge: no identifier is linked or touched (lastSeen means "seen on an event"), no trait set.
+    const merges: PlannedMerge[] = [{ ...merge, rule: input.rule as PlannedMerge['rule'], via: [] }];
+    await tx.applyEvent({
+      event,
+      sourceId: input.sourceId,
+      plan: { ...plan, merges, links: [], touches: [], traits: { set: {}, unset: [] }, warnings: [] },
+    });
+    await tx.recordMatchLink?.({
+      messageId: input.messageId,
+      runId: input.runId,
+      rule: input.rule,
+      survivorId: merge.survivorId,
+      absorbedId: merge.absorbedId,
+      probability: input.probability,
+      evidence: [...input.evidence],
+      createdAt: input.at,
+    });
+    return { kind: 'merged', survivorId: merge.survivorId, absorbedId: merge.absorbedId } as const;
+  });
+}

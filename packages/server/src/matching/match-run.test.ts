@@ -1,0 +1,119 @@
+import { generatePeople, seededRandom } from '@kin/core/matching/index.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestKin, type TestKin } from '../testing/kin-harness.ts';
+
+/**
+ * A CRM export and a social export of partly the same people, with no shared key: names, dates of
+ * birth and addresses only. Background people give the unsupervised model enough pairs to learn from.
+ */
+function files(): { crm: string; social: string } {
+  const random = seededRandom(7);
+  const people = generatePeople({ count: 400, seed: 11, duplicateShare: 0 });
+  const streets = ['High St', 'Station Rd', 'Church Lane', 'Park Ave', 'Mill Rd', 'Victoria St', 'Green Lane', 'Kings Rd'];
+  const crm = ['id,first_name,last_name,dob,address,city,postcode'];
+  const social = ['handle,name,birthday,street,town'];
+  people.rows.forEach((row, i) => {
+    const [first = '', last = '', dob = '', city = '', postcode = ''] = row;
+    const address = `${1 + random.int(200)} ${streets[random.int(streets.length)] ?? 'High St'}`;
+    if (i < 300) crm.push([`c${i}`, first, last, dob, address, city, postcode].join(','));
+    if (i >= 150) social.push([`@s${i}`, `${first} ${last}`, dob, address.replace(/ St$/, ' Street').replace(/ Rd$/, ' Road'), city].join(','));
+  });
+  crm.push('c-rob,Robert,Smith,1980-05-17,12 Main St,Springfield,62701');
+  social.push('@bobsmith,Bob Smith,1980-05-17,12 Main Street,Springfield');
+  crm.push('c-jen,Jennifer,Walsh,1975-03-02,5 Oak Ave,Boston,02101');
+  social.push('@jenw,J Walsh,,,Boston');
+  crm.push('c-tom,Thomas,Hardy,1960-01-01,3 Pine Rd,Leeds,LS1 1AA');
+  social.push('@tomh,Tom Harvey,1960-01-01,,Leeds');
+  crm.push('c-kat,Katherine,Moore,1988-07-21,44 Bay St,Hull,HU1 2BB');
+  social.push('@katem,Kate Moore,,,Bath');
+  crm.push('c-dan,Daniel,Price,1990-10-10,8 Ash Rd,York,YO1 7HH');
+  social.push('@danp,Dan Price,,,');
+  crm.push('c-mat,Matthew,Cole,1972-04-04,9 Elm St,Derby,DE1 1AA');
+  social.push('@mattc,Matt Cole,,,');
+  return { crm: crm.join('\n') + '\n', social: social.join('\n') + '\n' };
+}
+
+let kin: TestKin;
+beforeAll(async () => {
+  kin = await startTestKin();
+});
+afterAll(async () => kin.close());
+
+const json = async <T,>(res: Response | Promise<Response>): Promise<T> => (await res).json() as Promise<T>;
+
+describe('import → match → graph', () => {
+  it('merges likely pairs with a match ledger entry, queues doubtful ones, and honours review decisions', async () => {
+    const { crm, social } = files();
+    const up = (source: string, body: string) => kin.admin(`/v1/imports?source=${source}`, { method: 'POST', body, headers: { 'content-type': 'text/csv' } });
+    expect(await json(up('crm', crm))).toMatchObject({ rejected: 0 });
+    expect(await json(kin.admin(`/v1/imports?source=social&map=${encodeURIComponent('{"handle":"twitter"}')}`, { method: 'POST', body: social, headers: { 'content-type': 'text/csv' } }))).toMatchObject({ rejected: 0 });
+    // Two logged-in web users with identical person traits: the engine links them, the user_id limit refuses.
+    const twin = { first_name: 'Zachary', last_name: 'Quill', date_of_birth: '1985-09-09', address: '1 Quay St', city: 'Leeds', postcode: 'LS2 9JT' };
+    expect((await kin.track('/v1/identify', { userId: 'u-twin-1', traits: twin })).status).toBe(200);
+    expect((await kin.track('/v1/identify', { userId: 'u-twin-2', traits: twin })).status).toBe(200);
+    const profilesBefore = (await json<{ profiles: number }>(kin.admin('/v1/stats'))).profiles;
+
+    const run = await json<Record<string, number>>(kin.admin('/v1/match/run', { method: 'POST' }));
+    expect(run).toMatchObject({ profiles: profilesBefore, refused: 1, queued: 3 });
+    expect((await json<{ profiles: number }>(kin.admin('/v1/stats'))).profiles).toBe(profilesBefore - run['merges']!);
+
+    // Robert Smith, 12 Main St (CRM) and Bob Smith, 12 Main Street (social) are one profile now.
+    const robert = await json<{ id: string; externalIds: Array<{ type: string; value: string }> }>(kin.admin('/v1/profiles/record:crm:c-rob'));
+    expect(robert.externalIds.map((x) => `${x.type}:${x.value}`)).toContain('twitter:bobsmith');
+    const merges = (await json<{ data: Array<{ rule: string; messageId: string; via: unknown[] }> }>(kin.admin('/v1/profiles/record:crm:c-rob/merges'))).data;
+    expect(merges).toHaveLength(1);
+    expect(merges[0]).toMatchObject({ rule: 'match', messageId: expect.stringMatching(/^match:/), via: [] });
+    const links = await kin.kin.store.matching!.listMatchLinks([robert.id]);
+    expect(links).toHaveLength(1);
+    expect(links[0]!.probability).toBeGreaterThanOrEqual(0.95);
+    expect(links[0]!.evidence.map((e) => e.field)).toEqual(expect.arrayContaining(['first_name', 'last_name', 'date_of_birth']));
+
+    // The web twins stay apart and wait for review.
+    expect((await json<{ id: string }>(kin.admin('/v1/profiles/user_id:u-twin-1'))).id).not.toBe((await json<{ id: string }>(kin.admin('/v1/profiles/user_id:u-twin-2'))).id);
+    type Item = { id: string; probability: number; reason: string; evidence: Array<{ field: string; level: string; weight: number }>; a: { externalIds: Array<{ type: string; value: string }> }; b: { externalIds: Array<{ type: string; value: string }> } };
+    const open = await json<{ data: Item[] }>(kin.admin('/v1/review?status=open'));
+    expect(open.data).toHaveLength(3);
+    const holding = (value: string) => open.data.find((i) => [...i.a.externalIds, ...i.b.externalIds].some((x) => x.value === value))!;
+    expect(holding('u-twin-1').reason).toBe('limit');
+    const dan = holding('danp');
+    const matt = holding('mattc');
+    for (const item of [dan, matt]) {
+      expect(item.reason).toBe('below-link-threshold');
+      expect(item.probability).toBeGreaterThanOrEqual(0.5);
+      expect(item.probability).toBeLessThan(0.95);
+      expect(item.evidence.find((e) => e.field === 'first_name')).toMatchObject({ level: expect.any(String), weight: expect.any(Number) });
+    }
+
+    // Accept: one profile, ledger rule "review".
+    const accepted = await kin.admin(`/v1/review/${dan.id}`, { method: 'POST', body: JSON.stringify({ decision: 'accept' }), headers: { 'content-type': 'application/json' } });
+    expect(accepted.status).toBe(200);
+    const danProfile = await json<{ id: string; externalIds: Array<{ type: string; value: string }> }>(kin.admin('/v1/profiles/twitter:danp'));
+    expect(danProfile.externalIds.map((x) => `${x.type}:${x.value}`)).toContain('record:crm:c-dan');
+    expect((await json<{ data: Array<{ rule: string }> }>(kin.admin('/v1/profiles/twitter:danp/merges'))).data.map((m) => m.rule)).toEqual(['review']);
+
+    // Reject: never merged, even by a run whose link threshold would link the pair.
+    const rejected = await kin.admin(`/v1/review/${matt.id}`, { method: 'POST', body: JSON.stringify({ decision: 'reject' }), headers: { 'content-type': 'application/json' } });
+    expect(rejected.status).toBe(200);
+    const again = await kin.admin(`/v1/review/${matt.id}`, { method: 'POST', body: JSON.stringify({ decision: 'accept' }), headers: { 'content-type': 'application/json' } });
+    expect(again.status).toBe(409);
+    const second = await json<Record<string, number>>(kin.admin('/v1/match/run', { method: 'POST', body: JSON.stringify({ linkThreshold: 0.5 }) }));
+    expect(second['skippedRejected']).toBeGreaterThanOrEqual(1);
+    expect((await json<{ id: string }>(kin.admin('/v1/profiles/twitter:mattc'))).id).not.toBe((await json<{ id: string }>(kin.admin('/v1/profiles/record:crm:c-mat'))).id);
+    expect((await json<{ id: string }>(kin.admin('/v1/profiles/user_id:u-twin-1'))).id).not.toBe((await json<{ id: string }>(kin.admin('/v1/profiles/user_id:u-twin-2'))).id);
+    // Nothing already queued or decided is queued again.
+    const all = await json<{ data: Item[] }>(kin.admin('/v1/review?limit=500'));
+    expect(new Set(all.data.map((i) => [i.a.externalIds, i.b.externalIds].map((x) => JSON.stringify(x)).sort().join('|'))).size).toBe(all.data.length);
+  });
+
+  it('guards the review routes', async () => {
+    expect((await fetch(`${kin.url}/v1/review`)).status).toBe(401);
+    expect((await fetch(`${kin.url}/v1/match/run`, { method: 'POST' })).status).toBe(401);
+    const bad = await kin.admin('/v1/review/nope', { method: 'POST', body: JSON.stringify({ decision: 'maybe' }), headers: { 'content-type': 'application/json' } });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: { code: string } }).error.code).toBe('invalid_decision');
+    const missing = await kin.admin('/v1/review/nope', { method: 'POST', body: JSON.stringify({ decision: 'reject' }), headers: { 'content-type': 'application/json' } });
+    expect(missing.status).toBe(404);
+    expect(((await (await kin.admin('/v1/review?status=done')).json()) as { error: { code: string } }).error.code).toBe('invalid_query');
+    expect(((await (await kin.admin('/v1/match/run', { method: 'POST', body: '{"linkThreshold":2}' })).json()) as { error: { code: string } }).error.code).toBe('invalid_query');
+  });
+});

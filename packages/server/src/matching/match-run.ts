@@ -1,0 +1,173 @@
+/**
+ * `kin match run` / `POST /v1/match/run`: probabilistic matching of live profiles into the identity graph.
+ *
+ * 1. Live profiles with person traits become match records (key = profile id, source = the source that
+ *    set most of their traits) and go through `matchRecords` (dedupe mode).
+ * 2. Linked pairs (at or above the link threshold, inside one supported cluster), strongest first, are
+ *    merged through the resolver (`mergeMatchedProfiles`): a ledger entry with rule `match`. A pair the
+ *    policy refuses (limits, do-not-link) goes to the review queue instead.
+ * 3. Pairs between the thresholds go to the review queue with their per-field evidence.
+ * A pair rejected in review is never merged or queued again — neither directly nor through a cluster
+ * that would join the two profiles.
+ */
+import type { IdentityPolicy } from '@kin/core';
+import { matchRecords, type FieldEvidence, type MatchResult } from '@kin/core/matching/index.ts';
+import { randomUUID } from 'node:crypto';
+import { ensureImportSource } from '../import/import-source.ts';
+import type { Clock } from '../ports/clock.ts';
+import type { MatchingStore, ReviewItem } from '../storage/matching-store.ts';
+import type { Store } from '../storage/storage.ts';
+import { mergeMatchedProfiles } from './match-merge.ts';
+import { MATCH_ROLES, loadMatchRecords } from './match-profiles.ts';
+
+/** The source recorded on ledger entries made by matching and review. */
+export const MATCH_SOURCE = 'kin.match';
+
+/** Options of {@link runMatch}. */
+export interface MatchRunOptions {
+  store: Store;
+  policy: IdentityPolicy;
+  clock: Clock;
+  linkThreshold?: number;
+  reviewThreshold?: number;
+  /** Only pairs with at least one profile from this source (by name) are linked or queued. */
+  source?: string;
+  runId?: string;
+}
+
+/** What a run did. */
+export interface MatchRunSummary {
+  runId: string;
+  /** Profiles with person traits that were compared. */
+  profiles: number;
+  candidatePairs: number;
+  /** Pairs the engine linked. */
+  linkedPairs: number;
+  /** Merges applied (ledger entries with rule `match`). */
+  merges: number;
+  /** Review items added (below the link threshold, or refused by the identity policy). */
+  queued: number;
+  /** Linked pairs the identity policy refused (queued for review). */
+  refused: number;
+  /** Pairs skipped because a reviewer rejected them. */
+  skippedRejected: number;
+  seconds: number;
+}
+
+/** Thrown when the store has no matching port. */
+export class MatchingUnsupportedError extends Error {}
+
+/** The store's matching port, or a `MatchingUnsupportedError`. */
+export function matchingOf(store: Store): MatchingStore {
+  if (!store.matching) throw new MatchingUnsupportedError(`the ${store.dialect} store does not support matching and review yet`);
+  return store.matching;
+}
+
+/** Unordered pair key. */
+function pairKey(a: string, b: string): string {
+  return a < b ? `${a}|${b}` : `${b}|${a}`;
+}
+
+/** Runs matching and applies its decisions. */
+export async function runMatch(options: MatchRunOptions): Promise<MatchRunSummary> {
+  const started = performance.now();
+  const matching = matchingOf(options.store);
+  const runId = options.runId ?? randomUUID();
+  const at = options.clock.now().toISOString();
+  const sources = await options.store.listSources();
+  const nameOf = new Map(sources.map((s) => [s.id, s.name]));
+  const records = await loadMatchRecords(matching, (id) => nameOf.get(id) ?? id);
+  const summary: MatchRunSummary = { runId, profiles: records.length, candidatePairs: 0, linkedPairs: 0, merges: 0, queued: 0, refused: 0, skippedRejected: 0, seconds: 0 };
+  if (records.length < 2) return { ...summary, seconds: (performance.now() - started) / 1000 };
+  const sourceOf = new Map(records.map((r) => [r.key, r.source ?? '']));
+  const result: MatchResult = matchRecords({
+    records,
+    roles: MATCH_ROLES,
+    mode: 'dedupe',
+    ...(options.linkThreshold !== undefined ? { linkThreshold: options.linkThreshold } : {}),
+    ...(options.reviewThreshold !== undefined ? { reviewThreshold: options.reviewThreshold } : {}),
+  });
+  summary.candidatePairs = result.blocking.candidatePairs;
+  const inScope = (a: string, b: string): boolean => options.source === undefined || sourceOf.get(a) === options.source || sourceOf.get(b) === options.source;
+
+  // Profiles follow merges: those made by this run (local) and earlier ones (the store).
+  const survivorOf = new Map<string, string>();
+  const find = (id: string): string => {
+    let at = id;
+    for (let next = survivorOf.get(at); next !== undefined && next !== at; next = survivorOf.get(at)) at = next;
+    return at;
+  };
+  const reviewed = await matching.listReviewPairs();
+  const live = await matching.liveProfileIds(reviewed.flatMap((r) => [r.aProfile, r.bProfile]));
+  for (const [id, survivor] of Object.entries(live)) if (id !== survivor) survivorOf.set(id, survivor);
+  const rejected = reviewed.filter((r) => r.status === 'rejected');
+  const known = new Set(reviewed.map((r) => pairKey(find(r.aProfile), find(r.bProfile))));
+  const isRejected = (a: string, b: string): boolean =>
+    rejected.some((r) => {
+      const x = find(r.aProfile);
+      const y = find(r.bProfile);
+      return (x === a && y === b) || (x === b && y === a);
+    });
+
+  const items: ReviewItem[] = [];
+  const queue = (a: string, b: string, probability: number, reason: string, evidence: readonly FieldEvidence[]): void => {
+    const key = pairKey(a, b);
+    if (known.has(key)) return;
+    known.add(key);
+    items.push({ id: randomUUID(), runId, aProfile: a, bProfile: b, probability, reason, evidence: [...evidence], status: 'open', createdAt: at });
+  };
+
+  const source = await ensureImportSource(options.store, MATCH_SOURCE, options.clock.now());
+  for (const link of result.links) {
+    if (!inScope(link.a, link.b)) continue;
+    summary.linkedPairs++;
+    const a = find(link.a);
+    const b = find(link.b);
+    if (a === b) continue;
+    if (isRejected(a, b)) {
+      summary.skippedRejected++;
+      continue;
+    }
+    const evidence = result.explain(link.a, link.b)?.evidence ?? [];
+    const outcome = await mergeMatchedProfiles({
+      store: options.store,
+      policy: options.policy,
+      sourceId: source.id,
+      a,
+      b,
+      rule: 'match',
+      runId,
+      messageId: `match:${runId}:${link.a}:${link.b}`,
+      probability: link.probability,
+      evidence,
+      at,
+    });
+    if (outcome.kind === 'merged') {
+      summary.merges++;
+      survivorOf.set(outcome.absorbedId, outcome.survivorId);
+      if (a !== outcome.survivorId && a !== outcome.absorbedId) survivorOf.set(a, outcome.survivorId);
+      if (b !== outcome.survivorId && b !== outcome.absorbedId) survivorOf.set(b, outcome.survivorId);
+    } else if (outcome.kind === 'same') {
+      if (a !== outcome.profileId) survivorOf.set(a, outcome.profileId);
+      if (b !== outcome.profileId) survivorOf.set(b, outcome.profileId);
+    } else if (outcome.kind === 'refused') {
+      summary.refused++;
+      queue(a, b, link.probability, 'limit', evidence);
+    }
+  }
+  for (const pair of result.reviews) {
+    if (!inScope(pair.a, pair.b)) continue;
+    const a = find(pair.a);
+    const b = find(pair.b);
+    if (a === b) continue;
+    if (isRejected(a, b)) {
+      summary.skippedRejected++;
+      continue;
+    }
+    queue(a, b, pair.probability, pair.reason, pair.evidence);
+  }
+  if (items.length > 0) await matching.addReviewItems(items);
+  summary.queued = items.length;
+  summary.seconds = (performance.now() - started) / 1000;
+  return summary;
+}

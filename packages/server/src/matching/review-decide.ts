@@ -1,0 +1,57 @@
+/**
+ * A reviewer's decision on a queued pair. `accept` merges the two profiles (ledger rule `review`, through
+ * the resolver like every merge); `reject` records the rejection, and matching never links that pair
+ * again — directly or through a cluster (see `runMatch`).
+ */
+import type { IdentityPolicy } from '@kin/core';
+import { ensureImportSource } from '../import/import-source.ts';
+import type { Clock } from '../ports/clock.ts';
+import type { ReviewItem } from '../storage/matching-store.ts';
+import type { Store } from '../storage/storage.ts';
+import { mergeMatchedProfiles } from './match-merge.ts';
+import { MATCH_SOURCE, matchingOf } from './match-run.ts';
+
+/** A decision. */
+export type ReviewDecision = 'accept' | 'reject';
+
+/** What happened. */
+export type ReviewOutcome =
+  | { kind: 'not_found' }
+  | { kind: 'already_decided'; item: ReviewItem }
+  | { kind: 'refused'; reason: string }
+  | { kind: 'decided'; item: ReviewItem; profileId?: string };
+
+/** Applies a decision to review item `id`. */
+export async function decideReview(options: { store: Store; policy: IdentityPolicy; clock: Clock; id: string; decision: ReviewDecision }): Promise<ReviewOutcome> {
+  const matching = matchingOf(options.store);
+  const item = await matching.findReviewItem(options.id);
+  if (!item) return { kind: 'not_found' };
+  if (item.status !== 'open') return { kind: 'already_decided', item };
+  const at = options.clock.now().toISOString();
+  let profileId: string | undefined;
+  if (options.decision === 'accept') {
+    const source = await ensureImportSource(options.store, MATCH_SOURCE, options.clock.now());
+    const outcome = await mergeMatchedProfiles({
+      store: options.store,
+      policy: options.policy,
+      sourceId: source.id,
+      a: item.aProfile,
+      b: item.bProfile,
+      rule: 'review',
+      runId: item.runId,
+      messageId: `review:${item.id}`,
+      probability: item.probability,
+      evidence: item.evidence,
+      at,
+    });
+    if (outcome.kind === 'refused') return { kind: 'refused', reason: outcome.reason };
+    if (outcome.kind === 'missing') return { kind: 'refused', reason: 'one of the profiles no longer exists' };
+    profileId = outcome.kind === 'merged' ? outcome.survivorId : outcome.profileId;
+  }
+  const decided = await matching.decideReviewItem(item.id, options.decision === 'accept' ? 'accepted' : 'rejected', at);
+  if (!decided) {
+    const now = await matching.findReviewItem(item.id);
+    return now ? { kind: 'already_decided', item: now } : { kind: 'not_found' };
+  }
+  return { kind: 'decided', item: decided, ...(profileId !== undefined ? { profileId } : {}) };
+}

@@ -94,6 +94,9 @@ describe('import → match → graph', () => {
     // Reject: never merged, even by a run whose link threshold would link the pair.
     const rejected = await kin.admin(`/v1/review/${matt.id}`, { method: 'POST', body: JSON.stringify({ decision: 'reject' }), headers: { 'content-type': 'application/json' } });
     expect(rejected.status).toBe(200);
+    const rules = await json<{ data: Array<{ reason: string; sides: Array<Array<{ type: string; value: string }>> }> }>(kin.admin('/v1/rules/do-not-link'));
+    const rule = rules.data.find((r) => r.reason === 'review');
+    expect(rule?.sides.flat().map((x) => `${x.type}:${x.value}`)).toEqual(expect.arrayContaining(['record:crm:c-mat', 'twitter:mattc']));
     const again = await kin.admin(`/v1/review/${matt.id}`, { method: 'POST', body: JSON.stringify({ decision: 'accept' }), headers: { 'content-type': 'application/json' } });
     expect(again.status).toBe(409);
     const second = await json<Record<string, number>>(kin.admin('/v1/match/run', { method: 'POST', body: JSON.stringify({ linkThreshold: 0.5 }) }));

@@ -1,9 +1,10 @@
 /**
  * A reviewer's decision on a queued pair. `accept` merges the two profiles (ledger rule `review`, through
- * the resolver like every merge); `reject` records the rejection, and matching never links that pair
- * again — directly or through a cluster (see `runMatch`).
+ * the resolver like every merge); `reject` adds a do-not-link rule (reason `review`) between the two
+ * profiles' identifier sets, so no event can join them either, and records the rejection, so matching
+ * never proposes that pair again — directly or through a cluster (see `runMatch`).
  */
-import type { IdentityPolicy } from '@kin/core';
+import type { Identifier, IdentityPolicy } from '@kin/core';
 import { ensureImportSource } from '../import/import-source.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { ReviewItem } from '../storage/matching-store.ts';
@@ -47,6 +48,14 @@ export async function decideReview(options: { store: Store; policy: IdentityPoli
     if (outcome.kind === 'refused') return { kind: 'refused', reason: outcome.reason };
     if (outcome.kind === 'missing') return { kind: 'refused', reason: 'one of the profiles no longer exists' };
     profileId = outcome.kind === 'merged' ? outcome.survivorId : outcome.profileId;
+  }
+  if (options.decision === 'reject') {
+    // A do-not-link rule between the two profiles' identifier sets: neither matching nor events may join them.
+    const [a, b] = await Promise.all([options.store.findProfile(item.aProfile), options.store.findProfile(item.bProfile)]);
+    if (a && b && a.id !== b.id) {
+      const side = (p: typeof a): Identifier[] => p.externalIds.map(({ type, value }) => ({ type, value }));
+      await options.store.transaction((tx) => tx.addDoNotLink({ sides: [side(a), side(b)], reason: 'review', createdAt: at }));
+    }
   }
   const decided = await matching.decideReviewItem(item.id, options.decision === 'accept' ? 'accepted' : 'rejected', at);
   if (!decided) {

@@ -97,7 +97,8 @@ export interface RefusalRecord {
 
 /** A do-not-link rule as stored, with why it exists. */
 export interface DoNotLinkRecord extends DoNotLinkRule {
-  reason: 'undo' | 'split';
+  /** `review`: a reviewer rejected a pair probabilistic matching proposed. */
+  reason: 'undo' | 'split' | 'review';
   /** The undo or split ledger entry that created it. */
   ledgerId?: string;
   createdAt: string;

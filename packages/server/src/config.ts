@@ -23,6 +23,10 @@ export interface KinConfig {
   dedupWindowDays: number;
   /** NATS URL: when set, `serve` runs a collector and a worker over JetStream. */
   pipeline?: string;
+  /** JetStream names and worker tuning (see pipeline/nats-stream.ts). */
+  nats: { stream: string; subject: string; consumer: string; batch: number; ackWaitSeconds: number };
+  /** Bearer token for `/metrics` (the admin token also works); see docs/operations.md. */
+  metricsToken?: string;
 }
 
 /** Raised when configuration is invalid; `problems` name each bad setting. */
@@ -64,6 +68,12 @@ const schema = z.object({
   maxBatchItems: intFrom(1, 1_000_000).default(2500),
   dedupWindowDays: intFrom(1, 3650).default(30),
   pipeline: z.string().regex(/^nats:\/\//, 'must be a nats:// URL').optional(),
+  natsStream: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only').default('KIN_EVENTS'),
+  natsSubject: z.string().regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, 'dot-separated tokens, no wildcards').default('kin.events'),
+  natsConsumer: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only').default('kin-workers'),
+  workerBatch: intFrom(1, 5000).default(500),
+  ackWaitSeconds: intFrom(5, 3600).default(30),
+  metricsToken: z.string().min(16, 'must be at least 16 characters').optional(),
 });
 
 /** Which environment variable feeds which setting. */
@@ -79,6 +89,12 @@ const ENV: Record<keyof z.input<typeof schema>, string> = {
   maxBatchItems: 'KIN_MAX_BATCH_ITEMS',
   dedupWindowDays: 'KIN_DEDUP_WINDOW_DAYS',
   pipeline: 'KIN_PIPELINE',
+  natsStream: 'KIN_NATS_STREAM',
+  natsSubject: 'KIN_NATS_SUBJECT',
+  natsConsumer: 'KIN_NATS_CONSUMER',
+  workerBatch: 'KIN_WORKER_BATCH',
+  ackWaitSeconds: 'KIN_WORKER_ACK_WAIT_SECONDS',
+  metricsToken: 'KIN_METRICS_TOKEN',
 };
 
 /** Flags as the CLI passes them (already named like the settings). */
@@ -113,5 +129,7 @@ export function parseConfig(env: Record<string, string | undefined>, flags: Conf
     ...(c.adminToken ? { adminToken: c.adminToken } : {}),
     ...(c.policyFile ? { policyFile: c.policyFile } : {}),
     ...(c.pipeline ? { pipeline: c.pipeline } : {}),
+    nats: Object.freeze({ stream: c.natsStream, subject: c.natsSubject, consumer: c.natsConsumer, batch: c.workerBatch, ackWaitSeconds: c.ackWaitSeconds }),
+    ...(c.metricsToken ? { metricsToken: c.metricsToken } : {}),
   });
 }

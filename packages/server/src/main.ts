@@ -21,6 +21,11 @@ import type { FirstStart } from './sources/credentials.ts';
 import { ensureCredentials } from './sources/credentials.ts';
 import type { Store } from './storage/storage.ts';
 import { openStore } from './storage/store-open.ts';
+import { createKinMetrics, instrumentIngestor, instrumentStore } from './ops/kin-metrics.ts';
+import { metricsTokenHashes, mountMetrics, storeReachable } from './ops/ops-routes.ts';
+import { guardStore } from './ops/service-unavailable.ts';
+import type { NatsPipeline } from './pipeline/nats-pipeline.ts';
+import { startNatsPipeline } from './pipeline/nats-pipeline.ts';
 
 /** A running Kin. */
 export interface RunningKin {
@@ -42,6 +47,8 @@ export async function startKin(options: {
   ids?: IdGenerator;
   /** Mounts extra routes (dashboard, SDK) — passed by the CLI so tests can start a bare API. */
   extra?: (app: KinApp) => void;
+  /** With `config.pipeline`: `collector` runs no worker (`kin collect`); default both. */
+  role?: 'all' | 'collector';
 }): Promise<RunningKin> {
   const { config } = options;
   const logger = options.logger ?? createJsonLogger();
@@ -49,7 +56,9 @@ export async function startKin(options: {
   const ids = options.ids ?? createIdGenerator();
   const policy = loadPolicy(config.policyFile);
   const normalize = normalizerFor(policy);
-  const store = await openStore(config.db);
+  let pipeline: NatsPipeline | undefined;
+  const metrics = createKinMetrics({ consumerLag: async () => pipeline?.worker?.lag() });
+  const store = instrumentStore(guardStore(await openStore(config.db)), metrics);
   const { adminTokenHash, created } = await ensureCredentials({
     db: config.db,
     store,
@@ -57,7 +66,14 @@ export async function startKin(options: {
     declaredKeys: config.writeKeys,
     now: clock.now(),
   });
-  const ingestor = createGroupCommitIngestor({ store, policy, normalize });
+  if (config.pipeline) {
+    const roles = { collector: true, worker: options.role !== 'collector' };
+    pipeline = await startNatsPipeline({ url: config.pipeline, config, store, resolve: { policy, normalize }, logger, roles, name: 'kin' }).catch(async (error: unknown) => {
+      await store.close();
+      throw error;
+    });
+  }
+  const ingestor = instrumentIngestor(pipeline?.collector ?? createGroupCommitIngestor({ store, policy, normalize }), metrics);
   const auth = createSourceAuth(store, clock);
   const app = createApp({
     config,
@@ -71,7 +87,11 @@ export async function startKin(options: {
     normalize,
     policy,
     verifier: createIdentityVerifier(policy),
-    ...(options.extra ? { extra: options.extra } : {}),
+    ready: async () => (await storeReachable(store)) && (pipeline ? await pipeline.natsReady() : true),
+    extra: (app) => {
+      mountMetrics(app, metrics, [adminTokenHash, ...metricsTokenHashes([config.metricsToken])]);
+      options.extra?.(app);
+    },
   });
 
   const prune = setInterval(
@@ -106,6 +126,7 @@ export async function startKin(options: {
           if ('closeIdleConnections' in server) server.closeIdleConnections();
         });
         await ingestor.close();
+        await pipeline?.close();
         await store.close();
       })();
       return closing;

@@ -7,6 +7,9 @@ import { registerProfileCommand } from './profile-command.ts';
 import { registerIdentityCommands } from './identity-commands.ts';
 import { registerOptionalCommands } from './optional-commands.ts';
 import { registerDemoCommand } from './demo-command.ts';
+import { registerMigrateCommand } from './migrate-command.ts';
+import { registerCollectCommand } from './collect-command.ts';
+import { registerWorkerCommand } from './worker-command.ts';
 
 /** Builds the program (exported for tests). */
 export async function buildProgram(): Promise<Command> {
@@ -19,6 +22,9 @@ export async function buildProgram(): Promise<Command> {
   registerProfileCommand(program);
   registerIdentityCommands(program);
   registerDemoCommand(program);
+  registerMigrateCommand(program);
+  registerCollectCommand(program);
+  registerWorkerCommand(program);
   await registerOptionalCommands(program);
   return program;
 }

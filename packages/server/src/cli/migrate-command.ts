@@ -1,0 +1,19 @@
+/** `kin migrate`: applies the schema migrations of either store (they also run at every start). */
+import type { Command } from 'commander';
+import { parseConfig } from '../config.ts';
+import { isPostgresUrl, openStore } from '../storage/store-open.ts';
+
+/** Registers `kin migrate`. */
+export function registerMigrateCommand(program: Command): void {
+  program
+    .command('migrate')
+    .description('create or upgrade the schema (SQLite file or PostgreSQL), then exit; safe to run from many processes at once')
+    .option('--db <path|url>', 'SQLite file or postgres:// URL (KIN_DB, default ./.kin/kin.db)')
+    .action(async (flags: { db?: string }) => {
+      const config = parseConfig(process.env, { db: flags.db });
+      // Opening migrates: each pending migration runs once, in its own transaction, under the migration lock.
+      const store = await openStore(config.db);
+      await store.close();
+      process.stdout.write(`schema is up to date (${isPostgresUrl(config.db) ? 'postgres' : 'sqlite'})\n`);
+    });
+}

@@ -1,0 +1,108 @@
+/**
+ * Prometheus metrics (prom-client), one registry per process (no global default registry: tests run many
+ * Kins in one process). Counted at the ports, not in the routes: the ingestor (received, accepted,
+ * duplicates), the store's warnings (rejected), the store's transactions (merges, resolution latency).
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Ingestor } from '../pipeline/group-commit.ts';
+import type { Store, StoreTx } from '../storage/storage.ts';
+
+/** The metrics of one Kin process. */
+export interface KinMetrics {
+  registry: Registry;
+  received: Counter;
+  accepted: Counter;
+  rejected: Counter;
+  duplicates: Counter;
+  merges: Counter;
+  /** Seconds from receipt (receivedAt) to the commit that resolved the event. */
+  resolution: Histogram;
+  /** Messages the durable consumer has not delivered yet (set by workers). */
+  lag: Gauge;
+}
+
+/** Creates the registry and every metric; `lag` reads `consumerLag` at scrape time when given. */
+export function createKinMetrics(options: { consumerLag?: () => Promise<number | undefined> } = {}): KinMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const counter = (name: string, help: string) => new Counter({ name, help, registers: [registry] });
+  const lagSource = options.consumerLag;
+  return {
+    registry,
+    received: counter('kin_events_received_total', 'Events received by the tracking API (valid and invalid).'),
+    accepted: counter('kin_events_accepted_total', 'Events accepted (durable in the store, or acknowledged by JetStream).'),
+    rejected: counter('kin_events_rejected_total', 'Events rejected by validation.'),
+    duplicates: counter('kin_events_duplicates_total', 'Events acknowledged as repeats of an earlier messageId.'),
+    merges: counter('kin_merges_total', 'Profile merges applied.'),
+    resolution: new Histogram({
+      name: 'kin_resolution_latency_seconds',
+      help: 'Seconds from receipt to the commit that resolved the event.',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+      registers: [registry],
+    }),
+    lag: new Gauge({
+      name: 'kin_consumer_lag_messages',
+      help: 'Messages in the stream not yet delivered to a worker (num_pending of the durable consumer).',
+      registers: [registry],
+      ...(lagSource
+        ? {
+            async collect(this: Gauge) {
+              const lag = await lagSource().catch(() => undefined);
+              if (lag !== undefined) this.set(lag);
+            },
+          }
+        : {}),
+    }),
+  };
+}
+
+/** Counts what passes through an ingestor. */
+export function instrumentIngestor(ingestor: Ingestor, metrics: KinMetrics): Ingestor {
+  return {
+    async submit(submission) {
+      metrics.received.inc(submission.events.length);
+      const outcome = await ingestor.submit(submission);
+      metrics.accepted.inc(outcome.accepted);
+      metrics.duplicates.inc(outcome.duplicates);
+      return outcome;
+    },
+    close: () => ingestor.close(),
+  };
+}
+
+/**
+ * Counts rejected events (the tracking routes keep each as a `rejected_event` warning), merges, and the
+ * resolution latency of each event once its transaction commits. Everything else passes through.
+ */
+export function instrumentStore(store: Store, metrics: KinMetrics): Store {
+  const instrumented: Store = Object.create(store) as Store;
+  return Object.assign(instrumented, {
+    async addWarnings(warnings: Parameters<Store['addWarnings']>[0]) {
+      const rejected = warnings.filter((w) => w.kind === 'rejected_event').length;
+      await store.addWarnings(warnings);
+      metrics.received.inc(rejected);
+      metrics.rejected.inc(rejected);
+    },
+    async transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+      let merges = 0;
+      let received: string[] = [];
+      const result = await store.transaction((tx) => {
+        // A retried attempt starts over: count only what the committed attempt applied.
+        merges = 0;
+        received = [];
+        const wrapped: StoreTx = Object.create(tx) as StoreTx;
+        wrapped.applyEvent = async (input) => {
+          merges += input.plan.merges.length;
+          if (!input.replay) received.push(input.event.receivedAt);
+          return tx.applyEvent(input);
+        };
+        if (tx.prefetch) wrapped.prefetch = (ids) => tx.prefetch!(ids);
+        return fn(wrapped);
+      });
+      metrics.merges.inc(merges);
+      const now = Date.now();
+      for (const at of received) metrics.resolution.observe(Math.max(0, (now - Date.parse(at)) / 1000));
+      return result;
+    },
+  });
+}

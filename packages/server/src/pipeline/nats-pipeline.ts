@@ -1,0 +1,67 @@
+/**
+ * The scale-out roles of one process over NATS JetStream: a collector (the HTTP API publishes), a worker
+ * (pulls, resolves, writes), or both (`kin serve --pipeline`). `main.ts` and the worker command build
+ * them here; both make sure the stream exists.
+ */
+import type { NatsConnection } from 'nats';
+import type { KinConfig } from '../config.ts';
+import type { Logger } from '../ports/logger.ts';
+import type { Store } from '../storage/storage.ts';
+import type { ResolveDeps } from './event-apply.ts';
+import type { NatsCollector } from './nats-collector.ts';
+import { createNatsCollector } from './nats-collector.ts';
+import { connectNats, ensureStream } from './nats-stream.ts';
+import type { NatsWorker } from './nats-worker.ts';
+import { startNatsWorker } from './nats-worker.ts';
+
+/** The running roles. */
+export interface NatsPipeline {
+  collector: NatsCollector | undefined;
+  worker: NatsWorker | undefined;
+  /** NATS connected (and, for a worker, its consumer answers). */
+  natsReady(): Promise<boolean>;
+  /** Collector first (no new events), then the worker (finishes its batch), then the connection (drained). */
+  close(): Promise<void>;
+}
+
+/** Connects to `url` and starts the requested roles. */
+export async function startNatsPipeline(options: {
+  url: string;
+  config: Pick<KinConfig, 'nats'>;
+  store: Store;
+  resolve: ResolveDeps;
+  logger: Logger;
+  roles: { collector: boolean; worker: boolean };
+  name: string;
+}): Promise<NatsPipeline> {
+  const nc: NatsConnection = await connectNats(options.url, options.name);
+  try {
+    await ensureStream(nc, options.config.nats);
+    const collector = options.roles.collector ? createNatsCollector({ nc, nats: options.config.nats }) : undefined;
+    const worker = options.roles.worker
+      ? await startNatsWorker({ nc, nats: options.config.nats, store: options.store, resolve: options.resolve, logger: options.logger })
+      : undefined;
+    return {
+      collector,
+      worker,
+      async natsReady() {
+        if (nc.isClosed()) return false;
+        if (collector && !collector.connected()) return false;
+        try {
+          await nc.flush();
+          return worker ? (await worker.lag()) !== undefined : true;
+        } catch {
+          return false;
+        }
+      },
+      async close() {
+        await collector?.close();
+        await worker?.close();
+        await nc.drain().catch(() => undefined);
+      },
+    };
+  } catch (error) {
+    await nc.close().catch(() => undefined);
+    throw error;
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * Composition of a worker process (`kin worker`): config -> store -> metrics -> worker -> ops server.
+ * Like `main.ts` for the API processes; a worker has no API, only /health, /ready and /metrics.
+ */
+import type { KinConfig } from '../config.ts';
+import { loadPolicy, normalizerFor } from '../identity/policy-load.ts';
+import { createKinMetrics, instrumentStore } from '../ops/kin-metrics.ts';
+import { metricsTokenHashes, serveWorkerOps, storeReachable } from '../ops/ops-routes.ts';
+import type { Logger } from '../ports/logger.ts';
+import { createJsonLogger } from '../ports/logger.ts';
+import { openStore } from '../storage/store-open.ts';
+import type { NatsPipeline } from './nats-pipeline.ts';
+import { startNatsPipeline } from './nats-pipeline.ts';
+
+/** A running worker process. */
+export interface RunningWorker {
+  /** Base URL of the ops endpoints. */
+  url: string;
+  dialect: string;
+  pipeline: NatsPipeline;
+  /** Stops fetching, commits and acks the batch in hand, closes NATS and the store. */
+  close(): Promise<void>;
+}
+
+/** Starts a worker with its ops server. */
+export async function startKinWorker(options: { config: Readonly<KinConfig>; logger?: Logger }): Promise<RunningWorker> {
+  const { config } = options;
+  if (!config.pipeline) throw new Error('a worker needs config.pipeline (a nats:// URL)');
+  const logger = options.logger ?? createJsonLogger();
+  const policy = loadPolicy(config.policyFile);
+  let pipeline: NatsPipeline | undefined;
+  const metrics = createKinMetrics({ consumerLag: async () => pipeline?.worker?.lag() });
+  const rawStore = await openStore(config.db);
+  const store = instrumentStore(rawStore, metrics);
+  try {
+    pipeline = await startNatsPipeline({
+      url: config.pipeline,
+      config,
+      store,
+      resolve: { policy, normalize: normalizerFor(policy) },
+      logger,
+      roles: { collector: false, worker: true },
+      name: 'kin-worker',
+    });
+  } catch (error) {
+    await rawStore.close();
+    throw error;
+  }
+  const running = pipeline;
+  const ops = await serveWorkerOps({
+    port: config.port,
+    host: config.host,
+    metrics,
+    tokenHashes: metricsTokenHashes([config.metricsToken, config.adminToken]),
+    ready: async () => (await storeReachable(store)) && (await running.natsReady()),
+  });
+  const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+  logger.info('kin worker started', { port: ops.port, store: rawStore.dialect, stream: config.nats.stream });
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${host}:${ops.port}`,
+    dialect: rawStore.dialect,
+    pipeline: running,
+    close() {
+      closing ??= (async () => {
+        await running.close();
+        await new Promise<void>((done) => ops.server.close(() => done()));
+        await rawStore.close();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,37 @@
+/** Test fixtures for import → match → graph tests, shared by the SQLite and PostgreSQL suites. */
+import { generatePeople, seededRandom } from '@kin/core/matching/index.ts';
+
+/**
+ * A CRM export and a social export of partly the same people, with no shared key: names, dates of birth
+ * and addresses only. Background people give the unsupervised model enough pairs to learn from. Planted:
+ * Robert Smith / Bob Smith (linked), Dan Price and Matt Cole (name only on the social side: review).
+ */
+export function crmAndSocialFiles(): { crm: string; social: string } {
+  const random = seededRandom(7);
+  const people = generatePeople({ count: 400, seed: 11, duplicateShare: 0 });
+  const streets = ['High St', 'Station Rd', 'Church Lane', 'Park Ave', 'Mill Rd', 'Victoria St', 'Green Lane', 'Kings Rd'];
+  const crm = ['id,first_name,last_name,dob,address,city,postcode'];
+  const social = ['handle,name,birthday,street,town'];
+  people.rows.forEach((row, i) => {
+    const [first = '', last = '', dob = '', city = '', postcode = ''] = row;
+    const address = `${1 + random.int(200)} ${streets[random.int(streets.length)] ?? 'High St'}`;
+    if (i < 300) crm.push([`c${i}`, first, last, dob, address, city, postcode].join(','));
+    if (i >= 150) social.push([`@s${i}`, `${first} ${last}`, dob, address.replace(/ St$/, ' Street').replace(/ Rd$/, ' Road'), city].join(','));
+  });
+  crm.push('c-rob,Robert,Smith,1980-05-17,12 Main St,Springfield,62701');
+  social.push('@bobsmith,Bob Smith,1980-05-17,12 Main Street,Springfield');
+  crm.push('c-jen,Jennifer,Walsh,1975-03-02,5 Oak Ave,Boston,02101');
+  social.push('@jenw,J Walsh,,,Boston');
+  crm.push('c-tom,Thomas,Hardy,1960-01-01,3 Pine Rd,Leeds,LS1 1AA');
+  social.push('@tomh,Tom Harvey,1960-01-01,,Leeds');
+  crm.push('c-kat,Katherine,Moore,1988-07-21,44 Bay St,Hull,HU1 2BB');
+  social.push('@katem,Kate Moore,,,Bath');
+  crm.push('c-dan,Daniel,Price,1990-10-10,8 Ash Rd,York,YO1 7HH');
+  social.push('@danp,Dan Price,,,');
+  crm.push('c-mat,Matthew,Cole,1972-04-04,9 Elm St,Derby,DE1 1AA');
+  social.push('@mattc,Matt Cole,,,');
+  return { crm: crm.join('\n') + '\n', social: social.join('\n') + '\n' };
+}
+
+/** The mapping of the social file (its handle column is a Twitter handle). */
+export const SOCIAL_MAPPING = { handle: 'twitter' } as const;

@@ -78,7 +78,7 @@ export async function applyEventGroups(tx: StoreTx, groups: EventGroup[], deps: 
         continue;
       }
       const { unverified } = item;
-      const snapshot = await tx.loadSnapshot(snapshotKeys(item.prepared));
+      const snapshot = await tx.loadSnapshot(snapshotKeys(item.prepared), { deviceTypes: deps.policy.sharedDevice.deviceTypes });
       const plan = resolve(snapshot, item.prepared, deps.policy);
       const { profileId } = await tx.applyEvent({ event, sourceId: group.sourceId, plan, ...(unverified ? { unverified } : {}) });
       outcome.accepted++;

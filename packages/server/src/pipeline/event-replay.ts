@@ -41,7 +41,7 @@ export async function replayEvents(tx: StoreTx, events: ReplayEvent[], deps: Res
   for (const stored of events) {
     const { event, sourceId, seq } = stored;
     const prepared = prepareEvent(event, deps.policy, deps.normalize, stored.unverified ? { unverified: stored.unverified } : {});
-    const snapshot = await tx.loadSnapshot(snapshotKeys(prepared), { beforeSeq: seq });
+    const snapshot = await tx.loadSnapshot(snapshotKeys(prepared), { beforeSeq: seq, deviceTypes: deps.policy.sharedDevice.deviceTypes });
     const plan = resolve(snapshot, prepared, deps.policy);
     const key = `${sourceId}\u0000${event.messageId}`;
     const oldId = plan.target.kind === 'new' ? state.reuse.get(key) : undefined;

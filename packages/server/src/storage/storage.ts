@@ -226,9 +226,10 @@ export interface StoreTx {
   claimMessageIds(sourceId: string, messageIds: string[]): Promise<boolean[]>;
   /**
    * The part of the identity graph the resolver needs for these (normalised) identifiers. `beforeSeq`
-   * (replays): count only device/user pairs recorded by earlier events.
+   * (replays): count only device/user pairs recorded by earlier events. `deviceTypes`: the only types
+   * whose device/user pairs are looked up (all but user_id when absent).
    */
-  loadSnapshot(identifiers: Identifier[], options?: { beforeSeq?: number }): Promise<IdentitySnapshot>;
+  loadSnapshot(identifiers: Identifier[], options?: { beforeSeq?: number; deviceTypes?: readonly string[] }): Promise<IdentitySnapshot>;
   /**
    * Optional batch read-ahead: locks (in one sorted order) and reads the identities of a whole batch in one
    * call, so the `loadSnapshot` calls that follow answer from memory. Stores without it answer each one.

@@ -74,7 +74,12 @@ export function createSqliteIdentity(db: Database.Database, read: () => Database
   }
 
   /** Adds rules, tombstones and device users to a snapshot built from the graph. */
-  function extendSnapshot(identifiers: Identifier[], base: { known: KnownIdentifier[]; profiles: Record<string, SnapshotProfile> }, beforeSeq: number): IdentitySnapshot {
+  function extendSnapshot(
+    identifiers: Identifier[],
+    base: { known: KnownIdentifier[]; profiles: Record<string, SnapshotProfile> },
+    beforeSeq: number,
+    deviceTypes: readonly string[] | undefined,
+  ): IdentitySnapshot {
     const snapshot: IdentitySnapshot = { ...base };
     const graveyard = tombstones();
     if (graveyard.size > 0) {
@@ -91,7 +96,7 @@ export function createSqliteIdentity(db: Database.Database, read: () => Database
     }
     const devices: NonNullable<IdentitySnapshot['deviceUsers']> = [];
     for (const identifier of identifiers) {
-      if (identifier.type === 'user_id') continue;
+      if (deviceTypes ? !deviceTypes.includes(identifier.type) : identifier.type === 'user_id') continue;
       const users = [...deviceUsers(identifier)].filter(([, seq]) => seq < beforeSeq).map(([user]) => user);
       if (users.length > 0) devices.push({ identifier, userIds: users.sort() });
     }
@@ -102,7 +107,10 @@ export function createSqliteIdentity(db: Database.Database, read: () => Database
   function recordDeviceUsers(pairs: Array<{ identifier: Identifier; userId: string }>, seq: number): void {
     for (const pair of pairs) {
       const users = deviceUsers(pair.identifier);
-      if (users.size >= MAX_DEVICE_USERS && !users.has(pair.userId)) continue;
+      const known = users.get(pair.userId);
+      // Why: most events of a device repeat a pair already recorded; rewriting it would cost a write per event.
+      if (known !== undefined && known <= seq) continue;
+      if (users.size >= MAX_DEVICE_USERS && known === undefined) continue;
       s.addDeviceUser.run(pair.identifier.type, pair.identifier.value, pair.userId, seq);
       users.set(pair.userId, Math.min(users.get(pair.userId) ?? seq, seq));
     }

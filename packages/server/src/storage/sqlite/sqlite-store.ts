@@ -103,7 +103,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
 
   const tx: StoreTx = {
     claimMessageIds: async (sourceId, messageIds) => messageIds.map((id) => claim(sourceId, id)),
-    loadSnapshot: async (identifiers, options) => loadSnapshot(identifiers, options?.beforeSeq ?? Number.POSITIVE_INFINITY),
+    loadSnapshot: async (identifiers, options) => loadSnapshot(identifiers, options?.beforeSeq ?? Number.POSITIVE_INFINITY, options?.deviceTypes),
     applyEvent: async (input) => ({ profileId: applyEvent(input) }),
     addWarnings: async (warnings) => insertWarnings(warnings),
     findMerge: async (id) => idn().findMerge(db, id),
@@ -129,7 +129,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     return s.claimOverflow.run(sourceId, messageId, now).changes === 1;
   }
 
-  function loadSnapshot(identifiers: Identifier[], beforeSeq: number): IdentitySnapshot {
+  function loadSnapshot(identifiers: Identifier[], beforeSeq: number, deviceTypes: readonly string[] | undefined): IdentitySnapshot {
     const s = w();
     const known: KnownIdentifier[] = [];
     const profiles: Record<string, SnapshotProfile> = {};
@@ -145,7 +145,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       known.push({ ...identifier, profileId: cached.profileId, lastSeen: cached.lastSeen });
       if (!profiles[cached.profileId]) profiles[cached.profileId] = cache.snapshotOf(cachedProfile(cached.profileId));
     }
-    return idn().extendSnapshot(identifiers, { known, profiles }, beforeSeq);
+    return idn().extendSnapshot(identifiers, { known, profiles }, beforeSeq, deviceTypes);
   }
 
   /** A profile from the cache, loaded (with all its identifiers) on a miss. */

@@ -114,12 +114,18 @@ if (status.ok) {
         try {
           await store.transaction((tx) => tx.claimMessageIds('src-1', ['seed']));
           // Two transactions lock two identities in opposite orders; PostgreSQL aborts one, which must retry.
+          // A barrier, not a sleep: both hold their first lock before either asks for its second, so the
+          // deadlock happens however slow the machine is.
           let runs = 0;
+          let locked = 0;
+          let release = (): void => undefined;
+          const barrier = new Promise<void>((resolve) => (release = resolve));
           const both = (first: string, second: string) =>
             store.transaction(async (tx) => {
               runs++;
               await tx.loadSnapshot([{ type: 'user_id', value: first }]);
-              await new Promise((resolve) => setTimeout(resolve, 50));
+              if (++locked === 2) release();
+              await barrier;
               await tx.loadSnapshot([{ type: 'user_id', value: second }]);
               return 'done';
             });

@@ -43,7 +43,11 @@ export function registerIdentityCommands(program: Command): void {
       const bar = createProgressBar(process.stderr, 'replaying');
       const report = await withCliStore(flags.db, (store) =>
         replayAll({ store, policy, normalize: normalizerFor(policy), at: new Date().toISOString(), batchSize, onProgress: bar.update }),
-      );
+      ).catch((error: unknown) => {
+        bar.done();
+        if (error instanceof Error && error.name === 'PostgresUnsupportedError') throw new CliError(error.message);
+        throw error;
+      });
       bar.done();
       process.stdout.write(flags.json ? JSON.stringify(report, null, 2) + '\n' : formatReplayReport(report));
     });

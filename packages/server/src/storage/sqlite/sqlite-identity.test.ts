@@ -1,9 +1,15 @@
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parsePolicy } from '@kin/core';
 import type { IdentityPolicy, TrackingEvent } from '@kin/core';
 import { normalizerFor } from '../../identity/policy-load.ts';
+import { splitProfile, undoMerge } from '../../identity/identity-undo.ts';
 import { applyEvents } from '../../pipeline/event-apply.ts';
 import type { Store } from '../storage.ts';
+import { SQLITE_MIGRATIONS } from './sqlite-migrations.ts';
 import { openSqliteStore } from './sqlite-store.ts';
 
 const stores: Store[] = [];
@@ -92,5 +98,56 @@ describe('SQLite store: shared devices', () => {
     const store = await run(policyWith({}), [ev(1, { userId: 'u', anonymousId: 'null', properties: { email: 'not-an-email' } })]);
     const explain = await store.explainProfile((await store.findProfileIdByIdentifier({ type: 'user_id', value: 'u' }))!);
     expect(explain?.refusals).toMatchObject([{ type: 'anonymous_id', value: 'null', reason: 'blocked' }]);
+  });
+});
+
+describe('SQLite store: upgrade to migration 4', () => {
+  it('keeps old identifiers and merges explainable; an old merge without sides cannot be undone, a split can', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kin-upgrade-'));
+    try {
+      const path = join(dir, 'old.db');
+      const old = new Database(path);
+      old.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+      for (const m of SQLITE_MIGRATIONS.filter((m) => m.version < 4)) {
+        old.exec(m.sql);
+        old.prepare('INSERT INTO schema_migrations VALUES (?, ?, ?)').run(m.version, m.name, at(0));
+      }
+      old.prepare('INSERT INTO profiles (id, created_at, updated_at) VALUES (?, ?, ?)').run('p1', at(1), at(2));
+      old.prepare('INSERT INTO profiles (id, created_at, updated_at, merged_into, merge_count) VALUES (?, ?, ?, ?, 0)').run('p2', at(1), at(2), 'p1');
+      old.prepare('UPDATE profiles SET merge_count = 1 WHERE id = ?').run('p1');
+      const identifier = old.prepare('INSERT INTO identifiers VALUES (?, ?, ?, ?, ?, ?)');
+      identifier.run('user_id', 'old-user', 'p1', 'web', at(1), at(1));
+      identifier.run('anonymous_id', 'old-anon', 'p1', 'web', at(1), at(2));
+      const event = old.prepare('INSERT INTO events (message_id, source_id, profile_id, type, event, timestamp, received_at, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+      event.run('o1', 'web', 'p1', 'identify', null, at(1), at(1), JSON.stringify({ type: 'identify', messageId: 'o1', userId: 'old-user', timestamp: at(1), receivedAt: at(1) }));
+      event.run('o2', 'web', 'p1', 'page', null, at(2), at(2), JSON.stringify({ type: 'page', messageId: 'o2', anonymousId: 'old-anon', timestamp: at(2), receivedAt: at(2) }));
+      event.run('o3', 'web', 'p1', 'identify', null, at(3), at(3), JSON.stringify({ type: 'identify', messageId: 'o3', userId: 'old-user', anonymousId: 'old-anon', timestamp: at(3), receivedAt: at(3) }));
+      old.prepare("INSERT INTO merges (id, survivor_id, absorbed_id, rule, via, message_id, source_id, created_at) VALUES ('m-old', 'p1', 'p2', 'merge', '[]', 'o3', 'web', ?)").run(at(3));
+      old.close();
+
+      const store = await openSqliteStore({ path });
+      stores.push(store);
+      const explain = await store.explainProfile('p2');
+      expect(explain?.profile.id).toBe('p1');
+      expect(explain?.identifiers.map((i) => [i.type, i.messageId])).toEqual([
+        ['anonymous_id', undefined],
+        ['user_id', undefined],
+      ]);
+      const deps = { policy: policyWith({}), normalize: normalizerFor(policyWith({})) };
+      expect(await undoMerge(store, 'm-old', deps, at(10))).toMatchObject({ ok: false, code: 'conflict' });
+      const split = await splitProfile(store, 'p1', [{ type: 'anonymous_id', value: 'old-anon' }], deps, at(10));
+      expect(split).toMatchObject({ ok: true, events: 3 });
+      const user = await store.findProfileIdByIdentifier({ type: 'user_id', value: 'old-user' });
+      const anon = await store.findProfileIdByIdentifier({ type: 'anonymous_id', value: 'old-anon' });
+      expect(user).toBeDefined();
+      expect(anon).toBeDefined();
+      expect(user).not.toBe(anon);
+      // Old ids still answer: they point at a live profile.
+      expect((await store.findProfile('p1'))?.id).toBeDefined();
+      expect((await store.findProfile('p2'))?.id).toBeDefined();
+    } finally {
+      for (const store of stores.splice(0)) await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

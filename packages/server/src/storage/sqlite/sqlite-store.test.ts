@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runStorageConformance } from '../storage-conformance.ts';
+import { runIdentityTrustConformance } from '../storage-identity-conformance.ts';
 import { openSqliteStore } from './sqlite-store.ts';
 
 const dirs: string[] = [];
@@ -20,3 +21,5 @@ runStorageConformance({
 });
 
 runStorageConformance({ name: 'sqlite :memory:', create: () => openSqliteStore({ path: ':memory:' }) });
+
+runIdentityTrustConformance({ name: 'sqlite :memory:', create: () => openSqliteStore({ path: ':memory:' }) });

@@ -5,6 +5,7 @@
  * "Smith" and a social "Bob Smith" meet on the same fields.
  */
 import type { ColumnRole, ColumnRoles, MatchRecord } from '@kin/core/matching/index.ts';
+import { createHash } from 'node:crypto';
 import type { MatchingStore, TraitProfile } from '../storage/matching-store.ts';
 
 /** Match column → trait keys read for it, best first. */
@@ -71,7 +72,25 @@ export function profileToRecord(profile: TraitProfile, sourceName: (sourceId: st
     votes.set(sourceId, (votes.get(sourceId) ?? 0) + 1);
   }
   const [source] = [...votes].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0] ?? [''];
-  return { key: profile.id, source: sourceName(source), values };
+  return { key: matchKey(profile.id, values), source: sourceName(source), values };
+}
+
+/**
+ * The record key: a hash of the compared values, then the profile id. Why not the profile id alone: the
+ * engine orders records by key, and profile ids created in the same millisecond order at random, so the
+ * same data would not always give the same links. Ordering by content keeps runs deterministic.
+ */
+function matchKey(profileId: string, values: Readonly<Record<string, string>>): string {
+  const content = Object.keys(values)
+    .sort()
+    .map((k) => `${k}\u0000${values[k] ?? ''}`)
+    .join('\u0001');
+  return `${createHash('sha1').update(content).digest('hex').slice(0, 16)}~${profileId}`;
+}
+
+/** The profile id of a match record key. */
+export function profileIdOfKey(key: string): string {
+  return key.slice(key.indexOf('~') + 1);
 }
 
 /** Every live profile with person traits, as match records (paged through the store). */

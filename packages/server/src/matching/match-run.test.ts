@@ -21,9 +21,18 @@ describe('import → match → graph', () => {
     expect((await kin.track('/v1/identify', { userId: 'u-twin-1', traits: twin })).status).toBe(200);
     expect((await kin.track('/v1/identify', { userId: 'u-twin-2', traits: twin })).status).toBe(200);
     const profilesBefore = (await json<{ profiles: number }>(kin.admin('/v1/stats'))).profiles;
+    // A reviewer rejected the (certain) Ida Quintero pair earlier: matching must never merge it.
+    const idaCrm = (await json<{ id: string }>(kin.admin('/v1/profiles/record:crm:c-ida'))).id;
+    const idaSocial = (await json<{ id: string }>(kin.admin('/v1/profiles/twitter:idaq'))).id;
+    const store = kin.kin.store;
+    await store.matching!.addReviewItems([
+      { id: 'r-ida', runId: 'earlier', aProfile: idaCrm, bProfile: idaSocial, probability: 0.99, reason: 'below-link-threshold', evidence: [], status: 'rejected', createdAt: '2026-01-01T00:00:00.000Z' },
+    ]);
 
     const run = await json<Record<string, number>>(kin.admin('/v1/match/run', { method: 'POST' }));
-    expect(run).toMatchObject({ profiles: profilesBefore, refused: 1, queued: 3 });
+    expect(run).toMatchObject({ profiles: profilesBefore, refused: 1, queued: 3, skippedRejected: 1 });
+    expect((await json<{ id: string }>(kin.admin('/v1/profiles/twitter:idaq'))).id).toBe(idaSocial);
+    expect((await json<{ id: string }>(kin.admin('/v1/profiles/record:crm:c-ida'))).id).toBe(idaCrm);
     expect((await json<{ profiles: number }>(kin.admin('/v1/stats'))).profiles).toBe(profilesBefore - run['merges']!);
 
     // Robert Smith, 12 Main St (CRM) and Bob Smith, 12 Main Street (social) are one profile now.
@@ -32,7 +41,7 @@ describe('import → match → graph', () => {
     const merges = (await json<{ data: Array<{ rule: string; messageId: string; via: unknown[] }> }>(kin.admin('/v1/profiles/record:crm:c-rob/merges'))).data;
     expect(merges).toHaveLength(1);
     expect(merges[0]).toMatchObject({ rule: 'match', messageId: expect.stringMatching(/^match:/), via: [] });
-    const links = await kin.kin.store.matching!.listMatchLinks([robert.id]);
+    const links = await store.matching!.listMatchLinks([robert.id]);
     expect(links).toHaveLength(1);
     expect(links[0]!.probability).toBeGreaterThanOrEqual(0.95);
     expect(links[0]!.evidence.map((e) => e.field)).toEqual(expect.arrayContaining(['first_name', 'last_name', 'date_of_birth']));
@@ -70,6 +79,7 @@ describe('import → match → graph', () => {
     expect(again.status).toBe(409);
     const second = await json<Record<string, number>>(kin.admin('/v1/match/run', { method: 'POST', body: JSON.stringify({ linkThreshold: 0.5 }) }));
     expect(second['skippedRejected']).toBeGreaterThanOrEqual(1);
+    expect((await json<{ id: string }>(kin.admin('/v1/profiles/twitter:idaq'))).id).not.toBe((await json<{ id: string }>(kin.admin('/v1/profiles/record:crm:c-ida'))).id);
     expect((await json<{ id: string }>(kin.admin('/v1/profiles/twitter:mattc'))).id).not.toBe((await json<{ id: string }>(kin.admin('/v1/profiles/record:crm:c-mat'))).id);
     expect((await json<{ id: string }>(kin.admin('/v1/profiles/user_id:u-twin-1'))).id).not.toBe((await json<{ id: string }>(kin.admin('/v1/profiles/user_id:u-twin-2'))).id);
     // Nothing already queued or decided is queued again.

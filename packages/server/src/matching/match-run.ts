@@ -18,7 +18,7 @@ import type { Clock } from '../ports/clock.ts';
 import type { MatchingStore, ReviewItem } from '../storage/matching-store.ts';
 import type { Store } from '../storage/storage.ts';
 import { mergeMatchedProfiles } from './match-merge.ts';
-import { MATCH_ROLES, loadMatchRecords } from './match-profiles.ts';
+import { MATCH_ROLES, loadMatchRecords, profileIdOfKey } from './match-profiles.ts';
 
 /** The source recorded on ledger entries made by matching and review. */
 export const MATCH_SOURCE = 'kin.match';
@@ -80,6 +80,7 @@ export async function runMatch(options: MatchRunOptions): Promise<MatchRunSummar
   const summary: MatchRunSummary = { runId, profiles: records.length, candidatePairs: 0, linkedPairs: 0, merges: 0, queued: 0, refused: 0, skippedRejected: 0, seconds: 0 };
   if (records.length < 2) return { ...summary, seconds: (performance.now() - started) / 1000 };
   const sourceOf = new Map(records.map((r) => [r.key, r.source ?? '']));
+  const pid = profileIdOfKey;
   const result: MatchResult = matchRecords({
     records,
     roles: MATCH_ROLES,
@@ -121,8 +122,8 @@ export async function runMatch(options: MatchRunOptions): Promise<MatchRunSummar
   for (const link of result.links) {
     if (!inScope(link.a, link.b)) continue;
     summary.linkedPairs++;
-    const a = find(link.a);
-    const b = find(link.b);
+    const a = find(pid(link.a));
+    const b = find(pid(link.b));
     if (a === b) continue;
     if (isRejected(a, b)) {
       summary.skippedRejected++;
@@ -137,7 +138,7 @@ export async function runMatch(options: MatchRunOptions): Promise<MatchRunSummar
       b,
       rule: 'match',
       runId,
-      messageId: `match:${runId}:${link.a}:${link.b}`,
+      messageId: `match:${runId}:${pid(link.a)}:${pid(link.b)}`,
       probability: link.probability,
       evidence,
       at,
@@ -157,8 +158,8 @@ export async function runMatch(options: MatchRunOptions): Promise<MatchRunSummar
   }
   for (const pair of result.reviews) {
     if (!inScope(pair.a, pair.b)) continue;
-    const a = find(pair.a);
-    const b = find(pair.b);
+    const a = find(pid(pair.a));
+    const b = find(pid(pair.b));
     if (a === b) continue;
     if (isRejected(a, b)) {
       summary.skippedRejected++;

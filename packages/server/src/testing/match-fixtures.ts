@@ -4,7 +4,8 @@ import { generatePeople, seededRandom } from '@kin/core/matching/index.ts';
 /**
  * A CRM export and a social export of partly the same people, with no shared key: names, dates of birth
  * and addresses only. Background people give the unsupervised model enough pairs to learn from. Planted:
- * Robert Smith / Bob Smith (linked), Dan Price and Matt Cole (name only on the social side: review).
+ * Robert Smith / Bob Smith (linked), Dan Price and Matt Cole (name only on the social side: review),
+ * Ida Quintero (a certain match, for tests that reject it before the run).
  */
 export function crmAndSocialFiles(): { crm: string; social: string } {
   const random = seededRandom(7);
@@ -30,6 +31,8 @@ export function crmAndSocialFiles(): { crm: string; social: string } {
   social.push('@danp,Dan Price,,,');
   crm.push('c-mat,Matthew,Cole,1972-04-04,9 Elm St,Derby,DE1 1AA');
   social.push('@mattc,Matt Cole,,,');
+  crm.push('c-ida,Ida,Quintero,1969-11-30,77 Harbour Rd,Whitby,YO21 3PU');
+  social.push('@idaq,Ida Quintero,1969-11-30,77 Harbour Road,Whitby');
   return { crm: crm.join('\n') + '\n', social: social.join('\n') + '\n' };
 }
 

@@ -19,6 +19,7 @@
  *   event instead of four, and the lock/re-read loop cannot be interleaved with client latency.
  */
 import type { Pool, PoolClient } from 'pg';
+import { MATCHING_MIGRATION_SQL } from './postgres-matching-store.ts';
 
 /** One schema version. */
 export interface PostgresMigration {
@@ -232,6 +233,13 @@ export const POSTGRES_MIGRATIONS: ReadonlyArray<PostgresMigration> = [
       END
       $fn$;
     `,
+  },
+  {
+    version: 4,
+    name: 'match-review',
+    // Why: probabilistic matching queues doubtful pairs for a person's decision (review_items) and keeps the
+    // probability and evidence of every merge it makes (match_links, keyed by the ledger entry's message id).
+    sql: MATCHING_MIGRATION_SQL,
   },
 ];
 

@@ -33,6 +33,7 @@ import type {
 } from '../storage.ts';
 import { postgresIdentityReads, toMerge } from './postgres-identity-ops.ts';
 import { migratePostgres } from './postgres-migrations.ts';
+import { createPostgresMatchingStore, insertMatchLink } from './postgres-matching-store.ts';
 import { ENSURE_PARTITION_STATEMENT, monthsAround } from './postgres-partitions.ts';
 import { createPostgresTx, toMillis, WARNINGS_STATEMENT, warningColumns } from './postgres-writes.ts';
 
@@ -100,6 +101,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
         // cost that grows with the table; index nested loops stay flat. Sent with BEGIN: no extra round trip.
         await client.query('BEGIN; SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off');
         const tx = createPostgresTx({ ids, knownMonths, ensuredMonths, query });
+        tx.recordMatchLink = (link) => insertMatchLink(query, link);
         const result = await fn(tx);
         await tx.flush();
         await query({ text: 'COMMIT' });
@@ -144,6 +146,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
 
   const store: Store = {
     dialect: 'postgres',
+    matching: createPostgresMatchingStore(pool),
 
     async migrate() {
       await migratePostgres(pool);

@@ -1,0 +1,182 @@
+/**
+ * The matching port of the PostgreSQL store (review queue, match evidence, trait scans), over the
+ * store's pool. `insertMatchLink` runs on the transaction's own connection, so the evidence commits with
+ * the ledger entry it explains.
+ */
+import type pg from 'pg';
+import type { QueryConfig, QueryResult, QueryResultRow } from 'pg';
+import type { MatchingStore, MatchLink, ReviewItem, ReviewStatus } from '../matching-store.ts';
+import { decodeCursor, encodeCursor } from '../store-codec.ts';
+
+type Row = Record<string, unknown>;
+
+/** The review queue and match evidence tables (schema migration `match-review`). */
+export const MATCHING_MIGRATION_SQL = `
+  CREATE TABLE review_items (
+    seq bigserial PRIMARY KEY,
+    id text COLLATE "C" NOT NULL UNIQUE,
+    run_id text NOT NULL,
+    a_profile text COLLATE "C" NOT NULL,
+    b_profile text COLLATE "C" NOT NULL,
+    probability double precision NOT NULL,
+    reason text NOT NULL,
+    evidence jsonb NOT NULL,
+    status text NOT NULL,
+    created_at text NOT NULL,
+    decided_at text
+  );
+  CREATE INDEX review_items_status ON review_items (status, seq);
+  CREATE TABLE match_links (
+    message_id text COLLATE "C" PRIMARY KEY,
+    run_id text NOT NULL,
+    rule text NOT NULL,
+    survivor_id text COLLATE "C" NOT NULL,
+    absorbed_id text COLLATE "C" NOT NULL,
+    probability double precision NOT NULL,
+    evidence jsonb NOT NULL,
+    created_at text NOT NULL
+  );
+  CREATE INDEX match_links_survivor ON match_links (survivor_id);
+  CREATE INDEX match_links_absorbed ON match_links (absorbed_id);
+`;
+
+/** Creates the matching port over the pool. */
+export function createPostgresMatchingStore(pool: pg.Pool): MatchingStore {
+  return {
+    async scanProfileTraits(query) {
+      if (query.keys.length === 0) return [];
+      // Merged profiles keep no traits (a merge moves them), so every profile found here is live.
+      const ids = (
+        await pool.query<{ profile_id: string }>(
+          `SELECT DISTINCT profile_id FROM traits WHERE profile_id > $1 AND key = ANY($2::text[]) AND value IS NOT NULL
+           ORDER BY profile_id LIMIT $3`,
+          [query.after ?? '', query.keys, query.limit],
+        )
+      ).rows.map((r) => r.profile_id);
+      if (ids.length === 0) return [];
+      const { rows } = await pool.query(
+        'SELECT profile_id, key, value, source_id FROM traits WHERE profile_id = ANY($1::text[]) AND key = ANY($2::text[]) AND value IS NOT NULL ORDER BY profile_id, key',
+        [ids, query.keys],
+      );
+      const byId = new Map(ids.map((id) => [id, { id, traits: [] as Array<{ key: string; value: unknown; sourceId: string }> }]));
+      for (const row of rows as Row[]) byId.get(row.profile_id as string)?.traits.push({ key: row.key as string, value: row.value, sourceId: row.source_id as string });
+      return [...byId.values()];
+    },
+
+    async liveProfileIds(ids) {
+      if (ids.length === 0) return {};
+      const { rows } = await pool.query<{ id: string; live: string }>('SELECT id, coalesce(merged_into, id) AS live FROM profiles WHERE id = ANY($1::text[])', [
+        [...new Set(ids)],
+      ]);
+      return Object.fromEntries(rows.map((r) => [r.id, r.live]));
+    },
+
+    async addReviewItems(items) {
+      if (items.length === 0) return;
+      await pool.query(
+        `INSERT INTO review_items (id, run_id, a_profile, b_profile, probability, reason, evidence, status, created_at, decided_at)
+         SELECT * FROM json_to_recordset($1::json) AS x(id text, run_id text, a_profile text, b_profile text, probability double precision,
+           reason text, evidence jsonb, status text, created_at text, decided_at text)`,
+        [
+          JSON.stringify(
+            items.map((x) => ({
+              id: x.id,
+              run_id: x.runId,
+              a_profile: x.aProfile,
+              b_profile: x.bProfile,
+              probability: x.probability,
+              reason: x.reason,
+              evidence: x.evidence,
+              status: x.status,
+              created_at: x.createdAt,
+              decided_at: x.decidedAt ?? null,
+            })),
+          ),
+        ],
+      );
+    },
+
+    async listReviewItems(query) {
+      const where: string[] = [];
+      const params: unknown[] = [];
+      if (query.status) {
+        params.push(query.status);
+        where.push(`status = $${params.length}`);
+      }
+      const after = query.cursor ? decodeCursor(query.cursor) : undefined;
+      if (after && typeof after[0] === 'number') {
+        params.push(after[0]);
+        where.push(`seq > $${params.length}`);
+      }
+      params.push(query.limit + 1);
+      const { rows } = await pool.query(`SELECT * FROM review_items ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY seq LIMIT $${params.length}`, params);
+      const hasMore = rows.length > query.limit;
+      const page = (rows as Row[]).slice(0, query.limit);
+      const last = page.at(-1);
+      return { data: page.map(toReviewItem), cursor: { next: hasMore && last ? encodeCursor([Number(last.seq)]) : null, hasMore } };
+    },
+
+    async listReviewPairs() {
+      const { rows } = await pool.query('SELECT a_profile, b_profile, status FROM review_items ORDER BY seq');
+      return (rows as Row[]).map((row) => ({ aProfile: row.a_profile as string, bProfile: row.b_profile as string, status: row.status as ReviewStatus }));
+    },
+
+    async findReviewItem(id) {
+      const { rows } = await pool.query('SELECT * FROM review_items WHERE id = $1', [id]);
+      const row = rows[0] as Row | undefined;
+      return row ? toReviewItem(row) : undefined;
+    },
+
+    async decideReviewItem(id, status, at) {
+      const { rows } = await pool.query("UPDATE review_items SET status = $2, decided_at = $3 WHERE id = $1 AND status = 'open' RETURNING *", [id, status, at]);
+      const row = rows[0] as Row | undefined;
+      return row ? toReviewItem(row) : undefined;
+    },
+
+    async listMatchLinks(profileIds) {
+      if (profileIds.length === 0) return [];
+      const { rows } = await pool.query(
+        'SELECT * FROM match_links WHERE survivor_id = ANY($1::text[]) OR absorbed_id = ANY($1::text[]) ORDER BY created_at, message_id',
+        [profileIds],
+      );
+      return (rows as Row[]).map(toMatchLink);
+    },
+  };
+}
+
+/** Inserts a match link on the transaction's connection. */
+export async function insertMatchLink(query: <R extends QueryResultRow>(config: QueryConfig) => Promise<QueryResult<R>>, link: MatchLink): Promise<void> {
+  await query({
+    text: `INSERT INTO match_links (message_id, run_id, rule, survivor_id, absorbed_id, probability, evidence, created_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (message_id) DO NOTHING`,
+    values: [link.messageId, link.runId, link.rule, link.survivorId, link.absorbedId, link.probability, JSON.stringify(link.evidence), link.createdAt],
+  });
+}
+
+function toReviewItem(row: Row): ReviewItem {
+  return {
+    id: row.id as string,
+    runId: row.run_id as string,
+    aProfile: row.a_profile as string,
+    bProfile: row.b_profile as string,
+    probability: Number(row.probability),
+    reason: row.reason as string,
+    evidence: row.evidence as ReviewItem['evidence'],
+    status: row.status as ReviewStatus,
+    createdAt: row.created_at as string,
+    ...(row.decided_at ? { decidedAt: row.decided_at as string } : {}),
+  };
+}
+
+function toMatchLink(row: Row): MatchLink {
+  return {
+    messageId: row.message_id as string,
+    runId: row.run_id as string,
+    rule: row.rule as MatchLink['rule'],
+    survivorId: row.survivor_id as string,
+    absorbedId: row.absorbed_id as string,
+    probability: Number(row.probability),
+    evidence: row.evidence as MatchLink['evidence'],
+    createdAt: row.created_at as string,
+  };
+}

@@ -1,5 +1,6 @@
 /** `kin import FILE --source NAME`: bulk import of CRM and social records (see README "Import and matching"). */
 import type { Command } from 'commander';
+import { stat } from 'node:fs/promises';
 import { CliError } from '../cli/kin-cli.ts';
 import { withCliStore } from '../cli/cli-store.ts';
 import { loadPolicy, normalizerFor } from '../identity/policy-load.ts';
@@ -61,7 +62,7 @@ export function registerImportCommand(program: Command): void {
       let progress: ReturnType<typeof createImportProgress> | undefined;
       try {
         const summary = await withCliStore(flags.db, async (store) => {
-          const { size } = await import('node:fs/promises').then((fs) => fs.stat(file)).catch(() => ({ size: undefined }));
+          const size = await stat(file).then((s) => s.size, () => undefined);
           progress = createImportProgress({ out: process.stderr, ...(size !== undefined ? { totalBytes: size } : {}) });
           return importFile({
             file,

@@ -82,6 +82,11 @@ describe('import → match → graph', () => {
     expect((await json<{ id: string }>(kin.admin('/v1/profiles/twitter:idaq'))).id).not.toBe((await json<{ id: string }>(kin.admin('/v1/profiles/record:crm:c-ida'))).id);
     expect((await json<{ id: string }>(kin.admin('/v1/profiles/twitter:mattc'))).id).not.toBe((await json<{ id: string }>(kin.admin('/v1/profiles/record:crm:c-mat'))).id);
     expect((await json<{ id: string }>(kin.admin('/v1/profiles/user_id:u-twin-1'))).id).not.toBe((await json<{ id: string }>(kin.admin('/v1/profiles/user_id:u-twin-2'))).id);
+    // A match merge is an ordinary ledger entry: the trust engineer's undo takes it back.
+    const robertMerge = (await json<{ data: Array<{ id: string; rule: string }> }>(kin.admin('/v1/profiles/record:crm:c-rob/merges'))).data[0]!;
+    const undo = await kin.admin(`/v1/merges/${robertMerge.id}/undo`, { method: 'POST' });
+    expect(undo.status).toBe(200);
+    expect((await json<{ id: string }>(kin.admin('/v1/profiles/twitter:bobsmith'))).id).not.toBe((await json<{ id: string }>(kin.admin('/v1/profiles/record:crm:c-rob'))).id);
     // Nothing already queued or decided is queued again.
     const all = await json<{ data: Item[] }>(kin.admin('/v1/review?limit=500'));
     expect(new Set(all.data.map((i) => [i.a.externalIds, i.b.externalIds].map((x) => JSON.stringify(x)).sort().join('|'))).size).toBe(all.data.length);

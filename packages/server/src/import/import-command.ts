@@ -4,6 +4,7 @@ import { stat } from 'node:fs/promises';
 import { CliError } from '../cli/kin-cli.ts';
 import { withCliStore } from '../cli/cli-store.ts';
 import { loadPolicy, normalizerFor } from '../identity/policy-load.ts';
+import { readCheckpoint } from './import-checkpoint.ts';
 import { loadImportMapping } from './import-columns.ts';
 import { ImportFileError, formatOfFile, importFile } from './import-file.ts';
 import { createImportProgress } from './import-progress.ts';
@@ -63,7 +64,12 @@ export function registerImportCommand(program: Command): void {
       try {
         const summary = await withCliStore(flags.db, async (store) => {
           const size = await stat(file).then((s) => s.size, () => undefined);
-          progress = createImportProgress({ out: process.stderr, ...(size !== undefined ? { totalBytes: size } : {}) });
+          const resumed = flags.resume ? await readCheckpoint(file).catch(() => undefined) : undefined;
+          progress = createImportProgress({
+            out: process.stderr,
+            ...(size !== undefined ? { totalBytes: size } : {}),
+            ...(resumed ? { startRows: resumed.position.rows, startBytes: resumed.position.bytes } : {}),
+          });
           return importFile({
             file,
             source: flags.source,

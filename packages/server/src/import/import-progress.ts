@@ -13,22 +13,23 @@ export interface ImportProgress {
 export function createImportProgress(options: {
   out: NodeJS.WriteStream;
   totalBytes?: number;
+  /** Where a resumed import starts: rows and bytes committed by an earlier run (not counted in the rate). */
   startBytes?: number;
+  startRows?: number;
   now?: () => number;
 }): ImportProgress {
   if (!options.out.isTTY) return { update: () => undefined, finish: () => undefined };
   const now = options.now ?? (() => performance.now());
   const started = now();
   const startBytes = options.startBytes ?? 0;
+  const startRows = options.startRows ?? 0;
   let lastDraw = 0;
-  let firstRows: number | undefined;
   const draw = (rows: number, bytes: number, force: boolean): void => {
     const t = now();
     if (!force && t - lastDraw < 200) return;
     lastDraw = t;
-    firstRows ??= rows;
     const seconds = Math.max(0.001, (t - started) / 1000);
-    const rate = (rows - (firstRows ?? 0)) / seconds;
+    const rate = (rows - startRows) / seconds;
     let line = `${rows.toLocaleString('en-US')} rows  ${Math.round(rate).toLocaleString('en-US')} rows/s`;
     const total = options.totalBytes;
     if (total !== undefined && total > 0) {

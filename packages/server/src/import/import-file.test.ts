@@ -111,6 +111,18 @@ describe('kin import (file)', () => {
     expect(existsSync(checkpointPath(path))).toBe(false);
   });
 
+  it('resumes a JSON-lines import at its committed byte offset', async () => {
+    const lines: string[] = [];
+    for (let i = 1; i <= 12; i++) lines.push(JSON.stringify({ id: `j${i}`, name: `Person ${i}`, email: `j${i}@x.io` }));
+    const path = file('people.jsonl', lines.join('\n') + '\n');
+    const abort = new AbortController();
+    const first = await run({ file: path, source: 'app', chunkSize: 4, signal: abort.signal, onProgress: () => abort.abort() });
+    expect(first).toMatchObject({ stopped: true, rows: 4, imported: 4 });
+    const second = await run({ file: path, source: 'app', chunkSize: 4, resume: true });
+    expect(second).toMatchObject({ stopped: false, skipped: 4, rows: 12, imported: 12, duplicates: 0 });
+    expect((await store.stats()).profiles).toBe(12);
+  });
+
   it('refuses to resume a file changed since its checkpoint', async () => {
     const path = file('changing.csv', 'id,email\n1,a@x.io\n2,b@x.io\n');
     const abort = new AbortController();

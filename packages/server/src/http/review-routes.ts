@@ -1,7 +1,7 @@
 /**
  * Matching and the review queue over HTTP (admin token):
- * `POST /v1/match/run`, `GET /v1/review?status=open&limit=&cursor=`, `POST /v1/review/{id}` with
- * `{"decision":"accept"|"reject"}`.
+ * `POST /v1/match/run`, `GET /v1/match/links?profile=REF`, `GET /v1/review?status=open&limit=&cursor=`,
+ * `POST /v1/review/{id}` with `{"decision":"accept"|"reject"}`.
  */
 import { DEFAULT_POLICY } from '@kin/core';
 import type { IdentityPolicy } from '@kin/core';
@@ -12,6 +12,7 @@ import type { Clock } from '../ports/clock.ts';
 import type { ReviewStatus } from '../storage/matching-store.ts';
 import type { Store } from '../storage/storage.ts';
 import { ApiError } from './error-catalog.ts';
+import { resolveProfileRef } from './profile-routes.ts';
 import { parseLimit } from './query-params.ts';
 
 /** Paths of these routes (admin token). */
@@ -21,6 +22,7 @@ export const REVIEW_PATHS = ['/v1/match/*', '/v1/review', '/v1/review/*'];
 export interface ReviewRouteDeps {
   store: Store;
   clock: Clock;
+  normalize: (type: string, raw: unknown) => string | undefined;
   /** The identity policy merges must obey (default: the built-in policy). */
   policy?: IdentityPolicy;
 }
@@ -77,6 +79,16 @@ export function reviewRoutes(deps: ReviewRouteDeps): Hono {
       ...(typeof source === 'string' ? { source } : {}),
     });
     return c.json(result);
+  });
+
+  // The probability and per-field evidence behind the match and review merges of a profile's history.
+  app.get('/v1/match/links', async (c) => {
+    const ref = c.req.query('profile');
+    if (ref === undefined || ref === '') throw new ApiError('invalid_query', 'profile is a profile id or type:value', 'profile');
+    const id = await resolveProfileRef(deps, ref);
+    const profile = id === undefined ? undefined : await deps.store.findProfile(id);
+    if (!profile) throw new ApiError('not_found', 'no profile matches this ref', 'profile');
+    return c.json({ data: await matching().listMatchLinks([profile.id, ...profile.mergedFrom]) });
   });
 
   app.get('/v1/review', async (c) => {

@@ -41,8 +41,9 @@ describe('import → match → graph', () => {
     const merges = (await json<{ data: Array<{ rule: string; messageId: string; via: unknown[] }> }>(kin.admin('/v1/profiles/record:crm:c-rob/merges'))).data;
     expect(merges).toHaveLength(1);
     expect(merges[0]).toMatchObject({ rule: 'match', messageId: expect.stringMatching(/^match:/), via: [] });
-    const links = await store.matching!.listMatchLinks([robert.id]);
+    const links = (await json<{ data: Array<{ probability: number; rule: string; evidence: Array<{ field: string }> }> }>(kin.admin('/v1/match/links?profile=record:crm:c-rob'))).data;
     expect(links).toHaveLength(1);
+    expect(links[0]).toMatchObject({ rule: 'match' });
     expect(links[0]!.probability).toBeGreaterThanOrEqual(0.95);
     expect(links[0]!.evidence.map((e) => e.field)).toEqual(expect.arrayContaining(['first_name', 'last_name', 'date_of_birth']));
 

@@ -3,18 +3,10 @@
  * population of shoppers with realistic identifier overlap (several devices per shopper, logins on some,
  * email-only landings, a few shared browsers). Deterministic for a seed.
  */
+import { mulberry32 } from '@kin/core';
 
-/** mulberry32: a small seeded PRNG, so every run sends the same bytes. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The shared seeded PRNG (mulberry32), under the name this module always exported. */
+export const seeded = mulberry32;
 
 /** A v4-shaped UUID from the seeded PRNG: SDKs send random message ids, which scatter a naive index. */
 function uuidFrom(random: () => number): string {

@@ -18,3 +18,4 @@ export * from './identity/graph-reference.ts';
 
 export * from './profile/trait-changes.ts';
 export * from './profile/trait-merge.ts';
+export * from './random/mulberry32.ts';

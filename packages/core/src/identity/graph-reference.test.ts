@@ -5,6 +5,7 @@ import type { MemoryGraph } from './graph-reference.ts';
 import { createIdentifierNormalizer } from './identifier-normalize.ts';
 import { DEFAULT_POLICY, parsePolicy } from './identity-policy.ts';
 import type { Identifier, IdentityPolicy, ResolutionPlan } from './identity-types.ts';
+import { mulberry32 } from '../random/mulberry32.ts';
 
 const normalize = createIdentifierNormalizer({ normalizePhone: (raw) => (/^\+\d{8,15}$/.test(raw) ? raw : undefined) });
 
@@ -73,17 +74,6 @@ describe('reference graph: shared browser, second device, landing page', () => {
   });
 });
 
-/** mulberry32: a tiny seeded PRNG, so property tests are reproducible without a library. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function pick<T>(random: () => number, items: readonly T[]): T | undefined {
   return random() < 0.5 ? undefined : items[Math.floor(random() * items.length)];

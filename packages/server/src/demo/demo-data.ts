@@ -8,6 +8,7 @@
  *
  * Same seed and `now`, byte-identical output. Events are Segment-spec JSON, sent through the real API.
  */
+import { mulberry32 } from '@kin/core';
 
 /** The demo's sources (one write key each). */
 export const DEMO_SOURCES = ['web', 'ios', 'android', 'email', 'social', 'crm'] as const;
@@ -45,17 +46,8 @@ const PAGES = ['/', '/new', '/sale', '/products/trail-shoe', '/products/rain-jac
 const SCREENS = ['Home', 'Search', 'Product', 'Cart', 'Checkout', 'Orders'];
 const CAMPAIGNS = ['spring-sale', 'new-arrivals', 'winback', 'weekly-digest'];
 
-/** A small fast PRNG (mulberry32): same seed, same sequence. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The shared seeded PRNG (mulberry32), under the name this module always exported. */
+export const seededRandom = mulberry32;
 
 interface Shopper {
   n: number;

@@ -10,6 +10,7 @@
  * verification. Traits are last-write-wins by event time with tombstones, which is order independent when
  * no two writes of one trait have the same time: every event has its own timestamp.
  */
+import { mulberry32 } from '@kin/core';
 
 /** One event of the stream and the source (by name) that sends it. */
 export interface WorkloadEvent {
@@ -32,17 +33,7 @@ interface Person {
   devices: string[];
 }
 
-/** mulberry32: a small seeded PRNG. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const seeded = mulberry32;
 
 /** Builds the stream (same options, same events, byte for byte). */
 export function buildOverlapWorkload(options: OverlapWorkloadOptions): WorkloadEvent[] {

@@ -89,6 +89,51 @@ if (!status.ok && servicesRequired()) {
         expect(await storeState(store)).toEqual(expected);
       }));
 
+    it('equal event times: merges keep the survivor\'s value on a tie, an event\'s own write wins its tie (same as SQLite)', async () => {
+      const T = '2026-11-01T10:00:00.000Z';
+      const T2 = '2026-11-01T11:00:00.000Z';
+      let n = 0;
+      const ev = (fields: Record<string, unknown>) => ({ type: 'track', event: 'Viewed', messageId: `tie-${++n}`, timestamp: T2, ...fields });
+      const identify = (fields: Record<string, unknown>, traits: Record<string, unknown>) => ev({ type: 'identify', event: undefined, timestamp: T, traits, ...fields });
+      const batchesWithTies: Array<{ receivedAt: string; events: Array<Record<string, unknown>> }> = [
+        { receivedAt: '2026-11-01T12:00:00.000Z', events: [identify({ userId: 'u1' }, { plan: 'x' }), identify({ anonymousId: 'a0' }, { plan: 'q', city: 'Q' })] },
+        {
+          receivedAt: '2026-11-01T12:05:00.000Z',
+          events: [
+            identify({ anonymousId: 'a1' }, { plan: 'y', city: 'A' }),
+            identify({ userId: 'u1' }, { plan: 'z' }),
+            ev({ userId: 'u1', anonymousId: 'a1' }),
+            ev({ userId: 'u1', anonymousId: 'a0' }),
+            identify({ anonymousId: 'a2' }, { plan: 'w', city: null }),
+            ev({ userId: 'u1', anonymousId: 'a2', timestamp: '2026-11-01T12:00:00.000Z' }),
+            identify({ anonymousId: 'a3' }, { size: 'M' }),
+            identify({ anonymousId: 'a4' }, { size: 'L' }),
+            ev({ anonymousId: 'a3', userId: 'u3' }),
+            ev({ anonymousId: 'a4', userId: 'u3' }),
+          ],
+        },
+      ];
+      const groups = batchesWithTies.map(({ receivedAt, events }) => [
+        {
+          sourceId: 'src-web',
+          events: events.map((raw) => {
+            const result = validateEvent(raw, { receivedAt: new Date(receivedAt), newMessageId: () => 'unused' });
+            if (!result.ok) throw new Error(result.message);
+            return result.event;
+          }),
+        },
+      ]);
+      const sqlite = await openSqliteStore({ path: ':memory:' });
+      for (const batch of groups) await apply(sqlite, batch);
+      const reference = await storeState(sqlite);
+      await sqlite.close();
+      expect(reference.profiles.find((p) => p.identifiers.includes('user_id:u1'))?.traits).toEqual({ plan: 'z' });
+      await withPostgres(async (store) => {
+        for (const batch of groups) await apply(store, batch);
+        expect(await storeState(store)).toEqual(reference);
+      });
+    });
+
     it('three concurrent writers in another order, some batches twice: same state, nothing lost or doubled', () =>
       withPostgres(async (store) => {
         // Interleaved order, and every fifth batch delivered again (a redelivery after a lost ack).

@@ -241,6 +241,37 @@ export const POSTGRES_MIGRATIONS: ReadonlyArray<PostgresMigration> = [
     // probability and evidence of every merge it makes (match_links, keyed by the ledger entry's message id).
     sql: MATCHING_MIGRATION_SQL,
   },
+  {
+    version: 5,
+    name: 'merge-batch',
+    // Why: a batch's merges of stored profiles are sent together, in order, in one round trip at the next
+    // flush. Each is exactly the per-merge statement (kin_merge_v2): the absorbed identifiers, events and
+    // forwards move to the survivor; its traits join the survivor's where they win (see TRAIT_WINS in
+    // postgres-writes.ts); one ledger entry.
+    sql: `
+      CREATE FUNCTION kin_merge_batch(p_merges json) RETURNS void
+      LANGUAGE plpgsql VOLATILE AS $fn$
+      DECLARE
+        m record;
+      BEGIN
+        FOR m IN SELECT * FROM json_to_recordset(p_merges) AS r(survivor_id text, absorbed_id text, at timestamptz, id text, rule text,
+                                                              via json, message_id text, source_id text) LOOP
+          UPDATE identifiers SET profile_id = m.survivor_id WHERE profile_id = m.absorbed_id;
+          WITH dropped AS (DELETE FROM traits WHERE profile_id = m.absorbed_id RETURNING key, value, ts, source_id)
+          INSERT INTO traits (profile_id, key, value, ts, source_id) SELECT m.survivor_id, d.key, d.value, d.ts, d.source_id FROM dropped d
+          ON CONFLICT (profile_id, key) DO UPDATE SET value = excluded.value, ts = excluded.ts, source_id = excluded.source_id
+            WHERE (excluded.ts, excluded.source_id, coalesce(excluded.value::text, 'null') COLLATE "C") > (traits.ts, traits.source_id, coalesce(traits.value::text, 'null') COLLATE "C");
+          UPDATE events SET profile_id = m.survivor_id WHERE profile_id = m.absorbed_id;
+          UPDATE profiles SET merge_count = merge_count + 1 + coalesce((SELECT merge_count FROM profiles WHERE id = m.absorbed_id), 0),
+            updated_at = m.at WHERE id = m.survivor_id;
+          UPDATE profiles SET merged_into = m.survivor_id, updated_at = m.at WHERE id = m.absorbed_id OR merged_into = m.absorbed_id;
+          INSERT INTO merges (id, survivor_id, absorbed_id, rule, via, message_id, source_id, created_at)
+          VALUES (m.id, m.survivor_id, m.absorbed_id, m.rule, m.via, m.message_id, m.source_id, m.at);
+        END LOOP;
+      END
+      $fn$;
+    `,
+  },
 ];
 
 /**

@@ -7,8 +7,14 @@
  * second write of a trait folds with the same last-write-wins rule the database applies), because one
  * INSERT … ON CONFLICT or UPDATE … FROM may not change a row twice. The CTEs see one snapshot, so each
  * touches rows the others do not: new profiles vs existing ones, new identifiers vs existing ones.
+ *
+ * Merges of a profile created in this transaction (not yet flushed) happen here, in memory (`absorbNew`):
+ * its identifiers, events and traits are all in the buffer. Trait writes fold with the store's total order
+ * (`TRAIT_WINS`): an event's write and a merge's use the same rule, so folding in the buffer and then against
+ * the stored row gives what one statement per write would.
  */
 import type { NewWarning } from '../storage.ts';
+import { TRAIT_WINS } from './postgres-trait-order.ts';
 
 /** A row of `events` as the flush inserts it. */
 export interface BufferedEvent {
@@ -40,16 +46,41 @@ interface BufferedTrait {
   source_id: string;
 }
 
+interface BufferedProfile {
+  id: string;
+  created_at: string;
+  updated_at: string;
+  merged_into: string | null;
+  merge_count: number;
+}
+
+/** A ledger entry, as the flush inserts it. */
+export interface BufferedMerge {
+  id: string;
+  survivor_id: string;
+  absorbed_id: string;
+  rule: string;
+  via: unknown;
+  message_id: string;
+  source_id: string;
+  created_at: string;
+}
+
 /** The flush statement: every buffered row in one round trip. */
 export const FLUSH_STATEMENT = {
-  name: 'kin_flush_v1',
+  name: 'kin_flush_v3',
   text: `WITH
     new_profiles AS (
-      INSERT INTO profiles (id, created_at, updated_at)
-      SELECT r.id, r.created_at, r.updated_at FROM json_to_recordset($1::json) AS r(id text, created_at timestamptz, updated_at timestamptz)),
+      INSERT INTO profiles (id, created_at, updated_at, merged_into, merge_count)
+      SELECT r.id, r.created_at, r.updated_at, r.merged_into, r.merge_count
+      FROM json_to_recordset($1::json) AS r(id text, created_at timestamptz, updated_at timestamptz, merged_into text, merge_count integer)),
     touched_profiles AS (
-      UPDATE profiles AS p SET updated_at = r.updated_at
-      FROM json_to_recordset($2::json) AS r(id text, updated_at timestamptz) WHERE p.id = r.id),
+      UPDATE profiles AS p SET updated_at = r.updated_at, merge_count = p.merge_count + r.merges
+      FROM json_to_recordset($2::json) AS r(id text, updated_at timestamptz, merges integer) WHERE p.id = r.id),
+    ledger AS (
+      INSERT INTO merges (id, survivor_id, absorbed_id, rule, via, message_id, source_id, created_at)
+      SELECT r.id, r.survivor_id, r.absorbed_id, r.rule, r.via, r.message_id, r.source_id, r.created_at
+      FROM json_to_recordset($8::json) AS r(id text, survivor_id text, absorbed_id text, rule text, via json, message_id text, source_id text, created_at timestamptz)),
     linked AS (
       INSERT INTO identifiers (type, value, profile_id, source_id, first_seen, last_seen)
       SELECT r.type, r.value, r.profile_id, r.source_id, r.first_seen, r.last_seen
@@ -63,7 +94,7 @@ export const FLUSH_STATEMENT = {
       SELECT r.profile_id, r.key, r.value, r.ts, r.source_id
       FROM json_to_recordset($5::json) AS r(profile_id text, key text, value jsonb, ts timestamptz, source_id text)
       ON CONFLICT (profile_id, key) DO UPDATE SET value = excluded.value, ts = excluded.ts, source_id = excluded.source_id
-        WHERE excluded.ts >= traits.ts),
+        WHERE ${TRAIT_WINS}),
     warned AS (
       INSERT INTO warnings (kind, code, field, message, source_id, message_id, profile_id, created_at)
       SELECT r.kind, r.code, r.field, r.message, r."sourceId", r."messageId", r."profileId", r."createdAt"
@@ -76,28 +107,34 @@ export const FLUSH_STATEMENT = {
 
 /** What one transaction has written but not yet sent. */
 export class WriteBuffer {
-  private newProfiles = new Map<string, { id: string; created_at: string; updated_at: string }>();
-  private profileUpdates = new Map<string, string>();
+  private newProfiles = new Map<string, BufferedProfile>();
+  private profileUpdates = new Map<string, { updated_at: string; merges: number }>();
   private links = new Map<string, BufferedIdentifier>();
   private touches = new Map<string, { type: string; value: string; first_seen: string; last_seen: string }>();
   private traits = new Map<string, BufferedTrait>();
   private events: BufferedEvent[] = [];
   private warnings: NewWarning[] = [];
+  private merges: BufferedMerge[] = [];
 
   get empty(): boolean {
     return this.events.length === 0 && this.warnings.length === 0 && this.newProfiles.size === 0 && this.profileUpdates.size === 0 &&
-      this.links.size === 0 && this.touches.size === 0 && this.traits.size === 0;
+      this.links.size === 0 && this.touches.size === 0 && this.traits.size === 0 && this.merges.length === 0;
   }
 
   createProfile(id: string, at: string): void {
-    this.newProfiles.set(id, { id, created_at: at, updated_at: at });
+    this.newProfiles.set(id, { id, created_at: at, updated_at: at, merged_into: null, merge_count: 0 });
+  }
+
+  /** True for a profile created in this buffer (not in the database yet). */
+  isNew(id: string): boolean {
+    return this.newProfiles.has(id);
   }
 
   /** The profile's `updated_at` moves to `at` (the last write wins, as with one statement per event). */
   touchProfile(id: string, at: string): void {
     const created = this.newProfiles.get(id);
     if (created) created.updated_at = at;
-    else this.profileUpdates.set(id, at);
+    else this.profileUpdates.set(id, { updated_at: at, merges: this.profileUpdates.get(id)?.merges ?? 0 });
   }
 
   link(key: string, row: BufferedIdentifier): void {
@@ -113,11 +150,11 @@ export class WriteBuffer {
     } else this.touches.set(key, row);
   }
 
-  /** A trait write; within the buffer a later event time (or an equal one, written later) wins, as in the database. */
+  /** A trait write, folded with the store's rule (`TRAIT_WINS`) into the buffered entry of its key. */
   setTrait(row: BufferedTrait): void {
     const key = `${row.profile_id}\u0000${row.key}`;
     const current = this.traits.get(key);
-    if (!current || Date.parse(row.ts) >= Date.parse(current.ts)) this.traits.set(key, row);
+    if (!current || traitWins(row, current)) this.traits.set(key, row);
   }
 
   addEvent(row: BufferedEvent): void {
@@ -128,16 +165,79 @@ export class WriteBuffer {
     for (const warning of warnings) this.warnings.push(warning);
   }
 
+  /**
+   * Whether a merge statement on these two profiles (the absorbed one in the database) would miss buffered
+   * rows: the survivor is new, either side has buffered traits, or the absorbed one has buffered merge counts.
+   * Also when ledger entries are buffered, so that the ledger keeps the order in which merges happened.
+   */
+  needsFlushBeforeMerge(survivorId: string, absorbedId: string): boolean {
+    if (this.merges.length > 0 || this.newProfiles.has(survivorId) || (this.profileUpdates.get(absorbedId)?.merges ?? 0) > 0) return true;
+    for (const trait of this.traits.values()) if (trait.profile_id === survivorId || trait.profile_id === absorbedId) return true;
+    return false;
+  }
+
+  /**
+   * Before a merge statement folds `absorbedId` (in the database) into `survivorId`: buffered rows of the
+   * absorbed profile follow it, and both profiles' buffered `updated_at` give way to the statement's.
+   */
+  beforeMergeStatement(survivorId: string, absorbedId: string): void {
+    this.retarget(absorbedId, survivorId);
+    for (const id of [survivorId, absorbedId]) {
+      const update = this.profileUpdates.get(id);
+      if (update && update.merges === 0) this.profileUpdates.delete(id);
+    }
+  }
+
+  /** Folds a profile created in this buffer into `survivorId`, as the merge statement would, in memory. */
+  absorbNew(merge: Omit<BufferedMerge, 'survivor_id' | 'absorbed_id'> & { survivorId: string; absorbedId: string }): void {
+    const { survivorId, absorbedId, created_at: at } = merge;
+    const absorbed = this.newProfiles.get(absorbedId)!;
+    this.retarget(absorbedId, survivorId);
+    for (const [key, trait] of [...this.traits]) {
+      if (trait.profile_id !== absorbedId) continue;
+      this.traits.delete(key);
+      this.setTrait({ ...trait, profile_id: survivorId });
+    }
+    absorbed.merged_into = survivorId;
+    absorbed.updated_at = at;
+    const survivor = this.newProfiles.get(survivorId);
+    if (survivor) {
+      survivor.merge_count += 1 + absorbed.merge_count;
+      survivor.updated_at = at;
+    } else {
+      const update = this.profileUpdates.get(survivorId);
+      this.profileUpdates.set(survivorId, { updated_at: at, merges: (update?.merges ?? 0) + 1 + absorbed.merge_count });
+    }
+    this.merges.push({
+      id: merge.id,
+      survivor_id: survivorId,
+      absorbed_id: absorbedId,
+      rule: merge.rule,
+      via: merge.via,
+      message_id: merge.message_id,
+      source_id: merge.source_id,
+      created_at: at,
+    });
+  }
+
+  /** Buffered identifiers, events and forwards of `from` now belong to `to`. */
+  private retarget(from: string, to: string): void {
+    for (const link of this.links.values()) if (link.profile_id === from) link.profile_id = to;
+    for (const event of this.events) if (event.profile_id === from) event.profile_id = to;
+    for (const profile of this.newProfiles.values()) if (profile.merged_into === from) profile.merged_into = to;
+  }
+
   /** The statement's parameters; empties the buffer. */
   take(): unknown[] {
     const values = [
       JSON.stringify([...this.newProfiles.values()]),
-      JSON.stringify([...this.profileUpdates].map(([id, updated_at]) => ({ id, updated_at }))),
+      JSON.stringify([...this.profileUpdates].map(([id, update]) => ({ id, ...update }))),
       JSON.stringify([...this.links.values()]),
       JSON.stringify([...this.touches.values()]),
       JSON.stringify([...this.traits.values()]),
       JSON.stringify(this.events),
       JSON.stringify(this.warnings),
+      JSON.stringify(this.merges),
     ];
     this.newProfiles = new Map();
     this.profileUpdates = new Map();
@@ -146,6 +246,16 @@ export class WriteBuffer {
     this.traits = new Map();
     this.events = [];
     this.warnings = [];
+    this.merges = [];
     return values;
   }
+}
+
+/** `TRAIT_WINS` in JavaScript: later time, then greater source id, then greater JSON text (tombstone `null`). */
+function traitWins(incoming: BufferedTrait, current: BufferedTrait): boolean {
+  const a = Date.parse(incoming.ts);
+  const b = Date.parse(current.ts);
+  if (a !== b) return a > b;
+  if (incoming.source_id !== current.source_id) return incoming.source_id > current.source_id;
+  return JSON.stringify(incoming.value ?? null) > JSON.stringify(current.value ?? null);
 }

@@ -15,6 +15,7 @@ import type { LockedSnapshotRow } from './postgres-graph-cache.ts';
 import { postgresIdentityTx } from './postgres-identity-ops.ts';
 import { keyOf, TxGraphCache } from './postgres-graph-cache.ts';
 import { ENSURE_PARTITION_STATEMENT, monthOf } from './postgres-partitions.ts';
+import { TRAIT_WINS } from './postgres-trait-order.ts';
 import { FLUSH_STATEMENT, WriteBuffer } from './postgres-write-buffer.ts';
 
 /** lastSeen is rewritten only when it moves by at least this much (as in the SQLite store). */
@@ -31,7 +32,7 @@ const SQL = {
   },
   lockSnapshot: { name: 'kin_lock_snapshot_v1', text: 'SELECT * FROM kin_lock_snapshot($1::text[], $2::text[])' },
   apply: {
-    name: 'kin_apply_v2',
+    name: 'kin_apply_v3',
     // $1 profile id (null: none), $2 new profile?, $3 receivedAt, $4 event time, $5 source,
     // $6/$7 links, $8/$9 touches, $10/$11 traits (a NULL value is a tombstone), $12.. the event row,
     // $16 whether the plan changes the profile (only then does an existing profile's updated_at move).
@@ -54,22 +55,21 @@ const SQL = {
         INSERT INTO traits (profile_id, key, value, ts, source_id)
         SELECT $1, u.k, u.v, $4, $5 FROM unnest($10::text[], $11::jsonb[]) AS u(k, v)
         ON CONFLICT (profile_id, key) DO UPDATE SET value = excluded.value, ts = excluded.ts, source_id = excluded.source_id
-          WHERE excluded.ts >= traits.ts)
+          WHERE ${TRAIT_WINS})
       INSERT INTO events (message_id, source_id, profile_id, type, event, timestamp, received_at, payload)
       VALUES ($12, $5, $1, $13, $14, $4, $3, $15)`,
   },
   merge: {
-    name: 'kin_merge_v1',
+    name: 'kin_merge_v2',
     // $1 survivor, $2 absorbed, $3 at. The absorbed traits are deleted and re-inserted on the survivor where
-    // they are strictly later (ties keep the survivor's); the absorbed id and everything it had absorbed
-    // forward to the survivor.
+    // they win (TRAIT_WINS); the absorbed id and everything it had absorbed forward to the survivor.
     text: `WITH
       moved_identifiers AS (UPDATE identifiers SET profile_id = $1 WHERE profile_id = $2),
       dropped AS (DELETE FROM traits WHERE profile_id = $2 RETURNING key, value, ts, source_id),
       merged_traits AS (
         INSERT INTO traits (profile_id, key, value, ts, source_id) SELECT $1, key, value, ts, source_id FROM dropped
         ON CONFLICT (profile_id, key) DO UPDATE SET value = excluded.value, ts = excluded.ts, source_id = excluded.source_id
-          WHERE excluded.ts > traits.ts),
+          WHERE ${TRAIT_WINS}),
       moved_events AS (UPDATE events SET profile_id = $1 WHERE profile_id = $2),
       forwarded AS (UPDATE profiles SET merged_into = $1, updated_at = $3 WHERE id = $2 OR merged_into = $2),
       counted AS (
@@ -78,6 +78,7 @@ const SQL = {
       INSERT INTO merges (id, survivor_id, absorbed_id, rule, via, message_id, source_id, created_at)
       VALUES ($4, $1, $2, $5, $6, $7, $8, $3)`,
   },
+  mergeBatch: { name: 'kin_merge_batch_v1', text: 'SELECT kin_merge_batch($1::json)' },
   warnings: {
     name: 'kin_warnings_v1',
     text: `INSERT INTO warnings (kind, code, field, message, source_id, message_id, profile_id, created_at)
@@ -114,6 +115,8 @@ export function createPostgresTx(deps: WriteDeps): PostgresTx {
   const cache = new TxGraphCache();
   const buffer = new WriteBuffer();
   const bufferedMonths = new Set<string>();
+  /** Merges of stored profiles, in order, not yet sent (see `applyMerge`). */
+  const pendingMerges: Array<Record<string, unknown>> = [];
 
   async function claimMessageIds(sourceId: string, messageIds: string[]): Promise<boolean[]> {
     if (messageIds.length === 0) return [];
@@ -166,10 +169,7 @@ export function createPostgresTx(deps: WriteDeps): PostgresTx {
     const time = toMillis(event.timestamp);
     const profileId = plan.target.kind === 'new' ? deps.ids.profileId() : plan.target.kind === 'existing' ? plan.target.profileId : undefined;
     for (const merge of plan.merges) {
-      // Why merges are not buffered: they move rows the buffer may hold (events, traits) with rules that need
-      // the database's rows (traits of both sides). They are rare; the buffer is flushed first.
-      await flush();
-      await runMerge(merge, event.messageId, sourceId, at);
+      await applyMerge(merge, event.messageId, sourceId, at);
       cache.merge(merge.survivorId, merge.absorbedId);
     }
     const traits = traitChanges(plan, profileId);
@@ -214,14 +214,50 @@ export function createPostgresTx(deps: WriteDeps): PostgresTx {
     buffer.touchIdentifier(keyOf(cached.type, cached.value), { type: cached.type, value: cached.value, first_seen: cached.firstSeen, last_seen: cached.lastSeen });
   }
 
-  async function flush(): Promise<void> {
+  async function flushMonths(): Promise<void> {
     for (const month of bufferedMonths) {
       if (!deps.ensuredMonths.has(month)) await run(ENSURE_PARTITION_STATEMENT.name, ENSURE_PARTITION_STATEMENT.text, [month]);
       deps.ensuredMonths.add(month);
     }
     bufferedMonths.clear();
+  }
+
+  async function flush(): Promise<void> {
+    await flushMonths();
+    if (pendingMerges.length > 0) {
+      const merges = JSON.stringify(pendingMerges);
+      pendingMerges.length = 0;
+      await run(SQL.mergeBatch.name, SQL.mergeBatch.text, [merges]);
+    }
     if (buffer.empty) return;
     await run(FLUSH_STATEMENT.name, FLUSH_STATEMENT.text, buffer.take());
+  }
+
+  /**
+   * A merge, in memory when the absorbed profile was created by this transaction (all its rows are still in
+   * the buffer), else as the merge statement; the buffer is flushed first only when the statement would miss
+   * buffered rows it must see (see `WriteBuffer.needsFlushBeforeMerge`).
+   */
+  async function applyMerge(merge: PlannedMerge, messageId: string, sourceId: string, at: string): Promise<void> {
+    if (buffer.isNew(merge.absorbedId)) {
+      buffer.absorbNew({ ...merge, id: randomUUID(), via: merge.via, message_id: messageId, source_id: sourceId, created_at: at });
+      return;
+    }
+    if (buffer.needsFlushBeforeMerge(merge.survivorId, merge.absorbedId)) await flush();
+    buffer.beforeMergeStatement(merge.survivorId, merge.absorbedId);
+    // Deferred to the next flush, which runs pending merges before the buffered writes: what is buffered now
+    // does not touch these two profiles' rows (or it was just flushed), and everything buffered later comes
+    // after the merge anyway.
+    pendingMerges.push({
+      survivor_id: merge.survivorId,
+      absorbed_id: merge.absorbedId,
+      at,
+      id: randomUUID(),
+      rule: merge.rule,
+      via: merge.via,
+      message_id: messageId,
+      source_id: sourceId,
+    });
   }
 
   async function runMerge(merge: PlannedMerge, messageId: string, sourceId: string, at: string): Promise<void> {

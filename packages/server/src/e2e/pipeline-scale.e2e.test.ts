@@ -117,8 +117,18 @@ if (reason && servicesRequired()) {
 
       const store = await openPostgresStore({ url: db.url, poolSize: 2 });
       cleanups.push(() => store.close());
-      // Redelivery of the killed worker's batch waits for the ack wait (10 s in tests).
-      await until(async () => (await store.stats()).events >= EVENTS, 600_000);
+      // Redelivery of the killed worker's batch waits for the ack wait (10 s in tests). Fails early, with the
+      // workers' logs, when nothing moves for 60 s.
+      let last = -1;
+      let movedAt = Date.now();
+      await until(async () => {
+        const events = (await store.stats()).events;
+        if (events !== last) [last, movedAt] = [events, Date.now()];
+        if (Date.now() - movedAt > 60_000) {
+          throw new Error(`stalled at ${events} of ${EVENTS} events; workers said:\n${workers.map((w) => w.output().slice(-2000)).join('\n---\n')}`);
+        }
+        return events >= EVENTS;
+      }, 600_000);
       // Graceful stop of every process: each drains and exits 0.
       for (const p of [...collectors, ...workers]) expect(await p.stop()).toBe(0);
 

@@ -46,9 +46,9 @@ export function validateEvent(raw: unknown, options: ValidateEventOptions): Even
 
 function validateOrReject(raw: unknown, options: ValidateEventOptions): TrackingEvent | Rejected {
   if (!isPlainObject(raw)) return new Rejected('invalid_event', '', 'event must be a JSON object');
-  const size = jsonBytes(raw);
-  if (size === undefined) return new Rejected('invalid_event', '', 'event is not serialisable as JSON');
   const maxBytes = options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES;
+  const size = jsonBytes(raw, maxBytes);
+  if (size === undefined) return new Rejected('invalid_event', '', 'event is not serialisable as JSON');
   if (size > maxBytes) return new Rejected('event_too_large', '', `event is ${size} bytes, the limit is ${maxBytes}`);
 
   const type = options.typeOverride ?? raw['type'];
@@ -134,11 +134,16 @@ function checkTypeRules(type: EventType, ids: Partial<Record<IdField, string>>):
   return undefined;
 }
 
-/** UTF-8 size of the item's JSON, or `undefined` when it cannot be serialised (cycles, BigInt). */
-function jsonBytes(raw: JsonObject): number | undefined {
+/**
+ * UTF-8 size of the item's JSON, or `undefined` when it cannot be serialised (cycles, BigInt). Why the
+ * shortcut: a UTF-16 code unit is at most 3 UTF-8 bytes, so when even that bound is within `limit` the
+ * exact count cannot change the answer, and the length is returned as a lower bound instead.
+ */
+function jsonBytes(raw: JsonObject, limit: number): number | undefined {
   try {
     const json = JSON.stringify(raw);
-    return typeof json === 'string' ? utf8Length(json) : undefined;
+    if (typeof json !== 'string') return undefined;
+    return json.length * 3 <= limit ? json.length : utf8Length(json);
   } catch {
     return undefined;
   }

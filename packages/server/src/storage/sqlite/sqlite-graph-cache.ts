@@ -21,6 +21,8 @@ export interface CachedProfile {
   id: string;
   createdAt: string;
   mergeCount: number;
+  /** The stored `updated_at`: an event of the same request leaves it as it is instead of rewriting it. */
+  updatedAt: string;
   identifiers: Map<string, Identifier>;
 }
 

@@ -34,7 +34,9 @@ export function createSqliteIdentity(db: Database.Database, read: () => Database
   const s = {
     rules: db.prepare('SELECT id, sides FROM do_not_link'),
     tombstones: db.prepare('SELECT type, value FROM tombstones'),
-    deviceUsers: db.prepare('SELECT user_id, seq FROM device_users WHERE type = ? AND value = ? ORDER BY seq LIMIT ?'),
+    // Why no ORDER BY: a device holds at most MAX_DEVICE_USERS rows, and sorting them in SQL builds a temp
+    // b-tree on every cache miss (most of a lookup's cost); they are sorted below instead.
+    deviceUsers: db.prepare('SELECT user_id, seq FROM device_users WHERE type = ? AND value = ?').raw(true),
     addDeviceUser: db.prepare('INSERT INTO device_users (type, value, user_id, seq) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET seq = min(seq, excluded.seq)'),
     refusal: db.prepare(
       'INSERT INTO refusals (profile_id, type, value, reason, detail, message_id, source_id, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
@@ -67,7 +69,9 @@ export function createSqliteIdentity(db: Database.Database, read: () => Database
     const key = cacheKey(identifier);
     let users = cache.deviceUsers.get(key);
     if (!users) {
-      users = new Map((s.deviceUsers.all(identifier.type, identifier.value, MAX_DEVICE_USERS) as Array<{ user_id: string; seq: number }>).map((r) => [r.user_id, r.seq]));
+      const rows = s.deviceUsers.all(identifier.type, identifier.value) as Array<[string, number]>;
+      if (rows.length > 1) rows.sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+      users = new Map(rows.length > MAX_DEVICE_USERS ? rows.slice(0, MAX_DEVICE_USERS) : rows);
       cache.deviceUsers.set(key, users);
     }
     return users;

@@ -1,5 +1,5 @@
 /** Small helpers shared by the storage adapters: cursors and de-duplication keys. */
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 
 /** Opaque cursor for (time, seq) keyset pagination. */
 export function encodeCursor(parts: Array<string | number>): string {
@@ -19,8 +19,16 @@ export function decodeCursor(cursor: string): Array<string | number> | undefined
   return undefined;
 }
 
-/** A 63-bit key for (source, messageId): positive, so it fits a signed 64-bit integer column. */
+/** SHA-1 of a string; `crypto.hash` (Node >= 20.12) when there is one. */
+const sha1: (text: string) => Buffer =
+  typeof crypto.hash === 'function' ? (text) => crypto.hash('sha1', text, 'buffer') : (text) => crypto.createHash('sha1').update(text).digest();
+
+/**
+ * A 63-bit key for (source, messageId): positive, so it fits a signed 64-bit integer column. Stored keys
+ * depend on it: the bytes hashed (source, NUL, messageId in UTF-8) must never change. Why the one-shot
+ * `hash`: a `createHash` object per event cost more than the digest itself.
+ */
 export function messageKey(sourceId: string, messageId: string): bigint {
-  const digest = createHash('sha1').update(sourceId).update('\u0000').update(messageId).digest();
+  const digest = sha1(`${sourceId}\u0000${messageId}`);
   return digest.readBigInt64BE(0) & 0x7fff_ffff_ffff_ffffn;
 }

@@ -114,22 +114,16 @@ export function snapshotKeys(prepared: PreparedEvent): Identifier[] {
 export function resolve(snapshot: IdentitySnapshot, prepared: PreparedEvent, policy: IdentityPolicy): ResolutionPlan {
   const knownByKey = new Map(snapshot.known.map((k) => [identifierKey(k), k]));
   const order = compareIdentifiers(policy);
-  const refused: Refusal[] = [...prepared.refused];
-  const warnings: PlanWarning[] = [];
+  const notes = new PlanNotes([...prepared.refused]);
+  const { refused, warnings } = notes;
   const traits = computeTraitChanges(prepared.event);
-  const refuseWith = (reason: RefusalReason, id: Identifier, detail: string, warning: PlanWarning['kind'] | undefined = 'identifier_refused'): void => {
-    const identifier = { type: id.type, value: id.value };
-    refused.push({ identifier, reason, detail });
-    if (warning) warnings.push({ kind: warning, message: `${id.type} refused: ${detail}`, identifier });
-  };
-  const refuse = (id: Identifier, detail: string): void => refuseWith('limit', id, detail);
   for (const r of prepared.refused) {
     if (r.reason === 'unverified') warnings.push({ kind: 'unverified_identity', message: `${r.identifier.type} not used: ${r.detail}`, identifier: r.identifier });
   }
 
   const consent = readConsent(prepared.event);
   const extras: Pick<ResolutionPlan, 'deviceUsers' | 'consent'> = consent ? { consent: { categories: consent, onMerge: policy.consent.onMerge } } : {};
-  let active = guardCandidates(aliasCandidates(prepared, knownByKey).sort(order), snapshot, policy, consent, refuseWith, extras);
+  let active = guardCandidates(aliasCandidates(prepared, knownByKey).sort(order), snapshot, policy, consent, notes, extras);
   const rules = snapshot.doNotLink ?? [];
   const eventTime = Date.parse(prepared.event.timestamp);
   for (;;) {
@@ -142,11 +136,11 @@ export function resolve(snapshot: IdentitySnapshot, prepared: PreparedEvent, pol
     if (conflict) {
       const members = new Set(conflict.sides.flat().map(identifierKey));
       const victim = chooseVictim(active, (c) => c.known !== undefined || members.has(identifierKey(c)), policy);
-      refuseWith('do_not_link', victim, `dropped to keep the parts of do-not-link rule ${conflict.id} apart`);
+      notes.refuseWith('do_not_link', victim, `dropped to keep the parts of do-not-link rule ${conflict.id} apart`);
       active = active.filter((c) => c !== victim);
       continue;
     }
-    if (profiles.length === 0) return { ...newProfilePlan(active, policy, refuse, { refused, warnings, traits }), ...extras };
+    if (profiles.length === 0) return { ...newProfilePlan(active, policy, notes, { refused, warnings, traits }), ...extras };
     const over = overLimitTypes(profiles, active, policy, eventTime);
     if (over.length === 0) {
       const plan = { ...existingProfilePlan(profiles, active, policy, { refused, warnings, traits }), ...extras };
@@ -155,12 +149,30 @@ export function resolve(snapshot: IdentitySnapshot, prepared: PreparedEvent, pol
       return plan;
     }
     const victim = chooseVictim(active, (c) => c.known !== undefined || over.includes(c.type), policy);
-    refuse(victim, `dropped to keep ${over.join(', ')} within the limit`);
+    notes.refuse(victim, `dropped to keep ${over.join(', ')} within the limit`);
     active = active.filter((c) => c !== victim);
   }
 }
 
-type RefuseWith = (reason: RefusalReason, id: Identifier, detail: string, warning?: PlanWarning['kind']) => void;
+/**
+ * The refusals and warnings a plan collects. Why a class rather than closures inside `resolve`: the
+ * closures were allocated (and, under tsx, renamed with `Object.defineProperty`) on every event.
+ */
+class PlanNotes {
+  readonly warnings: PlanWarning[] = [];
+
+  constructor(readonly refused: Refusal[]) {}
+
+  refuseWith(reason: RefusalReason, id: Identifier, detail: string, warning: PlanWarning['kind'] | undefined = 'identifier_refused'): void {
+    const identifier = { type: id.type, value: id.value };
+    this.refused.push({ identifier, reason, detail });
+    if (warning) this.warnings.push({ kind: warning, message: `${id.type} refused: ${detail}`, identifier });
+  }
+
+  refuse(id: Identifier, detail: string): void {
+    this.refuseWith('limit', id, detail);
+  }
+}
 
 /** R10 tombstones, R11 shared devices (and the pairs to record), R12 consent for anonymous linking. */
 function guardCandidates(
@@ -168,7 +180,7 @@ function guardCandidates(
   snapshot: IdentitySnapshot,
   policy: IdentityPolicy,
   consent: Record<string, boolean> | undefined,
-  refuseWith: RefuseWith,
+  notes: PlanNotes,
   extras: Pick<ResolutionPlan, 'deviceUsers'>,
 ): Candidate[] {
   const tombstoned = new Set((snapshot.tombstoned ?? []).map(identifierKey));
@@ -180,19 +192,19 @@ function guardCandidates(
   const kept: Candidate[] = [];
   for (const c of candidates) {
     if (tombstoned.has(identifierKey(c))) {
-      refuseWith('tombstoned', c, 'removed by an admin', undefined);
+      notes.refuseWith('tombstoned', c, 'removed by an admin', undefined);
       continue;
     }
     const anonymous = c.type === 'anonymous_id' || deviceTypes.has(c.type);
     if (required !== undefined && anonymous && consent?.[required] !== true) {
-      refuseWith('no_consent', c, `consent category "${required}" not granted`, undefined);
+      notes.refuseWith('no_consent', c, `consent category "${required}" not granted`, undefined);
       continue;
     }
     if (deviceTypes.has(c.type)) {
       for (const userId of userIds) pairs.push({ identifier: { type: c.type, value: c.value }, userId });
       const distinct = new Set([...(seenWith.get(identifierKey(c)) ?? []), ...userIds]);
       if (distinct.size > policy.sharedDevice.maxUserIds) {
-        refuseWith('shared_device', c, `seen with ${distinct.size} user ids (more than ${policy.sharedDevice.maxUserIds}): shared device`, 'shared_device');
+        notes.refuseWith('shared_device', c, `seen with ${distinct.size} user ids (more than ${policy.sharedDevice.maxUserIds}): shared device`, 'shared_device');
         continue;
       }
     }
@@ -245,28 +257,30 @@ function overLimitTypes(profiles: SnapshotProfile[], active: Candidate[], policy
   const activeKeys = new Set(active.map(identifierKey));
   const combined = new Map<string, Set<string>>();
   const maxSingle = new Map<string, number>();
-  const add = (map: Map<string, Set<string>>, id: Identifier): void => {
-    const values = map.get(id.type) ?? new Set<string>();
-    values.add(id.value);
-    map.set(id.type, values);
-  };
   for (const profile of profiles) {
     const own = new Map<string, Set<string>>();
     for (const id of profile.identifiers) {
       const window = typePolicy(policy, id.type).windowDays;
       const counts = activeKeys.has(identifierKey(id)) || window === undefined || eventTime - Date.parse(id.lastSeen) <= window * DAY_MS;
       if (!counts) continue;
-      add(own, id);
-      add(combined, id);
+      addValue(own, id);
+      addValue(combined, id);
     }
     for (const [type, values] of own) maxSingle.set(type, Math.max(maxSingle.get(type) ?? 0, values.size));
   }
-  for (const c of active) if (!c.known) add(combined, c);
+  for (const c of active) if (!c.known) addValue(combined, c);
   const over: string[] = [];
   for (const [type, values] of combined) {
     if (values.size > typePolicy(policy, type).limit && values.size > (maxSingle.get(type) ?? 0)) over.push(type);
   }
   return over.sort(compareStrings);
+}
+
+/** Adds an identifier's value to the set of its type. */
+function addValue(map: Map<string, Set<string>>, id: Identifier): void {
+  const values = map.get(id.type) ?? new Set<string>();
+  values.add(id.value);
+  map.set(id.type, values);
 }
 
 /** R6 / R13 victim: among the candidates whose removal can help, lowest priority, known first, then greater type and value. */
@@ -288,7 +302,7 @@ function chooseVictim(active: Candidate[], helps: (c: Candidate) => boolean, pol
 type PlanParts = Pick<ResolutionPlan, 'refused' | 'warnings' | 'traits'>;
 
 /** R3 (+ R7 identifier cap). */
-function newProfilePlan(active: Candidate[], policy: IdentityPolicy, refuse: (id: Identifier, detail: string) => void, parts: PlanParts): ResolutionPlan {
+function newProfilePlan(active: Candidate[], policy: IdentityPolicy, notes: PlanNotes, parts: PlanParts): ResolutionPlan {
   const aliased = active.some((c) => c.alias);
   const perType = new Map<string, number>();
   const links: ResolutionPlan['links'] = [];
@@ -296,7 +310,7 @@ function newProfilePlan(active: Candidate[], policy: IdentityPolicy, refuse: (id
     const count = (perType.get(c.type) ?? 0) + 1;
     const limit = typePolicy(policy, c.type).limit;
     if (count > limit) {
-      refuse(c, `more than ${limit} ${c.type} on one event`);
+      notes.refuse(c, `more than ${limit} ${c.type} on one event`);
       continue;
     }
     perType.set(c.type, count);

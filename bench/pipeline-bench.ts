@@ -6,7 +6,8 @@
  *     database; events/s counts until every event is resolved and committed in PostgreSQL.
  * For each run: events/s end to end, the collectors' accept rate, the highest consumer lag seen (sampled
  * every 500 ms), CPU seconds of the Kin processes (from /proc: the box may be shared and noisy), and the
- * ratio to embedded. Flags: --events N (default 200,000), --workers 1,2,3, --concurrency N per collector (8).
+ * ratio to embedded. Flags: --events N (default 200,000), --workers 1,2,3, --concurrency N per collector (8),
+ * --batch N (KIN_WORKER_BATCH, default 500).
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,6 +26,7 @@ for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.repla
 const EVENTS = Number(args.get('events') ?? 200_000);
 const WORKERS = (args.get('workers') ?? '1,2,3').split(',').map(Number);
 const CONCURRENCY = Number(args.get('concurrency') ?? 8);
+const WORKER_BATCH = args.get('batch') ?? '500';
 const ADMIN = 'bench-admin-token-0123456789';
 const KEYS = { web: 'bench-web-key-0001', app: 'bench-app-key-0001' } as const;
 const WRITE_KEYS = `web:${KEYS.web},app:${KEYS.app}`;
@@ -69,7 +71,7 @@ async function embedded(): Promise<Run> {
 async function pipeline(workerCount: number): Promise<Run> {
   const db = await createTestDatabase();
   const names = testStreamNames();
-  const env = { KIN_DB: db.url, KIN_PIPELINE: testNatsUrl(), KIN_ADMIN_TOKEN: ADMIN, KIN_WRITE_KEYS: WRITE_KEYS, ...names.env, KIN_WORKER_ACK_WAIT_SECONDS: '60' };
+  const env = { KIN_DB: db.url, KIN_PIPELINE: testNatsUrl(), KIN_ADMIN_TOKEN: ADMIN, KIN_WRITE_KEYS: WRITE_KEYS, ...names.env, KIN_WORKER_ACK_WAIT_SECONDS: '60', KIN_WORKER_BATCH: WORKER_BATCH };
   const processes: KinProcess[] = [];
   const nc = await connect({ servers: testNatsUrl() });
   const store = await openPostgresStore({ url: db.url, poolSize: 1 });
@@ -118,7 +120,7 @@ for (const n of WORKERS) runs.push(await pipeline(n));
 
 const base = runs[0]!.eventsPerSecond;
 const n = (x: number) => Math.round(x).toLocaleString('en-US');
-console.log(`pipeline bench: ${n(EVENTS)} events in ${n(batches.length)} batches, overlap workload, 2 collectors (${CONCURRENCY} requests in flight each)`);
+console.log(`pipeline bench: ${n(EVENTS)} events in ${n(batches.length)} requests, overlap workload, 2 collectors (${CONCURRENCY} requests in flight each), worker batches of ${WORKER_BATCH}`);
 console.log('mode                     resolved ev/s   accepted ev/s   max lag   Kin CPU s   CPU µs/event   ratio to embedded');
 for (const r of runs) {
   console.log(

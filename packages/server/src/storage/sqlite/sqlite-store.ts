@@ -111,16 +111,37 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     applyEvent: async (input) => ({ profileId: applyEvent(input) }),
     addWarnings: async (warnings) => insertWarnings(warnings),
     findMerge: async (id) => idn().findMerge(db, id),
-    detachProfile: async (profileId) => idn().detachProfile(profileId),
-    resetGraph: async () => idn().resetGraph(),
+    detachProfile: async (profileId) => (flushTouches(), idn().detachProfile(profileId)),
+    resetGraph: async () => (flushTouches(), idn().resetGraph()),
     listReplayEvents: async (afterSeq, limit) => idn().listReplayEvents(afterSeq, limit),
-    forwardProfiles: async (pairs, at) => idn().forwardProfiles(pairs, at),
+    forwardProfiles: async (pairs, at) => (flushTouches(), idn().forwardProfiles(pairs, at)),
     addDoNotLink: async (rule) => idn().addDoNotLink(rule),
     recordLedger: async (entry) => idn().recordLedger(entry),
     markMergesUndone: async (profileIds, ledgerId) => idn().markMergesUndone(profileIds, ledgerId),
-    tombstone: async (profileId, identifier, at) => idn().tombstone(profileId, identifier, at),
+    tombstone: async (profileId, identifier, at) => (flushTouches(), idn().tombstone(profileId, identifier, at)),
     recordMatchLink: async (link) => insertMatchLink(db, link),
   };
+
+  /**
+   * lastSeen / firstSeen moves of this transaction, one per identifier, written at commit. Why: an active
+   * identifier is touched again and again within one group commit; the cache already holds the new values
+   * (the resolver reads those), and max/min make the coalesced write equal to the separate ones.
+   * Invariant: every key here is in the cache, so a cache miss never reads a row with a pending touch;
+   * whatever reads identifiers on the writer connection otherwise (a profile's load, admin steps) flushes first.
+   */
+  const pendingTouches = new Map<string, { type: string; value: string; first: string; last: string }>();
+
+  function flushTouches(): void {
+    if (pendingTouches.size === 0) return;
+    const s = w();
+    // Sorted by key: neighbouring rows share b-tree pages.
+    const keys = [...pendingTouches.keys()].sort();
+    for (const key of keys) {
+      const t = pendingTouches.get(key)!;
+      s.touchIdentifier.run(t.last, t.first, t.type, t.value);
+    }
+    pendingTouches.clear();
+  }
 
   function claim(sourceId: string, messageId: string): boolean {
     const s = w();
@@ -157,6 +178,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     const hit = cache.profiles.get(profileId);
     if (hit) return hit;
     const s = w();
+    flushTouches();
     const row = s.profile.get(profileId) as { created_at: string; updated_at: string; merge_count: number } | undefined;
     if (!row) throw new Error(`identifier points at missing profile ${profileId}`);
     const profile: CachedProfile = { id: profileId, createdAt: row.created_at, mergeCount: row.merge_count, updatedAt: row.updated_at, identifiers: new Map() };
@@ -219,12 +241,18 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
         const cached = cache.identifiers.get(cacheKey(touch));
         // Why a granularity: re-writing lastSeen on every event would dirty a random identifier page per
         // event; within a minute of the stored value it adds nothing the limits or the API need.
-        if (!cached || time < cached.firstSeen || Date.parse(time) - Date.parse(cached.lastSeen) >= LAST_SEEN_GRANULARITY_MS) {
+        if (!cached) {
           s.touchIdentifier.run(time, time, touch.type, touch.value);
-          if (cached) {
-            if (time > cached.lastSeen) cached.lastSeen = time;
-            if (time < cached.firstSeen) cached.firstSeen = time;
+        } else if (time < cached.firstSeen || Date.parse(time) - Date.parse(cached.lastSeen) >= LAST_SEEN_GRANULARITY_MS) {
+          const key = cacheKey(touch);
+          const pending = pendingTouches.get(key);
+          if (!pending) pendingTouches.set(key, { type: touch.type, value: touch.value, first: time, last: time });
+          else {
+            if (time > pending.last) pending.last = time;
+            if (time < pending.first) pending.first = time;
           }
+          if (time > cached.lastSeen) cached.lastSeen = time;
+          if (time < cached.firstSeen) cached.firstSeen = time;
         }
       }
       const traitKeys = Object.keys(plan.traits.set);
@@ -332,9 +360,11 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
         begin.run();
         try {
           const result = await fn(tx);
+          flushTouches();
           commit.run();
           return result;
         } catch (error) {
+          pendingTouches.clear();
           if (db.inTransaction) rollback.run();
           cache.clear();
           throw error;

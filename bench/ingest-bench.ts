@@ -4,7 +4,9 @@
  *   1. the ceiling: bare node:http + JSON.parse (a child process, like Kin);
  *   2. a plain SQLite insert of the same events with messageId de-duplication (unique index, 1,000-row
  *      transactions, the same durability settings as Kin).
- * Prints events/s, both ratios, p50/p99 batch latency and Kin's RSS after all events.
+ * Prints events/s, both ratios, p50/p99 batch latency, Kin's RSS after all events, and the CPU time per event
+ * of Kin's process and of the plain insert (user + system: a shared, loaded machine distorts it less than
+ * wall time).
  * Flags: --events N (default 1,000,000), --shoppers N (default 100,000), --concurrency N (default 16).
  */
 import Database from 'better-sqlite3';
@@ -88,13 +90,20 @@ function rssMiB(pid: number): number {
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
 }
 
+/** CPU time (user + system) a process has used so far, in µs; Linux clock ticks are 10 ms. */
+function cpuMicros(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10_000;
+}
+
 /** Baseline 2: the same events into SQLite with a unique messageId, nothing else. */
-function plainSqlite(dir: string, batches: string[]): number {
+function plainSqlite(dir: string, batches: string[]): { eventsPerSecond: number; cpuPerEvent: number } {
   const db = new Database(join(dir, 'plain.db'));
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   db.exec('CREATE TABLE events (seq INTEGER PRIMARY KEY, message_id TEXT NOT NULL UNIQUE, type TEXT, payload TEXT)');
   const insert = db.prepare('INSERT OR IGNORE INTO events (message_id, type, payload) VALUES (?, ?, ?)');
+  const cpu = process.cpuUsage();
   const started = performance.now();
   let inTx = 0;
   db.exec('BEGIN');
@@ -110,8 +119,9 @@ function plainSqlite(dir: string, batches: string[]): number {
   }
   db.exec('COMMIT');
   const seconds = (performance.now() - started) / 1000;
+  const used = process.cpuUsage(cpu);
   db.close();
-  return (batches.length * BATCH) / seconds;
+  return { eventsPerSecond: (batches.length * BATCH) / seconds, cpuPerEvent: (used.user + used.system) / (batches.length * BATCH) };
 }
 
 async function main(): Promise<void> {
@@ -123,14 +133,16 @@ async function main(): Promise<void> {
     const ceiling = await load(bare.url, batches);
     await stopChild(bare.child);
 
-    const plain = plainSqlite(dir, batches);
+    const { eventsPerSecond: plain, cpuPerEvent: plainCpu } = plainSqlite(dir, batches);
 
     const kin = await startChild(
       ['packages/server/bin/kin.js', 'serve', '--port', '0', '--host', '127.0.0.1', '--db', join(dir, 'kin.db')],
       { KIN_ADMIN_TOKEN: 'bench-admin-token-000000', KIN_WRITE_KEYS: `bench:${WRITE_KEY}` },
       /running on (http:\/\/\S+)/,
     );
+    const cpuBefore = cpuMicros(kin.child.pid!);
     const measured = await load(kin.url, batches);
+    const kinCpu = (cpuMicros(kin.child.pid!) - cpuBefore) / (batches.length * BATCH);
     const rss = rssMiB(kin.child.pid!);
     await stopChild(kin.child);
 
@@ -142,6 +154,7 @@ async function main(): Promise<void> {
       `ratio Kin / plain SQLite        : ${(measured.eventsPerSecond / plain).toFixed(2)}  (goal >= 0.50)`,
       `ratio Kin / node:http ceiling   : ${(measured.eventsPerSecond / ceiling.eventsPerSecond).toFixed(2)}`,
       `Kin RSS after ${f(batches.length * BATCH)} events : ${rss.toFixed(0)} MiB`,
+      `CPU per event                   : Kin ${kinCpu.toFixed(1)} µs (server process), plain SQLite ${plainCpu.toFixed(1)} µs; ratio ${(plainCpu / kinCpu).toFixed(2)}`,
     ];
     process.stdout.write(lines.join('\n') + '\n');
   } finally {

@@ -27,13 +27,13 @@ interface CachedProfile {
   identifiers: Set<string>;
 }
 
-/** A row of `kin_lock_snapshot`. */
+/** A row of `kin_lock_snapshot` (or of a profile read by id, where a profile without identifiers has NULLs). */
 export interface LockedSnapshotRow {
   profile_id: string;
   created_at: string;
   merge_count: number;
-  type: string;
-  value: string;
+  type: string | null;
+  value: string | null;
   first_seen: string;
   last_seen: string;
 }
@@ -72,11 +72,17 @@ export class TxGraphCache {
         profile = { id: row.profile_id, createdAt: row.created_at, mergeCount: row.merge_count, identifiers: new Set() };
         fresh.set(row.profile_id, profile);
       }
+      if (row.type === null || row.value === null) continue;
       const key = keyOf(row.type, row.value);
       profile.identifiers.add(key);
       this.identifiers.set(key, { type: row.type, value: row.value, profileId: row.profile_id, firstSeen: row.first_seen, lastSeen: row.last_seen });
     }
     for (const [id, profile] of fresh) this.profiles.set(id, profile);
+  }
+
+  /** A cached profile's identifiers, by (type, value) byte-wise: a merge's sides. */
+  identifiersOf(profileId: string): Identifier[] {
+    return (this.profileView(profileId)?.identifiers ?? []).map(({ type, value }) => ({ type, value }));
   }
 
   /** The snapshot of these identifiers, shaped exactly as the database function answers it. */

@@ -1,27 +1,46 @@
 /**
- * The identity-trust operations of the `Store` interface (explain, dry-run snapshot, undo/split/replay,
- * tombstones, do-not-link) on PostgreSQL. Reads are implemented; the graph-rewriting operations are not
- * yet: PostgreSQL has no schema for provenance, refusals, rules or tombstones (the SQLite store's migration
- * 4), so they throw `PostgresUnsupportedError` instead of pretending. No rule or tombstone can exist here,
- * so the lists are honestly empty.
+ * The identity-trust operations of the `Store` interface on PostgreSQL (same semantics as the SQLite
+ * store's `sqlite-identity.ts`): explain, the dry-run snapshot, do-not-link rules, tombstones, and the
+ * detach / reset / forward steps that undo, split and replay (pipeline/event-replay.ts) are built from.
+ *
+ * Why the admin rewrites lock what they touch: ingestion may run at the same time. A detach or tombstone
+ * takes the same advisory locks as `kin_lock_snapshot` (identifier, then profile), so no batch can link to
+ * a profile while it is being taken apart; a deadlock with a batch is retried like any other.
  */
+import { randomUUID } from 'node:crypto';
 import type { Identifier, IdentitySnapshot } from '@kin/core';
 import type { Pool } from 'pg';
-import type { MergeRecord, ProfileExplanation, ProfileView, Store, StoreTx } from '../storage.ts';
+import type {
+  DetachedProfile,
+  DoNotLinkRecord,
+  IdentifierProvenance,
+  MergeRecord,
+  ProfileExplanation,
+  ProfileView,
+  RefusalRecord,
+  ReplayEvent,
+  Store,
+  StoreTx,
+} from '../storage.ts';
 import type { LockedSnapshotRow } from './postgres-graph-cache.ts';
 import { TxGraphCache } from './postgres-graph-cache.ts';
+import type { TrustRow } from './postgres-trust-cache.ts';
+import { TRUST_STATEMENT, TrustCache } from './postgres-trust-cache.ts';
 
-/** An operation the PostgreSQL store does not implement yet. */
+/** An operation the PostgreSQL store does not implement (none today; kept for callers that map it to 501). */
 export class PostgresUnsupportedError extends Error {
   constructor(operation: string) {
-    super(`${operation} is not supported by the PostgreSQL store yet (use SQLite for undo, split, replay and tombstones)`);
+    super(`${operation} is not supported by the PostgreSQL store`);
     this.name = 'PostgresUnsupportedError';
   }
 }
 
 type Row = Record<string, unknown>;
 /** Runs one statement (on the pool, or on a transaction's client). */
-type Query = (text: string, values: unknown[]) => Promise<{ rows: Row[] }>;
+type Query = (text: string, values: unknown[]) => Promise<{ rows: Row[]; rowCount?: number | null }>;
+
+/** Most refusals explain returns for one profile (newest kept), as the SQLite store. */
+const MAX_EXPLAIN_REFUSALS = 1000;
 
 /** A ledger row as the API shows it. */
 export function toMerge(row: Row): MergeRecord {
@@ -34,6 +53,9 @@ export function toMerge(row: Row): MergeRecord {
     messageId: row.message_id as string,
     sourceId: row.source_id as string,
     createdAt: row.created_at as string,
+    ...(row.sides ? { sides: row.sides as NonNullable<MergeRecord['sides']> } : {}),
+    ...(row.undone_by ? { undoneBy: row.undone_by as string } : {}),
+    ...(row.rule_id ? { ruleId: row.rule_id as string } : {}),
   };
 }
 
@@ -44,11 +66,36 @@ export async function findMerge(query: Query, id: string): Promise<MergeRecord |
   return row ? toMerge(row) : undefined;
 }
 
+const toReplay = (row: Row): ReplayEvent => ({
+  seq: Number(row.seq),
+  sourceId: row.source_id as string,
+  event: row.payload as ReplayEvent['event'],
+  ...(row.unverified ? { unverified: row.unverified as NonNullable<ReplayEvent['unverified']> } : {}),
+});
+
+const toDetached = (row: Row): DetachedProfile => ({
+  id: row.id as string,
+  createdAt: row.created_at as string,
+  ...(row.created_message_id ? { createdBy: `${row.created_source_id as string}\u0000${row.created_message_id as string}` } : {}),
+});
+
+const toRule = (row: Row): DoNotLinkRecord => ({
+  id: row.id as string,
+  sides: row.sides as [Identifier[], Identifier[]],
+  reason: row.reason as DoNotLinkRecord['reason'],
+  ...(row.ledger_id ? { ledgerId: row.ledger_id as string } : {}),
+  createdAt: row.created_at as string,
+});
+
 /** The Store's identity-trust methods, given the store's own profile and ledger reads. */
 export function postgresIdentityReads(
   pool: Pool,
   reads: { findProfile(id: string): Promise<ProfileView | undefined>; listProfileMerges(id: string): Promise<MergeRecord[]> },
 ): Pick<Store, 'readSnapshot' | 'explainProfile' | 'findMerge' | 'listDoNotLink' | 'removeDoNotLink' | 'identifierPartition'> {
+  const query: Query = (text, values) => pool.query<Row>(text, values);
+  async function listDoNotLink(): Promise<DoNotLinkRecord[]> {
+    return (await query('SELECT * FROM do_not_link ORDER BY created_at, id', [])).rows.map(toRule);
+  }
   return {
     async readSnapshot(identifiers: Identifier[]): Promise<IdentitySnapshot> {
       if (identifiers.length === 0) return { known: [], profiles: {} };
@@ -62,16 +109,73 @@ export function postgresIdentityReads(
       );
       const cache = new TxGraphCache();
       cache.load(identifiers, rows);
-      return cache.snapshot(identifiers);
+      const keys = [...identifiers, ...rows.flatMap((r) => (r.type === null || r.value === null ? [] : [{ type: r.type, value: r.value }]))];
+      const trust = new TrustCache();
+      const trustRows = await pool.query<TrustRow>({ ...TRUST_STATEMENT, values: [keys.map((k) => k.type), keys.map((k) => k.value)] });
+      trust.load(keys, trustRows.rows);
+      return trust.extend(identifiers, cache.snapshot(identifiers));
     },
+
     async explainProfile(profileId): Promise<ProfileExplanation | undefined> {
       const profile = await reads.findProfile(profileId);
       if (!profile) return undefined;
-      return { profile, identifiers: profile.externalIds, merges: await reads.listProfileMerges(profile.id), refusals: [], doNotLink: [], tombstones: [] };
+      const id = profile.id;
+      const identifiers: IdentifierProvenance[] = (
+        await query(
+          'SELECT type, value, source_id, first_seen, last_seen, link_message_id, link_rule, linked_at FROM identifiers WHERE profile_id = $1 ORDER BY type, value',
+          [id],
+        )
+      ).rows.map((x) => ({
+        type: x.type as string,
+        value: x.value as string,
+        sourceId: x.source_id as string,
+        firstSeen: x.first_seen as string,
+        lastSeen: x.last_seen as string,
+        ...(x.link_message_id ? { messageId: x.link_message_id as string } : {}),
+        ...(x.link_rule ? { rule: x.link_rule as string } : {}),
+        ...(x.linked_at ? { linkedAt: x.linked_at as string } : {}),
+      }));
+      const refusals: RefusalRecord[] = (
+        await query(
+          `SELECT * FROM (SELECT * FROM refusals WHERE profile_id = $1 OR profile_id IN (SELECT id FROM profiles WHERE merged_into = $1)
+             ORDER BY seq DESC LIMIT $2) AS r ORDER BY seq`,
+          [id, MAX_EXPLAIN_REFUSALS],
+        )
+      ).rows.map((x) => ({
+        ...(x.profile_id ? { profileId: x.profile_id as string } : {}),
+        type: x.type as string,
+        value: x.value as string,
+        reason: x.reason as string,
+        detail: x.detail as string,
+        messageId: x.message_id as string,
+        sourceId: x.source_id as string,
+        at: x.at as string,
+      }));
+      const doNotLink = (
+        await query(
+          `SELECT * FROM do_not_link WHERE id IN (SELECT m.rule_id FROM do_not_link_members m JOIN identifiers x ON x.type = m.type AND x.value = m.value
+             WHERE x.profile_id = $1) ORDER BY created_at, id`,
+          [id],
+        )
+      ).rows.map(toRule);
+      const tombstones = (
+        await query(
+          `SELECT type, value, created_at FROM tombstones WHERE profile_id = $1 OR profile_id IN (SELECT id FROM profiles WHERE merged_into = $1)
+           ORDER BY type, value`,
+          [id],
+        )
+      ).rows.map((t) => ({ type: t.type as string, value: t.value as string, createdAt: t.created_at as string }));
+      return { profile, identifiers, merges: await reads.listProfileMerges(id), refusals, doNotLink, tombstones };
     },
-    findMerge: (id) => findMerge((text, values) => pool.query<Row>(text, values), id),
-    listDoNotLink: async () => [],
-    removeDoNotLink: async () => false,
+
+    findMerge: (id) => findMerge(query, id),
+    listDoNotLink,
+
+    async removeDoNotLink(id) {
+      const result = await query('WITH members AS (DELETE FROM do_not_link_members WHERE rule_id = $1) DELETE FROM do_not_link WHERE id = $1', [id]);
+      return (result.rowCount ?? 0) > 0;
+    },
+
     async identifierPartition(): Promise<string[][]> {
       const { rows } = await pool.query<{ keys: string[] }>(
         `SELECT array_agg(type || ':' || value ORDER BY type || ':' || value) AS keys FROM identifiers GROUP BY profile_id`,
@@ -82,20 +186,127 @@ export function postgresIdentityReads(
   };
 }
 
-/** The transaction's identity-trust operations: `findMerge` reads; the rewrites are not supported yet. */
-export function postgresIdentityTx(
-  query: Query,
-): Pick<StoreTx, 'findMerge' | 'detachProfile' | 'resetGraph' | 'listReplayEvents' | 'forwardProfiles' | 'addDoNotLink' | 'recordLedger' | 'markMergesUndone' | 'tombstone'> {
-  const unsupported = (operation: string) => () => Promise.reject(new PostgresUnsupportedError(operation));
+/**
+ * The transaction's identity-trust operations. `query` flushes the transaction's buffered writes first;
+ * `clear` empties its graph and trust caches after a rewrite they cannot follow.
+ */
+export function postgresIdentityTx({
+  query,
+  clear,
+}: {
+  query: Query;
+  clear: () => void;
+}): Pick<StoreTx, 'findMerge' | 'detachProfile' | 'resetGraph' | 'listReplayEvents' | 'forwardProfiles' | 'addDoNotLink' | 'recordLedger' | 'markMergesUndone' | 'tombstone'> {
+  const lockProfile = (id: string) => query(`SELECT pg_advisory_xact_lock(hashtextextended('profile:' || $1, 0))`, [id]);
   return {
     findMerge: (id) => findMerge(query, id),
-    detachProfile: unsupported('detachProfile'),
-    resetGraph: unsupported('resetGraph'),
-    listReplayEvents: unsupported('listReplayEvents'),
-    forwardProfiles: unsupported('forwardProfiles'),
-    addDoNotLink: unsupported('addDoNotLink'),
-    recordLedger: unsupported('recordLedger'),
-    markMergesUndone: unsupported('markMergesUndone'),
-    tombstone: unsupported('tombstone'),
+
+    async detachProfile(profileId) {
+      const liveOf = async () => (await query('SELECT coalesce(merged_into, id) AS live FROM profiles WHERE id = $1', [profileId])).rows[0]?.live as string | undefined;
+      let live = await liveOf();
+      if (live === undefined) return undefined;
+      await lockProfile(live);
+      // Read again under the lock: a merge may have folded it into another profile while we waited.
+      const locked = await liveOf();
+      if (locked !== live) {
+        if (locked === undefined) return undefined;
+        live = locked;
+        await lockProfile(live);
+      }
+      const profiles = (await query('SELECT * FROM profiles WHERE id = $1 OR merged_into = $1 ORDER BY created_at, id', [live])).rows.map(toDetached);
+      const events = (await query('SELECT seq, source_id, payload, unverified FROM events WHERE profile_id = $1 ORDER BY seq', [live])).rows.map(toReplay);
+      const ids = profiles.map((p) => p.id);
+      await query(
+        `WITH i AS (DELETE FROM identifiers WHERE profile_id = $1),
+              t AS (DELETE FROM traits WHERE profile_id = $1),
+              c AS (DELETE FROM consent WHERE profile_id = $1),
+              r AS (DELETE FROM refusals WHERE profile_id = ANY ($2::text[])),
+              e AS (UPDATE events SET profile_id = NULL WHERE profile_id = $1)
+         DELETE FROM profiles WHERE id = ANY ($2::text[])`,
+        [live, ids],
+      );
+      clear();
+      return { events, profiles };
+    },
+
+    async resetGraph() {
+      const profiles = (await query('SELECT id, created_at, created_message_id, created_source_id FROM profiles ORDER BY created_at, id', [])).rows.map(toDetached);
+      await query(
+        `WITH i AS (DELETE FROM identifiers), t AS (DELETE FROM traits), c AS (DELETE FROM consent), r AS (DELETE FROM refusals),
+              d AS (DELETE FROM device_users), m AS (DELETE FROM merges WHERE rule NOT IN ('undo', 'split')),
+              e AS (UPDATE events SET profile_id = NULL WHERE profile_id IS NOT NULL)
+         DELETE FROM profiles`,
+        [],
+      );
+      clear();
+      return profiles;
+    },
+
+    async listReplayEvents(afterSeq, limit) {
+      return (await query('SELECT seq, source_id, payload, unverified FROM events WHERE seq > $1 ORDER BY seq LIMIT $2', [afterSeq, limit])).rows.map(toReplay);
+    },
+
+    async forwardProfiles(pairs, at) {
+      if (pairs.length === 0) return;
+      // Each removed id points at the live profile its target now is (unless that is itself).
+      await query(
+        `INSERT INTO profiles (id, created_at, updated_at, merged_into)
+         SELECT r.id, r.created_at, $2, l.live FROM json_to_recordset($1::json) AS r(id text, created_at timestamptz, target text)
+           JOIN LATERAL (SELECT coalesce(p.merged_into, p.id) AS live FROM profiles p WHERE p.id = r.target) AS l ON l.live <> r.id
+         ON CONFLICT (id) DO NOTHING`,
+        [JSON.stringify(pairs.map(({ from, to }) => ({ id: from.id, created_at: from.createdAt, target: to }))), at],
+      );
+    },
+
+    async addDoNotLink(rule) {
+      const id = `dnl_${randomUUID()}`;
+      const members = rule.sides.flatMap((side, index) => side.map((identifier) => ({ ...identifier, side: index })));
+      await query(
+        `WITH rule AS (INSERT INTO do_not_link (id, sides, reason, ledger_id, created_at) VALUES ($1, $2, $3, $4, $5))
+         INSERT INTO do_not_link_members (type, value, rule_id, side)
+         SELECT m.type, m.value, $1, m.side FROM json_to_recordset($6::json) AS m(type text, value text, side integer)
+         ON CONFLICT DO NOTHING`,
+        [id, JSON.stringify(rule.sides), rule.reason, rule.ledgerId ?? null, rule.createdAt, JSON.stringify(members)],
+      );
+      // The next snapshots must see the rule.
+      clear();
+      return id;
+    },
+
+    async recordLedger(entry) {
+      const id = randomUUID();
+      await query(
+        `WITH entry AS (
+           INSERT INTO merges (id, survivor_id, absorbed_id, rule, via, message_id, source_id, created_at, rule_id)
+           VALUES ($1, $2, $3, $4, $5, '', 'admin', $6, $7))
+         UPDATE do_not_link SET ledger_id = $1 WHERE id = $7`,
+        [id, entry.survivorId, entry.absorbedId, entry.rule, JSON.stringify(entry.via), entry.createdAt, entry.ruleId],
+      );
+      return id;
+    },
+
+    async markMergesUndone(profileIds, ledgerId) {
+      if (profileIds.length === 0) return;
+      await query(
+        `UPDATE merges SET undone_by = $1 WHERE undone_by IS NULL AND rule NOT IN ('undo', 'split') AND survivor_id = ANY ($2::text[])`,
+        [ledgerId, profileIds],
+      );
+    },
+
+    async tombstone(profileId, identifier, at) {
+      await query(`SELECT pg_advisory_xact_lock(hashtextextended($1 || ':' || $2, 0))`, [identifier.type, identifier.value]);
+      await lockProfile(profileId);
+      const removed = await query('DELETE FROM identifiers WHERE type = $1 AND value = $2 AND profile_id = $3', [identifier.type, identifier.value, profileId]);
+      if ((removed.rowCount ?? 0) === 0) return false;
+      await query(
+        `WITH t AS (
+           INSERT INTO tombstones (type, value, profile_id, created_at) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (type, value) DO UPDATE SET profile_id = excluded.profile_id, created_at = excluded.created_at)
+         UPDATE profiles SET updated_at = $4 WHERE id = $3`,
+        [identifier.type, identifier.value, profileId, at],
+      );
+      clear();
+      return true;
+    },
   };
 }

@@ -272,6 +272,107 @@ export const POSTGRES_MIGRATIONS: ReadonlyArray<PostgresMigration> = [
       $fn$;
     `,
   },
+  {
+    version: 6,
+    name: 'identity-trust',
+    // Why (the SQLite store's migration 4, same semantics): explain needs how each identifier joined (event
+    // and rule) and what was refused; undo needs each merge's sides and the event that created each profile
+    // (so a replay gives the old id back); replays need the verification outcome kept with the event.
+    // Do-not-link rules are indexed by member identifier; device/user pairs keep the seq of the event that
+    // paired them so a replay counts only what the online run had seen. kin_merge_batch_v2 is
+    // kin_merge_batch plus the merge's sides and consent (most restrictive, or latest); the old function
+    // stays for processes still running the previous version.
+    sql: `
+      ALTER TABLE identifiers ADD COLUMN link_message_id text, ADD COLUMN link_rule text, ADD COLUMN linked_at timestamptz;
+      ALTER TABLE profiles ADD COLUMN created_message_id text, ADD COLUMN created_source_id text;
+      ALTER TABLE events ADD COLUMN unverified json;
+      ALTER TABLE merges ADD COLUMN sides json, ADD COLUMN undone_by text COLLATE "C", ADD COLUMN rule_id text COLLATE "C";
+
+      CREATE TABLE refusals (
+        seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        profile_id text COLLATE "C",
+        type text COLLATE "C" NOT NULL,
+        value text COLLATE "C" NOT NULL,
+        reason text NOT NULL,
+        detail text NOT NULL,
+        message_id text NOT NULL,
+        source_id text NOT NULL,
+        at timestamptz NOT NULL
+      );
+      CREATE INDEX refusals_profile ON refusals (profile_id, seq);
+
+      CREATE TABLE do_not_link (
+        id text COLLATE "C" PRIMARY KEY,
+        sides json NOT NULL,
+        reason text NOT NULL,
+        ledger_id text,
+        created_at timestamptz NOT NULL
+      );
+      CREATE TABLE do_not_link_members (
+        type text COLLATE "C" NOT NULL,
+        value text COLLATE "C" NOT NULL,
+        rule_id text COLLATE "C" NOT NULL,
+        side integer NOT NULL,
+        PRIMARY KEY (type, value, rule_id)
+      );
+      CREATE INDEX do_not_link_members_rule ON do_not_link_members (rule_id);
+
+      CREATE TABLE tombstones (
+        type text COLLATE "C" NOT NULL,
+        value text COLLATE "C" NOT NULL,
+        profile_id text COLLATE "C",
+        created_at timestamptz NOT NULL,
+        PRIMARY KEY (type, value)
+      );
+      CREATE INDEX tombstones_profile ON tombstones (profile_id);
+
+      CREATE TABLE device_users (
+        type text COLLATE "C" NOT NULL,
+        value text COLLATE "C" NOT NULL,
+        user_id text COLLATE "C" NOT NULL,
+        seq bigint NOT NULL,
+        PRIMARY KEY (type, value, user_id)
+      );
+
+      CREATE TABLE consent (
+        profile_id text COLLATE "C" NOT NULL,
+        category text COLLATE "C" NOT NULL,
+        granted boolean NOT NULL,
+        ts timestamptz NOT NULL,
+        PRIMARY KEY (profile_id, category)
+      );
+
+      CREATE FUNCTION kin_merge_batch_v2(p_merges json) RETURNS void
+      LANGUAGE plpgsql VOLATILE AS $fn$
+      DECLARE
+        m record;
+      BEGIN
+        FOR m IN SELECT * FROM json_to_recordset(p_merges) AS r(survivor_id text, absorbed_id text, at timestamptz, id text, rule text,
+                                                              via json, message_id text, source_id text, sides json, consent text) LOOP
+          UPDATE identifiers SET profile_id = m.survivor_id WHERE profile_id = m.absorbed_id;
+          WITH dropped AS (DELETE FROM traits WHERE profile_id = m.absorbed_id RETURNING key, value, ts, source_id)
+          INSERT INTO traits (profile_id, key, value, ts, source_id) SELECT m.survivor_id, d.key, d.value, d.ts, d.source_id FROM dropped d
+          ON CONFLICT (profile_id, key) DO UPDATE SET value = excluded.value, ts = excluded.ts, source_id = excluded.source_id
+            WHERE (excluded.ts, excluded.source_id, coalesce(excluded.value::text, 'null') COLLATE "C") > (traits.ts, traits.source_id, coalesce(traits.value::text, 'null') COLLATE "C");
+          -- Consent per category: the most restrictive value wins (a refusal on either side stays a refusal),
+          -- or with 'latest' the value set last (at the same time, a refusal wins).
+          WITH dropped AS (DELETE FROM consent WHERE profile_id = m.absorbed_id RETURNING category, granted, ts)
+          INSERT INTO consent (profile_id, category, granted, ts) SELECT m.survivor_id, d.category, d.granted, d.ts FROM dropped d
+          ON CONFLICT (profile_id, category) DO UPDATE SET granted = excluded.granted, ts = excluded.ts
+            WHERE CASE WHEN m.consent = 'latest'
+              THEN excluded.ts > consent.ts OR (excluded.ts = consent.ts AND excluded.granted < consent.granted)
+              ELSE excluded.granted < consent.granted OR (excluded.granted = consent.granted AND excluded.ts > consent.ts) END;
+          UPDATE events SET profile_id = m.survivor_id WHERE profile_id = m.absorbed_id;
+          UPDATE profiles SET merge_count = merge_count + 1 + coalesce((SELECT merge_count FROM profiles WHERE id = m.absorbed_id), 0),
+            updated_at = m.at WHERE id = m.survivor_id;
+          UPDATE profiles SET merged_into = m.survivor_id, updated_at = m.at WHERE id = m.absorbed_id OR merged_into = m.absorbed_id;
+          INSERT INTO merges (id, survivor_id, absorbed_id, rule, via, message_id, source_id, created_at, sides)
+          VALUES (m.id, m.survivor_id, m.absorbed_id, m.rule, m.via, m.message_id, m.source_id, m.at, m.sides);
+        END LOOP;
+      END
+      $fn$;
+    `,
+  },
 ];
 
 /**

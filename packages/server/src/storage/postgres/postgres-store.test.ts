@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import pg from 'pg';
 import type { TrackingEvent } from '@kin/core';
 import { runStorageConformance } from '../storage-conformance.ts';
+import { runIdentityTrustConformance } from '../storage-identity-conformance.ts';
 import type { Store } from '../storage.ts';
 import { POSTGRES_MIGRATIONS } from './postgres-migrations.ts';
 import { createPostgresStore, openPostgresStore, parseTimestamptz } from './postgres-store.ts';
@@ -35,6 +36,20 @@ if (status.ok) {
     create: async () => {
       const db = await createTestDatabase();
       const store = await openPostgresStore({ url: db.url, poolSize: 8 });
+      databases.set(store, db);
+      return store;
+    },
+    destroy: async (store) => {
+      await store.close();
+      await databases.get(store)?.drop();
+    },
+  });
+
+  runIdentityTrustConformance({
+    name: 'postgres',
+    create: async () => {
+      const db = await createTestDatabase();
+      const store = await openPostgresStore({ url: db.url, poolSize: 4 });
       databases.set(store, db);
       return store;
     },

@@ -204,7 +204,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     },
 
     async findProfile(profileId): Promise<ProfileView | undefined> {
-      // One snapshot for all five reads, so a merge committing in between cannot show half a profile.
+      // One snapshot for all six reads, so a merge committing in between cannot show half a profile.
       return read(async (client) => {
         const id = await liveProfileId(client, profileId);
         if (!id) return undefined;
@@ -223,7 +223,19 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
           traits[t.key as string] = t.value;
         }
         const mergedFrom = (await client.query('SELECT id FROM profiles WHERE merged_into = $1 ORDER BY id', [id])).rows.map((x: Row) => x.id as string);
-        return { id, externalIds, traits, createdAt: profile.created_at as string, updatedAt: profile.updated_at as string, mergedFrom };
+        const consent: NonNullable<ProfileView['consent']> = {};
+        for (const c of (await client.query('SELECT category, granted, ts FROM consent WHERE profile_id = $1 ORDER BY category', [id])).rows as Row[]) {
+          Object.defineProperty(consent, c.category as string, { value: { granted: c.granted === true, timestamp: c.ts as string }, enumerable: true });
+        }
+        return {
+          id,
+          externalIds,
+          traits,
+          createdAt: profile.created_at as string,
+          updatedAt: profile.updated_at as string,
+          mergedFrom,
+          ...(Object.keys(consent).length > 0 ? { consent } : {}),
+        };
       });
     },
 

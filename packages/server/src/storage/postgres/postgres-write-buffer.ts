@@ -26,6 +26,8 @@ export interface BufferedEvent {
   timestamp: string;
   received_at: string;
   payload: unknown;
+  /** Identity verification that failed or was missing (kept for replays). */
+  unverified: unknown;
 }
 
 interface BufferedIdentifier {
@@ -35,6 +37,10 @@ interface BufferedIdentifier {
   source_id: string;
   first_seen: string;
   last_seen: string;
+  /** Provenance: the event and rule that linked it, and the event time. */
+  link_message_id: string;
+  link_rule: string;
+  linked_at: string;
 }
 
 interface BufferedTrait {
@@ -52,6 +58,37 @@ interface BufferedProfile {
   updated_at: string;
   merged_into: string | null;
   merge_count: number;
+  created_message_id: string | null;
+  created_source_id: string | null;
+}
+
+/** A refused identifier kept for explain. */
+export interface BufferedRefusal {
+  profile_id: string | null;
+  type: string;
+  value: string;
+  reason: string;
+  detail: string;
+  message_id: string;
+  source_id: string;
+  at: string;
+}
+
+interface BufferedConsent {
+  profile_id: string;
+  category: string;
+  granted: boolean;
+  ts: string;
+}
+
+/** A device/user pair: `seq` of a stored event (replays), or the new event's source and message id. */
+export interface BufferedDeviceUser {
+  type: string;
+  value: string;
+  user_id: string;
+  seq: number | null;
+  source_id: string;
+  message_id: string;
 }
 
 /** A ledger entry, as the flush inserts it. */
@@ -64,27 +101,35 @@ export interface BufferedMerge {
   message_id: string;
   source_id: string;
   created_at: string;
+  /** Each side's identifiers when the merge happened (what an undo separates). */
+  sides: unknown;
 }
+
+/** Within one profile a later consent replaces an earlier one; at the same time, a refusal wins (as SQLite). */
+const LATER_CONSENT = '(excluded.ts > consent.ts OR (excluded.ts = consent.ts AND excluded.granted < consent.granted))';
 
 /** The flush statement: every buffered row in one round trip. */
 export const FLUSH_STATEMENT = {
-  name: 'kin_flush_v3',
+  name: 'kin_flush_v4',
   text: `WITH
     new_profiles AS (
-      INSERT INTO profiles (id, created_at, updated_at, merged_into, merge_count)
-      SELECT r.id, r.created_at, r.updated_at, r.merged_into, r.merge_count
-      FROM json_to_recordset($1::json) AS r(id text, created_at timestamptz, updated_at timestamptz, merged_into text, merge_count integer)),
+      INSERT INTO profiles (id, created_at, updated_at, merged_into, merge_count, created_message_id, created_source_id)
+      SELECT r.id, r.created_at, r.updated_at, r.merged_into, r.merge_count, r.created_message_id, r.created_source_id
+      FROM json_to_recordset($1::json) AS r(id text, created_at timestamptz, updated_at timestamptz, merged_into text, merge_count integer,
+        created_message_id text, created_source_id text)),
     touched_profiles AS (
       UPDATE profiles AS p SET updated_at = r.updated_at, merge_count = p.merge_count + r.merges
       FROM json_to_recordset($2::json) AS r(id text, updated_at timestamptz, merges integer) WHERE p.id = r.id),
     ledger AS (
-      INSERT INTO merges (id, survivor_id, absorbed_id, rule, via, message_id, source_id, created_at)
-      SELECT r.id, r.survivor_id, r.absorbed_id, r.rule, r.via, r.message_id, r.source_id, r.created_at
-      FROM json_to_recordset($8::json) AS r(id text, survivor_id text, absorbed_id text, rule text, via json, message_id text, source_id text, created_at timestamptz)),
+      INSERT INTO merges (id, survivor_id, absorbed_id, rule, via, message_id, source_id, created_at, sides)
+      SELECT r.id, r.survivor_id, r.absorbed_id, r.rule, r.via, r.message_id, r.source_id, r.created_at, r.sides
+      FROM json_to_recordset($8::json) AS r(id text, survivor_id text, absorbed_id text, rule text, via json, message_id text, source_id text,
+        created_at timestamptz, sides json)),
     linked AS (
-      INSERT INTO identifiers (type, value, profile_id, source_id, first_seen, last_seen)
-      SELECT r.type, r.value, r.profile_id, r.source_id, r.first_seen, r.last_seen
-      FROM json_to_recordset($3::json) AS r(type text, value text, profile_id text, source_id text, first_seen timestamptz, last_seen timestamptz)),
+      INSERT INTO identifiers (type, value, profile_id, source_id, first_seen, last_seen, link_message_id, link_rule, linked_at)
+      SELECT r.type, r.value, r.profile_id, r.source_id, r.first_seen, r.last_seen, r.link_message_id, r.link_rule, r.linked_at
+      FROM json_to_recordset($3::json) AS r(type text, value text, profile_id text, source_id text, first_seen timestamptz, last_seen timestamptz,
+        link_message_id text, link_rule text, linked_at timestamptz)),
     touched AS (
       UPDATE identifiers AS i SET first_seen = r.first_seen, last_seen = r.last_seen
       FROM json_to_recordset($4::json) AS r(type text, value text, first_seen timestamptz, last_seen timestamptz)
@@ -98,11 +143,31 @@ export const FLUSH_STATEMENT = {
     warned AS (
       INSERT INTO warnings (kind, code, field, message, source_id, message_id, profile_id, created_at)
       SELECT r.kind, r.code, r.field, r.message, r."sourceId", r."messageId", r."profileId", r."createdAt"
-      FROM json_to_recordset($7::json) AS r(kind text, code text, field text, message text, "sourceId" text, "messageId" text, "profileId" text, "createdAt" timestamptz))
-    INSERT INTO events (message_id, source_id, profile_id, type, event, timestamp, received_at, payload)
-    SELECT r.message_id, r.source_id, r.profile_id, r.type, r.event, r.timestamp, r.received_at, r.payload
-    FROM json_to_recordset($6::json) AS r(message_id text, source_id text, profile_id text, type text, event text,
-      timestamp timestamptz, received_at timestamptz, payload json)`,
+      FROM json_to_recordset($7::json) AS r(kind text, code text, field text, message text, "sourceId" text, "messageId" text, "profileId" text, "createdAt" timestamptz)),
+    refused AS (
+      INSERT INTO refusals (profile_id, type, value, reason, detail, message_id, source_id, at)
+      SELECT r.profile_id, r.type, r.value, r.reason, r.detail, r.message_id, r.source_id, r.at
+      FROM json_to_recordset($9::json) AS r(profile_id text, type text, value text, reason text, detail text, message_id text, source_id text, at timestamptz)),
+    consented AS (
+      INSERT INTO consent (profile_id, category, granted, ts)
+      SELECT r.profile_id, r.category, r.granted, r.ts FROM json_to_recordset($10::json) AS r(profile_id text, category text, granted boolean, ts timestamptz)
+      ON CONFLICT (profile_id, category) DO UPDATE SET granted = excluded.granted, ts = excluded.ts
+        WHERE ${LATER_CONSENT}),
+    assigned AS (
+      UPDATE events AS e SET profile_id = r.profile_id
+      FROM json_to_recordset($11::json) AS r(seq bigint, timestamp timestamptz, profile_id text) WHERE e.seq = r.seq AND e.timestamp = r.timestamp),
+    inserted AS (
+      INSERT INTO events (message_id, source_id, profile_id, type, event, timestamp, received_at, payload, unverified)
+      SELECT r.message_id, r.source_id, r.profile_id, r.type, r.event, r.timestamp, r.received_at, r.payload, r.unverified
+      FROM json_to_recordset($6::json) AS r(message_id text, source_id text, profile_id text, type text, event text,
+        timestamp timestamptz, received_at timestamptz, payload json, unverified json)
+      RETURNING seq, source_id, message_id)
+    INSERT INTO device_users (type, value, user_id, seq)
+    SELECT d.type, d.value, d.user_id, min(coalesce(d.seq, i.seq))
+    FROM json_to_recordset($12::json) AS d(type text, value text, user_id text, seq bigint, source_id text, message_id text)
+      LEFT JOIN inserted i ON d.seq IS NULL AND i.source_id = d.source_id AND i.message_id = d.message_id
+    GROUP BY d.type, d.value, d.user_id
+    ON CONFLICT (type, value, user_id) DO UPDATE SET seq = excluded.seq WHERE excluded.seq < device_users.seq`,
 } as const;
 
 /** What one transaction has written but not yet sent. */
@@ -115,14 +180,48 @@ export class WriteBuffer {
   private events: BufferedEvent[] = [];
   private warnings: NewWarning[] = [];
   private merges: BufferedMerge[] = [];
+  private refusals: BufferedRefusal[] = [];
+  private consent = new Map<string, BufferedConsent>();
+  private assignments: Array<{ seq: number; timestamp: string; profile_id: string | null }> = [];
+  private deviceUsers: BufferedDeviceUser[] = [];
 
   get empty(): boolean {
     return this.events.length === 0 && this.warnings.length === 0 && this.newProfiles.size === 0 && this.profileUpdates.size === 0 &&
-      this.links.size === 0 && this.touches.size === 0 && this.traits.size === 0 && this.merges.length === 0;
+      this.links.size === 0 && this.touches.size === 0 && this.traits.size === 0 && this.merges.length === 0 && this.refusals.length === 0 &&
+      this.consent.size === 0 && this.assignments.length === 0 && this.deviceUsers.length === 0;
   }
 
-  createProfile(id: string, at: string): void {
-    this.newProfiles.set(id, { id, created_at: at, updated_at: at, merged_into: null, merge_count: 0 });
+  /** A new profile, with the event that created it (so a replay can give its id back). */
+  createProfile(id: string, at: string, createdBy: { messageId: string; sourceId: string }): void {
+    this.newProfiles.set(id, { id, created_at: at, updated_at: at, merged_into: null, merge_count: 0, created_message_id: createdBy.messageId, created_source_id: createdBy.sourceId });
+  }
+
+  addRefusal(row: BufferedRefusal): void {
+    this.refusals.push(row);
+  }
+
+  /** A consent write, folded with the within-profile rule (`LATER_CONSENT`) into the buffered entry of its key. */
+  setConsent(row: BufferedConsent): void {
+    const key = `${row.profile_id}\u0000${row.category}`;
+    const current = this.consent.get(key);
+    const t = Date.parse(row.ts);
+    const c = current ? Date.parse(current.ts) : 0;
+    if (!current || t > c || (t === c && !row.granted && current.granted)) this.consent.set(key, row);
+  }
+
+  /** True when consent of this profile is buffered (a merge then needs it stored: consent merges in SQL). */
+  hasConsent(profileId: string): boolean {
+    for (const row of this.consent.values()) if (row.profile_id === profileId) return true;
+    return false;
+  }
+
+  /** A replayed event (stored row `seq`) now belongs to `profileId`. */
+  assignEvent(seq: number, timestamp: string, profileId: string | null): void {
+    this.assignments.push({ seq, timestamp, profile_id: profileId });
+  }
+
+  addDeviceUser(row: BufferedDeviceUser): void {
+    this.deviceUsers.push(row);
   }
 
   /** True for a profile created in this buffer (not in the database yet). */
@@ -217,6 +316,7 @@ export class WriteBuffer {
       message_id: merge.message_id,
       source_id: merge.source_id,
       created_at: at,
+      sides: merge.sides,
     });
   }
 
@@ -224,6 +324,7 @@ export class WriteBuffer {
   private retarget(from: string, to: string): void {
     for (const link of this.links.values()) if (link.profile_id === from) link.profile_id = to;
     for (const event of this.events) if (event.profile_id === from) event.profile_id = to;
+    for (const assigned of this.assignments) if (assigned.profile_id === from) assigned.profile_id = to;
     for (const profile of this.newProfiles.values()) if (profile.merged_into === from) profile.merged_into = to;
   }
 
@@ -238,6 +339,10 @@ export class WriteBuffer {
       JSON.stringify(this.events),
       JSON.stringify(this.warnings),
       JSON.stringify(this.merges),
+      JSON.stringify(this.refusals),
+      JSON.stringify([...this.consent.values()]),
+      JSON.stringify(this.assignments),
+      JSON.stringify(this.deviceUsers),
     ];
     this.newProfiles = new Map();
     this.profileUpdates = new Map();
@@ -247,6 +352,10 @@ export class WriteBuffer {
     this.events = [];
     this.warnings = [];
     this.merges = [];
+    this.refusals = [];
+    this.consent = new Map();
+    this.assignments = [];
+    this.deviceUsers = [];
     return values;
   }
 }

@@ -14,6 +14,8 @@ import type { ApplyInput, NewWarning, StoreTx } from '../storage.ts';
 import type { LockedSnapshotRow } from './postgres-graph-cache.ts';
 import { postgresIdentityTx } from './postgres-identity-ops.ts';
 import { keyOf, TxGraphCache } from './postgres-graph-cache.ts';
+import type { TrustRow } from './postgres-trust-cache.ts';
+import { PENDING_SEQ, TRUST_STATEMENT, TrustCache } from './postgres-trust-cache.ts';
 import { ENSURE_PARTITION_STATEMENT, monthOf } from './postgres-partitions.ts';
 import { TRAIT_WINS } from './postgres-trait-order.ts';
 import { FLUSH_STATEMENT, WriteBuffer } from './postgres-write-buffer.ts';
@@ -78,7 +80,20 @@ const SQL = {
       INSERT INTO merges (id, survivor_id, absorbed_id, rule, via, message_id, source_id, created_at)
       VALUES ($4, $1, $2, $5, $6, $7, $8, $3)`,
   },
-  mergeBatch: { name: 'kin_merge_batch_v1', text: 'SELECT kin_merge_batch($1::json)' },
+  mergeBatch: { name: 'kin_merge_batch_v2', text: 'SELECT kin_merge_batch_v2($1::json)' },
+  // Hand-written plans naming profiles the transaction never looked up: lock them (sorted), then read them in
+  // a second statement (READ COMMITTED: a statement's snapshot is taken before it waits for a lock).
+  lockProfiles: {
+    name: 'kin_lock_profiles_v1',
+    text: `SELECT count(pg_advisory_xact_lock(hashtextextended('profile:' || s.f, 0)))
+           FROM (SELECT DISTINCT f COLLATE "C" AS f FROM unnest($1::text[]) AS f ORDER BY 1) AS s`,
+  },
+  readProfiles: {
+    name: 'kin_read_profiles_v1',
+    text: `SELECT p.id AS profile_id, p.created_at, p.merge_count, x.type, x.value, x.first_seen, x.last_seen
+           FROM profiles p LEFT JOIN identifiers x ON x.profile_id = p.id
+           WHERE p.id = ANY ($1::text[]) AND p.merged_into IS NULL ORDER BY p.id, x.type, x.value`,
+  },
   warnings: {
     name: 'kin_warnings_v1',
     text: `INSERT INTO warnings (kind, code, field, message, source_id, message_id, profile_id, created_at)
@@ -113,6 +128,7 @@ export interface PostgresTx extends StoreTx {
 export function createPostgresTx(deps: WriteDeps): PostgresTx {
   const run = <R extends QueryResultRow>(name: string, text: string, values: unknown[]) => deps.query<R>({ name, text, values });
   const cache = new TxGraphCache();
+  const trust = new TrustCache();
   const buffer = new WriteBuffer();
   const bufferedMonths = new Set<string>();
   /** Merges of stored profiles, in order, not yet sent (see `applyMerge`). */
@@ -137,6 +153,36 @@ export function createPostgresTx(deps: WriteDeps): PostgresTx {
       identifiers.map((i) => i.value),
     ]);
     cache.load(identifiers, rows);
+    await loadTrust(identifiers, rows);
+  }
+
+  /** Tombstones, rules and device users of these identifiers and of every identifier of the rows' profiles. */
+  async function loadTrust(identifiers: Identifier[], rows: LockedSnapshotRow[]): Promise<void> {
+    const held = rows.flatMap((r) => (r.type === null || r.value === null ? [] : [{ type: r.type, value: r.value }]));
+    const missing = trust.missing([...identifiers, ...held]);
+    if (missing.length === 0) return;
+    const { rows: trustRows } = await run<TrustRow>(TRUST_STATEMENT.name, TRUST_STATEMENT.text, [missing.map((i) => i.type), missing.map((i) => i.value)]);
+    trust.load(missing, trustRows);
+  }
+
+  /** Locks and reads what a hand-written plan names and the cache does not hold (profiles, identifiers). */
+  async function loadFor({ plan }: ApplyInput): Promise<void> {
+    const identifiers = [...plan.links.map((l) => l.identifier), ...plan.touches].filter((i) => !cache.covers(i));
+    if (identifiers.length > 0) await lookup(identifiers);
+    const named = [...(plan.target.kind === 'existing' ? [plan.target.profileId] : []), ...plan.merges.flatMap((m) => [m.survivorId, m.absorbedId])];
+    const profiles = [...new Set(named)].filter((id) => !cache.hasProfile(id));
+    if (profiles.length === 0) return;
+    await flush();
+    await run(SQL.lockProfiles.name, SQL.lockProfiles.text, [profiles]);
+    const { rows } = await run<LockedSnapshotRow>(SQL.readProfiles.name, SQL.readProfiles.text, [profiles]);
+    cache.load([], rows);
+    await loadTrust([], rows);
+  }
+
+  /** Forgets the graph and trust caches (after a write they cannot follow, or an admin rewrite). */
+  function clearCaches(): void {
+    cache.clear();
+    trust.clear();
   }
 
   async function prefetch(identifiers: Identifier[]): Promise<void> {
@@ -144,10 +190,10 @@ export function createPostgresTx(deps: WriteDeps): PostgresTx {
     if (missing.length > 0) await lookup(missing);
   }
 
-  async function loadSnapshot(identifiers: Identifier[]): Promise<IdentitySnapshot> {
+  async function loadSnapshot(identifiers: Identifier[], options: { beforeSeq?: number; deviceTypes?: readonly string[] } = {}): Promise<IdentitySnapshot> {
     if (identifiers.length === 0) return { known: [], profiles: {} };
     await prefetch(identifiers);
-    return cache.snapshot(identifiers);
+    return trust.extend(identifiers, cache.snapshot(identifiers), options.beforeSeq, options.deviceTypes);
   }
 
   /** True when every profile and identifier the plan names is in the cache (the resolver's plans always are). */
@@ -161,43 +207,75 @@ export function createPostgresTx(deps: WriteDeps): PostgresTx {
   async function applyEvent(input: ApplyInput): Promise<{ profileId: string | undefined }> {
     if (!followable(input)) {
       await flush();
-      cache.clear();
-      return applyDirectly(input);
+      await loadFor(input);
+      if (!followable(input)) {
+        // A plan linking a stored identifier or naming a missing profile: the per-event statements (without
+        // the identity-trust records), as before the write buffer.
+        await flush();
+        clearCaches();
+        return applyDirectly(input);
+      }
     }
-    const { event, sourceId, plan } = input;
+    const { event, sourceId, plan, replay } = input;
     const at = toMillis(event.receivedAt);
     const time = toMillis(event.timestamp);
-    const profileId = plan.target.kind === 'new' ? deps.ids.profileId() : plan.target.kind === 'existing' ? plan.target.profileId : undefined;
+    const newId = () => replay?.profileIdForNew ?? deps.ids.profileId();
+    const profileId = plan.target.kind === 'new' ? newId() : plan.target.kind === 'existing' ? plan.target.profileId : undefined;
+    const consentMode = plan.consent?.onMerge === 'latest' ? 'latest' : 'most_restrictive';
     for (const merge of plan.merges) {
-      await applyMerge(merge, event.messageId, sourceId, at);
+      await applyMerge(merge, event.messageId, sourceId, at, consentMode);
       cache.merge(merge.survivorId, merge.absorbedId);
     }
     const traits = traitChanges(plan, profileId);
+    const consent = profileId === undefined ? [] : Object.entries(plan.consent?.categories ?? {});
     if (profileId !== undefined) {
       if (plan.target.kind === 'new') {
-        buffer.createProfile(profileId, at);
+        buffer.createProfile(profileId, at, { messageId: event.messageId, sourceId });
         cache.addProfile(profileId, at);
-      } else if (plan.links.length > 0 || plan.merges.length > 0 || traits.size > 0) buffer.touchProfile(profileId, at);
-      for (const { identifier } of plan.links) {
+      } else if (plan.links.length > 0 || plan.merges.length > 0 || traits.size > 0 || consent.length > 0) buffer.touchProfile(profileId, at);
+      for (const { identifier, rule } of plan.links) {
         cache.link(identifier, profileId, time);
-        buffer.link(keyOf(identifier.type, identifier.value), { ...identifier, profile_id: profileId, source_id: sourceId, first_seen: time, last_seen: time });
+        buffer.link(keyOf(identifier.type, identifier.value), {
+          ...identifier,
+          profile_id: profileId,
+          source_id: sourceId,
+          first_seen: time,
+          last_seen: time,
+          link_message_id: event.messageId,
+          link_rule: rule,
+          linked_at: time,
+        });
       }
       for (const touched of plan.touches) touchIdentifier(touched, time);
       for (const [key, value] of traits) buffer.setTrait({ profile_id: profileId, key, value, ts: time, source_id: sourceId });
+      for (const [category, granted] of consent) buffer.setConsent({ profile_id: profileId, category, granted, ts: time });
     }
-    const month = monthOf(time);
-    if (month && !deps.knownMonths.has(month) && !deps.ensuredMonths.has(month)) bufferedMonths.add(month);
-    buffer.addEvent({
-      message_id: event.messageId,
-      source_id: sourceId,
-      profile_id: profileId ?? null,
-      type: event.type,
-      event: event.event ?? null,
-      timestamp: time,
-      received_at: at,
-      payload: event,
-    });
-    buffer.addWarnings(planWarnings(input, profileId, at));
+    if (replay) buffer.assignEvent(replay.seq, time, profileId ?? null);
+    else {
+      const month = monthOf(time);
+      if (month && !deps.knownMonths.has(month) && !deps.ensuredMonths.has(month)) bufferedMonths.add(month);
+      buffer.addEvent({
+        message_id: event.messageId,
+        source_id: sourceId,
+        profile_id: profileId ?? null,
+        type: event.type,
+        event: event.event ?? null,
+        timestamp: time,
+        received_at: at,
+        payload: event,
+        unverified: input.unverified ?? null,
+      });
+      buffer.addWarnings(planWarnings(input, profileId, at));
+    }
+    // Refusals are kept for explain; `invalid` ones are left out to bound volume (any string can be invalid).
+    for (const r of plan.refused) {
+      if (r.reason === 'invalid') continue;
+      buffer.addRefusal({ profile_id: profileId ?? null, ...r.identifier, reason: r.reason, detail: r.detail, message_id: event.messageId, source_id: sourceId, at: time });
+    }
+    for (const pair of plan.deviceUsers ?? []) {
+      if (!trust.addDeviceUser(pair.identifier, pair.userId, replay?.seq ?? PENDING_SEQ)) continue;
+      buffer.addDeviceUser({ ...pair.identifier, user_id: pair.userId, seq: replay?.seq ?? null, source_id: sourceId, message_id: event.messageId });
+    }
     return { profileId };
   }
 
@@ -238,9 +316,12 @@ export function createPostgresTx(deps: WriteDeps): PostgresTx {
    * the buffer), else as the merge statement; the buffer is flushed first only when the statement would miss
    * buffered rows it must see (see `WriteBuffer.needsFlushBeforeMerge`).
    */
-  async function applyMerge(merge: PlannedMerge, messageId: string, sourceId: string, at: string): Promise<void> {
+  async function applyMerge(merge: PlannedMerge, messageId: string, sourceId: string, at: string, consent: 'latest' | 'most_restrictive'): Promise<void> {
+    const sides = { survivor: cache.identifiersOf(merge.survivorId), absorbed: cache.identifiersOf(merge.absorbedId) };
+    // Consent merges in SQL only (kin_merge_batch_v2): buffered consent of either side is stored first.
+    if (buffer.hasConsent(merge.survivorId) || buffer.hasConsent(merge.absorbedId)) await flush();
     if (buffer.isNew(merge.absorbedId)) {
-      buffer.absorbNew({ ...merge, id: randomUUID(), via: merge.via, message_id: messageId, source_id: sourceId, created_at: at });
+      buffer.absorbNew({ ...merge, id: randomUUID(), via: merge.via, message_id: messageId, source_id: sourceId, created_at: at, sides });
       return;
     }
     if (buffer.needsFlushBeforeMerge(merge.survivorId, merge.absorbedId)) await flush();
@@ -257,6 +338,8 @@ export function createPostgresTx(deps: WriteDeps): PostgresTx {
       via: merge.via,
       message_id: messageId,
       source_id: sourceId,
+      sides,
+      consent,
     });
   }
 
@@ -309,13 +392,16 @@ export function createPostgresTx(deps: WriteDeps): PostgresTx {
   return {
     claimMessageIds,
     prefetch,
-    loadSnapshot: (identifiers) => loadSnapshot(identifiers),
+    loadSnapshot: (identifiers, options) => loadSnapshot(identifiers, options),
     applyEvent,
     addWarnings,
     flush,
-    ...postgresIdentityTx(async (text, values) => {
-      await flush();
-      return deps.query<Record<string, unknown>>({ text, values });
+    ...postgresIdentityTx({
+      query: async (text, values) => {
+        await flush();
+        return deps.query<Record<string, unknown>>({ text, values });
+      },
+      clear: clearCaches,
     }),
   };
 }

@@ -93,6 +93,20 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   const commit = db.prepare('COMMIT');
   const rollback = db.prepare('ROLLBACK');
 
+  /**
+   * Why: the graph cache is only right while this connection is the only writer. Another process (kin import,
+   * kin match run, kin replay, a second server) may commit to the same file; SQLite's data_version changes
+   * exactly then, so the first transaction after such a commit starts from an empty cache. Called right after
+   * BEGIN IMMEDIATE, when no other writer can commit until this transaction ends.
+   */
+  const dataVersion = db.prepare('PRAGMA data_version').pluck();
+  let seenVersion: unknown;
+  function forgetOthersWrites(): void {
+    const version = dataVersion.get();
+    if (seenVersion !== undefined && version !== seenVersion) cache.clear();
+    seenVersion = version;
+  }
+
   function inTransaction<T>(fn: () => T): T {
     begin.run();
     try {
@@ -358,6 +372,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       return queue.run(async () => {
         cache.trim();
         begin.run();
+        forgetOthersWrites();
         try {
           const result = await fn(tx);
           flushTouches();

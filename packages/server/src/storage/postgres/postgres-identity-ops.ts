@@ -109,10 +109,13 @@ export function postgresIdentityReads(
       );
       const cache = new TxGraphCache();
       cache.load(identifiers, rows);
-      const keys = [...identifiers, ...rows.flatMap((r) => (r.type === null || r.value === null ? [] : [{ type: r.type, value: r.value }]))];
+      const held = rows.flatMap((r) => (r.type === null || r.value === null ? [] : [{ type: r.type, value: r.value }]));
       const trust = new TrustCache();
-      const trustRows = await pool.query<TrustRow>({ ...TRUST_STATEMENT, values: [keys.map((k) => k.type), keys.map((k) => k.value)] });
-      trust.load(keys, trustRows.rows);
+      const trustRows = await pool.query<TrustRow>({
+        ...TRUST_STATEMENT,
+        values: [identifiers.map((k) => k.type), identifiers.map((k) => k.value), held.map((k) => k.type), held.map((k) => k.value)],
+      });
+      trust.load(identifiers, held, trustRows.rows);
       return trust.extend(identifiers, cache.snapshot(identifiers));
     },
 

@@ -29,38 +29,56 @@ export interface TrustRow {
   sides: [Identifier[], Identifier[]] | null;
 }
 
-/** Tombstones, rule memberships and device users of a set of identifier keys ($1 types, $2 values). */
+/**
+ * Tombstones, rule memberships and device users of the identifiers a snapshot asks about ($1 types, $2
+ * values), and rule memberships only of the other identifiers of the profiles they reach ($3, $4). Why the
+ * split: a snapshot reads tombstones and device users of the event's identifiers only, rules of the whole
+ * profiles; probing fewer keys is most of this statement's cost. The EXISTS conditions are one-time
+ * filters: with no tombstone or no rule at all (the common case) those probes are skipped.
+ */
 export const TRUST_STATEMENT = {
-  name: 'kin_trust_snapshot_v1',
-  text: `WITH k AS (SELECT DISTINCT u.t, u.v FROM unnest($1::text[], $2::text[]) AS u(t, v))
+  name: 'kin_trust_snapshot_v2',
+  text: `WITH a AS (SELECT DISTINCT u.t, u.v FROM unnest($1::text[], $2::text[]) AS u(t, v)),
+      k AS (SELECT a.t, a.v FROM a UNION SELECT u.t, u.v FROM unnest($3::text[], $4::text[]) AS u(t, v))
     SELECT 'tombstone' AS kind, t.type, t.value, NULL::text AS ref, NULL::bigint AS seq, NULL::json AS sides
-      FROM k JOIN tombstones t ON t.type = k.t AND t.value = k.v
+      FROM a JOIN tombstones t ON t.type = a.t AND t.value = a.v WHERE EXISTS (SELECT FROM tombstones)
     UNION ALL
     SELECT 'rule', m.type, m.value, r.id, NULL, r.sides
       FROM k JOIN do_not_link_members m ON m.type = k.t AND m.value = k.v JOIN do_not_link r ON r.id = m.rule_id
+      WHERE EXISTS (SELECT FROM do_not_link)
     UNION ALL
     SELECT 'device', d.type, d.value, d.user_id, d.seq, NULL FROM (
       SELECT d.type, d.value, d.user_id, d.seq, row_number() OVER (PARTITION BY d.type, d.value ORDER BY d.seq, d.user_id COLLATE "C") AS n
-      FROM k JOIN device_users d ON d.type = k.t AND d.value = k.v) AS d
+      FROM a JOIN device_users d ON d.type = a.t AND d.value = a.v) AS d
       WHERE d.n <= ${MAX_DEVICE_USERS}`,
 } as const;
 
 /** What one transaction knows of the trust tables, by identifier key. */
 export class TrustCache {
+  /** Keys whose tombstone, rules and device users are loaded. */
   private readonly loaded = new Set<string>();
+  /** Keys whose rules are loaded (a superset of `loaded`). */
+  private readonly rulesLoaded = new Set<string>();
   private readonly tombstones = new Set<string>();
   private readonly ruleIds = new Map<string, Set<string>>();
   private readonly rules = new Map<string, DoNotLinkRule>();
   private readonly devices = new Map<string, Map<string, number>>();
 
-  /** Takes the statement's answer for these keys. */
-  load(identifiers: Identifier[], rows: TrustRow[]): void {
-    for (const id of identifiers) {
+  /** Takes the statement's answer for `full` (all of it) and `rulesOnly` (rule memberships). */
+  load(full: Identifier[], rulesOnly: Identifier[], rows: TrustRow[]): void {
+    for (const id of full) {
       const key = keyOf(id.type, id.value);
       if (this.loaded.has(key)) continue;
       this.loaded.add(key);
-      this.ruleIds.set(key, new Set());
       this.devices.set(key, new Map());
+      if (!this.rulesLoaded.has(key)) this.ruleIds.set(key, new Set());
+      this.rulesLoaded.add(key);
+    }
+    for (const id of rulesOnly) {
+      const key = keyOf(id.type, id.value);
+      if (this.rulesLoaded.has(key)) continue;
+      this.rulesLoaded.add(key);
+      this.ruleIds.set(key, new Set());
     }
     for (const row of rows) {
       const key = keyOf(row.type, row.value);
@@ -72,9 +90,15 @@ export class TrustCache {
     }
   }
 
-  /** Keys not loaded yet. */
-  missing(identifiers: Identifier[]): Identifier[] {
-    return identifiers.filter((id) => !this.loaded.has(keyOf(id.type, id.value)));
+  /** The statement's parameters for these asked identifiers and the identifiers `held` by the profiles they reach. */
+  request(asked: Identifier[], held: Identifier[]): { full: Identifier[]; rulesOnly: Identifier[] } | undefined {
+    const full = asked.filter((id) => !this.loaded.has(keyOf(id.type, id.value)));
+    const fullKeys = new Set(full.map((id) => keyOf(id.type, id.value)));
+    const rulesOnly = held.filter((id) => {
+      const key = keyOf(id.type, id.value);
+      return !this.rulesLoaded.has(key) && !fullKeys.has(key);
+    });
+    return full.length > 0 || rulesOnly.length > 0 ? { full, rulesOnly } : undefined;
   }
 
   /**
@@ -117,6 +141,7 @@ export class TrustCache {
 
   clear(): void {
     this.loaded.clear();
+    this.rulesLoaded.clear();
     this.tombstones.clear();
     this.ruleIds.clear();
     this.rules.clear();

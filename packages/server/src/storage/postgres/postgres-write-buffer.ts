@@ -81,14 +81,13 @@ interface BufferedConsent {
   ts: string;
 }
 
-/** A device/user pair: `seq` of a stored event (replays), or the new event's source and message id. */
+/** A device/user pair: `seq` of a stored event (replays), or `event`, the new event's position in this buffer (from 1). */
 export interface BufferedDeviceUser {
   type: string;
   value: string;
   user_id: string;
   seq: number | null;
-  source_id: string;
-  message_id: string;
+  event: number | null;
 }
 
 /** A ledger entry, as the flush inserts it. */
@@ -156,16 +155,18 @@ export const FLUSH_STATEMENT = {
     assigned AS (
       UPDATE events AS e SET profile_id = r.profile_id
       FROM json_to_recordset($11::json) AS r(seq bigint, timestamp timestamptz, profile_id text) WHERE e.seq = r.seq AND e.timestamp = r.timestamp),
+    -- New events take increasing seqs in buffer order (the function scan's), so a device/user pair finds its
+    -- event's seq by position in the sorted seqs instead of by a join (hash joins are off in write transactions).
     inserted AS (
       INSERT INTO events (message_id, source_id, profile_id, type, event, timestamp, received_at, payload, unverified)
       SELECT r.message_id, r.source_id, r.profile_id, r.type, r.event, r.timestamp, r.received_at, r.payload, r.unverified
       FROM json_to_recordset($6::json) AS r(message_id text, source_id text, profile_id text, type text, event text,
         timestamp timestamptz, received_at timestamptz, payload json, unverified json)
-      RETURNING seq, source_id, message_id)
+      RETURNING seq),
+    seqs AS (SELECT array_agg(i.seq ORDER BY i.seq) AS a FROM inserted i)
     INSERT INTO device_users (type, value, user_id, seq)
-    SELECT d.type, d.value, d.user_id, min(coalesce(d.seq, i.seq))
-    FROM json_to_recordset($12::json) AS d(type text, value text, user_id text, seq bigint, source_id text, message_id text)
-      LEFT JOIN inserted i ON d.seq IS NULL AND i.source_id = d.source_id AND i.message_id = d.message_id
+    SELECT d.type, d.value, d.user_id, min(coalesce(d.seq, (SELECT s.a[d.event] FROM seqs s)))
+    FROM json_to_recordset($12::json) AS d(type text, value text, user_id text, seq bigint, event integer)
     GROUP BY d.type, d.value, d.user_id
     ON CONFLICT (type, value, user_id) DO UPDATE SET seq = excluded.seq WHERE excluded.seq < device_users.seq`,
 } as const;
@@ -256,8 +257,9 @@ export class WriteBuffer {
     if (!current || traitWins(row, current)) this.traits.set(key, row);
   }
 
-  addEvent(row: BufferedEvent): void {
-    this.events.push(row);
+  /** Buffers a new event; returns its position in the buffer (from 1), as `BufferedDeviceUser.event` takes it. */
+  addEvent(row: BufferedEvent): number {
+    return this.events.push(row);
   }
 
   addWarnings(warnings: NewWarning[]): void {

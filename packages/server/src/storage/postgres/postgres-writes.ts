@@ -156,13 +156,19 @@ export function createPostgresTx(deps: WriteDeps): PostgresTx {
     await loadTrust(identifiers, rows);
   }
 
-  /** Tombstones, rules and device users of these identifiers and of every identifier of the rows' profiles. */
+  /** Tombstones, rules and device users of these identifiers; rules of every identifier of the rows' profiles. */
   async function loadTrust(identifiers: Identifier[], rows: LockedSnapshotRow[]): Promise<void> {
     const held = rows.flatMap((r) => (r.type === null || r.value === null ? [] : [{ type: r.type, value: r.value }]));
-    const missing = trust.missing([...identifiers, ...held]);
-    if (missing.length === 0) return;
-    const { rows: trustRows } = await run<TrustRow>(TRUST_STATEMENT.name, TRUST_STATEMENT.text, [missing.map((i) => i.type), missing.map((i) => i.value)]);
-    trust.load(missing, trustRows);
+    const request = trust.request(identifiers, held);
+    if (!request) return;
+    const { full, rulesOnly } = request;
+    const { rows: trustRows } = await run<TrustRow>(TRUST_STATEMENT.name, TRUST_STATEMENT.text, [
+      full.map((i) => i.type),
+      full.map((i) => i.value),
+      rulesOnly.map((i) => i.type),
+      rulesOnly.map((i) => i.value),
+    ]);
+    trust.load(full, rulesOnly, trustRows);
   }
 
   /** Locks and reads what a hand-written plan names and the cache does not hold (profiles, identifiers). */
@@ -188,6 +194,9 @@ export function createPostgresTx(deps: WriteDeps): PostgresTx {
   async function prefetch(identifiers: Identifier[]): Promise<void> {
     const missing = identifiers.filter((i) => !cache.covers(i));
     if (missing.length > 0) await lookup(missing);
+    // An identifier the graph cache holds only because a reached profile holds it has its rules loaded, not
+    // its tombstone or device users (rare: a batch's prefetch asks for all its identifiers at once).
+    await loadTrust(identifiers, []);
   }
 
   async function loadSnapshot(identifiers: Identifier[], options: { beforeSeq?: number; deviceTypes?: readonly string[] } = {}): Promise<IdentitySnapshot> {
@@ -250,11 +259,12 @@ export function createPostgresTx(deps: WriteDeps): PostgresTx {
       for (const [key, value] of traits) buffer.setTrait({ profile_id: profileId, key, value, ts: time, source_id: sourceId });
       for (const [category, granted] of consent) buffer.setConsent({ profile_id: profileId, category, granted, ts: time });
     }
+    let position: number | null = null;
     if (replay) buffer.assignEvent(replay.seq, time, profileId ?? null);
     else {
       const month = monthOf(time);
       if (month && !deps.knownMonths.has(month) && !deps.ensuredMonths.has(month)) bufferedMonths.add(month);
-      buffer.addEvent({
+      position = buffer.addEvent({
         message_id: event.messageId,
         source_id: sourceId,
         profile_id: profileId ?? null,
@@ -274,7 +284,7 @@ export function createPostgresTx(deps: WriteDeps): PostgresTx {
     }
     for (const pair of plan.deviceUsers ?? []) {
       if (!trust.addDeviceUser(pair.identifier, pair.userId, replay?.seq ?? PENDING_SEQ)) continue;
-      buffer.addDeviceUser({ ...pair.identifier, user_id: pair.userId, seq: replay?.seq ?? null, source_id: sourceId, message_id: event.messageId });
+      buffer.addDeviceUser({ ...pair.identifier, user_id: pair.userId, seq: replay?.seq ?? null, event: position });
     }
     return { profileId };
   }

@@ -11,7 +11,7 @@ import { splitProfile, undoMerge } from '../../identity/identity-undo.ts';
 import { normalizerFor } from '../../identity/policy-load.ts';
 import { sequentialIds } from '../../ports/ids.ts';
 import type { EventGroup } from '../../pipeline/event-apply.ts';
-import { applyEventGroups } from '../../pipeline/event-apply.ts';
+import { applyEventGroups, applyEvents } from '../../pipeline/event-apply.ts';
 import { replayAll } from '../../pipeline/graph-replay.ts';
 import { openSqliteStore } from '../sqlite/sqlite-store.ts';
 import type { Store } from '../storage.ts';
@@ -194,6 +194,61 @@ if (!status.ok && servicesRequired()) {
       // Removing the rules lets the parts join again on the next events (same on both).
       for (const store of [sqlite, pg]) for (const rule of await store.listDoNotLink()) expect(await store.removeDoNotLink(rule.id)).toBe(true);
       expect(await pg.listDoNotLink()).toEqual([]);
+    });
+  });
+  describe('postgres identity trust: admin rewrites while workers ingest', () => {
+    it('splits and undoes while three writers ingest the same people: all succeed, rules hold, nothing is lost', async () => {
+      const db = await createTestDatabase();
+      const store = await openPostgresStore({ url: db.url, poolSize: 8 });
+      try {
+        let n = 0;
+        const ev = (fields: Partial<TrackingEvent>): TrackingEvent => ({
+          type: 'track',
+          event: 'E',
+          messageId: `c${++n}`,
+          timestamp: new Date(Date.UTC(2026, 10, 1, 10, n % 600)).toISOString(),
+          receivedAt: AT,
+          ...fields,
+        });
+        const device = (p: number) => ({ device: { id: `D${p}`, type: 'ios' } });
+        const person = (p: number): TrackingEvent[] => [
+          ev({ anonymousId: `w${p}` }),
+          ev({ type: 'identify', userId: `u${p}`, anonymousId: `w${p}`, traits: { email: `p${p}@x.io` } }),
+          ev({ anonymousId: `i${p}`, context: device(p) }),
+          ev({ type: 'identify', userId: `u${p}`, anonymousId: `i${p}`, context: device(p) }),
+        ];
+        for (let p = 0; p < 20; p++) await store.transaction((tx) => applyEvents(tx, 'web', person(p), deps));
+        const writer = async (w: number) => {
+          for (let r = 0; r < 30; r++) {
+            const p = (r * 7 + w) % 20;
+            const events = [...person(p), ev({ type: 'identify', userId: `u${p}`, traits: { email: `p${p}@x.io` } })];
+            await store.transaction((tx) => applyEvents(tx, 'web', events, deps));
+          }
+        };
+        const admin = async () => {
+          const outcomes: boolean[] = [];
+          for (let p = 0; p < 20; p += 2) {
+            const id = (await store.findProfileIdByIdentifier({ type: 'user_id', value: `u${p}` }))!;
+            outcomes.push((await splitProfile(store, id, [{ type: 'email', value: `p${p}@x.io` }], deps, AT)).ok);
+            const other = (await store.findProfileIdByIdentifier({ type: 'user_id', value: `u${p + 1}` }))!;
+            const merge = (await store.listProfileMerges(other)).find((m) => m.rule === 'merge' && m.undoneBy === undefined);
+            if (merge) outcomes.push((await undoMerge(store, merge.id, deps, AT)).ok);
+          }
+          return outcomes;
+        };
+        const [outcomes] = await Promise.all([admin(), writer(1), writer(2), writer(3)]);
+        expect(outcomes.length).toBeGreaterThanOrEqual(10);
+        expect(outcomes.every(Boolean)).toBe(true);
+        for (let p = 0; p < 20; p += 2) {
+          const user = await store.findProfileIdByIdentifier({ type: 'user_id', value: `u${p}` });
+          expect(await store.findProfileIdByIdentifier({ type: 'email', value: `p${p}@x.io` })).not.toBe(user);
+        }
+        expect((await store.stats()).events).toBe(20 * 4 + 3 * 30 * 5);
+        expect(await store.listDoNotLink()).toHaveLength(outcomes.length);
+      } finally {
+        await store.close();
+        await db.drop();
+      }
     });
   });
 }

@@ -35,7 +35,8 @@ import { postgresIdentityReads, toMerge } from './postgres-identity-ops.ts';
 import { migratePostgres } from './postgres-migrations.ts';
 import { createPostgresMatchingStore, insertMatchLink } from './postgres-matching-store.ts';
 import { ENSURE_PARTITION_STATEMENT, monthsAround } from './postgres-partitions.ts';
-import { createPostgresTx, toMillis, WARNINGS_STATEMENT, warningColumns } from './postgres-writes.ts';
+import { createPostgresTx } from './postgres-writes.ts';
+import { toMillis, WARNINGS_STATEMENT, warningColumns } from './postgres-write-values.ts';
 
 /** Options of the PostgreSQL store. */
 export interface PostgresStoreOptions {

@@ -19,11 +19,10 @@ import { keyOf, TxGraphCache } from './postgres-graph-cache.ts';
 import type { TrustRow } from './postgres-trust-cache.ts';
 import { PENDING_SEQ, TRUST_STATEMENT, TrustCache } from './postgres-trust-cache.ts';
 import { ENSURE_PARTITION_STATEMENT, monthOf } from './postgres-partitions.ts';
-import { TRAIT_WINS } from './postgres-trait-order.ts';
+import { applyDirectly } from './postgres-direct-apply.ts';
+import { LAST_SEEN_GRANULARITY_SECONDS, planWarnings, toMillis, traitChanges } from './postgres-write-values.ts';
 import { FLUSH_STATEMENT, WriteBuffer } from './postgres-write-buffer.ts';
 
-/** lastSeen is rewritten only when it moves by at least this much (as in the SQLite store). */
-const LAST_SEEN_GRANULARITY_SECONDS = 60;
 
 /** The hot statements. Why names: pg parses and plans a named statement once per connection. */
 const SQL = {
@@ -35,53 +34,6 @@ const SQL = {
            RETURNING message_id`,
   },
   lockSnapshot: { name: 'kin_lock_snapshot_v1', text: 'SELECT * FROM kin_lock_snapshot($1::text[], $2::text[])' },
-  apply: {
-    name: 'kin_apply_v3',
-    // $1 profile id (null: none), $2 new profile?, $3 receivedAt, $4 event time, $5 source,
-    // $6/$7 links, $8/$9 touches, $10/$11 traits (a NULL value is a tombstone), $12.. the event row,
-    // $16 whether the plan changes the profile (only then does an existing profile's updated_at move).
-    // Why lastSeen moves only by a minute or more (or when the event is older than firstSeen): rewriting it
-    // on every event would dirty an identifier row per event (a dead tuple and WAL) for nothing the limits
-    // or the API need. The SQLite store does the same.
-    // The CTEs see one snapshot, so each touches rows the others do not (links are new identifiers,
-    // touches existing ones; trait keys are unique).
-    text: `WITH
-      created AS (INSERT INTO profiles (id, created_at, updated_at) SELECT $1, $3, $3 WHERE $2),
-      touched_profile AS (UPDATE profiles SET updated_at = $3 WHERE id = $1 AND NOT $2 AND $16),
-      linked AS (
-        INSERT INTO identifiers (type, value, profile_id, source_id, first_seen, last_seen)
-        SELECT u.t, u.v, $1, $5, $4, $4 FROM unnest($6::text[], $7::text[]) AS u(t, v)),
-      touched AS (
-        UPDATE identifiers AS i SET last_seen = GREATEST(i.last_seen, $4), first_seen = LEAST(i.first_seen, $4)
-        FROM unnest($8::text[], $9::text[]) AS u(t, v) WHERE i.type = u.t AND i.value = u.v
-          AND ($4 < i.first_seen OR $4 - i.last_seen >= interval '${LAST_SEEN_GRANULARITY_SECONDS} seconds')),
-      traits_set AS (
-        INSERT INTO traits (profile_id, key, value, ts, source_id)
-        SELECT $1, u.k, u.v, $4, $5 FROM unnest($10::text[], $11::jsonb[]) AS u(k, v)
-        ON CONFLICT (profile_id, key) DO UPDATE SET value = excluded.value, ts = excluded.ts, source_id = excluded.source_id
-          WHERE ${TRAIT_WINS})
-      INSERT INTO events (message_id, source_id, profile_id, type, event, timestamp, received_at, payload)
-      VALUES ($12, $5, $1, $13, $14, $4, $3, $15)`,
-  },
-  merge: {
-    name: 'kin_merge_v2',
-    // $1 survivor, $2 absorbed, $3 at. The absorbed traits are deleted and re-inserted on the survivor where
-    // they win (TRAIT_WINS); the absorbed id and everything it had absorbed forward to the survivor.
-    text: `WITH
-      moved_identifiers AS (UPDATE identifiers SET profile_id = $1 WHERE profile_id = $2),
-      dropped AS (DELETE FROM traits WHERE profile_id = $2 RETURNING key, value, ts, source_id),
-      merged_traits AS (
-        INSERT INTO traits (profile_id, key, value, ts, source_id) SELECT $1, key, value, ts, source_id FROM dropped
-        ON CONFLICT (profile_id, key) DO UPDATE SET value = excluded.value, ts = excluded.ts, source_id = excluded.source_id
-          WHERE ${TRAIT_WINS}),
-      moved_events AS (UPDATE events SET profile_id = $1 WHERE profile_id = $2),
-      forwarded AS (UPDATE profiles SET merged_into = $1, updated_at = $3 WHERE id = $2 OR merged_into = $2),
-      counted AS (
-        UPDATE profiles SET merge_count = merge_count + 1 + coalesce((SELECT merge_count FROM profiles WHERE id = $2), 0), updated_at = $3
-        WHERE id = $1)
-      INSERT INTO merges (id, survivor_id, absorbed_id, rule, via, message_id, source_id, created_at)
-      VALUES ($4, $1, $2, $5, $6, $7, $8, $3)`,
-  },
   mergeBatch: { name: 'kin_merge_batch_v2', text: 'SELECT kin_merge_batch_v2($1::json)' },
   // Hand-written plans naming profiles the transaction never looked up: lock them (sorted), then read them in
   // a second statement (READ COMMITTED: a statement's snapshot is taken before it waits for a lock).
@@ -95,11 +47,6 @@ const SQL = {
     text: `SELECT p.id AS profile_id, p.created_at, p.merge_count, x.type, x.value, x.first_seen, x.last_seen
            FROM profiles p LEFT JOIN identifiers x ON x.profile_id = p.id
            WHERE p.id = ANY ($1::text[]) AND p.merged_into IS NULL ORDER BY p.id, x.type, x.value`,
-  },
-  warnings: {
-    name: 'kin_warnings_v1',
-    text: `INSERT INTO warnings (kind, code, field, message, source_id, message_id, profile_id, created_at)
-           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[])`,
   },
 } as const;
 
@@ -220,11 +167,14 @@ export function createPostgresTx(deps: WriteDeps): PostgresTx {
       await flush();
       await loadFor(input);
       if (!followable(input)) {
+        // A replayed event's plan comes from its snapshot, so it is always followable; the per-event
+        // statements would insert a second event row instead of assigning the stored one.
+        if (input.replay) throw new Error(`replayed event ${input.replay.seq}: the plan names what its snapshot did not hold`);
         // A plan linking a stored identifier or naming a missing profile: the per-event statements (without
         // the identity-trust records), as before the write buffer.
         await flush();
         clearCaches();
-        return applyDirectly(input);
+        return applyDirectly(input, deps);
       }
     }
     const { event, sourceId, plan, replay } = input;
@@ -355,48 +305,6 @@ export function createPostgresTx(deps: WriteDeps): PostgresTx {
     });
   }
 
-  async function runMerge(merge: PlannedMerge, messageId: string, sourceId: string, at: string): Promise<void> {
-    await run(SQL.merge.name, SQL.merge.text, [merge.survivorId, merge.absorbedId, at, randomUUID(), merge.rule, JSON.stringify(merge.via), messageId, sourceId]);
-  }
-
-  /** The per-event statements (a plan naming what the cache does not hold). */
-  async function applyDirectly(input: ApplyInput): Promise<{ profileId: string | undefined }> {
-    const { event, sourceId, plan } = input;
-    const at = event.receivedAt;
-    const time = toMillis(event.timestamp);
-    const profileId = plan.target.kind === 'new' ? deps.ids.profileId() : plan.target.kind === 'existing' ? plan.target.profileId : undefined;
-    const month = monthOf(time);
-    if (month && !deps.knownMonths.has(month) && !deps.ensuredMonths.has(month)) {
-      await run(ENSURE_PARTITION_STATEMENT.name, ENSURE_PARTITION_STATEMENT.text, [month]);
-      deps.ensuredMonths.add(month);
-    }
-    for (const merge of plan.merges) await runMerge(merge, event.messageId, sourceId, at);
-    const linked = profileId === undefined ? [] : plan.links.map((l) => l.identifier);
-    const touched = profileId === undefined ? [] : plan.touches;
-    const traits = traitChanges(plan, profileId);
-    await run(SQL.apply.name, SQL.apply.text, [
-      profileId ?? null,
-      plan.target.kind === 'new',
-      at,
-      time,
-      sourceId,
-      linked.map((i) => i.type),
-      linked.map((i) => i.value),
-      touched.map((i) => i.type),
-      touched.map((i) => i.value),
-      [...traits.keys()],
-      [...traits.values()].map((v) => (v === null ? null : JSON.stringify(v))),
-      event.messageId,
-      event.type,
-      event.event ?? null,
-      JSON.stringify(event),
-      plan.links.length > 0 || plan.merges.length > 0 || traits.size > 0,
-    ]);
-    const warnings = planWarnings(input, profileId, at);
-    if (warnings.length > 0) await run(SQL.warnings.name, SQL.warnings.text, warningColumns(warnings));
-    return { profileId };
-  }
-
   async function addWarnings(warnings: NewWarning[]): Promise<void> {
     buffer.addWarnings(warnings);
   }
@@ -416,51 +324,4 @@ export function createPostgresTx(deps: WriteDeps): PostgresTx {
       clear: clearCaches,
     }),
   };
-}
-
-/** The plan's trait changes: later entries win, so a key both set and unset ends unset (`null`). */
-function traitChanges(plan: ApplyInput['plan'], profileId: string | undefined): Map<string, unknown> {
-  const traits = new Map<string, unknown>();
-  if (profileId === undefined) return traits;
-  for (const [key, value] of Object.entries(plan.traits.set)) traits.set(key, value);
-  for (const key of plan.traits.unset) traits.set(key, null);
-  return traits;
-}
-
-function planWarnings({ event, sourceId, plan }: ApplyInput, profileId: string | undefined, at: string): NewWarning[] {
-  return plan.warnings.map((warning) => ({
-    kind: warning.kind,
-    message: warning.message,
-    sourceId,
-    messageId: event.messageId,
-    profileId: warning.profileId ?? profileId,
-    createdAt: at,
-  }));
-}
-
-/** Warnings as the eight column arrays of `kin_warnings_v1` (also used outside transactions). */
-export function warningColumns(warnings: NewWarning[]): unknown[] {
-  return [
-    warnings.map((w) => w.kind),
-    warnings.map((w) => w.code ?? null),
-    warnings.map((w) => w.field ?? null),
-    warnings.map((w) => w.message),
-    warnings.map((w) => w.sourceId ?? null),
-    warnings.map((w) => w.messageId ?? null),
-    warnings.map((w) => w.profileId ?? null),
-    warnings.map((w) => w.createdAt),
-  ];
-}
-
-/** The warnings statement, for the store's non-transactional `addWarnings`. */
-export const WARNINGS_STATEMENT = SQL.warnings;
-
-/**
- * An ISO time cut to milliseconds. Why: PostgreSQL keeps microseconds but the store answers (and pages
- * timelines) in milliseconds, so a stored time must round-trip exactly. Unparseable input passes through
- * and PostgreSQL rejects it.
- */
-export function toMillis(iso: string): string {
-  const ms = Date.parse(iso);
-  return Number.isNaN(ms) ? iso : new Date(ms).toISOString();
 }

@@ -45,7 +45,6 @@ export function registerIdentityCommands(program: Command): void {
         replayAll({ store, policy, normalize: normalizerFor(policy), at: new Date().toISOString(), batchSize, onProgress: bar.update }),
       ).catch((error: unknown) => {
         bar.done();
-        if (error instanceof Error && error.name === 'PostgresUnsupportedError') throw new CliError(error.message);
         throw error;
       });
       bar.done();

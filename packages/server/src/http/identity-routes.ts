@@ -93,7 +93,7 @@ export function identityRoutes(deps: IdentityRouteDeps): Hono {
   });
 
   app.post('/v1/merges/:id/undo', async (c) =>
-    c.json(await separated(await supported(undoMerge(deps.store, c.req.param('id'), resolveDeps, deps.clock.now().toISOString())))),
+    c.json(await separated(await undoMerge(deps.store, c.req.param('id'), resolveDeps, deps.clock.now().toISOString()))),
   );
 
   app.post('/v1/profiles/:ref/split', async (c) => {
@@ -102,13 +102,13 @@ export function identityRoutes(deps: IdentityRouteDeps): Hono {
     const raw = isRecord(body) ? body['externalIds'] : undefined;
     if (!Array.isArray(raw) || raw.length === 0) throw new ApiError('invalid_ref', 'externalIds must be a non-empty array of "type:value"', 'externalIds');
     const identifiers = raw.map((item, i) => identifierOf(item, `externalIds[${i}]`));
-    return c.json(await separated(await supported(splitProfile(deps.store, id, identifiers, resolveDeps, deps.clock.now().toISOString()))));
+    return c.json(await separated(await splitProfile(deps.store, id, identifiers, resolveDeps, deps.clock.now().toISOString())));
   });
 
   app.delete('/v1/profiles/:ref/external_ids/:identifier', async (c) => {
     const id = await idOf(c.req.param('ref'));
     const identifier = identifierOf(c.req.param('identifier'), 'identifier');
-    const removed = await supported(deps.store.transaction((tx) => tx.tombstone(id, identifier, deps.clock.now().toISOString())));
+    const removed = await deps.store.transaction((tx) => tx.tombstone(id, identifier, deps.clock.now().toISOString()));
     if (!removed) throw new ApiError('not_found', 'the profile does not hold this identifier', 'identifier');
     return c.json({ removed: identifier, tombstoned: true, profile: await deps.store.findProfile(id) });
   });
@@ -120,19 +120,6 @@ export function identityRoutes(deps: IdentityRouteDeps): Hono {
     return c.json({ deleted: c.req.param('id') });
   });
   return app;
-}
-
-/**
- * Maps a store's "not supported yet" (the PostgreSQL store's graph rewrites) to `not_implemented`. Why by
- * name: nothing outside `storage/postgres/` imports from it.
- */
-async function supported<T>(work: Promise<T>): Promise<T> {
-  try {
-    return await work;
-  } catch (error) {
-    if (error instanceof Error && error.name === 'PostgresUnsupportedError') throw new ApiError('not_implemented', error.message);
-    throw error;
-  }
 }
 
 /** Adds the rule number (R1–R13 of identity-resolve.ts) to every link, merge and refusal of a plan. */

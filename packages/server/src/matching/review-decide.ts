@@ -54,13 +54,7 @@ export async function decideReview(options: { store: Store; policy: IdentityPoli
     const [a, b] = await Promise.all([options.store.findProfile(item.aProfile), options.store.findProfile(item.bProfile)]);
     if (a && b && a.id !== b.id) {
       const side = (p: typeof a): Identifier[] => p.externalIds.map(({ type, value }) => ({ type, value }));
-      try {
-        await options.store.transaction((tx) => tx.addDoNotLink({ sides: [side(a), side(b)], reason: 'review', createdAt: at }));
-      } catch (error) {
-        // A store without do-not-link rules yet (PostgreSQL): the recorded rejection still keeps matching
-        // from proposing or merging the pair; events could still join them.
-        if (!(error instanceof Error && error.name === 'PostgresUnsupportedError')) throw error;
-      }
+      await options.store.transaction((tx) => tx.addDoNotLink({ sides: [side(a), side(b)], reason: 'review', createdAt: at }));
     }
   }
   const decided = await matching.decideReviewItem(item.id, options.decision === 'accept' ? 'accepted' : 'rejected', at);

@@ -27,14 +27,6 @@ import { TxGraphCache } from './postgres-graph-cache.ts';
 import type { TrustRow } from './postgres-trust-cache.ts';
 import { TRUST_STATEMENT, TrustCache } from './postgres-trust-cache.ts';
 
-/** An operation the PostgreSQL store does not implement (none today; kept for callers that map it to 501). */
-export class PostgresUnsupportedError extends Error {
-  constructor(operation: string) {
-    super(`${operation} is not supported by the PostgreSQL store`);
-    this.name = 'PostgresUnsupportedError';
-  }
-}
-
 type Row = Record<string, unknown>;
 /** Runs one statement (on the pool, or on a transaction's client). */
 type Query = (text: string, values: unknown[]) => Promise<{ rows: Row[]; rowCount?: number | null }>;

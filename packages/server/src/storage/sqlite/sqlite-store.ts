@@ -224,7 +224,8 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     for (const merge of plan.merges) {
       const survivor = cachedProfile(merge.survivorId);
       const absorbed = cachedProfile(merge.absorbedId);
-      const sides = { survivor: [...survivor.identifiers.values()], absorbed: [...absorbed.identifiers.values()] };
+      // Sorted by (type, value), as PostgreSQL lists them: the cache's insertion order depends on its history.
+      const sides = { survivor: sortedIdentifiers(survivor.identifiers.values()), absorbed: sortedIdentifiers(absorbed.identifiers.values()) };
       s.moveIdentifiers.run(merge.survivorId, merge.absorbedId);
       s.mergeTraits.run(merge.survivorId, merge.absorbedId);
       s.dropTraits.run(merge.absorbedId);
@@ -726,4 +727,9 @@ function prepareWrites(db: Database.Database) {
       'INSERT INTO warnings (kind, code, field, message, source_id, message_id, profile_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     ),
   };
+}
+
+/** Identifiers in (type, value) order. */
+function sortedIdentifiers(identifiers: Iterable<Identifier>): Identifier[] {
+  return [...identifiers].sort((a, b) => (a.type < b.type ? -1 : a.type > b.type ? 1 : a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
 }

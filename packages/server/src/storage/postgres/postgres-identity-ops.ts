@@ -26,6 +26,7 @@ import type { LockedSnapshotRow } from './postgres-graph-cache.ts';
 import { TxGraphCache } from './postgres-graph-cache.ts';
 import type { TrustRow } from './postgres-trust-cache.ts';
 import { TRUST_STATEMENT, TrustCache } from './postgres-trust-cache.ts';
+import { toIdentifierProvenance, toMerge, toRefusalRecord } from '../store-rows.ts';
 
 type Row = Record<string, unknown>;
 /** Runs one statement (on the pool, or on a transaction's client). */
@@ -34,22 +35,6 @@ type Query = (text: string, values: unknown[]) => Promise<{ rows: Row[]; rowCoun
 /** Most refusals explain returns for one profile (newest kept), as the SQLite store. */
 const MAX_EXPLAIN_REFUSALS = 1000;
 
-/** A ledger row as the API shows it. */
-export function toMerge(row: Row): MergeRecord {
-  return {
-    id: row.id as string,
-    survivorId: row.survivor_id as string,
-    absorbedId: row.absorbed_id as string,
-    rule: row.rule as string,
-    via: row.via as Identifier[],
-    messageId: row.message_id as string,
-    sourceId: row.source_id as string,
-    createdAt: row.created_at as string,
-    ...(row.sides ? { sides: row.sides as NonNullable<MergeRecord['sides']> } : {}),
-    ...(row.undone_by ? { undoneBy: row.undone_by as string } : {}),
-    ...(row.rule_id ? { ruleId: row.rule_id as string } : {}),
-  };
-}
 
 /** One ledger entry by id. */
 export async function findMerge(query: Query, id: string): Promise<MergeRecord | undefined> {
@@ -120,32 +105,14 @@ export function postgresIdentityReads(
           'SELECT type, value, source_id, first_seen, last_seen, link_message_id, link_rule, linked_at FROM identifiers WHERE profile_id = $1 ORDER BY type, value',
           [id],
         )
-      ).rows.map((x) => ({
-        type: x.type as string,
-        value: x.value as string,
-        sourceId: x.source_id as string,
-        firstSeen: x.first_seen as string,
-        lastSeen: x.last_seen as string,
-        ...(x.link_message_id ? { messageId: x.link_message_id as string } : {}),
-        ...(x.link_rule ? { rule: x.link_rule as string } : {}),
-        ...(x.linked_at ? { linkedAt: x.linked_at as string } : {}),
-      }));
+      ).rows.map(toIdentifierProvenance);
       const refusals: RefusalRecord[] = (
         await query(
           `SELECT * FROM (SELECT * FROM refusals WHERE profile_id = $1 OR profile_id IN (SELECT id FROM profiles WHERE merged_into = $1)
              ORDER BY seq DESC LIMIT $2) AS r ORDER BY seq`,
           [id, MAX_EXPLAIN_REFUSALS],
         )
-      ).rows.map((x) => ({
-        ...(x.profile_id ? { profileId: x.profile_id as string } : {}),
-        type: x.type as string,
-        value: x.value as string,
-        reason: x.reason as string,
-        detail: x.detail as string,
-        messageId: x.message_id as string,
-        sourceId: x.source_id as string,
-        at: x.at as string,
-      }));
+      ).rows.map(toRefusalRecord);
       const doNotLink = (
         await query(
           `SELECT * FROM do_not_link WHERE id IN (SELECT m.rule_id FROM do_not_link_members m JOIN identifiers x ON x.type = m.type AND x.value = m.value

@@ -5,8 +5,9 @@
  */
 import type pg from 'pg';
 import type { QueryConfig, QueryResult, QueryResultRow } from 'pg';
-import type { MatchingStore, MatchLink, ReviewItem, ReviewStatus } from '../matching-store.ts';
+import type { MatchingStore, MatchLink, ReviewStatus } from '../matching-store.ts';
 import { decodeCursor, encodeCursor } from '../store-codec.ts';
+import { toMatchLink, toReviewItem } from '../store-rows.ts';
 
 type Row = Record<string, unknown>;
 
@@ -153,30 +154,4 @@ export async function insertMatchLink(query: <R extends QueryResultRow>(config: 
   });
 }
 
-function toReviewItem(row: Row): ReviewItem {
-  return {
-    id: row.id as string,
-    runId: row.run_id as string,
-    aProfile: row.a_profile as string,
-    bProfile: row.b_profile as string,
-    probability: Number(row.probability),
-    reason: row.reason as string,
-    evidence: row.evidence as ReviewItem['evidence'],
-    status: row.status as ReviewStatus,
-    createdAt: row.created_at as string,
-    ...(row.decided_at ? { decidedAt: row.decided_at as string } : {}),
-  };
-}
 
-function toMatchLink(row: Row): MatchLink {
-  return {
-    messageId: row.message_id as string,
-    runId: row.run_id as string,
-    rule: row.rule as MatchLink['rule'],
-    survivorId: row.survivor_id as string,
-    absorbedId: row.absorbed_id as string,
-    probability: Number(row.probability),
-    evidence: row.evidence as MatchLink['evidence'],
-    createdAt: row.created_at as string,
-  };
-}

@@ -22,7 +22,6 @@ import type {
   ProfileMatch,
   ProfileView,
   SourceActivity,
-  SourceRecord,
   Store,
   StoreStats,
   StoredEvent,
@@ -31,12 +30,13 @@ import type {
   VolumeBucket,
   WarningRecord,
 } from '../storage.ts';
-import { postgresIdentityReads, toMerge } from './postgres-identity-ops.ts';
+import { postgresIdentityReads } from './postgres-identity-ops.ts';
 import { migratePostgres } from './postgres-migrations.ts';
 import { createPostgresMatchingStore, insertMatchLink } from './postgres-matching-store.ts';
 import { ENSURE_PARTITION_STATEMENT, monthsAround } from './postgres-partitions.ts';
 import { createPostgresTx } from './postgres-writes.ts';
 import { toMillis, WARNINGS_STATEMENT, warningColumns } from './postgres-write-values.ts';
+import { toMerge, toSource, toWarning } from '../store-rows.ts';
 
 /** Options of the PostgreSQL store. */
 export interface PostgresStoreOptions {
@@ -379,29 +379,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
   return store;
 }
 
-function toSource(row: Row): SourceRecord {
-  return {
-    id: row.id as string,
-    name: row.name as string,
-    createdAt: row.created_at as string,
-    ...(row.revoked_at ? { revokedAt: row.revoked_at as string } : {}),
-  };
-}
 
-function toWarning(row: Row): WarningRecord {
-  const optional = (key: string, column: string) => (row[column] == null ? {} : { [key]: row[column] as string });
-  return {
-    id: String(row.seq),
-    kind: row.kind as string,
-    message: row.message as string,
-    createdAt: row.created_at as string,
-    ...optional('code', 'code'),
-    ...optional('field', 'field'),
-    ...optional('sourceId', 'source_id'),
-    ...optional('messageId', 'message_id'),
-    ...optional('profileId', 'profile_id'),
-  };
-}
 
 /** pg's parsers, except timestamptz: an ISO string with milliseconds ('2026-11-01T10:00:00.000Z'), never a Date. */
 function typeParser(oid: number, format?: 'text' | 'binary'): unknown {

@@ -21,6 +21,7 @@ import type {
 } from '../storage.ts';
 import type { GraphCache } from './sqlite-graph-cache.ts';
 import { cacheKey } from './sqlite-graph-cache.ts';
+import { toIdentifierProvenance, toMerge, toRefusalRecord } from '../store-rows.ts';
 
 type Row = Record<string, unknown>;
 
@@ -296,16 +297,7 @@ export function createSqliteIdentity(db: Database.Database, read: () => Database
       r
         .prepare('SELECT type, value, source_id, first_seen, last_seen, link_message_id, link_rule, linked_at FROM identifiers WHERE profile_id = ? ORDER BY type, value')
         .all(profile.id) as Row[]
-    ).map((x) => ({
-      type: x.type as string,
-      value: x.value as string,
-      sourceId: x.source_id as string,
-      firstSeen: x.first_seen as string,
-      lastSeen: x.last_seen as string,
-      ...(x.link_message_id ? { messageId: x.link_message_id as string } : {}),
-      ...(x.link_rule ? { rule: x.link_rule as string } : {}),
-      ...(x.linked_at ? { linkedAt: x.linked_at as string } : {}),
-    }));
+    ).map(toIdentifierProvenance);
     const refusals: RefusalRecord[] = (
       r
         .prepare(
@@ -313,16 +305,7 @@ export function createSqliteIdentity(db: Database.Database, read: () => Database
              ORDER BY seq DESC LIMIT ?) ORDER BY seq`,
         )
         .all(profile.id, profile.id, MAX_EXPLAIN_REFUSALS) as Row[]
-    ).map((x) => ({
-      ...(x.profile_id ? { profileId: x.profile_id as string } : {}),
-      type: x.type as string,
-      value: x.value as string,
-      reason: x.reason as string,
-      detail: x.detail as string,
-      messageId: x.message_id as string,
-      sourceId: x.source_id as string,
-      at: x.at as string,
-    }));
+    ).map(toRefusalRecord);
     const member = r.prepare('SELECT DISTINCT rule_id FROM do_not_link_members WHERE type = ? AND value = ?');
     const ruleIds = new Set<string>();
     for (const id of identifiers) for (const row of member.all(id.type, id.value) as Array<{ rule_id: string }>) ruleIds.add(row.rule_id);
@@ -382,19 +365,3 @@ export function createSqliteIdentity(db: Database.Database, read: () => Database
   };
 }
 
-/** A ledger row as the API shows it. */
-export function toMerge(row: Row): MergeRecord {
-  return {
-    id: row.id as string,
-    survivorId: row.survivor_id as string,
-    absorbedId: row.absorbed_id as string,
-    rule: row.rule as string,
-    via: JSON.parse(row.via as string) as Identifier[],
-    messageId: row.message_id as string,
-    sourceId: row.source_id as string,
-    createdAt: row.created_at as string,
-    ...(row.sides ? { sides: JSON.parse(row.sides as string) as NonNullable<MergeRecord['sides']> } : {}),
-    ...(row.undone_by ? { undoneBy: row.undone_by as string } : {}),
-    ...(row.rule_id ? { ruleId: row.rule_id as string } : {}),
-  };
-}

@@ -3,9 +3,10 @@
  * store's writer connection and write queue, so its writes never slip into an open transaction.
  */
 import type Database from 'better-sqlite3';
-import type { MatchingStore, MatchLink, ReviewItem, ReviewStatus } from '../matching-store.ts';
+import type { MatchingStore, MatchLink, ReviewStatus } from '../matching-store.ts';
 import { decodeCursor, encodeCursor } from '../store-codec.ts';
 import type { WriteQueue } from '../write-queue.ts';
+import { toMatchLink, toReviewItem } from '../store-rows.ts';
 
 type Row = Record<string, unknown>;
 
@@ -123,30 +124,4 @@ export function insertMatchLink(db: Database.Database, link: MatchLink): void {
   ).run(link.messageId, link.runId, link.rule, link.survivorId, link.absorbedId, link.probability, JSON.stringify(link.evidence), link.createdAt);
 }
 
-function toReviewItem(row: Row): ReviewItem {
-  return {
-    id: row.id as string,
-    runId: row.run_id as string,
-    aProfile: row.a_profile as string,
-    bProfile: row.b_profile as string,
-    probability: row.probability as number,
-    reason: row.reason as string,
-    evidence: JSON.parse(row.evidence as string) as ReviewItem['evidence'],
-    status: row.status as ReviewStatus,
-    createdAt: row.created_at as string,
-    ...(row.decided_at ? { decidedAt: row.decided_at as string } : {}),
-  };
-}
 
-function toMatchLink(row: Row): MatchLink {
-  return {
-    messageId: row.message_id as string,
-    runId: row.run_id as string,
-    rule: row.rule as MatchLink['rule'],
-    survivorId: row.survivor_id as string,
-    absorbedId: row.absorbed_id as string,
-    probability: row.probability as number,
-    evidence: JSON.parse(row.evidence as string) as MatchLink['evidence'],
-    createdAt: row.created_at as string,
-  };
-}

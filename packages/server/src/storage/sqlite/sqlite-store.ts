@@ -23,7 +23,6 @@ import type {
   ProfileMatch,
   ProfileView,
   SourceActivity,
-  SourceRecord,
   Store,
   StoreStats,
   StoredEvent,
@@ -37,7 +36,8 @@ import { createSqliteMatchingStore, insertMatchLink } from './sqlite-matching-st
 import { createWriteQueue } from '../write-queue.ts';
 import type { CachedProfile } from './sqlite-graph-cache.ts';
 import { GraphCache, cacheKey } from './sqlite-graph-cache.ts';
-import { createSqliteIdentity, toMerge } from './sqlite-identity.ts';
+import { createSqliteIdentity } from './sqlite-identity.ts';
+import { toMerge, toSource, toWarning } from '../store-rows.ts';
 
 /** lastSeen is rewritten only when it moves by at least this much (see applyEvent). */
 const LAST_SEEN_GRANULARITY_MS = 60_000;
@@ -326,13 +326,6 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       );
     }
   }
-
-  const toSource = (row: Row): SourceRecord => ({
-    id: row.id as string,
-    name: row.name as string,
-    createdAt: row.created_at as string,
-    ...(row.revoked_at ? { revokedAt: row.revoked_at as string } : {}),
-  });
 
   function liveProfileId(profileId: string): string | undefined {
     const row = read().prepare('SELECT id, merged_into FROM profiles WHERE id = ?').get(profileId) as Row | undefined;
@@ -638,20 +631,6 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   };
 }
 
-function toWarning(row: Row): WarningRecord {
-  const optional = (key: string, column: string) => (row[column] == null ? {} : { [key]: row[column] as string });
-  return {
-    id: String(row.seq),
-    kind: row.kind as string,
-    message: row.message as string,
-    createdAt: row.created_at as string,
-    ...optional('code', 'code'),
-    ...optional('field', 'field'),
-    ...optional('sourceId', 'source_id'),
-    ...optional('messageId', 'message_id'),
-    ...optional('profileId', 'profile_id'),
-  };
-}
 
 /**
  * When an incoming trait value replaces the stored one, as core's `compareTraitEntries`: the later event

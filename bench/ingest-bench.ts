@@ -7,7 +7,8 @@
  * Prints events/s, both ratios, p50/p99 batch latency, Kin's RSS after all events, and the CPU time per event
  * of Kin's process and of the plain insert (user + system: a shared, loaded machine distorts it less than
  * wall time).
- * Flags: --events N (default 1,000,000), --shoppers N (default 100,000), --concurrency N (default 16).
+ * Flags: --events N (default 1,000,000), --shoppers N (default 100,000), --concurrency N (default 16),
+ * --kin-only 1 (skip both baselines, for quick iterations), --profile DIR (write a V8 CPU profile of Kin there).
  */
 import Database from 'better-sqlite3';
 import { spawn } from 'node:child_process';
@@ -23,6 +24,8 @@ for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.repla
 const EVENTS = Number(args.get('events') ?? 1_000_000);
 const SHOPPERS = Number(args.get('shoppers') ?? 100_000);
 const CONCURRENCY = Number(args.get('concurrency') ?? 16);
+const KIN_ONLY = args.get('kin-only') === '1';
+const PROFILE_DIR = args.get('profile');
 const BATCH = 100;
 const WRITE_KEY = 'bench-write-key-0001';
 const repo = new URL('..', import.meta.url).pathname;
@@ -90,10 +93,10 @@ function rssMiB(pid: number): number {
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
 }
 
-/** CPU time (user + system) a process has used so far, in µs; Linux clock ticks are 10 ms. */
-function cpuMicros(pid: number): number {
+/** CPU time (user and system) a process has used so far, in µs; Linux clock ticks are 10 ms. */
+function cpuMicros(pid: number): { user: number; system: number } {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  return { user: Number(fields[11]) * 10_000, system: Number(fields[12]) * 10_000 };
 }
 
 /** Baseline 2: the same events into SQLite with a unique messageId, nothing else. */
@@ -129,20 +132,27 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'kin-bench-'));
   process.stdout.write(`ingest bench: ${batches.length * BATCH} events in ${batches.length} batches of ${BATCH}, ${SHOPPERS} shoppers, ${CONCURRENCY} in flight\n`);
   try {
-    const bare = await startChild(['--import', 'tsx', 'bench/bare-http-server.ts'], {}, /listening (http:\/\/\S+)/);
-    const ceiling = await load(bare.url, batches);
-    await stopChild(bare.child);
-
-    const { eventsPerSecond: plain, cpuPerEvent: plainCpu } = plainSqlite(dir, batches);
+    let ceiling: LoadResult = { eventsPerSecond: Number.NaN, p50: Number.NaN, p99: Number.NaN };
+    let plain = Number.NaN;
+    let plainCpu = Number.NaN;
+    if (!KIN_ONLY) {
+      const bare = await startChild(['--import', 'tsx', 'bench/bare-http-server.ts'], {}, /listening (http:\/\/\S+)/);
+      ceiling = await load(bare.url, batches);
+      await stopChild(bare.child);
+      ({ eventsPerSecond: plain, cpuPerEvent: plainCpu } = plainSqlite(dir, batches));
+    }
 
     const kin = await startChild(
-      ['packages/server/bin/kin.js', 'serve', '--port', '0', '--host', '127.0.0.1', '--db', join(dir, 'kin.db')],
+      [...(PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', PROFILE_DIR] : []), 'packages/server/bin/kin.js', 'serve', '--port', '0', '--host', '127.0.0.1', '--db', join(dir, 'kin.db')],
       { KIN_ADMIN_TOKEN: 'bench-admin-token-000000', KIN_WRITE_KEYS: `bench:${WRITE_KEY}` },
       /running on (http:\/\/\S+)/,
     );
     const cpuBefore = cpuMicros(kin.child.pid!);
     const measured = await load(kin.url, batches);
-    const kinCpu = (cpuMicros(kin.child.pid!) - cpuBefore) / (batches.length * BATCH);
+    const cpuAfter = cpuMicros(kin.child.pid!);
+    const kinUser = (cpuAfter.user - cpuBefore.user) / (batches.length * BATCH);
+    const kinSystem = (cpuAfter.system - cpuBefore.system) / (batches.length * BATCH);
+    const kinCpu = kinUser + kinSystem;
     const rss = rssMiB(kin.child.pid!);
     await stopChild(kin.child);
 
@@ -154,7 +164,7 @@ async function main(): Promise<void> {
       `ratio Kin / plain SQLite        : ${(measured.eventsPerSecond / plain).toFixed(2)}  (goal >= 0.50)`,
       `ratio Kin / node:http ceiling   : ${(measured.eventsPerSecond / ceiling.eventsPerSecond).toFixed(2)}`,
       `Kin RSS after ${f(batches.length * BATCH)} events : ${rss.toFixed(0)} MiB`,
-      `CPU per event                   : Kin ${kinCpu.toFixed(1)} µs (server process), plain SQLite ${plainCpu.toFixed(1)} µs; ratio ${(plainCpu / kinCpu).toFixed(2)}`,
+      `CPU per event                   : Kin ${kinCpu.toFixed(1)} µs (server process; user ${kinUser.toFixed(1)}, system ${kinSystem.toFixed(1)}), plain SQLite ${plainCpu.toFixed(1)} µs; ratio ${(plainCpu / kinCpu).toFixed(2)}`,
     ];
     process.stdout.write(lines.join('\n') + '\n');
   } finally {

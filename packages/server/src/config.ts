@@ -27,6 +27,8 @@ export interface KinConfig {
   nats: { stream: string; subject: string; consumer: string; batch: number; ackWaitSeconds: number };
   /** Bearer token for `/metrics` (the admin token also works); see docs/operations.md. */
   metricsToken?: string;
+  /** Embedded SQLite: write on a second thread beside the HTTP thread (default on; see pipeline/ingest-thread.ts). */
+  ingestThread: boolean;
 }
 
 /** Raised when configuration is invalid; `problems` name each bad setting. */
@@ -74,6 +76,7 @@ const schema = z.object({
   workerBatch: intFrom(1, 5000).default(500),
   ackWaitSeconds: intFrom(5, 3600).default(30),
   metricsToken: z.string().min(16, 'must be at least 16 characters').optional(),
+  ingestThread: z.enum(['on', 'off']).default('on'),
 });
 
 /** Which environment variable feeds which setting. */
@@ -95,6 +98,7 @@ const ENV: Record<keyof z.input<typeof schema>, string> = {
   workerBatch: 'KIN_WORKER_BATCH',
   ackWaitSeconds: 'KIN_WORKER_ACK_WAIT_SECONDS',
   metricsToken: 'KIN_METRICS_TOKEN',
+  ingestThread: 'KIN_INGEST_THREAD',
 };
 
 /** Flags as the CLI passes them (already named like the settings). */
@@ -131,5 +135,6 @@ export function parseConfig(env: Record<string, string | undefined>, flags: Conf
     ...(c.pipeline ? { pipeline: c.pipeline } : {}),
     nats: Object.freeze({ stream: c.natsStream, subject: c.natsSubject, consumer: c.natsConsumer, batch: c.workerBatch, ackWaitSeconds: c.ackWaitSeconds }),
     ...(c.metricsToken ? { metricsToken: c.metricsToken } : {}),
+    ingestThread: c.ingestThread === 'on',
   });
 }

@@ -11,6 +11,7 @@ import { createSourceAuth } from './http/auth.ts';
 import { loadPolicy, normalizerFor } from './identity/policy-load.ts';
 import { createIdentityVerifier } from './identity/identity-verify.ts';
 import { createGroupCommitIngestor } from './pipeline/group-commit.ts';
+import { startThreadIngestor } from './pipeline/ingest-thread.ts';
 import type { Clock } from './ports/clock.ts';
 import { systemClock } from './ports/clock.ts';
 import type { IdGenerator } from './ports/ids.ts';
@@ -73,7 +74,22 @@ export async function startKin(options: {
       throw error;
     });
   }
-  const ingestor = instrumentIngestor(pipeline?.collector ?? createGroupCommitIngestor({ store, policy, normalize }), metrics);
+  // Embedded SQLite file: resolution and commits run on a writer thread, HTTP and validation on this one.
+  const threaded = !pipeline && config.ingestThread && store.dialect === 'sqlite' && config.db !== ':memory:';
+  const writerThread = threaded
+    ? await startThreadIngestor({
+        dbPath: config.db,
+        resolve: { policy, normalize },
+        ...(config.policyFile ? { policyFile: config.policyFile } : {}),
+        onCommit: ({ merges }) => metrics.merges.inc(merges),
+      }).catch(async (error: unknown) => {
+        await store.close();
+        throw error;
+      })
+    : undefined;
+  const ingestor = instrumentIngestor(pipeline?.collector ?? writerThread ?? createGroupCommitIngestor({ store, policy, normalize }), metrics, {
+    resolution: threaded,
+  });
   const auth = createSourceAuth(store, clock);
   const app = createApp({
     config,

@@ -183,15 +183,15 @@ function guardCandidates(
   notes: PlanNotes,
   extras: Pick<ResolutionPlan, 'deviceUsers'>,
 ): Candidate[] {
-  const tombstoned = new Set((snapshot.tombstoned ?? []).map(identifierKey));
-  const deviceTypes = new Set(policy.sharedDevice.deviceTypes);
-  const seenWith = new Map((snapshot.deviceUsers ?? []).map((d) => [identifierKey(d.identifier), d.userIds]));
+  const tombstoned = snapshot.tombstoned?.length ? new Set(snapshot.tombstoned.map(identifierKey)) : undefined;
+  const deviceTypes = deviceTypesOf(policy);
+  const seenWith = snapshot.deviceUsers?.length ? new Map(snapshot.deviceUsers.map((d) => [identifierKey(d.identifier), d.userIds])) : undefined;
   const userIds = candidates.filter((c) => c.type === 'user_id' && !c.alias).map((c) => c.value);
   const required = policy.consent.requiredForAnonymousLinking;
   const pairs: NonNullable<ResolutionPlan['deviceUsers']> = [];
   const kept: Candidate[] = [];
   for (const c of candidates) {
-    if (tombstoned.has(identifierKey(c))) {
+    if (tombstoned?.has(identifierKey(c))) {
       notes.refuseWith('tombstoned', c, 'removed by an admin', undefined);
       continue;
     }
@@ -202,7 +202,7 @@ function guardCandidates(
     }
     if (deviceTypes.has(c.type)) {
       for (const userId of userIds) pairs.push({ identifier: { type: c.type, value: c.value }, userId });
-      const distinct = new Set([...(seenWith.get(identifierKey(c)) ?? []), ...userIds]);
+      const distinct = new Set([...(seenWith?.get(identifierKey(c)) ?? []), ...userIds]);
       if (distinct.size > policy.sharedDevice.maxUserIds) {
         notes.refuseWith('shared_device', c, `seen with ${distinct.size} user ids (more than ${policy.sharedDevice.maxUserIds}): shared device`, 'shared_device');
         continue;
@@ -212,6 +212,19 @@ function guardCandidates(
   }
   if (pairs.length > 0) extras.deviceUsers = pairs;
   return kept;
+}
+
+// Why a WeakMap: a policy is an immutable value made once at start; a Set per event was measurable.
+const deviceTypeSets = new WeakMap<IdentityPolicy, ReadonlySet<string>>();
+
+/** The policy's `sharedDevice.deviceTypes` as a set. */
+function deviceTypesOf(policy: IdentityPolicy): ReadonlySet<string> {
+  let set = deviceTypeSets.get(policy);
+  if (!set) {
+    set = new Set(policy.sharedDevice.deviceTypes);
+    deviceTypeSets.set(policy, set);
+  }
+  return set;
 }
 
 /** R13: the first rule (by id) whose two sides the target would join, unless one involved profile joins them already. */
@@ -254,6 +267,8 @@ function involvedProfiles(snapshot: IdentitySnapshot, active: Candidate[]): Snap
 
 /** R6: the types whose combined count would exceed the limit because of this event. */
 function overLimitTypes(profiles: SnapshotProfile[], active: Candidate[], policy: IdentityPolicy, eventTime: number): string[] {
+  // One profile and nothing new: the combined identifiers are that profile's own, so no type can be over.
+  if (profiles.length === 1 && active.every((c) => c.known !== undefined)) return [];
   const activeKeys = new Set(active.map(identifierKey));
   const combined = new Map<string, Set<string>>();
   const maxSingle = new Map<string, number>();
@@ -343,7 +358,8 @@ function existingProfilePlan(profiles: SnapshotProfile[], active: Candidate[], p
   if (mergeTotal > policy.caps.maxMerges) {
     parts.warnings.push({ kind: 'merge_cap', message: `profile would hold ${mergeTotal} merges (cap ${policy.caps.maxMerges})`, profileId: survivor.id });
   }
-  const identifierTotal = new Set([...profiles.flatMap((p) => p.identifiers.map(identifierKey)), ...links.map((l) => identifierKey(l.identifier))]).size;
+  // An identifier belongs to one profile, and a link is an identifier no profile holds: the sets are disjoint.
+  const identifierTotal = profiles.reduce((sum, p) => sum + p.identifiers.length, 0) + links.length;
   if (identifierTotal > policy.caps.maxIdentifiers) {
     parts.warnings.push({
       kind: 'identifier_cap',

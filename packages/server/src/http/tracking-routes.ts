@@ -74,7 +74,7 @@ export function trackingRoutes(deps: TrackingDeps): Hono {
         createdAt: at,
       };
     });
-    await deps.store.addWarnings(warnings);
+    await (deps.ingestor.warn ? deps.ingestor.warn(warnings) : deps.store.addWarnings(warnings));
   }
 
   const single = (type: EventType) => async (c: import('hono').Context) => {

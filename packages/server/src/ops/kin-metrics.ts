@@ -56,18 +56,42 @@ export function createKinMetrics(options: { consumerLag?: () => Promise<number |
   };
 }
 
-/** Counts what passes through an ingestor. */
-export function instrumentIngestor(ingestor: Ingestor, metrics: KinMetrics): Ingestor {
+/**
+ * Counts what passes through an ingestor. With `resolution` it also times each accepted event from receipt
+ * to its answer (for ingestors whose commits this process's store does not see: the writer thread).
+ */
+export function instrumentIngestor(ingestor: Ingestor, metrics: KinMetrics, options: { resolution?: boolean } = {}): Ingestor {
   return {
     async submit(submission) {
       metrics.received.inc(submission.events.length);
       const outcome = await ingestor.submit(submission);
       metrics.accepted.inc(outcome.accepted);
       metrics.duplicates.inc(outcome.duplicates);
+      const first = submission.events[0];
+      if (options.resolution && first) {
+        // One request's events share their receipt time.
+        const seconds = Math.max(0, (Date.now() - Date.parse(first.receivedAt)) / 1000);
+        for (let i = 0; i < outcome.accepted; i++) metrics.resolution.observe(seconds);
+      }
       return outcome;
     },
+    ...(ingestor.warn
+      ? {
+          async warn(warnings: Parameters<NonNullable<Ingestor['warn']>>[0]) {
+            await ingestor.warn!(warnings);
+            countRejected(metrics, warnings);
+          },
+        }
+      : {}),
     close: () => ingestor.close(),
   };
+}
+
+/** What one committed transaction applied. */
+export interface AppliedTransaction {
+  merges: number;
+  /** `receivedAt` of every event it resolved (replays excluded). */
+  received: string[];
 }
 
 /**
@@ -75,34 +99,66 @@ export function instrumentIngestor(ingestor: Ingestor, metrics: KinMetrics): Ing
  * resolution latency of each event once its transaction commits. Everything else passes through.
  */
 export function instrumentStore(store: Store, metrics: KinMetrics): Store {
-  const instrumented: Store = Object.create(store) as Store;
+  const instrumented = observeTransactions(store, (applied) => {
+    metrics.merges.inc(applied.merges);
+    const now = Date.now();
+    for (const at of applied.received) metrics.resolution.observe(Math.max(0, (now - Date.parse(at)) / 1000));
+  });
   return Object.assign(instrumented, {
     async addWarnings(warnings: Parameters<Store['addWarnings']>[0]) {
-      const rejected = warnings.filter((w) => w.kind === 'rejected_event').length;
       await store.addWarnings(warnings);
-      metrics.received.inc(rejected);
-      metrics.rejected.inc(rejected);
-    },
-    async transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
-      let merges = 0;
-      let received: string[] = [];
-      const result = await store.transaction((tx) => {
-        // A retried attempt starts over: count only what the committed attempt applied.
-        merges = 0;
-        received = [];
-        const wrapped: StoreTx = Object.create(tx) as StoreTx;
-        wrapped.applyEvent = async (input) => {
-          merges += input.plan.merges.length;
-          if (!input.replay) received.push(input.event.receivedAt);
-          return tx.applyEvent(input);
-        };
-        if (tx.prefetch) wrapped.prefetch = (ids) => tx.prefetch!(ids);
-        return fn(wrapped);
-      });
-      metrics.merges.inc(merges);
-      const now = Date.now();
-      for (const at of received) metrics.resolution.observe(Math.max(0, (now - Date.parse(at)) / 1000));
-      return result;
+      countRejected(metrics, warnings);
     },
   });
+}
+
+/** Counts the `rejected_event` warnings among `warnings`. */
+export function countRejected(metrics: KinMetrics, warnings: Array<{ kind: string }>): void {
+  const rejected = warnings.filter((w) => w.kind === 'rejected_event').length;
+  metrics.received.inc(rejected);
+  metrics.rejected.inc(rejected);
+}
+
+/** A store that reports what each committed transaction applied; everything else passes through. */
+export function observeTransactions(store: Store, onCommitted: (applied: AppliedTransaction) => void): Store {
+  const observed: Store = Object.create(store) as Store;
+  return Object.assign(observed, {
+    async transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+      const counting = countApplied(fn);
+      const result = await store.transaction(counting.fn);
+      onCommitted(counting.applied);
+      return result;
+    },
+    ...(store.transactionDeferred
+      ? {
+          async transactionDeferred<T>(fn: (tx: StoreTx) => Promise<T>) {
+            const counting = countApplied(fn);
+            const written = await store.transactionDeferred!(counting.fn);
+            onCommitted(counting.applied);
+            return written;
+          },
+        }
+      : {}),
+  });
+}
+
+/** Wraps a transaction callback to count the merges and receipt times of the events it applies. */
+function countApplied<T>(fn: (tx: StoreTx) => Promise<T>): { fn: (tx: StoreTx) => Promise<T>; applied: AppliedTransaction } {
+  const applied: AppliedTransaction = { merges: 0, received: [] };
+  return {
+    applied,
+    fn: (tx) => {
+      // A retried attempt starts over: count only what the committed attempt applied.
+      applied.merges = 0;
+      applied.received = [];
+      const wrapped: StoreTx = Object.create(tx) as StoreTx;
+      wrapped.applyEvent = async (input) => {
+        applied.merges += input.plan.merges.length;
+        if (!input.replay) applied.received.push(input.event.receivedAt);
+        return tx.applyEvent(input);
+      };
+      if (tx.prefetch) wrapped.prefetch = (ids) => tx.prefetch!(ids);
+      return fn(wrapped);
+    },
+  };
 }

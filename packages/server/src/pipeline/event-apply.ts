@@ -3,8 +3,9 @@
  * claim messageIds, then for each new event decide (the pure core) and apply (the store).
  */
 import { prepareEvent, resolve, snapshotKeys } from '@kin/core';
-import type { IdentityPolicy, TrackingEvent } from '@kin/core';
+import type { IdentityPolicy, PreparedEvent, TrackingEvent } from '@kin/core';
 import type { StoreTx } from '../storage/storage.ts';
+import { messageKey } from '../storage/store-codec.ts';
 
 /** What resolution needs besides the store: the policy and the identifier normaliser. */
 export interface ResolveDeps {
@@ -26,10 +27,39 @@ export interface UnverifiedIdentity {
   reason: string;
 }
 
+/** What an event needs before the write transaction and without the store, made ahead by `prepareSubmission`. */
+export interface PreparedSubmission {
+  /** Parallel to `events`: identifiers extracted and normalised. */
+  events: PreparedEvent[];
+  /** Parallel to `events`: each event as stored (`JSON.stringify`). */
+  payloads: string[];
+  /** Parallel to `events`: the de-duplication key of (source, messageId) (see `messageKey`). */
+  keys: bigint[];
+}
+
 /** Per-event extras of `applyEvents`. */
 export interface ApplyEventsOptions {
   /** Parallel to `events`: the verification outcome of each (see identity-verify.ts). */
   unverified?: Array<UnverifiedIdentity | undefined>;
+  /** Made ahead (off the writer thread); made here when absent. */
+  prepared?: PreparedSubmission;
+}
+
+/** The pure, store-free part of applying events: extraction, normalisation, serialisation. */
+export function prepareSubmission(
+  sourceId: string,
+  events: TrackingEvent[],
+  deps: ResolveDeps,
+  unverified?: Array<UnverifiedIdentity | undefined>,
+): PreparedSubmission {
+  return {
+    events: events.map((event, index) => {
+      const u = unverified?.[index];
+      return prepareEvent(event, deps.policy, deps.normalize, u ? { unverified: u } : {});
+    }),
+    payloads: events.map((event) => JSON.stringify(event)),
+    keys: events.map((event) => messageKey(sourceId, event.messageId)),
+  };
 }
 
 /** Applies the events of one source inside `tx`; a repeated messageId is acknowledged, never applied twice. */
@@ -58,12 +88,20 @@ export interface EventGroup extends ApplyEventsOptions {
  */
 export async function applyEventGroups(tx: StoreTx, groups: EventGroup[], deps: ResolveDeps): Promise<ApplyOutcome[]> {
   const work: Array<{ group: EventGroup; claims: boolean[] }> = [];
-  for (const group of groups) work.push({ group, claims: await tx.claimMessageIds(group.sourceId, group.events.map((event) => event.messageId)) });
+  for (const group of groups) {
+    const messageIds = group.events.map((event) => event.messageId);
+    work.push({ group, claims: await tx.claimMessageIds(group.sourceId, messageIds, group.prepared?.keys) });
+  }
   const prepared = work.map(({ group, claims }) =>
     group.events.map((event, index) => {
       if (!claims[index]) return undefined;
       const unverified = group.unverified?.[index];
-      return { unverified, prepared: prepareEvent(event, deps.policy, deps.normalize, unverified ? { unverified } : {}) };
+      const ahead = group.prepared;
+      return {
+        unverified,
+        prepared: ahead?.events[index] ?? prepareEvent(event, deps.policy, deps.normalize, unverified ? { unverified } : {}),
+        payload: ahead?.payloads[index],
+      };
     }),
   );
   if (tx.prefetch) await tx.prefetch(prepared.flat().flatMap((p) => (p ? snapshotKeys(p.prepared) : [])));
@@ -77,10 +115,10 @@ export async function applyEventGroups(tx: StoreTx, groups: EventGroup[], deps: 
         outcome.profileIds.push(undefined);
         continue;
       }
-      const { unverified } = item;
+      const { unverified, payload } = item;
       const snapshot = await tx.loadSnapshot(snapshotKeys(item.prepared), { deviceTypes: deps.policy.sharedDevice.deviceTypes });
       const plan = resolve(snapshot, item.prepared, deps.policy);
-      const { profileId } = await tx.applyEvent({ event, sourceId: group.sourceId, plan, ...(unverified ? { unverified } : {}) });
+      const { profileId } = await tx.applyEvent({ event, sourceId: group.sourceId, plan, ...(unverified ? { unverified } : {}), ...(payload ? { payload } : {}) });
       outcome.accepted++;
       outcome.profileIds.push(profileId);
     }

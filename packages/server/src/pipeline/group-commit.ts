@@ -4,8 +4,8 @@
  * request's promise settles only after the transaction holding its events has committed (2xx = on disk).
  */
 import type { TrackingEvent } from '@kin/core';
-import type { Store } from '../storage/storage.ts';
-import type { ApplyOutcome, ResolveDeps, UnverifiedIdentity } from './event-apply.ts';
+import type { NewWarning, Store, StoreTx } from '../storage/storage.ts';
+import type { ApplyOutcome, PreparedSubmission, ResolveDeps, UnverifiedIdentity } from './event-apply.ts';
 import { applyEvents } from './event-apply.ts';
 
 /** One request's worth of validated events from one source. */
@@ -14,11 +14,18 @@ export interface Submission {
   events: TrackingEvent[];
   /** Parallel to `events`: identity verification that failed or was missing (see identity-verify.ts). */
   unverified?: Array<UnverifiedIdentity | undefined>;
+  /** Parallel to `events`, when made ahead (see `prepareSubmission`): what needs no store, done off the writer. */
+  prepared?: PreparedSubmission;
 }
 
 /** The ingest port the HTTP layer talks to; the NATS collector implements the same. */
 export interface Ingestor {
   submit(submission: Submission): Promise<ApplyOutcome>;
+  /**
+   * Keeps rejected-event warnings. Optional: without it the routes write them to the store. Why: the
+   * threaded ingestor owns the write path, and a second writer would wait for its lock on the HTTP thread.
+   */
+  warn?(warnings: NewWarning[]): Promise<void>;
   /** Stops taking new work and waits for what was accepted. */
   close(): Promise<void>;
 }
@@ -42,6 +49,8 @@ export function createGroupCommitIngestor(options: GroupCommitOptions): Ingestor
   let pending: Pending[] = [];
   let running: Promise<void> | undefined;
   let closed = false;
+  /** Commits written but not yet on disk. */
+  const syncing = new Set<Promise<void>>();
 
   async function flushLoop(): Promise<void> {
     while (pending.length > 0) {
@@ -56,17 +65,20 @@ export function createGroupCommitIngestor(options: GroupCommitOptions): Ingestor
     }
   }
 
+  /** Writes one group in one transaction; its requests are answered once it is durable, maybe after this returns. */
   async function commitGroup(group: Pending[]): Promise<void> {
+    const apply = async (tx: StoreTx) => {
+      const results: ApplyOutcome[] = [];
+      for (const item of group) {
+        const { sourceId, events, unverified, prepared } = item.submission;
+        results.push(await applyEvents(tx, sourceId, events, options, { ...(unverified ? { unverified } : {}), ...(prepared ? { prepared } : {}) }));
+      }
+      return results;
+    };
+    const store = options.store;
+    let written: { result: ApplyOutcome[]; durable: Promise<void> };
     try {
-      const outcomes = await options.store.transaction(async (tx) => {
-        const results: ApplyOutcome[] = [];
-        for (const item of group) {
-          const { sourceId, events, unverified } = item.submission;
-          results.push(await applyEvents(tx, sourceId, events, options, unverified ? { unverified } : {}));
-        }
-        return results;
-      });
-      group.forEach((item, i) => item.resolve(outcomes[i]!));
+      written = store.transactionDeferred ? await store.transactionDeferred(apply) : { result: await store.transaction(apply), durable: Promise.resolve() };
     } catch (error) {
       if (group.length === 1) {
         group[0]!.reject(error);
@@ -74,7 +86,14 @@ export function createGroupCommitIngestor(options: GroupCommitOptions): Ingestor
       }
       // One bad request must not fail its neighbours: retry each alone.
       for (const item of group) await commitGroup([item]);
+      return;
     }
+    // Why not awaited: the next group is written while the disk syncs this one (see sqlite-wal-sync.ts).
+    syncing.add(written.durable);
+    written.durable.then(
+      () => group.forEach((item, i) => item.resolve(written.result[i]!)),
+      (error: unknown) => group.forEach((item) => item.reject(error)),
+    ).finally(() => syncing.delete(written.durable));
   }
 
   function kick(): void {
@@ -98,6 +117,7 @@ export function createGroupCommitIngestor(options: GroupCommitOptions): Ingestor
     async close() {
       closed = true;
       while (running) await running;
+      await Promise.allSettled([...syncing]);
     },
   };
 }

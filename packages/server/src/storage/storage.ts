@@ -215,6 +215,8 @@ export interface ApplyInput {
    * of a new row, no warnings are written, and a new profile takes `profileIdForNew` when given.
    */
   replay?: { seq: number; profileIdForNew?: string };
+  /** `JSON.stringify(event)`, when the caller made it already (off the writer thread). */
+  payload?: string;
 }
 
 /** The operations available inside a write transaction. */
@@ -222,8 +224,9 @@ export interface StoreTx {
   /**
    * Claims (sourceId, messageId) pairs for de-duplication: `true` where the pair is new (and now claimed),
    * `false` where it was seen within the de-duplication window. Claims commit with the transaction.
+   * `keys`: `messageKey(sourceId, messageId)` of each, when computed ahead (off the writer thread).
    */
-  claimMessageIds(sourceId: string, messageIds: string[]): Promise<boolean[]>;
+  claimMessageIds(sourceId: string, messageIds: string[], keys?: readonly bigint[]): Promise<boolean[]>;
   /**
    * The part of the identity graph the resolver needs for these (normalised) identifiers. `beforeSeq`
    * (replays): count only device/user pairs recorded by earlier events. `deviceTypes`: the only types
@@ -273,6 +276,12 @@ export interface Store {
    * and a crash mid-callback leaves nothing half-applied.
    */
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
+  /**
+   * Like `transaction`, but resolves once the commit is written, with `durable`, which settles once it is on
+   * disk. Why: a group-commit loop can start the next transaction while the disk syncs the last one. Only
+   * stores whose commit does not wait for the disk implement it; acknowledge nothing before `durable`.
+   */
+  transactionDeferred?<T>(fn: (tx: StoreTx) => Promise<T>): Promise<{ result: T; durable: Promise<void> }>;
 
   createSource(source: NewSource): Promise<SourceRecord>;
   listSources(): Promise<SourceRecord[]>;

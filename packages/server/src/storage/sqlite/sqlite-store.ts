@@ -5,7 +5,8 @@
  * synchronous, but a transaction callback is async (the pipeline awaits between statements). The queue
  * makes sure nothing else writes on the writer connection while a transaction is open, and reads never
  * see uncommitted rows because they use their own connection.
- * `synchronous = FULL`: a commit is on disk before the HTTP answer, so a 2xx survives kill -9 and power loss.
+ * Durability: every write is answered only once it is on disk (a 2xx survives kill -9 and power loss), but
+ * the fsync runs beside the writer, not on it: see sqlite-wal-sync.ts.
  */
 import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
@@ -34,6 +35,8 @@ import type {
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.ts';
 import { createSqliteMatchingStore, insertMatchLink } from './sqlite-matching-store.ts';
 import { createWriteQueue } from '../write-queue.ts';
+import type { WriteQueue } from '../write-queue.ts';
+import { createWalSync } from './sqlite-wal-sync.ts';
 import type { CachedProfile } from './sqlite-graph-cache.ts';
 import { GraphCache, cacheKey } from './sqlite-graph-cache.ts';
 import { createSqliteIdentity } from './sqlite-identity.ts';
@@ -42,10 +45,27 @@ import { toMerge, toSource, toWarning } from '../store-rows.ts';
 /** lastSeen is rewritten only when it moves by at least this much (see applyEvent). */
 const LAST_SEEN_GRANULARITY_MS = 60_000;
 
+/**
+ * An identifier value of any type, through the (type, value) key: the distinct types are walked one
+ * `min(type) > previous` step each (a loose index scan), then each type is one key lookup.
+ */
+const SEARCH_ANY_TYPE = `
+  WITH RECURSIVE types(type) AS (
+    SELECT min(type) FROM identifiers
+    UNION ALL
+    SELECT (SELECT min(type) FROM identifiers WHERE type > types.type) FROM types WHERE types.type IS NOT NULL
+  )
+  SELECT i.profile_id, i.type FROM types JOIN identifiers i ON i.type = types.type AND i.value = ? LIMIT ?`;
+
 /** Options of the SQLite store. */
 export interface SqliteStoreOptions {
   /** File path, or ':memory:' (tests only: one connection, no durability). */
   path: string;
+  /**
+   * `external`: this connection never checkpoints; a checkpoint thread does (sqlite-checkpointer.ts).
+   * Default `inline`: SQLite checkpoints inside a COMMIT once the WAL holds 10,000 pages.
+   */
+  checkpoint?: 'inline' | 'external';
   ids?: IdGenerator;
 }
 
@@ -64,14 +84,15 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   const memory = options.path === ':memory:';
   const db = new Database(options.path);
   db.pragma('journal_mode = WAL');
-  db.pragma(`synchronous = ${process.env.KIN_SQLITE_SYNC ?? 'FULL'}`);
+  // NORMAL: a COMMIT writes the WAL without syncing it; `walSync` syncs before anything is acknowledged.
+  db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 10000');
   db.pragma('cache_size = -131072');
   db.pragma('temp_store = MEMORY');
   // Why a larger checkpoint threshold: one group commit dirties more than the default 1,000 pages, so every
   // commit also checkpointed (copying pages to the database file and syncing it). At 10,000 pages (~40 MiB
-  // of WAL) a page rewritten by several commits is copied once; the WAL is still synced on every commit.
-  db.pragma('wal_autocheckpoint = 10000');
+  // of WAL) a page rewritten by several commits is copied once.
+  db.pragma(`wal_autocheckpoint = ${options.checkpoint === 'external' ? 0 : 10_000}`);
   let reader: Database.Database | undefined;
   const read = (): Database.Database => {
     if (memory) return db;
@@ -81,7 +102,12 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     }
     return reader;
   };
-  const queue = createWriteQueue();
+  const walSync = memory ? undefined : createWalSync(options.path);
+  const writes = createWriteQueue();
+  /** The write queue, answering each task only once its commit is on disk; the queue itself is free meanwhile. */
+  const queue: WriteQueue = {
+    run: (task) => (walSync ? writes.run(task).then(async (result) => (await walSync.sync(), result)) : writes.run(task)),
+  };
   const cache = new GraphCache();
   let statements: ReturnType<typeof prepareWrites> | undefined;
   const w = () => (statements ??= prepareWrites(db));
@@ -120,7 +146,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   }
 
   const tx: StoreTx = {
-    claimMessageIds: async (sourceId, messageIds) => messageIds.map((id) => claim(sourceId, id)),
+    claimMessageIds: async (sourceId, messageIds, keys) => messageIds.map((id, i) => claim(sourceId, id, keys?.[i])),
     loadSnapshot: async (identifiers, options) => loadSnapshot(identifiers, options?.beforeSeq ?? Number.POSITIVE_INFINITY, options?.deviceTypes),
     applyEvent: async (input) => ({ profileId: applyEvent(input) }),
     addWarnings: async (warnings) => insertWarnings(warnings),
@@ -157,9 +183,9 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     pendingTouches.clear();
   }
 
-  function claim(sourceId: string, messageId: string): boolean {
+  function claim(sourceId: string, messageId: string, key: bigint | undefined): boolean {
     const s = w();
-    const h = messageKey(sourceId, messageId);
+    const h = key ?? messageKey(sourceId, messageId);
     const now = Date.now();
     if (s.claim.run(h, sourceId, messageId, now).changes === 1) return true;
     const existing = s.claimed.get(h) as { source_id: string; message_id: string } | undefined;
@@ -206,7 +232,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     return profile;
   }
 
-  function applyEvent({ event, sourceId, plan, unverified, replay }: ApplyInput): string | undefined {
+  function applyEvent({ event, sourceId, plan, unverified, replay, payload }: ApplyInput): string | undefined {
     const s = w();
     const at = event.receivedAt;
     const time = event.timestamp;
@@ -302,7 +328,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     } else {
       const unverifiedJson = unverified ? JSON.stringify(unverified) : null;
       seq = Number(
-        s.insertEvent.run(event.messageId, sourceId, profileId ?? null, event.type, event.event ?? null, time, at, JSON.stringify(event), unverifiedJson)
+        s.insertEvent.run(event.messageId, sourceId, profileId ?? null, event.type, event.event ?? null, time, at, payload ?? JSON.stringify(event), unverifiedJson)
           .lastInsertRowid,
       );
     }
@@ -333,6 +359,24 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     return (row.merged_into as string | null) ?? (row.id as string);
   }
 
+  /** One write transaction on the writer connection; called inside the write queue. */
+  async function runTransaction<T>(fn: (t: StoreTx) => Promise<T>): Promise<T> {
+    cache.trim();
+    begin.run();
+    forgetOthersWrites();
+    try {
+      const result = await fn(tx);
+      flushTouches();
+      commit.run();
+      return result;
+    } catch (error) {
+      pendingTouches.clear();
+      if (db.inTransaction) rollback.run();
+      cache.clear();
+      throw error;
+    }
+  }
+
   return {
     dialect: 'sqlite',
     matching: createSqliteMatchingStore({ db, read, queue }),
@@ -356,30 +400,22 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     },
 
     async close() {
-      await queue.run(() => {
+      await writes.run(() => {
         reader?.close();
         db.close();
       });
+      await walSync?.close();
     },
 
     transaction<T>(fn: (t: StoreTx) => Promise<T>): Promise<T> {
-      return queue.run(async () => {
-        cache.trim();
-        begin.run();
-        forgetOthersWrites();
-        try {
-          const result = await fn(tx);
-          flushTouches();
-          commit.run();
-          return result;
-        } catch (error) {
-          pendingTouches.clear();
-          if (db.inTransaction) rollback.run();
-          cache.clear();
-          throw error;
-        }
-      });
+      return queue.run(() => runTransaction(fn));
     },
+
+    async transactionDeferred<T>(fn: (t: StoreTx) => Promise<T>) {
+      const result = await writes.run(() => runTransaction(fn));
+      return { result, durable: walSync ? walSync.sync() : Promise.resolve() };
+    },
+
 
     async createSource(source: NewSource) {
       return queue.run(() => {
@@ -551,7 +587,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       const hits = new Map<string, string>();
       const byId = query.type
         ? (r.prepare('SELECT profile_id, type FROM identifiers WHERE type = ? AND value = ? LIMIT ?').all(query.type, query.value, query.limit) as Row[])
-        : (r.prepare('SELECT profile_id, type FROM identifiers WHERE value = ? LIMIT ?').all(query.value, query.limit) as Row[]);
+        : (r.prepare(SEARCH_ANY_TYPE).all(query.value, query.limit) as Row[]);
       for (const row of byId) hits.set(row.profile_id as string, `identifier:${row.type as string}`);
       if (!query.type) {
         const byTrait = r.prepare('SELECT profile_id, key FROM traits WHERE value = ? LIMIT ?').all(JSON.stringify(query.value), query.limit) as Row[];

@@ -1,0 +1,58 @@
+/**
+ * The body of the ingest writer thread: its own SQLite connection, graph cache and group commit. It takes
+ * validated submissions from the HTTP thread and answers each once it is durable (see ingest-thread.ts).
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { loadPolicy, normalizerFor } from '../identity/policy-load.ts';
+import { observeTransactions } from '../ops/kin-metrics.ts';
+import { startCheckpointer } from '../storage/sqlite/sqlite-checkpointer.ts';
+import { createSqliteStore } from '../storage/sqlite/sqlite-store.ts';
+import { threadData } from '../thread-start.ts';
+import { createGroupCommitIngestor } from './group-commit.ts';
+import type { FromWriter, IngestThreadData, ThreadError, ToWriter } from './ingest-thread-protocol.ts';
+
+const port = parentPort!;
+const data = threadData<IngestThreadData>(workerData);
+const policy = loadPolicy(data.policyFile);
+let merges = 0;
+const checkpointer = await startCheckpointer(data.dbPath);
+const store = observeTransactions(createSqliteStore({ path: data.dbPath, checkpoint: 'external' }), (applied) => {
+  merges += applied.merges;
+});
+const ingestor = createGroupCommitIngestor({ store, policy, normalize: normalizerFor(policy) });
+
+const send = (message: FromWriter) => port.postMessage(message);
+const toThreadError = (error: unknown): ThreadError => {
+  const e = error instanceof Error ? error : new Error(String(error));
+  const code = (e as { code?: unknown }).code;
+  return { name: e.name, message: e.message, ...(typeof code === 'string' ? { code } : {}) };
+};
+/** Merges applied since the last answer travel with the next one (the metrics live in the HTTP thread). */
+const takeMerges = () => {
+  const n = merges;
+  merges = 0;
+  return n;
+};
+
+port.on('message', (message: ToWriter) => {
+  if (message.kind === 'submit') {
+    ingestor.submit(message.submission).then(
+      (outcome) => send({ kind: 'done', id: message.id, outcome, merges: takeMerges() }),
+      (error: unknown) => send({ kind: 'failed', id: message.id, error: toThreadError(error) }),
+    );
+  } else if (message.kind === 'warn') {
+    store.addWarnings(message.warnings).then(
+      () => send({ kind: 'done', id: message.id, merges: takeMerges() }),
+      (error: unknown) => send({ kind: 'failed', id: message.id, error: toThreadError(error) }),
+    );
+  } else {
+    void (async () => {
+      await ingestor.close();
+      await store.close();
+      await checkpointer.close();
+      send({ kind: 'closed' });
+      port.close();
+    })();
+  }
+});
+send({ kind: 'ready' });

@@ -1,0 +1,89 @@
+import { DEFAULT_POLICY, validateEvent } from '@kin/core';
+import type { TrackingEvent } from '@kin/core';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { normalizerFor } from '../identity/policy-load.ts';
+import { openSqliteStore } from '../storage/sqlite/sqlite-store.ts';
+import type { Store } from '../storage/storage.ts';
+import type { ThreadIngestor } from './ingest-thread.ts';
+import { startThreadIngestor } from './ingest-thread.ts';
+
+const receivedAt = new Date('2026-11-29T10:00:00.000Z');
+const deps = { policy: DEFAULT_POLICY, normalize: normalizerFor(DEFAULT_POLICY) };
+
+function event(raw: Record<string, unknown>): TrackingEvent {
+  const result = validateEvent({ timestamp: receivedAt.toISOString(), ...raw }, { receivedAt, newMessageId: () => 'unused' });
+  if (!result.ok) throw new Error(result.message);
+  return result.event;
+}
+
+describe('the ingest writer thread', () => {
+  let dir: string;
+  let store: Store;
+  let ingestor: ThreadIngestor;
+  const merged: number[] = [];
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'kin-thread-'));
+    const dbPath = join(dir, 'kin.db');
+    store = await openSqliteStore({ path: dbPath });
+    ingestor = await startThreadIngestor({ dbPath, resolve: deps, onCommit: ({ merges }) => merged.push(merges) });
+  });
+  afterEach(async () => {
+    await ingestor.close();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('applies what it is sent, answers once durable, and the HTTP thread reads it', async () => {
+    const outcome = await ingestor.submit({
+      sourceId: 'web',
+      events: [
+        event({ type: 'page', messageId: 'm1', anonymousId: 'anon-1', name: 'Home' }),
+        event({ type: 'identify', messageId: 'm2', anonymousId: 'anon-1', userId: 'u-1', traits: { email: 'A@Example.com' } }),
+      ],
+    });
+    expect(outcome.accepted).toBe(2);
+    expect(outcome.duplicates).toBe(0);
+    const profileId = await store.findProfileIdByIdentifier({ type: 'email', value: 'a@example.com' });
+    expect(profileId).toBe(outcome.profileIds[0]);
+    expect(await store.findProfileIdByIdentifier({ type: 'user_id', value: 'u-1' })).toBe(profileId);
+    expect((await store.stats()).events).toBe(2);
+  });
+
+  it('a repeated messageId is acknowledged as a duplicate and never applied twice', async () => {
+    const first = event({ type: 'track', messageId: 'same', anonymousId: 'anon-2', event: 'Product Viewed' });
+    await ingestor.submit({ sourceId: 'web', events: [first] });
+    const again = await ingestor.submit({ sourceId: 'web', events: [first] });
+    expect(again).toMatchObject({ accepted: 0, duplicates: 1 });
+    expect((await store.stats()).events).toBe(1);
+  });
+
+  it('reports merges to the HTTP thread, and keeps rejected-event warnings', async () => {
+    await ingestor.submit({ sourceId: 'web', events: [event({ type: 'page', messageId: 'a', anonymousId: 'anon-3', name: 'x' })] });
+    await ingestor.submit({ sourceId: 'app', events: [event({ type: 'identify', messageId: 'b', userId: 'u-3', traits: { email: 'c@example.com' } })] });
+    merged.length = 0;
+    await ingestor.submit({ sourceId: 'web', events: [event({ type: 'identify', messageId: 'c', anonymousId: 'anon-3', userId: 'u-3' })] });
+    expect(merged.reduce((a, b) => a + b, 0)).toBe(1);
+    await ingestor.warn([{ kind: 'rejected_event', code: 'invalid_type', field: 'batch[0].type', message: 'bad', sourceId: 'web', createdAt: receivedAt.toISOString() }]);
+    const warnings = await store.listWarnings({ limit: 10, kind: 'rejected_event' });
+    expect(warnings.data.map((w) => w.field)).toEqual(['batch[0].type']);
+  });
+
+  it("sees the HTTP thread's admin writes: a tombstoned identifier is refused on the next event", async () => {
+    const { profileIds } = await ingestor.submit({ sourceId: 'web', events: [event({ type: 'identify', messageId: 'd', anonymousId: 'anon-4', userId: 'u-4' })] });
+    const profileId = profileIds[0]!;
+    // The writer thread has anon-4 in its graph cache; the HTTP thread removes it.
+    await store.transaction((tx) => tx.tombstone(profileId, { type: 'anonymous_id', value: 'anon-4' }, receivedAt.toISOString()));
+    await ingestor.submit({ sourceId: 'web', events: [event({ type: 'page', messageId: 'e', anonymousId: 'anon-4', userId: 'u-4', name: 'x' })] });
+    expect(await store.findProfileIdByIdentifier({ type: 'anonymous_id', value: 'anon-4' })).toBeUndefined();
+    expect(await store.findProfileIdByIdentifier({ type: 'user_id', value: 'u-4' })).toBe(profileId);
+  });
+
+  it('takes nothing after close', async () => {
+    await ingestor.close();
+    await expect(ingestor.submit({ sourceId: 'web', events: [event({ type: 'page', messageId: 'f', anonymousId: 'x', name: 'x' })] })).rejects.toThrow('closed');
+  });
+});

@@ -10,6 +10,7 @@ import { createSqliteStore } from '../storage/sqlite/sqlite-store.ts';
 import { threadData } from '../thread-start.ts';
 import { createGroupCommitIngestor } from './group-commit.ts';
 import type { FromWriter, IngestThreadData, ThreadError, ToWriter } from './ingest-thread-protocol.ts';
+import { fromWire } from './ingest-thread-protocol.ts';
 
 const port = parentPort!;
 const data = threadData<IngestThreadData>(workerData);
@@ -36,7 +37,7 @@ const takeMerges = () => {
 
 port.on('message', (message: ToWriter) => {
   if (message.kind === 'submit') {
-    ingestor.submit(message.submission).then(
+    ingestor.submit(fromWire(message.submission)).then(
       (outcome) => send({ kind: 'done', id: message.id, outcome, merges: takeMerges() }),
       (error: unknown) => send({ kind: 'failed', id: message.id, error: toThreadError(error) }),
     );

@@ -13,7 +13,8 @@ import type { NewWarning } from '../storage/storage.ts';
 import type { ApplyOutcome, ResolveDeps } from './event-apply.ts';
 import { prepareSubmission } from './event-apply.ts';
 import type { Ingestor, Submission } from './group-commit.ts';
-import type { FromWriter, IngestThreadData, ThreadError, ToWriter } from './ingest-thread-protocol.ts';
+import type { FromWriter, IngestThreadData, ThreadError, ToWriter, WireSubmission } from './ingest-thread-protocol.ts';
+import { toWire } from './ingest-thread-protocol.ts';
 
 /** Raised for a submission the writer thread could not apply; `code` is the original error's, when it had one. */
 export class IngestThreadError extends Error {
@@ -91,7 +92,7 @@ export async function startThreadIngestor(options: ThreadIngestorOptions): Promi
     });
   });
 
-  type Request = { kind: 'submit'; submission: Submission } | { kind: 'warn'; warnings: NewWarning[] };
+  type Request = { kind: 'submit'; submission: WireSubmission } | { kind: 'warn'; warnings: NewWarning[] };
   const inFlight = new Set<Promise<unknown>>();
   function call(request: Request): Promise<ApplyOutcome | undefined> {
     if (closing) return Promise.reject(new Error('ingestor is closed'));
@@ -110,7 +111,7 @@ export async function startThreadIngestor(options: ThreadIngestorOptions): Promi
     async submit(submission: Submission) {
       // Why here: extraction, normalisation and serialisation need no store, and this thread has time.
       const prepared = submission.prepared ?? prepareSubmission(submission.sourceId, submission.events, options.resolve, submission.unverified);
-      return (await call({ kind: 'submit', submission: { ...submission, prepared } }))!;
+      return (await call({ kind: 'submit', submission: toWire(submission, prepared) }))!;
     },
     async warn(warnings: NewWarning[]) {
       if (warnings.length > 0) await call({ kind: 'warn', warnings });

@@ -24,7 +24,7 @@ export interface Checkpointer {
 
 /** Starts the checkpoint thread for the SQLite file at `path`. */
 export async function startCheckpointer(path: string, options: Partial<Omit<CheckpointThreadData, 'path'>> = {}): Promise<Checkpointer> {
-  const data: CheckpointThreadData = { path, intervalMs: 100, maxFrames: 50_000, restartWaitMs: 2_000, ...options };
+  const data: CheckpointThreadData = { path, intervalMs: 50, maxFrames: 20_000, restartWaitMs: 2_000, ...options };
   const worker = startThread(new URL('./sqlite-checkpoint-thread.ts', import.meta.url), data);
   await new Promise<void>((ready, fail) => {
     worker.once('message', () => ready());

@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseConfig } from './config.ts';
+
+describe('configuration', () => {
+  it('has working defaults, the writer thread on', () => {
+    const config = parseConfig({});
+    expect(config).toMatchObject({ port: 8080, db: './.kin/kin.db', ingestThread: true, dedupWindowDays: 30 });
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('KIN_INGEST_THREAD=off runs resolution on the HTTP thread', () => {
+    expect(parseConfig({ KIN_INGEST_THREAD: 'off' }).ingestThread).toBe(false);
+  });
+
+  it('names the variable and the reason of every bad value', () => {
+    let error: unknown;
+    try {
+      parseConfig({ KIN_INGEST_THREAD: 'maybe', PORT: '70000' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems.join('\n');
+    expect(problems).toContain('ingestThread (KIN_INGEST_THREAD)');
+    expect(problems).toContain('port (PORT)');
+  });
+
+  it('flags win over the environment', () => {
+    expect(parseConfig({ PORT: '9000' }, { port: 9100 }).port).toBe(9100);
+  });
+});

@@ -68,11 +68,8 @@ export function instrumentIngestor(ingestor: Ingestor, metrics: KinMetrics, opti
       metrics.accepted.inc(outcome.accepted);
       metrics.duplicates.inc(outcome.duplicates);
       const first = submission.events[0];
-      if (options.resolution && first) {
-        // One request's events share their receipt time.
-        const seconds = Math.max(0, (Date.now() - Date.parse(first.receivedAt)) / 1000);
-        for (let i = 0; i < outcome.accepted; i++) metrics.resolution.observe(seconds);
-      }
+      // One request's events share their receipt time.
+      if (options.resolution && first) observeResolution(metrics, first.receivedAt, Date.now(), outcome.accepted);
       return outcome;
     },
     ...(ingestor.warn
@@ -102,7 +99,7 @@ export function instrumentStore(store: Store, metrics: KinMetrics): Store {
   const instrumented = observeTransactions(store, (applied) => {
     metrics.merges.inc(applied.merges);
     const now = Date.now();
-    for (const at of applied.received) metrics.resolution.observe(Math.max(0, (now - Date.parse(at)) / 1000));
+    for (const at of applied.received) observeResolution(metrics, at, now);
   });
   return Object.assign(instrumented, {
     async addWarnings(warnings: Parameters<Store['addWarnings']>[0]) {
@@ -110,6 +107,12 @@ export function instrumentStore(store: Store, metrics: KinMetrics): Store {
       countRejected(metrics, warnings);
     },
   });
+}
+
+/** Records `count` resolutions of events received at `receivedAt` and resolved at `now` (ms). */
+function observeResolution(metrics: KinMetrics, receivedAt: string, now: number, count = 1): void {
+  const seconds = Math.max(0, (now - Date.parse(receivedAt)) / 1000);
+  for (let i = 0; i < count; i++) metrics.resolution.observe(seconds);
 }
 
 /** Counts the `rejected_event` warnings among `warnings`. */

@@ -45,6 +45,11 @@ export interface ApplyEventsOptions {
   prepared?: PreparedSubmission;
 }
 
+/** One event's identifiers, extracted and normalised under the policy (unverified types refused). */
+function prepareOne(event: TrackingEvent, deps: ResolveDeps, unverified: UnverifiedIdentity | undefined): PreparedEvent {
+  return prepareEvent(event, deps.policy, deps.normalize, unverified ? { unverified } : {});
+}
+
 /** The pure, store-free part of applying events: extraction, normalisation, serialisation. */
 export function prepareSubmission(
   sourceId: string,
@@ -53,10 +58,7 @@ export function prepareSubmission(
   unverified?: Array<UnverifiedIdentity | undefined>,
 ): PreparedSubmission {
   return {
-    events: events.map((event, index) => {
-      const u = unverified?.[index];
-      return prepareEvent(event, deps.policy, deps.normalize, u ? { unverified: u } : {});
-    }),
+    events: events.map((event, index) => prepareOne(event, deps, unverified?.[index])),
     payloads: events.map((event) => JSON.stringify(event)),
     keys: events.map((event) => messageKey(sourceId, event.messageId)),
   };
@@ -99,7 +101,7 @@ export async function applyEventGroups(tx: StoreTx, groups: EventGroup[], deps: 
       const ahead = group.prepared;
       return {
         unverified,
-        prepared: ahead?.events[index] ?? prepareEvent(event, deps.policy, deps.normalize, unverified ? { unverified } : {}),
+        prepared: ahead?.events[index] ?? prepareOne(event, deps, unverified),
         payload: ahead?.payloads[index],
       };
     }),

@@ -104,10 +104,10 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   };
   const walSync = memory ? undefined : createWalSync(options.path);
   const writes = createWriteQueue();
+  /** Settles once every commit so far is on disk. */
+  const durable = (): Promise<void> => (walSync ? walSync.sync() : Promise.resolve());
   /** The write queue, answering each task only once its commit is on disk; the queue itself is free meanwhile. */
-  const queue: WriteQueue = {
-    run: (task) => (walSync ? writes.run(task).then(async (result) => (await walSync.sync(), result)) : writes.run(task)),
-  };
+  const queue: WriteQueue = { run: (task) => writes.run(task).then(async (result) => (await durable(), result)) };
   const cache = new GraphCache();
   let statements: ReturnType<typeof prepareWrites> | undefined;
   const w = () => (statements ??= prepareWrites(db));
@@ -413,9 +413,8 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
 
     async transactionDeferred<T>(fn: (t: StoreTx) => Promise<T>) {
       const result = await writes.run(() => runTransaction(fn));
-      return { result, durable: walSync ? walSync.sync() : Promise.resolve() };
+      return { result, durable: durable() };
     },
-
 
     async createSource(source: NewSource) {
       return queue.run(() => {

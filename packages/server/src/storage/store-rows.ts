@@ -6,7 +6,7 @@
  */
 import type { Identifier } from '@kin/core';
 import type { MatchLink, ReviewItem, ReviewStatus } from './matching-store.ts';
-import type { IdentifierProvenance, MergeRecord, RefusalRecord, SourceRecord, WarningRecord } from './storage.ts';
+import type { IdentifierProvenance, MergeRecord, ProfileView, RefusalRecord, SourceRecord, WarningRecord } from './storage.ts';
 
 /** A database row as a driver returns it. */
 export type Row = Record<string, unknown>;
@@ -114,5 +114,47 @@ export function toMatchLink(row: Row): MatchLink {
     probability: Number(row.probability),
     evidence: jsonColumn<MatchLink['evidence']>(row.evidence),
     createdAt: row.created_at as string,
+  };
+}
+
+/** The rows a profile view is made of, each list in the order the view shows it. */
+export interface ProfileRows {
+  profile: Row;
+  /** type, value, source_id, first_seen, last_seen; by type, value. */
+  identifiers: Row[];
+  /** key, value; by key, removed traits left out. */
+  traits: Row[];
+  /** id of each profile merged into this one; by id. */
+  mergedFrom: Row[];
+  /** category, granted (1/0 or boolean), ts; by category. */
+  consent: Row[];
+}
+
+/**
+ * A live profile as the API shows it, from its rows. `traitValue` decodes a trait's stored value: SQLite
+ * keeps JSON text, PostgreSQL's jsonb arrives parsed (a string trait arrives as a plain string).
+ */
+export function toProfileView(id: string, rows: ProfileRows, traitValue: (stored: unknown) => unknown): ProfileView {
+  const traits: Record<string, unknown> = {};
+  for (const t of rows.traits) traits[t.key as string] = traitValue(t.value);
+  const consent: NonNullable<ProfileView['consent']> = {};
+  for (const c of rows.consent) {
+    // defineProperty: a category is any string, "__proto__" included.
+    Object.defineProperty(consent, c.category as string, { value: { granted: c.granted === 1 || c.granted === true, timestamp: c.ts as string }, enumerable: true });
+  }
+  return {
+    id,
+    externalIds: rows.identifiers.map((x) => ({
+      type: x.type as string,
+      value: x.value as string,
+      sourceId: x.source_id as string,
+      firstSeen: x.first_seen as string,
+      lastSeen: x.last_seen as string,
+    })),
+    traits,
+    createdAt: rows.profile.created_at as string,
+    updatedAt: rows.profile.updated_at as string,
+    mergedFrom: rows.mergedFrom.map((x) => x.id as string),
+    ...(Object.keys(consent).length > 0 ? { consent } : {}),
   };
 }

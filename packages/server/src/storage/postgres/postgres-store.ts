@@ -36,7 +36,8 @@ import { createPostgresMatchingStore, insertMatchLink } from './postgres-matchin
 import { ENSURE_PARTITION_STATEMENT, monthsAround } from './postgres-partitions.ts';
 import { createPostgresTx } from './postgres-writes.ts';
 import { toMillis, WARNINGS_STATEMENT, warningColumns } from './postgres-write-values.ts';
-import { toMerge, toSource, toWarning } from '../store-rows.ts';
+import { toMerge, toProfileView, toSource, toWarning } from '../store-rows.ts';
+import type { ProfileRows } from '../store-rows.ts';
 
 /** Options of the PostgreSQL store. */
 export interface PostgresStoreOptions {
@@ -209,34 +210,16 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
       return read(async (client) => {
         const id = await liveProfileId(client, profileId);
         if (!id) return undefined;
-        const profile = (await client.query('SELECT created_at, updated_at FROM profiles WHERE id = $1', [id])).rows[0] as Row;
-        const externalIds = (
-          await client.query('SELECT type, value, source_id, first_seen, last_seen FROM identifiers WHERE profile_id = $1 ORDER BY type, value', [id])
-        ).rows.map((x: Row) => ({
-          type: x.type as string,
-          value: x.value as string,
-          sourceId: x.source_id as string,
-          firstSeen: x.first_seen as string,
-          lastSeen: x.last_seen as string,
-        }));
-        const traits: Record<string, unknown> = {};
-        for (const t of (await client.query('SELECT key, value FROM traits WHERE profile_id = $1 AND value IS NOT NULL ORDER BY key', [id])).rows) {
-          traits[t.key as string] = t.value;
-        }
-        const mergedFrom = (await client.query('SELECT id FROM profiles WHERE merged_into = $1 ORDER BY id', [id])).rows.map((x: Row) => x.id as string);
-        const consent: NonNullable<ProfileView['consent']> = {};
-        for (const c of (await client.query('SELECT category, granted, ts FROM consent WHERE profile_id = $1 ORDER BY category', [id])).rows as Row[]) {
-          Object.defineProperty(consent, c.category as string, { value: { granted: c.granted === true, timestamp: c.ts as string }, enumerable: true });
-        }
-        return {
-          id,
-          externalIds,
-          traits,
-          createdAt: profile.created_at as string,
-          updatedAt: profile.updated_at as string,
-          mergedFrom,
-          ...(Object.keys(consent).length > 0 ? { consent } : {}),
+        const rows: ProfileRows = {
+          profile: (await client.query('SELECT created_at, updated_at FROM profiles WHERE id = $1', [id])).rows[0] as Row,
+          identifiers: (
+            await client.query('SELECT type, value, source_id, first_seen, last_seen FROM identifiers WHERE profile_id = $1 ORDER BY type, value', [id])
+          ).rows as Row[],
+          traits: (await client.query('SELECT key, value FROM traits WHERE profile_id = $1 AND value IS NOT NULL ORDER BY key', [id])).rows as Row[],
+          mergedFrom: (await client.query('SELECT id FROM profiles WHERE merged_into = $1 ORDER BY id', [id])).rows as Row[],
+          consent: (await client.query('SELECT category, granted, ts FROM consent WHERE profile_id = $1 ORDER BY category', [id])).rows as Row[],
         };
+        return toProfileView(id, rows, (stored) => stored);
       });
     },
 

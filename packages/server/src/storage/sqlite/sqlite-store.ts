@@ -40,7 +40,8 @@ import { createWalSync } from './sqlite-wal-sync.ts';
 import type { CachedProfile } from './sqlite-graph-cache.ts';
 import { GraphCache, cacheKey } from './sqlite-graph-cache.ts';
 import { createSqliteIdentity } from './sqlite-identity.ts';
-import { toMerge, toSource, toWarning } from '../store-rows.ts';
+import { toMerge, toProfileView, toSource, toWarning } from '../store-rows.ts';
+import type { ProfileRows } from '../store-rows.ts';
 
 /** lastSeen is rewritten only when it moves by at least this much (see applyEvent). */
 const LAST_SEEN_GRANULARITY_MS = 60_000;
@@ -458,34 +459,14 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       const id = liveProfileId(profileId);
       if (!id) return undefined;
       const r = read();
-      const profile = r.prepare('SELECT * FROM profiles WHERE id = ?').get(id) as Row;
-      const externalIds = (
-        r.prepare('SELECT type, value, source_id, first_seen, last_seen FROM identifiers WHERE profile_id = ? ORDER BY type, value').all(id) as Row[]
-      ).map((x) => ({
-        type: x.type as string,
-        value: x.value as string,
-        sourceId: x.source_id as string,
-        firstSeen: x.first_seen as string,
-        lastSeen: x.last_seen as string,
-      }));
-      const traits: Record<string, unknown> = {};
-      for (const t of r.prepare('SELECT key, value FROM traits WHERE profile_id = ? AND value IS NOT NULL ORDER BY key').all(id) as Row[]) {
-        traits[t.key as string] = JSON.parse(t.value as string);
-      }
-      const mergedFrom = (r.prepare('SELECT id FROM profiles WHERE merged_into = ? ORDER BY id').all(id) as Row[]).map((x) => x.id as string);
-      const consent: NonNullable<ProfileView['consent']> = {};
-      for (const c of r.prepare('SELECT category, granted, ts FROM consent WHERE profile_id = ? ORDER BY category').all(id) as Row[]) {
-        Object.defineProperty(consent, c.category as string, { value: { granted: c.granted === 1, timestamp: c.ts as string }, enumerable: true });
-      }
-      return {
-        id,
-        externalIds,
-        traits,
-        createdAt: profile.created_at as string,
-        updatedAt: profile.updated_at as string,
-        mergedFrom,
-        ...(Object.keys(consent).length > 0 ? { consent } : {}),
+      const rows: ProfileRows = {
+        profile: r.prepare('SELECT * FROM profiles WHERE id = ?').get(id) as Row,
+        identifiers: r.prepare('SELECT type, value, source_id, first_seen, last_seen FROM identifiers WHERE profile_id = ? ORDER BY type, value').all(id) as Row[],
+        traits: r.prepare('SELECT key, value FROM traits WHERE profile_id = ? AND value IS NOT NULL ORDER BY key').all(id) as Row[],
+        mergedFrom: r.prepare('SELECT id FROM profiles WHERE merged_into = ? ORDER BY id').all(id) as Row[],
+        consent: r.prepare('SELECT category, granted, ts FROM consent WHERE profile_id = ? ORDER BY category').all(id) as Row[],
       };
+      return toProfileView(id, rows, (stored) => JSON.parse(stored as string));
     },
 
     async listTraits(profileId): Promise<TraitView[]> {

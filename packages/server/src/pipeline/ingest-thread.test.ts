@@ -82,6 +82,19 @@ describe('the ingest writer thread', () => {
     expect(await store.findProfileIdByIdentifier({ type: 'user_id', value: 'u-4' })).toBe(profileId);
   });
 
+  it('replaces a writer thread that died: the next request starts a new one and is applied', async () => {
+    await ingestor.submit({ sourceId: 'web', events: [event({ type: 'page', messageId: 'g1', anonymousId: 'anon-5', name: 'x' })] });
+    const first = ingestor.writerThread();
+    expect(first).toBeDefined();
+    await first!.terminate();
+    const outcome = await ingestor.submit({ sourceId: 'web', events: [event({ type: 'page', messageId: 'g2', anonymousId: 'anon-5', name: 'y' })] });
+    expect(outcome.accepted).toBe(1);
+    expect(ingestor.writerThread()).not.toBe(first);
+    // The new thread's graph starts from the database: the same person, not a second profile.
+    expect(outcome.profileIds[0]).toBe(await store.findProfileIdByIdentifier({ type: 'anonymous_id', value: 'anon-5' }));
+    expect((await store.stats()).profiles).toBe(1);
+  });
+
   it('takes nothing after close', async () => {
     await ingestor.close();
     await expect(ingestor.submit({ sourceId: 'web', events: [event({ type: 'page', messageId: 'f', anonymousId: 'x', name: 'x' })] })).rejects.toThrow('closed');

@@ -8,6 +8,7 @@
  * forgets what it holds when the other commits (`PRAGMA data_version`, see sqlite-store.ts). An answer
  * arrives only once the writer thread's commit is on disk, so a 2xx means durable as before.
  */
+import type { Worker } from 'node:worker_threads';
 import { startThread } from '../thread-start.ts';
 import type { NewWarning } from '../storage/storage.ts';
 import type { ApplyOutcome, ResolveDeps } from './event-apply.ts';
@@ -42,6 +43,8 @@ export interface ThreadIngestorOptions extends IngestThreadData {
 /** An ingestor whose writes happen on a writer thread; it also takes rejected-event warnings. */
 export interface ThreadIngestor extends Ingestor {
   warn(warnings: NewWarning[]): Promise<void>;
+  /** The writer thread now running, if any (diagnostics and tests). */
+  writerThread(): Worker | undefined;
 }
 
 interface Waiting {
@@ -49,59 +52,79 @@ interface Waiting {
   reject: (error: unknown) => void;
 }
 
-/** Starts the writer thread; resolves once it has opened the database. */
+/** One writer thread: settles `ready` once it has opened the database, `closed` once it is gone. */
+interface WriterThread {
+  worker: Worker;
+  ready: Promise<void>;
+  closed: Promise<void>;
+  failure: Error | undefined;
+}
+
+/**
+ * Starts the writer thread; resolves once it has opened the database. Why a thread that dies is replaced
+ * on the next request: the requests it held are answered with an error (their clients retry, and the
+ * messageId claim makes a retry of something already committed a duplicate), and the ones after it
+ * must not all fail until Kin is restarted.
+ */
 export async function startThreadIngestor(options: ThreadIngestorOptions): Promise<ThreadIngestor> {
   const data: IngestThreadData = { dbPath: options.dbPath, ...(options.policyFile ? { policyFile: options.policyFile } : {}) };
-  const worker = startThread(new URL('./ingest-thread-worker.ts', import.meta.url), data);
   const waiting = new Map<number, Waiting>();
   let nextId = 1;
   let closing: Promise<void> | undefined;
-  let failure: Error | undefined;
-  let closed: () => void = () => {};
-  const closedSignal = new Promise<void>((done) => (closed = done));
+  let current: WriterThread | undefined;
 
-  const fail = (error: Error) => {
-    failure ??= error;
-    for (const w of waiting.values()) w.reject(error);
-    waiting.clear();
-    closed();
-  };
-  await new Promise<void>((ready, broken) => {
-    worker.on('message', (message: FromWriter) => {
-      if (message.kind === 'ready') ready();
-      else if (message.kind === 'closed') closed();
-      else {
-        const w = waiting.get(message.id);
-        waiting.delete(message.id);
-        if (!w) return;
-        if (message.kind === 'done') {
-          options.onCommit?.({ merges: message.merges });
-          w.resolve(message.outcome);
-        } else w.reject(new IngestThreadError(message.error));
-      }
+  function spawn(): WriterThread {
+    const worker = startThread(new URL('./ingest-thread-worker.ts', import.meta.url), data);
+    let gone: () => void = () => {};
+    const thread: WriterThread = { worker, ready: Promise.resolve(), closed: new Promise<void>((done) => (gone = done)), failure: undefined };
+    thread.ready = new Promise<void>((ready, broken) => {
+      const die = (error: Error) => {
+        if (thread.failure) return;
+        thread.failure = error;
+        // Only this thread's requests are waiting: a new one is started after this, never beside it.
+        for (const w of waiting.values()) w.reject(error);
+        waiting.clear();
+        if (current === thread) current = undefined;
+        gone();
+        broken(error);
+      };
+      worker.on('message', (message: FromWriter) => {
+        if (message.kind === 'ready') ready();
+        else if (message.kind === 'closed') gone();
+        else {
+          const w = waiting.get(message.id);
+          waiting.delete(message.id);
+          if (!w) return;
+          if (message.kind === 'done') {
+            options.onCommit?.({ merges: message.merges });
+            w.resolve(message.outcome);
+          } else w.reject(new IngestThreadError(message.error));
+        }
+      });
+      worker.once('error', die);
+      worker.once('exit', (code) => (closing ? gone() : die(new Error(`the ingest writer thread exited (code ${code})`))));
     });
-    worker.once('error', (error) => {
-      fail(error);
-      broken(error);
-    });
-    worker.once('exit', (code) => {
-      if (closing) return;
-      const error = new Error(`the ingest writer thread exited (code ${code})`);
-      fail(error);
-      broken(error);
-    });
-  });
+    thread.ready.catch(() => undefined);
+    return thread;
+  }
+
+  current = spawn();
+  await current.ready;
 
   type Request = { kind: 'submit'; submission: WireSubmission } | { kind: 'warn'; warnings: NewWarning[] };
   const inFlight = new Set<Promise<unknown>>();
   function call(request: Request): Promise<ApplyOutcome | undefined> {
     if (closing) return Promise.reject(new Error('ingestor is closed'));
-    if (failure) return Promise.reject(failure);
-    const id = nextId++;
-    const answer = new Promise<ApplyOutcome | undefined>((resolve, reject) => {
-      waiting.set(id, { resolve, reject });
-      worker.postMessage({ ...request, id } satisfies ToWriter);
-    });
+    const thread = (current ??= spawn());
+    const answer = thread.ready.then(
+      () =>
+        new Promise<ApplyOutcome | undefined>((resolve, reject) => {
+          if (thread.failure) return reject(thread.failure);
+          const id = nextId++;
+          waiting.set(id, { resolve, reject });
+          thread.worker.postMessage({ ...request, id } satisfies ToWriter);
+        }),
+    );
     inFlight.add(answer);
     void answer.catch(() => undefined).finally(() => inFlight.delete(answer));
     return answer;
@@ -116,14 +139,17 @@ export async function startThreadIngestor(options: ThreadIngestorOptions): Promi
     async warn(warnings: NewWarning[]) {
       if (warnings.length > 0) await call({ kind: 'warn', warnings });
     },
+    writerThread: () => current?.worker,
     close() {
       closing ??= (async () => {
         await Promise.allSettled([...inFlight]);
-        if (!failure) {
-          worker.postMessage({ kind: 'close' } satisfies ToWriter);
-          await closedSignal;
+        const thread = current;
+        if (!thread) return;
+        if (!thread.failure) {
+          thread.worker.postMessage({ kind: 'close' } satisfies ToWriter);
+          await thread.closed;
         }
-        await worker.terminate();
+        await thread.worker.terminate();
       })();
       return closing;
     },

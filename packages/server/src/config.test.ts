@@ -4,7 +4,7 @@ import { ConfigError, parseConfig } from './config.ts';
 describe('configuration', () => {
   it('has working defaults, the writer thread on', () => {
     const config = parseConfig({});
-    expect(config).toMatchObject({ port: 8080, db: './.kin/kin.db', ingestThread: true, dedupWindowDays: 30 });
+    expect(config).toMatchObject({ port: 8080, db: './.kin/kin.db', ingestThread: true, dedupWindowDays: 30, dedupMemory: 100_000 });
     expect(Object.isFrozen(config)).toBe(true);
   });
 
@@ -23,6 +23,11 @@ describe('configuration', () => {
     const problems = (error as ConfigError).problems.join('\n');
     expect(problems).toContain('ingestThread (KIN_INGEST_THREAD)');
     expect(problems).toContain('port (PORT)');
+  });
+
+  it('KIN_DEDUP_MEMORY sets how many messageId claims wait in memory', () => {
+    expect(parseConfig({ KIN_DEDUP_MEMORY: '5000' }).dedupMemory).toBe(5000);
+    expect(() => parseConfig({ KIN_DEDUP_MEMORY: '0' })).toThrow(/dedupMemory \(KIN_DEDUP_MEMORY\)/);
   });
 
   it('flags win over the environment', () => {

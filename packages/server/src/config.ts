@@ -21,6 +21,8 @@ export interface KinConfig {
   policyFile?: string;
   limits: { maxEventBytes: number; maxRequestBytes: number; maxBatchItems: number };
   dedupWindowDays: number;
+  /** Embedded SQLite: messageId claims held in memory before they are written out in bulk (see sqlite-message-ids.ts). */
+  dedupMemory: number;
   /** NATS URL: when set, `serve` runs a collector and a worker over JetStream. */
   pipeline?: string;
   /** JetStream names and worker tuning (see pipeline/nats-stream.ts). */
@@ -69,6 +71,7 @@ const schema = z.object({
   maxRequestBytes: intFrom(1024, 256 * 1024 * 1024).default(500 * 1024),
   maxBatchItems: intFrom(1, 1_000_000).default(2500),
   dedupWindowDays: intFrom(1, 3650).default(30),
+  dedupMemory: intFrom(1, 10_000_000).default(100_000),
   pipeline: z.string().regex(/^nats:\/\//, 'must be a nats:// URL').optional(),
   natsStream: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only').default('KIN_EVENTS'),
   natsSubject: z.string().regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, 'dot-separated tokens, no wildcards').default('kin.events'),
@@ -91,6 +94,7 @@ const ENV: Record<keyof z.input<typeof schema>, string> = {
   maxRequestBytes: 'KIN_MAX_REQUEST_BYTES',
   maxBatchItems: 'KIN_MAX_BATCH_ITEMS',
   dedupWindowDays: 'KIN_DEDUP_WINDOW_DAYS',
+  dedupMemory: 'KIN_DEDUP_MEMORY',
   pipeline: 'KIN_PIPELINE',
   natsStream: 'KIN_NATS_STREAM',
   natsSubject: 'KIN_NATS_SUBJECT',
@@ -130,6 +134,7 @@ export function parseConfig(env: Record<string, string | undefined>, flags: Conf
     writeKeys: c.writeKeys,
     limits: Object.freeze({ maxEventBytes: c.maxEventBytes, maxRequestBytes: c.maxRequestBytes, maxBatchItems: c.maxBatchItems }),
     dedupWindowDays: c.dedupWindowDays,
+    dedupMemory: c.dedupMemory,
     ...(c.adminToken ? { adminToken: c.adminToken } : {}),
     ...(c.policyFile ? { policyFile: c.policyFile } : {}),
     ...(c.pipeline ? { pipeline: c.pipeline } : {}),

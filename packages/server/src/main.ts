@@ -59,7 +59,7 @@ export async function startKin(options: {
   const normalize = normalizerFor(policy);
   let pipeline: NatsPipeline | undefined;
   const metrics = createKinMetrics({ consumerLag: async () => pipeline?.worker?.lag() });
-  const store = instrumentStore(guardStore(await openStore(config.db)), metrics);
+  const store = instrumentStore(guardStore(await openStore(config.db, { dedupMemory: config.dedupMemory })), metrics);
   const { adminTokenHash, created } = await ensureCredentials({
     db: config.db,
     store,
@@ -79,6 +79,7 @@ export async function startKin(options: {
   const writerThread = threaded
     ? await startThreadIngestor({
         dbPath: config.db,
+        dedupMemory: config.dedupMemory,
         resolve: { policy, normalize },
         ...(config.policyFile ? { policyFile: config.policyFile } : {}),
         onCommit: ({ merges }) => metrics.merges.inc(merges),

@@ -13,6 +13,8 @@ export interface IngestThreadData {
   dbPath: string;
   /** The identity policy file, loaded again in the thread; the default policy when absent. */
   policyFile?: string;
+  /** messageId claims held in memory before they are written out (KIN_DEDUP_MEMORY). */
+  dedupMemory?: number;
 }
 
 /** HTTP thread -> writer thread. */

@@ -17,7 +17,7 @@ const data = threadData<IngestThreadData>(workerData);
 const policy = loadPolicy(data.policyFile);
 let merges = 0;
 const checkpointer = await startCheckpointer(data.dbPath);
-const store = observeTransactions(createSqliteStore({ path: data.dbPath, checkpoint: 'external' }), (applied) => {
+const store = observeTransactions(createSqliteStore({ path: data.dbPath, checkpoint: 'external', ...(data.dedupMemory ? { messageIds: { flushAt: data.dedupMemory } } : {}) }), (applied) => {
   merges += applied.merges;
 });
 const ingestor = createGroupCommitIngestor({ store, policy, normalize: normalizerFor(policy) });

@@ -67,7 +67,11 @@ interface WriterThread {
  * must not all fail until Kin is restarted.
  */
 export async function startThreadIngestor(options: ThreadIngestorOptions): Promise<ThreadIngestor> {
-  const data: IngestThreadData = { dbPath: options.dbPath, ...(options.policyFile ? { policyFile: options.policyFile } : {}) };
+  const data: IngestThreadData = {
+    dbPath: options.dbPath,
+    ...(options.policyFile ? { policyFile: options.policyFile } : {}),
+    ...(options.dedupMemory ? { dedupMemory: options.dedupMemory } : {}),
+  };
   const waiting = new Map<number, Waiting>();
   let nextId = 1;
   let closing: Promise<void> | undefined;

@@ -9,12 +9,12 @@ export function isPostgresUrl(db: string): boolean {
 }
 
 /** Opens and migrates the store. */
-export async function openStore(db: string): Promise<Store> {
+export async function openStore(db: string, options: { dedupMemory?: number } = {}): Promise<Store> {
   if (isPostgresUrl(db)) {
     const { openPostgresStore } = await import('./postgres/postgres-store.ts');
     return openPostgresStore({ url: db });
   }
   if (db !== ':memory:') mkdirSync(dirname(db), { recursive: true });
   const { openSqliteStore } = await import('./sqlite/sqlite-store.ts');
-  return openSqliteStore({ path: db });
+  return openSqliteStore({ path: db, ...(options.dedupMemory ? { messageIds: { flushAt: options.dedupMemory } } : {}) });
 }

@@ -234,4 +234,14 @@ export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; name: string; s
     // search that the (type, value) key answers as well once per type (see searchProfiles).
     sql: `DROP INDEX IF EXISTS identifiers_value;`,
   },
+  {
+    version: 8,
+    name: 'message ids written in bulk',
+    // Why: claims wait in memory and reach message_ids in key order (see sqlite-message-ids.ts); through_seq
+    // says up to which event message_ids is complete, so the rest is read back from the events table.
+    sql: `
+      CREATE TABLE message_id_flush (id INTEGER PRIMARY KEY CHECK (id = 1), through_seq INTEGER NOT NULL);
+      INSERT INTO message_id_flush (id, through_seq) SELECT 1, coalesce(max(seq), 0) FROM events;
+    `,
+  },
 ];

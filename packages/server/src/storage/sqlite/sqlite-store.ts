@@ -13,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import type { Identifier, IdentitySnapshot, KnownIdentifier, SnapshotProfile } from '@kin/core';
 import type { IdGenerator } from '../../ports/ids.ts';
 import { createIdGenerator } from '../../ports/ids.ts';
-import { decodeCursor, encodeCursor, messageKey } from '../store-codec.ts';
+import { decodeCursor, encodeCursor } from '../store-codec.ts';
 import type {
   ApplyInput,
   EventQuery,
@@ -40,6 +40,8 @@ import { createWalSync } from './sqlite-wal-sync.ts';
 import type { CachedProfile } from './sqlite-graph-cache.ts';
 import { GraphCache, cacheKey } from './sqlite-graph-cache.ts';
 import { createSqliteIdentity } from './sqlite-identity.ts';
+import { createMessageIdIndex } from './sqlite-message-ids.ts';
+import type { MessageIdIndex, MessageIdIndexOptions } from './sqlite-message-ids.ts';
 import { toMerge, toProfileView, toSource, toWarning } from '../store-rows.ts';
 import type { ProfileRows } from '../store-rows.ts';
 
@@ -68,6 +70,8 @@ export interface SqliteStoreOptions {
    */
   checkpoint?: 'inline' | 'external';
   ids?: IdGenerator;
+  /** How many messageId claims wait in memory before they are written out in bulk (tests make it small). */
+  messageIds?: Partial<MessageIdIndexOptions>;
 }
 
 type Row = Record<string, unknown>;
@@ -128,11 +132,17 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
    */
   const dataVersion = db.prepare('PRAGMA data_version').pluck();
   let seenVersion: unknown;
-  function forgetOthersWrites(): void {
+  /** True (and the cache cleared) when another connection committed since this one last looked. */
+  function forgetOthersWrites(): boolean {
     const version = dataVersion.get();
-    if (seenVersion !== undefined && version !== seenVersion) cache.clear();
+    const changed = seenVersion !== undefined && version !== seenVersion;
+    if (changed) cache.clear();
     seenVersion = version;
+    return changed;
   }
+  let messageIds: MessageIdIndex | undefined;
+  // Lazy: it needs the table of migration 8.
+  const mids = () => (messageIds ??= createMessageIdIndex(db, options.messageIds));
 
   function inTransaction<T>(fn: () => T): T {
     begin.run();
@@ -185,14 +195,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   }
 
   function claim(sourceId: string, messageId: string, key: bigint | undefined): boolean {
-    const s = w();
-    const h = key ?? messageKey(sourceId, messageId);
-    const now = Date.now();
-    if (s.claim.run(h, sourceId, messageId, now).changes === 1) return true;
-    const existing = s.claimed.get(h) as { source_id: string; message_id: string } | undefined;
-    if (existing && existing.source_id === sourceId && existing.message_id === messageId) return false;
-    // A different (source, messageId) with the same 63-bit key: exact de-duplication on the full pair.
-    return s.claimOverflow.run(sourceId, messageId, now).changes === 1;
+    return mids().claim(sourceId, messageId, key, Date.now());
   }
 
   function loadSnapshot(identifiers: Identifier[], beforeSeq: number, deviceTypes: readonly string[] | undefined): IdentitySnapshot {
@@ -332,6 +335,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
         s.insertEvent.run(event.messageId, sourceId, profileId ?? null, event.type, event.event ?? null, time, at, payload ?? JSON.stringify(event), unverifiedJson)
           .lastInsertRowid,
       );
+      mids().backed(sourceId, event.messageId, seq);
     }
     if (plan.refused.length > 0) idn().recordRefusals(plan.refused, { profileId, messageId: event.messageId, sourceId, at: time });
     if (plan.deviceUsers) idn().recordDeviceUsers(plan.deviceUsers, seq);
@@ -364,15 +368,19 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   async function runTransaction<T>(fn: (t: StoreTx) => Promise<T>): Promise<T> {
     cache.trim();
     begin.run();
-    forgetOthersWrites();
+    const othersWrote = forgetOthersWrites();
+    messageIds?.begin(othersWrote);
     try {
       const result = await fn(tx);
       flushTouches();
+      messageIds?.beforeCommit();
       commit.run();
+      messageIds?.committed();
       return result;
     } catch (error) {
       pendingTouches.clear();
       if (db.inTransaction) rollback.run();
+      messageIds?.rolledBack();
       cache.clear();
       throw error;
     }
@@ -641,7 +649,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
         const ms = new Date(olderThan).getTime();
         const a = db.prepare('DELETE FROM message_ids WHERE received_at < ?').run(ms).changes;
         const b = db.prepare('DELETE FROM message_id_overflow WHERE received_at < ?').run(ms).changes;
-        return a + b;
+        return a + b + (messageIds?.prune(ms) ?? 0);
       });
     },
   };
@@ -662,9 +670,6 @@ const LATER_CONSENT = '(excluded.ts > consent.ts OR (excluded.ts = consent.ts AN
 /** Prepared statements of the write path, compiled once per connection. */
 function prepareWrites(db: Database.Database) {
   return {
-    claim: db.prepare('INSERT OR IGNORE INTO message_ids (h, source_id, message_id, received_at) VALUES (?, ?, ?, ?)'),
-    claimed: db.prepare('SELECT source_id, message_id FROM message_ids WHERE h = ?'),
-    claimOverflow: db.prepare('INSERT OR IGNORE INTO message_id_overflow (source_id, message_id, received_at) VALUES (?, ?, ?)'),
     identifier: db.prepare('SELECT profile_id, first_seen, last_seen FROM identifiers WHERE type = ? AND value = ?'),
     profile: db.prepare('SELECT created_at, updated_at, merge_count FROM profiles WHERE id = ?'),
     profileIdentifiers: db.prepare('SELECT type, value, first_seen, last_seen FROM identifiers WHERE profile_id = ?'),

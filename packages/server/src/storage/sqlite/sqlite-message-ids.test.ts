@@ -1,0 +1,124 @@
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { DEFAULT_POLICY } from '@kin/core';
+import type { TrackingEvent } from '@kin/core';
+import { normalizerFor } from '../../identity/policy-load.ts';
+import { applyEvents } from '../../pipeline/event-apply.ts';
+import type { Store } from '../storage.ts';
+import { openSqliteStore } from './sqlite-store.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'kin-message-ids-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const deps = { policy: DEFAULT_POLICY, normalize: normalizerFor(DEFAULT_POLICY) };
+let files = 0;
+const newPath = () => join(dir, `kin-${++files}.db`);
+
+const track = (messageId: string): TrackingEvent => ({
+  type: 'track',
+  event: 'Product Viewed',
+  messageId,
+  anonymousId: `anon-${messageId}`,
+  timestamp: '2026-11-01T10:00:00.000Z',
+  receivedAt: '2026-11-01T10:00:01.000Z',
+});
+
+/** Applies one event in its own transaction; true when it was new. */
+async function send(store: Store, messageId: string, sourceId = 'web'): Promise<boolean> {
+  const outcome = await store.transaction((tx) => applyEvents(tx, sourceId, [track(messageId)], deps));
+  return outcome.accepted === 1;
+}
+
+/** What is on disk, read beside the store. */
+function onDisk(path: string): { rows: number; through: number } {
+  const db = new Database(path, { readonly: true });
+  try {
+    const rows = (db.prepare('SELECT count(*) AS n FROM message_ids').get() as { n: number }).n;
+    const through = (db.prepare('SELECT through_seq AS t FROM message_id_flush').get() as { t: number }).t;
+    return { rows, through };
+  } finally {
+    db.close();
+  }
+}
+
+describe('SQLite messageId claims held in memory', () => {
+  it('keeps a claim whose event committed across a restart before it was written out', async () => {
+    const path = newPath();
+    const first = await openSqliteStore({ path });
+    expect(await send(first, 'm-1')).toBe(true);
+    await first.close();
+    // Nothing in message_ids yet: the restarted store finds the claim through the events table.
+    expect(onDisk(path).rows).toBe(0);
+    const second = await openSqliteStore({ path });
+    expect(await send(second, 'm-1')).toBe(false);
+    expect(await send(second, 'm-1', 'app')).toBe(true);
+    expect((await second.stats()).events).toBe(2);
+    await second.close();
+  });
+
+  it('writes a full generation out in key-ordered slices and then moves through_seq', async () => {
+    const path = newPath();
+    const store = await openSqliteStore({ path, messageIds: { flushAt: 4, slices: 2 } });
+    for (const id of ['a', 'b', 'c', 'd']) expect(await send(store, id)).toBe(true);
+    // Four claims: frozen at the last commit, nothing written yet.
+    expect(onDisk(path)).toEqual({ rows: 0, through: 0 });
+    expect(await send(store, 'e')).toBe(true);
+    expect(onDisk(path)).toEqual({ rows: 2, through: 0 });
+    expect(await send(store, 'f')).toBe(true);
+    expect(onDisk(path)).toEqual({ rows: 4, through: 4 });
+    // Written or not, every claim is still exact, in this store and after a restart.
+    for (const id of ['a', 'b', 'c', 'd', 'e', 'f']) expect(await send(store, id)).toBe(false);
+    await store.close();
+    const again = await openSqliteStore({ path, messageIds: { flushAt: 4, slices: 2 } });
+    for (const id of ['a', 'b', 'c', 'd', 'e', 'f']) expect(await send(again, id)).toBe(false);
+    expect(await send(again, 'g')).toBe(true);
+    expect((await again.stats()).events).toBe(7);
+    await again.close();
+  });
+
+  it('sees the claims another connection committed, and that connection sees its claims', async () => {
+    const path = newPath();
+    const server = await openSqliteStore({ path, messageIds: { flushAt: 3, slices: 1 } });
+    const importer = await openSqliteStore({ path, messageIds: { flushAt: 3, slices: 1 } });
+    expect(await send(server, 'x-1')).toBe(true);
+    expect(await send(importer, 'x-1')).toBe(false);
+    expect(await send(importer, 'x-2')).toBe(true);
+    expect(await send(server, 'x-2')).toBe(false);
+    // The importer writes a generation out (and moves through_seq past what the server holds in memory).
+    for (const id of ['x-3', 'x-4', 'x-5']) expect(await send(importer, id)).toBe(true);
+    expect(onDisk(path).through).toBeGreaterThan(0);
+    for (const id of ['x-1', 'x-2', 'x-3', 'x-4', 'x-5']) expect(await send(server, id)).toBe(false);
+    expect(await send(server, 'x-6')).toBe(true);
+    expect(await send(importer, 'x-6')).toBe(false);
+    await importer.close();
+    await server.close();
+  });
+
+  it('writes a claim that has no event row at commit, so it survives a restart too', async () => {
+    const path = newPath();
+    const store = await openSqliteStore({ path });
+    expect(await store.transaction((tx) => tx.claimMessageIds('crm', ['bare']))).toEqual([true]);
+    await store.close();
+    expect(onDisk(path).rows).toBe(1);
+    const again = await openSqliteStore({ path });
+    expect(await again.transaction((tx) => tx.claimMessageIds('crm', ['bare']))).toEqual([false]);
+    await again.close();
+  });
+
+  it('forgets a claim whose transaction rolled back, before and after a restart', async () => {
+    const path = newPath();
+    const store = await openSqliteStore({ path });
+    await expect(
+      store.transaction(async (tx) => {
+        await applyEvents(tx, 'web', [track('lost')], deps);
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
+    await store.close();
+    const again = await openSqliteStore({ path });
+    expect(await send(again, 'lost')).toBe(true);
+    await again.close();
+  });
+});

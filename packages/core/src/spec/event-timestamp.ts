@@ -3,6 +3,7 @@
  * creating an event (`originalTimestamp`) and sending it (`sentAt`) was measured on that same clock, so
  * the true event time is `receivedAt − (sentAt − originalTimestamp)` on the server's clock.
  */
+import { isoString } from './time-format.ts';
 
 /** Events further than this in the future of `receivedAt` are clamped to `receivedAt`. */
 export const MAX_FUTURE_MS = 24 * 60 * 60 * 1000;
@@ -36,10 +37,15 @@ export function correctTimestamp(input: TimestampInput): CorrectedTimes {
     corrected = input.sentAt === undefined ? client.getTime() : received - (input.sentAt.getTime() - client.getTime());
   }
   if (corrected - received > MAX_FUTURE_MS) corrected = received;
-  return {
-    timestamp: new Date(corrected).toISOString(),
-    ...(client === undefined ? {} : { originalTimestamp: client.toISOString() }),
-    ...(input.sentAt === undefined ? {} : { sentAt: input.sentAt.toISOString() }),
-    receivedAt: input.receivedAt.toISOString(),
-  };
+  const times: CorrectedTimes = { timestamp: isoString(corrected), receivedAt: receivedIso(received) };
+  if (client !== undefined) times.originalTimestamp = isoString(client.getTime());
+  if (input.sentAt !== undefined) times.sentAt = isoString(input.sentAt.getTime());
+  return times;
+}
+
+/** The events of one request share their receive time: it is formatted once. */
+let lastReceived = { ms: Number.NaN, iso: '' };
+function receivedIso(ms: number): string {
+  if (ms !== lastReceived.ms) lastReceived = { ms, iso: isoString(ms) };
+  return lastReceived.iso;
 }

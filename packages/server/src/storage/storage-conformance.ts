@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Identifier, ResolutionPlan, TrackingEvent } from '@kin/core';
 import type { Store } from './storage.ts';
+import { LAST_SEEN_GRANULARITY_MS } from './storage.ts';
 
 /** How a test file plugs its adapter in. */
 export interface ConformanceTarget {
@@ -53,6 +54,22 @@ export function runStorageConformance(target: ConformanceTarget): void {
       (await store.transaction((tx) =>
         tx.applyEvent({ event: ev, sourceId: 'src-1', plan: plan({ links: identifiers.map((identifier) => ({ identifier, rule: 'new_profile' })), ...extra }) }),
       )).profileId!;
+
+    it('moves lastSeen only by LAST_SEEN_GRANULARITY_MS or more, and firstSeen back for an older event', async () => {
+      const at = (minutes: number) => new Date(Date.parse(T0) + minutes * 60_000).toISOString();
+      const touched = id('anonymous_id', 'seen-anon');
+      const profileId = await newProfile([touched], {}, event({ timestamp: at(0) }));
+      const touch = (minutes: number) =>
+        store.transaction((tx) => tx.applyEvent({ event: event({ timestamp: at(minutes) }), sourceId: 'src-1', plan: plan({ target: { kind: 'existing', profileId }, touches: [touched] }) }));
+      const seen = async () => (await store.findProfile(profileId))?.externalIds.find((e) => e.value === 'seen-anon');
+      const step = LAST_SEEN_GRANULARITY_MS / 60_000;
+      await touch(step - 1);
+      expect(await seen()).toMatchObject({ firstSeen: at(0), lastSeen: at(0) });
+      await touch(step);
+      expect(await seen()).toMatchObject({ firstSeen: at(0), lastSeen: at(step) });
+      await touch(-5);
+      expect(await seen()).toMatchObject({ firstSeen: at(-5), lastSeen: at(step) });
+    });
 
     it('creates, finds and revokes sources by write key hash', async () => {
       const created = await store.createSource({ name: 'web', writeKeyHash: 'h-web', createdAt: T0 });

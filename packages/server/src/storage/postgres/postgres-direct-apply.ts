@@ -18,7 +18,7 @@ const SQL = {
     // $1 profile id (null: none), $2 new profile?, $3 receivedAt, $4 event time, $5 source,
     // $6/$7 links, $8/$9 touches, $10/$11 traits (a NULL value is a tombstone), $12.. the event row,
     // $16 whether the plan changes the profile (only then does an existing profile's updated_at move).
-    // Why lastSeen moves only by a minute or more (or when the event is older than firstSeen): rewriting it
+    // Why lastSeen moves only by an hour or more (or when the event is older than firstSeen): rewriting it
     // on every event would dirty an identifier row per event (a dead tuple and WAL) for nothing the limits
     // or the API need. The SQLite store does the same.
     // The CTEs see one snapshot, so each touches rows the others do not (links are new identifiers,

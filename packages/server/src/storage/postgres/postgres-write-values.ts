@@ -3,9 +3,10 @@
  * trait changes and warnings, and the warnings statement.
  */
 import type { ApplyInput, NewWarning } from '../storage.ts';
+import { LAST_SEEN_GRANULARITY_MS } from '../storage.ts';
 
-/** lastSeen is rewritten only when it moves by at least this much (as in the SQLite store). */
-export const LAST_SEEN_GRANULARITY_SECONDS = 60;
+/** lastSeen is rewritten only when it moves by at least this much (see storage.ts). */
+export const LAST_SEEN_GRANULARITY_SECONDS = LAST_SEEN_GRANULARITY_MS / 1000;
 
 /** Inserts warnings given as eight column arrays (`warningColumns`); in and outside transactions. */
 export const WARNINGS_STATEMENT = {

@@ -241,7 +241,7 @@ export function createPostgresTx(deps: WriteDeps): PostgresTx {
     return { profileId };
   }
 
-  /** lastSeen moves only by a minute or more, or when the event is older than firstSeen (as the statement does). */
+  /** lastSeen moves only by an hour or more, or when the event is older than firstSeen (as the statement does). */
   function touchIdentifier(identifier: Identifier, time: string): void {
     const cached = cache.identifier(identifier);
     if (!cached) return;

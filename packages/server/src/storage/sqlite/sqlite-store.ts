@@ -32,6 +32,7 @@ import type {
   VolumeBucket,
   WarningRecord,
 } from '../storage.ts';
+import { LAST_SEEN_GRANULARITY_MS } from '../storage.ts';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.ts';
 import { createSqliteMatchingStore, insertMatchLink } from './sqlite-matching-store.ts';
 import { createWriteQueue } from '../write-queue.ts';
@@ -45,8 +46,6 @@ import type { MessageIdIndex, MessageIdIndexOptions } from './sqlite-message-ids
 import { toMerge, toProfileView, toSource, toWarning } from '../store-rows.ts';
 import type { ProfileRows } from '../store-rows.ts';
 
-/** lastSeen is rewritten only when it moves by at least this much (see applyEvent). */
-const LAST_SEEN_GRANULARITY_MS = 60_000;
 
 /**
  * An identifier value of any type, through the (type, value) key: the distinct types are walked one
@@ -284,8 +283,8 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       }
       for (const touch of plan.touches) {
         const cached = cache.identifiers.get(cacheKey(touch));
-        // Why a granularity: re-writing lastSeen on every event would dirty a random identifier page per
-        // event; within a minute of the stored value it adds nothing the limits or the API need.
+        // Why a granularity (LAST_SEEN_GRANULARITY_MS): re-writing lastSeen on every event would dirty a random
+        // identifier page per event.
         if (!cached) {
           s.touchIdentifier.run(time, time, touch.type, touch.value);
         } else if (time < cached.firstSeen || Date.parse(time) - Date.parse(cached.lastSeen) >= LAST_SEEN_GRANULARITY_MS) {

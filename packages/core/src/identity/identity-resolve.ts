@@ -97,8 +97,12 @@ interface Candidate extends Identifier {
   known: KnownIdentifier | undefined;
 }
 
+const byTypeValue = (a: Identifier, b: Identifier): number => compareStrings(a.type, b.type) || compareStrings(a.value, b.value);
+
 /** The identifiers the store must look up for this event (R1, plus both readings of an alias previousId for R2). */
 export function snapshotKeys(prepared: PreparedEvent): Identifier[] {
+  // Without an alias the identifiers are distinct already (prepareEvent de-duplicates them).
+  if (prepared.previousId === undefined) return prepared.identifiers.map((id) => ({ type: id.type, value: id.value })).sort(byTypeValue);
   const keys = new Map<string, Identifier>();
   for (const id of prepared.identifiers) keys.set(identifierKey(id), { type: id.type, value: id.value });
   if (prepared.previousId !== undefined) {
@@ -107,7 +111,7 @@ export function snapshotKeys(prepared: PreparedEvent): Identifier[] {
       keys.set(identifierKey(id), id);
     }
   }
-  return [...keys.values()].sort((a, b) => compareStrings(a.type, b.type) || compareStrings(a.value, b.value));
+  return [...keys.values()].sort(byTypeValue);
 }
 
 /** Decides what one event does to the identity graph (rules R1–R8 above). */

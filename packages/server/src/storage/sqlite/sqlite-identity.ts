@@ -102,7 +102,9 @@ export function createSqliteIdentity(db: Database.Database, read: () => Database
     const devices: NonNullable<IdentitySnapshot['deviceUsers']> = [];
     for (const identifier of identifiers) {
       if (deviceTypes ? !deviceTypes.includes(identifier.type) : identifier.type === 'user_id') continue;
-      const users = [...deviceUsers(identifier)].filter(([, seq]) => seq < beforeSeq).map(([user]) => user);
+      const known = deviceUsers(identifier);
+      if (known.size === 0) continue;
+      const users = [...known].filter(([, seq]) => seq < beforeSeq).map(([user]) => user);
       if (users.length > 0) devices.push({ identifier, userIds: users.sort() });
     }
     if (devices.length > 0) snapshot.deviceUsers = devices;

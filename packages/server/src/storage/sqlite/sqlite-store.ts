@@ -210,7 +210,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
         cache.identifiers.set(key, cached);
       }
       if (!cached) continue;
-      known.push({ ...identifier, profileId: cached.profileId, lastSeen: cached.lastSeen });
+      known.push({ type: identifier.type, value: identifier.value, profileId: cached.profileId, lastSeen: cached.lastSeen });
       if (!profiles[cached.profileId]) profiles[cached.profileId] = cache.snapshotOf(cachedProfile(cached.profileId));
     }
     return idn().extendSnapshot(identifiers, { known, profiles }, beforeSeq, deviceTypes);
@@ -272,6 +272,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       }
       survivor.mergeCount += 1 + absorbed.mergeCount;
       survivor.updatedAt = at;
+      survivor.snapshot = undefined;
       cache.profiles.delete(merge.absorbedId);
     }
     if (profileId !== undefined && profile) {
@@ -279,6 +280,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
         s.insertIdentifier.run(identifier.type, identifier.value, profileId, sourceId, time, time, event.messageId, rule, time);
         const key = cacheKey(identifier);
         profile.identifiers.set(key, { type: identifier.type, value: identifier.value });
+        profile.snapshot = undefined;
         cache.identifiers.set(key, { profileId, firstSeen: time, lastSeen: time });
       }
       for (const touch of plan.touches) {
@@ -297,6 +299,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
           }
           if (time > cached.lastSeen) cached.lastSeen = time;
           if (time < cached.firstSeen) cached.firstSeen = time;
+          cache.changed(cached.profileId);
         }
       }
       const traitKeys = Object.keys(plan.traits.set);

@@ -260,13 +260,18 @@ function aliasCandidates(prepared: PreparedEvent, knownByKey: Map<string, KnownI
 
 /** The profiles the known candidates reach, oldest first (the survivor order of R5). */
 function involvedProfiles(snapshot: IdentitySnapshot, active: Candidate[]): SnapshotProfile[] {
-  const ids = new Set(active.flatMap((c) => (c.known ? [c.known.profileId] : [])));
-  const profiles = [...ids].map((id) => {
+  // Why loops: this runs for every event, and almost always finds one profile.
+  const profiles: SnapshotProfile[] = [];
+  for (const c of active) {
+    if (!c.known) continue;
+    const id = c.known.profileId;
+    if (profiles.some((p) => p.id === id)) continue;
     const profile = Object.hasOwn(snapshot.profiles, id) ? snapshot.profiles[id] : undefined;
     if (!profile) throw new Error(`inconsistent snapshot: profile ${id} of a known identifier is missing`);
-    return profile;
-  });
-  return profiles.sort((a, b) => Date.parse(a.createdAt) - Date.parse(b.createdAt) || compareStrings(a.id, b.id));
+    profiles.push(profile);
+  }
+  if (profiles.length > 1) profiles.sort((a, b) => Date.parse(a.createdAt) - Date.parse(b.createdAt) || compareStrings(a.id, b.id));
+  return profiles;
 }
 
 /** R6: the types whose combined count would exceed the limit because of this event. */

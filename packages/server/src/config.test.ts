@@ -30,6 +30,12 @@ describe('configuration', () => {
     expect(() => parseConfig({ KIN_DEDUP_MEMORY: '0' })).toThrow(/dedupMemory \(KIN_DEDUP_MEMORY\)/);
   });
 
+  it('KIN_GROUP_WAIT_MS and KIN_GROUP_MIN_EVENTS tune the group commit (0 never waits)', () => {
+    expect(parseConfig({}).groupCommit).toEqual({ waitMs: 20, minEvents: 1000 });
+    expect(parseConfig({ KIN_GROUP_WAIT_MS: '0', KIN_GROUP_MIN_EVENTS: '500' }).groupCommit).toEqual({ waitMs: 0, minEvents: 500 });
+    expect(() => parseConfig({ KIN_GROUP_WAIT_MS: '-1' })).toThrow(/groupWaitMs \(KIN_GROUP_WAIT_MS\)/);
+  });
+
   it('flags win over the environment', () => {
     expect(parseConfig({ PORT: '9000' }, { port: 9100 }).port).toBe(9100);
   });

@@ -23,6 +23,8 @@ export interface KinConfig {
   dedupWindowDays: number;
   /** Embedded SQLite: messageId claims held in memory before they are written out in bulk (see sqlite-message-ids.ts). */
   dedupMemory: number;
+  /** Embedded store: how long and for how many events a transaction waits while earlier commits sync (see group-commit.ts). */
+  groupCommit: { waitMs: number; minEvents: number };
   /** NATS URL: when set, `serve` runs a collector and a worker over JetStream. */
   pipeline?: string;
   /** JetStream names and worker tuning (see pipeline/nats-stream.ts). */
@@ -72,6 +74,8 @@ const schema = z.object({
   maxBatchItems: intFrom(1, 1_000_000).default(2500),
   dedupWindowDays: intFrom(1, 3650).default(30),
   dedupMemory: intFrom(1, 10_000_000).default(100_000),
+  groupWaitMs: intFrom(0, 1000).default(20),
+  groupMinEvents: intFrom(1, 100_000).default(1000),
   pipeline: z.string().regex(/^nats:\/\//, 'must be a nats:// URL').optional(),
   natsStream: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only').default('KIN_EVENTS'),
   natsSubject: z.string().regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, 'dot-separated tokens, no wildcards').default('kin.events'),
@@ -95,6 +99,8 @@ const ENV: Record<keyof z.input<typeof schema>, string> = {
   maxBatchItems: 'KIN_MAX_BATCH_ITEMS',
   dedupWindowDays: 'KIN_DEDUP_WINDOW_DAYS',
   dedupMemory: 'KIN_DEDUP_MEMORY',
+  groupWaitMs: 'KIN_GROUP_WAIT_MS',
+  groupMinEvents: 'KIN_GROUP_MIN_EVENTS',
   pipeline: 'KIN_PIPELINE',
   natsStream: 'KIN_NATS_STREAM',
   natsSubject: 'KIN_NATS_SUBJECT',
@@ -135,6 +141,7 @@ export function parseConfig(env: Record<string, string | undefined>, flags: Conf
     limits: Object.freeze({ maxEventBytes: c.maxEventBytes, maxRequestBytes: c.maxRequestBytes, maxBatchItems: c.maxBatchItems }),
     dedupWindowDays: c.dedupWindowDays,
     dedupMemory: c.dedupMemory,
+    groupCommit: Object.freeze({ waitMs: c.groupWaitMs, minEvents: c.groupMinEvents }),
     ...(c.adminToken ? { adminToken: c.adminToken } : {}),
     ...(c.policyFile ? { policyFile: c.policyFile } : {}),
     ...(c.pipeline ? { pipeline: c.pipeline } : {}),

@@ -80,6 +80,7 @@ export async function startKin(options: {
     ? await startThreadIngestor({
         dbPath: config.db,
         dedupMemory: config.dedupMemory,
+        groupCommit: config.groupCommit,
         resolve: { policy, normalize },
         ...(config.policyFile ? { policyFile: config.policyFile } : {}),
         onCommit: ({ merges }) => metrics.merges.inc(merges),
@@ -88,7 +89,7 @@ export async function startKin(options: {
         throw error;
       })
     : undefined;
-  const ingestor = instrumentIngestor(pipeline?.collector ?? writerThread ?? createGroupCommitIngestor({ store, policy, normalize }), metrics, {
+  const ingestor = instrumentIngestor(pipeline?.collector ?? writerThread ?? createGroupCommitIngestor({ store, policy, normalize, groupWaitMs: config.groupCommit.waitMs, minGroupEvents: config.groupCommit.minEvents }), metrics, {
     resolution: threaded,
   });
   const auth = createSourceAuth(store, clock);

@@ -41,19 +41,55 @@ export interface GroupCommitOptions extends ResolveDeps {
   store: Store;
   /** Upper bound of events in one transaction (default 10,000). */
   maxGroupEvents?: number;
+  /**
+   * Gathering: while fewer than `minGroupEvents` events wait and earlier commits are still syncing, the next
+   * transaction waits up to `groupWaitMs` for more (defaults 1,000 and 0, which never waits). Why: a
+   * request answered after its sync comes back with its next batch a moment later; a transaction started
+   * without it holds a few hundred events, and a small transaction rewrites the same index pages in the WAL
+   * for fewer events (measured: WAL per event 5.7 KiB at 400-event transactions, 3.1 at 1,600).
+   */
+  minGroupEvents?: number;
+  groupWaitMs?: number;
 }
 
 /** Creates the embedded ingestor. */
 export function createGroupCommitIngestor(options: GroupCommitOptions): Ingestor {
   const maxGroupEvents = options.maxGroupEvents ?? 10_000;
+  const minGroupEvents = options.minGroupEvents ?? 1_000;
+  const groupWaitMs = options.groupWaitMs ?? 0;
   let pending: Pending[] = [];
+  let pendingEvents = 0;
+  /** Ends a gathering wait early: a submission arrived or a sync finished. */
+  let wake: (() => void) | undefined;
+  const poke = () => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
   let running: Promise<void> | undefined;
   let closed = false;
   /** Commits written but not yet on disk. */
   const syncing = new Set<Promise<void>>();
 
+  /** Waits (up to `groupWaitMs`) while few events wait and requests answered by a running sync may return. */
+  async function gather(): Promise<void> {
+    const deadline = Date.now() + groupWaitMs;
+    while (pendingEvents < minGroupEvents && syncing.size > 0) {
+      const left = deadline - Date.now();
+      if (left <= 0) return;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+  }
+
   async function flushLoop(): Promise<void> {
     while (pending.length > 0) {
+      if (groupWaitMs > 0) await gather();
       const group: Pending[] = [];
       let size = 0;
       while (pending.length > 0 && (group.length === 0 || size + pending[0]!.submission.events.length <= maxGroupEvents)) {
@@ -61,6 +97,7 @@ export function createGroupCommitIngestor(options: GroupCommitOptions): Ingestor
         size += next.submission.events.length;
         group.push(next);
       }
+      pendingEvents -= size;
       await commitGroup(group);
     }
   }
@@ -93,7 +130,10 @@ export function createGroupCommitIngestor(options: GroupCommitOptions): Ingestor
     written.durable.then(
       () => group.forEach((item, i) => item.resolve(written.result[i]!)),
       (error: unknown) => group.forEach((item) => item.reject(error)),
-    ).finally(() => syncing.delete(written.durable));
+    ).finally(() => {
+      syncing.delete(written.durable);
+      poke();
+    });
   }
 
   function kick(): void {
@@ -111,6 +151,8 @@ export function createGroupCommitIngestor(options: GroupCommitOptions): Ingestor
       if (closed) return Promise.reject(new Error('ingestor is closed'));
       return new Promise<ApplyOutcome>((resolve, reject) => {
         pending.push({ submission, resolve, reject });
+        pendingEvents += submission.events.length;
+        poke();
         kick();
       });
     },

@@ -20,7 +20,12 @@ const checkpointer = await startCheckpointer(data.dbPath);
 const store = observeTransactions(createSqliteStore({ path: data.dbPath, checkpoint: 'external', ...(data.dedupMemory ? { messageIds: { flushAt: data.dedupMemory } } : {}) }), (applied) => {
   merges += applied.merges;
 });
-const ingestor = createGroupCommitIngestor({ store, policy, normalize: normalizerFor(policy) });
+const ingestor = createGroupCommitIngestor({
+  store,
+  policy,
+  normalize: normalizerFor(policy),
+  ...(data.groupCommit ? { groupWaitMs: data.groupCommit.waitMs, minGroupEvents: data.groupCommit.minEvents } : {}),
+});
 
 const send = (message: FromWriter) => port.postMessage(message);
 const toThreadError = (error: unknown): ThreadError => {

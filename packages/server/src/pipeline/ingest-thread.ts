@@ -71,6 +71,7 @@ export async function startThreadIngestor(options: ThreadIngestorOptions): Promi
     dbPath: options.dbPath,
     ...(options.policyFile ? { policyFile: options.policyFile } : {}),
     ...(options.dedupMemory ? { dedupMemory: options.dedupMemory } : {}),
+    ...(options.groupCommit ? { groupCommit: options.groupCommit } : {}),
   };
   const waiting = new Map<number, Waiting>();
   let nextId = 1;

@@ -53,6 +53,24 @@ describe('the ingest writer thread', () => {
     expect((await store.stats()).events).toBe(2);
   });
 
+  it('applies traits and consent, and stores each event whole although the writer reads only its facts', async () => {
+    const identify = event({
+      type: 'identify',
+      messageId: 'w1',
+      userId: 'u-w',
+      traits: { plan: 'pro', email: 'w@example.com' },
+      context: { consent: { categoryPreferences: { marketing: false } }, page: { path: '/account' } },
+    });
+    const track = event({ type: 'track', messageId: 'w2', userId: 'u-w', event: 'Order Completed', properties: { total: 42 }, context: { app: { version: '2.1' } } });
+    const outcome = await ingestor.submit({ sourceId: 'web', events: [identify, track] });
+    const profile = await store.findProfile(outcome.profileIds[0]!);
+    expect(profile?.traits).toEqual({ plan: 'pro', email: 'w@example.com' });
+    expect(profile?.consent?.['marketing']?.granted).toBe(false);
+    const stored = (await store.listProfileEvents(outcome.profileIds[0]!, { limit: 10 })).data;
+    expect(stored.find((e) => e.messageId === 'w2')).toMatchObject({ event: 'Order Completed', properties: { total: 42 }, context: { app: { version: '2.1' } } });
+    expect(stored.find((e) => e.messageId === 'w1')?.context).toEqual({ consent: { categoryPreferences: { marketing: false } }, page: { path: '/account' } });
+  });
+
   it('a repeated messageId is acknowledged as a duplicate and never applied twice', async () => {
     const first = event({ type: 'track', messageId: 'same', anonymousId: 'anon-2', event: 'Product Viewed' });
     await ingestor.submit({ sourceId: 'web', events: [first] });

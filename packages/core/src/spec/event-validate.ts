@@ -7,6 +7,7 @@ import { correctTimestamp } from './event-timestamp.ts';
 import type { EventRejectionCode, EventType, EventValidation, JsonObject, TrackingEvent } from './event-types.ts';
 import { EVENT_TYPES } from './event-types.ts';
 import { isPlainObject } from './json-object.ts';
+import { jsonSizeBound } from './json-size.ts';
 import { parseTime } from './time-parse.ts';
 import { utf8Length } from './utf8-length.ts';
 
@@ -135,11 +136,15 @@ function checkTypeRules(type: EventType, ids: Partial<Record<IdField, string>>):
 }
 
 /**
- * UTF-8 size of the item's JSON, or `undefined` when it cannot be serialised (cycles, BigInt). Why the
- * shortcut: a UTF-16 code unit is at most 3 UTF-8 bytes, so when even that bound is within `limit` the
- * exact count cannot change the answer, and the length is returned as a lower bound instead.
+ * UTF-8 size of the item's JSON (or a bound of it within `limit`), or `undefined` when it cannot be
+ * serialised (cycles, BigInt). Why the shortcuts: when a bound is within `limit` the exact count cannot
+ * change the answer; and a UTF-16 code unit is at most 3 UTF-8 bytes, so when the text length times 3 is
+ * within `limit`, the length is returned as a lower bound instead.
  */
 function jsonBytes(raw: JsonObject, limit: number): number | undefined {
+  // Within the limit by the bound: no need to serialise (see json-size.ts).
+  const within = jsonSizeBound(raw, limit);
+  if (within !== undefined) return within;
   try {
     const json = JSON.stringify(raw);
     if (typeof json !== 'string') return undefined;

@@ -46,7 +46,6 @@ import type { MessageIdIndex, MessageIdIndexOptions } from './sqlite-message-ids
 import { toMerge, toProfileView, toSource, toWarning } from '../store-rows.ts';
 import type { ProfileRows } from '../store-rows.ts';
 
-
 /**
  * An identifier value of any type, through the (type, value) key: the distinct types are walked one
  * `min(type) > previous` step each (a loose index scan), then each type is one key lookup.

@@ -84,6 +84,7 @@ export async function startKin(options: {
         resolve: { policy, normalize },
         ...(config.policyFile ? { policyFile: config.policyFile } : {}),
         onCommit: ({ merges }) => metrics.merges.inc(merges),
+        onDeath: (error, deathsInARow) => logger.error('the ingest writer thread died; starting another', { error: `${error.name}: ${error.message}`, deathsInARow }),
       }).catch(async (error: unknown) => {
         await store.close();
         throw error;
@@ -105,7 +106,7 @@ export async function startKin(options: {
     normalize,
     policy,
     verifier: createIdentityVerifier(policy),
-    ready: async () => (await storeReachable(store)) && (pipeline ? await pipeline.natsReady() : true),
+    ready: async () => (await storeReachable(store)) && (pipeline ? await pipeline.natsReady() : true) && (writerThread ? writerThread.ready() : true),
     extra: (app) => {
       mountMetrics(app, metrics, [adminTokenHash, ...metricsTokenHashes([config.metricsToken])]);
       options.extra?.(app);

@@ -1,14 +1,14 @@
 import { DEFAULT_POLICY, validateEvent } from '@kin/core';
 import type { TrackingEvent } from '@kin/core';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { normalizerFor } from '../identity/policy-load.ts';
 import { openSqliteStore } from '../storage/sqlite/sqlite-store.ts';
 import type { Store } from '../storage/storage.ts';
 import type { ThreadIngestor } from './ingest-thread.ts';
-import { startThreadIngestor } from './ingest-thread.ts';
+import { startThreadIngestor, writerBackoffMs } from './ingest-thread.ts';
 
 const receivedAt = new Date('2026-11-29T10:00:00.000Z');
 const deps = { policy: DEFAULT_POLICY, normalize: normalizerFor(DEFAULT_POLICY) };
@@ -111,6 +111,37 @@ describe('the ingest writer thread', () => {
     // The new thread's graph starts from the database: the same person, not a second profile.
     expect(outcome.profileIds[0]).toBe(await store.findProfileIdByIdentifier({ type: 'anonymous_id', value: 'anon-5' }));
     expect((await store.stats()).profiles).toBe(1);
+  });
+
+  it('backs off a writer thread that dies at start: 503 meanwhile, not ready, then a new one once it can start', async () => {
+    const policyFile = join(dir, 'policy.json');
+    writeFileSync(policyFile, '{}');
+    const deaths: number[] = [];
+    const guarded = await startThreadIngestor({ dbPath: join(dir, 'kin.db'), policyFile, resolve: deps, onDeath: (_, n) => deaths.push(n) });
+    try {
+      expect(guarded.ready()).toBe(true);
+      // The policy becomes unreadable, then the thread dies: the next one cannot start.
+      writeFileSync(policyFile, '{ not json');
+      await guarded.writerThread()!.terminate();
+      const first = await guarded.submit({ sourceId: 'web', events: [event({ type: 'page', messageId: 'h1', anonymousId: 'anon-6', name: 'x' })] }).catch((e: unknown) => e);
+      expect(first).toMatchObject({ code: 'service_unavailable' });
+      expect(deaths).toEqual([1, 2]);
+      expect(guarded.ready()).toBe(false);
+      // In the back-off the answer is 503 at once, with Retry-After.
+      const during = await guarded.submit({ sourceId: 'web', events: [event({ type: 'page', messageId: 'h2', anonymousId: 'anon-6', name: 'x' })] }).catch((e: unknown) => e);
+      expect(during).toMatchObject({ code: 'service_unavailable', headers: { 'Retry-After': '5' } });
+      // Repaired: the thread started when the back-off ends opens the database, and requests flow again.
+      writeFileSync(policyFile, '{}');
+      await vi.waitFor(() => expect(guarded.ready()).toBe(true), { timeout: 5_000, interval: 20 });
+      const outcome = await guarded.submit({ sourceId: 'web', events: [event({ type: 'page', messageId: 'h3', anonymousId: 'anon-6', name: 'x' })] });
+      expect(outcome.accepted).toBe(1);
+    } finally {
+      await guarded.close();
+    }
+  });
+
+  it('waits longer after each death in a row, up to 5 s', () => {
+    expect([1, 2, 3, 4, 8, 20].map(writerBackoffMs)).toEqual([0, 100, 200, 400, 5_000, 5_000]);
   });
 
   it('takes nothing after close', async () => {

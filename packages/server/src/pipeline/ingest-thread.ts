@@ -9,6 +9,7 @@
  * arrives only once the writer thread's commit is on disk, so a 2xx means durable as before.
  */
 import type { Worker } from 'node:worker_threads';
+import { unavailable } from '../ops/service-unavailable.ts';
 import { startThread } from '../thread-start.ts';
 import type { NewWarning } from '../storage/storage.ts';
 import type { ApplyOutcome, ResolveDeps } from './event-apply.ts';
@@ -38,6 +39,8 @@ export interface ThreadIngestorOptions extends IngestThreadData {
   resolve: ResolveDeps;
   /** Called once per answered submission with what the writer applied (merges since the last answer). */
   onCommit?: (commit: ThreadCommit) => void;
+  /** Called when a writer thread dies (for the log): its error and how many died in a row. */
+  onDeath?: (error: Error, deathsInARow: number) => void;
 }
 
 /** An ingestor whose writes happen on a writer thread; it also takes rejected-event warnings. */
@@ -45,6 +48,20 @@ export interface ThreadIngestor extends Ingestor {
   warn(warnings: NewWarning[]): Promise<void>;
   /** The writer thread now running, if any (diagnostics and tests). */
   writerThread(): Worker | undefined;
+  /** True while a writer thread is running and has opened the database (for `/ready`). */
+  ready(): boolean;
+}
+
+/** The answer while no writer thread runs: 503 with Retry-After, which SDKs retry. */
+const restarting = () => unavailable('the ingest writer (restarting)');
+
+/**
+ * How long after the n-th death in a row a new writer thread is started: at once after one death, then
+ * 100 ms doubling up to 5 s. Why: a thread that dies at start (an unreadable database or policy) would
+ * otherwise be started again by every request.
+ */
+export function writerBackoffMs(deathsInARow: number): number {
+  return deathsInARow <= 1 ? 0 : Math.min(5_000, 100 * 2 ** (deathsInARow - 2));
 }
 
 interface Waiting {
@@ -61,10 +78,11 @@ interface WriterThread {
 }
 
 /**
- * Starts the writer thread; resolves once it has opened the database. Why a thread that dies is replaced
- * on the next request: the requests it held are answered with an error (their clients retry, and the
- * messageId claim makes a retry of something already committed a duplicate), and the ones after it
- * must not all fail until Kin is restarted.
+ * Starts the writer thread; resolves once it has opened the database. Why a thread that dies is replaced:
+ * the requests it held are answered with an error (their clients retry, and the messageId claim makes a
+ * retry of something already committed a duplicate), and the ones after it must not all fail until Kin is
+ * restarted. It is replaced on the next request or when its back-off ends (`writerBackoffMs`), whichever
+ * comes first; during the back-off requests get 503 with Retry-After, and `ready()` is false.
  */
 export async function startThreadIngestor(options: ThreadIngestorOptions): Promise<ThreadIngestor> {
   const data: IngestThreadData = {
@@ -77,6 +95,24 @@ export async function startThreadIngestor(options: ThreadIngestorOptions): Promi
   let nextId = 1;
   let closing: Promise<void> | undefined;
   let current: WriterThread | undefined;
+  let up = false;
+  let deaths = 0;
+  let retryAt = 0;
+  let retryTimer: ReturnType<typeof setTimeout> | undefined;
+
+  function start(): WriterThread {
+    clearTimeout(retryTimer);
+    const thread = spawn();
+    current = thread;
+    thread.ready.then(
+      () => {
+        deaths = 0;
+        up = current === thread;
+      },
+      () => undefined,
+    );
+    return thread;
+  }
 
   function spawn(): WriterThread {
     const worker = startThread(new URL('./ingest-thread-worker.ts', import.meta.url), data);
@@ -87,9 +123,20 @@ export async function startThreadIngestor(options: ThreadIngestorOptions): Promi
         if (thread.failure) return;
         thread.failure = error;
         // Only this thread's requests are waiting: a new one is started after this, never beside it.
-        for (const w of waiting.values()) w.reject(error);
+        for (const w of waiting.values()) w.reject(restarting());
         waiting.clear();
-        if (current === thread) current = undefined;
+        if (current === thread) {
+          current = undefined;
+          up = false;
+          if (!closing) {
+            deaths++;
+            options.onDeath?.(error, deaths);
+            const wait = writerBackoffMs(deaths);
+            retryAt = Date.now() + wait;
+            retryTimer = setTimeout(() => current ?? closing ?? start(), wait);
+            retryTimer.unref();
+          }
+        }
         gone();
         broken(error);
       };
@@ -113,22 +160,23 @@ export async function startThreadIngestor(options: ThreadIngestorOptions): Promi
     return thread;
   }
 
-  current = spawn();
-  await current.ready;
+  await start().ready;
 
   type Request = { kind: 'submit'; submission: WireSubmission } | { kind: 'warn'; warnings: NewWarning[] };
   const inFlight = new Set<Promise<unknown>>();
   function call(request: Request): Promise<ApplyOutcome | undefined> {
     if (closing) return Promise.reject(new Error('ingestor is closed'));
-    const thread = (current ??= spawn());
+    if (!current && Date.now() < retryAt) return Promise.reject(restarting());
+    const thread = current ?? start();
     const answer = thread.ready.then(
       () =>
         new Promise<ApplyOutcome | undefined>((resolve, reject) => {
-          if (thread.failure) return reject(thread.failure);
+          if (thread.failure) return reject(restarting());
           const id = nextId++;
           waiting.set(id, { resolve, reject });
           thread.worker.postMessage({ ...request, id } satisfies ToWriter);
         }),
+      () => Promise.reject(restarting()),
     );
     inFlight.add(answer);
     void answer.catch(() => undefined).finally(() => inFlight.delete(answer));
@@ -145,8 +193,10 @@ export async function startThreadIngestor(options: ThreadIngestorOptions): Promi
       if (warnings.length > 0) await call({ kind: 'warn', warnings });
     },
     writerThread: () => current?.worker,
+    ready: () => up,
     close() {
       closing ??= (async () => {
+        clearTimeout(retryTimer);
         await Promise.allSettled([...inFlight]);
         const thread = current;
         if (!thread) return;

@@ -58,7 +58,6 @@ export function createGroupCommitIngestor(options: GroupCommitOptions): Ingestor
   const minGroupEvents = options.minGroupEvents ?? 1_000;
   const groupWaitMs = options.groupWaitMs ?? 0;
   let pending: Pending[] = [];
-  let pendingEvents = 0;
   /** Ends a gathering wait early: a submission arrived or a sync finished. */
   let wake: (() => void) | undefined;
   const poke = () => {
@@ -74,7 +73,7 @@ export function createGroupCommitIngestor(options: GroupCommitOptions): Ingestor
   /** Waits (up to `groupWaitMs`) while few events wait and requests answered by a running sync may return. */
   async function gather(): Promise<void> {
     const deadline = Date.now() + groupWaitMs;
-    while (pendingEvents < minGroupEvents && syncing.size > 0) {
+    while (pending.reduce((n, p) => n + p.submission.events.length, 0) < minGroupEvents && syncing.size > 0) {
       const left = deadline - Date.now();
       if (left <= 0) return;
       await new Promise<void>((resolve) => {
@@ -97,7 +96,6 @@ export function createGroupCommitIngestor(options: GroupCommitOptions): Ingestor
         size += next.submission.events.length;
         group.push(next);
       }
-      pendingEvents -= size;
       await commitGroup(group);
     }
   }
@@ -151,7 +149,6 @@ export function createGroupCommitIngestor(options: GroupCommitOptions): Ingestor
       if (closed) return Promise.reject(new Error('ingestor is closed'));
       return new Promise<ApplyOutcome>((resolve, reject) => {
         pending.push({ submission, resolve, reject });
-        pendingEvents += submission.events.length;
         poke();
         kick();
       });

@@ -70,10 +70,9 @@ export function createMessageIdIndex(db: Database.Database, tuning: Partial<Mess
 
   function writeClaim(claim: Claim): void {
     if (s.insert.run(claim.h, claim.sourceId, claim.messageId, claim.at).changes === 1) return;
-    const row = s.claimed.get(claim.h) as { source_id: string; message_id: string } | undefined;
-    if (row && row.source_id === claim.sourceId && row.message_id === claim.messageId) return;
-    // Another (source, messageId) with the same 63-bit key: kept exactly in the overflow table.
-    s.insertOverflow.run(claim.sourceId, claim.messageId, claim.at);
+    // The key is taken: by this claim already, or by another (source, messageId) with the same 63-bit key,
+    // in which case this one is kept exactly in the overflow table.
+    if (!onDisk(claim.sourceId, claim.messageId, claim.h)) s.insertOverflow.run(claim.sourceId, claim.messageId, claim.at);
   }
 
   function readEvents(afterSeq: number): void {

@@ -23,6 +23,8 @@ export interface KinConfig {
   dedupWindowDays: number;
   /** Embedded SQLite: messageId claims held in memory before they are written out in bulk (see sqlite-message-ids.ts). */
   dedupMemory: number;
+  /** Embedded SQLite: timeline entries appended to the tail before they are written out in key order (see sqlite-timeline.ts). */
+  timelineTail: number;
   /** Embedded store: how long and for how many events a transaction waits while earlier commits sync (see group-commit.ts). */
   groupCommit: { waitMs: number; minEvents: number };
   /** NATS URL: when set, `serve` runs a collector and a worker over JetStream. */
@@ -74,6 +76,7 @@ const schema = z.object({
   maxBatchItems: intFrom(1, 1_000_000).default(2500),
   dedupWindowDays: intFrom(1, 3650).default(30),
   dedupMemory: intFrom(1, 10_000_000).default(100_000),
+  timelineTail: intFrom(1, 10_000_000).default(50_000),
   groupWaitMs: intFrom(0, 1000).default(20),
   groupMinEvents: intFrom(1, 100_000).default(1000),
   pipeline: z.string().regex(/^nats:\/\//, 'must be a nats:// URL').optional(),
@@ -99,6 +102,7 @@ const ENV: Record<keyof z.input<typeof schema>, string> = {
   maxBatchItems: 'KIN_MAX_BATCH_ITEMS',
   dedupWindowDays: 'KIN_DEDUP_WINDOW_DAYS',
   dedupMemory: 'KIN_DEDUP_MEMORY',
+  timelineTail: 'KIN_TIMELINE_TAIL',
   groupWaitMs: 'KIN_GROUP_WAIT_MS',
   groupMinEvents: 'KIN_GROUP_MIN_EVENTS',
   pipeline: 'KIN_PIPELINE',
@@ -141,6 +145,7 @@ export function parseConfig(env: Record<string, string | undefined>, flags: Conf
     limits: Object.freeze({ maxEventBytes: c.maxEventBytes, maxRequestBytes: c.maxRequestBytes, maxBatchItems: c.maxBatchItems }),
     dedupWindowDays: c.dedupWindowDays,
     dedupMemory: c.dedupMemory,
+    timelineTail: c.timelineTail,
     groupCommit: Object.freeze({ waitMs: c.groupWaitMs, minEvents: c.groupMinEvents }),
     ...(c.adminToken ? { adminToken: c.adminToken } : {}),
     ...(c.policyFile ? { policyFile: c.policyFile } : {}),

@@ -59,7 +59,7 @@ export async function startKin(options: {
   const normalize = normalizerFor(policy);
   let pipeline: NatsPipeline | undefined;
   const metrics = createKinMetrics({ consumerLag: async () => pipeline?.worker?.lag() });
-  const store = instrumentStore(guardStore(await openStore(config.db, { dedupMemory: config.dedupMemory })), metrics);
+  const store = instrumentStore(guardStore(await openStore(config.db, { dedupMemory: config.dedupMemory, timelineTail: config.timelineTail })), metrics);
   const { adminTokenHash, created } = await ensureCredentials({
     db: config.db,
     store,
@@ -80,6 +80,7 @@ export async function startKin(options: {
     ? await startThreadIngestor({
         dbPath: config.db,
         dedupMemory: config.dedupMemory,
+        timelineTail: config.timelineTail,
         groupCommit: config.groupCommit,
         resolve: { policy, normalize },
         ...(config.policyFile ? { policyFile: config.policyFile } : {}),

@@ -12,8 +12,9 @@ import { serveKin } from '../testing/kin-process.ts';
 const dir = mkdtempSync(join(tmpdir(), 'kin-crash-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const WRITE_KEY = 'crash-test-write-key';
-// A small KIN_DEDUP_MEMORY: claims are written out in bulk several times in this run, so the kill can land mid-way.
-const env = { KIN_ADMIN_TOKEN: 'crash-test-admin-token-000', KIN_WRITE_KEYS: `web:${WRITE_KEY}`, KIN_DEDUP_MEMORY: '3000' };
+// A small KIN_DEDUP_MEMORY and KIN_TIMELINE_TAIL: claims and timeline entries are written out in bulk several
+// times in this run, so the kill can land mid-way.
+const env = { KIN_ADMIN_TOKEN: 'crash-test-admin-token-000', KIN_WRITE_KEYS: `web:${WRITE_KEY}`, KIN_DEDUP_MEMORY: '3000', KIN_TIMELINE_TAIL: '1500' };
 const auth = 'Basic ' + Buffer.from(`${WRITE_KEY}:`).toString('base64');
 
 /** 400 batches of 50 events, with identities that overlap across batches (so merges happen). */
@@ -24,8 +25,11 @@ function batches(): Array<Array<Record<string, unknown>>> {
     for (let e = 0; e < 50; e++) {
       const n = b * 50 + e;
       const person = n % 700;
+      // Every person browses on three anonymous ids and logs in on rounds 1, 3, 6, 8, …, each time on another
+      // of them: the second login already merges two profiles that both have events (before the kill, too).
+      const round = Math.floor(n / 700);
       events.push(
-        n % 5 === 0
+        round % 5 === 1 || round % 5 === 3
           ? { type: 'identify', messageId: `crash-${n}`, anonymousId: `anon-${person}-${n % 3}`, userId: `user-${person}`, traits: { n } }
           : { type: 'track', messageId: `crash-${n}`, anonymousId: `anon-${person}-${n % 3}`, event: 'Viewed' },
       );
@@ -42,6 +46,31 @@ async function send(url: string, batch: Array<Record<string, unknown>>): Promise
   } catch {
     return false;
   }
+}
+
+/**
+ * Nothing half-applied: every event's profile exists and is live or merged into a live one; every identifier
+ * points at a live profile; the timeline holds exactly one entry per event with a profile, in the table up to
+ * its through_seq and in the tail after it (see sqlite-timeline.ts).
+ */
+function expectWhole(check: Database.Database): void {
+  const orphanEvents = check
+    .prepare(
+      `SELECT COUNT(*) FROM events e LEFT JOIN profiles p ON p.id = e.profile_id LEFT JOIN profiles live ON live.id = coalesce(p.merged_into, p.id)
+       WHERE e.profile_id IS NOT NULL AND (live.id IS NULL OR live.merged_into IS NOT NULL)`,
+    )
+    .pluck()
+    .get();
+  const orphanIds = check.prepare('SELECT COUNT(*) FROM identifiers i LEFT JOIN profiles p ON p.id = i.profile_id WHERE p.id IS NULL OR p.merged_into IS NOT NULL').pluck().get();
+  expect(orphanEvents).toBe(0);
+  expect(orphanIds).toBe(0);
+  const through = check.prepare('SELECT through_seq FROM timeline_flush').pluck().get() as number;
+  const visible = check
+    .prepare('SELECT profile_id, timestamp, seq FROM timeline WHERE seq <= ?1 UNION ALL SELECT profile_id, timestamp, seq FROM timeline_tail WHERE seq > ?1 ORDER BY seq'.replaceAll('?1', String(through)))
+    .all();
+  const expected = check.prepare('SELECT profile_id, timestamp, seq FROM events WHERE profile_id IS NOT NULL ORDER BY seq').all();
+  expect(expected.length).toBeGreaterThan(0);
+  expect(visible).toEqual(expected);
 }
 
 describe('crash safety', () => {
@@ -75,10 +104,7 @@ describe('crash safety', () => {
     // Nothing half-applied: every event's profile exists and is live; every identifier points at a live profile;
     // every messageId claim written out has its event, and every event up to through_seq has its claim written
     // out (later ones are claimed through the events table; see sqlite-message-ids.ts).
-    const orphanEvents = check.prepare('SELECT COUNT(*) FROM events e LEFT JOIN profiles p ON p.id = e.profile_id WHERE e.profile_id IS NOT NULL AND (p.id IS NULL OR p.merged_into IS NOT NULL)').pluck().get();
-    const orphanIds = check.prepare('SELECT COUNT(*) FROM identifiers i LEFT JOIN profiles p ON p.id = i.profile_id WHERE p.id IS NULL OR p.merged_into IS NOT NULL').pluck().get();
-    expect(orphanEvents).toBe(0);
-    expect(orphanIds).toBe(0);
+    expectWhole(check);
     const pair = (row: { source_id: string; message_id: string }) => `${row.source_id}\u0000${row.message_id}`;
     const claims = new Set((check.prepare('SELECT source_id, message_id FROM message_ids').all() as Array<{ source_id: string; message_id: string }>).map(pair));
     const through = check.prepare('SELECT through_seq FROM message_id_flush').pluck().get() as number;
@@ -97,6 +123,8 @@ describe('crash safety', () => {
     again.child.kill('SIGTERM');
     await again.exited;
     const final = new Database(db, { readonly: true });
+    expectWhole(final);
+    expect(final.prepare('SELECT COUNT(*) FROM merges').pluck().get()).toBeGreaterThan(0);
     expect(final.prepare('SELECT COUNT(*) FROM events').pluck().get()).toBe(20_000);
     expect(final.prepare('SELECT COUNT(DISTINCT message_id) FROM events').pluck().get()).toBe(20_000);
     const userIds = new Set(all.flat().flatMap((e) => (e.userId ? [e.userId] : [])));

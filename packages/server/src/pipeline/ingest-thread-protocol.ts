@@ -15,6 +15,8 @@ export interface IngestThreadData {
   policyFile?: string;
   /** messageId claims held in memory before they are written out (KIN_DEDUP_MEMORY). */
   dedupMemory?: number;
+  /** Timeline entries in the tail before they are written out (KIN_TIMELINE_TAIL). */
+  timelineTail?: number;
   /** Gathering of the group commit (KIN_GROUP_WAIT_MS, KIN_GROUP_MIN_EVENTS). */
   groupCommit?: { waitMs: number; minEvents: number };
 }

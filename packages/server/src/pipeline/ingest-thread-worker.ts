@@ -7,6 +7,7 @@ import { loadPolicy, normalizerFor } from '../identity/policy-load.ts';
 import { observeTransactions } from '../ops/kin-metrics.ts';
 import { startCheckpointer } from '../storage/sqlite/sqlite-checkpointer.ts';
 import { createSqliteStore } from '../storage/sqlite/sqlite-store.ts';
+import { storeTuning } from '../storage/store-open.ts';
 import { threadData } from '../thread-start.ts';
 import { createGroupCommitIngestor } from './group-commit.ts';
 import type { FromWriter, IngestThreadData, ThreadError, ToWriter } from './ingest-thread-protocol.ts';
@@ -17,7 +18,7 @@ const data = threadData<IngestThreadData>(workerData);
 const policy = loadPolicy(data.policyFile);
 let merges = 0;
 const checkpointer = await startCheckpointer(data.dbPath);
-const store = observeTransactions(createSqliteStore({ path: data.dbPath, checkpoint: 'external', ...(data.dedupMemory ? { messageIds: { flushAt: data.dedupMemory } } : {}) }), (applied) => {
+const store = observeTransactions(createSqliteStore({ path: data.dbPath, checkpoint: 'external', ...storeTuning(data) }), (applied) => {
   merges += applied.merges;
 });
 const ingestor = createGroupCommitIngestor({

@@ -89,6 +89,7 @@ export async function startThreadIngestor(options: ThreadIngestorOptions): Promi
     dbPath: options.dbPath,
     ...(options.policyFile ? { policyFile: options.policyFile } : {}),
     ...(options.dedupMemory ? { dedupMemory: options.dedupMemory } : {}),
+    ...(options.timelineTail ? { timelineTail: options.timelineTail } : {}),
     ...(options.groupCommit ? { groupCommit: options.groupCommit } : {}),
   };
   const waiting = new Map<number, Waiting>();

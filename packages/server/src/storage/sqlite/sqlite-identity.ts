@@ -20,6 +20,7 @@ import type {
   ReplayEvent,
 } from '../storage.ts';
 import type { GraphCache } from './sqlite-graph-cache.ts';
+import type { Timeline } from './sqlite-timeline.ts';
 import { cacheKey } from './sqlite-graph-cache.ts';
 import { toIdentifierProvenance, toMerge, toRefusalRecord } from '../store-rows.ts';
 
@@ -31,7 +32,7 @@ const MAX_DEVICE_USERS = 100;
 const MAX_EXPLAIN_REFUSALS = 1000;
 
 /** Builds the identity operations over the writer connection `db` and the reader `read()`. */
-export function createSqliteIdentity(db: Database.Database, read: () => Database.Database, cache: GraphCache) {
+export function createSqliteIdentity(db: Database.Database, read: () => Database.Database, cache: GraphCache, timeline: Timeline) {
   const s = {
     rules: db.prepare('SELECT id, sides FROM do_not_link'),
     tombstones: db.prepare('SELECT type, value FROM tombstones'),
@@ -153,14 +154,13 @@ export function createSqliteIdentity(db: Database.Database, read: () => Database
     if (!row) return undefined;
     const live = row.live;
     const profiles = (db.prepare('SELECT * FROM profiles WHERE id = ? OR merged_into = ? ORDER BY created_at, id').all(live, live) as Row[]).map(toDetached);
-    const events = (db.prepare('SELECT seq, source_id, payload, unverified FROM events WHERE profile_id = ? ORDER BY seq').all(live) as Row[]).map(toReplay);
     const ids = profiles.map((p) => p.id);
     const marks = ids.map(() => '?').join(', ');
+    const events = timeline.detach(ids).map(toReplay);
     db.prepare('DELETE FROM identifiers WHERE profile_id = ?').run(live);
     db.prepare('DELETE FROM traits WHERE profile_id = ?').run(live);
     db.prepare('DELETE FROM consent WHERE profile_id = ?').run(live);
     db.prepare(`DELETE FROM refusals WHERE profile_id IN (${marks})`).run(...ids);
-    db.prepare('UPDATE events SET profile_id = NULL WHERE profile_id = ?').run(live);
     db.prepare(`DELETE FROM profiles WHERE id IN (${marks})`).run(...ids);
     // Why a full clear: the cache holds the detached profile and its identifiers; reloading is cheap and
     // happens on the writer connection, which sees this transaction's writes.
@@ -173,8 +173,8 @@ export function createSqliteIdentity(db: Database.Database, read: () => Database
     db.exec(`
       DELETE FROM identifiers; DELETE FROM traits; DELETE FROM consent; DELETE FROM refusals; DELETE FROM device_users;
       DELETE FROM merges WHERE rule NOT IN ('undo', 'split'); DELETE FROM profiles;
-      UPDATE events SET profile_id = NULL WHERE profile_id IS NOT NULL;
     `);
+    timeline.clear();
     cache.clear();
     return profiles;
   }

@@ -9,7 +9,7 @@
  * - `identifiers` and `traits` are WITHOUT ROWID tables clustered on their natural keys (one b-tree each).
  * - A removed trait stays as a row with a NULL value (a tombstone with its time), so an older event or an
  *   older profile folded in by a merge can never bring the value back.
- * - `events` is append-only on an integer rowid; the timeline index is (profile_id, timestamp, seq).
+ * - `events` is append-only on an integer rowid; each profile's timeline is the `timeline` table (migration 9).
  */
 export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
   {
@@ -242,6 +242,25 @@ export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; name: string; s
     sql: `
       CREATE TABLE message_id_flush (id INTEGER PRIMARY KEY CHECK (id = 1), through_seq INTEGER NOT NULL);
       INSERT INTO message_id_flush (id, through_seq) SELECT 1, coalesce(max(seq), 0) FROM events;
+    `,
+  },
+  {
+    version: 9,
+    name: 'timeline written in bulk',
+    // Why: the index events(profile_id, timestamp, seq) took one page at a random place per new event; entries
+    // now wait in timeline_tail (appended) and reach timeline in key order (see sqlite-timeline.ts).
+    sql: `
+      CREATE TABLE timeline (
+        profile_id TEXT NOT NULL,
+        timestamp TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        PRIMARY KEY (profile_id, timestamp, seq)
+      ) WITHOUT ROWID;
+      CREATE TABLE timeline_tail (seq INTEGER PRIMARY KEY, profile_id TEXT NOT NULL, timestamp TEXT NOT NULL);
+      CREATE TABLE timeline_flush (id INTEGER PRIMARY KEY CHECK (id = 1), through_seq INTEGER NOT NULL);
+      INSERT INTO timeline (profile_id, timestamp, seq) SELECT profile_id, timestamp, seq FROM events WHERE profile_id IS NOT NULL ORDER BY 1, 2, 3;
+      INSERT INTO timeline_flush (id, through_seq) SELECT 1, coalesce(max(seq), 0) FROM events;
+      DROP INDEX events_profile_time;
     `,
   },
 ];

@@ -43,6 +43,8 @@ import { GraphCache, cacheKey } from './sqlite-graph-cache.ts';
 import { createSqliteIdentity } from './sqlite-identity.ts';
 import { createMessageIdIndex } from './sqlite-message-ids.ts';
 import type { MessageIdIndex, MessageIdIndexOptions } from './sqlite-message-ids.ts';
+import { createTimeline, profileTimelineSql } from './sqlite-timeline.ts';
+import type { Timeline, TimelineOptions } from './sqlite-timeline.ts';
 import { toMerge, toProfileView, toSource, toWarning } from '../store-rows.ts';
 import type { ProfileRows } from '../store-rows.ts';
 
@@ -70,6 +72,8 @@ export interface SqliteStoreOptions {
   ids?: IdGenerator;
   /** How many messageId claims wait in memory before they are written out in bulk (tests make it small). */
   messageIds?: Partial<MessageIdIndexOptions>;
+  /** How many timeline entries wait in the tail before they are written out in bulk (tests make it small). */
+  timeline?: Partial<TimelineOptions>;
 }
 
 type Row = Record<string, unknown>;
@@ -116,7 +120,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   const w = () => (statements ??= prepareWrites(db));
   let identityOps: ReturnType<typeof createSqliteIdentity> | undefined;
   // Lazy: the statements need the tables of migration 4.
-  const idn = () => (identityOps ??= createSqliteIdentity(db, read, cache));
+  const idn = () => (identityOps ??= createSqliteIdentity(db, read, cache, timeline()));
 
   const begin = db.prepare('BEGIN IMMEDIATE');
   const commit = db.prepare('COMMIT');
@@ -141,6 +145,9 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   let messageIds: MessageIdIndex | undefined;
   // Lazy: it needs the table of migration 8.
   const mids = () => (messageIds ??= createMessageIdIndex(db, options.messageIds));
+  let timelineWrites: Timeline | undefined;
+  // Lazy: it needs the tables of migration 9.
+  const timeline = () => (timelineWrites ??= createTimeline(db, options.timeline));
 
   function inTransaction<T>(fn: () => T): T {
     begin.run();
@@ -260,7 +267,6 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       if (plan.consent?.onMerge === 'latest') s.mergeConsentLatest.run(merge.survivorId, merge.absorbedId);
       else s.mergeConsentRestrictive.run(merge.survivorId, merge.absorbedId);
       s.dropConsent.run(merge.absorbedId);
-      s.moveEvents.run(merge.survivorId, merge.absorbedId);
       s.forward.run(merge.survivorId, at, merge.absorbedId, merge.absorbedId);
       s.countMerge.run(1 + absorbed.mergeCount, at, merge.survivorId);
       s.insertMerge.run(randomUUID(), merge.survivorId, merge.absorbedId, merge.rule, JSON.stringify(merge.via), event.messageId, sourceId, at, JSON.stringify(sides));
@@ -328,7 +334,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     }
     let seq: number;
     if (replay) {
-      s.assignEvent.run(profileId ?? null, replay.seq);
+      timeline().assign(replay.seq, profileId ?? null);
       seq = replay.seq;
     } else {
       const unverifiedJson = unverified ? JSON.stringify(unverified) : null;
@@ -337,6 +343,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
           .lastInsertRowid,
       );
       mids().backed(sourceId, event.messageId, seq);
+      if (profileId !== undefined) timeline().append(seq, profileId, time);
     }
     if (plan.refused.length > 0) idn().recordRefusals(plan.refused, { profileId, messageId: event.messageId, sourceId, at: time });
     if (plan.deviceUsers) idn().recordDeviceUsers(plan.deviceUsers, seq);
@@ -371,17 +378,21 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     begin.run();
     const othersWrote = forgetOthersWrites();
     messageIds?.begin(othersWrote);
+    timelineWrites?.begin(othersWrote);
     try {
       const result = await fn(tx);
       flushTouches();
       messageIds?.beforeCommit();
+      timelineWrites?.beforeCommit();
       commit.run();
       messageIds?.committed();
+      timelineWrites?.committed();
       return result;
     } catch (error) {
       pendingTouches.clear();
       if (db.inTransaction) rollback.run();
       messageIds?.rolledBack();
+      timelineWrites?.rolledBack();
       cache.clear();
       throw error;
     }
@@ -488,33 +499,30 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
 
     async listProfileEvents(profileId, query: EventQuery): Promise<Page<StoredEvent>> {
       const id = liveProfileId(profileId) ?? profileId;
-      const where = ['profile_id = ?'];
-      const params: Array<string | number> = [id];
+      const where: string[] = [];
+      const params: Array<string | number> = [];
       if (query.type) {
-        where.push('type = ?');
+        where.push('e.type = ?');
         params.push(query.type);
       }
       if (query.event) {
-        where.push('event = ?');
+        where.push('e.event = ?');
         params.push(query.event);
       }
       const after = query.cursor ? decodeCursor(query.cursor) : undefined;
       if (after && after.length === 2) {
-        where.push('(timestamp < ? OR (timestamp = ? AND seq < ?))');
+        where.push('(t.timestamp < ? OR (t.timestamp = ? AND t.seq < ?))');
         params.push(after[0] as string, after[0] as string, after[1] as number);
       }
       const rows = read()
-        .prepare(`SELECT seq, source_id, profile_id, timestamp, payload FROM events WHERE ${where.join(' AND ')} ORDER BY timestamp DESC, seq DESC LIMIT ?`)
-        .all(...params, query.limit + 1) as Row[];
+        .prepare(profileTimelineSql(where))
+        .all(...params, query.limit + 1, { profile: id }) as Row[];
       const hasMore = rows.length > query.limit;
       const page = rows.slice(0, query.limit);
       const last = page.at(-1);
       return {
-        data: page.map((row) => ({
-          ...(JSON.parse(row.payload as string) as StoredEvent),
-          sourceId: row.source_id as string,
-          profileId: row.profile_id as string,
-        })),
+        // The live profile: an event keeps the profile it was applied to, which may since have been merged.
+        data: page.map((row) => ({ ...(JSON.parse(row.payload as string) as StoredEvent), sourceId: row.source_id as string, profileId: id })),
         cursor: { next: hasMore && last ? encodeCursor([last.timestamp as string, last.seq as number]) : null, hasMore },
       };
     },
@@ -684,7 +692,6 @@ function prepareWrites(db: Database.Database) {
          WHERE ${LATER_TRAIT}`,
     ),
     dropTraits: db.prepare('DELETE FROM traits WHERE profile_id = ?'),
-    moveEvents: db.prepare('UPDATE events SET profile_id = ? WHERE profile_id = ?'),
     forward: db.prepare('UPDATE profiles SET merged_into = ?, updated_at = ? WHERE id = ? OR merged_into = ?'),
     countMerge: db.prepare('UPDATE profiles SET merge_count = merge_count + ?, updated_at = ? WHERE id = ?'),
     insertMerge: db.prepare(
@@ -712,7 +719,6 @@ function prepareWrites(db: Database.Database) {
          WHERE ${LATER_CONSENT}`,
     ),
     dropConsent: db.prepare('DELETE FROM consent WHERE profile_id = ?'),
-    assignEvent: db.prepare('UPDATE events SET profile_id = ? WHERE seq = ?'),
     touchIdentifier: db.prepare(
       'UPDATE identifiers SET last_seen = max(last_seen, ?), first_seen = min(first_seen, ?) WHERE type = ? AND value = ?',
     ),

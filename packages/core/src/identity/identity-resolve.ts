@@ -53,6 +53,7 @@
  *     R1. The victim is chosen as in R6 among the known candidates and the unknown ones named by a rule.
  *     A rule whose two sides are already on one involved profile is not this event's doing and is ignored.
  */
+import { epochMs } from '../spec/time-parse.ts';
 import { computeTraitChanges } from '../profile/trait-changes.ts';
 import type { PreparedEvent } from './identifier-extract.ts';
 import { compareIdentifiers, compareStrings, identifierKey } from './identifier-order.ts';
@@ -129,7 +130,7 @@ export function resolve(snapshot: IdentitySnapshot, prepared: PreparedEvent, pol
   const extras: Pick<ResolutionPlan, 'deviceUsers' | 'consent'> = consent ? { consent: { categories: consent, onMerge: policy.consent.onMerge } } : {};
   let active = guardCandidates(aliasCandidates(prepared, knownByKey).sort(order), snapshot, policy, consent, notes, extras);
   const rules = snapshot.doNotLink ?? [];
-  const eventTime = Date.parse(prepared.event.timestamp);
+  const eventTime = epochMs(prepared.event.timestamp);
   for (;;) {
     if (active.length === 0) {
       warnings.push({ kind: 'no_identity', message: 'the event has no usable identifier; stored without a profile' });
@@ -270,7 +271,7 @@ function involvedProfiles(snapshot: IdentitySnapshot, active: Candidate[]): Snap
     if (!profile) throw new Error(`inconsistent snapshot: profile ${id} of a known identifier is missing`);
     profiles.push(profile);
   }
-  if (profiles.length > 1) profiles.sort((a, b) => Date.parse(a.createdAt) - Date.parse(b.createdAt) || compareStrings(a.id, b.id));
+  if (profiles.length > 1) profiles.sort((a, b) => epochMs(a.createdAt) - epochMs(b.createdAt) || compareStrings(a.id, b.id));
   return profiles;
 }
 
@@ -285,7 +286,7 @@ function overLimitTypes(profiles: SnapshotProfile[], active: Candidate[], policy
     const own = new Map<string, Set<string>>();
     for (const id of profile.identifiers) {
       const window = typePolicy(policy, id.type).windowDays;
-      const counts = activeKeys.has(identifierKey(id)) || window === undefined || eventTime - Date.parse(id.lastSeen) <= window * DAY_MS;
+      const counts = activeKeys.has(identifierKey(id)) || window === undefined || eventTime - epochMs(id.lastSeen) <= window * DAY_MS;
       if (!counts) continue;
       addValue(own, id);
       addValue(combined, id);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../random/mulberry32.ts';
 import { isoString } from './time-format.ts';
-import { parseIsoTime, parseTime } from './time-parse.ts';
+import { epochMs, parseIsoTime, parseTime } from './time-parse.ts';
 
 describe('isoString', () => {
   it('formats like Date.prototype.toISOString, inside and outside years 1000-9999', () => {
@@ -21,6 +21,17 @@ describe('parseTime on the canonical form', () => {
       const year = 900 + Math.floor(random() * 9200);
       texts.push(`${String(year).padStart(4, '0')}-${two(Math.floor(random() * 14))}-${two(Math.floor(random() * 33))}T${two(Math.floor(random() * 25))}:${two(Math.floor(random() * 61))}:${two(Math.floor(random() * 61))}.${String(Math.floor(random() * 1000)).padStart(3, '0')}Z`);
     }
-    for (const text of texts) expect(parseTime(text)?.getTime(), text).toBe(parseIsoTime(text)?.getTime());
+    for (const text of texts) {
+      expect(parseTime(text)?.getTime(), text).toBe(parseIsoTime(text)?.getTime());
+      // epochMs is the same reading as a number (NaN for what is not a time).
+      expect(epochMs(text), text).toBe(parseIsoTime(text)?.getTime() ?? Number.NaN);
+    }
+    // Stored times, which the resolver and the store compare, read as Date.parse reads them.
+    for (let i = 0; i < 5_000; i++) {
+      const stored = isoString(Math.floor(random() * 4e12));
+      expect(epochMs(stored)).toBe(Date.parse(stored));
+    }
+    expect(epochMs('2026-11-01T10:00:00Z')).toBe(Date.parse('2026-11-01T10:00:00Z'));
+    expect(epochMs('yesterday')).toBeNaN();
   });
 });

@@ -9,6 +9,9 @@ import { normalizerFor } from '../../identity/policy-load.ts';
 import { applyEvents } from '../../pipeline/event-apply.ts';
 import type { Store } from '../storage.ts';
 import { openSqliteStore } from './sqlite-store.ts';
+import { inKeyOrder } from './sqlite-message-ids.ts';
+import type { Claim } from './sqlite-message-ids.ts';
+import { messageKey } from '../store-codec.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'kin-message-ids-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -120,5 +123,26 @@ describe('SQLite messageId claims held in memory', () => {
     const again = await openSqliteStore({ path });
     expect(await send(again, 'lost')).toBe(true);
     await again.close();
+  });
+});
+
+describe('inKeyOrder', () => {
+  const claim = (h: bigint, messageId: string): Claim => ({ h, sourceId: 's', messageId, at: 0, backed: true });
+
+  it('orders claims by their 63-bit key, as a BigInt sort does', () => {
+    const claims = Array.from({ length: 20_000 }, (_, i) => claim(messageKey('web', `m-${i}`), `m-${i}`));
+    const exact = [...claims].sort((a, b) => (a.h < b.h ? -1 : a.h > b.h ? 1 : 0)).map((c) => c.messageId);
+    expect(inKeyOrder(claims).map((c) => c.messageId)).toEqual(exact);
+  });
+
+  it('keeps every claim once when keys share their leading bits or are extreme', () => {
+    const max = 0x7fff_ffff_ffff_ffffn;
+    const claims = [claim(max, 'max'), claim(0n, 'zero'), claim(max - 1n, 'max-1'), claim(5n, 'five'), claim(4n, 'four'), claim(1n << 40n, 'mid')];
+    const ordered = inKeyOrder(claims).map((c) => c.messageId);
+    expect([...ordered].sort()).toEqual(claims.map((c) => c.messageId).sort());
+    // Keys that differ only in their last bits may come in either order; the rest is ordered.
+    expect(ordered.indexOf('mid')).toBe(3);
+    expect(ordered.slice(0, 3).sort()).toEqual(['five', 'four', 'zero']);
+    expect(ordered.slice(4).sort()).toEqual(['max', 'max-1']);
   });
 });

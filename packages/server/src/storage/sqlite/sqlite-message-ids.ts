@@ -15,6 +15,7 @@
  * (the store's contract allows it) is written to `message_ids` directly at commit, as before.
  */
 import type Database from 'better-sqlite3';
+import { epochMs } from '@kin/core';
 import { messageKey } from '../store-codec.ts';
 
 /** Tuning of the in-memory part (tests make it small). */
@@ -27,7 +28,7 @@ export interface MessageIdIndexOptions {
 
 export const DEFAULT_MESSAGE_ID_INDEX: MessageIdIndexOptions = { flushAt: 100_000, slices: 20 };
 
-interface Claim {
+export interface Claim {
   h: bigint;
   sourceId: string;
   messageId: string;
@@ -35,6 +36,22 @@ interface Claim {
   at: number;
   /** An event row of this transaction or an earlier one carries it. */
   backed: boolean;
+}
+
+/**
+ * Claims in the order of their 63-bit key, by the key's leading bits (claims that share them keep their
+ * order, which is harmless: the order only makes neighbouring claims share pages). Why not a comparator on
+ * the BigInt keys: that sort took about 2.5 % of the writer thread; a Float64Array sorts natively.
+ */
+export function inKeyOrder(claims: Claim[]): Claim[] {
+  const indexBits = Math.max(1, Math.ceil(Math.log2(claims.length + 1)));
+  const scale = 2 ** indexBits;
+  // Keys are below 2^63; the leading 53 - indexBits bits, times scale, plus the index stay exact in a double.
+  const shift = BigInt(10 + indexBits);
+  const order = new Float64Array(claims.length);
+  for (let i = 0; i < claims.length; i++) order[i] = Number(claims[i]!.h >> shift) * scale + i;
+  order.sort();
+  return Array.from(order, (k) => claims[k % scale]!);
 }
 
 /** The exact key of a claim in memory. */
@@ -77,7 +94,7 @@ export function createMessageIdIndex(db: Database.Database, tuning: Partial<Mess
 
   function readEvents(afterSeq: number): void {
     for (const [seq, sourceId, messageId, receivedAt] of s.eventsAfter.iterate(afterSeq) as Iterable<[number, string, string, string | null]>) {
-      const at = receivedAt ? Date.parse(receivedAt) : Date.now();
+      const at = receivedAt ? epochMs(receivedAt) : Date.now();
       active.set(exactKey(sourceId, messageId), { h: messageKey(sourceId, messageId), sourceId, messageId, at, backed: true });
       if (seq > knownSeq) knownSeq = seq;
     }
@@ -155,7 +172,7 @@ export function createMessageIdIndex(db: Database.Database, tuning: Partial<Mess
         if (frozen.written === frozen.sorted.length) frozen = undefined;
       }
       if (!frozen && active.size >= options.flushAt) {
-        const sorted = [...active.values()].sort((a, b) => (a.h < b.h ? -1 : a.h > b.h ? 1 : 0));
+        const sorted = inKeyOrder([...active.values()]);
         frozen = { byKey: active, sorted, written: 0, throughSeq: knownSeq };
         active = new Map();
       }

@@ -11,6 +11,7 @@
 import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import type { Identifier, IdentitySnapshot, KnownIdentifier, SnapshotProfile } from '@kin/core';
+import { epochMs } from '@kin/core';
 import type { IdGenerator } from '../../ports/ids.ts';
 import { createIdGenerator } from '../../ports/ids.ts';
 import { decodeCursor, encodeCursor } from '../store-codec.ts';
@@ -294,7 +295,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
         // identifier page per event.
         if (!cached) {
           s.touchIdentifier.run(time, time, touch.type, touch.value);
-        } else if (time < cached.firstSeen || Date.parse(time) - Date.parse(cached.lastSeen) >= LAST_SEEN_GRANULARITY_MS) {
+        } else if (time < cached.firstSeen || epochMs(time) - epochMs(cached.lastSeen) >= LAST_SEEN_GRANULARITY_MS) {
           const key = cacheKey(touch);
           const pending = pendingTouches.get(key);
           if (!pending) pendingTouches.set(key, { type: touch.type, value: touch.value, first: time, last: time });

@@ -3,6 +3,7 @@ export * from './spec/event-types.ts';
 export * from './identity/identity-types.ts';
 
 export * from './spec/time-parse.ts';
+export * from './spec/time-format.ts';
 export * from './spec/event-timestamp.ts';
 export * from './spec/event-validate.ts';
 export * from './spec/batch-read.ts';

@@ -313,7 +313,10 @@ export interface Store {
    * value equals `value` (strings compare exactly; the caller normalises identifiers first).
    */
   searchProfiles(query: { value: string; type?: string; limit: number }): Promise<ProfileMatch[]>;
-  /** Events received since `since`, per source and per bucket of `bucketMinutes`. */
+  /**
+   * Events received since `since`, per source and per bucket of `bucketMinutes`. `since` should be the start
+   * of a minute: the embedded store counts per minute, so it counts the whole minute `since` falls in.
+   */
   eventVolume(query: { since: string; bucketMinutes: number }): Promise<VolumeBucket[]>;
   /** Events received per source and the time of the last one. */
   sourceActivity(): Promise<SourceActivity[]>;

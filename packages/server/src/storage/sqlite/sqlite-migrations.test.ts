@@ -29,6 +29,9 @@ describe('SQLite migrations', () => {
     expect(await store.findProfileIdByIdentifier({ type: 'email', value: 'old@example.com' })).toBe('p1');
     expect((await store.searchProfiles({ value: 'old@example.com', limit: 5 })).map((m) => m.id)).toEqual(['p1']);
     expect(await store.sourceActivity()).toEqual([{ sourceId: 's1', events: 1, lastEventAt: '2026-01-01T00:00:01.000Z' }]);
+    expect(await store.eventVolume({ since: '2026-01-01T00:00:00.000Z', bucketMinutes: 1 })).toEqual([{ sourceId: 's1', bucket: '2026-01-01T00:00:00.000Z', events: 1 }]);
+    // The timeline (migration 9) holds the old event.
+    expect((await store.listProfileEvents('p1', { limit: 10 })).data.map((e) => [e.event, e.profileId])).toEqual([['Old', 'p1']]);
     await store.migrate();
     await store.close();
     const check = new Database(path, { readonly: true });

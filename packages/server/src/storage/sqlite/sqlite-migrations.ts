@@ -263,4 +263,23 @@ export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; name: string; s
       DROP INDEX events_profile_time;
     `,
   },
+  {
+    version: 10,
+    name: 'events per source and minute',
+    // Why: the index events(source_id, received_at) cost 2.7 µs per event on the writer (measured) for two
+    // dashboard queries; counters per source and minute are written once per transaction instead.
+    sql: `
+      CREATE TABLE source_minutes (
+        source_id TEXT NOT NULL,
+        minute INTEGER NOT NULL,
+        events INTEGER NOT NULL,
+        last_at TEXT NOT NULL,
+        PRIMARY KEY (source_id, minute)
+      ) WITHOUT ROWID;
+      INSERT INTO source_minutes (source_id, minute, events, last_at)
+        SELECT source_id, CAST(strftime('%s', received_at) AS INTEGER) / 60, count(*), max(received_at)
+        FROM events WHERE received_at IS NOT NULL GROUP BY 1, 2;
+      DROP INDEX events_source_received;
+    `,
+  },
 ];

@@ -11,7 +11,7 @@
 import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import type { Identifier, IdentitySnapshot, KnownIdentifier, SnapshotProfile } from '@kin/core';
-import { epochMs } from '@kin/core';
+import { epochMs, isoString } from '@kin/core';
 import type { IdGenerator } from '../../ports/ids.ts';
 import { createIdGenerator } from '../../ports/ids.ts';
 import { decodeCursor, encodeCursor } from '../store-codec.ts';
@@ -46,6 +46,8 @@ import { createMessageIdIndex } from './sqlite-message-ids.ts';
 import type { MessageIdIndex, MessageIdIndexOptions } from './sqlite-message-ids.ts';
 import { createTimeline, profileTimelineSql } from './sqlite-timeline.ts';
 import type { Timeline, TimelineOptions } from './sqlite-timeline.ts';
+import { createSourceMinutes } from './sqlite-source-minutes.ts';
+import type { SourceMinutes } from './sqlite-source-minutes.ts';
 import { toMerge, toProfileView, toSource, toWarning } from '../store-rows.ts';
 import type { ProfileRows } from '../store-rows.ts';
 
@@ -146,6 +148,9 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   let messageIds: MessageIdIndex | undefined;
   // Lazy: it needs the table of migration 8.
   const mids = () => (messageIds ??= createMessageIdIndex(db, options.messageIds));
+  let sourceCounts: SourceMinutes | undefined;
+  // Lazy: it needs the table of migration 10.
+  const sourceMinutes = () => (sourceCounts ??= createSourceMinutes(db));
   let timelineWrites: Timeline | undefined;
   // Lazy: it needs the tables of migration 9.
   const timeline = () => (timelineWrites ??= createTimeline(db, options.timeline));
@@ -345,6 +350,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       );
       mids().backed(sourceId, event.messageId, seq);
       if (profileId !== undefined) timeline().append(seq, profileId, time);
+      sourceMinutes().count(sourceId, at);
     }
     if (plan.refused.length > 0) idn().recordRefusals(plan.refused, { profileId, messageId: event.messageId, sourceId, at: time });
     if (plan.deviceUsers) idn().recordDeviceUsers(plan.deviceUsers, seq);
@@ -385,6 +391,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       flushTouches();
       messageIds?.beforeCommit();
       timelineWrites?.beforeCommit();
+      sourceCounts?.beforeCommit();
       commit.run();
       messageIds?.committed();
       timelineWrites?.committed();
@@ -394,6 +401,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       if (db.inTransaction) rollback.run();
       messageIds?.rolledBack();
       timelineWrites?.rolledBack();
+      sourceCounts?.rolledBack();
       cache.clear();
       throw error;
     }
@@ -600,32 +608,31 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     },
 
     async eventVolume(query): Promise<VolumeBucket[]> {
+      // Counted per minute (see sourceMinutes): `since` counts from the start of its minute.
       const rows = read()
-        .prepare('SELECT source_id, received_at FROM events WHERE source_id = ? AND received_at >= ?')
-        .raw(true);
-      const sources = read().prepare('SELECT id FROM sources').all() as Row[];
+        .prepare('SELECT source_id, minute, events FROM source_minutes WHERE minute >= ?')
+        .raw(true)
+        .all(Math.floor(epochMs(query.since) / 60_000)) as Array<[string, number, number]>;
       const size = query.bucketMinutes * 60_000;
       const counts = new Map<string, VolumeBucket>();
-      for (const source of sources) {
-        for (const [sourceId, receivedAt] of rows.all(source.id, query.since) as Array<[string, string]>) {
-          const bucket = new Date(Math.floor(Date.parse(receivedAt) / size) * size).toISOString();
-          const key = `${sourceId}|${bucket}`;
-          const entry = counts.get(key) ?? { sourceId, bucket, events: 0 };
-          entry.events++;
-          counts.set(key, entry);
-        }
+      for (const [sourceId, minute, events] of rows) {
+        const bucket = isoString(Math.floor((minute * 60_000) / size) * size);
+        const key = `${sourceId}|${bucket}`;
+        const entry = counts.get(key) ?? { sourceId, bucket, events: 0 };
+        entry.events += events;
+        counts.set(key, entry);
       }
       return [...counts.values()].sort((a, b) => a.bucket.localeCompare(b.bucket) || a.sourceId.localeCompare(b.sourceId));
     },
 
     async sourceActivity(): Promise<SourceActivity[]> {
-      const r = read();
-      const sources = r.prepare('SELECT id FROM sources ORDER BY id').all() as Row[];
-      const count = r.prepare('SELECT COUNT(*) AS n, MAX(received_at) AS last FROM events WHERE source_id = ?');
-      return sources.map((source) => {
-        const row = count.get(source.id) as { n: number; last: string | null };
-        return { sourceId: source.id as string, events: row.n, lastEventAt: row.last };
-      });
+      const rows = read()
+        .prepare(
+          `SELECT s.id AS source_id, coalesce(sum(m.events), 0) AS n, max(m.last_at) AS last
+           FROM sources s LEFT JOIN source_minutes m ON m.source_id = s.id GROUP BY s.id ORDER BY s.id`,
+        )
+        .all() as Array<{ source_id: string; n: number; last: string | null }>;
+      return rows.map((row) => ({ sourceId: row.source_id, events: row.n, lastEventAt: row.last }));
     },
 
     async readSnapshot(identifiers) {

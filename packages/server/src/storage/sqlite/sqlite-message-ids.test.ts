@@ -9,7 +9,7 @@ import { normalizerFor } from '../../identity/policy-load.ts';
 import { applyEvents } from '../../pipeline/event-apply.ts';
 import type { Store } from '../storage.ts';
 import { openSqliteStore } from './sqlite-store.ts';
-import { inKeyOrder } from './sqlite-message-ids.ts';
+import { createMessageIdIndex, inKeyOrder } from './sqlite-message-ids.ts';
 import type { Claim } from './sqlite-message-ids.ts';
 import { messageKey } from '../store-codec.ts';
 
@@ -144,5 +144,52 @@ describe('inKeyOrder', () => {
     expect(ordered.indexOf('mid')).toBe(3);
     expect(ordered.slice(0, 3).sort()).toEqual(['five', 'four', 'zero']);
     expect(ordered.slice(4).sort()).toEqual(['max', 'max-1']);
+  });
+});
+
+describe('claims whose 63-bit keys collide', () => {
+  it('keeps each one exactly, written at commit or in bulk', async () => {
+    const path = newPath();
+    await (await openSqliteStore({ path })).close();
+    const db = new Database(path);
+    const index = createMessageIdIndex(db, { flushAt: 6, slices: 1 });
+    const tx = (fn: () => void) => {
+      db.exec('BEGIN IMMEDIATE');
+      index.begin(false);
+      fn();
+      index.beforeCommit();
+      db.exec('COMMIT');
+      index.committed();
+    };
+    // Six claims with one key: three backed by an event row (they wait for the bulk write), three bare.
+    const ids = ['a', 'b', 'c', 'd', 'e', 'f'];
+    tx(() => {
+      ids.forEach((id, i) => {
+        expect(index.claim('web', id, 42n, 1_000)).toBe(true);
+        if (i < 3) index.backed('web', id, i + 1);
+      });
+    });
+    expect(index.size()).toBe(3);
+    tx(() => {
+      expect(index.claim('web', 'g', 43n, 1_000)).toBe(true);
+      index.backed('web', 'g', 4);
+    });
+    // Four claims wait in memory; two more make a generation of six, frozen at that commit.
+    tx(() => {
+      for (const id of ['h', 'i']) {
+        expect(index.claim('web', id, 42n, 1_000)).toBe(true);
+        index.backed('web', id, 5);
+      }
+    });
+    // The next transaction writes the generation (one slice): several claims per INSERT, and one by one
+    // where a key is taken.
+    tx(() => undefined);
+    expect(index.size()).toBe(0);
+    const rows = db.prepare('SELECT count(*) FROM message_ids').pluck().get() as number;
+    const overflow = db.prepare('SELECT count(*) FROM message_id_overflow').pluck().get() as number;
+    // One row per key in message_ids, every other claim of key 42 in the overflow table.
+    expect([rows, overflow]).toEqual([2, 7]);
+    for (const id of [...ids, 'g', 'h', 'i']) expect(index.claim('web', id, id === 'g' ? 43n : 42n, 2_000), id).toBe(false);
+    db.close();
   });
 });

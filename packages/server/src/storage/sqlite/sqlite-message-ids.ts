@@ -54,6 +54,9 @@ export function inKeyOrder(claims: Claim[]): Claim[] {
   return Array.from(order, (k) => claims[k % scale]!);
 }
 
+/** Claims per INSERT when a generation is written out. */
+const CLAIM_ROWS = 64;
+
 /** The exact key of a claim in memory. */
 const exactKey = (sourceId: string, messageId: string) => `${sourceId}\u0000${messageId}`;
 
@@ -90,6 +93,33 @@ export function createMessageIdIndex(db: Database.Database, tuning: Partial<Mess
     // The key is taken: by this claim already, or by another (source, messageId) with the same 63-bit key,
     // in which case this one is kept exactly in the overflow table.
     if (!onDisk(claim.sourceId, claim.messageId, claim.h)) s.insertOverflow.run(claim.sourceId, claim.messageId, claim.at);
+  }
+
+  /** Statements inserting n claims at once, by n (powers of two up to CLAIM_ROWS). */
+  const insertMany = new Map<number, Database.Statement>();
+
+  /**
+   * Writes claims[from, to) in order, CLAIM_ROWS per statement (one call per claim cost more than its insert).
+   * A statement that inserted fewer rows than it had holds a taken key: its claims are written one by one.
+   */
+  function writeClaims(claims: Claim[], from: number, to: number): void {
+    let at = from;
+    while (at < to) {
+      let rows = CLAIM_ROWS;
+      while (rows > to - at) rows /= 2;
+      let statement = insertMany.get(rows);
+      if (!statement) {
+        statement = db.prepare(`INSERT OR IGNORE INTO message_ids (h, source_id, message_id, received_at) VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, ?)').join(', ')}`);
+        insertMany.set(rows, statement);
+      }
+      const params: Array<bigint | string | number> = [];
+      for (let i = at; i < at + rows; i++) {
+        const c = claims[i]!;
+        params.push(c.h, c.sourceId, c.messageId, c.at);
+      }
+      if (statement.run(params).changes < rows) for (let i = at; i < at + rows; i++) writeClaim(claims[i]!);
+      at += rows;
+    }
   }
 
   function readEvents(afterSeq: number): void {
@@ -155,7 +185,7 @@ export function createMessageIdIndex(db: Database.Database, tuning: Partial<Mess
       }
       if (frozen) {
         const end = Math.min(frozen.sorted.length, frozen.written + Math.ceil(frozen.sorted.length / options.slices));
-        for (let i = frozen.written; i < end; i++) writeClaim(frozen.sorted[i]!);
+        writeClaims(frozen.sorted, frozen.written, end);
         if (end === frozen.sorted.length) s.setThrough.run(frozen.throughSeq);
         sliceEnd = end;
       }

@@ -17,6 +17,7 @@
 import type Database from 'better-sqlite3';
 import { epochMs } from '@kin/core';
 import { messageKey } from '../store-codec.ts';
+import { createRowsInsert } from './sqlite-rows-insert.ts';
 
 /** Tuning of the in-memory part (tests make it small). */
 export interface MessageIdIndexOptions {
@@ -53,9 +54,6 @@ export function inKeyOrder(claims: Claim[]): Claim[] {
   order.sort();
   return Array.from(order, (k) => claims[k % scale]!);
 }
-
-/** Claims per INSERT when a generation is written out. */
-const CLAIM_ROWS = 64;
 
 /** The exact key of a claim in memory. */
 const exactKey = (sourceId: string, messageId: string) => `${sourceId}\u0000${messageId}`;
@@ -95,29 +93,22 @@ export function createMessageIdIndex(db: Database.Database, tuning: Partial<Mess
     if (!onDisk(claim.sourceId, claim.messageId, claim.h)) s.insertOverflow.run(claim.sourceId, claim.messageId, claim.at);
   }
 
-  /** Statements inserting n claims at once, by n (powers of two up to CLAIM_ROWS). */
-  const insertMany = new Map<number, Database.Statement>();
+  const insertRows = createRowsInsert(db, 'INSERT OR IGNORE', 'message_ids', ['h', 'source_id', 'message_id', 'received_at']);
 
   /**
-   * Writes claims[from, to) in order, CLAIM_ROWS per statement (one call per claim cost more than its insert).
-   * A statement that inserted fewer rows than it had holds a taken key: its claims are written one by one.
+   * Writes claims[from, to) in order, many per statement. A statement that inserted fewer rows than it had
+   * met a taken key: its claims are written one by one.
    */
   function writeClaims(claims: Claim[], from: number, to: number): void {
     let at = from;
     while (at < to) {
-      let rows = CLAIM_ROWS;
-      while (rows > to - at) rows /= 2;
-      let statement = insertMany.get(rows);
-      if (!statement) {
-        statement = db.prepare(`INSERT OR IGNORE INTO message_ids (h, source_id, message_id, received_at) VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, ?)').join(', ')}`);
-        insertMany.set(rows, statement);
-      }
+      const rows = insertRows.rowsFor(to - at);
       const params: Array<bigint | string | number> = [];
       for (let i = at; i < at + rows; i++) {
         const c = claims[i]!;
         params.push(c.h, c.sourceId, c.messageId, c.at);
       }
-      if (statement.run(params).changes < rows) for (let i = at; i < at + rows; i++) writeClaim(claims[i]!);
+      if (insertRows.run(params) < rows) for (let i = at; i < at + rows; i++) writeClaim(claims[i]!);
       at += rows;
     }
   }

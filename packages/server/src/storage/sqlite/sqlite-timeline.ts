@@ -22,6 +22,7 @@
  * settles: the whole tail moves to `timeline` in that transaction, and the change is made there.
  */
 import type Database from 'better-sqlite3';
+import { createRowsInsert } from './sqlite-rows-insert.ts';
 
 /** Tuning of the tail (tests make it small). */
 export interface TimelineOptions {
@@ -32,9 +33,6 @@ export interface TimelineOptions {
 }
 
 export const DEFAULT_TIMELINE: TimelineOptions = { flushAt: 50_000, slices: 10 };
-
-/** Rows per INSERT into the tail. */
-const APPEND_ROWS = 64;
 
 /** Entries sampled per key range to place the boundaries between ranges. */
 const SAMPLES_PER_RANGE = 100;
@@ -99,21 +97,14 @@ export function createTimeline(db: Database.Database, tuning: Partial<TimelineOp
   let appendedInTx = 0;
   /** Entries of the open transaction not yet in `timeline_tail`: seq, profile, timestamp, seq, … */
   let pending: Array<string | number> = [];
-  /** INSERT statements by row count (powers of two up to APPEND_ROWS). */
-  const appendStatements = new Map<number, Database.Statement>();
+  const appendRows = createRowsInsert(db, 'INSERT', 'timeline_tail', ['seq', 'profile_id', 'timestamp']);
 
-  /** Writes the pending entries, APPEND_ROWS per statement (one call per row cost more than the insert). */
+  /** Writes the pending entries, many per statement. */
   function writePending(): void {
     let at = 0;
     while (at < pending.length) {
-      let rows = APPEND_ROWS;
-      while (rows * 3 > pending.length - at) rows /= 2;
-      let statement = appendStatements.get(rows);
-      if (!statement) {
-        statement = db.prepare(`INSERT INTO timeline_tail (seq, profile_id, timestamp) VALUES ${Array.from({ length: rows }, () => '(?, ?, ?)').join(', ')}`);
-        appendStatements.set(rows, statement);
-      }
-      statement.run(pending.slice(at, at + rows * 3));
+      const rows = appendRows.rowsFor((pending.length - at) / 3);
+      appendRows.run(pending.slice(at, at + rows * 3));
       at += rows * 3;
     }
     appendedInTx += pending.length / 3;

@@ -13,7 +13,7 @@
 import Database from 'better-sqlite3';
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'undici';
@@ -99,6 +99,34 @@ function cpuMicros(pid: number): { user: number; system: number } {
   return { user: Number(fields[11]) * 10_000, system: Number(fields[12]) * 10_000 };
 }
 
+/** CPU time (µs) of each thread of a process, by thread id. */
+function threadCpuMicros(pid: number): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const fields = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      out.set(Number(tid), (Number(fields[11]) + Number(fields[12])) * 10_000);
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return out;
+}
+
+/**
+ * Kin's CPU per event split by thread: the main thread (HTTP), the busiest other thread (the writer: the
+ * threads have no names to tell them apart, and the writer is the busiest by far) and all the others (GC
+ * helpers, the WAL sync and the checkpoint thread).
+ */
+function threadSplit(pid: number, before: Map<number, number>, after: Map<number, number>, events: number): { http: number; writer: number; other: number } {
+  const used = [...after].map(([tid, micros]) => [tid, micros - (before.get(tid) ?? 0)] as const);
+  const http = used.find(([tid]) => tid === pid)?.[1] ?? 0;
+  const others = used.filter(([tid]) => tid !== pid).map(([, micros]) => micros).sort((a, b) => b - a);
+  const writer = others[0] ?? 0;
+  const other = others.slice(1).reduce((a, b) => a + b, 0);
+  return { http: http / events, writer: writer / events, other: other / events };
+}
+
 /** Baseline 2: the same events into SQLite with a unique messageId, nothing else. */
 function plainSqlite(dir: string, batches: string[]): { eventsPerSecond: number; cpuPerEvent: number } {
   const db = new Database(join(dir, 'plain.db'));
@@ -148,7 +176,11 @@ async function main(): Promise<void> {
       /running on (http:\/\/\S+)/,
     );
     const cpuBefore = cpuMicros(kin.child.pid!);
+    const threadsBefore = threadCpuMicros(kin.child.pid!);
+    const clientBefore = process.cpuUsage();
     const measured = await load(kin.url, batches);
+    const client = process.cpuUsage(clientBefore);
+    const threads = threadSplit(kin.child.pid!, threadsBefore, threadCpuMicros(kin.child.pid!), batches.length * BATCH);
     const cpuAfter = cpuMicros(kin.child.pid!);
     const kinUser = (cpuAfter.user - cpuBefore.user) / (batches.length * BATCH);
     const kinSystem = (cpuAfter.system - cpuBefore.system) / (batches.length * BATCH);
@@ -165,6 +197,7 @@ async function main(): Promise<void> {
       `ratio Kin / node:http ceiling   : ${(measured.eventsPerSecond / ceiling.eventsPerSecond).toFixed(2)}`,
       `Kin RSS after ${f(batches.length * BATCH)} events : ${rss.toFixed(0)} MiB`,
       `CPU per event                   : Kin ${kinCpu.toFixed(1)} µs (server process; user ${kinUser.toFixed(1)}, system ${kinSystem.toFixed(1)}), plain SQLite ${plainCpu.toFixed(1)} µs; ratio ${(plainCpu / kinCpu).toFixed(2)}`,
+      `Kin CPU per event by thread     : HTTP ${threads.http.toFixed(1)} µs, writer ${threads.writer.toFixed(1)} µs, others ${threads.other.toFixed(1)} µs; load generator ${((client.user + client.system) / (batches.length * BATCH)).toFixed(1)} µs (same machine)`,
     ];
     process.stdout.write(lines.join('\n') + '\n');
   } finally {

@@ -44,7 +44,7 @@ import { GraphCache, cacheKey } from './sqlite-graph-cache.ts';
 import { createSqliteIdentity } from './sqlite-identity.ts';
 import { createMessageIdIndex } from './sqlite-message-ids.ts';
 import type { MessageIdIndex, MessageIdIndexOptions } from './sqlite-message-ids.ts';
-import { createTimeline, profileTimelineSql } from './sqlite-timeline.ts';
+import { createTimeline, PROFILE_FAMILY_SQL, profileTimelineSql } from './sqlite-timeline.ts';
 import type { Timeline, TimelineOptions } from './sqlite-timeline.ts';
 import { createSourceMinutes } from './sqlite-source-minutes.ts';
 import type { SourceMinutes } from './sqlite-source-minutes.ts';
@@ -523,9 +523,12 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
         where.push('(t.timestamp < ? OR (t.timestamp = ? AND t.seq < ?))');
         params.push(after[0] as string, after[0] as string, after[1] as number);
       }
-      const rows = read()
-        .prepare(profileTimelineSql(where))
-        .all(...params, query.limit + 1, { profile: id }) as Row[];
+      const r = read();
+      // One read transaction: the family and its events from one snapshot.
+      const rows = r.transaction(() => {
+        const family = [id, ...(r.prepare(PROFILE_FAMILY_SQL).pluck().all(id) as string[])];
+        return r.prepare(profileTimelineSql(family.length, where)).all(...family, ...family, ...params, query.limit + 1) as Row[];
+      })();
       const hasMore = rows.length > query.limit;
       const page = rows.slice(0, query.limit);
       const last = page.at(-1);

@@ -18,11 +18,8 @@ export function parseTime(raw: unknown): Date | undefined {
     return Number.isFinite(raw) && Math.abs(raw) <= MAX_EPOCH_MS ? new Date(Math.trunc(raw)) : undefined;
   }
   if (typeof raw !== 'string') return undefined;
-  if (raw.length === 24) {
-    const ms = parseCanonical(raw);
-    if (ms !== undefined) return new Date(ms);
-  }
-  return parseIsoTime(raw);
+  const ms = epochMs(raw);
+  return Number.isNaN(ms) ? undefined : new Date(ms);
 }
 
 /**

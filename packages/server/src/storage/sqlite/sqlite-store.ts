@@ -81,6 +81,19 @@ export interface SqliteStoreOptions {
 
 type Row = Record<string, unknown>;
 
+/**
+ * A part of the store that keeps writes in memory during a transaction and adds them at its edges
+ * (messageId claims, timeline entries, source counters). `othersWrote`: another connection committed since
+ * this one's last transaction.
+ */
+interface TransactionPart {
+  begin?(othersWrote: boolean): void;
+  /** Before COMMIT, inside the transaction. */
+  beforeCommit(): void;
+  committed?(): void;
+  rolledBack(): void;
+}
+
 /** Opens (and migrates) a SQLite store. */
 export async function openSqliteStore(options: SqliteStoreOptions): Promise<Store> {
   const store = createSqliteStore(options);
@@ -145,15 +158,16 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     seenVersion = version;
     return changed;
   }
+  /** The parts that hold writes in memory and add them at the edges of each transaction (in runTransaction). */
+  const parts: TransactionPart[] = [];
+  const joined = <T extends TransactionPart>(part: T): T => (parts.push(part), part);
   let messageIds: MessageIdIndex | undefined;
-  // Lazy: it needs the table of migration 8.
-  const mids = () => (messageIds ??= createMessageIdIndex(db, options.messageIds));
+  // Lazy, each of them: they need the tables of migrations 8, 10 and 9.
+  const mids = () => (messageIds ??= joined(createMessageIdIndex(db, options.messageIds)));
   let sourceCounts: SourceMinutes | undefined;
-  // Lazy: it needs the table of migration 10.
-  const sourceMinutes = () => (sourceCounts ??= createSourceMinutes(db));
+  const sourceMinutes = () => (sourceCounts ??= joined(createSourceMinutes(db)));
   let timelineWrites: Timeline | undefined;
-  // Lazy: it needs the tables of migration 9.
-  const timeline = () => (timelineWrites ??= createTimeline(db, options.timeline));
+  const timeline = () => (timelineWrites ??= joined(createTimeline(db, options.timeline)));
 
   function inTransaction<T>(fn: () => T): T {
     begin.run();
@@ -384,24 +398,18 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     cache.trim();
     begin.run();
     const othersWrote = forgetOthersWrites();
-    messageIds?.begin(othersWrote);
-    timelineWrites?.begin(othersWrote);
+    for (const part of parts) part.begin?.(othersWrote);
     try {
       const result = await fn(tx);
       flushTouches();
-      messageIds?.beforeCommit();
-      timelineWrites?.beforeCommit();
-      sourceCounts?.beforeCommit();
+      for (const part of parts) part.beforeCommit();
       commit.run();
-      messageIds?.committed();
-      timelineWrites?.committed();
+      for (const part of parts) part.committed?.();
       return result;
     } catch (error) {
       pendingTouches.clear();
       if (db.inTransaction) rollback.run();
-      messageIds?.rolledBack();
-      timelineWrites?.rolledBack();
-      sourceCounts?.rolledBack();
+      for (const part of parts) part.rolledBack();
       cache.clear();
       throw error;
     }

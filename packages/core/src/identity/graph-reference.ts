@@ -128,7 +128,7 @@ export function createMemoryGraph(): MemoryGraph {
     snapshot(identifiers, options = {}) {
       const before = options.beforeSeq ?? Number.POSITIVE_INFINITY;
       const known: KnownIdentifier[] = [];
-      const profiles: Record<string, SnapshotProfile> = {};
+      const profiles = new Map<string, SnapshotProfile>();
       for (const id of identifiers) {
         const profileId = owner.get(identifierKey(id));
         const profile = profileId === undefined ? undefined : live.get(profileId);
@@ -136,15 +136,17 @@ export function createMemoryGraph(): MemoryGraph {
         if (!profile || !held) continue;
         if (tombstones.has(identifierKey(id))) throw new Error('a tombstoned identifier is still in the graph');
         known.push({ type: held.type, value: held.value, profileId: profile.id, lastSeen: held.lastSeen });
-        profiles[profile.id] ??= {
-          id: profile.id,
-          createdAt: profile.createdAt,
-          mergeCount: profile.mergeCount,
-          identifiers: [...profile.identifiers.values()].map((i) => ({ type: i.type, value: i.value, profileId: profile.id, lastSeen: i.lastSeen })),
-        };
+        if (!profiles.has(profile.id)) {
+          profiles.set(profile.id, {
+            id: profile.id,
+            createdAt: profile.createdAt,
+            mergeCount: profile.mergeCount,
+            identifiers: [...profile.identifiers.values()].map((i) => ({ type: i.type, value: i.value, profileId: profile.id, lastSeen: i.lastSeen })),
+          });
+        }
       }
       const keys = new Set(identifiers.map(identifierKey));
-      for (const profile of Object.values(profiles)) for (const id of profile.identifiers) keys.add(identifierKey(id));
+      for (const profile of profiles.values()) for (const id of profile.identifiers) keys.add(identifierKey(id));
       return {
         known,
         profiles,

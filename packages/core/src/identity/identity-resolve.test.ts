@@ -27,7 +27,7 @@ interface ProfileSpec {
 }
 
 function snapshot(...profiles: ProfileSpec[]): IdentitySnapshot {
-  const result: IdentitySnapshot = { known: [], profiles: {} };
+  const result: IdentitySnapshot = { known: [], profiles: new Map() };
   for (const spec of profiles) {
     const profile: SnapshotProfile = {
       id: spec.id,
@@ -35,7 +35,7 @@ function snapshot(...profiles: ProfileSpec[]): IdentitySnapshot {
       mergeCount: spec.mergeCount ?? 0,
       identifiers: spec.ids.map(([type, value, lastSeen]) => ({ type, value, profileId: spec.id, lastSeen: lastSeen ?? NOW })),
     };
-    result.profiles[spec.id] = profile;
+    result.profiles.set(spec.id, profile);
     result.known.push(...profile.identifiers);
   }
   return result;
@@ -91,12 +91,12 @@ describe('resolve', () => {
     });
 
     it('R2 adds nothing when previousId equals userId', () => {
-      const plan = resolve({ known: [], profiles: {} }, prepared([['user_id', 'u1']], alias, 'u1'), DEFAULT_POLICY);
+      const plan = resolve({ known: [], profiles: new Map() }, prepared([['user_id', 'u1']], alias, 'u1'), DEFAULT_POLICY);
       expect(plan.links).toEqual([{ identifier: id('user_id', 'u1'), rule: 'new_profile' }]);
     });
 
     it('R2 marks an anonymousId equal to previousId as the alias identifier', () => {
-      const plan = resolve({ known: [], profiles: {} }, prepared([['user_id', 'u1'], ['anonymous_id', 'a1']], alias, 'a1'), DEFAULT_POLICY);
+      const plan = resolve({ known: [], profiles: new Map() }, prepared([['user_id', 'u1'], ['anonymous_id', 'a1']], alias, 'a1'), DEFAULT_POLICY);
       expect(plan.links).toEqual([
         { identifier: id('user_id', 'u1'), rule: 'alias' },
         { identifier: id('anonymous_id', 'a1'), rule: 'alias' },
@@ -106,7 +106,7 @@ describe('resolve', () => {
 
   it('R3 creates a new profile and refuses what exceeds a limit within the event', () => {
     const policy = policyWith({ types: { crm_id: { limit: 2 } } });
-    const plan = resolve({ known: [], profiles: {} }, prepared([['user_id', 'u1'], ['crm_id', 'c'], ['crm_id', 'a'], ['crm_id', 'b']]), policy);
+    const plan = resolve({ known: [], profiles: new Map() }, prepared([['user_id', 'u1'], ['crm_id', 'c'], ['crm_id', 'a'], ['crm_id', 'b']]), policy);
     expect(plan.target).toEqual({ kind: 'new' });
     expect(plan.links).toEqual([
       { identifier: id('user_id', 'u1'), rule: 'new_profile' },
@@ -203,7 +203,7 @@ describe('resolve', () => {
     });
 
     it('R6 returns target none with no_identity when every identifier is dropped or none is usable', () => {
-      const plan = resolve({ known: [], profiles: {} }, { ...prepared([]), refused: [{ identifier: id('user_id', 'null'), reason: 'blocked', detail: 'x' }] }, DEFAULT_POLICY);
+      const plan = resolve({ known: [], profiles: new Map() }, { ...prepared([]), refused: [{ identifier: id('user_id', 'null'), reason: 'blocked', detail: 'x' }] }, DEFAULT_POLICY);
       expect(plan).toMatchObject({ target: { kind: 'none' }, links: [], refused: [{ reason: 'blocked' }], warnings: [{ kind: 'no_identity' }] });
     });
   });
@@ -223,9 +223,9 @@ describe('resolve', () => {
   });
 
   it('R8 only identify sets traits; null traits are unset', () => {
-    const identify = resolve({ known: [], profiles: {} }, prepared([['user_id', 'u1']], { type: 'identify', traits: { plan: 'pro', company: null, age: 0 } }), DEFAULT_POLICY);
+    const identify = resolve({ known: [], profiles: new Map() }, prepared([['user_id', 'u1']], { type: 'identify', traits: { plan: 'pro', company: null, age: 0 } }), DEFAULT_POLICY);
     expect(identify.traits).toEqual({ set: { age: 0, plan: 'pro' }, unset: ['company'] });
-    const group = resolve({ known: [], profiles: {} }, prepared([['user_id', 'u1']], { type: 'group', groupId: 'g', traits: { name: 'Acme' } }), DEFAULT_POLICY);
+    const group = resolve({ known: [], profiles: new Map() }, prepared([['user_id', 'u1']], { type: 'group', groupId: 'g', traits: { name: 'Acme' } }), DEFAULT_POLICY);
     expect(group.traits).toEqual({ set: {}, unset: [] });
   });
 
@@ -236,7 +236,7 @@ describe('resolve', () => {
       normalize,
       { unverified: { types: ['user_id', 'email'], reason: 'userHash does not match' } },
     );
-    const plan = resolve({ known: [], profiles: {} }, event, DEFAULT_POLICY);
+    const plan = resolve({ known: [], profiles: new Map() }, event, DEFAULT_POLICY);
     expect(plan.links).toEqual([{ identifier: id('anonymous_id', 'a1'), rule: 'new_profile' }]);
     expect(plan.refused).toMatchObject([
       { identifier: id('email', 'e@x.io'), reason: 'unverified', detail: 'userHash does not match' },
@@ -272,17 +272,17 @@ describe('resolve', () => {
 
   it('R12 records consent and refuses anonymous identifiers without the required category', () => {
     const policy = policyWith({ consent: { requiredForAnonymousLinking: 'analytics' } });
-    const without = resolve({ known: [], profiles: {} }, prepared([['user_id', 'u1'], ['anonymous_id', 'a1']]), policy);
+    const without = resolve({ known: [], profiles: new Map() }, prepared([['user_id', 'u1'], ['anonymous_id', 'a1']]), policy);
     expect(without.links).toEqual([{ identifier: id('user_id', 'u1'), rule: 'new_profile' }]);
     expect(without.refused).toMatchObject([{ identifier: id('anonymous_id', 'a1'), reason: 'no_consent' }]);
     const denied = prepared([['anonymous_id', 'a1']], { context: { consent: { categoryPreferences: { analytics: false, ads: true } } } });
-    const deniedPlan = resolve({ known: [], profiles: {} }, denied, policy);
+    const deniedPlan = resolve({ known: [], profiles: new Map() }, denied, policy);
     expect(deniedPlan.target).toEqual({ kind: 'none' });
     expect(deniedPlan.consent).toEqual({ categories: { ads: true, analytics: false }, onMerge: 'most_restrictive' });
     const granted = prepared([['anonymous_id', 'a1']], { context: { consent: { categoryPreferences: { analytics: true } } } });
-    expect(resolve({ known: [], profiles: {} }, granted, policy).links).toEqual([{ identifier: id('anonymous_id', 'a1'), rule: 'new_profile' }]);
+    expect(resolve({ known: [], profiles: new Map() }, granted, policy).links).toEqual([{ identifier: id('anonymous_id', 'a1'), rule: 'new_profile' }]);
     // Without the policy setting, consent is recorded but never blocks linking.
-    expect(resolve({ known: [], profiles: {} }, denied, DEFAULT_POLICY).links).toHaveLength(1);
+    expect(resolve({ known: [], profiles: new Map() }, denied, DEFAULT_POLICY).links).toHaveLength(1);
   });
 
   describe('R13 do-not-link', () => {
@@ -297,7 +297,7 @@ describe('resolve', () => {
     });
 
     it('R13 applies to a new profile too: both sides unknown on one event', () => {
-      const plan = resolve({ known: [], profiles: {}, doNotLink: [rule] }, prepared([['user_id', 'u1'], ['email', 'e@x.io'], ['phone', '+14155552671']]), DEFAULT_POLICY);
+      const plan = resolve({ known: [], profiles: new Map(), doNotLink: [rule] }, prepared([['user_id', 'u1'], ['email', 'e@x.io'], ['phone', '+14155552671']]), DEFAULT_POLICY);
       expect(plan.links.map((l) => l.identifier)).toEqual([id('user_id', 'u1'), id('phone', '+14155552671')]);
       expect(plan.refused).toMatchObject([{ identifier: id('email', 'e@x.io'), reason: 'do_not_link' }]);
     });
@@ -314,14 +314,14 @@ describe('resolve', () => {
     const a = snapshot({ id: 'p1', ids: [['user_id', 'u1'], ['anonymous_id', 'a1']] }, { id: 'p2', ids: [['email', 'e@x.io'], ['anonymous_id', 'a2']] });
     const b: IdentitySnapshot = {
       known: [...a.known].reverse(),
-      profiles: Object.fromEntries(Object.entries(a.profiles).reverse().map(([k, p]) => [k, { ...p, identifiers: [...p.identifiers].reverse() }])),
+      profiles: new Map([...a.profiles].reverse().map(([k, p]) => [k, { ...p, identifiers: [...p.identifiers].reverse() }])),
     };
     const event = prepared([['email', 'e@x.io'], ['anonymous_id', 'a1'], ['anonymous_id', 'a2']], { type: 'identify', traits: { b: 1, a: 2 } });
     expect(JSON.stringify(resolve(b, event, DEFAULT_POLICY))).toBe(JSON.stringify(resolve(a, event, DEFAULT_POLICY)));
   });
 
   it('throws on an inconsistent snapshot (a store bug)', () => {
-    const broken: IdentitySnapshot = { known: [{ type: 'user_id', value: 'u1', profileId: 'p404', lastSeen: NOW }], profiles: {} };
+    const broken: IdentitySnapshot = { known: [{ type: 'user_id', value: 'u1', profileId: 'p404', lastSeen: NOW }], profiles: new Map() };
     expect(() => resolve(broken, prepared([['user_id', 'u1']]), DEFAULT_POLICY)).toThrow(/p404/);
   });
 });

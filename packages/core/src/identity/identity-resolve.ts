@@ -267,7 +267,7 @@ function involvedProfiles(snapshot: IdentitySnapshot, active: Candidate[]): Snap
     if (!c.known) continue;
     const id = c.known.profileId;
     if (profiles.some((p) => p.id === id)) continue;
-    const profile = Object.hasOwn(snapshot.profiles, id) ? snapshot.profiles[id] : undefined;
+    const profile = snapshot.profiles.get(id);
     if (!profile) throw new Error(`inconsistent snapshot: profile ${id} of a known identifier is missing`);
     profiles.push(profile);
   }

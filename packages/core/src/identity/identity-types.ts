@@ -91,8 +91,11 @@ export interface SnapshotProfile {
 export interface IdentitySnapshot {
   /** Known identifiers among those asked for; a missing entry means "unknown". */
   known: KnownIdentifier[];
-  /** Every profile a known identifier belongs to, keyed by id. */
-  profiles: Record<string, SnapshotProfile>;
+  /**
+   * Every profile a known identifier belongs to, keyed by id. Why a Map: a plain object keyed by profile ids
+   * cost about 2 µs per event (each new id is a new hidden-class transition or a dictionary), a Map 0.1.
+   */
+  profiles: Map<string, SnapshotProfile>;
   /** Do-not-link rules touching the event's identifiers or the involved profiles' identifiers. */
   doNotLink?: DoNotLinkRule[];
   /** Removed identifiers among the event's: never linked again. */

@@ -87,7 +87,7 @@ export function identityRoutes(deps: IdentityRouteDeps): Hono {
       written: false,
       source: source?.name ?? null,
       identifiers: prepared.identifiers,
-      profilesMatched: Object.keys(snapshot.profiles).sort(),
+      profilesMatched: [...snapshot.profiles.keys()].sort(),
       plan: numbered(plan),
     });
   });

@@ -176,8 +176,8 @@ export function runStorageConformance(target: ConformanceTarget): void {
       expect((await store.findProfile(a))?.mergedFrom.sort()).toEqual([b, c].sort());
       const snapshot = await store.transaction((tx) => tx.loadSnapshot([id('anonymous_id', 'c-3'), id('anonymous_id', 'nope')]));
       expect(snapshot.known.map((k) => k.profileId)).toEqual([a]);
-      expect(snapshot.profiles[a]?.identifiers.map((i) => i.value).sort()).toEqual(['c-1', 'c-2', 'c-3']);
-      expect(snapshot.profiles[a]?.mergeCount).toBe(2);
+      expect(snapshot.profiles.get(a)?.identifiers.map((i) => i.value).sort()).toEqual(['c-1', 'c-2', 'c-3']);
+      expect(snapshot.profiles.get(a)?.mergeCount).toBe(2);
     });
 
     it('pages the timeline newest first with filters and a cursor', async () => {

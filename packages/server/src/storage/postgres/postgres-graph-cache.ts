@@ -87,14 +87,14 @@ export class TxGraphCache {
 
   /** The snapshot of these identifiers, shaped exactly as the database function answers it. */
   snapshot(identifiers: Identifier[]): IdentitySnapshot {
-    const snapshot: IdentitySnapshot = { known: [], profiles: {} };
+    const snapshot: IdentitySnapshot = { known: [], profiles: new Map() };
     for (const identifier of identifiers) {
       const hit = this.identifiers.get(keyOf(identifier.type, identifier.value));
       if (!hit) continue;
       snapshot.known.push({ ...identifier, profileId: hit.profileId, lastSeen: hit.lastSeen });
-      if (!snapshot.profiles[hit.profileId]) {
+      if (!snapshot.profiles.has(hit.profileId)) {
         const profile = this.profileView(hit.profileId);
-        if (profile) snapshot.profiles[hit.profileId] = profile;
+        if (profile) snapshot.profiles.set(hit.profileId, profile);
       }
     }
     return snapshot;

@@ -75,7 +75,7 @@ export function postgresIdentityReads(
   }
   return {
     async readSnapshot(identifiers: Identifier[]): Promise<IdentitySnapshot> {
-      if (identifiers.length === 0) return { known: [], profiles: {} };
+      if (identifiers.length === 0) return { known: [], profiles: new Map() };
       // No locks: a dry run shows what the resolver would see now, and writes nothing.
       const { rows } = await pool.query<LockedSnapshotRow>(
         `SELECT p.id AS profile_id, p.created_at, p.merge_count, x.type, x.value, x.first_seen, x.last_seen

@@ -127,7 +127,7 @@ export class TrustCache {
     const hit = new Set<string>();
     const visit = (id: Identifier) => this.ruleIds.get(keyOf(id.type, id.value))?.forEach((ruleId) => hit.add(ruleId));
     identifiers.forEach(visit);
-    for (const profile of Object.values(snapshot.profiles)) profile.identifiers.forEach(visit);
+    for (const profile of snapshot.profiles.values()) profile.identifiers.forEach(visit);
     if (hit.size > 0) out.doNotLink = [...hit].sort().map((id) => this.rules.get(id)!);
     const devices: NonNullable<IdentitySnapshot['deviceUsers']> = [];
     for (const identifier of identifiers) {

@@ -149,7 +149,7 @@ export function createPostgresTx(deps: WriteDeps): PostgresTx {
   }
 
   async function loadSnapshot(identifiers: Identifier[], options: { beforeSeq?: number; deviceTypes?: readonly string[] } = {}): Promise<IdentitySnapshot> {
-    if (identifiers.length === 0) return { known: [], profiles: {} };
+    if (identifiers.length === 0) return { known: [], profiles: new Map() };
     await prefetch(identifiers);
     return trust.extend(identifiers, cache.snapshot(identifiers), options.beforeSeq, options.deviceTypes);
   }

@@ -82,7 +82,7 @@ export function createSqliteIdentity(db: Database.Database, read: () => Database
   /** Adds rules, tombstones and device users to a snapshot built from the graph. */
   function extendSnapshot(
     identifiers: Identifier[],
-    base: { known: KnownIdentifier[]; profiles: Record<string, SnapshotProfile> },
+    base: { known: KnownIdentifier[]; profiles: Map<string, SnapshotProfile> },
     beforeSeq: number,
     deviceTypes: readonly string[] | undefined,
   ): IdentitySnapshot {
@@ -97,7 +97,7 @@ export function createSqliteIdentity(db: Database.Database, read: () => Database
       const hit = new Set<string>();
       const visit = (id: Identifier) => byMember.get(cacheKey(id))?.forEach((ruleId) => hit.add(ruleId));
       identifiers.forEach(visit);
-      for (const profile of Object.values(base.profiles)) profile.identifiers.forEach(visit);
+      for (const profile of base.profiles.values()) profile.identifiers.forEach(visit);
       if (hit.size > 0) snapshot.doNotLink = [...hit].sort().map((id) => byId.get(id)!);
     }
     const devices: NonNullable<IdentitySnapshot['deviceUsers']> = [];
@@ -247,14 +247,14 @@ export function createSqliteIdentity(db: Database.Database, read: () => Database
     const profileRow = r.prepare('SELECT created_at, merge_count FROM profiles WHERE id = ?');
     const held = r.prepare('SELECT type, value, last_seen FROM identifiers WHERE profile_id = ?');
     const known: KnownIdentifier[] = [];
-    const profiles: Record<string, SnapshotProfile> = {};
+    const profiles = new Map<string, SnapshotProfile>();
     for (const identifier of identifiers) {
       const row = one.get(identifier.type, identifier.value) as { profile_id: string; last_seen: string } | undefined;
       if (!row) continue;
       known.push({ ...identifier, profileId: row.profile_id, lastSeen: row.last_seen });
-      if (profiles[row.profile_id]) continue;
+      if (profiles.has(row.profile_id)) continue;
       const p = profileRow.get(row.profile_id) as { created_at: string; merge_count: number };
-      profiles[row.profile_id] = {
+      profiles.set(row.profile_id, {
         id: row.profile_id,
         createdAt: p.created_at,
         mergeCount: p.merge_count,
@@ -264,11 +264,11 @@ export function createSqliteIdentity(db: Database.Database, read: () => Database
           profileId: row.profile_id,
           lastSeen: h.last_seen,
         })),
-      };
+      });
     }
     const snapshot: IdentitySnapshot = { known, profiles };
     const keys = new Set(identifiers.map(cacheKey));
-    for (const p of Object.values(profiles)) for (const id of p.identifiers) keys.add(cacheKey(id));
+    for (const p of profiles.values()) for (const id of p.identifiers) keys.add(cacheKey(id));
     const member = r.prepare('SELECT rule_id FROM do_not_link_members WHERE type = ? AND value = ?');
     const ruleIds = new Set<string>();
     for (const key of keys) {

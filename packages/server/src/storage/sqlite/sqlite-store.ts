@@ -226,7 +226,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   function loadSnapshot(identifiers: Identifier[], beforeSeq: number, deviceTypes: readonly string[] | undefined): IdentitySnapshot {
     const s = w();
     const known: KnownIdentifier[] = [];
-    const profiles: Record<string, SnapshotProfile> = {};
+    const profiles = new Map<string, SnapshotProfile>();
     for (const identifier of identifiers) {
       const key = cacheKey(identifier);
       let cached = cache.identifiers.get(key);
@@ -237,7 +237,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       }
       if (!cached) continue;
       known.push({ type: identifier.type, value: identifier.value, profileId: cached.profileId, lastSeen: cached.lastSeen });
-      if (!profiles[cached.profileId]) profiles[cached.profileId] = cache.snapshotOf(cachedProfile(cached.profileId));
+      if (!profiles.has(cached.profileId)) profiles.set(cached.profileId, cache.snapshotOf(cachedProfile(cached.profileId)));
     }
     return idn().extendSnapshot(identifiers, { known, profiles }, beforeSeq, deviceTypes);
   }

@@ -8,6 +8,7 @@
  * share of the write path.
  */
 import type { DoNotLinkRule, Identifier, KnownIdentifier, SnapshotProfile } from '@kin/core';
+import { PairMap } from '../pair-map.ts';
 
 /** An identifier as cached: where it points and when it was first and last written as seen. */
 export interface CachedIdentifier {
@@ -37,11 +38,11 @@ export const cacheKey = (id: Identifier): string => `${id.type}\u0000${id.value}
 
 /** The cache; bounded by a simple reset when it grows past its limits. */
 export class GraphCache {
-  /** `null` remembers that an identifier is not in the graph. */
-  readonly identifiers = new Map<string, CachedIdentifier | null>();
+  /** By (type, value); `null` remembers that an identifier is not in the graph. */
+  readonly identifiers = new PairMap<CachedIdentifier | null>();
   readonly profiles = new Map<string, CachedProfile>();
-  /** Device or anonymous identifier -> user id -> seq of the event that paired them. */
-  readonly deviceUsers = new Map<string, Map<string, number>>();
+  /** Device or anonymous identifier (type, value) -> user id -> seq of the event that paired them. */
+  readonly deviceUsers = new PairMap<Map<string, number>>();
   /** Every do-not-link rule and tombstone, loaded whole on first use (both are few: admin actions). */
   rules: { byId: Map<string, DoNotLinkRule>; byMember: Map<string, Set<string>> } | undefined;
   tombstones: Set<string> | undefined;
@@ -67,8 +68,8 @@ export class GraphCache {
   snapshotOf(profile: CachedProfile): SnapshotProfile {
     if (profile.snapshot) return profile.snapshot;
     const identifiers: KnownIdentifier[] = [];
-    for (const [key, id] of profile.identifiers) {
-      const cached = this.identifiers.get(key);
+    for (const id of profile.identifiers.values()) {
+      const cached = this.identifiers.get(id.type, id.value);
       if (cached) identifiers.push({ type: id.type, value: id.value, profileId: profile.id, lastSeen: cached.lastSeen });
     }
     profile.snapshot = { id: profile.id, createdAt: profile.createdAt, mergeCount: profile.mergeCount, identifiers };

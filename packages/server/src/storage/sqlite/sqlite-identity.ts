@@ -68,13 +68,12 @@ export function createSqliteIdentity(db: Database.Database, read: () => Database
   }
 
   function deviceUsers(identifier: Identifier): Map<string, number> {
-    const key = cacheKey(identifier);
-    let users = cache.deviceUsers.get(key);
+    let users = cache.deviceUsers.get(identifier.type, identifier.value);
     if (!users) {
       const rows = s.deviceUsers.all(identifier.type, identifier.value) as Array<[string, number]>;
       if (rows.length > 1) rows.sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
       users = new Map(rows.length > MAX_DEVICE_USERS ? rows.slice(0, MAX_DEVICE_USERS) : rows);
-      cache.deviceUsers.set(key, users);
+      cache.deviceUsers.set(identifier.type, identifier.value, users);
     }
     return users;
   }

@@ -17,6 +17,7 @@
 import type Database from 'better-sqlite3';
 import { epochMs } from '@kin/core';
 import { messageKey } from '../store-codec.ts';
+import { PairMap } from '../pair-map.ts';
 import { createRowsInsert } from './sqlite-rows-insert.ts';
 
 /** Tuning of the in-memory part (tests make it small). */
@@ -55,9 +56,6 @@ export function inKeyOrder(claims: Claim[]): Claim[] {
   return Array.from(order, (k) => claims[k % scale]!);
 }
 
-/** The exact key of a claim in memory. */
-const exactKey = (sourceId: string, messageId: string) => `${sourceId}\u0000${messageId}`;
-
 /** The in-memory part of de-duplication over the writer connection `db` (see the file comment). */
 export function createMessageIdIndex(db: Database.Database, tuning: Partial<MessageIdIndexOptions> = {}) {
   const options = { ...DEFAULT_MESSAGE_ID_INDEX, ...tuning };
@@ -71,10 +69,10 @@ export function createMessageIdIndex(db: Database.Database, tuning: Partial<Mess
     eventsAfter: db.prepare('SELECT seq, source_id, message_id, received_at FROM events WHERE seq > ? ORDER BY seq').raw(true),
   };
 
-  /** Claims not yet in `message_ids` (as far as this connection knows). */
-  let active = new Map<string, Claim>();
+  /** Claims not yet in `message_ids` (as far as this connection knows), by (source, messageId). */
+  let active = new PairMap<Claim>();
   /** A generation being written out, sorted by key; `written` of its entries are on disk. */
-  let frozen: { byKey: Map<string, Claim>; sorted: Claim[]; written: number; throughSeq: number } | undefined;
+  let frozen: { byKey: PairMap<Claim>; sorted: Claim[]; written: number; throughSeq: number } | undefined;
   /** Highest event seq whose claim this connection holds (or knows to be on disk). */
   let knownSeq = 0;
   let built = false;
@@ -82,7 +80,7 @@ export function createMessageIdIndex(db: Database.Database, tuning: Partial<Mess
   let stale = true;
 
   // What the open transaction changed, undone on rollback.
-  let claimedInTx: string[] = [];
+  let claimedInTx: Claim[] = [];
   let sliceEnd: number | undefined;
   let seqInTx = 0;
 
@@ -116,7 +114,7 @@ export function createMessageIdIndex(db: Database.Database, tuning: Partial<Mess
   function readEvents(afterSeq: number): void {
     for (const [seq, sourceId, messageId, receivedAt] of s.eventsAfter.iterate(afterSeq) as Iterable<[number, string, string, string | null]>) {
       const at = receivedAt ? epochMs(receivedAt) : Date.now();
-      active.set(exactKey(sourceId, messageId), { h: messageKey(sourceId, messageId), sourceId, messageId, at, backed: true });
+      active.set(sourceId, messageId, { h: messageKey(sourceId, messageId), sourceId, messageId, at, backed: true });
       if (seq > knownSeq) knownSeq = seq;
     }
   }
@@ -127,7 +125,7 @@ export function createMessageIdIndex(db: Database.Database, tuning: Partial<Mess
     const through = s.through.get() as number;
     if (!built || through > knownSeq) {
       // Another connection moved everything this one knew to disk: start again from its point.
-      active = new Map();
+      active = new PairMap();
       frozen = undefined;
       knownSeq = through;
       built = true;
@@ -152,28 +150,25 @@ export function createMessageIdIndex(db: Database.Database, tuning: Partial<Mess
     /** True when (source, messageId) is new: it is claimed now. */
     claim(sourceId: string, messageId: string, key: bigint | undefined, now: number): boolean {
       catchUp();
-      const exact = exactKey(sourceId, messageId);
-      if (active.has(exact) || frozen?.byKey.has(exact)) return false;
+      if (active.has(sourceId, messageId) || frozen?.byKey.has(sourceId, messageId)) return false;
       const h = key ?? messageKey(sourceId, messageId);
       if (onDisk(sourceId, messageId, h)) return false;
-      active.set(exact, { h, sourceId, messageId, at: now, backed: false });
-      claimedInTx.push(exact);
+      const claim: Claim = { h, sourceId, messageId, at: now, backed: false };
+      active.set(sourceId, messageId, claim);
+      claimedInTx.push(claim);
       return true;
     },
 
     /** The event row of a claim is written (its seq): from now on the events table makes it durable. */
     backed(sourceId: string, messageId: string, seq: number): void {
-      const claim = active.get(exactKey(sourceId, messageId));
+      const claim = active.get(sourceId, messageId);
       if (claim) claim.backed = true;
       if (seq > seqInTx) seqInTx = seq;
     },
 
     /** Before COMMIT: claims without an event row go to disk now; one slice of a frozen generation too. */
     beforeCommit(): void {
-      for (const exact of claimedInTx) {
-        const claim = active.get(exact);
-        if (claim && !claim.backed) writeClaim(claim);
-      }
+      for (const claim of claimedInTx) if (!claim.backed) writeClaim(claim);
       if (frozen) {
         const end = Math.min(frozen.sorted.length, frozen.written + Math.ceil(frozen.sorted.length / options.slices));
         writeClaims(frozen.sorted, frozen.written, end);
@@ -184,9 +179,7 @@ export function createMessageIdIndex(db: Database.Database, tuning: Partial<Mess
 
     /** After COMMIT: what was written leaves memory; a full generation is frozen for writing out. */
     committed(): void {
-      for (const exact of claimedInTx) {
-        if (active.get(exact)?.backed === false) active.delete(exact);
-      }
+      for (const claim of claimedInTx) if (!claim.backed) active.delete(claim.sourceId, claim.messageId);
       if (seqInTx > knownSeq) knownSeq = seqInTx;
       if (frozen && sliceEnd !== undefined) {
         frozen.written = sliceEnd;
@@ -195,7 +188,7 @@ export function createMessageIdIndex(db: Database.Database, tuning: Partial<Mess
       if (!frozen && active.size >= options.flushAt) {
         const sorted = inKeyOrder([...active.values()]);
         frozen = { byKey: active, sorted, written: 0, throughSeq: knownSeq };
-        active = new Map();
+        active = new PairMap();
       }
       claimedInTx = [];
       sliceEnd = undefined;
@@ -204,7 +197,7 @@ export function createMessageIdIndex(db: Database.Database, tuning: Partial<Mess
 
     /** After ROLLBACK: the transaction's claims never happened. */
     rolledBack(): void {
-      for (const exact of claimedInTx) active.delete(exact);
+      for (const claim of claimedInTx) active.delete(claim.sourceId, claim.messageId);
       claimedInTx = [];
       sliceEnd = undefined;
       seqInTx = 0;
@@ -214,9 +207,9 @@ export function createMessageIdIndex(db: Database.Database, tuning: Partial<Mess
     prune(cutoff: number): number {
       let n = 0;
       for (const map of [active, frozen?.byKey]) {
-        for (const [exact, claim] of map ?? []) {
+        for (const claim of [...(map?.values() ?? [])]) {
           if (claim.at < cutoff) {
-            map!.delete(exact);
+            map!.delete(claim.sourceId, claim.messageId);
             n++;
           }
         }

@@ -11,7 +11,7 @@
 import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import type { Identifier, IdentitySnapshot, KnownIdentifier, SnapshotProfile } from '@kin/core';
-import { epochMs, isoString } from '@kin/core';
+import { compareStrings, epochMs, isoString } from '@kin/core';
 import type { IdGenerator } from '../../ports/ids.ts';
 import { createIdGenerator } from '../../ports/ids.ts';
 import { decodeCursor, encodeCursor } from '../store-codec.ts';
@@ -37,6 +37,7 @@ import { LAST_SEEN_GRANULARITY_MS } from '../storage.ts';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.ts';
 import { createSqliteMatchingStore, insertMatchLink } from './sqlite-matching-store.ts';
 import { createWriteQueue } from '../write-queue.ts';
+import { PairMap } from '../pair-map.ts';
 import type { WriteQueue } from '../write-queue.ts';
 import { createWalSync } from './sqlite-wal-sync.ts';
 import type { CachedProfile } from './sqlite-graph-cache.ts';
@@ -205,17 +206,14 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
    * Invariant: every key here is in the cache, so a cache miss never reads a row with a pending touch;
    * whatever reads identifiers on the writer connection otherwise (a profile's load, admin steps) flushes first.
    */
-  const pendingTouches = new Map<string, { type: string; value: string; first: string; last: string }>();
+  const pendingTouches = new PairMap<{ type: string; value: string; first: string; last: string }>();
 
   function flushTouches(): void {
     if (pendingTouches.size === 0) return;
     const s = w();
-    // Sorted by key: neighbouring rows share b-tree pages.
-    const keys = [...pendingTouches.keys()].sort();
-    for (const key of keys) {
-      const t = pendingTouches.get(key)!;
-      s.touchIdentifier.run(t.last, t.first, t.type, t.value);
-    }
+    // In key order: neighbouring rows share b-tree pages.
+    const touches = [...pendingTouches.values()].sort((a, b) => compareStrings(a.type, b.type) || compareStrings(a.value, b.value));
+    for (const t of touches) s.touchIdentifier.run(t.last, t.first, t.type, t.value);
     pendingTouches.clear();
   }
 
@@ -228,12 +226,11 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     const known: KnownIdentifier[] = [];
     const profiles = new Map<string, SnapshotProfile>();
     for (const identifier of identifiers) {
-      const key = cacheKey(identifier);
-      let cached = cache.identifiers.get(key);
+      let cached = cache.identifiers.get(identifier.type, identifier.value);
       if (cached === undefined) {
         const row = s.identifier.get(identifier.type, identifier.value) as { profile_id: string; first_seen: string; last_seen: string } | undefined;
         cached = row ? { profileId: row.profile_id, firstSeen: row.first_seen, lastSeen: row.last_seen } : null;
-        cache.identifiers.set(key, cached);
+        cache.identifiers.set(identifier.type, identifier.value, cached);
       }
       if (!cached) continue;
       known.push({ type: identifier.type, value: identifier.value, profileId: cached.profileId, lastSeen: cached.lastSeen });
@@ -253,9 +250,8 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     const profile: CachedProfile = { id: profileId, createdAt: row.created_at, mergeCount: row.merge_count, updatedAt: row.updated_at, identifiers: new Map() };
     for (const h of s.profileIdentifiers.all(profileId) as Array<{ type: string; value: string; first_seen: string; last_seen: string }>) {
       const id = { type: h.type, value: h.value };
-      const key = cacheKey(id);
-      profile.identifiers.set(key, id);
-      cache.identifiers.set(key, { profileId, firstSeen: h.first_seen, lastSeen: h.last_seen });
+      profile.identifiers.set(cacheKey(id), id);
+      cache.identifiers.set(h.type, h.value, { profileId, firstSeen: h.first_seen, lastSeen: h.last_seen });
     }
     cache.profiles.set(profileId, profile);
     return profile;
@@ -292,7 +288,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       s.insertMerge.run(randomUUID(), merge.survivorId, merge.absorbedId, merge.rule, JSON.stringify(merge.via), event.messageId, sourceId, at, JSON.stringify(sides));
       for (const [key, id] of absorbed.identifiers) {
         survivor.identifiers.set(key, id);
-        const cached = cache.identifiers.get(key);
+        const cached = cache.identifiers.get(id.type, id.value);
         if (cached) cached.profileId = merge.survivorId;
       }
       survivor.mergeCount += 1 + absorbed.mergeCount;
@@ -303,21 +299,19 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     if (profileId !== undefined && profile) {
       for (const { identifier, rule } of plan.links) {
         s.insertIdentifier.run(identifier.type, identifier.value, profileId, sourceId, time, time, event.messageId, rule, time);
-        const key = cacheKey(identifier);
-        profile.identifiers.set(key, { type: identifier.type, value: identifier.value });
+        profile.identifiers.set(cacheKey(identifier), { type: identifier.type, value: identifier.value });
         profile.snapshot = undefined;
-        cache.identifiers.set(key, { profileId, firstSeen: time, lastSeen: time });
+        cache.identifiers.set(identifier.type, identifier.value, { profileId, firstSeen: time, lastSeen: time });
       }
       for (const touch of plan.touches) {
-        const cached = cache.identifiers.get(cacheKey(touch));
+        const cached = cache.identifiers.get(touch.type, touch.value);
         // Why a granularity (LAST_SEEN_GRANULARITY_MS): re-writing lastSeen on every event would dirty a random
         // identifier page per event.
         if (!cached) {
           s.touchIdentifier.run(time, time, touch.type, touch.value);
         } else if (time < cached.firstSeen || epochMs(time) - epochMs(cached.lastSeen) >= LAST_SEEN_GRANULARITY_MS) {
-          const key = cacheKey(touch);
-          const pending = pendingTouches.get(key);
-          if (!pending) pendingTouches.set(key, { type: touch.type, value: touch.value, first: time, last: time });
+          const pending = pendingTouches.get(touch.type, touch.value);
+          if (!pending) pendingTouches.set(touch.type, touch.value, { type: touch.type, value: touch.value, first: time, last: time });
           else {
             if (time > pending.last) pending.last = time;
             if (time < pending.first) pending.first = time;

@@ -129,6 +129,15 @@ describe('resolve', () => {
     });
   });
 
+  it('R4 finds every known identifier of an event that carries many (the lookup past a few entries)', () => {
+    const policy = policyWith({ types: { crm_id: { limit: 20 } } });
+    const known: Id[] = Array.from({ length: 10 }, (_, i) => ['crm_id', `c${i}`]);
+    const plan = resolve(snapshot({ id: 'p1', ids: known }), prepared([...known, ['crm_id', 'new']]), policy);
+    expect(plan.target).toEqual({ kind: 'existing', profileId: 'p1' });
+    expect(plan.links).toEqual([{ identifier: id('crm_id', 'new'), rule: 'attach' }]);
+    expect(plan.touches).toHaveLength(10);
+  });
+
   it('R4 refuses a new identifier that would exceed its limit on the profile', () => {
     const emails: Id[] = ['1', '2', '3', '4', '5'].map((n) => ['email', `${n}@x.io`]);
     const plan = resolve(snapshot({ id: 'p1', ids: [['user_id', 'u1'], ...emails] }), prepared([['user_id', 'u1'], ['email', '6@x.io'], ['anonymous_id', 'a1']]), DEFAULT_POLICY);

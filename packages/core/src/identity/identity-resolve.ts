@@ -102,8 +102,9 @@ const byTypeValue = (a: Identifier, b: Identifier): number => compareStrings(a.t
 
 /** The identifiers the store must look up for this event (R1, plus both readings of an alias previousId for R2). */
 export function snapshotKeys(prepared: PreparedEvent): Identifier[] {
-  // Without an alias the identifiers are distinct already (prepareEvent de-duplicates them).
-  if (prepared.previousId === undefined) return prepared.identifiers.map((id) => ({ type: id.type, value: id.value })).sort(byTypeValue);
+  // Without an alias the identifiers are distinct already (prepareEvent de-duplicates them). Why no copies
+  // of the identifiers: this runs for every event, and nothing downstream modifies them.
+  if (prepared.previousId === undefined) return prepared.identifiers.length < 2 ? prepared.identifiers.slice() : prepared.identifiers.slice().sort(byTypeValue);
   const keys = new Map<string, Identifier>();
   for (const id of prepared.identifiers) keys.set(identifierKey(id), { type: id.type, value: id.value });
   if (prepared.previousId !== undefined) {
@@ -117,7 +118,7 @@ export function snapshotKeys(prepared: PreparedEvent): Identifier[] {
 
 /** Decides what one event does to the identity graph (rules R1–R8 above). */
 export function resolve(snapshot: IdentitySnapshot, prepared: PreparedEvent, policy: IdentityPolicy): ResolutionPlan {
-  const knownByKey = new Map(snapshot.known.map((k) => [identifierKey(k), k]));
+  const knownOf = knownLookup(snapshot.known);
   const order = compareIdentifiers(policy);
   const notes = new PlanNotes([...prepared.refused]);
   const { refused, warnings } = notes;
@@ -128,7 +129,7 @@ export function resolve(snapshot: IdentitySnapshot, prepared: PreparedEvent, pol
 
   const consent = readConsent(prepared.event);
   const extras: Pick<ResolutionPlan, 'deviceUsers' | 'consent'> = consent ? { consent: { categories: consent, onMerge: policy.consent.onMerge } } : {};
-  let active = guardCandidates(aliasCandidates(prepared, knownByKey).sort(order), snapshot, policy, consent, notes, extras);
+  let active = guardCandidates(aliasCandidates(prepared, knownOf, order), snapshot, policy, consent, notes, extras);
   const rules = snapshot.doNotLink ?? [];
   const eventTime = epochMs(prepared.event.timestamp);
   for (;;) {
@@ -207,9 +208,11 @@ function guardCandidates(
     }
     if (deviceTypes.has(c.type)) {
       for (const userId of userIds) pairs.push({ identifier: { type: c.type, value: c.value }, userId });
-      const distinct = new Set([...(seenWith?.get(identifierKey(c)) ?? []), ...userIds]);
-      if (distinct.size > policy.sharedDevice.maxUserIds) {
-        notes.refuseWith('shared_device', c, `seen with ${distinct.size} user ids (more than ${policy.sharedDevice.maxUserIds}): shared device`, 'shared_device');
+      const seen = seenWith?.get(identifierKey(c)) ?? [];
+      // The stored user ids are distinct; a Set only when the event adds its own.
+      const distinct = userIds.length === 0 ? seen.length : new Set([...seen, ...userIds]).size;
+      if (distinct > policy.sharedDevice.maxUserIds) {
+        notes.refuseWith('shared_device', c, `seen with ${distinct} user ids (more than ${policy.sharedDevice.maxUserIds}): shared device`, 'shared_device');
         continue;
       }
     }
@@ -246,17 +249,39 @@ function doNotLinkConflict(profiles: SnapshotProfile[], active: Candidate[], rul
   );
 }
 
-/** The event identifiers plus the typed alias previousId (R2), each with its snapshot entry. */
-function aliasCandidates(prepared: PreparedEvent, knownByKey: Map<string, KnownIdentifier>): Candidate[] {
-  const candidates = prepared.identifiers.map((id) => ({ type: id.type, value: id.value, alias: false, known: knownByKey.get(identifierKey(id)) }));
+/**
+ * The snapshot entry of an identifier. Why a scan below a few entries: an event has one to three known
+ * identifiers, and a map of joined keys per event cost more than the scan.
+ */
+function knownLookup(known: KnownIdentifier[]): (type: string, value: string) => KnownIdentifier | undefined {
+  if (known.length <= 8) return (type, value) => known.find((k) => k.type === type && k.value === value);
+  const byKey = new Map(known.map((k) => [identifierKey(k), k]));
+  return (type, value) => byKey.get(identifierKey({ type, value }));
+}
+
+/**
+ * The event identifiers plus the typed alias previousId (R2), each with its snapshot entry, in `order`.
+ * Why the check before sorting: prepareEvent sorts them already, and the sort was measurable per event.
+ */
+function aliasCandidates(
+  prepared: PreparedEvent,
+  knownOf: (type: string, value: string) => KnownIdentifier | undefined,
+  order: (a: Identifier, b: Identifier) => number,
+): Candidate[] {
+  const candidates = prepared.identifiers.map((id) => ({ type: id.type, value: id.value, alias: false, known: knownOf(id.type, id.value) }));
   const previous = prepared.previousId;
-  if (previous === undefined) return candidates;
-  if (candidates.some((c) => c.type === 'user_id' && c.value === previous)) return candidates;
-  const type = knownByKey.has(identifierKey({ type: 'user_id', value: previous })) ? 'user_id' : 'anonymous_id';
+  if (previous === undefined) return inOrder(candidates, order) ? candidates : candidates.sort(order);
+  if (candidates.some((c) => c.type === 'user_id' && c.value === previous)) return candidates.sort(order);
+  const type = knownOf('user_id', previous) ? 'user_id' : 'anonymous_id';
   const existing = candidates.find((c) => c.type === type && c.value === previous);
   if (existing) existing.alias = true;
-  else candidates.push({ type, value: previous, alias: true, known: knownByKey.get(identifierKey({ type, value: previous })) });
-  return candidates;
+  else candidates.push({ type, value: previous, alias: true, known: knownOf(type, previous) });
+  return candidates.sort(order);
+}
+
+function inOrder<T>(items: T[], order: (a: T, b: T) => number): boolean {
+  for (let i = 1; i < items.length; i++) if (order(items[i - 1]!, items[i]!) > 0) return false;
+  return true;
 }
 
 /** The profiles the known candidates reach, oldest first (the survivor order of R5). */

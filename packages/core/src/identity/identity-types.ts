@@ -100,7 +100,7 @@ export interface IdentitySnapshot {
   doNotLink?: DoNotLinkRule[];
   /** Removed identifiers among the event's: never linked again. */
   tombstoned?: Identifier[];
-  /** For the event's device and anonymous identifiers: the user ids each was seen with. */
+  /** For the event's device and anonymous identifiers: the distinct user ids each was seen with. */
   deviceUsers?: DeviceUsers[];
 }
 

@@ -77,7 +77,8 @@ export function toWire(submission: Submission, prepared: PreparedSubmission): Wi
 export function fromWire(wire: WireSubmission): Submission {
   const events = JSON.parse(wire.facts) as TrackingEvent[];
   const prepared: PreparedSubmission = {
-    events: wire.identifiers.map((ids, i) => ({ ...ids, event: events[i]! })),
+    // The wire's objects belong to this thread (a structured clone): completed in place, not copied.
+    events: wire.identifiers.map((ids, i) => Object.assign(ids, { event: events[i]! })),
     payloads: wire.payloads,
     keys: wire.keys,
   };

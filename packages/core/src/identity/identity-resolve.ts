@@ -191,7 +191,7 @@ function guardCandidates(
 ): Candidate[] {
   const tombstoned = snapshot.tombstoned?.length ? new Set(snapshot.tombstoned.map(identifierKey)) : undefined;
   const deviceTypes = deviceTypesOf(policy);
-  const seenWith = snapshot.deviceUsers?.length ? new Map(snapshot.deviceUsers.map((d) => [identifierKey(d.identifier), d.userIds])) : undefined;
+  const seenWith = snapshot.deviceUsers ?? [];
   const userIds = candidates.filter((c) => c.type === 'user_id' && !c.alias).map((c) => c.value);
   const required = policy.consent.requiredForAnonymousLinking;
   const pairs: NonNullable<ResolutionPlan['deviceUsers']> = [];
@@ -208,7 +208,7 @@ function guardCandidates(
     }
     if (deviceTypes.has(c.type)) {
       for (const userId of userIds) pairs.push({ identifier: { type: c.type, value: c.value }, userId });
-      const seen = seenWith?.get(identifierKey(c)) ?? [];
+      const seen = seenWith.find((d) => d.identifier.type === c.type && d.identifier.value === c.value)?.userIds ?? [];
       // The stored user ids are distinct; a Set only when the event adds its own.
       const distinct = userIds.length === 0 ? seen.length : new Set([...seen, ...userIds]).size;
       if (distinct > policy.sharedDevice.maxUserIds) {

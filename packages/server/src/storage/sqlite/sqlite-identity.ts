@@ -104,8 +104,9 @@ export function createSqliteIdentity(db: Database.Database, read: () => Database
       if (deviceTypes ? !deviceTypes.includes(identifier.type) : identifier.type === 'user_id') continue;
       const known = deviceUsers(identifier);
       if (known.size === 0) continue;
-      const users = [...known].filter(([, seq]) => seq < beforeSeq).map(([user]) => user);
-      if (users.length > 0) devices.push({ identifier, userIds: users.sort() });
+      const users: string[] = [];
+      for (const [user, seq] of known) if (seq < beforeSeq) users.push(user);
+      if (users.length > 0) devices.push({ identifier, userIds: users.length > 1 ? users.sort() : users });
     }
     if (devices.length > 0) snapshot.deviceUsers = devices;
     return snapshot;

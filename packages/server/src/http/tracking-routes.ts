@@ -49,14 +49,28 @@ export interface TrackingAnswer {
 export function trackingRoutes(deps: TrackingDeps): Hono {
   const app = new Hono();
 
-  async function accept(source: { id: string; name: string }, events: TrackingEvent[], rejected: ItemRejection[]): Promise<TrackingAnswer> {
+  /**
+   * Hands the events to the ingestor and answers once they are durable. Why promise chains and not `await`:
+   * a suspended async function keeps every local and argument alive until it resumes, so each request's
+   * parsed body and events lived until its answer (100 ms and more under load), survived scavenges and were
+   * promoted; the callbacks here keep only the rejections. The handlers return this promise unawaited for
+   * the same reason.
+   */
+  function accept(source: { id: string; name: string }, events: TrackingEvent[], rejected: ItemRejection[]): Promise<TrackingAnswer> {
+    const answer = (outcome: { accepted: number; duplicates: number }): TrackingAnswer => ({
+      success: true,
+      accepted: outcome.accepted + outcome.duplicates,
+      duplicates: outcome.duplicates,
+      rejected,
+    });
+    if (events.length === 0) return Promise.resolve(answer({ accepted: 0, duplicates: 0 }));
     const sourceId = source.id;
     // Verified before the write transaction: a JWKS fetch must never hold the writer.
     const verifier = deps.verifier;
-    const unverified = verifier ? await Promise.all(events.map((event) => verifier.verify(source.name, event))) : [];
-    const submission = unverified.some((u) => u !== undefined) ? { sourceId, events, unverified } : { sourceId, events };
-    const outcome = events.length > 0 ? await deps.ingestor.submit(submission) : { accepted: 0, duplicates: 0 };
-    return { success: true, accepted: outcome.accepted + outcome.duplicates, duplicates: outcome.duplicates, rejected };
+    if (!verifier) return deps.ingestor.submit({ sourceId, events }).then(answer);
+    return Promise.all(events.map((event) => verifier.verify(source.name, event)))
+      .then((unverified) => deps.ingestor.submit(unverified.some((u) => u !== undefined) ? { sourceId, events, unverified } : { sourceId, events }))
+      .then(answer);
   }
 
   async function remember(sourceId: string, rejected: ItemRejection[], items: unknown[]): Promise<void> {
@@ -90,7 +104,7 @@ export function trackingRoutes(deps: TrackingDeps): Hono {
       await remember(source.id, [{ index: 0, code: result.code, field: result.field, message: result.message }], [body]);
       throw new ApiError(result.code, result.message, result.field);
     }
-    return c.json(await accept(source, [result.event], []));
+    return accept(source, [result.event], []).then((answer) => c.json(answer));
   };
 
   for (const type of EVENT_TYPES) app.post(`/v1/${type}`, single(type));
@@ -116,7 +130,7 @@ export function trackingRoutes(deps: TrackingDeps): Hono {
       const first = rejected[0]!;
       throw new ApiError('invalid_batch', `every item of the batch is invalid; first: ${first.field}: ${first.message}`, first.field);
     }
-    return c.json(await accept(source, events, rejected));
+    return accept(source, events, rejected).then((answer) => c.json(answer));
   };
   app.post('/v1/batch', batch);
   app.post('/v1/import', batch);

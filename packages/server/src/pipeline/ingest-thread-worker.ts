@@ -43,9 +43,12 @@ const takeMerges = () => {
 
 port.on('message', (message: ToWriter) => {
   if (message.kind === 'submit') {
+    // Only the id is kept for the answer: the callbacks wait for the sync, and the submission's texts need
+    // not live that long (see answersOf in group-commit.ts).
+    const { id } = message;
     ingestor.submit(fromWire(message.submission)).then(
-      (outcome) => send({ kind: 'done', id: message.id, outcome, merges: takeMerges() }),
-      (error: unknown) => send({ kind: 'failed', id: message.id, error: toThreadError(error) }),
+      (outcome) => send({ kind: 'done', id, outcome, merges: takeMerges() }),
+      (error: unknown) => send({ kind: 'failed', id, error: toThreadError(error) }),
     );
   } else if (message.kind === 'warn') {
     store.addWarnings(message.warnings).then(

@@ -185,10 +185,12 @@ export async function startThreadIngestor(options: ThreadIngestorOptions): Promi
   }
 
   return {
-    async submit(submission: Submission) {
+    submit(submission: Submission) {
       // Why here: extraction, normalisation and serialisation need no store, and this thread has time.
+      // Why not async: a suspended async function keeps its arguments alive until the answer, and the
+      // events are not needed once they are on the wire.
       const prepared = submission.prepared ?? prepareSubmission(submission.sourceId, submission.events, options.resolve, submission.unverified);
-      return (await call({ kind: 'submit', submission: toWire(submission, prepared) }))!;
+      return call({ kind: 'submit', submission: toWire(submission, prepared) }).then((outcome) => outcome!);
     },
     async warn(warnings: NewWarning[]) {
       if (warnings.length > 0) await call({ kind: 'warn', warnings });

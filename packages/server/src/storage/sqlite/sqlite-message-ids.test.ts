@@ -110,6 +110,23 @@ describe('SQLite messageId claims held in memory', () => {
     await again.close();
   });
 
+  it('finds a claim another connection wrote straight to disk, before and after its filter of keys on disk is rebuilt', async () => {
+    const path = newPath();
+    const server = await openSqliteStore({ path, messageIds: { flushAt: 3, slices: 1 } });
+    const importer = await openSqliteStore({ path });
+    // The server's filter is built and holds what the server wrote out.
+    for (const id of ['s-1', 's-2', 's-3', 's-4']) expect(await send(server, id)).toBe(true);
+    for (const id of ['s-1', 's-2', 's-3']) expect(await send(server, id)).toBe(false);
+    expect(await importer.transaction((tx) => tx.claimMessageIds('crm', ['bare-1']))).toEqual([true]);
+    // The importer's commit makes the filter stale: the claim is found on disk all the same.
+    expect(await server.transaction((tx) => tx.claimMessageIds('crm', ['bare-1']))).toEqual([false]);
+    // After a quiet spell the filter is built again from the table, with the importer's key in it.
+    for (let i = 0; i < 110; i++) await server.transaction((tx) => tx.claimMessageIds('web', [`quiet-${i}`]));
+    expect(await server.transaction((tx) => tx.claimMessageIds('crm', ['bare-1', 'bare-2']))).toEqual([false, true]);
+    await importer.close();
+    await server.close();
+  });
+
   it('forgets a claim whose transaction rolled back, before and after a restart', async () => {
     const path = newPath();
     const store = await openSqliteStore({ path });

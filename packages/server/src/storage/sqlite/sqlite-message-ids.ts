@@ -17,6 +17,7 @@
 import type Database from 'better-sqlite3';
 import { epochMs } from '@kin/core';
 import { messageKey } from '../store-codec.ts';
+import { KeyFilter } from '../key-filter.ts';
 import { PairMap } from '../pair-map.ts';
 import { createRowsInsert } from './sqlite-rows-insert.ts';
 
@@ -29,6 +30,13 @@ export interface MessageIdIndexOptions {
 }
 
 export const DEFAULT_MESSAGE_ID_INDEX: MessageIdIndexOptions = { flushAt: 100_000, slices: 20 };
+
+/**
+ * Transactions without another connection's commit before the filter of keys on disk is built (again).
+ * Why wait: another writer (an import, a match run) may commit between every two of ours, and each of its
+ * commits may add keys, so the filter would be rebuilt (a scan of `message_ids`) again and again.
+ */
+const QUIET_BEFORE_FILTER = 100;
 
 export interface Claim {
   h: bigint;
@@ -67,6 +75,8 @@ export function createMessageIdIndex(db: Database.Database, tuning: Partial<Mess
     through: db.prepare('SELECT through_seq FROM message_id_flush WHERE id = 1').pluck(),
     setThrough: db.prepare('UPDATE message_id_flush SET through_seq = max(through_seq, ?) WHERE id = 1'),
     eventsAfter: db.prepare('SELECT seq, source_id, message_id, received_at FROM events WHERE seq > ? ORDER BY seq').raw(true),
+    keyCount: db.prepare('SELECT count(*) FROM message_ids').pluck(),
+    keys: db.prepare('SELECT h FROM message_ids').pluck().safeIntegers(true),
   };
 
   /** Claims not yet in `message_ids` (as far as this connection knows), by (source, messageId). */
@@ -78,6 +88,15 @@ export function createMessageIdIndex(db: Database.Database, tuning: Partial<Mess
   let built = false;
   /** Another connection committed since this one last looked: catch up before the next claim. */
   let stale = true;
+  /**
+   * Every key in `message_ids` (a Bloom filter), so a new messageId needs no probe of the b-tree. Only
+   * while it is complete: dropped when another connection commits (it may have written keys) or when it
+   * fills up, and built from the table inside a write transaction (nobody else writes meanwhile) once
+   * `QUIET_BEFORE_FILTER` transactions passed without another writer. Pruned keys stay in it: a false
+   * positive only costs the probe.
+   */
+  let onDiskKeys: KeyFilter | undefined;
+  let quiet = QUIET_BEFORE_FILTER;
 
   // What the open transaction changed, undone on rollback.
   let claimedInTx: Claim[] = [];
@@ -85,7 +104,9 @@ export function createMessageIdIndex(db: Database.Database, tuning: Partial<Mess
   let seqInTx = 0;
 
   function writeClaim(claim: Claim): void {
-    if (s.insert.run(claim.h, claim.sourceId, claim.messageId, claim.at).changes === 1) return;
+    const inserted = s.insert.run(claim.h, claim.sourceId, claim.messageId, claim.at).changes === 1;
+    onDiskKeys?.add(claim.h);
+    if (inserted) return;
     // The key is taken: by this claim already, or by another (source, messageId) with the same 63-bit key,
     // in which case this one is kept exactly in the overflow table.
     if (!onDisk(claim.sourceId, claim.messageId, claim.h)) s.insertOverflow.run(claim.sourceId, claim.messageId, claim.at);
@@ -107,6 +128,7 @@ export function createMessageIdIndex(db: Database.Database, tuning: Partial<Mess
         params.push(c.h, c.sourceId, c.messageId, c.at);
       }
       if (insertRows.run(params) < rows) for (let i = at; i < at + rows; i++) writeClaim(claims[i]!);
+      else if (onDiskKeys) for (let i = at; i < at + rows; i++) onDiskKeys.add(claims[i]!.h);
       at += rows;
     }
   }
@@ -134,7 +156,17 @@ export function createMessageIdIndex(db: Database.Database, tuning: Partial<Mess
     stale = false;
   }
 
+  /** Builds the filter of keys on disk from the table; inside a write transaction. */
+  function buildFilter(): void {
+    const count = s.keyCount.get() as number;
+    // Room for half as many again before it is full and built anew: 3 bytes per key on disk.
+    const filter = new KeyFilter(Math.max(1 << 20, Math.ceil(1.5 * count)));
+    for (const h of s.keys.iterate() as Iterable<bigint>) filter.add(h);
+    onDiskKeys = filter;
+  }
+
   function onDisk(sourceId: string, messageId: string, h: bigint): boolean {
+    if (onDiskKeys && !onDiskKeys.has(h)) return false;
     const row = s.claimed.get(h) as { source_id: string; message_id: string } | undefined;
     if (!row) return false;
     if (row.source_id === sourceId && row.message_id === messageId) return true;
@@ -144,12 +176,17 @@ export function createMessageIdIndex(db: Database.Database, tuning: Partial<Mess
   return {
     /** After BEGIN: `othersWrote` when another connection committed since this one's last transaction. */
     begin(othersWrote: boolean): void {
-      if (othersWrote) stale = true;
+      if (!othersWrote) return;
+      stale = true;
+      onDiskKeys = undefined;
+      quiet = 0;
     },
 
     /** True when (source, messageId) is new: it is claimed now. */
     claim(sourceId: string, messageId: string, key: bigint | undefined, now: number): boolean {
       catchUp();
+      if (onDiskKeys?.full) onDiskKeys = undefined;
+      if (!onDiskKeys && quiet >= QUIET_BEFORE_FILTER) buildFilter();
       if (active.has(sourceId, messageId) || frozen?.byKey.has(sourceId, messageId)) return false;
       const h = key ?? messageKey(sourceId, messageId);
       if (onDisk(sourceId, messageId, h)) return false;
@@ -193,6 +230,7 @@ export function createMessageIdIndex(db: Database.Database, tuning: Partial<Mess
       claimedInTx = [];
       sliceEnd = undefined;
       seqInTx = 0;
+      quiet++;
     },
 
     /** After ROLLBACK: the transaction's claims never happened. */

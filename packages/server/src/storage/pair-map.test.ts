@@ -25,16 +25,11 @@ describe('PairMap', () => {
     expect(map.size).toBe(1);
   });
 
-  it('lists every entry and value, and forgets all on clear', () => {
+  it('lists every value, and forgets all on clear', () => {
     const map = new PairMap<number>();
     map.set('t1', 'a', 1);
     map.set('t2', 'b', 2);
     map.set('t1', 'c', 3);
-    expect([...map.entries()].sort()).toEqual([
-      ['t1', 'a', 1],
-      ['t1', 'c', 3],
-      ['t2', 'b', 2],
-    ]);
     expect([...map.values()].sort()).toEqual([1, 2, 3]);
     map.clear();
     expect(map.size).toBe(0);

@@ -45,11 +45,6 @@ export class PairMap<V> {
     this.count = 0;
   }
 
-  /** Every entry as [first, second, value], grouped by `first`. */
-  *entries(): IterableIterator<[string, string, V]> {
-    for (const [first, inner] of this.outer) for (const [second, value] of inner) yield [first, second, value];
-  }
-
   *values(): IterableIterator<V> {
     for (const inner of this.outer.values()) yield* inner.values();
   }

@@ -9,7 +9,7 @@ import { applyTraitChanges, mergeTraitStates, visibleTraits } from '../profile/t
 import type { IdentifierNormalizer } from './identifier-normalize.ts';
 import type { PreparedEvent } from './identifier-extract.ts';
 import { prepareEvent } from './identifier-extract.ts';
-import { compareStrings, identifierKey } from './identifier-order.ts';
+import { compareStrings, compareTypeValue, identifierKey } from './identifier-order.ts';
 import { resolve, snapshotKeys } from './identity-resolve.ts';
 import type {
   DoNotLinkRule,
@@ -118,7 +118,7 @@ export function createMemoryGraph(): MemoryGraph {
     createdAt: p.createdAt,
     mergeCount: p.mergeCount,
     mergedFrom: [...p.mergedFrom].sort(compareStrings),
-    identifiers: [...p.identifiers.values()].map((i) => ({ ...i })).sort((a, b) => compareStrings(a.type, b.type) || compareStrings(a.value, b.value)),
+    identifiers: [...p.identifiers.values()].map((i) => ({ ...i })).sort(compareTypeValue),
     traitState: structuredClone(p.traits),
     traits: visibleTraits(p.traits),
     events: [...p.events],

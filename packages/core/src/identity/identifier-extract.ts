@@ -14,7 +14,7 @@
 import type { JsonObject, TrackingEvent } from '../spec/event-types.ts';
 import type { IdentifierNormalizer } from './identifier-normalize.ts';
 import { normalizeIdentifierType } from './identifier-normalize.ts';
-import { compareStrings, identifierKey, sortIdentifiers } from './identifier-order.ts';
+import { compareStrings, compareTypeValue, identifierKey, sortIdentifiers } from './identifier-order.ts';
 import { isBlocked } from './identity-policy.ts';
 import type { Identifier, IdentityPolicy, Refusal } from './identity-types.ts';
 
@@ -100,7 +100,7 @@ export function prepareEvent(event: TrackingEvent, policy: IdentityPolicy, norma
   }
 
   const refusals = [...refused.values()].sort(
-    (a, b) => compareStrings(a.identifier.type, b.identifier.type) || compareStrings(a.identifier.value, b.identifier.value),
+    (a, b) => compareTypeValue(a.identifier, b.identifier),
   );
   return {
     event,

@@ -12,6 +12,11 @@ export function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** Orders identifiers by type, then value (the order of the stores' `(type, value)` keys). */
+export function compareTypeValue(a: Identifier, b: Identifier): number {
+  return compareStrings(a.type, b.type) || compareStrings(a.value, b.value);
+}
+
 /** Orders identifiers by priority (1 first), then type, then value. */
 export function compareIdentifiers(policy: IdentityPolicy): (a: Identifier, b: Identifier) => number {
   return (a, b) =>

@@ -56,7 +56,7 @@
 import { epochMs } from '../spec/time-parse.ts';
 import { computeTraitChanges } from '../profile/trait-changes.ts';
 import type { PreparedEvent } from './identifier-extract.ts';
-import { compareIdentifiers, compareStrings, identifierKey } from './identifier-order.ts';
+import { compareIdentifiers, compareStrings, compareTypeValue, identifierKey } from './identifier-order.ts';
 import { typePolicy } from './identity-policy.ts';
 import { readConsent } from './identifier-extract.ts';
 import type {
@@ -98,13 +98,12 @@ interface Candidate extends Identifier {
   known: KnownIdentifier | undefined;
 }
 
-const byTypeValue = (a: Identifier, b: Identifier): number => compareStrings(a.type, b.type) || compareStrings(a.value, b.value);
 
 /** The identifiers the store must look up for this event (R1, plus both readings of an alias previousId for R2). */
 export function snapshotKeys(prepared: PreparedEvent): Identifier[] {
   // Without an alias the identifiers are distinct already (prepareEvent de-duplicates them). Why no copies
   // of the identifiers: this runs for every event, and nothing downstream modifies them.
-  if (prepared.previousId === undefined) return prepared.identifiers.length < 2 ? prepared.identifiers.slice() : prepared.identifiers.slice().sort(byTypeValue);
+  if (prepared.previousId === undefined) return prepared.identifiers.length < 2 ? prepared.identifiers.slice() : prepared.identifiers.slice().sort(compareTypeValue);
   const keys = new Map<string, Identifier>();
   for (const id of prepared.identifiers) keys.set(identifierKey(id), { type: id.type, value: id.value });
   if (prepared.previousId !== undefined) {
@@ -113,7 +112,7 @@ export function snapshotKeys(prepared: PreparedEvent): Identifier[] {
       keys.set(identifierKey(id), id);
     }
   }
-  return [...keys.values()].sort(byTypeValue);
+  return [...keys.values()].sort(compareTypeValue);
 }
 
 /** Decides what one event does to the identity graph (rules R1–R8 above). */

@@ -11,7 +11,7 @@
 import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import type { Identifier, IdentitySnapshot, KnownIdentifier, SnapshotProfile } from '@kin/core';
-import { compareStrings, epochMs, isoString } from '@kin/core';
+import { compareTypeValue, epochMs, isoString } from '@kin/core';
 import type { IdGenerator } from '../../ports/ids.ts';
 import { createIdGenerator } from '../../ports/ids.ts';
 import { decodeCursor, encodeCursor } from '../store-codec.ts';
@@ -212,7 +212,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     if (pendingTouches.size === 0) return;
     const s = w();
     // In key order: neighbouring rows share b-tree pages.
-    const touches = [...pendingTouches.values()].sort((a, b) => compareStrings(a.type, b.type) || compareStrings(a.value, b.value));
+    const touches = [...pendingTouches.values()].sort(compareTypeValue);
     for (const t of touches) s.touchIdentifier.run(t.last, t.first, t.type, t.value);
     pendingTouches.clear();
   }
@@ -752,5 +752,5 @@ function prepareWrites(db: Database.Database) {
 
 /** Identifiers in (type, value) order. */
 function sortedIdentifiers(identifiers: Iterable<Identifier>): Identifier[] {
-  return [...identifiers].sort((a, b) => (a.type < b.type ? -1 : a.type > b.type ? 1 : a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
+  return [...identifiers].sort(compareTypeValue);
 }

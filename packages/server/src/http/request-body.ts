@@ -4,6 +4,7 @@
  */
 import { gunzipSync } from 'node:zlib';
 import { ApiError } from './error-catalog.ts';
+import { decodeUtf8Body } from './utf8-decode.ts';
 
 /** Reads and parses a JSON body; throws `ApiError` with a code for every failure. */
 export async function readJsonBody(request: Request, maxBytes: number): Promise<unknown> {
@@ -33,9 +34,11 @@ export async function readJsonBody(request: Request, maxBytes: number): Promise<
     throw new ApiError('unsupported_encoding', `content-encoding ${encoding} is not supported (use gzip or none)`, 'Content-Encoding');
   }
   if (bytes.length === 0) throw new ApiError('invalid_json', 'request body is empty');
+  const { text, firstInvalid } = decodeUtf8Body(bytes);
   try {
-    return JSON.parse(bytes.toString('utf8'));
+    return JSON.parse(text);
   } catch {
+    if (firstInvalid >= 0) throw new ApiError('invalid_utf8', `request body is not valid UTF-8 (first invalid byte at offset ${firstInvalid})`);
     throw new ApiError('invalid_json', 'request body is not valid JSON');
   }
 }

@@ -4,7 +4,7 @@
  * the events are durable.
  */
 import { Hono } from 'hono';
-import { EVENT_TYPES, readBatch, validateEvent } from '@kin/core';
+import { EVENT_TYPES, readBatch, textProblem, validateEvent } from '@kin/core';
 import type { EventType, TrackingEvent } from '@kin/core';
 import type { Clock } from '../ports/clock.ts';
 import type { IdGenerator } from '../ports/ids.ts';
@@ -84,7 +84,8 @@ export function trackingRoutes(deps: TrackingDeps): Hono {
         field: r.field,
         message: r.message,
         sourceId,
-        ...(typeof messageId === 'string' ? { messageId } : {}),
+        // A rejected item's messageId may itself be what no store can keep (a NUL, a lone surrogate).
+        ...(typeof messageId === 'string' && textProblem(messageId) === undefined ? { messageId } : {}),
         createdAt: at,
       };
     });

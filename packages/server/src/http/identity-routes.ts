@@ -99,8 +99,8 @@ export function identityRoutes(deps: IdentityRouteDeps): Hono {
   );
 
   app.post('/v1/profiles/:ref/split', async (c) => {
-    const id = await idOf(c.req.param('ref'));
     const body = await readAdminJson(c.req.raw, deps.maxBodyBytes).catch(ignoreInvalidJson);
+    const id = await idOf(c.req.param('ref'));
     const raw = isRecord(body) ? body['externalIds'] : undefined;
     if (!Array.isArray(raw) || raw.length === 0) throw new ApiError('invalid_ref', 'externalIds must be a non-empty array of "type:value"', 'externalIds');
     const identifiers = raw.map((item, i) => identifierOf(item, `externalIds[${i}]`));

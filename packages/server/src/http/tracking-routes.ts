@@ -17,6 +17,9 @@ import { writeKeyOf } from './auth.ts';
 import { ApiError } from './error-catalog.ts';
 import { readJsonBody } from './request-body.ts';
 
+/** Every tracking route (the browser SDK posts to `/v1/batch`; analytics.js and server SDKs use the rest). */
+export const TRACKING_PATHS: readonly string[] = [...EVENT_TYPES.map((t) => `/v1/${t}`), '/v1/batch', '/v1/import'];
+
 /** What the tracking routes need. */
 export interface TrackingDeps {
   store: Store;
@@ -138,6 +141,6 @@ export function trackingRoutes(deps: TrackingDeps): Hono {
   const notAllowed = () => {
     throw new ApiError('method_not_allowed', 'tracking routes take POST', 'method');
   };
-  for (const path of [...EVENT_TYPES.map((t) => `/v1/${t}`), '/v1/batch', '/v1/import']) app.on(['GET', 'PUT', 'PATCH', 'DELETE'], path, notAllowed);
+  for (const path of TRACKING_PATHS) app.on(['GET', 'PUT', 'PATCH', 'DELETE'], path, notAllowed);
   return app;
 }

@@ -35,7 +35,18 @@ export interface KinConfig {
   /** NATS URL: when set, `serve` runs a collector and a worker over JetStream. */
   pipeline?: string;
   /** JetStream names and worker tuning (see pipeline/nats-stream.ts). */
-  nats: { stream: string; subject: string; consumer: string; batch: number; ackWaitSeconds: number };
+  nats: {
+    stream: string;
+    subject: string;
+    consumer: string;
+    batch: number;
+    ackWaitSeconds: number;
+    /** Deliveries after which an event that keeps failing with a data error is dead-lettered (see pipeline/nats-worker.ts). */
+    maxDeliveries: number;
+    /** The dead-letter stream and its subject prefix (`<dlqSubject>.<sourceId>`). */
+    dlqStream: string;
+    dlqSubject: string;
+  };
   /** Bearer token for `/metrics` (the admin token also works); see docs/operations.md. */
   metricsToken?: string;
   /** Embedded SQLite: write on a second thread beside the HTTP thread (default on; see pipeline/ingest-thread.ts). */
@@ -62,6 +73,12 @@ const writeKeysSchema = z
       const key = part.slice(at + 1).trim();
       if (at <= 0 || !name || key.length < 8) {
         ctx.addIssue({ code: 'custom', message: 'expected name:key pairs separated by commas, keys of at least 8 characters' });
+        return z.NEVER;
+      }
+      const twin = keys.find((k) => k.key === key || k.name === name);
+      if (twin) {
+        // Why an error: one key cannot authenticate two sources, and one source cannot take two keys at once.
+        ctx.addIssue({ code: 'custom', message: twin.key === key ? `sources "${twin.name}" and "${name}" declare the same key` : `source "${name}" is declared twice` });
         return z.NEVER;
       }
       keys.push({ name, key });
@@ -97,6 +114,9 @@ const schema = z.object({
   natsConsumer: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only').default('kin-workers'),
   workerBatch: intFrom(1, 5000).default(500),
   ackWaitSeconds: intFrom(5, 3600).default(30),
+  maxDeliveries: intFrom(1, 1000).default(5),
+  dlqStream: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only').default('KIN_EVENTS_DLQ'),
+  dlqSubject: z.string().regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, 'dot-separated tokens, no wildcards').default('kin.dead'),
   metricsToken: z.string().min(16, 'must be at least 16 characters').optional(),
   ingestThread: z.enum(['on', 'off']).default('on'),
 });
@@ -130,6 +150,9 @@ const ENV: Record<keyof z.input<typeof schema>, string> = {
   natsConsumer: 'KIN_NATS_CONSUMER',
   workerBatch: 'KIN_WORKER_BATCH',
   ackWaitSeconds: 'KIN_WORKER_ACK_WAIT_SECONDS',
+  maxDeliveries: 'KIN_WORKER_MAX_DELIVERIES',
+  dlqStream: 'KIN_NATS_DLQ_STREAM',
+  dlqSubject: 'KIN_NATS_DLQ_SUBJECT',
   metricsToken: 'KIN_METRICS_TOKEN',
   ingestThread: 'KIN_INGEST_THREAD',
 };
@@ -163,6 +186,10 @@ export function parseConfig(env: Record<string, string | undefined>, flags: Conf
     ...(c.maxInFlightBytes < c.maxRequestBytes ? ['maxInFlightBytes (KIN_MAX_INFLIGHT_BYTES): must be at least maxRequestBytes (KIN_MAX_REQUEST_BYTES)'] : []),
   ];
   if (relations.length > 0) throw new ConfigError(relations);
+  if (subjectsOverlap(c.dlqSubject, c.natsSubject)) {
+    // JetStream refuses two streams whose subjects overlap, and a dead letter must not flow back to the workers.
+    throw new ConfigError([`dlqSubject (KIN_NATS_DLQ_SUBJECT): must not overlap the event subject "${c.natsSubject}"`]);
+  }
   return Object.freeze({
     port: c.port,
     host: c.host,
@@ -183,8 +210,22 @@ export function parseConfig(env: Record<string, string | undefined>, flags: Conf
     ...(c.adminToken ? { adminToken: c.adminToken } : {}),
     ...(c.policyFile ? { policyFile: c.policyFile } : {}),
     ...(c.pipeline ? { pipeline: c.pipeline } : {}),
-    nats: Object.freeze({ stream: c.natsStream, subject: c.natsSubject, consumer: c.natsConsumer, batch: c.workerBatch, ackWaitSeconds: c.ackWaitSeconds }),
+    nats: Object.freeze({
+      stream: c.natsStream,
+      subject: c.natsSubject,
+      consumer: c.natsConsumer,
+      batch: c.workerBatch,
+      ackWaitSeconds: c.ackWaitSeconds,
+      maxDeliveries: c.maxDeliveries,
+      dlqStream: c.dlqStream,
+      dlqSubject: c.dlqSubject,
+    }),
     ...(c.metricsToken ? { metricsToken: c.metricsToken } : {}),
     ingestThread: c.ingestThread === 'on',
   });
+}
+
+/** Whether one subject prefix is the other or lies under it. */
+function subjectsOverlap(a: string, b: string): boolean {
+  return a === b || a.startsWith(`${b}.`) || b.startsWith(`${a}.`);
 }

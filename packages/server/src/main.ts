@@ -74,7 +74,7 @@ export async function startKin(options: {
   });
   if (config.pipeline) {
     const roles = { collector: true, worker: options.role !== 'collector' };
-    pipeline = await startNatsPipeline({ url: config.pipeline, config, store, resolve: { policy, normalize }, logger, roles, name: 'kin' }).catch(async (error: unknown) => {
+    pipeline = await startNatsPipeline({ url: config.pipeline, config, store, resolve: { policy, normalize }, logger, roles, name: 'kin', failedEvents: metrics.failedEvents }).catch(async (error: unknown) => {
       await store.close();
       throw error;
     });

@@ -52,7 +52,8 @@ export async function serveWorkerOps(options: {
   host: string;
   metrics: KinMetrics;
   tokenHashes: string[];
-  ready: () => Promise<boolean>;
+  /** `true` when ready, else why not (shown in the 503 body). */
+  ready: () => Promise<true | string>;
 }): Promise<{ server: Server; port: number }> {
   const server = createServer((req, res) => {
     const send = (status: number, body: string, type = 'application/json') => {
@@ -64,7 +65,7 @@ export async function serveWorkerOps(options: {
     if (path === '/health') return send(200, JSON.stringify({ status: 'ok' }));
     if (path === '/ready') {
       void options.ready().then(
-        (ok) => send(ok ? 200 : 503, JSON.stringify({ status: ok ? 'ready' : 'not_ready' })),
+        (ready) => send(ready === true ? 200 : 503, JSON.stringify(ready === true ? { status: 'ready' } : { status: 'not_ready', reason: ready })),
         () => send(503, JSON.stringify({ status: 'not_ready' })),
       );
       return;

@@ -61,9 +61,9 @@ export async function startKin(options: {
   const policy = loadPolicy(config.policyFile);
   const normalize = normalizerFor(policy);
   let pipeline: NatsPipeline | undefined;
-  let admission: Admission | undefined;
-  const metrics = createKinMetrics({ consumerLag: async () => pipeline?.worker?.lag(), inFlight: () => admission?.inFlight() ?? { requests: 0, bytes: 0 } });
-  admission = createAdmission({ ...config.admission, maxRequestBytes: config.limits.maxRequestBytes }, { refused: () => metrics.overloaded.inc() });
+  // The admission gate reports refusals to the metrics, which read its in-flight figures at scrape time.
+  const admission: Admission = createAdmission({ ...config.admission, maxRequestBytes: config.limits.maxRequestBytes }, { refused: () => metrics.overloaded.inc() });
+  const metrics = createKinMetrics({ consumerLag: async () => pipeline?.worker?.lag(), inFlight: () => admission.inFlight() });
   const store = instrumentStore(guardStore(await openStore(config.db, { dedupMemory: config.dedupMemory, timelineTail: config.timelineTail })), metrics);
   const { adminTokenHash, created } = await ensureCredentials({
     db: config.db,

@@ -36,6 +36,31 @@ describe('configuration', () => {
     expect(() => parseConfig({ KIN_GROUP_WAIT_MS: '-1' })).toThrow(/groupWaitMs \(KIN_GROUP_WAIT_MS\)/);
   });
 
+  it('bounds ingest admission, admin bodies, connections and timeouts, with defaults', () => {
+    const defaults = parseConfig({});
+    expect(defaults.admission).toEqual({ maxInFlightBytes: 64 * 1024 * 1024, maxInFlightRequests: 256 });
+    expect(defaults.limits.maxAdminBodyBytes).toBe(1024 * 1024);
+    expect(defaults.server).toEqual({ maxConnections: 10_000, requestTimeoutSeconds: 30, headersTimeoutSeconds: 10, keepAliveTimeoutSeconds: 5 });
+    const set = parseConfig({
+      KIN_MAX_INFLIGHT_BYTES: '2000000',
+      KIN_MAX_INFLIGHT_REQUESTS: '8',
+      KIN_MAX_ADMIN_BODY_BYTES: '4096',
+      KIN_MAX_CONNECTIONS: '100',
+      KIN_REQUEST_TIMEOUT_SECONDS: '20',
+      KIN_HEADERS_TIMEOUT_SECONDS: '3',
+      KIN_KEEP_ALIVE_TIMEOUT_SECONDS: '2',
+    });
+    expect(set.admission).toEqual({ maxInFlightBytes: 2_000_000, maxInFlightRequests: 8 });
+    expect(set.limits.maxAdminBodyBytes).toBe(4096);
+    expect(set.server).toEqual({ maxConnections: 100, requestTimeoutSeconds: 20, headersTimeoutSeconds: 3, keepAliveTimeoutSeconds: 2 });
+    expect(() => parseConfig({ KIN_MAX_INFLIGHT_REQUESTS: '0' })).toThrow(/maxInFlightRequests \(KIN_MAX_INFLIGHT_REQUESTS\)/);
+  });
+
+  it('refuses a headers timeout over the request timeout and an in-flight byte bound under one request', () => {
+    expect(() => parseConfig({ KIN_HEADERS_TIMEOUT_SECONDS: '40' })).toThrow(/KIN_HEADERS_TIMEOUT_SECONDS.*must not exceed/);
+    expect(() => parseConfig({ KIN_MAX_INFLIGHT_BYTES: '100000' })).toThrow(/KIN_MAX_INFLIGHT_BYTES.*at least/);
+  });
+
   it('flags win over the environment', () => {
     expect(parseConfig({ PORT: '9000' }, { port: 9100 }).port).toBe(9100);
   });

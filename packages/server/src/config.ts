@@ -19,7 +19,12 @@ export interface KinConfig {
   adminToken?: string;
   writeKeys: DeclaredWriteKey[];
   policyFile?: string;
-  limits: { maxEventBytes: number; maxRequestBytes: number; maxBatchItems: number };
+  /** Body limits; `maxAdminBodyBytes` bounds every admin JSON body (imports stream and are bounded apart). */
+  limits: { maxEventBytes: number; maxRequestBytes: number; maxBatchItems: number; maxAdminBodyBytes: number };
+  /** Ingest admission: request bytes and requests in flight on the tracking routes before 503 `overloaded` (see http/admission-control.ts). */
+  admission: { maxInFlightBytes: number; maxInFlightRequests: number };
+  /** The HTTP server: connection cap and timeouts in seconds (node:http `maxConnections`, `requestTimeout`, `headersTimeout`, `keepAliveTimeout`). */
+  server: { maxConnections: number; requestTimeoutSeconds: number; headersTimeoutSeconds: number; keepAliveTimeoutSeconds: number };
   dedupWindowDays: number;
   /** Embedded SQLite: messageId claims held in memory before they are written out in bulk (see sqlite-message-ids.ts). */
   dedupMemory: number;
@@ -92,6 +97,13 @@ const schema = z.object({
   maxEventBytes: intFrom(1024, 16 * 1024 * 1024).default(32 * 1024),
   maxRequestBytes: intFrom(1024, 256 * 1024 * 1024).default(500 * 1024),
   maxBatchItems: intFrom(1, 1_000_000).default(2500),
+  maxAdminBodyBytes: intFrom(1024, 256 * 1024 * 1024).default(1024 * 1024),
+  maxInFlightBytes: intFrom(1024, 16 * 1024 * 1024 * 1024).default(64 * 1024 * 1024),
+  maxInFlightRequests: intFrom(1, 1_000_000).default(256),
+  maxConnections: intFrom(1, 10_000_000).default(10_000),
+  requestTimeoutSeconds: intFrom(1, 3600).default(30),
+  headersTimeoutSeconds: intFrom(1, 3600).default(10),
+  keepAliveTimeoutSeconds: intFrom(1, 3600).default(5),
   dedupWindowDays: intFrom(1, 3650).default(30),
   dedupMemory: intFrom(1, 10_000_000).default(100_000),
   timelineTail: intFrom(1, 10_000_000).default(50_000),
@@ -121,6 +133,13 @@ const ENV: Record<keyof z.input<typeof schema>, string> = {
   maxEventBytes: 'KIN_MAX_EVENT_BYTES',
   maxRequestBytes: 'KIN_MAX_REQUEST_BYTES',
   maxBatchItems: 'KIN_MAX_BATCH_ITEMS',
+  maxAdminBodyBytes: 'KIN_MAX_ADMIN_BODY_BYTES',
+  maxInFlightBytes: 'KIN_MAX_INFLIGHT_BYTES',
+  maxInFlightRequests: 'KIN_MAX_INFLIGHT_REQUESTS',
+  maxConnections: 'KIN_MAX_CONNECTIONS',
+  requestTimeoutSeconds: 'KIN_REQUEST_TIMEOUT_SECONDS',
+  headersTimeoutSeconds: 'KIN_HEADERS_TIMEOUT_SECONDS',
+  keepAliveTimeoutSeconds: 'KIN_KEEP_ALIVE_TIMEOUT_SECONDS',
   dedupWindowDays: 'KIN_DEDUP_WINDOW_DAYS',
   dedupMemory: 'KIN_DEDUP_MEMORY',
   timelineTail: 'KIN_TIMELINE_TAIL',
@@ -161,6 +180,13 @@ export function parseConfig(env: Record<string, string | undefined>, flags: Conf
     );
   }
   const c = parsed.data;
+  // Why checked here: node:http throws at listen when headersTimeout exceeds requestTimeout, and an in-flight
+  // byte bound below one request's limit would refuse every large request forever.
+  const relations = [
+    ...(c.headersTimeoutSeconds > c.requestTimeoutSeconds ? ['headersTimeoutSeconds (KIN_HEADERS_TIMEOUT_SECONDS): must not exceed requestTimeoutSeconds (KIN_REQUEST_TIMEOUT_SECONDS)'] : []),
+    ...(c.maxInFlightBytes < c.maxRequestBytes ? ['maxInFlightBytes (KIN_MAX_INFLIGHT_BYTES): must be at least maxRequestBytes (KIN_MAX_REQUEST_BYTES)'] : []),
+  ];
+  if (relations.length > 0) throw new ConfigError(relations);
   if (subjectsOverlap(c.dlqSubject, c.natsSubject)) {
     // JetStream refuses two streams whose subjects overlap, and a dead letter must not flow back to the workers.
     throw new ConfigError([`dlqSubject (KIN_NATS_DLQ_SUBJECT): must not overlap the event subject "${c.natsSubject}"`]);
@@ -170,7 +196,14 @@ export function parseConfig(env: Record<string, string | undefined>, flags: Conf
     host: c.host,
     db: c.db,
     writeKeys: c.writeKeys,
-    limits: Object.freeze({ maxEventBytes: c.maxEventBytes, maxRequestBytes: c.maxRequestBytes, maxBatchItems: c.maxBatchItems }),
+    limits: Object.freeze({ maxEventBytes: c.maxEventBytes, maxRequestBytes: c.maxRequestBytes, maxBatchItems: c.maxBatchItems, maxAdminBodyBytes: c.maxAdminBodyBytes }),
+    admission: Object.freeze({ maxInFlightBytes: c.maxInFlightBytes, maxInFlightRequests: c.maxInFlightRequests }),
+    server: Object.freeze({
+      maxConnections: c.maxConnections,
+      requestTimeoutSeconds: c.requestTimeoutSeconds,
+      headersTimeoutSeconds: c.headersTimeoutSeconds,
+      keepAliveTimeoutSeconds: c.keepAliveTimeoutSeconds,
+    }),
     dedupWindowDays: c.dedupWindowDays,
     dedupMemory: c.dedupMemory,
     timelineTail: c.timelineTail,

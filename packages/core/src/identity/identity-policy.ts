@@ -20,7 +20,13 @@ const DEVICE_TYPES = [
 /** Values that clients send when they have no real identifier; never linked. */
 const BLOCKED_EXACT = ['', 'null', 'undefined', 'nil', 'none', 'anonymous', 'guest', 'unknown', '0', '-1', 'NaN', '[object Object]', 'true', 'false', 'test@test.com'];
 
-/** The built-in policy: one user id per profile, person identifiers before device and anonymous ids. */
+/**
+ * The built-in policy (each default and the reason for it: docs/identity.md). One user id per profile:
+ * that is what keeps two people apart. Person-level identifiers have small limits with no window (a
+ * person has a few emails and phones for years). Anonymous and device ids churn (cookies expire, apps are
+ * reinstalled), so their limits are high and count only what was seen within a window; rule R6a makes
+ * their limits refuse only the event's newest cookie or device id, never a person-level identifier.
+ */
 export const DEFAULT_POLICY: IdentityPolicy = deepFreeze({
   types: {
     user_id: { limit: 1, priority: 1 },
@@ -28,8 +34,8 @@ export const DEFAULT_POLICY: IdentityPolicy = deepFreeze({
     phone: { limit: 5, priority: 3 },
     crm_id: { limit: 5, priority: 4 },
     ...Object.fromEntries(SOCIAL_HANDLE_TYPES.map((type) => [type, { limit: 5, priority: 4 }])),
-    ...Object.fromEntries(DEVICE_TYPES.map((type) => [type, { limit: 5, priority: 5 }])),
-    anonymous_id: { limit: 5, priority: 6 },
+    ...Object.fromEntries(DEVICE_TYPES.map((type) => [type, { limit: 20, windowDays: 90, priority: 5 }])),
+    anonymous_id: { limit: 100, windowDays: 30, priority: 6 },
   },
   defaultType: { limit: 5, priority: 4 },
   blocked: { exact: BLOCKED_EXACT, patterns: ['^[0-]*$', '^\\s*$'] },

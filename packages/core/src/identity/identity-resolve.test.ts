@@ -211,6 +211,48 @@ describe('resolve', () => {
       expect(plan.links).toEqual([{ identifier: id('anonymous_id', 'a1'), rule: 'attach' }]);
     });
 
+    it('R6a cookie churn never drops a person-level identifier: a login merges the side profile whatever its cookies', () => {
+      const policy = policyWith({ types: { anonymous_id: { limit: 2 } } });
+      const main = { id: 'p1', ids: [['user_id', 'u1'], ['email', 'e@x.io'], ['anonymous_id', 'a1'], ['anonymous_id', 'a2']] satisfies Id[] };
+      const side = { id: 'p2', createdAt: '2024-02-01T00:00:00.000Z', ids: [['anonymous_id', 's1'], ['twitter', '@e']] satisfies Id[] };
+      const plan = resolve(snapshot(main, side), prepared([['email', 'e@x.io'], ['twitter', '@e'], ['anonymous_id', 's1']]), policy);
+      expect(plan.refused).toEqual([]);
+      expect(plan.merges).toMatchObject([{ survivorId: 'p1', absorbedId: 'p2' }]);
+    });
+
+    it('R6a a device-level type over its limit refuses only the newest value of it, and the person-level one beside it links', () => {
+      const policy = policyWith({ types: { anonymous_id: { limit: 2 } } });
+      const full = snapshot({ id: 'p1', ids: [['user_id', 'u1'], ['anonymous_id', 'a1'], ['anonymous_id', 'a2']] });
+      const plan = resolve(full, prepared([['user_id', 'u1'], ['twitter', '@e'], ['anonymous_id', 'a3']]), policy);
+      expect(plan.refused).toMatchObject([{ identifier: id('anonymous_id', 'a3'), reason: 'limit' }]);
+      expect(plan.links).toEqual([{ identifier: id('twitter', '@e'), rule: 'attach' }]);
+      expect(plan.target).toEqual({ kind: 'existing', profileId: 'p1' });
+    });
+
+    it('R6a a shared browser still never merges two people: the person-level conflict drops the shared id', () => {
+      const policy = policyWith({ types: { anonymous_id: { limit: 2 } } });
+      const a = { id: 'pA', ids: [['user_id', 'A'], ['anonymous_id', 'X'], ['anonymous_id', 'a2']] satisfies Id[] };
+      const b = { id: 'pB', createdAt: '2024-02-01T00:00:00.000Z', ids: [['user_id', 'B'], ['anonymous_id', 'b1']] satisfies Id[] };
+      const plan = resolve(snapshot(a, b), prepared([['user_id', 'B'], ['anonymous_id', 'X'], ['anonymous_id', 'new']]), policy);
+      expect(plan.merges).toEqual([]);
+      expect(plan.target).toEqual({ kind: 'existing', profileId: 'pB' });
+      expect(plan.refused.map((r) => r.identifier)).toContainEqual(id('anonymous_id', 'X'));
+      expect(plan.refused.map((r) => r.identifier)).not.toContainEqual(id('user_id', 'B'));
+    });
+
+    it('R6a the defaults: anonymous and device ids have high windowed limits, person-level ids small lifetime ones', () => {
+      for (const type of ['anonymous_id', 'ios.id', 'device_id']) {
+        expect(DEFAULT_POLICY.sharedDevice.deviceTypes).toContain(type);
+        expect(DEFAULT_POLICY.types[type]).toMatchObject({ limit: expect.any(Number) as number, windowDays: expect.any(Number) as number });
+        expect(DEFAULT_POLICY.types[type]!.limit).toBeGreaterThanOrEqual(20);
+      }
+      for (const type of ['user_id', 'email', 'phone', 'crm_id', 'twitter']) {
+        expect(DEFAULT_POLICY.sharedDevice.deviceTypes).not.toContain(type);
+        expect(DEFAULT_POLICY.types[type]!.windowDays).toBeUndefined();
+      }
+      expect(DEFAULT_POLICY.types['user_id']!.limit).toBe(1);
+    });
+
     it('R6 returns target none with no_identity when every identifier is dropped or none is usable', () => {
       const plan = resolve({ known: [], profiles: new Map() }, { ...prepared([]), refused: [{ identifier: id('user_id', 'null'), reason: 'blocked', detail: 'x' }] }, DEFAULT_POLICY);
       expect(plan).toMatchObject({ target: { kind: 'none' }, links: [], refused: [{ reason: 'blocked' }], warnings: [{ kind: 'no_identity' }] });

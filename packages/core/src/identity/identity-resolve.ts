@@ -30,6 +30,13 @@
  *     greater type, then the greater value. So a browser shared by two people never merges them: the
  *     anonymous id is dropped, not the second user id. When nothing is left: target `none`, warning
  *     `no_identity`.
+ * R6a. Churn limits: the types of `sharedDevice.deviceTypes` (anonymous_id and device ids, which churn:
+ *     cookies expire, browsers and apps get reinstalled) are device-level; every other type is
+ *     person-level. A device-level type counts as over only when the event brings a new value of it, and
+ *     when only device-level types are over, the victim is chosen among the event's new values of those
+ *     types alone. So cookie churn refuses at most the newest cookie or device id, never a person-level
+ *     identifier (user_id, email, phone, crm_id, a social handle) and never a merge made by the event's
+ *     known identifiers: two profiles of one person joined by a login keep all their cookies.
  * R7. Caps: when the target would hold more than `caps.maxMerges` merges (their `mergeCount` sum plus
  *     the plan's merges) or `caps.maxIdentifiers` identifiers, the plan proceeds with a `merge_cap` or
  *     `identifier_cap` warning.
@@ -153,7 +160,10 @@ export function resolve(snapshot: IdentitySnapshot, prepared: PreparedEvent, pol
       if (plan.merges.length > 0 && !plan.consent) plan.consent = { categories: {}, onMerge: policy.consent.onMerge };
       return plan;
     }
-    const victim = chooseVictim(active, (c) => c.known !== undefined || over.includes(c.type), policy);
+    // R6a: with only device-level types over, only the event's new values of them can be dropped.
+    const deviceTypes = deviceTypesOf(policy);
+    const churnOnly = over.every((type) => deviceTypes.has(type));
+    const victim = chooseVictim(active, (c) => (churnOnly ? c.known === undefined && over.includes(c.type) : c.known !== undefined || over.includes(c.type)), policy);
     notes.refuse(victim, `dropped to keep ${over.join(', ')} within the limit`);
     active = active.filter((c) => c !== victim);
   }
@@ -317,9 +327,17 @@ function overLimitTypes(profiles: SnapshotProfile[], active: Candidate[], policy
     }
     for (const [type, values] of own) maxSingle.set(type, Math.max(maxSingle.get(type) ?? 0, values.size));
   }
-  for (const c of active) if (!c.known) addValue(combined, c);
+  const brought = new Set<string>();
+  for (const c of active) {
+    if (c.known) continue;
+    addValue(combined, c);
+    brought.add(c.type);
+  }
+  const deviceTypes = deviceTypesOf(policy);
   const over: string[] = [];
   for (const [type, values] of combined) {
+    // R6a: a device-level type is over only when this event brings a new value of it.
+    if (deviceTypes.has(type) && !brought.has(type)) continue;
     if (values.size > typePolicy(policy, type).limit && values.size > (maxSingle.get(type) ?? 0)) over.push(type);
   }
   return over.sort(compareStrings);

@@ -6,8 +6,9 @@
 import { useEffect, useState } from 'react';
 import type { ApiFailure } from '../api-client.ts';
 import type { TimelineEvent } from '../api-types.ts';
-import type { Channel } from '../channel-classify.ts';
-import { CHANNELS, CHANNEL_STYLE, classifyChannel } from '../channel-classify.ts';
+import type { Channel } from '@kin/core/spec/channel-classify.ts';
+import { CHANNELS, classifyChannel } from '@kin/core/spec/channel-classify.ts';
+import { CHANNEL_STYLE } from '../channel-style.ts';
 import { useKin } from '../kin-context.ts';
 import { Empty, ErrorBox, Loading, Time } from '../ui/states.tsx';
 

@@ -40,5 +40,6 @@ export function sqlStateOf(error: unknown): string | undefined {
  * warning about a poison event can itself be stored.
  */
 export function storableText(text: string): string {
+  // eslint-disable-next-line no-control-regex -- NUL is exactly what PostgreSQL refuses in text
   return text.replace(/\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
 }

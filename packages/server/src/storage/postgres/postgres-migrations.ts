@@ -373,6 +373,16 @@ export const POSTGRES_MIGRATIONS: ReadonlyArray<PostgresMigration> = [
       $fn$;
     `,
   },
+  {
+    version: 7,
+    name: 'name search',
+    // Why a partial expression index: the dashboard finds people by a part of their name, case-insensitively
+    // (profileIdsByName). Only rows of the name traits enter it, so an event pays for it only when it
+    // changes a name; text_pattern_ops lets LIKE 'prefix%' use it.
+    sql: `
+      CREATE INDEX traits_name ON traits (lower(value #>> '{}') text_pattern_ops) WHERE key IN ('firstName', 'lastName', 'name');
+    `,
+  },
 ];
 
 /**

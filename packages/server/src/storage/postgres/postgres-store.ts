@@ -38,6 +38,7 @@ import { createPostgresTx } from './postgres-writes.ts';
 import { toMillis, WARNINGS_STATEMENT, warningColumns } from './postgres-write-values.ts';
 import { toMerge, toProfileView, toSource, toWarning } from '../store-rows.ts';
 import type { ProfileRows } from '../store-rows.ts';
+import { postgresListProfileIds, postgresProfileIdsByName } from './postgres-profile-list.ts';
 
 /** Options of the PostgreSQL store. */
 export interface PostgresStoreOptions {
@@ -241,6 +242,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
       const param = (value: unknown) => `$${params.push(value)}`;
       if (query.type) where.push(`type = ${param(query.type)}`);
       if (query.event) where.push(`event = ${param(query.event)}`);
+      if (query.sourceIds) where.push(`source_id = ANY(${param(query.sourceIds)}::text[])`);
       const after = query.cursor ? decodeCursor(query.cursor) : undefined;
       if (after && after.length === 2) {
         where.push(`(timestamp, seq) < (${param(toMillis(String(after[0])))}::timestamptz, ${param(Number(after[1]))}::bigint)`);
@@ -330,6 +332,14 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
         if (profile) matches.push({ id: profile.id, matchedOn, externalIds: profile.externalIds.map(({ type, value }) => ({ type, value })), traits: profile.traits });
       }
       return matches;
+    },
+
+    async profileIdsByName(query) {
+      return postgresProfileIdsByName(pool, query);
+    },
+
+    async listProfileIds(query) {
+      return postgresListProfileIds(pool, query);
     },
 
     async eventVolume(query): Promise<VolumeBucket[]> {

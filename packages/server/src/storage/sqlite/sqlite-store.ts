@@ -47,6 +47,7 @@ import { createMessageIdIndex } from './sqlite-message-ids.ts';
 import type { MessageIdIndex, MessageIdIndexOptions } from './sqlite-message-ids.ts';
 import { createTimeline, PROFILE_FAMILY_SQL, profileTimelineSql } from './sqlite-timeline.ts';
 import type { Timeline, TimelineOptions } from './sqlite-timeline.ts';
+import { sqliteListProfileIds, sqliteProfileIdsByName } from './sqlite-profile-list.ts';
 import { createSourceMinutes } from './sqlite-source-minutes.ts';
 import type { SourceMinutes } from './sqlite-source-minutes.ts';
 import { toMerge, toProfileView, toSource, toWarning } from '../store-rows.ts';
@@ -521,6 +522,10 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
         where.push('e.event = ?');
         params.push(query.event);
       }
+      if (query.sourceIds) {
+        where.push(`e.source_id IN (${query.sourceIds.map(() => '?').join(', ') || 'NULL'})`);
+        params.push(...query.sourceIds);
+      }
       const after = query.cursor ? decodeCursor(query.cursor) : undefined;
       if (after && after.length === 2) {
         where.push('(t.timestamp < ? OR (t.timestamp = ? AND t.seq < ?))');
@@ -611,6 +616,14 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
         if (profile) matches.push({ id: profile.id, matchedOn, externalIds: profile.externalIds.map(({ type, value }) => ({ type, value })), traits: profile.traits });
       }
       return matches;
+    },
+
+    async profileIdsByName(query) {
+      return sqliteProfileIdsByName(read(), query);
+    },
+
+    async listProfileIds(query) {
+      return sqliteListProfileIds(read(), query);
     },
 
     async eventVolume(query): Promise<VolumeBucket[]> {

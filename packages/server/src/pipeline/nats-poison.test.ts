@@ -85,6 +85,10 @@ if (reason && servicesRequired()) {
       ];
       for (const event of crafted) await js.publish(subjectOf(names.nats, sourceId), JSON.stringify({ sourceId, event }));
       await js.publish(subjectOf(names.nats, sourceId), 'not json at all');
+      // A repeat of a good event in the same batch, past JetStream's duplicate window (another msgID): the
+      // messageId claims must keep it from being applied twice, however the batch is split.
+      const repeated = (await jsm.streams.getMessage(names.nats.stream, { seq: 6 })).data;
+      await js.publish(subjectOf(names.nats, sourceId), repeated, { msgID: 'repeat-of-seq-6' });
 
       // More good events after them, and poison through the HTTP edge (rejected there, or dead-lettered).
       const after = goodEvents('after', 40);

@@ -28,6 +28,7 @@ import { openStore } from './storage/store-open.ts';
 import { createKinMetrics, instrumentIngestor, instrumentStore } from './ops/kin-metrics.ts';
 import { metricsTokenHashes, mountMetrics, storeReachable } from './ops/ops-routes.ts';
 import { guardStore } from './ops/service-unavailable.ts';
+import { cannotListen } from './ops/startup-error.ts';
 import type { NatsPipeline } from './pipeline/nats-pipeline.ts';
 import { startNatsPipeline } from './pipeline/nats-pipeline.ts';
 
@@ -71,6 +72,10 @@ export async function startKin(options: {
     adminToken: config.adminToken,
     declaredKeys: config.writeKeys,
     now: clock.now(),
+    logger,
+  }).catch(async (error: unknown) => {
+    await store.close();
+    throw error;
   });
   if (config.pipeline) {
     const roles = { collector: true, worker: options.role !== 'collector' };
@@ -134,7 +139,13 @@ export async function startKin(options: {
     const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host, serverOptions: serverOptionsOf(config.server) }, () => resolveServer(s));
     // Past the cap node:http closes new sockets at once: a flood of slow connections cannot exhaust file descriptors.
     s.maxConnections = config.server.maxConnections;
-    s.once('error', reject);
+    s.once('error', (error) => reject(cannotListen(config.host, config.port, error)));
+  }).catch(async (error: unknown) => {
+    clearInterval(prune);
+    await ingestor.close();
+    await pipeline?.close();
+    await store.close();
+    throw error;
   });
   const port = (server.address() as AddressInfo).port;
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;

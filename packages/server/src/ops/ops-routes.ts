@@ -14,6 +14,7 @@ import { ApiError } from '../http/error-catalog.ts';
 import { hashSecret, secretMatches } from '../http/secret-compare.ts';
 import type { Store } from '../storage/storage.ts';
 import type { KinMetrics } from './kin-metrics.ts';
+import { cannotListen } from './startup-error.ts';
 
 /** True when the store answers a trivial indexed query (readiness; the hash matches no key). */
 export async function storeReachable(store: Store): Promise<boolean> {
@@ -83,7 +84,7 @@ export async function serveWorkerOps(options: {
     send(404, JSON.stringify({ error: { code: 'not_found', message: 'no such route' } }));
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (error) => reject(cannotListen(options.host, options.port, error)));
     server.listen(options.port, options.host, () => resolve());
   });
   return { server, port: (server.address() as AddressInfo).port };

@@ -5,6 +5,7 @@
  */
 import type { NatsConnection } from 'nats';
 import type { KinConfig } from '../config.ts';
+import { reaching } from '../ops/startup-error.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { Store } from '../storage/storage.ts';
 import type { ResolveDeps } from './event-apply.ts';
@@ -36,9 +37,9 @@ export async function startNatsPipeline(options: {
   name: string;
   failedEvents?: FailedEventsCounter;
 }): Promise<NatsPipeline> {
-  const nc: NatsConnection = await connectNats(options.url, options.name);
+  const nc: NatsConnection = await reaching('NATS', options.url, () => connectNats(options.url, options.name));
   try {
-    await ensureStream(nc, options.config.nats);
+    await reaching('NATS JetStream', options.url, () => ensureStream(nc, options.config.nats));
     const collector = options.roles.collector ? createNatsCollector({ nc, nats: options.config.nats }) : undefined;
     const worker = options.roles.worker
       ? await startNatsWorker({

@@ -58,6 +58,10 @@ export async function startKinWorker(options: { config: Readonly<KinConfig>; log
       if (!(await running.natsReady())) return 'the event stream does not answer';
       return (await running.worker?.stuck()) ?? true;
     },
+  }).catch(async (error: unknown) => {
+    await running.close();
+    await rawStore.close();
+    throw error;
   });
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   logger.info('kin worker started', { port: ops.port, store: rawStore.dialect, stream: config.nats.stream });

@@ -77,6 +77,7 @@ export function runStorageConformance(target: ConformanceTarget): void {
       expect(await store.findSourceByKeyHash('h-other')).toBeUndefined();
       expect((await store.revokeSource('web', T0))?.revokedAt).toBe(T0);
       expect(await store.findSourceByKeyHash('h-web')).toBeUndefined();
+      expect(await store.findSourceByKeyHash('h-web', { includeRevoked: true })).toMatchObject({ id: created.id, name: 'web', revokedAt: T0 });
       expect(await store.revokeSource('web', T0)).toBeUndefined();
       const again = await store.createSource({ name: 'web', writeKeyHash: 'h-web-2', createdAt: T0 });
       expect((await store.listSources()).filter((s) => s.name === 'web').map((s) => s.id)).toContain(again.id);

@@ -303,8 +303,8 @@ export interface Store {
   listSources(): Promise<SourceRecord[]>;
   /** Revokes the source; returns `undefined` when no active source has that name. */
   revokeSource(name: string, at: string): Promise<SourceRecord | undefined>;
-  /** The active (not revoked) source whose write key has this hash. */
-  findSourceByKeyHash(writeKeyHash: string): Promise<SourceRecord | undefined>;
+  /** The active (not revoked) source whose write key has this hash; with `includeRevoked`, a revoked one too. */
+  findSourceByKeyHash(writeKeyHash: string, options?: { includeRevoked?: boolean }): Promise<SourceRecord | undefined>;
 
   /** Current profile id for an identifier, or `undefined`. */
   findProfileIdByIdentifier(identifier: Identifier): Promise<string | undefined>;

@@ -187,7 +187,11 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
       return row ? { ...toSource(row), revokedAt: at } : undefined;
     },
 
-    async findSourceByKeyHash(hash) {
+    async findSourceByKeyHash(hash, options) {
+      if (options?.includeRevoked) {
+        const row = (await pool.query('SELECT * FROM sources WHERE write_key_hash = $1', [hash])).rows[0] as Row | undefined;
+        return row ? toSource(row) : undefined;
+      }
       const { rows } = await pool.query({
         name: 'kin_source_by_key_v1',
         text: 'SELECT * FROM sources WHERE write_key_hash = $1 AND revoked_at IS NULL',

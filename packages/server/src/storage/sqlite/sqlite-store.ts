@@ -475,8 +475,9 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       });
     },
 
-    async findSourceByKeyHash(hash) {
-      const row = read().prepare('SELECT * FROM sources WHERE write_key_hash = ? AND revoked_at IS NULL').get(hash) as Row | undefined;
+    async findSourceByKeyHash(hash, options) {
+      const sql = options?.includeRevoked ? 'SELECT * FROM sources WHERE write_key_hash = ?' : 'SELECT * FROM sources WHERE write_key_hash = ? AND revoked_at IS NULL';
+      const row = read().prepare(sql).get(hash) as Row | undefined;
       return row ? toSource(row) : undefined;
     },
 

@@ -35,6 +35,8 @@ export interface KinConfig {
   metricsToken?: string;
   /** Embedded SQLite: write on a second thread beside the HTTP thread (default on; see pipeline/ingest-thread.ts). */
   ingestThread: boolean;
+  /** Imports: the largest row read (a line, or a CSV row spanning lines); larger rows are rejected (see import-reader.ts). */
+  imports: { maxRecordBytes: number };
 }
 
 /** Raised when configuration is invalid; `problems` name each bad setting. */
@@ -87,6 +89,7 @@ const schema = z.object({
   ackWaitSeconds: intFrom(5, 3600).default(30),
   metricsToken: z.string().min(16, 'must be at least 16 characters').optional(),
   ingestThread: z.enum(['on', 'off']).default('on'),
+  importMaxRecordBytes: intFrom(1024, 256 * 1024 * 1024).default(1024 * 1024),
 });
 
 /** Which environment variable feeds which setting. */
@@ -113,6 +116,7 @@ const ENV: Record<keyof z.input<typeof schema>, string> = {
   ackWaitSeconds: 'KIN_WORKER_ACK_WAIT_SECONDS',
   metricsToken: 'KIN_METRICS_TOKEN',
   ingestThread: 'KIN_INGEST_THREAD',
+  importMaxRecordBytes: 'KIN_IMPORT_MAX_RECORD_BYTES',
 };
 
 /** Flags as the CLI passes them (already named like the settings). */
@@ -153,5 +157,6 @@ export function parseConfig(env: Record<string, string | undefined>, flags: Conf
     nats: Object.freeze({ stream: c.natsStream, subject: c.natsSubject, consumer: c.natsConsumer, batch: c.workerBatch, ackWaitSeconds: c.ackWaitSeconds }),
     ...(c.metricsToken ? { metricsToken: c.metricsToken } : {}),
     ingestThread: c.ingestThread === 'on',
+    imports: Object.freeze({ maxRecordBytes: c.importMaxRecordBytes }),
   });
 }

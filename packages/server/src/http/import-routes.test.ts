@@ -33,9 +33,22 @@ describe('POST /v1/imports', () => {
     const res = await post('source=crm', streamed(lines));
     expect(res.status).toBe(200);
     const body = (await res.json()) as Record<string, unknown>;
-    expect(body).toEqual({ source: 'crm', format: 'csv', rows: 2501, imported: 2500, duplicates: 0, rejected: 1, rejects: [{ row: 2501, line: 5002, reason: 'no values besides the record id' }] });
+    expect(body).toEqual({
+      source: 'crm',
+      format: 'csv',
+      rows: 2501,
+      imported: 2500,
+      duplicates: 0,
+      rejected: 1,
+      invalidValues: 0,
+      refusedIdentifiers: 0,
+      rejectedByCode: { no_values: 1 },
+      invalidByCode: {},
+      ignoredColumns: ['note'],
+      rejects: [{ row: 2501, line: 5002, code: 'no_values', reason: 'no values besides the record id' }],
+    });
     const web = (await (await kin.admin('/v1/profiles/user_id:web-7')).json()) as { traits: Record<string, unknown>; externalIds: Array<{ type: string; value: string }> };
-    expect(web.traits).toMatchObject({ first_name: 'P7', last_name: 'L;7', email: 'p7@example.com' });
+    expect(web.traits).toMatchObject({ firstName: 'P7', lastName: 'L;7', email: 'p7@example.com' });
     expect(web.externalIds.map((x) => `${x.type}:${x.value}`)).toContain('record:crm:7');
 
     const again = (await (await post('source=crm', streamed(lines))).json()) as Record<string, unknown>;

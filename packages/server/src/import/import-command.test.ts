@@ -18,11 +18,11 @@ describe('kin import and kin match run (real bin)', () => {
     expect(first.code, first.stderr).toBe(0);
     expect(JSON.parse(first.stdout.trim().split('\n').at(-1)!)).toMatchObject({ rows: 3, imported: 2, duplicates: 0, rejected: 1 });
     expect(first.stderr).toBe('');
-    expect(readFileSync(rejects, 'utf8')).toBe('row,line,reason\n2,3,empty row\n');
+    expect(readFileSync(rejects, 'utf8')).toBe('row,line,column,code,reason\n2,3,,empty_row,empty row\n');
     const second = await runKin(['import', file, '--source', 'crm', '--db', db], clean);
     expect(JSON.parse(second.stdout.trim().split('\n').at(-1)!)).toMatchObject({ rows: 3, imported: 0, duplicates: 2 });
     const profile = await runKin(['profile', 'crm_id:C3', '--db', db], clean);
-    expect(JSON.parse(profile.stdout)).toMatchObject({ traits: { first_name: 'Bob', last_name: 'Stone; Jr', email: 'bob@example.com' } });
+    expect(JSON.parse(profile.stdout)).toMatchObject({ traits: { firstName: 'Bob', lastName: 'Stone; Jr', email: 'bob@example.com' } });
 
     const match = await runKin(['match', 'run', '--db', db], clean);
     expect(match.code, match.stderr).toBe(0);

@@ -51,6 +51,8 @@ export interface KinConfig {
   metricsToken?: string;
   /** Embedded SQLite: write on a second thread beside the HTTP thread (default on; see pipeline/ingest-thread.ts). */
   ingestThread: boolean;
+  /** Imports: the largest row read (a line, or a CSV row spanning lines); larger rows are rejected (see import-reader.ts). */
+  imports: { maxRecordBytes: number };
 }
 
 /** Raised when configuration is invalid; `problems` name each bad setting. */
@@ -120,6 +122,7 @@ const schema = z.object({
   dlqSubject: z.string().regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, 'dot-separated tokens, no wildcards').default('kin.dead'),
   metricsToken: z.string().min(16, 'must be at least 16 characters').optional(),
   ingestThread: z.enum(['on', 'off']).default('on'),
+  importMaxRecordBytes: intFrom(1024, 256 * 1024 * 1024).default(1024 * 1024),
 });
 
 /** Which environment variable feeds which setting. */
@@ -156,6 +159,7 @@ const ENV: Record<keyof z.input<typeof schema>, string> = {
   dlqSubject: 'KIN_NATS_DLQ_SUBJECT',
   metricsToken: 'KIN_METRICS_TOKEN',
   ingestThread: 'KIN_INGEST_THREAD',
+  importMaxRecordBytes: 'KIN_IMPORT_MAX_RECORD_BYTES',
 };
 
 /** Flags as the CLI passes them (already named like the settings). */
@@ -223,6 +227,7 @@ export function parseConfig(env: Record<string, string | undefined>, flags: Conf
     }),
     ...(c.metricsToken ? { metricsToken: c.metricsToken } : {}),
     ingestThread: c.ingestThread === 'on',
+    imports: Object.freeze({ maxRecordBytes: c.importMaxRecordBytes }),
   });
 }
 

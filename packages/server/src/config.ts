@@ -21,6 +21,8 @@ export interface KinConfig {
   policyFile?: string;
   limits: { maxEventBytes: number; maxRequestBytes: number; maxBatchItems: number };
   dedupWindowDays: number;
+  /** Warnings last seen longer ago than this are removed (hourly, in bulk). */
+  warningsRetentionDays: number;
   /** Embedded SQLite: messageId claims held in memory before they are written out in bulk (see sqlite-message-ids.ts). */
   dedupMemory: number;
   /** Embedded SQLite: timeline entries appended to the tail before they are written out in key order (see sqlite-timeline.ts). */
@@ -75,6 +77,7 @@ const schema = z.object({
   maxRequestBytes: intFrom(1024, 256 * 1024 * 1024).default(500 * 1024),
   maxBatchItems: intFrom(1, 1_000_000).default(2500),
   dedupWindowDays: intFrom(1, 3650).default(30),
+  warningsRetentionDays: intFrom(1, 3650).default(30),
   dedupMemory: intFrom(1, 10_000_000).default(100_000),
   timelineTail: intFrom(1, 10_000_000).default(50_000),
   groupWaitMs: intFrom(0, 1000).default(20),
@@ -101,6 +104,7 @@ const ENV: Record<keyof z.input<typeof schema>, string> = {
   maxRequestBytes: 'KIN_MAX_REQUEST_BYTES',
   maxBatchItems: 'KIN_MAX_BATCH_ITEMS',
   dedupWindowDays: 'KIN_DEDUP_WINDOW_DAYS',
+  warningsRetentionDays: 'KIN_WARNINGS_RETENTION_DAYS',
   dedupMemory: 'KIN_DEDUP_MEMORY',
   timelineTail: 'KIN_TIMELINE_TAIL',
   groupWaitMs: 'KIN_GROUP_WAIT_MS',
@@ -144,6 +148,7 @@ export function parseConfig(env: Record<string, string | undefined>, flags: Conf
     writeKeys: c.writeKeys,
     limits: Object.freeze({ maxEventBytes: c.maxEventBytes, maxRequestBytes: c.maxRequestBytes, maxBatchItems: c.maxBatchItems }),
     dedupWindowDays: c.dedupWindowDays,
+    warningsRetentionDays: c.warningsRetentionDays,
     dedupMemory: c.dedupMemory,
     timelineTail: c.timelineTail,
     groupCommit: Object.freeze({ waitMs: c.groupWaitMs, minEvents: c.groupMinEvents }),

@@ -49,7 +49,8 @@ import { createTimeline, PROFILE_FAMILY_SQL, profileTimelineSql } from './sqlite
 import type { Timeline, TimelineOptions } from './sqlite-timeline.ts';
 import { createSourceMinutes } from './sqlite-source-minutes.ts';
 import type { SourceMinutes } from './sqlite-source-minutes.ts';
-import { toMerge, toProfileView, toSource, toWarning } from '../store-rows.ts';
+import { toMerge, toProfileView, toSource, toStoreStats, toWarning } from '../store-rows.ts';
+import { foldWarnings } from '../warning-subject.ts';
 import type { ProfileRows } from '../store-rows.ts';
 
 /**
@@ -365,10 +366,12 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     return profileId;
   }
 
+  /** Adds warnings to their subjects' records (see warning-subject.ts). */
   function insertWarnings(warnings: NewWarning[]): void {
+    if (warnings.length === 0) return;
     const s = w();
-    for (const x of warnings) {
-      s.insertWarning.run(
+    for (const x of foldWarnings(warnings)) {
+      s.upsertWarning.run(
         x.kind,
         x.code ?? null,
         x.field ?? null,
@@ -377,6 +380,9 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
         x.messageId ?? null,
         x.profileId ?? null,
         x.createdAt,
+        x.subject,
+        x.count,
+        x.lastSeenAt,
       );
     }
   }
@@ -582,15 +588,9 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     },
 
     async stats(): Promise<StoreStats> {
-      const r = read();
-      const count = (sql: string) => (r.prepare(sql).get() as { n: number }).n;
-      return {
-        events: count('SELECT COUNT(*) AS n FROM events'),
-        profiles: count('SELECT COUNT(*) AS n FROM profiles WHERE merged_into IS NULL'),
-        externalIds: count('SELECT COUNT(*) AS n FROM identifiers'),
-        merges: count('SELECT COUNT(*) AS n FROM merges'),
-        warnings: count('SELECT COUNT(*) AS n FROM warnings'),
-      };
+      // Counters the write transactions keep (migration 11's triggers), not COUNT(*): five key lookups.
+      const counts = new Map(read().prepare('SELECT name, n FROM store_counts').raw(true).all() as Array<[string, number]>);
+      return toStoreStats((name) => counts.get(name) ?? 0);
     },
 
     async searchProfiles(query): Promise<ProfileMatch[]> {
@@ -665,6 +665,10 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
 
     async identifierPartition() {
       return idn().identifierPartition();
+    },
+
+    async pruneWarnings(olderThan) {
+      return queue.run(() => db.prepare('DELETE FROM warnings WHERE last_seen_at < ?').run(olderThan).changes);
     },
 
     async pruneMessageIds(olderThan) {
@@ -744,8 +748,11 @@ function prepareWrites(db: Database.Database) {
     insertEvent: db.prepare(
       'INSERT INTO events (message_id, source_id, profile_id, type, event, timestamp, received_at, payload, unverified) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
     ),
-    insertWarning: db.prepare(
-      'INSERT INTO warnings (kind, code, field, message, source_id, message_id, profile_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    upsertWarning: db.prepare(
+      `INSERT INTO warnings (kind, code, field, message, source_id, message_id, profile_id, created_at, subject, count, last_seen_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (subject) DO UPDATE SET count = count + excluded.count, last_seen_at = max(last_seen_at, excluded.last_seen_at),
+         created_at = min(created_at, excluded.created_at)`,
     ),
   };
 }

@@ -45,7 +45,8 @@ import { GraphCache, cacheKey } from './sqlite-graph-cache.ts';
 import { createSqliteIdentity } from './sqlite-identity.ts';
 import { createMessageIdIndex } from './sqlite-message-ids.ts';
 import type { MessageIdIndex, MessageIdIndexOptions } from './sqlite-message-ids.ts';
-import { createTimeline, PROFILE_FAMILY_SQL, profileTimelineSql } from './sqlite-timeline.ts';
+import { createTimeline } from './sqlite-timeline.ts';
+import { readTimelinePage } from './sqlite-timeline-read.ts';
 import type { Timeline, TimelineOptions } from './sqlite-timeline.ts';
 import { createSourceMinutes } from './sqlite-source-minutes.ts';
 import type { SourceMinutes } from './sqlite-source-minutes.ts';
@@ -516,34 +517,20 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
 
     async listProfileEvents(profileId, query: EventQuery): Promise<Page<StoredEvent>> {
       const id = liveProfileId(profileId) ?? profileId;
-      const where: string[] = [];
-      const params: Array<string | number> = [];
-      if (query.type) {
-        where.push('e.type = ?');
-        params.push(query.type);
-      }
-      if (query.event) {
-        where.push('e.event = ?');
-        params.push(query.event);
-      }
       const after = query.cursor ? decodeCursor(query.cursor) : undefined;
-      if (after && after.length === 2) {
-        where.push('(t.timestamp < ? OR (t.timestamp = ? AND t.seq < ?))');
-        params.push(after[0] as string, after[0] as string, after[1] as number);
-      }
-      const r = read();
-      // One read transaction: the family and its events from one snapshot.
-      const rows = r.transaction(() => {
-        const family = [id, ...(r.prepare(PROFILE_FAMILY_SQL).pluck().all(id) as string[])];
-        return r.prepare(profileTimelineSql(family.length, where)).all(...family, ...family, ...params, query.limit + 1) as Row[];
-      })();
+      const rows = readTimelinePage(read(), id, {
+        limit: query.limit,
+        ...(after && after.length === 2 ? { after: [after[0] as string, after[1] as number] as const } : {}),
+        ...(query.type ? { type: query.type } : {}),
+        ...(query.event ? { event: query.event } : {}),
+      });
       const hasMore = rows.length > query.limit;
       const page = rows.slice(0, query.limit);
       const last = page.at(-1);
       return {
         // The live profile: an event keeps the profile it was applied to, which may since have been merged.
-        data: page.map((row) => ({ ...(JSON.parse(row.payload as string) as StoredEvent), sourceId: row.source_id as string, profileId: id })),
-        cursor: { next: hasMore && last ? encodeCursor([last.timestamp as string, last.seq as number]) : null, hasMore },
+        data: page.map((row) => ({ ...(JSON.parse(row.payload) as StoredEvent), sourceId: row.sourceId, profileId: id })),
+        cursor: { next: hasMore && last ? encodeCursor([last.timestamp, last.seq]) : null, hasMore },
       };
     },
 

@@ -26,6 +26,8 @@ export interface KinConfig {
   /** The HTTP server: connection cap and timeouts in seconds (node:http `maxConnections`, `requestTimeout`, `headersTimeout`, `keepAliveTimeout`). */
   server: { maxConnections: number; requestTimeoutSeconds: number; headersTimeoutSeconds: number; keepAliveTimeoutSeconds: number };
   dedupWindowDays: number;
+  /** Warnings last seen longer ago than this are removed (hourly, in bulk). */
+  warningsRetentionDays: number;
   /** Embedded SQLite: messageId claims held in memory before they are written out in bulk (see sqlite-message-ids.ts). */
   dedupMemory: number;
   /** Embedded SQLite: timeline entries appended to the tail before they are written out in key order (see sqlite-timeline.ts). */
@@ -107,6 +109,7 @@ const schema = z.object({
   headersTimeoutSeconds: intFrom(1, 3600).default(10),
   keepAliveTimeoutSeconds: intFrom(1, 3600).default(5),
   dedupWindowDays: intFrom(1, 3650).default(30),
+  warningsRetentionDays: intFrom(1, 3650).default(30),
   dedupMemory: intFrom(1, 10_000_000).default(100_000),
   timelineTail: intFrom(1, 10_000_000).default(50_000),
   groupWaitMs: intFrom(0, 1000).default(20),
@@ -144,6 +147,7 @@ const ENV: Record<keyof z.input<typeof schema>, string> = {
   headersTimeoutSeconds: 'KIN_HEADERS_TIMEOUT_SECONDS',
   keepAliveTimeoutSeconds: 'KIN_KEEP_ALIVE_TIMEOUT_SECONDS',
   dedupWindowDays: 'KIN_DEDUP_WINDOW_DAYS',
+  warningsRetentionDays: 'KIN_WARNINGS_RETENTION_DAYS',
   dedupMemory: 'KIN_DEDUP_MEMORY',
   timelineTail: 'KIN_TIMELINE_TAIL',
   groupWaitMs: 'KIN_GROUP_WAIT_MS',
@@ -209,6 +213,7 @@ export function parseConfig(env: Record<string, string | undefined>, flags: Conf
       keepAliveTimeoutSeconds: c.keepAliveTimeoutSeconds,
     }),
     dedupWindowDays: c.dedupWindowDays,
+    warningsRetentionDays: c.warningsRetentionDays,
     dedupMemory: c.dedupMemory,
     timelineTail: c.timelineTail,
     groupCommit: Object.freeze({ waitMs: c.groupWaitMs, minEvents: c.groupMinEvents }),

@@ -73,6 +73,6 @@ export function createKinApi(options: { token: string; baseUrl?: string; fetch?:
     sources: () => call('/v1/sources'),
     createSource: (name) => call('/v1/sources', { method: 'POST', body: JSON.stringify({ name }) }),
     revokeSource: (name) => call(`/v1/sources/${encodeURIComponent(name)}`, { method: 'DELETE' }),
-    warnings: (query) => call(`/v1/warnings${qs(query)}`),
+    warnings: (query) => call(`/v1/warnings${qs({ ...query, subjects: 1 })}`),
   };
 }

@@ -78,6 +78,8 @@ export interface Warning {
   messageId?: string;
   profileId?: string;
   createdAt: string;
+  /** With `subjects=1`: the person's name and the refused identifier. */
+  subject?: { profileName?: string; identifier?: { type: string; value: string } };
 }
 
 /** A search hit. */

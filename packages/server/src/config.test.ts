@@ -8,6 +8,12 @@ describe('configuration', () => {
     expect(Object.isFrozen(config)).toBe(true);
   });
 
+  it('keeps warnings 30 days unless KIN_WARNINGS_RETENTION_DAYS says otherwise, and refuses 0', () => {
+    expect(parseConfig({}).warningsRetentionDays).toBe(30);
+    expect(parseConfig({ KIN_WARNINGS_RETENTION_DAYS: '7' }).warningsRetentionDays).toBe(7);
+    expect(() => parseConfig({ KIN_WARNINGS_RETENTION_DAYS: '0' })).toThrow(/KIN_WARNINGS_RETENTION_DAYS/);
+  });
+
   it('KIN_INGEST_THREAD=off runs resolution on the HTTP thread', () => {
     expect(parseConfig({ KIN_INGEST_THREAD: 'off' }).ingestThread).toBe(false);
   });

@@ -26,6 +26,8 @@ export interface KinConfig {
   /** The HTTP server: connection cap and timeouts in seconds (node:http `maxConnections`, `requestTimeout`, `headersTimeout`, `keepAliveTimeout`). */
   server: { maxConnections: number; requestTimeoutSeconds: number; headersTimeoutSeconds: number; keepAliveTimeoutSeconds: number };
   dedupWindowDays: number;
+  /** Warnings last seen longer ago than this are removed (hourly, in bulk). */
+  warningsRetentionDays: number;
   /** Embedded SQLite: messageId claims held in memory before they are written out in bulk (see sqlite-message-ids.ts). */
   dedupMemory: number;
   /** Embedded SQLite: timeline entries appended to the tail before they are written out in key order (see sqlite-timeline.ts). */
@@ -51,6 +53,8 @@ export interface KinConfig {
   metricsToken?: string;
   /** Embedded SQLite: write on a second thread beside the HTTP thread (default on; see pipeline/ingest-thread.ts). */
   ingestThread: boolean;
+  /** Imports: the largest row read (a line, or a CSV row spanning lines); larger rows are rejected (see import-reader.ts). */
+  imports: { maxRecordBytes: number };
 }
 
 /** Raised when configuration is invalid; `problems` name each bad setting. */
@@ -105,6 +109,7 @@ const schema = z.object({
   headersTimeoutSeconds: intFrom(1, 3600).default(10),
   keepAliveTimeoutSeconds: intFrom(1, 3600).default(5),
   dedupWindowDays: intFrom(1, 3650).default(30),
+  warningsRetentionDays: intFrom(1, 3650).default(30),
   dedupMemory: intFrom(1, 10_000_000).default(100_000),
   timelineTail: intFrom(1, 10_000_000).default(50_000),
   groupWaitMs: intFrom(0, 1000).default(20),
@@ -120,6 +125,7 @@ const schema = z.object({
   dlqSubject: z.string().regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, 'dot-separated tokens, no wildcards').default('kin.dead'),
   metricsToken: z.string().min(16, 'must be at least 16 characters').optional(),
   ingestThread: z.enum(['on', 'off']).default('on'),
+  importMaxRecordBytes: intFrom(1024, 256 * 1024 * 1024).default(1024 * 1024),
 });
 
 /** Which environment variable feeds which setting. */
@@ -141,6 +147,7 @@ const ENV: Record<keyof z.input<typeof schema>, string> = {
   headersTimeoutSeconds: 'KIN_HEADERS_TIMEOUT_SECONDS',
   keepAliveTimeoutSeconds: 'KIN_KEEP_ALIVE_TIMEOUT_SECONDS',
   dedupWindowDays: 'KIN_DEDUP_WINDOW_DAYS',
+  warningsRetentionDays: 'KIN_WARNINGS_RETENTION_DAYS',
   dedupMemory: 'KIN_DEDUP_MEMORY',
   timelineTail: 'KIN_TIMELINE_TAIL',
   groupWaitMs: 'KIN_GROUP_WAIT_MS',
@@ -156,6 +163,7 @@ const ENV: Record<keyof z.input<typeof schema>, string> = {
   dlqSubject: 'KIN_NATS_DLQ_SUBJECT',
   metricsToken: 'KIN_METRICS_TOKEN',
   ingestThread: 'KIN_INGEST_THREAD',
+  importMaxRecordBytes: 'KIN_IMPORT_MAX_RECORD_BYTES',
 };
 
 /** Flags as the CLI passes them (already named like the settings). */
@@ -205,6 +213,7 @@ export function parseConfig(env: Record<string, string | undefined>, flags: Conf
       keepAliveTimeoutSeconds: c.keepAliveTimeoutSeconds,
     }),
     dedupWindowDays: c.dedupWindowDays,
+    warningsRetentionDays: c.warningsRetentionDays,
     dedupMemory: c.dedupMemory,
     timelineTail: c.timelineTail,
     groupCommit: Object.freeze({ waitMs: c.groupWaitMs, minEvents: c.groupMinEvents }),
@@ -223,6 +232,7 @@ export function parseConfig(env: Record<string, string | undefined>, flags: Conf
     }),
     ...(c.metricsToken ? { metricsToken: c.metricsToken } : {}),
     ingestThread: c.ingestThread === 'on',
+    imports: Object.freeze({ maxRecordBytes: c.importMaxRecordBytes }),
   });
 }
 

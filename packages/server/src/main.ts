@@ -130,6 +130,8 @@ export async function startKin(options: {
     () => {
       const cutoff = new Date(clock.now().getTime() - config.dedupWindowDays * 86_400_000).toISOString();
       store.pruneMessageIds(cutoff).catch(() => logger.warn('pruning message ids failed'));
+      const warningsCutoff = new Date(clock.now().getTime() - config.warningsRetentionDays * 86_400_000).toISOString();
+      store.pruneWarnings(warningsCutoff).catch(() => logger.warn('pruning warnings failed'));
     },
     60 * 60 * 1000,
   );

@@ -280,6 +280,32 @@ describe('resolve', () => {
     expect(group.traits).toEqual({ set: {}, unset: [] });
   });
 
+  it('R8 an identifier-valued trait that is invalid, blocked or refused never becomes a trait', () => {
+    const identify = (traits: Record<string, unknown>, policy = DEFAULT_POLICY) =>
+      prepareEvent({ type: 'identify', messageId: 'm1', timestamp: NOW, receivedAt: NOW, userId: 'u2', traits }, policy, normalize);
+    const empty: IdentitySnapshot = { known: [], profiles: new Map() };
+    expect(resolve(empty, identify({ email: 'not-an-email', phone: '12', name: 'Ann' }), DEFAULT_POLICY).traits.set).toEqual({ name: 'Ann' });
+    expect(resolve(empty, identify({ email: 'test@test.com' }), DEFAULT_POLICY).traits.set).toEqual({});
+    expect(resolve(empty, identify({ email: 'Ann@X.io' }), DEFAULT_POLICY).traits.set).toEqual({ email: 'Ann@X.io' });
+    // Refused by a limit: the email belongs to another person's profile, joining it would give two user ids.
+    const other = snapshot({ id: 'p1', ids: [['user_id', 'u1'], ['email', 'ann@x.io']] });
+    const plan = resolve(other, identify({ email: 'ann@x.io', plan: 'pro' }), DEFAULT_POLICY);
+    expect(plan.refused).toMatchObject([{ identifier: id('email', 'ann@x.io'), reason: 'limit' }]);
+    expect(plan.traits.set).toEqual({ plan: 'pro' });
+    const mapped = policyWith({ traitIdentifiers: { crm: 'crm_id' } });
+    expect(resolve(empty, identify({ crm: 'null' }, mapped), mapped).traits.set).toEqual({});
+  });
+
+  it('R8 ranks the sending source per trait when the policy lists traitSources', () => {
+    const policy = policyWith({ traitSources: { email: ['web', '*', 'crm'] } });
+    const event = (sourceName: string): PreparedEvent => ({ ...prepared([['user_id', 'u1']], { type: 'identify', traits: { email: 'a@x.io', plan: 'p' } }), sourceName });
+    const empty: IdentitySnapshot = { known: [], profiles: new Map() };
+    expect(resolve(empty, event('web'), policy).traits.trust).toEqual({ email: 3 });
+    expect(resolve(empty, event('ios'), policy).traits.trust).toEqual({ email: 2 });
+    expect(resolve(empty, event('crm'), policy).traits.trust).toEqual({ email: 1 });
+    expect(resolve(empty, event('web'), DEFAULT_POLICY).traits.trust).toBeUndefined();
+  });
+
   it('R9 warns for identifiers prepareEvent refused as unverified, naming the reason', () => {
     const event = prepareEvent(
       { type: 'identify', messageId: 'm1', timestamp: NOW, receivedAt: NOW, userId: 'u1', anonymousId: 'a1', traits: { email: 'e@x.io' } },

@@ -41,6 +41,11 @@
  *     the plan's merges) or `caps.maxIdentifiers` identifiers, the plan proceeds with a `merge_cap` or
  *     `identifier_cap` warning.
  * R8. Traits: only `identify` sets person traits; `null` values are unsets (see `computeTraitChanges`).
+ *     A trait whose value is an identifier (`email`, `phone`, the policy's `traitIdentifiers`) is left out
+ *     when that value is invalid, blocked or refused by any rule on this event: a refused or mistyped
+ *     email never becomes the `email` trait. When the policy ranks sources for a trait (`traitSources`),
+ *     the plan carries the sending source's rank per key (`traits.trust`); the store keeps the most
+ *     trusted value, and the latest among equal ranks (`compareTraitEntries`).
  * R9. Verification: identifiers the server could not verify (`prepareEvent`'s `unverified` option) are
  *     already refused `unverified`; the plan raises an `unverified_identity` warning naming the reason.
  * R10. Tombstones: an identifier an admin removed (`snapshot.tombstoned`) is refused `tombstoned`, before
@@ -62,6 +67,7 @@
  */
 import { epochMs } from '../spec/time-parse.ts';
 import { computeTraitChanges } from '../profile/trait-changes.ts';
+import { traitTrust } from '../profile/trait-merge.ts';
 import type { PreparedEvent } from './identifier-extract.ts';
 import { compareIdentifiers, compareStrings, compareTypeValue, identifierKey } from './identifier-order.ts';
 import { typePolicy } from './identity-policy.ts';
@@ -122,8 +128,36 @@ export function snapshotKeys(prepared: PreparedEvent): Identifier[] {
   return [...keys.values()].sort(compareTypeValue);
 }
 
-/** Decides what one event does to the identity graph (rules R1–R8 above). */
+/** Decides what one event does to the identity graph (rules R1–R13 above). */
 export function resolve(snapshot: IdentitySnapshot, prepared: PreparedEvent, policy: IdentityPolicy): ResolutionPlan {
+  const plan = decide(snapshot, prepared, policy);
+  if (prepared.traitIds) dropRefusedIdentifierTraits(plan, prepared.traitIds);
+  if (prepared.sourceName !== undefined) rankTraits(plan.traits, policy, prepared.sourceName);
+  return plan;
+}
+
+/** R8: identifier-valued traits whose value is invalid, blocked or refused are not set. */
+function dropRefusedIdentifierTraits(plan: ResolutionPlan, traitIds: Record<string, Identifier | null>): void {
+  const set = plan.traits.set;
+  for (const [key, id] of Object.entries(traitIds)) {
+    if (!Object.hasOwn(set, key)) continue;
+    if (id === null || plan.refused.some((r) => r.identifier.type === id.type && r.identifier.value === id.value)) delete set[key];
+  }
+}
+
+/** R8: the sending source's rank per trait key, only for keys the policy ranks (so unranked plans stay as they were). */
+function rankTraits(traits: ResolutionPlan['traits'], policy: IdentityPolicy, sourceName: string): void {
+  let trust: Record<string, number> | undefined;
+  for (const key of [...Object.keys(traits.set), ...traits.unset]) {
+    const rank = traitTrust(policy.traitSources, key, sourceName);
+    if (rank === 0) continue;
+    trust ??= {};
+    Object.defineProperty(trust, key, { value: rank, enumerable: true, writable: true, configurable: true });
+  }
+  if (trust) traits.trust = trust;
+}
+
+function decide(snapshot: IdentitySnapshot, prepared: PreparedEvent, policy: IdentityPolicy): ResolutionPlan {
   const knownOf = knownLookup(snapshot.known);
   const order = compareIdentifiers(policy);
   const notes = new PlanNotes([...prepared.refused]);

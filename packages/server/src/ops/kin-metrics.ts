@@ -145,9 +145,9 @@ function observeResolution(metrics: KinMetrics, receivedAt: string, now: number,
   for (let i = 0; i < count; i++) metrics.resolution.observe(seconds);
 }
 
-/** Counts the `rejected_event` warnings among `warnings`. */
-export function countRejected(metrics: KinMetrics, warnings: Array<{ kind: string }>): void {
-  const rejected = warnings.filter((w) => w.kind === 'rejected_event').length;
+/** Counts the rejected events among `warnings` (a `rejected_event` warning stands for `count` of them). */
+export function countRejected(metrics: KinMetrics, warnings: Array<{ kind: string; count?: number }>): void {
+  const rejected = warnings.reduce((sum, w) => sum + (w.kind === 'rejected_event' ? (w.count ?? 1) : 0), 0);
   metrics.received.inc(rejected);
   metrics.rejected.inc(rejected);
 }

@@ -1,5 +1,5 @@
 /** The identity graph as an SVG picture: identifiers as nodes, merges and links as edges, refusals in red. */
-import type { GraphEdge, GraphNode } from '../api-types.ts';
+import type { GraphEdge, GraphNode } from '@kin/core/api/index.ts';
 import { layoutGraph } from '../graph-layout.ts';
 import { useKin } from '../kin-context.ts';
 import { Empty, ErrorBox, formatTime, Loading } from '../ui/states.tsx';

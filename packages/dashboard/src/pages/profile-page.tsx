@@ -1,5 +1,5 @@
 /** One profile: identifiers by type, traits with their source and time, identity graph, timeline, merges. */
-import type { ExternalId, Profile } from '../api-types.ts';
+import type { ExternalId, Profile } from '@kin/core/api/index.ts';
 import { useKin } from '../kin-context.ts';
 import { link } from '../router.ts';
 import { Empty, ErrorBox, formatValue, Loading, Time } from '../ui/states.tsx';

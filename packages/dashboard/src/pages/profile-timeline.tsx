@@ -5,7 +5,7 @@
  */
 import { useEffect, useState } from 'react';
 import type { ApiFailure } from '../api-client.ts';
-import type { TimelineEvent } from '../api-types.ts';
+import type { TimelineEvent } from '@kin/core/api/index.ts';
 import type { Channel } from '../channel-classify.ts';
 import { CHANNELS, CHANNEL_STYLE, classifyChannel } from '../channel-classify.ts';
 import { useKin } from '../kin-context.ts';

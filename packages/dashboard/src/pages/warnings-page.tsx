@@ -1,7 +1,7 @@
 /** Ingestion warnings, newest first: filter by kind, follow the cursor for older ones. */
 import { useEffect, useState } from 'react';
 import type { ApiFailure } from '../api-client.ts';
-import type { Warning } from '../api-types.ts';
+import type { Warning } from '@kin/core/api/index.ts';
 import { useKin } from '../kin-context.ts';
 import { link, navigate } from '../router.ts';
 import { Empty, ErrorBox, Loading, Time } from '../ui/states.tsx';

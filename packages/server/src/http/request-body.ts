@@ -39,13 +39,14 @@ export function ignoreInvalidJson(error: unknown): undefined {
 }
 
 /** Reads and parses a JSON body; throws `ApiError` with a code for every failure, `ClientAbortError` when the client goes away mid-body. */
-export async function readJsonBody(request: Request, maxBytes: number): Promise<unknown> {
-  const body = await parseJsonBody(request, maxBytes);
+export async function readJsonBody(request: Request, maxBytes: number, beforeDecode?: () => Promise<void>): Promise<unknown> {
+  const body = await parseJsonBody(request, maxBytes, beforeDecode);
   if (body === NO_BODY) throw new ApiError('invalid_json', 'request body is empty');
   return body;
 }
 
-async function parseJsonBody(request: Request, maxBytes: number): Promise<unknown> {
+/** `beforeDecode` runs once the raw bytes are in, before the CPU work (gunzip, UTF-8, JSON) starts. */
+async function parseJsonBody(request: Request, maxBytes: number, beforeDecode?: () => Promise<void>): Promise<unknown> {
   const declared = Number(request.headers.get('content-length') ?? NaN);
   if (Number.isFinite(declared) && declared > maxBytes) {
     throw new ApiError('payload_too_large', `request body is over ${maxBytes} bytes`);
@@ -55,6 +56,7 @@ async function parseJsonBody(request: Request, maxBytes: number): Promise<unknow
   // streams. The length check after the read covers a Request built in-process with a wrong header.
   const raw = await readRaw(request, Number.isFinite(declared), maxBytes);
   if (raw.length > maxBytes) throw new ApiError('payload_too_large', `request body is over ${maxBytes} bytes`);
+  if (beforeDecode) await beforeDecode();
   const encoding = (request.headers.get('content-encoding') ?? 'identity').trim().toLowerCase();
   let bytes: Buffer;
   if (encoding === 'gzip' || encoding === 'x-gzip') {

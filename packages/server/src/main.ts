@@ -28,6 +28,7 @@ import { openStore } from './storage/store-open.ts';
 import { createKinMetrics, instrumentIngestor, instrumentStore } from './ops/kin-metrics.ts';
 import { metricsTokenHashes, mountMetrics, storeReachable } from './ops/ops-routes.ts';
 import { guardStore } from './ops/service-unavailable.ts';
+import { cannotListen } from './ops/startup-error.ts';
 import type { NatsPipeline } from './pipeline/nats-pipeline.ts';
 import { startNatsPipeline } from './pipeline/nats-pipeline.ts';
 
@@ -61,9 +62,9 @@ export async function startKin(options: {
   const policy = loadPolicy(config.policyFile);
   const normalize = normalizerFor(policy);
   let pipeline: NatsPipeline | undefined;
-  let admission: Admission | undefined;
-  const metrics = createKinMetrics({ consumerLag: async () => pipeline?.worker?.lag(), inFlight: () => admission?.inFlight() ?? { requests: 0, bytes: 0 } });
-  admission = createAdmission({ ...config.admission, maxRequestBytes: config.limits.maxRequestBytes }, { refused: () => metrics.overloaded.inc() });
+  // The admission gate reports refusals to the metrics, which read its in-flight figures at scrape time.
+  const admission: Admission = createAdmission({ ...config.admission, maxRequestBytes: config.limits.maxRequestBytes }, { refused: () => metrics.overloaded.inc() });
+  const metrics = createKinMetrics({ consumerLag: async () => pipeline?.worker?.lag(), inFlight: () => admission.inFlight() });
   const store = instrumentStore(guardStore(await openStore(config.db, { dedupMemory: config.dedupMemory, timelineTail: config.timelineTail })), metrics);
   const { adminTokenHash, created } = await ensureCredentials({
     db: config.db,
@@ -71,10 +72,14 @@ export async function startKin(options: {
     adminToken: config.adminToken,
     declaredKeys: config.writeKeys,
     now: clock.now(),
+    logger,
+  }).catch(async (error: unknown) => {
+    await store.close();
+    throw error;
   });
   if (config.pipeline) {
     const roles = { collector: true, worker: options.role !== 'collector' };
-    pipeline = await startNatsPipeline({ url: config.pipeline, config, store, resolve: { policy, normalize }, logger, roles, name: 'kin' }).catch(async (error: unknown) => {
+    pipeline = await startNatsPipeline({ url: config.pipeline, config, store, resolve: { policy, normalize }, logger, roles, name: 'kin', failedEvents: metrics.failedEvents }).catch(async (error: unknown) => {
       await store.close();
       throw error;
     });
@@ -125,6 +130,8 @@ export async function startKin(options: {
     () => {
       const cutoff = new Date(clock.now().getTime() - config.dedupWindowDays * 86_400_000).toISOString();
       store.pruneMessageIds(cutoff).catch(() => logger.warn('pruning message ids failed'));
+      const warningsCutoff = new Date(clock.now().getTime() - config.warningsRetentionDays * 86_400_000).toISOString();
+      store.pruneWarnings(warningsCutoff).catch(() => logger.warn('pruning warnings failed'));
     },
     60 * 60 * 1000,
   );
@@ -134,7 +141,13 @@ export async function startKin(options: {
     const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host, serverOptions: serverOptionsOf(config.server) }, () => resolveServer(s));
     // Past the cap node:http closes new sockets at once: a flood of slow connections cannot exhaust file descriptors.
     s.maxConnections = config.server.maxConnections;
-    s.once('error', reject);
+    s.once('error', (error) => reject(cannotListen(config.host, config.port, error)));
+  }).catch(async (error: unknown) => {
+    clearInterval(prune);
+    await ingestor.close();
+    await pipeline?.close();
+    await store.close();
+    throw error;
   });
   const port = (server.address() as AddressInfo).port;
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;

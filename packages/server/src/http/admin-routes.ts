@@ -6,6 +6,7 @@ import type { SourceAuth } from './auth.ts';
 import { ApiError } from './error-catalog.ts';
 import { ignoreInvalidJson, readAdminJson } from './request-body.ts';
 import { parseLimit } from './query-params.ts';
+import { withSubjects } from './warning-subjects.ts';
 import { createSourceWithKey } from '../sources/source-keys.ts';
 
 /** What the admin routes need. */
@@ -25,9 +26,11 @@ export function adminRoutes(deps: AdminDeps): Hono {
   app.get('/v1/warnings', async (c) => {
     const kind = c.req.query('kind');
     const cursor = c.req.query('cursor');
-    return c.json(
-      await deps.store.listWarnings({ limit: parseLimit(c.req.query('limit'), 100, 1000), ...(kind ? { kind } : {}), ...(cursor ? { cursor } : {}) }),
-    );
+    // `subjects=1` (the dashboard): each warning's person and refused identifier; at most 200 per page then.
+    const subjects = c.req.query('subjects') === '1';
+    const limit = parseLimit(c.req.query('limit'), 100, subjects ? 200 : 1000);
+    const page = await deps.store.listWarnings({ limit, ...(kind ? { kind } : {}), ...(cursor ? { cursor } : {}) });
+    return c.json(subjects ? { ...page, data: await withSubjects(deps.store, page.data) } : page);
   });
 
   app.get('/v1/sources', async (c) => c.json({ data: await deps.store.listSources() }));

@@ -11,6 +11,12 @@ export const ERROR_CODES = [
   'invalid_batch',
   'missing_identity',
   'event_too_large',
+  'invalid_text',
+  'invalid_utf8',
+  'nesting_too_deep',
+  'timestamp_out_of_range',
+  'reserved_message_id',
+  'unsafe_integer',
   'payload_too_large',
   'batch_too_large',
   'unsupported_encoding',
@@ -38,6 +44,12 @@ export function statusOf(code: ErrorCode): 400 | 401 | 404 | 405 | 409 | 413 | 4
     case 'invalid_event':
     case 'invalid_batch':
     case 'missing_identity':
+    case 'invalid_text':
+    case 'invalid_utf8':
+    case 'nesting_too_deep':
+    case 'timestamp_out_of_range':
+    case 'reserved_message_id':
+    case 'unsafe_integer':
     case 'batch_too_large':
     case 'invalid_query':
     case 'invalid_ref':

@@ -4,6 +4,7 @@
  */
 import { gunzipSync } from 'node:zlib';
 import { ApiError } from './error-catalog.ts';
+import { decodeUtf8Body } from './utf8-decode.ts';
 
 /** An empty body (admin routes take it as "no options"; tracking routes refuse it). */
 const NO_BODY = Symbol('no body');
@@ -74,9 +75,11 @@ async function parseJsonBody(request: Request, maxBytes: number, beforeDecode?: 
     throw new ApiError('unsupported_encoding', `content-encoding ${encoding} is not supported (use gzip or none)`, 'Content-Encoding');
   }
   if (bytes.length === 0) return NO_BODY;
+  const { text, firstInvalid } = decodeUtf8Body(bytes);
   try {
-    return JSON.parse(bytes.toString('utf8'));
+    return JSON.parse(text);
   } catch {
+    if (firstInvalid >= 0) throw new ApiError('invalid_utf8', `request body is not valid UTF-8 (first invalid byte at offset ${firstInvalid})`);
     throw new ApiError('invalid_json', 'request body is not valid JSON');
   }
 }

@@ -95,10 +95,21 @@ export function createWebAssets(options: WebAssetsOptions = {}): (app: KinApp) =
           });
         }
       }
-      if (path.startsWith('/assets/') || extname(path) !== '') return c.notFound();
+      if (!isAppRoute(path)) return c.notFound();
       return indexHtml(c, dist);
     });
   };
+}
+
+/**
+ * Whether a path that is not a file is a dashboard route (answered with index.html). Why not "has no
+ * extension": a profile ref is often an email (`/profiles/email:alice@example.com` ends in ".com"). A missing
+ * build file (`/assets/…`, or a root file with a file extension) stays a 404 so a stale page fails loudly.
+ */
+export function isAppRoute(path: string): boolean {
+  if (path.startsWith('/assets/')) return false;
+  if (path.startsWith('/profiles/')) return true;
+  return !(extname(path).toLowerCase() in CONTENT_TYPES) && extname(path) !== '.map';
 }
 
 async function indexHtml(c: Context<AppEnv>, dist: string): Promise<Response> {

@@ -17,12 +17,14 @@ export interface KinMetrics {
   merges: Counter;
   /** Seconds from receipt (receivedAt) to the commit that resolved the event. */
   resolution: Histogram;
-  /** Messages the durable consumer has not delivered yet (set by workers). */
+  /** Messages the durable consumer has not delivered or not seen acknowledged yet (set by workers). */
   lag: Gauge;
   /** Tracking requests refused with 503 `overloaded` by ingest admission. */
   overloaded: Counter;
   /** Requests whose client closed the connection before the body ended. */
   clientAborts: Counter;
+  /** Events the store refused in a worker, by code and outcome (`redelivered` or `dead_lettered`). */
+  failedEvents: Counter<'code' | 'outcome'>;
 }
 
 /** Options of `createKinMetrics`: sources read at scrape time. */
@@ -62,9 +64,15 @@ export function createKinMetrics(options: KinMetricsOptions = {}): KinMetrics {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
       registers: [registry],
     }),
+    failedEvents: new Counter({
+      name: 'kin_worker_failed_events_total',
+      help: 'Events the store refused in a worker: redelivered (another try later) or dead_lettered (parked in the dead-letter stream).',
+      labelNames: ['code', 'outcome'],
+      registers: [registry],
+    }),
     lag: new Gauge({
       name: 'kin_consumer_lag_messages',
-      help: 'Messages in the stream not yet delivered to a worker (num_pending of the durable consumer).',
+      help: 'Messages of the stream not yet done: not delivered to a worker, or delivered and not acknowledged (num_pending + num_ack_pending).',
       registers: [registry],
       ...(lagSource
         ? {
@@ -137,9 +145,9 @@ function observeResolution(metrics: KinMetrics, receivedAt: string, now: number,
   for (let i = 0; i < count; i++) metrics.resolution.observe(seconds);
 }
 
-/** Counts the `rejected_event` warnings among `warnings`. */
-export function countRejected(metrics: KinMetrics, warnings: Array<{ kind: string }>): void {
-  const rejected = warnings.filter((w) => w.kind === 'rejected_event').length;
+/** Counts the rejected events among `warnings` (a `rejected_event` warning stands for `count` of them). */
+export function countRejected(metrics: KinMetrics, warnings: Array<{ kind: string; count?: number }>): void {
+  const rejected = warnings.reduce((sum, w) => sum + (w.kind === 'rejected_event' ? (w.count ?? 1) : 0), 0);
   metrics.received.inc(rejected);
   metrics.rejected.inc(rejected);
 }

@@ -65,7 +65,7 @@ interface BatchOutcome {
   networkErrors: number;
 }
 
-/** Sends one batch as an SDK does: a 503 is retried after its Retry-After (plus a spread), until the deadline. */
+/** Sends one batch as an SDK does: a 503 is retried after its Retry-After with backoff (plus a spread), until the deadline. */
 async function sendBatch(url: string, b: number, until: number): Promise<BatchOutcome> {
   const outcome: BatchOutcome = { acked: false, answers: [], networkErrors: 0 };
   const body = batchBody(b);
@@ -80,11 +80,13 @@ async function sendBatch(url: string, b: number, until: number): Promise<BatchOu
         return outcome;
       }
       if (res.status !== 503) return outcome;
-      wait = Number(res.headers.get('retry-after') ?? 1) * 1000;
+      // As SDKs do: at least Retry-After, backing off exponentially (1, 2, 4, 8 s) with a spread per batch.
+      const retryAfter = Number(res.headers.get('retry-after') ?? 1) * 1000;
+      wait = Math.max(retryAfter, Math.min(8000, 1000 * 2 ** (outcome.answers.length - 1)));
     } catch {
       outcome.networkErrors += 1;
     }
-    await new Promise((r) => setTimeout(r, wait + (b % 10) * 100));
+    await new Promise((r) => setTimeout(r, wait * (1 + (b % 10) / 20)));
   }
   return outcome;
 }

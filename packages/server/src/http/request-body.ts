@@ -85,16 +85,23 @@ async function parseJsonBody(request: Request, maxBytes: number, beforeDecode?: 
 }
 
 /**
- * Why every read failure is a client abort: the body comes from the HTTP adapter's socket stream, which
- * fails only when the socket closes or resets before the body ends; our own limit errors pass through.
+ * Reads the raw body. A read that fails because the socket closed or reset before the body ended (the
+ * adapter aborts the request's signal; node reports ECONNRESET "aborted") is a `ClientAbortError`; any
+ * other failure is a bug and passes through.
  */
 async function readRaw(request: Request, declared: boolean, maxBytes: number): Promise<Buffer> {
   try {
     return declared ? Buffer.from(await request.arrayBuffer()) : await readLimited(request, maxBytes);
   } catch (error) {
-    if (error instanceof ApiError) throw error;
+    if (error instanceof ApiError || !isClientAbort(request, error)) throw error;
     throw new ClientAbortError(error);
   }
+}
+
+const ABORT_CODES = new Set(['ECONNRESET', 'ERR_STREAM_PREMATURE_CLOSE', 'ECONNABORTED', 'EPIPE']);
+
+function isClientAbort(request: Request, error: unknown): boolean {
+  return request.signal.aborted || ABORT_CODES.has(String((error as { code?: unknown } | undefined)?.code));
 }
 
 async function readLimited(request: Request, maxBytes: number): Promise<Buffer> {

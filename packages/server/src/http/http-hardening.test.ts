@@ -163,6 +163,41 @@ describe('client aborts and timeouts', () => {
   }, 15_000);
 });
 
+describe('ingest admission over a real socket', () => {
+  it('past the bound a tracking request gets 503 overloaded with Retry-After (readable cross-origin), /health and admin reads still answer', async () => {
+    const gated = await startTestKin({ env: { KIN_MAX_INFLIGHT_REQUESTS: '1' } });
+    try {
+      const { port } = new URL(gated.url);
+      const held = connect(Number(port), '127.0.0.1');
+      held.on('error', () => undefined);
+      const basic = 'Basic ' + Buffer.from(`${gated.writeKey}:`).toString('base64');
+      held.write(`POST /v1/batch HTTP/1.1\r\nHost: x\r\nAuthorization: ${basic}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"batch":[`);
+      const inFlight = async () => {
+        const text = await (await gated.admin('/metrics')).text();
+        return Number(/^kin_http_inflight_requests (\d+)/m.exec(text)?.[1]);
+      };
+      for (let i = 0; i < 200 && (await inFlight()) !== 1; i++) await new Promise((r) => setTimeout(r, 25));
+      expect(await inFlight()).toBe(1);
+
+      const refused = await gated.track('/v1/batch', { batch: [{ type: 'track', anonymousId: 'a-gate', event: 'E' }] }, { headers: { origin: 'https://shop.example' } });
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get('retry-after')).toBe('1');
+      expect(refused.headers.get('access-control-allow-origin')).toBe('*');
+      expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('overloaded');
+      expect((await fetch(gated.url + '/health')).status).toBe(200);
+      expect((await gated.admin('/v1/stats')).status).toBe(200);
+      expect(await (await gated.admin('/metrics')).text()).toMatch(/^kin_http_overloaded_total 1$/m);
+
+      held.destroy();
+      for (let i = 0; i < 200 && (await inFlight()) !== 0; i++) await new Promise((r) => setTimeout(r, 25));
+      const admitted = await gated.track('/v1/batch', { batch: [{ type: 'track', anonymousId: 'a-gate', event: 'E' }] });
+      expect(admitted.status).toBe(200);
+    } finally {
+      await gated.close();
+    }
+  });
+});
+
 describe('connection cap', () => {
   it('closes sockets past KIN_MAX_CONNECTIONS and serves again once connections end', async () => {
     const capped = await startTestKin({ env: { KIN_MAX_CONNECTIONS: '2' } });

@@ -44,7 +44,7 @@ const env = {
 };
 
 /** The assertions both modes share; prints the figures. */
-function expectAbsorbed(mode: string, storm: Storm, batchCount: number, stderr: string): void {
+function expectAbsorbed(mode: string, storm: Storm, batchCount: number, stderr: string, options: { mustRefuse: boolean }): void {
   const { batches, slowBodies, slowHeaders, calm, samples, rss, seconds, exitedEarly, aborts } = storm;
   const answers = batches.flatMap((o) => o.answers);
   const acked = batches.filter((o) => o.acked).length;
@@ -65,7 +65,8 @@ function expectAbsorbed(mode: string, storm: Storm, batchCount: number, stderr: 
     if (a.status === 503) expect(a).toMatchObject({ code: 'overloaded', retryAfter: '1' });
     else expect(a.status).toBe(200);
   }
-  expect(byStatus['503 overloaded']).toBeGreaterThan(0);
+  // 300 batches of 500 KB at once are past the default 32 MiB bound on any machine; fewer may not be.
+  if (options.mustRefuse) expect(byStatus['503 overloaded']).toBeGreaterThan(0);
   expect(acked).toBeGreaterThan(batchCount / 2);
   // The server cut the slow clients (408), not us.
   for (const s of [...slowBodies, ...slowHeaders]) expect(s.closedByServer).toBe(true);
@@ -104,7 +105,7 @@ describe('hostile load, embedded (kin serve, SQLite)', () => {
       kin.child.kill('SIGTERM');
     }
     expect(await kin.exited).toBe(0);
-    expectAbsorbed('embedded', storm, 300, kin.stderr());
+    expectAbsorbed('embedded', storm, 300, kin.stderr(), { mustRefuse: true });
     const db = new Database(dbPath, { readonly: true });
     try {
       expectExactlyOnce(storm, db.prepare('SELECT message_id FROM events').pluck().all() as string[]);
@@ -141,7 +142,7 @@ describe.skipIf(missing !== undefined && !servicesRequired())('hostile load, pip
     } finally {
       expect(await collector.stop()).toBe(0);
     }
-    expectAbsorbed('pipeline', storm, batchCount, collector.output());
+    expectAbsorbed('pipeline', storm, batchCount, collector.output(), { mustRefuse: false });
     // The worker drains what the collector acknowledged (bounded wait), then stops cleanly.
     const acked = storm.batches.filter((o) => o.acked).length * EVENTS_PER_BATCH;
     const count = async () => Number((await selectColumn(db.url, "SELECT COUNT(*) FROM events WHERE message_id LIKE 'hostile-%'"))[0]);

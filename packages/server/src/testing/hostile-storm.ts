@@ -51,7 +51,9 @@ async function sendBatch(url: string, auth: string, b: number, until: number): P
         outcome.acked = true;
         return outcome;
       }
-      if (res.status !== 503) return outcome;
+      // 503: over the bound; 408: our own upload was slower than the server's request timeout (a starved
+      // load generator). SDKs retry both.
+      if (res.status !== 503 && res.status !== 408) return outcome;
       // As SDKs do: at least Retry-After, backing off exponentially (1, 2, 4, 8 s) with a spread per batch.
       const retryAfter = Number(res.headers.get('retry-after') ?? 1) * 1000;
       wait = Math.max(retryAfter, Math.min(8000, 1000 * 2 ** (outcome.answers.length - 1)));

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { stat } from 'node:fs/promises';
 import { CliError } from '../cli/kin-cli.ts';
 import { withCliStore } from '../cli/cli-store.ts';
-import { loadPolicy, normalizerFor } from '../identity/policy-load.ts';
+import { loadPolicy, resolveDepsFor } from '../identity/policy-load.ts';
 import { readCheckpoint } from './import-checkpoint.ts';
 import { loadImportMapping } from './import-columns.ts';
 import { ImportFileError, formatOfFile, importFile } from './import-file.ts';
@@ -74,8 +74,7 @@ export function registerImportCommand(program: Command): void {
             file,
             source: flags.source,
             store,
-            policy,
-            normalize: normalizerFor(policy),
+            ...resolveDepsFor(policy, store),
             format,
             resume: flags.resume,
             signal: abort.signal,

@@ -4,6 +4,7 @@
  * every chunk, and `resume` to continue after the committed position.
  */
 import type { IdentityPolicy } from '@kin/core';
+import type { SourceRegions } from '../identity/source-regions.ts';
 import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
@@ -23,6 +24,8 @@ export interface ImportFileOptions {
   store: Store;
   policy: IdentityPolicy;
   normalize: (type: string, raw: unknown) => string | undefined;
+  /** Per-source phone regions (see source-regions.ts). */
+  sourceRegions?: SourceRegions;
   format?: ImportFormat;
   delimiter?: string;
   mapping?: ImportMapping;
@@ -83,7 +86,7 @@ export async function importFile(options: ImportFileOptions): Promise<ImportFile
     ...(resume ? { resume } : {}),
   });
   const planner = createColumnPlanner(options.mapping);
-  const deps = { policy: options.policy, normalize: options.normalize };
+  const deps = { policy: options.policy, normalize: options.normalize, ...(options.sourceRegions ? { sourceRegions: options.sourceRegions } : {}) };
   const maxEventBytes = options.maxEventBytes ?? 32_768;
 
   let rejects: FileHandle | undefined;

@@ -29,6 +29,7 @@ export const ERROR_CODES = [
   'conflict',
   'method_not_allowed',
   'service_unavailable',
+  'overloaded',
   'not_implemented',
   'internal_error',
 ] as const;
@@ -73,6 +74,7 @@ export function statusOf(code: ErrorCode): 400 | 401 | 404 | 405 | 409 | 413 | 4
     case 'not_implemented':
       return 501;
     case 'service_unavailable':
+    case 'overloaded':
       return 503;
   }
 }

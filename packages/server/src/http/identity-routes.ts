@@ -13,6 +13,7 @@ import type { IdGenerator } from '../ports/ids.ts';
 import type { ProfileExplanation, Store } from '../storage/storage.ts';
 import type { SourceRegions } from '../identity/source-regions.ts';
 import { ApiError } from './error-catalog.ts';
+import { ignoreInvalidJson, readAdminJson } from './request-body.ts';
 import { resolveProfileRef } from './profile-routes.ts';
 
 /** What the identity routes need. */
@@ -26,6 +27,8 @@ export interface IdentityRouteDeps {
   clock: Clock;
   ids: IdGenerator;
   maxEventBytes: number;
+  /** Admin JSON bodies over this many bytes are refused with 413 `payload_too_large`. */
+  maxBodyBytes: number;
 }
 
 /** Paths of these routes that need the admin token (besides `/v1/profiles/*`). */
@@ -70,9 +73,8 @@ export function identityRoutes(deps: IdentityRouteDeps): Hono {
   });
 
   app.post('/v1/identity/dry-run', async (c) => {
-    const body: unknown = await c.req.json().catch(() => {
-      throw new ApiError('invalid_json', 'the body must be JSON: {"event": {…}, "source": "web"}');
-    });
+    const body = await readAdminJson(c.req.raw, deps.maxBodyBytes);
+    if (body === undefined) throw new ApiError('invalid_json', 'the body must be JSON: {"event": {…}, "source": "web"}');
     const envelope = isRecord(body) && isRecord(body['event']) ? body : { event: body };
     const sourceName = envelope['source'];
     if (sourceName !== undefined && typeof sourceName !== 'string') throw new ApiError('invalid_event', 'source must be a source name', 'source');
@@ -100,8 +102,8 @@ export function identityRoutes(deps: IdentityRouteDeps): Hono {
   );
 
   app.post('/v1/profiles/:ref/split', async (c) => {
+    const body = await readAdminJson(c.req.raw, deps.maxBodyBytes).catch(ignoreInvalidJson);
     const id = await idOf(c.req.param('ref'));
-    const body: unknown = await c.req.json().catch(() => undefined);
     const raw = isRecord(body) ? body['externalIds'] : undefined;
     if (!Array.isArray(raw) || raw.length === 0) throw new ApiError('invalid_ref', 'externalIds must be a non-empty array of "type:value"', 'externalIds');
     const identifiers = raw.map((item, i) => identifierOf(item, `externalIds[${i}]`));

@@ -48,6 +48,11 @@ export const DEFAULT_POLICY: IdentityPolicy = deepFreeze({
   consent: { onMerge: 'most_restrictive' },
 });
 
+/** The phone region the policy gives a source name (`sources.<name>.defaultPhoneRegion`), if any. */
+export function sourcePhoneRegion(policy: IdentityPolicy, source: string): string | undefined {
+  return Object.hasOwn(policy.sources, source) ? policy.sources[source]?.defaultPhoneRegion : undefined;
+}
+
 /** The rules of one identifier type (`defaultType` when the type is not listed). */
 export function typePolicy(policy: IdentityPolicy, type: string): IdentifierTypePolicy {
   return Object.hasOwn(policy.types, type) ? (policy.types[type] ?? policy.defaultType) : policy.defaultType;

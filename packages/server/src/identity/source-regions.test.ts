@@ -38,6 +38,13 @@ describe('per-source phone region', () => {
     const us = (await (await kin.admin('/v1/profiles/user_id:us-1')).json()) as { externalIds: Array<{ type: string }> };
     expect(us.externalIds.map((x) => x.type)).not.toContain('phone');
   });
+
+  it('reads national numbers of an import in the region of the import source', async () => {
+    const res = await kin.admin('/v1/imports?source=shop_fr', { method: 'POST', body: 'crm_id,phone\nc-1,06 98 76 54 32\n', headers: { 'content-type': 'text/csv' } });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ imported: 1, rejected: 0 });
+    expect((await kin.admin('/v1/profiles/' + encodeURIComponent('phone:+33698765432'))).status).toBe(200);
+  });
 });
 
 describe('createSourceRegions', () => {

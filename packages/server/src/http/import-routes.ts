@@ -7,6 +7,8 @@ import { Hono } from 'hono';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { createGunzip } from 'node:zlib';
+import { sourcePhoneRegion } from '@kin/core';
+import type { IdentifierNormalizer, IdentityPolicy } from '@kin/core';
 import { createColumnPlanner, type ImportMapping } from '../import/import-columns.ts';
 import { DEFAULT_MAX_RECORD_BYTES, ImportReadError, openRowStream, type ImportFormat } from '../import/import-reader.ts';
 import { rowToEvent } from '../import/import-row.ts';
@@ -27,7 +29,9 @@ export interface ImportRouteDeps {
   ingestor: Ingestor;
   clock: Clock;
   config: Pick<KinConfig, 'limits'> & Partial<Pick<KinConfig, 'imports'>>;
-  normalize: (type: string, raw: unknown) => string | undefined;
+  normalize: IdentifierNormalizer;
+  /** For the source's phone region (`sources.<name>.defaultPhoneRegion`); the defaults when absent. */
+  policy?: IdentityPolicy;
 }
 
 /** Rows per ingestor submission (one transaction each, shared with concurrent tracking traffic). */
@@ -74,10 +78,12 @@ async function importBody(
   const planner = createColumnPlanner(options.mapping);
   for (const header of stream.headers ?? []) planner.roleOf(header);
   const maxEventBytes = deps.config.limits.maxEventBytes;
+  const phoneRegion = deps.policy ? sourcePhoneRegion(deps.policy, options.source) : undefined;
+  const normalize: IdentifierNormalizer = phoneRegion ? (type, raw) => deps.normalize(type, raw, { phoneRegion }) : deps.normalize;
   const summary = await runImport({
     rows: stream.rows,
     chunkSize: CHUNK_ROWS,
-    toEvent: (values) => rowToEvent(values, { source: options.source, planner, normalize: deps.normalize, at: deps.clock.now().toISOString(), maxEventBytes }),
+    toEvent: (values) => rowToEvent(values, { source: options.source, planner, normalize, at: deps.clock.now().toISOString(), maxEventBytes }),
     apply: (events) => deps.ingestor.submit({ sourceId: options.sourceId, events }),
   });
   return { ...summary, ignoredColumns: planner.ignoredColumns() };

@@ -4,7 +4,7 @@ import { stat } from 'node:fs/promises';
 import { CliError } from '../cli/kin-cli.ts';
 import { withCliStore } from '../cli/cli-store.ts';
 import { parseConfig } from '../config.ts';
-import { loadPolicy, normalizerFor } from '../identity/policy-load.ts';
+import { loadPolicy, resolveDepsFor } from '../identity/policy-load.ts';
 import { readCheckpoint } from './import-checkpoint.ts';
 import { loadImportMapping } from './import-columns.ts';
 import { ImportFileError, formatOfFile, importFile, type ImportFileSummary } from './import-file.ts';
@@ -84,8 +84,7 @@ export function registerImportCommand(program: Command): void {
             file,
             source: flags.source,
             store,
-            policy,
-            normalize: normalizerFor(policy),
+            ...resolveDepsFor(policy, store),
             format,
             resume: flags.resume,
             maxRecordBytes: config.imports.maxRecordBytes,

@@ -8,7 +8,7 @@ import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { createGunzip } from 'node:zlib';
 import { createColumnPlanner, type ImportMapping } from '../import/import-columns.ts';
-import { DEFAULT_MAX_RECORD_BYTES, ImportReadError, openRowStream, type ImportFormat } from '../import/import-reader.ts';
+import { DEFAULT_MAX_RECORD_BYTES, ImportReadError, isDelimiter, openRowStream, type ImportFormat } from '../import/import-reader.ts';
 import { rowToEvent } from '../import/import-row.ts';
 import { runImport, summaryCounts, type ImportSummary } from '../import/import-run.ts';
 import { SOURCE_NAME, ensureImportSource } from '../import/import-source.ts';
@@ -93,7 +93,7 @@ export function importRoutes(deps: ImportRouteDeps): Hono {
     }
     const format = formatOf(c.req.query('format'), c.req.header('content-type'));
     const delimiter = c.req.query('delimiter');
-    if (delimiter !== undefined && delimiter.length !== 1) throw new ApiError('invalid_query', 'delimiter is one character', 'delimiter');
+    if (delimiter !== undefined && !isDelimiter(delimiter)) throw new ApiError('invalid_query', 'delimiter is one ASCII character other than a quote or a line end', 'delimiter');
     const mapping = mappingOf(c.req.query('map'));
     const encoding = (c.req.header('content-encoding') ?? 'identity').trim().toLowerCase();
     if (!['identity', '', 'gzip', 'x-gzip'].includes(encoding)) {

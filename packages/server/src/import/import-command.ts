@@ -9,6 +9,7 @@ import { readCheckpoint } from './import-checkpoint.ts';
 import { loadImportMapping } from './import-columns.ts';
 import { ImportFileError, formatOfFile, importFile, type ImportFileSummary } from './import-file.ts';
 import { createImportProgress } from './import-progress.ts';
+import { isDelimiter } from './import-reader.ts';
 import { summaryCounts } from './import-run.ts';
 import { SOURCE_NAME } from './import-source.ts';
 
@@ -27,7 +28,7 @@ interface ImportFlags {
 /** `\t`, `tab`, or one character. */
 export function parseDelimiter(raw: string): string {
   if (raw === '\\t' || raw.toLowerCase() === 'tab') return '\t';
-  if (raw.length !== 1) throw new CliError(`--delimiter takes one character (or "tab"), got "${raw}"`, 2);
+  if (!isDelimiter(raw)) throw new CliError(`--delimiter takes one ASCII character other than a quote (or "tab"), got "${raw}"`, 2);
   return raw;
 }
 

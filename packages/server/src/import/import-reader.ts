@@ -187,6 +187,11 @@ export async function openRowStream(input: AsyncIterable<Uint8Array>, options: O
   return { format: 'csv', delimiter: sep, headers: columns, rows, bytesRead, stats };
 }
 
+/** Whether a delimiter can be used: one ASCII character other than a quote or a line end. */
+export function isDelimiter(value: string): boolean {
+  return value.length === 1 && value.charCodeAt(0) < 0x80 && !'"\r\n'.includes(value);
+}
+
 /** The delimiter of the header line: the most frequent of `,` `;` tab `|` outside quotes (`,` on a tie). */
 export function sniffDelimiter(text: string): string {
   const counts = new Map(DELIMITERS.map((d) => [d, 0]));

@@ -88,9 +88,11 @@ export async function openRowStream(input: AsyncIterable<Uint8Array>, options: O
   const nextChunk = async (): Promise<Buffer | undefined> => {
     const next = await iterator.next();
     if (next.done) return undefined;
-    const chunk = next.value;
-    consumed += chunk.byteLength;
-    return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const chunk: unknown = next.value;
+    // A stream with an encoding set yields strings: taken as UTF-8 bytes.
+    const bytes = Buffer.isBuffer(chunk) ? chunk : typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from((chunk as Uint8Array).buffer, (chunk as Uint8Array).byteOffset, (chunk as Uint8Array).byteLength);
+    consumed += bytes.length;
+    return bytes;
   };
   const bytesRead = (): number => consumed;
   const position = { offset: start, line: (options.resume?.lines ?? 0) + 1 };

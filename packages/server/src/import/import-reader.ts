@@ -273,7 +273,12 @@ async function* jsonRows(
       if (cell.includes('\u0000') || LONE_SURROGATE.test(cell) || LONE_SURROGATE.test(key) || key.includes('\u0000')) bad = key;
       values[key] = cell;
     }
-    if (bad !== undefined) yield { ...at, reject: { code: 'invalid_text', reason: `the value of "${bad.replace(/[\u0000\ud800-\udfff]/g, '?')}" holds a NUL or a lone surrogate` } };
+    if (bad !== undefined) yield { ...at, reject: { code: 'invalid_text', reason: `the value of "${printable(bad)}" holds a NUL or a lone surrogate` } };
     else yield { ...at, values };
   }
+}
+
+/** A key safe to show: NULs and lone surrogates as `?`. */
+function printable(key: string): string {
+  return [...key].map((ch) => (ch === '\u0000' || (ch.length === 1 && ch >= '\ud800' && ch <= '\udfff') ? '?' : ch)).join('');
 }

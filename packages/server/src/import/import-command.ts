@@ -139,6 +139,7 @@ function detailLines(summary: ImportFileSummary): string[] {
   if (summary.invalidValues > 0) lines.push(`invalid values left out: ${summary.invalidValues} (${list(summary.invalidByCode)})`);
   if (summary.refusedIdentifiers > 0) lines.push(`identifiers refused by the identity policy: ${summary.refusedIdentifiers} (GET /v1/warnings lists them)`);
   if (summary.rejected > 0) lines.push(`rejected rows: ${summary.rejected} (${list(summary.rejectedByCode)})`);
+  for (const r of summary.rejects.filter((x) => x.column === undefined).slice(0, 3)) lines.push(`  row ${r.row} (line ${r.line}): ${r.code}: ${r.reason}`);
   if (summary.rejected + summary.invalidValues > 0) lines.push('each reject, with row, line and column: --rejects FILE');
   return lines;
 }

@@ -5,12 +5,18 @@
 import { Hono } from 'hono';
 import type { Store } from '../storage/storage.ts';
 import { ApiError } from './error-catalog.ts';
-import { parseLimit } from './query-params.ts';
+import type { AdminReads } from './admin-reads.ts';
+import { jsonText, parseLimit } from './query-params.ts';
 
-/** What the profile routes need. */
+/** What a profile ref is resolved with. */
 export interface ProfileDeps {
   store: Store;
   normalize: (type: string, raw: unknown) => string | undefined;
+}
+
+/** What the profile routes need: the timeline page is one of the heavy reads (see admin-reads.ts). */
+export interface ProfileRouteDeps extends ProfileDeps {
+  reads: AdminReads;
 }
 
 /**
@@ -27,7 +33,7 @@ export async function resolveProfileRef(deps: ProfileDeps, ref: string): Promise
 }
 
 /** Builds the profile routes. */
-export function profileRoutes(deps: ProfileDeps): Hono {
+export function profileRoutes(deps: ProfileRouteDeps): Hono {
   const app = new Hono();
   const idOf = async (ref: string): Promise<string> => {
     const id = await resolveProfileRef(deps, ref);
@@ -42,17 +48,16 @@ export function profileRoutes(deps: ProfileDeps): Hono {
   });
 
   app.get('/v1/profiles/:ref/events', async (c) => {
-    const id = await idOf(c.req.param('ref'));
     const type = c.req.query('type');
     const event = c.req.query('event');
     const cursor = c.req.query('cursor');
-    const page = await deps.store.listProfileEvents(id, {
+    const query = {
       limit: parseLimit(c.req.query('limit'), 50, 1000),
       ...(type ? { type } : {}),
       ...(event ? { event } : {}),
       ...(cursor ? { cursor } : {}),
-    });
-    return c.json(page);
+    };
+    return jsonText(c, await deps.reads.profileEvents(c.req.param('ref'), query));
   });
 
   app.get('/v1/profiles/:ref/traits', async (c) => c.json({ data: await deps.store.listTraits(await idOf(c.req.param('ref'))) }));

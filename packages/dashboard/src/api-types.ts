@@ -65,7 +65,7 @@ export interface Merge {
   createdAt: string;
 }
 
-/** An ingestion warning. */
+/** An ingestion warning: `count` repeats of one subject, first at `createdAt`, last at `lastSeenAt`. */
 export interface Warning {
   id: string;
   kind: string;
@@ -76,6 +76,8 @@ export interface Warning {
   messageId?: string;
   profileId?: string;
   createdAt: string;
+  count: number;
+  lastSeenAt: string;
 }
 
 /** A search hit. */

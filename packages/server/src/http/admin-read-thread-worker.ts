@@ -16,8 +16,11 @@ const data = threadData<ReadThreadData>(workerData);
 const store = createSqliteStore({ path: data.dbPath, readOnly: true });
 const reads = inlineAdminReads({ store, normalize: normalizerFor(loadPolicy(data.policyFile)), clock: systemClock });
 
-const answer = (request: ToReader): Promise<string> =>
-  request.read === 'overview' ? reads.overview() : request.read === 'profileEvents' ? reads.profileEvents(request.ref, request.query) : reads.profileGraph(request.ref);
+function answer(request: ToReader): Promise<string> {
+  if (request.read === 'overview') return reads.overview();
+  if (request.read === 'profileEvents') return reads.profileEvents(request.ref, request.query);
+  return request.read === 'profileGraph' ? reads.profileGraph(request.ref) : reads.profileSummary(request.ref);
+}
 
 port.on('message', (request: ToReader) => {
   answer(request).then(

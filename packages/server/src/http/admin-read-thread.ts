@@ -24,7 +24,10 @@ export interface ReadThreadData {
 }
 
 /** A read the HTTP thread asks for. */
-type ReadRequest = { read: 'overview' } | { read: 'profileEvents'; ref: string; query: EventsQuery } | { read: 'profileGraph'; ref: string };
+type ReadRequest =
+  | { read: 'overview' }
+  | { read: 'profileEvents'; ref: string; query: EventsQuery }
+  | { read: 'profileGraph' | 'profileSummary'; ref: string };
 
 /** HTTP thread -> read thread. */
 export type ToReader = ReadRequest & { id: number };
@@ -83,6 +86,7 @@ export function adminReadThread(data: ReadThreadData): AdminReadThread {
     overview: () => ask({ read: 'overview' }),
     profileEvents: (ref, query) => ask({ read: 'profileEvents', ref, query }),
     profileGraph: (ref) => ask({ read: 'profileGraph', ref }),
+    profileSummary: (ref) => ask({ read: 'profileSummary', ref }),
     async close() {
       closed = true;
       const running = worker;

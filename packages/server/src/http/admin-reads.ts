@@ -1,5 +1,5 @@
 /**
- * The dashboard's heavy reads (overview, a profile's timeline page, its identity graph) as functions of the
+ * The dashboard's heavy reads (overview, a profile's timeline page, summary and identity graph) as functions of the
  * store, and the port the routes call them through. Each answers JSON text, so that a read running on the
  * read thread (admin-read-thread.ts) crosses to the HTTP thread as one string, not an object graph to copy.
  *
@@ -8,13 +8,16 @@
  * `:memory:`) they run inline.
  */
 import type { Clock } from '../ports/clock.ts';
-import type { SourceActivity, StoredEvent, Store, WarningRecord } from '../storage/storage.ts';
+import type { Channel } from '@kin/core';
+import type { Page, SourceActivity, StoredEvent, Store, WarningRecord } from '../storage/storage.ts';
 import { ApiError } from './error-catalog.ts';
 import type { Overview } from './insight-routes.ts';
 import type { ProfileGraph } from './profile-graph.ts';
 import { buildProfileGraph } from './profile-graph.ts';
+import type { ProfileActivity } from './profile-activity.ts';
+import { listChannelEvents, summarizeActivity } from './profile-activity.ts';
 import type { ProfileDeps } from './profile-routes.ts';
-import { resolveProfileRef } from './profile-routes.ts';
+import { resolveProfileRef, sourceNamer } from './profile-routes.ts';
 
 /** The events the graph replays: the profile's newest ones, at most this many (read as such, no more). */
 export const GRAPH_EVENT_BOUND = 2000;
@@ -27,6 +30,8 @@ export interface EventsQuery {
   type?: string;
   event?: string;
   cursor?: string;
+  sourceIds?: string[];
+  channel?: Channel;
 }
 
 /** The heavy admin reads; each answers the response body as JSON text, or throws an `ApiError`. */
@@ -34,6 +39,7 @@ export interface AdminReads {
   overview(): Promise<string>;
   profileEvents(ref: string, query: EventsQuery): Promise<string>;
   profileGraph(ref: string): Promise<string>;
+  profileSummary(ref: string): Promise<string>;
 }
 
 /** What the reads need. */
@@ -48,6 +54,7 @@ export function inlineAdminReads(deps: AdminReadDeps): AdminReads {
     overview: async () => JSON.stringify(await readOverview(deps)),
     profileEvents: async (ref, query) => JSON.stringify(await readProfileEvents(deps, ref, query)),
     profileGraph: async (ref) => JSON.stringify(await readProfileGraph(deps, ref)),
+    profileSummary: async (ref) => JSON.stringify(await readProfileSummary(deps, ref)),
   };
 }
 
@@ -76,9 +83,18 @@ async function profileIdOrThrow(deps: ProfileDeps, ref: string): Promise<string>
   return id;
 }
 
-/** One page of a profile's timeline, newest first. */
-export async function readProfileEvents(deps: AdminReadDeps, ref: string, query: EventsQuery) {
-  return deps.store.listProfileEvents(await profileIdOrThrow(deps, ref), query);
+/** One page of a profile's timeline, newest first (one channel's events when `channel` is given). */
+export async function readProfileEvents(deps: AdminReadDeps, ref: string, query: EventsQuery): Promise<Page<StoredEvent>> {
+  const id = await profileIdOrThrow(deps, ref);
+  const { channel, ...rest } = query;
+  if (!channel) return deps.store.listProfileEvents(id, rest);
+  return listChannelEvents(deps.store, id, { ...rest, channel, sourceName: sourceNamer(await deps.store.listSources()) });
+}
+
+/** The summary of a profile's activity (its newest events, bounded: see profile-activity.ts). */
+export async function readProfileSummary(deps: AdminReadDeps, ref: string): Promise<ProfileActivity> {
+  const id = await profileIdOrThrow(deps, ref);
+  return summarizeActivity(deps.store, id, sourceNamer(await deps.store.listSources()));
 }
 
 /** A profile's identity graph from its identifiers, ledger, newest events (bounded) and refusals (bounded). */

@@ -1,11 +1,13 @@
 /**
  * The profile API (admin only): a profile by id or by any identifier, its timeline, traits, identifiers
- * and merge ledger entries.
+ * merge ledger entries and an activity summary. The timeline filters by type, event name, source names
+ * (`source=web,ios`) and channel (`channel=email`, see profile-activity.ts).
  */
 import { Hono } from 'hono';
-import type { Store } from '../storage/storage.ts';
+import type { SourceRecord, Store } from '../storage/storage.ts';
 import { ApiError } from './error-catalog.ts';
 import type { AdminReads } from './admin-reads.ts';
+import { parseChannel } from './profile-activity.ts';
 import { jsonText, parseLimit } from './query-params.ts';
 
 /** What a profile ref is resolved with. */
@@ -14,7 +16,7 @@ export interface ProfileDeps {
   normalize: (type: string, raw: unknown) => string | undefined;
 }
 
-/** What the profile routes need: the timeline page is one of the heavy reads (see admin-reads.ts). */
+/** What the profile routes need: timeline pages and the summary are heavy reads (see admin-reads.ts). */
 export interface ProfileRouteDeps extends ProfileDeps {
   reads: AdminReads;
 }
@@ -51,14 +53,20 @@ export function profileRoutes(deps: ProfileRouteDeps): Hono {
     const type = c.req.query('type');
     const event = c.req.query('event');
     const cursor = c.req.query('cursor');
+    const channel = parseChannel(c.req.query('channel'));
+    const sourceIds = sourceIdsOf(await deps.store.listSources(), c.req.query('source'));
     const query = {
       limit: parseLimit(c.req.query('limit'), 50, 1000),
       ...(type ? { type } : {}),
       ...(event ? { event } : {}),
       ...(cursor ? { cursor } : {}),
+      ...(sourceIds ? { sourceIds } : {}),
+      ...(channel ? { channel } : {}),
     };
     return jsonText(c, await deps.reads.profileEvents(c.req.param('ref'), query));
   });
+
+  app.get('/v1/profiles/:ref/summary', async (c) => jsonText(c, await deps.reads.profileSummary(c.req.param('ref'))));
 
   app.get('/v1/profiles/:ref/traits', async (c) => c.json({ data: await deps.store.listTraits(await idOf(c.req.param('ref'))) }));
 
@@ -69,4 +77,20 @@ export function profileRoutes(deps: ProfileRouteDeps): Hono {
 
   app.get('/v1/profiles/:ref/merges', async (c) => c.json({ data: await deps.store.listProfileMerges(await idOf(c.req.param('ref'))) }));
   return app;
+}
+
+/** `?source=`: comma-separated source names, as ids; `invalid_query` names an unknown one. */
+function sourceIdsOf(sources: SourceRecord[], raw: string | undefined): string[] | undefined {
+  if (raw === undefined || raw.trim() === '') return undefined;
+  return raw.split(',').map((name) => {
+    const ids = sources.filter((s) => s.name === name.trim()).map((s) => s.id);
+    if (ids.length === 0) throw new ApiError('invalid_query', `no source is named "${name.trim()}"`, 'source');
+    return ids;
+  }).flat();
+}
+
+/** A source's name by id (the id itself for an unknown one). */
+export function sourceNamer(sources: SourceRecord[]): (id: string) => string {
+  const names = new Map(sources.map((s) => [s.id, s.name]));
+  return (id) => names.get(id) ?? id;
 }

@@ -13,3 +13,11 @@ export function parseLimit(raw: string | undefined, fallback: number, max: numbe
 export function jsonText(c: Context, text: string): Response {
   return c.body(text, 200, { 'content-type': 'application/json' });
 }
+
+/** Parses `?offset=`: an integer from 0 to 100,000, 0 when absent; `invalid_query` otherwise. */
+export function parseOffset(raw: string | undefined): number {
+  if (raw === undefined || raw === '') return 0;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > 100_000) throw new ApiError('invalid_query', 'offset must be an integer from 0 to 100000', 'offset');
+  return n;
+}

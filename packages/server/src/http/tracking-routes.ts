@@ -4,7 +4,7 @@
  * the events are durable.
  */
 import { Hono } from 'hono';
-import { EVENT_TYPES, readBatch, validateEvent } from '@kin/core';
+import { EVENT_TYPES, readBatch, textProblem, validateEvent } from '@kin/core';
 import type { EventType, TrackingEvent } from '@kin/core';
 import type { Clock } from '../ports/clock.ts';
 import type { IdGenerator } from '../ports/ids.ts';
@@ -16,6 +16,9 @@ import type { SourceAuth } from './auth.ts';
 import { writeKeyOf } from './auth.ts';
 import { ApiError } from './error-catalog.ts';
 import { readJsonBody } from './request-body.ts';
+
+/** Every tracking route (the browser SDK posts to `/v1/batch`; analytics.js and server SDKs use the rest). */
+export const TRACKING_PATHS: readonly string[] = [...EVENT_TYPES.map((t) => `/v1/${t}`), '/v1/batch', '/v1/import'];
 
 /** What the tracking routes need. */
 export interface TrackingDeps {
@@ -95,7 +98,8 @@ export function trackingRoutes(deps: TrackingDeps): Hono {
         field: r.field.replace(/^batch\[\d+\]/, 'batch[*]'),
         message: r.message,
         sourceId,
-        ...(typeof messageId === 'string' ? { messageId } : {}),
+        // A rejected item's messageId may itself be what no store can keep (a NUL, a lone surrogate).
+        ...(typeof messageId === 'string' && textProblem(messageId) === undefined ? { messageId } : {}),
         createdAt: at,
       });
     }
@@ -149,6 +153,6 @@ export function trackingRoutes(deps: TrackingDeps): Hono {
   const notAllowed = () => {
     throw new ApiError('method_not_allowed', 'tracking routes take POST', 'method');
   };
-  for (const path of [...EVENT_TYPES.map((t) => `/v1/${t}`), '/v1/batch', '/v1/import']) app.on(['GET', 'PUT', 'PATCH', 'DELETE'], path, notAllowed);
+  for (const path of TRACKING_PATHS) app.on(['GET', 'PUT', 'PATCH', 'DELETE'], path, notAllowed);
   return app;
 }

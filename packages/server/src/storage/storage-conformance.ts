@@ -84,6 +84,7 @@ export function runStorageConformance(target: ConformanceTarget): void {
       expect(await store.findSourceByKeyHash('h-other')).toBeUndefined();
       expect((await store.revokeSource('web', T0))?.revokedAt).toBe(T0);
       expect(await store.findSourceByKeyHash('h-web')).toBeUndefined();
+      expect(await store.findSourceByKeyHash('h-web', { includeRevoked: true })).toMatchObject({ id: created.id, name: 'web', revokedAt: T0 });
       expect(await store.revokeSource('web', T0)).toBeUndefined();
       const again = await store.createSource({ name: 'web', writeKeyHash: 'h-web-2', createdAt: T0 });
       expect((await store.listSources()).filter((s) => s.name === 'web').map((s) => s.id)).toContain(again.id);
@@ -206,6 +207,13 @@ export function runStorageConformance(target: ConformanceTarget): void {
       expect(second.cursor).toEqual({ next: null, hasMore: false });
       expect((await store.listProfileEvents(profileId, { limit: 10, event: 'Odd' })).data).toHaveLength(3);
       expect((await store.listProfileEvents(profileId, { limit: 10, type: 'identify' })).data).toHaveLength(1);
+      const all = (await store.listProfileEvents(profileId, { limit: 100 })).data;
+      const sourceId = all[0]!.sourceId;
+      const bySource = (await store.listProfileEvents(profileId, { limit: 100, sourceIds: [sourceId] })).data;
+      expect(bySource.length).toBe(all.filter((e) => e.sourceId === sourceId).length);
+      expect(bySource.length).toBeGreaterThan(0);
+      expect((await store.listProfileEvents(profileId, { limit: 100, sourceIds: ['no-such-source'] })).data).toEqual([]);
+      expect((await store.listProfileEvents(profileId, { limit: 100, sourceIds: [] })).data).toEqual([]);
     });
 
     it('stores events without identity and plan warnings, and lists warnings by kind', async () => {
@@ -242,6 +250,35 @@ export function runStorageConformance(target: ConformanceTarget): void {
       expect((await store.searchProfiles({ value: 'searcher', type: 'twitter', limit: 10 })).map((m) => m.id)).toEqual([profileId]);
       const byTrait = await store.searchProfiles({ value: 'Lisbon', limit: 10 });
       expect(byTrait.map((m) => [m.id, m.matchedOn])).toEqual([[profileId, 'trait:city']]);
+    });
+
+    it('finds profiles by the start of a name trait, case-insensitively (ASCII), in name order', async () => {
+      const farid = await newProfile([id('user_id', 'name-farid')], { traits: { set: { firstName: 'Farid', lastName: 'Fischer', city: 'Farum' }, unset: [] } });
+      const fiona = await newProfile([id('user_id', 'name-fiona')], { traits: { set: { name: 'Fiona Fabian' }, unset: [] } });
+      const ozil = await newProfile([id('user_id', 'name-ozil')], { traits: { set: { lastName: 'Özil' }, unset: [] } });
+      expect(await store.profileIdsByName({ prefix: 'farid', limit: 10 })).toEqual([farid]);
+      expect(await store.profileIdsByName({ prefix: 'fisch', limit: 10 })).toEqual([farid]);
+      expect(await store.profileIdsByName({ prefix: 'f', limit: 10 })).toEqual([farid, fiona]);
+      expect(await store.profileIdsByName({ prefix: 'f', limit: 1 })).toEqual([farid]);
+      expect(await store.profileIdsByName({ prefix: 'fiona fab', limit: 10 })).toEqual([fiona]);
+      expect(await store.profileIdsByName({ prefix: 'farum', limit: 10 })).toEqual([]);
+      expect(await store.profileIdsByName({ prefix: 'f%', limit: 10 })).toEqual([]);
+      // lower() folds ASCII everywhere; PostgreSQL may fold more, so callers also try the capitalised prefix.
+      const ozilHits = [...(await store.profileIdsByName({ prefix: 'özil', limit: 10 })), ...(await store.profileIdsByName({ prefix: 'Özil', limit: 10 }))];
+      expect([...new Set(ozilHits)]).toEqual([ozil]);
+      await store.transaction((tx) =>
+        tx.applyEvent({ event: event(), sourceId: 'src-1', plan: plan({ target: { kind: 'existing', profileId: farid }, traits: { set: {}, unset: ['firstName'] } }) }),
+      );
+      expect(await store.profileIdsByName({ prefix: 'farid', limit: 10 })).toEqual([]);
+    });
+
+    it('lists live profiles by creation order, with their count', async () => {
+      const all = await store.listProfileIds({ order: 'newest', limit: 1000, offset: 0 });
+      expect(all.total).toBe((await store.stats()).profiles);
+      expect(all.ids).toHaveLength(all.total);
+      expect(all.ids).toEqual([...all.ids].sort().reverse());
+      const oldest = await store.listProfileIds({ order: 'oldest', limit: 2, offset: 1 });
+      expect(oldest.ids).toEqual([...all.ids].reverse().slice(1, 3));
     });
 
     it('reports events per source and per time bucket', async () => {

@@ -174,7 +174,15 @@ export interface EventQuery {
   cursor?: string;
   type?: string;
   event?: string;
+  /** Only events of these sources (ids). */
+  sourceIds?: string[];
 }
+
+/** The trait keys the name search reads (see `profileIdsByName`). */
+export const NAME_TRAIT_KEYS = ['firstName', 'lastName', 'name'] as const;
+
+/** Orders of the profile list: by creation time (profile ids are time-ordered UUIDv7). */
+export type ProfileOrder = 'newest' | 'oldest';
 
 /** A profile found by search, with enough to show it in a list. */
 export interface ProfileMatch {
@@ -304,8 +312,8 @@ export interface Store {
   listSources(): Promise<SourceRecord[]>;
   /** Revokes the source; returns `undefined` when no active source has that name. */
   revokeSource(name: string, at: string): Promise<SourceRecord | undefined>;
-  /** The active (not revoked) source whose write key has this hash. */
-  findSourceByKeyHash(writeKeyHash: string): Promise<SourceRecord | undefined>;
+  /** The active (not revoked) source whose write key has this hash; with `includeRevoked`, a revoked one too. */
+  findSourceByKeyHash(writeKeyHash: string, options?: { includeRevoked?: boolean }): Promise<SourceRecord | undefined>;
 
   /** Current profile id for an identifier, or `undefined`. */
   findProfileIdByIdentifier(identifier: Identifier): Promise<string | undefined>;
@@ -322,6 +330,14 @@ export interface Store {
    * value equals `value` (strings compare exactly; the caller normalises identifiers first).
    */
   searchProfiles(query: { value: string; type?: string; limit: number }): Promise<ProfileMatch[]>;
+  /**
+   * Live profiles with a name trait (`NAME_TRAIT_KEYS`) that starts with `prefix` (already lower-cased),
+   * compared case-insensitively for ASCII letters, up to `limit`, sorted by id. Answered from a partial
+   * index on the lower-cased name traits, so the write path pays only when a name trait changes.
+   */
+  profileIdsByName(query: { prefix: string; limit: number }): Promise<string[]>;
+  /** A page of live profile ids in creation order, and how many live profiles there are. */
+  listProfileIds(query: { order: ProfileOrder; limit: number; offset: number }): Promise<{ ids: string[]; total: number }>;
   /**
    * Events received since `since`, per source and per bucket of `bucketMinutes`. `since` should be the start
    * of a minute: the embedded store counts per minute, so it counts the whole minute `since` falls in.

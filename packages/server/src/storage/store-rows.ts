@@ -149,7 +149,8 @@ export interface ProfileRows {
  */
 export function toProfileView(id: string, rows: ProfileRows, traitValue: (stored: unknown) => unknown): ProfileView {
   const traits: Record<string, unknown> = {};
-  for (const t of rows.traits) traits[t.key as string] = traitValue(t.value);
+  // defineProperty: a trait key is any string; assigning `__proto__` would set the prototype, not a trait.
+  for (const t of rows.traits) Object.defineProperty(traits, t.key as string, { value: traitValue(t.value), enumerable: true, writable: true, configurable: true });
   const consent: NonNullable<ProfileView['consent']> = {};
   for (const c of rows.consent) {
     // defineProperty: a category is any string, "__proto__" included.

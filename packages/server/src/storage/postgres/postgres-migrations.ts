@@ -405,8 +405,18 @@ export const POSTGRES_MIGRATIONS: ReadonlyArray<PostgresMigration> = [
   },
   {
     version: 7,
+    name: 'name search',
+    // Why a partial expression index: the dashboard finds people by a part of their name, case-insensitively
+    // (profileIdsByName). Only rows of the name traits enter it, so an event pays for it only when it
+    // changes a name; text_pattern_ops lets LIKE 'prefix%' use it.
+    sql: `
+      CREATE INDEX traits_name ON traits (lower(value #>> '{}') text_pattern_ops) WHERE key IN ('firstName', 'lastName', 'name');
+    `,
+  },
+  {
+    version: 8,
     name: 'store counters and aggregated warnings',
-    // Why (the SQLite store's migration 11): the dashboard's totals were COUNT(*) over millions of rows, and a
+    // Why (the SQLite store's migration 12): the dashboard's totals were COUNT(*) over millions of rows, and a
     // repeated refusal wrote one warning row per event. Statement-level triggers with transition tables keep
     // the counters in the writing transaction (one upsert per statement, whatever the number of rows). Each
     // backend adds to its own slot (its pid), so concurrent workers never wait for, or deadlock on, a shared

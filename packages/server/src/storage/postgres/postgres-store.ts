@@ -38,6 +38,7 @@ import { createPostgresTx } from './postgres-writes.ts';
 import { toMillis, WARNINGS_STATEMENT, warningColumns } from './postgres-write-values.ts';
 import { toMerge, toProfileView, toSource, toStoreStats, toWarning } from '../store-rows.ts';
 import type { ProfileRows } from '../store-rows.ts';
+import { postgresListProfileIds, postgresProfileIdsByName } from './postgres-profile-list.ts';
 
 /** Options of the PostgreSQL store. */
 export interface PostgresStoreOptions {
@@ -186,7 +187,11 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
       return row ? { ...toSource(row), revokedAt: at } : undefined;
     },
 
-    async findSourceByKeyHash(hash) {
+    async findSourceByKeyHash(hash, options) {
+      if (options?.includeRevoked) {
+        const row = (await pool.query('SELECT * FROM sources WHERE write_key_hash = $1', [hash])).rows[0] as Row | undefined;
+        return row ? toSource(row) : undefined;
+      }
       const { rows } = await pool.query({
         name: 'kin_source_by_key_v1',
         text: 'SELECT * FROM sources WHERE write_key_hash = $1 AND revoked_at IS NULL',
@@ -237,6 +242,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
       const param = (value: unknown) => `$${params.push(value)}`;
       if (query.type) where.push(`type = ${param(query.type)}`);
       if (query.event) where.push(`event = ${param(query.event)}`);
+      if (query.sourceIds) where.push(`source_id = ANY(${param(query.sourceIds)}::text[])`);
       const after = query.cursor ? decodeCursor(query.cursor) : undefined;
       if (after && after.length === 2) {
         where.push(`(timestamp, seq) < (${param(toMillis(String(after[0])))}::timestamptz, ${param(Number(after[1]))}::bigint)`);
@@ -289,7 +295,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     },
 
     async stats(): Promise<StoreStats> {
-      // Counters the write transactions keep (migration 7's triggers), summed over the writers' slots.
+      // Counters the write transactions keep (migration 8's triggers), summed over the writers' slots.
       const { rows } = await pool.query<{ name: string; n: string }>('SELECT name, sum(n) AS n FROM store_counts GROUP BY name');
       const counts = new Map(rows.map((row) => [row.name, Number(row.n)]));
       return toStoreStats((name) => counts.get(name) ?? 0);
@@ -322,6 +328,14 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
         if (profile) matches.push({ id: profile.id, matchedOn, externalIds: profile.externalIds.map(({ type, value }) => ({ type, value })), traits: profile.traits });
       }
       return matches;
+    },
+
+    async profileIdsByName(query) {
+      return postgresProfileIdsByName(pool, query);
+    },
+
+    async listProfileIds(query) {
+      return postgresListProfileIds(pool, query);
     },
 
     async eventVolume(query): Promise<VolumeBucket[]> {

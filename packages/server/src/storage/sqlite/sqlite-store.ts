@@ -48,6 +48,7 @@ import type { MessageIdIndex, MessageIdIndexOptions } from './sqlite-message-ids
 import { createTimeline } from './sqlite-timeline.ts';
 import { readTimelinePage } from './sqlite-timeline-read.ts';
 import type { Timeline, TimelineOptions } from './sqlite-timeline.ts';
+import { sqliteListProfileIds, sqliteProfileIdsByName } from './sqlite-profile-list.ts';
 import { createSourceMinutes } from './sqlite-source-minutes.ts';
 import type { SourceMinutes } from './sqlite-source-minutes.ts';
 import { toMerge, toProfileView, toSource, toStoreStats, toWarning } from '../store-rows.ts';
@@ -483,8 +484,9 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       });
     },
 
-    async findSourceByKeyHash(hash) {
-      const row = read().prepare('SELECT * FROM sources WHERE write_key_hash = ? AND revoked_at IS NULL').get(hash) as Row | undefined;
+    async findSourceByKeyHash(hash, options) {
+      const sql = options?.includeRevoked ? 'SELECT * FROM sources WHERE write_key_hash = ?' : 'SELECT * FROM sources WHERE write_key_hash = ? AND revoked_at IS NULL';
+      const row = read().prepare(sql).get(hash) as Row | undefined;
       return row ? toSource(row) : undefined;
     },
 
@@ -525,6 +527,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
         ...(after && after.length === 2 ? { after: [after[0] as string, after[1] as number] as const } : {}),
         ...(query.type ? { type: query.type } : {}),
         ...(query.event ? { event: query.event } : {}),
+        ...(query.sourceIds ? { sourceIds: query.sourceIds } : {}),
       });
       const hasMore = rows.length > query.limit;
       const page = rows.slice(0, query.limit);
@@ -577,7 +580,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     },
 
     async stats(): Promise<StoreStats> {
-      // Counters the write transactions keep (migration 11's triggers), not COUNT(*): five key lookups.
+      // Counters the write transactions keep (migration 12's triggers), not COUNT(*): five key lookups.
       const counts = new Map(read().prepare('SELECT name, n FROM store_counts').raw(true).all() as Array<[string, number]>);
       return toStoreStats((name) => counts.get(name) ?? 0);
     },
@@ -599,6 +602,14 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
         if (profile) matches.push({ id: profile.id, matchedOn, externalIds: profile.externalIds.map(({ type, value }) => ({ type, value })), traits: profile.traits });
       }
       return matches;
+    },
+
+    async profileIdsByName(query) {
+      return sqliteProfileIdsByName(read(), query);
+    },
+
+    async listProfileIds(query) {
+      return sqliteListProfileIds(read(), query);
     },
 
     async eventVolume(query): Promise<VolumeBucket[]> {

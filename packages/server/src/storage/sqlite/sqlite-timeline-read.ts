@@ -16,6 +16,8 @@ export interface TimelinePageQuery {
   after?: readonly [string, number];
   type?: string;
   event?: string;
+  /** Only events of these sources (an empty list: none). */
+  sourceIds?: readonly string[];
 }
 
 /** One event of the page, as stored. */
@@ -42,12 +44,17 @@ export function timelinePageSql(query: TimelinePageQuery, familySize: number): {
     conditions.push('e.event = ?');
     params.push(query.event);
   }
+  if (query.sourceIds !== undefined) {
+    conditions.push(`e.source_id IN (${query.sourceIds.map(() => '?').join(', ') || 'NULL'})`);
+    params.push(...query.sourceIds);
+  }
   if (query.after) {
     conditions.push('(t.timestamp, t.seq) < (?, ?)');
     params.push(query.after[0], query.after[1]);
   }
   // CROSS JOIN keeps the timeline as the outer loop, so the scan stays in index order and stops at the limit.
-  const from = query.type !== undefined || query.event !== undefined ? 'CROSS JOIN events e ON e.seq = t.seq' : '';
+  const joinsEvents = query.type !== undefined || query.event !== undefined || query.sourceIds !== undefined;
+  const from = joinsEvents ? 'CROSS JOIN events e ON e.seq = t.seq' : '';
   const where = conditions.map((c) => ` AND ${c}`).join('');
   const order = 'ORDER BY t.timestamp DESC, t.seq DESC LIMIT ?';
   const marks = Array.from({ length: familySize }, () => '?').join(', ');

@@ -13,6 +13,7 @@ import { prepareEvent, resolve, snapshotKeys } from '@kin/core';
 import type { RefusalReason } from '@kin/core';
 import type { DetachedProfile, ReplayEvent, StoreTx } from '../storage/storage.ts';
 import type { ResolveDeps } from './event-apply.ts';
+import { rankedSourceName } from './event-apply.ts';
 
 /** The state a replay carries across events and batches (transactions). */
 export interface ReplayState {
@@ -40,7 +41,9 @@ export function startReplay(detached: DetachedProfile[]): ReplayState {
 export async function replayEvents(tx: StoreTx, events: ReplayEvent[], deps: ResolveDeps, state: ReplayState): Promise<void> {
   for (const stored of events) {
     const { event, sourceId, seq } = stored;
+    const sourceName = await rankedSourceName(tx, sourceId, deps.policy);
     const prepared = prepareEvent(event, deps.policy, deps.normalize, stored.unverified ? { unverified: stored.unverified } : {});
+    if (sourceName !== undefined) prepared.sourceName = sourceName;
     const snapshot = await tx.loadSnapshot(snapshotKeys(prepared), { beforeSeq: seq, deviceTypes: deps.policy.sharedDevice.deviceTypes });
     const plan = resolve(snapshot, prepared, deps.policy);
     const key = `${sourceId}\u0000${event.messageId}`;

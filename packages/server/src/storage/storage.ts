@@ -38,6 +38,30 @@ export interface TraitView {
   sourceId: string;
 }
 
+/** One value a trait received (`null`: unset), with the source, its rank for the trait and the event time. */
+export interface TraitChange {
+  value: unknown;
+  timestamp: string;
+  sourceId: string;
+  trust: number;
+}
+
+/**
+ * A trait's current value (`null` when unset) and the values it received, newest event time first (at
+ * most `TRAIT_HISTORY_KEPT`, kept by event time), including those that lost to a more trusted source.
+ */
+export interface TraitHistory {
+  key: string;
+  value: unknown;
+  timestamp: string;
+  sourceId: string;
+  trust: number;
+  history: TraitChange[];
+}
+
+/** Values kept per trait in its history (the newest by event time). */
+export const TRAIT_HISTORY_KEPT = 20;
+
 /** A profile as the profile API returns it. */
 export interface ProfileView {
   id: string;
@@ -246,6 +270,8 @@ export interface StoreTx {
    * call, so the `loadSnapshot` calls that follow answer from memory. Stores without it answer each one.
    */
   prefetch?(identifiers: Identifier[]): Promise<void>;
+  /** The name of a source (ids never change name), or `undefined`; for the policy's `traitSources`. */
+  sourceName(sourceId: string): Promise<string | undefined>;
   /** Applies the plan (profiles, merges, links, traits, ledger, warnings) and stores the event. */
   applyEvent(input: ApplyInput): Promise<{ profileId: string | undefined }>;
   addWarnings(warnings: NewWarning[]): Promise<void>;
@@ -303,6 +329,8 @@ export interface Store {
   /** Follows merges: an absorbed profile id answers with its survivor. */
   findProfile(profileId: string): Promise<ProfileView | undefined>;
   listTraits(profileId: string): Promise<TraitView[]>;
+  /** Every trait of the live profile (following merges), unset ones included, with its history; by key. */
+  listTraitHistory(profileId: string): Promise<TraitHistory[]>;
   listProfileEvents(profileId: string, query: EventQuery): Promise<Page<StoredEvent>>;
   listProfileMerges(profileId: string): Promise<MergeRecord[]>;
   addWarnings(warnings: NewWarning[]): Promise<void>;

@@ -5,7 +5,7 @@
 import { Hono } from 'hono';
 import type { Store } from '../storage/storage.ts';
 import { ApiError } from './error-catalog.ts';
-import { parseLimit } from './query-params.ts';
+import { parseFlag, parseLimit } from './query-params.ts';
 
 /** What the profile routes need. */
 export interface ProfileDeps {
@@ -55,7 +55,12 @@ export function profileRoutes(deps: ProfileDeps): Hono {
     return c.json(page);
   });
 
-  app.get('/v1/profiles/:ref/traits', async (c) => c.json({ data: await deps.store.listTraits(await idOf(c.req.param('ref'))) }));
+  // `?history=1`: every trait (unset ones too, value null) with the values it received, newest first.
+  app.get('/v1/profiles/:ref/traits', async (c) => {
+    const history = parseFlag(c.req.query('history'), 'history');
+    const id = await idOf(c.req.param('ref'));
+    return c.json({ data: history ? await deps.store.listTraitHistory(id) : await deps.store.listTraits(id) });
+  });
 
   app.get('/v1/profiles/:ref/external_ids', async (c) => {
     const profile = await deps.store.findProfile(await idOf(c.req.param('ref')));

@@ -7,3 +7,10 @@ export function parseLimit(raw: string | undefined, fallback: number, max: numbe
   if (!Number.isInteger(n) || n < 1 || n > max) throw new ApiError('invalid_query', `limit must be an integer from 1 to ${max}`, 'limit');
   return n;
 }
+
+/** Parses a yes/no query parameter: `1`/`true` or `0`/`false` (absent or empty: false); `invalid_query` otherwise. */
+export function parseFlag(raw: string | undefined, field: string): boolean {
+  if (raw === undefined || raw === '' || raw === '0' || raw === 'false') return false;
+  if (raw === '1' || raw === 'true') return true;
+  throw new ApiError('invalid_query', `${field} must be 1, 0, true or false`, field);
+}

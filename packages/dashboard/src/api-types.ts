@@ -63,6 +63,8 @@ export interface Merge {
   messageId: string;
   sourceId: string;
   createdAt: string;
+  /** The undo or split entry that reverted this merge. */
+  undoneBy?: string;
 }
 
 /** An ingestion warning. */
@@ -76,6 +78,8 @@ export interface Warning {
   messageId?: string;
   profileId?: string;
   createdAt: string;
+  /** With `subjects=1`: the person's name and the refused identifier. */
+  subject?: { profileName?: string; identifier?: { type: string; value: string } };
 }
 
 /** A search hit. */
@@ -149,4 +153,48 @@ export interface ProfileGraph {
   refusals: Array<{ warningId: string; message: string; messageId?: string; createdAt: string; identifier?: { type: string; value: string } }>;
   eventsReplayed: number;
   truncated: boolean;
+}
+
+/** `GET /v1/search`: one page of matches and how many there are. */
+export interface SearchPage {
+  data: ProfileMatch[];
+  total: number;
+  totalCapped: boolean;
+  offset: number;
+  limit: number;
+}
+
+/** A row of `GET /v1/profiles`. */
+export interface ProfileListRow {
+  id: string;
+  externalIds: Array<{ type: string; value: string }>;
+  traits: Record<string, unknown>;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** `GET /v1/profiles`. */
+export interface ProfileList {
+  data: ProfileListRow[];
+  total: number;
+  offset: number;
+  limit: number;
+}
+
+/** `GET /v1/profiles/{ref}/summary`. */
+export interface ProfileActivity {
+  events: number;
+  firstSeen: string | null;
+  lastSeen: string | null;
+  channels: Record<string, number>;
+  orders: number;
+  revenue: Record<string, number>;
+  truncated: boolean;
+}
+
+/** `GET /v1/profiles/{ref}/explain` (the parts the dashboard shows). */
+export interface ProfileExplanation {
+  identifiers: Array<ExternalId & { messageId?: string; rule?: string; ruleNumber?: number; linkedAt?: string }>;
+  merges: Merge[];
+  refusals: Array<{ type: string; value: string; reason: string; detail: string; messageId: string; sourceId: string; at: string; ruleNumber?: number }>;
 }

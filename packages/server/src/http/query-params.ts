@@ -14,3 +14,11 @@ export function parseFlag(raw: string | undefined, field: string): boolean {
   if (raw === '1' || raw === 'true') return true;
   throw new ApiError('invalid_query', `${field} must be 1, 0, true or false`, field);
 }
+
+/** Parses `?offset=`: an integer from 0 to 100,000, 0 when absent; `invalid_query` otherwise. */
+export function parseOffset(raw: string | undefined): number {
+  if (raw === undefined || raw === '') return 0;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > 100_000) throw new ApiError('invalid_query', 'offset must be an integer from 0 to 100000', 'offset');
+  return n;
+}

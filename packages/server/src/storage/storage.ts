@@ -164,7 +164,11 @@ export interface LedgerEntry {
   createdAt: string;
 }
 
-/** An ingestion warning (rejected item, refused identifier, cap reached…). */
+/**
+ * An ingestion warning (rejected item, refused identifier, cap reached…). Repeats of one subject (kind,
+ * code, field, source, profile, message) are one record: `count` times, first at `createdAt`, last at
+ * `lastSeenAt`; `messageId` is the first example's.
+ */
 export interface WarningRecord {
   id: string;
   kind: string;
@@ -175,10 +179,12 @@ export interface WarningRecord {
   messageId?: string;
   profileId?: string;
   createdAt: string;
+  count: number;
+  lastSeenAt: string;
 }
 
-/** A warning to record; the store assigns the id. */
-export type NewWarning = Omit<WarningRecord, 'id'>;
+/** A warning to record; the store assigns the id. `count` (default 1) occurrences, the last at `lastSeenAt` (default `createdAt`). */
+export type NewWarning = Omit<WarningRecord, 'id' | 'count' | 'lastSeenAt'> & { count?: number; lastSeenAt?: string };
 
 /** A page of results, newest first, with an opaque cursor. */
 export interface Page<T> {
@@ -192,7 +198,15 @@ export interface EventQuery {
   cursor?: string;
   type?: string;
   event?: string;
+  /** Only events of these sources (ids). */
+  sourceIds?: string[];
 }
+
+/** The trait keys the name search reads (see `profileIdsByName`). */
+export const NAME_TRAIT_KEYS = ['firstName', 'lastName', 'name'] as const;
+
+/** Orders of the profile list: by creation time (profile ids are time-ordered UUIDv7). */
+export type ProfileOrder = 'newest' | 'oldest';
 
 /** A profile found by search, with enough to show it in a list. */
 export interface ProfileMatch {
@@ -218,7 +232,10 @@ export interface SourceActivity {
   lastEventAt: string | null;
 }
 
-/** Counts read from the store. */
+/**
+ * Totals kept by the store (counters written in the same transaction as the rows they count, never a
+ * COUNT(*)): events, live profiles, identifiers, merge ledger entries and warning occurrences.
+ */
 export interface StoreStats {
   events: number;
   profiles: number;
@@ -321,8 +338,8 @@ export interface Store {
   listSources(): Promise<SourceRecord[]>;
   /** Revokes the source; returns `undefined` when no active source has that name. */
   revokeSource(name: string, at: string): Promise<SourceRecord | undefined>;
-  /** The active (not revoked) source whose write key has this hash. */
-  findSourceByKeyHash(writeKeyHash: string): Promise<SourceRecord | undefined>;
+  /** The active (not revoked) source whose write key has this hash; with `includeRevoked`, a revoked one too. */
+  findSourceByKeyHash(writeKeyHash: string, options?: { includeRevoked?: boolean }): Promise<SourceRecord | undefined>;
 
   /** Current profile id for an identifier, or `undefined`. */
   findProfileIdByIdentifier(identifier: Identifier): Promise<string | undefined>;
@@ -342,6 +359,14 @@ export interface Store {
    */
   searchProfiles(query: { value: string; type?: string; limit: number }): Promise<ProfileMatch[]>;
   /**
+   * Live profiles with a name trait (`NAME_TRAIT_KEYS`) that starts with `prefix` (already lower-cased),
+   * compared case-insensitively for ASCII letters, up to `limit`, sorted by id. Answered from a partial
+   * index on the lower-cased name traits, so the write path pays only when a name trait changes.
+   */
+  profileIdsByName(query: { prefix: string; limit: number }): Promise<string[]>;
+  /** A page of live profile ids in creation order, and how many live profiles there are. */
+  listProfileIds(query: { order: ProfileOrder; limit: number; offset: number }): Promise<{ ids: string[]; total: number }>;
+  /**
    * Events received since `since`, per source and per bucket of `bucketMinutes`. `since` should be the start
    * of a minute: the embedded store counts per minute, so it counts the whole minute `since` falls in.
    */
@@ -350,6 +375,8 @@ export interface Store {
   sourceActivity(): Promise<SourceActivity[]>;
   /** Removes de-duplication claims older than this time. Returns how many were removed. */
   pruneMessageIds(olderThan: string): Promise<number>;
+  /** Removes warnings last seen before this time (retention). Returns how many records were removed. */
+  pruneWarnings(olderThan: string): Promise<number>;
 
   /** The snapshot the resolver would get now, read outside any transaction (dry-run); writes nothing. */
   readSnapshot(identifiers: Identifier[]): Promise<IdentitySnapshot>;

@@ -15,6 +15,8 @@
  */
 import type { NewWarning } from '../storage.ts';
 import { TRAIT_WINS } from './postgres-trait-order.ts';
+import { WARNING_REPEAT } from './postgres-write-values.ts';
+import { foldWarnings } from '../warning-subject.ts';
 
 /** A row of `events` as the flush inserts it. */
 export interface BufferedEvent {
@@ -146,9 +148,11 @@ export const FLUSH_STATEMENT = {
       SELECT r.profile_id, r.key, r.value, r.ts, r.source_id, r.trust
       FROM json_to_recordset($13::json) AS r(profile_id text, key text, value jsonb, ts timestamptz, source_id text, trust integer)),
     warned AS (
-      INSERT INTO warnings (kind, code, field, message, source_id, message_id, profile_id, created_at)
-      SELECT r.kind, r.code, r.field, r.message, r."sourceId", r."messageId", r."profileId", r."createdAt"
-      FROM json_to_recordset($7::json) AS r(kind text, code text, field text, message text, "sourceId" text, "messageId" text, "profileId" text, "createdAt" timestamptz)),
+      INSERT INTO warnings (kind, code, field, message, source_id, message_id, profile_id, created_at, subject, count, last_seen_at)
+      SELECT r.kind, r.code, r.field, r.message, r."sourceId", r."messageId", r."profileId", r."createdAt", r.subject, r.count, r."lastSeenAt"
+      FROM json_to_recordset($7::json) AS r(kind text, code text, field text, message text, "sourceId" text, "messageId" text, "profileId" text,
+        "createdAt" timestamptz, subject text, count bigint, "lastSeenAt" timestamptz)
+      ${WARNING_REPEAT}),
     refused AS (
       INSERT INTO refusals (profile_id, type, value, reason, detail, message_id, source_id, at)
       SELECT r.profile_id, r.type, r.value, r.reason, r.detail, r.message_id, r.source_id, r.at
@@ -366,7 +370,7 @@ export class WriteBuffer {
       JSON.stringify([...this.touches.values()]),
       JSON.stringify([...this.traits.values()]),
       JSON.stringify(this.events),
-      JSON.stringify(this.warnings),
+      JSON.stringify(foldWarnings(this.warnings)),
       JSON.stringify(this.merges),
       JSON.stringify(this.refusals),
       JSON.stringify([...this.consent.values()]),

@@ -158,7 +158,7 @@ export function matchRecords(options: MatchOptions): MatchResult {
     // Why: with u fixed, a two-class mixture over a single free field is not identifiable (any λ fits),
     // and EM then returns arbitrary m (e.g. "exact date" rarer among matches than "one edit").
     if (informativeFreeFeatures(levels, fixed) < 2) continue;
-    const { m, lambda: ruleLambda } = emForM(levels, u, fixed);
+    const { m } = emForM(levels, u, fixed);
     m.forEach((mk, k) => {
       if (mk === undefined) return;
       counts[k] = (counts[k] ?? 0) + 1;

@@ -4,6 +4,7 @@ import type { Clock } from '../ports/clock.ts';
 import type { Store } from '../storage/storage.ts';
 import type { SourceAuth } from './auth.ts';
 import { ApiError } from './error-catalog.ts';
+import { ignoreInvalidJson, readAdminJson } from './request-body.ts';
 import { parseLimit } from './query-params.ts';
 import { withSubjects } from './warning-subjects.ts';
 import { createSourceWithKey } from '../sources/source-keys.ts';
@@ -13,6 +14,8 @@ export interface AdminDeps {
   store: Store;
   auth: SourceAuth;
   clock: Clock;
+  /** Admin JSON bodies over this many bytes are refused with 413 `payload_too_large`. */
+  maxBodyBytes: number;
 }
 
 /** Builds the admin routes. */
@@ -33,7 +36,7 @@ export function adminRoutes(deps: AdminDeps): Hono {
   app.get('/v1/sources', async (c) => c.json({ data: await deps.store.listSources() }));
 
   app.post('/v1/sources', async (c) => {
-    const body: unknown = await c.req.json().catch(() => undefined);
+    const body = await readAdminJson(c.req.raw, deps.maxBodyBytes).catch(ignoreInvalidJson);
     const name = (body as { name?: unknown } | undefined)?.name;
     if (typeof name !== 'string' || !/^[A-Za-z0-9_.-]{1,64}$/.test(name)) {
       throw new ApiError('invalid_event', 'name must be 1-64 letters, digits, dots, dashes or underscores', 'name');

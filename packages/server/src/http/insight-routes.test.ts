@@ -84,7 +84,11 @@ describe('GET /v1/profiles/{ref}/graph', () => {
     for (let grew = true; grew; ) {
       grew = false;
       for (const e of graph.edges) {
-        if (reached.has(e.from) !== reached.has(e.to)) (reached.add(e.from), reached.add(e.to), (grew = true));
+        if (reached.has(e.from) !== reached.has(e.to)) {
+          reached.add(e.from);
+          reached.add(e.to);
+          grew = true;
+        }
       }
     }
     expect([...reached].filter((id) => !id.startsWith('refused:')).sort()).toEqual([...ids].filter((id) => !id.startsWith('refused:')).sort());

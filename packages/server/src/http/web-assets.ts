@@ -46,7 +46,7 @@ const HTML_HEADERS = {
   'content-security-policy': "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'",
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
-  'cache-control': 'no-cache',
+  'cache-control': 'no-store',
 };
 
 /** Mounts `/sdk.js` and the dashboard with the defaults (what `kin serve` passes as `extra`). */
@@ -89,7 +89,8 @@ export function createWebAssets(options: WebAssetsOptions = {}): (app: KinApp) =
           const immutable = path.startsWith('/assets/');
           return c.body(new Uint8Array(body), 200, {
             'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
-            'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
+            // Hashed assets hold code only, never data, so they may be cached; everything else is no-store.
+            'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-store',
             'x-content-type-options': 'nosniff',
           });
         }

@@ -19,6 +19,8 @@ export interface ApplyOutcome {
   duplicates: number;
   /** Profile each event resolved to, in input order (`undefined` for duplicates and identity-less events). */
   profileIds: Array<string | undefined>;
+  /** Identifiers the resolver refused on these events (imports report it). */
+  refused?: number;
 }
 
 /** Identity verification that failed or was missing for one event: which identifier types not to use, and why. */
@@ -120,6 +122,7 @@ export async function applyEventGroups(tx: StoreTx, groups: EventGroup[], deps: 
       const { unverified, payload } = item;
       const snapshot = await tx.loadSnapshot(snapshotKeys(item.prepared), { deviceTypes: deps.policy.sharedDevice.deviceTypes });
       const plan = resolve(snapshot, item.prepared, deps.policy);
+      if (plan.refused.length > 0) outcome.refused = (outcome.refused ?? 0) + plan.refused.length;
       const { profileId } = await tx.applyEvent({ event, sourceId: group.sourceId, plan, ...(unverified ? { unverified } : {}), ...(payload ? { payload } : {}) });
       outcome.accepted++;
       outcome.profileIds.push(profileId);

@@ -66,7 +66,7 @@ export function createGroupCommitIngestor(options: GroupCommitOptions): Ingestor
   const maxGroupEvents = options.maxGroupEvents ?? 10_000;
   const minGroupEvents = options.minGroupEvents ?? 1_000;
   const groupWaitMs = options.groupWaitMs ?? 0;
-  let pending: Pending[] = [];
+  const pending: Pending[] = [];
   /** Ends a gathering wait early: a submission arrived or a sync finished. */
   let wake: (() => void) | undefined;
   const poke = () => {

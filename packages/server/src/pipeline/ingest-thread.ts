@@ -134,7 +134,9 @@ export async function startThreadIngestor(options: ThreadIngestorOptions): Promi
             options.onDeath?.(error, deaths);
             const wait = writerBackoffMs(deaths);
             retryAt = Date.now() + wait;
-            retryTimer = setTimeout(() => current ?? closing ?? start(), wait);
+            retryTimer = setTimeout(() => {
+              if (!current && !closing) start();
+            }, wait);
             retryTimer.unref();
           }
         }

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Identifier, ResolutionPlan, TrackingEvent } from '@kin/core';
-import type { Store } from './storage.ts';
+import type { Store, StoreStats } from './storage.ts';
 import { LAST_SEEN_GRANULARITY_MS } from './storage.ts';
 
 /** How a test file plugs its adapter in. */
@@ -14,7 +14,14 @@ export interface ConformanceTarget {
   create: () => Promise<Store>;
   /** Drops whatever `create` made (database, files). */
   destroy?: (store: Store) => Promise<void>;
+  /** Counts the store's rows with `RECOUNT_SQL` over another connection (stores that allow one). */
+  recount?: (store: Store) => Promise<StoreStats>;
 }
+
+/** What `Store.stats()` must equal, counted row by row (one row: events, profiles, external_ids, merges, warnings). */
+export const RECOUNT_SQL = `SELECT (SELECT count(*) FROM events) AS events,
+  (SELECT count(*) FROM profiles WHERE merged_into IS NULL) AS profiles, (SELECT count(*) FROM identifiers) AS external_ids,
+  (SELECT count(*) FROM merges) AS merges, (SELECT coalesce(sum(count), 0) FROM warnings) AS warnings`;
 
 const T0 = '2026-11-01T10:00:00.000Z';
 let seq = 0;
@@ -77,6 +84,7 @@ export function runStorageConformance(target: ConformanceTarget): void {
       expect(await store.findSourceByKeyHash('h-other')).toBeUndefined();
       expect((await store.revokeSource('web', T0))?.revokedAt).toBe(T0);
       expect(await store.findSourceByKeyHash('h-web')).toBeUndefined();
+      expect(await store.findSourceByKeyHash('h-web', { includeRevoked: true })).toMatchObject({ id: created.id, name: 'web', revokedAt: T0 });
       expect(await store.revokeSource('web', T0)).toBeUndefined();
       const again = await store.createSource({ name: 'web', writeKeyHash: 'h-web-2', createdAt: T0 });
       expect((await store.listSources()).filter((s) => s.name === 'web').map((s) => s.id)).toContain(again.id);
@@ -311,6 +319,29 @@ export function runStorageConformance(target: ConformanceTarget): void {
         ),
       );
       expect(new Set(ids).size).toBe(1);
+    });
+    it('folds repeated warnings into one record with a count and the last time, and prunes by last time', async () => {
+      const later = '2026-11-01T12:00:00.000Z';
+      const repeat = { kind: 'rejected_event', code: 'invalid_event', field: 'type', message: 'type is unknown', sourceId: 'src-fold' };
+      await store.addWarnings([{ ...repeat, messageId: 'first', createdAt: T0 }, { ...repeat, messageId: 'second', createdAt: T0 }]);
+      await store.addWarnings([{ ...repeat, messageId: 'third', createdAt: later, count: 3 }]);
+      await store.addWarnings([{ ...repeat, field: 'event', createdAt: T0 }]);
+      const all = (await store.listWarnings({ limit: 1000 })).data;
+      const folded = all.filter((w) => w.sourceId === 'src-fold');
+      expect(folded).toHaveLength(2);
+      expect(folded.find((w) => w.field === 'type')).toMatchObject({ count: 5, createdAt: T0, lastSeenAt: later, messageId: 'first' });
+      expect(folded.find((w) => w.field === 'event')).toMatchObject({ count: 1, lastSeenAt: T0 });
+      const cutoff = '2026-11-01T11:00:00.000Z';
+      const old = all.filter((w) => w.lastSeenAt < cutoff);
+      const before = (await store.stats()).warnings;
+      expect(await store.pruneWarnings(cutoff)).toBe(old.length);
+      expect((await store.listWarnings({ limit: 1000 })).data.filter((w) => w.sourceId === 'src-fold').map((w) => w.field)).toEqual(['type']);
+      expect((await store.stats()).warnings).toBe(before - old.reduce((sum, w) => sum + w.count, 0));
+    });
+
+    it('keeps every counter equal to a recount of the rows', async () => {
+      if (!target.recount) return;
+      expect(await store.stats()).toEqual(await target.recount(store));
     });
   });
 }

@@ -140,7 +140,11 @@ export interface LedgerEntry {
   createdAt: string;
 }
 
-/** An ingestion warning (rejected item, refused identifier, cap reached…). */
+/**
+ * An ingestion warning (rejected item, refused identifier, cap reached…). Repeats of one subject (kind,
+ * code, field, source, profile, message) are one record: `count` times, first at `createdAt`, last at
+ * `lastSeenAt`; `messageId` is the first example's.
+ */
 export interface WarningRecord {
   id: string;
   kind: string;
@@ -151,10 +155,12 @@ export interface WarningRecord {
   messageId?: string;
   profileId?: string;
   createdAt: string;
+  count: number;
+  lastSeenAt: string;
 }
 
-/** A warning to record; the store assigns the id. */
-export type NewWarning = Omit<WarningRecord, 'id'>;
+/** A warning to record; the store assigns the id. `count` (default 1) occurrences, the last at `lastSeenAt` (default `createdAt`). */
+export type NewWarning = Omit<WarningRecord, 'id' | 'count' | 'lastSeenAt'> & { count?: number; lastSeenAt?: string };
 
 /** A page of results, newest first, with an opaque cursor. */
 export interface Page<T> {
@@ -202,7 +208,10 @@ export interface SourceActivity {
   lastEventAt: string | null;
 }
 
-/** Counts read from the store. */
+/**
+ * Totals kept by the store (counters written in the same transaction as the rows they count, never a
+ * COUNT(*)): events, live profiles, identifiers, merge ledger entries and warning occurrences.
+ */
 export interface StoreStats {
   events: number;
   profiles: number;
@@ -303,8 +312,8 @@ export interface Store {
   listSources(): Promise<SourceRecord[]>;
   /** Revokes the source; returns `undefined` when no active source has that name. */
   revokeSource(name: string, at: string): Promise<SourceRecord | undefined>;
-  /** The active (not revoked) source whose write key has this hash. */
-  findSourceByKeyHash(writeKeyHash: string): Promise<SourceRecord | undefined>;
+  /** The active (not revoked) source whose write key has this hash; with `includeRevoked`, a revoked one too. */
+  findSourceByKeyHash(writeKeyHash: string, options?: { includeRevoked?: boolean }): Promise<SourceRecord | undefined>;
 
   /** Current profile id for an identifier, or `undefined`. */
   findProfileIdByIdentifier(identifier: Identifier): Promise<string | undefined>;
@@ -338,6 +347,8 @@ export interface Store {
   sourceActivity(): Promise<SourceActivity[]>;
   /** Removes de-duplication claims older than this time. Returns how many were removed. */
   pruneMessageIds(olderThan: string): Promise<number>;
+  /** Removes warnings last seen before this time (retention). Returns how many records were removed. */
+  pruneWarnings(olderThan: string): Promise<number>;
 
   /** The snapshot the resolver would get now, read outside any transaction (dry-run); writes nothing. */
   readSnapshot(identifiers: Identifier[]): Promise<IdentitySnapshot>;

@@ -77,7 +77,10 @@ export interface Warning {
   sourceId?: string;
   messageId?: string;
   profileId?: string;
+  /** First time; repeats of the same warning are one record with a count and the last time. */
   createdAt: string;
+  count?: number;
+  lastSeenAt?: string;
   /** With `subjects=1`: the person's name and the refused identifier. */
   subject?: { profileName?: string; identifier?: { type: string; value: string } };
 }

@@ -20,12 +20,9 @@ export async function postgresProfileIdsByName(pool: Pool, query: { prefix: stri
   return rows.map((row) => row.profile_id);
 }
 
-/** A page of live profile ids by creation time (ids are time-ordered), and the number of live profiles. */
-export async function postgresListProfileIds(pool: Pool, query: { order: ProfileOrder; limit: number; offset: number }): Promise<{ ids: string[]; total: number }> {
+/** A page of live profile ids by creation time (ids are time-ordered: the primary key is the order). */
+export async function postgresListProfileIds(pool: Pool, query: { order: ProfileOrder; limit: number; offset: number }): Promise<string[]> {
   const direction = query.order === 'oldest' ? 'ASC' : 'DESC';
-  const [page, count] = await Promise.all([
-    pool.query<{ id: string }>(`SELECT id FROM profiles WHERE merged_into IS NULL ORDER BY id ${direction} LIMIT $1 OFFSET $2`, [query.limit, query.offset]),
-    pool.query<{ n: string }>('SELECT count(*) AS n FROM profiles WHERE merged_into IS NULL'),
-  ]);
-  return { ids: page.rows.map((row) => row.id), total: Number(count.rows[0]?.n ?? 0) };
+  const { rows } = await pool.query<{ id: string }>(`SELECT id FROM profiles WHERE merged_into IS NULL ORDER BY id ${direction} LIMIT $1 OFFSET $2`, [query.limit, query.offset]);
+  return rows.map((row) => row.id);
 }

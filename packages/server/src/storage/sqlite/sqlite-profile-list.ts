@@ -30,11 +30,8 @@ export function sqliteProfileIdsByName(db: Database.Database, query: { prefix: s
   return [...ids];
 }
 
-/** A page of live profile ids by creation time (ids are time-ordered), and the number of live profiles. */
-export function sqliteListProfileIds(db: Database.Database, query: { order: ProfileOrder; limit: number; offset: number }): { ids: string[]; total: number } {
+/** A page of live profile ids by creation time (ids are time-ordered: the primary key is the order). */
+export function sqliteListProfileIds(db: Database.Database, query: { order: ProfileOrder; limit: number; offset: number }): string[] {
   const direction = query.order === 'oldest' ? 'ASC' : 'DESC';
-  return db.transaction(() => ({
-    ids: db.prepare(`SELECT id FROM profiles WHERE merged_into IS NULL ORDER BY id ${direction} LIMIT ? OFFSET ?`).pluck().all(query.limit, query.offset) as string[],
-    total: db.prepare('SELECT count(*) FROM profiles WHERE merged_into IS NULL').pluck().get() as number,
-  }))();
+  return db.prepare(`SELECT id FROM profiles WHERE merged_into IS NULL ORDER BY id ${direction} LIMIT ? OFFSET ?`).pluck().all(query.limit, query.offset) as string[];
 }

@@ -123,7 +123,8 @@ export function layoutGraph<N extends LayoutNodeInput, E extends LayoutEdgeInput
   let slot = 0;
   for (const group of items) {
     for (const item of group) {
-      const angle = count === 1 ? -Math.PI / 2 : -Math.PI / 2 + (2 * Math.PI * slot) / slots;
+      // From the left, clockwise: a small graph then reads across, with horizontal labels.
+      const angle = count === 1 ? Math.PI : Math.PI + (2 * Math.PI * slot) / slots;
       const cos = Math.cos(angle);
       const sin = Math.sin(angle);
       const left = cos < -1e-9;

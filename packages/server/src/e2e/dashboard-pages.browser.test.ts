@@ -69,6 +69,17 @@ describe.skipIf(skip)('dashboard pages in Chromium', () => {
       args: ['--no-sandbox', '--disable-background-networking', '--disable-gpu', '--no-first-run', '--disable-component-update', '--disable-sync'],
     });
     context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    // The strictest CSP the dashboard must run under (no inline script or style): a violation is a console
+    // error, and the last test asserts there were none.
+    await context.route(
+      (url) => !url.pathname.startsWith('/v1/'),
+      async (route) => {
+        const response = await route.fetch();
+        const headers = { ...response.headers() };
+        if ((headers['content-type'] ?? '').includes('text/html')) headers['content-security-policy'] = "default-src 'self'; img-src 'self' data:; connect-src 'self'";
+        await route.fulfill({ response, headers });
+      },
+    );
     page = await context.newPage();
     page.on('pageerror', (error) => errors.push(error.message));
     page.on('console', (message) => {

@@ -298,4 +298,15 @@ describe.skipIf(skip)('dashboard pages in Chromium', () => {
     expect(await colorOf('web')).toBe(web);
     expect(errors.filter((e) => !e.includes('401'))).toEqual([]);
   });
+
+  it('signs out every tab of the session when one signs out, and forgets the token', async () => {
+    const tab = await context.newPage();
+    await tab.goto(kin.url + '/sources');
+    await tab.getByRole('heading', { name: 'Sources' }).waitFor();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.locator('#token').waitFor();
+    await tab.getByText('Signed out in another tab.').waitFor();
+    expect(await tab.evaluate(() => window.sessionStorage.length)).toBe(0);
+    await tab.close();
+  });
 });

@@ -261,6 +261,9 @@ export function runStorageConformance(target: ConformanceTarget): void {
       expect(await store.profileIdsByName({ prefix: 'f', limit: 10 })).toEqual([farid, fiona]);
       expect(await store.profileIdsByName({ prefix: 'f', limit: 1 })).toEqual([farid]);
       expect(await store.profileIdsByName({ prefix: 'fiona fab', limit: 10 })).toEqual([fiona]);
+      // A later word of a full name, after the names that start with the prefix.
+      expect(await store.profileIdsByName({ prefix: 'fabian', limit: 10 })).toEqual([fiona]);
+      expect(await store.profileIdsByName({ prefix: 'fa', limit: 10 })).toEqual([farid, fiona]);
       expect(await store.profileIdsByName({ prefix: 'farum', limit: 10 })).toEqual([]);
       expect(await store.profileIdsByName({ prefix: 'f%', limit: 10 })).toEqual([]);
       // lower() folds ASCII everywhere; PostgreSQL may fold more, so callers also try the capitalised prefix.

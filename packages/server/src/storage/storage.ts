@@ -243,8 +243,9 @@ export interface Store {
    */
   searchProfiles(query: { value: string; type?: string; limit: number }): Promise<ProfileMatch[]>;
   /**
-   * Live profiles with a name trait (`NAME_TRAIT_KEYS`) that starts with `prefix` (already lower-cased),
-   * compared case-insensitively for ASCII letters, up to `limit`, sorted by id. Answered from a partial
+   * Live profiles with a name trait (`NAME_TRAIT_KEYS`) that starts with `prefix` (already lower-cased), in
+   * name order, then those whose full `name` has a later word (after its first space) that starts with it;
+   * compared case-insensitively for ASCII letters, up to `limit`. Answered from a partial
    * index on the lower-cased name traits, so the write path pays only when a name trait changes.
    */
   profileIdsByName(query: { prefix: string; limit: number }): Promise<string[]>;

@@ -118,6 +118,7 @@ export async function applyEventGroups(tx: StoreTx, groups: EventGroup[], deps: 
   const outcomes: ApplyOutcome[] = [];
   for (const [g, { group }] of work.entries()) {
     const outcome: ApplyOutcome = { accepted: 0, duplicates: 0, profileIds: [] };
+    const sourceName = await rankedSourceName(tx, group.sourceId, deps.policy);
     for (const [index, event] of group.events.entries()) {
       const item = prepared[g]![index];
       if (!item) {
@@ -127,7 +128,7 @@ export async function applyEventGroups(tx: StoreTx, groups: EventGroup[], deps: 
       }
       const { unverified, payload } = item;
       const snapshot = await tx.loadSnapshot(snapshotKeys(item.prepared), { deviceTypes: deps.policy.sharedDevice.deviceTypes });
-      const plan = resolve(snapshot, item.prepared, deps.policy);
+      const plan = resolve(snapshot, sourceName === undefined ? item.prepared : { ...item.prepared, sourceName }, deps.policy);
       if (plan.refused.length > 0) outcome.refused = (outcome.refused ?? 0) + plan.refused.length;
       const { profileId } = await tx.applyEvent({ event, sourceId: group.sourceId, plan, ...(unverified ? { unverified } : {}), ...(payload ? { payload } : {}) });
       outcome.accepted++;
@@ -136,4 +137,14 @@ export async function applyEventGroups(tx: StoreTx, groups: EventGroup[], deps: 
     outcomes.push(outcome);
   }
   return outcomes;
+}
+
+/**
+ * The source's name when the policy ranks trait sources (`traitSources`), else `undefined`: the resolver
+ * then leaves trait ranks out, and no lookup is made on the hot path. A source without a name (removed)
+ * ranks as its id.
+ */
+export async function rankedSourceName(tx: Pick<StoreTx, 'sourceName'>, sourceId: string, policy: IdentityPolicy): Promise<string | undefined> {
+  if (Object.keys(policy.traitSources).length === 0) return undefined;
+  return (await tx.sourceName(sourceId)) ?? sourceId;
 }

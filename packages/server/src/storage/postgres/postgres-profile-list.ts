@@ -19,7 +19,7 @@ export async function postgresProfileIdsByName(pool: Pool, query: { prefix: stri
   );
   const ids = new Set(rows.map((row) => row.profile_id));
   if (ids.size >= query.limit) return [...ids];
-  // The later words of a full `name` (migration 9): the text after its first space.
+  // The later words of a full `name` (migration 10): the text after its first space.
   const later = await pool.query<{ profile_id: string }>(
     `SELECT profile_id FROM traits
      WHERE key = 'name' AND position(' ' in value #>> '{}') > 0

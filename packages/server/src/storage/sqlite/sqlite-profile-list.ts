@@ -28,7 +28,7 @@ export function sqliteProfileIdsByName(db: Database.Database, query: { prefix: s
     ids.add(id);
     if (ids.size >= query.limit) return [...ids];
   }
-  // The later words of a full `name` (migration 13): the text after its first space, closing quote included.
+  // The later words of a full `name` (migration 14): the text after its first space, closing quote included.
   const rest = JSON.stringify(query.prefix).slice(1, -1);
   const later = db
     .prepare(

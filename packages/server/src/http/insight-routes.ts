@@ -74,7 +74,7 @@ export function insightRoutes(deps: InsightDeps): Hono {
     if (order !== 'newest' && order !== 'oldest') throw new ApiError('invalid_query', 'order must be newest or oldest', 'order');
     const limit = parseLimit(c.req.query('limit'), 20, 100);
     const offset = parseOffset(c.req.query('offset'));
-    const { ids, total } = await deps.store.listProfileIds({ order, limit, offset });
+    const [ids, { profiles: total }] = await Promise.all([deps.store.listProfileIds({ order, limit, offset }), deps.store.stats()]);
     const data: ProfileListRow[] = [];
     for (const id of ids) {
       const profile = await deps.store.findProfile(id);

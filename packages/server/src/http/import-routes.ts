@@ -12,7 +12,7 @@ import { openRowStream, type ImportFormat } from '../import/import-reader.ts';
 import { rowToEvent } from '../import/import-row.ts';
 import { runImport, type ImportSummary } from '../import/import-run.ts';
 import { SOURCE_NAME, ensureImportSource } from '../import/import-source.ts';
-import type { Ingestor } from '../pipeline/group-commit.ts';
+import type { Ingestor } from '../pipeline/ingest-port.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { Store } from '../storage/storage.ts';
 import type { KinConfig } from '../config.ts';

@@ -6,25 +6,12 @@ import { prepareEvent, resolve, snapshotKeys } from '@kin/core';
 import type { IdentityPolicy, PreparedEvent, TrackingEvent } from '@kin/core';
 import type { StoreTx } from '../storage/storage.ts';
 import { messageKey } from '../storage/store-codec.ts';
+import type { ApplyOutcome, UnverifiedIdentity } from './ingest-port.ts';
 
 /** What resolution needs besides the store: the policy and the identifier normaliser. */
 export interface ResolveDeps {
   policy: IdentityPolicy;
   normalize: (type: string, raw: unknown) => string | undefined;
-}
-
-/** Counts of one applied group of events. */
-export interface ApplyOutcome {
-  accepted: number;
-  duplicates: number;
-  /** Profile each event resolved to, in input order (`undefined` for duplicates and identity-less events). */
-  profileIds: Array<string | undefined>;
-}
-
-/** Identity verification that failed or was missing for one event: which identifier types not to use, and why. */
-export interface UnverifiedIdentity {
-  types: string[];
-  reason: string;
 }
 
 /** What an event needs before the write transaction and without the store, made ahead by `prepareSubmission`. */

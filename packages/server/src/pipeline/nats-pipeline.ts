@@ -37,7 +37,7 @@ export async function startNatsPipeline(options: {
   const nc: NatsConnection = await connectNats(options.url, options.name);
   try {
     await ensureStream(nc, options.config.nats);
-    const collector = options.roles.collector ? createNatsCollector({ nc, nats: options.config.nats }) : undefined;
+    const collector = options.roles.collector ? createNatsCollector({ nc, nats: options.config.nats, store: options.store }) : undefined;
     const worker = options.roles.worker
       ? await startNatsWorker({ nc, nats: options.config.nats, store: options.store, resolve: options.resolve, logger: options.logger })
       : undefined;

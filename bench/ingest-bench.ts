@@ -11,13 +11,12 @@
  * --kin-only 1 (skip both baselines, for quick iterations), --profile DIR (write a V8 CPU profile of Kin there).
  */
 import Database from 'better-sqlite3';
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'undici';
 import { buildBatches } from './ingest-workload.ts';
+import { startChild, stopChild } from './bench-process.ts';
 
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1] ?? '');
@@ -28,7 +27,6 @@ const KIN_ONLY = args.get('kin-only') === '1';
 const PROFILE_DIR = args.get('profile');
 const BATCH = 100;
 const WRITE_KEY = 'bench-write-key-0001';
-const repo = new URL('..', import.meta.url).pathname;
 
 interface LoadResult {
   eventsPerSecond: number;
@@ -63,29 +61,6 @@ async function load(url: string, batches: string[]): Promise<LoadResult> {
     p50: latencies[Math.floor(latencies.length * 0.5)]!,
     p99: latencies[Math.floor(latencies.length * 0.99)]!,
   };
-}
-
-/** Starts a child process and waits for the line that gives its URL. */
-function startChild(argv: string[], env: Record<string, string>, pattern: RegExp): Promise<{ child: ChildProcess; url: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, argv, { cwd: repo, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const m = pattern.exec(out);
-      if (m) resolve({ child, url: m[1]! });
-    });
-    child.stderr!.on('data', () => {});
-    child.once('exit', (code) => reject(new Error(`child exited (${code}): ${out}`)));
-  });
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  child.removeAllListeners('exit');
-  await new Promise<void>((done) => {
-    child.once('exit', () => done());
-    child.kill('SIGTERM');
-  });
 }
 
 function rssMiB(pid: number): number {

@@ -9,6 +9,8 @@ export * from './spec/event-validate.ts';
 export * from './spec/batch-read.ts';
 export * from './spec/json-object.ts';
 export * from './spec/utf8-length.ts';
+export * from './spec/json-scan.ts';
+export * from './spec/channel-classify.ts';
 
 export * from './identity/identifier-normalize.ts';
 export * from './identity/identity-policy.ts';

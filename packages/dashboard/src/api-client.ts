@@ -2,7 +2,7 @@
  * The admin API client: every call carries the admin token; a failed call resolves to a value
  * (`{ ok: false, error }`) so pages render their error state without try/catch.
  */
-import type { Merge, Overview, Page, Profile, ProfileGraph, ProfileMatch, Source, TimelineEvent, Trait, Warning } from '@kin/core/api/index.ts';
+import type { Merge, Overview, Page, Profile, ProfileActivity, ExplainAnswer, ProfileGraph, ProfileList, SearchPage, Source, TimelineEvent, Trait, WarningWithSubject } from '@kin/core/api/index.ts';
 
 /** What went wrong with a call: the API's error code (or `network_error`) and its message. */
 export interface ApiFailure {
@@ -17,16 +17,19 @@ export type ApiResult<T> = { ok: true; data: T } | { ok: false; error: ApiFailur
 /** The calls the dashboard makes. */
 export interface KinApi {
   overview(): Promise<ApiResult<Overview>>;
-  search(q: string): Promise<ApiResult<{ data: ProfileMatch[] }>>;
+  search(q: string, page: { limit: number; offset: number }): Promise<ApiResult<SearchPage>>;
+  profiles(query: { order: 'newest' | 'oldest'; limit: number; offset: number }): Promise<ApiResult<ProfileList>>;
+  summary(ref: string): Promise<ApiResult<ProfileActivity>>;
+  explain(ref: string): Promise<ApiResult<ExplainAnswer>>;
   profile(ref: string): Promise<ApiResult<Profile>>;
   traits(ref: string): Promise<ApiResult<{ data: Trait[] }>>;
-  events(ref: string, query: { limit: number; cursor?: string; type?: string }): Promise<ApiResult<Page<TimelineEvent>>>;
+  events(ref: string, query: { limit: number; cursor?: string; type?: string; channel?: string }): Promise<ApiResult<Page<TimelineEvent>>>;
   merges(ref: string): Promise<ApiResult<{ data: Merge[] }>>;
   graph(ref: string): Promise<ApiResult<ProfileGraph>>;
   sources(): Promise<ApiResult<{ data: Source[] }>>;
   createSource(name: string): Promise<ApiResult<{ source: Source; writeKey: string }>>;
   revokeSource(name: string): Promise<ApiResult<{ source: Source }>>;
-  warnings(query: { limit: number; cursor?: string; kind?: string }): Promise<ApiResult<Page<Warning>>>;
+  warnings(query: { limit: number; cursor?: string; kind?: string }): Promise<ApiResult<Page<WarningWithSubject>>>;
 }
 
 /** Builds the client. `onUnauthorized` runs on any 401 (the token was revoked or mistyped). */
@@ -58,7 +61,10 @@ export function createKinApi(options: { token: string; baseUrl?: string; fetch?:
   };
   return {
     overview: () => call('/v1/overview'),
-    search: (q) => call(`/v1/search${qs({ q })}`),
+    search: (q, page) => call(`/v1/search${qs({ q, ...page })}`),
+    profiles: (query) => call(`/v1/profiles${qs(query)}`),
+    summary: (r) => call(`${ref(r)}/summary`),
+    explain: (r) => call(`${ref(r)}/explain`),
     profile: (r) => call(ref(r)),
     traits: (r) => call(`${ref(r)}/traits`),
     events: (r, query) => call(`${ref(r)}/events${qs(query)}`),
@@ -67,6 +73,6 @@ export function createKinApi(options: { token: string; baseUrl?: string; fetch?:
     sources: () => call('/v1/sources'),
     createSource: (name) => call('/v1/sources', { method: 'POST', body: JSON.stringify({ name }) }),
     revokeSource: (name) => call(`/v1/sources/${encodeURIComponent(name)}`, { method: 'DELETE' }),
-    warnings: (query) => call(`/v1/warnings${qs(query)}`),
+    warnings: (query) => call(`/v1/warnings${qs({ ...query, subjects: 1 })}`),
   };
 }

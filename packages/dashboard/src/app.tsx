@@ -12,18 +12,38 @@ import { SourcesPage } from './pages/sources-page.tsx';
 import { WarningsPage } from './pages/warnings-page.tsx';
 import type { Route } from './router.ts';
 import { hrefOf, link, navigate, useRoute } from './router.ts';
-import { readToken, writeToken } from './session-token.ts';
-import { Empty } from './ui/states.tsx';
+import { announceSignOut, askOtherTabs, readToken, shareSession, writeToken } from './session-token.ts';
+import { Empty, Loading } from './ui/states.tsx';
 
 /** The whole dashboard. */
 export function App() {
   const [token, setToken] = useState<string | undefined>(readToken);
+  // A new tab has no token yet: it asks the open tabs first (see session-token.ts).
+  const [asking, setAsking] = useState(() => token === undefined);
   const [notice, setNotice] = useState<string | undefined>();
-  const signOut = useCallback((why?: string) => {
+  const signOut = useCallback((why?: string, everywhere = true) => {
     writeToken(undefined);
     setToken(undefined);
     setNotice(why);
+    if (everywhere) announceSignOut();
   }, []);
+  useEffect(() => {
+    if (!asking) return;
+    let live = true;
+    void askOtherTabs().then((shared) => {
+      if (!live) return;
+      if (shared) {
+        writeToken(shared);
+        setToken(shared);
+      }
+      setAsking(false);
+    });
+    return () => {
+      live = false;
+    };
+  }, [asking]);
+  useEffect(() => (token ? shareSession(token, () => signOut('Signed out in another tab.', false)) : undefined), [token, signOut]);
+  if (asking) return <Loading label="Looking for an open session…" />;
   if (!token) {
     return (
       <SignInPage
@@ -87,7 +107,7 @@ function RoutePage({ route }: { route: Route }) {
     case 'overview':
       return <OverviewPage />;
     case 'search':
-      return <SearchPage q={route.q} />;
+      return <SearchPage q={route.q} {...(route.page ? { page: route.page } : {})} {...(route.order ? { order: route.order } : {})} />;
     case 'profile':
       return <ProfilePage key={route.ref} profileRef={route.ref} />;
     case 'sources':
@@ -122,7 +142,7 @@ function SearchBox({ initial }: { initial: string }) {
         name="q"
         value={q}
         onChange={(e) => setQ(e.target.value)}
-        placeholder="Email, phone, user id, @handle, trait…"
+        placeholder="Name, email, phone, user id, @handle, trait…"
         aria-label="Search profiles"
       />
       <button type="submit" className="button">

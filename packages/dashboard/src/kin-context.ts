@@ -18,5 +18,5 @@ export const KinContext = createContext<KinContextValue | undefined>(undefined);
 export function useKin(): KinContextValue & { sourceName: (id: string | undefined) => string } {
   const value = useContext(KinContext);
   if (!value) throw new Error('useKin outside KinContext');
-  return { ...value, sourceName: (id) => value.sources.find((s) => s.id === id)?.name ?? (id ? id.slice(0, 8) : '—') };
+  return { ...value, sourceName: (id) => value.sources.find((s) => s.id === id)?.name ?? (id ? `source ${id}` : '—') };
 }

@@ -7,7 +7,7 @@ import { useEffect, useState } from 'react';
 /** The current route. */
 export type Route =
   | { name: 'overview' }
-  | { name: 'search'; q: string }
+  | { name: 'search'; q: string; page?: number; order?: 'newest' | 'oldest' }
   | { name: 'profile'; ref: string }
   | { name: 'sources' }
   | { name: 'warnings'; kind: string }
@@ -17,7 +17,15 @@ export type Route =
 export function parseRoute(pathname: string, search: string): Route {
   const params = new URLSearchParams(search);
   if (pathname === '/' || pathname === '') return { name: 'overview' };
-  if (pathname === '/search') return { name: 'search', q: params.get('q') ?? '' };
+  if (pathname === '/search') {
+    const page = Number(params.get('page') ?? '1');
+    return {
+      name: 'search',
+      q: params.get('q') ?? '',
+      ...(Number.isInteger(page) && page > 1 ? { page } : {}),
+      ...(params.get('order') === 'oldest' ? { order: 'oldest' as const } : {}),
+    };
+  }
   if (pathname.startsWith('/profiles/')) return { name: 'profile', ref: decodeURIComponent(pathname.slice('/profiles/'.length)) };
   if (pathname === '/sources') return { name: 'sources' };
   if (pathname === '/warnings') return { name: 'warnings', kind: params.get('kind') ?? '' };
@@ -29,8 +37,14 @@ export function hrefOf(route: Route): string {
   switch (route.name) {
     case 'overview':
       return '/';
-    case 'search':
-      return route.q ? `/search?q=${encodeURIComponent(route.q)}` : '/search';
+    case 'search': {
+      const params = new URLSearchParams();
+      if (route.q) params.set('q', route.q);
+      if (route.order === 'oldest') params.set('order', 'oldest');
+      if (route.page && route.page > 1) params.set('page', String(route.page));
+      const text = params.toString();
+      return text ? `/search?${text}` : '/search';
+    }
     case 'profile':
       return `/profiles/${encodeURIComponent(route.ref)}`;
     case 'sources':

@@ -19,8 +19,15 @@ export interface KinConfig {
   adminToken?: string;
   writeKeys: DeclaredWriteKey[];
   policyFile?: string;
-  limits: { maxEventBytes: number; maxRequestBytes: number; maxBatchItems: number };
+  /** Body limits; `maxAdminBodyBytes` bounds every admin JSON body (imports stream and are bounded apart). */
+  limits: { maxEventBytes: number; maxRequestBytes: number; maxBatchItems: number; maxAdminBodyBytes: number };
+  /** Ingest admission: request bytes and requests in flight on the tracking routes before 503 `overloaded` (see http/admission-control.ts). */
+  admission: { maxInFlightBytes: number; maxInFlightRequests: number };
+  /** The HTTP server: connection cap and timeouts in seconds (node:http `maxConnections`, `requestTimeout`, `headersTimeout`, `keepAliveTimeout`). */
+  server: { maxConnections: number; requestTimeoutSeconds: number; headersTimeoutSeconds: number; keepAliveTimeoutSeconds: number };
   dedupWindowDays: number;
+  /** Warnings last seen longer ago than this are removed (hourly, in bulk). */
+  warningsRetentionDays: number;
   /** Embedded SQLite: messageId claims held in memory before they are written out in bulk (see sqlite-message-ids.ts). */
   dedupMemory: number;
   /** Embedded SQLite: timeline entries appended to the tail before they are written out in key order (see sqlite-timeline.ts). */
@@ -30,18 +37,32 @@ export interface KinConfig {
   /** NATS URL: when set, `serve` runs a collector and a worker over JetStream. */
   pipeline?: string;
   /** JetStream names and worker tuning (see pipeline/nats-stream.ts). */
-  nats: { stream: string; subject: string; consumer: string; batch: number; ackWaitSeconds: number };
+  nats: {
+    stream: string;
+    subject: string;
+    consumer: string;
+    batch: number;
+    ackWaitSeconds: number;
+    /** Deliveries after which an event that keeps failing with a data error is dead-lettered (see pipeline/nats-worker.ts). */
+    maxDeliveries: number;
+    /** The dead-letter stream and its subject prefix (`<dlqSubject>.<sourceId>`). */
+    dlqStream: string;
+    dlqSubject: string;
+  };
   /** Bearer token for `/metrics` (the admin token also works); see docs/operations.md. */
   metricsToken?: string;
   /** Embedded SQLite: write on a second thread beside the HTTP thread (default on; see pipeline/ingest-thread.ts). */
   ingestThread: boolean;
+  /** Imports: the largest row read (a line, or a CSV row spanning lines); larger rows are rejected (see import-reader.ts). */
+  imports: { maxRecordBytes: number };
 }
 
 /** Raised when configuration is invalid; `problems` name each bad setting. */
 export class ConfigError extends Error {
   readonly code = 'invalid_config';
   constructor(readonly problems: string[]) {
-    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
+    // One problem, one line; several, one line each.
+    super(problems.length === 1 ? `invalid configuration: ${problems[0]}` : `invalid configuration:\n  ${problems.join('\n  ')}`);
   }
 }
 
@@ -59,6 +80,12 @@ const writeKeysSchema = z
         ctx.addIssue({ code: 'custom', message: 'expected name:key pairs separated by commas, keys of at least 8 characters' });
         return z.NEVER;
       }
+      const twin = keys.find((k) => k.key === key || k.name === name);
+      if (twin) {
+        // Why an error: one key cannot authenticate two sources, and one source cannot take two keys at once.
+        ctx.addIssue({ code: 'custom', message: twin.key === key ? `sources "${twin.name}" and "${name}" declare the same key` : `source "${name}" is declared twice` });
+        return z.NEVER;
+      }
       keys.push({ name, key });
     }
     return keys;
@@ -74,7 +101,15 @@ const schema = z.object({
   maxEventBytes: intFrom(1024, 16 * 1024 * 1024).default(32 * 1024),
   maxRequestBytes: intFrom(1024, 256 * 1024 * 1024).default(500 * 1024),
   maxBatchItems: intFrom(1, 1_000_000).default(2500),
+  maxAdminBodyBytes: intFrom(1024, 256 * 1024 * 1024).default(1024 * 1024),
+  maxInFlightBytes: intFrom(1024, 16 * 1024 * 1024 * 1024).default(64 * 1024 * 1024),
+  maxInFlightRequests: intFrom(1, 1_000_000).default(256),
+  maxConnections: intFrom(1, 10_000_000).default(10_000),
+  requestTimeoutSeconds: intFrom(1, 3600).default(30),
+  headersTimeoutSeconds: intFrom(1, 3600).default(10),
+  keepAliveTimeoutSeconds: intFrom(1, 3600).default(5),
   dedupWindowDays: intFrom(1, 3650).default(30),
+  warningsRetentionDays: intFrom(1, 3650).default(30),
   dedupMemory: intFrom(1, 10_000_000).default(100_000),
   timelineTail: intFrom(1, 10_000_000).default(50_000),
   groupWaitMs: intFrom(0, 1000).default(20),
@@ -85,8 +120,12 @@ const schema = z.object({
   natsConsumer: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only').default('kin-workers'),
   workerBatch: intFrom(1, 5000).default(500),
   ackWaitSeconds: intFrom(5, 3600).default(30),
+  maxDeliveries: intFrom(1, 1000).default(5),
+  dlqStream: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only').default('KIN_EVENTS_DLQ'),
+  dlqSubject: z.string().regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, 'dot-separated tokens, no wildcards').default('kin.dead'),
   metricsToken: z.string().min(16, 'must be at least 16 characters').optional(),
   ingestThread: z.enum(['on', 'off']).default('on'),
+  importMaxRecordBytes: intFrom(1024, 256 * 1024 * 1024).default(1024 * 1024),
 });
 
 /** Which environment variable feeds which setting. */
@@ -100,7 +139,15 @@ const ENV: Record<keyof z.input<typeof schema>, string> = {
   maxEventBytes: 'KIN_MAX_EVENT_BYTES',
   maxRequestBytes: 'KIN_MAX_REQUEST_BYTES',
   maxBatchItems: 'KIN_MAX_BATCH_ITEMS',
+  maxAdminBodyBytes: 'KIN_MAX_ADMIN_BODY_BYTES',
+  maxInFlightBytes: 'KIN_MAX_INFLIGHT_BYTES',
+  maxInFlightRequests: 'KIN_MAX_INFLIGHT_REQUESTS',
+  maxConnections: 'KIN_MAX_CONNECTIONS',
+  requestTimeoutSeconds: 'KIN_REQUEST_TIMEOUT_SECONDS',
+  headersTimeoutSeconds: 'KIN_HEADERS_TIMEOUT_SECONDS',
+  keepAliveTimeoutSeconds: 'KIN_KEEP_ALIVE_TIMEOUT_SECONDS',
   dedupWindowDays: 'KIN_DEDUP_WINDOW_DAYS',
+  warningsRetentionDays: 'KIN_WARNINGS_RETENTION_DAYS',
   dedupMemory: 'KIN_DEDUP_MEMORY',
   timelineTail: 'KIN_TIMELINE_TAIL',
   groupWaitMs: 'KIN_GROUP_WAIT_MS',
@@ -111,8 +158,12 @@ const ENV: Record<keyof z.input<typeof schema>, string> = {
   natsConsumer: 'KIN_NATS_CONSUMER',
   workerBatch: 'KIN_WORKER_BATCH',
   ackWaitSeconds: 'KIN_WORKER_ACK_WAIT_SECONDS',
+  maxDeliveries: 'KIN_WORKER_MAX_DELIVERIES',
+  dlqStream: 'KIN_NATS_DLQ_STREAM',
+  dlqSubject: 'KIN_NATS_DLQ_SUBJECT',
   metricsToken: 'KIN_METRICS_TOKEN',
   ingestThread: 'KIN_INGEST_THREAD',
+  importMaxRecordBytes: 'KIN_IMPORT_MAX_RECORD_BYTES',
 };
 
 /** Flags as the CLI passes them (already named like the settings). */
@@ -137,21 +188,55 @@ export function parseConfig(env: Record<string, string | undefined>, flags: Conf
     );
   }
   const c = parsed.data;
+  // Why checked here: node:http throws at listen when headersTimeout exceeds requestTimeout, and an in-flight
+  // byte bound below one request's limit would refuse every large request forever.
+  const relations = [
+    ...(c.headersTimeoutSeconds > c.requestTimeoutSeconds ? ['headersTimeoutSeconds (KIN_HEADERS_TIMEOUT_SECONDS): must not exceed requestTimeoutSeconds (KIN_REQUEST_TIMEOUT_SECONDS)'] : []),
+    ...(c.maxInFlightBytes < c.maxRequestBytes ? ['maxInFlightBytes (KIN_MAX_INFLIGHT_BYTES): must be at least maxRequestBytes (KIN_MAX_REQUEST_BYTES)'] : []),
+  ];
+  if (relations.length > 0) throw new ConfigError(relations);
+  if (subjectsOverlap(c.dlqSubject, c.natsSubject)) {
+    // JetStream refuses two streams whose subjects overlap, and a dead letter must not flow back to the workers.
+    throw new ConfigError([`dlqSubject (KIN_NATS_DLQ_SUBJECT): must not overlap the event subject "${c.natsSubject}"`]);
+  }
   return Object.freeze({
     port: c.port,
     host: c.host,
     db: c.db,
     writeKeys: c.writeKeys,
-    limits: Object.freeze({ maxEventBytes: c.maxEventBytes, maxRequestBytes: c.maxRequestBytes, maxBatchItems: c.maxBatchItems }),
+    limits: Object.freeze({ maxEventBytes: c.maxEventBytes, maxRequestBytes: c.maxRequestBytes, maxBatchItems: c.maxBatchItems, maxAdminBodyBytes: c.maxAdminBodyBytes }),
+    admission: Object.freeze({ maxInFlightBytes: c.maxInFlightBytes, maxInFlightRequests: c.maxInFlightRequests }),
+    server: Object.freeze({
+      maxConnections: c.maxConnections,
+      requestTimeoutSeconds: c.requestTimeoutSeconds,
+      headersTimeoutSeconds: c.headersTimeoutSeconds,
+      keepAliveTimeoutSeconds: c.keepAliveTimeoutSeconds,
+    }),
     dedupWindowDays: c.dedupWindowDays,
+    warningsRetentionDays: c.warningsRetentionDays,
     dedupMemory: c.dedupMemory,
     timelineTail: c.timelineTail,
     groupCommit: Object.freeze({ waitMs: c.groupWaitMs, minEvents: c.groupMinEvents }),
     ...(c.adminToken ? { adminToken: c.adminToken } : {}),
     ...(c.policyFile ? { policyFile: c.policyFile } : {}),
     ...(c.pipeline ? { pipeline: c.pipeline } : {}),
-    nats: Object.freeze({ stream: c.natsStream, subject: c.natsSubject, consumer: c.natsConsumer, batch: c.workerBatch, ackWaitSeconds: c.ackWaitSeconds }),
+    nats: Object.freeze({
+      stream: c.natsStream,
+      subject: c.natsSubject,
+      consumer: c.natsConsumer,
+      batch: c.workerBatch,
+      ackWaitSeconds: c.ackWaitSeconds,
+      maxDeliveries: c.maxDeliveries,
+      dlqStream: c.dlqStream,
+      dlqSubject: c.dlqSubject,
+    }),
     ...(c.metricsToken ? { metricsToken: c.metricsToken } : {}),
     ingestThread: c.ingestThread === 'on',
+    imports: Object.freeze({ maxRecordBytes: c.importMaxRecordBytes }),
   });
+}
+
+/** Whether one subject prefix is the other or lies under it. */
+function subjectsOverlap(a: string, b: string): boolean {
+  return a === b || a.startsWith(`${b}.`) || b.startsWith(`${a}.`);
 }

@@ -3,10 +3,13 @@
  * harnesses) builds adapters.
  */
 import { serve } from '@hono/node-server';
+import type { ServerOptions } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { KinConfig } from './config.ts';
 import type { KinApp } from './http/app.ts';
 import { createApp } from './http/app.ts';
+import type { Admission } from './http/admission-control.ts';
+import { createAdmission } from './http/admission-control.ts';
 import { createSourceAuth } from './http/auth.ts';
 import { loadPolicy, normalizerFor } from './identity/policy-load.ts';
 import { createIdentityVerifier } from './identity/identity-verify.ts';
@@ -25,6 +28,7 @@ import { openStore } from './storage/store-open.ts';
 import { createKinMetrics, instrumentIngestor, instrumentStore } from './ops/kin-metrics.ts';
 import { metricsTokenHashes, mountMetrics, storeReachable } from './ops/ops-routes.ts';
 import { guardStore } from './ops/service-unavailable.ts';
+import { cannotListen } from './ops/startup-error.ts';
 import type { NatsPipeline } from './pipeline/nats-pipeline.ts';
 import { startNatsPipeline } from './pipeline/nats-pipeline.ts';
 
@@ -58,7 +62,9 @@ export async function startKin(options: {
   const policy = loadPolicy(config.policyFile);
   const normalize = normalizerFor(policy);
   let pipeline: NatsPipeline | undefined;
-  const metrics = createKinMetrics({ consumerLag: async () => pipeline?.worker?.lag() });
+  // The admission gate reports refusals to the metrics, which read its in-flight figures at scrape time.
+  const admission: Admission = createAdmission({ ...config.admission, maxRequestBytes: config.limits.maxRequestBytes }, { refused: () => metrics.overloaded.inc() });
+  const metrics = createKinMetrics({ consumerLag: async () => pipeline?.worker?.lag(), inFlight: () => admission.inFlight() });
   const store = instrumentStore(guardStore(await openStore(config.db, { dedupMemory: config.dedupMemory, timelineTail: config.timelineTail })), metrics);
   const { adminTokenHash, created } = await ensureCredentials({
     db: config.db,
@@ -66,10 +72,14 @@ export async function startKin(options: {
     adminToken: config.adminToken,
     declaredKeys: config.writeKeys,
     now: clock.now(),
+    logger,
+  }).catch(async (error: unknown) => {
+    await store.close();
+    throw error;
   });
   if (config.pipeline) {
     const roles = { collector: true, worker: options.role !== 'collector' };
-    pipeline = await startNatsPipeline({ url: config.pipeline, config, store, resolve: { policy, normalize }, logger, roles, name: 'kin' }).catch(async (error: unknown) => {
+    pipeline = await startNatsPipeline({ url: config.pipeline, config, store, resolve: { policy, normalize }, logger, roles, name: 'kin', failedEvents: metrics.failedEvents }).catch(async (error: unknown) => {
       await store.close();
       throw error;
     });
@@ -101,6 +111,8 @@ export async function startKin(options: {
     ingestor,
     auth,
     adminTokenHash,
+    admission,
+    onClientAbort: () => metrics.clientAborts.inc(),
     clock,
     ids,
     logger,
@@ -118,14 +130,24 @@ export async function startKin(options: {
     () => {
       const cutoff = new Date(clock.now().getTime() - config.dedupWindowDays * 86_400_000).toISOString();
       store.pruneMessageIds(cutoff).catch(() => logger.warn('pruning message ids failed'));
+      const warningsCutoff = new Date(clock.now().getTime() - config.warningsRetentionDays * 86_400_000).toISOString();
+      store.pruneWarnings(warningsCutoff).catch(() => logger.warn('pruning warnings failed'));
     },
     60 * 60 * 1000,
   );
   prune.unref();
 
   const server = await new Promise<ReturnType<typeof serve>>((resolveServer, reject) => {
-    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolveServer(s));
-    s.once('error', reject);
+    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host, serverOptions: serverOptionsOf(config.server) }, () => resolveServer(s));
+    // Past the cap node:http closes new sockets at once: a flood of slow connections cannot exhaust file descriptors.
+    s.maxConnections = config.server.maxConnections;
+    s.once('error', (error) => reject(cannotListen(config.host, config.port, error)));
+  }).catch(async (error: unknown) => {
+    clearInterval(prune);
+    await ingestor.close();
+    await pipeline?.close();
+    await store.close();
+    throw error;
   });
   const port = (server.address() as AddressInfo).port;
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
@@ -151,5 +173,18 @@ export async function startKin(options: {
       })();
       return closing;
     },
+  };
+}
+
+/**
+ * node:http options from the configured seconds. Why a 1 s checking interval: node checks the request and
+ * header timeouts only on that tick (30 s by default), so a slow body would otherwise outlive its timeout.
+ */
+function serverOptionsOf(server: KinConfig['server']): ServerOptions {
+  return {
+    requestTimeout: server.requestTimeoutSeconds * 1000,
+    headersTimeout: server.headersTimeoutSeconds * 1000,
+    keepAliveTimeout: server.keepAliveTimeoutSeconds * 1000,
+    connectionsCheckingInterval: 1000,
   };
 }

@@ -1,4 +1,5 @@
 /** Response shapes of the admin API's sources, warnings and overview routes. Type-only. */
+import type { Identifier } from '../identity/identity-types.ts';
 
 /** A source of events (one per channel or SDK install), authenticated by its write key. */
 export interface Source {
@@ -8,7 +9,11 @@ export interface Source {
   revokedAt?: string;
 }
 
-/** An ingestion warning (rejected item, refused identifier, cap reached…). */
+/**
+ * An ingestion warning (rejected item, refused identifier, cap reached…). Repeats of one subject (kind,
+ * code, field, source, profile, message) are one record: `count` times, first at `createdAt`, last at
+ * `lastSeenAt`; `messageId` is the first example's.
+ */
 export interface Warning {
   id: string;
   kind: string;
@@ -19,9 +24,19 @@ export interface Warning {
   messageId?: string;
   profileId?: string;
   createdAt: string;
+  count: number;
+  lastSeenAt: string;
 }
 
-/** Counts read from the store. */
+/** `GET /v1/warnings?subjects=1`: a warning with what it is about (the person's name, the refused identifier). */
+export interface WarningWithSubject extends Warning {
+  subject?: { profileName?: string; identifier?: Identifier };
+}
+
+/**
+ * Totals kept by the store (counters written in the same transaction as the rows they count, never a
+ * COUNT(*)): events, live profiles, identifiers, merge ledger entries and warning occurrences.
+ */
 export interface Stats {
   events: number;
   profiles: number;

@@ -3,6 +3,7 @@
  * stores return these, its routes answer with them, and the dashboard reads them. Type-only.
  */
 import type { Identifier } from '../identity/identity-types.ts';
+import type { Channel } from '../spec/channel-classify.ts';
 import type { TrackingEvent } from '../spec/event-types.ts';
 
 /** An identifier as the profile API shows it. */
@@ -66,4 +67,44 @@ export interface ProfileMatch {
   matchedOn: string;
   externalIds: Array<{ type: string; value: string }>;
   traits: Record<string, unknown>;
+}
+
+/** `GET /v1/search`: one page of matches and how many there are. */
+export interface SearchPage {
+  data: ProfileMatch[];
+  /** Matches found, at most the server's search cap (then `totalCapped`). */
+  total: number;
+  totalCapped: boolean;
+  offset: number;
+  limit: number;
+}
+
+/** A row of the profile list (`GET /v1/profiles`). */
+export interface ProfileListRow extends Omit<ProfileMatch, 'matchedOn'> {
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** `GET /v1/profiles`: one page of the profile list and how many profiles there are. */
+export interface ProfileList {
+  data: ProfileListRow[];
+  total: number;
+  offset: number;
+  limit: number;
+}
+
+/** `GET /v1/profiles/{ref}/summary`: the summary of one profile's activity. */
+export interface ProfileActivity {
+  events: number;
+  /** Event time (not ingest time) of the oldest and newest event read. */
+  firstSeen: string | null;
+  lastSeen: string | null;
+  /** Events per channel, channels with none left out. */
+  channels: Partial<Record<Channel, number>>;
+  /** `Order Completed` events. */
+  orders: number;
+  /** Sum of the orders' `revenue` (or `total`) per currency (`properties.currency`, else `""`). */
+  revenue: Record<string, number>;
+  /** True when the profile has more events than the summary read. */
+  truncated: boolean;
 }

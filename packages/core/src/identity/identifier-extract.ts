@@ -27,6 +27,14 @@ export interface PreparedEvent {
   refused: Refusal[];
   /** Alias only: the normalised previous id, typed later by the resolver. */
   previousId?: string;
+  /**
+   * Identify only: the identifier each identifier-valued trait (`email`, `phone`, the policy's
+   * `traitIdentifiers`) stands for, or `null` when its value is invalid or blocked. The resolver keeps
+   * such a trait only when it did not refuse that identifier (R8).
+   */
+  traitIds?: Record<string, Identifier | null>;
+  /** The name of the source that sent the event, when the policy ranks trait sources (R8). */
+  sourceName?: string;
 }
 
 /** The type recorded on a refusal of an alias `previousId` (its real type is never decided). */
@@ -99,6 +107,7 @@ export function prepareEvent(event: TrackingEvent, policy: IdentityPolicy, norma
     } else previousId = value;
   }
 
+  const traitIds = event.type === 'identify' && event.traits ? identifierTraits(event.traits, policy, normalize) : undefined;
   const refusals = [...refused.values()].sort(
     (a, b) => compareTypeValue(a.identifier, b.identifier),
   );
@@ -107,7 +116,24 @@ export function prepareEvent(event: TrackingEvent, policy: IdentityPolicy, norma
     identifiers: sortIdentifiers(policy, identifiers),
     refused: refusals,
     ...(previousId === undefined ? {} : { previousId }),
+    ...(traitIds === undefined ? {} : { traitIds }),
   };
+}
+
+/** The identifier-valued traits of an identify (see `PreparedEvent.traitIds`), or undefined when it has none. */
+function identifierTraits(traits: JsonObject, policy: IdentityPolicy, normalize: IdentifierNormalizer): Record<string, Identifier | null> | undefined {
+  let result: Record<string, Identifier | null> | undefined;
+  const check = (key: string, type: string): void => {
+    const raw = Object.hasOwn(traits, key) ? traits[key] : undefined;
+    if (raw === undefined || raw === null) return;
+    const value = normalize(type, raw);
+    result ??= {};
+    Object.defineProperty(result, key, { value: value === undefined || isBlocked(policy, value) ? null : { type, value }, enumerable: true, writable: true, configurable: true });
+  };
+  check('email', 'email');
+  check('phone', 'phone');
+  for (const [key, type] of Object.entries(policy.traitIdentifiers)) check(key, type);
+  return result;
 }
 
 function candidates(event: TrackingEvent, policy: IdentityPolicy): Candidate[] {

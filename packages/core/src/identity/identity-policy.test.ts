@@ -33,6 +33,16 @@ describe('parsePolicy', () => {
     expect(result).toEqual({ ok: true, policy: DEFAULT_POLICY });
   });
 
+  it('reads traitSources and names the bad field', () => {
+    const ok = parsePolicy({ traitSources: { email: ['web', 'ios', '*', 'crm'] } });
+    expect(ok.ok && ok.policy.traitSources).toEqual({ email: ['web', 'ios', '*', 'crm'] });
+    expect(DEFAULT_POLICY.traitSources).toEqual({});
+    const bad = parsePolicy({ traitSources: { email: [], phone: ['web', 'web'], name: ['web', 3], city: 'web' } });
+    expect(bad.ok ? [] : bad.errors.map((e) => e.path)).toEqual(['traitSources.email', 'traitSources.phone[1]', 'traitSources.name[1]', 'traitSources.city']);
+    const notObject = parsePolicy({ traitSources: ['web'] });
+    expect(notObject.ok ? [] : notObject.errors.map((e) => e.path)).toEqual(['traitSources']);
+  });
+
   it('reads identity verification per source, shared-device and consent settings', () => {
     const secret = 'a-long-shared-secret-0123';
     const result = parsePolicy({

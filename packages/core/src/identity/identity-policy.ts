@@ -20,7 +20,13 @@ const DEVICE_TYPES = [
 /** Values that clients send when they have no real identifier; never linked. */
 const BLOCKED_EXACT = ['', 'null', 'undefined', 'nil', 'none', 'anonymous', 'guest', 'unknown', '0', '-1', 'NaN', '[object Object]', 'true', 'false', 'test@test.com'];
 
-/** The built-in policy: one user id per profile, person identifiers before device and anonymous ids. */
+/**
+ * The built-in policy (each default and the reason for it: docs/identity.md). One user id per profile:
+ * that is what keeps two people apart. Person-level identifiers have small limits with no window (a
+ * person has a few emails and phones for years). Anonymous and device ids churn (cookies expire, apps are
+ * reinstalled), so their limits are high and count only what was seen within a window; rule R6a makes
+ * their limits refuse only the event's newest cookie or device id, never a person-level identifier.
+ */
 export const DEFAULT_POLICY: IdentityPolicy = deepFreeze({
   types: {
     user_id: { limit: 1, priority: 1 },
@@ -28,12 +34,13 @@ export const DEFAULT_POLICY: IdentityPolicy = deepFreeze({
     phone: { limit: 5, priority: 3 },
     crm_id: { limit: 5, priority: 4 },
     ...Object.fromEntries(SOCIAL_HANDLE_TYPES.map((type) => [type, { limit: 5, priority: 4 }])),
-    ...Object.fromEntries(DEVICE_TYPES.map((type) => [type, { limit: 5, priority: 5 }])),
-    anonymous_id: { limit: 5, priority: 6 },
+    ...Object.fromEntries(DEVICE_TYPES.map((type) => [type, { limit: 20, windowDays: 90, priority: 5 }])),
+    anonymous_id: { limit: 100, windowDays: 30, priority: 6 },
   },
   defaultType: { limit: 5, priority: 4 },
   blocked: { exact: BLOCKED_EXACT, patterns: ['^[0-]*$', '^\\s*$'] },
   traitIdentifiers: {},
+  traitSources: {},
   caps: { maxMerges: 100, maxIdentifiers: 1000 },
   defaultPhoneRegion: 'US',
   sources: {},
@@ -76,7 +83,7 @@ export interface PolicyError {
 /** A validated policy or every problem found. */
 export type PolicyParse = { ok: true; policy: IdentityPolicy } | { ok: false; errors: PolicyError[] };
 
-const TOP_KEYS = ['types', 'defaultType', 'blocked', 'traitIdentifiers', 'caps', 'defaultPhoneRegion', 'sources', 'consent', 'sharedDevice'];
+const TOP_KEYS = ['types', 'defaultType', 'blocked', 'traitIdentifiers', 'traitSources', 'caps', 'defaultPhoneRegion', 'sources', 'consent', 'sharedDevice'];
 
 /**
  * Validates a partial policy file and merges it over `DEFAULT_POLICY`. Per-type rules merge field by
@@ -137,6 +144,8 @@ export function parsePolicy(json: unknown): PolicyParse {
     }
   }
 
+  const traitSources = readTraitSources(json['traitSources'], fail);
+
   const caps = { ...DEFAULT_POLICY.caps };
   const rawCaps = json['caps'];
   if (rawCaps !== undefined) {
@@ -162,7 +171,7 @@ export function parsePolicy(json: unknown): PolicyParse {
   if (errors.length > 0) return { ok: false, errors };
   return {
     ok: true,
-    policy: deepFreeze({ types, defaultType, blocked, traitIdentifiers, caps, defaultPhoneRegion, sources, sharedDevice, consent }),
+    policy: deepFreeze({ types, defaultType, blocked, traitIdentifiers, traitSources, caps, defaultPhoneRegion, sources, sharedDevice, consent }),
   };
 }
 
@@ -225,6 +234,31 @@ function readSources(raw: unknown, fail: Fail): Record<string, SourceIdentityPol
     } else fail(`${path}.identityVerification`, 'must be "off", "hmac" or "jwt"');
   }
   return sources;
+}
+
+/** `traitSources.<trait key>`: a non-empty list of distinct source names, most trusted first, `"*"` at most once. */
+function readTraitSources(raw: unknown, fail: Fail): Record<string, string[]> {
+  const result: Record<string, string[]> = {};
+  if (raw === undefined) return result;
+  if (!isRecord(raw)) {
+    fail('traitSources', 'must be an object keyed by trait name');
+    return result;
+  }
+  for (const [key, list] of Object.entries(raw)) {
+    const path = `traitSources.${key}`;
+    if (!Array.isArray(list) || list.length === 0) {
+      fail(path, 'must be a non-empty array of source names, most trusted first ("*" for every other source)');
+      continue;
+    }
+    const names: string[] = [];
+    list.forEach((name: unknown, i) => {
+      if (typeof name !== 'string' || name.trim() === '') fail(`${path}[${i}]`, 'must be a source name');
+      else if (names.includes(name)) fail(`${path}[${i}]`, `"${name}" is listed twice`);
+      else names.push(name);
+    });
+    if (names.length === list.length) setOwn(result, key, names);
+  }
+  return result;
 }
 
 function readSharedDevice(raw: unknown, fail: Fail): IdentityPolicy['sharedDevice'] {

@@ -211,6 +211,48 @@ describe('resolve', () => {
       expect(plan.links).toEqual([{ identifier: id('anonymous_id', 'a1'), rule: 'attach' }]);
     });
 
+    it('R6a cookie churn never drops a person-level identifier: a login merges the side profile whatever its cookies', () => {
+      const policy = policyWith({ types: { anonymous_id: { limit: 2 } } });
+      const main = { id: 'p1', ids: [['user_id', 'u1'], ['email', 'e@x.io'], ['anonymous_id', 'a1'], ['anonymous_id', 'a2']] satisfies Id[] };
+      const side = { id: 'p2', createdAt: '2024-02-01T00:00:00.000Z', ids: [['anonymous_id', 's1'], ['twitter', '@e']] satisfies Id[] };
+      const plan = resolve(snapshot(main, side), prepared([['email', 'e@x.io'], ['twitter', '@e'], ['anonymous_id', 's1']]), policy);
+      expect(plan.refused).toEqual([]);
+      expect(plan.merges).toMatchObject([{ survivorId: 'p1', absorbedId: 'p2' }]);
+    });
+
+    it('R6a a device-level type over its limit refuses only the newest value of it, and the person-level one beside it links', () => {
+      const policy = policyWith({ types: { anonymous_id: { limit: 2 } } });
+      const full = snapshot({ id: 'p1', ids: [['user_id', 'u1'], ['anonymous_id', 'a1'], ['anonymous_id', 'a2']] });
+      const plan = resolve(full, prepared([['user_id', 'u1'], ['twitter', '@e'], ['anonymous_id', 'a3']]), policy);
+      expect(plan.refused).toMatchObject([{ identifier: id('anonymous_id', 'a3'), reason: 'limit' }]);
+      expect(plan.links).toEqual([{ identifier: id('twitter', '@e'), rule: 'attach' }]);
+      expect(plan.target).toEqual({ kind: 'existing', profileId: 'p1' });
+    });
+
+    it('R6a a shared browser still never merges two people: the person-level conflict drops the shared id', () => {
+      const policy = policyWith({ types: { anonymous_id: { limit: 2 } } });
+      const a = { id: 'pA', ids: [['user_id', 'A'], ['anonymous_id', 'X'], ['anonymous_id', 'a2']] satisfies Id[] };
+      const b = { id: 'pB', createdAt: '2024-02-01T00:00:00.000Z', ids: [['user_id', 'B'], ['anonymous_id', 'b1']] satisfies Id[] };
+      const plan = resolve(snapshot(a, b), prepared([['user_id', 'B'], ['anonymous_id', 'X'], ['anonymous_id', 'new']]), policy);
+      expect(plan.merges).toEqual([]);
+      expect(plan.target).toEqual({ kind: 'existing', profileId: 'pB' });
+      expect(plan.refused.map((r) => r.identifier)).toContainEqual(id('anonymous_id', 'X'));
+      expect(plan.refused.map((r) => r.identifier)).not.toContainEqual(id('user_id', 'B'));
+    });
+
+    it('R6a the defaults: anonymous and device ids have high windowed limits, person-level ids small lifetime ones', () => {
+      for (const type of ['anonymous_id', 'ios.id', 'device_id']) {
+        expect(DEFAULT_POLICY.sharedDevice.deviceTypes).toContain(type);
+        expect(DEFAULT_POLICY.types[type]).toMatchObject({ limit: expect.any(Number) as number, windowDays: expect.any(Number) as number });
+        expect(DEFAULT_POLICY.types[type]!.limit).toBeGreaterThanOrEqual(20);
+      }
+      for (const type of ['user_id', 'email', 'phone', 'crm_id', 'twitter']) {
+        expect(DEFAULT_POLICY.sharedDevice.deviceTypes).not.toContain(type);
+        expect(DEFAULT_POLICY.types[type]!.windowDays).toBeUndefined();
+      }
+      expect(DEFAULT_POLICY.types['user_id']!.limit).toBe(1);
+    });
+
     it('R6 returns target none with no_identity when every identifier is dropped or none is usable', () => {
       const plan = resolve({ known: [], profiles: new Map() }, { ...prepared([]), refused: [{ identifier: id('user_id', 'null'), reason: 'blocked', detail: 'x' }] }, DEFAULT_POLICY);
       expect(plan).toMatchObject({ target: { kind: 'none' }, links: [], refused: [{ reason: 'blocked' }], warnings: [{ kind: 'no_identity' }] });
@@ -236,6 +278,32 @@ describe('resolve', () => {
     expect(identify.traits).toEqual({ set: { age: 0, plan: 'pro' }, unset: ['company'] });
     const group = resolve({ known: [], profiles: new Map() }, prepared([['user_id', 'u1']], { type: 'group', groupId: 'g', traits: { name: 'Acme' } }), DEFAULT_POLICY);
     expect(group.traits).toEqual({ set: {}, unset: [] });
+  });
+
+  it('R8 an identifier-valued trait that is invalid, blocked or refused never becomes a trait', () => {
+    const identify = (traits: Record<string, unknown>, policy = DEFAULT_POLICY) =>
+      prepareEvent({ type: 'identify', messageId: 'm1', timestamp: NOW, receivedAt: NOW, userId: 'u2', traits }, policy, normalize);
+    const empty: IdentitySnapshot = { known: [], profiles: new Map() };
+    expect(resolve(empty, identify({ email: 'not-an-email', phone: '12', name: 'Ann' }), DEFAULT_POLICY).traits.set).toEqual({ name: 'Ann' });
+    expect(resolve(empty, identify({ email: 'test@test.com' }), DEFAULT_POLICY).traits.set).toEqual({});
+    expect(resolve(empty, identify({ email: 'Ann@X.io' }), DEFAULT_POLICY).traits.set).toEqual({ email: 'Ann@X.io' });
+    // Refused by a limit: the email belongs to another person's profile, joining it would give two user ids.
+    const other = snapshot({ id: 'p1', ids: [['user_id', 'u1'], ['email', 'ann@x.io']] });
+    const plan = resolve(other, identify({ email: 'ann@x.io', plan: 'pro' }), DEFAULT_POLICY);
+    expect(plan.refused).toMatchObject([{ identifier: id('email', 'ann@x.io'), reason: 'limit' }]);
+    expect(plan.traits.set).toEqual({ plan: 'pro' });
+    const mapped = policyWith({ traitIdentifiers: { crm: 'crm_id' } });
+    expect(resolve(empty, identify({ crm: 'null' }, mapped), mapped).traits.set).toEqual({});
+  });
+
+  it('R8 ranks the sending source per trait when the policy lists traitSources', () => {
+    const policy = policyWith({ traitSources: { email: ['web', '*', 'crm'] } });
+    const event = (sourceName: string): PreparedEvent => ({ ...prepared([['user_id', 'u1']], { type: 'identify', traits: { email: 'a@x.io', plan: 'p' } }), sourceName });
+    const empty: IdentitySnapshot = { known: [], profiles: new Map() };
+    expect(resolve(empty, event('web'), policy).traits.trust).toEqual({ email: 3 });
+    expect(resolve(empty, event('ios'), policy).traits.trust).toEqual({ email: 2 });
+    expect(resolve(empty, event('crm'), policy).traits.trust).toEqual({ email: 1 });
+    expect(resolve(empty, event('web'), DEFAULT_POLICY).traits.trust).toBeUndefined();
   });
 
   it('R9 warns for identifiers prepareEvent refused as unverified, naming the reason', () => {

@@ -30,10 +30,22 @@
  *     greater type, then the greater value. So a browser shared by two people never merges them: the
  *     anonymous id is dropped, not the second user id. When nothing is left: target `none`, warning
  *     `no_identity`.
+ * R6a. Churn limits: the types of `sharedDevice.deviceTypes` (anonymous_id and device ids, which churn:
+ *     cookies expire, browsers and apps get reinstalled) are device-level; every other type is
+ *     person-level. A device-level type counts as over only when the event brings a new value of it, and
+ *     when only device-level types are over, the victim is chosen among the event's new values of those
+ *     types alone. So cookie churn refuses at most the newest cookie or device id, never a person-level
+ *     identifier (user_id, email, phone, crm_id, a social handle) and never a merge made by the event's
+ *     known identifiers: two profiles of one person joined by a login keep all their cookies.
  * R7. Caps: when the target would hold more than `caps.maxMerges` merges (their `mergeCount` sum plus
  *     the plan's merges) or `caps.maxIdentifiers` identifiers, the plan proceeds with a `merge_cap` or
  *     `identifier_cap` warning.
  * R8. Traits: only `identify` sets person traits; `null` values are unsets (see `computeTraitChanges`).
+ *     A trait whose value is an identifier (`email`, `phone`, the policy's `traitIdentifiers`) is left out
+ *     when that value is invalid, blocked or refused by any rule on this event: a refused or mistyped
+ *     email never becomes the `email` trait. When the policy ranks sources for a trait (`traitSources`),
+ *     the plan carries the sending source's rank per key (`traits.trust`); the store keeps the most
+ *     trusted value, and the latest among equal ranks (`compareTraitEntries`).
  * R9. Verification: identifiers the server could not verify (`prepareEvent`'s `unverified` option) are
  *     already refused `unverified`; the plan raises an `unverified_identity` warning naming the reason.
  * R10. Tombstones: an identifier an admin removed (`snapshot.tombstoned`) is refused `tombstoned`, before
@@ -55,6 +67,7 @@
  */
 import { epochMs } from '../spec/time-parse.ts';
 import { computeTraitChanges } from '../profile/trait-changes.ts';
+import { traitTrust } from '../profile/trait-merge.ts';
 import type { PreparedEvent } from './identifier-extract.ts';
 import { compareIdentifiers, compareStrings, compareTypeValue, identifierKey } from './identifier-order.ts';
 import { typePolicy } from './identity-policy.ts';
@@ -115,8 +128,36 @@ export function snapshotKeys(prepared: PreparedEvent): Identifier[] {
   return [...keys.values()].sort(compareTypeValue);
 }
 
-/** Decides what one event does to the identity graph (rules R1–R8 above). */
+/** Decides what one event does to the identity graph (rules R1–R13 above). */
 export function resolve(snapshot: IdentitySnapshot, prepared: PreparedEvent, policy: IdentityPolicy): ResolutionPlan {
+  const plan = decide(snapshot, prepared, policy);
+  if (prepared.traitIds) dropRefusedIdentifierTraits(plan, prepared.traitIds);
+  if (prepared.sourceName !== undefined) rankTraits(plan.traits, policy, prepared.sourceName);
+  return plan;
+}
+
+/** R8: identifier-valued traits whose value is invalid, blocked or refused are not set. */
+function dropRefusedIdentifierTraits(plan: ResolutionPlan, traitIds: Record<string, Identifier | null>): void {
+  const set = plan.traits.set;
+  for (const [key, id] of Object.entries(traitIds)) {
+    if (!Object.hasOwn(set, key)) continue;
+    if (id === null || plan.refused.some((r) => r.identifier.type === id.type && r.identifier.value === id.value)) delete set[key];
+  }
+}
+
+/** R8: the sending source's rank per trait key, only for keys the policy ranks (so unranked plans stay as they were). */
+function rankTraits(traits: ResolutionPlan['traits'], policy: IdentityPolicy, sourceName: string): void {
+  let trust: Record<string, number> | undefined;
+  for (const key of [...Object.keys(traits.set), ...traits.unset]) {
+    const rank = traitTrust(policy.traitSources, key, sourceName);
+    if (rank === 0) continue;
+    trust ??= {};
+    Object.defineProperty(trust, key, { value: rank, enumerable: true, writable: true, configurable: true });
+  }
+  if (trust) traits.trust = trust;
+}
+
+function decide(snapshot: IdentitySnapshot, prepared: PreparedEvent, policy: IdentityPolicy): ResolutionPlan {
   const knownOf = knownLookup(snapshot.known);
   const order = compareIdentifiers(policy);
   const notes = new PlanNotes([...prepared.refused]);
@@ -153,7 +194,10 @@ export function resolve(snapshot: IdentitySnapshot, prepared: PreparedEvent, pol
       if (plan.merges.length > 0 && !plan.consent) plan.consent = { categories: {}, onMerge: policy.consent.onMerge };
       return plan;
     }
-    const victim = chooseVictim(active, (c) => c.known !== undefined || over.includes(c.type), policy);
+    // R6a: with only device-level types over, only the event's new values of them can be dropped.
+    const deviceTypes = deviceTypesOf(policy);
+    const churnOnly = over.every((type) => deviceTypes.has(type));
+    const victim = chooseVictim(active, (c) => (churnOnly ? c.known === undefined && over.includes(c.type) : c.known !== undefined || over.includes(c.type)), policy);
     notes.refuse(victim, `dropped to keep ${over.join(', ')} within the limit`);
     active = active.filter((c) => c !== victim);
   }
@@ -317,9 +361,17 @@ function overLimitTypes(profiles: SnapshotProfile[], active: Candidate[], policy
     }
     for (const [type, values] of own) maxSingle.set(type, Math.max(maxSingle.get(type) ?? 0, values.size));
   }
-  for (const c of active) if (!c.known) addValue(combined, c);
+  const brought = new Set<string>();
+  for (const c of active) {
+    if (c.known) continue;
+    addValue(combined, c);
+    brought.add(c.type);
+  }
+  const deviceTypes = deviceTypesOf(policy);
   const over: string[] = [];
   for (const [type, values] of combined) {
+    // R6a: a device-level type is over only when this event brings a new value of it.
+    if (deviceTypes.has(type) && !brought.has(type)) continue;
     if (values.size > typePolicy(policy, type).limit && values.size > (maxSingle.get(type) ?? 0)) over.push(type);
   }
   return over.sort(compareStrings);

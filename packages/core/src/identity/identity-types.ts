@@ -3,6 +3,8 @@
  * and the plan it returns. The server's store applies a plan in one transaction.
  */
 
+import type { TraitChanges } from '../profile/trait-changes.ts';
+
 /** A normalised identifier, e.g. `{ type: 'email', value: 'ann@example.com' }`. */
 export interface Identifier {
   type: string;
@@ -28,6 +30,11 @@ export interface IdentityPolicy {
   blocked: { exact: string[]; patterns: string[] };
   /** Trait keys whose value is an identifier: trait key -> identifier type. */
   traitIdentifiers: Record<string, string>;
+  /**
+   * Per trait key, the sources whose value wins, most trusted first (`"*"`: every source not listed; a
+   * source not listed without `"*"` ranks below all). Rank decides before event time (see trait-merge.ts).
+   */
+  traitSources: Record<string, string[]>;
   /** Per-profile caps that raise warnings instead of silent growth. */
   caps: { maxMerges: number; maxIdentifiers: number };
   /** Default region for phone numbers without a country code (ISO 3166 alpha-2). */
@@ -149,7 +156,7 @@ export interface ResolutionPlan {
   touches: Identifier[];
   refused: Refusal[];
   /** Trait changes from this event; `null` in `set` never appears: removed traits are in `unset`. */
-  traits: { set: Record<string, unknown>; unset: string[] };
+  traits: TraitChanges;
   warnings: PlanWarning[];
   /** (device or anonymous identifier, user id) pairs seen on this event, for the shared-device guard. */
   deviceUsers?: Array<{ identifier: Identifier; userId: string }>;

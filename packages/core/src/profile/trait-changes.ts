@@ -5,6 +5,8 @@ import type { TrackingEvent } from '../spec/event-types.ts';
 export interface TraitChanges {
   set: Record<string, unknown>;
   unset: string[];
+  /** Per key, the source's rank under the policy's `traitSources` (higher wins first); absent keys rank 0. */
+  trust?: Record<string, number>;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { computeTraitChanges } from './trait-changes.ts';
-import { applyTraitChanges, mergeTraitStates, visibleTraits } from './trait-merge.ts';
+import { applyTraitChanges, mergeTraitStates, traitTrust, visibleTraits } from './trait-merge.ts';
 import type { TraitState } from './trait-merge.ts';
 
 const T1 = '2024-05-14T10:00:00.000Z';
@@ -45,5 +45,29 @@ describe('mergeTraitStates', () => {
     expect(mergeTraitStates(a, b)).toEqual(mergeTraitStates(b, a));
     expect(visibleTraits(mergeTraitStates(a, b))).toEqual({ city: 'X', name: 'B', plan: 'pro' });
     expect(JSON.stringify(mergeTraitStates(a, b))).toBe(JSON.stringify(mergeTraitStates(b, a)));
+  });
+});
+
+describe('source ranking (trust)', () => {
+  it('ranks listed sources first to last, "*" for the rest, unlisted without "*" and unranked keys at 0', () => {
+    const ranking = { email: ['web', 'ios', '*', 'crm'], phone: ['crm'] };
+    expect(['web', 'ios', 'android', 'crm'].map((s) => traitTrust(ranking, 'email', s))).toEqual([4, 3, 2, 1]);
+    expect(traitTrust(ranking, 'phone', 'web')).toBe(0);
+    expect(traitTrust(ranking, 'name', 'web')).toBe(0);
+    expect(traitTrust(ranking, 'constructor', 'web')).toBe(0);
+  });
+
+  it('a more trusted value wins whatever its time; among equal trust the later one wins; merges agree', () => {
+    const login = applyTraitChanges({}, { set: { email: 'ann@x.io' }, unset: [], trust: { email: 2 } }, T1, 'web');
+    const crm = applyTraitChanges(login, { set: { email: 'nan@x.io' }, unset: [], trust: { email: 1 } }, T2, 'crm');
+    expect(visibleTraits(crm)).toEqual({ email: 'ann@x.io' });
+    const unset = applyTraitChanges(login, { set: {}, unset: ['email'], trust: { email: 1 } }, T2, 'crm');
+    expect(visibleTraits(unset)).toEqual({ email: 'ann@x.io' });
+    const newer = applyTraitChanges(login, { set: { email: 'ann@new.io' }, unset: [], trust: { email: 2 } }, T2, 'web');
+    expect(visibleTraits(newer)).toEqual({ email: 'ann@new.io' });
+    const a: TraitState = { email: { value: 'ann@x.io', timestamp: T1, sourceId: 'web', trust: 2 } };
+    const b: TraitState = { email: { value: 'nan@x.io', timestamp: T2, sourceId: 'crm', trust: 1 } };
+    expect(visibleTraits(mergeTraitStates(a, b))).toEqual({ email: 'ann@x.io' });
+    expect(mergeTraitStates(a, b)).toEqual(mergeTraitStates(b, a));
   });
 });

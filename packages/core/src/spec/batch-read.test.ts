@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readBatch } from './batch-read.ts';
+import { validateEvent } from './event-validate.ts';
 
 describe('readBatch', () => {
   it('distributes envelope context, integrations and sentAt; the item wins', () => {
@@ -57,5 +58,22 @@ describe('readBatch', () => {
     const context = result.ok ? (result.items[0] as { context: object }).context : undefined;
     expect(Object.getPrototypeOf(context)).toBe(Object.prototype);
     expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+  });
+
+  it('merges a 40,000-level envelope context into a 40,000-level item context without recursing that deep', () => {
+    const deep = (levels: number, leaf: string): string => '{"a":'.repeat(levels) + `{"${leaf}":1}` + '}'.repeat(levels);
+    const body: unknown = JSON.parse(`{"context":${deep(40_000, 'x')},"batch":[{"type":"track","context":${deep(40_000, 'y')}},{"type":"track"}]}`);
+    const result = readBatch(body);
+    expect(result.ok).toBe(true);
+    // The merged item is left as deep as the input: the validator rejects it per item (nesting_too_deep).
+    const receivedAt = new Date('2024-05-14T00:00:00Z');
+    const items = result.ok ? result.items : [];
+    const codes = items.map((item) => validateEvent({ ...(item as object), userId: 'u', event: 'e' }, { receivedAt, newMessageId: () => 'm' }));
+    expect(codes.map((c) => (c.ok ? 'ok' : c.code))).toEqual(['nesting_too_deep', 'nesting_too_deep']);
+  });
+
+  it('merges objects shallower than the depth limit completely', () => {
+    const result = readBatch({ context: { a: { b: { c: 1 } } }, batch: [{ context: { a: { b: { d: 2 } } } }] });
+    expect(result.ok && result.items[0]).toEqual({ context: { a: { b: { c: 1, d: 2 } } } });
   });
 });

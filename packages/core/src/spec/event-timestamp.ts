@@ -8,6 +8,16 @@ import { isoString } from './time-format.ts';
 /** Events further than this in the future of `receivedAt` are clamped to `receivedAt`. */
 export const MAX_FUTURE_MS = 24 * 60 * 60 * 1000;
 
+/**
+ * Earliest time Kin keeps: 1970-01-01T00:00:00.000Z. Why a range at all: a JS Date reaches ±275,760 years
+ * and PostgreSQL's timestamptz only 4713 BC–294276 AD, and a sortable ISO text needs a four-digit year; so
+ * wire times outside 1970–9999 are refused at the edge (`timestamp_out_of_range`) and a corrected time that
+ * falls outside is clamped like a future one.
+ */
+export const MIN_EVENT_TIME_MS = 0;
+/** Latest time Kin keeps: 9999-12-31T23:59:59.999Z, the last instant with a four-digit year. */
+export const MAX_EVENT_TIME_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
 /** The parsed client times of one event plus the server's receive time. */
 export interface TimestampInput {
   receivedAt: Date;
@@ -36,7 +46,8 @@ export function correctTimestamp(input: TimestampInput): CorrectedTimes {
   if (client !== undefined) {
     corrected = input.sentAt === undefined ? client.getTime() : received - (input.sentAt.getTime() - client.getTime());
   }
-  if (corrected - received > MAX_FUTURE_MS) corrected = received;
+  // Bounded both ways: too far in the future, or (after a huge sentAt − originalTimestamp skew) before 1970.
+  if (corrected - received > MAX_FUTURE_MS || corrected < MIN_EVENT_TIME_MS) corrected = received;
   const times: CorrectedTimes = { timestamp: isoString(corrected), receivedAt: receivedIso(received) };
   if (client !== undefined) times.originalTimestamp = isoString(client.getTime());
   if (input.sentAt !== undefined) times.sentAt = isoString(input.sentAt.getTime());

@@ -48,7 +48,15 @@ export interface EventRejection {
 }
 
 /** Stable codes for a rejected event. */
-export type EventRejectionCode = 'invalid_event' | 'missing_identity' | 'event_too_large';
+export type EventRejectionCode =
+  | 'invalid_event'
+  | 'missing_identity'
+  | 'event_too_large'
+  | 'invalid_text'
+  | 'nesting_too_deep'
+  | 'timestamp_out_of_range'
+  | 'reserved_message_id'
+  | 'unsafe_integer';
 
 /** Result of validating one raw item: a value, never an exception. */
 export type EventValidation = { ok: true; event: TrackingEvent } | ({ ok: false } & EventRejection);

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { EventValidation } from './event-types.ts';
 import { validateEvent } from './event-validate.ts';
@@ -92,9 +93,107 @@ describe('validateEvent', () => {
   });
 
   it('rejects an event that cannot be serialised', () => {
-    const raw: Record<string, unknown> = { type: 'identify', userId: 'u' };
-    raw['self'] = raw;
+    const raw: Record<string, unknown> = { type: 'identify', userId: 'u', traits: { n: 1n } };
     expect(rejection(validateEvent(raw, options))).toEqual({ code: 'invalid_event', field: '' });
+  });
+});
+
+describe('validateEvent: what no store can keep', () => {
+  const base = { type: 'identify', userId: 'u' };
+
+  it.each([
+    ['a NUL in userId', { ...base, userId: 'u\0' }, 'userId'],
+    ['a lone surrogate in anonymousId', { ...base, anonymousId: '\ud800' }, 'anonymousId'],
+    ['a NUL in a trait key', { ...base, traits: { 'a\0b': 1 } }, 'traits["a\\u0000b"]'],
+    ['a lone low surrogate deep in context', { ...base, context: { page: { list: ['ok', 'x\udc80'] } } }, 'context.page.list[1]'],
+    ['a NUL in the event name', { type: 'track', event: 'Signed\0Up', userId: 'u' }, 'event'],
+    ['a NUL in messageId', { ...base, messageId: 'm\0' }, 'messageId'],
+    ['a lone surrogate in a property key', { type: 'track', event: 'e', userId: 'u', properties: { '\udbff': true } }, 'properties["\\udbff"]'],
+  ])('rejects %s as invalid_text naming the path', (_label, raw, field) => {
+    expect(rejection(validateEvent(raw, options))).toEqual({ code: 'invalid_text', field });
+  });
+
+  it('ignores unstorable text in fields the event drops', () => {
+    expect(validateEvent({ ...base, writeKey: 'k\0', _metadata: { '\ud800': 1 } }, options).ok).toBe(true);
+  });
+
+  it('rejects nesting deeper than 64 levels (configurable), naming the top-level field', () => {
+    const nest = (levels: number): unknown => {
+      let value: unknown = {};
+      for (let i = 0; i < levels; i++) value = { a: value };
+      return value;
+    };
+    // The event is level 1 and context level 2: 62 more levels fit.
+    expect(validateEvent({ ...base, context: nest(62) }, options).ok).toBe(true);
+    expect(rejection(validateEvent({ ...base, context: nest(63) }, options))).toEqual({ code: 'nesting_too_deep', field: 'context' });
+    expect(rejection(validateEvent({ ...base, properties: nest(40_000) }, options))).toEqual({ code: 'nesting_too_deep', field: 'properties' });
+    expect(rejection(validateEvent({ ...base, traits: nest(5) }, { ...options, maxDepth: 4 }))).toEqual({ code: 'nesting_too_deep', field: 'traits' });
+    const cycle: Record<string, unknown> = { ...base };
+    cycle['traits'] = cycle;
+    expect(rejection(validateEvent(cycle, options))?.code).toBe('nesting_too_deep');
+  });
+
+  it.each([
+    ['timestamp', -8.64e15],
+    ['timestamp', -1],
+    ['originalTimestamp', '1000-01-01T00:00:00Z'],
+    ['originalTimestamp', '1969-12-31T23:59:59.999Z'],
+    ['sentAt', 8.64e15],
+    ['sentAt', Date.UTC(10000, 0, 1)],
+  ])('rejects %s %s as timestamp_out_of_range', (field, value) => {
+    expect(rejection(validateEvent({ ...base, [field]: value }, options))).toEqual({ code: 'timestamp_out_of_range', field });
+  });
+
+  it('accepts the edges of the range: 1970-01-01 and 9999-12-31', () => {
+    const first = validateEvent({ ...base, timestamp: 0 }, options);
+    expect(first.ok && first.event.timestamp).toBe('1970-01-01T00:00:00.000Z');
+    const last = validateEvent({ ...base, originalTimestamp: '9999-12-31T23:59:59.999Z' }, options);
+    expect(last.ok && last.event.originalTimestamp).toBe('9999-12-31T23:59:59.999Z');
+  });
+
+  it('bounds a corrected time like a future one: a skew that lands before 1970 is clamped to receivedAt', () => {
+    const result = validateEvent({ ...base, originalTimestamp: '1971-01-01T00:00:00Z', sentAt: '9999-01-01T00:00:00Z' }, options);
+    expect(result.ok && result.event.timestamp).toBe(receivedAt.toISOString());
+  });
+
+  it('every accepted time field is a four-digit-year ISO string (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.record(
+          {
+            timestamp: fc.oneof(fc.double(), fc.integer({ min: -8.64e15, max: 8.64e15 })),
+            originalTimestamp: fc.integer({ min: -8.64e15, max: 8.64e15 }).map((ms) => new Date(ms).toISOString()),
+            sentAt: fc.integer({ min: -8.64e15, max: 8.64e15 }),
+          },
+          { requiredKeys: [] },
+        ),
+        (times) => {
+          const result = validateEvent({ ...base, ...times }, options);
+          if (!result.ok) {
+            expect(['timestamp_out_of_range', 'invalid_event']).toContain(result.code);
+            return;
+          }
+          for (const time of [result.event.timestamp, result.event.originalTimestamp, result.event.sentAt]) {
+            if (time === undefined) continue;
+            expect(time).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+            expect(time >= '1970-01-01T00:00:00.000Z' && time <= '9999-12-31T23:59:59.999Z').toBe(true);
+          }
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it('reserves the messageId prefix import: for file imports', () => {
+    expect(rejection(validateEvent({ ...base, messageId: 'import:row-1' }, options))).toEqual({ code: 'reserved_message_id', field: 'messageId' });
+    expect(validateEvent({ ...base, messageId: 'imported:row-1' }, options).ok).toBe(true);
+  });
+
+  it('rejects numeric ids above 2^53 (already rounded by JSON) and keeps safe ones', () => {
+    expect(rejection(validateEvent({ ...base, userId: 2 ** 53 + 2 }, options))).toEqual({ code: 'unsafe_integer', field: 'userId' });
+    expect(rejection(validateEvent({ ...base, anonymousId: -(2 ** 60) }, options))).toEqual({ code: 'unsafe_integer', field: 'anonymousId' });
+    const safe = validateEvent({ ...base, userId: Number.MAX_SAFE_INTEGER }, options);
+    expect(safe.ok && safe.event.userId).toBe('9007199254740991');
   });
 });
 

@@ -3,11 +3,12 @@
  * Why lenient on `null`: analytics.js sends `"userId": null` for anonymous visitors, so `null` (and an
  * empty or blank id) means "absent" everywhere, never "invalid".
  */
-import { correctTimestamp } from './event-timestamp.ts';
+import { MAX_EVENT_TIME_MS, MIN_EVENT_TIME_MS, correctTimestamp } from './event-timestamp.ts';
 import type { EventRejectionCode, EventType, EventValidation, JsonObject, TrackingEvent } from './event-types.ts';
 import { EVENT_TYPES } from './event-types.ts';
 import { isPlainObject } from './json-object.ts';
-import { jsonSizeBound } from './json-size.ts';
+import type { JsonProblem } from './json-scan.ts';
+import { DEFAULT_MAX_JSON_DEPTH, formatJsonPath, scanJson } from './json-scan.ts';
 import { parseTime } from './time-parse.ts';
 import { utf8Length } from './utf8-length.ts';
 
@@ -21,11 +22,19 @@ export interface ValidateEventOptions {
   /** Wins over the item's `type` (per-type endpoints such as `/v1/track`). */
   typeOverride?: EventType;
   maxEventBytes?: number;
+  /** Deepest nesting of objects and arrays (the event is level 1); default 64. */
+  maxDepth?: number;
 }
+
+/** messageIds with this prefix are written by file imports (`import:<record key>`); tracking may not use it. */
+export const RESERVED_MESSAGE_ID_PREFIX = 'import:';
 
 const ID_FIELDS = ['messageId', 'anonymousId', 'userId', 'previousId', 'groupId'] as const;
 const OBJECT_FIELDS = ['properties', 'traits', 'context', 'integrations'] as const;
 const TIME_FIELDS = ['timestamp', 'originalTimestamp', 'sentAt'] as const;
+/** The top-level fields an event keeps; text problems in any other field do not matter (it is dropped). */
+const KEPT_FIELDS = new Set<string>(['type', 'event', 'name', ...ID_FIELDS, ...OBJECT_FIELDS, ...TIME_FIELDS]);
+const isDropped = (key: string): boolean => !KEPT_FIELDS.has(key);
 
 type IdField = (typeof ID_FIELDS)[number];
 type TimeField = (typeof TIME_FIELDS)[number];
@@ -48,7 +57,10 @@ export function validateEvent(raw: unknown, options: ValidateEventOptions): Even
 function validateOrReject(raw: unknown, options: ValidateEventOptions): TrackingEvent | Rejected {
   if (!isPlainObject(raw)) return new Rejected('invalid_event', '', 'event must be a JSON object');
   const maxBytes = options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES;
-  const size = jsonBytes(raw, maxBytes);
+  const maxDepth = options.maxDepth ?? DEFAULT_MAX_JSON_DEPTH;
+  const scan = scanJson(raw, { maxDepth, unchecked: isDropped });
+  if (scan.problem) return rejectProblem(scan.problem, maxDepth);
+  const size = jsonBytes(raw, scan.bound, maxBytes);
   if (size === undefined) return new Rejected('invalid_event', '', 'event is not serialisable as JSON');
   if (size > maxBytes) return new Rejected('event_too_large', '', `event is ${size} bytes, the limit is ${maxBytes}`);
 
@@ -75,12 +87,19 @@ function validateOrReject(raw: unknown, options: ValidateEventOptions): Tracking
     if (value === undefined || value === null) continue;
     const time = parseTime(value);
     if (time === undefined) return new Rejected('invalid_event', field, `${field} must be an ISO 8601 date or epoch milliseconds`);
+    const ms = time.getTime();
+    if (ms < MIN_EVENT_TIME_MS || ms > MAX_EVENT_TIME_MS) {
+      return new Rejected('timestamp_out_of_range', field, `${field} must be between 1970-01-01 and 9999-12-31 (UTC)`);
+    }
     times[field] = time;
   }
   const named = readNames(raw, type as EventType);
   if (named instanceof Rejected) return named;
   const rule = checkTypeRules(type as EventType, ids);
   if (rule) return rule;
+  if (ids.messageId?.startsWith(RESERVED_MESSAGE_ID_PREFIX)) {
+    return new Rejected('reserved_message_id', 'messageId', `messageIds starting with "${RESERVED_MESSAGE_ID_PREFIX}" are reserved for file imports`);
+  }
 
   return {
     type: type as EventType,
@@ -99,7 +118,13 @@ function validateOrReject(raw: unknown, options: ValidateEventOptions): Tracking
 function readId(raw: JsonObject, field: IdField): string | undefined | Rejected {
   const value = raw[field];
   if (value === undefined || value === null) return undefined;
-  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  if (typeof value === 'number' && Number.isFinite(value)) {
+    // Why: above 2^53 JSON parsing has already rounded the number, so two people could share one id.
+    if (Math.abs(value) > Number.MAX_SAFE_INTEGER) {
+      return new Rejected('unsafe_integer', field, `${field} is a number above 2^53 that JSON cannot carry exactly; send it as a string`);
+    }
+    return String(value);
+  }
   if (typeof value === 'string') return value.trim() === '' ? undefined : value;
   return new Rejected('invalid_event', field, `${field} must be a string or a number`);
 }
@@ -135,16 +160,27 @@ function checkTypeRules(type: EventType, ids: Partial<Record<IdField, string>>):
   return undefined;
 }
 
+const PROBLEM_TEXT = { nul: 'a NUL character (U+0000)', lone_surrogate: 'a lone UTF-16 surrogate or invalid UTF-8' } as const;
+
+/** The rejection of what no store can keep, naming the path (e.g. `traits.email`, `context["a\u0000"]`). */
+function rejectProblem(problem: JsonProblem, maxDepth: number): Rejected {
+  if (problem.kind === 'too_deep') {
+    const field = formatJsonPath(problem.path.slice(0, 1));
+    return new Rejected('nesting_too_deep', field, `${field || 'event'} is nested deeper than ${maxDepth} levels`);
+  }
+  const field = formatJsonPath(problem.path);
+  return new Rejected('invalid_text', field, `${field} holds ${PROBLEM_TEXT[problem.kind]}, which cannot be stored`);
+}
+
 /**
  * UTF-8 size of the item's JSON (or a bound of it within `limit`), or `undefined` when it cannot be
- * serialised (cycles, BigInt). Why the shortcuts: when a bound is within `limit` the exact count cannot
+ * serialised (BigInt). Why the shortcuts: when the scan's bound is within `limit` the exact count cannot
  * change the answer; and a UTF-16 code unit is at most 3 UTF-8 bytes, so when the text length times 3 is
  * within `limit`, the length is returned as a lower bound instead.
  */
-function jsonBytes(raw: JsonObject, limit: number): number | undefined {
-  // Within the limit by the bound: no need to serialise (see json-size.ts).
-  const within = jsonSizeBound(raw, limit);
-  if (within !== undefined) return within;
+function jsonBytes(raw: JsonObject, bound: number | undefined, limit: number): number | undefined {
+  // Within the limit by the bound: no need to serialise (see json-scan.ts).
+  if (bound !== undefined && bound <= limit) return bound;
   try {
     const json = JSON.stringify(raw);
     if (typeof json !== 'string') return undefined;

@@ -1,8 +1,16 @@
-/** One profile: identifiers by type, traits with their source and time, identity graph, timeline, merges. */
-import type { ExternalId, Profile } from '@kin/core/api/index.ts';
+/**
+ * One profile: a summary header (name, channels, first and last event, events, orders, revenue), the
+ * identifiers with why each one is here (the explain route), traits with their source and time, the identity
+ * graph, the timeline and the merge history. Every reference reads as a name or a full, copyable id.
+ */
+import type { ExternalId, Merge, Profile, ExplainAnswer } from '@kin/core/api/index.ts';
+import { CHANNEL_STYLE } from '../channel-style.ts';
 import { useKin } from '../kin-context.ts';
-import { link } from '../router.ts';
-import { Empty, ErrorBox, formatValue, Loading, Time } from '../ui/states.tsx';
+import { hrefOf, link } from '../router.ts';
+import { CopyId } from '../ui/copy-id.tsx';
+import { RULE_TEXT } from '../ui/rule-text.ts';
+import { displayName } from '../ui/profile-name.ts';
+import { Empty, ErrorBox, formatCount, formatValue, Loading, Time } from '../ui/states.tsx';
 import { useApi } from '../ui/use-api.ts';
 import { IdentityGraph } from './identity-graph.tsx';
 import { ProfileTimeline } from './profile-timeline.tsx';
@@ -17,10 +25,21 @@ export function ProfilePage({ profileRef }: { profileRef: string }) {
   return (
     <section className="page profile">
       <ProfileHeader profile={p} />
+      <ProfileBody profile={p} />
+    </section>
+  );
+}
+
+function ProfileBody({ profile: p }: { profile: Profile }) {
+  const { api } = useKin();
+  const explanation = useApi(() => api.explain(p.id), p.id);
+  const explained = explanation.state === 'ready' ? explanation.data : undefined;
+  return (
+    <>
       <div className="profile-grid">
         <div className="card">
-          <h2>Identifiers ({p.externalIds.length})</h2>
-          <IdentifierGroups ids={p.externalIds} />
+          <h2>Identifiers ({p.externalIds.length}) and why each is here</h2>
+          <IdentifierGroups ids={p.externalIds} explanation={explained} />
         </div>
         <div className="card">
           <h2>Traits</h2>
@@ -29,7 +48,7 @@ export function ProfilePage({ profileRef }: { profileRef: string }) {
       </div>
       <div className="card">
         <h2>Identity graph</h2>
-        <IdentityGraph profileId={p.id} />
+        <IdentityGraph profileId={p.id} explanation={explained} />
       </div>
       <div className="card">
         <h2>Timeline</h2>
@@ -39,30 +58,86 @@ export function ProfilePage({ profileRef }: { profileRef: string }) {
         <h2>Merge history</h2>
         <Merges profileId={p.id} />
       </div>
-    </section>
+    </>
   );
 }
 
 function ProfileHeader({ profile }: { profile: Profile }) {
-  const t = profile.traits;
-  const name = [t['firstName'], t['lastName']].filter((x) => typeof x === 'string').join(' ') || (typeof t['name'] === 'string' ? t['name'] : '');
+  const { api } = useKin();
+  const summary = useApi(() => api.summary(profile.id), profile.id);
+  const name = displayName(profile.traits);
   const email = profile.externalIds.find((e) => e.type === 'email')?.value;
+  const s = summary.state === 'ready' ? summary.data : undefined;
+  const revenue = s ? Object.entries(s.revenue).map(([currency, amount]) => formatMoney(amount, currency)) : [];
   return (
-    <div className="page-head profile-head">
-      <div>
-        <h1>{name || email || 'Profile'}</h1>
-        <p className="muted small">
-          <code data-profile-id={profile.id}>{profile.id}</code> · created <Time iso={profile.createdAt} /> · updated <Time iso={profile.updatedAt} />
-          {profile.mergedFrom.length > 0 ? ` · ${profile.mergedFrom.length} profile(s) merged in` : ''}
-        </p>
-      </div>
+    <div className="profile-head">
+      <h1>{name || email || 'Unnamed profile'}</h1>
+      <p className="muted small profile-id">
+        {name && email ? <span>{email} · </span> : null}
+        profile <CopyId id={profile.id} /> · created <Time iso={profile.createdAt} />
+        {profile.mergedFrom.length > 0 ? ` · ${profile.mergedFrom.length} profile${profile.mergedFrom.length > 1 ? 's' : ''} merged in` : ''}
+      </p>
+      {summary.state === 'error' ? <ErrorBox error={summary.error} onRetry={summary.reload} /> : null}
+      <dl className="summary" aria-busy={summary.state === 'loading'}>
+        <div>
+          <dt>Channels</dt>
+          <dd className="channels">
+            {s && Object.keys(s.channels).length === 0 ? '—' : null}
+            {s
+              ? Object.entries(s.channels)
+                  .sort((a, b) => b[1] - a[1])
+                  .map(([channel, n]) => {
+                    const style = CHANNEL_STYLE[channel as keyof typeof CHANNEL_STYLE] ?? CHANNEL_STYLE.other;
+                    return (
+                      <span key={channel} className="chip" data-channel={channel} title={`${n} events`}>
+                        <span className="chip-dot" style={{ background: style.color }} aria-hidden="true" />
+                        {style.label} <span className="muted">{formatCount(n)}</span>
+                      </span>
+                    );
+                  })
+              : '…'}
+          </dd>
+        </div>
+        <div>
+          <dt>First seen</dt>
+          <dd>{s ? <Time iso={s.firstSeen} /> : '…'}</dd>
+        </div>
+        <div>
+          <dt>Last seen</dt>
+          <dd>{s ? <Time iso={s.lastSeen} /> : '…'}</dd>
+        </div>
+        <div>
+          <dt>Events</dt>
+          <dd data-summary="events">{s ? `${formatCount(s.events)}${s.truncated ? '+' : ''}` : '…'}</dd>
+        </div>
+        <div>
+          <dt>Orders</dt>
+          <dd data-summary="orders">{s ? formatCount(s.orders) : '…'}</dd>
+        </div>
+        <div>
+          <dt>Revenue</dt>
+          <dd data-summary="revenue">{s ? revenue.join(' + ') || '—' : '…'}</dd>
+        </div>
+      </dl>
     </div>
   );
 }
 
-function IdentifierGroups({ ids }: { ids: ExternalId[] }) {
+function formatMoney(amount: number, currency: string): string {
+  if (/^[A-Z]{3}$/.test(currency)) {
+    try {
+      return amount.toLocaleString('en-US', { style: 'currency', currency });
+    } catch {
+      // An unknown currency code: fall through to the plain number.
+    }
+  }
+  return `${amount.toLocaleString('en-US')}${currency ? ` ${currency}` : ''}`;
+}
+
+function IdentifierGroups({ ids, explanation }: { ids: ExternalId[]; explanation: ExplainAnswer | undefined }) {
   const { sourceName } = useKin();
   if (ids.length === 0) return <Empty>No identifiers.</Empty>;
+  const why = new Map((explanation?.identifiers ?? []).map((i) => [`${i.type}:${i.value}`, i]));
   const groups = new Map<string, ExternalId[]>();
   for (const id of [...ids].sort((a, b) => a.type.localeCompare(b.type) || a.firstSeen.localeCompare(b.firstSeen))) {
     groups.set(id.type, [...(groups.get(id.type) ?? []), id]);
@@ -70,26 +145,31 @@ function IdentifierGroups({ ids }: { ids: ExternalId[] }) {
   return (
     <div className="id-groups">
       {[...groups].map(([type, list]) => (
-        <div key={type} className="id-group" data-id-type={type}>
-          <h3>
-            {type} <span className="muted">({list.length})</span>
-          </h3>
-          <table className="table compact">
-            <tbody>
-              {list.map((id) => (
-                <tr key={id.value}>
-                  <td className="mono wrap">{id.value}</td>
-                  <td className="muted">{sourceName(id.sourceId)}</td>
-                  <td className="muted small">
-                    <Time iso={id.firstSeen} />
-                    <br />
-                    <Time iso={id.lastSeen} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <details key={type} className="id-group" data-id-type={type} open={list.length <= 6}>
+          <summary>
+            <strong>{type}</strong> <span className="muted">({list.length})</span>
+          </summary>
+          <ul className="id-list">
+            {list.map((id) => {
+              const reason = why.get(`${id.type}:${id.value}`);
+              return (
+                <li key={id.value} data-identifier={`${id.type}:${id.value}`}>
+                  <span className="mono wrap">{id.value}</span>
+                  <span className="muted small why">
+                    {reason?.rule ? (RULE_TEXT[reason.rule] ?? reason.rule) : 'linked before Kin recorded why'}
+                    {reason?.ruleNumber ? ` (${reason.ruleNumber})` : ''} · {sourceName(id.sourceId)} · <Time iso={reason?.linkedAt ?? id.firstSeen} />
+                    {reason?.messageId ? (
+                      <>
+                        {' '}
+                        · event <code title="message id">{reason.messageId}</code>
+                      </>
+                    ) : null}
+                  </span>
+                </li>
+              );
+            })}
+          </ul>
+        </details>
       ))}
     </div>
   );
@@ -140,18 +220,31 @@ function Merges({ profileId }: { profileId: string }) {
       {[...merges.data.data]
         .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
         .map((m) => (
-          <li key={m.id}>
-            <Time iso={m.createdAt} /> · <span className="tag">{m.rule}</span> absorbed{' '}
-            <a href={`/profiles/${encodeURIComponent(m.absorbedId)}`} onClick={link({ name: 'profile', ref: m.absorbedId })} className="mono">
-              {m.absorbedId.slice(0, 8)}
-            </a>{' '}
-            into{' '}
-            <span className="mono">{m.survivorId.slice(0, 8)}</span> via {m.via.map((v) => `${v.type}:${v.value}`).join(' + ')}{' '}
-            <span className="muted small">
-              ({sourceName(m.sourceId)}, message {m.messageId.slice(0, 8)})
-            </span>
-          </li>
+          <MergeRow key={m.id} merge={m} profileId={profileId} sourceName={sourceName(m.sourceId)} />
         ))}
     </ol>
+  );
+}
+
+function MergeRow({ merge: m, profileId, sourceName }: { merge: Merge; profileId: string; sourceName: string }) {
+  const into = m.survivorId === profileId ? 'this profile' : null;
+  return (
+    <li data-merge-id={m.id}>
+      <Time iso={m.createdAt} /> · <span className="tag">{m.rule}</span> profile <CopyId id={m.absorbedId} /> was merged
+      into {into ?? <CopyId id={m.survivorId} />} because both had{' '}
+      {m.via.map((v, i) => (
+        <span key={`${v.type}:${v.value}`}>
+          {i > 0 ? ' and ' : ''}
+          <a href={hrefOf({ name: 'search', q: `${v.type}:${v.value}` })} onClick={link({ name: 'search', q: `${v.type}:${v.value}` })} className="mono">
+            {v.type}:{v.value}
+          </a>
+        </span>
+      ))}
+      <span className="muted small">
+        {' '}
+        · {sourceName} · event <code>{m.messageId}</code>
+        {m.undoneBy ? ' · undone since' : ''}
+      </span>
+    </li>
   );
 }

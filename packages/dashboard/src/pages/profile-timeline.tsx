@@ -1,15 +1,18 @@
 /**
- * The cross-channel timeline, newest first: each event with its channel (icon and colour), source and a
- * one-line summary. The type filter runs on the server; the channel filter runs on the loaded pages
- * (channels are derived, the store does not know them), and "Load older" follows the cursor.
+ * The cross-channel timeline, newest first, in sessions (30 minutes without an event end one): each event
+ * with its channel, source, what matters inline (order total, products, campaign, link) and its event time,
+ * the ingest time on hover. Both filters run on the server (`type=`, `channel=`), so they reach every event,
+ * not only the loaded ones; "Load older" follows the cursor.
  */
 import { useEffect, useState } from 'react';
+import type { Channel } from '@kin/core/spec/channel-classify.ts';
+import { CHANNELS, classifyChannel } from '@kin/core/spec/channel-classify.ts';
 import type { ApiFailure } from '../api-client.ts';
 import type { TimelineEvent } from '@kin/core/api/index.ts';
-import type { Channel } from '../channel-classify.ts';
-import { CHANNELS, CHANNEL_STYLE, classifyChannel } from '../channel-classify.ts';
+import { CHANNEL_STYLE } from '../channel-style.ts';
 import { useKin } from '../kin-context.ts';
-import { Empty, ErrorBox, Loading, Time } from '../ui/states.tsx';
+import { eventFacts, groupSessions, obj, str } from '../timeline-sessions.ts';
+import { Empty, ErrorBox, formatTime, Loading } from '../ui/states.tsx';
 
 const PAGE_SIZE = 25;
 const TYPES = ['identify', 'track', 'page', 'screen', 'group', 'alias'];
@@ -30,7 +33,7 @@ export function ProfileTimeline({ profileId }: { profileId: string }) {
 
   const load = async (cursor: string | undefined, reset: boolean) => {
     setState((s) => ({ ...(reset ? { events: [], next: null } : s), loading: true }));
-    const r = await api.events(profileId, { limit: PAGE_SIZE, ...(cursor ? { cursor } : {}), ...(type ? { type } : {}) });
+    const r = await api.events(profileId, { limit: PAGE_SIZE, ...(cursor ? { cursor } : {}), ...(type ? { type } : {}), ...(channel ? { channel } : {}) });
     setState((s) =>
       r.ok
         ? { events: [...(reset ? [] : s.events), ...r.data.data], next: r.data.cursor.hasMore ? r.data.cursor.next : null, loading: false }
@@ -39,13 +42,10 @@ export function ProfileTimeline({ profileId }: { profileId: string }) {
   };
   useEffect(() => {
     void load(undefined, true);
-    // Reloads from the first page when the profile or the type filter changes.
-  }, [profileId, type]); // eslint-disable-line react-hooks/exhaustive-deps
+    // Reloads from the first page when the profile or a filter changes.
+  }, [profileId, type, channel]); // eslint-disable-line react-hooks/exhaustive-deps
 
-  const shown = state.events
-    .map((event) => ({ event, channel: classifyChannel(event, sourceName(event.sourceId)) }))
-    .filter((x) => !channel || x.channel === channel);
-
+  const sessions = groupSessions(state.events);
   return (
     <div className="timeline">
       <div className="filters">
@@ -71,36 +71,25 @@ export function ProfileTimeline({ profileId }: { profileId: string }) {
             ))}
           </select>
         </label>
-        <span className="muted small">{state.events.length} loaded</span>
+        <span className="muted small">
+          {state.events.length} loaded{state.next ? ', more on the server' : ''} · times are event times; hover for the ingest time
+        </span>
       </div>
       {state.error ? <ErrorBox error={state.error} onRetry={() => void load(undefined, true)} /> : null}
-      {!state.loading && !state.error && shown.length === 0 ? <Empty>No events{channel || type ? ' match these filters' : ''}.</Empty> : null}
-      <ol className="events">
-        {shown.map(({ event, channel: c }) => (
-          <li key={event.messageId} className="event" data-channel={c} data-anonymous-id={event.anonymousId ?? ''}>
-            <span className="channel-icon" style={{ background: CHANNEL_STYLE[c].color }} title={CHANNEL_STYLE[c].label} aria-label={CHANNEL_STYLE[c].label}>
-              {CHANNEL_STYLE[c].glyph}
-            </span>
-            <div className="event-body">
-              <div className="event-line">
-                <strong>{titleOf(event)}</strong>
-                <span className="tag">{event.type}</span>
-                <span className="muted small">
-                  {CHANNEL_STYLE[c].label} · {sourceName(event.sourceId)}
-                </span>
-              </div>
-              <div className="muted small wrap">{detailOf(event)}</div>
-              <details>
-                <summary className="small">payload</summary>
-                <pre>{JSON.stringify(event, null, 2)}</pre>
-              </details>
-            </div>
-            <span className="event-time small">
-              <Time iso={event.timestamp} />
-            </span>
-          </li>
-        ))}
-      </ol>
+      {!state.loading && !state.error && state.events.length === 0 ? <Empty>No events{channel || type ? ' match these filters' : ''}.</Empty> : null}
+      {sessions.map((session) => (
+        <section key={session.events[0]?.messageId} className="session" aria-label={`Session ${formatTime(session.start)}`}>
+          <h3 className="session-head small">
+            Session {formatTime(session.start)}
+            {session.end !== session.start ? ` – ${formatTime(session.end).slice(11)}` : ''} · {session.events.length} event{session.events.length > 1 ? 's' : ''}
+          </h3>
+          <ol className="events">
+            {session.events.map((event) => (
+              <EventRow key={`${event.sourceId}:${event.messageId}`} event={event} channel={classifyChannel(event, sourceName(event.sourceId))} source={sourceName(event.sourceId)} />
+            ))}
+          </ol>
+        </section>
+      ))}
       {state.loading ? <Loading label="Loading events…" /> : null}
       {!state.loading && state.next ? (
         <button type="button" className="button" onClick={() => void load(state.next ?? undefined, false)}>
@@ -111,6 +100,47 @@ export function ProfileTimeline({ profileId }: { profileId: string }) {
   );
 }
 
+function EventRow({ event, channel, source }: { event: TimelineEvent; channel: Channel; source: string }) {
+  const style = CHANNEL_STYLE[channel];
+  return (
+    <li className="event" data-channel={channel} data-type={event.type} data-anonymous-id={event.anonymousId ?? ''}>
+      <span className="channel-icon" style={{ background: style.color }} title={style.label} aria-label={style.label}>
+        {style.glyph}
+      </span>
+      <div className="event-body">
+        <div className="event-line">
+          <strong>{titleOf(event)}</strong>
+          <span className="tag">{event.type}</span>
+          <span className="muted small">
+            {style.label} · {source}
+          </span>
+        </div>
+        <ul className="facts small">
+          {eventFacts(event).map((fact) => (
+            <li key={fact.label} data-fact={fact.label}>
+              <span className="muted">{fact.label}</span>{' '}
+              {fact.href ? (
+                <a href={fact.href} target="_blank" rel="noopener noreferrer">
+                  {fact.value}
+                </a>
+              ) : (
+                fact.value
+              )}
+            </li>
+          ))}
+        </ul>
+        <details>
+          <summary className="small">payload</summary>
+          <pre>{JSON.stringify(event, null, 2)}</pre>
+        </details>
+      </div>
+      <time className="event-time small" dateTime={event.timestamp} title={`event time ${event.timestamp}\ningested ${event.receivedAt}`}>
+        {formatTime(event.timestamp)}
+      </time>
+    </li>
+  );
+}
+
 function titleOf(event: TimelineEvent): string {
   if (event.type === 'track') return event.event ?? 'track';
   if (event.type === 'page') return event.name ?? str(obj(event.context?.['page'])?.['path']) ?? 'Page view';
@@ -118,28 +148,4 @@ function titleOf(event: TimelineEvent): string {
   if (event.type === 'identify') return 'Identified';
   if (event.type === 'alias') return 'Alias';
   return 'Group';
-}
-
-function detailOf(event: TimelineEvent): string {
-  const context = event.context ?? {};
-  const parts: string[] = [];
-  const page = obj(context['page']);
-  if (page && str(page['url'])) parts.push(str(page['url']) ?? '');
-  else if (page && str(page['path'])) parts.push(str(page['path']) ?? '');
-  const device = obj(context['device']);
-  if (device) parts.push([str(device['type']), str(device['model'])].filter(Boolean).join(' ') || 'device');
-  const campaign = obj(context['campaign']);
-  if (campaign) parts.push(`campaign ${[str(campaign['name']), str(campaign['source']), str(campaign['medium'])].filter(Boolean).join(' / ')}`);
-  if (obj(context['kin'])?.['link']) parts.push('tracked link');
-  if (event.userId) parts.push(`user ${event.userId}`);
-  if (event.anonymousId) parts.push(`anon ${event.anonymousId.slice(0, 13)}`);
-  return parts.join(' · ');
-}
-
-function obj(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-}
-
-function str(value: unknown): string | undefined {
-  return typeof value === 'string' && value ? value : undefined;
 }

@@ -1,28 +1,27 @@
-/** Search: profiles by any identifier or trait value (raw, or normalised as on ingestion). */
-import { link } from '../router.ts';
+/**
+ * Profiles: with a query, the matches (identifier or trait values, then names) with their count and pages of
+ * 20; without one, every profile, newest or oldest first. The hints name real values of this install (the
+ * newest profile's name and email), so trying one always finds something.
+ */
+import type { ProfileListRow, ProfileMatch } from '@kin/core/api/index.ts';
 import { useKin } from '../kin-context.ts';
-import { Empty, ErrorBox, formatValue, Loading } from '../ui/states.tsx';
+import type { Route } from '../router.ts';
+import { hrefOf, link, navigate } from '../router.ts';
+import { Empty, ErrorBox, formatCount, Loading, Time } from '../ui/states.tsx';
+import { displayName } from '../ui/profile-name.ts';
 import { useApi } from '../ui/use-api.ts';
 
-/** The search page (the query comes from the URL). */
-export function SearchPage({ q }: { q: string }) {
-  if (!q) {
-    return (
-      <section className="page">
-        <h1>Profiles</h1>
-        <Empty>
-          Search by email, phone, user id, anonymous id, device id, social handle (<code>@ann</code>), CRM id or any trait value. Use{' '}
-          <code>type:value</code> to search one identifier type.
-        </Empty>
-      </section>
-    );
-  }
-  return <Results q={q} />;
+const PAGE_SIZE = 20;
+
+/** The search page (query, page and order come from the URL). */
+export function SearchPage({ q, page = 1, order = 'newest' }: { q: string; page?: number; order?: 'newest' | 'oldest' }) {
+  return q ? <Results q={q} page={page} /> : <AllProfiles page={page} order={order} />;
 }
 
-function Results({ q }: { q: string }) {
+function Results({ q, page }: { q: string; page: number }) {
   const { api } = useKin();
-  const results = useApi(() => api.search(q), q);
+  const offset = (page - 1) * PAGE_SIZE;
+  const results = useApi(() => api.search(q, { limit: PAGE_SIZE, offset }), `${q}\u0000${offset}`);
   return (
     <section className="page">
       <h1>
@@ -30,28 +29,136 @@ function Results({ q }: { q: string }) {
       </h1>
       {results.state === 'loading' ? <Loading label="Searching…" /> : null}
       {results.state === 'error' ? <ErrorBox error={results.error} onRetry={results.reload} /> : null}
-      {results.state === 'ready' && results.data.data.length === 0 ? <Empty>No profile has this identifier or trait value.</Empty> : null}
-      {results.state === 'ready' && results.data.data.length > 0 ? (
-        <ul className="results">
-          {results.data.data.map((m) => {
-            const name = [m.traits['firstName'], m.traits['lastName']].filter((x) => typeof x === 'string').join(' ') || formatValue(m.traits['name'] ?? '');
-            const email = m.externalIds.find((e) => e.type === 'email')?.value;
-            return (
-              <li key={m.id} className="card result">
-                <a href={`/profiles/${encodeURIComponent(m.id)}`} onClick={link({ name: 'profile', ref: m.id })} className="result-link">
-                  <strong>{name || email || m.id}</strong>
-                  <span className="muted">{email && name ? email : m.id}</span>
-                </a>
-                <span className="tag">matched {m.matchedOn}</span>
-                <span className="muted small">
-                  {m.externalIds.length} identifiers: {summarize(m.externalIds)}
-                </span>
-              </li>
-            );
-          })}
-        </ul>
+      {results.state === 'ready' ? (
+        <>
+          <p className="muted" data-result-count={results.data.total}>
+            {results.data.total === 0
+              ? 'No profile has this identifier, trait value or name.'
+              : `${formatCount(results.data.total)}${results.data.totalCapped ? '+' : ''} ${results.data.total === 1 ? 'profile' : 'profiles'}`}
+            {results.data.total > 0 ? ` · showing ${offset + 1}–${offset + results.data.data.length}` : ''}
+          </p>
+          {results.data.total === 0 ? <Hints /> : null}
+          <ul className="results">
+            {results.data.data.map((m) => (
+              <ResultRow key={m.id} row={m} />
+            ))}
+          </ul>
+          <Pager page={page} total={results.data.total} route={(p) => ({ name: 'search', q, page: p })} />
+        </>
       ) : null}
     </section>
+  );
+}
+
+function AllProfiles({ page, order }: { page: number; order: 'newest' | 'oldest' }) {
+  const { api } = useKin();
+  const offset = (page - 1) * PAGE_SIZE;
+  const list = useApi(() => api.profiles({ order, limit: PAGE_SIZE, offset }), `${order}\u0000${offset}`);
+  return (
+    <section className="page">
+      <div className="page-head">
+        <h1>Profiles</h1>
+        <label className="filters">
+          Sort{' '}
+          <select name="order" value={order} onChange={(e) => navigate({ name: 'search', q: '', order: e.target.value === 'oldest' ? 'oldest' : 'newest' })}>
+            <option value="newest">newest first</option>
+            <option value="oldest">oldest first</option>
+          </select>
+        </label>
+      </div>
+      <Hints />
+      {list.state === 'loading' ? <Loading /> : null}
+      {list.state === 'error' ? <ErrorBox error={list.error} onRetry={list.reload} /> : null}
+      {list.state === 'ready' && list.data.total === 0 ? <Empty>No profiles yet: they appear with the first identified event.</Empty> : null}
+      {list.state === 'ready' && list.data.total > 0 ? (
+        <>
+          <p className="muted" data-result-count={list.data.total}>
+            {formatCount(list.data.total)} profiles · showing {offset + 1}–{offset + list.data.data.length}
+          </p>
+          <ul className="results">
+            {list.data.data.map((row) => (
+              <ResultRow key={row.id} row={row} />
+            ))}
+          </ul>
+          <Pager page={page} total={list.data.total} route={(p) => ({ name: 'search', q: '', page: p, order })} />
+        </>
+      ) : null}
+    </section>
+  );
+}
+
+/** Examples taken from the newest profile, so each one finds something here. */
+function Hints() {
+  const { api } = useKin();
+  const newest = useApi(() => api.profiles({ order: 'newest', limit: 1, offset: 0 }), 'hint');
+  const row = newest.state === 'ready' ? newest.data.data[0] : undefined;
+  const examples: string[] = [];
+  if (row) {
+    const first = row.traits['firstName'];
+    const last = row.traits['lastName'];
+    if (typeof first === 'string') examples.push(first.toLowerCase());
+    if (typeof first === 'string' && typeof last === 'string') examples.push(`${first} ${last}`);
+    const email = row.externalIds.find((e) => e.type === 'email')?.value;
+    if (email) examples.push(email);
+    const handle = row.externalIds.find((e) => e.type === 'twitter' || e.type === 'instagram');
+    if (handle) examples.push(`@${handle.value}`);
+  }
+  return (
+    <p className="muted small hints">
+      Search by name (any part, any case), email, phone, user id, device id, social handle, CRM id or a trait value; <code>type:value</code> searches one
+      identifier type.
+      {examples.length > 0 ? ' Try ' : null}
+      {examples.map((example, i) => (
+        <span key={example}>
+          {i > 0 ? ', ' : null}
+          <a href={hrefOf({ name: 'search', q: example })} onClick={link({ name: 'search', q: example })} data-hint>
+            {example}
+          </a>
+        </span>
+      ))}
+      {examples.length > 0 ? '.' : null}
+    </p>
+  );
+}
+
+function ResultRow({ row }: { row: ProfileMatch | ProfileListRow }) {
+  const name = displayName(row.traits);
+  const email = row.externalIds.find((e) => e.type === 'email')?.value;
+  return (
+    <li className="card result">
+      <a href={hrefOf({ name: 'profile', ref: row.id })} onClick={link({ name: 'profile', ref: row.id })} className="result-link">
+        <strong>{name || email || row.id}</strong>
+        <span className="muted">{email && name ? email : row.id}</span>
+      </a>
+      {'matchedOn' in row ? <span className="tag">matched {row.matchedOn}</span> : null}
+      {'createdAt' in row ? (
+        <span className="muted small">
+          created <Time iso={row.createdAt} />
+        </span>
+      ) : null}
+      <span className="muted small">
+        {row.externalIds.length} identifiers: {summarize(row.externalIds)}
+      </span>
+    </li>
+  );
+}
+
+function Pager({ page, total, route }: { page: number; total: number; route: (page: number) => Route }) {
+  const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
+  if (pages <= 1) return null;
+  const go = (p: number) => (
+    <a className="button" href={hrefOf(route(p))} onClick={link(route(p))} rel={p < page ? 'prev' : 'next'}>
+      {p < page ? '← Previous' : 'Next →'}
+    </a>
+  );
+  return (
+    <nav className="pager" aria-label="Pages">
+      {page > 1 ? go(page - 1) : null}
+      <span className="muted">
+        page {page} of {formatCount(pages)}
+      </span>
+      {page < pages ? go(page + 1) : null}
+    </nav>
   );
 }
 

@@ -1,18 +1,23 @@
-/** Ingestion warnings, newest first: filter by kind, follow the cursor for older ones. */
+/**
+ * Ingestion warnings, newest first: filter by kind, follow the cursor for older ones. Each row says its kind,
+ * whom it is about (the person, the refused identifier), how often in a row it happened, and one line of
+ * advice for its kind.
+ */
 import { useEffect, useState } from 'react';
 import type { ApiFailure } from '../api-client.ts';
-import type { Warning } from '@kin/core/api/index.ts';
+import type { WarningWithSubject } from '@kin/core/api/index.ts';
 import { useKin } from '../kin-context.ts';
-import { link, navigate } from '../router.ts';
+import { hrefOf, link, navigate } from '../router.ts';
 import { Empty, ErrorBox, Loading, Time } from '../ui/states.tsx';
+import { adviceFor } from '../ui/warning-advice.ts';
 
-const KINDS = ['rejected_event', 'identifier_refused', 'merge_cap', 'identifier_cap', 'no_identity'];
+const KINDS = ['rejected_event', 'identifier_refused', 'merge_cap', 'identifier_cap', 'no_identity', 'unverified_identity', 'shared_device'];
 const PAGE_SIZE = 50;
 
 /** The warnings page (the kind filter lives in the URL). */
 export function WarningsPage({ kind }: { kind: string }) {
   const { api, sourceName } = useKin();
-  const [state, setState] = useState<{ rows: Warning[]; next: string | null; loading: boolean; error?: ApiFailure }>({ rows: [], next: null, loading: true });
+  const [state, setState] = useState<{ rows: WarningWithSubject[]; next: string | null; loading: boolean; error?: ApiFailure }>({ rows: [], next: null, loading: true });
   const load = async (cursor: string | undefined) => {
     setState((s) => ({ ...(cursor ? s : { rows: [], next: null }), loading: true }));
     const r = await api.warnings({ limit: PAGE_SIZE, ...(kind ? { kind } : {}), ...(cursor ? { cursor } : {}) });
@@ -42,40 +47,57 @@ export function WarningsPage({ kind }: { kind: string }) {
       {!state.loading && !state.error && state.rows.length === 0 ? <Empty>No warnings{kind ? ` of kind ${kind}` : ''}. Every event was accepted as sent.</Empty> : null}
       {state.rows.length > 0 ? (
         <div className="card">
-          <table className="table">
+          <table className="table warnings">
             <thead>
               <tr>
                 <th>Time</th>
-                <th>Kind</th>
-                <th>Message</th>
+                <th>What</th>
+                <th>About</th>
                 <th className="hide-narrow">Source</th>
-                <th>Profile</th>
               </tr>
             </thead>
             <tbody>
-              {state.rows.map((w) => (
-                <tr key={w.id}>
+              {collapseRepeats(state.rows).map(({ warning: w, count, first }) => (
+                <tr key={w.id} data-warning-kind={w.kind}>
                   <td className="small">
                     <Time iso={w.createdAt} />
-                  </td>
-                  <td>
-                    <span className={w.kind === 'identifier_refused' ? 'tag tag-red' : 'tag'}>{w.kind}</span>
-                    {w.code ? <span className="muted small"> {w.code}</span> : null}
+                    {count > 1 ? (
+                      <span className="muted">
+                        {' '}
+                        – <Time iso={first} />
+                      </span>
+                    ) : null}
                   </td>
                   <td className="wrap">
-                    {w.message}
-                    {w.field ? <span className="muted small"> ({w.field})</span> : null}
+                    <span className={w.kind === 'identifier_refused' || w.kind === 'rejected_event' ? 'tag tag-red' : 'tag'}>{w.kind}</span>
+                    {count > 1 ? (
+                      <span className="tag" data-count={count}>
+                        ×{count}
+                      </span>
+                    ) : null}
+                    {w.code ? <span className="muted small"> {w.code}</span> : null} {w.message}
+                    {w.field ? <span className="muted small"> (field {w.field})</span> : null}
+                    <div className="muted small advice">{adviceFor(w.kind)}</div>
                   </td>
-                  <td className="hide-narrow">{w.sourceId ? sourceName(w.sourceId) : '—'}</td>
-                  <td>
+                  <td className="wrap">
+                    {w.subject?.identifier ? (
+                      <div className="mono" data-subject-identifier>
+                        {w.subject.identifier.type}:{w.subject.identifier.value}
+                      </div>
+                    ) : null}
                     {w.profileId ? (
-                      <a className="mono" href={`/profiles/${encodeURIComponent(w.profileId)}`} onClick={link({ name: 'profile', ref: w.profileId })}>
-                        {w.profileId.slice(0, 8)}
+                      <a href={hrefOf({ name: 'profile', ref: w.profileId })} onClick={link({ name: 'profile', ref: w.profileId })} className={w.subject?.profileName ? undefined : 'mono'}>
+                        {w.subject?.profileName ?? w.profileId}
                       </a>
+                    ) : w.messageId ? (
+                      <span className="muted small">
+                        event <code>{w.messageId}</code>
+                      </span>
                     ) : (
                       '—'
                     )}
                   </td>
+                  <td className="hide-narrow">{w.sourceId ? sourceName(w.sourceId) : '—'}</td>
                 </tr>
               ))}
             </tbody>
@@ -90,4 +112,18 @@ export function WarningsPage({ kind }: { kind: string }) {
       ) : null}
     </section>
   );
+}
+
+/** Folds runs of the same warning (kind, code, message, person, identifier) into one row with a count. */
+function collapseRepeats(rows: WarningWithSubject[]): Array<{ warning: WarningWithSubject; count: number; first: string }> {
+  const out: Array<{ warning: WarningWithSubject; count: number; first: string }> = [];
+  const keyOf = (w: WarningWithSubject) => [w.kind, w.code, w.field, w.message, w.profileId, w.subject?.identifier?.type, w.subject?.identifier?.value].join('\u0000');
+  for (const w of rows) {
+    const last = out.at(-1);
+    if (last && keyOf(last.warning) === keyOf(w)) {
+      last.count++;
+      last.first = w.createdAt;
+    } else out.push({ warning: w, count: 1, first: w.createdAt });
+  }
+  return out;
 }

@@ -1,6 +1,7 @@
 /** The `kin` command line. Each command lives in its own module; this file only assembles them. */
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config.ts';
+import { StartupError } from '../ops/startup-error.ts';
 import { registerServeCommand } from './serve-command.ts';
 import { registerSourcesCommand } from './sources-command.ts';
 import { registerProfileCommand } from './profile-command.ts';
@@ -40,6 +41,10 @@ export async function runCli(argv: string[]): Promise<number> {
     if (error instanceof ConfigError) {
       process.stderr.write(`kin: ${error.message}\n`);
       return 2;
+    }
+    if (error instanceof StartupError) {
+      process.stderr.write(`kin: ${error.message}\n`);
+      return 1;
     }
     if (error instanceof CliError) {
       process.stderr.write(`kin: ${error.message}\n`);

@@ -103,10 +103,14 @@ export function generateDemoData(options: DemoOptions): DemoData {
   for (const s of shoppers) {
     let t = start + rnd() * (end - start) * 0.85;
     const step = () => (t += 20_000 + rnd() * 600_000);
-    // Web: one to three anonymous sessions; most end with a login.
+    // Web: one to three sessions; most end with a login. A returning browser keeps its cookie two times in
+    // three (the fresh id is drawn anyway, so the rest of the data set does not depend on this choice).
     const sessions = 1 + Math.floor(rnd() * 3);
+    let cookie = '';
     for (let k = 0; k < sessions; k++) {
-      const anonymousId = `web-${hex(16)}`;
+      const fresh = `web-${hex(16)}`;
+      cookie = k > 0 && (s.n + k) % 3 !== 0 ? cookie : fresh;
+      const anonymousId = cookie;
       for (let p = 0, pages = 1 + Math.floor(rnd() * 3); p < pages; p++) emit('web', step(), { type: 'page', anonymousId, name: 'Shop', context: webContext(pick(PAGES)) });
       if (chance(0.3)) emit('web', step(), { type: 'track', anonymousId, event: 'Product Viewed', properties: { product: pick(PRODUCTS) }, context: webContext('/products') });
       if (chance(0.7)) {
@@ -155,7 +159,13 @@ export function generateDemoData(options: DemoOptions): DemoData {
       type: 'identify',
       ...(known ? { userId: s.userId } : { anonymousId: `crm-${s.crmId}` }),
       traits: { email, firstName: s.firstName, lastName: s.lastName, ...(s.phone ? { phone: s.phone } : {}), crm_id: s.crmId, lifetime_value: Math.round(rnd() * 2000) },
-      context: { externalIds: [{ id: s.crmId, type: 'crm_id', collection: 'users', encoding: 'none' }] },
+      // The CRM also holds the social handle the shop's community team recorded.
+      context: {
+        externalIds: [
+          { id: s.crmId, type: 'crm_id', collection: 'users', encoding: 'none' },
+          ...(s.handle ? [{ id: s.handle.id, type: s.handle.type, collection: 'users', encoding: 'none' }] : []),
+        ],
+      },
     });
   }
 

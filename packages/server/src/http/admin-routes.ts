@@ -4,7 +4,9 @@ import type { Clock } from '../ports/clock.ts';
 import type { Store } from '../storage/storage.ts';
 import type { SourceAuth } from './auth.ts';
 import { ApiError } from './error-catalog.ts';
+import { ignoreInvalidJson, readAdminJson } from './request-body.ts';
 import { parseLimit } from './query-params.ts';
+import { withSubjects } from './warning-subjects.ts';
 import { createSourceWithKey } from '../sources/source-keys.ts';
 
 /** What the admin routes need. */
@@ -12,6 +14,8 @@ export interface AdminDeps {
   store: Store;
   auth: SourceAuth;
   clock: Clock;
+  /** Admin JSON bodies over this many bytes are refused with 413 `payload_too_large`. */
+  maxBodyBytes: number;
 }
 
 /** Builds the admin routes. */
@@ -22,15 +26,17 @@ export function adminRoutes(deps: AdminDeps): Hono {
   app.get('/v1/warnings', async (c) => {
     const kind = c.req.query('kind');
     const cursor = c.req.query('cursor');
-    return c.json(
-      await deps.store.listWarnings({ limit: parseLimit(c.req.query('limit'), 100, 1000), ...(kind ? { kind } : {}), ...(cursor ? { cursor } : {}) }),
-    );
+    // `subjects=1` (the dashboard): each warning's person and refused identifier; at most 200 per page then.
+    const subjects = c.req.query('subjects') === '1';
+    const limit = parseLimit(c.req.query('limit'), 100, subjects ? 200 : 1000);
+    const page = await deps.store.listWarnings({ limit, ...(kind ? { kind } : {}), ...(cursor ? { cursor } : {}) });
+    return c.json(subjects ? { ...page, data: await withSubjects(deps.store, page.data) } : page);
   });
 
   app.get('/v1/sources', async (c) => c.json({ data: await deps.store.listSources() }));
 
   app.post('/v1/sources', async (c) => {
-    const body: unknown = await c.req.json().catch(() => undefined);
+    const body = await readAdminJson(c.req.raw, deps.maxBodyBytes).catch(ignoreInvalidJson);
     const name = (body as { name?: unknown } | undefined)?.name;
     if (typeof name !== 'string' || !/^[A-Za-z0-9_.-]{1,64}$/.test(name)) {
       throw new ApiError('invalid_event', 'name must be 1-64 letters, digits, dots, dashes or underscores', 'name');

@@ -2,6 +2,9 @@
  * The HTTP application: tracking routes (write keys), admin routes (admin token), health, one error handler.
  * Why route patterns in logs: a request path can hold an email (`/v1/profiles/email:…`); logs carry the
  * matched pattern, the status and timings, never paths, payloads, tokens or keys.
+ *
+ * Why CORS on the tracking routes only: browsers on shop origins post events there; the admin API is read
+ * by the dashboard from Kin's own origin, so no other origin may read it (no `Access-Control-Allow-Origin`).
  */
 import { Hono } from 'hono';
 import { cors } from 'hono/cors';
@@ -15,7 +18,10 @@ import type { Store } from '../storage/storage.ts';
 import { adminRoutes } from './admin-routes.ts';
 import type { SourceAuth } from './auth.ts';
 import { requireAdmin } from './auth.ts';
+import type { Admission } from './admission-control.ts';
 import { ApiError, statusOf } from './error-catalog.ts';
+import { ClientAbortError } from './request-body.ts';
+import { securityHeaders } from './security-headers.ts';
 import { INSIGHT_PATHS, insightRoutes } from './insight-routes.ts';
 import { IDENTITY_ADMIN_PATHS, identityRoutes } from './identity-routes.ts';
 import type { IdentityPolicy } from '@kin/core';
@@ -23,11 +29,15 @@ import type { IdentityVerifier } from '../identity/identity-verify.ts';
 import { IMPORT_PATHS, importRoutes } from './import-routes.ts';
 import { REVIEW_PATHS, reviewRoutes } from './review-routes.ts';
 import { profileRoutes } from './profile-routes.ts';
-import { trackingRoutes } from './tracking-routes.ts';
+import { TRACKING_PATHS, trackingRoutes } from './tracking-routes.ts';
 
 /** Everything the app is built from (the composition root passes it). */
 export interface AppDeps {
   config: Pick<KinConfig, 'limits'>;
+  /** Ingest admission on the tracking routes (built by the composition root, which also reads its load). */
+  admission: Admission;
+  /** Called once per request whose client closed the connection mid-body (a metric; never an error line). */
+  onClientAbort?: () => void;
   store: Store;
   ingestor: Ingestor;
   auth: SourceAuth;
@@ -66,15 +76,13 @@ export function createApp(deps: AppDeps): KinApp {
     await next();
   });
 
-  app.use(
-    '/v1/*',
-    cors({
-      origin: '*',
-      allowMethods: ['POST', 'GET', 'OPTIONS'],
-      allowHeaders: ['Authorization', 'Content-Type', 'Content-Encoding'],
-      maxAge: 86400,
-    }),
-  );
+  app.use('*', securityHeaders);
+
+  const trackingCors = cors({ origin: '*', allowMethods: ['POST', 'OPTIONS'], allowHeaders: ['Authorization', 'Content-Type', 'Content-Encoding'], maxAge: 86400 });
+  for (const path of TRACKING_PATHS) {
+    app.use(path, trackingCors);
+    app.on('POST', path, deps.admission.middleware);
+  }
 
   const guard = requireAdmin(deps.adminTokenHash);
   for (const path of ADMIN_PATHS) app.use(path, guard);
@@ -86,12 +94,13 @@ export function createApp(deps: AppDeps): KinApp {
   });
 
   app.route('/', trackingRoutes({ ...deps, limits: deps.config.limits }));
-  app.route('/', identityRoutes({ ...deps, maxEventBytes: deps.config.limits.maxEventBytes }));
+  const maxBodyBytes = deps.config.limits.maxAdminBodyBytes;
+  app.route('/', identityRoutes({ ...deps, maxEventBytes: deps.config.limits.maxEventBytes, maxBodyBytes }));
   app.route('/', profileRoutes(deps));
-  app.route('/', adminRoutes(deps));
+  app.route('/', adminRoutes({ ...deps, maxBodyBytes }));
   app.route('/', insightRoutes(deps));
   app.route('/', importRoutes(deps));
-  app.route('/', reviewRoutes(deps));
+  app.route('/', reviewRoutes({ ...deps, maxBodyBytes }));
   deps.extra?.(app);
 
   app.notFound((c) => c.json(new ApiError('not_found', 'no such route').body(c.get('requestId')), 404));
@@ -100,6 +109,11 @@ export function createApp(deps: AppDeps): KinApp {
     if (error instanceof ApiError) {
       for (const [name, value] of Object.entries(error.headers ?? {})) c.header(name, value);
       return c.json(error.body(requestId), statusOf(error.code));
+    }
+    if (error instanceof ClientAbortError) {
+      // Nobody reads this answer; the count is what an operator needs (kin_http_client_aborts_total).
+      deps.onClientAbort?.();
+      return c.json(new ApiError('invalid_json', error.message).body(requestId), 400);
     }
     deps.logger.error('unexpected error', { route: c.req.routePath, requestId, error: error instanceof Error ? error.name : 'unknown' });
     return c.json(new ApiError('internal_error', 'internal error').body(requestId), 500);

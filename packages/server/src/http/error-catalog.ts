@@ -11,6 +11,12 @@ export const ERROR_CODES = [
   'invalid_batch',
   'missing_identity',
   'event_too_large',
+  'invalid_text',
+  'invalid_utf8',
+  'nesting_too_deep',
+  'timestamp_out_of_range',
+  'reserved_message_id',
+  'unsafe_integer',
   'payload_too_large',
   'batch_too_large',
   'unsupported_encoding',
@@ -23,6 +29,7 @@ export const ERROR_CODES = [
   'conflict',
   'method_not_allowed',
   'service_unavailable',
+  'overloaded',
   'not_implemented',
   'internal_error',
 ] as const;
@@ -37,6 +44,12 @@ export function statusOf(code: ErrorCode): 400 | 401 | 404 | 405 | 409 | 413 | 4
     case 'invalid_event':
     case 'invalid_batch':
     case 'missing_identity':
+    case 'invalid_text':
+    case 'invalid_utf8':
+    case 'nesting_too_deep':
+    case 'timestamp_out_of_range':
+    case 'reserved_message_id':
+    case 'unsafe_integer':
     case 'batch_too_large':
     case 'invalid_query':
     case 'invalid_ref':
@@ -61,6 +74,7 @@ export function statusOf(code: ErrorCode): 400 | 401 | 404 | 405 | 409 | 413 | 4
     case 'not_implemented':
       return 501;
     case 'service_unavailable':
+    case 'overloaded':
       return 503;
   }
 }

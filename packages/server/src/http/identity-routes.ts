@@ -12,6 +12,7 @@ import type { Clock } from '../ports/clock.ts';
 import type { IdGenerator } from '../ports/ids.ts';
 import type { ProfileExplanation, Store } from '../storage/storage.ts';
 import { ApiError } from './error-catalog.ts';
+import { ignoreInvalidJson, readAdminJson } from './request-body.ts';
 import { resolveProfileRef } from './profile-routes.ts';
 
 /** What the identity routes need. */
@@ -23,6 +24,8 @@ export interface IdentityRouteDeps {
   clock: Clock;
   ids: IdGenerator;
   maxEventBytes: number;
+  /** Admin JSON bodies over this many bytes are refused with 413 `payload_too_large`. */
+  maxBodyBytes: number;
 }
 
 /** Paths of these routes that need the admin token (besides `/v1/profiles/*`). */
@@ -67,9 +70,8 @@ export function identityRoutes(deps: IdentityRouteDeps): Hono {
   });
 
   app.post('/v1/identity/dry-run', async (c) => {
-    const body: unknown = await c.req.json().catch(() => {
-      throw new ApiError('invalid_json', 'the body must be JSON: {"event": {…}, "source": "web"}');
-    });
+    const body = await readAdminJson(c.req.raw, deps.maxBodyBytes);
+    if (body === undefined) throw new ApiError('invalid_json', 'the body must be JSON: {"event": {…}, "source": "web"}');
     const envelope = isRecord(body) && isRecord(body['event']) ? body : { event: body };
     const sourceName = envelope['source'];
     if (sourceName !== undefined && typeof sourceName !== 'string') throw new ApiError('invalid_event', 'source must be a source name', 'source');
@@ -97,8 +99,8 @@ export function identityRoutes(deps: IdentityRouteDeps): Hono {
   );
 
   app.post('/v1/profiles/:ref/split', async (c) => {
+    const body = await readAdminJson(c.req.raw, deps.maxBodyBytes).catch(ignoreInvalidJson);
     const id = await idOf(c.req.param('ref'));
-    const body: unknown = await c.req.json().catch(() => undefined);
     const raw = isRecord(body) ? body['externalIds'] : undefined;
     if (!Array.isArray(raw) || raw.length === 0) throw new ApiError('invalid_ref', 'externalIds must be a non-empty array of "type:value"', 'externalIds');
     const identifiers = raw.map((item, i) => identifierOf(item, `externalIds[${i}]`));

@@ -8,9 +8,9 @@ import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { createGunzip } from 'node:zlib';
 import { createColumnPlanner, type ImportMapping } from '../import/import-columns.ts';
-import { openRowStream, type ImportFormat } from '../import/import-reader.ts';
+import { DEFAULT_MAX_RECORD_BYTES, ImportReadError, openRowStream, type ImportFormat } from '../import/import-reader.ts';
 import { rowToEvent } from '../import/import-row.ts';
-import { runImport, type ImportSummary } from '../import/import-run.ts';
+import { runImport, summaryCounts, type ImportSummary } from '../import/import-run.ts';
 import { SOURCE_NAME, ensureImportSource } from '../import/import-source.ts';
 import type { Ingestor } from '../pipeline/ingest-port.ts';
 import type { Clock } from '../ports/clock.ts';
@@ -26,7 +26,8 @@ export interface ImportRouteDeps {
   store: Store;
   ingestor: Ingestor;
   clock: Clock;
-  config: Pick<KinConfig, 'limits'>;
+  config: Pick<KinConfig, 'limits'> & Partial<Pick<KinConfig, 'imports'>>;
+  normalize: (type: string, raw: unknown) => string | undefined;
 }
 
 /** Rows per ingestor submission (one transaction each, shared with concurrent tracking traffic). */
@@ -60,17 +61,26 @@ async function importBody(
   deps: ImportRouteDeps,
   input: AsyncIterable<Uint8Array>,
   options: { source: string; sourceId: string; format: ImportFormat; mapping: ImportMapping | undefined; delimiter: string | undefined },
-): Promise<ImportSummary> {
-  const stream = await openRowStream(input, { format: options.format, ...(options.delimiter !== undefined ? { delimiter: options.delimiter } : {}) });
+): Promise<ImportSummary & { ignoredColumns: string[] }> {
+  const stream = await openRowStream(input, {
+    format: options.format,
+    maxRecordBytes: deps.config.imports?.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES,
+    ...(options.delimiter !== undefined ? { delimiter: options.delimiter } : {}),
+  }).catch((error: unknown) => {
+    if (error instanceof ImportReadError) throw new ApiError('invalid_import', error.message);
+    throw error;
+  });
   if (options.format === 'csv' && (stream.headers ?? []).length === 0) throw new ApiError('invalid_import', 'the body has no header row');
   const planner = createColumnPlanner(options.mapping);
+  for (const header of stream.headers ?? []) planner.roleOf(header);
   const maxEventBytes = deps.config.limits.maxEventBytes;
-  return runImport({
+  const summary = await runImport({
     rows: stream.rows,
     chunkSize: CHUNK_ROWS,
-    toEvent: (values) => rowToEvent(values, { source: options.source, planner, at: deps.clock.now().toISOString(), maxEventBytes }),
+    toEvent: (values) => rowToEvent(values, { source: options.source, planner, normalize: deps.normalize, at: deps.clock.now().toISOString(), maxEventBytes }),
     apply: (events) => deps.ingestor.submit({ sourceId: options.sourceId, events }),
   });
+  return { ...summary, ignoredColumns: planner.ignoredColumns() };
 }
 
 /** Builds the import route. */
@@ -103,10 +113,8 @@ export function importRoutes(deps: ImportRouteDeps): Hono {
     return c.json({
       source,
       format,
-      rows: summary.rows,
-      imported: summary.imported,
-      duplicates: summary.duplicates,
-      rejected: summary.rejected,
+      ...summaryCounts(summary),
+      ignoredColumns: summary.ignoredColumns,
       rejects: summary.rejects,
     });
   });

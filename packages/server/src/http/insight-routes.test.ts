@@ -104,3 +104,16 @@ describe('GET /v1/profiles/{ref}/graph', () => {
     expect((await fetch(kin.url + '/v1/profiles/user_id:u1/graph')).status).toBe(401);
   });
 });
+
+describe('GET /v1/warnings?subjects=1', () => {
+  it('names the refused identifier and keeps the plain answer without subjects', async () => {
+    const page = await json<{ data: Array<{ kind: string; profileId?: string; subject?: { identifier?: { type: string; value: string } } }> }>(
+      await kin.admin('/v1/warnings?kind=identifier_refused&subjects=1'),
+    );
+    const bob = await json<{ id: string }>(await kin.admin('/v1/profiles/user_id:u2'));
+    expect(page.data.find((w) => w.profileId === bob.id)?.subject?.identifier).toEqual({ type: 'anonymous_id', value: 'a1' });
+    const plain = await json<{ data: Array<{ subject?: unknown }> }>(await kin.admin('/v1/warnings?kind=identifier_refused'));
+    expect(plain.data.every((w) => w.subject === undefined)).toBe(true);
+    expect((await kin.admin('/v1/warnings?subjects=1&limit=500')).status).toBe(400);
+  });
+});

@@ -1,17 +1,19 @@
 /**
- * Read endpoints for the dashboard (admin only): profile search by any identifier or trait value, the
+ * Read endpoints for the dashboard (admin only): profile search by any identifier, trait value or name, the
+ * list of profiles (newest or oldest first), the
  * live overview (counters, events per minute per source, source activity) and one profile's identity
  * graph.
  */
-import type { Overview, ProfileGraph } from '@kin/core/api/index.ts';
+import type { Overview, ProfileGraph, ProfileListRow } from '@kin/core/api/index.ts';
 import { Hono } from 'hono';
 import type { Clock } from '../ports/clock.ts';
-import type { ProfileMatch, SourceActivity, StoredEvent, Store, WarningRecord } from '../storage/storage.ts';
+import type { SourceActivity, StoredEvent, Store, WarningRecord } from '../storage/storage.ts';
 import { ApiError } from './error-catalog.ts';
 import type { ProfileDeps } from './profile-routes.ts';
 import { resolveProfileRef } from './profile-routes.ts';
 import { buildProfileGraph } from './profile-graph.ts';
-import { parseLimit } from './query-params.ts';
+import { matchOf, searchProfilePage } from './profile-search.ts';
+import { parseLimit, parseOffset } from './query-params.ts';
 
 /** What the insight routes need. */
 export interface InsightDeps extends ProfileDeps {
@@ -20,7 +22,7 @@ export interface InsightDeps extends ProfileDeps {
 }
 
 /** Paths these routes serve (all need the admin token). */
-export const INSIGHT_PATHS = ['/v1/search', '/v1/overview'];
+export const INSIGHT_PATHS = ['/v1/search', '/v1/overview', '/v1/profiles'];
 
 const GRAPH_EVENT_BOUND = 2000;
 const REFUSAL_SCAN_BOUND = 5000;
@@ -66,11 +68,22 @@ export function insightRoutes(deps: InsightDeps): Hono {
     if (q.trim() === '') throw new ApiError('invalid_query', 'q is required', 'q');
     if (q.length > 512) throw new ApiError('invalid_query', 'q is longer than 512 characters', 'q');
     const limit = parseLimit(c.req.query('limit'), 20, 100);
-    const found = new Map<string, ProfileMatch>();
-    for (const reading of searchReadings(q, deps.normalize)) {
-      for (const match of await deps.store.searchProfiles({ ...reading, limit })) if (!found.has(match.id)) found.set(match.id, match);
+    const offset = parseOffset(c.req.query('offset'));
+    return c.json(await searchProfilePage(deps.store, { q, readings: searchReadings(q, deps.normalize), limit, offset }));
+  });
+
+  app.get('/v1/profiles', async (c) => {
+    const order = c.req.query('order') ?? 'newest';
+    if (order !== 'newest' && order !== 'oldest') throw new ApiError('invalid_query', 'order must be newest or oldest', 'order');
+    const limit = parseLimit(c.req.query('limit'), 20, 100);
+    const offset = parseOffset(c.req.query('offset'));
+    const { ids, total } = await deps.store.listProfileIds({ order, limit, offset });
+    const data: ProfileListRow[] = [];
+    for (const id of ids) {
+      const profile = await deps.store.findProfile(id);
+      if (profile) data.push({ ...matchOf(profile), createdAt: profile.createdAt, updatedAt: profile.updatedAt });
     }
-    return c.json({ data: [...found.values()].slice(0, limit) });
+    return c.json({ data, total, offset, limit, order });
   });
 
   app.get('/v1/overview', async (c) => {

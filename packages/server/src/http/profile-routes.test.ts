@@ -101,3 +101,56 @@ describe('security', () => {
     for (const secret of [kin.adminToken, kin.writeKey, 'leaked-key-123', 'ann@example.com', 'u-prof', 'a-secret']) expect(logs).not.toContain(secret);
   });
 });
+
+describe('timeline filters on the server, and the activity summary', () => {
+  type Events = { data: Array<{ messageId: string; type: string }>; cursor: { next: string | null; hasMore: boolean } };
+  const at = (minute: number) => new Date(Date.UTC(2026, 10, 2, 9, minute)).toISOString();
+  beforeAll(async () => {
+    const batch = [
+      { type: 'page', userId: 'u-chan', messageId: 'c-web-1', context: { page: { path: '/' } }, timestamp: at(0) },
+      { type: 'track', userId: 'u-chan', messageId: 'c-mail-1', event: 'Email Clicked', context: { campaign: { medium: 'email', name: 'spring' } }, timestamp: at(1) },
+      { type: 'screen', userId: 'u-chan', messageId: 'c-app-1', name: 'Home', timestamp: at(2) },
+      { type: 'track', userId: 'u-chan', messageId: 'c-mail-2', event: 'Email Opened', context: { campaign: { medium: 'email' } }, timestamp: at(3) },
+      { type: 'track', userId: 'u-chan', messageId: 'c-web-2', event: 'Order Completed', properties: { total: 40.5, currency: 'eur' }, context: { page: { path: '/checkout' } }, timestamp: at(4) },
+      { type: 'track', userId: 'u-chan', messageId: 'c-app-2', event: 'Order Completed', properties: { revenue: 10, currency: 'EUR' }, context: { device: { type: 'ios' } }, timestamp: at(5) },
+      { type: 'track', userId: 'u-chan', messageId: 'c-mail-3', event: 'Email Opened', context: { campaign: { medium: 'email' } }, timestamp: at(6) },
+    ];
+    expect((await kin.track('/v1/batch', { batch })).status).toBe(200);
+  });
+
+  it('filters by channel across pages: every page is full and the cursor continues after the last match', async () => {
+    const first = await json<Events>(await kin.admin('/v1/profiles/user_id:u-chan/events?channel=email&limit=2'));
+    expect(first.data.map((e) => e.messageId)).toEqual(['c-mail-3', 'c-mail-2']);
+    expect(first.cursor.hasMore).toBe(true);
+    const rest = await json<Events>(await kin.admin(`/v1/profiles/user_id:u-chan/events?channel=email&limit=2&cursor=${first.cursor.next}`));
+    expect(rest.data.map((e) => e.messageId)).toEqual(['c-mail-1']);
+    expect(rest.cursor.hasMore).toBe(false);
+    const app = await json<Events>(await kin.admin('/v1/profiles/user_id:u-chan/events?channel=app&type=track'));
+    expect(app.data.map((e) => e.messageId)).toEqual(['c-app-2']);
+  });
+
+  it('filters by source name, and refuses an unknown channel or source', async () => {
+    const web = await json<Events>(await kin.admin('/v1/profiles/user_id:u-chan/events?source=web&limit=100'));
+    expect(web.data).toHaveLength(7);
+    const badChannel = await kin.admin('/v1/profiles/user_id:u-chan/events?channel=fax');
+    expect(badChannel.status).toBe(400);
+    expect((await json<{ error: { field: string } }>(badChannel)).error.field).toBe('channel');
+    const badSource = await kin.admin('/v1/profiles/user_id:u-chan/events?source=nope');
+    expect((await json<{ error: { code: string; field: string } }>(badSource)).error).toMatchObject({ code: 'invalid_query', field: 'source' });
+  });
+
+  it('summarises channels, first and last event time, orders and revenue per currency', async () => {
+    const summary = await json<Record<string, unknown>>(await kin.admin('/v1/profiles/user_id:u-chan/summary'));
+    expect(summary).toEqual({
+      events: 7,
+      firstSeen: at(0),
+      lastSeen: at(6),
+      channels: { web: 2, email: 3, app: 2 },
+      orders: 2,
+      revenue: { EUR: 50.5 },
+      truncated: false,
+    });
+    expect((await kin.admin('/v1/profiles/user_id:nobody/summary')).status).toBe(404);
+    expect((await fetch(kin.url + '/v1/profiles/user_id:u-chan/summary')).status).toBe(401);
+  });
+});

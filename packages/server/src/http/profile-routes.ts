@@ -1,10 +1,12 @@
 /**
  * The profile API (admin only): a profile by id or by any identifier, its timeline, traits, identifiers
- * and merge ledger entries.
+ * merge ledger entries and an activity summary. The timeline filters by type, event name, source names
+ * (`source=web,ios`) and channel (`channel=email`, see profile-activity.ts).
  */
 import { Hono } from 'hono';
-import type { Store } from '../storage/storage.ts';
+import type { SourceRecord, Store } from '../storage/storage.ts';
 import { ApiError } from './error-catalog.ts';
+import { listChannelEvents, parseChannel, summarizeActivity } from './profile-activity.ts';
 import { parseLimit } from './query-params.ts';
 
 /** What the profile routes need. */
@@ -46,13 +48,24 @@ export function profileRoutes(deps: ProfileDeps): Hono {
     const type = c.req.query('type');
     const event = c.req.query('event');
     const cursor = c.req.query('cursor');
-    const page = await deps.store.listProfileEvents(id, {
+    const channel = parseChannel(c.req.query('channel'));
+    const sources = await deps.store.listSources();
+    const sourceIds = sourceIdsOf(sources, c.req.query('source'));
+    const query = {
       limit: parseLimit(c.req.query('limit'), 50, 1000),
       ...(type ? { type } : {}),
       ...(event ? { event } : {}),
       ...(cursor ? { cursor } : {}),
-    });
-    return c.json(page);
+      ...(sourceIds ? { sourceIds } : {}),
+    };
+    if (!channel) return c.json(await deps.store.listProfileEvents(id, query));
+    return c.json(await listChannelEvents(deps.store, id, { ...query, channel, sourceName: sourceNamer(sources) }));
+  });
+
+  app.get('/v1/profiles/:ref/summary', async (c) => {
+    const id = await idOf(c.req.param('ref'));
+    const sources = await deps.store.listSources();
+    return c.json(await summarizeActivity(deps.store, id, sourceNamer(sources)));
   });
 
   app.get('/v1/profiles/:ref/traits', async (c) => c.json({ data: await deps.store.listTraits(await idOf(c.req.param('ref'))) }));
@@ -64,4 +77,20 @@ export function profileRoutes(deps: ProfileDeps): Hono {
 
   app.get('/v1/profiles/:ref/merges', async (c) => c.json({ data: await deps.store.listProfileMerges(await idOf(c.req.param('ref'))) }));
   return app;
+}
+
+/** `?source=`: comma-separated source names, as ids; `invalid_query` names an unknown one. */
+function sourceIdsOf(sources: SourceRecord[], raw: string | undefined): string[] | undefined {
+  if (raw === undefined || raw.trim() === '') return undefined;
+  return raw.split(',').map((name) => {
+    const ids = sources.filter((s) => s.name === name.trim()).map((s) => s.id);
+    if (ids.length === 0) throw new ApiError('invalid_query', `no source is named "${name.trim()}"`, 'source');
+    return ids;
+  }).flat();
+}
+
+/** A source's name by id (the id itself for an unknown one). */
+function sourceNamer(sources: SourceRecord[]): (id: string) => string {
+  const names = new Map(sources.map((s) => [s.id, s.name]));
+  return (id) => names.get(id) ?? id;
 }

@@ -4,9 +4,49 @@
  */
 import { gunzipSync } from 'node:zlib';
 import { ApiError } from './error-catalog.ts';
+import { decodeUtf8Body } from './utf8-decode.ts';
 
-/** Reads and parses a JSON body; throws `ApiError` with a code for every failure. */
+/** An empty body (admin routes take it as "no options"; tracking routes refuse it). */
+const NO_BODY = Symbol('no body');
+
+/**
+ * The client closed the connection before its body ended (a socket reset mid-body). Not a server fault:
+ * the error handler counts it and answers without logging an error line.
+ */
+export class ClientAbortError extends Error {
+  constructor(cause: unknown) {
+    super('the client closed the connection before the request body ended', { cause });
+    this.name = 'ClientAbortError';
+  }
+}
+
+/**
+ * Reads an admin route's JSON body within `maxBytes` (stops reading at the limit): `undefined` for an empty
+ * body, `ApiError` `invalid_json` for a body that is not JSON, `payload_too_large` naming the limit.
+ */
+export async function readAdminJson(request: Request, maxBytes: number): Promise<unknown> {
+  const body = await parseJsonBody(request, maxBytes);
+  return body === NO_BODY ? undefined : body;
+}
+
+
+/**
+ * For routes that answer a malformed body with their own field error: `invalid_json` becomes `undefined`;
+ * size limits and client aborts still throw.
+ */
+export function ignoreInvalidJson(error: unknown): undefined {
+  if (error instanceof ApiError && error.code === 'invalid_json') return undefined;
+  throw error;
+}
+
+/** Reads and parses a JSON body; throws `ApiError` with a code for every failure, `ClientAbortError` when the client goes away mid-body. */
 export async function readJsonBody(request: Request, maxBytes: number): Promise<unknown> {
+  const body = await parseJsonBody(request, maxBytes);
+  if (body === NO_BODY) throw new ApiError('invalid_json', 'request body is empty');
+  return body;
+}
+
+async function parseJsonBody(request: Request, maxBytes: number): Promise<unknown> {
   const declared = Number(request.headers.get('content-length') ?? NaN);
   if (Number.isFinite(declared) && declared > maxBytes) {
     throw new ApiError('payload_too_large', `request body is over ${maxBytes} bytes`);
@@ -14,7 +54,7 @@ export async function readJsonBody(request: Request, maxBytes: number): Promise<
   // Why two ways: with a declared length the HTTP parser delivers exactly that many bytes, so the body is
   // read whole (the Node adapter's direct path, no Web stream per chunk); a chunked body is counted as it
   // streams. The length check after the read covers a Request built in-process with a wrong header.
-  const raw = Number.isFinite(declared) ? Buffer.from(await request.arrayBuffer()) : await readLimited(request, maxBytes);
+  const raw = await readRaw(request, Number.isFinite(declared), maxBytes);
   if (raw.length > maxBytes) throw new ApiError('payload_too_large', `request body is over ${maxBytes} bytes`);
   const encoding = (request.headers.get('content-encoding') ?? 'identity').trim().toLowerCase();
   let bytes: Buffer;
@@ -32,11 +72,26 @@ export async function readJsonBody(request: Request, maxBytes: number): Promise<
   } else {
     throw new ApiError('unsupported_encoding', `content-encoding ${encoding} is not supported (use gzip or none)`, 'Content-Encoding');
   }
-  if (bytes.length === 0) throw new ApiError('invalid_json', 'request body is empty');
+  if (bytes.length === 0) return NO_BODY;
+  const { text, firstInvalid } = decodeUtf8Body(bytes);
   try {
-    return JSON.parse(bytes.toString('utf8'));
+    return JSON.parse(text);
   } catch {
+    if (firstInvalid >= 0) throw new ApiError('invalid_utf8', `request body is not valid UTF-8 (first invalid byte at offset ${firstInvalid})`);
     throw new ApiError('invalid_json', 'request body is not valid JSON');
+  }
+}
+
+/**
+ * Why every read failure is a client abort: the body comes from the HTTP adapter's socket stream, which
+ * fails only when the socket closes or resets before the body ends; our own limit errors pass through.
+ */
+async function readRaw(request: Request, declared: boolean, maxBytes: number): Promise<Buffer> {
+  try {
+    return declared ? Buffer.from(await request.arrayBuffer()) : await readLimited(request, maxBytes);
+  } catch (error) {
+    if (error instanceof ApiError) throw error;
+    throw new ClientAbortError(error);
   }
 }
 

@@ -12,6 +12,7 @@ import type { Clock } from '../ports/clock.ts';
 import type { ReviewStatus } from '../storage/matching-store.ts';
 import type { Store } from '../storage/storage.ts';
 import { ApiError } from './error-catalog.ts';
+import { ignoreInvalidJson, readAdminJson } from './request-body.ts';
 import { resolveProfileRef } from './profile-routes.ts';
 import { parseLimit } from './query-params.ts';
 
@@ -25,6 +26,8 @@ export interface ReviewRouteDeps {
   normalize: (type: string, raw: unknown) => string | undefined;
   /** The identity policy merges must obey (default: the built-in policy). */
   policy?: IdentityPolicy;
+  /** Admin JSON bodies over this many bytes are refused with 413 `payload_too_large`. */
+  maxBodyBytes: number;
 }
 
 function probabilityField(body: Record<string, unknown>, field: string): number | undefined {
@@ -53,19 +56,9 @@ export function reviewRoutes(deps: ReviewRouteDeps): Hono {
 
   app.post('/v1/match/run', async (c) => {
     matching();
-    const text = await c.req.text();
-    let body: Record<string, unknown> = {};
-    if (text.trim() !== '') {
-      const parsed: unknown = (() => {
-        try {
-          return JSON.parse(text);
-        } catch {
-          throw new ApiError('invalid_json', 'the body is not valid JSON');
-        }
-      })();
-      if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new ApiError('invalid_json', 'the body is a JSON object');
-      body = parsed as Record<string, unknown>;
-    }
+    const parsed = await readAdminJson(c.req.raw, deps.maxBodyBytes);
+    if (parsed !== undefined && (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))) throw new ApiError('invalid_json', 'the body is a JSON object');
+    const body = (parsed ?? {}) as Record<string, unknown>;
     const linkThreshold = probabilityField(body, 'linkThreshold');
     const reviewThreshold = probabilityField(body, 'reviewThreshold');
     const source = body['source'];
@@ -109,7 +102,7 @@ export function reviewRoutes(deps: ReviewRouteDeps): Hono {
 
   app.post('/v1/review/:id', async (c) => {
     matching();
-    const body: unknown = await c.req.json().catch(() => undefined);
+    const body = await readAdminJson(c.req.raw, deps.maxBodyBytes).catch(ignoreInvalidJson);
     const decision = (body as { decision?: unknown } | undefined)?.decision;
     if (decision !== 'accept' && decision !== 'reject') {
       throw new ApiError('invalid_decision', 'the body is {"decision":"accept"} or {"decision":"reject"}', 'decision');

@@ -94,7 +94,25 @@ describe('tracking API', () => {
       [2, 'invalid_event', 'batch[2].type'],
     ]);
     const warnings = (await (await kin.admin('/v1/warnings?kind=rejected_event')).json()) as { data: Array<{ messageId?: string; field?: string }> };
-    expect(warnings.data.find((w) => w.messageId === 'mixed-bad')?.field).toBe('batch[1].event');
+    // One record per code and request: the first rejected item is the example.
+    expect(warnings.data.find((w) => w.messageId === 'mixed-bad')?.field).toBe('batch[*].event');
+  });
+
+  it('keeps a rejected request as one warning per code, and folds repeats into its count', async () => {
+    type Listed = { data: Array<{ code?: string; field?: string; count: number; createdAt: string; lastSeenAt: string }> };
+    const record = async () => {
+      const listed = (await (await kin.admin('/v1/warnings?kind=rejected_event&limit=1000')).json()) as Listed;
+      return listed.data.filter((w) => w.code === 'invalid_event' && w.field === 'batch[*].event');
+    };
+    const before = ((await (await kin.admin('/v1/stats')).json()) as { warnings: number }).warnings;
+    const countBefore = (await record())[0]?.count ?? 0;
+    const invalid = { batch: Array.from({ length: 40 }, (_, i) => ({ type: 'track', anonymousId: 'a-fold', messageId: `fold-${i}` })) };
+    for (let i = 0; i < 3; i++) expect((await kin.track('/v1/batch', invalid)).status).toBe(400);
+    const folded = await record();
+    expect(folded).toHaveLength(1);
+    expect(folded[0]!.count).toBe(countBefore + 120);
+    expect(folded[0]!.lastSeenAt >= folded[0]!.createdAt).toBe(true);
+    expect(((await (await kin.admin('/v1/stats')).json()) as { warnings: number }).warnings).toBe(before + 120);
   });
 
   it('answers 400 when every item of a batch is invalid, and 400 batch_too_large over the item limit', async () => {

@@ -4,7 +4,7 @@
  * the events are durable.
  */
 import { Hono } from 'hono';
-import { EVENT_TYPES, readBatch, validateEvent } from '@kin/core';
+import { EVENT_TYPES, readBatch, textProblem, validateEvent } from '@kin/core';
 import type { EventType, TrackingEvent } from '@kin/core';
 import type { Clock } from '../ports/clock.ts';
 import type { IdGenerator } from '../ports/ids.ts';
@@ -16,6 +16,9 @@ import type { SourceAuth } from './auth.ts';
 import { writeKeyOf } from './auth.ts';
 import { ApiError } from './error-catalog.ts';
 import { readJsonBody } from './request-body.ts';
+
+/** Every tracking route (the browser SDK posts to `/v1/batch`; analytics.js and server SDKs use the rest). */
+export const TRACKING_PATHS: readonly string[] = [...EVENT_TYPES.map((t) => `/v1/${t}`), '/v1/batch', '/v1/import'];
 
 /** What the tracking routes need. */
 export interface TrackingDeps {
@@ -73,21 +76,34 @@ export function trackingRoutes(deps: TrackingDeps): Hono {
       .then(answer);
   }
 
+  /**
+   * Keeps a request's rejected items as warnings: one per code (the first item's field, message and messageId
+   * as the example, `count` items), so a rejected request writes at most one record per code, and repeats
+   * from later requests fold into it (the item index is dropped from the field: `batch[*].event`).
+   */
   async function remember(sourceId: string, rejected: ItemRejection[], items: unknown[]): Promise<void> {
     if (rejected.length === 0) return;
     const at = deps.clock.now().toISOString();
-    const warnings: NewWarning[] = rejected.map((r) => {
+    const byCode = new Map<string, NewWarning>();
+    for (const r of rejected) {
+      const seen = byCode.get(r.code);
+      if (seen) {
+        seen.count = (seen.count ?? 1) + 1;
+        continue;
+      }
       const messageId = (items[r.index] as { messageId?: unknown } | undefined)?.messageId;
-      return {
+      byCode.set(r.code, {
         kind: 'rejected_event',
         code: r.code,
-        field: r.field,
+        field: r.field.replace(/^batch\[\d+\]/, 'batch[*]'),
         message: r.message,
         sourceId,
-        ...(typeof messageId === 'string' ? { messageId } : {}),
+        // A rejected item's messageId may itself be what no store can keep (a NUL, a lone surrogate).
+        ...(typeof messageId === 'string' && textProblem(messageId) === undefined ? { messageId } : {}),
         createdAt: at,
-      };
-    });
+      });
+    }
+    const warnings = [...byCode.values()];
     await deps.ingestor.warn(warnings);
   }
 
@@ -137,6 +153,6 @@ export function trackingRoutes(deps: TrackingDeps): Hono {
   const notAllowed = () => {
     throw new ApiError('method_not_allowed', 'tracking routes take POST', 'method');
   };
-  for (const path of [...EVENT_TYPES.map((t) => `/v1/${t}`), '/v1/batch', '/v1/import']) app.on(['GET', 'PUT', 'PATCH', 'DELETE'], path, notAllowed);
+  for (const path of TRACKING_PATHS) app.on(['GET', 'PUT', 'PATCH', 'DELETE'], path, notAllowed);
   return app;
 }

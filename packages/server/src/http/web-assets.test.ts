@@ -33,11 +33,15 @@ describe('web assets', () => {
     const asset = await fetch(kin.url + '/assets/app-1.js');
     expect(asset.headers.get('cache-control')).toContain('immutable');
     expect(await asset.text()).toBe('console.log(1)');
-    for (const path of ['/', '/profiles/user_id%3Au1', '/sources']) {
+    for (const path of ['/', '/profiles/user_id%3Au1', '/sources', '/profiles/email:alice@example.com', '/profiles/email%3Aann.lee%40shop.example.js', '/search?q=a.b']) {
       const page = await fetch(kin.url + path);
       expect(page.status, path).toBe(200);
       expect(page.headers.get('content-type')).toContain('text/html');
       expect(page.headers.get('content-security-policy')).toContain("default-src 'self'");
+      expect(page.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+      expect(page.headers.get('cache-control')).toBe('no-store');
+      expect(page.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(page.headers.get('referrer-policy')).toBe('no-referrer');
       expect(await page.text()).toContain('<div id="root">');
     }
   });
@@ -47,6 +51,8 @@ describe('web assets', () => {
     expect(api.status).toBe(404);
     expect(((await api.json()) as { error: { code: string } }).error.code).toBe('not_found');
     expect((await fetch(kin.url + '/assets/missing.js')).status).toBe(404);
+    expect((await fetch(kin.url + '/favicon.ico')).status).toBe(404);
+    expect((await fetch(kin.url + '/app.js.map')).status).toBe(404);
     expect((await fetch(kin.url + '/..%2Fkin-secret.txt')).status).toBe(404);
     expect((await fetch(kin.url + '/health')).status).toBe(200);
   });

@@ -46,7 +46,7 @@ const HTML_HEADERS = {
   'content-security-policy': "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'",
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
-  'cache-control': 'no-cache',
+  'cache-control': 'no-store',
 };
 
 /** Mounts `/sdk.js` and the dashboard with the defaults (what `kin serve` passes as `extra`). */
@@ -89,15 +89,27 @@ export function createWebAssets(options: WebAssetsOptions = {}): (app: KinApp) =
           const immutable = path.startsWith('/assets/');
           return c.body(new Uint8Array(body), 200, {
             'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
-            'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
+            // Hashed assets hold code only, never data, so they may be cached; everything else is no-store.
+            'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-store',
             'x-content-type-options': 'nosniff',
           });
         }
       }
-      if (path.startsWith('/assets/') || extname(path) !== '') return c.notFound();
+      if (!isAppRoute(path)) return c.notFound();
       return indexHtml(c, dist);
     });
   };
+}
+
+/**
+ * Whether a path that is not a file is a dashboard route (answered with index.html). Why not "has no
+ * extension": a profile ref is often an email (`/profiles/email:alice@example.com` ends in ".com"). A missing
+ * build file (`/assets/…`, or a root file with a file extension) stays a 404 so a stale page fails loudly.
+ */
+export function isAppRoute(path: string): boolean {
+  if (path.startsWith('/assets/')) return false;
+  if (path.startsWith('/profiles/')) return true;
+  return !(extname(path).toLowerCase() in CONTENT_TYPES) && extname(path) !== '.map';
 }
 
 async function indexHtml(c: Context<AppEnv>, dist: string): Promise<Response> {

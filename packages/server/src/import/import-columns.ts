@@ -5,6 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { ATTRIBUTE_ROLES, detectColumnRoles, normaliseHeader, type AttributeRole } from '@kin/core/matching/index.ts';
+import { plainTraitKey, specTraitOf } from './import-traits.ts';
 
 /** The role of one import column. */
 export type ImportColumnRole =
@@ -25,6 +26,8 @@ export interface ColumnPlanner {
   roleOf(column: string): ImportColumnRole;
   /** The record id column among these columns (mapping first, then by name), or `undefined`. */
   recordIdColumns(columns: readonly string[]): readonly string[];
+  /** Columns seen so far that are not imported (no role, not the record id), in the order first seen. */
+  ignoredColumns(): string[];
 }
 
 /** Builds the planner from an optional mapping. */
@@ -39,10 +42,13 @@ export function createColumnPlanner(mapping: ImportMapping = {}): ColumnPlanner 
     const mapped = byLower.get(column.toLowerCase());
     let role: ImportColumnRole;
     if (mapped === 'record_id') role = { kind: 'record_id' };
-    else if (mapped === 'trait') role = { kind: 'trait', key: normaliseHeader(column) };
+    else if (mapped === 'trait') role = { kind: 'trait', key: plainTraitKey(normaliseHeader(column)) };
     else {
       const detected = detectColumnRoles([column], mapped === undefined ? undefined : { [column]: mapped })[column] ?? { kind: 'ignore' };
       role = detected.kind === 'attribute' ? { kind: 'attribute', role: detected.role } : detected;
+      // A header that is a spec trait name (`age`, `title`, `created_at`…) is kept under that name.
+      const spec = specTraitOf(normaliseHeader(column));
+      if (role.kind === 'ignore' && mapped === undefined && spec !== undefined) role = { kind: 'trait', key: spec };
     }
     cache.set(column, role);
     return role;
@@ -61,6 +67,9 @@ export function createColumnPlanner(mapping: ImportMapping = {}): ColumnPlanner 
     roleOf,
     recordIdColumns(columns) {
       return columns.filter((c) => rankOf(c) >= 0).sort((a, b) => rankOf(a) - rankOf(b));
+    },
+    ignoredColumns() {
+      return [...cache].filter(([column, role]) => role.kind === 'ignore' && rankOf(column) < 0).map(([column]) => column);
     },
   };
 }

@@ -3,11 +3,13 @@ import type { Command } from 'commander';
 import { stat } from 'node:fs/promises';
 import { CliError } from '../cli/kin-cli.ts';
 import { withCliStore } from '../cli/cli-store.ts';
+import { parseConfig } from '../config.ts';
 import { loadPolicy, normalizerFor } from '../identity/policy-load.ts';
 import { readCheckpoint } from './import-checkpoint.ts';
 import { loadImportMapping } from './import-columns.ts';
-import { ImportFileError, formatOfFile, importFile } from './import-file.ts';
+import { ImportFileError, formatOfFile, importFile, type ImportFileSummary } from './import-file.ts';
 import { createImportProgress } from './import-progress.ts';
+import { summaryCounts } from './import-run.ts';
 import { SOURCE_NAME } from './import-source.ts';
 
 interface ImportFlags {
@@ -55,7 +57,15 @@ export function registerImportCommand(program: Command): void {
       const mapping = flags.map === undefined ? undefined : await loadImportMapping(flags.map).catch((e: unknown) => {
         throw new CliError(e instanceof Error ? e.message : String(e), 2);
       });
-      const policy = loadPolicy(flags.policy ?? process.env.KIN_POLICY);
+      // The file is checked before the store is opened: a missing file or a directory is one line, exit 1.
+      const info = await stat(file).catch(() => undefined);
+      if (info === undefined) throw new CliError(`no such file: ${file}`, 1);
+      if (info.isDirectory()) throw new CliError(`${file} is a directory, not a file`, 1);
+      if (flags.resume && (await readCheckpoint(file).catch(() => undefined)) === undefined) {
+        throw new CliError(`cannot resume: no checkpoint for ${file} (run without --resume to import it from the start)`, 1);
+      }
+      const config = parseConfig(process.env, { db: flags.db });
+      const policy = loadPolicy(flags.policy ?? config.policyFile);
       const abort = new AbortController();
       const interrupt = (): void => abort.abort();
       process.once('SIGINT', interrupt);
@@ -78,6 +88,7 @@ export function registerImportCommand(program: Command): void {
             normalize: normalizerFor(policy),
             format,
             resume: flags.resume,
+            maxRecordBytes: config.imports.maxRecordBytes,
             signal: abort.signal,
             onProgress: (rows, bytes) => progress?.update(rows, bytes),
             ...(mapping ? { mapping } : {}),
@@ -95,8 +106,17 @@ export function registerImportCommand(program: Command): void {
             `${summary.duplicates} duplicates, ${summary.rejected} rejected` +
             `${summary.skipped > 0 ? ` (${summary.skipped} skipped: committed by an earlier run)` : ''}; ${Math.round(done / Math.max(seconds, 0.001))} rows/s\n`,
         );
+        for (const line of detailLines(summary)) out.write(`  ${line}\n`);
         if (summary.stopped) out.write(`resume with: kin import ${file} --source ${flags.source} --resume\n`);
-        out.write(JSON.stringify({ rows: summary.rows, imported: summary.imported, duplicates: summary.duplicates, rejected: summary.rejected, skipped: summary.skipped, stopped: summary.stopped, seconds }) + '\n');
+        out.write(
+          JSON.stringify({
+            ...summaryCounts(summary),
+            ignoredColumns: summary.ignoredColumns,
+            skipped: summary.skipped,
+            stopped: summary.stopped,
+            seconds,
+          }) + '\n',
+        );
         if (summary.stopped) throw new CliError('import interrupted; the checkpoint is saved', 130);
       } catch (error) {
         if (error instanceof ImportFileError) throw new CliError(error.message, 1);
@@ -105,4 +125,19 @@ export function registerImportCommand(program: Command): void {
         process.off('SIGINT', interrupt);
       }
     });
+}
+
+/** The summary's detail lines: columns not imported, values left out, identifiers refused, rejects by code. */
+function detailLines(summary: ImportFileSummary): string[] {
+  const list = (byCode: Partial<Record<string, number>>): string =>
+    Object.entries(byCode)
+      .map(([code, n]) => `${n} ${code}`)
+      .join(', ');
+  const lines: string[] = [];
+  if (summary.ignoredColumns.length > 0) lines.push(`ignored columns (no role; give them one with --map): ${summary.ignoredColumns.join(', ')}`);
+  if (summary.invalidValues > 0) lines.push(`invalid values left out: ${summary.invalidValues} (${list(summary.invalidByCode)})`);
+  if (summary.refusedIdentifiers > 0) lines.push(`identifiers refused by the identity policy: ${summary.refusedIdentifiers} (GET /v1/warnings lists them)`);
+  if (summary.rejected > 0) lines.push(`rejected rows: ${summary.rejected} (${list(summary.rejectedByCode)})`);
+  if (summary.rejected + summary.invalidValues > 0) lines.push('each reject, with row, line and column: --rejects FILE');
+  return lines;
 }

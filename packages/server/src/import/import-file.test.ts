@@ -42,12 +42,12 @@ describe('kin import (file)', () => {
     const first = await run({ file: path, source: 'crm' });
     expect(first).toMatchObject({ rows: 3, imported: 3, duplicates: 0, rejected: 0, stopped: false });
     const ann = await store.findProfile((await store.findProfileIdByIdentifier({ type: 'email', value: 'ann@example.com' }))!);
-    expect(ann?.traits).toMatchObject({ first_name: 'Ann', last_name: 'Lee', email: 'ann@example.com', phone: '+1 415 555 2671', date_of_birth: '1980-02-03', birthday: '1980-02-03', city: 'Paris' });
+    // Spec trait names, identifiers normalised as the tracking path does (phone in E.164).
+    expect(ann?.traits).toEqual({ firstName: 'Ann', lastName: 'Lee', email: 'ann@example.com', phone: '+14155552671', birthday: '1980-02-03', address: { city: 'Paris' } });
     expect(ann?.externalIds.map((x) => `${x.type}:${x.value}`).sort()).toEqual(['crm_id:C1', 'email:ann@example.com', 'phone:+14155552671', 'record:crm:C1']);
-    // 03/04/1970 has two readings: the raw value is kept, no ISO birthday is guessed.
+    // 03/04/1970 has two readings: the raw value is kept, no ISO date is guessed.
     const bob = await store.findProfile((await store.findProfileIdByIdentifier({ type: 'crm_id', value: 'C2' }))!);
-    expect(bob?.traits).toMatchObject({ date_of_birth: '03/04/1970' });
-    expect(bob?.traits['birthday']).toBeUndefined();
+    expect(bob?.traits).toMatchObject({ birthday: '03/04/1970' });
     const before = await store.stats();
     expect(before.profiles).toBe(3);
 
@@ -74,7 +74,7 @@ describe('kin import (file)', () => {
     await run({ file: file('crm.csv', CRM), source: 'crm' });
     expect(await store.findProfileIdByIdentifier({ type: 'crm_id', value: 'C1' })).toBe(webProfile);
     const profile = await store.findProfile(webProfile!);
-    expect(profile?.traits).toMatchObject({ first_name: 'Ann', city: 'Paris' });
+    expect(profile?.traits).toMatchObject({ firstName: 'Ann', address: { city: 'Paris' } });
     expect((await store.stats()).profiles).toBe(3);
   });
 
@@ -84,10 +84,11 @@ describe('kin import (file)', () => {
     const summary = await run({ file: path, source: 'crm', rejectsFile: rejects });
     expect(summary).toMatchObject({ rows: 4, imported: 2, rejected: 2 });
     expect(summary.rejects).toEqual([
-      { row: 2, line: 3, reason: 'empty row' },
-      { row: 3, line: 4, reason: 'row has 4 fields, the header has 3' },
+      { row: 2, line: 3, code: 'empty_row', reason: 'empty row' },
+      { row: 3, line: 4, code: 'too_many_fields', reason: 'row has 4 fields, the header has 3' },
     ]);
-    expect(readFileSync(rejects, 'utf8')).toBe('row,line,reason\n2,3,empty row\n3,4,"row has 4 fields, the header has 3"\n');
+    expect(summary.rejectedByCode).toEqual({ empty_row: 1, too_many_fields: 1 });
+    expect(readFileSync(rejects, 'utf8')).toBe('row,line,column,code,reason\n2,3,,empty_row,empty row\n3,4,,too_many_fields,"row has 4 fields, the header has 3"\n');
   });
 
   it('resumes an interrupted import after the committed chunks, appending to the rejects file', async () => {
@@ -107,7 +108,7 @@ describe('kin import (file)', () => {
     expect(second).toMatchObject({ stopped: false, skipped: 10, rows: 25, imported: 23, duplicates: 0, rejected: 2 });
     expect((await store.stats()).events).toBe(23);
     expect((await store.stats()).profiles).toBe(23);
-    expect(readFileSync(rejects, 'utf8')).toBe('row,line,reason\n7,8,no values besides the record id\n23,24,no values besides the record id\n');
+    expect(readFileSync(rejects, 'utf8')).toBe('row,line,column,code,reason\n7,8,,no_values,no values besides the record id\n23,24,,no_values,no values besides the record id\n');
     expect(existsSync(checkpointPath(path))).toBe(false);
   });
 
@@ -136,7 +137,7 @@ describe('kin import (file)', () => {
     const summary = await run({ file: path, source: 'twitter', mapping: { handle: 'twitter', uid: 'record_id', ssn: 'ignore', plan: 'trait' } });
     expect(summary).toMatchObject({ rows: 2, imported: 2 });
     const ann = await store.findProfile((await store.findProfileIdByIdentifier({ type: 'twitter', value: 'annl' }))!);
-    expect(ann?.traits).toEqual({ full_name: 'Ann Lee', plan: 'gold' });
+    expect(ann?.traits).toEqual({ name: 'Ann Lee', plan: 'gold' });
     expect(ann?.externalIds.map((x) => `${x.type}:${x.value}`).sort()).toEqual(['record:twitter:s1', 'twitter:annl']);
   });
 });

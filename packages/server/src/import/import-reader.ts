@@ -1,11 +1,12 @@
 /**
- * Streaming readers for imports: RFC 4180 CSV (csv-parse: quotes, embedded newlines, BOM, CRLF; the
- * delimiter given or sniffed from the header line among `,` `;` tab `|`) and JSON lines. Rows come out
- * one at a time with the byte offset just after them, so an import runs in constant memory and can
- * resume from a committed offset without re-reading the file.
+ * Streaming readers for imports: CSV (RFC 4180 quotes, embedded newlines, BOM, CRLF; the delimiter given
+ * or sniffed from the header line among `,` `;` tab `|`) and JSON lines. Rows come out one at a time with
+ * the byte offset just after them, so an import runs in bounded memory whatever the input (no row is held
+ * past `maxRecordBytes`; see csv-record-scanner.ts) and can resume from a committed offset.
  */
-import { parse } from 'csv-parse';
-import { Readable } from 'node:stream';
+import { CsvRecordScanner, splitCsvFields, type ScannedRecord, type ScanStats } from './csv-record-scanner.ts';
+import type { ImportRejectCode } from './import-reject-codes.ts';
+import { LineScanner } from './line-scanner.ts';
 
 /** Input formats. */
 export type ImportFormat = 'csv' | 'jsonl';
@@ -14,10 +15,10 @@ export type ImportFormat = 'csv' | 'jsonl';
 export interface ReadRow {
   /** 1-based data row number (the CSV header is not a row). */
   row: number;
-  /** 1-based line where the row ends (CSV rows may span lines). */
+  /** 1-based line where the row ends (CSV rows may span lines); where it starts for a rejected row. */
   line: number;
   values?: Record<string, string>;
-  error?: string;
+  reject?: { code: ImportRejectCode; reason: string };
   /** Byte offset just after this row, from the start of the file. */
   bytes: number;
 }
@@ -32,6 +33,8 @@ export interface RowStream {
   rows: AsyncIterable<ReadRow>;
   /** Bytes consumed from the input so far (for progress). */
   bytesRead(): number;
+  /** What reading cost so far: bytes scanned and copied, the most bytes of one row held at once. */
+  stats(): ScanStats;
 }
 
 /** Where to start: a fresh input, or the committed position of an earlier run of the same file. */
@@ -43,113 +46,145 @@ export interface ResumePoint {
   delimiter?: string;
 }
 
+/** Options of {@link openRowStream}. */
+export interface OpenRowStreamOptions {
+  format: ImportFormat;
+  /** The largest row (a line, or a CSV row spanning lines) read; larger ones are rejected. Default 1 MiB. */
+  maxRecordBytes?: number;
+  delimiter?: string;
+  resume?: ResumePoint;
+}
+
+/** The input cannot be read at all (its header row is unreadable, a bad delimiter). */
+export class ImportReadError extends Error {
+  constructor(
+    readonly code: ImportRejectCode | 'invalid_delimiter',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Default of KIN_IMPORT_MAX_RECORD_BYTES. */
+export const DEFAULT_MAX_RECORD_BYTES = 1024 * 1024;
+
 const SNIFF_BYTES = 64 * 1024;
 const DELIMITERS = [',', ';', '\t', '|'];
+const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+interface Scanner {
+  readonly stats: ScanStats;
+  push(chunk: Buffer): ScannedRecord[];
+  end(): ScannedRecord[];
+}
 
 /** Opens rows over a byte stream (a file stream, or an HTTP body). */
-export async function openRowStream(
-  input: AsyncIterable<Uint8Array>,
-  options: { format: ImportFormat; delimiter?: string; resume?: ResumePoint },
-): Promise<RowStream> {
-  let consumed = options.resume?.bytes ?? 0;
-  // Why our own line count: csv-parse counts the \r and the \n of a quoted CRLF as two lines. Newline
-  // offsets are kept only for bytes read but not yet emitted as rows.
-  const newlines: number[] = [];
-  const counted = (async function* () {
-    for await (const chunk of input) {
-      const buffer = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-      if (options.format === 'csv') for (let at = buffer.indexOf(10); at !== -1; at = buffer.indexOf(10, at + 1)) newlines.push(consumed + at);
-      consumed += chunk.byteLength;
-      yield buffer;
-    }
-  })();
+export async function openRowStream(input: AsyncIterable<Uint8Array>, options: OpenRowStreamOptions): Promise<RowStream> {
+  const start = options.resume?.bytes ?? 0;
+  const maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
+  let consumed = start;
+  const iterator = input[Symbol.asyncIterator]();
+  const nextChunk = async (): Promise<Buffer | undefined> => {
+    const next = await iterator.next();
+    if (next.done) return undefined;
+    const chunk = next.value;
+    consumed += chunk.byteLength;
+    return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  };
   const bytesRead = (): number => consumed;
-  if (options.format === 'jsonl') return { format: 'jsonl', rows: jsonLines(counted, options.resume), bytesRead };
+  const position = { offset: start, line: (options.resume?.lines ?? 0) + 1 };
 
-  const iterator = counted[Symbol.asyncIterator]();
+  // The head of the input, up to the first line end, for sniffing the delimiter (then scanned as usual).
   const head: Buffer[] = [];
-  let headSize = 0;
   let ended = false;
-  if (options.delimiter === undefined && options.resume?.delimiter === undefined) {
-    while (headSize < SNIFF_BYTES) {
-      const next = await iterator.next();
-      if (next.done) {
+  let delimiter = options.delimiter ?? options.resume?.delimiter;
+  if (options.format === 'csv' && delimiter === undefined) {
+    let size = 0;
+    while (size < SNIFF_BYTES) {
+      const chunk = await nextChunk();
+      if (chunk === undefined) {
         ended = true;
         break;
       }
-      head.push(next.value);
-      headSize += next.value.length;
-      if (next.value.includes(10)) break;
+      head.push(chunk);
+      size += chunk.length;
+      if (chunk.includes(10)) break;
+    }
+    delimiter = sniffDelimiter(Buffer.concat(head).subarray(0, SNIFF_BYTES).toString('utf8'));
+  }
+  let scanner: Scanner;
+  if (options.format === 'jsonl') scanner = new LineScanner({ maxRecordBytes, ...position });
+  else {
+    try {
+      scanner = new CsvRecordScanner({ delimiter: delimiter ?? ',', maxRecordBytes, ...position });
+    } catch (error) {
+      throw new ImportReadError('invalid_delimiter', error instanceof Error ? error.message : String(error));
     }
   }
-  const delimiter = options.delimiter ?? options.resume?.delimiter ?? sniffDelimiter(Buffer.concat(head).toString('utf8'));
-  const replay = (async function* () {
-    yield* head;
-    if (ended) return;
-    for (;;) {
-      const next = await iterator.next();
-      if (next.done) return;
-      yield next.value;
-    }
+  const records = (async function* (): AsyncGenerator<ScannedRecord> {
+    for (const chunk of head) yield* scanner.push(chunk);
+    if (!ended) for (let chunk = await nextChunk(); chunk !== undefined; chunk = await nextChunk()) yield* scanner.push(chunk);
+    yield* scanner.end();
   })();
-  const skipped: Array<{ line: number; reason: string }> = [];
-  const start = options.resume?.bytes ?? 0;
-  const parser = Readable.from(replay).pipe(
-    parse({
-      bom: start === 0,
-      delimiter,
-      trim: true,
-      relax_column_count: true,
-      relax_quotes: true,
-      skip_empty_lines: true,
-      skip_records_with_error: true,
-      info: true,
-      on_skip: (error: Error & { lines?: number } | undefined) => {
-        skipped.push({ line: (error?.lines ?? 0) + (options.resume?.lines ?? 0), reason: error?.message ?? 'unreadable row' });
-      },
-    }),
-  );
-  const records = parser[Symbol.asyncIterator]() as AsyncIterator<{ record: string[]; info: { bytes: number } }>;
-  let newlineHead = 0;
-  let linesBefore = 0;
-  /** The line a row ending at `end` ends on: 1 + newlines before its last byte. */
-  const lineAt = (end: number): number => {
-    while (newlineHead < newlines.length && (newlines[newlineHead] ?? 0) < end - 1) {
-      newlineHead++;
-      linesBefore++;
+  const stats = (): ScanStats => ({ ...scanner.stats });
+
+  let first = start === 0;
+  /** The record's text, or why it is not text (invalid UTF-8, a NUL). */
+  const textOf: TextOf = (raw) => {
+    let text: string;
+    try {
+      text = decoder.decode(raw);
+    } catch {
+      return { code: 'invalid_text', reason: 'the row is not valid UTF-8' };
     }
-    if (newlineHead > 4096) {
-      newlines.splice(0, newlineHead);
-      newlineHead = 0;
+    if (first) {
+      first = false;
+      text = text.replace(/^\uFEFF/, '');
     }
-    return (options.resume?.lines ?? 0) + 1 + linesBefore;
+    if (text.includes('\u0000')) return { code: 'invalid_text', reason: 'the row holds a NUL character' };
+    return text;
   };
+
+  if (options.format === 'jsonl') {
+    return { format: 'jsonl', rows: jsonRows(records, textOf, options.resume), bytesRead, stats };
+  }
+
+  const sep = delimiter ?? ',';
   let headers = options.resume?.headers;
   if (headers === undefined) {
-    const first = await records.next();
-    headers = first.done ? [] : uniqueHeaders(first.value.record);
+    // Pulled by hand: leaving a for-await loop would close the generator the rows come from.
+    for (let next = await records.next(); !next.done; next = await records.next()) {
+      const record = next.value;
+      if (record.kind === 'reject') throw new ImportReadError(record.code, `the header row is unreadable: ${record.message}`);
+      const text = textOf(record.raw);
+      if (typeof text !== 'string') throw new ImportReadError(text.code, `the header row is unreadable: ${text.reason}`);
+      if (text.trim() === '') continue;
+      headers = uniqueHeaders(splitCsvFields(text, sep));
+      break;
+    }
   }
-  const columns = headers;
+  const columns = headers ?? [];
   const rows = (async function* (): AsyncGenerator<ReadRow> {
-    let row = options.resume?.rows ?? 0;
-    for (;;) {
-      const next = await records.next();
-      for (const skip of skipped.splice(0)) yield { row: ++row, line: skip.line, error: skip.reason, bytes: start };
-      if (next.done) return;
-      const { record, info } = next.value;
-      const at = { row: ++row, line: lineAt(start + info.bytes), bytes: start + info.bytes };
-      if (record.length > columns.length) {
-        yield { ...at, error: `row has ${record.length} fields, the header has ${columns.length}` };
+    for await (const item of textRows(records, textOf, options.resume?.rows ?? 0)) {
+      if (!('text' in item)) {
+        yield item;
         continue;
       }
-      const values: Record<string, string> = {};
+      const { at, text } = item;
+      const cells = splitCsvFields(text, sep);
+      if (cells.length > columns.length) {
+        yield { ...at, reject: { code: 'too_many_fields', reason: `row has ${cells.length} fields, the header has ${columns.length}` } };
+        continue;
+      }
+      const values: Record<string, string> = Object.create(null) as Record<string, string>;
       columns.forEach((c, i) => {
-        values[c] = record[i] ?? '';
+        values[c] = cells[i] ?? '';
       });
       yield { ...at, values };
     }
   })();
-  return { format: 'csv', delimiter, headers: columns, rows, bytesRead };
+  return { format: 'csv', delimiter: sep, headers: columns, rows, bytesRead, stats };
 }
 
 /** The delimiter of the header line: the most frequent of `,` `;` tab `|` outside quotes (`,` on a tie). */
@@ -176,48 +211,63 @@ function uniqueHeaders(raw: readonly string[]): string[] {
   });
 }
 
+type TextOf = (raw: Buffer) => string | { code: ImportRejectCode; reason: string };
+
+/** Numbers the non-blank records as rows: a rejected row as it is, a readable one as its text. */
+async function* textRows(
+  records: AsyncIterable<ScannedRecord>,
+  textOf: TextOf,
+  startRow: number,
+): AsyncGenerator<ReadRow | { at: { row: number; line: number; bytes: number }; text: string }> {
+  let row = startRow;
+  for await (const record of records) {
+    if (record.kind === 'reject') {
+      yield { row: ++row, line: record.line, bytes: record.end, reject: { code: record.code, reason: record.message } };
+      continue;
+    }
+    if (record.raw.length === 0) continue;
+    const text = textOf(record.raw);
+    if (typeof text === 'string' && text.trim() === '') continue;
+    const at = { row: ++row, line: record.line, bytes: record.end };
+    yield typeof text === 'string' ? { at, text } : { ...at, reject: text };
+  }
+}
+
 /** JSON lines: one object per line; strings, numbers and booleans become cells, other values are skipped. */
-async function* jsonLines(input: AsyncIterable<Buffer>, resume: ResumePoint | undefined): AsyncGenerator<ReadRow> {
-  let offset = resume?.bytes ?? 0;
-  let row = resume?.rows ?? 0;
-  let line = resume?.lines ?? 0;
-  let rest: Buffer = Buffer.alloc(0);
-  const emit = (bytes: Buffer): ReadRow | undefined => {
-    line++;
-    let text = bytes.toString('utf8');
-    if (line === 1) text = text.replace(/^\uFEFF/, '');
-    text = text.trim();
-    if (text === '') return undefined;
-    row++;
-    const at = { row, line, bytes: offset };
+async function* jsonRows(
+  records: AsyncIterable<ScannedRecord>,
+  textOf: TextOf,
+  resume: ResumePoint | undefined,
+): AsyncGenerator<ReadRow> {
+  for await (const item of textRows(records, textOf, resume?.rows ?? 0)) {
+    if (!('text' in item)) {
+      yield item;
+      continue;
+    }
+    const { at, text } = item;
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
     } catch {
-      return { ...at, error: 'not valid JSON' };
+      yield { ...at, reject: { code: 'not_json', reason: 'not valid JSON' } };
+      continue;
     }
-    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return { ...at, error: 'not a JSON object' };
-    const values: Record<string, string> = {};
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+      yield { ...at, reject: { code: 'not_an_object', reason: 'not a JSON object' } };
+      continue;
+    }
+    const values: Record<string, string> = Object.create(null) as Record<string, string>;
+    let bad: string | undefined;
     for (const [key, value] of Object.entries(parsed)) {
-      if (typeof value === 'string') values[key] = value.trim();
-      else if ((typeof value === 'number' && Number.isFinite(value)) || typeof value === 'boolean') values[key] = String(value);
+      let cell: string | undefined;
+      if (typeof value === 'string') cell = value.trim();
+      else if ((typeof value === 'number' && Number.isFinite(value)) || typeof value === 'boolean') cell = String(value);
+      if (cell === undefined) continue;
+      if (cell.includes('\u0000') || LONE_SURROGATE.test(cell) || LONE_SURROGATE.test(key) || key.includes('\u0000')) bad = key;
+      values[key] = cell;
     }
-    return { ...at, values };
-  };
-  for await (const chunk of input) {
-    const buffer: Buffer = rest.length === 0 ? chunk : Buffer.concat([rest, chunk]);
-    let from = 0;
-    for (let nl = buffer.indexOf(10, from); nl !== -1; nl = buffer.indexOf(10, from)) {
-      offset += nl + 1 - from;
-      const out = emit(buffer.subarray(from, nl));
-      from = nl + 1;
-      if (out) yield out;
-    }
-    rest = Buffer.from(buffer.subarray(from));
-  }
-  if (rest.length > 0) {
-    offset += rest.length;
-    const out = emit(rest);
-    if (out) yield out;
+    // eslint-disable-next-line no-control-regex -- NUL is the character being reported
+    if (bad !== undefined) yield { ...at, reject: { code: 'invalid_text', reason: `the value of "${bad.replace(/[\u0000\ud800-\udfff]/g, '?')}" holds a NUL or a lone surrogate` } };
+    else yield { ...at, values };
   }
 }

@@ -6,6 +6,7 @@
  */
 import type { TrackingEvent } from '@kin/core';
 import type { ReadRow } from './import-reader.ts';
+import type { ImportRejectCode } from './import-reject-codes.ts';
 import type { RowOutcome } from './import-row.ts';
 
 /** Counts of an import. */
@@ -14,12 +15,18 @@ export interface ImportCounts {
   imported: number;
   duplicates: number;
   rejected: number;
+  /** Values left out of imported rows (an invalid email or phone…); the rest of each row was imported. */
+  invalidValues: number;
+  /** Identifiers the identity resolver refused on imported rows (limits, conflicts; see `GET /v1/warnings`). */
+  refusedIdentifiers: number;
 }
 
-/** A row that was not imported, and why. */
+/** A row that was not imported, or (with `column`) a value left out of an imported row, and why. */
 export interface ImportReject {
   row: number;
   line: number;
+  column?: string;
+  code: ImportRejectCode;
   reason: string;
 }
 
@@ -34,6 +41,10 @@ export interface ImportPosition {
 export interface ImportSummary extends ImportCounts {
   /** The first 100 rejects (all of them go to the rejects file). */
   rejects: ImportReject[];
+  /** Rejected rows by code. */
+  rejectedByCode: Partial<Record<ImportRejectCode, number>>;
+  /** Values left out of imported rows, by code. */
+  invalidByCode: Partial<Record<ImportRejectCode, number>>;
   /** True when the import stopped early (interrupted); the position says where. */
   stopped: boolean;
   position: ImportPosition;
@@ -44,7 +55,7 @@ export interface RunImportOptions {
   rows: AsyncIterable<ReadRow>;
   toEvent: (values: Readonly<Record<string, string>>) => RowOutcome;
   /** Applies one chunk in one transaction. */
-  apply: (events: TrackingEvent[]) => Promise<{ accepted: number; duplicates: number }>;
+  apply: (events: TrackingEvent[]) => Promise<{ accepted: number; duplicates: number; refused?: number }>;
   /** Rows per transaction. Default 1,000. */
   chunkSize?: number;
   /** Called after each committed chunk, with that chunk's rejects. */
@@ -55,13 +66,21 @@ export interface RunImportOptions {
   start?: { counts: ImportCounts; position: ImportPosition };
 }
 
+/** The counts of a summary as answered and printed (without the rejects list and position). */
+export function summaryCounts(summary: ImportSummary): Omit<ImportSummary, 'rejects' | 'stopped' | 'position'> {
+  const { rows, imported, duplicates, rejected, invalidValues, refusedIdentifiers, rejectedByCode, invalidByCode } = summary;
+  return { rows, imported, duplicates, rejected, invalidValues, refusedIdentifiers, rejectedByCode, invalidByCode };
+}
+
 /** Rejects kept in the answer. */
 export const MAX_LISTED_REJECTS = 100;
 
 /** Runs the import to the end (or until `signal` aborts). */
 export async function runImport(options: RunImportOptions): Promise<ImportSummary> {
   const chunkSize = options.chunkSize ?? 1000;
-  const counts: ImportCounts = { ...(options.start?.counts ?? { rows: 0, imported: 0, duplicates: 0, rejected: 0 }) };
+  const counts: ImportCounts = { rows: 0, imported: 0, duplicates: 0, rejected: 0, invalidValues: 0, refusedIdentifiers: 0, ...options.start?.counts };
+  const byCode: Partial<Record<ImportRejectCode, number>> = {};
+  const invalidByCode: Partial<Record<ImportRejectCode, number>> = {};
   let position: ImportPosition = { ...(options.start?.position ?? { bytes: 0, rows: 0, lines: 0 }) };
   const listed: ImportReject[] = [];
   let events: TrackingEvent[] = [];
@@ -74,9 +93,15 @@ export async function runImport(options: RunImportOptions): Promise<ImportSummar
       const outcome = await options.apply(events);
       counts.imported += outcome.accepted;
       counts.duplicates += outcome.duplicates;
+      counts.refusedIdentifiers += outcome.refused ?? 0;
     }
-    counts.rejected += rejects.length;
-    for (const r of rejects) if (listed.length < MAX_LISTED_REJECTS) listed.push(r);
+    for (const r of rejects) {
+      const tally = r.column === undefined ? byCode : invalidByCode;
+      if (r.column === undefined) counts.rejected++;
+      else counts.invalidValues++;
+      tally[r.code] = (tally[r.code] ?? 0) + 1;
+      if (listed.length < MAX_LISTED_REJECTS) listed.push(r);
+    }
     position = last;
     await options.onCommit?.(position, { ...counts }, rejects);
     events = [];
@@ -87,18 +112,20 @@ export async function runImport(options: RunImportOptions): Promise<ImportSummar
   for await (const row of options.rows) {
     counts.rows++;
     last = { bytes: row.bytes, rows: row.row, lines: row.line };
-    if (row.error !== undefined || row.values === undefined) {
-      rejects.push({ row: row.row, line: row.line, reason: row.error ?? 'unreadable row' });
+    if (row.values === undefined) {
+      rejects.push({ row: row.row, line: row.line, code: row.reject?.code ?? 'invalid_text', reason: row.reject?.reason ?? 'unreadable row' });
     } else {
       const outcome = options.toEvent(row.values);
-      if (outcome.ok) events.push(outcome.event);
-      else rejects.push({ row: row.row, line: row.line, reason: outcome.reason });
+      if (outcome.ok) {
+        events.push(outcome.event);
+        for (const v of outcome.invalid) rejects.push({ row: row.row, line: row.line, column: v.column, code: v.code, reason: v.reason });
+      } else rejects.push({ row: row.row, line: row.line, code: outcome.code, reason: outcome.reason });
     }
     if (events.length + rejects.length >= chunkSize) {
       await commit();
-      if (options.signal?.aborted) return { ...counts, rejects: listed, stopped: true, position };
+      if (options.signal?.aborted) return { ...counts, rejects: listed, rejectedByCode: { ...byCode }, invalidByCode: { ...invalidByCode }, stopped: true, position };
     }
   }
   await commit();
-  return { ...counts, rejects: listed, stopped: false, position };
+  return { ...counts, rejects: listed, rejectedByCode: { ...byCode }, invalidByCode: { ...invalidByCode }, stopped: false, position };
 }

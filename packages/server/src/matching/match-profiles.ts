@@ -14,27 +14,27 @@ const COLUMNS: ReadonlyArray<readonly [string, ColumnRole, readonly string[]]> =
   ['middle_name', { kind: 'attribute', role: 'middle_name' }, ['middle_name', 'middleName']],
   ['last_name', { kind: 'attribute', role: 'last_name' }, ['last_name', 'lastName']],
   ['date_of_birth', { kind: 'attribute', role: 'date_of_birth' }, ['date_of_birth', 'birthday']],
-  ['birth_year', { kind: 'attribute', role: 'birth_year' }, ['birth_year']],
-  ['birth_month', { kind: 'attribute', role: 'birth_month' }, ['birth_month']],
-  ['birth_day', { kind: 'attribute', role: 'birth_day' }, ['birth_day']],
-  ['address', { kind: 'attribute', role: 'address' }, ['address']],
+  ['birth_year', { kind: 'attribute', role: 'birth_year' }, ['birth_year', 'birthYear']],
+  ['birth_month', { kind: 'attribute', role: 'birth_month' }, ['birth_month', 'birthMonth']],
+  ['birth_day', { kind: 'attribute', role: 'birth_day' }, ['birth_day', 'birthDay']],
+  ['address', { kind: 'attribute', role: 'address' }, ['address', 'address.street']],
   ['address_1', { kind: 'attribute', role: 'address_1' }, ['address_1']],
-  ['address_2', { kind: 'attribute', role: 'address_2' }, ['address_2']],
-  ['street_number', { kind: 'attribute', role: 'street_number' }, ['street_number']],
-  ['city', { kind: 'attribute', role: 'city' }, ['city']],
-  ['state', { kind: 'attribute', role: 'state' }, ['state']],
-  ['postcode', { kind: 'attribute', role: 'postcode' }, ['postcode', 'postal_code', 'postalCode', 'zip']],
-  ['country', { kind: 'attribute', role: 'country' }, ['country']],
+  ['address_2', { kind: 'attribute', role: 'address_2' }, ['address_2', 'address.street2']],
+  ['street_number', { kind: 'attribute', role: 'street_number' }, ['street_number', 'address.streetNumber']],
+  ['city', { kind: 'attribute', role: 'city' }, ['city', 'address.city']],
+  ['state', { kind: 'attribute', role: 'state' }, ['state', 'address.state']],
+  ['postcode', { kind: 'attribute', role: 'postcode' }, ['postcode', 'postal_code', 'postalCode', 'zip', 'address.postalCode']],
+  ['country', { kind: 'attribute', role: 'country' }, ['country', 'address.country']],
   ['gender', { kind: 'attribute', role: 'gender' }, ['gender']],
-  ['occupation', { kind: 'attribute', role: 'occupation' }, ['occupation']],
-  ['company', { kind: 'attribute', role: 'company' }, ['company']],
+  ['occupation', { kind: 'attribute', role: 'occupation' }, ['occupation', 'title']],
+  ['company', { kind: 'attribute', role: 'company' }, ['company', 'company.name']],
   ['email', { kind: 'identifier', type: 'email' }, ['email']],
   ['phone', { kind: 'identifier', type: 'phone' }, ['phone']],
 ];
 const FULL_NAME_KEYS = ['full_name', 'name'];
 
-/** Every trait key matching reads. */
-export const MATCH_TRAIT_KEYS: readonly string[] = [...new Set([...COLUMNS.flatMap(([, , keys]) => keys), ...FULL_NAME_KEYS])].sort();
+/** Every (top-level) trait key matching reads: `address.city` is read from the `address` object (Segment's reserved traits). */
+export const MATCH_TRAIT_KEYS: readonly string[] = [...new Set([...COLUMNS.flatMap(([, , keys]) => keys), ...FULL_NAME_KEYS].map((k) => k.split('.')[0] ?? k))].sort();
 
 /** Roles of the match columns. */
 export const MATCH_ROLES: ColumnRoles = Object.fromEntries(COLUMNS.map(([column, role]) => [column, role]));
@@ -42,9 +42,14 @@ export const MATCH_ROLES: ColumnRoles = Object.fromEntries(COLUMNS.map(([column,
 /** A profile's match record, or `undefined` when it holds no person attribute (identifiers alone link exactly, not here). */
 export function profileToRecord(profile: TraitProfile, sourceName: (sourceId: string) => string): MatchRecord | undefined {
   const byKey = new Map<string, { value: string; sourceId: string }>();
+  const keep = (key: string, value: unknown, sourceId: string): void => {
+    if (typeof value === 'string' && value.trim() !== '') byKey.set(key, { value: value.trim(), sourceId });
+    else if (typeof value === 'number' && Number.isFinite(value)) byKey.set(key, { value: String(value), sourceId });
+  };
   for (const t of profile.traits) {
-    if (typeof t.value === 'string' && t.value.trim() !== '') byKey.set(t.key, { value: t.value.trim(), sourceId: t.sourceId });
-    else if (typeof t.value === 'number' && Number.isFinite(t.value)) byKey.set(t.key, { value: String(t.value), sourceId: t.sourceId });
+    if (t.value !== null && typeof t.value === 'object' && !Array.isArray(t.value)) {
+      for (const [sub, value] of Object.entries(t.value)) keep(`${t.key}.${sub}`, value, t.sourceId);
+    } else keep(t.key, t.value, t.sourceId);
   }
   const values: Record<string, string> = {};
   const used: string[] = [];

@@ -17,16 +17,38 @@ export interface KinMetrics {
   merges: Counter;
   /** Seconds from receipt (receivedAt) to the commit that resolved the event. */
   resolution: Histogram;
-  /** Messages the durable consumer has not delivered yet (set by workers). */
+  /** Messages the durable consumer has not delivered or not seen acknowledged yet (set by workers). */
   lag: Gauge;
+  /** Tracking requests refused with 503 `overloaded` by ingest admission. */
+  overloaded: Counter;
+  /** Requests whose client closed the connection before the body ended. */
+  clientAborts: Counter;
+  /** Events the store refused in a worker, by code and outcome (`redelivered` or `dead_lettered`). */
+  failedEvents: Counter<'code' | 'outcome'>;
+}
+
+/** Options of `createKinMetrics`: sources read at scrape time. */
+export interface KinMetricsOptions {
+  consumerLag?: () => Promise<number | undefined>;
+  /** Tracking requests and request bytes admitted and not yet answered. */
+  inFlight?: () => { requests: number; bytes: number };
 }
 
 /** Creates the registry and every metric; `lag` reads `consumerLag` at scrape time when given. */
-export function createKinMetrics(options: { consumerLag?: () => Promise<number | undefined> } = {}): KinMetrics {
+export function createKinMetrics(options: KinMetricsOptions = {}): KinMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const counter = (name: string, help: string) => new Counter({ name, help, registers: [registry] });
   const lagSource = options.consumerLag;
+  const inFlight = options.inFlight;
+  if (inFlight) {
+    new Gauge({ name: 'kin_http_inflight_requests', help: 'Tracking requests admitted and not yet answered.', registers: [registry], collect() {
+      this.set(inFlight().requests);
+    } });
+    new Gauge({ name: 'kin_http_inflight_bytes', help: 'Request bytes reserved by admitted tracking requests.', registers: [registry], collect() {
+      this.set(inFlight().bytes);
+    } });
+  }
   return {
     registry,
     received: counter('kin_events_received_total', 'Events received by the tracking API (valid and invalid).'),
@@ -34,15 +56,23 @@ export function createKinMetrics(options: { consumerLag?: () => Promise<number |
     rejected: counter('kin_events_rejected_total', 'Events rejected by validation.'),
     duplicates: counter('kin_events_duplicates_total', 'Events acknowledged as repeats of an earlier messageId.'),
     merges: counter('kin_merges_total', 'Profile merges applied.'),
+    overloaded: counter('kin_http_overloaded_total', 'Tracking requests refused with 503 overloaded (ingest admission bound reached).'),
+    clientAborts: counter('kin_http_client_aborts_total', 'Requests whose client closed the connection before the body ended.'),
     resolution: new Histogram({
       name: 'kin_resolution_latency_seconds',
       help: 'Seconds from receipt to the commit that resolved the event.',
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
       registers: [registry],
     }),
+    failedEvents: new Counter({
+      name: 'kin_worker_failed_events_total',
+      help: 'Events the store refused in a worker: redelivered (another try later) or dead_lettered (parked in the dead-letter stream).',
+      labelNames: ['code', 'outcome'],
+      registers: [registry],
+    }),
     lag: new Gauge({
       name: 'kin_consumer_lag_messages',
-      help: 'Messages in the stream not yet delivered to a worker (num_pending of the durable consumer).',
+      help: 'Messages of the stream not yet done: not delivered to a worker, or delivered and not acknowledged (num_pending + num_ack_pending).',
       registers: [registry],
       ...(lagSource
         ? {
@@ -113,9 +143,9 @@ function observeResolution(metrics: KinMetrics, receivedAt: string, now: number,
   for (let i = 0; i < count; i++) metrics.resolution.observe(seconds);
 }
 
-/** Counts the `rejected_event` warnings among `warnings`. */
-export function countRejected(metrics: KinMetrics, warnings: Array<{ kind: string }>): void {
-  const rejected = warnings.filter((w) => w.kind === 'rejected_event').length;
+/** Counts the rejected events among `warnings` (a `rejected_event` warning stands for `count` of them). */
+export function countRejected(metrics: KinMetrics, warnings: Array<{ kind: string; count?: number }>): void {
+  const rejected = warnings.reduce((sum, w) => sum + (w.kind === 'rejected_event' ? (w.count ?? 1) : 0), 0);
   metrics.received.inc(rejected);
   metrics.rejected.inc(rejected);
 }

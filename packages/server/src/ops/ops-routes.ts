@@ -14,6 +14,7 @@ import { ApiError } from '../http/error-catalog.ts';
 import { hashSecret, secretMatches } from '../http/secret-compare.ts';
 import type { Store } from '../storage/storage.ts';
 import type { KinMetrics } from './kin-metrics.ts';
+import { cannotListen } from './startup-error.ts';
 
 /** True when the store answers a trivial indexed query (readiness; the hash matches no key). */
 export async function storeReachable(store: Store): Promise<boolean> {
@@ -52,7 +53,8 @@ export async function serveWorkerOps(options: {
   host: string;
   metrics: KinMetrics;
   tokenHashes: string[];
-  ready: () => Promise<boolean>;
+  /** `true` when ready, else why not (shown in the 503 body). */
+  ready: () => Promise<true | string>;
 }): Promise<{ server: Server; port: number }> {
   const server = createServer((req, res) => {
     const send = (status: number, body: string, type = 'application/json') => {
@@ -64,7 +66,7 @@ export async function serveWorkerOps(options: {
     if (path === '/health') return send(200, JSON.stringify({ status: 'ok' }));
     if (path === '/ready') {
       void options.ready().then(
-        (ok) => send(ok ? 200 : 503, JSON.stringify({ status: ok ? 'ready' : 'not_ready' })),
+        (ready) => send(ready === true ? 200 : 503, JSON.stringify(ready === true ? { status: 'ready' } : { status: 'not_ready', reason: ready })),
         () => send(503, JSON.stringify({ status: 'not_ready' })),
       );
       return;
@@ -82,7 +84,7 @@ export async function serveWorkerOps(options: {
     send(404, JSON.stringify({ error: { code: 'not_found', message: 'no such route' } }));
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (error) => reject(cannotListen(options.host, options.port, error)));
     server.listen(options.port, options.host, () => resolve());
   });
   return { server, port: (server.address() as AddressInfo).port };

@@ -107,6 +107,7 @@ export async function applyEventGroups(tx: StoreTx, groups: EventGroup[], deps: 
       const { unverified, payload } = item;
       const snapshot = await tx.loadSnapshot(snapshotKeys(item.prepared), { deviceTypes: deps.policy.sharedDevice.deviceTypes });
       const plan = resolve(snapshot, item.prepared, deps.policy);
+      if (plan.refused.length > 0) outcome.refused = (outcome.refused ?? 0) + plan.refused.length;
       const { profileId } = await tx.applyEvent({ event, sourceId: group.sourceId, plan, ...(unverified ? { unverified } : {}), ...(payload ? { payload } : {}) });
       outcome.accepted++;
       outcome.profileIds.push(profileId);

@@ -13,6 +13,8 @@ export interface ApplyOutcome {
   duplicates: number;
   /** Profile each event resolved to, in input order (`undefined` for duplicates and identity-less events). */
   profileIds: Array<string | undefined>;
+  /** Identifiers the resolver refused on these events (imports report it). */
+  refused?: number;
 }
 
 /** Identity verification that failed or was missing for one event: which identifier types not to use, and why. */

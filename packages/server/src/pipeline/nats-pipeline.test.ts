@@ -10,7 +10,7 @@ import { startKin } from '../main.ts';
 import { memoryLogger } from '../ports/logger.ts';
 import type { TestDatabase } from '../storage/postgres/postgres-test-db.ts';
 import { createTestDatabase, servicesRequired, testPostgresStatus } from '../storage/postgres/postgres-test-db.ts';
-import { deleteTestStream, natsServerAvailable, startNatsServer, testNatsStatus, testNatsUrl, testStreamNames } from '../testing/nats-test-server.ts';
+import { deleteTestStream, natsServerAvailable, startNatsServer, testNatsStatus, testNatsUrl, testStreamNames, until } from '../testing/nats-test-server.ts';
 import { startKinWorker } from './nats-worker-process.ts';
 
 const [pgStatus, natsStatus] = await Promise.all([testPostgresStatus(), testNatsStatus()]);
@@ -33,13 +33,6 @@ const batchOf = (prefix: string, n: number) => ({
   })),
 });
 
-async function until(check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 if (reason && servicesRequired()) {
   describe('nats pipeline', () => {

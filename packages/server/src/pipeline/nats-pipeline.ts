@@ -5,12 +5,14 @@
  */
 import type { NatsConnection } from 'nats';
 import type { KinConfig } from '../config.ts';
+import { reaching } from '../ops/startup-error.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { Store } from '../storage/storage.ts';
 import type { ResolveDeps } from './event-apply.ts';
 import type { NatsCollector } from './nats-collector.ts';
 import { createNatsCollector } from './nats-collector.ts';
 import { connectNats, ensureStream } from './nats-stream.ts';
+import type { FailedEventsCounter } from './nats-dead-letter.ts';
 import type { NatsWorker } from './nats-worker.ts';
 import { startNatsWorker } from './nats-worker.ts';
 
@@ -33,13 +35,21 @@ export async function startNatsPipeline(options: {
   logger: Logger;
   roles: { collector: boolean; worker: boolean };
   name: string;
+  failedEvents?: FailedEventsCounter;
 }): Promise<NatsPipeline> {
-  const nc: NatsConnection = await connectNats(options.url, options.name);
+  const nc: NatsConnection = await reaching('NATS', options.url, () => connectNats(options.url, options.name));
   try {
-    await ensureStream(nc, options.config.nats);
+    await reaching('NATS JetStream', options.url, () => ensureStream(nc, options.config.nats));
     const collector = options.roles.collector ? createNatsCollector({ nc, nats: options.config.nats, store: options.store }) : undefined;
     const worker = options.roles.worker
-      ? await startNatsWorker({ nc, nats: options.config.nats, store: options.store, resolve: options.resolve, logger: options.logger })
+      ? await startNatsWorker({
+          nc,
+          nats: options.config.nats,
+          store: options.store,
+          resolve: options.resolve,
+          logger: options.logger,
+          ...(options.failedEvents ? { failedEvents: options.failedEvents } : {}),
+        })
       : undefined;
     return {
       collector,

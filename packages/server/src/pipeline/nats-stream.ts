@@ -30,15 +30,27 @@ export async function connectNats(url: string, name: string): Promise<NatsConnec
 
 /** Creates the stream if it is missing (idempotent; a concurrent creator with the same config is fine). */
 export async function ensureStream(nc: NatsConnection, nats: KinConfig['nats']): Promise<void> {
+  await ensureStreamNamed(nc, nats.stream, `${nats.subject}.>`);
+}
+
+/**
+ * Creates the dead-letter stream if it is missing: events a worker gave up on, one subject per source
+ * (`<dlqSubject>.<sourceId>`), kept until an operator replays or deletes them.
+ */
+export async function ensureDeadLetterStream(nc: NatsConnection, nats: KinConfig['nats']): Promise<void> {
+  await ensureStreamNamed(nc, nats.dlqStream, `${nats.dlqSubject}.>`);
+}
+
+async function ensureStreamNamed(nc: NatsConnection, name: string, subject: string): Promise<void> {
   const jsm = await nc.jetstreamManager();
   try {
-    await jsm.streams.info(nats.stream);
+    await jsm.streams.info(name);
     return;
   } catch (error) {
     if (!isNotFound(error)) throw error;
   }
   try {
-    await jsm.streams.add({ name: nats.stream, subjects: [`${nats.subject}.>`], duplicate_window: nanos(DUPLICATE_WINDOW_MS) });
+    await jsm.streams.add({ name, subjects: [subject], duplicate_window: nanos(DUPLICATE_WINDOW_MS) });
   } catch (error) {
     // Another process created it between our check and our create.
     if (!/already in use|exists/i.test(error instanceof Error ? error.message : '')) throw error;

@@ -41,6 +41,7 @@ export async function startKinWorker(options: { config: Readonly<KinConfig>; log
       logger,
       roles: { collector: false, worker: true },
       name: 'kin-worker',
+      failedEvents: metrics.failedEvents,
     });
   } catch (error) {
     await rawStore.close();
@@ -52,7 +53,15 @@ export async function startKinWorker(options: { config: Readonly<KinConfig>; log
     host: config.host,
     metrics,
     tokenHashes: metricsTokenHashes([config.metricsToken, config.adminToken]),
-    ready: async () => (await storeReachable(store)) && (await running.natsReady()),
+    ready: async () => {
+      if (!(await storeReachable(store))) return 'the store does not answer';
+      if (!(await running.natsReady())) return 'the event stream does not answer';
+      return (await running.worker?.stuck()) ?? true;
+    },
+  }).catch(async (error: unknown) => {
+    await running.close();
+    await rawStore.close();
+    throw error;
   });
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   logger.info('kin worker started', { port: ops.port, store: rawStore.dialect, stream: config.nats.stream });

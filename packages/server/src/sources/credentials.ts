@@ -8,6 +8,8 @@ import { dirname, join, resolve } from 'node:path';
 import type { Store } from '../storage/storage.ts';
 import { isPostgresUrl } from '../storage/store-open.ts';
 import type { DeclaredWriteKey } from '../config.ts';
+import { ConfigError } from '../config.ts';
+import type { Logger } from '../ports/logger.ts';
 import { hashSecret, newSecret } from '../http/secret-compare.ts';
 import { createSourceWithKey } from './source-keys.ts';
 
@@ -38,8 +40,9 @@ export async function ensureCredentials(options: {
   adminToken: string | undefined;
   declaredKeys: DeclaredWriteKey[];
   now: Date;
+  logger: Logger;
 }): Promise<{ adminTokenHash: string; created: FirstStart | undefined }> {
-  await declareWriteKeys(options.store, options.declaredKeys, options.now);
+  await declareWriteKeys(options.store, options.declaredKeys, options.now, options.logger);
   const file = credentialsPath(options.db);
   if (options.adminToken) return { adminTokenHash: hashSecret(options.adminToken), created: undefined };
   if (existsSync(file)) {
@@ -59,12 +62,33 @@ export async function ensureCredentials(options: {
   };
 }
 
-/** Makes the declared `name:key` pairs the active keys of their sources (for automation). */
-async function declareWriteKeys(store: Store, keys: DeclaredWriteKey[], now: Date): Promise<void> {
+/**
+ * Reconciles the declared `name:key` pairs with the stored sources (for automation), on every start:
+ * - the key is the active key of that source: nothing to do;
+ * - the key was revoked (by `DELETE /v1/sources/{name}` or `kin sources revoke`): it stays revoked, and the
+ *   log says so. Why not revive it: a key is revoked because it leaked; only a new key brings the source back;
+ * - the key is the active key of another source: a configuration error (one key cannot name two sources);
+ * - the key is new: it becomes the source's key, and the source's previous key (if any) is revoked.
+ */
+async function declareWriteKeys(store: Store, keys: DeclaredWriteKey[], now: Date, logger: Logger): Promise<void> {
   for (const { name, key } of keys) {
     const hash = hashSecret(key);
-    if ((await store.findSourceByKeyHash(hash))?.name === name) continue;
+    const holder = await store.findSourceByKeyHash(hash, { includeRevoked: true });
+    if (holder?.revokedAt) {
+      logger.warn('the write key declared in KIN_WRITE_KEYS for this source was revoked and stays revoked; declare a new key to use it again', {
+        source: name,
+        revokedAt: holder.revokedAt,
+      });
+      continue;
+    }
+    if (holder?.name === name) continue;
+    if (holder) throw new ConfigError([`writeKeys (KIN_WRITE_KEYS): the key declared for source "${name}" is the key of source "${holder.name}"`]);
     await store.revokeSource(name, now.toISOString());
-    await createSourceWithKey(store, name, now, key);
+    try {
+      await createSourceWithKey(store, name, now, key);
+    } catch (error) {
+      // Another process declaring the same key at the same moment created it first.
+      if ((await store.findSourceByKeyHash(hash))?.name !== name) throw error;
+    }
   }
 }

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Identifier, ResolutionPlan, TrackingEvent } from '@kin/core';
-import type { Store } from './storage.ts';
+import type { Store, StoreStats } from './storage.ts';
 import { LAST_SEEN_GRANULARITY_MS } from './storage.ts';
 
 /** How a test file plugs its adapter in. */
@@ -14,7 +14,14 @@ export interface ConformanceTarget {
   create: () => Promise<Store>;
   /** Drops whatever `create` made (database, files). */
   destroy?: (store: Store) => Promise<void>;
+  /** Counts the store's rows with `RECOUNT_SQL` over another connection (stores that allow one). */
+  recount?: (store: Store) => Promise<StoreStats>;
 }
+
+/** What `Store.stats()` must equal, counted row by row (one row: events, profiles, external_ids, merges, warnings). */
+export const RECOUNT_SQL = `SELECT (SELECT count(*) FROM events) AS events,
+  (SELECT count(*) FROM profiles WHERE merged_into IS NULL) AS profiles, (SELECT count(*) FROM identifiers) AS external_ids,
+  (SELECT count(*) FROM merges) AS merges, (SELECT coalesce(sum(count), 0) FROM warnings) AS warnings`;
 
 const T0 = '2026-11-01T10:00:00.000Z';
 let seq = 0;
@@ -77,6 +84,7 @@ export function runStorageConformance(target: ConformanceTarget): void {
       expect(await store.findSourceByKeyHash('h-other')).toBeUndefined();
       expect((await store.revokeSource('web', T0))?.revokedAt).toBe(T0);
       expect(await store.findSourceByKeyHash('h-web')).toBeUndefined();
+      expect(await store.findSourceByKeyHash('h-web', { includeRevoked: true })).toMatchObject({ id: created.id, name: 'web', revokedAt: T0 });
       expect(await store.revokeSource('web', T0)).toBeUndefined();
       const again = await store.createSource({ name: 'web', writeKeyHash: 'h-web-2', createdAt: T0 });
       expect((await store.listSources()).filter((s) => s.name === 'web').map((s) => s.id)).toContain(again.id);
@@ -199,6 +207,13 @@ export function runStorageConformance(target: ConformanceTarget): void {
       expect(second.cursor).toEqual({ next: null, hasMore: false });
       expect((await store.listProfileEvents(profileId, { limit: 10, event: 'Odd' })).data).toHaveLength(3);
       expect((await store.listProfileEvents(profileId, { limit: 10, type: 'identify' })).data).toHaveLength(1);
+      const all = (await store.listProfileEvents(profileId, { limit: 100 })).data;
+      const sourceId = all[0]!.sourceId;
+      const bySource = (await store.listProfileEvents(profileId, { limit: 100, sourceIds: [sourceId] })).data;
+      expect(bySource.length).toBe(all.filter((e) => e.sourceId === sourceId).length);
+      expect(bySource.length).toBeGreaterThan(0);
+      expect((await store.listProfileEvents(profileId, { limit: 100, sourceIds: ['no-such-source'] })).data).toEqual([]);
+      expect((await store.listProfileEvents(profileId, { limit: 100, sourceIds: [] })).data).toEqual([]);
     });
 
     it('stores events without identity and plan warnings, and lists warnings by kind', async () => {
@@ -235,6 +250,35 @@ export function runStorageConformance(target: ConformanceTarget): void {
       expect((await store.searchProfiles({ value: 'searcher', type: 'twitter', limit: 10 })).map((m) => m.id)).toEqual([profileId]);
       const byTrait = await store.searchProfiles({ value: 'Lisbon', limit: 10 });
       expect(byTrait.map((m) => [m.id, m.matchedOn])).toEqual([[profileId, 'trait:city']]);
+    });
+
+    it('finds profiles by the start of a name trait, case-insensitively (ASCII), in name order', async () => {
+      const farid = await newProfile([id('user_id', 'name-farid')], { traits: { set: { firstName: 'Farid', lastName: 'Fischer', city: 'Farum' }, unset: [] } });
+      const fiona = await newProfile([id('user_id', 'name-fiona')], { traits: { set: { name: 'Fiona Fabian' }, unset: [] } });
+      const ozil = await newProfile([id('user_id', 'name-ozil')], { traits: { set: { lastName: 'Özil' }, unset: [] } });
+      expect(await store.profileIdsByName({ prefix: 'farid', limit: 10 })).toEqual([farid]);
+      expect(await store.profileIdsByName({ prefix: 'fisch', limit: 10 })).toEqual([farid]);
+      expect(await store.profileIdsByName({ prefix: 'f', limit: 10 })).toEqual([farid, fiona]);
+      expect(await store.profileIdsByName({ prefix: 'f', limit: 1 })).toEqual([farid]);
+      expect(await store.profileIdsByName({ prefix: 'fiona fab', limit: 10 })).toEqual([fiona]);
+      expect(await store.profileIdsByName({ prefix: 'farum', limit: 10 })).toEqual([]);
+      expect(await store.profileIdsByName({ prefix: 'f%', limit: 10 })).toEqual([]);
+      // lower() folds ASCII everywhere; PostgreSQL may fold more, so callers also try the capitalised prefix.
+      const ozilHits = [...(await store.profileIdsByName({ prefix: 'özil', limit: 10 })), ...(await store.profileIdsByName({ prefix: 'Özil', limit: 10 }))];
+      expect([...new Set(ozilHits)]).toEqual([ozil]);
+      await store.transaction((tx) =>
+        tx.applyEvent({ event: event(), sourceId: 'src-1', plan: plan({ target: { kind: 'existing', profileId: farid }, traits: { set: {}, unset: ['firstName'] } }) }),
+      );
+      expect(await store.profileIdsByName({ prefix: 'farid', limit: 10 })).toEqual([]);
+    });
+
+    it('lists live profiles by creation order, with their count', async () => {
+      const all = await store.listProfileIds({ order: 'newest', limit: 1000, offset: 0 });
+      expect(all.total).toBe((await store.stats()).profiles);
+      expect(all.ids).toHaveLength(all.total);
+      expect(all.ids).toEqual([...all.ids].sort().reverse());
+      const oldest = await store.listProfileIds({ order: 'oldest', limit: 2, offset: 1 });
+      expect(oldest.ids).toEqual([...all.ids].reverse().slice(1, 3));
     });
 
     it('reports events per source and per time bucket', async () => {
@@ -275,6 +319,29 @@ export function runStorageConformance(target: ConformanceTarget): void {
         ),
       );
       expect(new Set(ids).size).toBe(1);
+    });
+    it('folds repeated warnings into one record with a count and the last time, and prunes by last time', async () => {
+      const later = '2026-11-01T12:00:00.000Z';
+      const repeat = { kind: 'rejected_event', code: 'invalid_event', field: 'type', message: 'type is unknown', sourceId: 'src-fold' };
+      await store.addWarnings([{ ...repeat, messageId: 'first', createdAt: T0 }, { ...repeat, messageId: 'second', createdAt: T0 }]);
+      await store.addWarnings([{ ...repeat, messageId: 'third', createdAt: later, count: 3 }]);
+      await store.addWarnings([{ ...repeat, field: 'event', createdAt: T0 }]);
+      const all = (await store.listWarnings({ limit: 1000 })).data;
+      const folded = all.filter((w) => w.sourceId === 'src-fold');
+      expect(folded).toHaveLength(2);
+      expect(folded.find((w) => w.field === 'type')).toMatchObject({ count: 5, createdAt: T0, lastSeenAt: later, messageId: 'first' });
+      expect(folded.find((w) => w.field === 'event')).toMatchObject({ count: 1, lastSeenAt: T0 });
+      const cutoff = '2026-11-01T11:00:00.000Z';
+      const old = all.filter((w) => w.lastSeenAt < cutoff);
+      const before = (await store.stats()).warnings;
+      expect(await store.pruneWarnings(cutoff)).toBe(old.length);
+      expect((await store.listWarnings({ limit: 1000 })).data.filter((w) => w.sourceId === 'src-fold').map((w) => w.field)).toEqual(['type']);
+      expect((await store.stats()).warnings).toBe(before - old.reduce((sum, w) => sum + w.count, 0));
+    });
+
+    it('keeps every counter equal to a recount of the rows', async () => {
+      if (!target.recount) return;
+      expect(await store.stats()).toEqual(await target.recount(store));
     });
   });
 }

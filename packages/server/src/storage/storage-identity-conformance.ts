@@ -119,5 +119,22 @@ export function runIdentityTrustConformance(target: ConformanceTarget): void {
       expect(seqs).toEqual([...seqs].sort((x, y) => x - y));
       expect(events.length).toBe((await store.stats()).events);
     });
+
+    it('keeps every counter equal to a recount after merges, undo, detach, replay, forwards and a full reset', async () => {
+      if (!target.recount) return;
+      expect(await store.stats()).toEqual(await target.recount(store));
+      const ledger = await store.transaction(async (tx) => {
+        const p = (await tx.applyEvent({ event: event(), sourceId: 'src-1', plan: plan({ links: [{ identifier: id('user_id', 'count-u'), rule: 'new_profile' }] }) })).profileId!;
+        await tx.tombstone(p, id('user_id', 'count-u'), T0);
+        return tx.recordLedger({ rule: 'undo', survivorId: p, absorbedId: p, via: [], ruleId: 'r-count', createdAt: T0 });
+      });
+      expect(ledger).toBeTruthy();
+      expect(await store.stats()).toEqual(await target.recount(store));
+      await store.transaction((tx) => tx.resetGraph());
+      const afterReset = await store.stats();
+      expect(afterReset).toEqual(await target.recount(store));
+      expect(afterReset.profiles).toBe(0);
+      expect(afterReset.events).toBeGreaterThan(0);
+    });
   });
 }

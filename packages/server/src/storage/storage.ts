@@ -3,13 +3,17 @@
  * conformance suite (`storage-conformance.ts`). The identity core decides; a store applies a plan, inside
  * a callback-scoped transaction: commit when the callback resolves, roll back when it throws.
  */
-import type { DoNotLinkRule, Identifier, IdentitySnapshot, ResolutionPlan, TrackingEvent } from '@kin/core';
+import type { Identifier, IdentitySnapshot, ResolutionPlan, TrackingEvent } from '@kin/core';
 import type {
+  DoNotLinkEntry as DoNotLinkRecord,
   ExternalId as ExternalIdView,
+  IdentifierProvenance,
   Merge as MergeRecord,
   Page,
   Profile as ProfileView,
+  ProfileExplanation,
   ProfileMatch,
+  RefusedIdentifier as RefusalRecord,
   Source as SourceRecord,
   Stats as StoreStats,
   TimelineEvent as StoredEvent,
@@ -21,11 +25,15 @@ import type { MatchingStore, MatchLink } from './matching-store.ts';
 
 // The shapes the API answers with are the stores' read types: one contract, declared in core's api/.
 export type {
+  DoNotLinkRecord,
   ExternalIdView,
+  IdentifierProvenance,
   MergeRecord,
   Page,
+  ProfileExplanation,
   ProfileMatch,
   ProfileView,
+  RefusalRecord,
   SourceRecord,
   StoredEvent,
   StoreStats,
@@ -39,45 +47,6 @@ export interface NewSource {
   name: string;
   writeKeyHash: string;
   createdAt: string;
-}
-
-/** An identifier with how it joined its profile: the event, its source, the time and the rule. */
-export interface IdentifierProvenance extends ExternalIdView {
-  /** Absent for identifiers linked before provenance was recorded. */
-  messageId?: string;
-  rule?: string;
-  linkedAt?: string;
-}
-
-/** An identifier the resolver refused, kept for explain (`invalid` refusals are not kept). */
-export interface RefusalRecord {
-  profileId?: string;
-  type: string;
-  value: string;
-  reason: string;
-  detail: string;
-  messageId: string;
-  sourceId: string;
-  at: string;
-}
-
-/** A do-not-link rule as stored, with why it exists. */
-export interface DoNotLinkRecord extends DoNotLinkRule {
-  /** `review`: a reviewer rejected a pair probabilistic matching proposed. */
-  reason: 'undo' | 'split' | 'review';
-  /** The undo or split ledger entry that created it. */
-  ledgerId?: string;
-  createdAt: string;
-}
-
-/** Everything that explains a profile's identity. */
-export interface ProfileExplanation {
-  profile: ProfileView;
-  identifiers: IdentifierProvenance[];
-  merges: MergeRecord[];
-  refusals: RefusalRecord[];
-  doNotLink: DoNotLinkRecord[];
-  tombstones: Array<{ type: string; value: string; createdAt: string }>;
 }
 
 /** A stored event as a replay re-resolves it. */
@@ -106,8 +75,8 @@ export interface LedgerEntry {
   createdAt: string;
 }
 
-/** A warning to record; the store assigns the id. */
-export type NewWarning = Omit<WarningRecord, 'id'>;
+/** A warning to record; the store assigns the id. `count` (default 1) occurrences, the last at `lastSeenAt` (default `createdAt`). */
+export type NewWarning = Omit<WarningRecord, 'id' | 'count' | 'lastSeenAt'> & { count?: number; lastSeenAt?: string };
 
 /** Filters of the profile timeline. */
 export interface EventQuery {
@@ -115,7 +84,15 @@ export interface EventQuery {
   cursor?: string;
   type?: string;
   event?: string;
+  /** Only events of these sources (ids). */
+  sourceIds?: string[];
 }
+
+/** The trait keys the name search reads (see `profileIdsByName`). */
+export const NAME_TRAIT_KEYS = ['firstName', 'lastName', 'name'] as const;
+
+/** Orders of the profile list: by creation time (profile ids are time-ordered UUIDv7). */
+export type ProfileOrder = 'newest' | 'oldest';
 
 /** Per-source ingestion totals. */
 export interface SourceActivity {
@@ -216,8 +193,8 @@ export interface Store {
   listSources(): Promise<SourceRecord[]>;
   /** Revokes the source; returns `undefined` when no active source has that name. */
   revokeSource(name: string, at: string): Promise<SourceRecord | undefined>;
-  /** The active (not revoked) source whose write key has this hash. */
-  findSourceByKeyHash(writeKeyHash: string): Promise<SourceRecord | undefined>;
+  /** The active (not revoked) source whose write key has this hash; with `includeRevoked`, a revoked one too. */
+  findSourceByKeyHash(writeKeyHash: string, options?: { includeRevoked?: boolean }): Promise<SourceRecord | undefined>;
 
   /** Current profile id for an identifier, or `undefined`. */
   findProfileIdByIdentifier(identifier: Identifier): Promise<string | undefined>;
@@ -235,6 +212,14 @@ export interface Store {
    */
   searchProfiles(query: { value: string; type?: string; limit: number }): Promise<ProfileMatch[]>;
   /**
+   * Live profiles with a name trait (`NAME_TRAIT_KEYS`) that starts with `prefix` (already lower-cased),
+   * compared case-insensitively for ASCII letters, up to `limit`, sorted by id. Answered from a partial
+   * index on the lower-cased name traits, so the write path pays only when a name trait changes.
+   */
+  profileIdsByName(query: { prefix: string; limit: number }): Promise<string[]>;
+  /** A page of live profile ids in creation order, and how many live profiles there are. */
+  listProfileIds(query: { order: ProfileOrder; limit: number; offset: number }): Promise<{ ids: string[]; total: number }>;
+  /**
    * Events received since `since`, per source and per bucket of `bucketMinutes`. `since` should be the start
    * of a minute: the embedded store counts per minute, so it counts the whole minute `since` falls in.
    */
@@ -243,6 +228,8 @@ export interface Store {
   sourceActivity(): Promise<SourceActivity[]>;
   /** Removes de-duplication claims older than this time. Returns how many were removed. */
   pruneMessageIds(olderThan: string): Promise<number>;
+  /** Removes warnings last seen before this time (retention). Returns how many records were removed. */
+  pruneWarnings(olderThan: string): Promise<number>;
 
   /** The snapshot the resolver would get now, read outside any transaction (dry-run); writes nothing. */
   readSnapshot(identifiers: Identifier[]): Promise<IdentitySnapshot>;

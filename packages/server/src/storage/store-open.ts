@@ -1,6 +1,7 @@
 /** Opens the store a `--db` value names: a postgres:// URL, or a SQLite file path. */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { reaching } from '../ops/startup-error.ts';
 import type { Store } from './storage.ts';
 import type { SqliteStoreOptions } from './sqlite/sqlite-store.ts';
 
@@ -13,7 +14,7 @@ export function isPostgresUrl(db: string): boolean {
 export async function openStore(db: string, options: SqliteTuning = {}): Promise<Store> {
   if (isPostgresUrl(db)) {
     const { openPostgresStore } = await import('./postgres/postgres-store.ts');
-    return openPostgresStore({ url: db });
+    return reaching('PostgreSQL', db, () => openPostgresStore({ url: db }));
   }
   if (db !== ':memory:') mkdirSync(dirname(db), { recursive: true });
   const { openSqliteStore } = await import('./sqlite/sqlite-store.ts');

@@ -6,7 +6,7 @@
  */
 import type { Identifier } from '@kin/core';
 import type { MatchLink, ReviewItem, ReviewStatus } from './matching-store.ts';
-import type { IdentifierProvenance, MergeRecord, ProfileView, RefusalRecord, SourceRecord, WarningRecord } from './storage.ts';
+import type { IdentifierProvenance, MergeRecord, ProfileView, RefusalRecord, SourceRecord, StoreStats, WarningRecord } from './storage.ts';
 
 /** A database row as a driver returns it. */
 export type Row = Record<string, unknown>;
@@ -26,6 +26,17 @@ export function toSource(row: Row): SourceRecord {
   };
 }
 
+/** The totals from the store's counters, read by name (`events`, `profiles`, `external_ids`, `merges`, `warnings`). */
+export function toStoreStats(counter: (name: string) => number): StoreStats {
+  return {
+    events: counter('events'),
+    profiles: counter('profiles'),
+    externalIds: counter('external_ids'),
+    merges: counter('merges'),
+    warnings: counter('warnings'),
+  };
+}
+
 /** A warning row. */
 export function toWarning(row: Row): WarningRecord {
   const optional = (key: string, column: string) => (row[column] == null ? {} : { [key]: row[column] as string });
@@ -34,6 +45,8 @@ export function toWarning(row: Row): WarningRecord {
     kind: row.kind as string,
     message: row.message as string,
     createdAt: row.created_at as string,
+    count: Number(row.count ?? 1),
+    lastSeenAt: (row.last_seen_at ?? row.created_at) as string,
     ...optional('code', 'code'),
     ...optional('field', 'field'),
     ...optional('sourceId', 'source_id'),
@@ -136,7 +149,8 @@ export interface ProfileRows {
  */
 export function toProfileView(id: string, rows: ProfileRows, traitValue: (stored: unknown) => unknown): ProfileView {
   const traits: Record<string, unknown> = {};
-  for (const t of rows.traits) traits[t.key as string] = traitValue(t.value);
+  // defineProperty: a trait key is any string; assigning `__proto__` would set the prototype, not a trait.
+  for (const t of rows.traits) Object.defineProperty(traits, t.key as string, { value: traitValue(t.value), enumerable: true, writable: true, configurable: true });
   const consent: NonNullable<ProfileView['consent']> = {};
   for (const c of rows.consent) {
     // defineProperty: a category is any string, "__proto__" included.

@@ -40,7 +40,16 @@ export async function testNatsStatus(): Promise<{ ok: true } | { ok: false; reas
 /** Unique stream, subject and consumer names for one test (env form, as the `kin` processes read them). */
 export function testStreamNames(): { nats: KinConfig['nats']; env: Record<string, string> } {
   const id = randomBytes(5).toString('hex');
-  const nats = { stream: `KIN_TEST_${id}`, subject: `kintest.${id}`, consumer: `kin-test-${id}`, batch: 500, ackWaitSeconds: 10 };
+  const nats = {
+    stream: `KIN_TEST_${id}`,
+    subject: `kintest.${id}`,
+    consumer: `kin-test-${id}`,
+    batch: 500,
+    ackWaitSeconds: 10,
+    maxDeliveries: 5,
+    dlqStream: `KIN_TEST_${id}_DLQ`,
+    dlqSubject: `kintestdead.${id}`,
+  };
   return {
     nats,
     env: {
@@ -49,15 +58,19 @@ export function testStreamNames(): { nats: KinConfig['nats']; env: Record<string
       KIN_NATS_CONSUMER: nats.consumer,
       KIN_WORKER_BATCH: String(nats.batch),
       KIN_WORKER_ACK_WAIT_SECONDS: String(nats.ackWaitSeconds),
+      KIN_NATS_DLQ_STREAM: nats.dlqStream,
+      KIN_NATS_DLQ_SUBJECT: nats.dlqSubject,
     },
   };
 }
 
-/** Deletes a test stream (and its consumers); ignores a stream that is already gone. */
+/** Deletes a test stream (and its consumers) and its dead-letter stream; ignores streams that are already gone. */
 export async function deleteTestStream(url: string, stream: string): Promise<void> {
   const nc = await connect({ servers: url, timeout: 2_000, maxReconnectAttempts: 0 });
   try {
-    await (await nc.jetstreamManager()).streams.delete(stream).catch(() => false);
+    const jsm = await nc.jetstreamManager();
+    await jsm.streams.delete(stream).catch(() => false);
+    await jsm.streams.delete(`${stream}_DLQ`).catch(() => false);
   } finally {
     await nc.close();
   }
@@ -111,7 +124,8 @@ export async function startNatsServer(): Promise<PrivateNats> {
   };
 }
 
-async function freePort(): Promise<number> {
+/** A TCP port on 127.0.0.1 that nothing listens on (it was free a moment ago). */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
@@ -133,4 +147,13 @@ function portOpen(port: number): Promise<boolean> {
     socket.once('error', () => resolve(false));
     socket.connect(port, '127.0.0.1');
   });
+}
+
+/** Polls `check` every 50 ms until it holds; throws after `timeoutMs`. */
+export async function until(check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }

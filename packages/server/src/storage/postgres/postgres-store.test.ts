@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import pg from 'pg';
 import type { TrackingEvent } from '@kin/core';
-import { runStorageConformance } from '../storage-conformance.ts';
+import { RECOUNT_SQL, runStorageConformance } from '../storage-conformance.ts';
 import { runIdentityTrustConformance } from '../storage-identity-conformance.ts';
-import type { Store } from '../storage.ts';
-import { POSTGRES_MIGRATIONS } from './postgres-migrations.ts';
+import type { Store, StoreStats } from '../storage.ts';
+import { migratePostgres, POSTGRES_MIGRATIONS } from './postgres-migrations.ts';
 import { createPostgresStore, openPostgresStore, parseTimestamptz } from './postgres-store.ts';
 import type { TestDatabase } from './postgres-test-db.ts';
 import { createTestDatabase, servicesRequired, testPostgresStatus } from './postgres-test-db.ts';
@@ -43,6 +43,7 @@ if (status.ok) {
       await store.close();
       await databases.get(store)?.drop();
     },
+    recount: (store) => recount(databases.get(store)!.url),
   });
 
   runIdentityTrustConformance({
@@ -57,6 +58,7 @@ if (status.ok) {
       await store.close();
       await databases.get(store)?.drop();
     },
+    recount: (store) => recount(databases.get(store)!.url),
   });
 
   describe('postgres store: migrations and partitions', () => {
@@ -81,6 +83,37 @@ if (status.ok) {
           expect(first.map((r) => r.version)).toEqual(POSTGRES_MIGRATIONS.map((m) => m.version));
           await store.migrate();
           expect((await admin.query('SELECT version, applied_at FROM schema_migrations ORDER BY version')).rows).toEqual(first);
+        } finally {
+          await store.close();
+        }
+      }));
+
+    it('migration 8 starts the counters from the rows and folds repeated warnings', () =>
+      withDatabase(async (db, admin) => {
+        const pool = new pg.Pool({ connectionString: db.url, max: 1 });
+        try {
+          await migratePostgres(pool, POSTGRES_MIGRATIONS.filter((m) => m.version < 7));
+          await pool.query(`INSERT INTO profiles (id, created_at, updated_at) VALUES ('p1', now(), now()), ('p2', now(), now())`);
+          await pool.query(`UPDATE profiles SET merged_into = 'p1' WHERE id = 'p2'`);
+          await pool.query(`INSERT INTO warnings (kind, code, field, message, source_id, message_id, created_at) VALUES
+            ('rejected_event', 'invalid_event', 'type', 'bad', 's1', 'w1', '2026-01-01T00:00:02Z'),
+            ('rejected_event', 'invalid_event', 'type', 'bad', 's1', 'w2', '2026-01-01T00:00:03Z'),
+            ('rejected_event', 'invalid_event', 'event', 'bad', 's1', 'w3', '2026-01-01T00:00:04Z')`);
+        } finally {
+          await pool.end();
+        }
+        const store = await openPostgresStore({ url: db.url });
+        try {
+          expect(await store.stats()).toEqual({ events: 0, profiles: 1, externalIds: 0, merges: 0, warnings: 3 });
+          const warnings = (await store.listWarnings({ limit: 10 })).data;
+          expect(warnings.map((w) => [w.field, w.count, w.messageId, w.lastSeenAt])).toEqual([
+            ['event', 1, 'w3', '2026-01-01T00:00:04.000Z'],
+            ['type', 2, 'w1', '2026-01-01T00:00:03.000Z'],
+          ]);
+          await store.addWarnings([{ kind: 'rejected_event', code: 'invalid_event', field: 'type', message: 'bad', sourceId: 's1', createdAt: '2026-01-02T00:00:00.000Z' }]);
+          expect((await store.listWarnings({ limit: 10 })).data.find((w) => w.field === 'type')?.count).toBe(3);
+          expect((await admin.query('SELECT count(*)::int AS n FROM warnings')).rows[0]?.n).toBe(2);
+          expect(await store.stats()).toEqual(await recount(db.url));
         } finally {
           await store.close();
         }
@@ -155,4 +188,16 @@ if (status.ok) {
   describe.skip(`postgres store (skipped: ${status.reason})`, () => {
     it('needs PostgreSQL', () => undefined);
   });
+}
+
+/** The rows of the database at `url`, counted one by one. */
+async function recount(url: string): Promise<StoreStats> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const row = (await client.query(RECOUNT_SQL)).rows[0] as Record<string, string>;
+    return { events: Number(row.events), profiles: Number(row.profiles), externalIds: Number(row.external_ids), merges: Number(row.merges), warnings: Number(row.warnings) };
+  } finally {
+    await client.end();
+  }
 }

@@ -11,7 +11,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import type { PoolClient, QueryConfig, QueryResultRow } from 'pg';
+import type { Pool, PoolClient, QueryConfig, QueryResultRow } from 'pg';
 import type { Identifier } from '@kin/core';
 import type { IdGenerator } from '../../ports/ids.ts';
 import { createIdGenerator } from '../../ports/ids.ts';
@@ -36,8 +36,9 @@ import { createPostgresMatchingStore, insertMatchLink } from './postgres-matchin
 import { ENSURE_PARTITION_STATEMENT, monthsAround } from './postgres-partitions.ts';
 import { createPostgresTx } from './postgres-writes.ts';
 import { toMillis, WARNINGS_STATEMENT, warningColumns } from './postgres-write-values.ts';
-import { toMerge, toProfileView, toSource, toWarning } from '../store-rows.ts';
+import { toMerge, toProfileView, toSource, toStoreStats, toWarning } from '../store-rows.ts';
 import type { ProfileRows } from '../store-rows.ts';
+import { postgresListProfileIds, postgresProfileIdsByName } from './postgres-profile-list.ts';
 
 /** Options of the PostgreSQL store. */
 export interface PostgresStoreOptions {
@@ -186,7 +187,11 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
       return row ? { ...toSource(row), revokedAt: at } : undefined;
     },
 
-    async findSourceByKeyHash(hash) {
+    async findSourceByKeyHash(hash, options) {
+      if (options?.includeRevoked) {
+        const row = (await pool.query('SELECT * FROM sources WHERE write_key_hash = $1', [hash])).rows[0] as Row | undefined;
+        return row ? toSource(row) : undefined;
+      }
       const { rows } = await pool.query({
         name: 'kin_source_by_key_v1',
         text: 'SELECT * FROM sources WHERE write_key_hash = $1 AND revoked_at IS NULL',
@@ -237,6 +242,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
       const param = (value: unknown) => `$${params.push(value)}`;
       if (query.type) where.push(`type = ${param(query.type)}`);
       if (query.event) where.push(`event = ${param(query.event)}`);
+      if (query.sourceIds) where.push(`source_id = ANY(${param(query.sourceIds)}::text[])`);
       const after = query.cursor ? decodeCursor(query.cursor) : undefined;
       if (after && after.length === 2) {
         where.push(`(timestamp, seq) < (${param(toMillis(String(after[0])))}::timestamptz, ${param(Number(after[1]))}::bigint)`);
@@ -289,20 +295,16 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     },
 
     async stats(): Promise<StoreStats> {
-      const { rows } = await pool.query(`SELECT
-        (SELECT count(*) FROM events) AS events,
-        (SELECT count(*) FROM profiles WHERE merged_into IS NULL) AS profiles,
-        (SELECT count(*) FROM identifiers) AS external_ids,
-        (SELECT count(*) FROM merges) AS merges,
-        (SELECT count(*) FROM warnings) AS warnings`);
-      const row = rows[0] as Row;
-      return {
-        events: Number(row.events),
-        profiles: Number(row.profiles),
-        externalIds: Number(row.external_ids),
-        merges: Number(row.merges),
-        warnings: Number(row.warnings),
-      };
+      // Counters the write transactions keep (migration 8's triggers), summed over the writers' slots.
+      const { rows } = await pool.query<{ name: string; n: string }>('SELECT name, sum(n) AS n FROM store_counts GROUP BY name');
+      const counts = new Map(rows.map((row) => [row.name, Number(row.n)]));
+      return toStoreStats((name) => counts.get(name) ?? 0);
+    },
+
+    async pruneWarnings(olderThan) {
+      const { rowCount } = await pool.query('DELETE FROM warnings WHERE last_seen_at < $1', [olderThan]);
+      await foldCounterSlots(pool);
+      return rowCount ?? 0;
     },
 
     async searchProfiles(query): Promise<ProfileMatch[]> {
@@ -326,6 +328,14 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
         if (profile) matches.push({ id: profile.id, matchedOn, externalIds: profile.externalIds.map(({ type, value }) => ({ type, value })), traits: profile.traits });
       }
       return matches;
+    },
+
+    async profileIdsByName(query) {
+      return postgresProfileIdsByName(pool, query);
+    },
+
+    async listProfileIds(query) {
+      return postgresListProfileIds(pool, query);
     },
 
     async eventVolume(query): Promise<VolumeBucket[]> {
@@ -397,3 +407,15 @@ function backoff(attempt: number): number {
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Folds every writer's counter slot into slot 0 (hourly, with the warnings' retention). Why it cannot
+ * deadlock: a writer only ever locks its own slot's rows, and this transaction locks slot 0's rows only after
+ * it has taken (waiting if need be) the others.
+ */
+async function foldCounterSlots(pool: Pool): Promise<void> {
+  await pool.query(`WITH moved AS (DELETE FROM store_counts WHERE slot <> 0 RETURNING name, n),
+    sums AS (SELECT name, sum(n) AS n FROM moved GROUP BY name)
+    INSERT INTO store_counts (name, slot, n) SELECT name, 0, n FROM sums
+    ON CONFLICT (name, slot) DO UPDATE SET n = store_counts.n + excluded.n`);
+}

@@ -15,6 +15,8 @@
  */
 import type { NewWarning } from '../storage.ts';
 import { TRAIT_WINS } from './postgres-trait-order.ts';
+import { WARNING_REPEAT } from './postgres-write-values.ts';
+import { foldWarnings } from '../warning-subject.ts';
 
 /** A row of `events` as the flush inserts it. */
 export interface BufferedEvent {
@@ -109,7 +111,7 @@ const LATER_CONSENT = '(excluded.ts > consent.ts OR (excluded.ts = consent.ts AN
 
 /** The flush statement: every buffered row in one round trip. */
 export const FLUSH_STATEMENT = {
-  name: 'kin_flush_v4',
+  name: 'kin_flush_v5',
   text: `WITH
     new_profiles AS (
       INSERT INTO profiles (id, created_at, updated_at, merged_into, merge_count, created_message_id, created_source_id)
@@ -140,9 +142,11 @@ export const FLUSH_STATEMENT = {
       ON CONFLICT (profile_id, key) DO UPDATE SET value = excluded.value, ts = excluded.ts, source_id = excluded.source_id
         WHERE ${TRAIT_WINS}),
     warned AS (
-      INSERT INTO warnings (kind, code, field, message, source_id, message_id, profile_id, created_at)
-      SELECT r.kind, r.code, r.field, r.message, r."sourceId", r."messageId", r."profileId", r."createdAt"
-      FROM json_to_recordset($7::json) AS r(kind text, code text, field text, message text, "sourceId" text, "messageId" text, "profileId" text, "createdAt" timestamptz)),
+      INSERT INTO warnings (kind, code, field, message, source_id, message_id, profile_id, created_at, subject, count, last_seen_at)
+      SELECT r.kind, r.code, r.field, r.message, r."sourceId", r."messageId", r."profileId", r."createdAt", r.subject, r.count, r."lastSeenAt"
+      FROM json_to_recordset($7::json) AS r(kind text, code text, field text, message text, "sourceId" text, "messageId" text, "profileId" text,
+        "createdAt" timestamptz, subject text, count bigint, "lastSeenAt" timestamptz)
+      ${WARNING_REPEAT}),
     refused AS (
       INSERT INTO refusals (profile_id, type, value, reason, detail, message_id, source_id, at)
       SELECT r.profile_id, r.type, r.value, r.reason, r.detail, r.message_id, r.source_id, r.at
@@ -339,7 +343,7 @@ export class WriteBuffer {
       JSON.stringify([...this.touches.values()]),
       JSON.stringify([...this.traits.values()]),
       JSON.stringify(this.events),
-      JSON.stringify(this.warnings),
+      JSON.stringify(foldWarnings(this.warnings)),
       JSON.stringify(this.merges),
       JSON.stringify(this.refusals),
       JSON.stringify([...this.consent.values()]),

@@ -4,15 +4,22 @@
  */
 import type { ApplyInput, NewWarning } from '../storage.ts';
 import { LAST_SEEN_GRANULARITY_MS } from '../storage.ts';
+import { foldWarnings } from '../warning-subject.ts';
 
 /** lastSeen is rewritten only when it moves by at least this much (see storage.ts). */
 export const LAST_SEEN_GRANULARITY_SECONDS = LAST_SEEN_GRANULARITY_MS / 1000;
 
-/** Inserts warnings given as eight column arrays (`warningColumns`); in and outside transactions. */
+/** How a warning joins its subject's record: counts add up, the first and last times widen. */
+export const WARNING_REPEAT = `ON CONFLICT (subject) DO UPDATE SET count = warnings.count + excluded.count,
+  last_seen_at = greatest(warnings.last_seen_at, excluded.last_seen_at), created_at = least(warnings.created_at, excluded.created_at)`;
+
+/** Adds warnings given as eleven column arrays (`warningColumns`); in and outside transactions. */
 export const WARNINGS_STATEMENT = {
-  name: 'kin_warnings_v1',
-  text: `INSERT INTO warnings (kind, code, field, message, source_id, message_id, profile_id, created_at)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[])`,
+  name: 'kin_warnings_v2',
+  text: `INSERT INTO warnings (kind, code, field, message, source_id, message_id, profile_id, created_at, subject, count, last_seen_at)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[],
+           $9::text[], $10::bigint[], $11::timestamptz[])
+         ${WARNING_REPEAT}`,
 } as const;
 
 /** The plan's trait changes: later entries win, so a key both set and unset ends unset (`null`). */
@@ -36,8 +43,9 @@ export function planWarnings({ event, sourceId, plan }: ApplyInput, profileId: s
   }));
 }
 
-/** Warnings as the eight column arrays of `kin_warnings_v1` (also used outside transactions). */
-export function warningColumns(warnings: NewWarning[]): unknown[] {
+/** Warnings folded by subject, as the eleven column arrays of `kin_warnings_v2` (also used outside transactions). */
+export function warningColumns(unfolded: NewWarning[]): unknown[] {
+  const warnings = foldWarnings(unfolded);
   return [
     warnings.map((w) => w.kind),
     warnings.map((w) => w.code ?? null),
@@ -47,6 +55,9 @@ export function warningColumns(warnings: NewWarning[]): unknown[] {
     warnings.map((w) => w.messageId ?? null),
     warnings.map((w) => w.profileId ?? null),
     warnings.map((w) => w.createdAt),
+    warnings.map((w) => w.subject),
+    warnings.map((w) => w.count),
+    warnings.map((w) => w.lastSeenAt),
   ];
 }
 

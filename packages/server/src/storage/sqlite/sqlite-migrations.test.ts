@@ -23,6 +23,10 @@ describe('SQLite migrations', () => {
       JSON.stringify({ type: 'track', messageId: 'm1', event: 'Old', timestamp: '2026-01-01T00:00:00.000Z', receivedAt: '2026-01-01T00:00:01.000Z' }),
     );
     old.prepare("INSERT INTO sources VALUES ('s1', 'web', 'h', '2026-01-01T00:00:00.000Z', NULL)").run();
+    const warn = old.prepare("INSERT INTO warnings (kind, code, field, message, source_id, message_id, created_at) VALUES ('rejected_event', 'invalid_event', ?, 'bad', 's1', ?, ?)");
+    warn.run('type', 'w1', '2026-01-01T00:00:02.000Z');
+    warn.run('type', 'w2', '2026-01-01T00:00:03.000Z');
+    warn.run('event', 'w3', '2026-01-01T00:00:04.000Z');
     old.close();
 
     const store = await openSqliteStore({ path });
@@ -32,6 +36,15 @@ describe('SQLite migrations', () => {
     expect(await store.eventVolume({ since: '2026-01-01T00:00:00.000Z', bucketMinutes: 1 })).toEqual([{ sourceId: 's1', bucket: '2026-01-01T00:00:00.000Z', events: 1 }]);
     // The timeline (migration 9) holds the old event.
     expect((await store.listProfileEvents('p1', { limit: 10 })).data.map((e) => [e.event, e.profileId])).toEqual([['Old', 'p1']]);
+    // Migration 11: counters start from the rows; repeated warnings fold into one record (first example kept).
+    expect(await store.stats()).toEqual({ events: 1, profiles: 1, externalIds: 1, merges: 0, warnings: 3 });
+    const warnings = (await store.listWarnings({ limit: 10 })).data;
+    expect(warnings.map((w) => [w.field, w.count, w.messageId, w.createdAt, w.lastSeenAt])).toEqual([
+      ['event', 1, 'w3', '2026-01-01T00:00:04.000Z', '2026-01-01T00:00:04.000Z'],
+      ['type', 2, 'w1', '2026-01-01T00:00:02.000Z', '2026-01-01T00:00:03.000Z'],
+    ]);
+    await store.addWarnings([{ kind: 'rejected_event', code: 'invalid_event', field: 'type', message: 'bad', sourceId: 's1', createdAt: '2026-01-02T00:00:00.000Z' }]);
+    expect((await store.listWarnings({ limit: 10 })).data.find((w) => w.field === 'type')?.count).toBe(3);
     await store.migrate();
     await store.close();
     const check = new Database(path, { readonly: true });

@@ -1,24 +1,40 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runStorageConformance } from '../storage-conformance.ts';
+import Database from 'better-sqlite3';
+import { RECOUNT_SQL, runStorageConformance } from '../storage-conformance.ts';
+import type { Store, StoreStats } from '../storage.ts';
 import { runIdentityTrustConformance } from '../storage-identity-conformance.ts';
 import { openSqliteStore } from './sqlite-store.ts';
 
-const dirs: string[] = [];
+const files = new Map<Store, string>();
 
-runStorageConformance({
-  name: 'sqlite',
-  create: () => {
+/** A store in a file of its own, so another connection can recount its rows. */
+const fileTarget = (name: string) => ({
+  name,
+  create: async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kin-sqlite-'));
-    dirs.push(dir);
-    return openSqliteStore({ path: join(dir, 'kin.db') });
+    const store = await openSqliteStore({ path: join(dir, 'kin.db') });
+    files.set(store, dir);
+    return store;
   },
-  destroy: async (store) => {
+  destroy: async (store: Store) => {
     await store.close();
-    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+    rmSync(files.get(store)!, { recursive: true, force: true });
+  },
+  recount: async (store: Store): Promise<StoreStats> => {
+    const db = new Database(join(files.get(store)!, 'kin.db'), { readonly: true });
+    try {
+      const row = db.prepare(RECOUNT_SQL).get() as Record<string, number>;
+      return { events: row.events!, profiles: row.profiles!, externalIds: row.external_ids!, merges: row.merges!, warnings: row.warnings! };
+    } finally {
+      db.close();
+    }
   },
 });
+
+runStorageConformance(fileTarget('sqlite'));
+runIdentityTrustConformance(fileTarget('sqlite file'));
 
 runStorageConformance({ name: 'sqlite :memory:', create: () => openSqliteStore({ path: ':memory:' }) });
 

@@ -45,11 +45,14 @@ import { GraphCache, cacheKey } from './sqlite-graph-cache.ts';
 import { createSqliteIdentity } from './sqlite-identity.ts';
 import { createMessageIdIndex } from './sqlite-message-ids.ts';
 import type { MessageIdIndex, MessageIdIndexOptions } from './sqlite-message-ids.ts';
-import { createTimeline, PROFILE_FAMILY_SQL, profileTimelineSql } from './sqlite-timeline.ts';
+import { createTimeline } from './sqlite-timeline.ts';
+import { readTimelinePage } from './sqlite-timeline-read.ts';
 import type { Timeline, TimelineOptions } from './sqlite-timeline.ts';
+import { sqliteListProfileIds, sqliteProfileIdsByName } from './sqlite-profile-list.ts';
 import { createSourceMinutes } from './sqlite-source-minutes.ts';
 import type { SourceMinutes } from './sqlite-source-minutes.ts';
-import { toMerge, toProfileView, toSource, toWarning } from '../store-rows.ts';
+import { toMerge, toProfileView, toSource, toStoreStats, toWarning } from '../store-rows.ts';
+import { foldWarnings } from '../warning-subject.ts';
 import type { ProfileRows } from '../store-rows.ts';
 
 /**
@@ -365,10 +368,12 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     return profileId;
   }
 
+  /** Adds warnings to their subjects' records (see warning-subject.ts). */
   function insertWarnings(warnings: NewWarning[]): void {
+    if (warnings.length === 0) return;
     const s = w();
-    for (const x of warnings) {
-      s.insertWarning.run(
+    for (const x of foldWarnings(warnings)) {
+      s.upsertWarning.run(
         x.kind,
         x.code ?? null,
         x.field ?? null,
@@ -377,6 +382,9 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
         x.messageId ?? null,
         x.profileId ?? null,
         x.createdAt,
+        x.subject,
+        x.count,
+        x.lastSeenAt,
       );
     }
   }
@@ -474,8 +482,9 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       });
     },
 
-    async findSourceByKeyHash(hash) {
-      const row = read().prepare('SELECT * FROM sources WHERE write_key_hash = ? AND revoked_at IS NULL').get(hash) as Row | undefined;
+    async findSourceByKeyHash(hash, options) {
+      const sql = options?.includeRevoked ? 'SELECT * FROM sources WHERE write_key_hash = ?' : 'SELECT * FROM sources WHERE write_key_hash = ? AND revoked_at IS NULL';
+      const row = read().prepare(sql).get(hash) as Row | undefined;
       return row ? toSource(row) : undefined;
     },
 
@@ -510,34 +519,21 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
 
     async listProfileEvents(profileId, query: EventQuery): Promise<Page<StoredEvent>> {
       const id = liveProfileId(profileId) ?? profileId;
-      const where: string[] = [];
-      const params: Array<string | number> = [];
-      if (query.type) {
-        where.push('e.type = ?');
-        params.push(query.type);
-      }
-      if (query.event) {
-        where.push('e.event = ?');
-        params.push(query.event);
-      }
       const after = query.cursor ? decodeCursor(query.cursor) : undefined;
-      if (after && after.length === 2) {
-        where.push('(t.timestamp < ? OR (t.timestamp = ? AND t.seq < ?))');
-        params.push(after[0] as string, after[0] as string, after[1] as number);
-      }
-      const r = read();
-      // One read transaction: the family and its events from one snapshot.
-      const rows = r.transaction(() => {
-        const family = [id, ...(r.prepare(PROFILE_FAMILY_SQL).pluck().all(id) as string[])];
-        return r.prepare(profileTimelineSql(family.length, where)).all(...family, ...family, ...params, query.limit + 1) as Row[];
-      })();
+      const rows = readTimelinePage(read(), id, {
+        limit: query.limit,
+        ...(after && after.length === 2 ? { after: [after[0] as string, after[1] as number] as const } : {}),
+        ...(query.type ? { type: query.type } : {}),
+        ...(query.event ? { event: query.event } : {}),
+        ...(query.sourceIds ? { sourceIds: query.sourceIds } : {}),
+      });
       const hasMore = rows.length > query.limit;
       const page = rows.slice(0, query.limit);
       const last = page.at(-1);
       return {
         // The live profile: an event keeps the profile it was applied to, which may since have been merged.
-        data: page.map((row) => ({ ...(JSON.parse(row.payload as string) as StoredEvent), sourceId: row.source_id as string, profileId: id })),
-        cursor: { next: hasMore && last ? encodeCursor([last.timestamp as string, last.seq as number]) : null, hasMore },
+        data: page.map((row) => ({ ...(JSON.parse(row.payload) as StoredEvent), sourceId: row.sourceId, profileId: id })),
+        cursor: { next: hasMore && last ? encodeCursor([last.timestamp, last.seq]) : null, hasMore },
       };
     },
 
@@ -582,15 +578,9 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     },
 
     async stats(): Promise<StoreStats> {
-      const r = read();
-      const count = (sql: string) => (r.prepare(sql).get() as { n: number }).n;
-      return {
-        events: count('SELECT COUNT(*) AS n FROM events'),
-        profiles: count('SELECT COUNT(*) AS n FROM profiles WHERE merged_into IS NULL'),
-        externalIds: count('SELECT COUNT(*) AS n FROM identifiers'),
-        merges: count('SELECT COUNT(*) AS n FROM merges'),
-        warnings: count('SELECT COUNT(*) AS n FROM warnings'),
-      };
+      // Counters the write transactions keep (migration 12's triggers), not COUNT(*): five key lookups.
+      const counts = new Map(read().prepare('SELECT name, n FROM store_counts').raw(true).all() as Array<[string, number]>);
+      return toStoreStats((name) => counts.get(name) ?? 0);
     },
 
     async searchProfiles(query): Promise<ProfileMatch[]> {
@@ -610,6 +600,14 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
         if (profile) matches.push({ id: profile.id, matchedOn, externalIds: profile.externalIds.map(({ type, value }) => ({ type, value })), traits: profile.traits });
       }
       return matches;
+    },
+
+    async profileIdsByName(query) {
+      return sqliteProfileIdsByName(read(), query);
+    },
+
+    async listProfileIds(query) {
+      return sqliteListProfileIds(read(), query);
     },
 
     async eventVolume(query): Promise<VolumeBucket[]> {
@@ -665,6 +663,10 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
 
     async identifierPartition() {
       return idn().identifierPartition();
+    },
+
+    async pruneWarnings(olderThan) {
+      return queue.run(() => db.prepare('DELETE FROM warnings WHERE last_seen_at < ?').run(olderThan).changes);
     },
 
     async pruneMessageIds(olderThan) {
@@ -744,8 +746,11 @@ function prepareWrites(db: Database.Database) {
     insertEvent: db.prepare(
       'INSERT INTO events (message_id, source_id, profile_id, type, event, timestamp, received_at, payload, unverified) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
     ),
-    insertWarning: db.prepare(
-      'INSERT INTO warnings (kind, code, field, message, source_id, message_id, profile_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    upsertWarning: db.prepare(
+      `INSERT INTO warnings (kind, code, field, message, source_id, message_id, profile_id, created_at, subject, count, last_seen_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (subject) DO UPDATE SET count = count + excluded.count, last_seen_at = max(last_seen_at, excluded.last_seen_at),
+         created_at = min(created_at, excluded.created_at)`,
     ),
   };
 }

@@ -11,6 +11,7 @@ import { applyEvents } from '../../pipeline/event-apply.ts';
 import type { Store } from '../storage.ts';
 import { openSqliteStore } from './sqlite-store.ts';
 import type { TimelineOptions } from './sqlite-timeline.ts';
+import { timelinePageSql } from './sqlite-timeline-read.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'kin-timeline-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -194,5 +195,46 @@ describe('SQLite timeline written in bulk', () => {
     expect(visible).toBe(15);
     await importer.close();
     await server.close();
+  });
+
+  it('reads a page in timeline index order, stopping at the page size (no sort of the whole profile)', async () => {
+    const path = newPath();
+    const store = await openSqliteStore({ path, timeline: small });
+    await send(store, page({ userId: 'plan' }, 1));
+    const db = new Database(path, { readonly: true });
+    try {
+      for (const query of [{ limit: 5 }, { limit: 5, after: ['2026-11-01T10:00:00.000Z', 9] as const }, { limit: 5, type: 'page', event: 'x' }]) {
+        const sql = timelinePageSql(query, 1);
+        const plan = (text: string, ...bind: Array<string | number>) =>
+          (db.prepare(`EXPLAIN QUERY PLAN ${text}`).all(...bind) as Array<{ detail: string }>).map((row) => row.detail).join('; ');
+        const range = plan(sql.range, 'p', 0, ...sql.params, 6);
+        expect(range).toMatch(/SEARCH t USING PRIMARY KEY \(profile_id=/);
+        expect(range).not.toMatch(/TEMP B-TREE/);
+        expect(range.indexOf('SEARCH t')).toBeLessThan(range.indexOf('SEARCH e') === -1 ? Infinity : range.indexOf('SEARCH e'));
+        expect(plan(sql.tail, 0, 'p', ...sql.params, 6)).toMatch(/SEARCH t USING INTEGER PRIMARY KEY \(rowid>\?\)/);
+      }
+    } finally {
+      db.close();
+      await store.close();
+    }
+  });
+
+  it('pages a merged family with filters and a cursor exactly like a sort of all its events', async () => {
+    const path = newPath();
+    const store = await openSqliteStore({ path, timeline: { flushAt: 7, slices: 2 } });
+    // Two people, each with events, merged by an identify; more events land in the tail after the merge.
+    for (let minute = 0; minute < 20; minute++) await send(store, page(minute % 2 ? { anonymousId: 'fam-a' } : { anonymousId: 'fam-b' }, (minute * 7) % 20));
+    await send(store, { ...page({ anonymousId: 'fam-a' }, 30), userId: 'fam-u' }, { ...page({ anonymousId: 'fam-b' }, 31), userId: 'fam-u' });
+    for (let minute = 40; minute < 46; minute++) await send(store, page({ userId: 'fam-u' }, minute));
+    const all = await timelineOf(store, 'user_id:fam-u');
+    expect(all).toHaveLength(28);
+    const minutes = all.map((n) => Number(n.split('@')[0]!.slice(1)));
+    expect(minutes).toEqual([...minutes].sort((a, b) => b - a));
+    const profileId = (await store.findProfileIdByIdentifier({ type: 'user_id', value: 'fam-u' }))!;
+    const named = await store.listProfileEvents(profileId, { limit: 3, event: 'nothing' });
+    expect(named.data).toEqual([]);
+    const pages = await store.listProfileEvents(profileId, { limit: 100, type: 'page' });
+    expect(pages.data).toHaveLength(28);
+    await store.close();
   });
 });

@@ -40,27 +40,6 @@ const SAMPLES_PER_RANGE = 100;
 /** The profiles whose events make up a live profile's timeline: itself and every profile merged into it. */
 export const PROFILE_FAMILY_SQL = 'SELECT id FROM profiles WHERE merged_into = ?';
 
-/**
- * One page of the events of a family of `familySize` profiles, newest first, in one statement (so one
- * snapshot of `through_seq`, `timeline` and the tail). Binds the family's ids twice, then the values of
- * `where` (conditions on `e`, the event, and `t`, the entry: seq and timestamp), then the limit.
- * Why the ids as parameters, read beforehand in the same read transaction: a subquery in the IN list made
- * the tail scan take twice as long (13 against 5.6 ms at 50,000 entries).
- */
-export function profileTimelineSql(familySize: number, where: string[]): string {
-  const family = `(${Array.from({ length: familySize }, () => '?').join(', ')})`;
-  return `
-    WITH through AS (SELECT through_seq AS s FROM timeline_flush WHERE id = 1),
-    t AS (
-      SELECT seq, timestamp FROM timeline WHERE profile_id IN ${family} AND seq <= (SELECT s FROM through)
-      UNION ALL
-      SELECT seq, timestamp FROM timeline_tail WHERE seq > (SELECT s FROM through) AND profile_id IN ${family}
-    )
-    SELECT e.seq, e.source_id, t.timestamp, e.payload FROM t JOIN events e ON e.seq = t.seq
-    ${where.length ? 'WHERE ' + where.join(' AND ') : ''}
-    ORDER BY t.timestamp DESC, t.seq DESC LIMIT ?`;
-}
-
 /** The timeline's writes over the writer connection `db` (see the file comment). */
 export function createTimeline(db: Database.Database, tuning: Partial<TimelineOptions> = {}) {
   const options = { ...DEFAULT_TIMELINE, ...tuning };

@@ -1,5 +1,6 @@
 /**
- * Which channel an event came through, for the timeline's icons, colours and filter. Derived from the
+ * Which channel an event came through, for the timeline's icons and its channel filter (which the
+ * server applies: `GET /v1/profiles/{ref}/events?channel=`). Derived from the
  * source name and the event's context, strongest signal first:
  * 1. a CRM source (name contains crm, salesforce or hubspot) → crm;
  * 2. an email campaign (`context.campaign.medium` = email) or an email source → email;
@@ -10,21 +11,11 @@
  * 6. a source named like a channel (web, ios, android, app…) → that channel; else `other`.
  */
 
-/** The channels the dashboard knows. */
+/** The channels Kin tells apart. */
 export type Channel = 'web' | 'app' | 'email' | 'social' | 'crm' | 'other';
 
 /** Every channel in display order. */
 export const CHANNELS: readonly Channel[] = ['web', 'app', 'email', 'social', 'crm', 'other'];
-
-/** Display colour and glyph of each channel. */
-export const CHANNEL_STYLE: Record<Channel, { color: string; glyph: string; label: string }> = {
-  web: { color: '#2563eb', glyph: '◎', label: 'Web' },
-  app: { color: '#059669', glyph: '▣', label: 'App' },
-  email: { color: '#d97706', glyph: '✉', label: 'Email' },
-  social: { color: '#db2777', glyph: '#', label: 'Social' },
-  crm: { color: '#7c3aed', glyph: '◆', label: 'CRM' },
-  other: { color: '#64748b', glyph: '•', label: 'Other' },
-};
 
 const SOCIAL_TYPES = new Set(['twitter', 'instagram', 'tiktok', 'facebook', 'linkedin', 'x', 'threads', 'snapchat', 'pinterest', 'youtube']);
 const SOCIAL_WORDS = /^(social|twitter|instagram|facebook|tiktok|linkedin|x|pinterest|youtube|snapchat)$/i;

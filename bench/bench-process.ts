@@ -1,0 +1,29 @@
+/** Child processes of the benchmarks (Kin, the bare HTTP baseline), started from the repository root. */
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+
+const repo = new URL('..', import.meta.url).pathname;
+
+/** Starts a child process (in the repository root, or `cwd`) and waits for the line that gives its URL. */
+export function startChild(argv: string[], env: Record<string, string>, pattern: RegExp, cwd = repo): Promise<{ child: ChildProcess; url: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, argv, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const m = pattern.exec(out);
+      if (m) resolve({ child, url: m[1]! });
+    });
+    child.stderr!.on('data', () => {});
+    child.once('exit', (code) => reject(new Error(`child exited (${code}): ${out}`)));
+  });
+}
+
+/** Stops a child started by `startChild` and waits for it to exit. */
+export async function stopChild(child: ChildProcess): Promise<void> {
+  child.removeAllListeners('exit');
+  await new Promise<void>((done) => {
+    child.once('exit', () => done());
+    child.kill('SIGTERM');
+  });
+}

@@ -1,0 +1,76 @@
+/**
+ * Collect mode answers poison items exactly as the embedded mode does (the same edge validation), so
+ * nothing a store cannot keep ever reaches JetStream: a real collector + worker over PostgreSQL and NATS,
+ * the shared poison batch of `testing/edge-cases.ts`, and every good item stored by the worker.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../config.ts';
+import { startKin } from '../main.ts';
+import { memoryLogger } from '../ports/logger.ts';
+import { createTestDatabase, servicesRequired, testPostgresStatus } from '../storage/postgres/postgres-test-db.ts';
+import { EDGE_CASES, edgeBatchBody } from '../testing/edge-cases.ts';
+import { deleteTestStream, testNatsStatus, testNatsUrl, testStreamNames } from '../testing/nats-test-server.ts';
+
+const [pgStatus, natsStatus] = await Promise.all([testPostgresStatus(), testNatsStatus()]);
+const reason = !pgStatus.ok ? pgStatus.reason : !natsStatus.ok ? natsStatus.reason : undefined;
+const WRITE_KEY = 'edge-pipeline-write-key-01';
+
+async function until(check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+if (reason && servicesRequired()) {
+  describe('edge rejections in collect mode', () => {
+    it('needs PostgreSQL and NATS (KIN_REQUIRE_SERVICES is set)', () => {
+      throw new Error(reason);
+    });
+  });
+} else if (reason) {
+  describe.skip(`edge rejections in collect mode (skipped: ${reason})`, () => {
+    it('needs PostgreSQL and NATS', () => undefined);
+  });
+} else {
+  describe('edge rejections in collect mode', () => {
+    const cleanups: Array<() => Promise<void>> = [];
+    afterAll(async () => {
+      for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+    });
+
+    it('rejects the poison items per item, publishes only the good ones, and the worker stores them all', async () => {
+      const db = await createTestDatabase();
+      cleanups.push(() => db.drop());
+      const names = testStreamNames();
+      cleanups.push(() => deleteTestStream(testNatsUrl(), names.nats.stream));
+      const config = parseConfig({
+        PORT: '0',
+        KIN_HOST: '127.0.0.1',
+        KIN_DB: db.url,
+        KIN_ADMIN_TOKEN: 'edge-pipeline-admin-token-0123',
+        KIN_WRITE_KEYS: `web:${WRITE_KEY}`,
+        KIN_PIPELINE: testNatsUrl(),
+        ...names.env,
+      });
+      const kin = await startKin({ config, logger: memoryLogger() });
+      cleanups.push(() => kin.close());
+
+      const res = await fetch(`${kin.url}/v1/batch`, {
+        method: 'POST',
+        body: JSON.stringify(edgeBatchBody('nats')),
+        headers: { 'content-type': 'application/json', authorization: 'Basic ' + Buffer.from(`${WRITE_KEY}:`).toString('base64') },
+      });
+      expect(res.status).toBe(200);
+      const answer = (await res.json()) as { accepted: number; rejected: Array<{ index: number; code: string; field: string }> };
+      expect(answer.rejected.map(({ index, code, field }) => ({ index, code, field }))).toEqual(
+        EDGE_CASES.map((c, i) => ({ index: 2 * i + 1, code: c.code, field: `batch[${2 * i + 1}].${c.field}` })),
+      );
+      const good = EDGE_CASES.length + 1;
+      expect(answer.accepted).toBe(good);
+      await until(async () => (await kin.store.stats()).events === good);
+      expect((await fetch(`${kin.url}/ready`)).status).toBe(200);
+    });
+  });
+}

@@ -125,3 +125,18 @@ describe('a trait named __proto__', () => {
     expect(profile.traits['plan']).toBe('pro');
   });
 });
+
+describe('KIN_MAX_EVENT_DEPTH', () => {
+  it('sets the deepest nesting an event may have', async () => {
+    const shallow = await startTestKin({ env: { KIN_MAX_EVENT_DEPTH: '8' } });
+    try {
+      const nest = (levels: number): unknown => (levels === 0 ? 1 : { a: nest(levels - 1) });
+      // The event is level 1 and the traits object level 2: traits seven objects deep fit in eight.
+      expect((await shallow.track('/v1/identify', { userId: 'u', traits: nest(7) })).status).toBe(200);
+      const deep = await shallow.track('/v1/batch', { batch: [good('depth-1'), { type: 'identify', userId: 'u', traits: nest(8) }] });
+      expect(((await deep.json()) as Answer).rejected.map((r) => [r.code, r.field])).toEqual([['nesting_too_deep', 'batch[1].traits']]);
+    } finally {
+      await shallow.close();
+    }
+  });
+});

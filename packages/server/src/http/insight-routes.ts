@@ -4,13 +4,13 @@
  * live overview (counters, events per minute per source, source activity) and one profile's identity
  * graph.
  */
+import type { Overview, ProfileGraph } from '@kin/core/api/index.ts';
 import { Hono } from 'hono';
 import type { Clock } from '../ports/clock.ts';
-import type { ProfileMatch, SourceActivity, SourceRecord, StoredEvent, Store, StoreStats, VolumeBucket, WarningRecord } from '../storage/storage.ts';
+import type { ProfileMatch, SourceActivity, StoredEvent, Store, WarningRecord } from '../storage/storage.ts';
 import { ApiError } from './error-catalog.ts';
 import type { ProfileDeps } from './profile-routes.ts';
 import { resolveProfileRef } from './profile-routes.ts';
-import type { ProfileGraph } from './profile-graph.ts';
 import { buildProfileGraph } from './profile-graph.ts';
 import { matchOf, searchProfilePage } from './profile-search.ts';
 import { parseLimit, parseOffset } from './query-params.ts';
@@ -19,20 +19,6 @@ import { parseLimit, parseOffset } from './query-params.ts';
 export interface InsightDeps extends ProfileDeps {
   store: Store;
   clock: Clock;
-}
-
-/** A source with its ingestion totals. */
-export interface SourceOverview extends SourceRecord {
-  events: number;
-  lastEventAt: string | null;
-}
-
-/** The answer of `GET /v1/overview`. */
-export interface Overview {
-  stats: StoreStats;
-  /** Events per source per minute over the last hour (empty minutes are absent). */
-  volume: { since: string; bucketMinutes: number; buckets: VolumeBucket[] };
-  sources: SourceOverview[];
 }
 
 /** Paths these routes serve (all need the admin token). */

@@ -46,16 +46,24 @@ export interface TrackingBody {
 
 /**
  * Reads and parses a tracking route's JSON body; throws `ApiError` with a code for every failure,
- * `ClientAbortError` when the client goes away mid-body.
+ * `ClientAbortError` when the client goes away mid-body. `beforeDecode` runs once the raw bytes are in,
+ * before the CPU work (gunzip, UTF-8, JSON) starts.
  */
-export async function readTrackingBody(request: Request, maxBytes: number): Promise<TrackingBody> {
+export async function readTrackingBody(request: Request, maxBytes: number, beforeDecode?: () => Promise<void>): Promise<TrackingBody> {
   const seen = { storable: false };
-  const body = await parseJsonBody(request, maxBytes, seen);
+  const body = await parseJsonBody(request, maxBytes, { ...(beforeDecode ? { beforeDecode } : {}), seen });
   if (body === NO_BODY) throw new ApiError('invalid_json', 'request body is empty');
   return { body, storableText: seen.storable };
 }
 
-async function parseJsonBody(request: Request, maxBytes: number, seen?: { storable: boolean }): Promise<unknown> {
+/** How `parseJsonBody` reports back: the hook before decoding, and whether the text proved storable. */
+interface ParseHooks {
+  beforeDecode?: () => Promise<void>;
+  seen?: { storable: boolean };
+}
+
+async function parseJsonBody(request: Request, maxBytes: number, hooks: ParseHooks = {}): Promise<unknown> {
+  const { beforeDecode, seen } = hooks;
   const declared = Number(request.headers.get('content-length') ?? NaN);
   if (Number.isFinite(declared) && declared > maxBytes) {
     throw new ApiError('payload_too_large', `request body is over ${maxBytes} bytes`);
@@ -65,6 +73,7 @@ async function parseJsonBody(request: Request, maxBytes: number, seen?: { storab
   // streams. The length check after the read covers a Request built in-process with a wrong header.
   const raw = await readRaw(request, Number.isFinite(declared), maxBytes);
   if (raw.length > maxBytes) throw new ApiError('payload_too_large', `request body is over ${maxBytes} bytes`);
+  if (beforeDecode) await beforeDecode();
   const encoding = (request.headers.get('content-encoding') ?? 'identity').trim().toLowerCase();
   let bytes: Buffer;
   if (encoding === 'gzip' || encoding === 'x-gzip') {
@@ -93,16 +102,23 @@ async function parseJsonBody(request: Request, maxBytes: number, seen?: { storab
 }
 
 /**
- * Why every read failure is a client abort: the body comes from the HTTP adapter's socket stream, which
- * fails only when the socket closes or resets before the body ends; our own limit errors pass through.
+ * Reads the raw body. A read that fails because the socket closed or reset before the body ended (the
+ * adapter aborts the request's signal; node reports ECONNRESET "aborted") is a `ClientAbortError`; any
+ * other failure is a bug and passes through.
  */
 async function readRaw(request: Request, declared: boolean, maxBytes: number): Promise<Buffer> {
   try {
     return declared ? Buffer.from(await request.arrayBuffer()) : await readLimited(request, maxBytes);
   } catch (error) {
-    if (error instanceof ApiError) throw error;
+    if (error instanceof ApiError || !isClientAbort(request, error)) throw error;
     throw new ClientAbortError(error);
   }
+}
+
+const ABORT_CODES = new Set(['ECONNRESET', 'ERR_STREAM_PREMATURE_CLOSE', 'ECONNABORTED', 'EPIPE']);
+
+function isClientAbort(request: Request, error: unknown): boolean {
+  return request.signal.aborted || ABORT_CODES.has(String((error as { code?: unknown } | undefined)?.code));
 }
 
 async function readLimited(request: Request, maxBytes: number): Promise<Buffer> {

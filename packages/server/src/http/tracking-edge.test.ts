@@ -115,6 +115,15 @@ describe('per-item rejections of what no store can keep', () => {
   });
 });
 
+describe('profile refs', () => {
+  it('answers invalid_ref for a ref holding NUL (a URL cannot carry a lone surrogate)', async () => {
+    for (const ref of ['user_id:a%00b', '%00', 'email:a%00@example.com']) {
+      const res = await kin.admin('/v1/profiles/' + ref);
+      expect([res.status, (await errorOf(res)).code]).toEqual([400, 'invalid_ref']);
+    }
+  });
+});
+
 describe('a trait named __proto__', () => {
   it('round-trips through GET /v1/profiles/{ref}', async () => {
     const res = await kin.track('/v1/identify', '{"userId":"proto-1","traits":{"__proto__":"x","plan":"pro"}}');

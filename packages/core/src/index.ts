@@ -22,3 +22,5 @@ export * from './identity/graph-reference.ts';
 export * from './profile/trait-changes.ts';
 export * from './profile/trait-merge.ts';
 export * from './random/mulberry32.ts';
+
+export type * from './api/index.ts';

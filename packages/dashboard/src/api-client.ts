@@ -2,7 +2,7 @@
  * The admin API client: every call carries the admin token; a failed call resolves to a value
  * (`{ ok: false, error }`) so pages render their error state without try/catch.
  */
-import type { Merge, Overview, Page, Profile, ProfileActivity, ProfileExplanation, ProfileGraph, ProfileList, SearchPage, Source, TimelineEvent, Trait, Warning } from './api-types.ts';
+import type { Merge, Overview, Page, Profile, ProfileActivity, ProfileExplanation, ProfileGraph, ProfileList, SearchPage, Source, TimelineEvent, Trait, Warning } from '@kin/core/api/index.ts';
 
 /** What went wrong with a call: the API's error code (or `network_error`) and its message. */
 export interface ApiFailure {

@@ -2,7 +2,7 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { FormEvent } from 'react';
 import { createKinApi } from './api-client.ts';
-import type { Source } from './api-types.ts';
+import type { Source } from '@kin/core/api/index.ts';
 import { KinContext } from './kin-context.ts';
 import { OverviewPage } from './pages/overview-page.tsx';
 import { ProfilePage } from './pages/profile-page.tsx';

@@ -1,7 +1,7 @@
 /** What every page needs: the API client and source names by id. */
 import { createContext, useContext } from 'react';
 import type { KinApi } from './api-client.ts';
-import type { Source } from './api-types.ts';
+import type { Source } from '@kin/core/api/index.ts';
 
 /** The dashboard's shared state. */
 export interface KinContextValue {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { TimelineEvent } from './api-types.ts';
+import type { TimelineEvent } from '@kin/core/api/index.ts';
 import { eventFacts, groupSessions } from './timeline-sessions.ts';
 
 const at = (minute: number) => new Date(Date.UTC(2026, 10, 1, 10, 0) + minute * 60_000).toISOString();

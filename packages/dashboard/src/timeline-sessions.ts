@@ -3,7 +3,7 @@
  * event time pass without an event, and the few facts worth a glance per event (order total, products,
  * campaign, tracked link, page). Pure, so it is a table test.
  */
-import type { TimelineEvent } from './api-types.ts';
+import type { TimelineEvent } from '@kin/core/api/index.ts';
 
 /** Inactivity that ends a session (as in Segment's and GA's defaults). */
 export const SESSION_GAP_MS = 30 * 60_000;

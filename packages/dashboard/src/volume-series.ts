@@ -1,5 +1,5 @@
 /** Turns per-source minute buckets into a dense series for the overview chart (pure, tested). */
-import type { VolumeBucket } from './api-types.ts';
+import type { VolumeBucket } from '@kin/core/api/index.ts';
 
 /** One minute column: its start and the events of each source. */
 export interface VolumeColumn {

@@ -3,7 +3,6 @@
  * harnesses) builds adapters.
  */
 import { serve } from '@hono/node-server';
-import type { ServerOptions } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { KinConfig } from './config.ts';
 import type { KinApp } from './http/app.ts';
@@ -11,6 +10,7 @@ import { adminReadThread } from './http/admin-read-thread.ts';
 import { createApp } from './http/app.ts';
 import type { Admission } from './http/admission-control.ts';
 import { createAdmission } from './http/admission-control.ts';
+import { capConnections, serverOptionsOf } from './http/server-options.ts';
 import { createSourceAuth } from './http/auth.ts';
 import { loadPolicy, normalizerFor } from './identity/policy-load.ts';
 import { createIdentityVerifier } from './identity/identity-verify.ts';
@@ -143,8 +143,7 @@ export async function startKin(options: {
 
   const server = await new Promise<ReturnType<typeof serve>>((resolveServer, reject) => {
     const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host, serverOptions: serverOptionsOf(config.server) }, () => resolveServer(s));
-    // Past the cap node:http closes new sockets at once: a flood of slow connections cannot exhaust file descriptors.
-    s.maxConnections = config.server.maxConnections;
+    capConnections(s, config.server);
     s.once('error', (error) => reject(cannotListen(config.host, config.port, error)));
   }).catch(async (error: unknown) => {
     clearInterval(prune);
@@ -178,18 +177,5 @@ export async function startKin(options: {
       })();
       return closing;
     },
-  };
-}
-
-/**
- * node:http options from the configured seconds. Why a 1 s checking interval: node checks the request and
- * header timeouts only on that tick (30 s by default), so a slow body would otherwise outlive its timeout.
- */
-function serverOptionsOf(server: KinConfig['server']): ServerOptions {
-  return {
-    requestTimeout: server.requestTimeoutSeconds * 1000,
-    headersTimeout: server.headersTimeoutSeconds * 1000,
-    keepAliveTimeout: server.keepAliveTimeoutSeconds * 1000,
-    connectionsCheckingInterval: 1000,
   };
 }

@@ -38,7 +38,7 @@ export const SOCIAL_HANDLE_TYPES: readonly string[] = [
 
 const TYPE_PATTERN = /^[a-z0-9_.-]{1,64}$/;
 const EMAIL_PATTERN = /^[^@\s]+@[^@\s]+$/;
-const NON_ASCII = /[^\x00-\x7f]/;
+const NON_ASCII = /[\u0080-\uffff]/;
 
 /** Lower-cases and trims an identifier type; `undefined` unless it matches `/^[a-z0-9_.-]{1,64}$/`. */
 export function normalizeIdentifierType(raw: string): string | undefined {

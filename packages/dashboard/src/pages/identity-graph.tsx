@@ -7,7 +7,7 @@
  */
 import { useEffect, useState } from 'react';
 import type { KeyboardEvent } from 'react';
-import type { GraphEdge, GraphNode, ProfileExplanation, ProfileGraph } from '../api-types.ts';
+import type { GraphEdge, GraphNode, ProfileExplanation, ProfileGraph } from '@kin/core/api/index.ts';
 import type { PlacedItem } from '../graph-layout.ts';
 import { layoutGraph, typeRank } from '../graph-layout.ts';
 import { useKin } from '../kin-context.ts';

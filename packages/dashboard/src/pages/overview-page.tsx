@@ -1,6 +1,6 @@
 /** Overview: live counters, events per minute by source (last hour) and source activity; refreshes every 5 s. */
 import { useEffect } from 'react';
-import type { Overview, Source } from '../api-types.ts';
+import type { Overview, Source } from '@kin/core/api/index.ts';
 import { useKin } from '../kin-context.ts';
 import { useApi } from '../ui/use-api.ts';
 import { Empty, ErrorBox, formatCount, Loading, Time } from '../ui/states.tsx';

@@ -3,7 +3,7 @@
  * identifiers with why each one is here (the explain route), traits with their source and time, the identity
  * graph, the timeline and the merge history. Every reference reads as a name or a full, copyable id.
  */
-import type { ExternalId, Merge, Profile, ProfileExplanation } from '../api-types.ts';
+import type { ExternalId, Merge, Profile, ProfileExplanation } from '@kin/core/api/index.ts';
 import { CHANNEL_STYLE } from '../channel-style.ts';
 import { useKin } from '../kin-context.ts';
 import { hrefOf, link } from '../router.ts';

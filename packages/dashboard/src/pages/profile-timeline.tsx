@@ -8,7 +8,7 @@ import { useEffect, useState } from 'react';
 import type { Channel } from '@kin/core/spec/channel-classify.ts';
 import { CHANNELS, classifyChannel } from '@kin/core/spec/channel-classify.ts';
 import type { ApiFailure } from '../api-client.ts';
-import type { TimelineEvent } from '../api-types.ts';
+import type { TimelineEvent } from '@kin/core/api/index.ts';
 import { CHANNEL_STYLE } from '../channel-style.ts';
 import { useKin } from '../kin-context.ts';
 import { eventFacts, groupSessions, obj, str } from '../timeline-sessions.ts';

@@ -3,7 +3,7 @@
  * 20; without one, every profile, newest or oldest first. The hints name real values of this install (the
  * newest profile's name and email), so trying one always finds something.
  */
-import type { ProfileListRow, ProfileMatch } from '../api-types.ts';
+import type { ProfileListRow, ProfileMatch } from '@kin/core/api/index.ts';
 import { useKin } from '../kin-context.ts';
 import type { Route } from '../router.ts';
 import { hrefOf, link, navigate } from '../router.ts';

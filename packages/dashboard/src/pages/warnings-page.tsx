@@ -5,7 +5,7 @@
  */
 import { useEffect, useState } from 'react';
 import type { ApiFailure } from '../api-client.ts';
-import type { Warning } from '../api-types.ts';
+import type { Warning } from '@kin/core/api/index.ts';
 import { useKin } from '../kin-context.ts';
 import { hrefOf, link, navigate } from '../router.ts';
 import { Empty, ErrorBox, Loading, Time } from '../ui/states.tsx';

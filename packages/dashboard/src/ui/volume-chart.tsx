@@ -9,7 +9,7 @@ import { BarChart } from 'echarts/charts';
 import { GridComponent, TooltipComponent } from 'echarts/components';
 import * as echarts from 'echarts/core';
 import { CanvasRenderer } from 'echarts/renderers';
-import type { Source } from '../api-types.ts';
+import type { Source } from '@kin/core/api/index.ts';
 import type { VolumeColumn } from '../volume-series.ts';
 import { readableCeiling, sourceColor } from '../volume-series.ts';
 import { formatCount } from './states.tsx';

@@ -9,10 +9,9 @@
  */
 import type { Clock } from '../ports/clock.ts';
 import type { Channel } from '@kin/core';
+import type { Overview, ProfileGraph } from '@kin/core/api/index.ts';
 import type { Page, SourceActivity, StoredEvent, Store, WarningRecord } from '../storage/storage.ts';
 import { ApiError } from './error-catalog.ts';
-import type { Overview } from './insight-routes.ts';
-import type { ProfileGraph } from './profile-graph.ts';
 import { buildProfileGraph } from './profile-graph.ts';
 import type { ProfileActivity } from './profile-activity.ts';
 import { listChannelEvents, summarizeActivity } from './profile-activity.ts';

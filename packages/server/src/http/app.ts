@@ -115,10 +115,11 @@ export function createApp(deps: AppDeps): KinApp {
       for (const [name, value] of Object.entries(error.headers ?? {})) c.header(name, value);
       return c.json(error.body(requestId), statusOf(error.code));
     }
-    if (error instanceof ClientAbortError) {
-      // Nobody reads this answer; the count is what an operator needs (kin_http_client_aborts_total).
+    // A client that went away mid-body (whatever then failed: a JSON read, an import stream) is not a fault of
+    // Kin. Nobody reads this answer; the count is what an operator needs (kin_http_client_aborts_total).
+    if (error instanceof ClientAbortError || c.req.raw.signal.aborted) {
       deps.onClientAbort?.();
-      return c.json(new ApiError('invalid_json', error.message).body(requestId), 400);
+      return c.json(new ApiError('invalid_json', 'the client closed the connection before the request body ended').body(requestId), 400);
     }
     deps.logger.error('unexpected error', { route: c.req.routePath, requestId, error: error instanceof Error ? error.name : 'unknown' });
     return c.json(new ApiError('internal_error', 'internal error').body(requestId), 500);

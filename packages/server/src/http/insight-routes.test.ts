@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestKin } from '../testing/kin-harness.ts';
 import { startTestKin } from '../testing/kin-harness.ts';
-import type { Overview } from './insight-routes.ts';
-import type { ProfileGraph } from './profile-graph.ts';
+import type { Overview, ProfileGraph } from '@kin/core/api/index.ts';
 
 let kin: TestKin;
 const t = (minute: number) => new Date(Date.UTC(2026, 10, 1, 10, minute)).toISOString();

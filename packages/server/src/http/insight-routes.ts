@@ -5,7 +5,7 @@
  * graph.
  */
 import { Hono } from 'hono';
-import type { ProfileMatch, SourceRecord, Store, StoreStats, VolumeBucket } from '../storage/storage.ts';
+import type { ProfileMatch, Store } from '../storage/storage.ts';
 import type { AdminReads } from './admin-reads.ts';
 import { ApiError } from './error-catalog.ts';
 import type { ProfileDeps } from './profile-routes.ts';
@@ -17,20 +17,6 @@ export interface InsightDeps extends ProfileDeps {
   store: Store;
   /** Overview and graph: on the read thread in embedded mode (see admin-reads.ts). */
   reads: AdminReads;
-}
-
-/** A source with its ingestion totals. */
-export interface SourceOverview extends SourceRecord {
-  events: number;
-  lastEventAt: string | null;
-}
-
-/** The answer of `GET /v1/overview`. */
-export interface Overview {
-  stats: StoreStats;
-  /** Events per source per minute over the last hour (empty minutes are absent). */
-  volume: { since: string; bucketMinutes: number; buckets: VolumeBucket[] };
-  sources: SourceOverview[];
 }
 
 /** Paths these routes serve (all need the admin token). */

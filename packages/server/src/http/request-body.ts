@@ -40,13 +40,14 @@ export function ignoreInvalidJson(error: unknown): undefined {
 }
 
 /** Reads and parses a JSON body; throws `ApiError` with a code for every failure, `ClientAbortError` when the client goes away mid-body. */
-export async function readJsonBody(request: Request, maxBytes: number): Promise<unknown> {
-  const body = await parseJsonBody(request, maxBytes);
+export async function readJsonBody(request: Request, maxBytes: number, beforeDecode?: () => Promise<void>): Promise<unknown> {
+  const body = await parseJsonBody(request, maxBytes, beforeDecode);
   if (body === NO_BODY) throw new ApiError('invalid_json', 'request body is empty');
   return body;
 }
 
-async function parseJsonBody(request: Request, maxBytes: number): Promise<unknown> {
+/** `beforeDecode` runs once the raw bytes are in, before the CPU work (gunzip, UTF-8, JSON) starts. */
+async function parseJsonBody(request: Request, maxBytes: number, beforeDecode?: () => Promise<void>): Promise<unknown> {
   const declared = Number(request.headers.get('content-length') ?? NaN);
   if (Number.isFinite(declared) && declared > maxBytes) {
     throw new ApiError('payload_too_large', `request body is over ${maxBytes} bytes`);
@@ -56,6 +57,7 @@ async function parseJsonBody(request: Request, maxBytes: number): Promise<unknow
   // streams. The length check after the read covers a Request built in-process with a wrong header.
   const raw = await readRaw(request, Number.isFinite(declared), maxBytes);
   if (raw.length > maxBytes) throw new ApiError('payload_too_large', `request body is over ${maxBytes} bytes`);
+  if (beforeDecode) await beforeDecode();
   const encoding = (request.headers.get('content-encoding') ?? 'identity').trim().toLowerCase();
   let bytes: Buffer;
   if (encoding === 'gzip' || encoding === 'x-gzip') {
@@ -83,16 +85,23 @@ async function parseJsonBody(request: Request, maxBytes: number): Promise<unknow
 }
 
 /**
- * Why every read failure is a client abort: the body comes from the HTTP adapter's socket stream, which
- * fails only when the socket closes or resets before the body ends; our own limit errors pass through.
+ * Reads the raw body. A read that fails because the socket closed or reset before the body ended (the
+ * adapter aborts the request's signal; node reports ECONNRESET "aborted") is a `ClientAbortError`; any
+ * other failure is a bug and passes through.
  */
 async function readRaw(request: Request, declared: boolean, maxBytes: number): Promise<Buffer> {
   try {
     return declared ? Buffer.from(await request.arrayBuffer()) : await readLimited(request, maxBytes);
   } catch (error) {
-    if (error instanceof ApiError) throw error;
+    if (error instanceof ApiError || !isClientAbort(request, error)) throw error;
     throw new ClientAbortError(error);
   }
+}
+
+const ABORT_CODES = new Set(['ECONNRESET', 'ERR_STREAM_PREMATURE_CLOSE', 'ECONNABORTED', 'EPIPE']);
+
+function isClientAbort(request: Request, error: unknown): boolean {
+  return request.signal.aborted || ABORT_CODES.has(String((error as { code?: unknown } | undefined)?.code));
 }
 
 async function readLimited(request: Request, maxBytes: number): Promise<Buffer> {

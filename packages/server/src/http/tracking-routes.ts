@@ -15,6 +15,7 @@ import type { KinConfig } from '../config.ts';
 import type { SourceAuth } from './auth.ts';
 import { writeKeyOf } from './auth.ts';
 import { ApiError } from './error-catalog.ts';
+import { createIngestTurns } from './ingest-turns.ts';
 import { readJsonBody } from './request-body.ts';
 
 /** Every tracking route (the browser SDK posts to `/v1/batch`; analytics.js and server SDKs use the rest). */
@@ -51,6 +52,8 @@ export interface TrackingAnswer {
 /** Builds the tracking routes. */
 export function trackingRoutes(deps: TrackingDeps): Hono {
   const app = new Hono();
+  // Each request's parse, validation and hand-off to the ingestor is one turn (see ingest-turns.ts).
+  const turns = createIngestTurns();
 
   /**
    * Hands the events to the ingestor and answers once they are durable. Why promise chains and not `await`:
@@ -108,7 +111,7 @@ export function trackingRoutes(deps: TrackingDeps): Hono {
   }
 
   const single = (type: EventType) => async (c: import('hono').Context) => {
-    const body = await readJsonBody(c.req.raw, deps.limits.maxRequestBytes);
+    const body = await readJsonBody(c.req.raw, deps.limits.maxRequestBytes, turns.next);
     const source = await deps.auth.authenticate(writeKeyOf(c.req.header('authorization'), body));
     const result = validateEvent(body, {
       receivedAt: deps.clock.now(),
@@ -126,7 +129,7 @@ export function trackingRoutes(deps: TrackingDeps): Hono {
   for (const type of EVENT_TYPES) app.post(`/v1/${type}`, single(type));
 
   const batch = async (c: import('hono').Context) => {
-    const body = await readJsonBody(c.req.raw, deps.limits.maxRequestBytes);
+    const body = await readJsonBody(c.req.raw, deps.limits.maxRequestBytes, turns.next);
     const source = await deps.auth.authenticate(writeKeyOf(c.req.header('authorization'), body));
     const read = readBatch(body);
     if (!read.ok) throw new ApiError(read.code, read.message, read.field);

@@ -9,7 +9,7 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import type { CountryCode } from 'libphonenumber-js';
 
-const SEPARATORS = /[\s().\-\/]/g;
+const SEPARATORS = /[\s().\-/]/g;
 
 /** A normaliser for one default region; a per-call `region` (e.g. the source's) replaces it. */
 export function createPhoneNormalizer(defaultRegion: string): (raw: string, region?: string) => string | undefined {

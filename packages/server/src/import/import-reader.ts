@@ -266,6 +266,7 @@ async function* jsonRows(
       if (cell.includes('\u0000') || LONE_SURROGATE.test(cell) || LONE_SURROGATE.test(key) || key.includes('\u0000')) bad = key;
       values[key] = cell;
     }
+    // eslint-disable-next-line no-control-regex -- NUL is the character being masked
     if (bad !== undefined) yield { ...at, reject: { code: 'invalid_text', reason: `the value of "${bad.replace(/[\u0000\ud800-\udfff]/g, '?')}" holds a NUL or a lone surrogate` } };
     else yield { ...at, values };
   }

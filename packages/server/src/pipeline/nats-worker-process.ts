@@ -53,6 +53,7 @@ export async function startKinWorker(options: { config: Readonly<KinConfig>; log
     host: config.host,
     metrics,
     tokenHashes: metricsTokenHashes([config.metricsToken, config.adminToken]),
+    server: config.server,
     ready: async () => {
       if (!(await storeReachable(store))) return 'the store does not answer';
       if (!(await running.natsReady())) return 'the event stream does not answer';

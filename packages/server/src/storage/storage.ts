@@ -4,75 +4,41 @@
  * a callback-scoped transaction: commit when the callback resolves, roll back when it throws.
  */
 import type { DoNotLinkRule, Identifier, IdentitySnapshot, ResolutionPlan, TrackingEvent } from '@kin/core';
+import type {
+  ExternalId as ExternalIdView,
+  Merge as MergeRecord,
+  Page,
+  Profile as ProfileView,
+  ProfileMatch,
+  Source as SourceRecord,
+  Stats as StoreStats,
+  TimelineEvent as StoredEvent,
+  Trait as TraitView,
+  VolumeBucket,
+  Warning as WarningRecord,
+} from '@kin/core/api/index.ts';
 import type { MatchingStore, MatchLink } from './matching-store.ts';
 
-/** A source of events (one per channel or SDK install), authenticated by its write key. */
-export interface SourceRecord {
-  id: string;
-  name: string;
-  createdAt: string;
-  revokedAt?: string;
-}
+// The shapes the API answers with are the stores' read types: one contract, declared in core's api/.
+export type {
+  ExternalIdView,
+  MergeRecord,
+  Page,
+  ProfileMatch,
+  ProfileView,
+  SourceRecord,
+  StoredEvent,
+  StoreStats,
+  TraitView,
+  VolumeBucket,
+  WarningRecord,
+};
 
 /** Input to create a source. Only a hash of the write key is stored. */
 export interface NewSource {
   name: string;
   writeKeyHash: string;
   createdAt: string;
-}
-
-/** An identifier as the profile API shows it. */
-export interface ExternalIdView {
-  type: string;
-  value: string;
-  sourceId: string;
-  firstSeen: string;
-  lastSeen: string;
-}
-
-/** One trait with the event time and source of its last change. */
-export interface TraitView {
-  key: string;
-  value: unknown;
-  timestamp: string;
-  sourceId: string;
-}
-
-/** A profile as the profile API returns it. */
-export interface ProfileView {
-  id: string;
-  externalIds: ExternalIdView[];
-  traits: Record<string, unknown>;
-  createdAt: string;
-  updatedAt: string;
-  /** Every profile id ever folded into this one (directly or through earlier merges). */
-  mergedFrom: string[];
-  /** Consent per category with the event time it was set (`context.consent.categoryPreferences`). */
-  consent?: Record<string, { granted: boolean; timestamp: string }>;
-}
-
-/** An event as stored: the normalised tracking event plus where it came from and whom it belongs to. */
-export interface StoredEvent extends TrackingEvent {
-  sourceId: string;
-  profileId?: string;
-}
-
-/** One entry of the merge ledger. */
-export interface MergeRecord {
-  id: string;
-  survivorId: string;
-  absorbedId: string;
-  rule: string;
-  via: Identifier[];
-  messageId: string;
-  sourceId: string;
-  createdAt: string;
-  /** Each side's identifiers when the merge happened (what an undo separates); absent on old entries. */
-  sides?: { survivor: Identifier[]; absorbed: Identifier[] };
-  /** The undo or split ledger entry that reverted this merge (it may have happened again by replay). */
-  undoneBy?: string;
-  /** Undo and split entries: the do-not-link rule they created. */
-  ruleId?: string;
 }
 
 /** An identifier with how it joined its profile: the event, its source, the time and the rule. */
@@ -140,33 +106,8 @@ export interface LedgerEntry {
   createdAt: string;
 }
 
-/**
- * An ingestion warning (rejected item, refused identifier, cap reached…). Repeats of one subject (kind,
- * code, field, source, profile, message) are one record: `count` times, first at `createdAt`, last at
- * `lastSeenAt`; `messageId` is the first example's.
- */
-export interface WarningRecord {
-  id: string;
-  kind: string;
-  code?: string;
-  field?: string;
-  message: string;
-  sourceId?: string;
-  messageId?: string;
-  profileId?: string;
-  createdAt: string;
-  count: number;
-  lastSeenAt: string;
-}
-
 /** A warning to record; the store assigns the id. `count` (default 1) occurrences, the last at `lastSeenAt` (default `createdAt`). */
-export type NewWarning = Omit<WarningRecord, 'id' | 'count' | 'lastSeenAt'> & { count?: number; lastSeenAt?: string };
-
-/** A page of results, newest first, with an opaque cursor. */
-export interface Page<T> {
-  data: T[];
-  cursor: { next: string | null; hasMore: boolean };
-}
+export type NewWarning = Omit<WarningRecord, 'id' | 'count' | 'lastSeenAt' | 'subject'> & { count?: number; lastSeenAt?: string };
 
 /** Filters of the profile timeline. */
 export interface EventQuery {
@@ -184,40 +125,11 @@ export const NAME_TRAIT_KEYS = ['firstName', 'lastName', 'name'] as const;
 /** Orders of the profile list: by creation time (profile ids are time-ordered UUIDv7). */
 export type ProfileOrder = 'newest' | 'oldest';
 
-/** A profile found by search, with enough to show it in a list. */
-export interface ProfileMatch {
-  id: string;
-  /** What matched: `identifier` (type:value) or `trait` (key). */
-  matchedOn: string;
-  externalIds: Array<{ type: string; value: string }>;
-  traits: Record<string, unknown>;
-}
-
-/** Events of one source in one time bucket. */
-export interface VolumeBucket {
-  sourceId: string;
-  /** Bucket start, ISO time. */
-  bucket: string;
-  events: number;
-}
-
 /** Per-source ingestion totals. */
 export interface SourceActivity {
   sourceId: string;
   events: number;
   lastEventAt: string | null;
-}
-
-/**
- * Totals kept by the store (counters written in the same transaction as the rows they count, never a
- * COUNT(*)): events, live profiles, identifiers, merge ledger entries and warning occurrences.
- */
-export interface StoreStats {
-  events: number;
-  profiles: number;
-  externalIds: number;
-  merges: number;
-  warnings: number;
 }
 
 /** What the store needs to apply one resolved event. */

@@ -1,0 +1,64 @@
+/** Response shapes of the admin API's sources, warnings and overview routes. Type-only. */
+
+/** A source of events (one per channel or SDK install), authenticated by its write key. */
+export interface Source {
+  id: string;
+  name: string;
+  createdAt: string;
+  revokedAt?: string;
+}
+
+/**
+ * An ingestion warning (rejected item, refused identifier, cap reached…). Repeats of one subject (kind,
+ * code, field, source, profile, message) are one record: `count` times, first at `createdAt`, last at
+ * `lastSeenAt`; `messageId` is the first example's.
+ */
+export interface Warning {
+  id: string;
+  kind: string;
+  code?: string;
+  field?: string;
+  message: string;
+  sourceId?: string;
+  messageId?: string;
+  profileId?: string;
+  createdAt: string;
+  count: number;
+  lastSeenAt: string;
+  /** With `subjects=1` (`GET /v1/warnings`): the person's name and the refused identifier. */
+  subject?: { profileName?: string; identifier?: { type: string; value: string } };
+}
+
+/**
+ * Totals kept by the store (counters written in the same transaction as the rows they count, never a
+ * COUNT(*)): events, live profiles, identifiers, merge ledger entries and warning occurrences.
+ */
+export interface Stats {
+  events: number;
+  profiles: number;
+  externalIds: number;
+  merges: number;
+  warnings: number;
+}
+
+/** Events of one source in one time bucket. */
+export interface VolumeBucket {
+  sourceId: string;
+  /** Bucket start, ISO time. */
+  bucket: string;
+  events: number;
+}
+
+/** A source with its ingestion totals. */
+export interface SourceOverview extends Source {
+  events: number;
+  lastEventAt: string | null;
+}
+
+/** `GET /v1/overview`. */
+export interface Overview {
+  stats: Stats;
+  /** Events per source per minute over the last hour (empty minutes are absent). */
+  volume: { since: string; bucketMinutes: number; buckets: VolumeBucket[] };
+  sources: SourceOverview[];
+}

@@ -1,0 +1,5 @@
+// The HTTP API's response types, shared by the server, the dashboard and the SDK. Only re-exports.
+export type * from './page-api.ts';
+export type * from './profile-api.ts';
+export type * from './admin-api.ts';
+export type * from './graph-api.ts';

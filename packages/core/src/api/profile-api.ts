@@ -1,0 +1,113 @@
+/**
+ * Response shapes of the profile API (`/v1/profiles/…`, `/v1/search`). One contract: the server's
+ * stores return these, its routes answer with them, and the dashboard reads them. Type-only.
+ */
+import type { Identifier } from '../identity/identity-types.ts';
+import type { TrackingEvent } from '../spec/event-types.ts';
+
+/** An identifier as the profile API shows it. */
+export interface ExternalId {
+  type: string;
+  value: string;
+  sourceId: string;
+  firstSeen: string;
+  lastSeen: string;
+}
+
+/** One trait with the event time and source of its last change. */
+export interface Trait {
+  key: string;
+  value: unknown;
+  timestamp: string;
+  sourceId: string;
+}
+
+/** `GET /v1/profiles/{ref}`: a profile. */
+export interface Profile {
+  id: string;
+  externalIds: ExternalId[];
+  traits: Record<string, unknown>;
+  createdAt: string;
+  updatedAt: string;
+  /** Every profile id ever folded into this one (directly or through earlier merges). */
+  mergedFrom: string[];
+  /** Consent per category with the event time it was set (`context.consent.categoryPreferences`). */
+  consent?: Record<string, { granted: boolean; timestamp: string }>;
+}
+
+/** An event on the timeline: the normalised tracking event plus where it came from and whom it belongs to. */
+export interface TimelineEvent extends TrackingEvent {
+  sourceId: string;
+  profileId?: string;
+}
+
+/** One entry of the merge ledger (`GET /v1/profiles/{ref}/merges`). */
+export interface Merge {
+  id: string;
+  survivorId: string;
+  absorbedId: string;
+  rule: string;
+  via: Identifier[];
+  messageId: string;
+  sourceId: string;
+  createdAt: string;
+  /** Each side's identifiers when the merge happened (what an undo separates); absent on old entries. */
+  sides?: { survivor: Identifier[]; absorbed: Identifier[] };
+  /** The undo or split ledger entry that reverted this merge (it may have happened again by replay). */
+  undoneBy?: string;
+  /** Undo and split entries: the do-not-link rule they created. */
+  ruleId?: string;
+}
+
+/** A profile found by search (`GET /v1/search`), with enough to show it in a list. */
+export interface ProfileMatch {
+  id: string;
+  /** What matched: `identifier` (type:value) or `trait` (key). */
+  matchedOn: string;
+  externalIds: Array<{ type: string; value: string }>;
+  traits: Record<string, unknown>;
+}
+
+/** `GET /v1/search`: one page of matches and how many there are. */
+export interface SearchPage {
+  data: ProfileMatch[];
+  total: number;
+  totalCapped: boolean;
+  offset: number;
+  limit: number;
+}
+
+/** A row of `GET /v1/profiles`. */
+export interface ProfileListRow {
+  id: string;
+  externalIds: Array<{ type: string; value: string }>;
+  traits: Record<string, unknown>;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** `GET /v1/profiles`. */
+export interface ProfileList {
+  data: ProfileListRow[];
+  total: number;
+  offset: number;
+  limit: number;
+}
+
+/** `GET /v1/profiles/{ref}/summary`. */
+export interface ProfileActivity {
+  events: number;
+  firstSeen: string | null;
+  lastSeen: string | null;
+  channels: Record<string, number>;
+  orders: number;
+  revenue: Record<string, number>;
+  truncated: boolean;
+}
+
+/** `GET /v1/profiles/{ref}/explain` (the parts the dashboard shows). */
+export interface ProfileExplanation {
+  identifiers: Array<ExternalId & { messageId?: string; rule?: string; ruleNumber?: number; linkedAt?: string }>;
+  merges: Merge[];
+  refusals: Array<{ type: string; value: string; reason: string; detail: string; messageId: string; sourceId: string; at: string; ruleNumber?: number }>;
+}

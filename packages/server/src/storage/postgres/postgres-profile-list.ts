@@ -20,12 +20,13 @@ export async function postgresProfileIdsByName(pool: Pool, query: { prefix: stri
   return rows.map((row) => row.profile_id);
 }
 
-/** A page of live profile ids by creation time (ids are time-ordered), and the number of live profiles. */
+/** A page of live profile ids by creation time (ids are time-ordered), and the number of live profiles (the counter). */
 export async function postgresListProfileIds(pool: Pool, query: { order: ProfileOrder; limit: number; offset: number }): Promise<{ ids: string[]; total: number }> {
   const direction = query.order === 'oldest' ? 'ASC' : 'DESC';
   const [page, count] = await Promise.all([
     pool.query<{ id: string }>(`SELECT id FROM profiles WHERE merged_into IS NULL ORDER BY id ${direction} LIMIT $1 OFFSET $2`, [query.limit, query.offset]),
-    pool.query<{ n: string }>('SELECT count(*) AS n FROM profiles WHERE merged_into IS NULL'),
+    // The store's counter (summed over the writers' slots), not a count of rows: see docs/admin-reads.md.
+    pool.query<{ n: string }>("SELECT coalesce(sum(n), 0) AS n FROM store_counts WHERE name = 'profiles'"),
   ]);
   return { ids: page.rows.map((row) => row.id), total: Number(count.rows[0]?.n ?? 0) };
 }

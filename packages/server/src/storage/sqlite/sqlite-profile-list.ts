@@ -30,11 +30,14 @@ export function sqliteProfileIdsByName(db: Database.Database, query: { prefix: s
   return [...ids];
 }
 
-/** A page of live profile ids by creation time (ids are time-ordered), and the number of live profiles. */
+/**
+ * A page of live profile ids by creation time (ids are time-ordered), and the number of live profiles (the
+ * store's counter, not a count of rows: see docs/admin-reads.md).
+ */
 export function sqliteListProfileIds(db: Database.Database, query: { order: ProfileOrder; limit: number; offset: number }): { ids: string[]; total: number } {
   const direction = query.order === 'oldest' ? 'ASC' : 'DESC';
   return db.transaction(() => ({
     ids: db.prepare(`SELECT id FROM profiles WHERE merged_into IS NULL ORDER BY id ${direction} LIMIT ? OFFSET ?`).pluck().all(query.limit, query.offset) as string[],
-    total: db.prepare('SELECT count(*) FROM profiles WHERE merged_into IS NULL').pluck().get() as number,
+    total: (db.prepare("SELECT n FROM store_counts WHERE name = 'profiles'").pluck().get() as number | undefined) ?? 0,
   }))();
 }

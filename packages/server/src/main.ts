@@ -12,7 +12,7 @@ import type { Admission } from './http/admission-control.ts';
 import { createAdmission } from './http/admission-control.ts';
 import { capConnections, serverOptionsOf } from './http/server-options.ts';
 import { createSourceAuth } from './http/auth.ts';
-import { loadPolicy, normalizerFor } from './identity/policy-load.ts';
+import { loadPolicy, resolveDepsFor } from './identity/policy-load.ts';
 import { createIdentityVerifier } from './identity/identity-verify.ts';
 import { createGroupCommitIngestor } from './pipeline/group-commit.ts';
 import { startThreadIngestor } from './pipeline/ingest-thread.ts';
@@ -61,12 +61,13 @@ export async function startKin(options: {
   const clock = options.clock ?? systemClock;
   const ids = options.ids ?? createIdGenerator();
   const policy = loadPolicy(config.policyFile);
-  const normalize = normalizerFor(policy);
   let pipeline: NatsPipeline | undefined;
   // The admission gate reports refusals to the metrics, which read its in-flight figures at scrape time.
   const admission: Admission = createAdmission({ ...config.admission, maxRequestBytes: config.limits.maxRequestBytes }, { refused: () => metrics.overloaded.inc() });
   const metrics = createKinMetrics({ consumerLag: async () => pipeline?.worker?.lag(), inFlight: () => admission.inFlight() });
   const store = instrumentStore(guardStore(await openStore(config.db, { dedupMemory: config.dedupMemory, timelineTail: config.timelineTail })), metrics);
+  const resolveDeps = resolveDepsFor(policy, store);
+  const { normalize, sourceRegions } = resolveDeps;
   const { adminTokenHash, created } = await ensureCredentials({
     db: config.db,
     store,
@@ -80,7 +81,7 @@ export async function startKin(options: {
   });
   if (config.pipeline) {
     const roles = { collector: true, worker: options.role !== 'collector' };
-    pipeline = await startNatsPipeline({ url: config.pipeline, config, store, resolve: { policy, normalize }, logger, roles, name: 'kin', failedEvents: metrics.failedEvents }).catch(async (error: unknown) => {
+    pipeline = await startNatsPipeline({ url: config.pipeline, config, store, resolve: resolveDeps, logger, roles, name: 'kin', failedEvents: metrics.failedEvents }).catch(async (error: unknown) => {
       await store.close();
       throw error;
     });
@@ -93,7 +94,7 @@ export async function startKin(options: {
         dedupMemory: config.dedupMemory,
         timelineTail: config.timelineTail,
         groupCommit: config.groupCommit,
-        resolve: { policy, normalize },
+        resolve: resolveDeps,
         ...(config.policyFile ? { policyFile: config.policyFile } : {}),
         onCommit: ({ merges }) => metrics.merges.inc(merges),
         onDeath: (error, deathsInARow) => logger.error('the ingest writer thread died; starting another', { error: `${error.name}: ${error.message}`, deathsInARow }),
@@ -102,7 +103,7 @@ export async function startKin(options: {
         throw error;
       })
     : undefined;
-  const ingestor = instrumentIngestor(pipeline?.collector ?? writerThread ?? createGroupCommitIngestor({ store, policy, normalize, groupWaitMs: config.groupCommit.waitMs, minGroupEvents: config.groupCommit.minEvents }), metrics, {
+  const ingestor = instrumentIngestor(pipeline?.collector ?? writerThread ?? createGroupCommitIngestor({ store, ...resolveDeps, groupWaitMs: config.groupCommit.waitMs, minGroupEvents: config.groupCommit.minEvents }), metrics, {
     resolution: threaded,
   });
   // Embedded SQLite file: the dashboard's heavy reads run on a read thread, never on the HTTP thread's loop.
@@ -121,6 +122,7 @@ export async function startKin(options: {
     logger,
     normalize,
     policy,
+    ...(sourceRegions ? { sourceRegions } : {}),
     verifier: createIdentityVerifier(policy),
     ...(reads ? { reads } : {}),
     ready: async () => (await storeReachable(store)) && (pipeline ? await pipeline.natsReady() : true) && (writerThread ? writerThread.ready() : true),

@@ -9,14 +9,12 @@
  */
 import type { Clock } from '../ports/clock.ts';
 import type { Channel } from '@kin/core';
-import type { Overview, ProfileGraph } from '@kin/core/api/index.ts';
+import type { Overview, ProfileActivity, ProfileGraph, ProfileListRow } from '@kin/core/api/index.ts';
 import type { Page, ProfileOrder, SourceActivity, StoredEvent, Store, WarningRecord } from '../storage/storage.ts';
 import { ApiError } from './error-catalog.ts';
-import type { ProfileListRow } from './insight-routes.ts';
 import { searchReadings } from './insight-routes.ts';
 import { matchOf, searchProfilePage } from './profile-search.ts';
 import { buildProfileGraph } from './profile-graph.ts';
-import type { ProfileActivity } from './profile-activity.ts';
 import { listChannelEvents, summarizeActivity } from './profile-activity.ts';
 import type { ProfileDeps } from './profile-routes.ts';
 import { resolveProfileRef, sourceNamer } from './profile-routes.ts';

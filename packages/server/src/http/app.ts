@@ -26,6 +26,7 @@ import { INSIGHT_PATHS, insightRoutes } from './insight-routes.ts';
 import { IDENTITY_ADMIN_PATHS, identityRoutes } from './identity-routes.ts';
 import type { IdentityPolicy } from '@kin/core';
 import type { IdentityVerifier } from '../identity/identity-verify.ts';
+import type { SourceRegions } from '../identity/source-regions.ts';
 import { IMPORT_PATHS, importRoutes } from './import-routes.ts';
 import { REVIEW_PATHS, reviewRoutes } from './review-routes.ts';
 import { profileRoutes } from './profile-routes.ts';
@@ -50,6 +51,8 @@ export interface AppDeps {
   normalize: (type: string, raw: unknown) => string | undefined;
   /** The identity policy (dry-run, undo, split); the defaults when absent. */
   policy?: IdentityPolicy;
+  /** Per-source phone regions (undo and split replays); absent when no source has one. */
+  sourceRegions?: SourceRegions;
   /** Identity verification per source (policy `sources`); none when absent. */
   verifier?: IdentityVerifier;
   /** The dashboard's heavy reads; inline when absent (embedded mode passes the read thread, admin-read-thread.ts). */

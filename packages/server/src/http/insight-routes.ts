@@ -5,7 +5,7 @@
  * graph.
  */
 import { Hono } from 'hono';
-import type { ProfileMatch, Store } from '../storage/storage.ts';
+import type { Store } from '../storage/storage.ts';
 import type { AdminReads } from './admin-reads.ts';
 import { ApiError } from './error-catalog.ts';
 import type { ProfileDeps } from './profile-routes.ts';
@@ -20,12 +20,6 @@ export interface InsightDeps extends ProfileDeps {
 
 /** Paths these routes serve (all need the admin token). */
 export const INSIGHT_PATHS = ['/v1/search', '/v1/overview', '/v1/profiles'];
-
-/** A row of the profile list (`GET /v1/profiles`). */
-export interface ProfileListRow extends Omit<ProfileMatch, 'matchedOn'> {
-  createdAt: string;
-  updatedAt: string;
-}
 
 const TYPED_QUERY = /^([A-Za-z0-9_.-]{1,64}):(.+)$/s;
 

@@ -8,7 +8,7 @@ import type { SourceRecord, Store } from '../storage/storage.ts';
 import { ApiError } from './error-catalog.ts';
 import type { AdminReads } from './admin-reads.ts';
 import { parseChannel } from './profile-activity.ts';
-import { jsonText, parseLimit } from './query-params.ts';
+import { jsonText, parseFlag, parseLimit } from './query-params.ts';
 
 /** What a profile ref is resolved with. */
 export interface ProfileDeps {
@@ -68,7 +68,12 @@ export function profileRoutes(deps: ProfileRouteDeps): Hono {
 
   app.get('/v1/profiles/:ref/summary', async (c) => jsonText(c, await deps.reads.profileSummary(c.req.param('ref'))));
 
-  app.get('/v1/profiles/:ref/traits', async (c) => c.json({ data: await deps.store.listTraits(await idOf(c.req.param('ref'))) }));
+  // `?history=1`: every trait (unset ones too, value null) with the values it received, newest first.
+  app.get('/v1/profiles/:ref/traits', async (c) => {
+    const history = parseFlag(c.req.query('history'), 'history');
+    const id = await idOf(c.req.param('ref'));
+    return c.json({ data: history ? await deps.store.listTraitHistory(id) : await deps.store.listTraits(id) });
+  });
 
   app.get('/v1/profiles/:ref/external_ids', async (c) => {
     const profile = await deps.store.findProfile(await idOf(c.req.param('ref')));

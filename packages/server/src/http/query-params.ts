@@ -14,6 +14,13 @@ export function jsonText(c: Context, text: string): Response {
   return c.body(text, 200, { 'content-type': 'application/json' });
 }
 
+/** Parses a yes/no query parameter: `1`/`true` or `0`/`false` (absent or empty: false); `invalid_query` otherwise. */
+export function parseFlag(raw: string | undefined, field: string): boolean {
+  if (raw === undefined || raw === '' || raw === '0' || raw === 'false') return false;
+  if (raw === '1' || raw === 'true') return true;
+  throw new ApiError('invalid_query', `${field} must be 1, 0, true or false`, field);
+}
+
 /** Parses `?offset=`: an integer from 0 to 100,000, 0 when absent; `invalid_query` otherwise. */
 export function parseOffset(raw: string | undefined): number {
   if (raw === undefined || raw === '') return 0;

@@ -14,6 +14,8 @@ import type {
   Stats as StoreStats,
   TimelineEvent as StoredEvent,
   Trait as TraitView,
+  TraitChange,
+  TraitHistory,
   VolumeBucket,
   Warning as WarningRecord,
 } from '@kin/core/api/index.ts';
@@ -29,6 +31,8 @@ export type {
   SourceRecord,
   StoredEvent,
   StoreStats,
+  TraitChange,
+  TraitHistory,
   TraitView,
   VolumeBucket,
   WarningRecord,
@@ -40,6 +44,9 @@ export interface NewSource {
   writeKeyHash: string;
   createdAt: string;
 }
+
+/** Values kept per trait in its history (the newest by event time). */
+export const TRAIT_HISTORY_KEPT = 20;
 
 /** An identifier with how it joined its profile: the event, its source, the time and the rule. */
 export interface IdentifierProvenance extends ExternalIdView {
@@ -175,6 +182,8 @@ export interface StoreTx {
    * call, so the `loadSnapshot` calls that follow answer from memory. Stores without it answer each one.
    */
   prefetch?(identifiers: Identifier[]): Promise<void>;
+  /** The name of a source (ids never change name), or `undefined`; for the policy's `traitSources`. */
+  sourceName(sourceId: string): Promise<string | undefined>;
   /** Applies the plan (profiles, merges, links, traits, ledger, warnings) and stores the event. */
   applyEvent(input: ApplyInput): Promise<{ profileId: string | undefined }>;
   addWarnings(warnings: NewWarning[]): Promise<void>;
@@ -232,6 +241,8 @@ export interface Store {
   /** Follows merges: an absorbed profile id answers with its survivor. */
   findProfile(profileId: string): Promise<ProfileView | undefined>;
   listTraits(profileId: string): Promise<TraitView[]>;
+  /** Every trait of the live profile (following merges), unset ones included, with its history; by key. */
+  listTraitHistory(profileId: string): Promise<TraitHistory[]>;
   listProfileEvents(profileId: string, query: EventQuery): Promise<Page<StoredEvent>>;
   listProfileMerges(profileId: string): Promise<MergeRecord[]>;
   addWarnings(warnings: NewWarning[]): Promise<void>;

@@ -84,13 +84,14 @@ export async function readOverview(deps: AdminReadDeps): Promise<Overview> {
 
 /** A page of live profiles, newest or oldest first, with the number of live profiles. */
 export async function readProfileList(deps: AdminReadDeps, query: { order: ProfileOrder; limit: number; offset: number }) {
-  const { ids, total } = await deps.store.listProfileIds(query);
+  // The total is the live-profiles counter (stats), not a count of rows.
+  const [ids, { profiles: total }] = await Promise.all([deps.store.listProfileIds(query), deps.store.stats()]);
   const data: ProfileListRow[] = [];
   for (const id of ids) {
     const profile = await deps.store.findProfile(id);
     if (profile) data.push({ ...matchOf(profile), createdAt: profile.createdAt, updatedAt: profile.updatedAt });
   }
-  return { data, total, ...query };
+  return { data, total, offset: query.offset, limit: query.limit, order: query.order };
 }
 
 /** The live profile id of a ref, or `not_found`. */

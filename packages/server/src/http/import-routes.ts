@@ -109,7 +109,7 @@ export function importRoutes(deps: ImportRouteDeps): Hono {
     }
     const body = c.req.raw.body;
     if (!body) throw new ApiError('invalid_import', 'the body is empty');
-    const spooled = await spoolBody(Readable.fromWeb(body as unknown as WebReadableStream<Uint8Array>));
+    const spooled = await spoolBody(Readable.fromWeb(body as unknown as WebReadableStream<Uint8Array>), deps.config.imports?.spoolDir);
     let summary: Awaited<ReturnType<typeof importBody>>;
     try {
       if (spooled.bytes === 0) throw new ApiError('invalid_import', 'the body is empty');

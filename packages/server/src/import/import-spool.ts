@@ -20,7 +20,7 @@ export interface SpooledBody {
   remove(): Promise<void>;
 }
 
-/** Writes `body` to a fresh temporary file; removes the file when receiving fails. */
+/** Writes `body` to a fresh temporary file under `directory` (KIN_IMPORT_SPOOL_DIR, else the OS's); removes it when receiving fails. */
 export async function spoolBody(body: AsyncIterable<Uint8Array>, directory: string = tmpdir()): Promise<SpooledBody> {
   const dir = await mkdtemp(join(directory, 'kin-import-'));
   const path = join(dir, 'body');

@@ -254,13 +254,14 @@ export interface Store {
    */
   searchProfiles(query: { value: string; type?: string; limit: number }): Promise<ProfileMatch[]>;
   /**
-   * Live profiles with a name trait (`NAME_TRAIT_KEYS`) that starts with `prefix` (already lower-cased),
-   * compared case-insensitively for ASCII letters, up to `limit`, sorted by id. Answered from a partial
+   * Live profiles with a name trait (`NAME_TRAIT_KEYS`) that starts with `prefix` (already lower-cased), in
+   * name order, then those whose full `name` has a later word (after its first space) that starts with it;
+   * compared case-insensitively for ASCII letters, up to `limit`. Answered from a partial
    * index on the lower-cased name traits, so the write path pays only when a name trait changes.
    */
   profileIdsByName(query: { prefix: string; limit: number }): Promise<string[]>;
-  /** A page of live profile ids in creation order, and how many live profiles there are. */
-  listProfileIds(query: { order: ProfileOrder; limit: number; offset: number }): Promise<{ ids: string[]; total: number }>;
+  /** A page of live profile ids in creation order (their number is `stats().profiles`). */
+  listProfileIds(query: { order: ProfileOrder; limit: number; offset: number }): Promise<string[]>;
   /**
    * Events received since `since`, per source and per bucket of `bucketMinutes`. `since` should be the start
    * of a minute: the embedded store counts per minute, so it counts the whole minute `since` falls in.

@@ -540,6 +540,16 @@ export const POSTGRES_MIGRATIONS: ReadonlyArray<PostgresMigration> = [
       $fn$;
     `,
   },
+  {
+    version: 10,
+    name: 'name search: the words after the first',
+    // Why (the SQLite store's migration 14): a full name in one trait (`name` = "Farid Fischer") was found by
+    // its first word only; this partial index holds what follows the first space, lower-cased.
+    sql: `
+      CREATE INDEX traits_name_rest ON traits (lower(substring(value #>> '{}' from position(' ' in value #>> '{}') + 1)) text_pattern_ops)
+        WHERE key = 'name' AND position(' ' in value #>> '{}') > 0;
+    `,
+  },
 ];
 
 /**

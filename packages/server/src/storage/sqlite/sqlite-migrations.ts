@@ -384,4 +384,11 @@ export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; name: string; s
       CREATE INDEX trait_history_key ON trait_history (profile_id, key, ts);
     `,
   },
+  {
+    version: 14,
+    name: 'name search: the words after the first',
+    // Why: a full name in one trait (`name` = "Farid Fischer", as CRM files have it) was found by its first word
+    // only. This partial index holds what follows the first space of each such `name`, lower-cased.
+    sql: `CREATE INDEX traits_name_rest ON traits(lower(substr(value, instr(value, ' ') + 1))) WHERE key = 'name' AND instr(value, ' ') > 0;`,
+  },
 ];

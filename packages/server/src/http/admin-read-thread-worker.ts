@@ -19,6 +19,8 @@ const reads = inlineAdminReads({ store, normalize: normalizerFor(loadPolicy(data
 function answer(request: ToReader): Promise<string> {
   if (request.read === 'overview') return reads.overview();
   if (request.read === 'profileEvents') return reads.profileEvents(request.ref, request.query);
+  if (request.read === 'search') return reads.search(request.query);
+  if (request.read === 'profileList') return reads.profileList(request.query);
   return request.read === 'profileGraph' ? reads.profileGraph(request.ref) : reads.profileSummary(request.ref);
 }
 

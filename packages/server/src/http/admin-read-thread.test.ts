@@ -43,7 +43,7 @@ afterAll(async () => {
 });
 
 describe('admin read thread', () => {
-  it('answers timeline pages and graphs exactly as the reads on this thread do', async () => {
+  it('answers timeline pages, graphs, summaries, searches and the profile list exactly as the reads on this thread do', async () => {
     for (const ref of ['user_id:ru', 'anonymous_id:ra', 'email:R@Example.com']) {
       expect(await thread.profileGraph(ref)).toBe(await inline.profileGraph(ref));
       expect(await thread.profileEvents(ref, { limit: 2 })).toBe(await inline.profileEvents(ref, { limit: 2 }));
@@ -52,6 +52,13 @@ describe('admin read thread', () => {
       const query = { limit: 2, cursor: first.cursor.next };
       expect(await thread.profileEvents(ref, query)).toBe(await inline.profileEvents(ref, query));
     }
+    for (const q of ['ru', 'r@example.com', 'nobody']) {
+      expect(await thread.search({ q, limit: 5, offset: 0 })).toBe(await inline.search({ q, limit: 5, offset: 0 }));
+    }
+    for (const order of ['newest', 'oldest'] as const) {
+      expect(await thread.profileList({ order, limit: 5, offset: 0 })).toBe(await inline.profileList({ order, limit: 5, offset: 0 }));
+    }
+    expect(await thread.profileSummary('user_id:ru')).toBe(await inline.profileSummary('user_id:ru'));
     const overview = JSON.parse(await thread.overview()) as { stats: unknown };
     expect(overview.stats).toEqual(await store.stats());
   });

@@ -10,6 +10,7 @@
  */
 import type { Worker } from 'node:worker_threads';
 import { unavailable } from '../ops/service-unavailable.ts';
+import type { ProfileOrder } from '../storage/storage.ts';
 import { startThread } from '../thread-start.ts';
 import type { AdminReads, EventsQuery } from './admin-reads.ts';
 import type { ErrorCode } from './error-catalog.ts';
@@ -27,7 +28,9 @@ export interface ReadThreadData {
 type ReadRequest =
   | { read: 'overview' }
   | { read: 'profileEvents'; ref: string; query: EventsQuery }
-  | { read: 'profileGraph' | 'profileSummary'; ref: string };
+  | { read: 'profileGraph' | 'profileSummary'; ref: string }
+  | { read: 'search'; query: { q: string; limit: number; offset: number } }
+  | { read: 'profileList'; query: { order: ProfileOrder; limit: number; offset: number } };
 
 /** HTTP thread -> read thread. */
 export type ToReader = ReadRequest & { id: number };
@@ -87,6 +90,8 @@ export function adminReadThread(data: ReadThreadData): AdminReadThread {
     profileEvents: (ref, query) => ask({ read: 'profileEvents', ref, query }),
     profileGraph: (ref) => ask({ read: 'profileGraph', ref }),
     profileSummary: (ref) => ask({ read: 'profileSummary', ref }),
+    search: (query) => ask({ read: 'search', query }),
+    profileList: (query) => ask({ read: 'profileList', query }),
     async close() {
       closed = true;
       const running = worker;

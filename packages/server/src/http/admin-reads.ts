@@ -9,9 +9,11 @@
  */
 import type { Clock } from '../ports/clock.ts';
 import type { Channel } from '@kin/core';
-import type { Page, SourceActivity, StoredEvent, Store, WarningRecord } from '../storage/storage.ts';
+import type { Overview, ProfileActivity, ProfileGraph, ProfileListRow } from '@kin/core/api/index.ts';
+import type { Page, ProfileOrder, SourceActivity, StoredEvent, Store, WarningRecord } from '../storage/storage.ts';
 import { ApiError } from './error-catalog.ts';
-import type { Overview, ProfileActivity, ProfileGraph } from '@kin/core/api/index.ts';
+import { searchReadings } from './insight-routes.ts';
+import { matchOf, searchProfilePage } from './profile-search.ts';
 import { buildProfileGraph } from './profile-graph.ts';
 import { listChannelEvents, summarizeActivity } from './profile-activity.ts';
 import type { ProfileDeps } from './profile-routes.ts';
@@ -38,6 +40,10 @@ export interface AdminReads {
   profileEvents(ref: string, query: EventsQuery): Promise<string>;
   profileGraph(ref: string): Promise<string>;
   profileSummary(ref: string): Promise<string>;
+  /** `GET /v1/search` (q already checked by the route). */
+  search(query: { q: string; limit: number; offset: number }): Promise<string>;
+  /** `GET /v1/profiles`. */
+  profileList(query: { order: ProfileOrder; limit: number; offset: number }): Promise<string>;
 }
 
 /** What the reads need. */
@@ -53,6 +59,8 @@ export function inlineAdminReads(deps: AdminReadDeps): AdminReads {
     profileEvents: async (ref, query) => JSON.stringify(await readProfileEvents(deps, ref, query)),
     profileGraph: async (ref) => JSON.stringify(await readProfileGraph(deps, ref)),
     profileSummary: async (ref) => JSON.stringify(await readProfileSummary(deps, ref)),
+    search: async ({ q, limit, offset }) => JSON.stringify(await searchProfilePage(deps.store, { q, readings: searchReadings(q, deps.normalize), limit, offset })),
+    profileList: async (query) => JSON.stringify(await readProfileList(deps, query)),
   };
 }
 
@@ -72,6 +80,18 @@ export async function readOverview(deps: AdminReadDeps): Promise<Overview> {
     volume: { since, bucketMinutes: 1, buckets },
     sources: sources.map((s) => ({ ...s, events: byId.get(s.id)?.events ?? 0, lastEventAt: byId.get(s.id)?.lastEventAt ?? null })),
   };
+}
+
+/** A page of live profiles, newest or oldest first, with the number of live profiles. */
+export async function readProfileList(deps: AdminReadDeps, query: { order: ProfileOrder; limit: number; offset: number }) {
+  // The total is the live-profiles counter (stats), not a count of rows.
+  const [ids, { profiles: total }] = await Promise.all([deps.store.listProfileIds(query), deps.store.stats()]);
+  const data: ProfileListRow[] = [];
+  for (const id of ids) {
+    const profile = await deps.store.findProfile(id);
+    if (profile) data.push({ ...matchOf(profile), createdAt: profile.createdAt, updatedAt: profile.updatedAt });
+  }
+  return { data, total, offset: query.offset, limit: query.limit, order: query.order };
 }
 
 /** The live profile id of a ref, or `not_found`. */

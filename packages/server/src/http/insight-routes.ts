@@ -4,19 +4,17 @@
  * live overview (counters, events per minute per source, source activity) and one profile's identity
  * graph.
  */
-import type { ProfileListRow } from '@kin/core/api/index.ts';
 import { Hono } from 'hono';
 import type { Store } from '../storage/storage.ts';
 import type { AdminReads } from './admin-reads.ts';
 import { ApiError } from './error-catalog.ts';
 import type { ProfileDeps } from './profile-routes.ts';
-import { matchOf, searchProfilePage } from './profile-search.ts';
 import { jsonText, parseLimit, parseOffset } from './query-params.ts';
 
 /** What the insight routes need. */
 export interface InsightDeps extends ProfileDeps {
   store: Store;
-  /** Overview and graph: on the read thread in embedded mode (see admin-reads.ts). */
+  /** Search, the profile list, overview and graph: on the read thread in embedded mode (see admin-reads.ts). */
   reads: AdminReads;
 }
 
@@ -66,7 +64,7 @@ export function insightRoutes(deps: InsightDeps): Hono {
     if (q.length > 512) throw new ApiError('invalid_query', 'q is longer than 512 characters', 'q');
     const limit = parseLimit(c.req.query('limit'), 20, 100);
     const offset = parseOffset(c.req.query('offset'));
-    return c.json(await searchProfilePage(deps.store, { q, readings: searchReadings(q, deps.normalize), limit, offset }));
+    return jsonText(c, await deps.reads.search({ q, limit, offset }));
   });
 
   app.get('/v1/profiles', async (c) => {
@@ -74,13 +72,7 @@ export function insightRoutes(deps: InsightDeps): Hono {
     if (order !== 'newest' && order !== 'oldest') throw new ApiError('invalid_query', 'order must be newest or oldest', 'order');
     const limit = parseLimit(c.req.query('limit'), 20, 100);
     const offset = parseOffset(c.req.query('offset'));
-    const [ids, { profiles: total }] = await Promise.all([deps.store.listProfileIds({ order, limit, offset }), deps.store.stats()]);
-    const data: ProfileListRow[] = [];
-    for (const id of ids) {
-      const profile = await deps.store.findProfile(id);
-      if (profile) data.push({ ...matchOf(profile), createdAt: profile.createdAt, updatedAt: profile.updatedAt });
-    }
-    return c.json({ data, total, offset, limit, order });
+    return jsonText(c, await deps.reads.profileList({ order, limit, offset }));
   });
 
   app.get('/v1/overview', async (c) => jsonText(c, await deps.reads.overview()));

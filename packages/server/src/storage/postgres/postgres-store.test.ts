@@ -119,6 +119,26 @@ if (status.ok) {
         }
       }));
 
+    it('folds the writers\' counter slots into slot 0 with the warnings retention, keeping the totals', () =>
+      withDatabase(async (db, admin) => {
+        const store = await openPostgresStore({ url: db.url, poolSize: 4 });
+        try {
+          const at = '2026-11-01T10:00:00.000Z';
+          await Promise.all(
+            Array.from({ length: 6 }, (_, i) => store.addWarnings([{ kind: 'rejected_event', code: 'invalid_event', field: `f${i % 2}`, message: 'bad', createdAt: at }])),
+          );
+          const before = await store.stats();
+          expect(before.warnings).toBe(6);
+          expect(await store.pruneWarnings('2000-01-01T00:00:00.000Z')).toBe(0);
+          const slots = (await admin.query<{ slot: number }>('SELECT DISTINCT slot FROM store_counts')).rows.map((r) => r.slot);
+          expect(slots).toEqual([0]);
+          expect(await store.stats()).toEqual(before);
+          expect(await store.stats()).toEqual(await recount(db.url));
+        } finally {
+          await store.close();
+        }
+      }));
+
     it('two processes opening a fresh database at once both succeed, and it is migrated once', () =>
       withDatabase(async (db, admin) => {
         const stores = await Promise.all([openPostgresStore({ url: db.url }), openPostgresStore({ url: db.url })]);

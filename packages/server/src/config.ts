@@ -102,7 +102,7 @@ const schema = z.object({
   maxRequestBytes: intFrom(1024, 256 * 1024 * 1024).default(500 * 1024),
   maxBatchItems: intFrom(1, 1_000_000).default(2500),
   maxAdminBodyBytes: intFrom(1024, 256 * 1024 * 1024).default(1024 * 1024),
-  maxInFlightBytes: intFrom(1024, 16 * 1024 * 1024 * 1024).default(64 * 1024 * 1024),
+  maxInFlightBytes: intFrom(1024, 16 * 1024 * 1024 * 1024).default(32 * 1024 * 1024),
   maxInFlightRequests: intFrom(1, 1_000_000).default(256),
   maxConnections: intFrom(1, 10_000_000).default(10_000),
   requestTimeoutSeconds: intFrom(1, 3600).default(30),

@@ -4,6 +4,7 @@
  */
 import type { Identifier } from '../identity/identity-types.ts';
 import type { TrackingEvent } from '../spec/event-types.ts';
+import type { Channel } from '../spec/channel-classify.ts';
 
 /** An identifier as the profile API shows it. */
 export interface ExternalId {
@@ -117,14 +118,19 @@ export interface ProfileList {
   limit: number;
 }
 
-/** `GET /v1/profiles/{ref}/summary`. */
+/** `GET /v1/profiles/{ref}/summary`: the summary of one profile's activity. */
 export interface ProfileActivity {
   events: number;
+  /** Event time (not ingest time) of the oldest and newest event read. */
   firstSeen: string | null;
   lastSeen: string | null;
-  channels: Record<string, number>;
+  /** Events per channel, channels with none left out. */
+  channels: Partial<Record<Channel, number>>;
+  /** `Order Completed` events. */
   orders: number;
+  /** Sum of the orders' `revenue` (or `total`) per currency (`properties.currency`, else `""`). */
   revenue: Record<string, number>;
+  /** True when the profile has more events than the summary read. */
   truncated: boolean;
 }
 

@@ -3,14 +3,17 @@
  * claim messageIds, then for each new event decide (the pure core) and apply (the store).
  */
 import { prepareEvent, resolve, snapshotKeys } from '@kin/core';
-import type { IdentityPolicy, PreparedEvent, TrackingEvent } from '@kin/core';
+import type { IdentifierNormalizer, IdentityPolicy, PreparedEvent, TrackingEvent } from '@kin/core';
+import type { SourceRegions } from '../identity/source-regions.ts';
 import type { StoreTx } from '../storage/storage.ts';
 import { messageKey } from '../storage/store-codec.ts';
 
-/** What resolution needs besides the store: the policy and the identifier normaliser. */
+/** What resolution needs besides the store: the policy, the identifier normaliser, the sources' phone regions. */
 export interface ResolveDeps {
   policy: IdentityPolicy;
-  normalize: (type: string, raw: unknown) => string | undefined;
+  normalize: IdentifierNormalizer;
+  /** Per-source phone regions (policy `sources.<name>.defaultPhoneRegion`); absent when no source has one. */
+  sourceRegions?: SourceRegions;
 }
 
 /** Counts of one applied group of events. */
@@ -48,8 +51,9 @@ export interface ApplyEventsOptions {
 }
 
 /** One event's identifiers, extracted and normalised under the policy (unverified types refused). */
-function prepareOne(event: TrackingEvent, deps: ResolveDeps, unverified: UnverifiedIdentity | undefined): PreparedEvent {
-  return prepareEvent(event, deps.policy, deps.normalize, unverified ? { unverified } : {});
+export function prepareOne(event: TrackingEvent, sourceId: string, deps: ResolveDeps, unverified: UnverifiedIdentity | undefined): PreparedEvent {
+  const phoneRegion = deps.sourceRegions?.regionOf(sourceId);
+  return prepareEvent(event, deps.policy, deps.normalize, { ...(unverified ? { unverified } : {}), ...(phoneRegion ? { phoneRegion } : {}) });
 }
 
 /** The pure, store-free part of applying events: extraction, normalisation, serialisation. */
@@ -60,7 +64,7 @@ export function prepareSubmission(
   unverified?: Array<UnverifiedIdentity | undefined>,
 ): PreparedSubmission {
   return {
-    events: events.map((event, index) => prepareOne(event, deps, unverified?.[index])),
+    events: events.map((event, index) => prepareOne(event, sourceId, deps, unverified?.[index])),
     payloads: events.map((event) => JSON.stringify(event)),
     keys: events.map((event) => messageKey(sourceId, event.messageId)),
   };
@@ -91,6 +95,8 @@ export interface EventGroup extends ApplyEventsOptions {
  * then each event is decided and applied in input order.
  */
 export async function applyEventGroups(tx: StoreTx, groups: EventGroup[], deps: ResolveDeps): Promise<ApplyOutcome[]> {
+  const reading = deps.sourceRegions?.ensure(groups.map((group) => group.sourceId));
+  if (reading) await reading;
   const work: Array<{ group: EventGroup; claims: boolean[] }> = [];
   for (const group of groups) {
     const messageIds = group.events.map((event) => event.messageId);
@@ -103,7 +109,7 @@ export async function applyEventGroups(tx: StoreTx, groups: EventGroup[], deps: 
       const ahead = group.prepared;
       return {
         unverified,
-        prepared: ahead?.events[index] ?? prepareOne(event, deps, unverified),
+        prepared: ahead?.events[index] ?? prepareOne(event, group.sourceId, deps, unverified),
         payload: ahead?.payloads[index],
       };
     }),

@@ -82,6 +82,8 @@ export interface SqliteStoreOptions {
   messageIds?: Partial<MessageIdIndexOptions>;
   /** How many timeline entries wait in the tail before they are written out in bulk (tests make it small). */
   timeline?: Partial<TimelineOptions>;
+  /** Reads only (the admin read thread): the file is opened read-only, so any write fails. */
+  readOnly?: boolean;
 }
 
 type Row = Record<string, unknown>;
@@ -110,8 +112,8 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
 export function createSqliteStore(options: SqliteStoreOptions): Store {
   const ids = options.ids ?? createIdGenerator();
   const memory = options.path === ':memory:';
-  const db = new Database(options.path);
-  db.pragma('journal_mode = WAL');
+  const db = new Database(options.path, { readonly: options.readOnly === true });
+  if (!options.readOnly) db.pragma('journal_mode = WAL');
   // NORMAL: a COMMIT writes the WAL without syncing it; `walSync` syncs before anything is acknowledged.
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 10000');

@@ -54,7 +54,7 @@ export interface KinConfig {
   /** Embedded SQLite: write on a second thread beside the HTTP thread (default on; see pipeline/ingest-thread.ts). */
   ingestThread: boolean;
   /** Imports: the largest row read (a line, or a CSV row spanning lines); larger rows are rejected (see import-reader.ts). */
-  imports: { maxRecordBytes: number };
+  imports: { maxRecordBytes: number; spoolDir?: string };
 }
 
 /** Raised when configuration is invalid; `problems` name each bad setting. */
@@ -128,6 +128,7 @@ const schema = z.object({
   metricsToken: z.string().min(16, 'must be at least 16 characters').optional(),
   ingestThread: z.enum(['on', 'off']).default('on'),
   importMaxRecordBytes: intFrom(1024, 256 * 1024 * 1024).default(1024 * 1024),
+  importSpoolDir: z.string().min(1).optional(),
 });
 
 /** Which environment variable feeds which setting. */
@@ -167,6 +168,7 @@ const ENV: Record<keyof z.input<typeof schema>, string> = {
   metricsToken: 'KIN_METRICS_TOKEN',
   ingestThread: 'KIN_INGEST_THREAD',
   importMaxRecordBytes: 'KIN_IMPORT_MAX_RECORD_BYTES',
+  importSpoolDir: 'KIN_IMPORT_SPOOL_DIR',
 };
 
 /** Flags as the CLI passes them (already named like the settings). */
@@ -235,7 +237,7 @@ export function parseConfig(env: Record<string, string | undefined>, flags: Conf
     }),
     ...(c.metricsToken ? { metricsToken: c.metricsToken } : {}),
     ingestThread: c.ingestThread === 'on',
-    imports: Object.freeze({ maxRecordBytes: c.importMaxRecordBytes }),
+    imports: Object.freeze({ maxRecordBytes: c.importMaxRecordBytes, ...(c.importSpoolDir ? { spoolDir: c.importSpoolDir } : {}) }),
   });
 }
 

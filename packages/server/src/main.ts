@@ -6,6 +6,7 @@ import { serve } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
 import type { KinConfig } from './config.ts';
 import type { KinApp } from './http/app.ts';
+import { adminReadThread } from './http/admin-read-thread.ts';
 import { createApp } from './http/app.ts';
 import type { Admission } from './http/admission-control.ts';
 import { createAdmission } from './http/admission-control.ts';
@@ -105,6 +106,8 @@ export async function startKin(options: {
   const ingestor = instrumentIngestor(pipeline?.collector ?? writerThread ?? createGroupCommitIngestor({ store, ...resolveDeps, groupWaitMs: config.groupCommit.waitMs, minGroupEvents: config.groupCommit.minEvents }), metrics, {
     resolution: threaded,
   });
+  // Embedded SQLite file: the dashboard's heavy reads run on a read thread, never on the HTTP thread's loop.
+  const reads = threaded ? adminReadThread({ dbPath: config.db, ...(config.policyFile ? { policyFile: config.policyFile } : {}) }) : undefined;
   const auth = createSourceAuth(store, clock);
   const app = createApp({
     config,
@@ -121,6 +124,7 @@ export async function startKin(options: {
     policy,
     ...(sourceRegions ? { sourceRegions } : {}),
     verifier: createIdentityVerifier(policy),
+    ...(reads ? { reads } : {}),
     ready: async () => (await storeReachable(store)) && (pipeline ? await pipeline.natsReady() : true) && (writerThread ? writerThread.ready() : true),
     extra: (app) => {
       mountMetrics(app, metrics, [adminTokenHash, ...metricsTokenHashes([config.metricsToken])]);
@@ -169,6 +173,7 @@ export async function startKin(options: {
           if ('closeIdleConnections' in server) server.closeIdleConnections();
         });
         await ingestor.close();
+        await reads?.close();
         await pipeline?.close();
         await store.close();
       })();

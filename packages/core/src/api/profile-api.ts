@@ -3,6 +3,7 @@
  * stores return these, its routes answer with them, and the dashboard reads them. Type-only.
  */
 import type { Identifier } from '../identity/identity-types.ts';
+import type { Channel } from '../spec/channel-classify.ts';
 import type { TrackingEvent } from '../spec/event-types.ts';
 
 /** An identifier as the profile API shows it. */
@@ -20,6 +21,29 @@ export interface Trait {
   value: unknown;
   timestamp: string;
   sourceId: string;
+}
+
+/** One value a trait received (`null`: unset), with the source, its rank for the trait and the event time. */
+export interface TraitChange {
+  value: unknown;
+  timestamp: string;
+  sourceId: string;
+  /** The source's rank for this trait under the policy's `traitSources` (higher wins first; 0: unranked). */
+  trust: number;
+}
+
+/**
+ * `GET /v1/profiles/{ref}/traits?history=1`: a trait's current value (`null` when unset) and the values it
+ * received, newest event time first (at most 20, kept by event time), including those that lost to a more
+ * trusted source.
+ */
+export interface TraitHistory {
+  key: string;
+  value: unknown;
+  timestamp: string;
+  sourceId: string;
+  trust: number;
+  history: TraitChange[];
 }
 
 /** `GET /v1/profiles/{ref}`: a profile. */
@@ -71,22 +95,20 @@ export interface ProfileMatch {
 /** `GET /v1/search`: one page of matches and how many there are. */
 export interface SearchPage {
   data: ProfileMatch[];
+  /** Matches found, at most the server's search cap (then `totalCapped`). */
   total: number;
   totalCapped: boolean;
   offset: number;
   limit: number;
 }
 
-/** A row of `GET /v1/profiles`. */
-export interface ProfileListRow {
-  id: string;
-  externalIds: Array<{ type: string; value: string }>;
-  traits: Record<string, unknown>;
+/** A row of the profile list (`GET /v1/profiles`). */
+export interface ProfileListRow extends Omit<ProfileMatch, 'matchedOn'> {
   createdAt: string;
   updatedAt: string;
 }
 
-/** `GET /v1/profiles`. */
+/** `GET /v1/profiles`: one page of the profile list and how many profiles there are. */
 export interface ProfileList {
   data: ProfileListRow[];
   total: number;
@@ -94,20 +116,18 @@ export interface ProfileList {
   limit: number;
 }
 
-/** `GET /v1/profiles/{ref}/summary`. */
+/** `GET /v1/profiles/{ref}/summary`: the summary of one profile's activity. */
 export interface ProfileActivity {
   events: number;
+  /** Event time (not ingest time) of the oldest and newest event read. */
   firstSeen: string | null;
   lastSeen: string | null;
-  channels: Record<string, number>;
+  /** Events per channel, channels with none left out. */
+  channels: Partial<Record<Channel, number>>;
+  /** `Order Completed` events. */
   orders: number;
+  /** Sum of the orders' `revenue` (or `total`) per currency (`properties.currency`, else `""`). */
   revenue: Record<string, number>;
+  /** True when the profile has more events than the summary read. */
   truncated: boolean;
-}
-
-/** `GET /v1/profiles/{ref}/explain` (the parts the dashboard shows). */
-export interface ProfileExplanation {
-  identifiers: Array<ExternalId & { messageId?: string; rule?: string; ruleNumber?: number; linkedAt?: string }>;
-  merges: Merge[];
-  refusals: Array<{ type: string; value: string; reason: string; detail: string; messageId: string; sourceId: string; at: string; ruleNumber?: number }>;
 }

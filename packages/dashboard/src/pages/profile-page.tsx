@@ -3,7 +3,7 @@
  * identifiers with why each one is here (the explain route), traits with their source and time, the identity
  * graph, the timeline and the merge history. Every reference reads as a name or a full, copyable id.
  */
-import type { ExternalId, Merge, Profile, ProfileExplanation } from '@kin/core/api/index.ts';
+import type { ExternalId, Merge, Profile, ExplainAnswer } from '@kin/core/api/index.ts';
 import { CHANNEL_STYLE } from '../channel-style.ts';
 import { useKin } from '../kin-context.ts';
 import { hrefOf, link } from '../router.ts';
@@ -134,7 +134,7 @@ function formatMoney(amount: number, currency: string): string {
   return `${amount.toLocaleString('en-US')}${currency ? ` ${currency}` : ''}`;
 }
 
-function IdentifierGroups({ ids, explanation }: { ids: ExternalId[]; explanation: ProfileExplanation | undefined }) {
+function IdentifierGroups({ ids, explanation }: { ids: ExternalId[]; explanation: ExplainAnswer | undefined }) {
   const { sourceName } = useKin();
   if (ids.length === 0) return <Empty>No identifiers.</Empty>;
   const why = new Map((explanation?.identifiers ?? []).map((i) => [`${i.type}:${i.value}`, i]));

@@ -5,7 +5,7 @@
  */
 import { useEffect, useState } from 'react';
 import type { ApiFailure } from '../api-client.ts';
-import type { Warning } from '@kin/core/api/index.ts';
+import type { WarningWithSubject } from '@kin/core/api/index.ts';
 import { useKin } from '../kin-context.ts';
 import { hrefOf, link, navigate } from '../router.ts';
 import { Empty, ErrorBox, Loading, Time } from '../ui/states.tsx';
@@ -17,7 +17,7 @@ const PAGE_SIZE = 50;
 /** The warnings page (the kind filter lives in the URL). */
 export function WarningsPage({ kind }: { kind: string }) {
   const { api, sourceName } = useKin();
-  const [state, setState] = useState<{ rows: Warning[]; next: string | null; loading: boolean; error?: ApiFailure }>({ rows: [], next: null, loading: true });
+  const [state, setState] = useState<{ rows: WarningWithSubject[]; next: string | null; loading: boolean; error?: ApiFailure }>({ rows: [], next: null, loading: true });
   const load = async (cursor: string | undefined) => {
     setState((s) => ({ ...(cursor ? s : { rows: [], next: null }), loading: true }));
     const r = await api.warnings({ limit: PAGE_SIZE, ...(kind ? { kind } : {}), ...(cursor ? { cursor } : {}) });
@@ -115,9 +115,9 @@ export function WarningsPage({ kind }: { kind: string }) {
 }
 
 /** Folds runs of the same warning (kind, code, message, person, identifier) into one row with a count. */
-function collapseRepeats(rows: Warning[]): Array<{ warning: Warning; count: number; first: string }> {
-  const out: Array<{ warning: Warning; count: number; first: string }> = [];
-  const keyOf = (w: Warning) => [w.kind, w.code, w.field, w.message, w.profileId, w.subject?.identifier?.type, w.subject?.identifier?.value].join('\u0000');
+function collapseRepeats(rows: WarningWithSubject[]): Array<{ warning: WarningWithSubject; count: number; first: string }> {
+  const out: Array<{ warning: WarningWithSubject; count: number; first: string }> = [];
+  const keyOf = (w: WarningWithSubject) => [w.kind, w.code, w.field, w.message, w.profileId, w.subject?.identifier?.type, w.subject?.identifier?.value].join('\u0000');
   for (const w of rows) {
     const last = out.at(-1);
     if (last && keyOf(last.warning) === keyOf(w)) {

@@ -10,7 +10,7 @@ import { Hono } from 'hono';
 import { cors } from 'hono/cors';
 import { randomUUID } from 'node:crypto';
 import type { KinConfig } from '../config.ts';
-import type { Ingestor } from '../pipeline/group-commit.ts';
+import type { Ingestor } from '../pipeline/ingest-port.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { IdGenerator } from '../ports/ids.ts';
 import type { Logger } from '../ports/logger.ts';
@@ -30,6 +30,8 @@ import type { SourceRegions } from '../identity/source-regions.ts';
 import { IMPORT_PATHS, importRoutes } from './import-routes.ts';
 import { REVIEW_PATHS, reviewRoutes } from './review-routes.ts';
 import { profileRoutes } from './profile-routes.ts';
+import type { AdminReads } from './admin-reads.ts';
+import { inlineAdminReads } from './admin-reads.ts';
 import { TRACKING_PATHS, trackingRoutes } from './tracking-routes.ts';
 
 /** Everything the app is built from (the composition root passes it). */
@@ -53,6 +55,8 @@ export interface AppDeps {
   sourceRegions?: SourceRegions;
   /** Identity verification per source (policy `sources`); none when absent. */
   verifier?: IdentityVerifier;
+  /** The dashboard's heavy reads; inline when absent (embedded mode passes the read thread, admin-read-thread.ts). */
+  reads?: AdminReads;
   /** Readiness check beyond "the process answers" (e.g. database and NATS reachable). */
   ready?: () => Promise<boolean>;
   /** Extra routes mounted last (SDK bundle, dashboard, metrics). */
@@ -99,9 +103,10 @@ export function createApp(deps: AppDeps): KinApp {
   app.route('/', trackingRoutes({ ...deps, limits: deps.config.limits }));
   const maxBodyBytes = deps.config.limits.maxAdminBodyBytes;
   app.route('/', identityRoutes({ ...deps, maxEventBytes: deps.config.limits.maxEventBytes, maxBodyBytes }));
-  app.route('/', profileRoutes(deps));
+  const reads = deps.reads ?? inlineAdminReads(deps);
+  app.route('/', profileRoutes({ ...deps, reads }));
   app.route('/', adminRoutes({ ...deps, maxBodyBytes }));
-  app.route('/', insightRoutes(deps));
+  app.route('/', insightRoutes({ ...deps, reads }));
   app.route('/', importRoutes(deps));
   app.route('/', reviewRoutes({ ...deps, maxBodyBytes }));
   deps.extra?.(app);

@@ -2,7 +2,10 @@
  * The HTTP edge over a real socket: security headers, CORS only where the browser SDK needs it, bounded
  * admin bodies, client aborts counted (not logged), the connection cap and the server timeouts.
  */
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestKin } from '../testing/kin-harness.ts';
@@ -10,10 +13,14 @@ import { startTestKin } from '../testing/kin-harness.ts';
 import { TRACKING_PATHS } from './tracking-routes.ts';
 
 let kin: TestKin;
+const spoolDir = mkdtempSync(join(tmpdir(), 'kin-hardening-spool-'));
 beforeAll(async () => {
-  kin = await startTestKin({ env: { KIN_MAX_ADMIN_BODY_BYTES: '4096', KIN_HEADERS_TIMEOUT_SECONDS: '1', KIN_REQUEST_TIMEOUT_SECONDS: '2' } });
+  kin = await startTestKin({ env: { KIN_MAX_ADMIN_BODY_BYTES: '4096', KIN_HEADERS_TIMEOUT_SECONDS: '1', KIN_REQUEST_TIMEOUT_SECONDS: '2', KIN_IMPORT_SPOOL_DIR: spoolDir } });
 });
-afterAll(() => kin.close());
+afterAll(async () => {
+  await kin.close();
+  rmSync(spoolDir, { recursive: true, force: true });
+});
 
 const errorOf = async (res: Response) => ((await res.json()) as { error: { code: string; message: string } }).error;
 
@@ -142,13 +149,12 @@ describe('client aborts and timeouts', () => {
     socket.on('error', () => undefined);
     const rows = 'userId,email\n' + Array.from({ length: 2000 }, (_, i) => `u-${i},u${i}@example.com`).join('\n') + '\n';
     socket.write(`POST /v1/imports?source=web&format=csv HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${kin.adminToken}\r\nContent-Type: text/csv\r\nContent-Length: 10000000\r\n\r\n${rows}`);
-    const events = async () => ((await (await kin.admin('/v1/stats')).json()) as { events: number }).events;
-    const stored = await events();
-    // Imports apply 1,000 rows at a time: once events grow, the import is surely mid-body.
-    await until(async () => (await events()) > stored, 'the import applied its first rows');
+    // An import receives its body into a file under KIN_IMPORT_SPOOL_DIR first: once the file exists, the import is surely mid-body.
+    await until(() => Promise.resolve(readdirSync(spoolDir).length > 0), 'the import started receiving its body');
     socket.resetAndDestroy();
     await until(async () => (await metric('kin_http_client_aborts_total')) === before + 1, 'the abort is counted');
     expect(kin.logLines.filter((l) => l.includes('unexpected error'))).toEqual([]);
+    await until(() => Promise.resolve(readdirSync(spoolDir).length === 0), 'the half-received body is removed');
   });
 
   it('closes a connection whose headers never end (headers timeout) and one whose body stalls (request timeout)', async () => {

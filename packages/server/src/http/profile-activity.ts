@@ -5,6 +5,7 @@
  */
 import type { Channel } from '@kin/core';
 import { CHANNELS, classifyChannel } from '@kin/core';
+import type { ProfileActivity } from '@kin/core/api/index.ts';
 import type { EventQuery, Page, StoredEvent, Store } from '../storage/storage.ts';
 import { ApiError } from './error-catalog.ts';
 
@@ -12,22 +13,6 @@ import { ApiError } from './error-catalog.ts';
 export const CHANNEL_SCAN_BOUND = 2000;
 /** Events the summary reads at most (newest first); beyond it the summary says `truncated`. */
 export const SUMMARY_EVENT_BOUND = 10_000;
-
-/** The summary of one profile's activity. */
-export interface ProfileActivity {
-  events: number;
-  /** Event time (not ingest time) of the oldest and newest event read. */
-  firstSeen: string | null;
-  lastSeen: string | null;
-  /** Events per channel, channels with none left out. */
-  channels: Partial<Record<Channel, number>>;
-  /** `Order Completed` events. */
-  orders: number;
-  /** Sum of the orders' `revenue` (or `total`) per currency (`properties.currency`, else `""`). */
-  revenue: Record<string, number>;
-  /** True when the profile has more events than the summary read. */
-  truncated: boolean;
-}
 
 /** Reads `?channel=`: one of CHANNELS, `invalid_query` otherwise. */
 export function parseChannel(raw: string | undefined): Channel | undefined {

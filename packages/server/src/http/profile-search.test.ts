@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestKin } from '../testing/kin-harness.ts';
 import { startTestKin } from '../testing/kin-harness.ts';
-import type { ProfileListRow } from './insight-routes.ts';
-import type { SearchPage } from './profile-search.ts';
+import type { ProfileListRow, SearchPage } from '@kin/core/api/index.ts';
 
 let kin: TestKin;
 const FISCHERS = 23;
@@ -30,6 +29,7 @@ describe('GET /v1/search by name', () => {
     }
     expect(userIds(await search('Ines'))).toEqual(['p-ines']);
     expect(userIds(await search('ZOË'))).toEqual(['p-zoe']);
+    expect(userIds(await search('özdemir'))).toEqual(['p-zoe']);
     expect(userIds(await search('zoë özdemir'))).toEqual(['p-zoe']);
     expect((await search('Farid Weber')).total).toBe(0);
   });

@@ -8,7 +8,7 @@ import { EVENT_TYPES, readBatch, textProblem, validateEvent } from '@kin/core';
 import type { EventType, TrackingEvent } from '@kin/core';
 import type { Clock } from '../ports/clock.ts';
 import type { IdGenerator } from '../ports/ids.ts';
-import type { Ingestor } from '../pipeline/group-commit.ts';
+import type { Ingestor } from '../pipeline/ingest-port.ts';
 import type { IdentityVerifier } from '../identity/identity-verify.ts';
 import type { NewWarning, Store } from '../storage/storage.ts';
 import type { KinConfig } from '../config.ts';
@@ -107,7 +107,7 @@ export function trackingRoutes(deps: TrackingDeps): Hono {
       });
     }
     const warnings = [...byCode.values()];
-    await (deps.ingestor.warn ? deps.ingestor.warn(warnings) : deps.store.addWarnings(warnings));
+    await deps.ingestor.warn(warnings);
   }
 
   const single = (type: EventType) => async (c: import('hono').Context) => {

@@ -7,6 +7,7 @@ import type { IdentifierNormalizer, IdentityPolicy, PreparedEvent, TrackingEvent
 import type { SourceRegions } from '../identity/source-regions.ts';
 import type { StoreTx } from '../storage/storage.ts';
 import { messageKey } from '../storage/store-codec.ts';
+import type { ApplyOutcome, UnverifiedIdentity } from './ingest-port.ts';
 
 /** What resolution needs besides the store: the policy, the identifier normaliser, the sources' phone regions. */
 export interface ResolveDeps {
@@ -14,22 +15,6 @@ export interface ResolveDeps {
   normalize: IdentifierNormalizer;
   /** Per-source phone regions (policy `sources.<name>.defaultPhoneRegion`); absent when no source has one. */
   sourceRegions?: SourceRegions;
-}
-
-/** Counts of one applied group of events. */
-export interface ApplyOutcome {
-  accepted: number;
-  duplicates: number;
-  /** Profile each event resolved to, in input order (`undefined` for duplicates and identity-less events). */
-  profileIds: Array<string | undefined>;
-  /** Identifiers the resolver refused on these events (imports report it). */
-  refused?: number;
-}
-
-/** Identity verification that failed or was missing for one event: which identifier types not to use, and why. */
-export interface UnverifiedIdentity {
-  types: string[];
-  reason: string;
 }
 
 /** What an event needs before the write transaction and without the store, made ahead by `prepareSubmission`. */
@@ -118,6 +103,7 @@ export async function applyEventGroups(tx: StoreTx, groups: EventGroup[], deps: 
   const outcomes: ApplyOutcome[] = [];
   for (const [g, { group }] of work.entries()) {
     const outcome: ApplyOutcome = { accepted: 0, duplicates: 0, profileIds: [] };
+    const sourceName = await rankedSourceName(tx, group.sourceId, deps.policy);
     for (const [index, event] of group.events.entries()) {
       const item = prepared[g]![index];
       if (!item) {
@@ -127,7 +113,7 @@ export async function applyEventGroups(tx: StoreTx, groups: EventGroup[], deps: 
       }
       const { unverified, payload } = item;
       const snapshot = await tx.loadSnapshot(snapshotKeys(item.prepared), { deviceTypes: deps.policy.sharedDevice.deviceTypes });
-      const plan = resolve(snapshot, item.prepared, deps.policy);
+      const plan = resolve(snapshot, sourceName === undefined ? item.prepared : { ...item.prepared, sourceName }, deps.policy);
       if (plan.refused.length > 0) outcome.refused = (outcome.refused ?? 0) + plan.refused.length;
       const { profileId } = await tx.applyEvent({ event, sourceId: group.sourceId, plan, ...(unverified ? { unverified } : {}), ...(payload ? { payload } : {}) });
       outcome.accepted++;
@@ -136,4 +122,14 @@ export async function applyEventGroups(tx: StoreTx, groups: EventGroup[], deps: 
     outcomes.push(outcome);
   }
   return outcomes;
+}
+
+/**
+ * The source's name when the policy ranks trait sources (`traitSources`), else `undefined`: the resolver
+ * then leaves trait ranks out, and no lookup is made on the hot path. A source without a name (removed)
+ * ranks as its id.
+ */
+export async function rankedSourceName(tx: Pick<StoreTx, 'sourceName'>, sourceId: string, policy: IdentityPolicy): Promise<string | undefined> {
+  if (Object.keys(policy.traitSources).length === 0) return undefined;
+  return (await tx.sourceName(sourceId)) ?? sourceId;
 }

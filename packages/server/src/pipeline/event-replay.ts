@@ -13,7 +13,7 @@ import { resolve, snapshotKeys } from '@kin/core';
 import type { RefusalReason } from '@kin/core';
 import type { DetachedProfile, ReplayEvent, StoreTx } from '../storage/storage.ts';
 import type { ResolveDeps } from './event-apply.ts';
-import { prepareOne } from './event-apply.ts';
+import { prepareOne, rankedSourceName } from './event-apply.ts';
 
 /** The state a replay carries across events and batches (transactions). */
 export interface ReplayState {
@@ -43,7 +43,9 @@ export async function replayEvents(tx: StoreTx, events: ReplayEvent[], deps: Res
   if (reading) await reading;
   for (const stored of events) {
     const { event, sourceId, seq } = stored;
+    const sourceName = await rankedSourceName(tx, sourceId, deps.policy);
     const prepared = prepareOne(event, sourceId, deps, stored.unverified);
+    if (sourceName !== undefined) prepared.sourceName = sourceName;
     const snapshot = await tx.loadSnapshot(snapshotKeys(prepared), { beforeSeq: seq, deviceTypes: deps.policy.sharedDevice.deviceTypes });
     const plan = resolve(snapshot, prepared, deps.policy);
     const key = `${sourceId}\u0000${event.messageId}`;

@@ -3,17 +3,23 @@
  * conformance suite (`storage-conformance.ts`). The identity core decides; a store applies a plan, inside
  * a callback-scoped transaction: commit when the callback resolves, roll back when it throws.
  */
-import type { DoNotLinkRule, Identifier, IdentitySnapshot, ResolutionPlan, TrackingEvent } from '@kin/core';
+import type { Identifier, IdentitySnapshot, ResolutionPlan, TrackingEvent } from '@kin/core';
 import type {
+  DoNotLinkEntry as DoNotLinkRecord,
   ExternalId as ExternalIdView,
+  IdentifierProvenance,
   Merge as MergeRecord,
   Page,
   Profile as ProfileView,
+  ProfileExplanation,
   ProfileMatch,
+  RefusedIdentifier as RefusalRecord,
   Source as SourceRecord,
   Stats as StoreStats,
   TimelineEvent as StoredEvent,
   Trait as TraitView,
+  TraitChange,
+  TraitHistory,
   VolumeBucket,
   Warning as WarningRecord,
 } from '@kin/core/api/index.ts';
@@ -21,14 +27,20 @@ import type { MatchingStore, MatchLink } from './matching-store.ts';
 
 // The shapes the API answers with are the stores' read types: one contract, declared in core's api/.
 export type {
+  DoNotLinkRecord,
   ExternalIdView,
+  IdentifierProvenance,
   MergeRecord,
   Page,
+  ProfileExplanation,
   ProfileMatch,
   ProfileView,
+  RefusalRecord,
   SourceRecord,
   StoredEvent,
   StoreStats,
+  TraitChange,
+  TraitHistory,
   TraitView,
   VolumeBucket,
   WarningRecord,
@@ -41,44 +53,8 @@ export interface NewSource {
   createdAt: string;
 }
 
-/** An identifier with how it joined its profile: the event, its source, the time and the rule. */
-export interface IdentifierProvenance extends ExternalIdView {
-  /** Absent for identifiers linked before provenance was recorded. */
-  messageId?: string;
-  rule?: string;
-  linkedAt?: string;
-}
-
-/** An identifier the resolver refused, kept for explain (`invalid` refusals are not kept). */
-export interface RefusalRecord {
-  profileId?: string;
-  type: string;
-  value: string;
-  reason: string;
-  detail: string;
-  messageId: string;
-  sourceId: string;
-  at: string;
-}
-
-/** A do-not-link rule as stored, with why it exists. */
-export interface DoNotLinkRecord extends DoNotLinkRule {
-  /** `review`: a reviewer rejected a pair probabilistic matching proposed. */
-  reason: 'undo' | 'split' | 'review';
-  /** The undo or split ledger entry that created it. */
-  ledgerId?: string;
-  createdAt: string;
-}
-
-/** Everything that explains a profile's identity. */
-export interface ProfileExplanation {
-  profile: ProfileView;
-  identifiers: IdentifierProvenance[];
-  merges: MergeRecord[];
-  refusals: RefusalRecord[];
-  doNotLink: DoNotLinkRecord[];
-  tombstones: Array<{ type: string; value: string; createdAt: string }>;
-}
+/** Values kept per trait in its history (the newest by event time). */
+export const TRAIT_HISTORY_KEPT = 20;
 
 /** A stored event as a replay re-resolves it. */
 export interface ReplayEvent {
@@ -175,6 +151,8 @@ export interface StoreTx {
    * call, so the `loadSnapshot` calls that follow answer from memory. Stores without it answer each one.
    */
   prefetch?(identifiers: Identifier[]): Promise<void>;
+  /** The name of a source (ids never change name), or `undefined`; for the policy's `traitSources`. */
+  sourceName(sourceId: string): Promise<string | undefined>;
   /** Applies the plan (profiles, merges, links, traits, ledger, warnings) and stores the event. */
   applyEvent(input: ApplyInput): Promise<{ profileId: string | undefined }>;
   addWarnings(warnings: NewWarning[]): Promise<void>;
@@ -232,6 +210,8 @@ export interface Store {
   /** Follows merges: an absorbed profile id answers with its survivor. */
   findProfile(profileId: string): Promise<ProfileView | undefined>;
   listTraits(profileId: string): Promise<TraitView[]>;
+  /** Every trait of the live profile (following merges), unset ones included, with its history; by key. */
+  listTraitHistory(profileId: string): Promise<TraitHistory[]>;
   listProfileEvents(profileId: string, query: EventQuery): Promise<Page<StoredEvent>>;
   listProfileMerges(profileId: string): Promise<MergeRecord[]>;
   addWarnings(warnings: NewWarning[]): Promise<void>;
@@ -243,13 +223,14 @@ export interface Store {
    */
   searchProfiles(query: { value: string; type?: string; limit: number }): Promise<ProfileMatch[]>;
   /**
-   * Live profiles with a name trait (`NAME_TRAIT_KEYS`) that starts with `prefix` (already lower-cased),
-   * compared case-insensitively for ASCII letters, up to `limit`, sorted by id. Answered from a partial
+   * Live profiles with a name trait (`NAME_TRAIT_KEYS`) that starts with `prefix` (already lower-cased), in
+   * name order, then those whose full `name` has a later word (after its first space) that starts with it;
+   * compared case-insensitively for ASCII letters, up to `limit`. Answered from a partial
    * index on the lower-cased name traits, so the write path pays only when a name trait changes.
    */
   profileIdsByName(query: { prefix: string; limit: number }): Promise<string[]>;
-  /** A page of live profile ids in creation order, and how many live profiles there are. */
-  listProfileIds(query: { order: ProfileOrder; limit: number; offset: number }): Promise<{ ids: string[]; total: number }>;
+  /** A page of live profile ids in creation order (their number is `stats().profiles`). */
+  listProfileIds(query: { order: ProfileOrder; limit: number; offset: number }): Promise<string[]>;
   /**
    * Events received since `since`, per source and per bucket of `bucketMinutes`. `since` should be the start
    * of a minute: the embedded store counts per minute, so it counts the whole minute `since` falls in.

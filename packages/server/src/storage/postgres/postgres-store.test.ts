@@ -92,7 +92,7 @@ if (status.ok) {
       withDatabase(async (db, admin) => {
         const pool = new pg.Pool({ connectionString: db.url, max: 1 });
         try {
-          await migratePostgres(pool, POSTGRES_MIGRATIONS.filter((m) => m.version < 7));
+          await migratePostgres(pool, POSTGRES_MIGRATIONS.filter((m) => m.version < 8));
           await pool.query(`INSERT INTO profiles (id, created_at, updated_at) VALUES ('p1', now(), now()), ('p2', now(), now())`);
           await pool.query(`UPDATE profiles SET merged_into = 'p1' WHERE id = 'p2'`);
           await pool.query(`INSERT INTO warnings (kind, code, field, message, source_id, message_id, created_at) VALUES

@@ -1,11 +1,49 @@
 import { defineConfig } from 'vitest/config';
 
-// One runner for the whole monorepo: tests live beside the code they test.
+// One runner for the whole monorepo: tests live beside the code they test. Three tiers (vitest projects):
+//   unit      in-process only: no PostgreSQL, NATS, child process, Chromium or listening socket (`npm run test:unit`)
+//   services  suites that need PostgreSQL or NATS (`npm run test:services`)
+//   e2e       real processes, real sockets, Chromium, the pipeline proof (`npm run test:e2e`)
+// `npm test` runs all three. A new test file is a unit test unless its name or folder says otherwise:
+// `*.pg.test.ts` / `*.nats.test.ts` / `storage/postgres/` for services, `*.e2e.test.ts` / `*.browser.test.ts` /
+// `e2e/` / `cli/` for end-to-end.
+const ALL = ['packages/*/src/**/*.test.ts', 'packages/*/src/**/*.test.tsx', 'bench/**/*.test.ts'];
+
+const SERVICES = ['packages/server/src/storage/postgres/**/*.test.ts', 'packages/server/src/pipeline/nats-*.test.ts', '**/*.pg.test.ts', '**/*.nats.test.ts'];
+
+const E2E = [
+  '**/e2e/**/*.test.ts',
+  '**/*.e2e.test.ts',
+  '**/*.browser.test.ts',
+  // These spawn the real `kin` binary.
+  'packages/server/src/cli/**/*.test.ts',
+  'packages/server/src/import/import-command.test.ts',
+  // These start the whole server (writer thread, real socket) through testing/kin-harness.ts; route tests
+  // that need neither use testing/app-harness.ts (in-process) and belong to the unit tier.
+  'packages/server/src/http/http-hardening.test.ts',
+  'packages/server/src/http/identity-routes.test.ts',
+  'packages/server/src/http/import-routes.test.ts',
+  'packages/server/src/http/profile-routes.test.ts',
+  'packages/server/src/http/profile-search.test.ts',
+  'packages/server/src/http/tracking-edge.test.ts',
+  'packages/server/src/http/tracking-routes.test.ts',
+  'packages/server/src/http/web-assets.test.ts',
+  'packages/server/src/matching/match-run.test.ts',
+  // Long proofs: writer threads killed and restarted with back-off waits; the 5,000-shopper demo resolved whole.
+  'packages/server/src/pipeline/ingest-thread.test.ts',
+  'packages/server/src/demo/demo-data.test.ts',
+  'packages/server/src/demo/identity-outcome.test.ts',
+];
+
 export default defineConfig({
   test: {
-    include: ['packages/*/src/**/*.test.ts', 'packages/*/src/**/*.test.tsx', 'bench/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    projects: [
+      { extends: true, test: { name: 'unit', include: ALL, exclude: ['**/node_modules/**', ...SERVICES, ...E2E] } },
+      { extends: true, test: { name: 'services', include: SERVICES, exclude: ['**/node_modules/**', ...E2E] } },
+      { extends: true, test: { name: 'e2e', include: E2E, exclude: ['**/node_modules/**'] } },
+    ],
   },
 });

@@ -20,7 +20,7 @@ export interface KinConfig {
   writeKeys: DeclaredWriteKey[];
   policyFile?: string;
   /** Body limits; `maxAdminBodyBytes` bounds every admin JSON body (imports stream and are bounded apart). */
-  limits: { maxEventBytes: number; maxRequestBytes: number; maxBatchItems: number; maxAdminBodyBytes: number };
+  limits: { maxEventBytes: number; maxEventDepth: number; maxRequestBytes: number; maxBatchItems: number; maxAdminBodyBytes: number };
   /** Ingest admission: request bytes and requests in flight on the tracking routes before 503 `overloaded` (see http/admission-control.ts). */
   admission: { maxInFlightBytes: number; maxInFlightRequests: number };
   /** The HTTP server: connection cap and timeouts in seconds (node:http `maxConnections`, `requestTimeout`, `headersTimeout`, `keepAliveTimeout`). */
@@ -99,6 +99,8 @@ const schema = z.object({
   writeKeys: writeKeysSchema.default([]),
   policyFile: z.string().min(1).optional(),
   maxEventBytes: intFrom(1024, 16 * 1024 * 1024).default(32 * 1024),
+  // Bounded: validation and the batch-context merge recurse once per level.
+  maxEventDepth: intFrom(4, 1000).default(64),
   maxRequestBytes: intFrom(1024, 256 * 1024 * 1024).default(500 * 1024),
   maxBatchItems: intFrom(1, 1_000_000).default(2500),
   maxAdminBodyBytes: intFrom(1024, 256 * 1024 * 1024).default(1024 * 1024),
@@ -138,6 +140,7 @@ const ENV: Record<keyof z.input<typeof schema>, string> = {
   writeKeys: 'KIN_WRITE_KEYS',
   policyFile: 'KIN_POLICY',
   maxEventBytes: 'KIN_MAX_EVENT_BYTES',
+  maxEventDepth: 'KIN_MAX_EVENT_DEPTH',
   maxRequestBytes: 'KIN_MAX_REQUEST_BYTES',
   maxBatchItems: 'KIN_MAX_BATCH_ITEMS',
   maxAdminBodyBytes: 'KIN_MAX_ADMIN_BODY_BYTES',
@@ -206,7 +209,7 @@ export function parseConfig(env: Record<string, string | undefined>, flags: Conf
     host: c.host,
     db: c.db,
     writeKeys: c.writeKeys,
-    limits: Object.freeze({ maxEventBytes: c.maxEventBytes, maxRequestBytes: c.maxRequestBytes, maxBatchItems: c.maxBatchItems, maxAdminBodyBytes: c.maxAdminBodyBytes }),
+    limits: Object.freeze({ maxEventBytes: c.maxEventBytes, maxEventDepth: c.maxEventDepth, maxRequestBytes: c.maxRequestBytes, maxBatchItems: c.maxBatchItems, maxAdminBodyBytes: c.maxAdminBodyBytes }),
     admission: Object.freeze({ maxInFlightBytes: c.maxInFlightBytes, maxInFlightRequests: c.maxInFlightRequests }),
     server: Object.freeze({
       maxConnections: c.maxConnections,

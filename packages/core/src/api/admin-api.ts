@@ -1,4 +1,5 @@
 /** Response shapes of the admin API's sources, warnings and overview routes. Type-only. */
+import type { Identifier } from '../identity/identity-types.ts';
 
 /** A source of events (one per channel or SDK install), authenticated by its write key. */
 export interface Source {
@@ -25,8 +26,11 @@ export interface Warning {
   createdAt: string;
   count: number;
   lastSeenAt: string;
-  /** With `subjects=1` (`GET /v1/warnings`): the person's name and the refused identifier. */
-  subject?: { profileName?: string; identifier?: { type: string; value: string } };
+}
+
+/** `GET /v1/warnings?subjects=1`: a warning with what it is about (the person's name, the refused identifier). */
+export interface WarningWithSubject extends Warning {
+  subject?: { profileName?: string; identifier?: Identifier };
 }
 
 /**

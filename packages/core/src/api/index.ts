@@ -3,3 +3,4 @@ export type * from './page-api.ts';
 export type * from './profile-api.ts';
 export type * from './admin-api.ts';
 export type * from './graph-api.ts';
+export type * from './explain-api.ts';

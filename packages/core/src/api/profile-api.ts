@@ -3,8 +3,8 @@
  * stores return these, its routes answer with them, and the dashboard reads them. Type-only.
  */
 import type { Identifier } from '../identity/identity-types.ts';
-import type { TrackingEvent } from '../spec/event-types.ts';
 import type { Channel } from '../spec/channel-classify.ts';
+import type { TrackingEvent } from '../spec/event-types.ts';
 
 /** An identifier as the profile API shows it. */
 export interface ExternalId {
@@ -95,22 +95,20 @@ export interface ProfileMatch {
 /** `GET /v1/search`: one page of matches and how many there are. */
 export interface SearchPage {
   data: ProfileMatch[];
+  /** Matches found, at most the server's search cap (then `totalCapped`). */
   total: number;
   totalCapped: boolean;
   offset: number;
   limit: number;
 }
 
-/** A row of `GET /v1/profiles`. */
-export interface ProfileListRow {
-  id: string;
-  externalIds: Array<{ type: string; value: string }>;
-  traits: Record<string, unknown>;
+/** A row of the profile list (`GET /v1/profiles`). */
+export interface ProfileListRow extends Omit<ProfileMatch, 'matchedOn'> {
   createdAt: string;
   updatedAt: string;
 }
 
-/** `GET /v1/profiles`. */
+/** `GET /v1/profiles`: one page of the profile list and how many profiles there are. */
 export interface ProfileList {
   data: ProfileListRow[];
   total: number;
@@ -132,11 +130,4 @@ export interface ProfileActivity {
   revenue: Record<string, number>;
   /** True when the profile has more events than the summary read. */
   truncated: boolean;
-}
-
-/** `GET /v1/profiles/{ref}/explain` (the parts the dashboard shows). */
-export interface ProfileExplanation {
-  identifiers: Array<ExternalId & { messageId?: string; rule?: string; ruleNumber?: number; linkedAt?: string }>;
-  merges: Merge[];
-  refusals: Array<{ type: string; value: string; reason: string; detail: string; messageId: string; sourceId: string; at: string; ruleNumber?: number }>;
 }

@@ -7,7 +7,7 @@
  */
 import { useEffect, useState } from 'react';
 import type { KeyboardEvent } from 'react';
-import type { GraphEdge, GraphNode, ProfileExplanation, ProfileGraph } from '@kin/core/api/index.ts';
+import type { GraphEdge, GraphNode, ExplainAnswer, ProfileGraph } from '@kin/core/api/index.ts';
 import type { PlacedItem } from '../graph-layout.ts';
 import { layoutGraph, typeRank } from '../graph-layout.ts';
 import { useKin } from '../kin-context.ts';
@@ -23,7 +23,7 @@ const EDGE_STYLE: Record<GraphEdge['kind'], { stroke: string; width: number; das
 };
 
 /** The graph of one profile. */
-export function IdentityGraph({ profileId, explanation }: { profileId: string; explanation: ProfileExplanation | undefined }) {
+export function IdentityGraph({ profileId, explanation }: { profileId: string; explanation: ExplainAnswer | undefined }) {
   const { api } = useKin();
   const graph = useApi(() => api.graph(profileId), profileId);
   if (graph.state === 'loading') return <Loading label="Drawing the graph…" />;
@@ -44,7 +44,7 @@ function useNarrow(): boolean {
   return narrow;
 }
 
-function GraphView({ graph, explanation }: { graph: ProfileGraph; explanation: ProfileExplanation | undefined }) {
+function GraphView({ graph, explanation }: { graph: ProfileGraph; explanation: ExplainAnswer | undefined }) {
   const narrow = useNarrow();
   const [expanded, setExpanded] = useState<ReadonlySet<string>>(new Set());
   const [selected, setSelected] = useState<string | undefined>();
@@ -66,7 +66,7 @@ function GraphView({ graph, explanation }: { graph: ProfileGraph; explanation: P
   return (
     <div className="graph">
       <GraphLegend nodes={graph.nodes} />
-      <svg className="graph-svg" width={size} height={size} viewBox={`0 0 ${size} ${size}`} role="group" aria-label={`Identity graph: ${graph.nodes.length} identifiers, ${graph.edges.length} links`}>
+      <svg className="graph-svg" viewBox={`0 0 ${size} ${size}`} role="group" aria-label={`Identity graph: ${graph.nodes.length} identifiers, ${graph.edges.length} links`}>
         {layout.edges.map(({ edge, x1, y1, x2, y2 }, i) => {
           const style = EDGE_STYLE[edge.kind];
           return (
@@ -140,7 +140,7 @@ function GraphLegend({ nodes }: { nodes: GraphNode[] }) {
   );
 }
 
-function NodeDetails({ item, explanation, onClose }: { item: PlacedItem<GraphNode>; explanation: ProfileExplanation | undefined; onClose: () => void }) {
+function NodeDetails({ item, explanation, onClose }: { item: PlacedItem<GraphNode>; explanation: ExplainAnswer | undefined; onClose: () => void }) {
   const { sourceName } = useKin();
   if (item.kind === 'group') return null;
   const n = item.node;

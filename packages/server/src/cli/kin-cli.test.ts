@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, statSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -20,6 +20,11 @@ describe('kin CLI', () => {
 
   it('creates, lists and revokes sources', async () => {
     const db = join(dir, 'sources.db');
+    const migrated = await runKin(['migrate', '--db', db], clean);
+    expect(migrated.code).toBe(0);
+    expect(migrated.stdout).toContain(`created a new database at ${db}`);
+    expect((await runKin(['migrate', '--db', db], clean)).stdout).not.toContain('created');
+    expect((await runKin(['sources', 'list', '--db', db], clean)).stdout).toBe('NAME\tID\tCREATED\tREVOKED\n');
     const created = await runKin(['sources', 'create', 'ios', '--db', db], clean);
     expect(created.code).toBe(0);
     expect(created.stdout.trim()).toMatch(/^kin_wk_[\w-]{20,}$/);
@@ -29,7 +34,38 @@ describe('kin CLI', () => {
     expect((await runKin(['sources', 'list', '--db', db], clean)).stdout).toMatch(/^ios\t/m);
     expect((await runKin(['sources', 'revoke', 'ios', '--db', db], clean)).code).toBe(0);
     expect((await runKin(['sources', 'revoke', 'ios', '--db', db], clean)).code).toBe(1);
-    expect((await runKin(['sources', 'list', '--db', db], clean)).stdout).toContain('revoked');
+    const listed = (await runKin(['sources', 'list', '--db', db], clean)).stdout.split('\n');
+    expect(listed[0]).toBe('NAME\tID\tCREATED\tREVOKED');
+    expect(listed[1]).toMatch(/^ios\t[\w-]+\t\d{4}-\d\d-\d\dT\S+\t\d{4}-\d\d-\d\dT\S+$/);
+  });
+
+  it('fails with one clear line and a non-zero exit, never a stack', async () => {
+    const db = join(dir, 'errors.db');
+    expect((await runKin(['migrate', '--db', db], clean)).code).toBe(0);
+    const csv = join(dir, 'people.csv');
+    writeFileSync(csv, 'name,city\nann,berlin\nbob,paris\n');
+    const cases: Array<{ args: string[]; code: number; says: RegExp }> = [
+      { args: ['sources', 'list', '--db', join(dir, 'typo.db')], code: 1, says: /no database at .*typo\.db/ },
+      { args: ['profile', 'user_id:x', '--db', join(dir, 'typo.db')], code: 1, says: /no database at .*typo\.db/ },
+      { args: ['explain', 'user_id:x', '--db', dir], code: 2, says: /is a directory/ },
+      { args: ['match', 'eval', join(dir, 'missing.csv')], code: 2, says: /no such CSV file: .*missing\.csv/ },
+      { args: ['match', 'eval', dir], code: 2, says: /is a directory; expected a CSV file/ },
+      { args: ['match', 'eval', csv], code: 1, says: /no truth column/ },
+      { args: ['match', 'eval', csv, '--truth-column', 'cluster'], code: 1, says: /no column "cluster" \(columns: name, city\)/ },
+      { args: ['match', 'eval', csv, '--link-threshold', '2'], code: 1, says: /--link-threshold.*probability between 0 and 1/ },
+      { args: ['match', 'eval', csv, '--link'], code: 2, says: /--link .*two or more/ },
+      { args: ['match', 'run', '--review-threshold', '2', '--db', db], code: 1, says: /--review-threshold.*probability/ },
+    ];
+    for (const c of cases) {
+      const result = await runKin(c.args, clean);
+      const lines = result.stderr.trim().split('\n');
+      expect(result.code, c.args.join(' ')).toBe(c.code);
+      expect(lines, c.args.join(' ')).toHaveLength(1);
+      expect(lines[0], c.args.join(' ')).toMatch(c.says);
+      expect(result.stderr, c.args.join(' ')).not.toMatch(/\n\s+at /);
+    }
+    // No command created the mistyped database.
+    expect(existsSync(join(dir, 'typo.db'))).toBe(false);
   });
 
   it('refuses bad configuration with a message naming the setting', async () => {
@@ -63,7 +99,9 @@ describe('kin CLI', () => {
     expect(first.stderr()).not.toContain(adminToken!);
     expect(first.stderr()).not.toContain(writeKey!);
 
+    expect(out).toContain(`Dashboard: ${first.url}/`);
     const second = await serveKin(['--db', db], clean);
+    expect(second.stdout()).toContain(`Credentials (admin token, first write key): ${file}`);
     expect(second.stdout()).not.toContain(adminToken!);
     expect(second.stdout()).not.toContain('First start');
     expect((await fetch(second.url + '/v1/stats', { headers: { authorization: `Bearer ${adminToken}` } })).status).toBe(200);

@@ -50,8 +50,23 @@ export async function runCli(argv: string[]): Promise<number> {
       process.stderr.write(`kin: ${error.message}\n`);
       return error.exitCode;
     }
-    throw error;
+    // Anything else still gets one line, never a stack: a file error names the path and what is wrong.
+    process.stderr.write(`kin: ${describeFailure(error)}\n`);
+    return 1;
   }
+}
+
+/** One line for an unexpected failure. */
+export function describeFailure(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const { code, path } = error as NodeJS.ErrnoException;
+  if (path !== undefined) {
+    if (code === 'ENOENT') return `no such file: ${path}`;
+    if (code === 'EISDIR') return `${path} is a directory, not a file`;
+    if (code === 'EACCES' || code === 'EPERM') return `permission denied: ${path}`;
+    if (code === 'ENOTDIR') return `a part of ${path} is not a directory`;
+  }
+  return error.message.split('\n')[0] ?? error.name;
 }
 
 /** An expected CLI failure: printed without a stack trace. */

@@ -1,6 +1,8 @@
 /** `kin serve`: the whole of Kin in one process. */
 import type { Command } from 'commander';
+import { existsSync } from 'node:fs';
 import { parseConfig } from '../config.ts';
+import { credentialsPath } from '../sources/credentials.ts';
 import { startKin } from '../main.ts';
 import { mountWebAssets } from '../http/web-assets.ts';
 
@@ -25,6 +27,10 @@ export function registerServeCommand(program: Command): void {
       const kin = await startKin({ config, extra: mountWebAssets });
       const out = process.stdout;
       out.write(`Kin is running on ${kin.url} (store: ${kin.store.dialect})\n`);
+      out.write(`Dashboard: ${kin.url}/\n`);
+      if (!kin.firstStart && !config.adminToken && existsSync(credentialsPath(config.db))) {
+        out.write(`Credentials (admin token, first write key): ${credentialsPath(config.db)}\n`);
+      }
       if (kin.firstStart) {
         out.write(`\nFirst start: these credentials are shown once and stored in ${kin.firstStart.file} (mode 0600).\n`);
         if (kin.firstStart.adminToken) out.write(`  admin token:  ${kin.firstStart.adminToken}\n`);

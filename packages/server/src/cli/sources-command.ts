@@ -24,7 +24,8 @@ export function registerSourcesCommand(program: Command): void {
     .option('--db <path|url>', 'SQLite file or postgres:// URL (KIN_DB)')
     .action(async (flags: { db?: string }) => {
       const list = await withCliStore(flags.db, (store) => store.listSources());
-      for (const s of list) process.stdout.write(`${s.name}\t${s.id}\tcreated ${s.createdAt}${s.revokedAt ? `\trevoked ${s.revokedAt}` : ''}\n`);
+      process.stdout.write('NAME\tID\tCREATED\tREVOKED\n');
+      for (const s of list) process.stdout.write(`${s.name}\t${s.id}\t${s.createdAt}\t${s.revokedAt ?? '-'}\n`);
     });
   sources
     .command('revoke')

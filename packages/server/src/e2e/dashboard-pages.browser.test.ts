@@ -50,6 +50,9 @@ describe.skipIf(skip)('dashboard pages in Chromium', () => {
         timestamp: at(m),
       })),
       { type: 'screen', userId: 'farid-1', name: 'Home', context: { device: { type: 'ios' } }, timestamp: at(20) },
+      // A trait that changed: the page shows the current value and its history.
+      { type: 'identify', userId: 'farid-1', traits: { city: 'Köln' }, timestamp: at(170) },
+      { type: 'identify', userId: 'farid-1', traits: { city: 'Bonn' }, timestamp: at(30) },
     ];
     const others = [
       ...Array.from({ length: FISCHERS - 1 }, (_, i) => ({ type: 'identify', userId: `fischer-${i}`, traits: { firstName: `Anna${i}`, lastName: 'Fischer' }, timestamp: at(300) })),
@@ -165,7 +168,7 @@ describe.skipIf(skip)('dashboard pages in Chromium', () => {
     await page.goto(kin.url + '/profiles/' + encodeURIComponent('email:farid@example.com'));
     await page.getByRole('heading', { name: 'Farid Fischer' }).waitFor();
     await expect.poll(() => page.locator('[data-summary="orders"]').innerText()).toBe('2');
-    expect(await page.locator('[data-summary="events"]').innerText()).toBe('36');
+    expect(await page.locator('[data-summary="events"]').innerText()).toBe('38');
     expect(await page.locator('[data-summary="revenue"]').innerText()).toBe('€100.00');
     const channels = await page.locator('.summary .chip').evaluateAll((chips) => chips.map((c) => c.getAttribute('data-channel')));
     expect(new Set(channels)).toEqual(new Set(['web', 'email', 'app']));
@@ -173,6 +176,10 @@ describe.skipIf(skip)('dashboard pages in Chromium', () => {
     expect(id).toMatch(/^[0-9a-f-]{36}$/);
     await expect.poll(() => page.locator('[data-identifier="email:farid@example.com"] .why').innerText()).toContain('web');
     expect(await page.locator('[data-identifier="user_id:farid-1"] .why').innerText()).toMatch(/first seen here|beside an identifier/);
+    const city = page.locator('[data-trait="city"]');
+    expect(await city.innerText()).toContain('Bonn');
+    await city.locator('summary').click();
+    expect(await city.locator('.trait-history li').allInnerTexts()).toEqual([expect.stringMatching(/^Bonn · web/), expect.stringMatching(/^Köln · web/)]);
   });
 
   it('groups the timeline into sessions with inline facts, event time shown and ingest time on hover', async () => {

@@ -16,7 +16,7 @@ import { rowToEvent } from '../import/import-row.ts';
 import { runImport, summaryCounts, type ImportSummary } from '../import/import-run.ts';
 import { SOURCE_NAME, ensureImportSource } from '../import/import-source.ts';
 import { spoolBody } from '../import/import-spool.ts';
-import type { Ingestor } from '../pipeline/group-commit.ts';
+import type { Ingestor } from '../pipeline/ingest-port.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { Store } from '../storage/storage.ts';
 import type { KinConfig } from '../config.ts';

@@ -1,13 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestKin } from '../testing/kin-harness.ts';
-import { startTestKin } from '../testing/kin-harness.ts';
+import type { TestApp } from '../testing/app-harness.ts';
+import { createTestApp } from '../testing/app-harness.ts';
 import type { Overview, ProfileGraph } from '@kin/core/api/index.ts';
 
-let kin: TestKin;
+// In-process (app.request(), in-memory store): the model for route tests that need no socket.
+let kin: TestApp;
 const t = (minute: number) => new Date(Date.UTC(2026, 10, 1, 10, minute)).toISOString();
 
 beforeAll(async () => {
-  kin = await startTestKin();
+  kin = await createTestApp();
   const res = await kin.track('/v1/batch', {
     batch: [
       // Two anonymous sessions that become one shopper: a1 browses, a2 identifies, a1 later logs in (merge).
@@ -44,9 +45,9 @@ describe('GET /v1/search', () => {
   });
 
   it('needs the admin token', async () => {
-    const res = await fetch(kin.url + '/v1/search?q=u1');
+    const res = await kin.app.request('/v1/search?q=u1');
     expect(res.status).toBe(401);
-    const withWriteKey = await fetch(kin.url + '/v1/search?q=u1', { headers: { authorization: `Bearer ${kin.writeKey}` } });
+    const withWriteKey = await kin.app.request('/v1/search?q=u1', { headers: { authorization: `Bearer ${kin.writeKey}` } });
     expect(withWriteKey.status).toBe(401);
   });
 });
@@ -58,7 +59,7 @@ describe('GET /v1/overview', () => {
     expect(overview.volume.bucketMinutes).toBe(1);
     expect(overview.volume.buckets.reduce((n, b) => n + b.events, 0)).toBe(5);
     expect(overview.sources).toEqual([expect.objectContaining({ name: 'web', events: 5, lastEventAt: expect.any(String) as unknown })]);
-    expect((await fetch(kin.url + '/v1/overview')).status).toBe(401);
+    expect((await kin.app.request('/v1/overview')).status).toBe(401);
   });
 });
 
@@ -101,7 +102,7 @@ describe('GET /v1/profiles/{ref}/graph', () => {
   it('answers 404 for an unknown profile, 400 for a malformed ref, 401 without the token', async () => {
     expect((await kin.admin('/v1/profiles/user_id:nobody/graph')).status).toBe(404);
     expect((await kin.admin('/v1/profiles/' + encodeURIComponent('email:not-an-email') + '/graph')).status).toBe(400);
-    expect((await fetch(kin.url + '/v1/profiles/user_id:u1/graph')).status).toBe(401);
+    expect((await kin.app.request('/v1/profiles/user_id:u1/graph')).status).toBe(401);
   });
 });
 

@@ -4,8 +4,8 @@
  * dashboard's profile page (channels, first and last event, event and order counts, revenue).
  */
 import type { Channel } from '@kin/core';
-import type { ProfileActivity } from '@kin/core/api/index.ts';
 import { CHANNELS, classifyChannel } from '@kin/core';
+import type { ProfileActivity } from '@kin/core/api/index.ts';
 import type { EventQuery, Page, StoredEvent, Store } from '../storage/storage.ts';
 import { ApiError } from './error-catalog.ts';
 

@@ -4,6 +4,7 @@
  * (`source=web,ios`) and channel (`channel=email`, see profile-activity.ts).
  */
 import { Hono } from 'hono';
+import { textProblem } from '@kin/core';
 import type { SourceRecord, Store } from '../storage/storage.ts';
 import { ApiError } from './error-catalog.ts';
 import type { AdminReads } from './admin-reads.ts';
@@ -26,6 +27,8 @@ export interface ProfileRouteDeps extends ProfileDeps {
  * Returns `undefined` when nothing matches; throws `invalid_ref` when the ref cannot be one.
  */
 export async function resolveProfileRef(deps: ProfileDeps, ref: string): Promise<string | undefined> {
+  // PostgreSQL refuses such text even in a query parameter: a coded 400, not a 500 from the driver.
+  if (textProblem(ref) !== undefined) throw new ApiError('invalid_ref', 'the ref holds a NUL character or a lone surrogate', 'ref');
   const colon = ref.indexOf(':');
   if (colon < 0) return (await deps.store.findProfile(ref))?.id;
   const type = ref.slice(0, colon).trim().toLowerCase();

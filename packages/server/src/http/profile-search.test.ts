@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestKin } from '../testing/kin-harness.ts';
 import { startTestKin } from '../testing/kin-harness.ts';
-import type { ProfileListRow } from '@kin/core/api/index.ts';
-import type { SearchPage } from './profile-search.ts';
+import type { ProfileListRow, SearchPage } from '@kin/core/api/index.ts';
 
 let kin: TestKin;
 const FISCHERS = 23;

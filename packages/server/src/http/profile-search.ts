@@ -4,22 +4,13 @@
  * (`farid`, `fisch`, `Farid Fischer`), or the whole query must start one (`name` = "Farid Fischer").
  * Answers one page with the number of matches, counted up to SEARCH_CAP.
  */
+import type { SearchPage } from '@kin/core/api/index.ts';
 import type { ProfileMatch, ProfileView, Store } from '../storage/storage.ts';
 
 /** Matches a search counts and pages through at most (per reading, and for each name word). */
 export const SEARCH_CAP = 1000;
 /** Matches of exact values read per reading (identifier and trait hits are few; each is loaded). */
 const EXACT_CAP = 100;
-
-/** A page of search results. */
-export interface SearchPage {
-  data: ProfileMatch[];
-  /** Matches found, at most SEARCH_CAP (then `totalCapped`). */
-  total: number;
-  totalCapped: boolean;
-  offset: number;
-  limit: number;
-}
 
 /** The words of a query that reads like a name (letters, spaces, hyphens, apostrophes), lower-cased; else none. */
 export function nameWords(q: string): string[] {

@@ -51,13 +51,19 @@ export interface TrackingBody {
  */
 export async function readTrackingBody(request: Request, maxBytes: number, beforeDecode?: () => Promise<void>): Promise<TrackingBody> {
   const seen = { storable: false };
-  const body = await parseJsonBody(request, maxBytes, { seen, ...(beforeDecode ? { beforeDecode } : {}) });
+  const body = await parseJsonBody(request, maxBytes, { ...(beforeDecode ? { beforeDecode } : {}), seen });
   if (body === NO_BODY) throw new ApiError('invalid_json', 'request body is empty');
   return { body, storableText: seen.storable };
 }
 
-async function parseJsonBody(request: Request, maxBytes: number, options: { beforeDecode?: () => Promise<void>; seen?: { storable: boolean } } = {}): Promise<unknown> {
-  const { beforeDecode, seen } = options;
+/** How `parseJsonBody` reports back: the hook before decoding, and whether the text proved storable. */
+interface ParseHooks {
+  beforeDecode?: () => Promise<void>;
+  seen?: { storable: boolean };
+}
+
+async function parseJsonBody(request: Request, maxBytes: number, hooks: ParseHooks = {}): Promise<unknown> {
+  const { beforeDecode, seen } = hooks;
   const declared = Number(request.headers.get('content-length') ?? NaN);
   if (Number.isFinite(declared) && declared > maxBytes) {
     throw new ApiError('payload_too_large', `request body is over ${maxBytes} bytes`);

@@ -8,7 +8,7 @@ import { EVENT_TYPES, readBatch, textProblem, validateEvent } from '@kin/core';
 import type { EventType, TrackingEvent } from '@kin/core';
 import type { Clock } from '../ports/clock.ts';
 import type { IdGenerator } from '../ports/ids.ts';
-import type { Ingestor } from '../pipeline/group-commit.ts';
+import type { Ingestor } from '../pipeline/ingest-port.ts';
 import type { IdentityVerifier } from '../identity/identity-verify.ts';
 import type { NewWarning, Store } from '../storage/storage.ts';
 import type { KinConfig } from '../config.ts';
@@ -107,7 +107,7 @@ export function trackingRoutes(deps: TrackingDeps): Hono {
       });
     }
     const warnings = [...byCode.values()];
-    await (deps.ingestor.warn ? deps.ingestor.warn(warnings) : deps.store.addWarnings(warnings));
+    await deps.ingestor.warn(warnings);
   }
 
   const single = (type: EventType) => async (c: import('hono').Context) => {
@@ -118,6 +118,7 @@ export function trackingRoutes(deps: TrackingDeps): Hono {
       newMessageId: deps.ids.messageId,
       typeOverride: type,
       maxEventBytes: deps.limits.maxEventBytes,
+      maxDepth: deps.limits.maxEventDepth,
       checkText: !storableText,
     });
     if (!result.ok) {
@@ -132,7 +133,7 @@ export function trackingRoutes(deps: TrackingDeps): Hono {
   const batch = async (c: import('hono').Context) => {
     const { body, storableText } = await readTrackingBody(c.req.raw, deps.limits.maxRequestBytes, turns.next);
     const source = await deps.auth.authenticate(writeKeyOf(c.req.header('authorization'), body));
-    const read = readBatch(body);
+    const read = readBatch(body, deps.limits.maxEventDepth);
     if (!read.ok) throw new ApiError(read.code, read.message, read.field);
     if (read.items.length > deps.limits.maxBatchItems) {
       throw new ApiError('batch_too_large', `a batch holds at most ${deps.limits.maxBatchItems} events, this one ${read.items.length}`, 'batch');
@@ -141,7 +142,7 @@ export function trackingRoutes(deps: TrackingDeps): Hono {
     const events: TrackingEvent[] = [];
     const rejected: ItemRejection[] = [];
     read.items.forEach((item, index) => {
-      const result = validateEvent(item, { receivedAt, newMessageId: deps.ids.messageId, maxEventBytes: deps.limits.maxEventBytes, checkText: !storableText });
+      const result = validateEvent(item, { receivedAt, newMessageId: deps.ids.messageId, maxEventBytes: deps.limits.maxEventBytes, maxDepth: deps.limits.maxEventDepth, checkText: !storableText });
       if (result.ok) events.push(result.event);
       else rejected.push({ index, code: result.code, field: `batch[${index}]${result.field ? '.' + result.field : ''}`, message: result.message });
     });

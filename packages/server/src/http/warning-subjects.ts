@@ -4,12 +4,8 @@
  * refusals by the event's message id: the warning row keeps only the type in its message).
  */
 import type { Identifier } from '@kin/core';
+import type { WarningWithSubject } from '@kin/core/api/index.ts';
 import type { RefusalRecord, Store, WarningRecord } from '../storage/storage.ts';
-
-/** A warning with its subject. */
-export interface WarningWithSubject extends WarningRecord {
-  subject?: { profileName?: string; identifier?: Identifier };
-}
 
 /** Adds subjects to a page of warnings; one profile read (and one explain for refusals) per distinct profile. */
 export async function withSubjects(store: Store, warnings: WarningRecord[]): Promise<WarningWithSubject[]> {

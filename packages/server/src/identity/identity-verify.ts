@@ -15,7 +15,7 @@ import { readFileSync } from 'node:fs';
 import { createLocalJWKSet, createRemoteJWKSet, errors, jwtVerify } from 'jose';
 import type { JWTVerifyGetKey } from 'jose';
 import type { IdentityPolicy, SourceIdentityPolicy, TrackingEvent } from '@kin/core';
-import type { UnverifiedIdentity } from '../pipeline/event-apply.ts';
+import type { UnverifiedIdentity } from '../pipeline/ingest-port.ts';
 
 /** Verifies the identity claims of events per source. */
 export interface IdentityVerifier {

@@ -96,7 +96,7 @@ export function registerImportCommand(program: Command): void {
             ...(flags.rejects !== undefined ? { rejectsFile: flags.rejects } : {}),
             ...(chunkSize !== undefined ? { chunkSize } : {}),
           });
-        });
+        }, { create: true });
         progress?.finish();
         const seconds = (performance.now() - started) / 1000;
         const done = summary.rows - summary.skipped;

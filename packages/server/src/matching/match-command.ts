@@ -3,7 +3,9 @@
  * `registerMatchCommand` into the `kin` program.
  */
 import type { Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
 import { withCliStore } from '../cli/cli-store.ts';
+import { requireFile } from '../cli/cli-files.ts';
 import { CliError } from '../cli/kin-cli.ts';
 import { loadPolicy } from '../identity/policy-load.ts';
 import { systemClock } from '../ports/clock.ts';
@@ -12,7 +14,7 @@ import { MatchingUnsupportedError, runMatch } from './match-run.ts';
 
 function probability(value: string): number {
   const p = Number(value);
-  if (!(p > 0 && p < 1)) throw new Error(`expected a probability between 0 and 1, got "${value}"`);
+  if (!(p > 0 && p < 1)) throw new InvalidArgumentError(`expected a probability between 0 and 1 (exclusive), got "${value}"`);
   return p;
 }
 
@@ -30,6 +32,9 @@ export function registerMatchCommand(program: Command): void {
     .option('--link-threshold <p>', 'match probability at which pairs are linked', probability)
     .option('--review-threshold <p>', 'match probability at which pairs are queued for review', probability)
     .action(async (files: string[], opts: { truthColumn?: string; ignoreColumns: string; map?: string; link: boolean; linkThreshold?: number; reviewThreshold?: number }) => {
+      if (opts.link && files.length < 2) throw new CliError('--link links records across files: give two or more', 2);
+      for (const file of files) requireFile(file, 'CSV file');
+      if (opts.map !== undefined) requireFile(opts.map, 'mapping file');
       const report = await evaluateFiles({
         files,
         ignoreColumns: opts.ignoreColumns.split(',').map((c) => c.trim()).filter((c) => c.length > 0),

@@ -65,7 +65,13 @@ export async function evaluateFiles(options: EvaluateOptions): Promise<Evaluatio
   for (const file of options.files) {
     const table = await readCsvFile(file);
     const column = detectTruthColumn(table.headers, options.truthColumn);
-    if (column === undefined) throw new Error(`${file}: no truth column (use --truth-column)`);
+    if (column === undefined) {
+      throw new Error(
+        options.truthColumn !== undefined
+          ? `${file}: no column "${options.truthColumn}" (columns: ${table.headers.join(', ')})`
+          : `${file}: no truth column (name one with --truth-column; columns: ${table.headers.join(', ')})`,
+      );
+    }
     truthColumn = column;
     const truthAt = table.headers.indexOf(column);
     const kept = table.headers

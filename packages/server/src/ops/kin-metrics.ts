@@ -4,7 +4,7 @@
  * duplicates), the store's warnings (rejected), the store's transactions (merges, resolution latency).
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Ingestor } from '../pipeline/group-commit.ts';
+import type { Ingestor } from '../pipeline/ingest-port.ts';
 import type { Store, StoreTx } from '../storage/storage.ts';
 
 /** The metrics of one Kin process. */
@@ -88,7 +88,8 @@ export function createKinMetrics(options: KinMetricsOptions = {}): KinMetrics {
 
 /**
  * Counts what passes through an ingestor. With `resolution` it also times each accepted event from receipt
- * to its answer (for ingestors whose commits this process's store does not see: the writer thread).
+ * to its answer and counts rejected events (for ingestors whose commits and warnings this process's store
+ * does not see: the writer thread).
  */
 export function instrumentIngestor(ingestor: Ingestor, metrics: KinMetrics, options: { resolution?: boolean } = {}): Ingestor {
   return {
@@ -102,14 +103,11 @@ export function instrumentIngestor(ingestor: Ingestor, metrics: KinMetrics, opti
       if (options.resolution && first) observeResolution(metrics, first.receivedAt, Date.now(), outcome.accepted);
       return outcome;
     },
-    ...(ingestor.warn
-      ? {
-          async warn(warnings: Parameters<NonNullable<Ingestor['warn']>>[0]) {
-            await ingestor.warn!(warnings);
-            countRejected(metrics, warnings);
-          },
-        }
-      : {}),
+    async warn(warnings) {
+      await ingestor.warn(warnings);
+      // Elsewhere the ingestor writes them through this process's instrumented store, which counts them.
+      if (options.resolution) countRejected(metrics, warnings);
+    },
     close: () => ingestor.close(),
   };
 }

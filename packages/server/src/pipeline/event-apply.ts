@@ -7,6 +7,7 @@ import type { IdentifierNormalizer, IdentityPolicy, PreparedEvent, TrackingEvent
 import type { SourceRegions } from '../identity/source-regions.ts';
 import type { StoreTx } from '../storage/storage.ts';
 import { messageKey } from '../storage/store-codec.ts';
+import type { ApplyOutcome, UnverifiedIdentity } from './ingest-port.ts';
 
 /** What resolution needs besides the store: the policy, the identifier normaliser, the sources' phone regions. */
 export interface ResolveDeps {
@@ -14,22 +15,6 @@ export interface ResolveDeps {
   normalize: IdentifierNormalizer;
   /** Per-source phone regions (policy `sources.<name>.defaultPhoneRegion`); absent when no source has one. */
   sourceRegions?: SourceRegions;
-}
-
-/** Counts of one applied group of events. */
-export interface ApplyOutcome {
-  accepted: number;
-  duplicates: number;
-  /** Profile each event resolved to, in input order (`undefined` for duplicates and identity-less events). */
-  profileIds: Array<string | undefined>;
-  /** Identifiers the resolver refused on these events (imports report it). */
-  refused?: number;
-}
-
-/** Identity verification that failed or was missing for one event: which identifier types not to use, and why. */
-export interface UnverifiedIdentity {
-  types: string[];
-  reason: string;
 }
 
 /** What an event needs before the write transaction and without the store, made ahead by `prepareSubmission`. */

@@ -7,8 +7,7 @@ import type { TrackingEvent } from '@kin/core';
 import { normalizerFor } from '../identity/policy-load.ts';
 import type { Store } from '../storage/storage.ts';
 import { openSqliteStore } from '../storage/sqlite/sqlite-store.ts';
-import type { ApplyOutcome } from './event-apply.ts';
-import type { Ingestor } from './group-commit.ts';
+import type { ApplyOutcome, Ingestor } from './ingest-port.ts';
 import { createGroupCommitIngestor } from './group-commit.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'kin-group-commit-'));

@@ -3,32 +3,10 @@
  * that arrive while one commit is running are gathered and written in the next single transaction. Each
  * request's promise settles only after the transaction holding its events has committed (2xx = on disk).
  */
-import type { TrackingEvent } from '@kin/core';
-import type { NewWarning, Store, StoreTx } from '../storage/storage.ts';
-import type { ApplyOutcome, PreparedSubmission, ResolveDeps, UnverifiedIdentity } from './event-apply.ts';
+import type { Store, StoreTx } from '../storage/storage.ts';
+import type { ResolveDeps } from './event-apply.ts';
 import { applyEvents } from './event-apply.ts';
-
-/** One request's worth of validated events from one source. */
-export interface Submission {
-  sourceId: string;
-  events: TrackingEvent[];
-  /** Parallel to `events`: identity verification that failed or was missing (see identity-verify.ts). */
-  unverified?: Array<UnverifiedIdentity | undefined>;
-  /** Parallel to `events`, when made ahead (see `prepareSubmission`): what needs no store, done off the writer. */
-  prepared?: PreparedSubmission;
-}
-
-/** The ingest port the HTTP layer talks to; the NATS collector implements the same. */
-export interface Ingestor {
-  submit(submission: Submission): Promise<ApplyOutcome>;
-  /**
-   * Keeps rejected-event warnings. Optional: without it the routes write them to the store. Why: the
-   * threaded ingestor owns the write path, and a second writer would wait for its lock on the HTTP thread.
-   */
-  warn?(warnings: NewWarning[]): Promise<void>;
-  /** Stops taking new work and waits for what was accepted. */
-  close(): Promise<void>;
-}
+import type { ApplyOutcome, Ingestor, Submission } from './ingest-port.ts';
 
 interface Pending {
   submission: Submission;
@@ -166,6 +144,8 @@ export function createGroupCommitIngestor(options: GroupCommitOptions): Ingestor
         kick();
       });
     },
+    // Same thread as the store: warnings go straight to it, outside any group.
+    warn: (warnings) => options.store.addWarnings(warnings),
     async close() {
       closed = true;
       while (running) await running;

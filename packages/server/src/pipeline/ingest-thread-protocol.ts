@@ -4,8 +4,8 @@
  */
 import type { NewWarning } from '../storage/storage.ts';
 import type { PreparedEvent, TrackingEvent } from '@kin/core';
-import type { ApplyOutcome, PreparedSubmission } from './event-apply.ts';
-import type { Submission } from './group-commit.ts';
+import type { PreparedSubmission } from './event-apply.ts';
+import type { ApplyOutcome, Submission } from './ingest-port.ts';
 
 /** What the writer thread is started with. */
 export interface IngestThreadData {

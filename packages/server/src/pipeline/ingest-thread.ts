@@ -12,9 +12,9 @@ import type { Worker } from 'node:worker_threads';
 import { unavailable } from '../ops/service-unavailable.ts';
 import { startThread } from '../thread-start.ts';
 import type { NewWarning } from '../storage/storage.ts';
-import type { ApplyOutcome, ResolveDeps } from './event-apply.ts';
+import type { ResolveDeps } from './event-apply.ts';
 import { prepareSubmission } from './event-apply.ts';
-import type { Ingestor, Submission } from './group-commit.ts';
+import type { ApplyOutcome, Ingestor, Submission } from './ingest-port.ts';
 import type { FromWriter, IngestThreadData, ThreadError, ToWriter, WireSubmission } from './ingest-thread-protocol.ts';
 import { toWire } from './ingest-thread-protocol.ts';
 

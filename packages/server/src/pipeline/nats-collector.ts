@@ -11,8 +11,8 @@
 import type { NatsConnection } from 'nats';
 import type { KinConfig } from '../config.ts';
 import { asUnavailable, unavailable } from '../ops/service-unavailable.ts';
-import type { ApplyOutcome } from './event-apply.ts';
-import type { Ingestor } from './group-commit.ts';
+import type { Store } from '../storage/storage.ts';
+import type { ApplyOutcome, Ingestor } from './ingest-port.ts';
 import type { EventMessage } from './nats-stream.ts';
 import { subjectOf } from './nats-stream.ts';
 
@@ -20,6 +20,8 @@ import { subjectOf } from './nats-stream.ts';
 export interface NatsCollectorOptions {
   nc: NatsConnection;
   nats: KinConfig['nats'];
+  /** Where rejected-event warnings go (the stream carries events only). */
+  store: Pick<Store, 'addWarnings'>;
   /** Milliseconds to wait for JetStream's acknowledgement of one publish (default 5,000). */
   publishTimeoutMs?: number;
 }
@@ -74,6 +76,7 @@ export function createNatsCollector(options: NatsCollectorOptions): NatsCollecto
         inFlight.delete(work);
       }
     },
+    warn: (warnings) => options.store.addWarnings(warnings),
     async close() {
       closed = true;
       await Promise.allSettled([...inFlight]);

@@ -40,7 +40,7 @@ export async function startNatsPipeline(options: {
   const nc: NatsConnection = await reaching('NATS', options.url, () => connectNats(options.url, options.name));
   try {
     await reaching('NATS JetStream', options.url, () => ensureStream(nc, options.config.nats));
-    const collector = options.roles.collector ? createNatsCollector({ nc, nats: options.config.nats }) : undefined;
+    const collector = options.roles.collector ? createNatsCollector({ nc, nats: options.config.nats, store: options.store }) : undefined;
     const worker = options.roles.worker
       ? await startNatsWorker({
           nc,

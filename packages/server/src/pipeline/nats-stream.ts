@@ -11,7 +11,7 @@ import { AckPolicy, connect, DeliverPolicy, nanos } from 'nats';
 import type { NatsConnection } from 'nats';
 import type { TrackingEvent } from '@kin/core';
 import type { KinConfig } from '../config.ts';
-import type { UnverifiedIdentity } from './event-apply.ts';
+import type { UnverifiedIdentity } from './ingest-port.ts';
 
 /** What a collector publishes per event. */
 export interface EventMessage {

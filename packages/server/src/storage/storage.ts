@@ -3,13 +3,17 @@
  * conformance suite (`storage-conformance.ts`). The identity core decides; a store applies a plan, inside
  * a callback-scoped transaction: commit when the callback resolves, roll back when it throws.
  */
-import type { DoNotLinkRule, Identifier, IdentitySnapshot, ResolutionPlan, TrackingEvent } from '@kin/core';
+import type { Identifier, IdentitySnapshot, ResolutionPlan, TrackingEvent } from '@kin/core';
 import type {
+  DoNotLinkEntry as DoNotLinkRecord,
   ExternalId as ExternalIdView,
+  IdentifierProvenance,
   Merge as MergeRecord,
   Page,
   Profile as ProfileView,
+  ProfileExplanation,
   ProfileMatch,
+  RefusedIdentifier as RefusalRecord,
   Source as SourceRecord,
   Stats as StoreStats,
   TimelineEvent as StoredEvent,
@@ -23,11 +27,15 @@ import type { MatchingStore, MatchLink } from './matching-store.ts';
 
 // The shapes the API answers with are the stores' read types: one contract, declared in core's api/.
 export type {
+  DoNotLinkRecord,
   ExternalIdView,
+  IdentifierProvenance,
   MergeRecord,
   Page,
+  ProfileExplanation,
   ProfileMatch,
   ProfileView,
+  RefusalRecord,
   SourceRecord,
   StoredEvent,
   StoreStats,
@@ -47,45 +55,6 @@ export interface NewSource {
 
 /** Values kept per trait in its history (the newest by event time). */
 export const TRAIT_HISTORY_KEPT = 20;
-
-/** An identifier with how it joined its profile: the event, its source, the time and the rule. */
-export interface IdentifierProvenance extends ExternalIdView {
-  /** Absent for identifiers linked before provenance was recorded. */
-  messageId?: string;
-  rule?: string;
-  linkedAt?: string;
-}
-
-/** An identifier the resolver refused, kept for explain (`invalid` refusals are not kept). */
-export interface RefusalRecord {
-  profileId?: string;
-  type: string;
-  value: string;
-  reason: string;
-  detail: string;
-  messageId: string;
-  sourceId: string;
-  at: string;
-}
-
-/** A do-not-link rule as stored, with why it exists. */
-export interface DoNotLinkRecord extends DoNotLinkRule {
-  /** `review`: a reviewer rejected a pair probabilistic matching proposed. */
-  reason: 'undo' | 'split' | 'review';
-  /** The undo or split ledger entry that created it. */
-  ledgerId?: string;
-  createdAt: string;
-}
-
-/** Everything that explains a profile's identity. */
-export interface ProfileExplanation {
-  profile: ProfileView;
-  identifiers: IdentifierProvenance[];
-  merges: MergeRecord[];
-  refusals: RefusalRecord[];
-  doNotLink: DoNotLinkRecord[];
-  tombstones: Array<{ type: string; value: string; createdAt: string }>;
-}
 
 /** A stored event as a replay re-resolves it. */
 export interface ReplayEvent {

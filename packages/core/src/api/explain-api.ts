@@ -1,0 +1,48 @@
+/** Response shape of `GET /v1/profiles/{ref}/explain`: why each identifier is on a profile. Type-only. */
+import type { DoNotLinkRule } from '../identity/identity-types.ts';
+import type { ExternalId, Merge, Profile } from './profile-api.ts';
+
+/** An identifier with how it joined its profile: the event, its source, the time and the rule. */
+export interface IdentifierProvenance extends ExternalId {
+  /** Absent for identifiers linked before provenance was recorded. */
+  messageId?: string;
+  rule?: string;
+  linkedAt?: string;
+}
+
+/** An identifier the resolver refused, kept for explain (`invalid` refusals are not kept). */
+export interface RefusedIdentifier {
+  profileId?: string;
+  type: string;
+  value: string;
+  reason: string;
+  detail: string;
+  messageId: string;
+  sourceId: string;
+  at: string;
+}
+
+/** A do-not-link rule as stored, with why it exists. */
+export interface DoNotLinkEntry extends DoNotLinkRule {
+  /** `review`: a reviewer rejected a pair probabilistic matching proposed. */
+  reason: 'undo' | 'split' | 'review';
+  /** The undo or split ledger entry that created it. */
+  ledgerId?: string;
+  createdAt: string;
+}
+
+/** Everything that explains a profile's identity, as the store keeps it. */
+export interface ProfileExplanation {
+  profile: Profile;
+  identifiers: IdentifierProvenance[];
+  merges: Merge[];
+  refusals: RefusedIdentifier[];
+  doNotLink: DoNotLinkEntry[];
+  tombstones: Array<{ type: string; value: string; createdAt: string }>;
+}
+
+/** The explain route's answer: the explanation with each rule's number from the resolver's list (`R3`). */
+export interface ExplainAnswer extends Omit<ProfileExplanation, 'identifiers' | 'refusals'> {
+  identifiers: Array<IdentifierProvenance & { ruleNumber?: string }>;
+  refusals: Array<RefusedIdentifier & { ruleNumber?: string }>;
+}

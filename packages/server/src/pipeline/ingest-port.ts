@@ -1,0 +1,47 @@
+/**
+ * The ingest port: what the HTTP routes hand validated events to, and what they get back. Three
+ * implementations: the group-commit ingestor (embedded store, same thread), the writer-thread ingestor
+ * (embedded SQLite file) and the NATS collector (scale-out). Metrics wrap any of them.
+ */
+import type { TrackingEvent } from '@kin/core';
+import type { NewWarning } from '../storage/storage.ts';
+import type { PreparedSubmission } from './event-apply.ts';
+
+/** Counts of one applied group of events. */
+export interface ApplyOutcome {
+  accepted: number;
+  duplicates: number;
+  /** Profile each event resolved to, in input order (`undefined` for duplicates and identity-less events). */
+  profileIds: Array<string | undefined>;
+  /** Identifiers the resolver refused on these events (imports report it). */
+  refused?: number;
+}
+
+/** Identity verification that failed or was missing for one event: which identifier types not to use, and why. */
+export interface UnverifiedIdentity {
+  types: string[];
+  reason: string;
+}
+
+/** One request's worth of validated events from one source. */
+export interface Submission {
+  sourceId: string;
+  events: TrackingEvent[];
+  /** Parallel to `events`: identity verification that failed or was missing (see identity-verify.ts). */
+  unverified?: Array<UnverifiedIdentity | undefined>;
+  /** Parallel to `events`, when made ahead (see `prepareSubmission`): what needs no store, done off the writer. */
+  prepared?: PreparedSubmission;
+}
+
+/** The ingest port the HTTP layer talks to. */
+export interface Ingestor {
+  /** Settles once the events are durable (2xx = on disk or in the stream), never before. */
+  submit(submission: Submission): Promise<ApplyOutcome>;
+  /**
+   * Keeps rejected-event warnings. Why through the ingestor: the writer thread owns the embedded write
+   * path, and a second writer would wait for its lock on the HTTP thread.
+   */
+  warn(warnings: NewWarning[]): Promise<void>;
+  /** Stops taking new work and waits for what was accepted. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,84 @@
+/**
+ * In-process test harness: the real Hono app over an in-memory SQLite store and the same-thread
+ * group-commit ingestor, called through `app.request()` — no socket, no writer thread, no temporary
+ * file. Use it for breadth (each route's happy, error and security cases); use `kin-harness.ts` (real
+ * socket, writer thread) for the end-to-end paths.
+ */
+import { parseConfig } from '../config.ts';
+import type { KinApp } from '../http/app.ts';
+import { createApp } from '../http/app.ts';
+import { createAdmission } from '../http/admission-control.ts';
+import { createSourceAuth } from '../http/auth.ts';
+import { hashSecret } from '../http/secret-compare.ts';
+import { createIdentityVerifier } from '../identity/identity-verify.ts';
+import { loadPolicy, normalizerFor } from '../identity/policy-load.ts';
+import { createGroupCommitIngestor } from '../pipeline/group-commit.ts';
+import type { Clock } from '../ports/clock.ts';
+import { systemClock } from '../ports/clock.ts';
+import { createIdGenerator } from '../ports/ids.ts';
+import { memoryLogger } from '../ports/logger.ts';
+import { createSourceWithKey } from '../sources/source-keys.ts';
+import type { Store } from '../storage/storage.ts';
+import { openStore } from '../storage/store-open.ts';
+
+/** An in-process Kin for tests. */
+export interface TestApp {
+  app: KinApp;
+  store: Store;
+  adminToken: string;
+  writeKey: string;
+  logLines: string[];
+  /** A request with the admin token. */
+  admin(path: string, init?: RequestInit): Promise<Response>;
+  /** POST JSON to a tracking route with the write key as HTTP Basic user. */
+  track(path: string, body: unknown, init?: RequestInit): Promise<Response>;
+  close(): Promise<void>;
+}
+
+/** Builds the app over a fresh in-memory store, with one source (`web`) and a known admin token. */
+export async function createTestApp(options: { clock?: Clock; env?: Record<string, string> } = {}): Promise<TestApp> {
+  const adminToken = 'test-admin-token-0123456789';
+  const config = parseConfig({ KIN_DB: ':memory:', KIN_ADMIN_TOKEN: adminToken, ...options.env });
+  const clock = options.clock ?? systemClock;
+  const logger = memoryLogger();
+  const policy = loadPolicy(config.policyFile);
+  const normalize = normalizerFor(policy);
+  const store = await openStore(':memory:', { dedupMemory: config.dedupMemory, timelineTail: config.timelineTail });
+  const writeKey = 'test-write-key-web-0123';
+  await createSourceWithKey(store, 'web', clock.now(), writeKey);
+  const ingestor = createGroupCommitIngestor({ store, policy, normalize });
+  const app = createApp({
+    config,
+    store,
+    ingestor,
+    auth: createSourceAuth(store, clock),
+    adminTokenHash: hashSecret(adminToken),
+    admission: createAdmission({ ...config.admission, maxRequestBytes: config.limits.maxRequestBytes }, { refused: () => {} }),
+    clock,
+    ids: createIdGenerator(),
+    logger,
+    normalize,
+    policy,
+    verifier: createIdentityVerifier(policy),
+  });
+  const basic = 'Basic ' + Buffer.from(`${writeKey}:`).toString('base64');
+  return {
+    app,
+    store,
+    adminToken,
+    writeKey,
+    logLines: logger.lines,
+    admin: async (path, init = {}) => app.request(path, { ...init, headers: { authorization: `Bearer ${adminToken}`, ...(init.headers as Record<string, string>) } }),
+    track: async (path, body, init = {}) =>
+      app.request(path, {
+        method: 'POST',
+        body: JSON.stringify(body),
+        ...init,
+        headers: { authorization: basic, 'content-type': 'application/json', ...(init.headers as Record<string, string>) },
+      }),
+    async close() {
+      await ingestor.close();
+      await store.close();
+    },
+  };
+}

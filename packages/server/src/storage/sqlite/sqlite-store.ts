@@ -14,7 +14,7 @@ import type { Identifier, IdentitySnapshot, KnownIdentifier, SnapshotProfile } f
 import { compareTypeValue, epochMs, isoString } from '@kin/core';
 import type { IdGenerator } from '../../ports/ids.ts';
 import { createIdGenerator } from '../../ports/ids.ts';
-import { decodeCursor, encodeCursor } from '../store-codec.ts';
+import { cursorKey, pageOf } from '../keyset-page.ts';
 import type {
   ApplyInput,
   EventQuery,
@@ -554,7 +554,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
 
     async listProfileEvents(profileId, query: EventQuery): Promise<Page<StoredEvent>> {
       const id = liveProfileId(profileId) ?? profileId;
-      const after = query.cursor ? decodeCursor(query.cursor) : undefined;
+      const after = cursorKey(query.cursor);
       const rows = readTimelinePage(read(), id, {
         limit: query.limit,
         ...(after && after.length === 2 ? { after: [after[0] as string, after[1] as number] as const } : {}),
@@ -562,14 +562,13 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
         ...(query.event ? { event: query.event } : {}),
         ...(query.sourceIds ? { sourceIds: query.sourceIds } : {}),
       });
-      const hasMore = rows.length > query.limit;
-      const page = rows.slice(0, query.limit);
-      const last = page.at(-1);
-      return {
+      return pageOf(
+        rows,
+        query.limit,
         // The live profile: an event keeps the profile it was applied to, which may since have been merged.
-        data: page.map((row) => ({ ...(JSON.parse(row.payload) as StoredEvent), sourceId: row.sourceId, profileId: id })),
-        cursor: { next: hasMore && last ? encodeCursor([last.timestamp, last.seq]) : null, hasMore },
-      };
+        (row) => ({ ...(JSON.parse(row.payload) as StoredEvent), sourceId: row.sourceId, profileId: id }),
+        (last) => [last.timestamp, last.seq],
+      );
     },
 
     async listProfileMerges(profileId): Promise<MergeRecord[]> {
@@ -596,20 +595,14 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
         where.push('kind = ?');
         params.push(query.kind);
       }
-      const after = query.cursor ? decodeCursor(query.cursor) : undefined;
+      const after = cursorKey(query.cursor);
       if (after && typeof after[0] === 'number') {
         where.push('seq < ?');
         params.push(after[0]);
       }
       const sql = `SELECT * FROM warnings ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY seq DESC LIMIT ?`;
       const rows = read().prepare(sql).all(...params, query.limit + 1) as Row[];
-      const hasMore = rows.length > query.limit;
-      const page = rows.slice(0, query.limit);
-      const last = page.at(-1);
-      return {
-        data: page.map(toWarning),
-        cursor: { next: hasMore && last ? encodeCursor([last.seq as number]) : null, hasMore },
-      };
+      return pageOf(rows, query.limit, toWarning, (last) => [last.seq as number]);
     },
 
     async stats(): Promise<StoreStats> {

@@ -16,6 +16,7 @@ import type { Identifier } from '@kin/core';
 import type { IdGenerator } from '../../ports/ids.ts';
 import { createIdGenerator } from '../../ports/ids.ts';
 import { cursorKey, pageOf } from '../keyset-page.ts';
+import { searchMatches } from '../search-matches.ts';
 import type {
   MergeRecord,
   Page,
@@ -313,26 +314,14 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     },
 
     async searchProfiles(query): Promise<ProfileMatch[]> {
-      // Same order and precedence as the SQLite store: identifier hits by type (a later type wins for one
-      // profile), then trait hits for profiles not found yet.
-      const hits = new Map<string, string>();
+      // Identifier hits ordered by type (a later type wins for one profile; see searchMatches), as SQLite reads them.
       const byIdentifier = query.type
         ? await pool.query('SELECT profile_id, type FROM identifiers WHERE type = $1 AND value = $2 ORDER BY type LIMIT $3', [query.type, query.value, query.limit])
         : await pool.query('SELECT profile_id, type FROM identifiers WHERE value = $1 ORDER BY type LIMIT $2', [query.value, query.limit]);
-      for (const row of byIdentifier.rows as Row[]) hits.set(row.profile_id as string, `identifier:${row.type as string}`);
-      if (!query.type) {
-        const byTrait = await pool.query('SELECT profile_id, key FROM traits WHERE value = to_jsonb($1::text) ORDER BY profile_id, key LIMIT $2', [
-          query.value,
-          query.limit,
-        ]);
-        for (const row of byTrait.rows as Row[]) if (!hits.has(row.profile_id as string)) hits.set(row.profile_id as string, `trait:${row.key as string}`);
-      }
-      const matches: ProfileMatch[] = [];
-      for (const [profileId, matchedOn] of [...hits].slice(0, query.limit)) {
-        const profile = await this.findProfile(profileId);
-        if (profile) matches.push({ id: profile.id, matchedOn, externalIds: profile.externalIds.map(({ type, value }) => ({ type, value })), traits: profile.traits });
-      }
-      return matches;
+      const byTrait = query.type
+        ? undefined
+        : await pool.query('SELECT profile_id, key FROM traits WHERE value = to_jsonb($1::text) ORDER BY profile_id, key LIMIT $2', [query.value, query.limit]);
+      return searchMatches(byIdentifier.rows as Row[], (byTrait?.rows ?? []) as Row[], query.limit, (id) => this.findProfile(id));
     },
 
     async profileIdsByName(query) {

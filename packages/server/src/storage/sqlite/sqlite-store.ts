@@ -15,6 +15,7 @@ import { compareTypeValue, epochMs, isoString } from '@kin/core';
 import type { IdGenerator } from '../../ports/ids.ts';
 import { createIdGenerator } from '../../ports/ids.ts';
 import { cursorKey, pageOf } from '../keyset-page.ts';
+import { searchMatches } from '../search-matches.ts';
 import type {
   ApplyInput,
   EventQuery,
@@ -613,21 +614,11 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
 
     async searchProfiles(query): Promise<ProfileMatch[]> {
       const r = read();
-      const hits = new Map<string, string>();
       const byId = query.type
         ? (r.prepare('SELECT profile_id, type FROM identifiers WHERE type = ? AND value = ? LIMIT ?').all(query.type, query.value, query.limit) as Row[])
         : (r.prepare(SEARCH_ANY_TYPE).all(query.value, query.limit) as Row[]);
-      for (const row of byId) hits.set(row.profile_id as string, `identifier:${row.type as string}`);
-      if (!query.type) {
-        const byTrait = r.prepare('SELECT profile_id, key FROM traits WHERE value = ? LIMIT ?').all(JSON.stringify(query.value), query.limit) as Row[];
-        for (const row of byTrait) if (!hits.has(row.profile_id as string)) hits.set(row.profile_id as string, `trait:${row.key as string}`);
-      }
-      const matches: ProfileMatch[] = [];
-      for (const [profileId, matchedOn] of [...hits].slice(0, query.limit)) {
-        const profile = await this.findProfile(profileId);
-        if (profile) matches.push({ id: profile.id, matchedOn, externalIds: profile.externalIds.map(({ type, value }) => ({ type, value })), traits: profile.traits });
-      }
-      return matches;
+      const byTrait = query.type ? [] : (r.prepare('SELECT profile_id, key FROM traits WHERE value = ? LIMIT ?').all(JSON.stringify(query.value), query.limit) as Row[]);
+      return searchMatches(byId, byTrait, query.limit, (id) => this.findProfile(id));
     },
 
     async profileIdsByName(query) {

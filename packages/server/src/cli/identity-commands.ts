@@ -5,6 +5,7 @@ import { resolveProfileRef } from '../http/profile-routes.ts';
 import { normalizerFor, resolveDepsFor } from '../identity/policy-load.ts';
 import type { ReplayReport } from '../pipeline/graph-replay.ts';
 import { replayAll } from '../pipeline/graph-replay.ts';
+import { systemClock } from '../ports/clock.ts';
 import type { ProfileExplanation } from '../storage/storage.ts';
 import { loadCliPolicy, withCliStore } from './cli-store.ts';
 import { CliError } from './kin-cli.ts';
@@ -42,7 +43,7 @@ export function registerIdentityCommands(program: Command): void {
       const policy = loadCliPolicy(flags.policy);
       const bar = createProgressBar(process.stderr, 'replaying');
       const report = await withCliStore(flags.db, (store) =>
-        replayAll({ store, ...resolveDepsFor(policy, store), at: new Date().toISOString(), batchSize, onProgress: bar.update }),
+        replayAll({ store, ...resolveDepsFor(policy, store), at: systemClock.now().toISOString(), batchSize, onProgress: bar.update }),
       ).catch((error: unknown) => {
         bar.done();
         throw error;

@@ -65,7 +65,7 @@ export async function startKin(options: {
   // The admission gate reports refusals to the metrics, which read its in-flight figures at scrape time.
   const admission: Admission = createAdmission({ ...config.admission, maxRequestBytes: config.limits.maxRequestBytes }, { refused: () => metrics.overloaded.inc() });
   const metrics = createKinMetrics({ consumerLag: async () => pipeline?.worker?.lag(), inFlight: () => admission.inFlight() });
-  const store = instrumentStore(guardStore(await openStore(config.db, { dedupMemory: config.dedupMemory, timelineTail: config.timelineTail })), metrics);
+  const store = instrumentStore(guardStore(await openStore(config.db, { dedupMemory: config.dedupMemory, timelineTail: config.timelineTail })), metrics, clock);
   const resolveDeps = resolveDepsFor(policy, store);
   const { normalize, sourceRegions } = resolveDeps;
   const { adminTokenHash, created } = await ensureCredentials({
@@ -104,6 +104,7 @@ export async function startKin(options: {
       })
     : undefined;
   const ingestor = instrumentIngestor(pipeline?.collector ?? writerThread ?? createGroupCommitIngestor({ store, ...resolveDeps, groupWaitMs: config.groupCommit.waitMs, minGroupEvents: config.groupCommit.minEvents }), metrics, {
+    clock,
     resolution: threaded,
   });
   // The dashboard's heavy reads run on a read thread, never on the HTTP thread's loop (a SQLite file or PostgreSQL).

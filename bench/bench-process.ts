@@ -9,13 +9,15 @@ export function startChild(argv: string[], env: Record<string, string>, pattern:
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, argv, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
+    // The end of stderr, for the error when the child exits early (a start failure is one line there).
+    let err = '';
     child.stdout!.on('data', (chunk: Buffer) => {
       out += chunk.toString();
       const m = pattern.exec(out);
       if (m) resolve({ child, url: m[1]! });
     });
-    child.stderr!.on('data', () => {});
-    child.once('exit', (code) => reject(new Error(`child exited (${code}): ${out}`)));
+    child.stderr!.on('data', (chunk: Buffer) => (err = (err + chunk.toString()).slice(-2000)));
+    child.once('exit', (code) => reject(new Error(`child exited (${code}): ${out}${err}`)));
   });
 }
 

@@ -2,7 +2,7 @@
  * The admin API client: every call carries the admin token; a failed call resolves to a value
  * (`{ ok: false, error }`) so pages render their error state without try/catch.
  */
-import type { Merge, Overview, Page, Profile, ProfileActivity, ExplainAnswer, ProfileGraph, ProfileList, SearchPage, Source, TimelineEvent, Trait, WarningWithSubject } from '@kin/core/api/index.ts';
+import type { Merge, Overview, Page, Profile, ProfileActivity, ExplainAnswer, ProfileGraph, ProfileList, SearchPage, Source, TimelineEvent, Trait, TraitHistory, WarningWithSubject } from '@kin/core/api/index.ts';
 
 /** What went wrong with a call: the API's error code (or `network_error`) and its message. */
 export interface ApiFailure {
@@ -23,6 +23,7 @@ export interface KinApi {
   explain(ref: string): Promise<ApiResult<ExplainAnswer>>;
   profile(ref: string): Promise<ApiResult<Profile>>;
   traits(ref: string): Promise<ApiResult<{ data: Trait[] }>>;
+  traitHistory(ref: string): Promise<ApiResult<{ data: TraitHistory[] }>>;
   events(ref: string, query: { limit: number; cursor?: string; type?: string; channel?: string }): Promise<ApiResult<Page<TimelineEvent>>>;
   merges(ref: string): Promise<ApiResult<{ data: Merge[] }>>;
   graph(ref: string): Promise<ApiResult<ProfileGraph>>;
@@ -67,6 +68,7 @@ export function createKinApi(options: { token: string; baseUrl?: string; fetch?:
     explain: (r) => call(`${ref(r)}/explain`),
     profile: (r) => call(ref(r)),
     traits: (r) => call(`${ref(r)}/traits`),
+    traitHistory: (r) => call(`${ref(r)}/traits?history=1`),
     events: (r, query) => call(`${ref(r)}/events${qs(query)}`),
     merges: (r) => call(`${ref(r)}/merges`),
     graph: (r) => call(`${ref(r)}/graph`),

@@ -30,7 +30,7 @@ describe('layoutGraph', () => {
     const c = layout.size / 2;
     for (const n of layout.items) {
       // The label's far end: its anchor point plus the label's length, outward.
-      const r = Math.hypot(n.lx - c, n.ly - c) + n.label.length * 6.4;
+      const r = Math.hypot(n.lx - c, n.ly - c) + n.label.length * 6.8;
       expect(r).toBeLessThanOrEqual(c);
     }
     expect(layout.edges).toHaveLength(3);

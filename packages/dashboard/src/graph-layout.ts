@@ -61,7 +61,8 @@ export interface GraphLayout<N extends LayoutNodeInput, E extends LayoutEdgeInpu
 export const COLLAPSE_AT = 36;
 const ARC_PER_ITEM = 17;
 const LABEL_GAP = 14;
-const CHAR_WIDTH = 6.4;
+/** Width of a character of the 11 px monospace label font (0.6 em), with a little room. */
+const CHAR_WIDTH = 6.8;
 
 const TYPE_RANK: Record<string, number> = { user_id: 0, email: 1, phone: 2, crm_id: 3 };
 
@@ -115,17 +116,20 @@ export function layoutGraph<N extends LayoutNodeInput, E extends LayoutEdgeInput
   const count = items.reduce((n, group) => n + group.length, 0);
   const slots = count + (items.length > 1 ? items.length : 0);
   const radius = Math.round(Math.max(60, (slots * ARC_PER_ITEM) / (2 * Math.PI)));
-  const half = Math.ceil(radius + LABEL_GAP + options.labelChars * CHAR_WIDTH + 8);
+  const labelOf = (item: Item) => (item.kind === 'node' ? shorten(item.node.value, options.labelChars) : `+${item.hidden.length} more ${item.type}`);
+  const longest = Math.max(0, ...items.flat().map((item) => labelOf(item).length));
+  const half = Math.ceil(radius + LABEL_GAP + longest * CHAR_WIDTH + 8);
   const placed: PlacedItem<N>[] = [];
   let slot = 0;
   for (const group of items) {
     for (const item of group) {
-      const angle = count === 1 ? -Math.PI / 2 : -Math.PI / 2 + (2 * Math.PI * slot) / slots;
+      // From the left, clockwise: a small graph then reads across, with horizontal labels.
+      const angle = count === 1 ? Math.PI : Math.PI + (2 * Math.PI * slot) / slots;
       const cos = Math.cos(angle);
       const sin = Math.sin(angle);
       const left = cos < -1e-9;
       const degrees = (angle * 180) / Math.PI;
-      const text = item.kind === 'node' ? shorten(item.node.value, options.labelChars) : `+${item.hidden.length} more ${item.type}`;
+      const text = labelOf(item);
       placed.push({
         ...item,
         x: round(half + radius * cos),

@@ -36,6 +36,9 @@ describe('readableCeiling', () => {
     // The 90th percentile of the 11 busy minutes is 5: the axis stops at 12.5, rounded up.
     expect(readableCeiling([5000, ...live])).toBe(13);
     expect(readableCeiling(live)).toBeUndefined();
-    expect(readableCeiling([0, 0, 900, 1])).toBeUndefined();
+    // Right after the demo's initial load: one bulk minute and one live minute.
+    expect(readableCeiling([0, 0, 20_000, 60])).toBe(150);
+    expect(readableCeiling([0, 0, 20_000])).toBeUndefined();
+    expect(readableCeiling([20_000, 139, 139])).toBe(350);
   });
 });

@@ -23,16 +23,19 @@ export function sourceColor(sourceId: string): string {
 
 /**
  * The y-axis ceiling that keeps ordinary minutes readable: when one or two minutes (a bulk import) are more
- * than four times the 90th percentile of the busy minutes, the axis stops at 2.5 times that percentile and
+ * than four times the 90th percentile of the busy minutes (two at least), the axis stops at 2.5 times that percentile and
  * those minutes go off the scale (the chart says so). `undefined`: show everything.
  */
 export function readableCeiling(totals: readonly number[]): number | undefined {
   const busy = totals.filter((n) => n > 0).sort((a, b) => a - b);
-  if (busy.length < 5) return undefined;
+  if (busy.length < 2) return undefined;
   const p90 = busy[Math.min(busy.length - 1, Math.floor(busy.length * 0.9) - 1)] ?? 0;
   const max = busy.at(-1) ?? 0;
   if (p90 === 0 || max <= 4 * p90) return undefined;
-  return Math.max(1, Math.ceil(p90 * 2.5));
+  // Rounded up to two significant digits, so the axis ends on a readable number (348 → 350).
+  const ceiling = p90 * 2.5;
+  const step = Math.max(1, 10 ** (Math.floor(Math.log10(ceiling)) - 1));
+  return Math.ceil(ceiling / step) * step;
 }
 
 /** `minutes` columns ending with the minute of `now`, zero-filled. */

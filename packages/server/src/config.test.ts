@@ -44,7 +44,7 @@ describe('configuration', () => {
 
   it('bounds ingest admission, admin bodies, connections and timeouts, with defaults', () => {
     const defaults = parseConfig({});
-    expect(defaults.admission).toEqual({ maxInFlightBytes: 64 * 1024 * 1024, maxInFlightRequests: 256 });
+    expect(defaults.admission).toEqual({ maxInFlightBytes: 32 * 1024 * 1024, maxInFlightRequests: 256 });
     expect(defaults.limits.maxAdminBodyBytes).toBe(1024 * 1024);
     expect(defaults.server).toEqual({ maxConnections: 10_000, requestTimeoutSeconds: 30, headersTimeoutSeconds: 10, keepAliveTimeoutSeconds: 5 });
     const set = parseConfig({

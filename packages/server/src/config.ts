@@ -20,7 +20,7 @@ export interface KinConfig {
   writeKeys: DeclaredWriteKey[];
   policyFile?: string;
   /** Body limits; `maxAdminBodyBytes` bounds every admin JSON body (imports stream and are bounded apart). */
-  limits: { maxEventBytes: number; maxRequestBytes: number; maxBatchItems: number; maxAdminBodyBytes: number };
+  limits: { maxEventBytes: number; maxEventDepth: number; maxRequestBytes: number; maxBatchItems: number; maxAdminBodyBytes: number };
   /** Ingest admission: request bytes and requests in flight on the tracking routes before 503 `overloaded` (see http/admission-control.ts). */
   admission: { maxInFlightBytes: number; maxInFlightRequests: number };
   /** The HTTP server: connection cap and timeouts in seconds (node:http `maxConnections`, `requestTimeout`, `headersTimeout`, `keepAliveTimeout`). */
@@ -54,7 +54,7 @@ export interface KinConfig {
   /** Embedded SQLite: write on a second thread beside the HTTP thread (default on; see pipeline/ingest-thread.ts). */
   ingestThread: boolean;
   /** Imports: the largest row read (a line, or a CSV row spanning lines); larger rows are rejected (see import-reader.ts). */
-  imports: { maxRecordBytes: number };
+  imports: { maxRecordBytes: number; spoolDir?: string };
 }
 
 /** Raised when configuration is invalid; `problems` name each bad setting. */
@@ -99,10 +99,12 @@ const schema = z.object({
   writeKeys: writeKeysSchema.default([]),
   policyFile: z.string().min(1).optional(),
   maxEventBytes: intFrom(1024, 16 * 1024 * 1024).default(32 * 1024),
+  // Bounded: validation and the batch-context merge recurse once per level.
+  maxEventDepth: intFrom(4, 1000).default(64),
   maxRequestBytes: intFrom(1024, 256 * 1024 * 1024).default(500 * 1024),
   maxBatchItems: intFrom(1, 1_000_000).default(2500),
   maxAdminBodyBytes: intFrom(1024, 256 * 1024 * 1024).default(1024 * 1024),
-  maxInFlightBytes: intFrom(1024, 16 * 1024 * 1024 * 1024).default(64 * 1024 * 1024),
+  maxInFlightBytes: intFrom(1024, 16 * 1024 * 1024 * 1024).default(32 * 1024 * 1024),
   maxInFlightRequests: intFrom(1, 1_000_000).default(256),
   maxConnections: intFrom(1, 10_000_000).default(10_000),
   requestTimeoutSeconds: intFrom(1, 3600).default(30),
@@ -126,6 +128,7 @@ const schema = z.object({
   metricsToken: z.string().min(16, 'must be at least 16 characters').optional(),
   ingestThread: z.enum(['on', 'off']).default('on'),
   importMaxRecordBytes: intFrom(1024, 256 * 1024 * 1024).default(1024 * 1024),
+  importSpoolDir: z.string().min(1).optional(),
 });
 
 /** Which environment variable feeds which setting. */
@@ -137,6 +140,7 @@ const ENV: Record<keyof z.input<typeof schema>, string> = {
   writeKeys: 'KIN_WRITE_KEYS',
   policyFile: 'KIN_POLICY',
   maxEventBytes: 'KIN_MAX_EVENT_BYTES',
+  maxEventDepth: 'KIN_MAX_EVENT_DEPTH',
   maxRequestBytes: 'KIN_MAX_REQUEST_BYTES',
   maxBatchItems: 'KIN_MAX_BATCH_ITEMS',
   maxAdminBodyBytes: 'KIN_MAX_ADMIN_BODY_BYTES',
@@ -164,6 +168,7 @@ const ENV: Record<keyof z.input<typeof schema>, string> = {
   metricsToken: 'KIN_METRICS_TOKEN',
   ingestThread: 'KIN_INGEST_THREAD',
   importMaxRecordBytes: 'KIN_IMPORT_MAX_RECORD_BYTES',
+  importSpoolDir: 'KIN_IMPORT_SPOOL_DIR',
 };
 
 /** Flags as the CLI passes them (already named like the settings). */
@@ -204,7 +209,7 @@ export function parseConfig(env: Record<string, string | undefined>, flags: Conf
     host: c.host,
     db: c.db,
     writeKeys: c.writeKeys,
-    limits: Object.freeze({ maxEventBytes: c.maxEventBytes, maxRequestBytes: c.maxRequestBytes, maxBatchItems: c.maxBatchItems, maxAdminBodyBytes: c.maxAdminBodyBytes }),
+    limits: Object.freeze({ maxEventBytes: c.maxEventBytes, maxEventDepth: c.maxEventDepth, maxRequestBytes: c.maxRequestBytes, maxBatchItems: c.maxBatchItems, maxAdminBodyBytes: c.maxAdminBodyBytes }),
     admission: Object.freeze({ maxInFlightBytes: c.maxInFlightBytes, maxInFlightRequests: c.maxInFlightRequests }),
     server: Object.freeze({
       maxConnections: c.maxConnections,
@@ -232,7 +237,7 @@ export function parseConfig(env: Record<string, string | undefined>, flags: Conf
     }),
     ...(c.metricsToken ? { metricsToken: c.metricsToken } : {}),
     ingestThread: c.ingestThread === 'on',
-    imports: Object.freeze({ maxRecordBytes: c.importMaxRecordBytes }),
+    imports: Object.freeze({ maxRecordBytes: c.importMaxRecordBytes, ...(c.importSpoolDir ? { spoolDir: c.importSpoolDir } : {}) }),
   });
 }
 

@@ -3,15 +3,16 @@
  * harnesses) builds adapters.
  */
 import { serve } from '@hono/node-server';
-import type { ServerOptions } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { KinConfig } from './config.ts';
 import type { KinApp } from './http/app.ts';
+import { adminReadThread } from './http/admin-read-thread.ts';
 import { createApp } from './http/app.ts';
 import type { Admission } from './http/admission-control.ts';
 import { createAdmission } from './http/admission-control.ts';
+import { capConnections, serverOptionsOf } from './http/server-options.ts';
 import { createSourceAuth } from './http/auth.ts';
-import { loadPolicy, normalizerFor } from './identity/policy-load.ts';
+import { loadPolicy, resolveDepsFor } from './identity/policy-load.ts';
 import { createIdentityVerifier } from './identity/identity-verify.ts';
 import { createGroupCommitIngestor } from './pipeline/group-commit.ts';
 import { startThreadIngestor } from './pipeline/ingest-thread.ts';
@@ -60,12 +61,13 @@ export async function startKin(options: {
   const clock = options.clock ?? systemClock;
   const ids = options.ids ?? createIdGenerator();
   const policy = loadPolicy(config.policyFile);
-  const normalize = normalizerFor(policy);
   let pipeline: NatsPipeline | undefined;
   // The admission gate reports refusals to the metrics, which read its in-flight figures at scrape time.
   const admission: Admission = createAdmission({ ...config.admission, maxRequestBytes: config.limits.maxRequestBytes }, { refused: () => metrics.overloaded.inc() });
   const metrics = createKinMetrics({ consumerLag: async () => pipeline?.worker?.lag(), inFlight: () => admission.inFlight() });
   const store = instrumentStore(guardStore(await openStore(config.db, { dedupMemory: config.dedupMemory, timelineTail: config.timelineTail })), metrics);
+  const resolveDeps = resolveDepsFor(policy, store);
+  const { normalize, sourceRegions } = resolveDeps;
   const { adminTokenHash, created } = await ensureCredentials({
     db: config.db,
     store,
@@ -79,7 +81,7 @@ export async function startKin(options: {
   });
   if (config.pipeline) {
     const roles = { collector: true, worker: options.role !== 'collector' };
-    pipeline = await startNatsPipeline({ url: config.pipeline, config, store, resolve: { policy, normalize }, logger, roles, name: 'kin', failedEvents: metrics.failedEvents }).catch(async (error: unknown) => {
+    pipeline = await startNatsPipeline({ url: config.pipeline, config, store, resolve: resolveDeps, logger, roles, name: 'kin', failedEvents: metrics.failedEvents }).catch(async (error: unknown) => {
       await store.close();
       throw error;
     });
@@ -92,7 +94,7 @@ export async function startKin(options: {
         dedupMemory: config.dedupMemory,
         timelineTail: config.timelineTail,
         groupCommit: config.groupCommit,
-        resolve: { policy, normalize },
+        resolve: resolveDeps,
         ...(config.policyFile ? { policyFile: config.policyFile } : {}),
         onCommit: ({ merges }) => metrics.merges.inc(merges),
         onDeath: (error, deathsInARow) => logger.error('the ingest writer thread died; starting another', { error: `${error.name}: ${error.message}`, deathsInARow }),
@@ -101,9 +103,11 @@ export async function startKin(options: {
         throw error;
       })
     : undefined;
-  const ingestor = instrumentIngestor(pipeline?.collector ?? writerThread ?? createGroupCommitIngestor({ store, policy, normalize, groupWaitMs: config.groupCommit.waitMs, minGroupEvents: config.groupCommit.minEvents }), metrics, {
+  const ingestor = instrumentIngestor(pipeline?.collector ?? writerThread ?? createGroupCommitIngestor({ store, ...resolveDeps, groupWaitMs: config.groupCommit.waitMs, minGroupEvents: config.groupCommit.minEvents }), metrics, {
     resolution: threaded,
   });
+  // Embedded SQLite file: the dashboard's heavy reads run on a read thread, never on the HTTP thread's loop.
+  const reads = threaded ? adminReadThread({ dbPath: config.db, ...(config.policyFile ? { policyFile: config.policyFile } : {}) }) : undefined;
   const auth = createSourceAuth(store, clock);
   const app = createApp({
     config,
@@ -118,7 +122,9 @@ export async function startKin(options: {
     logger,
     normalize,
     policy,
+    ...(sourceRegions ? { sourceRegions } : {}),
     verifier: createIdentityVerifier(policy),
+    ...(reads ? { reads } : {}),
     ready: async () => (await storeReachable(store)) && (pipeline ? await pipeline.natsReady() : true) && (writerThread ? writerThread.ready() : true),
     extra: (app) => {
       mountMetrics(app, metrics, [adminTokenHash, ...metricsTokenHashes([config.metricsToken])]);
@@ -139,8 +145,7 @@ export async function startKin(options: {
 
   const server = await new Promise<ReturnType<typeof serve>>((resolveServer, reject) => {
     const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host, serverOptions: serverOptionsOf(config.server) }, () => resolveServer(s));
-    // Past the cap node:http closes new sockets at once: a flood of slow connections cannot exhaust file descriptors.
-    s.maxConnections = config.server.maxConnections;
+    capConnections(s, config.server);
     s.once('error', (error) => reject(cannotListen(config.host, config.port, error)));
   }).catch(async (error: unknown) => {
     clearInterval(prune);
@@ -168,23 +173,11 @@ export async function startKin(options: {
           if ('closeIdleConnections' in server) server.closeIdleConnections();
         });
         await ingestor.close();
+        await reads?.close();
         await pipeline?.close();
         await store.close();
       })();
       return closing;
     },
-  };
-}
-
-/**
- * node:http options from the configured seconds. Why a 1 s checking interval: node checks the request and
- * header timeouts only on that tick (30 s by default), so a slow body would otherwise outlive its timeout.
- */
-function serverOptionsOf(server: KinConfig['server']): ServerOptions {
-  return {
-    requestTimeout: server.requestTimeoutSeconds * 1000,
-    headersTimeout: server.headersTimeoutSeconds * 1000,
-    keepAliveTimeout: server.keepAliveTimeoutSeconds * 1000,
-    connectionsCheckingInterval: 1000,
   };
 }

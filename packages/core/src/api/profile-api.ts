@@ -23,6 +23,29 @@ export interface Trait {
   sourceId: string;
 }
 
+/** One value a trait received (`null`: unset), with the source, its rank for the trait and the event time. */
+export interface TraitChange {
+  value: unknown;
+  timestamp: string;
+  sourceId: string;
+  /** The source's rank for this trait under the policy's `traitSources` (higher wins first; 0: unranked). */
+  trust: number;
+}
+
+/**
+ * `GET /v1/profiles/{ref}/traits?history=1`: a trait's current value (`null` when unset) and the values it
+ * received, newest event time first (at most 20, kept by event time), including those that lost to a more
+ * trusted source.
+ */
+export interface TraitHistory {
+  key: string;
+  value: unknown;
+  timestamp: string;
+  sourceId: string;
+  trust: number;
+  history: TraitChange[];
+}
+
 /** `GET /v1/profiles/{ref}`: a profile. */
 export interface Profile {
   id: string;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import type { TrackingEvent } from '../spec/event-types.ts';
 import { createMemoryGraph, ingestReference } from './graph-reference.ts';
 import type { MemoryGraph } from './graph-reference.ts';
@@ -230,5 +231,50 @@ describe('reference graph: undo by replay', () => {
     const id = g.findProfileIdByIdentifier({ type: 'user_id', value: 'u' })!;
     g.rebuild(id, { policy: DEFAULT_POLICY, normalize });
     expect(g.partition()).toEqual([['anonymous_id:a', 'user_id:u']]);
+  });
+});
+
+describe('R6a property: one person never loses anything to the default limits', () => {
+  const tight = (() => {
+    const parsed = parsePolicy({ types: { anonymous_id: { limit: 3 }, 'ios.id': { limit: 2 }, 'android.id': { limit: 2 } } });
+    if (!parsed.ok) throw new Error('policy');
+    return parsed.policy;
+  })();
+
+  it.each([
+    ['the defaults', DEFAULT_POLICY, false],
+    ['tight device limits (R6a refuses only the newest cookie or device id)', tight, true],
+  ] as const)('any mix of cookies, devices, a handle, a CRM id and logins, in any order, under %s: one profile at the end', (_name, policy, churnRefusals) => {
+    type Step = { kind: 'browse' | 'login' | 'app' | 'social' | 'crm'; n: number };
+    const step = fc.record({ kind: fc.constantFrom<Step['kind']>('browse', 'login', 'app', 'social', 'crm'), n: fc.integer({ min: 0, max: 59 }) });
+    fc.assert(
+      fc.property(fc.array(step, { minLength: 1, maxLength: 120 }), (steps) => {
+        const graph = createMemoryGraph();
+        const refused: string[] = [];
+        const run = (minute: number, fields: Partial<TrackingEvent>) => {
+          const { plan } = ingestReference(graph, ev(minute, fields), { policy, normalize, sourceId: 'web' });
+          for (const r of plan.refused) refused.push(`${r.identifier.type}:${r.reason}`);
+        };
+        const device = (n: number) => ({ device: { id: `D${n % 12}`, type: n % 2 === 0 ? 'ios' : 'android' } });
+        steps.forEach(({ kind, n }, i) => {
+          if (kind === 'browse') run(i, { anonymousId: `cookie-${n}` });
+          else if (kind === 'login') run(i, { type: 'identify', anonymousId: `cookie-${n}`, userId: 'A', traits: { email: 'ann@example.com' } });
+          else if (kind === 'app') run(i, { type: 'screen', name: 'Home', anonymousId: `app-${n}`, context: device(n) });
+          else if (kind === 'social') run(i, { type: 'track', event: 'Liked', anonymousId: `social-${n}`, context: { externalIds: [{ id: '@ann', type: 'twitter' }] } });
+          else run(i, { type: 'identify', userId: 'A', traits: { crm_id: `C${n % 2}` }, context: { externalIds: [{ id: `C${n % 2}`, type: 'crm_id' }] } });
+        });
+        // Every cookie, app install and the handle meet the person's login once at the end.
+        const last = steps.length;
+        steps.forEach(({ kind, n }, i) => {
+          if (kind === 'browse') run(last + i, { type: 'identify', anonymousId: `cookie-${n}`, userId: 'A' });
+          if (kind === 'app') run(last + i, { type: 'identify', anonymousId: `app-${n}`, userId: 'A', context: device(n) });
+          if (kind === 'social') run(last + i, { type: 'track', event: 'Contest', userId: 'A', context: { externalIds: [{ id: '@ann', type: 'twitter' }] } });
+        });
+        if (churnRefusals) expect(refused.filter((r) => !/^(anonymous_id|ios\.id|android\.id):limit$/.test(r))).toEqual([]);
+        else expect(refused).toEqual([]);
+        expect(graph.profiles()).toHaveLength(1);
+      }),
+      { numRuns: 60, seed: 14 },
+    );
   });
 });

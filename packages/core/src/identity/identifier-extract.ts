@@ -12,7 +12,7 @@
  * the resolver, which can see whether it is a known user id.
  */
 import type { JsonObject, TrackingEvent } from '../spec/event-types.ts';
-import type { IdentifierNormalizer } from './identifier-normalize.ts';
+import type { IdentifierNormalizer, NormalizeContext } from './identifier-normalize.ts';
 import { normalizeIdentifierType } from './identifier-normalize.ts';
 import { compareStrings, compareTypeValue, identifierKey, sortIdentifiers } from './identifier-order.ts';
 import { isBlocked } from './identity-policy.ts';
@@ -53,6 +53,8 @@ export interface PrepareOptions {
    * alias `previousId`: an alias is a claim about the user.
    */
   unverified?: { types: string[]; reason: string };
+  /** Region of national phone numbers on this event (the source's `defaultPhoneRegion`); else the policy's. */
+  phoneRegion?: string;
 }
 
 /**
@@ -60,10 +62,16 @@ export interface PrepareOptions {
  * module function, not a closure in `prepareEvent`: it runs for every event on the HTTP thread, and a closure
  * per event (renamed by tsx with `Object.defineProperty` each time) cost more than the work.
  */
-function accept(candidate: Candidate, policy: IdentityPolicy, normalize: IdentifierNormalizer, refused: Map<string, Refusal>): string | undefined {
+function accept(
+  candidate: Candidate,
+  policy: IdentityPolicy,
+  normalize: IdentifierNormalizer,
+  refused: Map<string, Refusal>,
+  context: NormalizeContext | undefined,
+): string | undefined {
   if (candidate.raw === undefined || candidate.raw === null) return undefined;
   const type = normalizeIdentifierType(candidate.type);
-  const value = type === undefined ? undefined : normalize(type, candidate.raw);
+  const value = type === undefined ? undefined : normalize(type, candidate.raw, context);
   if (type === undefined || value === undefined) {
     const identifier = { type: type ?? candidate.type, value: display(candidate.raw) };
     refused.set(identifierKey(identifier), { identifier, reason: 'invalid', detail: `not a valid ${identifier.type}` });
@@ -86,8 +94,9 @@ export function prepareEvent(event: TrackingEvent, policy: IdentityPolicy, norma
   const identifiers: Identifier[] = [];
   const refused = new Map<string, Refusal>();
   const unverified = options.unverified ? new Set(options.unverified.types) : undefined;
+  const context = options.phoneRegion === undefined ? undefined : { phoneRegion: options.phoneRegion };
   for (const candidate of candidates(event, policy)) {
-    const value = accept(candidate, policy, normalize, refused);
+    const value = accept(candidate, policy, normalize, refused, context);
     if (value === undefined) continue;
     const identifier = { type: normalizeIdentifierType(candidate.type) ?? candidate.type, value };
     if (unverified?.has(identifier.type)) refuseUnverified(refused, identifier, options);

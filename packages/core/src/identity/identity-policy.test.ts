@@ -64,6 +64,15 @@ describe('parsePolicy', () => {
     expect(result.policy.consent).toEqual({ onMerge: 'latest', requiredForAnonymousLinking: 'analytics' });
   });
 
+  it('reads a phone region per source, upper-cased, and refuses one that is not a region code', () => {
+    const result = parsePolicy({ sources: { shop_fr: { defaultPhoneRegion: 'fr' }, web: { identityVerification: 'hmac', hmacSecret: 'a-long-shared-secret-0123', defaultPhoneRegion: 'GB' } } });
+    if (!result.ok) throw new Error(JSON.stringify(result.errors));
+    expect(result.policy.sources['shop_fr']).toEqual({ identityVerification: 'off', defaultPhoneRegion: 'FR' });
+    expect(result.policy.sources['web']?.defaultPhoneRegion).toBe('GB');
+    const bad = parsePolicy({ sources: { a: { defaultPhoneRegion: 'France' } } });
+    expect(bad.ok ? [] : bad.errors.map((e) => e.path)).toEqual(['sources.a.defaultPhoneRegion']);
+  });
+
   it('rejects bad verification settings without quoting secrets', () => {
     const result = parsePolicy({
       sources: {

@@ -48,6 +48,11 @@ export const DEFAULT_POLICY: IdentityPolicy = deepFreeze({
   consent: { onMerge: 'most_restrictive' },
 });
 
+/** The phone region the policy gives a source name (`sources.<name>.defaultPhoneRegion`), if any. */
+export function sourcePhoneRegion(policy: IdentityPolicy, source: string): string | undefined {
+  return Object.hasOwn(policy.sources, source) ? policy.sources[source]?.defaultPhoneRegion : undefined;
+}
+
 /** The rules of one identifier type (`defaultType` when the type is not listed). */
 export function typePolicy(policy: IdentityPolicy, type: string): IdentifierTypePolicy {
   return Object.hasOwn(policy.types, type) ? (policy.types[type] ?? policy.defaultType) : policy.defaultType;
@@ -157,12 +162,7 @@ export function parsePolicy(json: unknown): PolicyParse {
     }
   }
 
-  let defaultPhoneRegion = DEFAULT_POLICY.defaultPhoneRegion;
-  const rawRegion = json['defaultPhoneRegion'];
-  if (rawRegion !== undefined) {
-    if (typeof rawRegion === 'string' && /^[A-Za-z]{2}$/.test(rawRegion)) defaultPhoneRegion = rawRegion.toUpperCase();
-    else fail('defaultPhoneRegion', 'must be an ISO 3166 alpha-2 country code such as "US"');
-  }
+  const defaultPhoneRegion = readRegion(json['defaultPhoneRegion'], 'defaultPhoneRegion', fail) ?? DEFAULT_POLICY.defaultPhoneRegion;
 
   const sources = readSources(json['sources'], fail);
   const sharedDevice = readSharedDevice(json['sharedDevice'], fail);
@@ -192,8 +192,10 @@ function readSources(raw: unknown, fail: Fail): Record<string, SourceIdentityPol
       fail(path, 'must be an object');
       continue;
     }
-    checkKeys(rule, ['identityVerification', 'hmacSecret', 'jwtSecret', 'jwksFile', 'jwksUrl', 'issuer', 'audience'], path, fail);
+    checkKeys(rule, ['identityVerification', 'hmacSecret', 'jwtSecret', 'jwksFile', 'jwksUrl', 'issuer', 'audience', 'defaultPhoneRegion'], path, fail);
     const mode = rule['identityVerification'] ?? 'off';
+    const region = readRegion(rule['defaultPhoneRegion'], `${path}.defaultPhoneRegion`, fail);
+    const regional = region === undefined ? {} : { defaultPhoneRegion: region };
     const secret = (key: string): string | undefined => {
       const value = rule[key];
       if (value === undefined) return undefined;
@@ -209,11 +211,11 @@ function readSources(raw: unknown, fail: Fail): Record<string, SourceIdentityPol
       if (typeof value !== 'string' || value === '') fail(`${path}.${key}`, 'must be a non-empty string');
       return typeof value === 'string' && value !== '' ? value : undefined;
     };
-    if (mode === 'off') setOwn(sources, name, { identityVerification: 'off' });
+    if (mode === 'off') setOwn(sources, name, { identityVerification: 'off', ...regional });
     else if (mode === 'hmac') {
       const hmacSecret = secret('hmacSecret');
       if (rule['hmacSecret'] === undefined) fail(`${path}.hmacSecret`, 'is required with identityVerification "hmac"');
-      if (hmacSecret !== undefined) setOwn(sources, name, { identityVerification: 'hmac', hmacSecret });
+      if (hmacSecret !== undefined) setOwn(sources, name, { identityVerification: 'hmac', hmacSecret, ...regional });
     } else if (mode === 'jwt') {
       const jwtSecret = secret('jwtSecret');
       const jwksFile = text('jwksFile');
@@ -225,6 +227,7 @@ function readSources(raw: unknown, fail: Fail): Record<string, SourceIdentityPol
       const audience = text('audience');
       setOwn(sources, name, {
         identityVerification: 'jwt',
+        ...regional,
         ...(jwtSecret !== undefined ? { jwtSecret } : {}),
         ...(jwksFile !== undefined ? { jwksFile } : {}),
         ...(jwksUrl !== undefined ? { jwksUrl } : {}),
@@ -313,6 +316,14 @@ function readTypePolicy(raw: unknown, base: IdentifierTypePolicy, path: string, 
   const window = raw['windowDays'] === undefined ? base.windowDays : raw['windowDays'];
   if (window !== null && window !== undefined) rule.windowDays = readInt(window, 1, `${path}.windowDays`, fail);
   return rule;
+}
+
+/** An ISO 3166 alpha-2 region, upper-cased; `undefined` when absent or bad (reported). */
+function readRegion(raw: unknown, path: string, fail: Fail): string | undefined {
+  if (raw === undefined) return undefined;
+  if (typeof raw === 'string' && /^[A-Za-z]{2}$/.test(raw)) return raw.toUpperCase();
+  fail(path, 'must be an ISO 3166 alpha-2 country code such as "US"');
+  return undefined;
 }
 
 function readInt(raw: unknown, fallback: number, path: string, fail: Fail): number {

@@ -47,8 +47,12 @@ export interface IdentityPolicy {
   consent: { onMerge: 'most_restrictive' | 'latest'; requiredForAnonymousLinking?: string };
 }
 
-/** How a source proves that an event's `userId` (and email) belong to the logged-in person. */
-export type SourceIdentityPolicy =
+/**
+ * Per-source identity rules: how a source proves that an event's `userId` (and email) belong to the
+ * logged-in person, and the region its national phone numbers are read in (`defaultPhoneRegion`, an ISO
+ * 3166 alpha-2 code; else the policy's).
+ */
+export type SourceIdentityPolicy = { defaultPhoneRegion?: string } & (
   | { identityVerification: 'off' }
   | { identityVerification: 'hmac'; hmacSecret: string }
   | {
@@ -59,7 +63,8 @@ export type SourceIdentityPolicy =
       jwksUrl?: string;
       issuer?: string;
       audience?: string;
-    };
+    }
+);
 
 /** A do-not-link rule: no profile may hold identifiers of both sides (created by undo and split). */
 export interface DoNotLinkRule {

@@ -4,6 +4,7 @@
  */
 import type { JsonObject } from './event-types.ts';
 import { deepMerge, isPlainObject } from './json-object.ts';
+import { DEFAULT_MAX_JSON_DEPTH } from './json-scan.ts';
 
 /** Most items one batch may hold (the server enforces it, the SDKs split below it). */
 export const MAX_BATCH_ITEMS = 2500;
@@ -16,7 +17,7 @@ export type BatchRead = { ok: true; items: unknown[] } | { ok: false; code: 'inv
  * `integrations`; the envelope's `sentAt` applies to items without one. Non-object items pass through
  * unchanged so the validator can reject each one with its own field.
  */
-export function readBatch(body: unknown): BatchRead {
+export function readBatch(body: unknown, maxDepth = DEFAULT_MAX_JSON_DEPTH): BatchRead {
   if (!isPlainObject(body)) return invalid('', 'batch body must be a JSON object');
   const batch = body['batch'];
   if (!Array.isArray(batch)) return invalid('batch', 'batch must be an array');
@@ -29,8 +30,8 @@ export function readBatch(body: unknown): BatchRead {
   const items = batch.map((item: unknown) => {
     if (!isPlainObject(item)) return item;
     let merged: JsonObject = item;
-    if (context) merged = withMerged(merged, 'context', context);
-    if (integrations) merged = withMerged(merged, 'integrations', integrations);
+    if (context) merged = withMerged(merged, 'context', context, maxDepth);
+    if (integrations) merged = withMerged(merged, 'integrations', integrations, maxDepth);
     if (sentAt !== undefined && sentAt !== null && (merged['sentAt'] === undefined || merged['sentAt'] === null)) {
       merged = { ...merged, sentAt };
     }
@@ -39,11 +40,11 @@ export function readBatch(body: unknown): BatchRead {
   return { ok: true, items };
 }
 
-function withMerged(item: JsonObject, field: string, envelope: JsonObject): JsonObject {
+function withMerged(item: JsonObject, field: string, envelope: JsonObject, maxDepth: number): JsonObject {
   const own = item[field];
   // A non-object item value is left for the validator to reject by name.
   if (own !== undefined && own !== null && !isPlainObject(own)) return item;
-  return { ...item, [field]: isPlainObject(own) ? deepMerge(envelope, own) : envelope };
+  return { ...item, [field]: isPlainObject(own) ? deepMerge(envelope, own, maxDepth) : envelope };
 }
 
 /** `undefined` when absent, the object when valid, `false` when present but not an object. */

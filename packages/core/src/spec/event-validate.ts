@@ -24,6 +24,11 @@ export interface ValidateEventOptions {
   maxEventBytes?: number;
   /** Deepest nesting of objects and arrays (the event is level 1); default 64. */
   maxDepth?: number;
+  /**
+   * `false` when the caller has proved that no string or key of the item holds NUL or a lone surrogate
+   * (the server checks the whole request text at once); default `true`.
+   */
+  checkText?: boolean;
 }
 
 /** messageIds with this prefix are written by file imports (`import:<record key>`); tracking may not use it. */
@@ -35,6 +40,7 @@ const TIME_FIELDS = ['timestamp', 'originalTimestamp', 'sentAt'] as const;
 /** The top-level fields an event keeps; text problems in any other field do not matter (it is dropped). */
 const KEPT_FIELDS = new Set<string>(['type', 'event', 'name', ...ID_FIELDS, ...OBJECT_FIELDS, ...TIME_FIELDS]);
 const isDropped = (key: string): boolean => !KEPT_FIELDS.has(key);
+const uncheckedAll = (): boolean => true;
 
 type IdField = (typeof ID_FIELDS)[number];
 type TimeField = (typeof TIME_FIELDS)[number];
@@ -58,7 +64,7 @@ function validateOrReject(raw: unknown, options: ValidateEventOptions): Tracking
   if (!isPlainObject(raw)) return new Rejected('invalid_event', '', 'event must be a JSON object');
   const maxBytes = options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES;
   const maxDepth = options.maxDepth ?? DEFAULT_MAX_JSON_DEPTH;
-  const scan = scanJson(raw, { maxDepth, unchecked: isDropped });
+  const scan = scanJson(raw, { maxDepth, unchecked: options.checkText === false ? uncheckedAll : isDropped });
   if (scan.problem) return rejectProblem(scan.problem, maxDepth);
   const size = jsonBytes(raw, scan.bound, maxBytes);
   if (size === undefined) return new Rejected('invalid_event', '', 'event is not serialisable as JSON');

@@ -33,16 +33,19 @@ export interface JsonScanOptions {
   unchecked?: (key: string) => boolean;
 }
 
-// Why a pre-test: a regular expression scans a string natively; only strings that hold NUL or any
-// surrogate (emoji are surrogate pairs) take the exact, slower check.
-const SUSPECT = /[\0\ud800-\udfff]/;
+// Why `indexOf` and `isWellFormed`: both are native scans (a one-byte string, the usual case, cannot hold
+// a surrogate and `isWellFormed` answers it at once); a hand loop or a regular expression over every
+// string cost about three times as much per event. The regular expression is the fallback for runtimes
+// without `isWellFormed` (before ES2024).
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+type WellFormed = (this: string) => boolean;
+const isWellFormed = (String.prototype as { isWellFormed?: WellFormed }).isWellFormed;
 
 /** The problem of one string, if any. */
 export function textProblem(text: string): 'nul' | 'lone_surrogate' | undefined {
-  if (!SUSPECT.test(text)) return undefined;
-  if (text.includes('\0')) return 'nul';
-  return LONE_SURROGATE.test(text) ? 'lone_surrogate' : undefined;
+  if (text.indexOf('\0') !== -1) return 'nul';
+  const wellFormed = isWellFormed ? isWellFormed.call(text) : !LONE_SURROGATE.test(text);
+  return wellFormed ? undefined : 'lone_surrogate';
 }
 
 /** Walks a value once (see the file comment); never deeper than `maxDepth` levels. */

@@ -1,13 +1,14 @@
 /** Overview: live counters, events per minute by source (last hour) and source activity; refreshes every 5 s. */
-import { useEffect } from 'react';
+import { lazy, Suspense, useEffect } from 'react';
 import type { Overview, Source } from '@kin/core/api/index.ts';
 import { useKin } from '../kin-context.ts';
 import { useApi } from '../ui/use-api.ts';
 import { Empty, ErrorBox, formatCount, Loading, Time } from '../ui/states.tsx';
-import { VolumeChart } from '../ui/volume-chart.tsx';
 import { sourceColor, volumeColumns } from '../volume-series.ts';
 
 const REFRESH_MS = 5000;
+/** Why lazy: ECharts is most of the bundle's weight, and only this page draws a chart. */
+const VolumeChart = lazy(() => import('../ui/volume-chart.tsx').then((m) => ({ default: m.VolumeChart })));
 
 /** The overview page. */
 export function OverviewPage() {
@@ -95,5 +96,9 @@ function VolumeSection({ data, sources }: { data: Overview; sources: Source[] })
   const columns = volumeColumns(data.volume.buckets, new Date());
   if (columns.every((c) => c.total === 0)) return <Empty>No events in the last hour.</Empty>;
   const active = sources.filter((s) => columns.some((c) => (c.bySource[s.id] ?? 0) > 0));
-  return <VolumeChart columns={columns} sources={active} />;
+  return (
+    <Suspense fallback={<Loading label="Drawing the chart…" />}>
+      <VolumeChart columns={columns} sources={active} />
+    </Suspense>
+  );
 }

@@ -1,6 +1,6 @@
 /**
  * One profile: a summary header (name, channels, first and last event, events, orders, revenue), the
- * identifiers with why each one is here (the explain route), traits with their source and time, the identity
+ * identifiers with why each one is here (the explain route), traits with their source, time and history, the identity
  * graph, the timeline and the merge history. Every reference reads as a name or a full, copyable id.
  */
 import type { ExternalId, Merge, Profile, ExplainAnswer } from '@kin/core/api/index.ts';
@@ -177,26 +177,45 @@ function IdentifierGroups({ ids, explanation }: { ids: ExternalId[]; explanation
 
 function Traits({ profileId }: { profileId: string }) {
   const { api, sourceName } = useKin();
-  const traits = useApi(() => api.traits(profileId), profileId);
+  const traits = useApi(() => api.traitHistory(profileId), profileId);
   if (traits.state === 'loading') return <Loading />;
   if (traits.state === 'error') return <ErrorBox error={traits.error} onRetry={traits.reload} />;
-  if (traits.data.data.length === 0) return <Empty>No traits yet: identify calls set them.</Empty>;
+  const rows = traits.data.data.filter((t) => t.value !== null || t.history.length > 0);
+  if (rows.length === 0) return <Empty>No traits yet: identify calls set them.</Empty>;
   return (
     <table className="table compact">
       <thead>
         <tr>
           <th>Trait</th>
-          <th>Value</th>
+          <th>Value and history</th>
           <th>Source · time</th>
         </tr>
       </thead>
       <tbody>
-        {[...traits.data.data]
+        {[...rows]
           .sort((a, b) => a.key.localeCompare(b.key))
           .map((t) => (
-            <tr key={t.key}>
+            <tr key={t.key} data-trait={t.key}>
               <td className="mono">{t.key}</td>
-              <td className="wrap">{formatValue(t.value)}</td>
+              <td className="wrap">
+                {t.value === null ? <span className="muted">unset</span> : formatValue(t.value)}
+                {t.history.length > 1 ? (
+                  <details className="trait-history">
+                    <summary className="small">{t.history.length} values</summary>
+                    <ol className="small">
+                      {t.history.map((h, i) => (
+                        <li key={i}>
+                          {h.value === null ? <span className="muted">unset</span> : formatValue(h.value)}{' '}
+                          <span className="muted">
+                            · {sourceName(h.sourceId)}
+                            {h.trust > 0 ? ` (rank ${h.trust})` : ''} · <Time iso={h.timestamp} />
+                          </span>
+                        </li>
+                      ))}
+                    </ol>
+                  </details>
+                ) : null}
+              </td>
               <td className="muted small">
                 {sourceName(t.sourceId)}
                 <br />

@@ -1,7 +1,7 @@
 /**
  * Profiles: with a query, the matches (identifier or trait values, then names) with their count and pages of
- * 20; without one, every profile, newest or oldest first. The hints name real values of this install (the
- * newest profile's name and email), so trying one always finds something.
+ * 20; without one, every profile, newest or oldest first. The hints name real values of this install (names,
+ * an email and a handle of the newest profiles), so trying one always finds something.
  */
 import type { ProfileListRow, ProfileMatch } from '@kin/core/api/index.ts';
 import { useKin } from '../kin-context.ts';
@@ -87,22 +87,26 @@ function AllProfiles({ page, order }: { page: number; order: 'newest' | 'oldest'
   );
 }
 
-/** Examples taken from the newest profile, so each one finds something here. */
+/** Examples taken from the newest profiles, so each one finds something here. */
 function Hints() {
   const { api } = useKin();
-  const newest = useApi(() => api.profiles({ order: 'newest', limit: 1, offset: 0 }), 'hint');
-  const row = newest.state === 'ready' ? newest.data.data[0] : undefined;
-  const examples: string[] = [];
-  if (row) {
-    const first = row.traits['firstName'];
-    const last = row.traits['lastName'];
-    if (typeof first === 'string') examples.push(first.toLowerCase());
-    if (typeof first === 'string' && typeof last === 'string') examples.push(`${first} ${last}`);
-    const email = row.externalIds.find((e) => e.type === 'email')?.value;
-    if (email) examples.push(email);
-    const handle = row.externalIds.find((e) => e.type === 'twitter' || e.type === 'instagram');
-    if (handle) examples.push(`@${handle.value}`);
-  }
+  const newest = useApi(() => api.profiles({ order: 'newest', limit: 10, offset: 0 }), 'hint');
+  const rows = newest.state === 'ready' ? newest.data.data : [];
+  const text = (row: ProfileListRow, key: string) => (typeof row.traits[key] === 'string' && row.traits[key] ? (row.traits[key] as string) : undefined);
+  const named = rows.find((row) => text(row, 'firstName'));
+  const fullNamed = rows.find((row) => text(row, 'firstName') && text(row, 'lastName'));
+  const email = rows.flatMap((row) => row.externalIds).find((e) => e.type === 'email')?.value;
+  const handle = rows.flatMap((row) => row.externalIds).find((e) => e.type === 'twitter' || e.type === 'instagram')?.value;
+  const examples = [
+    ...new Set(
+      [
+        named ? text(named, 'firstName')?.toLowerCase() : undefined,
+        fullNamed ? `${text(fullNamed, 'firstName')} ${text(fullNamed, 'lastName')}` : undefined,
+        email,
+        handle ? `@${handle}` : undefined,
+      ].filter((x): x is string => x !== undefined),
+    ),
+  ];
   return (
     <p className="muted small hints">
       Search by name (any part, any case), email, phone, user id, device id, social handle, CRM id or a trait value; <code>type:value</code> searches one

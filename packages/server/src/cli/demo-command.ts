@@ -1,5 +1,6 @@
 /** `kin demo`: Kin with the dashboard and a realistic multi-channel demo shop, on a fresh database. */
 import type { Command } from 'commander';
+import { demoHints } from '../demo/demo-hints.ts';
 import { runDemo } from '../demo/demo-run.ts';
 import { CliError } from './kin-cli.ts';
 
@@ -30,7 +31,8 @@ export function registerDemoCommand(program: Command): void {
       out.write(`  Dashboard:    ${demo.kin.url}/\n`);
       out.write(`  Admin token:  ${demo.adminToken}\n`);
       out.write(`  Write keys:   ${Object.entries(demo.writeKeys).map(([name, key]) => `${name}=${key}`).join('  ')}\n\n`);
-      out.write('Try searching for "u00042", "@ann", a phone like "+1 415 555 1042", or look at the Warnings page. Ctrl-C stops.\n');
+      const hints = (await demoHints(demo.kin.store)).map((hint) => `"${hint}"`);
+      out.write(`Try searching for ${hints.length > 0 ? hints.join(', ') : 'a name or an email'}, or look at the Warnings page. Ctrl-C stops.\n`);
       await new Promise<void>((done) => {
         const stop = () => {
           out.write('Kin demo is stopping…\n');

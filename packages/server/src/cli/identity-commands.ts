@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { RULE_NUMBERS } from '@kin/core';
 import { resolveProfileRef } from '../http/profile-routes.ts';
-import { loadPolicy, normalizerFor } from '../identity/policy-load.ts';
+import { loadPolicy, normalizerFor, resolveDepsFor } from '../identity/policy-load.ts';
 import type { ReplayReport } from '../pipeline/graph-replay.ts';
 import { replayAll } from '../pipeline/graph-replay.ts';
 import type { ProfileExplanation } from '../storage/storage.ts';
@@ -42,7 +42,7 @@ export function registerIdentityCommands(program: Command): void {
       const policy = loadPolicy(flags.policy ?? process.env.KIN_POLICY);
       const bar = createProgressBar(process.stderr, 'replaying');
       const report = await withCliStore(flags.db, (store) =>
-        replayAll({ store, policy, normalize: normalizerFor(policy), at: new Date().toISOString(), batchSize, onProgress: bar.update }),
+        replayAll({ store, ...resolveDepsFor(policy, store), at: new Date().toISOString(), batchSize, onProgress: bar.update }),
       ).catch((error: unknown) => {
         bar.done();
         throw error;

@@ -107,6 +107,12 @@ describe('start paths', () => {
     }
   });
 
+  it('an unusable SQLite path: one line, exit 1', async () => {
+    const result = await runKin(['serve', '--port', '0', '--db', '/dev/null/kin.db'], clean);
+    expect(result.code).toBe(1);
+    expect(oneLine(result.stderr)).toMatch(/^kin: cannot open the SQLite database at \/dev\/null\/kin\.db \((EEXIST|ENOTDIR)\)$/);
+  });
+
   it('a taken port: one line, exit 1', async () => {
     const first = await serveKin(['--db', join(dir, 'port', 'kin.db')], clean);
     const port = new URL(first.url).port;

@@ -16,6 +16,14 @@ export const DEMO_SOURCES = ['web', 'ios', 'android', 'email', 'social', 'crm'] 
 /** A demo source name. */
 export type DemoSource = (typeof DEMO_SOURCES)[number];
 
+/** The demo's identity policy (saved beside the database): the defaults plus a ranking of trait sources. */
+export const DEMO_POLICY = {
+  traitSources: {
+    email: ['web', 'ios', 'android', '*', 'crm'],
+    phone: ['web', 'ios', 'android', '*', 'crm'],
+  },
+} as const;
+
 /** One event to send, and the source that sends it. */
 export interface DemoEvent {
   source: DemoSource;

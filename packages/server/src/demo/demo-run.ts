@@ -3,7 +3,7 @@
  * real HTTP API (500-event batches, so validation, de-duplication, resolution and warnings all run as
  * in production). Then a trickle of live events keeps the overview moving until `stop()`.
  */
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseConfig } from '../config.ts';
 import { ensureDashboardBuilt, mountWebAssets } from '../http/web-assets.ts';
@@ -12,7 +12,7 @@ import type { RunningKin } from '../main.ts';
 import { startKin } from '../main.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { DemoEvent, DemoSource } from './demo-data.ts';
-import { DEMO_SOURCES, generateDemoData, generateLiveEvents } from './demo-data.ts';
+import { DEMO_POLICY, DEMO_SOURCES, generateDemoData, generateLiveEvents } from './demo-data.ts';
 
 /** Options of `runDemo`. */
 export interface DemoRunOptions {
@@ -39,6 +39,7 @@ export interface RunningDemo {
 
 const BATCH = 500;
 
+
 /** Starts the demo (fresh database at `db`) and ingests the data set. */
 export async function runDemo(options: DemoRunOptions): Promise<RunningDemo> {
   const progress = options.progress ?? (() => undefined);
@@ -48,7 +49,10 @@ export async function runDemo(options: DemoRunOptions): Promise<RunningDemo> {
   const adminToken = newSecret('kin_admin_');
   const config = parseConfig({ KIN_HOST: options.host ?? '0.0.0.0' }, { port: String(options.port), db });
   const dashboard = ensureDashboardBuilt({ log: progress });
-  const kin = await startKin({ config: { ...config, adminToken }, extra: mountWebAssets, ...(options.logger ? { logger: options.logger } : {}) });
+  // The demo's policy ranks trait sources: a CRM row with a mistyped email never replaces the login email.
+  const policyFile = `${db}.policy.json`;
+  writeFileSync(policyFile, `${JSON.stringify(DEMO_POLICY, null, 2)}\n`);
+  const kin = await startKin({ config: { ...config, adminToken, policyFile }, extra: mountWebAssets, ...(options.logger ? { logger: options.logger } : {}) });
   const api = (path: string, init: RequestInit = {}) =>
     fetch(kin.url + path, { ...init, headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json', ...(init.headers as Record<string, string>) } });
 

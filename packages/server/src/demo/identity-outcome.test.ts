@@ -1,9 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEFAULT_POLICY } from '@kin/core';
+import { DEFAULT_POLICY, parsePolicy } from '@kin/core';
+import type { IdentityPolicy } from '@kin/core';
 import { openSqliteStore } from '../storage/sqlite/sqlite-store.ts';
 import type { Store } from '../storage/storage.ts';
 import { generateChurnData } from './churn-data.ts';
-import { generateDemoData } from './demo-data.ts';
+import { DEMO_POLICY, generateDemoData } from './demo-data.ts';
 import { replayForOutcome } from './identity-outcome.ts';
 
 const now = new Date('2026-11-01T12:00:00.000Z');
@@ -59,5 +60,30 @@ describe('identity defaults on realistic shoppers (real SQLite store, real write
     // are social engagements and CRM rows with a typo that nothing ties to a login.
     expect(outcome.personRatio).toBeGreaterThanOrEqual(1);
     expect(outcome.personRatio).toBeLessThan(1.05);
+  });
+
+  it("the demo's ranked trait sources: a CRM row with a mistyped email never replaces the email a shopper logged in with", async () => {
+    const data = generateDemoData({ seed: 7, shoppers: 1000, now });
+    const loginEmail = new Map<string, string>();
+    for (const { source, event } of data.events) {
+      const email = (event['traits'] as Record<string, unknown> | undefined)?.['email'];
+      if (source !== 'crm' && event['type'] === 'identify' && typeof event['userId'] === 'string' && typeof email === 'string') loginEmail.set(event['userId'], email);
+    }
+    const mismatches = async (policy: IdentityPolicy): Promise<number> => {
+      const store = await freshStore();
+      await replayForOutcome({ store, policy, events: data.events, people: data.shoppers, groupSize: 500 });
+      let wrong = 0;
+      for (const [userId, email] of loginEmail) {
+        const profile = await store.findProfile((await store.findProfileIdByIdentifier({ type: 'user_id', value: userId }))!);
+        if (profile?.traits['email'] !== email) wrong++;
+      }
+      return wrong;
+    };
+    const ranked = parsePolicy(DEMO_POLICY);
+    if (!ranked.ok) throw new Error(JSON.stringify(ranked.errors));
+    expect(data.crmTypos).toBeGreaterThan(10);
+    // Without a ranking the latest event wins, and the nightly CRM sync comes last.
+    expect(await mismatches(DEFAULT_POLICY)).toBeGreaterThan(5);
+    expect(await mismatches(ranked.policy)).toBe(0);
   });
 });

@@ -27,7 +27,10 @@ export interface IdentityOutcome {
   anonymousProfiles: number;
   /** personProfiles / people. */
   personRatio: number;
-  /** Refusals by `type reason: detail` (values left out), sorted by key. */
+  /**
+   * The resolver's refusals (explain keeps them; `invalid` and `blocked` placeholder values are left out:
+   * they are not decisions about people), by `type reason: detail` (values left out), sorted by key.
+   */
   refusals: Record<string, number>;
   /** Message ids of the events that raised a refusal. */
   refusedMessageIds: Set<string>;
@@ -61,24 +64,24 @@ export async function replayForOutcome(options: ReplayOptions): Promise<Identity
     }
     if (group.length > 0) await options.store.transaction((tx) => applyEvents(tx, source, group, deps));
   }
+  // Refusals come from explain (one record per refused identifier and event), reached through every profile.
   const refusals: Record<string, number> = {};
   const refusedMessageIds = new Set<string>();
-  for (const kind of ['identifier_refused', 'shared_device']) {
-    let cursor: string | undefined;
-    for (;;) {
-      const page = await options.store.listWarnings({ limit: 500, kind, ...(cursor ? { cursor } : {}) });
-      for (const w of page.data) {
-        const key = `${kind}: ${w.message.replace(/seen with \d+/, 'seen with N')}`;
-        refusals[key] = (refusals[key] ?? 0) + 1;
-        if (w.messageId) refusedMessageIds.add(w.messageId);
-      }
-      if (!page.cursor.hasMore || !page.cursor.next) break;
-      cursor = page.cursor.next;
+  const partition = await options.store.identifierPartition();
+  for (const keys of partition) {
+    const first = keys[0]!;
+    const colon = first.indexOf(':');
+    const profileId = await options.store.findProfileIdByIdentifier({ type: first.slice(0, colon), value: first.slice(colon + 1) });
+    const explained = profileId === undefined ? undefined : await options.store.explainProfile(profileId);
+    for (const r of explained?.refusals ?? []) {
+      if (r.reason === 'blocked') continue;
+      const key = `${r.type} ${r.reason}: ${r.detail.replace(/seen with \d+/, 'seen with N')}`;
+      refusals[key] = (refusals[key] ?? 0) + 1;
+      refusedMessageIds.add(r.messageId);
     }
   }
   const profiles = (await options.store.stats()).profiles;
   const deviceTypes = new Set(options.policy.sharedDevice.deviceTypes);
-  const partition = await options.store.identifierPartition();
   const personProfiles = partition.filter((keys) => keys.some((key) => !deviceTypes.has(key.slice(0, key.indexOf(':'))))).length;
   const sorted = Object.fromEntries(Object.entries(refusals).sort(([a], [b]) => (a < b ? -1 : 1)));
   return {

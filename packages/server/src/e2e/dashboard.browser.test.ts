@@ -120,6 +120,10 @@ describe.skipIf(skip)('dashboard in Chromium', () => {
     const page = await context.newPage();
     const errors: string[] = [];
     page.on('pageerror', (error) => errors.push(error.message));
+    // The dashboard runs under its CSP (web-assets.ts): a blocked script, style, image or request is an error.
+    page.on('console', (message) => {
+      if (message.type() === 'error' && /Content Security Policy|Refused to/i.test(message.text())) errors.push(message.text());
+    });
 
     await page.goto(kin.url + '/');
     await page.fill('#token', 'wrong-token-0123456789');

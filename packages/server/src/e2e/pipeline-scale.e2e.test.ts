@@ -136,6 +136,8 @@ if (reason && servicesRequired()) {
       expect(actual.events).toBe(EVENTS);
       expect(actual.profiles.length).toBe(expected.profiles.length);
       expect(actual).toEqual(expected);
+      // A killed worker, redeliveries and deadlocks are no event's fault: nothing was dead-lettered.
+      expect((await store.listWarnings({ kind: 'dead_letter', limit: 1 })).data).toEqual([]);
     });
   });
 }

@@ -26,9 +26,12 @@ import { INSIGHT_PATHS, insightRoutes } from './insight-routes.ts';
 import { IDENTITY_ADMIN_PATHS, identityRoutes } from './identity-routes.ts';
 import type { IdentityPolicy } from '@kin/core';
 import type { IdentityVerifier } from '../identity/identity-verify.ts';
+import type { SourceRegions } from '../identity/source-regions.ts';
 import { IMPORT_PATHS, importRoutes } from './import-routes.ts';
 import { REVIEW_PATHS, reviewRoutes } from './review-routes.ts';
 import { profileRoutes } from './profile-routes.ts';
+import type { AdminReads } from './admin-reads.ts';
+import { inlineAdminReads } from './admin-reads.ts';
 import { TRACKING_PATHS, trackingRoutes } from './tracking-routes.ts';
 
 /** Everything the app is built from (the composition root passes it). */
@@ -48,8 +51,12 @@ export interface AppDeps {
   normalize: (type: string, raw: unknown) => string | undefined;
   /** The identity policy (dry-run, undo, split); the defaults when absent. */
   policy?: IdentityPolicy;
+  /** Per-source phone regions (undo and split replays); absent when no source has one. */
+  sourceRegions?: SourceRegions;
   /** Identity verification per source (policy `sources`); none when absent. */
   verifier?: IdentityVerifier;
+  /** The dashboard's heavy reads; inline when absent (embedded mode passes the read thread, admin-read-thread.ts). */
+  reads?: AdminReads;
   /** Readiness check beyond "the process answers" (e.g. database and NATS reachable). */
   ready?: () => Promise<boolean>;
   /** Extra routes mounted last (SDK bundle, dashboard, metrics). */
@@ -96,9 +103,10 @@ export function createApp(deps: AppDeps): KinApp {
   app.route('/', trackingRoutes({ ...deps, limits: deps.config.limits }));
   const maxBodyBytes = deps.config.limits.maxAdminBodyBytes;
   app.route('/', identityRoutes({ ...deps, maxEventBytes: deps.config.limits.maxEventBytes, maxBodyBytes }));
-  app.route('/', profileRoutes(deps));
+  const reads = deps.reads ?? inlineAdminReads(deps);
+  app.route('/', profileRoutes({ ...deps, reads }));
   app.route('/', adminRoutes({ ...deps, maxBodyBytes }));
-  app.route('/', insightRoutes(deps));
+  app.route('/', insightRoutes({ ...deps, reads }));
   app.route('/', importRoutes(deps));
   app.route('/', reviewRoutes({ ...deps, maxBodyBytes }));
   deps.extra?.(app);
@@ -110,10 +118,11 @@ export function createApp(deps: AppDeps): KinApp {
       for (const [name, value] of Object.entries(error.headers ?? {})) c.header(name, value);
       return c.json(error.body(requestId), statusOf(error.code));
     }
-    if (error instanceof ClientAbortError) {
-      // Nobody reads this answer; the count is what an operator needs (kin_http_client_aborts_total).
+    // A client that went away mid-body (whatever then failed: a JSON read, an import stream) is not a fault of
+    // Kin. Nobody reads this answer; the count is what an operator needs (kin_http_client_aborts_total).
+    if (error instanceof ClientAbortError || c.req.raw.signal.aborted) {
       deps.onClientAbort?.();
-      return c.json(new ApiError('invalid_json', error.message).body(requestId), 400);
+      return c.json(new ApiError('invalid_json', 'the client closed the connection before the request body ended').body(requestId), 400);
     }
     deps.logger.error('unexpected error', { route: c.req.routePath, requestId, error: error instanceof Error ? error.name : 'unknown' });
     return c.json(new ApiError('internal_error', 'internal error').body(requestId), 500);

@@ -2,7 +2,10 @@
  * The HTTP edge over a real socket: security headers, CORS only where the browser SDK needs it, bounded
  * admin bodies, client aborts counted (not logged), the connection cap and the server timeouts.
  */
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestKin } from '../testing/kin-harness.ts';
@@ -10,10 +13,14 @@ import { startTestKin } from '../testing/kin-harness.ts';
 import { TRACKING_PATHS } from './tracking-routes.ts';
 
 let kin: TestKin;
+const spoolDir = mkdtempSync(join(tmpdir(), 'kin-hardening-spool-'));
 beforeAll(async () => {
-  kin = await startTestKin({ env: { KIN_MAX_ADMIN_BODY_BYTES: '4096', KIN_HEADERS_TIMEOUT_SECONDS: '1', KIN_REQUEST_TIMEOUT_SECONDS: '2' } });
+  kin = await startTestKin({ env: { KIN_MAX_ADMIN_BODY_BYTES: '4096', KIN_HEADERS_TIMEOUT_SECONDS: '1', KIN_REQUEST_TIMEOUT_SECONDS: '2', KIN_IMPORT_SPOOL_DIR: spoolDir } });
 });
-afterAll(() => kin.close());
+afterAll(async () => {
+  await kin.close();
+  rmSync(spoolDir, { recursive: true, force: true });
+});
 
 const errorOf = async (res: Response) => ((await res.json()) as { error: { code: string; message: string } }).error;
 
@@ -136,6 +143,20 @@ describe('client aborts and timeouts', () => {
     expect(kin.logLines.filter((l) => l.includes('unexpected error'))).toEqual([]);
   });
 
+  it('an import whose client goes away mid-body is counted as an abort, not logged as an error', async () => {
+    const before = await metric('kin_http_client_aborts_total');
+    const socket = await rawSocket();
+    socket.on('error', () => undefined);
+    const rows = 'userId,email\n' + Array.from({ length: 2000 }, (_, i) => `u-${i},u${i}@example.com`).join('\n') + '\n';
+    socket.write(`POST /v1/imports?source=web&format=csv HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${kin.adminToken}\r\nContent-Type: text/csv\r\nContent-Length: 10000000\r\n\r\n${rows}`);
+    // An import receives its body into a file under KIN_IMPORT_SPOOL_DIR first: once the file exists, the import is surely mid-body.
+    await until(() => Promise.resolve(readdirSync(spoolDir).length > 0), 'the import started receiving its body');
+    socket.resetAndDestroy();
+    await until(async () => (await metric('kin_http_client_aborts_total')) === before + 1, 'the abort is counted');
+    expect(kin.logLines.filter((l) => l.includes('unexpected error'))).toEqual([]);
+    await until(() => Promise.resolve(readdirSync(spoolDir).length === 0), 'the half-received body is removed');
+  });
+
   it('closes a connection whose headers never end (headers timeout) and one whose body stalls (request timeout)', async () => {
     const slowHeaders = await rawSocket();
     slowHeaders.write('POST /v1/batch HTTP/1.1\r\nHost: x\r\n');
@@ -146,6 +167,41 @@ describe('client aborts and timeouts', () => {
     expect(bodyAnswer).toMatch(/^HTTP\/1\.1 408/);
     expect((await fetch(kin.url + '/health')).status).toBe(200);
   }, 15_000);
+});
+
+describe('ingest admission over a real socket', () => {
+  it('past the bound a tracking request gets 503 overloaded with Retry-After (readable cross-origin), /health and admin reads still answer', async () => {
+    const gated = await startTestKin({ env: { KIN_MAX_INFLIGHT_REQUESTS: '1' } });
+    try {
+      const { port } = new URL(gated.url);
+      const held = connect(Number(port), '127.0.0.1');
+      held.on('error', () => undefined);
+      const basic = 'Basic ' + Buffer.from(`${gated.writeKey}:`).toString('base64');
+      held.write(`POST /v1/batch HTTP/1.1\r\nHost: x\r\nAuthorization: ${basic}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"batch":[`);
+      const inFlight = async () => {
+        const text = await (await gated.admin('/metrics')).text();
+        return Number(/^kin_http_inflight_requests (\d+)/m.exec(text)?.[1]);
+      };
+      for (let i = 0; i < 200 && (await inFlight()) !== 1; i++) await new Promise((r) => setTimeout(r, 25));
+      expect(await inFlight()).toBe(1);
+
+      const refused = await gated.track('/v1/batch', { batch: [{ type: 'track', anonymousId: 'a-gate', event: 'E' }] }, { headers: { origin: 'https://shop.example' } });
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get('retry-after')).toBe('1');
+      expect(refused.headers.get('access-control-allow-origin')).toBe('*');
+      expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('overloaded');
+      expect((await fetch(gated.url + '/health')).status).toBe(200);
+      expect((await gated.admin('/v1/stats')).status).toBe(200);
+      expect(await (await gated.admin('/metrics')).text()).toMatch(/^kin_http_overloaded_total 1$/m);
+
+      held.destroy();
+      for (let i = 0; i < 200 && (await inFlight()) !== 0; i++) await new Promise((r) => setTimeout(r, 25));
+      const admitted = await gated.track('/v1/batch', { batch: [{ type: 'track', anonymousId: 'a-gate', event: 'E' }] });
+      expect(admitted.status).toBe(200);
+    } finally {
+      await gated.close();
+    }
+  });
 });
 
 describe('connection cap', () => {

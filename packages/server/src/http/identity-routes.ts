@@ -11,6 +11,7 @@ import { splitProfile, undoMerge } from '../identity/identity-undo.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { IdGenerator } from '../ports/ids.ts';
 import type { ProfileExplanation, Store } from '../storage/storage.ts';
+import type { SourceRegions } from '../identity/source-regions.ts';
 import { ApiError } from './error-catalog.ts';
 import { ignoreInvalidJson, readAdminJson } from './request-body.ts';
 import { resolveProfileRef } from './profile-routes.ts';
@@ -20,6 +21,8 @@ export interface IdentityRouteDeps {
   store: Store;
   normalize: (type: string, raw: unknown) => string | undefined;
   policy?: IdentityPolicy;
+  /** Per-source phone regions, for undo and split replays (see source-regions.ts). */
+  sourceRegions?: SourceRegions;
   verifier?: IdentityVerifier;
   clock: Clock;
   ids: IdGenerator;
@@ -35,7 +38,7 @@ export const IDENTITY_ADMIN_PATHS = ['/v1/identity/*', '/v1/merges/*', '/v1/rule
 export function identityRoutes(deps: IdentityRouteDeps): Hono {
   const app = new Hono();
   const policy = deps.policy ?? DEFAULT_POLICY;
-  const resolveDeps = { policy, normalize: deps.normalize };
+  const resolveDeps = { policy, normalize: deps.normalize, ...(deps.sourceRegions ? { sourceRegions: deps.sourceRegions } : {}) };
   const idOf = async (ref: string): Promise<string> => {
     const id = await resolveProfileRef(deps, ref);
     if (!id) throw new ApiError('not_found', 'no profile matches this ref', 'ref');

@@ -1,17 +1,21 @@
 /**
- * `POST /v1/imports?source=NAME&format=csv|jsonl` (admin token): a bulk import whose body is streamed —
- * CSV or JSON lines, optionally gzip — and applied in chunks of 1,000 rows through the ingestor, so a
- * body of any size runs in constant memory. The answer counts rows, imports, duplicates and rejects.
+ * `POST /v1/imports?source=NAME&format=csv|jsonl` (admin token): a bulk import whose body — CSV or JSON
+ * lines, optionally gzip — is received into a temporary file (see import-spool.ts), then streamed and
+ * applied in chunks of 1,000 rows through the ingestor, so a body of any size runs in bounded memory.
+ * The answer counts rows, imports, duplicates and rejects.
  */
 import { Hono } from 'hono';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { createGunzip } from 'node:zlib';
+import { sourcePhoneRegion } from '@kin/core';
+import type { IdentifierNormalizer, IdentityPolicy } from '@kin/core';
 import { createColumnPlanner, type ImportMapping } from '../import/import-columns.ts';
-import { DEFAULT_MAX_RECORD_BYTES, ImportReadError, openRowStream, type ImportFormat } from '../import/import-reader.ts';
+import { DEFAULT_MAX_RECORD_BYTES, ImportReadError, isDelimiter, openRowStream, type ImportFormat } from '../import/import-reader.ts';
 import { rowToEvent } from '../import/import-row.ts';
 import { runImport, summaryCounts, type ImportSummary } from '../import/import-run.ts';
 import { SOURCE_NAME, ensureImportSource } from '../import/import-source.ts';
+import { spoolBody } from '../import/import-spool.ts';
 import type { Ingestor } from '../pipeline/ingest-port.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { Store } from '../storage/storage.ts';
@@ -27,7 +31,9 @@ export interface ImportRouteDeps {
   ingestor: Ingestor;
   clock: Clock;
   config: Pick<KinConfig, 'limits'> & Partial<Pick<KinConfig, 'imports'>>;
-  normalize: (type: string, raw: unknown) => string | undefined;
+  normalize: IdentifierNormalizer;
+  /** For the source's phone region (`sources.<name>.defaultPhoneRegion`); the defaults when absent. */
+  policy?: IdentityPolicy;
 }
 
 /** Rows per ingestor submission (one transaction each, shared with concurrent tracking traffic). */
@@ -74,10 +80,12 @@ async function importBody(
   const planner = createColumnPlanner(options.mapping);
   for (const header of stream.headers ?? []) planner.roleOf(header);
   const maxEventBytes = deps.config.limits.maxEventBytes;
+  const phoneRegion = deps.policy ? sourcePhoneRegion(deps.policy, options.source) : undefined;
+  const normalize: IdentifierNormalizer = phoneRegion ? (type, raw) => deps.normalize(type, raw, { phoneRegion }) : deps.normalize;
   const summary = await runImport({
     rows: stream.rows,
     chunkSize: CHUNK_ROWS,
-    toEvent: (values) => rowToEvent(values, { source: options.source, planner, normalize: deps.normalize, at: deps.clock.now().toISOString(), maxEventBytes }),
+    toEvent: (values) => rowToEvent(values, { source: options.source, planner, normalize, at: deps.clock.now().toISOString(), maxEventBytes }),
     apply: (events) => deps.ingestor.submit({ sourceId: options.sourceId, events }),
   });
   return { ...summary, ignoredColumns: planner.ignoredColumns() };
@@ -93,7 +101,7 @@ export function importRoutes(deps: ImportRouteDeps): Hono {
     }
     const format = formatOf(c.req.query('format'), c.req.header('content-type'));
     const delimiter = c.req.query('delimiter');
-    if (delimiter !== undefined && delimiter.length !== 1) throw new ApiError('invalid_query', 'delimiter is one character', 'delimiter');
+    if (delimiter !== undefined && !isDelimiter(delimiter)) throw new ApiError('invalid_query', 'delimiter is one ASCII character other than a quote or a line end', 'delimiter');
     const mapping = mappingOf(c.req.query('map'));
     const encoding = (c.req.header('content-encoding') ?? 'identity').trim().toLowerCase();
     if (!['identity', '', 'gzip', 'x-gzip'].includes(encoding)) {
@@ -101,15 +109,21 @@ export function importRoutes(deps: ImportRouteDeps): Hono {
     }
     const body = c.req.raw.body;
     if (!body) throw new ApiError('invalid_import', 'the body is empty');
-    let input: AsyncIterable<Uint8Array> = Readable.fromWeb(body as unknown as WebReadableStream<Uint8Array>);
-    if (encoding === 'gzip' || encoding === 'x-gzip') input = (input as Readable).pipe(createGunzip());
-
-    const sourceRecord = await ensureImportSource(deps.store, source, deps.clock.now());
-    const summary = await importBody(deps, input, { source, sourceId: sourceRecord.id, format, mapping, delimiter }).catch((error: unknown) => {
-      const code = (error as { code?: unknown }).code;
-      if (typeof code === 'string' && code.startsWith('Z_')) throw new ApiError('invalid_import', 'the body is not valid gzip');
-      throw error;
-    });
+    const spooled = await spoolBody(Readable.fromWeb(body as unknown as WebReadableStream<Uint8Array>), deps.config.imports?.spoolDir);
+    let summary: Awaited<ReturnType<typeof importBody>>;
+    try {
+      if (spooled.bytes === 0) throw new ApiError('invalid_import', 'the body is empty');
+      let input: Readable = spooled.open();
+      if (encoding === 'gzip' || encoding === 'x-gzip') input = input.pipe(createGunzip());
+      const sourceRecord = await ensureImportSource(deps.store, source, deps.clock.now());
+      summary = await importBody(deps, input, { source, sourceId: sourceRecord.id, format, mapping, delimiter }).catch((error: unknown) => {
+        const code = (error as { code?: unknown }).code;
+        if (typeof code === 'string' && code.startsWith('Z_')) throw new ApiError('invalid_import', 'the body is not valid gzip');
+        throw error;
+      });
+    } finally {
+      await spooled.remove();
+    }
     return c.json({
       source,
       format,

@@ -4,28 +4,23 @@
  * live overview (counters, events per minute per source, source activity) and one profile's identity
  * graph.
  */
-import type { Overview, ProfileGraph, ProfileListRow } from '@kin/core/api/index.ts';
 import { Hono } from 'hono';
-import type { Clock } from '../ports/clock.ts';
-import type { SourceActivity, StoredEvent, Store, WarningRecord } from '../storage/storage.ts';
+import type { Store } from '../storage/storage.ts';
+import type { AdminReads } from './admin-reads.ts';
 import { ApiError } from './error-catalog.ts';
 import type { ProfileDeps } from './profile-routes.ts';
-import { resolveProfileRef } from './profile-routes.ts';
-import { buildProfileGraph } from './profile-graph.ts';
-import { matchOf, searchProfilePage } from './profile-search.ts';
-import { parseLimit, parseOffset } from './query-params.ts';
+import { jsonText, parseLimit, parseOffset } from './query-params.ts';
 
 /** What the insight routes need. */
 export interface InsightDeps extends ProfileDeps {
   store: Store;
-  clock: Clock;
+  /** Search, the profile list, overview and graph: on the read thread in embedded mode (see admin-reads.ts). */
+  reads: AdminReads;
 }
 
 /** Paths these routes serve (all need the admin token). */
 export const INSIGHT_PATHS = ['/v1/search', '/v1/overview', '/v1/profiles'];
 
-const GRAPH_EVENT_BOUND = 2000;
-const REFUSAL_SCAN_BOUND = 5000;
 const TYPED_QUERY = /^([A-Za-z0-9_.-]{1,64}):(.+)$/s;
 
 /**
@@ -69,7 +64,7 @@ export function insightRoutes(deps: InsightDeps): Hono {
     if (q.length > 512) throw new ApiError('invalid_query', 'q is longer than 512 characters', 'q');
     const limit = parseLimit(c.req.query('limit'), 20, 100);
     const offset = parseOffset(c.req.query('offset'));
-    return c.json(await searchProfilePage(deps.store, { q, readings: searchReadings(q, deps.normalize), limit, offset }));
+    return jsonText(c, await deps.reads.search({ q, limit, offset }));
   });
 
   app.get('/v1/profiles', async (c) => {
@@ -77,82 +72,11 @@ export function insightRoutes(deps: InsightDeps): Hono {
     if (order !== 'newest' && order !== 'oldest') throw new ApiError('invalid_query', 'order must be newest or oldest', 'order');
     const limit = parseLimit(c.req.query('limit'), 20, 100);
     const offset = parseOffset(c.req.query('offset'));
-    const { ids, total } = await deps.store.listProfileIds({ order, limit, offset });
-    const data: ProfileListRow[] = [];
-    for (const id of ids) {
-      const profile = await deps.store.findProfile(id);
-      if (profile) data.push({ ...matchOf(profile), createdAt: profile.createdAt, updatedAt: profile.updatedAt });
-    }
-    return c.json({ data, total, offset, limit, order });
+    return jsonText(c, await deps.reads.profileList({ order, limit, offset }));
   });
 
-  app.get('/v1/overview', async (c) => {
-    const now = deps.clock.now().getTime();
-    const since = new Date(Math.floor((now - 59 * 60_000) / 60_000) * 60_000).toISOString();
-    const [stats, buckets, sources, activity] = await Promise.all([
-      deps.store.stats(),
-      deps.store.eventVolume({ since, bucketMinutes: 1 }),
-      deps.store.listSources(),
-      deps.store.sourceActivity(),
-    ]);
-    const byId = new Map<string, SourceActivity>(activity.map((a) => [a.sourceId, a]));
-    const overview: Overview = {
-      stats,
-      volume: { since, bucketMinutes: 1, buckets },
-      sources: sources.map((s) => ({ ...s, events: byId.get(s.id)?.events ?? 0, lastEventAt: byId.get(s.id)?.lastEventAt ?? null })),
-    };
-    return c.json(overview);
-  });
+  app.get('/v1/overview', async (c) => jsonText(c, await deps.reads.overview()));
 
-  app.get('/v1/profiles/:ref/graph', async (c) => {
-    const id = await resolveProfileRef(deps, c.req.param('ref'));
-    const profile = id ? await deps.store.findProfile(id) : undefined;
-    if (!profile) throw new ApiError('not_found', 'no profile matches this ref', 'ref');
-    const [merges, { events, truncated }, refusals] = await Promise.all([
-      deps.store.listProfileMerges(profile.id),
-      recentEvents(deps.store, profile.id),
-      refusalsOf(deps.store, new Set([profile.id, ...profile.mergedFrom])),
-    ]);
-    const graph: ProfileGraph = buildProfileGraph({
-      profileId: profile.id,
-      externalIds: profile.externalIds,
-      merges,
-      events,
-      refusals,
-      normalize: deps.normalize,
-      truncated,
-    });
-    return c.json(graph);
-  });
+  app.get('/v1/profiles/:ref/graph', async (c) => jsonText(c, await deps.reads.profileGraph(c.req.param('ref'))));
   return app;
-}
-
-/** The profile's newest events, up to the bound. */
-async function recentEvents(store: Store, profileId: string): Promise<{ events: StoredEvent[]; truncated: boolean }> {
-  const events: StoredEvent[] = [];
-  let cursor: string | undefined;
-  for (;;) {
-    const page = await store.listProfileEvents(profileId, { limit: 1000, ...(cursor ? { cursor } : {}) });
-    events.push(...page.data);
-    if (!page.cursor.hasMore || !page.cursor.next) return { events, truncated: false };
-    if (events.length >= GRAPH_EVENT_BOUND) return { events, truncated: true };
-    cursor = page.cursor.next;
-  }
-}
-
-/**
- * This profile's `identifier_refused` warnings. Why a scan: the store filters warnings by kind, not by
- * profile, so we page through the newest ones up to a bound.
- */
-async function refusalsOf(store: Store, profileIds: Set<string>): Promise<WarningRecord[]> {
-  const found: WarningRecord[] = [];
-  let cursor: string | undefined;
-  for (let scanned = 0; scanned < REFUSAL_SCAN_BOUND; ) {
-    const page = await store.listWarnings({ kind: 'identifier_refused', limit: 1000, ...(cursor ? { cursor } : {}) });
-    scanned += page.data.length;
-    found.push(...page.data.filter((w) => w.profileId !== undefined && profileIds.has(w.profileId)));
-    if (!page.cursor.hasMore || !page.cursor.next) break;
-    cursor = page.cursor.next;
-  }
-  return found;
 }

@@ -69,6 +69,9 @@ export function buildProfileGraph(input: ProfileGraphInput): ProfileGraph {
     for (const key of keys) seen.add(key);
   }
 
+  // The first event of each messageId (two sources may share one), found without a scan per refusal.
+  const byMessageId = new Map<string, StoredEvent>();
+  for (const e of ordered) if (!byMessageId.has(e.messageId)) byMessageId.set(e.messageId, e);
   const refusals: GraphRefusal[] = [];
   for (const warning of input.refusals) {
     const refusal: GraphRefusal = {
@@ -77,7 +80,7 @@ export function buildProfileGraph(input: ProfileGraphInput): ProfileGraph {
       createdAt: warning.createdAt,
       ...(warning.messageId ? { messageId: warning.messageId } : {}),
     };
-    const event = warning.messageId ? ordered.find((e) => e.messageId === warning.messageId) : undefined;
+    const event = warning.messageId ? byMessageId.get(warning.messageId) : undefined;
     const type = /^(\S+) refused/.exec(warning.message)?.[1];
     if (event && type) {
       const raw = rawIdentifier(event, type);

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestKin } from '../testing/kin-harness.ts';
 import { startTestKin } from '../testing/kin-harness.ts';
@@ -99,6 +102,57 @@ describe('security', () => {
     await kin.track('/v1/track', { anonymousId: 'a-secret', event: 'Secret' }, { headers: { authorization: 'Basic ' + Buffer.from('leaked-key-123:').toString('base64') } });
     const logs = kin.logLines.join('\n');
     for (const secret of [kin.adminToken, kin.writeKey, 'leaked-key-123', 'ann@example.com', 'u-prof', 'a-secret']) expect(logs).not.toContain(secret);
+  });
+});
+
+describe('trait ranking and history over HTTP', () => {
+  let ranked: TestKin;
+  let dir: string;
+  const crmKey = 'test-write-key-crm-0123';
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'kin-policy-'));
+    const policy = join(dir, 'policy.json');
+    writeFileSync(policy, JSON.stringify({ traitSources: { email: ['web', '*', 'crm'] } }));
+    ranked = await startTestKin({ env: { KIN_POLICY: policy, KIN_WRITE_KEYS: `web:test-write-key-web-0123,crm:${crmKey}` } });
+  });
+  afterAll(async () => {
+    await ranked.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a later CRM row with a mistyped email keeps the login email, and ?history=1 shows both with source and time', async () => {
+    const login = await ranked.track('/v1/identify', { userId: 'u-rank', traits: { email: 'ann@example.com', plan: 'pro' }, timestamp: '2026-11-01T10:00:00.000Z' });
+    expect(login.status).toBe(200);
+    const crm = await fetch(ranked.url + '/v1/identify', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Basic ' + Buffer.from(`${crmKey}:`).toString('base64') },
+      body: JSON.stringify({ userId: 'u-rank', traits: { email: 'nan@example.com', plan: 'basic' }, timestamp: '2026-11-02T10:00:00.000Z' }),
+    });
+    expect(crm.status).toBe(200);
+    const profile = await json<{ traits: Record<string, unknown> }>(await ranked.admin('/v1/profiles/user_id:u-rank'));
+    expect(profile.traits).toEqual({ email: 'ann@example.com', plan: 'basic' });
+    const history = await json<{ data: Array<{ key: string; value: unknown; history: Array<{ value: unknown; sourceId: string; timestamp: string; trust: number }> }> }>(
+      await ranked.admin('/v1/profiles/user_id:u-rank/traits?history=1'),
+    );
+    const sources = new Map((await json<{ data: Array<{ id: string; name: string }> }>(await ranked.admin('/v1/sources'))).data.map((s) => [s.id, s.name]));
+    const email = history.data.find((t) => t.key === 'email');
+    expect(email?.value).toBe('ann@example.com');
+    expect(email?.history.map((h) => [h.value, sources.get(h.sourceId), h.timestamp, h.trust])).toEqual([
+      ['nan@example.com', 'crm', '2026-11-02T10:00:00.000Z', 1],
+      ['ann@example.com', 'web', '2026-11-01T10:00:00.000Z', 3],
+    ]);
+    expect(history.data.find((t) => t.key === 'plan')?.history.map((h) => h.value)).toEqual(['basic', 'pro']);
+    const plain = await json<{ data: Array<{ key: string; history?: unknown }> }>(await ranked.admin('/v1/profiles/user_id:u-rank/traits?history=0'));
+    expect(plain.data.map((t) => t.key)).toEqual(['email', 'plan']);
+    expect(plain.data[0]?.history).toBeUndefined();
+  });
+
+  it('answers 400 invalid_query naming history for a bad flag, 404 for an unknown profile, 401 without the admin token', async () => {
+    const bad = await ranked.admin('/v1/profiles/user_id:u-rank/traits?history=yes');
+    expect(bad.status).toBe(400);
+    expect((await json<{ error: { code: string; field: string } }>(bad)).error).toMatchObject({ code: 'invalid_query', field: 'history' });
+    expect((await ranked.admin('/v1/profiles/user_id:nobody/traits?history=1')).status).toBe(404);
+    expect((await fetch(ranked.url + '/v1/profiles/user_id:u-rank/traits?history=1')).status).toBe(401);
   });
 });
 

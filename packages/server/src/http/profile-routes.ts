@@ -4,15 +4,22 @@
  * (`source=web,ios`) and channel (`channel=email`, see profile-activity.ts).
  */
 import { Hono } from 'hono';
+import { textProblem } from '@kin/core';
 import type { SourceRecord, Store } from '../storage/storage.ts';
 import { ApiError } from './error-catalog.ts';
-import { listChannelEvents, parseChannel, summarizeActivity } from './profile-activity.ts';
-import { parseLimit } from './query-params.ts';
+import type { AdminReads } from './admin-reads.ts';
+import { parseChannel } from './profile-activity.ts';
+import { jsonText, parseFlag, parseLimit } from './query-params.ts';
 
-/** What the profile routes need. */
+/** What a profile ref is resolved with. */
 export interface ProfileDeps {
   store: Store;
   normalize: (type: string, raw: unknown) => string | undefined;
+}
+
+/** What the profile routes need: timeline pages and the summary are heavy reads (see admin-reads.ts). */
+export interface ProfileRouteDeps extends ProfileDeps {
+  reads: AdminReads;
 }
 
 /**
@@ -20,6 +27,8 @@ export interface ProfileDeps {
  * Returns `undefined` when nothing matches; throws `invalid_ref` when the ref cannot be one.
  */
 export async function resolveProfileRef(deps: ProfileDeps, ref: string): Promise<string | undefined> {
+  // PostgreSQL refuses such text even in a query parameter: a coded 400, not a 500 from the driver.
+  if (textProblem(ref) !== undefined) throw new ApiError('invalid_ref', 'the ref holds a NUL character or a lone surrogate', 'ref');
   const colon = ref.indexOf(':');
   if (colon < 0) return (await deps.store.findProfile(ref))?.id;
   const type = ref.slice(0, colon).trim().toLowerCase();
@@ -29,7 +38,7 @@ export async function resolveProfileRef(deps: ProfileDeps, ref: string): Promise
 }
 
 /** Builds the profile routes. */
-export function profileRoutes(deps: ProfileDeps): Hono {
+export function profileRoutes(deps: ProfileRouteDeps): Hono {
   const app = new Hono();
   const idOf = async (ref: string): Promise<string> => {
     const id = await resolveProfileRef(deps, ref);
@@ -44,31 +53,30 @@ export function profileRoutes(deps: ProfileDeps): Hono {
   });
 
   app.get('/v1/profiles/:ref/events', async (c) => {
-    const id = await idOf(c.req.param('ref'));
     const type = c.req.query('type');
     const event = c.req.query('event');
     const cursor = c.req.query('cursor');
     const channel = parseChannel(c.req.query('channel'));
-    const sources = await deps.store.listSources();
-    const sourceIds = sourceIdsOf(sources, c.req.query('source'));
+    const sourceIds = sourceIdsOf(await deps.store.listSources(), c.req.query('source'));
     const query = {
       limit: parseLimit(c.req.query('limit'), 50, 1000),
       ...(type ? { type } : {}),
       ...(event ? { event } : {}),
       ...(cursor ? { cursor } : {}),
       ...(sourceIds ? { sourceIds } : {}),
+      ...(channel ? { channel } : {}),
     };
-    if (!channel) return c.json(await deps.store.listProfileEvents(id, query));
-    return c.json(await listChannelEvents(deps.store, id, { ...query, channel, sourceName: sourceNamer(sources) }));
+    return jsonText(c, await deps.reads.profileEvents(c.req.param('ref'), query));
   });
 
-  app.get('/v1/profiles/:ref/summary', async (c) => {
+  app.get('/v1/profiles/:ref/summary', async (c) => jsonText(c, await deps.reads.profileSummary(c.req.param('ref'))));
+
+  // `?history=1`: every trait (unset ones too, value null) with the values it received, newest first.
+  app.get('/v1/profiles/:ref/traits', async (c) => {
+    const history = parseFlag(c.req.query('history'), 'history');
     const id = await idOf(c.req.param('ref'));
-    const sources = await deps.store.listSources();
-    return c.json(await summarizeActivity(deps.store, id, sourceNamer(sources)));
+    return c.json({ data: history ? await deps.store.listTraitHistory(id) : await deps.store.listTraits(id) });
   });
-
-  app.get('/v1/profiles/:ref/traits', async (c) => c.json({ data: await deps.store.listTraits(await idOf(c.req.param('ref'))) }));
 
   app.get('/v1/profiles/:ref/external_ids', async (c) => {
     const profile = await deps.store.findProfile(await idOf(c.req.param('ref')));
@@ -90,7 +98,7 @@ function sourceIdsOf(sources: SourceRecord[], raw: string | undefined): string[]
 }
 
 /** A source's name by id (the id itself for an unknown one). */
-function sourceNamer(sources: SourceRecord[]): (id: string) => string {
+export function sourceNamer(sources: SourceRecord[]): (id: string) => string {
   const names = new Map(sources.map((s) => [s.id, s.name]));
   return (id) => names.get(id) ?? id;
 }

@@ -29,6 +29,7 @@ describe('GET /v1/search by name', () => {
     }
     expect(userIds(await search('Ines'))).toEqual(['p-ines']);
     expect(userIds(await search('ZOË'))).toEqual(['p-zoe']);
+    expect(userIds(await search('özdemir'))).toEqual(['p-zoe']);
     expect(userIds(await search('zoë özdemir'))).toEqual(['p-zoe']);
     expect((await search('Farid Weber')).total).toBe(0);
   });

@@ -1,3 +1,4 @@
+import type { Context } from 'hono';
 import { ApiError } from './error-catalog.ts';
 
 /** Parses `?limit=`: an integer from 1 to `max`, `fallback` when absent; `invalid_query` otherwise. */
@@ -6,6 +7,18 @@ export function parseLimit(raw: string | undefined, fallback: number, max: numbe
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 1 || n > max) throw new ApiError('invalid_query', `limit must be an integer from 1 to ${max}`, 'limit');
   return n;
+}
+
+/** A 200 answer whose body is JSON text made already (by a read on the read thread, see admin-reads.ts). */
+export function jsonText(c: Context, text: string): Response {
+  return c.body(text, 200, { 'content-type': 'application/json' });
+}
+
+/** Parses a yes/no query parameter: `1`/`true` or `0`/`false` (absent or empty: false); `invalid_query` otherwise. */
+export function parseFlag(raw: string | undefined, field: string): boolean {
+  if (raw === undefined || raw === '' || raw === '0' || raw === 'false') return false;
+  if (raw === '1' || raw === 'true') return true;
+  throw new ApiError('invalid_query', `${field} must be 1, 0, true or false`, field);
 }
 
 /** Parses `?offset=`: an integer from 0 to 100,000, 0 when absent; `invalid_query` otherwise. */

@@ -115,6 +115,15 @@ describe('per-item rejections of what no store can keep', () => {
   });
 });
 
+describe('profile refs', () => {
+  it('answers invalid_ref for a ref holding NUL (a URL cannot carry a lone surrogate)', async () => {
+    for (const ref of ['user_id:a%00b', '%00', 'email:a%00@example.com']) {
+      const res = await kin.admin('/v1/profiles/' + ref);
+      expect([res.status, (await errorOf(res)).code]).toEqual([400, 'invalid_ref']);
+    }
+  });
+});
+
 describe('a trait named __proto__', () => {
   it('round-trips through GET /v1/profiles/{ref}', async () => {
     const res = await kin.track('/v1/identify', '{"userId":"proto-1","traits":{"__proto__":"x","plan":"pro"}}');
@@ -123,5 +132,20 @@ describe('a trait named __proto__', () => {
     expect(Object.hasOwn(profile.traits, '__proto__')).toBe(true);
     expect(profile.traits['__proto__']).toBe('x');
     expect(profile.traits['plan']).toBe('pro');
+  });
+});
+
+describe('KIN_MAX_EVENT_DEPTH', () => {
+  it('sets the deepest nesting an event may have', async () => {
+    const shallow = await startTestKin({ env: { KIN_MAX_EVENT_DEPTH: '8' } });
+    try {
+      const nest = (levels: number): unknown => (levels === 0 ? 1 : { a: nest(levels - 1) });
+      // The event is level 1 and the traits object level 2: traits seven objects deep fit in eight.
+      expect((await shallow.track('/v1/identify', { userId: 'u', traits: nest(7) })).status).toBe(200);
+      const deep = await shallow.track('/v1/batch', { batch: [good('depth-1'), { type: 'identify', userId: 'u', traits: nest(8) }] });
+      expect(((await deep.json()) as Answer).rejected.map((r) => [r.code, r.field])).toEqual([['nesting_too_deep', 'batch[1].traits']]);
+    } finally {
+      await shallow.close();
+    }
   });
 });

@@ -15,7 +15,8 @@ import type { KinConfig } from '../config.ts';
 import type { SourceAuth } from './auth.ts';
 import { writeKeyOf } from './auth.ts';
 import { ApiError } from './error-catalog.ts';
-import { readJsonBody } from './request-body.ts';
+import { createIngestTurns } from './ingest-turns.ts';
+import { readTrackingBody } from './request-body.ts';
 
 /** Every tracking route (the browser SDK posts to `/v1/batch`; analytics.js and server SDKs use the rest). */
 export const TRACKING_PATHS: readonly string[] = [...EVENT_TYPES.map((t) => `/v1/${t}`), '/v1/batch', '/v1/import'];
@@ -51,6 +52,8 @@ export interface TrackingAnswer {
 /** Builds the tracking routes. */
 export function trackingRoutes(deps: TrackingDeps): Hono {
   const app = new Hono();
+  // Each request's parse, validation and hand-off to the ingestor is one turn (see ingest-turns.ts).
+  const turns = createIngestTurns();
 
   /**
    * Hands the events to the ingestor and answers once they are durable. Why promise chains and not `await`:
@@ -108,13 +111,15 @@ export function trackingRoutes(deps: TrackingDeps): Hono {
   }
 
   const single = (type: EventType) => async (c: import('hono').Context) => {
-    const body = await readJsonBody(c.req.raw, deps.limits.maxRequestBytes);
+    const { body, storableText } = await readTrackingBody(c.req.raw, deps.limits.maxRequestBytes, turns.next);
     const source = await deps.auth.authenticate(writeKeyOf(c.req.header('authorization'), body));
     const result = validateEvent(body, {
       receivedAt: deps.clock.now(),
       newMessageId: deps.ids.messageId,
       typeOverride: type,
       maxEventBytes: deps.limits.maxEventBytes,
+      maxDepth: deps.limits.maxEventDepth,
+      checkText: !storableText,
     });
     if (!result.ok) {
       await remember(source.id, [{ index: 0, code: result.code, field: result.field, message: result.message }], [body]);
@@ -126,9 +131,9 @@ export function trackingRoutes(deps: TrackingDeps): Hono {
   for (const type of EVENT_TYPES) app.post(`/v1/${type}`, single(type));
 
   const batch = async (c: import('hono').Context) => {
-    const body = await readJsonBody(c.req.raw, deps.limits.maxRequestBytes);
+    const { body, storableText } = await readTrackingBody(c.req.raw, deps.limits.maxRequestBytes, turns.next);
     const source = await deps.auth.authenticate(writeKeyOf(c.req.header('authorization'), body));
-    const read = readBatch(body);
+    const read = readBatch(body, deps.limits.maxEventDepth);
     if (!read.ok) throw new ApiError(read.code, read.message, read.field);
     if (read.items.length > deps.limits.maxBatchItems) {
       throw new ApiError('batch_too_large', `a batch holds at most ${deps.limits.maxBatchItems} events, this one ${read.items.length}`, 'batch');
@@ -137,7 +142,7 @@ export function trackingRoutes(deps: TrackingDeps): Hono {
     const events: TrackingEvent[] = [];
     const rejected: ItemRejection[] = [];
     read.items.forEach((item, index) => {
-      const result = validateEvent(item, { receivedAt, newMessageId: deps.ids.messageId, maxEventBytes: deps.limits.maxEventBytes });
+      const result = validateEvent(item, { receivedAt, newMessageId: deps.ids.messageId, maxEventBytes: deps.limits.maxEventBytes, maxDepth: deps.limits.maxEventDepth, checkText: !storableText });
       if (result.ok) events.push(result.event);
       else rejected.push({ index, code: result.code, field: `batch[${index}]${result.field ? '.' + result.field : ''}`, message: result.message });
     });

@@ -1,9 +1,12 @@
 /** Loads and validates the identity policy file once at start. */
 import { readFileSync } from 'node:fs';
 import { DEFAULT_POLICY, createIdentifierNormalizer, parsePolicy } from '@kin/core';
-import type { IdentityPolicy } from '@kin/core';
+import type { IdentifierNormalizer, IdentityPolicy } from '@kin/core';
 import { ConfigError } from '../config.ts';
+import type { ResolveDeps } from '../pipeline/event-apply.ts';
+import type { Store } from '../storage/storage.ts';
 import { createPhoneNormalizer } from './phone-normalize.ts';
+import { createSourceRegions } from './source-regions.ts';
 
 /** Reads the policy file (or the defaults); throws `ConfigError` naming each bad setting. */
 export function loadPolicy(file: string | undefined): IdentityPolicy {
@@ -20,6 +23,12 @@ export function loadPolicy(file: string | undefined): IdentityPolicy {
 }
 
 /** The identifier normaliser used on write and on lookup alike. */
-export function normalizerFor(policy: IdentityPolicy): (type: string, raw: unknown) => string | undefined {
+export function normalizerFor(policy: IdentityPolicy): IdentifierNormalizer {
   return createIdentifierNormalizer({ normalizePhone: createPhoneNormalizer(policy.defaultPhoneRegion) });
+}
+
+/** What resolution needs over this store: the policy, its normaliser and the sources' phone regions. */
+export function resolveDepsFor(policy: IdentityPolicy, store: Pick<Store, 'listSources'>): ResolveDeps {
+  const sourceRegions = createSourceRegions(policy, () => store.listSources());
+  return { policy, normalize: normalizerFor(policy), ...(sourceRegions ? { sourceRegions } : {}) };
 }

@@ -4,8 +4,20 @@
  * comes from the matching module (`detectColumnRole`); a mapping file (column → role) overrides it.
  */
 import { readFile } from 'node:fs/promises';
-import { ATTRIBUTE_ROLES, detectColumnRoles, normaliseHeader, type AttributeRole } from '@kin/core/matching/index.ts';
-import { plainTraitKey, specTraitOf } from './import-traits.ts';
+import { ATTRIBUTE_ROLES, detectColumnRole, detectColumnRoles, normaliseHeader, type AttributeRole } from '@kin/core/matching/index.ts';
+import { ATTRIBUTE_TRAITS, plainTraitKey, specTraitOf } from './import-traits.ts';
+
+/** Spec trait paths as a mapping may name them (`firstName`, `address.postalCode`), normalised → role. */
+const ROLE_OF_TRAIT_PATH = new Map(Object.entries(ATTRIBUTE_TRAITS).map(([role, path]) => [normaliseHeader(path), role]));
+
+/** A mapping's role name as the planner reads it: a spec trait path or a header alias (`firstName`, `zip`) becomes its role. */
+function mappedRole(value: string): string {
+  const v = normaliseHeader(value);
+  const fromPath = ROLE_OF_TRAIT_PATH.get(v);
+  if (fromPath !== undefined) return fromPath;
+  const alias = detectColumnRole(value);
+  return alias.kind === 'attribute' ? alias.role : v;
+}
 
 /** The role of one import column. */
 export type ImportColumnRole =
@@ -32,7 +44,7 @@ export interface ColumnPlanner {
 
 /** Builds the planner from an optional mapping. */
 export function createColumnPlanner(mapping: ImportMapping = {}): ColumnPlanner {
-  const byLower = new Map(Object.entries(mapping).map(([k, v]) => [k.toLowerCase(), normaliseHeader(v)]));
+  const byLower = new Map(Object.entries(mapping).map(([k, v]) => [k.toLowerCase(), mappedRole(v)]));
   const explicitRecordIds = new Set([...byLower].filter(([, v]) => v === 'record_id').map(([k]) => k));
   const cache = new Map<string, ImportColumnRole>();
   const rank = new Map<string, number>();
@@ -43,6 +55,7 @@ export function createColumnPlanner(mapping: ImportMapping = {}): ColumnPlanner 
     let role: ImportColumnRole;
     if (mapped === 'record_id') role = { kind: 'record_id' };
     else if (mapped === 'trait') role = { kind: 'trait', key: plainTraitKey(normaliseHeader(column)) };
+    else if (mapped !== undefined && specTraitOf(mapped) !== undefined) role = { kind: 'trait', key: specTraitOf(mapped) ?? mapped };
     else {
       const detected = detectColumnRoles([column], mapped === undefined ? undefined : { [column]: mapped })[column] ?? { kind: 'ignore' };
       role = detected.kind === 'attribute' ? { kind: 'attribute', role: detected.role } : detected;

@@ -53,6 +53,7 @@ describe('kin import and kin match run (real bin)', () => {
     expect(result.stdout).toContain('invalid values left out: 2 (1 invalid_phone, 1 invalid_email)');
     expect(result.stdout).toContain('identifiers refused by the identity policy: 1');
     expect(result.stdout).toContain('rejected rows: 1 (1 unclosed_quote)');
+    expect(result.stdout).toMatch(/row 3 \(line 4\): unclosed_quote: .*1 row skipped, reading resumed at line 5/);
     expect(JSON.parse(result.stdout.trim().split('\n').at(-1)!)).toMatchObject({
       rows: 4,
       imported: 3,

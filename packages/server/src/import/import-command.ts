@@ -4,11 +4,12 @@ import { stat } from 'node:fs/promises';
 import { CliError } from '../cli/kin-cli.ts';
 import { withCliStore } from '../cli/cli-store.ts';
 import { parseConfig } from '../config.ts';
-import { loadPolicy, normalizerFor } from '../identity/policy-load.ts';
+import { loadPolicy, resolveDepsFor } from '../identity/policy-load.ts';
 import { readCheckpoint } from './import-checkpoint.ts';
 import { loadImportMapping } from './import-columns.ts';
 import { ImportFileError, formatOfFile, importFile, type ImportFileSummary } from './import-file.ts';
 import { createImportProgress } from './import-progress.ts';
+import { isDelimiter } from './import-reader.ts';
 import { summaryCounts } from './import-run.ts';
 import { SOURCE_NAME } from './import-source.ts';
 
@@ -27,7 +28,7 @@ interface ImportFlags {
 /** `\t`, `tab`, or one character. */
 export function parseDelimiter(raw: string): string {
   if (raw === '\\t' || raw.toLowerCase() === 'tab') return '\t';
-  if (raw.length !== 1) throw new CliError(`--delimiter takes one character (or "tab"), got "${raw}"`, 2);
+  if (!isDelimiter(raw)) throw new CliError(`--delimiter takes one ASCII character other than a quote (or "tab"), got "${raw}"`, 2);
   return raw;
 }
 
@@ -84,8 +85,7 @@ export function registerImportCommand(program: Command): void {
             file,
             source: flags.source,
             store,
-            policy,
-            normalize: normalizerFor(policy),
+            ...resolveDepsFor(policy, store),
             format,
             resume: flags.resume,
             maxRecordBytes: config.imports.maxRecordBytes,
@@ -138,6 +138,7 @@ function detailLines(summary: ImportFileSummary): string[] {
   if (summary.invalidValues > 0) lines.push(`invalid values left out: ${summary.invalidValues} (${list(summary.invalidByCode)})`);
   if (summary.refusedIdentifiers > 0) lines.push(`identifiers refused by the identity policy: ${summary.refusedIdentifiers} (GET /v1/warnings lists them)`);
   if (summary.rejected > 0) lines.push(`rejected rows: ${summary.rejected} (${list(summary.rejectedByCode)})`);
+  for (const r of summary.rejects.filter((x) => x.column === undefined).slice(0, 3)) lines.push(`  row ${r.row} (line ${r.line}): ${r.code}: ${r.reason}`);
   if (summary.rejected + summary.invalidValues > 0) lines.push('each reject, with row, line and column: --rejects FILE');
   return lines;
 }

@@ -3,7 +3,9 @@
  * transaction per chunk through `applyEvents`, a rejects file (`row,line,column,code,reason`), a checkpoint after
  * every chunk, and `resume` to continue after the committed position.
  */
-import type { IdentityPolicy } from '@kin/core';
+import { sourcePhoneRegion } from '@kin/core';
+import type { IdentifierNormalizer, IdentityPolicy } from '@kin/core';
+import type { SourceRegions } from '../identity/source-regions.ts';
 import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
@@ -22,7 +24,9 @@ export interface ImportFileOptions {
   source: string;
   store: Store;
   policy: IdentityPolicy;
-  normalize: (type: string, raw: unknown) => string | undefined;
+  normalize: IdentifierNormalizer;
+  /** Per-source phone regions (see source-regions.ts). */
+  sourceRegions?: SourceRegions;
   format?: ImportFormat;
   delimiter?: string;
   mapping?: ImportMapping;
@@ -107,7 +111,10 @@ export async function importFile(options: ImportFileOptions): Promise<ImportFile
   });
   const planner = createColumnPlanner(options.mapping);
   for (const header of stream.headers ?? []) planner.roleOf(header);
-  const deps = { policy: options.policy, normalize: options.normalize };
+  const deps = { policy: options.policy, normalize: options.normalize, ...(options.sourceRegions ? { sourceRegions: options.sourceRegions } : {}) };
+  // Rows are normalised before they are events: in the source's phone region, as its events are.
+  const phoneRegion = sourcePhoneRegion(options.policy, options.source);
+  const rowNormalize: IdentifierNormalizer = phoneRegion ? (type, raw) => options.normalize(type, raw, { phoneRegion }) : options.normalize;
   const maxEventBytes = options.maxEventBytes ?? 32_768;
 
   let rejects: FileHandle | undefined;
@@ -127,7 +134,7 @@ export async function importFile(options: ImportFileOptions): Promise<ImportFile
   try {
     const summary = await runImport({
       rows: stream.rows,
-      toEvent: (values) => rowToEvent(values, { source: options.source, planner, normalize: options.normalize, at: now().toISOString(), maxEventBytes }),
+      toEvent: (values) => rowToEvent(values, { source: options.source, planner, normalize: rowNormalize, at: now().toISOString(), maxEventBytes }),
       apply: (events) => options.store.transaction((tx) => applyEvents(tx, source.id, events, deps)),
       ...(options.chunkSize !== undefined ? { chunkSize: options.chunkSize } : {}),
       ...(options.signal ? { signal: options.signal } : {}),

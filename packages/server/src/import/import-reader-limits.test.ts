@@ -87,7 +87,7 @@ describe('import reader: bounded memory and linear work on hostile input', () =>
     const rejects = rows.filter((r) => r.reject);
     expect(rejects).toHaveLength(1);
     expect(rejects[0]).toMatchObject({ row: 2, line: 3, reject: { code: maxRecordBytes === MiB ? 'unclosed_quote' : 'record_too_large' } });
-    expect(rejects[0]?.reject?.reason).toMatch(/skipped, reading resumed at line 4/);
+    expect(rejects[0]?.reject?.reason).toMatch(/1 row skipped, reading resumed at line 4/);
     const read = rows.filter((r) => r.values);
     expect(read).toHaveLength(19_999);
     expect(read.at(-1)).toMatchObject({ row: 20_000, line: 20_001, values: { id: '20000', first_name: 'P20000', email: 'p20000@x.io' } });

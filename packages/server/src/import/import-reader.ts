@@ -88,9 +88,11 @@ export async function openRowStream(input: AsyncIterable<Uint8Array>, options: O
   const nextChunk = async (): Promise<Buffer | undefined> => {
     const next = await iterator.next();
     if (next.done) return undefined;
-    const chunk = next.value;
-    consumed += chunk.byteLength;
-    return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const chunk: unknown = next.value;
+    // A stream with an encoding set yields strings: taken as UTF-8 bytes.
+    const bytes = Buffer.isBuffer(chunk) ? chunk : typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from((chunk as Uint8Array).buffer, (chunk as Uint8Array).byteOffset, (chunk as Uint8Array).byteLength);
+    consumed += bytes.length;
+    return bytes;
   };
   const bytesRead = (): number => consumed;
   const position = { offset: start, line: (options.resume?.lines ?? 0) + 1 };
@@ -187,6 +189,11 @@ export async function openRowStream(input: AsyncIterable<Uint8Array>, options: O
   return { format: 'csv', delimiter: sep, headers: columns, rows, bytesRead, stats };
 }
 
+/** Whether a delimiter can be used: one ASCII character other than a quote or a line end. */
+export function isDelimiter(value: string): boolean {
+  return value.length === 1 && value.charCodeAt(0) < 0x80 && !'"\r\n'.includes(value);
+}
+
 /** The delimiter of the header line: the most frequent of `,` `;` tab `|` outside quotes (`,` on a tie). */
 export function sniffDelimiter(text: string): string {
   const counts = new Map(DELIMITERS.map((d) => [d, 0]));
@@ -266,8 +273,12 @@ async function* jsonRows(
       if (cell.includes('\u0000') || LONE_SURROGATE.test(cell) || LONE_SURROGATE.test(key) || key.includes('\u0000')) bad = key;
       values[key] = cell;
     }
-    // eslint-disable-next-line no-control-regex -- NUL is the character being reported
-    if (bad !== undefined) yield { ...at, reject: { code: 'invalid_text', reason: `the value of "${bad.replace(/[\u0000\ud800-\udfff]/g, '?')}" holds a NUL or a lone surrogate` } };
+    if (bad !== undefined) yield { ...at, reject: { code: 'invalid_text', reason: `the value of "${printable(bad)}" holds a NUL or a lone surrogate` } };
     else yield { ...at, values };
   }
+}
+
+/** A key safe to show: NULs and lone surrogates as `?`. */
+function printable(key: string): string {
+  return [...key].map((ch) => (ch === '\u0000' || (ch.length === 1 && ch >= '\ud800' && ch <= '\udfff') ? '?' : ch)).join('');
 }

@@ -81,4 +81,13 @@ describe('kin import: values as the tracking path has them', () => {
     expect(summary).toMatchObject({ imported: 2, refusedIdentifiers: 1 });
     expect((await profileOf('email', 'a@x.io'))?.externalIds.filter((x) => x.type === 'crm_id').map((x) => x.value)).toEqual(['C1']);
   });
+
+  it('takes spec trait names and header aliases in a mapping file as the roles they name', async () => {
+    const file = join(dir, `${n}-mapped.csv`);
+    writeFileSync(file, 'Nr,Vorname,Nachname,PLZ,Beruf,Mail\nK1,Ann,Lee,75001,CTO,ANN@x.io\n');
+    const mapping = { Nr: 'record_id', Vorname: 'firstName', Nachname: 'surname', PLZ: 'address.postalCode', Beruf: 'title', Mail: 'email' };
+    const summary = await importFile({ file, source: 'crm', store, policy: DEFAULT_POLICY, normalize: normalizerFor(DEFAULT_POLICY), mapping });
+    expect(summary).toMatchObject({ imported: 1, ignoredColumns: [] });
+    expect((await profileOf('record', 'crm:K1'))?.traits).toEqual({ firstName: 'Ann', lastName: 'Lee', address: { postalCode: '75001' }, title: 'CTO', email: 'ann@x.io' });
+  });
 });

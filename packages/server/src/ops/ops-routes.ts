@@ -9,7 +9,10 @@
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { KinConfig } from '../config.ts';
 import type { KinApp } from '../http/app.ts';
+import { DEFAULT_SECURITY_HEADERS } from '../http/security-headers.ts';
+import { capConnections, serverOptionsOf } from '../http/server-options.ts';
 import { ApiError } from '../http/error-catalog.ts';
 import { hashSecret, secretMatches } from '../http/secret-compare.ts';
 import type { Store } from '../storage/storage.ts';
@@ -55,10 +58,12 @@ export async function serveWorkerOps(options: {
   tokenHashes: string[];
   /** `true` when ready, else why not (shown in the 503 body). */
   ready: () => Promise<true | string>;
+  /** Connection cap and timeouts (as the API server's). */
+  server: KinConfig['server'];
 }): Promise<{ server: Server; port: number }> {
-  const server = createServer((req, res) => {
+  const server = createServer(serverOptionsOf(options.server), (req, res) => {
     const send = (status: number, body: string, type = 'application/json') => {
-      res.writeHead(status, { 'content-type': type });
+      res.writeHead(status, { ...DEFAULT_SECURITY_HEADERS, 'content-type': type });
       res.end(body);
     };
     const path = (req.url ?? '/').split('?')[0];
@@ -83,6 +88,7 @@ export async function serveWorkerOps(options: {
     }
     send(404, JSON.stringify({ error: { code: 'not_found', message: 'no such route' } }));
   });
+  capConnections(server, options.server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error) => reject(cannotListen(options.host, options.port, error)));
     server.listen(options.port, options.host, () => resolve());

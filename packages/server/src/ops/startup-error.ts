@@ -18,6 +18,11 @@ export function unreachable(service: string, url: string, error: unknown): Start
   return new StartupError(`cannot reach ${service} at ${redactUrl(url)} (${reasonOf(error)})`);
 }
 
+/** `error` as a start-up failure to open `what` at `path` (a file). */
+export function cannotOpen(what: string, path: string, error: unknown): StartupError {
+  return new StartupError(`cannot open ${what} at ${path} (${reasonOf(error)})`);
+}
+
 /** `error` as a start-up failure to listen on `host:port`. */
 export function cannotListen(host: string, port: number, error: unknown): StartupError {
   return new StartupError(`cannot listen on ${host}:${port} (${reasonOf(error)})`);

@@ -3,15 +3,18 @@
  * claim messageIds, then for each new event decide (the pure core) and apply (the store).
  */
 import { prepareEvent, resolve, snapshotKeys } from '@kin/core';
-import type { IdentityPolicy, PreparedEvent, TrackingEvent } from '@kin/core';
+import type { IdentifierNormalizer, IdentityPolicy, PreparedEvent, TrackingEvent } from '@kin/core';
+import type { SourceRegions } from '../identity/source-regions.ts';
 import type { StoreTx } from '../storage/storage.ts';
 import { messageKey } from '../storage/store-codec.ts';
 import type { ApplyOutcome, UnverifiedIdentity } from './ingest-port.ts';
 
-/** What resolution needs besides the store: the policy and the identifier normaliser. */
+/** What resolution needs besides the store: the policy, the identifier normaliser, the sources' phone regions. */
 export interface ResolveDeps {
   policy: IdentityPolicy;
-  normalize: (type: string, raw: unknown) => string | undefined;
+  normalize: IdentifierNormalizer;
+  /** Per-source phone regions (policy `sources.<name>.defaultPhoneRegion`); absent when no source has one. */
+  sourceRegions?: SourceRegions;
 }
 
 /** What an event needs before the write transaction and without the store, made ahead by `prepareSubmission`. */
@@ -33,8 +36,9 @@ export interface ApplyEventsOptions {
 }
 
 /** One event's identifiers, extracted and normalised under the policy (unverified types refused). */
-function prepareOne(event: TrackingEvent, deps: ResolveDeps, unverified: UnverifiedIdentity | undefined): PreparedEvent {
-  return prepareEvent(event, deps.policy, deps.normalize, unverified ? { unverified } : {});
+export function prepareOne(event: TrackingEvent, sourceId: string, deps: ResolveDeps, unverified: UnverifiedIdentity | undefined): PreparedEvent {
+  const phoneRegion = deps.sourceRegions?.regionOf(sourceId);
+  return prepareEvent(event, deps.policy, deps.normalize, { ...(unverified ? { unverified } : {}), ...(phoneRegion ? { phoneRegion } : {}) });
 }
 
 /** The pure, store-free part of applying events: extraction, normalisation, serialisation. */
@@ -45,7 +49,7 @@ export function prepareSubmission(
   unverified?: Array<UnverifiedIdentity | undefined>,
 ): PreparedSubmission {
   return {
-    events: events.map((event, index) => prepareOne(event, deps, unverified?.[index])),
+    events: events.map((event, index) => prepareOne(event, sourceId, deps, unverified?.[index])),
     payloads: events.map((event) => JSON.stringify(event)),
     keys: events.map((event) => messageKey(sourceId, event.messageId)),
   };
@@ -76,6 +80,8 @@ export interface EventGroup extends ApplyEventsOptions {
  * then each event is decided and applied in input order.
  */
 export async function applyEventGroups(tx: StoreTx, groups: EventGroup[], deps: ResolveDeps): Promise<ApplyOutcome[]> {
+  const reading = deps.sourceRegions?.ensure(groups.map((group) => group.sourceId));
+  if (reading) await reading;
   const work: Array<{ group: EventGroup; claims: boolean[] }> = [];
   for (const group of groups) {
     const messageIds = group.events.map((event) => event.messageId);
@@ -88,7 +94,7 @@ export async function applyEventGroups(tx: StoreTx, groups: EventGroup[], deps: 
       const ahead = group.prepared;
       return {
         unverified,
-        prepared: ahead?.events[index] ?? prepareOne(event, deps, unverified),
+        prepared: ahead?.events[index] ?? prepareOne(event, group.sourceId, deps, unverified),
         payload: ahead?.payloads[index],
       };
     }),
@@ -97,6 +103,7 @@ export async function applyEventGroups(tx: StoreTx, groups: EventGroup[], deps: 
   const outcomes: ApplyOutcome[] = [];
   for (const [g, { group }] of work.entries()) {
     const outcome: ApplyOutcome = { accepted: 0, duplicates: 0, profileIds: [] };
+    const sourceName = await rankedSourceName(tx, group.sourceId, deps.policy);
     for (const [index, event] of group.events.entries()) {
       const item = prepared[g]![index];
       if (!item) {
@@ -106,7 +113,7 @@ export async function applyEventGroups(tx: StoreTx, groups: EventGroup[], deps: 
       }
       const { unverified, payload } = item;
       const snapshot = await tx.loadSnapshot(snapshotKeys(item.prepared), { deviceTypes: deps.policy.sharedDevice.deviceTypes });
-      const plan = resolve(snapshot, item.prepared, deps.policy);
+      const plan = resolve(snapshot, sourceName === undefined ? item.prepared : { ...item.prepared, sourceName }, deps.policy);
       if (plan.refused.length > 0) outcome.refused = (outcome.refused ?? 0) + plan.refused.length;
       const { profileId } = await tx.applyEvent({ event, sourceId: group.sourceId, plan, ...(unverified ? { unverified } : {}), ...(payload ? { payload } : {}) });
       outcome.accepted++;
@@ -115,4 +122,14 @@ export async function applyEventGroups(tx: StoreTx, groups: EventGroup[], deps: 
     outcomes.push(outcome);
   }
   return outcomes;
+}
+
+/**
+ * The source's name when the policy ranks trait sources (`traitSources`), else `undefined`: the resolver
+ * then leaves trait ranks out, and no lookup is made on the hot path. A source without a name (removed)
+ * ranks as its id.
+ */
+export async function rankedSourceName(tx: Pick<StoreTx, 'sourceName'>, sourceId: string, policy: IdentityPolicy): Promise<string | undefined> {
+  if (Object.keys(policy.traitSources).length === 0) return undefined;
+  return (await tx.sourceName(sourceId)) ?? sourceId;
 }

@@ -9,10 +9,11 @@
  * keep working. An old id whose creating event now lands on another profile is forwarded there (like an
  * absorbed id after a merge).
  */
-import { prepareEvent, resolve, snapshotKeys } from '@kin/core';
+import { resolve, snapshotKeys } from '@kin/core';
 import type { RefusalReason } from '@kin/core';
 import type { DetachedProfile, ReplayEvent, StoreTx } from '../storage/storage.ts';
 import type { ResolveDeps } from './event-apply.ts';
+import { prepareOne, rankedSourceName } from './event-apply.ts';
 
 /** The state a replay carries across events and batches (transactions). */
 export interface ReplayState {
@@ -38,9 +39,13 @@ export function startReplay(detached: DetachedProfile[]): ReplayState {
 
 /** Re-resolves these stored events, in the order given (callers pass seq order), inside `tx`. */
 export async function replayEvents(tx: StoreTx, events: ReplayEvent[], deps: ResolveDeps, state: ReplayState): Promise<void> {
+  const reading = deps.sourceRegions?.ensure(events.map((stored) => stored.sourceId));
+  if (reading) await reading;
   for (const stored of events) {
     const { event, sourceId, seq } = stored;
-    const prepared = prepareEvent(event, deps.policy, deps.normalize, stored.unverified ? { unverified: stored.unverified } : {});
+    const sourceName = await rankedSourceName(tx, sourceId, deps.policy);
+    const prepared = prepareOne(event, sourceId, deps, stored.unverified);
+    if (sourceName !== undefined) prepared.sourceName = sourceName;
     const snapshot = await tx.loadSnapshot(snapshotKeys(prepared), { beforeSeq: seq, deviceTypes: deps.policy.sharedDevice.deviceTypes });
     const plan = resolve(snapshot, prepared, deps.policy);
     const key = `${sourceId}\u0000${event.messageId}`;

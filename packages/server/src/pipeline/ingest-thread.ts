@@ -186,13 +186,19 @@ export async function startThreadIngestor(options: ThreadIngestorOptions): Promi
     return answer;
   }
 
+  // Why here: extraction, normalisation and serialisation need no store, and this thread has time.
+  // Why not async: a suspended async function keeps its arguments alive until the answer, and the
+  // events are not needed once they are on the wire.
+  const submitPrepared = (submission: Submission): Promise<ApplyOutcome> => {
+    const prepared = submission.prepared ?? prepareSubmission(submission.sourceId, submission.events, options.resolve, submission.unverified);
+    return call({ kind: 'submit', submission: toWire(submission, prepared) }).then((outcome) => outcome!);
+  };
+
   return {
     submit(submission: Submission) {
-      // Why here: extraction, normalisation and serialisation need no store, and this thread has time.
-      // Why not async: a suspended async function keeps its arguments alive until the answer, and the
-      // events are not needed once they are on the wire.
-      const prepared = submission.prepared ?? prepareSubmission(submission.sourceId, submission.events, options.resolve, submission.unverified);
-      return call({ kind: 'submit', submission: toWire(submission, prepared) }).then((outcome) => outcome!);
+      // A source created after start: its phone region is read from the store before preparing.
+      const reading = submission.prepared ? undefined : options.resolve.sourceRegions?.ensure([submission.sourceId]);
+      return reading ? reading.then(() => submitPrepared(submission)) : submitPrepared(submission);
     },
     async warn(warnings: NewWarning[]) {
       if (warnings.length > 0) await call({ kind: 'warn', warnings });

@@ -14,6 +14,7 @@ import { deleteTestStream, testNatsStatus, testNatsUrl, testStreamNames } from '
 const [pgStatus, natsStatus] = await Promise.all([testPostgresStatus(), testNatsStatus()]);
 const reason = !pgStatus.ok ? pgStatus.reason : !natsStatus.ok ? natsStatus.reason : undefined;
 const WRITE_KEY = 'edge-pipeline-write-key-01';
+const ADMIN = 'edge-pipeline-admin-token-0123';
 
 async function until(check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -49,7 +50,7 @@ if (reason && servicesRequired()) {
         PORT: '0',
         KIN_HOST: '127.0.0.1',
         KIN_DB: db.url,
-        KIN_ADMIN_TOKEN: 'edge-pipeline-admin-token-0123',
+        KIN_ADMIN_TOKEN: ADMIN,
         KIN_WRITE_KEYS: `web:${WRITE_KEY}`,
         KIN_PIPELINE: testNatsUrl(),
         ...names.env,
@@ -57,10 +58,11 @@ if (reason && servicesRequired()) {
       const kin = await startKin({ config, logger: memoryLogger() });
       cleanups.push(() => kin.close());
 
+      const headers = { 'content-type': 'application/json', authorization: 'Basic ' + Buffer.from(`${WRITE_KEY}:`).toString('base64') };
       const res = await fetch(`${kin.url}/v1/batch`, {
         method: 'POST',
         body: JSON.stringify(edgeBatchBody('nats')),
-        headers: { 'content-type': 'application/json', authorization: 'Basic ' + Buffer.from(`${WRITE_KEY}:`).toString('base64') },
+        headers,
       });
       expect(res.status).toBe(200);
       const answer = (await res.json()) as { accepted: number; rejected: Array<{ index: number; code: string; field: string }> };
@@ -71,6 +73,13 @@ if (reason && servicesRequired()) {
       expect(answer.accepted).toBe(good);
       await until(async () => (await kin.store.stats()).events === good);
       expect((await fetch(`${kin.url}/ready`)).status).toBe(200);
+
+      // A trait named __proto__ survives JetStream, the worker and PostgreSQL, and is shown as a trait.
+      const proto = await fetch(`${kin.url}/v1/identify`, { method: 'POST', body: '{"userId":"nats-proto","traits":{"__proto__":"x"}}', headers });
+      expect(proto.status).toBe(200);
+      await until(async () => (await kin.store.stats()).events === good + 1);
+      const profile = (await (await fetch(`${kin.url}/v1/profiles/user_id:nats-proto`, { headers: { authorization: `Bearer ${ADMIN}` } })).json()) as { traits: object };
+      expect(Object.getOwnPropertyDescriptor(profile.traits, '__proto__')?.value).toBe('x');
     });
   });
 }

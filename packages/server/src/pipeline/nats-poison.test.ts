@@ -19,6 +19,7 @@ import { deleteTestStream, testNatsStatus, testNatsUrl, testStreamNames, until }
 import type { EventMessage } from './nats-stream.ts';
 import { subjectOf } from './nats-stream.ts';
 import { startKinWorker } from './nats-worker-process.ts';
+import { startTcpProxy } from '../testing/tcp-proxy.ts';
 
 const [pgStatus, natsStatus] = await Promise.all([testPostgresStatus(), testNatsStatus()]);
 const reason = !pgStatus.ok ? pgStatus.reason : !natsStatus.ok ? natsStatus.reason : undefined;
@@ -85,6 +86,10 @@ if (reason && servicesRequired()) {
       ];
       for (const event of crafted) await js.publish(subjectOf(names.nats, sourceId), JSON.stringify({ sourceId, event }));
       await js.publish(subjectOf(names.nats, sourceId), 'not json at all');
+      // A repeat of a good event in the same batch, past JetStream's duplicate window (another msgID): the
+      // messageId claims must keep it from being applied twice, however the batch is split.
+      const repeated = (await jsm.streams.getMessage(names.nats.stream, { seq: 6 })).data;
+      await js.publish(subjectOf(names.nats, sourceId), repeated, { msgID: 'repeat-of-seq-6' });
 
       // More good events after them, and poison through the HTTP edge (rejected there, or dead-lettered).
       const after = goodEvents('after', 40);
@@ -164,6 +169,49 @@ if (reason && servicesRequired()) {
       expect(logged).not.toContain('nick');
       expect(logged).not.toContain('broken');
       expect(logged).toContain('an event was dead-lettered');
+    });
+
+    it('PostgreSQL lost mid-stream is no event\'s fault: the whole batch is retried, nothing is dead-lettered, everything lands', async () => {
+      const db: TestDatabase = await createTestDatabase();
+      cleanups.push(() => db.drop());
+      const names = testStreamNames();
+      cleanups.push(() => deleteTestStream(testNatsUrl(), names.nats.stream));
+      const target = new URL(db.url);
+      const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
+      cleanups.push(() => proxy.close());
+      const viaProxy = new URL(db.url);
+      viaProxy.host = `127.0.0.1:${proxy.port}`;
+      const env = { PORT: '0', KIN_HOST: '127.0.0.1', KIN_PIPELINE: testNatsUrl(), KIN_METRICS_TOKEN: METRICS, ...names.env };
+      const collector = await startKin({ config: parseConfig({ ...env, KIN_DB: db.url, KIN_ADMIN_TOKEN: ADMIN, KIN_WRITE_KEYS: `web:${WRITE_KEY}` }), role: 'collector', logger: memoryLogger() });
+      cleanups.push(() => collector.close());
+      // One delivery allowed: an event blamed for a failure would be parked at once.
+      const workerLog = memoryLogger();
+      const worker = await startKinWorker({ config: parseConfig({ ...env, KIN_DB: viaProxy.toString(), KIN_WORKER_MAX_DELIVERIES: '1' }), logger: workerLog });
+      cleanups.push(() => worker.close());
+
+      await proxy.cut();
+      const events = goodEvents('cut', 60);
+      expect((await post(collector.url, events)).status).toBe(200);
+      let notReady = '';
+      await until(async () => {
+        const ready = await fetch(`${worker.url}/ready`);
+        if (ready.status === 503) notReady = ((await ready.json()) as { reason: string }).reason;
+        return notReady !== '' && ((await worker.pipeline.worker!.lag()) ?? 0) > 0;
+      });
+      expect(notReady).toBe('the store does not answer');
+      // The worker fails batches against the cut store (twice: redelivered ones too) before it comes back.
+      await until(async () => workerLog.lines.filter((line) => line.includes('applying a batch failed')).length >= 2);
+      await proxy.restore();
+      await until(async () => (await collector.store.stats()).events === events.length);
+
+      expect((await collector.store.stats()).events).toBe(events.length);
+      expect((await collector.store.listWarnings({ kind: 'dead_letter', limit: 10 })).data).toEqual([]);
+      const nc = await connect({ servers: testNatsUrl() });
+      cleanups.push(() => nc.close());
+      expect((await (await nc.jetstreamManager()).streams.info(names.nats.dlqStream)).state.messages).toBe(0);
+      const metrics = await (await fetch(`${worker.url}/metrics`, { headers: { authorization: `Bearer ${METRICS}` } })).text();
+      expect(metrics).not.toMatch(/^kin_worker_failed_events_total\{/m);
+      await until(async () => (await fetch(`${worker.url}/ready`)).status === 200);
     });
   });
 }

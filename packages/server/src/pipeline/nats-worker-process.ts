@@ -3,7 +3,7 @@
  * Like `main.ts` for the API processes; a worker has no API, only /health, /ready and /metrics.
  */
 import type { KinConfig } from '../config.ts';
-import { loadPolicy, normalizerFor } from '../identity/policy-load.ts';
+import { loadPolicy, resolveDepsFor } from '../identity/policy-load.ts';
 import { createKinMetrics, instrumentStore } from '../ops/kin-metrics.ts';
 import { metricsTokenHashes, serveWorkerOps, storeReachable } from '../ops/ops-routes.ts';
 import type { Logger } from '../ports/logger.ts';
@@ -37,7 +37,7 @@ export async function startKinWorker(options: { config: Readonly<KinConfig>; log
       url: config.pipeline,
       config,
       store,
-      resolve: { policy, normalize: normalizerFor(policy) },
+      resolve: resolveDepsFor(policy, store),
       logger,
       roles: { collector: false, worker: true },
       name: 'kin-worker',
@@ -53,6 +53,7 @@ export async function startKinWorker(options: { config: Readonly<KinConfig>; log
     host: config.host,
     metrics,
     tokenHashes: metricsTokenHashes([config.metricsToken, config.adminToken]),
+    server: config.server,
     ready: async () => {
       if (!(await storeReachable(store))) return 'the store does not answer';
       if (!(await running.natsReady())) return 'the event stream does not answer';

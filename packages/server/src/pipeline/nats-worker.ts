@@ -131,6 +131,8 @@ export async function startNatsWorker(options: NatsWorkerOptions): Promise<NatsW
       await retryOrPark(items[0]!, failureCode(failure.error));
       return true;
     }
+    // Bisecting takes several transactions: the messages not applied yet must not reach another worker meanwhile.
+    for (const { m } of items) m.working();
     const half = Math.ceil(items.length / 2);
     if (!(await applyBisecting(items.slice(0, half)))) {
       for (const { m } of items.slice(half)) m.nak(backoff(failures + 1));

@@ -18,6 +18,8 @@ import type {
   Stats as StoreStats,
   TimelineEvent as StoredEvent,
   Trait as TraitView,
+  TraitChange,
+  TraitHistory,
   VolumeBucket,
   Warning as WarningRecord,
 } from '@kin/core/api/index.ts';
@@ -37,6 +39,8 @@ export type {
   SourceRecord,
   StoredEvent,
   StoreStats,
+  TraitChange,
+  TraitHistory,
   TraitView,
   VolumeBucket,
   WarningRecord,
@@ -48,6 +52,9 @@ export interface NewSource {
   writeKeyHash: string;
   createdAt: string;
 }
+
+/** Values kept per trait in its history (the newest by event time). */
+export const TRAIT_HISTORY_KEPT = 20;
 
 /** A stored event as a replay re-resolves it. */
 export interface ReplayEvent {
@@ -76,7 +83,7 @@ export interface LedgerEntry {
 }
 
 /** A warning to record; the store assigns the id. `count` (default 1) occurrences, the last at `lastSeenAt` (default `createdAt`). */
-export type NewWarning = Omit<WarningRecord, 'id' | 'count' | 'lastSeenAt'> & { count?: number; lastSeenAt?: string };
+export type NewWarning = Omit<WarningRecord, 'id' | 'count' | 'lastSeenAt' | 'subject'> & { count?: number; lastSeenAt?: string };
 
 /** Filters of the profile timeline. */
 export interface EventQuery {
@@ -144,6 +151,8 @@ export interface StoreTx {
    * call, so the `loadSnapshot` calls that follow answer from memory. Stores without it answer each one.
    */
   prefetch?(identifiers: Identifier[]): Promise<void>;
+  /** The name of a source (ids never change name), or `undefined`; for the policy's `traitSources`. */
+  sourceName(sourceId: string): Promise<string | undefined>;
   /** Applies the plan (profiles, merges, links, traits, ledger, warnings) and stores the event. */
   applyEvent(input: ApplyInput): Promise<{ profileId: string | undefined }>;
   addWarnings(warnings: NewWarning[]): Promise<void>;
@@ -201,6 +210,8 @@ export interface Store {
   /** Follows merges: an absorbed profile id answers with its survivor. */
   findProfile(profileId: string): Promise<ProfileView | undefined>;
   listTraits(profileId: string): Promise<TraitView[]>;
+  /** Every trait of the live profile (following merges), unset ones included, with its history; by key. */
+  listTraitHistory(profileId: string): Promise<TraitHistory[]>;
   listProfileEvents(profileId: string, query: EventQuery): Promise<Page<StoredEvent>>;
   listProfileMerges(profileId: string): Promise<MergeRecord[]>;
   addWarnings(warnings: NewWarning[]): Promise<void>;
@@ -212,13 +223,14 @@ export interface Store {
    */
   searchProfiles(query: { value: string; type?: string; limit: number }): Promise<ProfileMatch[]>;
   /**
-   * Live profiles with a name trait (`NAME_TRAIT_KEYS`) that starts with `prefix` (already lower-cased),
-   * compared case-insensitively for ASCII letters, up to `limit`, sorted by id. Answered from a partial
+   * Live profiles with a name trait (`NAME_TRAIT_KEYS`) that starts with `prefix` (already lower-cased), in
+   * name order, then those whose full `name` has a later word (after its first space) that starts with it;
+   * compared case-insensitively for ASCII letters, up to `limit`. Answered from a partial
    * index on the lower-cased name traits, so the write path pays only when a name trait changes.
    */
   profileIdsByName(query: { prefix: string; limit: number }): Promise<string[]>;
-  /** A page of live profile ids in creation order, and how many live profiles there are. */
-  listProfileIds(query: { order: ProfileOrder; limit: number; offset: number }): Promise<{ ids: string[]; total: number }>;
+  /** A page of live profile ids in creation order (their number is `stats().profiles`). */
+  listProfileIds(query: { order: ProfileOrder; limit: number; offset: number }): Promise<string[]>;
   /**
    * Events received since `since`, per source and per bucket of `bucketMinutes`. `since` should be the start
    * of a minute: the embedded store counts per minute, so it counts the whole minute `since` falls in.

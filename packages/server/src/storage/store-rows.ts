@@ -6,7 +6,8 @@
  */
 import type { Identifier } from '@kin/core';
 import type { MatchLink, ReviewItem, ReviewStatus } from './matching-store.ts';
-import type { IdentifierProvenance, MergeRecord, ProfileView, RefusalRecord, SourceRecord, StoreStats, WarningRecord } from './storage.ts';
+import type { IdentifierProvenance, MergeRecord, ProfileView, RefusalRecord, SourceRecord, StoreStats, TraitChange, TraitHistory, WarningRecord } from './storage.ts';
+import { TRAIT_HISTORY_KEPT } from './storage.ts';
 
 /** A database row as a driver returns it. */
 export type Row = Record<string, unknown>;
@@ -171,4 +172,27 @@ export function toProfileView(id: string, rows: ProfileRows, traitValue: (stored
     mergedFrom: rows.mergedFrom.map((x) => x.id as string),
     ...(Object.keys(consent).length > 0 ? { consent } : {}),
   };
+}
+
+/**
+ * Each trait's current row with its history rows (both with `key, value, ts, source_id, trust`; history
+ * ordered by key, then newest first), as `TraitHistory` by key. Keeps at most `TRAIT_HISTORY_KEPT` values:
+ * a merge may briefly hold more until the next write prunes them.
+ */
+export function traitHistories(current: Row[], past: Row[], traitValue: (stored: unknown) => unknown): TraitHistory[] {
+  const byKey = new Map<string, TraitChange[]>();
+  for (const row of past) {
+    const key = row.key as string;
+    const list = byKey.get(key) ?? [];
+    if (list.length < TRAIT_HISTORY_KEPT) list.push({ value: traitValue(row.value), timestamp: (row.ts as string), sourceId: row.source_id as string, trust: Number(row.trust) });
+    byKey.set(key, list);
+  }
+  return current.map((row) => ({
+    key: row.key as string,
+    value: traitValue(row.value),
+    timestamp: (row.ts as string),
+    sourceId: row.source_id as string,
+    trust: Number(row.trust),
+    history: byKey.get(row.key as string) ?? [],
+  }));
 }

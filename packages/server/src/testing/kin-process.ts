@@ -38,10 +38,10 @@ export interface ServeProcess {
   exited: Promise<number | null>;
 }
 
-/** Starts `kin serve ARGS…` and resolves once it prints its URL. */
-export function serveKin(args: string[], env: Record<string, string> = {}): Promise<ServeProcess> {
+/** Starts `kin serve ARGS…` and resolves once it prints its URL; `nodeArgs` go to node (e.g. `--cpu-prof`). */
+export function serveKin(args: string[], env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<ServeProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [KIN_BIN, 'serve', '--host', '127.0.0.1', '--port', '0', ...args], {
+    const child = spawn(process.execPath, [...nodeArgs, KIN_BIN, 'serve', '--host', '127.0.0.1', '--port', '0', ...args], {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

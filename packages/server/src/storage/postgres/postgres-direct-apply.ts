@@ -7,17 +7,19 @@
 import { randomUUID } from 'node:crypto';
 import type { PlannedMerge } from '@kin/core';
 import type { ApplyInput } from '../storage.ts';
+import { TRAIT_HISTORY_KEPT } from '../storage.ts';
 import { ENSURE_PARTITION_STATEMENT, monthOf } from './postgres-partitions.ts';
-import { TRAIT_WINS } from './postgres-trait-order.ts';
+import { PRUNE_TRAIT_HISTORY, TRAIT_WINS } from './postgres-trait-order.ts';
 import type { WriteDeps } from './postgres-writes.ts';
 import { LAST_SEEN_GRANULARITY_SECONDS, planWarnings, toMillis, traitChanges, WARNINGS_STATEMENT, warningColumns } from './postgres-write-values.ts';
 
 const SQL = {
   apply: {
-    name: 'kin_apply_v3',
+    name: 'kin_apply_v4',
     // $1 profile id (null: none), $2 new profile?, $3 receivedAt, $4 event time, $5 source,
     // $6/$7 links, $8/$9 touches, $10/$11 traits (a NULL value is a tombstone), $12.. the event row,
-    // $16 whether the plan changes the profile (only then does an existing profile's updated_at move).
+    // $16 whether the plan changes the profile (only then does an existing profile's updated_at move),
+    // $17 the traits' source ranks.
     // Why lastSeen moves only by an hour or more (or when the event is older than firstSeen): rewriting it
     // on every event would dirty an identifier row per event (a dead tuple and WAL) for nothing the limits
     // or the API need. The SQLite store does the same.
@@ -34,24 +36,28 @@ const SQL = {
         FROM unnest($8::text[], $9::text[]) AS u(t, v) WHERE i.type = u.t AND i.value = u.v
           AND ($4 < i.first_seen OR $4 - i.last_seen >= interval '${LAST_SEEN_GRANULARITY_SECONDS} seconds')),
       traits_set AS (
-        INSERT INTO traits (profile_id, key, value, ts, source_id)
-        SELECT $1, u.k, u.v, $4, $5 FROM unnest($10::text[], $11::jsonb[]) AS u(k, v)
-        ON CONFLICT (profile_id, key) DO UPDATE SET value = excluded.value, ts = excluded.ts, source_id = excluded.source_id
-          WHERE ${TRAIT_WINS})
+        INSERT INTO traits (profile_id, key, value, ts, source_id, trust)
+        SELECT $1, u.k, u.v, $4, $5, u.r FROM unnest($10::text[], $11::jsonb[], $17::int[]) AS u(k, v, r)
+        ON CONFLICT (profile_id, key) DO UPDATE SET value = excluded.value, ts = excluded.ts, source_id = excluded.source_id, trust = excluded.trust
+          WHERE ${TRAIT_WINS}),
+      history AS (
+        INSERT INTO trait_history (profile_id, key, value, ts, source_id, trust)
+        SELECT $1, u.k, u.v, $4, $5, u.r FROM unnest($10::text[], $11::jsonb[], $17::int[]) AS u(k, v, r))
       INSERT INTO events (message_id, source_id, profile_id, type, event, timestamp, received_at, payload)
       VALUES ($12, $5, $1, $13, $14, $4, $3, $15)`,
   },
   merge: {
-    name: 'kin_merge_v2',
+    name: 'kin_merge_v3',
     // $1 survivor, $2 absorbed, $3 at. The absorbed traits are deleted and re-inserted on the survivor where
     // they win (TRAIT_WINS); the absorbed id and everything it had absorbed forward to the survivor.
     text: `WITH
       moved_identifiers AS (UPDATE identifiers SET profile_id = $1 WHERE profile_id = $2),
-      dropped AS (DELETE FROM traits WHERE profile_id = $2 RETURNING key, value, ts, source_id),
+      dropped AS (DELETE FROM traits WHERE profile_id = $2 RETURNING key, value, ts, source_id, trust),
       merged_traits AS (
-        INSERT INTO traits (profile_id, key, value, ts, source_id) SELECT $1, key, value, ts, source_id FROM dropped
-        ON CONFLICT (profile_id, key) DO UPDATE SET value = excluded.value, ts = excluded.ts, source_id = excluded.source_id
+        INSERT INTO traits (profile_id, key, value, ts, source_id, trust) SELECT $1, key, value, ts, source_id, trust FROM dropped
+        ON CONFLICT (profile_id, key) DO UPDATE SET value = excluded.value, ts = excluded.ts, source_id = excluded.source_id, trust = excluded.trust
           WHERE ${TRAIT_WINS}),
+      moved_history AS (UPDATE trait_history SET profile_id = $1 WHERE profile_id = $2),
       moved_events AS (UPDATE events SET profile_id = $1 WHERE profile_id = $2),
       forwarded AS (UPDATE profiles SET merged_into = $1, updated_at = $3 WHERE id = $2 OR merged_into = $2),
       counted AS (
@@ -94,13 +100,18 @@ export async function applyDirectly(input: ApplyInput, deps: WriteDeps): Promise
     touched.map((i) => i.type),
     touched.map((i) => i.value),
     [...traits.keys()],
-    [...traits.values()].map((v) => (v === null ? null : JSON.stringify(v))),
+    [...traits.values()].map((t) => (t.value === null ? null : JSON.stringify(t.value))),
     event.messageId,
     event.type,
     event.event ?? null,
     JSON.stringify(event),
     plan.links.length > 0 || plan.merges.length > 0 || traits.size > 0,
+    [...traits.values()].map((t) => t.trust),
   ]);
+  if (profileId !== undefined && traits.size > 0) {
+    const keys = [...traits.keys()];
+    await run(deps, PRUNE_TRAIT_HISTORY.name, PRUNE_TRAIT_HISTORY.text, [keys.map(() => profileId), keys, TRAIT_HISTORY_KEPT]);
+  }
   const warnings = planWarnings(input, profileId, at);
   if (warnings.length > 0) await run(deps, WARNINGS_STATEMENT.name, WARNINGS_STATEMENT.text, warningColumns(warnings));
   return { profileId };

@@ -181,6 +181,7 @@ export function postgresIdentityTx({
       await query(
         `WITH i AS (DELETE FROM identifiers WHERE profile_id = $1),
               t AS (DELETE FROM traits WHERE profile_id = $1),
+              h AS (DELETE FROM trait_history WHERE profile_id = $1),
               c AS (DELETE FROM consent WHERE profile_id = $1),
               r AS (DELETE FROM refusals WHERE profile_id = ANY ($2::text[])),
               e AS (UPDATE events SET profile_id = NULL WHERE profile_id = $1)
@@ -194,7 +195,7 @@ export function postgresIdentityTx({
     async resetGraph() {
       const profiles = (await query('SELECT id, created_at, created_message_id, created_source_id FROM profiles ORDER BY created_at, id', [])).rows.map(toDetached);
       await query(
-        `WITH i AS (DELETE FROM identifiers), t AS (DELETE FROM traits), c AS (DELETE FROM consent), r AS (DELETE FROM refusals),
+        `WITH i AS (DELETE FROM identifiers), t AS (DELETE FROM traits), h AS (DELETE FROM trait_history), c AS (DELETE FROM consent), r AS (DELETE FROM refusals),
               d AS (DELETE FROM device_users), m AS (DELETE FROM merges WHERE rule NOT IN ('undo', 'split')),
               e AS (UPDATE events SET profile_id = NULL WHERE profile_id IS NOT NULL)
          DELETE FROM profiles`,

@@ -483,6 +483,73 @@ export const POSTGRES_MIGRATIONS: ReadonlyArray<PostgresMigration> = [
         UNION ALL SELECT 'warnings', 0, coalesce(sum(count), 0) FROM warnings;
     `,
   },
+  {
+    version: 9,
+    name: 'trait source ranks and history',
+    // Why: the policy's traitSources rank a trait's sources before time; the rank is kept with the value
+    // (written under the policy of that time) so merges and late events compare without lookups. The
+    // history keeps each value a trait received (newest 20 per trait by event time, TRAIT_HISTORY_KEPT).
+    // kin_merge_batch_v3 is v2 with the rank and the history.
+    sql: `
+      ALTER TABLE traits ADD COLUMN trust integer NOT NULL DEFAULT 0;
+      CREATE TABLE trait_history (
+        seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        profile_id text COLLATE "C" NOT NULL,
+        key text COLLATE "C" NOT NULL,
+        value jsonb,
+        ts timestamptz NOT NULL,
+        source_id text COLLATE "C" NOT NULL,
+        trust integer NOT NULL
+      );
+      CREATE INDEX trait_history_key ON trait_history (profile_id, key, ts);
+
+      CREATE FUNCTION kin_merge_batch_v3(p_merges json) RETURNS void
+      LANGUAGE plpgsql VOLATILE AS $fn$
+      DECLARE
+        m record;
+      BEGIN
+        FOR m IN SELECT * FROM json_to_recordset(p_merges) AS r(survivor_id text, absorbed_id text, at timestamptz, id text, rule text,
+                                                              via json, message_id text, source_id text, sides json, consent text) LOOP
+          UPDATE identifiers SET profile_id = m.survivor_id WHERE profile_id = m.absorbed_id;
+          WITH dropped AS (DELETE FROM traits WHERE profile_id = m.absorbed_id RETURNING key, value, ts, source_id, trust)
+          INSERT INTO traits (profile_id, key, value, ts, source_id, trust) SELECT m.survivor_id, d.key, d.value, d.ts, d.source_id, d.trust FROM dropped d
+          ON CONFLICT (profile_id, key) DO UPDATE SET value = excluded.value, ts = excluded.ts, source_id = excluded.source_id, trust = excluded.trust
+            WHERE (excluded.trust, excluded.ts, excluded.source_id, coalesce(excluded.value::text, 'null') COLLATE "C")
+              > (traits.trust, traits.ts, traits.source_id, coalesce(traits.value::text, 'null') COLLATE "C");
+          -- The absorbed profile's trait history joins the survivor's, which keeps its newest values per trait.
+          UPDATE trait_history SET profile_id = m.survivor_id WHERE profile_id = m.absorbed_id;
+          DELETE FROM trait_history WHERE seq IN (SELECT x.seq FROM (
+            SELECT seq, row_number() OVER (PARTITION BY key ORDER BY ts DESC, seq DESC) AS n FROM trait_history WHERE profile_id = m.survivor_id) AS x
+            WHERE x.n > 20);
+          -- Consent per category: the most restrictive value wins (a refusal on either side stays a refusal),
+          -- or with 'latest' the value set last (at the same time, a refusal wins).
+          WITH dropped AS (DELETE FROM consent WHERE profile_id = m.absorbed_id RETURNING category, granted, ts)
+          INSERT INTO consent (profile_id, category, granted, ts) SELECT m.survivor_id, d.category, d.granted, d.ts FROM dropped d
+          ON CONFLICT (profile_id, category) DO UPDATE SET granted = excluded.granted, ts = excluded.ts
+            WHERE CASE WHEN m.consent = 'latest'
+              THEN excluded.ts > consent.ts OR (excluded.ts = consent.ts AND excluded.granted < consent.granted)
+              ELSE excluded.granted < consent.granted OR (excluded.granted = consent.granted AND excluded.ts > consent.ts) END;
+          UPDATE events SET profile_id = m.survivor_id WHERE profile_id = m.absorbed_id;
+          UPDATE profiles SET merge_count = merge_count + 1 + coalesce((SELECT merge_count FROM profiles WHERE id = m.absorbed_id), 0),
+            updated_at = m.at WHERE id = m.survivor_id;
+          UPDATE profiles SET merged_into = m.survivor_id, updated_at = m.at WHERE id = m.absorbed_id OR merged_into = m.absorbed_id;
+          INSERT INTO merges (id, survivor_id, absorbed_id, rule, via, message_id, source_id, created_at, sides)
+          VALUES (m.id, m.survivor_id, m.absorbed_id, m.rule, m.via, m.message_id, m.source_id, m.at, m.sides);
+        END LOOP;
+      END
+      $fn$;
+    `,
+  },
+  {
+    version: 10,
+    name: 'name search: the words after the first',
+    // Why (the SQLite store's migration 14): a full name in one trait (`name` = "Farid Fischer") was found by
+    // its first word only; this partial index holds what follows the first space, lower-cased.
+    sql: `
+      CREATE INDEX traits_name_rest ON traits (lower(substring(value #>> '{}' from position(' ' in value #>> '{}') + 1)) text_pattern_ops)
+        WHERE key = 'name' AND position(' ' in value #>> '{}') > 0;
+    `,
+  },
 ];
 
 /**

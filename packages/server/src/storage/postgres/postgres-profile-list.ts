@@ -5,7 +5,7 @@
 import type { Pool } from 'pg';
 import type { ProfileOrder } from '../storage.ts';
 
-/** Live profiles whose name trait starts with `prefix` (lower-case), in name order. */
+/** Live profiles whose name trait starts with `prefix` (lower-case), in name order, then those whose full `name` has a later word that starts with it. */
 export async function postgresProfileIdsByName(pool: Pool, query: { prefix: string; limit: number }): Promise<string[]> {
   const pattern = query.prefix.replace(/[\\%_]/g, (c) => `\\${c}`) + '%';
   // Why a subquery: DISTINCT would sort by id; the inner scan keeps the index's name order.
@@ -17,15 +17,23 @@ export async function postgresProfileIdsByName(pool: Pool, query: { prefix: stri
      ) hits ORDER BY name, profile_id LIMIT $2`,
     [pattern, query.limit],
   );
-  return rows.map((row) => row.profile_id);
+  const ids = new Set(rows.map((row) => row.profile_id));
+  if (ids.size >= query.limit) return [...ids];
+  // The later words of a full `name` (migration 10): the text after its first space.
+  const later = await pool.query<{ profile_id: string }>(
+    `SELECT profile_id FROM traits
+     WHERE key = 'name' AND position(' ' in value #>> '{}') > 0
+       AND lower(substring(value #>> '{}' from position(' ' in value #>> '{}') + 1)) LIKE $1
+     ORDER BY lower(substring(value #>> '{}' from position(' ' in value #>> '{}') + 1)), profile_id LIMIT $2`,
+    [pattern, query.limit],
+  );
+  for (const row of later.rows) if (ids.size < query.limit) ids.add(row.profile_id);
+  return [...ids];
 }
 
-/** A page of live profile ids by creation time (ids are time-ordered), and the number of live profiles. */
-export async function postgresListProfileIds(pool: Pool, query: { order: ProfileOrder; limit: number; offset: number }): Promise<{ ids: string[]; total: number }> {
+/** A page of live profile ids by creation time (ids are time-ordered: the primary key is the order). */
+export async function postgresListProfileIds(pool: Pool, query: { order: ProfileOrder; limit: number; offset: number }): Promise<string[]> {
   const direction = query.order === 'oldest' ? 'ASC' : 'DESC';
-  const [page, count] = await Promise.all([
-    pool.query<{ id: string }>(`SELECT id FROM profiles WHERE merged_into IS NULL ORDER BY id ${direction} LIMIT $1 OFFSET $2`, [query.limit, query.offset]),
-    pool.query<{ n: string }>('SELECT count(*) AS n FROM profiles WHERE merged_into IS NULL'),
-  ]);
-  return { ids: page.rows.map((row) => row.id), total: Number(count.rows[0]?.n ?? 0) };
+  const { rows } = await pool.query<{ id: string }>(`SELECT id FROM profiles WHERE merged_into IS NULL ORDER BY id ${direction} LIMIT $1 OFFSET $2`, [query.limit, query.offset]);
+  return rows.map((row) => row.id);
 }

@@ -92,7 +92,7 @@ if (status.ok) {
       withDatabase(async (db, admin) => {
         const pool = new pg.Pool({ connectionString: db.url, max: 1 });
         try {
-          await migratePostgres(pool, POSTGRES_MIGRATIONS.filter((m) => m.version < 7));
+          await migratePostgres(pool, POSTGRES_MIGRATIONS.filter((m) => m.version < 8));
           await pool.query(`INSERT INTO profiles (id, created_at, updated_at) VALUES ('p1', now(), now()), ('p2', now(), now())`);
           await pool.query(`UPDATE profiles SET merged_into = 'p1' WHERE id = 'p2'`);
           await pool.query(`INSERT INTO warnings (kind, code, field, message, source_id, message_id, created_at) VALUES
@@ -113,6 +113,26 @@ if (status.ok) {
           await store.addWarnings([{ kind: 'rejected_event', code: 'invalid_event', field: 'type', message: 'bad', sourceId: 's1', createdAt: '2026-01-02T00:00:00.000Z' }]);
           expect((await store.listWarnings({ limit: 10 })).data.find((w) => w.field === 'type')?.count).toBe(3);
           expect((await admin.query('SELECT count(*)::int AS n FROM warnings')).rows[0]?.n).toBe(2);
+          expect(await store.stats()).toEqual(await recount(db.url));
+        } finally {
+          await store.close();
+        }
+      }));
+
+    it('folds the writers\' counter slots into slot 0 with the warnings retention, keeping the totals', () =>
+      withDatabase(async (db, admin) => {
+        const store = await openPostgresStore({ url: db.url, poolSize: 4 });
+        try {
+          const at = '2026-11-01T10:00:00.000Z';
+          await Promise.all(
+            Array.from({ length: 6 }, (_, i) => store.addWarnings([{ kind: 'rejected_event', code: 'invalid_event', field: `f${i % 2}`, message: 'bad', createdAt: at }])),
+          );
+          const before = await store.stats();
+          expect(before.warnings).toBe(6);
+          expect(await store.pruneWarnings('2000-01-01T00:00:00.000Z')).toBe(0);
+          const slots = (await admin.query<{ slot: number }>('SELECT DISTINCT slot FROM store_counts')).rows.map((r) => r.slot);
+          expect(slots).toEqual([0]);
+          expect(await store.stats()).toEqual(before);
           expect(await store.stats()).toEqual(await recount(db.url));
         } finally {
           await store.close();

@@ -26,6 +26,7 @@ import type {
   StoreStats,
   StoredEvent,
   StoreTx,
+  TraitHistory,
   TraitView,
   VolumeBucket,
   WarningRecord,
@@ -36,7 +37,7 @@ import { createPostgresMatchingStore, insertMatchLink } from './postgres-matchin
 import { ENSURE_PARTITION_STATEMENT, monthsAround } from './postgres-partitions.ts';
 import { createPostgresTx } from './postgres-writes.ts';
 import { toMillis, WARNINGS_STATEMENT, warningColumns } from './postgres-write-values.ts';
-import { toMerge, toProfileView, toSource, toStoreStats, toWarning } from '../store-rows.ts';
+import { toMerge, toProfileView, toSource, toStoreStats, toWarning, traitHistories } from '../store-rows.ts';
 import type { ProfileRows } from '../store-rows.ts';
 import { postgresListProfileIds, postgresProfileIdsByName } from './postgres-profile-list.ts';
 
@@ -233,6 +234,14 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
       if (!id) return [];
       const { rows } = await pool.query('SELECT key, value, ts, source_id FROM traits WHERE profile_id = $1 AND value IS NOT NULL ORDER BY key', [id]);
       return rows.map((t: Row) => ({ key: t.key as string, value: t.value, timestamp: t.ts as string, sourceId: t.source_id as string }));
+    },
+
+    async listTraitHistory(profileId): Promise<TraitHistory[]> {
+      const id = await liveProfileId(pool, profileId);
+      if (!id) return [];
+      const current = await pool.query('SELECT key, value, ts, source_id, trust FROM traits WHERE profile_id = $1 ORDER BY key', [id]);
+      const past = await pool.query('SELECT key, value, ts, source_id, trust FROM trait_history WHERE profile_id = $1 ORDER BY key, ts DESC, seq DESC', [id]);
+      return traitHistories(current.rows as Row[], past.rows as Row[], (stored) => stored ?? null);
     },
 
     async listProfileEvents(profileId, query): Promise<Page<StoredEvent>> {

@@ -48,6 +48,18 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   };
 }
 
+/** The first column of every row of `sql` in the database at `url`, as strings (test checks of stored rows). */
+export async function selectColumn(url: string, sql: string): Promise<string[]> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
+  await client.connect();
+  try {
+    const result = await client.query<Record<string, unknown>>({ text: sql, rowMode: 'array' } as never);
+    return (result.rows as unknown as unknown[][]).map((row) => String(row[0]));
+  } finally {
+    await client.end();
+  }
+}
+
 function adminUrl(): string {
   return process.env.KIN_TEST_POSTGRES_URL ?? DEFAULT_ADMIN_URL;
 }

@@ -52,6 +52,8 @@ interface BufferedTrait {
   value: unknown;
   ts: string;
   source_id: string;
+  /** The source's rank for this key (the policy's traitSources); 0 when unranked. */
+  trust: number;
 }
 
 interface BufferedProfile {
@@ -136,11 +138,15 @@ export const FLUSH_STATEMENT = {
       FROM json_to_recordset($4::json) AS r(type text, value text, first_seen timestamptz, last_seen timestamptz)
       WHERE i.type = r.type AND i.value = r.value),
     traits_set AS (
-      INSERT INTO traits (profile_id, key, value, ts, source_id)
-      SELECT r.profile_id, r.key, r.value, r.ts, r.source_id
-      FROM json_to_recordset($5::json) AS r(profile_id text, key text, value jsonb, ts timestamptz, source_id text)
-      ON CONFLICT (profile_id, key) DO UPDATE SET value = excluded.value, ts = excluded.ts, source_id = excluded.source_id
+      INSERT INTO traits (profile_id, key, value, ts, source_id, trust)
+      SELECT r.profile_id, r.key, r.value, r.ts, r.source_id, r.trust
+      FROM json_to_recordset($5::json) AS r(profile_id text, key text, value jsonb, ts timestamptz, source_id text, trust integer)
+      ON CONFLICT (profile_id, key) DO UPDATE SET value = excluded.value, ts = excluded.ts, source_id = excluded.source_id, trust = excluded.trust
         WHERE ${TRAIT_WINS}),
+    trait_values AS (
+      INSERT INTO trait_history (profile_id, key, value, ts, source_id, trust)
+      SELECT r.profile_id, r.key, r.value, r.ts, r.source_id, r.trust
+      FROM json_to_recordset($13::json) AS r(profile_id text, key text, value jsonb, ts timestamptz, source_id text, trust integer)),
     warned AS (
       INSERT INTO warnings (kind, code, field, message, source_id, message_id, profile_id, created_at, subject, count, last_seen_at)
       SELECT r.kind, r.code, r.field, r.message, r."sourceId", r."messageId", r."profileId", r."createdAt", r.subject, r.count, r."lastSeenAt"
@@ -182,6 +188,8 @@ export class WriteBuffer {
   private links = new Map<string, BufferedIdentifier>();
   private touches = new Map<string, { type: string; value: string; first_seen: string; last_seen: string }>();
   private traits = new Map<string, BufferedTrait>();
+  /** Every trait write, unfolded: each is a value of the trait's history. */
+  private history: BufferedTrait[] = [];
   private events: BufferedEvent[] = [];
   private warnings: NewWarning[] = [];
   private merges: BufferedMerge[] = [];
@@ -191,7 +199,7 @@ export class WriteBuffer {
   private deviceUsers: BufferedDeviceUser[] = [];
 
   get empty(): boolean {
-    return this.events.length === 0 && this.warnings.length === 0 && this.newProfiles.size === 0 && this.profileUpdates.size === 0 &&
+    return this.events.length === 0 && this.history.length === 0 && this.warnings.length === 0 && this.newProfiles.size === 0 && this.profileUpdates.size === 0 &&
       this.links.size === 0 && this.touches.size === 0 && this.traits.size === 0 && this.merges.length === 0 && this.refusals.length === 0 &&
       this.consent.size === 0 && this.assignments.length === 0 && this.deviceUsers.length === 0;
   }
@@ -256,6 +264,7 @@ export class WriteBuffer {
 
   /** A trait write, folded with the store's rule (`TRAIT_WINS`) into the buffered entry of its key. */
   setTrait(row: BufferedTrait): void {
+    this.history.push(row);
     const key = `${row.profile_id}\u0000${row.key}`;
     const current = this.traits.get(key);
     if (!current || traitWins(row, current)) this.traits.set(key, row);
@@ -301,8 +310,11 @@ export class WriteBuffer {
     for (const [key, trait] of [...this.traits]) {
       if (trait.profile_id !== absorbedId) continue;
       this.traits.delete(key);
-      this.setTrait({ ...trait, profile_id: survivorId });
+      const moved = { ...trait, profile_id: survivorId };
+      const current = this.traits.get(`${survivorId}\u0000${trait.key}`);
+      if (!current || traitWins(moved, current)) this.traits.set(`${survivorId}\u0000${trait.key}`, moved);
     }
+    for (const row of this.history) if (row.profile_id === absorbedId) row.profile_id = survivorId;
     absorbed.merged_into = survivorId;
     absorbed.updated_at = at;
     const survivor = this.newProfiles.get(survivorId);
@@ -334,6 +346,21 @@ export class WriteBuffer {
     for (const profile of this.newProfiles.values()) if (profile.merged_into === from) profile.merged_into = to;
   }
 
+  /** The (profile, key) pairs whose history the next flush adds to (to prune after it), as two columns. */
+  historyKeys(): { profiles: string[]; keys: string[] } {
+    const seen = new Set<string>();
+    const profiles: string[] = [];
+    const keys: string[] = [];
+    for (const row of this.history) {
+      const pair = `${row.profile_id}\u0000${row.key}`;
+      if (seen.has(pair)) continue;
+      seen.add(pair);
+      profiles.push(row.profile_id);
+      keys.push(row.key);
+    }
+    return { profiles, keys };
+  }
+
   /** The statement's parameters; empties the buffer. */
   take(): unknown[] {
     const values = [
@@ -349,7 +376,9 @@ export class WriteBuffer {
       JSON.stringify([...this.consent.values()]),
       JSON.stringify(this.assignments),
       JSON.stringify(this.deviceUsers),
+      JSON.stringify(this.history),
     ];
+    this.history = [];
     this.newProfiles = new Map();
     this.profileUpdates = new Map();
     this.links = new Map();
@@ -366,8 +395,9 @@ export class WriteBuffer {
   }
 }
 
-/** `TRAIT_WINS` in JavaScript: later time, then greater source id, then greater JSON text (tombstone `null`). */
+/** `TRAIT_WINS` in JavaScript: greater trust, later time, then greater source id, then greater JSON text (tombstone `null`). */
 function traitWins(incoming: BufferedTrait, current: BufferedTrait): boolean {
+  if (incoming.trust !== current.trust) return incoming.trust > current.trust;
   const a = Date.parse(incoming.ts);
   const b = Date.parse(current.ts);
   if (a !== b) return a > b;

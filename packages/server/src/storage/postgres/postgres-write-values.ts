@@ -22,12 +22,17 @@ export const WARNINGS_STATEMENT = {
          ${WARNING_REPEAT}`,
 } as const;
 
-/** The plan's trait changes: later entries win, so a key both set and unset ends unset (`null`). */
-export function traitChanges(plan: ApplyInput['plan'], profileId: string | undefined): Map<string, unknown> {
-  const traits = new Map<string, unknown>();
+/**
+ * The plan's trait changes with each key's source rank: later entries win, so a key both set and unset
+ * ends unset (`null`).
+ */
+export function traitChanges(plan: ApplyInput['plan'], profileId: string | undefined): Map<string, { value: unknown; trust: number }> {
+  const traits = new Map<string, { value: unknown; trust: number }>();
   if (profileId === undefined) return traits;
-  for (const [key, value] of Object.entries(plan.traits.set)) traits.set(key, value);
-  for (const key of plan.traits.unset) traits.set(key, null);
+  const trust = plan.traits.trust;
+  const rank = (key: string): number => (trust && Object.hasOwn(trust, key) ? (trust[key] ?? 0) : 0);
+  for (const [key, value] of Object.entries(plan.traits.set)) traits.set(key, { value, trust: rank(key) });
+  for (const key of plan.traits.unset) traits.set(key, { value: null, trust: rank(key) });
   return traits;
 }
 

@@ -13,6 +13,8 @@ import type { QueryConfig, QueryResultRow } from 'pg';
 import type { Identifier, IdentitySnapshot, PlannedMerge } from '@kin/core';
 import type { IdGenerator } from '../../ports/ids.ts';
 import type { ApplyInput, NewWarning, StoreTx } from '../storage.ts';
+import { TRAIT_HISTORY_KEPT } from '../storage.ts';
+import { PRUNE_TRAIT_HISTORY } from './postgres-trait-order.ts';
 import type { LockedSnapshotRow } from './postgres-graph-cache.ts';
 import { postgresIdentityTx } from './postgres-identity-ops.ts';
 import { keyOf, TxGraphCache } from './postgres-graph-cache.ts';
@@ -34,7 +36,7 @@ const SQL = {
            RETURNING message_id`,
   },
   lockSnapshot: { name: 'kin_lock_snapshot_v1', text: 'SELECT * FROM kin_lock_snapshot($1::text[], $2::text[])' },
-  mergeBatch: { name: 'kin_merge_batch_v2', text: 'SELECT kin_merge_batch_v2($1::json)' },
+  mergeBatch: { name: 'kin_merge_batch_v3', text: 'SELECT kin_merge_batch_v3($1::json)' },
   // Hand-written plans naming profiles the transaction never looked up: lock them (sorted), then read them in
   // a second statement (READ COMMITTED: a statement's snapshot is taken before it waits for a lock).
   lockProfiles: {
@@ -208,7 +210,7 @@ export function createPostgresTx(deps: WriteDeps): PostgresTx {
         });
       }
       for (const touched of plan.touches) touchIdentifier(touched, time);
-      for (const [key, value] of traits) buffer.setTrait({ profile_id: profileId, key, value, ts: time, source_id: sourceId });
+      for (const [key, { value, trust }] of traits) buffer.setTrait({ profile_id: profileId, key, value, ts: time, source_id: sourceId, trust });
       for (const [category, granted] of consent) buffer.setConsent({ profile_id: profileId, category, granted, ts: time });
     }
     let position: number | null = null;
@@ -270,7 +272,9 @@ export function createPostgresTx(deps: WriteDeps): PostgresTx {
       await run(SQL.mergeBatch.name, SQL.mergeBatch.text, [merges]);
     }
     if (buffer.empty) return;
+    const pruned = buffer.historyKeys();
     await run(FLUSH_STATEMENT.name, FLUSH_STATEMENT.text, buffer.take());
+    if (pruned.profiles.length > 0) await run(PRUNE_TRAIT_HISTORY.name, PRUNE_TRAIT_HISTORY.text, [pruned.profiles, pruned.keys, TRAIT_HISTORY_KEPT]);
   }
 
   /**
@@ -309,7 +313,18 @@ export function createPostgresTx(deps: WriteDeps): PostgresTx {
     buffer.addWarnings(warnings);
   }
 
+  // Per transaction: a source id never changes its name.
+  const sourceNames = new Map<string, string | undefined>();
+  async function sourceName(sourceId: string): Promise<string | undefined> {
+    if (!sourceNames.has(sourceId)) {
+      const { rows } = await deps.query<{ name: string }>({ name: 'kin_source_name_v1', text: 'SELECT name FROM sources WHERE id = $1', values: [sourceId] });
+      sourceNames.set(sourceId, rows[0]?.name);
+    }
+    return sourceNames.get(sourceId);
+  }
+
   return {
+    sourceName,
     claimMessageIds,
     prefetch,
     loadSnapshot: (identifiers, options) => loadSnapshot(identifiers, options),

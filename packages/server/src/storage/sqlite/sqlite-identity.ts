@@ -159,6 +159,7 @@ export function createSqliteIdentity(db: Database.Database, read: () => Database
     const events = timeline.detach(ids).map(toReplay);
     db.prepare('DELETE FROM identifiers WHERE profile_id = ?').run(live);
     db.prepare('DELETE FROM traits WHERE profile_id = ?').run(live);
+    db.prepare('DELETE FROM trait_history WHERE profile_id = ?').run(live);
     db.prepare('DELETE FROM consent WHERE profile_id = ?').run(live);
     db.prepare(`DELETE FROM refusals WHERE profile_id IN (${marks})`).run(...ids);
     db.prepare(`DELETE FROM profiles WHERE id IN (${marks})`).run(...ids);
@@ -171,7 +172,7 @@ export function createSqliteIdentity(db: Database.Database, read: () => Database
   function resetGraph(): DetachedProfile[] {
     const profiles = (db.prepare('SELECT * FROM profiles ORDER BY created_at, id').all() as Row[]).map(toDetached);
     db.exec(`
-      DELETE FROM identifiers; DELETE FROM traits; DELETE FROM consent; DELETE FROM refusals; DELETE FROM device_users;
+      DELETE FROM identifiers; DELETE FROM traits; DELETE FROM trait_history; DELETE FROM consent; DELETE FROM refusals; DELETE FROM device_users;
       DELETE FROM merges WHERE rule NOT IN ('undo', 'split'); DELETE FROM profiles;
     `);
     timeline.clear();

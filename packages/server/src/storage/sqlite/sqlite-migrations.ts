@@ -364,4 +364,31 @@ export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; name: string; s
         BEGIN UPDATE store_counts SET n = n - OLD.count WHERE name = 'warnings'; END;
     `,
   },
+  {
+    version: 13,
+    name: 'trait source ranks and history',
+    // Why: the policy's traitSources rank a trait's sources before time; the rank is kept with the value
+    // (written under the policy of that time) so merges and late events compare without lookups. The
+    // history keeps each value a trait received (newest 20 per trait by event time, see TRAIT_HISTORY_KEPT).
+    sql: `
+      ALTER TABLE traits ADD COLUMN trust INTEGER NOT NULL DEFAULT 0;
+      CREATE TABLE trait_history (
+        seq INTEGER PRIMARY KEY,
+        profile_id TEXT NOT NULL,
+        key TEXT NOT NULL,
+        value TEXT,
+        ts TEXT NOT NULL,
+        source_id TEXT NOT NULL,
+        trust INTEGER NOT NULL
+      );
+      CREATE INDEX trait_history_key ON trait_history (profile_id, key, ts);
+    `,
+  },
+  {
+    version: 14,
+    name: 'name search: the words after the first',
+    // Why: a full name in one trait (`name` = "Farid Fischer", as CRM files have it) was found by its first word
+    // only. This partial index holds what follows the first space of each such `name`, lower-cased.
+    sql: `CREATE INDEX traits_name_rest ON traits(lower(substr(value, instr(value, ' ') + 1))) WHERE key = 'name' AND instr(value, ' ') > 0;`,
+  },
 ];

@@ -29,11 +29,12 @@ import type {
   StoreStats,
   StoredEvent,
   StoreTx,
+  TraitHistory,
   TraitView,
   VolumeBucket,
   WarningRecord,
 } from '../storage.ts';
-import { LAST_SEEN_GRANULARITY_MS } from '../storage.ts';
+import { LAST_SEEN_GRANULARITY_MS, TRAIT_HISTORY_KEPT } from '../storage.ts';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.ts';
 import { createSqliteMatchingStore, insertMatchLink } from './sqlite-matching-store.ts';
 import { createWriteQueue } from '../write-queue.ts';
@@ -51,7 +52,7 @@ import type { Timeline, TimelineOptions } from './sqlite-timeline.ts';
 import { sqliteListProfileIds, sqliteProfileIdsByName } from './sqlite-profile-list.ts';
 import { createSourceMinutes } from './sqlite-source-minutes.ts';
 import type { SourceMinutes } from './sqlite-source-minutes.ts';
-import { toMerge, toProfileView, toSource, toStoreStats, toWarning } from '../store-rows.ts';
+import { toMerge, toProfileView, toSource, toStoreStats, toWarning, traitHistories } from '../store-rows.ts';
 import { foldWarnings } from '../warning-subject.ts';
 import type { ProfileRows } from '../store-rows.ts';
 
@@ -81,6 +82,8 @@ export interface SqliteStoreOptions {
   messageIds?: Partial<MessageIdIndexOptions>;
   /** How many timeline entries wait in the tail before they are written out in bulk (tests make it small). */
   timeline?: Partial<TimelineOptions>;
+  /** Reads only (the admin read thread): the file is opened read-only, so any write fails. */
+  readOnly?: boolean;
 }
 
 type Row = Record<string, unknown>;
@@ -109,8 +112,8 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
 export function createSqliteStore(options: SqliteStoreOptions): Store {
   const ids = options.ids ?? createIdGenerator();
   const memory = options.path === ':memory:';
-  const db = new Database(options.path);
-  db.pragma('journal_mode = WAL');
+  const db = new Database(options.path, { readonly: options.readOnly === true });
+  if (!options.readOnly) db.pragma('journal_mode = WAL');
   // NORMAL: a COMMIT writes the WAL without syncing it; `walSync` syncs before anything is acknowledged.
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 10000');
@@ -185,7 +188,19 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     }
   }
 
+  // Why a map without eviction: a source id never changes its name, and sources are few.
+  const sourceNames = new Map<string, string>();
+  let sourceNameOf: Database.Statement | undefined;
   const tx: StoreTx = {
+    sourceName: async (sourceId) => {
+      let name = sourceNames.get(sourceId);
+      if (name === undefined) {
+        sourceNameOf ??= db.prepare('SELECT name FROM sources WHERE id = ?').pluck();
+        name = sourceNameOf.get(sourceId) as string | undefined;
+        if (name !== undefined) sourceNames.set(sourceId, name);
+      }
+      return name;
+    },
     claimMessageIds: async (sourceId, messageIds, keys) => messageIds.map((id, i) => claim(sourceId, id, keys?.[i])),
     loadSnapshot: async (identifiers, options) => loadSnapshot(identifiers, options?.beforeSeq ?? Number.POSITIVE_INFINITY, options?.deviceTypes),
     applyEvent: async (input) => ({ profileId: applyEvent(input) }),
@@ -283,6 +298,8 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       s.moveIdentifiers.run(merge.survivorId, merge.absorbedId);
       s.mergeTraits.run(merge.survivorId, merge.absorbedId);
       s.dropTraits.run(merge.absorbedId);
+      s.moveTraitHistory.run(merge.survivorId, merge.absorbedId);
+      s.pruneProfileHistory.run(merge.survivorId, TRAIT_HISTORY_KEPT);
       if (plan.consent?.onMerge === 'latest') s.mergeConsentLatest.run(merge.survivorId, merge.absorbedId);
       else s.mergeConsentRestrictive.run(merge.survivorId, merge.absorbedId);
       s.dropConsent.run(merge.absorbedId);
@@ -325,8 +342,17 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
         }
       }
       const traitKeys = Object.keys(plan.traits.set);
-      for (const key of traitKeys) s.setTrait.run(profileId, key, JSON.stringify(plan.traits.set[key]), time, sourceId);
-      for (const key of plan.traits.unset) s.setTrait.run(profileId, key, null, time, sourceId);
+      if (traitKeys.length > 0 || plan.traits.unset.length > 0) {
+        const trust = plan.traits.trust;
+        const write = (key: string, value: string | null): void => {
+          const rank = trust && Object.hasOwn(trust, key) ? (trust[key] ?? 0) : 0;
+          s.setTrait.run(profileId, key, value, time, sourceId, rank);
+          s.addTraitHistory.run(profileId, key, value, time, sourceId, rank);
+          s.pruneTraitHistory.run(profileId, key, TRAIT_HISTORY_KEPT);
+        };
+        for (const key of traitKeys) write(key, JSON.stringify(plan.traits.set[key]));
+        for (const key of plan.traits.unset) write(key, null);
+      }
       const consent = Object.entries(plan.consent?.categories ?? {});
       for (const [category, granted] of consent) s.setConsent.run(profileId, category, granted ? 1 : 0, time);
       const changed = plan.links.length > 0 || plan.merges.length > 0 || traitKeys.length > 0 || plan.traits.unset.length > 0 || consent.length > 0;
@@ -517,6 +543,15 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       ).map((t) => ({ key: t.key as string, value: JSON.parse(t.value as string), timestamp: t.ts as string, sourceId: t.source_id as string }));
     },
 
+    async listTraitHistory(profileId): Promise<TraitHistory[]> {
+      const id = liveProfileId(profileId);
+      if (!id) return [];
+      const r = read();
+      const current = r.prepare('SELECT key, value, ts, source_id, trust FROM traits WHERE profile_id = ? ORDER BY key').all(id) as Row[];
+      const past = r.prepare('SELECT key, value, ts, source_id, trust FROM trait_history WHERE profile_id = ? ORDER BY key, ts DESC, seq DESC').all(id) as Row[];
+      return traitHistories(current, past, (stored) => (stored === null ? null : JSON.parse(stored as string)));
+    },
+
     async listProfileEvents(profileId, query: EventQuery): Promise<Page<StoredEvent>> {
       const id = liveProfileId(profileId) ?? profileId;
       const after = query.cursor ? decodeCursor(query.cursor) : undefined;
@@ -682,12 +717,16 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
 
 
 /**
- * When an incoming trait value replaces the stored one, as core's `compareTraitEntries`: the later event
- * time wins, then the greater source id, then the greater JSON (a tombstone counts as JSON `null`). A total
- * order, so the result never depends on the order events or merges arrive in.
+ * When an incoming trait value replaces the stored one, as core's `compareTraitEntries`: the more trusted
+ * source (the policy's traitSources rank), then the later event time, then the greater source id, then the
+ * greater JSON (a tombstone counts as JSON `null`). A total order, so the result never depends on the order
+ * events or merges arrive in.
  */
-const LATER_TRAIT = `(excluded.ts > traits.ts OR (excluded.ts = traits.ts AND (excluded.source_id > traits.source_id
-  OR (excluded.source_id = traits.source_id AND coalesce(excluded.value, 'null') > coalesce(traits.value, 'null')))))`;
+const LATER_TRAIT = `(excluded.trust > traits.trust OR (excluded.trust = traits.trust AND (excluded.ts > traits.ts
+  OR (excluded.ts = traits.ts AND (excluded.source_id > traits.source_id
+  OR (excluded.source_id = traits.source_id AND coalesce(excluded.value, 'null') > coalesce(traits.value, 'null')))))))`;
+
+
 
 /** Within one profile a later consent replaces an earlier one; at the same time, a refusal wins. */
 const LATER_CONSENT = '(excluded.ts > consent.ts OR (excluded.ts = consent.ts AND excluded.granted < consent.granted))';
@@ -702,10 +741,21 @@ function prepareWrites(db: Database.Database) {
     touchProfile: db.prepare('UPDATE profiles SET updated_at = ? WHERE id = ?'),
     moveIdentifiers: db.prepare('UPDATE identifiers SET profile_id = ? WHERE profile_id = ?'),
     mergeTraits: db.prepare(
-      `INSERT INTO traits (profile_id, key, value, ts, source_id)
-         SELECT ?, key, value, ts, source_id FROM traits AS absorbed WHERE absorbed.profile_id = ?
-       ON CONFLICT (profile_id, key) DO UPDATE SET value = excluded.value, ts = excluded.ts, source_id = excluded.source_id
+      `INSERT INTO traits (profile_id, key, value, ts, source_id, trust)
+         SELECT ?, key, value, ts, source_id, trust FROM traits AS absorbed WHERE absorbed.profile_id = ?
+       ON CONFLICT (profile_id, key) DO UPDATE SET value = excluded.value, ts = excluded.ts, source_id = excluded.source_id, trust = excluded.trust
          WHERE ${LATER_TRAIT}`,
+    ),
+    addTraitHistory: db.prepare('INSERT INTO trait_history (profile_id, key, value, ts, source_id, trust) VALUES (?, ?, ?, ?, ?, ?)'),
+    // Keeps the newest values of one trait; the index walk stops after the kept ones.
+    pruneTraitHistory: db.prepare(
+      `DELETE FROM trait_history WHERE seq IN (
+         SELECT seq FROM trait_history WHERE profile_id = ? AND key = ? ORDER BY ts DESC, seq DESC LIMIT -1 OFFSET ?)`,
+    ),
+    moveTraitHistory: db.prepare('UPDATE trait_history SET profile_id = ? WHERE profile_id = ?'),
+    pruneProfileHistory: db.prepare(
+      `DELETE FROM trait_history WHERE seq IN (SELECT seq FROM (
+         SELECT seq, row_number() OVER (PARTITION BY key ORDER BY ts DESC, seq DESC) AS n FROM trait_history WHERE profile_id = ?) WHERE n > ?)`,
     ),
     dropTraits: db.prepare('DELETE FROM traits WHERE profile_id = ?'),
     forward: db.prepare('UPDATE profiles SET merged_into = ?, updated_at = ? WHERE id = ? OR merged_into = ?'),
@@ -739,8 +789,8 @@ function prepareWrites(db: Database.Database) {
       'UPDATE identifiers SET last_seen = max(last_seen, ?), first_seen = min(first_seen, ?) WHERE type = ? AND value = ?',
     ),
     setTrait: db.prepare(
-      `INSERT INTO traits (profile_id, key, value, ts, source_id) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (profile_id, key) DO UPDATE SET value = excluded.value, ts = excluded.ts, source_id = excluded.source_id
+      `INSERT INTO traits (profile_id, key, value, ts, source_id, trust) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (profile_id, key) DO UPDATE SET value = excluded.value, ts = excluded.ts, source_id = excluded.source_id, trust = excluded.trust
          WHERE ${LATER_TRAIT}`,
     ),
     insertEvent: db.prepare(

@@ -49,7 +49,7 @@ export interface KinConfig {
     dlqStream: string;
     dlqSubject: string;
   };
-  /** Bearer token for `/metrics` (the admin token also works); see docs/operations.md. */
+  /** Bearer token for `/metrics` (the admin token also works); see docs/configuration.md and docs/scaling-out.md. */
   metricsToken?: string;
   /** Embedded SQLite: write on a second thread beside the HTTP thread (default on; see pipeline/ingest-thread.ts). */
   ingestThread: boolean;

@@ -106,8 +106,8 @@ export async function startKin(options: {
   const ingestor = instrumentIngestor(pipeline?.collector ?? writerThread ?? createGroupCommitIngestor({ store, ...resolveDeps, groupWaitMs: config.groupCommit.waitMs, minGroupEvents: config.groupCommit.minEvents }), metrics, {
     resolution: threaded,
   });
-  // Embedded SQLite file: the dashboard's heavy reads run on a read thread, never on the HTTP thread's loop.
-  const reads = threaded ? adminReadThread({ dbPath: config.db, ...(config.policyFile ? { policyFile: config.policyFile } : {}) }) : undefined;
+  // The dashboard's heavy reads run on a read thread, never on the HTTP thread's loop (a SQLite file or PostgreSQL).
+  const reads = config.db !== ':memory:' ? adminReadThread({ dbPath: config.db, ...(config.policyFile ? { policyFile: config.policyFile } : {}) }) : undefined;
   const auth = createSourceAuth(store, clock);
   const app = createApp({
     config,

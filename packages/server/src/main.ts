@@ -15,7 +15,7 @@ import { createSourceAuth } from './http/auth.ts';
 import { loadPolicy, resolveDepsFor } from './identity/policy-load.ts';
 import { createIdentityVerifier } from './identity/identity-verify.ts';
 import { createGroupCommitIngestor } from './pipeline/group-commit.ts';
-import { startThreadIngestor } from './pipeline/ingest-thread.ts';
+import { startThreadIngestor } from './storage/sqlite/writer/ingest-thread.ts';
 import type { Clock } from './ports/clock.ts';
 import { systemClock } from './ports/clock.ts';
 import type { IdGenerator } from './ports/ids.ts';

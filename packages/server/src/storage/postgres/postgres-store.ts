@@ -149,7 +149,6 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
   }
 
   const store: Store = {
-    dialect: 'postgres',
     matching: createPostgresMatchingStore(pool),
 
     async migrate() {

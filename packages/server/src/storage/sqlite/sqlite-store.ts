@@ -444,7 +444,6 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   }
 
   return {
-    dialect: 'sqlite',
     matching: createSqliteMatchingStore({ db, read, queue }),
 
     async migrate() {

@@ -67,7 +67,7 @@ export async function startKin(options: {
   const admission: Admission = createAdmission({ ...config.admission, maxRequestBytes: config.limits.maxRequestBytes }, { refused: () => metrics.overloaded.inc() });
   const metrics = createKinMetrics({ consumerLag: async () => pipeline?.worker?.lag(), inFlight: () => admission.inFlight() });
   const opened = await openStoreWithIngestor(config.db, { dedupMemory: config.dedupMemory, timelineTail: config.timelineTail, ingestThread: config.ingestThread });
-  const store = instrumentStore(guardStore(opened.store), metrics);
+  const store = instrumentStore(guardStore(opened.store), metrics, clock);
   const resolveDeps = resolveDepsFor(policy, store);
   const { normalize, sourceRegions } = resolveDeps;
   const { adminTokenHash, created } = await ensureCredentials({
@@ -105,7 +105,7 @@ export async function startKin(options: {
           await store.close();
           throw error;
         });
-  const ingestor = instrumentIngestor(writePath.ingestor, metrics, { resolution: writePath.offThread });
+  const ingestor = instrumentIngestor(writePath.ingestor, metrics, { clock, resolution: writePath.offThread });
   // The dashboard's heavy reads run on a read thread, never on the HTTP thread's loop (a SQLite file or PostgreSQL).
   const reads = config.db !== ':memory:' ? adminReadThread({ dbPath: config.db, ...(config.policyFile ? { policyFile: config.policyFile } : {}) }) : undefined;
   const auth = createSourceAuth(store, clock);

@@ -6,6 +6,8 @@ import type { KinConfig } from '../config.ts';
 import { loadPolicy, resolveDepsFor } from '../identity/policy-load.ts';
 import { createKinMetrics, instrumentStore } from '../ops/kin-metrics.ts';
 import { metricsTokenHashes, serveWorkerOps, storeReachable } from '../ops/ops-routes.ts';
+import type { Clock } from '../ports/clock.ts';
+import { systemClock } from '../ports/clock.ts';
 import type { Logger } from '../ports/logger.ts';
 import { createJsonLogger } from '../ports/logger.ts';
 import type { StoreKind } from '../storage/store-ingestor.ts';
@@ -25,7 +27,7 @@ export interface RunningWorker {
 }
 
 /** Starts a worker with its ops server. */
-export async function startKinWorker(options: { config: Readonly<KinConfig>; logger?: Logger }): Promise<RunningWorker> {
+export async function startKinWorker(options: { config: Readonly<KinConfig>; logger?: Logger; clock?: Clock }): Promise<RunningWorker> {
   const { config } = options;
   if (!config.pipeline) throw new Error('a worker needs config.pipeline (a nats:// URL)');
   const logger = options.logger ?? createJsonLogger();
@@ -33,7 +35,7 @@ export async function startKinWorker(options: { config: Readonly<KinConfig>; log
   let pipeline: NatsPipeline | undefined;
   const metrics = createKinMetrics({ consumerLag: async () => pipeline?.worker?.lag() });
   const rawStore = await openStore(config.db);
-  const store = instrumentStore(rawStore, metrics);
+  const store = instrumentStore(rawStore, metrics, options.clock ?? systemClock);
   try {
     pipeline = await startNatsPipeline({
       url: config.pipeline,

@@ -29,7 +29,7 @@ export function registerServeCommand(program: Command): void {
       const kin = await startKin({ config, extra: mountWebAssets });
       const out = process.stdout;
       if (creates) out.write(`Created a new database at ${config.db}\n`);
-      out.write(`Kin is running on ${kin.url} (store: ${kin.store.dialect})\n`);
+      out.write(`Kin is running on ${kin.url} (store: ${kin.storeKind})\n`);
       out.write(`Dashboard: ${kin.url}/\n`);
       if (!kin.firstStart && !config.adminToken && existsSync(credentialsPath(config.db))) {
         out.write(`Credentials (admin token, first write key): ${credentialsPath(config.db)}\n`);

@@ -10,7 +10,8 @@ import type { Clock } from '../ports/clock.ts';
 import { systemClock } from '../ports/clock.ts';
 import type { Logger } from '../ports/logger.ts';
 import { createJsonLogger } from '../ports/logger.ts';
-import { openStore } from '../storage/store-open.ts';
+import type { StoreKind } from '../storage/store-ingestor.ts';
+import { openStore, storeKind } from '../storage/store-open.ts';
 import type { NatsPipeline } from './nats-pipeline.ts';
 import { startNatsPipeline } from './nats-pipeline.ts';
 
@@ -18,7 +19,8 @@ import { startNatsPipeline } from './nats-pipeline.ts';
 export interface RunningWorker {
   /** Base URL of the ops endpoints. */
   url: string;
-  dialect: string;
+  /** Which database the worker writes to (for the start line). */
+  storeKind: StoreKind;
   pipeline: NatsPipeline;
   /** Stops fetching, commits and acks the batch in hand, closes NATS and the store. */
   close(): Promise<void>;
@@ -67,11 +69,11 @@ export async function startKinWorker(options: { config: Readonly<KinConfig>; log
     throw error;
   });
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
-  logger.info('kin worker started', { port: ops.port, store: rawStore.dialect, stream: config.nats.stream });
+  logger.info('kin worker started', { port: ops.port, store: storeKind(config.db), stream: config.nats.stream });
   let closing: Promise<void> | undefined;
   return {
     url: `http://${host}:${ops.port}`,
-    dialect: rawStore.dialect,
+    storeKind: storeKind(config.db),
     pipeline: running,
     close() {
       closing ??= (async () => {

@@ -150,7 +150,6 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
   }
 
   const store: Store = {
-    dialect: 'postgres',
     matching: createPostgresMatchingStore(pool),
 
     async migrate() {

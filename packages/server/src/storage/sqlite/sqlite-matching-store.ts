@@ -5,7 +5,7 @@
 import type Database from 'better-sqlite3';
 import type { MatchingStore, MatchLink, ReviewStatus } from '../matching-store.ts';
 import { cursorKey, pageOf } from '../keyset-page.ts';
-import type { WriteQueue } from '../write-queue.ts';
+import type { WriteQueue } from './write-queue.ts';
 import { toMatchLink, toReviewItem } from '../store-rows.ts';
 
 type Row = Record<string, unknown>;

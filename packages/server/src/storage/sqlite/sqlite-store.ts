@@ -38,9 +38,9 @@ import type {
 import { LAST_SEEN_GRANULARITY_MS, TRAIT_HISTORY_KEPT } from '../storage.ts';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.ts';
 import { createSqliteMatchingStore, insertMatchLink } from './sqlite-matching-store.ts';
-import { createWriteQueue } from '../write-queue.ts';
-import { PairMap } from '../pair-map.ts';
-import type { WriteQueue } from '../write-queue.ts';
+import { createWriteQueue } from './write-queue.ts';
+import { PairMap } from './pair-map.ts';
+import type { WriteQueue } from './write-queue.ts';
 import { createWalSync } from './sqlite-wal-sync.ts';
 import type { CachedProfile } from './sqlite-graph-cache.ts';
 import { GraphCache, cacheKey } from './sqlite-graph-cache.ts';
@@ -445,7 +445,6 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   }
 
   return {
-    dialect: 'sqlite',
     matching: createSqliteMatchingStore({ db, read, queue }),
 
     async migrate() {

@@ -346,9 +346,16 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
         const trust = plan.traits.trust;
         const write = (key: string, value: string | null): void => {
           const rank = trust && Object.hasOwn(trust, key) ? (trust[key] ?? 0) : 0;
-          s.setTrait.run(profileId, key, value, time, sourceId, rank);
-          s.addTraitHistory.run(profileId, key, value, time, sourceId, rank);
-          s.pruneTraitHistory.run(profileId, key, TRAIT_HISTORY_KEPT);
+          const entry = { profileId, key, value, ts: time, sourceId, trust: rank };
+          // Why two statements: an upsert that sets `value` rewrites every index on it (value, name search)
+          // even when the value is unchanged, as identify events re-sending the same traits do.
+          if (s.refreshTrait.run(entry).changes === 0) s.setTrait.run(entry);
+          // Why: a repeat of the newest value of the history, from the same source, only moves its time, so
+          // the history grows (and is pruned) only when a value changes.
+          if (s.repeatTraitHistory.run(entry).changes === 0) {
+            s.addTraitHistory.run(entry);
+            s.pruneTraitHistory.run(profileId, key, TRAIT_HISTORY_KEPT);
+          }
         };
         for (const key of traitKeys) write(key, JSON.stringify(plan.traits.set[key]));
         for (const key of plan.traits.unset) write(key, null);
@@ -746,7 +753,13 @@ function prepareWrites(db: Database.Database) {
        ON CONFLICT (profile_id, key) DO UPDATE SET value = excluded.value, ts = excluded.ts, source_id = excluded.source_id, trust = excluded.trust
          WHERE ${LATER_TRAIT}`,
     ),
-    addTraitHistory: db.prepare('INSERT INTO trait_history (profile_id, key, value, ts, source_id, trust) VALUES (?, ?, ?, ?, ?, ?)'),
+    addTraitHistory: db.prepare('INSERT INTO trait_history (profile_id, key, value, ts, source_id, trust) VALUES (@profileId, @key, @value, @ts, @sourceId, @trust)'),
+    // A later (or equal) repeat of the trait's newest history entry: same value, source and rank.
+    repeatTraitHistory: db.prepare(
+      `UPDATE trait_history SET ts = @ts WHERE seq = (
+         SELECT seq FROM trait_history WHERE profile_id = @profileId AND key = @key ORDER BY ts DESC, seq DESC LIMIT 1)
+       AND value IS @value AND source_id = @sourceId AND trust = @trust AND ts <= @ts`,
+    ),
     // Keeps the newest values of one trait; the index walk stops after the kept ones.
     pruneTraitHistory: db.prepare(
       `DELETE FROM trait_history WHERE seq IN (
@@ -788,8 +801,15 @@ function prepareWrites(db: Database.Database) {
     touchIdentifier: db.prepare(
       'UPDATE identifiers SET last_seen = max(last_seen, ?), first_seen = min(first_seen, ?) WHERE type = ? AND value = ?',
     ),
+    // The same value again from a later entry (LATER_TRAIT with equal values): only time, source and rank
+    // change, so no index on `value` is rewritten.
+    refreshTrait: db.prepare(
+      `UPDATE traits SET ts = @ts, source_id = @sourceId, trust = @trust
+       WHERE profile_id = @profileId AND key = @key AND value IS @value
+         AND (@trust > trust OR (@trust = trust AND (@ts > ts OR (@ts = ts AND @sourceId > source_id))))`,
+    ),
     setTrait: db.prepare(
-      `INSERT INTO traits (profile_id, key, value, ts, source_id, trust) VALUES (?, ?, ?, ?, ?, ?)
+      `INSERT INTO traits (profile_id, key, value, ts, source_id, trust) VALUES (@profileId, @key, @value, @ts, @sourceId, @trust)
        ON CONFLICT (profile_id, key) DO UPDATE SET value = excluded.value, ts = excluded.ts, source_id = excluded.source_id, trust = excluded.trust
          WHERE ${LATER_TRAIT}`,
     ),

@@ -15,7 +15,7 @@ import { LAST_SEEN_GRANULARITY_SECONDS, planWarnings, toMillis, traitChanges, WA
 
 const SQL = {
   apply: {
-    name: 'kin_apply_v4',
+    name: 'kin_apply_v5',
     // $1 profile id (null: none), $2 new profile?, $3 receivedAt, $4 event time, $5 source,
     // $6/$7 links, $8/$9 touches, $10/$11 traits (a NULL value is a tombstone), $12.. the event row,
     // $16 whether the plan changes the profile (only then does an existing profile's updated_at move),
@@ -40,9 +40,15 @@ const SQL = {
         SELECT $1, u.k, u.v, $4, $5, u.r FROM unnest($10::text[], $11::jsonb[], $17::int[]) AS u(k, v, r)
         ON CONFLICT (profile_id, key) DO UPDATE SET value = excluded.value, ts = excluded.ts, source_id = excluded.source_id, trust = excluded.trust
           WHERE ${TRAIT_WINS}),
+      repeated_history AS (
+        UPDATE trait_history AS h SET ts = $4 FROM unnest($10::text[], $11::jsonb[], $17::int[]) AS u(k, v, r)
+        WHERE h.seq = (SELECT t.seq FROM trait_history AS t WHERE t.profile_id = $1 AND t.key = u.k ORDER BY t.ts DESC, t.seq DESC LIMIT 1)
+          AND h.value IS NOT DISTINCT FROM u.v AND h.source_id = $5 AND h.trust = u.r AND h.ts <= $4
+        RETURNING h.key),
       history AS (
         INSERT INTO trait_history (profile_id, key, value, ts, source_id, trust)
-        SELECT $1, u.k, u.v, $4, $5, u.r FROM unnest($10::text[], $11::jsonb[], $17::int[]) AS u(k, v, r))
+        SELECT $1, u.k, u.v, $4, $5, u.r FROM unnest($10::text[], $11::jsonb[], $17::int[]) AS u(k, v, r)
+        WHERE u.k NOT IN (SELECT key FROM repeated_history))
       INSERT INTO events (message_id, source_id, profile_id, type, event, timestamp, received_at, payload)
       VALUES ($12, $5, $1, $13, $14, $4, $3, $15)`,
   },

@@ -29,8 +29,11 @@ const E2E = [
   'packages/server/src/http/tracking-routes.test.ts',
   'packages/server/src/http/web-assets.test.ts',
   'packages/server/src/matching/match-run.test.ts',
+  'packages/server/src/identity/source-regions.test.ts',
+  'packages/server/src/ops/worker-ops.test.ts',
+  'packages/server/src/demo/demo-hints.test.ts',
   // Long proofs: writer threads killed and restarted with back-off waits; the 5,000-shopper demo resolved whole.
-  'packages/server/src/pipeline/ingest-thread.test.ts',
+  'packages/server/src/storage/sqlite/writer/ingest-thread.test.ts',
   'packages/server/src/demo/demo-data.test.ts',
   'packages/server/src/demo/identity-outcome.test.ts',
 ];

@@ -49,9 +49,9 @@ export interface KinConfig {
     dlqStream: string;
     dlqSubject: string;
   };
-  /** Bearer token for `/metrics` (the admin token also works); see docs/operations.md. */
+  /** Bearer token for `/metrics` (the admin token also works); see docs/configuration.md and docs/scaling-out.md. */
   metricsToken?: string;
-  /** Embedded SQLite: write on a second thread beside the HTTP thread (default on; see pipeline/ingest-thread.ts). */
+  /** Embedded SQLite: write on a second thread beside the HTTP thread (default on; see storage/sqlite/writer/ingest-thread.ts). */
   ingestThread: boolean;
   /** Imports: the largest row read (a line, or a CSV row spanning lines); larger rows are rejected (see import-reader.ts). */
   imports: { maxRecordBytes: number; spoolDir?: string };

@@ -14,8 +14,6 @@ import { capConnections, serverOptionsOf } from './http/server-options.ts';
 import { createSourceAuth } from './http/auth.ts';
 import { loadPolicy, resolveDepsFor } from './identity/policy-load.ts';
 import { createIdentityVerifier } from './identity/identity-verify.ts';
-import { createGroupCommitIngestor } from './pipeline/group-commit.ts';
-import { startThreadIngestor } from './pipeline/ingest-thread.ts';
 import type { Clock } from './ports/clock.ts';
 import { systemClock } from './ports/clock.ts';
 import type { IdGenerator } from './ports/ids.ts';
@@ -25,7 +23,8 @@ import { createJsonLogger } from './ports/logger.ts';
 import type { FirstStart } from './sources/credentials.ts';
 import { ensureCredentials } from './sources/credentials.ts';
 import type { Store } from './storage/storage.ts';
-import { openStore } from './storage/store-open.ts';
+import { openStoreWithIngestor } from './storage/store-open.ts';
+import type { StoreKind, StoreWritePath } from './storage/store-ingestor.ts';
 import { createKinMetrics, instrumentIngestor, instrumentStore } from './ops/kin-metrics.ts';
 import { metricsTokenHashes, mountMetrics, storeReachable } from './ops/ops-routes.ts';
 import { guardStore } from './ops/service-unavailable.ts';
@@ -38,6 +37,8 @@ export interface RunningKin {
   url: string;
   port: number;
   store: Store;
+  /** Which database the store is (for the start line). */
+  storeKind: StoreKind;
   app: KinApp;
   /** What first start created (admin token, first write key), to be shown once. */
   firstStart: FirstStart | undefined;
@@ -65,7 +66,8 @@ export async function startKin(options: {
   // The admission gate reports refusals to the metrics, which read its in-flight figures at scrape time.
   const admission: Admission = createAdmission({ ...config.admission, maxRequestBytes: config.limits.maxRequestBytes }, { refused: () => metrics.overloaded.inc() });
   const metrics = createKinMetrics({ consumerLag: async () => pipeline?.worker?.lag(), inFlight: () => admission.inFlight() });
-  const store = instrumentStore(guardStore(await openStore(config.db, { dedupMemory: config.dedupMemory, timelineTail: config.timelineTail })), metrics);
+  const opened = await openStoreWithIngestor(config.db, { dedupMemory: config.dedupMemory, timelineTail: config.timelineTail, ingestThread: config.ingestThread });
+  const store = instrumentStore(guardStore(opened.store), metrics, clock);
   const resolveDeps = resolveDepsFor(policy, store);
   const { normalize, sourceRegions } = resolveDeps;
   const { adminTokenHash, created } = await ensureCredentials({
@@ -86,28 +88,26 @@ export async function startKin(options: {
       throw error;
     });
   }
-  // Embedded SQLite file: resolution and commits run on a writer thread, HTTP and validation on this one.
-  const threaded = !pipeline && config.ingestThread && store.dialect === 'sqlite' && config.db !== ':memory:';
-  const writerThread = threaded
-    ? await startThreadIngestor({
-        dbPath: config.db,
-        dedupMemory: config.dedupMemory,
-        timelineTail: config.timelineTail,
-        groupCommit: config.groupCommit,
-        resolve: resolveDeps,
-        ...(config.policyFile ? { policyFile: config.policyFile } : {}),
-        onCommit: ({ merges }) => metrics.merges.inc(merges),
-        onDeath: (error, deathsInARow) => logger.error('the ingest writer thread died; starting another', { error: `${error.name}: ${error.message}`, deathsInARow }),
-      }).catch(async (error: unknown) => {
-        await store.close();
-        throw error;
-      })
-    : undefined;
-  const ingestor = instrumentIngestor(pipeline?.collector ?? writerThread ?? createGroupCommitIngestor({ store, ...resolveDeps, groupWaitMs: config.groupCommit.waitMs, minGroupEvents: config.groupCommit.minEvents }), metrics, {
-    resolution: threaded,
-  });
-  // Embedded SQLite file: the dashboard's heavy reads run on a read thread, never on the HTTP thread's loop.
-  const reads = threaded ? adminReadThread({ dbPath: config.db, ...(config.policyFile ? { policyFile: config.policyFile } : {}) }) : undefined;
+  // The NATS collector publishes; without one the store builds its own write path (the SQLite file's writer
+  // thread, else group commit), asked nothing about which database it is.
+  const writePath: StoreWritePath = pipeline?.collector
+    ? { ingestor: pipeline.collector, ready: () => true, offThread: false }
+    : await opened
+        .createIngestor({
+          store,
+          resolve: resolveDeps,
+          groupCommit: config.groupCommit,
+          ...(config.policyFile ? { policyFile: config.policyFile } : {}),
+          onCommit: ({ merges }) => metrics.merges.inc(merges),
+          onDeath: (error, deathsInARow) => logger.error('the ingest writer thread died; starting another', { error: `${error.name}: ${error.message}`, deathsInARow }),
+        })
+        .catch(async (error: unknown) => {
+          await store.close();
+          throw error;
+        });
+  const ingestor = instrumentIngestor(writePath.ingestor, metrics, { clock, resolution: writePath.offThread });
+  // The dashboard's heavy reads run on a read thread, never on the HTTP thread's loop (a SQLite file or PostgreSQL).
+  const reads = config.db !== ':memory:' ? adminReadThread({ dbPath: config.db, ...(config.policyFile ? { policyFile: config.policyFile } : {}) }) : undefined;
   const auth = createSourceAuth(store, clock);
   const app = createApp({
     config,
@@ -125,7 +125,7 @@ export async function startKin(options: {
     ...(sourceRegions ? { sourceRegions } : {}),
     verifier: createIdentityVerifier(policy),
     ...(reads ? { reads } : {}),
-    ready: async () => (await storeReachable(store)) && (pipeline ? await pipeline.natsReady() : true) && (writerThread ? writerThread.ready() : true),
+    ready: async () => (await storeReachable(store)) && (pipeline ? await pipeline.natsReady() : true) && writePath.ready(),
     extra: (app) => {
       mountMetrics(app, metrics, [adminTokenHash, ...metricsTokenHashes([config.metricsToken])]);
       options.extra?.(app);
@@ -156,13 +156,14 @@ export async function startKin(options: {
   });
   const port = (server.address() as AddressInfo).port;
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
-  logger.info('kin started', { port, store: store.dialect });
+  logger.info('kin started', { port, store: opened.kind });
 
   let closing: Promise<void> | undefined;
   return {
     url: `http://${host}:${port}`,
     port,
     store,
+    storeKind: opened.kind,
     app,
     firstStart: created,
     close() {

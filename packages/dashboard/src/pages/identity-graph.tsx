@@ -66,7 +66,7 @@ function GraphView({ graph, explanation }: { graph: ProfileGraph; explanation: E
   return (
     <div className="graph">
       <GraphLegend nodes={graph.nodes} />
-      <svg className="graph-svg" viewBox={`0 0 ${size} ${size}`} role="group" aria-label={`Identity graph: ${graph.nodes.length} identifiers, ${graph.edges.length} links`}>
+      <svg className="graph-svg" width={size} height={size} viewBox={`0 0 ${size} ${size}`} role="group" aria-label={`Identity graph: ${graph.nodes.length} identifiers, ${graph.edges.length} links`}>
         {layout.edges.map(({ edge, x1, y1, x2, y2 }, i) => {
           const style = EDGE_STYLE[edge.kind];
           return (

@@ -250,7 +250,7 @@ function MergeRow({ merge: m, profileId, sourceName }: { merge: Merge; profileId
   return (
     <li data-merge-id={m.id}>
       <Time iso={m.createdAt} /> · <span className="tag">{m.rule}</span> profile <CopyId id={m.absorbedId} /> was merged
-      into {into ?? <CopyId id={m.survivorId} />} because both had{' '}
+      into {into ?? <CopyId id={m.survivorId} />} on an event with{' '}
       {m.via.map((v, i) => (
         <span key={`${v.type}:${v.value}`}>
           {i > 0 ? ' and ' : ''}

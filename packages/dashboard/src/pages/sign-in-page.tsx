@@ -24,7 +24,7 @@ export function SignInPage({ notice, onSignedIn }: { notice: string | undefined;
         <h1>
           <span className="brand-mark" aria-hidden="true" /> Kin
         </h1>
-        <p className="muted">Sign in with the admin token (printed on first start, stored in .kin/credentials.json).</p>
+        <p className="muted">Sign in with the admin token (printed on first start, stored in .kin/credentials.json; the demo's in .kin/demo.db.credentials.json).</p>
         <label htmlFor="token">Admin token</label>
         <input id="token" name="token" type="password" autoComplete="off" value={token} onChange={(e) => setToken(e.target.value)} autoFocus />
         {error ? (

@@ -1,14 +1,14 @@
 /**
  * Ingestion warnings, newest first: filter by kind, follow the cursor for older ones. Each row says its kind,
- * whom it is about (the person, the refused identifier), how often in a row it happened, and one line of
+ * whom it is about (the person, the refused identifier), how often it happened (the store folds repeats), and one line of
  * advice for its kind.
  */
 import { useEffect, useState } from 'react';
 import type { ApiFailure } from '../api-client.ts';
-import type { WarningWithSubject } from '@kin/core/api/index.ts';
+import type { WarningWithSubject as Warning } from '@kin/core/api/index.ts';
 import { useKin } from '../kin-context.ts';
 import { hrefOf, link, navigate } from '../router.ts';
-import { Empty, ErrorBox, Loading, Time } from '../ui/states.tsx';
+import { Empty, ErrorBox, formatCount, Loading, Time } from '../ui/states.tsx';
 import { adviceFor } from '../ui/warning-advice.ts';
 
 const KINDS = ['rejected_event', 'identifier_refused', 'merge_cap', 'identifier_cap', 'no_identity', 'unverified_identity', 'shared_device'];
@@ -17,7 +17,7 @@ const PAGE_SIZE = 50;
 /** The warnings page (the kind filter lives in the URL). */
 export function WarningsPage({ kind }: { kind: string }) {
   const { api, sourceName } = useKin();
-  const [state, setState] = useState<{ rows: WarningWithSubject[]; next: string | null; loading: boolean; error?: ApiFailure }>({ rows: [], next: null, loading: true });
+  const [state, setState] = useState<{ rows: Warning[]; next: string | null; loading: boolean; error?: ApiFailure }>({ rows: [], next: null, loading: true });
   const load = async (cursor: string | undefined) => {
     setState((s) => ({ ...(cursor ? s : { rows: [], next: null }), loading: true }));
     const r = await api.warnings({ limit: PAGE_SIZE, ...(kind ? { kind } : {}), ...(cursor ? { cursor } : {}) });
@@ -57,22 +57,22 @@ export function WarningsPage({ kind }: { kind: string }) {
               </tr>
             </thead>
             <tbody>
-              {collapseRepeats(state.rows).map(({ warning: w, count, first }) => (
+              {state.rows.map((w) => (
                 <tr key={w.id} data-warning-kind={w.kind}>
                   <td className="small">
-                    <Time iso={w.createdAt} />
-                    {count > 1 ? (
+                    <Time iso={w.lastSeenAt ?? w.createdAt} />
+                    {w.count && w.count > 1 ? (
                       <span className="muted">
                         {' '}
-                        – <Time iso={first} />
+                        (first <Time iso={w.createdAt} />)
                       </span>
                     ) : null}
                   </td>
                   <td className="wrap">
                     <span className={w.kind === 'identifier_refused' || w.kind === 'rejected_event' ? 'tag tag-red' : 'tag'}>{w.kind}</span>
-                    {count > 1 ? (
-                      <span className="tag" data-count={count}>
-                        ×{count}
+                    {w.count && w.count > 1 ? (
+                      <span className="tag" data-count={w.count}>
+                        ×{formatCount(w.count)}
                       </span>
                     ) : null}
                     {w.code ? <span className="muted small"> {w.code}</span> : null} {w.message}
@@ -114,16 +114,3 @@ export function WarningsPage({ kind }: { kind: string }) {
   );
 }
 
-/** Folds runs of the same warning (kind, code, message, person, identifier) into one row with a count. */
-function collapseRepeats(rows: WarningWithSubject[]): Array<{ warning: WarningWithSubject; count: number; first: string }> {
-  const out: Array<{ warning: WarningWithSubject; count: number; first: string }> = [];
-  const keyOf = (w: WarningWithSubject) => [w.kind, w.code, w.field, w.message, w.profileId, w.subject?.identifier?.type, w.subject?.identifier?.value].join('\u0000');
-  for (const w of rows) {
-    const last = out.at(-1);
-    if (last && keyOf(last.warning) === keyOf(w)) {
-      last.count++;
-      last.first = w.createdAt;
-    } else out.push({ warning: w, count: 1, first: w.createdAt });
-  }
-  return out;
-}

@@ -1,6 +1,8 @@
 /** Store access for one-shot CLI commands. */
 import { existsSync, statSync } from 'node:fs';
+import type { IdentityPolicy } from '@kin/core';
 import { parseConfig } from '../config.ts';
+import { loadPolicy } from '../identity/policy-load.ts';
 import type { Store } from '../storage/storage.ts';
 import { isPostgresUrl, openStore } from '../storage/store-open.ts';
 import { CliError } from './kin-cli.ts';
@@ -20,6 +22,11 @@ export async function withCliStore<T>(db: string | undefined, fn: (store: Store)
   } finally {
     await store.close();
   }
+}
+
+/** The identity policy named by `--policy` (or KIN_POLICY), read through the parsed configuration. */
+export function loadCliPolicy(policy: string | undefined): IdentityPolicy {
+  return loadPolicy(parseConfig(process.env, { policyFile: policy }).policyFile);
 }
 
 /**

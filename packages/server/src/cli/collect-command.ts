@@ -18,7 +18,7 @@ export function registerCollectCommand(program: Command): void {
       const config = parseConfig(process.env, { port: flags.port, host: flags.host, db: flags.db, pipeline: flags.pipeline });
       if (!config.pipeline) throw new CliError('kin collect needs --pipeline nats://… (or KIN_PIPELINE)', 2);
       const kin = await startKin({ config, role: 'collector' });
-      process.stdout.write(`Kin collector is running on ${kin.url} (store: ${kin.store.dialect}, stream: ${config.nats.stream})\n`);
+      process.stdout.write(`Kin collector is running on ${kin.url} (store: ${kin.storeKind}, stream: ${config.nats.stream})\n`);
       await untilStopped(() => kin.close(), (line) => process.stdout.write(line));
     });
 }

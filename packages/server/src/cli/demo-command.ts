@@ -29,7 +29,9 @@ export function registerDemoCommand(program: Command): void {
       const seconds = ((Date.now() - started) / 1000).toFixed(1);
       out.write(`Loaded ${demo.accepted.toLocaleString('en-US')} events (${demo.rejected} rejected on purpose) in ${seconds} s.\n\n`);
       out.write(`  Dashboard:    ${demo.kin.url}/\n`);
+      out.write(`  Database:     ${flags.db} (created fresh)\n`);
       out.write(`  Admin token:  ${demo.adminToken}\n`);
+      out.write(`  Credentials:  ${demo.credentialsFile} (admin token and write keys)\n`);
       out.write(`  Write keys:   ${Object.entries(demo.writeKeys).map(([name, key]) => `${name}=${key}`).join('  ')}\n\n`);
       const hints = (await demoHints(demo.kin.store)).map((hint) => `"${hint}"`);
       out.write(`Try searching for ${hints.length > 0 ? hints.join(', ') : 'a name or an email'}, or look at the Warnings page. Ctrl-C stops.\n`);

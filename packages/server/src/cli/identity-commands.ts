@@ -2,11 +2,12 @@
 import type { Command } from 'commander';
 import { RULE_NUMBERS } from '@kin/core';
 import { resolveProfileRef } from '../http/profile-routes.ts';
-import { loadPolicy, normalizerFor, resolveDepsFor } from '../identity/policy-load.ts';
+import { normalizerFor, resolveDepsFor } from '../identity/policy-load.ts';
 import type { ReplayReport } from '../pipeline/graph-replay.ts';
 import { replayAll } from '../pipeline/graph-replay.ts';
+import { systemClock } from '../ports/clock.ts';
 import type { ProfileExplanation } from '../storage/storage.ts';
-import { withCliStore } from './cli-store.ts';
+import { loadCliPolicy, withCliStore } from './cli-store.ts';
 import { CliError } from './kin-cli.ts';
 import { createProgressBar } from './progress-bar.ts';
 
@@ -20,7 +21,7 @@ export function registerIdentityCommands(program: Command): void {
     .option('--policy <file>', 'identity policy JSON file (KIN_POLICY)')
     .option('--json', 'print JSON instead of text')
     .action(async (ref: string, flags: { db?: string; policy?: string; json?: boolean }) => {
-      const normalize = normalizerFor(loadPolicy(flags.policy ?? process.env.KIN_POLICY));
+      const normalize = normalizerFor(loadCliPolicy(flags.policy));
       const explanation = await withCliStore(flags.db, async (store) => {
         const id = await resolveProfileRef({ store, normalize }, ref);
         return id ? store.explainProfile(id) : undefined;
@@ -39,10 +40,10 @@ export function registerIdentityCommands(program: Command): void {
     .action(async (flags: { db?: string; policy?: string; batch: string; json?: boolean }) => {
       const batchSize = Number(flags.batch);
       if (!Number.isInteger(batchSize) || batchSize < 1) throw new CliError('--batch must be a positive integer', 2);
-      const policy = loadPolicy(flags.policy ?? process.env.KIN_POLICY);
+      const policy = loadCliPolicy(flags.policy);
       const bar = createProgressBar(process.stderr, 'replaying');
       const report = await withCliStore(flags.db, (store) =>
-        replayAll({ store, ...resolveDepsFor(policy, store), at: new Date().toISOString(), batchSize, onProgress: bar.update }),
+        replayAll({ store, ...resolveDepsFor(policy, store), at: systemClock.now().toISOString(), batchSize, onProgress: bar.update }),
       ).catch((error: unknown) => {
         bar.done();
         throw error;

@@ -100,8 +100,10 @@ describe('kin CLI', () => {
     expect(first.stderr()).not.toContain(writeKey!);
 
     expect(out).toContain(`Dashboard: ${first.url}/`);
+    expect(out).toContain(`Created a new database at ${db}`);
     const second = await serveKin(['--db', db], clean);
     expect(second.stdout()).toContain(`Credentials (admin token, first write key): ${file}`);
+    expect(second.stdout()).not.toContain('Created a new database');
     expect(second.stdout()).not.toContain(adminToken!);
     expect(second.stdout()).not.toContain('First start');
     expect((await fetch(second.url + '/v1/stats', { headers: { authorization: `Bearer ${adminToken}` } })).status).toBe(200);

@@ -6,6 +6,7 @@ import { registerServeCommand } from './serve-command.ts';
 import { registerSourcesCommand } from './sources-command.ts';
 import { registerProfileCommand } from './profile-command.ts';
 import { registerIdentityCommands } from './identity-commands.ts';
+import { registerSeparationCommands } from './separation-commands.ts';
 import { registerOptionalCommands } from './optional-commands.ts';
 import { registerDemoCommand } from './demo-command.ts';
 import { registerMigrateCommand } from './migrate-command.ts';
@@ -22,6 +23,7 @@ export async function buildProgram(): Promise<Command> {
   registerSourcesCommand(program);
   registerProfileCommand(program);
   registerIdentityCommands(program);
+  registerSeparationCommands(program);
   registerDemoCommand(program);
   registerMigrateCommand(program);
   registerCollectCommand(program);

@@ -1,8 +1,8 @@
 /** `kin profile REF`: one profile as JSON. */
 import type { Command } from 'commander';
-import { loadPolicy, normalizerFor } from '../identity/policy-load.ts';
+import { normalizerFor } from '../identity/policy-load.ts';
 import { resolveProfileRef } from '../http/profile-routes.ts';
-import { withCliStore } from './cli-store.ts';
+import { loadCliPolicy, withCliStore } from './cli-store.ts';
 import { CliError } from './kin-cli.ts';
 
 /** Registers `kin profile`. */
@@ -14,7 +14,7 @@ export function registerProfileCommand(program: Command): void {
     .option('--db <path|url>', 'SQLite file or postgres:// URL (KIN_DB)')
     .option('--policy <file>', 'identity policy JSON file (KIN_POLICY)')
     .action(async (ref: string, flags: { db?: string; policy?: string }) => {
-      const normalize = normalizerFor(loadPolicy(flags.policy ?? process.env.KIN_POLICY));
+      const normalize = normalizerFor(loadCliPolicy(flags.policy));
       const profile = await withCliStore(flags.db, async (store) => {
         const id = await resolveProfileRef({ store, normalize }, ref);
         return id ? store.findProfile(id) : undefined;

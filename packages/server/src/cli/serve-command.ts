@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { parseConfig } from '../config.ts';
 import { credentialsPath } from '../sources/credentials.ts';
+import { checkDatabasePath } from './cli-store.ts';
 import { startKin } from '../main.ts';
 import { mountWebAssets } from '../http/web-assets.ts';
 
@@ -24,9 +25,11 @@ export function registerServeCommand(program: Command): void {
         policyFile: flags.policy,
         pipeline: flags.pipeline,
       });
+      const creates = checkDatabasePath(config.db, true);
       const kin = await startKin({ config, extra: mountWebAssets });
       const out = process.stdout;
-      out.write(`Kin is running on ${kin.url} (store: ${kin.store.dialect})\n`);
+      if (creates) out.write(`Created a new database at ${config.db}\n`);
+      out.write(`Kin is running on ${kin.url} (store: ${kin.storeKind})\n`);
       out.write(`Dashboard: ${kin.url}/\n`);
       if (!kin.firstStart && !config.adminToken && existsSync(credentialsPath(config.db))) {
         out.write(`Credentials (admin token, first write key): ${credentialsPath(config.db)}\n`);

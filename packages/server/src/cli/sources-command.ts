@@ -1,5 +1,6 @@
 /** `kin sources create|list|revoke`: write keys per source. */
 import type { Command } from 'commander';
+import { systemClock } from '../ports/clock.ts';
 import { createSourceWithKey } from '../sources/source-keys.ts';
 import { withCliStore } from './cli-store.ts';
 import { CliError } from './kin-cli.ts';
@@ -14,7 +15,7 @@ export function registerSourcesCommand(program: Command): void {
     .option('--db <path|url>', 'SQLite file or postgres:// URL (KIN_DB)')
     .action(async (name: string, flags: { db?: string }) => {
       if (!/^[A-Za-z0-9_.-]{1,64}$/.test(name)) throw new CliError('a source name is 1-64 letters, digits, dots, dashes or underscores');
-      const created = await withCliStore(flags.db, (store) => createSourceWithKey(store, name, new Date()));
+      const created = await withCliStore(flags.db, (store) => createSourceWithKey(store, name, systemClock.now()));
       if (!created) throw new CliError(`a source named ${name} exists already`);
       process.stdout.write(`${created.writeKey}\n`);
     });
@@ -33,7 +34,7 @@ export function registerSourcesCommand(program: Command): void {
     .argument('<name>', 'source name')
     .option('--db <path|url>', 'SQLite file or postgres:// URL (KIN_DB)')
     .action(async (name: string, flags: { db?: string }) => {
-      const revoked = await withCliStore(flags.db, (store) => store.revokeSource(name, new Date().toISOString()));
+      const revoked = await withCliStore(flags.db, (store) => store.revokeSource(name, systemClock.now().toISOString()));
       if (!revoked) throw new CliError(`no active source named ${name}`);
       process.stdout.write(`revoked ${name}\n`);
     });

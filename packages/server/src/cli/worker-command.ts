@@ -19,7 +19,7 @@ export function registerWorkerCommand(program: Command): void {
       const config = parseConfig(process.env, { port: flags.port, host: flags.host, db: flags.db, policyFile: flags.policy, pipeline: flags.pipeline });
       if (!config.pipeline) throw new CliError('kin worker needs --pipeline nats://… (or KIN_PIPELINE)', 2);
       const worker = await startKinWorker({ config });
-      process.stdout.write(`Kin worker is running on ${worker.url} (store: ${worker.dialect}, stream: ${config.nats.stream}, consumer: ${config.nats.consumer})\n`);
+      process.stdout.write(`Kin worker is running on ${worker.url} (store: ${worker.storeKind}, stream: ${config.nats.stream}, consumer: ${config.nats.consumer})\n`);
       await untilStopped(() => worker.close(), (line) => process.stdout.write(line));
     });
 }

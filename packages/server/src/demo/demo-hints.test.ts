@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,5 +27,13 @@ describe('demoHints', () => {
       const res = await fetch(`${demo.kin.url}/v1/search?q=${encodeURIComponent(hint)}`, { headers: { authorization: `Bearer ${demo.adminToken}` } });
       expect(((await res.json()) as { total: number }).total, hint).toBeGreaterThan(0);
     }
+  });
+
+  it('keeps its admin token and write keys beside its database, readable by the owner only, where the sign-in page says', () => {
+    expect(demo.credentialsFile).toBe(join(dir, 'demo.db.credentials.json'));
+    const saved = JSON.parse(readFileSync(demo.credentialsFile, 'utf8')) as { adminToken: string; writeKeys: Record<string, string> };
+    expect(saved.adminToken).toBe(demo.adminToken);
+    expect(saved.writeKeys).toEqual(demo.writeKeys);
+    expect(statSync(demo.credentialsFile).mode & 0o777).toBe(0o600);
   });
 });

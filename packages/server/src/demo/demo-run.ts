@@ -31,6 +31,8 @@ export interface DemoRunOptions {
 export interface RunningDemo {
   kin: RunningKin;
   adminToken: string;
+  /** The file holding the admin token and the write keys (see `demoCredentialsPath`). */
+  credentialsFile: string;
   writeKeys: Record<DemoSource, string>;
   accepted: number;
   rejected: number;
@@ -39,6 +41,11 @@ export interface RunningDemo {
 
 const BATCH = 500;
 
+
+/** Where the demo keeps its admin token and write keys (mode 0600): beside its database. */
+export function demoCredentialsPath(db: string): string {
+  return `${resolve(db)}.credentials.json`;
+}
 
 /** Starts the demo (fresh database at `db`) and ingests the data set. */
 export async function runDemo(options: DemoRunOptions): Promise<RunningDemo> {
@@ -52,6 +59,9 @@ export async function runDemo(options: DemoRunOptions): Promise<RunningDemo> {
   // The demo's policy ranks trait sources: a CRM row with a mistyped email never replaces the login email.
   const policyFile = `${db}.policy.json`;
   writeFileSync(policyFile, `${JSON.stringify(DEMO_POLICY, null, 2)}\n`);
+  // Why a file of its own: the sign-in page says where the token is kept, and the demo must not overwrite the
+  // credentials of a Kin that runs on ./.kin/kin.db beside it.
+  const credentialsFile = demoCredentialsPath(db);
   const kin = await startKin({ config: { ...config, adminToken, policyFile }, extra: mountWebAssets, ...(options.logger ? { logger: options.logger } : {}) });
   const api = (path: string, init: RequestInit = {}) =>
     fetch(kin.url + path, { ...init, headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json', ...(init.headers as Record<string, string>) } });
@@ -62,6 +72,7 @@ export async function runDemo(options: DemoRunOptions): Promise<RunningDemo> {
     if (res.status !== 201) throw new Error(`creating source ${name} answered ${res.status}`);
     writeKeys[name] = ((await res.json()) as { writeKey: string }).writeKey;
   }
+  writeFileSync(credentialsFile, `${JSON.stringify({ adminToken, writeKeys }, null, 2)}\n`, { mode: 0o600 });
   const send = async (source: DemoSource, batch: Array<Record<string, unknown>>) => {
     const res = await fetch(kin.url + '/v1/batch', {
       method: 'POST',
@@ -103,6 +114,7 @@ export async function runDemo(options: DemoRunOptions): Promise<RunningDemo> {
   return {
     kin,
     adminToken,
+    credentialsFile,
     writeKeys,
     accepted,
     rejected,

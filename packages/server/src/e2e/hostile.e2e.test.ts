@@ -80,7 +80,9 @@ function expectAbsorbed(mode: string, storm: Storm, batchCount: number, stderr: 
   expect(acked).toBeGreaterThan(batchCount / 2);
   // The server cut the slow clients (408), not us.
   for (const s of [...slowBodies, ...slowHeaders]) expect(s.closedByServer).toBe(true);
-  expect(slowBodies.every((s) => s.statusLine.startsWith('HTTP/1.1 408'))).toBe(true);
+  // A slow body is cut by the request timeout (408), or refused before its body is read when it arrives
+  // while the admission bound is reached (503 overloaded): either way a coded answer from the server.
+  for (const s of slowBodies) expect(s.statusLine).toMatch(/^HTTP\/1\.1 (408|503)/);
   expect(aborts).toBeGreaterThan(0);
   expect(stderr).not.toContain('unexpected error');
   // Up, bounded, and /health never waited behind ingest.

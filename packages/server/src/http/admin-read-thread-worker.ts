@@ -1,11 +1,12 @@
 /**
- * The body of the admin read thread (see admin-read-thread.ts): the heavy dashboard reads over a read-only
- * store of its own, answered as JSON text.
+ * The body of the admin read thread (see admin-read-thread.ts): the heavy dashboard reads over a store of its
+ * own (read-only SQLite, or two PostgreSQL connections), answered as JSON text.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadPolicy, normalizerFor } from '../identity/policy-load.ts';
 import { systemClock } from '../ports/clock.ts';
-import { createSqliteStore } from '../storage/sqlite/sqlite-store.ts';
+import { isPostgresUrl } from '../storage/store-open.ts';
+import type { Store } from '../storage/storage.ts';
 import { threadData } from '../thread-start.ts';
 import type { FromReader, ReadThreadData, ToReader } from './admin-read-thread.ts';
 import { inlineAdminReads } from './admin-reads.ts';
@@ -13,10 +14,16 @@ import { ApiError } from './error-catalog.ts';
 
 const port = parentPort!;
 const data = threadData<ReadThreadData>(workerData);
-const store = createSqliteStore({ path: data.dbPath, readOnly: true });
+/** The store, already migrated by the starting thread: SQLite read-only, or a small PostgreSQL pool. */
+async function openReadStore(db: string): Promise<Store> {
+  if (isPostgresUrl(db)) return (await import('../storage/postgres/postgres-store.ts')).createPostgresStore({ url: db, poolSize: 2 });
+  return (await import('../storage/sqlite/sqlite-store.ts')).createSqliteStore({ path: db, readOnly: true });
+}
+
+const store = await openReadStore(data.dbPath);
 const reads = inlineAdminReads({ store, normalize: normalizerFor(loadPolicy(data.policyFile)), clock: systemClock });
 
-function answer(request: ToReader): Promise<string> {
+function answer(request: Exclude<ToReader, { close: true }>): Promise<string> {
   if (request.read === 'overview') return reads.overview();
   if (request.read === 'profileEvents') return reads.profileEvents(request.ref, request.query);
   if (request.read === 'search') return reads.search(request.query);
@@ -25,6 +32,13 @@ function answer(request: ToReader): Promise<string> {
 }
 
 port.on('message', (request: ToReader) => {
+  if ('close' in request) {
+    store.close().then(
+      () => port.postMessage({ closed: true } satisfies FromReader),
+      () => port.postMessage({ closed: true } satisfies FromReader),
+    );
+    return;
+  }
   answer(request).then(
     (text) => port.postMessage({ id: request.id, text } satisfies FromReader),
     (error: unknown) => {

@@ -1,11 +1,12 @@
 /**
- * The dashboard's heavy reads on a thread of their own (embedded SQLite): overview, timeline pages and
- * identity graphs (admin-reads.ts) run in admin-read-thread-worker.ts over its own read-only connection, and
- * come back as JSON text.
+ * The dashboard's heavy reads on a thread of their own: search, the profile list, overview, timeline pages,
+ * summaries and identity graphs (admin-reads.ts) run in admin-read-thread-worker.ts over its own read-only
+ * SQLite connection (or two PostgreSQL connections), and come back as JSON text.
  *
  * Why: better-sqlite3 is synchronous, so a read on the HTTP thread holds its event loop for as long as it
  * runs; with the dashboard open, tracking requests waited behind timeline pages and graphs (eight /graph
- * calls made one /v1/track wait 13 s). On this thread a read costs the HTTP thread one message each way.
+ * calls made one /v1/track wait 13 s). With PostgreSQL the database works off the loop, but turning thousands
+ * of rows into a graph or a summary does not. On this thread a read costs the HTTP thread one message each way.
  * The thread starts with the first read; one that dies is replaced by the next read (its reads answer 503).
  */
 import type { Worker } from 'node:worker_threads';
@@ -18,7 +19,7 @@ import { ApiError } from './error-catalog.ts';
 
 /** What the read thread is started with. */
 export interface ReadThreadData {
-  /** The SQLite file (already migrated). */
+  /** The SQLite file or the postgres:// URL (already migrated). */
   dbPath: string;
   /** The identity policy file (refs are normalised as on ingestion); the default policy when absent. */
   policyFile?: string;
@@ -32,11 +33,12 @@ type ReadRequest =
   | { read: 'search'; query: { q: string; limit: number; offset: number } }
   | { read: 'profileList'; query: { order: ProfileOrder; limit: number; offset: number } };
 
-/** HTTP thread -> read thread. */
-export type ToReader = ReadRequest & { id: number };
+/** HTTP thread -> read thread: a read, or `close` (the thread closes its store and answers `closed`). */
+export type ToReader = (ReadRequest & { id: number }) | { close: true };
 
 /** Read thread -> HTTP thread: the body, or the error (an `ApiError`'s code and field when it was one). */
 export type FromReader =
+  | { closed: true }
   | { id: number; text: string }
   | { id: number; error: { message: string; code?: ErrorCode; field?: string } };
 
@@ -64,6 +66,7 @@ export function adminReadThread(data: ReadThreadData): AdminReadThread {
       waiting.clear();
     };
     started.on('message', (message: FromReader) => {
+      if ('closed' in message) return;
       const w = waiting.get(message.id);
       waiting.delete(message.id);
       if (!w) return;
@@ -98,8 +101,17 @@ export function adminReadThread(data: ReadThreadData): AdminReadThread {
       worker = undefined;
       for (const w of waiting.values()) w.reject(unavailable('the admin read thread (closing)'));
       waiting.clear();
-      // Reads only: nothing to finish or flush.
-      if (running) await running.terminate();
+      if (!running) return;
+      // Reads only, nothing to flush: the thread closes its connections (PostgreSQL sees them go), and is
+      // ended after a second whatever it answered.
+      const closedStore = new Promise<void>((done) => {
+        running.on('message', (message: FromReader) => 'closed' in message && done());
+        running.once('exit', () => done());
+        setTimeout(done, 1000).unref();
+      });
+      running.postMessage({ close: true } satisfies ToReader);
+      await closedStore;
+      await running.terminate();
     },
   };
 }

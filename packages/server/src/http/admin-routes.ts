@@ -39,7 +39,7 @@ export function adminRoutes(deps: AdminDeps): Hono {
     const body = await readAdminJson(c.req.raw, deps.maxBodyBytes).catch(ignoreInvalidJson);
     const name = (body as { name?: unknown } | undefined)?.name;
     if (typeof name !== 'string' || !/^[A-Za-z0-9_.-]{1,64}$/.test(name)) {
-      throw new ApiError('invalid_event', 'name must be 1-64 letters, digits, dots, dashes or underscores', 'name');
+      throw new ApiError('invalid_source', 'name must be 1-64 letters, digits, dots, dashes or underscores', 'name');
     }
     const created = await createSourceWithKey(deps.store, name, deps.clock.now());
     if (!created) throw new ApiError('conflict', `a source named ${name} exists already`, 'name');

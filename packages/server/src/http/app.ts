@@ -8,7 +8,6 @@
  */
 import { Hono } from 'hono';
 import { cors } from 'hono/cors';
-import { randomUUID } from 'node:crypto';
 import type { KinConfig } from '../config.ts';
 import type { Ingestor } from '../pipeline/ingest-port.ts';
 import type { Clock } from '../ports/clock.ts';
@@ -77,7 +76,7 @@ export function createApp(deps: AppDeps): KinApp {
   const app = new Hono<AppEnv>();
 
   app.use('*', async (c, next) => {
-    const requestId = randomUUID();
+    const requestId = deps.ids.requestId();
     c.set('requestId', requestId);
     c.header('X-Request-Id', requestId);
     await next();

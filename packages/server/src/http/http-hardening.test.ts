@@ -124,7 +124,7 @@ describe('admin JSON bodies', () => {
     const ok = await kin.admin('/v1/sources', { method: 'POST', body: JSON.stringify({ name: 'hardening' }), headers: { 'content-type': 'application/json' } });
     expect(ok.status).toBe(201);
     const bad = await kin.admin('/v1/sources', { method: 'POST', body: 'not json', headers: { 'content-type': 'application/json' } });
-    expect((await errorOf(bad)).code).toBe('invalid_event');
+    expect((await errorOf(bad)).code).toBe('invalid_source');
   });
 });
 

@@ -3,11 +3,12 @@
  * remove an identifier for good, and manage the do-not-link rules that undo and split create.
  */
 import { Hono } from 'hono';
-import { DEFAULT_POLICY, RULE_NUMBERS, prepareEvent, resolve, snapshotKeys, validateEvent } from '@kin/core';
+import { DEFAULT_POLICY, RULE_NUMBERS, prepareEvent, validateEvent } from '@kin/core';
 import type { Identifier, IdentityPolicy, ResolutionPlan } from '@kin/core';
 import type { IdentityVerifier } from '../identity/identity-verify.ts';
 import type { SeparationResult } from '../identity/identity-undo.ts';
 import { splitProfile, undoMerge } from '../identity/identity-undo.ts';
+import { decide } from '../pipeline/decide-apply.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { IdGenerator } from '../ports/ids.ts';
 import type { ProfileExplanation, Store } from '../storage/storage.ts';
@@ -85,8 +86,7 @@ export function identityRoutes(deps: IdentityRouteDeps): Hono {
     if (!result.ok) throw new ApiError(result.code, result.message, `event.${result.field}`);
     const unverified = source && deps.verifier ? await deps.verifier.verify(source.name, result.event) : undefined;
     const prepared = prepareEvent(result.event, policy, deps.normalize, unverified ? { unverified } : {});
-    const snapshot = await deps.store.readSnapshot(snapshotKeys(prepared));
-    const plan = resolve(snapshot, prepared, policy);
+    const { snapshot, plan } = await decide({ loadSnapshot: (identifiers) => deps.store.readSnapshot(identifiers) }, prepared, policy);
     return c.json({
       dryRun: true,
       written: false,

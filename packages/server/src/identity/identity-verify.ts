@@ -23,9 +23,6 @@ export interface IdentityVerifier {
   verify(sourceName: string, event: TrackingEvent): Promise<UnverifiedIdentity | undefined>;
 }
 
-/** A verifier that accepts everything (no source requires verification). */
-export const noVerification: IdentityVerifier = { verify: async () => undefined };
-
 type Key = Uint8Array | JWTVerifyGetKey;
 
 /** Builds the verifier for the policy's sources (reads JWKS files now; remote key sets are fetched lazily and cached by jose). */

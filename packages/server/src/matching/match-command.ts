@@ -4,10 +4,9 @@
  */
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import { withCliStore } from '../cli/cli-store.ts';
+import { loadCliPolicy, withCliStore } from '../cli/cli-store.ts';
 import { requireFile } from '../cli/cli-files.ts';
 import { CliError } from '../cli/kin-cli.ts';
-import { loadPolicy } from '../identity/policy-load.ts';
 import { systemClock } from '../ports/clock.ts';
 import { evaluateFiles, formatReport } from './match-evaluate.ts';
 import { MatchingUnsupportedError, runMatch } from './match-run.ts';
@@ -57,7 +56,7 @@ export function registerMatchCommand(program: Command): void {
     .option('--db <path|url>', 'SQLite file or postgres:// URL (KIN_DB)')
     .option('--policy <file>', 'identity policy JSON file (KIN_POLICY)')
     .action(async (opts: { source?: string; linkThreshold?: number; reviewThreshold?: number; db?: string; policy?: string }) => {
-      const policy = loadPolicy(opts.policy ?? process.env.KIN_POLICY);
+      const policy = loadCliPolicy(opts.policy);
       const summary = await withCliStore(opts.db, (store) =>
         runMatch({
           store,

@@ -9,10 +9,12 @@
  * transaction: ledger entry (rule `match` or `review`, message id `match:<run>:<a>:<b>`), the event in
  * the survivor's timeline, and the probability and evidence in `match_links`.
  */
-import { resolve, sortIdentifiers } from '@kin/core';
-import type { Identifier, IdentityPolicy, PlannedMerge, TrackingEvent } from '@kin/core';
+import { sortIdentifiers } from '@kin/core';
+import type { Identifier, IdentityPolicy, PlannedMerge, ResolutionPlan, TrackingEvent } from '@kin/core';
 import type { FieldEvidenceView } from '../storage/matching-store.ts';
 import type { Store } from '../storage/storage.ts';
+import type { Decision } from '../pipeline/decide-apply.ts';
+import { decideAndApply } from '../pipeline/decide-apply.ts';
 
 /** What one merge attempt needs. */
 export interface MatchMergeInput {
@@ -51,12 +53,6 @@ export async function mergeMatchedProfiles(input: MatchMergeInput): Promise<Matc
   if (da.id === db.id) return { kind: 'same', profileId: da.id };
   return input.store.transaction(async (tx) => {
     const identifiers = sortIdentifiers(input.policy, [da.identifier, db.identifier]);
-    const snapshot = await tx.loadSnapshot(identifiers);
-    const owner = (id: Identifier): string | undefined => snapshot.known.find((k) => k.type === id.type && k.value === id.value)?.profileId;
-    const pa = owner(da.identifier);
-    const pb = owner(db.identifier);
-    if (pa === undefined || pb === undefined) return { kind: 'missing' } as const;
-    if (pa === pb) return { kind: 'same', profileId: pa } as const;
     const event: TrackingEvent = {
       type: 'identify',
       messageId: input.messageId,
@@ -67,29 +63,49 @@ export async function mergeMatchedProfiles(input: MatchMergeInput): Promise<Matc
       timestamp: input.at,
       receivedAt: input.at,
     };
-    const plan = resolve(snapshot, { event, identifiers, refused: [] }, input.policy);
-    const merge = plan.merges.find((m) => (m.survivorId === pa && m.absorbedId === pb) || (m.survivorId === pb && m.absorbedId === pa));
-    if (plan.target.kind !== 'existing' || merge === undefined) {
-      const why = plan.refused.map((r) => `${r.reason}: ${r.detail}`).join('; ');
-      return { kind: 'refused', reason: why === '' ? 'the identity policy does not merge these profiles' : why } as const;
-    }
-    // Only the merge: no identifier is linked or touched (lastSeen means "seen on an event"), no trait set.
-    const merges: PlannedMerge[] = [{ ...merge, rule: input.rule as PlannedMerge['rule'], via: [] }];
-    await tx.applyEvent({
-      event,
-      sourceId: input.sourceId,
-      plan: { ...plan, merges, links: [], touches: [], traits: { set: {}, unset: [] }, warnings: [] },
+    let judged: Judgement = { outcome: { kind: 'missing' } };
+    await decideAndApply(tx, { event, identifiers, refused: [] }, { event, sourceId: input.sourceId }, input.policy, {}, (decision) => {
+      judged = judge(decision, da.identifier, db.identifier, input.rule);
+      return judged.plan;
     });
+    const { outcome } = judged;
+    if (outcome.kind !== 'merged') return outcome;
     await tx.recordMatchLink?.({
       messageId: input.messageId,
       runId: input.runId,
       rule: input.rule,
-      survivorId: merge.survivorId,
-      absorbedId: merge.absorbedId,
+      survivorId: outcome.survivorId,
+      absorbedId: outcome.absorbedId,
       probability: input.probability,
       evidence: [...input.evidence],
       createdAt: input.at,
     });
-    return { kind: 'merged', survivorId: merge.survivorId, absorbedId: merge.absorbedId } as const;
+    return outcome;
   });
+}
+
+/** What the resolver's decision means for a match merge, and the plan to write when it merges. */
+interface Judgement {
+  outcome: MatchMergeOutcome;
+  plan?: ResolutionPlan;
+}
+
+/** Merges only when the plan merges the owners of `a` and `b`; the plan written then holds that merge alone. */
+function judge({ snapshot, plan }: Decision, a: Identifier, b: Identifier, rule: MatchMergeInput['rule']): Judgement {
+  const owner = (id: Identifier): string | undefined => snapshot.known.find((k) => k.type === id.type && k.value === id.value)?.profileId;
+  const pa = owner(a);
+  const pb = owner(b);
+  if (pa === undefined || pb === undefined) return { outcome: { kind: 'missing' } };
+  if (pa === pb) return { outcome: { kind: 'same', profileId: pa } };
+  const merge = plan.merges.find((m) => (m.survivorId === pa && m.absorbedId === pb) || (m.survivorId === pb && m.absorbedId === pa));
+  if (plan.target.kind !== 'existing' || merge === undefined) {
+    const why = plan.refused.map((r) => `${r.reason}: ${r.detail}`).join('; ');
+    return { outcome: { kind: 'refused', reason: why === '' ? 'the identity policy does not merge these profiles' : why } };
+  }
+  // Only the merge: no identifier is linked or touched (lastSeen means "seen on an event"), no trait set.
+  const merges: PlannedMerge[] = [{ ...merge, rule: rule as PlannedMerge['rule'], via: [] }];
+  return {
+    outcome: { kind: 'merged', survivorId: merge.survivorId, absorbedId: merge.absorbedId },
+    plan: { ...plan, merges, links: [], touches: [], traits: { set: {}, unset: [] }, warnings: [] },
+  };
 }

@@ -59,7 +59,7 @@ export class MatchingUnsupportedError extends Error {}
 
 /** The store's matching port, or a `MatchingUnsupportedError`. */
 export function matchingOf(store: Store): MatchingStore {
-  if (!store.matching) throw new MatchingUnsupportedError(`the ${store.dialect} store does not support matching and review yet`);
+  if (!store.matching) throw new MatchingUnsupportedError('this store does not support matching and review yet');
   return store.matching;
 }
 

@@ -5,7 +5,9 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Ingestor } from '../pipeline/ingest-port.ts';
+import type { Clock } from '../ports/clock.ts';
 import type { Store, StoreTx } from '../storage/storage.ts';
+import { decorate } from './port-decorator.ts';
 
 /** The metrics of one Kin process. */
 export interface KinMetrics {
@@ -89,27 +91,32 @@ export function createKinMetrics(options: KinMetricsOptions = {}): KinMetrics {
 /**
  * Counts what passes through an ingestor. With `resolution` it also times each accepted event from receipt
  * to its answer and counts rejected events (for ingestors whose commits and warnings this process's store
- * does not see: the writer thread).
+ * does not see: the writer thread). Why `.then` and not `await`: the continuation keeps only counts and one
+ * receipt time, never the submission, so a request's events can be collected while they wait to commit
+ * (see tracking-routes.ts).
  */
-export function instrumentIngestor(ingestor: Ingestor, metrics: KinMetrics, options: { resolution?: boolean } = {}): Ingestor {
-  return {
-    async submit(submission) {
-      metrics.received.inc(submission.events.length);
-      const outcome = await ingestor.submit(submission);
-      metrics.accepted.inc(outcome.accepted);
-      metrics.duplicates.inc(outcome.duplicates);
-      const first = submission.events[0];
-      // One request's events share their receipt time.
-      if (options.resolution && first) observeResolution(metrics, first.receivedAt, Date.now(), outcome.accepted);
-      return outcome;
+export function instrumentIngestor(ingestor: Ingestor, metrics: KinMetrics, options: { clock: Clock; resolution?: boolean }): Ingestor {
+  const { clock, resolution } = options;
+  return decorate(ingestor, {
+    overrides: {
+      submit(submission) {
+        metrics.received.inc(submission.events.length);
+        // One request's events share their receipt time.
+        const receivedAt = resolution ? submission.events[0]?.receivedAt : undefined;
+        return ingestor.submit(submission).then((outcome) => {
+          metrics.accepted.inc(outcome.accepted);
+          metrics.duplicates.inc(outcome.duplicates);
+          if (receivedAt !== undefined) observeResolution(metrics, receivedAt, clock.now().getTime(), outcome.accepted);
+          return outcome;
+        });
+      },
+      warn(warnings) {
+        // Elsewhere the ingestor writes them through this process's instrumented store, which counts them.
+        const rejected = resolution ? rejectedCount(warnings) : 0;
+        return ingestor.warn(warnings).then(() => countRejected(metrics, rejected));
+      },
     },
-    async warn(warnings) {
-      await ingestor.warn(warnings);
-      // Elsewhere the ingestor writes them through this process's instrumented store, which counts them.
-      if (options.resolution) countRejected(metrics, warnings);
-    },
-    close: () => ingestor.close(),
-  };
+  });
 }
 
 /** What one committed transaction applied. */
@@ -123,16 +130,19 @@ export interface AppliedTransaction {
  * Counts rejected events (the tracking routes keep each as a `rejected_event` warning), merges, and the
  * resolution latency of each event once its transaction commits. Everything else passes through.
  */
-export function instrumentStore(store: Store, metrics: KinMetrics): Store {
-  const instrumented = observeTransactions(store, (applied) => {
+export function instrumentStore(store: Store, metrics: KinMetrics, clock: Clock): Store {
+  const transactions = transactionObservers(store, (applied) => {
     metrics.merges.inc(applied.merges);
-    const now = Date.now();
+    const now = clock.now().getTime();
     for (const at of applied.received) observeResolution(metrics, at, now);
   });
-  return Object.assign(instrumented, {
-    async addWarnings(warnings: Parameters<Store['addWarnings']>[0]) {
-      await store.addWarnings(warnings);
-      countRejected(metrics, warnings);
+  return decorate(store, {
+    overrides: {
+      ...transactions,
+      addWarnings(warnings) {
+        const rejected = rejectedCount(warnings);
+        return store.addWarnings(warnings).then(() => countRejected(metrics, rejected));
+      },
     },
   });
 }
@@ -143,34 +153,42 @@ function observeResolution(metrics: KinMetrics, receivedAt: string, now: number,
   for (let i = 0; i < count; i++) metrics.resolution.observe(seconds);
 }
 
-/** Counts the rejected events among `warnings` (a `rejected_event` warning stands for `count` of them). */
-export function countRejected(metrics: KinMetrics, warnings: Array<{ kind: string; count?: number }>): void {
-  const rejected = warnings.reduce((sum, w) => sum + (w.kind === 'rejected_event' ? (w.count ?? 1) : 0), 0);
+/** The rejected events among `warnings` (a `rejected_event` warning stands for `count` of them). */
+export function rejectedCount(warnings: Array<{ kind: string; count?: number }>): number {
+  return warnings.reduce((sum, w) => sum + (w.kind === 'rejected_event' ? (w.count ?? 1) : 0), 0);
+}
+
+/** Counts `rejected` events as received and rejected. */
+export function countRejected(metrics: KinMetrics, rejected: number): void {
   metrics.received.inc(rejected);
   metrics.rejected.inc(rejected);
 }
 
 /** A store that reports what each committed transaction applied; everything else passes through. */
 export function observeTransactions(store: Store, onCommitted: (applied: AppliedTransaction) => void): Store {
-  const observed: Store = Object.create(store) as Store;
-  return Object.assign(observed, {
+  return decorate(store, { overrides: transactionObservers(store, onCommitted) });
+}
+
+/** `transaction` (and `transactionDeferred` when the store has it) reporting what each commit applied. */
+function transactionObservers(store: Store, onCommitted: (applied: AppliedTransaction) => void): Partial<Store> {
+  const observers: Partial<Store> = {
     async transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
       const counting = countApplied(fn);
       const result = await store.transaction(counting.fn);
       onCommitted(counting.applied);
       return result;
     },
-    ...(store.transactionDeferred
-      ? {
-          async transactionDeferred<T>(fn: (tx: StoreTx) => Promise<T>) {
-            const counting = countApplied(fn);
-            const written = await store.transactionDeferred!(counting.fn);
-            onCommitted(counting.applied);
-            return written;
-          },
-        }
-      : {}),
-  });
+  };
+  const deferred = store.transactionDeferred?.bind(store);
+  if (deferred) {
+    observers.transactionDeferred = async <T>(fn: (tx: StoreTx) => Promise<T>) => {
+      const counting = countApplied(fn);
+      const written = await deferred(counting.fn);
+      onCommitted(counting.applied);
+      return written;
+    };
+  }
+  return observers;
 }
 
 /** Wraps a transaction callback to count the merges and receipt times of the events it applies. */
@@ -182,14 +200,17 @@ function countApplied<T>(fn: (tx: StoreTx) => Promise<T>): { fn: (tx: StoreTx) =
       // A retried attempt starts over: count only what the committed attempt applied.
       applied.merges = 0;
       applied.received = [];
-      const wrapped: StoreTx = Object.create(tx) as StoreTx;
-      wrapped.applyEvent = async (input) => {
-        applied.merges += input.plan.merges.length;
-        if (!input.replay) applied.received.push(input.event.receivedAt);
-        return tx.applyEvent(input);
-      };
-      if (tx.prefetch) wrapped.prefetch = (ids) => tx.prefetch!(ids);
-      return fn(wrapped);
+      return fn(
+        decorate(tx, {
+          overrides: {
+            applyEvent(input) {
+              applied.merges += input.plan.merges.length;
+              if (!input.replay) applied.received.push(input.event.receivedAt);
+              return tx.applyEvent(input);
+            },
+          },
+        }),
+      );
     },
   };
 }

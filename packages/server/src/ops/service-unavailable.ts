@@ -5,6 +5,7 @@
  */
 import { ApiError } from '../http/error-catalog.ts';
 import type { Store } from '../storage/storage.ts';
+import { decorate } from './port-decorator.ts';
 
 /** Seconds a client should wait before retrying. */
 export const RETRY_AFTER_SECONDS = 5;
@@ -36,14 +37,10 @@ export function asUnavailable(error: unknown, what: string): never {
 
 /** A store whose every call answers 503 (not 500) while the database cannot be reached. */
 export function guardStore(store: Store): Store {
-  return new Proxy(store, {
-    get(target, property, receiver) {
-      const value: unknown = Reflect.get(target, property, receiver);
-      if (typeof value !== 'function') return value;
-      return (...args: unknown[]) => {
-        const result: unknown = (value as (...a: unknown[]) => unknown).apply(target, args);
-        return result instanceof Promise ? result.catch((error: unknown) => asUnavailable(error, 'the database')) : result;
-      };
+  return decorate(store, {
+    around(call) {
+      const result = call();
+      return result instanceof Promise ? result.catch((error: unknown) => asUnavailable(error, 'the database')) : result;
     },
   });
 }

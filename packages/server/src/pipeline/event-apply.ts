@@ -1,12 +1,13 @@
 /**
  * The write step shared by every pipeline (embedded group commit, NATS worker): inside one transaction,
- * claim messageIds, then for each new event decide (the pure core) and apply (the store).
+ * claim messageIds, then for each new event decide and apply it (decide-apply.ts).
  */
-import { prepareEvent, resolve, snapshotKeys } from '@kin/core';
+import { prepareEvent, snapshotKeys } from '@kin/core';
 import type { IdentifierNormalizer, IdentityPolicy, PreparedEvent, TrackingEvent } from '@kin/core';
 import type { SourceRegions } from '../identity/source-regions.ts';
 import type { StoreTx } from '../storage/storage.ts';
 import { messageKey } from '../storage/store-codec.ts';
+import { decideAndApply } from './decide-apply.ts';
 import type { ApplyOutcome, UnverifiedIdentity } from './ingest-port.ts';
 
 /** What resolution needs besides the store: the policy, the identifier normaliser, the sources' phone regions. */
@@ -92,30 +93,36 @@ export async function applyEventGroups(tx: StoreTx, groups: EventGroup[], deps: 
       if (!claims[index]) return undefined;
       const unverified = group.unverified?.[index];
       const ahead = group.prepared;
+      // The write target of decideAndApply too (no second object per event).
       return {
+        event,
+        sourceId: group.sourceId,
         unverified,
-        prepared: ahead?.events[index] ?? prepareOne(event, group.sourceId, deps, unverified),
         payload: ahead?.payloads[index],
+        prepared: ahead?.events[index] ?? prepareOne(event, group.sourceId, deps, unverified),
       };
     }),
   );
   if (tx.prefetch) await tx.prefetch(prepared.flat().flatMap((p) => (p ? snapshotKeys(p.prepared) : [])));
   const outcomes: ApplyOutcome[] = [];
+  const snapshotOptions = { deviceTypes: deps.policy.sharedDevice.deviceTypes };
   for (const [g, { group }] of work.entries()) {
     const outcome: ApplyOutcome = { accepted: 0, duplicates: 0, profileIds: [] };
     const sourceName = await rankedSourceName(tx, group.sourceId, deps.policy);
-    for (const [index, event] of group.events.entries()) {
-      const item = prepared[g]![index];
+    for (const item of prepared[g]!) {
       if (!item) {
         outcome.duplicates++;
         outcome.profileIds.push(undefined);
         continue;
       }
-      const { unverified, payload } = item;
-      const snapshot = await tx.loadSnapshot(snapshotKeys(item.prepared), { deviceTypes: deps.policy.sharedDevice.deviceTypes });
-      const plan = resolve(snapshot, sourceName === undefined ? item.prepared : { ...item.prepared, sourceName }, deps.policy);
+      const { plan, profileId } = await decideAndApply(
+        tx,
+        sourceName === undefined ? item.prepared : { ...item.prepared, sourceName },
+        item,
+        deps.policy,
+        snapshotOptions,
+      );
       if (plan.refused.length > 0) outcome.refused = (outcome.refused ?? 0) + plan.refused.length;
-      const { profileId } = await tx.applyEvent({ event, sourceId: group.sourceId, plan, ...(unverified ? { unverified } : {}), ...(payload ? { payload } : {}) });
       outcome.accepted++;
       outcome.profileIds.push(profileId);
     }

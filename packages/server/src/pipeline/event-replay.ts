@@ -1,19 +1,20 @@
 /**
  * Deterministic replay: stored events are re-resolved in their original order (seq) through the same
- * prepare → resolve → apply path as ingestion, updating each event row instead of inserting one. Undo,
- * split and `kin replay` are all built from it, so there is one definition of what a graph is: what the
- * events produce under the current rules.
+ * prepare → decideAndApply path as ingestion (decide-apply.ts), updating each event row instead of
+ * inserting one. Undo, split and `kin replay` are all built from it, so there is one definition of what a
+ * graph is: what the events produce under the current rules.
  *
  * Why ids come back: a profile created by event m during the online run is created by the same event m
  * during the replay when nothing before it changed, and then it takes its old id, so links and bookmarks
  * keep working. An old id whose creating event now lands on another profile is forwarded there (like an
  * absorbed id after a merge).
  */
-import { resolve, snapshotKeys } from '@kin/core';
-import type { RefusalReason } from '@kin/core';
+import type { RefusalReason, ResolutionPlan } from '@kin/core';
 import type { DetachedProfile, ReplayEvent, StoreTx } from '../storage/storage.ts';
 import type { ResolveDeps } from './event-apply.ts';
 import { prepareOne, rankedSourceName } from './event-apply.ts';
+import type { ApplyTarget } from './decide-apply.ts';
+import { decideAndApply } from './decide-apply.ts';
 
 /** The state a replay carries across events and batches (transactions). */
 export interface ReplayState {
@@ -41,23 +42,21 @@ export function startReplay(detached: DetachedProfile[]): ReplayState {
 export async function replayEvents(tx: StoreTx, events: ReplayEvent[], deps: ResolveDeps, state: ReplayState): Promise<void> {
   const reading = deps.sourceRegions?.ensure(events.map((stored) => stored.sourceId));
   if (reading) await reading;
+  const deviceTypes = deps.policy.sharedDevice.deviceTypes;
   for (const stored of events) {
     const { event, sourceId, seq } = stored;
     const sourceName = await rankedSourceName(tx, sourceId, deps.policy);
     const prepared = prepareOne(event, sourceId, deps, stored.unverified);
     if (sourceName !== undefined) prepared.sourceName = sourceName;
-    const snapshot = await tx.loadSnapshot(snapshotKeys(prepared), { beforeSeq: seq, deviceTypes: deps.policy.sharedDevice.deviceTypes });
-    const plan = resolve(snapshot, prepared, deps.policy);
     const key = `${sourceId}\u0000${event.messageId}`;
-    const oldId = plan.target.kind === 'new' ? state.reuse.get(key) : undefined;
-    if (oldId !== undefined) state.reuse.delete(key);
-    const { profileId } = await tx.applyEvent({
-      event,
-      sourceId,
-      plan,
-      ...(stored.unverified ? { unverified: stored.unverified } : {}),
-      replay: { seq, ...(oldId !== undefined ? { profileIdForNew: oldId } : {}) },
-    });
+    const { plan, profileId } = await decideAndApply(
+      tx,
+      prepared,
+      { event, sourceId, unverified: stored.unverified, replay: { seq } },
+      deps.policy,
+      { beforeSeq: seq, deviceTypes },
+      (decision, target) => reuseOldId(decision.plan, target, state, key),
+    );
     state.events++;
     for (const r of plan.refused) state.refused[r.reason] = (state.refused[r.reason] ?? 0) + 1;
     if (profileId !== undefined) {
@@ -66,6 +65,16 @@ export async function replayEvents(tx: StoreTx, events: ReplayEvent[], deps: Res
     }
     state.landed.set(key, profileId);
   }
+}
+
+/** A profile the replay creates takes the old id its creating event had, when there is one (once). */
+function reuseOldId(plan: ResolutionPlan, target: ApplyTarget, state: ReplayState, key: string): ResolutionPlan {
+  const oldId = plan.target.kind === 'new' ? state.reuse.get(key) : undefined;
+  if (oldId !== undefined && target.replay) {
+    state.reuse.delete(key);
+    target.replay.profileIdForNew = oldId;
+  }
+  return plan;
 }
 
 /** Forwards the detached ids the replay did not give back to where their creating event went. */

@@ -4,9 +4,10 @@ import type { IdentityPolicy, TrackingEvent } from '@kin/core';
 import { normalizerFor } from '../identity/policy-load.ts';
 import { openSqliteStore } from '../storage/sqlite/sqlite-store.ts';
 import type { Store } from '../storage/storage.ts';
-import { applyEvents } from './event-apply.ts';
 import { comparePartitions, replayAll } from './graph-replay.ts';
 import { mulberry32 } from '@kin/core';
+import { ingestInGroups } from '../storage/storage-reference-conformance.ts';
+import type { Delivery } from '../storage/storage-reference-conformance.ts';
 
 const stores: Store[] = [];
 afterEach(async () => {
@@ -14,10 +15,6 @@ afterEach(async () => {
 });
 
 
-interface Delivery {
-  sourceId: string;
-  event: TrackingEvent;
-}
 
 /**
  * A multi-channel stream: each person browses the web anonymously, logs in, uses the iOS app, gets
@@ -66,14 +63,7 @@ function shuffle<T>(random: () => number, items: readonly T[]): T[] {
 async function ingest(deliveries: Delivery[], policy: IdentityPolicy): Promise<Store> {
   const store = await openSqliteStore({ path: ':memory:' });
   stores.push(store);
-  const deps = { policy, normalize: normalizerFor(policy) };
-  // Small transactions of consecutive events of one source, as the group commit would make.
-  for (let i = 0; i < deliveries.length; ) {
-    const sourceId = deliveries[i]!.sourceId;
-    const group: TrackingEvent[] = [];
-    while (i < deliveries.length && deliveries[i]!.sourceId === sourceId && group.length < 7) group.push(deliveries[i++]!.event);
-    await store.transaction((tx) => applyEvents(tx, sourceId, group, deps));
-  }
+  await ingestInGroups(store, deliveries, { policy, normalize: normalizerFor(policy) }, 7);
   return store;
 }
 

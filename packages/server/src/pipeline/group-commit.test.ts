@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY } from '@kin/core';
 import type { TrackingEvent } from '@kin/core';
 import { normalizerFor } from '../identity/policy-load.ts';
+import { decorate } from '../ops/port-decorator.ts';
 import type { Store } from '../storage/storage.ts';
 import { openSqliteStore } from '../storage/sqlite/sqlite-store.ts';
 import type { ApplyOutcome, Ingestor } from './ingest-port.ts';
@@ -30,12 +31,15 @@ const events = (count: number): TrackingEvent[] =>
 async function slowDiskStore(syncMs: number): Promise<{ store: Store; transactions: () => number }> {
   const real = await openSqliteStore({ path: join(dir, `kin-${++files}.db`) });
   let count = 0;
-  const store: Store = Object.create(real) as Store;
-  store.transactionDeferred = async (fn) => {
-    count++;
-    const written = await real.transactionDeferred!(fn);
-    return { result: written.result, durable: written.durable.then(() => new Promise((done) => setTimeout(done, syncMs))) };
-  };
+  const store = decorate(real, {
+    overrides: {
+      async transactionDeferred(fn) {
+        count++;
+        const written = await real.transactionDeferred!(fn);
+        return { result: written.result, durable: written.durable.then(() => new Promise((done) => setTimeout(done, syncMs))) };
+      },
+    },
+  });
   return { store, transactions: () => count };
 }
 

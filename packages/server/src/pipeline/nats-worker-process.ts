@@ -6,9 +6,12 @@ import type { KinConfig } from '../config.ts';
 import { loadPolicy, resolveDepsFor } from '../identity/policy-load.ts';
 import { createKinMetrics, instrumentStore } from '../ops/kin-metrics.ts';
 import { metricsTokenHashes, serveWorkerOps, storeReachable } from '../ops/ops-routes.ts';
+import type { Clock } from '../ports/clock.ts';
+import { systemClock } from '../ports/clock.ts';
 import type { Logger } from '../ports/logger.ts';
 import { createJsonLogger } from '../ports/logger.ts';
-import { openStore } from '../storage/store-open.ts';
+import type { StoreKind } from '../storage/store-ingestor.ts';
+import { openStore, storeKind } from '../storage/store-open.ts';
 import type { NatsPipeline } from './nats-pipeline.ts';
 import { startNatsPipeline } from './nats-pipeline.ts';
 
@@ -16,14 +19,15 @@ import { startNatsPipeline } from './nats-pipeline.ts';
 export interface RunningWorker {
   /** Base URL of the ops endpoints. */
   url: string;
-  dialect: string;
+  /** Which database the worker writes to (for the start line). */
+  storeKind: StoreKind;
   pipeline: NatsPipeline;
   /** Stops fetching, commits and acks the batch in hand, closes NATS and the store. */
   close(): Promise<void>;
 }
 
 /** Starts a worker with its ops server. */
-export async function startKinWorker(options: { config: Readonly<KinConfig>; logger?: Logger }): Promise<RunningWorker> {
+export async function startKinWorker(options: { config: Readonly<KinConfig>; logger?: Logger; clock?: Clock }): Promise<RunningWorker> {
   const { config } = options;
   if (!config.pipeline) throw new Error('a worker needs config.pipeline (a nats:// URL)');
   const logger = options.logger ?? createJsonLogger();
@@ -31,7 +35,7 @@ export async function startKinWorker(options: { config: Readonly<KinConfig>; log
   let pipeline: NatsPipeline | undefined;
   const metrics = createKinMetrics({ consumerLag: async () => pipeline?.worker?.lag() });
   const rawStore = await openStore(config.db);
-  const store = instrumentStore(rawStore, metrics);
+  const store = instrumentStore(rawStore, metrics, options.clock ?? systemClock);
   try {
     pipeline = await startNatsPipeline({
       url: config.pipeline,
@@ -65,11 +69,11 @@ export async function startKinWorker(options: { config: Readonly<KinConfig>; log
     throw error;
   });
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
-  logger.info('kin worker started', { port: ops.port, store: rawStore.dialect, stream: config.nats.stream });
+  logger.info('kin worker started', { port: ops.port, store: storeKind(config.db), stream: config.nats.stream });
   let closing: Promise<void> | undefined;
   return {
     url: `http://${host}:${ops.port}`,
-    dialect: rawStore.dialect,
+    storeKind: storeKind(config.db),
     pipeline: running,
     close() {
       closing ??= (async () => {

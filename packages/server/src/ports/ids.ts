@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 
-/** Id port: profile, merge and message ids. */
+/** Id port: profile, merge, message and request ids. */
 export interface IdGenerator {
   /** A time-ordered id (UUIDv7 layout): new rows land at the end of the index instead of scattering it. */
   profileId(): string;
   /** A random UUID for message ids the client did not send. */
   messageId(): string;
+  /** A random UUID naming one HTTP request (`X-Request-Id`, error bodies). */
+  requestId(): string;
 }
 
 /** Ids from the system clock and crypto randomness. */
@@ -13,16 +15,19 @@ export function createIdGenerator(now: () => number = Date.now): IdGenerator {
   return {
     profileId: () => uuidV7(now()),
     messageId: () => randomUUID(),
+    requestId: () => randomUUID(),
   };
 }
 
-/** A deterministic twin for tests: p-000001, p-000002, … and m-000001, … */
+/** A deterministic twin for tests: p-000001, p-000002, …, m-000001, … and r-000001, … */
 export function sequentialIds(): IdGenerator {
   let p = 0;
   let m = 0;
+  let r = 0;
   return {
     profileId: () => `p-${String(++p).padStart(6, '0')}`,
     messageId: () => `m-${String(++m).padStart(6, '0')}`,
+    requestId: () => `r-${String(++r).padStart(6, '0')}`,
   };
 }
 

@@ -26,6 +26,3 @@ export function memoryLogger(): Logger & { lines: string[] } {
   };
   return { lines, info: log('info'), warn: log('warn'), error: log('error') };
 }
-
-/** Discards everything. */
-export const silentLogger: Logger = { info: () => {}, warn: () => {}, error: () => {} };

@@ -232,6 +232,27 @@ export function runStorageConformance(target: ConformanceTarget): void {
       expect(next.data.some((w) => w.kind === 'no_identity')).toBe(true);
     });
 
+    it('pages review items oldest first, by status, with a cursor', async () => {
+      if (!store.matching) return;
+      const a = await newProfile([id('user_id', 'review-a')]);
+      const b = await newProfile([id('user_id', 'review-b')]);
+      const item = (n: number) => ({
+        id: `rev-${n}`, runId: 'run-1', aProfile: a, bProfile: b, probability: 0.5, reason: 'below-link-threshold', evidence: [], status: 'open' as const, createdAt: T0,
+      });
+      await store.matching.addReviewItems([1, 2, 3, 4, 5].map(item));
+      expect(await store.matching.decideReviewItem('rev-2', 'rejected', T0)).toMatchObject({ status: 'rejected' });
+      const first = await store.matching.listReviewItems({ limit: 2 });
+      expect(first.data.map((i) => i.id)).toEqual(['rev-1', 'rev-2']);
+      expect(first.cursor.hasMore).toBe(true);
+      const rest = await store.matching.listReviewItems({ limit: 3, cursor: first.cursor.next! });
+      expect(rest.data.map((i) => i.id)).toEqual(['rev-3', 'rev-4', 'rev-5']);
+      expect(rest.cursor).toEqual({ next: null, hasMore: false });
+      const open = await store.matching.listReviewItems({ status: 'open', limit: 2 });
+      expect(open.data.map((i) => i.id)).toEqual(['rev-1', 'rev-3']);
+      const openRest = await store.matching.listReviewItems({ status: 'open', limit: 2, cursor: open.cursor.next! });
+      expect(openRest).toMatchObject({ data: [{ id: 'rev-4' }, { id: 'rev-5' }], cursor: { next: null, hasMore: false } });
+    });
+
     it('counts what it holds', async () => {
       const stats = await store.stats();
       expect(stats.profiles).toBeGreaterThan(0);

@@ -1,12 +1,14 @@
 /**
  * The identity-trust conformance suite: what every store must do for explain, dry-run, undo, split,
  * tombstones, shared devices and consent. A separate function from `runStorageConformance` so an adapter
- * can adopt it when it implements these operations (SQLite runs it; PostgreSQL does not yet).
+ * can adopt it when it implements these operations (SQLite and PostgreSQL run it). It ends with the
+ * reference conformance case (storage-reference-conformance.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Identifier, ResolutionPlan, TrackingEvent } from '@kin/core';
 import type { ConformanceTarget } from './storage-conformance.ts';
 import type { Store } from './storage.ts';
+import { registerReferenceConformance } from './storage-reference-conformance.ts';
 
 const T0 = '2026-11-01T10:00:00.000Z';
 let seq = 0;
@@ -136,5 +138,7 @@ export function runIdentityTrustConformance(target: ConformanceTarget): void {
       expect(afterReset.profiles).toBe(0);
       expect(afterReset.events).toBeGreaterThan(0);
     });
+
+    registerReferenceConformance(() => store);
   });
 }

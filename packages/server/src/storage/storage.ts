@@ -182,7 +182,6 @@ export interface StoreTx {
 
 /** The storage interface every adapter implements. */
 export interface Store {
-  readonly dialect: 'sqlite' | 'postgres';
   /** Creates or upgrades the schema (idempotent). */
   migrate(): Promise<void>;
   close(): Promise<void>;

@@ -1,23 +1,5 @@
-/** Small helpers shared by the storage adapters: cursors and de-duplication keys. */
+/** Small helpers shared by the storage adapters: de-duplication keys (cursors: keyset-page.ts). */
 import * as crypto from 'node:crypto';
-
-/** Opaque cursor for (time, seq) keyset pagination. */
-export function encodeCursor(parts: Array<string | number>): string {
-  return Buffer.from(JSON.stringify(parts)).toString('base64url');
-}
-
-/** Reads a cursor made by `encodeCursor`; `undefined` when it is not one. */
-export function decodeCursor(cursor: string): Array<string | number> | undefined {
-  try {
-    const parts: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(parts) && parts.every((p) => typeof p === 'string' || typeof p === 'number')) {
-      return parts as Array<string | number>;
-    }
-  } catch {
-    return undefined;
-  }
-  return undefined;
-}
 
 /** SHA-1 of a string; `crypto.hash` (Node >= 20.12) when there is one. */
 const sha1: (text: string) => Buffer =

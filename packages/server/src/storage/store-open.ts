@@ -4,10 +4,36 @@ import { dirname } from 'node:path';
 import { cannotOpen, reaching } from '../ops/startup-error.ts';
 import type { Store } from './storage.ts';
 import type { SqliteStoreOptions } from './sqlite/sqlite-store.ts';
+import type { IngestorFactory, StoreKind } from './store-ingestor.ts';
+import { groupCommitWritePath } from './store-ingestor.ts';
 
 /** True when the value names a PostgreSQL database. */
 export function isPostgresUrl(db: string): boolean {
   return /^postgres(ql)?:\/\//.test(db);
+}
+
+/** The kind of store a `--db` value names. */
+export function storeKind(db: string): StoreKind {
+  return isPostgresUrl(db) ? 'postgres' : 'sqlite';
+}
+
+/** An opened store with the factory of its write path (see store-ingestor.ts). */
+export interface OpenedStore {
+  store: Store;
+  kind: StoreKind;
+  createIngestor: IngestorFactory;
+}
+
+/**
+ * Opens and migrates the store, with its ingestor factory: what the composition root calls to build the
+ * write path without asking which database it has.
+ */
+export async function openStoreWithIngestor(db: string, options: SqliteTuning & { ingestThread?: boolean } = {}): Promise<OpenedStore> {
+  const kind = storeKind(db);
+  const store = await openStore(db, options);
+  if (kind === 'postgres') return { store, kind, createIngestor: (ingest) => Promise.resolve(groupCommitWritePath(ingest)) };
+  const { sqliteIngestorFactory } = await import('./sqlite/writer/sqlite-ingestor.ts');
+  return { store, kind, createIngestor: sqliteIngestorFactory({ path: db, ...options }) };
 }
 
 /** Opens and migrates the store. */

@@ -15,6 +15,7 @@ import { loadPolicy, normalizerFor } from '../identity/policy-load.ts';
 import { createGroupCommitIngestor } from '../pipeline/group-commit.ts';
 import type { Clock } from '../ports/clock.ts';
 import { systemClock } from '../ports/clock.ts';
+import type { IdGenerator } from '../ports/ids.ts';
 import { createIdGenerator } from '../ports/ids.ts';
 import { memoryLogger } from '../ports/logger.ts';
 import { createSourceWithKey } from '../sources/source-keys.ts';
@@ -36,7 +37,7 @@ export interface TestApp {
 }
 
 /** Builds the app over a fresh in-memory store, with one source (`web`) and a known admin token. */
-export async function createTestApp(options: { clock?: Clock; env?: Record<string, string> } = {}): Promise<TestApp> {
+export async function createTestApp(options: { clock?: Clock; ids?: IdGenerator; env?: Record<string, string> } = {}): Promise<TestApp> {
   const adminToken = 'test-admin-token-0123456789';
   const config = parseConfig({ KIN_DB: ':memory:', KIN_ADMIN_TOKEN: adminToken, ...options.env });
   const clock = options.clock ?? systemClock;
@@ -55,7 +56,7 @@ export async function createTestApp(options: { clock?: Clock; env?: Record<strin
     adminTokenHash: hashSecret(adminToken),
     admission: createAdmission({ ...config.admission, maxRequestBytes: config.limits.maxRequestBytes }, { refused: () => {} }),
     clock,
-    ids: createIdGenerator(),
+    ids: options.ids ?? createIdGenerator(),
     logger,
     normalize,
     policy,

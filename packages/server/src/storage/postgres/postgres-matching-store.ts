@@ -6,7 +6,7 @@
 import type pg from 'pg';
 import type { QueryConfig, QueryResult, QueryResultRow } from 'pg';
 import type { MatchingStore, MatchLink, ReviewStatus } from '../matching-store.ts';
-import { decodeCursor, encodeCursor } from '../store-codec.ts';
+import { cursorKey, pageOf } from '../keyset-page.ts';
 import { toMatchLink, toReviewItem } from '../store-rows.ts';
 
 type Row = Record<string, unknown>;
@@ -104,17 +104,14 @@ export function createPostgresMatchingStore(pool: pg.Pool): MatchingStore {
         params.push(query.status);
         where.push(`status = $${params.length}`);
       }
-      const after = query.cursor ? decodeCursor(query.cursor) : undefined;
+      const after = cursorKey(query.cursor);
       if (after && typeof after[0] === 'number') {
         params.push(after[0]);
         where.push(`seq > $${params.length}`);
       }
       params.push(query.limit + 1);
       const { rows } = await pool.query(`SELECT * FROM review_items ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY seq LIMIT $${params.length}`, params);
-      const hasMore = rows.length > query.limit;
-      const page = (rows as Row[]).slice(0, query.limit);
-      const last = page.at(-1);
-      return { data: page.map(toReviewItem), cursor: { next: hasMore && last ? encodeCursor([Number(last.seq)]) : null, hasMore } };
+      return pageOf(rows as Row[], query.limit, toReviewItem, (last) => [Number(last.seq)]);
     },
 
     async listReviewPairs() {

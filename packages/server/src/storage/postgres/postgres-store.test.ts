@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import pg from 'pg';
-import type { TrackingEvent } from '@kin/core';
+import type { ResolutionPlan, TrackingEvent } from '@kin/core';
 import { RECOUNT_SQL, runStorageConformance } from '../storage-conformance.ts';
 import { runIdentityTrustConformance } from '../storage-identity-conformance.ts';
 import type { Store, StoreStats } from '../storage.ts';
 import { migratePostgres, POSTGRES_MIGRATIONS } from './postgres-migrations.ts';
 import { createPostgresStore, openPostgresStore, parseTimestamptz } from './postgres-store.ts';
+import { UnfollowablePlanError } from './postgres-writes.ts';
 import type { TestDatabase } from './postgres-test-db.ts';
 import { createTestDatabase, servicesRequired, testPostgresStatus } from './postgres-test-db.ts';
 
@@ -171,6 +172,35 @@ if (status.ok) {
             { message_id: 'p-2', part: 'events_p2031_03' },
             { message_id: 'p-3', part: 'events_default' },
           ]);
+        } finally {
+          await store.close();
+        }
+      }));
+
+    it('refuses a hand-written plan it cannot follow (a stored identifier linked again, a missing profile) and writes nothing', () =>
+      withDatabase(async (db) => {
+        const store = await openPostgresStore({ url: db.url });
+        try {
+          const none: ResolutionPlan = { target: { kind: 'none' }, merges: [], links: [], touches: [], refused: [], traits: { set: {}, unset: [] }, warnings: [] };
+          const event = (messageId: string) =>
+            ({ type: 'identify', messageId, userId: 'u-1', timestamp: '2031-03-15T12:00:00.000Z', receivedAt: '2031-03-15T12:00:00.000Z' }) as TrackingEvent;
+          const userId = { type: 'user_id', value: 'u-1' };
+          const { profileId } = await store.transaction((tx) =>
+            tx.applyEvent({ event: event('seed'), sourceId: 'src-1', plan: { ...none, target: { kind: 'new' }, links: [{ identifier: userId, rule: 'new_profile' }] } }),
+          );
+          const before = await store.stats();
+          await expect(
+            store.transaction(async (tx) => {
+              // The transaction has read u-1 (as every resolver plan's snapshot would), so it sees the plan is wrong.
+              await tx.loadSnapshot([userId]);
+              return tx.applyEvent({ event: event('relink'), sourceId: 'src-1', plan: { ...none, target: { kind: 'new' }, links: [{ identifier: userId, rule: 'new_profile' }] } });
+            }),
+          ).rejects.toThrow(UnfollowablePlanError);
+          await expect(
+            store.transaction((tx) => tx.applyEvent({ event: event('ghost'), sourceId: 'src-1', plan: { ...none, target: { kind: 'existing', profileId: 'no-such-profile' } } })),
+          ).rejects.toMatchObject({ code: 'unfollowable_plan' });
+          expect(await store.stats()).toEqual(before);
+          expect(await store.findProfileIdByIdentifier(userId)).toBe(profileId);
         } finally {
           await store.close();
         }

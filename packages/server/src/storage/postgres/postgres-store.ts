@@ -15,7 +15,8 @@ import type { Pool, PoolClient, QueryConfig, QueryResultRow } from 'pg';
 import type { Identifier } from '@kin/core';
 import type { IdGenerator } from '../../ports/ids.ts';
 import { createIdGenerator } from '../../ports/ids.ts';
-import { decodeCursor, encodeCursor } from '../store-codec.ts';
+import { cursorKey, pageOf } from '../keyset-page.ts';
+import { searchMatches } from '../search-matches.ts';
 import type {
   MergeRecord,
   Page,
@@ -149,7 +150,6 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
   }
 
   const store: Store = {
-    dialect: 'postgres',
     matching: createPostgresMatchingStore(pool),
 
     async migrate() {
@@ -252,7 +252,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
       if (query.type) where.push(`type = ${param(query.type)}`);
       if (query.event) where.push(`event = ${param(query.event)}`);
       if (query.sourceIds) where.push(`source_id = ANY(${param(query.sourceIds)}::text[])`);
-      const after = query.cursor ? decodeCursor(query.cursor) : undefined;
+      const after = cursorKey(query.cursor);
       if (after && after.length === 2) {
         where.push(`(timestamp, seq) < (${param(toMillis(String(after[0])))}::timestamptz, ${param(Number(after[1]))}::bigint)`);
       }
@@ -261,13 +261,12 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
          ORDER BY timestamp DESC, seq DESC LIMIT ${param(query.limit + 1)}`,
         params,
       );
-      const hasMore = rows.length > query.limit;
-      const page = rows.slice(0, query.limit) as Row[];
-      const last = page.at(-1);
-      return {
-        data: page.map((row) => ({ ...(row.payload as StoredEvent), sourceId: row.source_id as string, profileId: row.profile_id as string })),
-        cursor: { next: hasMore && last ? encodeCursor([last.timestamp as string, Number(last.seq)]) : null, hasMore },
-      };
+      return pageOf(
+        rows as Row[],
+        query.limit,
+        (row) => ({ ...(row.payload as StoredEvent), sourceId: row.source_id as string, profileId: row.profile_id as string }),
+        (last) => [last.timestamp as string, Number(last.seq)],
+      );
     },
 
     async listProfileMerges(profileId): Promise<MergeRecord[]> {
@@ -291,16 +290,13 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
       const params: unknown[] = [];
       const param = (value: unknown) => `$${params.push(value)}`;
       if (query.kind) where.push(`kind = ${param(query.kind)}`);
-      const after = query.cursor ? decodeCursor(query.cursor) : undefined;
+      const after = cursorKey(query.cursor);
       if (after && typeof after[0] === 'number') where.push(`seq < ${param(after[0])}`);
       const { rows } = await pool.query(
         `SELECT * FROM warnings ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY seq DESC LIMIT ${param(query.limit + 1)}`,
         params,
       );
-      const hasMore = rows.length > query.limit;
-      const page = rows.slice(0, query.limit) as Row[];
-      const last = page.at(-1);
-      return { data: page.map(toWarning), cursor: { next: hasMore && last ? encodeCursor([Number(last.seq)]) : null, hasMore } };
+      return pageOf(rows as Row[], query.limit, toWarning, (last) => [Number(last.seq)]);
     },
 
     async stats(): Promise<StoreStats> {
@@ -317,26 +313,14 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     },
 
     async searchProfiles(query): Promise<ProfileMatch[]> {
-      // Same order and precedence as the SQLite store: identifier hits by type (a later type wins for one
-      // profile), then trait hits for profiles not found yet.
-      const hits = new Map<string, string>();
+      // Identifier hits ordered by type (a later type wins for one profile; see searchMatches), as SQLite reads them.
       const byIdentifier = query.type
         ? await pool.query('SELECT profile_id, type FROM identifiers WHERE type = $1 AND value = $2 ORDER BY type LIMIT $3', [query.type, query.value, query.limit])
         : await pool.query('SELECT profile_id, type FROM identifiers WHERE value = $1 ORDER BY type LIMIT $2', [query.value, query.limit]);
-      for (const row of byIdentifier.rows as Row[]) hits.set(row.profile_id as string, `identifier:${row.type as string}`);
-      if (!query.type) {
-        const byTrait = await pool.query('SELECT profile_id, key FROM traits WHERE value = to_jsonb($1::text) ORDER BY profile_id, key LIMIT $2', [
-          query.value,
-          query.limit,
-        ]);
-        for (const row of byTrait.rows as Row[]) if (!hits.has(row.profile_id as string)) hits.set(row.profile_id as string, `trait:${row.key as string}`);
-      }
-      const matches: ProfileMatch[] = [];
-      for (const [profileId, matchedOn] of [...hits].slice(0, query.limit)) {
-        const profile = await this.findProfile(profileId);
-        if (profile) matches.push({ id: profile.id, matchedOn, externalIds: profile.externalIds.map(({ type, value }) => ({ type, value })), traits: profile.traits });
-      }
-      return matches;
+      const byTrait = query.type
+        ? undefined
+        : await pool.query('SELECT profile_id, key FROM traits WHERE value = to_jsonb($1::text) ORDER BY profile_id, key LIMIT $2', [query.value, query.limit]);
+      return searchMatches(byIdentifier.rows as Row[], (byTrait?.rows ?? []) as Row[], query.limit, (id) => this.findProfile(id));
     },
 
     async profileIdsByName(query) {

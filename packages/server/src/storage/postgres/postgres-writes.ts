@@ -21,7 +21,6 @@ import { keyOf, TxGraphCache } from './postgres-graph-cache.ts';
 import type { TrustRow } from './postgres-trust-cache.ts';
 import { PENDING_SEQ, TRUST_STATEMENT, TrustCache } from './postgres-trust-cache.ts';
 import { ENSURE_PARTITION_STATEMENT, monthOf } from './postgres-partitions.ts';
-import { applyDirectly } from './postgres-direct-apply.ts';
 import { LAST_SEEN_GRANULARITY_SECONDS, planWarnings, toMillis, traitChanges } from './postgres-write-values.ts';
 import { FLUSH_STATEMENT, WriteBuffer } from './postgres-write-buffer.ts';
 
@@ -73,9 +72,19 @@ export interface PostgresTx extends StoreTx {
 /**
  * The operations of one open transaction. Snapshots come from the transaction's graph cache (filled by
  * `prefetch` for a whole batch, or per event on a miss); plans the cache can follow are buffered and flushed
- * in bulk. A plan it cannot follow (one written by hand, naming profiles the transaction never locked) takes
- * the per-event statements, after a flush, and empties the cache.
+ * in bulk. A plan naming profiles the transaction never locked is read into the cache first; one it still
+ * cannot follow (written by hand: linking a stored identifier, naming a missing profile) is refused with
+ * `UnfollowablePlanError`.
  */
+/** A plan the store cannot follow: it links an identifier already stored or names a missing profile. */
+export class UnfollowablePlanError extends Error {
+  readonly code = 'unfollowable_plan';
+  constructor(what: string) {
+    super(`${what}: the plan links an identifier already stored or names a missing profile (plans come from resolve over this transaction's snapshot)`);
+    this.name = 'UnfollowablePlanError';
+  }
+}
+
 export function createPostgresTx(deps: WriteDeps): PostgresTx {
   const run = <R extends QueryResultRow>(name: string, text: string, values: unknown[]) => deps.query<R>({ name, text, values });
   const cache = new TxGraphCache();
@@ -169,14 +178,10 @@ export function createPostgresTx(deps: WriteDeps): PostgresTx {
       await flush();
       await loadFor(input);
       if (!followable(input)) {
-        // A replayed event's plan comes from its snapshot, so it is always followable; the per-event
-        // statements would insert a second event row instead of assigning the stored one.
-        if (input.replay) throw new Error(`replayed event ${input.replay.seq}: the plan names what its snapshot did not hold`);
-        // A plan linking a stored identifier or naming a missing profile: the per-event statements (without
-        // the identity-trust records), as before the write buffer.
-        await flush();
-        clearCaches();
-        return applyDirectly(input, deps);
+        // Every plan Kin makes comes from `resolve` over a snapshot this transaction loaded (decide-apply.ts),
+        // so it is followable; a plan linking a stored identifier or naming a missing profile was written by
+        // hand and is refused (the transaction rolls back) rather than written without its trust records.
+        throw new UnfollowablePlanError(input.replay ? `replayed event ${input.replay.seq}` : `event ${input.event.messageId}`);
       }
     }
     const { event, sourceId, plan, replay } = input;

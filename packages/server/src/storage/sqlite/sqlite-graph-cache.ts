@@ -8,7 +8,7 @@
  * share of the write path.
  */
 import type { DoNotLinkRule, Identifier, KnownIdentifier, SnapshotProfile } from '@kin/core';
-import { PairMap } from '../pair-map.ts';
+import { PairMap } from './pair-map.ts';
 
 /** An identifier as cached: where it points and when it was first and last written as seen. */
 export interface CachedIdentifier {

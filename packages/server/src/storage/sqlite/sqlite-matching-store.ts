@@ -4,8 +4,8 @@
  */
 import type Database from 'better-sqlite3';
 import type { MatchingStore, MatchLink, ReviewStatus } from '../matching-store.ts';
-import { decodeCursor, encodeCursor } from '../store-codec.ts';
-import type { WriteQueue } from '../write-queue.ts';
+import { cursorKey, pageOf } from '../keyset-page.ts';
+import type { WriteQueue } from './write-queue.ts';
 import { toMatchLink, toReviewItem } from '../store-rows.ts';
 
 type Row = Record<string, unknown>;
@@ -70,17 +70,14 @@ export function createSqliteMatchingStore(options: { db: Database.Database; read
         where.push('status = ?');
         params.push(query.status);
       }
-      const after = query.cursor ? decodeCursor(query.cursor) : undefined;
+      const after = cursorKey(query.cursor);
       if (after && typeof after[0] === 'number') {
         where.push('seq > ?');
         params.push(after[0]);
       }
       const sql = `SELECT * FROM review_items ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY seq LIMIT ?`;
       const rows = read().prepare(sql).all(...params, query.limit + 1) as Row[];
-      const hasMore = rows.length > query.limit;
-      const page = rows.slice(0, query.limit);
-      const last = page.at(-1);
-      return { data: page.map(toReviewItem), cursor: { next: hasMore && last ? encodeCursor([last.seq as number]) : null, hasMore } };
+      return pageOf(rows, query.limit, toReviewItem, (last) => [last.seq as number]);
     },
 
     async listReviewPairs() {

@@ -17,8 +17,8 @@
 import type Database from 'better-sqlite3';
 import { epochMs } from '@kin/core';
 import { messageKey } from '../store-codec.ts';
-import { KeyFilter } from '../key-filter.ts';
-import { PairMap } from '../pair-map.ts';
+import { KeyFilter } from './key-filter.ts';
+import { PairMap } from './pair-map.ts';
 import { createRowsInsert } from './sqlite-rows-insert.ts';
 
 /** Tuning of the in-memory part (tests make it small). */

@@ -14,7 +14,8 @@ import type { Identifier, IdentitySnapshot, KnownIdentifier, SnapshotProfile } f
 import { compareTypeValue, epochMs, isoString } from '@kin/core';
 import type { IdGenerator } from '../../ports/ids.ts';
 import { createIdGenerator } from '../../ports/ids.ts';
-import { decodeCursor, encodeCursor } from '../store-codec.ts';
+import { cursorKey, pageOf } from '../keyset-page.ts';
+import { searchMatches } from '../search-matches.ts';
 import type {
   ApplyInput,
   EventQuery,
@@ -37,9 +38,9 @@ import type {
 import { LAST_SEEN_GRANULARITY_MS, TRAIT_HISTORY_KEPT } from '../storage.ts';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.ts';
 import { createSqliteMatchingStore, insertMatchLink } from './sqlite-matching-store.ts';
-import { createWriteQueue } from '../write-queue.ts';
-import { PairMap } from '../pair-map.ts';
-import type { WriteQueue } from '../write-queue.ts';
+import { createWriteQueue } from './write-queue.ts';
+import { PairMap } from './pair-map.ts';
+import type { WriteQueue } from './write-queue.ts';
 import { createWalSync } from './sqlite-wal-sync.ts';
 import type { CachedProfile } from './sqlite-graph-cache.ts';
 import { GraphCache, cacheKey } from './sqlite-graph-cache.ts';
@@ -456,7 +457,6 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   }
 
   return {
-    dialect: 'sqlite',
     matching: createSqliteMatchingStore({ db, read, queue }),
 
     async migrate() {
@@ -566,7 +566,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
 
     async listProfileEvents(profileId, query: EventQuery): Promise<Page<StoredEvent>> {
       const id = liveProfileId(profileId) ?? profileId;
-      const after = query.cursor ? decodeCursor(query.cursor) : undefined;
+      const after = cursorKey(query.cursor);
       const rows = readTimelinePage(read(), id, {
         limit: query.limit,
         ...(after && after.length === 2 ? { after: [after[0] as string, after[1] as number] as const } : {}),
@@ -574,14 +574,13 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
         ...(query.event ? { event: query.event } : {}),
         ...(query.sourceIds ? { sourceIds: query.sourceIds } : {}),
       });
-      const hasMore = rows.length > query.limit;
-      const page = rows.slice(0, query.limit);
-      const last = page.at(-1);
-      return {
+      return pageOf(
+        rows,
+        query.limit,
         // The live profile: an event keeps the profile it was applied to, which may since have been merged.
-        data: page.map((row) => ({ ...(JSON.parse(row.payload) as StoredEvent), sourceId: row.sourceId, profileId: id })),
-        cursor: { next: hasMore && last ? encodeCursor([last.timestamp, last.seq]) : null, hasMore },
-      };
+        (row) => ({ ...(JSON.parse(row.payload) as StoredEvent), sourceId: row.sourceId, profileId: id }),
+        (last) => [last.timestamp, last.seq],
+      );
     },
 
     async listProfileMerges(profileId): Promise<MergeRecord[]> {
@@ -608,20 +607,14 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
         where.push('kind = ?');
         params.push(query.kind);
       }
-      const after = query.cursor ? decodeCursor(query.cursor) : undefined;
+      const after = cursorKey(query.cursor);
       if (after && typeof after[0] === 'number') {
         where.push('seq < ?');
         params.push(after[0]);
       }
       const sql = `SELECT * FROM warnings ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY seq DESC LIMIT ?`;
       const rows = read().prepare(sql).all(...params, query.limit + 1) as Row[];
-      const hasMore = rows.length > query.limit;
-      const page = rows.slice(0, query.limit);
-      const last = page.at(-1);
-      return {
-        data: page.map(toWarning),
-        cursor: { next: hasMore && last ? encodeCursor([last.seq as number]) : null, hasMore },
-      };
+      return pageOf(rows, query.limit, toWarning, (last) => [last.seq as number]);
     },
 
     async stats(): Promise<StoreStats> {
@@ -632,21 +625,11 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
 
     async searchProfiles(query): Promise<ProfileMatch[]> {
       const r = read();
-      const hits = new Map<string, string>();
       const byId = query.type
         ? (r.prepare('SELECT profile_id, type FROM identifiers WHERE type = ? AND value = ? LIMIT ?').all(query.type, query.value, query.limit) as Row[])
         : (r.prepare(SEARCH_ANY_TYPE).all(query.value, query.limit) as Row[]);
-      for (const row of byId) hits.set(row.profile_id as string, `identifier:${row.type as string}`);
-      if (!query.type) {
-        const byTrait = r.prepare('SELECT profile_id, key FROM traits WHERE value = ? LIMIT ?').all(JSON.stringify(query.value), query.limit) as Row[];
-        for (const row of byTrait) if (!hits.has(row.profile_id as string)) hits.set(row.profile_id as string, `trait:${row.key as string}`);
-      }
-      const matches: ProfileMatch[] = [];
-      for (const [profileId, matchedOn] of [...hits].slice(0, query.limit)) {
-        const profile = await this.findProfile(profileId);
-        if (profile) matches.push({ id: profile.id, matchedOn, externalIds: profile.externalIds.map(({ type, value }) => ({ type, value })), traits: profile.traits });
-      }
-      return matches;
+      const byTrait = query.type ? [] : (r.prepare('SELECT profile_id, key FROM traits WHERE value = ? LIMIT ?').all(JSON.stringify(query.value), query.limit) as Row[]);
+      return searchMatches(byId, byTrait, query.limit, (id) => this.findProfile(id));
     },
 
     async profileIdsByName(query) {

@@ -3,13 +3,13 @@
  * validated submissions from the HTTP thread and answers each once it is durable (see ingest-thread.ts).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { loadPolicy, normalizerFor } from '../identity/policy-load.ts';
-import { observeTransactions } from '../ops/kin-metrics.ts';
-import { startCheckpointer } from '../storage/sqlite/sqlite-checkpointer.ts';
-import { createSqliteStore } from '../storage/sqlite/sqlite-store.ts';
-import { storeTuning } from '../storage/store-open.ts';
-import { threadData } from '../thread-start.ts';
-import { createGroupCommitIngestor } from './group-commit.ts';
+import { loadPolicy, normalizerFor } from '../../../identity/policy-load.ts';
+import { observeTransactions } from '../../../ops/kin-metrics.ts';
+import { startCheckpointer } from '../sqlite-checkpointer.ts';
+import { createSqliteStore } from '../sqlite-store.ts';
+import { storeTuning } from '../../store-open.ts';
+import { threadData } from '../../../thread-start.ts';
+import { createGroupCommitIngestor } from '../../../pipeline/group-commit.ts';
 import type { FromWriter, IngestThreadData, ThreadError, ToWriter } from './ingest-thread-protocol.ts';
 import { fromWire } from './ingest-thread-protocol.ts';
 

@@ -9,12 +9,12 @@
  * arrives only once the writer thread's commit is on disk, so a 2xx means durable as before.
  */
 import type { Worker } from 'node:worker_threads';
-import { unavailable } from '../ops/service-unavailable.ts';
-import { startThread } from '../thread-start.ts';
-import type { NewWarning } from '../storage/storage.ts';
-import type { ResolveDeps } from './event-apply.ts';
-import { prepareSubmission } from './event-apply.ts';
-import type { ApplyOutcome, Ingestor, Submission } from './ingest-port.ts';
+import { unavailable } from '../../../ops/service-unavailable.ts';
+import { startThread } from '../../../thread-start.ts';
+import type { NewWarning } from '../../storage.ts';
+import type { ResolveDeps } from '../../../pipeline/event-apply.ts';
+import { prepareSubmission } from '../../../pipeline/event-apply.ts';
+import type { ApplyOutcome, Ingestor, Submission } from '../../../pipeline/ingest-port.ts';
 import type { FromWriter, IngestThreadData, ThreadError, ToWriter, WireSubmission } from './ingest-thread-protocol.ts';
 import { toWire } from './ingest-thread-protocol.ts';
 

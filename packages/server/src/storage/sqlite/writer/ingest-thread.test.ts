@@ -4,9 +4,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { normalizerFor } from '../identity/policy-load.ts';
-import { openSqliteStore } from '../storage/sqlite/sqlite-store.ts';
-import type { Store } from '../storage/storage.ts';
+import { normalizerFor } from '../../../identity/policy-load.ts';
+import { openSqliteStore } from '../sqlite-store.ts';
+import type { Store } from '../../storage.ts';
 import type { ThreadIngestor } from './ingest-thread.ts';
 import { startThreadIngestor, writerBackoffMs } from './ingest-thread.ts';
 

@@ -2,10 +2,10 @@
  * The messages between the HTTP thread and the ingest writer thread (see ingest-thread.ts). Everything
  * here crosses `postMessage`, so it is plain data (structured clone).
  */
-import type { NewWarning } from '../storage/storage.ts';
+import type { NewWarning } from '../../storage.ts';
 import type { PreparedEvent, TrackingEvent } from '@kin/core';
-import type { PreparedSubmission } from './event-apply.ts';
-import type { ApplyOutcome, Submission } from './ingest-port.ts';
+import type { PreparedSubmission } from '../../../pipeline/event-apply.ts';
+import type { ApplyOutcome, Submission } from '../../../pipeline/ingest-port.ts';
 
 /** What the writer thread is started with. */
 export interface IngestThreadData {

@@ -1,0 +1,52 @@
+/**
+ * The write path a store offers the composition root: each opened store builds its own ingestor, so
+ * `main.ts` never asks which database it has. SQLite: the writer thread for a file (KIN_INGEST_THREAD on),
+ * else group commit on this thread; PostgreSQL: group commit.
+ */
+import type { ResolveDeps } from '../pipeline/event-apply.ts';
+import { createGroupCommitIngestor } from '../pipeline/group-commit.ts';
+import type { Ingestor } from '../pipeline/ingest-port.ts';
+import type { Store } from './storage.ts';
+
+/** The kind of store a `--db` value names (for start lines and logs). */
+export type StoreKind = 'sqlite' | 'postgres';
+
+/** What the composition root hands a store's ingestor factory. */
+export interface IngestorOptions {
+  /** The store as the app sees it (decorated with metrics and availability): in-process commits go through it. */
+  store: Store;
+  resolve: ResolveDeps;
+  /** Gathering of the group commit (KIN_GROUP_WAIT_MS, KIN_GROUP_MIN_EVENTS). */
+  groupCommit: { waitMs: number; minEvents: number };
+  /** The identity policy file, for a write path that loads the policy again (a writer thread). */
+  policyFile?: string;
+  /** Called once per answered submission with the merges applied, when commits happen off this thread. */
+  onCommit?: (commit: { merges: number }) => void;
+  /** Called when a writer thread dies (for the log): its error and how many died in a row. */
+  onDeath?: (error: Error, deathsInARow: number) => void;
+}
+
+/** A store's write path: the ingestor, and what the app's readiness and metrics need to know of it. */
+export interface StoreWritePath {
+  ingestor: Ingestor;
+  /** False while the write path cannot take work (a writer thread restarting); for `/ready`. */
+  ready(): boolean;
+  /**
+   * True when commits happen off this thread. Why the metrics care: then the store decorator here sees no
+   * ingest transaction, so resolution latency and rejected events are counted at the ingestor.
+   */
+  offThread: boolean;
+}
+
+/** Builds a store's write path; `openStoreWithIngestor` returns one beside each store. */
+export type IngestorFactory = (options: IngestorOptions) => Promise<StoreWritePath>;
+
+/** The write path on this thread: group commit through the (decorated) store. */
+export function groupCommitWritePath(options: IngestorOptions): StoreWritePath {
+  const { store, resolve, groupCommit } = options;
+  return {
+    ingestor: createGroupCommitIngestor({ store, ...resolve, groupWaitMs: groupCommit.waitMs, minGroupEvents: groupCommit.minEvents }),
+    ready: () => true,
+    offThread: false,
+  };
+}

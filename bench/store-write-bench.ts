@@ -4,7 +4,8 @@
  * Kin runs) and to a fresh PostgreSQL database. Prints events/s (wall) and the process CPU per event
  * (user+system, which a noisy shared machine distorts less), and the PostgreSQL/SQLite ratio.
  * Flags: --events N (default 50,000), --persons N (default events/10), --batch N (default 500),
- * --writers N (concurrent PostgreSQL transactions, default 1).
+ * --writers N (concurrent PostgreSQL transactions, default 1), --traits stable (each identify re-sends its
+ * person's same name and email traits, as SDKs that identify on every page load do, instead of random ones).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,11 +27,13 @@ const EVENTS = Number(args.get('events') ?? 50_000);
 const PERSONS = Number(args.get('persons') ?? Math.max(10, Math.floor(EVENTS / 10)));
 const BATCH = Number(args.get('batch') ?? 500);
 const WRITERS = Number(args.get('writers') ?? 1);
+const STABLE_TRAITS = args.get('traits') === 'stable';
 const deps = { policy: DEFAULT_POLICY, normalize: normalizerFor(DEFAULT_POLICY) };
 
 function batches(): EventGroup[][] {
   const receivedAt = new Date();
   const events = buildOverlapWorkload({ events: EVENTS, persons: PERSONS }).map(({ source, event }) => {
+    if (STABLE_TRAITS && event.type === 'identify') event = { ...event, traits: stableTraits(String(event.anonymousId)) };
     const result = validateEvent(event, { receivedAt, newMessageId: () => 'unused' });
     if (!result.ok) throw new Error(result.message);
     return { sourceId: `src-${source}`, event: result.event };
@@ -42,6 +45,12 @@ function batches(): EventGroup[][] {
     out.push([...bySource].sort(([a], [b]) => (a < b ? -1 : 1)).map(([sourceId, evs]) => ({ sourceId, events: evs })));
   }
   return out;
+}
+
+/** One person's traits, the same on every identify: the person index is the one in its anonymous id. */
+function stableTraits(anonymousId: string): Record<string, string> {
+  const person = anonymousId.split('-')[1];
+  return { firstName: `Ann${person}`, lastName: `Lee${person}`, name: `Ann${person} Lee${person}`, email: `p${person}.0@example.com`, plan: 'pro' };
 }
 
 interface Result {

@@ -329,6 +329,40 @@ export function runStorageConformance(target: ConformanceTarget): void {
       expect(await store.listTraitHistory('no-such-profile')).toEqual([]);
     });
 
+    it('folds a repeated trait value into its newest history entry, and moves only the time and source of an unchanged value', async () => {
+      const profileId = await newProfile([id('user_id', 'u-repeat')]);
+      const at = (n: number) => new Date(Date.parse(T0) + n * 60_000).toISOString();
+      const write = (tx: StoreTx, n: number, sourceId: string, set: Record<string, unknown>) =>
+        tx.applyEvent({ event: event({ timestamp: at(n) }), sourceId, plan: plan({ target: { kind: 'existing', profileId }, traits: { set, unset: [] } }) });
+      await store.transaction((tx) => write(tx, 2, 'src-a', { plan: 'pro', name: 'Ann Lee' }));
+      await store.transaction((tx) => write(tx, 3, 'src-a', { plan: 'pro', name: 'Ann Lee' }));
+      await store.transaction((tx) => write(tx, 4, 'src-b', { plan: 'pro', name: 'Ann Lee' }));
+      // In one transaction too (a store that buffers writes folds them there), and an older repeat stays apart.
+      await store.transaction(async (tx) => {
+        await write(tx, 5, 'src-b', { plan: 'team' });
+        await write(tx, 6, 'src-b', { plan: 'team' });
+        await write(tx, 1, 'src-a', { plan: 'pro' });
+      });
+      await store.transaction((tx) => write(tx, 7, 'src-b', { plan: 'team' }));
+      const history = new Map((await store.listTraitHistory(profileId)).map((trait) => [trait.key, trait.history.map((h) => [h.value, h.timestamp, h.sourceId])]));
+      expect(history.get('plan')).toEqual([
+        ['team', at(7), 'src-b'],
+        ['pro', at(4), 'src-b'],
+        ['pro', at(3), 'src-a'],
+        ['pro', at(1), 'src-a'],
+      ]);
+      expect(history.get('name')).toEqual([
+        ['Ann Lee', at(4), 'src-b'],
+        ['Ann Lee', at(3), 'src-a'],
+      ]);
+      const traits = await store.listTraits(profileId);
+      expect(traits.map((t) => [t.key, t.value, t.timestamp, t.sourceId])).toEqual([
+        ['name', 'Ann Lee', at(4), 'src-b'],
+        ['plan', 'team', at(7), 'src-b'],
+      ]);
+      expect(await store.profileIdsByName({ prefix: 'lee', limit: 10 })).toContain(profileId);
+    });
+
     it('names a source by id inside a transaction', async () => {
       const created = await store.createSource({ name: 'crm-named', writeKeyHash: 'h-crm-named', createdAt: T0 });
       expect(await store.transaction((tx) => tx.sourceName(created.id))).toBe('crm-named');

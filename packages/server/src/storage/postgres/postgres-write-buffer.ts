@@ -56,6 +56,15 @@ interface BufferedTrait {
   trust: number;
 }
 
+/** A value of a trait's history. */
+interface BufferedHistory extends BufferedTrait {
+  /**
+   * The first buffered value of its (profile, key): the flush folds it into the stored newest value when it
+   * repeats that (`REPEATED_HISTORY`). Later ones were folded here.
+   */
+  first: boolean;
+}
+
 interface BufferedProfile {
   id: string;
   created_at: string;
@@ -113,7 +122,7 @@ const LATER_CONSENT = '(excluded.ts > consent.ts OR (excluded.ts = consent.ts AN
 
 /** The flush statement: every buffered row in one round trip. */
 export const FLUSH_STATEMENT = {
-  name: 'kin_flush_v5',
+  name: 'kin_flush_v6',
   text: `WITH
     new_profiles AS (
       INSERT INTO profiles (id, created_at, updated_at, merged_into, merge_count, created_message_id, created_source_id)
@@ -137,16 +146,27 @@ export const FLUSH_STATEMENT = {
       UPDATE identifiers AS i SET first_seen = r.first_seen, last_seen = r.last_seen
       FROM json_to_recordset($4::json) AS r(type text, value text, first_seen timestamptz, last_seen timestamptz)
       WHERE i.type = r.type AND i.value = r.value),
+    history_rows AS (
+      SELECT * FROM json_to_recordset($13::json)
+        AS r(profile_id text, key text, value jsonb, ts timestamptz, source_id text, trust integer, first boolean)),
     traits_set AS (
       INSERT INTO traits (profile_id, key, value, ts, source_id, trust)
       SELECT r.profile_id, r.key, r.value, r.ts, r.source_id, r.trust
       FROM json_to_recordset($5::json) AS r(profile_id text, key text, value jsonb, ts timestamptz, source_id text, trust integer)
       ON CONFLICT (profile_id, key) DO UPDATE SET value = excluded.value, ts = excluded.ts, source_id = excluded.source_id, trust = excluded.trust
         WHERE ${TRAIT_WINS}),
+    -- A first buffered value that repeats the stored newest value of its trait (same value, source and rank,
+    -- not older) only moves that entry's time, as the SQLite store does.
+    repeated_history AS (
+      UPDATE trait_history AS h SET ts = r.ts FROM history_rows AS r
+      WHERE r.first AND h.seq = (
+          SELECT t.seq FROM trait_history AS t WHERE t.profile_id = r.profile_id AND t.key = r.key ORDER BY t.ts DESC, t.seq DESC LIMIT 1)
+        AND h.value IS NOT DISTINCT FROM r.value AND h.source_id = r.source_id AND h.trust = r.trust AND h.ts <= r.ts
+      RETURNING h.profile_id, h.key),
     trait_values AS (
       INSERT INTO trait_history (profile_id, key, value, ts, source_id, trust)
-      SELECT r.profile_id, r.key, r.value, r.ts, r.source_id, r.trust
-      FROM json_to_recordset($13::json) AS r(profile_id text, key text, value jsonb, ts timestamptz, source_id text, trust integer)),
+      SELECT r.profile_id, r.key, r.value, r.ts, r.source_id, r.trust FROM history_rows AS r
+      WHERE NOT (r.first AND EXISTS (SELECT 1 FROM repeated_history AS x WHERE x.profile_id = r.profile_id AND x.key = r.key))),
     warned AS (
       INSERT INTO warnings (kind, code, field, message, source_id, message_id, profile_id, created_at, subject, count, last_seen_at)
       SELECT r.kind, r.code, r.field, r.message, r."sourceId", r."messageId", r."profileId", r."createdAt", r.subject, r.count, r."lastSeenAt"
@@ -188,8 +208,10 @@ export class WriteBuffer {
   private links = new Map<string, BufferedIdentifier>();
   private touches = new Map<string, { type: string; value: string; first_seen: string; last_seen: string }>();
   private traits = new Map<string, BufferedTrait>();
-  /** Every trait write, unfolded: each is a value of the trait's history. */
-  private history: BufferedTrait[] = [];
+  /** The values of the traits' histories, in write order; a repeat of the newest one is folded into it. */
+  private history: BufferedHistory[] = [];
+  /** The newest (by event time) buffered history value of each (profile, key). */
+  private newestHistory = new Map<string, BufferedHistory>();
   private events: BufferedEvent[] = [];
   private warnings: NewWarning[] = [];
   private merges: BufferedMerge[] = [];
@@ -264,8 +286,14 @@ export class WriteBuffer {
 
   /** A trait write, folded with the store's rule (`TRAIT_WINS`) into the buffered entry of its key. */
   setTrait(row: BufferedTrait): void {
-    this.history.push(row);
     const key = `${row.profile_id}\u0000${row.key}`;
+    const newest = this.newestHistory.get(key);
+    if (newest && repeats(row, newest)) newest.ts = row.ts;
+    else {
+      const value = { ...row, first: !newest };
+      this.history.push(value);
+      if (!newest || Date.parse(row.ts) >= Date.parse(newest.ts)) this.newestHistory.set(key, value);
+    }
     const current = this.traits.get(key);
     if (!current || traitWins(row, current)) this.traits.set(key, row);
   }
@@ -314,7 +342,13 @@ export class WriteBuffer {
       const current = this.traits.get(`${survivorId}\u0000${trait.key}`);
       if (!current || traitWins(moved, current)) this.traits.set(`${survivorId}\u0000${trait.key}`, moved);
     }
-    for (const row of this.history) if (row.profile_id === absorbedId) row.profile_id = survivorId;
+    // The absorbed profile is new, so its values never fold into stored ones; as the survivor's they must not either.
+    for (const row of this.history) {
+      if (row.profile_id !== absorbedId) continue;
+      this.newestHistory.delete(`${absorbedId}\u0000${row.key}`);
+      row.profile_id = survivorId;
+      row.first = false;
+    }
     absorbed.merged_into = survivorId;
     absorbed.updated_at = at;
     const survivor = this.newProfiles.get(survivorId);
@@ -379,6 +413,7 @@ export class WriteBuffer {
       JSON.stringify(this.history),
     ];
     this.history = [];
+    this.newestHistory = new Map();
     this.newProfiles = new Map();
     this.profileUpdates = new Map();
     this.links = new Map();
@@ -393,6 +428,12 @@ export class WriteBuffer {
     this.deviceUsers = [];
     return values;
   }
+}
+
+/** Whether a trait write repeats a history value: the same value, source and rank, not older. */
+function repeats(row: BufferedTrait, newest: BufferedHistory): boolean {
+  return row.source_id === newest.source_id && row.trust === newest.trust && Date.parse(row.ts) >= Date.parse(newest.ts) &&
+    JSON.stringify(row.value ?? null) === JSON.stringify(newest.value ?? null);
 }
 
 /** `TRAIT_WINS` in JavaScript: greater trust, later time, then greater source id, then greater JSON text (tombstone `null`). */

@@ -2,7 +2,7 @@
  * The write path of the PostgreSQL store: the `StoreTx` operations over one pooled client inside an open
  * transaction. A batch costs a handful of round trips, whatever its size: one statement claims its message
  * ids, two (`prefetch`: `kin_lock_snapshot`, then the trust read of `postgres-trust-cache.ts`) lock and read
- * the identities of all its events into the transaction's caches, and one (`kin_flush_v4`) writes every
+ * the identities of all its events into the transaction's caches, and one (`kin_flush_v6`) writes every
  * profile, identifier, trait, consent, refusal, event, device/user pair and warning before commit; the
  * batch's merges of stored profiles go in one `kin_merge_batch_v2` call before it. Replays (undo, split,
  * `kin replay`) take the same path, assigning stored event rows instead of inserting them. All statements

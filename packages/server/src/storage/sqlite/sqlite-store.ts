@@ -347,9 +347,21 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
         const trust = plan.traits.trust;
         const write = (key: string, value: string | null): void => {
           const rank = trust && Object.hasOwn(trust, key) ? (trust[key] ?? 0) : 0;
-          s.setTrait.run(profileId, key, value, time, sourceId, rank);
-          s.addTraitHistory.run(profileId, key, value, time, sourceId, rank);
-          s.pruneTraitHistory.run(profileId, key, TRAIT_HISTORY_KEPT);
+          const entry = { profileId, key, value, ts: time, sourceId, trust: rank };
+          // Why: a repeat of the newest value of the history (same value, source and rank, not older) only moves
+          // its time, so the history grows only when a value changes, and is pruned only when it is full.
+          const newest = s.newestTraitHistory.get(entry) as { seq: number; value: string | null; source_id: string; trust: number; ts: string; n: number } | undefined;
+          const repeat = newest !== undefined && newest.value === value && newest.source_id === sourceId && newest.trust === rank && newest.ts <= time;
+          if (repeat) {
+            if (newest.ts !== time) s.retimeTraitHistory.run(time, newest.seq);
+          } else {
+            s.addTraitHistory.run(entry);
+            if (newest && newest.n >= TRAIT_HISTORY_KEPT) s.pruneTraitHistory.run(profileId, key, TRAIT_HISTORY_KEPT);
+          }
+          // Why not the upsert alone: setting `value` rewrites every index on it (value, name search) even when
+          // it is unchanged. A repeat most likely leaves the value as it is, so it first tries to move only the
+          // time, source and rank; otherwise the upsert runs directly (an extra statement for a changed value).
+          if (!repeat || s.refreshTrait.run(entry).changes === 0) s.setTrait.run(entry);
         };
         for (const key of traitKeys) write(key, JSON.stringify(plan.traits.set[key]));
         for (const key of plan.traits.unset) write(key, null);
@@ -729,7 +741,13 @@ function prepareWrites(db: Database.Database) {
        ON CONFLICT (profile_id, key) DO UPDATE SET value = excluded.value, ts = excluded.ts, source_id = excluded.source_id, trust = excluded.trust
          WHERE ${LATER_TRAIT}`,
     ),
-    addTraitHistory: db.prepare('INSERT INTO trait_history (profile_id, key, value, ts, source_id, trust) VALUES (?, ?, ?, ?, ?, ?)'),
+    addTraitHistory: db.prepare('INSERT INTO trait_history (profile_id, key, value, ts, source_id, trust) VALUES (@profileId, @key, @value, @ts, @sourceId, @trust)'),
+    // The newest value of a trait's history, with the number of values kept (an index range of at most a few more than TRAIT_HISTORY_KEPT).
+    newestTraitHistory: db.prepare(
+      `SELECT seq, value, source_id, trust, ts, (SELECT count(*) FROM trait_history WHERE profile_id = @profileId AND key = @key) AS n
+       FROM trait_history WHERE profile_id = @profileId AND key = @key ORDER BY ts DESC, seq DESC LIMIT 1`,
+    ),
+    retimeTraitHistory: db.prepare('UPDATE trait_history SET ts = ? WHERE seq = ?'),
     // Keeps the newest values of one trait; the index walk stops after the kept ones.
     pruneTraitHistory: db.prepare(
       `DELETE FROM trait_history WHERE seq IN (
@@ -771,8 +789,15 @@ function prepareWrites(db: Database.Database) {
     touchIdentifier: db.prepare(
       'UPDATE identifiers SET last_seen = max(last_seen, ?), first_seen = min(first_seen, ?) WHERE type = ? AND value = ?',
     ),
+    // The same value again from a later entry (LATER_TRAIT with equal values): only time, source and rank
+    // change, so no index on `value` is rewritten.
+    refreshTrait: db.prepare(
+      `UPDATE traits SET ts = @ts, source_id = @sourceId, trust = @trust
+       WHERE profile_id = @profileId AND key = @key AND value IS @value
+         AND (@trust > trust OR (@trust = trust AND (@ts > ts OR (@ts = ts AND @sourceId > source_id))))`,
+    ),
     setTrait: db.prepare(
-      `INSERT INTO traits (profile_id, key, value, ts, source_id, trust) VALUES (?, ?, ?, ?, ?, ?)
+      `INSERT INTO traits (profile_id, key, value, ts, source_id, trust) VALUES (@profileId, @key, @value, @ts, @sourceId, @trust)
        ON CONFLICT (profile_id, key) DO UPDATE SET value = excluded.value, ts = excluded.ts, source_id = excluded.source_id, trust = excluded.trust
          WHERE ${LATER_TRAIT}`,
     ),

@@ -17,6 +17,7 @@ import type { NewWarning } from '../storage.ts';
 import { TRAIT_WINS } from './postgres-trait-order.ts';
 import { WARNING_REPEAT } from './postgres-write-values.ts';
 import { foldWarnings } from '../warning-subject.ts';
+import { LATER_CONSENT_SQL as LATER_CONSENT } from '../consent-order-sql.ts';
 
 /** A row of `events` as the flush inserts it. */
 export interface BufferedEvent {
@@ -117,8 +118,6 @@ export interface BufferedMerge {
   sides: unknown;
 }
 
-/** Within one profile a later consent replaces an earlier one; at the same time, a refusal wins (as SQLite). */
-const LATER_CONSENT = '(excluded.ts > consent.ts OR (excluded.ts = consent.ts AND excluded.granted < consent.granted))';
 
 /** The flush statement: every buffered row in one round trip. */
 export const FLUSH_STATEMENT = {

@@ -56,6 +56,7 @@ import type { SourceMinutes } from './sqlite-source-minutes.ts';
 import { toMerge, toProfileView, toSource, toStoreStats, toWarning, traitHistories } from '../store-rows.ts';
 import { foldWarnings } from '../warning-subject.ts';
 import type { ProfileRows } from '../store-rows.ts';
+import { LATER_CONSENT_SQL as LATER_CONSENT } from '../consent-order-sql.ts';
 
 /**
  * An identifier value of any type, through the (type, value) key: the distinct types are walked one
@@ -723,8 +724,6 @@ const LATER_TRAIT = `(excluded.trust > traits.trust OR (excluded.trust = traits.
 
 
 
-/** Within one profile a later consent replaces an earlier one; at the same time, a refusal wins. */
-const LATER_CONSENT = '(excluded.ts > consent.ts OR (excluded.ts = consent.ts AND excluded.granted < consent.granted))';
 
 /** Prepared statements of the write path, compiled once per connection. */
 function prepareWrites(db: Database.Database) {

@@ -4,6 +4,7 @@
  * the byte offset just after them, so an import runs in bounded memory whatever the input (no row is held
  * past `maxRecordBytes`; see csv-record-scanner.ts) and can resume from a committed offset.
  */
+import { textProblem } from '@kin/core';
 import { CsvRecordScanner, splitCsvFields, type ScannedRecord, type ScanStats } from './csv-record-scanner.ts';
 import type { ImportRejectCode } from './import-reject-codes.ts';
 import { LineScanner } from './line-scanner.ts';
@@ -71,7 +72,6 @@ export const DEFAULT_MAX_RECORD_BYTES = 1024 * 1024;
 const SNIFF_BYTES = 64 * 1024;
 const DELIMITERS = [',', ';', '\t', '|'];
 const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 interface Scanner {
   readonly stats: ScanStats;
@@ -270,7 +270,7 @@ async function* jsonRows(
       if (typeof value === 'string') cell = value.trim();
       else if ((typeof value === 'number' && Number.isFinite(value)) || typeof value === 'boolean') cell = String(value);
       if (cell === undefined) continue;
-      if (cell.includes('\u0000') || LONE_SURROGATE.test(cell) || LONE_SURROGATE.test(key) || key.includes('\u0000')) bad = key;
+      if (textProblem(cell) !== undefined || textProblem(key) !== undefined) bad = key;
       values[key] = cell;
     }
     if (bad !== undefined) yield { ...at, reject: { code: 'invalid_text', reason: `the value of "${printable(bad)}" holds a NUL or a lone surrogate` } };

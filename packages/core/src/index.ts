@@ -11,6 +11,7 @@ export * from './spec/json-object.ts';
 export * from './spec/utf8-length.ts';
 export * from './spec/json-scan.ts';
 export * from './spec/channel-classify.ts';
+export * from './spec/ip-policy.ts';
 
 export * from './identity/identifier-normalize.ts';
 export * from './identity/identity-policy.ts';

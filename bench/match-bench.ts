@@ -4,11 +4,19 @@
  * the CSV — so ratios, not only absolute times, are reported. `--scale N` matches N generated person
  * records and compares throughput with exhaustive comparison on a sample.
  *
- *   node --import tsx bench/match-bench.ts [--only febrl3,rldata10000] [--scale 1000000]
+ * Beside the public sets, sparse multi-source customer files from the seeded generator
+ * (`generateCustomers`: ~150 and ~2,200 records). Every figure is printed next to the figures recorded
+ * in bench/match-figures.json (the previous recorded run, with its commit) and next to published
+ * figures of other tools where there are any; `--save` records this run's figures there.
+ *
+ *   node --import tsx bench/match-bench.ts [--only febrl3,customers-150] [--scale 1000000] [--save]
  */
 import { performance } from 'node:perf_hooks';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import {
   detectColumnRoles,
+  generateCustomers,
   generatePeople,
   matchRecords,
   prepareRecords,
@@ -17,7 +25,7 @@ import {
 import { scoreClustering } from '../packages/server/src/matching/cluster-metrics.ts';
 import { readCsvFile } from '../packages/server/src/matching/csv-table.ts';
 import { hasSharedData, sharedDataPath } from '../packages/server/src/matching/data-paths.ts';
-import { evaluateFiles } from '../packages/server/src/matching/match-evaluate.ts';
+import { evaluateFiles, evaluateRecords, type EvaluationReport } from '../packages/server/src/matching/match-evaluate.ts';
 
 interface BenchSet {
   readonly name: string;
@@ -38,6 +46,33 @@ const SETS: readonly BenchSet[] = [
   { name: 'dedupe-example', file: 'dedupe-csv-example/csv_example_input_with_true_ids.csv', target: { f1: 0.85, precision: 0.95 } },
 ];
 
+/** Generated sparse customer sets: entity count and seed, fixed in advance. */
+const GENERATED: readonly { readonly name: string; readonly entities: number; readonly seed: number; readonly target: { readonly f1: number } }[] = [
+  { name: 'customers-150', entities: 70, seed: 19, target: { f1: 0.9 } },
+  { name: 'customers-2k', entities: 1000, seed: 20, target: { f1: 0.9 } },
+];
+
+/** Published pairwise F1 of other tools on the same data (source in the comment). */
+const PEERS: Readonly<Record<string, string>> = {
+  // dedupe_output_2021_471f895.csv in the shared data, scored against True Id (see its README).
+  'dedupe-example': 'dedupe 0.7906',
+};
+
+const FIGURES_FILE = new URL('./match-figures.json', import.meta.url);
+
+interface RecordedFigures {
+  readonly commit: string;
+  readonly sets: Readonly<Record<string, { readonly f1: number; readonly precision: number; readonly recall: number }>>;
+}
+
+function recordedFigures(): RecordedFigures | undefined {
+  try {
+    return JSON.parse(readFileSync(FIGURES_FILE, 'utf8')) as RecordedFigures;
+  } catch {
+    return undefined;
+  }
+}
+
 function arg(name: string): string | undefined {
   const at = process.argv.indexOf(name);
   return at >= 0 ? process.argv[at + 1] : undefined;
@@ -56,7 +91,13 @@ function fmt(x: number, digits = 4): string {
 async function runDataSets(): Promise<Record<string, unknown>> {
   const only = arg('--only')?.split(',');
   const results: Record<string, unknown> = {};
-  console.log('set              F1      P       R       sec    cpu-sec  parse-sec  ratio  PC      target');
+  const previous = recordedFigures();
+  const before = (name: string): string => {
+    const f = previous?.sets[name];
+    return f === undefined ? '   -  ' : fmt(f.f1);
+  };
+  console.log(`previous figures: ${previous === undefined ? 'none recorded' : `commit ${previous.commit}`}`);
+  console.log('set              F1      P       R       sec    cpu-sec  parse-sec  ratio  PC      before  target          peers');
   for (const set of SETS) {
     if (only !== undefined && !only.includes(set.name)) continue;
     const path = sharedDataPath(set.file);
@@ -76,7 +117,7 @@ async function runDataSets(): Promise<Record<string, unknown>> {
     const p = report.pairwise;
     const ok = p.f1 >= set.target.f1 && p.precision >= (set.target.precision ?? 0);
     console.log(
-      `${set.name.padEnd(16)} ${fmt(p.f1)}  ${fmt(p.precision)}  ${fmt(p.recall)}  ${fmt(report.seconds, 2).padStart(5)}  ${fmt(cpuSeconds, 2).padStart(7)}  ${fmt(parseSeconds, 3).padStart(9)}  ${fmt(report.seconds / parseSeconds, 0).padStart(5)}x  ${fmt(report.blocking.pairCompleteness)}  ${ok ? 'met' : 'MISSED'} (F1>=${set.target.f1})`,
+      `${set.name.padEnd(16)} ${fmt(p.f1)}  ${fmt(p.precision)}  ${fmt(p.recall)}  ${fmt(report.seconds, 2).padStart(5)}  ${fmt(cpuSeconds, 2).padStart(7)}  ${fmt(parseSeconds, 3).padStart(9)}  ${fmt(report.seconds / parseSeconds, 0).padStart(5)}x  ${fmt(report.blocking.pairCompleteness)}  ${before(set.name)}  ${ok ? 'met' : 'MISSED'} (F1>=${set.target.f1})  ${PEERS[set.name] ?? ''}`,
     );
     if (set.name === 'febrl3' && (only === undefined || only[0] === 'febrl3'))
       console.log(`febrl3 including process start-up: ${fmt(sinceStart, 2)} s wall, ${fmt(cpuSinceStart, 2)} s CPU`);
@@ -92,7 +133,34 @@ async function runDataSets(): Promise<Record<string, unknown>> {
       ...(set.name === 'febrl3' ? { wallIncludingStartup: sinceStart, cpuIncludingStartup: cpuSinceStart } : {}),
     };
   }
+  for (const set of GENERATED) {
+    if (only !== undefined && !only.includes(set.name)) continue;
+    const report = evaluateGenerated(set.entities, set.seed);
+    const p = report.pairwise;
+    const trueLargest = report.trueLargestCluster;
+    const ok = p.f1 >= set.target.f1 && report.largestCluster <= trueLargest;
+    console.log(
+      `${set.name.padEnd(16)} ${fmt(p.f1)}  ${fmt(p.precision)}  ${fmt(p.recall)}  ${fmt(report.seconds, 2).padStart(5)}  records ${report.records}, largest cluster ${report.largestCluster} (true ${trueLargest}), PC ${fmt(report.blocking.pairCompleteness)}  ${before(set.name)}  ${ok ? 'met' : 'MISSED'} (F1>=${set.target.f1}, largest<=true)`,
+    );
+    results[set.name] = { f1: p.f1, precision: p.precision, recall: p.recall, seconds: report.seconds, largestCluster: report.largestCluster, trueLargestCluster: trueLargest, pairCompleteness: report.blocking.pairCompleteness };
+  }
   return results;
+}
+
+/** Matches one generated customer set and scores it against its truth. */
+function evaluateGenerated(entities: number, seed: number): EvaluationReport & { readonly trueLargestCluster: number } {
+  const started = performance.now();
+  const set = generateCustomers({ entities, seed });
+  const records: MatchRecord[] = set.rows.map((row, i) => ({
+    key: `r${String(i).padStart(9, '0')}`,
+    source: set.source[i] ?? '',
+    values: Object.fromEntries(set.headers.map((h, c) => [h, row[c] ?? ''])),
+  }));
+  const truth = set.entity.map(String);
+  const sizes = new Map<string, number>();
+  for (const t of truth) sizes.set(t, (sizes.get(t) ?? 0) + 1);
+  const report = evaluateRecords({ records, truth, truthColumn: 'entity', headers: set.headers, started });
+  return { ...report, trueLargestCluster: Math.max(...sizes.values()) };
 }
 
 /** Exhaustive comparison of every pair in a sample: the baseline throughput blocking is measured against. */
@@ -161,5 +229,16 @@ if (scale !== undefined) {
 } else if (!hasSharedData()) {
   console.log('shared data not found beside the repository (../shared/data); nothing to run');
 } else {
-  console.log(JSON.stringify(await runDataSets()));
+  const results = await runDataSets();
+  console.log(JSON.stringify(results));
+  if (process.argv.includes('--save')) {
+    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+    const sets = Object.fromEntries(
+      Object.entries(results).map(([name, r]) => {
+        const x = r as { f1: number; precision: number; recall: number };
+        return [name, { f1: x.f1, precision: x.precision, recall: x.recall }];
+      }),
+    );
+    writeFileSync(FIGURES_FILE, `${JSON.stringify({ commit, sets }, null, 2)}\n`);
+  }
 }

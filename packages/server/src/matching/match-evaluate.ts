@@ -59,7 +59,6 @@ export async function evaluateFiles(options: EvaluateOptions): Promise<Evaluatio
   const ignore = new Set((options.ignoreColumns ?? []).map((c) => c.trim().toLowerCase()));
   const records: MatchRecord[] = [];
   const truth: string[] = [];
-  const sources: string[] = [];
   const headers = new Set<string>();
   let truthColumn: string | undefined;
   for (const file of options.files) {
@@ -85,10 +84,30 @@ export async function evaluateFiles(options: EvaluateOptions): Promise<Evaluatio
       // Opaque, zero-padded keys: sorting them keeps file order, and they reveal nothing.
       records.push({ key: `r${String(records.length).padStart(9, '0')}`, source, values });
       truth.push(truthLabel(row[truthAt]));
-      sources.push(source);
     }
   }
-  const roles = detectColumnRoles([...headers], mapping);
+  return evaluateRecords({ records, truth, truthColumn: truthColumn ?? '', headers: [...headers], mapping, link: options.link === true, engine: options.engine, started });
+}
+
+/** Options of {@link evaluateRecords}: records with their truth labels, already read. */
+export interface EvaluateRecordsOptions {
+  readonly records: readonly MatchRecord[];
+  /** True entity label of each record, in record order. */
+  readonly truth: readonly string[];
+  readonly truthColumn: string;
+  readonly headers: readonly string[];
+  readonly mapping?: Readonly<Record<string, string>> | undefined;
+  readonly link?: boolean;
+  readonly engine?: EvaluateOptions['engine'];
+  /** `performance.now()` when reading began (default: now). */
+  readonly started?: number;
+}
+
+/** Runs the engine on records in memory (a generated set, or files already read) and scores it. */
+export function evaluateRecords(options: EvaluateRecordsOptions): EvaluationReport {
+  const started = options.started ?? performance.now();
+  const { records, truth } = options;
+  const roles = detectColumnRoles(options.headers, options.mapping);
   const result = matchRecords({ ...options.engine, records, roles, mode: options.link === true ? 'link' : 'dedupe' });
 
   const labelOf = new Map<string, string>();
@@ -96,14 +115,14 @@ export async function evaluateFiles(options: EvaluateOptions): Promise<Evaluatio
     for (const key of cluster) labelOf.set(key, `c${c}`);
   });
   const predicted = records.map((r) => labelOf.get(r.key) ?? r.key);
-  const crossOnly = options.link === true ? sources : undefined;
+  const crossOnly = options.link === true ? records.map((r) => r.source ?? '') : undefined;
   const score = scoreClustering(predicted, truth, crossOnly);
   const pairs = truePairs(truth, crossOnly);
   let covered = 0;
   for (const [i, j] of pairs) if (result.isCandidatePair(records[i]?.key ?? '', records[j]?.key ?? '')) covered++;
   return {
     ...score,
-    truthColumn: truthColumn ?? '',
+    truthColumn: options.truthColumn,
     blocking: {
       rules: result.blocking.rules,
       candidatePairs: result.blocking.candidatePairs,

@@ -212,6 +212,10 @@ export interface PairScorer {
   rarerValueLogCount(k: number, i: number, j: number): number;
   /** Level index and weight of every feature for one pair (null levels have weight 0). */
   explain(i: number, j: number): { feature: string; level: string; weight: number }[];
+  /** Writes each feature's weight for one pair into `out` (NaN where either value is missing). */
+  featureWeights(i: number, j: number, out: Float64Array): void;
+  /** The prior log2 odds of a match (λ), included in every weight. */
+  readonly prior: number;
 }
 
 /**
@@ -307,6 +311,13 @@ export function createScorer(prepared: PreparedRecords, params: FellegiSunterPar
       return w;
     },
     rarerValueLogCount,
+    prior,
+    featureWeights(i, j, out) {
+      for (let k = 0; k < features.length; k++) {
+        const l = features[k]?.compare(i, j) ?? -1;
+        out[k] = l >= 0 ? levelWeight(k, l, i, j) : Number.NaN;
+      }
+    },
     explain(i, j) {
       return features.map((feature, k) => {
         const l = feature.compare(i, j);

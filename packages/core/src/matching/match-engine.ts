@@ -25,8 +25,10 @@ import {
   type PairScorer,
   type TypoReference,
 } from './fellegi-sunter.ts';
+import { isHardConflict } from './record-conflicts.ts';
 import { seededRandom } from './seeded-random.ts';
 import { clusterPairs } from './supported-clustering.ts';
+import { linkEntities } from './entity-linking.ts';
 
 /** Options of {@link matchRecords}. */
 export interface MatchOptions {
@@ -49,6 +51,8 @@ export interface MatchOptions {
   readonly supportShare?: number;
   /** PRNG seed. Default 1. */
   readonly seed?: number;
+  /** Accumulate evidence per cluster after pairwise clustering (entity-linking.ts). Default true. */
+  readonly entityLinking?: boolean;
   /** Called as each phase finishes (for progress output and timing; the engine itself has no clock). */
   readonly onPhase?: (phase: 'prepare' | 'u' | 'm' | 'block' | 'compare' | 'score' | 'cluster') => void;
 }
@@ -73,6 +77,14 @@ export interface ScoredPair {
 export interface ReviewPair extends ScoredPair {
   readonly reason: 'below-link-threshold' | 'merge-not-supported' | 'same-source';
   readonly evidence: readonly FieldEvidence[];
+}
+
+/**
+ * One step that built a cluster: a pair linked on its own evidence (`pair`), or a pair whose clusters
+ * were joined by their accumulated evidence (`entity`, with the cluster-level weight).
+ */
+export interface ClusterStep extends ScoredPair {
+  readonly via: 'pair' | 'entity';
 }
 
 /** What the engine learnt, for reports and explanations. */
@@ -107,6 +119,8 @@ export interface MatchResult {
   };
   /** Whether blocking made this pair a candidate (for pair completeness in evaluation). */
   isCandidatePair(a: string, b: string): boolean;
+  /** The steps that joined the cluster of a record, in the order they were taken (empty for a singleton). */
+  explainCluster(key: string): readonly ClusterStep[];
   /** Score and per-field evidence of any two records. */
   explain(a: string, b: string): (ScoredPair & { readonly evidence: readonly FieldEvidence[] }) | undefined;
 }
@@ -201,10 +215,20 @@ export function matchRecords(options: MatchOptions): MatchResult {
   const keptLeft: number[] = [];
   const keptRight: number[] = [];
   const keptWeight: number[] = [];
+  const hard = (i: number, j: number): boolean => isHardConflict(prepared.conflict(i, j));
+  // Pairs with positive field evidence below the review weight may still join through their clusters.
+  const weakLeft: number[] = [];
+  const weakRight: number[] = [];
+  const weakWeight: number[] = [];
   for (let p = 0; p < candidates.count; p++) {
     const i = candidates.left[p] ?? 0;
     const w = scorer.weightFromLevels(candidates.levels, p * f, i, candidates.right[p] ?? 0);
-    if (w >= reviewWeight) {
+    if (w < reviewWeight && w > scorer.prior && options.entityLinking !== false) {
+      weakLeft.push(i);
+      weakRight.push(candidates.right[p] ?? 0);
+      weakWeight.push(w);
+    }
+    if (w >= reviewWeight && !hard(i, candidates.right[p] ?? 0)) {
       keptLeft.push(i);
       keptRight.push(candidates.right[p] ?? 0);
       keptWeight.push(w);
@@ -229,25 +253,50 @@ export function matchRecords(options: MatchOptions): MatchResult {
     reviewWeight,
     supportShare: options.supportShare ?? 0.5,
     // Candidates not kept scored below the review threshold; only non-candidates need scoring.
-    pairWeight: (i, j) => (isCandidateIndex(i, j) ? Number.NEGATIVE_INFINITY : scorer.weight(i, j)),
+    pairWeight: (i, j) => (isCandidateIndex(i, j) || hard(i, j) ? Number.NEGATIVE_INFINITY : scorer.weight(i, j)),
+    conflict: (i, j) => prepared.conflict(i, j) !== undefined,
     ...(linking && options.oneToOne !== false ? { sourceOf: (i: number) => sources[i] } : {}),
   });
+
+  // 6. Entity-centric pass: clusters compared by their best evidence per field (entity-linking.ts).
+  const entity = options.entityLinking === false ? { clusterOf: clustered.clusterOf, merges: [] } : linkEntities({
+    size: n,
+    clusterOf: clustered.clusterOf,
+    ...proposals({ left, right, weight }, { left: weakLeft, right: weakRight, weight: weakWeight }),
+    scorer,
+    featureCount: f,
+    linkWeight,
+    reviewWeight,
+    conflict: (i, j) => prepared.conflict(i, j) !== undefined,
+    // In one-to-one linking two records of one source never share a cluster.
+    hardConflict: linking && options.oneToOne !== false ? (i, j) => hard(i, j) || sources[i] === sources[j] : hard,
+  });
+  const clusterOf = entity.clusterOf;
 
   options.onPhase?.('cluster');
 
   const links: ScoredPair[] = [];
   const reviews: ReviewPair[] = [];
+  const steps: ClusterStep[] = [];
+  const keyOf = (i: number): string => records[i]?.key ?? '';
   for (let e = 0; e < left.length; e++) {
     const i = left[e] ?? 0;
     const j = right[e] ?? 0;
     const w = weight[e] ?? 0;
-    const pair = { a: records[i]?.key ?? '', b: records[j]?.key ?? '', probability: weightToProbability(w), weight: w };
+    const pair = { a: keyOf(i), b: keyOf(j), probability: weightToProbability(w), weight: w };
     if (clustered.accepted[e] === 1) {
       links.push(pair);
-    } else if ((clustered.clusterOf[i] ?? -1) !== (clustered.clusterOf[j] ?? -2)) {
+      if (clustered.joined[e] === 1) steps.push({ ...pair, via: 'pair' });
+    } else if ((clusterOf[i] ?? -1) !== (clusterOf[j] ?? -2)) {
       const reason = w < linkWeight ? 'below-link-threshold' : clustered.refusedBySource[e] === 1 ? 'same-source' : 'merge-not-supported';
       reviews.push({ ...pair, reason, evidence: evidenceOf(scorer.explain(i, j)) });
     }
+  }
+
+  for (const m of entity.merges) {
+    const pair = { a: keyOf(m.i), b: keyOf(m.j), probability: weightToProbability(m.weight), weight: m.weight };
+    links.push(pair);
+    steps.push({ ...pair, via: 'entity' });
   }
 
   const explain = (a: string, b: string): (ScoredPair & { evidence: FieldEvidence[] }) | undefined => {
@@ -262,7 +311,13 @@ export function matchRecords(options: MatchOptions): MatchResult {
   return {
     links,
     reviews,
-    clusters: clustersOf(clustered.clusterOf, records),
+    clusters: clustersOf(clusterOf, records),
+    explainCluster(key) {
+      const i = indexOfKey.get(key);
+      if (i === undefined) return [];
+      const root = clusterOf[i];
+      return steps.filter((s) => clusterOf[indexOfKey.get(s.a) ?? -1] === root);
+    },
     model: {
       lambda,
       linkThreshold,
@@ -284,6 +339,20 @@ export function matchRecords(options: MatchOptions): MatchResult {
     },
     explain,
   };
+}
+
+/** Kept pairs and weak pairs as one proposal list, strongest first (ties by index). */
+function proposals(
+  kept: { left: Int32Array; right: Int32Array; weight: Float64Array },
+  weak: { left: number[]; right: number[]; weight: number[] },
+): { left: Int32Array; right: Int32Array } {
+  const n = kept.left.length + weak.left.length;
+  const l = (e: number): number => (e < kept.left.length ? (kept.left[e] ?? 0) : (weak.left[e - kept.left.length] ?? 0));
+  const r = (e: number): number => (e < kept.left.length ? (kept.right[e] ?? 0) : (weak.right[e - kept.left.length] ?? 0));
+  const w = (e: number): number => (e < kept.left.length ? (kept.weight[e] ?? 0) : (weak.weight[e - kept.left.length] ?? 0));
+  const order = Array.from({ length: n }, (_, e) => e);
+  order.sort((x, y) => w(y) - w(x) || l(x) - l(y) || r(x) - r(y));
+  return { left: Int32Array.from(order, l), right: Int32Array.from(order, r) };
 }
 
 function evidenceOf(explained: readonly { feature: string; level: string; weight: number }[]): FieldEvidence[] {

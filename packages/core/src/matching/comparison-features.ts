@@ -45,6 +45,8 @@ export interface ComparisonFeature {
    * these levels by how common the rarer value is (see `createScorer`).
    */
   readonly typoLevels?: readonly number[];
+  /** An identifier column other than email and phone (account or customer number): uses the generic identifier prior. */
+  readonly identifier?: boolean;
   /** Level index for records i and j, or -1 when either value is missing. */
   compare(i: number, j: number): number;
   /** The value that must agree at level 0 (for term frequencies), or `undefined` when missing. */
@@ -400,7 +402,7 @@ export function prepareRecords(records: readonly MatchRecord[], roles: ColumnRol
     } else {
       const col = gather(records, cols, normaliseIdentifier);
       if (!hasAny(col)) continue;
-      features.push(codeFeature(type, col, true, 2));
+      features.push({ ...codeFeature(type, col, true, 2), identifier: true });
       keys.set(`id:${type}`, col);
       identifiers.push(col);
     }

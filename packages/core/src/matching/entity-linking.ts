@@ -7,6 +7,8 @@
  *
  *   score(A, B) = prior + Σ_field max over x ∈ A, y ∈ B (with both values present) of weight(x, y, field)
  *
+ * (with the scorer's household rule: when every cross pair's first names differ, only the strongest
+ * household field counts),
  * and merge when the score reaches the link weight and the merged cluster stays coherent:
  * 1. no two members conflict (organisation and person, different Jr/Sr, different account numbers)
  *    unless their own pair reaches the review weight;
@@ -82,11 +84,10 @@ export function linkEntities(options: LinkEntitiesOptions): { clusterOf: Int32Ar
       for (const y of mb) {
         if (options.hardConflict(x, y)) return undefined;
         scorer.featureWeights(x, y, fw);
-        let evidence = 0;
+        const evidence = scorer.combine(fw) - scorer.prior;
         for (let k = 0; k < featureCount; k++) {
           const w = fw[k] ?? Number.NaN;
           if (Number.isNaN(w)) continue;
-          evidence += w;
           const b = best[k] ?? Number.NaN;
           if (Number.isNaN(b) || w > b) best[k] = w;
         }
@@ -95,12 +96,7 @@ export function linkEntities(options: LinkEntitiesOptions): { clusterOf: Int32Ar
         evidenceSum += evidence;
       }
     if (evidenceSum < 0) return undefined;
-    let w = scorer.prior;
-    for (let k = 0; k < featureCount; k++) {
-      const b = best[k] ?? Number.NaN;
-      if (!Number.isNaN(b)) w += b;
-    }
-    return w;
+    return scorer.combine(best);
   };
 
   for (let round = 0; round < (options.rounds ?? 3); round++) {

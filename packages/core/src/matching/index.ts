@@ -10,3 +10,4 @@ export * from './string-similarity.ts';
 export * from './value-normalise.ts';
 export * from './person-generator.ts';
 export * from './customer-generator.ts';
+export * from './match-priors.ts';

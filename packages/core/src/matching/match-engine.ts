@@ -25,6 +25,7 @@ import {
   type PairScorer,
   type TypoReference,
 } from './fellegi-sunter.ts';
+import { blendLambda, blendM, DEFAULT_PRIORS, featurePrior, type MatchPriors } from './match-priors.ts';
 import { isHardConflict } from './record-conflicts.ts';
 import { seededRandom } from './seeded-random.ts';
 import { clusterPairs } from './supported-clustering.ts';
@@ -51,6 +52,8 @@ export interface MatchOptions {
   readonly supportShare?: number;
   /** PRNG seed. Default 1. */
   readonly seed?: number;
+  /** Prior m/u probabilities blended with the data's estimates (match-priors.ts); `false` for none. Default: Kin's shipped priors. */
+  readonly priors?: MatchPriors | false;
   /** Accumulate evidence per cluster after pairwise clustering (entity-linking.ts). Default true. */
   readonly entityLinking?: boolean;
   /** Called as each phase finishes (for progress output and timing; the engine itself has no clock). */
@@ -90,11 +93,18 @@ export interface ClusterStep extends ScoredPair {
 /** What the engine learnt, for reports and explanations. */
 export interface MatchModelSummary {
   readonly lambda: number;
+  /** Share of λ that came from the data (the rest from the prior pairs per record). */
+  readonly lambdaDataShare: number;
   readonly linkThreshold: number;
   readonly reviewThreshold: number;
   readonly features: readonly {
     readonly name: string;
     readonly termFrequency: boolean;
+    /** Whether a prior was blended in (else m and u are the data's alone). */
+    readonly hasPrior: boolean;
+    /** Share of m and of u that came from the data (0 = the prior as shipped, 1 = the data alone). */
+    readonly mDataShare: number;
+    readonly uDataShare: number;
     readonly levels: readonly { readonly level: string; readonly m: number; readonly u: number; readonly weight: number }[];
   }[];
   readonly trainingRules: readonly string[];
@@ -153,13 +163,16 @@ export function matchRecords(options: MatchOptions): MatchResult {
 
   // 1. u from random pairs.
   const sample = randomPairs(n, Math.min(U_SAMPLE_PAIRS(n), Math.max(1, totalPairs)), random, accept);
-  const u = estimateU(features, pairLevels(features, sample.left, sample.right));
+  const priors = options.priors === false ? undefined : (options.priors ?? DEFAULT_PRIORS);
+  const featurePriors = features.map((feat) => featurePrior(priors, feat, feat.identifier === true));
+  const { u, present: uPairs } = estimateU(features, pairLevels(features, sample.left, sample.right), featurePriors.map((p) => p?.u));
 
   options.onPhase?.('u');
 
   // 2. m by EM over training rules.
   const sums = features.map((f) => new Array<number>(f.levels.length).fill(0));
   const counts = features.map(() => 0);
+  const mass = features.map(() => 0);
   const usedTraining: string[] = [];
   for (const rule of trainingRules(prepared)) {
     const index = buildBlockIndex(prepared, rule, maxBlockSize);
@@ -172,10 +185,11 @@ export function matchRecords(options: MatchOptions): MatchResult {
     // Why: with u fixed, a two-class mixture over a single free field is not identifiable (any λ fits),
     // and EM then returns arbitrary m (e.g. "exact date" rarer among matches than "one edit").
     if (informativeFreeFeatures(levels, fixed) < 2) continue;
-    const { m } = emForM(levels, u, fixed);
-    m.forEach((mk, k) => {
+    const em = emForM(levels, u, fixed);
+    em.m.forEach((mk, k) => {
       if (mk === undefined) return;
       counts[k] = (counts[k] ?? 0) + 1;
+      mass[k] = (mass[k] ?? 0) + (em.mass[k] ?? 0);
       mk.forEach((v, l) => {
         const row = sums[k];
         if (row !== undefined) row[l] = (row[l] ?? 0) + v;
@@ -183,9 +197,13 @@ export function matchRecords(options: MatchOptions): MatchResult {
     });
     usedTraining.push(ruleName(rule));
   }
+  const mDataShare: number[] = [];
   const m = features.map((f, k) => {
     const c = counts[k] ?? 0;
-    return c === 0 ? initialM(f.levels.length) : (sums[k] ?? []).map((v) => v / c);
+    const data = c === 0 ? undefined : (sums[k] ?? []).map((v) => v / c);
+    const blended = blendM(data, mass[k] ?? 0, featurePriors[k]);
+    mDataShare.push(blended?.dataShare ?? 0);
+    return blended?.m ?? initialM(f.levels.length);
   });
 
   options.onPhase?.('m');
@@ -201,7 +219,7 @@ export function matchRecords(options: MatchOptions): MatchResult {
   // 4. λ from the deterministic sure-match rule and its assumed recall.
   let sure = 0;
   for (let p = 0; p < candidates.count; p++) if (isSureMatch(features, candidates.levels, p * f)) sure++;
-  const lambda = Math.min(0.5, Math.max(1 / Math.max(1, totalPairs), sure / ASSUMED_SURE_RULE_RECALL / Math.max(1, totalPairs)));
+  const { lambda, dataShare: lambdaDataShare } = blendLambda({ sureMatches: sure, assumedRecall: ASSUMED_SURE_RULE_RECALL, records: n, totalPairs, priors });
 
   const params: FellegiSunterParameters = {
     lambda,
@@ -320,14 +338,22 @@ export function matchRecords(options: MatchOptions): MatchResult {
     },
     model: {
       lambda,
+      lambdaDataShare,
       linkThreshold,
       reviewThreshold,
       trainingRules: usedTraining,
-      features: params.features.map((p, k) => ({
-        name: p.name,
-        termFrequency: features[k]?.termFrequency ?? false,
-        levels: p.levels.map((level, l) => ({ level, m: p.m[l] ?? 0, u: p.u[l] ?? 1, weight: levelWeights(p.m, p.u)[l] ?? 0 })),
-      })),
+      features: params.features.map((p, k) => {
+        const priorM = featurePriors[k] !== undefined;
+        const uShare = featurePriors[k] === undefined ? 1 : (uPairs[k] ?? 0) / ((uPairs[k] ?? 0) + 2 * p.levels.length);
+        return {
+          name: p.name,
+          termFrequency: features[k]?.termFrequency ?? false,
+          hasPrior: priorM,
+          mDataShare: mDataShare[k] ?? 0,
+          uDataShare: uShare,
+          levels: p.levels.map((level, l) => ({ level, m: p.m[l] ?? 0, u: p.u[l] ?? 1, weight: levelWeights(p.m, p.u)[l] ?? 0 })),
+        };
+      }),
     },
     blocking: { rules: selected.map((s) => ruleName(s.rule)), considered, candidatePairs, totalPairs },
     isCandidatePair(a, b) {

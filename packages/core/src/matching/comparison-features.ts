@@ -5,7 +5,7 @@
  */
 import type { AttributeRole, ColumnRoles } from './column-roles.ts';
 import { compareDates, dateFromParts, DATE_LEVELS, parseDate, type ParsedDate } from './date-parse.ts';
-import { nameColumns } from './name-columns.ts';
+import { nameColumns, RecordKind } from './name-columns.ts';
 import { recordConflicts, type Conflict } from './record-conflicts.ts';
 import { areNicknames, canonicalGivenName } from './nickname-table.ts';
 import { distinctSortedTokens, jaroWinkler, sortedTokenJaccard, soundex, withinOneEdit } from './string-similarity.ts';
@@ -58,6 +58,8 @@ export interface PreparedRecords {
   readonly size: number;
   readonly features: readonly ComparisonFeature[];
   readonly keys: ReadonlyMap<string, readonly (string | undefined)[]>;
+  /** True when record i names a person (a first or last name), not an organisation or nothing. */
+  isPerson(i: number): boolean;
   /** Why records i and j cannot be one entity, or `undefined` (see record-conflicts.ts). */
   conflict(i: number, j: number): Conflict | undefined;
 }
@@ -257,12 +259,17 @@ function dateFeature(dates: readonly (ParsedDate | undefined)[]): ComparisonFeat
   };
 }
 
+/**
+ * Email: exact, the same mailbox name at another provider, or one typing error. Why no Jaro–Winkler
+ * level: addresses are built from names (`andrew.smith11@…`, `andrew.smith60@…`), so two people of
+ * one name have similar addresses, and similarity there repeats the name's evidence.
+ */
 function emailFeature(col: Column): ComparisonFeature {
   const user = col.map((v) => v?.slice(0, v.indexOf('@')));
   return {
     name: 'email',
     sureLevels: 2,
-    levels: ['exact', 'same-user', 'jaro-winkler>=0.9', 'different'],
+    levels: ['exact', 'same-user', 'one-edit', 'different'],
     termFrequency: true,
     value: (i) => col[i],
     compare(i, j) {
@@ -271,7 +278,7 @@ function emailFeature(col: Column): ComparisonFeature {
       if (a === undefined || b === undefined) return -1;
       if (a === b) return 0;
       if (user[i] === user[j]) return 1;
-      return jaroWinkler(a, b, 0.9) >= 0.9 ? 2 : 3;
+      return withinOneEdit(a, b) ? 2 : 3;
     },
   };
 }
@@ -407,7 +414,7 @@ export function prepareRecords(records: readonly MatchRecord[], roles: ColumnRol
       identifiers.push(col);
     }
   }
-  return { size: records.length, features, keys, conflict: recordConflicts({ names, identifiers }) };
+  return { size: records.length, features, keys, conflict: recordConflicts({ names, identifiers }), isPerson: (i) => names.kind[i] === RecordKind.person };
 }
 
 function datesOf(records: readonly MatchRecord[], roles: ColumnRoles): (ParsedDate | undefined)[] {

@@ -11,9 +11,13 @@
  * household field counts),
  * and merge when the score reaches the link weight and the merged cluster stays coherent:
  * 1. no two members conflict (organisation and person, different Jr/Sr, different account numbers)
- *    unless their own pair reaches the review weight;
+ *    or have plainly different first names (spouses sharing a surname, address and phone), unless
+ *    their own pair reaches the review weight;
  * 2. no cross pair is strong evidence against (total field evidence below {@link CONTRADICTION}),
  *    and the cross pairs on average are not evidence against.
+ * Only people are linked this way: the coherence rules are about people (names, suffixes), and
+ * without them the best evidence per field joins branches of one organisation (measured on the
+ * dedupe example: precision 0.965 → 0.945).
  * Why the best evidence per field and not per pair: "best per field" is how an analyst reads a
  * customer file (the phone from one record, the date of birth from another), and the coherence rules
  * keep the max from hiding a contradiction, since every cross pair is still checked.
@@ -45,6 +49,8 @@ export interface LinkEntitiesOptions {
   readonly linkWeight: number;
   readonly reviewWeight: number;
   conflict(i: number, j: number): boolean;
+  /** Records the pass may move (people: the coherence rules are about people). */
+  eligible(i: number): boolean;
   /** Hard conflicts: never in one cluster, whatever the pair scores. */
   hardConflict(i: number, j: number): boolean;
   /** Rounds over the proposing pairs (a merge can enable another). Default 3. */
@@ -92,7 +98,7 @@ export function linkEntities(options: LinkEntitiesOptions): { clusterOf: Int32Ar
           if (Number.isNaN(b) || w > b) best[k] = w;
         }
         if (evidence < CONTRADICTION) return undefined;
-        if (options.conflict(x, y) && scorer.prior + evidence < reviewWeight) return undefined;
+        if ((options.conflict(x, y) || scorer.firstNamesDiffer(x, y)) && scorer.prior + evidence < reviewWeight) return undefined;
         evidenceSum += evidence;
       }
     if (evidenceSum < 0) return undefined;
@@ -106,7 +112,7 @@ export function linkEntities(options: LinkEntitiesOptions): { clusterOf: Int32Ar
       const j = options.right[e] ?? 0;
       const a = find(i);
       const b = find(j);
-      if (a === b) continue;
+      if (a === b || !options.eligible(i) || !options.eligible(j)) continue;
       const ma = members.get(a) ?? [a];
       const mb = members.get(b) ?? [b];
       if (ma.length + mb.length > maxSize) continue;

@@ -238,6 +238,8 @@ export interface PairScorer {
    * `weight`: when first names differ, only the strongest household field counts.
    */
   combine(weights: ArrayLike<number>): number;
+  /** True when both records have first names and they plainly differ (not a nickname, initial or typo). */
+  firstNamesDiffer(i: number, j: number): boolean;
   /** The prior log2 odds of a match (λ), included in every weight. */
   readonly prior: number;
 }
@@ -295,6 +297,13 @@ export type TypoReference = readonly (readonly (number | undefined)[] | undefine
 /** Share of the household fields' evidence, beyond the strongest one, not counted when first names differ. */
 const HOUSEHOLD_DISCOUNT = 0.5;
 
+/**
+ * log2 Bayes factor from which a personal field (date of birth, account number) vouches for one person
+ * (8 : 1). Why not any positive weight: in household-rich files EM learns that "born in the same year"
+ * is weak evidence for a match, and spouses are often born in the same year.
+ */
+const PERSONAL_AGREEMENT = 3;
+
 const HOUSEHOLD_FEATURES: ReadonlySet<string> = new Set(['last_name', 'address', 'address_1', 'address_2', 'street_number', 'city', 'postcode', 'phone', 'email']);
 
 /** Builds the scorer from parameters (with term-frequency adjustment on exact levels). */
@@ -351,7 +360,7 @@ export function createScorer(prepared: PreparedRecords, params: FellegiSunterPar
         else if (household[k] === true && x > 0) {
           sum += x;
           if (x > max) max = x;
-        } else if (personalFeature[k] === true && x > 0) personal = true;
+        } else if (personalFeature[k] === true && x >= PERSONAL_AGREEMENT) personal = true;
       }
       return firstLevel === firstDifferent && !personal ? w - HOUSEHOLD_DISCOUNT * (sum - max) : w;
     },
@@ -368,12 +377,13 @@ export function createScorer(prepared: PreparedRecords, params: FellegiSunterPar
         if (household[k] === true && x > 0) {
           sum += x;
           if (x > max) max = x;
-        } else if (personalFeature[k] === true && x > 0) personal = true;
+        } else if (personalFeature[k] === true && x >= PERSONAL_AGREEMENT) personal = true;
       }
       return firstAt >= 0 && levels[offset + firstAt] === firstDifferent && !personal ? w - HOUSEHOLD_DISCOUNT * (sum - max) : w;
     },
     rarerValueLogCount,
     prior,
+    firstNamesDiffer: (i, j) => firstAt >= 0 && features[firstAt]?.compare(i, j) === firstDifferent,
     featureWeights(i, j, out) {
       for (let k = 0; k < features.length; k++) {
         const l = features[k]?.compare(i, j) ?? -1;
@@ -392,7 +402,7 @@ export function createScorer(prepared: PreparedRecords, params: FellegiSunterPar
         if (household[k] === true && x > 0) {
           sum += x;
           if (x > max) max = x;
-        } else if (personalFeature[k] === true && x > 0) personal = true;
+        } else if (personalFeature[k] === true && x >= PERSONAL_AGREEMENT) personal = true;
       }
       const first = firstAt >= 0 ? (weights[firstAt] ?? Number.NaN) : Number.NaN;
       return !Number.isNaN(first) && first <= firstDifferentWeight + 1e-9 && !personal ? w - HOUSEHOLD_DISCOUNT * (sum - max) : w;
@@ -402,7 +412,7 @@ export function createScorer(prepared: PreparedRecords, params: FellegiSunterPar
         const l = feature.compare(i, j);
         return { feature: feature.name, level: l < 0 ? 'null' : (feature.levels[l] ?? ''), weight: l < 0 ? 0 : levelWeight(k, l, i, j) };
       });
-      const personal = out.some((e, k) => personalFeature[k] === true && e.weight > 0);
+      const personal = out.some((e, k) => personalFeature[k] === true && e.weight >= PERSONAL_AGREEMENT);
       if (firstAt >= 0 && features[firstAt]?.compare(i, j) === firstDifferent && !personal) {
         // Shown as scored: the strongest shared household field in full, the others discounted (see HOUSEHOLD_FEATURES).
         let best = -1;

@@ -286,6 +286,7 @@ export function matchRecords(options: MatchOptions): MatchResult {
     linkWeight,
     reviewWeight,
     conflict: (i, j) => prepared.conflict(i, j) !== undefined,
+    eligible: (i) => prepared.isPerson(i),
     // In one-to-one linking two records of one source never share a cluster.
     hardConflict: linking && options.oneToOne !== false ? (i, j) => hard(i, j) || sources[i] === sources[j] : hard,
   });

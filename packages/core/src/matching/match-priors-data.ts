@@ -23,7 +23,7 @@ export const DEFAULT_PRIORS: MatchPriors = {
     },
     city: {
       levels: ["exact","jaro-winkler>=0.92","jaro-winkler>=0.8","different"],
-      m: [0.6487,0.256,0.03292,0.06238],
+      m: [0.6487,0.2559,0.03296,0.06242],
       u: [0.01546,0.007026,0.006547,0.971],
     },
     company: {
@@ -33,22 +33,22 @@ export const DEFAULT_PRIORS: MatchPriors = {
     },
     date_of_birth: {
       levels: ["exact","day-month-swap","one-edit","same-day-and-month","same-year-and-month","same-year-and-day","within-month","within-year","different"],
-      m: [0.7033,0.0001216,0.1389,0.01436,0.007727,0.002676,0.01651,0.02753,0.08885],
+      m: [0.7035,0.0001216,0.1389,0.01436,0.00773,0.002679,0.01649,0.02746,0.08875],
       u: [0.0007142,0.00009999,0.001203,0.002303,0.0006217,0.000161,0.001077,0.02162,0.9722],
     },
     email: {
-      levels: ["exact","same-user","jaro-winkler>=0.9","different"],
-      m: [0.561,0.2264,0.1911,0.02153],
-      u: [0.00215,0.001055,0.0006086,0.9962],
+      levels: ["exact","same-user","one-edit","different"],
+      m: [0.5642,0.2276,0.06494,0.1432],
+      u: [0.00215,0.001055,0.0001217,0.9967],
     },
     first_name: {
       levels: ["exact","nickname","one-edit","jaro-winkler>=0.92","initial","jaro-winkler>=0.8","swapped-with-last-name","different"],
-      m: [0.52,0.08,0.1969,0.004349,0.05,0.01979,0.0568,0.07217],
+      m: [0.5201,0.08,0.1969,0.004325,0.05,0.02008,0.05684,0.07174],
       u: [0.005542,0.0007189,0.001696,0.0005123,0.00009999,0.005512,0.0009554,0.985],
     },
     last_name: {
       levels: ["exact","one-edit","jaro-winkler>=0.92","jaro-winkler>=0.8","swapped-with-first-name","different"],
-      m: [0.5876,0.2453,0.01583,0.02404,0.06471,0.0625],
+      m: [0.5874,0.2454,0.01589,0.02421,0.06476,0.06233],
       u: [0.006622,0.002493,0.000575,0.006772,0.001115,0.9824],
     },
     middle_name: {

@@ -5,7 +5,7 @@
  */
 import type { AttributeRole, ColumnRoles } from './column-roles.ts';
 import type { MatchRecord } from './comparison-features.ts';
-import { generationalSuffix, looksLikeOrganisation, splitFullName, stripSuffix } from './name-parts.ts';
+import { generationalSuffix, looksLikeOrganisation, organisationName, splitFullName, stripSuffix } from './name-parts.ts';
 import { normaliseText, presentValue } from './value-normalise.ts';
 
 /** What a record names: a person, an organisation, or nothing to tell. */
@@ -65,11 +65,11 @@ export function nameColumns(records: readonly MatchRecord[], roles: ColumnRoles)
       first = s.name;
       suffix ??= s.suffix;
     }
-    let organisation = normaliseText(joined(record, companyCols));
+    let organisation = organisationName(joined(record, companyCols));
     const full = joined(record, fullCols);
     if (full !== undefined) hadFullNames = true;
     if (full !== undefined && first === undefined && last === undefined) {
-      if (looksLikeOrganisation(full)) organisation ??= normaliseText(full);
+      if (looksLikeOrganisation(full)) organisation ??= organisationName(full);
       else {
         const parts = splitFullName(full);
         first = parts.first;

@@ -43,6 +43,17 @@ export function looksLikeOrganisation(name: string): boolean {
   return t.split(' ').some((w) => ORGANISATION_WORDS.has(w));
 }
 
+/** Legal forms, dropped from organisation names before comparing (`Baker Motors Ltd.` ~ `Baker Motors Limited`). */
+const LEGAL_FORMS = new Set(['ltd', 'limited', 'llp', 'llc', 'lp', 'inc', 'incorporated', 'plc', 'gmbh', 'ag', 'sa', 'sarl', 'bv', 'nv', 'pty', 'corp', 'corporation', 'co', 'the', 'and']);
+
+/** An organisation's name normalised for comparison: lower-case words without legal forms; `undefined` when blank. */
+export function organisationName(raw: string | undefined): string | undefined {
+  const t = normaliseText(raw);
+  if (t === undefined) return undefined;
+  const words = t.split(' ').filter((w) => !LEGAL_FORMS.has(w));
+  return words.length === 0 ? t : words.join(' ');
+}
+
 /** The canonical generational suffix of a word (`Jr.` → `jr`), or `undefined`. */
 export function generationalSuffix(word: string): string | undefined {
   const t = normaliseText(word);

@@ -21,6 +21,8 @@ export interface FeatureParameters {
   readonly levels: readonly string[];
   readonly m: readonly number[];
   readonly u: readonly number[];
+  /** Random pairs seen at each level when u was estimated (see `levelWeights`). */
+  readonly uSeen?: readonly number[];
 }
 
 /** Level vectors of a list of pairs: `levels[p * featureCount + f]`, -1 = null. */
@@ -73,9 +75,10 @@ export function estimateU(
   features: readonly ComparisonFeature[],
   sample: PairLevels,
   priorU: readonly (readonly number[] | undefined)[] = [],
-): { u: number[][]; present: number[] } {
+): { u: number[][]; present: number[]; seen: number[][] } {
   const f = features.length;
   const present: number[] = [];
+  const seen: number[][] = [];
   const u = features.map((feature, k) => {
     const counts = new Array<number>(feature.levels.length).fill(0);
     for (let p = 0; p < sample.count; p++) {
@@ -84,13 +87,14 @@ export function estimateU(
     }
     const total = counts.reduce((a, b) => a + b, 0);
     present.push(total);
+    seen.push(counts);
     const levels = feature.levels.length;
     const prior = priorU[k];
     if (prior === undefined) return counts.map((c) => (c + 1) / (total + levels));
     // Laplace's one pair per level still floors u (a level unseen in the data is not thereby impossible).
     return counts.map((c, l) => (c + 1 + levels * (prior[l] ?? 0)) / (total + 2 * levels));
   });
-  return { u, present };
+  return { u, present, seen };
 }
 
 /** Starting m: most matches agree exactly, the rest spread geometrically over the weaker levels. */
@@ -191,6 +195,9 @@ function distinctPatterns(sample: PairLevels, f: number): { patterns: Int8Array;
   return { patterns, weights };
 }
 
+/** Records' worth of the average frequency blended into each value's observed frequency. */
+const TF_PRIOR_RECORDS = 300;
+
 /** Per-record log2 weight of agreeing exactly on this record's value, adjusted for its frequency. */
 export function termFrequencyWeights(
   feature: ComparisonFeature,
@@ -214,8 +221,10 @@ export function termFrequencyWeights(
       out[i] = base;
       continue;
     }
+    // Why the pseudo-records: in a small file most names are seen once, which says little about how
+    // rare they are; the frequency leans on the average (u0) until the file is large enough to tell.
     // Why the floor: a value seen once (often a typo) would otherwise gain unbounded weight.
-    const freq = Math.max((counts.get(v) ?? 1) / present, u0 / 16);
+    const freq = Math.max(((counts.get(v) ?? 1) + TF_PRIOR_RECORDS * u0) / (present + TF_PRIOR_RECORDS), u0 / 16);
     out[i] = Math.log2(m0 / freq);
   }
   return out;
@@ -248,12 +257,16 @@ export interface PairScorer {
  * Level weights (log2 m/u) with two order constraints: exact agreement is never weaker evidence than
  * any other level, and the catch-all "different" never stronger. Why: training rules select pairs
  * with errors elsewhere (a rule blocking on names finds matches whose error sits in the date), which
- * can make EM rank "one edit" above "exact"; the constraint keeps the scale meaningful.
+ * can make EM rank "one edit" above "exact"; the constraint keeps the scale meaningful. `uSeen` (random
+ * pairs seen at each level) marks levels whose u is only a pseudo-count; with a prior m those would
+ * otherwise claim huge weights (a city typo never seen among this file's random pairs) and lift exact.
  */
-export function levelWeights(m: readonly number[], u: readonly number[]): number[] {
+export function levelWeights(m: readonly number[], u: readonly number[], uSeen?: readonly number[]): number[] {
   const w = m.map((mv, l) => Math.log2(Math.max(mv, 1e-12) / (u[l] ?? 1)));
   const last = w.length - 1;
   if (last < 1) return w;
+  // A level no random pair reached has a u that is all pseudo-count: its weight is not raised to, but capped at, exact's.
+  for (let l = 1; l < last; l++) if (uSeen?.[l] === 0 && (w[l] ?? 0) > (w[0] ?? 0)) w[l] = w[0] ?? 0;
   w[0] = Math.max(...w);
   w[last] = Math.min(...w);
   return w;
@@ -309,7 +322,7 @@ const HOUSEHOLD_FEATURES: ReadonlySet<string> = new Set(['last_name', 'address',
 /** Builds the scorer from parameters (with term-frequency adjustment on exact levels). */
 export function createScorer(prepared: PreparedRecords, params: FellegiSunterParameters, typoReference?: TypoReference): PairScorer {
   const features = prepared.features;
-  const tables = params.features.map((p) => levelWeights(p.m, p.u));
+  const tables = params.features.map((p) => levelWeights(p.m, p.u, p.uSeen));
   const tf = features.map((feature, k) => {
     const p = params.features[k];
     if (!feature.termFrequency || p === undefined) return undefined;
@@ -447,6 +460,13 @@ export function isSureMatch(features: readonly ComparisonFeature[], levels: Int8
     if (l > 0 && ++inexact > 1) return false;
   }
   return present >= 3;
+}
+
+/** Whether the sure-match rule could judge a pair: at least three identifying fields present on both sides. */
+export function sureRuleApplies(features: readonly ComparisonFeature[], levels: Int8Array, offset: number): boolean {
+  let present = 0;
+  for (let k = 0; k < features.length; k++) if ((features[k]?.sureLevels ?? 0) > 0 && (levels[offset + k] ?? -1) >= 0 && ++present >= 3) return true;
+  return false;
 }
 
 /** Match probability from a log2 match weight. */

@@ -15,6 +15,7 @@ import {
   estimateU,
   initialM,
   isSureMatch,
+  sureRuleApplies,
   levelWeights,
   pairLevels,
   probabilityToWeight,
@@ -165,7 +166,7 @@ export function matchRecords(options: MatchOptions): MatchResult {
   const sample = randomPairs(n, Math.min(U_SAMPLE_PAIRS(n), Math.max(1, totalPairs)), random, accept);
   const priors = options.priors === false ? undefined : (options.priors ?? DEFAULT_PRIORS);
   const featurePriors = features.map((feat) => featurePrior(priors, feat, feat.identifier === true));
-  const { u, present: uPairs } = estimateU(features, pairLevels(features, sample.left, sample.right), featurePriors.map((p) => p?.u));
+  const { u, present: uPairs, seen: uSeen } = estimateU(features, pairLevels(features, sample.left, sample.right), featurePriors.map((p) => p?.u));
 
   options.onPhase?.('u');
 
@@ -218,12 +219,16 @@ export function matchRecords(options: MatchOptions): MatchResult {
 
   // 4. λ from the deterministic sure-match rule and its assumed recall.
   let sure = 0;
-  for (let p = 0; p < candidates.count; p++) if (isSureMatch(features, candidates.levels, p * f)) sure++;
-  const { lambda, dataShare: lambdaDataShare } = blendLambda({ sureMatches: sure, assumedRecall: ASSUMED_SURE_RULE_RECALL, records: n, totalPairs, priors });
+  let judged = 0;
+  for (let p = 0; p < candidates.count; p++) {
+    if (isSureMatch(features, candidates.levels, p * f)) sure++;
+    if (sureRuleApplies(features, candidates.levels, p * f)) judged++;
+  }
+  const { lambda, dataShare: lambdaDataShare } = blendLambda({ sureMatches: sure, judgedPairs: judged, assumedRecall: ASSUMED_SURE_RULE_RECALL, records: n, totalPairs, priors });
 
   const params: FellegiSunterParameters = {
     lambda,
-    features: features.map((feat, k) => ({ name: feat.name, levels: feat.levels, m: m[k] ?? [], u: u[k] ?? [] })),
+    features: features.map((feat, k) => ({ name: feat.name, levels: feat.levels, m: m[k] ?? [], u: u[k] ?? [], uSeen: uSeen[k] ?? [] })),
   };
   const linkWeight = probabilityToWeight(linkThreshold);
   const scorer = createScorer(prepared, params, typoReferences(features, candidates, createScorer(prepared, params), linkWeight));
@@ -352,7 +357,7 @@ export function matchRecords(options: MatchOptions): MatchResult {
           hasPrior: priorM,
           mDataShare: mDataShare[k] ?? 0,
           uDataShare: uShare,
-          levels: p.levels.map((level, l) => ({ level, m: p.m[l] ?? 0, u: p.u[l] ?? 1, weight: levelWeights(p.m, p.u)[l] ?? 0 })),
+          levels: p.levels.map((level, l) => ({ level, m: p.m[l] ?? 0, u: p.u[l] ?? 1, weight: levelWeights(p.m, p.u, p.uSeen)[l] ?? 0 })),
         };
       }),
     },

@@ -7,7 +7,8 @@
  *
  *   m = (M · m_data + PRIOR_MATCHES · m_prior) / (M + PRIOR_MATCHES)     M = expected matches behind m_data
  *   u = (counts + L · u_prior) / (pairs + L)                             L = number of levels
- *   λ: expected matches = w · (sure-rule matches) + (1 − w) · PRIOR_PAIRS_PER_RECORD · n,  w = min(1, S / 50)
+ *   λ: expected matches = w · (sure-rule matches) + (1 − w) · pairsPerRecord · n,  w = min(1, max(S / 50, J / 1000))
+ *   (S pairs pass the sure-match rule, J pairs are described well enough for it to judge)
  *
  * so a large file is governed by its own data and a small one by the priors. Callers may pass their
  * own priors (`matchRecords({ priors })`) or `false` for none.
@@ -33,8 +34,13 @@ export interface MatchPriors {
 
 /** Pseudo-matches the prior m counts as (how many estimated matches outweigh it half-way). */
 export const PRIOR_MATCHES = 50;
-/** Sure-rule matches at which λ comes from the data alone. */
+/**
+ * λ comes from the data alone once 50 pairs pass the sure-match rule, or once 1,000 candidate pairs
+ * are described well enough for the rule to judge (three identifying fields on both sides): then few
+ * passing pairs mean few matches (an already deduplicated store), not too little data.
+ */
 const SURE_MATCHES_FOR_DATA = 50;
+const JUDGED_PAIRS_FOR_DATA = 1000;
 
 export { DEFAULT_PRIORS };
 
@@ -55,11 +61,11 @@ export function blendM(data: readonly number[] | undefined, mass: number, prior:
 }
 
 /** λ from the sure-rule count, leaning on the prior pairs per record when few pairs pass the rule. */
-export function blendLambda(options: { sureMatches: number; assumedRecall: number; records: number; totalPairs: number; priors: MatchPriors | undefined }): { lambda: number; dataShare: number } {
-  const { sureMatches, assumedRecall, records, totalPairs, priors } = options;
+export function blendLambda(options: { sureMatches: number; judgedPairs: number; assumedRecall: number; records: number; totalPairs: number; priors: MatchPriors | undefined }): { lambda: number; dataShare: number } {
+  const { sureMatches, judgedPairs, assumedRecall, records, totalPairs, priors } = options;
   const pairs = Math.max(1, totalPairs);
   const fromData = sureMatches / assumedRecall;
-  const share = priors === undefined ? 1 : Math.min(1, sureMatches / SURE_MATCHES_FOR_DATA);
+  const share = priors === undefined ? 1 : Math.min(1, Math.max(sureMatches / SURE_MATCHES_FOR_DATA, judgedPairs / JUDGED_PAIRS_FOR_DATA));
   const expected = share * fromData + (1 - share) * (priors?.pairsPerRecord ?? 0) * records;
   return { lambda: Math.min(0.5, Math.max(1 / pairs, expected / pairs)), dataShare: share };
 }

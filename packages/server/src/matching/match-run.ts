@@ -102,7 +102,10 @@ export async function runMatch(options: MatchRunOptions): Promise<MatchRunSummar
   const live = await matching.liveProfileIds(reviewed.flatMap((r) => [r.aProfile, r.bProfile]));
   for (const [id, survivor] of Object.entries(live)) if (id !== survivor) survivorOf.set(id, survivor);
   const rejected = reviewed.filter((r) => r.status === 'rejected');
-  const known = new Set(reviewed.map((r) => pairKey(find(r.aProfile), find(r.bProfile))));
+  // Pairs queued or decided, by their profiles at the time; compared through `find` when used, because
+  // this run's merges may since have joined one side to another profile.
+  const known: (readonly [string, string])[] = reviewed.map((r) => [r.aProfile, r.bProfile] as const);
+  const isKnown = (a: string, b: string): boolean => known.some(([x, y]) => pairKey(find(x), find(y)) === pairKey(a, b));
   const isRejected = (a: string, b: string): boolean =>
     rejected.some((r) => {
       const x = find(r.aProfile);
@@ -112,9 +115,8 @@ export async function runMatch(options: MatchRunOptions): Promise<MatchRunSummar
 
   const items: ReviewItem[] = [];
   const queue = (a: string, b: string, probability: number, reason: string, evidence: readonly FieldEvidence[]): void => {
-    const key = pairKey(a, b);
-    if (known.has(key)) return;
-    known.add(key);
+    if (isKnown(a, b)) return;
+    known.push([a, b]);
     items.push({ id: randomUUID(), runId, aProfile: a, bProfile: b, probability, reason, evidence: [...evidence], status: 'open', createdAt: at });
   };
 
@@ -167,8 +169,19 @@ export async function runMatch(options: MatchRunOptions): Promise<MatchRunSummar
     }
     queue(a, b, pair.probability, pair.reason, pair.evidence);
   }
-  if (items.length > 0) await matching.addReviewItems(items);
-  summary.queued = items.length;
+  // Later merges of this run may have joined an item's side to another profile: items name the
+  // profiles as they are now, and one that has become a duplicate (or a single profile) is dropped.
+  const settled: ReviewItem[] = [];
+  const seen = new Set(reviewed.map((r) => pairKey(find(r.aProfile), find(r.bProfile))));
+  for (const item of items) {
+    const a = find(item.aProfile);
+    const b = find(item.bProfile);
+    if (a === b || seen.has(pairKey(a, b))) continue;
+    seen.add(pairKey(a, b));
+    settled.push({ ...item, aProfile: a, bProfile: b });
+  }
+  if (settled.length > 0) await matching.addReviewItems(settled);
+  summary.queued = settled.length;
   summary.seconds = (performance.now() - started) / 1000;
   return summary;
 }

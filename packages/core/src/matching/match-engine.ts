@@ -115,6 +115,8 @@ export interface MatchModelSummary {
 export interface MatchResult {
   /** Pairs linked (at or above the link threshold and inside one cluster), strongest first. */
   readonly links: readonly ScoredPair[];
+  /** How many of the links joined two clusters by their accumulated evidence (the last ones in `links`). */
+  readonly entityLinks: number;
   /** Pairs to review, strongest first. */
   readonly reviews: readonly ReviewPair[];
   /** Clusters of two or more keys; keys sorted, clusters ordered by their first key. */
@@ -334,6 +336,7 @@ export function matchRecords(options: MatchOptions): MatchResult {
 
   return {
     links,
+    entityLinks: entity.merges.length,
     reviews,
     clusters: clustersOf(clusterOf, records),
     explainCluster(key) {

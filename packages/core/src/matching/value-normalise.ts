@@ -5,10 +5,17 @@
 
 const PLACEHOLDERS = new Set(['', 'na', 'n/a', 'nan', 'null', 'none', 'nil', '-', '--', '?', 'unknown']);
 
-/** Trimmed text, or `undefined` for blanks and placeholders such as `N/A`. */
+/**
+ * Longest cell compared, in characters. Why: string comparisons are quadratic in length, and no name,
+ * address or identifier is this long; a 50 MB cell is a broken export, not evidence.
+ */
+export const MAX_COMPARED_LENGTH = 1000;
+
+/** Trimmed text, or `undefined` for blanks, placeholders such as `N/A` and cells over MAX_COMPARED_LENGTH. */
 export function presentValue(raw: string | null | undefined): string | undefined {
-  if (raw === null || raw === undefined) return undefined;
+  if (raw === null || raw === undefined || raw.length > MAX_COMPARED_LENGTH * 4) return undefined;
   const t = raw.trim();
+  if (t.length > MAX_COMPARED_LENGTH) return undefined;
   return PLACEHOLDERS.has(t.toLowerCase()) ? undefined : t;
 }
 

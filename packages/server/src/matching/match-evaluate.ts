@@ -4,9 +4,10 @@
  */
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { detectColumnRoles, matchRecords, type MatchOptions, type MatchRecord, type MatchResult } from '@kin/core/matching/index.ts';
+import { detectColumnRoles, mappingProblems, matchRecords, type MatchOptions, type MatchRecord, type MatchResult } from '@kin/core/matching/index.ts';
 import { scoreClustering, truePairs, type ClusteringScore } from './cluster-metrics.ts';
 import { readCsvFile } from './csv-table.ts';
+import { formatModelReport, nothingLinkedReason } from './match-model-report.ts';
 import { detectTruthColumn, truthLabel } from './truth-labels.ts';
 
 /** Options of {@link evaluateFiles}. */
@@ -37,6 +38,14 @@ export interface EvaluationReport extends ClusteringScore {
   readonly seconds: number;
   readonly peakMemoryMB: number;
   readonly result: MatchResult;
+}
+
+/** A mapping that names columns the files lack or roles the matcher does not know. */
+export class MappingError extends Error {}
+
+/** The opaque key of the record at a (0-based) position of the evaluated files. */
+export function evaluationKey(position: number): string {
+  return `r${String(position).padStart(9, '0')}`;
 }
 
 /** Loads a mapping given inline or as a JSON file path. */
@@ -82,7 +91,7 @@ export async function evaluateFiles(options: EvaluateOptions): Promise<Evaluatio
       const values: Record<string, string> = {};
       for (const { h, at } of kept) values[h] = row[at] ?? '';
       // Opaque, zero-padded keys: sorting them keeps file order, and they reveal nothing.
-      records.push({ key: `r${String(records.length).padStart(9, '0')}`, source, values });
+      records.push({ key: evaluationKey(records.length), source, values });
       truth.push(truthLabel(row[truthAt]));
     }
   }
@@ -107,6 +116,10 @@ export interface EvaluateRecordsOptions {
 export function evaluateRecords(options: EvaluateRecordsOptions): EvaluationReport {
   const started = options.started ?? performance.now();
   const { records, truth } = options;
+  if (options.mapping !== undefined) {
+    const problems = mappingProblems(options.mapping, options.headers);
+    if (problems.length > 0) throw new MappingError(`mapping: ${problems.join('; ')}`);
+  }
   const roles = detectColumnRoles(options.headers, options.mapping);
   const result = matchRecords({ ...options.engine, records, roles, mode: options.link === true ? 'link' : 'dedupe' });
 
@@ -136,7 +149,7 @@ export function evaluateRecords(options: EvaluateRecordsOptions): EvaluationRepo
   };
 }
 
-/** The report as printed lines; the last line is one JSON object for scripts. */
+/** The report as printed lines (scores, blocking, the model report); the last line is one JSON object for scripts. */
 export function formatReport(report: EvaluationReport): string[] {
   const f = (x: number): string => x.toFixed(4);
   const p = report.pairwise;
@@ -147,7 +160,9 @@ export function formatReport(report: EvaluationReport): string[] {
     `blocking          pair completeness ${f(report.blocking.pairCompleteness)}, reduction ratio ${report.blocking.reductionRatio.toFixed(6)}, ${report.blocking.candidatePairs} candidate pairs`,
     `blocking rules    ${report.blocking.rules.join(', ')}`,
     `clusters          ${report.clusters} (largest ${report.largestCluster})`,
+    `links             ${report.result.links.length} (${report.result.entityLinks} joined clusters by their accumulated evidence)`,
     `time, memory      ${report.seconds.toFixed(2)} s wall, ${report.peakMemoryMB.toFixed(0)} MB peak RSS`,
+    ...formatModelReport(report.result, report.records),
     JSON.stringify({
       records: report.records,
       pairwise: { precision: p.precision, recall: p.recall, f1: p.f1, tp: p.tp, fp: p.fp, fn: p.fn },
@@ -155,6 +170,7 @@ export function formatReport(report: EvaluationReport): string[] {
       clusters: report.clusters,
       largestCluster: report.largestCluster,
       seconds: report.seconds,
+      nothingLinked: nothingLinkedReason(report.result, report.records) ?? null,
     }),
   ];
 }

@@ -18,6 +18,7 @@ import type { Clock } from '../ports/clock.ts';
 import type { MatchingStore, ReviewItem } from '../storage/matching-store.ts';
 import type { Store } from '../storage/storage.ts';
 import { mergeMatchedProfiles } from './match-merge.ts';
+import { formatModelReport } from './match-model-report.ts';
 import { MATCH_ROLES, loadMatchRecords, profileIdOfKey } from './match-profiles.ts';
 
 /** The source recorded on ledger entries made by matching and review. */
@@ -33,6 +34,8 @@ export interface MatchRunOptions {
   /** Only pairs with at least one profile from this source (by name) are linked or queued. */
   source?: string;
   runId?: string;
+  /** Add the model report (m, u, Bayes factors, prior or data; why nothing was linked) to the summary. */
+  explainModel?: boolean;
 }
 
 /** What a run did. */
@@ -51,7 +54,11 @@ export interface MatchRunSummary {
   refused: number;
   /** Pairs skipped because a reviewer rejected them. */
   skippedRejected: number;
+  /** Links that joined two clusters by their accumulated evidence (entity-centric pass). */
+  entityLinks: number;
   seconds: number;
+  /** With `explainModel`: the model report, as printed lines. */
+  model?: string[];
 }
 
 /** Thrown when the store has no matching port. */
@@ -77,8 +84,8 @@ export async function runMatch(options: MatchRunOptions): Promise<MatchRunSummar
   const sources = await options.store.listSources();
   const nameOf = new Map(sources.map((s) => [s.id, s.name]));
   const records = await loadMatchRecords(matching, (id) => nameOf.get(id) ?? id);
-  const summary: MatchRunSummary = { runId, profiles: records.length, candidatePairs: 0, linkedPairs: 0, merges: 0, queued: 0, refused: 0, skippedRejected: 0, seconds: 0 };
-  if (records.length < 2) return { ...summary, seconds: (performance.now() - started) / 1000 };
+  const summary: MatchRunSummary = { runId, profiles: records.length, candidatePairs: 0, linkedPairs: 0, merges: 0, queued: 0, refused: 0, skippedRejected: 0, entityLinks: 0, seconds: 0 };
+  if (records.length < 2) return { ...summary, seconds: (performance.now() - started) / 1000, ...(options.explainModel === true ? { model: ['nothing linked    fewer than two profiles with person traits'] } : {}) };
   const sourceOf = new Map(records.map((r) => [r.key, r.source ?? '']));
   const pid = profileIdOfKey;
   const result: MatchResult = matchRecords({
@@ -89,6 +96,8 @@ export async function runMatch(options: MatchRunOptions): Promise<MatchRunSummar
     ...(options.reviewThreshold !== undefined ? { reviewThreshold: options.reviewThreshold } : {}),
   });
   summary.candidatePairs = result.blocking.candidatePairs;
+  summary.entityLinks = result.entityLinks;
+  if (options.explainModel === true) summary.model = formatModelReport(result, records.length);
   const inScope = (a: string, b: string): boolean => options.source === undefined || sourceOf.get(a) === options.source || sourceOf.get(b) === options.source;
 
   // Profiles follow merges: those made by this run (local) and earlier ones (the store).

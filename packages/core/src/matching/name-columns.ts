@@ -79,6 +79,8 @@ export function nameColumns(records: readonly MatchRecord[], roles: ColumnRoles)
       }
     }
     for (const c of middleCols) suffix ??= generationalSuffix(record.values[c] ?? '');
+    // Why without spaces: `Marlowe-Fitch`, `Marlowe Fitch` and `van Dyke` / `Van-Dyke` are one surname written differently.
+    last = last?.replace(/ /g, '');
     out.first[i] = first;
     out.middle[i] = middle;
     out.last[i] = last;

@@ -82,8 +82,9 @@ export function stripSuffix(name: string): { readonly name?: string; readonly su
 export function splitFullName(raw: string): NameParts {
   const comma = raw.indexOf(',');
   let suffix: string | undefined;
+  // Split on white space before normalising, so a hyphenated surname stays one word (`marlowefitch`).
   const words = (s: string): string[] =>
-    (normaliseText(s) ?? '').split(' ').filter((w) => {
+    s.split(/\s+/).map((w) => (normaliseText(w) ?? '').replace(/ /g, '')).filter((w) => {
       if (w === '' || TITLES.has(w)) return false;
       const g = SUFFIXES[w];
       if (g !== undefined) {

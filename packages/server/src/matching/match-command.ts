@@ -10,7 +10,7 @@ import { CliError } from '../cli/kin-cli.ts';
 import { systemClock } from '../ports/clock.ts';
 import { evaluateFiles, evaluationKey, formatReport, MappingError } from './match-evaluate.ts';
 import { formatClusterChain } from './match-model-report.ts';
-import { MatchingUnsupportedError, runMatch } from './match-run.ts';
+import { runMatch } from './match-run.ts';
 
 function probability(value: string): number {
   const p = Number(value);
@@ -81,10 +81,7 @@ export function registerMatchCommand(program: Command): void {
           ...(opts.reviewThreshold !== undefined ? { reviewThreshold: opts.reviewThreshold } : {}),
           explainModel: opts.explainModel,
         }),
-      ).catch((error: unknown) => {
-        if (error instanceof MatchingUnsupportedError) throw new CliError(error.message);
-        throw error;
-      });
+      );
       process.stdout.write(
         `matched ${summary.profiles} profiles (${summary.candidatePairs} candidate pairs): ${summary.merges} merges, ` +
           `${summary.queued} queued for review (${summary.refused} refused by the identity policy), ${summary.skippedRejected} rejected pairs skipped\n`,

@@ -320,12 +320,17 @@ const PERSONAL_AGREEMENT = 3;
 const HOUSEHOLD_FEATURES: ReadonlySet<string> = new Set(['last_name', 'address', 'address_1', 'address_2', 'street_number', 'city', 'postcode', 'phone', 'email']);
 
 /** Builds the scorer from parameters (with term-frequency adjustment on exact levels). */
-export function createScorer(prepared: PreparedRecords, params: FellegiSunterParameters, typoReference?: TypoReference): PairScorer {
+export function createScorer(
+  prepared: PreparedRecords,
+  params: FellegiSunterParameters,
+  typoReference?: TypoReference,
+  options: { readonly termFrequency?: boolean } = {},
+): PairScorer {
   const features = prepared.features;
   const tables = params.features.map((p) => levelWeights(p.m, p.u, p.uSeen));
   const tf = features.map((feature, k) => {
     const p = params.features[k];
-    if (!feature.termFrequency || p === undefined) return undefined;
+    if (!feature.termFrequency || p === undefined || options.termFrequency === false) return undefined;
     // Scale m0 so the average tf-adjusted exact weight equals the (order-constrained) exact weight.
     const w0 = tables[k]?.[0] ?? 0;
     return termFrequencyWeights(feature, prepared.size, (p.u[0] ?? 0.01) * 2 ** w0, p.u[0] ?? 0.01);

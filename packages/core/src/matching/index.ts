@@ -11,3 +11,4 @@ export * from './value-normalise.ts';
 export * from './person-generator.ts';
 export * from './customer-generator.ts';
 export * from './match-priors.ts';
+export * from './incremental-matcher.ts';

@@ -2,15 +2,23 @@
  * `kin match eval`: the evaluation harness as a CLI command (commander 14). The lead wires
  * `registerMatchCommand` into the `kin` program.
  */
+import { generateCustomers } from '@kin/core/matching/index.ts';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { loadCliPolicy, withCliStore } from '../cli/cli-store.ts';
 import { requireFile } from '../cli/cli-files.ts';
 import { CliError } from '../cli/kin-cli.ts';
 import { systemClock } from '../ports/clock.ts';
+import { csvCell } from './csv-table.ts';
 import { evaluateFiles, evaluationKey, formatReport, MappingError } from './match-evaluate.ts';
 import { formatClusterChain } from './match-model-report.ts';
 import { runMatch } from './match-run.ts';
+
+function positiveInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a positive integer, got "${value}"`);
+  return n;
+}
 
 function probability(value: string): number {
   const p = Number(value);
@@ -59,6 +67,17 @@ export function registerMatchCommand(program: Command): void {
         return formatClusterChain(report.result, evaluationKey(n - 1), (key) => `row ${Number(key.slice(1)) + 1}`);
       });
       process.stdout.write(`${[...lines.slice(0, -1), ...chains, ...lines.slice(-1)].join('\n')}\n`);
+    });
+  match
+    .command('generate')
+    .description('write a seeded, sparse, multi-source customer file with ground truth (columns source and cluster) to stdout')
+    .option('--entities <n>', 'people and organisations (records are about 2.3 times as many)', positiveInteger, 70)
+    .option('--seed <n>', 'seed: the same seed gives the same file', positiveInteger, 19)
+    .action((opts: { entities: number; seed: number }) => {
+      const set = generateCustomers({ entities: opts.entities, seed: opts.seed });
+      const lines = [[...set.headers, 'source', 'cluster'].join(',')];
+      set.rows.forEach((row, i) => lines.push([...row, set.source[i] ?? '', String(set.entity[i] ?? '')].map(csvCell).join(',')));
+      process.stdout.write(`${lines.join('\n')}\n`);
     });
   match
     .command('run')

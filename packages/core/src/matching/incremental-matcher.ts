@@ -58,19 +58,23 @@ export interface IncrementalMatcher {
   readonly size: number;
 }
 
-function keysOf(record: MatchRecord, roles: ColumnRoles): string[] {
-  const prepared = prepareRecords([record], roles);
-  const out: string[] = [];
-  INCREMENTAL_RULES.forEach((rule, r) => {
-    const parts: string[] = [];
-    for (const k of rule) {
-      const v = prepared.keys.get(k)?.[0];
-      if (v === undefined) return;
-      parts.push(v);
-    }
-    out.push(`${r}\u0000${parts.join('\u0001')}`);
+/** The incremental blocking keys of each record (one batch prepared at once: key columns are columnar). */
+function keysOf(records: readonly MatchRecord[], roles: ColumnRoles): string[][] {
+  const prepared = prepareRecords(records, roles);
+  const columns = INCREMENTAL_RULES.map((rule) => rule.map((k) => prepared.keys.get(k)));
+  return records.map((_, i) => {
+    const out: string[] = [];
+    columns.forEach((cols, r) => {
+      const parts: string[] = [];
+      for (const col of cols) {
+        const v = col?.[i];
+        if (v === undefined) return;
+        parts.push(v);
+      }
+      out.push(`${r}\u0000${parts.join('\u0001')}`);
+    });
+    return out;
   });
-  return out;
 }
 
 /** Creates an incremental matcher. */
@@ -85,10 +89,11 @@ export function createIncrementalMatcher(options: IncrementalMatcherOptions): In
       return stored.length;
     },
     add(records) {
-      for (const record of records) {
+      const keys = keysOf(records, options.roles);
+      for (const [r, record] of records.entries()) {
         const at = stored.length;
         stored.push(record);
-        for (const key of keysOf(record, options.roles)) {
+        for (const key of keys[r] ?? []) {
           const list = index.get(key);
           if (list === undefined) index.set(key, [at]);
           else list.push(at);
@@ -97,7 +102,7 @@ export function createIncrementalMatcher(options: IncrementalMatcherOptions): In
     },
     match(record) {
       const seen = new Set<number>();
-      for (const key of keysOf(record, options.roles)) {
+      for (const key of keysOf([record], options.roles)[0] ?? []) {
         const list = index.get(key);
         if (list === undefined) continue;
         // Newest first: a key shared by many records ("john|smith") contributes only its latest ones.

@@ -105,7 +105,7 @@ if (status.ok) {
         }
         const store = await openPostgresStore({ url: db.url });
         try {
-          expect(await store.stats()).toEqual({ events: 0, profiles: 1, externalIds: 0, merges: 0, warnings: 3 });
+          expect(await store.stats()).toEqual({ events: 0, profiles: 1, externalIds: 0, merges: 0, warnings: 3, suppressedEvents: 0 });
           const warnings = (await store.listWarnings({ limit: 10 })).data;
           expect(warnings.map((w) => [w.field, w.count, w.messageId, w.lastSeenAt])).toEqual([
             ['event', 1, 'w3', '2026-01-01T00:00:04.000Z'],

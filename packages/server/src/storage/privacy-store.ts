@@ -96,13 +96,15 @@ export interface PrivacyStore {
 /** A stored request as the API shows it. */
 export function toPrivacyRequest(row: Row): PrivacyRequest {
   const status = row.status as PrivacyStatus;
-  const outcome = row.outcome === null || row.outcome === undefined ? undefined : (JSON.parse(String(row.outcome)) as PrivacyRequest['store']['outcome']);
+  // SQLite keeps JSON as text; PostgreSQL's json columns arrive parsed.
+  const json = (v: unknown): unknown => (typeof v === 'string' ? JSON.parse(v) : v);
+  const outcome = row.outcome === null || row.outcome === undefined ? undefined : (json(row.outcome) as PrivacyRequest['store']['outcome']);
   const at = (v: unknown) => (v instanceof Date ? v.toISOString() : String(v));
   return {
     id: row.id as string,
     type: row.type as PrivacyRequest['type'],
     status,
-    subject: { profileId: (row.profile_id as string | null) ?? null, identifiers: (typeof row.identifiers === 'string' ? JSON.parse(row.identifiers) : row.identifiers) as string[] },
+    subject: { profileId: (row.profile_id as string | null) ?? null, identifiers: json(row.identifiers) as string[] },
     ...(row.reason ? { reason: row.reason as string } : {}),
     ...(row.requested_by ? { requestedBy: row.requested_by as string } : {}),
     createdAt: at(row.created_at),

@@ -35,7 +35,6 @@ export function toStoreStats(counter: (name: string) => number): StoreStats {
     externalIds: counter('external_ids'),
     merges: counter('merges'),
     warnings: counter('warnings'),
-    suppressedEvents: counter('suppressed_events'),
   };
 }
 

@@ -37,7 +37,7 @@ describe('SQLite migrations', () => {
     // The timeline (migration 9) holds the old event.
     expect((await store.listProfileEvents('p1', { limit: 10 })).data.map((e) => [e.event, e.profileId])).toEqual([['Old', 'p1']]);
     // Migration 11: counters start from the rows; repeated warnings fold into one record (first example kept).
-    expect(await store.stats()).toEqual({ events: 1, profiles: 1, externalIds: 1, merges: 0, warnings: 3, suppressedEvents: 0 });
+    expect(await store.stats()).toEqual({ events: 1, profiles: 1, externalIds: 1, merges: 0, warnings: 3 });
     const warnings = (await store.listWarnings({ limit: 10 })).data;
     expect(warnings.map((w) => [w.field, w.count, w.messageId, w.createdAt, w.lastSeenAt])).toEqual([
       ['event', 1, 'w3', '2026-01-01T00:00:04.000Z', '2026-01-01T00:00:04.000Z'],

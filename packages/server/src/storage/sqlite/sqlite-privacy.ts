@@ -4,9 +4,9 @@
  * the profile (`detachProfile`, the path undo and split take), so the graph cache and the timeline see it
  * as they see any identity change.
  *
- * Why `secure_delete` during a delete: SQLite leaves deleted cells and freed pages as they were, so the
- * person's email would stay readable in the file until the pages are reused. With it on, SQLite zeroes
- * what it frees; `scrub` then checkpoints and truncates the WAL, which held earlier copies of those pages.
+ * Why `secure_delete` during a delete and VACUUM after it: SQLite leaves deleted cells, freed pages and the
+ * unused parts of rewritten pages as they were, so the person's email would stay readable in the file. With
+ * secure_delete on, SQLite zeroes what the delete frees; `scrub` then rebuilds the file and truncates the WAL.
  */
 import type Database from 'better-sqlite3';
 import { cursorKey, pageOf } from '../keyset-page.ts';
@@ -209,8 +209,15 @@ export function createSqlitePrivacy(options: {
     },
 
     async scrub() {
-      // TRUNCATE waits (busy timeout) for readers of older WAL frames, then empties the WAL file.
-      await queue.run(() => db.pragma('wal_checkpoint(TRUNCATE)'));
+      // secure_delete zeroed what the delete freed, but not the copies SQLite left earlier: a leaf page that
+      // later became an interior page keeps the bytes of its old cells in its unused area (found by this
+      // file's test). VACUUM rewrites every page from live rows; TRUNCATE then empties the WAL, which holds
+      // the old pages until then. The cost: VACUUM copies the whole file once per delete (docs/privacy.md).
+      await queue.run(() => {
+        db.pragma('wal_checkpoint(TRUNCATE)');
+        db.exec('VACUUM');
+        db.pragma('wal_checkpoint(TRUNCATE)');
+      });
     },
   };
 }

@@ -258,3 +258,24 @@ export interface Store {
   /** Privacy requests, edge keys and whole-person deletes (see `privacy-store.ts`). */
   readonly privacy?: PrivacyStore;
 }
+
+/** The reads of profiles, events, warnings and counts that every store answers on its read path. */
+export type ProfileReads = Pick<
+  Store,
+  | 'findProfileIdByIdentifier'
+  | 'findProfile'
+  | 'listTraits'
+  | 'listTraitHistory'
+  | 'listProfileEvents'
+  | 'listProfileMerges'
+  | 'listWarnings'
+  | 'stats'
+  | 'searchProfiles'
+  | 'profileIdsByName'
+  | 'listProfileIds'
+  | 'eventVolume'
+  | 'sourceActivity'
+>;
+
+/** The identity graph's reads (snapshots, explanations, rules, the partition). */
+export type IdentityReads = Pick<Store, 'readSnapshot' | 'explainProfile' | 'findMerge' | 'listDoNotLink' | 'identifierPartition'>;

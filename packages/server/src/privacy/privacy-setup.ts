@@ -44,6 +44,10 @@ export async function startPrivacy(options: {
 }): Promise<KinPrivacy> {
   // An in-memory database forgets its tombstones at exit: a secret of the same lifetime is enough.
   const secret = options.secret ?? (options.db === ':memory:' ? randomBytes(32).toString('base64url') : loadPrivacySecret({ file: privacySecretPath(options.db) }));
+  if (!options.secret && isPostgresUrl(options.db)) {
+    // Every process must hash with the same secret, and a file under one process's .kin/ is not shared.
+    options.logger.warn('KIN_PRIVACY_SECRET is not set: privacy keys use a secret generated in .kin/privacy-secret; set the same KIN_PRIVACY_SECRET on every process');
+  }
   const keyer = createPrivacyKeyer(secret);
   const list = options.list ?? memoryPrivacyList();
   const privacy = privacyOf(options.store);

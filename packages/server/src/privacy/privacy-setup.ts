@@ -51,8 +51,8 @@ export async function startPrivacy(options: {
   const keyer = createPrivacyKeyer(secret);
   const list = options.list ?? memoryPrivacyList();
   const privacy = privacyOf(options.store);
-  const service = createPrivacyService({ store: options.store, list, keyer, clock: options.clock, logger: options.logger, newId: () => options.ids.requestId() });
-  await service.load();
   const gate = createPrivacyGate({ list, keyer, policy: options.policy, normalize: options.normalize, count: (n) => privacy.countSuppressed(n) });
+  const service = createPrivacyService({ store: options.store, list, keyer, clock: options.clock, logger: options.logger, newId: () => options.ids.requestId(), settled: () => gate.settled() });
+  await service.load();
   return { service, gate, list };
 }

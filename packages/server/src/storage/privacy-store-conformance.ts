@@ -86,6 +86,12 @@ export function runPrivacyConformance(target: ConformanceTarget): void {
       const family = await privacy.profileFamily(live);
       expect(family.length).toBe(2);
       await store.addWarnings([{ kind: 'cap_reached', message: 'del-u warning', profileId: live, createdAt: T0 }]);
+      // Someone else's event refused the person's email: the refusal names it.
+      const keep = (await store.findProfileIdByIdentifier({ type: 'email', value: 'keep@example.com' }))!;
+      const refused = [{ identifier: { type: 'email', value: 'del@example.com' }, reason: 'blocked' as const, detail: 'test' }];
+      const plan = { target: { kind: 'existing' as const, profileId: keep }, merges: [], links: [], touches: [], refused, traits: { set: {}, unset: [] }, warnings: [] };
+      await store.transaction((tx) => tx.applyEvent({ event: ev({ anonymousId: 'keep-anon' }), sourceId: 'src-a', plan }));
+      expect((await store.explainProfile(keep))?.refusals.map((r) => r.value)).toEqual(['del@example.com']);
       expect((await privacy.listProfileWarnings(family)).map((w) => w.message)).toEqual(['del-u warning']);
       const before = await store.stats();
 
@@ -103,8 +109,8 @@ export function runPrivacyConformance(target: ConformanceTarget): void {
       if (target.recount) expect(await target.recount(store)).toEqual(after);
       expect((await privacy.listKeys()).filter((k) => k.requestId === 'rdel')).toEqual([{ key: 'email.x', kind: 'tombstone', requestId: 'rdel' }]);
 
-      const kept = (await store.findProfileIdByIdentifier({ type: 'email', value: 'keep@example.com' }))!;
-      expect((await store.listProfileEvents(kept, { limit: 10 })).data).toHaveLength(1);
+      expect((await store.explainProfile(keep))?.refusals).toEqual([]);
+      expect((await store.listProfileEvents(keep, { limit: 10 })).data).toHaveLength(2);
       expect(await privacy.deletePerson('no-such-profile', [], T0)).toBeUndefined();
       expect(await privacy.scrub()).toBe(true);
     });

@@ -73,7 +73,8 @@ export interface PrivacyStore {
   /**
    * Deletes a whole person in one transaction: writes `tombstones` (kind `tombstone`), then removes the live
    * profile `profileId` (following merges) and every profile merged into it with their identifiers, traits,
-   * trait history, consent, refusals, timeline entries, events, merge ledger entries, do-not-link rules,
+   * trait history, consent, refusals (its own, and those of its identifiers on other profiles), timeline
+   * entries, events, merge ledger entries, do-not-link rules,
    * device pairs, plain single-identifier tombstones and warnings. `undefined` when no profile has this id
    * (the keys are written all the same).
    */

@@ -93,7 +93,8 @@ export function createPostgresPrivacy(pool: pg.Pool, idGenerator: IdGenerator): 
             l AS (DELETE FROM match_links WHERE survivor_id = ANY ($1::text[]) OR absorbed_id = ANY ($1::text[])),
             rules AS (SELECT DISTINCT rule_id FROM do_not_link_members m JOIN unnest($2::text[], $3::text[]) AS p(type, value) ON p.type = m.type AND p.value = m.value),
             dm AS (DELETE FROM do_not_link_members WHERE rule_id IN (SELECT rule_id FROM rules)),
-            d AS (DELETE FROM do_not_link WHERE id IN (SELECT rule_id FROM rules))
+            d AS (DELETE FROM do_not_link WHERE id IN (SELECT rule_id FROM rules)),
+            rf AS (DELETE FROM refusals WHERE (type, value) IN (SELECT * FROM unnest($2::text[], $3::text[])))
        DELETE FROM device_users WHERE user_id = ANY ($4::text[]) OR (type, value) IN (SELECT * FROM unnest($2::text[], $3::text[]))`,
       [ids, types, values, idents.filter((i) => i.type === 'user_id').map((i) => i.value)],
     );

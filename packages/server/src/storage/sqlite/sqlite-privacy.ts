@@ -90,6 +90,8 @@ export function createSqlitePrivacy(options: {
     db.prepare(`DELETE FROM do_not_link_members WHERE rule_id IN ${inIds}`).run(json(rules));
     const userIds = json(idents.filter((i) => i.type === 'user_id').map((i) => i.value));
     db.prepare(`DELETE FROM device_users WHERE user_id IN (SELECT value FROM json_each(?)) OR (type, value) IN (SELECT type, value FROM ${pairs})`).run(userIds, idents$);
+    // Refusals of the person's identifiers on other profiles (a limit, a rule) name them too.
+    db.prepare(`DELETE FROM refusals WHERE (type, value) IN (SELECT type, value FROM ${pairs})`).run(idents$);
     return events;
   }
 

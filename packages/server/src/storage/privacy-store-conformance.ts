@@ -8,6 +8,7 @@ import { DEFAULT_POLICY } from '@kin/core';
 import type { TrackingEvent } from '@kin/core';
 import { normalizerFor } from '../identity/policy-load.ts';
 import { applyEvents } from '../pipeline/event-apply.ts';
+import { applyRow } from '../testing/apply-row.ts';
 import type { ConformanceTarget } from './storage-conformance.ts';
 import type { PrivacyStore } from './privacy-store.ts';
 import type { Store } from './storage.ts';
@@ -90,7 +91,7 @@ export function runPrivacyConformance(target: ConformanceTarget): void {
       const keep = (await store.findProfileIdByIdentifier({ type: 'email', value: 'keep@example.com' }))!;
       const refused = [{ identifier: { type: 'email', value: 'del@example.com' }, reason: 'blocked' as const, detail: 'test' }];
       const plan = { target: { kind: 'existing' as const, profileId: keep }, merges: [], links: [], touches: [], refused, traits: { set: {}, unset: [] }, warnings: [] };
-      await store.transaction((tx) => tx.applyEvent({ event: ev({ anonymousId: 'keep-anon' }), sourceId: 'src-a', plan }));
+      await store.transaction((tx) => applyRow(tx, { event: ev({ anonymousId: 'keep-anon' }), sourceId: 'src-a', plan }));
       expect((await store.explainProfile(keep))?.refusals.map((r) => r.value)).toEqual(['del@example.com']);
       expect((await privacy.listProfileWarnings(family)).map((w) => w.message)).toEqual(['del-u warning']);
       const before = await store.stats();

@@ -24,6 +24,8 @@ import type {
   Warning as WarningRecord,
 } from '@kin/core/api/index.ts';
 import type { MatchingStore, MatchLink } from './matching-store.ts';
+import type { AuditStore } from './audit-store.ts';
+import type { TokenStore } from './token-store.ts';
 
 // The shapes the API answers with are the stores' read types: one contract, declared in core's api/.
 export type {
@@ -254,4 +256,8 @@ export interface Store {
   identifierPartition(): Promise<string[][]>;
   /** Probabilistic matching: review queue and match evidence (optional: see `matching-store.ts`). */
   readonly matching?: MatchingStore;
+  /** Scoped admin tokens (see `token-store.ts`). */
+  readonly tokens: TokenStore;
+  /** The hash-chained audit log (see `audit-store.ts`). */
+  readonly audit: AuditStore;
 }

@@ -10,6 +10,7 @@ import type { AdminReads } from './admin-reads.ts';
 import { ApiError } from './error-catalog.ts';
 import type { ProfileDeps } from './profile-routes.ts';
 import { jsonText, parseLimit, parseOffset } from './query-params.ts';
+import { scope } from './route-scope.ts';
 
 /** What the insight routes need. */
 export interface InsightDeps extends ProfileDeps {
@@ -58,7 +59,7 @@ export function searchReadings(q: string, normalize: ProfileDeps['normalize']): 
 export function insightRoutes(deps: InsightDeps): Hono {
   const app = new Hono();
 
-  app.get('/v1/search', async (c) => {
+  app.get('/v1/search', scope('profiles:read'), async (c) => {
     const q = c.req.query('q') ?? '';
     if (q.trim() === '') throw new ApiError('invalid_query', 'q is required', 'q');
     if (q.length > 512) throw new ApiError('invalid_query', 'q is longer than 512 characters', 'q');
@@ -67,7 +68,7 @@ export function insightRoutes(deps: InsightDeps): Hono {
     return jsonText(c, await deps.reads.search({ q, limit, offset }));
   });
 
-  app.get('/v1/profiles', async (c) => {
+  app.get('/v1/profiles', scope('profiles:read'), async (c) => {
     const order = c.req.query('order') ?? 'newest';
     if (order !== 'newest' && order !== 'oldest') throw new ApiError('invalid_query', 'order must be newest or oldest', 'order');
     const limit = parseLimit(c.req.query('limit'), 20, 100);
@@ -75,8 +76,8 @@ export function insightRoutes(deps: InsightDeps): Hono {
     return jsonText(c, await deps.reads.profileList({ order, limit, offset }));
   });
 
-  app.get('/v1/overview', async (c) => jsonText(c, await deps.reads.overview()));
+  app.get('/v1/overview', scope('analytics:read'), async (c) => jsonText(c, await deps.reads.overview()));
 
-  app.get('/v1/profiles/:ref/graph', async (c) => jsonText(c, await deps.reads.profileGraph(c.req.param('ref'))));
+  app.get('/v1/profiles/:ref/graph', scope('profiles:read'), async (c) => jsonText(c, await deps.reads.profileGraph(c.req.param('ref'))));
   return app;
 }

@@ -48,7 +48,7 @@ export function adminRoutes(deps: AdminDeps): Hono {
     return c.json({ source: created.source, writeKey: created.writeKey }, 201);
   });
 
-  app.delete('/v1/sources/:name', scope('config:write', {action: 'sources.revoke'}), async (c) => {
+  app.delete('/v1/sources/:name', scope('config:write', { action: 'sources.revoke' }), async (c) => {
     const revoked = await deps.store.revokeSource(c.req.param('name'), deps.clock.now().toISOString());
     if (!revoked) throw new ApiError('not_found', 'no active source has this name', 'name');
     deps.auth.forget();

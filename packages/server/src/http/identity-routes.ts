@@ -33,9 +33,6 @@ export interface IdentityRouteDeps {
   maxBodyBytes: number;
 }
 
-/** Paths of these routes that need the admin token (besides `/v1/profiles/*`). */
-export const IDENTITY_ADMIN_PATHS = ['/v1/identity/*', '/v1/merges/*', '/v1/rules/*'];
-
 /** Builds the identity routes. */
 export function identityRoutes(deps: IdentityRouteDeps): Hono {
   const app = new Hono();

@@ -23,9 +23,6 @@ import type { KinConfig } from '../config.ts';
 import { ApiError } from './error-catalog.ts';
 import { scope } from './route-scope.ts';
 
-/** Paths of the import routes (admin token). */
-export const IMPORT_PATHS = ['/v1/imports'];
-
 /** What the import route needs. */
 export interface ImportRouteDeps {
   store: Store;

@@ -19,9 +19,6 @@ export interface InsightDeps extends ProfileDeps {
   reads: AdminReads;
 }
 
-/** Paths these routes serve (all need the admin token). */
-export const INSIGHT_PATHS = ['/v1/search', '/v1/overview', '/v1/profiles'];
-
 const TYPED_QUERY = /^([A-Za-z0-9_.-]{1,64}):(.+)$/s;
 
 /**

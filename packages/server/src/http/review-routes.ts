@@ -17,9 +17,6 @@ import { resolveProfileRef } from './profile-routes.ts';
 import { parseLimit } from './query-params.ts';
 import { scope } from './route-scope.ts';
 
-/** Paths of these routes (admin token). */
-export const REVIEW_PATHS = ['/v1/match/*', '/v1/review', '/v1/review/*'];
-
 /** What the routes need. */
 export interface ReviewRouteDeps {
   store: Store;

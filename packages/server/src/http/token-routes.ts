@@ -52,21 +52,21 @@ export function tokenRoutes(deps: TokenRouteDeps): Hono {
   app.get('/v1/tokens', scope('tokens:write'), async (c) => c.json({ data: await tokens.listTokens() }));
 
   app.post('/v1/tokens', scope('tokens:write'), async (c) => {
-      const parsed = CreateToken.safeParse((await readAdminJson(c.req.raw, deps.maxBodyBytes)) ?? {});
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0]!;
-        throw new ApiError('invalid_token_request', issue.message, issue.path.join('.') || undefined);
-      }
-      const { name, expiresAt } = parsed.data;
-      const now = deps.clock.now();
-      if (expiresAt && Date.parse(expiresAt) <= now.getTime()) throw new ApiError('invalid_token_request', 'expiresAt must be in the future', 'expiresAt');
-      const scopes = ACCESS_SCOPES.filter((s) => parsed.data.scopes.includes(s));
-      mustHoldAll(c.get('principal'), scopes);
-      const secret = newSecret('kin_tk_');
-      const token: AccessToken = { id: `tok_${deps.ids.messageId()}`, name, scopes, createdAt: now.toISOString(), ...(expiresAt ? { expiresAt: new Date(expiresAt).toISOString() } : {}) };
-      await tokens.createToken({ ...token, secretHash: hashSecret(secret) });
-      c.set('auditTarget', `token:${token.id}`);
-      return c.json({ token, secret } satisfies IssuedToken, 201);
+    const parsed = CreateToken.safeParse((await readAdminJson(c.req.raw, deps.maxBodyBytes)) ?? {});
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new ApiError('invalid_token_request', issue.message, issue.path.join('.') || undefined);
+    }
+    const { name, expiresAt } = parsed.data;
+    const now = deps.clock.now();
+    if (expiresAt && Date.parse(expiresAt) <= now.getTime()) throw new ApiError('invalid_token_request', 'expiresAt must be in the future', 'expiresAt');
+    const scopes = ACCESS_SCOPES.filter((s) => parsed.data.scopes.includes(s));
+    mustHoldAll(c.get('principal'), scopes);
+    const secret = newSecret('kin_tk_');
+    const token: AccessToken = { id: `tok_${deps.ids.messageId()}`, name, scopes, createdAt: now.toISOString(), ...(expiresAt ? { expiresAt: new Date(expiresAt).toISOString() } : {}) };
+    await tokens.createToken({ ...token, secretHash: hashSecret(secret) });
+    c.set('auditTarget', `token:${token.id}`);
+    return c.json({ token, secret } satisfies IssuedToken, 201);
   });
 
   /** The live token `id` names, when the caller holds all its scopes. */
@@ -78,18 +78,18 @@ export function tokenRoutes(deps: TokenRouteDeps): Hono {
   };
 
   app.delete('/v1/tokens/:id', scope('tokens:write', { action: 'tokens.revoke' }), async (c) => {
-      const token = await liveToken(c.req.param('id'), c.get('principal'));
-      const revoked = await tokens.revokeToken(token.id, deps.clock.now().toISOString());
-      if (!revoked) throw new ApiError('not_found', 'no live token has this id', 'id');
-      return c.json({ token: revoked });
+    const token = await liveToken(c.req.param('id'), c.get('principal'));
+    const revoked = await tokens.revokeToken(token.id, deps.clock.now().toISOString());
+    if (!revoked) throw new ApiError('not_found', 'no live token has this id', 'id');
+    return c.json({ token: revoked });
   });
 
   app.post('/v1/tokens/:id/rotate', scope('tokens:write'), async (c) => {
-      const token = await liveToken(c.req.param('id'), c.get('principal'));
-      const secret = newSecret('kin_tk_');
-      const rotated = await tokens.rotateToken(token.id, hashSecret(secret), deps.clock.now().toISOString());
-      if (!rotated) throw new ApiError('not_found', 'no live token has this id', 'id');
-      return c.json({ token: rotated, secret } satisfies IssuedToken);
+    const token = await liveToken(c.req.param('id'), c.get('principal'));
+    const secret = newSecret('kin_tk_');
+    const rotated = await tokens.rotateToken(token.id, hashSecret(secret), deps.clock.now().toISOString());
+    if (!rotated) throw new ApiError('not_found', 'no live token has this id', 'id');
+    return c.json({ token: rotated, secret } satisfies IssuedToken);
   });
   return app;
 }

@@ -44,6 +44,13 @@ export function toStoredToken(row: Record<string, unknown>): StoredToken {
 
 /** A stored token without its digest (what the API shows). */
 export function publicToken(token: StoredToken): AccessToken {
-  const { secretHash: _hidden, ...rest } = token;
-  return rest;
+  return {
+    id: token.id,
+    name: token.name,
+    scopes: token.scopes,
+    createdAt: token.createdAt,
+    ...(token.expiresAt ? { expiresAt: token.expiresAt } : {}),
+    ...(token.rotatedAt ? { rotatedAt: token.rotatedAt } : {}),
+    ...(token.revokedAt ? { revokedAt: token.revokedAt } : {}),
+  };
 }

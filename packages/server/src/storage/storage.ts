@@ -261,3 +261,24 @@ export interface Store {
   /** The hash-chained audit log (see `audit-store.ts`). */
   readonly audit: AuditStore;
 }
+
+/** The reads of profiles, events, warnings and counts that every store answers on its read path. */
+export type ProfileReads = Pick<
+  Store,
+  | 'findProfileIdByIdentifier'
+  | 'findProfile'
+  | 'listTraits'
+  | 'listTraitHistory'
+  | 'listProfileEvents'
+  | 'listProfileMerges'
+  | 'listWarnings'
+  | 'stats'
+  | 'searchProfiles'
+  | 'profileIdsByName'
+  | 'listProfileIds'
+  | 'eventVolume'
+  | 'sourceActivity'
+>;
+
+/** The identity graph's reads (snapshots, explanations, rules, the partition). */
+export type IdentityReads = Pick<Store, 'readSnapshot' | 'explainProfile' | 'findMerge' | 'listDoNotLink' | 'identifierPartition'>;

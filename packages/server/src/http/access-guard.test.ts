@@ -6,12 +6,13 @@
  * registers it. In-process (`app.request()`), no socket.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AccessScope } from '@kin/core/api/access-api.ts';
+import type { AccessScope, AuditEntry } from '@kin/core/api/access-api.ts';
 import { ACCESS_SCOPES } from '@kin/core/api/access-api.ts';
 import type { TestApp } from '../testing/app-harness.ts';
 import { createTestApp } from '../testing/app-harness.ts';
 import type { RouteDeclaration } from './route-scope.ts';
-import { declarationOf } from './route-scope.ts';
+import { declarationOf, scope } from './route-scope.ts';
+import { verifyAuditChain } from '../access/audit-chain.ts';
 
 interface WalkedRoute {
   method: string;
@@ -145,6 +146,41 @@ describe('a route registered without a declaration', () => {
       expect((await harness.app.request('/v1/forgotten')).status).toBe(401);
       expect((await harness.admin('/v1/forgotten')).status).toBe(200);
       expect(routesOf(harness).filter((r) => !r.declaration).map((r) => r.path)).toEqual(['/v1/forgotten']);
+    } finally {
+      await harness.close();
+    }
+  });
+});
+
+describe('the audit hook', () => {
+  it('records writes of any declared route by default, exports that declare it, and nothing refused or read', async () => {
+    const harness = await createTestApp({
+      extra: (app) => {
+        app.post('/v1/widgets/:ref', scope('config:write'), (c) => c.json({ ok: true }, 201));
+        app.get('/v1/widgets/:id/export', scope('privacy:read', { audit: true, action: 'widgets.export' }), (c) => c.json({ rows: [] }));
+        app.get('/v1/widgets', scope('analytics:read'), (c) => c.json({ data: [] }));
+      },
+    });
+    try {
+      const res = await harness.admin('/v1/tokens', { method: 'POST', body: JSON.stringify({ name: 'ops desk', scopes: ['config:write', 'privacy:read', 'analytics:read'] }), headers: { 'content-type': 'application/json' } });
+      const { secret, token } = (await res.json()) as { secret: string; token: { id: string } };
+      const as = (path: string, init: RequestInit = {}) => harness.app.request(path, { ...init, headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' } });
+      expect((await as(`/v1/widgets/${encodeURIComponent('email:ann@example.com')}`, { method: 'POST', body: '{"colour":"red"}' })).status).toBe(201);
+      expect((await as('/v1/widgets/w1/export')).status).toBe(200);
+      expect((await as('/v1/widgets')).status).toBe(200);
+      expect((await as('/v1/sources', { method: 'POST', body: '{"name":"bad name!"}' })).status).toBe(400);
+
+      const log = (await (await harness.admin('/v1/audit')).json()) as { data: AuditEntry[] };
+      expect(log.data.map((e) => [e.action, e.actor.name])).toEqual([
+        ['tokens.create', 'admin token'],
+        ['widgets.create', 'ops desk'],
+        ['widgets.export', 'ops desk'],
+      ]);
+      expect(log.data[1]!.actor.id).toBe(token.id);
+      expect(log.data[1]!.target).toMatch(/^\/v1\/widgets\/email:#[0-9a-f]{16}$/);
+      expect(JSON.stringify(log.data)).not.toContain('ann@example.com');
+      expect(JSON.stringify(log.data)).not.toContain('red');
+      expect(await verifyAuditChain(harness.store.audit)).toEqual({ ok: true, entries: 3 });
     } finally {
       await harness.close();
     }

@@ -19,7 +19,7 @@ export interface Principal {
 }
 
 /** The bootstrap admin token's principal. */
-export const BOOTSTRAP_PRINCIPAL: Principal = { id: 'admin', name: 'bootstrap admin token', scopes: ACCESS_SCOPES, bootstrap: true };
+export const BOOTSTRAP_PRINCIPAL: Principal = { id: 'admin', name: 'admin token', scopes: ACCESS_SCOPES, bootstrap: true };
 
 /** Authenticates the `Authorization` header of an admin request. */
 export type TokenAuth = (authorization: string | undefined) => Promise<Principal>;

@@ -136,7 +136,14 @@ describe('route walk', () => {
 
 describe('a route registered without a declaration', () => {
   it('is for the bootstrap admin token only: a token with every scope gets 403', async () => {
-    const harness = await createTestApp({ extra: (app) => app.get('/v1/forgotten', (c) => c.json({ ok: true })) });
+    const harness = await createTestApp({
+      extra: (app) => {
+        app.get('/v1/forgotten', (c) => c.json({ ok: true }));
+        // Registered for every method, or as middleware that answers by itself: no declaration either.
+        app.all('/v1/sneaky', (c) => c.json({ ok: true }));
+        app.use('/v1/sneakier', (c) => Promise.resolve(c.json({ ok: true })));
+      },
+    });
     try {
       const res = await harness.admin('/v1/tokens', { method: 'POST', body: JSON.stringify({ name: 'all', scopes: ACCESS_SCOPES }), headers: { 'content-type': 'application/json' } });
       const { secret } = (await res.json()) as { secret: string };
@@ -146,6 +153,14 @@ describe('a route registered without a declaration', () => {
       expect((await harness.app.request('/v1/forgotten')).status).toBe(401);
       expect((await harness.admin('/v1/forgotten')).status).toBe(200);
       expect(routesOf(harness).filter((r) => !r.declaration).map((r) => r.path)).toEqual(['/v1/forgotten']);
+      for (const path of ['/v1/sneaky', '/v1/sneakier']) {
+        expect((await harness.app.request(path, { method: 'POST', headers: { authorization: `Bearer ${secret}` } })).status, path).toBe(403);
+        expect((await harness.app.request(path, { method: 'POST' })).status, path).toBe(401);
+        expect((await harness.admin(path, { method: 'POST' })).status, path).toBe(200);
+      }
+      // An unknown path: 401 without a token, 404 for the bootstrap token.
+      expect((await harness.app.request('/v1/nothing-here')).status).toBe(401);
+      expect((await harness.admin('/v1/nothing-here')).status).toBe(404);
     } finally {
       await harness.close();
     }

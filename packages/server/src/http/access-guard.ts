@@ -55,26 +55,29 @@ export function accessGuard(deps: AccessGuardDeps): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const route = matchedRoute(c);
     const access = route?.declaration?.access;
-    if (!route || access === 'public') return next();
+    if (access === 'public') return next();
     const principal = await deps.authenticate(c.req.header('authorization'));
-    if (access === undefined && !principal.bootstrap) throw insufficientScope('admin', 'this route declares no scope: only the bootstrap admin token may call it');
+    // Undeclared: a route registered bare, or only middleware matched (an unknown path, or an `app.all`/`app.use`
+    // that answers by itself). Only the bootstrap admin token passes; the route walk test names bare routes.
+    if (access === undefined && !principal.bootstrap) throw insufficientScope('admin', 'no route that declares a scope answers this request: only the bootstrap admin token may call it');
     if (access !== undefined && access !== 'token' && !principal.scopes.includes(access)) throw insufficientScope(access);
     c.set('principal', principal);
-    const audited = route.declaration?.audit ?? !['GET', 'HEAD'].includes(c.req.method);
+    const audited = route?.declaration?.audit ?? !['GET', 'HEAD', 'OPTIONS'].includes(c.req.method);
     if (!audited) return next();
+    const pattern = route?.path ?? c.req.path;
 
     const body = await bodyDigest(c, deps.maxHashedBodyBytes);
     await next();
     if (c.res.status >= 400) return;
     const answer = createHash('sha256').update(new Uint8Array(await c.res.clone().arrayBuffer())).digest('hex');
     const url = new URL(c.req.url);
-    const change = JSON.stringify([c.req.method, route.path, url.pathname, url.search, body, answer]);
+    const change = JSON.stringify([c.req.method, pattern, url.pathname, url.search, body, answer]);
     await deps.audit.appendAudit(
       {
         at: deps.clock.now().toISOString(),
         actor: { id: principal.id, name: principal.name },
-        action: route.declaration?.action ?? actionOf(c.req.method, route.path),
-        target: c.get('auditTarget') ?? targetOf(route.path, url.pathname, deps.targetKey),
+        action: route?.declaration?.action ?? actionOf(c.req.method, pattern),
+        target: c.get('auditTarget') ?? targetOf(pattern, url.pathname, deps.targetKey),
         requestId: c.get('requestId'),
         changeHash: createHash('sha256').update(change).digest('hex'),
       },

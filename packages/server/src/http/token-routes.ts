@@ -63,7 +63,7 @@ export function tokenRoutes(deps: TokenRouteDeps): Hono {
     const scopes = ACCESS_SCOPES.filter((s) => parsed.data.scopes.includes(s));
     mustHoldAll(c.get('principal'), scopes);
     const secret = newSecret('kin_tk_');
-    const token: AccessToken = { id: `tok_${deps.ids.messageId()}`, name, scopes, createdAt: now.toISOString(), ...(expiresAt ? { expiresAt: new Date(expiresAt).toISOString() } : {}) };
+    const token: AccessToken = { id: `tok_${deps.ids.rowId()}`, name, scopes, createdAt: now.toISOString(), ...(expiresAt ? { expiresAt: new Date(expiresAt).toISOString() } : {}) };
     await tokens.createToken({ ...token, secretHash: hashSecret(secret) });
     c.set('auditTarget', `token:${token.id}`);
     return c.json({ token, secret } satisfies IssuedToken, 201);

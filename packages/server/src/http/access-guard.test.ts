@@ -196,6 +196,13 @@ describe('the audit hook', () => {
       expect(JSON.stringify(log.data)).not.toContain('ann@example.com');
       expect(JSON.stringify(log.data)).not.toContain('red');
       expect(await verifyAuditChain(harness.store.audit)).toEqual({ ok: true, entries: 3 });
+      const bySomeone = (await (await harness.admin(`/v1/audit?actor=${token.id}&limit=1`)).json()) as { data: AuditEntry[]; cursor: { next: string } };
+      expect(bySomeone.data.map((e) => e.seq)).toEqual([2]);
+      const next = (await (await harness.admin(`/v1/audit?actor=${token.id}&cursor=${bySomeone.cursor.next}`)).json()) as { data: AuditEntry[] };
+      expect(next.data.map((e) => e.seq)).toEqual([3]);
+      const bad = await harness.admin('/v1/audit?since=yesterday');
+      expect(bad.status).toBe(400);
+      expect(((await bad.json()) as { error: { field: string } }).error.field).toBe('since');
     } finally {
       await harness.close();
     }

@@ -35,7 +35,6 @@ export const ERROR_CODES = [
   'method_not_allowed',
   'service_unavailable',
   'overloaded',
-  'not_implemented',
   'internal_error',
 ] as const;
 
@@ -82,8 +81,6 @@ export function statusOf(code: ErrorCode): 400 | 401 | 403 | 404 | 405 | 409 | 4
       return 415;
     case 'internal_error':
       return 500;
-    case 'not_implemented':
-      return 501;
     case 'service_unavailable':
     case 'overloaded':
       return 503;

@@ -79,6 +79,29 @@ describe('route walk', () => {
     expect(admin.filter((r) => !r.declaration).map((r) => `${r.method} ${r.path}`)).toEqual([]);
   });
 
+  it('routes under the mapped prefixes declare the mapped scopes (docs/access.md#scopes)', () => {
+    const configReads: AccessScope[] = ['analytics:read', 'profiles:read'];
+    const rules: Array<{ prefix: string; reads: AccessScope[]; writes: AccessScope[] }> = [
+      { prefix: '/v1/privacy', reads: ['privacy:read'], writes: ['privacy:write'] },
+      ...['/v1/analytics', '/v1/computed-traits', '/v1/audiences'].map((prefix) => ({ prefix, reads: ['analytics:read'] as AccessScope[], writes: ['config:write'] as AccessScope[] })),
+      ...['/v1/links', '/v1/journeys', '/v1/destinations', '/v1/messaging'].map((prefix) => ({ prefix, reads: configReads, writes: ['config:write'] as AccessScope[] })),
+      { prefix: '/v1/sources', reads: ['analytics:read'], writes: ['config:write'] },
+      { prefix: '/v1/tokens', reads: ['tokens:write'], writes: ['tokens:write'] },
+      { prefix: '/v1/audit', reads: ['audit:read'], writes: [] },
+    ];
+    const wrong: string[] = [];
+    for (const route of admin) {
+      const rule = rules.find((r) => route.path === r.prefix || route.path.startsWith(r.prefix + '/'));
+      const access = route.declaration?.access;
+      if (!rule || access === 'token') continue;
+      // A POST that only reads (a query, a dry run) declares `audit: false` and takes a read scope.
+      const reads = route.method === 'GET' || route.declaration?.audit === false;
+      const allowed = reads ? rule.reads : rule.writes;
+      if (!allowed.includes(access as AccessScope)) wrong.push(`${route.method} ${route.path}: ${String(access)}, expected ${allowed.join(' or ')}`);
+    }
+    expect(wrong).toEqual([]);
+  });
+
   it('answers 401 unauthorized on every admin route without a token', async () => {
     const open: string[] = [];
     for (const route of admin) {

@@ -72,17 +72,20 @@ export function accessGuard(deps: AccessGuardDeps): MiddlewareHandler<AppEnv> {
     const answer = createHash('sha256').update(new Uint8Array(await c.res.clone().arrayBuffer())).digest('hex');
     const url = new URL(c.req.url);
     const change = JSON.stringify([c.req.method, pattern, url.pathname, url.search, body, answer]);
-    await deps.audit.appendAudit(
-      {
-        at: deps.clock.now().toISOString(),
-        actor: { id: principal.id, name: principal.name },
-        action: route?.declaration?.action ?? actionOf(c.req.method, pattern),
-        target: c.get('auditTarget') ?? targetOf(pattern, url.pathname, deps.targetKey),
-        requestId: c.get('requestId'),
-        changeHash: createHash('sha256').update(change).digest('hex'),
-      },
-      sealAuditEntry,
-    );
+    const action = route?.declaration?.action ?? actionOf(c.req.method, pattern);
+    const draft = {
+      at: deps.clock.now().toISOString(),
+      actor: { id: principal.id, name: principal.name },
+      action,
+      target: c.get('auditTarget') ?? targetOf(pattern, url.pathname, deps.targetKey),
+      requestId: c.get('requestId'),
+      changeHash: createHash('sha256').update(change).digest('hex'),
+    };
+    await deps.audit.appendAudit(draft, sealAuditEntry).catch((error: unknown) => {
+      // The change stands but went unrecorded: an operator must hear of it (the client gets a 500).
+      deps.logger.error('audit append failed', { action, requestId: draft.requestId, error: error instanceof Error ? error.name : 'unknown' });
+      throw error;
+    });
   };
 }
 

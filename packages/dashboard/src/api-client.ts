@@ -2,6 +2,7 @@
  * The admin API client: every call carries the admin token; a failed call resolves to a value
  * (`{ ok: false, error }`) so pages render their error state without try/catch.
  */
+import type { TokenSelf } from '@kin/core/api/access-api.ts';
 import type { Merge, Overview, Page, Profile, ProfileActivity, ExplainAnswer, ProfileGraph, ProfileList, SearchPage, Source, TimelineEvent, Trait, TraitHistory, WarningWithSubject } from '@kin/core/api/index.ts';
 
 /** What went wrong with a call: the API's error code (or `network_error`) and its message. */
@@ -16,6 +17,8 @@ export type ApiResult<T> = { ok: true; data: T } | { ok: false; error: ApiFailur
 
 /** The calls the dashboard makes. */
 export interface KinApi {
+  /** Who the token is and its scopes (any valid token may ask). */
+  self(): Promise<ApiResult<TokenSelf>>;
   overview(): Promise<ApiResult<Overview>>;
   search(q: string, page: { limit: number; offset: number }): Promise<ApiResult<SearchPage>>;
   profiles(query: { order: 'newest' | 'oldest'; limit: number; offset: number }): Promise<ApiResult<ProfileList>>;
@@ -61,6 +64,7 @@ export function createKinApi(options: { token: string; baseUrl?: string; fetch?:
     return text ? `?${text}` : '';
   };
   return {
+    self: () => call('/v1/tokens/self'),
     overview: () => call('/v1/overview'),
     search: (q, page) => call(`/v1/search${qs({ q, ...page })}`),
     profiles: (query) => call(`/v1/profiles${qs(query)}`),

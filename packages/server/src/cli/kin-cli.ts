@@ -13,6 +13,7 @@ import { registerMigrateCommand } from './migrate-command.ts';
 import { registerCollectCommand } from './collect-command.ts';
 import { registerWorkerCommand } from './worker-command.ts';
 import { registerPrivacyCommand } from './privacy-command.ts';
+import { registerAuditCommand } from './audit-command.ts';
 
 /** Builds the program (exported for tests). */
 export async function buildProgram(): Promise<Command> {
@@ -30,6 +31,7 @@ export async function buildProgram(): Promise<Command> {
   registerCollectCommand(program);
   registerWorkerCommand(program);
   registerPrivacyCommand(program);
+  registerAuditCommand(program);
   await registerOptionalCommands(program);
   return program;
 }

@@ -16,20 +16,24 @@ import type { Logger } from '../ports/logger.ts';
 import type { Store } from '../storage/storage.ts';
 import { adminRoutes } from './admin-routes.ts';
 import type { SourceAuth } from './auth.ts';
-import { requireAdmin } from './auth.ts';
+import { accessGuard } from './access-guard.ts';
+import { auditRoutes } from './audit-routes.ts';
+import { publicRoute } from './route-scope.ts';
+import { createTokenAuth } from './token-auth.ts';
+import { tokenRoutes } from './token-routes.ts';
 import type { Admission } from './admission-control.ts';
 import { ApiError, statusOf } from './error-catalog.ts';
 import { ClientAbortError } from './request-body.ts';
 import { securityHeaders } from './security-headers.ts';
-import { INSIGHT_PATHS, insightRoutes } from './insight-routes.ts';
-import { IDENTITY_ADMIN_PATHS, identityRoutes } from './identity-routes.ts';
+import { insightRoutes } from './insight-routes.ts';
+import { identityRoutes } from './identity-routes.ts';
 import type { IdentityPolicy } from '@kin/core';
 import type { IdentityVerifier } from '../identity/identity-verify.ts';
 import type { SourceRegions } from '../identity/source-regions.ts';
-import { IMPORT_PATHS, importRoutes } from './import-routes.ts';
-import { REVIEW_PATHS, reviewRoutes } from './review-routes.ts';
+import { importRoutes } from './import-routes.ts';
+import { reviewRoutes } from './review-routes.ts';
 import { profileRoutes } from './profile-routes.ts';
-import { PRIVACY_PATHS, privacyRoutes } from './privacy-routes.ts';
+import { privacyRoutes } from './privacy-routes.ts';
 import type { PrivacyGate } from '../privacy/privacy-gate.ts';
 import type { PrivacyService } from '../privacy/privacy-requests.ts';
 import type { AdminReads } from './admin-reads.ts';
@@ -67,14 +71,11 @@ export interface AppDeps {
   extra?: (app: KinApp) => void;
 }
 
-/** The app's context variables. */
+/** The app's context variables (the access guard adds `principal` and `auditTarget`, see access-guard.ts). */
 export type AppEnv = { Variables: { requestId: string } };
 
 /** The Kin HTTP app. */
 export type KinApp = Hono<AppEnv>;
-
-/** Paths that need the admin token. */
-export const ADMIN_PATHS = ['/v1/profiles/*', '/v1/stats', '/v1/warnings', '/v1/sources', '/v1/sources/*', ...INSIGHT_PATHS, ...IMPORT_PATHS, ...IDENTITY_ADMIN_PATHS, ...REVIEW_PATHS, ...PRIVACY_PATHS];
 
 /** Builds the app. */
 export function createApp(deps: AppDeps): KinApp {
@@ -92,14 +93,16 @@ export function createApp(deps: AppDeps): KinApp {
   const trackingCors = cors({ origin: '*', allowMethods: ['POST', 'OPTIONS'], allowHeaders: ['Authorization', 'Content-Type', 'Content-Encoding'], maxAge: 86400 });
   for (const path of TRACKING_PATHS) {
     app.use(path, trackingCors);
-    app.on('POST', path, deps.admission.middleware);
+    app.use(path, (c, next) => (c.req.method === 'POST' ? deps.admission.middleware(c, next) : next()));
   }
 
-  const guard = requireAdmin(deps.adminTokenHash);
-  for (const path of ADMIN_PATHS) app.use(path, guard);
+  // Every route declares who may call it (route-scope.ts); the guard enforces it and audits writes (docs/access.md).
+  const authenticate = createTokenAuth({ tokens: deps.store.tokens, adminTokenHash: deps.adminTokenHash, clock: deps.clock });
+  const maxHashedBodyBytes = deps.config.limits.maxAdminBodyBytes;
+  app.use('*', accessGuard({ authenticate, audit: deps.store.audit, clock: deps.clock, logger: deps.logger, targetKey: deps.adminTokenHash, maxHashedBodyBytes }));
 
-  app.get('/health', (c) => c.json({ status: 'ok' }));
-  app.get('/ready', async (c) => {
+  app.get('/health', publicRoute, (c) => c.json({ status: 'ok' }));
+  app.get('/ready', publicRoute, async (c) => {
     const ok = deps.ready ? await deps.ready().catch(() => false) : true;
     return c.json({ status: ok ? 'ready' : 'not_ready' }, ok ? 200 : 503);
   });
@@ -114,6 +117,8 @@ export function createApp(deps: AppDeps): KinApp {
   app.route('/', importRoutes(deps));
   app.route('/', reviewRoutes({ ...deps, maxBodyBytes }));
   if (deps.privacy) app.route('/', privacyRoutes({ ...deps, privacy: deps.privacy.service, maxBodyBytes }));
+  app.route('/', tokenRoutes({ ...deps, maxBodyBytes }));
+  app.route('/', auditRoutes(deps));
   deps.extra?.(app);
 
   app.notFound((c) => c.json(new ApiError('not_found', 'no such route').body(c.get('requestId')), 404));

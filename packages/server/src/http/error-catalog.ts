@@ -27,6 +27,10 @@ export const ERROR_CODES = [
   'invalid_source',
   'invalid_privacy_request',
   'unauthorized',
+  'invalid_token',
+  'expired_token',
+  'insufficient_scope',
+  'invalid_token_request',
   'not_found',
   'conflict',
   'method_not_allowed',
@@ -39,7 +43,7 @@ export const ERROR_CODES = [
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 /** The HTTP status of a code. */
-export function statusOf(code: ErrorCode): 400 | 401 | 404 | 405 | 409 | 413 | 415 | 500 | 501 | 503 {
+export function statusOf(code: ErrorCode): 400 | 401 | 403 | 404 | 405 | 409 | 413 | 415 | 500 | 501 | 503 {
   switch (code) {
     case 'invalid_json':
     case 'invalid_event':
@@ -58,9 +62,14 @@ export function statusOf(code: ErrorCode): 400 | 401 | 404 | 405 | 409 | 413 | 4
     case 'invalid_decision':
     case 'invalid_source':
     case 'invalid_privacy_request':
+    case 'invalid_token_request':
       return 400;
     case 'unauthorized':
+    case 'invalid_token':
+    case 'expired_token':
       return 401;
+    case 'insufficient_scope':
+      return 403;
     case 'not_found':
       return 404;
     case 'method_not_allowed':

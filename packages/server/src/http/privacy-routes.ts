@@ -3,6 +3,7 @@
  * `GET /v1/privacy/requests/{id}` and `GET /v1/privacy/requests/{id}/export` (JSON, or NDJSON with
  * `Accept: application/x-ndjson`). See docs/privacy.md.
  */
+import { scope } from './route-scope.ts';
 import { Hono } from 'hono';
 import { stream } from 'hono/streaming';
 import { z } from 'zod';
@@ -15,9 +16,6 @@ import { ApiError } from './error-catalog.ts';
 import { resolveProfileRef } from './profile-routes.ts';
 import { parseLimit } from './query-params.ts';
 import { readAdminJson } from './request-body.ts';
-
-/** Paths of these routes (admin token). */
-export const PRIVACY_PATHS = ['/v1/privacy/*'];
 
 /** What the routes need. */
 export interface PrivacyRouteDeps {
@@ -40,7 +38,7 @@ const bodySchema = z.object({
 export function privacyRoutes(deps: PrivacyRouteDeps): Hono {
   const app = new Hono();
 
-  app.post('/v1/privacy/requests', async (c) => {
+  app.post('/v1/privacy/requests', scope('privacy:write'), async (c) => {
     const parsed = bodySchema.safeParse(await readAdminJson(c.req.raw, deps.maxBodyBytes));
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
@@ -65,7 +63,7 @@ export function privacyRoutes(deps: PrivacyRouteDeps): Hono {
     return c.json(request, 202);
   });
 
-  app.get('/v1/privacy/requests', async (c) => {
+  app.get('/v1/privacy/requests', scope('privacy:read'), async (c) => {
     const limit = parseLimit(c.req.query('limit'), 50, 500);
     const cursor = c.req.query('cursor');
     return c.json(await privacyOf(deps.store).listRequests({ limit, ...(cursor ? { cursor } : {}) }));
@@ -77,9 +75,9 @@ export function privacyRoutes(deps: PrivacyRouteDeps): Hono {
     return request;
   };
 
-  app.get('/v1/privacy/requests/:id', async (c) => c.json(await requestOf(c.req.param('id'))));
+  app.get('/v1/privacy/requests/:id', scope('privacy:read'), async (c) => c.json(await requestOf(c.req.param('id'))));
 
-  app.get('/v1/privacy/requests/:id/export', async (c) => {
+  app.get('/v1/privacy/requests/:id/export', scope('privacy:read', { audit: true, action: 'privacy.export' }), async (c) => {
     const request = await requestOf(c.req.param('id'));
     if (request.type !== 'export') throw new ApiError('conflict', `request ${request.id} is a ${request.type} request, not an export`, 'id');
     const options = { requestId: request.id, profileId: request.subject.profileId, exportedAt: deps.clock.now().toISOString() };

@@ -18,6 +18,7 @@ import { writeKeyOf } from './auth.ts';
 import { ApiError } from './error-catalog.ts';
 import { createIngestTurns } from './ingest-turns.ts';
 import { readTrackingBody } from './request-body.ts';
+import { publicRoute } from './route-scope.ts';
 
 /** Every tracking route (the browser SDK posts to `/v1/batch`; analytics.js and server SDKs use the rest). */
 export const TRACKING_PATHS: readonly string[] = [...EVENT_TYPES.map((t) => `/v1/${t}`), '/v1/batch', '/v1/import'];
@@ -140,7 +141,7 @@ export function trackingRoutes(deps: TrackingDeps): Hono {
     return accept(source, [result.event], []).then((answer) => c.json(answer));
   };
 
-  for (const type of EVENT_TYPES) app.post(`/v1/${type}`, single(type));
+  for (const type of EVENT_TYPES) app.post(`/v1/${type}`, publicRoute, single(type));
 
   const batch = async (c: import('hono').Context) => {
     const { body, storableText } = await readTrackingBody(c.req.raw, deps.limits.maxRequestBytes, turns.next);
@@ -165,11 +166,11 @@ export function trackingRoutes(deps: TrackingDeps): Hono {
     }
     return accept(source, events, rejected).then((answer) => c.json(answer));
   };
-  app.post('/v1/batch', batch);
-  app.post('/v1/import', batch);
+  app.post('/v1/batch', publicRoute, batch);
+  app.post('/v1/import', publicRoute, batch);
   const notAllowed = () => {
     throw new ApiError('method_not_allowed', 'tracking routes take POST', 'method');
   };
-  for (const path of TRACKING_PATHS) app.on(['GET', 'PUT', 'PATCH', 'DELETE'], path, notAllowed);
+  for (const path of TRACKING_PATHS) app.on(['GET', 'PUT', 'PATCH', 'DELETE'], path, publicRoute, notAllowed);
   return app;
 }

@@ -25,6 +25,8 @@ import type {
 } from '@kin/core/api/index.ts';
 import type { MatchingStore, MatchLink } from './matching-store.ts';
 import type { PrivacyStore } from './privacy-store.ts';
+import type { AuditStore } from './audit-store.ts';
+import type { TokenStore } from './token-store.ts';
 
 // The shapes the API answers with are the stores' read types: one contract, declared in core's api/.
 export type {
@@ -272,6 +274,10 @@ export interface Store {
   readonly matching: MatchingStore;
   /** Privacy requests, edge keys and whole-person deletes (see `privacy-store.ts`). */
   readonly privacy?: PrivacyStore;
+  /** Scoped admin tokens (see `token-store.ts`). */
+  readonly tokens: TokenStore;
+  /** The hash-chained audit log (see `audit-store.ts`). */
+  readonly audit: AuditStore;
 }
 
 /** The reads of profiles, events, warnings and counts that every store answers on its read path. */

@@ -38,7 +38,7 @@ export interface TestApp {
 }
 
 /** Builds the app over a fresh in-memory store, with one source (`web`) and a known admin token. */
-export async function createTestApp(options: { clock?: Clock; ids?: IdGenerator; env?: Record<string, string> } = {}): Promise<TestApp> {
+export async function createTestApp(options: { clock?: Clock; ids?: IdGenerator; env?: Record<string, string>; extra?: (app: KinApp) => void } = {}): Promise<TestApp> {
   const adminToken = 'test-admin-token-0123456789';
   const config = parseConfig({ KIN_DB: ':memory:', KIN_ADMIN_TOKEN: adminToken, ...options.env });
   const clock = options.clock ?? systemClock;
@@ -65,6 +65,7 @@ export async function createTestApp(options: { clock?: Clock; ids?: IdGenerator;
     normalize,
     policy,
     verifier: createIdentityVerifier(policy),
+    ...(options.extra ? { extra: options.extra } : {}),
   });
   const basic = 'Basic ' + Buffer.from(`${writeKey}:`).toString('base64');
   return {

@@ -16,6 +16,7 @@ import { postgresIdentityReads } from './postgres-identity-ops.ts';
 import { migratePostgres } from './postgres-migrations.ts';
 import { createPostgresMatchingStore } from './postgres-matching-store.ts';
 import { createPostgresPrivacy } from './postgres-privacy.ts';
+import { createPostgresAccess } from './postgres-access.ts';
 import { ENSURE_PARTITION_STATEMENT, monthsAround } from './postgres-partitions.ts';
 import { createPostgresPool, postgresTransactions } from './postgres-pool.ts';
 import { createPostgresReads } from './postgres-reads.ts';
@@ -62,6 +63,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     ...reads,
     matching: createPostgresMatchingStore(pool),
     privacy: createPostgresPrivacy(pool, ids),
+    ...createPostgresAccess(pool),
 
     async migrate() {
       await migratePostgres(pool);

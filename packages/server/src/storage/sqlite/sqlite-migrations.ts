@@ -13,6 +13,7 @@
  */
 import { warningSubjectSql } from '../warning-subject.ts';
 import { SQLITE_PRIVACY_MIGRATION } from './sqlite-privacy.ts';
+import { SQLITE_ACCESS_MIGRATION } from './sqlite-access.ts';
 
 /** A warning's subject from its columns, as `warningSubject` builds it. */
 const SUBJECT_SQL = warningSubjectSql('char(31)');
@@ -393,4 +394,5 @@ export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; name: string; s
     sql: `CREATE INDEX traits_name_rest ON traits(lower(substr(value, instr(value, ' ') + 1))) WHERE key = 'name' AND instr(value, ' ') > 0;`,
   },
   SQLITE_PRIVACY_MIGRATION,
+  SQLITE_ACCESS_MIGRATION,
 ];

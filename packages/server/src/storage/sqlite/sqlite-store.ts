@@ -19,6 +19,7 @@ import { createSqliteApply } from './sqlite-apply.ts';
 import type { CheckpointMode } from './sqlite-connection.ts';
 import { inSqliteTransaction, openSqliteConnection } from './sqlite-connection.ts';
 import { GraphCache } from './sqlite-graph-cache.ts';
+import { createSqliteAccess } from './sqlite-access.ts';
 import { createSqliteIdentity } from './sqlite-identity.ts';
 import { createSqliteMatchingStore, insertMatchLink } from './sqlite-matching-store.ts';
 import { createSqlitePrivacy } from './sqlite-privacy.ts';
@@ -164,6 +165,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
     ...sources.crud,
     matching: createSqliteMatchingStore({ db, read, queue }),
     privacy: createSqlitePrivacy({ db, read, queue, transaction: (fn) => queue.run(() => runTransaction(fn)) }),
+    ...createSqliteAccess({ db, read, queue }),
 
     async migrate() {
       await queue.run(migrate);

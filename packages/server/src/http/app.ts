@@ -24,6 +24,9 @@ import { securityHeaders } from './security-headers.ts';
 import { INSIGHT_PATHS, insightRoutes } from './insight-routes.ts';
 import { IDENTITY_ADMIN_PATHS, identityRoutes } from './identity-routes.ts';
 import type { IdentityPolicy } from '@kin/core';
+import { DEFAULT_POLICY } from '@kin/core';
+import { HEAVY_ADMIN_PATHS, createAdminLimits } from '../limits/admin-limits.ts';
+import { createWriteKeyLimits } from '../limits/write-key-limits.ts';
 import type { IdentityVerifier } from '../identity/identity-verify.ts';
 import type { SourceRegions } from '../identity/source-regions.ts';
 import { IMPORT_PATHS, importRoutes } from './import-routes.ts';
@@ -35,7 +38,7 @@ import { TRACKING_PATHS, trackingRoutes } from './tracking-routes.ts';
 
 /** Everything the app is built from (the composition root passes it). */
 export interface AppDeps {
-  config: Pick<KinConfig, 'limits'>;
+  config: Pick<KinConfig, 'limits' | 'rateLimits'>;
   /** Ingest admission on the tracking routes (built by the composition root, which also reads its load). */
   admission: Admission;
   /** Called once per request whose client closed the connection mid-body (a metric; never an error line). */
@@ -91,7 +94,11 @@ export function createApp(deps: AppDeps): KinApp {
   }
 
   const guard = requireAdmin(deps.adminTokenHash);
+  // Rate limits per admin token (limits/admin-limits.ts): heavy routes are marked first, then counted after the guard.
+  const adminLimits = createAdminLimits({ config: deps.config.rateLimits, clock: deps.clock });
+  for (const path of HEAVY_ADMIN_PATHS) app.use(path, adminLimits.markHeavy);
   for (const path of ADMIN_PATHS) app.use(path, guard);
+  for (const path of ADMIN_PATHS) app.use(path, adminLimits.count);
 
   app.get('/health', (c) => c.json({ status: 'ok' }));
   app.get('/ready', async (c) => {
@@ -99,7 +106,9 @@ export function createApp(deps: AppDeps): KinApp {
     return c.json({ status: ok ? 'ready' : 'not_ready' }, ok ? 200 : 503);
   });
 
-  app.route('/', trackingRoutes({ ...deps, limits: deps.config.limits }));
+  const policy = deps.policy ?? DEFAULT_POLICY;
+  const rateLimits = createWriteKeyLimits({ config: deps.config.rateLimits, policy, clock: deps.clock });
+  app.route('/', trackingRoutes({ ...deps, limits: deps.config.limits, ipMode: policy.privacy.ip, rateLimits }));
   const maxBodyBytes = deps.config.limits.maxAdminBodyBytes;
   app.route('/', identityRoutes({ ...deps, maxEventBytes: deps.config.limits.maxEventBytes, maxBodyBytes }));
   const reads = deps.reads ?? inlineAdminReads(deps);

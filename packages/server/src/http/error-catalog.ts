@@ -31,6 +31,7 @@ export const ERROR_CODES = [
   'method_not_allowed',
   'service_unavailable',
   'overloaded',
+  'rate_limited',
   'not_implemented',
   'internal_error',
 ] as const;
@@ -39,7 +40,7 @@ export const ERROR_CODES = [
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 /** The HTTP status of a code. */
-export function statusOf(code: ErrorCode): 400 | 401 | 404 | 405 | 409 | 413 | 415 | 500 | 501 | 503 {
+export function statusOf(code: ErrorCode): 400 | 401 | 404 | 405 | 409 | 413 | 415 | 429 | 500 | 501 | 503 {
   switch (code) {
     case 'invalid_json':
     case 'invalid_event':
@@ -71,6 +72,8 @@ export function statusOf(code: ErrorCode): 400 | 401 | 404 | 405 | 409 | 413 | 4
       return 413;
     case 'unsupported_encoding':
       return 415;
+    case 'rate_limited':
+      return 429;
     case 'internal_error':
       return 500;
     case 'not_implemented':

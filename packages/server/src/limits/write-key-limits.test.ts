@@ -1,0 +1,107 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { fixedClock } from '../ports/clock.ts';
+import type { TestApp } from '../testing/app-harness.ts';
+import { createTestApp } from '../testing/app-harness.ts';
+
+interface Answer {
+  accepted: number;
+  rejected: Array<{ index: number; code: string; field: string }>;
+}
+
+let kin: TestApp | undefined;
+const dirs: string[] = [];
+afterEach(async () => {
+  await kin?.close();
+  kin = undefined;
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+const batchOf = (from: number, n: number) => ({ batch: Array.from({ length: n }, (_, i) => ({ type: 'track', event: 'Viewed', anonymousId: `a-${from + i}`, messageId: `m-${from + i}` })) });
+
+const policyFile = (policy: unknown): string => {
+  const dir = mkdtempSync(join(tmpdir(), 'kin-limits-'));
+  dirs.push(dir);
+  const file = join(dir, 'policy.json');
+  writeFileSync(file, JSON.stringify(policy));
+  return file;
+};
+
+describe('write-key rate limits', () => {
+  it('1,000 events in one second against 100/s with a 5 s burst: about 600 accepted, the rest rate_limited per item, then 429', async () => {
+    const clock = fixedClock('2026-03-01T10:00:00Z');
+    kin = await createTestApp({ clock, env: { KIN_RATE_LIMIT_EVENTS_PER_SECOND: '100', KIN_RATE_LIMIT_BURST_SECONDS: '5' } });
+    let accepted = 0;
+    let limited = 0;
+    for (let i = 0; i < 10; i++) {
+      const res = await kin.track('/v1/batch', batchOf(i * 100, 100));
+      expect(res.status).toBe(200);
+      expect(res.headers.get('ratelimit-policy')).toBe('"events";q=500;w=5');
+      expect(res.headers.get('ratelimit')).toMatch(/^"events";r=\d+;t=\d+$/);
+      const answer = (await res.json()) as Answer;
+      accepted += answer.accepted;
+      limited += answer.rejected.filter((r) => r.code === 'rate_limited').length;
+      // Items are refused in batch order, each named by its index (never dropped silently).
+      for (const r of answer.rejected) expect(r.field).toBe(`batch[${r.index}]`);
+      expect(answer.accepted + answer.rejected.length).toBe(100);
+      clock.advance(100);
+    }
+    // The 500-event burst plus 100/s over the 0.9 s between the first and the last request.
+    expect(accepted).toBe(590);
+    expect(limited).toBe(410);
+    expect((await (await kin.admin('/v1/stats')).json()) as { events: number }).toMatchObject({ events: 590 });
+
+    clock.advance(-100);
+    const over = await kin.track('/v1/batch', batchOf(5000, 50));
+    expect(over.status).toBe(429);
+    expect(over.headers.get('retry-after')).toBe('1');
+    expect(over.headers.get('ratelimit')).toMatch(/^"events";r=0;t=\d+$/);
+    expect(((await over.json()) as { error: { code: string } }).error.code).toBe('rate_limited');
+    const single = await kin.track('/v1/track', { event: 'Viewed', anonymousId: 'a-single' });
+    expect(single.status).toBe(429);
+    expect(single.headers.get('retry-after')).toBe('1');
+
+    clock.advance(1000);
+    const later = await kin.track('/v1/track', { event: 'Viewed', anonymousId: 'a-single' });
+    expect(later.status).toBe(200);
+    expect(later.headers.get('ratelimit')).toMatch(/^"events";r=\d+;t=\d+$/);
+  });
+
+  it('is off by default: no limit, no RateLimit headers', async () => {
+    kin = await createTestApp({ clock: fixedClock('2026-03-01T10:00:00Z') });
+    const res = await kin.track('/v1/batch', batchOf(0, 2000));
+    expect(((await res.json()) as Answer).accepted).toBe(2000);
+    expect(res.headers.get('ratelimit')).toBeNull();
+  });
+
+  it('the policy sets a limit per source, and "off" exempts a source from the configured one', async () => {
+    const limited = policyFile({ sources: { web: { rateLimit: { eventsPerSecond: 2, burstSeconds: 1 } } } });
+    kin = await createTestApp({ clock: fixedClock('2026-03-01T10:00:00Z'), env: { KIN_POLICY: limited } });
+    const answer = (await (await kin.track('/v1/batch', batchOf(0, 5))).json()) as Answer;
+    expect(answer.accepted).toBe(2);
+    expect(answer.rejected.map((r) => [r.index, r.code])).toEqual([
+      [2, 'rate_limited'],
+      [3, 'rate_limited'],
+      [4, 'rate_limited'],
+    ]);
+    await kin.close();
+
+    const exempt = policyFile({ sources: { web: { rateLimit: 'off' } } });
+    kin = await createTestApp({ clock: fixedClock('2026-03-01T10:00:00Z'), env: { KIN_POLICY: exempt, KIN_RATE_LIMIT_EVENTS_PER_SECOND: '1' } });
+    expect(((await (await kin.track('/v1/batch', batchOf(0, 50))).json()) as Answer).accepted).toBe(50);
+  });
+
+  it('invalid items are answered as before and take no tokens; rate_limited items sort among them by index', async () => {
+    kin = await createTestApp({ clock: fixedClock('2026-03-01T10:00:00Z'), env: { KIN_RATE_LIMIT_EVENTS_PER_SECOND: '1', KIN_RATE_LIMIT_BURST_SECONDS: '2' } });
+    const body = { batch: [{ type: 'track', anonymousId: 'a1' }, ...batchOf(0, 3).batch, { type: 'track', event: 'Viewed' }] };
+    const answer = (await (await kin.track('/v1/batch', body)).json()) as Answer;
+    expect(answer.accepted).toBe(2);
+    expect(answer.rejected.map((r) => [r.index, r.code])).toEqual([
+      [0, 'invalid_event'],
+      [3, 'rate_limited'],
+      [4, 'missing_identity'],
+    ]);
+  });
+});

@@ -3,40 +3,28 @@
  * attaches the proof the shop's server made at login — `context.userHash` (HMAC) on one source,
  * `context.identityToken` (JWT) on another — and Kin verifies it (identity/identity-verify.ts): a proven
  * userId links the visitor's events to a profile, a forged or missing proof links nothing.
- *
- * Skipped only when Chromium is missing and KIN_REQUIRE_SERVICES is unset; CI sets it.
  */
 import { createHmac } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
-import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mountWebAssets } from '../http/web-assets.ts';
 import type { TestKin } from '../testing/kin-harness.ts';
 import { startTestKin } from '../testing/kin-harness.ts';
+import type { ShopWindow } from '../testing/browser-shop.ts';
+import { launchChromium, skipWithoutChromium } from '../testing/browser-shop.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const skip = !existsSync(CHROMIUM) && !process.env['KIN_REQUIRE_SERVICES'];
 const HMAC_SECRET = 'shop-hmac-secret-0123456789';
 const JWT_SECRET = 'shop-jwt-secret-0123456789abcdef';
 const APP_KEY = 'test-write-key-app-0123';
 
-interface ShopWindow {
-  kin: {
-    identify(userId: string, traits: Record<string, unknown>, options?: Record<string, unknown>): void;
-    track(event: string): void;
-    flush(): Promise<void>;
-    user(): { anonymousId(): string };
-  };
-}
-
-describe.skipIf(skip)('browser SDK identity proof, verified by Kin', () => {
+describe.skipIf(skipWithoutChromium)('browser SDK identity proof, verified by Kin', () => {
   let kin: TestKin;
   let shop: Server;
   let shopOrigin = '';
@@ -57,11 +45,7 @@ describe.skipIf(skip)('browser SDK identity proof, verified by Kin', () => {
     });
     await new Promise<void>((done) => shop.listen(0, '127.0.0.1', done));
     shopOrigin = `http://127.0.0.1:${(shop.address() as AddressInfo).port}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-background-networking', '--disable-gpu', '--no-first-run', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

@@ -21,7 +21,8 @@ import { keyOf, TxGraphCache } from './postgres-graph-cache.ts';
 import type { TrustRow } from './postgres-trust-cache.ts';
 import { PENDING_SEQ, TRUST_STATEMENT, TrustCache } from './postgres-trust-cache.ts';
 import { ENSURE_PARTITION_STATEMENT, monthOf } from './postgres-partitions.ts';
-import { LAST_SEEN_GRANULARITY_SECONDS, planWarnings, toMillis, traitChanges } from './postgres-write-values.ts';
+import { LAST_SEEN_GRANULARITY_SECONDS, toMillis, traitChanges } from './postgres-write-values.ts';
+import { planWarnings } from '../warning-subject.ts';
 import { FLUSH_STATEMENT, WriteBuffer } from './postgres-write-buffer.ts';
 
 

@@ -5,6 +5,7 @@ import { createKinApi } from './api-client.ts';
 import type { Source } from '@kin/core/api/index.ts';
 import { KinContext } from './kin-context.ts';
 import { OverviewPage } from './pages/overview-page.tsx';
+import { PrivacyPage } from './pages/privacy-page.tsx';
 import { ProfilePage } from './pages/profile-page.tsx';
 import { SearchPage } from './pages/search-page.tsx';
 import { SignInPage } from './pages/sign-in-page.tsx';
@@ -88,6 +89,7 @@ function SignedIn({ token, onSignOut }: { token: string; onSignOut: (why?: strin
             <NavLink route={{ name: 'search', q: '' }} current={route} label="Profiles" />
             <NavLink route={{ name: 'sources' }} current={route} label="Sources" />
             <NavLink route={{ name: 'warnings', kind: '' }} current={route} label="Warnings" />
+            <NavLink route={{ name: 'privacy' }} current={route} label="Privacy" />
           </nav>
           <SearchBox initial={route.name === 'search' ? route.q : ''} />
           <button type="button" className="button button-quiet" onClick={() => onSignOut()}>
@@ -114,6 +116,8 @@ function RoutePage({ route }: { route: Route }) {
       return <SourcesPage />;
     case 'warnings':
       return <WarningsPage kind={route.kind} />;
+    case 'privacy':
+      return <PrivacyPage />;
     case 'not_found':
       return <Empty>No such page. Try the overview or search for a profile.</Empty>;
   }

@@ -4,6 +4,7 @@
  * the CLI read these.
  */
 import type { Warning } from './admin-api.ts';
+import type { Page } from './page-api.ts';
 import type { ExternalId, Merge, Profile, TimelineEvent, TraitHistory } from './profile-api.ts';
 
 /** What a privacy request does. `suppress_with_delete`: suppress, then delete (both stay in force). */
@@ -72,10 +73,7 @@ export interface PrivacyRequest {
 }
 
 /** `GET /v1/privacy/requests`: newest first, keyset-paged. */
-export interface PrivacyRequestList {
-  data: PrivacyRequest[];
-  nextCursor: string | null;
-}
+export type PrivacyRequestList = Page<PrivacyRequest>;
 
 /**
  * `GET /v1/privacy/requests/{id}/export` (JSON). With `Accept: application/x-ndjson` the same content is

@@ -15,10 +15,16 @@ export interface ConfirmationTarget {
 }
 
 const PREFERRED = ['email', 'phone', 'user_id'];
+const rank = (type: string) => (PREFERRED.includes(type) ? PREFERRED.indexOf(type) : PREFERRED.length);
+
+/** The most recognisable of `type:value` refs (a privacy request's subject), the first of equals. */
+export function recognisableRef(refs: readonly string[]): string | undefined {
+  const typeOf = (ref: string) => ref.slice(0, Math.max(0, ref.indexOf(':')));
+  return [...refs].sort((a, b) => rank(typeOf(a)) - rank(typeOf(b)))[0];
+}
 
 /** The identifier a privacy action on this profile is confirmed with. */
 export function confirmationTarget(profile: Pick<Profile, 'id' | 'externalIds'>): ConfirmationTarget {
-  const rank = (type: string) => (PREFERRED.includes(type) ? PREFERRED.indexOf(type) : PREFERRED.length);
   const best = [...profile.externalIds].sort((a, b) => rank(a.type) - rank(b.type) || a.firstSeen.localeCompare(b.firstSeen))[0];
   return best ? { ref: `${best.type}:${best.value}`, value: best.value } : { ref: profile.id, value: profile.id };
 }

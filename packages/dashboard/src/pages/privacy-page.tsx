@@ -6,6 +6,7 @@ import { useEffect, useState } from 'react';
 import type { PrivacyRequest, PrivacyStatus } from '@kin/core/api/index.ts';
 import type { ApiFailure } from '../api-client.ts';
 import { useKin } from '../kin-context.ts';
+import { recognisableRef } from '../privacy-confirm.ts';
 import { hrefOf, link } from '../router.ts';
 import { Empty, ErrorBox, Loading, Time } from '../ui/states.tsx';
 import { useApi } from '../ui/use-api.ts';
@@ -121,7 +122,7 @@ function Subject({ request }: { request: PrivacyRequest }) {
   const { profileId, identifiers } = request.subject;
   // A completed delete keeps no identifier (only keyed hashes), and its profile is gone.
   const gone = request.type === 'delete' || request.type === 'suppress_with_delete';
-  const first = identifiers[0];
+  const first = recognisableRef(identifiers);
   return (
     <>
       {profileId && !gone ? (

@@ -4,12 +4,10 @@
  * only the events that fit, with `context.ip` already truncated, so the worker stores the cut address.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../config.ts';
-import { startKin } from '../main.ts';
 import { fixedClock } from '../ports/clock.ts';
-import { memoryLogger } from '../ports/logger.ts';
-import { createTestDatabase, servicesRequired, testPostgresStatus } from '../storage/postgres/postgres-test-db.ts';
-import { deleteTestStream, testNatsStatus, testNatsUrl, testStreamNames, until } from '../testing/nats-test-server.ts';
+import { servicesRequired, testPostgresStatus } from '../storage/postgres/postgres-test-db.ts';
+import { testNatsStatus, until } from '../testing/nats-test-server.ts';
+import { startPipelineKin } from '../testing/pipeline-kin.ts';
 
 const [pgStatus, natsStatus] = await Promise.all([testPostgresStatus(), testNatsStatus()]);
 const reason = !pgStatus.ok ? pgStatus.reason : !natsStatus.ok ? natsStatus.reason : undefined;
@@ -30,25 +28,15 @@ if (reason && servicesRequired()) {
     });
 
     it('the collector refuses the events over the limit per item, then whole requests with 429; stored events hold the truncated ip', async () => {
-      const db = await createTestDatabase();
-      cleanups.push(() => db.drop());
-      const names = testStreamNames();
-      cleanups.push(() => deleteTestStream(testNatsUrl(), names.nats.stream));
-      const config = parseConfig({
-        PORT: '0',
-        KIN_HOST: '127.0.0.1',
-        KIN_DB: db.url,
-        KIN_ADMIN_TOKEN: ADMIN,
-        KIN_WRITE_KEYS: `web:${WRITE_KEY}`,
-        KIN_PIPELINE: testNatsUrl(),
-        // 10 events a second with a 1 s burst: a bucket of 10.
-        KIN_RATE_LIMIT_EVENTS_PER_SECOND: '10',
-        KIN_RATE_LIMIT_BURST_SECONDS: '1',
-        ...names.env,
+      // 10 events a second with a 1 s burst (a bucket of 10), and a clock that stands still: no token comes
+      // back between the requests, however slow the publishes are.
+      const kin = await startPipelineKin({
+        adminToken: ADMIN,
+        writeKey: WRITE_KEY,
+        cleanups,
+        env: { KIN_RATE_LIMIT_EVENTS_PER_SECOND: '10', KIN_RATE_LIMIT_BURST_SECONDS: '1' },
+        clock: fixedClock(new Date()),
       });
-      // A clock that stands still: no token comes back between the requests, however slow the publishes are.
-      const kin = await startKin({ config, logger: memoryLogger(), clock: fixedClock(new Date()) });
-      cleanups.push(() => kin.close());
       const headers = { 'content-type': 'application/json', authorization: 'Basic ' + Buffer.from(`${WRITE_KEY}:`).toString('base64') };
       const batch = Array.from({ length: 25 }, (_, i) => ({ type: 'track', event: 'Viewed', anonymousId: 'pipe-anon', messageId: `pipe-${i}`, context: { ip: '192.0.2.201' } }));
 

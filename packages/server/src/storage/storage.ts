@@ -255,3 +255,24 @@ export interface Store {
   /** Probabilistic matching: review queue and match evidence (optional: see `matching-store.ts`). */
   readonly matching?: MatchingStore;
 }
+
+/** The reads of profiles, events, warnings and counts that every store answers on its read path. */
+export type ProfileReads = Pick<
+  Store,
+  | 'findProfileIdByIdentifier'
+  | 'findProfile'
+  | 'listTraits'
+  | 'listTraitHistory'
+  | 'listProfileEvents'
+  | 'listProfileMerges'
+  | 'listWarnings'
+  | 'stats'
+  | 'searchProfiles'
+  | 'profileIdsByName'
+  | 'listProfileIds'
+  | 'eventVolume'
+  | 'sourceActivity'
+>;
+
+/** The identity graph's reads (snapshots, explanations, rules, the partition). */
+export type IdentityReads = Pick<Store, 'readSnapshot' | 'explainProfile' | 'findMerge' | 'listDoNotLink' | 'identifierPartition'>;

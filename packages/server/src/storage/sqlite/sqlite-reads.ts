@@ -7,21 +7,7 @@ import type Database from 'better-sqlite3';
 import { epochMs, isoString } from '@kin/core';
 import { cursorKey, pageOf } from '../keyset-page.ts';
 import { searchMatches } from '../search-matches.ts';
-import type {
-  EventQuery,
-  MergeRecord,
-  Page,
-  ProfileMatch,
-  ProfileView,
-  SourceActivity,
-  Store,
-  StoreStats,
-  StoredEvent,
-  TraitHistory,
-  TraitView,
-  VolumeBucket,
-  WarningRecord,
-} from '../storage.ts';
+import type { IdentityReads, ProfileReads, StoredEvent, VolumeBucket } from '../storage.ts';
 import { toMerge, toProfileView, toStoreStats, toWarning, traitHistories } from '../store-rows.ts';
 import type { ProfileRows } from '../store-rows.ts';
 import type { SqliteIdentity } from './sqlite-identity.ts';
@@ -43,27 +29,7 @@ const SEARCH_ANY_TYPE = `
   SELECT i.profile_id, i.type FROM types JOIN identifiers i ON i.type = types.type AND i.value = ? LIMIT ?`;
 
 /** The read methods of the store. */
-export type SqliteReads = Pick<
-  Store,
-  | 'findProfileIdByIdentifier'
-  | 'findProfile'
-  | 'listTraits'
-  | 'listTraitHistory'
-  | 'listProfileEvents'
-  | 'listProfileMerges'
-  | 'listWarnings'
-  | 'stats'
-  | 'searchProfiles'
-  | 'profileIdsByName'
-  | 'listProfileIds'
-  | 'eventVolume'
-  | 'sourceActivity'
-  | 'readSnapshot'
-  | 'explainProfile'
-  | 'findMerge'
-  | 'listDoNotLink'
-  | 'identifierPartition'
->;
+export type SqliteReads = ProfileReads & IdentityReads;
 
 /** The id a profile id answers for now (itself, or the profile it was merged into); undefined when unknown. */
 export function sqliteLiveProfileId(read: Database.Database, profileId: string): string | undefined {
@@ -83,7 +49,7 @@ export function createSqliteReads(read: () => Database.Database, identity: Sqlit
       return row ? (row.profile_id as string) : undefined;
     },
 
-    async findProfile(profileId): Promise<ProfileView | undefined> {
+    async findProfile(profileId) {
       const id = liveProfileId(profileId);
       if (!id) return undefined;
       const r = read();
@@ -97,7 +63,7 @@ export function createSqliteReads(read: () => Database.Database, identity: Sqlit
       return toProfileView(id, rows, (stored) => JSON.parse(stored as string));
     },
 
-    async listTraits(profileId): Promise<TraitView[]> {
+    async listTraits(profileId) {
       const id = liveProfileId(profileId);
       if (!id) return [];
       return (
@@ -105,7 +71,7 @@ export function createSqliteReads(read: () => Database.Database, identity: Sqlit
       ).map((t) => ({ key: t.key as string, value: JSON.parse(t.value as string), timestamp: t.ts as string, sourceId: t.source_id as string }));
     },
 
-    async listTraitHistory(profileId): Promise<TraitHistory[]> {
+    async listTraitHistory(profileId) {
       const id = liveProfileId(profileId);
       if (!id) return [];
       const r = read();
@@ -114,7 +80,7 @@ export function createSqliteReads(read: () => Database.Database, identity: Sqlit
       return traitHistories(current, past, (stored) => (stored === null ? null : JSON.parse(stored as string)));
     },
 
-    async listProfileEvents(profileId, query: EventQuery): Promise<Page<StoredEvent>> {
+    async listProfileEvents(profileId, query) {
       const id = liveProfileId(profileId) ?? profileId;
       const after = cursorKey(query.cursor);
       const rows = readTimelinePage(read(), id, {
@@ -133,7 +99,7 @@ export function createSqliteReads(read: () => Database.Database, identity: Sqlit
       );
     },
 
-    async listProfileMerges(profileId): Promise<MergeRecord[]> {
+    async listProfileMerges(profileId) {
       const id = liveProfileId(profileId) ?? profileId;
       const r = read();
       // The ledger entries of this profile: those it survived, and those of every profile folded into it.
@@ -146,7 +112,7 @@ export function createSqliteReads(read: () => Database.Database, identity: Sqlit
       return rows.map(toMerge);
     },
 
-    async listWarnings(query): Promise<Page<WarningRecord>> {
+    async listWarnings(query) {
       const where: string[] = [];
       const params: Array<string | number> = [];
       if (query.kind) {
@@ -163,13 +129,13 @@ export function createSqliteReads(read: () => Database.Database, identity: Sqlit
       return pageOf(rows, query.limit, toWarning, (last) => [last.seq as number]);
     },
 
-    async stats(): Promise<StoreStats> {
+    async stats() {
       // Counters the write transactions keep (migration 12's triggers), not COUNT(*): five key lookups.
       const counts = new Map(read().prepare('SELECT name, n FROM store_counts').raw(true).all() as Array<[string, number]>);
       return toStoreStats((name) => counts.get(name) ?? 0);
     },
 
-    async searchProfiles(query): Promise<ProfileMatch[]> {
+    async searchProfiles(query) {
       const r = read();
       const byId = query.type
         ? (r.prepare('SELECT profile_id, type FROM identifiers WHERE type = ? AND value = ? LIMIT ?').all(query.type, query.value, query.limit) as Row[])
@@ -186,7 +152,7 @@ export function createSqliteReads(read: () => Database.Database, identity: Sqlit
       return sqliteListProfileIds(read(), query);
     },
 
-    async eventVolume(query): Promise<VolumeBucket[]> {
+    async eventVolume(query) {
       // Counted per minute (see sourceMinutes): `since` counts from the start of its minute. One key range
       // per source, so the cost follows the minutes asked for, not the months kept.
       const r = read();
@@ -205,7 +171,7 @@ export function createSqliteReads(read: () => Database.Database, identity: Sqlit
       return [...counts.values()].sort((a, b) => a.bucket.localeCompare(b.bucket) || a.sourceId.localeCompare(b.sourceId));
     },
 
-    async sourceActivity(): Promise<SourceActivity[]> {
+    async sourceActivity() {
       const rows = read()
         .prepare(
           `SELECT s.id AS source_id, coalesce(sum(m.events), 0) AS n, max(m.last_at) AS last

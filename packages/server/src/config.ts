@@ -49,6 +49,8 @@ export interface KinConfig {
     dlqStream: string;
     dlqSubject: string;
   };
+  /** Key of the privacy hashes (tombstones, suppressions); generated beside the SQLite file when absent (docs/privacy.md). */
+  privacySecret?: string;
   /** Bearer token for `/metrics` (the admin token also works); see docs/configuration.md and docs/scaling-out.md. */
   metricsToken?: string;
   /** Embedded SQLite: write on a second thread beside the HTTP thread (default on; see storage/sqlite/writer/ingest-thread.ts). */
@@ -132,6 +134,7 @@ const schema = z.object({
   dlqStream: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only').default('KIN_EVENTS_DLQ'),
   dlqSubject: z.string().regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, 'dot-separated tokens, no wildcards').default('kin.dead'),
   metricsToken: z.string().min(16, 'must be at least 16 characters').optional(),
+  privacySecret: z.string().min(16, 'must be at least 16 characters').optional(),
   ingestThread: z.enum(['on', 'off']).default('on'),
   importMaxRecordBytes: intFrom(1024, 256 * 1024 * 1024).default(1024 * 1024),
   importSpoolDir: z.string().min(1).optional(),
@@ -176,6 +179,7 @@ const ENV: Record<keyof z.input<typeof schema>, string> = {
   dlqStream: 'KIN_NATS_DLQ_STREAM',
   dlqSubject: 'KIN_NATS_DLQ_SUBJECT',
   metricsToken: 'KIN_METRICS_TOKEN',
+  privacySecret: 'KIN_PRIVACY_SECRET',
   ingestThread: 'KIN_INGEST_THREAD',
   importMaxRecordBytes: 'KIN_IMPORT_MAX_RECORD_BYTES',
   importSpoolDir: 'KIN_IMPORT_SPOOL_DIR',
@@ -250,6 +254,7 @@ export function parseConfig(env: Record<string, string | undefined>, flags: Conf
       dlqSubject: c.dlqSubject,
     }),
     ...(c.metricsToken ? { metricsToken: c.metricsToken } : {}),
+    ...(c.privacySecret ? { privacySecret: c.privacySecret } : {}),
     ingestThread: c.ingestThread === 'on',
     rateLimits: Object.freeze({
       eventsPerSecond: c.rateLimitEventsPerSecond,

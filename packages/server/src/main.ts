@@ -31,6 +31,7 @@ import { guardStore } from './ops/service-unavailable.ts';
 import { cannotListen } from './ops/startup-error.ts';
 import type { NatsPipeline } from './pipeline/nats-pipeline.ts';
 import { startNatsPipeline } from './pipeline/nats-pipeline.ts';
+import { startPrivacy } from './privacy/privacy-setup.ts';
 
 /** A running Kin. */
 export interface RunningKin {
@@ -109,6 +110,7 @@ export async function startKin(options: {
   // The dashboard's heavy reads run on a read thread, never on the HTTP thread's loop (a SQLite file or PostgreSQL).
   const reads = config.db !== ':memory:' ? adminReadThread({ dbPath: config.db, ...(config.policyFile ? { policyFile: config.policyFile } : {}) }) : undefined;
   const auth = createSourceAuth(store, clock);
+  const privacy = await startPrivacy({ store, db: config.db, ...(config.privacySecret ? { secret: config.privacySecret } : {}), policy, normalize, clock, ids, logger });
   const app = createApp({
     config,
     store,
@@ -125,6 +127,7 @@ export async function startKin(options: {
     ...(sourceRegions ? { sourceRegions } : {}),
     verifier: createIdentityVerifier(policy),
     ...(reads ? { reads } : {}),
+    privacy,
     ready: async () => (await storeReachable(store)) && (pipeline ? await pipeline.natsReady() : true) && writePath.ready(),
     extra: (app) => {
       mountMetrics(app, metrics, [adminTokenHash, ...metricsTokenHashes([config.metricsToken])]);

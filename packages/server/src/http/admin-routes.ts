@@ -21,7 +21,8 @@ export interface AdminDeps {
 /** Builds the admin routes. */
 export function adminRoutes(deps: AdminDeps): Hono {
   const app = new Hono();
-  app.get('/v1/stats', async (c) => c.json(await deps.store.stats()));
+  // The privacy counter is not a row count (nothing of a dropped event is stored), so not a store stat.
+  app.get('/v1/stats', async (c) => c.json({ ...(await deps.store.stats()), ...(deps.store.privacy ? { suppressedEvents: await deps.store.privacy.suppressedEvents() } : {}) }));
 
   app.get('/v1/warnings', async (c) => {
     const kind = c.req.query('kind');

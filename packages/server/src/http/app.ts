@@ -32,6 +32,9 @@ import type { SourceRegions } from '../identity/source-regions.ts';
 import { IMPORT_PATHS, importRoutes } from './import-routes.ts';
 import { REVIEW_PATHS, reviewRoutes } from './review-routes.ts';
 import { profileRoutes } from './profile-routes.ts';
+import { PRIVACY_PATHS, privacyRoutes } from './privacy-routes.ts';
+import type { PrivacyGate } from '../privacy/privacy-gate.ts';
+import type { PrivacyService } from '../privacy/privacy-requests.ts';
 import type { AdminReads } from './admin-reads.ts';
 import { inlineAdminReads } from './admin-reads.ts';
 import { TRACKING_PATHS, trackingRoutes } from './tracking-routes.ts';
@@ -59,6 +62,8 @@ export interface AppDeps {
   verifier?: IdentityVerifier;
   /** The dashboard's heavy reads; inline when absent (embedded mode passes the read thread, admin-read-thread.ts). */
   reads?: AdminReads;
+  /** Privacy requests and the edge that drops deleted and suppressed people's events (absent: no privacy routes). */
+  privacy?: { service: PrivacyService; gate: PrivacyGate };
   /** Readiness check beyond "the process answers" (e.g. database and NATS reachable). */
   ready?: () => Promise<boolean>;
   /** Extra routes mounted last (SDK bundle, dashboard, metrics). */
@@ -72,7 +77,7 @@ export type AppEnv = { Variables: { requestId: string } };
 export type KinApp = Hono<AppEnv>;
 
 /** Paths that need the admin token. */
-export const ADMIN_PATHS = ['/v1/profiles/*', '/v1/stats', '/v1/warnings', '/v1/sources', '/v1/sources/*', ...INSIGHT_PATHS, ...IMPORT_PATHS, ...IDENTITY_ADMIN_PATHS, ...REVIEW_PATHS];
+export const ADMIN_PATHS = ['/v1/profiles/*', '/v1/stats', '/v1/warnings', '/v1/sources', '/v1/sources/*', ...INSIGHT_PATHS, ...IMPORT_PATHS, ...IDENTITY_ADMIN_PATHS, ...REVIEW_PATHS, ...PRIVACY_PATHS];
 
 /** Builds the app. */
 export function createApp(deps: AppDeps): KinApp {
@@ -108,7 +113,7 @@ export function createApp(deps: AppDeps): KinApp {
 
   const policy = deps.policy ?? DEFAULT_POLICY;
   const rateLimits = createWriteKeyLimits({ config: deps.config.rateLimits, policy, clock: deps.clock });
-  app.route('/', trackingRoutes({ ...deps, limits: deps.config.limits, ipMode: policy.privacy.ip, rateLimits }));
+  app.route('/', trackingRoutes({ ...deps, limits: deps.config.limits, ipMode: policy.privacy.ip, rateLimits, ...(deps.privacy ? { privacyGate: deps.privacy.gate } : {}) }));
   const maxBodyBytes = deps.config.limits.maxAdminBodyBytes;
   app.route('/', identityRoutes({ ...deps, maxEventBytes: deps.config.limits.maxEventBytes, maxBodyBytes }));
   const reads = deps.reads ?? inlineAdminReads(deps);
@@ -117,6 +122,7 @@ export function createApp(deps: AppDeps): KinApp {
   app.route('/', insightRoutes({ ...deps, reads }));
   app.route('/', importRoutes(deps));
   app.route('/', reviewRoutes({ ...deps, maxBodyBytes }));
+  if (deps.privacy) app.route('/', privacyRoutes({ ...deps, privacy: deps.privacy.service, maxBodyBytes }));
   deps.extra?.(app);
 
   app.notFound((c) => c.json(new ApiError('not_found', 'no such route').body(c.get('requestId')), 404));

@@ -12,6 +12,7 @@ import type { Ingestor } from '../pipeline/ingest-port.ts';
 import type { IdentityVerifier } from '../identity/identity-verify.ts';
 import type { NewWarning, Store } from '../storage/storage.ts';
 import type { KinConfig } from '../config.ts';
+import type { PrivacyGate } from '../privacy/privacy-gate.ts';
 import type { SourceAuth } from './auth.ts';
 import { writeKeyOf } from './auth.ts';
 import { ApiError } from './error-catalog.ts';
@@ -37,6 +38,8 @@ export interface TrackingDeps {
   ipMode: IpMode;
   /** Per-write-key rate limits (limits/write-key-limits.ts); none when absent. */
   rateLimits?: WriteKeyLimits;
+  /** Drops the events of deleted and suppressed people before the ingestor (privacy/privacy-gate.ts). */
+  privacyGate?: PrivacyGate;
 }
 
 /** One rejected item of a request. */
@@ -53,6 +56,8 @@ export interface TrackingAnswer {
   accepted: number;
   duplicates: number;
   rejected: ItemRejection[];
+  /** Events dropped because they belong to a deleted or suppressed person (never stored; docs/privacy.md). */
+  suppressed: number;
 }
 
 /** Builds the tracking routes. */
@@ -69,11 +74,18 @@ export function trackingRoutes(deps: TrackingDeps): Hono {
    * the same reason.
    */
   function accept(source: { id: string; name: string }, events: TrackingEvent[], rejected: ItemRejection[]): Promise<TrackingAnswer> {
+    const gate = deps.privacyGate;
+    if (!gate || events.length === 0) return submit(source, events, rejected, 0);
+    return gate.filter(events).then(({ kept, suppressed }) => submit(source, kept, rejected, suppressed));
+  }
+
+  function submit(source: { id: string; name: string }, events: TrackingEvent[], rejected: ItemRejection[], suppressed: number): Promise<TrackingAnswer> {
     const answer = (outcome: { accepted: number; duplicates: number }): TrackingAnswer => ({
       success: true,
       accepted: outcome.accepted + outcome.duplicates,
       duplicates: outcome.duplicates,
       rejected,
+      suppressed,
     });
     if (events.length === 0) return Promise.resolve(answer({ accepted: 0, duplicates: 0 }));
     const sourceId = source.id;

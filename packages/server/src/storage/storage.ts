@@ -24,6 +24,7 @@ import type {
   Warning as WarningRecord,
 } from '@kin/core/api/index.ts';
 import type { MatchingStore, MatchLink } from './matching-store.ts';
+import type { PrivacyStore } from './privacy-store.ts';
 
 // The shapes the API answers with are the stores' read types: one contract, declared in core's api/.
 export type {
@@ -254,6 +255,8 @@ export interface Store {
   identifierPartition(): Promise<string[][]>;
   /** Probabilistic matching: review queue and match evidence (optional: see `matching-store.ts`). */
   readonly matching?: MatchingStore;
+  /** Privacy requests, edge keys and whole-person deletes (see `privacy-store.ts`). */
+  readonly privacy?: PrivacyStore;
 }
 
 /** The reads of profiles, events, warnings and counts that every store answers on its read path. */

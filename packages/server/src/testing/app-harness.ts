@@ -21,6 +21,7 @@ import { memoryLogger } from '../ports/logger.ts';
 import { createSourceWithKey } from '../sources/source-keys.ts';
 import type { Store } from '../storage/storage.ts';
 import { openStore } from '../storage/store-open.ts';
+import { startPrivacy } from '../privacy/privacy-setup.ts';
 
 /** An in-process Kin for tests. */
 export interface TestApp {
@@ -48,6 +49,8 @@ export async function createTestApp(options: { clock?: Clock; ids?: IdGenerator;
   const writeKey = 'test-write-key-web-0123';
   await createSourceWithKey(store, 'web', clock.now(), writeKey);
   const ingestor = createGroupCommitIngestor({ store, policy, normalize });
+  const ids = options.ids ?? createIdGenerator();
+  const privacy = await startPrivacy({ store, db: ':memory:', policy, normalize, clock, ids, logger });
   const app = createApp({
     config,
     store,
@@ -56,8 +59,9 @@ export async function createTestApp(options: { clock?: Clock; ids?: IdGenerator;
     adminTokenHash: hashSecret(adminToken),
     admission: createAdmission({ ...config.admission, maxRequestBytes: config.limits.maxRequestBytes }, { refused: () => {} }),
     clock,
-    ids: options.ids ?? createIdGenerator(),
+    ids,
     logger,
+    privacy,
     normalize,
     policy,
     verifier: createIdentityVerifier(policy),

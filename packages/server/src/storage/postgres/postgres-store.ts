@@ -15,6 +15,7 @@ import { toSource } from '../store-rows.ts';
 import { postgresIdentityReads } from './postgres-identity-ops.ts';
 import { migratePostgres } from './postgres-migrations.ts';
 import { createPostgresMatchingStore } from './postgres-matching-store.ts';
+import { createPostgresPrivacy } from './postgres-privacy.ts';
 import { ENSURE_PARTITION_STATEMENT, monthsAround } from './postgres-partitions.ts';
 import { createPostgresPool, postgresTransactions } from './postgres-pool.ts';
 import { createPostgresReads } from './postgres-reads.ts';
@@ -60,6 +61,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
   const store: Store = {
     ...reads,
     matching: createPostgresMatchingStore(pool),
+    privacy: createPostgresPrivacy(pool, ids),
 
     async migrate() {
       await migratePostgres(pool);

@@ -21,6 +21,7 @@ import { inSqliteTransaction, openSqliteConnection } from './sqlite-connection.t
 import { GraphCache } from './sqlite-graph-cache.ts';
 import { createSqliteIdentity } from './sqlite-identity.ts';
 import { createSqliteMatchingStore, insertMatchLink } from './sqlite-matching-store.ts';
+import { createSqlitePrivacy } from './sqlite-privacy.ts';
 import { createMessageIdIndex } from './sqlite-message-ids.ts';
 import type { MessageIdIndexOptions } from './sqlite-message-ids.ts';
 import { migrateSqlite } from './sqlite-migrator.ts';
@@ -155,6 +156,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     ...reads,
     ...sources.crud,
     matching: createSqliteMatchingStore({ db, read, queue }),
+    privacy: createSqlitePrivacy({ db, read, queue, transaction: (fn) => queue.run(() => runTransaction(fn)) }),
 
     async migrate() {
       await queue.run(migrate);

@@ -44,6 +44,8 @@ export interface AppDeps {
   config: Pick<KinConfig, 'limits' | 'rateLimits'>;
   /** Ingest admission on the tracking routes (built by the composition root, which also reads its load). */
   admission: Admission;
+  /** Called with what a rate limit refused: write-key events, or one admin request (a metric). */
+  onRateLimited?: (limit: 'events' | 'admin' | 'admin-heavy', count: number) => void;
   /** Called once per request whose client closed the connection mid-body (a metric; never an error line). */
   onClientAbort?: () => void;
   store: Store;
@@ -100,7 +102,8 @@ export function createApp(deps: AppDeps): KinApp {
 
   const guard = requireAdmin(deps.adminTokenHash);
   // Rate limits per admin token (limits/admin-limits.ts): heavy routes are marked first, then counted after the guard.
-  const adminLimits = createAdminLimits({ config: deps.config.rateLimits, clock: deps.clock });
+  const onRefused = deps.onRateLimited;
+  const adminLimits = createAdminLimits({ config: deps.config.rateLimits, clock: deps.clock, ...(onRefused ? { onRefused } : {}) });
   for (const path of HEAVY_ADMIN_PATHS) app.use(path, adminLimits.markHeavy);
   for (const path of ADMIN_PATHS) app.use(path, guard);
   for (const path of ADMIN_PATHS) app.use(path, adminLimits.count);
@@ -112,7 +115,7 @@ export function createApp(deps: AppDeps): KinApp {
   });
 
   const policy = deps.policy ?? DEFAULT_POLICY;
-  const rateLimits = createWriteKeyLimits({ config: deps.config.rateLimits, policy, clock: deps.clock });
+  const rateLimits = createWriteKeyLimits({ config: deps.config.rateLimits, policy, clock: deps.clock, ...(onRefused ? { onRefused } : {}) });
   app.route('/', trackingRoutes({ ...deps, limits: deps.config.limits, ipMode: policy.privacy.ip, rateLimits, ...(deps.privacy ? { privacyGate: deps.privacy.gate } : {}) }));
   const maxBodyBytes = deps.config.limits.maxAdminBodyBytes;
   app.route('/', identityRoutes({ ...deps, maxEventBytes: deps.config.limits.maxEventBytes, maxBodyBytes }));

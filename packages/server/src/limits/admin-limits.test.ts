@@ -48,7 +48,8 @@ describe('admin-token rate limits (the app)', () => {
 describe('admin-token rate limits: heavy routes counted apart', () => {
   const appWith = (perMinute: string, heavyPerMinute: string) => {
     const config = parseConfig({ KIN_ADMIN_RATE_LIMIT_PER_MINUTE: perMinute, KIN_ADMIN_HEAVY_RATE_LIMIT_PER_MINUTE: heavyPerMinute });
-    const limits = createAdminLimits({ config: config.rateLimits, clock: fixedClock('2026-03-01T10:00:00Z') });
+    const refused: string[] = [];
+    const limits = createAdminLimits({ config: config.rateLimits, clock: fixedClock('2026-03-01T10:00:00Z'), onRefused: (limit) => refused.push(limit) });
     const app = new Hono();
     for (const path of HEAVY_ADMIN_PATHS) app.use(path, limits.markHeavy);
     for (const path of ['/v1/stats', '/v1/analytics/*']) app.use(path, limits.count);
@@ -56,11 +57,11 @@ describe('admin-token rate limits: heavy routes counted apart', () => {
     app.get('/v1/analytics/funnel', (c) => c.json({}));
     app.onError((error, c) => (error instanceof ApiError ? c.json(error.body(), statusOf(error.code), error.headers) : c.text('bug', 500)));
     const as = (token: string) => (path: string) => app.request(path, { headers: { authorization: `Bearer ${token}` } });
-    return { ann: as('token-of-ann-0123456789'), bob: as('token-of-bob-0123456789') };
+    return { ann: as('token-of-ann-0123456789'), bob: as('token-of-bob-0123456789'), refused };
   };
 
   it('a heavy route spends its own bucket, not the standard one', async () => {
-    const { ann } = appWith('100', '2');
+    const { ann, refused } = appWith('100', '2');
     expect((await ann('/v1/analytics/funnel')).headers.get('ratelimit-policy')).toBe('"admin-heavy";q=2;w=60');
     expect((await ann('/v1/analytics/funnel')).status).toBe(200);
     const over = await ann('/v1/analytics/funnel');
@@ -69,6 +70,7 @@ describe('admin-token rate limits: heavy routes counted apart', () => {
     const cheap = await ann('/v1/stats');
     expect(cheap.status).toBe(200);
     expect(cheap.headers.get('ratelimit')).toMatch(/^"admin";r=99;/);
+    expect(refused).toEqual(['admin-heavy']);
   });
 
   it('each token has its own buckets, and 0 turns a class off', async () => {

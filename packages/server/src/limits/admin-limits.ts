@@ -34,7 +34,7 @@ export interface AdminLimits {
 const perMinute = (n: number): BucketRule | undefined => (n > 0 ? { capacity: n, perSecond: n / 60 } : undefined);
 
 /** Builds the admin limiter (a class whose limit is 0 is not limited). */
-export function createAdminLimits(options: { config: KinConfig['rateLimits']; clock: Clock }): AdminLimits {
+export function createAdminLimits(options: { config: KinConfig['rateLimits']; clock: Clock; onRefused?: (limit: 'admin' | 'admin-heavy', count: number) => void }): AdminLimits {
   const rules: Record<AdminCost, BucketRule | undefined> = { standard: perMinute(options.config.adminPerMinute), heavy: perMinute(options.config.adminHeavyPerMinute) };
   const buckets = createTokenBuckets();
   // Why per Request object: an admin path can match two patterns (`/v1/sources`, `/v1/sources/*`); it counts once.
@@ -54,8 +54,9 @@ export function createAdminLimits(options: { config: KinConfig['rateLimits']; cl
       const header = c.req.header('authorization') ?? '';
       const token = header.toLowerCase().startsWith('bearer ') ? header.slice(7).trim() : header;
       const take = buckets.take(`${cost}:${hashSecret(token)}`, rule, 1, options.clock.now().getTime());
-      const name = cost === 'heavy' ? 'admin-heavy' : 'admin';
+      const name = cost === 'heavy' ? ('admin-heavy' as const) : ('admin' as const);
       if (take.granted === 0) {
+        options.onRefused?.(name, 1);
         throw new ApiError('rate_limited', `this token made more than ${rule.capacity} ${cost === 'heavy' ? 'heavy (analytics) ' : ''}requests in a minute`, undefined, rateLimitHeaders(name, rule, take, true));
       }
       for (const [key, value] of Object.entries(rateLimitHeaders(name, rule, take, false))) c.header(key, value);

@@ -52,6 +52,10 @@ if (reason && servicesRequired()) {
       expect(over.status).toBe(429);
       expect(Number(over.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
 
+      // Every refused event is counted: 15 per item, 15 in the refused request.
+      const metrics = await (await fetch(`${kin.url}/metrics`, { headers: { authorization: `Bearer ${ADMIN}` } })).text();
+      expect(metrics).toContain('kin_rate_limited_total{limit="events"} 30');
+
       await until(async () => (await kin.store.stats()).events === 10);
       const events = (await (await fetch(`${kin.url}/v1/profiles/anonymous_id:pipe-anon/events?limit=50`, { headers: { authorization: `Bearer ${ADMIN}` } })).json()) as {
         data: Array<{ context?: { ip?: string } }>;

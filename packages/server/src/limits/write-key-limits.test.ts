@@ -2,9 +2,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { DEFAULT_POLICY } from '@kin/core';
+import { parseConfig } from '../config.ts';
 import { fixedClock } from '../ports/clock.ts';
 import type { TestApp } from '../testing/app-harness.ts';
 import { createTestApp } from '../testing/app-harness.ts';
+import { createWriteKeyLimits } from './write-key-limits.ts';
 
 interface Answer {
   accepted: number;
@@ -103,5 +106,18 @@ describe('write-key rate limits', () => {
       [3, 'rate_limited'],
       [4, 'missing_identity'],
     ]);
+  });
+});
+
+describe('createWriteKeyLimits', () => {
+  it('reports every refused event (for kin_rate_limited_total) and nothing for a source without a limit', () => {
+    const refused: number[] = [];
+    const config = parseConfig({ KIN_RATE_LIMIT_EVENTS_PER_SECOND: '3', KIN_RATE_LIMIT_BURST_SECONDS: '1' }).rateLimits;
+    const policy = { ...DEFAULT_POLICY, sources: { free: { identityVerification: 'off' as const, rateLimit: 'off' as const } } };
+    const limits = createWriteKeyLimits({ config, policy, clock: fixedClock('2026-03-01T10:00:00Z'), onRefused: (_limit, n) => refused.push(n) });
+    expect(limits.take({ id: 's1', name: 'web' }, 5)?.granted).toBe(3);
+    expect(limits.take({ id: 's1', name: 'web' }, 2)?.granted).toBe(0);
+    expect(limits.take({ id: 's2', name: 'free' }, 1000)).toBeUndefined();
+    expect(refused).toEqual([2, 2]);
   });
 });

@@ -29,7 +29,7 @@ export interface WriteKeyLimits {
 }
 
 /** Builds the limiter from the configuration's default and the policy's per-source rules. */
-export function createWriteKeyLimits(options: { config: KinConfig['rateLimits']; policy: IdentityPolicy; clock: Clock }): WriteKeyLimits {
+export function createWriteKeyLimits(options: { config: KinConfig['rateLimits']; policy: IdentityPolicy; clock: Clock; onRefused?: (limit: 'events', count: number) => void }): WriteKeyLimits {
   const { config, policy, clock } = options;
   const buckets = createTokenBuckets();
   const fallback: BucketRule | undefined =
@@ -45,6 +45,7 @@ export function createWriteKeyLimits(options: { config: KinConfig['rateLimits'];
       const rule = ruleOf(source.name);
       if (!rule) return undefined;
       const take = buckets.take(source.id, rule, events, clock.now().getTime());
+      if (take.granted < events) options.onRefused?.('events', events - take.granted);
       return { granted: take.granted, headers: rateLimitHeaders('events', rule, take, take.granted === 0 && events > 0) };
     },
   };

@@ -33,7 +33,6 @@ export const ERROR_CODES = [
   'service_unavailable',
   'overloaded',
   'rate_limited',
-  'not_implemented',
   'internal_error',
 ] as const;
 
@@ -78,8 +77,6 @@ export function statusOf(code: ErrorCode): 400 | 401 | 404 | 405 | 409 | 413 | 4
       return 429;
     case 'internal_error':
       return 500;
-    case 'not_implemented':
-      return 501;
     case 'service_unavailable':
     case 'overloaded':
       return 503;

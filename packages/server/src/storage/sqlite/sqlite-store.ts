@@ -111,6 +111,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
 
   const tx: StoreTx = {
     sourceName: async (sourceId) => sources.nameOf(sourceId),
+    prefetch: async () => undefined,
     claimMessageIds: async (sourceId, ids, keys) => ids.map((id, i) => apply.claim(sourceId, id, keys?.[i])),
     loadSnapshot: async (identifiers, options) => apply.loadSnapshot(identifiers, options?.beforeSeq ?? Number.POSITIVE_INFINITY, options?.deviceTypes),
     applyEvent: async (input) => ({ profileId: apply.applyEvent(input) }),

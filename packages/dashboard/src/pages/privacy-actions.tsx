@@ -46,7 +46,7 @@ export function PrivacyActions({ profile }: { profile: Profile }) {
     <div className="card privacy-actions">
       <h2>Privacy</h2>
       <p className="muted small">Acts on the whole person, every identifier included. Each action is confirmed by typing the identifier.</p>
-      <div className="wrap">
+      <div className="button-row">
         {(Object.keys(PRIVACY_ACTIONS) as Action[]).map((a) => (
           <button key={a} type="button" className={PRIVACY_ACTIONS[a].danger ? 'button button-danger' : 'button'} onClick={() => open(a)} aria-pressed={action === a}>
             {PRIVACY_ACTIONS[a].label}…
@@ -62,7 +62,7 @@ export function PrivacyActions({ profile }: { profile: Profile }) {
           <input id="privacy-typed" value={typed} onChange={(e) => setTyped(e.target.value)} autoComplete="off" spellCheck={false} autoFocus />
           <label htmlFor="privacy-reason">Reason (kept with the request)</label>
           <input id="privacy-reason" value={reason} onChange={(e) => setReason(e.target.value)} placeholder="e.g. ticket DSR-1042" maxLength={1000} />
-          <div className="wrap">
+          <div className="button-row">
             <button type="submit" className={PRIVACY_ACTIONS[action].danger ? 'button button-danger' : 'button button-primary'} disabled={busy || !confirms(typed, target)}>
               {PRIVACY_ACTIONS[action].label} this person
             </button>

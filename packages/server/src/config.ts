@@ -141,7 +141,7 @@ const schema = z.object({
   rateLimitEventsPerSecond: intFrom(0, 1_000_000).default(0),
   rateLimitBurstSeconds: intFrom(1, 3600).default(5),
   adminRateLimitPerMinute: intFrom(0, 1_000_000).default(1200),
-  adminHeavyRateLimitPerMinute: intFrom(0, 1_000_000).default(60),
+  adminHeavyRateLimitPerMinute: intFrom(0, 1_000_000).default(120),
 });
 
 /** Which environment variable feeds which setting. */

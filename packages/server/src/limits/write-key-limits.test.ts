@@ -121,3 +121,11 @@ describe('createWriteKeyLimits', () => {
     expect(refused).toEqual([2, 2]);
   });
 });
+
+describe('rate-limit configuration', () => {
+  it('write keys off, admin tokens on by default; a bad value names its variable', () => {
+    expect(parseConfig({}).rateLimits).toEqual({ eventsPerSecond: 0, burstSeconds: 5, adminPerMinute: 1200, adminHeavyPerMinute: 120 });
+    expect(() => parseConfig({ KIN_RATE_LIMIT_BURST_SECONDS: '0' })).toThrow(/KIN_RATE_LIMIT_BURST_SECONDS/);
+    expect(() => parseConfig({ KIN_RATE_LIMIT_EVENTS_PER_SECOND: '-1' })).toThrow(/KIN_RATE_LIMIT_EVENTS_PER_SECOND/);
+  });
+});

@@ -120,17 +120,24 @@ export function PrivacyPage() {
 
 function Subject({ request }: { request: PrivacyRequest }) {
   const { profileId, identifiers } = request.subject;
-  // A completed delete keeps no identifier (only keyed hashes), and its profile is gone.
-  const gone = request.type === 'delete' || request.type === 'suppress_with_delete';
-  const first = recognisableRef(identifiers);
+  // A completed delete keeps no plain identifier (only keyed hashes, never shown), and its profile is gone.
+  if ((request.type === 'delete' || request.type === 'suppress_with_delete') && request.status === 'completed') {
+    const count = request.store.outcome?.identifiers ?? identifiers.length;
+    return (
+      <span>
+        deleted person <span className="muted small">· {count} identifier{count === 1 ? '' : 's'} tombstoned</span>
+      </span>
+    );
+  }
+  const shown = recognisableRef(identifiers) ?? profileId ?? '—';
   return (
     <>
-      {profileId && !gone ? (
+      {profileId ? (
         <a href={hrefOf({ name: 'profile', ref: profileId })} onClick={link({ name: 'profile', ref: profileId })}>
-          {first ?? profileId}
+          {shown}
         </a>
       ) : (
-        <span>{first ?? (gone && request.status === 'completed' ? 'deleted person' : (profileId ?? '—'))}</span>
+        <span>{shown}</span>
       )}
       {identifiers.length > 1 ? <span className="muted small"> +{identifiers.length - 1} identifiers</span> : null}
     </>

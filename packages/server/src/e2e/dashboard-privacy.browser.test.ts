@@ -4,13 +4,15 @@
  * their progress, and downloads a completed export. The server's answers (404 after the delete, the export's
  * content) are checked through the admin API.
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mountWebAssets } from '../http/web-assets.ts';
 import { launchChromium, skipWithoutChromium } from '../testing/browser-shop.ts';
 import type { TestKin } from '../testing/kin-harness.ts';
 import { startTestKin } from '../testing/kin-harness.ts';
+
+const ARTIFACTS = new URL('../../../../artifacts/', import.meta.url);
 
 describe.skipIf(skipWithoutChromium)('dashboard privacy actions in Chromium', () => {
   let kin: TestKin;
@@ -27,6 +29,7 @@ describe.skipIf(skipWithoutChromium)('dashboard privacy actions in Chromium', ()
     const batch = [...person('ann-1', 'ann@example.com', 'Ann'), ...person('ben-1', 'ben@example.com', 'Ben')];
     expect((await kin.track('/v1/batch', { batch })).status).toBe(200);
     browser = await launchChromium();
+    mkdirSync(ARTIFACTS, { recursive: true });
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
     page = await context.newPage();
     page.on('pageerror', (error) => errors.push(error.message));
@@ -61,6 +64,7 @@ describe.skipIf(skipWithoutChromium)('dashboard privacy actions in Chromium', ()
     await form.getByLabel(/to confirm/).fill(identifier);
     await form.getByLabel(/Reason/).fill(`test ${label}`);
     expect(await send.isDisabled()).toBe(false);
+    await page.locator('.privacy-actions').screenshot({ path: new URL(`privacy-${label.toLowerCase()}-confirm.png`, ARTIFACTS).pathname });
     await send.click();
     await page.locator('.privacy-actions [role=status]').waitFor();
   };
@@ -98,6 +102,10 @@ describe.skipIf(skipWithoutChromium)('dashboard privacy actions in Chromium', ()
     expect((await kin.admin('/v1/profiles/' + encodeURIComponent('email:ann@example.com'))).status).toBe(404);
     expect((await kin.admin('/v1/profiles/' + encodeURIComponent('user_id:ann-1'))).status).toBe(404);
     expect(await page.locator('table.privacy-requests tbody tr').count()).toBe(3);
+    // The deleted person is not named (no plain identifier is left to show).
+    expect(await row.innerText()).toContain('deleted person');
+    expect(await row.innerText()).not.toContain('ann');
+    await page.screenshot({ path: new URL('privacy-page.png', ARTIFACTS).pathname, fullPage: true });
     expect(errors).toEqual([]);
   });
 });

@@ -138,9 +138,8 @@ export interface StoreTx {
   /**
    * Claims (sourceId, messageId) pairs for de-duplication: `true` where the pair is new (and now claimed),
    * `false` where it was seen within the de-duplication window. Claims commit with the transaction.
-   * `keys`: `messageKey(sourceId, messageId)` of each, when computed ahead (off the writer thread).
    */
-  claimMessageIds(sourceId: string, messageIds: string[], keys?: readonly bigint[]): Promise<boolean[]>;
+  claimMessageIds(sourceId: string, messageIds: string[]): Promise<boolean[]>;
   /**
    * The part of the identity graph the resolver needs for these (normalised) identifiers. `beforeSeq`
    * (replays): count only device/user pairs recorded by earlier events. `deviceTypes`: the only types

@@ -109,7 +109,17 @@ export async function startKin(options: {
   // The dashboard's heavy reads run on a read thread, never on the HTTP thread's loop (a SQLite file or PostgreSQL).
   const reads = config.db !== ':memory:' ? adminReadThread({ dbPath: config.db, policy }) : undefined;
   const auth = createSourceAuth(store, clock);
-  const privacy = await startPrivacy({ store, db: config.db, ...(config.privacySecret ? { secret: config.privacySecret } : {}), policy, normalize, clock, ids, logger });
+  const privacy = await startPrivacy({
+    store,
+    db: config.db,
+    ...(config.privacySecret ? { secret: config.privacySecret } : {}),
+    ...(pipeline?.privacyList ? { list: pipeline.privacyList } : {}),
+    policy,
+    normalize,
+    clock,
+    ids,
+    logger,
+  });
   const app = createApp({
     config,
     store,

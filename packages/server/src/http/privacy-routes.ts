@@ -87,7 +87,16 @@ export function privacyRoutes(deps: PrivacyRouteDeps): Hono {
     if ((c.req.header('accept') ?? '').includes('application/x-ndjson')) {
       c.header('Content-Type', 'application/x-ndjson');
       return stream(c, async (out) => {
-        for await (const line of exportLines(deps.store, options)) await out.write(JSON.stringify(line) + '\n');
+        // Written in chunks of about 64 KiB: a write per line cost twice the JSON answer's time.
+        let chunk = '';
+        for await (const line of exportLines(deps.store, options)) {
+          chunk += JSON.stringify(line) + '\n';
+          if (chunk.length >= 65_536) {
+            await out.write(chunk);
+            chunk = '';
+          }
+        }
+        if (chunk) await out.write(chunk);
       });
     }
     return c.json(await exportDocument(deps.store, options));

@@ -76,7 +76,7 @@ export function trackingRoutes(deps: TrackingDeps): Hono {
   function accept(source: { id: string; name: string }, events: TrackingEvent[], rejected: ItemRejection[]): Promise<TrackingAnswer> {
     const gate = deps.privacyGate;
     if (!gate || events.length === 0) return submit(source, events, rejected, 0);
-    return gate.filter(events).then(({ kept, suppressed }) => submit(source, kept, rejected, suppressed));
+    return gate.pass(events, (kept, suppressed) => submit(source, kept, rejected, suppressed));
   }
 
   function submit(source: { id: string; name: string }, events: TrackingEvent[], rejected: ItemRejection[], suppressed: number): Promise<TrackingAnswer> {

@@ -15,11 +15,15 @@ import { connectNats, ensureStream } from './nats-stream.ts';
 import type { FailedEventsCounter } from './nats-dead-letter.ts';
 import type { NatsWorker } from './nats-worker.ts';
 import { startNatsWorker } from './nats-worker.ts';
+import type { PrivacyList } from '../privacy/privacy-list.ts';
+import { openNatsPrivacyList, privacyBucketOf } from './nats-privacy-list.ts';
 
 /** The running roles. */
 export interface NatsPipeline {
   collector: NatsCollector | undefined;
   worker: NatsWorker | undefined;
+  /** The privacy list every collector follows (collector role only; see nats-privacy-list.ts). */
+  privacyList: PrivacyList | undefined;
   /** NATS connected (and, for a worker, its consumer answers). */
   natsReady(): Promise<boolean>;
   /** Collector first (no new events), then the worker (finishes its batch), then the connection (drained). */
@@ -41,6 +45,12 @@ export async function startNatsPipeline(options: {
   try {
     await reaching('NATS JetStream', options.url, () => ensureStream(nc, options.config.nats));
     const collector = options.roles.collector ? createNatsCollector({ nc, nats: options.config.nats, store: options.store }) : undefined;
+    const privacyList = options.roles.collector ? await openNatsPrivacyList({
+          nc,
+          bucket: privacyBucketOf(options.config.nats.stream),
+          logger: options.logger,
+          refill: async () => [...new Set((await options.store.privacy?.listKeys())?.map((k) => k.key))],
+        }) : undefined;
     const worker = options.roles.worker
       ? await startNatsWorker({
           nc,
@@ -54,9 +64,11 @@ export async function startNatsPipeline(options: {
     return {
       collector,
       worker,
+      privacyList,
       async natsReady() {
         if (nc.isClosed()) return false;
         if (collector && !collector.connected()) return false;
+        if (privacyList && !privacyList.readable()) return false;
         try {
           await nc.flush();
           return worker ? (await worker.lag()) !== undefined : true;
@@ -66,6 +78,7 @@ export async function startNatsPipeline(options: {
       },
       async close() {
         await collector?.close();
+        await privacyList?.close();
         await worker?.close();
         await nc.drain().catch(() => undefined);
       },

@@ -18,6 +18,15 @@ import type { PrivacyList } from './privacy-list.ts';
 export interface PrivacyGate {
   /** Keeps the events none of whose identifiers is listed; throws 503 when the list cannot be read. */
   filter(events: TrackingEvent[]): Promise<{ kept: TrackingEvent[]; suppressed: number }>;
+  /**
+   * Filters, then hands what is kept to `submit`, remembering it until it settles (see `settled`).
+   */
+  pass<T>(events: TrackingEvent[], submit: (kept: TrackingEvent[], suppressed: number) => Promise<T>): Promise<T>;
+  /**
+   * Settles once every submission that passed the gate before this call has settled. Why: a delete lists the
+   * person first, then waits here, so no event accepted just before the listing is written after the delete.
+   */
+  settled(): Promise<void>;
 }
 
 /** What the gate needs. */
@@ -43,14 +52,28 @@ export function eventKeys(event: TrackingEvent, deps: Pick<PrivacyGateDeps, 'key
 
 /** Creates the gate. */
 export function createPrivacyGate(deps: PrivacyGateDeps): PrivacyGate {
+  const inFlight = new Set<Promise<unknown>>();
+  async function filter(events: TrackingEvent[]) {
+    if (!deps.list.readable()) throw unavailable('the privacy list');
+    if (deps.list.size() === 0) return { kept: events, suppressed: 0 };
+    const kept = events.filter((event) => !eventKeys(event, deps).some((key) => deps.list.has(key)));
+    const suppressed = events.length - kept.length;
+    if (suppressed > 0) await deps.count(suppressed);
+    return { kept, suppressed };
+  }
   return {
-    async filter(events) {
-      if (!deps.list.readable()) throw unavailable('the privacy list');
-      if (deps.list.size() === 0) return { kept: events, suppressed: 0 };
-      const kept = events.filter((event) => !eventKeys(event, deps).some((key) => deps.list.has(key)));
-      const suppressed = events.length - kept.length;
-      if (suppressed > 0) await deps.count(suppressed);
-      return { kept, suppressed };
+    filter,
+    pass(events, submit) {
+      return filter(events).then(({ kept, suppressed }) => {
+        const work = submit(kept, suppressed);
+        const tracked = work.catch(() => undefined);
+        inFlight.add(tracked);
+        void tracked.then(() => inFlight.delete(tracked));
+        return work;
+      });
+    },
+    async settled() {
+      await Promise.all([...inFlight]);
     },
   };
 }

@@ -40,6 +40,8 @@ export interface PrivacyServiceDeps {
   logger: Logger;
   /** A new request id. */
   newId: () => string;
+  /** Settles once the events that passed the edge before the call are written (the gate's `settled`). */
+  settled: () => Promise<void>;
 }
 
 /** The privacy service. */
@@ -88,8 +90,9 @@ export function createPrivacyService(deps: PrivacyServiceDeps): PrivacyService {
       outcome.identifiers = removed.length;
     }
     if (DELETES.has(r.type)) {
-      // The edge first: from here on no event of the person is accepted.
+      // The edge first: from here on no event of the person is accepted; then what passed just before is written.
       await deps.list.add(keys);
+      await deps.settled();
       const tombstones = keys.map((key): PrivacyKey => ({ key, kind: 'tombstone', requestId: id }));
       let deleted = await privacy.deletePerson(r.profileId, tombstones, now());
       let events = deleted?.events ?? 0;

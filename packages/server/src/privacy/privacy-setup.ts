@@ -44,11 +44,15 @@ export async function startPrivacy(options: {
 }): Promise<KinPrivacy> {
   // An in-memory database forgets its tombstones at exit: a secret of the same lifetime is enough.
   const secret = options.secret ?? (options.db === ':memory:' ? randomBytes(32).toString('base64url') : loadPrivacySecret({ file: privacySecretPath(options.db) }));
+  if (!options.secret && isPostgresUrl(options.db)) {
+    // Every process must hash with the same secret, and a file under one process's .kin/ is not shared.
+    options.logger.warn('KIN_PRIVACY_SECRET is not set: privacy keys use a secret generated in .kin/privacy-secret; set the same KIN_PRIVACY_SECRET on every process');
+  }
   const keyer = createPrivacyKeyer(secret);
   const list = options.list ?? memoryPrivacyList();
   const privacy = privacyOf(options.store);
-  const service = createPrivacyService({ store: options.store, list, keyer, clock: options.clock, logger: options.logger, newId: () => options.ids.requestId() });
-  await service.load();
   const gate = createPrivacyGate({ list, keyer, policy: options.policy, normalize: options.normalize, count: (n) => privacy.countSuppressed(n) });
+  const service = createPrivacyService({ store: options.store, list, keyer, clock: options.clock, logger: options.logger, newId: () => options.ids.requestId(), settled: () => gate.settled() });
+  await service.load();
   return { service, gate, list };
 }

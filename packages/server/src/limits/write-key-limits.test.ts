@@ -7,6 +7,7 @@ import { parseConfig } from '../config.ts';
 import { fixedClock } from '../ports/clock.ts';
 import type { TestApp } from '../testing/app-harness.ts';
 import { createTestApp } from '../testing/app-harness.ts';
+import { TRACKING_PATHS } from '../http/tracking-routes.ts';
 import { createWriteKeyLimits } from './write-key-limits.ts';
 
 interface Answer {
@@ -70,6 +71,18 @@ describe('write-key rate limits', () => {
     const later = await kin.track('/v1/track', { event: 'Viewed', anonymousId: 'a-single' });
     expect(later.status).toBe(200);
     expect(later.headers.get('ratelimit')).toMatch(/^"events";r=\d+;t=\d+$/);
+  });
+
+  it.each(TRACKING_PATHS)('%s answers 429 rate_limited with Retry-After once the bucket is empty', async (path) => {
+    kin = await createTestApp({ clock: fixedClock('2026-03-01T10:00:00Z'), env: { KIN_RATE_LIMIT_EVENTS_PER_SECOND: '1', KIN_RATE_LIMIT_BURST_SECONDS: '1' } });
+    const type = path.slice('/v1/'.length);
+    const item = { event: 'Viewed', name: 'Home', groupId: 'g1', previousId: 'a-0', userId: 'u-1', anonymousId: 'a-1' };
+    const body = type === 'batch' || type === 'import' ? { batch: [{ type: 'track', ...item }] } : item;
+    expect((await kin.track(path, body)).status).toBe(200);
+    const over = await kin.track(path, body);
+    expect(over.status).toBe(429);
+    expect(over.headers.get('retry-after')).toBe('1');
+    expect(((await over.json()) as { error: { code: string } }).error.code).toBe('rate_limited');
   });
 
   it('is off by default: no limit, no RateLimit headers', async () => {

@@ -12,6 +12,7 @@ import { memoryLogger } from '../ports/logger.ts';
 import { createTestDatabase, servicesRequired, testPostgresStatus } from '../storage/postgres/postgres-test-db.ts';
 import { deleteTestStream, testNatsStatus, testNatsUrl, testStreamNames, until } from '../testing/nats-test-server.ts';
 import { privacyBucketOf } from './nats-privacy-list.ts';
+import { startKinWorker } from './nats-worker-process.ts';
 
 const [pgStatus, natsStatus] = await Promise.all([testPostgresStatus(), testNatsStatus()]);
 const reason = !pgStatus.ok ? pgStatus.reason : !natsStatus.ok ? natsStatus.reason : undefined;
@@ -88,5 +89,35 @@ describe.skipIf(reason !== undefined && !servicesRequired())('privacy in pipelin
       await until(async () => (await track(b.url, { anonymousId: 'other-anon', event: 'Viewed' })).status === 200, 10_000);
       expect(await (await track(b.url, { anonymousId: 'sup-anon', event: 'Viewed' })).json()).toMatchObject({ accepted: 0, suppressed: 1 });
       expect(bLog.lines.join('\n')).not.toContain('sup@example.com');
+    });
+
+    it('a worker drops events published before their person was deleted', async () => {
+      if (reason) throw new Error(reason);
+      const db = await createTestDatabase();
+      cleanups.push(() => db.drop());
+      const names = testStreamNames();
+      cleanups.push(() => deleteTestStream(testNatsUrl(), names.nats.stream));
+      const env = { PORT: '0', KIN_HOST: '127.0.0.1', KIN_DB: db.url, KIN_ADMIN_TOKEN: ADMIN, KIN_WRITE_KEYS: `web:${WRITE_KEY}`, KIN_PIPELINE: testNatsUrl(), KIN_PRIVACY_SECRET: 'privacy-secret-of-the-test-0123', ...names.env };
+      // A collector alone: the events wait in the stream.
+      const collector = await startKin({ config: parseConfig(env), role: 'collector', logger: memoryLogger() });
+      cleanups.push(() => collector.close());
+      expect(await (await track(collector.url, { anonymousId: 'race-anon', event: 'Viewed', context: { traits: { email: 'race@example.com' } } })).json()).toMatchObject({ accepted: 1 });
+      expect(await (await track(collector.url, { anonymousId: 'calm-anon', event: 'Viewed' })).json()).toMatchObject({ accepted: 1 });
+      const res = await fetch(`${collector.url}/v1/privacy/requests`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ type: 'delete', subject: { ref: 'email:race@example.com' } }),
+      });
+      expect(res.status).toBe(202);
+      const { id } = (await res.json()) as PrivacyRequest;
+      await until(async () => (await collector.store.privacy!.findRequest(id))?.status === 'completed');
+
+      const worker = await startKinWorker({ config: parseConfig({ ...env, KIN_ADMIN_TOKEN: '' }), logger: memoryLogger() });
+      cleanups.push(() => worker.close());
+      await until(async () => (await collector.store.findProfileIdByIdentifier({ type: 'anonymous_id', value: 'calm-anon' })) !== undefined);
+      expect(await collector.store.findProfileIdByIdentifier({ type: 'anonymous_id', value: 'race-anon' })).toBeUndefined();
+      expect(await collector.store.findProfileIdByIdentifier({ type: 'email', value: 'race@example.com' })).toBeUndefined();
+      expect(await collector.store.privacy!.suppressedEvents()).toBe(1);
+      expect((await collector.store.stats()).events).toBe(1);
     });
 });

@@ -27,6 +27,8 @@ export interface PrivacyGate {
    * person first, then waits here, so no event accepted just before the listing is written after the delete.
    */
   settled(): Promise<void>;
+  /** Whether one event carries a listed identifier (the pipeline worker's check; see nats-worker.ts). */
+  drops(event: TrackingEvent): boolean;
 }
 
 /** What the gate needs. */
@@ -53,16 +55,18 @@ export function eventKeys(event: TrackingEvent, deps: Pick<PrivacyGateDeps, 'key
 /** Creates the gate. */
 export function createPrivacyGate(deps: PrivacyGateDeps): PrivacyGate {
   const inFlight = new Set<Promise<unknown>>();
+  const drops = (event: TrackingEvent): boolean => deps.list.size() > 0 && eventKeys(event, deps).some((key) => deps.list.has(key));
   async function filter(events: TrackingEvent[]) {
     if (!deps.list.readable()) throw unavailable('the privacy list');
     if (deps.list.size() === 0) return { kept: events, suppressed: 0 };
-    const kept = events.filter((event) => !eventKeys(event, deps).some((key) => deps.list.has(key)));
+    const kept = events.filter((event) => !drops(event));
     const suppressed = events.length - kept.length;
     if (suppressed > 0) await deps.count(suppressed);
     return { kept, suppressed };
   }
   return {
     filter,
+    drops,
     pass(events, submit) {
       return filter(events).then(({ kept, suppressed }) => {
         const work = submit(kept, suppressed);

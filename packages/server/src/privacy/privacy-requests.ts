@@ -76,6 +76,7 @@ export function createPrivacyService(deps: PrivacyServiceDeps): PrivacyService {
     await privacy.updateRequest(id, { status: 'running', at: now() });
     const keys = identifiers.map((i) => deps.keyer.keyOf(i));
     const outcome: { identifiers: number; eventsDeleted?: number } = { identifiers: keys.length };
+    let scrubbed = true;
     if (r.type === 'suppress' || r.type === 'suppress_with_delete') {
       await privacy.addKeys(
         keys.map((key): PrivacyKey => ({ key, kind: 'suppress', requestId: id })),
@@ -104,8 +105,13 @@ export function createPrivacyService(deps: PrivacyServiceDeps): PrivacyService {
         deleted = await privacy.deletePerson(again, [], now());
         events += deleted?.events ?? 0;
       }
-      await privacy.scrub();
+      scrubbed = await privacy.scrub();
       outcome.eventsDeleted = events;
+    }
+    if (!scrubbed) {
+      deps.logger.warn('privacy delete: the database files still hold old pages', { requestId: id });
+      await privacy.updateRequest(id, { status: 'partial', at: now(), outcome, error: 'the person is deleted, but old copies may remain in the database files until the next delete or VACUUM' });
+      return;
     }
     await privacy.updateRequest(id, { status: 'completed', at: now(), outcome });
   }

@@ -106,7 +106,7 @@ export function runPrivacyConformance(target: ConformanceTarget): void {
       const kept = (await store.findProfileIdByIdentifier({ type: 'email', value: 'keep@example.com' }))!;
       expect((await store.listProfileEvents(kept, { limit: 10 })).data).toHaveLength(1);
       expect(await privacy.deletePerson('no-such-profile', [], T0)).toBeUndefined();
-      await privacy.scrub();
+      expect(await privacy.scrub()).toBe(true);
     });
   });
 }

@@ -87,10 +87,10 @@ export interface PrivacyStore {
   countSuppressed(n: number): Promise<void>;
   suppressedEvents(): Promise<number>;
   /**
-   * Leaves no copy of removed rows in the database files where the store can help it (SQLite: the WAL is
-   * checkpointed and truncated; deleted content was zeroed by `secure_delete` during the delete).
+   * Leaves no copy of removed rows in the database files where the store can help it (SQLite: the file is
+   * rebuilt and its WAL truncated). `false` when that could not be finished (a reader held old WAL frames).
    */
-  scrub(): Promise<void>;
+  scrub(): Promise<boolean>;
 }
 
 /** A stored request as the API shows it. */

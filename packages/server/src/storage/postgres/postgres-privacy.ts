@@ -191,6 +191,7 @@ export function createPostgresPrivacy(pool: pg.Pool, idGenerator: IdGenerator): 
 
     async scrub() {
       // Nothing to do for a dump: deleted tuples are not dumped. See the file comment for the table files.
+      return true;
     },
   };
 }

@@ -213,10 +213,17 @@ export function createSqlitePrivacy(options: {
       // later became an interior page keeps the bytes of its old cells in its unused area (found by this
       // file's test). VACUUM rewrites every page from live rows; TRUNCATE then empties the WAL, which holds
       // the old pages until then. The cost: VACUUM copies the whole file once per delete (docs/privacy.md).
-      await queue.run(() => {
-        db.pragma('wal_checkpoint(TRUNCATE)');
+      const truncate = () => (db.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number }>)[0]?.busy === 0;
+      return queue.run(async () => {
+        truncate();
         db.exec('VACUUM');
-        db.pragma('wal_checkpoint(TRUNCATE)');
+        // A reader of older frames (the read thread, a second process) keeps the WAL from being emptied: it
+        // gets a few more chances (each waits the busy timeout), then the request says `partial`.
+        for (let attempt = 0; attempt < 3; attempt++) {
+          if (truncate()) return true;
+          await new Promise((resolve) => setTimeout(resolve, 200));
+        }
+        return false;
       });
     },
   };

@@ -4,6 +4,7 @@
  */
 import type { TokenSelf } from '@kin/core/api/access-api.ts';
 import type { Merge, Overview, Page, Profile, ProfileActivity, ExplainAnswer, ProfileGraph, ProfileList, SearchPage, Source, TimelineEvent, Trait, TraitHistory, WarningWithSubject } from '@kin/core/api/index.ts';
+import type { PrivacyExport, PrivacyRequest, PrivacyRequestBody, PrivacyRequestList } from '@kin/core/api/index.ts';
 
 /** What went wrong with a call: the API's error code (or `network_error`) and its message. */
 export interface ApiFailure {
@@ -34,6 +35,10 @@ export interface KinApi {
   createSource(name: string): Promise<ApiResult<{ source: Source; writeKey: string }>>;
   revokeSource(name: string): Promise<ApiResult<{ source: Source }>>;
   warnings(query: { limit: number; cursor?: string; kind?: string }): Promise<ApiResult<Page<WarningWithSubject>>>;
+  /** Privacy requests (delete, suppress, unsuppress, export a whole person): create, list, one, an export's content. */
+  createPrivacyRequest(body: PrivacyRequestBody): Promise<ApiResult<PrivacyRequest>>;
+  privacyRequests(query: { limit: number; cursor?: string }): Promise<ApiResult<PrivacyRequestList>>;
+  privacyExport(id: string): Promise<ApiResult<PrivacyExport>>;
 }
 
 /** Builds the client. `onUnauthorized` runs on any 401 (the token was revoked or mistyped). */
@@ -80,5 +85,8 @@ export function createKinApi(options: { token: string; baseUrl?: string; fetch?:
     createSource: (name) => call('/v1/sources', { method: 'POST', body: JSON.stringify({ name }) }),
     revokeSource: (name) => call(`/v1/sources/${encodeURIComponent(name)}`, { method: 'DELETE' }),
     warnings: (query) => call(`/v1/warnings${qs({ ...query, subjects: 1 })}`),
+    createPrivacyRequest: (body) => call('/v1/privacy/requests', { method: 'POST', body: JSON.stringify(body) }),
+    privacyRequests: (query) => call(`/v1/privacy/requests${qs(query)}`),
+    privacyExport: (id) => call(`/v1/privacy/requests/${encodeURIComponent(id)}/export`),
   };
 }

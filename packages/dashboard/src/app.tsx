@@ -11,6 +11,7 @@ import type { TokenSelf } from '@kin/core/api/access-api.ts';
 import { KinContext } from './kin-context.ts';
 import { missingScope } from './page-access.ts';
 import { OverviewPage } from './pages/overview-page.tsx';
+import { PrivacyPage } from './pages/privacy-page.tsx';
 import { ProfilePage } from './pages/profile-page.tsx';
 import { SearchPage } from './pages/search-page.tsx';
 import { SignInPage } from './pages/sign-in-page.tsx';
@@ -133,6 +134,7 @@ const NAV: Array<{ route: Route; label: string }> = [
   { route: { name: 'search', q: '' }, label: 'Profiles' },
   { route: { name: 'sources' }, label: 'Sources' },
   { route: { name: 'warnings', kind: '' }, label: 'Warnings' },
+  { route: { name: 'privacy' }, label: 'Privacy' },
 ];
 
 function RoutePage({ route, self }: { route: Route; self: TokenSelf }) {
@@ -157,6 +159,8 @@ function RoutePage({ route, self }: { route: Route; self: TokenSelf }) {
       return <SourcesPage />;
     case 'warnings':
       return <WarningsPage kind={route.kind} />;
+    case 'privacy':
+      return <PrivacyPage />;
     case 'not_found':
       return <Empty>No such page. Try the overview or search for a profile.</Empty>;
   }

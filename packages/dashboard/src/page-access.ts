@@ -11,6 +11,7 @@ const NEEDS: Record<Route['name'], AccessScope | undefined> = {
   profile: 'profiles:read',
   sources: 'analytics:read',
   warnings: 'profiles:read',
+  privacy: 'privacy:read',
   not_found: undefined,
 };
 

@@ -11,6 +11,7 @@ export type Route =
   | { name: 'profile'; ref: string }
   | { name: 'sources' }
   | { name: 'warnings'; kind: string }
+  | { name: 'privacy' }
   | { name: 'not_found' };
 
 /** Reads a route from a location. */
@@ -29,6 +30,7 @@ export function parseRoute(pathname: string, search: string): Route {
   if (pathname.startsWith('/profiles/')) return { name: 'profile', ref: decodeURIComponent(pathname.slice('/profiles/'.length)) };
   if (pathname === '/sources') return { name: 'sources' };
   if (pathname === '/warnings') return { name: 'warnings', kind: params.get('kind') ?? '' };
+  if (pathname === '/privacy') return { name: 'privacy' };
   return { name: 'not_found' };
 }
 
@@ -51,6 +53,8 @@ export function hrefOf(route: Route): string {
       return '/sources';
     case 'warnings':
       return route.kind ? `/warnings?kind=${encodeURIComponent(route.kind)}` : '/warnings';
+    case 'privacy':
+      return '/privacy';
     case 'not_found':
       return '/';
   }

@@ -55,6 +55,12 @@ export interface KinConfig {
   metricsToken?: string;
   /** Embedded SQLite: write on a second thread beside the HTTP thread (default on; see storage/sqlite/writer/ingest-thread.ts). */
   ingestThread: boolean;
+  /**
+   * Rate limits (see limits/ and docs/rate-limits.md): every write key's events per second (0: off, the
+   * default; the policy's `sources.<name>.rateLimit` overrides per source) with a burst of `burstSeconds`
+   * worth, and each admin token's requests per minute, heavy (analytics) routes counted apart (0: off).
+   */
+  rateLimits: { eventsPerSecond: number; burstSeconds: number; adminPerMinute: number; adminHeavyPerMinute: number };
   /** Imports: the largest row read (a line, or a CSV row spanning lines); larger rows are rejected (see import-reader.ts). */
   imports: { maxRecordBytes: number; spoolDir?: string };
 }
@@ -132,6 +138,10 @@ const schema = z.object({
   ingestThread: z.enum(['on', 'off']).default('on'),
   importMaxRecordBytes: intFrom(1024, 256 * 1024 * 1024).default(1024 * 1024),
   importSpoolDir: z.string().min(1).optional(),
+  rateLimitEventsPerSecond: intFrom(0, 1_000_000).default(0),
+  rateLimitBurstSeconds: intFrom(1, 3600).default(5),
+  adminRateLimitPerMinute: intFrom(0, 1_000_000).default(1200),
+  adminHeavyRateLimitPerMinute: intFrom(0, 1_000_000).default(120),
 });
 
 /** Which environment variable feeds which setting. */
@@ -173,6 +183,10 @@ const ENV: Record<keyof z.input<typeof schema>, string> = {
   ingestThread: 'KIN_INGEST_THREAD',
   importMaxRecordBytes: 'KIN_IMPORT_MAX_RECORD_BYTES',
   importSpoolDir: 'KIN_IMPORT_SPOOL_DIR',
+  rateLimitEventsPerSecond: 'KIN_RATE_LIMIT_EVENTS_PER_SECOND',
+  rateLimitBurstSeconds: 'KIN_RATE_LIMIT_BURST_SECONDS',
+  adminRateLimitPerMinute: 'KIN_ADMIN_RATE_LIMIT_PER_MINUTE',
+  adminHeavyRateLimitPerMinute: 'KIN_ADMIN_HEAVY_RATE_LIMIT_PER_MINUTE',
 };
 
 /** Flags as the CLI passes them (already named like the settings). */
@@ -242,6 +256,12 @@ export function parseConfig(env: Record<string, string | undefined>, flags: Conf
     ...(c.metricsToken ? { metricsToken: c.metricsToken } : {}),
     ...(c.privacySecret ? { privacySecret: c.privacySecret } : {}),
     ingestThread: c.ingestThread === 'on',
+    rateLimits: Object.freeze({
+      eventsPerSecond: c.rateLimitEventsPerSecond,
+      burstSeconds: c.rateLimitBurstSeconds,
+      adminPerMinute: c.adminRateLimitPerMinute,
+      adminHeavyPerMinute: c.adminHeavyRateLimitPerMinute,
+    }),
     imports: Object.freeze({ maxRecordBytes: c.importMaxRecordBytes, ...(c.importSpoolDir ? { spoolDir: c.importSpoolDir } : {}) }),
   });
 }

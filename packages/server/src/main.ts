@@ -128,6 +128,7 @@ export async function startKin(options: {
     adminTokenHash,
     admission,
     onClientAbort: () => metrics.clientAborts.inc(),
+    onRateLimited: (limit, count) => metrics.rateLimited.inc({ limit }, count),
     clock,
     ids,
     logger,

@@ -4,6 +4,7 @@
  */
 
 import type { TraitChanges } from '../profile/trait-changes.ts';
+import type { PrivacyPolicy, SourceRateLimit } from './edge-policy.ts';
 
 /** A normalised identifier, e.g. `{ type: 'email', value: 'ann@example.com' }`. */
 export interface Identifier {
@@ -45,6 +46,8 @@ export interface IdentityPolicy {
   sharedDevice: { maxUserIds: number; deviceTypes: string[] };
   /** Consent: how categories combine on merge, and the category anonymous linking needs (if any). */
   consent: { onMerge: 'most_restrictive' | 'latest'; requiredForAnonymousLinking?: string };
+  /** What is kept of personal data the edge receives (`privacy.ip`; see edge-policy.ts). */
+  privacy: PrivacyPolicy;
 }
 
 /**
@@ -52,7 +55,7 @@ export interface IdentityPolicy {
  * logged-in person, and the region its national phone numbers are read in (`defaultPhoneRegion`, an ISO
  * 3166 alpha-2 code; else the policy's).
  */
-export type SourceIdentityPolicy = { defaultPhoneRegion?: string } & (
+export type SourceIdentityPolicy = { defaultPhoneRegion?: string; /** Write-key rate limit (edge-policy.ts); the configuration's when absent. */ rateLimit?: SourceRateLimit | 'off' } & (
   | { identityVerification: 'off' }
   | { identityVerification: 'hmac'; hmacSecret: string }
   | {

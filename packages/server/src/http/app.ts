@@ -28,6 +28,9 @@ import { securityHeaders } from './security-headers.ts';
 import { insightRoutes } from './insight-routes.ts';
 import { identityRoutes } from './identity-routes.ts';
 import type { IdentityPolicy } from '@kin/core';
+import { DEFAULT_POLICY } from '@kin/core';
+import { HEAVY_ADMIN_PATHS, createAdminLimits } from '../limits/admin-limits.ts';
+import { createWriteKeyLimits } from '../limits/write-key-limits.ts';
 import type { IdentityVerifier } from '../identity/identity-verify.ts';
 import type { SourceRegions } from '../identity/source-regions.ts';
 import { importRoutes } from './import-routes.ts';
@@ -42,9 +45,11 @@ import { TRACKING_PATHS, trackingRoutes } from './tracking-routes.ts';
 
 /** Everything the app is built from (the composition root passes it). */
 export interface AppDeps {
-  config: Pick<KinConfig, 'limits'>;
+  config: Pick<KinConfig, 'limits' | 'rateLimits'>;
   /** Ingest admission on the tracking routes (built by the composition root, which also reads its load). */
   admission: Admission;
+  /** Called with what a rate limit refused: write-key events, or one admin request (a metric). */
+  onRateLimited?: (limit: 'events' | 'admin' | 'admin-heavy', count: number) => void;
   /** Called once per request whose client closed the connection mid-body (a metric; never an error line). */
   onClientAbort?: () => void;
   store: Store;
@@ -96,10 +101,16 @@ export function createApp(deps: AppDeps): KinApp {
     app.use(path, (c, next) => (c.req.method === 'POST' ? deps.admission.middleware(c, next) : next()));
   }
 
+  // Rate limits per admin token (limits/admin-limits.ts): heavy routes are marked first, then counted once the
+  // guard has found who calls.
+  const onRefused = deps.onRateLimited;
+  const adminLimits = createAdminLimits({ config: deps.config.rateLimits, clock: deps.clock, ...(onRefused ? { onRefused } : {}) });
+  for (const path of HEAVY_ADMIN_PATHS) app.use(path, adminLimits.markHeavy);
   // Every route declares who may call it (route-scope.ts); the guard enforces it and audits writes (docs/access.md).
   const authenticate = createTokenAuth({ tokens: deps.store.tokens, adminTokenHash: deps.adminTokenHash, clock: deps.clock });
   const maxHashedBodyBytes = deps.config.limits.maxAdminBodyBytes;
   app.use('*', accessGuard({ authenticate, audit: deps.store.audit, clock: deps.clock, logger: deps.logger, targetKey: deps.adminTokenHash, maxHashedBodyBytes }));
+  app.use('*', (c, next) => (c.get('principal') ? adminLimits.count(c, next) : next()));
 
   app.get('/health', publicRoute, (c) => c.json({ status: 'ok' }));
   app.get('/ready', publicRoute, async (c) => {
@@ -107,7 +118,9 @@ export function createApp(deps: AppDeps): KinApp {
     return c.json({ status: ok ? 'ready' : 'not_ready' }, ok ? 200 : 503);
   });
 
-  app.route('/', trackingRoutes({ ...deps, limits: deps.config.limits, ...(deps.privacy ? { privacyGate: deps.privacy.gate } : {}) }));
+  const policy = deps.policy ?? DEFAULT_POLICY;
+  const rateLimits = createWriteKeyLimits({ config: deps.config.rateLimits, policy, clock: deps.clock, ...(onRefused ? { onRefused } : {}) });
+  app.route('/', trackingRoutes({ ...deps, limits: deps.config.limits, ipMode: policy.privacy.ip, rateLimits, ...(deps.privacy ? { privacyGate: deps.privacy.gate } : {}) }));
   const maxBodyBytes = deps.config.limits.maxAdminBodyBytes;
   app.route('/', identityRoutes({ ...deps, maxEventBytes: deps.config.limits.maxEventBytes, maxBodyBytes }));
   const reads = deps.reads ?? inlineAdminReads(deps);

@@ -36,6 +36,7 @@ export const ERROR_CODES = [
   'method_not_allowed',
   'service_unavailable',
   'overloaded',
+  'rate_limited',
   'internal_error',
 ] as const;
 
@@ -43,7 +44,7 @@ export const ERROR_CODES = [
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 /** The HTTP status of a code. */
-export function statusOf(code: ErrorCode): 400 | 401 | 403 | 404 | 405 | 409 | 413 | 415 | 500 | 501 | 503 {
+export function statusOf(code: ErrorCode): 400 | 401 | 403 | 404 | 405 | 409 | 413 | 415 | 429 | 500 | 501 | 503 {
   switch (code) {
     case 'invalid_json':
     case 'invalid_event':
@@ -81,6 +82,8 @@ export function statusOf(code: ErrorCode): 400 | 401 | 403 | 404 | 405 | 409 | 4
       return 413;
     case 'unsupported_encoding':
       return 415;
+    case 'rate_limited':
+      return 429;
     case 'internal_error':
       return 500;
     case 'service_unavailable':

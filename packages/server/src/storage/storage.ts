@@ -24,6 +24,7 @@ import type {
   Warning as WarningRecord,
 } from '@kin/core/api/index.ts';
 import type { MatchingStore, MatchLink } from './matching-store.ts';
+import type { LinkClickTx, LinksStore } from './links-store.ts';
 
 // The shapes the API answers with are the stores' read types: one contract, declared in core's api/.
 export type {
@@ -178,6 +179,8 @@ export interface StoreTx {
   tombstone(profileId: string, identifier: Identifier, at: string): Promise<boolean>;
   /** Records the probability and evidence of a matching merge in the same transaction (with `Store.matching`). */
   recordMatchLink?(link: MatchLink): Promise<void>;
+  /** Tracked-link clicks in the same transaction as their events (with `Store.links`; see links-store.ts). */
+  links?: LinkClickTx;
 }
 
 /** The storage interface every adapter implements. */
@@ -254,4 +257,6 @@ export interface Store {
   identifierPartition(): Promise<string[][]>;
   /** Probabilistic matching: review queue and match evidence (optional: see `matching-store.ts`). */
   readonly matching?: MatchingStore;
+  /** Tracked links (optional: see `links-store.ts`). */
+  readonly links?: LinksStore;
 }

@@ -20,6 +20,7 @@
  */
 import type { Pool, PoolClient } from 'pg';
 import { MATCHING_MIGRATION_SQL } from './postgres-matching-store.ts';
+import { POSTGRES_LINKS_MIGRATION } from './postgres-links.ts';
 import { warningSubjectSql } from '../warning-subject.ts';
 
 /** A warning's subject from its columns, as `warningSubject` builds it. */
@@ -550,6 +551,7 @@ export const POSTGRES_MIGRATIONS: ReadonlyArray<PostgresMigration> = [
         WHERE key = 'name' AND position(' ' in value #>> '{}') > 0;
     `,
   },
+  POSTGRES_LINKS_MIGRATION,
 ];
 
 /**

@@ -35,6 +35,7 @@ import type {
 import { postgresIdentityReads } from './postgres-identity-ops.ts';
 import { migratePostgres } from './postgres-migrations.ts';
 import { createPostgresMatchingStore, insertMatchLink } from './postgres-matching-store.ts';
+import { createPostgresLinksStore, postgresLinkClickTx } from './postgres-links.ts';
 import { ENSURE_PARTITION_STATEMENT, monthsAround } from './postgres-partitions.ts';
 import { createPostgresTx } from './postgres-writes.ts';
 import { toMillis, WARNINGS_STATEMENT, warningColumns } from './postgres-write-values.ts';
@@ -107,6 +108,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
         await client.query('BEGIN; SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off');
         const tx = createPostgresTx({ ids, knownMonths, ensuredMonths, query });
         tx.recordMatchLink = (link) => insertMatchLink(query, link);
+        tx.links = postgresLinkClickTx(query);
         const result = await fn(tx);
         await tx.flush();
         await query({ text: 'COMMIT' });
@@ -151,6 +153,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
 
   const store: Store = {
     matching: createPostgresMatchingStore(pool),
+    links: createPostgresLinksStore(pool),
 
     async migrate() {
       await migratePostgres(pool);

@@ -38,6 +38,7 @@ import type {
 import { LAST_SEEN_GRANULARITY_MS, TRAIT_HISTORY_KEPT } from '../storage.ts';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.ts';
 import { createSqliteMatchingStore, insertMatchLink } from './sqlite-matching-store.ts';
+import { createSqliteLinksStore, sqliteLinkClickTx } from './sqlite-links.ts';
 import { createWriteQueue } from './write-queue.ts';
 import { PairMap } from './pair-map.ts';
 import type { WriteQueue } from './write-queue.ts';
@@ -217,6 +218,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     markMergesUndone: async (profileIds, ledgerId) => idn().markMergesUndone(profileIds, ledgerId),
     tombstone: async (profileId, identifier, at) => (flushTouches(), idn().tombstone(profileId, identifier, at)),
     recordMatchLink: async (link) => insertMatchLink(db, link),
+    links: sqliteLinkClickTx(db),
   };
 
   /**
@@ -459,6 +461,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
 
   return {
     matching: createSqliteMatchingStore({ db, read, queue }),
+    links: createSqliteLinksStore({ db, read, queue }),
 
     async migrate() {
       await queue.run(() => {

@@ -31,6 +31,7 @@ import { guardStore } from './ops/service-unavailable.ts';
 import { cannotListen } from './ops/startup-error.ts';
 import type { NatsPipeline } from './pipeline/nats-pipeline.ts';
 import { startNatsPipeline } from './pipeline/nats-pipeline.ts';
+import { createClickQueue } from './links/link-click-queue.ts';
 
 /** A running Kin. */
 export interface RunningKin {
@@ -109,7 +110,10 @@ export async function startKin(options: {
   // The dashboard's heavy reads run on a read thread, never on the HTTP thread's loop (a SQLite file or PostgreSQL).
   const reads = config.db !== ':memory:' ? adminReadThread({ dbPath: config.db, ...(config.policyFile ? { policyFile: config.policyFile } : {}) }) : undefined;
   const auth = createSourceAuth(store, clock);
+  const linkClicks = createClickQueue({ ingestor, logger });
   const app = createApp({
+    linksConfig: config.links,
+    linkClicks,
     config,
     store,
     ingestor,
@@ -149,6 +153,7 @@ export async function startKin(options: {
     s.once('error', (error) => reject(cannotListen(config.host, config.port, error)));
   }).catch(async (error: unknown) => {
     clearInterval(prune);
+    await linkClicks.close();
     await ingestor.close();
     await pipeline?.close();
     await store.close();
@@ -173,6 +178,7 @@ export async function startKin(options: {
           server.close(() => done());
           if ('closeIdleConnections' in server) server.closeIdleConnections();
         });
+        await linkClicks.close();
         await ingestor.close();
         await reads?.close();
         await pipeline?.close();

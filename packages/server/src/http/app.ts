@@ -32,6 +32,9 @@ import { profileRoutes } from './profile-routes.ts';
 import type { AdminReads } from './admin-reads.ts';
 import { inlineAdminReads } from './admin-reads.ts';
 import { TRACKING_PATHS, trackingRoutes } from './tracking-routes.ts';
+import { LINK_PATHS, linkRoutes } from './link-routes.ts';
+import type { ClickQueue } from '../links/link-click-queue.ts';
+import type { LinksConfig } from '../config.ts';
 
 /** Everything the app is built from (the composition root passes it). */
 export interface AppDeps {
@@ -58,6 +61,9 @@ export interface AppDeps {
   reads?: AdminReads;
   /** Readiness check beyond "the process answers" (e.g. database and NATS reachable). */
   ready?: () => Promise<boolean>;
+  /** Tracked links: their configuration, and the click queue the composition root drains on stop. */
+  linksConfig?: LinksConfig;
+  linkClicks?: ClickQueue;
   /** Extra routes mounted last (SDK bundle, dashboard, metrics). */
   extra?: (app: KinApp) => void;
 }
@@ -69,7 +75,7 @@ export type AppEnv = { Variables: { requestId: string } };
 export type KinApp = Hono<AppEnv>;
 
 /** Paths that need the admin token. */
-export const ADMIN_PATHS = ['/v1/profiles/*', '/v1/stats', '/v1/warnings', '/v1/sources', '/v1/sources/*', ...INSIGHT_PATHS, ...IMPORT_PATHS, ...IDENTITY_ADMIN_PATHS, ...REVIEW_PATHS];
+export const ADMIN_PATHS = ['/v1/profiles/*', '/v1/stats', '/v1/warnings', '/v1/sources', '/v1/sources/*', ...INSIGHT_PATHS, ...IMPORT_PATHS, ...IDENTITY_ADMIN_PATHS, ...REVIEW_PATHS, ...LINK_PATHS];
 
 /** Builds the app. */
 export function createApp(deps: AppDeps): KinApp {
@@ -108,6 +114,7 @@ export function createApp(deps: AppDeps): KinApp {
   app.route('/', insightRoutes({ ...deps, reads }));
   app.route('/', importRoutes(deps));
   app.route('/', reviewRoutes({ ...deps, maxBodyBytes }));
+  app.route('/', linkRoutes({ ...deps, maxBodyBytes }));
   deps.extra?.(app);
 
   app.notFound((c) => c.json(new ApiError('not_found', 'no such route').body(c.get('requestId')), 404));

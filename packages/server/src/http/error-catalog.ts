@@ -25,6 +25,7 @@ export const ERROR_CODES = [
   'invalid_import',
   'invalid_decision',
   'invalid_source',
+  'invalid_link',
   'unauthorized',
   'not_found',
   'conflict',
@@ -57,6 +58,7 @@ export function statusOf(code: ErrorCode): 400 | 401 | 404 | 405 | 409 | 413 | 4
     case 'invalid_import':
     case 'invalid_decision':
     case 'invalid_source':
+    case 'invalid_link':
       return 400;
     case 'unauthorized':
       return 401;

@@ -61,6 +61,7 @@ export async function createTestApp(options: { clock?: Clock; ids?: IdGenerator;
     normalize,
     policy,
     verifier: createIdentityVerifier(policy),
+    linksConfig: config.links,
   });
   const basic = 'Basic ' + Buffer.from(`${writeKey}:`).toString('base64');
   return {

@@ -425,7 +425,7 @@ describe('resolve', () => {
       expect(refusedBy(click({ at: '2024-05-01T00:00:00.000Z' }))[0]).toMatch(/more than 7 days old/);
       expect(refusedBy(null)[0]).toMatch(/no such tracked-link click/);
       expect(refusedBy(click({ browsers: ['x1', 'x2', 'x3'] }))[0]).toMatch(/already brought 3 browsers/);
-      const { anchor: _none, ...tokenless } = click();
+      const tokenless: NonNullable<IdentitySnapshot['linkClick']> = { clickId: 'c1', at: CLICK_AT, bot: false, browsers: [] };
       expect(refusedBy(tokenless)).toEqual([]);
       // A browser the click already brought comes back without counting again.
       const again = resolve({ ...snapshot(recipient), linkClick: click({ browsers: ['b1', 'x2', 'x3'] }) }, landing(), DEFAULT_POLICY);

@@ -44,7 +44,8 @@ export interface LinkRouteDeps {
 }
 
 const DEFAULT_CONFIG: LinksConfig = { ip: 'truncate', scannerSeconds: 10 };
-const text = (max: number) => z.string().min(1).max(max).regex(/^[^\u0000-\u001f\u007f]*$/, 'no control characters');
+const hasControl = (value: string): boolean => [...value].some((ch) => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f);
+const text = (max: number) => z.string().min(1).max(max).refine((value) => !hasControl(value), 'no control characters');
 const utmValue = text(200);
 const linkBody = z.strictObject({
   url: z

@@ -46,11 +46,15 @@ export interface WireSubmission {
 
 /**
  * What the writer reads of an event: its times and ids for the rows it writes, identify traits for the trait
- * changes (computeTraitChanges) and the stated consent (readConsent). Everything else is stored as the
- * payload text and never read on the writer.
+ * changes (computeTraitChanges), the stated consent (readConsent) and a tracked-link click row
+ * (`context.kin.click`, link-click-apply.ts). Everything else is stored as the payload text and never read on
+ * the writer.
  */
 function writerFacts(event: TrackingEvent): TrackingEvent {
   const consent = event.context?.['consent'];
+  const kin = event.context?.['kin'];
+  const click = typeof kin === 'object' && kin !== null && !Array.isArray(kin) ? (kin as Record<string, TrackingEvent['context']>)['click'] : undefined;
+  const context = { ...(consent === undefined ? {} : { consent }), ...(click === undefined ? {} : { kin: { click } }) };
   return {
     type: event.type,
     messageId: event.messageId,
@@ -58,7 +62,7 @@ function writerFacts(event: TrackingEvent): TrackingEvent {
     receivedAt: event.receivedAt,
     ...(event.event === undefined ? {} : { event: event.event }),
     ...(event.type === 'identify' && event.traits ? { traits: event.traits } : {}),
-    ...(consent === undefined ? {} : { context: { consent } }),
+    ...(consent === undefined && click === undefined ? {} : { context }),
   };
 }
 
@@ -67,7 +71,9 @@ export function toWire(submission: Submission, prepared: PreparedSubmission): Wi
   return {
     sourceId: submission.sourceId,
     payloads: prepared.payloads,
-    prepared: JSON.stringify(prepared.events.map(({ event, identifiers, refused, previousId }) => ({ event: writerFacts(event), identifiers, refused, previousId }))),
+    prepared: JSON.stringify(
+      prepared.events.map(({ event, identifiers, refused, previousId, linkClick }) => ({ event: writerFacts(event), identifiers, refused, previousId, linkClick })),
+    ),
     keys: prepared.keys,
     ...(submission.unverified ? { unverified: submission.unverified } : {}),
   };
@@ -75,7 +81,7 @@ export function toWire(submission: Submission, prepared: PreparedSubmission): Wi
 
 /** Decodes a submission on the writer thread: each event's facts parsed once, shared by its prepared form. */
 export function fromWire(wire: WireSubmission): Submission {
-  // JSON.stringify leaves out an undefined previousId, as PreparedEvent has it.
+  // JSON.stringify leaves out an undefined previousId and linkClick, as PreparedEvent has them.
   const events = JSON.parse(wire.prepared) as PreparedEvent[];
   const prepared: PreparedSubmission = { events, payloads: wire.payloads, keys: wire.keys };
   return { sourceId: wire.sourceId, events: events.map((p) => p.event), prepared, ...(wire.unverified ? { unverified: wire.unverified } : {}) };

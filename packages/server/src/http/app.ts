@@ -34,6 +34,7 @@ import { inlineAdminReads } from './admin-reads.ts';
 import { TRACKING_PATHS, trackingRoutes } from './tracking-routes.ts';
 import { LINK_PATHS, linkRoutes } from './link-routes.ts';
 import type { ClickQueue } from '../links/link-click-queue.ts';
+import type { LinkService } from '../links/link-service.ts';
 import type { LinksConfig } from '../config.ts';
 
 /** Everything the app is built from (the composition root passes it). */
@@ -64,6 +65,7 @@ export interface AppDeps {
   /** Tracked links: their configuration, and the click queue the composition root drains on stop. */
   linksConfig?: LinksConfig;
   linkClicks?: ClickQueue;
+  linkService?: LinkService;
   /** Extra routes mounted last (SDK bundle, dashboard, metrics). */
   extra?: (app: KinApp) => void;
 }

@@ -41,6 +41,8 @@ export interface LinkRouteDeps {
   linksConfig?: LinksConfig;
   /** Made by the composition root so a stop drains it before the ingestor; one of its own otherwise. */
   linkClicks?: ClickQueue;
+  /** The service the composition root also serves redirects with (links/link-fast-path.ts); one of its own otherwise. */
+  linkService?: LinkService;
 }
 
 const DEFAULT_CONFIG: LinksConfig = { ip: 'truncate', scannerSeconds: 10 };
@@ -89,7 +91,7 @@ function remoteAddress(c: Context): string | undefined {
 export function linkRoutes(deps: LinkRouteDeps): Hono {
   const app = new Hono();
   const links = deps.store.links;
-  const service: LinkService | undefined = links
+  const service: LinkService | undefined = deps.linkService ?? (links
     ? createLinkService({
         store: deps.store,
         links,
@@ -99,7 +101,7 @@ export function linkRoutes(deps: LinkRouteDeps): Hono {
         clicks: deps.linkClicks ?? createClickQueue({ ingestor: deps.ingestor, logger: deps.logger }),
         normalize: deps.normalize,
       })
-    : undefined;
+    : undefined);
   const need = (): LinkService => {
     if (!service) throw new ApiError('not_implemented', 'this store keeps no tracked links');
     return service;

@@ -15,10 +15,22 @@ function tooSoon(sinceTokenMs: number | undefined, scannerSeconds: number): bool
   return sinceTokenMs !== undefined && sinceTokenMs >= 0 && sinceTokenMs < scannerSeconds * 1000;
 }
 
+// Why a memo: user agents repeat (a few browser builds make most traffic), and the isbot pattern is long.
+const botMemo = new Map<string, boolean>();
+function isBotAgent(userAgent: string): boolean {
+  let bot = botMemo.get(userAgent);
+  if (bot === undefined) {
+    bot = isbot(userAgent);
+    if (botMemo.size >= 10_000) botMemo.clear();
+    botMemo.set(userAgent, bot);
+  }
+  return bot;
+}
+
 /** A click's machine reason: a missing or bot user agent (the `isbot` list), or a click right after delivery. */
 export function clickMachineReason(userAgent: string | undefined, sinceTokenMs: number | undefined, scannerSeconds: number): MachineReason {
   if (!userAgent) return 'no_user_agent';
-  if (isbot(userAgent)) return 'user_agent';
+  if (isBotAgent(userAgent)) return 'user_agent';
   return tooSoon(sinceTokenMs, scannerSeconds) ? 'too_soon' : undefined;
 }
 
@@ -32,6 +44,6 @@ export function openMachineReason(userAgent: string | undefined, sinceTokenMs: n
   if (!userAgent) return 'no_user_agent';
   if (APPLE_MPP.test(userAgent.trim())) return 'apple_mpp';
   if (IMAGE_PROXY.test(userAgent)) return 'image_proxy';
-  if (isbot(userAgent)) return 'user_agent';
+  if (isBotAgent(userAgent)) return 'user_agent';
   return tooSoon(sinceTokenMs, scannerSeconds) ? 'too_soon' : undefined;
 }

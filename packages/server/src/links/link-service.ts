@@ -21,6 +21,8 @@ export const CONVERSION_WINDOW_DAYS = 7;
 /** Conversions are counted over at most this many clicked profiles per link (a bounded read). */
 export const CONVERSION_PROFILES = 1000;
 const CONVERSION_EVENT = 'Order Completed';
+/** How long a link's conversion count is reused (the hit counts are always read fresh). */
+const CONVERSIONS_TTL_MS = 2_000;
 const DAY_MS = 86_400_000;
 const CODE_ALPHABET = 'abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789';
 
@@ -119,6 +121,17 @@ export function createLinkService(deps: LinkServiceDeps): LinkService {
     return { token: status, recipient: { id: recipient.id, ref: { type: recipient.ref.slice(0, colon), value: recipient.ref.slice(colon + 1) } }, createdAt: recipient.createdAt };
   }
 
+  const conversionsOf = new Map<string, { at: number; count: number }>();
+  async function countConversions(linkId: string): Promise<number> {
+    let conversions = 0;
+    for (const { profileId, firstClickAt } of await links.clickedProfiles(linkId, CONVERSION_PROFILES)) {
+      const from = Date.parse(firstClickAt);
+      const orders = await deps.store.listProfileEvents(profileId, { event: CONVERSION_EVENT, limit: 200 });
+      if (orders.data.some((e) => Date.parse(e.timestamp) >= from && Date.parse(e.timestamp) <= from + CONVERSION_WINDOW_DAYS * DAY_MS)) conversions++;
+    }
+    return conversions;
+  }
+
   const keptIp = (ip: string | undefined): { ip?: string } => {
     const kept = applyIpPolicy(ip, config.ip);
     return kept === undefined ? {} : { ip: kept };
@@ -205,12 +218,14 @@ export function createLinkService(deps: LinkServiceDeps): LinkService {
     },
     async stats(link) {
       const counts = await links.countHits(link.id);
-      const clicked = await links.clickedProfiles(link.id, CONVERSION_PROFILES);
-      let conversions = 0;
-      for (const { profileId, firstClickAt } of clicked) {
-        const from = Date.parse(firstClickAt);
-        const orders = await deps.store.listProfileEvents(profileId, { event: CONVERSION_EVENT, limit: 200 });
-        if (orders.data.some((e) => Date.parse(e.timestamp) >= from && Date.parse(e.timestamp) <= from + CONVERSION_WINDOW_DAYS * DAY_MS)) conversions++;
+      // Why a short cache: conversions read one timeline per clicked profile; a dashboard polling the stats
+      // every second must not turn into a timeline read per clicker per second beside the redirects.
+      const now = clock.now().getTime();
+      const cached = conversionsOf.get(link.id);
+      const conversions = cached && now - cached.at < CONVERSIONS_TTL_MS ? cached.count : await countConversions(link.id);
+      if (!cached || now - cached.at >= CONVERSIONS_TTL_MS) {
+        if (conversionsOf.size >= 1000) conversionsOf.clear();
+        conversionsOf.set(link.id, { at: now, count: conversions });
       }
       return { linkId: link.id, ...counts, conversions, conversionWindowDays: CONVERSION_WINDOW_DAYS };
     },

@@ -62,6 +62,17 @@ export const SQLITE_LINKS_MIGRATION = {
 /** Creates the links port over the store's connections. */
 export function createSqliteLinksStore(options: { db: Database.Database; read: () => Database.Database; queue: WriteQueue }): LinksStore {
   const { db, read, queue } = options;
+  // Why cached statements: the redirect reads a recipient per tokened click, and compiling the statement each
+  // time cost more than the read.
+  const statements = new WeakMap<Database.Database, Map<string, Database.Statement>>();
+  const readStatement = (sql: string): Database.Statement => {
+    const connection = read();
+    let cache = statements.get(connection);
+    if (!cache) statements.set(connection, (cache = new Map()));
+    let statement = cache.get(sql);
+    if (!statement) cache.set(sql, (statement = connection.prepare(sql)));
+    return statement;
+  };
   return {
     async createLink(link) {
       return queue.run(() => {
@@ -72,11 +83,11 @@ export function createSqliteLinksStore(options: { db: Database.Database; read: (
       });
     },
     async findLink(id) {
-      const row = read().prepare('SELECT * FROM links WHERE id = ?').get(id) as Row | undefined;
+      const row = readStatement('SELECT * FROM links WHERE id = ?').get(id) as Row | undefined;
       return row ? toLinkRecord(row) : undefined;
     },
     async findLinkByCode(code) {
-      const row = read().prepare('SELECT * FROM links WHERE code = ?').get(code) as Row | undefined;
+      const row = readStatement('SELECT * FROM links WHERE code = ?').get(code) as Row | undefined;
       return row ? toLinkRecord(row) : undefined;
     },
     async listLinks(query) {
@@ -95,11 +106,11 @@ export function createSqliteLinksStore(options: { db: Database.Database; read: (
       });
     },
     async findRecipient(id) {
-      const row = read().prepare('SELECT * FROM link_recipients WHERE id = ?').get(id) as Row | undefined;
+      const row = readStatement('SELECT * FROM link_recipients WHERE id = ?').get(id) as Row | undefined;
       return row ? { id: row.id as string, linkId: row.link_id as string, ref: row.ref as string, createdAt: row.created_at as string } : undefined;
     },
     async countHits(linkId) {
-      return toHitCounts(read().prepare(HIT_COUNTS_SQL(() => '?')).get(linkId, linkId) as Row | undefined);
+      return toHitCounts(readStatement(HIT_COUNTS_SQL(() => '?')).get(linkId, linkId) as Row | undefined);
     },
     async clickedProfiles(linkId, limit) {
       const rows = read()

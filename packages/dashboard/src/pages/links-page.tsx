@@ -1,4 +1,7 @@
-/** Tracked links: each link with its destination and stats (clicks, unique, bots, HEAD, recipients, opens, conversions). */
+/**
+ * Tracked links: each link with its destination and stats (clicks, unique, bots, HEAD, recipients, opens,
+ * conversions: an Order Completed within 7 days of a click, see docs/links.md).
+ */
 import type { LinkSummary } from '@kin/core/api/index.ts';
 import { useKin } from '../kin-context.ts';
 import { Empty, ErrorBox, formatCount, Loading, Time } from '../ui/states.tsx';
@@ -60,27 +63,19 @@ function LinkRow({ link }: { link: LinkSummary }) {
           {link.destination}
         </span>
       </td>
-      <td className="num" data-stat="clicks">
-        {n(s?.clicks)}
-      </td>
-      <td className="num" data-stat="unique">
-        {n(s?.uniqueClicks)}
-      </td>
-      <td className="num" data-stat="recipients">
-        {s ? `${formatCount(s.recipientsClicked)} / ${formatCount(s.recipients)}` : '…'}
-      </td>
-      <td className="num" data-stat="conversions" title={`Order Completed within ${s?.conversionWindowDays ?? 7} days of a click`}>
-        {n(s?.conversions)}
-      </td>
-      <td className="num hide-narrow" data-stat="opens">
-        {n(s?.opens)}
-      </td>
-      <td className="num hide-narrow" data-stat="bots">
-        {n(s?.botClicks)}
-      </td>
-      <td className="num hide-narrow" data-stat="head">
-        {n(s?.headRequests)}
-      </td>
+      {[
+        ['clicks', 'num', n(s?.clicks)],
+        ['unique', 'num', n(s?.uniqueClicks)],
+        ['recipients', 'num', s ? `${formatCount(s.recipientsClicked)} / ${formatCount(s.recipients)}` : '…'],
+        ['conversions', 'num', n(s?.conversions)],
+        ['opens', 'num hide-narrow', n(s?.opens)],
+        ['bots', 'num hide-narrow', n(s?.botClicks)],
+        ['head', 'num hide-narrow', n(s?.headRequests)],
+      ].map(([stat, className, text]) => (
+        <td key={stat} className={className} data-stat={stat}>
+          {text}
+        </td>
+      ))}
       <td className="hide-narrow">
         <Time iso={link.createdAt} />
       </td>

@@ -20,10 +20,10 @@ async function setup(env: Record<string, string> = { KIN_LINKS_SCANNER_SECONDS: 
 const post = (k: TestApp, path: string, body: unknown) => k.admin(path, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
 
 async function statsOnce(k: TestApp, id: string, until: (s: LinkStats) => boolean): Promise<LinkStats> {
-  for (let i = 0; i < 200; i++) {
+  for (let i = 0; i < 500; i++) {
     const stats = (await (await k.admin(`/v1/links/${id}/stats`)).json()) as LinkStats;
     if (until(stats)) return stats;
-    await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 20));
   }
   throw new Error('stats never reached the expected state');
 }

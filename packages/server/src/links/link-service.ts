@@ -121,6 +121,24 @@ export function createLinkService(deps: LinkServiceDeps): LinkService {
     return { token: status, recipient: { id: recipient.id, ref: { type: recipient.ref.slice(0, colon), value: recipient.ref.slice(colon + 1) } }, createdAt: recipient.createdAt };
   }
 
+  /** A hit as the events are made from it; the machine check is the kind's (clicks or opens). */
+  function hitOf(input: { clickId: string; kind: LinkHit['kind']; link: LinkRecord; at: Date; checked: Awaited<ReturnType<typeof checkToken>>; request: HitRequest }): LinkHit {
+    const { checked, request } = input;
+    const since = checked.createdAt === undefined ? undefined : input.at.getTime() - Date.parse(checked.createdAt);
+    const machine = input.kind === 'open' ? openMachineReason : clickMachineReason;
+    return {
+      clickId: input.clickId,
+      kind: input.kind,
+      link: input.link,
+      at: input.at.toISOString(),
+      token: checked.token,
+      machine: machine(request.userAgent, since, config.scannerSeconds),
+      ...(checked.recipient ? { recipient: checked.recipient } : {}),
+      ...keptIp(request.ip),
+      ...(request.userAgent ? { userAgent: request.userAgent } : {}),
+    };
+  }
+
   const conversionsOf = new Map<string, { at: number; count: number }>();
   async function countConversions(linkId: string): Promise<number> {
     let conversions = 0;
@@ -174,19 +192,8 @@ export function createLinkService(deps: LinkServiceDeps): LinkService {
       if (!link) return undefined;
       const now = clock.now();
       const checked = await checkToken(link, request.token, now.getTime());
-      const since = checked.createdAt === undefined ? undefined : now.getTime() - Date.parse(checked.createdAt);
       const clickId = ids.messageId();
-      const hit: LinkHit = {
-        clickId,
-        kind: request.head ? 'head' : 'get',
-        link,
-        at: now.toISOString(),
-        token: checked.token,
-        machine: clickMachineReason(request.userAgent, since, config.scannerSeconds),
-        ...(checked.recipient ? { recipient: checked.recipient } : {}),
-        ...keptIp(request.ip),
-        ...(request.userAgent ? { userAgent: request.userAgent } : {}),
-      };
+      const hit = hitOf({ clickId, kind: request.head ? 'head' : 'get', link, at: now, checked, request });
       deps.clicks.push(hitEvent(hit));
       const target = new URL(link.url);
       target.searchParams.set('kin_link', clickId);
@@ -200,20 +207,7 @@ export function createLinkService(deps: LinkServiceDeps): LinkService {
       const now = clock.now();
       const checked = await checkToken(link, request.token, now.getTime());
       if (checked.token === 'invalid') return false;
-      const since = checked.createdAt === undefined ? undefined : now.getTime() - Date.parse(checked.createdAt);
-      deps.clicks.push(
-        hitEvent({
-          clickId: ids.messageId(),
-          kind: 'open',
-          link,
-          at: now.toISOString(),
-          token: checked.token,
-          machine: openMachineReason(request.userAgent, since, config.scannerSeconds),
-          ...(checked.recipient ? { recipient: checked.recipient } : {}),
-          ...keptIp(request.ip),
-          ...(request.userAgent ? { userAgent: request.userAgent } : {}),
-        }),
-      );
+      deps.clicks.push(hitEvent(hitOf({ clickId: ids.messageId(), kind: 'open', link, at: now, checked, request })));
       return true;
     },
     async stats(link) {

@@ -113,11 +113,11 @@ export async function startKin(options: {
   const reads = config.db !== ':memory:' ? adminReadThread({ dbPath: config.db, ...(config.policyFile ? { policyFile: config.policyFile } : {}) }) : undefined;
   const auth = createSourceAuth(store, clock);
   const linkClicks = createClickQueue({ ingestor, logger });
-  const linkService = store.links ? createLinkService({ store, links: store.links, clock, ids, config: config.links, clicks: linkClicks, normalize }) : undefined;
+  const linkService = createLinkService({ store, links: store.links, clock, ids, config: config.links, clicks: linkClicks, normalize });
   const app = createApp({
     linksConfig: config.links,
     linkClicks,
-    ...(linkService ? { linkService } : {}),
+    linkService,
     config,
     store,
     ingestor,
@@ -152,8 +152,8 @@ export async function startKin(options: {
   prune.unref();
 
   const server = await new Promise<ReturnType<typeof serve>>((resolveServer, reject) => {
-    const createServer = linkService ? { createServer: createServerWithLinks(linkService, logger) } : {};
-    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host, serverOptions: serverOptionsOf(config.server), ...createServer }, () => resolveServer(s));
+    const createServer = createServerWithLinks(linkService, logger);
+    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host, serverOptions: serverOptionsOf(config.server), createServer }, () => resolveServer(s));
     capConnections(s, config.server);
     s.once('error', (error) => reject(cannotListen(config.host, config.port, error)));
   }).catch(async (error: unknown) => {

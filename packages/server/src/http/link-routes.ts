@@ -90,32 +90,27 @@ function remoteAddress(c: Context): string | undefined {
 /** Builds the routes. */
 export function linkRoutes(deps: LinkRouteDeps): Hono {
   const app = new Hono();
-  const links = deps.store.links;
-  const service: LinkService | undefined = deps.linkService ?? (links
-    ? createLinkService({
-        store: deps.store,
-        links,
-        clock: deps.clock,
-        ids: deps.ids,
-        config: deps.linksConfig ?? DEFAULT_CONFIG,
-        clicks: deps.linkClicks ?? createClickQueue({ ingestor: deps.ingestor, logger: deps.logger }),
-        normalize: deps.normalize,
-      })
-    : undefined);
-  const need = (): LinkService => {
-    if (!service) throw new ApiError('not_implemented', 'this store keeps no tracked links');
-    return service;
-  };
+  const service: LinkService =
+    deps.linkService ??
+    createLinkService({
+      store: deps.store,
+      links: deps.store.links,
+      clock: deps.clock,
+      ids: deps.ids,
+      config: deps.linksConfig ?? DEFAULT_CONFIG,
+      clicks: deps.linkClicks ?? createClickQueue({ ingestor: deps.ingestor, logger: deps.logger }),
+      normalize: deps.normalize,
+    });
   const origin = (c: Context): string => new URL(c.req.url).origin;
   const linkOf = async (id: string) => {
-    const link = await need().find(id);
+    const link = await service.find(id);
     if (!link) throw new ApiError('not_found', 'no link has this id', 'id');
     return link;
   };
 
   app.post('/v1/links', async (c) => {
     const body = parseBody(linkBody, await readAdminJson(c.req.raw, deps.maxBodyBytes), 'invalid_link');
-    const created = await need().create(
+    const created = await service.create(
       {
         url: withUtm(body.url, body.utm),
         tags: body.tags ?? [],
@@ -131,7 +126,7 @@ export function linkRoutes(deps: LinkRouteDeps): Hono {
 
   app.get('/v1/links', async (c) => {
     const cursor = c.req.query('cursor');
-    return c.json(await need().list({ limit: parseLimit(c.req.query('limit'), 50, 500), ...(cursor ? { cursor } : {}) }, origin(c)));
+    return c.json(await service.list({ limit: parseLimit(c.req.query('limit'), 50, 500), ...(cursor ? { cursor } : {}) }, origin(c)));
   });
 
   app.post('/v1/links/:id/recipients', async (c) => {
@@ -142,16 +137,16 @@ export function linkRoutes(deps: LinkRouteDeps): Hono {
       if (!parsed) throw new ApiError('invalid_ref', `"${ref.slice(0, ref.indexOf(':') + 1)}…" is not a valid type:value ref`, `refs[${i}]`);
       return { ref, ...parsed };
     });
-    return c.json({ data: await need().addRecipients(link, refs, origin(c)) });
+    return c.json({ data: await service.addRecipients(link, refs, origin(c)) });
   });
 
-  app.get('/v1/links/:id/stats', async (c) => c.json(await need().stats(await linkOf(c.req.param('id')))));
+  app.get('/v1/links/:id/stats', async (c) => c.json(await service.stats(await linkOf(c.req.param('id')))));
 
   // Hono answers HEAD with the GET route; the raw method tells them apart.
   app.get('/l/:code', async (c) => {
     const code = c.req.param('code');
     const target = /^[A-Za-z0-9_-]{1,64}$/.test(code)
-      ? await need().hit({ code, token: c.req.query('r'), head: c.req.raw.method === 'HEAD', userAgent: c.req.header('user-agent'), ip: remoteAddress(c) })
+      ? await service.hit({ code, token: c.req.query('r'), head: c.req.raw.method === 'HEAD', userAgent: c.req.header('user-agent'), ip: remoteAddress(c) })
       : undefined;
     if (target === undefined) throw new ApiError('not_found', 'no link has this code', 'code');
     c.header('Cache-Control', 'no-store');
@@ -162,7 +157,7 @@ export function linkRoutes(deps: LinkRouteDeps): Hono {
     const file = c.req.param('file');
     if (!file.endsWith('.gif')) throw new ApiError('not_found', 'no such pixel', 'token');
     // An unknown token still gets the image: a broken image in a mail says nothing useful to the reader.
-    await need().open({ token: file.slice(0, -4), userAgent: c.req.header('user-agent'), ip: remoteAddress(c) });
+    await service.open({ token: file.slice(0, -4), userAgent: c.req.header('user-agent'), ip: remoteAddress(c) });
     return c.body(PIXEL, 200, { 'Content-Type': 'image/gif', 'Cache-Control': 'no-store' });
   });
 

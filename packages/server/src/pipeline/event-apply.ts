@@ -103,7 +103,7 @@ export async function applyEventGroups(tx: StoreTx, groups: EventGroup[], deps: 
       };
     }),
   );
-  if (tx.prefetch) await tx.prefetch(prepared.flat().flatMap((p) => (p ? snapshotKeys(p.prepared) : [])));
+  await tx.prefetch(prepared.flat().flatMap((p) => (p ? snapshotKeys(p.prepared) : [])));
   const outcomes: ApplyOutcome[] = [];
   const snapshotOptions = { deviceTypes: deps.policy.sharedDevice.deviceTypes };
   for (const [g, { group }] of work.entries()) {

@@ -1,7 +1,6 @@
 /**
  * The storage port of tracked links (see docs/links.md): links, their recipients, and one row per click,
- * HEAD request and open. A store offers it as `store.links` (optional: an adapter without it answers
- * `not_implemented` on the link routes). Clicks are written inside the ingest transaction that stores their
+ * HEAD request and open, offered as `store.links`. Clicks are written inside the ingest transaction that stores their
  * `Link Clicked` event (`LinkClickTx`, through decide-apply.ts), so a click row and its event commit together
  * in both modes (the embedded writer, the NATS worker).
  */

@@ -3,13 +3,13 @@
  * written by `postgresLinkClickTx` on the ingest transaction's own connection, so they commit with their events.
  */
 import type pg from 'pg';
-import type { QueryConfig, QueryResult, QueryResultRow } from 'pg';
+import type { QueryConfig, QueryResultRow } from 'pg';
 import type { LinkClickTx, LinksStore } from '../links-store.ts';
 import { cursorKey, pageOf } from '../keyset-page.ts';
 import { HIT_COUNTS_SQL, toHitCounts, toLinkRecord } from '../links-rows.ts';
 
 type Row = Record<string, unknown>;
-type Query = <R extends QueryResultRow>(config: QueryConfig) => Promise<QueryResult<R>>;
+type Query = <R extends QueryResultRow>(config: QueryConfig) => Promise<{ rows: R[] }>;
 
 /** Schema of tracked links (migration 14; the SQLite store's migration 18). */
 export const POSTGRES_LINKS_MIGRATION = {

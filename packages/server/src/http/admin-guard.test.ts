@@ -7,9 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestApp } from '../testing/app-harness.ts';
 import { createTestApp } from '../testing/app-harness.ts';
 import { TRACKING_PATHS } from './tracking-routes.ts';
+import { LINK_PUBLIC_ROUTES } from './link-routes.ts';
 
-/** Routes anyone may call (tracking routes check the write key instead). */
-const PUBLIC = new Set(['/health', '/ready', ...TRACKING_PATHS]);
+/** Routes anyone may call (tracking routes check the write key instead; links are a shopper's). */
+const PUBLIC = new Set(['/health', '/ready', ...TRACKING_PATHS, ...LINK_PUBLIC_ROUTES.map((p) => p.replace(/:[A-Za-z]+/g, 'x1'))]);
 
 /** The registered routes (middleware excluded), with path parameters filled in. */
 function routesOf(harness: TestApp): Array<{ method: string; path: string }> {

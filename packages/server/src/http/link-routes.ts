@@ -25,6 +25,9 @@ import { parseLimit } from './query-params.ts';
 /** Paths of the admin routes (the redirect and the pixel are public). */
 export const LINK_PATHS = ['/v1/links', '/v1/links/*'];
 
+/** The public routes (no token: a shopper's browser and mail client call them). */
+export const LINK_PUBLIC_ROUTES = ['/l/:code', '/o/:file'] as const;
+
 /** Recipients per `POST /v1/links/{id}/recipients`. */
 export const MAX_RECIPIENTS = 10_000;
 
@@ -143,7 +146,7 @@ export function linkRoutes(deps: LinkRouteDeps): Hono {
   app.get('/v1/links/:id/stats', async (c) => c.json(await service.stats(await linkOf(c.req.param('id')))));
 
   // Hono answers HEAD with the GET route; the raw method tells them apart.
-  app.get('/l/:code', async (c) => {
+  app.get(LINK_PUBLIC_ROUTES[0], async (c) => {
     const code = c.req.param('code');
     const target = /^[A-Za-z0-9_-]{1,64}$/.test(code)
       ? await service.hit({ code, token: c.req.query('r'), head: c.req.raw.method === 'HEAD', userAgent: c.req.header('user-agent'), ip: remoteAddress(c) })
@@ -153,7 +156,7 @@ export function linkRoutes(deps: LinkRouteDeps): Hono {
     return c.redirect(target, 302);
   });
 
-  app.get('/o/:file', async (c) => {
+  app.get(LINK_PUBLIC_ROUTES[1], async (c) => {
     const file = c.req.param('file');
     if (!file.endsWith('.gif')) throw new ApiError('not_found', 'no such pixel', 'token');
     // An unknown token still gets the image: a broken image in a mail says nothing useful to the reader.

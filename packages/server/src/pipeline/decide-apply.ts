@@ -12,7 +12,7 @@
  */
 import { compareTypeValue, identifierKey, resolve, snapshotKeys } from '@kin/core';
 import type { Identifier, IdentityPolicy, IdentitySnapshot, PreparedEvent, ResolutionPlan } from '@kin/core';
-import type { ApplyCommon, ApplyInput, ReplayedEventRow, StoreTx } from '../storage/storage.ts';
+import type { ApplyCommon, NewEventRow, ReplayedEventRow, StoreTx } from '../storage/storage.ts';
 import { afterLinkApply, clickForSnapshot, withoutNoIdentity } from './link-click-apply.ts';
 
 /** How the snapshot is read: `beforeSeq` for a replay (the graph as it was), `deviceTypes` for the shared-device rules. */
@@ -43,11 +43,8 @@ function withKey(keys: Identifier[], extra: Identifier): Identifier[] {
   return [...keys, extra].sort(compareTypeValue);
 }
 
-/**
- * What is written besides the plan: a replay target, or a new event with its payload text when the caller
- * made it already (off the writer thread); otherwise it is made here from `event`, which must then be whole.
- */
-export type ApplyTarget = Omit<ApplyCommon, 'plan'> & { replay?: ReplayedEventRow['replay'] | undefined; payload?: string | undefined };
+/** What is written besides the plan (`ApplyInput` without it): a new event row with its payload, or a replayed one. */
+export type ApplyTarget = Omit<ApplyCommon, 'plan'> & (NewEventRow | ReplayedEventRow);
 
 /**
  * Between decide and apply (matching merges, replay): answers the plan to write (the decided one or a
@@ -77,9 +74,7 @@ export async function decideAndApply(
   const refined = refine ? refine(decision, target) : decision.plan;
   if (refined === undefined) return { plan: decision.plan, profileId: undefined, written: false };
   const plan = withoutNoIdentity(refined, target.sourceId);
-  const common = { event: target.event, sourceId: target.sourceId, plan, unverified: target.unverified };
-  const input: ApplyInput = target.replay ? { ...common, replay: target.replay } : { ...common, payload: target.payload ?? JSON.stringify(target.event) };
-  const { profileId } = await tx.applyEvent(input);
+  const { profileId } = await tx.applyEvent({ ...target, plan });
   await afterLinkApply(tx, { prepared, plan, sourceId: target.sourceId, replay: target.replay !== undefined, profileId });
   return { plan: decision.plan, profileId, written: true };
 }

@@ -4,7 +4,7 @@
  */
 import { messageKey } from '../message-key.ts';
 import type { NewWarning } from '../../storage.ts';
-import type { IdentityPolicy, PreparedEvent, TrackingEvent } from '@kin/core';
+import type { EventFacts, IdentityPolicy, PreparedEvent } from '@kin/core';
 import type { PreparedSubmission } from '../../../pipeline/event-apply.ts';
 import type { ApplyOutcome, Submission } from '../../../pipeline/ingest-port.ts';
 
@@ -52,10 +52,10 @@ export interface WireSubmission {
  * (`context.kin.click`, link-click-apply.ts). Everything else is stored as the payload text and never read on
  * the writer.
  */
-function writerFacts(event: TrackingEvent): TrackingEvent {
+function writerFacts(event: EventFacts): EventFacts {
   const consent = event.context?.['consent'];
   const kin = event.context?.['kin'];
-  const click = typeof kin === 'object' && kin !== null && !Array.isArray(kin) ? (kin as Record<string, TrackingEvent['context']>)['click'] : undefined;
+  const click = typeof kin === 'object' && kin !== null && !Array.isArray(kin) ? (kin as Record<string, EventFacts['context']>)['click'] : undefined;
   const context = { ...(consent === undefined ? {} : { consent }), ...(click === undefined ? {} : { kin: { click } }) };
   return {
     type: event.type,

@@ -3,8 +3,8 @@
  * (`{ ok: false, error }`) so pages render their error state without try/catch.
  */
 import type { TokenSelf } from '@kin/core/api/access-api.ts';
-import type { Merge, Overview, Page, Profile, ProfileActivity, ExplainAnswer, ProfileGraph, ProfileList, SearchPage, Source, TimelineEvent, Trait, TraitHistory, WarningWithSubject } from '@kin/core/api/index.ts';
 import type { PrivacyExport, PrivacyRequest, PrivacyRequestBody, PrivacyRequestList } from '@kin/core/api/index.ts';
+import type { LinkStats, LinkSummary, Merge, Overview, Page, Profile, ProfileActivity, ExplainAnswer, ProfileGraph, ProfileList, SearchPage, Source, TimelineEvent, Trait, TraitHistory, WarningWithSubject } from '@kin/core/api/index.ts';
 
 /** What went wrong with a call: the API's error code (or `network_error`) and its message. */
 export interface ApiFailure {
@@ -39,6 +39,8 @@ export interface KinApi {
   createPrivacyRequest(body: PrivacyRequestBody): Promise<ApiResult<PrivacyRequest>>;
   privacyRequests(query: { limit: number; cursor?: string }): Promise<ApiResult<PrivacyRequestList>>;
   privacyExport(id: string): Promise<ApiResult<PrivacyExport>>;
+  links(query: { limit: number; cursor?: string }): Promise<ApiResult<Page<LinkSummary>>>;
+  linkStats(id: string): Promise<ApiResult<LinkStats>>;
 }
 
 /** Builds the client. `onUnauthorized` runs on any 401 (the token was revoked or mistyped). */
@@ -88,5 +90,7 @@ export function createKinApi(options: { token: string; baseUrl?: string; fetch?:
     createPrivacyRequest: (body) => call('/v1/privacy/requests', { method: 'POST', body: JSON.stringify(body) }),
     privacyRequests: (query) => call(`/v1/privacy/requests${qs(query)}`),
     privacyExport: (id) => call(`/v1/privacy/requests/${encodeURIComponent(id)}/export`),
+    links: (query) => call(`/v1/links${qs(query)}`),
+    linkStats: (id) => call(`/v1/links/${encodeURIComponent(id)}/stats`),
   };
 }

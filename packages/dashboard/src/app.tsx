@@ -16,6 +16,7 @@ import { ProfilePage } from './pages/profile-page.tsx';
 import { SearchPage } from './pages/search-page.tsx';
 import { SignInPage } from './pages/sign-in-page.tsx';
 import { SourcesPage } from './pages/sources-page.tsx';
+import { LinksPage } from './pages/links-page.tsx';
 import { WarningsPage } from './pages/warnings-page.tsx';
 import type { Route } from './router.ts';
 import { hrefOf, link, navigate, useRoute } from './router.ts';
@@ -133,6 +134,7 @@ const NAV: Array<{ route: Route; label: string }> = [
   { route: { name: 'overview' }, label: 'Overview' },
   { route: { name: 'search', q: '' }, label: 'Profiles' },
   { route: { name: 'sources' }, label: 'Sources' },
+  { route: { name: 'links' }, label: 'Links' },
   { route: { name: 'warnings', kind: '' }, label: 'Warnings' },
   { route: { name: 'privacy' }, label: 'Privacy' },
 ];
@@ -157,6 +159,8 @@ function RoutePage({ route, self }: { route: Route; self: TokenSelf }) {
       return <ProfilePage key={route.ref} profileRef={route.ref} />;
     case 'sources':
       return <SourcesPage />;
+    case 'links':
+      return <LinksPage />;
     case 'warnings':
       return <WarningsPage kind={route.kind} />;
     case 'privacy':

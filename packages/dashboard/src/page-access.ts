@@ -12,6 +12,7 @@ const NEEDS: Record<Route['name'], AccessScope | undefined> = {
   sources: 'analytics:read',
   warnings: 'profiles:read',
   privacy: 'privacy:read',
+  links: 'analytics:read',
   not_found: undefined,
 };
 

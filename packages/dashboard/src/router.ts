@@ -12,6 +12,7 @@ export type Route =
   | { name: 'sources' }
   | { name: 'warnings'; kind: string }
   | { name: 'privacy' }
+  | { name: 'links' }
   | { name: 'not_found' };
 
 /** Reads a route from a location. */
@@ -29,6 +30,7 @@ export function parseRoute(pathname: string, search: string): Route {
   }
   if (pathname.startsWith('/profiles/')) return { name: 'profile', ref: decodeURIComponent(pathname.slice('/profiles/'.length)) };
   if (pathname === '/sources') return { name: 'sources' };
+  if (pathname === '/links') return { name: 'links' };
   if (pathname === '/warnings') return { name: 'warnings', kind: params.get('kind') ?? '' };
   if (pathname === '/privacy') return { name: 'privacy' };
   return { name: 'not_found' };
@@ -51,6 +53,8 @@ export function hrefOf(route: Route): string {
       return `/profiles/${encodeURIComponent(route.ref)}`;
     case 'sources':
       return '/sources';
+    case 'links':
+      return '/links';
     case 'warnings':
       return route.kind ? `/warnings?kind=${encodeURIComponent(route.kind)}` : '/warnings';
     case 'privacy':

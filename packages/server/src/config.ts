@@ -3,6 +3,8 @@
  * parsed once with a schema (defaults, types, clear errors), frozen, and passed down.
  */
 import { z } from 'zod';
+import { IP_MODES } from '@kin/core';
+import type { IpMode } from '@kin/core';
 
 /** A write key declared at start (`KIN_WRITE_KEYS=name:key,name:key`). */
 export interface DeclaredWriteKey {
@@ -63,6 +65,20 @@ export interface KinConfig {
   rateLimits: { eventsPerSecond: number; burstSeconds: number; adminPerMinute: number; adminHeavyPerMinute: number };
   /** Imports: the largest row read (a line, or a CSV row spanning lines); larger rows are rejected (see import-reader.ts). */
   imports: { maxRecordBytes: number; spoolDir?: string };
+  /** Tracked links (see docs/links.md). */
+  links: LinksConfig;
+}
+
+/** Tracked links: what is kept of a clicker's IP, the signing secret, the short-URL base, the scanner window. */
+export interface LinksConfig {
+  /** `KIN_LINKS_IP`: `truncate` (default), `drop` or `keep`. */
+  ip: IpMode;
+  /** `KIN_LINKS_SECRET`: HMAC key of recipient tokens; else one generated once and kept in the store. */
+  secret?: string;
+  /** `KIN_LINKS_BASE_URL`: origin of short URLs (`https://go.example.com`); else the request's. */
+  baseUrl?: string;
+  /** `KIN_LINKS_SCANNER_SECONDS`: a click or open this soon after the recipient's token was made is a scanner's. */
+  scannerSeconds: number;
 }
 
 /** Raised when configuration is invalid; `problems` name each bad setting. */
@@ -142,6 +158,10 @@ const schema = z.object({
   rateLimitBurstSeconds: intFrom(1, 3600).default(5),
   adminRateLimitPerMinute: intFrom(0, 1_000_000).default(1200),
   adminHeavyRateLimitPerMinute: intFrom(0, 1_000_000).default(120),
+  linksIp: z.enum(IP_MODES as [IpMode, ...IpMode[]]).default('truncate'),
+  linksSecret: z.string().min(32, 'must be at least 32 characters').optional(),
+  linksBaseUrl: z.string().regex(/^https?:\/\/[^/?#]+$/, 'must be an http(s) origin without a path').optional(),
+  linksScannerSeconds: intFrom(0, 3600).default(10),
 });
 
 /** Which environment variable feeds which setting. */
@@ -187,6 +207,10 @@ const ENV: Record<keyof z.input<typeof schema>, string> = {
   rateLimitBurstSeconds: 'KIN_RATE_LIMIT_BURST_SECONDS',
   adminRateLimitPerMinute: 'KIN_ADMIN_RATE_LIMIT_PER_MINUTE',
   adminHeavyRateLimitPerMinute: 'KIN_ADMIN_HEAVY_RATE_LIMIT_PER_MINUTE',
+  linksIp: 'KIN_LINKS_IP',
+  linksSecret: 'KIN_LINKS_SECRET',
+  linksBaseUrl: 'KIN_LINKS_BASE_URL',
+  linksScannerSeconds: 'KIN_LINKS_SCANNER_SECONDS',
 };
 
 /** Flags as the CLI passes them (already named like the settings). */
@@ -263,6 +287,12 @@ export function parseConfig(env: Record<string, string | undefined>, flags: Conf
       adminHeavyPerMinute: c.adminHeavyRateLimitPerMinute,
     }),
     imports: Object.freeze({ maxRecordBytes: c.importMaxRecordBytes, ...(c.importSpoolDir ? { spoolDir: c.importSpoolDir } : {}) }),
+    links: Object.freeze({
+      ip: c.linksIp,
+      scannerSeconds: c.linksScannerSeconds,
+      ...(c.linksSecret ? { secret: c.linksSecret } : {}),
+      ...(c.linksBaseUrl ? { baseUrl: c.linksBaseUrl } : {}),
+    }),
   });
 }
 

@@ -32,6 +32,9 @@ import { cannotListen } from './ops/startup-error.ts';
 import type { NatsPipeline } from './pipeline/nats-pipeline.ts';
 import { startNatsPipeline } from './pipeline/nats-pipeline.ts';
 import { startPrivacy } from './privacy/privacy-setup.ts';
+import { createClickQueue } from './links/link-click-queue.ts';
+import { createServerWithLinks } from './links/link-fast-path.ts';
+import { createLinkService } from './links/link-service.ts';
 
 /** A running Kin. */
 export interface RunningKin {
@@ -120,7 +123,12 @@ export async function startKin(options: {
     ids,
     logger,
   });
+  const linkClicks = createClickQueue({ ingestor, logger });
+  const linkService = createLinkService({ store, links: store.links, clock, ids, config: config.links, clicks: linkClicks, normalize });
   const app = createApp({
+    linksConfig: config.links,
+    linkClicks,
+    linkService,
     config,
     store,
     ingestor,
@@ -157,11 +165,13 @@ export async function startKin(options: {
   prune.unref();
 
   const server = await new Promise<ReturnType<typeof serve>>((resolveServer, reject) => {
-    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host, serverOptions: serverOptionsOf(config.server) }, () => resolveServer(s));
+    const createServer = createServerWithLinks(linkService, logger);
+    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host, serverOptions: serverOptionsOf(config.server), createServer }, () => resolveServer(s));
     capConnections(s, config.server);
     s.once('error', (error) => reject(cannotListen(config.host, config.port, error)));
   }).catch(async (error: unknown) => {
     clearInterval(prune);
+    await linkClicks.close();
     await ingestor.close();
     await pipeline?.close();
     await store.close();
@@ -186,6 +196,7 @@ export async function startKin(options: {
           server.close(() => done());
           if ('closeIdleConnections' in server) server.closeIdleConnections();
         });
+        await linkClicks.close();
         await ingestor.close();
         await reads?.close();
         await pipeline?.close();

@@ -6,3 +6,4 @@ export type * from './graph-api.ts';
 export type * from './explain-api.ts';
 export type * from './privacy-api.ts';
 export type * from './access-api.ts';
+export type * from './links-api.ts';

@@ -48,6 +48,7 @@ export const DEFAULT_POLICY: IdentityPolicy = deepFreeze({
   sharedDevice: { maxUserIds: 3, deviceTypes: ['anonymous_id', ...DEVICE_TYPES] },
   consent: { onMerge: 'most_restrictive' },
   privacy: DEFAULT_PRIVACY_POLICY,
+  linkClick: { maxBrowsers: 3, maxAgeDays: 7 },
 });
 
 /** The phone region the policy gives a source name (`sources.<name>.defaultPhoneRegion`), if any. */
@@ -90,7 +91,7 @@ export interface PolicyError {
 /** A validated policy or every problem found. */
 export type PolicyParse = { ok: true; policy: IdentityPolicy } | { ok: false; errors: PolicyError[] };
 
-const TOP_KEYS = ['types', 'defaultType', 'blocked', 'traitIdentifiers', 'traitSources', 'caps', 'defaultPhoneRegion', 'sources', 'consent', 'sharedDevice', 'privacy'];
+const TOP_KEYS = ['types', 'defaultType', 'blocked', 'traitIdentifiers', 'traitSources', 'caps', 'defaultPhoneRegion', 'sources', 'consent', 'sharedDevice', 'privacy', 'linkClick'];
 
 /**
  * Validates a partial policy file and merges it over `DEFAULT_POLICY`. Per-type rules merge field by
@@ -170,11 +171,21 @@ export function parsePolicy(json: unknown): PolicyParse {
   const sharedDevice = readSharedDevice(json['sharedDevice'], fail);
   const consent = readConsent(json['consent'], fail);
   const privacy = readPrivacyPolicy(json['privacy'], fail);
+  const linkClick = { ...DEFAULT_POLICY.linkClick };
+  const rawLink = json['linkClick'];
+  if (rawLink !== undefined) {
+    if (!isRecord(rawLink)) fail('linkClick', 'must be an object');
+    else {
+      checkKeys(rawLink, ['maxBrowsers', 'maxAgeDays'], 'linkClick', fail);
+      linkClick.maxBrowsers = readInt(rawLink['maxBrowsers'], linkClick.maxBrowsers, 'linkClick.maxBrowsers', fail);
+      linkClick.maxAgeDays = readInt(rawLink['maxAgeDays'], linkClick.maxAgeDays, 'linkClick.maxAgeDays', fail);
+    }
+  }
 
   if (errors.length > 0) return { ok: false, errors };
   return {
     ok: true,
-    policy: deepFreeze({ types, defaultType, blocked, traitIdentifiers, traitSources, caps, defaultPhoneRegion, sources, sharedDevice, consent, privacy }),
+    policy: deepFreeze({ types, defaultType, blocked, traitIdentifiers, traitSources, caps, defaultPhoneRegion, sources, sharedDevice, consent, privacy, linkClick }),
   };
 }
 

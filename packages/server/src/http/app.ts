@@ -42,6 +42,10 @@ import type { PrivacyService } from '../privacy/privacy-requests.ts';
 import type { AdminReads } from './admin-reads.ts';
 import { inlineAdminReads } from './admin-reads.ts';
 import { TRACKING_PATHS, trackingRoutes } from './tracking-routes.ts';
+import { linkRoutes } from './link-routes.ts';
+import type { ClickQueue } from '../links/link-click-queue.ts';
+import type { LinkService } from '../links/link-service.ts';
+import type { LinksConfig } from '../config.ts';
 
 /** Everything the app is built from (the composition root passes it). */
 export interface AppDeps {
@@ -72,6 +76,10 @@ export interface AppDeps {
   privacy?: { service: PrivacyService; gate: PrivacyGate };
   /** Readiness check beyond "the process answers" (e.g. database and NATS reachable). */
   ready?: () => Promise<boolean>;
+  /** Tracked links: their configuration, and the click queue the composition root drains on stop. */
+  linksConfig?: LinksConfig;
+  linkClicks?: ClickQueue;
+  linkService?: LinkService;
   /** Extra routes mounted last (SDK bundle, dashboard, metrics). */
   extra?: (app: KinApp) => void;
 }
@@ -132,6 +140,7 @@ export function createApp(deps: AppDeps): KinApp {
   if (deps.privacy) app.route('/', privacyRoutes({ ...deps, privacy: deps.privacy.service, maxBodyBytes }));
   app.route('/', tokenRoutes({ ...deps, maxBodyBytes }));
   app.route('/', auditRoutes(deps));
+  app.route('/', linkRoutes({ ...deps, maxBodyBytes }));
   deps.extra?.(app);
 
   app.notFound((c) => c.json(new ApiError('not_found', 'no such route').body(c.get('requestId')), 404));

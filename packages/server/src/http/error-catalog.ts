@@ -26,6 +26,7 @@ export const ERROR_CODES = [
   'invalid_decision',
   'invalid_source',
   'invalid_privacy_request',
+  'invalid_link',
   'unauthorized',
   'invalid_token',
   'expired_token',
@@ -64,6 +65,7 @@ export function statusOf(code: ErrorCode): 400 | 401 | 403 | 404 | 405 | 409 | 4
     case 'invalid_source':
     case 'invalid_privacy_request':
     case 'invalid_token_request':
+    case 'invalid_link':
       return 400;
     case 'unauthorized':
     case 'invalid_token':

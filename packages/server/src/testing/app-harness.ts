@@ -66,6 +66,7 @@ export async function createTestApp(options: { clock?: Clock; ids?: IdGenerator;
     policy,
     verifier: createIdentityVerifier(policy),
     ...(options.extra ? { extra: options.extra } : {}),
+    linksConfig: config.links,
   });
   const basic = 'Basic ' + Buffer.from(`${writeKey}:`).toString('base64');
   return {

@@ -17,6 +17,7 @@ import { migratePostgres } from './postgres-migrations.ts';
 import { createPostgresMatchingStore } from './postgres-matching-store.ts';
 import { createPostgresPrivacy } from './postgres-privacy.ts';
 import { createPostgresAccess } from './postgres-access.ts';
+import { createPostgresLinksStore } from './postgres-links.ts';
 import { ENSURE_PARTITION_STATEMENT, monthsAround } from './postgres-partitions.ts';
 import { createPostgresPool, postgresTransactions } from './postgres-pool.ts';
 import { createPostgresReads } from './postgres-reads.ts';
@@ -64,6 +65,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     matching: createPostgresMatchingStore(pool),
     privacy: createPostgresPrivacy(pool, ids),
     ...createPostgresAccess(pool),
+    links: createPostgresLinksStore(pool),
 
     async migrate() {
       await migratePostgres(pool);

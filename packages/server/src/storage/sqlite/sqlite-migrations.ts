@@ -14,6 +14,7 @@
 import { warningSubjectSql } from '../warning-subject.ts';
 import { SQLITE_PRIVACY_MIGRATION } from './sqlite-privacy.ts';
 import { SQLITE_ACCESS_MIGRATION } from './sqlite-access.ts';
+import { SQLITE_LINKS_MIGRATION } from './sqlite-links.ts';
 
 /** A warning's subject from its columns, as `warningSubject` builds it. */
 const SUBJECT_SQL = warningSubjectSql('char(31)');
@@ -395,4 +396,5 @@ export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; name: string; s
   },
   SQLITE_PRIVACY_MIGRATION,
   SQLITE_ACCESS_MIGRATION,
+  SQLITE_LINKS_MIGRATION,
 ];

@@ -8,6 +8,7 @@ import type { KinConfig } from './config.ts';
 import type { KinApp } from './http/app.ts';
 import { adminReadThread } from './http/admin-read-thread.ts';
 import { createApp } from './http/app.ts';
+import { createAudienceEngine } from './audiences/audience-engine.ts';
 import type { Admission } from './http/admission-control.ts';
 import { createAdmission } from './http/admission-control.ts';
 import { capConnections, serverOptionsOf } from './http/server-options.ts';
@@ -109,6 +110,9 @@ export async function startKin(options: {
   // The dashboard's heavy reads run on a read thread, never on the HTTP thread's loop (a SQLite file or PostgreSQL).
   const reads = config.db !== ':memory:' ? adminReadThread({ dbPath: config.db, ...(config.policyFile ? { policyFile: config.policyFile } : {}) }) : undefined;
   const auth = createSourceAuth(store, clock);
+  // Computed traits and audiences follow the committed events off the write path (audience-engine.ts).
+  const audiences = createAudienceEngine({ store, clock, logger });
+  audiences?.start();
   const app = createApp({
     config,
     store,
@@ -125,6 +129,7 @@ export async function startKin(options: {
     ...(sourceRegions ? { sourceRegions } : {}),
     verifier: createIdentityVerifier(policy),
     ...(reads ? { reads } : {}),
+    ...(audiences ? { audiences } : {}),
     ready: async () => (await storeReachable(store)) && (pipeline ? await pipeline.natsReady() : true) && writePath.ready(),
     extra: (app) => {
       mountMetrics(app, metrics, [adminTokenHash, ...metricsTokenHashes([config.metricsToken])]);
@@ -149,6 +154,7 @@ export async function startKin(options: {
     s.once('error', (error) => reject(cannotListen(config.host, config.port, error)));
   }).catch(async (error: unknown) => {
     clearInterval(prune);
+    await audiences?.stop();
     await ingestor.close();
     await pipeline?.close();
     await store.close();
@@ -173,6 +179,7 @@ export async function startKin(options: {
           server.close(() => done());
           if ('closeIdleConnections' in server) server.closeIdleConnections();
         });
+        await audiences?.stop();
         await ingestor.close();
         await reads?.close();
         await pipeline?.close();

@@ -29,6 +29,8 @@ import type { SourceRegions } from '../identity/source-regions.ts';
 import { IMPORT_PATHS, importRoutes } from './import-routes.ts';
 import { REVIEW_PATHS, reviewRoutes } from './review-routes.ts';
 import { profileRoutes } from './profile-routes.ts';
+import { AUDIENCE_PATHS, audienceRoutes } from './audience-routes.ts';
+import type { AudienceEngine } from '../audiences/audience-engine.ts';
 import type { AdminReads } from './admin-reads.ts';
 import { inlineAdminReads } from './admin-reads.ts';
 import { TRACKING_PATHS, trackingRoutes } from './tracking-routes.ts';
@@ -58,6 +60,8 @@ export interface AppDeps {
   reads?: AdminReads;
   /** Readiness check beyond "the process answers" (e.g. database and NATS reachable). */
   ready?: () => Promise<boolean>;
+  /** The computed-trait and audience evaluator (audience-engine.ts); its routes answer 501 without it. */
+  audiences?: AudienceEngine;
   /** Extra routes mounted last (SDK bundle, dashboard, metrics). */
   extra?: (app: KinApp) => void;
 }
@@ -69,7 +73,7 @@ export type AppEnv = { Variables: { requestId: string } };
 export type KinApp = Hono<AppEnv>;
 
 /** Paths that need the admin token. */
-export const ADMIN_PATHS = ['/v1/profiles/*', '/v1/stats', '/v1/warnings', '/v1/sources', '/v1/sources/*', ...INSIGHT_PATHS, ...IMPORT_PATHS, ...IDENTITY_ADMIN_PATHS, ...REVIEW_PATHS];
+export const ADMIN_PATHS = ['/v1/profiles/*', '/v1/stats', '/v1/warnings', '/v1/sources', '/v1/sources/*', ...INSIGHT_PATHS, ...IMPORT_PATHS, ...IDENTITY_ADMIN_PATHS, ...REVIEW_PATHS, ...AUDIENCE_PATHS];
 
 /** Builds the app. */
 export function createApp(deps: AppDeps): KinApp {
@@ -108,6 +112,7 @@ export function createApp(deps: AppDeps): KinApp {
   app.route('/', insightRoutes({ ...deps, reads }));
   app.route('/', importRoutes(deps));
   app.route('/', reviewRoutes({ ...deps, maxBodyBytes }));
+  app.route('/', audienceRoutes({ ...deps, maxBodyBytes }));
   deps.extra?.(app);
 
   app.notFound((c) => c.json(new ApiError('not_found', 'no such route').body(c.get('requestId')), 404));

@@ -24,6 +24,7 @@ export const ERROR_CODES = [
   'invalid_ref',
   'invalid_import',
   'invalid_decision',
+  'invalid_definition',
   'invalid_source',
   'unauthorized',
   'not_found',
@@ -56,6 +57,7 @@ export function statusOf(code: ErrorCode): 400 | 401 | 404 | 405 | 409 | 413 | 4
     case 'invalid_ref':
     case 'invalid_import':
     case 'invalid_decision':
+    case 'invalid_definition':
     case 'invalid_source':
       return 400;
     case 'unauthorized':

@@ -10,6 +10,8 @@ import { ApiError } from './error-catalog.ts';
 import type { AdminReads } from './admin-reads.ts';
 import { parseChannel } from './profile-activity.ts';
 import { jsonText, parseFlag, parseLimit } from './query-params.ts';
+import type { Clock } from '../ports/clock.ts';
+import { computedTraitsOf } from '../audiences/computed-values.ts';
 
 /** What a profile ref is resolved with. */
 export interface ProfileDeps {
@@ -20,6 +22,7 @@ export interface ProfileDeps {
 /** What the profile routes need: timeline pages and the summary are heavy reads (see admin-reads.ts). */
 export interface ProfileRouteDeps extends ProfileDeps {
   reads: AdminReads;
+  clock: Clock;
 }
 
 /**
@@ -49,7 +52,8 @@ export function profileRoutes(deps: ProfileRouteDeps): Hono {
   app.get('/v1/profiles/:ref', async (c) => {
     const profile = await deps.store.findProfile(await idOf(c.req.param('ref')));
     if (!profile) throw new ApiError('not_found', 'no profile matches this ref', 'ref');
-    return c.json(profile);
+    const port = deps.store.audiences;
+    return c.json(port ? { ...profile, computedTraits: await computedTraitsOf(port, profile.id, deps.clock.now()) } : profile);
   });
 
   app.get('/v1/profiles/:ref/events', async (c) => {

@@ -24,6 +24,7 @@ import type {
   Warning as WarningRecord,
 } from '@kin/core/api/index.ts';
 import type { MatchingStore, MatchLink } from './matching-store.ts';
+import type { AudienceStore } from './audience-store.ts';
 
 // The shapes the API answers with are the stores' read types: one contract, declared in core's api/.
 export type {
@@ -254,4 +255,6 @@ export interface Store {
   identifierPartition(): Promise<string[][]>;
   /** Probabilistic matching: review queue and match evidence (optional: see `matching-store.ts`). */
   readonly matching?: MatchingStore;
+  /** Computed traits and audiences (see `audience-store.ts`). */
+  readonly audiences?: AudienceStore;
 }

@@ -20,6 +20,8 @@ import { createIdGenerator } from '../ports/ids.ts';
 import { memoryLogger } from '../ports/logger.ts';
 import { createSourceWithKey } from '../sources/source-keys.ts';
 import type { Store } from '../storage/storage.ts';
+import type { AudienceEngine } from '../audiences/audience-engine.ts';
+import { createAudienceEngine } from '../audiences/audience-engine.ts';
 import { openStore } from '../storage/store-open.ts';
 
 /** An in-process Kin for tests. */
@@ -29,6 +31,8 @@ export interface TestApp {
   adminToken: string;
   writeKey: string;
   logLines: string[];
+  /** The computed-trait and audience evaluator, not started: tests call `drain()`. */
+  audiences: AudienceEngine;
   /** A request with the admin token. */
   admin(path: string, init?: RequestInit): Promise<Response>;
   /** POST JSON to a tracking route with the write key as HTTP Basic user. */
@@ -48,6 +52,7 @@ export async function createTestApp(options: { clock?: Clock; ids?: IdGenerator;
   const writeKey = 'test-write-key-web-0123';
   await createSourceWithKey(store, 'web', clock.now(), writeKey);
   const ingestor = createGroupCommitIngestor({ store, policy, normalize });
+  const audiences = createAudienceEngine({ store, clock, logger }) as AudienceEngine;
   const app = createApp({
     config,
     store,
@@ -61,6 +66,7 @@ export async function createTestApp(options: { clock?: Clock; ids?: IdGenerator;
     normalize,
     policy,
     verifier: createIdentityVerifier(policy),
+    audiences,
   });
   const basic = 'Basic ' + Buffer.from(`${writeKey}:`).toString('base64');
   return {
@@ -69,6 +75,7 @@ export async function createTestApp(options: { clock?: Clock; ids?: IdGenerator;
     adminToken,
     writeKey,
     logLines: logger.lines,
+    audiences,
     admin: async (path, init = {}) => app.request(path, { ...init, headers: { authorization: `Bearer ${adminToken}`, ...(init.headers as Record<string, string>) } }),
     track: async (path, body, init = {}) =>
       app.request(path, {
@@ -78,6 +85,7 @@ export async function createTestApp(options: { clock?: Clock; ids?: IdGenerator;
         headers: { authorization: basic, 'content-type': 'application/json', ...(init.headers as Record<string, string>) },
       }),
     async close() {
+      await audiences.stop();
       await ingestor.close();
       await store.close();
     },

@@ -1,0 +1,188 @@
+/**
+ * The evaluator of computed traits and audiences in a running server. Off the ingest hot path: it follows
+ * the committed events (the store's event feed, by seq) and marks their profiles dirty; one loop recomputes
+ * dirty profiles in batches (audience-recompute.ts), re-checks profiles whose window boundary has passed
+ * (a sweep on the Clock port), and backfills new definitions over all profiles with progress.
+ *
+ * Why one loop: two recomputes of one profile at once could both see it enter an audience and write two
+ * `Audience Entered` events; a single loop needs no locks. Why a feed instead of a hook in the write path:
+ * the writer thread (embedded) and the NATS workers (scale-out) commit elsewhere, and the feed sees every
+ * commit of every writer without slowing any of them.
+ */
+import type { AudienceDefinition, ComputedTraitDefinition } from '@kin/core';
+import type { Clock } from '../ports/clock.ts';
+import type { Logger } from '../ports/logger.ts';
+import type { DefinitionKind, StoredDefinition } from '../storage/audience-store.ts';
+import type { Store } from '../storage/storage.ts';
+import { audienceSourceId, recordAudienceChanges } from './audience-events.ts';
+import type { Definitions } from './audience-recompute.ts';
+import { recomputeProfiles } from './audience-recompute.ts';
+
+/** Tuning of the loop (defaults suit a server; tests drive it with `drain`). */
+export interface AudienceEngineOptions {
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  /** Pause between loop turns when idle, in ms (the real-time latency floor). */
+  pollMs?: number;
+  /** How often profiles due for a window re-check are looked up, in ms (window expiry lag). */
+  sweepMs?: number;
+  /** Profiles recomputed per batch. */
+  batch?: number;
+}
+
+/** The running evaluator. */
+export interface AudienceEngine {
+  /** Marks profiles for recompute (undo, split, matching merges: changes that add no event). */
+  profilesChanged(ids: Iterable<string>): void;
+  /** Reloads definitions and queues their backfill (after a create or delete). */
+  definitionsChanged(): Promise<void>;
+  /** Runs the loop until nothing is left to do: feed read, sweep, dirty profiles, backfills (tests). */
+  drain(): Promise<void>;
+  /** Starts the background loop. */
+  start(): void;
+  /** Stops the loop and waits for the running turn. */
+  stop(): Promise<void>;
+  /** Number of profiles waiting for a recompute (metrics, tests). */
+  pending(): number;
+}
+
+/** How far back the feed re-reads: PostgreSQL may commit a lower seq after a higher one. */
+const FEED_OVERLAP = 512;
+
+/** Creates the evaluator; `undefined` when the store has no audience port. */
+export function createAudienceEngine(options: AudienceEngineOptions): AudienceEngine | undefined {
+  const { store, clock, logger } = options;
+  const port = store.audiences;
+  if (!port) return undefined;
+  const pollMs = options.pollMs ?? 100;
+  const sweepMs = options.sweepMs ?? 10_000;
+  const batch = options.batch ?? 200;
+  const dirty = new Set<string>();
+  let definitions: Definitions = { traits: [], audiences: [] };
+  let backfill: { traits: string[]; audiences: string[]; offset: number; total: number } | undefined;
+  let feedSeq: number | undefined;
+  // The feed starts at the end of what is committed when the engine is made: earlier events are covered by
+  // backfills (a restart re-evaluates nothing; a definition's backfill evaluated every profile once).
+  const ready = port.lastEventSeq().then(
+    (seq) => {
+      feedSeq = seq;
+    },
+    () => {
+      feedSeq = 0;
+    },
+  );
+  const recentSeqs = new Set<number>();
+  let lastSweep = -Infinity;
+  let sourceId: string | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let running: Promise<void> | undefined;
+  let stopped = true;
+
+  async function loadDefinitions(): Promise<void> {
+    const [traits, audiences] = await Promise.all([port!.listDefinitions('trait'), port!.listDefinitions('audience')]);
+    definitions = { traits: traits.map((t) => t.definition), audiences: audiences.map((a) => a.definition) };
+    const waiting = (list: Array<StoredDefinition<ComputedTraitDefinition | AudienceDefinition>>): string[] => list.filter((d) => d.status === 'backfilling').map((d) => d.definition.key);
+    const traitKeys = waiting(traits);
+    const audienceKeys = waiting(audiences);
+    // A new definition restarts the pass: every profile must be evaluated with it.
+    if (traitKeys.length + audienceKeys.length > 0) backfill = { traits: traitKeys, audiences: audienceKeys, offset: 0, total: (await store.stats()).profiles };
+  }
+
+  async function readFeed(): Promise<boolean> {
+    await ready;
+    if (feedSeq === undefined) return false;
+    const rows = await port!.eventsAfter(Math.max(0, feedSeq - FEED_OVERLAP), 5000);
+    let fresh = false;
+    for (const row of rows) {
+      if (recentSeqs.has(row.seq) || row.seq <= feedSeq - FEED_OVERLAP) continue;
+      recentSeqs.add(row.seq);
+      fresh = true;
+      if (row.profileId) dirty.add(row.profileId);
+      if (row.seq > feedSeq) feedSeq = row.seq;
+    }
+    for (const seq of recentSeqs) if (seq <= feedSeq - FEED_OVERLAP) recentSeqs.delete(seq);
+    return fresh && rows.length >= 5000;
+  }
+
+  async function recompute(ids: string[]): Promise<void> {
+    const now = clock.now();
+    const result = await recomputeProfiles(store, definitions, ids, now);
+    if (result.changes.length > 0) {
+      sourceId ??= await audienceSourceId(store, now.toISOString());
+      await recordAudienceChanges(store, sourceId, result.changes);
+    }
+  }
+
+  async function backfillStep(): Promise<void> {
+    if (!backfill) return;
+    const ids = await store.listProfileIds({ order: 'oldest', limit: batch, offset: backfill.offset });
+    await recompute(ids);
+    backfill.offset += ids.length;
+    const done = ids.length < batch;
+    const progress = done ? 1 : Math.min(0.99, backfill.offset / Math.max(1, backfill.total));
+    const status = done ? 'live' : 'backfilling';
+    for (const [kind, keys] of [['trait', backfill.traits], ['audience', backfill.audiences]] as Array<[DefinitionKind, string[]]>) {
+      if (keys.length > 0) await port!.setStatus(kind, keys, status, progress);
+    }
+    if (done) backfill = undefined;
+  }
+
+  /** One turn; true when more work is waiting. */
+  async function turn(): Promise<boolean> {
+    const moreFeed = await readFeed();
+    const now = clock.now().getTime();
+    if (now - lastSweep >= sweepMs) {
+      lastSweep = now;
+      for (const id of await port!.dueProfiles(new Date(now).toISOString(), 10_000)) dirty.add(id);
+    }
+    if (dirty.size > 0) {
+      const ids = [...dirty].slice(0, batch);
+      for (const id of ids) dirty.delete(id);
+      await recompute(ids);
+    } else if (backfill) {
+      await backfillStep();
+    }
+    return moreFeed || dirty.size > 0 || backfill !== undefined;
+  }
+
+  const schedule = (delay: number): void => {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      running = turn().then(
+        (more) => schedule(more ? 0 : pollMs),
+        (error: unknown) => {
+          logger.error('audience evaluator turn failed', { error: error instanceof Error ? error.name : 'unknown' });
+          schedule(pollMs * 10);
+        },
+      );
+    }, delay);
+  };
+
+  return {
+    profilesChanged(ids) {
+      for (const id of ids) dirty.add(id);
+    },
+    async definitionsChanged() {
+      await loadDefinitions();
+    },
+    async drain() {
+      await running;
+      await ready;
+      lastSweep = -Infinity;
+      while (await turn());
+    },
+    start() {
+      if (!stopped) return;
+      stopped = false;
+      running = loadDefinitions().then(() => readFeed().then(() => undefined));
+      schedule(0);
+    },
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await running;
+    },
+    pending: () => dirty.size,
+  };
+}

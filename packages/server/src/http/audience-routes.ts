@@ -1,0 +1,122 @@
+/**
+ * Computed traits and audiences over HTTP (admin token): `POST|GET /v1/computed-traits`,
+ * `GET|DELETE /v1/computed-traits/{key}`, `POST|GET /v1/audiences`, `GET|DELETE /v1/audiences/{key}`,
+ * `GET /v1/audiences/{key}/members?limit&cursor`, `GET /v1/profiles/{ref}/audiences`. Definitions are checked
+ * by core (checkComputedTrait, checkAudience): a bad one is a 400 `invalid_definition` naming the field.
+ * See docs/computed-traits.md.
+ */
+import { Hono } from 'hono';
+import type { AudienceDefinition, ComputedTraitDefinition } from '@kin/core';
+import { audienceRefs, checkAudience, checkComputedTrait, unknownAudienceRef } from '@kin/core';
+import type { Audience, ComputedTrait } from '@kin/core/api/index.ts';
+import type { AudienceEngine } from '../audiences/audience-engine.ts';
+import type { Clock } from '../ports/clock.ts';
+import type { AudienceStore, StoredDefinition } from '../storage/audience-store.ts';
+import type { Store } from '../storage/storage.ts';
+import { ApiError } from './error-catalog.ts';
+import { resolveProfileRef } from './profile-routes.ts';
+import { parseLimit } from './query-params.ts';
+import { readAdminJson } from './request-body.ts';
+
+/** Paths of these routes (admin token; `/v1/profiles/*` is guarded already). */
+export const AUDIENCE_PATHS = ['/v1/computed-traits', '/v1/computed-traits/*', '/v1/audiences', '/v1/audiences/*'];
+
+/** What the routes need. */
+export interface AudienceRouteDeps {
+  store: Store;
+  clock: Clock;
+  normalize: (type: string, raw: unknown) => string | undefined;
+  /** The evaluator; without it the routes answer 501 `not_implemented`. */
+  audiences?: AudienceEngine;
+  maxBodyBytes: number;
+}
+
+/** Builds the routes. */
+export function audienceRoutes(deps: AudienceRouteDeps): Hono {
+  const app = new Hono();
+  const ready = (): { port: AudienceStore; engine: AudienceEngine } => {
+    const port = deps.store.audiences;
+    if (!port || !deps.audiences) throw new ApiError('not_implemented', 'this server does not evaluate computed traits and audiences');
+    return { port, engine: deps.audiences };
+  };
+  const traitView = (d: StoredDefinition<ComputedTraitDefinition>): ComputedTrait => ({ ...d.definition, status: d.status, progress: d.progress, createdAt: d.createdAt });
+  const audienceView = async (port: AudienceStore, d: StoredDefinition<AudienceDefinition>): Promise<Audience> => ({
+    ...d.definition,
+    status: d.status,
+    progress: d.progress,
+    createdAt: d.createdAt,
+    size: await port.countMembers(d.definition.key),
+  });
+  const findTrait = async (port: AudienceStore, key: string) => {
+    const found = (await port.listDefinitions('trait')).find((d) => d.definition.key === key);
+    if (!found) throw new ApiError('not_found', 'no computed trait has this key', 'key');
+    return found;
+  };
+  const findAudience = async (port: AudienceStore, key: string) => {
+    const found = (await port.listDefinitions('audience')).find((d) => d.definition.key === key);
+    if (!found) throw new ApiError('not_found', 'no audience has this key', 'key');
+    return found;
+  };
+
+  app.post('/v1/computed-traits', async (c) => {
+    const { port, engine } = ready();
+    const checked = checkComputedTrait(await readAdminJson(c.req.raw, deps.maxBodyBytes));
+    if (!checked.ok) throw new ApiError('invalid_definition', checked.message, checked.field);
+    if (!(await port.saveDefinition('trait', checked.value, deps.clock.now().toISOString()))) throw new ApiError('conflict', 'a computed trait has this key', 'key');
+    await engine.definitionsChanged();
+    return c.json(traitView(await findTrait(port, checked.value.key)), 201);
+  });
+  app.get('/v1/computed-traits', async (c) => c.json({ data: (await ready().port.listDefinitions('trait')).map(traitView) }));
+  app.get('/v1/computed-traits/:key', async (c) => c.json(traitView(await findTrait(ready().port, c.req.param('key')))));
+  app.delete('/v1/computed-traits/:key', async (c) => {
+    const { port, engine } = ready();
+    if (!(await port.deleteDefinition('trait', c.req.param('key')))) throw new ApiError('not_found', 'no computed trait has this key', 'key');
+    await engine.definitionsChanged();
+    return c.json({ key: c.req.param('key'), deleted: true });
+  });
+
+  app.post('/v1/audiences', async (c) => {
+    const { port, engine } = ready();
+    const known = new Map((await port.listDefinitions('audience')).map((d) => [d.definition.key, d.definition]));
+    const checked = checkAudience(await readAdminJson(c.req.raw, deps.maxBodyBytes), known);
+    if (!checked.ok) throw new ApiError('invalid_definition', checked.message, checked.field);
+    const unknown = unknownAudienceRef(checked.value, new Set(known.keys()));
+    if (unknown) throw new ApiError('invalid_definition', `no audience has the key "${unknown.ref}"`, unknown.field);
+    if (!(await port.saveDefinition('audience', checked.value, deps.clock.now().toISOString()))) throw new ApiError('conflict', 'an audience has this key', 'key');
+    await engine.definitionsChanged();
+    return c.json(await audienceView(port, await findAudience(port, checked.value.key)), 201);
+  });
+  app.get('/v1/audiences', async (c) => {
+    const { port } = ready();
+    return c.json({ data: await Promise.all((await port.listDefinitions('audience')).map((d) => audienceView(port, d))) });
+  });
+  app.get('/v1/audiences/:key', async (c) => {
+    const { port } = ready();
+    return c.json(await audienceView(port, await findAudience(port, c.req.param('key'))));
+  });
+  app.get('/v1/audiences/:key/members', async (c) => {
+    const { port } = ready();
+    const key = c.req.param('key');
+    await findAudience(port, key);
+    const cursor = c.req.query('cursor');
+    return c.json(await port.listMembers(key, { limit: parseLimit(c.req.query('limit'), 100, 1000), ...(cursor ? { cursor } : {}) }));
+  });
+  app.delete('/v1/audiences/:key', async (c) => {
+    const { port, engine } = ready();
+    const key = c.req.param('key');
+    const user = (await port.listDefinitions('audience')).find((d) => audienceRefs(d.definition.where).some((r) => r.ref === key));
+    if (user) throw new ApiError('conflict', `audience "${user.definition.key}" refers to this one`, 'key');
+    if (!(await port.deleteDefinition('audience', key))) throw new ApiError('not_found', 'no audience has this key', 'key');
+    await engine.definitionsChanged();
+    return c.json({ key, deleted: true });
+  });
+
+  app.get('/v1/profiles/:ref/audiences', async (c) => {
+    const { port } = ready();
+    const id = await resolveProfileRef(deps, c.req.param('ref'));
+    if (!id) throw new ApiError('not_found', 'no profile matches this ref', 'ref');
+    const audiences = (await port.readStates([id])).get(id)?.audiences ?? {};
+    return c.json({ data: Object.entries(audiences).map(([key, enteredAt]) => ({ key, enteredAt })).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)) });
+  });
+  return app;
+}

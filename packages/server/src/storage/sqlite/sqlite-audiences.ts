@@ -1,0 +1,120 @@
+/**
+ * The computed-trait and audience port of the SQLite store (see audience-store.ts). Writes share the store's
+ * write queue, so they never slip into an open transaction; reads use the read connection.
+ */
+import type Database from 'better-sqlite3';
+import type { AudienceStore, ProfileComputedState } from '../audience-store.ts';
+import { definitionOf } from '../audience-store.ts';
+import { cursorKey, pageOf } from '../keyset-page.ts';
+import type { WriteQueue } from './write-queue.ts';
+
+type Row = Record<string, unknown>;
+
+/** The tables (SQLite migration 17). */
+export const SQLITE_AUDIENCE_MIGRATION_SQL = `
+  CREATE TABLE computed_definitions (
+    kind TEXT NOT NULL, key TEXT NOT NULL, definition TEXT NOT NULL, status TEXT NOT NULL, progress REAL NOT NULL,
+    created_at TEXT NOT NULL, PRIMARY KEY (kind, key)
+  ) WITHOUT ROWID;
+  CREATE TABLE computed_values (profile_id TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (profile_id, key)) WITHOUT ROWID;
+  CREATE TABLE audience_members (
+    audience_key TEXT NOT NULL, profile_id TEXT NOT NULL, entered_at TEXT NOT NULL, PRIMARY KEY (audience_key, profile_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX audience_members_profile ON audience_members(profile_id);
+  CREATE TABLE computed_schedule (profile_id TEXT PRIMARY KEY, next_check_at TEXT NOT NULL) WITHOUT ROWID;
+  CREATE INDEX computed_schedule_due ON computed_schedule(next_check_at);
+`;
+
+/** Creates the port over the store's connections. */
+export function createSqliteAudiences(options: { db: Database.Database; read: () => Database.Database; queue: WriteQueue }): AudienceStore {
+  const { db, read, queue } = options;
+  const write = <T>(fn: () => T): Promise<T> => queue.run(() => db.transaction(fn)());
+  return {
+    saveDefinition: (async (kind: string, definition: { key: string }, createdAt: string) =>
+      write(
+        () =>
+          db
+            .prepare("INSERT INTO computed_definitions (kind, key, definition, status, progress, created_at) VALUES (?, ?, ?, 'backfilling', 0, ?) ON CONFLICT DO NOTHING")
+            .run(kind, definition.key, JSON.stringify(definition), createdAt).changes === 1,
+      )) as AudienceStore['saveDefinition'],
+
+    listDefinitions: (async (kind: string) =>
+      (read().prepare('SELECT * FROM computed_definitions WHERE kind = ? ORDER BY key').all(kind) as Row[]).map(definitionOf)) as AudienceStore['listDefinitions'],
+
+    async deleteDefinition(kind, key) {
+      return write(() => {
+        const gone = db.prepare('DELETE FROM computed_definitions WHERE kind = ? AND key = ?').run(kind, key).changes === 1;
+        if (kind === 'trait') db.prepare('DELETE FROM computed_values WHERE key = ?').run(key);
+        else db.prepare('DELETE FROM audience_members WHERE audience_key = ?').run(key);
+        return gone;
+      });
+    },
+
+    async setStatus(kind, keys, status, progress) {
+      await write(() => {
+        const update = db.prepare('UPDATE computed_definitions SET status = ?, progress = ? WHERE kind = ? AND key = ?');
+        for (const key of keys) update.run(status, progress, kind, key);
+      });
+    },
+
+    async readStates(profileIds) {
+      const states = new Map<string, ProfileComputedState>(profileIds.map((id) => [id, { values: {}, audiences: {} }]));
+      const r = read();
+      const values = r.prepare('SELECT key, value FROM computed_values WHERE profile_id = ?');
+      const members = r.prepare('SELECT audience_key, entered_at FROM audience_members WHERE profile_id = ?');
+      for (const [id, state] of states) {
+        for (const row of values.all(id) as Row[]) state.values[row.key as string] = JSON.parse(row.value as string);
+        for (const row of members.all(id) as Row[]) state.audiences[row.audience_key as string] = row.entered_at as string;
+      }
+      return states;
+    },
+
+    async writeStates(writes, removed) {
+      await write(() => {
+        const forget = [
+          db.prepare('DELETE FROM computed_values WHERE profile_id = ?'),
+          db.prepare('DELETE FROM audience_members WHERE profile_id = ?'),
+          db.prepare('DELETE FROM computed_schedule WHERE profile_id = ?'),
+        ];
+        const value = db.prepare('INSERT INTO computed_values (profile_id, key, value) VALUES (?, ?, ?)');
+        const member = db.prepare('INSERT INTO audience_members (audience_key, profile_id, entered_at) VALUES (?, ?, ?)');
+        const schedule = db.prepare('INSERT INTO computed_schedule (profile_id, next_check_at) VALUES (?, ?)');
+        for (const id of [...removed, ...writes.map((w) => w.profileId)]) for (const statement of forget) statement.run(id);
+        for (const { profileId, state, nextCheckAt } of writes) {
+          for (const [key, v] of Object.entries(state.values)) value.run(profileId, key, JSON.stringify(v));
+          for (const [key, at] of Object.entries(state.audiences)) member.run(key, profileId, at);
+          if (nextCheckAt !== null) schedule.run(profileId, nextCheckAt);
+        }
+      });
+    },
+
+    async dueProfiles(now, limit) {
+      return (read().prepare('SELECT profile_id FROM computed_schedule WHERE next_check_at <= ? ORDER BY next_check_at LIMIT ?').all(now, limit) as Row[]).map(
+        (r) => r.profile_id as string,
+      );
+    },
+
+    async listMembers(key, query) {
+      const after = cursorKey(query.cursor)?.[0] ?? '';
+      const rows = read()
+        .prepare('SELECT profile_id, entered_at FROM audience_members WHERE audience_key = ? AND profile_id > ? ORDER BY profile_id LIMIT ?')
+        .all(key, after, query.limit + 1) as Row[];
+      return pageOf(rows, query.limit, (r) => ({ id: r.profile_id as string, enteredAt: r.entered_at as string }), (r) => [r.profile_id as string]);
+    },
+
+    async countMembers(key) {
+      return (read().prepare('SELECT count(*) AS n FROM audience_members WHERE audience_key = ?').get(key) as Row).n as number;
+    },
+
+    async eventsAfter(seq, limit) {
+      return (read().prepare('SELECT seq, profile_id FROM events WHERE seq > ? ORDER BY seq LIMIT ?').all(seq, limit) as Row[]).map((r) => ({
+        seq: r.seq as number,
+        profileId: (r.profile_id as string | null) ?? null,
+      }));
+    },
+
+    async lastEventSeq() {
+      return ((read().prepare('SELECT max(seq) AS n FROM events').get() as Row).n as number | null) ?? 0;
+    },
+  };
+}

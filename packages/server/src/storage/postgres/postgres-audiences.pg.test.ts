@@ -1,9 +1,7 @@
 import { describe, it } from 'vitest';
 import { runAudienceConformance } from '../../audiences/audience-conformance.ts';
-import type { Store } from '../storage.ts';
-import { openPostgresStore } from './postgres-store.ts';
-import type { TestDatabase } from './postgres-test-db.ts';
-import { createTestDatabase, servicesRequired, testPostgresStatus } from './postgres-test-db.ts';
+import { servicesRequired, testPostgresStatus } from './postgres-test-db.ts';
+import { postgresTestStores } from './postgres-test-store.ts';
 
 const status = await testPostgresStatus();
 if (!status.ok && servicesRequired()) {
@@ -14,21 +12,4 @@ if (!status.ok && servicesRequired()) {
   });
 }
 
-if (status.ok) {
-  const databases = new Map<Store, TestDatabase>();
-  runAudienceConformance({
-    name: 'postgres',
-    create: async () => {
-      const db = await createTestDatabase();
-      const store = await openPostgresStore({ url: db.url, poolSize: 4 });
-      databases.set(store, db);
-      return store;
-    },
-    destroy: async (store) => {
-      await store.close();
-      await databases.get(store)?.drop();
-    },
-
-    operations: 1000,
-  });
-}
+if (status.ok) runAudienceConformance({ name: 'postgres', ...postgresTestStores(4), operations: 1000 });

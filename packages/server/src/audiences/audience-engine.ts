@@ -57,7 +57,7 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
   if (!port) return undefined;
   const pollMs = options.pollMs ?? 100;
   const sweepMs = options.sweepMs ?? 10_000;
-  const batch = options.batch ?? 200;
+  const batch = options.batch ?? 500;
   const dirty = new Set<string>();
   let definitions: Definitions = { traits: [], audiences: [] };
   let backfill: { traits: string[]; audiences: string[]; offset: number; total: number } | undefined;

@@ -50,7 +50,7 @@ export function evaluateProfile(definitions: Definitions, input: { events: reado
   return { state: { values, audiences }, nextChangeAt: Number.isFinite(next) ? next : undefined };
 }
 
-/** Every event of a live profile (following merges). */
+/** Every event of a live profile (following merges), page by page as the profile API reads them. */
 export async function profileEvents(store: Store, profileId: string): Promise<TrackingEvent[]> {
   const events: TrackingEvent[] = [];
   let cursor: string | undefined;
@@ -90,13 +90,14 @@ export async function recomputeProfiles(store: Store, definitions: Definitions, 
   }
   for (const id of live.keys()) removed.delete(id);
   const previous = await port.readStates([...live.keys(), ...removed]);
+  const events = await port.eventsOfProfiles(new Map([...live].map(([id, p]) => [id, [id, ...p.mergedFrom]])));
   const writes: ProfileStateWrite[] = [];
   const changes: AudienceChange[] = [];
   const at = now.toISOString();
   const audienceKeys = new Set(definitions.audiences.map((a) => a.key));
   for (const [id, profile] of live) {
     const before = previous.get(id);
-    const { state, nextChangeAt } = evaluateProfile(definitions, { events: await profileEvents(store, id), profile, ...(before ? { previous: before } : {}) }, now);
+    const { state, nextChangeAt } = evaluateProfile(definitions, { events: events.get(id) ?? [], profile, ...(before ? { previous: before } : {}) }, now);
     writes.push({ profileId: id, state, nextCheckAt: nextChangeAt === undefined ? null : new Date(nextChangeAt).toISOString() });
     const identifiers = profile.externalIds;
     for (const key of Object.keys(state.audiences)) if (!before?.audiences[key]) changes.push({ profileId: id, key, kind: 'entered', at, identifiers });

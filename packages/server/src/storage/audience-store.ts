@@ -6,7 +6,7 @@
  * Why whole-profile state writes: the evaluator always recomputes a profile from scratch (merge-aware by
  * construction), so a write replaces everything the store holds for that profile in one statement group.
  */
-import type { AudienceDefinition, ComputedTraitDefinition } from '@kin/core';
+import type { AudienceDefinition, ComputedTraitDefinition, TrackingEvent } from '@kin/core';
 import type { AudienceMember, DefinitionStatus } from '@kin/core/api/index.ts';
 import type { Page } from './storage.ts';
 
@@ -60,6 +60,11 @@ export interface AudienceStore {
   countMembers(key: string): Promise<number>;
   /** Committed events after `seq`, in seq order. */
   eventsAfter(seq: number, limit: number): Promise<FeedEvent[]>;
+  /**
+   * The events of each live profile, given with the ids whose timelines it holds (itself and `mergedFrom`):
+   * the same events as `Store.listProfileEvents`, in no particular order, read for a whole batch at once.
+   */
+  eventsOfProfiles(groups: ReadonlyMap<string, readonly string[]>): Promise<Map<string, TrackingEvent[]>>;
   /** The highest event seq committed (0 without events). */
   lastEventSeq(): Promise<number>;
 }

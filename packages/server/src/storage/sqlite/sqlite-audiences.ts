@@ -3,6 +3,7 @@
  * write queue, so they never slip into an open transaction; reads use the read connection.
  */
 import type Database from 'better-sqlite3';
+import type { TrackingEvent } from '@kin/core';
 import type { AudienceStore, ProfileComputedState } from '../audience-store.ts';
 import { definitionOf } from '../audience-store.ts';
 import { cursorKey, pageOf } from '../keyset-page.ts';
@@ -113,8 +114,37 @@ export function createSqliteAudiences(options: { db: Database.Database; read: ()
       }));
     },
 
+    async eventsOfProfiles(groups) {
+      const liveOf = new Map<string, string>();
+      for (const [live, ids] of groups) for (const id of ids) liveOf.set(id, live);
+      const out = new Map<string, TrackingEvent[]>([...groups.keys()].map((id) => [id, []]));
+      const r = read();
+      // The tail first, then the table: an entry moved between the two reads is seen twice (kept once by seq),
+      // never missed. Why one tail scan per batch: the tail has no profile index (see sqlite-timeline.ts).
+      const owner = new Map<number, string>();
+      for (const chunk of chunks([...liveOf.keys()], 500)) {
+        const marks = chunk.map(() => '?').join(', ');
+        for (const table of ['timeline_tail', 'timeline']) {
+          for (const row of r.prepare(`SELECT seq, profile_id FROM ${table} WHERE profile_id IN (${marks})`).all(...chunk) as Row[]) {
+            owner.set(row.seq as number, liveOf.get(row.profile_id as string)!);
+          }
+        }
+      }
+      for (const chunk of chunks([...owner.keys()], 500)) {
+        const rows = r.prepare(`SELECT seq, payload FROM events WHERE seq IN (${chunk.map(() => '?').join(', ')})`).all(...chunk) as Row[];
+        for (const row of rows) out.get(owner.get(row.seq as number)!)!.push(JSON.parse(row.payload as string) as TrackingEvent);
+      }
+      return out;
+    },
+
     async lastEventSeq() {
       return ((read().prepare('SELECT max(seq) AS n FROM events').get() as Row).n as number | null) ?? 0;
     },
   };
+}
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
 }

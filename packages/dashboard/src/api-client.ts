@@ -3,6 +3,8 @@
  * (`{ ok: false, error }`) so pages render their error state without try/catch.
  */
 import type { Merge, Overview, Page, Profile, ProfileActivity, ExplainAnswer, ProfileGraph, ProfileList, SearchPage, Source, TimelineEvent, Trait, TraitHistory, WarningWithSubject } from '@kin/core/api/index.ts';
+import type { AudienceApi } from './audience-client.ts';
+import { audienceApi } from './audience-client.ts';
 
 /** What went wrong with a call: the API's error code (or `network_error`) and its message. */
 export interface ApiFailure {
@@ -31,6 +33,8 @@ export interface KinApi {
   createSource(name: string): Promise<ApiResult<{ source: Source; writeKey: string }>>;
   revokeSource(name: string): Promise<ApiResult<{ source: Source }>>;
   warnings(query: { limit: number; cursor?: string; kind?: string }): Promise<ApiResult<Page<WarningWithSubject>>>;
+  /** Computed traits and audiences (audience-client.ts). */
+  audiences: AudienceApi;
 }
 
 /** Builds the client. `onUnauthorized` runs on any 401 (the token was revoked or mistyped). */
@@ -76,5 +80,6 @@ export function createKinApi(options: { token: string; baseUrl?: string; fetch?:
     createSource: (name) => call('/v1/sources', { method: 'POST', body: JSON.stringify({ name }) }),
     revokeSource: (name) => call(`/v1/sources/${encodeURIComponent(name)}`, { method: 'DELETE' }),
     warnings: (query) => call(`/v1/warnings${qs({ ...query, subjects: 1 })}`),
+    audiences: audienceApi(call),
   };
 }

@@ -8,6 +8,7 @@ import { OverviewPage } from './pages/overview-page.tsx';
 import { ProfilePage } from './pages/profile-page.tsx';
 import { SearchPage } from './pages/search-page.tsx';
 import { SignInPage } from './pages/sign-in-page.tsx';
+import { AudiencesPage } from './pages/audiences-page.tsx';
 import { SourcesPage } from './pages/sources-page.tsx';
 import { WarningsPage } from './pages/warnings-page.tsx';
 import type { Route } from './router.ts';
@@ -87,6 +88,7 @@ function SignedIn({ token, onSignOut }: { token: string; onSignOut: (why?: strin
             <NavLink route={{ name: 'overview' }} current={route} label="Overview" />
             <NavLink route={{ name: 'search', q: '' }} current={route} label="Profiles" />
             <NavLink route={{ name: 'sources' }} current={route} label="Sources" />
+            <NavLink route={{ name: 'audiences' }} current={route} label="Audiences" />
             <NavLink route={{ name: 'warnings', kind: '' }} current={route} label="Warnings" />
           </nav>
           <SearchBox initial={route.name === 'search' ? route.q : ''} />
@@ -112,6 +114,8 @@ function RoutePage({ route }: { route: Route }) {
       return <ProfilePage key={route.ref} profileRef={route.ref} />;
     case 'sources':
       return <SourcesPage />;
+    case 'audiences':
+      return <AudiencesPage />;
     case 'warnings':
       return <WarningsPage kind={route.kind} />;
     case 'not_found':

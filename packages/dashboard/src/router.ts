@@ -10,6 +10,7 @@ export type Route =
   | { name: 'search'; q: string; page?: number; order?: 'newest' | 'oldest' }
   | { name: 'profile'; ref: string }
   | { name: 'sources' }
+  | { name: 'audiences' }
   | { name: 'warnings'; kind: string }
   | { name: 'not_found' };
 
@@ -28,6 +29,7 @@ export function parseRoute(pathname: string, search: string): Route {
   }
   if (pathname.startsWith('/profiles/')) return { name: 'profile', ref: decodeURIComponent(pathname.slice('/profiles/'.length)) };
   if (pathname === '/sources') return { name: 'sources' };
+  if (pathname === '/audiences') return { name: 'audiences' };
   if (pathname === '/warnings') return { name: 'warnings', kind: params.get('kind') ?? '' };
   return { name: 'not_found' };
 }
@@ -49,6 +51,8 @@ export function hrefOf(route: Route): string {
       return `/profiles/${encodeURIComponent(route.ref)}`;
     case 'sources':
       return '/sources';
+    case 'audiences':
+      return '/audiences';
     case 'warnings':
       return route.kind ? `/warnings?kind=${encodeURIComponent(route.kind)}` : '/warnings';
     case 'not_found':

@@ -75,8 +75,18 @@ function Builder(props: { label: string; name: string; template: unknown; create
   );
 }
 
-function status(d: { status: string; progress: number }) {
-  return d.status === 'live' ? <span className="tag">live</span> : <span className="tag tag-amber">backfilling {Math.round(d.progress * 100)} %</span>;
+/** A definition's backfill state and its delete button (two cells). */
+function StatusAndDelete({ definition: d, onDelete }: { definition: { key: string; status: string; progress: number }; onDelete: (key: string) => Promise<void> }) {
+  return (
+    <>
+      <td>{d.status === 'live' ? <span className="tag">live</span> : <span className="tag tag-amber">backfilling {Math.round(d.progress * 100)} %</span>}</td>
+      <td>
+        <button type="button" className="button button-danger" onClick={() => void onDelete(d.key)}>
+          Delete
+        </button>
+      </td>
+    </>
+  );
 }
 
 function TraitTable({ traits, onDelete }: { traits: ComputedTrait[]; onDelete: (key: string) => Promise<void> }) {
@@ -107,12 +117,7 @@ function TraitTable({ traits, onDelete }: { traits: ComputedTrait[]; onDelete: (
                 {t.property ? <span className="muted small"> · {t.property}</span> : null}
               </td>
               <td className="hide-narrow">{t.window ? Object.entries(t.window).map(([unit, n]) => `${n} ${unit}`) : 'lifetime'}</td>
-              <td>{status(t)}</td>
-              <td>
-                <button type="button" className="button button-danger" onClick={() => void onDelete(t.key)}>
-                  Delete
-                </button>
-              </td>
+              <StatusAndDelete definition={t} onDelete={onDelete} />
             </tr>
           ))}
         </tbody>
@@ -145,12 +150,7 @@ function AudienceTable({ audiences, onDelete }: { audiences: Audience[]; onDelet
               <td className="hide-narrow">
                 <code className="small">{JSON.stringify(a.where)}</code>
               </td>
-              <td>{status(a)}</td>
-              <td>
-                <button type="button" className="button button-danger" onClick={() => void onDelete(a.key)}>
-                  Delete
-                </button>
-              </td>
+              <StatusAndDelete definition={a} onDelete={onDelete} />
             </tr>
           ))}
         </tbody>

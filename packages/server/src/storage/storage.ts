@@ -258,3 +258,24 @@ export interface Store {
   /** Computed traits and audiences (see `audience-store.ts`). */
   readonly audiences?: AudienceStore;
 }
+
+/** The reads of profiles, events, warnings and counts that every store answers on its read path. */
+export type ProfileReads = Pick<
+  Store,
+  | 'findProfileIdByIdentifier'
+  | 'findProfile'
+  | 'listTraits'
+  | 'listTraitHistory'
+  | 'listProfileEvents'
+  | 'listProfileMerges'
+  | 'listWarnings'
+  | 'stats'
+  | 'searchProfiles'
+  | 'profileIdsByName'
+  | 'listProfileIds'
+  | 'eventVolume'
+  | 'sourceActivity'
+>;
+
+/** The identity graph's reads (snapshots, explanations, rules, the partition). */
+export type IdentityReads = Pick<Store, 'readSnapshot' | 'explainProfile' | 'findMerge' | 'listDoNotLink' | 'identifierPartition'>;

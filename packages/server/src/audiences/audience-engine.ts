@@ -14,6 +14,7 @@ import type { Clock } from '../ports/clock.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { DefinitionKind, StoredDefinition } from '../storage/audience-store.ts';
 import type { Store } from '../storage/storage.ts';
+import type { AudienceChange } from './audience-events.ts';
 import { audienceSourceId, recordAudienceChanges } from './audience-events.ts';
 import type { Definitions } from './audience-recompute.ts';
 import { recomputeProfiles } from './audience-recompute.ts';
@@ -74,6 +75,8 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
   );
   const recentSeqs = new Set<number>();
   let lastSweep = -Infinity;
+  const pendingChanges: AudienceChange[] = [];
+  let lastFlush = -Infinity;
   let sourceId: string | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let running: Promise<void> | undefined;
@@ -106,12 +109,22 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
   }
 
   async function recompute(ids: string[]): Promise<void> {
+    const result = await recomputeProfiles(store, definitions, ids, clock.now());
+    pendingChanges.push(...result.changes);
+  }
+
+  /**
+   * Writes the waiting entries and exits, at most once a second unless `force`. Why: each is a commit to the
+   * events by a second writer, which costs the ingest writer its cache and a wait for the lock; memberships
+   * are stored at once, their timeline events follow within a second.
+   */
+  async function flushChanges(force: boolean): Promise<void> {
     const now = clock.now();
-    const result = await recomputeProfiles(store, definitions, ids, now);
-    if (result.changes.length > 0) {
-      sourceId ??= await audienceSourceId(store, now.toISOString());
-      await recordAudienceChanges(store, sourceId, result.changes);
-    }
+    if (pendingChanges.length === 0 || (!force && now.getTime() - lastFlush < 1000 && pendingChanges.length < 5000)) return;
+    lastFlush = now.getTime();
+    const changes = pendingChanges.splice(0);
+    sourceId ??= await audienceSourceId(store, now.toISOString());
+    await recordAudienceChanges(store, sourceId, changes);
   }
 
   async function backfillStep(): Promise<void> {
@@ -143,6 +156,7 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
     } else if (backfill) {
       await backfillStep();
     }
+    await flushChanges(false);
     return moreFeed || dirty.size > 0 || backfill !== undefined;
   }
 
@@ -171,6 +185,7 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
       await ready;
       lastSweep = -Infinity;
       while (await turn());
+      await flushChanges(true);
     },
     start() {
       if (!stopped) return;
@@ -182,6 +197,7 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
       stopped = true;
       if (timer) clearTimeout(timer);
       await running;
+      await flushChanges(true).catch(() => logger.warn('audience events were not written at stop'));
     },
     pending: () => dirty.size,
   };

@@ -3,6 +3,7 @@
  * write queue, so they never slip into an open transaction; reads use the read connection.
  */
 import type Database from 'better-sqlite3';
+import DatabaseFile from 'better-sqlite3';
 import type { TrackingEvent } from '@kin/core';
 import type { AudienceStore, ProfileComputedState } from '../audience-store.ts';
 import { definitionOf } from '../audience-store.ts';
@@ -11,25 +12,59 @@ import type { WriteQueue } from './write-queue.ts';
 
 type Row = Record<string, unknown>;
 
-/** The tables (SQLite migration 17). */
+/** The definitions (SQLite migration 17): small and rarely written, kept with the data they describe. */
 export const SQLITE_AUDIENCE_MIGRATION_SQL = `
   CREATE TABLE computed_definitions (
     kind TEXT NOT NULL, key TEXT NOT NULL, definition TEXT NOT NULL, status TEXT NOT NULL, progress REAL NOT NULL,
     created_at TEXT NOT NULL, PRIMARY KEY (kind, key)
   ) WITHOUT ROWID;
-  CREATE TABLE computed_values (profile_id TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (profile_id, key)) WITHOUT ROWID;
-  CREATE TABLE audience_members (
-    audience_key TEXT NOT NULL, profile_id TEXT NOT NULL, entered_at TEXT NOT NULL, PRIMARY KEY (audience_key, profile_id)
-  ) WITHOUT ROWID;
-  CREATE INDEX audience_members_profile ON audience_members(profile_id);
-  CREATE TABLE computed_schedule (profile_id TEXT PRIMARY KEY, next_check_at TEXT NOT NULL) WITHOUT ROWID;
-  CREATE INDEX computed_schedule_due ON computed_schedule(next_check_at);
 `;
 
-/** Creates the port over the store's connections. */
-export function createSqliteAudiences(options: { db: Database.Database; read: () => Database.Database; queue: WriteQueue }): AudienceStore {
+/** Each profile's values, memberships and next check: in the state file (see `createSqliteAudiences`). */
+const STATE_TABLES_SQL = `
+  CREATE TABLE IF NOT EXISTS computed_values (profile_id TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (profile_id, key)) WITHOUT ROWID;
+  CREATE TABLE IF NOT EXISTS audience_members (
+    audience_key TEXT NOT NULL, profile_id TEXT NOT NULL, entered_at TEXT NOT NULL, PRIMARY KEY (audience_key, profile_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX IF NOT EXISTS audience_members_profile ON audience_members(profile_id);
+  CREATE TABLE IF NOT EXISTS computed_schedule (profile_id TEXT PRIMARY KEY, next_check_at TEXT NOT NULL) WITHOUT ROWID;
+  CREATE INDEX IF NOT EXISTS computed_schedule_due ON computed_schedule(next_check_at);
+`;
+
+/** The file beside the database that holds the per-profile state (`kin.db` -> `kin.db-computed`). */
+export function computedStatePath(path: string): string {
+  return `${path}-computed`;
+}
+
+/**
+ * Creates the port over the store's connections. Why the per-profile state lives in a file of its own
+ * (`computedStatePath`, opened on first use): the evaluator rewrites it several times a second, and every
+ * commit to the main file by a second connection makes the writer thread drop its identity-graph cache and
+ * wait for the lock. The state is derived (a backfill rebuilds it), so the file syncs with NORMAL. An
+ * in-memory store keeps the state in its own database.
+ */
+export function createSqliteAudiences(options: { db: Database.Database; read: () => Database.Database; queue: WriteQueue; path: string }): AudienceStore & { close(): void } {
   const { db, read, queue } = options;
   const write = <T>(fn: () => T): Promise<T> => queue.run(() => db.transaction(fn)());
+  let side: Database.Database | undefined;
+  const state = (): Database.Database => {
+    if (side) return side;
+    const opened = options.path === ':memory:' ? db : new DatabaseFile(computedStatePath(options.path));
+    if (opened !== db) {
+      opened.pragma('journal_mode = WAL');
+      opened.pragma('synchronous = NORMAL');
+      opened.pragma('busy_timeout = 10000');
+    }
+    opened.exec(STATE_TABLES_SQL);
+    side = opened;
+    return opened;
+  };
+  /** A write to the state; on the main connection (in memory) through its queue, never inside an open transaction. */
+  const writeState = async <T>(fn: (s: Database.Database) => T): Promise<T> => {
+    const s = state();
+    const run = (): T => s.transaction(() => fn(s))();
+    return s === db ? queue.run(run) : run();
+  };
   return {
     saveDefinition: (async (kind: string, definition: { key: string }, createdAt: string) =>
       write(
@@ -43,12 +78,9 @@ export function createSqliteAudiences(options: { db: Database.Database; read: ()
       (read().prepare('SELECT * FROM computed_definitions WHERE kind = ? ORDER BY key').all(kind) as Row[]).map(definitionOf)) as AudienceStore['listDefinitions'],
 
     async deleteDefinition(kind, key) {
-      return write(() => {
-        const gone = db.prepare('DELETE FROM computed_definitions WHERE kind = ? AND key = ?').run(kind, key).changes === 1;
-        if (kind === 'trait') db.prepare('DELETE FROM computed_values WHERE key = ?').run(key);
-        else db.prepare('DELETE FROM audience_members WHERE audience_key = ?').run(key);
-        return gone;
-      });
+      const gone = await write(() => db.prepare('DELETE FROM computed_definitions WHERE kind = ? AND key = ?').run(kind, key).changes === 1);
+      await writeState((s) => s.prepare(kind === 'trait' ? 'DELETE FROM computed_values WHERE key = ?' : 'DELETE FROM audience_members WHERE audience_key = ?').run(key));
+      return gone;
     },
 
     async setStatus(kind, keys, status, progress) {
@@ -60,9 +92,9 @@ export function createSqliteAudiences(options: { db: Database.Database; read: ()
 
     async readStates(profileIds) {
       const states = new Map<string, ProfileComputedState>(profileIds.map((id) => [id, { values: {}, audiences: {} }]));
-      const r = read();
-      const values = r.prepare('SELECT key, value FROM computed_values WHERE profile_id = ?');
-      const members = r.prepare('SELECT audience_key, entered_at FROM audience_members WHERE profile_id = ?');
+      const s = state();
+      const values = s.prepare('SELECT key, value FROM computed_values WHERE profile_id = ?');
+      const members = s.prepare('SELECT audience_key, entered_at FROM audience_members WHERE profile_id = ?');
       for (const [id, state] of states) {
         for (const row of values.all(id) as Row[]) state.values[row.key as string] = JSON.parse(row.value as string);
         for (const row of members.all(id) as Row[]) state.audiences[row.audience_key as string] = row.entered_at as string;
@@ -71,15 +103,15 @@ export function createSqliteAudiences(options: { db: Database.Database; read: ()
     },
 
     async writeStates(writes, removed) {
-      await write(() => {
+      await writeState((s) => {
         const forget = [
-          db.prepare('DELETE FROM computed_values WHERE profile_id = ?'),
-          db.prepare('DELETE FROM audience_members WHERE profile_id = ?'),
-          db.prepare('DELETE FROM computed_schedule WHERE profile_id = ?'),
+          s.prepare('DELETE FROM computed_values WHERE profile_id = ?'),
+          s.prepare('DELETE FROM audience_members WHERE profile_id = ?'),
+          s.prepare('DELETE FROM computed_schedule WHERE profile_id = ?'),
         ];
-        const value = db.prepare('INSERT INTO computed_values (profile_id, key, value) VALUES (?, ?, ?)');
-        const member = db.prepare('INSERT INTO audience_members (audience_key, profile_id, entered_at) VALUES (?, ?, ?)');
-        const schedule = db.prepare('INSERT INTO computed_schedule (profile_id, next_check_at) VALUES (?, ?)');
+        const value = s.prepare('INSERT INTO computed_values (profile_id, key, value) VALUES (?, ?, ?)');
+        const member = s.prepare('INSERT INTO audience_members (audience_key, profile_id, entered_at) VALUES (?, ?, ?)');
+        const schedule = s.prepare('INSERT INTO computed_schedule (profile_id, next_check_at) VALUES (?, ?)');
         for (const id of [...removed, ...writes.map((w) => w.profileId)]) for (const statement of forget) statement.run(id);
         for (const { profileId, state, nextCheckAt } of writes) {
           for (const [key, v] of Object.entries(state.values)) value.run(profileId, key, JSON.stringify(v));
@@ -90,21 +122,21 @@ export function createSqliteAudiences(options: { db: Database.Database; read: ()
     },
 
     async dueProfiles(now, limit) {
-      return (read().prepare('SELECT profile_id FROM computed_schedule WHERE next_check_at <= ? ORDER BY next_check_at LIMIT ?').all(now, limit) as Row[]).map(
+      return (state().prepare('SELECT profile_id FROM computed_schedule WHERE next_check_at <= ? ORDER BY next_check_at LIMIT ?').all(now, limit) as Row[]).map(
         (r) => r.profile_id as string,
       );
     },
 
     async listMembers(key, query) {
       const after = cursorKey(query.cursor)?.[0] ?? '';
-      const rows = read()
+      const rows = state()
         .prepare('SELECT profile_id, entered_at FROM audience_members WHERE audience_key = ? AND profile_id > ? ORDER BY profile_id LIMIT ?')
         .all(key, after, query.limit + 1) as Row[];
       return pageOf(rows, query.limit, (r) => ({ id: r.profile_id as string, enteredAt: r.entered_at as string }), (r) => [r.profile_id as string]);
     },
 
     async countMembers(key) {
-      return (read().prepare('SELECT count(*) AS n FROM audience_members WHERE audience_key = ?').get(key) as Row).n as number;
+      return (state().prepare('SELECT count(*) AS n FROM audience_members WHERE audience_key = ?').get(key) as Row).n as number;
     },
 
     async eventsAfter(seq, limit) {
@@ -139,6 +171,11 @@ export function createSqliteAudiences(options: { db: Database.Database; read: ()
 
     async lastEventSeq() {
       return ((read().prepare('SELECT max(seq) AS n FROM events').get() as Row).n as number | null) ?? 0;
+    },
+
+    close() {
+      if (side && side !== db) side.close();
+      side = undefined;
     },
   };
 }

@@ -87,6 +87,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   const apply = createSqliteApply({ statements: prepareWrites(db), ids, clock, cache, identity, timeline, messageIds, sourceMinutes });
   const sources = createSqliteSources(db, read, queue, ids);
   const reads = createSqliteReads(read, identity);
+  const audiences = createSqliteAudiences({ db, read, queue, path: options.path });
 
   const begin = db.prepare('BEGIN IMMEDIATE');
   const commit = db.prepare('COMMIT');
@@ -156,13 +157,13 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     ...reads,
     ...sources.crud,
     matching: createSqliteMatchingStore({ db, read, queue }),
-    audiences: createSqliteAudiences({ db, read, queue }),
+    audiences,
 
     async migrate() {
       await queue.run(migrate);
     },
 
-    close: () => connection.close(),
+    close: () => (audiences.close(), connection.close()),
 
     transaction<T>(fn: (t: StoreTx) => Promise<T>): Promise<T> {
       return queue.run(() => runTransaction(fn));

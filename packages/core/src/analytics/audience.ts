@@ -7,7 +7,7 @@
 import type { TrackingEvent } from '../spec/event-types.ts';
 import type { ConditionOp, DefinitionCheck, Duration, EventCondition } from './definition-check.ts';
 import { DEFINITION_KEY, MAX_TREE_NODES, checkCondition, checkDuration, checkWhere, compareValue, durationMs, isRecord, refuse } from './definition-check.ts';
-import { eventCounts } from './computed-trait.ts';
+import { eventCounts, eventsByName, eventsNamed } from './computed-trait.ts';
 
 /** How many times an event must have been performed: `{op, value}` (a bare number n means at least n). */
 export interface CountRule {
@@ -170,6 +170,8 @@ export function unknownAudienceRef(definition: AudienceDefinition, known: Readon
 export interface AudienceProfile {
   /** The profile's events, sorted with `sortEvents`. */
   events: readonly TrackingEvent[];
+  /** The same events grouped with `eventsByName` (made here when absent). */
+  byName?: ReadonlyMap<string, readonly TrackingEvent[]>;
   traits: Record<string, unknown>;
   /** Computed-trait values as the API shows them (they win over a person trait of the same key). */
   computed: Record<string, unknown>;
@@ -191,6 +193,7 @@ export interface Membership {
  */
 export function evaluateAudiences(definitions: readonly AudienceDefinition[], profile: AudienceProfile, now: number): Map<string, Membership> {
   const byKey = new Map(definitions.map((d) => [d.key, d]));
+  const byName = profile.byName ?? eventsByName(profile.events);
   const done = new Map<string, Membership>();
   const active = new Set<string>();
   const next = { at: Infinity };
@@ -222,7 +225,7 @@ export function evaluateAudiences(definitions: readonly AudienceDefinition[], pr
     if ('audience' in c) return audience(c.audience);
     if ('consent' in c) return (profile.consent?.[c.consent.category]?.granted === true) === c.consent.is;
     if ('trait' in c) return traitHolds(c.trait, profile, soon);
-    return performedHolds(c.performed, profile.events, now, soon);
+    return performedHolds(c.performed, eventsNamed(c.performed.event, profile.events, byName), now, soon);
   };
   for (const d of definitions) audience(d.key);
   return done;

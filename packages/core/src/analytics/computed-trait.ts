@@ -110,6 +110,23 @@ export function sortEvents(events: readonly TrackingEvent[]): TrackingEvent[] {
   return [...events].sort((a, b) => (a.timestamp < b.timestamp ? -1 : a.timestamp > b.timestamp ? 1 : a.messageId < b.messageId ? -1 : a.messageId > b.messageId ? 1 : 0));
 }
 
+/** Sorted events grouped by event name (order kept), so each definition reads only the events it names. */
+export function eventsByName(sorted: readonly TrackingEvent[]): Map<string, TrackingEvent[]> {
+  const out = new Map<string, TrackingEvent[]>();
+  for (const event of sorted) {
+    if (event.event === undefined) continue;
+    const list = out.get(event.event);
+    if (list) list.push(event);
+    else out.set(event.event, [event]);
+  }
+  return out;
+}
+
+/** The events a definition can count: all for `"*"`, else those of its name (from `eventsByName`). */
+export function eventsNamed(name: string, sorted: readonly TrackingEvent[], byName: ReadonlyMap<string, readonly TrackingEvent[]>): readonly TrackingEvent[] {
+  return name === '*' ? sorted : (byName.get(name) ?? []);
+}
+
 /**
  * Evaluates one definition over one profile's events (sorted with `sortEvents`) at `now` (epoch ms). A
  * `time_since` value is the time of the last counted event; `presentComputedValue` turns it into seconds.

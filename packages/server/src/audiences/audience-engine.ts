@@ -24,7 +24,10 @@ export interface AudienceEngineOptions {
   store: Store;
   clock: Clock;
   logger: Logger;
-  /** Pause between loop turns when idle, in ms (the real-time latency floor). */
+  /**
+   * Pause between loop turns when idle, in ms. Why 250: a profile's events within one pause cost one
+   * recompute (under load most shoppers send several), and the latency stays well inside the 1 s promise.
+   */
   pollMs?: number;
   /** How often profiles due for a window re-check are looked up, in ms (window expiry lag). */
   sweepMs?: number;
@@ -56,7 +59,7 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
   const { store, clock, logger } = options;
   const port = store.audiences;
   if (!port) return undefined;
-  const pollMs = options.pollMs ?? 100;
+  const pollMs = options.pollMs ?? 250;
   const sweepMs = options.sweepMs ?? 10_000;
   const batch = options.batch ?? 500;
   const dirty = new Set<string>();

@@ -5,7 +5,7 @@
  * events a profile has; a recount is equal to the truth by construction (no increments to undo).
  */
 import type { AudienceDefinition, ComputedTraitDefinition, TrackingEvent } from '@kin/core';
-import { emptyComputedValue, evaluateAudiences, evaluateComputedTrait, presentComputedValue, sortEvents, stableJson } from '@kin/core';
+import { emptyComputedValue, evaluateAudiences, evaluateComputedTrait, eventsByName, eventsNamed, presentComputedValue, sortEvents, stableJson } from '@kin/core';
 import type { ProfileComputedState, ProfileStateWrite } from '../storage/audience-store.ts';
 import type { ProfileView, Store } from '../storage/storage.ts';
 import type { AudienceChange } from './audience-events.ts';
@@ -30,18 +30,19 @@ export interface ProfileEvaluation {
 export function evaluateProfile(definitions: Definitions, input: { events: readonly TrackingEvent[]; profile: ProfileView; previous?: ProfileComputedState }, now: Date): ProfileEvaluation {
   const at = now.getTime();
   const sorted = sortEvents(input.events);
+  const byName = eventsByName(sorted);
   const values: Record<string, unknown> = {};
   const computed: Record<string, unknown> = {};
   const timeAnchors: Record<string, number> = {};
   let next = Infinity;
   for (const definition of definitions.traits) {
-    const result = evaluateComputedTrait(definition, sorted, at);
+    const result = evaluateComputedTrait(definition, eventsNamed(definition.event, sorted, byName), at);
     if (result.nextChangeAt !== undefined) next = Math.min(next, result.nextChangeAt);
     computed[definition.key] = presentComputedValue(definition.type, result.value, at);
     if (definition.type === 'time_since' && typeof result.value === 'string') timeAnchors[definition.key] = Date.parse(result.value);
     if (stableJson(result.value) !== stableJson(emptyComputedValue(definition.type))) values[definition.key] = result.value;
   }
-  const memberships = evaluateAudiences(definitions.audiences, { events: sorted, traits: input.profile.traits, computed, timeAnchors, ...(input.profile.consent ? { consent: input.profile.consent } : {}) }, at);
+  const memberships = evaluateAudiences(definitions.audiences, { events: sorted, byName, traits: input.profile.traits, computed, timeAnchors, ...(input.profile.consent ? { consent: input.profile.consent } : {}) }, at);
   const audiences: Record<string, string> = {};
   for (const [key, m] of memberships) {
     if (m.nextChangeAt !== undefined) next = Math.min(next, m.nextChangeAt);

@@ -69,23 +69,22 @@ export function createSqliteAudiences(options: { db: Database.Database; read: ()
     saveDefinition: (async (kind: string, definition: { key: string }, createdAt: string) =>
       write(
         () =>
-          db
-            .prepare("INSERT INTO computed_definitions (kind, key, definition, status, progress, created_at) VALUES (?, ?, ?, 'backfilling', 0, ?) ON CONFLICT DO NOTHING")
+          stmt(db, "INSERT INTO computed_definitions (kind, key, definition, status, progress, created_at) VALUES (?, ?, ?, 'backfilling', 0, ?) ON CONFLICT DO NOTHING")
             .run(kind, definition.key, JSON.stringify(definition), createdAt).changes === 1,
       )) as AudienceStore['saveDefinition'],
 
     listDefinitions: (async (kind: string) =>
-      (read().prepare('SELECT * FROM computed_definitions WHERE kind = ? ORDER BY key').all(kind) as Row[]).map(definitionOf)) as AudienceStore['listDefinitions'],
+      (stmt(read(), 'SELECT * FROM computed_definitions WHERE kind = ? ORDER BY key').all(kind) as Row[]).map(definitionOf)) as AudienceStore['listDefinitions'],
 
     async deleteDefinition(kind, key) {
-      const gone = await write(() => db.prepare('DELETE FROM computed_definitions WHERE kind = ? AND key = ?').run(kind, key).changes === 1);
-      await writeState((s) => s.prepare(kind === 'trait' ? 'DELETE FROM computed_values WHERE key = ?' : 'DELETE FROM audience_members WHERE audience_key = ?').run(key));
+      const gone = await write(() => stmt(db, 'DELETE FROM computed_definitions WHERE kind = ? AND key = ?').run(kind, key).changes === 1);
+      await writeState((s) => stmt(s, kind === 'trait' ? 'DELETE FROM computed_values WHERE key = ?' : 'DELETE FROM audience_members WHERE audience_key = ?').run(key));
       return gone;
     },
 
     async setStatus(kind, keys, status, progress) {
       await write(() => {
-        const update = db.prepare('UPDATE computed_definitions SET status = ?, progress = ? WHERE kind = ? AND key = ?');
+        const update = stmt(db, 'UPDATE computed_definitions SET status = ?, progress = ? WHERE kind = ? AND key = ?');
         for (const key of keys) update.run(status, progress, kind, key);
       });
     },
@@ -93,8 +92,8 @@ export function createSqliteAudiences(options: { db: Database.Database; read: ()
     async readStates(profileIds) {
       const states = new Map<string, ProfileComputedState>(profileIds.map((id) => [id, { values: {}, audiences: {} }]));
       const s = state();
-      const values = s.prepare('SELECT key, value FROM computed_values WHERE profile_id = ?');
-      const members = s.prepare('SELECT audience_key, entered_at FROM audience_members WHERE profile_id = ?');
+      const values = stmt(s, 'SELECT key, value FROM computed_values WHERE profile_id = ?');
+      const members = stmt(s, 'SELECT audience_key, entered_at FROM audience_members WHERE profile_id = ?');
       for (const [id, state] of states) {
         for (const row of values.all(id) as Row[]) state.values[row.key as string] = JSON.parse(row.value as string);
         for (const row of members.all(id) as Row[]) state.audiences[row.audience_key as string] = row.entered_at as string;
@@ -105,13 +104,13 @@ export function createSqliteAudiences(options: { db: Database.Database; read: ()
     async writeStates(writes, removed) {
       await writeState((s) => {
         const forget = [
-          s.prepare('DELETE FROM computed_values WHERE profile_id = ?'),
-          s.prepare('DELETE FROM audience_members WHERE profile_id = ?'),
-          s.prepare('DELETE FROM computed_schedule WHERE profile_id = ?'),
+          stmt(s, 'DELETE FROM computed_values WHERE profile_id = ?'),
+          stmt(s, 'DELETE FROM audience_members WHERE profile_id = ?'),
+          stmt(s, 'DELETE FROM computed_schedule WHERE profile_id = ?'),
         ];
-        const value = s.prepare('INSERT INTO computed_values (profile_id, key, value) VALUES (?, ?, ?)');
-        const member = s.prepare('INSERT INTO audience_members (audience_key, profile_id, entered_at) VALUES (?, ?, ?)');
-        const schedule = s.prepare('INSERT INTO computed_schedule (profile_id, next_check_at) VALUES (?, ?)');
+        const value = stmt(s, 'INSERT INTO computed_values (profile_id, key, value) VALUES (?, ?, ?)');
+        const member = stmt(s, 'INSERT INTO audience_members (audience_key, profile_id, entered_at) VALUES (?, ?, ?)');
+        const schedule = stmt(s, 'INSERT INTO computed_schedule (profile_id, next_check_at) VALUES (?, ?)');
         for (const id of [...removed, ...writes.map((w) => w.profileId)]) for (const statement of forget) statement.run(id);
         for (const { profileId, state, nextCheckAt } of writes) {
           for (const [key, v] of Object.entries(state.values)) value.run(profileId, key, JSON.stringify(v));
@@ -122,25 +121,24 @@ export function createSqliteAudiences(options: { db: Database.Database; read: ()
     },
 
     async dueProfiles(now, limit) {
-      return (state().prepare('SELECT profile_id FROM computed_schedule WHERE next_check_at <= ? ORDER BY next_check_at LIMIT ?').all(now, limit) as Row[]).map(
+      return (stmt(state(), 'SELECT profile_id FROM computed_schedule WHERE next_check_at <= ? ORDER BY next_check_at LIMIT ?').all(now, limit) as Row[]).map(
         (r) => r.profile_id as string,
       );
     },
 
     async listMembers(key, query) {
       const after = cursorKey(query.cursor)?.[0] ?? '';
-      const rows = state()
-        .prepare('SELECT profile_id, entered_at FROM audience_members WHERE audience_key = ? AND profile_id > ? ORDER BY profile_id LIMIT ?')
+      const rows = stmt(state(), 'SELECT profile_id, entered_at FROM audience_members WHERE audience_key = ? AND profile_id > ? ORDER BY profile_id LIMIT ?')
         .all(key, after, query.limit + 1) as Row[];
       return pageOf(rows, query.limit, (r) => ({ id: r.profile_id as string, enteredAt: r.entered_at as string }), (r) => [r.profile_id as string]);
     },
 
     async countMembers(key) {
-      return (state().prepare('SELECT count(*) AS n FROM audience_members WHERE audience_key = ?').get(key) as Row).n as number;
+      return (stmt(state(), 'SELECT count(*) AS n FROM audience_members WHERE audience_key = ?').get(key) as Row).n as number;
     },
 
     async eventsAfter(seq, limit) {
-      return (read().prepare('SELECT seq, profile_id FROM events WHERE seq > ? ORDER BY seq LIMIT ?').all(seq, limit) as Row[]).map((r) => ({
+      return (stmt(read(), 'SELECT seq, profile_id FROM events WHERE seq > ? ORDER BY seq LIMIT ?').all(seq, limit) as Row[]).map((r) => ({
         seq: r.seq as number,
         profileId: (r.profile_id as string | null) ?? null,
       }));
@@ -154,23 +152,19 @@ export function createSqliteAudiences(options: { db: Database.Database; read: ()
       // The tail first, then the table: an entry moved between the two reads is seen twice (kept once by seq),
       // never missed. Why one tail scan per batch: the tail has no profile index (see sqlite-timeline.ts).
       const owner = new Map<number, string>();
-      for (const chunk of chunks([...liveOf.keys()], 500)) {
-        const marks = chunk.map(() => '?').join(', ');
-        for (const table of ['timeline_tail', 'timeline']) {
-          for (const row of r.prepare(`SELECT seq, profile_id FROM ${table} WHERE profile_id IN (${marks})`).all(...chunk) as Row[]) {
-            owner.set(row.seq as number, liveOf.get(row.profile_id as string)!);
-          }
+      const ids = JSON.stringify([...liveOf.keys()]);
+      for (const table of ['timeline_tail', 'timeline']) {
+        for (const row of stmt(r, `SELECT seq, profile_id FROM ${table} WHERE profile_id IN (SELECT value FROM json_each(?))`).all(ids) as Row[]) {
+          owner.set(row.seq as number, liveOf.get(row.profile_id as string)!);
         }
       }
-      for (const chunk of chunks([...owner.keys()], 500)) {
-        const rows = r.prepare(`SELECT seq, payload FROM events WHERE seq IN (${chunk.map(() => '?').join(', ')})`).all(...chunk) as Row[];
-        for (const row of rows) out.get(owner.get(row.seq as number)!)!.push(JSON.parse(row.payload as string) as TrackingEvent);
-      }
+      const rows = stmt(r, 'SELECT seq, payload FROM events WHERE seq IN (SELECT value FROM json_each(?))').all(JSON.stringify([...owner.keys()])) as Row[];
+      for (const row of rows) out.get(owner.get(row.seq as number)!)!.push(JSON.parse(row.payload as string) as TrackingEvent);
       return out;
     },
 
     async lastEventSeq() {
-      return ((read().prepare('SELECT max(seq) AS n FROM events').get() as Row).n as number | null) ?? 0;
+      return ((stmt(read(), 'SELECT max(seq) AS n FROM events').get() as Row).n as number | null) ?? 0;
     },
 
     close() {
@@ -180,8 +174,13 @@ export function createSqliteAudiences(options: { db: Database.Database; read: ()
   };
 }
 
-function chunks<T>(items: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
+const statements = new WeakMap<Database.Database, Map<string, Database.Statement>>();
+
+/** A statement prepared once per connection (preparing costs more than running these small ones). */
+function stmt(connection: Database.Database, sql: string): Database.Statement {
+  let byText = statements.get(connection);
+  if (!byText) statements.set(connection, (byText = new Map()));
+  let statement = byText.get(sql);
+  if (!statement) byText.set(sql, (statement = connection.prepare(sql)));
+  return statement;
 }

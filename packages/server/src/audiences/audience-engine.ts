@@ -51,6 +51,13 @@ export interface AudienceEngine {
   pending(): number;
 }
 
+/**
+ * Pause after a turn, as a multiple of the turn's duration. Why: the evaluator shares the HTTP thread (and the
+ * two cores) with ingestion; pausing three times as long as it worked caps it near a quarter of the thread,
+ * so a burst of traffic slows the evaluator (more events coalesce per recompute) rather than the ingest.
+ */
+const DUTY_PAUSE = 3;
+
 /** How far back the feed re-reads: PostgreSQL may commit a lower seq after a higher one. */
 const FEED_OVERLAP = 512;
 
@@ -166,8 +173,10 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
   const schedule = (delay: number): void => {
     if (stopped) return;
     timer = setTimeout(() => {
+      const started = performance.now();
       running = turn().then(
-        (more) => schedule(more ? 0 : pollMs),
+        // The duty cycle: after a turn of t ms, at least DUTY_PAUSE * t ms for the ingest path on this thread.
+        (more) => schedule(Math.max(more ? 0 : pollMs, (performance.now() - started) * DUTY_PAUSE)),
         (error: unknown) => {
           logger.error('audience evaluator turn failed', { error: error instanceof Error ? error.name : 'unknown' });
           schedule(pollMs * 10);

@@ -9,7 +9,7 @@
  * the writer thread (embedded) and the NATS workers (scale-out) commit elsewhere, and the feed sees every
  * commit of every writer without slowing any of them.
  */
-import type { AudienceDefinition, ComputedTraitDefinition } from '@kin/core';
+import type { AudienceDefinition, ComputedTraitDefinition, TrackingEvent } from '@kin/core';
 import type { Clock } from '../ports/clock.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { DefinitionKind, StoredDefinition } from '../storage/audience-store.ts';
@@ -18,6 +18,7 @@ import type { AudienceChange } from './audience-events.ts';
 import { audienceSourceId, recordAudienceChanges } from './audience-events.ts';
 import type { Definitions } from './audience-recompute.ts';
 import { recomputeProfiles } from './audience-recompute.ts';
+import { createTimelineCache } from './timeline-cache.ts';
 
 /** Tuning of the loop (defaults suit a server; tests drive it with `drain`). */
 export interface AudienceEngineOptions {
@@ -84,6 +85,7 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
     },
   );
   const recentSeqs = new Set<number>();
+  const timelines = createTimelineCache(port);
   let lastSweep = -Infinity;
   const pendingChanges: AudienceChange[] = [];
   let lastFlush = -Infinity;
@@ -111,7 +113,10 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
       if (recentSeqs.has(row.seq) || row.seq <= feedSeq - FEED_OVERLAP) continue;
       recentSeqs.add(row.seq);
       fresh = true;
-      if (row.profileId) dirty.add(row.profileId);
+      if (row.profileId) {
+        dirty.add(row.profileId);
+        timelines.add(row.profileId, row.seq, (typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload) as TrackingEvent);
+      }
       if (row.seq > feedSeq) feedSeq = row.seq;
     }
     for (const seq of recentSeqs) if (seq <= feedSeq - FEED_OVERLAP) recentSeqs.delete(seq);
@@ -119,7 +124,7 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
   }
 
   async function recompute(ids: string[]): Promise<void> {
-    const result = await recomputeProfiles(store, definitions, ids, clock.now());
+    const result = await recomputeProfiles(store, definitions, ids, clock.now(), timelines.read);
     pendingChanges.push(...result.changes);
   }
 
@@ -187,7 +192,9 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
 
   return {
     profilesChanged(ids) {
-      for (const id of ids) dirty.add(id);
+      const list = [...ids];
+      timelines.forget(list);
+      for (const id of list) dirty.add(id);
     },
     async definitionsChanged() {
       await loadDefinitions();

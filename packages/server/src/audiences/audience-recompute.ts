@@ -63,6 +63,9 @@ export async function profileEvents(store: Store, profileId: string): Promise<Tr
   }
 }
 
+/** Reads the events of live profiles given with the ids whose timelines they hold (see `AudienceStore.eventsOfProfiles`). */
+export type TimelineReader = (groups: ReadonlyMap<string, readonly string[]>) => Promise<Map<string, TrackingEvent[]>>;
+
 /** The result of recomputing a batch: how many profiles were written and the entries/exits to record. */
 export interface RecomputeResult {
   written: number;
@@ -73,7 +76,7 @@ export interface RecomputeResult {
  * Recomputes the profiles `ids` name (absorbed ids count for their survivor; unknown ids are forgotten) and
  * writes their state in one store call.
  */
-export async function recomputeProfiles(store: Store, definitions: Definitions, ids: Iterable<string>, now: Date): Promise<RecomputeResult> {
+export async function recomputeProfiles(store: Store, definitions: Definitions, ids: Iterable<string>, now: Date, readEvents?: TimelineReader): Promise<RecomputeResult> {
   const port = store.audiences;
   if (!port) return { written: 0, changes: [] };
   const removed = new Set<string>();
@@ -91,7 +94,8 @@ export async function recomputeProfiles(store: Store, definitions: Definitions, 
   }
   for (const id of live.keys()) removed.delete(id);
   const previous = await port.readStates([...live.keys(), ...removed]);
-  const events = await port.eventsOfProfiles(new Map([...live].map(([id, p]) => [id, [id, ...p.mergedFrom]])));
+  const groups = new Map([...live].map(([id, p]) => [id, [id, ...[...p.mergedFrom].sort()]]));
+  const events = readEvents ? await readEvents(groups) : new Map([...(await port.eventsOfProfiles(groups))].map(([id, list]) => [id, list.map((x) => x.event)]));
   const writes: ProfileStateWrite[] = [];
   const changes: AudienceChange[] = [];
   const at = now.toISOString();

@@ -35,10 +35,17 @@ export interface ProfileStateWrite {
   nextCheckAt: string | null;
 }
 
-/** A committed event of the feed: its seq and the profile it was assigned to. */
+/** A committed event of the feed: its seq, the profile it was assigned to, and its stored payload (JSON text or parsed). */
 export interface FeedEvent {
   seq: number;
   profileId: string | null;
+  payload: unknown;
+}
+
+/** An event with its seq (the key that tells a stored event from another). */
+export interface SeqEvent {
+  seq: number;
+  event: TrackingEvent;
 }
 
 /** The computed-trait and audience storage of one store. */
@@ -64,7 +71,7 @@ export interface AudienceStore {
    * The events of each live profile, given with the ids whose timelines it holds (itself and `mergedFrom`):
    * the same events as `Store.listProfileEvents`, in no particular order, read for a whole batch at once.
    */
-  eventsOfProfiles(groups: ReadonlyMap<string, readonly string[]>): Promise<Map<string, TrackingEvent[]>>;
+  eventsOfProfiles(groups: ReadonlyMap<string, readonly string[]>): Promise<Map<string, SeqEvent[]>>;
   /** The highest event seq committed (0 without events). */
   lastEventSeq(): Promise<number>;
 }

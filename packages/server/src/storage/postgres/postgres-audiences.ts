@@ -4,7 +4,7 @@
  */
 import type { Pool } from 'pg';
 import type { TrackingEvent } from '@kin/core';
-import type { AudienceStore, ProfileComputedState } from '../audience-store.ts';
+import type { AudienceStore, ProfileComputedState, SeqEvent } from '../audience-store.ts';
 import { definitionOf } from '../audience-store.ts';
 import { cursorKey, pageOf } from '../keyset-page.ts';
 
@@ -129,17 +129,17 @@ export function createPostgresAudiences(pool: Pool): AudienceStore {
     },
 
     async eventsAfter(seq, limit) {
-      const { rows } = await pool.query('SELECT seq, profile_id FROM events WHERE seq > $1 ORDER BY seq LIMIT $2', [seq, limit]);
-      return (rows as Row[]).map((r) => ({ seq: Number(r.seq), profileId: (r.profile_id as string | null) ?? null }));
+      const { rows } = await pool.query('SELECT seq, profile_id, payload FROM events WHERE seq > $1 ORDER BY seq LIMIT $2', [seq, limit]);
+      return (rows as Row[]).map((r) => ({ seq: Number(r.seq), profileId: (r.profile_id as string | null) ?? null, payload: r.payload }));
     },
 
     async eventsOfProfiles(groups) {
       const liveOf = new Map<string, string>();
       for (const [live, ids] of groups) for (const id of ids) liveOf.set(id, live);
-      const out = new Map<string, TrackingEvent[]>([...groups.keys()].map((id) => [id, []]));
+      const out = new Map<string, SeqEvent[]>([...groups.keys()].map((id) => [id, []]));
       if (liveOf.size === 0) return out;
-      const { rows } = await pool.query('SELECT profile_id, payload FROM events WHERE profile_id = ANY($1::text[])', [[...liveOf.keys()]]);
-      for (const row of rows as Row[]) out.get(liveOf.get(row.profile_id as string)!)!.push(row.payload as TrackingEvent);
+      const { rows } = await pool.query('SELECT seq, profile_id, payload FROM events WHERE profile_id = ANY($1::text[])', [[...liveOf.keys()]]);
+      for (const row of rows as Row[]) out.get(liveOf.get(row.profile_id as string)!)!.push({ seq: Number(row.seq), event: row.payload as TrackingEvent });
       return out;
     },
 

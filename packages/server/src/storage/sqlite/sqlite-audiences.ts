@@ -5,7 +5,7 @@
 import type Database from 'better-sqlite3';
 import DatabaseFile from 'better-sqlite3';
 import type { TrackingEvent } from '@kin/core';
-import type { AudienceStore, ProfileComputedState } from '../audience-store.ts';
+import type { AudienceStore, ProfileComputedState, SeqEvent } from '../audience-store.ts';
 import { definitionOf } from '../audience-store.ts';
 import { cursorKey, pageOf } from '../keyset-page.ts';
 import type { WriteQueue } from './write-queue.ts';
@@ -138,16 +138,17 @@ export function createSqliteAudiences(options: { db: Database.Database; read: ()
     },
 
     async eventsAfter(seq, limit) {
-      return (stmt(read(), 'SELECT seq, profile_id FROM events WHERE seq > ? ORDER BY seq LIMIT ?').all(seq, limit) as Row[]).map((r) => ({
+      return (stmt(read(), 'SELECT seq, profile_id, payload FROM events WHERE seq > ? ORDER BY seq LIMIT ?').all(seq, limit) as Row[]).map((r) => ({
         seq: r.seq as number,
         profileId: (r.profile_id as string | null) ?? null,
+        payload: r.payload,
       }));
     },
 
     async eventsOfProfiles(groups) {
       const liveOf = new Map<string, string>();
       for (const [live, ids] of groups) for (const id of ids) liveOf.set(id, live);
-      const out = new Map<string, TrackingEvent[]>([...groups.keys()].map((id) => [id, []]));
+      const out = new Map<string, SeqEvent[]>([...groups.keys()].map((id) => [id, []]));
       const r = read();
       // The tail first, then the table: an entry moved between the two reads is seen twice (kept once by seq),
       // never missed. Why one tail scan per batch: the tail has no profile index (see sqlite-timeline.ts).
@@ -159,7 +160,7 @@ export function createSqliteAudiences(options: { db: Database.Database; read: ()
         }
       }
       const rows = stmt(r, 'SELECT seq, payload FROM events WHERE seq IN (SELECT value FROM json_each(?))').all(JSON.stringify([...owner.keys()])) as Row[];
-      for (const row of rows) out.get(owner.get(row.seq as number)!)!.push(JSON.parse(row.payload as string) as TrackingEvent);
+      for (const row of rows) out.get(owner.get(row.seq as number)!)!.push({ seq: row.seq as number, event: JSON.parse(row.payload as string) as TrackingEvent });
       return out;
     },
 

@@ -53,11 +53,13 @@ export interface AudienceEngine {
 }
 
 /**
- * Pause after a turn, as a multiple of the turn's duration. Why: the evaluator shares the HTTP thread (and the
- * two cores) with ingestion; pausing three times as long as it worked caps it near a quarter of the thread,
- * so a burst of traffic slows the evaluator (more events coalesce per recompute) rather than the ingest.
+ * Pause after a turn, as a multiple of the turn's duration (at most `MAX_PAUSE_MS`). Why: the evaluator shares
+ * the HTTP thread (and the two cores) with ingestion; pausing as long as it worked caps it near half the
+ * thread, so a burst of traffic slows the evaluator (more events coalesce per recompute) rather than the
+ * ingest, and the cap keeps the real-time promise in sight.
  */
-const DUTY_PAUSE = 3;
+const DUTY_PAUSE = 1;
+const MAX_PAUSE_MS = 500;
 
 /** How far back the feed re-reads: PostgreSQL may commit a lower seq after a higher one. */
 const FEED_OVERLAP = 512;
@@ -180,8 +182,8 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
     timer = setTimeout(() => {
       const started = performance.now();
       running = turn().then(
-        // The duty cycle: after a turn of t ms, at least DUTY_PAUSE * t ms for the ingest path on this thread.
-        (more) => schedule(Math.max(more ? 0 : pollMs, (performance.now() - started) * DUTY_PAUSE)),
+        // The duty cycle: after a turn of t ms, DUTY_PAUSE * t ms (capped) for the ingest path on this thread.
+        (more) => schedule(Math.max(more ? 0 : pollMs, Math.min(MAX_PAUSE_MS, (performance.now() - started) * DUTY_PAUSE))),
         (error: unknown) => {
           logger.error('audience evaluator turn failed', { error: error instanceof Error ? error.name : 'unknown' });
           schedule(pollMs * 10);

@@ -98,7 +98,6 @@ export async function startKin(options: {
           store,
           resolve: resolveDeps,
           groupCommit: config.groupCommit,
-          ...(config.policyFile ? { policyFile: config.policyFile } : {}),
           onCommit: ({ merges }) => metrics.merges.inc(merges),
           onDeath: (error, deathsInARow) => logger.error('the ingest writer thread died; starting another', { error: `${error.name}: ${error.message}`, deathsInARow }),
         })
@@ -108,11 +107,11 @@ export async function startKin(options: {
         });
   const ingestor = instrumentIngestor(writePath.ingestor, metrics, { clock, resolution: writePath.offThread });
   // The dashboard's heavy reads run on a read thread, never on the HTTP thread's loop (a SQLite file or PostgreSQL).
-  const reads = config.db !== ':memory:' ? adminReadThread({ dbPath: config.db, ...(config.policyFile ? { policyFile: config.policyFile } : {}) }) : undefined;
+  const reads = config.db !== ':memory:' ? adminReadThread({ dbPath: config.db, policy }) : undefined;
   const auth = createSourceAuth(store, clock);
   // Computed traits and audiences follow the committed events off the write path (audience-engine.ts).
   const audiences = createAudienceEngine({ store, clock, logger });
-  audiences?.start();
+  audiences.start();
   const app = createApp({
     config,
     store,
@@ -129,7 +128,7 @@ export async function startKin(options: {
     ...(sourceRegions ? { sourceRegions } : {}),
     verifier: createIdentityVerifier(policy),
     ...(reads ? { reads } : {}),
-    ...(audiences ? { audiences } : {}),
+    audiences,
     ready: async () => (await storeReachable(store)) && (pipeline ? await pipeline.natsReady() : true) && writePath.ready(),
     extra: (app) => {
       mountMetrics(app, metrics, [adminTokenHash, ...metricsTokenHashes([config.metricsToken])]);
@@ -154,7 +153,7 @@ export async function startKin(options: {
     s.once('error', (error) => reject(cannotListen(config.host, config.port, error)));
   }).catch(async (error: unknown) => {
     clearInterval(prune);
-    await audiences?.stop();
+    await audiences.stop();
     await ingestor.close();
     await pipeline?.close();
     await store.close();
@@ -179,7 +178,7 @@ export async function startKin(options: {
           server.close(() => done());
           if ('closeIdleConnections' in server) server.closeIdleConnections();
         });
-        await audiences?.stop();
+        await audiences.stop();
         await ingestor.close();
         await reads?.close();
         await pipeline?.close();

@@ -60,7 +60,7 @@ export function runAudienceConformance(target: AudienceConformanceTarget): void 
     let port: AudienceStore;
     beforeAll(async () => {
       store = await target.create();
-      port = store.audiences!;
+      port = store.audiences;
     });
     afterAll(async () => target.destroy(store));
 
@@ -105,7 +105,7 @@ export function runAudienceConformance(target: AudienceConformanceTarget): void 
     it(`after ${target.operations} random merges, undos and splits every value and membership equals a recount`, async () => {
       const clock = fixedClock(START);
       const ingestor = createGroupCommitIngestor({ store, ...deps });
-      const engine = createAudienceEngine({ store, clock, logger: memoryLogger(), batch: 50 }) as AudienceEngine;
+      const engine = createAudienceEngine({ store, clock, logger: memoryLogger(), batch: 50 });
       const source = await store.createSource({ name: 'web', writeKeyHash: 'conformance', createdAt: START });
       for (const t of TRAITS) await port.saveDefinition('trait', t, START);
       for (const a of AUDIENCES) await port.saveDefinition('audience', a, START);
@@ -198,7 +198,7 @@ class Runner {
 
 /** Every live profile's stored state equals an evaluation from scratch; no member is a dead profile. */
 async function expectRecount(store: Store, now: Date): Promise<void> {
-  const port = store.audiences!;
+  const port = store.audiences;
   const [traits, audiences] = await Promise.all([port.listDefinitions('trait'), port.listDefinitions('audience')]);
   const definitions = { traits: traits.map((t) => t.definition), audiences: audiences.map((a) => a.definition) };
   const ids = await store.listProfileIds({ order: 'oldest', limit: 100_000, offset: 0 });

@@ -64,11 +64,10 @@ const MAX_PAUSE_MS = 500;
 /** How far back the feed re-reads: PostgreSQL may commit a lower seq after a higher one. */
 const FEED_OVERLAP = 512;
 
-/** Creates the evaluator; `undefined` when the store has no audience port. */
-export function createAudienceEngine(options: AudienceEngineOptions): AudienceEngine | undefined {
+/** Creates the evaluator (not started). */
+export function createAudienceEngine(options: AudienceEngineOptions): AudienceEngine {
   const { store, clock, logger } = options;
   const port = store.audiences;
-  if (!port) return undefined;
   const pollMs = options.pollMs ?? 250;
   const sweepMs = options.sweepMs ?? 10_000;
   const batch = options.batch ?? 500;
@@ -97,7 +96,7 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
   let stopped = true;
 
   async function loadDefinitions(): Promise<void> {
-    const [traits, audiences] = await Promise.all([port!.listDefinitions('trait'), port!.listDefinitions('audience')]);
+    const [traits, audiences] = await Promise.all([port.listDefinitions('trait'), port.listDefinitions('audience')]);
     definitions = { traits: traits.map((t) => t.definition), audiences: audiences.map((a) => a.definition) };
     const waiting = (list: Array<StoredDefinition<ComputedTraitDefinition | AudienceDefinition>>): string[] => list.filter((d) => d.status === 'backfilling').map((d) => d.definition.key);
     const traitKeys = waiting(traits);
@@ -109,7 +108,7 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
   async function readFeed(): Promise<boolean> {
     await ready;
     if (feedSeq === undefined) return false;
-    const rows = await port!.eventsAfter(Math.max(0, feedSeq - FEED_OVERLAP), 5000);
+    const rows = await port.eventsAfter(Math.max(0, feedSeq - FEED_OVERLAP), 5000);
     let fresh = false;
     for (const row of rows) {
       if (recentSeqs.has(row.seq) || row.seq <= feedSeq - FEED_OVERLAP) continue;
@@ -153,7 +152,7 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
     const progress = done ? 1 : Math.min(0.99, backfill.offset / Math.max(1, backfill.total));
     const status = done ? 'live' : 'backfilling';
     for (const [kind, keys] of [['trait', backfill.traits], ['audience', backfill.audiences]] as Array<[DefinitionKind, string[]]>) {
-      if (keys.length > 0) await port!.setStatus(kind, keys, status, progress);
+      if (keys.length > 0) await port.setStatus(kind, keys, status, progress);
     }
     if (done) backfill = undefined;
   }
@@ -164,7 +163,7 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
     const now = clock.now().getTime();
     if (now - lastSweep >= sweepMs) {
       lastSweep = now;
-      for (const id of await port!.dueProfiles(new Date(now).toISOString(), 10_000)) dirty.add(id);
+      for (const id of await port.dueProfiles(new Date(now).toISOString(), 10_000)) dirty.add(id);
     }
     if (dirty.size > 0) {
       const ids = [...dirty].slice(0, batch);

@@ -35,7 +35,8 @@ export async function recordAudienceChanges(store: Store, sourceId: string, chan
   if (changes.length === 0) return;
   await store.transaction(async (tx) => {
     for (const change of changes) {
-      await tx.applyEvent({ event: audienceEvent(change), sourceId, plan: attachPlan(change.profileId) });
+      const event = audienceEvent(change);
+      await tx.applyEvent({ event, payload: JSON.stringify(event), sourceId, plan: attachPlan(change.profileId) });
     }
   });
 }

@@ -78,7 +78,6 @@ export interface RecomputeResult {
  */
 export async function recomputeProfiles(store: Store, definitions: Definitions, ids: Iterable<string>, now: Date, readEvents?: TimelineReader): Promise<RecomputeResult> {
   const port = store.audiences;
-  if (!port) return { written: 0, changes: [] };
   const removed = new Set<string>();
   const live = new Map<string, ProfileView>();
   for (const id of ids) {

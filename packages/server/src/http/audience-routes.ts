@@ -26,7 +26,7 @@ export interface AudienceRouteDeps {
   store: Store;
   clock: Clock;
   normalize: (type: string, raw: unknown) => string | undefined;
-  /** The evaluator; without it the routes answer 501 `not_implemented`. */
+  /** The evaluator (told of new and removed definitions); without it definitions are kept but not evaluated. */
   audiences?: AudienceEngine;
   maxBodyBytes: number;
 }
@@ -34,11 +34,8 @@ export interface AudienceRouteDeps {
 /** Builds the routes. */
 export function audienceRoutes(deps: AudienceRouteDeps): Hono {
   const app = new Hono();
-  const ready = (): { port: AudienceStore; engine: AudienceEngine } => {
-    const port = deps.store.audiences;
-    if (!port || !deps.audiences) throw new ApiError('not_implemented', 'this server does not evaluate computed traits and audiences');
-    return { port, engine: deps.audiences };
-  };
+  const port = deps.store.audiences;
+  const changed = async (): Promise<void> => deps.audiences?.definitionsChanged();
   const traitView = (d: StoredDefinition<ComputedTraitDefinition>): ComputedTrait => ({ ...d.definition, status: d.status, progress: d.progress, createdAt: d.createdAt });
   const audienceView = async (port: AudienceStore, d: StoredDefinition<AudienceDefinition>): Promise<Audience> => ({
     ...d.definition,
@@ -59,60 +56,52 @@ export function audienceRoutes(deps: AudienceRouteDeps): Hono {
   };
 
   app.post('/v1/computed-traits', async (c) => {
-    const { port, engine } = ready();
     const checked = checkComputedTrait(await readAdminJson(c.req.raw, deps.maxBodyBytes));
     if (!checked.ok) throw new ApiError('invalid_definition', checked.message, checked.field);
     if (!(await port.saveDefinition('trait', checked.value, deps.clock.now().toISOString()))) throw new ApiError('conflict', 'a computed trait has this key', 'key');
-    await engine.definitionsChanged();
+    await changed();
     return c.json(traitView(await findTrait(port, checked.value.key)), 201);
   });
-  app.get('/v1/computed-traits', async (c) => c.json({ data: (await ready().port.listDefinitions('trait')).map(traitView) }));
-  app.get('/v1/computed-traits/:key', async (c) => c.json(traitView(await findTrait(ready().port, c.req.param('key')))));
+  app.get('/v1/computed-traits', async (c) => c.json({ data: (await port.listDefinitions('trait')).map(traitView) }));
+  app.get('/v1/computed-traits/:key', async (c) => c.json(traitView(await findTrait(port, c.req.param('key')))));
   app.delete('/v1/computed-traits/:key', async (c) => {
-    const { port, engine } = ready();
     if (!(await port.deleteDefinition('trait', c.req.param('key')))) throw new ApiError('not_found', 'no computed trait has this key', 'key');
-    await engine.definitionsChanged();
+    await changed();
     return c.json({ key: c.req.param('key'), deleted: true });
   });
 
   app.post('/v1/audiences', async (c) => {
-    const { port, engine } = ready();
     const known = new Map((await port.listDefinitions('audience')).map((d) => [d.definition.key, d.definition]));
     const checked = checkAudience(await readAdminJson(c.req.raw, deps.maxBodyBytes), known);
     if (!checked.ok) throw new ApiError('invalid_definition', checked.message, checked.field);
     const unknown = unknownAudienceRef(checked.value, new Set(known.keys()));
     if (unknown) throw new ApiError('invalid_definition', `no audience has the key "${unknown.ref}"`, unknown.field);
     if (!(await port.saveDefinition('audience', checked.value, deps.clock.now().toISOString()))) throw new ApiError('conflict', 'an audience has this key', 'key');
-    await engine.definitionsChanged();
+    await changed();
     return c.json(await audienceView(port, await findAudience(port, checked.value.key)), 201);
   });
   app.get('/v1/audiences', async (c) => {
-    const { port } = ready();
     return c.json({ data: await Promise.all((await port.listDefinitions('audience')).map((d) => audienceView(port, d))) });
   });
   app.get('/v1/audiences/:key', async (c) => {
-    const { port } = ready();
     return c.json(await audienceView(port, await findAudience(port, c.req.param('key'))));
   });
   app.get('/v1/audiences/:key/members', async (c) => {
-    const { port } = ready();
     const key = c.req.param('key');
     await findAudience(port, key);
     const cursor = c.req.query('cursor');
     return c.json(await port.listMembers(key, { limit: parseLimit(c.req.query('limit'), 100, 1000), ...(cursor ? { cursor } : {}) }));
   });
   app.delete('/v1/audiences/:key', async (c) => {
-    const { port, engine } = ready();
     const key = c.req.param('key');
     const user = (await port.listDefinitions('audience')).find((d) => audienceRefs(d.definition.where).some((r) => r.ref === key));
     if (user) throw new ApiError('conflict', `audience "${user.definition.key}" refers to this one`, 'key');
     if (!(await port.deleteDefinition('audience', key))) throw new ApiError('not_found', 'no audience has this key', 'key');
-    await engine.definitionsChanged();
+    await changed();
     return c.json({ key, deleted: true });
   });
 
   app.get('/v1/profiles/:ref/audiences', async (c) => {
-    const { port } = ready();
     const id = await resolveProfileRef(deps, c.req.param('ref'));
     if (!id) throw new ApiError('not_found', 'no profile matches this ref', 'ref');
     const audiences = (await port.readStates([id])).get(id)?.audiences ?? {};

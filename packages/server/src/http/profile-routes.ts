@@ -52,8 +52,7 @@ export function profileRoutes(deps: ProfileRouteDeps): Hono {
   app.get('/v1/profiles/:ref', async (c) => {
     const profile = await deps.store.findProfile(await idOf(c.req.param('ref')));
     if (!profile) throw new ApiError('not_found', 'no profile matches this ref', 'ref');
-    const port = deps.store.audiences;
-    return c.json(port ? { ...profile, computedTraits: await computedTraitsOf(port, profile.id, deps.clock.now()) } : profile);
+    return c.json({ ...profile, computedTraits: await computedTraitsOf(deps.store.audiences, profile.id, deps.clock.now()) });
   });
 
   app.get('/v1/profiles/:ref/events', async (c) => {

@@ -52,7 +52,7 @@ export async function createTestApp(options: { clock?: Clock; ids?: IdGenerator;
   const writeKey = 'test-write-key-web-0123';
   await createSourceWithKey(store, 'web', clock.now(), writeKey);
   const ingestor = createGroupCommitIngestor({ store, policy, normalize });
-  const audiences = createAudienceEngine({ store, clock, logger }) as AudienceEngine;
+  const audiences = createAudienceEngine({ store, clock, logger });
   const app = createApp({
     config,
     store,

@@ -14,7 +14,6 @@ import type { Pool, PoolClient, QueryConfig, QueryResultRow } from 'pg';
 import type { Clock } from '../../ports/clock.ts';
 import type { IdGenerator } from '../../ports/ids.ts';
 import type { StoreTx } from '../storage.ts';
-import { insertMatchLink } from './postgres-matching-store.ts';
 import { createPostgresTx } from './postgres-writes.ts';
 
 const RETRYABLE = new Set(['40001', '40P01']);
@@ -57,7 +56,6 @@ export function postgresTransactions(pool: Pool, ids: IdGenerator, clock: Clock,
         // cost that grows with the table; index nested loops stay flat. Sent with BEGIN: no extra round trip.
         await client.query('BEGIN; SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off');
         const tx = createPostgresTx({ ids, clock, knownMonths, ensuredMonths, query });
-        tx.recordMatchLink = (link) => insertMatchLink(query, link);
         const result = await fn(tx);
         await tx.flush();
         await query({ text: 'COMMIT' });

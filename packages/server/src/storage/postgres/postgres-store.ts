@@ -78,6 +78,11 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
 
     transaction,
 
+    // A PostgreSQL commit waits for the disk (synchronous_commit), so it is durable when it resolves.
+    async transactionDeferred(fn) {
+      return { result: await transaction(fn), durable: Promise.resolve() };
+    },
+
     async createSource(source) {
       const id = ids.rowId();
       await pool.query('INSERT INTO sources (id, name, write_key_hash, created_at) VALUES ($1, $2, $3, $4)', [

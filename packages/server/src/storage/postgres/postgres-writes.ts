@@ -16,6 +16,7 @@ import type { ApplyInput, NewWarning, StoreTx } from '../storage.ts';
 import { TRAIT_HISTORY_KEPT } from '../storage.ts';
 import { PRUNE_TRAIT_HISTORY } from './postgres-trait-order.ts';
 import type { LockedSnapshotRow } from './postgres-graph-cache.ts';
+import { insertMatchLink } from './postgres-matching-store.ts';
 import { postgresIdentityTx } from './postgres-identity-ops.ts';
 import { keyOf, TxGraphCache } from './postgres-graph-cache.ts';
 import type { TrustRow } from './postgres-trust-cache.ts';
@@ -233,7 +234,7 @@ export function createPostgresTx(deps: WriteDeps): PostgresTx {
         event: event.event ?? null,
         timestamp: time,
         received_at: at,
-        payload: event,
+        payload: input.payload,
         unverified: input.unverified ?? null,
       });
       buffer.addWarnings(planWarnings(input, profileId, at));
@@ -334,6 +335,7 @@ export function createPostgresTx(deps: WriteDeps): PostgresTx {
     sourceName,
     claimMessageIds,
     prefetch,
+    recordMatchLink: (link) => insertMatchLink(deps.query, link),
     loadSnapshot: (identifiers, options) => loadSnapshot(identifiers, options),
     applyEvent,
     addWarnings,

@@ -51,8 +51,8 @@ export function createSqliteApply({ statements, ids, clock, cache, identity, tim
     pendingTouches.clear();
   }
 
-  function claim(sourceId: string, messageId: string, key: bigint | undefined): boolean {
-    return messageIds.claim(sourceId, messageId, key, clock.now().getTime());
+  function claim(sourceId: string, messageId: string): boolean {
+    return messageIds.claim(sourceId, messageId, clock.now().getTime());
   }
 
   function loadSnapshot(identifiers: Identifier[], beforeSeq: number, deviceTypes: readonly string[] | undefined): IdentitySnapshot {
@@ -199,7 +199,7 @@ export function createSqliteApply({ statements, ids, clock, cache, identity, tim
     } else {
       const unverifiedJson = unverified ? JSON.stringify(unverified) : null;
       seq = Number(
-        s.insertEvent.run(event.messageId, sourceId, profileId ?? null, event.type, event.event ?? null, time, at, payload ?? JSON.stringify(event), unverifiedJson)
+        s.insertEvent.run(event.messageId, sourceId, profileId ?? null, event.type, event.event ?? null, time, at, payload, unverifiedJson)
           .lastInsertRowid,
       );
       messageIds.backed(sourceId, event.messageId, seq);

@@ -63,13 +63,19 @@ interface TransactionPart {
   rolledBack(): void;
 }
 
+/** The SQLite store, with what only its own writer thread uses. */
+export interface SqliteStore extends Store {
+  /** Hands in the messageId keys of events about to be submitted, hashed off the writer thread (message-key.ts). */
+  primeMessageKeys(sourceId: string, events: ReadonlyArray<{ messageId: string }>, keys: readonly bigint[]): void;
+}
+
 /** Opens (and migrates) a SQLite store. */
 export async function openSqliteStore(options: SqliteStoreOptions): Promise<Store> {
   return createSqliteStore(options);
 }
 
 /** Opens a SQLite store, migrating the file first unless it is opened read-only. */
-export function createSqliteStore(options: SqliteStoreOptions): Store {
+export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
   const ids = options.ids ?? createIdGenerator();
   const clock = options.clock ?? systemClock;
   const connection = openSqliteConnection(options);
@@ -112,7 +118,8 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
 
   const tx: StoreTx = {
     sourceName: async (sourceId) => sources.nameOf(sourceId),
-    claimMessageIds: async (sourceId, ids, keys) => ids.map((id, i) => apply.claim(sourceId, id, keys?.[i])),
+    prefetch: async () => undefined,
+    claimMessageIds: async (sourceId, ids) => ids.map((id) => apply.claim(sourceId, id)),
     loadSnapshot: async (identifiers, options) => apply.loadSnapshot(identifiers, options?.beforeSeq ?? Number.POSITIVE_INFINITY, options?.deviceTypes),
     applyEvent: async (input) => ({ profileId: apply.applyEvent(input) }),
     addWarnings: async (warnings) => apply.insertWarnings(warnings),
@@ -176,6 +183,10 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
 
     async addWarnings(warnings) {
       await queue.run(() => apply.insertWarnings(warnings));
+    },
+
+    primeMessageKeys(sourceId, events, keys) {
+      for (let i = 0; i < events.length; i++) messageIds.prime(sourceId, events[i]!.messageId, keys[i]!);
     },
 
     async removeDoNotLink(id) {

@@ -159,6 +159,15 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
 
   /** One turn; true when more work is waiting. */
   async function turn(): Promise<boolean> {
+    if (definitions.traits.length + definitions.audiences.length === 0 && !backfill) {
+      // Nothing to evaluate: skip the events (a new definition's backfill covers them), parse none of them.
+      await ready;
+      feedSeq = await port.lastEventSeq();
+      recentSeqs.clear();
+      dirty.clear();
+      await flushChanges(true);
+      return false;
+    }
     const moreFeed = await readFeed();
     const now = clock.now().getTime();
     if (now - lastSweep >= sweepMs) {

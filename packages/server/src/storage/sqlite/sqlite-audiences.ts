@@ -45,7 +45,7 @@ export function computedStatePath(path: string): string {
  */
 export function createSqliteAudiences(options: { db: Database.Database; read: () => Database.Database; queue: WriteQueue; path: string }): AudienceStore & { close(): void } {
   const { db, read, queue } = options;
-  const write = <T>(fn: () => T): Promise<T> => queue.run(() => db.transaction(fn)());
+  const write = <T>(fn: () => T): Promise<T> => queue.run(() => inTransaction(db, fn));
   let side: Database.Database | undefined;
   const state = (): Database.Database => {
     if (side) return side;
@@ -62,7 +62,7 @@ export function createSqliteAudiences(options: { db: Database.Database; read: ()
   /** A write to the state; on the main connection (in memory) through its queue, never inside an open transaction. */
   const writeState = async <T>(fn: (s: Database.Database) => T): Promise<T> => {
     const s = state();
-    const run = (): T => s.transaction(() => fn(s))();
+    const run = (): T => inTransaction(s, () => fn(s));
     return s === db ? queue.run(run) : run();
   };
   return {
@@ -176,6 +176,14 @@ export function createSqliteAudiences(options: { db: Database.Database; read: ()
 }
 
 const statements = new WeakMap<Database.Database, Map<string, Database.Statement>>();
+const transactions = new WeakMap<Database.Database, (fn: () => unknown) => unknown>();
+
+/** Runs `fn` in a transaction of `connection`, with a transaction function made once per connection (each new one prepares its statements). */
+function inTransaction<T>(connection: Database.Database, fn: () => T): T {
+  let run = transactions.get(connection);
+  if (!run) transactions.set(connection, (run = connection.transaction((f: () => unknown) => f())));
+  return run(fn) as T;
+}
 
 /** A statement prepared once per connection (preparing costs more than running these small ones). */
 function stmt(connection: Database.Database, sql: string): Database.Statement {

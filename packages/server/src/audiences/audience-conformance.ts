@@ -82,8 +82,8 @@ export function runAudienceConformance(target: AudienceConformanceTarget): void 
       );
       await port.writeStates([], ['p-c']);
       const states = await port.readStates(['p-a', 'p-b', 'p-c']);
-      expect(states.get('p-b')).toEqual({ values: { orders: 2, pages: ['/a', '/b'] }, audiences: { buyers: START } });
-      expect(states.get('p-c')).toEqual({ values: {}, audiences: {} });
+      expect(states.get('p-b')).toEqual({ values: { orders: 2, pages: ['/a', '/b'] }, audiences: { buyers: START }, nextCheckAt: '2026-03-11T00:00:00.000Z' });
+      expect(states.get('p-c')).toEqual({ values: {}, audiences: {}, nextCheckAt: null });
       expect(await port.dueProfiles('2026-03-12T00:00:00.000Z', 10)).toEqual(['p-b']);
       expect(await port.dueProfiles('2026-03-10T23:00:00.000Z', 10)).toEqual([]);
       expect(await port.countMembers('buyers')).toBe(2);

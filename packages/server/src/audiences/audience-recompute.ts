@@ -102,11 +102,17 @@ export async function recomputeProfiles(store: Store, definitions: Definitions, 
   for (const [id, profile] of live) {
     const before = previous.get(id);
     const { state, nextChangeAt } = evaluateProfile(definitions, { events: events.get(id) ?? [], profile, ...(before ? { previous: before } : {}) }, now);
-    writes.push({ profileId: id, state, nextCheckAt: nextChangeAt === undefined ? null : new Date(nextChangeAt).toISOString() });
+    const nextCheckAt = nextChangeAt === undefined ? null : new Date(nextChangeAt).toISOString();
+    // Most recomputes change nothing a store holds (an event no definition reads): no write for them.
+    if (!before || !sameState(before, state, nextCheckAt)) writes.push({ profileId: id, state, nextCheckAt });
     const identifiers = profile.externalIds;
     for (const key of Object.keys(state.audiences)) if (!before?.audiences[key]) changes.push({ profileId: id, key, kind: 'entered', at, identifiers });
     for (const key of Object.keys(before?.audiences ?? {})) if (!state.audiences[key] && audienceKeys.has(key)) changes.push({ profileId: id, key, kind: 'exited', at, identifiers });
   }
   await port.writeStates(writes, [...removed]);
   return { written: writes.length, changes };
+}
+
+function sameState(before: ProfileComputedState, after: ProfileComputedState, nextCheckAt: string | null): boolean {
+  return (before.nextCheckAt ?? null) === nextCheckAt && stableJson(before.values) === stableJson(after.values) && stableJson(before.audiences) === stableJson(after.audiences);
 }

@@ -26,6 +26,8 @@ export interface ProfileComputedState {
   values: Record<string, unknown>;
   /** Audience key -> time the profile entered it. */
   audiences: Record<string, string>;
+  /** When time alone may change it (`null`: never); absent in states not read from the store. */
+  nextCheckAt?: string | null;
 }
 
 /** One profile's new state and when time alone may change it (`null`: never). */

@@ -72,13 +72,18 @@ export function createPostgresAudiences(pool: Pool): AudienceStore {
     },
 
     async readStates(profileIds) {
-      const states = new Map<string, ProfileComputedState>(profileIds.map((id) => [id, { values: {}, audiences: {} }]));
+      const states = new Map<string, ProfileComputedState>(profileIds.map((id) => [id, { values: {}, audiences: {}, nextCheckAt: null }]));
       if (profileIds.length === 0) return states;
       const ids = [...profileIds];
-      const [values, members] = await Promise.all([
+      const [values, members, schedule] = await Promise.all([
         pool.query('SELECT profile_id, key, value FROM computed_values WHERE profile_id = ANY($1::text[])', [ids]),
         pool.query('SELECT profile_id, audience_key, entered_at FROM audience_members WHERE profile_id = ANY($1::text[])', [ids]),
+        pool.query('SELECT profile_id, next_check_at FROM computed_schedule WHERE profile_id = ANY($1::text[])', [ids]),
       ]);
+      for (const row of schedule.rows as Row[]) {
+        const state = states.get(row.profile_id as string);
+        if (state) state.nextCheckAt = row.next_check_at as string;
+      }
       for (const row of values.rows as Row[]) {
         const state = states.get(row.profile_id as string);
         if (state) state.values[row.key as string] = row.value;

@@ -90,11 +90,13 @@ export function createSqliteAudiences(options: { db: Database.Database; read: ()
     },
 
     async readStates(profileIds) {
-      const states = new Map<string, ProfileComputedState>(profileIds.map((id) => [id, { values: {}, audiences: {} }]));
+      const states = new Map<string, ProfileComputedState>(profileIds.map((id) => [id, { values: {}, audiences: {}, nextCheckAt: null }]));
       const s = state();
       const values = stmt(s, 'SELECT key, value FROM computed_values WHERE profile_id = ?');
       const members = stmt(s, 'SELECT audience_key, entered_at FROM audience_members WHERE profile_id = ?');
+      const schedule = stmt(s, 'SELECT next_check_at FROM computed_schedule WHERE profile_id = ?').pluck();
       for (const [id, state] of states) {
+        state.nextCheckAt = (schedule.get(id) as string | undefined) ?? null;
         for (const row of values.all(id) as Row[]) state.values[row.key as string] = JSON.parse(row.value as string);
         for (const row of members.all(id) as Row[]) state.audiences[row.audience_key as string] = row.entered_at as string;
       }

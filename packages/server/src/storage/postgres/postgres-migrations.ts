@@ -558,7 +558,8 @@ export const POSTGRES_MIGRATIONS: ReadonlyArray<PostgresMigration> = [
   POSTGRES_ACCESS_MIGRATION,
   POSTGRES_LINKS_MIGRATION,
   { version: 13, name: 'computed traits and audiences', sql: POSTGRES_AUDIENCE_MIGRATION_SQL },
-];
+  // Subjects add their migration at the end; they apply in version order.
+].sort((x, y) => x.version - y.version);
 
 /**
  * Applies the migrations not yet recorded, each once and in its own transaction. Safe to call from many

@@ -399,4 +399,5 @@ export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; name: string; s
   SQLITE_ACCESS_MIGRATION,
   SQLITE_LINKS_MIGRATION,
   { version: 17, name: 'computed traits and audiences', sql: SQLITE_AUDIENCE_MIGRATION_SQL },
-];
+  // Subjects add their migration at the end; they apply in version order.
+].sort((x, y) => x.version - y.version);

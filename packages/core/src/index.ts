@@ -23,5 +23,6 @@ export * from './identity/graph-reference.ts';
 export * from './profile/trait-changes.ts';
 export * from './profile/trait-merge.ts';
 export * from './random/mulberry32.ts';
+export * from './analytics/index.ts';
 
 export type * from './api/index.ts';

@@ -129,6 +129,7 @@ const schema = z.object({
   ingestThread: z.enum(['on', 'off']).default('on'),
   importMaxRecordBytes: intFrom(1024, 256 * 1024 * 1024).default(1024 * 1024),
   importSpoolDir: z.string().min(1).optional(),
+  analyticsTimeoutMs: intFrom(100, 600_000).default(30_000),
 });
 
 /** Which environment variable feeds which setting. */
@@ -169,6 +170,7 @@ const ENV: Record<keyof z.input<typeof schema>, string> = {
   ingestThread: 'KIN_INGEST_THREAD',
   importMaxRecordBytes: 'KIN_IMPORT_MAX_RECORD_BYTES',
   importSpoolDir: 'KIN_IMPORT_SPOOL_DIR',
+  analyticsTimeoutMs: 'KIN_ANALYTICS_TIMEOUT_MS',
 };
 
 /** Flags as the CLI passes them (already named like the settings). */
@@ -238,6 +240,7 @@ export function parseConfig(env: Record<string, string | undefined>, flags: Conf
     ...(c.metricsToken ? { metricsToken: c.metricsToken } : {}),
     ingestThread: c.ingestThread === 'on',
     imports: Object.freeze({ maxRecordBytes: c.importMaxRecordBytes, ...(c.importSpoolDir ? { spoolDir: c.importSpoolDir } : {}) }),
+    analytics: Object.freeze({ timeoutMs: c.analyticsTimeoutMs }),
   });
 }
 

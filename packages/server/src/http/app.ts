@@ -22,6 +22,7 @@ import { ApiError, statusOf } from './error-catalog.ts';
 import { ClientAbortError } from './request-body.ts';
 import { securityHeaders } from './security-headers.ts';
 import { INSIGHT_PATHS, insightRoutes } from './insight-routes.ts';
+import { ANALYTICS_PATHS, analyticsRoutes } from './analytics-routes.ts';
 import { IDENTITY_ADMIN_PATHS, identityRoutes } from './identity-routes.ts';
 import type { IdentityPolicy } from '@kin/core';
 import type { IdentityVerifier } from '../identity/identity-verify.ts';
@@ -35,7 +36,7 @@ import { TRACKING_PATHS, trackingRoutes } from './tracking-routes.ts';
 
 /** Everything the app is built from (the composition root passes it). */
 export interface AppDeps {
-  config: Pick<KinConfig, 'limits'>;
+  config: Pick<KinConfig, 'limits'> & Partial<Pick<KinConfig, 'analytics'>>;
   /** Ingest admission on the tracking routes (built by the composition root, which also reads its load). */
   admission: Admission;
   /** Called once per request whose client closed the connection mid-body (a metric; never an error line). */
@@ -69,7 +70,7 @@ export type AppEnv = { Variables: { requestId: string } };
 export type KinApp = Hono<AppEnv>;
 
 /** Paths that need the admin token. */
-export const ADMIN_PATHS = ['/v1/profiles/*', '/v1/stats', '/v1/warnings', '/v1/sources', '/v1/sources/*', ...INSIGHT_PATHS, ...IMPORT_PATHS, ...IDENTITY_ADMIN_PATHS, ...REVIEW_PATHS];
+export const ADMIN_PATHS = ['/v1/profiles/*', '/v1/stats', '/v1/warnings', '/v1/sources', '/v1/sources/*', ...INSIGHT_PATHS, ...IMPORT_PATHS, ...IDENTITY_ADMIN_PATHS, ...REVIEW_PATHS, ...ANALYTICS_PATHS];
 
 /** Builds the app. */
 export function createApp(deps: AppDeps): KinApp {
@@ -108,6 +109,7 @@ export function createApp(deps: AppDeps): KinApp {
   app.route('/', insightRoutes({ ...deps, reads }));
   app.route('/', importRoutes(deps));
   app.route('/', reviewRoutes({ ...deps, maxBodyBytes }));
+  app.route('/', analyticsRoutes({ ...deps, timeoutMs: deps.config.analytics?.timeoutMs ?? 30_000, maxBodyBytes }));
   deps.extra?.(app);
 
   app.notFound((c) => c.json(new ApiError('not_found', 'no such route').body(c.get('requestId')), 404));

@@ -31,6 +31,7 @@ export const ERROR_CODES = [
   'method_not_allowed',
   'service_unavailable',
   'overloaded',
+  'query_timeout',
   'not_implemented',
   'internal_error',
 ] as const;
@@ -77,6 +78,7 @@ export function statusOf(code: ErrorCode): 400 | 401 | 404 | 405 | 409 | 413 | 4
       return 501;
     case 'service_unavailable':
     case 'overloaded':
+    case 'query_timeout':
       return 503;
   }
 }

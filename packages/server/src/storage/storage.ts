@@ -23,6 +23,7 @@ import type {
   VolumeBucket,
   Warning as WarningRecord,
 } from '@kin/core/api/index.ts';
+import type { AnalyticsStore } from './analytics-store.ts';
 import type { MatchingStore, MatchLink } from './matching-store.ts';
 
 // The shapes the API answers with are the stores' read types: one contract, declared in core's api/.
@@ -254,4 +255,6 @@ export interface Store {
   identifierPartition(): Promise<string[][]>;
   /** Probabilistic matching: review queue and match evidence (optional: see `matching-store.ts`). */
   readonly matching?: MatchingStore;
+  /** Funnels, paths and attribution read the events of a time range through this (see `analytics-store.ts`). */
+  readonly analytics?: AnalyticsStore;
 }

@@ -391,4 +391,14 @@ export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; name: string; s
     // only. This partial index holds what follows the first space of each such `name`, lower-cased.
     sql: `CREATE INDEX traits_name_rest ON traits(lower(substr(value, instr(value, ' ') + 1))) WHERE key = 'name' AND instr(value, ' ') > 0;`,
   },
+  {
+    version: 20,
+    name: 'analytics: events by name and time, events by time',
+    // Why: funnels and attribution read the events of a few names over a time range (docs/analytics.md);
+    // paths read every event of a range. Both keys grow with time, so their inserts mostly append.
+    sql: `
+      CREATE INDEX events_name_time ON events(coalesce(event, type), timestamp, profile_id);
+      CREATE INDEX events_time ON events(timestamp);
+    `,
+  },
 ];

@@ -55,6 +55,8 @@ export interface KinConfig {
   ingestThread: boolean;
   /** Imports: the largest row read (a line, or a CSV row spanning lines); larger rows are rejected (see import-reader.ts). */
   imports: { maxRecordBytes: number; spoolDir?: string };
+  /** Analytics questions: the time limit of one (`KIN_ANALYTICS_TIMEOUT_MS`). */
+  analytics: { timeoutMs: number };
 }
 
 /** Raised when configuration is invalid; `problems` name each bad setting. */

@@ -55,7 +55,7 @@ describe('funnelCounts', () => {
     ];
     const result = funnelCounts(s, reaches);
     expect(result.steps.map((x) => x.count)).toEqual([3, 2, 1]);
-    expect(result.steps[1]).toMatchObject({ conversionFromStart: 2 / 3, conversionFromPrevious: 2 / 3, timeToConvertSeconds: { p50: 90, avg: 90 } });
+    expect(result.steps[1]).toMatchObject({ conversionFromStart: 0.666667, conversionFromPrevious: 0.666667, timeToConvertSeconds: { p50: 90, avg: 90 } });
     expect(result.steps[2]?.timeToConvertSeconds).toEqual({ p50: 180, avg: 180 });
     expect(result.steps[0]?.timeToConvertSeconds).toEqual({ p50: null, avg: null });
     expect(result.breakdown).toEqual([{ value: 'a', counts: [2, 1, 1] }, { value: 'b', counts: [1, 1, 0] }]);

@@ -13,6 +13,7 @@
 import type { EventMatcher, FunnelOrder } from '../api/analytics-api.ts';
 import type { AnalyticsEvent } from './analytics-event.ts';
 import { matches, median, readPath } from './analytics-event.ts';
+import { round } from './attribution-compute.ts';
 
 /** A funnel definition with its durations in milliseconds (validated by the caller). */
 export interface FunnelSpec {
@@ -155,9 +156,10 @@ export function funnelCounts(spec: FunnelSpec, reaches: Iterable<FunnelReach>): 
     return {
       event: step.event,
       count,
-      conversionFromStart: first === 0 ? 0 : count / first,
-      conversionFromPrevious: previous === 0 ? 0 : count / previous,
-      timeToConvertSeconds: i === 0 || t.length === 0 ? { p50: null, avg: null } : { p50: median(t), avg: t.reduce((a, b) => a + b, 0) / t.length },
+      conversionFromStart: first === 0 ? 0 : round(count / first),
+      conversionFromPrevious: previous === 0 ? 0 : round(count / previous),
+      // Rounded: another store hands the units over in another order, and sums must not differ in the last bit.
+      timeToConvertSeconds: i === 0 || t.length === 0 ? { p50: null, avg: null } : { p50: round(median(t) ?? 0), avg: round(t.reduce((a, b) => a + b, 0) / t.length) },
     };
   });
   if (spec.breakdownPath === undefined) return { steps };

@@ -131,7 +131,7 @@ const schema = z.object({
   ingestThread: z.enum(['on', 'off']).default('on'),
   importMaxRecordBytes: intFrom(1024, 256 * 1024 * 1024).default(1024 * 1024),
   importSpoolDir: z.string().min(1).optional(),
-  analyticsTimeoutMs: intFrom(100, 600_000).default(30_000),
+  analyticsTimeoutMs: intFrom(1, 600_000).default(30_000),
 });
 
 /** Which environment variable feeds which setting. */

@@ -120,8 +120,7 @@ export function registerAnalyticsConformance(name: string, open: () => Promise<{
         for (const unit of UNITS) {
           const spec: PathSpec = { node, steps: 5, acrossSessions: true, maxEdges: 40, exclude: new Set(['identify']), fromMs: Date.parse(journeys.from), toMs: Date.parse(journeys.to) };
           const answer = await runPaths(run(), { spec, unit });
-          const { meta: _meta, unit: _unit, ...diagram } = answer;
-          expect(diagram).toEqual(truthPaths(journeys, spec, unit));
+          expect({ unit: answer.unit, nodes: answer.nodes, edges: answer.edges, dropOffs: answer.dropOffs, topPaths: answer.topPaths }).toEqual({ unit, ...truthPaths(journeys, spec, unit) });
         }
       });
     }

@@ -22,7 +22,7 @@ const deps = { policy: DEFAULT_POLICY, normalize: normalizerFor(DEFAULT_POLICY) 
 const UNITS: AnalyticsUnit[] = ['profile', 'anonymous_id'];
 
 /** Ingests generated journeys into a store through the real ingest step, with the journeys' sources. */
-export async function ingestJourneys(store: Store, journeys: Journeys): Promise<void> {
+export async function ingestJourneys(store: Store, journeys: Journeys, groupSize = 50): Promise<void> {
   const ids = new Map<string, string>();
   for (const name of new Set(journeys.events.map((e) => e.source))) {
     const existing = (await store.listSources()).find((s) => s.name === name);
@@ -34,7 +34,7 @@ export async function ingestJourneys(store: Store, journeys: Journeys): Promise<
     if (!v.ok) throw new Error(`generated event ${String(event['messageId'])} is invalid: ${v.message}`);
     return { sourceId: ids.get(source) as string, event: v.event as TrackingEvent };
   });
-  await ingestInGroups(store, deliveries, deps, 50);
+  await ingestInGroups(store, deliveries, deps, groupSize);
 }
 
 const funnelSpec = (j: Journeys, over: Partial<FunnelSpec> = {}): FunnelSpec => ({

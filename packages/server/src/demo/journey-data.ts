@@ -35,6 +35,8 @@ export interface JourneyOptions {
   days: number;
   /** messageIds start with this (several runs in one store never meet); default `j<seed>`. */
   prefix?: string;
+  /** Up to this many more pages per browsing visit (the benchmark's volume); default 0. */
+  extraPages?: number;
 }
 
 /** The generated data set. */
@@ -97,6 +99,7 @@ export function generateJourneys(options: JourneyOptions): Journeys {
     }
     // Browsing, then the funnel as far as this shopper goes.
     page(pick(['/', '/new', '/stories/alps']));
+    for (let p = 0, more = options.extraPages ? Math.floor(rnd() * (options.extraPages + 1)) : 0; p < more; p++) page(pick(['/', '/new', '/sale', '/stories/alps', '/products']));
     const product = pick(PRODUCTS);
     if (!chance(0.8)) continue;
     emit('web', { type: 'track', anonymousId: cookie, event: 'Product Viewed', properties: { product: product.name, price: product.price }, context: { page: { path: '/products' } } });

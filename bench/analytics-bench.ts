@@ -134,7 +134,7 @@ async function benchStore(label: string, store: Store): Promise<void> {
 
 async function ingestTimed(store: Store, label: string): Promise<void> {
   const started = performance.now();
-  await ingestJourneys(store, journeys, 1000);
+  await ingestJourneys(store, journeys, 1000, 3000);
   console.log(`${label}: ingested ${journeys.events.length.toLocaleString('en-US')} events in ${((performance.now() - started) / 1000).toFixed(0)} s`);
 }
 

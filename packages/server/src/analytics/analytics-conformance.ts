@@ -21,8 +21,12 @@ const DAY = 86_400_000;
 const deps = { policy: DEFAULT_POLICY, normalize: normalizerFor(DEFAULT_POLICY) };
 const UNITS: AnalyticsUnit[] = ['profile', 'anonymous_id'];
 
-/** Ingests generated journeys into a store through the real ingest step, with the journeys' sources. */
-export async function ingestJourneys(store: Store, journeys: Journeys, groupSize = 50): Promise<void> {
+/**
+ * Ingests generated journeys into a store through the real ingest step, with the journeys' sources. With
+ * `perSourceWindow`, each window of that many events goes in per source (as `kin demo` sends batches): bigger
+ * transactions, and the same profiles, since the journeys hold no conflicting identifiers.
+ */
+export async function ingestJourneys(store: Store, journeys: Journeys, groupSize = 50, perSourceWindow = 0): Promise<void> {
   const ids = new Map<string, string>();
   for (const name of new Set(journeys.events.map((e) => e.source))) {
     const existing = (await store.listSources()).find((s) => s.name === name);
@@ -34,7 +38,12 @@ export async function ingestJourneys(store: Store, journeys: Journeys, groupSize
     if (!v.ok) throw new Error(`generated event ${String(event['messageId'])} is invalid: ${v.message}`);
     return { sourceId: ids.get(source) as string, event: v.event as TrackingEvent };
   });
-  await ingestInGroups(store, deliveries, deps, groupSize);
+  if (perSourceWindow > 0) {
+    for (let i = 0; i < deliveries.length; i += perSourceWindow) {
+      const window = deliveries.slice(i, i + perSourceWindow);
+      await ingestInGroups(store, [...window].sort((a, b) => (a.sourceId < b.sourceId ? -1 : a.sourceId > b.sourceId ? 1 : 0)), deps, groupSize);
+    }
+  } else await ingestInGroups(store, deliveries, deps, groupSize);
 }
 
 const funnelSpec = (j: Journeys, over: Partial<FunnelSpec> = {}): FunnelSpec => ({

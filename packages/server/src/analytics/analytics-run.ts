@@ -133,7 +133,8 @@ export async function runAttribution(deps: AnalyticsDeps, question: { spec: Attr
   const { value, ms } = await timed(deps, async (deadline) => {
     const loaded = await loadSequences({
       analytics: portOf(deps),
-      scan: { fromMs: spec.fromMs - spec.lookbackMs, toMs: spec.toMs, payload: true, deadline },
+      // Only conversions and touches matter: the store skips every other event.
+      scan: { fromMs: spec.fromMs - spec.lookbackMs, toMs: spec.toMs, names: [spec.conversion.event, ...spec.touchEvents], touches: true, payload: true, deadline },
       units: both,
       sourceName: await sourceNamer(deps.store),
       keep: attributionKeep(spec),
@@ -175,7 +176,7 @@ export async function explainConversion(deps: AnalyticsDeps, question: { message
   const { value } = await timed(deps, async (deadline) =>
     loadSequences({
       analytics,
-      scan: { fromMs: row.at - spec.lookbackMs, toMs: row.at + 1, payload: true, deadline },
+      scan: { fromMs: row.at - spec.lookbackMs, toMs: row.at + 1, names: [spec.conversion.event, ...spec.touchEvents], touches: true, payload: true, deadline },
       units: ['profile', 'anonymous_id'],
       sourceName: await sourceNamer(deps.store),
       keep: attributionKeep(spec),

@@ -33,6 +33,8 @@ export interface AnalyticsScan {
   toMs: number;
   /** Only events of these names; all events when absent. */
   names?: readonly string[];
+  /** With `names`: also every event with a campaign (`context.campaign`) or a `kin_link` (`context.kin.link`). */
+  touches?: boolean;
   /** Read anonymousId and userId (the `anonymous_id` unit). */
   identity: boolean;
   /** Read the whole event JSON (conditions, channels, campaigns, page paths). */

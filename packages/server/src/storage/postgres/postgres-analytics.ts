@@ -33,8 +33,10 @@ export function createPostgresAnalytics(pool: pg.Pool): AnalyticsStore {
         for (const [from, to] of scanSlices(scan.fromMs, scan.toMs)) {
           checkDeadline(scan.deadline);
           await client.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.ceil(scan.deadline - Date.now()))}`);
+          const named = 'coalesce(event, type) = ANY($3::text[])';
+          const touch = "payload->'context'->'campaign' IS NOT NULL OR payload->'context'->'kin'->'link' IS NOT NULL";
           const text = scan.names
-            ? `SELECT ${columns(scan.identity, scan.payload)} FROM events WHERE coalesce(event, type) = ANY($3::text[]) AND timestamp >= $1 AND timestamp < $2`
+            ? `SELECT ${columns(scan.identity, scan.payload)} FROM events WHERE (${scan.touches ? `${named} OR ${touch}` : named}) AND timestamp >= $1 AND timestamp < $2`
             : `SELECT ${columns(scan.identity, scan.payload)} FROM events WHERE timestamp >= $1 AND timestamp < $2`;
           const values: unknown[] = [new Date(from), new Date(to)];
           if (scan.names) values.push(scan.names);

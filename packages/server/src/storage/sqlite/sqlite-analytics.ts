@@ -26,12 +26,16 @@ export function createSqliteAnalytics(read: () => Database.Database): AnalyticsS
     async scanEvents(scan, onRows) {
       const db = read();
       const names = scan.names;
+      const named = 'coalesce(event, type) IN (SELECT value FROM json_each(?))';
       const statement = db
         .prepare(
-          names
-            ? `SELECT ${columns(scan.identity, scan.payload)} FROM events INDEXED BY events_name_time
-               WHERE coalesce(event, type) IN (SELECT value FROM json_each(?)) AND timestamp >= ? AND timestamp < ?`
-            : `SELECT ${columns(scan.identity, scan.payload)} FROM events INDEXED BY events_time WHERE timestamp >= ? AND timestamp < ?`,
+          names && scan.touches
+            ? `SELECT ${columns(scan.identity, scan.payload)} FROM events INDEXED BY events_time
+               WHERE (${named} OR json_type(payload, '$.context.campaign') IS NOT NULL OR json_type(payload, '$.context.kin.link') IS NOT NULL)
+                 AND timestamp >= ? AND timestamp < ?`
+            : names
+              ? `SELECT ${columns(scan.identity, scan.payload)} FROM events INDEXED BY events_name_time WHERE ${named} AND timestamp >= ? AND timestamp < ?`
+              : `SELECT ${columns(scan.identity, scan.payload)} FROM events INDEXED BY events_time WHERE timestamp >= ? AND timestamp < ?`,
         )
         .raw(true);
       let total = 0;

@@ -8,6 +8,7 @@ import { OverviewPage } from './pages/overview-page.tsx';
 import { ProfilePage } from './pages/profile-page.tsx';
 import { SearchPage } from './pages/search-page.tsx';
 import { SignInPage } from './pages/sign-in-page.tsx';
+import { JourneysPage } from './pages/journeys-page.tsx';
 import { SourcesPage } from './pages/sources-page.tsx';
 import { WarningsPage } from './pages/warnings-page.tsx';
 import type { Route } from './router.ts';
@@ -86,6 +87,7 @@ function SignedIn({ token, onSignOut }: { token: string; onSignOut: (why?: strin
           <nav className="nav" aria-label="Main">
             <NavLink route={{ name: 'overview' }} current={route} label="Overview" />
             <NavLink route={{ name: 'search', q: '' }} current={route} label="Profiles" />
+            <NavLink route={{ name: 'journeys' }} current={route} label="Journeys" />
             <NavLink route={{ name: 'sources' }} current={route} label="Sources" />
             <NavLink route={{ name: 'warnings', kind: '' }} current={route} label="Warnings" />
           </nav>
@@ -110,6 +112,8 @@ function RoutePage({ route }: { route: Route }) {
       return <SearchPage q={route.q} {...(route.page ? { page: route.page } : {})} {...(route.order ? { order: route.order } : {})} />;
     case 'profile':
       return <ProfilePage key={route.ref} profileRef={route.ref} />;
+    case 'journeys':
+      return <JourneysPage />;
     case 'sources':
       return <SourcesPage />;
     case 'warnings':

@@ -70,7 +70,7 @@ async function exportNdjson(store: Store, file: string): Promise<number> {
   const lines: string[] = [];
   await analytics.scanEvents({ fromMs: fromMs - 31 * DAY, toMs, identity: true, payload: true, deadline: Infinity }, (rows) => {
     for (const r of rows) {
-      const profile = r.profileId === null ? `event:${r.messageId}` : (live.get(r.profileId) ?? r.profileId);
+      const profile = r.profileId === null ? `event:${r.seq}` : (live.get(r.profileId) ?? r.profileId);
       lines.push(`{"seq":${r.seq},"source":${JSON.stringify(names.get(r.sourceId) ?? '')},"profile":${JSON.stringify(profile)},"event":${r.payload}}`);
     }
   });

@@ -53,8 +53,8 @@ export function eventOfRow(row: AnalyticsRow, sourceName: (id: string) => string
 
 /** The unit key of a row (see the module comment). */
 export function unitOf(row: AnalyticsRow, unit: AnalyticsUnit, live: ReadonlyMap<string, string>): string {
-  if (unit === 'profile') return row.profileId === null ? `event:${row.messageId}` : (live.get(row.profileId) ?? row.profileId);
-  return row.anonymousId ?? row.userId ?? `event:${row.messageId}`;
+  if (unit === 'profile') return row.profileId === null ? `event:${row.seq}` : (live.get(row.profileId) ?? row.profileId);
+  return row.anonymousId ?? row.userId ?? `event:${row.seq}`;
 }
 
 /** Reads a scan and files its events per unit, each sequence ordered by time, then store order. */

@@ -11,7 +11,9 @@
 /** One stored event as analytics reads it. */
 export interface AnalyticsRow {
   seq: number;
+  /** Empty when the scan read neither identity nor payload (the store may then answer from an index alone). */
   messageId: string;
+  /** Empty when the scan read neither identity nor payload. */
   sourceId: string;
   /** The profile the event was attached to when written (or replayed); merges since then are in `liveProfiles`. */
   profileId: string | null;

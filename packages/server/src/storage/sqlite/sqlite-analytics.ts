@@ -19,8 +19,10 @@ export function createSqliteAnalytics(read: () => Database.Database): AnalyticsS
     if (r[8] !== null) row.payload = r[8];
     return row;
   };
+  // Why '' for message_id and source_id when neither identity nor payload is read: the name index then covers the
+  // whole query (name, timestamp, profile_id, seq), and a funnel never touches the table.
   const columns = (identity: boolean, payload: boolean) =>
-    `seq, message_id, source_id, profile_id, coalesce(event, type), timestamp,
+    `seq, ${identity || payload ? 'message_id, source_id' : "'', ''"}, profile_id, coalesce(event, type), timestamp,
      ${identity ? "json_extract(payload, '$.anonymousId'), json_extract(payload, '$.userId')" : 'NULL, NULL'}, ${payload ? 'payload' : 'NULL'}`;
   return {
     async scanEvents(scan, onRows) {

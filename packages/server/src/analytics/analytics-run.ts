@@ -33,7 +33,7 @@ export interface AnalyticsDeps {
 }
 
 function portOf(deps: AnalyticsDeps): AnalyticsStore {
-  if (!deps.store.analytics) throw new ApiError('not_implemented', 'this store does not answer analytics questions');
+  if (!deps.store.analytics) throw new ApiError('service_unavailable', 'this store does not answer analytics questions');
   return deps.store.analytics;
 }
 

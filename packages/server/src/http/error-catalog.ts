@@ -32,7 +32,6 @@ export const ERROR_CODES = [
   'service_unavailable',
   'overloaded',
   'query_timeout',
-  'not_implemented',
   'internal_error',
 ] as const;
 
@@ -74,8 +73,6 @@ export function statusOf(code: ErrorCode): 400 | 401 | 404 | 405 | 409 | 413 | 4
       return 415;
     case 'internal_error':
       return 500;
-    case 'not_implemented':
-      return 501;
     case 'service_unavailable':
     case 'overloaded':
     case 'query_timeout':

@@ -233,7 +233,6 @@ export function runStorageConformance(target: ConformanceTarget): void {
     });
 
     it('pages review items oldest first, by status, with a cursor', async () => {
-      if (!store.matching) return;
       const a = await newProfile([id('user_id', 'review-a')]);
       const b = await newProfile([id('user_id', 'review-b')]);
       const item = (n: number) => ({

@@ -103,13 +103,13 @@ export function createApp(deps: AppDeps): KinApp {
   app.route('/', trackingRoutes({ ...deps, limits: deps.config.limits }));
   const maxBodyBytes = deps.config.limits.maxAdminBodyBytes;
   app.route('/', identityRoutes({ ...deps, maxEventBytes: deps.config.limits.maxEventBytes, maxBodyBytes }));
-  const reads = deps.reads ?? inlineAdminReads(deps);
+  const reads = deps.reads ?? inlineAdminReads({ ...deps, ...(deps.config.analytics ? { analyticsTimeoutMs: deps.config.analytics.timeoutMs } : {}) });
   app.route('/', profileRoutes({ ...deps, reads }));
   app.route('/', adminRoutes({ ...deps, maxBodyBytes }));
   app.route('/', insightRoutes({ ...deps, reads }));
   app.route('/', importRoutes(deps));
   app.route('/', reviewRoutes({ ...deps, maxBodyBytes }));
-  app.route('/', analyticsRoutes({ ...deps, timeoutMs: deps.config.analytics?.timeoutMs ?? 30_000, maxBodyBytes }));
+  app.route('/', analyticsRoutes({ reads, maxBodyBytes }));
   deps.extra?.(app);
 
   app.notFound((c) => c.json(new ApiError('not_found', 'no such route').body(c.get('requestId')), 404));

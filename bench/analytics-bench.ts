@@ -49,17 +49,24 @@ const attribution: AttributionSpec = {
   toMs,
 };
 
-/** The p50 of `runs` timings of `fn` (milliseconds), and its last answer. */
-async function p50<T>(fn: () => Promise<T> | T): Promise<{ ms: number; answer: T }> {
+/**
+ * The p50 of `runs` timings of `fn` (wall milliseconds), the p50 of the CPU time this process spent on it (on a
+ * shared machine the wall time mostly measures the neighbours), and its last answer.
+ */
+async function p50<T>(fn: () => Promise<T> | T): Promise<{ ms: number; cpuMs: number; answer: T }> {
   const times: number[] = [];
+  const cpu: number[] = [];
   let answer: T | undefined;
   for (let i = 0; i < runs; i++) {
     const started = performance.now();
+    const cpuStart = process.cpuUsage();
     answer = await fn();
+    const used = process.cpuUsage(cpuStart);
+    cpu.push((used.user + used.system) / 1000);
     times.push(performance.now() - started);
   }
-  times.sort((a, b) => a - b);
-  return { ms: times[Math.floor(times.length / 2)] as number, answer: answer as T };
+  const mid = (list: number[]) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)] as number;
+  return { ms: mid(times), cpuMs: mid(cpu), answer: answer as T };
 }
 
 /** Exports every event with its source name and live profile, one JSON line each (what the baseline reads). */
@@ -106,8 +113,11 @@ async function benchStore(label: string, store: Store): Promise<void> {
   const exported = await exportNdjson(store, file);
   const deps: AnalyticsDeps = { store, timeoutMs: 600_000, nowMs: () => Date.now() };
   const rows: string[] = [];
-  const report = (name: string, kin: { ms: number }, base: { ms: number }, same: boolean) =>
-    rows.push(`${label.padEnd(8)} ${name.padEnd(26)} ${kin.ms.toFixed(0).padStart(8)} ms ${base.ms.toFixed(0).padStart(10)} ms  ${(kin.ms / base.ms).toFixed(2).padStart(5)}  ${same ? 'same answer' : 'ANSWERS DIFFER'}`);
+  const report = (name: string, kin: { ms: number; cpuMs: number }, base: { ms: number; cpuMs: number }, same: boolean) =>
+    rows.push(
+      `${label.padEnd(8)} ${name.padEnd(32)} ${kin.ms.toFixed(0).padStart(7)} ms ${base.ms.toFixed(0).padStart(8)} ms ${(kin.ms / base.ms).toFixed(2).padStart(5)}  ` +
+        `${kin.cpuMs.toFixed(0).padStart(7)} ms ${base.cpuMs.toFixed(0).padStart(8)} ms ${(kin.cpuMs / base.cpuMs).toFixed(2).padStart(5)}  ${same ? 'same answer' : 'ANSWERS DIFFER'}`,
+    );
 
   const kinFunnel = await p50(() => runFunnel(deps, { spec: funnel, unit: 'profile' }));
   const baseFunnel = await p50(() => funnelCounts(funnel, [...(baselineSequences(file, ['profile']).get('profile') ?? new Map<string, AnalyticsEvent[]>()).values()].map((ev) => funnelReach(funnel, ev))));
@@ -126,7 +136,7 @@ async function benchStore(label: string, store: Store): Promise<void> {
   report('attribution (7 models, compare)', kinAttribution, baseAttribution, JSON.stringify(kinAttribution.answer.results) === JSON.stringify(baseAttribution.answer));
 
   console.log(`\n${label}: ${exported.toLocaleString('en-US')} events exported; funnel scanned ${kinFunnel.answer.meta.eventsScanned.toLocaleString('en-US')}, paths ${kinPaths.answer.meta.eventsScanned.toLocaleString('en-US')}, attribution ${kinAttribution.answer.meta.eventsScanned.toLocaleString('en-US')}`);
-  console.log('store    query                          kin (p50)   baseline (p50)  ratio');
+  console.log('store    query                            kin wall  base wall ratio  kin cpu   base cpu ratio  (p50 each)');
   for (const row of rows) console.log(row);
   console.log(`funnel stitched ${kinFunnel.answer.steps.map((s) => s.count).join(' → ')}; attribution direct ${JSON.stringify(kinAttribution.answer.direct)}, only stitching explains ${kinAttribution.answer.onlyStitchingExplains}`);
   rmSync(file, { force: true });

@@ -32,7 +32,9 @@ export function createPostgresAnalytics(pool: pg.Pool): AnalyticsStore {
         await client.query('BEGIN READ ONLY ISOLATION LEVEL REPEATABLE READ');
         for (const [from, to] of scanSlices(scan.fromMs, scan.toMs)) {
           checkDeadline(scan.deadline);
-          await client.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.ceil(scan.deadline - Date.now()))}`);
+          // 0 turns the limit off (a deadline of Infinity: exports and benchmarks).
+          const left = Number.isFinite(scan.deadline) ? Math.min(2_147_483_647, Math.max(1, Math.ceil(scan.deadline - Date.now()))) : 0;
+          await client.query(`SET LOCAL statement_timeout = ${left}`);
           const named = 'coalesce(event, type) = ANY($3::text[])';
           const touch = "payload->'context'->'campaign' IS NOT NULL OR payload->'context'->'kin'->'link' IS NOT NULL";
           const text = scan.names

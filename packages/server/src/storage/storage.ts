@@ -109,20 +109,35 @@ export interface SourceActivity {
   lastEventAt: string | null;
 }
 
-/** What the store needs to apply one resolved event. */
-export interface ApplyInput {
+/**
+ * What the store needs to apply one resolved event: a new event (stored as `payload`), or a stored one
+ * re-resolved (`replay`). Why the payload apart from `event`: the writer reads only the facts resolution
+ * needs (the writer thread is handed just those), while the row keeps the whole event as the caller sent it.
+ */
+export type ApplyInput = ApplyCommon & (NewEventRow | ReplayedEventRow);
+
+/** What both kinds of `ApplyInput` carry. */
+export interface ApplyCommon {
   event: TrackingEvent;
   sourceId: string;
   plan: ResolutionPlan;
   /** Identity verification that failed or was missing for this event (kept for replays and explain). */
-  unverified?: { types: string[]; reason: string };
-  /**
-   * Re-resolution of a stored event (undo, split, replay): the event row `seq` gets the profile instead
-   * of a new row, no warnings are written, and a new profile takes `profileIdForNew` when given.
-   */
-  replay?: { seq: number; profileIdForNew?: string };
-  /** `JSON.stringify(event)`, when the caller made it already (off the writer thread). */
-  payload?: string;
+  unverified?: { types: string[]; reason: string } | undefined;
+}
+
+/** A new event: its row is written with `payload`, the whole event as JSON text. */
+export interface NewEventRow {
+  payload: string;
+  replay?: undefined;
+}
+
+/**
+ * Re-resolution of a stored event (undo, split, replay): the event row `seq` gets the profile instead
+ * of a new row, no warnings are written, and a new profile takes `profileIdForNew` when given.
+ */
+export interface ReplayedEventRow {
+  replay: { seq: number; profileIdForNew?: string };
+  payload?: undefined;
 }
 
 /** The operations available inside a write transaction. */

@@ -5,7 +5,7 @@
  *
  * Why: a refusal repeated on every event wrote one row per event (2.88M warnings for 4.0M events).
  */
-import type { ApplyInput, NewWarning } from './storage.ts';
+import type { ApplyCommon, NewWarning } from './storage.ts';
 
 /** The columns a subject is made of, in order. */
 const SUBJECT_COLUMNS = ['kind', 'code', 'field', 'source_id', 'profile_id', 'message'] as const;
@@ -52,7 +52,7 @@ export function foldWarnings(warnings: readonly NewWarning[]): FoldedWarning[] {
 }
 
 /** The plan's warnings as rows to store. */
-export function planWarnings({ event, sourceId, plan }: ApplyInput, profileId: string | undefined, at: string): NewWarning[] {
+export function planWarnings({ event, sourceId, plan }: ApplyCommon, profileId: string | undefined, at: string): NewWarning[] {
   return plan.warnings.map((warning) => ({
     kind: warning.kind,
     message: warning.message,

@@ -234,7 +234,7 @@ export function createPostgresTx(deps: WriteDeps): PostgresTx {
         event: event.event ?? null,
         timestamp: time,
         received_at: at,
-        payload: event,
+        payload: input.payload,
         unverified: input.unverified ?? null,
       });
       buffer.addWarnings(planWarnings(input, profileId, at));

@@ -199,7 +199,7 @@ export function createSqliteApply({ statements, ids, clock, cache, identity, tim
     } else {
       const unverifiedJson = unverified ? JSON.stringify(unverified) : null;
       seq = Number(
-        s.insertEvent.run(event.messageId, sourceId, profileId ?? null, event.type, event.event ?? null, time, at, payload ?? JSON.stringify(event), unverifiedJson)
+        s.insertEvent.run(event.messageId, sourceId, profileId ?? null, event.type, event.event ?? null, time, at, payload, unverifiedJson)
           .lastInsertRowid,
       );
       messageIds.backed(sourceId, event.messageId, seq);

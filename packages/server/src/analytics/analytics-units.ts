@@ -72,7 +72,7 @@ export async function loadSequences(options: {
   const byUnit = new Map<AnalyticsUnit, Map<string, AnalyticsEvent[]>>(options.units.map((u) => [u, new Map()]));
   const rows = options.keepRows ? new Map<AnalyticsEvent, AnalyticsRow>() : undefined;
   const identity = options.units.includes('anonymous_id') || options.keepRows === true;
-  const scanned = await options.analytics.scanEvents({ ...options.scan, identity }, (batch) => {
+  const scanned = await options.analytics.scanEvents({ ...options.scan, identity, slim: true }, (batch) => {
     for (const row of batch) {
       if (options.filter && !options.filter(row)) continue;
       const event = eventOfRow(row, options.sourceName, options.keep);

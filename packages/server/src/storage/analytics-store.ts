@@ -39,8 +39,10 @@ export interface AnalyticsScan {
   touches?: boolean;
   /** Read anonymousId and userId (the `anonymous_id` unit). */
   identity: boolean;
-  /** Read the whole event JSON (conditions, channels, campaigns, page paths). */
+  /** Read the event JSON (conditions, channels, campaigns, page paths). */
   payload: boolean;
+  /** With `payload`: only `{type, context, properties}` of it, cut out by the database (less to send and parse). */
+  slim?: boolean;
   /** The scan throws `AnalyticsTimeout` after this time (milliseconds since the epoch, `Date.now()` clock). */
   deadline: number;
 }

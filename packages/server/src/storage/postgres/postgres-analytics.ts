@@ -17,9 +17,12 @@ const toRow = (r: Raw): AnalyticsRow => {
   return row;
 };
 
-const columns = (identity: boolean, payload: boolean) =>
+const json = (payload: boolean, slim = false) =>
+  !payload ? 'NULL' : slim ? "json_build_object('type', type, 'context', payload->'context', 'properties', payload->'properties')::text" : 'payload::text';
+
+const columns = (identity: boolean, payload: boolean, slim?: boolean) =>
   `seq, message_id, source_id, profile_id, coalesce(event, type), (extract(epoch from timestamp) * 1000)::float8,
-   ${identity ? "payload->>'anonymousId', payload->>'userId'" : 'NULL, NULL'}, ${payload ? 'payload::text' : 'NULL'}`;
+   ${identity ? "payload->>'anonymousId', payload->>'userId'" : 'NULL, NULL'}, ${json(payload, slim)}`;
 
 /** Creates the analytics port over the store's pool. */
 export function createPostgresAnalytics(pool: pg.Pool): AnalyticsStore {
@@ -38,8 +41,8 @@ export function createPostgresAnalytics(pool: pg.Pool): AnalyticsStore {
           const named = 'coalesce(event, type) = ANY($3::text[])';
           const touch = "payload->'context'->'campaign' IS NOT NULL OR payload->'context'->'kin'->'link' IS NOT NULL";
           const text = scan.names
-            ? `SELECT ${columns(scan.identity, scan.payload)} FROM events WHERE (${scan.touches ? `${named} OR ${touch}` : named}) AND timestamp >= $1 AND timestamp < $2`
-            : `SELECT ${columns(scan.identity, scan.payload)} FROM events WHERE timestamp >= $1 AND timestamp < $2`;
+            ? `SELECT ${columns(scan.identity, scan.payload, scan.slim)} FROM events WHERE (${scan.touches ? `${named} OR ${touch}` : named}) AND timestamp >= $1 AND timestamp < $2`
+            : `SELECT ${columns(scan.identity, scan.payload, scan.slim)} FROM events WHERE timestamp >= $1 AND timestamp < $2`;
           const values: unknown[] = [new Date(from), new Date(to)];
           if (scan.names) values.push(scan.names);
           const result = await client.query<Raw>({ text, values, rowMode: 'array' }).catch((error: unknown) => {

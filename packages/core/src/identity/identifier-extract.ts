@@ -11,7 +11,7 @@
  * `groupId` is never a person identifier. For alias, `previousId` is kept aside: its type is decided by
  * the resolver, which can see whether it is a known user id.
  */
-import type { JsonObject, TrackingEvent } from '../spec/event-types.ts';
+import type { EventFacts, JsonObject, TrackingEvent } from '../spec/event-types.ts';
 import type { IdentifierNormalizer, NormalizeContext } from './identifier-normalize.ts';
 import { normalizeIdentifierType } from './identifier-normalize.ts';
 import { compareStrings, compareTypeValue, identifierKey, sortIdentifiers } from './identifier-order.ts';
@@ -20,7 +20,7 @@ import type { Identifier, IdentityPolicy, Refusal } from './identity-types.ts';
 
 /** An event with its normalised identifiers, ready for `snapshotKeys` and `resolve`. */
 export interface PreparedEvent {
-  event: TrackingEvent;
+  event: EventFacts;
   /** Valid, unblocked identifiers, de-duplicated, sorted by priority, type, value. */
   identifiers: Identifier[];
   /** Invalid or blocked values found on the event. */
@@ -191,7 +191,7 @@ function candidates(event: TrackingEvent, policy: IdentityPolicy): Candidate[] {
  * The consent an event states: Segment's `context.consent.categoryPreferences` ({ category: boolean }),
  * or `undefined` when it states none. Non-boolean values are ignored.
  */
-export function readConsent(event: TrackingEvent): Record<string, boolean> | undefined {
+export function readConsent(event: EventFacts): Record<string, boolean> | undefined {
   const consent = object(object(event.context?.['consent'])?.['categoryPreferences']);
   if (!consent) return undefined;
   const categories: Record<string, boolean> = {};

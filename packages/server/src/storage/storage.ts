@@ -3,7 +3,7 @@
  * conformance suite (`storage-conformance.ts`). The identity core decides; a store applies a plan, inside
  * a callback-scoped transaction: commit when the callback resolves, roll back when it throws.
  */
-import type { Identifier, IdentitySnapshot, ResolutionPlan, TrackingEvent } from '@kin/core';
+import type { EventFacts, Identifier, IdentitySnapshot, ResolutionPlan, TrackingEvent } from '@kin/core';
 import type {
   DoNotLinkEntry as DoNotLinkRecord,
   ExternalId as ExternalIdView,
@@ -118,7 +118,7 @@ export type ApplyInput = ApplyCommon & (NewEventRow | ReplayedEventRow);
 
 /** What both kinds of `ApplyInput` carry. */
 export interface ApplyCommon {
-  event: TrackingEvent;
+  event: EventFacts;
   sourceId: string;
   plan: ResolutionPlan;
   /** Identity verification that failed or was missing for this event (kept for replays and explain). */

@@ -4,7 +4,7 @@
  */
 import { messageKey } from '../message-key.ts';
 import type { NewWarning } from '../../storage.ts';
-import type { IdentityPolicy, PreparedEvent, TrackingEvent } from '@kin/core';
+import type { EventFacts, IdentityPolicy, PreparedEvent } from '@kin/core';
 import type { PreparedSubmission } from '../../../pipeline/event-apply.ts';
 import type { ApplyOutcome, Submission } from '../../../pipeline/ingest-port.ts';
 
@@ -51,7 +51,7 @@ export interface WireSubmission {
  * changes (computeTraitChanges) and the stated consent (readConsent). Everything else is stored as the
  * payload text and never read on the writer.
  */
-function writerFacts(event: TrackingEvent): TrackingEvent {
+function writerFacts(event: EventFacts): EventFacts {
   const consent = event.context?.['consent'];
   return {
     type: event.type,

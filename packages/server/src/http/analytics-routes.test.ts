@@ -71,11 +71,13 @@ describe('analytics routes', () => {
 
   it('a query past its time limit answers 503 query_timeout', async () => {
     const slow = await createTestApp({ env: { KIN_ANALYTICS_TIMEOUT_MS: '1' } });
+    // Events to read (a scan of an empty store can end within the millisecond).
+    await ingestJourneys(slow.store, journeys);
     try {
       const res = await slow.admin('/v1/analytics/paths', {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ from: '2025-01-01T00:00:00.000Z', to: '2026-02-01T00:00:00.000Z' }),
+        body: JSON.stringify({ node: 'channel_event', from: '2025-11-01T00:00:00.000Z', to: '2026-12-01T00:00:00.000Z' }),
       });
       expect(res.status).toBe(503);
       expect(((await res.json()) as { error: { code: string } }).error.code).toBe('query_timeout');

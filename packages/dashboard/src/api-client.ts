@@ -3,7 +3,9 @@
  * (`{ ok: false, error }`) so pages render their error state without try/catch.
  */
 import type { AttributionRequest, AttributionResponse, ConversionExplanation, FunnelRequest, FunnelResponse, PathsRequest, PathsResponse } from '@kin/core/api/index.ts';
-import type { Merge, Overview, Page, Profile, ProfileActivity, ExplainAnswer, ProfileGraph, ProfileList, SearchPage, Source, TimelineEvent, Trait, TraitHistory, WarningWithSubject } from '@kin/core/api/index.ts';
+import type { TokenSelf } from '@kin/core/api/access-api.ts';
+import type { PrivacyExport, PrivacyRequest, PrivacyRequestBody, PrivacyRequestList } from '@kin/core/api/index.ts';
+import type { LinkStats, LinkSummary, Merge, Overview, Page, Profile, ProfileActivity, ExplainAnswer, ProfileGraph, ProfileList, SearchPage, Source, TimelineEvent, Trait, TraitHistory, WarningWithSubject } from '@kin/core/api/index.ts';
 
 /** What went wrong with a call: the API's error code (or `network_error`) and its message. */
 export interface ApiFailure {
@@ -17,6 +19,8 @@ export type ApiResult<T> = { ok: true; data: T } | { ok: false; error: ApiFailur
 
 /** The calls the dashboard makes. */
 export interface KinApi {
+  /** Who the token is and its scopes (any valid token may ask). */
+  self(): Promise<ApiResult<TokenSelf>>;
   overview(): Promise<ApiResult<Overview>>;
   search(q: string, page: { limit: number; offset: number }): Promise<ApiResult<SearchPage>>;
   profiles(query: { order: 'newest' | 'oldest'; limit: number; offset: number }): Promise<ApiResult<ProfileList>>;
@@ -36,6 +40,12 @@ export interface KinApi {
   paths(body: PathsRequest): Promise<ApiResult<PathsResponse>>;
   attribution(body: AttributionRequest): Promise<ApiResult<AttributionResponse>>;
   conversion(messageId: string, query: { event: string; models: string }): Promise<ApiResult<ConversionExplanation>>;
+  /** Privacy requests (delete, suppress, unsuppress, export a whole person): create, list, one, an export's content. */
+  createPrivacyRequest(body: PrivacyRequestBody): Promise<ApiResult<PrivacyRequest>>;
+  privacyRequests(query: { limit: number; cursor?: string }): Promise<ApiResult<PrivacyRequestList>>;
+  privacyExport(id: string): Promise<ApiResult<PrivacyExport>>;
+  links(query: { limit: number; cursor?: string }): Promise<ApiResult<Page<LinkSummary>>>;
+  linkStats(id: string): Promise<ApiResult<LinkStats>>;
 }
 
 /** Builds the client. `onUnauthorized` runs on any 401 (the token was revoked or mistyped). */
@@ -66,6 +76,7 @@ export function createKinApi(options: { token: string; baseUrl?: string; fetch?:
     return text ? `?${text}` : '';
   };
   return {
+    self: () => call('/v1/tokens/self'),
     overview: () => call('/v1/overview'),
     search: (q, page) => call(`/v1/search${qs({ q, ...page })}`),
     profiles: (query) => call(`/v1/profiles${qs(query)}`),
@@ -85,5 +96,10 @@ export function createKinApi(options: { token: string; baseUrl?: string; fetch?:
     paths: (body) => call('/v1/analytics/paths', { method: 'POST', body: JSON.stringify(body) }),
     attribution: (body) => call('/v1/analytics/attribution', { method: 'POST', body: JSON.stringify(body) }),
     conversion: (messageId, query) => call(`/v1/analytics/attribution/conversions/${encodeURIComponent(messageId)}${qs(query)}`),
+    createPrivacyRequest: (body) => call('/v1/privacy/requests', { method: 'POST', body: JSON.stringify(body) }),
+    privacyRequests: (query) => call(`/v1/privacy/requests${qs(query)}`),
+    privacyExport: (id) => call(`/v1/privacy/requests/${encodeURIComponent(id)}/export`),
+    links: (query) => call(`/v1/links${qs(query)}`),
+    linkStats: (id) => call(`/v1/links/${encodeURIComponent(id)}/stats`),
   };
 }

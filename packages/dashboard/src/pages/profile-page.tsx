@@ -13,6 +13,7 @@ import { displayName } from '../ui/profile-name.ts';
 import { Empty, ErrorBox, formatCount, formatValue, Loading, Time } from '../ui/states.tsx';
 import { useApi } from '../ui/use-api.ts';
 import { IdentityGraph } from './identity-graph.tsx';
+import { PrivacyActions } from './privacy-actions.tsx';
 import { ProfileTimeline } from './profile-timeline.tsx';
 
 /** The profile page (ref: a profile id or `type:value`). */
@@ -58,6 +59,7 @@ function ProfileBody({ profile: p }: { profile: Profile }) {
         <h2>Merge history</h2>
         <Merges profileId={p.id} />
       </div>
+      <PrivacyActions profile={p} />
     </>
   );
 }

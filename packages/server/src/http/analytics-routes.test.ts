@@ -64,6 +64,15 @@ describe('analytics routes', () => {
     expect(error.field).toBe(field);
   });
 
+  it('needs the analytics:read scope: a profiles:read token gets 403', async () => {
+    const issued = (await (await post('/v1/tokens', { name: 'support', scopes: ['profiles:read'] })).json()) as { secret: string };
+    const headers = { authorization: `Bearer ${issued.secret}`, 'content-type': 'application/json' };
+    expect((await t.app.request('/v1/analytics/funnel', { method: 'POST', body: JSON.stringify(funnel), headers })).status).toBe(403);
+    const reader = (await (await post('/v1/tokens', { name: 'analyst', scopes: ['analytics:read'] })).json()) as { secret: string };
+    const allowed = await t.app.request('/v1/analytics/funnel', { method: 'POST', body: JSON.stringify(funnel), headers: { ...headers, authorization: `Bearer ${reader.secret}` } });
+    expect(allowed.status).toBe(200);
+  });
+
   it('needs the admin token', async () => {
     const res = await t.app.request('/v1/analytics/funnel', { method: 'POST', body: JSON.stringify(funnel), headers: { 'content-type': 'application/json' } });
     expect(res.status).toBe(401);

@@ -2,6 +2,7 @@
  * The admin API client: every call carries the admin token; a failed call resolves to a value
  * (`{ ok: false, error }`) so pages render their error state without try/catch.
  */
+import type { AttributionRequest, AttributionResponse, ConversionExplanation, FunnelRequest, FunnelResponse, PathsRequest, PathsResponse } from '@kin/core/api/index.ts';
 import type { TokenSelf } from '@kin/core/api/access-api.ts';
 import type { PrivacyExport, PrivacyRequest, PrivacyRequestBody, PrivacyRequestList } from '@kin/core/api/index.ts';
 import type { LinkStats, LinkSummary, Merge, Overview, Page, Profile, ProfileActivity, ExplainAnswer, ProfileGraph, ProfileList, SearchPage, Source, TimelineEvent, Trait, TraitHistory, WarningWithSubject } from '@kin/core/api/index.ts';
@@ -37,6 +38,10 @@ export interface KinApi {
   createSource(name: string): Promise<ApiResult<{ source: Source; writeKey: string }>>;
   revokeSource(name: string): Promise<ApiResult<{ source: Source }>>;
   warnings(query: { limit: number; cursor?: string; kind?: string }): Promise<ApiResult<Page<WarningWithSubject>>>;
+  funnel(body: FunnelRequest): Promise<ApiResult<FunnelResponse>>;
+  paths(body: PathsRequest): Promise<ApiResult<PathsResponse>>;
+  attribution(body: AttributionRequest): Promise<ApiResult<AttributionResponse>>;
+  conversion(messageId: string, query: { event: string; models: string }): Promise<ApiResult<ConversionExplanation>>;
   /** Privacy requests (delete, suppress, unsuppress, export a whole person): create, list, one, an export's content. */
   createPrivacyRequest(body: PrivacyRequestBody): Promise<ApiResult<PrivacyRequest>>;
   privacyRequests(query: { limit: number; cursor?: string }): Promise<ApiResult<PrivacyRequestList>>;
@@ -91,6 +96,10 @@ export function createKinApi(options: { token: string; baseUrl?: string; fetch?:
     createSource: (name) => call('/v1/sources', { method: 'POST', body: JSON.stringify({ name }) }),
     revokeSource: (name) => call(`/v1/sources/${encodeURIComponent(name)}`, { method: 'DELETE' }),
     warnings: (query) => call(`/v1/warnings${qs({ ...query, subjects: 1 })}`),
+    funnel: (body) => call('/v1/analytics/funnel', { method: 'POST', body: JSON.stringify(body) }),
+    paths: (body) => call('/v1/analytics/paths', { method: 'POST', body: JSON.stringify(body) }),
+    attribution: (body) => call('/v1/analytics/attribution', { method: 'POST', body: JSON.stringify(body) }),
+    conversion: (messageId, query) => call(`/v1/analytics/attribution/conversions/${encodeURIComponent(messageId)}${qs(query)}`),
     createPrivacyRequest: (body) => call('/v1/privacy/requests', { method: 'POST', body: JSON.stringify(body) }),
     privacyRequests: (query) => call(`/v1/privacy/requests${qs(query)}`),
     privacyExport: (id) => call(`/v1/privacy/requests/${encodeURIComponent(id)}/export`),

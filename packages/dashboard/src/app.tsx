@@ -16,6 +16,7 @@ import { ProfilePage } from './pages/profile-page.tsx';
 import { SearchPage } from './pages/search-page.tsx';
 import { SignInPage } from './pages/sign-in-page.tsx';
 import { AudiencesPage } from './pages/audiences-page.tsx';
+import { JourneysPage } from './pages/journeys-page.tsx';
 import { SourcesPage } from './pages/sources-page.tsx';
 import { LinksPage } from './pages/links-page.tsx';
 import { WarningsPage } from './pages/warnings-page.tsx';
@@ -134,6 +135,7 @@ function Shell({ api, self, onSignOut }: { api: KinApi; self: TokenSelf; onSignO
 const NAV: Array<{ route: Route; label: string }> = [
   { route: { name: 'overview' }, label: 'Overview' },
   { route: { name: 'search', q: '' }, label: 'Profiles' },
+  { route: { name: 'journeys' }, label: 'Journeys' },
   { route: { name: 'sources' }, label: 'Sources' },
   { route: { name: 'audiences' }, label: 'Audiences' },
   { route: { name: 'links' }, label: 'Links' },
@@ -159,6 +161,8 @@ function RoutePage({ route, self }: { route: Route; self: TokenSelf }) {
       return <SearchPage q={route.q} {...(route.page ? { page: route.page } : {})} {...(route.order ? { order: route.order } : {})} />;
     case 'profile':
       return <ProfilePage key={route.ref} profileRef={route.ref} />;
+    case 'journeys':
+      return <JourneysPage />;
     case 'sources':
       return <SourcesPage />;
     case 'links':

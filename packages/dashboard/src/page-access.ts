@@ -14,6 +14,7 @@ const NEEDS: Record<Route['name'], AccessScope | undefined> = {
   privacy: 'privacy:read',
   links: 'analytics:read',
   audiences: 'analytics:read',
+  journeys: 'analytics:read',
   not_found: undefined,
 };
 

@@ -65,6 +65,8 @@ export interface KinConfig {
   rateLimits: { eventsPerSecond: number; burstSeconds: number; adminPerMinute: number; adminHeavyPerMinute: number };
   /** Imports: the largest row read (a line, or a CSV row spanning lines); larger rows are rejected (see import-reader.ts). */
   imports: { maxRecordBytes: number; spoolDir?: string };
+  /** Analytics questions: the time limit of one (`KIN_ANALYTICS_TIMEOUT_MS`). */
+  analytics: { timeoutMs: number };
   /** Tracked links (see docs/links.md). */
   links: LinksConfig;
 }
@@ -154,6 +156,7 @@ const schema = z.object({
   ingestThread: z.enum(['on', 'off']).default('on'),
   importMaxRecordBytes: intFrom(1024, 256 * 1024 * 1024).default(1024 * 1024),
   importSpoolDir: z.string().min(1).optional(),
+  analyticsTimeoutMs: intFrom(1, 600_000).default(30_000),
   rateLimitEventsPerSecond: intFrom(0, 1_000_000).default(0),
   rateLimitBurstSeconds: intFrom(1, 3600).default(5),
   adminRateLimitPerMinute: intFrom(0, 1_000_000).default(1200),
@@ -203,6 +206,7 @@ const ENV: Record<keyof z.input<typeof schema>, string> = {
   ingestThread: 'KIN_INGEST_THREAD',
   importMaxRecordBytes: 'KIN_IMPORT_MAX_RECORD_BYTES',
   importSpoolDir: 'KIN_IMPORT_SPOOL_DIR',
+  analyticsTimeoutMs: 'KIN_ANALYTICS_TIMEOUT_MS',
   rateLimitEventsPerSecond: 'KIN_RATE_LIMIT_EVENTS_PER_SECOND',
   rateLimitBurstSeconds: 'KIN_RATE_LIMIT_BURST_SECONDS',
   adminRateLimitPerMinute: 'KIN_ADMIN_RATE_LIMIT_PER_MINUTE',
@@ -287,6 +291,7 @@ export function parseConfig(env: Record<string, string | undefined>, flags: Conf
       adminHeavyPerMinute: c.adminHeavyRateLimitPerMinute,
     }),
     imports: Object.freeze({ maxRecordBytes: c.importMaxRecordBytes, ...(c.importSpoolDir ? { spoolDir: c.importSpoolDir } : {}) }),
+    analytics: Object.freeze({ timeoutMs: c.analyticsTimeoutMs }),
     links: Object.freeze({
       ip: c.linksIp,
       scannerSeconds: c.linksScannerSeconds,

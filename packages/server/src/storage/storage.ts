@@ -23,6 +23,7 @@ import type {
   VolumeBucket,
   Warning as WarningRecord,
 } from '@kin/core/api/index.ts';
+import type { AnalyticsStore } from './analytics-store.ts';
 import type { MatchingStore, MatchLink } from './matching-store.ts';
 import type { PrivacyStore } from './privacy-store.ts';
 import type { AuditStore } from './audit-store.ts';
@@ -276,6 +277,8 @@ export interface Store {
   identifierPartition(): Promise<string[][]>;
   /** Probabilistic matching: review queue and match evidence (see `matching-store.ts`). */
   readonly matching: MatchingStore;
+  /** Funnels, paths and attribution read the events of a time range through this (see `analytics-store.ts`). */
+  readonly analytics?: AnalyticsStore;
   /** Privacy requests, edge keys and whole-person deletes (see `privacy-store.ts`). */
   readonly privacy?: PrivacyStore;
   /** Scoped admin tokens (see `token-store.ts`). */

@@ -2,6 +2,7 @@
  * The admin API client: every call carries the admin token; a failed call resolves to a value
  * (`{ ok: false, error }`) so pages render their error state without try/catch.
  */
+import type { ReviewBulkRequest, ReviewBulkResult, ReviewEffect, ReviewItemView, ReviewPage } from '@kin/core/api/index.ts';
 import type { Merge, Overview, Page, Profile, ProfileActivity, ExplainAnswer, ProfileGraph, ProfileList, SearchPage, Source, TimelineEvent, Trait, TraitHistory, WarningWithSubject } from '@kin/core/api/index.ts';
 
 /** What went wrong with a call: the API's error code (or `network_error`) and its message. */
@@ -31,6 +32,20 @@ export interface KinApi {
   createSource(name: string): Promise<ApiResult<{ source: Source; writeKey: string }>>;
   revokeSource(name: string): Promise<ApiResult<{ source: Source }>>;
   warnings(query: { limit: number; cursor?: string; kind?: string }): Promise<ApiResult<Page<WarningWithSubject>>>;
+  reviewQueue(query: { limit: number; cursor?: string }): Promise<ApiResult<ReviewPage>>;
+  reviewEffect(id: string): Promise<ApiResult<ReviewEffect>>;
+  decideReview(id: string, decision: 'accept' | 'reject'): Promise<ApiResult<{ item: ReviewItemView }>>;
+  decideReviewBulk(body: ReviewBulkRequest): Promise<ApiResult<ReviewBulkResult>>;
+  undoMerge(mergeId: string): Promise<ApiResult<Separation>>;
+  splitProfile(ref: string, externalIds: Array<{ type: string; value: string }>): Promise<ApiResult<Separation>>;
+}
+
+/** What an undo or a split answers: the ledger entry, the do-not-link rule, events replayed, the profiles now. */
+export interface Separation {
+  ledgerId: string;
+  ruleId: string;
+  events: number;
+  profiles: Profile[];
 }
 
 /** Builds the client. `onUnauthorized` runs on any 401 (the token was revoked or mistyped). */
@@ -76,5 +91,11 @@ export function createKinApi(options: { token: string; baseUrl?: string; fetch?:
     createSource: (name) => call('/v1/sources', { method: 'POST', body: JSON.stringify({ name }) }),
     revokeSource: (name) => call(`/v1/sources/${encodeURIComponent(name)}`, { method: 'DELETE' }),
     warnings: (query) => call(`/v1/warnings${qs({ ...query, subjects: 1 })}`),
+    reviewQueue: (query) => call(`/v1/review${qs({ status: 'open', ...query })}`),
+    reviewEffect: (id) => call(`/v1/review/${encodeURIComponent(id)}/effect`),
+    decideReview: (id, decision) => call(`/v1/review/${encodeURIComponent(id)}`, { method: 'POST', body: JSON.stringify({ decision }) }),
+    decideReviewBulk: (body) => call('/v1/review/bulk', { method: 'POST', body: JSON.stringify(body) }),
+    undoMerge: (mergeId) => call(`/v1/merges/${encodeURIComponent(mergeId)}/undo`, { method: 'POST' }),
+    splitProfile: (r, externalIds) => call(`${ref(r)}/split`, { method: 'POST', body: JSON.stringify({ externalIds: externalIds.map((i) => `${i.type}:${i.value}`) }) }),
   };
 }

@@ -6,6 +6,7 @@ import type { Source } from '@kin/core/api/index.ts';
 import { KinContext } from './kin-context.ts';
 import { OverviewPage } from './pages/overview-page.tsx';
 import { ProfilePage } from './pages/profile-page.tsx';
+import { ReviewPage } from './pages/review-page.tsx';
 import { SearchPage } from './pages/search-page.tsx';
 import { SignInPage } from './pages/sign-in-page.tsx';
 import { SourcesPage } from './pages/sources-page.tsx';
@@ -88,6 +89,7 @@ function SignedIn({ token, onSignOut }: { token: string; onSignOut: (why?: strin
             <NavLink route={{ name: 'search', q: '' }} current={route} label="Profiles" />
             <NavLink route={{ name: 'sources' }} current={route} label="Sources" />
             <NavLink route={{ name: 'warnings', kind: '' }} current={route} label="Warnings" />
+            <NavLink route={{ name: 'review' }} current={route} label="Review" />
           </nav>
           <SearchBox initial={route.name === 'search' ? route.q : ''} />
           <button type="button" className="button button-quiet" onClick={() => onSignOut()}>
@@ -114,6 +116,8 @@ function RoutePage({ route }: { route: Route }) {
       return <SourcesPage />;
     case 'warnings':
       return <WarningsPage kind={route.kind} />;
+    case 'review':
+      return <ReviewPage />;
     case 'not_found':
       return <Empty>No such page. Try the overview or search for a profile.</Empty>;
   }

@@ -11,6 +11,7 @@ export type Route =
   | { name: 'profile'; ref: string }
   | { name: 'sources' }
   | { name: 'warnings'; kind: string }
+  | { name: 'review' }
   | { name: 'not_found' };
 
 /** Reads a route from a location. */
@@ -28,6 +29,7 @@ export function parseRoute(pathname: string, search: string): Route {
   }
   if (pathname.startsWith('/profiles/')) return { name: 'profile', ref: decodeURIComponent(pathname.slice('/profiles/'.length)) };
   if (pathname === '/sources') return { name: 'sources' };
+  if (pathname === '/review') return { name: 'review' };
   if (pathname === '/warnings') return { name: 'warnings', kind: params.get('kind') ?? '' };
   return { name: 'not_found' };
 }
@@ -49,6 +51,8 @@ export function hrefOf(route: Route): string {
       return `/profiles/${encodeURIComponent(route.ref)}`;
     case 'sources':
       return '/sources';
+    case 'review':
+      return '/review';
     case 'warnings':
       return route.kind ? `/warnings?kind=${encodeURIComponent(route.kind)}` : '/warnings';
     case 'not_found':

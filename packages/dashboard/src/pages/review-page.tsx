@@ -20,8 +20,7 @@ const QUEUE_LIMIT = 200;
 /** The review page. */
 export function ReviewPage() {
   const { api } = useKin();
-  const [tick, setTick] = useState(0);
-  const queue = useApi(() => api.reviewQueue({ limit: QUEUE_LIMIT }), String(tick));
+  const queue = useApi(() => api.reviewQueue({ limit: QUEUE_LIMIT }), 'open');
   const [items, setItems] = useState<ReviewItemView[]>([]);
   const [index, setIndex] = useState(0);
   const [busy, setBusy] = useState(false);
@@ -79,7 +78,8 @@ export function ReviewPage() {
         {queue.data.cursor.hasMore ? ` (the first ${QUEUE_LIMIT})` : ''} · keys: <kbd>a</kbd> accept, <kbd>r</kbd> reject, <kbd>s</kbd> skip,{' '}
         <kbd>j</kbd>/<kbd>k</kbd> next/previous
       </p>
-      <BulkDecision onDone={() => setTick((t) => t + 1)} />
+      {/* reload, not a new key: the page stays mounted, so the bulk result stays on screen. */}
+      <BulkDecision onDone={queue.reload} />
       {notice ? (
         <p className="notice" role="status">
           {notice}

@@ -122,7 +122,7 @@ function Confirmed(props: { label: string; action: string; run: () => Promise<Ap
   return (
     <div className="confirm" role="alertdialog" aria-label={props.action}>
       <p>
-        <strong>{props.action}?</strong> {props.moves.length} identifier{props.moves.length === 1 ? '' : 's'} move {props.movesTo}, with their events:
+        <strong>{props.action}?</strong> {props.moves.length === 1 ? '1 identifier moves' : `${props.moves.length} identifiers move`} {props.movesTo}, with their events:
       </p>
       <ul className="id-list" data-moves>
         {props.moves.map((i) => (

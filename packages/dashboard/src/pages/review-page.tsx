@@ -201,7 +201,7 @@ function Effect({ item }: { item: ReviewItemView }) {
   return (
     <div className="review-effect" data-effect={effect.state === 'ready' ? effect.data.kind : 'loading'}>
       <p>
-        <strong>Accept:</strong> {effect.state === 'ready' ? acceptText(effect.data, eventCount) : effect.state === 'error' ? effect.error.message : '…'}
+        <strong>Accept:</strong> {effect.state === 'ready' ? acceptText(effect.data, eventCount, (id) => (id === item.a.id ? 'A' : id === item.b.id ? 'B' : '')) : effect.state === 'error' ? effect.error.message : '…'}
       </p>
       <p>
         <strong>Reject:</strong> keeps the two apart for good: a do-not-link rule between A's {ids(item.a)} and B's {ids(item.b)} identifiers; matching never proposes
@@ -214,14 +214,14 @@ function Effect({ item }: { item: ReviewItemView }) {
   );
 }
 
-function acceptText(effect: ReviewEffect, events: string): ReactNode {
+function acceptText(effect: ReviewEffect, events: string, sideOf: (id: string) => string): ReactNode {
   switch (effect.kind) {
     case 'merge':
       return (
         <>
-          merges profile <CopyId id={effect.absorbed.id} /> (<span data-effect-identifiers>{effect.absorbed.identifiers}</span> identifier
-          {effect.absorbed.identifiers === 1 ? '' : 's'}, <span data-effect-events>{events}</span> events) into <CopyId id={effect.survivor.id} /> (
-          {effect.survivor.identifiers} identifiers). An undo on the profile page reverts it.
+          merges {sideOf(effect.absorbed.id)} <CopyId id={effect.absorbed.id} /> (<span data-effect-identifiers>{effect.absorbed.identifiers}</span>{' '}
+          {plural(effect.absorbed.identifiers, 'identifier')}, <span data-effect-events>{events}</span> events) into {sideOf(effect.survivor.id)}{' '}
+          <CopyId id={effect.survivor.id} /> ({effect.survivor.identifiers} {plural(effect.survivor.identifiers, 'identifier')}). An undo on the profile page reverts it.
         </>
       );
     case 'same':
@@ -300,6 +300,10 @@ function BulkDecision({ onDone }: { onDone: () => void }) {
       {failure ? <ErrorBox error={failure} /> : null}
     </form>
   );
+}
+
+function plural(n: number, word: string): string {
+  return n === 1 ? word : `${word}s`;
 }
 
 /** A Bayes factor from a log2 weight: ×8 for, ÷4 against. */

@@ -1,11 +1,12 @@
 /**
- * The review queue and the profile page's undo in a real Chromium against one Kin: a seeded pair renders
+ * The review queue and the profile page's undo and split in a real Chromium against one Kin: a seeded pair renders
  * side by side with its evidence and the effect of an accept; the `a` key accepts (the pair leaves the queue,
  * the two profiles are one); a bulk decision says how many pairs it will decide before it does; and undo on
- * the profile page, after a confirmation listing what moves, separates the two again.
+ * the profile page, after a confirmation listing what moves, separates the two again, and so does a split of chosen identifiers.
  * Needs the built dashboard (`npm run build -w @kin/dashboard`).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +17,7 @@ import { startTestKin } from '../testing/kin-harness.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const skip = !existsSync(CHROMIUM) && !process.env['KIN_REQUIRE_SERVICES'];
+const SCREENS = process.env['KIN_SCREENS_DIR'] ?? '/work/wt/screens';
 
 describe.skipIf(skip)('review queue in Chromium', () => {
   let kin: TestKin;
@@ -58,6 +60,7 @@ describe.skipIf(skip)('review queue in Chromium', () => {
     }
     await kin.kin.store.matching.addReviewItems(items);
 
+    mkdirSync(SCREENS, { recursive: true });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
@@ -91,6 +94,7 @@ describe.skipIf(skip)('review queue in Chromium', () => {
     await pair.locator('[data-effect="merge"]').waitFor();
     expect(await pair.locator('[data-effect-identifiers]').innerText()).toBe('1');
     await expect.poll(() => pair.locator('[data-effect-events]').innerText()).toMatch(/^[12]$/);
+    await page.screenshot({ path: join(SCREENS, 'review-queue.png'), fullPage: true });
     // j/k move the selection without deciding.
     await page.keyboard.press('j');
     await page.locator('[data-review-id="r-cy"]').waitFor();
@@ -127,12 +131,27 @@ describe.skipIf(skip)('review queue in Chromium', () => {
     const row = page.locator('[data-merge-id]').first();
     await row.getByRole('button', { name: 'Undo…' }).click();
     const dialog = page.getByRole('alertdialog', { name: 'Undo this merge' });
+    await page.screenshot({ path: join(SCREENS, 'undo-confirm.png'), fullPage: true });
     const moving = await dialog.locator('[data-moves]').innerText();
     expect(moving.trim().split('\n')).toHaveLength(1);
     expect(moving).toMatch(/anonymous_id:ann-[12]/);
     await dialog.getByRole('button', { name: 'Undo this merge' }).click();
     await page.locator('[data-separated]').waitFor();
     expect(await idOf('anonymous_id:ann-1')).not.toBe(await idOf('anonymous_id:ann-2'));
+  });
+
+  it('splits a profile: the ticked identifier moves to a new profile after a confirmation', async () => {
+    const merged = await idOf('anonymous_id:cy-1');
+    await page.goto(`${kin.url}/profiles/${merged}`);
+    await page.getByText('Split this profile…').click();
+    await page.locator('input[name=split][value="anonymous_id:cy-2"]').check();
+    await page.getByRole('button', { name: 'Split…' }).click();
+    const dialog = page.getByRole('alertdialog', { name: 'Split this profile' });
+    expect((await dialog.locator('[data-moves]').innerText()).trim()).toBe('anonymous_id:cy-2');
+    expect(await dialog.innerText()).toContain('1 stays: anonymous_id:cy-1');
+    await dialog.getByRole('button', { name: 'Split this profile' }).click();
+    await page.locator('[data-separated]').waitFor();
+    expect(await idOf('anonymous_id:cy-1')).not.toBe(await idOf('anonymous_id:cy-2'));
     expect(errors).toEqual([]);
   });
 });

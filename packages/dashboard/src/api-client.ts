@@ -2,8 +2,9 @@
  * The admin API client: every call carries the admin token; a failed call resolves to a value
  * (`{ ok: false, error }`) so pages render their error state without try/catch.
  */
-import type { ReviewBulkRequest, ReviewBulkResult, ReviewEffect, ReviewItemView, ReviewPage } from '@kin/core/api/index.ts';
-import type { Merge, Overview, Page, Profile, ProfileActivity, ExplainAnswer, ProfileGraph, ProfileList, SearchPage, Source, TimelineEvent, Trait, TraitHistory, WarningWithSubject } from '@kin/core/api/index.ts';
+import type { TokenSelf } from '@kin/core/api/access-api.ts';
+import type { PrivacyExport, PrivacyRequest, PrivacyRequestBody, PrivacyRequestList, ReviewBulkRequest, ReviewBulkResult, ReviewEffect, ReviewItemView, ReviewPage } from '@kin/core/api/index.ts';
+import type { LinkStats, LinkSummary, Merge, Overview, Page, Profile, ProfileActivity, ExplainAnswer, ProfileGraph, ProfileList, SearchPage, Source, TimelineEvent, Trait, TraitHistory, WarningWithSubject } from '@kin/core/api/index.ts';
 
 /** What went wrong with a call: the API's error code (or `network_error`) and its message. */
 export interface ApiFailure {
@@ -17,6 +18,8 @@ export type ApiResult<T> = { ok: true; data: T } | { ok: false; error: ApiFailur
 
 /** The calls the dashboard makes. */
 export interface KinApi {
+  /** Who the token is and its scopes (any valid token may ask). */
+  self(): Promise<ApiResult<TokenSelf>>;
   overview(): Promise<ApiResult<Overview>>;
   search(q: string, page: { limit: number; offset: number }): Promise<ApiResult<SearchPage>>;
   profiles(query: { order: 'newest' | 'oldest'; limit: number; offset: number }): Promise<ApiResult<ProfileList>>;
@@ -38,6 +41,12 @@ export interface KinApi {
   decideReviewBulk(body: ReviewBulkRequest): Promise<ApiResult<ReviewBulkResult>>;
   undoMerge(mergeId: string): Promise<ApiResult<Separation>>;
   splitProfile(ref: string, externalIds: Array<{ type: string; value: string }>): Promise<ApiResult<Separation>>;
+  /** Privacy requests (delete, suppress, unsuppress, export a whole person): create, list, one, an export's content. */
+  createPrivacyRequest(body: PrivacyRequestBody): Promise<ApiResult<PrivacyRequest>>;
+  privacyRequests(query: { limit: number; cursor?: string }): Promise<ApiResult<PrivacyRequestList>>;
+  privacyExport(id: string): Promise<ApiResult<PrivacyExport>>;
+  links(query: { limit: number; cursor?: string }): Promise<ApiResult<Page<LinkSummary>>>;
+  linkStats(id: string): Promise<ApiResult<LinkStats>>;
 }
 
 /** What an undo or a split answers: the ledger entry, the do-not-link rule, events replayed, the profiles now. */
@@ -76,6 +85,7 @@ export function createKinApi(options: { token: string; baseUrl?: string; fetch?:
     return text ? `?${text}` : '';
   };
   return {
+    self: () => call('/v1/tokens/self'),
     overview: () => call('/v1/overview'),
     search: (q, page) => call(`/v1/search${qs({ q, ...page })}`),
     profiles: (query) => call(`/v1/profiles${qs(query)}`),
@@ -97,5 +107,10 @@ export function createKinApi(options: { token: string; baseUrl?: string; fetch?:
     decideReviewBulk: (body) => call('/v1/review/bulk', { method: 'POST', body: JSON.stringify(body) }),
     undoMerge: (mergeId) => call(`/v1/merges/${encodeURIComponent(mergeId)}/undo`, { method: 'POST' }),
     splitProfile: (r, externalIds) => call(`${ref(r)}/split`, { method: 'POST', body: JSON.stringify({ externalIds: externalIds.map((i) => `${i.type}:${i.value}`) }) }),
+    createPrivacyRequest: (body) => call('/v1/privacy/requests', { method: 'POST', body: JSON.stringify(body) }),
+    privacyRequests: (query) => call(`/v1/privacy/requests${qs(query)}`),
+    privacyExport: (id) => call(`/v1/privacy/requests/${encodeURIComponent(id)}/export`),
+    links: (query) => call(`/v1/links${qs(query)}`),
+    linkStats: (id) => call(`/v1/links/${encodeURIComponent(id)}/stats`),
   };
 }

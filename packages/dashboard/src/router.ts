@@ -12,6 +12,8 @@ export type Route =
   | { name: 'sources' }
   | { name: 'warnings'; kind: string }
   | { name: 'review' }
+  | { name: 'privacy' }
+  | { name: 'links' }
   | { name: 'not_found' };
 
 /** Reads a route from a location. */
@@ -30,7 +32,9 @@ export function parseRoute(pathname: string, search: string): Route {
   if (pathname.startsWith('/profiles/')) return { name: 'profile', ref: decodeURIComponent(pathname.slice('/profiles/'.length)) };
   if (pathname === '/sources') return { name: 'sources' };
   if (pathname === '/review') return { name: 'review' };
+  if (pathname === '/links') return { name: 'links' };
   if (pathname === '/warnings') return { name: 'warnings', kind: params.get('kind') ?? '' };
+  if (pathname === '/privacy') return { name: 'privacy' };
   return { name: 'not_found' };
 }
 
@@ -53,8 +57,12 @@ export function hrefOf(route: Route): string {
       return '/sources';
     case 'review':
       return '/review';
+    case 'links':
+      return '/links';
     case 'warnings':
       return route.kind ? `/warnings?kind=${encodeURIComponent(route.kind)}` : '/warnings';
+    case 'privacy':
+      return '/privacy';
     case 'not_found':
       return '/';
   }

@@ -31,6 +31,10 @@ import { guardStore } from './ops/service-unavailable.ts';
 import { cannotListen } from './ops/startup-error.ts';
 import type { NatsPipeline } from './pipeline/nats-pipeline.ts';
 import { startNatsPipeline } from './pipeline/nats-pipeline.ts';
+import { startPrivacy } from './privacy/privacy-setup.ts';
+import { createClickQueue } from './links/link-click-queue.ts';
+import { createServerWithLinks } from './links/link-fast-path.ts';
+import { createLinkService } from './links/link-service.ts';
 
 /** A running Kin. */
 export interface RunningKin {
@@ -108,7 +112,23 @@ export async function startKin(options: {
   // The dashboard's heavy reads run on a read thread, never on the HTTP thread's loop (a SQLite file or PostgreSQL).
   const reads = config.db !== ':memory:' ? adminReadThread({ dbPath: config.db, policy }) : undefined;
   const auth = createSourceAuth(store, clock);
+  const privacy = await startPrivacy({
+    store,
+    db: config.db,
+    ...(config.privacySecret ? { secret: config.privacySecret } : {}),
+    ...(pipeline?.privacyList ? { list: pipeline.privacyList } : {}),
+    policy,
+    normalize,
+    clock,
+    ids,
+    logger,
+  });
+  const linkClicks = createClickQueue({ ingestor, logger });
+  const linkService = createLinkService({ store, links: store.links, clock, ids, config: config.links, clicks: linkClicks, normalize });
   const app = createApp({
+    linksConfig: config.links,
+    linkClicks,
+    linkService,
     config,
     store,
     ingestor,
@@ -116,6 +136,7 @@ export async function startKin(options: {
     adminTokenHash,
     admission,
     onClientAbort: () => metrics.clientAborts.inc(),
+    onRateLimited: (limit, count) => metrics.rateLimited.inc({ limit }, count),
     clock,
     ids,
     logger,
@@ -124,6 +145,7 @@ export async function startKin(options: {
     ...(sourceRegions ? { sourceRegions } : {}),
     verifier: createIdentityVerifier(policy),
     ...(reads ? { reads } : {}),
+    privacy,
     ready: async () => (await storeReachable(store)) && (pipeline ? await pipeline.natsReady() : true) && writePath.ready(),
     extra: (app) => {
       mountMetrics(app, metrics, [adminTokenHash, ...metricsTokenHashes([config.metricsToken])]);
@@ -143,11 +165,13 @@ export async function startKin(options: {
   prune.unref();
 
   const server = await new Promise<ReturnType<typeof serve>>((resolveServer, reject) => {
-    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host, serverOptions: serverOptionsOf(config.server) }, () => resolveServer(s));
+    const createServer = createServerWithLinks(linkService, logger);
+    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host, serverOptions: serverOptionsOf(config.server), createServer }, () => resolveServer(s));
     capConnections(s, config.server);
     s.once('error', (error) => reject(cannotListen(config.host, config.port, error)));
   }).catch(async (error: unknown) => {
     clearInterval(prune);
+    await linkClicks.close();
     await ingestor.close();
     await pipeline?.close();
     await store.close();
@@ -172,6 +196,7 @@ export async function startKin(options: {
           server.close(() => done());
           if ('closeIdleConnections' in server) server.closeIdleConnections();
         });
+        await linkClicks.close();
         await ingestor.close();
         await reads?.close();
         await pipeline?.close();

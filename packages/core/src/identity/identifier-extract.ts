@@ -35,6 +35,17 @@ export interface PreparedEvent {
   traitIds?: Record<string, Identifier | null>;
   /** The name of the source that sent the event, when the policy ranks trait sources (R8). */
   sourceName?: string;
+  /** The tracked-link click the event names (`context.kin.link`, kept by the browser SDK from `kin_link`), for R14. */
+  linkClick?: string;
+}
+
+/** What a click id looks like (a UUID or a similar token); anything else in `context.kin.link` is ignored. */
+const CLICK_ID = /^[A-Za-z0-9_-]{8,64}$/;
+
+/** The click id an event names in `context.kin.link`, if it is one. */
+export function linkClickOf(event: TrackingEvent): string | undefined {
+  const link = object(event.context?.['kin'])?.['link'];
+  return typeof link === 'string' && CLICK_ID.test(link) ? link : undefined;
 }
 
 /** The type recorded on a refusal of an alias `previousId` (its real type is never decided). */
@@ -117,6 +128,7 @@ export function prepareEvent(event: TrackingEvent, policy: IdentityPolicy, norma
   }
 
   const traitIds = event.type === 'identify' && event.traits ? identifierTraits(event.traits, policy, normalize) : undefined;
+  const linkClick = event.context === undefined ? undefined : linkClickOf(event);
   const refusals = [...refused.values()].sort(
     (a, b) => compareTypeValue(a.identifier, b.identifier),
   );
@@ -126,6 +138,7 @@ export function prepareEvent(event: TrackingEvent, policy: IdentityPolicy, norma
     refused: refusals,
     ...(previousId === undefined ? {} : { previousId }),
     ...(traitIds === undefined ? {} : { traitIds }),
+    ...(linkClick === undefined ? {} : { linkClick }),
   };
 }
 

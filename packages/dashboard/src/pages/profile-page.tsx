@@ -15,6 +15,7 @@ import { Empty, ErrorBox, formatCount, formatValue, Loading, Time } from '../ui/
 import { useApi } from '../ui/use-api.ts';
 import { IdentityGraph } from './identity-graph.tsx';
 import { SplitProfile, UndoMerge } from './profile-separate.tsx';
+import { PrivacyActions } from './privacy-actions.tsx';
 import { ProfileTimeline } from './profile-timeline.tsx';
 
 /** The profile page (ref: a profile id or `type:value`). */
@@ -66,6 +67,7 @@ function ProfileBody({ profile: p, onChanged }: { profile: Profile; onChanged: (
         <h2>Merge history</h2>
         <Merges profileId={p.id} onChanged={onChanged} />
       </div>
+      <PrivacyActions profile={p} />
     </>
   );
 }

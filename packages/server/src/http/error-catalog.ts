@@ -25,12 +25,19 @@ export const ERROR_CODES = [
   'invalid_import',
   'invalid_decision',
   'invalid_source',
+  'invalid_privacy_request',
+  'invalid_link',
   'unauthorized',
+  'invalid_token',
+  'expired_token',
+  'insufficient_scope',
+  'invalid_token_request',
   'not_found',
   'conflict',
   'method_not_allowed',
   'service_unavailable',
   'overloaded',
+  'rate_limited',
   'internal_error',
 ] as const;
 
@@ -38,7 +45,7 @@ export const ERROR_CODES = [
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 /** The HTTP status of a code. */
-export function statusOf(code: ErrorCode): 400 | 401 | 404 | 405 | 409 | 413 | 415 | 500 | 501 | 503 {
+export function statusOf(code: ErrorCode): 400 | 401 | 403 | 404 | 405 | 409 | 413 | 415 | 429 | 500 | 501 | 503 {
   switch (code) {
     case 'invalid_json':
     case 'invalid_event':
@@ -56,9 +63,16 @@ export function statusOf(code: ErrorCode): 400 | 401 | 404 | 405 | 409 | 413 | 4
     case 'invalid_import':
     case 'invalid_decision':
     case 'invalid_source':
+    case 'invalid_privacy_request':
+    case 'invalid_token_request':
+    case 'invalid_link':
       return 400;
     case 'unauthorized':
+    case 'invalid_token':
+    case 'expired_token':
       return 401;
+    case 'insufficient_scope':
+      return 403;
     case 'not_found':
       return 404;
     case 'method_not_allowed':
@@ -70,6 +84,8 @@ export function statusOf(code: ErrorCode): 400 | 401 | 404 | 405 | 409 | 413 | 4
       return 413;
     case 'unsupported_encoding':
       return 415;
+    case 'rate_limited':
+      return 429;
     case 'internal_error':
       return 500;
     case 'service_unavailable':

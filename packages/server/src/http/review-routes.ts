@@ -19,9 +19,7 @@ import { ApiError } from './error-catalog.ts';
 import { ignoreInvalidJson, readAdminJson } from './request-body.ts';
 import { resolveProfileRef } from './profile-routes.ts';
 import { parseLimit } from './query-params.ts';
-
-/** Paths of these routes (admin token). */
-export const REVIEW_PATHS = ['/v1/match/*', '/v1/review', '/v1/review/*'];
+import { scope } from './route-scope.ts';
 
 /** What the routes need. */
 export interface ReviewRouteDeps {
@@ -51,7 +49,7 @@ export function reviewRoutes(deps: ReviewRouteDeps): Hono {
     return p ? { id: p.id, traits: p.traits, externalIds: p.externalIds.map(({ type, value }) => ({ type, value })) } : { id, missing: true as const };
   };
 
-  app.post('/v1/match/run', async (c) => {
+  app.post('/v1/match/run', scope('profiles:write'), async (c) => {
     matching();
     const parsed = await readAdminJson(c.req.raw, deps.maxBodyBytes);
     if (parsed !== undefined && (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))) throw new ApiError('invalid_json', 'the body is a JSON object');
@@ -72,7 +70,7 @@ export function reviewRoutes(deps: ReviewRouteDeps): Hono {
   });
 
   // The probability and per-field evidence behind the match and review merges of a profile's history.
-  app.get('/v1/match/links', async (c) => {
+  app.get('/v1/match/links', scope('profiles:read'), async (c) => {
     const ref = c.req.query('profile');
     if (ref === undefined || ref === '') throw new ApiError('invalid_query', 'profile is a profile id or type:value', 'profile');
     const id = await resolveProfileRef(deps, ref);
@@ -81,7 +79,7 @@ export function reviewRoutes(deps: ReviewRouteDeps): Hono {
     return c.json({ data: await matching().listMatchLinks([profile.id, ...profile.mergedFrom]) });
   });
 
-  app.get('/v1/review', async (c) => {
+  app.get('/v1/review', scope('profiles:read'), async (c) => {
     const status = c.req.query('status');
     if (status !== undefined && !['open', 'accepted', 'rejected'].includes(status)) {
       throw new ApiError('invalid_query', 'status is open, accepted or rejected', 'status');
@@ -97,7 +95,7 @@ export function reviewRoutes(deps: ReviewRouteDeps): Hono {
     return c.json({ data, cursor: page.cursor } satisfies ReviewPage);
   });
 
-  app.get('/v1/review/:id/effect', async (c) => {
+  app.get('/v1/review/:id/effect', scope('profiles:read'), async (c) => {
     const item = await matching().findReviewItem(c.req.param('id'));
     if (!item) throw new ApiError('not_found', 'no review item has this id', 'id');
     const outcome = await previewMatchedMerge({
@@ -117,7 +115,7 @@ export function reviewRoutes(deps: ReviewRouteDeps): Hono {
     return c.json(effect);
   });
 
-  app.post('/v1/review/bulk', async (c) => {
+  app.post('/v1/review/bulk', scope('profiles:write'), async (c) => {
     matching();
     const parsed = await readAdminJson(c.req.raw, deps.maxBodyBytes);
     if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new ApiError('invalid_json', 'the body is a JSON object');
@@ -134,7 +132,7 @@ export function reviewRoutes(deps: ReviewRouteDeps): Hono {
     return c.json(result satisfies ReviewBulkResult);
   });
 
-  app.post('/v1/review/:id', async (c) => {
+  app.post('/v1/review/:id', scope('profiles:write', { action: 'review.decide' }), async (c) => {
     matching();
     const body = await readAdminJson(c.req.raw, deps.maxBodyBytes).catch(ignoreInvalidJson);
     const decision = (body as { decision?: unknown } | undefined)?.decision;

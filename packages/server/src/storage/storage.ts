@@ -24,6 +24,10 @@ import type {
   Warning as WarningRecord,
 } from '@kin/core/api/index.ts';
 import type { MatchingStore, MatchLink } from './matching-store.ts';
+import type { PrivacyStore } from './privacy-store.ts';
+import type { AuditStore } from './audit-store.ts';
+import type { TokenStore } from './token-store.ts';
+import type { LinkClickTx, LinksStore } from './links-store.ts';
 
 // The shapes the API answers with are the stores' read types: one contract, declared in core's api/.
 export type {
@@ -193,6 +197,8 @@ export interface StoreTx {
   tombstone(profileId: string, identifier: Identifier, at: string): Promise<boolean>;
   /** Records the probability and evidence of a matching merge in the same transaction (with `Store.matching`). */
   recordMatchLink(link: MatchLink): Promise<void>;
+  /** Tracked-link clicks in the same transaction as their events (with `Store.links`; see links-store.ts). */
+  links?: LinkClickTx;
 }
 
 /** The storage interface every adapter implements. */
@@ -269,6 +275,14 @@ export interface Store {
   identifierPartition(): Promise<string[][]>;
   /** Probabilistic matching: review queue and match evidence (see `matching-store.ts`). */
   readonly matching: MatchingStore;
+  /** Privacy requests, edge keys and whole-person deletes (see `privacy-store.ts`). */
+  readonly privacy?: PrivacyStore;
+  /** Scoped admin tokens (see `token-store.ts`). */
+  readonly tokens: TokenStore;
+  /** The hash-chained audit log (see `audit-store.ts`). */
+  readonly audit: AuditStore;
+  /** Tracked links (see `links-store.ts`). */
+  readonly links: LinksStore;
 }
 
 /** The reads of profiles, events, warnings and counts that every store answers on its read path. */

@@ -21,6 +21,7 @@ import { memoryLogger } from '../ports/logger.ts';
 import { createSourceWithKey } from '../sources/source-keys.ts';
 import type { Store } from '../storage/storage.ts';
 import { openStore } from '../storage/store-open.ts';
+import { startPrivacy } from '../privacy/privacy-setup.ts';
 
 /** An in-process Kin for tests. */
 export interface TestApp {
@@ -37,7 +38,7 @@ export interface TestApp {
 }
 
 /** Builds the app over a fresh in-memory store, with one source (`web`) and a known admin token. */
-export async function createTestApp(options: { clock?: Clock; ids?: IdGenerator; env?: Record<string, string> } = {}): Promise<TestApp> {
+export async function createTestApp(options: { clock?: Clock; ids?: IdGenerator; env?: Record<string, string>; extra?: (app: KinApp) => void } = {}): Promise<TestApp> {
   const adminToken = 'test-admin-token-0123456789';
   const config = parseConfig({ KIN_DB: ':memory:', KIN_ADMIN_TOKEN: adminToken, ...options.env });
   const clock = options.clock ?? systemClock;
@@ -48,6 +49,8 @@ export async function createTestApp(options: { clock?: Clock; ids?: IdGenerator;
   const writeKey = 'test-write-key-web-0123';
   await createSourceWithKey(store, 'web', clock.now(), writeKey);
   const ingestor = createGroupCommitIngestor({ store, policy, normalize });
+  const ids = options.ids ?? createIdGenerator();
+  const privacy = await startPrivacy({ store, db: ':memory:', policy, normalize, clock, ids, logger });
   const app = createApp({
     config,
     store,
@@ -56,11 +59,14 @@ export async function createTestApp(options: { clock?: Clock; ids?: IdGenerator;
     adminTokenHash: hashSecret(adminToken),
     admission: createAdmission({ ...config.admission, maxRequestBytes: config.limits.maxRequestBytes }, { refused: () => {} }),
     clock,
-    ids: options.ids ?? createIdGenerator(),
+    ids,
     logger,
+    privacy,
     normalize,
     policy,
     verifier: createIdentityVerifier(policy),
+    ...(options.extra ? { extra: options.extra } : {}),
+    linksConfig: config.links,
   });
   const basic = 'Basic ' + Buffer.from(`${writeKey}:`).toString('base64');
   return {

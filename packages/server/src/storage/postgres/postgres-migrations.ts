@@ -20,6 +20,9 @@
  */
 import type { Pool, PoolClient } from 'pg';
 import { MATCHING_MIGRATION_SQL } from './postgres-matching-store.ts';
+import { POSTGRES_PRIVACY_MIGRATION } from './postgres-privacy.ts';
+import { POSTGRES_ACCESS_MIGRATION } from './postgres-access.ts';
+import { POSTGRES_LINKS_MIGRATION } from './postgres-links.ts';
 import { warningSubjectSql } from '../warning-subject.ts';
 
 /** A warning's subject from its columns, as `warningSubject` builds it. */
@@ -550,6 +553,9 @@ export const POSTGRES_MIGRATIONS: ReadonlyArray<PostgresMigration> = [
         WHERE key = 'name' AND position(' ' in value #>> '{}') > 0;
     `,
   },
+  POSTGRES_PRIVACY_MIGRATION,
+  POSTGRES_ACCESS_MIGRATION,
+  POSTGRES_LINKS_MIGRATION,
 ];
 
 /**

@@ -15,6 +15,9 @@ import { toSource } from '../store-rows.ts';
 import { postgresIdentityReads } from './postgres-identity-ops.ts';
 import { migratePostgres } from './postgres-migrations.ts';
 import { createPostgresMatchingStore } from './postgres-matching-store.ts';
+import { createPostgresPrivacy } from './postgres-privacy.ts';
+import { createPostgresAccess } from './postgres-access.ts';
+import { createPostgresLinksStore } from './postgres-links.ts';
 import { ENSURE_PARTITION_STATEMENT, monthsAround } from './postgres-partitions.ts';
 import { createPostgresPool, postgresTransactions } from './postgres-pool.ts';
 import { createPostgresReads } from './postgres-reads.ts';
@@ -60,6 +63,9 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
   const store: Store = {
     ...reads,
     matching: createPostgresMatchingStore(pool),
+    privacy: createPostgresPrivacy(pool, ids),
+    ...createPostgresAccess(pool),
+    links: createPostgresLinksStore(pool),
 
     async migrate() {
       await migratePostgres(pool);

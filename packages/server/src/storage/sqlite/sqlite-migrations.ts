@@ -12,6 +12,9 @@
  * - `events` is append-only on an integer rowid; each profile's timeline is the `timeline` table (migration 9).
  */
 import { warningSubjectSql } from '../warning-subject.ts';
+import { SQLITE_PRIVACY_MIGRATION } from './sqlite-privacy.ts';
+import { SQLITE_ACCESS_MIGRATION } from './sqlite-access.ts';
+import { SQLITE_LINKS_MIGRATION } from './sqlite-links.ts';
 
 /** A warning's subject from its columns, as `warningSubject` builds it. */
 const SUBJECT_SQL = warningSubjectSql('char(31)');
@@ -391,4 +394,7 @@ export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; name: string; s
     // only. This partial index holds what follows the first space of each such `name`, lower-cased.
     sql: `CREATE INDEX traits_name_rest ON traits(lower(substr(value, instr(value, ' ') + 1))) WHERE key = 'name' AND instr(value, ' ') > 0;`,
   },
+  SQLITE_PRIVACY_MIGRATION,
+  SQLITE_ACCESS_MIGRATION,
+  SQLITE_LINKS_MIGRATION,
 ];

@@ -19,8 +19,11 @@ import { createSqliteApply } from './sqlite-apply.ts';
 import type { CheckpointMode } from './sqlite-connection.ts';
 import { inSqliteTransaction, openSqliteConnection } from './sqlite-connection.ts';
 import { GraphCache } from './sqlite-graph-cache.ts';
+import { createSqliteAccess } from './sqlite-access.ts';
 import { createSqliteIdentity } from './sqlite-identity.ts';
 import { createSqliteMatchingStore, insertMatchLink } from './sqlite-matching-store.ts';
+import { createSqlitePrivacy } from './sqlite-privacy.ts';
+import { createSqliteLinksStore, sqliteLinkClickTx } from './sqlite-links.ts';
 import { createMessageIdIndex } from './sqlite-message-ids.ts';
 import type { MessageIdIndexOptions } from './sqlite-message-ids.ts';
 import { migrateSqlite } from './sqlite-migrator.ts';
@@ -131,6 +134,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
     markMergesUndone: async (profileIds, ledgerId) => identity.markMergesUndone(profileIds, ledgerId),
     tombstone: async (profileId, identifier, at) => (apply.flushTouches(), identity.tombstone(profileId, identifier, at)),
     recordMatchLink: async (link) => insertMatchLink(db, link),
+    links: sqliteLinkClickTx(db),
   };
 
   /** One write transaction on the writer connection; called inside the write queue. */
@@ -162,6 +166,9 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
     ...reads,
     ...sources.crud,
     matching: createSqliteMatchingStore({ db, read, queue }),
+    privacy: createSqlitePrivacy({ db, read, queue, transaction: (fn) => queue.run(() => runTransaction(fn)) }),
+    ...createSqliteAccess({ db, read, queue }),
+    links: createSqliteLinksStore({ db, read, queue }),
 
     async migrate() {
       await queue.run(migrate);

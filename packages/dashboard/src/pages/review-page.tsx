@@ -197,7 +197,8 @@ function Effect({ item }: { item: ReviewItemView }) {
   const absorbed = effect.state === 'ready' && effect.data.kind === 'merge' ? effect.data.absorbed.id : '';
   const events = useApi<ProfileActivity | undefined>(async () => (absorbed ? api.summary(absorbed) : { ok: true as const, data: undefined }), absorbed);
   const ids = (s: ReviewProfileSummary) => (s.missing ? 0 : s.externalIds.length);
-  const eventCount = events.state === 'ready' && events.data ? `${formatCount(events.data.events)}${events.data.truncated ? '+' : ''}` : '…';
+  const eventCount =
+    events.state === 'ready' && events.data ? `${formatCount(events.data.events)}${events.data.truncated ? '+' : ''}` : events.state === 'error' ? `? (${events.error.message})` : '…';
   return (
     <div className="review-effect" data-effect={effect.state === 'ready' ? effect.data.kind : 'loading'}>
       <p>

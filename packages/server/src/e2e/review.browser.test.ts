@@ -93,7 +93,7 @@ describe.skipIf(skip)('review queue in Chromium', () => {
     expect(await pair.locator('[data-evidence="date_of_birth"]').innerText()).toContain('÷4.0');
     await pair.locator('[data-effect="merge"]').waitFor();
     expect(await pair.locator('[data-effect-identifiers]').innerText()).toBe('1');
-    await expect.poll(() => pair.locator('[data-effect-events]').innerText()).toMatch(/^[12]$/);
+    await expect.poll(() => pair.locator('[data-effect-events]').innerText(), { timeout: 15_000 }).toMatch(/^[12]$/);
     await page.screenshot({ path: join(SCREENS, 'review-queue.png'), fullPage: true });
     // j/k move the selection without deciding.
     await page.keyboard.press('j');
@@ -105,7 +105,7 @@ describe.skipIf(skip)('review queue in Chromium', () => {
   it('accepts with the a key: the pair leaves the queue and the two profiles are one', async () => {
     expect(await idOf('anonymous_id:ann-1')).not.toBe(await idOf('anonymous_id:ann-2'));
     await page.keyboard.press('a');
-    await expect.poll(openCount).toBe(2);
+    await expect.poll(openCount, { timeout: 15_000 }).toBe(2);
     expect(await page.locator('[data-review-id="r-ann"]').count()).toBe(0);
     await page.locator('[data-review-id="r-cy"]').waitFor();
     expect(await idOf('anonymous_id:ann-1')).toBe(await idOf('anonymous_id:ann-2'));
@@ -120,7 +120,7 @@ describe.skipIf(skip)('review queue in Chromium', () => {
     expect(await idOf('anonymous_id:cy-1')).not.toBe(await idOf('anonymous_id:cy-2'));
     await bulk.getByRole('button', { name: 'Accept 1' }).click();
     await bulk.locator('[data-bulk-decided="1"]').waitFor();
-    await expect.poll(openCount).toBe(1);
+    await expect.poll(openCount, { timeout: 15_000 }).toBe(1);
     expect(await idOf('anonymous_id:cy-1')).toBe(await idOf('anonymous_id:cy-2'));
     await page.locator('[data-review-id="r-dee"]').waitFor();
   });

@@ -1,12 +1,13 @@
 /**
  * Undo a merge and split a profile from the profile page. Each asks first and shows what will move: the
  * identifiers that leave (with their events, replayed onto the profile they end up on) and those that stay.
- * Both add a do-not-link rule, so no later event joins the two sides again (see docs/identity.md).
+ * Both add a do-not-link rule, so no later event joins the two sides again (see docs/identity.md). Shown
+ * only to tokens holding profiles:write.
  */
 import { useState } from 'react';
 import type { ExternalId, Merge } from '@kin/core/api/index.ts';
 import type { ApiFailure, ApiResult, Separation } from '../api-client.ts';
-import { useKin } from '../kin-context.ts';
+import { holds, useKin } from '../kin-context.ts';
 import { hrefOf, link } from '../router.ts';
 import { ErrorBox } from '../ui/states.tsx';
 
@@ -15,8 +16,8 @@ const keyOf = (i: Key) => `${i.type}:${i.value}`;
 
 /** The undo button of one merge, with its confirmation. */
 export function UndoMerge({ merge, onChanged }: { merge: Merge; onChanged: () => void }) {
-  const { api } = useKin();
-  if (merge.undoneBy || merge.rule === 'undo' || merge.rule === 'split') return null;
+  const { api, self } = useKin();
+  if (!holds(self, 'profiles:write') || merge.undoneBy || merge.rule === 'undo' || merge.rule === 'split') return null;
   if (!merge.sides) return <span className="muted small"> · recorded before Kin kept merge sides: split instead</span>;
   const { absorbed, survivor } = merge.sides;
   return (
@@ -34,8 +35,9 @@ export function UndoMerge({ merge, onChanged }: { merge: Merge; onChanged: () =>
 
 /** Choose identifiers to move to a profile of their own, then confirm. */
 export function SplitProfile({ profileId, ids, onChanged }: { profileId: string; ids: ExternalId[]; onChanged: () => void }) {
-  const { api } = useKin();
+  const { api, self } = useKin();
   const [chosen, setChosen] = useState<Set<string>>(new Set());
+  if (!holds(self, 'profiles:write')) return <p className="muted small">Splitting needs the profiles:write scope.</p>;
   if (ids.length < 2) return <p className="muted small">A split needs at least two identifiers.</p>;
   const moves = ids.filter((i) => chosen.has(keyOf(i)));
   const stays = ids.filter((i) => !chosen.has(keyOf(i)));

@@ -15,6 +15,7 @@ const NEEDS: Record<Route['name'], AccessScope | undefined> = {
   links: 'analytics:read',
   // A decision page: reading the queue needs profiles:read, every action on it profiles:write.
   review: 'profiles:write',
+  audiences: 'analytics:read',
   not_found: undefined,
 };
 

@@ -8,3 +8,4 @@ export type * from './review-api.ts';
 export type * from './privacy-api.ts';
 export type * from './access-api.ts';
 export type * from './links-api.ts';
+export type * from './audience-api.ts';

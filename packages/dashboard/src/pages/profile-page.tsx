@@ -17,6 +17,7 @@ import { IdentityGraph } from './identity-graph.tsx';
 import { SplitProfile, UndoMerge } from './profile-separate.tsx';
 import { PrivacyActions } from './privacy-actions.tsx';
 import { ProfileTimeline } from './profile-timeline.tsx';
+import { ProfileAudiences } from './profile-audiences.tsx';
 
 /** The profile page (ref: a profile id or `type:value`). */
 export function ProfilePage({ profileRef }: { profileRef: string }) {
@@ -55,6 +56,7 @@ function ProfileBody({ profile: p, onChanged }: { profile: Profile; onChanged: (
           <Traits profileId={p.id} />
         </div>
       </div>
+      <ProfileAudiences profile={p} />
       <div className="card">
         <h2>Identity graph</h2>
         <IdentityGraph profileId={p.id} explanation={explained} />

@@ -13,6 +13,7 @@ import { missingScope } from './page-access.ts';
 import { OverviewPage } from './pages/overview-page.tsx';
 import { PrivacyPage } from './pages/privacy-page.tsx';
 import { ProfilePage } from './pages/profile-page.tsx';
+import { ReviewPage } from './pages/review-page.tsx';
 import { SearchPage } from './pages/search-page.tsx';
 import { SignInPage } from './pages/sign-in-page.tsx';
 import { AudiencesPage } from './pages/audiences-page.tsx';
@@ -141,6 +142,7 @@ const NAV: Array<{ route: Route; label: string }> = [
   { route: { name: 'links' }, label: 'Links' },
   { route: { name: 'warnings', kind: '' }, label: 'Warnings' },
   { route: { name: 'privacy' }, label: 'Privacy' },
+  { route: { name: 'review' }, label: 'Review' },
 ];
 
 function RoutePage({ route, self }: { route: Route; self: TokenSelf }) {
@@ -171,6 +173,8 @@ function RoutePage({ route, self }: { route: Route; self: TokenSelf }) {
       return <AudiencesPage />;
     case 'warnings':
       return <WarningsPage kind={route.kind} />;
+    case 'review':
+      return <ReviewPage />;
     case 'privacy':
       return <PrivacyPage />;
     case 'not_found':

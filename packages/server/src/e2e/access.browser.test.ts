@@ -65,7 +65,7 @@ describe.skipIf(skip)('dashboard with scoped tokens', () => {
 
   it('an analytics:read token sees sources but no create or revoke; the admin token sees both', async () => {
     const reader = await signIn(await mint('dashboards', ['analytics:read']));
-    expect(await navLabels(reader)).toEqual(['Overview', 'Sources']);
+    expect(await navLabels(reader)).toEqual(['Overview', 'Sources', 'Links']);
     expect(await reader.getByRole('searchbox', { name: 'Search profiles' }).count()).toBe(0);
     await reader.getByRole('link', { name: 'Sources' }).click();
     await reader.getByRole('cell', { name: 'web' }).waitFor();
@@ -74,7 +74,7 @@ describe.skipIf(skip)('dashboard with scoped tokens', () => {
     await reader.context().close();
 
     const admin = await signIn(kin.adminToken);
-    expect(await navLabels(admin)).toEqual(['Overview', 'Profiles', 'Sources', 'Warnings']);
+    expect(await navLabels(admin)).toEqual(['Overview', 'Profiles', 'Sources', 'Links', 'Warnings', 'Privacy']);
     await admin.getByRole('link', { name: 'Sources' }).click();
     await admin.getByRole('button', { name: 'Create' }).waitFor();
     expect(await admin.getByRole('button', { name: 'Revoke' }).count()).toBeGreaterThan(0);

@@ -25,4 +25,8 @@ export * from './profile/trait-changes.ts';
 export * from './profile/trait-merge.ts';
 export * from './random/mulberry32.ts';
 
+export * from './analytics/definition-check.ts';
+export * from './analytics/computed-trait.ts';
+export * from './analytics/audience.ts';
+
 export type * from './api/index.ts';

@@ -5,6 +5,8 @@
 import type { TokenSelf } from '@kin/core/api/access-api.ts';
 import type { PrivacyExport, PrivacyRequest, PrivacyRequestBody, PrivacyRequestList } from '@kin/core/api/index.ts';
 import type { LinkStats, LinkSummary, Merge, Overview, Page, Profile, ProfileActivity, ExplainAnswer, ProfileGraph, ProfileList, SearchPage, Source, TimelineEvent, Trait, TraitHistory, WarningWithSubject } from '@kin/core/api/index.ts';
+import type { AudienceApi } from './audience-client.ts';
+import { audienceApi } from './audience-client.ts';
 
 /** What went wrong with a call: the API's error code (or `network_error`) and its message. */
 export interface ApiFailure {
@@ -41,6 +43,8 @@ export interface KinApi {
   privacyExport(id: string): Promise<ApiResult<PrivacyExport>>;
   links(query: { limit: number; cursor?: string }): Promise<ApiResult<Page<LinkSummary>>>;
   linkStats(id: string): Promise<ApiResult<LinkStats>>;
+  /** Computed traits and audiences (audience-client.ts). */
+  audiences: AudienceApi;
 }
 
 /** Builds the client. `onUnauthorized` runs on any 401 (the token was revoked or mistyped). */
@@ -92,5 +96,6 @@ export function createKinApi(options: { token: string; baseUrl?: string; fetch?:
     privacyExport: (id) => call(`/v1/privacy/requests/${encodeURIComponent(id)}/export`),
     links: (query) => call(`/v1/links${qs(query)}`),
     linkStats: (id) => call(`/v1/links/${encodeURIComponent(id)}/stats`),
+    audiences: audienceApi(call),
   };
 }

@@ -15,6 +15,7 @@ import { PrivacyPage } from './pages/privacy-page.tsx';
 import { ProfilePage } from './pages/profile-page.tsx';
 import { SearchPage } from './pages/search-page.tsx';
 import { SignInPage } from './pages/sign-in-page.tsx';
+import { AudiencesPage } from './pages/audiences-page.tsx';
 import { SourcesPage } from './pages/sources-page.tsx';
 import { LinksPage } from './pages/links-page.tsx';
 import { WarningsPage } from './pages/warnings-page.tsx';
@@ -134,6 +135,7 @@ const NAV: Array<{ route: Route; label: string }> = [
   { route: { name: 'overview' }, label: 'Overview' },
   { route: { name: 'search', q: '' }, label: 'Profiles' },
   { route: { name: 'sources' }, label: 'Sources' },
+  { route: { name: 'audiences' }, label: 'Audiences' },
   { route: { name: 'links' }, label: 'Links' },
   { route: { name: 'warnings', kind: '' }, label: 'Warnings' },
   { route: { name: 'privacy' }, label: 'Privacy' },
@@ -161,6 +163,8 @@ function RoutePage({ route, self }: { route: Route; self: TokenSelf }) {
       return <SourcesPage />;
     case 'links':
       return <LinksPage />;
+    case 'audiences':
+      return <AudiencesPage />;
     case 'warnings':
       return <WarningsPage kind={route.kind} />;
     case 'privacy':

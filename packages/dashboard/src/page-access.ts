@@ -13,6 +13,7 @@ const NEEDS: Record<Route['name'], AccessScope | undefined> = {
   warnings: 'profiles:read',
   privacy: 'privacy:read',
   links: 'analytics:read',
+  audiences: 'analytics:read',
   not_found: undefined,
 };
 

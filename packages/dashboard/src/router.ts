@@ -10,6 +10,7 @@ export type Route =
   | { name: 'search'; q: string; page?: number; order?: 'newest' | 'oldest' }
   | { name: 'profile'; ref: string }
   | { name: 'sources' }
+  | { name: 'audiences' }
   | { name: 'warnings'; kind: string }
   | { name: 'privacy' }
   | { name: 'links' }
@@ -31,6 +32,7 @@ export function parseRoute(pathname: string, search: string): Route {
   if (pathname.startsWith('/profiles/')) return { name: 'profile', ref: decodeURIComponent(pathname.slice('/profiles/'.length)) };
   if (pathname === '/sources') return { name: 'sources' };
   if (pathname === '/links') return { name: 'links' };
+  if (pathname === '/audiences') return { name: 'audiences' };
   if (pathname === '/warnings') return { name: 'warnings', kind: params.get('kind') ?? '' };
   if (pathname === '/privacy') return { name: 'privacy' };
   return { name: 'not_found' };
@@ -55,6 +57,8 @@ export function hrefOf(route: Route): string {
       return '/sources';
     case 'links':
       return '/links';
+    case 'audiences':
+      return '/audiences';
     case 'warnings':
       return route.kind ? `/warnings?kind=${encodeURIComponent(route.kind)}` : '/warnings';
     case 'privacy':

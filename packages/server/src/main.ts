@@ -8,6 +8,7 @@ import type { KinConfig } from './config.ts';
 import type { KinApp } from './http/app.ts';
 import { adminReadThread } from './http/admin-read-thread.ts';
 import { createApp } from './http/app.ts';
+import { createAudienceEngine } from './audiences/audience-engine.ts';
 import type { Admission } from './http/admission-control.ts';
 import { createAdmission } from './http/admission-control.ts';
 import { capConnections, serverOptionsOf } from './http/server-options.ts';
@@ -125,6 +126,9 @@ export async function startKin(options: {
   });
   const linkClicks = createClickQueue({ ingestor, logger });
   const linkService = createLinkService({ store, links: store.links, clock, ids, config: config.links, clicks: linkClicks, normalize });
+  // Computed traits and audiences follow the committed events off the write path (audience-engine.ts).
+  const audiences = createAudienceEngine({ store, clock, logger });
+  audiences.start();
   const app = createApp({
     linksConfig: config.links,
     linkClicks,
@@ -146,6 +150,7 @@ export async function startKin(options: {
     verifier: createIdentityVerifier(policy),
     ...(reads ? { reads } : {}),
     privacy,
+    audiences,
     ready: async () => (await storeReachable(store)) && (pipeline ? await pipeline.natsReady() : true) && writePath.ready(),
     extra: (app) => {
       mountMetrics(app, metrics, [adminTokenHash, ...metricsTokenHashes([config.metricsToken])]);
@@ -172,6 +177,7 @@ export async function startKin(options: {
   }).catch(async (error: unknown) => {
     clearInterval(prune);
     await linkClicks.close();
+    await audiences.stop();
     await ingestor.close();
     await pipeline?.close();
     await store.close();
@@ -197,6 +203,7 @@ export async function startKin(options: {
           if ('closeIdleConnections' in server) server.closeIdleConnections();
         });
         await linkClicks.close();
+        await audiences.stop();
         await ingestor.close();
         await reads?.close();
         await pipeline?.close();

@@ -7,3 +7,4 @@ export type * from './explain-api.ts';
 export type * from './privacy-api.ts';
 export type * from './access-api.ts';
 export type * from './links-api.ts';
+export type * from './audience-api.ts';

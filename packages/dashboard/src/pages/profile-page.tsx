@@ -15,6 +15,7 @@ import { useApi } from '../ui/use-api.ts';
 import { IdentityGraph } from './identity-graph.tsx';
 import { PrivacyActions } from './privacy-actions.tsx';
 import { ProfileTimeline } from './profile-timeline.tsx';
+import { ProfileAudiences } from './profile-audiences.tsx';
 
 /** The profile page (ref: a profile id or `type:value`). */
 export function ProfilePage({ profileRef }: { profileRef: string }) {
@@ -47,6 +48,7 @@ function ProfileBody({ profile: p }: { profile: Profile }) {
           <Traits profileId={p.id} />
         </div>
       </div>
+      <ProfileAudiences profile={p} />
       <div className="card">
         <h2>Identity graph</h2>
         <IdentityGraph profileId={p.id} explanation={explained} />

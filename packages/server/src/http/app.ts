@@ -39,6 +39,8 @@ import { profileRoutes } from './profile-routes.ts';
 import { privacyRoutes } from './privacy-routes.ts';
 import type { PrivacyGate } from '../privacy/privacy-gate.ts';
 import type { PrivacyService } from '../privacy/privacy-requests.ts';
+import { audienceRoutes } from './audience-routes.ts';
+import type { AudienceEngine } from '../audiences/audience-engine.ts';
 import type { AdminReads } from './admin-reads.ts';
 import { inlineAdminReads } from './admin-reads.ts';
 import { TRACKING_PATHS, trackingRoutes } from './tracking-routes.ts';
@@ -80,6 +82,8 @@ export interface AppDeps {
   linksConfig?: LinksConfig;
   linkClicks?: ClickQueue;
   linkService?: LinkService;
+  /** The computed-trait and audience evaluator (audience-engine.ts); its routes answer 501 without it. */
+  audiences?: AudienceEngine;
   /** Extra routes mounted last (SDK bundle, dashboard, metrics). */
   extra?: (app: KinApp) => void;
 }
@@ -141,6 +145,7 @@ export function createApp(deps: AppDeps): KinApp {
   app.route('/', tokenRoutes({ ...deps, maxBodyBytes }));
   app.route('/', auditRoutes(deps));
   app.route('/', linkRoutes({ ...deps, maxBodyBytes }));
+  app.route('/', audienceRoutes({ ...deps, maxBodyBytes }));
   deps.extra?.(app);
 
   app.notFound((c) => c.json(new ApiError('not_found', 'no such route').body(c.get('requestId')), 404));

@@ -24,6 +24,7 @@ export const ERROR_CODES = [
   'invalid_ref',
   'invalid_import',
   'invalid_decision',
+  'invalid_definition',
   'invalid_source',
   'invalid_privacy_request',
   'invalid_link',
@@ -62,6 +63,7 @@ export function statusOf(code: ErrorCode): 400 | 401 | 403 | 404 | 405 | 409 | 4
     case 'invalid_ref':
     case 'invalid_import':
     case 'invalid_decision':
+    case 'invalid_definition':
     case 'invalid_source':
     case 'invalid_privacy_request':
     case 'invalid_token_request':

@@ -31,6 +31,8 @@ export interface IdentityRouteDeps {
   maxEventBytes: number;
   /** Admin JSON bodies over this many bytes are refused with 413 `payload_too_large`. */
   maxBodyBytes: number;
+  /** Told which profiles an undo or split rebuilt (the computed-trait and audience evaluator recomputes them). */
+  audiences?: { profilesChanged(ids: Iterable<string>): void };
 }
 
 /** Builds the identity routes. */
@@ -53,6 +55,7 @@ export function identityRoutes(deps: IdentityRouteDeps): Hono {
   };
   const separated = async (result: SeparationResult) => {
     if (!result.ok) throw new ApiError(result.code === 'invalid' ? 'invalid_ref' : result.code, result.message);
+    deps.audiences?.profilesChanged(result.profileIds);
     const profiles = [];
     const seen = new Set<string>();
     for (const id of result.profileIds) {

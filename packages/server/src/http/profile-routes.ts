@@ -11,6 +11,8 @@ import type { AdminReads } from './admin-reads.ts';
 import { parseChannel } from './profile-activity.ts';
 import { jsonText, parseFlag, parseLimit } from './query-params.ts';
 import { scope } from './route-scope.ts';
+import type { Clock } from '../ports/clock.ts';
+import { computedTraitsOf } from '../audiences/computed-values.ts';
 
 /** What a profile ref is resolved with. */
 export interface ProfileDeps {
@@ -21,6 +23,7 @@ export interface ProfileDeps {
 /** What the profile routes need: timeline pages and the summary are heavy reads (see admin-reads.ts). */
 export interface ProfileRouteDeps extends ProfileDeps {
   reads: AdminReads;
+  clock: Clock;
 }
 
 /**
@@ -50,7 +53,7 @@ export function profileRoutes(deps: ProfileRouteDeps): Hono {
   app.get('/v1/profiles/:ref', scope('profiles:read'), async (c) => {
     const profile = await deps.store.findProfile(await idOf(c.req.param('ref')));
     if (!profile) throw new ApiError('not_found', 'no profile matches this ref', 'ref');
-    return c.json(profile);
+    return c.json({ ...profile, computedTraits: await computedTraitsOf(deps.store.audiences, profile.id, deps.clock.now()) });
   });
 
   app.get('/v1/profiles/:ref/events', scope('profiles:read'), async (c) => {

@@ -26,6 +26,8 @@ export interface ReviewRouteDeps {
   policy?: IdentityPolicy;
   /** Admin JSON bodies over this many bytes are refused with 413 `payload_too_large`. */
   maxBodyBytes: number;
+  /** Told of a merge a review accept made (the computed-trait and audience evaluator recomputes the survivor). */
+  audiences?: { profilesChanged(ids: Iterable<string>): void };
 }
 
 function probabilityField(body: Record<string, unknown>, field: string): number | undefined {
@@ -107,6 +109,7 @@ export function reviewRoutes(deps: ReviewRouteDeps): Hono {
       case 'refused':
         throw new ApiError('conflict', `the identity policy refuses this merge: ${outcome.reason}`, 'decision');
       case 'decided':
+        if (outcome.profileId !== undefined) deps.audiences?.profilesChanged([outcome.profileId]);
         return c.json({ item: outcome.item, ...(outcome.profileId !== undefined ? { profile: await summary(outcome.profileId) } : {}) });
     }
   });

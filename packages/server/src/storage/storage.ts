@@ -28,6 +28,7 @@ import type { PrivacyStore } from './privacy-store.ts';
 import type { AuditStore } from './audit-store.ts';
 import type { TokenStore } from './token-store.ts';
 import type { LinkClickTx, LinksStore } from './links-store.ts';
+import type { AudienceStore } from './audience-store.ts';
 
 // The shapes the API answers with are the stores' read types: one contract, declared in core's api/.
 export type {
@@ -283,6 +284,8 @@ export interface Store {
   readonly audit: AuditStore;
   /** Tracked links (see `links-store.ts`). */
   readonly links: LinksStore;
+  /** Computed traits and audiences (see `audience-store.ts`). */
+  readonly audiences: AudienceStore;
 }
 
 /** The reads of profiles, events, warnings and counts that every store answers on its read path. */

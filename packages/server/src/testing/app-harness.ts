@@ -20,6 +20,8 @@ import { createIdGenerator } from '../ports/ids.ts';
 import { memoryLogger } from '../ports/logger.ts';
 import { createSourceWithKey } from '../sources/source-keys.ts';
 import type { Store } from '../storage/storage.ts';
+import type { AudienceEngine } from '../audiences/audience-engine.ts';
+import { createAudienceEngine } from '../audiences/audience-engine.ts';
 import { openStore } from '../storage/store-open.ts';
 import { startPrivacy } from '../privacy/privacy-setup.ts';
 
@@ -30,6 +32,8 @@ export interface TestApp {
   adminToken: string;
   writeKey: string;
   logLines: string[];
+  /** The computed-trait and audience evaluator, not started: tests call `drain()`. */
+  audiences: AudienceEngine;
   /** A request with the admin token. */
   admin(path: string, init?: RequestInit): Promise<Response>;
   /** POST JSON to a tracking route with the write key as HTTP Basic user. */
@@ -51,6 +55,7 @@ export async function createTestApp(options: { clock?: Clock; ids?: IdGenerator;
   const ingestor = createGroupCommitIngestor({ store, policy, normalize });
   const ids = options.ids ?? createIdGenerator();
   const privacy = await startPrivacy({ store, db: ':memory:', policy, normalize, clock, ids, logger });
+  const audiences = createAudienceEngine({ store, clock, logger });
   const app = createApp({
     config,
     store,
@@ -67,6 +72,7 @@ export async function createTestApp(options: { clock?: Clock; ids?: IdGenerator;
     verifier: createIdentityVerifier(policy),
     ...(options.extra ? { extra: options.extra } : {}),
     linksConfig: config.links,
+    audiences,
   });
   const basic = 'Basic ' + Buffer.from(`${writeKey}:`).toString('base64');
   return {
@@ -75,6 +81,7 @@ export async function createTestApp(options: { clock?: Clock; ids?: IdGenerator;
     adminToken,
     writeKey,
     logLines: logger.lines,
+    audiences,
     admin: async (path, init = {}) => app.request(path, { ...init, headers: { authorization: `Bearer ${adminToken}`, ...(init.headers as Record<string, string>) } }),
     track: async (path, body, init = {}) =>
       app.request(path, {
@@ -84,6 +91,7 @@ export async function createTestApp(options: { clock?: Clock; ids?: IdGenerator;
         headers: { authorization: basic, 'content-type': 'application/json', ...(init.headers as Record<string, string>) },
       }),
     async close() {
+      await audiences.stop();
       await ingestor.close();
       await store.close();
     },

@@ -18,6 +18,7 @@ import { createPostgresMatchingStore } from './postgres-matching-store.ts';
 import { createPostgresPrivacy } from './postgres-privacy.ts';
 import { createPostgresAccess } from './postgres-access.ts';
 import { createPostgresLinksStore } from './postgres-links.ts';
+import { createPostgresAudiences } from './postgres-audiences.ts';
 import { ENSURE_PARTITION_STATEMENT, monthsAround } from './postgres-partitions.ts';
 import { createPostgresPool, postgresTransactions } from './postgres-pool.ts';
 import { createPostgresReads } from './postgres-reads.ts';
@@ -66,6 +67,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     privacy: createPostgresPrivacy(pool, ids),
     ...createPostgresAccess(pool),
     links: createPostgresLinksStore(pool),
+    audiences: createPostgresAudiences(pool),
 
     async migrate() {
       await migratePostgres(pool);

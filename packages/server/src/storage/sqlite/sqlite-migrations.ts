@@ -15,6 +15,7 @@ import { warningSubjectSql } from '../warning-subject.ts';
 import { SQLITE_PRIVACY_MIGRATION } from './sqlite-privacy.ts';
 import { SQLITE_ACCESS_MIGRATION } from './sqlite-access.ts';
 import { SQLITE_LINKS_MIGRATION } from './sqlite-links.ts';
+import { SQLITE_AUDIENCE_MIGRATION_SQL } from './sqlite-audiences.ts';
 
 /** A warning's subject from its columns, as `warningSubject` builds it. */
 const SUBJECT_SQL = warningSubjectSql('char(31)');
@@ -397,4 +398,6 @@ export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; name: string; s
   SQLITE_PRIVACY_MIGRATION,
   SQLITE_ACCESS_MIGRATION,
   SQLITE_LINKS_MIGRATION,
-];
+  { version: 17, name: 'computed traits and audiences', sql: SQLITE_AUDIENCE_MIGRATION_SQL },
+  // Subjects add their migration at the end; they apply in version order.
+].sort((x, y) => x.version - y.version);

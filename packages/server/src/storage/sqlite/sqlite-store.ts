@@ -20,6 +20,7 @@ import type { CheckpointMode } from './sqlite-connection.ts';
 import { inSqliteTransaction, openSqliteConnection } from './sqlite-connection.ts';
 import { GraphCache } from './sqlite-graph-cache.ts';
 import { createSqliteAccess } from './sqlite-access.ts';
+import { createSqliteAudiences } from './sqlite-audiences.ts';
 import { createSqliteIdentity } from './sqlite-identity.ts';
 import { createSqliteMatchingStore, insertMatchLink } from './sqlite-matching-store.ts';
 import { createSqlitePrivacy } from './sqlite-privacy.ts';
@@ -95,6 +96,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
   const apply = createSqliteApply({ statements: prepareWrites(db), ids, clock, cache, identity, timeline, messageIds, sourceMinutes });
   const sources = createSqliteSources(db, read, queue, ids);
   const reads = createSqliteReads(read, identity);
+  const audiences = createSqliteAudiences({ db, read, queue, path: options.path });
 
   const begin = db.prepare('BEGIN IMMEDIATE');
   const commit = db.prepare('COMMIT');
@@ -169,12 +171,13 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
     privacy: createSqlitePrivacy({ db, read, queue, transaction: (fn) => queue.run(() => runTransaction(fn)) }),
     ...createSqliteAccess({ db, read, queue }),
     links: createSqliteLinksStore({ db, read, queue }),
+    audiences,
 
     async migrate() {
       await queue.run(migrate);
     },
 
-    close: () => connection.close(),
+    close: () => (audiences.close(), connection.close()),
 
     transaction<T>(fn: (t: StoreTx) => Promise<T>): Promise<T> {
       return queue.run(() => runTransaction(fn));

@@ -24,7 +24,7 @@ export function adminRoutes(deps: AdminDeps): Hono {
   const app = new Hono();
   // The privacy counter is not a row count (nothing of a dropped event is stored), so not a store stat.
   app.get('/v1/stats', scope('analytics:read'), async (c) =>
-    c.json({ ...(await deps.store.stats()), ...(deps.store.privacy ? { suppressedEvents: await deps.store.privacy.suppressedEvents() } : {}) }),
+    c.json({ ...(await deps.store.stats()), suppressedEvents: await deps.store.privacy.suppressedEvents() }),
   );
 
   app.get('/v1/warnings', scope('profiles:read'), async (c) => {

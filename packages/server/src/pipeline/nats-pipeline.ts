@@ -52,10 +52,10 @@ export async function startNatsPipeline(options: {
       nc,
       bucket: privacyBucketOf(options.config.nats.stream),
       logger: options.logger,
-      refill: async () => [...new Set((await options.store.privacy?.listKeys())?.map((k) => k.key))],
+      refill: async () => [...new Set((await options.store.privacy.listKeys()).map((k) => k.key))],
     });
     const privacy = options.store.privacy;
-    const count = async (n: number) => privacy?.countSuppressed(n);
+    const count = async (n: number) => privacy.countSuppressed(n);
     const gate = createPrivacyGate({
       list: privacyList,
       keyer: privacyKeyerFor({ db: options.config.db, ...(options.config.privacySecret ? { secret: options.config.privacySecret } : {}), logger: options.logger }),

@@ -280,7 +280,7 @@ export interface Store {
   /** Funnels, paths and attribution read the events of a time range through this (see `analytics-store.ts`). */
   readonly analytics?: AnalyticsStore;
   /** Privacy requests, edge keys and whole-person deletes (see `privacy-store.ts`). */
-  readonly privacy?: PrivacyStore;
+  readonly privacy: PrivacyStore;
   /** Scoped admin tokens (see `token-store.ts`). */
   readonly tokens: TokenStore;
   /** The hash-chained audit log (see `audit-store.ts`). */

@@ -220,6 +220,11 @@ const ENV: Record<keyof z.input<typeof schema>, string> = {
 /** Flags as the CLI passes them (already named like the settings). */
 export type ConfigFlags = Partial<Record<keyof typeof ENV, string | number | undefined>>;
 
+/** The process's configuration: its environment with the command's flags over it (what every command reads). */
+export function processConfig(flags: ConfigFlags = {}): Readonly<KinConfig> {
+  return parseConfig(process.env, flags);
+}
+
 /** Parses flags over environment into a frozen config; throws `ConfigError` naming every bad value. */
 export function parseConfig(env: Record<string, string | undefined>, flags: ConfigFlags = {}): Readonly<KinConfig> {
   const input: Record<string, unknown> = {};

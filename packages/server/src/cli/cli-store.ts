@@ -1,7 +1,7 @@
 /** Store access for one-shot CLI commands. */
 import { existsSync, statSync } from 'node:fs';
 import type { IdentityPolicy } from '@kin/core';
-import { parseConfig } from '../config.ts';
+import { processConfig } from '../config.ts';
 import { loadPolicy } from '../identity/policy-load.ts';
 import type { Store } from '../storage/storage.ts';
 import { isPostgresUrl, openStore } from '../storage/store-open.ts';
@@ -13,7 +13,7 @@ import { CliError } from './kin-cli.ts';
  * that fill a database (`import`) pass `create: true` and say on stderr when they created one.
  */
 export async function withCliStore<T>(db: string | undefined, fn: (store: Store) => Promise<T>, options: { create?: boolean } = {}): Promise<T> {
-  const config = parseConfig(process.env, { db });
+  const config = processConfig({ db });
   const created = checkDatabasePath(config.db, options.create ?? false);
   const store = await openCliStore(config.db);
   if (created) process.stderr.write(`kin: created a new database at ${config.db}\n`);
@@ -26,7 +26,7 @@ export async function withCliStore<T>(db: string | undefined, fn: (store: Store)
 
 /** The identity policy named by `--policy` (or KIN_POLICY), read through the parsed configuration. */
 export function loadCliPolicy(policy: string | undefined): IdentityPolicy {
-  return loadPolicy(parseConfig(process.env, { policyFile: policy }).policyFile);
+  return loadPolicy(processConfig({ policyFile: policy }).policyFile);
 }
 
 /**

@@ -1,6 +1,6 @@
 /** `kin collect`: a stateless collector (the tracking and admin API) that publishes events to JetStream. */
 import type { Command } from 'commander';
-import { parseConfig } from '../config.ts';
+import { processConfig } from '../config.ts';
 import { startKin } from '../main.ts';
 import { CliError } from './kin-cli.ts';
 import { untilStopped } from './shutdown-signals.ts';
@@ -15,7 +15,7 @@ export function registerCollectCommand(program: Command): void {
     .option('--db <url>', 'postgres:// URL: sources, write keys, warnings and the admin API (KIN_DB)')
     .option('--pipeline <url>', 'nats:// URL of JetStream (KIN_PIPELINE, required)')
     .action(async (flags: { port?: string; host?: string; db?: string; pipeline?: string }) => {
-      const config = parseConfig(process.env, { port: flags.port, host: flags.host, db: flags.db, pipeline: flags.pipeline });
+      const config = processConfig({ port: flags.port, host: flags.host, db: flags.db, pipeline: flags.pipeline });
       if (!config.pipeline) throw new CliError('kin collect needs --pipeline nats://… (or KIN_PIPELINE)', 2);
       const kin = await startKin({ config, role: 'collector' });
       process.stdout.write(`Kin collector is running on ${kin.url} (store: ${kin.storeKind}, stream: ${config.nats.stream})\n`);

@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { PrivacyRequest, PrivacyRequestType } from '@kin/core';
-import { parseConfig } from '../config.ts';
+import { processConfig } from '../config.ts';
 import { credentialsPath } from '../sources/credentials.ts';
 import { CliError } from './kin-cli.ts';
 
@@ -28,7 +28,7 @@ interface PrivacyFlags {
 }
 
 function adminToken(flags: PrivacyFlags): string {
-  const config = parseConfig(process.env, { db: flags.db });
+  const config = processConfig({ db: flags.db });
   const token = flags.token ?? config.adminToken;
   if (token) return token;
   const file = credentialsPath(config.db);
@@ -37,7 +37,7 @@ function adminToken(flags: PrivacyFlags): string {
 }
 
 async function run(type: PrivacyRequestType, ref: string, flags: PrivacyFlags): Promise<void> {
-  const base = (flags.url ?? `http://127.0.0.1:${parseConfig(process.env, {}).port}`).replace(/\/$/, '');
+  const base = (flags.url ?? `http://127.0.0.1:${processConfig({}).port}`).replace(/\/$/, '');
   const headers = { authorization: `Bearer ${adminToken(flags)}`, 'content-type': 'application/json' };
   const call = async (path: string, init: RequestInit = {}) => {
     const res = await fetch(base + path, { ...init, headers: { ...headers, ...(init.headers as Record<string, string>) } }).catch(() => {

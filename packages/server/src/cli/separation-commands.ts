@@ -7,7 +7,7 @@ import type { Identifier } from '@kin/core';
 import { resolveProfileRef } from '../http/profile-routes.ts';
 import type { SeparationResult } from '../identity/identity-undo.ts';
 import { splitProfile, undoMerge } from '../identity/identity-undo.ts';
-import { parseConfig } from '../config.ts';
+import { processConfig } from '../config.ts';
 import { loadPolicy, normalizerFor } from '../identity/policy-load.ts';
 import { decideReview } from '../matching/review-decide.ts';
 import { systemClock } from '../ports/clock.ts';
@@ -95,7 +95,7 @@ export function registerSeparationCommands(program: Command): void {
 
 /** The identity policy of `--policy` or KIN_POLICY (read through the configuration). */
 function policyOf(flag: string | undefined) {
-  return loadPolicy(parseConfig(process.env, { policyFile: flag }).policyFile);
+  return loadPolicy(processConfig({ policyFile: flag }).policyFile);
 }
 
 /** Parses `type:value` with the policy's normaliser, or fails naming the bad identifier. */

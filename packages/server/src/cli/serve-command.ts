@@ -1,7 +1,7 @@
 /** `kin serve`: the whole of Kin in one process. */
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
-import { parseConfig } from '../config.ts';
+import { processConfig } from '../config.ts';
 import { credentialsPath } from '../sources/credentials.ts';
 import { checkDatabasePath } from './cli-store.ts';
 import { startKin } from '../main.ts';
@@ -18,7 +18,7 @@ export function registerServeCommand(program: Command): void {
     .option('--policy <file>', 'identity policy JSON file (KIN_POLICY)')
     .option('--pipeline <url>', 'nats:// URL: run a collector and a worker over JetStream (KIN_PIPELINE)')
     .action(async (flags: { port?: string; host?: string; db?: string; policy?: string; pipeline?: string }) => {
-      const config = parseConfig(process.env, {
+      const config = processConfig({
         port: flags.port,
         host: flags.host,
         db: flags.db,

@@ -1,6 +1,6 @@
 /** `kin worker`: pulls events from JetStream, resolves identities and writes them to the store in batches. */
 import type { Command } from 'commander';
-import { parseConfig } from '../config.ts';
+import { processConfig } from '../config.ts';
 import { startKinWorker } from '../pipeline/nats-worker-process.ts';
 import { CliError } from './kin-cli.ts';
 import { untilStopped } from './shutdown-signals.ts';
@@ -16,7 +16,7 @@ export function registerWorkerCommand(program: Command): void {
     .option('--policy <file>', 'identity policy JSON file (KIN_POLICY)')
     .option('--pipeline <url>', 'nats:// URL of JetStream (KIN_PIPELINE, required)')
     .action(async (flags: { port?: string; host?: string; db?: string; policy?: string; pipeline?: string }) => {
-      const config = parseConfig(process.env, { port: flags.port, host: flags.host, db: flags.db, policyFile: flags.policy, pipeline: flags.pipeline });
+      const config = processConfig({ port: flags.port, host: flags.host, db: flags.db, policyFile: flags.policy, pipeline: flags.pipeline });
       if (!config.pipeline) throw new CliError('kin worker needs --pipeline nats://… (or KIN_PIPELINE)', 2);
       const worker = await startKinWorker({ config });
       process.stdout.write(`Kin worker is running on ${worker.url} (store: ${worker.storeKind}, stream: ${config.nats.stream}, consumer: ${config.nats.consumer})\n`);

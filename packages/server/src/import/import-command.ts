@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { stat } from 'node:fs/promises';
 import { CliError } from '../cli/kin-cli.ts';
 import { withCliStore } from '../cli/cli-store.ts';
-import { parseConfig } from '../config.ts';
+import { processConfig } from '../config.ts';
 import { loadPolicy, resolveDepsFor } from '../identity/policy-load.ts';
 import { readCheckpoint } from './import-checkpoint.ts';
 import { loadImportMapping } from './import-columns.ts';
@@ -65,7 +65,7 @@ export function registerImportCommand(program: Command): void {
       if (flags.resume && (await readCheckpoint(file).catch(() => undefined)) === undefined) {
         throw new CliError(`cannot resume: no checkpoint for ${file} (run without --resume to import it from the start)`, 1);
       }
-      const config = parseConfig(process.env, { db: flags.db });
+      const config = processConfig({ db: flags.db });
       const policy = loadPolicy(flags.policy ?? config.policyFile);
       const abort = new AbortController();
       const interrupt = (): void => abort.abort();

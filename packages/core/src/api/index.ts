@@ -4,3 +4,4 @@ export type * from './profile-api.ts';
 export type * from './admin-api.ts';
 export type * from './graph-api.ts';
 export type * from './explain-api.ts';
+export type * from './messaging-api.ts';

@@ -24,6 +24,7 @@ import type {
   Warning as WarningRecord,
 } from '@kin/core/api/index.ts';
 import type { MatchingStore, MatchLink } from './matching-store.ts';
+import type { MessagingStore } from './messaging-store.ts';
 
 // The shapes the API answers with are the stores' read types: one contract, declared in core's api/.
 export type {
@@ -254,4 +255,6 @@ export interface Store {
   identifierPartition(): Promise<string[][]>;
   /** Probabilistic matching: review queue and match evidence (optional: see `matching-store.ts`). */
   readonly matching?: MatchingStore;
+  /** Journeys, messaging policy, destinations and the delivery outbox (optional: see `messaging-store.ts`). */
+  readonly messaging?: MessagingStore;
 }

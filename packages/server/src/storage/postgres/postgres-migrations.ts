@@ -21,6 +21,7 @@
 import type { Pool, PoolClient } from 'pg';
 import { MATCHING_MIGRATION_SQL } from './postgres-matching-store.ts';
 import { warningSubjectSql } from '../warning-subject.ts';
+import { POSTGRES_MESSAGING_MIGRATION } from './postgres-messaging.ts';
 
 /** A warning's subject from its columns, as `warningSubject` builds it. */
 const SUBJECT_SQL = warningSubjectSql('chr(31)');
@@ -550,6 +551,7 @@ export const POSTGRES_MIGRATIONS: ReadonlyArray<PostgresMigration> = [
         WHERE key = 'name' AND position(' ' in value #>> '{}') > 0;
     `,
   },
+  POSTGRES_MESSAGING_MIGRATION,
 ];
 
 /**

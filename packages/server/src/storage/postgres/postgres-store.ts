@@ -35,6 +35,7 @@ import type {
 import { postgresIdentityReads } from './postgres-identity-ops.ts';
 import { migratePostgres } from './postgres-migrations.ts';
 import { createPostgresMatchingStore, insertMatchLink } from './postgres-matching-store.ts';
+import { createPostgresMessagingStore } from './postgres-messaging.ts';
 import { ENSURE_PARTITION_STATEMENT, monthsAround } from './postgres-partitions.ts';
 import { createPostgresTx } from './postgres-writes.ts';
 import { toMillis, WARNINGS_STATEMENT, warningColumns } from './postgres-write-values.ts';
@@ -151,6 +152,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
 
   const store: Store = {
     matching: createPostgresMatchingStore(pool),
+    messaging: createPostgresMessagingStore(pool),
 
     async migrate() {
       await migratePostgres(pool);

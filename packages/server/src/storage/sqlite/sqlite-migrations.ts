@@ -12,6 +12,7 @@
  * - `events` is append-only on an integer rowid; each profile's timeline is the `timeline` table (migration 9).
  */
 import { warningSubjectSql } from '../warning-subject.ts';
+import { SQLITE_MESSAGING_MIGRATION } from './sqlite-messaging.ts';
 
 /** A warning's subject from its columns, as `warningSubject` builds it. */
 const SUBJECT_SQL = warningSubjectSql('char(31)');
@@ -391,4 +392,5 @@ export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; name: string; s
     // only. This partial index holds what follows the first space of each such `name`, lower-cased.
     sql: `CREATE INDEX traits_name_rest ON traits(lower(substr(value, instr(value, ' ') + 1))) WHERE key = 'name' AND instr(value, ' ') > 0;`,
   },
+  SQLITE_MESSAGING_MIGRATION,
 ];

@@ -38,6 +38,7 @@ import type {
 import { LAST_SEEN_GRANULARITY_MS, TRAIT_HISTORY_KEPT } from '../storage.ts';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.ts';
 import { createSqliteMatchingStore, insertMatchLink } from './sqlite-matching-store.ts';
+import { createSqliteMessagingStore } from './sqlite-messaging.ts';
 import { createWriteQueue } from './write-queue.ts';
 import { PairMap } from './pair-map.ts';
 import type { WriteQueue } from './write-queue.ts';
@@ -459,6 +460,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
 
   return {
     matching: createSqliteMatchingStore({ db, read, queue }),
+    messaging: createSqliteMessagingStore({ db, queue }),
 
     async migrate() {
       await queue.run(() => {

@@ -60,6 +60,8 @@ export type JourneyStatus = 'draft' | 'published' | 'paused';
 /** A stored journey (`GET /v1/journeys/{key}`). */
 export interface Journey extends JourneyInput {
   status: JourneyStatus;
+  /** When it was published: only events received from then on start instances. */
+  publishedAt?: string;
   createdAt: string;
   updatedAt: string;
 }

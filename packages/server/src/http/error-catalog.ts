@@ -25,6 +25,9 @@ export const ERROR_CODES = [
   'invalid_import',
   'invalid_decision',
   'invalid_source',
+  'invalid_journey',
+  'invalid_policy',
+  'invalid_destination',
   'unauthorized',
   'not_found',
   'conflict',
@@ -57,6 +60,9 @@ export function statusOf(code: ErrorCode): 400 | 401 | 404 | 405 | 409 | 413 | 4
     case 'invalid_import':
     case 'invalid_decision':
     case 'invalid_source':
+    case 'invalid_journey':
+    case 'invalid_policy':
+    case 'invalid_destination':
       return 400;
     case 'unauthorized':
       return 401;

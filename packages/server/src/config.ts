@@ -55,6 +55,8 @@ export interface KinConfig {
   ingestThread: boolean;
   /** Imports: the largest row read (a line, or a CSV row spanning lines); larger rows are rejected (see import-reader.ts). */
   imports: { maxRecordBytes: number; spoolDir?: string };
+  /** Journeys and delivery: idle poll interval in ms; 0 runs neither in this process (see messaging/messaging-service.ts). */
+  messagingPollMs: number;
 }
 
 /** Raised when configuration is invalid; `problems` name each bad setting. */
@@ -129,6 +131,8 @@ const schema = z.object({
   ingestThread: z.enum(['on', 'off']).default('on'),
   importMaxRecordBytes: intFrom(1024, 256 * 1024 * 1024).default(1024 * 1024),
   importSpoolDir: z.string().min(1).optional(),
+  // 0 turns journeys and delivery off in this process (e.g. extra collectors of a pipeline).
+  messagingPollMs: intFrom(0, 60_000).default(500),
 });
 
 /** Which environment variable feeds which setting. */
@@ -169,6 +173,7 @@ const ENV: Record<keyof z.input<typeof schema>, string> = {
   ingestThread: 'KIN_INGEST_THREAD',
   importMaxRecordBytes: 'KIN_IMPORT_MAX_RECORD_BYTES',
   importSpoolDir: 'KIN_IMPORT_SPOOL_DIR',
+  messagingPollMs: 'KIN_MESSAGING_POLL_MS',
 };
 
 /** Flags as the CLI passes them (already named like the settings). */
@@ -238,6 +243,7 @@ export function parseConfig(env: Record<string, string | undefined>, flags: Conf
     ...(c.metricsToken ? { metricsToken: c.metricsToken } : {}),
     ingestThread: c.ingestThread === 'on',
     imports: Object.freeze({ maxRecordBytes: c.importMaxRecordBytes, ...(c.importSpoolDir ? { spoolDir: c.importSpoolDir } : {}) }),
+    messagingPollMs: c.messagingPollMs,
   });
 }
 

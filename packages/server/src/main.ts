@@ -8,6 +8,7 @@ import type { KinConfig } from './config.ts';
 import type { KinApp } from './http/app.ts';
 import { adminReadThread } from './http/admin-read-thread.ts';
 import { createApp } from './http/app.ts';
+import { startMessaging } from './messaging/messaging-service.ts';
 import type { Admission } from './http/admission-control.ts';
 import { createAdmission } from './http/admission-control.ts';
 import { capConnections, serverOptionsOf } from './http/server-options.ts';
@@ -132,6 +133,12 @@ export async function startKin(options: {
     },
   });
 
+  // Journeys and delivery run beside the API (not in extra collectors of a pipeline: `role: 'collector'`).
+  const messaging =
+    store.messaging && config.messagingPollMs > 0 && options.role !== 'collector'
+      ? await startMessaging({ store, messaging: store.messaging, ingestor, clock, ids, logger, pollMs: config.messagingPollMs })
+      : undefined;
+
   const prune = setInterval(
     () => {
       const cutoff = new Date(clock.now().getTime() - config.dedupWindowDays * 86_400_000).toISOString();
@@ -149,6 +156,7 @@ export async function startKin(options: {
     s.once('error', (error) => reject(cannotListen(config.host, config.port, error)));
   }).catch(async (error: unknown) => {
     clearInterval(prune);
+    await messaging?.close();
     await ingestor.close();
     await pipeline?.close();
     await store.close();
@@ -173,6 +181,7 @@ export async function startKin(options: {
           server.close(() => done());
           if ('closeIdleConnections' in server) server.closeIdleConnections();
         });
+        await messaging?.close();
         await ingestor.close();
         await reads?.close();
         await pipeline?.close();

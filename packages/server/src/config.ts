@@ -57,6 +57,8 @@ export interface KinConfig {
   imports: { maxRecordBytes: number; spoolDir?: string };
   /** Journeys and delivery: idle poll interval in ms; 0 runs neither in this process (see messaging/messaging-service.ts). */
   messagingPollMs: number;
+  /** How long a delivery worker holds a lease; a worker that dies mid-send leaves it for another after this. */
+  deliveryLeaseSeconds: number;
 }
 
 /** Raised when configuration is invalid; `problems` name each bad setting. */
@@ -133,6 +135,7 @@ const schema = z.object({
   importSpoolDir: z.string().min(1).optional(),
   // 0 turns journeys and delivery off in this process (e.g. extra collectors of a pipeline).
   messagingPollMs: intFrom(0, 60_000).default(500),
+  deliveryLeaseSeconds: intFrom(1, 3600).default(60),
 });
 
 /** Which environment variable feeds which setting. */
@@ -174,6 +177,7 @@ const ENV: Record<keyof z.input<typeof schema>, string> = {
   importMaxRecordBytes: 'KIN_IMPORT_MAX_RECORD_BYTES',
   importSpoolDir: 'KIN_IMPORT_SPOOL_DIR',
   messagingPollMs: 'KIN_MESSAGING_POLL_MS',
+  deliveryLeaseSeconds: 'KIN_DELIVERY_LEASE_SECONDS',
 };
 
 /** Flags as the CLI passes them (already named like the settings). */
@@ -244,6 +248,7 @@ export function parseConfig(env: Record<string, string | undefined>, flags: Conf
     ingestThread: c.ingestThread === 'on',
     imports: Object.freeze({ maxRecordBytes: c.importMaxRecordBytes, ...(c.importSpoolDir ? { spoolDir: c.importSpoolDir } : {}) }),
     messagingPollMs: c.messagingPollMs,
+    deliveryLeaseSeconds: c.deliveryLeaseSeconds,
   });
 }
 

@@ -136,7 +136,7 @@ export async function startKin(options: {
   // Journeys and delivery run beside the API (not in extra collectors of a pipeline: `role: 'collector'`).
   const messaging =
     store.messaging && config.messagingPollMs > 0 && options.role !== 'collector'
-      ? await startMessaging({ store, messaging: store.messaging, ingestor, clock, ids, logger, pollMs: config.messagingPollMs })
+      ? await startMessaging({ store, messaging: store.messaging, ingestor, clock, ids, logger, pollMs: config.messagingPollMs, leaseMs: config.deliveryLeaseSeconds * 1000 })
       : undefined;
 
   const prune = setInterval(

@@ -50,7 +50,8 @@ export interface JourneyInput {
   entry?: { maxPerProfile?: number };
   exit?: JourneyExitRule[];
   steps: JourneyStep[];
-  holdout?: { percent: number };
+  /** `group`: journeys sharing a group hold out the same profiles (default: the journey's key). */
+  holdout?: { percent: number; group?: string };
   goal?: { event: string; within: DurationInput };
 }
 

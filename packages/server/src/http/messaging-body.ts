@@ -41,7 +41,7 @@ export const journeySchema = z.strictObject({
   entry: z.strictObject({ maxPerProfile: z.number().int().min(1).max(1000).optional() }).optional(),
   exit: z.array(exitRule).max(20).optional(),
   steps: z.array(step).min(1).max(50),
-  holdout: z.strictObject({ percent: z.number().min(0).max(100) }).optional(),
+  holdout: z.strictObject({ percent: z.number().min(0).max(100), group: name.optional() }).optional(),
   goal: z.strictObject({ event: name, within: duration }).optional(),
 });
 

@@ -13,7 +13,7 @@ import type { Journey, TrackingEvent } from '@kin/core';
 import type { Clock } from '../ports/clock.ts';
 import type { IdGenerator } from '../ports/ids.ts';
 import type { Logger } from '../ports/logger.ts';
-import type { CommittedEvent, JourneyInstance, MessagingStore } from '../storage/messaging-store.ts';
+import type { CommittedEvent, JourneyInstance, MessagingStore, StoredDestination } from '../storage/messaging-store.ts';
 import type { Store } from '../storage/storage.ts';
 import { advanceInstance } from './journey-advance.ts';
 
@@ -60,13 +60,33 @@ function exits(journey: Journey, instance: JourneyInstance, event: TrackingEvent
   );
 }
 
+/** What one pass reads once: the journeys, the destinations that take events, and every event name either cares about. */
+interface Pass {
+  journeys: Map<string, Journey>;
+  destinations: StoredDestination[];
+  names: Set<string>;
+}
+
+/** The event names a pass must look at (every other event is skipped without a read). */
+function eventNames(journeys: Map<string, Journey>, destinations: StoredDestination[]): Set<string> {
+  const names = new Set<string>([AUDIENCE_ENTERED]);
+  for (const j of journeys.values()) {
+    if ('event' in j.trigger) names.add(j.trigger.event);
+    for (const rule of j.exit ?? []) if ('event' in rule) names.add(rule.event);
+    if (j.goal) names.add(j.goal.event);
+  }
+  for (const d of destinations) for (const name of d.config.events as string[]) names.add(name);
+  return names;
+}
+
 /** Creates the runner. */
 export function createJourneyRunner(deps: JourneyRunnerDeps): JourneyRunner {
   const { messaging: m, clock, ids } = deps;
   const batch = deps.batch ?? 500;
 
-  async function onEvent(e: CommittedEvent, journeys: Map<string, Journey>): Promise<void> {
-    if (!e.profileId || e.event.type !== 'track' || !e.event.event) return;
+  async function onEvent(e: CommittedEvent, pass: Pass): Promise<void> {
+    if (!e.profileId || e.event.type !== 'track' || !e.event.event || !pass.names.has(e.event.event)) return;
+    const { journeys } = pass;
     const live = await m.liveProfileId(e.profileId);
     if (!live) return;
     const aliases = await m.profileAliases(live);
@@ -106,30 +126,33 @@ export function createJourneyRunner(deps: JourneyRunnerDeps): JourneyRunner {
           state: 'active',
           stepIndex: 0,
           dueAt: at,
-          heldOut: isHeldOut(journey.key, live, journey.holdout?.percent),
+          heldOut: isHeldOut(journey.holdout?.group ?? journey.key, live, journey.holdout?.percent),
           trigger: e.event,
           triggerSeq: e.seq,
           enteredAt: at,
         });
       });
     }
-    await forwardEvent(e, live);
+    await forwardEvent(e, live, pass);
   }
 
   // Destinations with an `events` list receive those events as they are (Segment spec), in profile order.
-  async function forwardEvent(e: CommittedEvent, live: string): Promise<void> {
-    const targets = (await m.listDestinations()).filter((d) => d.status === 'active' && Array.isArray(d.config.events) && (d.config.events as string[]).includes(e.event.event ?? ''));
+  async function forwardEvent(e: CommittedEvent, live: string, pass: Pass): Promise<void> {
+    const targets = pass.destinations.filter((d) => (d.config.events as string[]).includes(e.event.event ?? ''));
     if (targets.length === 0) return;
     const at = clock.now().toISOString();
-    await m.enqueueDeliveries(targets.map((d) => ({ id: `dlv_${ids.profileId()}`, destinationId: d.id, profileKey: live, kind: 'event' as const, payload: { event: e.event }, createdAt: at })));
+    // The id is made of the destination and the event's seq: an event read again after a crash queues nothing new.
+    await m.enqueueDeliveries(targets.map((d) => ({ id: `fwd_${d.id}_${e.seq}`, destinationId: d.id, profileKey: live, kind: 'event' as const, payload: { event: e.event }, createdAt: at })));
   }
 
   return {
     async tick() {
       const journeys = new Map((await m.listJourneys()).map((j) => [j.key, j]));
+      const destinations = (await m.listDestinations()).filter((d) => d.status === 'active' && Array.isArray(d.config.events));
+      const pass: Pass = { journeys, destinations, names: eventNames(journeys, destinations) };
       const cursor = await m.readCursor(JOURNEY_CURSOR);
       const events = await m.eventsAfter(cursor, batch);
-      for (const e of events) await onEvent(e, journeys);
+      for (const e of events) await onEvent(e, pass);
       const last = events.at(-1);
       if (last) await m.writeCursor(JOURNEY_CURSOR, last.seq);
 

@@ -47,13 +47,15 @@ export async function startMessaging(deps: {
   ids: IdGenerator;
   logger: Logger;
   pollMs: number;
+  /** Delivery lease (default 60 s). */
+  leaseMs?: number;
   /** The destinations' transports (default: the real ones, `delivery-transports.ts`). */
   transport?: DeliveryTransport;
 }): Promise<MessagingService> {
   const timelineSourceId = await messagingSourceId(deps.store, deps.clock.now());
   const transport = deps.transport ?? createDeliveryTransports({ clock: deps.clock, ingestor: deps.ingestor, timelineSourceId });
   const runner = createJourneyRunner(deps);
-  const worker = createDeliveryWorker({ messaging: deps.messaging, transport, clock: deps.clock, logger: deps.logger });
+  const worker = createDeliveryWorker({ messaging: deps.messaging, transport, clock: deps.clock, logger: deps.logger, ...(deps.leaseMs ? { leaseMs: deps.leaseMs } : {}) });
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> = Promise.resolve();

@@ -147,7 +147,7 @@ function messagingTx(sql: SqlRunner): MessagingTx {
       for (const d of deliveries) {
         await sql.run(
           `INSERT INTO deliveries (id, destination_id, profile_key, kind, payload, status, attempts, next_at, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)`,
+           VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
           [d.id, d.destinationId, d.profileKey, d.kind, json(d.payload), d.createdAt, d.createdAt, d.createdAt],
         );
       }

@@ -110,6 +110,7 @@ export interface MessagingTx {
   /** `sent` decisions of these profile ids since `since` (frequency caps). */
   recentSends(profileIds: string[], since: string): Promise<Array<{ at: string; channel: string; tags: string[] }>>;
   insertDecision(decision: MessageDecision & { tags?: string[] }): Promise<void>;
+  /** Queues deliveries; one whose id is queued already is left as it is (a re-read event queues nothing twice). */
   insertDeliveries(deliveries: NewDelivery[]): Promise<void>;
 }
 

@@ -19,8 +19,8 @@ export function memoryTransport(inner: DeliveryTransport, answer: (d: ClaimedDel
   const sent: RecordedSend[] = [];
   return {
     sent,
+    timeline: (deliveries) => inner.timeline(deliveries),
     async send(destination, delivery) {
-      if (destination === 'timeline') return inner.send(destination, delivery);
       sent.push({ destinationId: destination.id, deliveryId: delivery.id, attempt: delivery.attempts, payload: delivery.payload });
       return answer(delivery, destination);
     },

@@ -17,7 +17,9 @@ import { retryAfterMs } from './delivery-retry.ts';
 
 /** Sends one delivery to one destination. */
 export interface DeliveryTransport {
-  send(destination: StoredDestination | 'timeline', delivery: ClaimedDelivery): Promise<AttemptResult>;
+  send(destination: StoredDestination, delivery: ClaimedDelivery): Promise<AttemptResult>;
+  /** Writes `Message Decided` entries onto their profiles' timelines, all in one submission. */
+  timeline(deliveries: ClaimedDelivery[]): Promise<AttemptResult>;
   close(): Promise<void>;
 }
 
@@ -60,17 +62,18 @@ export function createDeliveryTransports(options: { clock: Clock; ingestor?: Ing
   const mailers = new Map<string, Transporter>();
 
   return {
+    async timeline(deliveries) {
+      if (!options.ingestor || !options.timelineSourceId) return { error: 'no ingest path for the timeline' };
+      const receivedAt = clock.now().toISOString();
+      try {
+        await options.ingestor.submit({ sourceId: options.timelineSourceId, events: deliveries.map((d) => ({ ...(d.payload as Payload).event, receivedAt })) });
+        return { status: 200 };
+      } catch (error) {
+        return { error: error instanceof Error ? error.message.slice(0, 200) : 'ingest failed' };
+      }
+    },
     async send(destination, delivery) {
       const payload = delivery.payload as Payload;
-      if (destination === 'timeline') {
-        if (!options.ingestor || !options.timelineSourceId) return { error: 'no ingest path for the timeline' };
-        try {
-          await options.ingestor.submit({ sourceId: options.timelineSourceId, events: [{ ...payload.event, receivedAt: clock.now().toISOString() }] });
-          return { status: 200 };
-        } catch (error) {
-          return { error: error instanceof Error ? error.message.slice(0, 200) : 'ingest failed' };
-        }
-      }
       const c = destination.config;
       if (destination.type === 'webhook') {
         const body = JSON.stringify(payload.event);

@@ -8,7 +8,7 @@
  * profile it reaches already has an earlier instance of the same journey and key (a web cart and an app cart
  * of one person, stitched later), the later one ends as `merged` and the earlier carries on.
  */
-import { DEFAULT_CLAIM_TTL_MS, conditionHolds, decideSend, durationMs, nextStepIndex, profileTimeZone, renderTemplate } from '@kin/core';
+import { DEFAULT_CLAIM_TTL_MS, conditionHolds, decideSend, durationMs, isHeldOut, nextStepIndex, profileTimeZone, renderTemplate } from '@kin/core';
 import type { ContactPoint, Journey, MessagingPolicy, SendStep } from '@kin/core';
 import type { MessageDecision } from '@kin/core/api/index.ts';
 import type { Clock } from '../ports/clock.ts';
@@ -50,6 +50,22 @@ function capLookbackMs(policy: MessagingPolicy): number {
   return Math.max(0, ...policy.frequencyCaps.map((c) => durationMs(c.per))) + 86_400_000;
 }
 
+/**
+ * The earlier instance of the same journey and key on the same (live) profile that this one merges into, if
+ * any. Why the earliest: it entered first (by time, then by trigger event), so its wait is the one the
+ * person met.
+ */
+export function supersededBy(instance: JourneyInstance, siblings: readonly JourneyInstance[]): JourneyInstance | undefined {
+  return siblings.find(
+    (s) =>
+      s.id !== instance.id &&
+      s.journeyKey === instance.journeyKey &&
+      s.state !== 'merged' &&
+      s.instanceKey === instance.instanceKey &&
+      (s.enteredAt < instance.enteredAt || (s.enteredAt === instance.enteredAt && s.triggerSeq < instance.triggerSeq)),
+  );
+}
+
 /** Walks one due instance until it waits, is deferred or ends. */
 export async function advanceInstance(deps: AdvanceDeps): Promise<void> {
   const { messaging: m, clock, journey } = deps;
@@ -60,11 +76,8 @@ export async function advanceInstance(deps: AdvanceDeps): Promise<void> {
   const live = await m.liveProfileId(instance.profileId);
   if (!live) return end('exited', 'profile_gone');
   const aliases = await m.profileAliases(live);
-  const siblings = await m.transaction((tx) => tx.findInstances({ journeyKey: journey.key, profileIds: aliases }));
-  const earlier = siblings.find(
-    (s) => s.id !== instance.id && s.state !== 'merged' && s.instanceKey === instance.instanceKey && (s.enteredAt < instance.enteredAt || (s.enteredAt === instance.enteredAt && s.id < instance.id)),
-  );
-  if (earlier) return end('merged', 'merged');
+  const siblings = await m.findInstances({ journeyKey: journey.key, profileIds: aliases });
+  if (supersededBy(instance, siblings)) return end('merged', 'merged');
 
   for (let walked = 0; walked < MAX_STEPS; walked++) {
     const step = journey.steps[instance.stepIndex];
@@ -106,10 +119,14 @@ async function send(deps: AdvanceDeps, instance: JourneyInstance, step: SendStep
     const now2 = now.getTime();
     const claim = (await tx.findClaims(aliases, dedupeKey)).find((c) => Date.parse(c.expiresAt) > now2);
     const recentSends = await tx.recentSends(aliases, new Date(now2 - capLookbackMs(policy)).toISOString());
+    // The holdout group is read from the live profile: after a merge, every journey of a holdout group sees
+    // the same person, whichever of the merged profiles each instance entered with.
+    const heldOut = isHeldOut(journey.holdout?.group ?? journey.key, live, journey.holdout?.percent);
+    if (heldOut !== instance.heldOut) await tx.updateInstance(instance.id, { heldOut });
     const decision = decideSend({
       now,
       owner,
-      heldOut: instance.heldOut,
+      heldOut,
       ...(instance.state !== 'active' ? { exited: instance.endReason ?? instance.state } : {}),
       send: step,
       dedupeKey,

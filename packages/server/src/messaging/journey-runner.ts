@@ -15,7 +15,7 @@ import type { IdGenerator } from '../ports/ids.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { CommittedEvent, JourneyInstance, MessagingStore, StoredDestination } from '../storage/messaging-store.ts';
 import type { Store } from '../storage/storage.ts';
-import { advanceInstance } from './journey-advance.ts';
+import { advanceInstance, supersededBy } from './journey-advance.ts';
 
 /** The cursor name of the runner in `journey_cursors`. */
 export const JOURNEY_CURSOR = 'journeys';
@@ -98,6 +98,11 @@ export function createJourneyRunner(deps: JourneyRunnerDeps): JourneyRunner {
     for (const instance of open) {
       const journey = journeys.get(instance.journeyKey);
       if (!journey || e.seq <= instance.triggerSeq) continue;
+      // Two instances of one cart on profiles merged since: the later one ends here, the earlier meets the event.
+      if (supersededBy(instance, open)) {
+        await m.transaction((tx) => tx.updateInstance(instance.id, { state: 'merged', endReason: 'merged', endedAt: at, dueAt: undefined }));
+        continue;
+      }
       const goal = journey.goal;
       const reachedGoal = goal !== undefined && !instance.goalAt && e.event.event === goal.event && now.getTime() - Date.parse(instance.enteredAt) <= durationMs(goal.within);
       const active = instance.state === 'active';

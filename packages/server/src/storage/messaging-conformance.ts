@@ -130,9 +130,11 @@ export function runMessagingConformance(target: MessagingTarget): void {
       expect(await m.leaseDeliveries({ now: at(2000), limit: 10, leaseMs: 30_000 })).toEqual([]);
       // b1's lease runs out (its worker died): it is leased again before b2.
       expect((await m.leaseDeliveries({ now: at(31_000), limit: 10, leaseMs: 30_000 })).map((d) => d.id).sort()).toEqual(['a1', 'b1', 'c1']);
-      await m.finishDelivery('b1', { status: 'delivered', at: at(32_000), lastStatus: 200 });
-      await m.finishDelivery('a1', { status: 'pending', at: at(32_000), nextAttemptAt: at(40_000), lastStatus: 503 });
-      await m.finishDelivery('c1', { status: 'failed', at: at(32_000), lastStatus: 400, lastError: 'HTTP 400' });
+      await m.finishDeliveries([
+        { id: 'b1', result: { status: 'delivered', at: at(32_000), lastStatus: 200 } },
+        { id: 'a1', result: { status: 'pending', at: at(32_000), nextAttemptAt: at(40_000), lastStatus: 503 } },
+        { id: 'c1', result: { status: 'failed', at: at(32_000), lastStatus: 400, lastError: 'HTTP 400' } },
+      ]);
       expect((await m.leaseDeliveries({ now: at(33_000), limit: 10, leaseMs: 30_000 })).map((d) => d.id)).toEqual(['b2']);
       expect((await m.leaseDeliveries({ now: at(40_000), limit: 10, leaseMs: 30_000 })).map((d) => d.id)).toEqual(['a1']);
       const failed = await m.listDeliveries({ status: 'failed', limit: 10 });

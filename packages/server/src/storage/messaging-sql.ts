@@ -21,8 +21,8 @@ export interface SqlRunner {
 export interface MessagingDialect {
   /** Reads and single statements outside a transaction. */
   runner: SqlRunner;
-  /** One transaction: commit when `fn` resolves, roll back when it throws. */
-  transaction<T>(fn: (runner: SqlRunner) => Promise<T>): Promise<T>;
+  /** One transaction: commit when `fn` resolves, roll back when it throws; `durable`: resolve once it is on disk. */
+  transaction<T>(fn: (runner: SqlRunner) => Promise<T>, options?: { durable?: boolean }): Promise<T>;
   /** `FOR UPDATE SKIP LOCKED` where the database has row locks; empty for SQLite (one writer at a time). */
   lockClause: string;
   /** Parses a stored event payload (text in SQLite, `json` already parsed in PostgreSQL). */
@@ -114,6 +114,10 @@ function messagingTx(sql: SqlRunner): MessagingTx {
         sets.push(`${column} = ?`);
         values.push((patch as Record<string, unknown>)[key] ?? null);
       }
+      if (patch.heldOut !== undefined) {
+        sets.push('held_out = ?');
+        values.push(patch.heldOut ? 1 : 0);
+      }
       if (sets.length > 0) await sql.run(`UPDATE journey_instances SET ${sets.join(', ')} WHERE id = ?`, [...values, id]);
     },
     async findClaims(profileIds, dedupeKey) {
@@ -161,6 +165,7 @@ export function createSqlMessagingStore(dialect: MessagingDialect): MessagingSto
   const one = async (q: string, params: unknown[] = []): Promise<Row | undefined> => (await sql.all(q, params))[0];
   return {
     transaction: (fn) => dialect.transaction((runner) => fn(messagingTx(runner))),
+    findInstances: (query) => messagingTx(sql).findInstances(query),
 
     async putJourney(j) {
       const { status, createdAt, updatedAt, ...body } = j;
@@ -291,30 +296,40 @@ export function createSqlMessagingStore(dialect: MessagingDialect): MessagingSto
         const only = query.destinationIds ? `AND d.destination_id IN (${marks(query.destinationIds.length)})` : '';
         if (query.destinationIds?.length === 0) return [];
         // The head of each (destination, profile) queue: no older delivery of that queue is still unfinished.
-        const rows = await r.all(
-          `SELECT d.* FROM deliveries d
-           WHERE ((d.status = 'pending' AND d.next_at <= ?) OR (d.status = 'in_flight' AND d.lease_until <= ?)) ${only}
-             AND NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.destination_id = d.destination_id AND e.profile_key = d.profile_key
-                               AND e.seq < d.seq AND e.status IN ('pending', 'in_flight'))
-           ORDER BY d.next_at, d.seq LIMIT ? ${dialect.lockClause}`,
-          [query.now, query.now, ...(query.destinationIds ?? []), query.limit],
+        // Two index range reads (due pending rows by (status, next_at), expired leases by (status, lease_until)), not
+        // an OR that would scan every delivery ever made.
+        const headOfQueue = `AND NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.destination_id = d.destination_id AND e.profile_key = d.profile_key
+                               AND e.seq < d.seq AND e.status IN ('pending', 'in_flight'))`;
+        const expired = await r.all(
+          `SELECT d.* FROM deliveries d WHERE d.status = 'in_flight' AND d.lease_until <= ? ${only} ${headOfQueue} ORDER BY d.lease_until, d.seq LIMIT ? ${dialect.lockClause}`,
+          [query.now, ...(query.destinationIds ?? []), query.limit],
         );
+        const due = await r.all(
+          `SELECT d.* FROM deliveries d WHERE d.status = 'pending' AND d.next_at <= ? ${only} ${headOfQueue} ORDER BY d.next_at, d.seq LIMIT ? ${dialect.lockClause}`,
+          [query.now, ...(query.destinationIds ?? []), Math.max(0, query.limit - expired.length)],
+        );
+        const rows = [...expired, ...due];
         const leased: ClaimedDelivery[] = [];
         for (const row of rows) {
           await r.run("UPDATE deliveries SET status = 'in_flight', lease_until = ?, attempts = attempts + 1, updated_at = ? WHERE id = ?", [leaseUntil, query.now, row.id]);
           leased.push({ ...toDelivery({ ...row, status: 'in_flight', attempts: Number(row.attempts) + 1, updated_at: query.now }), payload: parse(row.payload) });
         }
         return leased;
-      }),
-    async finishDelivery(id, result) {
-      await sql.run('UPDATE deliveries SET status = ?, next_at = coalesce(?, next_at), lease_until = NULL, last_status = ?, last_error = ?, updated_at = ? WHERE id = ?', [
-        result.status,
-        result.nextAttemptAt ?? null,
-        result.lastStatus ?? null,
-        result.lastError ?? null,
-        result.at,
-        id,
-      ]);
+      }, { durable: true }),
+    async finishDeliveries(results) {
+      if (results.length === 0) return;
+      await dialect.transaction(async (r) => {
+        for (const { id, result } of results) {
+          await r.run('UPDATE deliveries SET status = ?, next_at = coalesce(?, next_at), lease_until = NULL, last_status = ?, last_error = ?, updated_at = ? WHERE id = ?', [
+            result.status,
+            result.nextAttemptAt ?? null,
+            result.lastStatus ?? null,
+            result.lastError ?? null,
+            result.at,
+            id,
+          ]);
+        }
+      });
     },
     async listDeliveries(query) {
       const where: string[] = [];
@@ -381,6 +396,7 @@ export function messagingSchemaSql(options: { seqColumn: string }): string {
       last_status INTEGER, last_error TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL
     );
     CREATE INDEX deliveries_due ON deliveries (status, next_at);
+    CREATE INDEX deliveries_lease ON deliveries (status, lease_until);
     CREATE INDEX deliveries_queue ON deliveries (destination_id, profile_key, seq);
   `;
 }

@@ -102,7 +102,7 @@ export interface MessagingTx {
   findInstances(query: { journeyKey: string; profileIds: string[] }): Promise<JourneyInstance[]>;
   /** Adds an instance; `false` when this journey already has one from the same trigger event (a replayed read). */
   insertInstance(instance: JourneyInstance): Promise<boolean>;
-  updateInstance(id: string, patch: Partial<Pick<JourneyInstance, 'state' | 'stepIndex' | 'dueAt' | 'endedAt' | 'endReason' | 'goalAt'>>): Promise<void>;
+  updateInstance(id: string, patch: Partial<Pick<JourneyInstance, 'state' | 'stepIndex' | 'dueAt' | 'endedAt' | 'endReason' | 'goalAt' | 'heldOut'>>): Promise<void>;
   /** Claims of `dedupeKey` held by any of these profile ids, earliest first. */
   findClaims(profileIds: string[], dedupeKey: string): Promise<MessageClaim[]>;
   /** Records a claim (replacing an expired one of the same profile and key). */
@@ -142,6 +142,8 @@ export interface MessagingStore {
   /** Instances of these profile ids that are active or still wait for their goal (entered at or after `goalSince`). */
   openInstances(profileIds: string[], goalSince: string): Promise<JourneyInstance[]>;
   findInstance(id: string): Promise<JourneyInstance | undefined>;
+  /** `MessagingTx.findInstances` outside a transaction. */
+  findInstances(query: { journeyKey: string; profileIds: string[] }): Promise<JourneyInstance[]>;
   journeyCounts(key: string): Promise<JourneyCounts>;
   findDecision(id: string): Promise<MessageDecision | undefined>;
   /** Decisions of these profile ids, newest first. */
@@ -153,7 +155,8 @@ export interface MessagingStore {
    * deliveries go out in order. Two workers never hold one delivery (PostgreSQL: `FOR UPDATE SKIP LOCKED`).
    */
   leaseDeliveries(query: { now: string; limit: number; leaseMs: number; destinationIds?: string[] }): Promise<ClaimedDelivery[]>;
-  finishDelivery(id: string, result: DeliveryResult): Promise<void>;
+  /** Records the outcomes of attempts, in one transaction. */
+  finishDeliveries(results: Array<{ id: string; result: DeliveryResult }>): Promise<void>;
   listDeliveries(query: { status?: DeliveryStatus; destinationId?: string; limit: number; cursor?: string }): Promise<Page<Delivery>>;
   findDelivery(id: string): Promise<Delivery | undefined>;
   /** Puts a failed delivery back in its queue, due now; `undefined` when there is no such failed delivery. */

@@ -460,7 +460,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
 
   return {
     matching: createSqliteMatchingStore({ db, read, queue }),
-    messaging: createSqliteMessagingStore({ db, queue }),
+    messaging: createSqliteMessagingStore({ db, read, writes, durable }),
 
     async migrate() {
       await queue.run(() => {

@@ -2,7 +2,7 @@
  * Journeys, the messaging policy, destinations, decisions and deliveries over HTTP (admin token):
  * `POST /v1/journeys`, `GET /v1/journeys[/{key}]`, `POST /v1/journeys/{key}/publish|pause|resume`,
  * `GET /v1/journeys/{key}/stats`, `GET|PUT /v1/messaging/policy`, `POST|GET /v1/destinations`,
- * `POST /v1/destinations/user-deleted`, `GET /v1/messages/{id}`, `GET /v1/messages?profile=`,
+ * `POST /v1/destinations/user-deleted`, `GET /v1/messages/{id}`, `GET /v1/messages?profile=&journey=&outcome=`,
  * `GET /v1/deliveries?status=&destination=`, `POST /v1/deliveries/{id}/retry`.
  */
 import { checkJourney, checkPolicy, isTimeZone } from '@kin/core';
@@ -158,13 +158,14 @@ export function messagingRoutes(deps: MessagingRouteDeps): Hono {
     const limit = parseLimit(c.req.query('limit'), 50, 500);
     const ref = c.req.query('profile');
     const journeyKey = c.req.query('journey');
+    const outcome = c.req.query('outcome');
     let profileIds: string[] | undefined;
     if (ref !== undefined) {
       const id = await resolveProfileRef(deps, ref);
       if (!id) throw new ApiError('not_found', 'no such profile');
       profileIds = await port().profileAliases(id);
     }
-    return c.json({ data: await port().listDecisions({ ...(profileIds ? { profileIds } : {}), ...(journeyKey ? { journeyKey } : {}), limit }) });
+    return c.json({ data: await port().listDecisions({ ...(profileIds ? { profileIds } : {}), ...(journeyKey ? { journeyKey } : {}), ...(outcome ? { outcome } : {}), limit }) });
   });
 
   app.get('/v1/deliveries', async (c) => {

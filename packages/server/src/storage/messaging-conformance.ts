@@ -117,6 +117,7 @@ export function runMessagingConformance(target: MessagingTarget): void {
       expect(await m.findDecision('x1')).toMatchObject({ outcome: 'sent', channel: 'email' });
       expect(await m.transaction((tx) => tx.recentSends(['p1'], T0))).toEqual([{ at: T0, channel: 'email', tags: ['promo'] }]);
       expect((await m.listDecisions({ profileIds: ['p1'], limit: 10 })).map((d) => d.id).sort()).toEqual(['x1', 'x2']);
+      expect((await m.listDecisions({ journeyKey: 'cart', outcome: 'skipped_duplicate', limit: 10 })).map((d) => d.id)).toEqual(['x2']);
       const counts = await m.journeyCounts('cart');
       expect(counts).toMatchObject({ entered: 1, heldOut: 0, outcomes: { sent: 1, skipped_duplicate: 1 } });
     });

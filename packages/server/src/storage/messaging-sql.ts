@@ -286,6 +286,10 @@ export function createSqlMessagingStore(dialect: MessagingDialect): MessagingSto
         where.push('journey_key = ?');
         params.push(query.journeyKey);
       }
+      if (query.outcome !== undefined) {
+        where.push('outcome = ?');
+        params.push(query.outcome);
+      }
       const rows = await sql.all(`SELECT body FROM message_decisions ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY decided_at DESC, id DESC LIMIT ?`, [...params, query.limit]);
       return rows.map((r) => parse<MessageDecision>(r.body));
     },

@@ -147,7 +147,7 @@ export interface MessagingStore {
   journeyCounts(key: string): Promise<JourneyCounts>;
   findDecision(id: string): Promise<MessageDecision | undefined>;
   /** Decisions of these profile ids, newest first. */
-  listDecisions(query: { profileIds?: string[]; journeyKey?: string; limit: number }): Promise<MessageDecision[]>;
+  listDecisions(query: { profileIds?: string[]; journeyKey?: string; outcome?: string; limit: number }): Promise<MessageDecision[]>;
 
   /**
    * Leases up to `limit` due deliveries (pending with `nextAttemptAt` ≤ now, or in flight with an expired

@@ -315,7 +315,8 @@ export function createSqlMessagingStore(dialect: MessagingDialect): MessagingSto
         const rows = [...expired, ...due];
         const leased: ClaimedDelivery[] = [];
         for (const row of rows) {
-          await r.run("UPDATE deliveries SET status = 'in_flight', lease_until = ?, attempts = attempts + 1, updated_at = ? WHERE id = ?", [leaseUntil, query.now, row.id]);
+          // The attempt counts when its outcome is recorded: a worker that dies before sending has not tried.
+          await r.run("UPDATE deliveries SET status = 'in_flight', lease_until = ?, updated_at = ? WHERE id = ?", [leaseUntil, query.now, row.id]);
           leased.push({ ...toDelivery({ ...row, status: 'in_flight', attempts: Number(row.attempts) + 1, updated_at: query.now }), payload: parse(row.payload) });
         }
         return leased;
@@ -324,7 +325,7 @@ export function createSqlMessagingStore(dialect: MessagingDialect): MessagingSto
       if (results.length === 0) return;
       await dialect.transaction(async (r) => {
         for (const { id, result } of results) {
-          await r.run('UPDATE deliveries SET status = ?, next_at = coalesce(?, next_at), lease_until = NULL, last_status = ?, last_error = ?, updated_at = ? WHERE id = ?', [
+          await r.run('UPDATE deliveries SET status = ?, next_at = coalesce(?, next_at), lease_until = NULL, attempts = attempts + 1, last_status = ?, last_error = ?, updated_at = ? WHERE id = ?', [
             result.status,
             result.nextAttemptAt ?? null,
             result.lastStatus ?? null,

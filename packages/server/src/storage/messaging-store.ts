@@ -65,7 +65,7 @@ export interface NewDelivery {
   createdAt: string;
 }
 
-/** A delivery a worker holds (its lease) with its payload. */
+/** A delivery a worker holds (its lease) with its payload; `attempts` counts the attempt about to be made. */
 export interface ClaimedDelivery extends Delivery {
   payload: unknown;
 }

@@ -98,7 +98,6 @@ export async function startKin(options: {
           store,
           resolve: resolveDeps,
           groupCommit: config.groupCommit,
-          ...(config.policyFile ? { policyFile: config.policyFile } : {}),
           onCommit: ({ merges }) => metrics.merges.inc(merges),
           onDeath: (error, deathsInARow) => logger.error('the ingest writer thread died; starting another', { error: `${error.name}: ${error.message}`, deathsInARow }),
         })
@@ -108,7 +107,7 @@ export async function startKin(options: {
         });
   const ingestor = instrumentIngestor(writePath.ingestor, metrics, { clock, resolution: writePath.offThread });
   // The dashboard's heavy reads run on a read thread, never on the HTTP thread's loop (a SQLite file or PostgreSQL).
-  const reads = config.db !== ':memory:' ? adminReadThread({ dbPath: config.db, ...(config.policyFile ? { policyFile: config.policyFile } : {}) }) : undefined;
+  const reads = config.db !== ':memory:' ? adminReadThread({ dbPath: config.db, policy }) : undefined;
   const auth = createSourceAuth(store, clock);
   const app = createApp({
     config,

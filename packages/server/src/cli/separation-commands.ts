@@ -10,7 +10,6 @@ import { splitProfile, undoMerge } from '../identity/identity-undo.ts';
 import { parseConfig } from '../config.ts';
 import { loadPolicy, normalizerFor } from '../identity/policy-load.ts';
 import { decideReview } from '../matching/review-decide.ts';
-import { matchingOf } from '../matching/match-run.ts';
 import { systemClock } from '../ports/clock.ts';
 import type { ReviewStatus } from '../storage/matching-store.ts';
 import { withCliStore } from './cli-store.ts';
@@ -63,7 +62,7 @@ export function registerSeparationCommands(program: Command): void {
       if (!['open', 'accepted', 'rejected'].includes(flags.status)) throw new CliError('--status is open, accepted or rejected', 2);
       const limit = Number(flags.limit);
       if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new CliError('--limit is a whole number from 1 to 500', 2);
-      const page = await withCliStore(flags.db, (store) => matchingOf(store).listReviewItems({ status: flags.status as ReviewStatus, limit }));
+      const page = await withCliStore(flags.db, (store) => store.matching.listReviewItems({ status: flags.status as ReviewStatus, limit }));
       process.stdout.write('ID\tPROBABILITY\tPROFILE A\tPROFILE B\tREASON\tSTATUS\n');
       for (const item of page.data) {
         process.stdout.write(`${item.id}\t${item.probability.toFixed(3)}\t${item.aProfile}\t${item.bProfile}\t${item.reason}\t${item.status}\n`);

@@ -3,7 +3,7 @@
  * own (read-only SQLite, or two PostgreSQL connections), answered as JSON text.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { loadPolicy, normalizerFor } from '../identity/policy-load.ts';
+import { normalizerFor } from '../identity/policy-load.ts';
 import { systemClock } from '../ports/clock.ts';
 import { isPostgresUrl } from '../storage/store-open.ts';
 import type { Store } from '../storage/storage.ts';
@@ -21,7 +21,7 @@ async function openReadStore(db: string): Promise<Store> {
 }
 
 const store = await openReadStore(data.dbPath);
-const reads = inlineAdminReads({ store, normalize: normalizerFor(loadPolicy(data.policyFile)), clock: systemClock });
+const reads = inlineAdminReads({ store, normalize: normalizerFor(data.policy), clock: systemClock });
 
 function answer(request: Exclude<ToReader, { close: true }>): Promise<string> {
   if (request.read === 'overview') return reads.overview();

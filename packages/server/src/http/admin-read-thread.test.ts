@@ -34,7 +34,7 @@ beforeAll(async () => {
     { type: 'track', messageId: 'r3', event: 'Bought', anonymousId: 'ra', userId: 'ru', timestamp: at(2), receivedAt: at(2) },
   ];
   for (const event of events) await store.transaction((tx) => applyEvents(tx, 'web', [event], { policy: DEFAULT_POLICY, normalize }));
-  thread = adminReadThread({ dbPath });
+  thread = adminReadThread({ dbPath, policy: DEFAULT_POLICY });
   // The same clock on both sides would need a port across threads; the overview is compared without its window.
   inline = inlineAdminReads({ store, normalize, clock: fixedClock(new Date()) });
 });
@@ -80,7 +80,7 @@ describe('admin read thread', () => {
   });
 
   it('answers 503 once closed', async () => {
-    const other = adminReadThread({ dbPath });
+    const other = adminReadThread({ dbPath, policy: DEFAULT_POLICY });
     expect(JSON.parse(await other.overview())).toHaveProperty('stats');
     await other.close();
     await expect(other.overview()).rejects.toMatchObject({ code: 'service_unavailable' });
@@ -93,7 +93,7 @@ describe.skipIf(!postgres.ok)('admin read thread on PostgreSQL', () => {
   it('answers the same reads over its own connections', async () => {
     const db = await createTestDatabase();
     const pgStore = await openPostgresStore({ url: db.url, poolSize: 2 });
-    const pgThread = adminReadThread({ dbPath: db.url });
+    const pgThread = adminReadThread({ dbPath: db.url, policy: DEFAULT_POLICY });
     try {
       const event: TrackingEvent = { type: 'identify', messageId: 'pg-r1', userId: 'pg-u', traits: { email: 'pg@example.com' }, timestamp: T0, receivedAt: T0 };
       await pgStore.transaction((tx) => applyEvents(tx, 'web', [event], { policy: DEFAULT_POLICY, normalize }));

@@ -9,6 +9,7 @@
  * of rows into a graph or a summary does not. On this thread a read costs the HTTP thread one message each way.
  * The thread starts with the first read; one that dies is replaced by the next read (its reads answer 503).
  */
+import type { IdentityPolicy } from '@kin/core';
 import type { Worker } from 'node:worker_threads';
 import { unavailable } from '../ops/service-unavailable.ts';
 import type { ProfileOrder } from '../storage/storage.ts';
@@ -21,8 +22,8 @@ import { ApiError } from './error-catalog.ts';
 export interface ReadThreadData {
   /** The SQLite file or the postgres:// URL (already migrated). */
   dbPath: string;
-  /** The identity policy file (refs are normalised as on ingestion); the default policy when absent. */
-  policyFile?: string;
+  /** The identity policy (refs are normalised as on ingestion), as the starting thread loaded it. */
+  policy: IdentityPolicy;
 }
 
 /** A read the HTTP thread asks for. */

@@ -34,7 +34,6 @@ export const ERROR_CODES = [
   'method_not_allowed',
   'service_unavailable',
   'overloaded',
-  'not_implemented',
   'internal_error',
 ] as const;
 
@@ -79,8 +78,6 @@ export function statusOf(code: ErrorCode): 400 | 401 | 404 | 405 | 409 | 413 | 4
       return 415;
     case 'internal_error':
       return 500;
-    case 'not_implemented':
-      return 501;
     case 'service_unavailable':
     case 'overloaded':
       return 503;

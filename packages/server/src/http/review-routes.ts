@@ -6,7 +6,7 @@
 import { DEFAULT_POLICY } from '@kin/core';
 import type { IdentityPolicy } from '@kin/core';
 import { Hono } from 'hono';
-import { MatchingUnsupportedError, matchingOf, runMatch } from '../matching/match-run.ts';
+import { runMatch } from '../matching/match-run.ts';
 import { decideReview } from '../matching/review-decide.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { ReviewStatus } from '../storage/matching-store.ts';
@@ -41,14 +41,7 @@ function probabilityField(body: Record<string, unknown>, field: string): number 
 export function reviewRoutes(deps: ReviewRouteDeps): Hono {
   const app = new Hono();
   const policy = deps.policy ?? DEFAULT_POLICY;
-  const matching = () => {
-    try {
-      return matchingOf(deps.store);
-    } catch (error) {
-      if (error instanceof MatchingUnsupportedError) throw new ApiError('not_implemented', error.message);
-      throw error;
-    }
-  };
+  const matching = () => deps.store.matching;
   const summary = async (id: string) => {
     const p = await deps.store.findProfile(id);
     return p ? { id: p.id, traits: p.traits, externalIds: p.externalIds.map(({ type, value }) => ({ type, value })) } : { id, missing: true };

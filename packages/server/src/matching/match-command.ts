@@ -9,7 +9,7 @@ import { requireFile } from '../cli/cli-files.ts';
 import { CliError } from '../cli/kin-cli.ts';
 import { systemClock } from '../ports/clock.ts';
 import { evaluateFiles, formatReport } from './match-evaluate.ts';
-import { MatchingUnsupportedError, runMatch } from './match-run.ts';
+import { runMatch } from './match-run.ts';
 
 function probability(value: string): number {
   const p = Number(value);
@@ -66,10 +66,7 @@ export function registerMatchCommand(program: Command): void {
           ...(opts.linkThreshold !== undefined ? { linkThreshold: opts.linkThreshold } : {}),
           ...(opts.reviewThreshold !== undefined ? { reviewThreshold: opts.reviewThreshold } : {}),
         }),
-      ).catch((error: unknown) => {
-        if (error instanceof MatchingUnsupportedError) throw new CliError(error.message);
-        throw error;
-      });
+      );
       process.stdout.write(
         `matched ${summary.profiles} profiles (${summary.candidatePairs} candidate pairs): ${summary.merges} merges, ` +
           `${summary.queued} queued for review (${summary.refused} refused by the identity policy), ${summary.skippedRejected} rejected pairs skipped\n`,

@@ -70,7 +70,7 @@ export async function mergeMatchedProfiles(input: MatchMergeInput): Promise<Matc
     });
     const { outcome } = judged;
     if (outcome.kind !== 'merged') return outcome;
-    await tx.recordMatchLink?.({
+    await tx.recordMatchLink({
       messageId: input.messageId,
       runId: input.runId,
       rule: input.rule,

@@ -25,7 +25,7 @@ describe('import → match → graph', () => {
     const idaCrm = (await json<{ id: string }>(kin.admin('/v1/profiles/record:crm:c-ida'))).id;
     const idaSocial = (await json<{ id: string }>(kin.admin('/v1/profiles/twitter:idaq'))).id;
     const store = kin.kin.store;
-    await store.matching!.addReviewItems([
+    await store.matching.addReviewItems([
       { id: 'r-ida', runId: 'earlier', aProfile: idaCrm, bProfile: idaSocial, probability: 0.99, reason: 'below-link-threshold', evidence: [], status: 'rejected', createdAt: '2026-01-01T00:00:00.000Z' },
     ]);
 

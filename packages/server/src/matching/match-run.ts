@@ -15,7 +15,7 @@ import { matchRecords, type FieldEvidence, type MatchResult } from '@kin/core/ma
 import { randomUUID } from 'node:crypto';
 import { ensureImportSource } from '../import/import-source.ts';
 import type { Clock } from '../ports/clock.ts';
-import type { MatchingStore, ReviewItem } from '../storage/matching-store.ts';
+import type { ReviewItem } from '../storage/matching-store.ts';
 import type { Store } from '../storage/storage.ts';
 import { mergeMatchedProfiles } from './match-merge.ts';
 import { MATCH_ROLES, loadMatchRecords, profileIdOfKey } from './match-profiles.ts';
@@ -54,14 +54,6 @@ export interface MatchRunSummary {
   seconds: number;
 }
 
-/** Thrown when the store has no matching port. */
-export class MatchingUnsupportedError extends Error {}
-
-/** The store's matching port, or a `MatchingUnsupportedError`. */
-export function matchingOf(store: Store): MatchingStore {
-  if (!store.matching) throw new MatchingUnsupportedError('this store does not support matching and review yet');
-  return store.matching;
-}
 
 /** Unordered pair key. */
 function pairKey(a: string, b: string): string {
@@ -71,7 +63,7 @@ function pairKey(a: string, b: string): string {
 /** Runs matching and applies its decisions. */
 export async function runMatch(options: MatchRunOptions): Promise<MatchRunSummary> {
   const started = performance.now();
-  const matching = matchingOf(options.store);
+  const matching = options.store.matching;
   const runId = options.runId ?? randomUUID();
   const at = options.clock.now().toISOString();
   const sources = await options.store.listSources();

@@ -10,7 +10,7 @@ import type { Clock } from '../ports/clock.ts';
 import type { ReviewItem } from '../storage/matching-store.ts';
 import type { Store } from '../storage/storage.ts';
 import { mergeMatchedProfiles } from './match-merge.ts';
-import { MATCH_SOURCE, matchingOf } from './match-run.ts';
+import { MATCH_SOURCE } from './match-run.ts';
 
 /** A decision. */
 export type ReviewDecision = 'accept' | 'reject';
@@ -24,7 +24,7 @@ export type ReviewOutcome =
 
 /** Applies a decision to review item `id`. */
 export async function decideReview(options: { store: Store; policy: IdentityPolicy; clock: Clock; id: string; decision: ReviewDecision }): Promise<ReviewOutcome> {
-  const matching = matchingOf(options.store);
+  const matching = options.store.matching;
   const item = await matching.findReviewItem(options.id);
   if (!item) return { kind: 'not_found' };
   if (item.status !== 'open') return { kind: 'already_decided', item };

@@ -7,6 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { JourneyStats, MessageDecision } from '@kin/core/api/index.ts';
 import { fixedClock } from '../ports/clock.ts';
+import { createIdGenerator } from '../ports/ids.ts';
 import { createTestApp } from '../testing/app-harness.ts';
 import type { TestApp } from '../testing/app-harness.ts';
 import { createDeliveryTransports } from './delivery-transports.ts';
@@ -28,7 +29,7 @@ async function setup(start: string, policy: Record<string, unknown> = {}) {
   const messaging = t.store.messaging!;
   const inner = createDeliveryTransports({ clock, ingestor: t.ingestor, timelineSourceId: await messagingSourceId(t.store, clock.now()) });
   const transport = memoryTransport(inner);
-  service = await startMessaging({ store: t.store, messaging, ingestor: t.ingestor, clock, ids: { profileId: () => crypto.randomUUID(), messageId: () => crypto.randomUUID(), requestId: () => crypto.randomUUID() }, logger: { info() {}, warn() {}, error() {} }, pollMs: 0, transport });
+  service = await startMessaging({ store: t.store, messaging, ingestor: t.ingestor, clock, ids: createIdGenerator(), logger: { info() {}, warn() {}, error() {} }, pollMs: 0, transport });
   const json = async (path: string, body: unknown, method = 'POST') => {
     const res = await t.admin(path, { method, body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
     if (res.status >= 300) throw new Error(`${path}: ${res.status} ${await res.text()}`);

@@ -169,7 +169,7 @@ export function observeTransactions(store: Store, onCommitted: (applied: Applied
   return decorate(store, { overrides: transactionObservers(store, onCommitted) });
 }
 
-/** `transaction` (and `transactionDeferred` when the store has it) reporting what each commit applied. */
+/** `transaction` and `transactionDeferred` reporting what each commit applied. */
 function transactionObservers(store: Store, onCommitted: (applied: AppliedTransaction) => void): Partial<Store> {
   const observers: Partial<Store> = {
     async transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
@@ -179,15 +179,12 @@ function transactionObservers(store: Store, onCommitted: (applied: AppliedTransa
       return result;
     },
   };
-  const deferred = store.transactionDeferred?.bind(store);
-  if (deferred) {
-    observers.transactionDeferred = async <T>(fn: (tx: StoreTx) => Promise<T>) => {
-      const counting = countApplied(fn);
-      const written = await deferred(counting.fn);
-      onCommitted(counting.applied);
-      return written;
-    };
-  }
+  observers.transactionDeferred = async <T>(fn: (tx: StoreTx) => Promise<T>) => {
+    const counting = countApplied(fn);
+    const written = await store.transactionDeferred(counting.fn);
+    onCommitted(counting.applied);
+    return written;
+  };
   return observers;
 }
 

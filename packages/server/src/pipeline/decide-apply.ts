@@ -12,7 +12,7 @@
  */
 import { resolve, snapshotKeys } from '@kin/core';
 import type { IdentityPolicy, IdentitySnapshot, PreparedEvent, ResolutionPlan } from '@kin/core';
-import type { ApplyInput, StoreTx } from '../storage/storage.ts';
+import type { ApplyCommon, ApplyInput, ReplayedEventRow, StoreTx } from '../storage/storage.ts';
 
 /** How the snapshot is read: `beforeSeq` for a replay (the graph as it was), `deviceTypes` for the shared-device rules. */
 export type SnapshotOptions = NonNullable<Parameters<StoreTx['loadSnapshot']>[1]>;
@@ -32,8 +32,11 @@ export async function decide(source: SnapshotSource, prepared: PreparedEvent, po
   return { snapshot, plan: resolve(snapshot, prepared, policy) };
 }
 
-/** What is written besides the plan (`ApplyInput` without it). */
-export type ApplyTarget = Omit<ApplyInput, 'plan'>;
+/**
+ * What is written besides the plan: a replay target, or a new event with its payload text when the caller
+ * made it already (off the writer thread); otherwise it is made here from `event`, which must then be whole.
+ */
+export type ApplyTarget = Omit<ApplyCommon, 'plan'> & { replay?: ReplayedEventRow['replay'] | undefined; payload?: string | undefined };
 
 /**
  * Between decide and apply (matching merges, replay): answers the plan to write (the decided one or a
@@ -62,13 +65,8 @@ export async function decideAndApply(
   const decision = await decide(tx, prepared, policy, options);
   const plan = refine ? refine(decision, target) : decision.plan;
   if (plan === undefined) return { plan: decision.plan, profileId: undefined, written: false };
-  const { profileId } = await tx.applyEvent({
-    event: target.event,
-    sourceId: target.sourceId,
-    plan,
-    unverified: target.unverified,
-    replay: target.replay,
-    payload: target.payload,
-  });
+  const common = { event: target.event, sourceId: target.sourceId, plan, unverified: target.unverified };
+  const input: ApplyInput = target.replay ? { ...common, replay: target.replay } : { ...common, payload: target.payload ?? JSON.stringify(target.event) };
+  const { profileId } = await tx.applyEvent(input);
   return { plan: decision.plan, profileId, written: true };
 }

@@ -6,7 +6,6 @@ import { prepareEvent, snapshotKeys } from '@kin/core';
 import type { IdentifierNormalizer, IdentityPolicy, PreparedEvent, TrackingEvent } from '@kin/core';
 import type { SourceRegions } from '../identity/source-regions.ts';
 import type { StoreTx } from '../storage/storage.ts';
-import { messageKey } from '../storage/store-codec.ts';
 import { decideAndApply } from './decide-apply.ts';
 import type { ApplyOutcome, UnverifiedIdentity } from './ingest-port.ts';
 
@@ -24,8 +23,6 @@ export interface PreparedSubmission {
   events: PreparedEvent[];
   /** Parallel to `events`: each event as stored (`JSON.stringify`). */
   payloads: string[];
-  /** Parallel to `events`: the de-duplication key of (source, messageId) (see `messageKey`). */
-  keys: bigint[];
 }
 
 /** Per-event extras of `applyEvents`. */
@@ -52,7 +49,6 @@ export function prepareSubmission(
   return {
     events: events.map((event, index) => prepareOne(event, sourceId, deps, unverified?.[index])),
     payloads: events.map((event) => JSON.stringify(event)),
-    keys: events.map((event) => messageKey(sourceId, event.messageId)),
   };
 }
 
@@ -86,7 +82,7 @@ export async function applyEventGroups(tx: StoreTx, groups: EventGroup[], deps: 
   const work: Array<{ group: EventGroup; claims: boolean[] }> = [];
   for (const group of groups) {
     const messageIds = group.events.map((event) => event.messageId);
-    work.push({ group, claims: await tx.claimMessageIds(group.sourceId, messageIds, group.prepared?.keys) });
+    work.push({ group, claims: await tx.claimMessageIds(group.sourceId, messageIds) });
   }
   const prepared = work.map(({ group, claims }) =>
     group.events.map((event, index) => {
@@ -103,7 +99,7 @@ export async function applyEventGroups(tx: StoreTx, groups: EventGroup[], deps: 
       };
     }),
   );
-  if (tx.prefetch) await tx.prefetch(prepared.flat().flatMap((p) => (p ? snapshotKeys(p.prepared) : [])));
+  await tx.prefetch(prepared.flat().flatMap((p) => (p ? snapshotKeys(p.prepared) : [])));
   const outcomes: ApplyOutcome[] = [];
   const snapshotOptions = { deviceTypes: deps.policy.sharedDevice.deviceTypes };
   for (const [g, { group }] of work.entries()) {

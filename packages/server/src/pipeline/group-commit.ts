@@ -100,7 +100,7 @@ export function createGroupCommitIngestor(options: GroupCommitOptions): Ingestor
     const store = options.store;
     let written: { result: ApplyOutcome[]; durable: Promise<void> };
     try {
-      written = store.transactionDeferred ? await store.transactionDeferred(apply) : { result: await store.transaction(apply), durable: Promise.resolve() };
+      written = await store.transactionDeferred(apply);
     } catch (error) {
       if (group.length === 1) {
         group[0]!.reject(error);

@@ -8,6 +8,8 @@ export interface IdGenerator {
   messageId(): string;
   /** A random UUID naming one HTTP request (`X-Request-Id`, error bodies). */
   requestId(): string;
+  /** A random UUID for a stored row that is not a profile (merges, sources, rules, ledger entries). */
+  rowId(): string;
 }
 
 /** Ids from the system clock and crypto randomness. */
@@ -16,18 +18,21 @@ export function createIdGenerator(now: () => number = Date.now): IdGenerator {
     profileId: () => uuidV7(now()),
     messageId: () => randomUUID(),
     requestId: () => randomUUID(),
+    rowId: () => randomUUID(),
   };
 }
 
-/** A deterministic twin for tests: p-000001, p-000002, …, m-000001, … and r-000001, … */
+/** A deterministic twin for tests: p-000001, p-000002, …, m-000001, …, r-000001, … and x-000001, … */
 export function sequentialIds(): IdGenerator {
   let p = 0;
   let m = 0;
   let r = 0;
+  let x = 0;
   return {
     profileId: () => `p-${String(++p).padStart(6, '0')}`,
     messageId: () => `m-${String(++m).padStart(6, '0')}`,
     requestId: () => `r-${String(++r).padStart(6, '0')}`,
+    rowId: () => `x-${String(++x).padStart(6, '0')}`,
   };
 }
 

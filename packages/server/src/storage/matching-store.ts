@@ -1,7 +1,7 @@
 /**
  * The storage port of probabilistic matching: reading person traits of live profiles, the review queue,
  * and the probability and evidence behind every merge matching made. A store offers it as
- * `store.matching` (optional: an adapter without it answers `not_implemented` on the matching routes).
+ * `store.matching`.
  */
 import type { Page } from './storage.ts';
 

@@ -2,6 +2,7 @@
  * The storage conformance suite: one function every adapter's test file calls. Plans are written by hand
  * here so the suite tests what a store does with a plan, independent of the resolver's decisions.
  */
+import { applyRow } from '../testing/apply-row.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Identifier, ResolutionPlan, TrackingEvent } from '@kin/core';
 import type { Store, StoreStats, StoreTx } from './storage.ts';
@@ -59,7 +60,7 @@ export function runStorageConformance(target: ConformanceTarget): void {
 
     const newProfile = async (identifiers: Identifier[], extra: Partial<ResolutionPlan> = {}, ev = event()) =>
       (await store.transaction((tx) =>
-        tx.applyEvent({ event: ev, sourceId: 'src-1', plan: plan({ links: identifiers.map((identifier) => ({ identifier, rule: 'new_profile' })), ...extra }) }),
+        applyRow(tx, { event: ev, sourceId: 'src-1', plan: plan({ links: identifiers.map((identifier) => ({ identifier, rule: 'new_profile' })), ...extra }) }),
       )).profileId!;
 
     it('moves lastSeen only by LAST_SEEN_GRANULARITY_MS or more, and firstSeen back for an older event', async () => {
@@ -67,7 +68,7 @@ export function runStorageConformance(target: ConformanceTarget): void {
       const touched = id('anonymous_id', 'seen-anon');
       const profileId = await newProfile([touched], {}, event({ timestamp: at(0) }));
       const touch = (minutes: number) =>
-        store.transaction((tx) => tx.applyEvent({ event: event({ timestamp: at(minutes) }), sourceId: 'src-1', plan: plan({ target: { kind: 'existing', profileId }, touches: [touched] }) }));
+        store.transaction((tx) => applyRow(tx, { event: event({ timestamp: at(minutes) }), sourceId: 'src-1', plan: plan({ target: { kind: 'existing', profileId }, touches: [touched] }) }));
       const seen = async () => (await store.findProfile(profileId))?.externalIds.find((e) => e.value === 'seen-anon');
       const step = LAST_SEEN_GRANULARITY_MS / 60_000;
       await touch(step - 1);
@@ -104,7 +105,7 @@ export function runStorageConformance(target: ConformanceTarget): void {
       await expect(
         store.transaction(async (tx) => {
           await tx.claimMessageIds('src-1', ['rolled-back']);
-          await tx.applyEvent({ event: event(), sourceId: 'src-1', plan: plan({ links: [{ identifier: id('user_id', 'ghost'), rule: 'new_profile' }] }) });
+          await applyRow(tx, { event: event(), sourceId: 'src-1', plan: plan({ links: [{ identifier: id('user_id', 'ghost'), rule: 'new_profile' }] }) });
           throw new Error('boom');
         }),
       ).rejects.toThrow('boom');
@@ -130,7 +131,7 @@ export function runStorageConformance(target: ConformanceTarget): void {
       const profileId = await newProfile([id('user_id', 'u-traits')]);
       const setTraits = (set: Record<string, unknown>, unset: string[], timestamp: string) =>
         store.transaction((tx) =>
-          tx.applyEvent({ event: event({ timestamp }), sourceId: 'src-2', plan: plan({ target: { kind: 'existing', profileId }, traits: { set, unset } }) }),
+          applyRow(tx, { event: event({ timestamp }), sourceId: 'src-2', plan: plan({ target: { kind: 'existing', profileId }, traits: { set, unset } }) }),
         );
       await setTraits({ city: 'Berlin', name: 'Ann' }, [], '2026-11-01T12:00:00.000Z');
       await setTraits({ city: 'Paris' }, [], '2026-11-01T11:00:00.000Z');
@@ -147,7 +148,7 @@ export function runStorageConformance(target: ConformanceTarget): void {
       const b = await newProfile([id('user_id', 'm-user')], { traits: { set: { color: 'blue' }, unset: [] } }, event({ timestamp: '2026-11-01T09:00:00.000Z' }));
       const trigger = event({ userId: 'm-user', anonymousId: 'm-anon', timestamp: '2026-11-01T10:00:00.000Z' });
       await store.transaction((tx) =>
-        tx.applyEvent({
+        applyRow(tx, {
           event: trigger,
           sourceId: 'src-3',
           plan: plan({
@@ -176,7 +177,7 @@ export function runStorageConformance(target: ConformanceTarget): void {
       const c = await newProfile([id('anonymous_id', 'c-3')]);
       const merge = (survivorId: string, absorbedId: string) =>
         store.transaction((tx) =>
-          tx.applyEvent({ event: event(), sourceId: 'src-1', plan: plan({ target: { kind: 'existing', profileId: survivorId }, merges: [{ survivorId, absorbedId, rule: 'merge', via: [] }] }) }),
+          applyRow(tx, { event: event(), sourceId: 'src-1', plan: plan({ target: { kind: 'existing', profileId: survivorId }, merges: [{ survivorId, absorbedId, rule: 'merge', via: [] }] }) }),
         );
       await merge(b, c);
       await merge(a, b);
@@ -192,7 +193,7 @@ export function runStorageConformance(target: ConformanceTarget): void {
       const profileId = await newProfile([id('user_id', 'u-pages')], {}, event({ timestamp: '2026-11-02T00:00:00.000Z', type: 'identify', event: undefined }));
       for (let i = 1; i <= 5; i++) {
         await store.transaction((tx) =>
-          tx.applyEvent({
+          applyRow(tx, {
             event: event({ event: i % 2 ? 'Odd' : 'Even', timestamp: `2026-11-02T0${i}:00:00.000Z` }),
             sourceId: 'src-1',
             plan: plan({ target: { kind: 'existing', profileId } }),
@@ -219,7 +220,7 @@ export function runStorageConformance(target: ConformanceTarget): void {
     it('stores events without identity and plan warnings, and lists warnings by kind', async () => {
       const ev = event({ anonymousId: undefined, userId: 'null' });
       const result = await store.transaction((tx) =>
-        tx.applyEvent({ event: ev, sourceId: 'src-1', plan: plan({ target: { kind: 'none' }, warnings: [{ kind: 'no_identity', message: 'no usable identifier' }] }) }),
+        applyRow(tx, { event: ev, sourceId: 'src-1', plan: plan({ target: { kind: 'none' }, warnings: [{ kind: 'no_identity', message: 'no usable identifier' }] }) }),
       );
       expect(result.profileId).toBeUndefined();
       await store.addWarnings([{ kind: 'rejected_event', code: 'invalid_event', field: 'event', message: 'event is required', sourceId: 'src-1', createdAt: T0 }]);
@@ -233,7 +234,6 @@ export function runStorageConformance(target: ConformanceTarget): void {
     });
 
     it('pages review items oldest first, by status, with a cursor', async () => {
-      if (!store.matching) return;
       const a = await newProfile([id('user_id', 'review-a')]);
       const b = await newProfile([id('user_id', 'review-b')]);
       const item = (n: number) => ({
@@ -265,7 +265,7 @@ export function runStorageConformance(target: ConformanceTarget): void {
     it('ranks trait sources before time (trust), in one transaction and across them, and through merges', async () => {
       const profileId = await newProfile([id('user_id', 'u-trust')]);
       const write = (tx: StoreTx, target: string, set: Record<string, unknown>, unset: string[], trust: number, timestamp: string, sourceId: string) =>
-        tx.applyEvent({ event: event({ timestamp }), sourceId, plan: plan({ target: { kind: 'existing', profileId: target }, traits: { set, unset, trust: { email: trust } } }) });
+        applyRow(tx, { event: event({ timestamp }), sourceId, plan: plan({ target: { kind: 'existing', profileId: target }, traits: { set, unset, trust: { email: trust } } }) });
       await store.transaction((tx) => write(tx, profileId, { email: 'ann@x.io' }, [], 2, '2026-11-01T12:00:00.000Z', 'src-web'));
       await store.transaction((tx) => write(tx, profileId, { email: 'nan@x.io' }, [], 1, '2026-11-01T13:00:00.000Z', 'src-crm'));
       expect((await store.findProfile(profileId))?.traits).toEqual({ email: 'ann@x.io' });
@@ -282,7 +282,7 @@ export function runStorageConformance(target: ConformanceTarget): void {
       // A merge keeps the more trusted value even when the other side's is newer, for stored and new profiles.
       const crmOnly = await newProfile([id('crm_id', 'c-trust')], { traits: { set: { email: 'typo@x.io' }, unset: [], trust: { email: 1 } } }, event({ timestamp: '2026-11-01T18:00:00.000Z' }));
       const mergeInto = (tx: StoreTx, absorbedId: string) =>
-        tx.applyEvent({
+        applyRow(tx, {
           event: event({ timestamp: '2026-11-01T19:00:00.000Z' }),
           sourceId: 'src-1',
           plan: plan({ target: { kind: 'existing', profileId }, merges: [{ survivorId: profileId, absorbedId, rule: 'merge', via: [] }] }),
@@ -290,7 +290,7 @@ export function runStorageConformance(target: ConformanceTarget): void {
       await store.transaction((tx) => mergeInto(tx, crmOnly));
       expect((await store.findProfile(profileId))?.traits).toEqual({ email: 'ann@new.io' });
       await store.transaction(async (tx) => {
-        const { profileId: fresh } = await tx.applyEvent({
+        const { profileId: fresh } = await applyRow(tx, {
           event: event({ timestamp: '2026-11-01T20:00:00.000Z' }),
           sourceId: 'src-crm',
           plan: plan({ links: [{ identifier: id('crm_id', 'c-trust-2'), rule: 'new_profile' }], traits: { set: { email: 'other@x.io' }, unset: [], trust: { email: 1 } } }),
@@ -318,7 +318,7 @@ export function runStorageConformance(target: ConformanceTarget): void {
       const order = Array.from({ length: TRAIT_HISTORY_KEPT + 5 }, (_, n) => (n * 7) % (TRAIT_HISTORY_KEPT + 5));
       for (const n of order) {
         await store.transaction((tx) =>
-          tx.applyEvent({ event: event({ timestamp: at(n) }), sourceId: 'src-1', plan: plan({ target: { kind: 'existing', profileId }, traits: { set: { visits: n }, unset: ['gone'] } }) }),
+          applyRow(tx, { event: event({ timestamp: at(n) }), sourceId: 'src-1', plan: plan({ target: { kind: 'existing', profileId }, traits: { set: { visits: n }, unset: ['gone'] } }) }),
         );
       }
       const [gone, visits] = await store.listTraitHistory(profileId);
@@ -333,7 +333,7 @@ export function runStorageConformance(target: ConformanceTarget): void {
       const profileId = await newProfile([id('user_id', 'u-repeat')]);
       const at = (n: number) => new Date(Date.parse(T0) + n * 60_000).toISOString();
       const write = (tx: StoreTx, n: number, sourceId: string, set: Record<string, unknown>) =>
-        tx.applyEvent({ event: event({ timestamp: at(n) }), sourceId, plan: plan({ target: { kind: 'existing', profileId }, traits: { set, unset: [] } }) });
+        applyRow(tx, { event: event({ timestamp: at(n) }), sourceId, plan: plan({ target: { kind: 'existing', profileId }, traits: { set, unset: [] } }) });
       await store.transaction((tx) => write(tx, 2, 'src-a', { plan: 'pro', name: 'Ann Lee' }));
       await store.transaction((tx) => write(tx, 3, 'src-a', { plan: 'pro', name: 'Ann Lee' }));
       await store.transaction((tx) => write(tx, 4, 'src-b', { plan: 'pro', name: 'Ann Lee' }));
@@ -398,7 +398,7 @@ export function runStorageConformance(target: ConformanceTarget): void {
       const ozilHits = [...(await store.profileIdsByName({ prefix: 'özil', limit: 10 })), ...(await store.profileIdsByName({ prefix: 'Özil', limit: 10 }))];
       expect([...new Set(ozilHits)]).toEqual([ozil]);
       await store.transaction((tx) =>
-        tx.applyEvent({ event: event(), sourceId: 'src-1', plan: plan({ target: { kind: 'existing', profileId: farid }, traits: { set: {}, unset: ['firstName'] } }) }),
+        applyRow(tx, { event: event(), sourceId: 'src-1', plan: plan({ target: { kind: 'existing', profileId: farid }, traits: { set: {}, unset: ['firstName'] } }) }),
       );
       expect(await store.profileIdsByName({ prefix: 'farid', limit: 10 })).toEqual([]);
     });
@@ -414,7 +414,7 @@ export function runStorageConformance(target: ConformanceTarget): void {
       const source = await store.createSource({ name: 'volume', writeKeyHash: 'h-volume', createdAt: T0 });
       const at = (receivedAt: string) =>
         store.transaction((tx) =>
-          tx.applyEvent({ event: event({ receivedAt, timestamp: receivedAt }), sourceId: source.id, plan: plan({ links: [{ identifier: id('anonymous_id', `vol-${receivedAt}`), rule: 'new_profile' }] }) }),
+          applyRow(tx, { event: event({ receivedAt, timestamp: receivedAt }), sourceId: source.id, plan: plan({ links: [{ identifier: id('anonymous_id', `vol-${receivedAt}`), rule: 'new_profile' }] }) }),
         );
       await at('2026-11-03T10:00:10.000Z');
       await at('2026-11-03T10:00:50.000Z');
@@ -443,7 +443,7 @@ export function runStorageConformance(target: ConformanceTarget): void {
             const p = known
               ? plan({ target: { kind: 'existing', profileId: known.profileId }, touches: [id('user_id', 'u-race')] })
               : plan({ links: [{ identifier: id('user_id', 'u-race'), rule: 'new_profile' }] });
-            return (await tx.applyEvent({ event: event(), sourceId: 'src-1', plan: p })).profileId;
+            return (await applyRow(tx, { event: event(), sourceId: 'src-1', plan: p })).profileId;
           }),
         ),
       );

@@ -4,6 +4,7 @@
  * can adopt it when it implements these operations (SQLite and PostgreSQL run it). It ends with the
  * reference conformance case (storage-reference-conformance.ts).
  */
+import { applyRow } from '../testing/apply-row.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Identifier, ResolutionPlan, TrackingEvent } from '@kin/core';
 import type { ConformanceTarget } from './storage-conformance.ts';
@@ -36,7 +37,7 @@ export function runIdentityTrustConformance(target: ConformanceTarget): void {
     });
 
     const apply = async (p: Partial<ResolutionPlan>, ev = event()) =>
-      (await store.transaction((tx) => tx.applyEvent({ event: ev, sourceId: 'src-1', plan: plan(p) }))).profileId!;
+      (await store.transaction((tx) => applyRow(tx, { event: ev, sourceId: 'src-1', plan: plan(p) }))).profileId!;
 
     it('records link provenance and keeps refusals (not invalid ones) for explain', async () => {
       const ev = event({ messageId: 'prov-1' });
@@ -102,8 +103,8 @@ export function runIdentityTrustConformance(target: ConformanceTarget): void {
         expect(await tx.loadSnapshot([id('user_id', 'det-u')])).toMatchObject({ known: [] });
         // Replay by hand: the first event gets its old id back, the rest lands on it.
         const [first, ...rest] = d!.events;
-        await tx.applyEvent({ event: first!.event, sourceId: first!.sourceId, plan: plan({ links: [{ identifier: id('user_id', 'det-u'), rule: 'new_profile' }] }), replay: { seq: first!.seq, profileIdForNew: p } });
-        for (const e of rest) await tx.applyEvent({ event: e.event, sourceId: e.sourceId, plan: plan({ target: { kind: 'existing', profileId: p } }), replay: { seq: e.seq } });
+        await applyRow(tx, { event: first!.event, sourceId: first!.sourceId, plan: plan({ links: [{ identifier: id('user_id', 'det-u'), rule: 'new_profile' }] }), replay: { seq: first!.seq, profileIdForNew: p } });
+        for (const e of rest) await applyRow(tx, { event: e.event, sourceId: e.sourceId, plan: plan({ target: { kind: 'existing', profileId: p } }), replay: { seq: e.seq } });
         await tx.forwardProfiles([{ from: d!.profiles.find((x) => x.id === q)!, to: p }], T0);
         return d;
       });
@@ -126,7 +127,7 @@ export function runIdentityTrustConformance(target: ConformanceTarget): void {
       if (!target.recount) return;
       expect(await store.stats()).toEqual(await target.recount(store));
       const ledger = await store.transaction(async (tx) => {
-        const p = (await tx.applyEvent({ event: event(), sourceId: 'src-1', plan: plan({ links: [{ identifier: id('user_id', 'count-u'), rule: 'new_profile' }] }) })).profileId!;
+        const p = (await applyRow(tx, { event: event(), sourceId: 'src-1', plan: plan({ links: [{ identifier: id('user_id', 'count-u'), rule: 'new_profile' }] }) })).profileId!;
         await tx.tombstone(p, id('user_id', 'count-u'), T0);
         return tx.recordLedger({ rule: 'undo', survivorId: p, absorbedId: p, via: [], ruleId: 'r-count', createdAt: T0 });
       });

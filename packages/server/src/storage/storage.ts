@@ -109,20 +109,35 @@ export interface SourceActivity {
   lastEventAt: string | null;
 }
 
-/** What the store needs to apply one resolved event. */
-export interface ApplyInput {
+/**
+ * What the store needs to apply one resolved event: a new event (stored as `payload`), or a stored one
+ * re-resolved (`replay`). Why the payload apart from `event`: the writer reads only the facts resolution
+ * needs (the writer thread is handed just those), while the row keeps the whole event as the caller sent it.
+ */
+export type ApplyInput = ApplyCommon & (NewEventRow | ReplayedEventRow);
+
+/** What both kinds of `ApplyInput` carry. */
+export interface ApplyCommon {
   event: TrackingEvent;
   sourceId: string;
   plan: ResolutionPlan;
   /** Identity verification that failed or was missing for this event (kept for replays and explain). */
-  unverified?: { types: string[]; reason: string };
-  /**
-   * Re-resolution of a stored event (undo, split, replay): the event row `seq` gets the profile instead
-   * of a new row, no warnings are written, and a new profile takes `profileIdForNew` when given.
-   */
-  replay?: { seq: number; profileIdForNew?: string };
-  /** `JSON.stringify(event)`, when the caller made it already (off the writer thread). */
-  payload?: string;
+  unverified?: { types: string[]; reason: string } | undefined;
+}
+
+/** A new event: its row is written with `payload`, the whole event as JSON text. */
+export interface NewEventRow {
+  payload: string;
+  replay?: undefined;
+}
+
+/**
+ * Re-resolution of a stored event (undo, split, replay): the event row `seq` gets the profile instead
+ * of a new row, no warnings are written, and a new profile takes `profileIdForNew` when given.
+ */
+export interface ReplayedEventRow {
+  replay: { seq: number; profileIdForNew?: string };
+  payload?: undefined;
 }
 
 /** The operations available inside a write transaction. */
@@ -138,9 +153,8 @@ export interface StoreTx {
   /**
    * Claims (sourceId, messageId) pairs for de-duplication: `true` where the pair is new (and now claimed),
    * `false` where it was seen within the de-duplication window. Claims commit with the transaction.
-   * `keys`: `messageKey(sourceId, messageId)` of each, when computed ahead (off the writer thread).
    */
-  claimMessageIds(sourceId: string, messageIds: string[], keys?: readonly bigint[]): Promise<boolean[]>;
+  claimMessageIds(sourceId: string, messageIds: string[]): Promise<boolean[]>;
   /**
    * The part of the identity graph the resolver needs for these (normalised) identifiers. `beforeSeq`
    * (replays): count only device/user pairs recorded by earlier events. `deviceTypes`: the only types
@@ -148,10 +162,11 @@ export interface StoreTx {
    */
   loadSnapshot(identifiers: Identifier[], options?: { beforeSeq?: number; deviceTypes?: readonly string[] }): Promise<IdentitySnapshot>;
   /**
-   * Optional batch read-ahead: locks (in one sorted order) and reads the identities of a whole batch in one
-   * call, so the `loadSnapshot` calls that follow answer from memory. Stores without it answer each one.
+   * Batch read-ahead: locks (in one sorted order) and reads the identities of a whole batch in one call, so
+   * the `loadSnapshot` calls that follow answer from memory. A store whose reads are local (SQLite's graph
+   * cache) does nothing here.
    */
-  prefetch?(identifiers: Identifier[]): Promise<void>;
+  prefetch(identifiers: Identifier[]): Promise<void>;
   /** The name of a source (ids never change name), or `undefined`; for the policy's `traitSources`. */
   sourceName(sourceId: string): Promise<string | undefined>;
   /** Applies the plan (profiles, merges, links, traits, ledger, warnings) and stores the event. */
@@ -178,7 +193,7 @@ export interface StoreTx {
   /** Removes an identifier from its profile and refuses it from now on; `false` when the profile does not hold it. */
   tombstone(profileId: string, identifier: Identifier, at: string): Promise<boolean>;
   /** Records the probability and evidence of a matching merge in the same transaction (with `Store.matching`). */
-  recordMatchLink?(link: MatchLink): Promise<void>;
+  recordMatchLink(link: MatchLink): Promise<void>;
 }
 
 /** The storage interface every adapter implements. */
@@ -193,10 +208,10 @@ export interface Store {
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
   /**
    * Like `transaction`, but resolves once the commit is written, with `durable`, which settles once it is on
-   * disk. Why: a group-commit loop can start the next transaction while the disk syncs the last one. Only
-   * stores whose commit does not wait for the disk implement it; acknowledge nothing before `durable`.
+   * disk. Why: a group-commit loop can start the next transaction while the disk syncs the last one. A store
+   * whose commit waits for the disk answers with `durable` already settled; acknowledge nothing before it.
    */
-  transactionDeferred?<T>(fn: (tx: StoreTx) => Promise<T>): Promise<{ result: T; durable: Promise<void> }>;
+  transactionDeferred<T>(fn: (tx: StoreTx) => Promise<T>): Promise<{ result: T; durable: Promise<void> }>;
 
   createSource(source: NewSource): Promise<SourceRecord>;
   listSources(): Promise<SourceRecord[]>;
@@ -253,8 +268,29 @@ export interface Store {
   removeDoNotLink(id: string): Promise<boolean>;
   /** The identifier keys (`type:value`) of each live profile, sorted (replay reports compare them). */
   identifierPartition(): Promise<string[][]>;
-  /** Probabilistic matching: review queue and match evidence (optional: see `matching-store.ts`). */
-  readonly matching?: MatchingStore;
+  /** Probabilistic matching: review queue and match evidence (see `matching-store.ts`). */
+  readonly matching: MatchingStore;
   /** Journeys, messaging policy, destinations and the delivery outbox (optional: see `messaging-store.ts`). */
   readonly messaging?: MessagingStore;
 }
+
+/** The reads of profiles, events, warnings and counts that every store answers on its read path. */
+export type ProfileReads = Pick<
+  Store,
+  | 'findProfileIdByIdentifier'
+  | 'findProfile'
+  | 'listTraits'
+  | 'listTraitHistory'
+  | 'listProfileEvents'
+  | 'listProfileMerges'
+  | 'listWarnings'
+  | 'stats'
+  | 'searchProfiles'
+  | 'profileIdsByName'
+  | 'listProfileIds'
+  | 'eventVolume'
+  | 'sourceActivity'
+>;
+
+/** The identity graph's reads (snapshots, explanations, rules, the partition). */
+export type IdentityReads = Pick<Store, 'readSnapshot' | 'explainProfile' | 'findMerge' | 'listDoNotLink' | 'identifierPartition'>;

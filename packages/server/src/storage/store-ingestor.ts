@@ -18,8 +18,6 @@ export interface IngestorOptions {
   resolve: ResolveDeps;
   /** Gathering of the group commit (KIN_GROUP_WAIT_MS, KIN_GROUP_MIN_EVENTS). */
   groupCommit: { waitMs: number; minEvents: number };
-  /** The identity policy file, for a write path that loads the policy again (a writer thread). */
-  policyFile?: string;
   /** Called once per answered submission with the merges applied, when commits happen off this thread. */
   onCommit?: (commit: { merges: number }) => void;
   /** Called when a writer thread dies (for the log): its error and how many died in a row. */

@@ -5,7 +5,7 @@
  *
  * Why: a refusal repeated on every event wrote one row per event (2.88M warnings for 4.0M events).
  */
-import type { NewWarning } from './storage.ts';
+import type { ApplyCommon, NewWarning } from './storage.ts';
 
 /** The columns a subject is made of, in order. */
 const SUBJECT_COLUMNS = ['kind', 'code', 'field', 'source_id', 'profile_id', 'message'] as const;
@@ -49,4 +49,16 @@ export function foldWarnings(warnings: readonly NewWarning[]): FoldedWarning[] {
   }
   // In subject order: concurrent PostgreSQL writers then lock shared rows in one order (no deadlock).
   return [...bySubject.values()].sort((a, b) => (a.subject < b.subject ? -1 : a.subject > b.subject ? 1 : 0));
+}
+
+/** The plan's warnings as rows to store. */
+export function planWarnings({ event, sourceId, plan }: ApplyCommon, profileId: string | undefined, at: string): NewWarning[] {
+  return plan.warnings.map((warning) => ({
+    kind: warning.kind,
+    message: warning.message,
+    sourceId,
+    messageId: event.messageId,
+    profileId: warning.profileId ?? profileId,
+    createdAt: at,
+  }));
 }

@@ -7,7 +7,7 @@
  * takes the same advisory locks as `kin_lock_snapshot` (identifier, then profile), so no batch can link to
  * a profile while it is being taken apart; a deadlock with a batch is retried like any other.
  */
-import { randomUUID } from 'node:crypto';
+import type { IdGenerator } from '../../ports/ids.ts';
 import type { Identifier, IdentitySnapshot } from '@kin/core';
 import type { Pool } from 'pg';
 import type {
@@ -155,9 +155,11 @@ export function postgresIdentityReads(
 export function postgresIdentityTx({
   query,
   clear,
+  ids,
 }: {
   query: Query;
   clear: () => void;
+  ids: IdGenerator;
 }): Pick<StoreTx, 'findMerge' | 'detachProfile' | 'resetGraph' | 'listReplayEvents' | 'forwardProfiles' | 'addDoNotLink' | 'recordLedger' | 'markMergesUndone' | 'tombstone'> {
   const lockProfile = (id: string) => query(`SELECT pg_advisory_xact_lock(hashtextextended('profile:' || $1, 0))`, [id]);
   return {
@@ -222,7 +224,7 @@ export function postgresIdentityTx({
     },
 
     async addDoNotLink(rule) {
-      const id = `dnl_${randomUUID()}`;
+      const id = `dnl_${ids.rowId()}`;
       const members = rule.sides.flatMap((side, index) => side.map((identifier) => ({ ...identifier, side: index })));
       await query(
         `WITH rule AS (INSERT INTO do_not_link (id, sides, reason, ledger_id, created_at) VALUES ($1, $2, $3, $4, $5))
@@ -237,7 +239,7 @@ export function postgresIdentityTx({
     },
 
     async recordLedger(entry) {
-      const id = randomUUID();
+      const id = ids.rowId();
       await query(
         `WITH entry AS (
            INSERT INTO merges (id, survivor_id, absorbed_id, rule, via, message_id, source_id, created_at, rule_id)

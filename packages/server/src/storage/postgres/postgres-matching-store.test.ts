@@ -32,7 +32,7 @@ describe.skipIf(!status.ok)('postgres store: matching and review', () => {
       // A reviewer rejected the (certain) Ida Quintero pair earlier: matching must never merge it.
       const idaCrm = (await store.findProfileIdByIdentifier({ type: 'record', value: 'crm:c-ida' }))!;
       const idaSocial = (await store.findProfileIdByIdentifier({ type: 'twitter', value: 'idaq' }))!;
-      await store.matching!.addReviewItems([
+      await store.matching.addReviewItems([
         { id: 'r-ida', runId: 'earlier', aProfile: idaCrm, bProfile: idaSocial, probability: 0.99, reason: 'below-link-threshold', evidence: [], status: 'rejected', createdAt: '2026-01-01T00:00:00.000Z' },
       ]);
       const run = await runMatch({ store, policy: DEFAULT_POLICY, clock: systemClock });
@@ -42,11 +42,11 @@ describe.skipIf(!status.ok)('postgres store: matching and review', () => {
       const robert = await store.findProfileIdByIdentifier({ type: 'record', value: 'crm:c-rob' });
       expect(await store.findProfileIdByIdentifier({ type: 'twitter', value: 'bobsmith' })).toBe(robert);
       expect((await store.listProfileMerges(robert!)).map((m) => m.rule)).toEqual(['match']);
-      const links = await store.matching!.listMatchLinks([robert!]);
+      const links = await store.matching.listMatchLinks([robert!]);
       expect(links[0]?.probability).toBeGreaterThanOrEqual(0.95);
       expect(links[0]?.evidence.length).toBeGreaterThan(0);
 
-      const open = await store.matching!.listReviewItems({ status: 'open', limit: 100 });
+      const open = await store.matching.listReviewItems({ status: 'open', limit: 100 });
       const holding = async (type: string, value: string) => {
         const id = await store.findProfileIdByIdentifier({ type, value });
         return open.data.find((i) => i.aProfile === id || i.bProfile === id)!;

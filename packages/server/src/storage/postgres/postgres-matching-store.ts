@@ -4,7 +4,7 @@
  * the ledger entry it explains.
  */
 import type pg from 'pg';
-import type { QueryConfig, QueryResult, QueryResultRow } from 'pg';
+import type { QueryConfig, QueryResultRow } from 'pg';
 import type { MatchingStore, MatchLink, ReviewStatus } from '../matching-store.ts';
 import { cursorKey, pageOf } from '../keyset-page.ts';
 import { toMatchLink, toReviewItem } from '../store-rows.ts';
@@ -143,7 +143,7 @@ export function createPostgresMatchingStore(pool: pg.Pool): MatchingStore {
 }
 
 /** Inserts a match link on the transaction's connection. */
-export async function insertMatchLink(query: <R extends QueryResultRow>(config: QueryConfig) => Promise<QueryResult<R>>, link: MatchLink): Promise<void> {
+export async function insertMatchLink(query: <R extends QueryResultRow>(config: QueryConfig) => Promise<{ rows: R[] }>, link: MatchLink): Promise<void> {
   await query({
     text: `INSERT INTO match_links (message_id, run_id, rule, survivor_id, absorbed_id, probability, evidence, created_at)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (message_id) DO NOTHING`,

@@ -1,3 +1,4 @@
+import { applyRow } from '../../testing/apply-row.ts';
 import { describe, expect, it } from 'vitest';
 import pg from 'pg';
 import type { ResolutionPlan, TrackingEvent } from '@kin/core';
@@ -157,7 +158,7 @@ if (status.ok) {
         try {
           const write = (messageId: string, timestamp: string) =>
             store.transaction((tx) =>
-              tx.applyEvent({
+              applyRow(tx, {
                 event: { type: 'track', event: 'Viewed', messageId, anonymousId: 'a-1', timestamp, receivedAt: timestamp } as TrackingEvent,
                 sourceId: 'src-1',
                 plan: { target: { kind: 'none' }, merges: [], links: [], touches: [], refused: [], traits: { set: {}, unset: [] }, warnings: [] },
@@ -186,18 +187,18 @@ if (status.ok) {
             ({ type: 'identify', messageId, userId: 'u-1', timestamp: '2031-03-15T12:00:00.000Z', receivedAt: '2031-03-15T12:00:00.000Z' }) as TrackingEvent;
           const userId = { type: 'user_id', value: 'u-1' };
           const { profileId } = await store.transaction((tx) =>
-            tx.applyEvent({ event: event('seed'), sourceId: 'src-1', plan: { ...none, target: { kind: 'new' }, links: [{ identifier: userId, rule: 'new_profile' }] } }),
+            applyRow(tx, { event: event('seed'), sourceId: 'src-1', plan: { ...none, target: { kind: 'new' }, links: [{ identifier: userId, rule: 'new_profile' }] } }),
           );
           const before = await store.stats();
           await expect(
             store.transaction(async (tx) => {
               // The transaction has read u-1 (as every resolver plan's snapshot would), so it sees the plan is wrong.
               await tx.loadSnapshot([userId]);
-              return tx.applyEvent({ event: event('relink'), sourceId: 'src-1', plan: { ...none, target: { kind: 'new' }, links: [{ identifier: userId, rule: 'new_profile' }] } });
+              return applyRow(tx, { event: event('relink'), sourceId: 'src-1', plan: { ...none, target: { kind: 'new' }, links: [{ identifier: userId, rule: 'new_profile' }] } });
             }),
           ).rejects.toThrow(UnfollowablePlanError);
           await expect(
-            store.transaction((tx) => tx.applyEvent({ event: event('ghost'), sourceId: 'src-1', plan: { ...none, target: { kind: 'existing', profileId: 'no-such-profile' } } })),
+            store.transaction((tx) => applyRow(tx, { event: event('ghost'), sourceId: 'src-1', plan: { ...none, target: { kind: 'existing', profileId: 'no-such-profile' } } })),
           ).rejects.toMatchObject({ code: 'unfollowable_plan' });
           expect(await store.stats()).toEqual(before);
           expect(await store.findProfileIdByIdentifier(userId)).toBe(profileId);

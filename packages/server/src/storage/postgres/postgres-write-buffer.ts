@@ -28,7 +28,8 @@ export interface BufferedEvent {
   event: string | null;
   timestamp: string;
   received_at: string;
-  payload: unknown;
+  /** The event as stored: JSON text, spliced into the batch as it is (never parsed and serialised again). */
+  payload: string;
   /** Identity verification that failed or was missing (kept for replays). */
   unverified: unknown;
 }
@@ -402,7 +403,7 @@ export class WriteBuffer {
       JSON.stringify([...this.links.values()]),
       JSON.stringify([...this.touches.values()]),
       JSON.stringify([...this.traits.values()]),
-      JSON.stringify(this.events),
+      eventsJson(this.events),
       JSON.stringify(foldWarnings(this.warnings)),
       JSON.stringify(this.merges),
       JSON.stringify(this.refusals),
@@ -443,4 +444,10 @@ function traitWins(incoming: BufferedTrait, current: BufferedTrait): boolean {
   if (a !== b) return a > b;
   if (incoming.source_id !== current.source_id) return incoming.source_id > current.source_id;
   return JSON.stringify(incoming.value ?? null) > JSON.stringify(current.value ?? null);
+}
+
+/** The events as one JSON array, each event's `payload` text spliced in as it is. */
+function eventsJson(events: BufferedEvent[]): string {
+  const rows = events.map(({ payload, ...row }) => `${JSON.stringify(row).slice(0, -1)},"payload":${payload}}`);
+  return `[${rows.join(',')}]`;
 }

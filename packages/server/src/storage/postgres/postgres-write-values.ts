@@ -36,17 +36,6 @@ export function traitChanges(plan: ApplyInput['plan'], profileId: string | undef
   return traits;
 }
 
-/** The plan's warnings as rows to store. */
-export function planWarnings({ event, sourceId, plan }: ApplyInput, profileId: string | undefined, at: string): NewWarning[] {
-  return plan.warnings.map((warning) => ({
-    kind: warning.kind,
-    message: warning.message,
-    sourceId,
-    messageId: event.messageId,
-    profileId: warning.profileId ?? profileId,
-    createdAt: at,
-  }));
-}
 
 /** Warnings folded by subject, as the eleven column arrays of `kin_warnings_v2` (also used outside transactions). */
 export function warningColumns(unfolded: NewWarning[]): unknown[] {

@@ -8,20 +8,22 @@
  * `kin replay`) take the same path, assigning stored event rows instead of inserting them. All statements
  * are named: each connection parses and plans them once.
  */
-import { randomUUID } from 'node:crypto';
 import type { QueryConfig, QueryResultRow } from 'pg';
 import type { Identifier, IdentitySnapshot, PlannedMerge } from '@kin/core';
+import type { Clock } from '../../ports/clock.ts';
 import type { IdGenerator } from '../../ports/ids.ts';
 import type { ApplyInput, NewWarning, StoreTx } from '../storage.ts';
 import { TRAIT_HISTORY_KEPT } from '../storage.ts';
 import { PRUNE_TRAIT_HISTORY } from './postgres-trait-order.ts';
 import type { LockedSnapshotRow } from './postgres-graph-cache.ts';
+import { insertMatchLink } from './postgres-matching-store.ts';
 import { postgresIdentityTx } from './postgres-identity-ops.ts';
 import { keyOf, TxGraphCache } from './postgres-graph-cache.ts';
 import type { TrustRow } from './postgres-trust-cache.ts';
 import { PENDING_SEQ, TRUST_STATEMENT, TrustCache } from './postgres-trust-cache.ts';
 import { ENSURE_PARTITION_STATEMENT, monthOf } from './postgres-partitions.ts';
-import { LAST_SEEN_GRANULARITY_SECONDS, planWarnings, toMillis, traitChanges } from './postgres-write-values.ts';
+import { LAST_SEEN_GRANULARITY_SECONDS, toMillis, traitChanges } from './postgres-write-values.ts';
+import { planWarnings } from '../warning-subject.ts';
 import { FLUSH_STATEMENT, WriteBuffer } from './postgres-write-buffer.ts';
 
 
@@ -54,6 +56,7 @@ const SQL = {
 /** What the write operations of one transaction need from the store. */
 export interface WriteDeps {
   ids: IdGenerator;
+  clock: Clock;
   /** Months whose events partition is known to exist (committed). */
   knownMonths: ReadonlySet<string>;
   /** Months whose partition this transaction made sure of; the store adds them to `knownMonths` after commit. */
@@ -98,7 +101,7 @@ export function createPostgresTx(deps: WriteDeps): PostgresTx {
     if (messageIds.length === 0) return [];
     // Sorted and unique: two transactions claiming overlapping batches lock index entries in one order.
     const unique = [...new Set(messageIds)].sort();
-    const { rows } = await run<{ message_id: string }>(SQL.claim.name, SQL.claim.text, [sourceId, unique, new Date().toISOString()]);
+    const { rows } = await run<{ message_id: string }>(SQL.claim.name, SQL.claim.text, [sourceId, unique, deps.clock.now().toISOString()]);
     const fresh = new Set(rows.map((r) => r.message_id));
     // The first occurrence of a fresh id in the request claims it; repeats within the request are duplicates.
     return messageIds.map((id) => fresh.delete(id));
@@ -231,7 +234,7 @@ export function createPostgresTx(deps: WriteDeps): PostgresTx {
         event: event.event ?? null,
         timestamp: time,
         received_at: at,
-        payload: event,
+        payload: input.payload,
         unverified: input.unverified ?? null,
       });
       buffer.addWarnings(planWarnings(input, profileId, at));
@@ -292,7 +295,7 @@ export function createPostgresTx(deps: WriteDeps): PostgresTx {
     // Consent merges in SQL only (kin_merge_batch_v2): buffered consent of either side is stored first.
     if (buffer.hasConsent(merge.survivorId) || buffer.hasConsent(merge.absorbedId)) await flush();
     if (buffer.isNew(merge.absorbedId)) {
-      buffer.absorbNew({ ...merge, id: randomUUID(), via: merge.via, message_id: messageId, source_id: sourceId, created_at: at, sides });
+      buffer.absorbNew({ ...merge, id: deps.ids.rowId(), via: merge.via, message_id: messageId, source_id: sourceId, created_at: at, sides });
       return;
     }
     if (buffer.needsFlushBeforeMerge(merge.survivorId, merge.absorbedId)) await flush();
@@ -304,7 +307,7 @@ export function createPostgresTx(deps: WriteDeps): PostgresTx {
       survivor_id: merge.survivorId,
       absorbed_id: merge.absorbedId,
       at,
-      id: randomUUID(),
+      id: deps.ids.rowId(),
       rule: merge.rule,
       via: merge.via,
       message_id: messageId,
@@ -332,11 +335,13 @@ export function createPostgresTx(deps: WriteDeps): PostgresTx {
     sourceName,
     claimMessageIds,
     prefetch,
+    recordMatchLink: (link) => insertMatchLink(deps.query, link),
     loadSnapshot: (identifiers, options) => loadSnapshot(identifiers, options),
     applyEvent,
     addWarnings,
     flush,
     ...postgresIdentityTx({
+      ids: deps.ids,
       query: async (text, values) => {
         await flush();
         return deps.query<Record<string, unknown>>({ text, values });

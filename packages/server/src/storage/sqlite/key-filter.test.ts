@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '@kin/core';
-import { messageKey } from '../store-codec.ts';
+import { messageKey } from './message-key.ts';
 import { KeyFilter } from './key-filter.ts';
 
 describe('KeyFilter', () => {

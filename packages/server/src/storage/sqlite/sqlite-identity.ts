@@ -5,8 +5,8 @@
  * Why rules and tombstones are cached whole: they are created by admins (few), but the resolver needs
  * them for every event; reading them from memory keeps the write path as fast as before.
  */
+import type { IdGenerator } from '../../ports/ids.ts';
 import type Database from 'better-sqlite3';
-import { randomUUID } from 'node:crypto';
 import type { DoNotLinkRule, Identifier, IdentitySnapshot, KnownIdentifier, Refusal, SnapshotProfile } from '@kin/core';
 import type {
   DetachedProfile,
@@ -32,7 +32,7 @@ const MAX_DEVICE_USERS = 100;
 const MAX_EXPLAIN_REFUSALS = 1000;
 
 /** Builds the identity operations over the writer connection `db` and the reader `read()`. */
-export function createSqliteIdentity(db: Database.Database, read: () => Database.Database, cache: GraphCache, timeline: Timeline) {
+export function createSqliteIdentity(db: Database.Database, read: () => Database.Database, cache: GraphCache, timeline: Timeline, ids: IdGenerator) {
   const s = {
     rules: db.prepare('SELECT id, sides FROM do_not_link'),
     tombstones: db.prepare('SELECT type, value FROM tombstones'),
@@ -193,7 +193,7 @@ export function createSqliteIdentity(db: Database.Database, read: () => Database
   }
 
   function addDoNotLink(rule: Omit<DoNotLinkRecord, 'id'>): string {
-    const id = `dnl_${randomUUID()}`;
+    const id = `dnl_${ids.rowId()}`;
     db.prepare('INSERT INTO do_not_link (id, sides, reason, ledger_id, created_at) VALUES (?, ?, ?, ?, ?)').run(
       id,
       JSON.stringify(rule.sides),
@@ -215,7 +215,7 @@ export function createSqliteIdentity(db: Database.Database, read: () => Database
   }
 
   function recordLedger(entry: LedgerEntry): string {
-    const id = randomUUID();
+    const id = ids.rowId();
     db.prepare(
       'INSERT INTO merges (id, survivor_id, absorbed_id, rule, via, message_id, source_id, created_at, rule_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
     ).run(id, entry.survivorId, entry.absorbedId, entry.rule, JSON.stringify(entry.via), '', 'admin', entry.createdAt, entry.ruleId);
@@ -368,3 +368,5 @@ export function createSqliteIdentity(db: Database.Database, read: () => Database
   };
 }
 
+/** The identity operations of one SQLite store. */
+export type SqliteIdentity = ReturnType<typeof createSqliteIdentity>;

@@ -11,7 +11,7 @@ import type { Store } from '../storage.ts';
 import { openSqliteStore } from './sqlite-store.ts';
 import { createMessageIdIndex, inKeyOrder } from './sqlite-message-ids.ts';
 import type { Claim } from './sqlite-message-ids.ts';
-import { messageKey } from '../store-codec.ts';
+import { messageKey } from './message-key.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'kin-message-ids-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -182,19 +182,19 @@ describe('claims whose 63-bit keys collide', () => {
     const ids = ['a', 'b', 'c', 'd', 'e', 'f'];
     tx(() => {
       ids.forEach((id, i) => {
-        expect(index.claim('web', id, 42n, 1_000)).toBe(true);
+        expect((index.prime('web', id, 42n), index.claim('web', id, 1_000))).toBe(true);
         if (i < 3) index.backed('web', id, i + 1);
       });
     });
     expect(index.size()).toBe(3);
     tx(() => {
-      expect(index.claim('web', 'g', 43n, 1_000)).toBe(true);
+      expect((index.prime('web', 'g', 43n), index.claim('web', 'g', 1_000))).toBe(true);
       index.backed('web', 'g', 4);
     });
     // Four claims wait in memory; two more make a generation of six, frozen at that commit.
     tx(() => {
       for (const id of ['h', 'i']) {
-        expect(index.claim('web', id, 42n, 1_000)).toBe(true);
+        expect((index.prime('web', id, 42n), index.claim('web', id, 1_000))).toBe(true);
         index.backed('web', id, 5);
       }
     });
@@ -206,7 +206,7 @@ describe('claims whose 63-bit keys collide', () => {
     const overflow = db.prepare('SELECT count(*) FROM message_id_overflow').pluck().get() as number;
     // One row per key in message_ids, every other claim of key 42 in the overflow table.
     expect([rows, overflow]).toEqual([2, 7]);
-    for (const id of [...ids, 'g', 'h', 'i']) expect(index.claim('web', id, id === 'g' ? 43n : 42n, 2_000), id).toBe(false);
+    for (const id of [...ids, 'g', 'h', 'i']) expect((index.prime('web', id, id === 'g' ? 43n : 42n), index.claim('web', id, 2_000)), id).toBe(false);
     db.close();
   });
 });

@@ -16,7 +16,7 @@
  */
 import type Database from 'better-sqlite3';
 import { epochMs } from '@kin/core';
-import { messageKey } from '../store-codec.ts';
+import { messageKey } from './message-key.ts';
 import { KeyFilter } from './key-filter.ts';
 import { PairMap } from './pair-map.ts';
 import { createRowsInsert } from './sqlite-rows-insert.ts';
@@ -81,6 +81,8 @@ export function createMessageIdIndex(db: Database.Database, tuning: Partial<Mess
 
   /** Claims not yet in `message_ids` (as far as this connection knows), by (source, messageId). */
   let active = new PairMap<Claim>();
+  /** Keys made ahead for claims to come (`prime`). */
+  const primed = new PairMap<bigint>();
   /** A generation being written out, sorted by key; `written` of its entries are on disk. */
   let frozen: { byKey: PairMap<Claim>; sorted: Claim[]; written: number; throughSeq: number } | undefined;
   /** Highest event seq whose claim this connection holds (or knows to be on disk). */
@@ -182,8 +184,20 @@ export function createMessageIdIndex(db: Database.Database, tuning: Partial<Mess
       quiet = 0;
     },
 
+    /**
+     * Keys hashed ahead, off the writer thread (see writer/ingest-thread-protocol.ts), for claims to come: a
+     * claim takes its key from here instead of hashing on the writer. Bounded: a submission that never reaches
+     * its claims (it failed first) leaves its keys behind until the next bound.
+     */
+    prime(sourceId: string, messageId: string, key: bigint): void {
+      if (primed.size >= 1_000_000) primed.clear();
+      primed.set(sourceId, messageId, key);
+    },
+
     /** True when (source, messageId) is new: it is claimed now. */
-    claim(sourceId: string, messageId: string, key: bigint | undefined, now: number): boolean {
+    claim(sourceId: string, messageId: string, now: number): boolean {
+      const key = primed.size > 0 ? primed.get(sourceId, messageId) : undefined;
+      if (key !== undefined) primed.delete(sourceId, messageId);
       catchUp();
       if (onDiskKeys?.full) onDiskKeys = undefined;
       if (!onDiskKeys && quiet >= QUIET_BEFORE_FILTER) buildFilter();

@@ -2,8 +2,9 @@
  * The messages between the HTTP thread and the ingest writer thread (see ingest-thread.ts). Everything
  * here crosses `postMessage`, so it is plain data (structured clone).
  */
+import { messageKey } from '../message-key.ts';
 import type { NewWarning } from '../../storage.ts';
-import type { PreparedEvent, TrackingEvent } from '@kin/core';
+import type { IdentityPolicy, PreparedEvent, TrackingEvent } from '@kin/core';
 import type { PreparedSubmission } from '../../../pipeline/event-apply.ts';
 import type { ApplyOutcome, Submission } from '../../../pipeline/ingest-port.ts';
 
@@ -11,8 +12,8 @@ import type { ApplyOutcome, Submission } from '../../../pipeline/ingest-port.ts'
 export interface IngestThreadData {
   /** The SQLite file (already migrated by the starting thread). */
   dbPath: string;
-  /** The identity policy file, loaded again in the thread; the default policy when absent. */
-  policyFile?: string;
+  /** The identity policy, as the starting thread loaded and checked it (plain data: it crosses by structured clone). */
+  policy: IdentityPolicy;
   /** messageId claims held in memory before they are written out (KIN_DEDUP_MEMORY). */
   dedupMemory?: number;
   /** Timeline entries in the tail before they are written out (KIN_TIMELINE_TAIL). */
@@ -40,6 +41,7 @@ export interface WireSubmission {
   payloads: string[];
   /** JSON of `PreparedEvent[]`, each event cut down to `writerFacts`. */
   prepared: string;
+  /** Parallel to the events: `messageKey(sourceId, messageId)`, hashed here so the writer does not. */
   keys: bigint[];
   unverified?: Submission['unverified'];
 }
@@ -68,17 +70,21 @@ export function toWire(submission: Submission, prepared: PreparedSubmission): Wi
     sourceId: submission.sourceId,
     payloads: prepared.payloads,
     prepared: JSON.stringify(prepared.events.map(({ event, identifiers, refused, previousId }) => ({ event: writerFacts(event), identifiers, refused, previousId }))),
-    keys: prepared.keys,
+    keys: submission.events.map((event) => messageKey(submission.sourceId, event.messageId)),
     ...(submission.unverified ? { unverified: submission.unverified } : {}),
   };
 }
 
-/** Decodes a submission on the writer thread: each event's facts parsed once, shared by its prepared form. */
-export function fromWire(wire: WireSubmission): Submission {
+/**
+ * Decodes a submission on the writer thread: each event's facts parsed once, shared by its prepared form;
+ * `keys` (parallel to the events) are the messageId keys hashed on the HTTP thread, for `primeMessageKeys`.
+ */
+export function fromWire(wire: WireSubmission): { submission: Submission; keys: bigint[] } {
   // JSON.stringify leaves out an undefined previousId, as PreparedEvent has it.
   const events = JSON.parse(wire.prepared) as PreparedEvent[];
-  const prepared: PreparedSubmission = { events, payloads: wire.payloads, keys: wire.keys };
-  return { sourceId: wire.sourceId, events: events.map((p) => p.event), prepared, ...(wire.unverified ? { unverified: wire.unverified } : {}) };
+  const prepared: PreparedSubmission = { events, payloads: wire.payloads };
+  const submission = { sourceId: wire.sourceId, events: events.map((p) => p.event), prepared, ...(wire.unverified ? { unverified: wire.unverified } : {}) };
+  return { submission, keys: wire.keys };
 }
 
 /** An error as it crosses the thread boundary. */

@@ -3,7 +3,7 @@
  * validated submissions from the HTTP thread and answers each once it is durable (see ingest-thread.ts).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { loadPolicy, normalizerFor } from '../../../identity/policy-load.ts';
+import { normalizerFor } from '../../../identity/policy-load.ts';
 import { observeTransactions } from '../../../ops/kin-metrics.ts';
 import { startCheckpointer } from '../sqlite-checkpointer.ts';
 import { createSqliteStore } from '../sqlite-store.ts';
@@ -15,10 +15,11 @@ import { fromWire } from './ingest-thread-protocol.ts';
 
 const port = parentPort!;
 const data = threadData<IngestThreadData>(workerData);
-const policy = loadPolicy(data.policyFile);
+const policy = data.policy;
 let merges = 0;
 const checkpointer = await startCheckpointer(data.dbPath);
-const store = observeTransactions(createSqliteStore({ path: data.dbPath, checkpoint: 'external', ...storeTuning(data) }), (applied) => {
+const sqlite = createSqliteStore({ path: data.dbPath, checkpoint: 'external', ...storeTuning(data) });
+const store = observeTransactions(sqlite, (applied) => {
   merges += applied.merges;
 });
 const ingestor = createGroupCommitIngestor({
@@ -46,7 +47,9 @@ port.on('message', (message: ToWriter) => {
     // Only the id is kept for the answer: the callbacks wait for the sync, and the submission's texts need
     // not live that long (see answersOf in group-commit.ts).
     const { id } = message;
-    ingestor.submit(fromWire(message.submission)).then(
+    const { submission, keys } = fromWire(message.submission);
+    sqlite.primeMessageKeys(submission.sourceId, submission.events, keys);
+    ingestor.submit(submission).then(
       (outcome) => send({ kind: 'done', id, outcome, merges: takeMerges() }),
       (error: unknown) => send({ kind: 'failed', id, error: toThreadError(error) }),
     );

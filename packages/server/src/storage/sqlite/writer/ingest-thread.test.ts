@@ -1,6 +1,6 @@
 import { DEFAULT_POLICY, validateEvent } from '@kin/core';
 import type { TrackingEvent } from '@kin/core';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, rmdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -114,14 +114,15 @@ describe('the ingest writer thread', () => {
   });
 
   it('backs off a writer thread that dies at start: 503 meanwhile, not ready, then a new one once it can start', async () => {
-    const policyFile = join(dir, 'policy.json');
-    writeFileSync(policyFile, '{}');
+    const dbPath = join(dir, 'guarded.db');
     const deaths: number[] = [];
-    const guarded = await startThreadIngestor({ dbPath: join(dir, 'kin.db'), policyFile, resolve: deps, onDeath: (_, n) => deaths.push(n) });
+    const guarded = await startThreadIngestor({ dbPath, resolve: deps, onDeath: (_, n) => deaths.push(n) });
     try {
       expect(guarded.ready()).toBe(true);
-      // The policy becomes unreadable, then the thread dies: the next one cannot start.
-      writeFileSync(policyFile, '{ not json');
+      // The database file cannot be opened any more (a directory stands in its place), then the thread dies:
+      // the next one cannot start.
+      renameSync(dbPath, `${dbPath}.aside`);
+      mkdirSync(dbPath);
       await guarded.writerThread()!.terminate();
       const first = await guarded.submit({ sourceId: 'web', events: [event({ type: 'page', messageId: 'h1', anonymousId: 'anon-6', name: 'x' })] }).catch((e: unknown) => e);
       expect(first).toMatchObject({ code: 'service_unavailable' });
@@ -131,7 +132,8 @@ describe('the ingest writer thread', () => {
       const during = await guarded.submit({ sourceId: 'web', events: [event({ type: 'page', messageId: 'h2', anonymousId: 'anon-6', name: 'x' })] }).catch((e: unknown) => e);
       expect(during).toMatchObject({ code: 'service_unavailable', headers: { 'Retry-After': '5' } });
       // Repaired: the thread started when the back-off ends opens the database, and requests flow again.
-      writeFileSync(policyFile, '{}');
+      rmdirSync(dbPath);
+      renameSync(`${dbPath}.aside`, dbPath);
       await vi.waitFor(() => expect(guarded.ready()).toBe(true), { timeout: 5_000, interval: 20 });
       const outcome = await guarded.submit({ sourceId: 'web', events: [event({ type: 'page', messageId: 'h3', anonymousId: 'anon-6', name: 'x' })] });
       expect(outcome.accepted).toBe(1);

@@ -34,7 +34,7 @@ export interface ThreadCommit {
 }
 
 /** Options of the threaded ingestor. */
-export interface ThreadIngestorOptions extends IngestThreadData {
+export interface ThreadIngestorOptions extends Omit<IngestThreadData, 'policy'> {
   /** The same policy the writer thread loads: identifiers are extracted here, off the writer. */
   resolve: ResolveDeps;
   /** Called once per answered submission with what the writer applied (merges since the last answer). */
@@ -87,7 +87,7 @@ interface WriterThread {
 export async function startThreadIngestor(options: ThreadIngestorOptions): Promise<ThreadIngestor> {
   const data: IngestThreadData = {
     dbPath: options.dbPath,
-    ...(options.policyFile ? { policyFile: options.policyFile } : {}),
+    policy: options.resolve.policy,
     ...(options.dedupMemory ? { dedupMemory: options.dedupMemory } : {}),
     ...(options.timelineTail ? { timelineTail: options.timelineTail } : {}),
     ...(options.groupCommit ? { groupCommit: options.groupCommit } : {}),

@@ -26,7 +26,6 @@ export function sqliteIngestorFactory(settings: SqliteWriterSettings): IngestorF
       ...(settings.timelineTail ? { timelineTail: settings.timelineTail } : {}),
       groupCommit: options.groupCommit,
       resolve: options.resolve,
-      ...(options.policyFile ? { policyFile: options.policyFile } : {}),
       ...(options.onCommit ? { onCommit: options.onCommit } : {}),
       ...(options.onDeath ? { onDeath: options.onDeath } : {}),
     });

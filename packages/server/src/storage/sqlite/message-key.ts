@@ -1,4 +1,4 @@
-/** Small helpers shared by the storage adapters: de-duplication keys (cursors: keyset-page.ts). */
+/** The de-duplication key of (source, messageId) in the SQLite store's `message_ids` (see sqlite-message-ids.ts). */
 import * as crypto from 'node:crypto';
 
 /** SHA-1 of a string; `crypto.hash` (Node >= 20.12) when there is one. */

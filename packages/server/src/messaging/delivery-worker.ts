@@ -42,7 +42,7 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
   return {
     async tick() {
       const destinations = new Map((await m.listDestinations()).filter((d) => d.status === 'active').map((d) => [d.id, d]));
-      const leased = await m.leaseDeliveries({ now: clock.now().toISOString(), limit: deps.batch ?? 200, leaseMs: deps.leaseMs ?? 60_000, destinationIds: [TIMELINE_DESTINATION, ...destinations.keys()] });
+      const leased = await m.leaseDeliveries({ now: clock.now().toISOString(), limit: deps.batch ?? 200, leaseMs: deps.leaseMs ?? 60_000 });
       const results: Array<{ id: string; result: DeliveryResult }> = [];
       const disabled = new Set<string>();
       const record = (delivery: ClaimedDelivery, attempt: AttemptResult) => {

@@ -23,12 +23,12 @@ afterEach(async () => {
   await t.close();
 });
 
-async function setup(start: string, policy: Record<string, unknown> = {}) {
+async function setup(start: string, policy: Record<string, unknown> = {}, answer?: Parameters<typeof memoryTransport>[1]) {
   const clock = fixedClock(start);
   t = await createTestApp({ clock });
   const messaging = t.store.messaging!;
   const inner = createDeliveryTransports({ clock, ingestor: t.ingestor, timelineSourceId: await messagingSourceId(t.store, clock.now()) });
-  const transport = memoryTransport(inner);
+  const transport = memoryTransport(inner, answer);
   service = await startMessaging({ store: t.store, messaging, ingestor: t.ingestor, clock, ids: createIdGenerator(), logger: { info() {}, warn() {}, error() {} }, pollMs: 0, transport });
   const json = async (path: string, body: unknown, method = 'POST') => {
     const res = await t.admin(path, { method, body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
@@ -166,5 +166,26 @@ describe('journey runtime', () => {
     await s.settle();
     const outcomes = (await s.decisions('user_id:u1')).reverse().map((d) => `${d.dedupeKey}:${d.outcome}`);
     expect(outcomes).toEqual(['cart:a:sent', 'cart:b:skipped_cap', 'cart:c:sent']);
+  });
+
+  it('a 410 disables the destination and fails its queue; a failed delivery can be retried', async () => {
+    const s = await setup('2026-06-01T12:00:00.000Z', {}, () => ({ status: 410 }));
+    await s.journey('cart', ['email']);
+    for (const i of [1, 2]) {
+      await s.shopper(i);
+      await s.track({ userId: `u${i}`, event: 'Product Added', properties: { cart_id: `c${i}` } });
+    }
+    await s.settle();
+    s.clock.advance(HOUR);
+    await s.settle();
+    const destinations = (await (await t.admin('/v1/destinations')).json()) as { data: Array<{ id: string; status: string }> };
+    expect(destinations.data.find((d) => d.id === s.mail)?.status).toBe('disabled');
+    const failed = (await (await t.admin(`/v1/deliveries?status=failed&destination=${s.mail}`)).json()) as { data: Array<{ id: string; attempts: number }> };
+    expect(failed.data).toHaveLength(2);
+    // Both may go out in the batch that met the 410; nothing is tried after it.
+    expect(s.transport.sent.length).toBeLessThanOrEqual(2);
+    const retried = await t.admin(`/v1/deliveries/${failed.data[0]!.id}/retry`, { method: 'POST' });
+    expect(await retried.json()).toMatchObject({ status: 'pending', attempts: 0 });
+    expect((await t.admin(`/v1/deliveries/${failed.data[0]!.id}/retry`, { method: 'POST' })).status).toBe(409);
   });
 });

@@ -210,7 +210,12 @@ export function createSqlMessagingStore(dialect: MessagingDialect): MessagingSto
       return (await sql.all('SELECT * FROM destinations ORDER BY created_at, id')).map(toDestination);
     },
     async setDestinationStatus(id, status, reason) {
-      await sql.run('UPDATE destinations SET status = ?, disabled_reason = ? WHERE id = ?', [status, reason ?? null, id]);
+      await dialect.transaction(async (r) => {
+        await r.run('UPDATE destinations SET status = ?, disabled_reason = ? WHERE id = ?', [status, reason ?? null, id]);
+        // A disabled destination's queue is failed (each can be retried once it is active again), so leases
+        // never have to skip it.
+        if (status === 'disabled') await r.run("UPDATE deliveries SET status = 'failed', last_error = ? WHERE destination_id = ? AND status = 'pending'", [`destination disabled: ${reason ?? ''}`, id]);
+      });
     },
 
     async readCursor(name) {

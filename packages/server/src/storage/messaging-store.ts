@@ -126,6 +126,7 @@ export interface MessagingStore {
   addDestination(destination: StoredDestination): Promise<void>;
   findDestination(id: string): Promise<StoredDestination | undefined>;
   listDestinations(): Promise<StoredDestination[]>;
+  /** Disabling a destination also fails its pending deliveries. */
   setDestinationStatus(id: string, status: StoredDestination['status'], reason?: string): Promise<void>;
 
   /** The runner's position in the event log (0 when it never ran). */

@@ -4,20 +4,30 @@
  * the CSV — so ratios, not only absolute times, are reported. `--scale N` matches N generated person
  * records and compares throughput with exhaustive comparison on a sample.
  *
- *   node --import tsx bench/match-bench.ts [--only febrl3,rldata10000] [--scale 1000000]
+ * Beside the public sets, sparse multi-source customer files from the seeded generator
+ * (`generateCustomers`: ~150 and ~2,200 records). Every figure is printed next to the figures recorded
+ * in bench/match-figures.json (the previous recorded run, with its commit) and next to published
+ * figures of other tools where there are any; `--save` records this run's figures there.
+ *
+ *   node --import tsx bench/match-bench.ts [--only febrl3,customers-150] [--scale 1000000] [--incremental 1000000] [--save]
  */
 import { performance } from 'node:perf_hooks';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import {
   detectColumnRoles,
+  generateCustomers,
+  createIncrementalMatcher,
   generatePeople,
   matchRecords,
+  modelParameters,
   prepareRecords,
   type MatchRecord,
 } from '../packages/core/src/matching/index.ts';
 import { scoreClustering } from '../packages/server/src/matching/cluster-metrics.ts';
 import { readCsvFile } from '../packages/server/src/matching/csv-table.ts';
 import { hasSharedData, sharedDataPath } from '../packages/server/src/matching/data-paths.ts';
-import { evaluateFiles } from '../packages/server/src/matching/match-evaluate.ts';
+import { evaluateFiles, evaluateRecords, type EvaluationReport } from '../packages/server/src/matching/match-evaluate.ts';
 
 interface BenchSet {
   readonly name: string;
@@ -38,6 +48,36 @@ const SETS: readonly BenchSet[] = [
   { name: 'dedupe-example', file: 'dedupe-csv-example/csv_example_input_with_true_ids.csv', target: { f1: 0.85, precision: 0.95 } },
 ];
 
+/** Generated sparse customer sets: entity count and seed, fixed in advance. */
+const GENERATED: readonly { readonly name: string; readonly entities: number; readonly seed: number; readonly target: { readonly f1: number } }[] = [
+  { name: 'customers-150', entities: 70, seed: 19, target: { f1: 0.9 } },
+  { name: 'customers-2k', entities: 1000, seed: 20, target: { f1: 0.9 } },
+];
+
+/** Published pairwise F1 of other tools on the same data (source in the comment). */
+const PEERS: Readonly<Record<string, string>> = {
+  // dedupe_output_2021_471f895.csv in the shared data, scored against True Id (see its README).
+  'dedupe-example': 'dedupe 0.7906',
+};
+
+/** Published figures on held-out sets this benchmark cannot run (quoted in issue 19). */
+const HELD_OUT_PEERS = 'Splink 0.76 pairwise F1 on the 50,000-record historical people set (Kin 0.67 before issue 19)';
+
+const FIGURES_FILE = new URL('./match-figures.json', import.meta.url);
+
+interface RecordedFigures {
+  readonly commit: string;
+  readonly sets: Readonly<Record<string, { readonly f1: number; readonly precision: number; readonly recall: number }>>;
+}
+
+function recordedFigures(): RecordedFigures | undefined {
+  try {
+    return JSON.parse(readFileSync(FIGURES_FILE, 'utf8')) as RecordedFigures;
+  } catch {
+    return undefined;
+  }
+}
+
 function arg(name: string): string | undefined {
   const at = process.argv.indexOf(name);
   return at >= 0 ? process.argv[at + 1] : undefined;
@@ -56,7 +96,13 @@ function fmt(x: number, digits = 4): string {
 async function runDataSets(): Promise<Record<string, unknown>> {
   const only = arg('--only')?.split(',');
   const results: Record<string, unknown> = {};
-  console.log('set              F1      P       R       sec    cpu-sec  parse-sec  ratio  PC      target');
+  const previous = recordedFigures();
+  const before = (name: string): string => {
+    const f = previous?.sets[name];
+    return f === undefined ? '   -  ' : fmt(f.f1);
+  };
+  console.log(`previous figures: ${previous === undefined ? 'none recorded' : `commit ${previous.commit}`}`);
+  console.log('set              F1      P       R       sec    cpu-sec  parse-sec  ratio  PC      before  target          peers');
   for (const set of SETS) {
     if (only !== undefined && !only.includes(set.name)) continue;
     const path = sharedDataPath(set.file);
@@ -76,7 +122,7 @@ async function runDataSets(): Promise<Record<string, unknown>> {
     const p = report.pairwise;
     const ok = p.f1 >= set.target.f1 && p.precision >= (set.target.precision ?? 0);
     console.log(
-      `${set.name.padEnd(16)} ${fmt(p.f1)}  ${fmt(p.precision)}  ${fmt(p.recall)}  ${fmt(report.seconds, 2).padStart(5)}  ${fmt(cpuSeconds, 2).padStart(7)}  ${fmt(parseSeconds, 3).padStart(9)}  ${fmt(report.seconds / parseSeconds, 0).padStart(5)}x  ${fmt(report.blocking.pairCompleteness)}  ${ok ? 'met' : 'MISSED'} (F1>=${set.target.f1})`,
+      `${set.name.padEnd(16)} ${fmt(p.f1)}  ${fmt(p.precision)}  ${fmt(p.recall)}  ${fmt(report.seconds, 2).padStart(5)}  ${fmt(cpuSeconds, 2).padStart(7)}  ${fmt(parseSeconds, 3).padStart(9)}  ${fmt(report.seconds / parseSeconds, 0).padStart(5)}x  ${fmt(report.blocking.pairCompleteness)}  ${before(set.name)}  ${ok ? 'met' : 'MISSED'} (F1>=${set.target.f1})  ${PEERS[set.name] ?? ''}`,
     );
     if (set.name === 'febrl3' && (only === undefined || only[0] === 'febrl3'))
       console.log(`febrl3 including process start-up: ${fmt(sinceStart, 2)} s wall, ${fmt(cpuSinceStart, 2)} s CPU`);
@@ -92,7 +138,35 @@ async function runDataSets(): Promise<Record<string, unknown>> {
       ...(set.name === 'febrl3' ? { wallIncludingStartup: sinceStart, cpuIncludingStartup: cpuSinceStart } : {}),
     };
   }
+  for (const set of GENERATED) {
+    if (only !== undefined && !only.includes(set.name)) continue;
+    if (set === GENERATED[0]) console.log(`peers on sets not in ../shared/data: ${HELD_OUT_PEERS}`);
+    const report = evaluateGenerated(set.entities, set.seed);
+    const p = report.pairwise;
+    const trueLargest = report.trueLargestCluster;
+    const ok = p.f1 >= set.target.f1 && report.largestCluster <= trueLargest;
+    console.log(
+      `${set.name.padEnd(16)} ${fmt(p.f1)}  ${fmt(p.precision)}  ${fmt(p.recall)}  ${fmt(report.seconds, 2).padStart(5)}  records ${report.records}, largest cluster ${report.largestCluster} (true ${trueLargest}), PC ${fmt(report.blocking.pairCompleteness)}  ${before(set.name)}  ${ok ? 'met' : 'MISSED'} (F1>=${set.target.f1}, largest<=true)`,
+    );
+    results[set.name] = { f1: p.f1, precision: p.precision, recall: p.recall, seconds: report.seconds, largestCluster: report.largestCluster, trueLargestCluster: trueLargest, pairCompleteness: report.blocking.pairCompleteness };
+  }
   return results;
+}
+
+/** Matches one generated customer set and scores it against its truth. */
+function evaluateGenerated(entities: number, seed: number): EvaluationReport & { readonly trueLargestCluster: number } {
+  const started = performance.now();
+  const set = generateCustomers({ entities, seed });
+  const records: MatchRecord[] = set.rows.map((row, i) => ({
+    key: `r${String(i).padStart(9, '0')}`,
+    source: set.source[i] ?? '',
+    values: Object.fromEntries(set.headers.map((h, c) => [h, row[c] ?? ''])),
+  }));
+  const truth = set.entity.map(String);
+  const sizes = new Map<string, number>();
+  for (const t of truth) sizes.set(t, (sizes.get(t) ?? 0) + 1);
+  const report = evaluateRecords({ records, truth, truthColumn: 'entity', headers: set.headers, started });
+  return { ...report, trueLargestCluster: Math.max(...sizes.values()) };
 }
 
 /** Exhaustive comparison of every pair in a sample: the baseline throughput blocking is measured against. */
@@ -155,11 +229,72 @@ function runScale(count: number): Record<string, unknown> {
   return { records: count, seconds, cpuSeconds, pairsPerSecond, peakMB, f1: score.pairwise.f1, exhaustivePairsPerSecond: exhaustive };
 }
 
+/**
+ * One arriving record matched against `count` stored ones (incremental matching): the model is learnt
+ * once on the first 20,000 records, the index is filled, then 1,000 further generated records (about a
+ * third of them corrupted copies of stored people) are matched one by one. Baseline in the same run:
+ * the time to add a record to the index without matching it.
+ */
+function runIncremental(count: number): Record<string, unknown> {
+  const people = generatePeople({ count: count + 1000, seed: 7 });
+  const toRecord = (row: readonly string[], i: number): MatchRecord => ({ key: `r${String(i).padStart(9, '0')}`, values: Object.fromEntries(people.headers.map((h, c) => [h, row[c] ?? ''])) });
+  const records = people.rows.map(toRecord);
+  const roles = detectColumnRoles(people.headers);
+  const model = matchRecords({ records: records.slice(0, Math.min(count, 20_000)), roles }).model;
+  const matcher = createIncrementalMatcher({ roles, parameters: modelParameters(model) });
+  const addStart = performance.now();
+  for (let i = 0; i < count; i += 10_000) matcher.add(records.slice(i, Math.min(count, i + 10_000)));
+  const addMs = (performance.now() - addStart) / count;
+  // Warm-up (JIT): 200 stored records matched first, unmeasured.
+  for (let q = 0; q < Math.min(200, count); q++) matcher.match(records[q] as MatchRecord);
+  const latencies: number[] = [];
+  const cpu: number[] = [];
+  let found = 0;
+  let duplicates = 0;
+  let wrong = 0;
+  for (let q = count; q < count + 1000; q++) {
+    const record = records[q] as MatchRecord;
+    const started = performance.now();
+    const cpuStart = process.cpuUsage();
+    const result = matcher.match(record);
+    const used = process.cpuUsage(cpuStart);
+    latencies.push(performance.now() - started);
+    cpu.push((used.user + used.system) / 1000);
+    const entity = people.entity[q];
+    const stored = people.entity.slice(0, count).includes(entity ?? -1);
+    if (stored) duplicates++;
+    if (result.links.some((link) => people.entity[Number(link.key.slice(1))] === entity)) found++;
+    wrong += result.links.filter((link) => people.entity[Number(link.key.slice(1))] !== entity).length;
+  }
+  latencies.sort((a, b) => a - b);
+  cpu.sort((a, b) => a - b);
+  const at = (list: readonly number[], p: number): number => list[Math.min(list.length - 1, Math.floor(p * list.length))] ?? 0;
+  const pct = (p: number): number => at(latencies, p);
+  const peakMB = process.resourceUsage().maxRSS / 1024;
+  console.log(`incremental: 1 record vs ${count} stored: wall p50 ${fmt(pct(0.5), 2)} ms, p99 ${fmt(pct(0.99), 2)} ms; CPU p50 ${fmt(at(cpu, 0.5), 2)} ms, p99 ${fmt(at(cpu, 0.99), 2)} ms (target p99 < 10 ms); adding a record to the index ${fmt(addMs, 3)} ms (ratio p50 / add ${fmt(pct(0.5) / addMs, 1)}x)`);
+  console.log(`  ${duplicates} of 1,000 arriving records have a stored duplicate; ${found} linked to a true duplicate; ${wrong} links to a wrong record; peak RSS ${fmt(peakMB, 0)} MB`);
+  return { stored: count, p50Ms: pct(0.5), p99Ms: pct(0.99), cpuP50Ms: at(cpu, 0.5), cpuP99Ms: at(cpu, 0.99), addMs, duplicates, found, wrong, peakMB };
+}
+
 const scale = arg('--scale');
-if (scale !== undefined) {
+const incremental = arg('--incremental');
+if (incremental !== undefined) {
+  console.log(JSON.stringify({ incremental: runIncremental(Number(incremental)) }));
+} else if (scale !== undefined) {
   console.log(JSON.stringify({ scale: runScale(Number(scale)) }));
 } else if (!hasSharedData()) {
   console.log('shared data not found beside the repository (../shared/data); nothing to run');
 } else {
-  console.log(JSON.stringify(await runDataSets()));
+  const results = await runDataSets();
+  console.log(JSON.stringify(results));
+  if (process.argv.includes('--save')) {
+    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+    const sets = Object.fromEntries(
+      Object.entries(results).map(([name, r]) => {
+        const x = r as { f1: number; precision: number; recall: number };
+        return [name, { f1: x.f1, precision: x.precision, recall: x.recall }];
+      }),
+    );
+    writeFileSync(FIGURES_FILE, `${JSON.stringify({ commit, sets }, null, 2)}\n`);
+  }
 }

@@ -15,6 +15,7 @@ export * from './spec/ip-policy.ts';
 
 export * from './identity/identifier-normalize.ts';
 export * from './identity/identity-policy.ts';
+export * from './identity/edge-policy.ts';
 export * from './identity/identifier-order.ts';
 export * from './identity/identifier-extract.ts';
 export * from './identity/identity-resolve.ts';
@@ -23,6 +24,10 @@ export * from './identity/graph-reference.ts';
 export * from './profile/trait-changes.ts';
 export * from './profile/trait-merge.ts';
 export * from './random/mulberry32.ts';
+
+export * from './analytics/definition-check.ts';
+export * from './analytics/computed-trait.ts';
+export * from './analytics/audience.ts';
 
 export type * from './api/index.ts';
 

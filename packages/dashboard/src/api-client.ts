@@ -2,7 +2,11 @@
  * The admin API client: every call carries the admin token; a failed call resolves to a value
  * (`{ ok: false, error }`) so pages render their error state without try/catch.
  */
-import type { Merge, Overview, Page, Profile, ProfileActivity, ExplainAnswer, ProfileGraph, ProfileList, SearchPage, Source, TimelineEvent, Trait, TraitHistory, WarningWithSubject } from '@kin/core/api/index.ts';
+import type { TokenSelf } from '@kin/core/api/access-api.ts';
+import type { PrivacyExport, PrivacyRequest, PrivacyRequestBody, PrivacyRequestList } from '@kin/core/api/index.ts';
+import type { LinkStats, LinkSummary, Merge, Overview, Page, Profile, ProfileActivity, ExplainAnswer, ProfileGraph, ProfileList, SearchPage, Source, TimelineEvent, Trait, TraitHistory, WarningWithSubject } from '@kin/core/api/index.ts';
+import type { AudienceApi } from './audience-client.ts';
+import { audienceApi } from './audience-client.ts';
 
 /** What went wrong with a call: the API's error code (or `network_error`) and its message. */
 export interface ApiFailure {
@@ -16,6 +20,8 @@ export type ApiResult<T> = { ok: true; data: T } | { ok: false; error: ApiFailur
 
 /** The calls the dashboard makes. */
 export interface KinApi {
+  /** Who the token is and its scopes (any valid token may ask). */
+  self(): Promise<ApiResult<TokenSelf>>;
   overview(): Promise<ApiResult<Overview>>;
   search(q: string, page: { limit: number; offset: number }): Promise<ApiResult<SearchPage>>;
   profiles(query: { order: 'newest' | 'oldest'; limit: number; offset: number }): Promise<ApiResult<ProfileList>>;
@@ -31,6 +37,14 @@ export interface KinApi {
   createSource(name: string): Promise<ApiResult<{ source: Source; writeKey: string }>>;
   revokeSource(name: string): Promise<ApiResult<{ source: Source }>>;
   warnings(query: { limit: number; cursor?: string; kind?: string }): Promise<ApiResult<Page<WarningWithSubject>>>;
+  /** Privacy requests (delete, suppress, unsuppress, export a whole person): create, list, one, an export's content. */
+  createPrivacyRequest(body: PrivacyRequestBody): Promise<ApiResult<PrivacyRequest>>;
+  privacyRequests(query: { limit: number; cursor?: string }): Promise<ApiResult<PrivacyRequestList>>;
+  privacyExport(id: string): Promise<ApiResult<PrivacyExport>>;
+  links(query: { limit: number; cursor?: string }): Promise<ApiResult<Page<LinkSummary>>>;
+  linkStats(id: string): Promise<ApiResult<LinkStats>>;
+  /** Computed traits and audiences (audience-client.ts). */
+  audiences: AudienceApi;
 }
 
 /** Builds the client. `onUnauthorized` runs on any 401 (the token was revoked or mistyped). */
@@ -61,6 +75,7 @@ export function createKinApi(options: { token: string; baseUrl?: string; fetch?:
     return text ? `?${text}` : '';
   };
   return {
+    self: () => call('/v1/tokens/self'),
     overview: () => call('/v1/overview'),
     search: (q, page) => call(`/v1/search${qs({ q, ...page })}`),
     profiles: (query) => call(`/v1/profiles${qs(query)}`),
@@ -76,5 +91,11 @@ export function createKinApi(options: { token: string; baseUrl?: string; fetch?:
     createSource: (name) => call('/v1/sources', { method: 'POST', body: JSON.stringify({ name }) }),
     revokeSource: (name) => call(`/v1/sources/${encodeURIComponent(name)}`, { method: 'DELETE' }),
     warnings: (query) => call(`/v1/warnings${qs({ ...query, subjects: 1 })}`),
+    createPrivacyRequest: (body) => call('/v1/privacy/requests', { method: 'POST', body: JSON.stringify(body) }),
+    privacyRequests: (query) => call(`/v1/privacy/requests${qs(query)}`),
+    privacyExport: (id) => call(`/v1/privacy/requests/${encodeURIComponent(id)}/export`),
+    links: (query) => call(`/v1/links${qs(query)}`),
+    linkStats: (id) => call(`/v1/links/${encodeURIComponent(id)}/stats`),
+    audiences: audienceApi(call),
   };
 }

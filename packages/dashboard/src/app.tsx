@@ -1,14 +1,23 @@
-/** The dashboard shell: sign-in gate, navigation, search box and the page of the current route. */
+/**
+ * The dashboard shell: sign-in gate, navigation, search box and the page of the current route. Signed in, it asks
+ * `GET /v1/tokens/self` for the token's scopes and shows only the pages and actions they allow (page-access.ts).
+ */
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { FormEvent } from 'react';
+import type { KinApi } from './api-client.ts';
 import { createKinApi } from './api-client.ts';
 import type { Source } from '@kin/core/api/index.ts';
+import type { TokenSelf } from '@kin/core/api/access-api.ts';
 import { KinContext } from './kin-context.ts';
+import { missingScope } from './page-access.ts';
 import { OverviewPage } from './pages/overview-page.tsx';
+import { PrivacyPage } from './pages/privacy-page.tsx';
 import { ProfilePage } from './pages/profile-page.tsx';
 import { SearchPage } from './pages/search-page.tsx';
 import { SignInPage } from './pages/sign-in-page.tsx';
+import { AudiencesPage } from './pages/audiences-page.tsx';
 import { SourcesPage } from './pages/sources-page.tsx';
+import { LinksPage } from './pages/links-page.tsx';
 import { WarningsPage } from './pages/warnings-page.tsx';
 import type { Route } from './router.ts';
 import { hrefOf, link, navigate, useRoute } from './router.ts';
@@ -60,11 +69,28 @@ export function App() {
 }
 
 function SignedIn({ token, onSignOut }: { token: string; onSignOut: (why?: string) => void }) {
+  const api = useMemo(() => createKinApi({ token, onUnauthorized: () => onSignOut('The token was refused (revoked, rotated or expired). Sign in again.') }), [token, onSignOut]);
+  const [self, setSelf] = useState<TokenSelf | undefined>();
+  useEffect(() => {
+    let live = true;
+    void api.self().then((r) => {
+      if (live && r.ok) setSelf(r.data);
+    });
+    return () => {
+      live = false;
+    };
+  }, [api]);
+  if (!self) return <Loading label="Checking what this token may do…" />;
+  return <Shell api={api} self={self} onSignOut={onSignOut} />;
+}
+
+function Shell({ api, self, onSignOut }: { api: KinApi; self: TokenSelf; onSignOut: (why?: string) => void }) {
   const route = useRoute();
-  const api = useMemo(() => createKinApi({ token, onUnauthorized: () => onSignOut('The admin token was refused. Sign in again.') }), [token, onSignOut]);
   const [sources, setSources] = useState<Source[]>([]);
   const [sourcesTick, setSourcesTick] = useState(0);
+  const readsSources = self.scopes.includes('analytics:read');
   useEffect(() => {
+    if (!readsSources) return;
     let live = true;
     void api.sources().then((r) => {
       if (live && r.ok) setSources(r.data.data);
@@ -72,8 +98,9 @@ function SignedIn({ token, onSignOut }: { token: string; onSignOut: (why?: strin
     return () => {
       live = false;
     };
-  }, [api, sourcesTick]);
-  const context = useMemo(() => ({ api, sources, refreshSources: () => setSourcesTick((t) => t + 1) }), [api, sources]);
+  }, [api, sourcesTick, readsSources]);
+  const context = useMemo(() => ({ api, sources, self, refreshSources: () => setSourcesTick((t) => t + 1) }), [api, sources, self]);
+  const allowed = (r: Route) => missingScope(r, self) === undefined;
 
   return (
     <KinContext.Provider value={context}>
@@ -84,25 +111,47 @@ function SignedIn({ token, onSignOut }: { token: string; onSignOut: (why?: strin
             Kin
           </a>
           <nav className="nav" aria-label="Main">
-            <NavLink route={{ name: 'overview' }} current={route} label="Overview" />
-            <NavLink route={{ name: 'search', q: '' }} current={route} label="Profiles" />
-            <NavLink route={{ name: 'sources' }} current={route} label="Sources" />
-            <NavLink route={{ name: 'warnings', kind: '' }} current={route} label="Warnings" />
+            {NAV.filter((n) => allowed(n.route)).map((n) => (
+              <NavLink key={n.label} route={n.route} current={route} label={n.label} />
+            ))}
           </nav>
-          <SearchBox initial={route.name === 'search' ? route.q : ''} />
+          {allowed({ name: 'search', q: '' }) ? <SearchBox initial={route.name === 'search' ? route.q : ''} /> : null}
+          <span className="muted token-name" title={self.scopes.join(', ')} data-token-name>
+            {self.name}
+          </span>
           <button type="button" className="button button-quiet" onClick={() => onSignOut()}>
             Sign out
           </button>
         </header>
         <main className="content">
-          <RoutePage route={route} />
+          <RoutePage route={route} self={self} />
         </main>
       </div>
     </KinContext.Provider>
   );
 }
 
-function RoutePage({ route }: { route: Route }) {
+const NAV: Array<{ route: Route; label: string }> = [
+  { route: { name: 'overview' }, label: 'Overview' },
+  { route: { name: 'search', q: '' }, label: 'Profiles' },
+  { route: { name: 'sources' }, label: 'Sources' },
+  { route: { name: 'audiences' }, label: 'Audiences' },
+  { route: { name: 'links' }, label: 'Links' },
+  { route: { name: 'warnings', kind: '' }, label: 'Warnings' },
+  { route: { name: 'privacy' }, label: 'Privacy' },
+];
+
+function RoutePage({ route, self }: { route: Route; self: TokenSelf }) {
+  const missing = missingScope(route, self);
+  // The home page falls back to the profile list for a token that reads profiles but not analytics.
+  if (missing && route.name === 'overview' && !missingScope({ name: 'search', q: '' }, self)) return <SearchPage q="" />;
+  if (missing) {
+    return (
+      <Empty>
+        This token ({self.name}) cannot see this page: it needs the <code>{missing}</code> scope.
+      </Empty>
+    );
+  }
   switch (route.name) {
     case 'overview':
       return <OverviewPage />;
@@ -112,8 +161,14 @@ function RoutePage({ route }: { route: Route }) {
       return <ProfilePage key={route.ref} profileRef={route.ref} />;
     case 'sources':
       return <SourcesPage />;
+    case 'links':
+      return <LinksPage />;
+    case 'audiences':
+      return <AudiencesPage />;
     case 'warnings':
       return <WarningsPage kind={route.kind} />;
+    case 'privacy':
+      return <PrivacyPage />;
     case 'not_found':
       return <Empty>No such page. Try the overview or search for a profile.</Empty>;
   }

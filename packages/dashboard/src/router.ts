@@ -10,7 +10,10 @@ export type Route =
   | { name: 'search'; q: string; page?: number; order?: 'newest' | 'oldest' }
   | { name: 'profile'; ref: string }
   | { name: 'sources' }
+  | { name: 'audiences' }
   | { name: 'warnings'; kind: string }
+  | { name: 'privacy' }
+  | { name: 'links' }
   | { name: 'not_found' };
 
 /** Reads a route from a location. */
@@ -28,7 +31,10 @@ export function parseRoute(pathname: string, search: string): Route {
   }
   if (pathname.startsWith('/profiles/')) return { name: 'profile', ref: decodeURIComponent(pathname.slice('/profiles/'.length)) };
   if (pathname === '/sources') return { name: 'sources' };
+  if (pathname === '/links') return { name: 'links' };
+  if (pathname === '/audiences') return { name: 'audiences' };
   if (pathname === '/warnings') return { name: 'warnings', kind: params.get('kind') ?? '' };
+  if (pathname === '/privacy') return { name: 'privacy' };
   return { name: 'not_found' };
 }
 
@@ -49,8 +55,14 @@ export function hrefOf(route: Route): string {
       return `/profiles/${encodeURIComponent(route.ref)}`;
     case 'sources':
       return '/sources';
+    case 'links':
+      return '/links';
+    case 'audiences':
+      return '/audiences';
     case 'warnings':
       return route.kind ? `/warnings?kind=${encodeURIComponent(route.kind)}` : '/warnings';
+    case 'privacy':
+      return '/privacy';
     case 'not_found':
       return '/';
   }

@@ -91,6 +91,33 @@ describe('createAnalytics', () => {
     expect(analytics.user().traits()).toEqual({});
   });
 
+  it('sends the identity proof (userHash, identityToken) with the identify call and every later event of that user', async () => {
+    const { analytics, sent } = setup();
+    analytics.identify('u1', { email: 'a@example.com' }, { userHash: 'ab'.repeat(32) });
+    analytics.track('Clicked');
+    analytics.identify('u1', { plan: 'pro' });
+    const [identify, track, again] = await sent();
+    expect(identify?.context).toMatchObject({ userHash: 'ab'.repeat(32) });
+    expect(track).toMatchObject({ userId: 'u1', context: { userHash: 'ab'.repeat(32) } });
+    // The same user id without a new proof keeps the old one.
+    expect(again?.context['userHash']).toBe('ab'.repeat(32));
+  });
+
+  it('takes the proof from options.context too (analytics.js style); another user or reset drops it', async () => {
+    const { analytics, sent } = setup();
+    analytics.identify('u1', {}, { context: { identityToken: 'jwt.of.u1', locale: 'fr-FR' } });
+    analytics.identify('u2', {});
+    analytics.identify('u3', {}, { identityToken: 'jwt.of.u3' });
+    analytics.reset();
+    analytics.track('Anonymous');
+    const [first, other, third, anonymous] = await sent();
+    expect(first?.context).toMatchObject({ identityToken: 'jwt.of.u1', locale: 'fr-FR' });
+    expect(other?.context['identityToken']).toBeUndefined();
+    expect(third?.context['identityToken']).toBe('jwt.of.u3');
+    expect(anonymous?.context['identityToken']).toBeUndefined();
+    expect(anonymous?.context['userHash']).toBeUndefined();
+  });
+
   it('puts UTM parameters into context.campaign', async () => {
     const page = createStaticPage({ url: 'https://shop.example/?utm_source=mail&utm_campaign=spring' });
     const { analytics, sent } = setup({ page });

@@ -21,7 +21,16 @@ import { DEFAULT_RETRY_POLICY } from './retry-policy.ts';
 import type { RetryPolicy } from './retry-policy.ts';
 import type { Clock, Logger, PageEnvironment, PageLifecycle, SdkStorage, Transport } from './sdk-ports.ts';
 import { createUserStore, STORAGE_KEYS } from './user-store.ts';
-import type { User } from './user-store.ts';
+import type { IdentityProof, User } from './user-store.ts';
+
+/**
+ * The options of `identify` (analytics.js's third argument): its `context` is merged into the event's, and the
+ * identity proof Kin verifies (`userHash`, `identityToken`, computed by the shop's server at login) is kept
+ * with the user id and sent with each of their events until `reset()` or another user id.
+ */
+export interface IdentifyOptions extends IdentityProof {
+  context?: JsonObject;
+}
 
 /** Options of `load`: where to send, and how eagerly. */
 export interface LoadOptions {
@@ -53,7 +62,7 @@ export interface AnalyticsOptions extends LoadOptions {
 
 /** The analytics.js surface Kin supports. */
 export interface Analytics {
-  identify(userId?: string | JsonObject, traits?: JsonObject): void;
+  identify(userId?: string | JsonObject, traits?: JsonObject, options?: IdentifyOptions): void;
   track(event: string, properties?: JsonObject): void;
   page(category?: string | JsonObject, name?: string | JsonObject, properties?: JsonObject): void;
   group(groupId: string, traits?: JsonObject): void;
@@ -107,11 +116,17 @@ export function createAnalytics(options: AnalyticsOptions): Analytics {
     );
 
   return {
-    identify(userId, traits) {
-      // analytics.js also accepts identify(traits).
-      if (typeof userId === 'object') [userId, traits] = [undefined, userId];
-      user.identify(userId === undefined ? undefined : String(userId), traits);
-      send({ type: 'identify', traits: user.traits() });
+    identify(userId, traits, options) {
+      // analytics.js also accepts identify(traits) and identify(traits, options).
+      if (typeof userId === 'object') [userId, traits, options] = [undefined, userId, traits as IdentifyOptions | undefined];
+      const context = options?.context;
+      // The proof may come as options.userHash / identityToken, or analytics.js style inside options.context.
+      const pick = (key: keyof IdentityProof): IdentityProof => {
+        const value = options?.[key] ?? context?.[key];
+        return typeof value === 'string' && value !== '' ? { [key]: value } : {};
+      };
+      user.identify(userId === undefined ? undefined : String(userId), traits, { ...pick('userHash'), ...pick('identityToken') });
+      send({ type: 'identify', traits: user.traits(), ...(context ? { context } : {}) });
     },
     track(event, properties) {
       send({ type: 'track', event: String(event), properties: { ...properties } });

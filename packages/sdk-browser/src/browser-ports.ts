@@ -90,7 +90,7 @@ export function browserTransport(): Transport {
     async send({ url, headers, body }) {
       try {
         const response = await fetch(url, { method: 'POST', headers, body, credentials: 'omit' });
-        return { status: response.status };
+        return { status: response.status, body: await response.text().catch(() => '') };
       } catch {
         return { status: 0 };
       }

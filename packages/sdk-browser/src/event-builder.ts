@@ -6,7 +6,7 @@ import type { EventType, JsonObject } from '@kin/core';
 import { campaignFromUrl, pageContext } from './page-context.ts';
 import type { PageEnvironment } from './sdk-ports.ts';
 import { SDK_LIBRARY } from './sdk-version.ts';
-import type { User } from './user-store.ts';
+import type { UserStore } from './user-store.ts';
 
 /** One event as the SDK puts it on the wire (the browser-side subset of core's `TrackingEvent`). */
 export interface SdkEvent {
@@ -26,13 +26,16 @@ export interface SdkEvent {
   previousId?: string;
 }
 
-/** The call-specific part of an event; a `userId` here (alias) wins over the stored one. */
+/**
+ * The call-specific part of an event; a `userId` here (alias) wins over the stored one, and `context` (a
+ * call's `options.context`, as analytics.js takes it) is merged over the automatic context.
+ */
 export type EventFields = Pick<SdkEvent, 'type'> &
-  Partial<Pick<SdkEvent, 'userId' | 'event' | 'name' | 'properties' | 'traits' | 'groupId' | 'previousId'>>;
+  Partial<Pick<SdkEvent, 'userId' | 'event' | 'name' | 'properties' | 'traits' | 'groupId' | 'previousId' | 'context'>>;
 
 /** What building an event reads. */
 export interface EventBuilderDeps {
-  user: User;
+  user: Pick<UserStore, 'anonymousId' | 'id' | 'traits' | 'proof'>;
   page: PageEnvironment;
   now: () => number;
   newId: () => string;
@@ -65,6 +68,9 @@ export function buildEvent(fields: EventFields, deps: EventBuilderDeps): SdkEven
   if (fields.type !== 'identify' && Object.keys(traits).length > 0) context['traits'] = traits;
   const link = deps.link();
   if (link) context['kin'] = { link };
+  // The identified user's proof (context.userHash / identityToken) rides on each of their events: the server
+  // verifies every event that carries a userId, not only the identify call.
+  Object.assign(context, user.proof(), fields.context);
 
   return {
     ...fields,

@@ -97,6 +97,32 @@ describe('createEventQueue', () => {
     expect(clock.pending()).toEqual([]);
   });
 
+  it('keeps the items Kin refused for now (rate_limited in a 200 answer) and sends them again after the backoff', async () => {
+    const { queue, transport, clock } = setup();
+    const rejected = [1, 2].map((index) => ({ index, code: 'rate_limited', field: `batch[${index}]`, message: 'over the limit' }));
+    transport.bodies.push(JSON.stringify({ success: true, accepted: 1, duplicates: 0, rejected }));
+    [1, 2, 3].forEach((n) => queue.enqueue(event(n)));
+    await clock.advance(0);
+    expect(queue.entries().map((e) => [e.event.messageId, e.attempts])).toEqual([
+      ['m2', 1],
+      ['m3', 1],
+    ]);
+    const [next] = clock.pending();
+    expect(next?.ms).toBe(750);
+    await clock.advance(750);
+    expect(transport.requests.map((r) => sentIds(r.body))).toEqual([['m1', 'm2', 'm3'], ['m2', 'm3']]);
+    expect(queue.entries()).toEqual([]);
+  });
+
+  it('does not send again the items refused for good (an invalid item)', async () => {
+    const { queue, transport, clock } = setup();
+    transport.bodies.push(JSON.stringify({ success: true, accepted: 2, duplicates: 0, rejected: [{ index: 0, code: 'invalid_event', field: 'batch[0].event', message: 'bad' }] }));
+    [1, 2, 3].forEach((n) => queue.enqueue(event(n)));
+    await clock.advance(0);
+    expect(queue.entries()).toEqual([]);
+    expect(clock.pending()).toEqual([]);
+  });
+
   it('holds new events during a backoff instead of sending them early', async () => {
     const { queue, transport, clock } = setup({ flushAt: 1 }, [500]);
     queue.enqueue(event(1));

@@ -1,6 +1,8 @@
 /**
  * The batching queue: events are persisted in localStorage as soon as they are made, so a reload or a
  * crash loses nothing, and leave storage only when the server accepted them or refused them for good.
+ * Items of an accepted batch that Kin refused for now (`rejected[].code === "rate_limited"`: over the write
+ * key's rate limit) stay queued and go out again after the backoff, like a batch answered 429.
  *
  * Flushes run one at a time (a promise chain), so two sends never carry the same event from this tab.
  */
@@ -99,18 +101,24 @@ export function createEventQueue(options: EventQueueOptions): EventQueue {
   const sendBatch = async (batch: QueueEntry[]): Promise<boolean> => {
     const ids = new Set(batch.map((entry) => entry.event.messageId));
     ids.forEach((id) => inFlight.add(id));
-    const { status } = await transport.send({ url, headers, body: body(batch.map((entry) => entry.event)) });
+    const { status, body: answer } = await transport.send({ url, headers, body: body(batch.map((entry) => entry.event)) });
     ids.forEach((id) => inFlight.delete(id));
     const outcome = classifyStatus(status);
     if (outcome === 'delivered') {
-      update(ids, () => undefined);
-      return true;
+      const later = new Set(rateLimited(answer).flatMap((index) => batch[index]?.event.messageId ?? []));
+      update(ids, (entry) => (later.has(entry.event.messageId) ? entry : undefined));
+      return later.size === 0 || retryLater(later);
     }
     if (outcome === 'drop') {
       logger.warn(`batch of ${batch.length} events refused with HTTP ${status}; dropped`);
       update(ids, () => undefined);
       return true;
     }
+    return retryLater(ids);
+  };
+
+  /** Counts an attempt for each of `ids` (dropping those out of tries) and backs off; false: the queue waits. */
+  const retryLater = (ids: Set<string>): boolean => {
     let attempts = 0;
     let expired = 0;
     update(ids, (entry) => {
@@ -180,6 +188,17 @@ export function createEventQueue(options: EventQueueOptions): EventQueue {
   // Events left by an earlier page (closed tab, failed beacon) go out soon after load.
   if (read().length > 0) schedule(0);
   return queue;
+}
+
+/** Indexes of the items Kin refused for now (`rate_limited`) in an accepted batch's answer. */
+function rateLimited(answer: string | undefined): number[] {
+  if (!answer || !answer.includes('rate_limited')) return [];
+  try {
+    const rejected = (JSON.parse(answer) as { rejected?: Array<{ index?: unknown; code?: unknown }> }).rejected;
+    return Array.isArray(rejected) ? rejected.flatMap((r) => (r.code === 'rate_limited' && typeof r.index === 'number' ? [r.index] : [])) : [];
+  } catch {
+    return [];
+  }
 }
 
 function isEntry(value: unknown): value is QueueEntry {

@@ -35,6 +35,8 @@ export interface RecordingTransport extends Transport {
   beacons: { url: string; body: string }[];
   /** Statuses for the next `send` calls, consumed in order. */
   statuses: number[];
+  /** Bodies of the next `send` answers, consumed in order (none once the script runs out). */
+  bodies: string[];
   /** Whether `beacon` accepts the body. */
   beaconAccepts: boolean;
 }
@@ -45,10 +47,12 @@ export function createRecordingTransport(statuses: number[] = []): RecordingTran
     requests: [],
     beacons: [],
     statuses: [...statuses],
+    bodies: [],
     beaconAccepts: true,
     send(request): Promise<TransportResult> {
       transport.requests.push(request);
-      return Promise.resolve({ status: transport.statuses.shift() ?? 200 });
+      const body = transport.bodies.shift();
+      return Promise.resolve({ status: transport.statuses.shift() ?? 200, ...(body === undefined ? {} : { body }) });
     },
     beacon(url, body) {
       if (transport.beaconAccepts) transport.beacons.push({ url, body });

@@ -33,6 +33,8 @@ export interface TransportRequest {
  */
 export interface TransportResult {
   status: number;
+  /** The answer's body when it had one (Kin lists items it refused for now under `rejected`). */
+  body?: string;
 }
 
 /** Sends batches: a normal request, and a fire-and-forget beacon for when the page is going away. */

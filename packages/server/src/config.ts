@@ -3,6 +3,8 @@
  * parsed once with a schema (defaults, types, clear errors), frozen, and passed down.
  */
 import { z } from 'zod';
+import { IP_MODES } from '@kin/core';
+import type { IpMode } from '@kin/core';
 
 /** A write key declared at start (`KIN_WRITE_KEYS=name:key,name:key`). */
 export interface DeclaredWriteKey {
@@ -49,16 +51,38 @@ export interface KinConfig {
     dlqStream: string;
     dlqSubject: string;
   };
+  /** Key of the privacy hashes (tombstones, suppressions); generated beside the SQLite file when absent (docs/privacy.md). */
+  privacySecret?: string;
   /** Bearer token for `/metrics` (the admin token also works); see docs/configuration.md and docs/scaling-out.md. */
   metricsToken?: string;
   /** Embedded SQLite: write on a second thread beside the HTTP thread (default on; see storage/sqlite/writer/ingest-thread.ts). */
   ingestThread: boolean;
+  /**
+   * Rate limits (see limits/ and docs/rate-limits.md): every write key's events per second (0: off, the
+   * default; the policy's `sources.<name>.rateLimit` overrides per source) with a burst of `burstSeconds`
+   * worth, and each admin token's requests per minute, heavy (analytics) routes counted apart (0: off).
+   */
+  rateLimits: { eventsPerSecond: number; burstSeconds: number; adminPerMinute: number; adminHeavyPerMinute: number };
   /** Imports: the largest row read (a line, or a CSV row spanning lines); larger rows are rejected (see import-reader.ts). */
   imports: { maxRecordBytes: number; spoolDir?: string };
   /** Journeys and delivery: idle poll interval in ms; 0 runs neither in this process (see messaging/messaging-service.ts). */
   messagingPollMs: number;
   /** How long a delivery worker holds a lease; a worker that dies mid-send leaves it for another after this. */
   deliveryLeaseSeconds: number;
+  /** Tracked links (see docs/links.md). */
+  links: LinksConfig;
+}
+
+/** Tracked links: what is kept of a clicker's IP, the signing secret, the short-URL base, the scanner window. */
+export interface LinksConfig {
+  /** `KIN_LINKS_IP`: `truncate` (default), `drop` or `keep`. */
+  ip: IpMode;
+  /** `KIN_LINKS_SECRET`: HMAC key of recipient tokens; else one generated once and kept in the store. */
+  secret?: string;
+  /** `KIN_LINKS_BASE_URL`: origin of short URLs (`https://go.example.com`); else the request's. */
+  baseUrl?: string;
+  /** `KIN_LINKS_SCANNER_SECONDS`: a click or open this soon after the recipient's token was made is a scanner's. */
+  scannerSeconds: number;
 }
 
 /** Raised when configuration is invalid; `problems` name each bad setting. */
@@ -130,12 +154,21 @@ const schema = z.object({
   dlqStream: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only').default('KIN_EVENTS_DLQ'),
   dlqSubject: z.string().regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, 'dot-separated tokens, no wildcards').default('kin.dead'),
   metricsToken: z.string().min(16, 'must be at least 16 characters').optional(),
+  privacySecret: z.string().min(16, 'must be at least 16 characters').optional(),
   ingestThread: z.enum(['on', 'off']).default('on'),
   importMaxRecordBytes: intFrom(1024, 256 * 1024 * 1024).default(1024 * 1024),
   importSpoolDir: z.string().min(1).optional(),
   // 0 turns journeys and delivery off in this process (e.g. extra collectors of a pipeline).
   messagingPollMs: intFrom(0, 60_000).default(500),
   deliveryLeaseSeconds: intFrom(1, 3600).default(60),
+  rateLimitEventsPerSecond: intFrom(0, 1_000_000).default(0),
+  rateLimitBurstSeconds: intFrom(1, 3600).default(5),
+  adminRateLimitPerMinute: intFrom(0, 1_000_000).default(1200),
+  adminHeavyRateLimitPerMinute: intFrom(0, 1_000_000).default(120),
+  linksIp: z.enum(IP_MODES as [IpMode, ...IpMode[]]).default('truncate'),
+  linksSecret: z.string().min(32, 'must be at least 32 characters').optional(),
+  linksBaseUrl: z.string().regex(/^https?:\/\/[^/?#]+$/, 'must be an http(s) origin without a path').optional(),
+  linksScannerSeconds: intFrom(0, 3600).default(10),
 });
 
 /** Which environment variable feeds which setting. */
@@ -173,11 +206,20 @@ const ENV: Record<keyof z.input<typeof schema>, string> = {
   dlqStream: 'KIN_NATS_DLQ_STREAM',
   dlqSubject: 'KIN_NATS_DLQ_SUBJECT',
   metricsToken: 'KIN_METRICS_TOKEN',
+  privacySecret: 'KIN_PRIVACY_SECRET',
   ingestThread: 'KIN_INGEST_THREAD',
   importMaxRecordBytes: 'KIN_IMPORT_MAX_RECORD_BYTES',
   importSpoolDir: 'KIN_IMPORT_SPOOL_DIR',
   messagingPollMs: 'KIN_MESSAGING_POLL_MS',
   deliveryLeaseSeconds: 'KIN_DELIVERY_LEASE_SECONDS',
+  rateLimitEventsPerSecond: 'KIN_RATE_LIMIT_EVENTS_PER_SECOND',
+  rateLimitBurstSeconds: 'KIN_RATE_LIMIT_BURST_SECONDS',
+  adminRateLimitPerMinute: 'KIN_ADMIN_RATE_LIMIT_PER_MINUTE',
+  adminHeavyRateLimitPerMinute: 'KIN_ADMIN_HEAVY_RATE_LIMIT_PER_MINUTE',
+  linksIp: 'KIN_LINKS_IP',
+  linksSecret: 'KIN_LINKS_SECRET',
+  linksBaseUrl: 'KIN_LINKS_BASE_URL',
+  linksScannerSeconds: 'KIN_LINKS_SCANNER_SECONDS',
 };
 
 /** Flags as the CLI passes them (already named like the settings). */
@@ -245,10 +287,23 @@ export function parseConfig(env: Record<string, string | undefined>, flags: Conf
       dlqSubject: c.dlqSubject,
     }),
     ...(c.metricsToken ? { metricsToken: c.metricsToken } : {}),
+    ...(c.privacySecret ? { privacySecret: c.privacySecret } : {}),
     ingestThread: c.ingestThread === 'on',
+    rateLimits: Object.freeze({
+      eventsPerSecond: c.rateLimitEventsPerSecond,
+      burstSeconds: c.rateLimitBurstSeconds,
+      adminPerMinute: c.adminRateLimitPerMinute,
+      adminHeavyPerMinute: c.adminHeavyRateLimitPerMinute,
+    }),
     imports: Object.freeze({ maxRecordBytes: c.importMaxRecordBytes, ...(c.importSpoolDir ? { spoolDir: c.importSpoolDir } : {}) }),
     messagingPollMs: c.messagingPollMs,
     deliveryLeaseSeconds: c.deliveryLeaseSeconds,
+    links: Object.freeze({
+      ip: c.linksIp,
+      scannerSeconds: c.linksScannerSeconds,
+      ...(c.linksSecret ? { secret: c.linksSecret } : {}),
+      ...(c.linksBaseUrl ? { baseUrl: c.linksBaseUrl } : {}),
+    }),
   });
 }
 

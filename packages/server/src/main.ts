@@ -9,6 +9,7 @@ import type { KinApp } from './http/app.ts';
 import { adminReadThread } from './http/admin-read-thread.ts';
 import { createApp } from './http/app.ts';
 import { startMessaging } from './messaging/messaging-service.ts';
+import { createAudienceEngine } from './audiences/audience-engine.ts';
 import type { Admission } from './http/admission-control.ts';
 import { createAdmission } from './http/admission-control.ts';
 import { capConnections, serverOptionsOf } from './http/server-options.ts';
@@ -32,6 +33,10 @@ import { guardStore } from './ops/service-unavailable.ts';
 import { cannotListen } from './ops/startup-error.ts';
 import type { NatsPipeline } from './pipeline/nats-pipeline.ts';
 import { startNatsPipeline } from './pipeline/nats-pipeline.ts';
+import { startPrivacy } from './privacy/privacy-setup.ts';
+import { createClickQueue } from './links/link-click-queue.ts';
+import { createServerWithLinks } from './links/link-fast-path.ts';
+import { createLinkService } from './links/link-service.ts';
 
 /** A running Kin. */
 export interface RunningKin {
@@ -109,7 +114,26 @@ export async function startKin(options: {
   // The dashboard's heavy reads run on a read thread, never on the HTTP thread's loop (a SQLite file or PostgreSQL).
   const reads = config.db !== ':memory:' ? adminReadThread({ dbPath: config.db, policy }) : undefined;
   const auth = createSourceAuth(store, clock);
+  const privacy = await startPrivacy({
+    store,
+    db: config.db,
+    ...(config.privacySecret ? { secret: config.privacySecret } : {}),
+    ...(pipeline?.privacyList ? { list: pipeline.privacyList } : {}),
+    policy,
+    normalize,
+    clock,
+    ids,
+    logger,
+  });
+  const linkClicks = createClickQueue({ ingestor, logger });
+  const linkService = createLinkService({ store, links: store.links, clock, ids, config: config.links, clicks: linkClicks, normalize });
+  // Computed traits and audiences follow the committed events off the write path (audience-engine.ts).
+  const audiences = createAudienceEngine({ store, clock, logger });
+  audiences.start();
   const app = createApp({
+    linksConfig: config.links,
+    linkClicks,
+    linkService,
     config,
     store,
     ingestor,
@@ -117,6 +141,7 @@ export async function startKin(options: {
     adminTokenHash,
     admission,
     onClientAbort: () => metrics.clientAborts.inc(),
+    onRateLimited: (limit, count) => metrics.rateLimited.inc({ limit }, count),
     clock,
     ids,
     logger,
@@ -125,6 +150,8 @@ export async function startKin(options: {
     ...(sourceRegions ? { sourceRegions } : {}),
     verifier: createIdentityVerifier(policy),
     ...(reads ? { reads } : {}),
+    privacy,
+    audiences,
     ready: async () => (await storeReachable(store)) && (pipeline ? await pipeline.natsReady() : true) && writePath.ready(),
     extra: (app) => {
       mountMetrics(app, metrics, [adminTokenHash, ...metricsTokenHashes([config.metricsToken])]);
@@ -150,12 +177,15 @@ export async function startKin(options: {
   prune.unref();
 
   const server = await new Promise<ReturnType<typeof serve>>((resolveServer, reject) => {
-    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host, serverOptions: serverOptionsOf(config.server) }, () => resolveServer(s));
+    const createServer = createServerWithLinks(linkService, logger);
+    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host, serverOptions: serverOptionsOf(config.server), createServer }, () => resolveServer(s));
     capConnections(s, config.server);
     s.once('error', (error) => reject(cannotListen(config.host, config.port, error)));
   }).catch(async (error: unknown) => {
     clearInterval(prune);
     await messaging?.close();
+    await linkClicks.close();
+    await audiences.stop();
     await ingestor.close();
     await pipeline?.close();
     await store.close();
@@ -181,6 +211,8 @@ export async function startKin(options: {
           if ('closeIdleConnections' in server) server.closeIdleConnections();
         });
         await messaging?.close();
+        await linkClicks.close();
+        await audiences.stop();
         await ingestor.close();
         await reads?.close();
         await pipeline?.close();

@@ -43,6 +43,8 @@ export interface Stats {
   externalIds: number;
   merges: number;
   warnings: number;
+  /** Events dropped at the edge because one of their identifiers belongs to a deleted or suppressed person (docs/privacy.md). */
+  suppressedEvents?: number;
 }
 
 /** Events of one source in one time bucket. */

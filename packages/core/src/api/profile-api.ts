@@ -57,6 +57,8 @@ export interface Profile {
   mergedFrom: string[];
   /** Consent per category with the event time it was set (`context.consent.categoryPreferences`). */
   consent?: Record<string, { granted: boolean; timestamp: string }>;
+  /** Computed-trait values by key (docs/computed-traits.md); added by the profile route, not the stores. */
+  computedTraits?: Record<string, unknown>;
 }
 
 /** An event on the timeline: the normalised tracking event plus where it came from and whom it belongs to. */

@@ -11,7 +11,7 @@
  * `groupId` is never a person identifier. For alias, `previousId` is kept aside: its type is decided by
  * the resolver, which can see whether it is a known user id.
  */
-import type { JsonObject, TrackingEvent } from '../spec/event-types.ts';
+import type { EventFacts, JsonObject, TrackingEvent } from '../spec/event-types.ts';
 import type { IdentifierNormalizer, NormalizeContext } from './identifier-normalize.ts';
 import { normalizeIdentifierType } from './identifier-normalize.ts';
 import { compareStrings, compareTypeValue, identifierKey, sortIdentifiers } from './identifier-order.ts';
@@ -20,7 +20,7 @@ import type { Identifier, IdentityPolicy, Refusal } from './identity-types.ts';
 
 /** An event with its normalised identifiers, ready for `snapshotKeys` and `resolve`. */
 export interface PreparedEvent {
-  event: TrackingEvent;
+  event: EventFacts;
   /** Valid, unblocked identifiers, de-duplicated, sorted by priority, type, value. */
   identifiers: Identifier[];
   /** Invalid or blocked values found on the event. */
@@ -35,6 +35,17 @@ export interface PreparedEvent {
   traitIds?: Record<string, Identifier | null>;
   /** The name of the source that sent the event, when the policy ranks trait sources (R8). */
   sourceName?: string;
+  /** The tracked-link click the event names (`context.kin.link`, kept by the browser SDK from `kin_link`), for R14. */
+  linkClick?: string;
+}
+
+/** What a click id looks like (a UUID or a similar token); anything else in `context.kin.link` is ignored. */
+const CLICK_ID = /^[A-Za-z0-9_-]{8,64}$/;
+
+/** The click id an event names in `context.kin.link`, if it is one. */
+export function linkClickOf(event: TrackingEvent): string | undefined {
+  const link = object(event.context?.['kin'])?.['link'];
+  return typeof link === 'string' && CLICK_ID.test(link) ? link : undefined;
 }
 
 /** The type recorded on a refusal of an alias `previousId` (its real type is never decided). */
@@ -117,6 +128,7 @@ export function prepareEvent(event: TrackingEvent, policy: IdentityPolicy, norma
   }
 
   const traitIds = event.type === 'identify' && event.traits ? identifierTraits(event.traits, policy, normalize) : undefined;
+  const linkClick = event.context === undefined ? undefined : linkClickOf(event);
   const refusals = [...refused.values()].sort(
     (a, b) => compareTypeValue(a.identifier, b.identifier),
   );
@@ -126,6 +138,7 @@ export function prepareEvent(event: TrackingEvent, policy: IdentityPolicy, norma
     refused: refusals,
     ...(previousId === undefined ? {} : { previousId }),
     ...(traitIds === undefined ? {} : { traitIds }),
+    ...(linkClick === undefined ? {} : { linkClick }),
   };
 }
 
@@ -191,7 +204,7 @@ function candidates(event: TrackingEvent, policy: IdentityPolicy): Candidate[] {
  * The consent an event states: Segment's `context.consent.categoryPreferences` ({ category: boolean }),
  * or `undefined` when it states none. Non-boolean values are ignored.
  */
-export function readConsent(event: TrackingEvent): Record<string, boolean> | undefined {
+export function readConsent(event: EventFacts): Record<string, boolean> | undefined {
   const consent = object(object(event.context?.['consent'])?.['categoryPreferences']);
   if (!consent) return undefined;
   const categories: Record<string, boolean> = {};

@@ -4,6 +4,7 @@
  */
 import type { IdentifierTypePolicy, IdentityPolicy, SourceIdentityPolicy } from './identity-types.ts';
 import { SOCIAL_HANDLE_TYPES, normalizeIdentifierType } from './identifier-normalize.ts';
+import { DEFAULT_PRIVACY_POLICY, readPrivacyPolicy, readSourceRateLimit } from './edge-policy.ts';
 
 const DEVICE_TYPES = [
   'ios.id',
@@ -46,6 +47,8 @@ export const DEFAULT_POLICY: IdentityPolicy = deepFreeze({
   sources: {},
   sharedDevice: { maxUserIds: 3, deviceTypes: ['anonymous_id', ...DEVICE_TYPES] },
   consent: { onMerge: 'most_restrictive' },
+  privacy: DEFAULT_PRIVACY_POLICY,
+  linkClick: { maxBrowsers: 3, maxAgeDays: 7 },
 });
 
 /** The phone region the policy gives a source name (`sources.<name>.defaultPhoneRegion`), if any. */
@@ -88,7 +91,7 @@ export interface PolicyError {
 /** A validated policy or every problem found. */
 export type PolicyParse = { ok: true; policy: IdentityPolicy } | { ok: false; errors: PolicyError[] };
 
-const TOP_KEYS = ['types', 'defaultType', 'blocked', 'traitIdentifiers', 'traitSources', 'caps', 'defaultPhoneRegion', 'sources', 'consent', 'sharedDevice'];
+const TOP_KEYS = ['types', 'defaultType', 'blocked', 'traitIdentifiers', 'traitSources', 'caps', 'defaultPhoneRegion', 'sources', 'consent', 'sharedDevice', 'privacy', 'linkClick'];
 
 /**
  * Validates a partial policy file and merges it over `DEFAULT_POLICY`. Per-type rules merge field by
@@ -167,16 +170,27 @@ export function parsePolicy(json: unknown): PolicyParse {
   const sources = readSources(json['sources'], fail);
   const sharedDevice = readSharedDevice(json['sharedDevice'], fail);
   const consent = readConsent(json['consent'], fail);
+  const privacy = readPrivacyPolicy(json['privacy'], fail);
+  const linkClick = { ...DEFAULT_POLICY.linkClick };
+  const rawLink = json['linkClick'];
+  if (rawLink !== undefined) {
+    if (!isRecord(rawLink)) fail('linkClick', 'must be an object');
+    else {
+      checkKeys(rawLink, ['maxBrowsers', 'maxAgeDays'], 'linkClick', fail);
+      linkClick.maxBrowsers = readInt(rawLink['maxBrowsers'], linkClick.maxBrowsers, 'linkClick.maxBrowsers', fail);
+      linkClick.maxAgeDays = readInt(rawLink['maxAgeDays'], linkClick.maxAgeDays, 'linkClick.maxAgeDays', fail);
+    }
+  }
 
   if (errors.length > 0) return { ok: false, errors };
   return {
     ok: true,
-    policy: deepFreeze({ types, defaultType, blocked, traitIdentifiers, traitSources, caps, defaultPhoneRegion, sources, sharedDevice, consent }),
+    policy: deepFreeze({ types, defaultType, blocked, traitIdentifiers, traitSources, caps, defaultPhoneRegion, sources, sharedDevice, consent, privacy, linkClick }),
   };
 }
 
 /**
- * `sources.<name>`: identity verification per source. Why error messages never quote values: secrets
+ * `sources.<name>`: identity verification per source (and its phone region and write-key rate limit). Why error messages never quote values: secrets
  * live here, and policy errors are printed at start.
  */
 function readSources(raw: unknown, fail: Fail): Record<string, SourceIdentityPolicy> {
@@ -192,10 +206,11 @@ function readSources(raw: unknown, fail: Fail): Record<string, SourceIdentityPol
       fail(path, 'must be an object');
       continue;
     }
-    checkKeys(rule, ['identityVerification', 'hmacSecret', 'jwtSecret', 'jwksFile', 'jwksUrl', 'issuer', 'audience', 'defaultPhoneRegion'], path, fail);
+    checkKeys(rule, ['identityVerification', 'hmacSecret', 'jwtSecret', 'jwksFile', 'jwksUrl', 'issuer', 'audience', 'defaultPhoneRegion', 'rateLimit'], path, fail);
     const mode = rule['identityVerification'] ?? 'off';
     const region = readRegion(rule['defaultPhoneRegion'], `${path}.defaultPhoneRegion`, fail);
-    const regional = region === undefined ? {} : { defaultPhoneRegion: region };
+    const rateLimit = readSourceRateLimit(rule['rateLimit'], `${path}.rateLimit`, fail);
+    const common = { ...(region === undefined ? {} : { defaultPhoneRegion: region }), ...(rateLimit === undefined ? {} : { rateLimit }) };
     const secret = (key: string): string | undefined => {
       const value = rule[key];
       if (value === undefined) return undefined;
@@ -211,11 +226,11 @@ function readSources(raw: unknown, fail: Fail): Record<string, SourceIdentityPol
       if (typeof value !== 'string' || value === '') fail(`${path}.${key}`, 'must be a non-empty string');
       return typeof value === 'string' && value !== '' ? value : undefined;
     };
-    if (mode === 'off') setOwn(sources, name, { identityVerification: 'off', ...regional });
+    if (mode === 'off') setOwn(sources, name, { identityVerification: 'off', ...common });
     else if (mode === 'hmac') {
       const hmacSecret = secret('hmacSecret');
       if (rule['hmacSecret'] === undefined) fail(`${path}.hmacSecret`, 'is required with identityVerification "hmac"');
-      if (hmacSecret !== undefined) setOwn(sources, name, { identityVerification: 'hmac', hmacSecret, ...regional });
+      if (hmacSecret !== undefined) setOwn(sources, name, { identityVerification: 'hmac', hmacSecret, ...common });
     } else if (mode === 'jwt') {
       const jwtSecret = secret('jwtSecret');
       const jwksFile = text('jwksFile');
@@ -227,7 +242,7 @@ function readSources(raw: unknown, fail: Fail): Record<string, SourceIdentityPol
       const audience = text('audience');
       setOwn(sources, name, {
         identityVerification: 'jwt',
-        ...regional,
+        ...common,
         ...(jwtSecret !== undefined ? { jwtSecret } : {}),
         ...(jwksFile !== undefined ? { jwksFile } : {}),
         ...(jwksUrl !== undefined ? { jwksUrl } : {}),

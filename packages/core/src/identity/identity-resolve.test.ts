@@ -387,6 +387,75 @@ describe('resolve', () => {
     });
   });
 
+  describe('R14 link click', () => {
+    const CLICK_AT = '2024-05-13T10:00:00.000Z';
+    const click = (over: Partial<NonNullable<IdentitySnapshot['linkClick']>> = {}): NonNullable<IdentitySnapshot['linkClick']> => ({
+      clickId: 'c1',
+      at: CLICK_AT,
+      bot: false,
+      anchor: id('email', 'ann@x.io'),
+      browsers: [],
+      ...over,
+    });
+    const landing = (ids: Id[] = [['anonymous_id', 'b1']]): PreparedEvent => ({ ...prepared(ids, { type: 'page' }), linkClick: 'c1' });
+    const recipient = { id: 'p1', ids: [['email', 'ann@x.io']] as Id[] };
+
+    it('R14 links the landing browser to the clicked profile and counts it', () => {
+      const plan = resolve({ ...snapshot(recipient), linkClick: click() }, landing(), DEFAULT_POLICY);
+      expect(plan.target).toEqual({ kind: 'existing', profileId: 'p1' });
+      expect(plan.links).toEqual([{ identifier: id('anonymous_id', 'b1'), rule: 'link_click' }]);
+      expect(plan.touches).toEqual([]);
+      expect(plan.linkBrowser).toEqual({ clickId: 'c1', anonymousId: 'b1' });
+      expect(plan.warnings).toEqual([]);
+    });
+
+    it('R14 merges a known browser profile into the clicked one, the click named as the way', () => {
+      const snap = { ...snapshot(recipient, { id: 'p2', createdAt: '2024-03-01T00:00:00.000Z', ids: [['anonymous_id', 'b1']] }), linkClick: click() };
+      const plan = resolve(snap, landing(), DEFAULT_POLICY);
+      expect(plan.merges).toEqual([{ survivorId: 'p1', absorbedId: 'p2', rule: 'link_click', via: [id('anonymous_id', 'b1'), id('link_click', 'c1')] }]);
+    });
+
+    it('R14 refuses bot, old, unknown and over-forwarded clicks as warnings, and ignores tokenless ones', () => {
+      const refusedBy = (linkClick: IdentitySnapshot['linkClick'], event = landing()) => {
+        const plan = resolve({ ...snapshot(recipient), linkClick }, event, DEFAULT_POLICY);
+        expect(plan.target).toEqual({ kind: 'new' });
+        return plan.refused.map((r) => `${r.identifier.type}:${r.identifier.value} ${r.reason} ${r.detail}`);
+      };
+      expect(refusedBy(click({ bot: true }))).toEqual(['link_click:c1 link_click the click was flagged as a bot or link scanner']);
+      expect(refusedBy(click({ at: '2024-05-01T00:00:00.000Z' }))[0]).toMatch(/more than 7 days old/);
+      expect(refusedBy(null)[0]).toMatch(/no such tracked-link click/);
+      expect(refusedBy(click({ browsers: ['x1', 'x2', 'x3'] }))[0]).toMatch(/already brought 3 browsers/);
+      const tokenless: NonNullable<IdentitySnapshot['linkClick']> = { clickId: 'c1', at: CLICK_AT, bot: false, browsers: [] };
+      expect(refusedBy(tokenless)).toEqual([]);
+      // A browser the click already brought comes back without counting again.
+      const again = resolve({ ...snapshot(recipient), linkClick: click({ browsers: ['b1', 'x2', 'x3'] }) }, landing(), DEFAULT_POLICY);
+      expect(again.links).toEqual([{ identifier: id('anonymous_id', 'b1'), rule: 'link_click' }]);
+      expect(again.linkBrowser).toBeUndefined();
+      const warned = resolve({ ...snapshot(recipient), linkClick: click({ bot: true }) }, landing(), DEFAULT_POLICY);
+      expect(warned.warnings.map((w) => w.kind)).toEqual(['identifier_refused']);
+    });
+
+    it('R14 never joins two profiles that each have a user id', () => {
+      const snap = { ...snapshot({ id: 'p1', ids: [['email', 'ann@x.io'], ['user_id', 'ann']] }, { id: 'p2', ids: [['anonymous_id', 'b1'], ['user_id', 'bob']] }), linkClick: click() };
+      const plan = resolve(snap, landing(), DEFAULT_POLICY);
+      expect(plan.target).toEqual({ kind: 'existing', profileId: 'p2' });
+      expect(plan.merges).toEqual([]);
+      expect(plan.refused).toMatchObject([{ identifier: id('link_click', 'c1'), reason: 'link_click' }]);
+      // A user id the landing event brings counts too.
+      const withUser = resolve({ ...snapshot({ id: 'p1', ids: [['email', 'ann@x.io'], ['user_id', 'ann']] }), linkClick: click() }, landing([['user_id', 'bob'], ['anonymous_id', 'b1']]), DEFAULT_POLICY);
+      expect(withUser.target).toEqual({ kind: 'new' });
+      expect(withUser.refused).toMatchObject([{ reason: 'link_click' }]);
+    });
+
+    it('R14 honours the policy: linkClick.maxBrowsers and maxAgeDays', () => {
+      const policy = policyWith({ linkClick: { maxBrowsers: 1, maxAgeDays: 30 } });
+      const old = resolve({ ...snapshot(recipient), linkClick: click({ at: '2024-05-01T00:00:00.000Z' }) }, landing(), policy);
+      expect(old.target).toEqual({ kind: 'existing', profileId: 'p1' });
+      const second = resolve({ ...snapshot(recipient), linkClick: click({ browsers: ['x1'] }) }, landing(), policy);
+      expect(second.refused).toMatchObject([{ reason: 'link_click' }]);
+    });
+  });
+
   it('is deterministic: the same input in any snapshot order gives a byte-identical plan', () => {
     const a = snapshot({ id: 'p1', ids: [['user_id', 'u1'], ['anonymous_id', 'a1']] }, { id: 'p2', ids: [['email', 'e@x.io'], ['anonymous_id', 'a2']] });
     const b: IdentitySnapshot = {

@@ -64,6 +64,17 @@
  *     sides of a rule, one event identifier is dropped (refused `do_not_link`) and resolution restarts at
  *     R1. The victim is chosen as in R6 among the known candidates and the unknown ones named by a rule.
  *     A rule whose two sides are already on one involved profile is not this event's doing and is ignored.
+ * R14. Link click (landing stitching): an event whose `context.kin.link` names a recorded tracked-link click
+ *     (`snapshot.linkClick`) links its `anonymous_id` to the clicked profile, reached through the click's
+ *     anchor (the recipient's identifier), which then takes part like a known identifier of the event with
+ *     rule `link_click` (it is never touched). Only a click with an anchor stitches: one without a valid
+ *     token names no profile and is ignored. The link is refused (reason `link_click`, warning
+ *     `identifier_refused`, the click named as identifier `link_click:<clickId>`) when the click is unknown,
+ *     flagged as a bot, more than `linkClick.maxAgeDays` older than the event, has already brought
+ *     `linkClick.maxBrowsers` other browsers (a forwarded email), or when it would join profiles that each
+ *     have a user id (the clicked profile's user ids and those of the event and its other profiles
+ *     differ). R6 and R13 treat the anchor as one more known candidate; when it is their victim, the click is
+ *     what is refused. The plan names the browser (`linkBrowser`) so the store counts it.
  */
 import { epochMs } from '../spec/time-parse.ts';
 import { computeTraitChanges } from '../profile/trait-changes.ts';
@@ -103,12 +114,15 @@ export const RULE_NUMBERS: Readonly<Record<RefusalReason | ResolutionRule, strin
   shared_device: 'R11',
   no_consent: 'R12',
   do_not_link: 'R13',
+  link_click: 'R14',
 };
 
 interface Candidate extends Identifier {
   /** True for the identifier that stands for an alias `previousId` (R2). */
   alias: boolean;
   known: KnownIdentifier | undefined;
+  /** R14: the click id when this candidate is a tracked-link click's anchor, not an identifier of the event. */
+  link?: string;
 }
 
 
@@ -169,9 +183,11 @@ function decide(snapshot: IdentitySnapshot, prepared: PreparedEvent, policy: Ide
 
   const consent = readConsent(prepared.event);
   const extras: Pick<ResolutionPlan, 'deviceUsers' | 'consent'> = consent ? { consent: { categories: consent, onMerge: policy.consent.onMerge } } : {};
-  let active = guardCandidates(aliasCandidates(prepared, knownOf, order), snapshot, policy, consent, notes, extras);
-  const rules = snapshot.doNotLink ?? [];
   const eventTime = epochMs(prepared.event.timestamp);
+  let active = guardCandidates(aliasCandidates(prepared, knownOf, order), snapshot, policy, consent, notes, extras);
+  const link = linkClickCandidate(snapshot, prepared, active, policy, knownOf, notes, eventTime);
+  if (link) active = [...active, link];
+  const rules = snapshot.doNotLink ?? [];
   for (;;) {
     if (active.length === 0) {
       warnings.push({ kind: 'no_identity', message: 'the event has no usable identifier; stored without a profile' });
@@ -182,7 +198,7 @@ function decide(snapshot: IdentitySnapshot, prepared: PreparedEvent, policy: Ide
     if (conflict) {
       const members = new Set(conflict.sides.flat().map(identifierKey));
       const victim = chooseVictim(active, (c) => c.known !== undefined || members.has(identifierKey(c)), policy);
-      notes.refuseWith('do_not_link', victim, `dropped to keep the parts of do-not-link rule ${conflict.id} apart`);
+      notes.refuseCandidate('do_not_link', victim, `dropped to keep the parts of do-not-link rule ${conflict.id} apart`);
       active = active.filter((c) => c !== victim);
       continue;
     }
@@ -190,6 +206,8 @@ function decide(snapshot: IdentitySnapshot, prepared: PreparedEvent, policy: Ide
     const over = overLimitTypes(profiles, active, policy, eventTime);
     if (over.length === 0) {
       const plan = { ...existingProfilePlan(profiles, active, policy, { refused, warnings, traits }), ...extras };
+      const browser = linkBrowserOf(active, snapshot);
+      if (browser) plan.linkBrowser = browser;
       // A merge combines consent even when the event states none: the store needs the policy's rule.
       if (plan.merges.length > 0 && !plan.consent) plan.consent = { categories: {}, onMerge: policy.consent.onMerge };
       return plan;
@@ -198,7 +216,7 @@ function decide(snapshot: IdentitySnapshot, prepared: PreparedEvent, policy: Ide
     const deviceTypes = deviceTypesOf(policy);
     const churnOnly = over.every((type) => deviceTypes.has(type));
     const victim = chooseVictim(active, (c) => (churnOnly ? c.known === undefined && over.includes(c.type) : c.known !== undefined || over.includes(c.type)), policy);
-    notes.refuse(victim, `dropped to keep ${over.join(', ')} within the limit`);
+    notes.refuseCandidate('limit', victim, `dropped to keep ${over.join(', ')} within the limit`);
     active = active.filter((c) => c !== victim);
   }
 }
@@ -221,6 +239,65 @@ class PlanNotes {
   refuse(id: Identifier, detail: string): void {
     this.refuseWith('limit', id, detail);
   }
+
+  /** Refuses a candidate; an R14 anchor stands for its click, so the click is what is refused. */
+  refuseCandidate(reason: RefusalReason, c: Candidate, detail: string): void {
+    if (c.link !== undefined) this.refuseWith('link_click', { type: LINK_CLICK_TYPE, value: c.link }, `${detail} (${reason})`);
+    else this.refuseWith(reason, c, detail);
+  }
+}
+
+/** The identifier type a refused tracked-link click is recorded under (R14). */
+export const LINK_CLICK_TYPE = 'link_click';
+
+/** R14: the clicked profile's anchor as a candidate, or `undefined` (refusing the click when it may not stitch). */
+function linkClickCandidate(
+  snapshot: IdentitySnapshot,
+  prepared: PreparedEvent,
+  active: Candidate[],
+  policy: IdentityPolicy,
+  knownOf: (type: string, value: string) => KnownIdentifier | undefined,
+  notes: PlanNotes,
+  eventTime: number,
+): Candidate | undefined {
+  const clickId = prepared.linkClick;
+  const click = snapshot.linkClick;
+  if (clickId === undefined || click === undefined) return undefined;
+  const browser = active.find((c) => c.type === 'anonymous_id' && !c.alias);
+  if (!browser) return undefined;
+  const refuse = (detail: string): undefined => {
+    notes.refuseWith('link_click', { type: LINK_CLICK_TYPE, value: clickId }, detail);
+    return undefined;
+  };
+  if (click === null) return refuse('no such tracked-link click');
+  if (click.anchor === undefined) return undefined;
+  if (click.bot) return refuse('the click was flagged as a bot or link scanner');
+  const age = eventTime - epochMs(click.at);
+  if (age > policy.linkClick.maxAgeDays * DAY_MS) return refuse(`the click is more than ${policy.linkClick.maxAgeDays} days old`);
+  const known = knownOf(click.anchor.type, click.anchor.value);
+  if (!known) return refuse('the clicked profile no longer holds the recipient identifier');
+  if (browser.known?.profileId === known.profileId) return undefined;
+  if (!click.browsers.includes(browser.value) && click.browsers.length >= policy.linkClick.maxBrowsers) {
+    return refuse(`the click already brought ${click.browsers.length} browsers (at most ${policy.linkClick.maxBrowsers})`);
+  }
+  const clicked = snapshot.profiles.get(known.profileId);
+  const clickedUsers = new Set(clicked?.identifiers.filter((id) => id.type === 'user_id').map((id) => id.value) ?? []);
+  const otherUsers = new Set<string>();
+  for (const c of active) {
+    if (c.type === 'user_id' && c.known?.profileId !== known.profileId) otherUsers.add(c.value);
+    const profile = c.known && c.known.profileId !== known.profileId ? snapshot.profiles.get(c.known.profileId) : undefined;
+    for (const id of profile?.identifiers ?? []) if (id.type === 'user_id') otherUsers.add(id.value);
+  }
+  if (clickedUsers.size > 0 && otherUsers.size > 0) return refuse('it would join two profiles that each have a user id');
+  return { type: known.type, value: known.value, alias: false, known, link: clickId };
+}
+
+/** R14: the browser to count against the click's limit, when the anchor took part and the browser is new to it. */
+function linkBrowserOf(active: Candidate[], snapshot: IdentitySnapshot): ResolutionPlan['linkBrowser'] {
+  const anchor = active.find((c) => c.link !== undefined);
+  const browser = active.find((c) => c.type === 'anonymous_id' && !c.alias);
+  if (!anchor?.link || !browser || snapshot.linkClick?.browsers.includes(browser.value)) return undefined;
+  return { clickId: anchor.link, anonymousId: browser.value };
 }
 
 /** R10 tombstones, R11 shared devices (and the pairs to record), R12 consent for anonymous linking. */
@@ -428,17 +505,20 @@ function existingProfilePlan(profiles: SnapshotProfile[], active: Candidate[], p
   const [survivor, ...absorbed] = profiles;
   if (!survivor) throw new Error('existingProfilePlan called without profiles');
   const aliased = active.some((c) => c.alias);
+  const linked = active.some((c) => c.link !== undefined);
   const merges: PlannedMerge[] = absorbed.map((profile) => {
     const via = active.filter((c) => c.known?.profileId === profile.id || c.known?.profileId === survivor.id);
+    const byLink = !aliased && via.some((c) => c.link !== undefined);
     return {
       survivorId: survivor.id,
       absorbedId: profile.id,
-      rule: aliased ? 'alias' : 'merge',
-      via: via.map((c) => ({ type: c.type, value: c.value })),
+      rule: aliased ? 'alias' : byLink ? 'link_click' : 'merge',
+      via: via.map((c) => (c.link !== undefined ? { type: LINK_CLICK_TYPE, value: c.link } : { type: c.type, value: c.value })),
     };
   });
-  const links = active.filter((c) => !c.known).map((c) => ({ identifier: { type: c.type, value: c.value }, rule: aliased ? ('alias' as const) : ('attach' as const) }));
-  const touches = active.filter((c) => c.known).map((c) => ({ type: c.type, value: c.value }));
+  const linkRule = (c: Candidate): ResolutionRule => (aliased ? 'alias' : linked && c.type === 'anonymous_id' ? 'link_click' : 'attach');
+  const links = active.filter((c) => !c.known).map((c) => ({ identifier: { type: c.type, value: c.value }, rule: linkRule(c) }));
+  const touches = active.filter((c) => c.known && c.link === undefined).map((c) => ({ type: c.type, value: c.value }));
 
   const mergeTotal = profiles.reduce((sum, p) => sum + p.mergeCount, 0) + merges.length;
   if (mergeTotal > policy.caps.maxMerges) {

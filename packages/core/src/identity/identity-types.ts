@@ -4,6 +4,7 @@
  */
 
 import type { TraitChanges } from '../profile/trait-changes.ts';
+import type { PrivacyPolicy, SourceRateLimit } from './edge-policy.ts';
 
 /** A normalised identifier, e.g. `{ type: 'email', value: 'ann@example.com' }`. */
 export interface Identifier {
@@ -45,6 +46,10 @@ export interface IdentityPolicy {
   sharedDevice: { maxUserIds: number; deviceTypes: string[] };
   /** Consent: how categories combine on merge, and the category anonymous linking needs (if any). */
   consent: { onMerge: 'most_restrictive' | 'latest'; requiredForAnonymousLinking?: string };
+  /** What is kept of personal data the edge receives (`privacy.ip`; see edge-policy.ts). */
+  privacy: PrivacyPolicy;
+  /** Landing stitching (R14): how many browsers one tracked-link click may bring, and for how long after it. */
+  linkClick: { maxBrowsers: number; maxAgeDays: number };
 }
 
 /**
@@ -52,7 +57,7 @@ export interface IdentityPolicy {
  * logged-in person, and the region its national phone numbers are read in (`defaultPhoneRegion`, an ISO
  * 3166 alpha-2 code; else the policy's).
  */
-export type SourceIdentityPolicy = { defaultPhoneRegion?: string } & (
+export type SourceIdentityPolicy = { defaultPhoneRegion?: string; /** Write-key rate limit (edge-policy.ts); the configuration's when absent. */ rateLimit?: SourceRateLimit | 'off' } & (
   | { identityVerification: 'off' }
   | { identityVerification: 'hmac'; hmacSecret: string }
   | {
@@ -114,10 +119,31 @@ export interface IdentitySnapshot {
   tombstoned?: Identifier[];
   /** For the event's device and anonymous identifiers: the distinct user ids each was seen with. */
   deviceUsers?: DeviceUsers[];
+  /**
+   * The tracked-link click the event names (`context.kin.link`, R14): `null` when looked up and unknown,
+   * absent when the store was not asked (no `linkClick` on the event, or a store without links).
+   */
+  linkClick?: LinkClickSnapshot | null;
+}
+
+/** A recorded tracked-link click, as the resolver needs it for landing stitching (R14). */
+export interface LinkClickSnapshot {
+  clickId: string;
+  /** ISO time of the click. */
+  at: string;
+  /** Flagged as a bot or link scanner: never stitches. */
+  bot: boolean;
+  /**
+   * An identifier of the clicked profile (the recipient's), added to the snapshot's keys so that the
+   * snapshot reaches the profile it is on now, after any merge. Absent for a click without a valid token.
+   */
+  anchor?: Identifier;
+  /** Anonymous ids this click already linked, sorted. */
+  browsers: string[];
 }
 
 /** Why an identifier of an event was not linked. */
-export type RefusalReason = 'invalid' | 'blocked' | 'limit' | 'unverified' | 'shared_device' | 'do_not_link' | 'tombstoned' | 'no_consent';
+export type RefusalReason = 'invalid' | 'blocked' | 'limit' | 'unverified' | 'shared_device' | 'do_not_link' | 'tombstoned' | 'no_consent' | 'link_click';
 
 /** An identifier the resolver refused to link, with the reason and a human-readable detail. */
 export interface Refusal {
@@ -127,7 +153,7 @@ export interface Refusal {
 }
 
 /** Names of the resolver's rules, recorded with every link and merge so each can be explained. */
-export type ResolutionRule = 'new_profile' | 'attach' | 'merge' | 'alias';
+export type ResolutionRule = 'new_profile' | 'attach' | 'merge' | 'alias' | 'link_click';
 
 /** One merge the plan performs: `absorbedId` is folded into `survivorId`. */
 export interface PlannedMerge {
@@ -167,4 +193,6 @@ export interface ResolutionPlan {
   deviceUsers?: Array<{ identifier: Identifier; userId: string }>;
   /** Consent categories stated by the event (`context.consent.categoryPreferences`), and how merges combine them. */
   consent?: { categories: Record<string, boolean>; onMerge: 'most_restrictive' | 'latest' };
+  /** R14: a browser this event's tracked-link click brought, for the store to count against `linkClick.maxBrowsers`. */
+  linkBrowser?: { clickId: string; anonymousId: string };
 }

@@ -162,3 +162,23 @@ export function detectColumnRoles(
   }
   return roles;
 }
+
+/** Identifier types the matcher knows by name; other identifier roles must look like one (`crm_id`, `account_no`). */
+const KNOWN_IDENTIFIER_TYPES = new Set([...Object.keys(IDENTIFIER_ALIASES), 'fax']);
+
+/**
+ * Problems of a mapping (column → role) for these headers, as messages naming the column: a column
+ * the file does not have, or a role that is neither an attribute, `ignore`, a known identifier type nor
+ * an identifier-like name (ending in `id`, `_no` or `_number`). Empty when the mapping is usable.
+ */
+export function mappingProblems(mapping: Readonly<Record<string, string>>, headers: readonly string[]): string[] {
+  const present = new Set(headers.map((h) => h.toLowerCase()));
+  const problems: string[] = [];
+  for (const [column, role] of Object.entries(mapping)) {
+    if (!present.has(column.toLowerCase())) problems.push(`column "${column}" is not in the file (columns: ${headers.join(', ')})`);
+    const r = normaliseHeader(role);
+    const known = r === 'ignore' || (ATTRIBUTE_ROLES as readonly string[]).includes(r) || KNOWN_IDENTIFIER_TYPES.has(r) || /(^|_)(id|no|number)$/.test(r);
+    if (!known) problems.push(`column "${column}": unknown role "${role}" (one of ${ATTRIBUTE_ROLES.join(', ')}, ignore, email, phone, or an identifier type ending in _id)`);
+  }
+  return problems;
+}

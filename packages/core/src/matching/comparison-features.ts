@@ -5,6 +5,8 @@
  */
 import type { AttributeRole, ColumnRoles } from './column-roles.ts';
 import { compareDates, dateFromParts, DATE_LEVELS, parseDate, type ParsedDate } from './date-parse.ts';
+import { nameColumns, RecordKind } from './name-columns.ts';
+import { recordConflicts, type Conflict } from './record-conflicts.ts';
 import { areNicknames, canonicalGivenName } from './nickname-table.ts';
 import { distinctSortedTokens, jaroWinkler, sortedTokenJaccard, soundex, withinOneEdit } from './string-similarity.ts';
 import {
@@ -43,6 +45,8 @@ export interface ComparisonFeature {
    * these levels by how common the rarer value is (see `createScorer`).
    */
   readonly typoLevels?: readonly number[];
+  /** An identifier column other than email and phone (account or customer number): uses the generic identifier prior. */
+  readonly identifier?: boolean;
   /** Level index for records i and j, or -1 when either value is missing. */
   compare(i: number, j: number): number;
   /** The value that must agree at level 0 (for term frequencies), or `undefined` when missing. */
@@ -54,6 +58,10 @@ export interface PreparedRecords {
   readonly size: number;
   readonly features: readonly ComparisonFeature[];
   readonly keys: ReadonlyMap<string, readonly (string | undefined)[]>;
+  /** True when record i names a person (a first or last name), not an organisation or nothing. */
+  isPerson(i: number): boolean;
+  /** Why records i and j cannot be one entity, or `undefined` (see record-conflicts.ts). */
+  conflict(i: number, j: number): Conflict | undefined;
 }
 
 type Column = (string | undefined)[];
@@ -213,6 +221,28 @@ function lastNameFeature(last: Column, first: Column): ComparisonFeature {
   };
 }
 
+/**
+ * Generational suffix (Jr, Sr, III): null unless at least one record has one. Father and son share
+ * name, address and phone, so a suffix on one side only is weak evidence against, and two different
+ * suffixes are a conflict (see record-conflicts.ts) besides this feature's evidence.
+ */
+function suffixFeature(col: Column): ComparisonFeature {
+  return {
+    name: 'suffix',
+    sureLevels: 0,
+    levels: ['same', 'one-side-only', 'different'],
+    termFrequency: false,
+    value: (i) => col[i],
+    compare(i, j) {
+      const a = col[i];
+      const b = col[j];
+      if (a === undefined && b === undefined) return -1;
+      if (a === b) return 0;
+      return a === undefined || b === undefined ? 1 : 2;
+    },
+  };
+}
+
 function dateFeature(dates: readonly (ParsedDate | undefined)[]): ComparisonFeature {
   return {
     name: 'date_of_birth',
@@ -229,12 +259,17 @@ function dateFeature(dates: readonly (ParsedDate | undefined)[]): ComparisonFeat
   };
 }
 
+/**
+ * Email: exact, the same mailbox name at another provider, or one typing error. Why no Jaro–Winkler
+ * level: addresses are built from names (`andrew.smith11@…`, `andrew.smith60@…`), so two people of
+ * one name have similar addresses, and similarity there repeats the name's evidence.
+ */
 function emailFeature(col: Column): ComparisonFeature {
   const user = col.map((v) => v?.slice(0, v.indexOf('@')));
   return {
     name: 'email',
     sureLevels: 2,
-    levels: ['exact', 'same-user', 'jaro-winkler>=0.9', 'different'],
+    levels: ['exact', 'same-user', 'one-edit', 'different'],
     termFrequency: true,
     value: (i) => col[i],
     compare(i, j) {
@@ -243,7 +278,7 @@ function emailFeature(col: Column): ComparisonFeature {
       if (a === undefined || b === undefined) return -1;
       if (a === b) return 0;
       if (user[i] === user[j]) return 1;
-      return jaroWinkler(a, b, 0.9) >= 0.9 ? 2 : 3;
+      return withinOneEdit(a, b) ? 2 : 3;
     },
   };
 }
@@ -284,8 +319,8 @@ export function prepareRecords(records: readonly MatchRecord[], roles: ColumnRol
   const attr = (role: AttributeRole, norm: (v: string) => string | undefined): Column =>
     gather(records, columnsWith(roles, role), norm);
 
-  const first = attr('first_name', normaliseText);
-  const last = attr('last_name', normaliseText);
+  const names = nameColumns(records, roles);
+  const { first, last } = names;
   if (hasAny(first)) {
     features.push(firstNameFeature(first, last));
     keys.set('fn', first.map((v) => (v === undefined ? undefined : canonicalGivenName(v))));
@@ -304,14 +339,12 @@ export function prepareRecords(records: readonly MatchRecord[], roles: ColumnRol
       return f < l ? `${f}|${l}` : `${l}|${f}`;
     }));
   }
-  const middle = attr('middle_name', normaliseText);
-  if (hasAny(middle)) features.push(stringFeature('middle_name', middle, false));
-  for (const role of ['full_name', 'company'] as const) {
-    const col = attr(role, normaliseText);
-    if (!hasAny(col)) continue;
-    features.push(textFeature(role, col, true));
-    keys.set(role, col.map((v) => (v === undefined ? undefined : sortedTokens(v))));
-    keys.set(`${role}1`, col.map((v) => v?.split(' ')[0]));
+  if (hasAny(names.middle)) features.push(stringFeature('middle_name', names.middle, false));
+  if (hasAny(names.suffix)) features.push(suffixFeature(names.suffix));
+  if (hasAny(names.organisation)) {
+    features.push(textFeature('company', names.organisation, true));
+    keys.set('company', names.organisation.map((v) => (v === undefined ? undefined : sortedTokens(v))));
+    keys.set('company1', names.organisation.map((v) => v?.split(' ')[0]));
   }
 
   const dates = datesOf(records, roles);
@@ -355,6 +388,7 @@ export function prepareRecords(records: readonly MatchRecord[], roles: ColumnRol
   const occupation = attr('occupation', normaliseText);
   if (hasAny(occupation)) features.push(stringFeature('occupation', occupation, true, 0, 0.9, 0.9));
 
+  const identifiers: Column[] = [];
   const identifierTypes = [...new Set(Object.values(roles).flatMap((r) => (r.kind === 'identifier' ? [r.type] : [])))].sort();
   for (const type of identifierTypes) {
     const cols = Object.keys(roles).filter((c) => {
@@ -375,11 +409,12 @@ export function prepareRecords(records: readonly MatchRecord[], roles: ColumnRol
     } else {
       const col = gather(records, cols, normaliseIdentifier);
       if (!hasAny(col)) continue;
-      features.push(codeFeature(type, col, true, 2));
+      features.push({ ...codeFeature(type, col, true, 2), identifier: true });
       keys.set(`id:${type}`, col);
+      identifiers.push(col);
     }
   }
-  return { size: records.length, features, keys };
+  return { size: records.length, features, keys, conflict: recordConflicts({ names, identifiers }), isPerson: (i) => names.kind[i] === RecordKind.person };
 }
 
 function datesOf(records: readonly MatchRecord[], roles: ColumnRoles): (ParsedDate | undefined)[] {

@@ -21,6 +21,8 @@ export interface FeatureParameters {
   readonly levels: readonly string[];
   readonly m: readonly number[];
   readonly u: readonly number[];
+  /** Random pairs seen at each level when u was estimated (see `levelWeights`). */
+  readonly uSeen?: readonly number[];
 }
 
 /** Level vectors of a list of pairs: `levels[p * featureCount + f]`, -1 = null. */
@@ -64,18 +66,35 @@ export function randomPairs(
   return { left: left.slice(0, p), right: right.slice(0, p) };
 }
 
-/** u per feature level from level vectors of random pairs, with a pseudo-count so no level is 0. */
-export function estimateU(features: readonly ComparisonFeature[], sample: PairLevels): number[][] {
+/**
+ * u per feature level from level vectors of random pairs, with a pseudo-count so no level is 0: one
+ * pair per level, plus as many pairs again spread by the prior u where there is one (`priorU[k]`). Also returns
+ * how many sampled pairs each feature was present in (the data behind its u).
+ */
+export function estimateU(
+  features: readonly ComparisonFeature[],
+  sample: PairLevels,
+  priorU: readonly (readonly number[] | undefined)[] = [],
+): { u: number[][]; present: number[]; seen: number[][] } {
   const f = features.length;
-  return features.map((feature, k) => {
+  const present: number[] = [];
+  const seen: number[][] = [];
+  const u = features.map((feature, k) => {
     const counts = new Array<number>(feature.levels.length).fill(0);
     for (let p = 0; p < sample.count; p++) {
       const l = sample.levels[p * f + k] ?? -1;
       if (l >= 0) counts[l] = (counts[l] ?? 0) + 1;
     }
     const total = counts.reduce((a, b) => a + b, 0);
-    return counts.map((c) => (c + 1) / (total + feature.levels.length));
+    present.push(total);
+    seen.push(counts);
+    const levels = feature.levels.length;
+    const prior = priorU[k];
+    if (prior === undefined) return counts.map((c) => (c + 1) / (total + levels));
+    // Laplace's one pair per level still floors u (a level unseen in the data is not thereby impossible).
+    return counts.map((c, l) => (c + 1 + levels * (prior[l] ?? 0)) / (total + 2 * levels));
   });
+  return { u, present, seen };
 }
 
 /** Starting m: most matches agree exactly, the rest spread geometrically over the weaker levels. */
@@ -99,7 +118,7 @@ export function emForM(
   u: readonly (readonly number[])[],
   fixed: readonly boolean[],
   options: { iterations?: number; startM?: readonly (readonly number[])[] } = {},
-): { m: (number[] | undefined)[]; lambda: number } {
+): { m: (number[] | undefined)[]; lambda: number; mass: number[] } {
   const f = u.length;
   let m = u.map((uk, k) => (options.startM?.[k] ?? initialM(uk.length)).slice());
   let lambda = 0.3;
@@ -150,7 +169,11 @@ export function emForM(
     lambda = Math.min(0.999, Math.max(1e-6, sumPost / Math.max(1, total)));
     if (delta < 1e-5) break;
   }
-  return { m: m.map((mk, k) => (fixed[k] === true ? undefined : mk)), lambda };
+  // Expected number of matches behind each feature's m (pairs where it is present): how far the data supports m.
+  const mass = new Array<number>(f).fill(0);
+  for (let p = 0; p < sample.count; p++)
+    for (let k = 0; k < f; k++) if ((sample.levels[p * f + k] ?? -1) >= 0) mass[k] = (mass[k] ?? 0) + (post[p] ?? 0);
+  return { m: m.map((mk, k) => (fixed[k] === true ? undefined : mk)), lambda, mass: mass.map((v, k) => (fixed[k] === true ? 0 : v)) };
 }
 
 /** The distinct level vectors of a sample and how many pairs have each, in first-seen order. */
@@ -171,6 +194,9 @@ function distinctPatterns(sample: PairLevels, f: number): { patterns: Int8Array;
   firstAt.forEach((p, d) => patterns.set(sample.levels.subarray(p * f, p * f + f), d * f));
   return { patterns, weights };
 }
+
+/** Records' worth of the average frequency blended into each value's observed frequency. */
+const TF_PRIOR_RECORDS = 300;
 
 /** Per-record log2 weight of agreeing exactly on this record's value, adjusted for its frequency. */
 export function termFrequencyWeights(
@@ -195,8 +221,10 @@ export function termFrequencyWeights(
       out[i] = base;
       continue;
     }
+    // Why the pseudo-records: in a small file most names are seen once, which says little about how
+    // rare they are; the frequency leans on the average (u0) until the file is large enough to tell.
     // Why the floor: a value seen once (often a typo) would otherwise gain unbounded weight.
-    const freq = Math.max((counts.get(v) ?? 1) / present, u0 / 16);
+    const freq = Math.max(((counts.get(v) ?? 1) + TF_PRIOR_RECORDS * u0) / (present + TF_PRIOR_RECORDS), u0 / 16);
     out[i] = Math.log2(m0 / freq);
   }
   return out;
@@ -212,18 +240,33 @@ export interface PairScorer {
   rarerValueLogCount(k: number, i: number, j: number): number;
   /** Level index and weight of every feature for one pair (null levels have weight 0). */
   explain(i: number, j: number): { feature: string; level: string; weight: number }[];
+  /** Writes each feature's weight for one pair into `out` (NaN where either value is missing). */
+  featureWeights(i: number, j: number, out: Float64Array): void;
+  /**
+   * Total weight (prior included) of per-feature weights (NaN = missing), with the household rule of
+   * `weight`: when first names differ, only the strongest household field counts.
+   */
+  combine(weights: ArrayLike<number>): number;
+  /** True when both records have first names and they plainly differ (not a nickname, initial or typo). */
+  firstNamesDiffer(i: number, j: number): boolean;
+  /** The prior log2 odds of a match (λ), included in every weight. */
+  readonly prior: number;
 }
 
 /**
  * Level weights (log2 m/u) with two order constraints: exact agreement is never weaker evidence than
  * any other level, and the catch-all "different" never stronger. Why: training rules select pairs
  * with errors elsewhere (a rule blocking on names finds matches whose error sits in the date), which
- * can make EM rank "one edit" above "exact"; the constraint keeps the scale meaningful.
+ * can make EM rank "one edit" above "exact"; the constraint keeps the scale meaningful. `uSeen` (random
+ * pairs seen at each level) marks levels whose u is only a pseudo-count; with a prior m those would
+ * otherwise claim huge weights (a city typo never seen among this file's random pairs) and lift exact.
  */
-export function levelWeights(m: readonly number[], u: readonly number[]): number[] {
+export function levelWeights(m: readonly number[], u: readonly number[], uSeen?: readonly number[]): number[] {
   const w = m.map((mv, l) => Math.log2(Math.max(mv, 1e-12) / (u[l] ?? 1)));
   const last = w.length - 1;
   if (last < 1) return w;
+  // A level no random pair reached has a u that is all pseudo-count: its weight is not raised to, but capped at, exact's.
+  for (let l = 1; l < last; l++) if (uSeen?.[l] === 0 && (w[l] ?? 0) > (w[0] ?? 0)) w[l] = w[0] ?? 0;
   w[0] = Math.max(...w);
   w[last] = Math.min(...w);
   return w;
@@ -256,13 +299,38 @@ export function valueCounts(feature: ComparisonFeature, size: number): Int32Arra
  */
 export type TypoReference = readonly (readonly (number | undefined)[] | undefined)[];
 
+/**
+ * Fields a household shares: family members have one surname, address, landline and often an email.
+ * When two records' first names plainly differ and nothing personal agrees (date of birth, an account
+ * number), these fields are not independent evidence of one person but one piece of evidence of one
+ * household: the strongest of them counts in full, the others at half (HOUSEHOLD_DISCOUNT). Why: the
+ * Fellegi–Sunter sum assumes independent fields; for two people of one household, agreement on the
+ * address makes agreement on the postcode and phone near certain, and summing them links spouses.
+ */
+/** Share of the household fields' evidence, beyond the strongest one, not counted when first names differ. */
+const HOUSEHOLD_DISCOUNT = 0.5;
+
+/**
+ * log2 Bayes factor from which a personal field (date of birth, account number) vouches for one person
+ * (8 : 1). Why not any positive weight: in household-rich files EM learns that "born in the same year"
+ * is weak evidence for a match, and spouses are often born in the same year.
+ */
+const PERSONAL_AGREEMENT = 3;
+
+const HOUSEHOLD_FEATURES: ReadonlySet<string> = new Set(['last_name', 'address', 'address_1', 'address_2', 'street_number', 'city', 'postcode', 'phone', 'email']);
+
 /** Builds the scorer from parameters (with term-frequency adjustment on exact levels). */
-export function createScorer(prepared: PreparedRecords, params: FellegiSunterParameters, typoReference?: TypoReference): PairScorer {
+export function createScorer(
+  prepared: PreparedRecords,
+  params: FellegiSunterParameters,
+  typoReference?: TypoReference,
+  options: { readonly termFrequency?: boolean } = {},
+): PairScorer {
   const features = prepared.features;
-  const tables = params.features.map((p) => levelWeights(p.m, p.u));
+  const tables = params.features.map((p) => levelWeights(p.m, p.u, p.uSeen));
   const tf = features.map((feature, k) => {
     const p = params.features[k];
-    if (!feature.termFrequency || p === undefined) return undefined;
+    if (!feature.termFrequency || p === undefined || options.termFrequency === false) return undefined;
     // Scale m0 so the average tf-adjusted exact weight equals the (order-constrained) exact weight.
     const w0 = tables[k]?.[0] ?? 0;
     return termFrequencyWeights(feature, prepared.size, (p.u[0] ?? 0.01) * 2 ** w0, p.u[0] ?? 0.01);
@@ -278,6 +346,11 @@ export function createScorer(prepared: PreparedRecords, params: FellegiSunterPar
     return a < b ? a : b;
   };
   const prior = Math.log2(params.lambda / (1 - params.lambda));
+  const household = features.map((f) => HOUSEHOLD_FEATURES.has(f.name));
+  const personalFeature = features.map((f) => f.name === 'date_of_birth' || f.identifier === true);
+  const firstAt = features.findIndex((f) => f.name === 'first_name');
+  const firstDifferent = firstAt < 0 ? -2 : (features[firstAt]?.levels.length ?? 0) - 1;
+  const firstDifferentWeight = firstAt < 0 ? Number.NEGATIVE_INFINITY : (tables[firstAt]?.[firstDifferent] ?? 0);
   const levelWeight = (k: number, l: number, i: number, j: number): number => {
     if (l === 0) {
       const t = tf[k];
@@ -292,26 +365,83 @@ export function createScorer(prepared: PreparedRecords, params: FellegiSunterPar
   return {
     weight(i, j) {
       let w = prior;
+      let firstLevel = -1;
+      let sum = 0;
+      let max = 0;
+      let personal = false;
       for (let k = 0; k < features.length; k++) {
         const l = features[k]?.compare(i, j) ?? -1;
-        if (l >= 0) w += levelWeight(k, l, i, j);
+        if (l < 0) continue;
+        const x = levelWeight(k, l, i, j);
+        w += x;
+        if (k === firstAt) firstLevel = l;
+        else if (household[k] === true && x > 0) {
+          sum += x;
+          if (x > max) max = x;
+        } else if (personalFeature[k] === true && x >= PERSONAL_AGREEMENT) personal = true;
       }
-      return w;
+      return firstLevel === firstDifferent && !personal ? w - HOUSEHOLD_DISCOUNT * (sum - max) : w;
     },
     weightFromLevels(levels, offset, i, j) {
       let w = prior;
+      let sum = 0;
+      let max = 0;
+      let personal = false;
       for (let k = 0; k < features.length; k++) {
         const l = levels[offset + k] ?? -1;
-        if (l >= 0) w += levelWeight(k, l, i, j);
+        if (l < 0) continue;
+        const x = levelWeight(k, l, i, j);
+        w += x;
+        if (household[k] === true && x > 0) {
+          sum += x;
+          if (x > max) max = x;
+        } else if (personalFeature[k] === true && x >= PERSONAL_AGREEMENT) personal = true;
       }
-      return w;
+      return firstAt >= 0 && levels[offset + firstAt] === firstDifferent && !personal ? w - HOUSEHOLD_DISCOUNT * (sum - max) : w;
     },
     rarerValueLogCount,
+    prior,
+    firstNamesDiffer: (i, j) => firstAt >= 0 && features[firstAt]?.compare(i, j) === firstDifferent,
+    featureWeights(i, j, out) {
+      for (let k = 0; k < features.length; k++) {
+        const l = features[k]?.compare(i, j) ?? -1;
+        out[k] = l >= 0 ? levelWeight(k, l, i, j) : Number.NaN;
+      }
+    },
+    combine(weights) {
+      let w = prior;
+      let sum = 0;
+      let max = 0;
+      let personal = false;
+      for (let k = 0; k < features.length; k++) {
+        const x = weights[k] ?? Number.NaN;
+        if (Number.isNaN(x)) continue;
+        w += x;
+        if (household[k] === true && x > 0) {
+          sum += x;
+          if (x > max) max = x;
+        } else if (personalFeature[k] === true && x >= PERSONAL_AGREEMENT) personal = true;
+      }
+      const first = firstAt >= 0 ? (weights[firstAt] ?? Number.NaN) : Number.NaN;
+      return !Number.isNaN(first) && first <= firstDifferentWeight + 1e-9 && !personal ? w - HOUSEHOLD_DISCOUNT * (sum - max) : w;
+    },
     explain(i, j) {
-      return features.map((feature, k) => {
+      const out = features.map((feature, k) => {
         const l = feature.compare(i, j);
         return { feature: feature.name, level: l < 0 ? 'null' : (feature.levels[l] ?? ''), weight: l < 0 ? 0 : levelWeight(k, l, i, j) };
       });
+      const personal = out.some((e, k) => personalFeature[k] === true && e.weight >= PERSONAL_AGREEMENT);
+      if (firstAt >= 0 && features[firstAt]?.compare(i, j) === firstDifferent && !personal) {
+        // Shown as scored: the strongest shared household field in full, the others discounted (see HOUSEHOLD_FEATURES).
+        let best = -1;
+        out.forEach((e, k) => {
+          if (household[k] === true && e.weight > 0 && (best < 0 || e.weight > (out[best]?.weight ?? 0))) best = k;
+        });
+        out.forEach((e, k) => {
+          if (household[k] === true && e.weight > 0 && k !== best) out[k] = { ...e, weight: e.weight * (1 - HOUSEHOLD_DISCOUNT) };
+        });
+      }
+      return out;
     },
   };
 }
@@ -335,6 +465,13 @@ export function isSureMatch(features: readonly ComparisonFeature[], levels: Int8
     if (l > 0 && ++inexact > 1) return false;
   }
   return present >= 3;
+}
+
+/** Whether the sure-match rule could judge a pair: at least three identifying fields present on both sides. */
+export function sureRuleApplies(features: readonly ComparisonFeature[], levels: Int8Array, offset: number): boolean {
+  let present = 0;
+  for (let k = 0; k < features.length; k++) if ((features[k]?.sureLevels ?? 0) > 0 && (levels[offset + k] ?? -1) >= 0 && ++present >= 3) return true;
+  return false;
 }
 
 /** Match probability from a log2 match weight. */

@@ -9,3 +9,6 @@ export * from './seeded-random.ts';
 export * from './string-similarity.ts';
 export * from './value-normalise.ts';
 export * from './person-generator.ts';
+export * from './customer-generator.ts';
+export * from './match-priors.ts';
+export * from './incremental-matcher.ts';

@@ -15,6 +15,7 @@ import {
   estimateU,
   initialM,
   isSureMatch,
+  sureRuleApplies,
   levelWeights,
   pairLevels,
   probabilityToWeight,
@@ -25,8 +26,11 @@ import {
   type PairScorer,
   type TypoReference,
 } from './fellegi-sunter.ts';
+import { blendLambda, blendM, DEFAULT_PRIORS, featurePrior, type MatchPriors } from './match-priors.ts';
+import { isHardConflict } from './record-conflicts.ts';
 import { seededRandom } from './seeded-random.ts';
 import { clusterPairs } from './supported-clustering.ts';
+import { linkEntities } from './entity-linking.ts';
 
 /** Options of {@link matchRecords}. */
 export interface MatchOptions {
@@ -49,6 +53,10 @@ export interface MatchOptions {
   readonly supportShare?: number;
   /** PRNG seed. Default 1. */
   readonly seed?: number;
+  /** Prior m/u probabilities blended with the data's estimates (match-priors.ts); `false` for none. Default: Kin's shipped priors. */
+  readonly priors?: MatchPriors | false;
+  /** Accumulate evidence per cluster after pairwise clustering (entity-linking.ts). Default true. */
+  readonly entityLinking?: boolean;
   /** Called as each phase finishes (for progress output and timing; the engine itself has no clock). */
   readonly onPhase?: (phase: 'prepare' | 'u' | 'm' | 'block' | 'compare' | 'score' | 'cluster') => void;
 }
@@ -75,14 +83,29 @@ export interface ReviewPair extends ScoredPair {
   readonly evidence: readonly FieldEvidence[];
 }
 
+/**
+ * One step that built a cluster: a pair linked on its own evidence (`pair`), or a pair whose clusters
+ * were joined by their accumulated evidence (`entity`, with the cluster-level weight).
+ */
+export interface ClusterStep extends ScoredPair {
+  readonly via: 'pair' | 'entity';
+}
+
 /** What the engine learnt, for reports and explanations. */
 export interface MatchModelSummary {
   readonly lambda: number;
+  /** Share of λ that came from the data (the rest from the prior pairs per record). */
+  readonly lambdaDataShare: number;
   readonly linkThreshold: number;
   readonly reviewThreshold: number;
   readonly features: readonly {
     readonly name: string;
     readonly termFrequency: boolean;
+    /** Whether a prior was blended in (else m and u are the data's alone). */
+    readonly hasPrior: boolean;
+    /** Share of m and of u that came from the data (0 = the prior as shipped, 1 = the data alone). */
+    readonly mDataShare: number;
+    readonly uDataShare: number;
     readonly levels: readonly { readonly level: string; readonly m: number; readonly u: number; readonly weight: number }[];
   }[];
   readonly trainingRules: readonly string[];
@@ -92,6 +115,8 @@ export interface MatchModelSummary {
 export interface MatchResult {
   /** Pairs linked (at or above the link threshold and inside one cluster), strongest first. */
   readonly links: readonly ScoredPair[];
+  /** How many of the links joined two clusters by their accumulated evidence (the last ones in `links`). */
+  readonly entityLinks: number;
   /** Pairs to review, strongest first. */
   readonly reviews: readonly ReviewPair[];
   /** Clusters of two or more keys; keys sorted, clusters ordered by their first key. */
@@ -107,6 +132,8 @@ export interface MatchResult {
   };
   /** Whether blocking made this pair a candidate (for pair completeness in evaluation). */
   isCandidatePair(a: string, b: string): boolean;
+  /** The steps that joined the cluster of a record, in the order they were taken (empty for a singleton). */
+  explainCluster(key: string): readonly ClusterStep[];
   /** Score and per-field evidence of any two records. */
   explain(a: string, b: string): (ScoredPair & { readonly evidence: readonly FieldEvidence[] }) | undefined;
 }
@@ -139,13 +166,16 @@ export function matchRecords(options: MatchOptions): MatchResult {
 
   // 1. u from random pairs.
   const sample = randomPairs(n, Math.min(U_SAMPLE_PAIRS(n), Math.max(1, totalPairs)), random, accept);
-  const u = estimateU(features, pairLevels(features, sample.left, sample.right));
+  const priors = options.priors === false ? undefined : (options.priors ?? DEFAULT_PRIORS);
+  const featurePriors = features.map((feat) => featurePrior(priors, feat, feat.identifier === true));
+  const { u, present: uPairs, seen: uSeen } = estimateU(features, pairLevels(features, sample.left, sample.right), featurePriors.map((p) => p?.u));
 
   options.onPhase?.('u');
 
   // 2. m by EM over training rules.
   const sums = features.map((f) => new Array<number>(f.levels.length).fill(0));
   const counts = features.map(() => 0);
+  const mass = features.map(() => 0);
   const usedTraining: string[] = [];
   for (const rule of trainingRules(prepared)) {
     const index = buildBlockIndex(prepared, rule, maxBlockSize);
@@ -158,10 +188,11 @@ export function matchRecords(options: MatchOptions): MatchResult {
     // Why: with u fixed, a two-class mixture over a single free field is not identifiable (any λ fits),
     // and EM then returns arbitrary m (e.g. "exact date" rarer among matches than "one edit").
     if (informativeFreeFeatures(levels, fixed) < 2) continue;
-    const { m } = emForM(levels, u, fixed);
-    m.forEach((mk, k) => {
+    const em = emForM(levels, u, fixed);
+    em.m.forEach((mk, k) => {
       if (mk === undefined) return;
       counts[k] = (counts[k] ?? 0) + 1;
+      mass[k] = (mass[k] ?? 0) + (em.mass[k] ?? 0);
       mk.forEach((v, l) => {
         const row = sums[k];
         if (row !== undefined) row[l] = (row[l] ?? 0) + v;
@@ -169,9 +200,13 @@ export function matchRecords(options: MatchOptions): MatchResult {
     });
     usedTraining.push(ruleName(rule));
   }
+  const mDataShare: number[] = [];
   const m = features.map((f, k) => {
     const c = counts[k] ?? 0;
-    return c === 0 ? initialM(f.levels.length) : (sums[k] ?? []).map((v) => v / c);
+    const data = c === 0 ? undefined : (sums[k] ?? []).map((v) => v / c);
+    const blended = blendM(data, mass[k] ?? 0, featurePriors[k]);
+    mDataShare.push(blended?.dataShare ?? 0);
+    return blended?.m ?? initialM(f.levels.length);
   });
 
   options.onPhase?.('m');
@@ -186,12 +221,16 @@ export function matchRecords(options: MatchOptions): MatchResult {
 
   // 4. λ from the deterministic sure-match rule and its assumed recall.
   let sure = 0;
-  for (let p = 0; p < candidates.count; p++) if (isSureMatch(features, candidates.levels, p * f)) sure++;
-  const lambda = Math.min(0.5, Math.max(1 / Math.max(1, totalPairs), sure / ASSUMED_SURE_RULE_RECALL / Math.max(1, totalPairs)));
+  let judged = 0;
+  for (let p = 0; p < candidates.count; p++) {
+    if (isSureMatch(features, candidates.levels, p * f)) sure++;
+    if (sureRuleApplies(features, candidates.levels, p * f)) judged++;
+  }
+  const { lambda, dataShare: lambdaDataShare } = blendLambda({ sureMatches: sure, judgedPairs: judged, assumedRecall: ASSUMED_SURE_RULE_RECALL, records: n, totalPairs, priors });
 
   const params: FellegiSunterParameters = {
     lambda,
-    features: features.map((feat, k) => ({ name: feat.name, levels: feat.levels, m: m[k] ?? [], u: u[k] ?? [] })),
+    features: features.map((feat, k) => ({ name: feat.name, levels: feat.levels, m: m[k] ?? [], u: u[k] ?? [], uSeen: uSeen[k] ?? [] })),
   };
   const linkWeight = probabilityToWeight(linkThreshold);
   const scorer = createScorer(prepared, params, typoReferences(features, candidates, createScorer(prepared, params), linkWeight));
@@ -201,10 +240,20 @@ export function matchRecords(options: MatchOptions): MatchResult {
   const keptLeft: number[] = [];
   const keptRight: number[] = [];
   const keptWeight: number[] = [];
+  const hard = (i: number, j: number): boolean => isHardConflict(prepared.conflict(i, j));
+  // Pairs with positive field evidence below the review weight may still join through their clusters.
+  const weakLeft: number[] = [];
+  const weakRight: number[] = [];
+  const weakWeight: number[] = [];
   for (let p = 0; p < candidates.count; p++) {
     const i = candidates.left[p] ?? 0;
     const w = scorer.weightFromLevels(candidates.levels, p * f, i, candidates.right[p] ?? 0);
-    if (w >= reviewWeight) {
+    if (w < reviewWeight && w > scorer.prior && options.entityLinking !== false) {
+      weakLeft.push(i);
+      weakRight.push(candidates.right[p] ?? 0);
+      weakWeight.push(w);
+    }
+    if (w >= reviewWeight && !hard(i, candidates.right[p] ?? 0)) {
       keptLeft.push(i);
       keptRight.push(candidates.right[p] ?? 0);
       keptWeight.push(w);
@@ -229,25 +278,51 @@ export function matchRecords(options: MatchOptions): MatchResult {
     reviewWeight,
     supportShare: options.supportShare ?? 0.5,
     // Candidates not kept scored below the review threshold; only non-candidates need scoring.
-    pairWeight: (i, j) => (isCandidateIndex(i, j) ? Number.NEGATIVE_INFINITY : scorer.weight(i, j)),
+    pairWeight: (i, j) => (isCandidateIndex(i, j) || hard(i, j) ? Number.NEGATIVE_INFINITY : scorer.weight(i, j)),
+    conflict: (i, j) => prepared.conflict(i, j) !== undefined,
     ...(linking && options.oneToOne !== false ? { sourceOf: (i: number) => sources[i] } : {}),
   });
+
+  // 6. Entity-centric pass: clusters compared by their best evidence per field (entity-linking.ts).
+  const entity = options.entityLinking === false ? { clusterOf: clustered.clusterOf, merges: [] } : linkEntities({
+    size: n,
+    clusterOf: clustered.clusterOf,
+    ...proposals({ left, right, weight }, { left: weakLeft, right: weakRight, weight: weakWeight }),
+    scorer,
+    featureCount: f,
+    linkWeight,
+    reviewWeight,
+    conflict: (i, j) => prepared.conflict(i, j) !== undefined,
+    eligible: (i) => prepared.isPerson(i),
+    // In one-to-one linking two records of one source never share a cluster.
+    hardConflict: linking && options.oneToOne !== false ? (i, j) => hard(i, j) || sources[i] === sources[j] : hard,
+  });
+  const clusterOf = entity.clusterOf;
 
   options.onPhase?.('cluster');
 
   const links: ScoredPair[] = [];
   const reviews: ReviewPair[] = [];
+  const steps: ClusterStep[] = [];
+  const keyOf = (i: number): string => records[i]?.key ?? '';
   for (let e = 0; e < left.length; e++) {
     const i = left[e] ?? 0;
     const j = right[e] ?? 0;
     const w = weight[e] ?? 0;
-    const pair = { a: records[i]?.key ?? '', b: records[j]?.key ?? '', probability: weightToProbability(w), weight: w };
+    const pair = { a: keyOf(i), b: keyOf(j), probability: weightToProbability(w), weight: w };
     if (clustered.accepted[e] === 1) {
       links.push(pair);
-    } else if ((clustered.clusterOf[i] ?? -1) !== (clustered.clusterOf[j] ?? -2)) {
+      if (clustered.joined[e] === 1) steps.push({ ...pair, via: 'pair' });
+    } else if ((clusterOf[i] ?? -1) !== (clusterOf[j] ?? -2)) {
       const reason = w < linkWeight ? 'below-link-threshold' : clustered.refusedBySource[e] === 1 ? 'same-source' : 'merge-not-supported';
       reviews.push({ ...pair, reason, evidence: evidenceOf(scorer.explain(i, j)) });
     }
+  }
+
+  for (const m of entity.merges) {
+    const pair = { a: keyOf(m.i), b: keyOf(m.j), probability: weightToProbability(m.weight), weight: m.weight };
+    links.push(pair);
+    steps.push({ ...pair, via: 'entity' });
   }
 
   const explain = (a: string, b: string): (ScoredPair & { evidence: FieldEvidence[] }) | undefined => {
@@ -261,18 +336,33 @@ export function matchRecords(options: MatchOptions): MatchResult {
 
   return {
     links,
+    entityLinks: entity.merges.length,
     reviews,
-    clusters: clustersOf(clustered.clusterOf, records),
+    clusters: clustersOf(clusterOf, records),
+    explainCluster(key) {
+      const i = indexOfKey.get(key);
+      if (i === undefined) return [];
+      const root = clusterOf[i];
+      return steps.filter((s) => clusterOf[indexOfKey.get(s.a) ?? -1] === root);
+    },
     model: {
       lambda,
+      lambdaDataShare,
       linkThreshold,
       reviewThreshold,
       trainingRules: usedTraining,
-      features: params.features.map((p, k) => ({
-        name: p.name,
-        termFrequency: features[k]?.termFrequency ?? false,
-        levels: p.levels.map((level, l) => ({ level, m: p.m[l] ?? 0, u: p.u[l] ?? 1, weight: levelWeights(p.m, p.u)[l] ?? 0 })),
-      })),
+      features: params.features.map((p, k) => {
+        const priorM = featurePriors[k] !== undefined;
+        const uShare = featurePriors[k] === undefined ? 1 : (uPairs[k] ?? 0) / ((uPairs[k] ?? 0) + 2 * p.levels.length);
+        return {
+          name: p.name,
+          termFrequency: features[k]?.termFrequency ?? false,
+          hasPrior: priorM,
+          mDataShare: mDataShare[k] ?? 0,
+          uDataShare: uShare,
+          levels: p.levels.map((level, l) => ({ level, m: p.m[l] ?? 0, u: p.u[l] ?? 1, weight: levelWeights(p.m, p.u, p.uSeen)[l] ?? 0 })),
+        };
+      }),
     },
     blocking: { rules: selected.map((s) => ruleName(s.rule)), considered, candidatePairs, totalPairs },
     isCandidatePair(a, b) {
@@ -284,6 +374,20 @@ export function matchRecords(options: MatchOptions): MatchResult {
     },
     explain,
   };
+}
+
+/** Kept pairs and weak pairs as one proposal list, strongest first (ties by index). */
+function proposals(
+  kept: { left: Int32Array; right: Int32Array; weight: Float64Array },
+  weak: { left: number[]; right: number[]; weight: number[] },
+): { left: Int32Array; right: Int32Array } {
+  const n = kept.left.length + weak.left.length;
+  const l = (e: number): number => (e < kept.left.length ? (kept.left[e] ?? 0) : (weak.left[e - kept.left.length] ?? 0));
+  const r = (e: number): number => (e < kept.left.length ? (kept.right[e] ?? 0) : (weak.right[e - kept.left.length] ?? 0));
+  const w = (e: number): number => (e < kept.left.length ? (kept.weight[e] ?? 0) : (weak.weight[e - kept.left.length] ?? 0));
+  const order = Array.from({ length: n }, (_, e) => e);
+  order.sort((x, y) => w(y) - w(x) || l(x) - l(y) || r(x) - r(y));
+  return { left: Int32Array.from(order, l), right: Int32Array.from(order, r) };
 }
 
 function evidenceOf(explained: readonly { feature: string; level: string; weight: number }[]): FieldEvidence[] {

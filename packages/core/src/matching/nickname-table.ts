@@ -127,3 +127,10 @@ export function canonicalGivenName(name: string): string {
   if (first === undefined) return name;
   return (NICKNAME_GROUPS[first] ?? name).split(' ')[0] ?? name;
 }
+
+/** Every other name sharing a group with this one (`robert` → `bob`, `bobby`, `rob`, …), sorted. */
+export function nicknameVariants(name: string): readonly string[] {
+  const out = new Set<string>();
+  for (const g of nicknameIndex().get(name) ?? []) for (const v of (NICKNAME_GROUPS[g] ?? '').split(' ')) if (v !== name) out.add(v);
+  return [...out].sort();
+}

@@ -23,6 +23,11 @@ export interface ClusterPairsOptions {
   pairWeight(i: number, j: number): number;
   /** Source of each record when at most one record per source may join a cluster. */
   readonly sourceOf?: (i: number) => string | undefined;
+  /**
+   * True when records i and j conflict (see record-conflicts.ts): they may share a cluster only when
+   * their own pair weight reaches the review weight (coherence guard against chaining).
+   */
+  readonly conflict?: (i: number, j: number) => boolean;
 }
 
 /** Per edge: whether it ended inside one cluster, plus the cluster id (root) of every record. */
@@ -32,6 +37,10 @@ export interface ClusterPairsResult {
   readonly accepted: Uint8Array;
   /** 1 when the edge was refused because of the one-per-source rule. */
   readonly refusedBySource: Uint8Array;
+  /** 1 when the edge joined two clusters (0 when its records were already together). */
+  readonly joined: Uint8Array;
+  /** 1 when the edge was refused because two records of the would-be cluster conflict. */
+  readonly refusedByConflict: Uint8Array;
 }
 
 /** Greedy supported merging; deterministic for a given edge order. */
@@ -60,6 +69,8 @@ export function clusterPairs(options: ClusterPairsOptions): ClusterPairsResult {
   };
   const accepted = new Uint8Array(left.length);
   const refusedBySource = new Uint8Array(left.length);
+  const refusedByConflict = new Uint8Array(left.length);
+  const joined = new Uint8Array(left.length);
   for (let e = 0; e < left.length; e++) {
     if ((weight[e] ?? 0) < options.linkWeight) break;
     const a = find(left[e] ?? 0);
@@ -76,6 +87,11 @@ export function clusterPairs(options: ClusterPairsOptions): ClusterPairsResult {
         refusedBySource[e] = 1;
         continue;
       }
+    }
+    // A conflicting pair may share a cluster only when its own score vouches for it (a typo in the date).
+    if (options.conflict !== undefined && ma.some((x) => mb.some((y) => options.conflict?.(x, y) === true && weightOf(x, y) < options.reviewWeight))) {
+      refusedByConflict[e] = 1;
+      continue;
     }
     if (ma.length * mb.length > 1) {
       const needed = Math.ceil(options.supportShare * ma.length * mb.length);
@@ -97,8 +113,9 @@ export function clusterPairs(options: ClusterPairsOptions): ClusterPairsResult {
     members.set(big, [...membersOf(big), ...membersOf(small)]);
     members.delete(small);
     accepted[e] = 1;
+    joined[e] = 1;
   }
   const clusterOf = new Int32Array(size);
   for (let i = 0; i < size; i++) clusterOf[i] = find(i);
-  return { clusterOf, accepted, refusedBySource };
+  return { clusterOf, accepted, joined, refusedBySource, refusedByConflict };
 }

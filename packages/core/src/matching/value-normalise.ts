@@ -5,10 +5,17 @@
 
 const PLACEHOLDERS = new Set(['', 'na', 'n/a', 'nan', 'null', 'none', 'nil', '-', '--', '?', 'unknown']);
 
-/** Trimmed text, or `undefined` for blanks and placeholders such as `N/A`. */
+/**
+ * Longest cell compared, in characters. Why: string comparisons are quadratic in length, and no name,
+ * address or identifier is this long; a 50 MB cell is a broken export, not evidence.
+ */
+export const MAX_COMPARED_LENGTH = 1000;
+
+/** Trimmed text, or `undefined` for blanks, placeholders such as `N/A` and cells over MAX_COMPARED_LENGTH. */
 export function presentValue(raw: string | null | undefined): string | undefined {
-  if (raw === null || raw === undefined) return undefined;
+  if (raw === null || raw === undefined || raw.length > MAX_COMPARED_LENGTH * 4) return undefined;
   const t = raw.trim();
+  if (t.length > MAX_COMPARED_LENGTH) return undefined;
   return PLACEHOLDERS.has(t.toLowerCase()) ? undefined : t;
 }
 
@@ -29,18 +36,22 @@ export function normaliseText(raw: string | null | undefined): string | undefine
 const ADDRESS_ABBREVIATIONS: Readonly<Record<string, string>> = {
   street: 'st', road: 'rd', avenue: 'ave', av: 'ave', boulevard: 'blvd', drive: 'dr', lane: 'ln', place: 'pl',
   court: 'ct', crescent: 'cres', terrace: 'tce', highway: 'hwy', parade: 'pde', square: 'sq', circuit: 'cct',
-  north: 'n', south: 's', east: 'e', west: 'w', apartment: 'apt', suite: 'ste', floor: 'fl', mount: 'mt',
-  saint: 'st',
+  north: 'n', south: 's', east: 'e', west: 'w', floor: 'fl', mount: 'mt', saint: 'st', close: 'cl',
 };
 
-/** Address text with common street-type words abbreviated (`12 High Street` → `12 high st`). */
+/** Words that only announce a unit number (`Flat 3`, `Apt 3`, `#3`, `Unit 3` are one unit 3). */
+const UNIT_WORDS = new Set(['flat', 'apt', 'apartment', 'unit', 'suite', 'ste', 'no', 'number']);
+
+/**
+ * Address text standardised before comparing: street-type words abbreviated (`12 High Street` →
+ * `12 high st`) and unit words dropped so only the unit number remains (`Flat 3, 12 High St` and
+ * `12 High Street #3` both → `3 12 high st` / `12 high st 3`, the same words).
+ */
 export function normaliseAddress(raw: string | null | undefined): string | undefined {
   const t = normaliseText(raw);
   if (t === undefined) return undefined;
-  return t
-    .split(' ')
-    .map((w) => ADDRESS_ABBREVIATIONS[w] ?? w)
-    .join(' ');
+  const words = t.split(' ').filter((w) => !UNIT_WORDS.has(w));
+  return words.length === 0 ? t : words.map((w) => ADDRESS_ABBREVIATIONS[w] ?? w).join(' ');
 }
 
 /** Upper-case postcode without spaces (`sw1a 1aa` → `SW1A1AA`). */

@@ -48,7 +48,7 @@ export function parseDuration(input: DurationInput): { ms: number } | { problem:
 }
 
 /** Milliseconds of a duration already validated (`parseDuration` accepted it); throws on a bug. */
-export function durationMs(input: DurationInput): number {
+export function journeyDurationMs(input: DurationInput): number {
   const parsed = parseDuration(input);
   if ('problem' in parsed) throw new Error(`invalid duration: ${parsed.problem}`);
   return parsed.ms;

@@ -36,7 +36,7 @@
  * of its latest event, else the policy's `defaultTimezone` (`profileTimeZone`); an unknown zone is skipped.
  */
 import type { DecisionOutcome, MessagingPolicy, RuleVerdict } from '../api/messaging-api.ts';
-import { durationMs } from './messaging-duration.ts';
+import { journeyDurationMs } from './messaging-duration.ts';
 import { isTimeZone, startOfLocalDay, windowEnd } from './zoned-time.ts';
 
 /** The default claim lifetime of a send without `ttl`. */
@@ -147,7 +147,7 @@ export function decideSend(input: SendInput): SendDecision {
     const hit = input.policy.frequencyCaps.find((cap) => {
       if (cap.channel !== 'any' && cap.channel !== channel) return false;
       if (cap.tag !== undefined && !(input.send.tags ?? []).includes(cap.tag)) return false;
-      const since = capWindowStart(input.now, durationMs(cap.per), input.policy.capCounting, input.timeZone);
+      const since = capWindowStart(input.now, journeyDurationMs(cap.per), input.policy.capCounting, input.timeZone);
       const count = input.recentSends.filter(
         (s) => Date.parse(s.at) >= since && (cap.channel === 'any' || s.channel === cap.channel) && (cap.tag === undefined || (s.tags ?? []).includes(cap.tag)),
       ).length;

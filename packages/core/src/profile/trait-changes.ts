@@ -1,5 +1,5 @@
 /** Trait changes decided from one event (the "decide" half; stores and the reference graph apply them). */
-import type { TrackingEvent } from '../spec/event-types.ts';
+import type { EventFacts } from '../spec/event-types.ts';
 
 /** Traits to set and trait keys to remove. `null` never appears in `set`: a `null` trait means "unset". */
 export interface TraitChanges {
@@ -13,7 +13,7 @@ export interface TraitChanges {
  * The trait changes of an event. Only `identify` sets person traits (group traits describe the group);
  * keys come out sorted so the plan is byte-identical for the same event.
  */
-export function computeTraitChanges(event: TrackingEvent): TraitChanges {
+export function computeTraitChanges(event: EventFacts): TraitChanges {
   if (event.type !== 'identify' || !event.traits) return { set: {}, unset: [] };
   const entries = Object.entries(event.traits).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return {

@@ -40,6 +40,13 @@ export interface TrackingEvent {
   receivedAt: string;
 }
 
+/**
+ * What identity resolution and the stores' rows read of an event: ids and times, the event name, identify
+ * traits and the stated consent (`context.consent`). Every `TrackingEvent` is one; the embedded writer thread
+ * is handed only these, the whole event travelling beside them as its stored text.
+ */
+export type EventFacts = Pick<TrackingEvent, 'type' | 'messageId' | 'timestamp' | 'receivedAt' | 'event' | 'traits' | 'context'>;
+
 /** Why one item of a request was rejected: a stable code and the offending field. */
 export interface EventRejection {
   code: EventRejectionCode;

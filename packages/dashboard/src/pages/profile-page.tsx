@@ -13,7 +13,9 @@ import { displayName } from '../ui/profile-name.ts';
 import { Empty, ErrorBox, formatCount, formatValue, Loading, Time } from '../ui/states.tsx';
 import { useApi } from '../ui/use-api.ts';
 import { IdentityGraph } from './identity-graph.tsx';
+import { PrivacyActions } from './privacy-actions.tsx';
 import { ProfileTimeline } from './profile-timeline.tsx';
+import { ProfileAudiences } from './profile-audiences.tsx';
 
 /** The profile page (ref: a profile id or `type:value`). */
 export function ProfilePage({ profileRef }: { profileRef: string }) {
@@ -46,6 +48,7 @@ function ProfileBody({ profile: p }: { profile: Profile }) {
           <Traits profileId={p.id} />
         </div>
       </div>
+      <ProfileAudiences profile={p} />
       <div className="card">
         <h2>Identity graph</h2>
         <IdentityGraph profileId={p.id} explanation={explained} />
@@ -58,6 +61,7 @@ function ProfileBody({ profile: p }: { profile: Profile }) {
         <h2>Merge history</h2>
         <Merges profileId={p.id} />
       </div>
+      <PrivacyActions profile={p} />
     </>
   );
 }

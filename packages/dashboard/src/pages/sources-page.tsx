@@ -1,14 +1,15 @@
-/** Sources: events and last event per source, create (the new write key is shown once), revoke. */
+/** Sources: events and last event per source, create (the new write key is shown once), revoke (both with config:write). */
 import { useState } from 'react';
 import type { FormEvent } from 'react';
 import type { ApiFailure } from '../api-client.ts';
-import { useKin } from '../kin-context.ts';
+import { holds, useKin } from '../kin-context.ts';
 import { Empty, ErrorBox, formatCount, Loading, Time } from '../ui/states.tsx';
 import { useApi } from '../ui/use-api.ts';
 
 /** The sources page. */
 export function SourcesPage() {
-  const { api, refreshSources } = useKin();
+  const { api, refreshSources, self } = useKin();
+  const canWrite = holds(self, 'config:write');
   // The overview carries each source's activity; it is the same list as /v1/sources, joined.
   const overview = useApi(() => api.overview(), 'sources');
   const [name, setName] = useState('');
@@ -39,13 +40,15 @@ export function SourcesPage() {
   return (
     <section className="page">
       <h1>Sources</h1>
-      <form className="card inline-form" onSubmit={(e) => void create(e)}>
-        <label htmlFor="source-name">New source</label>
-        <input id="source-name" name="name" value={name} onChange={(e) => setName(e.target.value)} placeholder="e.g. web, ios, crm" pattern="[A-Za-z0-9_.\-]{1,64}" required />
-        <button type="submit" className="button button-primary" disabled={busy}>
-          Create
-        </button>
-      </form>
+      {canWrite ? (
+        <form className="card inline-form" onSubmit={(e) => void create(e)}>
+          <label htmlFor="source-name">New source</label>
+          <input id="source-name" name="name" value={name} onChange={(e) => setName(e.target.value)} placeholder="e.g. web, ios, crm" pattern="[A-Za-z0-9_.\-]{1,64}" required />
+          <button type="submit" className="button button-primary" disabled={busy}>
+            Create
+          </button>
+        </form>
+      ) : null}
       {created ? (
         <div className="card notice" role="status">
           <strong>Write key for “{created.name}”</strong> — shown once, copy it now:
@@ -92,7 +95,7 @@ export function SourcesPage() {
                       <Time iso={s.createdAt} />
                     </td>
                     <td>
-                      {s.revokedAt ? null : (
+                      {s.revokedAt || !canWrite ? null : (
                         <button type="button" className="button button-danger" onClick={() => void revoke(s.name)}>
                           Revoke
                         </button>

@@ -68,6 +68,24 @@ describe('kin CLI', () => {
     expect(existsSync(join(dir, 'typo.db'))).toBe(false);
   });
 
+  it('names the bad mapping role, explain row or generator size of kin match in one line', async () => {
+    const withTruth = join(dir, 'truth.csv');
+    writeFileSync(withTruth, 'name,city,cluster\nann,berlin,1\nbob,paris,2\n');
+    const mapping = join(dir, 'mapping.json');
+    writeFileSync(mapping, '{"city":"favourite_colour"}');
+    const cases: Array<{ args: string[]; code: number; says: RegExp }> = [
+      { args: ['match', 'eval', withTruth, '--map', mapping], code: 2, says: /mapping: column "city": unknown role "favourite_colour"/ },
+      { args: ['match', 'eval', withTruth, '--explain', '9'], code: 2, says: /--explain: row "9" is not between 1 and 2/ },
+      { args: ['match', 'generate', '--entities', '0'], code: 1, says: /--entities.*positive integer/ },
+    ];
+    for (const c of cases) {
+      const result = await runKin(c.args, clean);
+      expect(result.code, c.args.join(' ')).toBe(c.code);
+      expect(result.stderr.trim(), c.args.join(' ')).toMatch(c.says);
+      expect(result.stderr.trim().split('\n'), c.args.join(' ')).toHaveLength(1);
+    }
+  });
+
   it('refuses bad configuration with a message naming the setting', async () => {
     const result = await runKin(['serve', '--port', 'eighty', '--db', join(dir, 'bad.db')], clean);
     expect(result.code).toBe(2);

@@ -12,6 +12,8 @@ import { registerDemoCommand } from './demo-command.ts';
 import { registerMigrateCommand } from './migrate-command.ts';
 import { registerCollectCommand } from './collect-command.ts';
 import { registerWorkerCommand } from './worker-command.ts';
+import { registerPrivacyCommand } from './privacy-command.ts';
+import { registerAuditCommand } from './audit-command.ts';
 
 /** Builds the program (exported for tests). */
 export async function buildProgram(): Promise<Command> {
@@ -28,6 +30,8 @@ export async function buildProgram(): Promise<Command> {
   registerMigrateCommand(program);
   registerCollectCommand(program);
   registerWorkerCommand(program);
+  registerPrivacyCommand(program);
+  registerAuditCommand(program);
   await registerOptionalCommands(program);
   return program;
 }

@@ -8,6 +8,7 @@ import { ignoreInvalidJson, readAdminJson } from './request-body.ts';
 import { parseLimit } from './query-params.ts';
 import { withSubjects } from './warning-subjects.ts';
 import { createSourceWithKey } from '../sources/source-keys.ts';
+import { scope } from './route-scope.ts';
 
 /** What the admin routes need. */
 export interface AdminDeps {
@@ -21,9 +22,12 @@ export interface AdminDeps {
 /** Builds the admin routes. */
 export function adminRoutes(deps: AdminDeps): Hono {
   const app = new Hono();
-  app.get('/v1/stats', async (c) => c.json(await deps.store.stats()));
+  // The privacy counter is not a row count (nothing of a dropped event is stored), so not a store stat.
+  app.get('/v1/stats', scope('analytics:read'), async (c) =>
+    c.json({ ...(await deps.store.stats()), ...(deps.store.privacy ? { suppressedEvents: await deps.store.privacy.suppressedEvents() } : {}) }),
+  );
 
-  app.get('/v1/warnings', async (c) => {
+  app.get('/v1/warnings', scope('profiles:read'), async (c) => {
     const kind = c.req.query('kind');
     const cursor = c.req.query('cursor');
     // `subjects=1` (the dashboard): each warning's person and refused identifier; at most 200 per page then.
@@ -33,9 +37,9 @@ export function adminRoutes(deps: AdminDeps): Hono {
     return c.json(subjects ? { ...page, data: await withSubjects(deps.store, page.data) } : page);
   });
 
-  app.get('/v1/sources', async (c) => c.json({ data: await deps.store.listSources() }));
+  app.get('/v1/sources', scope('analytics:read'), async (c) => c.json({ data: await deps.store.listSources() }));
 
-  app.post('/v1/sources', async (c) => {
+  app.post('/v1/sources', scope('config:write'), async (c) => {
     const body = await readAdminJson(c.req.raw, deps.maxBodyBytes).catch(ignoreInvalidJson);
     const name = (body as { name?: unknown } | undefined)?.name;
     if (typeof name !== 'string' || !/^[A-Za-z0-9_.-]{1,64}$/.test(name)) {
@@ -47,7 +51,7 @@ export function adminRoutes(deps: AdminDeps): Hono {
     return c.json({ source: created.source, writeKey: created.writeKey }, 201);
   });
 
-  app.delete('/v1/sources/:name', async (c) => {
+  app.delete('/v1/sources/:name', scope('config:write', { action: 'sources.revoke' }), async (c) => {
     const revoked = await deps.store.revokeSource(c.req.param('name'), deps.clock.now().toISOString());
     if (!revoked) throw new ApiError('not_found', 'no active source has this name', 'name');
     deps.auth.forget();

@@ -16,29 +16,47 @@ import type { Logger } from '../ports/logger.ts';
 import type { Store } from '../storage/storage.ts';
 import { adminRoutes } from './admin-routes.ts';
 import type { SourceAuth } from './auth.ts';
-import { requireAdmin } from './auth.ts';
+import { accessGuard } from './access-guard.ts';
+import { auditRoutes } from './audit-routes.ts';
+import { publicRoute } from './route-scope.ts';
+import { createTokenAuth } from './token-auth.ts';
+import { tokenRoutes } from './token-routes.ts';
 import type { Admission } from './admission-control.ts';
 import { ApiError, statusOf } from './error-catalog.ts';
 import { ClientAbortError } from './request-body.ts';
 import { securityHeaders } from './security-headers.ts';
-import { INSIGHT_PATHS, insightRoutes } from './insight-routes.ts';
-import { IDENTITY_ADMIN_PATHS, identityRoutes } from './identity-routes.ts';
+import { insightRoutes } from './insight-routes.ts';
+import { identityRoutes } from './identity-routes.ts';
 import type { IdentityPolicy } from '@kin/core';
+import { DEFAULT_POLICY } from '@kin/core';
+import { HEAVY_ADMIN_PATHS, createAdminLimits } from '../limits/admin-limits.ts';
+import { createWriteKeyLimits } from '../limits/write-key-limits.ts';
 import type { IdentityVerifier } from '../identity/identity-verify.ts';
 import type { SourceRegions } from '../identity/source-regions.ts';
-import { IMPORT_PATHS, importRoutes } from './import-routes.ts';
-import { REVIEW_PATHS, reviewRoutes } from './review-routes.ts';
-import { MESSAGING_PATHS, messagingRoutes } from './messaging-routes.ts';
+import { messagingRoutes } from './messaging-routes.ts';
+import { importRoutes } from './import-routes.ts';
+import { reviewRoutes } from './review-routes.ts';
 import { profileRoutes } from './profile-routes.ts';
+import { privacyRoutes } from './privacy-routes.ts';
+import type { PrivacyGate } from '../privacy/privacy-gate.ts';
+import type { PrivacyService } from '../privacy/privacy-requests.ts';
+import { audienceRoutes } from './audience-routes.ts';
+import type { AudienceEngine } from '../audiences/audience-engine.ts';
 import type { AdminReads } from './admin-reads.ts';
 import { inlineAdminReads } from './admin-reads.ts';
 import { TRACKING_PATHS, trackingRoutes } from './tracking-routes.ts';
+import { linkRoutes } from './link-routes.ts';
+import type { ClickQueue } from '../links/link-click-queue.ts';
+import type { LinkService } from '../links/link-service.ts';
+import type { LinksConfig } from '../config.ts';
 
 /** Everything the app is built from (the composition root passes it). */
 export interface AppDeps {
-  config: Pick<KinConfig, 'limits'>;
+  config: Pick<KinConfig, 'limits' | 'rateLimits'>;
   /** Ingest admission on the tracking routes (built by the composition root, which also reads its load). */
   admission: Admission;
+  /** Called with what a rate limit refused: write-key events, or one admin request (a metric). */
+  onRateLimited?: (limit: 'events' | 'admin' | 'admin-heavy', count: number) => void;
   /** Called once per request whose client closed the connection mid-body (a metric; never an error line). */
   onClientAbort?: () => void;
   store: Store;
@@ -57,20 +75,25 @@ export interface AppDeps {
   verifier?: IdentityVerifier;
   /** The dashboard's heavy reads; inline when absent (embedded mode passes the read thread, admin-read-thread.ts). */
   reads?: AdminReads;
+  /** Privacy requests and the edge that drops deleted and suppressed people's events (absent: no privacy routes). */
+  privacy?: { service: PrivacyService; gate: PrivacyGate };
   /** Readiness check beyond "the process answers" (e.g. database and NATS reachable). */
   ready?: () => Promise<boolean>;
+  /** Tracked links: their configuration, and the click queue the composition root drains on stop. */
+  linksConfig?: LinksConfig;
+  linkClicks?: ClickQueue;
+  linkService?: LinkService;
+  /** The computed-trait and audience evaluator (audience-engine.ts); its routes answer 501 without it. */
+  audiences?: AudienceEngine;
   /** Extra routes mounted last (SDK bundle, dashboard, metrics). */
   extra?: (app: KinApp) => void;
 }
 
-/** The app's context variables. */
+/** The app's context variables (the access guard adds `principal` and `auditTarget`, see access-guard.ts). */
 export type AppEnv = { Variables: { requestId: string } };
 
 /** The Kin HTTP app. */
 export type KinApp = Hono<AppEnv>;
-
-/** Paths that need the admin token. */
-export const ADMIN_PATHS = ['/v1/profiles/*', '/v1/stats', '/v1/warnings', '/v1/sources', '/v1/sources/*', ...INSIGHT_PATHS, ...IMPORT_PATHS, ...IDENTITY_ADMIN_PATHS, ...REVIEW_PATHS, ...MESSAGING_PATHS];
 
 /** Builds the app. */
 export function createApp(deps: AppDeps): KinApp {
@@ -88,19 +111,29 @@ export function createApp(deps: AppDeps): KinApp {
   const trackingCors = cors({ origin: '*', allowMethods: ['POST', 'OPTIONS'], allowHeaders: ['Authorization', 'Content-Type', 'Content-Encoding'], maxAge: 86400 });
   for (const path of TRACKING_PATHS) {
     app.use(path, trackingCors);
-    app.on('POST', path, deps.admission.middleware);
+    app.use(path, (c, next) => (c.req.method === 'POST' ? deps.admission.middleware(c, next) : next()));
   }
 
-  const guard = requireAdmin(deps.adminTokenHash);
-  for (const path of ADMIN_PATHS) app.use(path, guard);
+  // Rate limits per admin token (limits/admin-limits.ts): heavy routes are marked first, then counted once the
+  // guard has found who calls.
+  const onRefused = deps.onRateLimited;
+  const adminLimits = createAdminLimits({ config: deps.config.rateLimits, clock: deps.clock, ...(onRefused ? { onRefused } : {}) });
+  for (const path of HEAVY_ADMIN_PATHS) app.use(path, adminLimits.markHeavy);
+  // Every route declares who may call it (route-scope.ts); the guard enforces it and audits writes (docs/access.md).
+  const authenticate = createTokenAuth({ tokens: deps.store.tokens, adminTokenHash: deps.adminTokenHash, clock: deps.clock });
+  const maxHashedBodyBytes = deps.config.limits.maxAdminBodyBytes;
+  app.use('*', accessGuard({ authenticate, audit: deps.store.audit, clock: deps.clock, logger: deps.logger, targetKey: deps.adminTokenHash, maxHashedBodyBytes }));
+  app.use('*', (c, next) => (c.get('principal') ? adminLimits.count(c, next) : next()));
 
-  app.get('/health', (c) => c.json({ status: 'ok' }));
-  app.get('/ready', async (c) => {
+  app.get('/health', publicRoute, (c) => c.json({ status: 'ok' }));
+  app.get('/ready', publicRoute, async (c) => {
     const ok = deps.ready ? await deps.ready().catch(() => false) : true;
     return c.json({ status: ok ? 'ready' : 'not_ready' }, ok ? 200 : 503);
   });
 
-  app.route('/', trackingRoutes({ ...deps, limits: deps.config.limits }));
+  const policy = deps.policy ?? DEFAULT_POLICY;
+  const rateLimits = createWriteKeyLimits({ config: deps.config.rateLimits, policy, clock: deps.clock, ...(onRefused ? { onRefused } : {}) });
+  app.route('/', trackingRoutes({ ...deps, limits: deps.config.limits, ipMode: policy.privacy.ip, rateLimits, ...(deps.privacy ? { privacyGate: deps.privacy.gate } : {}) }));
   const maxBodyBytes = deps.config.limits.maxAdminBodyBytes;
   app.route('/', identityRoutes({ ...deps, maxEventBytes: deps.config.limits.maxEventBytes, maxBodyBytes }));
   const reads = deps.reads ?? inlineAdminReads(deps);
@@ -110,6 +143,11 @@ export function createApp(deps: AppDeps): KinApp {
   app.route('/', importRoutes(deps));
   app.route('/', reviewRoutes({ ...deps, maxBodyBytes }));
   app.route('/', messagingRoutes({ ...deps, maxBodyBytes }));
+  if (deps.privacy) app.route('/', privacyRoutes({ ...deps, privacy: deps.privacy.service, maxBodyBytes }));
+  app.route('/', tokenRoutes({ ...deps, maxBodyBytes }));
+  app.route('/', auditRoutes(deps));
+  app.route('/', linkRoutes({ ...deps, maxBodyBytes }));
+  app.route('/', audienceRoutes({ ...deps, maxBodyBytes }));
   deps.extra?.(app);
 
   app.notFound((c) => c.json(new ApiError('not_found', 'no such route').body(c.get('requestId')), 404));

@@ -1,13 +1,13 @@
 /**
- * Authentication. Write keys can only write (tracking routes); every read needs the admin bearer token.
+ * Write-key authentication. Write keys can only write (tracking routes); admin routes need a bearer token
+ * (token-auth.ts, access-guard.ts).
  * Why a short cache: the CLI may create or revoke a source in another process; a key is re-checked against
  * the store at most `ttlMs` after it was last looked up.
  */
-import type { MiddlewareHandler } from 'hono';
 import type { Clock } from '../ports/clock.ts';
 import type { SourceRecord, Store } from '../storage/storage.ts';
 import { ApiError } from './error-catalog.ts';
-import { hashSecret, secretMatches } from './secret-compare.ts';
+import { hashSecret } from './secret-compare.ts';
 
 /** Finds the active source of a write key. */
 export interface SourceAuth {
@@ -48,16 +48,4 @@ export function writeKeyOf(authorization: string | undefined, body: unknown): st
     return (body as { writeKey: string }).writeKey;
   }
   return undefined;
-}
-
-/** Requires `Authorization: Bearer <admin token>`, compared in constant time. */
-export function requireAdmin(adminTokenHash: string): MiddlewareHandler {
-  return async (c, next) => {
-    const header = c.req.header('authorization') ?? '';
-    const token = header.toLowerCase().startsWith('bearer ') ? header.slice(7).trim() : '';
-    if (!token || !secretMatches(token, adminTokenHash)) {
-      throw new ApiError('unauthorized', 'this route needs the admin token (Authorization: Bearer …)');
-    }
-    await next();
-  };
 }

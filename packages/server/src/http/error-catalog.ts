@@ -24,16 +24,24 @@ export const ERROR_CODES = [
   'invalid_ref',
   'invalid_import',
   'invalid_decision',
+  'invalid_definition',
   'invalid_source',
   'invalid_journey',
   'invalid_policy',
   'invalid_destination',
+  'invalid_privacy_request',
+  'invalid_link',
   'unauthorized',
+  'invalid_token',
+  'expired_token',
+  'insufficient_scope',
+  'invalid_token_request',
   'not_found',
   'conflict',
   'method_not_allowed',
   'service_unavailable',
   'overloaded',
+  'rate_limited',
   'internal_error',
 ] as const;
 
@@ -41,7 +49,7 @@ export const ERROR_CODES = [
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 /** The HTTP status of a code. */
-export function statusOf(code: ErrorCode): 400 | 401 | 404 | 405 | 409 | 413 | 415 | 500 | 501 | 503 {
+export function statusOf(code: ErrorCode): 400 | 401 | 403 | 404 | 405 | 409 | 413 | 415 | 429 | 500 | 501 | 503 {
   switch (code) {
     case 'invalid_json':
     case 'invalid_event':
@@ -58,13 +66,21 @@ export function statusOf(code: ErrorCode): 400 | 401 | 404 | 405 | 409 | 413 | 4
     case 'invalid_ref':
     case 'invalid_import':
     case 'invalid_decision':
+    case 'invalid_definition':
     case 'invalid_source':
     case 'invalid_journey':
     case 'invalid_policy':
     case 'invalid_destination':
+    case 'invalid_privacy_request':
+    case 'invalid_token_request':
+    case 'invalid_link':
       return 400;
     case 'unauthorized':
+    case 'invalid_token':
+    case 'expired_token':
       return 401;
+    case 'insufficient_scope':
+      return 403;
     case 'not_found':
       return 404;
     case 'method_not_allowed':
@@ -76,6 +92,8 @@ export function statusOf(code: ErrorCode): 400 | 401 | 404 | 405 | 409 | 413 | 4
       return 413;
     case 'unsupported_encoding':
       return 415;
+    case 'rate_limited':
+      return 429;
     case 'internal_error':
       return 500;
     case 'service_unavailable':

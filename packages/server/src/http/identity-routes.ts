@@ -16,6 +16,7 @@ import type { SourceRegions } from '../identity/source-regions.ts';
 import { ApiError } from './error-catalog.ts';
 import { ignoreInvalidJson, readAdminJson } from './request-body.ts';
 import { resolveProfileRef } from './profile-routes.ts';
+import { scope } from './route-scope.ts';
 
 /** What the identity routes need. */
 export interface IdentityRouteDeps {
@@ -30,10 +31,9 @@ export interface IdentityRouteDeps {
   maxEventBytes: number;
   /** Admin JSON bodies over this many bytes are refused with 413 `payload_too_large`. */
   maxBodyBytes: number;
+  /** Told which profiles an undo or split rebuilt (the computed-trait and audience evaluator recomputes them). */
+  audiences?: { profilesChanged(ids: Iterable<string>): void };
 }
-
-/** Paths of these routes that need the admin token (besides `/v1/profiles/*`). */
-export const IDENTITY_ADMIN_PATHS = ['/v1/identity/*', '/v1/merges/*', '/v1/rules/*'];
 
 /** Builds the identity routes. */
 export function identityRoutes(deps: IdentityRouteDeps): Hono {
@@ -55,6 +55,7 @@ export function identityRoutes(deps: IdentityRouteDeps): Hono {
   };
   const separated = async (result: SeparationResult) => {
     if (!result.ok) throw new ApiError(result.code === 'invalid' ? 'invalid_ref' : result.code, result.message);
+    deps.audiences?.profilesChanged(result.profileIds);
     const profiles = [];
     const seen = new Set<string>();
     for (const id of result.profileIds) {
@@ -67,13 +68,13 @@ export function identityRoutes(deps: IdentityRouteDeps): Hono {
     return { ledgerId: result.ledgerId, ruleId: result.ruleId, events: result.events, profiles };
   };
 
-  app.get('/v1/profiles/:ref/explain', async (c) => {
+  app.get('/v1/profiles/:ref/explain', scope('profiles:read'), async (c) => {
     const explanation = await deps.store.explainProfile(await idOf(c.req.param('ref')));
     if (!explanation) throw new ApiError('not_found', 'no profile matches this ref', 'ref');
     return c.json(annotate(explanation));
   });
 
-  app.post('/v1/identity/dry-run', async (c) => {
+  app.post('/v1/identity/dry-run', scope('profiles:read', { audit: false }), async (c) => {
     const body = await readAdminJson(c.req.raw, deps.maxBodyBytes);
     if (body === undefined) throw new ApiError('invalid_json', 'the body must be JSON: {"event": {…}, "source": "web"}');
     const envelope = isRecord(body) && isRecord(body['event']) ? body : { event: body };
@@ -97,11 +98,10 @@ export function identityRoutes(deps: IdentityRouteDeps): Hono {
     });
   });
 
-  app.post('/v1/merges/:id/undo', async (c) =>
-    c.json(await separated(await undoMerge(deps.store, c.req.param('id'), resolveDeps, deps.clock.now().toISOString()))),
-  );
+  app.post('/v1/merges/:id/undo', scope('profiles:write'), async (c) =>
+    c.json(await separated(await undoMerge(deps.store, c.req.param('id'), resolveDeps, deps.clock.now().toISOString()))),);
 
-  app.post('/v1/profiles/:ref/split', async (c) => {
+  app.post('/v1/profiles/:ref/split', scope('profiles:write'), async (c) => {
     const body = await readAdminJson(c.req.raw, deps.maxBodyBytes).catch(ignoreInvalidJson);
     const id = await idOf(c.req.param('ref'));
     const raw = isRecord(body) ? body['externalIds'] : undefined;
@@ -110,7 +110,7 @@ export function identityRoutes(deps: IdentityRouteDeps): Hono {
     return c.json(await separated(await splitProfile(deps.store, id, identifiers, resolveDeps, deps.clock.now().toISOString())));
   });
 
-  app.delete('/v1/profiles/:ref/external_ids/:identifier', async (c) => {
+  app.delete('/v1/profiles/:ref/external_ids/:identifier', scope('profiles:write'), async (c) => {
     const id = await idOf(c.req.param('ref'));
     const identifier = identifierOf(c.req.param('identifier'), 'identifier');
     const removed = await deps.store.transaction((tx) => tx.tombstone(id, identifier, deps.clock.now().toISOString()));
@@ -118,9 +118,9 @@ export function identityRoutes(deps: IdentityRouteDeps): Hono {
     return c.json({ removed: identifier, tombstoned: true, profile: await deps.store.findProfile(id) });
   });
 
-  app.get('/v1/rules/do-not-link', async (c) => c.json({ data: await deps.store.listDoNotLink() }));
+  app.get('/v1/rules/do-not-link', scope('profiles:read'), async (c) => c.json({ data: await deps.store.listDoNotLink() }));
 
-  app.delete('/v1/rules/do-not-link/:id', async (c) => {
+  app.delete('/v1/rules/do-not-link/:id', scope('profiles:write'), async (c) => {
     if (!(await deps.store.removeDoNotLink(c.req.param('id')))) throw new ApiError('not_found', 'no do-not-link rule has this id', 'id');
     return c.json({ deleted: c.req.param('id') });
   });

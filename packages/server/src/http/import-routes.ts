@@ -21,9 +21,7 @@ import type { Clock } from '../ports/clock.ts';
 import type { Store } from '../storage/storage.ts';
 import type { KinConfig } from '../config.ts';
 import { ApiError } from './error-catalog.ts';
-
-/** Paths of the import routes (admin token). */
-export const IMPORT_PATHS = ['/v1/imports'];
+import { scope } from './route-scope.ts';
 
 /** What the import route needs. */
 export interface ImportRouteDeps {
@@ -94,7 +92,7 @@ async function importBody(
 /** Builds the import route. */
 export function importRoutes(deps: ImportRouteDeps): Hono {
   const app = new Hono();
-  app.post('/v1/imports', async (c) => {
+  app.post('/v1/imports', scope('profiles:write'), async (c) => {
     const source = c.req.query('source');
     if (source === undefined || !SOURCE_NAME.test(source)) {
       throw new ApiError('invalid_query', 'source is required: 1-64 letters, digits, dots, dashes or underscores', 'source');
@@ -132,7 +130,7 @@ export function importRoutes(deps: ImportRouteDeps): Hono {
       rejects: summary.rejects,
     });
   });
-  app.on(['GET', 'PUT', 'PATCH', 'DELETE'], '/v1/imports', () => {
+  app.on(['GET', 'PUT', 'PATCH', 'DELETE'], '/v1/imports', scope('profiles:write'), () => {
     throw new ApiError('method_not_allowed', 'imports take POST', 'method');
   });
   return app;

@@ -10,6 +10,7 @@ import type { AdminReads } from './admin-reads.ts';
 import { ApiError } from './error-catalog.ts';
 import type { ProfileDeps } from './profile-routes.ts';
 import { jsonText, parseLimit, parseOffset } from './query-params.ts';
+import { scope } from './route-scope.ts';
 
 /** What the insight routes need. */
 export interface InsightDeps extends ProfileDeps {
@@ -17,9 +18,6 @@ export interface InsightDeps extends ProfileDeps {
   /** Search, the profile list, overview and graph: on the read thread in embedded mode (see admin-reads.ts). */
   reads: AdminReads;
 }
-
-/** Paths these routes serve (all need the admin token). */
-export const INSIGHT_PATHS = ['/v1/search', '/v1/overview', '/v1/profiles'];
 
 const TYPED_QUERY = /^([A-Za-z0-9_.-]{1,64}):(.+)$/s;
 
@@ -58,7 +56,7 @@ export function searchReadings(q: string, normalize: ProfileDeps['normalize']): 
 export function insightRoutes(deps: InsightDeps): Hono {
   const app = new Hono();
 
-  app.get('/v1/search', async (c) => {
+  app.get('/v1/search', scope('profiles:read'), async (c) => {
     const q = c.req.query('q') ?? '';
     if (q.trim() === '') throw new ApiError('invalid_query', 'q is required', 'q');
     if (q.length > 512) throw new ApiError('invalid_query', 'q is longer than 512 characters', 'q');
@@ -67,7 +65,7 @@ export function insightRoutes(deps: InsightDeps): Hono {
     return jsonText(c, await deps.reads.search({ q, limit, offset }));
   });
 
-  app.get('/v1/profiles', async (c) => {
+  app.get('/v1/profiles', scope('profiles:read'), async (c) => {
     const order = c.req.query('order') ?? 'newest';
     if (order !== 'newest' && order !== 'oldest') throw new ApiError('invalid_query', 'order must be newest or oldest', 'order');
     const limit = parseLimit(c.req.query('limit'), 20, 100);
@@ -75,8 +73,8 @@ export function insightRoutes(deps: InsightDeps): Hono {
     return jsonText(c, await deps.reads.profileList({ order, limit, offset }));
   });
 
-  app.get('/v1/overview', async (c) => jsonText(c, await deps.reads.overview()));
+  app.get('/v1/overview', scope('analytics:read'), async (c) => jsonText(c, await deps.reads.overview()));
 
-  app.get('/v1/profiles/:ref/graph', async (c) => jsonText(c, await deps.reads.profileGraph(c.req.param('ref'))));
+  app.get('/v1/profiles/:ref/graph', scope('profiles:read'), async (c) => jsonText(c, await deps.reads.profileGraph(c.req.param('ref'))));
   return app;
 }

@@ -3,7 +3,8 @@
  * `POST /v1/journeys`, `GET /v1/journeys[/{key}]`, `POST /v1/journeys/{key}/publish|pause|resume`,
  * `GET /v1/journeys/{key}/stats`, `GET|PUT /v1/messaging/policy`, `POST|GET /v1/destinations`,
  * `POST /v1/destinations/user-deleted`, `GET /v1/messages/{id}`, `GET /v1/messages?profile=&journey=&outcome=`,
- * `GET /v1/deliveries?status=&destination=`, `POST /v1/deliveries/{id}/retry`.
+ * `GET /v1/deliveries?status=&destination=`, `POST /v1/deliveries/{id}/retry`. Writes need `config:write`,
+ * decisions `profiles:read`, other reads `analytics:read`.
  */
 import { checkJourney, checkPolicy, isTimeZone } from '@kin/core';
 import type { Destination, DeliveryStatus, Journey, JourneyInput, JourneyStats, MessagingPolicy } from '@kin/core/api/index.ts';
@@ -18,9 +19,7 @@ import { destinationSchema, journeySchema, parseBody, policySchema } from './mes
 import { resolveProfileRef } from './profile-routes.ts';
 import { parseLimit } from './query-params.ts';
 import { readAdminJson } from './request-body.ts';
-
-/** Paths of these routes (admin token). */
-export const MESSAGING_PATHS = ['/v1/journeys', '/v1/journeys/*', '/v1/messaging/*', '/v1/destinations', '/v1/destinations/*', '/v1/messages', '/v1/messages/*', '/v1/deliveries', '/v1/deliveries/*'];
+import { scope } from './route-scope.ts';
 
 /** What the routes need. */
 export interface MessagingRouteDeps {
@@ -81,7 +80,7 @@ export function messagingRoutes(deps: MessagingRouteDeps): Hono {
   };
   const body = (c: { req: { raw: Request } }) => readAdminJson(c.req.raw, deps.maxBodyBytes);
 
-  app.post('/v1/journeys', async (c) => {
+  app.post('/v1/journeys', scope('config:write'), async (c) => {
     const input: JourneyInput = parseBody(journeySchema, await body(c), 'invalid_journey');
     const policy = await port().findPolicy();
     const problem = checkJourney(input, new Set(Object.keys(policy?.channels ?? {})))[0];
@@ -92,13 +91,13 @@ export function messagingRoutes(deps: MessagingRouteDeps): Hono {
     return c.json(journey, 201);
   });
 
-  app.get('/v1/journeys', async (c) => c.json({ data: await port().listJourneys() }));
-  app.get('/v1/journeys/:key', async (c) => c.json(await journeyOr404(c.req.param('key'))));
+  app.get('/v1/journeys', scope('analytics:read'), async (c) => c.json({ data: await port().listJourneys() }));
+  app.get('/v1/journeys/:key', scope('analytics:read'), async (c) => c.json(await journeyOr404(c.req.param('key'))));
 
   // publish: draft or paused → published; pause: published → paused; resume: paused → published.
   const transitions = { publish: ['draft', 'paused'], pause: ['published'], resume: ['paused'] } as const;
   for (const [action, from] of Object.entries(transitions)) {
-    app.post(`/v1/journeys/:key/${action}`, async (c) => {
+    app.post(`/v1/journeys/:key/${action}`, scope('config:write'), async (c) => {
       const journey = await journeyOr404(c.req.param('key'));
       if (!(from as readonly string[]).includes(journey.status)) throw new ApiError('conflict', `a ${journey.status} journey cannot ${action}`);
       const at = now();
@@ -108,18 +107,18 @@ export function messagingRoutes(deps: MessagingRouteDeps): Hono {
     });
   }
 
-  app.get('/v1/journeys/:key/stats', async (c) => {
+  app.get('/v1/journeys/:key/stats', scope('analytics:read'), async (c) => {
     const journey = await journeyOr404(c.req.param('key'));
     return c.json(journeyStats(await port().journeyCounts(journey.key)));
   });
 
-  app.get('/v1/messaging/policy', async (c) => {
+  app.get('/v1/messaging/policy', scope('analytics:read'), async (c) => {
     const policy = await port().findPolicy();
     if (!policy) throw new ApiError('not_found', 'no messaging policy yet (PUT /v1/messaging/policy)');
     return c.json(policy);
   });
 
-  app.put('/v1/messaging/policy', async (c) => {
+  app.put('/v1/messaging/policy', scope('config:write'), async (c) => {
     const policy: MessagingPolicy = parseBody(policySchema, await body(c), 'invalid_policy');
     const destinations = new Set((await port().listDestinations()).map((d) => d.id));
     const problem = checkPolicy(policy, destinations, isTimeZone)[0];
@@ -128,7 +127,7 @@ export function messagingRoutes(deps: MessagingRouteDeps): Hono {
     return c.json(policy);
   });
 
-  app.post('/v1/destinations', async (c) => {
+  app.post('/v1/destinations', scope('config:write'), async (c) => {
     const input = parseBody(destinationSchema, await body(c), 'invalid_destination');
     const { type, name, ...config } = input;
     const destination: StoredDestination = { id: `dst_${deps.ids.profileId()}`, type, ...(name ? { name } : {}), status: 'active', config, createdAt: now() };
@@ -136,10 +135,10 @@ export function messagingRoutes(deps: MessagingRouteDeps): Hono {
     return c.json(publicDestination(destination), 201);
   });
 
-  app.get('/v1/destinations', async (c) => c.json({ data: (await port().listDestinations()).map(publicDestination) }));
+  app.get('/v1/destinations', scope('analytics:read'), async (c) => c.json({ data: (await port().listDestinations()).map(publicDestination) }));
 
   // The privacy lane's hook: tell every destination that supports it that this person asked to be deleted.
-  app.post('/v1/destinations/user-deleted', async (c) => {
+  app.post('/v1/destinations/user-deleted', scope('config:write'), async (c) => {
     const parsed = (await body(c)) as { profile?: unknown } | undefined;
     const ref = parsed?.profile;
     if (typeof ref !== 'string' || ref === '') throw new ApiError('invalid_ref', 'profile is a profile id or type:value', 'profile');
@@ -149,13 +148,13 @@ export function messagingRoutes(deps: MessagingRouteDeps): Hono {
     return c.json({ queued }, 202);
   });
 
-  app.get('/v1/messages/:id', async (c) => {
+  app.get('/v1/messages/:id', scope('profiles:read'), async (c) => {
     const decision = await port().findDecision(c.req.param('id'));
     if (!decision) throw new ApiError('not_found', 'no such message decision');
     return c.json(decision);
   });
 
-  app.get('/v1/messages', async (c) => {
+  app.get('/v1/messages', scope('profiles:read'), async (c) => {
     const limit = parseLimit(c.req.query('limit'), 50, 500);
     const ref = c.req.query('profile');
     const journeyKey = c.req.query('journey');
@@ -169,7 +168,7 @@ export function messagingRoutes(deps: MessagingRouteDeps): Hono {
     return c.json({ data: await port().listDecisions({ ...(profileIds ? { profileIds } : {}), ...(journeyKey ? { journeyKey } : {}), ...(outcome ? { outcome } : {}), limit }) });
   });
 
-  app.get('/v1/deliveries', async (c) => {
+  app.get('/v1/deliveries', scope('analytics:read'), async (c) => {
     const status = c.req.query('status');
     if (status !== undefined && !DELIVERY_STATUSES.includes(status as DeliveryStatus)) {
       throw new ApiError('invalid_query', `status is one of ${DELIVERY_STATUSES.join(', ')}`, 'status');
@@ -185,7 +184,7 @@ export function messagingRoutes(deps: MessagingRouteDeps): Hono {
     return c.json(page);
   });
 
-  app.post('/v1/deliveries/:id/retry', async (c) => {
+  app.post('/v1/deliveries/:id/retry', scope('config:write'), async (c) => {
     const id = c.req.param('id');
     const retried = await port().retryDelivery(id, now());
     if (retried) return c.json(retried);

@@ -83,7 +83,7 @@ describe('security', () => {
     expect(bearerKey.status).toBe(401);
     const wrong = await fetch(kin.url + route, { headers: { authorization: `Bearer ${kin.adminToken}x` } });
     expect(wrong.status).toBe(401);
-    expect((await json<{ error: { code: string } }>(wrong)).error.code).toBe('unauthorized');
+    expect((await json<{ error: { code: string } }>(wrong)).error.code).toBe('invalid_token');
   });
 
   it('creates and revokes write keys over the admin API; a revoked key stops working', async () => {

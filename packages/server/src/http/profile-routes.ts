@@ -10,6 +10,9 @@ import { ApiError } from './error-catalog.ts';
 import type { AdminReads } from './admin-reads.ts';
 import { parseChannel } from './profile-activity.ts';
 import { jsonText, parseFlag, parseLimit } from './query-params.ts';
+import { scope } from './route-scope.ts';
+import type { Clock } from '../ports/clock.ts';
+import { computedTraitsOf } from '../audiences/computed-values.ts';
 
 /** What a profile ref is resolved with. */
 export interface ProfileDeps {
@@ -20,6 +23,7 @@ export interface ProfileDeps {
 /** What the profile routes need: timeline pages and the summary are heavy reads (see admin-reads.ts). */
 export interface ProfileRouteDeps extends ProfileDeps {
   reads: AdminReads;
+  clock: Clock;
 }
 
 /**
@@ -46,13 +50,13 @@ export function profileRoutes(deps: ProfileRouteDeps): Hono {
     return id;
   };
 
-  app.get('/v1/profiles/:ref', async (c) => {
+  app.get('/v1/profiles/:ref', scope('profiles:read'), async (c) => {
     const profile = await deps.store.findProfile(await idOf(c.req.param('ref')));
     if (!profile) throw new ApiError('not_found', 'no profile matches this ref', 'ref');
-    return c.json(profile);
+    return c.json({ ...profile, computedTraits: await computedTraitsOf(deps.store.audiences, profile.id, deps.clock.now()) });
   });
 
-  app.get('/v1/profiles/:ref/events', async (c) => {
+  app.get('/v1/profiles/:ref/events', scope('profiles:read'), async (c) => {
     const type = c.req.query('type');
     const event = c.req.query('event');
     const cursor = c.req.query('cursor');
@@ -69,21 +73,21 @@ export function profileRoutes(deps: ProfileRouteDeps): Hono {
     return jsonText(c, await deps.reads.profileEvents(c.req.param('ref'), query));
   });
 
-  app.get('/v1/profiles/:ref/summary', async (c) => jsonText(c, await deps.reads.profileSummary(c.req.param('ref'))));
+  app.get('/v1/profiles/:ref/summary', scope('profiles:read'), async (c) => jsonText(c, await deps.reads.profileSummary(c.req.param('ref'))));
 
   // `?history=1`: every trait (unset ones too, value null) with the values it received, newest first.
-  app.get('/v1/profiles/:ref/traits', async (c) => {
+  app.get('/v1/profiles/:ref/traits', scope('profiles:read'), async (c) => {
     const history = parseFlag(c.req.query('history'), 'history');
     const id = await idOf(c.req.param('ref'));
     return c.json({ data: history ? await deps.store.listTraitHistory(id) : await deps.store.listTraits(id) });
   });
 
-  app.get('/v1/profiles/:ref/external_ids', async (c) => {
+  app.get('/v1/profiles/:ref/external_ids', scope('profiles:read'), async (c) => {
     const profile = await deps.store.findProfile(await idOf(c.req.param('ref')));
     return c.json({ data: profile?.externalIds ?? [] });
   });
 
-  app.get('/v1/profiles/:ref/merges', async (c) => c.json({ data: await deps.store.listProfileMerges(await idOf(c.req.param('ref'))) }));
+  app.get('/v1/profiles/:ref/merges', scope('profiles:read'), async (c) => c.json({ data: await deps.store.listProfileMerges(await idOf(c.req.param('ref'))) }));
   return app;
 }
 

@@ -15,9 +15,7 @@ import { ApiError } from './error-catalog.ts';
 import { ignoreInvalidJson, readAdminJson } from './request-body.ts';
 import { resolveProfileRef } from './profile-routes.ts';
 import { parseLimit } from './query-params.ts';
-
-/** Paths of these routes (admin token). */
-export const REVIEW_PATHS = ['/v1/match/*', '/v1/review', '/v1/review/*'];
+import { scope } from './route-scope.ts';
 
 /** What the routes need. */
 export interface ReviewRouteDeps {
@@ -28,6 +26,8 @@ export interface ReviewRouteDeps {
   policy?: IdentityPolicy;
   /** Admin JSON bodies over this many bytes are refused with 413 `payload_too_large`. */
   maxBodyBytes: number;
+  /** Told of a merge a review accept made (the computed-trait and audience evaluator recomputes the survivor). */
+  audiences?: { profilesChanged(ids: Iterable<string>): void };
 }
 
 function probabilityField(body: Record<string, unknown>, field: string): number | undefined {
@@ -47,7 +47,7 @@ export function reviewRoutes(deps: ReviewRouteDeps): Hono {
     return p ? { id: p.id, traits: p.traits, externalIds: p.externalIds.map(({ type, value }) => ({ type, value })) } : { id, missing: true };
   };
 
-  app.post('/v1/match/run', async (c) => {
+  app.post('/v1/match/run', scope('profiles:write'), async (c) => {
     matching();
     const parsed = await readAdminJson(c.req.raw, deps.maxBodyBytes);
     if (parsed !== undefined && (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))) throw new ApiError('invalid_json', 'the body is a JSON object');
@@ -68,7 +68,7 @@ export function reviewRoutes(deps: ReviewRouteDeps): Hono {
   });
 
   // The probability and per-field evidence behind the match and review merges of a profile's history.
-  app.get('/v1/match/links', async (c) => {
+  app.get('/v1/match/links', scope('profiles:read'), async (c) => {
     const ref = c.req.query('profile');
     if (ref === undefined || ref === '') throw new ApiError('invalid_query', 'profile is a profile id or type:value', 'profile');
     const id = await resolveProfileRef(deps, ref);
@@ -77,7 +77,7 @@ export function reviewRoutes(deps: ReviewRouteDeps): Hono {
     return c.json({ data: await matching().listMatchLinks([profile.id, ...profile.mergedFrom]) });
   });
 
-  app.get('/v1/review', async (c) => {
+  app.get('/v1/review', scope('profiles:read'), async (c) => {
     const status = c.req.query('status');
     if (status !== undefined && !['open', 'accepted', 'rejected'].includes(status)) {
       throw new ApiError('invalid_query', 'status is open, accepted or rejected', 'status');
@@ -93,7 +93,7 @@ export function reviewRoutes(deps: ReviewRouteDeps): Hono {
     return c.json({ data, cursor: page.cursor });
   });
 
-  app.post('/v1/review/:id', async (c) => {
+  app.post('/v1/review/:id', scope('profiles:write', { action: 'review.decide' }), async (c) => {
     matching();
     const body = await readAdminJson(c.req.raw, deps.maxBodyBytes).catch(ignoreInvalidJson);
     const decision = (body as { decision?: unknown } | undefined)?.decision;
@@ -109,6 +109,7 @@ export function reviewRoutes(deps: ReviewRouteDeps): Hono {
       case 'refused':
         throw new ApiError('conflict', `the identity policy refuses this merge: ${outcome.reason}`, 'decision');
       case 'decided':
+        if (outcome.profileId !== undefined) deps.audiences?.profilesChanged([outcome.profileId]);
         return c.json({ item: outcome.item, ...(outcome.profileId !== undefined ? { profile: await summary(outcome.profileId) } : {}) });
     }
   });

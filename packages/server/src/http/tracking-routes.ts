@@ -5,18 +5,22 @@
  */
 import { Hono } from 'hono';
 import { EVENT_TYPES, readBatch, textProblem, validateEvent } from '@kin/core';
-import type { EventType, TrackingEvent } from '@kin/core';
+import type { EventType, IpMode, TrackingEvent } from '@kin/core';
 import type { Clock } from '../ports/clock.ts';
 import type { IdGenerator } from '../ports/ids.ts';
 import type { Ingestor } from '../pipeline/ingest-port.ts';
 import type { IdentityVerifier } from '../identity/identity-verify.ts';
 import type { NewWarning, Store } from '../storage/storage.ts';
 import type { KinConfig } from '../config.ts';
+import type { PrivacyGate } from '../privacy/privacy-gate.ts';
 import type { SourceAuth } from './auth.ts';
 import { writeKeyOf } from './auth.ts';
 import { ApiError } from './error-catalog.ts';
+import type { WriteKeyLimits } from '../limits/write-key-limits.ts';
+import { withIpPolicy } from './event-ip.ts';
 import { createIngestTurns } from './ingest-turns.ts';
 import { readTrackingBody } from './request-body.ts';
+import { publicRoute } from './route-scope.ts';
 
 /** Every tracking route (the browser SDK posts to `/v1/batch`; analytics.js and server SDKs use the rest). */
 export const TRACKING_PATHS: readonly string[] = [...EVENT_TYPES.map((t) => `/v1/${t}`), '/v1/batch', '/v1/import'];
@@ -31,6 +35,12 @@ export interface TrackingDeps {
   limits: KinConfig['limits'];
   /** Identity verification per source (policy `sources`); none when absent. */
   verifier?: IdentityVerifier;
+  /** What is kept of `context.ip` (policy `privacy.ip`), applied before the ingestor sees an event. */
+  ipMode: IpMode;
+  /** Per-write-key rate limits (limits/write-key-limits.ts); none when absent. */
+  rateLimits?: WriteKeyLimits;
+  /** Drops the events of deleted and suppressed people before the ingestor (privacy/privacy-gate.ts). */
+  privacyGate?: PrivacyGate;
 }
 
 /** One rejected item of a request. */
@@ -47,6 +57,8 @@ export interface TrackingAnswer {
   accepted: number;
   duplicates: number;
   rejected: ItemRejection[];
+  /** Events dropped because they belong to a deleted or suppressed person (never stored; docs/privacy.md). */
+  suppressed: number;
 }
 
 /** Builds the tracking routes. */
@@ -63,11 +75,18 @@ export function trackingRoutes(deps: TrackingDeps): Hono {
    * the same reason.
    */
   function accept(source: { id: string; name: string }, events: TrackingEvent[], rejected: ItemRejection[]): Promise<TrackingAnswer> {
+    const gate = deps.privacyGate;
+    if (!gate || events.length === 0) return submit(source, events, rejected, 0);
+    return gate.pass(events, (kept, suppressed) => submit(source, kept, rejected, suppressed));
+  }
+
+  function submit(source: { id: string; name: string }, events: TrackingEvent[], rejected: ItemRejection[], suppressed: number): Promise<TrackingAnswer> {
     const answer = (outcome: { accepted: number; duplicates: number }): TrackingAnswer => ({
       success: true,
       accepted: outcome.accepted + outcome.duplicates,
       duplicates: outcome.duplicates,
       rejected,
+      suppressed,
     });
     if (events.length === 0) return Promise.resolve(answer({ accepted: 0, duplicates: 0 }));
     const sourceId = source.id;
@@ -125,10 +144,15 @@ export function trackingRoutes(deps: TrackingDeps): Hono {
       await remember(source.id, [{ index: 0, code: result.code, field: result.field, message: result.message }], [body]);
       throw new ApiError(result.code, result.message, result.field);
     }
-    return accept(source, [result.event], []).then((answer) => c.json(answer));
+    const grant = deps.rateLimits?.take(source, 1);
+    if (grant) {
+      if (grant.granted === 0) throw new ApiError('rate_limited', 'this write key sent more events than its rate limit allows; retry after Retry-After seconds', undefined, grant.headers);
+      for (const [name, value] of Object.entries(grant.headers)) c.header(name, value);
+    }
+    return accept(source, [withIpPolicy(result.event, deps.ipMode)], []).then((answer) => c.json(answer));
   };
 
-  for (const type of EVENT_TYPES) app.post(`/v1/${type}`, single(type));
+  for (const type of EVENT_TYPES) app.post(`/v1/${type}`, publicRoute, single(type));
 
   const batch = async (c: import('hono').Context) => {
     const { body, storableText } = await readTrackingBody(c.req.raw, deps.limits.maxRequestBytes, turns.next);
@@ -139,25 +163,39 @@ export function trackingRoutes(deps: TrackingDeps): Hono {
       throw new ApiError('batch_too_large', `a batch holds at most ${deps.limits.maxBatchItems} events, this one ${read.items.length}`, 'batch');
     }
     const receivedAt = deps.clock.now();
-    const events: TrackingEvent[] = [];
-    const rejected: ItemRejection[] = [];
+    let events: TrackingEvent[] = [];
+    const indexes: number[] = [];
+    let rejected: ItemRejection[] = [];
     read.items.forEach((item, index) => {
       const result = validateEvent(item, { receivedAt, newMessageId: deps.ids.messageId, maxEventBytes: deps.limits.maxEventBytes, maxDepth: deps.limits.maxEventDepth, checkText: !storableText });
-      if (result.ok) events.push(result.event);
-      else rejected.push({ index, code: result.code, field: `batch[${index}]${result.field ? '.' + result.field : ''}`, message: result.message });
+      if (result.ok) {
+        events.push(withIpPolicy(result.event, deps.ipMode));
+        indexes.push(index);
+      } else rejected.push({ index, code: result.code, field: `batch[${index}]${result.field ? '.' + result.field : ''}`, message: result.message });
     });
     await remember(source.id, rejected, read.items);
     if (events.length === 0 && rejected.length > 0) {
       const first = rejected[0]!;
       throw new ApiError('invalid_batch', `every item of the batch is invalid; first: ${first.field}: ${first.message}`, first.field);
     }
+    const grant = deps.rateLimits?.take(source, events.length);
+    if (grant) {
+      if (grant.granted === 0) throw new ApiError('rate_limited', `this write key sent more events than its rate limit allows; none of the ${events.length} valid events was accepted, retry after Retry-After seconds`, undefined, grant.headers);
+      for (const [name, value] of Object.entries(grant.headers)) c.header(name, value);
+      // The first events in batch order go in; each later one is answered `rate_limited` (never dropped silently).
+      if (grant.granted < events.length) {
+        const over = indexes.slice(grant.granted).map((index) => ({ index, code: 'rate_limited', field: `batch[${index}]`, message: 'over the write key\'s rate limit; send it again later' }));
+        rejected = [...rejected, ...over].sort((a, b) => a.index - b.index);
+        events = events.slice(0, grant.granted);
+      }
+    }
     return accept(source, events, rejected).then((answer) => c.json(answer));
   };
-  app.post('/v1/batch', batch);
-  app.post('/v1/import', batch);
+  app.post('/v1/batch', publicRoute, batch);
+  app.post('/v1/import', publicRoute, batch);
   const notAllowed = () => {
     throw new ApiError('method_not_allowed', 'tracking routes take POST', 'method');
   };
-  for (const path of TRACKING_PATHS) app.on(['GET', 'PUT', 'PATCH', 'DELETE'], path, notAllowed);
+  for (const path of TRACKING_PATHS) app.on(['GET', 'PUT', 'PATCH', 'DELETE'], path, publicRoute, notAllowed);
   return app;
 }

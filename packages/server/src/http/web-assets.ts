@@ -13,6 +13,7 @@ import { extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Context } from 'hono';
 import type { AppEnv, KinApp } from './app.ts';
+import { publicRoute } from './route-scope.ts';
 
 /** Where the dashboard package lives in this checkout. */
 export const DASHBOARD_DIR = fileURLToPath(new URL('../../../dashboard/', import.meta.url));
@@ -65,7 +66,7 @@ export function createWebAssets(options: WebAssetsOptions = {}): (app: KinApp) =
     ready.catch(() => undefined);
     let sdk: Promise<string> | undefined;
 
-    app.get('/sdk.js', async (c) => {
+    app.get('/sdk.js', publicRoute, async (c) => {
       sdk ??= loadSdk();
       const text = await sdk.catch((error: unknown) => {
         sdk = undefined;
@@ -74,7 +75,7 @@ export function createWebAssets(options: WebAssetsOptions = {}): (app: KinApp) =
       return c.body(text, 200, { 'content-type': 'application/javascript; charset=utf-8', 'cache-control': 'public, max-age=300', 'access-control-allow-origin': '*' });
     });
 
-    app.get('*', async (c) => {
+    app.get('*', publicRoute, async (c) => {
       const path = c.req.path;
       if (path === '/v1' || path.startsWith('/v1/')) return c.notFound();
       try {

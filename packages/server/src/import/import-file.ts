@@ -17,6 +17,7 @@ import { ImportReadError, openRowStream, type ImportFormat, type ResumePoint } f
 import { rowToEvent } from './import-row.ts';
 import { runImport, type ImportReject, type ImportSummary } from './import-run.ts';
 import { ensureImportSource } from './import-source.ts';
+import { csvCell } from '../matching/csv-table.ts';
 
 /** Options of {@link importFile}. */
 export interface ImportFileOptions {
@@ -158,6 +159,3 @@ function rejectLine(r: ImportReject): string {
   return `${r.row},${r.line},${csvCell(r.column ?? '')},${r.code},${csvCell(r.reason)}\n`;
 }
 
-function csvCell(value: string): string {
-  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
-}

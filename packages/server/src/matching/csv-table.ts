@@ -28,3 +28,8 @@ export function parseCsvText(text: string): CsvTable {
 export async function readCsvFile(path: string): Promise<CsvTable> {
   return parseCsvText(await readFile(path, 'utf8'));
 }
+
+/** One CSV cell, quoted when it holds a quote, comma or line break (RFC 4180). */
+export function csvCell(value: string): string {
+  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}

@@ -4,9 +4,10 @@
  */
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { detectColumnRoles, matchRecords, type MatchOptions, type MatchRecord, type MatchResult } from '@kin/core/matching/index.ts';
+import { detectColumnRoles, mappingProblems, matchRecords, type MatchOptions, type MatchRecord, type MatchResult } from '@kin/core/matching/index.ts';
 import { scoreClustering, truePairs, type ClusteringScore } from './cluster-metrics.ts';
 import { readCsvFile } from './csv-table.ts';
+import { formatModelReport, nothingLinkedReason } from './match-model-report.ts';
 import { detectTruthColumn, truthLabel } from './truth-labels.ts';
 
 /** Options of {@link evaluateFiles}. */
@@ -39,6 +40,14 @@ export interface EvaluationReport extends ClusteringScore {
   readonly result: MatchResult;
 }
 
+/** A mapping that names columns the files lack or roles the matcher does not know. */
+export class MappingError extends Error {}
+
+/** The opaque key of the record at a (0-based) position of the evaluated files. */
+export function evaluationKey(position: number): string {
+  return `r${String(position).padStart(9, '0')}`;
+}
+
 /** Loads a mapping given inline or as a JSON file path. */
 export async function loadMapping(mapping: EvaluateOptions['mapping']): Promise<Readonly<Record<string, string>> | undefined> {
   if (mapping === undefined || typeof mapping !== 'string') return mapping;
@@ -59,7 +68,6 @@ export async function evaluateFiles(options: EvaluateOptions): Promise<Evaluatio
   const ignore = new Set((options.ignoreColumns ?? []).map((c) => c.trim().toLowerCase()));
   const records: MatchRecord[] = [];
   const truth: string[] = [];
-  const sources: string[] = [];
   const headers = new Set<string>();
   let truthColumn: string | undefined;
   for (const file of options.files) {
@@ -83,12 +91,36 @@ export async function evaluateFiles(options: EvaluateOptions): Promise<Evaluatio
       const values: Record<string, string> = {};
       for (const { h, at } of kept) values[h] = row[at] ?? '';
       // Opaque, zero-padded keys: sorting them keeps file order, and they reveal nothing.
-      records.push({ key: `r${String(records.length).padStart(9, '0')}`, source, values });
+      records.push({ key: evaluationKey(records.length), source, values });
       truth.push(truthLabel(row[truthAt]));
-      sources.push(source);
     }
   }
-  const roles = detectColumnRoles([...headers], mapping);
+  return evaluateRecords({ records, truth, truthColumn: truthColumn ?? '', headers: [...headers], mapping, link: options.link === true, engine: options.engine, started });
+}
+
+/** Options of {@link evaluateRecords}: records with their truth labels, already read. */
+export interface EvaluateRecordsOptions {
+  readonly records: readonly MatchRecord[];
+  /** True entity label of each record, in record order. */
+  readonly truth: readonly string[];
+  readonly truthColumn: string;
+  readonly headers: readonly string[];
+  readonly mapping?: Readonly<Record<string, string>> | undefined;
+  readonly link?: boolean;
+  readonly engine?: EvaluateOptions['engine'];
+  /** `performance.now()` when reading began (default: now). */
+  readonly started?: number;
+}
+
+/** Runs the engine on records in memory (a generated set, or files already read) and scores it. */
+export function evaluateRecords(options: EvaluateRecordsOptions): EvaluationReport {
+  const started = options.started ?? performance.now();
+  const { records, truth } = options;
+  if (options.mapping !== undefined) {
+    const problems = mappingProblems(options.mapping, options.headers);
+    if (problems.length > 0) throw new MappingError(`mapping: ${problems.join('; ')}`);
+  }
+  const roles = detectColumnRoles(options.headers, options.mapping);
   const result = matchRecords({ ...options.engine, records, roles, mode: options.link === true ? 'link' : 'dedupe' });
 
   const labelOf = new Map<string, string>();
@@ -96,14 +128,14 @@ export async function evaluateFiles(options: EvaluateOptions): Promise<Evaluatio
     for (const key of cluster) labelOf.set(key, `c${c}`);
   });
   const predicted = records.map((r) => labelOf.get(r.key) ?? r.key);
-  const crossOnly = options.link === true ? sources : undefined;
+  const crossOnly = options.link === true ? records.map((r) => r.source ?? '') : undefined;
   const score = scoreClustering(predicted, truth, crossOnly);
   const pairs = truePairs(truth, crossOnly);
   let covered = 0;
   for (const [i, j] of pairs) if (result.isCandidatePair(records[i]?.key ?? '', records[j]?.key ?? '')) covered++;
   return {
     ...score,
-    truthColumn: truthColumn ?? '',
+    truthColumn: options.truthColumn,
     blocking: {
       rules: result.blocking.rules,
       candidatePairs: result.blocking.candidatePairs,
@@ -117,7 +149,7 @@ export async function evaluateFiles(options: EvaluateOptions): Promise<Evaluatio
   };
 }
 
-/** The report as printed lines; the last line is one JSON object for scripts. */
+/** The report as printed lines (scores, blocking, the model report); the last line is one JSON object for scripts. */
 export function formatReport(report: EvaluationReport): string[] {
   const f = (x: number): string => x.toFixed(4);
   const p = report.pairwise;
@@ -128,7 +160,9 @@ export function formatReport(report: EvaluationReport): string[] {
     `blocking          pair completeness ${f(report.blocking.pairCompleteness)}, reduction ratio ${report.blocking.reductionRatio.toFixed(6)}, ${report.blocking.candidatePairs} candidate pairs`,
     `blocking rules    ${report.blocking.rules.join(', ')}`,
     `clusters          ${report.clusters} (largest ${report.largestCluster})`,
+    `links             ${report.result.links.length} (${report.result.entityLinks} joined clusters by their accumulated evidence)`,
     `time, memory      ${report.seconds.toFixed(2)} s wall, ${report.peakMemoryMB.toFixed(0)} MB peak RSS`,
+    ...formatModelReport(report.result, report.records),
     JSON.stringify({
       records: report.records,
       pairwise: { precision: p.precision, recall: p.recall, f1: p.f1, tp: p.tp, fp: p.fp, fn: p.fn },
@@ -136,6 +170,7 @@ export function formatReport(report: EvaluationReport): string[] {
       clusters: report.clusters,
       largestCluster: report.largestCluster,
       seconds: report.seconds,
+      nothingLinked: nothingLinkedReason(report.result, report.records) ?? null,
     }),
   ];
 }

@@ -64,7 +64,7 @@ export async function mergeMatchedProfiles(input: MatchMergeInput): Promise<Matc
       receivedAt: input.at,
     };
     let judged: Judgement = { outcome: { kind: 'missing' } };
-    await decideAndApply(tx, { event, identifiers, refused: [] }, { event, sourceId: input.sourceId }, input.policy, {}, (decision) => {
+    await decideAndApply(tx, { event, identifiers, refused: [] }, { event, sourceId: input.sourceId, payload: JSON.stringify(event) }, input.policy, {}, (decision) => {
       judged = judge(decision, da.identifier, db.identifier, input.rule);
       return judged.plan;
     });

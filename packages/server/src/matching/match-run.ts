@@ -18,6 +18,7 @@ import type { Clock } from '../ports/clock.ts';
 import type { ReviewItem } from '../storage/matching-store.ts';
 import type { Store } from '../storage/storage.ts';
 import { mergeMatchedProfiles } from './match-merge.ts';
+import { formatModelReport } from './match-model-report.ts';
 import { MATCH_ROLES, loadMatchRecords, profileIdOfKey } from './match-profiles.ts';
 
 /** The source recorded on ledger entries made by matching and review. */
@@ -33,6 +34,8 @@ export interface MatchRunOptions {
   /** Only pairs with at least one profile from this source (by name) are linked or queued. */
   source?: string;
   runId?: string;
+  /** Add the model report (m, u, Bayes factors, prior or data; why nothing was linked) to the summary. */
+  explainModel?: boolean;
 }
 
 /** What a run did. */
@@ -51,7 +54,11 @@ export interface MatchRunSummary {
   refused: number;
   /** Pairs skipped because a reviewer rejected them. */
   skippedRejected: number;
+  /** Links that joined two clusters by their accumulated evidence (entity-centric pass). */
+  entityLinks: number;
   seconds: number;
+  /** With `explainModel`: the model report, as printed lines. */
+  model?: string[];
 }
 
 
@@ -69,8 +76,8 @@ export async function runMatch(options: MatchRunOptions): Promise<MatchRunSummar
   const sources = await options.store.listSources();
   const nameOf = new Map(sources.map((s) => [s.id, s.name]));
   const records = await loadMatchRecords(matching, (id) => nameOf.get(id) ?? id);
-  const summary: MatchRunSummary = { runId, profiles: records.length, candidatePairs: 0, linkedPairs: 0, merges: 0, queued: 0, refused: 0, skippedRejected: 0, seconds: 0 };
-  if (records.length < 2) return { ...summary, seconds: (performance.now() - started) / 1000 };
+  const summary: MatchRunSummary = { runId, profiles: records.length, candidatePairs: 0, linkedPairs: 0, merges: 0, queued: 0, refused: 0, skippedRejected: 0, entityLinks: 0, seconds: 0 };
+  if (records.length < 2) return { ...summary, seconds: (performance.now() - started) / 1000, ...(options.explainModel === true ? { model: ['nothing linked    fewer than two profiles with person traits'] } : {}) };
   const sourceOf = new Map(records.map((r) => [r.key, r.source ?? '']));
   const pid = profileIdOfKey;
   const result: MatchResult = matchRecords({
@@ -81,6 +88,8 @@ export async function runMatch(options: MatchRunOptions): Promise<MatchRunSummar
     ...(options.reviewThreshold !== undefined ? { reviewThreshold: options.reviewThreshold } : {}),
   });
   summary.candidatePairs = result.blocking.candidatePairs;
+  summary.entityLinks = result.entityLinks;
+  if (options.explainModel === true) summary.model = formatModelReport(result, records.length);
   const inScope = (a: string, b: string): boolean => options.source === undefined || sourceOf.get(a) === options.source || sourceOf.get(b) === options.source;
 
   // Profiles follow merges: those made by this run (local) and earlier ones (the store).
@@ -94,7 +103,10 @@ export async function runMatch(options: MatchRunOptions): Promise<MatchRunSummar
   const live = await matching.liveProfileIds(reviewed.flatMap((r) => [r.aProfile, r.bProfile]));
   for (const [id, survivor] of Object.entries(live)) if (id !== survivor) survivorOf.set(id, survivor);
   const rejected = reviewed.filter((r) => r.status === 'rejected');
-  const known = new Set(reviewed.map((r) => pairKey(find(r.aProfile), find(r.bProfile))));
+  // Pairs queued or decided, by their profiles at the time; compared through `find` when used, because
+  // this run's merges may since have joined one side to another profile.
+  const known: (readonly [string, string])[] = reviewed.map((r) => [r.aProfile, r.bProfile] as const);
+  const isKnown = (a: string, b: string): boolean => known.some(([x, y]) => pairKey(find(x), find(y)) === pairKey(a, b));
   const isRejected = (a: string, b: string): boolean =>
     rejected.some((r) => {
       const x = find(r.aProfile);
@@ -104,9 +116,8 @@ export async function runMatch(options: MatchRunOptions): Promise<MatchRunSummar
 
   const items: ReviewItem[] = [];
   const queue = (a: string, b: string, probability: number, reason: string, evidence: readonly FieldEvidence[]): void => {
-    const key = pairKey(a, b);
-    if (known.has(key)) return;
-    known.add(key);
+    if (isKnown(a, b)) return;
+    known.push([a, b]);
     items.push({ id: randomUUID(), runId, aProfile: a, bProfile: b, probability, reason, evidence: [...evidence], status: 'open', createdAt: at });
   };
 
@@ -159,8 +170,19 @@ export async function runMatch(options: MatchRunOptions): Promise<MatchRunSummar
     }
     queue(a, b, pair.probability, pair.reason, pair.evidence);
   }
-  if (items.length > 0) await matching.addReviewItems(items);
-  summary.queued = items.length;
+  // Later merges of this run may have joined an item's side to another profile: items name the
+  // profiles as they are now, and one that has become a duplicate (or a single profile) is dropped.
+  const settled: ReviewItem[] = [];
+  const seen = new Set(reviewed.map((r) => pairKey(find(r.aProfile), find(r.bProfile))));
+  for (const item of items) {
+    const a = find(item.aProfile);
+    const b = find(item.bProfile);
+    if (a === b || seen.has(pairKey(a, b))) continue;
+    seen.add(pairKey(a, b));
+    settled.push({ ...item, aProfile: a, bProfile: b });
+  }
+  if (settled.length > 0) await matching.addReviewItems(settled);
+  summary.queued = settled.length;
   summary.seconds = (performance.now() - started) / 1000;
   return summary;
 }

@@ -8,7 +8,7 @@
  * profile it reaches already has an earlier instance of the same journey and key (a web cart and an app cart
  * of one person, stitched later), the later one ends as `merged` and the earlier carries on.
  */
-import { DEFAULT_CLAIM_TTL_MS, conditionHolds, decideSend, durationMs, isHeldOut, nextStepIndex, profileTimeZone, renderTemplate } from '@kin/core';
+import { DEFAULT_CLAIM_TTL_MS, conditionHolds, decideSend, journeyDurationMs, isHeldOut, nextStepIndex, profileTimeZone, renderTemplate } from '@kin/core';
 import type { ContactPoint, Journey, MessagingPolicy, SendStep } from '@kin/core';
 import type { MessageDecision } from '@kin/core/api/index.ts';
 import type { Clock } from '../ports/clock.ts';
@@ -47,7 +47,7 @@ export function contactPoints(profile: ProfileView): Record<string, ContactPoint
 
 /** The longest cap window of a policy (how far back sends are read for caps), plus a day for calendar days. */
 function capLookbackMs(policy: MessagingPolicy): number {
-  return Math.max(0, ...policy.frequencyCaps.map((c) => durationMs(c.per))) + 86_400_000;
+  return Math.max(0, ...policy.frequencyCaps.map((c) => journeyDurationMs(c.per))) + 86_400_000;
 }
 
 /**
@@ -83,7 +83,7 @@ export async function advanceInstance(deps: AdvanceDeps): Promise<void> {
     const step = journey.steps[instance.stepIndex];
     if (!step) return end('done', 'completed');
     if ('wait' in step) {
-      const dueAt = new Date(clock.now().getTime() + durationMs(step.wait)).toISOString();
+      const dueAt = new Date(clock.now().getTime() + journeyDurationMs(step.wait)).toISOString();
       await m.transaction((tx) => tx.updateInstance(instance.id, { stepIndex: instance.stepIndex + 1, dueAt }));
       return;
     }
@@ -175,7 +175,7 @@ async function send(deps: AdvanceDeps, instance: JourneyInstance, step: SendStep
     deliveries.push({ id: `dlv_${ids.profileId()}`, destinationId: TIMELINE_DESTINATION, profileKey: live, kind: 'timeline', payload: { event: timeline }, createdAt: at });
 
     if (decision.claim === 'take' && claim?.owner !== owner) {
-      await tx.putClaim({ profileId: live, dedupeKey, owner, claimedAt: at, expiresAt: new Date(now2 + (step.ttl !== undefined ? durationMs(step.ttl) : DEFAULT_CLAIM_TTL_MS)).toISOString() });
+      await tx.putClaim({ profileId: live, dedupeKey, owner, claimedAt: at, expiresAt: new Date(now2 + (step.ttl !== undefined ? journeyDurationMs(step.ttl) : DEFAULT_CLAIM_TTL_MS)).toISOString() });
     }
     await tx.insertDecision({ ...record, ...(step.tags ? { tags: step.tags } : {}) });
     await tx.insertDeliveries(deliveries);

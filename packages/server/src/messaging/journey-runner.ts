@@ -8,7 +8,7 @@
  * step is idempotent against a re-read: an instance is unique per (journey, trigger event), an exit or a
  * goal is recorded once, and a send moves its instance in the same transaction as its decision.
  */
-import { MAX_DURATION_MS, durationMs, isHeldOut, keyText, matchesAll, valueAt } from '@kin/core';
+import { MAX_DURATION_MS, journeyDurationMs, isHeldOut, keyText, matchesAll, valueAt } from '@kin/core';
 import type { Journey, TrackingEvent } from '@kin/core';
 import type { Clock } from '../ports/clock.ts';
 import type { IdGenerator } from '../ports/ids.ts';
@@ -104,7 +104,7 @@ export function createJourneyRunner(deps: JourneyRunnerDeps): JourneyRunner {
         continue;
       }
       const goal = journey.goal;
-      const reachedGoal = goal !== undefined && !instance.goalAt && e.event.event === goal.event && now.getTime() - Date.parse(instance.enteredAt) <= durationMs(goal.within);
+      const reachedGoal = goal !== undefined && !instance.goalAt && e.event.event === goal.event && now.getTime() - Date.parse(instance.enteredAt) <= journeyDurationMs(goal.within);
       const active = instance.state === 'active';
       if (reachedGoal) {
         await m.transaction((tx) => tx.updateInstance(instance.id, { goalAt: at, ...(active ? { state: 'exited', endReason: 'goal', endedAt: at, dueAt: undefined } : {}) }));

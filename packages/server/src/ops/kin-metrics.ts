@@ -27,6 +27,8 @@ export interface KinMetrics {
   clientAborts: Counter;
   /** Events the store refused in a worker, by code and outcome (`redelivered` or `dead_lettered`). */
   failedEvents: Counter<'code' | 'outcome'>;
+  /** Write-key events and admin requests refused by a rate limit, by limit (`events`, `admin`, `admin-heavy`). */
+  rateLimited: Counter<'limit'>;
 }
 
 /** Options of `createKinMetrics`: sources read at scrape time. */
@@ -64,6 +66,12 @@ export function createKinMetrics(options: KinMetricsOptions = {}): KinMetrics {
       name: 'kin_resolution_latency_seconds',
       help: 'Seconds from receipt to the commit that resolved the event.',
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+      registers: [registry],
+    }),
+    rateLimited: new Counter({
+      name: 'kin_rate_limited_total',
+      help: 'Refused by a rate limit: write-key events (limit="events", per item or whole request) and admin requests (limit="admin" or "admin-heavy").',
+      labelNames: ['limit'],
       registers: [registry],
     }),
     failedEvents: new Counter({

@@ -18,6 +18,7 @@ import { hashSecret, secretMatches } from '../http/secret-compare.ts';
 import type { Store } from '../storage/storage.ts';
 import type { KinMetrics } from './kin-metrics.ts';
 import { cannotListen } from './startup-error.ts';
+import { publicRoute } from '../http/route-scope.ts';
 
 /** True when the store answers a trivial indexed query (readiness; the hash matches no key). */
 export async function storeReachable(store: Store): Promise<boolean> {
@@ -42,7 +43,7 @@ function bearerMatches(header: string | undefined, hashes: string[]): boolean {
 
 /** Mounts `GET /metrics` (Prometheus text format) on the API app. */
 export function mountMetrics(app: KinApp, metrics: KinMetrics, tokenHashes: string[]): void {
-  app.get('/metrics', async (c) => {
+  app.get('/metrics', publicRoute, async (c) => {
     if (!bearerMatches(c.req.header('authorization'), tokenHashes)) {
       throw new ApiError('unauthorized', '/metrics needs the metrics token or the admin token (Authorization: Bearer …)');
     }

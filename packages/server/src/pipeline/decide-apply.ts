@@ -10,15 +10,16 @@
  * Hot path: ingestion calls this for every event (about 15k/s). The caller hands in an already prepared
  * event, a fixed-shape write target and snapshot options made once per batch; no closure per event.
  */
-import { resolve, snapshotKeys } from '@kin/core';
-import type { IdentityPolicy, IdentitySnapshot, PreparedEvent, ResolutionPlan } from '@kin/core';
-import type { ApplyCommon, ApplyInput, ReplayedEventRow, StoreTx } from '../storage/storage.ts';
+import { compareTypeValue, identifierKey, resolve, snapshotKeys } from '@kin/core';
+import type { Identifier, IdentityPolicy, IdentitySnapshot, PreparedEvent, ResolutionPlan } from '@kin/core';
+import type { ApplyCommon, NewEventRow, ReplayedEventRow, StoreTx } from '../storage/storage.ts';
+import { afterLinkApply, clickForSnapshot, withoutNoIdentity } from './link-click-apply.ts';
 
 /** How the snapshot is read: `beforeSeq` for a replay (the graph as it was), `deviceTypes` for the shared-device rules. */
 export type SnapshotOptions = NonNullable<Parameters<StoreTx['loadSnapshot']>[1]>;
 
-/** What the snapshot is read from: a write transaction, or the store's read side for a dry-run. */
-export type SnapshotSource = Pick<StoreTx, 'loadSnapshot'>;
+/** What the snapshot is read from: a write transaction, or the store's read side for a dry-run (without clicks). */
+export type SnapshotSource = Pick<StoreTx, 'loadSnapshot'> & Partial<Pick<StoreTx, 'links'>>;
 
 /** The decision on one event: the snapshot of its identifiers and the core's plan over it. */
 export interface Decision {
@@ -28,15 +29,22 @@ export interface Decision {
 
 /** The decide half: reads the snapshot of the event's identifiers and runs core `resolve`. Writes nothing. */
 export async function decide(source: SnapshotSource, prepared: PreparedEvent, policy: IdentityPolicy, options?: SnapshotOptions): Promise<Decision> {
-  const snapshot = await source.loadSnapshot(snapshotKeys(prepared), options);
+  const click = await clickForSnapshot(source, prepared);
+  // R14: the click's anchor is read with the event's identifiers, so the snapshot reaches the clicked profile.
+  const keys = click?.anchor ? withKey(snapshotKeys(prepared), click.anchor) : snapshotKeys(prepared);
+  const snapshot = await source.loadSnapshot(keys, options);
+  if (click !== undefined) snapshot.linkClick = click;
   return { snapshot, plan: resolve(snapshot, prepared, policy) };
 }
 
-/**
- * What is written besides the plan: a replay target, or a new event with its payload text when the caller
- * made it already (off the writer thread); otherwise it is made here from `event`, which must then be whole.
- */
-export type ApplyTarget = Omit<ApplyCommon, 'plan'> & { replay?: ReplayedEventRow['replay'] | undefined; payload?: string | undefined };
+/** The keys plus one more, de-duplicated and in key order (the order stores lock in). */
+function withKey(keys: Identifier[], extra: Identifier): Identifier[] {
+  if (keys.some((k) => identifierKey(k) === identifierKey(extra))) return keys;
+  return [...keys, extra].sort(compareTypeValue);
+}
+
+/** What is written besides the plan (`ApplyInput` without it): a new event row with its payload, or a replayed one. */
+export type ApplyTarget = Omit<ApplyCommon, 'plan'> & (NewEventRow | ReplayedEventRow);
 
 /**
  * Between decide and apply (matching merges, replay): answers the plan to write (the decided one or a
@@ -63,10 +71,10 @@ export async function decideAndApply(
   refine?: Refine,
 ): Promise<Applied> {
   const decision = await decide(tx, prepared, policy, options);
-  const plan = refine ? refine(decision, target) : decision.plan;
-  if (plan === undefined) return { plan: decision.plan, profileId: undefined, written: false };
-  const common = { event: target.event, sourceId: target.sourceId, plan, unverified: target.unverified };
-  const input: ApplyInput = target.replay ? { ...common, replay: target.replay } : { ...common, payload: target.payload ?? JSON.stringify(target.event) };
-  const { profileId } = await tx.applyEvent(input);
+  const refined = refine ? refine(decision, target) : decision.plan;
+  if (refined === undefined) return { plan: decision.plan, profileId: undefined, written: false };
+  const plan = withoutNoIdentity(refined, target.sourceId);
+  const { profileId } = await tx.applyEvent({ ...target, plan });
+  await afterLinkApply(tx, { prepared, plan, sourceId: target.sourceId, replay: target.replay !== undefined, profileId });
   return { plan: decision.plan, profileId, written: true };
 }

@@ -7,7 +7,7 @@ import type { IdentifierNormalizer, IdentityPolicy, PreparedEvent, TrackingEvent
 import type { SourceRegions } from '../identity/source-regions.ts';
 import type { StoreTx } from '../storage/storage.ts';
 import { decideAndApply } from './decide-apply.ts';
-import type { ApplyOutcome, UnverifiedIdentity } from './ingest-port.ts';
+import type { ApplyOutcome, Submission, UnverifiedIdentity, WholeSubmission } from './ingest-port.ts';
 
 /** What resolution needs besides the store: the policy, the identifier normaliser, the sources' phone regions. */
 export interface ResolveDeps {
@@ -65,10 +65,7 @@ export async function applyEvents(
 }
 
 /** The events of one source, for `applyEventGroups`. */
-export interface EventGroup extends ApplyEventsOptions {
-  sourceId: string;
-  events: TrackingEvent[];
-}
+export type EventGroup = Submission;
 
 /**
  * Applies several sources' events inside `tx` (one outcome per group, in order). Every messageId is claimed
@@ -84,21 +81,23 @@ export async function applyEventGroups(tx: StoreTx, groups: EventGroup[], deps: 
     const messageIds = group.events.map((event) => event.messageId);
     work.push({ group, claims: await tx.claimMessageIds(group.sourceId, messageIds) });
   }
-  const prepared = work.map(({ group, claims }) =>
-    group.events.map((event, index) => {
+  const prepared = work.map(({ group, claims }) => {
+    const ahead = group.prepared;
+    // Whole events when nothing was made ahead (the union says so); else their facts and payloads.
+    const whole = ahead ? undefined : (group as WholeSubmission).events;
+    return group.events.map((event, index) => {
       if (!claims[index]) return undefined;
       const unverified = group.unverified?.[index];
-      const ahead = group.prepared;
       // The write target of decideAndApply too (no second object per event).
       return {
         event,
         sourceId: group.sourceId,
         unverified,
-        payload: ahead?.payloads[index],
-        prepared: ahead?.events[index] ?? prepareOne(event, group.sourceId, deps, unverified),
+        payload: ahead ? ahead.payloads[index]! : JSON.stringify(whole![index]),
+        prepared: ahead ? ahead.events[index]! : prepareOne(whole![index]!, group.sourceId, deps, unverified),
       };
-    }),
-  );
+    });
+  });
   await tx.prefetch(prepared.flat().flatMap((p) => (p ? snapshotKeys(p.prepared) : [])));
   const outcomes: ApplyOutcome[] = [];
   const snapshotOptions = { deviceTypes: deps.policy.sharedDevice.deviceTypes };

@@ -3,7 +3,7 @@
  * implementations: the group-commit ingestor (embedded store, same thread), the writer-thread ingestor
  * (embedded SQLite file) and the NATS collector (scale-out). Metrics wrap any of them.
  */
-import type { TrackingEvent } from '@kin/core';
+import type { EventFacts, TrackingEvent } from '@kin/core';
 import type { NewWarning } from '../storage/storage.ts';
 import type { PreparedSubmission } from './event-apply.ts';
 
@@ -24,13 +24,25 @@ export interface UnverifiedIdentity {
 }
 
 /** One request's worth of validated events from one source. */
-export interface Submission {
+export type Submission = WholeSubmission | PreparedOnlySubmission;
+
+/** What every submission carries. */
+interface SubmissionCommon {
   sourceId: string;
-  events: TrackingEvent[];
   /** Parallel to `events`: identity verification that failed or was missing (see identity-verify.ts). */
   unverified?: Array<UnverifiedIdentity | undefined>;
-  /** Parallel to `events`, when made ahead (see `prepareSubmission`): what needs no store, done off the writer. */
+}
+
+/** Whole events; `prepared` when made ahead (see `prepareSubmission`): what needs no store, done off the writer. */
+export interface WholeSubmission extends SubmissionCommon {
+  events: TrackingEvent[];
   prepared?: PreparedSubmission;
+}
+
+/** Only the facts of each event (the writer thread's), the whole events travelling as `prepared.payloads`. */
+export interface PreparedOnlySubmission extends SubmissionCommon {
+  events: EventFacts[];
+  prepared: PreparedSubmission;
 }
 
 /** The ingest port the HTTP layer talks to. */

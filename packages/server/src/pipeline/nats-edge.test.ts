@@ -4,12 +4,10 @@
  * the shared poison batch of `testing/edge-cases.ts`, and every good item stored by the worker.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../config.ts';
-import { startKin } from '../main.ts';
-import { memoryLogger } from '../ports/logger.ts';
-import { createTestDatabase, servicesRequired, testPostgresStatus } from '../storage/postgres/postgres-test-db.ts';
+import { servicesRequired, testPostgresStatus } from '../storage/postgres/postgres-test-db.ts';
 import { EDGE_CASES, edgeBatchBody } from '../testing/edge-cases.ts';
-import { deleteTestStream, testNatsStatus, testNatsUrl, testStreamNames } from '../testing/nats-test-server.ts';
+import { testNatsStatus } from '../testing/nats-test-server.ts';
+import { startPipelineKin } from '../testing/pipeline-kin.ts';
 
 const [pgStatus, natsStatus] = await Promise.all([testPostgresStatus(), testNatsStatus()]);
 const reason = !pgStatus.ok ? pgStatus.reason : !natsStatus.ok ? natsStatus.reason : undefined;
@@ -42,21 +40,7 @@ if (reason && servicesRequired()) {
     });
 
     it('rejects the poison items per item, publishes only the good ones, and the worker stores them all', async () => {
-      const db = await createTestDatabase();
-      cleanups.push(() => db.drop());
-      const names = testStreamNames();
-      cleanups.push(() => deleteTestStream(testNatsUrl(), names.nats.stream));
-      const config = parseConfig({
-        PORT: '0',
-        KIN_HOST: '127.0.0.1',
-        KIN_DB: db.url,
-        KIN_ADMIN_TOKEN: ADMIN,
-        KIN_WRITE_KEYS: `web:${WRITE_KEY}`,
-        KIN_PIPELINE: testNatsUrl(),
-        ...names.env,
-      });
-      const kin = await startKin({ config, logger: memoryLogger() });
-      cleanups.push(() => kin.close());
+      const kin = await startPipelineKin({ adminToken: ADMIN, writeKey: WRITE_KEY, cleanups });
 
       const headers = { 'content-type': 'application/json', authorization: 'Basic ' + Buffer.from(`${WRITE_KEY}:`).toString('base64') };
       const res = await fetch(`${kin.url}/v1/batch`, {

@@ -15,11 +15,17 @@ import { connectNats, ensureStream } from './nats-stream.ts';
 import type { FailedEventsCounter } from './nats-dead-letter.ts';
 import type { NatsWorker } from './nats-worker.ts';
 import { startNatsWorker } from './nats-worker.ts';
+import type { PrivacyList } from '../privacy/privacy-list.ts';
+import { openNatsPrivacyList, privacyBucketOf } from './nats-privacy-list.ts';
+import { createPrivacyGate } from '../privacy/privacy-gate.ts';
+import { privacyKeyerFor } from '../privacy/privacy-setup.ts';
 
 /** The running roles. */
 export interface NatsPipeline {
   collector: NatsCollector | undefined;
   worker: NatsWorker | undefined;
+  /** The privacy list every collector and worker follows (see nats-privacy-list.ts). */
+  privacyList: PrivacyList;
   /** NATS connected (and, for a worker, its consumer answers). */
   natsReady(): Promise<boolean>;
   /** Collector first (no new events), then the worker (finishes its batch), then the connection (drained). */
@@ -29,7 +35,7 @@ export interface NatsPipeline {
 /** Connects to `url` and starts the requested roles. */
 export async function startNatsPipeline(options: {
   url: string;
-  config: Pick<KinConfig, 'nats'>;
+  config: Pick<KinConfig, 'nats' | 'db' | 'privacySecret'>;
   store: Store;
   resolve: ResolveDeps;
   logger: Logger;
@@ -41,6 +47,22 @@ export async function startNatsPipeline(options: {
   try {
     await reaching('NATS JetStream', options.url, () => ensureStream(nc, options.config.nats));
     const collector = options.roles.collector ? createNatsCollector({ nc, nats: options.config.nats, store: options.store }) : undefined;
+    // Collectors drop at the edge; workers check again what was published before a person was listed.
+    const privacyList = await openNatsPrivacyList({
+      nc,
+      bucket: privacyBucketOf(options.config.nats.stream),
+      logger: options.logger,
+      refill: async () => [...new Set((await options.store.privacy?.listKeys())?.map((k) => k.key))],
+    });
+    const privacy = options.store.privacy;
+    const count = async (n: number) => privacy?.countSuppressed(n);
+    const gate = createPrivacyGate({
+      list: privacyList,
+      keyer: privacyKeyerFor({ db: options.config.db, ...(options.config.privacySecret ? { secret: options.config.privacySecret } : {}), logger: options.logger }),
+      policy: options.resolve.policy,
+      normalize: options.resolve.normalize,
+      count,
+    });
     const worker = options.roles.worker
       ? await startNatsWorker({
           nc,
@@ -48,15 +70,18 @@ export async function startNatsPipeline(options: {
           store: options.store,
           resolve: options.resolve,
           logger: options.logger,
+          privacy: { readable: () => privacyList.readable(), drops: (event) => gate.drops(event), count },
           ...(options.failedEvents ? { failedEvents: options.failedEvents } : {}),
         })
       : undefined;
     return {
       collector,
       worker,
+      privacyList,
       async natsReady() {
         if (nc.isClosed()) return false;
         if (collector && !collector.connected()) return false;
+        if (!privacyList.readable()) return false;
         try {
           await nc.flush();
           return worker ? (await worker.lag()) !== undefined : true;
@@ -66,6 +91,7 @@ export async function startNatsPipeline(options: {
       },
       async close() {
         await collector?.close();
+        await privacyList.close();
         await worker?.close();
         await nc.drain().catch(() => undefined);
       },

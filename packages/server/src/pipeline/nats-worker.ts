@@ -42,6 +42,11 @@ export interface NatsWorkerOptions {
   failedEvents?: FailedEventsCounter;
   /** Milliseconds a fetch waits for a full batch (default 500). */
   fetchWaitMs?: number;
+  /**
+   * The privacy edge again, for events published before their person was deleted or suppressed: those are
+   * acknowledged and counted, never applied. While the list cannot be read, batches are redelivered later.
+   */
+  privacy?: { readable(): boolean; drops(event: TrackingEvent): boolean; count(n: number): Promise<void> };
 }
 
 /** A running worker. */
@@ -85,12 +90,24 @@ export async function startNatsWorker(options: NatsWorkerOptions): Promise<NatsW
 
   /** Decodes, then applies with bisection; a message that is not an event is parked at once. */
   async function processBatch(messages: JsMsg[]): Promise<void> {
+    const privacy = options.privacy;
+    if (privacy && !privacy.readable()) {
+      for (const m of messages) m.nak(backoff(++failures));
+      await sleep(backoff(failures));
+      return;
+    }
     const items: Item[] = [];
+    const dropped: JsMsg[] = [];
     for (const m of messages) {
       const message = decode(m);
-      if (message) items.push({ m, message });
+      if (message && privacy?.drops(message.event)) dropped.push(m);
+      else if (message) items.push({ m, message });
       // Not ours or corrupt: redelivering it would never help.
       else await park(m, { code: 'undecodable' });
+    }
+    if (privacy && dropped.length > 0) {
+      await privacy.count(dropped.length);
+      for (const m of dropped) m.ack();
     }
     if (items.length > 0 && !(await applyBisecting(items))) failures++;
   }

@@ -3,7 +3,7 @@
  * conformance suite (`storage-conformance.ts`). The identity core decides; a store applies a plan, inside
  * a callback-scoped transaction: commit when the callback resolves, roll back when it throws.
  */
-import type { Identifier, IdentitySnapshot, ResolutionPlan, TrackingEvent } from '@kin/core';
+import type { EventFacts, Identifier, IdentitySnapshot, ResolutionPlan, TrackingEvent } from '@kin/core';
 import type {
   DoNotLinkEntry as DoNotLinkRecord,
   ExternalId as ExternalIdView,
@@ -25,6 +25,11 @@ import type {
 } from '@kin/core/api/index.ts';
 import type { MatchingStore, MatchLink } from './matching-store.ts';
 import type { MessagingStore } from './messaging-store.ts';
+import type { PrivacyStore } from './privacy-store.ts';
+import type { AuditStore } from './audit-store.ts';
+import type { TokenStore } from './token-store.ts';
+import type { LinkClickTx, LinksStore } from './links-store.ts';
+import type { AudienceStore } from './audience-store.ts';
 
 // The shapes the API answers with are the stores' read types: one contract, declared in core's api/.
 export type {
@@ -118,7 +123,7 @@ export type ApplyInput = ApplyCommon & (NewEventRow | ReplayedEventRow);
 
 /** What both kinds of `ApplyInput` carry. */
 export interface ApplyCommon {
-  event: TrackingEvent;
+  event: EventFacts;
   sourceId: string;
   plan: ResolutionPlan;
   /** Identity verification that failed or was missing for this event (kept for replays and explain). */
@@ -194,6 +199,8 @@ export interface StoreTx {
   tombstone(profileId: string, identifier: Identifier, at: string): Promise<boolean>;
   /** Records the probability and evidence of a matching merge in the same transaction (with `Store.matching`). */
   recordMatchLink(link: MatchLink): Promise<void>;
+  /** Tracked-link clicks in the same transaction as their events (with `Store.links`; see links-store.ts). */
+  links?: LinkClickTx;
 }
 
 /** The storage interface every adapter implements. */
@@ -272,6 +279,16 @@ export interface Store {
   readonly matching: MatchingStore;
   /** Journeys, messaging policy, destinations and the delivery outbox (optional: see `messaging-store.ts`). */
   readonly messaging?: MessagingStore;
+  /** Privacy requests, edge keys and whole-person deletes (see `privacy-store.ts`). */
+  readonly privacy?: PrivacyStore;
+  /** Scoped admin tokens (see `token-store.ts`). */
+  readonly tokens: TokenStore;
+  /** The hash-chained audit log (see `audit-store.ts`). */
+  readonly audit: AuditStore;
+  /** Tracked links (see `links-store.ts`). */
+  readonly links: LinksStore;
+  /** Computed traits and audiences (see `audience-store.ts`). */
+  readonly audiences: AudienceStore;
 }
 
 /** The reads of profiles, events, warnings and counts that every store answers on its read path. */

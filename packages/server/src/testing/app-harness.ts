@@ -21,7 +21,10 @@ import { createIdGenerator } from '../ports/ids.ts';
 import { memoryLogger } from '../ports/logger.ts';
 import { createSourceWithKey } from '../sources/source-keys.ts';
 import type { Store } from '../storage/storage.ts';
+import type { AudienceEngine } from '../audiences/audience-engine.ts';
+import { createAudienceEngine } from '../audiences/audience-engine.ts';
 import { openStore } from '../storage/store-open.ts';
+import { startPrivacy } from '../privacy/privacy-setup.ts';
 
 /** An in-process Kin for tests. */
 export interface TestApp {
@@ -32,6 +35,8 @@ export interface TestApp {
   adminToken: string;
   writeKey: string;
   logLines: string[];
+  /** The computed-trait and audience evaluator, not started: tests call `drain()`. */
+  audiences: AudienceEngine;
   /** A request with the admin token. */
   admin(path: string, init?: RequestInit): Promise<Response>;
   /** POST JSON to a tracking route with the write key as HTTP Basic user. */
@@ -40,7 +45,7 @@ export interface TestApp {
 }
 
 /** Builds the app over a fresh in-memory store, with one source (`web`) and a known admin token. */
-export async function createTestApp(options: { clock?: Clock; ids?: IdGenerator; env?: Record<string, string> } = {}): Promise<TestApp> {
+export async function createTestApp(options: { clock?: Clock; ids?: IdGenerator; env?: Record<string, string>; extra?: (app: KinApp) => void } = {}): Promise<TestApp> {
   const adminToken = 'test-admin-token-0123456789';
   const config = parseConfig({ KIN_DB: ':memory:', KIN_ADMIN_TOKEN: adminToken, ...options.env });
   const clock = options.clock ?? systemClock;
@@ -51,6 +56,9 @@ export async function createTestApp(options: { clock?: Clock; ids?: IdGenerator;
   const writeKey = 'test-write-key-web-0123';
   await createSourceWithKey(store, 'web', clock.now(), writeKey);
   const ingestor = createGroupCommitIngestor({ store, policy, normalize });
+  const ids = options.ids ?? createIdGenerator();
+  const privacy = await startPrivacy({ store, db: ':memory:', policy, normalize, clock, ids, logger });
+  const audiences = createAudienceEngine({ store, clock, logger });
   const app = createApp({
     config,
     store,
@@ -59,11 +67,15 @@ export async function createTestApp(options: { clock?: Clock; ids?: IdGenerator;
     adminTokenHash: hashSecret(adminToken),
     admission: createAdmission({ ...config.admission, maxRequestBytes: config.limits.maxRequestBytes }, { refused: () => {} }),
     clock,
-    ids: options.ids ?? createIdGenerator(),
+    ids,
     logger,
+    privacy,
     normalize,
     policy,
     verifier: createIdentityVerifier(policy),
+    ...(options.extra ? { extra: options.extra } : {}),
+    linksConfig: config.links,
+    audiences,
   });
   const basic = 'Basic ' + Buffer.from(`${writeKey}:`).toString('base64');
   return {
@@ -73,6 +85,7 @@ export async function createTestApp(options: { clock?: Clock; ids?: IdGenerator;
     adminToken,
     writeKey,
     logLines: logger.lines,
+    audiences,
     admin: async (path, init = {}) => app.request(path, { ...init, headers: { authorization: `Bearer ${adminToken}`, ...(init.headers as Record<string, string>) } }),
     track: async (path, body, init = {}) =>
       app.request(path, {
@@ -82,6 +95,7 @@ export async function createTestApp(options: { clock?: Clock; ids?: IdGenerator;
         headers: { authorization: basic, 'content-type': 'application/json', ...(init.headers as Record<string, string>) },
       }),
     async close() {
+      await audiences.stop();
       await ingestor.close();
       await store.close();
     },

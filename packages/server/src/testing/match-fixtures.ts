@@ -4,7 +4,7 @@ import { generatePeople, seededRandom } from '@kin/core/matching/index.ts';
 /**
  * A CRM export and a social export of partly the same people, with no shared key: names, dates of birth
  * and addresses only. Background people give the unsupervised model enough pairs to learn from. Planted:
- * Robert Smith / Bob Smith (linked), Dan Price and Matt Cole (name only on the social side: review),
+ * Robert Smith / Bob Smith (linked), Dan Price and Matt Cole (an initial and a surname only on the social side: review),
  * Ida Quintero (a certain match, for tests that reject it before the run).
  */
 export function crmAndSocialFiles(): { crm: string; social: string } {
@@ -28,9 +28,9 @@ export function crmAndSocialFiles(): { crm: string; social: string } {
   crm.push('c-kat,Katherine,Moore,1988-07-21,44 Bay St,Hull,HU1 2BB');
   social.push('@katem,Kate Moore,,,Bath');
   crm.push('c-dan,Daniel,Price,1990-10-10,8 Ash Rd,York,YO1 7HH');
-  social.push('@danp,Dan Price,,,');
+  social.push('@danp,D. Price,,,');
   crm.push('c-mat,Matthew,Cole,1972-04-04,9 Elm St,Derby,DE1 1AA');
-  social.push('@mattc,Matt Cole,,,');
+  social.push('@mattc,M. Cole,,,');
   crm.push('c-ida,Ida,Quintero,1969-11-30,77 Harbour Rd,Whitby,YO21 3PU');
   social.push('@idaq,Ida Quintero,1969-11-30,77 Harbour Road,Whitby');
   return { crm: crm.join('\n') + '\n', social: social.join('\n') + '\n' };

@@ -64,13 +64,15 @@ export function testStreamNames(): { nats: KinConfig['nats']; env: Record<string
   };
 }
 
-/** Deletes a test stream (and its consumers) and its dead-letter stream; ignores streams that are already gone. */
+/** Deletes a test stream (and its consumers), its dead-letter stream and privacy bucket; ignores those already gone. */
 export async function deleteTestStream(url: string, stream: string): Promise<void> {
   const nc = await connect({ servers: url, timeout: 2_000, maxReconnectAttempts: 0 });
   try {
     const jsm = await nc.jetstreamManager();
     await jsm.streams.delete(stream).catch(() => false);
     await jsm.streams.delete(`${stream}_DLQ`).catch(() => false);
+    // The privacy list's bucket (pipeline/nats-privacy-list.ts).
+    await jsm.streams.delete(`KV_${stream}_PRIVACY`).catch(() => false);
   } finally {
     await nc.close();
   }

@@ -20,8 +20,12 @@
  */
 import type { Pool, PoolClient } from 'pg';
 import { MATCHING_MIGRATION_SQL } from './postgres-matching-store.ts';
+import { POSTGRES_PRIVACY_MIGRATION } from './postgres-privacy.ts';
+import { POSTGRES_ACCESS_MIGRATION } from './postgres-access.ts';
+import { POSTGRES_LINKS_MIGRATION } from './postgres-links.ts';
 import { warningSubjectSql } from '../warning-subject.ts';
 import { POSTGRES_MESSAGING_MIGRATION } from './postgres-messaging.ts';
+import { POSTGRES_AUDIENCE_MIGRATION_SQL } from './postgres-audiences.ts';
 
 /** A warning's subject from its columns, as `warningSubject` builds it. */
 const SUBJECT_SQL = warningSubjectSql('chr(31)');
@@ -551,8 +555,13 @@ export const POSTGRES_MIGRATIONS: ReadonlyArray<PostgresMigration> = [
         WHERE key = 'name' AND position(' ' in value #>> '{}') > 0;
     `,
   },
+  POSTGRES_PRIVACY_MIGRATION,
+  POSTGRES_ACCESS_MIGRATION,
+  POSTGRES_LINKS_MIGRATION,
+  { version: 13, name: 'computed traits and audiences', sql: POSTGRES_AUDIENCE_MIGRATION_SQL },
   POSTGRES_MESSAGING_MIGRATION,
-];
+  // Subjects add their migration at the end; they apply in version order.
+].sort((x, y) => x.version - y.version);
 
 /**
  * Applies the migrations not yet recorded, each once and in its own transaction. Safe to call from many

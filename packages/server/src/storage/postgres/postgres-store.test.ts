@@ -4,12 +4,13 @@ import pg from 'pg';
 import type { ResolutionPlan, TrackingEvent } from '@kin/core';
 import { RECOUNT_SQL, runStorageConformance } from '../storage-conformance.ts';
 import { runIdentityTrustConformance } from '../storage-identity-conformance.ts';
-import type { Store, StoreStats } from '../storage.ts';
+import type { StoreStats } from '../storage.ts';
 import { migratePostgres, POSTGRES_MIGRATIONS } from './postgres-migrations.ts';
 import { createPostgresStore, openPostgresStore, parseTimestamptz } from './postgres-store.ts';
 import { UnfollowablePlanError } from './postgres-writes.ts';
 import type { TestDatabase } from './postgres-test-db.ts';
 import { createTestDatabase, servicesRequired, testPostgresStatus } from './postgres-test-db.ts';
+import { postgresTarget, urlOf } from './postgres-target.ts';
 
 const status = await testPostgresStatus();
 
@@ -31,37 +32,9 @@ describe('parseTimestamptz', () => {
 });
 
 if (status.ok) {
-  const databases = new Map<Store, TestDatabase>();
 
-  runStorageConformance({
-    name: 'postgres',
-    create: async () => {
-      const db = await createTestDatabase();
-      const store = await openPostgresStore({ url: db.url, poolSize: 8 });
-      databases.set(store, db);
-      return store;
-    },
-    destroy: async (store) => {
-      await store.close();
-      await databases.get(store)?.drop();
-    },
-    recount: (store) => recount(databases.get(store)!.url),
-  });
-
-  runIdentityTrustConformance({
-    name: 'postgres',
-    create: async () => {
-      const db = await createTestDatabase();
-      const store = await openPostgresStore({ url: db.url, poolSize: 4 });
-      databases.set(store, db);
-      return store;
-    },
-    destroy: async (store) => {
-      await store.close();
-      await databases.get(store)?.drop();
-    },
-    recount: (store) => recount(databases.get(store)!.url),
-  });
+  runStorageConformance({ ...postgresTarget('postgres', 8), recount: (store) => recount(urlOf(store)) });
+  runIdentityTrustConformance({ ...postgresTarget('postgres', 4), recount: (store) => recount(urlOf(store)) });
 
   describe('postgres store: migrations and partitions', () => {
     const withDatabase = async (fn: (db: TestDatabase, admin: pg.Client) => Promise<void>) => {

@@ -16,6 +16,10 @@ import { postgresIdentityReads } from './postgres-identity-ops.ts';
 import { migratePostgres } from './postgres-migrations.ts';
 import { createPostgresMatchingStore } from './postgres-matching-store.ts';
 import { createPostgresMessagingStore } from './postgres-messaging.ts';
+import { createPostgresPrivacy } from './postgres-privacy.ts';
+import { createPostgresAccess } from './postgres-access.ts';
+import { createPostgresLinksStore } from './postgres-links.ts';
+import { createPostgresAudiences } from './postgres-audiences.ts';
 import { ENSURE_PARTITION_STATEMENT, monthsAround } from './postgres-partitions.ts';
 import { createPostgresPool, postgresTransactions } from './postgres-pool.ts';
 import { createPostgresReads } from './postgres-reads.ts';
@@ -62,6 +66,10 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     ...reads,
     matching: createPostgresMatchingStore(pool),
     messaging: createPostgresMessagingStore(pool),
+    privacy: createPostgresPrivacy(pool, ids),
+    ...createPostgresAccess(pool),
+    links: createPostgresLinksStore(pool),
+    audiences: createPostgresAudiences(pool),
 
     async migrate() {
       await migratePostgres(pool);

@@ -17,6 +17,7 @@ import { TRAIT_HISTORY_KEPT } from '../storage.ts';
 import { PRUNE_TRAIT_HISTORY } from './postgres-trait-order.ts';
 import type { LockedSnapshotRow } from './postgres-graph-cache.ts';
 import { insertMatchLink } from './postgres-matching-store.ts';
+import { postgresLinkClickTx } from './postgres-links.ts';
 import { postgresIdentityTx } from './postgres-identity-ops.ts';
 import { keyOf, TxGraphCache } from './postgres-graph-cache.ts';
 import type { TrustRow } from './postgres-trust-cache.ts';
@@ -336,6 +337,7 @@ export function createPostgresTx(deps: WriteDeps): PostgresTx {
     claimMessageIds,
     prefetch,
     recordMatchLink: (link) => insertMatchLink(deps.query, link),
+    links: postgresLinkClickTx(deps.query),
     loadSnapshot: (identifiers, options) => loadSnapshot(identifiers, options),
     applyEvent,
     addWarnings,

@@ -13,6 +13,10 @@
  */
 import { warningSubjectSql } from '../warning-subject.ts';
 import { SQLITE_MESSAGING_MIGRATION } from './sqlite-messaging.ts';
+import { SQLITE_PRIVACY_MIGRATION } from './sqlite-privacy.ts';
+import { SQLITE_ACCESS_MIGRATION } from './sqlite-access.ts';
+import { SQLITE_LINKS_MIGRATION } from './sqlite-links.ts';
+import { SQLITE_AUDIENCE_MIGRATION_SQL } from './sqlite-audiences.ts';
 
 /** A warning's subject from its columns, as `warningSubject` builds it. */
 const SUBJECT_SQL = warningSubjectSql('char(31)');
@@ -392,5 +396,10 @@ export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; name: string; s
     // only. This partial index holds what follows the first space of each such `name`, lower-cased.
     sql: `CREATE INDEX traits_name_rest ON traits(lower(substr(value, instr(value, ' ') + 1))) WHERE key = 'name' AND instr(value, ' ') > 0;`,
   },
+  SQLITE_PRIVACY_MIGRATION,
+  SQLITE_ACCESS_MIGRATION,
+  SQLITE_LINKS_MIGRATION,
+  { version: 17, name: 'computed traits and audiences', sql: SQLITE_AUDIENCE_MIGRATION_SQL },
   SQLITE_MESSAGING_MIGRATION,
-];
+  // Subjects add their migration at the end; they apply in version order.
+].sort((x, y) => x.version - y.version);

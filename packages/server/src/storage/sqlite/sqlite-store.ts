@@ -20,8 +20,12 @@ import type { CheckpointMode } from './sqlite-connection.ts';
 import { inSqliteTransaction, openSqliteConnection } from './sqlite-connection.ts';
 import { GraphCache } from './sqlite-graph-cache.ts';
 import { createSqliteMessagingStore } from './sqlite-messaging.ts';
+import { createSqliteAccess } from './sqlite-access.ts';
+import { createSqliteAudiences } from './sqlite-audiences.ts';
 import { createSqliteIdentity } from './sqlite-identity.ts';
 import { createSqliteMatchingStore, insertMatchLink } from './sqlite-matching-store.ts';
+import { createSqlitePrivacy } from './sqlite-privacy.ts';
+import { createSqliteLinksStore, sqliteLinkClickTx } from './sqlite-links.ts';
 import { createMessageIdIndex } from './sqlite-message-ids.ts';
 import type { MessageIdIndexOptions } from './sqlite-message-ids.ts';
 import { migrateSqlite } from './sqlite-migrator.ts';
@@ -93,6 +97,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
   const apply = createSqliteApply({ statements: prepareWrites(db), ids, clock, cache, identity, timeline, messageIds, sourceMinutes });
   const sources = createSqliteSources(db, read, queue, ids);
   const reads = createSqliteReads(read, identity);
+  const audiences = createSqliteAudiences({ db, read, queue, path: options.path });
 
   const begin = db.prepare('BEGIN IMMEDIATE');
   const commit = db.prepare('COMMIT');
@@ -132,6 +137,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
     markMergesUndone: async (profileIds, ledgerId) => identity.markMergesUndone(profileIds, ledgerId),
     tombstone: async (profileId, identifier, at) => (apply.flushTouches(), identity.tombstone(profileId, identifier, at)),
     recordMatchLink: async (link) => insertMatchLink(db, link),
+    links: sqliteLinkClickTx(db),
   };
 
   /** One write transaction on the writer connection; called inside the write queue. */
@@ -164,12 +170,16 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
     ...sources.crud,
     matching: createSqliteMatchingStore({ db, read, queue }),
     messaging: createSqliteMessagingStore({ db, read, writes, durable }),
+    privacy: createSqlitePrivacy({ db, read, queue, transaction: (fn) => queue.run(() => runTransaction(fn)) }),
+    ...createSqliteAccess({ db, read, queue }),
+    links: createSqliteLinksStore({ db, read, queue }),
+    audiences,
 
     async migrate() {
       await queue.run(migrate);
     },
 
-    close: () => connection.close(),
+    close: () => (audiences.close(), connection.close()),
 
     transaction<T>(fn: (t: StoreTx) => Promise<T>): Promise<T> {
       return queue.run(() => runTransaction(fn));

@@ -4,7 +4,7 @@
  */
 import { messageKey } from '../message-key.ts';
 import type { NewWarning } from '../../storage.ts';
-import type { IdentityPolicy, PreparedEvent, TrackingEvent } from '@kin/core';
+import type { EventFacts, IdentityPolicy, PreparedEvent } from '@kin/core';
 import type { PreparedSubmission } from '../../../pipeline/event-apply.ts';
 import type { ApplyOutcome, Submission } from '../../../pipeline/ingest-port.ts';
 
@@ -48,11 +48,15 @@ export interface WireSubmission {
 
 /**
  * What the writer reads of an event: its times and ids for the rows it writes, identify traits for the trait
- * changes (computeTraitChanges) and the stated consent (readConsent). Everything else is stored as the
- * payload text and never read on the writer.
+ * changes (computeTraitChanges), the stated consent (readConsent) and a tracked-link click row
+ * (`context.kin.click`, link-click-apply.ts). Everything else is stored as the payload text and never read on
+ * the writer.
  */
-function writerFacts(event: TrackingEvent): TrackingEvent {
+function writerFacts(event: EventFacts): EventFacts {
   const consent = event.context?.['consent'];
+  const kin = event.context?.['kin'];
+  const click = typeof kin === 'object' && kin !== null && !Array.isArray(kin) ? (kin as Record<string, EventFacts['context']>)['click'] : undefined;
+  const context = { ...(consent === undefined ? {} : { consent }), ...(click === undefined ? {} : { kin: { click } }) };
   return {
     type: event.type,
     messageId: event.messageId,
@@ -60,7 +64,7 @@ function writerFacts(event: TrackingEvent): TrackingEvent {
     receivedAt: event.receivedAt,
     ...(event.event === undefined ? {} : { event: event.event }),
     ...(event.type === 'identify' && event.traits ? { traits: event.traits } : {}),
-    ...(consent === undefined ? {} : { context: { consent } }),
+    ...(consent === undefined && click === undefined ? {} : { context }),
   };
 }
 
@@ -69,7 +73,9 @@ export function toWire(submission: Submission, prepared: PreparedSubmission): Wi
   return {
     sourceId: submission.sourceId,
     payloads: prepared.payloads,
-    prepared: JSON.stringify(prepared.events.map(({ event, identifiers, refused, previousId }) => ({ event: writerFacts(event), identifiers, refused, previousId }))),
+    prepared: JSON.stringify(
+      prepared.events.map(({ event, identifiers, refused, previousId, linkClick }) => ({ event: writerFacts(event), identifiers, refused, previousId, linkClick })),
+    ),
     keys: submission.events.map((event) => messageKey(submission.sourceId, event.messageId)),
     ...(submission.unverified ? { unverified: submission.unverified } : {}),
   };
@@ -80,7 +86,7 @@ export function toWire(submission: Submission, prepared: PreparedSubmission): Wi
  * `keys` (parallel to the events) are the messageId keys hashed on the HTTP thread, for `primeMessageKeys`.
  */
 export function fromWire(wire: WireSubmission): { submission: Submission; keys: bigint[] } {
-  // JSON.stringify leaves out an undefined previousId, as PreparedEvent has it.
+  // JSON.stringify leaves out an undefined previousId and linkClick, as PreparedEvent has them.
   const events = JSON.parse(wire.prepared) as PreparedEvent[];
   const prepared: PreparedSubmission = { events, payloads: wire.payloads };
   const submission = { sourceId: wire.sourceId, events: events.map((p) => p.event), prepared, ...(wire.unverified ? { unverified: wire.unverified } : {}) };

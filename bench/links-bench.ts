@@ -1,0 +1,151 @@
+/**
+ * `npm run bench:links`: tracked-link redirects of `kin serve` (embedded SQLite, writer thread) next to a bare
+ * node:http redirect server, both measured in this run on this machine.
+ *
+ * 1. Paced: `--requests` redirects (default 10,000) at `--rate` per second (default 1,000) over keep-alive
+ *    connections, half of them with a recipient token; p50 / p99 / max latency of both servers.
+ * 2. Saturated: `--clients` closed-loop clients (default 16) for `--seconds` (default 3) on each server: the
+ *    throughput ratio Kin / bare.
+ * 3. Visibility: while the paced run goes, the link's stats are polled every 50 ms; each click's delay is the
+ *    time from its redirect to the first poll that counts it (clicks are counted in arrival order, so the
+ *    n-th redirect is visible once n clicks are counted). Prints the largest delay.
+ * Goal (issue 16): p99 ≤ 10 ms, throughput ≥ 50 % of bare, every click visible within 1 s.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Pool } from 'undici';
+import { startChild, stopChild } from './bench-process.ts';
+
+const args = new Map<string, string>();
+for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1] ?? '');
+const REQUESTS = Number(args.get('requests') ?? 10_000);
+const RATE = Number(args.get('rate') ?? 1_000);
+const CLIENTS = Number(args.get('clients') ?? 16);
+const SECONDS = Number(args.get('seconds') ?? 3);
+const ADMIN = 'bench-admin-token-000000';
+const UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+
+const quantile = (sorted: number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+
+/** One redirect; resolves with its latency in ms and the time it was answered. */
+async function redirect(pool: Pool, path: string): Promise<{ ms: number; at: number }> {
+  const started = performance.now();
+  const res = await pool.request({ path, method: 'GET', headers: { 'user-agent': UA } });
+  await res.body.dump();
+  if (res.statusCode !== 302) throw new Error(`${path} answered ${res.statusCode}`);
+  const at = performance.now();
+  return { ms: at - started, at };
+}
+
+/** `REQUESTS` redirects at `RATE` per second (open loop: a slow answer does not delay the next send). */
+async function paced(url: string, paths: string[]): Promise<Array<{ ms: number; at: number }>> {
+  const pool = new Pool(url, { connections: 64 });
+  const results: Array<Promise<{ ms: number; at: number }>> = [];
+  const start = performance.now();
+  for (let i = 0; i < REQUESTS; i++) {
+    const due = start + (i * 1000) / RATE;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+    results.push(redirect(pool, paths[i % paths.length]!));
+  }
+  const done = await Promise.all(results);
+  await pool.close();
+  return done;
+}
+
+/** Closed-loop clients for `SECONDS`: redirects per second. */
+async function saturated(url: string, paths: string[]): Promise<number> {
+  const pool = new Pool(url, { connections: CLIENTS });
+  const until = performance.now() + SECONDS * 1000;
+  let count = 0;
+  await Promise.all(
+    Array.from({ length: CLIENTS }, async (_, c) => {
+      for (let i = c; performance.now() < until; i += CLIENTS) {
+        await redirect(pool, paths[i % paths.length]!);
+        count++;
+      }
+    }),
+  );
+  await pool.close();
+  return count / SECONDS;
+}
+
+async function admin(url: string, path: string, body?: unknown): Promise<unknown> {
+  const res = await fetch(url + path, {
+    method: body === undefined ? 'GET' : 'POST',
+    headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return res.json();
+}
+
+const line = (name: string, l: number[]): string =>
+  `${name}: ${l.length.toLocaleString('en-US')} redirects, p50 ${quantile(l, 0.5).toFixed(2)} ms, p99 ${quantile(l, 0.99).toFixed(2)} ms, max ${l.at(-1)!.toFixed(2)} ms`;
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'kin-links-bench-'));
+  const bare = await startChild(['--import', 'tsx', 'bench/bare-redirect-server.ts'], {}, /listening (http:\/\/\S+)/);
+  const kin = await startChild(
+    ['packages/server/bin/kin.js', 'serve', '--port', '0', '--host', '127.0.0.1', '--db', join(dir, 'kin.db')],
+    { KIN_ADMIN_TOKEN: ADMIN, KIN_LINKS_SCANNER_SECONDS: '0' },
+    /running on (http:\/\/\S+)/,
+  );
+  try {
+    const link = (await admin(kin.url, '/v1/links', { url: 'https://shop.example/sale', utm: { source: 'email' } })) as { id: string; code: string };
+    const refs = Array.from({ length: 100 }, (_, i) => `email:shopper-${i}@example.com`);
+    const recipients = (await admin(kin.url, `/v1/links/${link.id}/recipients`, { refs })) as { data: Array<{ token: string }> };
+    const paths = Array.from({ length: 200 }, (_, i) => (i % 2 === 0 ? `/l/${link.code}?r=${recipients.data[(i / 2) % 100]!.token}` : `/l/${link.code}`));
+
+    // Warm both (JIT, connections), then the paced runs: bare first, then Kin with the stats poller.
+    await paced(bare.url, paths.slice(0, 1));
+    const bareRun = (await paced(bare.url, paths)).map((r) => r.ms).sort((a, b) => a - b);
+    const polls: Array<{ at: number; clicks: number }> = [];
+    let polling = true;
+    const poller = (async () => {
+      while (polling) {
+        const stats = (await admin(kin.url, `/v1/links/${link.id}/stats`)) as { clicks: number };
+        polls.push({ at: performance.now(), clicks: stats.clicks });
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    })();
+    const kinRun = await paced(kin.url, paths);
+    const deadline = performance.now() + 30_000;
+    while ((polls.at(-1)?.clicks ?? 0) < REQUESTS && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    polling = false;
+    await poller;
+    // The n-th answered redirect is visible at the first poll counting at least n clicks.
+    const answered = kinRun.map((r) => r.at).sort((a, b) => a - b);
+    let worst = 0;
+    let p = 0;
+    for (const [n, at] of answered.entries()) {
+      while (p < polls.length && polls[p]!.clicks < n + 1) p++;
+      if (p === polls.length) {
+        worst = Number.POSITIVE_INFINITY;
+        break;
+      }
+      worst = Math.max(worst, polls[p]!.at - at);
+    }
+    const kinLatency = kinRun.map((r) => r.ms).sort((a, b) => a - b);
+
+    const bareRate = await saturated(bare.url, paths);
+    const kinRate = await saturated(kin.url, paths);
+    const ratio = kinRate / bareRate;
+    const out = [
+      `paced: ${REQUESTS.toLocaleString('en-US')} redirects at ${RATE.toLocaleString('en-US')}/s, half with a recipient token`,
+      line('  bare node:http', bareRun),
+      line('  kin /l/{code}  ', kinLatency),
+      `  p99 ratio kin/bare: ${(quantile(kinLatency, 0.99) / quantile(bareRun, 0.99)).toFixed(2)}`,
+      `saturated (${CLIENTS} clients, ${SECONDS} s): bare ${Math.round(bareRate).toLocaleString('en-US')}/s, kin ${Math.round(kinRate).toLocaleString('en-US')}/s, throughput ratio ${(ratio * 100).toFixed(0)} % of bare`,
+      Number.isFinite(worst) ? `every click visible within ${(worst / 1000).toFixed(2)} s (stats polled every 50 ms)` : `NOT every click became visible within 30 s (${polls.at(-1)?.clicks ?? 0} of ${REQUESTS})`,
+      `goal: p99 ≤ 10 ms ${quantile(kinLatency, 0.99) <= 10 ? 'met' : 'MISSED'}, ≥ 50 % of bare ${ratio >= 0.5 ? 'met' : 'MISSED'}, visible within 1 s ${worst <= 1000 ? 'met' : 'MISSED'}`,
+    ];
+    process.stdout.write(`${out.join('\n')}\n`);
+  } finally {
+    await stopChild(kin.child);
+    await stopChild(bare.child);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -1,0 +1,144 @@
+/**
+ * Incremental matching: one arriving record scored against the stored ones in time that does not grow
+ * with their number. The matcher keeps a blocking index (key → record positions) over a fixed set of
+ * specific rules, up to date as records are added, and a model learnt once (`matchRecords(...).model`,
+ * or priors); a new record is compared only with the records that share one of its keys, at most
+ * `maxCandidates` of them, newest first.
+ *
+ * The index is in memory; persisting it and calling it from the import and identify write paths is
+ * the next step (see docs/import-and-matching.md). Term frequencies are not adjusted here: exact
+ * agreement weighs what it weighs on average, which makes incremental scores slightly more
+ * conservative for rare values than a full run's.
+ */
+import type { ColumnRoles } from './column-roles.ts';
+import { prepareRecords, type MatchRecord } from './comparison-features.ts';
+import { createScorer, probabilityToWeight, weightToProbability, type FellegiSunterParameters } from './fellegi-sunter.ts';
+import type { MatchModelSummary } from './match-engine.ts';
+import { isHardConflict } from './record-conflicts.ts';
+
+/** Blocking rules of the incremental index: specific keys only, so blocks stay small. */
+const INCREMENTAL_RULES: readonly (readonly string[])[] = [
+  ['email'], ['phone'], ['name'], ['ln', 'dob'], ['fn', 'dob'], ['ln', 'pc'], ['addr'], ['company'],
+];
+
+/** A stored record that may be the same entity as the arriving one. */
+export interface IncrementalCandidate {
+  readonly key: string;
+  readonly probability: number;
+  readonly weight: number;
+}
+
+/** What the matcher found for one arriving record. */
+export interface IncrementalMatch {
+  /** Candidates at or above the link threshold, strongest first. */
+  readonly links: readonly IncrementalCandidate[];
+  /** Candidates between the review and the link threshold, strongest first. */
+  readonly reviews: readonly IncrementalCandidate[];
+  /** Stored records compared. */
+  readonly compared: number;
+}
+
+/** Options of {@link createIncrementalMatcher}. */
+export interface IncrementalMatcherOptions {
+  readonly roles: ColumnRoles;
+  /** The learnt model: λ and m/u per feature (names and levels as `matchRecords` reports them). */
+  readonly parameters: FellegiSunterParameters;
+  readonly linkThreshold?: number;
+  readonly reviewThreshold?: number;
+  /** Most stored records compared per arriving record. Default 200. */
+  readonly maxCandidates?: number;
+}
+
+/** An incremental matcher over a growing set of records. */
+export interface IncrementalMatcher {
+  /** Adds stored records to the index (no matching). */
+  add(records: readonly MatchRecord[]): void;
+  /** Scores one arriving record against the stored ones (it is not added). */
+  match(record: MatchRecord): IncrementalMatch;
+  readonly size: number;
+}
+
+/** The incremental blocking keys of each record (one batch prepared at once: key columns are columnar). */
+function keysOf(records: readonly MatchRecord[], roles: ColumnRoles): string[][] {
+  const prepared = prepareRecords(records, roles);
+  const columns = INCREMENTAL_RULES.map((rule) => rule.map((k) => prepared.keys.get(k)));
+  return records.map((_, i) => {
+    const out: string[] = [];
+    columns.forEach((cols, r) => {
+      const parts: string[] = [];
+      for (const col of cols) {
+        const v = col?.[i];
+        if (v === undefined) return;
+        parts.push(v);
+      }
+      out.push(`${r}\u0000${parts.join('\u0001')}`);
+    });
+    return out;
+  });
+}
+
+/** Creates an incremental matcher. */
+export function createIncrementalMatcher(options: IncrementalMatcherOptions): IncrementalMatcher {
+  const stored: MatchRecord[] = [];
+  const index = new Map<string, number[]>();
+  const maxCandidates = options.maxCandidates ?? 200;
+  const linkWeight = probabilityToWeight(options.linkThreshold ?? 0.95);
+  const reviewWeight = probabilityToWeight(options.reviewThreshold ?? 0.5);
+  return {
+    get size() {
+      return stored.length;
+    },
+    add(records) {
+      const keys = keysOf(records, options.roles);
+      for (const [r, record] of records.entries()) {
+        const at = stored.length;
+        stored.push(record);
+        for (const key of keys[r] ?? []) {
+          const list = index.get(key);
+          if (list === undefined) index.set(key, [at]);
+          else list.push(at);
+        }
+      }
+    },
+    match(record) {
+      const seen = new Set<number>();
+      for (const key of keysOf([record], options.roles)[0] ?? []) {
+        const list = index.get(key);
+        if (list === undefined) continue;
+        // Newest first: a key shared by many records ("john|smith") contributes only its latest ones.
+        for (let p = list.length - 1; p >= 0 && seen.size < maxCandidates; p--) seen.add(list[p] ?? 0);
+      }
+      const positions = [...seen].sort((a, b) => a - b);
+      if (positions.length === 0) return { links: [], reviews: [], compared: 0 };
+      const group = [record, ...positions.map((p) => stored[p] as MatchRecord)];
+      const prepared = prepareRecords(group, options.roles);
+      // Features present in this small group, with the model's parameters for them (by name).
+      const byName = new Map(options.parameters.features.map((f) => [f.name, f]));
+      const features = prepared.features.map((f) => byName.get(f.name));
+      const parameters: FellegiSunterParameters = {
+        lambda: options.parameters.lambda,
+        features: prepared.features.map((f, k) => features[k] ?? { name: f.name, levels: f.levels, m: f.levels.map(() => 1 / f.levels.length), u: f.levels.map(() => 1 / f.levels.length) }),
+      };
+      const scorer = createScorer(prepared, parameters, undefined, { termFrequency: false });
+      const links: IncrementalCandidate[] = [];
+      const reviews: IncrementalCandidate[] = [];
+      for (let i = 1; i < group.length; i++) {
+        if (isHardConflict(prepared.conflict(0, i))) continue;
+        const weight = scorer.weight(0, i);
+        const candidate = { key: group[i]?.key ?? '', weight, probability: weightToProbability(weight) };
+        if (weight >= linkWeight) links.push(candidate);
+        else if (weight >= reviewWeight) reviews.push(candidate);
+      }
+      const byWeight = (a: IncrementalCandidate, b: IncrementalCandidate): number => b.weight - a.weight || (a.key < b.key ? -1 : 1);
+      return { links: links.sort(byWeight), reviews: reviews.sort(byWeight), compared: positions.length };
+    },
+  };
+}
+
+/** The parameters of a learnt model (`matchRecords(...).model`), for an incremental matcher. */
+export function modelParameters(model: MatchModelSummary): FellegiSunterParameters {
+  return {
+    lambda: model.lambda,
+    features: model.features.map((f) => ({ name: f.name, levels: f.levels.map((l) => l.level), m: f.levels.map((l) => l.m), u: f.levels.map((l) => l.u) })),
+  };
+}

@@ -1,0 +1,44 @@
+/**
+ * Conflicts: facts that say two records are different people whatever else agrees. They guard
+ * clusters against chaining (record A joins B through a shared family phone, B joins C through an
+ * address, and a cluster of three people forms): no cluster may hold two records in conflict.
+ * `organisation-and-person` and `generational-suffix` also forbid linking the pair itself; two
+ * different account numbers are left to the pair's score, but two members of a cluster may disagree
+ * on one only when their own pair scores at least the review threshold.
+ *
+ * Why dates of birth are not a conflict: measured on splink's fake_1000, whose true duplicates often
+ * carry unrelated dates, a guard on dates no typo explains cost 0.09 pairwise F1 and gained nothing
+ * on the sparse customer sets (the date feature's own weight already separates such pairs).
+ */
+import { RecordKind, type NameColumns } from './name-columns.ts';
+import { withinOneEdit } from './string-similarity.ts';
+
+/** Why two records cannot be one entity. */
+export type Conflict = 'organisation-and-person' | 'generational-suffix' | 'identifier';
+
+/** Conflicts that forbid linking the pair directly, not only inside a cluster. */
+export function isHardConflict(conflict: Conflict | undefined): boolean {
+  return conflict === 'organisation-and-person' || conflict === 'generational-suffix';
+}
+
+/** Builds the conflict test of a record set from its names and strong identifier columns. */
+export function recordConflicts(options: {
+  readonly names: NameColumns;
+  readonly identifiers: readonly (readonly (string | undefined)[])[];
+}): (i: number, j: number) => Conflict | undefined {
+  const { names, identifiers } = options;
+  return (i, j) => {
+    const ki = names.kind[i] ?? 0;
+    const kj = names.kind[j] ?? 0;
+    if (ki !== kj && ki !== RecordKind.unknown && kj !== RecordKind.unknown) return 'organisation-and-person';
+    const si = names.suffix[i];
+    const sj = names.suffix[j];
+    if (si !== undefined && sj !== undefined && si !== sj) return 'generational-suffix';
+    for (const col of identifiers) {
+      const a = col[i];
+      const b = col[j];
+      if (a !== undefined && b !== undefined && a !== b && !withinOneEdit(a, b)) return 'identifier';
+    }
+    return undefined;
+  };
+}

@@ -1,0 +1,233 @@
+/**
+ * The evaluator of computed traits and audiences in a running server. Off the ingest hot path: it follows
+ * the committed events (the store's event feed, by seq) and marks their profiles dirty; one loop recomputes
+ * dirty profiles in batches (audience-recompute.ts), re-checks profiles whose window boundary has passed
+ * (a sweep on the Clock port), and backfills new definitions over all profiles with progress.
+ *
+ * Why one loop: two recomputes of one profile at once could both see it enter an audience and write two
+ * `Audience Entered` events; a single loop needs no locks. Why a feed instead of a hook in the write path:
+ * the writer thread (embedded) and the NATS workers (scale-out) commit elsewhere, and the feed sees every
+ * commit of every writer without slowing any of them.
+ */
+import type { AudienceDefinition, ComputedTraitDefinition, TrackingEvent } from '@kin/core';
+import type { Clock } from '../ports/clock.ts';
+import type { Logger } from '../ports/logger.ts';
+import type { DefinitionKind, StoredDefinition } from '../storage/audience-store.ts';
+import type { Store } from '../storage/storage.ts';
+import type { AudienceChange } from './audience-events.ts';
+import { audienceSourceId, recordAudienceChanges } from './audience-events.ts';
+import type { Definitions } from './audience-recompute.ts';
+import { recomputeProfiles } from './audience-recompute.ts';
+import { createTimelineCache } from './timeline-cache.ts';
+
+/** Tuning of the loop (defaults suit a server; tests drive it with `drain`). */
+export interface AudienceEngineOptions {
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  /**
+   * Pause between loop turns when idle, in ms. Why 250: a profile's events within one pause cost one
+   * recompute (under load most shoppers send several), and the latency stays well inside the 1 s promise.
+   */
+  pollMs?: number;
+  /** How often profiles due for a window re-check are looked up, in ms (window expiry lag). */
+  sweepMs?: number;
+  /** Profiles recomputed per batch. */
+  batch?: number;
+}
+
+/** The running evaluator. */
+export interface AudienceEngine {
+  /** Marks profiles for recompute (undo, split, matching merges: changes that add no event). */
+  profilesChanged(ids: Iterable<string>): void;
+  /** Reloads definitions and queues their backfill (after a create or delete). */
+  definitionsChanged(): Promise<void>;
+  /** Runs the loop until nothing is left to do: feed read, sweep, dirty profiles, backfills (tests). */
+  drain(): Promise<void>;
+  /** Starts the background loop. */
+  start(): void;
+  /** Stops the loop and waits for the running turn. */
+  stop(): Promise<void>;
+  /** Number of profiles waiting for a recompute (metrics, tests). */
+  pending(): number;
+}
+
+/**
+ * Pause after a turn, as a multiple of the turn's duration (at most `MAX_PAUSE_MS`). Why: the evaluator shares
+ * the HTTP thread (and the two cores) with ingestion; pausing as long as it worked caps it near half the
+ * thread, so a burst of traffic slows the evaluator (more events coalesce per recompute) rather than the
+ * ingest, and the cap keeps the real-time promise in sight.
+ */
+const DUTY_PAUSE = 1;
+const MAX_PAUSE_MS = 500;
+
+/** How far back the feed re-reads: PostgreSQL may commit a lower seq after a higher one. */
+const FEED_OVERLAP = 512;
+
+/** Creates the evaluator (not started). */
+export function createAudienceEngine(options: AudienceEngineOptions): AudienceEngine {
+  const { store, clock, logger } = options;
+  const port = store.audiences;
+  const pollMs = options.pollMs ?? 250;
+  const sweepMs = options.sweepMs ?? 10_000;
+  const batch = options.batch ?? 500;
+  const dirty = new Set<string>();
+  let definitions: Definitions = { traits: [], audiences: [] };
+  let backfill: { traits: string[]; audiences: string[]; offset: number; total: number } | undefined;
+  let feedSeq: number | undefined;
+  // The feed starts at the end of what is committed when the engine is made: earlier events are covered by
+  // backfills (a restart re-evaluates nothing; a definition's backfill evaluated every profile once).
+  const ready = port.lastEventSeq().then(
+    (seq) => {
+      feedSeq = seq;
+    },
+    () => {
+      feedSeq = 0;
+    },
+  );
+  const recentSeqs = new Set<number>();
+  const timelines = createTimelineCache(port);
+  let lastSweep = -Infinity;
+  const pendingChanges: AudienceChange[] = [];
+  let lastFlush = -Infinity;
+  let sourceId: string | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let running: Promise<void> | undefined;
+  let stopped = true;
+
+  async function loadDefinitions(): Promise<void> {
+    const [traits, audiences] = await Promise.all([port.listDefinitions('trait'), port.listDefinitions('audience')]);
+    definitions = { traits: traits.map((t) => t.definition), audiences: audiences.map((a) => a.definition) };
+    const waiting = (list: Array<StoredDefinition<ComputedTraitDefinition | AudienceDefinition>>): string[] => list.filter((d) => d.status === 'backfilling').map((d) => d.definition.key);
+    const traitKeys = waiting(traits);
+    const audienceKeys = waiting(audiences);
+    // A new definition restarts the pass: every profile must be evaluated with it.
+    if (traitKeys.length + audienceKeys.length > 0) backfill = { traits: traitKeys, audiences: audienceKeys, offset: 0, total: (await store.stats()).profiles };
+  }
+
+  async function readFeed(): Promise<boolean> {
+    await ready;
+    if (feedSeq === undefined) return false;
+    const rows = await port.eventsAfter(Math.max(0, feedSeq - FEED_OVERLAP), 5000);
+    let fresh = false;
+    for (const row of rows) {
+      if (recentSeqs.has(row.seq) || row.seq <= feedSeq - FEED_OVERLAP) continue;
+      recentSeqs.add(row.seq);
+      fresh = true;
+      if (row.profileId) {
+        dirty.add(row.profileId);
+        timelines.add(row.profileId, row.seq, (typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload) as TrackingEvent);
+      }
+      if (row.seq > feedSeq) feedSeq = row.seq;
+    }
+    for (const seq of recentSeqs) if (seq <= feedSeq - FEED_OVERLAP) recentSeqs.delete(seq);
+    return fresh && rows.length >= 5000;
+  }
+
+  async function recompute(ids: string[]): Promise<void> {
+    const result = await recomputeProfiles(store, definitions, ids, clock.now(), timelines.read);
+    pendingChanges.push(...result.changes);
+  }
+
+  /**
+   * Writes the waiting entries and exits, at most once a second unless `force`. Why: each is a commit to the
+   * events by a second writer, which costs the ingest writer its cache and a wait for the lock; memberships
+   * are stored at once, their timeline events follow within a second.
+   */
+  async function flushChanges(force: boolean): Promise<void> {
+    const now = clock.now();
+    if (pendingChanges.length === 0 || (!force && now.getTime() - lastFlush < 1000 && pendingChanges.length < 5000)) return;
+    lastFlush = now.getTime();
+    const changes = pendingChanges.splice(0);
+    sourceId ??= await audienceSourceId(store, now.toISOString());
+    await recordAudienceChanges(store, sourceId, changes);
+  }
+
+  async function backfillStep(): Promise<void> {
+    if (!backfill) return;
+    const ids = await store.listProfileIds({ order: 'oldest', limit: batch, offset: backfill.offset });
+    await recompute(ids);
+    backfill.offset += ids.length;
+    const done = ids.length < batch;
+    const progress = done ? 1 : Math.min(0.99, backfill.offset / Math.max(1, backfill.total));
+    const status = done ? 'live' : 'backfilling';
+    for (const [kind, keys] of [['trait', backfill.traits], ['audience', backfill.audiences]] as Array<[DefinitionKind, string[]]>) {
+      if (keys.length > 0) await port.setStatus(kind, keys, status, progress);
+    }
+    if (done) backfill = undefined;
+  }
+
+  /** One turn; true when more work is waiting. */
+  async function turn(): Promise<boolean> {
+    if (definitions.traits.length + definitions.audiences.length === 0 && !backfill) {
+      // Nothing to evaluate: skip the events (a new definition's backfill covers them), parse none of them.
+      await ready;
+      feedSeq = await port.lastEventSeq();
+      recentSeqs.clear();
+      dirty.clear();
+      await flushChanges(true);
+      return false;
+    }
+    const moreFeed = await readFeed();
+    const now = clock.now().getTime();
+    if (now - lastSweep >= sweepMs) {
+      lastSweep = now;
+      for (const id of await port.dueProfiles(new Date(now).toISOString(), 10_000)) dirty.add(id);
+    }
+    if (dirty.size > 0) {
+      const ids = [...dirty].slice(0, batch);
+      for (const id of ids) dirty.delete(id);
+      await recompute(ids);
+    } else if (backfill) {
+      await backfillStep();
+    }
+    await flushChanges(false);
+    return moreFeed || dirty.size > 0 || backfill !== undefined;
+  }
+
+  const schedule = (delay: number): void => {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      const started = performance.now();
+      running = turn().then(
+        // The duty cycle: after a turn of t ms, DUTY_PAUSE * t ms (capped) for the ingest path on this thread.
+        (more) => schedule(Math.max(more ? 0 : pollMs, Math.min(MAX_PAUSE_MS, (performance.now() - started) * DUTY_PAUSE))),
+        (error: unknown) => {
+          logger.error('audience evaluator turn failed', { error: error instanceof Error ? error.name : 'unknown' });
+          schedule(pollMs * 10);
+        },
+      );
+    }, delay);
+  };
+
+  return {
+    profilesChanged(ids) {
+      const list = [...ids];
+      timelines.forget(list);
+      for (const id of list) dirty.add(id);
+    },
+    async definitionsChanged() {
+      await loadDefinitions();
+    },
+    async drain() {
+      await running;
+      await ready;
+      lastSweep = -Infinity;
+      while (await turn());
+      await flushChanges(true);
+    },
+    start() {
+      if (!stopped) return;
+      stopped = false;
+      running = loadDefinitions().then(() => readFeed().then(() => undefined));
+      schedule(0);
+    },
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await running;
+      await flushChanges(true).catch(() => logger.warn('audience events were not written at stop'));
+    },
+    pending: () => dirty.size,
+  };
+}

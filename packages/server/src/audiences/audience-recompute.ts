@@ -1,0 +1,118 @@
+/**
+ * Recomputes profiles from scratch: every computed trait and audience of each given profile, from all its
+ * events (its own and those of the profiles merged into it) and its traits and consent, and writes the new
+ * state with the entries and exits it implies. Why from scratch: merges, undos and splits change which
+ * events a profile has; a recount is equal to the truth by construction (no increments to undo).
+ */
+import type { AudienceDefinition, ComputedTraitDefinition, TrackingEvent } from '@kin/core';
+import { emptyComputedValue, evaluateAudiences, evaluateComputedTrait, eventsByName, eventsNamed, presentComputedValue, sortEvents, stableJson } from '@kin/core';
+import type { ProfileComputedState, ProfileStateWrite } from '../storage/audience-store.ts';
+import type { ProfileView, Store } from '../storage/storage.ts';
+import type { AudienceChange } from './audience-events.ts';
+
+/** Page size when reading a profile's events. */
+const EVENT_PAGE = 1000;
+
+/** The definitions a recompute applies. */
+export interface Definitions {
+  traits: readonly ComputedTraitDefinition[];
+  audiences: readonly AudienceDefinition[];
+}
+
+/** What one profile evaluates to (pure: no store). */
+export interface ProfileEvaluation {
+  state: ProfileComputedState;
+  /** Epoch ms at which time alone may change the state; `undefined`: never. */
+  nextChangeAt: number | undefined;
+}
+
+/** Evaluates one profile's definitions; `previous` gives the entry times of audiences it stays in. */
+export function evaluateProfile(definitions: Definitions, input: { events: readonly TrackingEvent[]; profile: ProfileView; previous?: ProfileComputedState }, now: Date): ProfileEvaluation {
+  const at = now.getTime();
+  const sorted = sortEvents(input.events);
+  const byName = eventsByName(sorted);
+  const values: Record<string, unknown> = {};
+  const computed: Record<string, unknown> = {};
+  const timeAnchors: Record<string, number> = {};
+  let next = Infinity;
+  for (const definition of definitions.traits) {
+    const result = evaluateComputedTrait(definition, eventsNamed(definition.event, sorted, byName), at);
+    if (result.nextChangeAt !== undefined) next = Math.min(next, result.nextChangeAt);
+    computed[definition.key] = presentComputedValue(definition.type, result.value, at);
+    if (definition.type === 'time_since' && typeof result.value === 'string') timeAnchors[definition.key] = Date.parse(result.value);
+    if (stableJson(result.value) !== stableJson(emptyComputedValue(definition.type))) values[definition.key] = result.value;
+  }
+  const memberships = evaluateAudiences(definitions.audiences, { events: sorted, byName, traits: input.profile.traits, computed, timeAnchors, ...(input.profile.consent ? { consent: input.profile.consent } : {}) }, at);
+  const audiences: Record<string, string> = {};
+  for (const [key, m] of memberships) {
+    if (m.nextChangeAt !== undefined) next = Math.min(next, m.nextChangeAt);
+    if (m.member) audiences[key] = input.previous?.audiences[key] ?? now.toISOString();
+  }
+  return { state: { values, audiences }, nextChangeAt: Number.isFinite(next) ? next : undefined };
+}
+
+/** Every event of a live profile (following merges), page by page as the profile API reads them. */
+export async function profileEvents(store: Store, profileId: string): Promise<TrackingEvent[]> {
+  const events: TrackingEvent[] = [];
+  let cursor: string | undefined;
+  for (;;) {
+    const page = await store.listProfileEvents(profileId, { limit: EVENT_PAGE, ...(cursor ? { cursor } : {}) });
+    events.push(...page.data);
+    if (!page.cursor.next) return events;
+    cursor = page.cursor.next;
+  }
+}
+
+/** Reads the events of live profiles given with the ids whose timelines they hold (see `AudienceStore.eventsOfProfiles`). */
+export type TimelineReader = (groups: ReadonlyMap<string, readonly string[]>) => Promise<Map<string, TrackingEvent[]>>;
+
+/** The result of recomputing a batch: how many profiles were written and the entries/exits to record. */
+export interface RecomputeResult {
+  written: number;
+  changes: AudienceChange[];
+}
+
+/**
+ * Recomputes the profiles `ids` name (absorbed ids count for their survivor; unknown ids are forgotten) and
+ * writes their state in one store call.
+ */
+export async function recomputeProfiles(store: Store, definitions: Definitions, ids: Iterable<string>, now: Date, readEvents?: TimelineReader): Promise<RecomputeResult> {
+  const port = store.audiences;
+  const removed = new Set<string>();
+  const live = new Map<string, ProfileView>();
+  for (const id of ids) {
+    if (live.has(id)) continue;
+    const profile = await store.findProfile(id);
+    if (!profile) {
+      removed.add(id);
+      continue;
+    }
+    if (profile.id !== id) removed.add(id);
+    live.set(profile.id, profile);
+    for (const absorbed of profile.mergedFrom) removed.add(absorbed);
+  }
+  for (const id of live.keys()) removed.delete(id);
+  const previous = await port.readStates([...live.keys(), ...removed]);
+  const groups = new Map([...live].map(([id, p]) => [id, [id, ...[...p.mergedFrom].sort()]]));
+  const events = readEvents ? await readEvents(groups) : new Map([...(await port.eventsOfProfiles(groups))].map(([id, list]) => [id, list.map((x) => x.event)]));
+  const writes: ProfileStateWrite[] = [];
+  const changes: AudienceChange[] = [];
+  const at = now.toISOString();
+  const audienceKeys = new Set(definitions.audiences.map((a) => a.key));
+  for (const [id, profile] of live) {
+    const before = previous.get(id);
+    const { state, nextChangeAt } = evaluateProfile(definitions, { events: events.get(id) ?? [], profile, ...(before ? { previous: before } : {}) }, now);
+    const nextCheckAt = nextChangeAt === undefined ? null : new Date(nextChangeAt).toISOString();
+    // Most recomputes change nothing a store holds (an event no definition reads): no write for them.
+    if (!before || !sameState(before, state, nextCheckAt)) writes.push({ profileId: id, state, nextCheckAt });
+    const identifiers = profile.externalIds;
+    for (const key of Object.keys(state.audiences)) if (!before?.audiences[key]) changes.push({ profileId: id, key, kind: 'entered', at, identifiers });
+    for (const key of Object.keys(before?.audiences ?? {})) if (!state.audiences[key] && audienceKeys.has(key)) changes.push({ profileId: id, key, kind: 'exited', at, identifiers });
+  }
+  await port.writeStates(writes, [...removed]);
+  return { written: writes.length, changes };
+}
+
+function sameState(before: ProfileComputedState, after: ProfileComputedState, nextCheckAt: string | null): boolean {
+  return (before.nextCheckAt ?? null) === nextCheckAt && stableJson(before.values) === stableJson(after.values) && stableJson(before.audiences) === stableJson(after.audiences);
+}

@@ -1,0 +1,104 @@
+/**
+ * The evaluator's memory of recently recomputed profiles' events, so a profile that gets one more event costs
+ * one parsed event, not a re-read of its whole timeline. Events arrive from the feed (`add`) and join their
+ * profile's entry at its next read; an entry is read again from the store when the profile's composition
+ * (itself and the profiles merged into it) changed, when an undo or split rebuilt it (`forget`), or when it is
+ * older than a minute (a safety net for changes that add no event, such as an erasure).
+ *
+ * Why it stays exact: entries are keyed by seq, so an event both read from the store and delivered by the
+ * feed counts once, and the feed delivers every committed event (audience-engine.ts).
+ */
+import type { TrackingEvent } from '@kin/core';
+import type { AudienceStore } from '../storage/audience-store.ts';
+import type { TimelineReader } from './audience-recompute.ts';
+
+/** Profiles whose events are kept (least recently used ones are dropped first). */
+const MAX_PROFILES = 20_000;
+/** Age after which an entry is read again from the store, in ms. */
+const MAX_AGE_MS = 60_000;
+/** Feed events waiting for their profile's next recompute; past this many all are dropped and entries re-read. */
+const MAX_WAITING = 200_000;
+
+interface Entry {
+  key: string;
+  events: Map<number, TrackingEvent>;
+  readAt: number;
+}
+
+/** The cache with its reader. */
+export interface TimelineCache {
+  /** An event the feed delivered for the profile it was assigned to. */
+  add(profileId: string, seq: number, event: TrackingEvent): void;
+  /** Drops what is known about these profiles (and any entry that holds their events). */
+  forget(profileIds: Iterable<string>): void;
+  read: TimelineReader;
+}
+
+/** Creates an empty cache over the store's port; `now` is a monotonic time in ms. */
+export function createTimelineCache(port: AudienceStore, now: () => number = () => performance.now()): TimelineCache {
+  const entries = new Map<string, Entry>();
+  const waiting = new Map<string, Map<number, TrackingEvent>>();
+  let waitingCount = 0;
+  const clearWaiting = (): void => {
+    waiting.clear();
+    waitingCount = 0;
+  };
+  return {
+    add(profileId, seq, event) {
+      if (waitingCount >= MAX_WAITING) {
+        entries.clear();
+        clearWaiting();
+      }
+      let list = waiting.get(profileId);
+      if (!list) waiting.set(profileId, (list = new Map()));
+      list.set(seq, event);
+      waitingCount += 1;
+    },
+    forget(profileIds) {
+      const ids = new Set(profileIds);
+      for (const [live, entry] of entries) if (entry.key.split('\u0000').some((id) => ids.has(id))) entries.delete(live);
+      for (const id of ids) entries.delete(id);
+    },
+    async read(groups) {
+      const out = new Map<string, TrackingEvent[]>();
+      const missing = new Map<string, readonly string[]>();
+      const at = now();
+      for (const [live, ids] of groups) {
+        const entry = entries.get(live);
+        if (!entry || entry.key !== ids.join('\u0000') || at - entry.readAt > MAX_AGE_MS) {
+          missing.set(live, ids);
+          continue;
+        }
+        for (const id of ids) {
+          const list = waiting.get(id);
+          if (!list) continue;
+          for (const [seq, event] of list) entry.events.set(seq, event);
+          waitingCount -= list.size;
+          waiting.delete(id);
+        }
+        entries.delete(live);
+        entries.set(live, entry);
+        out.set(live, [...entry.events.values()]);
+      }
+      if (missing.size === 0) return out;
+      // Dropped before the read: the read holds every event the feed delivered so far (they were committed).
+      for (const ids of missing.values()) {
+        for (const id of ids) {
+          waitingCount -= waiting.get(id)?.size ?? 0;
+          waiting.delete(id);
+        }
+      }
+      const read = await port.eventsOfProfiles(missing);
+      for (const [live, list] of read) {
+        entries.delete(live);
+        entries.set(live, { key: missing.get(live)!.join('\u0000'), events: new Map(list.map((x) => [x.seq, x.event])), readAt: at });
+        out.set(live, list.map((x) => x.event));
+      }
+      for (const live of entries.keys()) {
+        if (entries.size <= MAX_PROFILES) break;
+        entries.delete(live);
+      }
+      return out;
+    },
+  };
+}

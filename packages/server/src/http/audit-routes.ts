@@ -1,0 +1,24 @@
+/** `GET /v1/audit?actor&action&since&cursor&limit` (scope audit:read): the audit log, oldest first. */
+import { Hono } from 'hono';
+import type { AuditStore } from '../storage/audit-store.ts';
+import { ApiError } from './error-catalog.ts';
+import { parseLimit } from './query-params.ts';
+import { scope } from './route-scope.ts';
+
+/** Builds the audit routes. */
+export function auditRoutes(deps: { store: { audit: AuditStore } }): Hono {
+  const app = new Hono();
+  app.get('/v1/audit', scope('audit:read'), async (c) => {
+    const { actor, action, since, cursor } = c.req.query();
+    if (since !== undefined && Number.isNaN(Date.parse(since))) throw new ApiError('invalid_query', 'since must be an ISO 8601 time', 'since');
+    const page = await deps.store.audit.listAudit({
+      limit: parseLimit(c.req.query('limit'), 100, 1000),
+      ...(actor ? { actor } : {}),
+      ...(action ? { action } : {}),
+      ...(since ? { since: new Date(since).toISOString() } : {}),
+      ...(cursor ? { cursor } : {}),
+    });
+    return c.json(page);
+  });
+  return app;
+}

@@ -1,0 +1,71 @@
+/** The click queue over the real group-commit ingestor and an in-memory SQLite store. */
+import { afterEach, describe, expect, it } from 'vitest';
+import { DEFAULT_POLICY } from '@kin/core';
+import type { TrackingEvent } from '@kin/core';
+import { normalizerFor } from '../identity/policy-load.ts';
+import { createGroupCommitIngestor } from '../pipeline/group-commit.ts';
+import type { Ingestor } from '../pipeline/ingest-port.ts';
+import { memoryLogger } from '../ports/logger.ts';
+import type { Store } from '../storage/storage.ts';
+import { openSqliteStore } from '../storage/sqlite/sqlite-store.ts';
+import { createClickQueue } from './link-click-queue.ts';
+
+let store: Store | undefined;
+afterEach(async () => {
+  await store?.close();
+  store = undefined;
+});
+
+const event = (i: number): TrackingEvent => ({ type: 'track', event: 'Link Clicked', messageId: `click-${i}`, anonymousId: `a-${i}`, timestamp: '2026-05-01T10:00:00.000Z', receivedAt: '2026-05-01T10:00:00.000Z' });
+
+async function setup(refusals: number): Promise<{ ingestor: Ingestor; submits: () => number }> {
+  store = await openSqliteStore({ path: ':memory:' });
+  const real = createGroupCommitIngestor({ store, policy: DEFAULT_POLICY, normalize: normalizerFor(DEFAULT_POLICY) });
+  let submits = 0;
+  // The real ingestor behind a gate that answers the first submissions the way an overloaded one does.
+  const ingestor: Ingestor = {
+    submit: async (submission) => {
+      submits++;
+      if (submits <= refusals) throw new Error('overloaded');
+      return real.submit(submission);
+    },
+    warn: (warnings) => real.warn(warnings),
+    close: () => real.close(),
+  };
+  return { ingestor, submits: () => submits };
+}
+
+describe('click queue', () => {
+  it('answers at once, gathers clicks into few submissions, and drain waits until every one is stored', async () => {
+    const { ingestor, submits } = await setup(0);
+    const queue = createClickQueue({ ingestor, logger: memoryLogger() });
+    for (let i = 0; i < 1200; i++) queue.push(event(i));
+    expect(queue.pending()).toBe(1200);
+    await queue.drain();
+    expect(queue.pending()).toBe(0);
+    expect(submits()).toBeLessThanOrEqual(3);
+    expect((await store!.stats()).events).toBe(1200);
+  });
+
+  it('retries refused submissions until they are stored, and close drains', async () => {
+    const { ingestor } = await setup(2);
+    const logger = memoryLogger();
+    const queue = createClickQueue({ ingestor, logger, retryMs: 5 });
+    for (let i = 0; i < 10; i++) queue.push(event(i));
+    await queue.close();
+    expect(queue.lost()).toBe(0);
+    expect((await store!.stats()).events).toBe(10);
+    expect(logger.lines.some((l) => l.includes('retrying'))).toBe(true);
+    queue.push(event(99));
+    expect(queue.lost()).toBe(1);
+  });
+
+  it('counts what it cannot hold as lost instead of growing without bound', async () => {
+    const { ingestor } = await setup(0);
+    const queue = createClickQueue({ ingestor, logger: memoryLogger(), maxPending: 5 });
+    for (let i = 0; i < 8; i++) queue.push(event(i));
+    expect(queue.lost()).toBe(3);
+    await queue.drain();
+    expect((await store!.stats()).events).toBe(5);
+  });
+});

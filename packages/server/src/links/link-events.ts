@@ -1,0 +1,66 @@
+/**
+ * The events a link hit becomes: `Link Clicked` (GET), `Link Checked` (HEAD) and `Email Opened` (the pixel),
+ * each carrying its click row in `context.kin.click` (see pipeline/link-click-apply.ts). Only a person's hit
+ * with a valid token names the recipient (`context.externalIds`), so only it lands on a profile.
+ */
+import { createHash } from 'node:crypto';
+import type { JsonObject, TrackingEvent } from '@kin/core';
+import type { ClickContext } from '../pipeline/link-click-apply.ts';
+import type { LinkHitKind, LinkRecord, TokenStatus } from '../storage/links-store.ts';
+import type { MachineReason } from './link-bots.ts';
+
+/** The event name of each kind of hit. */
+export const HIT_EVENT: Readonly<Record<LinkHitKind, string>> = { get: 'Link Clicked', head: 'Link Checked', open: 'Email Opened' };
+
+/** One hit, as the routes saw it. */
+export interface LinkHit {
+  clickId: string;
+  kind: LinkHitKind;
+  link: LinkRecord;
+  at: string;
+  token: TokenStatus;
+  machine: MachineReason;
+  recipient?: { id: string; ref: { type: string; value: string } };
+  /** The address as the IP policy keeps it (absent under `drop`). */
+  ip?: string;
+  userAgent?: string;
+}
+
+/** Who hit, for unique clicks: the recipient, else a hash of the kept address and the user agent (never either). */
+function visitorOf(hit: LinkHit): string {
+  if (hit.token === 'valid' && hit.recipient) return `r:${hit.recipient.id}`;
+  return `v:${createHash('sha256').update(`${hit.ip ?? ''}\u0000${hit.userAgent ?? ''}`).digest('base64url').slice(0, 16)}`;
+}
+
+/** The event of a hit. */
+export function hitEvent(hit: LinkHit): TrackingEvent {
+  const click: ClickContext = {
+    clickId: hit.clickId,
+    linkId: hit.link.id,
+    kind: hit.kind,
+    at: hit.at,
+    bot: hit.machine !== undefined,
+    token: hit.token,
+    visitor: visitorOf(hit),
+    ...(hit.machine ? { reason: hit.machine } : {}),
+    ...(hit.recipient && hit.token !== 'invalid' ? { recipientId: hit.recipient.id } : {}),
+  };
+  const attach = hit.kind !== 'head' && hit.machine === undefined && hit.token === 'valid' && hit.recipient;
+  const context: JsonObject = {
+    kin: { click: click as unknown as JsonObject },
+    ...(hit.ip ? { ip: hit.ip } : {}),
+    ...(hit.userAgent ? { userAgent: hit.userAgent } : {}),
+    ...(attach && hit.recipient ? { externalIds: [{ type: hit.recipient.ref.type, id: hit.recipient.ref.value }] } : {}),
+  };
+  const properties: JsonObject = {
+    link_id: hit.link.id,
+    code: hit.link.code,
+    url: hit.link.url,
+    click_id: hit.clickId,
+    bot: hit.machine !== undefined,
+    token: hit.token,
+    ...(hit.machine ? { bot_reason: hit.machine } : {}),
+    ...(hit.link.campaignId ? { campaign_id: hit.link.campaignId } : {}),
+  };
+  return { type: 'track', event: HIT_EVENT[hit.kind], messageId: hit.clickId, timestamp: hit.at, receivedAt: hit.at, properties, context };
+}

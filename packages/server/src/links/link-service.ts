@@ -1,0 +1,236 @@
+/**
+ * Tracked links without HTTP: creating links and recipient tokens, answering a hit (a redirect target and a
+ * queued event), and a link's stats. The routes (http/link-routes.ts) validate and call this.
+ */
+import { randomBytes } from 'node:crypto';
+import { applyIpPolicy, normalizeIdentifierType } from '@kin/core';
+import type { CreatedLink, LinkStats, LinkSummary, RecipientLink } from '@kin/core/api/index.ts';
+import type { LinksConfig } from '../config.ts';
+import type { Clock } from '../ports/clock.ts';
+import type { IdGenerator } from '../ports/ids.ts';
+import type { LinkRecord, LinksStore } from '../storage/links-store.ts';
+import type { Page, Store } from '../storage/storage.ts';
+import { clickMachineReason, openMachineReason } from './link-bots.ts';
+import type { ClickQueue } from './link-click-queue.ts';
+import type { LinkHit } from './link-events.ts';
+import { hitEvent } from './link-events.ts';
+import { claimedRecipient, recipientIdOf, tokenOf, tokenStatus } from './link-token.ts';
+
+/** Conversions: an `Order Completed` by the clicked profile within this many days of its first click. */
+export const CONVERSION_WINDOW_DAYS = 7;
+/** Conversions are counted over at most this many clicked profiles per link (a bounded read). */
+export const CONVERSION_PROFILES = 1000;
+const CONVERSION_EVENT = 'Order Completed';
+/** How long a link's conversion count is reused (the hit counts are always read fresh). */
+const CONVERSIONS_TTL_MS = 2_000;
+const DAY_MS = 86_400_000;
+const CODE_ALPHABET = 'abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+
+/** What the service needs. */
+export interface LinkServiceDeps {
+  store: Store;
+  links: LinksStore;
+  clock: Clock;
+  ids: IdGenerator;
+  config: LinksConfig;
+  clicks: ClickQueue;
+  normalize: (type: string, raw: unknown) => string | undefined;
+}
+
+/** A validated `POST /v1/links` body, the UTM already on `url`. */
+export interface NewLink {
+  url: string;
+  key?: string;
+  campaignId?: string;
+  expiresAt?: string;
+  tags: string[];
+}
+
+/** A request that hit a link (`/l/{code}`) or the open pixel. */
+export interface HitRequest {
+  userAgent: string | undefined;
+  /** The client address as the socket gave it (the IP policy is applied here). */
+  ip: string | undefined;
+}
+
+/** The tracked-links service. */
+export interface LinkService {
+  create(link: NewLink, origin: string): Promise<CreatedLink | 'code_taken'>;
+  find(id: string): Promise<LinkRecord | undefined>;
+  list(query: { limit: number; cursor?: string }, origin: string): Promise<Page<LinkSummary>>;
+  /** Tokens for refs already normalised (`type`, `value`). */
+  addRecipients(link: LinkRecord, refs: Array<{ ref: string; type: string; value: string }>, origin: string): Promise<RecipientLink[]>;
+  /** The redirect target of a GET, or `undefined` for an unknown code; HEAD answers the same but counts apart. */
+  hit(request: HitRequest & { code: string; token: string | undefined; head: boolean }): Promise<string | undefined>;
+  /** Records an open of the pixel; `false` when the token names no recipient. */
+  open(request: HitRequest & { token: string }): Promise<boolean>;
+  stats(link: LinkRecord): Promise<LinkStats>;
+}
+
+/** A short code from the id generator (deterministic under a test twin). */
+function codeOf(id: string): string {
+  let n = 0n;
+  for (const ch of id.replace(/[^0-9a-f]/gi, '').slice(-24)) n = n * 16n + BigInt(parseInt(ch, 16));
+  let code = '';
+  for (let i = 0; i < 8; i++) {
+    code += CODE_ALPHABET[Number(n % BigInt(CODE_ALPHABET.length))];
+    n /= BigInt(CODE_ALPHABET.length);
+  }
+  return code;
+}
+
+/** Creates the service. */
+export function createLinkService(deps: LinkServiceDeps): LinkService {
+  const { links, clock, ids, config } = deps;
+  let secret: Promise<string> | undefined;
+  const secretOf = (): Promise<string> => (secret ??= config.secret !== undefined ? Promise.resolve(config.secret) : links.signingSecret(randomBytes(32).toString('base64url')));
+  // Links never change once made: a redirect reads its link from memory after the first hit.
+  const byCode = new Map<string, LinkRecord>();
+  const base = (origin: string): string => config.baseUrl ?? origin;
+  const summary = (link: LinkRecord, origin: string): LinkSummary => ({
+    id: link.id,
+    code: link.code,
+    shortUrl: `${base(origin)}/l/${link.code}`,
+    destination: link.url,
+    campaignId: link.campaignId ?? null,
+    expiresAt: link.expiresAt ?? null,
+    tags: link.tags,
+    createdAt: link.createdAt,
+  });
+
+  async function linkByCode(code: string): Promise<LinkRecord | undefined> {
+    const cached = byCode.get(code);
+    if (cached) return cached;
+    const link = await links.findLinkByCode(code);
+    if (link) {
+      if (byCode.size >= 10_000) byCode.clear();
+      byCode.set(code, link);
+    }
+    return link;
+  }
+
+  /** The token's status on `link`, with the recipient it names when it names one of this link. */
+  async function checkToken(link: LinkRecord, token: string | undefined, now: number): Promise<Pick<LinkHit, 'token' | 'recipient'> & { createdAt?: string }> {
+    if (token === undefined || token === '') return { token: 'none' };
+    const recipientId = claimedRecipient(token);
+    const recipient = recipientId === undefined ? undefined : await links.findRecipient(recipientId);
+    const expired = link.expiresAt !== undefined && Date.parse(link.expiresAt) < now;
+    const status = tokenStatus({ secret: await secretOf(), linkId: link.id, token, recipientLinkId: recipient?.linkId, expired });
+    if (!recipient || recipient.linkId !== link.id || status === 'invalid') return { token: status };
+    const colon = recipient.ref.indexOf(':');
+    return { token: status, recipient: { id: recipient.id, ref: { type: recipient.ref.slice(0, colon), value: recipient.ref.slice(colon + 1) } }, createdAt: recipient.createdAt };
+  }
+
+  /** A hit as the events are made from it; the machine check is the kind's (clicks or opens). */
+  function hitOf(input: { clickId: string; kind: LinkHit['kind']; link: LinkRecord; at: Date; checked: Awaited<ReturnType<typeof checkToken>>; request: HitRequest }): LinkHit {
+    const { checked, request } = input;
+    const since = checked.createdAt === undefined ? undefined : input.at.getTime() - Date.parse(checked.createdAt);
+    const machine = input.kind === 'open' ? openMachineReason : clickMachineReason;
+    return {
+      clickId: input.clickId,
+      kind: input.kind,
+      link: input.link,
+      at: input.at.toISOString(),
+      token: checked.token,
+      machine: machine(request.userAgent, since, config.scannerSeconds),
+      ...(checked.recipient ? { recipient: checked.recipient } : {}),
+      ...keptIp(request.ip),
+      ...(request.userAgent ? { userAgent: request.userAgent } : {}),
+    };
+  }
+
+  const conversionsOf = new Map<string, { at: number; count: number }>();
+  async function countConversions(linkId: string): Promise<number> {
+    let conversions = 0;
+    for (const { profileId, firstClickAt } of await links.clickedProfiles(linkId, CONVERSION_PROFILES)) {
+      const from = Date.parse(firstClickAt);
+      const orders = await deps.store.listProfileEvents(profileId, { event: CONVERSION_EVENT, limit: 200 });
+      if (orders.data.some((e) => Date.parse(e.timestamp) >= from && Date.parse(e.timestamp) <= from + CONVERSION_WINDOW_DAYS * DAY_MS)) conversions++;
+    }
+    return conversions;
+  }
+
+  const keptIp = (ip: string | undefined): { ip?: string } => {
+    const kept = applyIpPolicy(ip, config.ip);
+    return kept === undefined ? {} : { ip: kept };
+  };
+
+  return {
+    async create(link, origin) {
+      const id = ids.profileId();
+      const record: LinkRecord = {
+        id,
+        code: link.key ?? codeOf(ids.messageId()),
+        url: link.url,
+        tags: link.tags,
+        createdAt: clock.now().toISOString(),
+        ...(link.campaignId !== undefined ? { campaignId: link.campaignId } : {}),
+        ...(link.expiresAt !== undefined ? { expiresAt: link.expiresAt } : {}),
+      };
+      if ((await links.createLink(record)) === 'code_taken') return 'code_taken';
+      const { shortUrl, destination } = summary(record, origin);
+      return { id, code: record.code, shortUrl, destination };
+    },
+    find: (id) => links.findLink(id),
+    async list(query, origin) {
+      const page = await links.listLinks(query);
+      return { data: page.data.map((link) => summary(link, origin)), cursor: page.cursor };
+    },
+    async addRecipients(link, refs, origin) {
+      const key = await secretOf();
+      const createdAt = clock.now().toISOString();
+      const rows = refs.map(({ type, value }) => ({ id: recipientIdOf(key, link.id, `${type}:${value}`), linkId: link.id, ref: `${type}:${value}`, createdAt }));
+      await links.addRecipients(rows);
+      const shortUrl = `${base(origin)}/l/${link.code}`;
+      return rows.map((row, i) => {
+        const token = tokenOf(key, link.id, row.id);
+        return { ref: refs[i]!.ref, token, url: `${shortUrl}?r=${token}` };
+      });
+    },
+    async hit(request) {
+      const link = await linkByCode(request.code);
+      if (!link) return undefined;
+      const now = clock.now();
+      const checked = await checkToken(link, request.token, now.getTime());
+      const clickId = ids.messageId();
+      const hit = hitOf({ clickId, kind: request.head ? 'head' : 'get', link, at: now, checked, request });
+      deps.clicks.push(hitEvent(hit));
+      const target = new URL(link.url);
+      target.searchParams.set('kin_link', clickId);
+      return target.href;
+    },
+    async open(request) {
+      const recipientId = claimedRecipient(request.token);
+      const recipient = recipientId === undefined ? undefined : await links.findRecipient(recipientId);
+      const link = recipient ? await links.findLink(recipient.linkId) : undefined;
+      if (!recipient || !link) return false;
+      const now = clock.now();
+      const checked = await checkToken(link, request.token, now.getTime());
+      if (checked.token === 'invalid') return false;
+      deps.clicks.push(hitEvent(hitOf({ clickId: ids.messageId(), kind: 'open', link, at: now, checked, request })));
+      return true;
+    },
+    async stats(link) {
+      const counts = await links.countHits(link.id);
+      // Why a short cache: conversions read one timeline per clicked profile; a dashboard polling the stats
+      // every second must not turn into a timeline read per clicker per second beside the redirects.
+      const now = clock.now().getTime();
+      const cached = conversionsOf.get(link.id);
+      const conversions = cached && now - cached.at < CONVERSIONS_TTL_MS ? cached.count : await countConversions(link.id);
+      if (!cached || now - cached.at >= CONVERSIONS_TTL_MS) {
+        if (conversionsOf.size >= 1000) conversionsOf.clear();
+        conversionsOf.set(link.id, { at: now, count: conversions });
+      }
+      return { linkId: link.id, ...counts, conversions, conversionWindowDays: CONVERSION_WINDOW_DAYS };
+    },
+  };
+}
+
+/** A `type:value` ref's normalised parts, or `undefined` when the type or value is not valid. */
+export function parseRecipientRef(ref: string, normalize: (type: string, raw: unknown) => string | undefined): { type: string; value: string } | undefined {
+  const colon = ref.indexOf(':');
+  if (colon <= 0) return undefined;
+  const type = normalizeIdentifierType(ref.slice(0, colon));
+  const value = type === undefined ? undefined : normalize(type, ref.slice(colon + 1));
+  return type === undefined || value === undefined ? undefined : { type, value };
+}

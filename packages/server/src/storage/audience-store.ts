@@ -1,0 +1,90 @@
+/**
+ * The storage port of computed traits and audiences: definitions with their backfill state, each profile's
+ * computed values and memberships, the profiles due for a window re-check, and a feed of committed events
+ * (by seq) that tells the evaluator which profiles changed. A store offers it as `store.audiences`.
+ *
+ * Why whole-profile state writes: the evaluator always recomputes a profile from scratch (merge-aware by
+ * construction), so a write replaces everything the store holds for that profile in one statement group.
+ */
+import type { AudienceDefinition, ComputedTraitDefinition, TrackingEvent } from '@kin/core';
+import type { AudienceMember, DefinitionStatus } from '@kin/core/api/index.ts';
+import type { Page } from './storage.ts';
+
+/** The two kinds of definition kept in one table. */
+export type DefinitionKind = 'trait' | 'audience';
+
+/** A stored definition with its backfill state. */
+export interface StoredDefinition<D> {
+  definition: D;
+  status: DefinitionStatus;
+  progress: number;
+  createdAt: string;
+}
+
+/** What the store holds for one profile: values that differ from the empty one, and memberships. */
+export interface ProfileComputedState {
+  values: Record<string, unknown>;
+  /** Audience key -> time the profile entered it. */
+  audiences: Record<string, string>;
+  /** When time alone may change it (`null`: never); absent in states not read from the store. */
+  nextCheckAt?: string | null;
+}
+
+/** One profile's new state and when time alone may change it (`null`: never). */
+export interface ProfileStateWrite {
+  profileId: string;
+  state: ProfileComputedState;
+  nextCheckAt: string | null;
+}
+
+/** A committed event of the feed: its seq, the profile it was assigned to, and its stored payload (JSON text or parsed). */
+export interface FeedEvent {
+  seq: number;
+  profileId: string | null;
+  payload: unknown;
+}
+
+/** An event with its seq (the key that tells a stored event from another). */
+export interface SeqEvent {
+  seq: number;
+  event: TrackingEvent;
+}
+
+/** The computed-trait and audience storage of one store. */
+export interface AudienceStore {
+  /** Saves a new definition as `backfilling`; `false` when the key is taken. */
+  saveDefinition(kind: 'trait', definition: ComputedTraitDefinition, createdAt: string): Promise<boolean>;
+  saveDefinition(kind: 'audience', definition: AudienceDefinition, createdAt: string): Promise<boolean>;
+  listDefinitions(kind: 'trait'): Promise<Array<StoredDefinition<ComputedTraitDefinition>>>;
+  listDefinitions(kind: 'audience'): Promise<Array<StoredDefinition<AudienceDefinition>>>;
+  /** Removes a definition with its values or members; `false` when there was none. */
+  deleteDefinition(kind: DefinitionKind, key: string): Promise<boolean>;
+  setStatus(kind: DefinitionKind, keys: readonly string[], status: DefinitionStatus, progress: number): Promise<void>;
+  readStates(profileIds: readonly string[]): Promise<Map<string, ProfileComputedState>>;
+  /** Replaces the state of each written profile and forgets the `removed` ones (merged away or gone). */
+  writeStates(writes: readonly ProfileStateWrite[], removed: readonly string[]): Promise<void>;
+  /** Profiles whose next check is at or before `now`, earliest first. */
+  dueProfiles(now: string, limit: number): Promise<string[]>;
+  listMembers(key: string, query: { limit: number; cursor?: string }): Promise<Page<AudienceMember>>;
+  countMembers(key: string): Promise<number>;
+  /** Committed events after `seq`, in seq order. */
+  eventsAfter(seq: number, limit: number): Promise<FeedEvent[]>;
+  /**
+   * The events of each live profile, given with the ids whose timelines it holds (itself and `mergedFrom`):
+   * the same events as `Store.listProfileEvents`, in no particular order, read for a whole batch at once.
+   */
+  eventsOfProfiles(groups: ReadonlyMap<string, readonly string[]>): Promise<Map<string, SeqEvent[]>>;
+  /** The highest event seq committed (0 without events). */
+  lastEventSeq(): Promise<number>;
+}
+
+/** A definition row as both adapters read it. */
+export function definitionOf(row: Record<string, unknown>): StoredDefinition<never> {
+  const text = row.definition;
+  return {
+    definition: (typeof text === 'string' ? JSON.parse(text) : text) as never,
+    status: row.status as DefinitionStatus,
+    progress: Number(row.progress),
+    createdAt: row.created_at instanceof Date ? row.created_at.toISOString() : String(row.created_at),
+  };
+}

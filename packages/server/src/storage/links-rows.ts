@@ -1,0 +1,47 @@
+/** Row mapping and the hit-count query shared by both stores' links adapters (links-store.ts). */
+import type { LinkHitCounts, LinkRecord } from './links-store.ts';
+
+type Row = Record<string, unknown>;
+
+/** A `links` row as a record. */
+export function toLinkRecord(row: Row): LinkRecord {
+  return {
+    id: row.id as string,
+    code: row.code as string,
+    url: row.url as string,
+    ...(row.campaign_id == null ? {} : { campaignId: row.campaign_id as string }),
+    ...(row.expires_at == null ? {} : { expiresAt: row.expires_at as string }),
+    tags: JSON.parse(row.tags as string) as string[],
+    createdAt: row.created_at as string,
+  };
+}
+
+/** The count query of a link's hits, shared by both stores (positional parameters: the link id, twice). */
+export const HIT_COUNTS_SQL = (param: (n: number) => string): string => `
+  SELECT
+    count(*) FILTER (WHERE kind = 'get' AND bot = 0) AS clicks,
+    count(DISTINCT visitor) FILTER (WHERE kind = 'get' AND bot = 0) AS unique_clicks,
+    count(*) FILTER (WHERE kind = 'get' AND bot = 1) AS bot_clicks,
+    count(*) FILTER (WHERE kind = 'head') AS head_requests,
+    count(*) FILTER (WHERE kind = 'get' AND token IN ('invalid', 'expired', 'foreign')) AS invalid_token_clicks,
+    count(DISTINCT recipient_id) FILTER (WHERE kind = 'get' AND bot = 0 AND token = 'valid') AS recipients_clicked,
+    count(*) FILTER (WHERE kind = 'open' AND bot = 0) AS opens,
+    count(*) FILTER (WHERE kind = 'open' AND bot = 1) AS machine_opens,
+    (SELECT count(*) FROM link_recipients WHERE link_id = ${param(2)}) AS recipients
+  FROM link_clicks WHERE link_id = ${param(1)}`;
+
+/** A count row as `LinkHitCounts`. */
+export function toHitCounts(row: Row | undefined): LinkHitCounts {
+  const n = (key: string): number => Number(row?.[key] ?? 0);
+  return {
+    clicks: n('clicks'),
+    uniqueClicks: n('unique_clicks'),
+    botClicks: n('bot_clicks'),
+    headRequests: n('head_requests'),
+    invalidTokenClicks: n('invalid_token_clicks'),
+    recipients: n('recipients'),
+    recipientsClicked: n('recipients_clicked'),
+    opens: n('opens'),
+    machineOpens: n('machine_opens'),
+  };
+}

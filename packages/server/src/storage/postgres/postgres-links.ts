@@ -1,0 +1,144 @@
+/**
+ * The tracked-links port of the PostgreSQL store (links-store.ts), over the store's pool. Click rows are
+ * written by `postgresLinkClickTx` on the ingest transaction's own connection, so they commit with their events.
+ */
+import type pg from 'pg';
+import type { QueryConfig, QueryResultRow } from 'pg';
+import type { LinkClickTx, LinksStore } from '../links-store.ts';
+import { cursorKey, pageOf } from '../keyset-page.ts';
+import { HIT_COUNTS_SQL, toHitCounts, toLinkRecord } from '../links-rows.ts';
+
+type Row = Record<string, unknown>;
+type Query = <R extends QueryResultRow>(config: QueryConfig) => Promise<{ rows: R[] }>;
+
+/** Schema of tracked links (migration 14; the SQLite store's migration 18). */
+export const POSTGRES_LINKS_MIGRATION = {
+  version: 14,
+  name: 'tracked links',
+  sql: `
+    CREATE TABLE links (
+      id text COLLATE "C" PRIMARY KEY,
+      code text COLLATE "C" NOT NULL UNIQUE,
+      url text NOT NULL,
+      campaign_id text,
+      expires_at text,
+      tags text NOT NULL,
+      created_at text COLLATE "C" NOT NULL
+    );
+    CREATE TABLE link_recipients (
+      id text COLLATE "C" PRIMARY KEY,
+      link_id text COLLATE "C" NOT NULL,
+      ref text NOT NULL,
+      created_at text NOT NULL
+    );
+    CREATE INDEX link_recipients_link ON link_recipients (link_id);
+    CREATE TABLE link_clicks (
+      click_id text COLLATE "C" PRIMARY KEY,
+      link_id text COLLATE "C" NOT NULL,
+      kind text NOT NULL,
+      at text COLLATE "C" NOT NULL,
+      bot smallint NOT NULL,
+      reason text,
+      token text NOT NULL,
+      recipient_id text COLLATE "C",
+      profile_id text COLLATE "C",
+      anchor_type text,
+      anchor_value text,
+      visitor text
+    );
+    CREATE INDEX link_clicks_link ON link_clicks (link_id, kind, bot);
+    CREATE TABLE link_click_browsers (
+      click_id text COLLATE "C" NOT NULL,
+      anonymous_id text COLLATE "C" NOT NULL,
+      PRIMARY KEY (click_id, anonymous_id)
+    );
+    CREATE TABLE link_secret (id integer PRIMARY KEY CHECK (id = 1), secret text NOT NULL);
+  `,
+};
+
+/** Creates the links port over the store's pool. */
+export function createPostgresLinksStore(pool: pg.Pool): LinksStore {
+  return {
+    async createLink(link) {
+      const { rowCount } = await pool.query(
+        'INSERT INTO links (id, code, url, campaign_id, expires_at, tags, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (code) DO NOTHING',
+        [link.id, link.code, link.url, link.campaignId ?? null, link.expiresAt ?? null, JSON.stringify(link.tags), link.createdAt],
+      );
+      return rowCount === 1 ? 'created' : 'code_taken';
+    },
+    async findLink(id) {
+      const { rows } = await pool.query<Row>('SELECT * FROM links WHERE id = $1', [id]);
+      return rows[0] ? toLinkRecord(rows[0]) : undefined;
+    },
+    async findLinkByCode(code) {
+      const { rows } = await pool.query<Row>({ name: 'kin_link_by_code_v1', text: 'SELECT * FROM links WHERE code = $1', values: [code] });
+      return rows[0] ? toLinkRecord(rows[0]) : undefined;
+    },
+    async listLinks(query) {
+      const after = cursorKey(query.cursor);
+      const { rows } = after
+        ? await pool.query<Row>('SELECT * FROM links WHERE (created_at, id) < ($1, $2) ORDER BY created_at DESC, id DESC LIMIT $3', [String(after[0]), String(after[1]), query.limit + 1])
+        : await pool.query<Row>('SELECT * FROM links ORDER BY created_at DESC, id DESC LIMIT $1', [query.limit + 1]);
+      return pageOf(rows, query.limit, toLinkRecord, (row) => [row.created_at as string, row.id as string]);
+    },
+    async addRecipients(recipients) {
+      if (recipients.length === 0) return;
+      await pool.query(
+        `INSERT INTO link_recipients (id, link_id, ref, created_at)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) ON CONFLICT (id) DO NOTHING`,
+        [recipients.map((r) => r.id), recipients.map((r) => r.linkId), recipients.map((r) => r.ref), recipients.map((r) => r.createdAt)],
+      );
+    },
+    async findRecipient(id) {
+      const { rows } = await pool.query<Row>({ name: 'kin_link_recipient_v1', text: 'SELECT * FROM link_recipients WHERE id = $1', values: [id] });
+      const row = rows[0];
+      return row ? { id: row.id as string, linkId: row.link_id as string, ref: row.ref as string, createdAt: row.created_at as string } : undefined;
+    },
+    async countHits(linkId) {
+      const { rows } = await pool.query<Row>(HIT_COUNTS_SQL((n) => `$${n}`), [linkId, linkId]);
+      return toHitCounts(rows[0]);
+    },
+    async clickedProfiles(linkId, limit) {
+      const { rows } = await pool.query<Row>(
+        `SELECT coalesce(p.merged_into, p.id) AS live, min(c.at) AS first_at FROM link_clicks c JOIN profiles p ON p.id = c.profile_id
+         WHERE c.link_id = $1 AND c.kind = 'get' AND c.bot = 0 GROUP BY live ORDER BY first_at, live LIMIT $2`,
+        [linkId, limit],
+      );
+      return rows.map((row) => ({ profileId: row.live as string, firstClickAt: row.first_at as string }));
+    },
+    async signingSecret(candidate) {
+      await pool.query('INSERT INTO link_secret (id, secret) VALUES (1, $1) ON CONFLICT (id) DO NOTHING', [candidate]);
+      const { rows } = await pool.query<{ secret: string }>('SELECT secret FROM link_secret WHERE id = 1');
+      return rows[0]!.secret;
+    },
+  };
+}
+
+/** The click operations of a write transaction on its own connection. */
+export function postgresLinkClickTx(query: Query): LinkClickTx {
+  return {
+    async recordLinkClick(c) {
+      await query({
+        name: 'kin_link_click_insert_v1',
+        text: `INSERT INTO link_clicks (click_id, link_id, kind, at, bot, reason, token, recipient_id, profile_id, anchor_type, anchor_value, visitor)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (click_id) DO NOTHING`,
+        values: [c.clickId, c.linkId, c.kind, c.at, c.bot ? 1 : 0, c.reason ?? null, c.token, c.recipientId ?? null, c.profileId ?? null, c.anchor?.type ?? null, c.anchor?.value ?? null, c.visitor ?? null],
+      });
+    },
+    async findLinkClick(clickId) {
+      const { rows } = await query<Row>({
+        name: 'kin_link_click_find_v1',
+        text: `SELECT at, bot, anchor_type, anchor_value, coalesce((SELECT array_agg(anonymous_id ORDER BY anonymous_id) FROM link_click_browsers b WHERE b.click_id = c.click_id), '{}') AS browsers
+               FROM link_clicks c WHERE click_id = $1 AND kind = 'get'`,
+        values: [clickId],
+      });
+      const row = rows[0];
+      if (!row) return null;
+      const anchor = row.anchor_type == null ? {} : { anchor: { type: row.anchor_type as string, value: row.anchor_value as string } };
+      return { clickId, at: row.at as string, bot: Number(row.bot) === 1, ...anchor, browsers: row.browsers as string[] };
+    },
+    async addLinkBrowser(clickId, anonymousId) {
+      await query({ name: 'kin_link_browser_v1', text: 'INSERT INTO link_click_browsers (click_id, anonymous_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', values: [clickId, anonymousId] });
+    },
+  };
+}

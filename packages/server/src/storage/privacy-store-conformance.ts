@@ -1,0 +1,119 @@
+/**
+ * The privacy conformance suite: what every store's privacy port must do (privacy-store.ts). SQLite and
+ * PostgreSQL run it (`sqlite-privacy.test.ts`, `postgres-privacy.test.ts`). Events go in through the real
+ * resolver (`applyEvents`), so a delete is checked against the rows ingestion really writes.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_POLICY } from '@kin/core';
+import type { TrackingEvent } from '@kin/core';
+import { normalizerFor } from '../identity/policy-load.ts';
+import { applyEvents } from '../pipeline/event-apply.ts';
+import { applyRow } from '../testing/apply-row.ts';
+import type { ConformanceTarget } from './storage-conformance.ts';
+import type { PrivacyStore } from './privacy-store.ts';
+import type { Store } from './storage.ts';
+
+const T0 = '2026-11-01T10:00:00.000Z';
+const deps = { policy: DEFAULT_POLICY, normalize: normalizerFor(DEFAULT_POLICY) };
+let seq = 0;
+const ev = (e: Partial<TrackingEvent>): TrackingEvent => ({ type: 'track', event: 'Viewed', messageId: `pc-${++seq}`, timestamp: T0, receivedAt: T0, ...e }) as TrackingEvent;
+
+/** Registers the privacy suite for one adapter. */
+export function runPrivacyConformance(target: ConformanceTarget): void {
+  describe(`privacy conformance: ${target.name}`, () => {
+    let store: Store;
+    let privacy: PrivacyStore;
+    beforeAll(async () => {
+      store = await target.create();
+      if (!store.privacy) throw new Error('the store has no privacy port');
+      privacy = store.privacy;
+    });
+    afterAll(async () => {
+      if (target.destroy) await target.destroy(store);
+      else await store.close();
+    });
+    const ingest = (sourceId: string, events: TrackingEvent[]) => store.transaction((tx) => applyEvents(tx, sourceId, events, deps));
+
+    it('stores requests, updates their progress and pages them newest first', async () => {
+      await privacy.createRequest({ id: 'pr-1', type: 'export', subject: { profileId: null, identifiers: ['email:a@b.c'] }, reason: 'ticket', createdAt: T0 });
+      await privacy.createRequest({ id: 'pr-2', type: 'suppress', subject: { profileId: 'p', identifiers: [] }, requestedBy: 'dpo', createdAt: T0 });
+      expect(await privacy.findRequest('pr-1')).toMatchObject({ id: 'pr-1', type: 'export', status: 'pending', reason: 'ticket', subject: { profileId: null, identifiers: ['email:a@b.c'] }, destinations: [] });
+      await privacy.updateRequest('pr-1', { status: 'running', at: '2026-11-01T10:00:01.000Z' });
+      await privacy.updateRequest('pr-1', { status: 'completed', at: '2026-11-01T10:00:02.000Z', outcome: { eventsExported: 3 }, identifiers: [] });
+      const done = await privacy.findRequest('pr-1');
+      expect(done).toMatchObject({ status: 'completed', completedAt: '2026-11-01T10:00:02.000Z', updatedAt: '2026-11-01T10:00:02.000Z', store: { status: 'completed', outcome: { eventsExported: 3 } }, subject: { identifiers: [] } });
+      expect(await privacy.findRequest('nope')).toBeUndefined();
+      const first = await privacy.listRequests({ limit: 1 });
+      expect(first.data.map((r) => r.id)).toEqual(['pr-2']);
+      const next = await privacy.listRequests({ limit: 5, cursor: first.cursor.next! });
+      expect(next.data.map((r) => r.id)).toEqual(['pr-1']);
+      expect(next.cursor.hasMore).toBe(false);
+    });
+
+    it('keeps keys; unsuppress lifts a whole suppression and never a tombstone', async () => {
+      await privacy.addKeys(
+        [
+          { key: 'email.s1', kind: 'suppress', requestId: 'rs' },
+          { key: 'anonymous_id.s2', kind: 'suppress', requestId: 'rs' },
+          { key: 'email.s1', kind: 'tombstone', requestId: 'rd' },
+          { key: 'email.other', kind: 'suppress', requestId: 'rx' },
+        ],
+        T0,
+      );
+      expect((await privacy.removeSuppressions(['email.s1'])).sort()).toEqual(['anonymous_id.s2', 'email.s1']);
+      expect(await privacy.listKeys()).toEqual([
+        { key: 'email.other', kind: 'suppress', requestId: 'rx' },
+        { key: 'email.s1', kind: 'tombstone', requestId: 'rd' },
+      ]);
+    });
+
+    it('counts suppressed events', async () => {
+      const before = await privacy.suppressedEvents();
+      await privacy.countSuppressed(3);
+      await privacy.countSuppressed(0);
+      await privacy.countSuppressed(2);
+      expect(await privacy.suppressedEvents()).toBe(before + 5);
+    });
+
+    it('deletes a whole person (merged profiles too) and nobody else, with the counters', async () => {
+      await ingest('src-a', [
+        ev({ type: 'identify', userId: 'del-u', anonymousId: 'del-anon-1', traits: { email: 'del@example.com', phone: '+14155550100' } } as Partial<TrackingEvent>),
+        ev({ anonymousId: 'del-anon-2' }),
+        ev({ type: 'identify', anonymousId: 'keep-anon', userId: 'keep-u', traits: { email: 'keep@example.com' } } as Partial<TrackingEvent>),
+      ]);
+      // A second profile folded in by a merge: del-anon-2 meets del-u.
+      await ingest('src-b', [ev({ userId: 'del-u', anonymousId: 'del-anon-2' }), ev({ userId: 'del-u', context: { consent: { categoryPreferences: { ads: true } } } } as Partial<TrackingEvent>)]);
+      const live = (await store.findProfileIdByIdentifier({ type: 'email', value: 'del@example.com' }))!;
+      const family = await privacy.profileFamily(live);
+      expect(family.length).toBe(2);
+      await store.addWarnings([{ kind: 'cap_reached', message: 'del-u warning', profileId: live, createdAt: T0 }]);
+      // Someone else's event refused the person's email: the refusal names it.
+      const keep = (await store.findProfileIdByIdentifier({ type: 'email', value: 'keep@example.com' }))!;
+      const refused = [{ identifier: { type: 'email', value: 'del@example.com' }, reason: 'blocked' as const, detail: 'test' }];
+      const plan = { target: { kind: 'existing' as const, profileId: keep }, merges: [], links: [], touches: [], refused, traits: { set: {}, unset: [] }, warnings: [] };
+      await store.transaction((tx) => applyRow(tx, { event: ev({ anonymousId: 'keep-anon' }), sourceId: 'src-a', plan }));
+      expect((await store.explainProfile(keep))?.refusals.map((r) => r.value)).toEqual(['del@example.com']);
+      expect((await privacy.listProfileWarnings(family)).map((w) => w.message)).toEqual(['del-u warning']);
+      const before = await store.stats();
+
+      const deleted = await privacy.deletePerson(family[1]!, [{ key: 'email.x', kind: 'tombstone', requestId: 'rdel' }], T0);
+      expect(deleted).toEqual({ profiles: 2, events: 4, identifiers: 5 });
+      for (const [type, value] of [['email', 'del@example.com'], ['phone', '+14155550100'], ['user_id', 'del-u'], ['anonymous_id', 'del-anon-1'], ['anonymous_id', 'del-anon-2']] as const) {
+        expect(await store.findProfileIdByIdentifier({ type, value })).toBeUndefined();
+      }
+      for (const id of family) expect(await store.findProfile(id)).toBeUndefined();
+      expect(await store.searchProfiles({ value: 'del@example.com', limit: 5 })).toEqual([]);
+      expect(await privacy.listProfileWarnings(family)).toEqual([]);
+      expect(await store.listProfileMerges(live)).toEqual([]);
+      const after = await store.stats();
+      expect(after).toMatchObject({ events: before.events - 4, profiles: before.profiles - 1, externalIds: before.externalIds - 5, merges: before.merges - 1, warnings: before.warnings - 1 });
+      if (target.recount) expect(await target.recount(store)).toEqual(after);
+      expect((await privacy.listKeys()).filter((k) => k.requestId === 'rdel')).toEqual([{ key: 'email.x', kind: 'tombstone', requestId: 'rdel' }]);
+
+      expect((await store.explainProfile(keep))?.refusals).toEqual([]);
+      expect((await store.listProfileEvents(keep, { limit: 10 })).data).toHaveLength(2);
+      expect(await privacy.deletePerson('no-such-profile', [], T0)).toBeUndefined();
+      expect(await privacy.scrub()).toBe(true);
+    });
+  });
+}

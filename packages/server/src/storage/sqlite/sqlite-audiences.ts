@@ -1,0 +1,197 @@
+/**
+ * The computed-trait and audience port of the SQLite store (see audience-store.ts). Writes share the store's
+ * write queue, so they never slip into an open transaction; reads use the read connection.
+ */
+import type Database from 'better-sqlite3';
+import DatabaseFile from 'better-sqlite3';
+import type { TrackingEvent } from '@kin/core';
+import type { AudienceStore, ProfileComputedState, SeqEvent } from '../audience-store.ts';
+import { definitionOf } from '../audience-store.ts';
+import { cursorKey, pageOf } from '../keyset-page.ts';
+import type { WriteQueue } from './write-queue.ts';
+
+type Row = Record<string, unknown>;
+
+/** The definitions (SQLite migration 17): small and rarely written, kept with the data they describe. */
+export const SQLITE_AUDIENCE_MIGRATION_SQL = `
+  CREATE TABLE computed_definitions (
+    kind TEXT NOT NULL, key TEXT NOT NULL, definition TEXT NOT NULL, status TEXT NOT NULL, progress REAL NOT NULL,
+    created_at TEXT NOT NULL, PRIMARY KEY (kind, key)
+  ) WITHOUT ROWID;
+`;
+
+/** Each profile's values, memberships and next check: in the state file (see `createSqliteAudiences`). */
+const STATE_TABLES_SQL = `
+  CREATE TABLE IF NOT EXISTS computed_values (profile_id TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (profile_id, key)) WITHOUT ROWID;
+  CREATE TABLE IF NOT EXISTS audience_members (
+    audience_key TEXT NOT NULL, profile_id TEXT NOT NULL, entered_at TEXT NOT NULL, PRIMARY KEY (audience_key, profile_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX IF NOT EXISTS audience_members_profile ON audience_members(profile_id);
+  CREATE TABLE IF NOT EXISTS computed_schedule (profile_id TEXT PRIMARY KEY, next_check_at TEXT NOT NULL) WITHOUT ROWID;
+  CREATE INDEX IF NOT EXISTS computed_schedule_due ON computed_schedule(next_check_at);
+`;
+
+/** The file beside the database that holds the per-profile state (`kin.db` -> `kin.db-computed`). */
+export function computedStatePath(path: string): string {
+  return `${path}-computed`;
+}
+
+/**
+ * Creates the port over the store's connections. Why the per-profile state lives in a file of its own
+ * (`computedStatePath`, opened on first use): the evaluator rewrites it several times a second, and every
+ * commit to the main file by a second connection makes the writer thread drop its identity-graph cache and
+ * wait for the lock. The state is derived (a backfill rebuilds it), so the file syncs with NORMAL. An
+ * in-memory store keeps the state in its own database.
+ */
+export function createSqliteAudiences(options: { db: Database.Database; read: () => Database.Database; queue: WriteQueue; path: string }): AudienceStore & { close(): void } {
+  const { db, read, queue } = options;
+  const write = <T>(fn: () => T): Promise<T> => queue.run(() => inTransaction(db, fn));
+  let side: Database.Database | undefined;
+  const state = (): Database.Database => {
+    if (side) return side;
+    const opened = options.path === ':memory:' ? db : new DatabaseFile(computedStatePath(options.path));
+    if (opened !== db) {
+      opened.pragma('journal_mode = WAL');
+      opened.pragma('synchronous = NORMAL');
+      opened.pragma('busy_timeout = 10000');
+    }
+    opened.exec(STATE_TABLES_SQL);
+    side = opened;
+    return opened;
+  };
+  /** A write to the state; on the main connection (in memory) through its queue, never inside an open transaction. */
+  const writeState = async <T>(fn: (s: Database.Database) => T): Promise<T> => {
+    const s = state();
+    const run = (): T => inTransaction(s, () => fn(s));
+    return s === db ? queue.run(run) : run();
+  };
+  return {
+    saveDefinition: (async (kind: string, definition: { key: string }, createdAt: string) =>
+      write(
+        () =>
+          stmt(db, "INSERT INTO computed_definitions (kind, key, definition, status, progress, created_at) VALUES (?, ?, ?, 'backfilling', 0, ?) ON CONFLICT DO NOTHING")
+            .run(kind, definition.key, JSON.stringify(definition), createdAt).changes === 1,
+      )) as AudienceStore['saveDefinition'],
+
+    listDefinitions: (async (kind: string) =>
+      (stmt(read(), 'SELECT * FROM computed_definitions WHERE kind = ? ORDER BY key').all(kind) as Row[]).map(definitionOf)) as AudienceStore['listDefinitions'],
+
+    async deleteDefinition(kind, key) {
+      const gone = await write(() => stmt(db, 'DELETE FROM computed_definitions WHERE kind = ? AND key = ?').run(kind, key).changes === 1);
+      await writeState((s) => stmt(s, kind === 'trait' ? 'DELETE FROM computed_values WHERE key = ?' : 'DELETE FROM audience_members WHERE audience_key = ?').run(key));
+      return gone;
+    },
+
+    async setStatus(kind, keys, status, progress) {
+      await write(() => {
+        const update = stmt(db, 'UPDATE computed_definitions SET status = ?, progress = ? WHERE kind = ? AND key = ?');
+        for (const key of keys) update.run(status, progress, kind, key);
+      });
+    },
+
+    async readStates(profileIds) {
+      const states = new Map<string, ProfileComputedState>(profileIds.map((id) => [id, { values: {}, audiences: {}, nextCheckAt: null }]));
+      const s = state();
+      const values = stmt(s, 'SELECT key, value FROM computed_values WHERE profile_id = ?');
+      const members = stmt(s, 'SELECT audience_key, entered_at FROM audience_members WHERE profile_id = ?');
+      const schedule = stmt(s, 'SELECT next_check_at FROM computed_schedule WHERE profile_id = ?').pluck();
+      for (const [id, state] of states) {
+        state.nextCheckAt = (schedule.get(id) as string | undefined) ?? null;
+        for (const row of values.all(id) as Row[]) state.values[row.key as string] = JSON.parse(row.value as string);
+        for (const row of members.all(id) as Row[]) state.audiences[row.audience_key as string] = row.entered_at as string;
+      }
+      return states;
+    },
+
+    async writeStates(writes, removed) {
+      await writeState((s) => {
+        const forget = [
+          stmt(s, 'DELETE FROM computed_values WHERE profile_id = ?'),
+          stmt(s, 'DELETE FROM audience_members WHERE profile_id = ?'),
+          stmt(s, 'DELETE FROM computed_schedule WHERE profile_id = ?'),
+        ];
+        const value = stmt(s, 'INSERT INTO computed_values (profile_id, key, value) VALUES (?, ?, ?)');
+        const member = stmt(s, 'INSERT INTO audience_members (audience_key, profile_id, entered_at) VALUES (?, ?, ?)');
+        const schedule = stmt(s, 'INSERT INTO computed_schedule (profile_id, next_check_at) VALUES (?, ?)');
+        for (const id of [...removed, ...writes.map((w) => w.profileId)]) for (const statement of forget) statement.run(id);
+        for (const { profileId, state, nextCheckAt } of writes) {
+          for (const [key, v] of Object.entries(state.values)) value.run(profileId, key, JSON.stringify(v));
+          for (const [key, at] of Object.entries(state.audiences)) member.run(key, profileId, at);
+          if (nextCheckAt !== null) schedule.run(profileId, nextCheckAt);
+        }
+      });
+    },
+
+    async dueProfiles(now, limit) {
+      return (stmt(state(), 'SELECT profile_id FROM computed_schedule WHERE next_check_at <= ? ORDER BY next_check_at LIMIT ?').all(now, limit) as Row[]).map(
+        (r) => r.profile_id as string,
+      );
+    },
+
+    async listMembers(key, query) {
+      const after = cursorKey(query.cursor)?.[0] ?? '';
+      const rows = stmt(state(), 'SELECT profile_id, entered_at FROM audience_members WHERE audience_key = ? AND profile_id > ? ORDER BY profile_id LIMIT ?')
+        .all(key, after, query.limit + 1) as Row[];
+      return pageOf(rows, query.limit, (r) => ({ id: r.profile_id as string, enteredAt: r.entered_at as string }), (r) => [r.profile_id as string]);
+    },
+
+    async countMembers(key) {
+      return (stmt(state(), 'SELECT count(*) AS n FROM audience_members WHERE audience_key = ?').get(key) as Row).n as number;
+    },
+
+    async eventsAfter(seq, limit) {
+      return (stmt(read(), 'SELECT seq, profile_id, payload FROM events WHERE seq > ? ORDER BY seq LIMIT ?').all(seq, limit) as Row[]).map((r) => ({
+        seq: r.seq as number,
+        profileId: (r.profile_id as string | null) ?? null,
+        payload: r.payload,
+      }));
+    },
+
+    async eventsOfProfiles(groups) {
+      const liveOf = new Map<string, string>();
+      for (const [live, ids] of groups) for (const id of ids) liveOf.set(id, live);
+      const out = new Map<string, SeqEvent[]>([...groups.keys()].map((id) => [id, []]));
+      const r = read();
+      // The tail first, then the table: an entry moved between the two reads is seen twice (kept once by seq),
+      // never missed. Why one tail scan per batch: the tail has no profile index (see sqlite-timeline.ts).
+      const owner = new Map<number, string>();
+      const ids = JSON.stringify([...liveOf.keys()]);
+      for (const table of ['timeline_tail', 'timeline']) {
+        for (const row of stmt(r, `SELECT seq, profile_id FROM ${table} WHERE profile_id IN (SELECT value FROM json_each(?))`).all(ids) as Row[]) {
+          owner.set(row.seq as number, liveOf.get(row.profile_id as string)!);
+        }
+      }
+      const rows = stmt(r, 'SELECT seq, payload FROM events WHERE seq IN (SELECT value FROM json_each(?))').all(JSON.stringify([...owner.keys()])) as Row[];
+      for (const row of rows) out.get(owner.get(row.seq as number)!)!.push({ seq: row.seq as number, event: JSON.parse(row.payload as string) as TrackingEvent });
+      return out;
+    },
+
+    async lastEventSeq() {
+      return ((stmt(read(), 'SELECT max(seq) AS n FROM events').get() as Row).n as number | null) ?? 0;
+    },
+
+    close() {
+      if (side && side !== db) side.close();
+      side = undefined;
+    },
+  };
+}
+
+const statements = new WeakMap<Database.Database, Map<string, Database.Statement>>();
+const transactions = new WeakMap<Database.Database, (fn: () => unknown) => unknown>();
+
+/** Runs `fn` in a transaction of `connection`, with a transaction function made once per connection (each new one prepares its statements). */
+function inTransaction<T>(connection: Database.Database, fn: () => T): T {
+  let run = transactions.get(connection);
+  if (!run) transactions.set(connection, (run = connection.transaction((f: () => unknown) => f())));
+  return run(fn) as T;
+}
+
+/** A statement prepared once per connection (preparing costs more than running these small ones). */
+function stmt(connection: Database.Database, sql: string): Database.Statement {
+  let byText = statements.get(connection);
+  if (!byText) statements.set(connection, (byText = new Map()));
+  let statement = byText.get(sql);
+  if (!statement) byText.set(sql, (statement = connection.prepare(sql)));
+  return statement;
+}

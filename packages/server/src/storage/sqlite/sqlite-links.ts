@@ -1,0 +1,160 @@
+/**
+ * The tracked-links port of the SQLite store (links-store.ts). Admin writes go through the store's write
+ * queue, reads through its read connection; click rows are written by `sqliteLinkClickTx` on the writer's
+ * connection, inside the ingest transaction of their events.
+ */
+import type Database from 'better-sqlite3';
+import type { LinkClickTx, LinksStore } from '../links-store.ts';
+import { HIT_COUNTS_SQL, toHitCounts, toLinkRecord } from '../links-rows.ts';
+import { cursorKey, pageOf } from '../keyset-page.ts';
+import type { WriteQueue } from './write-queue.ts';
+
+type Row = Record<string, unknown>;
+
+/** Schema of tracked links (migration 18). */
+export const SQLITE_LINKS_MIGRATION = {
+  version: 18,
+  name: 'tracked links',
+  // Why a row per hit beside the event: stats count these small rows by link instead of scanning events, and
+  // R14 finds a click by its id. Why no foreign keys: a click row is written by the ingest path, which must
+  // not fail an event because an admin removed its link.
+  sql: `
+    CREATE TABLE links (
+      id TEXT PRIMARY KEY,
+      code TEXT NOT NULL UNIQUE,
+      url TEXT NOT NULL,
+      campaign_id TEXT,
+      expires_at TEXT,
+      tags TEXT NOT NULL,
+      created_at TEXT NOT NULL
+    );
+    CREATE TABLE link_recipients (
+      id TEXT PRIMARY KEY,
+      link_id TEXT NOT NULL,
+      ref TEXT NOT NULL,
+      created_at TEXT NOT NULL
+    );
+    CREATE INDEX link_recipients_link ON link_recipients(link_id);
+    CREATE TABLE link_clicks (
+      click_id TEXT PRIMARY KEY,
+      link_id TEXT NOT NULL,
+      kind TEXT NOT NULL,
+      at TEXT NOT NULL,
+      bot INTEGER NOT NULL,
+      reason TEXT,
+      token TEXT NOT NULL,
+      recipient_id TEXT,
+      profile_id TEXT,
+      anchor_type TEXT,
+      anchor_value TEXT,
+      visitor TEXT
+    );
+    CREATE INDEX link_clicks_link ON link_clicks(link_id, kind, bot);
+    CREATE TABLE link_click_browsers (
+      click_id TEXT NOT NULL,
+      anonymous_id TEXT NOT NULL,
+      PRIMARY KEY (click_id, anonymous_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE link_secret (id INTEGER PRIMARY KEY CHECK (id = 1), secret TEXT NOT NULL);
+  `,
+};
+
+/** Creates the links port over the store's connections. */
+export function createSqliteLinksStore(options: { db: Database.Database; read: () => Database.Database; queue: WriteQueue }): LinksStore {
+  const { db, read, queue } = options;
+  // Why cached statements: the redirect reads a recipient per tokened click, and compiling the statement each
+  // time cost more than the read.
+  const statements = new WeakMap<Database.Database, Map<string, Database.Statement>>();
+  const readStatement = (sql: string): Database.Statement => {
+    const connection = read();
+    let cache = statements.get(connection);
+    if (!cache) statements.set(connection, (cache = new Map()));
+    let statement = cache.get(sql);
+    if (!statement) cache.set(sql, (statement = connection.prepare(sql)));
+    return statement;
+  };
+  return {
+    async createLink(link) {
+      return queue.run(() => {
+        const result = db
+          .prepare('INSERT INTO links (id, code, url, campaign_id, expires_at, tags, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO NOTHING')
+          .run(link.id, link.code, link.url, link.campaignId ?? null, link.expiresAt ?? null, JSON.stringify(link.tags), link.createdAt);
+        return result.changes === 1 ? 'created' : 'code_taken';
+      });
+    },
+    async findLink(id) {
+      const row = readStatement('SELECT * FROM links WHERE id = ?').get(id) as Row | undefined;
+      return row ? toLinkRecord(row) : undefined;
+    },
+    async findLinkByCode(code) {
+      const row = readStatement('SELECT * FROM links WHERE code = ?').get(code) as Row | undefined;
+      return row ? toLinkRecord(row) : undefined;
+    },
+    async listLinks(query) {
+      const after = cursorKey(query.cursor);
+      const rows = read()
+        .prepare(`SELECT * FROM links ${after ? 'WHERE (created_at, id) < (?, ?)' : ''} ORDER BY created_at DESC, id DESC LIMIT ?`)
+        .all(...(after ? [String(after[0]), String(after[1])] : []), query.limit + 1) as Row[];
+      return pageOf(rows, query.limit, toLinkRecord, (row) => [row.created_at as string, row.id as string]);
+    },
+    async addRecipients(recipients) {
+      await queue.run(() => {
+        const insert = db.prepare('INSERT INTO link_recipients (id, link_id, ref, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING');
+        db.transaction(() => {
+          for (const r of recipients) insert.run(r.id, r.linkId, r.ref, r.createdAt);
+        })();
+      });
+    },
+    async findRecipient(id) {
+      const row = readStatement('SELECT * FROM link_recipients WHERE id = ?').get(id) as Row | undefined;
+      return row ? { id: row.id as string, linkId: row.link_id as string, ref: row.ref as string, createdAt: row.created_at as string } : undefined;
+    },
+    async countHits(linkId) {
+      return toHitCounts(readStatement(HIT_COUNTS_SQL(() => '?')).get(linkId, linkId) as Row | undefined);
+    },
+    async clickedProfiles(linkId, limit) {
+      const rows = read()
+        .prepare(
+          `SELECT coalesce(p.merged_into, p.id) AS live, min(c.at) AS first_at FROM link_clicks c JOIN profiles p ON p.id = c.profile_id
+           WHERE c.link_id = ? AND c.kind = 'get' AND c.bot = 0 GROUP BY live ORDER BY first_at, live LIMIT ?`,
+        )
+        .all(linkId, limit) as Row[];
+      return rows.map((row) => ({ profileId: row.live as string, firstClickAt: row.first_at as string }));
+    },
+    async signingSecret(candidate) {
+      return queue.run(() => {
+        db.prepare('INSERT INTO link_secret (id, secret) VALUES (1, ?) ON CONFLICT (id) DO NOTHING').run(candidate);
+        return db.prepare('SELECT secret FROM link_secret WHERE id = 1').pluck().get() as string;
+      });
+    },
+  };
+}
+
+/** The click operations of a write transaction on the writer's connection. */
+export function sqliteLinkClickTx(db: Database.Database): LinkClickTx {
+  let insert: Database.Statement | undefined;
+  let find: Database.Statement | undefined;
+  let browsers: Database.Statement | undefined;
+  let addBrowser: Database.Statement | undefined;
+  return {
+    async recordLinkClick(c) {
+      insert ??= db.prepare(
+        `INSERT INTO link_clicks (click_id, link_id, kind, at, bot, reason, token, recipient_id, profile_id, anchor_type, anchor_value, visitor)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (click_id) DO NOTHING`,
+      );
+      insert.run(c.clickId, c.linkId, c.kind, c.at, c.bot ? 1 : 0, c.reason ?? null, c.token, c.recipientId ?? null, c.profileId ?? null, c.anchor?.type ?? null, c.anchor?.value ?? null, c.visitor ?? null);
+    },
+    async findLinkClick(clickId) {
+      find ??= db.prepare(`SELECT at, bot, anchor_type, anchor_value FROM link_clicks WHERE click_id = ? AND kind = 'get'`);
+      const row = find.get(clickId) as Row | undefined;
+      if (!row) return null;
+      browsers ??= db.prepare('SELECT anonymous_id FROM link_click_browsers WHERE click_id = ? ORDER BY anonymous_id').pluck();
+      const anchor = row.anchor_type == null ? {} : { anchor: { type: row.anchor_type as string, value: row.anchor_value as string } };
+      return { clickId, at: row.at as string, bot: row.bot === 1, ...anchor, browsers: browsers.all(clickId) as string[] };
+    },
+    async addLinkBrowser(clickId, anonymousId) {
+      addBrowser ??= db.prepare('INSERT INTO link_click_browsers (click_id, anonymous_id) VALUES (?, ?) ON CONFLICT DO NOTHING');
+      addBrowser.run(clickId, anonymousId);
+    },
+  };
+}

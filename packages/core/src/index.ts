@@ -24,6 +24,7 @@ export * from './identity/graph-reference.ts';
 export * from './profile/trait-changes.ts';
 export * from './profile/trait-merge.ts';
 export * from './random/mulberry32.ts';
+export * from './analytics/index.ts';
 
 export * from './analytics/definition-check.ts';
 export * from './analytics/computed-trait.ts';

@@ -2,8 +2,9 @@
  * The admin API client: every call carries the admin token; a failed call resolves to a value
  * (`{ ok: false, error }`) so pages render their error state without try/catch.
  */
+import type { AttributionRequest, AttributionResponse, ConversionExplanation, FunnelRequest, FunnelResponse, PathsRequest, PathsResponse } from '@kin/core/api/index.ts';
 import type { TokenSelf } from '@kin/core/api/access-api.ts';
-import type { PrivacyExport, PrivacyRequest, PrivacyRequestBody, PrivacyRequestList } from '@kin/core/api/index.ts';
+import type { PrivacyExport, PrivacyRequest, PrivacyRequestBody, PrivacyRequestList, ReviewBulkRequest, ReviewBulkResult, ReviewEffect, ReviewItemView, ReviewPage } from '@kin/core/api/index.ts';
 import type { LinkStats, LinkSummary, Merge, Overview, Page, Profile, ProfileActivity, ExplainAnswer, ProfileGraph, ProfileList, SearchPage, Source, TimelineEvent, Trait, TraitHistory, WarningWithSubject } from '@kin/core/api/index.ts';
 import type { AudienceApi } from './audience-client.ts';
 import { audienceApi } from './audience-client.ts';
@@ -37,6 +38,16 @@ export interface KinApi {
   createSource(name: string): Promise<ApiResult<{ source: Source; writeKey: string }>>;
   revokeSource(name: string): Promise<ApiResult<{ source: Source }>>;
   warnings(query: { limit: number; cursor?: string; kind?: string }): Promise<ApiResult<Page<WarningWithSubject>>>;
+  funnel(body: FunnelRequest): Promise<ApiResult<FunnelResponse>>;
+  paths(body: PathsRequest): Promise<ApiResult<PathsResponse>>;
+  attribution(body: AttributionRequest): Promise<ApiResult<AttributionResponse>>;
+  conversion(messageId: string, query: { event: string; models: string }): Promise<ApiResult<ConversionExplanation>>;
+  reviewQueue(query: { limit: number; cursor?: string }): Promise<ApiResult<ReviewPage>>;
+  reviewEffect(id: string): Promise<ApiResult<ReviewEffect>>;
+  decideReview(id: string, decision: 'accept' | 'reject'): Promise<ApiResult<{ item: ReviewItemView }>>;
+  decideReviewBulk(body: ReviewBulkRequest): Promise<ApiResult<ReviewBulkResult>>;
+  undoMerge(mergeId: string): Promise<ApiResult<Separation>>;
+  splitProfile(ref: string, externalIds: Array<{ type: string; value: string }>): Promise<ApiResult<Separation>>;
   /** Privacy requests (delete, suppress, unsuppress, export a whole person): create, list, one, an export's content. */
   createPrivacyRequest(body: PrivacyRequestBody): Promise<ApiResult<PrivacyRequest>>;
   privacyRequests(query: { limit: number; cursor?: string }): Promise<ApiResult<PrivacyRequestList>>;
@@ -45,6 +56,14 @@ export interface KinApi {
   linkStats(id: string): Promise<ApiResult<LinkStats>>;
   /** Computed traits and audiences (audience-client.ts). */
   audiences: AudienceApi;
+}
+
+/** What an undo or a split answers: the ledger entry, the do-not-link rule, events replayed, the profiles now. */
+export interface Separation {
+  ledgerId: string;
+  ruleId: string;
+  events: number;
+  profiles: Profile[];
 }
 
 /** Builds the client. `onUnauthorized` runs on any 401 (the token was revoked or mistyped). */
@@ -91,6 +110,16 @@ export function createKinApi(options: { token: string; baseUrl?: string; fetch?:
     createSource: (name) => call('/v1/sources', { method: 'POST', body: JSON.stringify({ name }) }),
     revokeSource: (name) => call(`/v1/sources/${encodeURIComponent(name)}`, { method: 'DELETE' }),
     warnings: (query) => call(`/v1/warnings${qs({ ...query, subjects: 1 })}`),
+    funnel: (body) => call('/v1/analytics/funnel', { method: 'POST', body: JSON.stringify(body) }),
+    paths: (body) => call('/v1/analytics/paths', { method: 'POST', body: JSON.stringify(body) }),
+    attribution: (body) => call('/v1/analytics/attribution', { method: 'POST', body: JSON.stringify(body) }),
+    conversion: (messageId, query) => call(`/v1/analytics/attribution/conversions/${encodeURIComponent(messageId)}${qs(query)}`),
+    reviewQueue: (query) => call(`/v1/review${qs({ status: 'open', ...query })}`),
+    reviewEffect: (id) => call(`/v1/review/${encodeURIComponent(id)}/effect`),
+    decideReview: (id, decision) => call(`/v1/review/${encodeURIComponent(id)}`, { method: 'POST', body: JSON.stringify({ decision }) }),
+    decideReviewBulk: (body) => call('/v1/review/bulk', { method: 'POST', body: JSON.stringify(body) }),
+    undoMerge: (mergeId) => call(`/v1/merges/${encodeURIComponent(mergeId)}/undo`, { method: 'POST' }),
+    splitProfile: (r, externalIds) => call(`${ref(r)}/split`, { method: 'POST', body: JSON.stringify({ externalIds: externalIds.map((i) => `${i.type}:${i.value}`) }) }),
     createPrivacyRequest: (body) => call('/v1/privacy/requests', { method: 'POST', body: JSON.stringify(body) }),
     privacyRequests: (query) => call(`/v1/privacy/requests${qs(query)}`),
     privacyExport: (id) => call(`/v1/privacy/requests/${encodeURIComponent(id)}/export`),

@@ -13,9 +13,11 @@ import { missingScope } from './page-access.ts';
 import { OverviewPage } from './pages/overview-page.tsx';
 import { PrivacyPage } from './pages/privacy-page.tsx';
 import { ProfilePage } from './pages/profile-page.tsx';
+import { ReviewPage } from './pages/review-page.tsx';
 import { SearchPage } from './pages/search-page.tsx';
 import { SignInPage } from './pages/sign-in-page.tsx';
 import { AudiencesPage } from './pages/audiences-page.tsx';
+import { JourneysPage } from './pages/journeys-page.tsx';
 import { SourcesPage } from './pages/sources-page.tsx';
 import { LinksPage } from './pages/links-page.tsx';
 import { WarningsPage } from './pages/warnings-page.tsx';
@@ -134,11 +136,13 @@ function Shell({ api, self, onSignOut }: { api: KinApi; self: TokenSelf; onSignO
 const NAV: Array<{ route: Route; label: string }> = [
   { route: { name: 'overview' }, label: 'Overview' },
   { route: { name: 'search', q: '' }, label: 'Profiles' },
+  { route: { name: 'journeys' }, label: 'Journeys' },
   { route: { name: 'sources' }, label: 'Sources' },
   { route: { name: 'audiences' }, label: 'Audiences' },
   { route: { name: 'links' }, label: 'Links' },
   { route: { name: 'warnings', kind: '' }, label: 'Warnings' },
   { route: { name: 'privacy' }, label: 'Privacy' },
+  { route: { name: 'review' }, label: 'Review' },
 ];
 
 function RoutePage({ route, self }: { route: Route; self: TokenSelf }) {
@@ -159,6 +163,8 @@ function RoutePage({ route, self }: { route: Route; self: TokenSelf }) {
       return <SearchPage q={route.q} {...(route.page ? { page: route.page } : {})} {...(route.order ? { order: route.order } : {})} />;
     case 'profile':
       return <ProfilePage key={route.ref} profileRef={route.ref} />;
+    case 'journeys':
+      return <JourneysPage />;
     case 'sources':
       return <SourcesPage />;
     case 'links':
@@ -167,6 +173,8 @@ function RoutePage({ route, self }: { route: Route; self: TokenSelf }) {
       return <AudiencesPage />;
     case 'warnings':
       return <WarningsPage kind={route.kind} />;
+    case 'review':
+      return <ReviewPage />;
     case 'privacy':
       return <PrivacyPage />;
     case 'not_found':

@@ -13,7 +13,10 @@ const NEEDS: Record<Route['name'], AccessScope | undefined> = {
   warnings: 'profiles:read',
   privacy: 'privacy:read',
   links: 'analytics:read',
+  // A decision page: reading the queue needs profiles:read, every action on it profiles:write.
+  review: 'profiles:write',
   audiences: 'analytics:read',
+  journeys: 'analytics:read',
   not_found: undefined,
 };
 

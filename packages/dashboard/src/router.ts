@@ -12,6 +12,8 @@ export type Route =
   | { name: 'sources' }
   | { name: 'audiences' }
   | { name: 'warnings'; kind: string }
+  | { name: 'journeys' }
+  | { name: 'review' }
   | { name: 'privacy' }
   | { name: 'links' }
   | { name: 'not_found' };
@@ -31,6 +33,8 @@ export function parseRoute(pathname: string, search: string): Route {
   }
   if (pathname.startsWith('/profiles/')) return { name: 'profile', ref: decodeURIComponent(pathname.slice('/profiles/'.length)) };
   if (pathname === '/sources') return { name: 'sources' };
+  if (pathname === '/journeys') return { name: 'journeys' };
+  if (pathname === '/review') return { name: 'review' };
   if (pathname === '/links') return { name: 'links' };
   if (pathname === '/audiences') return { name: 'audiences' };
   if (pathname === '/warnings') return { name: 'warnings', kind: params.get('kind') ?? '' };
@@ -55,6 +59,10 @@ export function hrefOf(route: Route): string {
       return `/profiles/${encodeURIComponent(route.ref)}`;
     case 'sources':
       return '/sources';
+    case 'journeys':
+      return '/journeys';
+    case 'review':
+      return '/review';
     case 'links':
       return '/links';
     case 'audiences':

@@ -69,6 +69,8 @@ export interface KinConfig {
   messagingPollMs: number;
   /** How long a delivery worker holds a lease; a worker that dies mid-send leaves it for another after this. */
   deliveryLeaseSeconds: number;
+  /** Analytics questions: the time limit of one (`KIN_ANALYTICS_TIMEOUT_MS`). */
+  analytics: { timeoutMs: number };
   /** Tracked links (see docs/links.md). */
   links: LinksConfig;
 }
@@ -161,6 +163,7 @@ const schema = z.object({
   // 0 turns journeys and delivery off in this process (e.g. extra collectors of a pipeline).
   messagingPollMs: intFrom(0, 60_000).default(500),
   deliveryLeaseSeconds: intFrom(1, 3600).default(60),
+  analyticsTimeoutMs: intFrom(1, 600_000).default(30_000),
   rateLimitEventsPerSecond: intFrom(0, 1_000_000).default(0),
   rateLimitBurstSeconds: intFrom(1, 3600).default(5),
   adminRateLimitPerMinute: intFrom(0, 1_000_000).default(1200),
@@ -212,6 +215,7 @@ const ENV: Record<keyof z.input<typeof schema>, string> = {
   importSpoolDir: 'KIN_IMPORT_SPOOL_DIR',
   messagingPollMs: 'KIN_MESSAGING_POLL_MS',
   deliveryLeaseSeconds: 'KIN_DELIVERY_LEASE_SECONDS',
+  analyticsTimeoutMs: 'KIN_ANALYTICS_TIMEOUT_MS',
   rateLimitEventsPerSecond: 'KIN_RATE_LIMIT_EVENTS_PER_SECOND',
   rateLimitBurstSeconds: 'KIN_RATE_LIMIT_BURST_SECONDS',
   adminRateLimitPerMinute: 'KIN_ADMIN_RATE_LIMIT_PER_MINUTE',
@@ -298,6 +302,7 @@ export function parseConfig(env: Record<string, string | undefined>, flags: Conf
     imports: Object.freeze({ maxRecordBytes: c.importMaxRecordBytes, ...(c.importSpoolDir ? { spoolDir: c.importSpoolDir } : {}) }),
     messagingPollMs: c.messagingPollMs,
     deliveryLeaseSeconds: c.deliveryLeaseSeconds,
+    analytics: Object.freeze({ timeoutMs: c.analyticsTimeoutMs }),
     links: Object.freeze({
       ip: c.linksIp,
       scannerSeconds: c.linksScannerSeconds,

@@ -112,7 +112,7 @@ export async function startKin(options: {
         });
   const ingestor = instrumentIngestor(writePath.ingestor, metrics, { clock, resolution: writePath.offThread });
   // The dashboard's heavy reads run on a read thread, never on the HTTP thread's loop (a SQLite file or PostgreSQL).
-  const reads = config.db !== ':memory:' ? adminReadThread({ dbPath: config.db, policy }) : undefined;
+  const reads = config.db !== ':memory:' ? adminReadThread({ dbPath: config.db, policy, analyticsTimeoutMs: config.analytics.timeoutMs }) : undefined;
   const auth = createSourceAuth(store, clock);
   const privacy = await startPrivacy({
     store,

@@ -5,8 +5,10 @@
  * one profile. The server keeps members and writes `Audience Entered` / `Audience Exited` events.
  */
 import type { TrackingEvent } from '../spec/event-types.ts';
-import type { ConditionOp, DefinitionCheck, Duration, EventCondition } from './definition-check.ts';
-import { DEFINITION_KEY, MAX_TREE_NODES, checkCondition, checkDuration, checkWhere, compareValue, durationMs, isRecord, refuse } from './definition-check.ts';
+import type { Duration } from '../api/analytics-api.ts';
+import type { ConditionOp, DefinitionCheck, EventCondition } from './definition-check.ts';
+import { DEFINITION_KEY, MAX_TREE_NODES, checkCondition, checkDuration, checkWhere, compareValue, isRecord, refuse } from './definition-check.ts';
+import { durationMs } from './analytics-event.ts';
 import { eventCounts, eventsByName, eventsNamed } from './computed-trait.ts';
 
 /** How many times an event must have been performed: `{op, value}` (a bare number n means at least n). */

@@ -7,8 +7,10 @@
  * change which events a profile has, and a recount is the only value that can never drift from the truth.
  */
 import type { TrackingEvent } from '../spec/event-types.ts';
-import type { DefinitionCheck, Duration, EventCondition } from './definition-check.ts';
-import { DEFINITION_KEY, checkDuration, checkWhere, durationMs, eventMatches, isRecord, refuse, stableJson, valueAtPath } from './definition-check.ts';
+import type { Duration } from '../api/analytics-api.ts';
+import { durationMs } from './analytics-event.ts';
+import type { DefinitionCheck, EventCondition } from './definition-check.ts';
+import { DEFINITION_KEY, checkDuration, checkWhere, eventMatches, isRecord, refuse, stableJson, valueAtPath } from './definition-check.ts';
 
 /** The kinds of computed trait. */
 export type ComputedTraitType =

@@ -3,8 +3,7 @@
  * the field-named validation result. Pure: no clock, no I/O; `now` is always passed in.
  */
 
-/** A time span as the API writes it: exactly one of minutes, hours or days. */
-export type Duration = { minutes: number } | { hours: number } | { days: number };
+import type { Duration } from '../api/analytics-api.ts';
 
 /** Operators of a condition on an event path or a trait. */
 export type ConditionOp = 'eq' | 'ne' | 'gt' | 'gte' | 'lt' | 'lte' | 'in' | 'contains' | 'exists';
@@ -55,13 +54,6 @@ export function checkDuration(raw: unknown, field: string): DefinitionCheck<Dura
   if (typeof n !== 'number' || !Number.isFinite(n) || n <= 0) return refuse(`${field}.${unit}`, 'must be a positive number');
   if (n * UNIT_MS[unit] > 3650 * UNIT_MS.days) return refuse(`${field}.${unit}`, 'must be at most ten years');
   return { ok: true, value: { [unit]: n } as Duration };
-}
-
-/** A duration in milliseconds. */
-export function durationMs(duration: Duration): number {
-  if ('minutes' in duration) return duration.minutes * UNIT_MS.minutes;
-  if ('hours' in duration) return duration.hours * UNIT_MS.hours;
-  return duration.days * UNIT_MS.days;
 }
 
 /** Checks one condition (`path` for event conditions, `key` for trait conditions). */

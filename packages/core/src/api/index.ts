@@ -5,6 +5,8 @@ export type * from './admin-api.ts';
 export type * from './graph-api.ts';
 export type * from './explain-api.ts';
 export type * from './messaging-api.ts';
+export type * from './analytics-api.ts';
+export type * from './review-api.ts';
 export type * from './privacy-api.ts';
 export type * from './access-api.ts';
 export type * from './links-api.ts';

@@ -4,7 +4,7 @@ import { checkJourney, checkPolicy } from './journey-check.ts';
 import { isHeldOut } from './holdout-hash.ts';
 import { parseDuration } from './messaging-duration.ts';
 import { matchesAll, renderTemplate } from './message-template.ts';
-import { conditionHolds, nextStepIndex } from './journey-step.ts';
+import { branchConditionHolds, nextStepIndex } from './journey-step.ts';
 import { isTimeZone } from './zoned-time.ts';
 
 const CART: JourneyInput = {
@@ -68,7 +68,7 @@ describe('journey helpers', () => {
     const steps: JourneyInput['steps'] = [{ branch: { if: { path: 'traits.vip', equals: true }, then: 'b', else: 'c' } }, { id: 'b', wait: 1 }, { id: 'c', wait: 1 }];
     expect(nextStepIndex(steps, 0, true)).toBe(1);
     expect(nextStepIndex(steps, 0, false)).toBe(2);
-    expect(conditionHolds({ path: 'traits.vip', equals: true }, { trigger: {}, traits: { vip: true } })).toBe(true);
-    expect(conditionHolds({ path: 'trigger.properties.x', exists: true }, { trigger: { properties: {} }, traits: {} })).toBe(false);
+    expect(branchConditionHolds({ path: 'traits.vip', equals: true }, { trigger: {}, traits: { vip: true } })).toBe(true);
+    expect(branchConditionHolds({ path: 'trigger.properties.x', exists: true }, { trigger: { properties: {} }, traits: {} })).toBe(false);
   });
 });

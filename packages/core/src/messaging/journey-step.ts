@@ -5,7 +5,7 @@ import type { BranchCondition, JourneyStep } from '../api/messaging-api.ts';
 import { valueAt } from './message-template.ts';
 
 /** Whether a branch condition holds over `{ trigger, traits }`. */
-export function conditionHolds(condition: BranchCondition, scope: { trigger: unknown; traits: Record<string, unknown> }): boolean {
+export function branchConditionHolds(condition: BranchCondition, scope: { trigger: unknown; traits: Record<string, unknown> }): boolean {
   const value = valueAt(scope, condition.path);
   if (condition.exists !== undefined && (value !== undefined && value !== null) !== condition.exists) return false;
   if (Object.hasOwn(condition, 'equals') && value !== condition.equals) return false;

@@ -3,6 +3,7 @@
  * identifiers with why each one is here (the explain route), traits with their source, time and history, the identity
  * graph, the timeline and the merge history. Every reference reads as a name or a full, copyable id.
  */
+import { useState } from 'react';
 import type { ExternalId, Merge, Profile, ExplainAnswer } from '@kin/core/api/index.ts';
 import { CHANNEL_STYLE } from '../channel-style.ts';
 import { useKin } from '../kin-context.ts';
@@ -13,6 +14,7 @@ import { displayName } from '../ui/profile-name.ts';
 import { Empty, ErrorBox, formatCount, formatValue, Loading, Time } from '../ui/states.tsx';
 import { useApi } from '../ui/use-api.ts';
 import { IdentityGraph } from './identity-graph.tsx';
+import { SplitProfile, UndoMerge } from './profile-separate.tsx';
 import { PrivacyActions } from './privacy-actions.tsx';
 import { ProfileTimeline } from './profile-timeline.tsx';
 import { ProfileAudiences } from './profile-audiences.tsx';
@@ -20,19 +22,21 @@ import { ProfileAudiences } from './profile-audiences.tsx';
 /** The profile page (ref: a profile id or `type:value`). */
 export function ProfilePage({ profileRef }: { profileRef: string }) {
   const { api } = useKin();
-  const profile = useApi(() => api.profile(profileRef), profileRef);
+  // An undo or split changes everything on the page: a new version remounts and reloads every part.
+  const [version, setVersion] = useState(0);
+  const profile = useApi(() => api.profile(profileRef), `${profileRef}#${version}`);
   if (profile.state === 'loading') return <Loading label="Loading profile…" />;
   if (profile.state === 'error') return <ErrorBox error={profile.error} onRetry={profile.reload} />;
   const p = profile.data;
   return (
     <section className="page profile">
-      <ProfileHeader profile={p} />
-      <ProfileBody profile={p} />
+      <ProfileHeader key={`h${version}`} profile={p} />
+      <ProfileBody key={`b${version}`} profile={p} onChanged={() => setVersion((v) => v + 1)} />
     </section>
   );
 }
 
-function ProfileBody({ profile: p }: { profile: Profile }) {
+function ProfileBody({ profile: p, onChanged }: { profile: Profile; onChanged: () => void }) {
   const { api } = useKin();
   const explanation = useApi(() => api.explain(p.id), p.id);
   const explained = explanation.state === 'ready' ? explanation.data : undefined;
@@ -42,6 +46,10 @@ function ProfileBody({ profile: p }: { profile: Profile }) {
         <div className="card">
           <h2>Identifiers ({p.externalIds.length}) and why each is here</h2>
           <IdentifierGroups ids={p.externalIds} explanation={explained} />
+          <details className="split-box">
+            <summary>Split this profile…</summary>
+            <SplitProfile profileId={p.id} ids={p.externalIds} onChanged={onChanged} />
+          </details>
         </div>
         <div className="card">
           <h2>Traits</h2>
@@ -59,7 +67,7 @@ function ProfileBody({ profile: p }: { profile: Profile }) {
       </div>
       <div className="card">
         <h2>Merge history</h2>
-        <Merges profileId={p.id} />
+        <Merges profileId={p.id} onChanged={onChanged} />
       </div>
       <PrivacyActions profile={p} />
     </>
@@ -232,7 +240,7 @@ function Traits({ profileId }: { profileId: string }) {
   );
 }
 
-function Merges({ profileId }: { profileId: string }) {
+function Merges({ profileId, onChanged }: { profileId: string; onChanged: () => void }) {
   const { api, sourceName } = useKin();
   const merges = useApi(() => api.merges(profileId), profileId);
   if (merges.state === 'loading') return <Loading />;
@@ -243,13 +251,13 @@ function Merges({ profileId }: { profileId: string }) {
       {[...merges.data.data]
         .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
         .map((m) => (
-          <MergeRow key={m.id} merge={m} profileId={profileId} sourceName={sourceName(m.sourceId)} />
+          <MergeRow key={m.id} merge={m} profileId={profileId} sourceName={sourceName(m.sourceId)} onChanged={onChanged} />
         ))}
     </ol>
   );
 }
 
-function MergeRow({ merge: m, profileId, sourceName }: { merge: Merge; profileId: string; sourceName: string }) {
+function MergeRow({ merge: m, profileId, sourceName, onChanged }: { merge: Merge; profileId: string; sourceName: string; onChanged: () => void }) {
   const into = m.survivorId === profileId ? 'this profile' : null;
   return (
     <li data-merge-id={m.id}>
@@ -267,7 +275,8 @@ function MergeRow({ merge: m, profileId, sourceName }: { merge: Merge; profileId
         {' '}
         · {sourceName} · event <code>{m.messageId}</code>
         {m.undoneBy ? ' · undone since' : ''}
-      </span>
+      </span>{' '}
+      <UndoMerge merge={m} onChanged={onChanged} />
     </li>
   );
 }

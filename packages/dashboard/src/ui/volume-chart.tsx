@@ -4,7 +4,7 @@
  * minute far above the rest is cut off the scale (with a note and a button for the full scale), so live
  * traffic stays readable. Why canvas: it sets no inline style attributes, so it runs under a strict CSP.
  */
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useState } from 'react';
 import { BarChart } from 'echarts/charts';
 import { GridComponent, TooltipComponent } from 'echarts/components';
 import * as echarts from 'echarts/core';
@@ -13,30 +13,17 @@ import type { Source } from '@kin/core/api/index.ts';
 import type { VolumeColumn } from '../volume-series.ts';
 import { readableCeiling, sourceColor } from '../volume-series.ts';
 import { formatCount } from './states.tsx';
+import { useEChartsInstance } from './use-echarts.ts';
 
 echarts.use([BarChart, GridComponent, TooltipComponent, CanvasRenderer]);
 
 /** The chart of the overview page. */
 export function VolumeChart({ columns, sources }: { columns: VolumeColumn[]; sources: Source[] }) {
-  const box = useRef<HTMLDivElement>(null);
-  const chart = useRef<echarts.ECharts | undefined>(undefined);
+  const { box, chart } = useEChartsInstance();
   const [fullScale, setFullScale] = useState(false);
   const ceiling = readableCeiling(columns.map((c) => c.total));
   const cut = ceiling !== undefined && !fullScale ? ceiling : undefined;
   const over = cut !== undefined ? columns.filter((c) => c.total > cut) : [];
-
-  useEffect(() => {
-    if (!box.current) return;
-    const instance = echarts.init(box.current, undefined, { renderer: 'canvas' });
-    chart.current = instance;
-    const observer = new ResizeObserver(() => instance.resize());
-    observer.observe(box.current);
-    return () => {
-      observer.disconnect();
-      instance.dispose();
-      chart.current = undefined;
-    };
-  }, []);
 
   useEffect(() => {
     const label = (iso: string) => {
@@ -61,7 +48,7 @@ export function VolumeChart({ columns, sources }: { columns: VolumeColumn[]; sou
       },
       { notMerge: true },
     );
-  }, [columns, sources, cut]);
+  }, [chart, columns, sources, cut]);
 
   return (
     <figure className="chart">

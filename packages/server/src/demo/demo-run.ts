@@ -13,6 +13,7 @@ import { startKin } from '../main.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { DemoEvent, DemoSource } from './demo-data.ts';
 import { DEMO_POLICY, DEMO_SOURCES, generateDemoData, generateLiveEvents } from './demo-data.ts';
+import { generateJourneys } from './journey-data.ts';
 
 /** Options of `runDemo`. */
 export interface DemoRunOptions {
@@ -85,6 +86,9 @@ export async function runDemo(options: DemoRunOptions): Promise<RunningDemo> {
   };
 
   const data = generateDemoData({ seed: options.seed, shoppers: options.shoppers, now: new Date() });
+  // Journeys for the Journeys pages (campaigns, web browsing, app purchases; docs/analytics.md), ending well before now.
+  const journeys = generateJourneys({ seed: options.seed, shoppers: Math.ceil(options.shoppers / 2), start: new Date(Date.now() - 45 * 86_400_000), days: 20 });
+  data.events = [...data.events, ...journeys.events.map(({ source, event }) => ({ source, event }))].sort((a, b) => String(a.event['timestamp']).localeCompare(String(b.event['timestamp'])));
   progress(`Ingesting ${data.events.length.toLocaleString('en-US')} events from ${data.shoppers.toLocaleString('en-US')} shoppers across ${DEMO_SOURCES.join(', ')}…`);
   let accepted = 0;
   let rejected = 0;

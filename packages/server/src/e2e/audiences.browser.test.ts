@@ -54,18 +54,18 @@ describe.skipIf(skip)('computed traits and audiences in Chromium', () => {
     await expect.poll(() => page.locator('[data-builder=audience] [role=alert]').first().innerText()).toMatch(/cycle/);
     await define('audience', { key: 'big_spenders', where: { trait: { key: 'spend', op: 'gte', value: 50 } } });
     const size = page.locator('[data-audience-table] tr[data-key=big_spenders] [data-size]');
-    await expect.poll(() => size.innerText(), { timeout: 30_000 }).toBe('0');
+    await expect.poll(() => size.innerText(), { timeout: 60_000 }).toBe('0');
     await order('ann', 20);
     await order('bo', 70);
-    await expect.poll(() => size.innerText(), { timeout: 30_000 }).toBe('2');
-    await expect.poll(() => page.locator('[data-audience-table] tr[data-key=big_spenders]').innerText(), { timeout: 30_000 }).toContain('live');
+    await expect.poll(() => size.innerText(), { timeout: 60_000 }).toBe('2');
+    await expect.poll(() => page.locator('[data-audience-table] tr[data-key=big_spenders]').innerText(), { timeout: 60_000 }).toContain('live');
     await page.screenshot({ path: join(SCREENS, 'audiences.png'), fullPage: true });
   });
 
   it('shows computed traits and audiences on the profile page', async () => {
     await page.goto(`${kin.url}/profiles/${encodeURIComponent('user_id:ann')}`);
-    await expect.poll(() => page.locator('[data-computed-traits] tr[data-key=spend] td').innerText(), { timeout: 30_000 }).toBe('60');
-    await expect.poll(() => page.locator('[data-audience-list] li[data-key=big_spenders]').count(), { timeout: 30_000 }).toBe(1);
+    await expect.poll(() => page.locator('[data-computed-traits] tr[data-key=spend] td').innerText(), { timeout: 60_000 }).toBe('60');
+    await expect.poll(() => page.locator('[data-audience-list] li[data-key=big_spenders]').count(), { timeout: 60_000 }).toBe(1);
     await page.locator('[data-profile-audiences]').screenshot({ path: join(SCREENS, 'profile-audiences.png') });
     expect(errors).toEqual([]);
   });

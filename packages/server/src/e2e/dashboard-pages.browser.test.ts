@@ -9,14 +9,13 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mountWebAssets } from '../http/web-assets.ts';
+import { CHROMIUM, openSignedInDashboard } from '../testing/dashboard-browser.ts';
 import type { TestKin } from '../testing/kin-harness.ts';
 import { startTestKin } from '../testing/kin-harness.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const skip = !existsSync(CHROMIUM) && !process.env['KIN_REQUIRE_SERVICES'];
 const SCREENS = process.env['KIN_SCREENS_DIR'] ?? '/work/wt/screens';
 const FISCHERS = 26;
@@ -28,7 +27,7 @@ describe.skipIf(skip)('dashboard pages in Chromium', () => {
   let context: BrowserContext;
   let page: Page;
   let policyDir = '';
-  const errors: string[] = [];
+  let errors: string[] = [];
   const at = (minutesAgo: number) => new Date(Date.now() - minutesAgo * 60_000).toISOString();
   const shot = (name: string, target: Page = page) => target.screenshot({ path: join(SCREENS, name), fullPage: true });
 
@@ -66,32 +65,8 @@ describe.skipIf(skip)('dashboard pages in Chromium', () => {
     for (const batch of [farid, others]) expect((await kin.track('/v1/batch', { batch })).status).toBe(200);
 
     mkdirSync(SCREENS, { recursive: true });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-background-networking', '--disable-gpu', '--no-first-run', '--disable-component-update', '--disable-sync'],
-    });
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    // The strictest CSP the dashboard must run under (no inline script or style): a violation is a console
-    // error, and the last test asserts there were none.
-    await context.route(
-      (url) => !url.pathname.startsWith('/v1/'),
-      async (route) => {
-        const response = await route.fetch();
-        const headers = { ...response.headers() };
-        if ((headers['content-type'] ?? '').includes('text/html')) headers['content-security-policy'] = "default-src 'self'; img-src 'self' data:; connect-src 'self'";
-        await route.fulfill({ response, headers });
-      },
-    );
-    page = await context.newPage();
-    page.on('pageerror', (error) => errors.push(error.message));
-    page.on('console', (message) => {
-      if (message.type() === 'error') errors.push(message.text());
-    });
-    await page.goto(kin.url + '/');
-    await page.fill('#token', kin.adminToken);
-    await page.click('button[type=submit]');
-    await page.locator('[data-counter="profiles"]').waitFor();
+    // The strictest CSP the dashboard must run under: a violation is a console error, and the last test asserts there were none.
+    ({ browser, context, page, errors } = await openSignedInDashboard(kin));
   });
 
   afterAll(async () => {

@@ -21,13 +21,14 @@ async function openReadStore(db: string): Promise<Store> {
 }
 
 const store = await openReadStore(data.dbPath);
-const reads = inlineAdminReads({ store, normalize: normalizerFor(data.policy), clock: systemClock });
+const reads = inlineAdminReads({ store, normalize: normalizerFor(data.policy), clock: systemClock, ...(data.analyticsTimeoutMs !== undefined ? { analyticsTimeoutMs: data.analyticsTimeoutMs } : {}) });
 
 function answer(request: Exclude<ToReader, { close: true }>): Promise<string> {
   if (request.read === 'overview') return reads.overview();
   if (request.read === 'profileEvents') return reads.profileEvents(request.ref, request.query);
   if (request.read === 'search') return reads.search(request.query);
   if (request.read === 'profileList') return reads.profileList(request.query);
+  if (request.read === 'analytics') return reads.analytics(request.ask);
   return request.read === 'profileGraph' ? reads.profileGraph(request.ref) : reads.profileSummary(request.ref);
 }
 

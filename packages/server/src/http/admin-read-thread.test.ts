@@ -46,6 +46,14 @@ afterAll(async () => {
 });
 
 describe('admin read thread', () => {
+  it('answers analytics questions as this thread does (meta aside), and a bad definition keeps its code and field', async () => {
+    const funnel = { steps: [{ event: 'page' }, { event: 'Bought' }], from: T0, to: '2026-11-02T00:00:00.000Z' };
+    const strip = (text: string) => ({ ...(JSON.parse(text) as Record<string, unknown>), meta: undefined });
+    expect(strip(await thread.analytics({ kind: 'funnel', body: funnel }))).toEqual(strip(await inline.analytics({ kind: 'funnel', body: funnel })));
+    expect((JSON.parse(await thread.analytics({ kind: 'funnel', body: funnel })) as { steps: Array<{ count: number }> }).steps.map((x) => x.count)).toEqual([1, 1]);
+    await expect(thread.analytics({ kind: 'funnel', body: { ...funnel, window: { days: -1 } } })).rejects.toMatchObject({ code: 'invalid_query', field: 'window.days' });
+  });
+
   it('answers timeline pages, graphs, summaries, searches and the profile list exactly as the reads on this thread do', async () => {
     for (const ref of ['user_id:ru', 'anonymous_id:ra', 'email:R@Example.com']) {
       expect(await thread.profileGraph(ref)).toBe(await inline.profileGraph(ref));

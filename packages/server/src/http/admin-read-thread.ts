@@ -14,6 +14,7 @@ import type { Worker } from 'node:worker_threads';
 import { unavailable } from '../ops/service-unavailable.ts';
 import type { ProfileOrder } from '../storage/storage.ts';
 import { startThread } from '../thread-start.ts';
+import type { AnalyticsAsk } from '../analytics/analytics-answer.ts';
 import type { AdminReads, EventsQuery } from './admin-reads.ts';
 import type { ErrorCode } from './error-catalog.ts';
 import { ApiError } from './error-catalog.ts';
@@ -24,6 +25,8 @@ export interface ReadThreadData {
   dbPath: string;
   /** The identity policy (refs are normalised as on ingestion), as the starting thread loaded it. */
   policy: IdentityPolicy;
+  /** The time limit of one analytics question (`KIN_ANALYTICS_TIMEOUT_MS`). */
+  analyticsTimeoutMs?: number;
 }
 
 /** A read the HTTP thread asks for. */
@@ -32,7 +35,8 @@ type ReadRequest =
   | { read: 'profileEvents'; ref: string; query: EventsQuery }
   | { read: 'profileGraph' | 'profileSummary'; ref: string }
   | { read: 'search'; query: { q: string; limit: number; offset: number } }
-  | { read: 'profileList'; query: { order: ProfileOrder; limit: number; offset: number } };
+  | { read: 'profileList'; query: { order: ProfileOrder; limit: number; offset: number } }
+  | { read: 'analytics'; ask: AnalyticsAsk };
 
 /** HTTP thread -> read thread: a read, or `close` (the thread closes its store and answers `closed`). */
 export type ToReader = (ReadRequest & { id: number }) | { close: true };
@@ -96,6 +100,7 @@ export function adminReadThread(data: ReadThreadData): AdminReadThread {
     profileSummary: (ref) => ask({ read: 'profileSummary', ref }),
     search: (query) => ask({ read: 'search', query }),
     profileList: (query) => ask({ read: 'profileList', query }),
+    analytics: (question) => ask({ read: 'analytics', ask: question }),
     async close() {
       closed = true;
       const running = worker;

@@ -7,6 +7,8 @@
  * so a heavy admin read cannot stall tracking requests on the HTTP thread; elsewhere (PostgreSQL, tests,
  * `:memory:`) they run inline.
  */
+import type { AnalyticsAsk } from '../analytics/analytics-answer.ts';
+import { answerAnalytics } from '../analytics/analytics-answer.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { Channel } from '@kin/core';
 import type { Overview, ProfileActivity, ProfileGraph, ProfileListRow } from '@kin/core/api/index.ts';
@@ -44,12 +46,16 @@ export interface AdminReads {
   search(query: { q: string; limit: number; offset: number }): Promise<string>;
   /** `GET /v1/profiles`. */
   profileList(query: { order: ProfileOrder; limit: number; offset: number }): Promise<string>;
+  /** `/v1/analytics/*` (analytics-routes.ts). */
+  analytics(ask: AnalyticsAsk): Promise<string>;
 }
 
 /** What the reads need. */
 export interface AdminReadDeps extends ProfileDeps {
   store: Store;
   clock: Clock;
+  /** The time limit of one analytics question (`KIN_ANALYTICS_TIMEOUT_MS`). */
+  analyticsTimeoutMs?: number;
 }
 
 /** The reads run where they are called (PostgreSQL, tests, `:memory:`). */
@@ -61,6 +67,7 @@ export function inlineAdminReads(deps: AdminReadDeps): AdminReads {
     profileSummary: async (ref) => JSON.stringify(await readProfileSummary(deps, ref)),
     search: async ({ q, limit, offset }) => JSON.stringify(await searchProfilePage(deps.store, { q, readings: searchReadings(q, deps.normalize), limit, offset })),
     profileList: async (query) => JSON.stringify(await readProfileList(deps, query)),
+    analytics: (ask) => answerAnalytics({ store: deps.store, clock: deps.clock, ...(deps.analyticsTimeoutMs !== undefined ? { timeoutMs: deps.analyticsTimeoutMs } : {}) }, ask),
   };
 }
 

@@ -26,6 +26,7 @@ import { ApiError, statusOf } from './error-catalog.ts';
 import { ClientAbortError } from './request-body.ts';
 import { securityHeaders } from './security-headers.ts';
 import { insightRoutes } from './insight-routes.ts';
+import { analyticsRoutes } from './analytics-routes.ts';
 import { identityRoutes } from './identity-routes.ts';
 import type { IdentityPolicy } from '@kin/core';
 import { DEFAULT_POLICY } from '@kin/core';
@@ -52,7 +53,7 @@ import type { LinksConfig } from '../config.ts';
 
 /** Everything the app is built from (the composition root passes it). */
 export interface AppDeps {
-  config: Pick<KinConfig, 'limits' | 'rateLimits'>;
+  config: Pick<KinConfig, 'limits' | 'rateLimits'> & Partial<Pick<KinConfig, 'analytics'>>;
   /** Ingest admission on the tracking routes (built by the composition root, which also reads its load). */
   admission: Admission;
   /** Called with what a rate limit refused: write-key events, or one admin request (a metric). */
@@ -136,7 +137,7 @@ export function createApp(deps: AppDeps): KinApp {
   app.route('/', trackingRoutes({ ...deps, limits: deps.config.limits, ipMode: policy.privacy.ip, rateLimits, ...(deps.privacy ? { privacyGate: deps.privacy.gate } : {}) }));
   const maxBodyBytes = deps.config.limits.maxAdminBodyBytes;
   app.route('/', identityRoutes({ ...deps, maxEventBytes: deps.config.limits.maxEventBytes, maxBodyBytes }));
-  const reads = deps.reads ?? inlineAdminReads(deps);
+  const reads = deps.reads ?? inlineAdminReads({ ...deps, ...(deps.config.analytics ? { analyticsTimeoutMs: deps.config.analytics.timeoutMs } : {}) });
   app.route('/', profileRoutes({ ...deps, reads }));
   app.route('/', adminRoutes({ ...deps, maxBodyBytes }));
   app.route('/', insightRoutes({ ...deps, reads }));
@@ -148,6 +149,7 @@ export function createApp(deps: AppDeps): KinApp {
   app.route('/', auditRoutes(deps));
   app.route('/', linkRoutes({ ...deps, maxBodyBytes }));
   app.route('/', audienceRoutes({ ...deps, maxBodyBytes }));
+  app.route('/', analyticsRoutes({ reads, maxBodyBytes }));
   deps.extra?.(app);
 
   app.notFound((c) => c.json(new ApiError('not_found', 'no such route').body(c.get('requestId')), 404));

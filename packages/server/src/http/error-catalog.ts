@@ -41,6 +41,7 @@ export const ERROR_CODES = [
   'method_not_allowed',
   'service_unavailable',
   'overloaded',
+  'query_timeout',
   'rate_limited',
   'internal_error',
 ] as const;
@@ -98,6 +99,7 @@ export function statusOf(code: ErrorCode): 400 | 401 | 403 | 404 | 405 | 409 | 4
       return 500;
     case 'service_unavailable':
     case 'overloaded':
+    case 'query_timeout':
       return 503;
   }
 }

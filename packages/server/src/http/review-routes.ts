@@ -1,12 +1,16 @@
 /**
  * Matching and the review queue over HTTP (admin token):
  * `POST /v1/match/run`, `GET /v1/match/links?profile=REF`, `GET /v1/review?status=open&limit=&cursor=`,
- * `POST /v1/review/{id}` with `{"decision":"accept"|"reject"}`.
+ * `POST /v1/review/{id}` with `{"decision":"accept"|"reject"}`, `GET /v1/review/{id}/effect` (what an accept would
+ * do, nothing written), `POST /v1/review/bulk` with `{"decision","minProbability","dryRun"?}`.
  */
 import { DEFAULT_POLICY } from '@kin/core';
 import type { IdentityPolicy } from '@kin/core';
 import { Hono } from 'hono';
 import { runMatch } from '../matching/match-run.ts';
+import type { ReviewBulkResult, ReviewEffect, ReviewPage } from '@kin/core/api/index.ts';
+import { previewMatchedMerge } from '../matching/match-merge.ts';
+import { decideReviewBulk } from '../matching/review-bulk.ts';
 import { decideReview } from '../matching/review-decide.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { ReviewStatus } from '../storage/matching-store.ts';
@@ -44,7 +48,7 @@ export function reviewRoutes(deps: ReviewRouteDeps): Hono {
   const matching = () => deps.store.matching;
   const summary = async (id: string) => {
     const p = await deps.store.findProfile(id);
-    return p ? { id: p.id, traits: p.traits, externalIds: p.externalIds.map(({ type, value }) => ({ type, value })) } : { id, missing: true };
+    return p ? { id: p.id, traits: p.traits, externalIds: p.externalIds.map(({ type, value }) => ({ type, value })) } : { id, missing: true as const };
   };
 
   app.post('/v1/match/run', scope('profiles:write'), async (c) => {
@@ -90,7 +94,44 @@ export function reviewRoutes(deps: ReviewRouteDeps): Hono {
     });
     const data = [];
     for (const item of page.data) data.push({ ...item, a: await summary(item.aProfile), b: await summary(item.bProfile) });
-    return c.json({ data, cursor: page.cursor });
+    return c.json({ data, cursor: page.cursor } satisfies ReviewPage);
+  });
+
+  app.get('/v1/review/:id/effect', scope('profiles:read'), async (c) => {
+    const item = await matching().findReviewItem(c.req.param('id'));
+    if (!item) throw new ApiError('not_found', 'no review item has this id', 'id');
+    const outcome = await previewMatchedMerge({
+      store: deps.store,
+      policy,
+      a: item.aProfile,
+      b: item.bProfile,
+      rule: 'review',
+      runId: item.runId,
+      messageId: `review:${item.id}`,
+      probability: item.probability,
+      at: deps.clock.now().toISOString(),
+    });
+    const side = async (id: string) => ({ id, identifiers: (await deps.store.findProfile(id))?.externalIds.length ?? 0 });
+    const effect: ReviewEffect =
+      outcome.kind === 'merged' ? { kind: 'merge', survivor: await side(outcome.survivorId), absorbed: await side(outcome.absorbedId) } : outcome;
+    return c.json(effect);
+  });
+
+  app.post('/v1/review/bulk', scope('profiles:write'), async (c) => {
+    matching();
+    const parsed = await readAdminJson(c.req.raw, deps.maxBodyBytes);
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new ApiError('invalid_json', 'the body is a JSON object');
+    const body = parsed as Record<string, unknown>;
+    const decision = body['decision'];
+    if (decision !== 'accept' && decision !== 'reject') throw new ApiError('invalid_decision', 'decision is "accept" or "reject"', 'decision');
+    const minProbability = body['minProbability'];
+    if (typeof minProbability !== 'number' || !(minProbability >= 0 && minProbability <= 1)) {
+      throw new ApiError('invalid_query', 'minProbability is a probability between 0 and 1', 'minProbability');
+    }
+    const dryRun = body['dryRun'] ?? false;
+    if (typeof dryRun !== 'boolean') throw new ApiError('invalid_query', 'dryRun is true or false', 'dryRun');
+    const result = await decideReviewBulk({ store: deps.store, policy, clock: deps.clock, decision, minProbability, dryRun });
+    return c.json(result satisfies ReviewBulkResult);
   });
 
   app.post('/v1/review/:id', scope('profiles:write', { action: 'review.decide' }), async (c) => {

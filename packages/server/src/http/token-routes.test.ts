@@ -79,8 +79,10 @@ describe('a profiles:read token', () => {
     expect((await as(token.secret, '/v1/profiles?limit=5')).status).toBe(200);
   });
 
-  it('gets 403 insufficient_scope on writes, the audit log, tokens and sources', async () => {
+  it('gets 403 insufficient_scope on privacy requests, writes, the audit log, tokens and sources', async () => {
     for (const [path, method, scope] of [
+      ['/v1/privacy/requests', 'POST', 'privacy:write'],
+      ['/v1/privacy/requests', 'GET', 'privacy:read'],
       ['/v1/audit', 'GET', 'audit:read'],
       ['/v1/tokens', 'GET', 'tokens:write'],
       ['/v1/sources', 'POST', 'config:write'],

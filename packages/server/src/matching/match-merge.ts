@@ -14,7 +14,7 @@ import type { Identifier, IdentityPolicy, PlannedMerge, ResolutionPlan, Tracking
 import type { FieldEvidenceView } from '../storage/matching-store.ts';
 import type { Store } from '../storage/storage.ts';
 import type { Decision } from '../pipeline/decide-apply.ts';
-import { decideAndApply } from '../pipeline/decide-apply.ts';
+import { decide, decideAndApply } from '../pipeline/decide-apply.ts';
 
 /** What one merge attempt needs. */
 export interface MatchMergeInput {
@@ -52,17 +52,7 @@ export async function mergeMatchedProfiles(input: MatchMergeInput): Promise<Matc
   if (!da || !db) return { kind: 'missing' };
   if (da.id === db.id) return { kind: 'same', profileId: da.id };
   return input.store.transaction(async (tx) => {
-    const identifiers = sortIdentifiers(input.policy, [da.identifier, db.identifier]);
-    const event: TrackingEvent = {
-      type: 'identify',
-      messageId: input.messageId,
-      context: {
-        externalIds: identifiers.map((i) => ({ id: i.value, type: i.type })),
-        match: { runId: input.runId, rule: input.rule, probability: input.probability },
-      },
-      timestamp: input.at,
-      receivedAt: input.at,
-    };
+    const { event, identifiers } = mergeEvent(input, da.identifier, db.identifier);
     let judged: Judgement = { outcome: { kind: 'missing' } };
     await decideAndApply(tx, { event, identifiers, refused: [] }, { event, sourceId: input.sourceId, payload: JSON.stringify(event) }, input.policy, {}, (decision) => {
       judged = judge(decision, da.identifier, db.identifier, input.rule);
@@ -82,6 +72,35 @@ export async function mergeMatchedProfiles(input: MatchMergeInput): Promise<Matc
     });
     return outcome;
   });
+}
+
+/**
+ * What merging `a` and `b` would do, decided by the resolver over a read-only snapshot (nothing is written):
+ * the review page shows it before a reviewer accepts.
+ */
+export async function previewMatchedMerge(input: Pick<MatchMergeInput, 'store' | 'policy' | 'a' | 'b' | 'rule' | 'runId' | 'messageId' | 'probability' | 'at'>): Promise<MatchMergeOutcome> {
+  const [da, db] = await Promise.all([designator(input.store, input.a), designator(input.store, input.b)]);
+  if (!da || !db) return { kind: 'missing' };
+  if (da.id === db.id) return { kind: 'same', profileId: da.id };
+  const { event, identifiers } = mergeEvent(input, da.identifier, db.identifier);
+  const decision = await decide({ loadSnapshot: (keys) => input.store.readSnapshot(keys) }, { event, identifiers, refused: [] }, input.policy);
+  return judge(decision, da.identifier, db.identifier, input.rule).outcome;
+}
+
+/** The synthetic `identify` event that designates both profiles to the resolver (one identifier of each). */
+function mergeEvent(input: Pick<MatchMergeInput, 'policy' | 'rule' | 'runId' | 'messageId' | 'probability' | 'at'>, a: Identifier, b: Identifier): { event: TrackingEvent; identifiers: Identifier[] } {
+  const identifiers = sortIdentifiers(input.policy, [a, b]);
+  const event: TrackingEvent = {
+    type: 'identify',
+    messageId: input.messageId,
+    context: {
+      externalIds: identifiers.map((i) => ({ id: i.value, type: i.type })),
+      match: { runId: input.runId, rule: input.rule, probability: input.probability },
+    },
+    timestamp: input.at,
+    receivedAt: input.at,
+  };
+  return { event, identifiers };
 }
 
 /** What the resolver's decision means for a match merge, and the plan to write when it merges. */

@@ -8,7 +8,7 @@
  * profile it reaches already has an earlier instance of the same journey and key (a web cart and an app cart
  * of one person, stitched later), the later one ends as `merged` and the earlier carries on.
  */
-import { DEFAULT_CLAIM_TTL_MS, conditionHolds, decideSend, journeyDurationMs, isHeldOut, nextStepIndex, profileTimeZone, renderTemplate } from '@kin/core';
+import { DEFAULT_CLAIM_TTL_MS, branchConditionHolds, decideSend, journeyDurationMs, isHeldOut, nextStepIndex, profileTimeZone, renderTemplate } from '@kin/core';
 import type { ContactPoint, Journey, MessagingPolicy, SendStep } from '@kin/core';
 import type { MessageDecision } from '@kin/core/api/index.ts';
 import type { Clock } from '../ports/clock.ts';
@@ -89,7 +89,7 @@ export async function advanceInstance(deps: AdvanceDeps): Promise<void> {
     }
     if ('branch' in step) {
       const profile = await deps.store.findProfile(live);
-      const holds = conditionHolds(step.branch.if, { trigger: instance.trigger, traits: profile?.traits ?? {} });
+      const holds = branchConditionHolds(step.branch.if, { trigger: instance.trigger, traits: profile?.traits ?? {} });
       instance.stepIndex = nextStepIndex(journey.steps, instance.stepIndex, holds);
       await m.transaction((tx) => tx.updateInstance(instance.id, { stepIndex: instance.stepIndex }));
       continue;

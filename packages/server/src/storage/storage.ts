@@ -23,6 +23,7 @@ import type {
   VolumeBucket,
   Warning as WarningRecord,
 } from '@kin/core/api/index.ts';
+import type { AnalyticsStore } from './analytics-store.ts';
 import type { MatchingStore, MatchLink } from './matching-store.ts';
 import type { MessagingStore } from './messaging-store.ts';
 import type { PrivacyStore } from './privacy-store.ts';
@@ -279,6 +280,8 @@ export interface Store {
   readonly matching: MatchingStore;
   /** Journeys, messaging policy, destinations and the delivery outbox (optional: see `messaging-store.ts`). */
   readonly messaging?: MessagingStore;
+  /** Funnels, paths and attribution read the events of a time range through this (see `analytics-store.ts`). */
+  readonly analytics?: AnalyticsStore;
   /** Privacy requests, edge keys and whole-person deletes (see `privacy-store.ts`). */
   readonly privacy?: PrivacyStore;
   /** Scoped admin tokens (see `token-store.ts`). */

@@ -16,6 +16,7 @@ import { postgresIdentityReads } from './postgres-identity-ops.ts';
 import { migratePostgres } from './postgres-migrations.ts';
 import { createPostgresMatchingStore } from './postgres-matching-store.ts';
 import { createPostgresMessagingStore } from './postgres-messaging.ts';
+import { createPostgresAnalytics } from './postgres-analytics.ts';
 import { createPostgresPrivacy } from './postgres-privacy.ts';
 import { createPostgresAccess } from './postgres-access.ts';
 import { createPostgresLinksStore } from './postgres-links.ts';
@@ -66,6 +67,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     ...reads,
     matching: createPostgresMatchingStore(pool),
     messaging: createPostgresMessagingStore(pool),
+    analytics: createPostgresAnalytics(pool),
     privacy: createPostgresPrivacy(pool, ids),
     ...createPostgresAccess(pool),
     links: createPostgresLinksStore(pool),

@@ -401,5 +401,15 @@ export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; name: string; s
   SQLITE_LINKS_MIGRATION,
   { version: 17, name: 'computed traits and audiences', sql: SQLITE_AUDIENCE_MIGRATION_SQL },
   SQLITE_MESSAGING_MIGRATION,
+  {
+    version: 20,
+    name: 'analytics: events by name and time, events by time',
+    // Why: funnels and attribution read the events of a few names over a time range (docs/analytics.md);
+    // paths read every event of a range. Both keys grow with time, so their inserts mostly append.
+    sql: `
+      CREATE INDEX events_name_time ON events(coalesce(event, type), timestamp, profile_id);
+      CREATE INDEX events_time ON events(timestamp);
+    `,
+  },
   // Subjects add their migration at the end; they apply in version order.
 ].sort((x, y) => x.version - y.version);

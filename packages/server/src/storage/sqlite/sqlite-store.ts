@@ -24,6 +24,7 @@ import { createSqliteAccess } from './sqlite-access.ts';
 import { createSqliteAudiences } from './sqlite-audiences.ts';
 import { createSqliteIdentity } from './sqlite-identity.ts';
 import { createSqliteMatchingStore, insertMatchLink } from './sqlite-matching-store.ts';
+import { createSqliteAnalytics } from './sqlite-analytics.ts';
 import { createSqlitePrivacy } from './sqlite-privacy.ts';
 import { createSqliteLinksStore, sqliteLinkClickTx } from './sqlite-links.ts';
 import { createMessageIdIndex } from './sqlite-message-ids.ts';
@@ -170,6 +171,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
     ...sources.crud,
     matching: createSqliteMatchingStore({ db, read, queue }),
     messaging: createSqliteMessagingStore({ db, read, writes, durable }),
+    analytics: createSqliteAnalytics(read),
     privacy: createSqlitePrivacy({ db, read, queue, transaction: (fn) => queue.run(() => runTransaction(fn)) }),
     ...createSqliteAccess({ db, read, queue }),
     links: createSqliteLinksStore({ db, read, queue }),

@@ -1,0 +1,163 @@
+/**
+ * Analytics benchmark: a 5-step funnel, a path query and a 7-model attribution with `compare` over seeded
+ * journeys (about 1,000,000 events, 100,000 profiles by default), each timed on the store (SQL streaming of the
+ * time range, then core's functions) next to a baseline measured in the same run: a plain script that reads the
+ * same events exported as NDJSON (with each event's live profile) and computes the same answer in memory.
+ * p50 of 5 runs each; both answers must be equal.
+ *
+ *   npm run bench:analytics -- [--shoppers 85000] [--extra-pages 12] [--db /tmp/kin-analytics-bench.db] [--reuse]
+ *                              [--postgres postgres://…/db] [--runs 5]
+ */
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import type { AnalyticsEvent, AnalyticsUnit, AttributionSpec, FunnelSpec, PathSpec } from '../packages/core/src/index.ts';
+import { ATTRIBUTION_MODELS, attributionTotals, byTime, funnelCounts, funnelReach, pathDiagram, unitConversions, unitPaths } from '../packages/core/src/index.ts';
+import { ingestJourneys } from '../packages/server/src/analytics/analytics-conformance.ts';
+import type { AnalyticsDeps } from '../packages/server/src/analytics/analytics-run.ts';
+import { runAttribution, runFunnel, runPaths } from '../packages/server/src/analytics/analytics-run.ts';
+import { eventOfRow } from '../packages/server/src/analytics/analytics-units.ts';
+import { generateJourneys, JOURNEY_FUNNEL } from '../packages/server/src/demo/journey-data.ts';
+import { openStore } from '../packages/server/src/storage/store-open.ts';
+import type { Store } from '../packages/server/src/storage/storage.ts';
+
+function arg(name: string, fallback: string): string {
+  const at = process.argv.indexOf(name);
+  return at >= 0 ? (process.argv[at + 1] ?? fallback) : fallback;
+}
+
+const DAY = 86_400_000;
+const shoppers = Number(arg('--shoppers', '85000'));
+const extraPages = Number(arg('--extra-pages', '12'));
+const runs = Number(arg('--runs', '5'));
+const sqlitePath = arg('--db', '/tmp/kin-analytics-bench.db');
+const postgres = arg('--postgres', '');
+const reuse = process.argv.includes('--reuse');
+
+const journeys = generateJourneys({ seed: 2026, shoppers, extraPages, start: new Date('2026-06-01T00:00:00.000Z'), days: 60 });
+const fromMs = Date.parse(journeys.from);
+const toMs = Date.parse(journeys.to);
+const funnel: FunnelSpec = { steps: JOURNEY_FUNNEL.map((event) => ({ event })), windowMs: 14 * DAY, order: 'ordered', stepWindowsMs: [null, null, null, null], exclusions: [], fromMs, toMs };
+const paths: PathSpec = { node: 'channel_event', steps: 5, acrossSessions: true, maxEdges: 50, exclude: new Set(['identify']), fromMs, toMs };
+const attribution: AttributionSpec = {
+  conversion: { event: 'Order Completed', value: 'properties.total' },
+  touchEvents: new Set(),
+  dimension: 'channel',
+  models: ATTRIBUTION_MODELS,
+  lookbackMs: 30 * DAY,
+  halfLifeMs: 7 * DAY,
+  fromMs,
+  toMs,
+};
+
+/**
+ * The p50 of `runs` timings of `fn` (wall milliseconds), the p50 of the CPU time this process spent on it (on a
+ * shared machine the wall time mostly measures the neighbours), and its last answer.
+ */
+async function p50<T>(fn: () => Promise<T> | T): Promise<{ ms: number; cpuMs: number; answer: T }> {
+  const times: number[] = [];
+  const cpu: number[] = [];
+  let answer: T | undefined;
+  for (let i = 0; i < runs; i++) {
+    const started = performance.now();
+    const cpuStart = process.cpuUsage();
+    answer = await fn();
+    const used = process.cpuUsage(cpuStart);
+    cpu.push((used.user + used.system) / 1000);
+    times.push(performance.now() - started);
+  }
+  const mid = (list: number[]) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)] as number;
+  return { ms: mid(times), cpuMs: mid(cpu), answer: answer as T };
+}
+
+/** Exports every event with its source name and live profile, one JSON line each (what the baseline reads). */
+async function exportNdjson(store: Store, file: string): Promise<number> {
+  const analytics = store.analytics!;
+  const live = await analytics.liveProfiles();
+  const names = new Map((await store.listSources()).map((s) => [s.id, s.name]));
+  const lines: string[] = [];
+  await analytics.scanEvents({ fromMs: fromMs - 31 * DAY, toMs, identity: true, payload: true, deadline: Infinity }, (rows) => {
+    for (const r of rows) {
+      const profile = r.profileId === null ? `event:${r.seq}` : (live.get(r.profileId) ?? r.profileId);
+      lines.push(`{"seq":${r.seq},"source":${JSON.stringify(names.get(r.sourceId) ?? '')},"profile":${JSON.stringify(profile)},"event":${r.payload}}`);
+    }
+  });
+  writeFileSync(file, lines.join('\n') + '\n');
+  return lines.length;
+}
+
+/** The baseline's read: the whole NDJSON file, every line parsed, events filed per unit. */
+function baselineSequences(file: string, units: AnalyticsUnit[], keep = { properties: true, fullContext: false }): Map<AnalyticsUnit, Map<string, AnalyticsEvent[]>> {
+  const out = new Map<AnalyticsUnit, Map<string, AnalyticsEvent[]>>(units.map((u) => [u, new Map()]));
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (line === '') continue;
+    const row = JSON.parse(line) as { seq: number; source: string; profile: string; event: Record<string, unknown> };
+    const e = row.event;
+    const event = eventOfRow(
+      { seq: row.seq, messageId: String(e['messageId']), sourceId: row.source, profileId: row.profile, name: typeof e['event'] === 'string' ? e['event'] : String(e['type']), at: Date.parse(String(e['timestamp'])), payload: JSON.stringify(e) },
+      (id) => id,
+      keep,
+    );
+    for (const [unit, map] of out) {
+      const key = unit === 'profile' ? row.profile : String(e['anonymousId'] ?? e['userId']);
+      const list = map.get(key);
+      if (list) list.push(event);
+      else map.set(key, [event]);
+    }
+  }
+  for (const map of out.values()) for (const list of map.values()) list.sort(byTime);
+  return out;
+}
+
+async function benchStore(label: string, store: Store): Promise<void> {
+  const file = `/tmp/kin-analytics-bench-${label}.ndjson`;
+  const exported = await exportNdjson(store, file);
+  const deps: AnalyticsDeps = { store, timeoutMs: 600_000, nowMs: () => Date.now() };
+  const rows: string[] = [];
+  const report = (name: string, kin: { ms: number; cpuMs: number }, base: { ms: number; cpuMs: number }, same: boolean) =>
+    rows.push(
+      `${label.padEnd(8)} ${name.padEnd(32)} ${kin.ms.toFixed(0).padStart(7)} ms ${base.ms.toFixed(0).padStart(8)} ms ${(kin.ms / base.ms).toFixed(2).padStart(5)}  ` +
+        `${kin.cpuMs.toFixed(0).padStart(7)} ms ${base.cpuMs.toFixed(0).padStart(8)} ms ${(kin.cpuMs / base.cpuMs).toFixed(2).padStart(5)}  ${same ? 'same answer' : 'ANSWERS DIFFER'}`,
+    );
+
+  const kinFunnel = await p50(() => runFunnel(deps, { spec: funnel, unit: 'profile' }));
+  const baseFunnel = await p50(() => funnelCounts(funnel, [...(baselineSequences(file, ['profile']).get('profile') ?? new Map<string, AnalyticsEvent[]>()).values()].map((ev) => funnelReach(funnel, ev))));
+  report('funnel (5 steps, profile)', kinFunnel, baseFunnel, JSON.stringify(kinFunnel.answer.steps) === JSON.stringify(baseFunnel.answer.steps));
+
+  const kinPaths = await p50(() => runPaths(deps, { spec: paths, unit: 'profile' }));
+  const basePaths = await p50(() => pathDiagram(paths, [...(baselineSequences(file, ['profile']).get('profile') ?? new Map<string, AnalyticsEvent[]>()).values()].flatMap((ev) => unitPaths(paths, ev.filter((x) => !paths.exclude.has(x.name))))));
+  report('paths (channel_event)', kinPaths, basePaths, JSON.stringify(kinPaths.answer.edges) === JSON.stringify(basePaths.answer.edges));
+
+  const kinAttribution = await p50(() => runAttribution(deps, { spec: attribution, units: ['profile', 'anonymous_id'] }));
+  const baseAttribution = await p50(() => {
+    const sequences = baselineSequences(file, ['profile', 'anonymous_id']);
+    const scope = (u: AnalyticsUnit) => [...(sequences.get(u) ?? new Map<string, AnalyticsEvent[]>()).values()].flatMap((ev) => unitConversions(attribution, ev.filter((x) => x.at >= fromMs - attribution.lookbackMs)));
+    return { profile: attributionTotals(attribution, scope('profile')).models, anonymous_id: attributionTotals(attribution, scope('anonymous_id')).models };
+  });
+  report('attribution (7 models, compare)', kinAttribution, baseAttribution, JSON.stringify(kinAttribution.answer.results) === JSON.stringify(baseAttribution.answer));
+
+  console.log(`\n${label}: ${exported.toLocaleString('en-US')} events exported; funnel scanned ${kinFunnel.answer.meta.eventsScanned.toLocaleString('en-US')}, paths ${kinPaths.answer.meta.eventsScanned.toLocaleString('en-US')}, attribution ${kinAttribution.answer.meta.eventsScanned.toLocaleString('en-US')}`);
+  console.log('store    query                            kin wall  base wall ratio  kin cpu   base cpu ratio  (p50 each)');
+  for (const row of rows) console.log(row);
+  console.log(`funnel stitched ${kinFunnel.answer.steps.map((s) => s.count).join(' → ')}; attribution direct ${JSON.stringify(kinAttribution.answer.direct)}, only stitching explains ${kinAttribution.answer.onlyStitchingExplains}`);
+  rmSync(file, { force: true });
+}
+
+async function ingestTimed(store: Store, label: string): Promise<void> {
+  const started = performance.now();
+  await ingestJourneys(store, journeys, 1000, 3000);
+  console.log(`${label}: ingested ${journeys.events.length.toLocaleString('en-US')} events in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+}
+
+console.log(`journeys: ${shoppers.toLocaleString('en-US')} shoppers, ${journeys.events.length.toLocaleString('en-US')} events, ${new Set(journeys.stitch.values()).size.toLocaleString('en-US')} stitched profiles; p50 of ${runs}`);
+const fresh = !(reuse && existsSync(sqlitePath));
+if (fresh) for (const suffix of ['', '-wal', '-shm']) rmSync(sqlitePath + suffix, { force: true });
+const sqlite = await openStore(sqlitePath, {});
+if (fresh) await ingestTimed(sqlite, 'sqlite');
+await benchStore('sqlite', sqlite);
+await sqlite.close();
+if (postgres) {
+  const pg = await openStore(postgres, {});
+  if (!reuse) await ingestTimed(pg, 'postgres');
+  await benchStore('postgres', pg);
+  await pg.close();
+}

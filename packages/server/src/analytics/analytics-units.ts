@@ -1,0 +1,90 @@
+/**
+ * Turns the store's rows into per-unit event sequences: each row becomes a core `AnalyticsEvent` (channel
+ * classified with core's `classifyChannel`, only the context and properties a question reads kept) and is
+ * filed under its unit — the profile it belongs to now (merges followed through the current identity graph,
+ * so an undone merge no longer joins anything), or its own anonymousId (userId when it has none).
+ */
+import type { AnalyticsEvent, AnalyticsUnit } from '@kin/core';
+import { byTime, classifyChannel } from '@kin/core';
+import type { AnalyticsRow, AnalyticsScan, AnalyticsStore } from '../storage/analytics-store.ts';
+
+/** What of each event a question keeps. */
+export interface EventKeep {
+  /** `properties` (conditions, breakdowns, revenue). */
+  properties: boolean;
+  /** The whole context; otherwise only `campaign`, `kin` and `page.path`. */
+  fullContext: boolean;
+}
+
+/** The sequences of a scan, per unit kind asked for. */
+export interface UnitSequences {
+  byUnit: Map<AnalyticsUnit, Map<string, AnalyticsEvent[]>>;
+  scanned: number;
+  /** Each kept event's row (explain reads their identifiers and profiles). */
+  rows?: Map<AnalyticsEvent, AnalyticsRow>;
+}
+
+function record(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+}
+
+/** The analytics event of a row. */
+export function eventOfRow(row: AnalyticsRow, sourceName: (id: string) => string, keep: EventKeep): AnalyticsEvent {
+  const event: AnalyticsEvent = { messageId: row.messageId, at: row.at, seq: row.seq, name: row.name, channel: 'other' };
+  if (row.payload === undefined) return event;
+  const payload = JSON.parse(row.payload) as Record<string, unknown>;
+  const context = record(payload['context']);
+  event.channel = classifyChannel({ type: String(payload['type']), ...(context ? { context } : {}) }, sourceName(row.sourceId));
+  if (context) {
+    if (keep.fullContext) event.context = context;
+    else {
+      const page = record(context['page']);
+      const kept: Record<string, unknown> = {};
+      if (context['campaign'] !== undefined) kept['campaign'] = context['campaign'];
+      if (context['kin'] !== undefined) kept['kin'] = context['kin'];
+      if (page && page['path'] !== undefined) kept['page'] = { path: page['path'] };
+      event.context = kept;
+    }
+  }
+  const properties = record(payload['properties']);
+  if (keep.properties && properties) event.properties = properties;
+  return event;
+}
+
+/** The unit key of a row (see the module comment). */
+export function unitOf(row: AnalyticsRow, unit: AnalyticsUnit, live: ReadonlyMap<string, string>): string {
+  if (unit === 'profile') return row.profileId === null ? `event:${row.seq}` : (live.get(row.profileId) ?? row.profileId);
+  return row.anonymousId ?? row.userId ?? `event:${row.seq}`;
+}
+
+/** Reads a scan and files its events per unit, each sequence ordered by time, then store order. */
+export async function loadSequences(options: {
+  analytics: AnalyticsStore;
+  scan: Omit<AnalyticsScan, 'identity'>;
+  units: readonly AnalyticsUnit[];
+  sourceName: (id: string) => string;
+  keep: EventKeep;
+  keepRows?: boolean;
+  /** Only events this says yes to are kept (all when absent). */
+  filter?: (row: AnalyticsRow) => boolean;
+}): Promise<UnitSequences> {
+  const live = await options.analytics.liveProfiles();
+  const byUnit = new Map<AnalyticsUnit, Map<string, AnalyticsEvent[]>>(options.units.map((u) => [u, new Map()]));
+  const rows = options.keepRows ? new Map<AnalyticsEvent, AnalyticsRow>() : undefined;
+  const identity = options.units.includes('anonymous_id') || options.keepRows === true;
+  const scanned = await options.analytics.scanEvents({ ...options.scan, identity, slim: true }, (batch) => {
+    for (const row of batch) {
+      if (options.filter && !options.filter(row)) continue;
+      const event = eventOfRow(row, options.sourceName, options.keep);
+      rows?.set(event, row);
+      for (const [unit, sequences] of byUnit) {
+        const key = unitOf(row, unit, live);
+        const list = sequences.get(key);
+        if (list) list.push(event);
+        else sequences.set(key, [event]);
+      }
+    }
+  });
+  for (const sequences of byUnit.values()) for (const list of sequences.values()) list.sort(byTime);
+  return { byUnit, scanned, ...(rows ? { rows } : {}) };
+}

@@ -1,0 +1,80 @@
+/**
+ * The analytics read port: the events of a time range, streamed in slices, with just the columns the
+ * analytics computations need, and the current identity graph (which profile each merged profile now
+ * belongs to). Both adapters (`sqlite/sqlite-analytics.ts`, `postgres/postgres-analytics.ts`) pass the
+ * analytics conformance suite (`analytics-conformance.ts`) with identical answers.
+ *
+ * Why slices and a callback: a question may cover a million events; rows are handed over one time slice
+ * at a time (never the whole range in memory twice) and the scan stops at the query's deadline.
+ */
+
+/** One stored event as analytics reads it. */
+export interface AnalyticsRow {
+  seq: number;
+  /** Empty when the scan read neither identity nor payload (the store may then answer from an index alone). */
+  messageId: string;
+  /** Empty when the scan read neither identity nor payload. */
+  sourceId: string;
+  /** The profile the event was attached to when written (or replayed); merges since then are in `liveProfiles`. */
+  profileId: string | null;
+  /** A track call's event name, else the call type (`page`, `screen`, `identify`…). */
+  name: string;
+  /** Milliseconds since the epoch. */
+  at: number;
+  anonymousId?: string;
+  userId?: string;
+  /** The event's JSON, when the scan asked for it. */
+  payload?: string;
+}
+
+/** What to read. */
+export interface AnalyticsScan {
+  /** Milliseconds since the epoch, inclusive. */
+  fromMs: number;
+  /** Milliseconds since the epoch, exclusive. */
+  toMs: number;
+  /** Only events of these names; all events when absent. */
+  names?: readonly string[];
+  /** With `names`: also every event with a campaign (`context.campaign`) or a `kin_link` (`context.kin.link`). */
+  touches?: boolean;
+  /** Read anonymousId and userId (the `anonymous_id` unit). */
+  identity: boolean;
+  /** Read the event JSON (conditions, channels, campaigns, page paths). */
+  payload: boolean;
+  /** With `payload`: only `{type, context, properties}` of it, cut out by the database (less to send and parse). */
+  slim?: boolean;
+  /** The scan throws `AnalyticsTimeout` after this time (milliseconds since the epoch, `Date.now()` clock). */
+  deadline: number;
+}
+
+/** Thrown when a scan passes its deadline. */
+export class AnalyticsTimeout extends Error {
+  constructor() {
+    super('the analytics query ran past its time limit');
+  }
+}
+
+/** The analytics reads of a store. */
+export interface AnalyticsStore {
+  /** Calls `onRows` with the events of the scan, slice after slice (unordered within a slice); answers how many. */
+  scanEvents(scan: AnalyticsScan, onRows: (rows: AnalyticsRow[]) => void): Promise<number>;
+  /** Each merged profile's live profile now (`profiles.merged_into`). */
+  liveProfiles(): Promise<Map<string, string>>;
+  /** The events with this messageId and name, with identity and payload (a conversion to explain). */
+  findEvents(messageId: string, name: string): Promise<AnalyticsRow[]>;
+}
+
+/** The time slice scans read at once: one day. */
+export const SCAN_SLICE_MS = 86_400_000;
+
+/** The slices [from, to) of a scan. */
+export function scanSlices(fromMs: number, toMs: number): Array<[number, number]> {
+  const slices: Array<[number, number]> = [];
+  for (let start = fromMs; start < toMs; start += SCAN_SLICE_MS) slices.push([start, Math.min(toMs, start + SCAN_SLICE_MS)]);
+  return slices;
+}
+
+/** Throws `AnalyticsTimeout` when the deadline has passed. */
+export function checkDeadline(deadline: number): void {
+  if (Date.now() > deadline) throw new AnalyticsTimeout();
+}

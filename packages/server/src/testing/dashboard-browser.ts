@@ -1,0 +1,49 @@
+/**
+ * The dashboard in a real Chromium for browser tests: served under the strictest CSP it must run under (no inline
+ * script or style: a violation is a console error, collected in `errors`), signed in with the admin token.
+ */
+import { chromium } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { TestKin } from './kin-harness.ts';
+
+/** The Chromium the browser tests use. */
+export const CHROMIUM = '/usr/bin/chromium';
+
+/** A signed-in dashboard. */
+export interface DashboardBrowser {
+  browser: Browser;
+  context: BrowserContext;
+  page: Page;
+  /** Page errors and console errors so far. */
+  errors: string[];
+}
+
+/** Launches Chromium, opens the dashboard of `kin` and signs in; waits for the overview. */
+export async function openSignedInDashboard(kin: TestKin, options: { acceptDownloads?: boolean } = {}): Promise<DashboardBrowser> {
+  const errors: string[] = [];
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-background-networking', '--disable-gpu', '--no-first-run', '--disable-component-update', '--disable-sync'],
+  });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...(options.acceptDownloads ? { acceptDownloads: true } : {}) });
+  await context.route(
+    (url) => !url.pathname.startsWith('/v1/'),
+    async (route) => {
+      const response = await route.fetch();
+      const headers = { ...response.headers() };
+      if ((headers['content-type'] ?? '').includes('text/html')) headers['content-security-policy'] = "default-src 'self'; img-src 'self' data:; connect-src 'self'";
+      await route.fulfill({ response, headers });
+    },
+  );
+  const page = await context.newPage();
+  page.on('pageerror', (error) => errors.push(error.message));
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(message.text());
+  });
+  await page.goto(kin.url + '/');
+  await page.fill('#token', kin.adminToken);
+  await page.click('button[type=submit]');
+  await page.locator('[data-counter="profiles"]').waitFor();
+  return { browser, context, page, errors };
+}

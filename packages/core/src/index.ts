@@ -31,3 +31,11 @@ export * from './analytics/computed-trait.ts';
 export * from './analytics/audience.ts';
 
 export type * from './api/index.ts';
+
+export * from './messaging/messaging-duration.ts';
+export * from './messaging/message-template.ts';
+export * from './messaging/holdout-hash.ts';
+export * from './messaging/zoned-time.ts';
+export * from './messaging/journey-check.ts';
+export * from './messaging/journey-step.ts';
+export * from './messaging/send-decide.ts';

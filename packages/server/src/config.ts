@@ -65,6 +65,10 @@ export interface KinConfig {
   rateLimits: { eventsPerSecond: number; burstSeconds: number; adminPerMinute: number; adminHeavyPerMinute: number };
   /** Imports: the largest row read (a line, or a CSV row spanning lines); larger rows are rejected (see import-reader.ts). */
   imports: { maxRecordBytes: number; spoolDir?: string };
+  /** Journeys and delivery: idle poll interval in ms; 0 runs neither in this process (see messaging/messaging-service.ts). */
+  messagingPollMs: number;
+  /** How long a delivery worker holds a lease; a worker that dies mid-send leaves it for another after this. */
+  deliveryLeaseSeconds: number;
   /** Analytics questions: the time limit of one (`KIN_ANALYTICS_TIMEOUT_MS`). */
   analytics: { timeoutMs: number };
   /** Tracked links (see docs/links.md). */
@@ -156,6 +160,9 @@ const schema = z.object({
   ingestThread: z.enum(['on', 'off']).default('on'),
   importMaxRecordBytes: intFrom(1024, 256 * 1024 * 1024).default(1024 * 1024),
   importSpoolDir: z.string().min(1).optional(),
+  // 0 turns journeys and delivery off in this process (e.g. extra collectors of a pipeline).
+  messagingPollMs: intFrom(0, 60_000).default(500),
+  deliveryLeaseSeconds: intFrom(1, 3600).default(60),
   analyticsTimeoutMs: intFrom(1, 600_000).default(30_000),
   rateLimitEventsPerSecond: intFrom(0, 1_000_000).default(0),
   rateLimitBurstSeconds: intFrom(1, 3600).default(5),
@@ -206,6 +213,8 @@ const ENV: Record<keyof z.input<typeof schema>, string> = {
   ingestThread: 'KIN_INGEST_THREAD',
   importMaxRecordBytes: 'KIN_IMPORT_MAX_RECORD_BYTES',
   importSpoolDir: 'KIN_IMPORT_SPOOL_DIR',
+  messagingPollMs: 'KIN_MESSAGING_POLL_MS',
+  deliveryLeaseSeconds: 'KIN_DELIVERY_LEASE_SECONDS',
   analyticsTimeoutMs: 'KIN_ANALYTICS_TIMEOUT_MS',
   rateLimitEventsPerSecond: 'KIN_RATE_LIMIT_EVENTS_PER_SECOND',
   rateLimitBurstSeconds: 'KIN_RATE_LIMIT_BURST_SECONDS',
@@ -296,6 +305,8 @@ export function parseConfig(env: Record<string, string | undefined>, flags: Conf
       adminHeavyPerMinute: c.adminHeavyRateLimitPerMinute,
     }),
     imports: Object.freeze({ maxRecordBytes: c.importMaxRecordBytes, ...(c.importSpoolDir ? { spoolDir: c.importSpoolDir } : {}) }),
+    messagingPollMs: c.messagingPollMs,
+    deliveryLeaseSeconds: c.deliveryLeaseSeconds,
     analytics: Object.freeze({ timeoutMs: c.analyticsTimeoutMs }),
     links: Object.freeze({
       ip: c.linksIp,

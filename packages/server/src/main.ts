@@ -8,6 +8,7 @@ import type { KinConfig } from './config.ts';
 import type { KinApp } from './http/app.ts';
 import { adminReadThread } from './http/admin-read-thread.ts';
 import { createApp } from './http/app.ts';
+import { startMessaging } from './messaging/messaging-service.ts';
 import { createAudienceEngine } from './audiences/audience-engine.ts';
 import type { Admission } from './http/admission-control.ts';
 import { createAdmission } from './http/admission-control.ts';
@@ -158,6 +159,12 @@ export async function startKin(options: {
     },
   });
 
+  // Journeys and delivery run beside the API (not in extra collectors of a pipeline: `role: 'collector'`).
+  const messaging =
+    store.messaging && config.messagingPollMs > 0 && options.role !== 'collector'
+      ? await startMessaging({ store, messaging: store.messaging, ingestor, clock, ids, logger, pollMs: config.messagingPollMs, leaseMs: config.deliveryLeaseSeconds * 1000 })
+      : undefined;
+
   const prune = setInterval(
     () => {
       const cutoff = new Date(clock.now().getTime() - config.dedupWindowDays * 86_400_000).toISOString();
@@ -176,6 +183,7 @@ export async function startKin(options: {
     s.once('error', (error) => reject(cannotListen(config.host, config.port, error)));
   }).catch(async (error: unknown) => {
     clearInterval(prune);
+    await messaging?.close();
     await linkClicks.close();
     await audiences.stop();
     await ingestor.close();
@@ -202,6 +210,7 @@ export async function startKin(options: {
           server.close(() => done());
           if ('closeIdleConnections' in server) server.closeIdleConnections();
         });
+        await messaging?.close();
         await linkClicks.close();
         await audiences.stop();
         await ingestor.close();

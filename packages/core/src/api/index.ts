@@ -4,6 +4,7 @@ export type * from './profile-api.ts';
 export type * from './admin-api.ts';
 export type * from './graph-api.ts';
 export type * from './explain-api.ts';
+export type * from './messaging-api.ts';
 export type * from './analytics-api.ts';
 export type * from './review-api.ts';
 export type * from './privacy-api.ts';

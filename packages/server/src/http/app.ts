@@ -34,6 +34,7 @@ import { HEAVY_ADMIN_PATHS, createAdminLimits } from '../limits/admin-limits.ts'
 import { createWriteKeyLimits } from '../limits/write-key-limits.ts';
 import type { IdentityVerifier } from '../identity/identity-verify.ts';
 import type { SourceRegions } from '../identity/source-regions.ts';
+import { messagingRoutes } from './messaging-routes.ts';
 import { importRoutes } from './import-routes.ts';
 import { reviewRoutes } from './review-routes.ts';
 import { profileRoutes } from './profile-routes.ts';
@@ -142,6 +143,7 @@ export function createApp(deps: AppDeps): KinApp {
   app.route('/', insightRoutes({ ...deps, reads }));
   app.route('/', importRoutes(deps));
   app.route('/', reviewRoutes({ ...deps, maxBodyBytes }));
+  app.route('/', messagingRoutes({ ...deps, maxBodyBytes }));
   if (deps.privacy) app.route('/', privacyRoutes({ ...deps, privacy: deps.privacy.service, maxBodyBytes }));
   app.route('/', tokenRoutes({ ...deps, maxBodyBytes }));
   app.route('/', auditRoutes(deps));

@@ -26,6 +26,9 @@ export const ERROR_CODES = [
   'invalid_decision',
   'invalid_definition',
   'invalid_source',
+  'invalid_journey',
+  'invalid_policy',
+  'invalid_destination',
   'invalid_privacy_request',
   'invalid_link',
   'unauthorized',
@@ -66,6 +69,9 @@ export function statusOf(code: ErrorCode): 400 | 401 | 403 | 404 | 405 | 409 | 4
     case 'invalid_decision':
     case 'invalid_definition':
     case 'invalid_source':
+    case 'invalid_journey':
+    case 'invalid_policy':
+    case 'invalid_destination':
     case 'invalid_privacy_request':
     case 'invalid_token_request':
     case 'invalid_link':

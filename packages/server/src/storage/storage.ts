@@ -25,6 +25,7 @@ import type {
 } from '@kin/core/api/index.ts';
 import type { AnalyticsStore } from './analytics-store.ts';
 import type { MatchingStore, MatchLink } from './matching-store.ts';
+import type { MessagingStore } from './messaging-store.ts';
 import type { PrivacyStore } from './privacy-store.ts';
 import type { AuditStore } from './audit-store.ts';
 import type { TokenStore } from './token-store.ts';
@@ -277,6 +278,8 @@ export interface Store {
   identifierPartition(): Promise<string[][]>;
   /** Probabilistic matching: review queue and match evidence (see `matching-store.ts`). */
   readonly matching: MatchingStore;
+  /** Journeys, messaging policy, destinations and the delivery outbox (optional: see `messaging-store.ts`). */
+  readonly messaging?: MessagingStore;
   /** Funnels, paths and attribution read the events of a time range through this (see `analytics-store.ts`). */
   readonly analytics?: AnalyticsStore;
   /** Privacy requests, edge keys and whole-person deletes (see `privacy-store.ts`). */

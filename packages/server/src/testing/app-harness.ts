@@ -13,6 +13,7 @@ import { hashSecret } from '../http/secret-compare.ts';
 import { createIdentityVerifier } from '../identity/identity-verify.ts';
 import { loadPolicy, normalizerFor } from '../identity/policy-load.ts';
 import { createGroupCommitIngestor } from '../pipeline/group-commit.ts';
+import type { Ingestor } from '../pipeline/ingest-port.ts';
 import type { Clock } from '../ports/clock.ts';
 import { systemClock } from '../ports/clock.ts';
 import type { IdGenerator } from '../ports/ids.ts';
@@ -29,6 +30,8 @@ import { startPrivacy } from '../privacy/privacy-setup.ts';
 export interface TestApp {
   app: KinApp;
   store: Store;
+  /** The app's ingest path (journeys write `Message Decided` through it). */
+  ingestor: Ingestor;
   adminToken: string;
   writeKey: string;
   logLines: string[];
@@ -78,6 +81,7 @@ export async function createTestApp(options: { clock?: Clock; ids?: IdGenerator;
   return {
     app,
     store,
+    ingestor,
     adminToken,
     writeKey,
     logLines: logger.lines,

@@ -15,6 +15,7 @@ import { toSource } from '../store-rows.ts';
 import { postgresIdentityReads } from './postgres-identity-ops.ts';
 import { migratePostgres } from './postgres-migrations.ts';
 import { createPostgresMatchingStore } from './postgres-matching-store.ts';
+import { createPostgresMessagingStore } from './postgres-messaging.ts';
 import { createPostgresAnalytics } from './postgres-analytics.ts';
 import { createPostgresPrivacy } from './postgres-privacy.ts';
 import { createPostgresAccess } from './postgres-access.ts';
@@ -65,6 +66,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
   const store: Store = {
     ...reads,
     matching: createPostgresMatchingStore(pool),
+    messaging: createPostgresMessagingStore(pool),
     analytics: createPostgresAnalytics(pool),
     privacy: createPostgresPrivacy(pool, ids),
     ...createPostgresAccess(pool),

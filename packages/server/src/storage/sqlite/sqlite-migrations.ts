@@ -12,6 +12,7 @@
  * - `events` is append-only on an integer rowid; each profile's timeline is the `timeline` table (migration 9).
  */
 import { warningSubjectSql } from '../warning-subject.ts';
+import { SQLITE_MESSAGING_MIGRATION } from './sqlite-messaging.ts';
 import { SQLITE_PRIVACY_MIGRATION } from './sqlite-privacy.ts';
 import { SQLITE_ACCESS_MIGRATION } from './sqlite-access.ts';
 import { SQLITE_LINKS_MIGRATION } from './sqlite-links.ts';
@@ -399,6 +400,7 @@ export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; name: string; s
   SQLITE_ACCESS_MIGRATION,
   SQLITE_LINKS_MIGRATION,
   { version: 17, name: 'computed traits and audiences', sql: SQLITE_AUDIENCE_MIGRATION_SQL },
+  SQLITE_MESSAGING_MIGRATION,
   {
     version: 20,
     name: 'analytics: events by name and time, events by time',

@@ -19,6 +19,7 @@ import { createSqliteApply } from './sqlite-apply.ts';
 import type { CheckpointMode } from './sqlite-connection.ts';
 import { inSqliteTransaction, openSqliteConnection } from './sqlite-connection.ts';
 import { GraphCache } from './sqlite-graph-cache.ts';
+import { createSqliteMessagingStore } from './sqlite-messaging.ts';
 import { createSqliteAccess } from './sqlite-access.ts';
 import { createSqliteAudiences } from './sqlite-audiences.ts';
 import { createSqliteIdentity } from './sqlite-identity.ts';
@@ -169,6 +170,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
     ...reads,
     ...sources.crud,
     matching: createSqliteMatchingStore({ db, read, queue }),
+    messaging: createSqliteMessagingStore({ db, read, writes, durable }),
     analytics: createSqliteAnalytics(read),
     privacy: createSqlitePrivacy({ db, read, queue, transaction: (fn) => queue.run(() => runTransaction(fn)) }),
     ...createSqliteAccess({ db, read, queue }),

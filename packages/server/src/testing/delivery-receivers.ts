@@ -1,0 +1,71 @@
+/**
+ * Real local receivers for delivery tests: a webhook receiver (node:http) that records every request and can
+ * answer with chosen statuses, and an SMTP server (the `smtp-server` package, plain SMTP) that records mail.
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { SMTPServer } from 'smtp-server';
+
+/** One request the webhook receiver got. */
+export interface ReceivedHook {
+  headers: Record<string, string>;
+  body: string;
+  status: number;
+}
+
+/** A webhook receiver; `answer` picks each request's status (default 200). */
+export async function startWebhookReceiver(answer: (hook: Omit<ReceivedHook, 'status'>) => number = () => 200): Promise<{ url: string; received: ReceivedHook[]; close(): Promise<void> }> {
+  const received: ReceivedHook[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)]));
+      const hook = { headers, body: Buffer.concat(chunks).toString('utf8') };
+      const status = answer(hook);
+      received.push({ ...hook, status });
+      res.writeHead(status, status === 429 ? { 'retry-after': '1' } : {}).end();
+    });
+  });
+  server.keepAliveTimeout = 1000;
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
+    received,
+    close: () =>
+      new Promise<void>((done) => {
+        server.closeAllConnections();
+        server.close(() => done());
+      }),
+  };
+}
+
+/** One mail the SMTP server got. */
+export interface ReceivedMail {
+  to: string[];
+  data: string;
+}
+
+/** A plain SMTP server on a free port (no TLS, no authentication). */
+export async function startSmtpServer(): Promise<{ port: number; mails: ReceivedMail[]; close(): Promise<void> }> {
+  const mails: ReceivedMail[] = [];
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS', 'AUTH'],
+    logger: false,
+    onData(stream, session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('end', () => {
+        mails.push({ to: session.envelope.rcptTo.map((r) => r.address), data: Buffer.concat(chunks).toString('utf8') });
+        callback();
+      });
+    },
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  return {
+    port: (server.server.address() as AddressInfo).port,
+    mails,
+    close: () => new Promise<void>((done) => server.close(() => done())),
+  };
+}

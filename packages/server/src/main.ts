@@ -9,6 +9,7 @@ import type { KinApp } from './http/app.ts';
 import { adminReadThread } from './http/admin-read-thread.ts';
 import { createApp } from './http/app.ts';
 import { startMessaging } from './messaging/messaging-service.ts';
+import { userDeletedDownstream } from './messaging/user-deleted.ts';
 import { createAudienceEngine } from './audiences/audience-engine.ts';
 import type { Admission } from './http/admission-control.ts';
 import { createAdmission } from './http/admission-control.ts';
@@ -119,6 +120,7 @@ export async function startKin(options: {
     db: config.db,
     ...(config.privacySecret ? { secret: config.privacySecret } : {}),
     ...(pipeline?.privacyList ? { list: pipeline.privacyList } : {}),
+    ...(store.messaging ? { downstream: userDeletedDownstream({ store, messaging: store.messaging, clock, ids }) } : {}),
     policy,
     normalize,
     clock,

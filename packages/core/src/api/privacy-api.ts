@@ -37,7 +37,7 @@ export interface PrivacySubject {
   identifiers: string[];
 }
 
-/** Progress at one destination (empty until destinations exist: see issue 18's "Downstream"). */
+/** Progress at one destination: its `User Deleted` delivery (see docs/privacy.md). */
 export interface PrivacyDestinationStatus {
   destinationId: string;
   status: PrivacyStatus;
@@ -68,7 +68,7 @@ export interface PrivacyRequest {
   completedAt?: string;
   /** Status in the store (the database of this deployment). */
   store: { status: PrivacyStatus; error?: string; outcome?: PrivacyOutcome };
-  /** Status per destination; empty until destinations exist. */
+  /** Status per destination told of a delete; empty for other types or without destinations. */
   destinations: PrivacyDestinationStatus[];
 }
 

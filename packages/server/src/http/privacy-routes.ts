@@ -66,13 +66,14 @@ export function privacyRoutes(deps: PrivacyRouteDeps): Hono {
   app.get('/v1/privacy/requests', scope('privacy:read'), async (c) => {
     const limit = parseLimit(c.req.query('limit'), 50, 500);
     const cursor = c.req.query('cursor');
-    return c.json(await privacyOf(deps.store).listRequests({ limit, ...(cursor ? { cursor } : {}) }));
+    const page = await privacyOf(deps.store).listRequests({ limit, ...(cursor ? { cursor } : {}) });
+    return c.json({ ...page, data: await Promise.all(page.data.map((r) => deps.privacy.describe(r))) });
   });
 
   const requestOf = async (id: string) => {
     const request = await privacyOf(deps.store).findRequest(id);
     if (!request) throw new ApiError('not_found', 'no privacy request has this id', 'id');
-    return request;
+    return deps.privacy.describe(request);
   };
 
   app.get('/v1/privacy/requests/:id', scope('privacy:read'), async (c) => c.json(await requestOf(c.req.param('id'))));

@@ -6,6 +6,9 @@
  * - delete: the keys join the list as `tombstone` first (so the edge drops the person's events from then
  *   on), then the store deletes the person in one transaction and scrubs its files; a second pass deletes
  *   again if an event accepted just before the tombstones brought a profile back;
+ * - delete and suppress_with_delete also queue `User Deleted` to every destination that supports it (the
+ *   `downstream` port), just before the store delete, since the delivery carries the ids the destination
+ *   knows and the profile holds them until then; a read shows each destination's delivery status;
  * - suppress_with_delete: both; export: nothing to carry out (the export is read when asked for).
  *
  * Why a delete request never keeps the plain identifiers: the request row would be the one copy left. It
@@ -17,6 +20,8 @@ import type { Clock } from '../ports/clock.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { PrivacyKey, PrivacyStore } from '../storage/privacy-store.ts';
 import type { Store } from '../storage/storage.ts';
+import type { PrivacyDownstream } from './privacy-downstream.ts';
+import { withDestinations } from './privacy-downstream.ts';
 import type { PrivacyKeyer } from './privacy-keys.ts';
 import type { PrivacyList } from './privacy-list.ts';
 
@@ -42,6 +47,8 @@ export interface PrivacyServiceDeps {
   newId: () => string;
   /** Settles once the events that passed the edge before the call are written (the gate's `settled`). */
   settled: () => Promise<void>;
+  /** Destinations told of deletes (absent: none, and `destinations` stays empty). */
+  downstream?: PrivacyDownstream;
 }
 
 /** The privacy service. */
@@ -50,6 +57,8 @@ export interface PrivacyService {
   submit(request: ResolvedPrivacyRequest): Promise<{ request: PrivacyRequest; done: Promise<void> }>;
   /** Fills the edge list from the store (at start). */
   load(): Promise<void>;
+  /** A stored request with its per-destination status. */
+  describe(request: PrivacyRequest): Promise<PrivacyRequest>;
 }
 
 /** The store's privacy port. */
@@ -93,6 +102,7 @@ export function createPrivacyService(deps: PrivacyServiceDeps): PrivacyService {
       // The edge first: from here on no event of the person is accepted; then what passed just before is written.
       await deps.list.add(keys);
       await deps.settled();
+      if (r.profileId !== null) await deps.downstream?.userDeleted(id, r.profileId);
       const tombstones = keys.map((key): PrivacyKey => ({ key, kind: 'tombstone', requestId: id }));
       let deleted = await privacy.deletePerson(r.profileId, tombstones, now());
       let events = deleted?.events ?? 0;
@@ -138,6 +148,10 @@ export function createPrivacyService(deps: PrivacyServiceDeps): PrivacyService {
         await privacy.updateRequest(id, { status: 'failed', at: now(), error: 'the request could not be completed; see the server log' }).catch(() => undefined);
       });
       return { request: { ...stored, subject: { profileId: r.profileId, identifiers: plain } }, done };
+    },
+
+    async describe(request) {
+      return deps.downstream ? withDestinations(request, await deps.downstream.statuses(request.id)) : request;
     },
 
     async load() {

@@ -14,6 +14,7 @@ import type { PrivacyGate } from './privacy-gate.ts';
 import { createPrivacyGate } from './privacy-gate.ts';
 import type { PrivacyKeyer } from './privacy-keys.ts';
 import { createPrivacyKeyer, loadPrivacySecret } from './privacy-keys.ts';
+import type { PrivacyDownstream } from './privacy-downstream.ts';
 import type { PrivacyList } from './privacy-list.ts';
 import { memoryPrivacyList } from './privacy-list.ts';
 import type { PrivacyService } from './privacy-requests.ts';
@@ -53,12 +54,14 @@ export async function startPrivacy(options: {
   ids: IdGenerator;
   logger: Logger;
   list?: PrivacyList;
+  /** Destinations told of deletes (the messaging lane's outbox). */
+  downstream?: PrivacyDownstream;
 }): Promise<KinPrivacy> {
   const keyer = privacyKeyerFor(options);
   const list = options.list ?? memoryPrivacyList();
   const privacy = privacyOf(options.store);
   const gate = createPrivacyGate({ list, keyer, policy: options.policy, normalize: options.normalize, count: (n) => privacy.countSuppressed(n) });
-  const service = createPrivacyService({ store: options.store, list, keyer, clock: options.clock, logger: options.logger, newId: () => options.ids.requestId(), settled: () => gate.settled() });
+  const service = createPrivacyService({ store: options.store, list, keyer, clock: options.clock, logger: options.logger, newId: () => options.ids.requestId(), settled: () => gate.settled(), ...(options.downstream ? { downstream: options.downstream } : {}) });
   await service.load();
   return { service, gate, list };
 }

@@ -24,6 +24,7 @@ import type { Store } from '../storage/storage.ts';
 import type { AudienceEngine } from '../audiences/audience-engine.ts';
 import { createAudienceEngine } from '../audiences/audience-engine.ts';
 import { openStore } from '../storage/store-open.ts';
+import { userDeletedDownstream } from '../messaging/user-deleted.ts';
 import { startPrivacy } from '../privacy/privacy-setup.ts';
 
 /** An in-process Kin for tests. */
@@ -57,7 +58,8 @@ export async function createTestApp(options: { clock?: Clock; ids?: IdGenerator;
   await createSourceWithKey(store, 'web', clock.now(), writeKey);
   const ingestor = createGroupCommitIngestor({ store, policy, normalize });
   const ids = options.ids ?? createIdGenerator();
-  const privacy = await startPrivacy({ store, db: ':memory:', policy, normalize, clock, ids, logger });
+  const downstream = store.messaging ? { downstream: userDeletedDownstream({ store, messaging: store.messaging, clock, ids }) } : {};
+  const privacy = await startPrivacy({ store, db: ':memory:', policy, normalize, clock, ids, logger, ...downstream });
   const audiences = createAudienceEngine({ store, clock, logger });
   const app = createApp({
     config,

@@ -27,8 +27,9 @@ export async function enqueueUserDeleted(options: {
   const targets = (await options.messaging.listDestinations()).filter((d) => d.status === 'active' && (d.type === 'webhook' || d.type === 'segment'));
   const deliveries = targets.map((d) => {
     const id = options.deliveryIdOf ? options.deliveryIdOf(d.id) : `dlv_${options.ids.profileId()}`;
+    // The transports send `payload.event` (as every other delivery's payload holds it).
     const refs = { ...(userId ? { userId } : {}), ...(anonymousId ? { anonymousId } : {}) };
-    return { id, destinationId: d.id, profileKey: profile.id, kind: 'user_deleted' as const, payload: profileTrack({ event: 'User Deleted', messageId: id, at, refs, properties: { profileId: profile.id } }), createdAt: at };
+    return { id, destinationId: d.id, profileKey: profile.id, kind: 'user_deleted' as const, payload: { event: profileTrack({ event: 'User Deleted', messageId: id, at, refs, properties: { profileId: profile.id } }) }, createdAt: at };
   });
   await options.messaging.enqueueDeliveries(deliveries);
   return deliveries.length;

@@ -47,7 +47,7 @@ describe('privacy downstream: User Deleted to destinations', () => {
     if (!messaging) throw new Error('the store has no messaging port');
     const leased = await messaging.leaseDeliveries({ now: new Date(Date.now() + 1000).toISOString(), limit: 10, leaseMs: 60_000 });
     expect(leased.map((d) => [d.destinationId, d.kind])).toEqual([[hookId, 'user_deleted']]);
-    const payload = leased[0]?.payload;
+    const payload = (leased[0]?.payload as { event?: unknown } | undefined)?.event;
     expect(payload).toMatchObject({ type: 'track', event: 'User Deleted', userId: 'u-ann', anonymousId: 'anon-ann' });
     expect(JSON.stringify(payload)).not.toContain('ann@example.com');
     expect((await read(done.id)).destinations[0]?.status).toBe('running');

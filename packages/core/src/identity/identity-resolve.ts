@@ -68,9 +68,9 @@
  *     (`snapshot.linkClick`) links its `anonymous_id` to the clicked profile, reached through the click's
  *     anchor (the recipient's identifier), which then takes part like a known identifier of the event with
  *     rule `link_click` (it is never touched). Only a click with an anchor stitches: one without a valid
- *     token names no profile and is ignored. The link is refused (reason `link_click`, warning
- *     `identifier_refused`, the click named as identifier `link_click:<clickId>`) when the click is unknown,
- *     flagged as a bot, more than `linkClick.maxAgeDays` older than the event, has already brought
+ *     token names no profile and is ignored, and so is a click id Kin never recorded. The link is refused
+ *     (reason `link_click`, warning `identifier_refused`, the click named as identifier `link_click:<clickId>`)
+ *     when the click is flagged as a bot, more than `linkClick.maxAgeDays` older than the event, has already brought
  *     `linkClick.maxBrowsers` other browsers (a forwarded email), or when it would join profiles that each
  *     have a user id (the clicked profile's user ids and those of the event and its other profiles
  *     differ). R6 and R13 treat the anchor as one more known candidate; when it is their victim, the click is
@@ -269,7 +269,9 @@ function linkClickCandidate(
     notes.refuseWith('link_click', { type: LINK_CLICK_TYPE, value: clickId }, detail);
     return undefined;
   };
-  if (click === null) return refuse('no such tracked-link click');
+  // An id Kin never issued (another tool's parameter, a copied or made-up URL) is no click: ignored like a
+  // missing token, not a refusal — a warning on every such landing would bury the ones that matter.
+  if (click === null) return undefined;
   if (click.anchor === undefined) return undefined;
   if (click.bot) return refuse('the click was flagged as a bot or link scanner');
   const age = eventTime - epochMs(click.at);

@@ -12,6 +12,7 @@ import { createTestApp } from '../testing/app-harness.ts';
 import type { TestApp } from '../testing/app-harness.ts';
 import { createDeliveryTransports } from './delivery-transports.ts';
 import { memoryTransport } from './delivery-transport-memory.ts';
+import { JOURNEY_CURSOR } from './journey-runner.ts';
 import type { MessagingService } from './messaging-service.ts';
 import { messagingSourceId, startMessaging } from './messaging-service.ts';
 
@@ -63,6 +64,21 @@ async function setup(start: string, policy: Record<string, unknown> = {}, answer
 }
 
 describe('journey runtime', () => {
+  it('while nothing listens it reads no event and commits no cursor; a journey published later misses none after it', async () => {
+    const s = await setup('2026-06-01T12:00:00.000Z');
+    const messaging = t.store.messaging!;
+    for (let i = 0; i < 5; i++) await s.track({ anonymousId: `early-${i}`, event: 'Product Added', properties: { cart_id: `e${i}` } });
+    await s.settle();
+    // Idle: the webhooks forward nothing and no journey exists, so the cursor was never committed.
+    expect(await messaging.readCursor(JOURNEY_CURSOR)).toBe(0);
+    await s.journey('late', ['email']);
+    await s.track({ anonymousId: 'late-1', event: 'Product Added', properties: { cart_id: 'l1' } });
+    await s.settle();
+    // Only the event after the journey entered it; the cursor moved past every event.
+    expect((await s.stats('late')).entered).toBe(1);
+    expect(await messaging.readCursor(JOURNEY_CURSOR)).toBeGreaterThan(5);
+  });
+
   it('sends one reminder per customer across journeys and channels, none to buyers; the second decision is skipped_duplicate', async () => {
     const s = await setup('2026-06-01T12:00:00.000Z');
     await s.journey('cart-email', ['email']);

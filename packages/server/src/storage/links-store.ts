@@ -5,6 +5,7 @@
  * in both modes (the embedded writer, the NATS worker).
  */
 import type { Identifier, LinkClickSnapshot } from '@kin/core';
+import type { LinkStats } from '@kin/core/api/links-api.ts';
 import type { Page } from './storage.ts';
 
 /** A tracked link as stored. `url` is the destination with the UTM parameters already applied. */
@@ -53,18 +54,8 @@ export interface LinkClickRecord {
   visitor?: string;
 }
 
-/** The counts of `GET /v1/links/{id}/stats` that come from the link's own rows. */
-export interface LinkHitCounts {
-  clicks: number;
-  uniqueClicks: number;
-  botClicks: number;
-  headRequests: number;
-  invalidTokenClicks: number;
-  recipients: number;
-  recipientsClicked: number;
-  opens: number;
-  machineOpens: number;
-}
+/** The counts of `GET /v1/links/{id}/stats` that come from the link's own rows (the rest is computed on read). */
+export type LinkHitCounts = Omit<LinkStats, 'linkId' | 'conversions' | 'conversionWindowDays'>;
 
 /** A profile that clicked a link (not as a bot), as it is now, with its first click. */
 export interface ClickedProfile {

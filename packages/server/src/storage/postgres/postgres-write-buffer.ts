@@ -13,6 +13,8 @@
  * (`TRAIT_WINS`): an event's write and a merge's use the same rule, so folding in the buffer and then against
  * the stored row gives what one statement per write would.
  */
+import type { TraitOrderFields } from '@kin/core';
+import { compareTraitOrder } from '@kin/core';
 import type { NewWarning } from '../storage.ts';
 import { TRAIT_WINS } from './postgres-trait-order.ts';
 import { WARNING_REPEAT } from './postgres-write-values.ts';
@@ -436,14 +438,13 @@ function repeats(row: BufferedTrait, newest: BufferedHistory): boolean {
     JSON.stringify(row.value ?? null) === JSON.stringify(newest.value ?? null);
 }
 
-/** `TRAIT_WINS` in JavaScript: greater trust, later time, then greater source id, then greater JSON text (tombstone `null`). */
+/** `TRAIT_WINS` in JavaScript: core's `TRAIT_ORDER`, the spec the SQL is generated from. */
 function traitWins(incoming: BufferedTrait, current: BufferedTrait): boolean {
-  if (incoming.trust !== current.trust) return incoming.trust > current.trust;
-  const a = Date.parse(incoming.ts);
-  const b = Date.parse(current.ts);
-  if (a !== b) return a > b;
-  if (incoming.source_id !== current.source_id) return incoming.source_id > current.source_id;
-  return JSON.stringify(incoming.value ?? null) > JSON.stringify(current.value ?? null);
+  return compareTraitOrder(orderFields(incoming), orderFields(current)) > 0;
+}
+
+function orderFields(row: BufferedTrait): TraitOrderFields {
+  return { trust: row.trust, timestamp: row.ts, sourceId: row.source_id, value: row.value ?? null };
 }
 
 /** The events as one JSON array, each event's `payload` text spliced in as it is. */

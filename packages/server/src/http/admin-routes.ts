@@ -1,5 +1,6 @@
 /** Admin routes: stats, ingestion warnings and sources (write keys). */
 import { Hono } from 'hono';
+import type { DataList, Source, SourceCreated, SourceRevoked } from '@kin/core/api/index.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { Store } from '../storage/storage.ts';
 import type { SourceAuth } from './auth.ts';
@@ -37,7 +38,7 @@ export function adminRoutes(deps: AdminDeps): Hono {
     return c.json(subjects ? { ...page, data: await withSubjects(deps.store, page.data) } : page);
   });
 
-  app.get('/v1/sources', scope('analytics:read'), async (c) => c.json({ data: await deps.store.listSources() }));
+  app.get('/v1/sources', scope('analytics:read'), async (c) => c.json({ data: await deps.store.listSources() } satisfies DataList<Source>));
 
   app.post('/v1/sources', scope('config:write'), async (c) => {
     const body = await readAdminJson(c.req.raw, deps.maxBodyBytes).catch(ignoreInvalidJson);
@@ -48,14 +49,14 @@ export function adminRoutes(deps: AdminDeps): Hono {
     const created = await createSourceWithKey(deps.store, name, deps.clock.now());
     if (!created) throw new ApiError('conflict', `a source named ${name} exists already`, 'name');
     deps.auth.forget();
-    return c.json({ source: created.source, writeKey: created.writeKey }, 201);
+    return c.json({ source: created.source, writeKey: created.writeKey } satisfies SourceCreated, 201);
   });
 
   app.delete('/v1/sources/:name', scope('config:write', { action: 'sources.revoke' }), async (c) => {
     const revoked = await deps.store.revokeSource(c.req.param('name'), deps.clock.now().toISOString());
     if (!revoked) throw new ApiError('not_found', 'no active source has this name', 'name');
     deps.auth.forget();
-    return c.json({ source: revoked });
+    return c.json({ source: revoked } satisfies SourceRevoked);
   });
   return app;
 }

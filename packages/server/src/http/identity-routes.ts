@@ -5,6 +5,7 @@
 import { Hono } from 'hono';
 import { DEFAULT_POLICY, RULE_NUMBERS, prepareEvent, validateEvent } from '@kin/core';
 import type { Identifier, IdentityPolicy, ResolutionPlan } from '@kin/core';
+import type { IdentifierRemoved, Separation } from '@kin/core/api/index.ts';
 import type { IdentityVerifier } from '../identity/identity-verify.ts';
 import type { SeparationResult } from '../identity/identity-undo.ts';
 import { splitProfile, undoMerge } from '../identity/identity-undo.ts';
@@ -53,7 +54,7 @@ export function identityRoutes(deps: IdentityRouteDeps): Hono {
     if (!type || value === undefined) throw new ApiError('invalid_ref', 'an identifier is "type:value" with a value valid for its type', field);
     return { type, value };
   };
-  const separated = async (result: SeparationResult) => {
+  const separated = async (result: SeparationResult): Promise<Separation> => {
     if (!result.ok) throw new ApiError(result.code === 'invalid' ? 'invalid_ref' : result.code, result.message);
     deps.audiences?.profilesChanged(result.profileIds);
     const profiles = [];
@@ -115,7 +116,7 @@ export function identityRoutes(deps: IdentityRouteDeps): Hono {
     const identifier = identifierOf(c.req.param('identifier'), 'identifier');
     const removed = await deps.store.transaction((tx) => tx.tombstone(id, identifier, deps.clock.now().toISOString()));
     if (!removed) throw new ApiError('not_found', 'the profile does not hold this identifier', 'identifier');
-    return c.json({ removed: identifier, tombstoned: true, profile: await deps.store.findProfile(id) });
+    return c.json({ removed: identifier, tombstoned: true, profile: await deps.store.findProfile(id) } satisfies IdentifierRemoved);
   });
 
   app.get('/v1/rules/do-not-link', scope('profiles:read'), async (c) => c.json({ data: await deps.store.listDoNotLink() }));

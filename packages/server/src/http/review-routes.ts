@@ -8,7 +8,7 @@ import { DEFAULT_POLICY } from '@kin/core';
 import type { IdentityPolicy } from '@kin/core';
 import { Hono } from 'hono';
 import { runMatch } from '../matching/match-run.ts';
-import type { ReviewBulkResult, ReviewEffect, ReviewPage } from '@kin/core/api/index.ts';
+import type { ReviewBulkResult, ReviewDecided, ReviewEffect, ReviewPage } from '@kin/core/api/index.ts';
 import { previewMatchedMerge } from '../matching/match-merge.ts';
 import { decideReviewBulk } from '../matching/review-bulk.ts';
 import { decideReview } from '../matching/review-decide.ts';
@@ -151,7 +151,7 @@ export function reviewRoutes(deps: ReviewRouteDeps): Hono {
         throw new ApiError('conflict', `the identity policy refuses this merge: ${outcome.reason}`, 'decision');
       case 'decided':
         if (outcome.profileId !== undefined) deps.audiences?.profilesChanged([outcome.profileId]);
-        return c.json({ item: outcome.item, ...(outcome.profileId !== undefined ? { profile: await summary(outcome.profileId) } : {}) });
+        return c.json({ item: outcome.item, ...(outcome.profileId !== undefined ? { profile: await summary(outcome.profileId) } : {}) } satisfies ReviewDecided);
     }
   });
   return app;

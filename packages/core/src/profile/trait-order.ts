@@ -13,6 +13,7 @@
  * merge function (a migration) already compares that text, and it is canonical — two objects with the same
  * members but keys in another order are one value, so no store can pick another winner on such a tie.
  */
+import { utf8Length } from '../spec/utf8-length.ts';
 
 /** How one ordering key compares. */
 export type TraitOrderKind = 'integer' | 'time' | 'text' | 'json';
@@ -118,20 +119,6 @@ function objectText(value: Record<string, unknown>): string {
 /** jsonb's key order: shorter UTF-8 first, then byte order. */
 function compareJsonbKeys(a: string, b: string): number {
   return utf8Length(a) - utf8Length(b) || compareCodePoints(a, b);
-}
-
-function utf8Length(text: string): number {
-  let length = 0;
-  for (let i = 0; i < text.length; i++) {
-    const unit = text.charCodeAt(i);
-    if (unit < 0x80) length += 1;
-    else if (unit < 0x800) length += 2;
-    else if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < text.length) {
-      length += 4;
-      i++;
-    } else length += 3;
-  }
-  return length;
 }
 
 /** `numeric`'s output of a JSON number: JavaScript's exponent form (`1e+21`, `1.5e-7`) written out in full. */

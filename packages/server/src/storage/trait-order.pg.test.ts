@@ -6,7 +6,8 @@ import type { TraitOrderFields } from '@kin/core';
 import { compareTraitOrder, jsonOrderText } from '@kin/core';
 import { migratePostgres } from './postgres/postgres-migrations.ts';
 import type { TestDatabase } from './postgres/postgres-test-db.ts';
-import { createTestDatabase, servicesRequired, testPostgresStatus } from './postgres/postgres-test-db.ts';
+import { createTestDatabase } from './postgres/postgres-test-db.ts';
+import { postgresAvailable } from './postgres/postgres-test-store.ts';
 import { TRAIT_WINS } from './postgres/postgres-trait-order.ts';
 import { migrateSqlite } from './sqlite/sqlite-migrator.ts';
 import { prepareWrites } from './sqlite/sqlite-write-statements.ts';
@@ -98,16 +99,7 @@ describe('trait order: core and SQLite', () => {
   });
 });
 
-const status = await testPostgresStatus();
-if (!status.ok && servicesRequired()) {
-  describe('trait order: PostgreSQL', () => {
-    it('needs PostgreSQL (KIN_REQUIRE_SERVICES is set)', () => {
-      throw new Error(`${status.reason}. Start PostgreSQL or set KIN_TEST_POSTGRES_URL.`);
-    });
-  });
-}
-
-if (status.ok) {
+if (await postgresAvailable('trait order: PostgreSQL')) {
   describe('trait order: core and PostgreSQL', () => {
     let database: TestDatabase;
     let pool: pg.Pool;

@@ -9,6 +9,7 @@ import type { Audience, ComputedTrait } from '@kin/core/api/index.ts';
 import type { ApiFailure, ApiResult } from '../api-client.ts';
 import { useKin } from '../kin-context.ts';
 import { Empty, ErrorBox, formatCount, Loading } from '../ui/states.tsx';
+import { DataTable } from '../ui/data-table.tsx';
 import { useApi } from '../ui/use-api.ts';
 
 const TRAIT_TEMPLATE = { key: 'orders_30d', type: 'event_counter', event: 'Order Completed', window: { days: 30 } };
@@ -92,69 +93,42 @@ function StatusAndDelete({ definition: d, onDelete }: { definition: { key: strin
 function TraitTable({ traits, onDelete }: { traits: ComputedTrait[]; onDelete: (key: string) => Promise<void> }) {
   if (traits.length === 0) return <Empty>No computed traits yet.</Empty>;
   return (
-    <div className="card">
-      <table className="table" data-trait-table>
-        <thead>
-          <tr>
-            <th>Key</th>
-            <th>Type</th>
-            <th>Event</th>
-            <th className="hide-narrow">Window</th>
-            <th>Status</th>
-            <th />
-          </tr>
-        </thead>
-        <tbody>
-          {traits.map((t) => (
-            <tr key={t.key} data-key={t.key}>
-              <td>{t.key}</td>
-              <td>
-                {t.type}
-                {t.agg ? ` (${t.agg})` : ''}
-              </td>
-              <td>
-                {t.event}
-                {t.property ? <span className="muted small"> · {t.property}</span> : null}
-              </td>
-              <td className="hide-narrow">{t.window ? Object.entries(t.window).map(([unit, n]) => `${n} ${unit}`) : 'lifetime'}</td>
-              <StatusAndDelete definition={t} onDelete={onDelete} />
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable columns={['Key', 'Type', 'Event', { label: 'Window', className: 'hide-narrow' }, 'Status', '']} data-trait-table>
+      {traits.map((t) => (
+        <tr key={t.key} data-key={t.key}>
+          <td>{t.key}</td>
+          <td>
+            {t.type}
+            {t.agg ? ` (${t.agg})` : ''}
+          </td>
+          <td>
+            {t.event}
+            {t.property ? <span className="muted small"> · {t.property}</span> : null}
+          </td>
+          <td className="hide-narrow">{t.window ? Object.entries(t.window).map(([unit, n]) => `${n} ${unit}`) : 'lifetime'}</td>
+          <StatusAndDelete definition={t} onDelete={onDelete} />
+        </tr>
+      ))}
+    </DataTable>
   );
 }
 
 function AudienceTable({ audiences, onDelete }: { audiences: Audience[]; onDelete: (key: string) => Promise<void> }) {
   if (audiences.length === 0) return <Empty>No audiences yet.</Empty>;
   return (
-    <div className="card">
-      <table className="table" data-audience-table>
-        <thead>
-          <tr>
-            <th>Key</th>
-            <th className="num">Size</th>
-            <th className="hide-narrow">Definition</th>
-            <th>Status</th>
-            <th />
-          </tr>
-        </thead>
-        <tbody>
-          {audiences.map((a) => (
-            <tr key={a.key} data-key={a.key}>
-              <td>{a.key}</td>
-              <td className="num" data-size>
-                {formatCount(a.size)}
-              </td>
-              <td className="hide-narrow">
-                <code className="small">{JSON.stringify(a.where)}</code>
-              </td>
-              <StatusAndDelete definition={a} onDelete={onDelete} />
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable columns={['Key', { label: 'Size', className: 'num' }, { label: 'Definition', className: 'hide-narrow' }, 'Status', '']} data-audience-table>
+      {audiences.map((a) => (
+        <tr key={a.key} data-key={a.key}>
+          <td>{a.key}</td>
+          <td className="num" data-size>
+            {formatCount(a.size)}
+          </td>
+          <td className="hide-narrow">
+            <code className="small">{JSON.stringify(a.where)}</code>
+          </td>
+          <StatusAndDelete definition={a} onDelete={onDelete} />
+        </tr>
+      ))}
+    </DataTable>
   );
 }

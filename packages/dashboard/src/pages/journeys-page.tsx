@@ -10,6 +10,7 @@ import type { ApiFailure } from '../api-client.ts';
 import { attributionTable, conversionTable, funnelTable, pathsTable, toCsv } from '../journey-tables.ts';
 import type { Table } from '../journey-tables.ts';
 import { useKin } from '../kin-context.ts';
+import { DataTable } from '../ui/data-table.tsx';
 import { Empty, ErrorBox, Loading } from '../ui/states.tsx';
 
 // Why lazy: ECharts is large; the first screen loads without it (as the overview's chart does).
@@ -173,24 +174,15 @@ function TableView({ name, table }: { name: string; table: Table }) {
       <button type="button" className="button button-quiet" data-csv={name} onClick={download}>
         Export CSV
       </button>
-      <table className="table" data-table={name}>
-        <thead>
-          <tr>
-            {table.header.map((h) => (
-              <th key={h}>{h}</th>
+      <DataTable columns={table.header} card={false} data-table={name}>
+        {table.rows.map((row, i) => (
+          <tr key={i}>
+            {row.map((cell, j) => (
+              <td key={j}>{cell}</td>
             ))}
           </tr>
-        </thead>
-        <tbody>
-          {table.rows.map((row, i) => (
-            <tr key={i}>
-              {row.map((cell, j) => (
-                <td key={j}>{cell}</td>
-              ))}
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        ))}
+      </DataTable>
     </div>
   );
 }

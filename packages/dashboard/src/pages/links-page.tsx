@@ -4,8 +4,19 @@
  */
 import type { LinkSummary } from '@kin/core/api/index.ts';
 import { useKin } from '../kin-context.ts';
-import { Empty, ErrorBox, formatCount, Loading, Time } from '../ui/states.tsx';
+import { formatCount, Loaded, Time } from '../ui/states.tsx';
 import { useApi } from '../ui/use-api.ts';
+import type { Column } from '../ui/data-table.tsx';
+import { DataTable } from '../ui/data-table.tsx';
+
+const NARROW = 'hide-narrow';
+const LINK_COLUMNS: Column[] = [
+  'Link',
+  { label: 'Destination', className: NARROW },
+  ...['Clicks', 'Unique', 'Recipients', 'Conversions'].map((label) => ({ label, className: 'num' })),
+  ...['Opens', 'Bots', 'HEAD'].map((label) => ({ label, className: `num ${NARROW}` })),
+  { label: 'Created', className: NARROW },
+];
 
 /** The links page. */
 export function LinksPage() {
@@ -15,34 +26,15 @@ export function LinksPage() {
     <section className="page">
       <h1>Links</h1>
       <p className="muted">Bot and scanner clicks, HEAD requests and machine opens are counted apart and left out of every other figure.</p>
-      {links.state === 'loading' ? <Loading /> : null}
-      {links.state === 'error' ? <ErrorBox error={links.error} onRetry={links.reload} /> : null}
-      {links.state === 'ready' && links.data.data.length === 0 ? <Empty>No tracked links yet. Create one with POST /v1/links.</Empty> : null}
-      {links.state === 'ready' && links.data.data.length > 0 ? (
-        <div className="card">
-          <table className="table">
-            <thead>
-              <tr>
-                <th>Link</th>
-                <th className="hide-narrow">Destination</th>
-                <th className="num">Clicks</th>
-                <th className="num">Unique</th>
-                <th className="num">Recipients</th>
-                <th className="num">Conversions</th>
-                <th className="num hide-narrow">Opens</th>
-                <th className="num hide-narrow">Bots</th>
-                <th className="num hide-narrow">HEAD</th>
-                <th className="hide-narrow">Created</th>
-              </tr>
-            </thead>
-            <tbody>
-              {links.data.data.map((link) => (
-                <LinkRow key={link.id} link={link} />
-              ))}
-            </tbody>
-          </table>
-        </div>
-      ) : null}
+      <Loaded load={links} isEmpty={(page) => page.data.length === 0} empty="No tracked links yet. Create one with POST /v1/links.">
+        {(page) => (
+          <DataTable columns={LINK_COLUMNS}>
+            {page.data.map((link) => (
+              <LinkRow key={link.id} link={link} />
+            ))}
+          </DataTable>
+        )}
+      </Loaded>
     </section>
   );
 }

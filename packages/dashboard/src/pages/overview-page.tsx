@@ -4,6 +4,7 @@ import type { Overview, Source } from '@kin/core/api/index.ts';
 import { useKin } from '../kin-context.ts';
 import { useApi } from '../ui/use-api.ts';
 import { Empty, ErrorBox, formatCount, Loading, Time } from '../ui/states.tsx';
+import { DataTable } from '../ui/data-table.tsx';
 import { sourceColor, volumeColumns } from '../volume-series.ts';
 
 const REFRESH_MS = 5000;
@@ -63,29 +64,20 @@ function OverviewBody({ data }: { data: Overview }) {
         {sources.length === 0 ? (
           <Empty>No sources yet. Create one on the Sources page to get a write key.</Empty>
         ) : (
-          <table className="table">
-            <thead>
-              <tr>
-                <th>Source</th>
-                <th className="num">Events</th>
-                <th>Last event</th>
+          <DataTable columns={['Source', { label: 'Events', className: 'num' }, 'Last event']} card={false}>
+            {sources.map((s) => (
+              <tr key={s.id} className={s.revokedAt ? 'revoked' : undefined}>
+                <td>
+                  <span className="swatch" style={{ background: sourceColor(s.id) }} /> {s.name}
+                  {s.revokedAt ? <span className="tag">revoked</span> : null}
+                </td>
+                <td className="num">{formatCount(s.events ?? 0)}</td>
+                <td>
+                  <Time iso={s.lastEventAt} />
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {sources.map((s) => (
-                <tr key={s.id} className={s.revokedAt ? 'revoked' : undefined}>
-                  <td>
-                    <span className="swatch" style={{ background: sourceColor(s.id) }} /> {s.name}
-                    {s.revokedAt ? <span className="tag">revoked</span> : null}
-                  </td>
-                  <td className="num">{formatCount(s.events ?? 0)}</td>
-                  <td>
-                    <Time iso={s.lastEventAt} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </DataTable>
         )}
       </div>
     </>

@@ -8,7 +8,8 @@ import type { ApiFailure } from '../api-client.ts';
 import { useKin } from '../kin-context.ts';
 import { recognisableRef } from '../privacy-confirm.ts';
 import { hrefOf, link } from '../router.ts';
-import { Empty, ErrorBox, Loading, Time } from '../ui/states.tsx';
+import { ErrorBox, Loaded, Time } from '../ui/states.tsx';
+import { DataTable } from '../ui/data-table.tsx';
 import { useApi } from '../ui/use-api.ts';
 
 const POLL_MS = 2000;
@@ -52,26 +53,11 @@ export function PrivacyPage() {
       </div>
       <p className="muted small">Delete, suppress and export requests, newest first. Start one from a profile’s Privacy card.</p>
       {error ? <ErrorBox error={error} /> : null}
-      {list.state === 'loading' ? <Loading /> : null}
-      {list.state === 'error' ? <ErrorBox error={list.error} onRetry={list.reload} /> : null}
-      {list.state === 'ready' && list.data.data.length === 0 ? <Empty>No privacy requests yet.</Empty> : null}
-      {list.state === 'ready' && list.data.data.length > 0 ? (
-        <div className="card">
-          <table className="table privacy-requests">
-            <thead>
-              <tr>
-                <th>Requested</th>
-                <th>Type</th>
-                <th>Subject</th>
-                <th>Status</th>
-                <th className="hide-narrow">Store</th>
-                <th className="hide-narrow">Destinations</th>
-                <th>Completed</th>
-                <th />
-              </tr>
-            </thead>
-            <tbody>
-              {list.data.data.map((r) => (
+      <Loaded load={list} isEmpty={(page) => page.data.length === 0} empty="No privacy requests yet.">
+        {(page) => (
+          <div className="card">
+            <DataTable columns={['Requested', 'Type', 'Subject', 'Status', { label: 'Store', className: 'hide-narrow' }, { label: 'Destinations', className: 'hide-narrow' }, 'Completed', '']} className="privacy-requests" card={false}>
+              {page.data.map((r) => (
                 <tr key={r.id} data-request={r.id}>
                   <td>
                     <Time iso={r.createdAt} />
@@ -103,17 +89,17 @@ export function PrivacyPage() {
                   </td>
                 </tr>
               ))}
-            </tbody>
-          </table>
-          {list.data.cursor.hasMore && list.data.cursor.next ? (
-            <div className="pager">
-              <button type="button" className="button" onClick={() => setCursor(list.data.cursor.next ?? undefined)}>
-                Older requests
-              </button>
-            </div>
-          ) : null}
-        </div>
-      ) : null}
+            </DataTable>
+            {page.cursor.hasMore && page.cursor.next ? (
+              <div className="pager">
+                <button type="button" className="button" onClick={() => setCursor(page.cursor.next ?? undefined)}>
+                  Older requests
+                </button>
+              </div>
+            ) : null}
+          </div>
+        )}
+      </Loaded>
     </section>
   );
 }

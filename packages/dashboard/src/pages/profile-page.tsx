@@ -12,6 +12,7 @@ import { CopyId } from '../ui/copy-id.tsx';
 import { RULE_TEXT } from '../ui/rule-text.ts';
 import { displayName } from '../ui/profile-name.ts';
 import { Empty, ErrorBox, formatCount, formatValue, Loading, Time } from '../ui/states.tsx';
+import { DataTable } from '../ui/data-table.tsx';
 import { useApi } from '../ui/use-api.ts';
 import { IdentityGraph } from './identity-graph.tsx';
 import { SplitProfile, UndoMerge } from './profile-separate.tsx';
@@ -195,48 +196,39 @@ function Traits({ profileId }: { profileId: string }) {
   const rows = traits.data.data.filter((t) => t.value !== null || t.history.length > 0);
   if (rows.length === 0) return <Empty>No traits yet: identify calls set them.</Empty>;
   return (
-    <table className="table compact">
-      <thead>
-        <tr>
-          <th>Trait</th>
-          <th>Value and history</th>
-          <th>Source · time</th>
-        </tr>
-      </thead>
-      <tbody>
-        {[...rows]
-          .sort((a, b) => a.key.localeCompare(b.key))
-          .map((t) => (
-            <tr key={t.key} data-trait={t.key}>
-              <td className="mono">{t.key}</td>
-              <td className="wrap">
-                {t.value === null ? <span className="muted">unset</span> : formatValue(t.value)}
-                {t.history.length > 1 ? (
-                  <details className="trait-history">
-                    <summary className="small">{t.history.length} values</summary>
-                    <ol className="small">
-                      {t.history.map((h, i) => (
-                        <li key={i}>
-                          {h.value === null ? <span className="muted">unset</span> : formatValue(h.value)}{' '}
-                          <span className="muted">
-                            · {sourceName(h.sourceId)}
-                            {h.trust > 0 ? ` (rank ${h.trust})` : ''} · <Time iso={h.timestamp} />
-                          </span>
-                        </li>
-                      ))}
-                    </ol>
-                  </details>
-                ) : null}
-              </td>
-              <td className="muted small">
-                {sourceName(t.sourceId)}
-                <br />
-                <Time iso={t.timestamp} />
-              </td>
-            </tr>
-          ))}
-      </tbody>
-    </table>
+    <DataTable columns={['Trait', 'Value and history', 'Source · time']} className="compact" card={false}>
+      {[...rows]
+        .sort((a, b) => a.key.localeCompare(b.key))
+        .map((t) => (
+          <tr key={t.key} data-trait={t.key}>
+            <td className="mono">{t.key}</td>
+            <td className="wrap">
+              {t.value === null ? <span className="muted">unset</span> : formatValue(t.value)}
+              {t.history.length > 1 ? (
+                <details className="trait-history">
+                  <summary className="small">{t.history.length} values</summary>
+                  <ol className="small">
+                    {t.history.map((h, i) => (
+                      <li key={i}>
+                        {h.value === null ? <span className="muted">unset</span> : formatValue(h.value)}{' '}
+                        <span className="muted">
+                          · {sourceName(h.sourceId)}
+                          {h.trust > 0 ? ` (rank ${h.trust})` : ''} · <Time iso={h.timestamp} />
+                        </span>
+                      </li>
+                    ))}
+                  </ol>
+                </details>
+              ) : null}
+            </td>
+            <td className="muted small">
+              {sourceName(t.sourceId)}
+              <br />
+              <Time iso={t.timestamp} />
+            </td>
+          </tr>
+        ))}
+    </DataTable>
   );
 }
 

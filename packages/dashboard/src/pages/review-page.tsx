@@ -13,6 +13,7 @@ import { hrefOf, link } from '../router.ts';
 import { CopyId } from '../ui/copy-id.tsx';
 import { displayName } from '../ui/profile-name.ts';
 import { Empty, ErrorBox, formatCount, formatValue, Loading } from '../ui/states.tsx';
+import { DataTable } from '../ui/data-table.tsx';
 import { useApi } from '../ui/use-api.ts';
 
 const QUEUE_LIMIT = 200;
@@ -117,26 +118,16 @@ function ReviewPair({ item, busy, onDecide, onSkip }: { item: ReviewItemView; bu
         <Side label="B" side={item.b} />
       </div>
       <h3>Evidence</h3>
-      <table className="table compact evidence">
-        <thead>
-          <tr>
-            <th>Field</th>
-            <th>Level</th>
-            <th>Weight (log₂)</th>
-            <th>Bayes factor</th>
+      <DataTable columns={['Field', 'Level', 'Weight (log₂)', 'Bayes factor']} className="compact evidence" card={false}>
+        {item.evidence.map((e) => (
+          <tr key={e.field} data-evidence={e.field} className={e.weight < 0 ? 'against' : 'for'}>
+            <td className="mono">{e.field}</td>
+            <td>{e.level}</td>
+            <td className="mono">{e.weight.toFixed(2)}</td>
+            <td className="mono">{bayesFactor(e.weight)}</td>
           </tr>
-        </thead>
-        <tbody>
-          {item.evidence.map((e) => (
-            <tr key={e.field} data-evidence={e.field} className={e.weight < 0 ? 'against' : 'for'}>
-              <td className="mono">{e.field}</td>
-              <td>{e.level}</td>
-              <td className="mono">{e.weight.toFixed(2)}</td>
-              <td className="mono">{bayesFactor(e.weight)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        ))}
+      </DataTable>
       <Effect item={item} />
       <div className="review-actions">
         <button type="button" className="button button-primary" disabled={busy} onClick={() => onDecide('accept')}>

@@ -3,7 +3,8 @@ import { useState } from 'react';
 import type { FormEvent } from 'react';
 import type { ApiFailure } from '../api-client.ts';
 import { holds, useKin } from '../kin-context.ts';
-import { Empty, ErrorBox, formatCount, Loading, Time } from '../ui/states.tsx';
+import { ErrorBox, formatCount, Loaded, Time } from '../ui/states.tsx';
+import { DataTable } from '../ui/data-table.tsx';
 import { useApi } from '../ui/use-api.ts';
 
 /** The sources page. */
@@ -64,49 +65,35 @@ export function SourcesPage() {
         </div>
       ) : null}
       {error ? <ErrorBox error={error} /> : null}
-      {overview.state === 'loading' ? <Loading /> : null}
-      {overview.state === 'error' ? <ErrorBox error={overview.error} onRetry={overview.reload} /> : null}
-      {overview.state === 'ready' && overview.data.sources.length === 0 ? <Empty>No sources yet.</Empty> : null}
-      {overview.state === 'ready' && overview.data.sources.length > 0 ? (
-        <div className="card">
-          <table className="table">
-            <thead>
-              <tr>
-                <th>Name</th>
-                <th className="num">Events</th>
-                <th>Last event</th>
-                <th className="hide-narrow">Created</th>
-                <th />
-              </tr>
-            </thead>
-            <tbody>
-              {[...overview.data.sources]
-                .sort((a, b) => a.name.localeCompare(b.name) || a.createdAt.localeCompare(b.createdAt))
-                .map((s) => (
-                  <tr key={s.id} className={s.revokedAt ? 'revoked' : undefined}>
-                    <td>
-                      {s.name} {s.revokedAt ? <span className="tag">revoked</span> : null}
-                    </td>
-                    <td className="num">{formatCount(s.events ?? 0)}</td>
-                    <td>
-                      <Time iso={s.lastEventAt} />
-                    </td>
-                    <td className="hide-narrow">
-                      <Time iso={s.createdAt} />
-                    </td>
-                    <td>
-                      {s.revokedAt || !canWrite ? null : (
-                        <button type="button" className="button button-danger" onClick={() => void revoke(s.name)}>
-                          Revoke
-                        </button>
-                      )}
-                    </td>
-                  </tr>
-                ))}
-            </tbody>
-          </table>
-        </div>
-      ) : null}
+      <Loaded load={overview} isEmpty={(data) => data.sources.length === 0} empty="No sources yet.">
+        {(data) => (
+          <DataTable columns={['Name', { label: 'Events', className: 'num' }, 'Last event', { label: 'Created', className: 'hide-narrow' }, '']}>
+            {[...data.sources]
+              .sort((a, b) => a.name.localeCompare(b.name) || a.createdAt.localeCompare(b.createdAt))
+              .map((s) => (
+                <tr key={s.id} className={s.revokedAt ? 'revoked' : undefined}>
+                  <td>
+                    {s.name} {s.revokedAt ? <span className="tag">revoked</span> : null}
+                  </td>
+                  <td className="num">{formatCount(s.events ?? 0)}</td>
+                  <td>
+                    <Time iso={s.lastEventAt} />
+                  </td>
+                  <td className="hide-narrow">
+                    <Time iso={s.createdAt} />
+                  </td>
+                  <td>
+                    {s.revokedAt || !canWrite ? null : (
+                      <button type="button" className="button button-danger" onClick={() => void revoke(s.name)}>
+                        Revoke
+                      </button>
+                    )}
+                  </td>
+                </tr>
+              ))}
+          </DataTable>
+        )}
+      </Loaded>
     </section>
   );
 }

@@ -9,6 +9,7 @@ import type { WarningWithSubject as Warning } from '@kin/core/api/index.ts';
 import { useKin } from '../kin-context.ts';
 import { hrefOf, link, navigate } from '../router.ts';
 import { Empty, ErrorBox, formatCount, Loading, Time } from '../ui/states.tsx';
+import { DataTable } from '../ui/data-table.tsx';
 import { adviceFor } from '../ui/warning-advice.ts';
 
 const KINDS = ['rejected_event', 'identifier_refused', 'merge_cap', 'identifier_cap', 'no_identity', 'unverified_identity', 'shared_device'];
@@ -46,63 +47,51 @@ export function WarningsPage({ kind }: { kind: string }) {
       {state.error ? <ErrorBox error={state.error} onRetry={() => void load(undefined)} /> : null}
       {!state.loading && !state.error && state.rows.length === 0 ? <Empty>No warnings{kind ? ` of kind ${kind}` : ''}. Every event was accepted as sent.</Empty> : null}
       {state.rows.length > 0 ? (
-        <div className="card">
-          <table className="table warnings">
-            <thead>
-              <tr>
-                <th>Time</th>
-                <th>What</th>
-                <th>About</th>
-                <th className="hide-narrow">Source</th>
-              </tr>
-            </thead>
-            <tbody>
-              {state.rows.map((w) => (
-                <tr key={w.id} data-warning-kind={w.kind}>
-                  <td className="small">
-                    <Time iso={w.lastSeenAt ?? w.createdAt} />
-                    {w.count && w.count > 1 ? (
-                      <span className="muted">
-                        {' '}
-                        (first <Time iso={w.createdAt} />)
-                      </span>
-                    ) : null}
-                  </td>
-                  <td className="wrap">
-                    <span className={w.kind === 'identifier_refused' || w.kind === 'rejected_event' ? 'tag tag-red' : 'tag'}>{w.kind}</span>
-                    {w.count && w.count > 1 ? (
-                      <span className="tag" data-count={w.count}>
-                        ×{formatCount(w.count)}
-                      </span>
-                    ) : null}
-                    {w.code ? <span className="muted small"> {w.code}</span> : null} {w.message}
-                    {w.field ? <span className="muted small"> (field {w.field})</span> : null}
-                    <div className="muted small advice">{adviceFor(w.kind)}</div>
-                  </td>
-                  <td className="wrap">
-                    {w.subject?.identifier ? (
-                      <div className="mono" data-subject-identifier>
-                        {w.subject.identifier.type}:{w.subject.identifier.value}
-                      </div>
-                    ) : null}
-                    {w.profileId ? (
-                      <a href={hrefOf({ name: 'profile', ref: w.profileId })} onClick={link({ name: 'profile', ref: w.profileId })} className={w.subject?.profileName ? undefined : 'mono'}>
-                        {w.subject?.profileName ?? w.profileId}
-                      </a>
-                    ) : w.messageId ? (
-                      <span className="muted small">
-                        event <code>{w.messageId}</code>
-                      </span>
-                    ) : (
-                      '—'
-                    )}
-                  </td>
-                  <td className="hide-narrow">{w.sourceId ? sourceName(w.sourceId) : '—'}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable columns={['Time', 'What', 'About', { label: 'Source', className: 'hide-narrow' }]} className="warnings">
+          {state.rows.map((w) => (
+            <tr key={w.id} data-warning-kind={w.kind}>
+              <td className="small">
+                <Time iso={w.lastSeenAt ?? w.createdAt} />
+                {w.count && w.count > 1 ? (
+                  <span className="muted">
+                    {' '}
+                    (first <Time iso={w.createdAt} />)
+                  </span>
+                ) : null}
+              </td>
+              <td className="wrap">
+                <span className={w.kind === 'identifier_refused' || w.kind === 'rejected_event' ? 'tag tag-red' : 'tag'}>{w.kind}</span>
+                {w.count && w.count > 1 ? (
+                  <span className="tag" data-count={w.count}>
+                    ×{formatCount(w.count)}
+                  </span>
+                ) : null}
+                {w.code ? <span className="muted small"> {w.code}</span> : null} {w.message}
+                {w.field ? <span className="muted small"> (field {w.field})</span> : null}
+                <div className="muted small advice">{adviceFor(w.kind)}</div>
+              </td>
+              <td className="wrap">
+                {w.subject?.identifier ? (
+                  <div className="mono" data-subject-identifier>
+                    {w.subject.identifier.type}:{w.subject.identifier.value}
+                  </div>
+                ) : null}
+                {w.profileId ? (
+                  <a href={hrefOf({ name: 'profile', ref: w.profileId })} onClick={link({ name: 'profile', ref: w.profileId })} className={w.subject?.profileName ? undefined : 'mono'}>
+                    {w.subject?.profileName ?? w.profileId}
+                  </a>
+                ) : w.messageId ? (
+                  <span className="muted small">
+                    event <code>{w.messageId}</code>
+                  </span>
+                ) : (
+                  '—'
+                )}
+              </td>
+              <td className="hide-narrow">{w.sourceId ? sourceName(w.sourceId) : '—'}</td>
+            </tr>
+          ))}
+        </DataTable>
       ) : null}
       {state.loading ? <Loading /> : null}
       {!state.loading && state.next ? (

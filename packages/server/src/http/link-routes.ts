@@ -20,7 +20,7 @@ import { createClickQueue } from '../links/link-click-queue.ts';
 import type { LinkService } from '../links/link-service.ts';
 import { createLinkService, parseRecipientRef } from '../links/link-service.ts';
 import { ApiError } from './error-catalog.ts';
-import { readAdminJson } from './request-body.ts';
+import { readAdminBody } from './admin-body.ts';
 import { parseLimit } from './query-params.ts';
 
 /** The public routes (no token: a shopper's browser and mail client call them). */
@@ -66,16 +66,6 @@ const recipientsBody = z.strictObject({ refs: z.array(z.string().max(1000)).min(
 // A transparent 1×1 GIF.
 const PIXEL = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
 
-/** The body parsed with `schema`, else a 400 naming the first bad field. */
-function parseBody<T>(schema: z.ZodType<T>, raw: unknown, code: 'invalid_link' | 'invalid_ref'): T {
-  const parsed = schema.safeParse(raw);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const path = [...(issue?.path ?? []), ...(issue?.code === 'unrecognized_keys' ? issue.keys.slice(0, 1) : [])];
-  const field = path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i > 0 ? '.' : ''}${String(p)}`)).join('') || undefined;
-  throw new ApiError(code, issue?.message ?? 'invalid body', field);
-}
-
 /** The destination with each UTM value lower-cased onto it as `utm_<name>`. */
 export function withUtm(url: string, utm: z.infer<typeof linkBody>['utm']): string {
   const target = new URL(url);
@@ -110,7 +100,7 @@ export function linkRoutes(deps: LinkRouteDeps): Hono {
   };
 
   app.post('/v1/links', scope('config:write'), async (c) => {
-    const body = parseBody(linkBody, await readAdminJson(c.req.raw, deps.maxBodyBytes), 'invalid_link');
+    const body = await readAdminBody({ request: c.req.raw, maxBytes: deps.maxBodyBytes, schema: linkBody, code: 'invalid_link' });
     const created = await service.create(
       {
         url: withUtm(body.url, body.utm),
@@ -132,7 +122,7 @@ export function linkRoutes(deps: LinkRouteDeps): Hono {
 
   app.post('/v1/links/:id/recipients', scope('config:write'), async (c) => {
     const link = await linkOf(c.req.param('id'));
-    const body = parseBody(recipientsBody, await readAdminJson(c.req.raw, deps.maxBodyBytes), 'invalid_ref');
+    const body = await readAdminBody({ request: c.req.raw, maxBytes: deps.maxBodyBytes, schema: recipientsBody, code: 'invalid_ref' });
     const refs = body.refs.map((ref, i) => {
       const parsed = parseRecipientRef(ref, deps.normalize);
       if (!parsed) throw new ApiError('invalid_ref', `"${ref.slice(0, ref.indexOf(':') + 1)}…" is not a valid type:value ref`, `refs[${i}]`);

@@ -15,7 +15,7 @@ import type { Store } from '../storage/storage.ts';
 import { ApiError } from './error-catalog.ts';
 import { resolveProfileRef } from './profile-routes.ts';
 import { parseLimit } from './query-params.ts';
-import { readAdminJson } from './request-body.ts';
+import { readAdminBody } from './admin-body.ts';
 
 /** What the routes need. */
 export interface PrivacyRouteDeps {
@@ -39,13 +39,7 @@ export function privacyRoutes(deps: PrivacyRouteDeps): Hono {
   const app = new Hono();
 
   app.post('/v1/privacy/requests', scope('privacy:write'), async (c) => {
-    const parsed = bodySchema.safeParse(await readAdminJson(c.req.raw, deps.maxBodyBytes));
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const field = issue?.path.join('.') || 'body';
-      throw new ApiError('invalid_privacy_request', `${field}: ${issue?.message ?? 'expected {"type","subject":{"ref"}}'}`, field);
-    }
-    const body = parsed.data;
+    const body = await readAdminBody({ request: c.req.raw, maxBytes: deps.maxBodyBytes, schema: bodySchema, code: 'invalid_privacy_request' });
     const ref = body.subject.ref;
     const profileId = (await resolveProfileRef(deps, ref).catch((error: unknown) => {
       throw error instanceof ApiError ? new ApiError(error.code, error.message, 'subject.ref') : error;

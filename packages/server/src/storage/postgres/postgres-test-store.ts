@@ -6,19 +6,15 @@
 import pg from 'pg';
 import { describe, it } from 'vitest';
 import type { Store } from '../storage.ts';
+import type { StoreTestTarget } from '../store-test-target.ts';
 import { openPostgresStore } from './postgres-store.ts';
 import type { TestDatabase } from './postgres-test-db.ts';
 import { createTestDatabase, servicesRequired, testPostgresStatus } from './postgres-test-db.ts';
 
 /** A conformance target over PostgreSQL: `create` opens a store in a new database, `destroy` drops it. */
-export interface PostgresTestStores {
-  name: string;
-  create: () => Promise<Store>;
-  destroy: (store: Store) => Promise<void>;
-  /** The URL of a store's database (direct SQL: recounts, pg_dump, tampering). */
+export interface PostgresTestStores extends StoreTestTarget {
+  /** The URL of a store's database (direct SQL: recounts, pg_dump). */
   urlOf: (store: Store) => string;
-  /** Runs `sql` on a store's database over a connection of its own (what the store must survive). */
-  exec: (store: Store, sql: string) => Promise<void>;
 }
 
 /** Stores over throwaway databases, each with a pool of `poolSize` connections. */

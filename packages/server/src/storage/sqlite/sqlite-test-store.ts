@@ -8,19 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Store } from '../storage.ts';
+import type { StoreTestTarget } from '../store-test-target.ts';
 import { openSqliteStore } from './sqlite-store.ts';
 
-/** A conformance target over SQLite files: `create` opens a store in a new temp folder, `destroy` removes it. */
-export interface SqliteTestStores {
-  name: string;
-  create: () => Promise<Store>;
-  destroy: (store: Store) => Promise<void>;
-  /** Runs `sql` on a store's file over a connection of its own (what the store must survive). */
-  exec: (store: Store, sql: string) => Promise<void>;
-}
-
 /** Stores over files in temp folders named `kin-<prefix>-…`. */
-export function sqliteFileStores(name: string, prefix: string): SqliteTestStores {
+export function sqliteFileStores(name: string, prefix: string): StoreTestTarget {
   const dirs = new Map<Store, string>();
   const dirOf = (store: Store): string => {
     const dir = dirs.get(store);

@@ -1,8 +1,8 @@
 /**
  * The trait-wins rule of both stores, generated from core's `TRAIT_ORDER` so SQLite, PostgreSQL and the
- * TypeScript comparator cannot drift apart (trait-order.test.ts runs all three on random entries). Why a
- * row comparison: `(a, b) > (c, d)` is the lexicographic order of the spec in one expression, which both
- * databases evaluate left to right and stop at the first pair that differs.
+ * TypeScript comparator cannot drift apart (trait-order.pg.test.ts runs all three on random entries). The
+ * lexicographic order of the spec is a row comparison `(a, b) > (c, d)` in PostgreSQL (the text its merge
+ * function holds) and nested `a > c OR (a = c AND …)` in SQLite; both stop at the first key that differs.
  */
 import type { TraitOrderKey } from '@kin/core';
 import { TRAIT_ORDER } from '@kin/core';
@@ -27,7 +27,16 @@ export interface TraitWinsSqlOptions {
 export function traitWinsSql(options: TraitWinsSqlOptions): string {
   const keys = options.keys ?? TRAIT_ORDER;
   const side = (from: TraitOrderSide) => keys.map((key) => orderExpression(options.dialect, key, typeof from === 'string' ? `${from}.${key.column}` : from(key.column)));
-  return `(${side(options.incoming).join(', ')}) > (${side(options.current).join(', ')})`;
+  const incoming = side(options.incoming);
+  const current = side(options.current);
+  if (options.dialect === 'postgres') return `(${incoming.join(', ')}) > (${current.join(', ')})`;
+  // SQLite: the same order as nested comparisons (the statement it always ran), each key's expression only
+  // reached when the keys before it are equal.
+  const nested = (i: number): string => {
+    const [a, b] = [incoming[i]!, current[i]!];
+    return i === incoming.length - 1 ? `${a} > ${b}` : `(${a} > ${b} OR (${a} = ${b} AND ${nested(i + 1)}))`;
+  };
+  return nested(0);
 }
 
 /** The keys of `TRAIT_ORDER` before the value: what decides between two writes of the same value. */

@@ -61,6 +61,9 @@ export interface AudienceEngine {
 const DUTY_PAUSE = 1;
 const MAX_PAUSE_MS = 500;
 
+/** Marks dropped per turn while nothing is defined (a later definition's backfill covers every profile). */
+const MARKS_PER_TURN = 10_000;
+
 /** How far back the feed re-reads: PostgreSQL may commit a lower seq after a higher one. */
 const FEED_OVERLAP = 512;
 
@@ -165,8 +168,10 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
       feedSeq = await port.lastEventSeq();
       recentSeqs.clear();
       dirty.clear();
+      const marks = await port.recomputeMarks(MARKS_PER_TURN);
+      await port.clearRecomputeMarks(marks.map((m) => m.id));
       await flushChanges(true);
-      return false;
+      return marks.length === MARKS_PER_TURN;
     }
     const moreFeed = await readFeed();
     const now = clock.now().getTime();
@@ -174,7 +179,15 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
       lastSweep = now;
       for (const id of await port.dueProfiles(new Date(now).toISOString(), 10_000)) dirty.add(id);
     }
-    if (dirty.size > 0) {
+    // Marked profiles first (changes without events: a matching merge, a replay), then the feed's.
+    const marks = await port.recomputeMarks(batch);
+    if (marks.length > 0) {
+      const ids = [...new Set(marks.map((m) => m.profileId))];
+      timelines.forget(ids);
+      for (const id of ids) dirty.delete(id);
+      await recompute(ids);
+      await port.clearRecomputeMarks(marks.map((m) => m.id));
+    } else if (dirty.size > 0) {
       const ids = [...dirty].slice(0, batch);
       for (const id of ids) dirty.delete(id);
       await recompute(ids);
@@ -182,7 +195,7 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
       await backfillStep();
     }
     await flushChanges(false);
-    return moreFeed || dirty.size > 0 || backfill !== undefined;
+    return moreFeed || marks.length > 0 || dirty.size > 0 || backfill !== undefined;
   }
 
   const schedule = (delay: number): void => {

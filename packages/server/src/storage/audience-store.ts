@@ -44,6 +44,13 @@ export interface FeedEvent {
   payload: unknown;
 }
 
+/** A profile marked for recompute by a write the feed does not show (see `StoreTx.markForRecompute`). */
+export interface RecomputeMark {
+  /** Renewed by every new mark of the profile: clearing a mark read earlier leaves a newer one. */
+  id: number;
+  profileId: string;
+}
+
 /** An event with its seq (the key that tells a stored event from another). */
 export interface SeqEvent {
   seq: number;
@@ -76,6 +83,10 @@ export interface AudienceStore {
   eventsOfProfiles(groups: ReadonlyMap<string, readonly string[]>): Promise<Map<string, SeqEvent[]>>;
   /** The highest event seq committed (0 without events). */
   lastEventSeq(): Promise<number>;
+  /** The oldest `limit` recompute marks (written in the transactions that changed those profiles). */
+  recomputeMarks(limit: number): Promise<RecomputeMark[]>;
+  /** Removes these marks once their profiles were recomputed (a profile marked again since keeps its newer mark). */
+  clearRecomputeMarks(ids: readonly number[]): Promise<void>;
 }
 
 /** A definition row as both adapters read it. */

@@ -5,7 +5,7 @@
 import type Database from 'better-sqlite3';
 import DatabaseFile from 'better-sqlite3';
 import type { TrackingEvent } from '@kin/core';
-import type { AudienceStore, ProfileComputedState, SeqEvent } from '../audience-store.ts';
+import type { AudienceStore, ProfileComputedState, RecomputeMark, SeqEvent } from '../audience-store.ts';
 import { definitionOf } from '../audience-store.ts';
 import { cursorKey, pageOf } from '../keyset-page.ts';
 import type { WriteQueue } from './write-queue.ts';
@@ -19,6 +19,23 @@ export const SQLITE_AUDIENCE_MIGRATION_SQL = `
     created_at TEXT NOT NULL, PRIMARY KEY (kind, key)
   ) WITHOUT ROWID;
 `;
+
+/**
+ * Recompute marks (SQLite migration 24): profiles whose events changed without a new event of theirs in the
+ * feed. In the main file, because they commit with the change that makes them; one row per profile, and
+ * `INSERT OR REPLACE` gives a marked-again profile a new id (see `RecomputeMark`).
+ */
+export const SQLITE_RECOMPUTE_MARKS_MIGRATION = {
+  version: 24,
+  name: 'computed traits: recompute marks of identity changes without events',
+  sql: `CREATE TABLE recompute_marks (id INTEGER PRIMARY KEY AUTOINCREMENT, profile_id TEXT NOT NULL UNIQUE);`,
+};
+
+/** Marks profiles for recompute on `connection` (inside the caller's transaction). */
+export function insertRecomputeMarks(connection: Database.Database, profileIds: Iterable<string>): void {
+  const insert = stmt(connection, 'INSERT OR REPLACE INTO recompute_marks (profile_id) VALUES (?)');
+  for (const id of profileIds) insert.run(id);
+}
 
 /** Each profile's values, memberships and next check: in the state file (see `createSqliteAudiences`). */
 const STATE_TABLES_SQL = `
@@ -168,6 +185,15 @@ export function createSqliteAudiences(options: { db: Database.Database; read: ()
 
     async lastEventSeq() {
       return ((stmt(read(), 'SELECT max(seq) AS n FROM events').get() as Row).n as number | null) ?? 0;
+    },
+
+    async recomputeMarks(limit) {
+      return (stmt(read(), 'SELECT id, profile_id FROM recompute_marks ORDER BY id LIMIT ?').all(limit) as Row[]).map((r): RecomputeMark => ({ id: r.id as number, profileId: r.profile_id as string }));
+    },
+
+    async clearRecomputeMarks(ids) {
+      if (ids.length === 0) return;
+      await write(() => stmt(db, 'DELETE FROM recompute_marks WHERE id IN (SELECT value FROM json_each(?))').run(JSON.stringify(ids)));
     },
 
     close() {

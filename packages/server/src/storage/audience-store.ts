@@ -51,6 +51,17 @@ export interface RecomputeMark {
   profileId: string;
 }
 
+/**
+ * Who runs the evaluator of one database: at most one holder at a time (see postgres-evaluator-lease.ts).
+ * A store with a single writing process (SQLite) always grants it.
+ */
+export interface EvaluatorLease {
+  /** True while this process holds the lease (checked, not assumed); takes it when it is free. */
+  hold(): Promise<boolean>;
+  /** Gives the lease up (at stop); a standby can take it at its next try. */
+  release(): Promise<void>;
+}
+
 /** An event with its seq (the key that tells a stored event from another). */
 export interface SeqEvent {
   seq: number;
@@ -87,6 +98,11 @@ export interface AudienceStore {
   recomputeMarks(limit: number): Promise<RecomputeMark[]>;
   /** Removes these marks once their profiles were recomputed (a profile marked again since keeps its newer mark). */
   clearRecomputeMarks(ids: readonly number[]): Promise<void>;
+  /** A new lease object of this process (one per evaluator). */
+  evaluatorLease(): EvaluatorLease;
+  /** The feed position the last evaluator recorded (`undefined`: none yet), where a new holder resumes. */
+  readFeedCursor(): Promise<number | undefined>;
+  writeFeedCursor(seq: number): Promise<void>;
 }
 
 /** A definition row as both adapters read it. */

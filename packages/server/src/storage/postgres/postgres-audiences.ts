@@ -7,6 +7,7 @@ import type { TrackingEvent } from '@kin/core';
 import type { AudienceStore, ProfileComputedState, RecomputeMark, SeqEvent } from '../audience-store.ts';
 import { definitionOf } from '../audience-store.ts';
 import { cursorKey, pageOf } from '../keyset-page.ts';
+import { createPostgresEvaluatorLease } from './postgres-evaluator-lease.ts';
 
 type Row = Record<string, unknown>;
 
@@ -33,7 +34,10 @@ export const POSTGRES_AUDIENCE_MIGRATION_SQL = `
 export const POSTGRES_RECOMPUTE_MARKS_MIGRATION = {
   version: 20,
   name: 'computed traits: recompute marks of identity changes without events',
-  sql: `CREATE TABLE recompute_marks (id bigserial PRIMARY KEY, profile_id text COLLATE "C" NOT NULL UNIQUE);`,
+  sql: `
+    CREATE TABLE recompute_marks (id bigserial PRIMARY KEY, profile_id text COLLATE "C" NOT NULL UNIQUE);
+    CREATE TABLE evaluator_cursor (id integer PRIMARY KEY CHECK (id = 1), seq bigint NOT NULL);
+  `,
 };
 
 /** Marks the profiles of `$1` (a sorted text array, so concurrent markers lock rows in one order). */
@@ -43,8 +47,8 @@ export const RECOMPUTE_MARKS_STATEMENT = {
     ON CONFLICT (profile_id) DO UPDATE SET id = nextval(pg_get_serial_sequence('recompute_marks', 'id'))`,
 };
 
-/** Creates the port over the store's pool. */
-export function createPostgresAudiences(pool: Pool): AudienceStore {
+/** Creates the port over the store's pool; `url` is where evaluator leases open their own connection. */
+export function createPostgresAudiences(pool: Pool, url: string): AudienceStore {
   const inTransaction = async (fn: (q: (text: string, values?: unknown[]) => Promise<Row[]>) => Promise<void>): Promise<void> => {
     const client = await pool.connect();
     let broken = false;
@@ -177,6 +181,17 @@ export function createPostgresAudiences(pool: Pool): AudienceStore {
 
     async clearRecomputeMarks(ids) {
       if (ids.length > 0) await pool.query('DELETE FROM recompute_marks WHERE id = ANY($1::bigint[])', [[...ids]]);
+    },
+
+    evaluatorLease: () => createPostgresEvaluatorLease(url),
+
+    async readFeedCursor() {
+      const { rows } = await pool.query('SELECT seq FROM evaluator_cursor WHERE id = 1');
+      return rows[0] === undefined ? undefined : Number((rows[0] as Row).seq);
+    },
+
+    async writeFeedCursor(seq) {
+      await pool.query('INSERT INTO evaluator_cursor (id, seq) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq', [seq]);
     },
   };
 }

@@ -5,7 +5,7 @@
 import type Database from 'better-sqlite3';
 import DatabaseFile from 'better-sqlite3';
 import type { TrackingEvent } from '@kin/core';
-import type { AudienceStore, ProfileComputedState, RecomputeMark, SeqEvent } from '../audience-store.ts';
+import type { AudienceStore, EvaluatorLease, ProfileComputedState, RecomputeMark, SeqEvent } from '../audience-store.ts';
 import { definitionOf } from '../audience-store.ts';
 import { cursorKey, pageOf } from '../keyset-page.ts';
 import type { WriteQueue } from './write-queue.ts';
@@ -46,7 +46,11 @@ const STATE_TABLES_SQL = `
   CREATE INDEX IF NOT EXISTS audience_members_profile ON audience_members(profile_id);
   CREATE TABLE IF NOT EXISTS computed_schedule (profile_id TEXT PRIMARY KEY, next_check_at TEXT NOT NULL) WITHOUT ROWID;
   CREATE INDEX IF NOT EXISTS computed_schedule_due ON computed_schedule(next_check_at);
+  CREATE TABLE IF NOT EXISTS evaluator_cursor (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL);
 `;
+
+/** One process writes a SQLite database (its writer thread), so its evaluator always holds the lease. */
+const SOLE_EVALUATOR: EvaluatorLease = { hold: async () => true, release: async () => undefined };
 
 /** The file beside the database that holds the per-profile state (`kin.db` -> `kin.db-computed`). */
 export function computedStatePath(path: string): string {
@@ -194,6 +198,16 @@ export function createSqliteAudiences(options: { db: Database.Database; read: ()
     async clearRecomputeMarks(ids) {
       if (ids.length === 0) return;
       await write(() => stmt(db, 'DELETE FROM recompute_marks WHERE id IN (SELECT value FROM json_each(?))').run(JSON.stringify(ids)));
+    },
+
+    evaluatorLease: () => SOLE_EVALUATOR,
+
+    async readFeedCursor() {
+      return (stmt(state(), 'SELECT seq FROM evaluator_cursor WHERE id = 1').pluck().get() as number | undefined) ?? undefined;
+    },
+
+    async writeFeedCursor(seq) {
+      await writeState((s) => stmt(s, 'INSERT INTO evaluator_cursor (id, seq) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq').run(seq));
     },
 
     close() {

@@ -71,7 +71,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     privacy: createPostgresPrivacy(pool, ids),
     ...createPostgresAccess(pool),
     links: createPostgresLinksStore(pool),
-    audiences: createPostgresAudiences(pool),
+    audiences: createPostgresAudiences(pool, options.url),
 
     async migrate() {
       await migratePostgres(pool);

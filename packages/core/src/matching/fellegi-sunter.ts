@@ -251,6 +251,8 @@ export interface PairScorer {
   firstNamesDiffer(i: number, j: number): boolean;
   /** The prior log2 odds of a match (λ), included in every weight. */
   readonly prior: number;
+  /** The prior log2 odds of records i and j (λ, or a pair-specific prior such as `kindPrior`). */
+  priorOf(i: number, j: number): number;
 }
 
 /**
@@ -324,7 +326,11 @@ export function createScorer(
   prepared: PreparedRecords,
   params: FellegiSunterParameters,
   typoReference?: TypoReference,
-  options: { readonly termFrequency?: boolean } = {},
+  options: {
+    readonly termFrequency?: boolean;
+    /** log2 prior odds of a particular pair (e.g. `kindPrior`); default the global λ for every pair. */
+    readonly pairPrior?: (i: number, j: number) => number;
+  } = {},
 ): PairScorer {
   const features = prepared.features;
   const tables = params.features.map((p) => levelWeights(p.m, p.u, p.uSeen));
@@ -346,6 +352,7 @@ export function createScorer(
     return a < b ? a : b;
   };
   const prior = Math.log2(params.lambda / (1 - params.lambda));
+  const pairPrior = options.pairPrior ?? ((): number => prior);
   const household = features.map((f) => HOUSEHOLD_FEATURES.has(f.name));
   const personalFeature = features.map((f) => f.name === 'date_of_birth' || f.identifier === true);
   const firstAt = features.findIndex((f) => f.name === 'first_name');
@@ -364,7 +371,7 @@ export function createScorer(
   };
   return {
     weight(i, j) {
-      let w = prior;
+      let w = pairPrior(i, j);
       let firstLevel = -1;
       let sum = 0;
       let max = 0;
@@ -383,7 +390,7 @@ export function createScorer(
       return firstLevel === firstDifferent && !personal ? w - HOUSEHOLD_DISCOUNT * (sum - max) : w;
     },
     weightFromLevels(levels, offset, i, j) {
-      let w = prior;
+      let w = pairPrior(i, j);
       let sum = 0;
       let max = 0;
       let personal = false;
@@ -401,6 +408,7 @@ export function createScorer(
     },
     rarerValueLogCount,
     prior,
+    priorOf: pairPrior,
     firstNamesDiffer: (i, j) => firstAt >= 0 && features[firstAt]?.compare(i, j) === firstDifferent,
     featureWeights(i, j, out) {
       for (let k = 0; k < features.length; k++) {

@@ -31,6 +31,7 @@ import { isHardConflict } from './record-conflicts.ts';
 import { seededRandom } from './seeded-random.ts';
 import { clusterPairs } from './supported-clustering.ts';
 import { linkEntities } from './entity-linking.ts';
+import { kindPrior } from './kind-prior.ts';
 
 /** Options of {@link matchRecords}. */
 export interface MatchOptions {
@@ -233,7 +234,8 @@ export function matchRecords(options: MatchOptions): MatchResult {
     features: features.map((feat, k) => ({ name: feat.name, levels: feat.levels, m: m[k] ?? [], u: u[k] ?? [], uSeen: uSeen[k] ?? [] })),
   };
   const linkWeight = probabilityToWeight(linkThreshold);
-  const scorer = createScorer(prepared, params, typoReferences(features, candidates, createScorer(prepared, params), linkWeight));
+  const pairPrior = kindPrior(lambda, Uint8Array.from({ length: n }, (_, i) => prepared.kindOf(i)));
+  const scorer = createScorer(prepared, params, typoReferences(features, candidates, createScorer(prepared, params, undefined, { pairPrior }), linkWeight), { pairPrior });
 
   // Keep pairs at or above the review threshold, strongest first.
   const reviewWeight = probabilityToWeight(reviewThreshold);
@@ -248,7 +250,7 @@ export function matchRecords(options: MatchOptions): MatchResult {
   for (let p = 0; p < candidates.count; p++) {
     const i = candidates.left[p] ?? 0;
     const w = scorer.weightFromLevels(candidates.levels, p * f, i, candidates.right[p] ?? 0);
-    if (w < reviewWeight && w > scorer.prior && options.entityLinking !== false) {
+    if (w < reviewWeight && w > scorer.priorOf(i, candidates.right[p] ?? 0) && options.entityLinking !== false) {
       weakLeft.push(i);
       weakRight.push(candidates.right[p] ?? 0);
       weakWeight.push(w);

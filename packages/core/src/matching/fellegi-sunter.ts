@@ -308,6 +308,9 @@ export type TypoReference = readonly (readonly (number | undefined)[] | undefine
  * household: the strongest of them counts in full, the others at half (HOUSEHOLD_DISCOUNT). Why: the
  * Fellegi–Sunter sum assumes independent fields; for two people of one household, agreement on the
  * address makes agreement on the postcode and phone near certain, and summing them links spouses.
+ * The same holds when the first names agree but only one record has a generational suffix (Jr, Sr):
+ * the other may be the namesake father or son (on the 2,392-record customer set 6 of 19 wrongly merged
+ * clusters joined a suffixed record and a record without one through the household's phone or address).
  */
 /** Share of the household fields' evidence, beyond the strongest one, not counted when first names differ. */
 const HOUSEHOLD_DISCOUNT = 0.5;
@@ -319,7 +322,31 @@ const HOUSEHOLD_DISCOUNT = 0.5;
  */
 const PERSONAL_AGREEMENT = 3;
 
+/** The suffix feature's "one-side-only" level (comparison-features.ts). */
+const SUFFIX_ONE_SIDE = 1;
+
 const HOUSEHOLD_FEATURES: ReadonlySet<string> = new Set(['last_name', 'address', 'address_1', 'address_2', 'street_number', 'city', 'postcode', 'phone', 'email']);
+
+/** Which features the household rule reads: household fields, personal fields, and the first name's "different" level. */
+interface HouseholdRule {
+  readonly household: readonly boolean[];
+  /** Personal fields (date of birth, account numbers): agreement vouches for one person, not one household. */
+  readonly personal: readonly boolean[];
+  /** Index of the first-name feature (-1 when there is none) and of its "different" level. */
+  readonly firstAt: number;
+  readonly firstDifferent: number;
+}
+
+/** The household rule of a feature list (shared by the scorer and the training of m). */
+function householdRule(features: readonly ComparisonFeature[]): HouseholdRule {
+  const firstAt = features.findIndex((f) => f.name === 'first_name');
+  return {
+    household: features.map((f) => HOUSEHOLD_FEATURES.has(f.name)),
+    personal: features.map((f) => f.name === 'date_of_birth' || f.identifier === true),
+    firstAt,
+    firstDifferent: firstAt < 0 ? -2 : (features[firstAt]?.levels.length ?? 0) - 1,
+  };
+}
 
 /** Builds the scorer from parameters (with term-frequency adjustment on exact levels). */
 export function createScorer(
@@ -353,11 +380,12 @@ export function createScorer(
   };
   const prior = Math.log2(params.lambda / (1 - params.lambda));
   const pairPrior = options.pairPrior ?? ((): number => prior);
-  const household = features.map((f) => HOUSEHOLD_FEATURES.has(f.name));
-  const personalFeature = features.map((f) => f.name === 'date_of_birth' || f.identifier === true);
-  const firstAt = features.findIndex((f) => f.name === 'first_name');
-  const firstDifferent = firstAt < 0 ? -2 : (features[firstAt]?.levels.length ?? 0) - 1;
+  const { household, personal: personalFeature, firstAt, firstDifferent } = householdRule(features);
   const firstDifferentWeight = firstAt < 0 ? Number.NEGATIVE_INFINITY : (tables[firstAt]?.[firstDifferent] ?? 0);
+  // A generational suffix on one side only: the other record may be the namesake father or son, who
+  // shares the household's fields as a spouse does (see HOUSEHOLD_FEATURES).
+  const suffixAt = features.findIndex((f) => f.name === 'suffix');
+  const oneSideOnlyWeight = suffixAt < 0 ? Number.NaN : (tables[suffixAt]?.[SUFFIX_ONE_SIDE] ?? Number.NaN);
   const levelWeight = (k: number, l: number, i: number, j: number): number => {
     if (l === 0) {
       const t = tf[k];
@@ -387,7 +415,8 @@ export function createScorer(
           if (x > max) max = x;
         } else if (personalFeature[k] === true && x >= PERSONAL_AGREEMENT) personal = true;
       }
-      return firstLevel === firstDifferent && !personal ? w - HOUSEHOLD_DISCOUNT * (sum - max) : w;
+      const namesake = suffixAt >= 0 && features[suffixAt]?.compare(i, j) === SUFFIX_ONE_SIDE;
+      return (firstLevel === firstDifferent || namesake) && !personal ? w - HOUSEHOLD_DISCOUNT * (sum - max) : w;
     },
     weightFromLevels(levels, offset, i, j) {
       let w = pairPrior(i, j);
@@ -404,7 +433,8 @@ export function createScorer(
           if (x > max) max = x;
         } else if (personalFeature[k] === true && x >= PERSONAL_AGREEMENT) personal = true;
       }
-      return firstAt >= 0 && levels[offset + firstAt] === firstDifferent && !personal ? w - HOUSEHOLD_DISCOUNT * (sum - max) : w;
+      const namesake = suffixAt >= 0 && levels[offset + suffixAt] === SUFFIX_ONE_SIDE;
+      return ((firstAt >= 0 && levels[offset + firstAt] === firstDifferent) || namesake) && !personal ? w - HOUSEHOLD_DISCOUNT * (sum - max) : w;
     },
     rarerValueLogCount,
     prior,
@@ -431,7 +461,8 @@ export function createScorer(
         } else if (personalFeature[k] === true && x >= PERSONAL_AGREEMENT) personal = true;
       }
       const first = firstAt >= 0 ? (weights[firstAt] ?? Number.NaN) : Number.NaN;
-      return !Number.isNaN(first) && first <= firstDifferentWeight + 1e-9 && !personal ? w - HOUSEHOLD_DISCOUNT * (sum - max) : w;
+      const namesake = suffixAt >= 0 && weights[suffixAt] === oneSideOnlyWeight;
+      return ((!Number.isNaN(first) && first <= firstDifferentWeight + 1e-9) || namesake) && !personal ? w - HOUSEHOLD_DISCOUNT * (sum - max) : w;
     },
     explain(i, j) {
       const out = features.map((feature, k) => {
@@ -439,7 +470,7 @@ export function createScorer(
         return { feature: feature.name, level: l < 0 ? 'null' : (feature.levels[l] ?? ''), weight: l < 0 ? 0 : levelWeight(k, l, i, j) };
       });
       const personal = out.some((e, k) => personalFeature[k] === true && e.weight >= PERSONAL_AGREEMENT);
-      if (firstAt >= 0 && features[firstAt]?.compare(i, j) === firstDifferent && !personal) {
+      if (((firstAt >= 0 && features[firstAt]?.compare(i, j) === firstDifferent) || (suffixAt >= 0 && features[suffixAt]?.compare(i, j) === SUFFIX_ONE_SIDE)) && !personal) {
         // Shown as scored: the strongest shared household field in full, the others discounted (see HOUSEHOLD_FEATURES).
         let best = -1;
         out.forEach((e, k) => {

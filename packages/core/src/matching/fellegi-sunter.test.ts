@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { detectColumnRoles } from './column-roles.ts';
 import { prepareRecords, type MatchRecord } from './comparison-features.ts';
-import { createScorer, valueCounts, type FellegiSunterParameters } from './fellegi-sunter.ts';
+import { createScorer, estimateU, pairLevels, valueCounts, type FellegiSunterParameters } from './fellegi-sunter.ts';
 
 function prepared(lastNames: readonly string[]): ReturnType<typeof prepareRecords> {
   const records: MatchRecord[] = lastNames.map((last, i) => ({ key: `k${i}`, values: { last_name: last } }));
@@ -64,5 +64,19 @@ describe('household rule for namesakes', () => {
   });
   it('keeps the full evidence when both records carry the same suffix', () => {
     expect(scorer.weight(0, 2)).toBeCloseTo(raw(0, 2).total, 9);
+  });
+});
+
+describe('estimateU', () => {
+  it('counts each random pair by its probability of not matching', () => {
+    const prep = prepared(['a', 'a', 'b', 'c']);
+    // Pairs (0,1) agree exactly, (0,2) and (2,3) do not; (0,1) is almost surely a match.
+    const sample = pairLevels(prep.features, [0, 0, 2], [1, 2, 3]);
+    const plain = estimateU(prep.features, sample);
+    const weighted = estimateU(prep.features, sample, [], [0.01, 1, 1]);
+    const levels = prep.features[0]?.levels.length ?? 0;
+    expect(plain.u[0]?.[0]).toBeCloseTo(2 / (3 + levels), 9);
+    expect(weighted.u[0]?.[0]).toBeCloseTo(1.01 / (2.01 + levels), 9);
+    expect(weighted.seen[0]?.[0]).toBe(1);
   });
 });

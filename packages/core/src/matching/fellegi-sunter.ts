@@ -69,25 +69,30 @@ export function randomPairs(
 /**
  * u per feature level from level vectors of random pairs, with a pseudo-count so no level is 0: one
  * pair per level, plus as many pairs again spread by the prior u where there is one (`priorU[k]`). Also returns
- * how many sampled pairs each feature was present in (the data behind its u).
+ * how many sampled pairs each feature was present in (the data behind its u). `nonMatch[p]`, when
+ * given, weighs each pair by how likely it is not a match (see the engine's second estimate of u).
  */
 export function estimateU(
   features: readonly ComparisonFeature[],
   sample: PairLevels,
   priorU: readonly (readonly number[] | undefined)[] = [],
+  nonMatch?: ArrayLike<number>,
 ): { u: number[][]; present: number[]; seen: number[][] } {
   const f = features.length;
   const present: number[] = [];
   const seen: number[][] = [];
   const u = features.map((feature, k) => {
+    const seenAt = new Array<number>(feature.levels.length).fill(0);
     const counts = new Array<number>(feature.levels.length).fill(0);
     for (let p = 0; p < sample.count; p++) {
       const l = sample.levels[p * f + k] ?? -1;
-      if (l >= 0) counts[l] = (counts[l] ?? 0) + 1;
+      if (l < 0) continue;
+      seenAt[l] = (seenAt[l] ?? 0) + 1;
+      counts[l] = (counts[l] ?? 0) + (nonMatch === undefined ? 1 : (nonMatch[p] ?? 1));
     }
     const total = counts.reduce((a, b) => a + b, 0);
-    present.push(total);
-    seen.push(counts);
+    present.push(seenAt.reduce((a, b) => a + b, 0));
+    seen.push(seenAt);
     const levels = feature.levels.length;
     const prior = priorU[k];
     if (prior === undefined) return counts.map((c) => (c + 1) / (total + levels));

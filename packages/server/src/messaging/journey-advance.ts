@@ -79,13 +79,22 @@ export async function advanceInstance(deps: AdvanceDeps): Promise<void> {
   const siblings = await m.findInstances({ journeyKey: journey.key, profileIds: aliases });
   if (supersededBy(instance, siblings)) return end('merged', 'merged');
 
+  // When the current step was due. Why a wait counts from there and not from now: a runner that reaches an
+  // instance late (a burst of carts, a restart) must not stretch the shopper's wait by its own lag; a wait
+  // that has already elapsed is walked through at once.
+  let stepDue = Math.min(Date.parse(instance.dueAt ?? at), clock.now().getTime());
   for (let walked = 0; walked < MAX_STEPS; walked++) {
     const step = journey.steps[instance.stepIndex];
     if (!step) return end('done', 'completed');
     if ('wait' in step) {
-      const dueAt = new Date(clock.now().getTime() + journeyDurationMs(step.wait)).toISOString();
-      await m.transaction((tx) => tx.updateInstance(instance.id, { stepIndex: instance.stepIndex + 1, dueAt }));
-      return;
+      stepDue += journeyDurationMs(step.wait);
+      instance.stepIndex += 1;
+      if (stepDue > clock.now().getTime()) {
+        const dueAt = new Date(stepDue).toISOString();
+        await m.transaction((tx) => tx.updateInstance(instance.id, { stepIndex: instance.stepIndex, dueAt }));
+        return;
+      }
+      continue;
     }
     if ('branch' in step) {
       const profile = await deps.store.findProfile(live);
@@ -97,6 +106,7 @@ export async function advanceInstance(deps: AdvanceDeps): Promise<void> {
     const deferred = await send(deps, instance, step.send, live, aliases);
     if (deferred) return;
     instance.stepIndex += 1;
+    stepDue = clock.now().getTime();
   }
 }
 
@@ -180,7 +190,7 @@ async function send(deps: AdvanceDeps, instance: JourneyInstance, step: SendStep
     await tx.insertDecision({ ...record, ...(step.tags ? { tags: step.tags } : {}) });
     await tx.insertDeliveries(deliveries);
     if (decision.deferredUntil) {
-      await tx.updateInstance(instance.id, { dueAt: decision.deferredUntil });
+      await tx.updateInstance(instance.id, { stepIndex: instance.stepIndex, dueAt: decision.deferredUntil });
       return true;
     }
     await tx.updateInstance(instance.id, { stepIndex: instance.stepIndex + 1 });

@@ -66,7 +66,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
   const store: Store = {
     ...reads,
     matching: createPostgresMatchingStore(pool),
-    messaging: createPostgresMessagingStore(pool),
+    messaging: createPostgresMessagingStore(pool, options.url),
     analytics: createPostgresAnalytics(pool),
     privacy: createPostgresPrivacy(pool, ids),
     ...createPostgresAccess(pool),

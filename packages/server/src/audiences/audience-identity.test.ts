@@ -48,7 +48,7 @@ targets.push({
   },
 });
 const postgres = await testPostgresStatus();
-if (postgres.ok) targets.push({ name: 'postgres', ...postgresTestStores(4) });
+if (postgres.ok) targets.push(postgresTestStores('postgres', 4));
 else if (servicesRequired()) {
   describe('postgres: identity changes reach computed traits', () => {
     it('needs PostgreSQL (KIN_REQUIRE_SERVICES is set)', () => {

@@ -66,12 +66,12 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
   const store: Store = {
     ...reads,
     matching: createPostgresMatchingStore(pool),
-    messaging: createPostgresMessagingStore(pool),
+    messaging: createPostgresMessagingStore(pool, options.url),
     analytics: createPostgresAnalytics(pool),
     privacy: createPostgresPrivacy(pool, ids),
     ...createPostgresAccess(pool),
     links: createPostgresLinksStore(pool),
-    audiences: createPostgresAudiences(pool),
+    audiences: createPostgresAudiences(pool, options.url),
 
     async migrate() {
       await migratePostgres(pool);

@@ -15,9 +15,9 @@ import { openSqliteStore } from '../sqlite/sqlite-store.ts';
 import type { Store } from '../storage.ts';
 import { openPostgresStore } from './postgres-store.ts';
 import type { TestDatabase } from './postgres-test-db.ts';
-import { createTestDatabase, servicesRequired, testPostgresStatus } from './postgres-test-db.ts';
+import { createTestDatabase } from './postgres-test-db.ts';
+import { postgresAvailable } from './postgres-test-store.ts';
 
-const status = await testPostgresStatus();
 const deps = { policy: DEFAULT_POLICY, normalize: normalizerFor(DEFAULT_POLICY) };
 
 /** The workload as validated batches of 200 events, grouped by source within each batch. */
@@ -39,17 +39,7 @@ function batches(): EventGroup[][] {
 
 const apply = (store: Store, batch: EventGroup[]) => store.transaction((tx) => applyEventGroups(tx, batch, deps));
 
-if (!status.ok && servicesRequired()) {
-  describe('postgres batch writes', () => {
-    it('needs PostgreSQL (KIN_REQUIRE_SERVICES is set)', () => {
-      throw new Error(status.reason);
-    });
-  });
-} else if (!status.ok) {
-  describe.skip(`postgres batch writes (skipped: ${status.reason})`, () => {
-    it('needs PostgreSQL', () => undefined);
-  });
-} else {
+if (await postgresAvailable('postgres batch writes')) {
   describe('postgres batch writes', () => {
     const all = batches();
     let expected: Awaited<ReturnType<typeof storeState>>;

@@ -17,9 +17,9 @@ import { openSqliteStore } from '../sqlite/sqlite-store.ts';
 import type { Store } from '../storage.ts';
 import { openPostgresStore } from './postgres-store.ts';
 import type { TestDatabase } from './postgres-test-db.ts';
-import { createTestDatabase, servicesRequired, testPostgresStatus } from './postgres-test-db.ts';
+import { createTestDatabase } from './postgres-test-db.ts';
+import { postgresAvailable } from './postgres-test-store.ts';
 
-const status = await testPostgresStatus();
 
 function policyWith(json: unknown): IdentityPolicy {
   const parsed = parsePolicy(json);
@@ -102,17 +102,7 @@ async function trustState(store: Store): Promise<unknown> {
   return { profiles, kiosk: kiosk.deviceUsers, rules: (await store.listDoNotLink()).map((r) => JSON.stringify([r.sides.map(sortIds), r.reason])).sort(), stats: await store.stats() };
 }
 
-if (!status.ok && servicesRequired()) {
-  describe('postgres identity trust', () => {
-    it('needs PostgreSQL (KIN_REQUIRE_SERVICES is set)', () => {
-      throw new Error(status.reason);
-    });
-  });
-} else if (!status.ok) {
-  describe.skip(`postgres identity trust (skipped: ${status.reason})`, () => {
-    it('needs PostgreSQL', () => undefined);
-  });
-} else {
+if (await postgresAvailable('postgres identity trust')) {
   describe('postgres identity trust: same as SQLite through ingest, replay, undo, split and remove', () => {
     const databases: TestDatabase[] = [];
     const opened: Store[] = [];

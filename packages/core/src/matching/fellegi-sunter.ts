@@ -332,6 +332,11 @@ const SUFFIX_ONE_SIDE = 1;
 
 const HOUSEHOLD_FEATURES: ReadonlySet<string> = new Set(['last_name', 'address', 'address_1', 'address_2', 'street_number', 'city', 'postcode', 'phone', 'email']);
 
+/** Whether members of one household commonly share this field (see HOUSEHOLD_FEATURES). */
+export function isHouseholdField(name: string): boolean {
+  return HOUSEHOLD_FEATURES.has(name);
+}
+
 /** Which features the household rule reads: household fields, personal fields, and the first name's "different" level. */
 interface HouseholdRule {
   readonly household: readonly boolean[];
@@ -346,7 +351,7 @@ interface HouseholdRule {
 function householdRule(features: readonly ComparisonFeature[]): HouseholdRule {
   const firstAt = features.findIndex((f) => f.name === 'first_name');
   return {
-    household: features.map((f) => HOUSEHOLD_FEATURES.has(f.name)),
+    household: features.map((f) => isHouseholdField(f.name)),
     personal: features.map((f) => f.name === 'date_of_birth' || f.identifier === true),
     firstAt,
     firstDifferent: firstAt < 0 ? -2 : (features[firstAt]?.levels.length ?? 0) - 1,

@@ -197,7 +197,8 @@ export function createLinkService(deps: LinkServiceDeps): LinkService {
       const { link } = cached;
       const now = clock.now();
       const checked = await checkToken(link, request.token, now.getTime());
-      const clickId = ids.messageId();
+      // Time-ordered (UUIDv7, as link ids): click rows land at the end of their primary key's index.
+      const clickId = ids.profileId();
       const hit = hitOf({ clickId, kind: request.head ? 'head' : 'get', link, at: now, checked, request });
       deps.clicks.push(hitEvent(hit));
       return cached.target(clickId);

@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { StoredEvent } from '../storage/storage.ts';
 import { fixedClock } from '../ports/clock.ts';
 import { startSmtpServer } from '../testing/delivery-receivers.ts';
-import { startTestKin } from '../testing/kin-harness.ts';
+import { adminJson, startTestKin } from '../testing/kin-harness.ts';
 
 const closers: Array<() => Promise<void>> = [];
 afterAll(async () => {
@@ -52,11 +52,7 @@ describe('email links end to end', () => {
     const clock = fixedClock('2026-06-01T12:00:00.000Z');
     const kin = await startTestKin({ clock, env: { KIN_MESSAGING_POLL_MS: '20' } });
     closers.push(kin.close);
-    const json = async (path: string, body: unknown, method = 'POST') => {
-      const res = await kin.admin(path, { method, body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
-      expect(res.status, `${path}: ${await res.clone().text()}`).toBeLessThan(300);
-      return (await res.json()) as Record<string, unknown>;
-    };
+    const json = (path: string, body: unknown, method?: string) => adminJson(kin, path, body, method);
     const mail = await json('/v1/destinations', { type: 'smtp', host: '127.0.0.1', port: smtp.port, secure: false, from: 'shop@kin.test' });
     await json('/v1/messaging/policy', { channels: { email: { destination: mail.id, consent: 'opt_in' } } }, 'PUT');
     const email = {

@@ -35,6 +35,7 @@ import { cannotListen } from './ops/startup-error.ts';
 import type { NatsPipeline } from './pipeline/nats-pipeline.ts';
 import { startNatsPipeline } from './pipeline/nats-pipeline.ts';
 import { startPrivacy } from './privacy/privacy-setup.ts';
+import { createEmailLinkTracker } from './links/email-links.ts';
 import { createClickQueue } from './links/link-click-queue.ts';
 import { createServerWithLinks } from './links/link-fast-path.ts';
 import { createLinkService } from './links/link-service.ts';
@@ -161,10 +162,22 @@ export async function startKin(options: {
     },
   });
 
+  // The origin of tracked links in emails when KIN_LINKS_BASE_URL is not set: this server's, once it listens.
+  const listening: { origin?: string } = {};
   // Journeys and delivery run beside the API (not in extra collectors of a pipeline: `role: 'collector'`).
   const messaging =
     store.messaging && config.messagingPollMs > 0 && options.role !== 'collector'
-      ? await startMessaging({ store, messaging: store.messaging, ingestor, clock, ids, logger, pollMs: config.messagingPollMs, leaseMs: config.deliveryLeaseSeconds * 1000 })
+      ? await startMessaging({
+          store,
+          messaging: store.messaging,
+          ingestor,
+          clock,
+          ids,
+          logger,
+          pollMs: config.messagingPollMs,
+          leaseMs: config.deliveryLeaseSeconds * 1000,
+          emailLinks: createEmailLinkTracker({ service: linkService, origin: () => config.links.baseUrl ?? listening.origin, normalize }),
+        })
       : undefined;
 
   const prune = setInterval(
@@ -195,6 +208,7 @@ export async function startKin(options: {
   });
   const port = (server.address() as AddressInfo).port;
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+  listening.origin = `http://${host}:${port}`;
   logger.info('kin started', { port, store: opened.kind });
 
   let closing: Promise<void> | undefined;

@@ -40,6 +40,16 @@ export interface SendStep {
   /** How long the claim holds (default 7 days). */
   ttl?: DurationInput;
   tags?: string[];
+  /** The email an SMTP channel sends (default: the message name as subject and text); its links become tracked links. */
+  email?: EmailContent;
+}
+
+/** An email's content. Every http(s) link in `text` and every `href` in `html` is sent as a tracked link with the recipient's token. */
+export interface EmailContent {
+  subject?: string;
+  text?: string;
+  /** HTML mail also gets an open pixel (`/o/{token}.gif`). */
+  html?: string;
 }
 
 /** `POST /v1/journeys` body. */

@@ -25,6 +25,9 @@ const send = z.strictObject({
   choose: z.enum(['first_eligible', 'best_engagement']).optional(),
   ttl: duration.optional(),
   tags: z.array(name).max(20).optional(),
+  email: z
+    .strictObject({ subject: z.string().min(1).max(500).optional(), text: z.string().max(100_000).optional(), html: z.string().max(500_000).optional() })
+    .optional(),
 });
 const condition = z.strictObject({ path: z.string().min(1).max(200), equals: z.union([z.string(), z.number(), z.boolean(), z.null()]).optional(), exists: z.boolean().optional() });
 const step = z.union([

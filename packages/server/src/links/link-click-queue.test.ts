@@ -8,7 +8,7 @@ import type { Ingestor } from '../pipeline/ingest-port.ts';
 import { memoryLogger } from '../ports/logger.ts';
 import type { Store } from '../storage/storage.ts';
 import { openSqliteStore } from '../storage/sqlite/sqlite-store.ts';
-import { createClickQueue } from './link-click-queue.ts';
+import { CLICK_GATHER_MS, createClickQueue } from './link-click-queue.ts';
 
 let store: Store | undefined;
 afterEach(async () => {
@@ -45,6 +45,20 @@ describe('click queue', () => {
     expect(queue.pending()).toBe(0);
     expect(submits()).toBeLessThanOrEqual(3);
     expect((await store!.stats()).events).toBe(1200);
+  });
+
+  it('submits what gathered on its own, without a drain: every click is stored well within a second', async () => {
+    const { ingestor, submits } = await setup(0);
+    const queue = createClickQueue({ ingestor, logger: memoryLogger() });
+    const pushedAt = Date.now();
+    for (let i = 0; i < 5; i++) queue.push(event(i));
+    expect(submits()).toBe(0);
+    while ((await store!.stats()).events < 5 && Date.now() - pushedAt < 5_000) await new Promise((r) => setTimeout(r, 5));
+    // The gather window is the only wait: a twentieth of the second (bench:links measures the whole path).
+    expect(Date.now() - pushedAt).toBeLessThan(1_000);
+    expect(submits()).toBe(1);
+    expect(queue.pending()).toBe(0);
+    expect(CLICK_GATHER_MS).toBeLessThanOrEqual(100);
   });
 
   it('retries refused submissions until they are stored, and close drains', async () => {

@@ -52,6 +52,8 @@ export interface HitRequest {
 export interface LinkService {
   create(link: NewLink, origin: string): Promise<CreatedLink | 'code_taken'>;
   find(id: string): Promise<LinkRecord | undefined>;
+  /** The link whose code is `link.key`, made when missing; `undefined` when that code is another URL's. */
+  ensure(link: NewLink & { key: string }): Promise<LinkRecord | undefined>;
   list(query: { limit: number; cursor?: string }, origin: string): Promise<Page<LinkSummary>>;
   /** Tokens for refs already normalised (`type`, `value`). */
   addRecipients(link: LinkRecord, refs: Array<{ ref: string; type: string; value: string }>, origin: string): Promise<RecipientLink[]>;
@@ -150,7 +152,7 @@ export function createLinkService(deps: LinkServiceDeps): LinkService {
     return lastIp.kept;
   };
 
-  return {
+  const api: LinkService = {
     async create(link, origin) {
       const id = ids.profileId();
       const record: LinkRecord = {
@@ -167,6 +169,13 @@ export function createLinkService(deps: LinkServiceDeps): LinkService {
       return { id, code: record.code, shortUrl, destination };
     },
     find: (id) => links.findLink(id),
+    async ensure(link) {
+      const known = await linkByCode(link.key);
+      if (known) return known.link.url === link.url ? known.link : undefined;
+      await api.create(link, '');
+      const made = await linkByCode(link.key);
+      return made?.link.url === link.url ? made.link : undefined;
+    },
     async list(query, origin) {
       const page = await links.listLinks(query);
       return { data: page.data.map((link) => summary(link, origin)), cursor: page.cursor };
@@ -188,7 +197,8 @@ export function createLinkService(deps: LinkServiceDeps): LinkService {
       const { link } = cached;
       const now = clock.now();
       const checked = await checkToken(link, request.token, now.getTime());
-      const clickId = ids.messageId();
+      // Time-ordered (UUIDv7, as link ids): click rows land at the end of their primary key's index.
+      const clickId = ids.profileId();
       const hit = hitOf({ clickId, kind: request.head ? 'head' : 'get', link, at: now, checked, request });
       deps.clicks.push(hitEvent(hit));
       return cached.target(clickId);
@@ -206,6 +216,7 @@ export function createLinkService(deps: LinkServiceDeps): LinkService {
     },
     stats: createLinkStatsReader({ links, store: deps.store, clock }),
   };
+  return api;
 }
 
 /** A `type:value` ref's normalised parts, or `undefined` when the type or value is not valid. */

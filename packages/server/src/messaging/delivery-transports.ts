@@ -9,6 +9,7 @@ import { createHmac } from 'node:crypto';
 import type { TrackingEvent } from '@kin/core';
 import nodemailer from 'nodemailer';
 import type { Transporter } from 'nodemailer';
+import type { EmailLinkTracker, OutgoingEmail } from '../links/email-links.ts';
 import type { Ingestor } from '../pipeline/ingest-port.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { ClaimedDelivery, StoredDestination } from '../storage/messaging-store.ts';
@@ -26,7 +27,7 @@ export interface DeliveryTransport {
 /** A delivery's payload: the event, and for messages the rendered email. */
 interface Payload {
   event: TrackingEvent;
-  email?: { to: string; subject: string; text: string };
+  email?: OutgoingEmail;
 }
 
 /** The Standard Webhooks signature of a body: `v1,<base64 HMAC-SHA256(secret, id.timestamp.body)>`. */
@@ -56,7 +57,14 @@ function smtpStatus(code: number | undefined): number | undefined {
 }
 
 /** The transports of every destination type. */
-export function createDeliveryTransports(options: { clock: Clock; ingestor?: Ingestor; timelineSourceId?: string; timeoutMs?: number }): DeliveryTransport {
+export function createDeliveryTransports(options: {
+  clock: Clock;
+  ingestor?: Ingestor;
+  timelineSourceId?: string;
+  timeoutMs?: number;
+  /** Makes an email's links tracked links for its recipient (links/email-links.ts); the mail is sent as written without it. */
+  emailLinks?: EmailLinkTracker;
+}): DeliveryTransport {
   const { clock } = options;
   const timeoutMs = options.timeoutMs ?? 10_000;
   const mailers = new Map<string, Transporter>();
@@ -98,12 +106,20 @@ export function createDeliveryTransports(options: { clock: Clock; ingestor?: Ing
         mailer = nodemailer.createTransport({ host: c.host as string, port: c.port as number, secure: c.secure === true, ...(auth ? { auth } : {}), connectionTimeout: timeoutMs, socketTimeout: timeoutMs });
         mailers.set(destination.id, mailer);
       }
+      const properties = payload.event.properties ?? {};
+      const email = options.emailLinks
+        ? await options.emailLinks.track(payload.email, { journey: String(properties['journey'] ?? ''), message: String(properties['message'] ?? '') }).catch((error: unknown) => ({
+            error: `tracked links: ${error instanceof Error ? error.message.slice(0, 180) : 'failed'}`,
+          }))
+        : payload.email;
+      if ('error' in email) return { error: email.error };
       try {
         const info = await mailer.sendMail({
           from: c.from as string,
-          to: payload.email.to,
-          subject: payload.email.subject,
-          text: payload.email.text,
+          to: email.to,
+          subject: email.subject,
+          text: email.text,
+          ...(email.html !== undefined ? { html: email.html } : {}),
           messageId: `<${delivery.id}@kin>`,
           headers: { 'Idempotency-Key': delivery.id },
         });

@@ -12,6 +12,7 @@ import type { MessagingStore } from '../storage/messaging-store.ts';
 import type { Store } from '../storage/storage.ts';
 import type { DeliveryWorker } from './delivery-worker.ts';
 import { createDeliveryWorker } from './delivery-worker.ts';
+import type { EmailLinkTracker } from '../links/email-links.ts';
 import { createDeliveryTransports } from './delivery-transports.ts';
 import type { DeliveryTransport } from './delivery-transports.ts';
 import type { JourneyRunner } from './journey-runner.ts';
@@ -51,9 +52,11 @@ export async function startMessaging(deps: {
   leaseMs?: number;
   /** The destinations' transports (default: the real ones, `delivery-transports.ts`). */
   transport?: DeliveryTransport;
+  /** For the real transports: emails' links become tracked links (links/email-links.ts). */
+  emailLinks?: EmailLinkTracker;
 }): Promise<MessagingService> {
   const timelineSourceId = await messagingSourceId(deps.store, deps.clock.now());
-  const transport = deps.transport ?? createDeliveryTransports({ clock: deps.clock, ingestor: deps.ingestor, timelineSourceId });
+  const transport = deps.transport ?? createDeliveryTransports({ clock: deps.clock, ingestor: deps.ingestor, timelineSourceId, ...(deps.emailLinks ? { emailLinks: deps.emailLinks } : {}) });
   const runner = createJourneyRunner(deps);
   const worker = createDeliveryWorker({ messaging: deps.messaging, transport, clock: deps.clock, logger: deps.logger, ...(deps.leaseMs ? { leaseMs: deps.leaseMs } : {}) });
   let stopped = false;

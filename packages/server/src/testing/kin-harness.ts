@@ -68,3 +68,10 @@ export async function startTestKin(
     },
   };
 }
+
+/** Sends JSON with the admin token and answers the parsed body; throws with the status and body unless 2xx. */
+export async function adminJson(kin: TestKin, path: string, body: unknown, method = 'POST'): Promise<Record<string, unknown>> {
+  const res = await kin.admin(path, { method, body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+  if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as Record<string, unknown>;
+}

@@ -60,6 +60,8 @@ export function createSqliteAnalytics(read: () => Database.Database): AnalyticsS
         for (let lo = first; lo <= Math.min(end, last); lo += CHUNK_SEQS) {
           checkDeadline(scan.deadline);
           const raws = statement.all(...namesJson, lo, Math.min(end, lo + CHUNK_SEQS - 1), from, to) as Raw[];
+          // Again after the read: a scan of few chunks (a small store) would otherwise never look past its start.
+          checkDeadline(scan.deadline);
           total += raws.length;
           if (raws.length > 0) onRows(raws.map(toRow));
         }

@@ -19,7 +19,7 @@ import type {
 import { attributionTotals, funnelCounts, funnelReach, isoString, pathDiagram, round, touchCredits, unitConversions, unitPaths } from '@kin/core';
 import { ApiError } from '../http/error-catalog.ts';
 import type { AnalyticsStore } from '../storage/analytics-store.ts';
-import { AnalyticsTimeout } from '../storage/analytics-store.ts';
+import { AnalyticsTimeout, checkDeadline } from '../storage/analytics-store.ts';
 import type { MergeRecord, Store } from '../storage/storage.ts';
 import type { EventKeep } from './analytics-units.ts';
 import { loadSequences, unitOf } from './analytics-units.ts';
@@ -45,7 +45,11 @@ async function sourceNamer(store: Store): Promise<(id: string) => string> {
 async function timed<T>(deps: AnalyticsDeps, run: (deadline: number) => Promise<T>): Promise<{ value: T; ms: number }> {
   const started = deps.nowMs();
   try {
-    const value = await run(Date.now() + deps.timeoutMs);
+    const deadline = Date.now() + deps.timeoutMs;
+    const value = await run(deadline);
+    // Why again at the end: the stores check between the slices they read, and a scan of a few slices (SQLite reads
+    // seq ranges, not one slice per day) can end before its first check comes due; past the limit is past it.
+    checkDeadline(deadline);
     return { value, ms: deps.nowMs() - started };
   } catch (error) {
     if (error instanceof AnalyticsTimeout) throw new ApiError('query_timeout', `the query ran past its time limit of ${deps.timeoutMs} ms; narrow the time range`);

@@ -18,7 +18,7 @@
 import { compareTypeValue, identifierKey, resolve, snapshotKeys } from '@kin/core';
 import type { Identifier, IdentityPolicy, IdentitySnapshot, PreparedEvent, ResolutionPlan } from '@kin/core';
 import type { ApplyCommon, NewEventRow, ReplayedEventRow, StoreTx } from '../storage/storage.ts';
-import { afterLinkApply, clickForSnapshot, withoutNoIdentity } from './link-click-apply.ts';
+import { afterLinkApply, clickForSnapshot, linkApplyNeeded, withoutNoIdentity } from './link-click-apply.ts';
 
 /** How the snapshot is read: `beforeSeq` for a replay (the graph as it was), `deviceTypes` for the shared-device rules. */
 export type SnapshotOptions = NonNullable<Parameters<StoreTx['loadSnapshot']>[1]>;
@@ -34,7 +34,8 @@ export interface Decision {
 
 /** The decide half: reads the snapshot of the event's identifiers and runs core `resolve`. Writes nothing. */
 export async function decide(source: SnapshotSource, prepared: PreparedEvent, policy: IdentityPolicy, options?: SnapshotOptions): Promise<Decision> {
-  const click = await clickForSnapshot(source, prepared);
+  // Why the test before the call: nearly no event names a click, and an awaited call costs every event a promise.
+  const click = prepared.linkClick === undefined ? undefined : await clickForSnapshot(source, prepared);
   // R14: the click's anchor is read with the event's identifiers, so the snapshot reaches the clicked profile.
   const keys = click?.anchor ? withKey(snapshotKeys(prepared), click.anchor) : snapshotKeys(prepared);
   const snapshot = await source.loadSnapshot(keys, options);
@@ -80,7 +81,9 @@ export async function decideAndApply(
   if (refined === undefined) return { plan: decision.plan, profileId: undefined, written: false };
   const plan = withoutNoIdentity(refined, target.sourceId);
   const { profileId } = await tx.applyEvent({ ...target, plan });
-  await afterLinkApply(tx, { prepared, plan, sourceId: target.sourceId, replay: target.replay !== undefined, profileId });
+  if (linkApplyNeeded(plan, target.sourceId)) {
+    await afterLinkApply(tx, { prepared, plan, sourceId: target.sourceId, replay: target.replay !== undefined, profileId });
+  }
   // Only ingestion comes without `refine`; replays and matching merges do (see the top of this file).
   if (refine) await tx.markForRecompute(changedProfiles(plan, profileId));
   return { plan: decision.plan, profileId, written: true };

@@ -69,6 +69,11 @@ export async function afterLinkApply(tx: StoreTx, input: { prepared: PreparedEve
   if (click) await tx.links.recordLinkClick(click);
 }
 
+/** Whether `afterLinkApply` has anything to do for this plan (tested first on the hot path: most events have nothing). */
+export function linkApplyNeeded(plan: ResolutionPlan, sourceId: string): boolean {
+  return plan.linkBrowser !== undefined || sourceId === LINKS_SOURCE_ID;
+}
+
 /** A links-source plan without its `no_identity` warning (see `afterLinkApply`); any other plan as it is. */
 export function withoutNoIdentity(plan: ResolutionPlan, sourceId: string): ResolutionPlan {
   if (sourceId !== LINKS_SOURCE_ID || plan.target.kind !== 'none') return plan;

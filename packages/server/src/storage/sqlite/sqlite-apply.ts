@@ -14,6 +14,7 @@ import type { CachedProfile, GraphCache } from './sqlite-graph-cache.ts';
 import { cacheKey } from './sqlite-graph-cache.ts';
 import type { SqliteIdentity } from './sqlite-identity.ts';
 import type { MessageIdIndex } from './sqlite-message-ids.ts';
+import type { EventBlocks } from './sqlite-event-blocks.ts';
 import type { SourceMinutes } from './sqlite-source-minutes.ts';
 import type { Timeline } from './sqlite-timeline.ts';
 import type { WriteStatements } from './sqlite-write-statements.ts';
@@ -29,10 +30,11 @@ export interface SqliteApplyDeps {
   timeline: Timeline;
   messageIds: MessageIdIndex;
   sourceMinutes: SourceMinutes;
+  eventBlocks: EventBlocks;
 }
 
 /** The write path of one store (see the file comment). */
-export function createSqliteApply({ statements, ids, clock, cache, identity, timeline, messageIds, sourceMinutes }: SqliteApplyDeps) {
+export function createSqliteApply({ statements, ids, clock, cache, identity, timeline, messageIds, sourceMinutes, eventBlocks }: SqliteApplyDeps) {
   /**
    * lastSeen / firstSeen moves of this transaction, one per identifier, written at commit. Why: an active
    * identifier is touched again and again within one group commit; the cache already holds the new values
@@ -205,6 +207,7 @@ export function createSqliteApply({ statements, ids, clock, cache, identity, tim
       messageIds.backed(sourceId, event.messageId, seq);
       if (profileId !== undefined) timeline.append(seq, profileId, time);
       sourceMinutes.count(sourceId, at);
+      eventBlocks.added(seq);
     }
     if (plan.refused.length > 0) identity.recordRefusals(plan.refused, { profileId, messageId: event.messageId, sourceId, at: time });
     if (plan.deviceUsers) identity.recordDeviceUsers(plan.deviceUsers, seq);

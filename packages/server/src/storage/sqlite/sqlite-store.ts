@@ -32,6 +32,7 @@ import type { MessageIdIndexOptions } from './sqlite-message-ids.ts';
 import { migrateSqlite } from './sqlite-migrator.ts';
 import { createSqliteReads } from './sqlite-reads.ts';
 import { createSourceMinutes } from './sqlite-source-minutes.ts';
+import { createEventBlocks } from './sqlite-event-blocks.ts';
 import { createSqliteSources } from './sqlite-sources.ts';
 import { createTimeline } from './sqlite-timeline.ts';
 import type { TimelineOptions } from './sqlite-timeline.ts';
@@ -51,6 +52,8 @@ export interface SqliteStoreOptions {
   messageIds?: Partial<MessageIdIndexOptions>;
   /** How many timeline entries wait in the tail before they are written out in bulk (tests make it small). */
   timeline?: Partial<TimelineOptions>;
+  /** Events per block of `event_blocks`, where analytics finds time ranges (tests make it small). */
+  eventBlockSize?: number;
   /** Reads only (the admin read thread): the file is opened read-only, so any write fails. */
   readOnly?: boolean;
 }
@@ -92,10 +95,11 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
   const messageIds = createMessageIdIndex(db, options.messageIds);
   const sourceMinutes = createSourceMinutes(db);
   const timeline = createTimeline(db, options.timeline);
+  const eventBlocks = createEventBlocks(db, options.eventBlockSize);
   /** The parts that hold writes in memory and add them at the edges of each transaction (in runTransaction). */
-  const parts: TransactionPart[] = [messageIds, sourceMinutes, timeline];
+  const parts: TransactionPart[] = [messageIds, sourceMinutes, timeline, eventBlocks];
   const identity = createSqliteIdentity(db, read, cache, timeline, ids);
-  const apply = createSqliteApply({ statements: prepareWrites(db), ids, clock, cache, identity, timeline, messageIds, sourceMinutes });
+  const apply = createSqliteApply({ statements: prepareWrites(db), ids, clock, cache, identity, timeline, messageIds, sourceMinutes, eventBlocks });
   const sources = createSqliteSources(db, read, queue, ids);
   const reads = createSqliteReads(read, identity);
   const audiences = createSqliteAudiences({ db, read, queue, path: options.path });

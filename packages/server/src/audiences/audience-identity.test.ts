@@ -3,9 +3,6 @@
  * reach computed traits and audiences: the write marks the profiles it changed in the store, and the
  * evaluator (of this process or of a later one) recomputes them. Looped over both stores.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AudienceDefinition, ComputedTraitDefinition, IdentityPolicy, TrackingEvent } from '@kin/core';
 import { DEFAULT_POLICY } from '@kin/core';
@@ -17,7 +14,7 @@ import { fixedClock } from '../ports/clock.ts';
 import { memoryLogger } from '../ports/logger.ts';
 import { servicesRequired, testPostgresStatus } from '../storage/postgres/postgres-test-db.ts';
 import { postgresTestStores } from '../storage/postgres/postgres-test-store.ts';
-import { openSqliteStore } from '../storage/sqlite/sqlite-store.ts';
+import { sqliteFileTestStores } from '../storage/sqlite/sqlite-test-store.ts';
 import type { Store } from '../storage/storage.ts';
 import { createAudienceEngine } from './audience-engine.ts';
 
@@ -32,21 +29,7 @@ interface StoreTarget {
   destroy: (store: Store) => Promise<void>;
 }
 
-const targets: StoreTarget[] = [];
-const dirs = new Map<Store, string>();
-targets.push({
-  name: 'sqlite file',
-  create: async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'kin-audience-identity-'));
-    const store = await openSqliteStore({ path: join(dir, 'kin.db') });
-    dirs.set(store, dir);
-    return store;
-  },
-  destroy: async (store) => {
-    await store.close();
-    rmSync(dirs.get(store)!, { recursive: true, force: true });
-  },
-});
+const targets: StoreTarget[] = [{ name: 'sqlite file', ...sqliteFileTestStores('audience-identity') }];
 const postgres = await testPostgresStatus();
 if (postgres.ok) targets.push({ name: 'postgres', ...postgresTestStores(4) });
 else if (servicesRequired()) {

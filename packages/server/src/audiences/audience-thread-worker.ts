@@ -25,11 +25,9 @@ async function openEvaluatorStore(db: string): Promise<Store> {
  * request's loop; the pause only leaves the cores to the HTTP and writer threads under a burst.
  */
 const THREAD_DUTY_PAUSE = 0.25;
-/** Profiles per recompute: larger turns spread their fixed costs (the feed, the flush of entries) wider. */
-const THREAD_BATCH = 2000;
 
 const store = await openEvaluatorStore(data.db);
-const engine = createAudienceEngine({ store, clock: systemClock, logger: createJsonLogger(), dutyPause: THREAD_DUTY_PAUSE, batch: THREAD_BATCH });
+const engine = createAudienceEngine({ store, clock: systemClock, logger: createJsonLogger(), dutyPause: THREAD_DUTY_PAUSE });
 engine.start();
 
 async function handle(message: ToEvaluator): Promise<void> {

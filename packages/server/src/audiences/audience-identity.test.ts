@@ -12,9 +12,8 @@ import { replayAll } from '../pipeline/graph-replay.ts';
 import { createGroupCommitIngestor } from '../pipeline/group-commit.ts';
 import { fixedClock } from '../ports/clock.ts';
 import { memoryLogger } from '../ports/logger.ts';
-import { servicesRequired, testPostgresStatus } from '../storage/postgres/postgres-test-db.ts';
-import { postgresTestStores } from '../storage/postgres/postgres-test-store.ts';
-import { sqliteFileTestStores } from '../storage/sqlite/sqlite-test-store.ts';
+import { postgresAvailable, postgresTestStores } from '../storage/postgres/postgres-test-store.ts';
+import { sqliteFileStores } from '../storage/sqlite/sqlite-test-store.ts';
 import type { Store } from '../storage/storage.ts';
 import { createAudienceEngine } from './audience-engine.ts';
 
@@ -29,16 +28,8 @@ interface StoreTarget {
   destroy: (store: Store) => Promise<void>;
 }
 
-const targets: StoreTarget[] = [{ name: 'sqlite file', ...sqliteFileTestStores('audience-identity') }];
-const postgres = await testPostgresStatus();
-if (postgres.ok) targets.push({ name: 'postgres', ...postgresTestStores(4) });
-else if (servicesRequired()) {
-  describe('postgres: identity changes reach computed traits', () => {
-    it('needs PostgreSQL (KIN_REQUIRE_SERVICES is set)', () => {
-      throw new Error(postgres.reason);
-    });
-  });
-}
+const targets: StoreTarget[] = [sqliteFileStores('sqlite file', 'audience-identity')];
+if (await postgresAvailable('postgres: identity changes reach computed traits')) targets.push(postgresTestStores('postgres', 4));
 
 const track = (messageId: string, anonymousId: string, extra: Partial<TrackingEvent> = {}): TrackingEvent => ({
   type: 'track',

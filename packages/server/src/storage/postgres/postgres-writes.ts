@@ -26,7 +26,8 @@ import { PENDING_SEQ, TRUST_STATEMENT, TrustCache } from './postgres-trust-cache
 import { ENSURE_PARTITION_STATEMENT, monthOf } from './postgres-partitions.ts';
 import { LAST_SEEN_GRANULARITY_SECONDS, toMillis, traitChanges } from './postgres-write-values.ts';
 import { planWarnings } from '../warning-subject.ts';
-import { FLUSH_STATEMENT, WriteBuffer } from './postgres-write-buffer.ts';
+import { FLUSH_STATEMENT } from './postgres-flush-statement.ts';
+import { WriteBuffer } from './postgres-write-buffer.ts';
 
 
 /** The hot statements. Why names: pg parses and plans a named statement once per connection. */

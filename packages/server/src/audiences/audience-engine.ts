@@ -193,17 +193,21 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
   }
 
   async function backfillStep(): Promise<void> {
-    if (!backfill) return;
-    const ids = await store.listProfileIds({ order: 'oldest', limit: batch, offset: backfill.offset });
+    // The pass this step works on: a definition change while it awaits starts a new pass (from offset 0),
+    // which this step must neither advance nor end.
+    const pass = backfill;
+    if (!pass) return;
+    const ids = await store.listProfileIds({ order: 'oldest', limit: batch, offset: pass.offset });
     await recompute(ids);
-    backfill.offset += ids.length;
+    pass.offset += ids.length;
     const done = ids.length < batch;
-    const progress = done ? 1 : Math.min(0.99, backfill.offset / Math.max(1, backfill.total));
+    const progress = done ? 1 : Math.min(0.99, pass.offset / Math.max(1, pass.total));
     const status = done ? 'live' : 'backfilling';
-    for (const [kind, keys] of [['trait', backfill.traits], ['audience', backfill.audiences]] as Array<[DefinitionKind, string[]]>) {
+    if (backfill !== pass) return;
+    for (const [kind, keys] of [['trait', pass.traits], ['audience', pass.audiences]] as Array<[DefinitionKind, string[]]>) {
       if (keys.length > 0) await port.setStatus(kind, keys, status, progress);
     }
-    if (done) backfill = undefined;
+    if (done && backfill === pass) backfill = undefined;
   }
 
   /** One turn; true when more work is waiting. */

@@ -3,12 +3,15 @@
  * live audiences, next to the same ingest without them (the baseline), measured in the same run on the same
  * payloads (each run on a fresh database). Goal: ratio >= 0.80. While the loaded run sends, a probe sends
  * one `Probe` event at a time and polls its profile until the `probes` computed trait counts it: the
- * real-time latency under load (goal p95 <= 1 s).
+ * real-time latency under load (goal p95 <= 1 s). It also prints Kin's CPU per event (all its threads, from
+ * /proc), counted until the evaluator has caught up (a last probe is counted): the figure the machine's
+ * load moves least.
  * Flags: --events N (default 200,000), --shoppers N (default 20,000), --concurrency N (default 16).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { Pool } from 'undici';
 import { startChild, stopChild } from './bench-process.ts';
 import { buildBatches } from './ingest-workload.ts';
@@ -90,7 +93,7 @@ async function load(url: string, batches: string[]): Promise<number> {
 }
 
 /** Sends probes one after the other until `done()`; each one's latency from the 200 to the counted value. */
-async function probe(url: string, done: () => boolean): Promise<number[]> {
+async function probe(url: string, done: () => boolean, counted = 0): Promise<number[]> {
   const latencies: number[] = [];
   for (let n = 1; !done(); n++) {
     const res = await fetch(`${url}/v1/track`, { method: 'POST', headers: { authorization: TRACK_AUTH, 'content-type': 'application/json' }, body: JSON.stringify({ userId: 'probe-1', event: 'Probe' }) });
@@ -98,7 +101,7 @@ async function probe(url: string, done: () => boolean): Promise<number[]> {
     const sent = performance.now();
     for (;;) {
       const profile = (await admin(url, '/v1/profiles/user_id:probe-1')) as { computedTraits?: Record<string, unknown> };
-      if (profile.computedTraits?.probes === n) break;
+      if (profile.computedTraits?.probes === counted + n) break;
       if (performance.now() - sent > 30_000) throw new Error('a probe was not counted within 30 s');
       await new Promise((r) => setTimeout(r, 20));
     }
@@ -108,22 +111,39 @@ async function probe(url: string, done: () => boolean): Promise<number[]> {
   return latencies;
 }
 
-async function run(dir: string, name: string, batches: string[], withDefinitions: boolean): Promise<{ eventsPerSecond: number; probes: number[] }> {
+/** CPU seconds a process used so far (user + system, all threads), from /proc. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+async function run(dir: string, name: string, batches: string[], withDefinitions: boolean): Promise<{ eventsPerSecond: number; probes: number[]; cpuMicrosPerEvent: number }> {
   const kin = await startChild(
     ['packages/server/bin/kin.js', 'serve', '--port', '0', '--host', '127.0.0.1', '--db', join(dir, `${name}.db`)],
     { KIN_ADMIN_TOKEN: ADMIN, KIN_WRITE_KEYS: `bench:${WRITE_KEY}` },
     /running on (http:\/\/\S+)/,
   );
   try {
-    if (!withDefinitions) return { eventsPerSecond: await load(kin.url, batches), probes: [] };
+    const pid = kin.child.pid!;
+    const events = batches.length * BATCH;
+    if (!withDefinitions) {
+      const cpu = cpuSeconds(pid);
+      const eventsPerSecond = await load(kin.url, batches);
+      return { eventsPerSecond, probes: [], cpuMicrosPerEvent: ((cpuSeconds(pid) - cpu) * 1e6) / events };
+    }
     const { traits, audiences } = definitions();
     for (const t of traits) await admin(kin.url, '/v1/computed-traits', t);
     for (const a of audiences) await admin(kin.url, '/v1/audiences', a);
     let finished = false;
+    const cpu = cpuSeconds(pid);
     const probing = probe(kin.url, () => finished);
     const eventsPerSecond = await load(kin.url, batches);
     finished = true;
-    return { eventsPerSecond, probes: await probing };
+    const probes = await probing;
+    // One more probe: counted once the evaluator has worked through everything sent before it.
+    let sent = 0;
+    await probe(kin.url, () => sent++ > 0, probes.length);
+    return { eventsPerSecond, probes, cpuMicrosPerEvent: ((cpuSeconds(pid) - cpu) * 1e6) / events };
   } finally {
     await stopChild(kin.child);
   }
@@ -144,6 +164,7 @@ async function main(): Promise<void> {
         `baseline: ingest without definitions        : ${f(baseline.eventsPerSecond)} events/s`,
         `ingest with 20 computed traits + 20 audiences: ${f(loaded.eventsPerSecond)} events/s`,
         `ratio with / without                         : ${(loaded.eventsPerSecond / baseline.eventsPerSecond).toFixed(2)}  (goal >= 0.80)`,
+        `Kin CPU per event (all threads)              : ${baseline.cpuMicrosPerEvent.toFixed(0)} µs without, ${loaded.cpuMicrosPerEvent.toFixed(0)} µs with (ratio ${(baseline.cpuMicrosPerEvent / loaded.cpuMicrosPerEvent).toFixed(2)})`,
         `real-time latency under load (${sorted.length} probes)   : p50 ${f(at(0.5))} ms, p95 ${f(at(0.95))} ms, max ${f(at(1))} ms  (goal p95 <= 1,000 ms)`,
       ].join('\n') + '\n',
     );

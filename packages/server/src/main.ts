@@ -11,6 +11,7 @@ import { createApp } from './http/app.ts';
 import { startMessaging } from './messaging/messaging-service.ts';
 import { userDeletedDownstream } from './messaging/user-deleted.ts';
 import { createAudienceEngine } from './audiences/audience-engine.ts';
+import { audienceThread } from './audiences/audience-thread.ts';
 import type { Admission } from './http/admission-control.ts';
 import { createAdmission } from './http/admission-control.ts';
 import { capConnections, serverOptionsOf } from './http/server-options.ts';
@@ -130,8 +131,12 @@ export async function startKin(options: {
   });
   const linkClicks = createClickQueue({ ingestor, logger });
   const linkService = createLinkService({ store, links: store.links, clock, ids, config: config.links, clicks: linkClicks, normalize });
-  // Computed traits and audiences follow the committed events off the write path (audience-engine.ts).
-  const audiences = createAudienceEngine({ store, clock, logger });
+  // Computed traits and audiences follow the committed events off the write path (audience-engine.ts), on a
+  // thread of their own for a database another thread can open, on the system clock (audience-thread.ts).
+  const audiences =
+    config.db !== ':memory:' && clock === systemClock
+      ? audienceThread({ db: config.db, tuning: { dedupMemory: config.dedupMemory, timelineTail: config.timelineTail } }, logger)
+      : createAudienceEngine({ store, clock, logger });
   audiences.start();
   const app = createApp({
     linksConfig: config.links,

@@ -34,6 +34,8 @@ export interface AudienceEngineOptions {
   sweepMs?: number;
   /** Profiles recomputed per batch. */
   batch?: number;
+  /** Pause after a turn as a multiple of its duration (default `DUTY_PAUSE`; less on a thread of its own). */
+  dutyPause?: number;
 }
 
 /** The running evaluator. */
@@ -67,6 +69,9 @@ const MARKS_PER_TURN = 10_000;
 /** How often the lease holder re-reads the definitions (another process's API may have changed them), in ms. */
 const DEFINITIONS_REREAD_MS = 5000;
 
+/** Feed pages (of 5,000 events) read per turn at most. */
+const FEED_PAGES_PER_TURN = 10;
+
 /** How far back the feed re-reads: PostgreSQL may commit a lower seq after a higher one. */
 const FEED_OVERLAP = 512;
 
@@ -77,6 +82,7 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
   const pollMs = options.pollMs ?? 250;
   const sweepMs = options.sweepMs ?? 10_000;
   const batch = options.batch ?? 500;
+  const dutyPause = options.dutyPause ?? DUTY_PAUSE;
   const dirty = new Set<string>();
   let definitions: Definitions = { traits: [], audiences: [] };
   let backfill: { traits: string[]; audiences: string[]; offset: number; total: number } | undefined;
@@ -86,6 +92,8 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
   const startSeq = port.lastEventSeq().catch(() => 0);
   const lease = port.evaluatorLease();
   let holding = false;
+  /** True once a try found the lease taken (a takeover is then worth a log line). */
+  let waited = false;
   let cursorWritten: { seq: number; at: number } | undefined;
   let definitionsReadAt = -Infinity;
   const recentSeqs = new Set<number>();
@@ -127,13 +135,14 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
       timelines = createTimelineCache(port);
       backfill = undefined;
       await loadDefinitions();
-      logger.info('audience evaluator: holding the lease', { feedSeq });
+      if (waited) logger.info('audience evaluator: took the lease over', { feedSeq });
     } else if (!held && holding) {
       dirty.clear();
       backfill = undefined;
       logger.warn('audience evaluator: lost the lease; another process evaluates');
     }
     holding = held;
+    if (!held) waited = true;
     return held;
   }
 
@@ -184,17 +193,21 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
   }
 
   async function backfillStep(): Promise<void> {
-    if (!backfill) return;
-    const ids = await store.listProfileIds({ order: 'oldest', limit: batch, offset: backfill.offset });
+    // The pass this step works on: a definition change while it awaits starts a new pass (from offset 0),
+    // which this step must neither advance nor end.
+    const pass = backfill;
+    if (!pass) return;
+    const ids = await store.listProfileIds({ order: 'oldest', limit: batch, offset: pass.offset });
     await recompute(ids);
-    backfill.offset += ids.length;
+    pass.offset += ids.length;
     const done = ids.length < batch;
-    const progress = done ? 1 : Math.min(0.99, backfill.offset / Math.max(1, backfill.total));
+    const progress = done ? 1 : Math.min(0.99, pass.offset / Math.max(1, pass.total));
     const status = done ? 'live' : 'backfilling';
-    for (const [kind, keys] of [['trait', backfill.traits], ['audience', backfill.audiences]] as Array<[DefinitionKind, string[]]>) {
+    if (backfill !== pass) return;
+    for (const [kind, keys] of [['trait', pass.traits], ['audience', pass.audiences]] as Array<[DefinitionKind, string[]]>) {
       if (keys.length > 0) await port.setStatus(kind, keys, status, progress);
     }
-    if (done) backfill = undefined;
+    if (done && backfill === pass) backfill = undefined;
   }
 
   /** One turn; true when more work is waiting. */
@@ -212,7 +225,10 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
       await flushChanges(true);
       return marks.length === MARKS_PER_TURN;
     }
-    const moreFeed = await readFeed();
+    // The feed is read to its end (up to FEED_PAGES_PER_TURN pages): parsing an event costs far less than a
+    // recompute, and a profile whose event waits unread in the feed is not even queued.
+    let moreFeed = await readFeed();
+    for (let page = 1; moreFeed && page < FEED_PAGES_PER_TURN; page++) moreFeed = await readFeed();
     await recordCursor(false);
     const now = clock.now().getTime();
     if (now - lastSweep >= sweepMs) {
@@ -243,8 +259,8 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
     timer = setTimeout(() => {
       const started = performance.now();
       running = turn().then(
-        // The duty cycle: after a turn of t ms, DUTY_PAUSE * t ms (capped) for the ingest path on this thread.
-        (more) => schedule(Math.max(more ? 0 : pollMs, Math.min(MAX_PAUSE_MS, (performance.now() - started) * DUTY_PAUSE))),
+        // The duty cycle: after a turn of t ms, dutyPause * t ms (capped) for the ingest path on this thread.
+        (more) => schedule(Math.max(more ? 0 : pollMs, Math.min(MAX_PAUSE_MS, (performance.now() - started) * dutyPause))),
         (error: unknown) => {
           logger.error('audience evaluator turn failed', { error: error instanceof Error ? error.name : 'unknown' });
           schedule(pollMs * 10);

@@ -3,9 +3,6 @@
  * reach computed traits and audiences: the write marks the profiles it changed in the store, and the
  * evaluator (of this process or of a later one) recomputes them. Looped over both stores.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AudienceDefinition, ComputedTraitDefinition, IdentityPolicy, TrackingEvent } from '@kin/core';
 import { DEFAULT_POLICY } from '@kin/core';
@@ -15,9 +12,8 @@ import { replayAll } from '../pipeline/graph-replay.ts';
 import { createGroupCommitIngestor } from '../pipeline/group-commit.ts';
 import { fixedClock } from '../ports/clock.ts';
 import { memoryLogger } from '../ports/logger.ts';
-import { servicesRequired, testPostgresStatus } from '../storage/postgres/postgres-test-db.ts';
-import { postgresTestStores } from '../storage/postgres/postgres-test-store.ts';
-import { openSqliteStore } from '../storage/sqlite/sqlite-store.ts';
+import { postgresAvailable, postgresTestStores } from '../storage/postgres/postgres-test-store.ts';
+import { sqliteFileStores } from '../storage/sqlite/sqlite-test-store.ts';
 import type { Store } from '../storage/storage.ts';
 import { createAudienceEngine } from './audience-engine.ts';
 
@@ -32,30 +28,8 @@ interface StoreTarget {
   destroy: (store: Store) => Promise<void>;
 }
 
-const targets: StoreTarget[] = [];
-const dirs = new Map<Store, string>();
-targets.push({
-  name: 'sqlite file',
-  create: async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'kin-audience-identity-'));
-    const store = await openSqliteStore({ path: join(dir, 'kin.db') });
-    dirs.set(store, dir);
-    return store;
-  },
-  destroy: async (store) => {
-    await store.close();
-    rmSync(dirs.get(store)!, { recursive: true, force: true });
-  },
-});
-const postgres = await testPostgresStatus();
-if (postgres.ok) targets.push(postgresTestStores('postgres', 4));
-else if (servicesRequired()) {
-  describe('postgres: identity changes reach computed traits', () => {
-    it('needs PostgreSQL (KIN_REQUIRE_SERVICES is set)', () => {
-      throw new Error(postgres.reason);
-    });
-  });
-}
+const targets: StoreTarget[] = [sqliteFileStores('sqlite file', 'audience-identity')];
+if (await postgresAvailable('postgres: identity changes reach computed traits')) targets.push(postgresTestStores('postgres', 4));
 
 const track = (messageId: string, anonymousId: string, extra: Partial<TrackingEvent> = {}): TrackingEvent => ({
   type: 'track',

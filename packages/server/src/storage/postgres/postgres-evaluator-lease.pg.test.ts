@@ -15,20 +15,14 @@ import { memoryLogger } from '../../ports/logger.ts';
 import type { Store } from '../storage.ts';
 import { openPostgresStore } from './postgres-store.ts';
 import type { TestDatabase } from './postgres-test-db.ts';
-import { createTestDatabase, selectColumn, servicesRequired, testPostgresStatus } from './postgres-test-db.ts';
+import { createTestDatabase, selectColumn } from './postgres-test-db.ts';
+import { postgresAvailable } from './postgres-test-store.ts';
 
 const START = '2026-03-10T12:00:00.000Z';
 const ORDERS: ComputedTraitDefinition = { key: 'orders', type: 'event_counter', event: 'Order Completed', where: [], window: null };
 const REPEAT: AudienceDefinition = { key: 'repeat_buyers', where: { performed: { event: 'Order Completed', where: [], count: { op: 'gte', value: 2 } } } };
 
-const status = await testPostgresStatus();
-if (!status.ok && servicesRequired()) {
-  describe('postgres: evaluator lease', () => {
-    it('needs PostgreSQL (KIN_REQUIRE_SERVICES is set)', () => {
-      throw new Error(status.reason);
-    });
-  });
-}
+const available = await postgresAvailable('postgres: evaluator lease');
 
 /** Two processes on one database: each with its store (own pool) and evaluator. */
 interface Kin {
@@ -91,7 +85,7 @@ async function holderPid(url: string): Promise<string[]> {
   );
 }
 
-if (status.ok) {
+if (available) {
   describe('postgres: one evaluator per database', () => {
     for (const ending of ['stops', 'is killed'] as const) {
       it(`only the lease holder evaluates; when it ${ending}, the other takes over and no entry is written twice`, async () => {

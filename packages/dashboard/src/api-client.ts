@@ -8,6 +8,8 @@ import type { PrivacyExport, PrivacyRequest, PrivacyRequestBody, PrivacyRequestL
 import type { LinkStats, LinkSummary, Merge, Overview, Page, Profile, ProfileActivity, ExplainAnswer, ProfileGraph, ProfileList, SearchPage, Source, TimelineEvent, Trait, TraitHistory, WarningWithSubject } from '@kin/core/api/index.ts';
 import type { AudienceApi } from './audience-client.ts';
 import { audienceApi } from './audience-client.ts';
+import type { MessagingApi } from './messaging-client.ts';
+import { messagingApi } from './messaging-client.ts';
 
 /** What went wrong with a call: the API's error code (or `network_error`) and its message. */
 export interface ApiFailure {
@@ -56,6 +58,8 @@ export interface KinApi {
   linkStats(id: string): Promise<ApiResult<LinkStats>>;
   /** Computed traits and audiences (audience-client.ts). */
   audiences: AudienceApi;
+  /** Journeys (orchestration) and deliveries (messaging-client.ts). */
+  messaging: MessagingApi;
 }
 
 /** What an undo or a split answers: the ledger entry, the do-not-link rule, events replayed, the profiles now. */
@@ -126,5 +130,6 @@ export function createKinApi(options: { token: string; baseUrl?: string; fetch?:
     links: (query) => call(`/v1/links${qs(query)}`),
     linkStats: (id) => call(`/v1/links/${encodeURIComponent(id)}/stats`),
     audiences: audienceApi(call),
+    messaging: messagingApi(call),
   };
 }

@@ -143,6 +143,10 @@ export function runMessagingConformance(target: MessagingTarget): void {
       expect(await m.retryDelivery('b2', at(50_000))).toBeUndefined();
       expect(await m.retryDelivery('c1', at(50_000))).toMatchObject({ status: 'pending', attempts: 0 });
       expect((await m.leaseDeliveries({ now: at(50_000), limit: 10, leaseMs: 30_000 })).map((d) => d.id)).toEqual(['c1']);
+      expect(await m.deliveryCounts()).toEqual([
+        { destinationId: 'd1', status: 'delivered', count: 1 },
+        { destinationId: 'd1', status: 'in_flight', count: 3 },
+      ]);
       const page = await m.listDeliveries({ destinationId: 'd1', limit: 2 });
       expect(page.data).toHaveLength(2);
       expect(page.cursor.hasMore).toBe(true);

@@ -370,6 +370,10 @@ export function createSqlMessagingStore(dialect: MessagingDialect): MessagingSto
       const rows = await sql.all(`SELECT * FROM deliveries ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`, [...params, query.limit + 1]);
       return pageOf(rows, query.limit, toDelivery, (row) => [Number(row.seq)]);
     },
+    async deliveryCounts() {
+      const rows = await sql.all('SELECT destination_id, status, count(*) AS n FROM deliveries GROUP BY destination_id, status ORDER BY destination_id, status');
+      return rows.map((r) => ({ destinationId: r.destination_id as string, status: r.status as Delivery['status'], count: Number(r.n) }));
+    },
     async findDelivery(id) {
       const r = await one('SELECT * FROM deliveries WHERE id = ?', [id]);
       return r ? toDelivery(r) : undefined;

@@ -8,7 +8,7 @@
  * or neither.
  */
 import type { TrackingEvent } from '@kin/core';
-import type { Delivery, DeliveryStatus, Journey, MessageDecision, MessagingPolicy } from '@kin/core/api/index.ts';
+import type { Delivery, DeliveryStatus, DeliverySummary, Journey, MessageDecision, MessagingPolicy } from '@kin/core/api/index.ts';
 import type { Page } from './storage.ts';
 
 /** A destination with its configuration, secrets included (never answered as is: see `Destination`). */
@@ -183,6 +183,8 @@ export interface MessagingStore {
   finishDeliveries(results: Array<{ id: string; result: DeliveryResult }>): Promise<void>;
   listDeliveries(query: { status?: DeliveryStatus; destinationId?: string; limit: number; cursor?: string }): Promise<Page<Delivery>>;
   findDelivery(id: string): Promise<Delivery | undefined>;
+  /** How many deliveries each destination has in each status (the dashboard's summary). */
+  deliveryCounts(): Promise<DeliverySummary['data']>;
   /** Puts a failed delivery back in its queue, due now; `undefined` when there is no such failed delivery. */
   retryDelivery(id: string, at: string): Promise<Delivery | undefined>;
   /** Queues deliveries outside a journey (forwarded events, `User Deleted`). */

@@ -154,6 +154,20 @@ export function runMessagingConformance(target: MessagingTarget): void {
       expect(rest.data.length).toBe(2);
     });
 
+    it('counts an engagement once per event, only on a channel that sent the profile a message before it', async () => {
+      await m.transaction((tx) => tx.insertDecision(decision('e-sent', { profileId: 'e1', channel: 'push', decidedAt: at(1000) })));
+      const click = (seq: number, channel: string, ms: number) => ({ seq, profileId: 'e2', channel, at: at(ms) });
+      // e2 was merged into e1: the aliases are both.
+      expect(await m.recordEngagement(click(901, 'push', 2000), ['e2', 'e1'])).toBe(true);
+      expect(await m.recordEngagement(click(901, 'push', 2000), ['e2', 'e1'])).toBe(true);
+      expect(await m.recordEngagement(click(902, 'push', 3000), ['e2', 'e1'])).toBe(true);
+      // No email was ever sent; the push was sent after this click.
+      expect(await m.recordEngagement(click(903, 'email', 3000), ['e2', 'e1'])).toBe(false);
+      expect(await m.recordEngagement(click(904, 'push', 500), ['e2', 'e1'])).toBe(false);
+      expect(await m.transaction((tx) => tx.engagementCounts(['e1', 'e2']))).toEqual({ push: 2 });
+      expect(await m.transaction((tx) => tx.engagementCounts(['e1']))).toEqual({});
+    });
+
     it('never leases one delivery to two workers at once', async () => {
       const many = Array.from({ length: 40 }, (_, i) => delivery(`w${i}`, `wq${i}`, at(100_000)));
       await m.enqueueDeliveries(many);

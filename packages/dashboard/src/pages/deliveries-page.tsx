@@ -9,6 +9,7 @@ import type { ApiFailure } from '../api-client.ts';
 import { holds, useKin } from '../kin-context.ts';
 import { destinationLabel } from '../messaging-text.ts';
 import { hrefOf, link, navigate } from '../router.ts';
+import { FilterSelect } from '../ui/filter-select.tsx';
 import { Empty, ErrorBox, formatCount, Loading, Time } from '../ui/states.tsx';
 import { useApi } from '../ui/use-api.ts';
 
@@ -29,28 +30,14 @@ export function DeliveriesPage({ status, destination }: { status?: string; desti
     <section className="page">
       <div className="page-head">
         <h1>Deliveries</h1>
-        <label className="filters">
-          Status{' '}
-          <select name="status" value={status ?? ''} onChange={(e) => filter({ status: e.target.value, ...(destination ? { destination } : {}) })}>
-            <option value="">all</option>
-            {STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {s}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label className="filters">
-          Destination{' '}
-          <select name="destination" value={destination ?? ''} onChange={(e) => filter({ ...(status ? { status } : {}), destination: e.target.value })}>
-            <option value="">all</option>
-            {ids.map((id) => (
-              <option key={id} value={id}>
-                {destinationLabel(id, known)}
-              </option>
-            ))}
-          </select>
-        </label>
+        <FilterSelect label="Status" name="status" value={status ?? ''} options={STATUSES.map((s) => ({ value: s, label: s }))} onChange={(v) => filter({ status: v, ...(destination ? { destination } : {}) })} />
+        <FilterSelect
+          label="Destination"
+          name="destination"
+          value={destination ?? ''}
+          options={ids.map((id) => ({ value: id, label: destinationLabel(id, known) }))}
+          onChange={(v) => filter({ ...(status ? { status } : {}), destination: v })}
+        />
       </div>
       {summary.state === 'error' ? <ErrorBox error={summary.error} onRetry={summary.reload} /> : null}
       {summary.state === 'ready' && ids.length > 0 ? (

@@ -154,6 +154,29 @@ export function runMessagingConformance(target: MessagingTarget): void {
       expect(rest.data.length).toBe(2);
     });
 
+    it('lockInstance holds the row: a second transaction reads the step the first moved, never the old one', async () => {
+      // Why: two runners during a lease takeover must not both decide one send (journey-advance.ts compares).
+      await m.transaction((tx) => tx.insertInstance(instance({ id: 'L1', triggerSeq: 77 })));
+      let locked!: () => void;
+      let release!: () => void;
+      const isLocked = new Promise<void>((r) => (locked = r));
+      const gate = new Promise<void>((r) => (release = r));
+      const first = m.transaction(async (tx) => {
+        const row = await tx.lockInstance('L1');
+        locked();
+        await gate;
+        await tx.updateInstance('L1', { stepIndex: (row?.stepIndex ?? 0) + 1 });
+        return row?.stepIndex;
+      });
+      await isLocked;
+      const second = m.transaction(async (tx) => (await tx.lockInstance('L1'))?.stepIndex);
+      await new Promise((r) => setTimeout(r, 50));
+      release();
+      expect(await first).toBe(0);
+      expect(await second).toBe(1);
+      expect(await m.transaction((tx) => tx.lockInstance('nope'))).toBeUndefined();
+    });
+
     it('counts an engagement once per event, only on a channel that sent the profile a message before it', async () => {
       await m.transaction((tx) => tx.insertDecision(decision('e-sent', { profileId: 'e1', channel: 'push', decidedAt: at(1000) })));
       const click = (seq: number, channel: string, ms: number) => ({ seq, profileId: 'e2', channel, at: at(ms) });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Destination } from '@kin/core/api/index.ts';
-import { destinationLabel, journeyActions, journeyOutline } from './messaging-text.ts';
+import { decisionReasons, destinationLabel, journeyActions, journeyOutline } from './messaging-text.ts';
 
 describe('messaging text', () => {
   it('outlines a journey: trigger, waits, sends with their channels, branches', () => {
@@ -37,5 +37,11 @@ describe('messaging text', () => {
       'Kin timeline',
       'gone',
     ]);
+  });
+
+  it('lists decision outcomes largest first, without zeros', () => {
+    expect(decisionReasons({ sent: 3, skipped_duplicate: 3, skipped_cap: 0, deferred_quiet: 0, skipped_no_channel: 1, skipped_consent: 0, held_out: 5 })).toBe(
+      'held_out 5 · sent 3 · skipped_duplicate 3 · skipped_no_channel 1',
+    );
   });
 });

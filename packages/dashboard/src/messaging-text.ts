@@ -2,7 +2,7 @@
  * How the Journeys (orchestration) and Deliveries pages put journeys and deliveries into words: a journey's
  * steps as one line, the actions its status allows, a destination's label.
  */
-import type { Destination, Journey, JourneyStatus } from '@kin/core/api/index.ts';
+import type { Destination, Journey, JourneyStats, JourneyStatus } from '@kin/core/api/index.ts';
 import type { JourneyAction } from './messaging-client.ts';
 
 const duration = (d: number | string) => (typeof d === 'number' ? `${d}s` : d);
@@ -36,4 +36,13 @@ export function destinationLabel(id: string, destinations: readonly Destination[
   if (d.name) return d.name;
   const where = d.url ?? (d.host ? `${d.host}:${d.port ?? ''}` : '');
   return where ? `${d.type} · ${where}` : d.type;
+}
+
+/** A journey's decisions by outcome, largest first, zeros left out: `sent 3 · skipped_duplicate 2`. */
+export function decisionReasons(decisions: JourneyStats['decisions']): string {
+  return Object.entries(decisions)
+    .filter(([, n]) => (n ?? 0) > 0)
+    .sort(([a, x], [b, y]) => (y ?? 0) - (x ?? 0) || a.localeCompare(b))
+    .map(([outcome, n]) => `${outcome} ${n ?? 0}`)
+    .join(' · ');
 }

@@ -1,13 +1,14 @@
 /**
- * Journeys (orchestration, docs/journeys.md): each journey with its outline, status and live counts (entered,
- * sent, skipped as duplicates, exited, goal reached with and without the holdout), refreshed every few seconds;
+ * Journeys (orchestration, docs/journeys.md): each journey with its outline, status, live counts (entered,
+ * sent, skipped as duplicates, exited, goal reached with and without the holdout) and its decisions by
+ * outcome (the reasons: consent, caps, quiet hours, …), refreshed every few seconds;
  * publish, pause and resume for tokens with config:write.
  */
 import { useEffect, useState } from 'react';
 import type { Journey } from '@kin/core/api/index.ts';
 import type { ApiFailure } from '../api-client.ts';
 import { holds, useKin } from '../kin-context.ts';
-import { journeyActions, journeyOutline } from '../messaging-text.ts';
+import { decisionReasons, journeyActions, journeyOutline } from '../messaging-text.ts';
 import { Empty, ErrorBox, formatCount, Loading, Time } from '../ui/states.tsx';
 import { useApi } from '../ui/use-api.ts';
 
@@ -90,6 +91,11 @@ function JourneyRow({ journey, tick, onChanged }: { journey: Journey; tick: numb
       <td>
         <strong>{journey.name ?? journey.key}</strong>
         <div className="muted small">{journeyOutline(journey)}</div>
+        {s && decisionReasons(s.decisions) ? (
+          <div className="small" data-reasons>
+            Decisions: {decisionReasons(s.decisions)}
+          </div>
+        ) : null}
         {failure ? <div className="tag tag-red">{failure.message}</div> : null}
       </td>
       <td data-status={journey.status}>

@@ -74,6 +74,7 @@ describe.skipIf(skip)('journeys and deliveries in the dashboard (Chromium)', () 
     await expect.poll(() => row.locator('[data-stat="entered"]').innerText()).toBe('3');
     expect(await row.locator('[data-stat="sent"]').innerText()).toBe('3');
     expect(await row.innerText()).toContain('Signed Up → send welcome (push)');
+    expect(await row.locator('[data-reasons]').innerText()).toBe('Decisions: sent 3');
     const status = () => row.locator('[data-status]').getAttribute('data-status');
     expect(await status()).toBe('published');
 

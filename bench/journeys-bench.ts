@@ -15,6 +15,7 @@ import { messagingSourceId, startMessaging } from '../packages/server/src/messag
 import { fixedClock } from '../packages/server/src/ports/clock.ts';
 import { createIdGenerator } from '../packages/server/src/ports/ids.ts';
 import { createTestApp } from '../packages/server/src/testing/app-harness.ts';
+import { cartJourney } from '../packages/server/src/testing/cart-journey.ts';
 
 const flag = (name: string, fallback: number) => {
   const at = process.argv.indexOf(`--${name}`);
@@ -45,13 +46,7 @@ async function run(shoppers: number): Promise<{ entries: number; decisions: numb
     const push = await json('/v1/destinations', { type: 'webhook', url: 'http://127.0.0.1:1/push', secret: 'bench-secret' });
     await json('/v1/messaging/policy', { channels: { email: { destination: mail.id, consent: 'opt_in' }, push: { destination: push.id, consent: 'opt_in' } } }, 'PUT');
     for (const [key, channel] of [['cart-email', 'email'], ['cart-push', 'push']] as const) {
-      await json('/v1/journeys', {
-        key,
-        trigger: { event: 'Product Added', instanceKey: 'properties.cart_id' },
-        exit: [{ event: 'Order Completed', match: { 'properties.cart_id': '{{trigger.properties.cart_id}}' } }],
-        steps: [{ wait: '1 hour' }, { send: { message: 'cart-reminder', dedupeKey: 'cart:{{trigger.properties.cart_id}}', channels: [channel] } }],
-        holdout: { percent: 10, group: 'cart' },
-      });
+      await json('/v1/journeys', cartJourney(key, [channel], { holdout: { percent: 10, group: 'cart' } }));
       await json(`/v1/journeys/${key}/publish`, {});
     }
     const ids = Array.from({ length: shoppers }, (_, i) => i);

@@ -9,6 +9,8 @@ import type { DataList, Separation, SourceCreated, SourceRevoked } from '@kin/co
 import type { LinkStats, LinkSummary, Merge, Overview, Page, Profile, ProfileActivity, ExplainAnswer, ProfileGraph, ProfileList, SearchPage, Source, TimelineEvent, Trait, TraitHistory, WarningWithSubject } from '@kin/core/api/index.ts';
 import type { AudienceApi } from './audience-client.ts';
 import { audienceApi } from './audience-client.ts';
+import type { MessagingApi } from './messaging-client.ts';
+import { messagingApi } from './messaging-client.ts';
 
 /** What went wrong with a call: the API's error code (or `network_error`) and its message. */
 export interface ApiFailure {
@@ -57,6 +59,8 @@ export interface KinApi {
   linkStats(id: string): Promise<ApiResult<LinkStats>>;
   /** Computed traits and audiences (audience-client.ts). */
   audiences: AudienceApi;
+  /** Journeys (orchestration) and deliveries (messaging-client.ts). */
+  messaging: MessagingApi;
 }
 
 /** Builds the client. `onUnauthorized` runs on any 401 (the token was revoked or mistyped). */
@@ -119,5 +123,6 @@ export function createKinApi(options: { token: string; baseUrl?: string; fetch?:
     links: (query) => call(`/v1/links${qs(query)}`),
     linkStats: (id) => call(`/v1/links/${encodeURIComponent(id)}/stats`),
     audiences: audienceApi(call),
+    messaging: messagingApi(call),
   };
 }

@@ -20,6 +20,8 @@ import { AudiencesPage } from './pages/audiences-page.tsx';
 import { JourneysPage } from './pages/journeys-page.tsx';
 import { SourcesPage } from './pages/sources-page.tsx';
 import { LinksPage } from './pages/links-page.tsx';
+import { DeliveriesPage } from './pages/deliveries-page.tsx';
+import { OrchestrationPage } from './pages/orchestration-page.tsx';
 import { WarningsPage } from './pages/warnings-page.tsx';
 import type { Route } from './router.ts';
 import { hrefOf, link, navigate, useRoute } from './router.ts';
@@ -140,6 +142,8 @@ const NAV: Array<{ route: Route; label: string }> = [
   { route: { name: 'sources' }, label: 'Sources' },
   { route: { name: 'audiences' }, label: 'Audiences' },
   { route: { name: 'links' }, label: 'Links' },
+  { route: { name: 'orchestration' }, label: 'Orchestration' },
+  { route: { name: 'deliveries' }, label: 'Deliveries' },
   { route: { name: 'warnings', kind: '' }, label: 'Warnings' },
   { route: { name: 'privacy' }, label: 'Privacy' },
   { route: { name: 'review' }, label: 'Review' },
@@ -169,6 +173,10 @@ function RoutePage({ route, self }: { route: Route; self: TokenSelf }) {
       return <SourcesPage />;
     case 'links':
       return <LinksPage />;
+    case 'orchestration':
+      return <OrchestrationPage />;
+    case 'deliveries':
+      return <DeliveriesPage {...(route.status ? { status: route.status } : {})} {...(route.destination ? { destination: route.destination } : {})} />;
     case 'audiences':
       return <AudiencesPage />;
     case 'warnings':

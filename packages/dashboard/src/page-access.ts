@@ -17,6 +17,9 @@ const NEEDS: Record<Route['name'], AccessScope | undefined> = {
   review: 'profiles:write',
   audiences: 'analytics:read',
   journeys: 'analytics:read',
+  // Reading journeys and the outbox; publish, pause, resume and retry also need config:write (the pages hide them).
+  orchestration: 'analytics:read',
+  deliveries: 'analytics:read',
   not_found: undefined,
 };
 

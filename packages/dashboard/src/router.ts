@@ -16,6 +16,8 @@ export type Route =
   | { name: 'review' }
   | { name: 'privacy' }
   | { name: 'links' }
+  | { name: 'orchestration' }
+  | { name: 'deliveries'; status?: string; destination?: string }
   | { name: 'not_found' };
 
 /** Reads a route from a location. */
@@ -36,6 +38,12 @@ export function parseRoute(pathname: string, search: string): Route {
   if (pathname === '/journeys') return { name: 'journeys' };
   if (pathname === '/review') return { name: 'review' };
   if (pathname === '/links') return { name: 'links' };
+  if (pathname === '/orchestration') return { name: 'orchestration' };
+  if (pathname === '/deliveries') {
+    const status = params.get('status');
+    const destination = params.get('destination');
+    return { name: 'deliveries', ...(status ? { status } : {}), ...(destination ? { destination } : {}) };
+  }
   if (pathname === '/audiences') return { name: 'audiences' };
   if (pathname === '/warnings') return { name: 'warnings', kind: params.get('kind') ?? '' };
   if (pathname === '/privacy') return { name: 'privacy' };
@@ -65,6 +73,15 @@ export function hrefOf(route: Route): string {
       return '/review';
     case 'links':
       return '/links';
+    case 'orchestration':
+      return '/orchestration';
+    case 'deliveries': {
+      const params = new URLSearchParams();
+      if (route.status) params.set('status', route.status);
+      if (route.destination) params.set('destination', route.destination);
+      const text = params.toString();
+      return text ? `/deliveries?${text}` : '/deliveries';
+    }
     case 'audiences':
       return '/audiences';
     case 'warnings':

@@ -172,3 +172,8 @@ export interface Delivery {
   createdAt: string;
   updatedAt: string;
 }
+
+/** `GET /v1/deliveries/summary`: how many deliveries each destination has in each status. */
+export interface DeliverySummary {
+  data: Array<{ destinationId: string; status: DeliveryStatus; count: number }>;
+}

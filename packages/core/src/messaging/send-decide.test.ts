@@ -92,6 +92,9 @@ describe('decideSend rules', () => {
     expect(stopped({}).channel).toBe('email');
     expect(stopped({ send: { channels: ['email', 'push'], choose: 'best_engagement' }, engagement: { push: 3, email: 1 } }).channel).toBe('push');
     expect(stopped({ send: { channels: ['email', 'push'], choose: 'best_engagement' } }).channel).toBe('email');
+    // The explanation names the counts it compared.
+    const best = decideSend(input({ send: { channels: ['email', 'push'], choose: 'best_engagement' }, engagement: { push: 3, email: 1 } }));
+    expect(best.rules.find((r) => r.rule === 'S8 channel choice')?.detail).toBe('best_engagement: push (email 1, push 3)');
   });
 
   it('S9 outbox: a sent decision takes the claim and names the destination', () => {

@@ -175,10 +175,12 @@ export function decideSend(input: SendInput): SendDecision {
   } else rules.push({ rule: 'S7 quiet hours', result: 'skip', detail: 'no quiet hours' });
 
   let channel = open[0] as string;
+  let counts = '';
   if (input.send.choose === 'best_engagement') {
     for (const c of open) if ((input.engagement?.[c] ?? 0) > (input.engagement?.[channel] ?? 0)) channel = c;
+    counts = ` (${open.map((c) => `${c} ${input.engagement?.[c] ?? 0}`).join(', ')})`;
   }
-  pass('S8 channel choice', `${input.send.choose ?? 'first_eligible'}: ${channel}`);
+  pass('S8 channel choice', `${input.send.choose ?? 'first_eligible'}: ${channel}${counts}`);
   pass('S9 outbox', `to destination ${input.policy.channels[channel]?.destination ?? '?'}`);
   return { outcome: 'sent', channel, claim: 'take', rules };
 }

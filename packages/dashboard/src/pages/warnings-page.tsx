@@ -8,6 +8,7 @@ import type { ApiFailure } from '../api-client.ts';
 import type { WarningWithSubject as Warning } from '@kin/core/api/index.ts';
 import { useKin } from '../kin-context.ts';
 import { hrefOf, link, navigate } from '../router.ts';
+import { FilterSelect } from '../ui/filter-select.tsx';
 import { Empty, ErrorBox, formatCount, Loading, Time } from '../ui/states.tsx';
 import { DataTable } from '../ui/data-table.tsx';
 import { adviceFor } from '../ui/warning-advice.ts';
@@ -32,17 +33,7 @@ export function WarningsPage({ kind }: { kind: string }) {
     <section className="page">
       <div className="page-head">
         <h1>Ingestion warnings</h1>
-        <label className="filters">
-          Kind{' '}
-          <select name="kind" value={kind} onChange={(e) => navigate({ name: 'warnings', kind: e.target.value })}>
-            <option value="">all</option>
-            {KINDS.map((k) => (
-              <option key={k} value={k}>
-                {k}
-              </option>
-            ))}
-          </select>
-        </label>
+        <FilterSelect label="Kind" name="kind" value={kind} options={KINDS.map((k) => ({ value: k, label: k }))} onChange={(v) => navigate({ name: 'warnings', kind: v })} />
       </div>
       {state.error ? <ErrorBox error={state.error} onRetry={() => void load(undefined)} /> : null}
       {!state.loading && !state.error && state.rows.length === 0 ? <Empty>No warnings{kind ? ` of kind ${kind}` : ''}. Every event was accepted as sent.</Empty> : null}

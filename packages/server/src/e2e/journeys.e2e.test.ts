@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { JourneyStats, MessageDecision } from '@kin/core/api/index.ts';
 import { webhookSignature } from '../messaging/delivery-transports.ts';
 import { fixedClock } from '../ports/clock.ts';
+import { cartJourney } from '../testing/cart-journey.ts';
 import { startSmtpServer, startWebhookReceiver } from '../testing/delivery-receivers.ts';
 import { startTestKin } from '../testing/kin-harness.ts';
 import type { TestKin } from '../testing/kin-harness.ts';
@@ -50,14 +51,7 @@ describe('journeys end to end', () => {
     const push = await json('/v1/destinations', { type: 'webhook', url: hooks.url, secret: SECRET });
     await json('/v1/messaging/policy', { channels: { email: { destination: mail.id, consent: 'opt_in' }, push: { destination: push.id, consent: 'opt_in' } } }, 'PUT');
     for (const [key, channel] of [['cart-email', 'email'], ['cart-push', 'push']] as const) {
-      await json('/v1/journeys', {
-        key,
-        trigger: { event: 'Product Added', instanceKey: 'properties.cart_id' },
-        exit: [{ event: 'Order Completed', match: { 'properties.cart_id': '{{trigger.properties.cart_id}}' } }],
-        steps: [{ wait: '1 hour' }, { send: { message: 'cart-reminder', dedupeKey: 'cart:{{trigger.properties.cart_id}}', channels: [channel] } }],
-        holdout: { percent: 10, group: 'cart' },
-        goal: { event: 'Order Completed', within: '1 day' },
-      });
+      await json('/v1/journeys', cartJourney(key, [channel], { holdout: { percent: 10, group: 'cart' }, goal: { event: 'Order Completed', within: '1 day' } }));
       await json(`/v1/journeys/${key}/publish`, {});
     }
     const batch = async (events: Array<Record<string, unknown>>) => {

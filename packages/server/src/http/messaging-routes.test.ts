@@ -86,5 +86,6 @@ describe('messaging routes', () => {
     expect((await post('/v1/deliveries/nope/retry', {})).status).toBe(404);
     expect(await error(await t.admin('/v1/deliveries?status=lost'))).toMatchObject({ status: 400, field: 'status' });
     expect(await (await t.admin('/v1/deliveries')).json()).toEqual({ data: [], cursor: { next: null, hasMore: false } });
+    expect(await (await t.admin('/v1/deliveries/summary')).json()).toEqual({ data: [] });
   });
 });

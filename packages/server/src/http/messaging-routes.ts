@@ -7,7 +7,7 @@
  * decisions `profiles:read`, other reads `analytics:read`.
  */
 import { checkJourney, checkPolicy, isTimeZone } from '@kin/core';
-import type { Destination, DeliveryStatus, Journey, JourneyInput, JourneyStats, MessagingPolicy } from '@kin/core/api/index.ts';
+import type { Destination, DeliveryStatus, DeliverySummary, Journey, JourneyInput, JourneyStats, MessagingPolicy } from '@kin/core/api/index.ts';
 import { Hono } from 'hono';
 import { enqueueUserDeleted } from '../messaging/user-deleted.ts';
 import type { Clock } from '../ports/clock.ts';
@@ -183,6 +183,8 @@ export function messagingRoutes(deps: MessagingRouteDeps): Hono {
     });
     return c.json(page);
   });
+
+  app.get('/v1/deliveries/summary', scope('analytics:read'), async (c) => c.json({ data: await port().deliveryCounts() } satisfies DeliverySummary));
 
   app.post('/v1/deliveries/:id/retry', scope('config:write'), async (c) => {
     const id = c.req.param('id');

@@ -152,6 +152,7 @@ async function send(
     const now2 = now.getTime();
     const claim = (await tx.findClaims(aliases, dedupeKey)).find((c) => Date.parse(c.expiresAt) > now2);
     const recentSends = await tx.recentSends(aliases, new Date(now2 - capLookbackMs(policy)).toISOString());
+    const engagement = step.choose === 'best_engagement' ? await tx.engagementCounts(aliases) : undefined;
     // The holdout group is read from the live profile: after a merge, every journey of a holdout group sees
     // the same person, whichever of the merged profiles each instance entered with.
     const heldOut = isHeldOut(journey.holdout?.group ?? journey.key, live, journey.holdout?.percent);
@@ -169,6 +170,7 @@ async function send(
       contacts: contactPoints(profile),
       timeZone,
       recentSends,
+      ...(engagement ? { engagement } : {}),
     });
     const id = `msg_${ids.profileId()}`;
     const deliveries: NewDelivery[] = [];

@@ -12,12 +12,13 @@
  * `postgres-runner-lease.ts`); the other processes' passes do nothing until its holder dies or stops.
  */
 import { MAX_DURATION_MS, journeyDurationMs, isHeldOut, keyText, matchesAll, valueAt } from '@kin/core';
-import type { Journey, TrackingEvent } from '@kin/core';
+import type { Journey, MessagingPolicy, TrackingEvent } from '@kin/core';
 import type { Clock } from '../ports/clock.ts';
 import type { IdGenerator } from '../ports/ids.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { CommittedEvent, JourneyInstance, MessagingStore, RunnerLease, StoredDestination } from '../storage/messaging-store.ts';
 import type { Store } from '../storage/storage.ts';
+import { ENGAGEMENT_EVENTS, engagementChannel } from './engagement-channel.ts';
 import { advanceInstance, supersededBy } from './journey-advance.ts';
 
 /** The cursor name of the runner in `journey_cursors`. */
@@ -74,11 +75,16 @@ interface Pass {
   journeys: Map<string, Journey>;
   destinations: StoredDestination[];
   names: Set<string>;
+  /** What an engagement needs to name its channel (`engagement-channel.ts`). */
+  policy: MessagingPolicy | undefined;
+  allDestinations: StoredDestination[];
 }
 
 /** The event names a pass must look at (every other event is skipped without a read). */
 function eventNames(journeys: Map<string, Journey>, destinations: StoredDestination[]): Set<string> {
   const names = new Set<string>([AUDIENCE_ENTERED]);
+  // Clicks and opens feed best_engagement while any journey runs.
+  if (journeys.size > 0) for (const name of ENGAGEMENT_EVENTS) names.add(name);
   for (const j of journeys.values()) {
     if ('event' in j.trigger) names.add(j.trigger.event);
     for (const rule of j.exit ?? []) if ('event' in rule) names.add(rule.event);
@@ -102,6 +108,8 @@ export function createJourneyRunner(deps: JourneyRunnerDeps): JourneyRunner {
     const aliases = await m.profileAliases(live);
     const now = clock.now();
     const at = now.toISOString();
+    const channel = engagementChannel(e.event, pass.policy, pass.allDestinations);
+    if (channel) await m.recordEngagement({ seq: e.seq, profileId: live, channel, at: e.event.timestamp ?? at }, aliases);
 
     // Exits and goals first: an order completed in the same read as a late cart event still ends its cart.
     const open = await m.openInstances(aliases, new Date(now.getTime() - MAX_DURATION_MS).toISOString());
@@ -174,12 +182,13 @@ export function createJourneyRunner(deps: JourneyRunnerDeps): JourneyRunner {
     async tick() {
       if (!(await lease.hold())) return { events: 0, advanced: 0, leader: false };
       const journeys = new Map((await m.listJourneys()).map((j) => [j.key, j]));
-      const destinations = (await m.listDestinations()).filter((d) => d.status === 'active' && Array.isArray(d.config.events));
+      const allDestinations = await m.listDestinations();
+      const destinations = allDestinations.filter((d) => d.status === 'active' && Array.isArray(d.config.events));
       if (journeys.size === 0 && destinations.length === 0) {
         idleThrough = await deps.store.audiences.lastEventSeq();
         return { events: 0, advanced: 0, leader: true };
       }
-      const pass: Pass = { journeys, destinations, names: eventNames(journeys, destinations) };
+      const pass: Pass = { journeys, destinations, names: eventNames(journeys, destinations), policy: journeys.size > 0 ? await m.findPolicy() : undefined, allDestinations };
       let cursor = await m.readCursor(JOURNEY_CURSOR);
       if (idleThrough !== undefined) {
         if (idleThrough > cursor) await m.writeCursor(JOURNEY_CURSOR, (cursor = idleThrough));

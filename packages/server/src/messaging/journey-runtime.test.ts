@@ -9,6 +9,7 @@ import type { JourneyStats, MessageDecision } from '@kin/core/api/index.ts';
 import { fixedClock } from '../ports/clock.ts';
 import { createIdGenerator } from '../ports/ids.ts';
 import { createTestApp } from '../testing/app-harness.ts';
+import { cartJourney } from '../testing/cart-journey.ts';
 import type { TestApp } from '../testing/app-harness.ts';
 import { createDeliveryTransports } from './delivery-transports.ts';
 import { memoryTransport } from './delivery-transport-memory.ts';
@@ -40,14 +41,7 @@ async function setup(start: string, policy: Record<string, unknown> = {}, answer
   const push = await json('/v1/destinations', { type: 'webhook', url: 'http://127.0.0.1:1/push', secret: 'secret-secret' });
   await json('/v1/messaging/policy', { channels: { email: { destination: mail.id, consent: 'opt_in' }, push: { destination: push.id, consent: 'opt_in' } }, ...policy }, 'PUT');
   const journey = async (key: string, channels: string[], extra: Record<string, unknown> = {}) => {
-    await json('/v1/journeys', {
-      key,
-      trigger: { event: 'Product Added', instanceKey: 'properties.cart_id' },
-      exit: [{ event: 'Order Completed', match: { 'properties.cart_id': '{{trigger.properties.cart_id}}' } }],
-      steps: [{ wait: '1 hour' }, { send: { message: 'cart-reminder', dedupeKey: 'cart:{{trigger.properties.cart_id}}', channels } }],
-      goal: { event: 'Order Completed', within: '1 day' },
-      ...extra,
-    });
+    await json('/v1/journeys', cartJourney(key, channels, { goal: { event: 'Order Completed', within: '1 day' }, ...extra }));
     await json(`/v1/journeys/${key}/publish`, {});
   };
   const track = async (body: Record<string, unknown>) => {

@@ -143,11 +143,52 @@ export function runMessagingConformance(target: MessagingTarget): void {
       expect(await m.retryDelivery('b2', at(50_000))).toBeUndefined();
       expect(await m.retryDelivery('c1', at(50_000))).toMatchObject({ status: 'pending', attempts: 0 });
       expect((await m.leaseDeliveries({ now: at(50_000), limit: 10, leaseMs: 30_000 })).map((d) => d.id)).toEqual(['c1']);
+      expect(await m.deliveryCounts()).toEqual([
+        { destinationId: 'd1', status: 'delivered', count: 1 },
+        { destinationId: 'd1', status: 'in_flight', count: 3 },
+      ]);
       const page = await m.listDeliveries({ destinationId: 'd1', limit: 2 });
       expect(page.data).toHaveLength(2);
       expect(page.cursor.hasMore).toBe(true);
       const rest = await m.listDeliveries({ destinationId: 'd1', limit: 10, cursor: page.cursor.next ?? '' });
       expect(rest.data.length).toBe(2);
+    });
+
+    it('lockInstance holds the row: a second transaction reads the step the first moved, never the old one', async () => {
+      // Why: two runners during a lease takeover must not both decide one send (journey-advance.ts compares).
+      await m.transaction((tx) => tx.insertInstance(instance({ id: 'L1', triggerSeq: 77 })));
+      let locked!: () => void;
+      let release!: () => void;
+      const isLocked = new Promise<void>((r) => (locked = r));
+      const gate = new Promise<void>((r) => (release = r));
+      const first = m.transaction(async (tx) => {
+        const row = await tx.lockInstance('L1');
+        locked();
+        await gate;
+        await tx.updateInstance('L1', { stepIndex: (row?.stepIndex ?? 0) + 1 });
+        return row?.stepIndex;
+      });
+      await isLocked;
+      const second = m.transaction(async (tx) => (await tx.lockInstance('L1'))?.stepIndex);
+      await new Promise((r) => setTimeout(r, 50));
+      release();
+      expect(await first).toBe(0);
+      expect(await second).toBe(1);
+      expect(await m.transaction((tx) => tx.lockInstance('nope'))).toBeUndefined();
+    });
+
+    it('counts an engagement once per event, only on a channel that sent the profile a message before it', async () => {
+      await m.transaction((tx) => tx.insertDecision(decision('e-sent', { profileId: 'e1', channel: 'push', decidedAt: at(1000) })));
+      const click = (seq: number, channel: string, ms: number) => ({ seq, profileId: 'e2', channel, at: at(ms) });
+      // e2 was merged into e1: the aliases are both.
+      expect(await m.recordEngagement(click(901, 'push', 2000), ['e2', 'e1'])).toBe(true);
+      expect(await m.recordEngagement(click(901, 'push', 2000), ['e2', 'e1'])).toBe(true);
+      expect(await m.recordEngagement(click(902, 'push', 3000), ['e2', 'e1'])).toBe(true);
+      // No email was ever sent; the push was sent after this click.
+      expect(await m.recordEngagement(click(903, 'email', 3000), ['e2', 'e1'])).toBe(false);
+      expect(await m.recordEngagement(click(904, 'push', 500), ['e2', 'e1'])).toBe(false);
+      expect(await m.transaction((tx) => tx.engagementCounts(['e1', 'e2']))).toEqual({ push: 2 });
+      expect(await m.transaction((tx) => tx.engagementCounts(['e1']))).toEqual({});
     });
 
     it('never leases one delivery to two workers at once', async () => {

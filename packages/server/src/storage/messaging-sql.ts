@@ -7,6 +7,7 @@
 import type { TrackingEvent } from '@kin/core';
 import type { Delivery, Journey, MessageDecision, MessagingPolicy } from '@kin/core/api/index.ts';
 import { cursorKey, pageOf } from './keyset-page.ts';
+import { engagementCounts, recordEngagement } from './messaging-engagement-sql.ts';
 import { heldRunnerLease } from './messaging-store.ts';
 import type { ClaimedDelivery, JourneyInstance, MessagingStore, MessagingTx, RunnerLease, StoredDestination } from './messaging-store.ts';
 
@@ -141,6 +142,7 @@ function messagingTx(sql: SqlRunner, rowLockClause: string): MessagingTx {
       await sql.run('DELETE FROM message_claims WHERE profile_id = ? AND dedupe_key = ?', [c.profileId, c.dedupeKey]);
       await sql.run('INSERT INTO message_claims (profile_id, dedupe_key, owner, claimed_at, expires_at) VALUES (?, ?, ?, ?, ?)', [c.profileId, c.dedupeKey, c.owner, c.claimedAt, c.expiresAt]);
     },
+    engagementCounts: (profileIds) => engagementCounts(sql, profileIds),
     async recentSends(profileIds, since) {
       if (profileIds.length === 0) return [];
       const rows = await sql.all(
@@ -204,6 +206,7 @@ export function createSqlMessagingStore(dialect: MessagingDialect): MessagingSto
     transaction: (fn) => dialect.transaction((runner) => fn(messagingTx(runner, dialect.rowLockClause))),
     runnerLease: (name) => dialect.runnerLease?.(name) ?? heldRunnerLease,
     findInstances: (query) => messagingTx(sql, '').findInstances(query),
+    recordEngagement: (engagement, profileIds) => dialect.transaction((r) => recordEngagement(r, engagement, profileIds)),
 
     async putJourney(j) {
       const { status, createdAt, updatedAt, ...body } = j;
@@ -383,6 +386,10 @@ export function createSqlMessagingStore(dialect: MessagingDialect): MessagingSto
       }
       const rows = await sql.all(`SELECT * FROM deliveries ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`, [...params, query.limit + 1]);
       return pageOf(rows, query.limit, toDelivery, (row) => [Number(row.seq)]);
+    },
+    async deliveryCounts() {
+      const rows = await sql.all('SELECT destination_id, status, count(*) AS n FROM deliveries GROUP BY destination_id, status ORDER BY destination_id, status');
+      return rows.map((r) => ({ destinationId: r.destination_id as string, status: r.status as Delivery['status'], count: Number(r.n) }));
     },
     async findDelivery(id) {
       const r = await one('SELECT * FROM deliveries WHERE id = ?', [id]);

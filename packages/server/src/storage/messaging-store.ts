@@ -8,7 +8,8 @@
  * or neither.
  */
 import type { TrackingEvent } from '@kin/core';
-import type { Delivery, DeliveryStatus, Journey, MessageDecision, MessagingPolicy } from '@kin/core/api/index.ts';
+import type { Delivery, DeliveryStatus, DeliverySummary, Journey, MessageDecision, MessagingPolicy } from '@kin/core/api/index.ts';
+import type { Engagement } from './messaging-engagement-sql.ts';
 import type { Page } from './storage.ts';
 
 /** A destination with its configuration, secrets included (never answered as is: see `Destination`). */
@@ -128,6 +129,8 @@ export interface MessagingTx {
   findClaims(profileIds: string[], dedupeKey: string): Promise<MessageClaim[]>;
   /** Records a claim (replacing an expired one of the same profile and key). */
   putClaim(claim: MessageClaim): Promise<void>;
+  /** Engagement counts per channel of these profile ids (`best_engagement`). */
+  engagementCounts(profileIds: string[]): Promise<Record<string, number>>;
   /** `sent` decisions of these profile ids since `since` (frequency caps). */
   recentSends(profileIds: string[], since: string): Promise<Array<{ at: string; channel: string; tags: string[] }>>;
   insertDecision(decision: MessageDecision & { tags?: string[] }): Promise<void>;
@@ -166,6 +169,11 @@ export interface MessagingStore {
   /** Instances of these profile ids that are active or still wait for their goal (entered at or after `goalSince`). */
   openInstances(profileIds: string[], goalSince: string): Promise<JourneyInstance[]>;
   findInstance(id: string): Promise<JourneyInstance | undefined>;
+  /**
+   * Counts a click or open (`Engagement`) for `best_engagement` when one of `profileIds` was sent a message on
+   * its channel at or before it; an event counted already (same seq) is not counted again. `false`: not counted.
+   */
+  recordEngagement(engagement: Engagement, profileIds: string[]): Promise<boolean>;
   /** `MessagingTx.findInstances` outside a transaction. */
   findInstances(query: { journeyKey: string; profileIds: string[] }): Promise<JourneyInstance[]>;
   journeyCounts(key: string): Promise<JourneyCounts>;
@@ -183,6 +191,8 @@ export interface MessagingStore {
   finishDeliveries(results: Array<{ id: string; result: DeliveryResult }>): Promise<void>;
   listDeliveries(query: { status?: DeliveryStatus; destinationId?: string; limit: number; cursor?: string }): Promise<Page<Delivery>>;
   findDelivery(id: string): Promise<Delivery | undefined>;
+  /** How many deliveries each destination has in each status (the dashboard's summary). */
+  deliveryCounts(): Promise<DeliverySummary['data']>;
   /** Puts a failed delivery back in its queue, due now; `undefined` when there is no such failed delivery. */
   retryDelivery(id: string, at: string): Promise<Delivery | undefined>;
   /** Queues deliveries outside a journey (forwarded events, `User Deleted`). */

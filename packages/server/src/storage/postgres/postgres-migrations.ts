@@ -25,6 +25,7 @@ import { POSTGRES_ACCESS_MIGRATION } from './postgres-access.ts';
 import { POSTGRES_LINKS_MIGRATION } from './postgres-links.ts';
 import { warningSubjectSql } from '../warning-subject.ts';
 import { POSTGRES_MESSAGING_MIGRATION } from './postgres-messaging.ts';
+import { ENGAGEMENT_SCHEMA_SQL } from '../messaging-engagement-sql.ts';
 import { POSTGRES_AUDIENCE_MIGRATION_SQL, POSTGRES_RECOMPUTE_MARKS_MIGRATION } from './postgres-audiences.ts';
 
 /** A warning's subject from its columns, as `warningSubject` builds it. */
@@ -568,6 +569,7 @@ export const POSTGRES_MIGRATIONS: ReadonlyArray<PostgresMigration> = [
     // time range; a range of all events reads the month partitions it covers.
     sql: `CREATE INDEX events_name_time ON events ((coalesce(event, type)), timestamp);`,
   },
+  { version: 21, name: 'engagement per profile and channel (best_engagement)', sql: ENGAGEMENT_SCHEMA_SQL },
   // Subjects add their migration at the end; they apply in version order.
 ].sort((x, y) => x.version - y.version);
 

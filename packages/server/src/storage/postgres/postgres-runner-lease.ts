@@ -28,7 +28,7 @@ export function createPostgresRunnerLease(options: { url: string; name: string }
     await c?.end().catch(() => undefined);
   };
   const connect = async (): Promise<pg.Client> => {
-    const c = new pg.Client({ connectionString: options.url, application_name: `kin-runner:${options.name}:${process.pid}`, keepAlive: true });
+    const c = new pg.Client({ connectionString: options.url, application_name: `kin-runner:${options.name}:${process.pid}`, keepAlive: true, connectionTimeoutMillis: 5_000 });
     // A connection that breaks while idle: the lease is gone with it (PostgreSQL released the lock).
     const lost = () => {
       if (client === c) void drop();

@@ -13,6 +13,7 @@
  */
 import { warningSubjectSql } from '../warning-subject.ts';
 import { SQLITE_MESSAGING_MIGRATION } from './sqlite-messaging.ts';
+import { ENGAGEMENT_SCHEMA_SQL } from '../messaging-engagement-sql.ts';
 import { SQLITE_PRIVACY_MIGRATION } from './sqlite-privacy.ts';
 import { SQLITE_ACCESS_MIGRATION } from './sqlite-access.ts';
 import { SQLITE_LINKS_MIGRATION } from './sqlite-links.ts';
@@ -414,5 +415,6 @@ export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; name: string; s
     `,
   },
   SQLITE_EVENT_BLOCKS_MIGRATION,
+  { version: 25, name: 'engagement per profile and channel (best_engagement)', sql: ENGAGEMENT_SCHEMA_SQL },
   // Subjects add their migration at the end; they apply in version order.
 ].sort((x, y) => x.version - y.version);

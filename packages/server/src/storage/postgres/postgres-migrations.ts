@@ -26,6 +26,7 @@ import { POSTGRES_LINKS_MIGRATION } from './postgres-links.ts';
 import { warningSubjectSql } from '../warning-subject.ts';
 import { POSTGRES_MESSAGING_MIGRATION } from './postgres-messaging.ts';
 import { POSTGRES_AUDIENCE_MIGRATION_SQL } from './postgres-audiences.ts';
+import { POSTGRES_TOMBSTONE_KEYS_MIGRATION } from './postgres-tombstone-keys.ts';
 
 /** A warning's subject from its columns, as `warningSubject` builds it. */
 const SUBJECT_SQL = warningSubjectSql('chr(31)');
@@ -567,6 +568,7 @@ export const POSTGRES_MIGRATIONS: ReadonlyArray<PostgresMigration> = [
     // time range; a range of all events reads the month partitions it covers.
     sql: `CREATE INDEX events_name_time ON events ((coalesce(event, type)), timestamp);`,
   },
+  POSTGRES_TOMBSTONE_KEYS_MIGRATION,
   // Subjects add their migration at the end; they apply in version order.
 ].sort((x, y) => x.version - y.version);
 

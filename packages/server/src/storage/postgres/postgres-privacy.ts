@@ -8,6 +8,7 @@
  */
 import type pg from 'pg';
 import type { PoolClient } from 'pg';
+import type { Identifier } from '@kin/core';
 import type { IdGenerator } from '../../ports/ids.ts';
 import { cursorKey, pageOf } from '../keyset-page.ts';
 import type { DeletedPerson, PrivacyKey, PrivacyKeyKind, PrivacyStore } from '../privacy-store.ts';
@@ -54,7 +55,7 @@ const INSERT_KEYS = `INSERT INTO privacy_keys (key, kind, request_id, created_at
   ON CONFLICT DO NOTHING`;
 
 /** Creates the privacy port over the store's pool. */
-export function createPostgresPrivacy(pool: pg.Pool, idGenerator: IdGenerator): PrivacyStore {
+export function createPostgresPrivacy(pool: pg.Pool, idGenerator: IdGenerator, digest: (identifier: Identifier) => string): PrivacyStore {
   async function inTransaction<T>(fn: (client: PoolClient) => Promise<T>): Promise<T> {
     const client = await pool.connect();
     try {
@@ -78,7 +79,7 @@ export function createPostgresPrivacy(pool: pg.Pool, idGenerator: IdGenerator): 
     const live = (await query('SELECT coalesce(merged_into, id) AS live FROM profiles WHERE id = $1', [profileId])).rows[0]?.live as string | undefined;
     if (live === undefined) return undefined;
     const idents = (await query('SELECT type, value FROM identifiers WHERE profile_id = $1', [live])).rows as Array<{ type: string; value: string }>;
-    const detached = await postgresIdentityTx({ query, clear: () => undefined, ids: idGenerator }).detachProfile(live);
+    const detached = await postgresIdentityTx({ query, clear: () => undefined, ids: idGenerator, digest }).detachProfile(live);
     if (!detached) return undefined;
     const ids = detached.profiles.map((p) => p.id);
     const seqs = detached.events.map((e) => e.seq);

@@ -4,6 +4,8 @@
  *
  * Why rules and tombstones are cached whole: they are created by admins (few), but the resolver needs
  * them for every event; reading them from memory keeps the write path as fast as before.
+ * Tombstones hold keyed digests, never values (sqlite-tombstone-keys.ts): an incoming identifier is
+ * digested only while any tombstone exists.
  */
 import type { IdGenerator } from '../../ports/ids.ts';
 import type Database from 'better-sqlite3';
@@ -22,6 +24,7 @@ import type {
 import type { GraphCache } from './sqlite-graph-cache.ts';
 import type { Timeline } from './sqlite-timeline.ts';
 import { cacheKey } from './sqlite-graph-cache.ts';
+import type { IdentifierDigest } from './sqlite-tombstone-keys.ts';
 import { toIdentifierProvenance, toMerge, toRefusalRecord } from '../store-rows.ts';
 
 type Row = Record<string, unknown>;
@@ -32,7 +35,14 @@ const MAX_DEVICE_USERS = 100;
 const MAX_EXPLAIN_REFUSALS = 1000;
 
 /** Builds the identity operations over the writer connection `db` and the reader `read()`. */
-export function createSqliteIdentity(db: Database.Database, read: () => Database.Database, cache: GraphCache, timeline: Timeline, ids: IdGenerator) {
+export function createSqliteIdentity(
+  db: Database.Database,
+  read: () => Database.Database,
+  cache: GraphCache,
+  timeline: Timeline,
+  ids: IdGenerator,
+  digest: IdentifierDigest,
+) {
   const s = {
     rules: db.prepare('SELECT id, sides FROM do_not_link'),
     tombstones: db.prepare('SELECT type, value FROM tombstones'),
@@ -88,7 +98,7 @@ export function createSqliteIdentity(db: Database.Database, read: () => Database
     const snapshot: IdentitySnapshot = { ...base };
     const graveyard = tombstones();
     if (graveyard.size > 0) {
-      const dead = identifiers.filter((id) => graveyard.has(cacheKey(id)));
+      const dead = identifiers.filter((id) => graveyard.has(cacheKey({ type: id.type, value: digest(id) })));
       if (dead.length > 0) snapshot.tombstoned = dead;
     }
     const { byId, byMember } = rules();
@@ -128,7 +138,9 @@ export function createSqliteIdentity(db: Database.Database, read: () => Database
   function recordRefusals(refused: Refusal[], where: { profileId: string | undefined; messageId: string; sourceId: string; at: string }): void {
     for (const r of refused) {
       if (r.reason === 'invalid') continue;
-      s.refusal.run(where.profileId ?? null, r.identifier.type, r.identifier.value, r.reason, r.detail, where.messageId, where.sourceId, where.at);
+      // A tombstoned identifier is kept as its digest here too: the refusals would list removed values again.
+      const value = r.reason === 'tombstoned' ? digest(r.identifier) : r.identifier.value;
+      s.refusal.run(where.profileId ?? null, r.identifier.type, value, r.reason, r.detail, where.messageId, where.sourceId, where.at);
     }
   }
 
@@ -233,9 +245,16 @@ export function createSqliteIdentity(db: Database.Database, read: () => Database
   }
 
   function tombstone(profileId: string, identifier: Identifier, at: string): boolean {
-    const removed = db.prepare('DELETE FROM identifiers WHERE type = ? AND value = ? AND profile_id = ?').run(identifier.type, identifier.value, profileId).changes > 0;
+    // secure_delete: the identifier row's cell is zeroed, not left readable in the page (docs/privacy.md).
+    db.pragma('secure_delete = ON');
+    let removed: boolean;
+    try {
+      removed = db.prepare('DELETE FROM identifiers WHERE type = ? AND value = ? AND profile_id = ?').run(identifier.type, identifier.value, profileId).changes > 0;
+    } finally {
+      db.pragma('secure_delete = OFF');
+    }
     if (!removed) return false;
-    db.prepare('INSERT OR REPLACE INTO tombstones (type, value, profile_id, created_at) VALUES (?, ?, ?, ?)').run(identifier.type, identifier.value, profileId, at);
+    db.prepare('INSERT OR REPLACE INTO tombstones (type, value, profile_id, created_at, keyed) VALUES (?, ?, ?, ?, 1)').run(identifier.type, digest(identifier), profileId, at);
     db.prepare('UPDATE profiles SET updated_at = ? WHERE id = ?').run(at, profileId);
     cache.clear();
     return true;
@@ -283,7 +302,7 @@ export function createSqliteIdentity(db: Database.Database, read: () => Database
     });
     if (doNotLink.length > 0) snapshot.doNotLink = doNotLink;
     const dead = r.prepare('SELECT 1 FROM tombstones WHERE type = ? AND value = ?');
-    const tombstoned = identifiers.filter((id) => dead.get(id.type, id.value) !== undefined);
+    const tombstoned = identifiers.filter((id) => dead.get(id.type, digest(id)) !== undefined);
     if (tombstoned.length > 0) snapshot.tombstoned = tombstoned;
     const users = r.prepare('SELECT user_id FROM device_users WHERE type = ? AND value = ? ORDER BY user_id LIMIT ?');
     const devices = identifiers

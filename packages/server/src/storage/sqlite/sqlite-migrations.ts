@@ -17,6 +17,7 @@ import { SQLITE_PRIVACY_MIGRATION } from './sqlite-privacy.ts';
 import { SQLITE_ACCESS_MIGRATION } from './sqlite-access.ts';
 import { SQLITE_LINKS_MIGRATION } from './sqlite-links.ts';
 import { SQLITE_AUDIENCE_MIGRATION_SQL } from './sqlite-audiences.ts';
+import { SQLITE_TOMBSTONE_KEYS_MIGRATION } from './sqlite-tombstone-keys.ts';
 
 /** A warning's subject from its columns, as `warningSubject` builds it. */
 const SUBJECT_SQL = warningSubjectSql('char(31)');
@@ -411,5 +412,6 @@ export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; name: string; s
       CREATE INDEX events_time ON events(timestamp);
     `,
   },
+  SQLITE_TOMBSTONE_KEYS_MIGRATION,
   // Subjects add their migration at the end; they apply in version order.
 ].sort((x, y) => x.version - y.version);

@@ -22,8 +22,8 @@ type Row = Record<string, unknown>;
 export const SQLITE_PRIVACY_MIGRATION = {
   version: 15,
   name: 'privacy requests and keys',
-  // Why keys (`type.hmac`) and not values: see privacy-store.ts. Old single-identifier tombstones keep their
-  // plain values in `tombstones` (the identity core compares them): issue 18 asks to hash those too.
+  // Why keys (`type.hmac`) and not values: see privacy-store.ts. Single-identifier tombstones keep the same
+  // hash since migration 23 (sqlite-tombstone-keys.ts).
   sql: `
     CREATE TABLE privacy_requests (
       seq INTEGER PRIMARY KEY,

@@ -17,6 +17,8 @@ const NEEDS: Record<Route['name'], AccessScope | undefined> = {
   review: 'profiles:write',
   audiences: 'analytics:read',
   journeys: 'analytics:read',
+  tokens: 'tokens:write',
+  audit: 'audit:read',
   not_found: undefined,
 };
 

@@ -90,6 +90,21 @@ describe('privacy requests', () => {
     expect(kin.logLines.join('\n')).not.toContain('ann@example.com');
   });
 
+  it('delete forgets the person’s computed traits and audience memberships, and nobody else’s', async () => {
+    await seed();
+    const ann = (await kin.store.findProfileIdByIdentifier({ type: 'user_id', value: 'u-ann' }))!;
+    const bob = (await kin.store.findProfileIdByIdentifier({ type: 'user_id', value: 'u-bob' }))!;
+    const state = { values: { lifetimeValue: 42 }, audiences: { vip: '2026-11-01T10:00:00.000Z' } };
+    await kin.store.audiences.writeStates([{ profileId: ann, state, nextCheckAt: '2026-11-02T00:00:00.000Z' }, { profileId: bob, state, nextCheckAt: null }], []);
+    expect(await kin.store.audiences.countMembers('vip')).toBe(2);
+    expect((await request({ type: 'delete', subject: { ref: 'email:ann@example.com' } })).status).toBe('completed');
+    const states = await kin.store.audiences.readStates([ann, bob]);
+    expect([{ ...states.get(ann)?.values }, { ...states.get(ann)?.audiences }]).toEqual([{}, {}]);
+    expect(states.get(bob)?.values).toEqual({ lifetimeValue: 42 });
+    expect((await kin.store.audiences.listMembers('vip', { limit: 10 })).data.map((m) => m.id)).toEqual([bob]);
+    expect(await kin.store.audiences.dueProfiles('2099-01-01T00:00:00.000Z', 10)).toEqual([]);
+  });
+
   it('suppress drops new events at the edge without deleting history; unsuppress lifts it', async () => {
     await seed();
     const done = await request({ type: 'suppress', subject: { ref: 'email:ann@example.com' } });

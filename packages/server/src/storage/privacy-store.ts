@@ -48,6 +48,8 @@ export interface PrivacyProgress {
 export interface DeletedPerson {
   /** Profile rows removed (the live one and every one merged into it). */
   profiles: number;
+  /** Their ids: the privacy service then forgets their computed traits and audience memberships (person-rows.ts). */
+  profileIds: string[];
   events: number;
   identifiers: number;
 }

@@ -15,6 +15,7 @@ import type { DeletedPerson, PrivacyKey, PrivacyKeyKind, PrivacyStore } from '..
 import { FINAL_STATUSES, toPrivacyRequest } from '../privacy-store.ts';
 import { toWarning } from '../store-rows.ts';
 import { postgresIdentityTx } from './postgres-identity-ops.ts';
+import { PERSON_ROW_DELETES } from '../person-rows.ts';
 
 type Row = Record<string, unknown>;
 
@@ -99,7 +100,8 @@ export function createPostgresPrivacy(pool: pg.Pool, idGenerator: IdGenerator, d
        DELETE FROM device_users WHERE user_id = ANY ($4::text[]) OR (type, value) IN (SELECT * FROM unnest($2::text[], $3::text[]))`,
       [ids, types, values, idents.filter((i) => i.type === 'user_id').map((i) => i.value)],
     );
-    return { profiles: ids.length, events, identifiers: idents.length };
+    for (const statement of PERSON_ROW_DELETES) await query(statement.replace('IDS', 'SELECT unnest($1::text[])'), [ids]);
+    return { profiles: ids.length, profileIds: ids, events, identifiers: idents.length };
   }
 
   return {

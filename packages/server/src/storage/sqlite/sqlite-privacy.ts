@@ -12,6 +12,7 @@ import type Database from 'better-sqlite3';
 import { cursorKey, pageOf } from '../keyset-page.ts';
 import type { DeletedPerson, PrivacyKeyKind, PrivacyStore } from '../privacy-store.ts';
 import { FINAL_STATUSES, toPrivacyRequest } from '../privacy-store.ts';
+import { PERSON_ROW_DELETES } from '../person-rows.ts';
 import type { StoreTx } from '../storage.ts';
 import { toWarning } from '../store-rows.ts';
 import type { WriteQueue } from './write-queue.ts';
@@ -92,6 +93,7 @@ export function createSqlitePrivacy(options: {
     db.prepare(`DELETE FROM device_users WHERE user_id IN (SELECT value FROM json_each(?)) OR (type, value) IN (SELECT type, value FROM ${pairs})`).run(userIds, idents$);
     // Refusals of the person's identifiers on other profiles (a limit, a rule) name them too.
     db.prepare(`DELETE FROM refusals WHERE (type, value) IN (SELECT type, value FROM ${pairs})`).run(idents$);
+    for (const statement of PERSON_ROW_DELETES) db.prepare(statement.replace('IDS', 'SELECT value FROM json_each(?)')).run(ids$);
     return events;
   }
 
@@ -185,7 +187,7 @@ export function createSqlitePrivacy(options: {
             idents,
             detached.events.map((e) => e.seq),
           );
-          return { profiles: ids.length, events, identifiers: idents.length };
+          return { profiles: ids.length, profileIds: ids, events, identifiers: idents.length };
         });
       } finally {
         db.pragma('secure_delete = OFF');

@@ -25,7 +25,7 @@ import { POSTGRES_ACCESS_MIGRATION } from './postgres-access.ts';
 import { POSTGRES_LINKS_MIGRATION } from './postgres-links.ts';
 import { warningSubjectSql } from '../warning-subject.ts';
 import { POSTGRES_MESSAGING_MIGRATION } from './postgres-messaging.ts';
-import { POSTGRES_AUDIENCE_MIGRATION_SQL } from './postgres-audiences.ts';
+import { POSTGRES_AUDIENCE_MIGRATION_SQL, POSTGRES_RECOMPUTE_MARKS_MIGRATION } from './postgres-audiences.ts';
 import { POSTGRES_TOMBSTONE_KEYS_MIGRATION } from './postgres-tombstone-keys.ts';
 
 /** A warning's subject from its columns, as `warningSubject` builds it. */
@@ -560,6 +560,7 @@ export const POSTGRES_MIGRATIONS: ReadonlyArray<PostgresMigration> = [
   POSTGRES_ACCESS_MIGRATION,
   POSTGRES_LINKS_MIGRATION,
   { version: 13, name: 'computed traits and audiences', sql: POSTGRES_AUDIENCE_MIGRATION_SQL },
+  POSTGRES_RECOMPUTE_MARKS_MIGRATION,
   POSTGRES_MESSAGING_MIGRATION,
   {
     version: 16,

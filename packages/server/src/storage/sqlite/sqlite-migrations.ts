@@ -16,7 +16,7 @@ import { SQLITE_MESSAGING_MIGRATION } from './sqlite-messaging.ts';
 import { SQLITE_PRIVACY_MIGRATION } from './sqlite-privacy.ts';
 import { SQLITE_ACCESS_MIGRATION } from './sqlite-access.ts';
 import { SQLITE_LINKS_MIGRATION } from './sqlite-links.ts';
-import { SQLITE_AUDIENCE_MIGRATION_SQL } from './sqlite-audiences.ts';
+import { SQLITE_AUDIENCE_MIGRATION_SQL, SQLITE_RECOMPUTE_MARKS_MIGRATION } from './sqlite-audiences.ts';
 import { SQLITE_TOMBSTONE_KEYS_MIGRATION } from './sqlite-tombstone-keys.ts';
 
 /** A warning's subject from its columns, as `warningSubject` builds it. */
@@ -401,6 +401,7 @@ export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; name: string; s
   SQLITE_ACCESS_MIGRATION,
   SQLITE_LINKS_MIGRATION,
   { version: 17, name: 'computed traits and audiences', sql: SQLITE_AUDIENCE_MIGRATION_SQL },
+  SQLITE_RECOMPUTE_MARKS_MIGRATION,
   SQLITE_MESSAGING_MIGRATION,
   {
     version: 20,

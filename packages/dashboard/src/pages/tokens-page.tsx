@@ -12,6 +12,7 @@ import type { ApiFailure } from '../api-client.ts';
 import { holds, useKin } from '../kin-context.ts';
 import { Empty, ErrorBox, Loading, Time } from '../ui/states.tsx';
 import { useApi } from '../ui/use-api.ts';
+import { SecretOnce } from '../ui/secret-once.tsx';
 
 /** What each scope lets a token do (docs/access.md), shown beside its checkbox. */
 const SCOPE_HELP: Record<AccessScope, string> = {
@@ -62,21 +63,7 @@ export function TokensPage() {
         }}
       />
       {issued ? (
-        <div className="card notice" role="status">
-          <strong>
-            Secret of “{issued.issued.token.name}” ({issued.what})
-          </strong>{' '}
-          — shown once, copy it now:
-          <code className="secret" data-token-secret>
-            {issued.issued.secret}
-          </code>
-          <button type="button" className="button" onClick={() => void navigator.clipboard?.writeText(issued.issued.secret)}>
-            Copy
-          </button>
-          <button type="button" className="button button-quiet" onClick={() => setIssued(undefined)}>
-            Done
-          </button>
-        </div>
+        <SecretOnce title={`Secret of “${issued.issued.token.name}” (${issued.what})`} secret={issued.issued.secret} marker="token-secret" onDone={() => setIssued(undefined)} />
       ) : null}
       {error ? <ErrorBox error={error} /> : null}
       {deleting ? (

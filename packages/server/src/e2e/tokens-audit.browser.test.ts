@@ -7,15 +7,13 @@
  */
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AccessScope, IssuedToken } from '@kin/core/api/access-api.ts';
 import { mountWebAssets } from '../http/web-assets.ts';
 import type { TestKin } from '../testing/kin-harness.ts';
 import { startTestKin } from '../testing/kin-harness.ts';
-
-const CHROMIUM = '/usr/bin/chromium';
+import { CHROMIUM, launchChromium, signInWithToken } from '../testing/dashboard-browser.ts';
 const skip = !existsSync(CHROMIUM) && !process.env['KIN_REQUIRE_SERVICES'];
 
 describe.skipIf(skip)('dashboard tokens and audit pages', () => {
@@ -24,7 +22,7 @@ describe.skipIf(skip)('dashboard tokens and audit pages', () => {
 
   beforeAll(async () => {
     kin = await startTestKin({ extra: mountWebAssets });
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
@@ -40,15 +38,7 @@ describe.skipIf(skip)('dashboard tokens and audit pages', () => {
   /** The status a secret gets from an admin read. */
   const statusWith = async (secret: string, path: string) => (await fetch(kin.url + path, { headers: { authorization: `Bearer ${secret}` } })).status;
 
-  const signIn = async (token: string): Promise<Page> => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    const page = await context.newPage();
-    await page.goto(kin.url + '/');
-    await page.fill('#token', token);
-    await page.click('button[type=submit]');
-    await page.locator('[data-token-name]').waitFor();
-    return page;
-  };
+  const signIn = (token: string): Promise<Page> => signInWithToken(browser, kin.url, token, { width: 1280, height: 900 });
   const navLabels = (page: Page) => page.getByRole('navigation', { name: 'Main' }).getByRole('link').allTextContents();
 
   it('creates a token with scope checkboxes and shows its secret once, rotates it, deletes it after typing its name', async () => {

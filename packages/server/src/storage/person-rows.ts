@@ -20,3 +20,15 @@ export const PERSON_ROW_DELETES: readonly string[] = [
   'DELETE FROM message_decisions WHERE profile_id IN (IDS)',
   `DELETE FROM deliveries WHERE profile_key IN (IDS) AND kind <> 'user_deleted'`,
 ];
+
+/**
+ * Rows that name the person by a ref (`email:ann@example.com`, or a profile id), not by profile: the recipients
+ * of tracked links. One parameter, every `type:value` of the person and the family's profile ids, written in
+ * place of `REFS`. A recipient's clicks and tokens stop resolving to anyone; the link itself stays.
+ */
+export const PERSON_REF_DELETES: readonly string[] = ['DELETE FROM link_recipients WHERE ref IN (REFS)'];
+
+/** The refs `PERSON_REF_DELETES` take: each identifier as `type:value`, and each profile id. */
+export function personRefs(identifiers: ReadonlyArray<{ type: string; value: string }>, profileIds: readonly string[]): string[] {
+  return [...identifiers.map((i) => `${i.type}:${i.value}`), ...profileIds];
+}

@@ -115,7 +115,7 @@ export function runPrivacyConformance(target: ConformanceTarget): void {
       expect(await privacy.scrub()).toBe(true);
     });
 
-    it('removes the person’s link clicks and deliveries (User Deleted aside), and nobody else’s', async () => {
+    it('removes the person’s link clicks, link recipients and deliveries (User Deleted aside), and nobody else’s', async () => {
       await ingest('src-a', [
         ev({ type: 'identify', userId: 'rows-del', traits: { email: 'rows-del@example.com' } } as Partial<TrackingEvent>),
         ev({ type: 'identify', userId: 'rows-keep', traits: { email: 'rows-keep@example.com' } } as Partial<TrackingEvent>),
@@ -131,11 +131,19 @@ export function runPrivacyConformance(target: ConformanceTarget): void {
       const delivery = (id: string, profileKey: string, kind: 'event' | 'user_deleted') => ({ id, destinationId: 'dst-rows', profileKey, kind, payload: { event: { traits: { email: 'rows-del@example.com' } } }, createdAt: T0 });
       if (store.messaging) await store.messaging.enqueueDeliveries([delivery('dlv-rows-del', gone, 'event'), delivery('dlv_del_rows', gone, 'user_deleted'), delivery('dlv-rows-keep', kept, 'event')]);
       expect((await store.links.countHits('lnk-rows')).clicks).toBe(2);
+      await store.links.addRecipients([
+        { id: 'rcp-del', linkId: 'lnk-rows', ref: 'email:rows-del@example.com', createdAt: T0 },
+        { id: 'rcp-del-id', linkId: 'lnk-rows', ref: gone, createdAt: T0 },
+        { id: 'rcp-keep', linkId: 'lnk-rows', ref: 'email:rows-keep@example.com', createdAt: T0 },
+      ]);
 
       await privacy.deletePerson(gone, [], T0);
       expect((await store.links.countHits('lnk-rows')).clicks).toBe(1);
       expect(await store.transaction(async (tx) => tx.links!.findLinkClick('clk-del'))).toBeNull();
       expect(await store.transaction(async (tx) => tx.links!.findLinkClick('clk-keep'))).not.toBeNull();
+      expect(await store.links.findRecipient('rcp-del')).toBeUndefined();
+      expect(await store.links.findRecipient('rcp-del-id')).toBeUndefined();
+      expect((await store.links.findRecipient('rcp-keep'))?.ref).toBe('email:rows-keep@example.com');
       if (store.messaging) expect((await store.messaging.listDeliveries({ destinationId: 'dst-rows', limit: 10 })).data.map((d) => d.id).sort()).toEqual(['dlv-rows-keep', 'dlv_del_rows']);
     });
   });

@@ -15,7 +15,7 @@ import type { DeletedPerson, PrivacyKey, PrivacyKeyKind, PrivacyStore } from '..
 import { FINAL_STATUSES, toPrivacyRequest } from '../privacy-store.ts';
 import { toWarning } from '../store-rows.ts';
 import { postgresIdentityTx } from './postgres-identity-ops.ts';
-import { PERSON_ROW_DELETES } from '../person-rows.ts';
+import { PERSON_REF_DELETES, PERSON_ROW_DELETES, personRefs } from '../person-rows.ts';
 
 type Row = Record<string, unknown>;
 
@@ -101,6 +101,7 @@ export function createPostgresPrivacy(pool: pg.Pool, idGenerator: IdGenerator, d
       [ids, types, values, idents.filter((i) => i.type === 'user_id').map((i) => i.value)],
     );
     for (const statement of PERSON_ROW_DELETES) await query(statement.replace('IDS', 'SELECT unnest($1::text[])'), [ids]);
+    for (const statement of PERSON_REF_DELETES) await query(statement.replace('REFS', 'SELECT unnest($1::text[])'), [personRefs(idents, ids)]);
     return { profiles: ids.length, profileIds: ids, events, identifiers: idents.length };
   }
 

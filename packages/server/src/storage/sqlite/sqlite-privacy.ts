@@ -12,7 +12,7 @@ import type Database from 'better-sqlite3';
 import { cursorKey, pageOf } from '../keyset-page.ts';
 import type { DeletedPerson, PrivacyKeyKind, PrivacyStore } from '../privacy-store.ts';
 import { FINAL_STATUSES, toPrivacyRequest } from '../privacy-store.ts';
-import { PERSON_ROW_DELETES } from '../person-rows.ts';
+import { PERSON_REF_DELETES, PERSON_ROW_DELETES, personRefs } from '../person-rows.ts';
 import type { StoreTx } from '../storage.ts';
 import { toWarning } from '../store-rows.ts';
 import type { WriteQueue } from './write-queue.ts';
@@ -94,6 +94,8 @@ export function createSqlitePrivacy(options: {
     // Refusals of the person's identifiers on other profiles (a limit, a rule) name them too.
     db.prepare(`DELETE FROM refusals WHERE (type, value) IN (SELECT type, value FROM ${pairs})`).run(idents$);
     for (const statement of PERSON_ROW_DELETES) db.prepare(statement.replace('IDS', 'SELECT value FROM json_each(?)')).run(ids$);
+    const refs$ = json(personRefs(idents, ids));
+    for (const statement of PERSON_REF_DELETES) db.prepare(statement.replace('REFS', 'SELECT value FROM json_each(?)')).run(refs$);
     return events;
   }
 

@@ -3,7 +3,7 @@
  * (`{ ok: false, error }`) so pages render their error state without try/catch.
  */
 import type { AttributionRequest, AttributionResponse, ConversionExplanation, FunnelRequest, FunnelResponse, PathsRequest, PathsResponse } from '@kin/core/api/index.ts';
-import type { TokenSelf } from '@kin/core/api/access-api.ts';
+import type { AccessToken, AuditEntry, AuditVerification, CreateTokenRequest, IssuedToken, TokenSelf } from '@kin/core/api/access-api.ts';
 import type { PrivacyExport, PrivacyRequest, PrivacyRequestBody, PrivacyRequestList, ReviewBulkRequest, ReviewBulkResult, ReviewDecided, ReviewEffect, ReviewPage } from '@kin/core/api/index.ts';
 import type { DataList, Separation, SourceCreated, SourceRevoked } from '@kin/core/api/index.ts';
 import type { LinkStats, LinkSummary, Merge, Overview, Page, Profile, ProfileActivity, ExplainAnswer, ProfileGraph, ProfileList, SearchPage, Source, TimelineEvent, Trait, TraitHistory, WarningWithSubject } from '@kin/core/api/index.ts';
@@ -55,6 +55,14 @@ export interface KinApi {
   createPrivacyRequest(body: PrivacyRequestBody): Promise<ApiResult<PrivacyRequest>>;
   privacyRequests(query: { limit: number; cursor?: string }): Promise<ApiResult<PrivacyRequestList>>;
   privacyExport(id: string): Promise<ApiResult<PrivacyExport>>;
+  /** Scoped tokens (tokens:write): list, issue and rotate (the secret shown once), revoke. */
+  tokens(): Promise<ApiResult<{ data: AccessToken[] }>>;
+  createToken(body: CreateTokenRequest): Promise<ApiResult<IssuedToken>>;
+  rotateToken(id: string): Promise<ApiResult<IssuedToken>>;
+  revokeToken(id: string): Promise<ApiResult<{ token: AccessToken }>>;
+  /** The audit log (audit:read), oldest first, and whether its hash chain holds. */
+  audit(query: { limit: number; cursor?: string; actor?: string; action?: string; since?: string }): Promise<ApiResult<Page<AuditEntry>>>;
+  auditVerify(): Promise<ApiResult<AuditVerification>>;
   links(query: { limit: number; cursor?: string }): Promise<ApiResult<Page<LinkSummary>>>;
   linkStats(id: string): Promise<ApiResult<LinkStats>>;
   /** Computed traits and audiences (audience-client.ts). */
@@ -120,6 +128,12 @@ export function createKinApi(options: { token: string; baseUrl?: string; fetch?:
     createPrivacyRequest: (body) => call('/v1/privacy/requests', { method: 'POST', body: JSON.stringify(body) }),
     privacyRequests: (query) => call(`/v1/privacy/requests${qs(query)}`),
     privacyExport: (id) => call(`/v1/privacy/requests/${encodeURIComponent(id)}/export`),
+    tokens: () => call('/v1/tokens'),
+    createToken: (body) => call('/v1/tokens', { method: 'POST', body: JSON.stringify(body) }),
+    rotateToken: (id) => call(`/v1/tokens/${encodeURIComponent(id)}/rotate`, { method: 'POST' }),
+    revokeToken: (id) => call(`/v1/tokens/${encodeURIComponent(id)}`, { method: 'DELETE' }),
+    audit: (query) => call(`/v1/audit${qs(query)}`),
+    auditVerify: () => call('/v1/audit/verify'),
     links: (query) => call(`/v1/links${qs(query)}`),
     linkStats: (id) => call(`/v1/links/${encodeURIComponent(id)}/stats`),
     audiences: audienceApi(call),

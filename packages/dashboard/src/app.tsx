@@ -23,6 +23,8 @@ import { LinksPage } from './pages/links-page.tsx';
 import { DeliveriesPage } from './pages/deliveries-page.tsx';
 import { OrchestrationPage } from './pages/orchestration-page.tsx';
 import { WarningsPage } from './pages/warnings-page.tsx';
+import { TokensPage } from './pages/tokens-page.tsx';
+import { AuditPage } from './pages/audit-page.tsx';
 import type { Route } from './router.ts';
 import { hrefOf, link, navigate, useRoute } from './router.ts';
 import { announceSignOut, askOtherTabs, readToken, shareSession, writeToken } from './session-token.ts';
@@ -147,6 +149,8 @@ const NAV: Array<{ route: Route; label: string }> = [
   { route: { name: 'warnings', kind: '' }, label: 'Warnings' },
   { route: { name: 'privacy' }, label: 'Privacy' },
   { route: { name: 'review' }, label: 'Review' },
+  { route: { name: 'tokens' }, label: 'Tokens' },
+  { route: { name: 'audit', actor: '', action: '', since: '' }, label: 'Audit' },
 ];
 
 function RoutePage({ route, self }: { route: Route; self: TokenSelf }) {
@@ -185,6 +189,10 @@ function RoutePage({ route, self }: { route: Route; self: TokenSelf }) {
       return <ReviewPage />;
     case 'privacy':
       return <PrivacyPage />;
+    case 'tokens':
+      return <TokensPage />;
+    case 'audit':
+      return <AuditPage key={`${route.actor}\u0000${route.action}\u0000${route.since}`} actor={route.actor} action={route.action} since={route.since} />;
     case 'not_found':
       return <Empty>No such page. Try the overview or search for a profile.</Empty>;
   }

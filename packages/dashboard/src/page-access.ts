@@ -20,6 +20,8 @@ const NEEDS: Record<Route['name'], AccessScope | undefined> = {
   // Reading journeys and the outbox; publish, pause, resume and retry also need config:write (the pages hide them).
   orchestration: 'analytics:read',
   deliveries: 'analytics:read',
+  tokens: 'tokens:write',
+  audit: 'audit:read',
   not_found: undefined,
 };
 

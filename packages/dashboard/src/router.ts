@@ -18,6 +18,8 @@ export type Route =
   | { name: 'links' }
   | { name: 'orchestration' }
   | { name: 'deliveries'; status?: string; destination?: string }
+  | { name: 'tokens' }
+  | { name: 'audit'; actor: string; action: string; since: string }
   | { name: 'not_found' };
 
 /** Reads a route from a location. */
@@ -47,6 +49,8 @@ export function parseRoute(pathname: string, search: string): Route {
   if (pathname === '/audiences') return { name: 'audiences' };
   if (pathname === '/warnings') return { name: 'warnings', kind: params.get('kind') ?? '' };
   if (pathname === '/privacy') return { name: 'privacy' };
+  if (pathname === '/tokens') return { name: 'tokens' };
+  if (pathname === '/audit') return { name: 'audit', actor: params.get('actor') ?? '', action: params.get('action') ?? '', since: params.get('since') ?? '' };
   return { name: 'not_found' };
 }
 
@@ -88,6 +92,16 @@ export function hrefOf(route: Route): string {
       return route.kind ? `/warnings?kind=${encodeURIComponent(route.kind)}` : '/warnings';
     case 'privacy':
       return '/privacy';
+    case 'tokens':
+      return '/tokens';
+    case 'audit': {
+      const params = new URLSearchParams();
+      if (route.actor) params.set('actor', route.actor);
+      if (route.action) params.set('action', route.action);
+      if (route.since) params.set('since', route.since);
+      const text = params.toString();
+      return text ? `/audit?${text}` : '/audit';
+    }
     case 'not_found':
       return '/';
   }

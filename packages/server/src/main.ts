@@ -75,7 +75,12 @@ export async function startKin(options: {
   // The admission gate reports refusals to the metrics, which read its in-flight figures at scrape time.
   const admission: Admission = createAdmission({ ...config.admission, maxRequestBytes: config.limits.maxRequestBytes }, { refused: () => metrics.overloaded.inc() });
   const metrics = createKinMetrics({ consumerLag: async () => pipeline?.worker?.lag(), inFlight: () => admission.inFlight() });
-  const opened = await openStoreWithIngestor(config.db, { dedupMemory: config.dedupMemory, timelineTail: config.timelineTail, ingestThread: config.ingestThread });
+  const opened = await openStoreWithIngestor(config.db, {
+    dedupMemory: config.dedupMemory,
+    timelineTail: config.timelineTail,
+    ingestThread: config.ingestThread,
+    ...(config.privacySecret ? { privacySecret: config.privacySecret } : {}),
+  });
   const store = instrumentStore(guardStore(opened.store), metrics, clock);
   const resolveDeps = resolveDepsFor(policy, store);
   const { normalize, sourceRegions } = resolveDeps;

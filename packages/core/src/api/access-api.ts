@@ -69,3 +69,6 @@ export interface AuditEntry {
   prevHash: string;
   hash: string;
 }
+
+/** `GET /v1/audit/verify`: the whole chain holds, or the first entry that does not and why (as `kin audit verify`). */
+export type AuditVerification = { ok: true; entries: number } | { ok: false; seq: number; reason: string };

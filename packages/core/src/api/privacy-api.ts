@@ -4,6 +4,7 @@
  * the CLI read these.
  */
 import type { Warning } from './admin-api.ts';
+import type { MessageDecision } from './messaging-api.ts';
 import type { Page } from './page-api.ts';
 import type { ExternalId, Merge, Profile, TimelineEvent, TraitHistory } from './profile-api.ts';
 
@@ -90,6 +91,12 @@ export interface PrivacyExport {
   merges: Merge[];
   consent: Record<string, { granted: boolean; timestamp: string }>;
   warnings: Warning[];
+  /** Computed trait values Kin derived for the person (by computed-trait key). */
+  computed: Record<string, unknown>;
+  /** Audiences the person is in, with when they entered. */
+  audiences: Array<{ key: string; enteredAt: string }>;
+  /** Messaging decisions about the person (sent, skipped and why), where messaging runs. */
+  messages: MessageDecision[];
 }
 
 /** One line of the NDJSON export. */
@@ -100,7 +107,10 @@ export type PrivacyExportLine =
   | { kind: 'event'; event: TimelineEvent }
   | { kind: 'merge'; merge: Merge }
   | { kind: 'consent'; category: string; granted: boolean; timestamp: string }
-  | { kind: 'warning'; warning: Warning };
+  | { kind: 'warning'; warning: Warning }
+  | { kind: 'computed'; key: string; value: unknown }
+  | { kind: 'audience'; key: string; enteredAt: string }
+  | { kind: 'message'; message: MessageDecision };
 
 /** `GET /v1/stats` grows `suppressedEvents`; tracking answers grow `suppressed` (events dropped by privacy). */
 export interface SuppressedCount {

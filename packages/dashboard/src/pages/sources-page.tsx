@@ -6,6 +6,7 @@ import { holds, useKin } from '../kin-context.ts';
 import { ErrorBox, formatCount, Loaded, Time } from '../ui/states.tsx';
 import { DataTable } from '../ui/data-table.tsx';
 import { useApi } from '../ui/use-api.ts';
+import { SecretOnce } from '../ui/secret-once.tsx';
 
 /** The sources page. */
 export function SourcesPage() {
@@ -50,20 +51,7 @@ export function SourcesPage() {
           </button>
         </form>
       ) : null}
-      {created ? (
-        <div className="card notice" role="status">
-          <strong>Write key for “{created.name}”</strong> — shown once, copy it now:
-          <code className="secret" data-write-key>
-            {created.writeKey}
-          </code>
-          <button type="button" className="button" onClick={() => void navigator.clipboard?.writeText(created.writeKey)}>
-            Copy
-          </button>
-          <button type="button" className="button button-quiet" onClick={() => setCreated(undefined)}>
-            Done
-          </button>
-        </div>
-      ) : null}
+      {created ? <SecretOnce title={`Write key for “${created.name}”`} secret={created.writeKey} marker="write-key" onDone={() => setCreated(undefined)} /> : null}
       {error ? <ErrorBox error={error} /> : null}
       <Loaded load={overview} isEmpty={(data) => data.sources.length === 0} empty="No sources yet.">
         {(data) => (

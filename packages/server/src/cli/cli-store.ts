@@ -15,7 +15,7 @@ import { CliError } from './kin-cli.ts';
 export async function withCliStore<T>(db: string | undefined, fn: (store: Store) => Promise<T>, options: { create?: boolean } = {}): Promise<T> {
   const config = processConfig({ db });
   const created = checkDatabasePath(config.db, options.create ?? false);
-  const store = await openCliStore(config.db);
+  const store = await openCliStore(config.db, config.privacySecret);
   if (created) process.stderr.write(`kin: created a new database at ${config.db}\n`);
   try {
     return await fn(store);
@@ -44,9 +44,9 @@ export function checkDatabasePath(db: string, create: boolean): boolean {
 }
 
 /** Opens the store, turning a file that cannot be opened or written into one clear line. */
-export async function openCliStore(db: string): Promise<Store> {
+export async function openCliStore(db: string, privacySecret?: string): Promise<Store> {
   try {
-    return await openStore(db);
+    return await openStore(db, privacySecret ? { privacySecret } : {});
   } catch (error) {
     if (error instanceof Error && !isPostgresUrl(db)) throw new CliError(`cannot open the database at ${db}: ${error.message}`);
     throw error;

@@ -14,6 +14,7 @@ import { registerCollectCommand } from './collect-command.ts';
 import { registerWorkerCommand } from './worker-command.ts';
 import { registerPrivacyCommand } from './privacy-command.ts';
 import { registerAuditCommand } from './audit-command.ts';
+import { registerTokensCommand } from './tokens-command.ts';
 
 /** Builds the program (exported for tests). */
 export async function buildProgram(): Promise<Command> {
@@ -32,6 +33,7 @@ export async function buildProgram(): Promise<Command> {
   registerWorkerCommand(program);
   registerPrivacyCommand(program);
   registerAuditCommand(program);
+  registerTokensCommand(program);
   await registerOptionalCommands(program);
   return program;
 }

@@ -14,7 +14,7 @@ export function registerMigrateCommand(program: Command): void {
       const config = processConfig({ db: flags.db });
       const created = checkDatabasePath(config.db, true);
       // Opening migrates: each pending migration runs once, in its own transaction, under the migration lock.
-      const store = await openCliStore(config.db);
+      const store = await openCliStore(config.db, config.privacySecret);
       await store.close();
       if (created) process.stdout.write(`created a new database at ${config.db}\n`);
       process.stdout.write(`schema is up to date (${isPostgresUrl(config.db) ? 'postgres' : 'sqlite'})\n`);

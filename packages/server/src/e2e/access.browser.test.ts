@@ -5,15 +5,13 @@
  * create one; the admin token can.
  */
 import { existsSync } from 'node:fs';
-import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AccessScope, IssuedToken } from '@kin/core/api/access-api.ts';
 import { mountWebAssets } from '../http/web-assets.ts';
 import type { TestKin } from '../testing/kin-harness.ts';
 import { startTestKin } from '../testing/kin-harness.ts';
-
-const CHROMIUM = '/usr/bin/chromium';
+import { CHROMIUM, launchChromium, signInWithToken } from '../testing/dashboard-browser.ts';
 const skip = !existsSync(CHROMIUM) && !process.env['KIN_REQUIRE_SERVICES'];
 
 describe.skipIf(skip)('dashboard with scoped tokens', () => {
@@ -23,7 +21,7 @@ describe.skipIf(skip)('dashboard with scoped tokens', () => {
   beforeAll(async () => {
     kin = await startTestKin({ extra: mountWebAssets });
     expect((await kin.track('/v1/identify', { userId: 'ann-1', traits: { name: 'Ann Example', email: 'ann@example.com' } })).status).toBe(200);
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
@@ -36,15 +34,7 @@ describe.skipIf(skip)('dashboard with scoped tokens', () => {
     return ((await res.json()) as IssuedToken).secret;
   };
 
-  const signIn = async (token: string): Promise<Page> => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    const page = await context.newPage();
-    await page.goto(kin.url + '/');
-    await page.fill('#token', token);
-    await page.click('button[type=submit]');
-    await page.locator('[data-token-name]').waitFor();
-    return page;
-  };
+  const signIn = (token: string): Promise<Page> => signInWithToken(browser, kin.url, token);
   const navLabels = (page: Page) => page.getByRole('navigation', { name: 'Main' }).getByRole('link').allTextContents();
 
   it('a profiles:read token sees profiles and warnings, not the overview, sources or a create button', async () => {

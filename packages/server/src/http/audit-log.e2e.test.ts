@@ -111,6 +111,7 @@ describe('audit log', () => {
     expect(verified.stderr).toBe('');
     expect(verified.code).toBe(0);
     expect(verified.stdout).toBe('ok: 100 entries, chain intact\n');
+    expect(await ok(kin.admin('/v1/audit/verify'))).toEqual({ ok: true, entries: 100 });
 
     const db = new Database(kin.dbPath);
     try {
@@ -126,5 +127,6 @@ describe('audit log', () => {
     expect(broken.code).toBe(1);
     expect(broken.stderr).toContain('seq 42');
     expect(broken.stdout).toBe('');
+    expect(await ok(kin.admin('/v1/audit/verify'))).toEqual({ ok: false, seq: 42, reason: 'hash does not match the entry' });
   }, 30_000);
 });

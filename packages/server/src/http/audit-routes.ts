@@ -1,5 +1,10 @@
-/** `GET /v1/audit?actor&action&since&cursor&limit` (scope audit:read): the audit log, oldest first. */
+/**
+ * `GET /v1/audit?actor&action&since&cursor&limit` (scope audit:read): the audit log, oldest first; and
+ * `GET /v1/audit/verify` (audit:read): walks the hash chain as `kin audit verify` does (the dashboard shows it).
+ */
 import { Hono } from 'hono';
+import type { AuditVerification } from '@kin/core/api/access-api.ts';
+import { verifyAuditChain } from '../access/audit-chain.ts';
 import type { AuditStore } from '../storage/audit-store.ts';
 import { ApiError } from './error-catalog.ts';
 import { parseLimit } from './query-params.ts';
@@ -20,5 +25,6 @@ export function auditRoutes(deps: { store: { audit: AuditStore } }): Hono {
     });
     return c.json(page);
   });
+  app.get('/v1/audit/verify', scope('audit:read'), async (c) => c.json((await verifyAuditChain(deps.store.audit)) satisfies AuditVerification));
   return app;
 }

@@ -90,6 +90,21 @@ describe('privacy requests', () => {
     expect(kin.logLines.join('\n')).not.toContain('ann@example.com');
   });
 
+  it('delete forgets the person’s computed traits and audience memberships, and nobody else’s', async () => {
+    await seed();
+    const ann = (await kin.store.findProfileIdByIdentifier({ type: 'user_id', value: 'u-ann' }))!;
+    const bob = (await kin.store.findProfileIdByIdentifier({ type: 'user_id', value: 'u-bob' }))!;
+    const state = { values: { lifetimeValue: 42 }, audiences: { vip: '2026-11-01T10:00:00.000Z' } };
+    await kin.store.audiences.writeStates([{ profileId: ann, state, nextCheckAt: '2026-11-02T00:00:00.000Z' }, { profileId: bob, state, nextCheckAt: null }], []);
+    expect(await kin.store.audiences.countMembers('vip')).toBe(2);
+    expect((await request({ type: 'delete', subject: { ref: 'email:ann@example.com' } })).status).toBe('completed');
+    const states = await kin.store.audiences.readStates([ann, bob]);
+    expect([{ ...states.get(ann)?.values }, { ...states.get(ann)?.audiences }]).toEqual([{}, {}]);
+    expect(states.get(bob)?.values).toEqual({ lifetimeValue: 42 });
+    expect((await kin.store.audiences.listMembers('vip', { limit: 10 })).data.map((m) => m.id)).toEqual([bob]);
+    expect(await kin.store.audiences.dueProfiles('2099-01-01T00:00:00.000Z', 10)).toEqual([]);
+  });
+
   it('suppress drops new events at the edge without deleting history; unsuppress lifts it', async () => {
     await seed();
     const done = await request({ type: 'suppress', subject: { ref: 'email:ann@example.com' } });
@@ -112,20 +127,41 @@ describe('privacy requests', () => {
 
   it('exports one person as JSON and NDJSON, with nothing of anyone else', async () => {
     await seed();
+    // Computed state and a messaging decision for each person: the export holds Ann's alone.
+    const ann = (await kin.store.findProfileIdByIdentifier({ type: 'user_id', value: 'u-ann' }))!;
+    const bob = (await kin.store.findProfileIdByIdentifier({ type: 'user_id', value: 'u-bob' }))!;
+    await kin.store.audiences.writeStates(
+      [
+        { profileId: ann, state: { values: { orders: 3 }, audiences: { loyal: '2026-11-01T10:00:00.000Z' } }, nextCheckAt: null },
+        { profileId: bob, state: { values: { orders: 9, bobOnly: true }, audiences: { bobAudience: '2026-11-01T10:00:00.000Z' } }, nextCheckAt: null },
+      ],
+      [],
+    );
+    const decision = (profileId: string, id: string) => ({ id, journey: 'welcome', message: 'hello', instanceId: `ji-${id}`, profileId, dedupeKey: `welcome:${id}`, outcome: 'sent' as const, channel: 'email', rules: [], decidedAt: '2026-11-01T10:00:00.000Z' });
+    await kin.store.messaging!.transaction(async (tx) => {
+      await tx.insertDecision(decision(ann, 'dec-ann'));
+      await tx.insertDecision(decision(bob, 'dec-bob'));
+    });
     const { id, status } = await request({ type: 'export', subject: { ref: 'email:ann@example.com' } });
     expect(status).toBe('completed');
     const doc = (await (await kin.admin(`/v1/privacy/requests/${id}/export`)).json()) as PrivacyExport;
     expect(doc.events.map((e) => e.event ?? e.type).sort()).toEqual(['Viewed', 'identify']);
     expect(doc.identifiers.map((i) => i.value).sort()).toEqual(['ann@example.com', 'anon-ann', 'u-ann']);
     expect(doc.traits.map((t) => t.key).sort()).toEqual(['email', 'name']);
+    expect(doc.computed).toEqual({ orders: 3 });
+    expect(doc.audiences).toEqual([{ key: 'loyal', enteredAt: '2026-11-01T10:00:00.000Z' }]);
+    expect(doc.messages.map((m) => m.id)).toEqual(['dec-ann']);
     expect(JSON.stringify(doc)).not.toMatch(/bob|Bought/i);
     const nd = await kin.admin(`/v1/privacy/requests/${id}/export`, { headers: { accept: 'application/x-ndjson' } });
     expect(nd.headers.get('content-type')).toContain('application/x-ndjson');
     const lines = (await nd.text()).trim().split('\n').map((l) => JSON.parse(l) as PrivacyExportLine);
     expect(lines[0]?.kind).toBe('profile');
     expect(lines.filter((l) => l.kind === 'event')).toHaveLength(2);
+    expect(lines.filter((l) => l.kind === 'computed' || l.kind === 'audience' || l.kind === 'message').map((l) => l.kind)).toEqual(['computed', 'audience', 'message']);
     const del = await request({ type: 'delete', subject: { ref: 'email:bob@example.com' } });
     expect((await kin.admin(`/v1/privacy/requests/${del.id}/export`)).status).toBe(409);
+    // Deleting Bob removed his messaging decisions too (storage/person-rows.ts).
+    expect((await kin.store.messaging!.listDecisions({ limit: 10 })).map((d) => d.id)).toEqual(['dec-ann']);
     const list = (await (await kin.admin('/v1/privacy/requests?limit=1')).json()) as { data: PrivacyRequest[]; cursor: { next: string | null } };
     expect(list.data.map((r) => r.id)).toEqual([del.id]);
     const next = (await (await kin.admin(`/v1/privacy/requests?cursor=${list.cursor.next}`)).json()) as { data: PrivacyRequest[] };

@@ -5,16 +5,14 @@
  * scopes: otherwise `tokens:write` alone would mint any scope, or rotate a stronger token and read its secret.
  */
 import { Hono } from 'hono';
-import { z } from 'zod';
-import type { AccessToken, IssuedToken, TokenSelf } from '@kin/core/api/access-api.ts';
-import { ACCESS_SCOPES } from '@kin/core/api/access-api.ts';
+import type { IssuedToken, TokenSelf } from '@kin/core/api/access-api.ts';
+import { issueToken, parseTokenRequest, rotateTokenSecret } from '../access/token-issue.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { IdGenerator } from '../ports/ids.ts';
 import type { TokenStore } from '../storage/token-store.ts';
 import { ApiError } from './error-catalog.ts';
 import { readAdminJson } from './request-body.ts';
 import { anyToken, scope } from './route-scope.ts';
-import { hashSecret, newSecret } from './secret-compare.ts';
 import type { Principal } from './token-auth.ts';
 import { insufficientScope } from './token-auth.ts';
 
@@ -25,12 +23,6 @@ export interface TokenRouteDeps {
   ids: IdGenerator;
   maxBodyBytes: number;
 }
-
-const CreateToken = z.object({
-  name: z.string().regex(/^[\p{L}\p{N} _.@-]{1,64}$/u, 'name must be 1-64 letters, digits, spaces, dots, dashes, underscores or @'),
-  scopes: z.array(z.enum(ACCESS_SCOPES)).min(1, 'scopes must name at least one scope'),
-  expiresAt: z.iso.datetime({ offset: true }).optional(),
-});
 
 /** Throws 403 unless `principal` holds every scope of `scopes`. */
 function mustHoldAll(principal: Principal, scopes: readonly string[]): void {
@@ -52,21 +44,13 @@ export function tokenRoutes(deps: TokenRouteDeps): Hono {
   app.get('/v1/tokens', scope('tokens:write'), async (c) => c.json({ data: await tokens.listTokens() }));
 
   app.post('/v1/tokens', scope('tokens:write'), async (c) => {
-    const parsed = CreateToken.safeParse((await readAdminJson(c.req.raw, deps.maxBodyBytes)) ?? {});
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      throw new ApiError('invalid_token_request', issue.message, issue.path.join('.') || undefined);
-    }
-    const { name, expiresAt } = parsed.data;
     const now = deps.clock.now();
-    if (expiresAt && Date.parse(expiresAt) <= now.getTime()) throw new ApiError('invalid_token_request', 'expiresAt must be in the future', 'expiresAt');
-    const scopes = ACCESS_SCOPES.filter((s) => parsed.data.scopes.includes(s));
-    mustHoldAll(c.get('principal'), scopes);
-    const secret = newSecret('kin_tk_');
-    const token: AccessToken = { id: `tok_${deps.ids.rowId()}`, name, scopes, createdAt: now.toISOString(), ...(expiresAt ? { expiresAt: new Date(expiresAt).toISOString() } : {}) };
-    await tokens.createToken({ ...token, secretHash: hashSecret(secret) });
-    c.set('auditTarget', `token:${token.id}`);
-    return c.json({ token, secret } satisfies IssuedToken, 201);
+    const parsed = parseTokenRequest(await readAdminJson(c.req.raw, deps.maxBodyBytes), now);
+    if (!parsed.ok) throw new ApiError('invalid_token_request', parsed.message, parsed.field);
+    mustHoldAll(c.get('principal'), parsed.request.scopes);
+    const issued = await issueToken(tokens, parsed.request, { id: `tok_${deps.ids.rowId()}`, now });
+    c.set('auditTarget', `token:${issued.token.id}`);
+    return c.json(issued satisfies IssuedToken, 201);
   });
 
   /** The live token `id` names, when the caller holds all its scopes. */
@@ -86,10 +70,9 @@ export function tokenRoutes(deps: TokenRouteDeps): Hono {
 
   app.post('/v1/tokens/:id/rotate', scope('tokens:write'), async (c) => {
     const token = await liveToken(c.req.param('id'), c.get('principal'));
-    const secret = newSecret('kin_tk_');
-    const rotated = await tokens.rotateToken(token.id, hashSecret(secret), deps.clock.now().toISOString());
+    const rotated = await rotateTokenSecret(tokens, token.id, deps.clock.now());
     if (!rotated) throw new ApiError('not_found', 'no live token has this id', 'id');
-    return c.json({ token: rotated, secret } satisfies IssuedToken);
+    return c.json(rotated satisfies IssuedToken);
   });
   return app;
 }

@@ -34,7 +34,7 @@ export async function startKinWorker(options: { config: Readonly<KinConfig>; log
   const policy = loadPolicy(config.policyFile);
   let pipeline: NatsPipeline | undefined;
   const metrics = createKinMetrics({ consumerLag: async () => pipeline?.worker?.lag() });
-  const rawStore = await openStore(config.db);
+  const rawStore = await openStore(config.db, config.privacySecret ? { privacySecret: config.privacySecret } : {});
   const store = instrumentStore(rawStore, metrics, options.clock ?? systemClock);
   try {
     pipeline = await startNatsPipeline({

@@ -8,7 +8,7 @@
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Identifier } from '@kin/core';
 
 /** Makes keys of identifiers with one secret. */
@@ -54,4 +54,37 @@ export function loadPrivacySecret(options: { configured?: string; file: string }
   writeFileSync(options.file, secret + '\n', { mode: 0o600 });
   chmodSync(options.file, 0o600);
   return secret;
+}
+
+/** True when `--db` names a PostgreSQL database (as store-open.ts reads it). */
+const isPostgres = (db: string): boolean => /^postgres(ql)?:\/\//.test(db);
+
+/** Where the generated secret is kept for a `--db` value: beside the SQLite file (or `.kin/` for PostgreSQL). */
+export function privacySecretPath(db: string): string {
+  return isPostgres(db) ? resolve('.kin/privacy-secret') : join(dirname(resolve(db)), 'privacy-secret');
+}
+
+/**
+ * The secret of a deployment's database: the configured one, else the generated one kept beside it; an
+ * in-memory database gets a random one for its lifetime (it forgets its tombstones at exit anyway).
+ */
+export function databaseSecret(options: { db: string; secret?: string }): string {
+  return options.secret ?? (options.db === ':memory:' ? randomBytes(32).toString('base64url') : loadPrivacySecret({ file: privacySecretPath(options.db) }));
+}
+
+/**
+ * The keyer of `databaseSecret`, made on the first key: a store that never keys an identifier (the admin
+ * read thread, most tests) never reads or makes the secret file.
+ */
+export function lazyDatabaseKeyer(options: { db: string; secret?: string }): PrivacyKeyer {
+  let keyer: PrivacyKeyer | undefined;
+  return { keyOf: (identifier) => (keyer ??= createPrivacyKeyer(databaseSecret(options))).keyOf(identifier) };
+}
+
+/**
+ * The keyed digest of an identifier without its type (`hex` of the key `type.hex`): what the stores keep
+ * in `tombstones.value` beside the readable type, instead of the value.
+ */
+export function identifierDigest(keyer: PrivacyKeyer, identifier: Identifier): string {
+  return keyer.keyOf(identifier).slice(identifier.type.length + 1);
 }

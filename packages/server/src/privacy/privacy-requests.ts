@@ -105,6 +105,11 @@ export function createPrivacyService(deps: PrivacyServiceDeps): PrivacyService {
       if (r.profileId !== null) await deps.downstream?.userDeleted(id, r.profileId);
       const tombstones = keys.map((key): PrivacyKey => ({ key, kind: 'tombstone', requestId: id }));
       let deleted = await privacy.deletePerson(r.profileId, tombstones, now());
+      // Computed traits and audience memberships live apart from the graph (see storage/person-rows.ts).
+      const forgetComputed = async () => {
+        if (deleted) await deps.store.audiences.writeStates([], deleted.profileIds);
+      };
+      await forgetComputed();
       let events = deleted?.events ?? 0;
       // An event accepted just before the tombstones may have been written after the delete (another writer).
       for (let pass = 0; pass < 3; pass++) {
@@ -112,6 +117,7 @@ export function createPrivacyService(deps: PrivacyServiceDeps): PrivacyService {
         const again = back.find((p) => p !== undefined);
         if (again === undefined) break;
         deleted = await privacy.deletePerson(again, [], now());
+        await forgetComputed();
         events += deleted?.events ?? 0;
       }
       scrubbed = await privacy.scrub();

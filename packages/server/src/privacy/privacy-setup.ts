@@ -2,8 +2,6 @@
  * Builds the privacy part of a running Kin (composition roots and harnesses call it): the keyer over the
  * secret, the edge list filled from the store, the gate and the request service.
  */
-import { randomBytes } from 'node:crypto';
-import { dirname, join, resolve } from 'node:path';
 import type { IdentifierNormalizer, IdentityPolicy } from '@kin/core';
 import type { Clock } from '../ports/clock.ts';
 import type { IdGenerator } from '../ports/ids.ts';
@@ -13,27 +11,21 @@ import { isPostgresUrl } from '../storage/store-open.ts';
 import type { PrivacyGate } from './privacy-gate.ts';
 import { createPrivacyGate } from './privacy-gate.ts';
 import type { PrivacyKeyer } from './privacy-keys.ts';
-import { createPrivacyKeyer, loadPrivacySecret } from './privacy-keys.ts';
+import { createPrivacyKeyer, databaseSecret } from './privacy-keys.ts';
 import type { PrivacyDownstream } from './privacy-downstream.ts';
 import type { PrivacyList } from './privacy-list.ts';
 import { memoryPrivacyList } from './privacy-list.ts';
 import type { PrivacyService } from './privacy-requests.ts';
 import { createPrivacyService, privacyOf } from './privacy-requests.ts';
 
-/** Where the generated secret is kept for a `--db` value: beside the SQLite file (or `.kin/` for PostgreSQL). */
-export function privacySecretPath(db: string): string {
-  return isPostgresUrl(db) ? resolve('.kin/privacy-secret') : join(dirname(resolve(db)), 'privacy-secret');
-}
-
 /** The keyer of a deployment: the configured secret, else the generated one (see privacy-keys.ts). */
 export function privacyKeyerFor(options: { db: string; secret?: string; logger: Logger }): PrivacyKeyer {
-  // An in-memory database forgets its tombstones at exit: a secret of the same lifetime is enough.
-  const secret = options.secret ?? (options.db === ':memory:' ? randomBytes(32).toString('base64url') : loadPrivacySecret({ file: privacySecretPath(options.db) }));
+  const keyer = createPrivacyKeyer(databaseSecret(options));
   if (!options.secret && isPostgresUrl(options.db)) {
     // Every process must hash with the same secret, and a file under one process's .kin/ is not shared.
     options.logger.warn('KIN_PRIVACY_SECRET is not set: privacy keys use a secret generated in .kin/privacy-secret; set the same KIN_PRIVACY_SECRET on every process');
   }
-  return createPrivacyKeyer(secret);
+  return keyer;
 }
 
 /** The privacy part of a running Kin. */

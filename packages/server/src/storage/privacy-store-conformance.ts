@@ -96,7 +96,7 @@ export function runPrivacyConformance(target: ConformanceTarget): void {
       const before = await store.stats();
 
       const deleted = await privacy.deletePerson(family[1]!, [{ key: 'email.x', kind: 'tombstone', requestId: 'rdel' }], T0);
-      expect(deleted).toEqual({ profiles: 2, events: 4, identifiers: 5 });
+      expect(deleted).toEqual({ profiles: 2, profileIds: family, events: 4, identifiers: 5 });
       for (const [type, value] of [['email', 'del@example.com'], ['phone', '+14155550100'], ['user_id', 'del-u'], ['anonymous_id', 'del-anon-1'], ['anonymous_id', 'del-anon-2']] as const) {
         expect(await store.findProfileIdByIdentifier({ type, value })).toBeUndefined();
       }
@@ -113,6 +113,38 @@ export function runPrivacyConformance(target: ConformanceTarget): void {
       expect((await store.listProfileEvents(keep, { limit: 10 })).data).toHaveLength(2);
       expect(await privacy.deletePerson('no-such-profile', [], T0)).toBeUndefined();
       expect(await privacy.scrub()).toBe(true);
+    });
+
+    it('removes the person’s link clicks, link recipients and deliveries (User Deleted aside), and nobody else’s', async () => {
+      await ingest('src-a', [
+        ev({ type: 'identify', userId: 'rows-del', traits: { email: 'rows-del@example.com' } } as Partial<TrackingEvent>),
+        ev({ type: 'identify', userId: 'rows-keep', traits: { email: 'rows-keep@example.com' } } as Partial<TrackingEvent>),
+      ]);
+      const gone = (await store.findProfileIdByIdentifier({ type: 'user_id', value: 'rows-del' }))!;
+      const kept = (await store.findProfileIdByIdentifier({ type: 'user_id', value: 'rows-keep' }))!;
+      const click = (clickId: string, profileId: string) => ({ clickId, linkId: 'lnk-rows', kind: 'get' as const, at: T0, bot: false, token: 'valid' as const, profileId, visitor: `v-${clickId}` });
+      await store.transaction(async (tx) => {
+        await tx.links!.recordLinkClick(click('clk-del', gone));
+        await tx.links!.addLinkBrowser('clk-del', 'rows-browser');
+        await tx.links!.recordLinkClick(click('clk-keep', kept));
+      });
+      const delivery = (id: string, profileKey: string, kind: 'event' | 'user_deleted') => ({ id, destinationId: 'dst-rows', profileKey, kind, payload: { event: { traits: { email: 'rows-del@example.com' } } }, createdAt: T0 });
+      if (store.messaging) await store.messaging.enqueueDeliveries([delivery('dlv-rows-del', gone, 'event'), delivery('dlv_del_rows', gone, 'user_deleted'), delivery('dlv-rows-keep', kept, 'event')]);
+      expect((await store.links.countHits('lnk-rows')).clicks).toBe(2);
+      await store.links.addRecipients([
+        { id: 'rcp-del', linkId: 'lnk-rows', ref: 'email:rows-del@example.com', createdAt: T0 },
+        { id: 'rcp-del-id', linkId: 'lnk-rows', ref: gone, createdAt: T0 },
+        { id: 'rcp-keep', linkId: 'lnk-rows', ref: 'email:rows-keep@example.com', createdAt: T0 },
+      ]);
+
+      await privacy.deletePerson(gone, [], T0);
+      expect((await store.links.countHits('lnk-rows')).clicks).toBe(1);
+      expect(await store.transaction(async (tx) => tx.links!.findLinkClick('clk-del'))).toBeNull();
+      expect(await store.transaction(async (tx) => tx.links!.findLinkClick('clk-keep'))).not.toBeNull();
+      expect(await store.links.findRecipient('rcp-del')).toBeUndefined();
+      expect(await store.links.findRecipient('rcp-del-id')).toBeUndefined();
+      expect((await store.links.findRecipient('rcp-keep'))?.ref).toBe('email:rows-keep@example.com');
+      if (store.messaging) expect((await store.messaging.listDeliveries({ destinationId: 'dst-rows', limit: 10 })).data.map((d) => d.id).sort()).toEqual(['dlv-rows-keep', 'dlv_del_rows']);
     });
   });
 }

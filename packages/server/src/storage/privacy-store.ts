@@ -48,6 +48,8 @@ export interface PrivacyProgress {
 export interface DeletedPerson {
   /** Profile rows removed (the live one and every one merged into it). */
   profiles: number;
+  /** Their ids: the privacy service then forgets their computed traits and audience memberships (person-rows.ts). */
+  profileIds: string[];
   events: number;
   identifiers: number;
 }
@@ -75,7 +77,7 @@ export interface PrivacyStore {
    * profile `profileId` (following merges) and every profile merged into it with their identifiers, traits,
    * trait history, consent, refusals (its own, and those of its identifiers on other profiles), timeline
    * entries, events, merge ledger entries, do-not-link rules,
-   * device pairs, plain single-identifier tombstones and warnings. `undefined` when no profile has this id
+   * device pairs, single-identifier tombstones (keyed digests) and warnings. `undefined` when no profile has this id
    * (the keys are written all the same).
    */
   deletePerson(profileId: string | null, tombstones: PrivacyKey[], at: string): Promise<DeletedPerson | undefined>;

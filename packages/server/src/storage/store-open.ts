@@ -28,7 +28,7 @@ export interface OpenedStore {
  * Opens and migrates the store, with its ingestor factory: what the composition root calls to build the
  * write path without asking which database it has.
  */
-export async function openStoreWithIngestor(db: string, options: SqliteTuning & { ingestThread?: boolean } = {}): Promise<OpenedStore> {
+export async function openStoreWithIngestor(db: string, options: StoreSettings & { ingestThread?: boolean } = {}): Promise<OpenedStore> {
   const kind = storeKind(db);
   const store = await openStore(db, options);
   if (kind === 'postgres') return { store, kind, createIngestor: (ingest) => Promise.resolve(groupCommitWritePath(ingest)) };
@@ -37,15 +37,16 @@ export async function openStoreWithIngestor(db: string, options: SqliteTuning & 
 }
 
 /** Opens and migrates the store. */
-export async function openStore(db: string, options: SqliteTuning = {}): Promise<Store> {
+export async function openStore(db: string, options: StoreSettings = {}): Promise<Store> {
+  const secret = options.privacySecret ? { privacySecret: options.privacySecret } : {};
   if (isPostgresUrl(db)) {
     const { openPostgresStore } = await import('./postgres/postgres-store.ts');
-    return reaching('PostgreSQL', db, () => openPostgresStore({ url: db }));
+    return reaching('PostgreSQL', db, () => openPostgresStore({ url: db, ...secret }));
   }
   const { openSqliteStore } = await import('./sqlite/sqlite-store.ts');
   try {
     if (db !== ':memory:') mkdirSync(dirname(db), { recursive: true });
-    return await openSqliteStore({ path: db, ...storeTuning(options) });
+    return await openSqliteStore({ path: db, ...storeTuning(options), ...secret });
   } catch (error) {
     throw cannotOpenFile(error) ? cannotOpen('the SQLite database', db, error) : error;
   }
@@ -55,6 +56,11 @@ export async function openStore(db: string, options: SqliteTuning = {}): Promise
 export interface SqliteTuning {
   dedupMemory?: number;
   timelineTail?: number;
+}
+
+/** What opening a store takes: the tuning, and KIN_PRIVACY_SECRET (tombstones are keyed with it). */
+export interface StoreSettings extends SqliteTuning {
+  privacySecret?: string;
 }
 
 /** The SQLite store options for `tuning` (unset values keep the store's defaults). */

@@ -47,3 +47,19 @@ export async function openSignedInDashboard(kin: TestKin, options: { acceptDownl
   await page.locator('[data-counter="profiles"]').waitFor();
   return { browser, context, page, errors };
 }
+
+/** Launches the headless Chromium of the browser tests. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+}
+
+/** Signs in to the dashboard at `url` with `token` in a context of its own; waits for the shell (the token's name). */
+export async function signInWithToken(browser: Browser, url: string, token: string, viewport = { width: 1280, height: 800 }): Promise<Page> {
+  const context = await browser.newContext({ viewport });
+  const page = await context.newPage();
+  await page.goto(url + '/');
+  await page.fill('#token', token);
+  await page.click('button[type=submit]');
+  await page.locator('[data-token-name]').waitFor();
+  return page;
+}

@@ -68,6 +68,7 @@ const toRule = (row: Row): DoNotLinkRecord => ({
 export function postgresIdentityReads(
   pool: Pool,
   reads: { findProfile(id: string): Promise<ProfileView | undefined>; listProfileMerges(id: string): Promise<MergeRecord[]> },
+  digest: (identifier: Identifier) => string,
 ): Pick<Store, 'readSnapshot' | 'explainProfile' | 'findMerge' | 'listDoNotLink' | 'removeDoNotLink' | 'identifierPartition'> {
   const query: Query = (text, values) => pool.query<Row>(text, values);
   async function listDoNotLink(): Promise<DoNotLinkRecord[]> {
@@ -90,7 +91,7 @@ export function postgresIdentityReads(
       const trust = new TrustCache();
       const trustRows = await pool.query<TrustRow>({
         ...TRUST_STATEMENT,
-        values: [identifiers.map((k) => k.type), identifiers.map((k) => k.value), held.map((k) => k.type), held.map((k) => k.value)],
+        values: [identifiers.map((k) => k.type), identifiers.map((k) => k.value), held.map((k) => k.type), held.map((k) => k.value), identifiers.map(digest)],
       });
       trust.load(identifiers, held, trustRows.rows);
       return trust.extend(identifiers, cache.snapshot(identifiers));
@@ -156,8 +157,11 @@ export function postgresIdentityTx({
   query,
   clear,
   ids,
+  digest,
 }: {
   query: Query;
+  /** The keyed digest a tombstone keeps instead of the value (postgres-tombstone-keys.ts). */
+  digest: (identifier: Identifier) => string;
   clear: () => void;
   ids: IdGenerator;
 }): Pick<StoreTx, 'findMerge' | 'detachProfile' | 'resetGraph' | 'listReplayEvents' | 'forwardProfiles' | 'addDoNotLink' | 'recordLedger' | 'markMergesUndone' | 'tombstone'> {
@@ -265,10 +269,10 @@ export function postgresIdentityTx({
       if ((removed.rowCount ?? 0) === 0) return false;
       await query(
         `WITH t AS (
-           INSERT INTO tombstones (type, value, profile_id, created_at) VALUES ($1, $2, $3, $4)
+           INSERT INTO tombstones (type, value, profile_id, created_at, keyed) VALUES ($1, $2, $3, $4, true)
            ON CONFLICT (type, value) DO UPDATE SET profile_id = excluded.profile_id, created_at = excluded.created_at)
          UPDATE profiles SET updated_at = $4 WHERE id = $3`,
-        [identifier.type, identifier.value, profileId, at],
+        [identifier.type, digest(identifier), profileId, at],
       );
       clear();
       return true;

@@ -114,8 +114,10 @@ if (await postgresAvailable('postgres identity trust')) {
     const pair = async (): Promise<[Store, Store]> => {
       const db = await createTestDatabase();
       databases.push(db);
-      const pg = await openPostgresStore({ url: db.url, poolSize: 4, ids: sequentialIds() });
-      const sqlite = await openSqliteStore({ path: ':memory:', ids: sequentialIds() });
+      // One privacy secret: both stores then keep the same keyed digest of a tombstoned identifier.
+      const privacySecret = 'identity-trust-secret';
+      const pg = await openPostgresStore({ url: db.url, poolSize: 4, ids: sequentialIds(), privacySecret });
+      const sqlite = await openSqliteStore({ path: ':memory:', ids: sequentialIds(), privacySecret });
       opened.push(pg, sqlite);
       return [sqlite, pg];
     };

@@ -11,6 +11,7 @@
  */
 import pg from 'pg';
 import type { Pool, PoolClient, QueryConfig, QueryResultRow } from 'pg';
+import type { Identifier } from '@kin/core';
 import type { Clock } from '../../ports/clock.ts';
 import type { IdGenerator } from '../../ports/ids.ts';
 import type { StoreTx } from '../storage.ts';
@@ -34,7 +35,14 @@ export function createPostgresPool(url: string, size: number): Pool {
 }
 
 /** The pool's transactions (see the file comment). */
-export function postgresTransactions(pool: Pool, ids: IdGenerator, clock: Clock, maxAttempts: number, knownMonths: Set<string>) {
+export function postgresTransactions(
+  pool: Pool,
+  ids: IdGenerator,
+  clock: Clock,
+  maxAttempts: number,
+  knownMonths: Set<string>,
+  digest: (identifier: Identifier) => string,
+) {
   async function transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       const client = await pool.connect();
@@ -55,7 +63,7 @@ export function postgresTransactions(pool: Pool, ids: IdGenerator, clock: Clock,
         // With those estimates it seq-scans identifiers or profiles into a hash once the table is mid-sized, a
         // cost that grows with the table; index nested loops stay flat. Sent with BEGIN: no extra round trip.
         await client.query('BEGIN; SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off');
-        const tx = createPostgresTx({ ids, clock, knownMonths, ensuredMonths, query });
+        const tx = createPostgresTx({ ids, clock, knownMonths, ensuredMonths, digest, query });
         const result = await fn(tx);
         await tx.flush();
         await query({ text: 'COMMIT' });

@@ -8,12 +8,14 @@
  */
 import type pg from 'pg';
 import type { PoolClient } from 'pg';
+import type { Identifier } from '@kin/core';
 import type { IdGenerator } from '../../ports/ids.ts';
 import { cursorKey, pageOf } from '../keyset-page.ts';
 import type { DeletedPerson, PrivacyKey, PrivacyKeyKind, PrivacyStore } from '../privacy-store.ts';
 import { FINAL_STATUSES, toPrivacyRequest } from '../privacy-store.ts';
 import { toWarning } from '../store-rows.ts';
 import { postgresIdentityTx } from './postgres-identity-ops.ts';
+import { PERSON_REF_DELETES, PERSON_ROW_DELETES, personRefs } from '../person-rows.ts';
 
 type Row = Record<string, unknown>;
 
@@ -54,7 +56,7 @@ const INSERT_KEYS = `INSERT INTO privacy_keys (key, kind, request_id, created_at
   ON CONFLICT DO NOTHING`;
 
 /** Creates the privacy port over the store's pool. */
-export function createPostgresPrivacy(pool: pg.Pool, idGenerator: IdGenerator): PrivacyStore {
+export function createPostgresPrivacy(pool: pg.Pool, idGenerator: IdGenerator, digest: (identifier: Identifier) => string): PrivacyStore {
   async function inTransaction<T>(fn: (client: PoolClient) => Promise<T>): Promise<T> {
     const client = await pool.connect();
     try {
@@ -78,7 +80,7 @@ export function createPostgresPrivacy(pool: pg.Pool, idGenerator: IdGenerator): 
     const live = (await query('SELECT coalesce(merged_into, id) AS live FROM profiles WHERE id = $1', [profileId])).rows[0]?.live as string | undefined;
     if (live === undefined) return undefined;
     const idents = (await query('SELECT type, value FROM identifiers WHERE profile_id = $1', [live])).rows as Array<{ type: string; value: string }>;
-    const detached = await postgresIdentityTx({ query, clear: () => undefined, ids: idGenerator }).detachProfile(live);
+    const detached = await postgresIdentityTx({ query, clear: () => undefined, ids: idGenerator, digest }).detachProfile(live);
     if (!detached) return undefined;
     const ids = detached.profiles.map((p) => p.id);
     const seqs = detached.events.map((e) => e.seq);
@@ -98,7 +100,9 @@ export function createPostgresPrivacy(pool: pg.Pool, idGenerator: IdGenerator): 
        DELETE FROM device_users WHERE user_id = ANY ($4::text[]) OR (type, value) IN (SELECT * FROM unnest($2::text[], $3::text[]))`,
       [ids, types, values, idents.filter((i) => i.type === 'user_id').map((i) => i.value)],
     );
-    return { profiles: ids.length, events, identifiers: idents.length };
+    for (const statement of PERSON_ROW_DELETES) await query(statement.replace('IDS', 'SELECT unnest($1::text[])'), [ids]);
+    for (const statement of PERSON_REF_DELETES) await query(statement.replace('REFS', 'SELECT unnest($1::text[])'), [personRefs(idents, ids)]);
+    return { profiles: ids.length, profileIds: ids, events, identifiers: idents.length };
   }
 
   return {

@@ -6,6 +6,8 @@
  * - postgres-migrations.ts and postgres-partitions.ts: the schema, migrated by `openPostgresStore` before use.
  */
 import type { Pool } from 'pg';
+import type { Identifier } from '@kin/core';
+import { identifierDigest, lazyDatabaseKeyer } from '../../privacy/privacy-keys.ts';
 import { systemClock } from '../../ports/clock.ts';
 import type { Clock } from '../../ports/clock.ts';
 import type { IdGenerator } from '../../ports/ids.ts';
@@ -14,6 +16,7 @@ import type { Store } from '../storage.ts';
 import { toSource } from '../store-rows.ts';
 import { postgresIdentityReads } from './postgres-identity-ops.ts';
 import { migratePostgres } from './postgres-migrations.ts';
+import { keyPlainTombstones } from './postgres-tombstone-keys.ts';
 import { createPostgresMatchingStore } from './postgres-matching-store.ts';
 import { createPostgresMessagingStore } from './postgres-messaging.ts';
 import { createPostgresAnalytics } from './postgres-analytics.ts';
@@ -38,6 +41,8 @@ export interface PostgresStoreOptions {
   clock?: Clock;
   /** Attempts of a transaction that hits a deadlock or serialization failure (default 5). */
   maxAttempts?: number;
+  /** KIN_PRIVACY_SECRET: keys tombstones; else `.kin/privacy-secret` (privacy-keys.ts). */
+  privacySecret?: string;
 }
 
 type Row = Record<string, unknown>;
@@ -60,7 +65,9 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
   const clock = options.clock ?? systemClock;
   const pool = createPostgresPool(options.url, options.poolSize ?? 10);
   const knownMonths = new Set<string>();
-  const { transaction, read } = postgresTransactions(pool, ids, clock, options.maxAttempts ?? 5, knownMonths);
+  const keyer = lazyDatabaseKeyer({ db: options.url, ...(options.privacySecret ? { secret: options.privacySecret } : {}) });
+  const digest = (identifier: Identifier): string => identifierDigest(keyer, identifier);
+  const { transaction, read } = postgresTransactions(pool, ids, clock, options.maxAttempts ?? 5, knownMonths, digest);
   const reads = createPostgresReads(pool, read);
 
   const store: Store = {
@@ -68,13 +75,14 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     matching: createPostgresMatchingStore(pool),
     messaging: createPostgresMessagingStore(pool, options.url),
     analytics: createPostgresAnalytics(pool),
-    privacy: createPostgresPrivacy(pool, ids),
+    privacy: createPostgresPrivacy(pool, ids, digest),
     ...createPostgresAccess(pool),
     links: createPostgresLinksStore(pool),
     audiences: createPostgresAudiences(pool, options.url),
 
     async migrate() {
       await migratePostgres(pool);
+      await keyPlainTombstones(pool, digest);
       const months = monthsAround(clock.now(), 1, 2).filter((m) => !knownMonths.has(m));
       for (const month of months) {
         await pool.query({ ...ENSURE_PARTITION_STATEMENT, values: [month] });
@@ -147,7 +155,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     ...postgresIdentityReads(pool, {
       findProfile: (id) => store.findProfile(id),
       listProfileMerges: (id) => store.listProfileMerges(id),
-    }),
+    }, digest),
   };
   return store;
 }

@@ -31,17 +31,19 @@ export interface TrustRow {
 
 /**
  * Tombstones, rule memberships and device users of the identifiers a snapshot asks about ($1 types, $2
- * values), and rule memberships only of the other identifiers of the profiles they reach ($3, $4). Why the
+ * values, $5 their keyed digests: a tombstone keeps the digest, never the value, see postgres-tombstone-keys.ts),
+ * and rule memberships only of the other identifiers of the profiles they reach ($3, $4). Why the
  * split: a snapshot reads tombstones and device users of the event's identifiers only, rules of the whole
  * profiles; probing fewer keys is most of this statement's cost. The EXISTS conditions are one-time
  * filters: with no tombstone or no rule at all (the common case) those probes are skipped.
  */
 export const TRUST_STATEMENT = {
-  name: 'kin_trust_snapshot_v2',
+  name: 'kin_trust_snapshot_v3',
   text: `WITH a AS (SELECT DISTINCT u.t, u.v FROM unnest($1::text[], $2::text[]) AS u(t, v)),
       k AS (SELECT a.t, a.v FROM a UNION SELECT u.t, u.v FROM unnest($3::text[], $4::text[]) AS u(t, v))
-    SELECT 'tombstone' AS kind, t.type, t.value, NULL::text AS ref, NULL::bigint AS seq, NULL::json AS sides
-      FROM a JOIN tombstones t ON t.type = a.t AND t.value = a.v WHERE EXISTS (SELECT FROM tombstones)
+    SELECT 'tombstone' AS kind, d.t AS type, d.v AS value, NULL::text AS ref, NULL::bigint AS seq, NULL::json AS sides
+      FROM unnest($1::text[], $2::text[], $5::text[]) AS d(t, v, h) JOIN tombstones t ON t.type = d.t AND t.value = d.h
+      WHERE EXISTS (SELECT FROM tombstones)
     UNION ALL
     SELECT 'rule', m.type, m.value, r.id, NULL, r.sides
       FROM k JOIN do_not_link_members m ON m.type = k.t AND m.value = k.v JOIN do_not_link r ON r.id = m.rule_id

@@ -64,6 +64,8 @@ export interface WriteDeps {
   knownMonths: ReadonlySet<string>;
   /** Months whose partition this transaction made sure of; the store adds them to `knownMonths` after commit. */
   ensuredMonths: Set<string>;
+  /** The keyed digest a tombstone keeps of an identifier (postgres-tombstone-keys.ts). */
+  digest: (identifier: Identifier) => string;
   /** Runs one statement on the transaction's client. */
   query<R extends QueryResultRow>(config: QueryConfig): Promise<{ rows: R[] }>;
 }
@@ -135,6 +137,7 @@ export function createPostgresTx(deps: WriteDeps): PostgresTx {
       full.map((i) => i.value),
       rulesOnly.map((i) => i.type),
       rulesOnly.map((i) => i.value),
+      full.map(deps.digest),
     ]);
     trust.load(full, rulesOnly, trustRows);
   }
@@ -247,7 +250,9 @@ export function createPostgresTx(deps: WriteDeps): PostgresTx {
     // Refusals are kept for explain; `invalid` ones are left out to bound volume (any string can be invalid).
     for (const r of plan.refused) {
       if (r.reason === 'invalid') continue;
-      buffer.addRefusal({ profile_id: profileId ?? null, ...r.identifier, reason: r.reason, detail: r.detail, message_id: event.messageId, source_id: sourceId, at: time });
+      // A tombstoned identifier is kept as its digest here too: the refusals would list removed values again.
+      const value = r.reason === 'tombstoned' ? deps.digest(r.identifier) : r.identifier.value;
+      buffer.addRefusal({ profile_id: profileId ?? null, type: r.identifier.type, value, reason: r.reason, detail: r.detail, message_id: event.messageId, source_id: sourceId, at: time });
     }
     for (const pair of plan.deviceUsers ?? []) {
       if (!trust.addDeviceUser(pair.identifier, pair.userId, replay?.seq ?? PENDING_SEQ)) continue;
@@ -356,6 +361,7 @@ export function createPostgresTx(deps: WriteDeps): PostgresTx {
     flush,
     ...postgresIdentityTx({
       ids: deps.ids,
+      digest: deps.digest,
       query: async (text, values) => {
         await flush();
         return deps.query<Record<string, unknown>>({ text, values });

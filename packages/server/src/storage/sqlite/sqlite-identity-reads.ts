@@ -8,6 +8,7 @@ import type { DoNotLinkRecord, IdentifierProvenance, MergeRecord, ProfileExplana
 import { cacheKey } from './sqlite-graph-cache.ts';
 import { MAX_DEVICE_USERS } from './sqlite-identity-trust.ts';
 import { toIdentifierProvenance, toRefusalRecord } from '../store-rows.ts';
+import type { IdentifierDigest } from './sqlite-tombstone-keys.ts';
 
 type Row = Record<string, unknown>;
 
@@ -15,7 +16,7 @@ type Row = Record<string, unknown>;
 const MAX_EXPLAIN_REFUSALS = 1000;
 
 /** Builds the identity reads over the reader `read()`. */
-export function createSqliteIdentityReads(read: () => Database.Database) {
+export function createSqliteIdentityReads(read: () => Database.Database, digest: IdentifierDigest) {
   /** The snapshot from the reader connection, no cache: what a dry-run sees. */
   function readSnapshot(identifiers: Identifier[]): IdentitySnapshot {
     const r = read();
@@ -58,7 +59,7 @@ export function createSqliteIdentityReads(read: () => Database.Database) {
     });
     if (doNotLink.length > 0) snapshot.doNotLink = doNotLink;
     const dead = r.prepare('SELECT 1 FROM tombstones WHERE type = ? AND value = ?');
-    const tombstoned = identifiers.filter((id) => dead.get(id.type, id.value) !== undefined);
+    const tombstoned = identifiers.filter((id) => dead.get(id.type, digest(id)) !== undefined);
     if (tombstoned.length > 0) snapshot.tombstoned = tombstoned;
     const users = r.prepare('SELECT user_id FROM device_users WHERE type = ? AND value = ? ORDER BY user_id LIMIT ?');
     const devices = identifiers

@@ -10,11 +10,12 @@ import type { DetachedProfile, DoNotLinkRecord, LedgerEntry, MergeRecord, Replay
 import type { GraphCache } from './sqlite-graph-cache.ts';
 import type { Timeline } from './sqlite-timeline.ts';
 import { toMerge } from '../store-rows.ts';
+import type { IdentifierDigest } from './sqlite-tombstone-keys.ts';
 
 type Row = Record<string, unknown>;
 
 /** Builds the rewrite steps over the writer connection `db`. */
-export function createSqliteIdentityRewrite(db: Database.Database, cache: GraphCache, timeline: Timeline, ids: IdGenerator) {
+export function createSqliteIdentityRewrite(db: Database.Database, cache: GraphCache, timeline: Timeline, ids: IdGenerator, digest: IdentifierDigest) {
   function findMerge(conn: Database.Database, id: string): MergeRecord | undefined {
     const row = conn.prepare('SELECT * FROM merges WHERE id = ?').get(id) as Row | undefined;
     return row ? toMerge(row) : undefined;
@@ -115,10 +116,18 @@ export function createSqliteIdentityRewrite(db: Database.Database, cache: GraphC
     );
   }
 
+  /** Removes an identifier from a profile and tombstones it by its keyed digest (sqlite-tombstone-keys.ts). */
   function tombstone(profileId: string, identifier: Identifier, at: string): boolean {
-    const removed = db.prepare('DELETE FROM identifiers WHERE type = ? AND value = ? AND profile_id = ?').run(identifier.type, identifier.value, profileId).changes > 0;
+    // secure_delete: the identifier row's cell is zeroed, not left readable in the page (docs/privacy.md).
+    db.pragma('secure_delete = ON');
+    let removed: boolean;
+    try {
+      removed = db.prepare('DELETE FROM identifiers WHERE type = ? AND value = ? AND profile_id = ?').run(identifier.type, identifier.value, profileId).changes > 0;
+    } finally {
+      db.pragma('secure_delete = OFF');
+    }
     if (!removed) return false;
-    db.prepare('INSERT OR REPLACE INTO tombstones (type, value, profile_id, created_at) VALUES (?, ?, ?, ?)').run(identifier.type, identifier.value, profileId, at);
+    db.prepare('INSERT OR REPLACE INTO tombstones (type, value, profile_id, created_at, keyed) VALUES (?, ?, ?, ?, 1)').run(identifier.type, digest(identifier), profileId, at);
     db.prepare('UPDATE profiles SET updated_at = ? WHERE id = ?').run(at, profileId);
     cache.clear();
     return true;

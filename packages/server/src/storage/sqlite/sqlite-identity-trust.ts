@@ -4,17 +4,20 @@
  *
  * Why rules and tombstones are cached whole: they are created by admins (few), but the resolver needs
  * them for every event; reading them from memory keeps the write path as fast as before.
+ * Tombstones hold keyed digests, never values (sqlite-tombstone-keys.ts): an incoming identifier is
+ * digested only while any tombstone exists.
  */
 import type Database from 'better-sqlite3';
 import type { DoNotLinkRule, Identifier, IdentitySnapshot, KnownIdentifier, Refusal, SnapshotProfile } from '@kin/core';
 import type { GraphCache } from './sqlite-graph-cache.ts';
 import { cacheKey } from './sqlite-graph-cache.ts';
+import type { IdentifierDigest } from './sqlite-tombstone-keys.ts';
 
 /** Most user ids kept per device: beyond any sensible `sharedDevice.maxUserIds`, the count stops mattering. */
 export const MAX_DEVICE_USERS = 100;
 
 /** Builds the write path's identity-trust operations over the writer connection `db`. */
-export function createSqliteIdentityTrust(db: Database.Database, cache: GraphCache) {
+export function createSqliteIdentityTrust(db: Database.Database, cache: GraphCache, digest: IdentifierDigest) {
   const s = {
     rules: db.prepare('SELECT id, sides FROM do_not_link'),
     tombstones: db.prepare('SELECT type, value FROM tombstones'),
@@ -70,7 +73,7 @@ export function createSqliteIdentityTrust(db: Database.Database, cache: GraphCac
     const snapshot: IdentitySnapshot = { ...base };
     const graveyard = tombstones();
     if (graveyard.size > 0) {
-      const dead = identifiers.filter((id) => graveyard.has(cacheKey(id)));
+      const dead = identifiers.filter((id) => graveyard.has(cacheKey({ type: id.type, value: digest(id) })));
       if (dead.length > 0) snapshot.tombstoned = dead;
     }
     const { byId, byMember } = rules();
@@ -110,7 +113,9 @@ export function createSqliteIdentityTrust(db: Database.Database, cache: GraphCac
   function recordRefusals(refused: Refusal[], where: { profileId: string | undefined; messageId: string; sourceId: string; at: string }): void {
     for (const r of refused) {
       if (r.reason === 'invalid') continue;
-      s.refusal.run(where.profileId ?? null, r.identifier.type, r.identifier.value, r.reason, r.detail, where.messageId, where.sourceId, where.at);
+      // A tombstoned identifier is kept as its digest here too: the refusals would list removed values again.
+      const value = r.reason === 'tombstoned' ? digest(r.identifier) : r.identifier.value;
+      s.refusal.run(where.profileId ?? null, r.identifier.type, value, r.reason, r.detail, where.messageId, where.sourceId, where.at);
     }
   }
 

@@ -10,10 +10,21 @@ import type { Timeline } from './sqlite-timeline.ts';
 import { createSqliteIdentityReads } from './sqlite-identity-reads.ts';
 import { createSqliteIdentityRewrite } from './sqlite-identity-rewrite.ts';
 import { createSqliteIdentityTrust } from './sqlite-identity-trust.ts';
+import type { IdentifierDigest } from './sqlite-tombstone-keys.ts';
 
-/** Builds the identity operations over the writer connection `db` and the reader `read()`. */
-export function createSqliteIdentity(db: Database.Database, read: () => Database.Database, cache: GraphCache, timeline: Timeline, ids: IdGenerator) {
-  return { ...createSqliteIdentityTrust(db, cache), ...createSqliteIdentityRewrite(db, cache, timeline, ids), ...createSqliteIdentityReads(read) };
+/**
+ * Builds the identity operations over the writer connection `db` and the reader `read()`. `digest` keys
+ * tombstones (sqlite-tombstone-keys.ts): they hold keyed digests, never identifier values.
+ */
+export function createSqliteIdentity(
+  db: Database.Database,
+  read: () => Database.Database,
+  cache: GraphCache,
+  timeline: Timeline,
+  ids: IdGenerator,
+  digest: IdentifierDigest,
+) {
+  return { ...createSqliteIdentityTrust(db, cache, digest), ...createSqliteIdentityRewrite(db, cache, timeline, ids, digest), ...createSqliteIdentityReads(read, digest) };
 }
 
 /** The identity operations of one SQLite store. */

@@ -12,6 +12,7 @@ import type Database from 'better-sqlite3';
 import { cursorKey, pageOf } from '../keyset-page.ts';
 import type { DeletedPerson, PrivacyKeyKind, PrivacyStore } from '../privacy-store.ts';
 import { FINAL_STATUSES, toPrivacyRequest } from '../privacy-store.ts';
+import { PERSON_REF_DELETES, PERSON_ROW_DELETES, personRefs } from '../person-rows.ts';
 import type { StoreTx } from '../storage.ts';
 import { toWarning } from '../store-rows.ts';
 import type { WriteQueue } from './write-queue.ts';
@@ -22,8 +23,8 @@ type Row = Record<string, unknown>;
 export const SQLITE_PRIVACY_MIGRATION = {
   version: 15,
   name: 'privacy requests and keys',
-  // Why keys (`type.hmac`) and not values: see privacy-store.ts. Old single-identifier tombstones keep their
-  // plain values in `tombstones` (the identity core compares them): issue 18 asks to hash those too.
+  // Why keys (`type.hmac`) and not values: see privacy-store.ts. Single-identifier tombstones keep the same
+  // hash since migration 23 (sqlite-tombstone-keys.ts).
   sql: `
     CREATE TABLE privacy_requests (
       seq INTEGER PRIMARY KEY,
@@ -92,6 +93,9 @@ export function createSqlitePrivacy(options: {
     db.prepare(`DELETE FROM device_users WHERE user_id IN (SELECT value FROM json_each(?)) OR (type, value) IN (SELECT type, value FROM ${pairs})`).run(userIds, idents$);
     // Refusals of the person's identifiers on other profiles (a limit, a rule) name them too.
     db.prepare(`DELETE FROM refusals WHERE (type, value) IN (SELECT type, value FROM ${pairs})`).run(idents$);
+    for (const statement of PERSON_ROW_DELETES) db.prepare(statement.replace('IDS', 'SELECT value FROM json_each(?)')).run(ids$);
+    const refs$ = json(personRefs(idents, ids));
+    for (const statement of PERSON_REF_DELETES) db.prepare(statement.replace('REFS', 'SELECT value FROM json_each(?)')).run(refs$);
     return events;
   }
 
@@ -185,7 +189,7 @@ export function createSqlitePrivacy(options: {
             idents,
             detached.events.map((e) => e.seq),
           );
-          return { profiles: ids.length, events, identifiers: idents.length };
+          return { profiles: ids.length, profileIds: ids, events, identifiers: idents.length };
         });
       } finally {
         db.pragma('secure_delete = OFF');

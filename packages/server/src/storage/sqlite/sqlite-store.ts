@@ -10,6 +10,8 @@
  * This file owns the transaction: BEGIN IMMEDIATE, the graph cache's coherence with other writers, COMMIT.
  */
 import type Database from 'better-sqlite3';
+import type { Identifier } from '@kin/core';
+import { identifierDigest, lazyDatabaseKeyer } from '../../privacy/privacy-keys.ts';
 import type { Clock } from '../../ports/clock.ts';
 import { systemClock } from '../../ports/clock.ts';
 import type { IdGenerator } from '../../ports/ids.ts';
@@ -30,6 +32,7 @@ import { createSqliteLinksStore, sqliteLinkClickTx } from './sqlite-links.ts';
 import { createMessageIdIndex } from './sqlite-message-ids.ts';
 import type { MessageIdIndexOptions } from './sqlite-message-ids.ts';
 import { migrateSqlite } from './sqlite-migrator.ts';
+import { keyPlainTombstones } from './sqlite-tombstone-keys.ts';
 import { createSqliteReads } from './sqlite-reads.ts';
 import { createSourceMinutes } from './sqlite-source-minutes.ts';
 import { createEventBlocks } from './sqlite-event-blocks.ts';
@@ -56,6 +59,8 @@ export interface SqliteStoreOptions {
   eventBlockSize?: number;
   /** Reads only (the admin read thread): the file is opened read-only, so any write fails. */
   readOnly?: boolean;
+  /** KIN_PRIVACY_SECRET: keys tombstones; else the secret file beside the database (privacy-keys.ts). */
+  privacySecret?: string;
 }
 
 /**
@@ -88,7 +93,12 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
   const clock = options.clock ?? systemClock;
   const connection = openSqliteConnection(options);
   const { db, read, queue, writes, durable } = connection;
-  const migrate = (): void => migrateSqlite(db, () => clock.now());
+  const keyer = lazyDatabaseKeyer({ db: options.path, ...(options.privacySecret ? { secret: options.privacySecret } : {}) });
+  const digest = (identifier: Identifier): string => identifierDigest(keyer, identifier);
+  const migrate = (): void => {
+    migrateSqlite(db, () => clock.now());
+    keyPlainTombstones(db, digest);
+  };
   if (!options.readOnly) migrate();
 
   const cache = new GraphCache();
@@ -98,7 +108,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
   const eventBlocks = createEventBlocks(db, options.eventBlockSize);
   /** The parts that hold writes in memory and add them at the edges of each transaction (in runTransaction). */
   const parts: TransactionPart[] = [messageIds, sourceMinutes, timeline, eventBlocks];
-  const identity = createSqliteIdentity(db, read, cache, timeline, ids);
+  const identity = createSqliteIdentity(db, read, cache, timeline, ids, digest);
   const apply = createSqliteApply({ statements: prepareWrites(db), ids, clock, cache, identity, timeline, messageIds, sourceMinutes, eventBlocks });
   const sources = createSqliteSources(db, read, queue, ids);
   const reads = createSqliteReads(read, identity);

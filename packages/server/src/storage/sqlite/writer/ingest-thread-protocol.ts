@@ -20,6 +20,8 @@ export interface IngestThreadData {
   timelineTail?: number;
   /** Gathering of the group commit (KIN_GROUP_WAIT_MS, KIN_GROUP_MIN_EVENTS). */
   groupCommit?: { waitMs: number; minEvents: number };
+  /** KIN_PRIVACY_SECRET: the writer digests incoming identifiers against keyed tombstones with it. */
+  privacySecret?: string;
 }
 
 /** HTTP thread -> writer thread. */

@@ -18,7 +18,12 @@ const data = threadData<IngestThreadData>(workerData);
 const policy = data.policy;
 let merges = 0;
 const checkpointer = await startCheckpointer(data.dbPath);
-const sqlite = createSqliteStore({ path: data.dbPath, checkpoint: 'external', ...storeTuning(data) });
+const sqlite = createSqliteStore({
+  path: data.dbPath,
+  checkpoint: 'external',
+  ...storeTuning(data),
+  ...(data.privacySecret ? { privacySecret: data.privacySecret } : {}),
+});
 const store = observeTransactions(sqlite, (applied) => {
   merges += applied.merges;
 });

@@ -91,6 +91,7 @@ export async function startThreadIngestor(options: ThreadIngestorOptions): Promi
     ...(options.dedupMemory ? { dedupMemory: options.dedupMemory } : {}),
     ...(options.timelineTail ? { timelineTail: options.timelineTail } : {}),
     ...(options.groupCommit ? { groupCommit: options.groupCommit } : {}),
+    ...(options.privacySecret ? { privacySecret: options.privacySecret } : {}),
   };
   const waiting = new Map<number, Waiting>();
   let nextId = 1;

@@ -14,6 +14,8 @@ export interface SqliteWriterSettings {
   ingestThread?: boolean;
   dedupMemory?: number;
   timelineTail?: number;
+  /** KIN_PRIVACY_SECRET, for the writer thread's store (keyed tombstones). */
+  privacySecret?: string;
 }
 
 /** The factory for the SQLite store at `settings.path`. */
@@ -24,6 +26,7 @@ export function sqliteIngestorFactory(settings: SqliteWriterSettings): IngestorF
       dbPath: settings.path,
       ...(settings.dedupMemory ? { dedupMemory: settings.dedupMemory } : {}),
       ...(settings.timelineTail ? { timelineTail: settings.timelineTail } : {}),
+      ...(settings.privacySecret ? { privacySecret: settings.privacySecret } : {}),
       groupCommit: options.groupCommit,
       resolve: options.resolve,
       ...(options.onCommit ? { onCommit: options.onCommit } : {}),

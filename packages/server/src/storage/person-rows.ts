@@ -1,0 +1,34 @@
+/**
+ * What other subjects keep per profile that a privacy delete removes with the person (issue 18: "outbox and
+ * click rows and cached analytics"): tracked-link clicks and the browsers they brought, journey instances,
+ * message claims and decisions (their bodies), and queued and sent deliveries (their payloads carry events
+ * and the email). Both stores have these tables with the same columns; each statement takes one parameter,
+ * the profile ids of the deleted family, written by the store's dialect in place of `IDS`.
+ *
+ * Computed trait values and audience memberships ("cached analytics") are not here: the SQLite store keeps
+ * them in a file of its own (sqlite-audiences.ts), so the privacy service forgets them through the audience
+ * port (`writeStates([], profileIds)`) right after the delete.
+ *
+ * Why `user_deleted` deliveries stay: the delete itself queues them (privacy-downstream.ts) to tell the
+ * destinations, with ids only, and a read of the request reports their status.
+ */
+export const PERSON_ROW_DELETES: readonly string[] = [
+  'DELETE FROM link_click_browsers WHERE click_id IN (SELECT click_id FROM link_clicks WHERE profile_id IN (IDS))',
+  'DELETE FROM link_clicks WHERE profile_id IN (IDS)',
+  'DELETE FROM journey_instances WHERE profile_id IN (IDS)',
+  'DELETE FROM message_claims WHERE profile_id IN (IDS)',
+  'DELETE FROM message_decisions WHERE profile_id IN (IDS)',
+  `DELETE FROM deliveries WHERE profile_key IN (IDS) AND kind <> 'user_deleted'`,
+];
+
+/**
+ * Rows that name the person by a ref (`email:ann@example.com`, or a profile id), not by profile: the recipients
+ * of tracked links. One parameter, every `type:value` of the person and the family's profile ids, written in
+ * place of `REFS`. A recipient's clicks and tokens stop resolving to anyone; the link itself stays.
+ */
+export const PERSON_REF_DELETES: readonly string[] = ['DELETE FROM link_recipients WHERE ref IN (REFS)'];
+
+/** The refs `PERSON_REF_DELETES` take: each identifier as `type:value`, and each profile id. */
+export function personRefs(identifiers: ReadonlyArray<{ type: string; value: string }>, profileIds: readonly string[]): string[] {
+  return [...identifiers.map((i) => `${i.type}:${i.value}`), ...profileIds];
+}

@@ -11,6 +11,7 @@ import { createApp } from './http/app.ts';
 import { startMessaging } from './messaging/messaging-service.ts';
 import { userDeletedDownstream } from './messaging/user-deleted.ts';
 import { createAudienceEngine } from './audiences/audience-engine.ts';
+import { createMatchFollower, type MatchFollower } from './matching/match-follower.ts';
 import type { Admission } from './http/admission-control.ts';
 import { createAdmission } from './http/admission-control.ts';
 import { capConnections, serverOptionsOf } from './http/server-options.ts';
@@ -49,6 +50,8 @@ export interface RunningKin {
   app: KinApp;
   /** What first start created (admin token, first write key), to be shown once. */
   firstStart: FirstStart | undefined;
+  /** Incremental matching (absent on a collector); tests drain it. */
+  matcher?: MatchFollower;
   /** Stops accepting, drains in-flight work, closes the store. */
   close(): Promise<void>;
 }
@@ -132,6 +135,9 @@ export async function startKin(options: {
   // Computed traits and audiences follow the committed events off the write path (audience-engine.ts).
   const audiences = createAudienceEngine({ store, clock, logger });
   audiences.start();
+  // Incremental matching follows the profiles the write path re-keyed, off the write path (match-follower.ts).
+  const matcher = options.role === 'collector' ? undefined : createMatchFollower({ store, policy, clock, logger, onMerged: (ids) => audiences.profilesChanged(ids) });
+  matcher?.start();
   const app = createApp({
     linksConfig: config.links,
     linkClicks,
@@ -187,6 +193,7 @@ export async function startKin(options: {
     clearInterval(prune);
     await messaging?.close();
     await linkClicks.close();
+    await matcher?.stop();
     await audiences.stop();
     await ingestor.close();
     await pipeline?.close();
@@ -205,6 +212,7 @@ export async function startKin(options: {
     storeKind: opened.kind,
     app,
     firstStart: created,
+    ...(matcher ? { matcher } : {}),
     close() {
       closing ??= (async () => {
         clearInterval(prune);
@@ -214,6 +222,7 @@ export async function startKin(options: {
         });
         await messaging?.close();
         await linkClicks.close();
+        await matcher?.stop();
         await audiences.stop();
         await ingestor.close();
         await reads?.close();

@@ -57,7 +57,7 @@ export function postgresTransactions(pool: Pool, ids: IdGenerator, clock: Clock,
         await client.query('BEGIN; SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off');
         const tx = createPostgresTx({ ids, clock, knownMonths, ensuredMonths, query });
         const result = await fn(tx);
-        await tx.flush();
+        await tx.beforeCommit();
         await query({ text: 'COMMIT' });
         client.release();
         for (const month of ensuredMonths) knownMonths.add(month);

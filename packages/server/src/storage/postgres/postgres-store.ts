@@ -65,7 +65,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
 
   const store: Store = {
     ...reads,
-    matching: createPostgresMatchingStore(pool),
+    matching: createPostgresMatchingStore(pool, () => clock.now().getTime()),
     messaging: createPostgresMessagingStore(pool),
     analytics: createPostgresAnalytics(pool),
     privacy: createPostgresPrivacy(pool, ids),

@@ -26,6 +26,8 @@ import { ENSURE_PARTITION_STATEMENT, monthOf } from './postgres-partitions.ts';
 import { LAST_SEEN_GRANULARITY_SECONDS, toMillis, traitChanges } from './postgres-write-values.ts';
 import { planWarnings } from '../warning-subject.ts';
 import { FLUSH_STATEMENT, WriteBuffer } from './postgres-write-buffer.ts';
+import { MatchIndexChanges, rekeyPostgres } from './postgres-match-index.ts';
+import { PERSON_TRAIT_KEYS } from '../../matching/match-keys.ts';
 
 
 /** The hot statements. Why names: pg parses and plans a named statement once per connection. */
@@ -71,6 +73,8 @@ export interface PostgresTx extends StoreTx {
   prefetch(identifiers: Identifier[]): Promise<void>;
   /** Sends every buffered write. */
   flush(): Promise<void>;
+  /** Before COMMIT: sends every buffered write, then re-keys the profiles whose person traits changed (postgres-match-index.ts). */
+  beforeCommit(): Promise<void>;
 }
 
 /**
@@ -97,6 +101,7 @@ export function createPostgresTx(deps: WriteDeps): PostgresTx {
   const bufferedMonths = new Set<string>();
   /** Merges of stored profiles, in order, not yet sent (see `applyMerge`). */
   const pendingMerges: Array<Record<string, unknown>> = [];
+  const matchIndex = new MatchIndexChanges();
 
   async function claimMessageIds(sourceId: string, messageIds: string[]): Promise<boolean[]> {
     if (messageIds.length === 0) return [];
@@ -197,6 +202,8 @@ export function createPostgresTx(deps: WriteDeps): PostgresTx {
     for (const merge of plan.merges) {
       await applyMerge(merge, event.messageId, sourceId, at, consentMode);
       cache.merge(merge.survivorId, merge.absorbedId);
+      matchIndex.changed(merge.survivorId, !replay);
+      matchIndex.changed(merge.absorbedId, false);
     }
     const traits = traitChanges(plan, profileId);
     const consent = profileId === undefined ? [] : Object.entries(plan.consent?.categories ?? {});
@@ -219,7 +226,12 @@ export function createPostgresTx(deps: WriteDeps): PostgresTx {
         });
       }
       for (const touched of plan.touches) touchIdentifier(touched, time);
-      for (const [key, { value, trust }] of traits) buffer.setTrait({ profile_id: profileId, key, value, ts: time, source_id: sourceId, trust });
+      let person = false;
+      for (const [key, { value, trust }] of traits) {
+        buffer.setTrait({ profile_id: profileId, key, value, ts: time, source_id: sourceId, trust });
+        person ||= PERSON_TRAIT_KEYS.has(key);
+      }
+      if (person) matchIndex.changed(profileId, !replay);
       for (const [category, granted] of consent) buffer.setConsent({ profile_id: profileId, category, granted, ts: time });
     }
     let position: number | null = null;
@@ -342,6 +354,10 @@ export function createPostgresTx(deps: WriteDeps): PostgresTx {
     applyEvent,
     addWarnings,
     flush,
+    async beforeCommit() {
+      await flush();
+      await rekeyPostgres(deps.query, matchIndex.take(), deps.clock.now().getTime());
+    },
     ...postgresIdentityTx({
       ids: deps.ids,
       query: async (text, values) => {

@@ -17,6 +17,7 @@ import type { MessageIdIndex } from './sqlite-message-ids.ts';
 import type { SourceMinutes } from './sqlite-source-minutes.ts';
 import type { Timeline } from './sqlite-timeline.ts';
 import type { WriteStatements } from './sqlite-write-statements.ts';
+import type { SqliteMatchIndex } from './sqlite-match-index.ts';
 import { PairMap } from './pair-map.ts';
 
 /** What the write path writes through. */
@@ -29,10 +30,12 @@ export interface SqliteApplyDeps {
   timeline: Timeline;
   messageIds: MessageIdIndex;
   sourceMinutes: SourceMinutes;
+  /** The blocking index of incremental matching, told of person-trait changes and merges. */
+  matchIndex: SqliteMatchIndex;
 }
 
 /** The write path of one store (see the file comment). */
-export function createSqliteApply({ statements, ids, clock, cache, identity, timeline, messageIds, sourceMinutes }: SqliteApplyDeps) {
+export function createSqliteApply({ statements, ids, clock, cache, identity, timeline, messageIds, sourceMinutes, matchIndex }: SqliteApplyDeps) {
   /**
    * lastSeen / firstSeen moves of this transaction, one per identifier, written at commit. Why: an active
    * identifier is touched again and again within one group commit; the cache already holds the new values
@@ -127,6 +130,8 @@ export function createSqliteApply({ statements, ids, clock, cache, identity, tim
         const cached = cache.identifiers.get(id.type, id.value);
         if (cached) cached.profileId = merge.survivorId;
       }
+      matchIndex.changed(merge.survivorId, !replay);
+      matchIndex.changed(merge.absorbedId, false);
       survivor.mergeCount += 1 + absorbed.mergeCount;
       survivor.updatedAt = at;
       survivor.snapshot = undefined;
@@ -178,8 +183,16 @@ export function createSqliteApply({ statements, ids, clock, cache, identity, tim
           // time, source and rank; otherwise the upsert runs directly (an extra statement for a changed value).
           if (!repeat || s.refreshTrait.run(entry).changes === 0) s.setTrait.run(entry);
         };
-        for (const key of traitKeys) write(key, JSON.stringify(plan.traits.set[key]));
-        for (const key of plan.traits.unset) write(key, null);
+        let person = false;
+        for (const key of traitKeys) {
+          write(key, JSON.stringify(plan.traits.set[key]));
+          person ||= matchIndex.isPersonTrait(key);
+        }
+        for (const key of plan.traits.unset) {
+          write(key, null);
+          person ||= matchIndex.isPersonTrait(key);
+        }
+        if (person) matchIndex.changed(profileId, !replay);
       }
       const consent = Object.entries(plan.consent?.categories ?? {});
       for (const [category, granted] of consent) s.setConsent.run(profileId, category, granted ? 1 : 0, time);

@@ -16,6 +16,7 @@ import { SQLITE_MESSAGING_MIGRATION } from './sqlite-messaging.ts';
 import { SQLITE_PRIVACY_MIGRATION } from './sqlite-privacy.ts';
 import { SQLITE_ACCESS_MIGRATION } from './sqlite-access.ts';
 import { SQLITE_LINKS_MIGRATION } from './sqlite-links.ts';
+import { SQLITE_MATCH_INDEX_MIGRATION } from './sqlite-match-index.ts';
 import { SQLITE_AUDIENCE_MIGRATION_SQL } from './sqlite-audiences.ts';
 
 /** A warning's subject from its columns, as `warningSubject` builds it. */
@@ -411,5 +412,6 @@ export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; name: string; s
       CREATE INDEX events_time ON events(timestamp);
     `,
   },
+  SQLITE_MATCH_INDEX_MIGRATION,
   // Subjects add their migration at the end; they apply in version order.
 ].sort((x, y) => x.version - y.version);

@@ -130,8 +130,7 @@ export function createSqliteApply({ statements, ids, clock, cache, identity, tim
         const cached = cache.identifiers.get(id.type, id.value);
         if (cached) cached.profileId = merge.survivorId;
       }
-      matchIndex.changed(merge.survivorId, !replay);
-      matchIndex.changed(merge.absorbedId, false);
+      matchIndex.merged(merge.survivorId, merge.absorbedId, !replay);
       survivor.mergeCount += 1 + absorbed.mergeCount;
       survivor.updatedAt = at;
       survivor.snapshot = undefined;
@@ -165,7 +164,8 @@ export function createSqliteApply({ statements, ids, clock, cache, identity, tim
       const traitKeys = Object.keys(plan.traits.set);
       if (traitKeys.length > 0 || plan.traits.unset.length > 0) {
         const trust = plan.traits.trust;
-        const write = (key: string, value: string | null): void => {
+        /** Writes one trait; true when its stored value may have changed (a repeat that only moved its time did not). */
+        const write = (key: string, value: string | null): boolean => {
           const rank = trust && Object.hasOwn(trust, key) ? (trust[key] ?? 0) : 0;
           const entry = { profileId, key, value, ts: time, sourceId, trust: rank };
           // Why: a repeat of the newest value of the history (same value, source and rank, not older) only moves
@@ -181,18 +181,20 @@ export function createSqliteApply({ statements, ids, clock, cache, identity, tim
           // Why not the upsert alone: setting `value` rewrites every index on it (value, name search) even when
           // it is unchanged. A repeat most likely leaves the value as it is, so it first tries to move only the
           // time, source and rank; otherwise the upsert runs directly (an extra statement for a changed value).
-          if (!repeat || s.refreshTrait.run(entry).changes === 0) s.setTrait.run(entry);
+          if (repeat && s.refreshTrait.run(entry).changes > 0) return false;
+          return s.setTrait.run(entry).changes > 0;
         };
+        // The blocking keys change only with a person trait's value (an identify repeating its email does not).
         let person = false;
-        for (const key of traitKeys) {
-          write(key, JSON.stringify(plan.traits.set[key]));
-          person ||= matchIndex.isPersonTrait(key);
-        }
-        for (const key of plan.traits.unset) {
-          write(key, null);
-          person ||= matchIndex.isPersonTrait(key);
-        }
-        if (person) matchIndex.changed(profileId, !replay);
+        let attribute = false;
+        const note = (key: string, changed: boolean): void => {
+          if (!changed || !matchIndex.isPersonTrait(key)) return;
+          person = true;
+          if (key !== 'email' && key !== 'phone') attribute = true;
+        };
+        for (const key of traitKeys) note(key, write(key, JSON.stringify(plan.traits.set[key])));
+        for (const key of plan.traits.unset) note(key, write(key, null));
+        if (person) matchIndex.changed(profileId, !replay, !attribute);
       }
       const consent = Object.entries(plan.consent?.categories ?? {});
       for (const [category, granted] of consent) s.setConsent.run(profileId, category, granted ? 1 : 0, time);

@@ -51,6 +51,11 @@ export function createSqliteMatchIndex(db: Database.Database, now: () => number)
   };
   /** Profiles to re-key at commit: id → whether the matcher must look at it afterwards. */
   const dirty = new Map<string, boolean>();
+  /** Merges of the transaction: re-keyed only when a side is indexed (see `merged`). */
+  const merges: Array<{ survivorId: string; absorbedId: string; arrival: boolean }> = [];
+  const indexed = db.prepare('SELECT 1 FROM match_profiles WHERE profile_id = ?').pluck();
+  /** Dirty profiles whose change touched a person attribute (not only email or phone). */
+  const attributes = new Set<string>();
 
   /** Re-keys one profile from its stored traits; returns whether its keys changed. */
   function rekey(profileId: string, arrival: boolean): boolean {
@@ -72,20 +77,44 @@ export function createSqliteMatchIndex(db: Database.Database, now: () => number)
   }
 
   return {
-    /** The write path: this profile's person traits changed (`arrival`: a new event, not a replay). */
-    changed(profileId: string, arrival: boolean): void {
+    /**
+     * The write path: this profile's person traits changed (`arrival`: a new event, not a replay).
+     * `identifiersOnly`: only email or phone changed. Why it matters: a key needs a person attribute, so
+     * an email on a profile that is not indexed (a shopper's first identify) leaves the index as it is,
+     * which one probe at commit tells.
+     */
+    changed(profileId: string, arrival: boolean, identifiersOnly = false): void {
       dirty.set(profileId, (dirty.get(profileId) ?? false) || arrival);
+      if (!identifiersOnly) attributes.add(profileId);
     },
-    /** True when the plan's traits touch a person trait. */
+    /**
+     * The write path: two profiles merged. Why not `changed` for both: most merges join an anonymous visitor
+     * to a known user, and neither has a person attribute; when neither side is indexed, their union has
+     * none either (a key needs an attribute), so such a merge costs one index probe per side at commit.
+     */
+    merged(survivorId: string, absorbedId: string, arrival: boolean): void {
+      merges.push({ survivorId, absorbedId, arrival });
+    },
+    /** True when the trait is a person trait. */
     isPersonTrait: (key: string): boolean => PERSON_TRAIT_KEYS.has(key),
     /** Before COMMIT: re-keys the changed profiles (a merged-away one has no traits left: its keys go). */
     beforeCommit(): void {
-      if (dirty.size === 0) return;
-      for (const [profileId, arrival] of dirty) rekey(profileId, arrival);
+      const relevant = (id: string): boolean => attributes.has(id) || indexed.get(id) !== undefined;
+      for (const m of merges) {
+        if (!relevant(m.survivorId) && !relevant(m.absorbedId)) continue;
+        dirty.set(m.survivorId, (dirty.get(m.survivorId) ?? false) || m.arrival);
+        dirty.set(m.absorbedId, dirty.get(m.absorbedId) ?? false);
+        attributes.add(m.survivorId);
+      }
+      merges.length = 0;
+      for (const [profileId, arrival] of dirty) if (relevant(profileId)) rekey(profileId, arrival);
       dirty.clear();
+      attributes.clear();
     },
     rolledBack(): void {
       dirty.clear();
+      attributes.clear();
+      merges.length = 0;
     },
     /** Removes the index rows of these profiles (detach for a replay, which re-keys them as it applies). */
     forget(profileIds: readonly string[]): void {
@@ -99,6 +128,8 @@ export function createSqliteMatchIndex(db: Database.Database, now: () => number)
     reset(): void {
       db.exec('DELETE FROM match_keys; DELETE FROM match_profiles;');
       dirty.clear();
+      attributes.clear();
+      merges.length = 0;
     },
     rekey,
   };

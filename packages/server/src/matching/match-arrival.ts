@@ -12,7 +12,7 @@ import { scoreCandidates, type FellegiSunterParameters, type MatchRecord } from 
 import { randomUUID } from 'node:crypto';
 import type { ReviewItem } from '../storage/matching-store.ts';
 import type { Store } from '../storage/storage.ts';
-import { mergeMatchedProfiles } from './match-merge.ts';
+import { mergeMatchedProfiles, previewMatchedMerge } from './match-merge.ts';
 import { MATCH_ROLES, MATCH_TRAIT_KEYS, profileToRecord } from './match-profiles.ts';
 
 /** Stored profiles compared per arriving one (as the in-memory incremental matcher). */
@@ -41,8 +41,11 @@ export interface ArrivalOutcome {
   compared: number;
   /** The live profile ids merges ended in (for the audience evaluator). */
   merged: string[];
-  queued: number;
+  /** Review items to add (the caller adds a turn's items in one write). */
+  items: ReviewItem[];
   refused: number;
+  /** Why the policy refused, for the first refusal (diagnostics). */
+  refusal?: string;
 }
 
 /** What matching an arrival needs. */
@@ -56,12 +59,14 @@ export interface ArrivalDeps {
   /** Source id → name, for match records. */
   sourceName: (id: string) => string;
   at: string;
+  /** Pairs (`a|b`, sorted live ids) queued earlier in this turn and not yet stored. */
+  queuedThisTurn: Set<string>;
 }
 
 /** Matches one arriving profile (see the file comment); `seq` makes its ledger message ids unique. */
 export async function matchArrival(deps: ArrivalDeps, profileId: string, seq: number): Promise<ArrivalOutcome> {
   const matching = deps.store.matching;
-  const outcome: ArrivalOutcome = { compared: 0, merged: [], queued: 0, refused: 0 };
+  const outcome: ArrivalOutcome = { compared: 0, merged: [], items: [], refused: 0 };
   const keys = await matching.matchKeysOfProfile(profileId);
   if (keys === undefined) return { ...outcome, skipped: 'not-indexed' };
   const [own] = await matching.profileTraits([profileId], [...MATCH_TRAIT_KEYS]);
@@ -88,33 +93,40 @@ export async function matchArrival(deps: ArrivalDeps, profileId: string, seq: nu
   const live = await matching.liveProfileIds([...named, ...reviewed.flatMap((r) => [r.aProfile, r.bProfile])]);
   const liveOf = (id: string): string => live[id] ?? id;
   const pair = (a: string, b: string): string => (a < b ? `${a}|${b}` : `${b}|${a}`);
-  const known = new Set(reviewed.map((r) => pair(liveOf(r.aProfile), liveOf(r.bProfile))));
+  const known = new Set([...reviewed.map((r) => pair(liveOf(r.aProfile), liveOf(r.bProfile))), ...deps.queuedThisTurn]);
   const rejected = new Set(reviewed.filter((r) => r.status === 'rejected').map((r) => pair(liveOf(r.aProfile), liveOf(r.bProfile))));
   let self = liveOf(profileId);
-  const items: ReviewItem[] = [];
+  const items = outcome.items;
   const queue = (other: string, probability: number, reason: string, evidence: ReviewItem['evidence']): void => {
     const key = pair(self, other);
     if (known.has(key) || self === other) return;
     known.add(key);
+    deps.queuedThisTurn.add(key);
     items.push({ id: randomUUID(), runId: INCREMENTAL_RUN, aProfile: other, bProfile: self, probability, reason, evidence, status: 'open', createdAt: deps.at });
   };
 
   for (const link of scored.links) {
     const other = liveOf(link.key);
     if (other === self || rejected.has(pair(self, other))) continue;
-    const result = await mergeMatchedProfiles({
+    const input = {
       store: deps.store,
       policy: deps.policy,
       sourceId: deps.sourceId,
       a: other,
       b: self,
-      rule: 'match',
+      rule: 'match' as const,
       runId: INCREMENTAL_RUN,
       messageId: `match:${INCREMENTAL_RUN}:${seq}:${other}:${self}`,
       probability: link.probability,
       evidence: link.evidence,
       at: deps.at,
-    });
+      // The follower's settle of this arrival is durable, and comes after: see MatchMergeInput.
+      deferDurability: true,
+    };
+    // Decided first over a read-only snapshot: a merge the policy refuses costs no write transaction
+    // (the transaction decides again, over what it holds, before it writes).
+    const preview = await previewMatchedMerge(input);
+    const result = preview.kind === 'merged' ? await mergeMatchedProfiles(input) : preview;
     if (result.kind === 'merged') {
       // Later links compare with the survivor; the absorbed side answers with it from now on.
       live[result.absorbedId] = result.survivorId;
@@ -123,6 +135,7 @@ export async function matchArrival(deps: ArrivalDeps, profileId: string, seq: nu
       outcome.merged.push(result.survivorId);
     } else if (result.kind === 'refused') {
       outcome.refused++;
+      outcome.refusal ??= result.reason;
       queue(other, link.probability, 'limit', [...link.evidence]);
     }
   }
@@ -131,7 +144,5 @@ export async function matchArrival(deps: ArrivalDeps, profileId: string, seq: nu
     if (rejected.has(pair(self, other))) continue;
     queue(other, review.probability, 'below-link-threshold', [...review.evidence]);
   }
-  if (items.length > 0) await matching.addReviewItems(items);
-  outcome.queued = items.length;
   return outcome;
 }

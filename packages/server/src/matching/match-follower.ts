@@ -21,6 +21,7 @@ import { matchRecords, modelParameters, type FellegiSunterParameters } from '@ki
 import { ensureImportSource } from '../import/import-source.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { Logger } from '../ports/logger.ts';
+import type { ReviewItem } from '../storage/matching-store.ts';
 import type { Store } from '../storage/storage.ts';
 import { matchArrival } from './match-arrival.ts';
 import { MATCH_SOURCE } from './match-run.ts';
@@ -74,7 +75,7 @@ export function createMatchFollower(options: MatchFollowerOptions): MatchFollowe
   const settings = matchSettings(policy);
   // Off, the loop only backfills the index and settles arrivals: once a minute is enough.
   const pollMs = options.pollMs ?? (settings.incremental ? 250 : 60_000);
-  const batch = options.batch ?? 100;
+  const batch = options.batch ?? 200;
   const stats: MatchFollowerStats = { matched: 0, merged: 0, queued: 0, refused: 0, backfilled: 0 };
   let model: { parameters: FellegiSunterParameters; learntOn: number; matchedSince: number } | undefined;
   let backfilled = false;
@@ -118,21 +119,25 @@ export function createMatchFollower(options: MatchFollowerOptions): MatchFollowe
     }
     if (!model || (model.learntOn < SAMPLE && model.matchedSince > Math.max(50, model.learntOn))) await learn();
     sourceId ??= (await ensureImportSource(store, MATCH_SOURCE, clock.now())).id;
-    const deps = { store, policy, settings, parameters: model!.parameters, sourceId, sourceName: (id: string) => names.get(id) ?? id, at: clock.now().toISOString() };
+    const deps = { store, policy, settings, parameters: model!.parameters, sourceId, sourceName: (id: string) => names.get(id) ?? id, at: clock.now().toISOString(), queuedThisTurn: new Set<string>() };
     const merged: string[] = [];
+    const items: ReviewItem[] = [];
     for (const item of pending) {
       const outcome = await matchArrival(deps, item.profileId, item.seq).catch((error: unknown) => {
         // One profile that cannot be matched must not stop the others: it is logged and settled.
         logger.warn('incremental matching of a profile failed', { profileId: item.profileId, error: error instanceof Error ? error.name : 'unknown' });
-        return { merged: [], queued: 0, refused: 0 };
+        return { merged: [], items: [], refused: 0 };
       });
       stats.matched++;
       model!.matchedSince++;
       stats.merged += outcome.merged.length;
-      stats.queued += outcome.queued;
       stats.refused += outcome.refused;
       merged.push(...outcome.merged);
+      items.push(...outcome.items);
     }
+    // One write for the turn's review items, one for settling (each write is a commit another writer notices).
+    if (items.length > 0) await store.matching.addReviewItems(items);
+    stats.queued += items.length;
     await store.matching.settleMatches(pending);
     if (merged.length > 0) options.onMerged?.(merged);
     return pending.length === batch;

@@ -1,6 +1,7 @@
 /** Child processes of the benchmarks (Kin, the bare HTTP baseline), started from the repository root. */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 
 const repo = new URL('..', import.meta.url).pathname;
 
@@ -28,4 +29,10 @@ export async function stopChild(child: ChildProcess): Promise<void> {
     child.once('exit', () => done());
     child.kill('SIGTERM');
   });
+}
+
+/** CPU time (user and system, every thread) a process has used so far, in µs; Linux clock ticks are 10 ms. */
+export function cpuMicros(pid: number): { user: number; system: number } {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return { user: Number(fields[11]) * 10_000, system: Number(fields[12]) * 10_000 };
 }

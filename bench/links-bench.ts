@@ -15,7 +15,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'undici';
-import { startChild, stopChild } from './bench-process.ts';
+import { cpuMicros, startChild, stopChild } from './bench-process.ts';
 
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1] ?? '');
@@ -23,8 +23,19 @@ const REQUESTS = Number(args.get('requests') ?? 10_000);
 const RATE = Number(args.get('rate') ?? 1_000);
 const CLIENTS = Number(args.get('clients') ?? 16);
 const SECONDS = Number(args.get('seconds') ?? 3);
+// `--profile <dir>`: the Kin process writes a V8 CPU profile of each of its threads there (for where a redirect spends time).
+const PROFILE = args.get('profile');
 const ADMIN = 'bench-admin-token-000000';
 const UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+
+/**
+ * CPU ms (user + system, every thread) of a child so far. Why: on a shared machine latency says as much about
+ * the neighbours as about Kin, while the CPU a redirect costs is Kin's own.
+ */
+const cpuMs = (pid: number | undefined): number => {
+  const { user, system } = cpuMicros(pid!);
+  return (user + system) / 1000;
+};
 
 const quantile = (sorted: number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
 
@@ -87,7 +98,7 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'kin-links-bench-'));
   const bare = await startChild(['--import', 'tsx', 'bench/bare-redirect-server.ts'], {}, /listening (http:\/\/\S+)/);
   const kin = await startChild(
-    ['packages/server/bin/kin.js', 'serve', '--port', '0', '--host', '127.0.0.1', '--db', join(dir, 'kin.db')],
+    [...(PROFILE ? ['--cpu-prof', '--cpu-prof-dir', PROFILE] : []), 'packages/server/bin/kin.js', 'serve', '--port', '0', '--host', '127.0.0.1', '--db', join(dir, 'kin.db')],
     { KIN_ADMIN_TOKEN: ADMIN, KIN_LINKS_SCANNER_SECONDS: '0' },
     /running on (http:\/\/\S+)/,
   );
@@ -97,9 +108,14 @@ async function main(): Promise<void> {
     const recipients = (await admin(kin.url, `/v1/links/${link.id}/recipients`, { refs })) as { data: Array<{ token: string }> };
     const paths = Array.from({ length: 200 }, (_, i) => (i % 2 === 0 ? `/l/${link.code}?r=${recipients.data[(i / 2) % 100]!.token}` : `/l/${link.code}`));
 
-    // Warm both (JIT, connections), then the paced runs: bare first, then Kin with the stats poller.
+    // Warm both (JIT, connections, Kin's read thread that answers the stats), then the paced runs: bare first,
+    // then Kin with the stats poller.
     await paced(bare.url, paths.slice(0, 1));
+    await admin(kin.url, `/v1/links/${link.id}/stats`);
+    const bareCpu = cpuMs(bare.child.pid);
     const bareRun = (await paced(bare.url, paths)).map((r) => r.ms).sort((a, b) => a - b);
+    const bareCpuPer = (cpuMs(bare.child.pid) - bareCpu) / REQUESTS;
+    const kinCpu = cpuMs(kin.child.pid);
     const polls: Array<{ at: number; clicks: number }> = [];
     let polling = true;
     const poller = (async () => {
@@ -114,6 +130,7 @@ async function main(): Promise<void> {
     while ((polls.at(-1)?.clicks ?? 0) < REQUESTS && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
     polling = false;
     await poller;
+    const kinCpuPer = (cpuMs(kin.child.pid) - kinCpu) / REQUESTS;
     // The n-th answered redirect is visible at the first poll counting at least n clicks.
     const answered = kinRun.map((r) => r.at).sort((a, b) => a - b);
     let worst = 0;
@@ -135,6 +152,7 @@ async function main(): Promise<void> {
       `paced: ${REQUESTS.toLocaleString('en-US')} redirects at ${RATE.toLocaleString('en-US')}/s, half with a recipient token`,
       line('  bare node:http', bareRun),
       line('  kin /l/{code}  ', kinLatency),
+      `  CPU per redirect (every thread, the stats polls included for kin): bare ${(bareCpuPer * 1000).toFixed(0)} µs, kin ${(kinCpuPer * 1000).toFixed(0)} µs`,
       `  p99 ratio kin/bare: ${(quantile(kinLatency, 0.99) / quantile(bareRun, 0.99)).toFixed(2)}`,
       `saturated (${CLIENTS} clients, ${SECONDS} s): bare ${Math.round(bareRate).toLocaleString('en-US')}/s, kin ${Math.round(kinRate).toLocaleString('en-US')}/s, throughput ratio ${(ratio * 100).toFixed(0)} % of bare`,
       Number.isFinite(worst) ? `every click visible within ${(worst / 1000).toFixed(2)} s (stats polled every 50 ms)` : `NOT every click became visible within 30 s (${polls.at(-1)?.clicks ?? 0} of ${REQUESTS})`,

@@ -4,7 +4,8 @@
  */
 import type { AttributionRequest, AttributionResponse, ConversionExplanation, FunnelRequest, FunnelResponse, PathsRequest, PathsResponse } from '@kin/core/api/index.ts';
 import type { TokenSelf } from '@kin/core/api/access-api.ts';
-import type { PrivacyExport, PrivacyRequest, PrivacyRequestBody, PrivacyRequestList, ReviewBulkRequest, ReviewBulkResult, ReviewEffect, ReviewItemView, ReviewPage } from '@kin/core/api/index.ts';
+import type { PrivacyExport, PrivacyRequest, PrivacyRequestBody, PrivacyRequestList, ReviewBulkRequest, ReviewBulkResult, ReviewDecided, ReviewEffect, ReviewPage } from '@kin/core/api/index.ts';
+import type { DataList, Separation, SourceCreated, SourceRevoked } from '@kin/core/api/index.ts';
 import type { LinkStats, LinkSummary, Merge, Overview, Page, Profile, ProfileActivity, ExplainAnswer, ProfileGraph, ProfileList, SearchPage, Source, TimelineEvent, Trait, TraitHistory, WarningWithSubject } from '@kin/core/api/index.ts';
 import type { AudienceApi } from './audience-client.ts';
 import { audienceApi } from './audience-client.ts';
@@ -29,14 +30,14 @@ export interface KinApi {
   summary(ref: string): Promise<ApiResult<ProfileActivity>>;
   explain(ref: string): Promise<ApiResult<ExplainAnswer>>;
   profile(ref: string): Promise<ApiResult<Profile>>;
-  traits(ref: string): Promise<ApiResult<{ data: Trait[] }>>;
-  traitHistory(ref: string): Promise<ApiResult<{ data: TraitHistory[] }>>;
+  traits(ref: string): Promise<ApiResult<DataList<Trait>>>;
+  traitHistory(ref: string): Promise<ApiResult<DataList<TraitHistory>>>;
   events(ref: string, query: { limit: number; cursor?: string; type?: string; channel?: string }): Promise<ApiResult<Page<TimelineEvent>>>;
-  merges(ref: string): Promise<ApiResult<{ data: Merge[] }>>;
+  merges(ref: string): Promise<ApiResult<DataList<Merge>>>;
   graph(ref: string): Promise<ApiResult<ProfileGraph>>;
-  sources(): Promise<ApiResult<{ data: Source[] }>>;
-  createSource(name: string): Promise<ApiResult<{ source: Source; writeKey: string }>>;
-  revokeSource(name: string): Promise<ApiResult<{ source: Source }>>;
+  sources(): Promise<ApiResult<DataList<Source>>>;
+  createSource(name: string): Promise<ApiResult<SourceCreated>>;
+  revokeSource(name: string): Promise<ApiResult<SourceRevoked>>;
   warnings(query: { limit: number; cursor?: string; kind?: string }): Promise<ApiResult<Page<WarningWithSubject>>>;
   funnel(body: FunnelRequest): Promise<ApiResult<FunnelResponse>>;
   paths(body: PathsRequest): Promise<ApiResult<PathsResponse>>;
@@ -44,7 +45,7 @@ export interface KinApi {
   conversion(messageId: string, query: { event: string; models: string }): Promise<ApiResult<ConversionExplanation>>;
   reviewQueue(query: { limit: number; cursor?: string }): Promise<ApiResult<ReviewPage>>;
   reviewEffect(id: string): Promise<ApiResult<ReviewEffect>>;
-  decideReview(id: string, decision: 'accept' | 'reject'): Promise<ApiResult<{ item: ReviewItemView }>>;
+  decideReview(id: string, decision: 'accept' | 'reject'): Promise<ApiResult<ReviewDecided>>;
   decideReviewBulk(body: ReviewBulkRequest): Promise<ApiResult<ReviewBulkResult>>;
   undoMerge(mergeId: string): Promise<ApiResult<Separation>>;
   splitProfile(ref: string, externalIds: Array<{ type: string; value: string }>): Promise<ApiResult<Separation>>;
@@ -56,14 +57,6 @@ export interface KinApi {
   linkStats(id: string): Promise<ApiResult<LinkStats>>;
   /** Computed traits and audiences (audience-client.ts). */
   audiences: AudienceApi;
-}
-
-/** What an undo or a split answers: the ledger entry, the do-not-link rule, events replayed, the profiles now. */
-export interface Separation {
-  ledgerId: string;
-  ruleId: string;
-  events: number;
-  profiles: Profile[];
 }
 
 /** Builds the client. `onUnauthorized` runs on any 401 (the token was revoked or mistyped). */

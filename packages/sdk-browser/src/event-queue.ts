@@ -6,6 +6,7 @@
  *
  * Flushes run one at a time (a promise chain), so two sends never carry the same event from this tab.
  */
+import type { ItemRejection, TrackingAnswer } from '@kin/core/api/index.ts';
 import type { SdkEvent } from './event-builder.ts';
 import { backoffDelay, classifyStatus } from './retry-policy.ts';
 import type { RetryPolicy } from './retry-policy.ts';
@@ -194,7 +195,8 @@ export function createEventQueue(options: EventQueueOptions): EventQueue {
 function rateLimited(answer: string | undefined): number[] {
   if (!answer || !answer.includes('rate_limited')) return [];
   try {
-    const rejected = (JSON.parse(answer) as { rejected?: Array<{ index?: unknown; code?: unknown }> }).rejected;
+    // Typed as the server's answer, checked as untrusted text (a proxy may answer anything).
+    const rejected = (JSON.parse(answer) as Partial<Record<keyof TrackingAnswer, unknown>>).rejected as Array<Partial<Record<keyof ItemRejection, unknown>>> | undefined;
     return Array.isArray(rejected) ? rejected.flatMap((r) => (r.code === 'rate_limited' && typeof r.index === 'number' ? [r.index] : [])) : [];
   } catch {
     return [];

@@ -68,3 +68,19 @@ export interface Overview {
   volume: { since: string; bucketMinutes: number; buckets: VolumeBucket[] };
   sources: SourceOverview[];
 }
+
+/** `GET /v1/sources`, `GET /v1/rules/do-not-link` and other unpaged lists: every item at once. */
+export interface DataList<T> {
+  data: T[];
+}
+
+/** `POST /v1/sources`: the new source and its write key (shown this once; only its hash is kept). */
+export interface SourceCreated {
+  source: Source;
+  writeKey: string;
+}
+
+/** `DELETE /v1/sources/{name}`: the source as revoked. */
+export interface SourceRevoked {
+  source: Source;
+}

@@ -46,3 +46,21 @@ export interface ExplainAnswer extends Omit<ProfileExplanation, 'identifiers' | 
   identifiers: Array<IdentifierProvenance & { ruleNumber?: string }>;
   refusals: Array<RefusedIdentifier & { ruleNumber?: string }>;
 }
+
+/**
+ * What `POST /v1/merges/{id}/undo` and `POST /v1/profiles/{ref}/split` answer: the ledger entry, the
+ * do-not-link rule they created, the events replayed and the profiles as they are now.
+ */
+export interface Separation {
+  ledgerId: string;
+  ruleId: string;
+  events: number;
+  profiles: Profile[];
+}
+
+/** `DELETE /v1/profiles/{ref}/external_ids/{identifier}`: the identifier removed for good, and the profile now. */
+export interface IdentifierRemoved {
+  removed: { type: string; value: string };
+  tombstoned: true;
+  profile: Profile | undefined;
+}

@@ -11,3 +11,4 @@ export type * from './privacy-api.ts';
 export type * from './access-api.ts';
 export type * from './links-api.ts';
 export type * from './audience-api.ts';
+export type * from './tracking-api.ts';

@@ -67,3 +67,9 @@ export interface ReviewBulkResult {
   decided: number;
   refused: Array<{ id: string; reason: string }>;
 }
+
+/** `POST /v1/review/{id}`: the item as decided (without the profile summaries) and, after an accept, the merged profile. */
+export interface ReviewDecided {
+  item: Omit<ReviewItemView, 'a' | 'b'>;
+  profile?: ReviewProfileSummary;
+}

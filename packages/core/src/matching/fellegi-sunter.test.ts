@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { detectColumnRoles } from './column-roles.ts';
 import { prepareRecords, type MatchRecord } from './comparison-features.ts';
-import { createScorer, valueCounts, type FellegiSunterParameters } from './fellegi-sunter.ts';
+import { createScorer, estimateU, pairLevels, valueCounts, type FellegiSunterParameters } from './fellegi-sunter.ts';
 
 function prepared(lastNames: readonly string[]): ReturnType<typeof prepareRecords> {
   const records: MatchRecord[] = lastNames.map((last, i) => ({ key: `k${i}`, values: { last_name: last } }));
@@ -30,5 +30,53 @@ describe('createScorer', () => {
     // schmidt–schmitt: both seen 4 times, so two real names are likelier than a typo: 2 bits weaker.
     expect(adjusted.weight(0, 4)).toBeCloseTo(plain.weight(0, 4) - 2);
     expect(adjusted.explain(0, 4)[0]?.level).toBe('one-edit');
+  });
+});
+
+describe('household rule for namesakes', () => {
+  const headers = ['first_name', 'last_name', 'postcode', 'phone'];
+  const records: MatchRecord[] = [
+    { key: 'a', values: { first_name: 'Yorick', last_name: 'Quarrington Sr', postcode: 'ZZ9 9ZZ', phone: '07700900555' } },
+    { key: 'b', values: { first_name: 'Yorick', last_name: 'Quarrington', postcode: 'ZZ9 9ZZ', phone: '07700900555' } },
+    { key: 'c', values: { first_name: 'Yorick', last_name: 'Quarrington Sr', postcode: 'ZZ9 9ZZ', phone: '07700900555' } },
+  ];
+  const prep = prepareRecords(records, detectColumnRoles(headers));
+  const params: FellegiSunterParameters = {
+    lambda: 0.001,
+    features: prep.features.map((f) => {
+      const n = f.levels.length;
+      return { name: f.name, levels: f.levels, m: f.levels.map((_, l) => (l === 0 ? 0.9 : 0.1 / (n - 1))), u: f.levels.map((_, l) => (l === n - 1 ? 0.9 : 0.1 / (n - 1))) };
+    }),
+  };
+  const scorer = createScorer(prep, params, undefined, { termFrequency: false });
+  const raw = (i: number, j: number): { total: number; household: number[] } => {
+    const out = new Float64Array(prep.features.length);
+    scorer.featureWeights(i, j, out);
+    const household = prep.features.flatMap((f, k) => (['last_name', 'postcode', 'phone'].includes(f.name) && (out[k] ?? 0) > 0 ? [out[k] ?? 0] : []));
+    return { total: scorer.prior + [...out].filter((x) => !Number.isNaN(x)).reduce((s, x) => s + x, 0), household };
+  };
+
+  it('counts shared household fields as one piece of evidence when only one record has a generational suffix', () => {
+    const { total, household } = raw(0, 1);
+    const sum = household.reduce((s, x) => s + x, 0);
+    expect(household.length).toBe(3);
+    expect(scorer.weight(0, 1)).toBeCloseTo(total - 0.5 * (sum - Math.max(...household)), 9);
+  });
+  it('keeps the full evidence when both records carry the same suffix', () => {
+    expect(scorer.weight(0, 2)).toBeCloseTo(raw(0, 2).total, 9);
+  });
+});
+
+describe('estimateU', () => {
+  it('counts each random pair by its probability of not matching', () => {
+    const prep = prepared(['a', 'a', 'b', 'c']);
+    // Pairs (0,1) agree exactly, (0,2) and (2,3) do not; (0,1) is almost surely a match.
+    const sample = pairLevels(prep.features, [0, 0, 2], [1, 2, 3]);
+    const plain = estimateU(prep.features, sample);
+    const weighted = estimateU(prep.features, sample, [], [0.01, 1, 1]);
+    const levels = prep.features[0]?.levels.length ?? 0;
+    expect(plain.u[0]?.[0]).toBeCloseTo(2 / (3 + levels), 9);
+    expect(weighted.u[0]?.[0]).toBeCloseTo(1.01 / (2.01 + levels), 9);
+    expect(weighted.seen[0]?.[0]).toBe(1);
   });
 });

@@ -3,7 +3,9 @@
  * deterministic — records are sorted by key, every sample uses a seeded PRNG, ties break by index.
  *
  * Steps: prepare features → u from random pairs → m by EM per training rule → λ from deterministic
- * rules → choose blocking rules within a pair budget → score candidate pairs → supported clustering.
+ * rules → choose blocking rules within a pair budget → u again, each random pair weighed by its
+ * probability of not matching → score candidate pairs (prior by record kind) → supported clustering
+ * → entity-centric linking.
  */
 import { buildBlockIndex, forEachCandidatePair, inSameBlock, ruleName, type BlockIndex } from './blocking-index.ts';
 import { featuresOfKey, selectBlockingRules, trainingRules } from './blocking-rules.ts';
@@ -31,6 +33,7 @@ import { isHardConflict } from './record-conflicts.ts';
 import { seededRandom } from './seeded-random.ts';
 import { clusterPairs } from './supported-clustering.ts';
 import { linkEntities } from './entity-linking.ts';
+import { kindPrior } from './kind-prior.ts';
 
 /** Options of {@link matchRecords}. */
 export interface MatchOptions {
@@ -168,7 +171,8 @@ export function matchRecords(options: MatchOptions): MatchResult {
   const sample = randomPairs(n, Math.min(U_SAMPLE_PAIRS(n), Math.max(1, totalPairs)), random, accept);
   const priors = options.priors === false ? undefined : (options.priors ?? DEFAULT_PRIORS);
   const featurePriors = features.map((feat) => featurePrior(priors, feat, feat.identifier === true));
-  const { u, present: uPairs, seen: uSeen } = estimateU(features, pairLevels(features, sample.left, sample.right), featurePriors.map((p) => p?.u));
+  const sampleLevels = pairLevels(features, sample.left, sample.right);
+  const { u, present: uPairs, seen: uSeen } = estimateU(features, sampleLevels, featurePriors.map((p) => p?.u));
 
   options.onPhase?.('u');
 
@@ -228,12 +232,22 @@ export function matchRecords(options: MatchOptions): MatchResult {
   }
   const { lambda, dataShare: lambdaDataShare } = blendLambda({ sureMatches: sure, judgedPairs: judged, assumedRecall: ASSUMED_SURE_RULE_RECALL, records: n, totalPairs, priors });
 
-  const params: FellegiSunterParameters = {
+  const pairPrior = kindPrior(lambda, Uint8Array.from({ length: n }, (_, i) => prepared.kindOf(i)));
+  const parameters = (uk: readonly (readonly number[])[]): FellegiSunterParameters => ({
     lambda,
-    features: features.map((feat, k) => ({ name: feat.name, levels: feat.levels, m: m[k] ?? [], u: u[k] ?? [], uSeen: uSeen[k] ?? [] })),
-  };
+    features: features.map((feat, k) => ({ name: feat.name, levels: feat.levels, m: m[k] ?? [], u: uk[k] ?? [], uSeen: uSeen[k] ?? [] })),
+  });
+  // Why a second estimate of u: u is the level distribution among non-matches, and random pairs are
+  // nearly all non-matches only in a large file. In 185 records about one random pair in a hundred is a
+  // match, and for a field few records have (an organisation's name, an email) the matches are most
+  // of the random pairs agreeing on it; so each random pair counts by its probability of not matching.
+  // (Measured: fake_1000 0.930 -> 0.942, dedupe example 0.896 -> 0.906, customers-150 0.912 -> 0.924; a
+  // second round changed no set by more than 0.001.)
+  const first = createScorer(prepared, parameters(u), undefined, { termFrequency: false, pairPrior });
+  const nonMatch = Float64Array.from({ length: sampleLevels.count }, (_, p) => 1 - weightToProbability(first.weightFromLevels(sampleLevels.levels, p * f, sample.left[p] ?? 0, sample.right[p] ?? 0)));
+  const params = parameters(estimateU(features, sampleLevels, featurePriors.map((p) => p?.u), nonMatch).u);
   const linkWeight = probabilityToWeight(linkThreshold);
-  const scorer = createScorer(prepared, params, typoReferences(features, candidates, createScorer(prepared, params), linkWeight));
+  const scorer = createScorer(prepared, params, typoReferences(features, candidates, createScorer(prepared, params, undefined, { pairPrior }), linkWeight), { pairPrior });
 
   // Keep pairs at or above the review threshold, strongest first.
   const reviewWeight = probabilityToWeight(reviewThreshold);
@@ -248,7 +262,7 @@ export function matchRecords(options: MatchOptions): MatchResult {
   for (let p = 0; p < candidates.count; p++) {
     const i = candidates.left[p] ?? 0;
     const w = scorer.weightFromLevels(candidates.levels, p * f, i, candidates.right[p] ?? 0);
-    if (w < reviewWeight && w > scorer.prior && options.entityLinking !== false) {
+    if (w < reviewWeight && w > scorer.priorOf(i, candidates.right[p] ?? 0) && options.entityLinking !== false) {
       weakLeft.push(i);
       weakRight.push(candidates.right[p] ?? 0);
       weakWeight.push(w);

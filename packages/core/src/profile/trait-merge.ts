@@ -10,6 +10,7 @@
  * order. `visibleTraits` hides tombstones.
  */
 import type { TraitChanges } from './trait-changes.ts';
+import { compareTraitOrder } from './trait-order.ts';
 
 /** One trait's value (`null` = unset) with the event time and source of the change. */
 export interface TraitEntry {
@@ -25,13 +26,11 @@ export interface TraitEntry {
 export type TraitState = Record<string, TraitEntry>;
 
 /**
- * Positive when `a` wins over `b`: greater trust, then later timestamp, then greater sourceId, then
- * greater JSON of the value. A total order, so merging is commutative and associative.
+ * Positive when `a` wins over `b`: `TRAIT_ORDER` (trait-order.ts), the rule both stores' SQL is generated
+ * from. A total order, so merging is commutative and associative.
  */
 export function compareTraitEntries(a: TraitEntry, b: TraitEntry): number {
-  return (
-    (a.trust ?? 0) - (b.trust ?? 0) || compare(a.timestamp, b.timestamp) || compare(a.sourceId, b.sourceId) || compare(json(a.value), json(b.value))
-  );
+  return compareTraitOrder(a, b);
 }
 
 /**
@@ -86,8 +85,4 @@ function define(target: TraitState, key: string, entry: TraitEntry): void {
 
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-function json(value: unknown): string {
-  return JSON.stringify(value) ?? '';
 }

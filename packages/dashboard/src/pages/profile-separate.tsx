@@ -6,7 +6,8 @@
  */
 import { useState } from 'react';
 import type { ExternalId, Merge } from '@kin/core/api/index.ts';
-import type { ApiFailure, ApiResult, Separation } from '../api-client.ts';
+import type { Separation } from '@kin/core/api/index.ts';
+import type { ApiFailure, ApiResult } from '../api-client.ts';
 import { holds, useKin } from '../kin-context.ts';
 import { hrefOf, link } from '../router.ts';
 import { ErrorBox } from '../ui/states.tsx';

@@ -61,6 +61,12 @@ export interface AudienceEngine {
 const DUTY_PAUSE = 1;
 const MAX_PAUSE_MS = 500;
 
+/** Marks dropped per turn while nothing is defined (a later definition's backfill covers every profile). */
+const MARKS_PER_TURN = 10_000;
+
+/** How often the lease holder re-reads the definitions (another process's API may have changed them), in ms. */
+const DEFINITIONS_REREAD_MS = 5000;
+
 /** How far back the feed re-reads: PostgreSQL may commit a lower seq after a higher one. */
 const FEED_OVERLAP = 512;
 
@@ -75,18 +81,15 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
   let definitions: Definitions = { traits: [], audiences: [] };
   let backfill: { traits: string[]; audiences: string[]; offset: number; total: number } | undefined;
   let feedSeq: number | undefined;
-  // The feed starts at the end of what is committed when the engine is made: earlier events are covered by
-  // backfills (a restart re-evaluates nothing; a definition's backfill evaluated every profile once).
-  const ready = port.lastEventSeq().then(
-    (seq) => {
-      feedSeq = seq;
-    },
-    () => {
-      feedSeq = 0;
-    },
-  );
+  // Without a recorded feed position the feed starts at the end of what is committed when the engine is
+  // made: earlier events are covered by backfills (a definition's backfill evaluated every profile once).
+  const startSeq = port.lastEventSeq().catch(() => 0);
+  const lease = port.evaluatorLease();
+  let holding = false;
+  let cursorWritten: { seq: number; at: number } | undefined;
+  let definitionsReadAt = -Infinity;
   const recentSeqs = new Set<number>();
-  const timelines = createTimelineCache(port);
+  let timelines = createTimelineCache(port);
   let lastSweep = -Infinity;
   const pendingChanges: AudienceChange[] = [];
   let lastFlush = -Infinity;
@@ -97,16 +100,53 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
 
   async function loadDefinitions(): Promise<void> {
     const [traits, audiences] = await Promise.all([port.listDefinitions('trait'), port.listDefinitions('audience')]);
+    definitionsReadAt = performance.now();
     definitions = { traits: traits.map((t) => t.definition), audiences: audiences.map((a) => a.definition) };
     const waiting = (list: Array<StoredDefinition<ComputedTraitDefinition | AudienceDefinition>>): string[] => list.filter((d) => d.status === 'backfilling').map((d) => d.definition.key);
     const traitKeys = waiting(traits);
     const audienceKeys = waiting(audiences);
-    // A new definition restarts the pass: every profile must be evaluated with it.
-    if (traitKeys.length + audienceKeys.length > 0) backfill = { traits: traitKeys, audiences: audienceKeys, offset: 0, total: (await store.stats()).profiles };
+    // A new definition restarts the pass: every profile must be evaluated with it. The same waiting ones
+    // (a periodic re-read) keep their pass going.
+    if (traitKeys.length + audienceKeys.length === 0) return;
+    if (backfill && backfill.traits.join() === traitKeys.join() && backfill.audiences.join() === audienceKeys.join()) return;
+    backfill = { traits: traitKeys, audiences: audienceKeys, offset: 0, total: (await store.stats()).profiles };
+  }
+
+  /**
+   * True while this engine holds the lease. Taking it over resumes the feed where the last holder recorded
+   * it and re-reads the definitions (another process may have made some); losing it drops what was queued.
+   * Re-evaluating what the last holder did is harmless: a recompute compares with the stored state, so an
+   * entry or exit already stored is not recorded again.
+   */
+  async function holdLease(): Promise<boolean> {
+    const held = await lease.hold();
+    if (held && !holding) {
+      feedSeq = (await port.readFeedCursor()) ?? (await startSeq);
+      cursorWritten = { seq: feedSeq, at: performance.now() };
+      recentSeqs.clear();
+      timelines = createTimelineCache(port);
+      backfill = undefined;
+      await loadDefinitions();
+      logger.info('audience evaluator: holding the lease', { feedSeq });
+    } else if (!held && holding) {
+      dirty.clear();
+      backfill = undefined;
+      logger.warn('audience evaluator: lost the lease; another process evaluates');
+    }
+    holding = held;
+    return held;
+  }
+
+  /** Records the feed position (at most once a second, or `force`), where a next holder resumes. */
+  async function recordCursor(force: boolean): Promise<void> {
+    if (feedSeq === undefined || !holding || feedSeq === cursorWritten?.seq) return;
+    const at = performance.now();
+    if (!force && cursorWritten && at - cursorWritten.at < 1000) return;
+    cursorWritten = { seq: feedSeq, at };
+    await port.writeFeedCursor(feedSeq);
   }
 
   async function readFeed(): Promise<boolean> {
-    await ready;
     if (feedSeq === undefined) return false;
     const rows = await port.eventsAfter(Math.max(0, feedSeq - FEED_OVERLAP), 5000);
     let fresh = false;
@@ -159,22 +199,35 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
 
   /** One turn; true when more work is waiting. */
   async function turn(): Promise<boolean> {
+    // A standby does nothing but try the lease; the holder re-reads definitions made by other processes.
+    if (!(await holdLease())) return false;
+    if (performance.now() - definitionsReadAt >= DEFINITIONS_REREAD_MS) await loadDefinitions();
     if (definitions.traits.length + definitions.audiences.length === 0 && !backfill) {
       // Nothing to evaluate: skip the events (a new definition's backfill covers them), parse none of them.
-      await ready;
       feedSeq = await port.lastEventSeq();
       recentSeqs.clear();
       dirty.clear();
+      const marks = await port.recomputeMarks(MARKS_PER_TURN);
+      await port.clearRecomputeMarks(marks.map((m) => m.id));
       await flushChanges(true);
-      return false;
+      return marks.length === MARKS_PER_TURN;
     }
     const moreFeed = await readFeed();
+    await recordCursor(false);
     const now = clock.now().getTime();
     if (now - lastSweep >= sweepMs) {
       lastSweep = now;
       for (const id of await port.dueProfiles(new Date(now).toISOString(), 10_000)) dirty.add(id);
     }
-    if (dirty.size > 0) {
+    // Marked profiles first (changes without events: a matching merge, a replay), then the feed's.
+    const marks = await port.recomputeMarks(batch);
+    if (marks.length > 0) {
+      const ids = [...new Set(marks.map((m) => m.profileId))];
+      timelines.forget(ids);
+      for (const id of ids) dirty.delete(id);
+      await recompute(ids);
+      await port.clearRecomputeMarks(marks.map((m) => m.id));
+    } else if (dirty.size > 0) {
       const ids = [...dirty].slice(0, batch);
       for (const id of ids) dirty.delete(id);
       await recompute(ids);
@@ -182,7 +235,7 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
       await backfillStep();
     }
     await flushChanges(false);
-    return moreFeed || dirty.size > 0 || backfill !== undefined;
+    return moreFeed || marks.length > 0 || dirty.size > 0 || backfill !== undefined;
   }
 
   const schedule = (delay: number): void => {
@@ -211,7 +264,6 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
     },
     async drain() {
       await running;
-      await ready;
       lastSweep = -Infinity;
       while (await turn());
       await flushChanges(true);
@@ -219,7 +271,6 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
     start() {
       if (!stopped) return;
       stopped = false;
-      running = loadDefinitions().then(() => readFeed().then(() => undefined));
       schedule(0);
     },
     async stop() {
@@ -227,6 +278,9 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
       if (timer) clearTimeout(timer);
       await running;
       await flushChanges(true).catch(() => logger.warn('audience events were not written at stop'));
+      await recordCursor(true).catch(() => logger.warn('the audience feed position was not recorded at stop'));
+      holding = false;
+      await lease.release();
     },
     pending: () => dirty.size,
   };

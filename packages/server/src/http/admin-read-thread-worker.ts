@@ -29,6 +29,7 @@ function answer(request: Exclude<ToReader, { close: true }>): Promise<string> {
   if (request.read === 'search') return reads.search(request.query);
   if (request.read === 'profileList') return reads.profileList(request.query);
   if (request.read === 'analytics') return reads.analytics(request.ask);
+  if (request.read === 'linkStats') return reads.linkStats(request.linkId);
   return request.read === 'profileGraph' ? reads.profileGraph(request.ref) : reads.profileSummary(request.ref);
 }
 

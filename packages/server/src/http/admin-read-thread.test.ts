@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY } from '@kin/core';
 import type { TrackingEvent } from '@kin/core';
 import { normalizerFor } from '../identity/policy-load.ts';
+import { hitEvent } from '../links/link-events.ts';
+import { LINKS_SOURCE_ID } from '../pipeline/link-click-apply.ts';
 import { applyEvents } from '../pipeline/event-apply.ts';
 import { fixedClock } from '../ports/clock.ts';
 import { openPostgresStore } from '../storage/postgres/postgres-store.ts';
@@ -79,6 +81,18 @@ describe('admin read thread', () => {
     const late: TrackingEvent = { type: 'track', messageId: 'r4', event: 'Late', userId: 'ru', timestamp: new Date().toISOString(), receivedAt: new Date().toISOString() };
     await store.transaction((tx) => applyEvents(tx, 'web', [late], { policy: DEFAULT_POLICY, normalize }));
     expect((JSON.parse(await thread.profileEvents('user_id:ru', { limit: 100 })) as { data: unknown[] }).data).toHaveLength(before + 1);
+  });
+
+  it('answers link stats as this thread does, counting a click committed after it started', async () => {
+    await store.links.createLink({ id: 'link-rt', code: 'rt', url: 'https://shop.example/', tags: [], createdAt: T0 });
+    const stats = async () => JSON.parse(await thread.linkStats('link-rt')) as { clicks: number };
+    const before = await stats();
+    expect(before).toEqual(JSON.parse(await inline.linkStats('link-rt')));
+    const link = (await store.links.findLink('link-rt'))!;
+    const click = hitEvent({ clickId: 'click-rt', kind: 'get', link, at: T0, token: 'none', machine: undefined, userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Firefox/133.0' });
+    await store.transaction((tx) => applyEvents(tx, LINKS_SOURCE_ID, [click], { policy: DEFAULT_POLICY, normalize }));
+    expect((await stats()).clicks).toBe(before.clicks + 1);
+    await expect(thread.linkStats('link-nobody')).rejects.toMatchObject({ code: 'not_found', field: 'id' });
   });
 
   it('answers the same coded errors: not_found and invalid_ref', async () => {

@@ -1,6 +1,6 @@
 /**
  * The dashboard's heavy reads on a thread of their own: search, the profile list, overview, timeline pages,
- * summaries and identity graphs (admin-reads.ts) run in admin-read-thread-worker.ts over its own read-only
+ * summaries, identity graphs and link stats (admin-reads.ts) run in admin-read-thread-worker.ts over its own read-only
  * SQLite connection (or two PostgreSQL connections), and come back as JSON text.
  *
  * Why: better-sqlite3 is synchronous, so a read on the HTTP thread holds its event loop for as long as it
@@ -36,7 +36,8 @@ type ReadRequest =
   | { read: 'profileGraph' | 'profileSummary'; ref: string }
   | { read: 'search'; query: { q: string; limit: number; offset: number } }
   | { read: 'profileList'; query: { order: ProfileOrder; limit: number; offset: number } }
-  | { read: 'analytics'; ask: AnalyticsAsk };
+  | { read: 'analytics'; ask: AnalyticsAsk }
+  | { read: 'linkStats'; linkId: string };
 
 /** HTTP thread -> read thread: a read, or `close` (the thread closes its store and answers `closed`). */
 export type ToReader = (ReadRequest & { id: number }) | { close: true };
@@ -101,6 +102,7 @@ export function adminReadThread(data: ReadThreadData): AdminReadThread {
     search: (query) => ask({ read: 'search', query }),
     profileList: (query) => ask({ read: 'profileList', query }),
     analytics: (question) => ask({ read: 'analytics', ask: question }),
+    linkStats: (linkId) => ask({ read: 'linkStats', linkId }),
     async close() {
       closed = true;
       const running = worker;

@@ -9,6 +9,7 @@
  */
 import type { AnalyticsAsk } from '../analytics/analytics-answer.ts';
 import { answerAnalytics } from '../analytics/analytics-answer.ts';
+import { createLinkStatsReader } from '../links/link-stats.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { Channel } from '@kin/core';
 import type { Overview, ProfileActivity, ProfileGraph, ProfileListRow } from '@kin/core/api/index.ts';
@@ -48,6 +49,8 @@ export interface AdminReads {
   profileList(query: { order: ProfileOrder; limit: number; offset: number }): Promise<string>;
   /** `/v1/analytics/*` (analytics-routes.ts). */
   analytics(ask: AnalyticsAsk): Promise<string>;
+  /** `GET /v1/links/{id}/stats` (links/link-stats.ts). */
+  linkStats(id: string): Promise<string>;
 }
 
 /** What the reads need. */
@@ -60,6 +63,7 @@ export interface AdminReadDeps extends ProfileDeps {
 
 /** The reads run where they are called (PostgreSQL, tests, `:memory:`). */
 export function inlineAdminReads(deps: AdminReadDeps): AdminReads {
+  const stats = createLinkStatsReader({ links: deps.store.links, store: deps.store, clock: deps.clock });
   return {
     overview: async () => JSON.stringify(await readOverview(deps)),
     profileEvents: async (ref, query) => JSON.stringify(await readProfileEvents(deps, ref, query)),
@@ -67,6 +71,11 @@ export function inlineAdminReads(deps: AdminReadDeps): AdminReads {
     profileSummary: async (ref) => JSON.stringify(await readProfileSummary(deps, ref)),
     search: async ({ q, limit, offset }) => JSON.stringify(await searchProfilePage(deps.store, { q, readings: searchReadings(q, deps.normalize), limit, offset })),
     profileList: async (query) => JSON.stringify(await readProfileList(deps, query)),
+    async linkStats(id) {
+      const link = await deps.store.links.findLink(id);
+      if (!link) throw new ApiError('not_found', 'no link has this id', 'id');
+      return JSON.stringify(await stats(link));
+    },
     analytics: (ask) => answerAnalytics({ store: deps.store, clock: deps.clock, ...(deps.analyticsTimeoutMs !== undefined ? { timeoutMs: deps.analyticsTimeoutMs } : {}) }, ask),
   };
 }

@@ -1,10 +1,12 @@
 /** Admin routes: stats, ingestion warnings and sources (write keys). */
 import { Hono } from 'hono';
+import { z } from 'zod';
+import type { DataList, Source, SourceCreated, SourceRevoked } from '@kin/core/api/index.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { Store } from '../storage/storage.ts';
 import type { SourceAuth } from './auth.ts';
 import { ApiError } from './error-catalog.ts';
-import { ignoreInvalidJson, readAdminJson } from './request-body.ts';
+import { readAdminBody } from './admin-body.ts';
 import { parseLimit } from './query-params.ts';
 import { withSubjects } from './warning-subjects.ts';
 import { createSourceWithKey } from '../sources/source-keys.ts';
@@ -18,6 +20,10 @@ export interface AdminDeps {
   /** Admin JSON bodies over this many bytes are refused with 413 `payload_too_large`. */
   maxBodyBytes: number;
 }
+
+const SOURCE_NAME = 'name must be 1-64 letters, digits, dots, dashes or underscores';
+/** `POST /v1/sources`. */
+const CreateSource = z.object({ name: z.string({ error: SOURCE_NAME }).regex(/^[A-Za-z0-9_.-]{1,64}$/, { error: SOURCE_NAME }) });
 
 /** Builds the admin routes. */
 export function adminRoutes(deps: AdminDeps): Hono {
@@ -37,25 +43,21 @@ export function adminRoutes(deps: AdminDeps): Hono {
     return c.json(subjects ? { ...page, data: await withSubjects(deps.store, page.data) } : page);
   });
 
-  app.get('/v1/sources', scope('analytics:read'), async (c) => c.json({ data: await deps.store.listSources() }));
+  app.get('/v1/sources', scope('analytics:read'), async (c) => c.json({ data: await deps.store.listSources() } satisfies DataList<Source>));
 
   app.post('/v1/sources', scope('config:write'), async (c) => {
-    const body = await readAdminJson(c.req.raw, deps.maxBodyBytes).catch(ignoreInvalidJson);
-    const name = (body as { name?: unknown } | undefined)?.name;
-    if (typeof name !== 'string' || !/^[A-Za-z0-9_.-]{1,64}$/.test(name)) {
-      throw new ApiError('invalid_source', 'name must be 1-64 letters, digits, dots, dashes or underscores', 'name');
-    }
+    const { name } = await readAdminBody({ request: c.req.raw, maxBytes: deps.maxBodyBytes, schema: CreateSource, code: 'invalid_source', malformed: 'field' });
     const created = await createSourceWithKey(deps.store, name, deps.clock.now());
     if (!created) throw new ApiError('conflict', `a source named ${name} exists already`, 'name');
     deps.auth.forget();
-    return c.json({ source: created.source, writeKey: created.writeKey }, 201);
+    return c.json({ source: created.source, writeKey: created.writeKey } satisfies SourceCreated, 201);
   });
 
   app.delete('/v1/sources/:name', scope('config:write', { action: 'sources.revoke' }), async (c) => {
     const revoked = await deps.store.revokeSource(c.req.param('name'), deps.clock.now().toISOString());
     if (!revoked) throw new ApiError('not_found', 'no active source has this name', 'name');
     deps.auth.forget();
-    return c.json({ source: revoked });
+    return c.json({ source: revoked } satisfies SourceRevoked);
   });
   return app;
 }

@@ -3,8 +3,10 @@
  * remove an identifier for good, and manage the do-not-link rules that undo and split create.
  */
 import { Hono } from 'hono';
+import { z } from 'zod';
 import { DEFAULT_POLICY, RULE_NUMBERS, prepareEvent, validateEvent } from '@kin/core';
 import type { Identifier, IdentityPolicy, ResolutionPlan } from '@kin/core';
+import type { IdentifierRemoved, Separation } from '@kin/core/api/index.ts';
 import type { IdentityVerifier } from '../identity/identity-verify.ts';
 import type { SeparationResult } from '../identity/identity-undo.ts';
 import { splitProfile, undoMerge } from '../identity/identity-undo.ts';
@@ -15,6 +17,7 @@ import type { ProfileExplanation, Store } from '../storage/storage.ts';
 import type { SourceRegions } from '../identity/source-regions.ts';
 import { ApiError } from './error-catalog.ts';
 import { ignoreInvalidJson, readAdminJson } from './request-body.ts';
+import { parseAdminBody } from './admin-body.ts';
 import { resolveProfileRef } from './profile-routes.ts';
 import { scope } from './route-scope.ts';
 
@@ -35,6 +38,13 @@ export interface IdentityRouteDeps {
   audiences?: { profilesChanged(ids: Iterable<string>): void };
 }
 
+const IDENTIFIER = 'an identifier is "type:value" with a value valid for its type';
+const IDENTIFIERS = 'externalIds must be a non-empty array of "type:value"';
+/** `POST /v1/profiles/{ref}/split`; each item is then normalised for its type (`identifierOf`). */
+const SplitBody = z.object({ externalIds: z.array(z.string({ error: IDENTIFIER }), { error: IDENTIFIERS }).min(1, { error: IDENTIFIERS }) });
+/** `POST /v1/identity/dry-run` with an envelope; the event itself is checked by core's validateEvent. */
+const DryRunEnvelope = z.object({ event: z.unknown(), source: z.string({ error: 'source must be a source name' }).optional() });
+
 /** Builds the identity routes. */
 export function identityRoutes(deps: IdentityRouteDeps): Hono {
   const app = new Hono();
@@ -53,7 +63,7 @@ export function identityRoutes(deps: IdentityRouteDeps): Hono {
     if (!type || value === undefined) throw new ApiError('invalid_ref', 'an identifier is "type:value" with a value valid for its type', field);
     return { type, value };
   };
-  const separated = async (result: SeparationResult) => {
+  const separated = async (result: SeparationResult): Promise<Separation> => {
     if (!result.ok) throw new ApiError(result.code === 'invalid' ? 'invalid_ref' : result.code, result.message);
     deps.audiences?.profilesChanged(result.profileIds);
     const profiles = [];
@@ -77,13 +87,13 @@ export function identityRoutes(deps: IdentityRouteDeps): Hono {
   app.post('/v1/identity/dry-run', scope('profiles:read', { audit: false }), async (c) => {
     const body = await readAdminJson(c.req.raw, deps.maxBodyBytes);
     if (body === undefined) throw new ApiError('invalid_json', 'the body must be JSON: {"event": {…}, "source": "web"}');
-    const envelope = isRecord(body) && isRecord(body['event']) ? body : { event: body };
-    const sourceName = envelope['source'];
-    if (sourceName !== undefined && typeof sourceName !== 'string') throw new ApiError('invalid_event', 'source must be a source name', 'source');
+    // The bare event, or {event, source}.
+    const envelope = isRecord(body) && isRecord(body['event']) ? parseAdminBody(DryRunEnvelope, body, 'invalid_source') : { event: body, source: undefined };
+    const sourceName = envelope.source;
     const sources = await deps.store.listSources();
     const source = sourceName === undefined ? undefined : sources.find((s) => s.name === sourceName && !s.revokedAt);
     if (sourceName !== undefined && !source) throw new ApiError('not_found', 'no active source has this name', 'source');
-    const result = validateEvent(envelope['event'], { receivedAt: deps.clock.now(), newMessageId: deps.ids.messageId, maxEventBytes: deps.maxEventBytes });
+    const result = validateEvent(envelope.event, { receivedAt: deps.clock.now(), newMessageId: deps.ids.messageId, maxEventBytes: deps.maxEventBytes });
     if (!result.ok) throw new ApiError(result.code, result.message, `event.${result.field}`);
     const unverified = source && deps.verifier ? await deps.verifier.verify(source.name, result.event) : undefined;
     const prepared = prepareEvent(result.event, policy, deps.normalize, unverified ? { unverified } : {});
@@ -104,9 +114,8 @@ export function identityRoutes(deps: IdentityRouteDeps): Hono {
   app.post('/v1/profiles/:ref/split', scope('profiles:write'), async (c) => {
     const body = await readAdminJson(c.req.raw, deps.maxBodyBytes).catch(ignoreInvalidJson);
     const id = await idOf(c.req.param('ref'));
-    const raw = isRecord(body) ? body['externalIds'] : undefined;
-    if (!Array.isArray(raw) || raw.length === 0) throw new ApiError('invalid_ref', 'externalIds must be a non-empty array of "type:value"', 'externalIds');
-    const identifiers = raw.map((item, i) => identifierOf(item, `externalIds[${i}]`));
+    const { externalIds } = parseAdminBody(SplitBody, body === undefined ? {} : body, 'invalid_ref');
+    const identifiers = externalIds.map((item, i) => identifierOf(item, `externalIds[${i}]`));
     return c.json(await separated(await splitProfile(deps.store, id, identifiers, resolveDeps, deps.clock.now().toISOString())));
   });
 
@@ -115,7 +124,7 @@ export function identityRoutes(deps: IdentityRouteDeps): Hono {
     const identifier = identifierOf(c.req.param('identifier'), 'identifier');
     const removed = await deps.store.transaction((tx) => tx.tombstone(id, identifier, deps.clock.now().toISOString()));
     if (!removed) throw new ApiError('not_found', 'the profile does not hold this identifier', 'identifier');
-    return c.json({ removed: identifier, tombstoned: true, profile: await deps.store.findProfile(id) });
+    return c.json({ removed: identifier, tombstoned: true, profile: await deps.store.findProfile(id) } satisfies IdentifierRemoved);
   });
 
   app.get('/v1/rules/do-not-link', scope('profiles:read'), async (c) => c.json({ data: await deps.store.listDoNotLink() }));

@@ -21,7 +21,8 @@ import type { LinkService } from '../links/link-service.ts';
 import { createLinkService, parseRecipientRef } from '../links/link-service.ts';
 import { ApiError } from './error-catalog.ts';
 import { readAdminJson } from './request-body.ts';
-import { parseLimit } from './query-params.ts';
+import { jsonText, parseLimit } from './query-params.ts';
+import type { AdminReads } from './admin-reads.ts';
 
 /** The public routes (no token: a shopper's browser and mail client call them). */
 export const LINK_PUBLIC_ROUTES = ['/l/:code', '/o/:file'] as const;
@@ -42,6 +43,8 @@ export interface LinkRouteDeps {
   linksConfig?: LinksConfig;
   /** Made by the composition root so a stop drains it before the ingestor; one of its own otherwise. */
   linkClicks?: ClickQueue;
+  /** The admin reads on the read thread (embedded mode); link stats are read there when given. */
+  reads?: AdminReads;
   /** The service the composition root also serves redirects with (links/link-fast-path.ts); one of its own otherwise. */
   linkService?: LinkService;
 }
@@ -141,7 +144,10 @@ export function linkRoutes(deps: LinkRouteDeps): Hono {
     return c.json({ data: await service.addRecipients(link, refs, origin(c)) });
   });
 
-  app.get('/v1/links/:id/stats', scope('analytics:read'), async (c) => c.json(await service.stats(await linkOf(c.req.param('id')))));
+  // On the read thread when there is one: counting a link's clicks must not hold the thread of its redirects.
+  app.get('/v1/links/:id/stats', scope('analytics:read'), async (c) =>
+    deps.reads ? jsonText(c, await deps.reads.linkStats(c.req.param('id'))) : c.json(await service.stats(await linkOf(c.req.param('id')))),
+  );
 
   // Hono answers HEAD with the GET route; the raw method tells them apart.
   app.get(LINK_PUBLIC_ROUTES[0], publicRoute, async (c) => {

@@ -7,8 +7,9 @@
 import { DEFAULT_POLICY } from '@kin/core';
 import type { IdentityPolicy } from '@kin/core';
 import { Hono } from 'hono';
+import { z } from 'zod';
 import { runMatch } from '../matching/match-run.ts';
-import type { ReviewBulkResult, ReviewEffect, ReviewPage } from '@kin/core/api/index.ts';
+import type { ReviewBulkRequest, ReviewBulkResult, ReviewDecided, ReviewEffect, ReviewPage } from '@kin/core/api/index.ts';
 import { previewMatchedMerge } from '../matching/match-merge.ts';
 import { decideReviewBulk } from '../matching/review-bulk.ts';
 import { decideReview } from '../matching/review-decide.ts';
@@ -16,7 +17,7 @@ import type { Clock } from '../ports/clock.ts';
 import type { ReviewStatus } from '../storage/matching-store.ts';
 import type { Store } from '../storage/storage.ts';
 import { ApiError } from './error-catalog.ts';
-import { ignoreInvalidJson, readAdminJson } from './request-body.ts';
+import { readAdminBody } from './admin-body.ts';
 import { resolveProfileRef } from './profile-routes.ts';
 import { parseLimit } from './query-params.ts';
 import { scope } from './route-scope.ts';
@@ -34,12 +35,23 @@ export interface ReviewRouteDeps {
   audiences?: { profilesChanged(ids: Iterable<string>): void };
 }
 
-function probabilityField(body: Record<string, unknown>, field: string): number | undefined {
-  const v = body[field];
-  if (v === undefined) return undefined;
-  if (typeof v !== 'number' || !(v > 0 && v < 1)) throw new ApiError('invalid_query', `${field} is a probability between 0 and 1`, field);
-  return v;
-}
+/** A probability strictly between 0 and 1 (a threshold). */
+const threshold = (field: string) => {
+  const error = `${field} is a probability between 0 and 1`;
+  return z.number({ error }).gt(0, { error }).lt(1, { error }).optional();
+};
+/** `POST /v1/match/run`: thresholds for this run (else the policy's), and one source's profiles only. */
+const MatchRunBody = z.object({ linkThreshold: threshold('linkThreshold'), reviewThreshold: threshold('reviewThreshold'), source: z.string({ error: 'source is a source name' }).optional() });
+const DECISION = 'decision is "accept" or "reject"';
+/** `POST /v1/review/{id}`. */
+const DecisionBody = z.object({ decision: z.enum(['accept', 'reject'], { error: DECISION }) });
+const PROBABILITY = 'minProbability is a probability between 0 and 1';
+/** `POST /v1/review/bulk` (`ReviewBulkRequest`). */
+const BulkBody = z.object({
+  decision: z.enum(['accept', 'reject'], { error: DECISION }),
+  minProbability: z.number({ error: PROBABILITY }).min(0, { error: PROBABILITY }).max(1, { error: PROBABILITY }),
+  dryRun: z.boolean({ error: 'dryRun is true or false' }).default(false),
+}) satisfies z.ZodType<ReviewBulkRequest, unknown>;
 
 /** Builds the routes. */
 export function reviewRoutes(deps: ReviewRouteDeps): Hono {
@@ -53,20 +65,14 @@ export function reviewRoutes(deps: ReviewRouteDeps): Hono {
 
   app.post('/v1/match/run', scope('profiles:write'), async (c) => {
     matching();
-    const parsed = await readAdminJson(c.req.raw, deps.maxBodyBytes);
-    if (parsed !== undefined && (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))) throw new ApiError('invalid_json', 'the body is a JSON object');
-    const body = (parsed ?? {}) as Record<string, unknown>;
-    const linkThreshold = probabilityField(body, 'linkThreshold');
-    const reviewThreshold = probabilityField(body, 'reviewThreshold');
-    const source = body['source'];
-    if (source !== undefined && typeof source !== 'string') throw new ApiError('invalid_query', 'source is a source name', 'source');
+    const { linkThreshold, reviewThreshold, source } = await readAdminBody({ request: c.req.raw, maxBytes: deps.maxBodyBytes, schema: MatchRunBody, code: 'invalid_query' });
     const result = await runMatch({
       store: deps.store,
       policy,
       clock: deps.clock,
       ...(linkThreshold !== undefined ? { linkThreshold } : {}),
       ...(reviewThreshold !== undefined ? { reviewThreshold } : {}),
-      ...(typeof source === 'string' ? { source } : {}),
+      ...(source !== undefined ? { source } : {}),
     });
     return c.json(result);
   });
@@ -119,28 +125,19 @@ export function reviewRoutes(deps: ReviewRouteDeps): Hono {
 
   app.post('/v1/review/bulk', scope('profiles:write'), async (c) => {
     matching();
-    const parsed = await readAdminJson(c.req.raw, deps.maxBodyBytes);
-    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new ApiError('invalid_json', 'the body is a JSON object');
-    const body = parsed as Record<string, unknown>;
-    const decision = body['decision'];
-    if (decision !== 'accept' && decision !== 'reject') throw new ApiError('invalid_decision', 'decision is "accept" or "reject"', 'decision');
-    const minProbability = body['minProbability'];
-    if (typeof minProbability !== 'number' || !(minProbability >= 0 && minProbability <= 1)) {
-      throw new ApiError('invalid_query', 'minProbability is a probability between 0 and 1', 'minProbability');
-    }
-    const dryRun = body['dryRun'] ?? false;
-    if (typeof dryRun !== 'boolean') throw new ApiError('invalid_query', 'dryRun is true or false', 'dryRun');
+    const { decision, minProbability, dryRun } = await readAdminBody({
+      request: c.req.raw,
+      maxBytes: deps.maxBodyBytes,
+      schema: BulkBody,
+      code: (field) => (field === 'decision' ? 'invalid_decision' : 'invalid_query'),
+    });
     const result = await decideReviewBulk({ store: deps.store, policy, clock: deps.clock, decision, minProbability, dryRun });
     return c.json(result satisfies ReviewBulkResult);
   });
 
   app.post('/v1/review/:id', scope('profiles:write', { action: 'review.decide' }), async (c) => {
     matching();
-    const body = await readAdminJson(c.req.raw, deps.maxBodyBytes).catch(ignoreInvalidJson);
-    const decision = (body as { decision?: unknown } | undefined)?.decision;
-    if (decision !== 'accept' && decision !== 'reject') {
-      throw new ApiError('invalid_decision', 'the body is {"decision":"accept"} or {"decision":"reject"}', 'decision');
-    }
+    const { decision } = await readAdminBody({ request: c.req.raw, maxBytes: deps.maxBodyBytes, schema: DecisionBody, code: 'invalid_decision', malformed: 'field' });
     const outcome = await decideReview({ store: deps.store, policy, clock: deps.clock, id: c.req.param('id'), decision });
     switch (outcome.kind) {
       case 'not_found':
@@ -151,7 +148,7 @@ export function reviewRoutes(deps: ReviewRouteDeps): Hono {
         throw new ApiError('conflict', `the identity policy refuses this merge: ${outcome.reason}`, 'decision');
       case 'decided':
         if (outcome.profileId !== undefined) deps.audiences?.profilesChanged([outcome.profileId]);
-        return c.json({ item: outcome.item, ...(outcome.profileId !== undefined ? { profile: await summary(outcome.profileId) } : {}) });
+        return c.json({ item: outcome.item, ...(outcome.profileId !== undefined ? { profile: await summary(outcome.profileId) } : {}) } satisfies ReviewDecided);
     }
   });
   return app;

@@ -6,6 +6,7 @@
 import { Hono } from 'hono';
 import { EVENT_TYPES, readBatch, textProblem, validateEvent } from '@kin/core';
 import type { EventType, IpMode, TrackingEvent } from '@kin/core';
+import type { ItemRejection, TrackingAnswer } from '@kin/core/api/index.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { IdGenerator } from '../ports/ids.ts';
 import type { Ingestor } from '../pipeline/ingest-port.ts';
@@ -41,24 +42,6 @@ export interface TrackingDeps {
   rateLimits?: WriteKeyLimits;
   /** Drops the events of deleted and suppressed people before the ingestor (privacy/privacy-gate.ts). */
   privacyGate?: PrivacyGate;
-}
-
-/** One rejected item of a request. */
-export interface ItemRejection {
-  index: number;
-  code: string;
-  field: string;
-  message: string;
-}
-
-/** The answer of every tracking route. */
-export interface TrackingAnswer {
-  success: true;
-  accepted: number;
-  duplicates: number;
-  rejected: ItemRejection[];
-  /** Events dropped because they belong to a deleted or suppressed person (never stored; docs/privacy.md). */
-  suppressed: number;
 }
 
 /** Builds the tracking routes. */

@@ -8,22 +8,17 @@ import type { CreatedLink, LinkStats, LinkSummary, RecipientLink } from '@kin/co
 import type { LinksConfig } from '../config.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { IdGenerator } from '../ports/ids.ts';
-import type { LinkRecord, LinksStore } from '../storage/links-store.ts';
+import type { LinkRecipientRecord, LinkRecord, LinksStore } from '../storage/links-store.ts';
 import type { Page, Store } from '../storage/storage.ts';
 import { clickMachineReason, openMachineReason } from './link-bots.ts';
+import { createLinkStatsReader } from './link-stats.ts';
 import type { ClickQueue } from './link-click-queue.ts';
 import type { LinkHit } from './link-events.ts';
 import { hitEvent } from './link-events.ts';
-import { claimedRecipient, recipientIdOf, tokenOf, tokenStatus } from './link-token.ts';
+import type { CachedLink } from './link-hit-memory.ts';
+import { createHitMemory } from './link-hit-memory.ts';
+import { claimedRecipient, recipientIdOf, tokenMatches, tokenOf, tokenStatus } from './link-token.ts';
 
-/** Conversions: an `Order Completed` by the clicked profile within this many days of its first click. */
-export const CONVERSION_WINDOW_DAYS = 7;
-/** Conversions are counted over at most this many clicked profiles per link (a bounded read). */
-export const CONVERSION_PROFILES = 1000;
-const CONVERSION_EVENT = 'Order Completed';
-/** How long a link's conversion count is reused (the hit counts are always read fresh). */
-const CONVERSIONS_TTL_MS = 2_000;
-const DAY_MS = 86_400_000;
 const CODE_ALPHABET = 'abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789';
 
 /** What the service needs. */
@@ -84,8 +79,9 @@ export function createLinkService(deps: LinkServiceDeps): LinkService {
   const { links, clock, ids, config } = deps;
   let secret: Promise<string> | undefined;
   const secretOf = (): Promise<string> => (secret ??= config.secret !== undefined ? Promise.resolve(config.secret) : links.signingSecret(randomBytes(32).toString('base64url')));
-  // Links never change once made: a redirect reads its link from memory after the first hit.
-  const byCode = new Map<string, LinkRecord>();
+  // Links and recipients never change once made (there is no update or delete of either): a redirect reads
+  // them from memory after the first hit, and a token's MAC is checked once per link (hit-memory.ts).
+  const memory = createHitMemory();
   const base = (origin: string): string => config.baseUrl ?? origin;
   const summary = (link: LinkRecord, origin: string): LinkSummary => ({
     id: link.id,
@@ -98,24 +94,29 @@ export function createLinkService(deps: LinkServiceDeps): LinkService {
     createdAt: link.createdAt,
   });
 
-  async function linkByCode(code: string): Promise<LinkRecord | undefined> {
-    const cached = byCode.get(code);
+  async function linkByCode(code: string): Promise<CachedLink | undefined> {
+    const cached = memory.link(code);
     if (cached) return cached;
     const link = await links.findLinkByCode(code);
-    if (link) {
-      if (byCode.size >= 10_000) byCode.clear();
-      byCode.set(code, link);
-    }
-    return link;
+    return link ? memory.rememberLink(link) : undefined;
+  }
+
+  async function recipientOf(id: string): Promise<LinkRecipientRecord | undefined> {
+    const cached = memory.recipient(id);
+    if (cached) return cached;
+    const recipient = await links.findRecipient(id);
+    if (recipient) memory.rememberRecipient(recipient);
+    return recipient;
   }
 
   /** The token's status on `link`, with the recipient it names when it names one of this link. */
   async function checkToken(link: LinkRecord, token: string | undefined, now: number): Promise<Pick<LinkHit, 'token' | 'recipient'> & { createdAt?: string }> {
     if (token === undefined || token === '') return { token: 'none' };
     const recipientId = claimedRecipient(token);
-    const recipient = recipientId === undefined ? undefined : await links.findRecipient(recipientId);
+    const recipient = recipientId === undefined ? undefined : await recipientOf(recipientId);
     const expired = link.expiresAt !== undefined && Date.parse(link.expiresAt) < now;
-    const status = tokenStatus({ secret: await secretOf(), linkId: link.id, token, recipientLinkId: recipient?.linkId, expired });
+    const secret = await secretOf();
+    const status = tokenStatus({ linkId: link.id, token, recipientLinkId: recipient?.linkId, expired, matches: (linkId) => memory.tokenMatches(linkId, token, () => tokenMatches(secret, linkId, token)) });
     if (!recipient || recipient.linkId !== link.id || status === 'invalid') return { token: status };
     const colon = recipient.ref.indexOf(':');
     return { token: status, recipient: { id: recipient.id, ref: { type: recipient.ref.slice(0, colon), value: recipient.ref.slice(colon + 1) } }, createdAt: recipient.createdAt };
@@ -139,20 +140,14 @@ export function createLinkService(deps: LinkServiceDeps): LinkService {
     };
   }
 
-  const conversionsOf = new Map<string, { at: number; count: number }>();
-  async function countConversions(linkId: string): Promise<number> {
-    let conversions = 0;
-    for (const { profileId, firstClickAt } of await links.clickedProfiles(linkId, CONVERSION_PROFILES)) {
-      const from = Date.parse(firstClickAt);
-      const orders = await deps.store.listProfileEvents(profileId, { event: CONVERSION_EVENT, limit: 200 });
-      if (orders.data.some((e) => Date.parse(e.timestamp) >= from && Date.parse(e.timestamp) <= from + CONVERSION_WINDOW_DAYS * DAY_MS)) conversions++;
-    }
-    return conversions;
-  }
-
+  // Why the last address is kept: clicks come in bursts from one address (a proxy, a gateway, a test), and
+  // parsing it cost more than the rest of the hit's bookkeeping.
+  let lastIp: { ip: string | undefined; kept: { ip?: string } } | undefined;
   const keptIp = (ip: string | undefined): { ip?: string } => {
+    if (lastIp?.ip === ip && lastIp) return lastIp.kept;
     const kept = applyIpPolicy(ip, config.ip);
-    return kept === undefined ? {} : { ip: kept };
+    lastIp = { ip, kept: kept === undefined ? {} : { ip: kept } };
+    return lastIp.kept;
   };
 
   return {
@@ -188,20 +183,19 @@ export function createLinkService(deps: LinkServiceDeps): LinkService {
       });
     },
     async hit(request) {
-      const link = await linkByCode(request.code);
-      if (!link) return undefined;
+      const cached = await linkByCode(request.code);
+      if (!cached) return undefined;
+      const { link } = cached;
       const now = clock.now();
       const checked = await checkToken(link, request.token, now.getTime());
       const clickId = ids.messageId();
       const hit = hitOf({ clickId, kind: request.head ? 'head' : 'get', link, at: now, checked, request });
       deps.clicks.push(hitEvent(hit));
-      const target = new URL(link.url);
-      target.searchParams.set('kin_link', clickId);
-      return target.href;
+      return cached.target(clickId);
     },
     async open(request) {
       const recipientId = claimedRecipient(request.token);
-      const recipient = recipientId === undefined ? undefined : await links.findRecipient(recipientId);
+      const recipient = recipientId === undefined ? undefined : await recipientOf(recipientId);
       const link = recipient ? await links.findLink(recipient.linkId) : undefined;
       if (!recipient || !link) return false;
       const now = clock.now();
@@ -210,19 +204,7 @@ export function createLinkService(deps: LinkServiceDeps): LinkService {
       deps.clicks.push(hitEvent(hitOf({ clickId: ids.messageId(), kind: 'open', link, at: now, checked, request })));
       return true;
     },
-    async stats(link) {
-      const counts = await links.countHits(link.id);
-      // Why a short cache: conversions read one timeline per clicked profile; a dashboard polling the stats
-      // every second must not turn into a timeline read per clicker per second beside the redirects.
-      const now = clock.now().getTime();
-      const cached = conversionsOf.get(link.id);
-      const conversions = cached && now - cached.at < CONVERSIONS_TTL_MS ? cached.count : await countConversions(link.id);
-      if (!cached || now - cached.at >= CONVERSIONS_TTL_MS) {
-        if (conversionsOf.size >= 1000) conversionsOf.clear();
-        conversionsOf.set(link.id, { at: now, count: conversions });
-      }
-      return { linkId: link.id, ...counts, conversions, conversionWindowDays: CONVERSION_WINDOW_DAYS };
-    },
+    stats: createLinkStatsReader({ links, store: deps.store, clock }),
   };
 }
 

@@ -28,11 +28,13 @@ describe('recipient tokens', () => {
   });
 
   it('read as valid, expired, foreign or invalid', () => {
-    const base = { secret: SECRET, token, expired: false };
-    expect(tokenStatus({ ...base, linkId: 'link-1', recipientLinkId: 'link-1' })).toBe('valid');
-    expect(tokenStatus({ ...base, linkId: 'link-1', recipientLinkId: 'link-1', expired: true })).toBe('expired');
-    expect(tokenStatus({ ...base, linkId: 'link-2', recipientLinkId: 'link-1' })).toBe('foreign');
-    expect(tokenStatus({ ...base, linkId: 'link-1', recipientLinkId: undefined })).toBe('invalid');
-    expect(tokenStatus({ ...base, token: `${token.slice(0, -1)}${token.endsWith('A') ? 'B' : 'A'}`, linkId: 'link-1', recipientLinkId: 'link-1' })).toBe('invalid');
+    const base = { token, expired: false };
+    const status = (input: { token: string; expired: boolean; linkId: string; recipientLinkId: string | undefined }) =>
+      tokenStatus({ ...input, matches: (linkId) => tokenMatches(SECRET, linkId, input.token) });
+    expect(status({ ...base, linkId: 'link-1', recipientLinkId: 'link-1' })).toBe('valid');
+    expect(status({ ...base, linkId: 'link-1', recipientLinkId: 'link-1', expired: true })).toBe('expired');
+    expect(status({ ...base, linkId: 'link-2', recipientLinkId: 'link-1' })).toBe('foreign');
+    expect(status({ ...base, linkId: 'link-1', recipientLinkId: undefined })).toBe('invalid');
+    expect(status({ ...base, token: `${token.slice(0, -1)}${token.endsWith('A') ? 'B' : 'A'}`, linkId: 'link-1', recipientLinkId: 'link-1' })).toBe('invalid');
   });
 });

@@ -79,29 +79,54 @@ export async function advanceInstance(deps: AdvanceDeps): Promise<void> {
   const siblings = await m.findInstances({ journeyKey: journey.key, profileIds: aliases });
   if (supersededBy(instance, siblings)) return end('merged', 'merged');
 
+  // When the current step was due. Why a wait counts from there and not from now: a runner that reaches an
+  // instance late (a burst of carts, a restart) must not stretch the shopper's wait by its own lag; a wait
+  // that has already elapsed is walked through at once.
+  let stepDue = Math.min(Date.parse(instance.dueAt ?? at), clock.now().getTime());
+  // The row as this walk found it (and last wrote it): a send decides only if it is still so.
+  const walkedFrom = { stepIndex: instance.stepIndex, dueAt: instance.dueAt };
   for (let walked = 0; walked < MAX_STEPS; walked++) {
     const step = journey.steps[instance.stepIndex];
     if (!step) return end('done', 'completed');
     if ('wait' in step) {
-      const dueAt = new Date(clock.now().getTime() + journeyDurationMs(step.wait)).toISOString();
-      await m.transaction((tx) => tx.updateInstance(instance.id, { stepIndex: instance.stepIndex + 1, dueAt }));
-      return;
+      stepDue += journeyDurationMs(step.wait);
+      instance.stepIndex += 1;
+      if (stepDue > clock.now().getTime()) {
+        const dueAt = new Date(stepDue).toISOString();
+        await m.transaction((tx) => tx.updateInstance(instance.id, { stepIndex: instance.stepIndex, dueAt }));
+        return;
+      }
+      continue;
     }
     if ('branch' in step) {
       const profile = await deps.store.findProfile(live);
       const holds = branchConditionHolds(step.branch.if, { trigger: instance.trigger, traits: profile?.traits ?? {} });
       instance.stepIndex = nextStepIndex(journey.steps, instance.stepIndex, holds);
       await m.transaction((tx) => tx.updateInstance(instance.id, { stepIndex: instance.stepIndex }));
+      walkedFrom.stepIndex = instance.stepIndex;
       continue;
     }
-    const deferred = await send(deps, instance, step.send, live, aliases);
-    if (deferred) return;
+    const outcome = await send(deps, instance, step.send, live, aliases, walkedFrom);
+    if (outcome !== 'next') return;
     instance.stepIndex += 1;
+    walkedFrom.stepIndex = instance.stepIndex;
+    stepDue = clock.now().getTime();
   }
 }
 
-/** Decides and applies one send; `true` when it was deferred (the instance waits for the quiet hours' end). */
-async function send(deps: AdvanceDeps, instance: JourneyInstance, step: SendStep, live: string, aliases: string[]): Promise<boolean> {
+/**
+ * Decides and applies one send: `next` (go on), `deferred` (the instance waits for the quiet hours' end) or
+ * `stale`: the instance's row moved since this walk read it (another runner, during a lease takeover,
+ * decided this step first), so nothing is decided twice.
+ */
+async function send(
+  deps: AdvanceDeps,
+  instance: JourneyInstance,
+  step: SendStep,
+  live: string,
+  aliases: string[],
+  walkedFrom: { stepIndex: number; dueAt: string | undefined },
+): Promise<'next' | 'deferred' | 'stale'> {
   const { messaging: m, clock, ids, journey } = deps;
   const policy = await m.findPolicy();
   const profile = await deps.store.findProfile(live);
@@ -116,6 +141,8 @@ async function send(deps: AdvanceDeps, instance: JourneyInstance, step: SendStep
   const refs = profileRefs(profile);
 
   return m.transaction(async (tx) => {
+    const row = await tx.lockInstance(instance.id);
+    if (!row || row.stepIndex !== walkedFrom.stepIndex || row.dueAt !== walkedFrom.dueAt || row.state !== instance.state) return 'stale';
     const now2 = now.getTime();
     const claim = (await tx.findClaims(aliases, dedupeKey)).find((c) => Date.parse(c.expiresAt) > now2);
     const recentSends = await tx.recentSends(aliases, new Date(now2 - capLookbackMs(policy)).toISOString());
@@ -180,10 +207,10 @@ async function send(deps: AdvanceDeps, instance: JourneyInstance, step: SendStep
     await tx.insertDecision({ ...record, ...(step.tags ? { tags: step.tags } : {}) });
     await tx.insertDeliveries(deliveries);
     if (decision.deferredUntil) {
-      await tx.updateInstance(instance.id, { dueAt: decision.deferredUntil });
-      return true;
+      await tx.updateInstance(instance.id, { stepIndex: instance.stepIndex, dueAt: decision.deferredUntil });
+      return 'deferred';
     }
     await tx.updateInstance(instance.id, { stepIndex: instance.stepIndex + 1 });
-    return false;
+    return 'next';
   });
 }

@@ -7,13 +7,16 @@
  * it is (nothing waits for journeys), and an event committed just before a crash is never missed. Every
  * step is idempotent against a re-read: an instance is unique per (journey, trigger event), an exit or a
  * goal is recorded once, and a send moves its instance in the same transaction as its decision.
+ *
+ * One runner decides per store: a pass first holds the runner lease (PostgreSQL: an advisory lock, see
+ * `postgres-runner-lease.ts`); the other processes' passes do nothing until its holder dies or stops.
  */
 import { MAX_DURATION_MS, journeyDurationMs, isHeldOut, keyText, matchesAll, valueAt } from '@kin/core';
 import type { Journey, TrackingEvent } from '@kin/core';
 import type { Clock } from '../ports/clock.ts';
 import type { IdGenerator } from '../ports/ids.ts';
 import type { Logger } from '../ports/logger.ts';
-import type { CommittedEvent, JourneyInstance, MessagingStore, StoredDestination } from '../storage/messaging-store.ts';
+import type { CommittedEvent, JourneyInstance, MessagingStore, RunnerLease, StoredDestination } from '../storage/messaging-store.ts';
 import type { Store } from '../storage/storage.ts';
 import { advanceInstance, supersededBy } from './journey-advance.ts';
 
@@ -32,18 +35,24 @@ export interface JourneyRunnerDeps {
   logger: Logger;
   /** Events and due instances handled per read (default 500). */
   batch?: number;
+  /** The right to decide (default: `messaging.runnerLease(JOURNEY_CURSOR)`); a process without it only waits. */
+  lease?: RunnerLease;
 }
 
 /** One pass's work. */
 export interface RunnerPass {
   events: number;
   advanced: number;
+  /** `false` when another process holds the runner lease (this pass did nothing). */
+  leader: boolean;
 }
 
 /** The runner. */
 export interface JourneyRunner {
-  /** Reads the events committed since the cursor, then walks the due instances. */
+  /** Reads the events committed since the cursor, then walks the due instances (when it holds the lease). */
   tick(): Promise<RunnerPass>;
+  /** Gives up the lease (on shutdown). */
+  close(): Promise<void>;
 }
 
 /** Whether an event starts a journey (by name, or the audience it entered). */
@@ -83,6 +92,7 @@ function eventNames(journeys: Map<string, Journey>, destinations: StoredDestinat
 export function createJourneyRunner(deps: JourneyRunnerDeps): JourneyRunner {
   const { messaging: m, clock, ids } = deps;
   const batch = deps.batch ?? 500;
+  const lease = deps.lease ?? m.runnerLease(JOURNEY_CURSOR);
 
   async function onEvent(e: CommittedEvent, pass: Pass): Promise<void> {
     if (!e.profileId || e.event.type !== 'track' || !e.event.event || !pass.names.has(e.event.event)) return;
@@ -160,12 +170,14 @@ export function createJourneyRunner(deps: JourneyRunnerDeps): JourneyRunner {
   let idleThrough: number | undefined;
 
   return {
+    close: () => lease.release(),
     async tick() {
+      if (!(await lease.hold())) return { events: 0, advanced: 0, leader: false };
       const journeys = new Map((await m.listJourneys()).map((j) => [j.key, j]));
       const destinations = (await m.listDestinations()).filter((d) => d.status === 'active' && Array.isArray(d.config.events));
       if (journeys.size === 0 && destinations.length === 0) {
         idleThrough = await deps.store.audiences.lastEventSeq();
-        return { events: 0, advanced: 0 };
+        return { events: 0, advanced: 0, leader: true };
       }
       const pass: Pass = { journeys, destinations, names: eventNames(journeys, destinations) };
       let cursor = await m.readCursor(JOURNEY_CURSOR);
@@ -180,7 +192,7 @@ export function createJourneyRunner(deps: JourneyRunnerDeps): JourneyRunner {
 
       // Walk due instances only once every committed event before now was read (the exit of a cart bought
       // during the wait must be seen before the reminder is decided).
-      if (events.length === batch) return { events: events.length, advanced: 0 };
+      if (events.length === batch) return { events: events.length, advanced: 0, leader: true };
       const published = [...journeys.values()].filter((j) => j.status === 'published');
       const due = await m.dueInstances(clock.now().toISOString(), batch);
       let advanced = 0;
@@ -190,7 +202,7 @@ export function createJourneyRunner(deps: JourneyRunnerDeps): JourneyRunner {
         await advanceInstance({ ...deps, journey, instance });
         advanced++;
       }
-      return { events: events.length, advanced };
+      return { events: events.length, advanced, leader: true };
     },
   };
 }

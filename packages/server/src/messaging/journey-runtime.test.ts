@@ -124,6 +124,19 @@ describe('journey runtime', () => {
     expect(explained.rules.map((r) => `${r.rule}:${r.result}`)).toEqual(['S1 holdout:pass', 'S2 exit:pass', 'S3 dedupe:stop']);
   });
 
+  it('a wait counts from when its step was due, not from when a late runner reaches it', async () => {
+    // Two waits of an hour: the runner walks the first at 12:00 and is away until 15:00, when both have
+    // elapsed. The reminder goes out at 15:00 (a runner that counted from its own pass would wait until 16:00).
+    const s = await setup('2026-06-01T12:00:00.000Z');
+    await s.journey('cart', ['email'], { steps: [{ wait: '1 hour' }, { wait: '1 hour' }, { send: { message: 'cart-reminder', dedupeKey: 'cart:{{trigger.properties.cart_id}}', channels: ['email'] } }] });
+    await s.shopper(1);
+    await s.track({ userId: 'u1', event: 'Product Added', properties: { cart_id: 'c1' } });
+    await s.settle();
+    s.clock.set('2026-06-01T15:00:00.000Z');
+    await s.settle();
+    expect((await s.decisions('user_id:u1')).map((d) => `${d.outcome}@${d.decidedAt}`)).toEqual(['sent@2026-06-01T15:00:00.000Z']);
+  });
+
   it('holds out a stable share of profiles and sends them nothing', async () => {
     const s = await setup('2026-06-01T12:00:00.000Z');
     await s.journey('cart', ['email'], { holdout: { percent: 50 } });

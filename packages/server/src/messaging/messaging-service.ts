@@ -88,6 +88,7 @@ export async function startMessaging(deps: {
       stopped = true;
       clearTimeout(timer);
       await running;
+      await runner.close();
       await transport.close();
     },
   };

@@ -7,6 +7,11 @@
  * through the same transaction that then writes the plan, so every plan names only what that transaction
  * holds (the PostgreSQL store refuses any other, see postgres-writes.ts).
  *
+ * Computed traits and audiences: the evaluator follows new events (the store's event feed), so an ingested
+ * event needs nothing more. Every other write here (a replay of stored rows for undo, split or `kin replay`;
+ * a matching or review merge, perhaps made while no evaluator runs) marks the profiles it changed in the same
+ * transaction, and the evaluator recomputes them whenever it runs next (audience-engine.ts).
+ *
  * Hot path: ingestion calls this for every event (about 15k/s). The caller hands in an already prepared
  * event, a fixed-shape write target and snapshot options made once per batch; no closure per event.
  */
@@ -76,5 +81,14 @@ export async function decideAndApply(
   const plan = withoutNoIdentity(refined, target.sourceId);
   const { profileId } = await tx.applyEvent({ ...target, plan });
   await afterLinkApply(tx, { prepared, plan, sourceId: target.sourceId, replay: target.replay !== undefined, profileId });
+  // Only ingestion comes without `refine`; replays and matching merges do (see the top of this file).
+  if (refine) await tx.markForRecompute(changedProfiles(plan, profileId));
   return { plan: decision.plan, profileId, written: true };
+}
+
+/** The profiles a written plan changed: the event's profile and both sides of each merge. */
+function changedProfiles(plan: ResolutionPlan, profileId: string | undefined): string[] {
+  const ids = plan.merges.flatMap((m) => [m.survivorId, m.absorbedId]);
+  if (profileId !== undefined) ids.push(profileId);
+  return ids;
 }

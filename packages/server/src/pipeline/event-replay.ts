@@ -87,4 +87,6 @@ export async function finishReplay(tx: StoreTx, detached: DetachedProfile[], sta
     if (to !== undefined) pairs.push({ from: profile, to });
   }
   await tx.forwardProfiles(pairs, at);
+  // Ids given back were marked by their events; the others lost their events (their stored state must go).
+  await tx.markForRecompute(detached.map((p) => p.id));
 }

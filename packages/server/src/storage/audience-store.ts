@@ -44,6 +44,24 @@ export interface FeedEvent {
   payload: unknown;
 }
 
+/** A profile marked for recompute by a write the feed does not show (see `StoreTx.markForRecompute`). */
+export interface RecomputeMark {
+  /** Renewed by every new mark of the profile: clearing a mark read earlier leaves a newer one. */
+  id: number;
+  profileId: string;
+}
+
+/**
+ * Who runs the evaluator of one database: at most one holder at a time (see postgres-evaluator-lease.ts).
+ * A store with a single writing process (SQLite) always grants it.
+ */
+export interface EvaluatorLease {
+  /** True while this process holds the lease (checked, not assumed); takes it when it is free. */
+  hold(): Promise<boolean>;
+  /** Gives the lease up (at stop); a standby can take it at its next try. */
+  release(): Promise<void>;
+}
+
 /** An event with its seq (the key that tells a stored event from another). */
 export interface SeqEvent {
   seq: number;
@@ -76,6 +94,15 @@ export interface AudienceStore {
   eventsOfProfiles(groups: ReadonlyMap<string, readonly string[]>): Promise<Map<string, SeqEvent[]>>;
   /** The highest event seq committed (0 without events). */
   lastEventSeq(): Promise<number>;
+  /** The oldest `limit` recompute marks (written in the transactions that changed those profiles). */
+  recomputeMarks(limit: number): Promise<RecomputeMark[]>;
+  /** Removes these marks once their profiles were recomputed (a profile marked again since keeps its newer mark). */
+  clearRecomputeMarks(ids: readonly number[]): Promise<void>;
+  /** A new lease object of this process (one per evaluator). */
+  evaluatorLease(): EvaluatorLease;
+  /** The feed position the last evaluator recorded (`undefined`: none yet), where a new holder resumes. */
+  readFeedCursor(): Promise<number | undefined>;
+  writeFeedCursor(seq: number): Promise<void>;
 }
 
 /** A definition row as both adapters read it. */

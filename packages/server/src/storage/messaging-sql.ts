@@ -7,7 +7,8 @@
 import type { TrackingEvent } from '@kin/core';
 import type { Delivery, Journey, MessageDecision, MessagingPolicy } from '@kin/core/api/index.ts';
 import { cursorKey, pageOf } from './keyset-page.ts';
-import type { ClaimedDelivery, JourneyInstance, MessagingStore, MessagingTx, StoredDestination } from './messaging-store.ts';
+import { heldRunnerLease } from './messaging-store.ts';
+import type { ClaimedDelivery, JourneyInstance, MessagingStore, MessagingTx, RunnerLease, StoredDestination } from './messaging-store.ts';
 
 type Row = Record<string, unknown>;
 
@@ -25,6 +26,10 @@ export interface MessagingDialect {
   transaction<T>(fn: (runner: SqlRunner) => Promise<T>, options?: { durable?: boolean }): Promise<T>;
   /** `FOR UPDATE SKIP LOCKED` where the database has row locks; empty for SQLite (one writer at a time). */
   lockClause: string;
+  /** `FOR UPDATE` where the database has row locks; empty for SQLite. */
+  rowLockClause: string;
+  /** The runner lease of the store (default: always held, one process). */
+  runnerLease?: (name: string) => RunnerLease;
   /** Parses a stored event payload (text in SQLite, `json` already parsed in PostgreSQL). */
   payload(value: unknown): TrackingEvent;
 }
@@ -85,8 +90,12 @@ function toJourney(r: Row): Journey {
   return { ...parse<Omit<Journey, 'status' | 'createdAt' | 'updatedAt'>>(r.body), status: r.status as Journey['status'], createdAt: r.created_at as string, updatedAt: r.updated_at as string };
 }
 
-function messagingTx(sql: SqlRunner): MessagingTx {
+function messagingTx(sql: SqlRunner, rowLockClause: string): MessagingTx {
   return {
+    async lockInstance(id) {
+      const row = (await sql.all(`SELECT * FROM journey_instances WHERE id = ? ${rowLockClause}`, [id]))[0];
+      return row ? toInstance(row) : undefined;
+    },
     async findInstances({ journeyKey, profileIds }) {
       if (profileIds.length === 0) return [];
       const rows = await sql.all(
@@ -164,8 +173,9 @@ export function createSqlMessagingStore(dialect: MessagingDialect): MessagingSto
   const sql = dialect.runner;
   const one = async (q: string, params: unknown[] = []): Promise<Row | undefined> => (await sql.all(q, params))[0];
   return {
-    transaction: (fn) => dialect.transaction((runner) => fn(messagingTx(runner))),
-    findInstances: (query) => messagingTx(sql).findInstances(query),
+    transaction: (fn) => dialect.transaction((runner) => fn(messagingTx(runner, dialect.rowLockClause))),
+    runnerLease: (name) => dialect.runnerLease?.(name) ?? heldRunnerLease,
+    findInstances: (query) => messagingTx(sql, '').findInstances(query),
 
     async putJourney(j) {
       const { status, createdAt, updatedAt, ...body } = j;
@@ -373,7 +383,7 @@ export function createSqlMessagingStore(dialect: MessagingDialect): MessagingSto
       });
     },
     async enqueueDeliveries(deliveries) {
-      await dialect.transaction((r) => messagingTx(r).insertDeliveries(deliveries));
+      await dialect.transaction((r) => messagingTx(r, '').insertDeliveries(deliveries));
     },
   };
 }

@@ -96,8 +96,29 @@ export interface CommittedEvent {
   event: TrackingEvent;
 }
 
+/**
+ * The right to run the journey runner (one runner decides per store). Why a lease and not only row locks:
+ * two runners would read the same events and walk the same due instances, and a send decided by both is a
+ * message decided twice. PostgreSQL holds it as an advisory lock on a connection of its own, released by
+ * the database when the holder's process dies; an embedded store has one process and always holds it.
+ */
+export interface RunnerLease {
+  /** Takes the lease, or checks that it is still held; `false` while another process holds it. */
+  hold(): Promise<boolean>;
+  /** Gives it up (on shutdown), so another process takes over at once. */
+  release(): Promise<void>;
+}
+
+/** The lease of a store with one process: always held. */
+export const heldRunnerLease: RunnerLease = { hold: async () => true, release: async () => undefined };
+
 /** Operations inside one messaging transaction. */
 export interface MessagingTx {
+  /**
+   * Reads an instance and locks its row until the transaction ends (PostgreSQL `FOR UPDATE`; SQLite has one
+   * writer). A send compares it with what it walked from, so a second runner never decides the same step.
+   */
+  lockInstance(id: string): Promise<JourneyInstance | undefined>;
   /** Instances of a journey entered by any of these profile ids (a live profile and those merged into it). */
   findInstances(query: { journeyKey: string; profileIds: string[] }): Promise<JourneyInstance[]>;
   /** Adds an instance; `false` when this journey already has one from the same trigger event (a replayed read). */
@@ -117,6 +138,8 @@ export interface MessagingTx {
 /** The messaging port of a store. */
 export interface MessagingStore {
   transaction<T>(fn: (tx: MessagingTx) => Promise<T>): Promise<T>;
+  /** A lease named `name` of this store (`JOURNEY_CURSOR` for the journey runner). */
+  runnerLease(name: string): RunnerLease;
 
   putJourney(journey: Journey): Promise<void>;
   findJourney(key: string): Promise<Journey | undefined>;

@@ -198,6 +198,12 @@ export interface StoreTx {
   markMergesUndone(profileIds: string[], ledgerId: string): Promise<void>;
   /** Removes an identifier from its profile and refuses it from now on; `false` when the profile does not hold it. */
   tombstone(profileId: string, identifier: Identifier, at: string): Promise<boolean>;
+  /**
+   * Marks profiles for the computed-trait and audience evaluator, in this transaction: a change of which events
+   * a profile has that the event feed does not show as new events of it (replays, matching merges). The marks
+   * stay until an evaluator recomputed them, so one started later still sees them (see audience-engine.ts).
+   */
+  markForRecompute(profileIds: readonly string[]): Promise<void>;
   /** Records the probability and evidence of a matching merge in the same transaction (with `Store.matching`). */
   recordMatchLink(link: MatchLink): Promise<void>;
   /** Tracked-link clicks in the same transaction as their events (with `Store.links`; see links-store.ts). */

@@ -4,9 +4,10 @@
  */
 import type { Pool } from 'pg';
 import type { TrackingEvent } from '@kin/core';
-import type { AudienceStore, ProfileComputedState, SeqEvent } from '../audience-store.ts';
+import type { AudienceStore, ProfileComputedState, RecomputeMark, SeqEvent } from '../audience-store.ts';
 import { definitionOf } from '../audience-store.ts';
 import { cursorKey, pageOf } from '../keyset-page.ts';
+import { createPostgresEvaluatorLease } from './postgres-evaluator-lease.ts';
 
 type Row = Record<string, unknown>;
 
@@ -26,8 +27,28 @@ export const POSTGRES_AUDIENCE_MIGRATION_SQL = `
   CREATE INDEX computed_schedule_due ON computed_schedule (next_check_at);
 `;
 
-/** Creates the port over the store's pool. */
-export function createPostgresAudiences(pool: Pool): AudienceStore {
+/**
+ * Recompute marks (PostgreSQL migration 20; see the SQLite store's migration 24): one row per profile; a
+ * profile marked again takes a new id, so clearing the marks an evaluator read keeps the newer one.
+ */
+export const POSTGRES_RECOMPUTE_MARKS_MIGRATION = {
+  version: 20,
+  name: 'computed traits: recompute marks of identity changes without events',
+  sql: `
+    CREATE TABLE recompute_marks (id bigserial PRIMARY KEY, profile_id text COLLATE "C" NOT NULL UNIQUE);
+    CREATE TABLE evaluator_cursor (id integer PRIMARY KEY CHECK (id = 1), seq bigint NOT NULL);
+  `,
+};
+
+/** Marks the profiles of `$1` (a sorted text array, so concurrent markers lock rows in one order). */
+export const RECOMPUTE_MARKS_STATEMENT = {
+  name: 'kin_recompute_marks_v1',
+  text: `INSERT INTO recompute_marks (profile_id) SELECT unnest($1::text[])
+    ON CONFLICT (profile_id) DO UPDATE SET id = nextval(pg_get_serial_sequence('recompute_marks', 'id'))`,
+};
+
+/** Creates the port over the store's pool; `url` is where evaluator leases open their own connection. */
+export function createPostgresAudiences(pool: Pool, url: string): AudienceStore {
   const inTransaction = async (fn: (q: (text: string, values?: unknown[]) => Promise<Row[]>) => Promise<void>): Promise<void> => {
     const client = await pool.connect();
     let broken = false;
@@ -151,6 +172,26 @@ export function createPostgresAudiences(pool: Pool): AudienceStore {
     async lastEventSeq() {
       const { rows } = await pool.query('SELECT coalesce(max(seq), 0) AS n FROM events');
       return Number((rows[0] as Row).n);
+    },
+
+    async recomputeMarks(limit) {
+      const { rows } = await pool.query('SELECT id, profile_id FROM recompute_marks ORDER BY id LIMIT $1', [limit]);
+      return (rows as Row[]).map((r): RecomputeMark => ({ id: Number(r.id), profileId: r.profile_id as string }));
+    },
+
+    async clearRecomputeMarks(ids) {
+      if (ids.length > 0) await pool.query('DELETE FROM recompute_marks WHERE id = ANY($1::bigint[])', [[...ids]]);
+    },
+
+    evaluatorLease: () => createPostgresEvaluatorLease(url),
+
+    async readFeedCursor() {
+      const { rows } = await pool.query('SELECT seq FROM evaluator_cursor WHERE id = 1');
+      return rows[0] === undefined ? undefined : Number((rows[0] as Row).seq);
+    },
+
+    async writeFeedCursor(seq) {
+      await pool.query('INSERT INTO evaluator_cursor (id, seq) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq', [seq]);
     },
   };
 }

@@ -1,12 +1,14 @@
 /**
  * The messaging port of the PostgreSQL store: the shared SQL of `messaging-sql.ts` over the pool, with
- * `FOR UPDATE SKIP LOCKED` so that workers of the pipeline lease different deliveries.
+ * `FOR UPDATE SKIP LOCKED` so that workers of the pipeline lease different deliveries, and a runner lease
+ * (`postgres-runner-lease.ts`) so that one process of many runs the journey runner.
  */
 import type pg from 'pg';
 import type { TrackingEvent } from '@kin/core';
 import { createSqlMessagingStore, messagingSchemaSql } from '../messaging-sql.ts';
 import type { SqlRunner } from '../messaging-sql.ts';
 import type { MessagingStore } from '../messaging-store.ts';
+import { createPostgresRunnerLease } from './postgres-runner-lease.ts';
 
 /** PostgreSQL migration 15: the messaging tables. */
 export const POSTGRES_MESSAGING_MIGRATION = {
@@ -30,8 +32,8 @@ function runnerOf(client: pg.Pool | pg.PoolClient): SqlRunner {
   };
 }
 
-/** Creates the messaging port over the store's pool. */
-export function createPostgresMessagingStore(pool: pg.Pool): MessagingStore {
+/** Creates the messaging port over the store's pool (`url`: the database of the runner lease's own connection). */
+export function createPostgresMessagingStore(pool: pg.Pool, url: string): MessagingStore {
   return createSqlMessagingStore({
     runner: runnerOf(pool),
     async transaction(fn) {
@@ -53,6 +55,8 @@ export function createPostgresMessagingStore(pool: pg.Pool): MessagingStore {
       }
     },
     lockClause: 'FOR UPDATE OF d SKIP LOCKED',
+    rowLockClause: 'FOR UPDATE',
+    runnerLease: (name) => createPostgresRunnerLease({ url, name }),
     payload: (value) => (typeof value === 'string' ? JSON.parse(value) : value) as TrackingEvent,
   });
 }

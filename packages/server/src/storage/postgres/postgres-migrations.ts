@@ -26,7 +26,7 @@ import { POSTGRES_LINKS_MIGRATION } from './postgres-links.ts';
 import { POSTGRES_MATCH_INDEX_MIGRATION } from './postgres-match-index.ts';
 import { warningSubjectSql } from '../warning-subject.ts';
 import { POSTGRES_MESSAGING_MIGRATION } from './postgres-messaging.ts';
-import { POSTGRES_AUDIENCE_MIGRATION_SQL } from './postgres-audiences.ts';
+import { POSTGRES_AUDIENCE_MIGRATION_SQL, POSTGRES_RECOMPUTE_MARKS_MIGRATION } from './postgres-audiences.ts';
 
 /** A warning's subject from its columns, as `warningSubject` builds it. */
 const SUBJECT_SQL = warningSubjectSql('chr(31)');
@@ -560,6 +560,7 @@ export const POSTGRES_MIGRATIONS: ReadonlyArray<PostgresMigration> = [
   POSTGRES_ACCESS_MIGRATION,
   POSTGRES_LINKS_MIGRATION,
   { version: 13, name: 'computed traits and audiences', sql: POSTGRES_AUDIENCE_MIGRATION_SQL },
+  POSTGRES_RECOMPUTE_MARKS_MIGRATION,
   POSTGRES_MESSAGING_MIGRATION,
   {
     version: 16,

@@ -5,21 +5,10 @@ import type { TrackingEvent } from '@kin/core';
 import { normalizerFor } from '../../identity/policy-load.ts';
 import { applyEvents } from '../../pipeline/event-apply.ts';
 import { runPrivacyConformance } from '../privacy-store-conformance.ts';
-import { postgresTarget, urlOf } from './postgres-target.ts';
-import { servicesRequired, testPostgresStatus } from './postgres-test-db.ts';
+import { postgresAvailable, postgresTestStores } from './postgres-test-store.ts';
 
-const status = await testPostgresStatus();
-
-if (!status.ok && servicesRequired()) {
-  describe('postgres privacy', () => {
-    it('needs PostgreSQL (KIN_REQUIRE_SERVICES is set)', () => {
-      throw new Error(`${status.reason}. Start PostgreSQL or set KIN_TEST_POSTGRES_URL.`);
-    });
-  });
-}
-
-if (status.ok) {
-  const target = postgresTarget('postgres', 4);
+if (await postgresAvailable('postgres privacy')) {
+  const target = postgresTestStores('postgres', 4);
   runPrivacyConformance(target);
 
   describe('postgres privacy delete', () => {
@@ -31,7 +20,7 @@ if (status.ok) {
         const events = (who: string): TrackingEvent[] =>
           Array.from({ length: 20 }, (_, i) => ({ type: 'identify', userId: `${who}-user`, messageId: `${who.length}-${i}-${who[0]}`, timestamp: T, receivedAt: T, traits: { email: `${who}@example.com`, phone: who === 'amy-keep' ? '+14155550142' : '+14155550199' } }) as TrackingEvent);
         await store.transaction((tx) => applyEvents(tx, 'src', [...events('zed-forget'), ...events('amy-keep')], deps));
-        const dump = () => execFileSync('pg_dump', ['--data-only', urlOf(store)], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+        const dump = () => execFileSync('pg_dump', ['--data-only', target.urlOf(store)], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
         expect(dump()).toContain('zed-forget@example.com');
         const live = (await store.findProfileIdByIdentifier({ type: 'email', value: 'zed-forget@example.com' }))!;
         expect((await store.privacy!.deletePerson(live, [], T))?.events).toBe(20);

@@ -9,18 +9,10 @@ import { migratePostgres, POSTGRES_MIGRATIONS } from './postgres-migrations.ts';
 import { createPostgresStore, openPostgresStore, parseTimestamptz } from './postgres-store.ts';
 import { UnfollowablePlanError } from './postgres-writes.ts';
 import type { TestDatabase } from './postgres-test-db.ts';
-import { createTestDatabase, servicesRequired, testPostgresStatus } from './postgres-test-db.ts';
-import { postgresTarget, urlOf } from './postgres-target.ts';
+import { createTestDatabase } from './postgres-test-db.ts';
+import { postgresAvailable, postgresTestStores } from './postgres-test-store.ts';
 
-const status = await testPostgresStatus();
-
-if (!status.ok && servicesRequired()) {
-  describe('postgres store', () => {
-    it('needs PostgreSQL (KIN_REQUIRE_SERVICES is set)', () => {
-      throw new Error(`${status.reason}. Start PostgreSQL or set KIN_TEST_POSTGRES_URL.`);
-    });
-  });
-}
+const available = await postgresAvailable('postgres store');
 
 describe('parseTimestamptz', () => {
   it('answers ISO strings with milliseconds whatever the session offset', () => {
@@ -31,10 +23,12 @@ describe('parseTimestamptz', () => {
   });
 });
 
-if (status.ok) {
+if (available) {
 
-  runStorageConformance({ ...postgresTarget('postgres', 8), recount: (store) => recount(urlOf(store)) });
-  runIdentityTrustConformance({ ...postgresTarget('postgres', 4), recount: (store) => recount(urlOf(store)) });
+  const stores = postgresTestStores('postgres', 8);
+  runStorageConformance({ ...stores, recount: (store) => recount(stores.urlOf(store)) });
+  const trustStores = postgresTestStores('postgres', 4);
+  runIdentityTrustConformance({ ...trustStores, recount: (store) => recount(trustStores.urlOf(store)) });
 
   describe('postgres store: migrations and partitions', () => {
     const withDatabase = async (fn: (db: TestDatabase, admin: pg.Client) => Promise<void>) => {
@@ -207,10 +201,6 @@ if (status.ok) {
           await store.close();
         }
       }));
-  });
-} else if (!servicesRequired()) {
-  describe.skip(`postgres store (skipped: ${status.reason})`, () => {
-    it('needs PostgreSQL', () => undefined);
   });
 }
 

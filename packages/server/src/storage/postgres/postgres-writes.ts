@@ -17,6 +17,7 @@ import { TRAIT_HISTORY_KEPT } from '../storage.ts';
 import { PRUNE_TRAIT_HISTORY } from './postgres-trait-order.ts';
 import type { LockedSnapshotRow } from './postgres-graph-cache.ts';
 import { insertMatchLink } from './postgres-matching-store.ts';
+import { RECOMPUTE_MARKS_STATEMENT } from './postgres-audiences.ts';
 import { postgresLinkClickTx } from './postgres-links.ts';
 import { postgresIdentityTx } from './postgres-identity-ops.ts';
 import { keyOf, TxGraphCache } from './postgres-graph-cache.ts';
@@ -25,7 +26,8 @@ import { PENDING_SEQ, TRUST_STATEMENT, TrustCache } from './postgres-trust-cache
 import { ENSURE_PARTITION_STATEMENT, monthOf } from './postgres-partitions.ts';
 import { LAST_SEEN_GRANULARITY_SECONDS, toMillis, traitChanges } from './postgres-write-values.ts';
 import { planWarnings } from '../warning-subject.ts';
-import { FLUSH_STATEMENT, WriteBuffer } from './postgres-write-buffer.ts';
+import { FLUSH_STATEMENT } from './postgres-flush-statement.ts';
+import { WriteBuffer } from './postgres-write-buffer.ts';
 import { MatchIndexChanges, rekeyPostgres } from './postgres-match-index.ts';
 import { PERSON_TRAIT_KEYS } from '../../matching/match-keys.ts';
 
@@ -102,6 +104,8 @@ export function createPostgresTx(deps: WriteDeps): PostgresTx {
   /** Merges of stored profiles, in order, not yet sent (see `applyMerge`). */
   const pendingMerges: Array<Record<string, unknown>> = [];
   const matchIndex = new MatchIndexChanges();
+  /** Profiles to mark for recompute, written at the next flush (one statement; a replay marks once per event). */
+  const pendingMarks = new Set<string>();
 
   async function claimMessageIds(sourceId: string, messageIds: string[]): Promise<boolean[]> {
     if (messageIds.length === 0) return [];
@@ -292,6 +296,11 @@ export function createPostgresTx(deps: WriteDeps): PostgresTx {
       pendingMerges.length = 0;
       await run(SQL.mergeBatch.name, SQL.mergeBatch.text, [merges]);
     }
+    if (pendingMarks.size > 0) {
+      const marks = [...pendingMarks].sort();
+      pendingMarks.clear();
+      await run(RECOMPUTE_MARKS_STATEMENT.name, RECOMPUTE_MARKS_STATEMENT.text, [marks]);
+    }
     if (buffer.empty) return;
     const pruned = buffer.historyKeys();
     await run(FLUSH_STATEMENT.name, FLUSH_STATEMENT.text, buffer.take());
@@ -349,6 +358,9 @@ export function createPostgresTx(deps: WriteDeps): PostgresTx {
     claimMessageIds,
     prefetch,
     recordMatchLink: (link) => insertMatchLink(deps.query, link),
+    markForRecompute: async (profileIds) => {
+      for (const id of profileIds) pendingMarks.add(id);
+    },
     links: postgresLinkClickTx(deps.query),
     loadSnapshot: (identifiers, options) => loadSnapshot(identifiers, options),
     applyEvent,

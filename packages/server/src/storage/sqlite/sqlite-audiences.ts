@@ -5,7 +5,7 @@
 import type Database from 'better-sqlite3';
 import DatabaseFile from 'better-sqlite3';
 import type { TrackingEvent } from '@kin/core';
-import type { AudienceStore, ProfileComputedState, SeqEvent } from '../audience-store.ts';
+import type { AudienceStore, EvaluatorLease, ProfileComputedState, RecomputeMark, SeqEvent } from '../audience-store.ts';
 import { definitionOf } from '../audience-store.ts';
 import { cursorKey, pageOf } from '../keyset-page.ts';
 import type { WriteQueue } from './write-queue.ts';
@@ -20,6 +20,23 @@ export const SQLITE_AUDIENCE_MIGRATION_SQL = `
   ) WITHOUT ROWID;
 `;
 
+/**
+ * Recompute marks (SQLite migration 24): profiles whose events changed without a new event of theirs in the
+ * feed. In the main file, because they commit with the change that makes them; one row per profile, and
+ * `INSERT OR REPLACE` gives a marked-again profile a new id (see `RecomputeMark`).
+ */
+export const SQLITE_RECOMPUTE_MARKS_MIGRATION = {
+  version: 24,
+  name: 'computed traits: recompute marks of identity changes without events',
+  sql: `CREATE TABLE recompute_marks (id INTEGER PRIMARY KEY AUTOINCREMENT, profile_id TEXT NOT NULL UNIQUE);`,
+};
+
+/** Marks profiles for recompute on `connection` (inside the caller's transaction). */
+export function insertRecomputeMarks(connection: Database.Database, profileIds: Iterable<string>): void {
+  const insert = stmt(connection, 'INSERT OR REPLACE INTO recompute_marks (profile_id) VALUES (?)');
+  for (const id of profileIds) insert.run(id);
+}
+
 /** Each profile's values, memberships and next check: in the state file (see `createSqliteAudiences`). */
 const STATE_TABLES_SQL = `
   CREATE TABLE IF NOT EXISTS computed_values (profile_id TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (profile_id, key)) WITHOUT ROWID;
@@ -29,7 +46,11 @@ const STATE_TABLES_SQL = `
   CREATE INDEX IF NOT EXISTS audience_members_profile ON audience_members(profile_id);
   CREATE TABLE IF NOT EXISTS computed_schedule (profile_id TEXT PRIMARY KEY, next_check_at TEXT NOT NULL) WITHOUT ROWID;
   CREATE INDEX IF NOT EXISTS computed_schedule_due ON computed_schedule(next_check_at);
+  CREATE TABLE IF NOT EXISTS evaluator_cursor (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL);
 `;
+
+/** One process writes a SQLite database (its writer thread), so its evaluator always holds the lease. */
+const SOLE_EVALUATOR: EvaluatorLease = { hold: async () => true, release: async () => undefined };
 
 /** The file beside the database that holds the per-profile state (`kin.db` -> `kin.db-computed`). */
 export function computedStatePath(path: string): string {
@@ -168,6 +189,25 @@ export function createSqliteAudiences(options: { db: Database.Database; read: ()
 
     async lastEventSeq() {
       return ((stmt(read(), 'SELECT max(seq) AS n FROM events').get() as Row).n as number | null) ?? 0;
+    },
+
+    async recomputeMarks(limit) {
+      return (stmt(read(), 'SELECT id, profile_id FROM recompute_marks ORDER BY id LIMIT ?').all(limit) as Row[]).map((r): RecomputeMark => ({ id: r.id as number, profileId: r.profile_id as string }));
+    },
+
+    async clearRecomputeMarks(ids) {
+      if (ids.length === 0) return;
+      await write(() => stmt(db, 'DELETE FROM recompute_marks WHERE id IN (SELECT value FROM json_each(?))').run(JSON.stringify(ids)));
+    },
+
+    evaluatorLease: () => SOLE_EVALUATOR,
+
+    async readFeedCursor() {
+      return (stmt(state(), 'SELECT seq FROM evaluator_cursor WHERE id = 1').pluck().get() as number | undefined) ?? undefined;
+    },
+
+    async writeFeedCursor(seq) {
+      await writeState((s) => stmt(s, 'INSERT INTO evaluator_cursor (id, seq) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq').run(seq));
     },
 
     close() {

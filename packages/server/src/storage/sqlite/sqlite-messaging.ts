@@ -48,6 +48,7 @@ export function createSqliteMessagingStore(options: { db: Database.Database; rea
       return options?.durable ? done.then(async (result) => (await durable(), result)) : done;
     },
     lockClause: '',
+    rowLockClause: '',
     payload: (value) => JSON.parse(value as string) as TrackingEvent,
   });
 }

@@ -17,7 +17,7 @@ import { SQLITE_PRIVACY_MIGRATION } from './sqlite-privacy.ts';
 import { SQLITE_ACCESS_MIGRATION } from './sqlite-access.ts';
 import { SQLITE_LINKS_MIGRATION } from './sqlite-links.ts';
 import { SQLITE_MATCH_INDEX_MIGRATION } from './sqlite-match-index.ts';
-import { SQLITE_AUDIENCE_MIGRATION_SQL } from './sqlite-audiences.ts';
+import { SQLITE_AUDIENCE_MIGRATION_SQL, SQLITE_RECOMPUTE_MARKS_MIGRATION } from './sqlite-audiences.ts';
 
 /** A warning's subject from its columns, as `warningSubject` builds it. */
 const SUBJECT_SQL = warningSubjectSql('char(31)');
@@ -401,6 +401,7 @@ export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; name: string; s
   SQLITE_ACCESS_MIGRATION,
   SQLITE_LINKS_MIGRATION,
   { version: 17, name: 'computed traits and audiences', sql: SQLITE_AUDIENCE_MIGRATION_SQL },
+  SQLITE_RECOMPUTE_MARKS_MIGRATION,
   SQLITE_MESSAGING_MIGRATION,
   {
     version: 20,

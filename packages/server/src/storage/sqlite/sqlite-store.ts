@@ -21,7 +21,7 @@ import { inSqliteTransaction, openSqliteConnection } from './sqlite-connection.t
 import { GraphCache } from './sqlite-graph-cache.ts';
 import { createSqliteMessagingStore } from './sqlite-messaging.ts';
 import { createSqliteAccess } from './sqlite-access.ts';
-import { createSqliteAudiences } from './sqlite-audiences.ts';
+import { createSqliteAudiences, insertRecomputeMarks } from './sqlite-audiences.ts';
 import { createSqliteIdentity } from './sqlite-identity.ts';
 import { createSqliteMatchingStore, insertMatchLink } from './sqlite-matching-store.ts';
 import { createSqliteAnalytics } from './sqlite-analytics.ts';
@@ -145,12 +145,20 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
     markMergesUndone: async (profileIds, ledgerId) => identity.markMergesUndone(profileIds, ledgerId),
     tombstone: async (profileId, identifier, at) => (apply.flushTouches(), identity.tombstone(profileId, identifier, at)),
     recordMatchLink: async (link) => insertMatchLink(db, link),
+    markForRecompute: async (profileIds) => {
+      const fresh = profileIds.filter((id) => !markedInTx.has(id));
+      for (const id of fresh) markedInTx.add(id);
+      insertRecomputeMarks(db, fresh);
+    },
     links: sqliteLinkClickTx(db),
   };
+  /** Profiles marked in the open transaction: a replay marks its profile once per event, the table once per transaction. */
+  const markedInTx = new Set<string>();
 
   /** One write transaction on the writer connection; called inside the write queue. */
   async function runTransaction<T>(fn: (t: StoreTx) => Promise<T>): Promise<T> {
     cache.trim();
+    markedInTx.clear();
     begin.run();
     const othersWrote = forgetOthersWrites();
     for (const part of parts) part.begin?.(othersWrote);

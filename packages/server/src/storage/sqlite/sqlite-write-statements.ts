@@ -3,19 +3,27 @@
  */
 import type Database from 'better-sqlite3';
 import { LATER_CONSENT_SQL as LATER_CONSENT } from '../consent-order-sql.ts';
+import { TRAIT_ORDER_WITHOUT_VALUE, traitWinsSql } from '../trait-order-sql.ts';
+import { registerTraitOrder } from './sqlite-trait-order.ts';
 
 /**
- * When an incoming trait value replaces the stored one, as core's `compareTraitEntries`: the more trusted
- * source (the policy's traitSources rank), then the later event time, then the greater source id, then the
- * greater JSON (a tombstone counts as JSON `null`). A total order, so the result never depends on the order
- * events or merges arrive in.
+ * When an incoming trait value replaces the stored one: core's `TRAIT_ORDER` (rank, event time, source id,
+ * then the canonical JSON text; a tombstone counts as `null`). A total order, so the result never depends on
+ * the order events or merges arrive in.
  */
-const LATER_TRAIT = `(excluded.trust > traits.trust OR (excluded.trust = traits.trust AND (excluded.ts > traits.ts
-  OR (excluded.ts = traits.ts AND (excluded.source_id > traits.source_id
-  OR (excluded.source_id = traits.source_id AND coalesce(excluded.value, 'null') > coalesce(traits.value, 'null')))))))`;
+const LATER_TRAIT = traitWinsSql({ dialect: 'sqlite', incoming: 'excluded', current: 'traits' });
+
+/** The same order between two writes of one value: rank, time and source only. */
+const LATER_TRAIT_SAME_VALUE = traitWinsSql({
+  dialect: 'sqlite',
+  incoming: (column) => `@${column === 'source_id' ? 'sourceId' : column}`,
+  current: (column) => column,
+  keys: TRAIT_ORDER_WITHOUT_VALUE,
+});
 
 /** Prepared statements of the write path, compiled once per connection. */
 export function prepareWrites(db: Database.Database) {
+  registerTraitOrder(db);
   return {
     identifier: db.prepare('SELECT profile_id, first_seen, last_seen FROM identifiers WHERE type = ? AND value = ?'),
     profile: db.prepare('SELECT created_at, updated_at, merge_count FROM profiles WHERE id = ?'),
@@ -82,7 +90,7 @@ export function prepareWrites(db: Database.Database) {
     refreshTrait: db.prepare(
       `UPDATE traits SET ts = @ts, source_id = @sourceId, trust = @trust
        WHERE profile_id = @profileId AND key = @key AND value IS @value
-         AND (@trust > trust OR (@trust = trust AND (@ts > ts OR (@ts = ts AND @sourceId > source_id))))`,
+         AND ${LATER_TRAIT_SAME_VALUE}`,
     ),
     setTrait: db.prepare(
       `INSERT INTO traits (profile_id, key, value, ts, source_id, trust) VALUES (@profileId, @key, @value, @ts, @sourceId, @trust)

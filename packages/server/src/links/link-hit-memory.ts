@@ -1,0 +1,77 @@
+/**
+ * What a redirect reads from memory instead of the store: links by code (with their destination split around
+ * the click id), recipients by id, and whether a token's MAC is right for a link. Why safe without
+ * invalidation: links and recipients are never updated or deleted once made (there is no route that does),
+ * and a MAC is a pure function of the secret, the link and the token. Why: each was a synchronous SQLite
+ * read or an HMAC on the HTTP thread per redirect (docs/benchmarks.md, bench:links). Each map is bounded:
+ * past `limit` entries it starts over, so made-up codes and tokens cannot grow memory.
+ */
+import type { LinkRecipientRecord, LinkRecord } from '../storage/links-store.ts';
+
+/** A link as the redirect uses it. */
+export interface CachedLink {
+  link: LinkRecord;
+  /** The redirect target of one click: the destination with `kin_link=<clickId>`. */
+  target(clickId: string): string;
+}
+
+/** The memory of the redirect path. */
+export interface HitMemory {
+  link(code: string): CachedLink | undefined;
+  rememberLink(link: LinkRecord): CachedLink;
+  recipient(id: string): LinkRecipientRecord | undefined;
+  rememberRecipient(recipient: LinkRecipientRecord): void;
+  /** The memo of `check()` (the token's MAC on `linkId`). */
+  tokenMatches(linkId: string, token: string, check: () => boolean): boolean;
+}
+
+// A marker no URL serialiser changes (letters and digits only).
+const MARK = 'KINLINKCLICKMARK0';
+
+/**
+ * The destination split around `kin_link`'s value: the URL parsed and serialised once per link, not per
+ * click. The same text as `url.searchParams.set('kin_link', clickId)` for a click id of URL-safe characters.
+ */
+export function targetOf(url: string): (clickId: string) => string {
+  const target = new URL(url);
+  target.searchParams.set('kin_link', MARK);
+  const href = target.href;
+  const at = href.indexOf(MARK);
+  const before = href.slice(0, at);
+  const after = href.slice(at + MARK.length);
+  return (clickId) => before + encodeURIComponent(clickId) + after;
+}
+
+function bounded<V>(limit: number): { get(key: string): V | undefined; set(key: string, value: V): void } {
+  const map = new Map<string, V>();
+  return {
+    get: (key) => map.get(key),
+    set(key, value) {
+      if (map.size >= limit) map.clear();
+      map.set(key, value);
+    },
+  };
+}
+
+/** Creates the memory; `limit` entries per map (default 50,000). */
+export function createHitMemory(limit = 50_000): HitMemory {
+  const links = bounded<CachedLink>(limit);
+  const recipients = bounded<LinkRecipientRecord>(limit);
+  const macs = bounded<boolean>(limit);
+  return {
+    link: (code) => links.get(code),
+    rememberLink(link) {
+      const cached = { link, target: targetOf(link.url) };
+      links.set(link.code, cached);
+      return cached;
+    },
+    recipient: (id) => recipients.get(id),
+    rememberRecipient: (recipient) => recipients.set(recipient.id, recipient),
+    tokenMatches(linkId, token, check) {
+      const key = `${linkId}\u0000${token}`;
+      let matches = macs.get(key);
+      if (matches === undefined) macs.set(key, (matches = check()));
+      return matches;
+    },
+  };
+}

@@ -10,6 +10,7 @@
  * figures of other tools where there are any; `--save` records this run's figures there.
  *
  *   node --import tsx bench/match-bench.ts [--only febrl3,customers-150] [--scale 1000000] [--incremental 1000000] [--save]
+ *   node --import tsx bench/match-bench.ts [--incremental-store 1000000] [--import-match 20000]   (match-store-bench.ts)
  */
 import { performance } from 'node:perf_hooks';
 import { execFileSync } from 'node:child_process';
@@ -278,7 +279,15 @@ function runIncremental(count: number): Record<string, unknown> {
 
 const scale = arg('--scale');
 const incremental = arg('--incremental');
-if (incremental !== undefined) {
+const incrementalStore = arg('--incremental-store');
+const importMatch = arg('--import-match');
+if (incrementalStore !== undefined || importMatch !== undefined) {
+  const { runImportMatch, runIncrementalStore } = await import('./match-store-bench.ts');
+  const out: Record<string, unknown> = {};
+  if (incrementalStore !== undefined) out['incrementalStore'] = await runIncrementalStore(Number(incrementalStore));
+  if (importMatch !== undefined) out['importMatch'] = await runImportMatch(Number(importMatch));
+  console.log(JSON.stringify(out));
+} else if (incremental !== undefined) {
   console.log(JSON.stringify({ incremental: runIncremental(Number(incremental)) }));
 } else if (scale !== undefined) {
   console.log(JSON.stringify({ scale: runScale(Number(scale)) }));

@@ -16,6 +16,7 @@ export * from './spec/ip-policy.ts';
 export * from './identity/identifier-normalize.ts';
 export * from './identity/identity-policy.ts';
 export * from './identity/edge-policy.ts';
+export * from './identity/match-policy.ts';
 export * from './identity/identifier-order.ts';
 export * from './identity/identifier-extract.ts';
 export * from './identity/identity-resolve.ts';

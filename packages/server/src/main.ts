@@ -12,6 +12,7 @@ import { startMessaging } from './messaging/messaging-service.ts';
 import { userDeletedDownstream } from './messaging/user-deleted.ts';
 import { createAudienceEngine } from './audiences/audience-engine.ts';
 import { audienceThread } from './audiences/audience-thread.ts';
+import { createMatchFollower, type MatchFollower } from './matching/match-follower.ts';
 import type { Admission } from './http/admission-control.ts';
 import { createAdmission } from './http/admission-control.ts';
 import { capConnections, serverOptionsOf } from './http/server-options.ts';
@@ -51,6 +52,8 @@ export interface RunningKin {
   app: KinApp;
   /** What first start created (admin token, first write key), to be shown once. */
   firstStart: FirstStart | undefined;
+  /** Incremental matching (absent on a collector); tests drain it. */
+  matcher?: MatchFollower;
   /** Stops accepting, drains in-flight work, closes the store. */
   close(): Promise<void>;
 }
@@ -143,6 +146,9 @@ export async function startKin(options: {
       ? audienceThread({ db: config.db, tuning: { dedupMemory: config.dedupMemory, timelineTail: config.timelineTail } }, logger)
       : createAudienceEngine({ store, clock, logger });
   audiences.start();
+  // Incremental matching follows the profiles the write path re-keyed, off the write path (match-follower.ts).
+  const matcher = options.role === 'collector' ? undefined : createMatchFollower({ store, policy, clock, logger, onMerged: (ids) => audiences.profilesChanged(ids) });
+  matcher?.start();
   const app = createApp({
     linksConfig: config.links,
     linkClicks,
@@ -210,6 +216,7 @@ export async function startKin(options: {
     clearInterval(prune);
     await messaging?.close();
     await linkClicks.close();
+    await matcher?.stop();
     await audiences.stop();
     await ingestor.close();
     await pipeline?.close();
@@ -229,6 +236,7 @@ export async function startKin(options: {
     storeKind: opened.kind,
     app,
     firstStart: created,
+    ...(matcher ? { matcher } : {}),
     close() {
       closing ??= (async () => {
         clearInterval(prune);
@@ -238,6 +246,7 @@ export async function startKin(options: {
         });
         await messaging?.close();
         await linkClicks.close();
+        await matcher?.stop();
         await audiences.stop();
         await ingestor.close();
         await reads?.close();

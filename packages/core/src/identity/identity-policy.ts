@@ -5,6 +5,7 @@
 import type { IdentifierTypePolicy, IdentityPolicy, SourceIdentityPolicy } from './identity-types.ts';
 import { SOCIAL_HANDLE_TYPES, normalizeIdentifierType } from './identifier-normalize.ts';
 import { DEFAULT_PRIVACY_POLICY, readPrivacyPolicy, readSourceRateLimit } from './edge-policy.ts';
+import { DEFAULT_MATCH_POLICY, readMatchPolicy } from './match-policy.ts';
 
 const DEVICE_TYPES = [
   'ios.id',
@@ -49,6 +50,7 @@ export const DEFAULT_POLICY: IdentityPolicy = deepFreeze({
   consent: { onMerge: 'most_restrictive' },
   privacy: DEFAULT_PRIVACY_POLICY,
   linkClick: { maxBrowsers: 3, maxAgeDays: 7 },
+  matching: DEFAULT_MATCH_POLICY,
 });
 
 /** The phone region the policy gives a source name (`sources.<name>.defaultPhoneRegion`), if any. */
@@ -91,7 +93,7 @@ export interface PolicyError {
 /** A validated policy or every problem found. */
 export type PolicyParse = { ok: true; policy: IdentityPolicy } | { ok: false; errors: PolicyError[] };
 
-const TOP_KEYS = ['types', 'defaultType', 'blocked', 'traitIdentifiers', 'traitSources', 'caps', 'defaultPhoneRegion', 'sources', 'consent', 'sharedDevice', 'privacy', 'linkClick'];
+const TOP_KEYS = ['types', 'defaultType', 'blocked', 'traitIdentifiers', 'traitSources', 'caps', 'defaultPhoneRegion', 'sources', 'consent', 'sharedDevice', 'privacy', 'linkClick', 'matching'];
 
 /**
  * Validates a partial policy file and merges it over `DEFAULT_POLICY`. Per-type rules merge field by
@@ -182,10 +184,12 @@ export function parsePolicy(json: unknown): PolicyParse {
     }
   }
 
+  const matching = readMatchPolicy(json['matching'], fail);
+
   if (errors.length > 0) return { ok: false, errors };
   return {
     ok: true,
-    policy: deepFreeze({ types, defaultType, blocked, traitIdentifiers, traitSources, caps, defaultPhoneRegion, sources, sharedDevice, consent, privacy, linkClick }),
+    policy: deepFreeze({ types, defaultType, blocked, traitIdentifiers, traitSources, caps, defaultPhoneRegion, sources, sharedDevice, consent, privacy, linkClick, matching }),
   };
 }
 

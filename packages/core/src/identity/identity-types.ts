@@ -5,6 +5,7 @@
 
 import type { TraitChanges } from '../profile/trait-changes.ts';
 import type { PrivacyPolicy, SourceRateLimit } from './edge-policy.ts';
+import type { IncrementalMatchPolicy } from './match-policy.ts';
 
 /** A normalised identifier, e.g. `{ type: 'email', value: 'ann@example.com' }`. */
 export interface Identifier {
@@ -50,6 +51,8 @@ export interface IdentityPolicy {
   privacy: PrivacyPolicy;
   /** Landing stitching (R14): how many browsers one tracked-link click may bring, and for how long after it. */
   linkClick: { maxBrowsers: number; maxAgeDays: number };
+  /** Incremental matching of arriving records (match-policy.ts); off when absent. */
+  matching?: IncrementalMatchPolicy;
 }
 
 /**

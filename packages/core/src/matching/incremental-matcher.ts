@@ -5,15 +5,15 @@
  * or priors); a new record is compared only with the records that share one of its keys, at most
  * `maxCandidates` of them, newest first.
  *
- * The index is in memory; persisting it and calling it from the import and identify write paths is
- * the next step (see docs/import-and-matching.md). Term frequencies are not adjusted here: exact
+ * The index here is in memory (benchmarks, files); the stores keep the same keys (`incrementalKeys`)
+ * in a persistent index, and the server scores arrivals with `scoreCandidates` (match-follower.ts). Term frequencies are not adjusted here: exact
  * agreement weighs what it weighs on average, which makes incremental scores slightly more
  * conservative for rare values than a full run's.
  */
 import type { ColumnRoles } from './column-roles.ts';
 import { prepareRecords, type MatchRecord } from './comparison-features.ts';
 import { createScorer, probabilityToWeight, weightToProbability, type FellegiSunterParameters } from './fellegi-sunter.ts';
-import type { MatchModelSummary } from './match-engine.ts';
+import type { FieldEvidence, MatchModelSummary } from './match-engine.ts';
 import { isHardConflict } from './record-conflicts.ts';
 
 /** Blocking rules of the incremental index: specific keys only, so blocks stay small. */
@@ -26,6 +26,8 @@ export interface IncrementalCandidate {
   readonly key: string;
   readonly probability: number;
   readonly weight: number;
+  /** Per-field evidence (level and log2 Bayes factor), for review items and merge explanations. */
+  readonly evidence: readonly FieldEvidence[];
 }
 
 /** What the matcher found for one arriving record. */
@@ -58,8 +60,11 @@ export interface IncrementalMatcher {
   readonly size: number;
 }
 
-/** The incremental blocking keys of each record (one batch prepared at once: key columns are columnar). */
-function keysOf(records: readonly MatchRecord[], roles: ColumnRoles): string[][] {
+/**
+ * The incremental blocking keys of each record (one batch prepared at once: key columns are columnar).
+ * A persistent index (the stores' `match_keys`) holds exactly these strings.
+ */
+export function incrementalKeys(records: readonly MatchRecord[], roles: ColumnRoles): string[][] {
   const prepared = prepareRecords(records, roles);
   const columns = INCREMENTAL_RULES.map((rule) => rule.map((k) => prepared.keys.get(k)));
   return records.map((_, i) => {
@@ -82,14 +87,12 @@ export function createIncrementalMatcher(options: IncrementalMatcherOptions): In
   const stored: MatchRecord[] = [];
   const index = new Map<string, number[]>();
   const maxCandidates = options.maxCandidates ?? 200;
-  const linkWeight = probabilityToWeight(options.linkThreshold ?? 0.95);
-  const reviewWeight = probabilityToWeight(options.reviewThreshold ?? 0.5);
   return {
     get size() {
       return stored.length;
     },
     add(records) {
-      const keys = keysOf(records, options.roles);
+      const keys = incrementalKeys(records, options.roles);
       for (const [r, record] of records.entries()) {
         const at = stored.length;
         stored.push(record);
@@ -102,37 +105,53 @@ export function createIncrementalMatcher(options: IncrementalMatcherOptions): In
     },
     match(record) {
       const seen = new Set<number>();
-      for (const key of keysOf([record], options.roles)[0] ?? []) {
+      for (const key of incrementalKeys([record], options.roles)[0] ?? []) {
         const list = index.get(key);
         if (list === undefined) continue;
         // Newest first: a key shared by many records ("john|smith") contributes only its latest ones.
         for (let p = list.length - 1; p >= 0 && seen.size < maxCandidates; p--) seen.add(list[p] ?? 0);
       }
       const positions = [...seen].sort((a, b) => a - b);
-      if (positions.length === 0) return { links: [], reviews: [], compared: 0 };
-      const group = [record, ...positions.map((p) => stored[p] as MatchRecord)];
-      const prepared = prepareRecords(group, options.roles);
-      // Features present in this small group, with the model's parameters for them (by name).
-      const byName = new Map(options.parameters.features.map((f) => [f.name, f]));
-      const features = prepared.features.map((f) => byName.get(f.name));
-      const parameters: FellegiSunterParameters = {
-        lambda: options.parameters.lambda,
-        features: prepared.features.map((f, k) => features[k] ?? { name: f.name, levels: f.levels, m: f.levels.map(() => 1 / f.levels.length), u: f.levels.map(() => 1 / f.levels.length) }),
-      };
-      const scorer = createScorer(prepared, parameters, undefined, { termFrequency: false });
-      const links: IncrementalCandidate[] = [];
-      const reviews: IncrementalCandidate[] = [];
-      for (let i = 1; i < group.length; i++) {
-        if (isHardConflict(prepared.conflict(0, i))) continue;
-        const weight = scorer.weight(0, i);
-        const candidate = { key: group[i]?.key ?? '', weight, probability: weightToProbability(weight) };
-        if (weight >= linkWeight) links.push(candidate);
-        else if (weight >= reviewWeight) reviews.push(candidate);
-      }
-      const byWeight = (a: IncrementalCandidate, b: IncrementalCandidate): number => b.weight - a.weight || (a.key < b.key ? -1 : 1);
-      return { links: links.sort(byWeight), reviews: reviews.sort(byWeight), compared: positions.length };
+      return scoreCandidates(record, positions.map((p) => stored[p] as MatchRecord), options);
     },
   };
+}
+
+/** Options of {@link scoreCandidates}. */
+export type ScoreCandidatesOptions = Pick<IncrementalMatcherOptions, 'roles' | 'parameters' | 'linkThreshold' | 'reviewThreshold'>;
+
+/**
+ * Scores one arriving record against candidate records (found by its blocking keys, in memory or in a
+ * store's persistent index): links at or above the link threshold, reviews between the thresholds,
+ * strongest first; organisation/person and Jr/Sr conflicts are never linked or queued.
+ */
+export function scoreCandidates(record: MatchRecord, candidates: readonly MatchRecord[], options: ScoreCandidatesOptions): IncrementalMatch {
+  if (candidates.length === 0) return { links: [], reviews: [], compared: 0 };
+  const linkWeight = probabilityToWeight(options.linkThreshold ?? 0.95);
+  const reviewWeight = probabilityToWeight(options.reviewThreshold ?? 0.5);
+  const group = [record, ...candidates];
+  const prepared = prepareRecords(group, options.roles);
+  // Features present in this small group, with the model's parameters for them (by name).
+  const byName = new Map(options.parameters.features.map((f) => [f.name, f]));
+  const features = prepared.features.map((f) => byName.get(f.name));
+  const parameters: FellegiSunterParameters = {
+    lambda: options.parameters.lambda,
+    features: prepared.features.map((f, k) => features[k] ?? { name: f.name, levels: f.levels, m: f.levels.map(() => 1 / f.levels.length), u: f.levels.map(() => 1 / f.levels.length) }),
+  };
+  const scorer = createScorer(prepared, parameters, undefined, { termFrequency: false });
+  const links: IncrementalCandidate[] = [];
+  const reviews: IncrementalCandidate[] = [];
+  for (let i = 1; i < group.length; i++) {
+    if (isHardConflict(prepared.conflict(0, i))) continue;
+    const weight = scorer.weight(0, i);
+    if (weight < reviewWeight) continue;
+    const evidence = scorer.explain(0, i).map((e) => ({ field: e.feature, level: e.level, weight: e.weight }));
+    const candidate = { key: group[i]?.key ?? '', weight, probability: weightToProbability(weight), evidence };
+    if (weight >= linkWeight) links.push(candidate);
+    else reviews.push(candidate);
+  }
+  const byWeight = (a: IncrementalCandidate, b: IncrementalCandidate): number => b.weight - a.weight || (a.key < b.key ? -1 : 1);
+  return { links: links.sort(byWeight), reviews: reviews.sort(byWeight), compared: candidates.length };
 }
 
 /** The parameters of a learnt model (`matchRecords(...).model`), for an incremental matcher. */

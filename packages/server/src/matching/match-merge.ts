@@ -12,7 +12,7 @@
 import { sortIdentifiers } from '@kin/core';
 import type { Identifier, IdentityPolicy, PlannedMerge, ResolutionPlan, TrackingEvent } from '@kin/core';
 import type { FieldEvidenceView } from '../storage/matching-store.ts';
-import type { Store } from '../storage/storage.ts';
+import type { Store, StoreTx } from '../storage/storage.ts';
 import type { Decision } from '../pipeline/decide-apply.ts';
 import { decide, decideAndApply } from '../pipeline/decide-apply.ts';
 
@@ -30,6 +30,12 @@ export interface MatchMergeInput {
   probability: number;
   evidence: readonly FieldEvidenceView[];
   at: string;
+  /**
+   * Answer once committed, without waiting for the disk (`transactionDeferred`). For a caller that makes
+   * a later write durable before it counts the merge as done (incremental matching settles its arrivals
+   * with a durable write, and an fsync covers every earlier commit): one fsync per turn, not per merge.
+   */
+  deferDurability?: boolean;
 }
 
 /** The outcome: merged, already one profile, refused by the policy (with why), or a profile is gone. */
@@ -51,7 +57,7 @@ export async function mergeMatchedProfiles(input: MatchMergeInput): Promise<Matc
   const [da, db] = await Promise.all([designator(input.store, input.a), designator(input.store, input.b)]);
   if (!da || !db) return { kind: 'missing' };
   if (da.id === db.id) return { kind: 'same', profileId: da.id };
-  return input.store.transaction(async (tx) => {
+  const write = async (tx: StoreTx): Promise<MatchMergeOutcome> => {
     const { event, identifiers } = mergeEvent(input, da.identifier, db.identifier);
     let judged: Judgement = { outcome: { kind: 'missing' } };
     await decideAndApply(tx, { event, identifiers, refused: [] }, { event, sourceId: input.sourceId, payload: JSON.stringify(event) }, input.policy, {}, (decision) => {
@@ -71,7 +77,8 @@ export async function mergeMatchedProfiles(input: MatchMergeInput): Promise<Matc
       createdAt: input.at,
     });
     return outcome;
-  });
+  };
+  return input.deferDurability === true ? (await input.store.transactionDeferred(write)).result : input.store.transaction(write);
 }
 
 /**

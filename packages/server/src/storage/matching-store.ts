@@ -66,4 +66,26 @@ export interface MatchingStore {
   decideReviewItem(id: string, status: 'accepted' | 'rejected', at: string): Promise<ReviewItem | undefined>;
   /** Match links of merges whose survivor or absorbed profile is one of these ids. */
   listMatchLinks(profileIds: string[]): Promise<MatchLink[]>;
+  /** Review items naming one of these profiles (as queued), with their status. */
+  reviewPairsOf(profileIds: string[]): Promise<Array<{ aProfile: string; bProfile: string; status: ReviewStatus }>>;
+
+  // The persistent blocking index of incremental matching (match-keys.ts; kept by the write path).
+  /** The stored blocking keys of a profile; `undefined` when it is not indexed (no person attribute). */
+  matchKeysOfProfile(profileId: string): Promise<string[] | undefined>;
+  /** Profiles sharing one of these keys, newest (largest id) first per key, at most `limit` in all. */
+  profilesByMatchKeys(keys: string[], limit: number): Promise<string[]>;
+  /** The person traits (`keys`) of these profiles, as `scanProfileTraits` answers them. */
+  profileTraits(ids: string[], keys: string[]): Promise<TraitProfile[]>;
+  /** Profiles whose keys changed on arrival and that the matcher has not looked at since, oldest change first. */
+  pendingMatches(limit: number): Promise<PendingMatch[]>;
+  /** Marks these profiles looked at, unless re-keyed since (their seq moved on). */
+  settleMatches(done: PendingMatch[]): Promise<void>;
+  /** Computes the keys of up to `limit` profiles indexed without keys (the migration's backfill rows); answers how many. */
+  backfillMatchIndex(limit: number): Promise<number>;
+}
+
+/** A profile waiting for incremental matching, with the seq of its last re-key. */
+export interface PendingMatch {
+  profileId: string;
+  seq: number;
 }

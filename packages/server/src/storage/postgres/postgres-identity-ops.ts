@@ -190,7 +190,9 @@ export function postgresIdentityTx({
               h AS (DELETE FROM trait_history WHERE profile_id = $1),
               c AS (DELETE FROM consent WHERE profile_id = $1),
               r AS (DELETE FROM refusals WHERE profile_id = ANY ($2::text[])),
-              e AS (UPDATE events SET profile_id = NULL WHERE profile_id = $1)
+              e AS (UPDATE events SET profile_id = NULL WHERE profile_id = $1),
+              mk AS (DELETE FROM match_keys WHERE profile_id = ANY ($2::text[])),
+              mp AS (DELETE FROM match_profiles WHERE profile_id = ANY ($2::text[]))
          DELETE FROM profiles WHERE id = ANY ($2::text[])`,
         [live, ids],
       );
@@ -203,7 +205,8 @@ export function postgresIdentityTx({
       await query(
         `WITH i AS (DELETE FROM identifiers), t AS (DELETE FROM traits), h AS (DELETE FROM trait_history), c AS (DELETE FROM consent), r AS (DELETE FROM refusals),
               d AS (DELETE FROM device_users), m AS (DELETE FROM merges WHERE rule NOT IN ('undo', 'split')),
-              e AS (UPDATE events SET profile_id = NULL WHERE profile_id IS NOT NULL)
+              e AS (UPDATE events SET profile_id = NULL WHERE profile_id IS NOT NULL),
+              mk AS (DELETE FROM match_keys), mp AS (DELETE FROM match_profiles)
          DELETE FROM profiles`,
         [],
       );

@@ -8,6 +8,7 @@ import type { QueryConfig, QueryResultRow } from 'pg';
 import type { MatchingStore, MatchLink, ReviewStatus } from '../matching-store.ts';
 import { cursorKey, pageOf } from '../keyset-page.ts';
 import { toMatchLink, toReviewItem } from '../store-rows.ts';
+import { rekeyPostgres } from './postgres-match-index.ts';
 
 type Row = Record<string, unknown>;
 
@@ -42,7 +43,7 @@ export const MATCHING_MIGRATION_SQL = `
 `;
 
 /** Creates the matching port over the pool. */
-export function createPostgresMatchingStore(pool: pg.Pool): MatchingStore {
+export function createPostgresMatchingStore(pool: pg.Pool, now: () => number): MatchingStore {
   return {
     async scanProfileTraits(query) {
       if (query.keys.length === 0) return [];
@@ -129,6 +130,75 @@ export function createPostgresMatchingStore(pool: pg.Pool): MatchingStore {
       const { rows } = await pool.query("UPDATE review_items SET status = $2, decided_at = $3 WHERE id = $1 AND status = 'open' RETURNING *", [id, status, at]);
       const row = rows[0] as Row | undefined;
       return row ? toReviewItem(row) : undefined;
+    },
+
+    async reviewPairsOf(profileIds) {
+      if (profileIds.length === 0) return [];
+      const { rows } = await pool.query(
+        'SELECT a_profile, b_profile, status FROM review_items WHERE a_profile = ANY($1::text[]) UNION SELECT a_profile, b_profile, status FROM review_items WHERE b_profile = ANY($1::text[])',
+        [profileIds],
+      );
+      return (rows as Row[]).map((row) => ({ aProfile: row.a_profile as string, bProfile: row.b_profile as string, status: row.status as ReviewStatus }));
+    },
+
+    async matchKeysOfProfile(profileId) {
+      const { rows } = await pool.query<{ keys: string[] | null }>('SELECT keys FROM match_profiles WHERE profile_id = $1', [profileId]);
+      return rows[0]?.keys ?? undefined;
+    },
+
+    async profilesByMatchKeys(keys, limit) {
+      if (keys.length === 0) return [];
+      // Per key its newest profiles (a lateral index range each), in key order, then the first `limit` distinct.
+      const { rows } = await pool.query<{ profile_id: string }>(
+        `SELECT p.profile_id FROM unnest($1::text[]) WITH ORDINALITY AS k(key, n)
+           CROSS JOIN LATERAL (SELECT profile_id FROM match_keys m WHERE m.key = k.key ORDER BY profile_id DESC LIMIT $2) AS p
+         ORDER BY k.n, p.profile_id DESC`,
+        [keys, limit],
+      );
+      return [...new Set(rows.map((r) => r.profile_id))].slice(0, limit);
+    },
+
+    async profileTraits(ids, keys) {
+      if (ids.length === 0 || keys.length === 0) return [];
+      const { rows } = await pool.query(
+        'SELECT profile_id, key, value, source_id FROM traits WHERE profile_id = ANY($1::text[]) AND key = ANY($2::text[]) AND value IS NOT NULL ORDER BY profile_id, key',
+        [ids, keys],
+      );
+      const byId = new Map(ids.map((id) => [id, { id, traits: [] as Array<{ key: string; value: unknown; sourceId: string }> }]));
+      for (const row of rows as Row[]) byId.get(row.profile_id as string)?.traits.push({ key: row.key as string, value: row.value, sourceId: row.source_id as string });
+      return [...byId.values()].filter((p) => p.traits.length > 0);
+    },
+
+    async pendingMatches(limit) {
+      const { rows } = await pool.query<{ profile_id: string; seq: string }>('SELECT profile_id, seq FROM match_profiles WHERE pending ORDER BY seq LIMIT $1', [limit]);
+      return rows.map((r) => ({ profileId: r.profile_id, seq: Number(r.seq) }));
+    },
+
+    async settleMatches(done) {
+      if (done.length === 0) return;
+      await pool.query(
+        'UPDATE match_profiles m SET pending = false FROM unnest($1::text[], $2::bigint[]) AS x(p, s) WHERE m.profile_id = x.p AND m.seq = x.s',
+        [done.map((d) => d.profileId), done.map((d) => String(d.seq))],
+      );
+    },
+
+    async backfillMatchIndex(limit) {
+      const client = await pool.connect();
+      let broken = false;
+      try {
+        await client.query('BEGIN');
+        // SKIP LOCKED: two servers backfilling at once take different rows.
+        const { rows } = await client.query<{ profile_id: string }>('SELECT profile_id FROM match_profiles WHERE keys IS NULL LIMIT $1 FOR UPDATE SKIP LOCKED', [limit]);
+        await rekeyPostgres((config) => client.query(config), new Map(rows.map((r) => [r.profile_id, false])), now());
+        await client.query('COMMIT');
+        return rows.length;
+      } catch (error) {
+        broken = true;
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      } finally {
+        client.release(broken);
+      }
     },
 
     async listMatchLinks(profileIds) {

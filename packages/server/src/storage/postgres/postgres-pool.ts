@@ -65,7 +65,7 @@ export function postgresTransactions(
         await client.query('BEGIN; SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off');
         const tx = createPostgresTx({ ids, clock, knownMonths, ensuredMonths, digest, query });
         const result = await fn(tx);
-        await tx.flush();
+        await tx.beforeCommit();
         await query({ text: 'COMMIT' });
         client.release();
         for (const month of ensuredMonths) knownMonths.add(month);

@@ -72,7 +72,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
 
   const store: Store = {
     ...reads,
-    matching: createPostgresMatchingStore(pool),
+    matching: createPostgresMatchingStore(pool, () => clock.now().getTime()),
     messaging: createPostgresMessagingStore(pool, options.url),
     analytics: createPostgresAnalytics(pool),
     privacy: createPostgresPrivacy(pool, ids, digest),

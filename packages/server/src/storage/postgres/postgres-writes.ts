@@ -28,6 +28,8 @@ import { LAST_SEEN_GRANULARITY_SECONDS, toMillis, traitChanges } from './postgre
 import { planWarnings } from '../warning-subject.ts';
 import { FLUSH_STATEMENT } from './postgres-flush-statement.ts';
 import { WriteBuffer } from './postgres-write-buffer.ts';
+import { MatchIndexChanges, rekeyPostgres } from './postgres-match-index.ts';
+import { PERSON_TRAIT_KEYS } from '../../matching/match-keys.ts';
 
 
 /** The hot statements. Why names: pg parses and plans a named statement once per connection. */
@@ -75,6 +77,8 @@ export interface PostgresTx extends StoreTx {
   prefetch(identifiers: Identifier[]): Promise<void>;
   /** Sends every buffered write. */
   flush(): Promise<void>;
+  /** Before COMMIT: sends every buffered write, then re-keys the profiles whose person traits changed (postgres-match-index.ts). */
+  beforeCommit(): Promise<void>;
 }
 
 /**
@@ -101,6 +105,7 @@ export function createPostgresTx(deps: WriteDeps): PostgresTx {
   const bufferedMonths = new Set<string>();
   /** Merges of stored profiles, in order, not yet sent (see `applyMerge`). */
   const pendingMerges: Array<Record<string, unknown>> = [];
+  const matchIndex = new MatchIndexChanges();
   /** Profiles to mark for recompute, written at the next flush (one statement; a replay marks once per event). */
   const pendingMarks = new Set<string>();
 
@@ -204,6 +209,8 @@ export function createPostgresTx(deps: WriteDeps): PostgresTx {
     for (const merge of plan.merges) {
       await applyMerge(merge, event.messageId, sourceId, at, consentMode);
       cache.merge(merge.survivorId, merge.absorbedId);
+      matchIndex.changed(merge.survivorId, !replay);
+      matchIndex.changed(merge.absorbedId, false);
     }
     const traits = traitChanges(plan, profileId);
     const consent = profileId === undefined ? [] : Object.entries(plan.consent?.categories ?? {});
@@ -226,7 +233,12 @@ export function createPostgresTx(deps: WriteDeps): PostgresTx {
         });
       }
       for (const touched of plan.touches) touchIdentifier(touched, time);
-      for (const [key, { value, trust }] of traits) buffer.setTrait({ profile_id: profileId, key, value, ts: time, source_id: sourceId, trust });
+      let person = false;
+      for (const [key, { value, trust }] of traits) {
+        buffer.setTrait({ profile_id: profileId, key, value, ts: time, source_id: sourceId, trust });
+        person ||= PERSON_TRAIT_KEYS.has(key);
+      }
+      if (person) matchIndex.changed(profileId, !replay);
       for (const [category, granted] of consent) buffer.setConsent({ profile_id: profileId, category, granted, ts: time });
     }
     let position: number | null = null;
@@ -359,6 +371,10 @@ export function createPostgresTx(deps: WriteDeps): PostgresTx {
     applyEvent,
     addWarnings,
     flush,
+    async beforeCommit() {
+      await flush();
+      await rekeyPostgres(deps.query, matchIndex.take(), deps.clock.now().getTime());
+    },
     ...postgresIdentityTx({
       ids: deps.ids,
       digest: deps.digest,

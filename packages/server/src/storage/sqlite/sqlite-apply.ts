@@ -18,6 +18,7 @@ import type { EventBlocks } from './sqlite-event-blocks.ts';
 import type { SourceMinutes } from './sqlite-source-minutes.ts';
 import type { Timeline } from './sqlite-timeline.ts';
 import type { WriteStatements } from './sqlite-write-statements.ts';
+import type { SqliteMatchIndex } from './sqlite-match-index.ts';
 import { PairMap } from './pair-map.ts';
 
 /** What the write path writes through. */
@@ -31,10 +32,12 @@ export interface SqliteApplyDeps {
   messageIds: MessageIdIndex;
   sourceMinutes: SourceMinutes;
   eventBlocks: EventBlocks;
+  /** The blocking index of incremental matching, told of person-trait changes and merges. */
+  matchIndex: SqliteMatchIndex;
 }
 
 /** The write path of one store (see the file comment). */
-export function createSqliteApply({ statements, ids, clock, cache, identity, timeline, messageIds, sourceMinutes, eventBlocks }: SqliteApplyDeps) {
+export function createSqliteApply({ statements, ids, clock, cache, identity, timeline, messageIds, sourceMinutes, eventBlocks, matchIndex }: SqliteApplyDeps) {
   /**
    * lastSeen / firstSeen moves of this transaction, one per identifier, written at commit. Why: an active
    * identifier is touched again and again within one group commit; the cache already holds the new values
@@ -129,6 +132,7 @@ export function createSqliteApply({ statements, ids, clock, cache, identity, tim
         const cached = cache.identifiers.get(id.type, id.value);
         if (cached) cached.profileId = merge.survivorId;
       }
+      matchIndex.merged(merge.survivorId, merge.absorbedId, !replay);
       survivor.mergeCount += 1 + absorbed.mergeCount;
       survivor.updatedAt = at;
       survivor.snapshot = undefined;
@@ -162,7 +166,8 @@ export function createSqliteApply({ statements, ids, clock, cache, identity, tim
       const traitKeys = Object.keys(plan.traits.set);
       if (traitKeys.length > 0 || plan.traits.unset.length > 0) {
         const trust = plan.traits.trust;
-        const write = (key: string, value: string | null): void => {
+        /** Writes one trait; true when its stored value may have changed (a repeat that only moved its time did not). */
+        const write = (key: string, value: string | null): boolean => {
           const rank = trust && Object.hasOwn(trust, key) ? (trust[key] ?? 0) : 0;
           const entry = { profileId, key, value, ts: time, sourceId, trust: rank };
           // Why: a repeat of the newest value of the history (same value, source and rank, not older) only moves
@@ -178,10 +183,20 @@ export function createSqliteApply({ statements, ids, clock, cache, identity, tim
           // Why not the upsert alone: setting `value` rewrites every index on it (value, name search) even when
           // it is unchanged. A repeat most likely leaves the value as it is, so it first tries to move only the
           // time, source and rank; otherwise the upsert runs directly (an extra statement for a changed value).
-          if (!repeat || s.refreshTrait.run(entry).changes === 0) s.setTrait.run(entry);
+          if (repeat && s.refreshTrait.run(entry).changes > 0) return false;
+          return s.setTrait.run(entry).changes > 0;
         };
-        for (const key of traitKeys) write(key, JSON.stringify(plan.traits.set[key]));
-        for (const key of plan.traits.unset) write(key, null);
+        // The blocking keys change only with a person trait's value (an identify repeating its email does not).
+        let person = false;
+        let attribute = false;
+        const note = (key: string, changed: boolean): void => {
+          if (!changed || !matchIndex.isPersonTrait(key)) return;
+          person = true;
+          if (key !== 'email' && key !== 'phone') attribute = true;
+        };
+        for (const key of traitKeys) note(key, write(key, JSON.stringify(plan.traits.set[key])));
+        for (const key of plan.traits.unset) note(key, write(key, null));
+        if (person) matchIndex.changed(profileId, !replay, !attribute);
       }
       const consent = Object.entries(plan.consent?.categories ?? {});
       for (const [category, granted] of consent) s.setConsent.run(profileId, category, granted ? 1 : 0, time);

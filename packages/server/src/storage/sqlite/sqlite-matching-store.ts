@@ -3,7 +3,9 @@
  * store's writer connection and write queue, so its writes never slip into an open transaction.
  */
 import type Database from 'better-sqlite3';
-import type { MatchingStore, MatchLink, ReviewStatus } from '../matching-store.ts';
+import type { MatchingStore, MatchLink, ReviewStatus, TraitProfile } from '../matching-store.ts';
+import { inSqliteTransaction } from './sqlite-connection.ts';
+import type { SqliteMatchIndex } from './sqlite-match-index.ts';
 import { cursorKey, pageOf } from '../keyset-page.ts';
 import type { WriteQueue } from './write-queue.ts';
 import { toMatchLink, toReviewItem } from '../store-rows.ts';
@@ -11,8 +13,18 @@ import { toMatchLink, toReviewItem } from '../store-rows.ts';
 type Row = Record<string, unknown>;
 
 /** Creates the matching port over the store's connections. */
-export function createSqliteMatchingStore(options: { db: Database.Database; read: () => Database.Database; queue: WriteQueue }): MatchingStore {
-  const { db, read, queue } = options;
+export function createSqliteMatchingStore(options: { db: Database.Database; read: () => Database.Database; queue: WriteQueue; matchIndex: SqliteMatchIndex }): MatchingStore {
+  const { db, read, queue, matchIndex } = options;
+  const traitsOf = (ids: string[], keys: string[]): TraitProfile[] => {
+    if (ids.length === 0 || keys.length === 0) return [];
+    const r = read();
+    const byId = new Map(ids.map((id) => [id, { id, traits: [] as Array<{ key: string; value: unknown; sourceId: string }> }]));
+    const rows = r
+      .prepare(`SELECT profile_id, key, value, source_id FROM traits WHERE profile_id IN (${ids.map(() => '?').join(', ')}) AND key IN (${keys.map(() => '?').join(', ')}) AND value IS NOT NULL ORDER BY profile_id, key`)
+      .all(...ids, ...keys) as Row[];
+    for (const row of rows) byId.get(row.profile_id as string)?.traits.push({ key: row.key as string, value: JSON.parse(row.value as string), sourceId: row.source_id as string });
+    return [...byId.values()].filter((p) => p.traits.length > 0);
+  };
   return {
     async scanProfileTraits(query) {
       if (query.keys.length === 0) return [];
@@ -99,6 +111,62 @@ export function createSqliteMatchingStore(options: { db: Database.Database; read
         if (changed === 0) return undefined;
         return toReviewItem(db.prepare('SELECT * FROM review_items WHERE id = ?').get(id) as Row);
       });
+    },
+
+    async reviewPairsOf(profileIds) {
+      if (profileIds.length === 0) return [];
+      const marks = profileIds.map(() => '?').join(', ');
+      return (
+        read()
+          .prepare(`SELECT a_profile, b_profile, status FROM review_items WHERE a_profile IN (${marks}) UNION SELECT a_profile, b_profile, status FROM review_items WHERE b_profile IN (${marks})`)
+          .all(...profileIds, ...profileIds) as Row[]
+      ).map((row) => ({ aProfile: row.a_profile as string, bProfile: row.b_profile as string, status: row.status as ReviewStatus }));
+    },
+
+    async matchKeysOfProfile(profileId) {
+      const row = read().prepare('SELECT keys FROM match_profiles WHERE profile_id = ?').get(profileId) as { keys: string | null } | undefined;
+      return row?.keys ? (JSON.parse(row.keys) as string[]) : undefined;
+    },
+
+    async profilesByMatchKeys(keys, limit) {
+      const statement = read().prepare('SELECT profile_id FROM match_keys WHERE key = ? ORDER BY profile_id DESC LIMIT ?').pluck();
+      const out = new Set<string>();
+      for (const key of keys) {
+        if (out.size >= limit) break;
+        for (const id of statement.all(key, limit - out.size) as string[]) out.add(id);
+      }
+      return [...out];
+    },
+
+    async profileTraits(ids, keys) {
+      return traitsOf(ids, keys);
+    },
+
+    async pendingMatches(limit) {
+      return (read().prepare('SELECT profile_id, seq FROM match_profiles WHERE pending = 1 ORDER BY seq LIMIT ?').all(limit) as Row[]).map((r) => ({
+        profileId: r.profile_id as string,
+        seq: r.seq as number,
+      }));
+    },
+
+    async settleMatches(done) {
+      if (done.length === 0) return;
+      await queue.run(() => {
+        const settle = db.prepare('UPDATE match_profiles SET pending = 0 WHERE profile_id = ? AND seq = ?');
+        inSqliteTransaction(db, () => {
+          for (const x of done) settle.run(x.profileId, x.seq);
+        });
+      });
+    },
+
+    async backfillMatchIndex(limit) {
+      return queue.run(() =>
+        inSqliteTransaction(db, () => {
+          const ids = db.prepare('SELECT profile_id FROM match_profiles WHERE keys IS NULL LIMIT ?').pluck().all(limit) as string[];
+          for (const id of ids) matchIndex.rekey(id, false);
+          return ids.length;
+        }),
+      );
     },
 
     async listMatchLinks(profileIds) {

@@ -29,6 +29,7 @@ import { createSqliteMatchingStore, insertMatchLink } from './sqlite-matching-st
 import { createSqliteAnalytics } from './sqlite-analytics.ts';
 import { createSqlitePrivacy } from './sqlite-privacy.ts';
 import { createSqliteLinksStore, sqliteLinkClickTx } from './sqlite-links.ts';
+import { createSqliteMatchIndex } from './sqlite-match-index.ts';
 import { createMessageIdIndex } from './sqlite-message-ids.ts';
 import type { MessageIdIndexOptions } from './sqlite-message-ids.ts';
 import { migrateSqlite } from './sqlite-migrator.ts';
@@ -107,9 +108,10 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
   const timeline = createTimeline(db, options.timeline);
   const eventBlocks = createEventBlocks(db, options.eventBlockSize);
   /** The parts that hold writes in memory and add them at the edges of each transaction (in runTransaction). */
-  const parts: TransactionPart[] = [messageIds, sourceMinutes, timeline, eventBlocks];
+  const matchIndex = createSqliteMatchIndex(db, () => clock.now().getTime());
+  const parts: TransactionPart[] = [messageIds, sourceMinutes, timeline, eventBlocks, matchIndex];
   const identity = createSqliteIdentity(db, read, cache, timeline, ids, digest);
-  const apply = createSqliteApply({ statements: prepareWrites(db), ids, clock, cache, identity, timeline, messageIds, sourceMinutes, eventBlocks });
+  const apply = createSqliteApply({ statements: prepareWrites(db), ids, clock, cache, identity, timeline, messageIds, sourceMinutes, eventBlocks, matchIndex });
   const sources = createSqliteSources(db, read, queue, ids);
   const reads = createSqliteReads(read, identity);
   const audiences = createSqliteAudiences({ db, read, queue, path: options.path });
@@ -143,8 +145,13 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
     applyEvent: async (input) => ({ profileId: apply.applyEvent(input) }),
     addWarnings: async (warnings) => apply.insertWarnings(warnings),
     findMerge: async (id) => identity.findMerge(db, id),
-    detachProfile: async (profileId) => (apply.flushTouches(), identity.detachProfile(profileId)),
-    resetGraph: async () => (apply.flushTouches(), identity.resetGraph()),
+    detachProfile: async (profileId) => {
+      apply.flushTouches();
+      const detached = identity.detachProfile(profileId);
+      if (detached) matchIndex.forget(detached.profiles.map((p) => p.id));
+      return detached;
+    },
+    resetGraph: async () => (apply.flushTouches(), matchIndex.reset(), identity.resetGraph()),
     listReplayEvents: async (afterSeq, limit) => identity.listReplayEvents(afterSeq, limit),
     forwardProfiles: async (pairs, at) => (apply.flushTouches(), identity.forwardProfiles(pairs, at)),
     addDoNotLink: async (rule) => identity.addDoNotLink(rule),
@@ -191,7 +198,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
   return {
     ...reads,
     ...sources.crud,
-    matching: createSqliteMatchingStore({ db, read, queue }),
+    matching: createSqliteMatchingStore({ db, read, queue, matchIndex }),
     messaging: createSqliteMessagingStore({ db, read, writes, durable }),
     analytics: createSqliteAnalytics(read),
     privacy: createSqlitePrivacy({ db, read, queue, transaction: (fn) => queue.run(() => runTransaction(fn)) }),

@@ -1,0 +1,194 @@
+/**
+ * Incremental matching over a store (issue 19, item 3), run by `npm run bench:match`:
+ *
+ * `--incremental-store N`: one arriving record matched against N stored profiles through the persistent
+ * blocking index of a SQLite store (match_keys), as the server's follower does it: keys of the arrival,
+ * the profiles sharing one (at most 200), their person traits, scoring. The N profiles (generated people,
+ * a third duplicates) are written straight into the tables the write path keeps (traits, match_keys,
+ * match_profiles): filling them through ingest would take an hour. The baseline, in the same run, is a
+ * point read of one profile's person traits. Target: p99 < 10 ms at N = 1,000,000.
+ *
+ * `--import-match N`: `kin import` of N generated rows into a fresh SQLite store with incremental matching
+ * off, then on (the follower running beside the import, as in a server, and drained at the end); the
+ * figure is rows per second until every row is imported and matched. Goal: on ≥ 0.5 × off.
+ */
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DEFAULT_POLICY, parsePolicy } from '@kin/core';
+import type { IdentityPolicy } from '@kin/core';
+import { generatePeople, incrementalKeys, matchRecords, modelParameters, scoreCandidates } from '@kin/core/matching/index.ts';
+import type { MatchRecord } from '@kin/core/matching/index.ts';
+import { resolveDepsFor } from '../packages/server/src/identity/policy-load.ts';
+import { importFile } from '../packages/server/src/import/import-file.ts';
+import { createMatchFollower } from '../packages/server/src/matching/match-follower.ts';
+import { hashMatchKey, matchKeysOf } from '../packages/server/src/matching/match-keys.ts';
+import { MATCH_ROLES, MATCH_TRAIT_KEYS, profileToRecord } from '../packages/server/src/matching/match-profiles.ts';
+import { systemClock } from '../packages/server/src/ports/clock.ts';
+import { memoryLogger } from '../packages/server/src/ports/logger.ts';
+import type { TraitProfile } from '../packages/server/src/storage/matching-store.ts';
+import { openSqliteStore } from '../packages/server/src/storage/sqlite/sqlite-store.ts';
+
+const fmt = (n: number, digits = 2): string => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const at = (sorted: readonly number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
+
+/** A generated person as the traits an import would store. */
+function traitsOf(headers: readonly string[], row: readonly string[]): Array<{ key: string; value: unknown }> {
+  const v = (h: string): string => row[headers.indexOf(h)] ?? '';
+  const out: Array<{ key: string; value: unknown }> = [];
+  const put = (key: string, value: unknown): void => {
+    if (value !== '' && value !== undefined) out.push({ key, value });
+  };
+  put('firstName', v('first_name'));
+  put('lastName', v('last_name'));
+  put('birthday', v('dob'));
+  put('email', v('email'));
+  put('phone', v('phone'));
+  const address: Record<string, string> = {};
+  if (v('city') !== '') address['city'] = v('city');
+  if (v('postcode') !== '') address['postalCode'] = v('postcode');
+  if (Object.keys(address).length > 0) out.push({ key: 'address', value: address });
+  return out;
+}
+
+const idOf = (i: number): string => `p${String(i).padStart(9, '0')}`;
+
+/** One arrival against `count` stored profiles through the persistent index. */
+export async function runIncrementalStore(count: number): Promise<Record<string, unknown>> {
+  const dir = mkdtempSync(join(tmpdir(), 'kin-match-store-'));
+  const path = join(dir, 'kin.db');
+  try {
+    await (await openSqliteStore({ path })).close();
+    const people = generatePeople({ count: count + 1000, seed: 7 });
+    const profiles: TraitProfile[] = people.rows.map((row, i) => ({ id: idOf(i), traits: traitsOf(people.headers, row).map((t) => ({ ...t, sourceId: 'crm' })) }));
+    const fillStart = performance.now();
+    const db = new Database(path);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = OFF');
+    const trait = db.prepare("INSERT INTO traits (profile_id, key, value, ts, source_id) VALUES (?, ?, ?, '2026-01-01T00:00:00.000Z', 'crm')");
+    const key = db.prepare('INSERT OR IGNORE INTO match_keys (key, profile_id) VALUES (?, ?)');
+    const indexed = db.prepare('INSERT INTO match_profiles (profile_id, keys, seq, pending) VALUES (?, ?, 0, 0)');
+    for (let start = 0; start < count; start += 10_000) {
+      const batch = profiles.slice(start, Math.min(count, start + 10_000));
+      const records = batch.map((p) => profileToRecord(p, (id) => id));
+      const present = records.flatMap((r) => (r ? [r] : []));
+      const keys = incrementalKeys(present, MATCH_ROLES);
+      let k = 0;
+      db.transaction(() => {
+        batch.forEach((p, b) => {
+          for (const t of p.traits) trait.run(p.id, t.key, JSON.stringify(t.value));
+          if (!records[b]) return;
+          const hashed = [...new Set((keys[k++] ?? []).map(hashMatchKey))].sort();
+          for (const h of hashed) key.run(h, p.id);
+          indexed.run(p.id, JSON.stringify(hashed));
+        });
+      })();
+    }
+    db.close();
+    const fillSeconds = (performance.now() - fillStart) / 1000;
+
+    const store = await openSqliteStore({ path });
+    const matching = store.matching;
+    const sample = (await matching.scanProfileTraits({ keys: [...MATCH_TRAIT_KEYS], limit: 20_000 })).flatMap((p) => profileToRecord(p, (id) => id) ?? []);
+    const parameters = modelParameters(matchRecords({ records: sample, roles: MATCH_ROLES, mode: 'dedupe' }).model);
+    const arrive = async (profile: TraitProfile) => {
+      const record = profileToRecord(profile, (id) => id) as MatchRecord;
+      const keys = matchKeysOf(profile);
+      const ids = await matching.profilesByMatchKeys(keys, 200);
+      const candidates = (await matching.profileTraits(ids, [...MATCH_TRAIT_KEYS])).flatMap((p) => {
+        const r = profileToRecord(p, (id) => id);
+        return r ? [{ ...r, key: p.id }] : [];
+      });
+      return scoreCandidates({ ...record, key: profile.id }, candidates, { roles: MATCH_ROLES, parameters });
+    };
+    // Warm-up (JIT, page cache): 200 stored profiles arrive again, unmeasured.
+    for (let q = 0; q < 200; q++) await arrive(profiles[q * 997 % count]!);
+    const wall: number[] = [];
+    const cpu: number[] = [];
+    const baseline: number[] = [];
+    let duplicates = 0;
+    let found = 0;
+    let wrong = 0;
+    let compared = 0;
+    const storedEntities = new Set(people.entity.slice(0, count));
+    for (let q = count; q < count + 1000; q++) {
+      const profile = profiles[q]!;
+      if (!profileToRecord(profile, (id) => id)) continue;
+      const started = performance.now();
+      const cpuStart = process.cpuUsage();
+      const result = await arrive(profile);
+      const used = process.cpuUsage(cpuStart);
+      wall.push(performance.now() - started);
+      cpu.push((used.user + used.system) / 1000);
+      compared += result.compared;
+      const b0 = performance.now();
+      await matching.profileTraits([idOf(q - count)], [...MATCH_TRAIT_KEYS]);
+      baseline.push(performance.now() - b0);
+      const entity = people.entity[q];
+      if (storedEntities.has(entity ?? -1)) duplicates++;
+      const linked = result.links.map((l) => people.entity[Number(l.key.slice(1))]);
+      if (linked.includes(entity)) found++;
+      wrong += linked.filter((e) => e !== entity).length;
+    }
+    await store.close();
+    for (const list of [wall, cpu, baseline]) list.sort((a, b) => a - b);
+    const result = {
+      stored: count,
+      fillSeconds,
+      p50Ms: at(wall, 0.5),
+      p99Ms: at(wall, 0.99),
+      cpuP50Ms: at(cpu, 0.5),
+      cpuP99Ms: at(cpu, 0.99),
+      pointReadP50Ms: at(baseline, 0.5),
+      comparedPerArrival: compared / wall.length,
+      duplicates,
+      found,
+      wrong,
+    };
+    console.log(
+      `incremental (SQLite index): 1 record vs ${count.toLocaleString('en-US')} stored: wall p50 ${fmt(result.p50Ms)} ms, p99 ${fmt(result.p99Ms)} ms; CPU p50 ${fmt(result.cpuP50Ms)} ms, p99 ${fmt(result.cpuP99Ms)} ms (target p99 < 10 ms); ` +
+        `baseline point read of one profile's traits p50 ${fmt(result.pointReadP50Ms, 3)} ms (ratio p50 ${fmt(result.p50Ms / result.pointReadP50Ms, 0)}x); ${fmt(result.comparedPerArrival, 0)} compared per arrival`,
+    );
+    console.log(`  ${duplicates} of ${wall.length} arriving records have a stored duplicate; ${found} linked to a true duplicate; ${wrong} links to a wrong record; index filled in ${fmt(fillSeconds, 0)} s`);
+    return result;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** `kin import` of `rows` generated rows with incremental matching off, then on. */
+export async function runImportMatch(rows: number): Promise<Record<string, unknown>> {
+  const dir = mkdtempSync(join(tmpdir(), 'kin-import-match-'));
+  try {
+    const people = generatePeople({ count: rows, seed: 11 });
+    const file = join(dir, 'people.csv');
+    writeFileSync(file, [['id', ...people.headers].join(','), ...people.rows.map((r, i) => [`R${i}`, ...r].join(','))].join('\n') + '\n');
+    const on = parsePolicy({ matching: { incremental: true } });
+    if (!on.ok) throw new Error('policy');
+    const run = async (policy: IdentityPolicy, label: string) => {
+      const store = await openSqliteStore({ path: join(dir, `${label}.db`) });
+      const follower = createMatchFollower({ store, policy, clock: systemClock, logger: memoryLogger(), pollMs: 50 });
+      follower.start();
+      const started = performance.now();
+      const summary = await importFile({ file, source: 'crm', store, ...resolveDepsFor(policy, store) });
+      const imported = (performance.now() - started) / 1000;
+      await follower.stop();
+      await follower.drain();
+      const total = (performance.now() - started) / 1000;
+      await store.close();
+      return { imported: summary.imported, importSeconds: imported, totalSeconds: total, rowsPerSecond: rows / total, stats: { ...follower.stats } };
+    };
+    const off = await run(DEFAULT_POLICY, 'off');
+    const onRun = await run(on.policy, 'on');
+    const ratio = onRun.rowsPerSecond / off.rowsPerSecond;
+    console.log(
+      `import ${rows.toLocaleString('en-US')} rows (SQLite): matching off ${fmt(off.rowsPerSecond, 0)} rows/s; on ${fmt(onRun.rowsPerSecond, 0)} rows/s until every row is matched ` +
+        `(import alone ${fmt(onRun.importSeconds, 1)} s vs ${fmt(off.importSeconds, 1)} s off); ratio on/off ${fmt(ratio)} (goal >= 0.50); ` +
+        `${onRun.stats.matched} matched, ${onRun.stats.merged} merged, ${onRun.stats.queued} queued, ${onRun.stats.refused} refused by the policy`,
+    );
+    return { rows, off, on: onRun, ratio };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

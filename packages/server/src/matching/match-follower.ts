@@ -1,0 +1,180 @@
+/**
+ * The incremental matcher of a running server: a follower of committed writes, like the audience
+ * evaluator. The write path (both stores) re-keys a profile whose person traits changed in the same
+ * transaction and marks it `pending`; this loop takes pending profiles in arrival order, matches each
+ * against the stored ones (match-arrival.ts) and settles it.
+ *
+ * Why a follower and not the write path: scoring reads up to 200 candidate profiles and a merge is a
+ * transaction of its own through the resolver; done inline, every import chunk and identify would wait
+ * for it, and the NATS workers would each need the model. Following `pending` costs the write path only
+ * the re-key, sees the commits of every writer (the ingest thread, `kin import`, NATS workers), survives a
+ * restart (pending stays set until settled), and keeps one matcher, so two arrivals never merge the same
+ * pair twice at once.
+ *
+ * The model: learnt once (`matchRecords` over up to `SAMPLE` stored profiles with person traits, priors
+ * blended as in `kin match run`), and again when the profiles matched since outnumber the sample it
+ * was learnt on (a young store grows out of its first model).
+ */
+import type { IdentityPolicy, IncrementalMatchPolicy } from '@kin/core';
+import { DEFAULT_MATCH_POLICY } from '@kin/core';
+import { matchRecords, modelParameters, type FellegiSunterParameters } from '@kin/core/matching/index.ts';
+import { ensureImportSource } from '../import/import-source.ts';
+import type { Clock } from '../ports/clock.ts';
+import type { Logger } from '../ports/logger.ts';
+import type { ReviewItem } from '../storage/matching-store.ts';
+import type { Store } from '../storage/storage.ts';
+import { matchArrival } from './match-arrival.ts';
+import { MATCH_SOURCE } from './match-run.ts';
+import { MATCH_ROLES, MATCH_TRAIT_KEYS, profileToRecord } from './match-profiles.ts';
+
+/** Stored profiles the model is learnt on, at most. */
+const SAMPLE = 20_000;
+/** Profiles keyed per backfill step (the migration's rows). */
+const BACKFILL_BATCH = 1000;
+
+/** Options of {@link createMatchFollower}. */
+export interface MatchFollowerOptions {
+  store: Store;
+  policy: IdentityPolicy;
+  clock: Clock;
+  logger: Logger;
+  /** Pause between turns when idle, in ms. */
+  pollMs?: number;
+  /** Pending profiles per turn. */
+  batch?: number;
+  /** Told of the profiles merges ended in (the audience evaluator recomputes them). */
+  onMerged?: (profileIds: string[]) => void;
+}
+
+/** Totals since the follower was made. */
+export interface MatchFollowerStats {
+  matched: number;
+  merged: number;
+  queued: number;
+  refused: number;
+  backfilled: number;
+}
+
+/** The running follower. */
+export interface MatchFollower {
+  /** Learns the model again, then runs turns until nothing is pending (tests, benchmarks). */
+  drain(): Promise<void>;
+  start(): void;
+  stop(): Promise<void>;
+  readonly stats: MatchFollowerStats;
+}
+
+/** The policy's incremental matching settings (defaults when it has none). */
+export function matchSettings(policy: IdentityPolicy): IncrementalMatchPolicy {
+  return policy.matching ?? DEFAULT_MATCH_POLICY;
+}
+
+/** Creates the follower (not started). */
+export function createMatchFollower(options: MatchFollowerOptions): MatchFollower {
+  const { store, policy, clock, logger } = options;
+  const settings = matchSettings(policy);
+  // Off, the loop only backfills the index and settles arrivals: once a minute is enough.
+  const pollMs = options.pollMs ?? (settings.incremental ? 250 : 60_000);
+  const batch = options.batch ?? 200;
+  const stats: MatchFollowerStats = { matched: 0, merged: 0, queued: 0, refused: 0, backfilled: 0 };
+  let model: { parameters: FellegiSunterParameters; learntOn: number; matchedSince: number } | undefined;
+  let backfilled = false;
+  let sourceId: string | undefined;
+  let names = new Map<string, string>();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let running: Promise<unknown> | undefined;
+  let stopped = true;
+
+  async function learn(): Promise<void> {
+    const sources = await store.listSources();
+    names = new Map(sources.map((s) => [s.id, s.name]));
+    const page = await store.matching.scanProfileTraits({ keys: [...MATCH_TRAIT_KEYS], limit: SAMPLE });
+    const records = page.flatMap((p) => profileToRecord(p, (id) => names.get(id) ?? id) ?? []);
+    const result = matchRecords({ records, roles: MATCH_ROLES, mode: 'dedupe' });
+    model = { parameters: modelParameters(result.model), learntOn: records.length, matchedSince: 0 };
+  }
+
+  // Why a chain: the background loop and a drain must never run turns at once (one matcher, see above).
+  let chain: Promise<unknown> = Promise.resolve();
+  const turn = (): Promise<boolean> => {
+    const next = chain.then(turnAlone, turnAlone);
+    chain = next.catch(() => undefined);
+    return next;
+  };
+
+  /** One turn; true when more work is waiting. */
+  async function turnAlone(): Promise<boolean> {
+    if (!backfilled) {
+      const n = await store.matching.backfillMatchIndex(BACKFILL_BATCH);
+      stats.backfilled += n;
+      if (n < BACKFILL_BATCH) backfilled = true;
+      return true;
+    }
+    const pending = await store.matching.pendingMatches(batch);
+    if (pending.length === 0) return false;
+    if (!settings.incremental) {
+      // Off: arrivals are left to `kin match run`; settled so that turning it on later matches only new ones.
+      await store.matching.settleMatches(pending);
+      return pending.length === batch;
+    }
+    if (!model || (model.learntOn < SAMPLE && model.matchedSince > Math.max(50, model.learntOn))) await learn();
+    sourceId ??= (await ensureImportSource(store, MATCH_SOURCE, clock.now())).id;
+    const deps = { store, policy, settings, parameters: model!.parameters, sourceId, sourceName: (id: string) => names.get(id) ?? id, at: clock.now().toISOString(), queuedThisTurn: new Set<string>() };
+    const merged: string[] = [];
+    const items: ReviewItem[] = [];
+    for (const item of pending) {
+      const outcome = await matchArrival(deps, item.profileId, item.seq).catch((error: unknown) => {
+        // One profile that cannot be matched must not stop the others: it is logged and settled.
+        logger.warn('incremental matching of a profile failed', { profileId: item.profileId, error: error instanceof Error ? error.name : 'unknown' });
+        return { merged: [], items: [], refused: 0 };
+      });
+      stats.matched++;
+      model!.matchedSince++;
+      stats.merged += outcome.merged.length;
+      stats.refused += outcome.refused;
+      merged.push(...outcome.merged);
+      items.push(...outcome.items);
+    }
+    // One write for the turn's review items, one for settling (each write is a commit another writer notices).
+    if (items.length > 0) await store.matching.addReviewItems(items);
+    stats.queued += items.length;
+    await store.matching.settleMatches(pending);
+    if (merged.length > 0) options.onMerged?.(merged);
+    return pending.length === batch;
+  }
+
+  const schedule = (delay: number): void => {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      const started = performance.now();
+      running = turn().then(
+        // As the audience evaluator: pause as long as the turn worked (capped), so ingest keeps its share of the thread.
+        (more) => schedule(Math.max(more ? 0 : pollMs, Math.min(500, performance.now() - started))),
+        (error: unknown) => {
+          logger.error('incremental matching turn failed', { error: error instanceof Error ? `${error.name}: ${error.message}` : 'unknown' });
+          schedule(pollMs * 10);
+        },
+      );
+    }, delay);
+  };
+
+  return {
+    stats,
+    async drain() {
+      await running;
+      // Learnt again on what is stored now: what a drain matches does not depend on when earlier turns ran.
+      model = undefined;
+      while (await turn());
+    },
+    start() {
+      if (!stopped) return;
+      stopped = false;
+      schedule(0);
+    },
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await running;
+    },
+  };
+}

@@ -1,0 +1,54 @@
+/**
+ * The persistent blocking index of incremental matching: a profile's blocking keys, computed from its
+ * person traits exactly as the in-memory incremental matcher computes them (`incrementalKeys`), hashed to
+ * 16 hex characters so that both stores hold short, fixed-size keys (PostgreSQL text holds no NUL, and a
+ * key may hold any trait text).
+ *
+ * The stores call `matchKeysOf` in the write transaction that changes a profile's person traits (or
+ * merges it), so the index is never behind the traits it was built from.
+ */
+import { incrementalKeys } from '@kin/core/matching/index.ts';
+import { createHash } from 'node:crypto';
+import type { TraitProfile } from '../storage/matching-store.ts';
+import { MATCH_ROLES, MATCH_TRAIT_KEYS, profileToRecord } from './match-profiles.ts';
+
+/** Top-level trait keys whose change changes a profile's blocking keys (name, address, birthday, phone, email…). */
+export const PERSON_TRAIT_KEYS: ReadonlySet<string> = new Set(MATCH_TRAIT_KEYS);
+
+/** One key as stored: the first 64 bits of its SHA-1, in hex. */
+export function hashMatchKey(key: string): string {
+  return createHash('sha1').update(key).digest('hex').slice(0, 16);
+}
+
+/** The stored blocking keys of a profile (sorted, unique; empty when it holds no person attribute). */
+export function matchKeysOf(profile: TraitProfile): string[] {
+  const record = profileToRecord(profile, (id) => id);
+  if (record === undefined) return [];
+  const keys = incrementalKeys([record], MATCH_ROLES)[0] ?? [];
+  return [...new Set(keys.map(hashMatchKey))].sort();
+}
+
+/** True when a plan's trait changes touch a person trait (the write path's only check on an ordinary event). */
+export function touchesPersonTraits(set: Readonly<Record<string, unknown>>, unset: readonly string[]): boolean {
+  for (const key in set) if (PERSON_TRAIT_KEYS.has(key)) return true;
+  for (const key of unset) if (PERSON_TRAIT_KEYS.has(key)) return true;
+  return false;
+}
+
+/** What changes in the index when a profile's keys go from `before` to `after` (both sorted). */
+export function keyChanges(before: readonly string[], after: readonly string[]): { removed: string[]; added: string[] } {
+  const old = new Set(before);
+  const now = new Set(after);
+  return { removed: before.filter((k) => !now.has(k)), added: after.filter((k) => !old.has(k)) };
+}
+
+let counter = 0;
+/**
+ * The `seq` of a re-keyed profile: grows within a process and across restarts (milliseconds × 1000 plus
+ * a counter), so the matcher takes pending profiles roughly in arrival order, and a settle only clears the
+ * profile when it was not re-keyed meanwhile (same seq).
+ */
+export function nextMatchSeq(now: number): number {
+  counter = (counter + 1) % 1000;
+  return now * 1000 + counter;
+}

@@ -1,0 +1,116 @@
+/**
+ * The persistent blocking index of incremental matching, as every store keeps it (match-keys.ts): one
+ * suite, run by each adapter's test. Events go through the ordinary write path (`applyEvents`); the
+ * index is read back through the matching port.
+ */
+import { DEFAULT_POLICY } from '@kin/core';
+import type { TrackingEvent } from '@kin/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { normalizerFor } from '../identity/policy-load.ts';
+import { matchKeysOf } from '../matching/match-keys.ts';
+import { applyEvents } from '../pipeline/event-apply.ts';
+import type { Store } from './storage.ts';
+
+/** A store to test and a way to run raw SQL on it (to turn rows back into the migration's backfill state). */
+export interface MatchIndexTarget {
+  store: Store;
+  exec(sql: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+const normalize = normalizerFor(DEFAULT_POLICY);
+const deps = { policy: DEFAULT_POLICY, normalize };
+let n = 0;
+const at = (): string => new Date(Date.UTC(2026, 0, 1, 0, 0, n)).toISOString();
+const identify = (fields: Partial<TrackingEvent>): TrackingEvent => ({ type: 'identify', messageId: `m${++n}`, timestamp: at(), receivedAt: at(), ...fields }) as TrackingEvent;
+
+/** Runs the suite against one adapter. */
+export function runMatchIndexConformance(options: { name: string; create: () => Promise<MatchIndexTarget> }): void {
+  describe(`match index (${options.name})`, () => {
+    let target: MatchIndexTarget;
+    let store: Store;
+    const send = (...events: TrackingEvent[]) => store.transaction((tx) => applyEvents(tx, 'web', events, deps));
+    const idOf = async (value: string) => (await store.findProfileIdByIdentifier({ type: 'anonymous_id', value }))!;
+    const pending = async (id: string) => (await store.matching.pendingMatches(1000)).find((p) => p.profileId === id);
+
+    beforeAll(async () => {
+      target = await options.create();
+      store = target.store;
+    });
+    afterAll(async () => target?.close());
+
+    it('keys a profile in the transaction that sets its person traits, and marks it pending', async () => {
+      await send(identify({ anonymousId: 'ann', traits: { firstName: 'Ann', lastName: 'Lee', birthday: '1980-02-03' } }));
+      const id = await idOf('ann');
+      const traits = [
+        { key: 'firstName', value: 'Ann', sourceId: 'web' },
+        { key: 'lastName', value: 'Lee', sourceId: 'web' },
+        { key: 'birthday', value: '1980-02-03', sourceId: 'web' },
+      ];
+      expect(await store.matching.matchKeysOfProfile(id)).toEqual(matchKeysOf({ id, traits }));
+      expect(await store.matching.profilesByMatchKeys(matchKeysOf({ id, traits }), 10)).toEqual([id]);
+      expect(await pending(id)).toBeDefined();
+    });
+
+    it('leaves the index alone on events that change no person trait', async () => {
+      const id = await idOf('ann');
+      const before = await pending(id);
+      await store.matching.settleMatches([before!]);
+      await send(identify({ anonymousId: 'ann', traits: { plan: 'pro' } }), { type: 'track', event: 'Viewed', anonymousId: 'ann', messageId: `m${++n}`, timestamp: at(), receivedAt: at() } as TrackingEvent);
+      await send(identify({ anonymousId: 'ann', traits: { firstName: 'Ann', lastName: 'Lee' } }));
+      expect(await pending(id)).toBeUndefined();
+    });
+
+    it('re-keys on a changed person trait, and a merge moves the keys to the survivor', async () => {
+      const id = await idOf('ann');
+      const old = (await store.matching.matchKeysOfProfile(id))!;
+      await send(identify({ anonymousId: 'ann', traits: { lastName: 'Lee-Park' } }));
+      const renamed = (await store.matching.matchKeysOfProfile(id))!;
+      expect(renamed).not.toEqual(old);
+      expect(await store.matching.profilesByMatchKeys(old.filter((k) => !renamed.includes(k)), 10)).toEqual([]);
+      expect(await pending(id)).toBeDefined();
+
+      await send(identify({ anonymousId: 'bo', traits: { firstName: 'Bo', lastName: 'Stone', address: { city: 'Leeds', postalCode: 'LS1 1AA' } } }));
+      const bo = await idOf('bo');
+      const boKeys = (await store.matching.matchKeysOfProfile(bo))!;
+      // One user logs in on both browsers: the two profiles merge.
+      await send(identify({ anonymousId: 'ann', userId: 'u1' }), identify({ anonymousId: 'bo', userId: 'u1' }));
+      const survivor = await idOf('ann');
+      expect(await idOf('bo')).toBe(survivor);
+      const absorbed = survivor === id ? bo : id;
+      expect(await store.matching.matchKeysOfProfile(absorbed)).toBeUndefined();
+      const merged = (await store.matching.matchKeysOfProfile(survivor))!;
+      for (const key of boKeys.filter((k) => !renamed.includes(k))) expect(await store.matching.profilesByMatchKeys([key], 10)).toEqual([survivor]);
+      expect(merged.length).toBeGreaterThan(renamed.length);
+    });
+
+    it('forgets the keys of a detached profile, and the replay re-keys it without making it an arrival', async () => {
+      const id = await idOf('ann');
+      const keys = (await store.matching.matchKeysOfProfile(id))!;
+      await store.matching.settleMatches((await store.matching.pendingMatches(1000)).filter((p) => p.profileId === id));
+      await store.transaction(async (tx) => {
+        const detached = await tx.detachProfile(id);
+        expect(detached).toBeDefined();
+        expect(await store.matching.matchKeysOfProfile(id)).toBeDefined(); // not committed yet: reads see the old keys
+      });
+      expect(await store.matching.matchKeysOfProfile(id)).toBeUndefined();
+      expect(await store.matching.profilesByMatchKeys(keys, 10)).toEqual([]);
+    });
+
+    it('backfills profiles the migration marked (keys NULL), without making them arrivals', async () => {
+      await send(identify({ anonymousId: 'cy', traits: { firstName: 'Cy', lastName: 'Moss', email: 'cy@example.com' } }));
+      const id = await idOf('cy');
+      const keys = (await store.matching.matchKeysOfProfile(id))!;
+      await target.exec('DELETE FROM match_keys');
+      await target.exec('DELETE FROM match_profiles');
+      await target.exec("INSERT INTO match_profiles (profile_id) SELECT DISTINCT profile_id FROM traits WHERE key IN ('firstName', 'lastName', 'email')");
+      expect(await store.matching.matchKeysOfProfile(id)).toBeUndefined();
+      let done = 0;
+      for (let step = await store.matching.backfillMatchIndex(1); step > 0; step = await store.matching.backfillMatchIndex(1)) done += step;
+      expect(done).toBeGreaterThanOrEqual(1);
+      expect(await store.matching.matchKeysOfProfile(id)).toEqual(keys);
+      expect(await store.matching.profilesByMatchKeys(keys, 10)).toEqual([id]);
+      expect(await pending(id)).toBeUndefined();
+    });
+  });
+}

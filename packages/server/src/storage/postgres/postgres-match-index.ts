@@ -1,0 +1,111 @@
+/**
+ * The persistent blocking index of incremental matching in the PostgreSQL store (migration 17), the
+ * same tables as the SQLite store's (sqlite-match-index.ts): `match_keys (key, profile_id)` and
+ * `match_profiles (profile_id, keys, seq, pending)`.
+ *
+ * Write path: `postgres-writes.ts` tells `changed` when a plan sets or unsets a person trait or merges a
+ * profile; an event without such a change costs one Set lookup per trait key. At commit (after the last
+ * flush) the changed profiles of the transaction are re-keyed in two round trips for the whole batch
+ * (read traits and stored keys; write the differences). Those profiles are locked by the transaction
+ * (the write path locks every profile it writes), so two transactions never re-key one profile at once.
+ */
+import type { QueryConfig, QueryResultRow } from 'pg';
+import { keyChanges, matchKeysOf, nextMatchSeq, PERSON_TRAIT_KEYS } from '../../matching/match-keys.ts';
+
+/** Migration 17: the tables, with every live profile holding a person trait marked for the backfill (keys NULL). */
+export const POSTGRES_MATCH_INDEX_MIGRATION = {
+  version: 17,
+  name: 'incremental matching: persistent blocking index',
+  sql: `
+    CREATE TABLE match_keys (key text COLLATE "C" NOT NULL, profile_id text COLLATE "C" NOT NULL, PRIMARY KEY (key, profile_id));
+    CREATE INDEX match_keys_profile ON match_keys (profile_id);
+    CREATE TABLE match_profiles (profile_id text COLLATE "C" PRIMARY KEY, keys jsonb, seq bigint NOT NULL DEFAULT 0, pending boolean NOT NULL DEFAULT false);
+    CREATE INDEX match_profiles_pending ON match_profiles (seq) WHERE pending;
+    CREATE INDEX match_profiles_backfill ON match_profiles (profile_id) WHERE keys IS NULL;
+    INSERT INTO match_profiles (profile_id) SELECT DISTINCT profile_id FROM traits
+      WHERE value IS NOT NULL AND key IN ('address', 'address_1', 'address_2', 'birthDay', 'birthMonth', 'birthYear', 'birth_day', 'birth_month', 'birth_year',
+        'birthday', 'city', 'company', 'country', 'date_of_birth', 'email', 'firstName', 'first_name', 'full_name', 'gender', 'lastName', 'last_name',
+        'middleName', 'middle_name', 'name', 'occupation', 'phone', 'postalCode', 'postal_code', 'postcode', 'state', 'street_number', 'title', 'zip');
+  `,
+};
+
+const READ = {
+  name: 'kin_match_rekey_read_v1',
+  text: `SELECT p.id AS profile_id, t.key, t.value, t.source_id, m.keys, m.profile_id IS NOT NULL AS indexed
+         FROM unnest($1::text[]) AS p(id)
+         LEFT JOIN traits t ON t.profile_id = p.id AND t.key = ANY ($2::text[]) AND t.value IS NOT NULL
+         LEFT JOIN match_profiles m ON m.profile_id = p.id`,
+};
+
+const WRITE = {
+  name: 'kin_match_rekey_write_v1',
+  text: `WITH gone AS (DELETE FROM match_keys k USING unnest($1::text[], $2::text[]) AS x(key, profile_id) WHERE k.key = x.key AND k.profile_id = x.profile_id),
+              added AS (INSERT INTO match_keys (key, profile_id) SELECT * FROM unnest($3::text[], $4::text[]) ON CONFLICT DO NOTHING),
+              dropped AS (DELETE FROM match_profiles WHERE profile_id = ANY ($5::text[]))
+         INSERT INTO match_profiles (profile_id, keys, seq, pending)
+           SELECT p, k::jsonb, s, a FROM unnest($6::text[], $7::text[], $8::bigint[], $9::boolean[]) AS x(p, k, s, a)
+         ON CONFLICT (profile_id) DO UPDATE SET keys = excluded.keys, seq = excluded.seq, pending = match_profiles.pending OR excluded.pending`,
+};
+
+type Query = <R extends QueryResultRow>(config: QueryConfig) => Promise<{ rows: R[] }>;
+
+/** Re-keys these profiles from their stored traits (`arrival`: the matcher must look at them if their keys changed). */
+export async function rekeyPostgres(query: Query, dirty: ReadonlyMap<string, boolean>, now: number): Promise<void> {
+  if (dirty.size === 0) return;
+  const ids = [...dirty.keys()].sort();
+  const { rows } = await query<{ profile_id: string; key: string | null; value: unknown; source_id: string | null; keys: string[] | null; indexed: boolean }>({
+    ...READ,
+    values: [ids, [...PERSON_TRAIT_KEYS]],
+  });
+  const byId = new Map<string, { traits: Array<{ key: string; value: unknown; sourceId: string }>; keys: string[] | null; indexed: boolean }>();
+  for (const r of rows) {
+    let entry = byId.get(r.profile_id);
+    if (!entry) byId.set(r.profile_id, (entry = { traits: [], keys: r.keys, indexed: r.indexed }));
+    if (r.key !== null) entry.traits.push({ key: r.key, value: r.value, sourceId: r.source_id ?? '' });
+  }
+  const gone: [string[], string[]] = [[], []];
+  const added: [string[], string[]] = [[], []];
+  const dropped: string[] = [];
+  const upserts: [string[], string[], string[], boolean[]] = [[], [], [], []];
+  for (const id of ids) {
+    const entry = byId.get(id);
+    if (!entry) continue;
+    const after = matchKeysOf({ id, traits: entry.traits });
+    // A backfill row (keys NULL, from the migration) has no key rows yet: all its keys are added.
+    const backfill = entry.indexed && entry.keys === null;
+    const { removed, added: fresh } = keyChanges(entry.keys ?? [], after);
+    for (const key of removed) {
+      gone[0].push(key);
+      gone[1].push(id);
+    }
+    for (const key of backfill ? after : fresh) {
+      added[0].push(key);
+      added[1].push(id);
+    }
+    if (after.length === 0) {
+      if (entry.indexed) dropped.push(id);
+      continue;
+    }
+    const changed = removed.length > 0 || fresh.length > 0 || backfill;
+    if (!changed && entry.indexed) continue;
+    upserts[0].push(id);
+    upserts[1].push(JSON.stringify(after));
+    upserts[2].push(String(nextMatchSeq(now)));
+    upserts[3].push((dirty.get(id) ?? false) && changed);
+  }
+  if (gone[0].length + added[0].length + dropped.length + upserts[0].length === 0) return;
+  await query({ ...WRITE, values: [...gone, ...added, dropped, ...upserts] });
+}
+
+/** Tracks the profiles a transaction changed (see the file comment). */
+export class MatchIndexChanges {
+  readonly dirty = new Map<string, boolean>();
+  changed(profileId: string, arrival: boolean): void {
+    this.dirty.set(profileId, (this.dirty.get(profileId) ?? false) || arrival);
+  }
+  take(): Map<string, boolean> {
+    const out = new Map(this.dirty);
+    this.dirty.clear();
+    return out;
+  }
+}

@@ -1,0 +1,139 @@
+/**
+ * The persistent blocking index of incremental matching in the SQLite store (migration 21):
+ * - `match_keys (key, profile_id)`: one row per blocking key of a live profile (match-keys.ts);
+ * - `match_profiles (profile_id, keys, seq, pending)`: each indexed profile's keys (so a change is a diff),
+ *   when they last changed, and whether the matcher still has to look at it (`pending`, a partial index).
+ *
+ * Write path: `sqlite-apply.ts` tells `changed(profileId)` when a plan sets or unsets a person trait or
+ * merges the profile; an event without such a change costs one Set lookup per trait key and nothing else.
+ * Before COMMIT the profiles changed in the transaction are re-keyed from their stored traits, so the index
+ * commits with the traits it was built from. A replayed event (undo, split) re-keys without `pending`:
+ * its profile is not a new arrival, and the undo's do-not-link rule keeps its parts apart anyway.
+ */
+import type Database from 'better-sqlite3';
+import { keyChanges, matchKeysOf, nextMatchSeq, PERSON_TRAIT_KEYS } from '../../matching/match-keys.ts';
+
+/**
+ * Migration 21: the tables, with every live profile holding a person trait (the keys of `MATCH_TRAIT_KEYS` as
+ * they were at this version) marked for the backfill: keys NULL, computed by `backfillMatchIndex`.
+ */
+export const SQLITE_MATCH_INDEX_MIGRATION = {
+  version: 21,
+  name: 'incremental matching: persistent blocking index',
+  sql: `
+    CREATE TABLE match_keys (key TEXT NOT NULL, profile_id TEXT NOT NULL, PRIMARY KEY (key, profile_id)) WITHOUT ROWID;
+    CREATE INDEX match_keys_profile ON match_keys(profile_id);
+    CREATE TABLE match_profiles (profile_id TEXT PRIMARY KEY, keys TEXT, seq INTEGER NOT NULL DEFAULT 0, pending INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
+    CREATE INDEX match_profiles_pending ON match_profiles(seq) WHERE pending = 1;
+    CREATE INDEX match_profiles_backfill ON match_profiles(profile_id) WHERE keys IS NULL;
+    INSERT INTO match_profiles (profile_id) SELECT DISTINCT profile_id FROM traits
+      WHERE value IS NOT NULL AND key IN ('address', 'address_1', 'address_2', 'birthDay', 'birthMonth', 'birthYear', 'birth_day', 'birth_month', 'birth_year',
+        'birthday', 'city', 'company', 'country', 'date_of_birth', 'email', 'firstName', 'first_name', 'full_name', 'gender', 'lastName', 'last_name',
+        'middleName', 'middle_name', 'name', 'occupation', 'phone', 'postalCode', 'postal_code', 'postcode', 'state', 'street_number', 'title', 'zip');
+  `,
+};
+
+
+/** The write-path part of the index on one connection (see the file comment). */
+export function createSqliteMatchIndex(db: Database.Database, now: () => number) {
+  const keys = [...PERSON_TRAIT_KEYS];
+  const s = {
+    traits: db.prepare(`SELECT key, value, source_id FROM traits WHERE profile_id = ? AND value IS NOT NULL AND key IN (${keys.map(() => '?').join(', ')})`),
+    stored: db.prepare('SELECT keys, pending FROM match_profiles WHERE profile_id = ?'),
+    removeKey: db.prepare('DELETE FROM match_keys WHERE key = ? AND profile_id = ?'),
+    addKey: db.prepare('INSERT OR IGNORE INTO match_keys (key, profile_id) VALUES (?, ?)'),
+    upsert: db.prepare(
+      `INSERT INTO match_profiles (profile_id, keys, seq, pending) VALUES (?, ?, ?, ?)
+       ON CONFLICT (profile_id) DO UPDATE SET keys = excluded.keys, seq = excluded.seq, pending = max(pending, excluded.pending)`,
+    ),
+    drop: db.prepare('DELETE FROM match_profiles WHERE profile_id = ?'),
+    dropKeys: db.prepare('DELETE FROM match_keys WHERE profile_id = ?'),
+  };
+  /** Profiles to re-key at commit: id → whether the matcher must look at it afterwards. */
+  const dirty = new Map<string, boolean>();
+  /** Merges of the transaction: re-keyed only when a side is indexed (see `merged`). */
+  const merges: Array<{ survivorId: string; absorbedId: string; arrival: boolean }> = [];
+  const indexed = db.prepare('SELECT 1 FROM match_profiles WHERE profile_id = ?').pluck();
+  /** Dirty profiles whose change touched a person attribute (not only email or phone). */
+  const attributes = new Set<string>();
+
+  /** Re-keys one profile from its stored traits; returns whether its keys changed. */
+  function rekey(profileId: string, arrival: boolean): boolean {
+    const rows = s.traits.all(profileId, ...keys) as Array<{ key: string; value: string; source_id: string }>;
+    const after = matchKeysOf({ id: profileId, traits: rows.map((r) => ({ key: r.key, value: JSON.parse(r.value) as unknown, sourceId: r.source_id })) });
+    const stored = s.stored.get(profileId) as { keys: string | null; pending: number } | undefined;
+    const before = stored?.keys ? (JSON.parse(stored.keys) as string[]) : [];
+    const { removed, added } = keyChanges(before, after);
+    for (const key of removed) s.removeKey.run(key, profileId);
+    // A backfill row (keys NULL, from the migration) has no key rows yet: all its keys are added.
+    for (const key of stored?.keys === null ? after : added) s.addKey.run(key, profileId);
+    if (after.length === 0) {
+      if (stored) s.drop.run(profileId);
+      return removed.length > 0;
+    }
+    const changed = removed.length > 0 || added.length > 0 || stored?.keys === null;
+    if (changed || stored === undefined) s.upsert.run(profileId, JSON.stringify(after), nextMatchSeq(now()), arrival && changed ? 1 : 0);
+    return changed;
+  }
+
+  return {
+    /**
+     * The write path: this profile's person traits changed (`arrival`: a new event, not a replay).
+     * `identifiersOnly`: only email or phone changed. Why it matters: a key needs a person attribute, so
+     * an email on a profile that is not indexed (a shopper's first identify) leaves the index as it is,
+     * which one probe at commit tells.
+     */
+    changed(profileId: string, arrival: boolean, identifiersOnly = false): void {
+      dirty.set(profileId, (dirty.get(profileId) ?? false) || arrival);
+      if (!identifiersOnly) attributes.add(profileId);
+    },
+    /**
+     * The write path: two profiles merged. Why not `changed` for both: most merges join an anonymous visitor
+     * to a known user, and neither has a person attribute; when neither side is indexed, their union has
+     * none either (a key needs an attribute), so such a merge costs one index probe per side at commit.
+     */
+    merged(survivorId: string, absorbedId: string, arrival: boolean): void {
+      merges.push({ survivorId, absorbedId, arrival });
+    },
+    /** True when the trait is a person trait. */
+    isPersonTrait: (key: string): boolean => PERSON_TRAIT_KEYS.has(key),
+    /** Before COMMIT: re-keys the changed profiles (a merged-away one has no traits left: its keys go). */
+    beforeCommit(): void {
+      const relevant = (id: string): boolean => attributes.has(id) || indexed.get(id) !== undefined;
+      for (const m of merges) {
+        if (!relevant(m.survivorId) && !relevant(m.absorbedId)) continue;
+        dirty.set(m.survivorId, (dirty.get(m.survivorId) ?? false) || m.arrival);
+        dirty.set(m.absorbedId, dirty.get(m.absorbedId) ?? false);
+        attributes.add(m.survivorId);
+      }
+      merges.length = 0;
+      for (const [profileId, arrival] of dirty) if (relevant(profileId)) rekey(profileId, arrival);
+      dirty.clear();
+      attributes.clear();
+    },
+    rolledBack(): void {
+      dirty.clear();
+      attributes.clear();
+      merges.length = 0;
+    },
+    /** Removes the index rows of these profiles (detach for a replay, which re-keys them as it applies). */
+    forget(profileIds: readonly string[]): void {
+      for (const id of profileIds) {
+        s.dropKeys.run(id);
+        s.drop.run(id);
+        dirty.delete(id);
+      }
+    },
+    /** Empties the index (full replay). */
+    reset(): void {
+      db.exec('DELETE FROM match_keys; DELETE FROM match_profiles;');
+      dirty.clear();
+      attributes.clear();
+      merges.length = 0;
+    },
+    rekey,
+  };
+}
+
+/** The write-path part of the index. */
+export type SqliteMatchIndex = ReturnType<typeof createSqliteMatchIndex>;

@@ -181,7 +181,8 @@ export interface MessagingStore {
   leaseDeliveries(query: { now: string; limit: number; leaseMs: number; destinationIds?: string[] }): Promise<ClaimedDelivery[]>;
   /** Records the outcomes of attempts, in one transaction. */
   finishDeliveries(results: Array<{ id: string; result: DeliveryResult }>): Promise<void>;
-  listDeliveries(query: { status?: DeliveryStatus; destinationId?: string; limit: number; cursor?: string }): Promise<Page<Delivery>>;
+  /** Newest first; `profileIds`: only the deliveries of these profiles (a privacy export). */
+  listDeliveries(query: { status?: DeliveryStatus; destinationId?: string; profileIds?: string[]; limit: number; cursor?: string }): Promise<Page<Delivery>>;
   findDelivery(id: string): Promise<Delivery | undefined>;
   /** Puts a failed delivery back in its queue, due now; `undefined` when there is no such failed delivery. */
   retryDelivery(id: string, at: string): Promise<Delivery | undefined>;

@@ -4,7 +4,7 @@
  * the CLI read these.
  */
 import type { Warning } from './admin-api.ts';
-import type { MessageDecision } from './messaging-api.ts';
+import type { Delivery, MessageDecision } from './messaging-api.ts';
 import type { Page } from './page-api.ts';
 import type { ExternalId, Merge, Profile, TimelineEvent, TraitHistory } from './profile-api.ts';
 
@@ -97,6 +97,8 @@ export interface PrivacyExport {
   audiences: Array<{ key: string; enteredAt: string }>;
   /** Messaging decisions about the person (sent, skipped and why), where messaging runs. */
   messages: MessageDecision[];
+  /** Deliveries to destinations about the person (status, attempts; never the payload), where messaging runs. */
+  deliveries: Delivery[];
 }
 
 /** One line of the NDJSON export. */
@@ -110,7 +112,8 @@ export type PrivacyExportLine =
   | { kind: 'warning'; warning: Warning }
   | { kind: 'computed'; key: string; value: unknown }
   | { kind: 'audience'; key: string; enteredAt: string }
-  | { kind: 'message'; message: MessageDecision };
+  | { kind: 'message'; message: MessageDecision }
+  | { kind: 'delivery'; delivery: Delivery };
 
 /** `GET /v1/stats` grows `suppressedEvents`; tracking answers grow `suppressed` (events dropped by privacy). */
 export interface SuppressedCount {

@@ -142,6 +142,8 @@ describe('privacy requests', () => {
       await tx.insertDecision(decision(ann, 'dec-ann'));
       await tx.insertDecision(decision(bob, 'dec-bob'));
     });
+    const delivery = (profileKey: string, id: string) => ({ id, destinationId: 'dst-x', profileKey, kind: 'event' as const, payload: { event: { type: 'track' } }, createdAt: '2026-11-01T10:00:00.000Z' });
+    await kin.store.messaging!.enqueueDeliveries([delivery(ann, 'dlv-ann'), delivery(bob, 'dlv-bob')]);
     const { id, status } = await request({ type: 'export', subject: { ref: 'email:ann@example.com' } });
     expect(status).toBe('completed');
     const doc = (await (await kin.admin(`/v1/privacy/requests/${id}/export`)).json()) as PrivacyExport;
@@ -151,13 +153,14 @@ describe('privacy requests', () => {
     expect(doc.computed).toEqual({ orders: 3 });
     expect(doc.audiences).toEqual([{ key: 'loyal', enteredAt: '2026-11-01T10:00:00.000Z' }]);
     expect(doc.messages.map((m) => m.id)).toEqual(['dec-ann']);
+    expect(doc.deliveries.map((d) => d.id)).toEqual(['dlv-ann']);
     expect(JSON.stringify(doc)).not.toMatch(/bob|Bought/i);
     const nd = await kin.admin(`/v1/privacy/requests/${id}/export`, { headers: { accept: 'application/x-ndjson' } });
     expect(nd.headers.get('content-type')).toContain('application/x-ndjson');
     const lines = (await nd.text()).trim().split('\n').map((l) => JSON.parse(l) as PrivacyExportLine);
     expect(lines[0]?.kind).toBe('profile');
     expect(lines.filter((l) => l.kind === 'event')).toHaveLength(2);
-    expect(lines.filter((l) => l.kind === 'computed' || l.kind === 'audience' || l.kind === 'message').map((l) => l.kind)).toEqual(['computed', 'audience', 'message']);
+    expect(lines.filter((l) => ['computed', 'audience', 'message', 'delivery'].includes(l.kind)).map((l) => l.kind)).toEqual(['computed', 'audience', 'message', 'delivery']);
     const del = await request({ type: 'delete', subject: { ref: 'email:bob@example.com' } });
     expect((await kin.admin(`/v1/privacy/requests/${del.id}/export`)).status).toBe(409);
     // Deleting Bob removed his messaging decisions too (storage/person-rows.ts).

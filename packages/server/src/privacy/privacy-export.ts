@@ -1,7 +1,7 @@
 /**
  * The export of one person (`GET /v1/privacy/requests/{id}/export`): the live profile the request named
  * (following merges since), its identifiers, traits with history, events, merge ledger entries, consent,
- * warnings, computed trait values, audience memberships and messaging decisions. Everything is read by that
+ * warnings, computed trait values, audience memberships, messaging decisions and deliveries. Everything is read by that
  * profile's id (its timeline, its ledger, its family's warnings and decisions, its computed state), so nothing
  * of another profile can enter it.
  *
@@ -17,7 +17,7 @@ const PAGE = 1000;
 /** Most messaging decisions exported (a person gets a few per journey step; the newest are kept). */
 const MAX_MESSAGES = 10_000;
 
-/** The lines of an export, in order: profile, identifiers, traits, events, merges, consent, warnings, computed, audiences, messages. */
+/** The lines of an export, in order: profile, identifiers, traits, events, merges, consent, warnings, computed, audiences, messages, deliveries. */
 export async function* exportLines(store: Store, options: { requestId: string; profileId: string | null; exportedAt: string }): AsyncGenerator<PrivacyExportLine> {
   const profile = options.profileId === null ? undefined : await store.findProfile(options.profileId);
   yield { kind: 'profile', requestId: options.requestId, exportedAt: options.exportedAt, profile: profile ?? null };
@@ -39,6 +39,7 @@ export async function* exportLines(store: Store, options: { requestId: string; p
   for (const [key, value] of Object.entries(state?.values ?? {})) yield { kind: 'computed', key, value };
   for (const [key, enteredAt] of Object.entries(state?.audiences ?? {})) yield { kind: 'audience', key, enteredAt };
   for (const message of (await store.messaging?.listDecisions({ profileIds: family, limit: MAX_MESSAGES })) ?? []) yield { kind: 'message', message };
+  for (const delivery of (await store.messaging?.listDeliveries({ profileIds: family, limit: MAX_MESSAGES }))?.data ?? []) yield { kind: 'delivery', delivery };
 }
 
 /** The whole export as one JSON document. */
@@ -56,6 +57,7 @@ export async function exportDocument(store: Store, options: { requestId: string;
     computed: {},
     audiences: [],
     messages: [],
+    deliveries: [],
   };
   const events: TimelineEvent[] = doc.events;
   for await (const line of exportLines(store, options)) {
@@ -68,7 +70,8 @@ export async function exportDocument(store: Store, options: { requestId: string;
     else if (line.kind === 'warning') doc.warnings.push(line.warning);
     else if (line.kind === 'computed') doc.computed[line.key] = line.value;
     else if (line.kind === 'audience') doc.audiences.push({ key: line.key, enteredAt: line.enteredAt });
-    else doc.messages.push(line.message);
+    else if (line.kind === 'message') doc.messages.push(line.message);
+    else doc.deliveries.push(line.delivery);
   }
   return doc;
 }

@@ -379,6 +379,11 @@ export function createSqlMessagingStore(dialect: MessagingDialect): MessagingSto
         where.push('destination_id = ?');
         params.push(query.destinationId);
       }
+      if (query.profileIds) {
+        if (query.profileIds.length === 0) return pageOf([], query.limit, toDelivery, (row) => [Number(row.seq)]);
+        where.push(`profile_key IN (${marks(query.profileIds.length)})`);
+        params.push(...query.profileIds);
+      }
       const after = cursorKey(query.cursor);
       if (after && typeof after[0] === 'number') {
         where.push('seq < ?');

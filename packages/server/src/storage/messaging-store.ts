@@ -189,7 +189,8 @@ export interface MessagingStore {
   leaseDeliveries(query: { now: string; limit: number; leaseMs: number; destinationIds?: string[] }): Promise<ClaimedDelivery[]>;
   /** Records the outcomes of attempts, in one transaction. */
   finishDeliveries(results: Array<{ id: string; result: DeliveryResult }>): Promise<void>;
-  listDeliveries(query: { status?: DeliveryStatus; destinationId?: string; limit: number; cursor?: string }): Promise<Page<Delivery>>;
+  /** Newest first; `profileIds`: only the deliveries of these profiles (a privacy export). */
+  listDeliveries(query: { status?: DeliveryStatus; destinationId?: string; profileIds?: string[]; limit: number; cursor?: string }): Promise<Page<Delivery>>;
   findDelivery(id: string): Promise<Delivery | undefined>;
   /** How many deliveries each destination has in each status (the dashboard's summary). */
   deliveryCounts(): Promise<DeliverySummary['data']>;

@@ -9,7 +9,7 @@
  * goal is recorded once, and a send moves its instance in the same transaction as its decision.
  *
  * One runner decides per store: a pass first holds the runner lease (PostgreSQL: an advisory lock, see
- * `postgres-runner-lease.ts`); the other processes' passes do nothing until its holder dies or stops.
+ * `postgres-session-lease.ts`); the other processes' passes do nothing until its holder dies or stops.
  */
 import { MAX_DURATION_MS, journeyDurationMs, isHeldOut, keyText, matchesAll, valueAt } from '@kin/core';
 import type { Journey, MessagingPolicy, TrackingEvent } from '@kin/core';

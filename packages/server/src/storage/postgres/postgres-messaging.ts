@@ -1,14 +1,14 @@
 /**
  * The messaging port of the PostgreSQL store: the shared SQL of `messaging-sql.ts` over the pool, with
  * `FOR UPDATE SKIP LOCKED` so that workers of the pipeline lease different deliveries, and a runner lease
- * (`postgres-runner-lease.ts`) so that one process of many runs the journey runner.
+ * (`postgres-session-lease.ts`) so that one process of many runs the journey runner.
  */
 import type pg from 'pg';
 import type { TrackingEvent } from '@kin/core';
 import { createSqlMessagingStore, messagingSchemaSql } from '../messaging-sql.ts';
 import type { SqlRunner } from '../messaging-sql.ts';
 import type { MessagingStore } from '../messaging-store.ts';
-import { createPostgresRunnerLease } from './postgres-runner-lease.ts';
+import { createPostgresRunnerLease } from './postgres-session-lease.ts';
 
 /** PostgreSQL migration 15: the messaging tables. */
 export const POSTGRES_MESSAGING_MIGRATION = {

@@ -1,9 +1,9 @@
 /**
- * The runner lease on a real PostgreSQL: one holder at a time; when the holder's session dies (as when its
+ * The runner lease (a session lease) on a real PostgreSQL: one holder at a time; when the holder's session dies (as when its
  * process is killed) another takes over, and the old holder learns it lost the lease.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPostgresRunnerLease } from './postgres-runner-lease.ts';
+import { createPostgresRunnerLease } from './postgres-session-lease.ts';
 import { createTestDatabase, selectColumn, servicesRequired, testPostgresStatus } from './postgres-test-db.ts';
 import type { TestDatabase } from './postgres-test-db.ts';
 

@@ -85,14 +85,14 @@ export interface AudienceStore {
   dueProfiles(now: string, limit: number): Promise<string[]>;
   listMembers(key: string, query: { limit: number; cursor?: string }): Promise<Page<AudienceMember>>;
   countMembers(key: string): Promise<number>;
-  /** Committed events after `seq`, in seq order. */
+  /** Committed events after `seq`, in seq order, up to the feed's horizon (no lower seq can still commit). */
   eventsAfter(seq: number, limit: number): Promise<FeedEvent[]>;
   /**
    * The events of each live profile, given with the ids whose timelines it holds (itself and `mergedFrom`):
    * the same events as `Store.listProfileEvents`, in no particular order, read for a whole batch at once.
    */
   eventsOfProfiles(groups: ReadonlyMap<string, readonly string[]>): Promise<Map<string, SeqEvent[]>>;
-  /** The highest event seq committed (0 without events). */
+  /** The highest event seq below which every event is committed (0 without events; see postgres-feed-horizon.ts). */
   lastEventSeq(): Promise<number>;
   /** The oldest `limit` recompute marks (written in the transactions that changed those profiles). */
   recomputeMarks(limit: number): Promise<RecomputeMark[]>;

@@ -33,6 +33,8 @@ export interface MessagingDialect {
   runnerLease?: (name: string) => RunnerLease;
   /** Parses a stored event payload (text in SQLite, `json` already parsed in PostgreSQL). */
   payload(value: unknown): TrackingEvent;
+  /** The highest event seq the feed may return now: no event at or below it can still commit (see postgres-feed-horizon.ts). */
+  feedHorizon(): Promise<number>;
 }
 
 const json = (v: unknown): string => JSON.stringify(v);
@@ -270,7 +272,9 @@ export function createSqlMessagingStore(dialect: MessagingDialect): MessagingSto
       });
     },
     async eventsAfter(seq, limit) {
-      const rows = await sql.all('SELECT seq, profile_id, payload FROM events WHERE seq > ? ORDER BY seq LIMIT ?', [seq, limit]);
+      const horizon = await dialect.feedHorizon();
+      if (horizon <= seq) return [];
+      const rows = await sql.all('SELECT seq, profile_id, payload FROM events WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?', [seq, horizon, limit]);
       return rows.map((r) => ({ seq: Number(r.seq), ...(r.profile_id ? { profileId: r.profile_id as string } : {}), event: dialect.payload(r.payload) }));
     },
     async liveProfileId(id) {

@@ -8,6 +8,7 @@ import type { AudienceStore, ProfileComputedState, RecomputeMark, SeqEvent } fro
 import { definitionOf } from '../audience-store.ts';
 import { cursorKey, pageOf } from '../keyset-page.ts';
 import { createPostgresEvaluatorLease } from './postgres-evaluator-lease.ts';
+import type { FeedHorizon } from './postgres-feed-horizon.ts';
 
 type Row = Record<string, unknown>;
 
@@ -48,7 +49,7 @@ export const RECOMPUTE_MARKS_STATEMENT = {
 };
 
 /** Creates the port over the store's pool; `url` is where evaluator leases open their own connection. */
-export function createPostgresAudiences(pool: Pool, url: string): AudienceStore {
+export function createPostgresAudiences(pool: Pool, url: string, horizon: FeedHorizon): AudienceStore {
   const inTransaction = async (fn: (q: (text: string, values?: unknown[]) => Promise<Row[]>) => Promise<void>): Promise<void> => {
     const client = await pool.connect();
     let broken = false;
@@ -155,7 +156,9 @@ export function createPostgresAudiences(pool: Pool, url: string): AudienceStore 
     },
 
     async eventsAfter(seq, limit) {
-      const { rows } = await pool.query('SELECT seq, profile_id, payload FROM events WHERE seq > $1 ORDER BY seq LIMIT $2', [seq, limit]);
+      const bound = await horizon.committed();
+      if (bound <= seq) return [];
+      const { rows } = await pool.query('SELECT seq, profile_id, payload FROM events WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3', [seq, bound, limit]);
       return (rows as Row[]).map((r) => ({ seq: Number(r.seq), profileId: (r.profile_id as string | null) ?? null, payload: r.payload }));
     },
 
@@ -170,8 +173,7 @@ export function createPostgresAudiences(pool: Pool, url: string): AudienceStore 
     },
 
     async lastEventSeq() {
-      const { rows } = await pool.query('SELECT coalesce(max(seq), 0) AS n FROM events');
-      return Number((rows[0] as Row).n);
+      return horizon.committed();
     },
 
     async recomputeMarks(limit) {

@@ -8,6 +8,7 @@ import type { TrackingEvent } from '@kin/core';
 import { createSqlMessagingStore, messagingSchemaSql } from '../messaging-sql.ts';
 import type { SqlRunner } from '../messaging-sql.ts';
 import type { MessagingStore } from '../messaging-store.ts';
+import type { FeedHorizon } from './postgres-feed-horizon.ts';
 import { createPostgresRunnerLease } from './postgres-session-lease.ts';
 
 /** PostgreSQL migration 15: the messaging tables. */
@@ -33,7 +34,7 @@ function runnerOf(client: pg.Pool | pg.PoolClient): SqlRunner {
 }
 
 /** Creates the messaging port over the store's pool (`url`: the database of the runner lease's own connection). */
-export function createPostgresMessagingStore(pool: pg.Pool, url: string): MessagingStore {
+export function createPostgresMessagingStore(pool: pg.Pool, url: string, horizon: FeedHorizon): MessagingStore {
   return createSqlMessagingStore({
     runner: runnerOf(pool),
     async transaction(fn) {
@@ -58,5 +59,6 @@ export function createPostgresMessagingStore(pool: pg.Pool, url: string): Messag
     rowLockClause: 'FOR UPDATE',
     runnerLease: (name) => createPostgresRunnerLease({ url, name }),
     payload: (value) => (typeof value === 'string' ? JSON.parse(value) : value) as TrackingEvent,
+    feedHorizon: () => horizon.committed(),
   });
 }

@@ -24,6 +24,7 @@ import { createPostgresPrivacy } from './postgres-privacy.ts';
 import { createPostgresAccess } from './postgres-access.ts';
 import { createPostgresLinksStore } from './postgres-links.ts';
 import { createPostgresAudiences } from './postgres-audiences.ts';
+import { createFeedHorizon } from './postgres-feed-horizon.ts';
 import { ENSURE_PARTITION_STATEMENT, monthsAround } from './postgres-partitions.ts';
 import { createPostgresPool, postgresTransactions } from './postgres-pool.ts';
 import { createPostgresReads } from './postgres-reads.ts';
@@ -69,16 +70,17 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
   const digest = (identifier: Identifier): string => identifierDigest(keyer, identifier);
   const { transaction, read } = postgresTransactions(pool, ids, clock, options.maxAttempts ?? 5, knownMonths, digest);
   const reads = createPostgresReads(pool, read);
+  const horizon = createFeedHorizon(pool);
 
   const store: Store = {
     ...reads,
     matching: createPostgresMatchingStore(pool, () => clock.now().getTime()),
-    messaging: createPostgresMessagingStore(pool, options.url),
+    messaging: createPostgresMessagingStore(pool, options.url, horizon),
     analytics: createPostgresAnalytics(pool),
     privacy: createPostgresPrivacy(pool, ids, digest),
     ...createPostgresAccess(pool),
     links: createPostgresLinksStore(pool),
-    audiences: createPostgresAudiences(pool, options.url),
+    audiences: createPostgresAudiences(pool, options.url, horizon),
 
     async migrate() {
       await migratePostgres(pool);

@@ -50,5 +50,7 @@ export function createSqliteMessagingStore(options: { db: Database.Database; rea
     lockClause: '',
     rowLockClause: '',
     payload: (value) => JSON.parse(value as string) as TrackingEvent,
+    // One writer commits events in seq order: every seq a reader sees is final.
+    feedHorizon: async () => Number.MAX_SAFE_INTEGER,
   });
 }

@@ -28,13 +28,6 @@ export function matchKeysOf(profile: TraitProfile): string[] {
   return [...new Set(keys.map(hashMatchKey))].sort();
 }
 
-/** True when a plan's trait changes touch a person trait (the write path's only check on an ordinary event). */
-export function touchesPersonTraits(set: Readonly<Record<string, unknown>>, unset: readonly string[]): boolean {
-  for (const key in set) if (PERSON_TRAIT_KEYS.has(key)) return true;
-  for (const key of unset) if (PERSON_TRAIT_KEYS.has(key)) return true;
-  return false;
-}
-
 /** What changes in the index when a profile's keys go from `before` to `after` (both sorted). */
 export function keyChanges(before: readonly string[], after: readonly string[]): { removed: string[]; added: string[] } {
   const old = new Set(before);

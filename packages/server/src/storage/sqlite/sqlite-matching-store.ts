@@ -19,10 +19,15 @@ export function createSqliteMatchingStore(options: { db: Database.Database; read
     if (ids.length === 0 || keys.length === 0) return [];
     const r = read();
     const byId = new Map(ids.map((id) => [id, { id, traits: [] as Array<{ key: string; value: unknown; sourceId: string }> }]));
-    const rows = r
-      .prepare(`SELECT profile_id, key, value, source_id FROM traits WHERE profile_id IN (${ids.map(() => '?').join(', ')}) AND key IN (${keys.map(() => '?').join(', ')}) AND value IS NOT NULL ORDER BY profile_id, key`)
-      .all(...ids, ...keys) as Row[];
-    for (const row of rows) byId.get(row.profile_id as string)?.traits.push({ key: row.key as string, value: JSON.parse(row.value as string), sourceId: row.source_id as string });
+    const wanted = new Set(keys);
+    // Why the keys are filtered here, not in SQL: `key IN (…)` beside `profile_id IN (…)` made SQLite probe
+    // every (profile, key) combination (200 × 33 lookups, most of them misses); one range per profile is
+    // a few rows each (measured at 1,000,000 profiles: CPU p99 of an arrival 28 ms before).
+    const rows = r.prepare(`SELECT profile_id, key, value, source_id FROM traits WHERE profile_id IN (${ids.map(() => '?').join(', ')}) AND value IS NOT NULL`).all(...ids) as Row[];
+    for (const row of rows) {
+      if (!wanted.has(row.key as string)) continue;
+      byId.get(row.profile_id as string)?.traits.push({ key: row.key as string, value: JSON.parse(row.value as string), sourceId: row.source_id as string });
+    }
     return [...byId.values()].filter((p) => p.traits.length > 0);
   };
   return {

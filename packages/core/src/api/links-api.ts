@@ -81,3 +81,18 @@ export interface LinkStats {
   conversions: number;
   conversionWindowDays: number;
 }
+
+/** One hit of a tracked link as a privacy export lists it (the person's own clicks, HEAD requests and opens). */
+export interface LinkClickExport {
+  clickId: string;
+  linkId: string;
+  /** A redirect (`get`), a `head` request, or an `open` of the tracking pixel. */
+  kind: 'get' | 'head' | 'open';
+  at: string;
+  /** Flagged as a bot, link scanner or machine open. */
+  bot: boolean;
+  /** Why it was flagged, when it was. */
+  reason?: string;
+  /** The profile the hit went to (the person's own id, or one merged into it). */
+  profileId: string;
+}

@@ -4,6 +4,7 @@
  * the CLI read these.
  */
 import type { Warning } from './admin-api.ts';
+import type { LinkClickExport } from './links-api.ts';
 import type { Delivery, MessageDecision } from './messaging-api.ts';
 import type { Page } from './page-api.ts';
 import type { ExternalId, Merge, Profile, TimelineEvent, TraitHistory } from './profile-api.ts';
@@ -79,7 +80,8 @@ export type PrivacyRequestList = Page<PrivacyRequest>;
 /**
  * `GET /v1/privacy/requests/{id}/export` (JSON). With `Accept: application/x-ndjson` the same content is
  * one JSON object per line: `{"kind":"profile",…}`, then `{"kind":"identifier",…}` per identifier, then
- * traits, events, merges, consent and warnings (see `PrivacyExportLine`).
+ * traits, events, merges, consent, warnings, computed values, audiences, messages, deliveries and clicks
+ * (see `PrivacyExportLine`).
  */
 export interface PrivacyExport {
   requestId: string;
@@ -99,6 +101,8 @@ export interface PrivacyExport {
   messages: MessageDecision[];
   /** Deliveries to destinations about the person (status, attempts; never the payload), where messaging runs. */
   deliveries: Delivery[];
+  /** The person's tracked-link clicks, HEAD requests and opens (bot-flagged ones too, marked). */
+  clicks: LinkClickExport[];
 }
 
 /** One line of the NDJSON export. */
@@ -113,7 +117,8 @@ export type PrivacyExportLine =
   | { kind: 'computed'; key: string; value: unknown }
   | { kind: 'audience'; key: string; enteredAt: string }
   | { kind: 'message'; message: MessageDecision }
-  | { kind: 'delivery'; delivery: Delivery };
+  | { kind: 'delivery'; delivery: Delivery }
+  | { kind: 'click'; click: LinkClickExport };
 
 /** `GET /v1/stats` grows `suppressedEvents`; tracking answers grow `suppressed` (events dropped by privacy). */
 export interface SuppressedCount {

@@ -144,6 +144,11 @@ describe('privacy requests', () => {
     });
     const delivery = (profileKey: string, id: string) => ({ id, destinationId: 'dst-x', profileKey, kind: 'event' as const, payload: { event: { type: 'track' } }, createdAt: '2026-11-01T10:00:00.000Z' });
     await kin.store.messaging!.enqueueDeliveries([delivery(ann, 'dlv-ann'), delivery(bob, 'dlv-bob')]);
+    const click = (profileId: string, clickId: string) => ({ clickId, linkId: 'lnk-x', kind: 'get' as const, at: '2026-11-01T10:00:00.000Z', bot: false, token: 'valid' as const, profileId, visitor: `r:${clickId}` });
+    await kin.store.transaction(async (tx) => {
+      await tx.links!.recordLinkClick(click(ann, 'clk-ann'));
+      await tx.links!.recordLinkClick(click(bob, 'clk-bob'));
+    });
     const { id, status } = await request({ type: 'export', subject: { ref: 'email:ann@example.com' } });
     expect(status).toBe('completed');
     const doc = (await (await kin.admin(`/v1/privacy/requests/${id}/export`)).json()) as PrivacyExport;
@@ -154,13 +159,15 @@ describe('privacy requests', () => {
     expect(doc.audiences).toEqual([{ key: 'loyal', enteredAt: '2026-11-01T10:00:00.000Z' }]);
     expect(doc.messages.map((m) => m.id)).toEqual(['dec-ann']);
     expect(doc.deliveries.map((d) => d.id)).toEqual(['dlv-ann']);
+    expect(doc.clicks).toEqual([{ clickId: 'clk-ann', linkId: 'lnk-x', kind: 'get', at: '2026-11-01T10:00:00.000Z', bot: false, profileId: ann }]);
     expect(JSON.stringify(doc)).not.toMatch(/bob|Bought/i);
     const nd = await kin.admin(`/v1/privacy/requests/${id}/export`, { headers: { accept: 'application/x-ndjson' } });
     expect(nd.headers.get('content-type')).toContain('application/x-ndjson');
     const lines = (await nd.text()).trim().split('\n').map((l) => JSON.parse(l) as PrivacyExportLine);
     expect(lines[0]?.kind).toBe('profile');
     expect(lines.filter((l) => l.kind === 'event')).toHaveLength(2);
-    expect(lines.filter((l) => ['computed', 'audience', 'message', 'delivery'].includes(l.kind)).map((l) => l.kind)).toEqual(['computed', 'audience', 'message', 'delivery']);
+    expect(lines.filter((l) => ['computed', 'audience', 'message', 'delivery', 'click'].includes(l.kind)).map((l) => l.kind)).toEqual(['computed', 'audience', 'message', 'delivery', 'click']);
+    expect(lines.flatMap((l) => (l.kind === 'click' ? [l.click.clickId] : []))).toEqual(['clk-ann']);
     const del = await request({ type: 'delete', subject: { ref: 'email:bob@example.com' } });
     expect((await kin.admin(`/v1/privacy/requests/${del.id}/export`)).status).toBe(409);
     // Deleting Bob removed his messaging decisions too (storage/person-rows.ts).

@@ -1,7 +1,8 @@
 /**
  * The export of one person (`GET /v1/privacy/requests/{id}/export`): the live profile the request named
  * (following merges since), its identifiers, traits with history, events, merge ledger entries, consent,
- * warnings, computed trait values, audience memberships, messaging decisions and deliveries. Everything is read by that
+ * warnings, computed trait values, audience memberships, messaging decisions, deliveries and tracked-link clicks.
+ * Everything is read by that
  * profile's id (its timeline, its ledger, its family's warnings and decisions, its computed state), so nothing
  * of another profile can enter it.
  *
@@ -16,8 +17,10 @@ import { privacyOf } from './privacy-requests.ts';
 const PAGE = 1000;
 /** Most messaging decisions exported (a person gets a few per journey step; the newest are kept). */
 const MAX_MESSAGES = 10_000;
+/** Most link hits exported (the newest are kept). */
+const MAX_CLICKS = 10_000;
 
-/** The lines of an export, in order: profile, identifiers, traits, events, merges, consent, warnings, computed, audiences, messages, deliveries. */
+/** The lines of an export, in order: profile, identifiers, traits, events, merges, consent, warnings, computed, audiences, messages, deliveries, clicks. */
 export async function* exportLines(store: Store, options: { requestId: string; profileId: string | null; exportedAt: string }): AsyncGenerator<PrivacyExportLine> {
   const profile = options.profileId === null ? undefined : await store.findProfile(options.profileId);
   yield { kind: 'profile', requestId: options.requestId, exportedAt: options.exportedAt, profile: profile ?? null };
@@ -40,6 +43,10 @@ export async function* exportLines(store: Store, options: { requestId: string; p
   for (const [key, enteredAt] of Object.entries(state?.audiences ?? {})) yield { kind: 'audience', key, enteredAt };
   for (const message of (await store.messaging?.listDecisions({ profileIds: family, limit: MAX_MESSAGES })) ?? []) yield { kind: 'message', message };
   for (const delivery of (await store.messaging?.listDeliveries({ profileIds: family, limit: MAX_MESSAGES }))?.data ?? []) yield { kind: 'delivery', delivery };
+  for (const c of await store.links.listProfileClicks(family, MAX_CLICKS)) {
+    // The recipient id, anchor and visitor hash are Kin's join keys, not the person's data: left out.
+    yield { kind: 'click', click: { clickId: c.clickId, linkId: c.linkId, kind: c.kind, at: c.at, bot: c.bot, ...(c.reason === undefined ? {} : { reason: c.reason }), profileId: c.profileId ?? profile.id } };
+  }
 }
 
 /** The whole export as one JSON document. */
@@ -58,6 +65,7 @@ export async function exportDocument(store: Store, options: { requestId: string;
     audiences: [],
     messages: [],
     deliveries: [],
+    clicks: [],
   };
   const events: TimelineEvent[] = doc.events;
   for await (const line of exportLines(store, options)) {
@@ -71,7 +79,8 @@ export async function exportDocument(store: Store, options: { requestId: string;
     else if (line.kind === 'computed') doc.computed[line.key] = line.value;
     else if (line.kind === 'audience') doc.audiences.push({ key: line.key, enteredAt: line.enteredAt });
     else if (line.kind === 'message') doc.messages.push(line.message);
-    else doc.deliveries.push(line.delivery);
+    else if (line.kind === 'delivery') doc.deliveries.push(line.delivery);
+    else doc.clicks.push(line.click);
   }
   return doc;
 }

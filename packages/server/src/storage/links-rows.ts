@@ -1,5 +1,5 @@
 /** Row mapping and the hit-count query shared by both stores' links adapters (links-store.ts). */
-import type { LinkHitCounts, LinkRecord } from './links-store.ts';
+import type { LinkClickRecord, LinkHitCounts, LinkHitKind, LinkRecord, TokenStatus } from './links-store.ts';
 
 type Row = Record<string, unknown>;
 
@@ -45,3 +45,28 @@ export function toHitCounts(row: Row | undefined): LinkHitCounts {
     machineOpens: n('machine_opens'),
   };
 }
+
+/** A `link_clicks` row as a record (`bot` is 0/1 on both stores). */
+export function toLinkClickRecord(row: Row): LinkClickRecord {
+  const optional = (key: string): string | undefined => (row[key] == null ? undefined : (row[key] as string));
+  const reason = optional('reason');
+  const recipientId = optional('recipient_id');
+  const profileId = optional('profile_id');
+  const visitor = optional('visitor');
+  return {
+    clickId: row.click_id as string,
+    linkId: row.link_id as string,
+    kind: row.kind as LinkHitKind,
+    at: row.at as string,
+    bot: Number(row.bot) === 1,
+    token: row.token as TokenStatus,
+    ...(reason === undefined ? {} : { reason }),
+    ...(recipientId === undefined ? {} : { recipientId }),
+    ...(profileId === undefined ? {} : { profileId }),
+    ...(row.anchor_type == null ? {} : { anchor: { type: row.anchor_type as string, value: row.anchor_value as string } }),
+    ...(visitor === undefined ? {} : { visitor }),
+  };
+}
+
+/** The order of `listProfileClicks`, shared by both stores: newest first. */
+export const PROFILE_CLICKS_ORDER = 'ORDER BY at DESC, click_id DESC';

@@ -77,6 +77,11 @@ export interface LinksStore {
   countHits(linkId: string): Promise<LinkHitCounts>;
   /** Live profiles with a non-bot click on the link, by first click, at most `limit`. */
   clickedProfiles(linkId: string, limit: number): Promise<ClickedProfile[]>;
+  /**
+   * The hits recorded on these profiles (a person's own profile and those merged into it: a privacy export),
+   * newest first, at most `limit`; bot-flagged ones too. Empty for no ids.
+   */
+  listProfileClicks(profileIds: string[], limit: number): Promise<LinkClickRecord[]>;
   /** The store's link-signing secret: the stored one, or `candidate` stored now when there is none. */
   signingSecret(candidate: string): Promise<string>;
 }

@@ -8,6 +8,7 @@ import { DEFAULT_POLICY } from '@kin/core';
 import type { TrackingEvent } from '@kin/core';
 import { normalizerFor } from '../identity/policy-load.ts';
 import { applyEvents } from '../pipeline/event-apply.ts';
+import { exportDocument } from '../privacy/privacy-export.ts';
 import { applyRow } from '../testing/apply-row.ts';
 import type { ConformanceTarget } from './storage-conformance.ts';
 import type { PrivacyStore } from './privacy-store.ts';
@@ -113,6 +114,40 @@ export function runPrivacyConformance(target: ConformanceTarget): void {
       expect((await store.listProfileEvents(keep, { limit: 10 })).data).toHaveLength(2);
       expect(await privacy.deletePerson('no-such-profile', [], T0)).toBeUndefined();
       expect(await privacy.scrub()).toBe(true);
+    });
+
+    it('exports the link clicks of the person and of the profiles merged into them, and nobody else’s', async () => {
+      await ingest('src-a', [
+        ev({ type: 'identify', userId: 'clk-ann', traits: { email: 'clk-ann@example.com' } } as Partial<TrackingEvent>),
+        ev({ anonymousId: 'clk-ann-browser' }),
+        ev({ type: 'identify', userId: 'clk-bob', traits: { email: 'clk-bob@example.com' } } as Partial<TrackingEvent>),
+      ]);
+      const ann = (await store.findProfileIdByIdentifier({ type: 'user_id', value: 'clk-ann' }))!;
+      const browser = (await store.findProfileIdByIdentifier({ type: 'anonymous_id', value: 'clk-ann-browser' }))!;
+      const bob = (await store.findProfileIdByIdentifier({ type: 'user_id', value: 'clk-bob' }))!;
+      expect(new Set([ann, browser, bob]).size).toBe(3);
+      const at = (s: number) => `2026-11-01T10:00:0${s}.000Z`;
+      await store.transaction(async (tx) => {
+        await tx.links!.recordLinkClick({ clickId: 'clk-ann-1', linkId: 'lnk-x', kind: 'get', at: at(1), bot: false, token: 'valid', recipientId: 'rcp-ann', profileId: ann, anchor: { type: 'email', value: 'clk-ann@example.com' }, visitor: 'r:rcp-ann' });
+        await tx.links!.recordLinkClick({ clickId: 'clk-ann-2', linkId: 'lnk-x', kind: 'open', at: at(2), bot: true, reason: 'apple_mpp', token: 'valid', profileId: browser });
+        await tx.links!.recordLinkClick({ clickId: 'clk-bob-1', linkId: 'lnk-x', kind: 'get', at: at(3), bot: false, token: 'valid', profileId: bob, visitor: 'r:rcp-bob' });
+        await tx.links!.recordLinkClick({ clickId: 'clk-nobody', linkId: 'lnk-x', kind: 'get', at: at(4), bot: false, token: 'none', visitor: 'v-anon' });
+      });
+      // The browser's profile merges into Ann's: its click is hers now.
+      await ingest('src-a', [ev({ userId: 'clk-ann', anonymousId: 'clk-ann-browser' })]);
+      expect(await store.findProfileIdByIdentifier({ type: 'anonymous_id', value: 'clk-ann-browser' })).toBe(ann);
+
+      expect((await store.links.listProfileClicks([ann, browser], 10)).map((c) => c.clickId)).toEqual(['clk-ann-2', 'clk-ann-1']);
+      expect(await store.links.listProfileClicks([ann, browser], 1)).toMatchObject([{ clickId: 'clk-ann-2', kind: 'open', bot: true, reason: 'apple_mpp', token: 'valid', profileId: browser }]);
+      expect((await store.links.listProfileClicks([ann], 10))[0]).toEqual({ clickId: 'clk-ann-1', linkId: 'lnk-x', kind: 'get', at: at(1), bot: false, token: 'valid', recipientId: 'rcp-ann', profileId: ann, anchor: { type: 'email', value: 'clk-ann@example.com' }, visitor: 'r:rcp-ann' });
+      expect(await store.links.listProfileClicks([], 10)).toEqual([]);
+
+      const doc = await exportDocument(store, { requestId: 'pr-clicks', profileId: ann, exportedAt: T0 });
+      expect(doc.clicks).toEqual([
+        { clickId: 'clk-ann-2', linkId: 'lnk-x', kind: 'open', at: at(2), bot: true, reason: 'apple_mpp', profileId: browser },
+        { clickId: 'clk-ann-1', linkId: 'lnk-x', kind: 'get', at: at(1), bot: false, profileId: ann },
+      ]);
+      expect(JSON.stringify(doc)).not.toMatch(/clk-bob|clk-nobody|rcp-ann|r:rcp/);
     });
 
     it('removes the person’s link clicks, link recipients and deliveries (User Deleted aside), and nobody else’s', async () => {

@@ -6,7 +6,7 @@ import type pg from 'pg';
 import type { QueryConfig, QueryResultRow } from 'pg';
 import type { LinkClickTx, LinksStore } from '../links-store.ts';
 import { cursorKey, pageOf } from '../keyset-page.ts';
-import { HIT_COUNTS_SQL, toHitCounts, toLinkRecord } from '../links-rows.ts';
+import { HIT_COUNTS_SQL, PROFILE_CLICKS_ORDER, toHitCounts, toLinkClickRecord, toLinkRecord } from '../links-rows.ts';
 
 type Row = Record<string, unknown>;
 type Query = <R extends QueryResultRow>(config: QueryConfig) => Promise<{ rows: R[] }>;
@@ -105,6 +105,11 @@ export function createPostgresLinksStore(pool: pg.Pool): LinksStore {
         [linkId, limit],
       );
       return rows.map((row) => ({ profileId: row.live as string, firstClickAt: row.first_at as string }));
+    },
+    async listProfileClicks(profileIds, limit) {
+      if (profileIds.length === 0) return [];
+      const { rows } = await pool.query<Row>(`SELECT * FROM link_clicks WHERE profile_id = ANY($1::text[]) ${PROFILE_CLICKS_ORDER} LIMIT $2`, [profileIds, limit]);
+      return rows.map(toLinkClickRecord);
     },
     async signingSecret(candidate) {
       await pool.query('INSERT INTO link_secret (id, secret) VALUES (1, $1) ON CONFLICT (id) DO NOTHING', [candidate]);

@@ -5,7 +5,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { LinkClickTx, LinksStore } from '../links-store.ts';
-import { HIT_COUNTS_SQL, toHitCounts, toLinkRecord } from '../links-rows.ts';
+import { HIT_COUNTS_SQL, PROFILE_CLICKS_ORDER, toHitCounts, toLinkClickRecord, toLinkRecord } from '../links-rows.ts';
 import { cursorKey, pageOf } from '../keyset-page.ts';
 import type { WriteQueue } from './write-queue.ts';
 
@@ -120,6 +120,14 @@ export function createSqliteLinksStore(options: { db: Database.Database; read: (
         )
         .all(linkId, limit) as Row[];
       return rows.map((row) => ({ profileId: row.live as string, firstClickAt: row.first_at as string }));
+    },
+    async listProfileClicks(profileIds, limit) {
+      if (profileIds.length === 0) return [];
+      // No index on profile_id (adding one is a migration): a scan of the small click rows, read only by an export.
+      const rows = read()
+        .prepare(`SELECT * FROM link_clicks WHERE profile_id IN (${profileIds.map(() => '?').join(', ')}) ${PROFILE_CLICKS_ORDER} LIMIT ?`)
+        .all(...profileIds, limit) as Row[];
+      return rows.map(toLinkClickRecord);
     },
     async signingSecret(candidate) {
       return queue.run(() => {

@@ -37,12 +37,12 @@ if (await postgresAvailable('postgres feed horizon')) {
     };
     const feedSeqs = async (): Promise<{ audiences: number[]; messaging: number[] }> => ({
       audiences: (await store.audiences.eventsAfter(0, 100)).map((e) => e.seq),
-      messaging: (await store.messaging.eventsAfter(0, 100)).map((e) => e.seq),
+      messaging: (await store.messaging!.eventsAfter(0, 100)).map((e) => e.seq),
     });
 
     it('holds the feed below a writer that took a lower seq and has not committed, then returns both once it has', async () => {
       await send('first');
-      const [first] = (await feedSeqs()).audiences;
+      const first = (await feedSeqs()).audiences[0] ?? 0;
       expect(first).toBeGreaterThan(0);
 
       // A second writer (another pipeline worker) claims a message id and inserts an event, and stays open.
@@ -64,7 +64,7 @@ if (await postgresAvailable('postgres feed horizon')) {
       expect(await feedSeqs()).toEqual({ audiences: [first], messaging: [first] });
 
       await writer.query('COMMIT');
-      expect(await feedSeqs()).toEqual({ audiences: [first, slow, fast].sort((a, b) => a - b), messaging: [first, slow, fast].sort((a, b) => a - b) });
+      expect(await feedSeqs()).toEqual({ audiences: [first, slow, fast], messaging: [first, slow, fast] });
       expect(await store.audiences.lastEventSeq()).toBeGreaterThanOrEqual(fast);
     });
   });

@@ -9,7 +9,12 @@ import { defineConfig } from 'vitest/config';
 // `e2e/` / `cli/` for end-to-end.
 const ALL = ['packages/*/src/**/*.test.ts', 'packages/*/src/**/*.test.tsx', 'bench/**/*.test.ts'];
 
-const SERVICES = ['packages/server/src/storage/postgres/**/*.test.ts', 'packages/server/src/pipeline/nats-*.test.ts', '**/*.pg.test.ts', '**/*.nats.test.ts'];
+const SERVICES = [
+  'packages/server/src/storage/postgres/**/*.test.ts',
+  'packages/server/src/pipeline/nats-*.test.ts',
+  '**/*.pg.test.ts',
+  '**/*.nats.test.ts',
+];
 
 const E2E = [
   '**/e2e/**/*.test.ts',

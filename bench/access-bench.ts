@@ -28,7 +28,11 @@ async function timed(label: string, n: number, fn: (i: number) => Promise<unknow
 }
 
 const harness = await createTestApp();
-const issued = await harness.admin('/v1/tokens', { method: 'POST', body: JSON.stringify({ name: 'bench', scopes: ['analytics:read'] }), headers: { 'content-type': 'application/json' } });
+const issued = await harness.admin('/v1/tokens', {
+  method: 'POST',
+  body: JSON.stringify({ name: 'bench', scopes: ['analytics:read'] }),
+  headers: { 'content-type': 'application/json' },
+});
 const { secret } = (await issued.json()) as { secret: string };
 const read = (token: string) => async () => {
   const res = await harness.app.request('/v1/stats', { headers: { authorization: `Bearer ${token}` } });
@@ -43,12 +47,30 @@ const dir = mkdtempSync(join(tmpdir(), 'kin-access-bench-'));
 const store = await openSqliteStore({ path: join(dir, 'kin.db') });
 const at = new Date().toISOString();
 const inserts = await timed('token insert on a file (baseline)', APPENDS, (i) =>
-  store.tokens.createToken({ id: `t-${i}-${Math.random()}`, name: 'b', scopes: ['audit:read'], createdAt: at, secretHash: `h-${i}-${Math.random()}` }),
+  store.tokens.createToken({
+    id: `t-${i}-${Math.random()}`,
+    name: 'b',
+    scopes: ['audit:read'],
+    createdAt: at,
+    secretHash: `h-${i}-${Math.random()}`,
+  }),
 );
 const appends = await timed('audit append on a file', APPENDS, (i) =>
-  store.audit.appendAudit({ at, actor: { id: 'admin', name: 'admin token' }, action: 'bench.write', target: `/v1/bench/${i}`, requestId: `r-${i}`, changeHash: 'c'.repeat(64) }, sealAuditEntry),
+  store.audit.appendAudit(
+    {
+      at,
+      actor: { id: 'admin', name: 'admin token' },
+      action: 'bench.write',
+      target: `/v1/bench/${i}`,
+      requestId: `r-${i}`,
+      changeHash: 'c'.repeat(64),
+    },
+    sealAuditEntry,
+  ),
 );
 await store.close();
 rmSync(dir, { recursive: true, force: true });
 
-process.stdout.write(`\nscoped / bootstrap read: ${(scoped / bootstrap).toFixed(2)}\naudit append / token insert: ${(appends / inserts).toFixed(2)}\n`);
+process.stdout.write(
+  `\nscoped / bootstrap read: ${(scoped / bootstrap).toFixed(2)}\naudit append / token insert: ${(appends / inserts).toFixed(2)}\n`,
+);

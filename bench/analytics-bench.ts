@@ -11,7 +11,16 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import type { AnalyticsEvent, AnalyticsUnit, AttributionSpec, FunnelSpec, PathSpec } from '../packages/core/src/index.ts';
-import { ATTRIBUTION_MODELS, attributionTotals, byTime, funnelCounts, funnelReach, pathDiagram, unitConversions, unitPaths } from '../packages/core/src/index.ts';
+import {
+  ATTRIBUTION_MODELS,
+  attributionTotals,
+  byTime,
+  funnelCounts,
+  funnelReach,
+  pathDiagram,
+  unitConversions,
+  unitPaths,
+} from '../packages/core/src/index.ts';
 import { ingestJourneys } from '../packages/server/src/analytics/analytics-conformance.ts';
 import type { AnalyticsDeps } from '../packages/server/src/analytics/analytics-run.ts';
 import { runAttribution, runFunnel, runPaths } from '../packages/server/src/analytics/analytics-run.ts';
@@ -36,8 +45,24 @@ const reuse = process.argv.includes('--reuse');
 const journeys = generateJourneys({ seed: 2026, shoppers, extraPages, start: new Date('2026-06-01T00:00:00.000Z'), days: 60 });
 const fromMs = Date.parse(journeys.from);
 const toMs = Date.parse(journeys.to);
-const funnel: FunnelSpec = { steps: JOURNEY_FUNNEL.map((event) => ({ event })), windowMs: 14 * DAY, order: 'ordered', stepWindowsMs: [null, null, null, null], exclusions: [], fromMs, toMs };
-const paths: PathSpec = { node: 'channel_event', steps: 5, acrossSessions: true, maxEdges: 50, exclude: new Set(['identify']), fromMs, toMs };
+const funnel: FunnelSpec = {
+  steps: JOURNEY_FUNNEL.map((event) => ({ event })),
+  windowMs: 14 * DAY,
+  order: 'ordered',
+  stepWindowsMs: [null, null, null, null],
+  exclusions: [],
+  fromMs,
+  toMs,
+};
+const paths: PathSpec = {
+  node: 'channel_event',
+  steps: 5,
+  acrossSessions: true,
+  maxEdges: 50,
+  exclude: new Set(['identify']),
+  fromMs,
+  toMs,
+};
 const attribution: AttributionSpec = {
   conversion: { event: 'Order Completed', value: 'properties.total' },
   touchEvents: new Set(),
@@ -78,7 +103,9 @@ async function exportNdjson(store: Store, file: string): Promise<number> {
   await analytics.scanEvents({ fromMs: fromMs - 31 * DAY, toMs, identity: true, payload: true, deadline: Infinity }, (rows) => {
     for (const r of rows) {
       const profile = r.profileId === null ? `event:${r.seq}` : (live.get(r.profileId) ?? r.profileId);
-      lines.push(`{"seq":${r.seq},"source":${JSON.stringify(names.get(r.sourceId) ?? '')},"profile":${JSON.stringify(profile)},"event":${r.payload}}`);
+      lines.push(
+        `{"seq":${r.seq},"source":${JSON.stringify(names.get(r.sourceId) ?? '')},"profile":${JSON.stringify(profile)},"event":${r.payload}}`,
+      );
     }
   });
   writeFileSync(file, lines.join('\n') + '\n');
@@ -86,14 +113,26 @@ async function exportNdjson(store: Store, file: string): Promise<number> {
 }
 
 /** The baseline's read: the whole NDJSON file, every line parsed, events filed per unit. */
-function baselineSequences(file: string, units: AnalyticsUnit[], keep = { properties: true, fullContext: false }): Map<AnalyticsUnit, Map<string, AnalyticsEvent[]>> {
+function baselineSequences(
+  file: string,
+  units: AnalyticsUnit[],
+  keep = { properties: true, fullContext: false },
+): Map<AnalyticsUnit, Map<string, AnalyticsEvent[]>> {
   const out = new Map<AnalyticsUnit, Map<string, AnalyticsEvent[]>>(units.map((u) => [u, new Map()]));
   for (const line of readFileSync(file, 'utf8').split('\n')) {
     if (line === '') continue;
     const row = JSON.parse(line) as { seq: number; source: string; profile: string; event: Record<string, unknown> };
     const e = row.event;
     const event = eventOfRow(
-      { seq: row.seq, messageId: String(e['messageId']), sourceId: row.source, profileId: row.profile, name: typeof e['event'] === 'string' ? e['event'] : String(e['type']), at: Date.parse(String(e['timestamp'])), payload: JSON.stringify(e) },
+      {
+        seq: row.seq,
+        messageId: String(e['messageId']),
+        sourceId: row.source,
+        profileId: row.profile,
+        name: typeof e['event'] === 'string' ? e['event'] : String(e['type']),
+        at: Date.parse(String(e['timestamp'])),
+        payload: JSON.stringify(e),
+      },
       (id) => id,
       keep,
     );
@@ -120,35 +159,79 @@ async function benchStore(label: string, store: Store): Promise<void> {
     );
 
   const kinFunnel = await p50(() => runFunnel(deps, { spec: funnel, unit: 'profile' }));
-  const baseFunnel = await p50(() => funnelCounts(funnel, [...(baselineSequences(file, ['profile']).get('profile') ?? new Map<string, AnalyticsEvent[]>()).values()].map((ev) => funnelReach(funnel, ev))));
-  report('funnel (5 steps, profile)', kinFunnel, baseFunnel, JSON.stringify(kinFunnel.answer.steps) === JSON.stringify(baseFunnel.answer.steps));
+  const baseFunnel = await p50(() =>
+    funnelCounts(
+      funnel,
+      [...(baselineSequences(file, ['profile']).get('profile') ?? new Map<string, AnalyticsEvent[]>()).values()].map((ev) =>
+        funnelReach(funnel, ev),
+      ),
+    ),
+  );
+  report(
+    'funnel (5 steps, profile)',
+    kinFunnel,
+    baseFunnel,
+    JSON.stringify(kinFunnel.answer.steps) === JSON.stringify(baseFunnel.answer.steps),
+  );
 
   const kinPaths = await p50(() => runPaths(deps, { spec: paths, unit: 'profile' }));
-  const basePaths = await p50(() => pathDiagram(paths, [...(baselineSequences(file, ['profile']).get('profile') ?? new Map<string, AnalyticsEvent[]>()).values()].flatMap((ev) => unitPaths(paths, ev.filter((x) => !paths.exclude.has(x.name))))));
+  const basePaths = await p50(() =>
+    pathDiagram(
+      paths,
+      [...(baselineSequences(file, ['profile']).get('profile') ?? new Map<string, AnalyticsEvent[]>()).values()].flatMap((ev) =>
+        unitPaths(
+          paths,
+          ev.filter((x) => !paths.exclude.has(x.name)),
+        ),
+      ),
+    ),
+  );
   report('paths (channel_event)', kinPaths, basePaths, JSON.stringify(kinPaths.answer.edges) === JSON.stringify(basePaths.answer.edges));
 
   const kinAttribution = await p50(() => runAttribution(deps, { spec: attribution, units: ['profile', 'anonymous_id'] }));
   const baseAttribution = await p50(() => {
     const sequences = baselineSequences(file, ['profile', 'anonymous_id']);
-    const scope = (u: AnalyticsUnit) => [...(sequences.get(u) ?? new Map<string, AnalyticsEvent[]>()).values()].flatMap((ev) => unitConversions(attribution, ev.filter((x) => x.at >= fromMs - attribution.lookbackMs)));
-    return { profile: attributionTotals(attribution, scope('profile')).models, anonymous_id: attributionTotals(attribution, scope('anonymous_id')).models };
+    const scope = (u: AnalyticsUnit) =>
+      [...(sequences.get(u) ?? new Map<string, AnalyticsEvent[]>()).values()].flatMap((ev) =>
+        unitConversions(
+          attribution,
+          ev.filter((x) => x.at >= fromMs - attribution.lookbackMs),
+        ),
+      );
+    return {
+      profile: attributionTotals(attribution, scope('profile')).models,
+      anonymous_id: attributionTotals(attribution, scope('anonymous_id')).models,
+    };
   });
-  report('attribution (7 models, compare)', kinAttribution, baseAttribution, JSON.stringify(kinAttribution.answer.results) === JSON.stringify(baseAttribution.answer));
+  report(
+    'attribution (7 models, compare)',
+    kinAttribution,
+    baseAttribution,
+    JSON.stringify(kinAttribution.answer.results) === JSON.stringify(baseAttribution.answer),
+  );
 
-  console.log(`\n${label}: ${exported.toLocaleString('en-US')} events exported; funnel scanned ${kinFunnel.answer.meta.eventsScanned.toLocaleString('en-US')}, paths ${kinPaths.answer.meta.eventsScanned.toLocaleString('en-US')}, attribution ${kinAttribution.answer.meta.eventsScanned.toLocaleString('en-US')}`);
+  console.log(
+    `\n${label}: ${exported.toLocaleString('en-US')} events exported; funnel scanned ${kinFunnel.answer.meta.eventsScanned.toLocaleString('en-US')}, paths ${kinPaths.answer.meta.eventsScanned.toLocaleString('en-US')}, attribution ${kinAttribution.answer.meta.eventsScanned.toLocaleString('en-US')}`,
+  );
   console.log('store    query                            kin wall  base wall ratio  kin cpu   base cpu ratio  (p50 each)');
   for (const row of rows) console.log(row);
-  console.log(`funnel stitched ${kinFunnel.answer.steps.map((s) => s.count).join(' → ')}; attribution direct ${JSON.stringify(kinAttribution.answer.direct)}, only stitching explains ${kinAttribution.answer.onlyStitchingExplains}`);
+  console.log(
+    `funnel stitched ${kinFunnel.answer.steps.map((s) => s.count).join(' → ')}; attribution direct ${JSON.stringify(kinAttribution.answer.direct)}, only stitching explains ${kinAttribution.answer.onlyStitchingExplains}`,
+  );
   rmSync(file, { force: true });
 }
 
 async function ingestTimed(store: Store, label: string): Promise<void> {
   const started = performance.now();
   await ingestJourneys(store, journeys, 1000, 3000);
-  console.log(`${label}: ingested ${journeys.events.length.toLocaleString('en-US')} events in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  console.log(
+    `${label}: ingested ${journeys.events.length.toLocaleString('en-US')} events in ${((performance.now() - started) / 1000).toFixed(0)} s`,
+  );
 }
 
-console.log(`journeys: ${shoppers.toLocaleString('en-US')} shoppers, ${journeys.events.length.toLocaleString('en-US')} events, ${new Set(journeys.stitch.values()).size.toLocaleString('en-US')} stitched profiles; p50 of ${runs}`);
+console.log(
+  `journeys: ${shoppers.toLocaleString('en-US')} shoppers, ${journeys.events.length.toLocaleString('en-US')} events, ${new Set(journeys.stitch.values()).size.toLocaleString('en-US')} stitched profiles; p50 of ${runs}`,
+);
 const fresh = !(reuse && existsSync(sqlitePath));
 if (fresh) for (const suffix of ['', '-wal', '-shm']) rmSync(sqlitePath + suffix, { force: true });
 const sqlite = await openStore(sqlitePath, {});

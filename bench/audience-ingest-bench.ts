@@ -57,7 +57,12 @@ function definitions(): { traits: unknown[]; audiences: unknown[] } {
             ? { all: [{ performed: { event } }, { not: { performed: { event: 'Order Completed', within: { days: 1 } } } }] }
             : kind === 3
               ? { any: [{ trait: { key: 'plan', op: 'eq', value: 'pro' } }, { consent: { category: 'marketing', is: true } }] }
-              : { all: [{ audience: `a${i - 4}` }, { performed: { event: 'Page Viewed', where: { path: 'properties.path', op: 'exists' } } }] };
+              : {
+                  all: [
+                    { audience: `a${i - 4}` },
+                    { performed: { event: 'Page Viewed', where: { path: 'properties.path', op: 'exists' } } },
+                  ],
+                };
     audiences.push({ key: `a${i}`, where });
   }
   return { traits, audiences };
@@ -81,7 +86,12 @@ async function load(url: string, batches: string[]): Promise<number> {
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
       while (next < batches.length) {
-        const res = await pool.request({ path: '/v1/batch', method: 'POST', body: batches[next++]!, headers: { 'content-type': 'application/json', authorization: TRACK_AUTH } });
+        const res = await pool.request({
+          path: '/v1/batch',
+          method: 'POST',
+          body: batches[next++]!,
+          headers: { 'content-type': 'application/json', authorization: TRACK_AUTH },
+        });
         const text = await res.body.text();
         if (res.statusCode !== 200) throw new Error(`status ${res.statusCode}: ${text.slice(0, 200)}`);
       }
@@ -96,7 +106,11 @@ async function load(url: string, batches: string[]): Promise<number> {
 async function probe(url: string, done: () => boolean, counted = 0): Promise<number[]> {
   const latencies: number[] = [];
   for (let n = 1; !done(); n++) {
-    const res = await fetch(`${url}/v1/track`, { method: 'POST', headers: { authorization: TRACK_AUTH, 'content-type': 'application/json' }, body: JSON.stringify({ userId: 'probe-1', event: 'Probe' }) });
+    const res = await fetch(`${url}/v1/track`, {
+      method: 'POST',
+      headers: { authorization: TRACK_AUTH, 'content-type': 'application/json' },
+      body: JSON.stringify({ userId: 'probe-1', event: 'Probe' }),
+    });
     if (res.status !== 200) throw new Error(`probe: ${res.status}`);
     const sent = performance.now();
     for (;;) {
@@ -117,7 +131,12 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-async function run(dir: string, name: string, batches: string[], withDefinitions: boolean): Promise<{ eventsPerSecond: number; probes: number[]; cpuMicrosPerEvent: number }> {
+async function run(
+  dir: string,
+  name: string,
+  batches: string[],
+  withDefinitions: boolean,
+): Promise<{ eventsPerSecond: number; probes: number[]; cpuMicrosPerEvent: number }> {
   const kin = await startChild(
     ['packages/server/bin/kin.js', 'serve', '--port', '0', '--host', '127.0.0.1', '--db', join(dir, `${name}.db`)],
     { KIN_ADMIN_TOKEN: ADMIN, KIN_WRITE_KEYS: `bench:${WRITE_KEY}` },
@@ -152,7 +171,9 @@ async function run(dir: string, name: string, batches: string[], withDefinitions
 async function main(): Promise<void> {
   const batches = buildBatches({ shoppers: SHOPPERS, batches: Math.ceil(EVENTS / BATCH), batchSize: BATCH });
   const dir = mkdtempSync(join(tmpdir(), 'kin-audience-bench-'));
-  process.stdout.write(`audience ingest bench: ${batches.length * BATCH} events in batches of ${BATCH}, ${SHOPPERS} shoppers, ${CONCURRENCY} in flight\n`);
+  process.stdout.write(
+    `audience ingest bench: ${batches.length * BATCH} events in batches of ${BATCH}, ${SHOPPERS} shoppers, ${CONCURRENCY} in flight\n`,
+  );
   try {
     const baseline = await run(dir, 'plain', batches, false);
     const loaded = await run(dir, 'audiences', batches, true);

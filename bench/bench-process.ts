@@ -6,7 +6,12 @@ import { readFileSync } from 'node:fs';
 const repo = new URL('..', import.meta.url).pathname;
 
 /** Starts a child process (in the repository root, or `cwd`) and waits for the line that gives its URL. */
-export function startChild(argv: string[], env: Record<string, string>, pattern: RegExp, cwd = repo): Promise<{ child: ChildProcess; url: string }> {
+export function startChild(
+  argv: string[],
+  env: Record<string, string>,
+  pattern: RegExp,
+  cwd = repo,
+): Promise<{ child: ChildProcess; url: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, argv, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';

@@ -59,11 +59,34 @@ function normalised(values: readonly number[]): number[] {
 const collected = new Map<string, { levels: readonly string[]; m: number[][]; u: number[][] }>();
 const pairsPerRecord: number[] = [];
 for (const set of SETS) {
-  const report = await evaluateFiles({ files: [sharedDataPath(set.file)], ...(set.ignoreColumns ? { ignoreColumns: set.ignoreColumns } : {}), engine: { priors: false } });
+  const report = await evaluateFiles({
+    files: [sharedDataPath(set.file)],
+    ...(set.ignoreColumns ? { ignoreColumns: set.ignoreColumns } : {}),
+    engine: { priors: false },
+  });
   const p = report.pairwise;
   pairsPerRecord.push((p.tp + p.fn) / report.records);
   for (const f of report.result.model.features) {
-    const generic = !['first_name', 'last_name', 'middle_name', 'email', 'phone', 'fax', 'company', 'address', 'address_1', 'address_2', 'street_number', 'city', 'state', 'postcode', 'country', 'gender', 'occupation', 'date_of_birth'].includes(f.name);
+    const generic = ![
+      'first_name',
+      'last_name',
+      'middle_name',
+      'email',
+      'phone',
+      'fax',
+      'company',
+      'address',
+      'address_1',
+      'address_2',
+      'street_number',
+      'city',
+      'state',
+      'postcode',
+      'country',
+      'gender',
+      'occupation',
+      'date_of_birth',
+    ].includes(f.name);
     const name = generic ? 'identifier' : f.name;
     const entry = collected.get(name) ?? { levels: f.levels.map((l) => l.level), m: [], u: [] };
     entry.m.push(f.levels.map((l) => l.m));
@@ -73,7 +96,8 @@ for (const set of SETS) {
   console.log(`${set.file}: ${report.records} records, features ${report.result.model.features.map((f) => f.name).join(', ')}`);
 }
 
-const mean = (rows: readonly (readonly number[])[]): number[] => (rows[0] ?? []).map((_, l) => rows.reduce((s, r) => s + (r[l] ?? 0), 0) / rows.length);
+const mean = (rows: readonly (readonly number[])[]): number[] =>
+  (rows[0] ?? []).map((_, l) => rows.reduce((s, r) => s + (r[l] ?? 0), 0) / rows.length);
 const features: Record<string, FeaturePrior> = {};
 let identifier: FeaturePrior | undefined;
 for (const [name, entry] of [...collected].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
@@ -99,7 +123,9 @@ const priors: MatchPriors = { pairsPerRecord: Number(geometric.toPrecision(3)), 
 function source(p: MatchPriors): string {
   const prior = (f: FeaturePrior, indent: string): string =>
     `{\n${indent}  levels: ${JSON.stringify(f.levels)},\n${indent}  m: ${JSON.stringify(f.m)},\n${indent}  u: ${JSON.stringify(f.u)},\n${indent}}`;
-  const lines = Object.entries(p.features).map(([name, f]) => `    ${/^[a-z_]+$/.test(name) ? name : JSON.stringify(name)}: ${prior(f, '    ')},`);
+  const lines = Object.entries(p.features).map(
+    ([name, f]) => `    ${/^[a-z_]+$/.test(name) ? name : JSON.stringify(name)}: ${prior(f, '    ')},`,
+  );
   return `{\n  pairsPerRecord: ${p.pairsPerRecord},\n  features: {\n${lines.join('\n')}\n  },\n${p.identifier ? `  identifier: ${prior(p.identifier, '  ')},\n` : ''}}`;
 }
 
@@ -112,4 +138,6 @@ writeFileSync(
     `/** Kin's shipped priors (m and u per comparison level, true pairs per record). */\n` +
     `export const DEFAULT_PRIORS: MatchPriors = ${source(priors)};\n`,
 );
-console.log(`pairs per record ${pairsPerRecord.map((x) => x.toFixed(3)).join(', ')} → geometric mean ${geometric.toFixed(3)}; wrote ${out.pathname}`);
+console.log(
+  `pairs per record ${pairsPerRecord.map((x) => x.toFixed(3)).join(', ')} → geometric mean ${geometric.toFixed(3)}; wrote ${out.pathname}`,
+);

@@ -67,7 +67,10 @@ const CASES: BenchCase[] = [
       yield* repeated('\n', Math.round(300 * MB * scale));
       yield '"\n2,Bob,ok\n';
     },
-    expect: (a) => (a.imported === 1 && a.rejectedByCode['record_too_large'] === 1 ? undefined : 'expected row 2 imported and row 1 rejected as record_too_large'),
+    expect: (a) =>
+      a.imported === 1 && a.rejectedByCode['record_too_large'] === 1
+        ? undefined
+        : 'expected row 2 imported and row 1 rejected as record_too_large',
   },
   {
     name: 'jsonl',
@@ -78,14 +81,18 @@ const CASES: BenchCase[] = [
       yield* repeated('a', Math.round(40 * MB * scale));
       yield '"}\n{"id":"b","first_name":"Bea"}\n';
     },
-    expect: (a) => (a.imported === 1 && a.rejectedByCode['record_too_large'] === 1 ? undefined : 'expected line 2 imported and line 1 rejected as record_too_large'),
+    expect: (a) =>
+      a.imported === 1 && a.rejectedByCode['record_too_large'] === 1
+        ? undefined
+        : 'expected line 2 imported and line 1 rejected as record_too_large',
   },
   {
     name: 'quote',
     format: 'csv',
     gzip: false,
     body: (scale) => people(Math.round(200_000 * scale), 2),
-    expect: (a, scale) => (a.imported === Math.round(200_000 * scale) - 1 && a.rejected === 1 ? undefined : 'expected every row but row 2 imported'),
+    expect: (a, scale) =>
+      a.imported === Math.round(200_000 * scale) - 1 && a.rejected === 1 ? undefined : 'expected every row but row 2 imported',
   },
   {
     name: 'plain',
@@ -129,7 +136,19 @@ async function child(file: string, format: string, gzip: boolean): Promise<void>
   const probe = probeInto(latencies, () => !running);
   const started = performance.now();
   // The body is sent by curl, another process: this process's RSS and event loop are the server's.
-  const args = ['-sS', '-X', 'POST', '--data-binary', `@${file}`, '-w', '\n%{http_code}', '-H', `authorization: Bearer ${kin.adminToken}`, '-H', 'content-type: text/plain'];
+  const args = [
+    '-sS',
+    '-X',
+    'POST',
+    '--data-binary',
+    `@${file}`,
+    '-w',
+    '\n%{http_code}',
+    '-H',
+    `authorization: Bearer ${kin.adminToken}`,
+    '-H',
+    'content-type: text/plain',
+  ];
   if (gzip) args.push('-H', 'content-encoding: gzip');
   const output = await new Promise<string>((resolve, reject) => {
     const curl = spawn('curl', [...args, `${kin.url}/v1/imports?source=bench&format=${format}`], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -177,7 +196,9 @@ async function readBaseline(file: string, gzip: boolean): Promise<{ seconds: num
 function runChild(file: string, c: BenchCase): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
     const self = fileURLToPath(import.meta.url);
-    const proc = spawn(process.execPath, ['--import', 'tsx', self, '--child', file, c.format, String(c.gzip)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const proc = spawn(process.execPath, ['--import', 'tsx', self, '--child', file, c.format, String(c.gzip)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
     proc.once('error', reject);
@@ -200,7 +221,9 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'kin-import-bench-'));
   let failed = false;
   console.log(`import bench, scale ${scale}`);
-  console.log('case       body-MB  sent-MB  seconds  read-sec  ratio   RSS-idle-MB  peak-RSS-MB  track-idle-p50/p99-ms  track-p50-ms  track-p99-ms  track-max-ms  answer');
+  console.log(
+    'case       body-MB  sent-MB  seconds  read-sec  ratio   RSS-idle-MB  peak-RSS-MB  track-idle-p50/p99-ms  track-p50-ms  track-p99-ms  track-max-ms  answer',
+  );
   try {
     for (const c of CASES) {
       if (only && !only.includes(c.name)) continue;
@@ -209,7 +232,15 @@ async function main(): Promise<void> {
       else await pipeline(Readable.from(c.body(scale)), createWriteStream(file));
       const { size } = await import('node:fs/promises').then((fs) => fs.stat(file));
       const base = await readBaseline(file, c.gzip);
-      const r = (await runChild(file, c)) as { status: number; answer: ImportAnswer; seconds: number; peakRssMb: number; rssBeforeMb: number; trackIdle: { p50: number; p99: number }; track: { p50: number; p99: number; max: number } };
+      const r = (await runChild(file, c)) as {
+        status: number;
+        answer: ImportAnswer;
+        seconds: number;
+        peakRssMb: number;
+        rssBeforeMb: number;
+        trackIdle: { p50: number; p99: number };
+        track: { p50: number; p99: number; max: number };
+      };
       const problem = r.status !== 200 ? `status ${r.status}` : c.expect(r.answer, scale);
       if (problem) failed = true;
       console.log(

@@ -46,7 +46,12 @@ async function load(url: string, batches: string[]): Promise<LoadResult> {
       while (next < batches.length) {
         const body = batches[next++]!;
         const t = performance.now();
-        const res = await pool.request({ path: '/v1/batch', method: 'POST', body, headers: { 'content-type': 'application/json', authorization: auth } });
+        const res = await pool.request({
+          path: '/v1/batch',
+          method: 'POST',
+          body,
+          headers: { 'content-type': 'application/json', authorization: auth },
+        });
         const text = await res.body.text();
         if (res.statusCode !== 200) throw new Error(`status ${res.statusCode}: ${text.slice(0, 200)}`);
         latencies.push(performance.now() - t);
@@ -87,10 +92,18 @@ function threadCpuMicros(pid: number): Map<number, number> {
  * threads have no names to tell them apart, and the writer is the busiest by far) and all the others (GC
  * helpers, the WAL sync and the checkpoint thread).
  */
-function threadSplit(pid: number, before: Map<number, number>, after: Map<number, number>, events: number): { http: number; writer: number; other: number } {
+function threadSplit(
+  pid: number,
+  before: Map<number, number>,
+  after: Map<number, number>,
+  events: number,
+): { http: number; writer: number; other: number } {
   const used = [...after].map(([tid, micros]) => [tid, micros - (before.get(tid) ?? 0)] as const);
   const http = used.find(([tid]) => tid === pid)?.[1] ?? 0;
-  const others = used.filter(([tid]) => tid !== pid).map(([, micros]) => micros).sort((a, b) => b - a);
+  const others = used
+    .filter(([tid]) => tid !== pid)
+    .map(([, micros]) => micros)
+    .sort((a, b) => b - a);
   const writer = others[0] ?? 0;
   const other = others.slice(1).reduce((a, b) => a + b, 0);
   return { http: http / events, writer: writer / events, other: other / events };
@@ -127,7 +140,9 @@ function plainSqlite(dir: string, batches: string[]): { eventsPerSecond: number;
 async function main(): Promise<void> {
   const batches = buildBatches({ shoppers: SHOPPERS, batches: Math.ceil(EVENTS / BATCH), batchSize: BATCH });
   const dir = mkdtempSync(join(tmpdir(), 'kin-bench-'));
-  process.stdout.write(`ingest bench: ${batches.length * BATCH} events in ${batches.length} batches of ${BATCH}, ${SHOPPERS} shoppers, ${CONCURRENCY} in flight\n`);
+  process.stdout.write(
+    `ingest bench: ${batches.length * BATCH} events in ${batches.length} batches of ${BATCH}, ${SHOPPERS} shoppers, ${CONCURRENCY} in flight\n`,
+  );
   try {
     let ceiling: LoadResult = { eventsPerSecond: Number.NaN, p50: Number.NaN, p99: Number.NaN };
     let plain = Number.NaN;
@@ -140,7 +155,17 @@ async function main(): Promise<void> {
     }
 
     const kin = await startChild(
-      [...(PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', PROFILE_DIR] : []), 'packages/server/bin/kin.js', 'serve', '--port', '0', '--host', '127.0.0.1', '--db', join(dir, 'kin.db')],
+      [
+        ...(PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', PROFILE_DIR] : []),
+        'packages/server/bin/kin.js',
+        'serve',
+        '--port',
+        '0',
+        '--host',
+        '127.0.0.1',
+        '--db',
+        join(dir, 'kin.db'),
+      ],
       { KIN_ADMIN_TOKEN: 'bench-admin-token-000000', KIN_WRITE_KEYS: `bench:${WRITE_KEY}` },
       /running on (http:\/\/\S+)/,
     );

@@ -75,11 +75,25 @@ export function buildBatches(options: WorkloadOptions): string[] {
       const messageId = uuidFrom(random);
       n++;
       if (roll < 0.1 && s.userId) {
-        events.push({ type: 'identify', messageId, anonymousId, userId: s.userId, traits: { email: s.email, plan: pick(['free', 'pro']) }, timestamp });
+        events.push({
+          type: 'identify',
+          messageId,
+          anonymousId,
+          userId: s.userId,
+          traits: { email: s.email, plan: pick(['free', 'pro']) },
+          timestamp,
+        });
       } else if (roll < 0.15) {
         events.push({ type: 'page', messageId, anonymousId, name: 'Landing', context: { traits: { email: s.email } }, timestamp });
       } else if (roll < 0.5) {
-        events.push({ type: 'page', messageId, anonymousId, name: pick(['Home', 'Category', 'Product']), properties: { path: '/p/' + n }, timestamp });
+        events.push({
+          type: 'page',
+          messageId,
+          anonymousId,
+          name: pick(['Home', 'Category', 'Product']),
+          properties: { path: '/p/' + n },
+          timestamp,
+        });
       } else if (s.device && roll < 0.6) {
         events.push({
           type: 'track',

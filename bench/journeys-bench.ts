@@ -29,7 +29,16 @@ async function run(shoppers: number): Promise<{ entries: number; decisions: numb
   const clock = fixedClock('2026-06-01T12:00:00.000Z');
   const t = await createTestApp({ clock });
   const inner = createDeliveryTransports({ clock, ingestor: t.ingestor, timelineSourceId: await messagingSourceId(t.store, clock.now()) });
-  const service = await startMessaging({ store: t.store, messaging: t.store.messaging!, ingestor: t.ingestor, clock, ids: createIdGenerator(), logger: { info() {}, warn() {}, error() {} }, pollMs: 0, transport: memoryTransport(inner) });
+  const service = await startMessaging({
+    store: t.store,
+    messaging: t.store.messaging!,
+    ingestor: t.ingestor,
+    clock,
+    ids: createIdGenerator(),
+    logger: { info() {}, warn() {}, error() {} },
+    pollMs: 0,
+    transport: memoryTransport(inner),
+  });
   const json = async (path: string, body: unknown, method = 'POST') => {
     const res = await t.admin(path, { method, body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
     if (res.status >= 300) throw new Error(`${path}: ${res.status} ${await res.text()}`);
@@ -44,19 +53,47 @@ async function run(shoppers: number): Promise<{ entries: number; decisions: numb
   try {
     const mail = await json('/v1/destinations', { type: 'webhook', url: 'http://127.0.0.1:1/mail', secret: 'bench-secret' });
     const push = await json('/v1/destinations', { type: 'webhook', url: 'http://127.0.0.1:1/push', secret: 'bench-secret' });
-    await json('/v1/messaging/policy', { channels: { email: { destination: mail.id, consent: 'opt_in' }, push: { destination: push.id, consent: 'opt_in' } } }, 'PUT');
-    for (const [key, channel] of [['cart-email', 'email'], ['cart-push', 'push']] as const) {
+    await json(
+      '/v1/messaging/policy',
+      { channels: { email: { destination: mail.id, consent: 'opt_in' }, push: { destination: push.id, consent: 'opt_in' } } },
+      'PUT',
+    );
+    for (const [key, channel] of [
+      ['cart-email', 'email'],
+      ['cart-push', 'push'],
+    ] as const) {
       await json('/v1/journeys', cartJourney(key, [channel], { holdout: { percent: 10, group: 'cart' } }));
       await json(`/v1/journeys/${key}/publish`, {});
     }
     const ids = Array.from({ length: shoppers }, (_, i) => i);
-    await batch(ids.flatMap((i) => ['web', 'app'].map((device) => ({ type: 'track', anonymousId: `${device}-${i}`, event: 'Product Added', properties: { cart_id: `c${i}` } }))));
+    await batch(
+      ids.flatMap((i) =>
+        ['web', 'app'].map((device) => ({
+          type: 'track',
+          anonymousId: `${device}-${i}`,
+          event: 'Product Added',
+          properties: { cart_id: `c${i}` },
+        })),
+      ),
+    );
     const consent = { consent: { categoryPreferences: { email: true, push: true } } };
-    await batch(ids.flatMap((i) => [
-      { type: 'identify', userId: `u${i}`, anonymousId: `web-${i}`, traits: { email: `s${i}@shop.test`, pushToken: `tok-${i}` }, context: consent },
-      { type: 'identify', userId: `u${i}`, anonymousId: `app-${i}` },
-    ]));
-    await batch(ids.filter((i) => i % 10 < 3).map((i) => ({ type: 'track', userId: `u${i}`, event: 'Order Completed', properties: { cart_id: `c${i}` } })));
+    await batch(
+      ids.flatMap((i) => [
+        {
+          type: 'identify',
+          userId: `u${i}`,
+          anonymousId: `web-${i}`,
+          traits: { email: `s${i}@shop.test`, pushToken: `tok-${i}` },
+          context: consent,
+        },
+        { type: 'identify', userId: `u${i}`, anonymousId: `app-${i}` },
+      ]),
+    );
+    await batch(
+      ids
+        .filter((i) => i % 10 < 3)
+        .map((i) => ({ type: 'track', userId: `u${i}`, event: 'Order Completed', properties: { cart_id: `c${i}` } })),
+    );
     const instances = 4 * shoppers;
     let start = performance.now();
     await service.settle();

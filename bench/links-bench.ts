@@ -104,15 +104,30 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'kin-links-bench-'));
   const bare = await startChild(['--import', 'tsx', 'bench/bare-redirect-server.ts'], {}, /listening (http:\/\/\S+)/);
   const kin = await startChild(
-    [...(PROFILE ? ['--cpu-prof', '--cpu-prof-dir', PROFILE] : []), 'packages/server/bin/kin.js', 'serve', '--port', '0', '--host', '127.0.0.1', '--db', join(dir, 'kin.db')],
+    [
+      ...(PROFILE ? ['--cpu-prof', '--cpu-prof-dir', PROFILE] : []),
+      'packages/server/bin/kin.js',
+      'serve',
+      '--port',
+      '0',
+      '--host',
+      '127.0.0.1',
+      '--db',
+      join(dir, 'kin.db'),
+    ],
     { KIN_ADMIN_TOKEN: ADMIN, KIN_LINKS_SCANNER_SECONDS: '0' },
     /running on (http:\/\/\S+)/,
   );
   try {
-    const link = (await admin(kin.url, '/v1/links', { url: 'https://shop.example/sale', utm: { source: 'email' } })) as { id: string; code: string };
+    const link = (await admin(kin.url, '/v1/links', { url: 'https://shop.example/sale', utm: { source: 'email' } })) as {
+      id: string;
+      code: string;
+    };
     const refs = Array.from({ length: 100 }, (_, i) => `email:shopper-${i}@example.com`);
     const recipients = (await admin(kin.url, `/v1/links/${link.id}/recipients`, { refs })) as { data: Array<{ token: string }> };
-    const paths = Array.from({ length: 200 }, (_, i) => (i % 2 === 0 ? `/l/${link.code}?r=${recipients.data[(i / 2) % 100]!.token}` : `/l/${link.code}`));
+    const paths = Array.from({ length: 200 }, (_, i) =>
+      i % 2 === 0 ? `/l/${link.code}?r=${recipients.data[(i / 2) % 100]!.token}` : `/l/${link.code}`,
+    );
 
     // Warm both (JIT, connections, Kin's read thread that answers the stats), then the paced runs: bare first,
     // then Kin with the stats poller.
@@ -163,7 +178,9 @@ async function main(): Promise<void> {
       `  CPU per redirect (every thread, the stats polls included for kin): bare ${(bareCpuPer * 1000).toFixed(0)} µs, kin ${(kinCpuPer * 1000).toFixed(0)} µs (HTTP thread ${(kinMainCpuPer * 1000).toFixed(0)} µs)`,
       `  p99 ratio kin/bare: ${(quantile(kinLatency, 0.99) / quantile(bareRun, 0.99)).toFixed(2)}`,
       `saturated (${CLIENTS} clients, ${SECONDS} s): bare ${Math.round(bareRate).toLocaleString('en-US')}/s, kin ${Math.round(kinRate).toLocaleString('en-US')}/s, throughput ratio ${(ratio * 100).toFixed(0)} % of bare`,
-      Number.isFinite(worst) ? `every click visible within ${(worst / 1000).toFixed(2)} s (stats polled every 50 ms)` : `NOT every click became visible within 30 s (${polls.at(-1)?.clicks ?? 0} of ${REQUESTS})`,
+      Number.isFinite(worst)
+        ? `every click visible within ${(worst / 1000).toFixed(2)} s (stats polled every 50 ms)`
+        : `NOT every click became visible within 30 s (${polls.at(-1)?.clicks ?? 0} of ${REQUESTS})`,
       `goal: p99 ≤ 10 ms ${quantile(kinLatency, 0.99) <= 10 ? 'met' : 'MISSED'}, ≥ 50 % of bare ${ratio >= 0.5 ? 'met' : 'MISSED'}, visible within 1 s ${worst <= 1000 ? 'met' : 'MISSED'}`,
     ];
     process.stdout.write(`${out.join('\n')}\n`);

@@ -50,7 +50,12 @@ const SETS: readonly BenchSet[] = [
 ];
 
 /** Generated sparse customer sets: entity count and seed, fixed in advance. */
-const GENERATED: readonly { readonly name: string; readonly entities: number; readonly seed: number; readonly target: { readonly f1: number } }[] = [
+const GENERATED: readonly {
+  readonly name: string;
+  readonly entities: number;
+  readonly seed: number;
+  readonly target: { readonly f1: number };
+}[] = [
   { name: 'customers-150', entities: 70, seed: 19, target: { f1: 0.9 } },
   { name: 'customers-2k', entities: 1000, seed: 20, target: { f1: 0.9 } },
 ];
@@ -149,7 +154,15 @@ async function runDataSets(): Promise<Record<string, unknown>> {
     console.log(
       `${set.name.padEnd(16)} ${fmt(p.f1)}  ${fmt(p.precision)}  ${fmt(p.recall)}  ${fmt(report.seconds, 2).padStart(5)}  records ${report.records}, largest cluster ${report.largestCluster} (true ${trueLargest}), PC ${fmt(report.blocking.pairCompleteness)}  ${before(set.name)}  ${ok ? 'met' : 'MISSED'} (F1>=${set.target.f1}, largest<=true)`,
     );
-    results[set.name] = { f1: p.f1, precision: p.precision, recall: p.recall, seconds: report.seconds, largestCluster: report.largestCluster, trueLargestCluster: trueLargest, pairCompleteness: report.blocking.pairCompleteness };
+    results[set.name] = {
+      f1: p.f1,
+      precision: p.precision,
+      recall: p.recall,
+      seconds: report.seconds,
+      largestCluster: report.largestCluster,
+      trueLargestCluster: trueLargest,
+      pairCompleteness: report.blocking.pairCompleteness,
+    };
   }
   return results;
 }
@@ -221,12 +234,16 @@ function runScale(count: number): Record<string, unknown> {
   const exhaustive = exhaustivePairsPerSecond(records, roles);
   const exhaustiveSeconds = result.blocking.totalPairs / exhaustive;
   const peakMB = process.resourceUsage().maxRSS / 1024;
-  console.log(`scale ${count} records: generated in ${fmt(genSeconds, 1)} s, matched in ${fmt(seconds, 1)} s wall / ${fmt(cpuSeconds, 1)} s CPU, peak RSS ${fmt(peakMB, 0)} MB`);
+  console.log(
+    `scale ${count} records: generated in ${fmt(genSeconds, 1)} s, matched in ${fmt(seconds, 1)} s wall / ${fmt(cpuSeconds, 1)} s CPU, peak RSS ${fmt(peakMB, 0)} MB`,
+  );
   console.log(
     `  ${result.blocking.candidatePairs} candidate pairs, ${fmt(pairsPerSecond, 0)} pairs/s end to end; exhaustive comparison ${fmt(exhaustive, 0)} pairs/s would need ${fmt(exhaustiveSeconds / 3600, 1)} h (${fmt(exhaustiveSeconds / seconds, 0)}x slower)`,
   );
   console.log(`  phases: ${phases.join(', ')}`);
-  console.log(`  F1 ${fmt(score.pairwise.f1)} P ${fmt(score.pairwise.precision)} R ${fmt(score.pairwise.recall)}; rules ${result.blocking.rules.join(', ')}`);
+  console.log(
+    `  F1 ${fmt(score.pairwise.f1)} P ${fmt(score.pairwise.precision)} R ${fmt(score.pairwise.recall)}; rules ${result.blocking.rules.join(', ')}`,
+  );
   return { records: count, seconds, cpuSeconds, pairsPerSecond, peakMB, f1: score.pairwise.f1, exhaustivePairsPerSecond: exhaustive };
 }
 
@@ -238,7 +255,10 @@ function runScale(count: number): Record<string, unknown> {
  */
 function runIncremental(count: number): Record<string, unknown> {
   const people = generatePeople({ count: count + 1000, seed: 7 });
-  const toRecord = (row: readonly string[], i: number): MatchRecord => ({ key: `r${String(i).padStart(9, '0')}`, values: Object.fromEntries(people.headers.map((h, c) => [h, row[c] ?? ''])) });
+  const toRecord = (row: readonly string[], i: number): MatchRecord => ({
+    key: `r${String(i).padStart(9, '0')}`,
+    values: Object.fromEntries(people.headers.map((h, c) => [h, row[c] ?? ''])),
+  });
   const records = people.rows.map(toRecord);
   const roles = detectColumnRoles(people.headers);
   const model = matchRecords({ records: records.slice(0, Math.min(count, 20_000)), roles }).model;
@@ -272,9 +292,24 @@ function runIncremental(count: number): Record<string, unknown> {
   const at = (list: readonly number[], p: number): number => list[Math.min(list.length - 1, Math.floor(p * list.length))] ?? 0;
   const pct = (p: number): number => at(latencies, p);
   const peakMB = process.resourceUsage().maxRSS / 1024;
-  console.log(`incremental: 1 record vs ${count} stored: wall p50 ${fmt(pct(0.5), 2)} ms, p99 ${fmt(pct(0.99), 2)} ms; CPU p50 ${fmt(at(cpu, 0.5), 2)} ms, p99 ${fmt(at(cpu, 0.99), 2)} ms (target p99 < 10 ms); adding a record to the index ${fmt(addMs, 3)} ms (ratio p50 / add ${fmt(pct(0.5) / addMs, 1)}x)`);
-  console.log(`  ${duplicates} of 1,000 arriving records have a stored duplicate; ${found} linked to a true duplicate; ${wrong} links to a wrong record; peak RSS ${fmt(peakMB, 0)} MB`);
-  return { stored: count, p50Ms: pct(0.5), p99Ms: pct(0.99), cpuP50Ms: at(cpu, 0.5), cpuP99Ms: at(cpu, 0.99), addMs, duplicates, found, wrong, peakMB };
+  console.log(
+    `incremental: 1 record vs ${count} stored: wall p50 ${fmt(pct(0.5), 2)} ms, p99 ${fmt(pct(0.99), 2)} ms; CPU p50 ${fmt(at(cpu, 0.5), 2)} ms, p99 ${fmt(at(cpu, 0.99), 2)} ms (target p99 < 10 ms); adding a record to the index ${fmt(addMs, 3)} ms (ratio p50 / add ${fmt(pct(0.5) / addMs, 1)}x)`,
+  );
+  console.log(
+    `  ${duplicates} of 1,000 arriving records have a stored duplicate; ${found} linked to a true duplicate; ${wrong} links to a wrong record; peak RSS ${fmt(peakMB, 0)} MB`,
+  );
+  return {
+    stored: count,
+    p50Ms: pct(0.5),
+    p99Ms: pct(0.99),
+    cpuP50Ms: at(cpu, 0.5),
+    cpuP99Ms: at(cpu, 0.99),
+    addMs,
+    duplicates,
+    found,
+    wrong,
+    peakMB,
+  };
 }
 
 const scale = arg('--scale');

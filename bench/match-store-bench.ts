@@ -61,12 +61,17 @@ export async function runIncrementalStore(count: number): Promise<Record<string,
   try {
     await (await openSqliteStore({ path })).close();
     const people = generatePeople({ count: count + 1000, seed: 7 });
-    const profiles: TraitProfile[] = people.rows.map((row, i) => ({ id: idOf(i), traits: traitsOf(people.headers, row).map((t) => ({ ...t, sourceId: 'crm' })) }));
+    const profiles: TraitProfile[] = people.rows.map((row, i) => ({
+      id: idOf(i),
+      traits: traitsOf(people.headers, row).map((t) => ({ ...t, sourceId: 'crm' })),
+    }));
     const fillStart = performance.now();
     const db = new Database(path);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = OFF');
-    const trait = db.prepare("INSERT INTO traits (profile_id, key, value, ts, source_id) VALUES (?, ?, ?, '2026-01-01T00:00:00.000Z', 'crm')");
+    const trait = db.prepare(
+      "INSERT INTO traits (profile_id, key, value, ts, source_id) VALUES (?, ?, ?, '2026-01-01T00:00:00.000Z', 'crm')",
+    );
     const key = db.prepare('INSERT OR IGNORE INTO match_keys (key, profile_id) VALUES (?, ?)');
     const indexed = db.prepare('INSERT INTO match_profiles (profile_id, keys, seq, pending) VALUES (?, ?, 0, 0)');
     for (let start = 0; start < count; start += 10_000) {
@@ -90,7 +95,9 @@ export async function runIncrementalStore(count: number): Promise<Record<string,
 
     const store = await openSqliteStore({ path });
     const matching = store.matching;
-    const sample = (await matching.scanProfileTraits({ keys: [...MATCH_TRAIT_KEYS], limit: 20_000 })).flatMap((p) => profileToRecord(p, (id) => id) ?? []);
+    const sample = (await matching.scanProfileTraits({ keys: [...MATCH_TRAIT_KEYS], limit: 20_000 })).flatMap(
+      (p) => profileToRecord(p, (id) => id) ?? [],
+    );
     const parameters = modelParameters(matchRecords({ records: sample, roles: MATCH_ROLES, mode: 'dedupe' }).model);
     const arrive = async (profile: TraitProfile) => {
       const record = profileToRecord(profile, (id) => id) as MatchRecord;
@@ -103,7 +110,7 @@ export async function runIncrementalStore(count: number): Promise<Record<string,
       return scoreCandidates({ ...record, key: profile.id }, candidates, { roles: MATCH_ROLES, parameters });
     };
     // Warm-up (JIT, page cache): 200 stored profiles arrive again, unmeasured.
-    for (let q = 0; q < 200; q++) await arrive(profiles[q * 997 % count]!);
+    for (let q = 0; q < 200; q++) await arrive(profiles[(q * 997) % count]!);
     const wall: number[] = [];
     const cpu: number[] = [];
     const baseline: number[] = [];
@@ -150,7 +157,9 @@ export async function runIncrementalStore(count: number): Promise<Record<string,
       `incremental (SQLite index): 1 record vs ${count.toLocaleString('en-US')} stored: wall p50 ${fmt(result.p50Ms)} ms, p99 ${fmt(result.p99Ms)} ms; CPU p50 ${fmt(result.cpuP50Ms)} ms, p99 ${fmt(result.cpuP99Ms)} ms (target p99 < 10 ms); ` +
         `baseline point read of one profile's traits p50 ${fmt(result.pointReadP50Ms, 3)} ms (ratio p50 ${fmt(result.p50Ms / result.pointReadP50Ms, 0)}x); ${fmt(result.comparedPerArrival, 0)} compared per arrival`,
     );
-    console.log(`  ${duplicates} of ${wall.length} arriving records have a stored duplicate; ${found} linked to a true duplicate; ${wrong} links to a wrong record; index filled in ${fmt(fillSeconds, 0)} s`);
+    console.log(
+      `  ${duplicates} of ${wall.length} arriving records have a stored duplicate; ${found} linked to a true duplicate; ${wrong} links to a wrong record; index filled in ${fmt(fillSeconds, 0)} s`,
+    );
     return result;
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -177,7 +186,13 @@ export async function runImportMatch(rows: number): Promise<Record<string, unkno
       await follower.drain();
       const total = (performance.now() - started) / 1000;
       await store.close();
-      return { imported: summary.imported, importSeconds: imported, totalSeconds: total, rowsPerSecond: rows / total, stats: { ...follower.stats } };
+      return {
+        imported: summary.imported,
+        importSeconds: imported,
+        totalSeconds: total,
+        rowsPerSecond: rows / total,
+        stats: { ...follower.stats },
+      };
     };
     const off = await run(DEFAULT_POLICY, 'off');
     const onRun = await run(on.policy, 'on');

@@ -61,7 +61,13 @@ async function embedded(): Promise<Run> {
     await sendBatches({ urls: [kin.url], batches, writeKeys: KEYS, concurrency: CONCURRENCY * 2 });
     const seconds = (performance.now() - started) / 1000;
     const cpu = cpuSecondsOf(kin.child.pid) - cpuBefore;
-    return { name: 'embedded (SQLite)', eventsPerSecond: EVENTS / seconds, acceptPerSecond: EVENTS / seconds, maxLag: undefined, cpuSeconds: cpu };
+    return {
+      name: 'embedded (SQLite)',
+      eventsPerSecond: EVENTS / seconds,
+      acceptPerSecond: EVENTS / seconds,
+      maxLag: undefined,
+      cpuSeconds: cpu,
+    };
   } finally {
     await kin.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -71,7 +77,15 @@ async function embedded(): Promise<Run> {
 async function pipeline(workerCount: number): Promise<Run> {
   const db = await createTestDatabase();
   const names = testStreamNames();
-  const env = { KIN_DB: db.url, KIN_PIPELINE: testNatsUrl(), KIN_ADMIN_TOKEN: ADMIN, KIN_WRITE_KEYS: WRITE_KEYS, ...names.env, KIN_WORKER_ACK_WAIT_SECONDS: '60', KIN_WORKER_BATCH: WORKER_BATCH };
+  const env = {
+    KIN_DB: db.url,
+    KIN_PIPELINE: testNatsUrl(),
+    KIN_ADMIN_TOKEN: ADMIN,
+    KIN_WRITE_KEYS: WRITE_KEYS,
+    ...names.env,
+    KIN_WORKER_ACK_WAIT_SECONDS: '60',
+    KIN_WORKER_BATCH: WORKER_BATCH,
+  };
   const processes: KinProcess[] = [];
   const nc = await connect({ servers: testNatsUrl() });
   const store = await openPostgresStore({ url: db.url, poolSize: 1 });
@@ -120,7 +134,9 @@ for (const n of WORKERS) runs.push(await pipeline(n));
 
 const base = runs[0]!.eventsPerSecond;
 const n = (x: number) => Math.round(x).toLocaleString('en-US');
-console.log(`pipeline bench: ${n(EVENTS)} events in ${n(batches.length)} requests, overlap workload, 2 collectors (${CONCURRENCY} requests in flight each), worker batches of ${WORKER_BATCH}`);
+console.log(
+  `pipeline bench: ${n(EVENTS)} events in ${n(batches.length)} requests, overlap workload, 2 collectors (${CONCURRENCY} requests in flight each), worker batches of ${WORKER_BATCH}`,
+);
 console.log('mode                     resolved ev/s   accepted ev/s   max lag   Kin CPU s   CPU µs/event   ratio to embedded');
 for (const r of runs) {
   console.log(

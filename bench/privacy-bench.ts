@@ -47,7 +47,8 @@ const listed = memoryPrivacyList(Array.from({ length: 10_000 }, (_, i) => keyer.
 const full = createPrivacyGate({ list: listed, keyer, policy, normalize, count: async () => undefined });
 const checked = await measure(() => full.filter(events));
 
-const line = (name: string, us: number) => `${name.padEnd(44)} ${us.toFixed(2).padStart(7)} µs/event   ratio to baseline ${(us / baseline).toFixed(2)}`;
+const line = (name: string, us: number) =>
+  `${name.padEnd(44)} ${us.toFixed(2).padStart(7)} µs/event   ratio to baseline ${(us / baseline).toFixed(2)}`;
 console.log(`privacy edge on ${events.length} ingest-workload events`);
 console.log(line('baseline: prepareEvent (identifiers)', baseline));
 console.log(line('gate, empty list (skip)', skip));

@@ -57,14 +57,18 @@ async function buildStore(path: string): Promise<void> {
     const events: TrackingEvent[] = [];
     for (const body of bodies) {
       for (const raw of (JSON.parse(body) as { batch: unknown[] }).batch) {
-        const item = written % heavyEvery === 0 && heavy < HEAVY ? { type: 'track', event: 'Viewed', userId: HEAVY_USER, messageId: `heavy-${heavy++}` } : raw;
+        const item =
+          written % heavyEvery === 0 && heavy < HEAVY
+            ? { type: 'track', event: 'Viewed', userId: HEAVY_USER, messageId: `heavy-${heavy++}` }
+            : raw;
         const result = validateEvent(item, { receivedAt, newMessageId: () => `gen-${written}` });
         if (result.ok) events.push(result.event);
         written++;
       }
     }
     await store.transaction((tx) => applyEventGroups(tx, [{ sourceId: 'bench-gen', events }], deps));
-    if (chunk % 50 === 0) process.stdout.write(`  built ${written.toLocaleString('en-US')} events (${((performance.now() - started) / 1000).toFixed(0)} s)\n`);
+    if (chunk % 50 === 0)
+      process.stdout.write(`  built ${written.toLocaleString('en-US')} events (${((performance.now() - started) / 1000).toFixed(0)} s)\n`);
   }
   await store.close();
 }
@@ -79,9 +83,19 @@ async function track(url: string, until: number, tag: string): Promise<number[]>
     Array.from({ length: CLIENTS }, async () => {
       while (performance.now() < until) {
         const i = n++;
-        const body = JSON.stringify({ event: 'Viewed', anonymousId: `${tag}-anon-${i % 5000}`, messageId: `${tag}-${i}`, properties: { i } });
+        const body = JSON.stringify({
+          event: 'Viewed',
+          anonymousId: `${tag}-anon-${i % 5000}`,
+          messageId: `${tag}-${i}`,
+          properties: { i },
+        });
         const t = performance.now();
-        const res = await pool.request({ path: '/v1/track', method: 'POST', body, headers: { 'content-type': 'application/json', authorization: auth } });
+        const res = await pool.request({
+          path: '/v1/track',
+          method: 'POST',
+          body,
+          headers: { 'content-type': 'application/json', authorization: auth },
+        });
         const text = await res.body.text();
         if (res.statusCode !== 200) throw new Error(`track answered ${res.statusCode}: ${text.slice(0, 200)}`);
         latencies.push(performance.now() - t);
@@ -109,7 +123,8 @@ async function read(url: string, until: number, timings: Map<string, number[]>):
     await get('overview', '/v1/overview');
     await get('stats', '/v1/stats');
     const first = (await get('events page 1', `/v1/profiles/${ref}/events?limit=50`)) as { cursor?: { next: string | null } };
-    if (first.cursor?.next) await get('events page 2', `/v1/profiles/${ref}/events?limit=50&cursor=${encodeURIComponent(first.cursor.next)}`);
+    if (first.cursor?.next)
+      await get('events page 2', `/v1/profiles/${ref}/events?limit=50&cursor=${encodeURIComponent(first.cursor.next)}`);
     await get('graph', `/v1/profiles/${ref}/graph`);
     const rest = INTERVAL - (performance.now() - started);
     if (rest > 0) await new Promise((done) => setTimeout(done, Math.min(rest, Math.max(0, until - performance.now()))));
@@ -124,7 +139,9 @@ async function main(): Promise<void> {
   const path = KEEP ?? join(dir, 'kin.db');
   try {
     if (!existsSync(path)) {
-      process.stdout.write(`building a store of ${EVENTS.toLocaleString('en-US')} events (heavy profile: ${HEAVY.toLocaleString('en-US')}) at ${path}\n`);
+      process.stdout.write(
+        `building a store of ${EVENTS.toLocaleString('en-US')} events (heavy profile: ${HEAVY.toLocaleString('en-US')}) at ${path}\n`,
+      );
       await buildStore(path);
     }
     const kin = await startChild(
@@ -152,7 +169,15 @@ async function main(): Promise<void> {
         line('tracking alone (baseline)  ', baseline),
         line('tracking beside the readers', loaded),
         `ratio with readers / baseline: p50 ${(quantile(loaded, 0.5) / quantile(baseline, 0.5)).toFixed(2)}, p99 ${(quantile(loaded, 0.99) / quantile(baseline, 0.99)).toFixed(2)}, throughput ${(loaded.length / baseline.length).toFixed(2)}`,
-        `dashboard loops completed: ${stats}; median per read: ${[...timings].map(([name, l]) => `${name} ${quantile(l.sort((a, b) => a - b), 0.5).toFixed(1)} ms`).join(', ')}`,
+        `dashboard loops completed: ${stats}; median per read: ${[...timings]
+          .map(
+            ([name, l]) =>
+              `${name} ${quantile(
+                l.sort((a, b) => a - b),
+                0.5,
+              ).toFixed(1)} ms`,
+          )
+          .join(', ')}`,
       ];
       process.stdout.write(out.join('\n') + '\n');
     } finally {

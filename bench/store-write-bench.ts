@@ -50,7 +50,13 @@ function batches(): EventGroup[][] {
 /** One person's traits, the same on every identify: the person index is the one in its anonymous id. */
 function stableTraits(anonymousId: string): Record<string, string> {
   const person = anonymousId.split('-')[1];
-  return { firstName: `Ann${person}`, lastName: `Lee${person}`, name: `Ann${person} Lee${person}`, email: `p${person}.0@example.com`, plan: 'pro' };
+  return {
+    firstName: `Ann${person}`,
+    lastName: `Lee${person}`,
+    name: `Ann${person} Lee${person}`,
+    email: `p${person}.0@example.com`,
+    plan: 'pro',
+  };
 }
 
 interface Result {
@@ -92,7 +98,8 @@ try {
   await db.drop();
 }
 
-const fmt = (r: Result) => `${Math.round(r.eventsPerSecond).toLocaleString('en-US').padStart(8)} events/s  ${r.cpuMicrosPerEvent.toFixed(0).padStart(5)} µs CPU/event (this process)`;
+const fmt = (r: Result) =>
+  `${Math.round(r.eventsPerSecond).toLocaleString('en-US').padStart(8)} events/s  ${r.cpuMicrosPerEvent.toFixed(0).padStart(5)} µs CPU/event (this process)`;
 console.log(`store write path: ${EVENTS.toLocaleString('en-US')} events, ${PERSONS.toLocaleString('en-US')} persons, batches of ${BATCH}`);
 console.log(`  SQLite (file, synchronous=FULL)     ${fmt(sqliteResult)}`);
 console.log(`  PostgreSQL (${WRITERS} writer${WRITERS === 1 ? '' : 's'})             ${fmt(pgResult)}`);

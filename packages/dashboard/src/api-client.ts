@@ -2,11 +2,46 @@
  * The admin API client: every call carries the admin token; a failed call resolves to a value
  * (`{ ok: false, error }`) so pages render their error state without try/catch.
  */
-import type { AttributionRequest, AttributionResponse, ConversionExplanation, FunnelRequest, FunnelResponse, PathsRequest, PathsResponse } from '@kin/core/api/index.ts';
+import type {
+  AttributionRequest,
+  AttributionResponse,
+  ConversionExplanation,
+  FunnelRequest,
+  FunnelResponse,
+  PathsRequest,
+  PathsResponse,
+} from '@kin/core/api/index.ts';
 import type { AccessToken, AuditEntry, AuditVerification, CreateTokenRequest, IssuedToken, TokenSelf } from '@kin/core/api/access-api.ts';
-import type { PrivacyExport, PrivacyRequest, PrivacyRequestBody, PrivacyRequestList, ReviewBulkRequest, ReviewBulkResult, ReviewDecided, ReviewEffect, ReviewPage } from '@kin/core/api/index.ts';
+import type {
+  PrivacyExport,
+  PrivacyRequest,
+  PrivacyRequestBody,
+  PrivacyRequestList,
+  ReviewBulkRequest,
+  ReviewBulkResult,
+  ReviewDecided,
+  ReviewEffect,
+  ReviewPage,
+} from '@kin/core/api/index.ts';
 import type { DataList, Separation, SourceCreated, SourceRevoked } from '@kin/core/api/index.ts';
-import type { LinkStats, LinkSummary, Merge, Overview, Page, Profile, ProfileActivity, ExplainAnswer, ProfileGraph, ProfileList, SearchPage, Source, TimelineEvent, Trait, TraitHistory, WarningWithSubject } from '@kin/core/api/index.ts';
+import type {
+  LinkStats,
+  LinkSummary,
+  Merge,
+  Overview,
+  Page,
+  Profile,
+  ProfileActivity,
+  ExplainAnswer,
+  ProfileGraph,
+  ProfileList,
+  SearchPage,
+  Source,
+  TimelineEvent,
+  Trait,
+  TraitHistory,
+  WarningWithSubject,
+} from '@kin/core/api/index.ts';
 import type { AudienceApi } from './audience-client.ts';
 import { audienceApi } from './audience-client.ts';
 import type { MessagingApi } from './messaging-client.ts';
@@ -124,7 +159,8 @@ export function createKinApi(options: { token: string; baseUrl?: string; fetch?:
     decideReview: (id, decision) => call(`/v1/review/${encodeURIComponent(id)}`, { method: 'POST', body: JSON.stringify({ decision }) }),
     decideReviewBulk: (body) => call('/v1/review/bulk', { method: 'POST', body: JSON.stringify(body) }),
     undoMerge: (mergeId) => call(`/v1/merges/${encodeURIComponent(mergeId)}/undo`, { method: 'POST' }),
-    splitProfile: (r, externalIds) => call(`${ref(r)}/split`, { method: 'POST', body: JSON.stringify({ externalIds: externalIds.map((i) => `${i.type}:${i.value}`) }) }),
+    splitProfile: (r, externalIds) =>
+      call(`${ref(r)}/split`, { method: 'POST', body: JSON.stringify({ externalIds: externalIds.map((i) => `${i.type}:${i.value}`) }) }),
     createPrivacyRequest: (body) => call('/v1/privacy/requests', { method: 'POST', body: JSON.stringify(body) }),
     privacyRequests: (query) => call(`/v1/privacy/requests${qs(query)}`),
     privacyExport: (id) => call(`/v1/privacy/requests/${encodeURIComponent(id)}/export`),

@@ -75,7 +75,10 @@ export function App() {
 }
 
 function SignedIn({ token, onSignOut }: { token: string; onSignOut: (why?: string) => void }) {
-  const api = useMemo(() => createKinApi({ token, onUnauthorized: () => onSignOut('The token was refused (revoked, rotated or expired). Sign in again.') }), [token, onSignOut]);
+  const api = useMemo(
+    () => createKinApi({ token, onUnauthorized: () => onSignOut('The token was refused (revoked, rotated or expired). Sign in again.') }),
+    [token, onSignOut],
+  );
   const [self, setSelf] = useState<TokenSelf | undefined>();
   useEffect(() => {
     let live = true;
@@ -180,7 +183,12 @@ function RoutePage({ route, self }: { route: Route; self: TokenSelf }) {
     case 'orchestration':
       return <OrchestrationPage />;
     case 'deliveries':
-      return <DeliveriesPage {...(route.status ? { status: route.status } : {})} {...(route.destination ? { destination: route.destination } : {})} />;
+      return (
+        <DeliveriesPage
+          {...(route.status ? { status: route.status } : {})}
+          {...(route.destination ? { destination: route.destination } : {})}
+        />
+      );
     case 'audiences':
       return <AudiencesPage />;
     case 'warnings':
@@ -192,7 +200,14 @@ function RoutePage({ route, self }: { route: Route; self: TokenSelf }) {
     case 'tokens':
       return <TokensPage />;
     case 'audit':
-      return <AuditPage key={`${route.actor}\u0000${route.action}\u0000${route.since}`} actor={route.actor} action={route.action} since={route.since} />;
+      return (
+        <AuditPage
+          key={`${route.actor}\u0000${route.action}\u0000${route.since}`}
+          actor={route.actor}
+          action={route.action}
+          since={route.since}
+        />
+      );
     case 'not_found':
       return <Empty>No such page. Try the overview or search for a profile.</Empty>;
   }
@@ -201,7 +216,12 @@ function RoutePage({ route, self }: { route: Route; self: TokenSelf }) {
 function NavLink({ route, current, label }: { route: Route; current: Route; label: string }) {
   const active = route.name === current.name || (route.name === 'search' && current.name === 'profile');
   return (
-    <a href={hrefOf(route)} className={active ? 'nav-link active' : 'nav-link'} aria-current={active ? 'page' : undefined} onClick={link(route)}>
+    <a
+      href={hrefOf(route)}
+      className={active ? 'nav-link active' : 'nav-link'}
+      aria-current={active ? 'page' : undefined}
+      onClick={link(route)}
+    >
       {label}
     </a>
   );

@@ -28,7 +28,8 @@ export function audienceApi(call: Call): AudienceApi {
     audiences: () => call('/v1/audiences'),
     createAudience: (definition) => call('/v1/audiences', post(definition)),
     deleteAudience: (k) => call(`/v1/audiences/${key(k)}`, { method: 'DELETE' }),
-    members: (k, query) => call(`/v1/audiences/${key(k)}/members?limit=${query.limit}${query.cursor ? `&cursor=${encodeURIComponent(query.cursor)}` : ''}`),
+    members: (k, query) =>
+      call(`/v1/audiences/${key(k)}/members?limit=${query.limit}${query.cursor ? `&cursor=${encodeURIComponent(query.cursor)}` : ''}`),
     profileAudiences: (ref) => call(`/v1/profiles/${encodeURIComponent(ref)}/audiences`),
   };
 }

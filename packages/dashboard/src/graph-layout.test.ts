@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { COLLAPSE_AT, layoutGraph, shorten, typeRank } from './graph-layout.ts';
 
-const node = (id: string, type: string, firstSeen: string, refused = false) => ({ id, type, value: id.slice(id.indexOf(':') + 1), firstSeen, ...(refused ? { refused } : {}) });
+const node = (id: string, type: string, firstSeen: string, refused = false) => ({
+  id,
+  type,
+  value: id.slice(id.indexOf(':') + 1),
+  firstSeen,
+  ...(refused ? { refused } : {}),
+});
 
 describe('layoutGraph', () => {
   const nodes = [
@@ -21,7 +27,9 @@ describe('layoutGraph', () => {
   it('is deterministic, whatever the input order', () => {
     const a = layoutGraph(nodes, edges, { labelChars: 20 });
     const b = layoutGraph([...nodes].reverse(), edges, { labelChars: 20 });
-    expect(b.items.map((n) => [n.key, n.x, n.y, n.lx, n.ly, n.rotate])).toEqual(a.items.map((n) => [n.key, n.x, n.y, n.lx, n.ly, n.rotate]));
+    expect(b.items.map((n) => [n.key, n.x, n.y, n.lx, n.ly, n.rotate])).toEqual(
+      a.items.map((n) => [n.key, n.x, n.y, n.lx, n.ly, n.rotate]),
+    );
   });
 
   it('puts person identifiers first and every node and its whole label inside the box', () => {
@@ -50,7 +58,12 @@ describe('layoutGraph', () => {
   });
 
   it(`collapses big types past ${COLLAPSE_AT} identifiers into "+N more", edges included, and expands on request`, () => {
-    const many = [node('user_id:u1', 'user_id', '2026-01-01T00:00:00Z'), ...Array.from({ length: 40 }, (_, i) => node(`anonymous_id:a${String(i).padStart(2, '0')}`, 'anonymous_id', `2026-01-02T00:00:${String(i).padStart(2, '0')}Z`))];
+    const many = [
+      node('user_id:u1', 'user_id', '2026-01-01T00:00:00Z'),
+      ...Array.from({ length: 40 }, (_, i) =>
+        node(`anonymous_id:a${String(i).padStart(2, '0')}`, 'anonymous_id', `2026-01-02T00:00:${String(i).padStart(2, '0')}Z`),
+      ),
+    ];
     const manyEdges = many.slice(1).map((n) => ({ from: 'user_id:u1', to: n.id, kind: 'event' }));
     const collapsed = layoutGraph(many, manyEdges, { labelChars: 14 });
     const group = collapsed.items.find((i) => i.kind === 'group');
@@ -63,7 +76,13 @@ describe('layoutGraph', () => {
   });
 
   it('ranks types: person ids, then others, devices, anonymous ids', () => {
-    expect(['anonymous_id', 'ios.id', 'twitter', 'email', 'user_id'].sort((a, b) => typeRank(a) - typeRank(b))).toEqual(['user_id', 'email', 'twitter', 'ios.id', 'anonymous_id']);
+    expect(['anonymous_id', 'ios.id', 'twitter', 'email', 'user_id'].sort((a, b) => typeRank(a) - typeRank(b))).toEqual([
+      'user_id',
+      'email',
+      'twitter',
+      'ios.id',
+      'anonymous_id',
+    ]);
   });
 
   it('shortens long values in the middle', () => {

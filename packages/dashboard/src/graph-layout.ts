@@ -89,7 +89,11 @@ export function layoutGraph<N extends LayoutNodeInput, E extends LayoutEdgeInput
   options: { labelChars: number; maxPerType?: number; expanded?: ReadonlySet<string> },
 ): GraphLayout<N, E> {
   const maxPerType = options.maxPerType ?? 6;
-  const order = (a: N, b: N) => typeRank(a.type) - typeRank(b.type) || a.type.localeCompare(b.type) || a.firstSeen.localeCompare(b.firstSeen) || a.id.localeCompare(b.id);
+  const order = (a: N, b: N) =>
+    typeRank(a.type) - typeRank(b.type) ||
+    a.type.localeCompare(b.type) ||
+    a.firstSeen.localeCompare(b.firstSeen) ||
+    a.id.localeCompare(b.id);
   const unique = [...new Map(nodes.map((n) => [n.id, n])).values()].sort(order);
   const byType = new Map<string, N[]>();
   for (const node of unique) byType.set(node.type, [...(byType.get(node.type) ?? []), node]);
@@ -104,11 +108,16 @@ export function layoutGraph<N extends LayoutNodeInput, E extends LayoutEdgeInput
       for (const node of list) itemOf.set(node.id, node.id);
       continue;
     }
-    const recent = [...list].sort((a, b) => (b.lastSeen ?? b.firstSeen).localeCompare(a.lastSeen ?? a.firstSeen) || a.id.localeCompare(b.id));
+    const recent = [...list].sort(
+      (a, b) => (b.lastSeen ?? b.firstSeen).localeCompare(a.lastSeen ?? a.firstSeen) || a.id.localeCompare(b.id),
+    );
     const shown = new Set(recent.slice(0, maxPerType - 1).map((n) => n.id));
     const hidden = list.filter((n) => !shown.has(n.id));
     const groupKey = `more:${type}`;
-    items.push([...list.filter((n) => shown.has(n.id)).map((node): Item => ({ kind: 'node', node, key: node.id, type })), { kind: 'group', hidden, key: groupKey, type }]);
+    items.push([
+      ...list.filter((n) => shown.has(n.id)).map((node): Item => ({ kind: 'node', node, key: node.id, type })),
+      { kind: 'group', hidden, key: groupKey, type },
+    ]);
     for (const node of list) itemOf.set(node.id, shown.has(node.id) ? node.id : groupKey);
   }
 
@@ -116,7 +125,8 @@ export function layoutGraph<N extends LayoutNodeInput, E extends LayoutEdgeInput
   const count = items.reduce((n, group) => n + group.length, 0);
   const slots = count + (items.length > 1 ? items.length : 0);
   const radius = Math.round(Math.max(60, (slots * ARC_PER_ITEM) / (2 * Math.PI)));
-  const labelOf = (item: Item) => (item.kind === 'node' ? shorten(item.node.value, options.labelChars) : `+${item.hidden.length} more ${item.type}`);
+  const labelOf = (item: Item) =>
+    item.kind === 'node' ? shorten(item.node.value, options.labelChars) : `+${item.hidden.length} more ${item.type}`;
   const longest = Math.max(0, ...items.flat().map((item) => labelOf(item).length));
   const half = Math.ceil(radius + LABEL_GAP + longest * CHAR_WIDTH + 8);
   const placed: PlacedItem<N>[] = [];

@@ -19,7 +19,15 @@ export function funnelTable(stitched: FunnelResponse, unstitched: FunnelResponse
     header: ['step', 'event', 'stitched', 'stitched conversion', 'unstitched', 'unstitched conversion', 'median time (s)'],
     rows: stitched.steps.map((s, i) => {
       const u = unstitched.steps[i];
-      return [String(i + 1), s.event, String(s.count), pct(s.conversionFromStart), String(u?.count ?? 0), pct(u?.conversionFromStart ?? 0), s.timeToConvertSeconds.p50 === null ? '' : num(s.timeToConvertSeconds.p50)];
+      return [
+        String(i + 1),
+        s.event,
+        String(s.count),
+        pct(s.conversionFromStart),
+        String(u?.count ?? 0),
+        pct(u?.conversionFromStart ?? 0),
+        s.timeToConvertSeconds.p50 === null ? '' : num(s.timeToConvertSeconds.p50),
+      ];
     }),
   };
 }
@@ -35,10 +43,29 @@ export function attributionTable(answer: AttributionResponse): Table {
     for (const value of values) {
       const w = withRows.find((r) => r.value === value) ?? { conversions: 0, revenue: 0 };
       const o = withoutRows.find((r) => r.value === value) ?? { conversions: 0, revenue: 0 };
-      rows.push([model, value, num(w.conversions), num(w.revenue), num(o.conversions), num(o.revenue), signed(w.conversions - o.conversions)]);
+      rows.push([
+        model,
+        value,
+        num(w.conversions),
+        num(w.revenue),
+        num(o.conversions),
+        num(o.revenue),
+        signed(w.conversions - o.conversions),
+      ]);
     }
   }
-  return { header: ['model', 'value', 'conversions (stitched)', 'revenue (stitched)', 'conversions (unstitched)', 'revenue (unstitched)', 'difference'], rows };
+  return {
+    header: [
+      'model',
+      'value',
+      'conversions (stitched)',
+      'revenue (stitched)',
+      'conversions (unstitched)',
+      'revenue (unstitched)',
+      'difference',
+    ],
+    rows,
+  };
 }
 
 function signed(x: number): string {
@@ -56,7 +83,14 @@ export function conversionTable(answer: ConversionExplanation): Table {
   const models = [...new Set(answer.touches.flatMap((t) => Object.keys(t.credit)))];
   return {
     header: ['time', 'event', 'channel', 'value', ...models, 'linked by'],
-    rows: answer.touches.map((t) => [t.timestamp, t.event, t.channel, t.value, ...models.map((m) => num(t.credit[m as AttributionModel] ?? 0)), linkText(t.link)]),
+    rows: answer.touches.map((t) => [
+      t.timestamp,
+      t.event,
+      t.channel,
+      t.value,
+      ...models.map((m) => num(t.credit[m as AttributionModel] ?? 0)),
+      linkText(t.link),
+    ]),
   };
 }
 

@@ -40,8 +40,16 @@ describe('messaging text', () => {
   });
 
   it('lists decision outcomes largest first, without zeros', () => {
-    expect(decisionReasons({ sent: 3, skipped_duplicate: 3, skipped_cap: 0, deferred_quiet: 0, skipped_no_channel: 1, skipped_consent: 0, held_out: 5 })).toBe(
-      'held_out 5 · sent 3 · skipped_duplicate 3 · skipped_no_channel 1',
-    );
+    expect(
+      decisionReasons({
+        sent: 3,
+        skipped_duplicate: 3,
+        skipped_cap: 0,
+        deferred_quiet: 0,
+        skipped_no_channel: 1,
+        skipped_consent: 0,
+        held_out: 5,
+      }),
+    ).toBe('held_out 5 · sent 3 · skipped_duplicate 3 · skipped_no_channel 1');
   });
 });

@@ -12,7 +12,8 @@ export function journeyOutline(journey: Pick<Journey, 'trigger' | 'steps'>): str
   const trigger = 'event' in journey.trigger ? journey.trigger.event : `enters ${journey.trigger.audience}`;
   const steps = journey.steps.map((step) => {
     if ('wait' in step) return `wait ${duration(step.wait)}`;
-    if ('send' in step) return `send ${step.send.message} (${step.send.channels.join(' | ')}${step.send.choose === 'best_engagement' ? ', best engagement' : ''})`;
+    if ('send' in step)
+      return `send ${step.send.message} (${step.send.channels.join(' | ')}${step.send.choose === 'best_engagement' ? ', best engagement' : ''})`;
     return `branch on ${step.branch.if.path}`;
   });
   return [trigger, ...steps].join(' → ');

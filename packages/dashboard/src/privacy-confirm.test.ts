@@ -1,14 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import { confirmationTarget, confirms, recognisableRef } from './privacy-confirm.ts';
 
-const id = (type: string, value: string, firstSeen = '2026-01-01T00:00:00Z') => ({ type, value, sourceId: 's1', firstSeen, lastSeen: firstSeen });
+const id = (type: string, value: string, firstSeen = '2026-01-01T00:00:00Z') => ({
+  type,
+  value,
+  sourceId: 's1',
+  firstSeen,
+  lastSeen: firstSeen,
+});
 
 describe('typed confirmation of a privacy action', () => {
   it('asks for the email first, then phone, then user id, then the oldest other identifier', () => {
     const ids = [id('anonymous_id', 'a-1'), id('user_id', 'u-7'), id('phone', '+33612345678'), id('email', 'ann@example.com')];
     expect(confirmationTarget({ id: 'p1', externalIds: ids })).toEqual({ ref: 'email:ann@example.com', value: 'ann@example.com' });
     expect(confirmationTarget({ id: 'p1', externalIds: ids.slice(0, 3) }).ref).toBe('phone:+33612345678');
-    expect(confirmationTarget({ id: 'p1', externalIds: [id('device_id', 'd-2', '2026-02-01T00:00:00Z'), id('anonymous_id', 'a-1')] }).ref).toBe('anonymous_id:a-1');
+    expect(
+      confirmationTarget({ id: 'p1', externalIds: [id('device_id', 'd-2', '2026-02-01T00:00:00Z'), id('anonymous_id', 'a-1')] }).ref,
+    ).toBe('anonymous_id:a-1');
   });
 
   it('names a request subject by its most recognisable identifier', () => {

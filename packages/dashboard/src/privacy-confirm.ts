@@ -35,12 +35,24 @@ export function confirms(typed: string, target: ConfirmationTarget): boolean {
 }
 
 /** The actions the profile page offers, what each does (shown before confirming), and its button. */
-export const PRIVACY_ACTIONS: Record<Extract<PrivacyRequestType, 'export' | 'suppress' | 'delete'>, { label: string; explains: string; danger: boolean }> = {
-  export: { label: 'Export', explains: 'Export everything Kin holds about this person: profile, identifiers, traits, events, merges and consent.', danger: false },
-  suppress: { label: 'Suppress', explains: 'Drop this person’s new events at the edge from now on, on every identifier they have. History is kept; unsuppress lifts it.', danger: false },
+export const PRIVACY_ACTIONS: Record<
+  Extract<PrivacyRequestType, 'export' | 'suppress' | 'delete'>,
+  { label: string; explains: string; danger: boolean }
+> = {
+  export: {
+    label: 'Export',
+    explains: 'Export everything Kin holds about this person: profile, identifiers, traits, events, merges and consent.',
+    danger: false,
+  },
+  suppress: {
+    label: 'Suppress',
+    explains: 'Drop this person’s new events at the edge from now on, on every identifier they have. History is kept; unsuppress lifts it.',
+    danger: false,
+  },
   delete: {
     label: 'Delete',
-    explains: 'Delete this person: their events, traits, identifiers and merges are removed and every identifier is tombstoned, so re-sent events are dropped. This cannot be undone.',
+    explains:
+      'Delete this person: their events, traits, identifiers and merges are removed and every identifier is tombstoned, so re-sent events are dropped. This cannot be undone.',
     danger: true,
   },
 };

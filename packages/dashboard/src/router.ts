@@ -50,7 +50,8 @@ export function parseRoute(pathname: string, search: string): Route {
   if (pathname === '/warnings') return { name: 'warnings', kind: params.get('kind') ?? '' };
   if (pathname === '/privacy') return { name: 'privacy' };
   if (pathname === '/tokens') return { name: 'tokens' };
-  if (pathname === '/audit') return { name: 'audit', actor: params.get('actor') ?? '', action: params.get('action') ?? '', since: params.get('since') ?? '' };
+  if (pathname === '/audit')
+    return { name: 'audit', actor: params.get('actor') ?? '', action: params.get('action') ?? '', since: params.get('since') ?? '' };
   return { name: 'not_found' };
 }
 

@@ -8,7 +8,10 @@ describe('groupSessions', () => {
   it('starts a new session after 30 minutes without an event (newest first in, newest first out)', () => {
     const events = [at(100), at(95), at(70), at(39), at(10), at(0)].map((timestamp) => ({ timestamp }));
     const sessions = groupSessions(events);
-    expect(sessions.map((s) => s.events.map((e) => e.timestamp))).toEqual([[at(100), at(95), at(70)], [at(39), at(10), at(0)]]);
+    expect(sessions.map((s) => s.events.map((e) => e.timestamp))).toEqual([
+      [at(100), at(95), at(70)],
+      [at(39), at(10), at(0)],
+    ]);
     expect(sessions[0]).toMatchObject({ start: at(70), end: at(100) });
   });
 

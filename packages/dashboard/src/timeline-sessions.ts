@@ -46,7 +46,11 @@ export function eventFacts(event: TimelineEvent): EventFact[] {
   const p = event.properties ?? {};
   const context = event.context ?? {};
   const amount = num(p['revenue']) ?? num(p['total']) ?? num(p['value']);
-  if (amount !== undefined) facts.push({ label: 'total', value: `${amount.toLocaleString('en-US')}${str(p['currency']) ? ` ${str(p['currency'])?.toUpperCase()}` : ''}` });
+  if (amount !== undefined)
+    facts.push({
+      label: 'total',
+      value: `${amount.toLocaleString('en-US')}${str(p['currency']) ? ` ${str(p['currency'])?.toUpperCase()}` : ''}`,
+    });
   const products = Array.isArray(p['products']) ? (p['products'] as unknown[]).map((x) => obj(x)).filter((x) => x !== undefined) : [];
   if (products.length > 0) {
     const names = products.map((x) => str(x['name']) ?? str(x['sku']) ?? str(x['product_id']) ?? 'item');
@@ -65,7 +69,8 @@ export function eventFacts(event: TimelineEvent): EventFact[] {
   const page = obj(context['page']);
   const url = str(page?.['url']);
   if (str(link)) facts.push({ label: 'link', value: str(link) as string, ...(url && /^https?:\/\//.test(url) ? { href: url } : {}) });
-  if (page && (url || str(page['path']))) facts.push({ label: 'page', value: url ?? str(page['path']) ?? '', ...(url && /^https?:\/\//.test(url) ? { href: url } : {}) });
+  if (page && (url || str(page['path'])))
+    facts.push({ label: 'page', value: url ?? str(page['path']) ?? '', ...(url && /^https?:\/\//.test(url) ? { href: url } : {}) });
   const device = obj(context['device']);
   if (device) {
     const value = [str(device['type']), str(device['model'])].filter(Boolean).join(' ');

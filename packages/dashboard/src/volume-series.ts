@@ -9,7 +9,20 @@ export interface VolumeColumn {
 }
 
 /** The palette source colours are drawn from. */
-export const SOURCE_COLORS = ['#2563eb', '#059669', '#d97706', '#db2777', '#7c3aed', '#0891b2', '#65a30d', '#dc2626', '#475569', '#ca8a04', '#9333ea', '#0d9488'];
+export const SOURCE_COLORS = [
+  '#2563eb',
+  '#059669',
+  '#d97706',
+  '#db2777',
+  '#7c3aed',
+  '#0891b2',
+  '#65a30d',
+  '#dc2626',
+  '#475569',
+  '#ca8a04',
+  '#9333ea',
+  '#0d9488',
+];
 
 /**
  * A source's colour, from its id alone (FNV-1a hash into the palette). Why not its index in the list: adding

@@ -3,14 +3,7 @@
  * handing built events to the queue. Every side effect comes in through `AnalyticsOptions`.
  */
 import type { JsonObject } from '@kin/core';
-import {
-  browserClock,
-  browserLifecycle,
-  browserPage,
-  browserStorage,
-  browserTransport,
-  consoleLogger,
-} from './browser-ports.ts';
+import { browserClock, browserLifecycle, browserPage, browserStorage, browserTransport, consoleLogger } from './browser-ports.ts';
 import { buildEvent, currentPage } from './event-builder.ts';
 import type { EventFields } from './event-builder.ts';
 import { createEventQueue } from './event-queue.ts';

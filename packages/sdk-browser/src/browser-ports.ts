@@ -69,8 +69,7 @@ export function cookieStore(doc: Document): KeyValueStore {
       }
       return undefined;
     },
-    set: (key, value) =>
-      write(`${key}=${encodeURIComponent(value)}; path=/; max-age=${ONE_YEAR_SECONDS}; SameSite=Lax${secure}`),
+    set: (key, value) => write(`${key}=${encodeURIComponent(value)}; path=/; max-age=${ONE_YEAR_SECONDS}; SameSite=Lax${secure}`),
     remove: (key) => write(`${key}=; path=/; max-age=0; SameSite=Lax${secure}`),
   };
 }
@@ -122,8 +121,7 @@ export function browserPage(): PageEnvironment {
     title: () => document.title,
     userAgent: () => navigator.userAgent,
     userAgentData: () => {
-      const data = (navigator as { userAgentData?: { brands: unknown; mobile: boolean; platform: string } })
-        .userAgentData;
+      const data = (navigator as { userAgentData?: { brands: unknown; mobile: boolean; platform: string } }).userAgentData;
       return data ? { brands: data.brands, mobile: data.mobile, platform: data.platform } : undefined;
     },
     locale: () => navigator.language,

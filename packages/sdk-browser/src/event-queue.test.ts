@@ -37,8 +37,7 @@ function setup(overrides: Partial<EventQueueOptions> = {}, statuses: number[] = 
   return { ...deps, queue: createEventQueue(options) };
 }
 
-const sentIds = (body: string): string[] =>
-  (JSON.parse(body) as { batch: SdkEvent[] }).batch.map((e) => e.messageId);
+const sentIds = (body: string): string[] => (JSON.parse(body) as { batch: SdkEvent[] }).batch.map((e) => e.messageId);
 
 describe('createEventQueue', () => {
   it('sends once flushAt events are queued, with auth header and writeKey in the body', async () => {
@@ -110,13 +109,23 @@ describe('createEventQueue', () => {
     const [next] = clock.pending();
     expect(next?.ms).toBe(750);
     await clock.advance(750);
-    expect(transport.requests.map((r) => sentIds(r.body))).toEqual([['m1', 'm2', 'm3'], ['m2', 'm3']]);
+    expect(transport.requests.map((r) => sentIds(r.body))).toEqual([
+      ['m1', 'm2', 'm3'],
+      ['m2', 'm3'],
+    ]);
     expect(queue.entries()).toEqual([]);
   });
 
   it('does not send again the items refused for good (an invalid item)', async () => {
     const { queue, transport, clock } = setup();
-    transport.bodies.push(JSON.stringify({ success: true, accepted: 2, duplicates: 0, rejected: [{ index: 0, code: 'invalid_event', field: 'batch[0].event', message: 'bad' }] }));
+    transport.bodies.push(
+      JSON.stringify({
+        success: true,
+        accepted: 2,
+        duplicates: 0,
+        rejected: [{ index: 0, code: 'invalid_event', field: 'batch[0].event', message: 'bad' }],
+      }),
+    );
     [1, 2, 3].forEach((n) => queue.enqueue(event(n)));
     await clock.advance(0);
     expect(queue.entries()).toEqual([]);

@@ -82,8 +82,7 @@ export function createEventQueue(options: EventQueueOptions): EventQueue {
   const update = (ids: Set<string>, change: (entry: QueueEntry) => QueueEntry | undefined): void => {
     write(read().flatMap((entry) => (ids.has(entry.event.messageId) ? (change(entry) ?? []) : [entry])));
   };
-  const body = (batch: SdkEvent[]): string =>
-    JSON.stringify({ batch, sentAt: new Date(clock.now()).toISOString(), writeKey });
+  const body = (batch: SdkEvent[]): string => JSON.stringify({ batch, sentAt: new Date(clock.now()).toISOString(), writeKey });
 
   const schedule = (ms: number): void => {
     if (timer !== undefined) return;
@@ -196,8 +195,11 @@ function rateLimited(answer: string | undefined): number[] {
   if (!answer || !answer.includes('rate_limited')) return [];
   try {
     // Typed as the server's answer, checked as untrusted text (a proxy may answer anything).
-    const rejected = (JSON.parse(answer) as Partial<Record<keyof TrackingAnswer, unknown>>).rejected as Array<Partial<Record<keyof ItemRejection, unknown>>> | undefined;
-    return Array.isArray(rejected) ? rejected.flatMap((r) => (r.code === 'rate_limited' && typeof r.index === 'number' ? [r.index] : [])) : [];
+    const rejected = (JSON.parse(answer) as Partial<Record<keyof TrackingAnswer, unknown>>).rejected as
+      Array<Partial<Record<keyof ItemRejection, unknown>>> | undefined;
+    return Array.isArray(rejected)
+      ? rejected.flatMap((r) => (r.code === 'rate_limited' && typeof r.index === 'number' ? [r.index] : []))
+      : [];
   } catch {
     return [];
   }

@@ -46,15 +46,12 @@ async function sendOne(page: PageEnvironment, call: (a: ReturnType<typeof create
 }
 
 const sorted = (keys: Iterable<string>): string[] => [...new Set(keys)].sort();
-const fixtureKeys = (fixture: WireFixture): string[] =>
-  sorted(Object.keys(fixture.body).filter((key) => !ANALYTICS_JS_ONLY.includes(key)));
+const fixtureKeys = (fixture: WireFixture): string[] => sorted(Object.keys(fixture.body).filter((key) => !ANALYTICS_JS_ONLY.includes(key)));
 const contextKeys = (fixture: WireFixture): string[] => sorted(Object.keys(fixture.body['context'] as object));
 
 describe('wire parity with analytics.js golden fixtures', () => {
   it('track: same top-level and context keys', async () => {
-    const { event, envelopeKeys } = await sendOne(createStaticPage(), (a) =>
-      a.track('Order Completed', { total: 27.5 }),
-    );
+    const { event, envelopeKeys } = await sendOne(createStaticPage(), (a) => a.track('Order Completed', { total: 27.5 }));
     expect(sorted(envelopeKeys)).toEqual(sorted(ENVELOPE_KEYS));
     expect(sorted([...Object.keys(event), ...envelopeKeys])).toEqual(fixtureKeys(trackFixture));
     expect(sorted(Object.keys(event.context))).toEqual(contextKeys(trackFixture));
@@ -73,8 +70,6 @@ describe('wire parity with analytics.js golden fixtures', () => {
     // The page fixture omits `userId`, which analytics.js sends as null; the SDK always sends it.
     expect(sorted([...Object.keys(event), ...envelopeKeys])).toEqual(sorted([...fixtureKeys(pageFixture), 'userId']));
     expect(sorted(Object.keys(event.context))).toEqual(contextKeys(pageFixture));
-    expect(sorted(Object.keys(event.properties ?? {}))).toEqual(
-      sorted(Object.keys(pageFixture.body['properties'] as object)),
-    );
+    expect(sorted(Object.keys(event.properties ?? {}))).toEqual(sorted(Object.keys(pageFixture.body['properties'] as object)));
   });
 });

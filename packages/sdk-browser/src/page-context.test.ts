@@ -3,8 +3,7 @@ import { campaignFromUrl, kinLinkFromUrl, pageContext } from './page-context.ts'
 
 describe('campaignFromUrl', () => {
   it('maps the five UTM parameters to analytics.js campaign names', () => {
-    const url =
-      'https://shop.example/?utm_source=newsletter&utm_medium=email&utm_campaign=spring&utm_term=shoes&utm_content=hero';
+    const url = 'https://shop.example/?utm_source=newsletter&utm_medium=email&utm_campaign=spring&utm_term=shoes&utm_content=hero';
     expect(campaignFromUrl(url)).toEqual({
       source: 'newsletter',
       medium: 'email',

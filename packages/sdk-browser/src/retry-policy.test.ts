@@ -4,9 +4,7 @@ import { backoffDelay, classifyStatus, DEFAULT_RETRY_POLICY } from './retry-poli
 describe('backoffDelay', () => {
   it('doubles from the base, half fixed and half jitter', () => {
     const policy = { baseMs: 1_000, maxMs: 8_000, maxAttempts: 10 };
-    expect([1, 2, 3, 4, 5].map((attempt) => backoffDelay(attempt, policy, 0.5))).toEqual([
-      750, 1_500, 3_000, 6_000, 6_000,
-    ]);
+    expect([1, 2, 3, 4, 5].map((attempt) => backoffDelay(attempt, policy, 0.5))).toEqual([750, 1_500, 3_000, 6_000, 6_000]);
   });
 
   it('stays within [ceiling/2, ceiling]', () => {

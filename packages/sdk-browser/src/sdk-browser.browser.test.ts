@@ -44,8 +44,7 @@ describe.skipIf(skip)('sdk-browser in Chromium', () => {
   const received: Received[] = [];
 
   const events = (): SdkEvent[] => received.flatMap((r) => r.body.batch);
-  const kinFlush = (): Promise<void> =>
-    page.evaluate(() => (window as unknown as { kin: Analytics }).kin.flush());
+  const kinFlush = (): Promise<void> => page.evaluate(() => (window as unknown as { kin: Analytics }).kin.flush());
 
   beforeAll(async () => {
     const { iife } = await buildSdk();

@@ -46,7 +46,12 @@ describe('configuration', () => {
     const defaults = parseConfig({});
     expect(defaults.admission).toEqual({ maxInFlightBytes: 32 * 1024 * 1024, maxInFlightRequests: 256 });
     expect(defaults.limits.maxAdminBodyBytes).toBe(1024 * 1024);
-    expect(defaults.server).toEqual({ maxConnections: 10_000, requestTimeoutSeconds: 30, headersTimeoutSeconds: 10, keepAliveTimeoutSeconds: 5 });
+    expect(defaults.server).toEqual({
+      maxConnections: 10_000,
+      requestTimeoutSeconds: 30,
+      headersTimeoutSeconds: 10,
+      keepAliveTimeoutSeconds: 5,
+    });
     const set = parseConfig({
       KIN_MAX_INFLIGHT_BYTES: '2000000',
       KIN_MAX_INFLIGHT_REQUESTS: '8',
@@ -72,7 +77,9 @@ describe('configuration', () => {
   });
 
   it('KIN_WRITE_KEYS: one key for two sources, or one source declared twice, is a configuration error', () => {
-    expect(() => parseConfig({ KIN_WRITE_KEYS: 'web:same-key-0001,ios:same-key-0001' })).toThrow(/writeKeys \(KIN_WRITE_KEYS\): sources "web" and "ios" declare the same key/);
+    expect(() => parseConfig({ KIN_WRITE_KEYS: 'web:same-key-0001,ios:same-key-0001' })).toThrow(
+      /writeKeys \(KIN_WRITE_KEYS\): sources "web" and "ios" declare the same key/,
+    );
     expect(() => parseConfig({ KIN_WRITE_KEYS: 'web:key-one-0001,web:key-two-0002' })).toThrow(/source "web" is declared twice/);
     // The key itself never appears in the error.
     expect(() => parseConfig({ KIN_WRITE_KEYS: 'web:same-key-0001,ios:same-key-0001' })).not.toThrow(/same-key-0001/);

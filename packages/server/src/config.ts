@@ -98,28 +98,32 @@ export class ConfigError extends Error {
 
 const intFrom = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
-const writeKeysSchema = z
-  .string()
-  .transform((text, ctx) => {
-    const keys: DeclaredWriteKey[] = [];
-    for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
-      const at = part.indexOf(':');
-      const name = part.slice(0, at).trim();
-      const key = part.slice(at + 1).trim();
-      if (at <= 0 || !name || key.length < 8) {
-        ctx.addIssue({ code: 'custom', message: 'expected name:key pairs separated by commas, keys of at least 8 characters' });
-        return z.NEVER;
-      }
-      const twin = keys.find((k) => k.key === key || k.name === name);
-      if (twin) {
-        // Why an error: one key cannot authenticate two sources, and one source cannot take two keys at once.
-        ctx.addIssue({ code: 'custom', message: twin.key === key ? `sources "${twin.name}" and "${name}" declare the same key` : `source "${name}" is declared twice` });
-        return z.NEVER;
-      }
-      keys.push({ name, key });
+const writeKeysSchema = z.string().transform((text, ctx) => {
+  const keys: DeclaredWriteKey[] = [];
+  for (const part of text
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
+    const at = part.indexOf(':');
+    const name = part.slice(0, at).trim();
+    const key = part.slice(at + 1).trim();
+    if (at <= 0 || !name || key.length < 8) {
+      ctx.addIssue({ code: 'custom', message: 'expected name:key pairs separated by commas, keys of at least 8 characters' });
+      return z.NEVER;
     }
-    return keys;
-  });
+    const twin = keys.find((k) => k.key === key || k.name === name);
+    if (twin) {
+      // Why an error: one key cannot authenticate two sources, and one source cannot take two keys at once.
+      ctx.addIssue({
+        code: 'custom',
+        message: twin.key === key ? `sources "${twin.name}" and "${name}" declare the same key` : `source "${name}" is declared twice`,
+      });
+      return z.NEVER;
+    }
+    keys.push({ name, key });
+  }
+  return keys;
+});
 
 const schema = z.object({
   port: intFrom(0, 65535).default(8080),
@@ -146,15 +150,33 @@ const schema = z.object({
   timelineTail: intFrom(1, 10_000_000).default(50_000),
   groupWaitMs: intFrom(0, 1000).default(20),
   groupMinEvents: intFrom(1, 100_000).default(1000),
-  pipeline: z.string().regex(/^nats:\/\//, 'must be a nats:// URL').optional(),
-  natsStream: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only').default('KIN_EVENTS'),
-  natsSubject: z.string().regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, 'dot-separated tokens, no wildcards').default('kin.events'),
-  natsConsumer: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only').default('kin-workers'),
+  pipeline: z
+    .string()
+    .regex(/^nats:\/\//, 'must be a nats:// URL')
+    .optional(),
+  natsStream: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only')
+    .default('KIN_EVENTS'),
+  natsSubject: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, 'dot-separated tokens, no wildcards')
+    .default('kin.events'),
+  natsConsumer: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only')
+    .default('kin-workers'),
   workerBatch: intFrom(1, 5000).default(500),
   ackWaitSeconds: intFrom(5, 3600).default(30),
   maxDeliveries: intFrom(1, 1000).default(5),
-  dlqStream: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only').default('KIN_EVENTS_DLQ'),
-  dlqSubject: z.string().regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, 'dot-separated tokens, no wildcards').default('kin.dead'),
+  dlqStream: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only')
+    .default('KIN_EVENTS_DLQ'),
+  dlqSubject: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, 'dot-separated tokens, no wildcards')
+    .default('kin.dead'),
   metricsToken: z.string().min(16, 'must be at least 16 characters').optional(),
   privacySecret: z.string().min(16, 'must be at least 16 characters').optional(),
   ingestThread: z.enum(['on', 'off']).default('on'),
@@ -170,7 +192,10 @@ const schema = z.object({
   adminHeavyRateLimitPerMinute: intFrom(0, 1_000_000).default(120),
   linksIp: z.enum(IP_MODES as [IpMode, ...IpMode[]]).default('truncate'),
   linksSecret: z.string().min(32, 'must be at least 32 characters').optional(),
-  linksBaseUrl: z.string().regex(/^https?:\/\/[^/?#]+$/, 'must be an http(s) origin without a path').optional(),
+  linksBaseUrl: z
+    .string()
+    .regex(/^https?:\/\/[^/?#]+$/, 'must be an http(s) origin without a path')
+    .optional(),
   linksScannerSeconds: intFrom(0, 3600).default(10),
 });
 
@@ -256,8 +281,12 @@ export function parseConfig(env: Record<string, string | undefined>, flags: Conf
   // Why checked here: node:http throws at listen when headersTimeout exceeds requestTimeout, and an in-flight
   // byte bound below one request's limit would refuse every large request forever.
   const relations = [
-    ...(c.headersTimeoutSeconds > c.requestTimeoutSeconds ? ['headersTimeoutSeconds (KIN_HEADERS_TIMEOUT_SECONDS): must not exceed requestTimeoutSeconds (KIN_REQUEST_TIMEOUT_SECONDS)'] : []),
-    ...(c.maxInFlightBytes < c.maxRequestBytes ? ['maxInFlightBytes (KIN_MAX_INFLIGHT_BYTES): must be at least maxRequestBytes (KIN_MAX_REQUEST_BYTES)'] : []),
+    ...(c.headersTimeoutSeconds > c.requestTimeoutSeconds
+      ? ['headersTimeoutSeconds (KIN_HEADERS_TIMEOUT_SECONDS): must not exceed requestTimeoutSeconds (KIN_REQUEST_TIMEOUT_SECONDS)']
+      : []),
+    ...(c.maxInFlightBytes < c.maxRequestBytes
+      ? ['maxInFlightBytes (KIN_MAX_INFLIGHT_BYTES): must be at least maxRequestBytes (KIN_MAX_REQUEST_BYTES)']
+      : []),
   ];
   if (relations.length > 0) throw new ConfigError(relations);
   if (subjectsOverlap(c.dlqSubject, c.natsSubject)) {
@@ -269,7 +298,13 @@ export function parseConfig(env: Record<string, string | undefined>, flags: Conf
     host: c.host,
     db: c.db,
     writeKeys: c.writeKeys,
-    limits: Object.freeze({ maxEventBytes: c.maxEventBytes, maxEventDepth: c.maxEventDepth, maxRequestBytes: c.maxRequestBytes, maxBatchItems: c.maxBatchItems, maxAdminBodyBytes: c.maxAdminBodyBytes }),
+    limits: Object.freeze({
+      maxEventBytes: c.maxEventBytes,
+      maxEventDepth: c.maxEventDepth,
+      maxRequestBytes: c.maxRequestBytes,
+      maxBatchItems: c.maxBatchItems,
+      maxAdminBodyBytes: c.maxAdminBodyBytes,
+    }),
     admission: Object.freeze({ maxInFlightBytes: c.maxInFlightBytes, maxInFlightRequests: c.maxInFlightRequests }),
     server: Object.freeze({
       maxConnections: c.maxConnections,

@@ -76,7 +76,10 @@ export async function startKin(options: {
   const policy = loadPolicy(config.policyFile);
   let pipeline: NatsPipeline | undefined;
   // The admission gate reports refusals to the metrics, which read its in-flight figures at scrape time.
-  const admission: Admission = createAdmission({ ...config.admission, maxRequestBytes: config.limits.maxRequestBytes }, { refused: () => metrics.overloaded.inc() });
+  const admission: Admission = createAdmission(
+    { ...config.admission, maxRequestBytes: config.limits.maxRequestBytes },
+    { refused: () => metrics.overloaded.inc() },
+  );
   const metrics = createKinMetrics({ consumerLag: async () => pipeline?.worker?.lag(), inFlight: () => admission.inFlight() });
   const opened = await openStoreWithIngestor(config.db, {
     dedupMemory: config.dedupMemory,
@@ -100,7 +103,16 @@ export async function startKin(options: {
   });
   if (config.pipeline) {
     const roles = { collector: true, worker: options.role !== 'collector' };
-    pipeline = await startNatsPipeline({ url: config.pipeline, config, store, resolve: resolveDeps, logger, roles, name: 'kin', failedEvents: metrics.failedEvents }).catch(async (error: unknown) => {
+    pipeline = await startNatsPipeline({
+      url: config.pipeline,
+      config,
+      store,
+      resolve: resolveDeps,
+      logger,
+      roles,
+      name: 'kin',
+      failedEvents: metrics.failedEvents,
+    }).catch(async (error: unknown) => {
       await store.close();
       throw error;
     });
@@ -115,7 +127,8 @@ export async function startKin(options: {
           resolve: resolveDeps,
           groupCommit: config.groupCommit,
           onCommit: ({ merges }) => metrics.merges.inc(merges),
-          onDeath: (error, deathsInARow) => logger.error('the ingest writer thread died; starting another', { error: `${error.name}: ${error.message}`, deathsInARow }),
+          onDeath: (error, deathsInARow) =>
+            logger.error('the ingest writer thread died; starting another', { error: `${error.name}: ${error.message}`, deathsInARow }),
         })
         .catch(async (error: unknown) => {
           await store.close();
@@ -123,7 +136,8 @@ export async function startKin(options: {
         });
   const ingestor = instrumentIngestor(writePath.ingestor, metrics, { clock, resolution: writePath.offThread });
   // The dashboard's heavy reads run on a read thread, never on the HTTP thread's loop (a SQLite file or PostgreSQL).
-  const reads = config.db !== ':memory:' ? adminReadThread({ dbPath: config.db, policy, analyticsTimeoutMs: config.analytics.timeoutMs }) : undefined;
+  const reads =
+    config.db !== ':memory:' ? adminReadThread({ dbPath: config.db, policy, analyticsTimeoutMs: config.analytics.timeoutMs }) : undefined;
   const auth = createSourceAuth(store, clock);
   const privacy = await startPrivacy({
     store,
@@ -147,7 +161,10 @@ export async function startKin(options: {
       : createAudienceEngine({ store, clock, logger });
   audiences.start();
   // Incremental matching follows the profiles the write path re-keyed, off the write path (match-follower.ts).
-  const matcher = options.role === 'collector' ? undefined : createMatchFollower({ store, policy, clock, logger, onMerged: (ids) => audiences.profilesChanged(ids) });
+  const matcher =
+    options.role === 'collector'
+      ? undefined
+      : createMatchFollower({ store, policy, clock, logger, onMerged: (ids) => audiences.profilesChanged(ids) });
   matcher?.start();
   const app = createApp({
     linksConfig: config.links,
@@ -209,7 +226,10 @@ export async function startKin(options: {
 
   const server = await new Promise<ReturnType<typeof serve>>((resolveServer, reject) => {
     const createServer = createServerWithLinks(linkService, logger);
-    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host, serverOptions: serverOptionsOf(config.server), createServer }, () => resolveServer(s));
+    const s = serve(
+      { fetch: app.fetch, port: config.port, hostname: config.host, serverOptions: serverOptionsOf(config.server), createServer },
+      () => resolveServer(s),
+    );
     capConnections(s, config.server);
     s.once('error', (error) => reject(cannotListen(config.host, config.port, error)));
   }).catch(async (error: unknown) => {

@@ -17,7 +17,8 @@ const spec = (over: Partial<AttributionSpec> = {}): AttributionSpec => ({
   toMs: 1e12,
   ...over,
 });
-const email = (m: number) => ev('Email Link Clicked', m, { channel: 'email', context: { campaign: { source: 'newsletter', medium: 'email', name: 'spring' } } });
+const email = (m: number) =>
+  ev('Email Link Clicked', m, { channel: 'email', context: { campaign: { source: 'newsletter', medium: 'email', name: 'spring' } } });
 const social = (m: number) => ev('Post Liked', m, { channel: 'social', context: { campaign: { source: 'instagram', medium: 'social' } } });
 const visit = (m: number) => ev('Visit', m, { channel: 'web' });
 const buy = (m: number, total = 100) => ev('Buy', m, { channel: 'app', properties: { total } });
@@ -26,7 +27,10 @@ describe('unitConversions', () => {
   it('touches are campaign, kin_link or listed events within the lookback, before the conversion', () => {
     const link = ev('page', 2 * DAY, { context: { kin: { link: 'abc' } } });
     const [c] = unitConversions(spec(), [email(0), ev('Other', DAY), link, visit(3 * DAY), buy(31 * DAY), social(32 * DAY)]);
-    expect(c?.touches.map((t) => [t.event.name, t.direct])).toEqual([['page', false], ['Visit', true]]);
+    expect(c?.touches.map((t) => [t.event.name, t.direct])).toEqual([
+      ['page', false],
+      ['Visit', true],
+    ]);
     expect(c?.revenue).toBe(100);
   });
 
@@ -64,13 +68,16 @@ describe('touchCredits', () => {
 
   it('property: credits of one conversion sum to 1 for every model but participation', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 20 * DAY })), { minLength: 1, maxLength: 12 }), (raw) => {
-        const touches = raw.sort((a, b) => a[1] - b[1]).map(([k, m]) => (k === 0 ? email(m) : k === 1 ? social(m) : visit(m)));
-        const c = unitConversions(spec(), [...touches, buy(21 * DAY)])[0] as ConversionTouches;
-        for (const model of ATTRIBUTION_MODELS.filter((m) => m !== 'participation')) {
-          expect(touchCredits(model, c, 7 * 86_400_000).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 9);
-        }
-      }),
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 20 * DAY })), { minLength: 1, maxLength: 12 }),
+        (raw) => {
+          const touches = raw.sort((a, b) => a[1] - b[1]).map(([k, m]) => (k === 0 ? email(m) : k === 1 ? social(m) : visit(m)));
+          const c = unitConversions(spec(), [...touches, buy(21 * DAY)])[0] as ConversionTouches;
+          for (const model of ATTRIBUTION_MODELS.filter((m) => m !== 'participation')) {
+            expect(touchCredits(model, c, 7 * 86_400_000).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 9);
+          }
+        },
+      ),
     );
   });
 });
@@ -82,7 +89,13 @@ describe('attributionTotals', () => {
     expect(totals).toEqual({
       conversions: 2,
       direct: 1,
-      models: { linear: [{ value: 'direct', conversions: 1, revenue: 10 }, { value: 'email', conversions: 0.5, revenue: 25 }, { value: 'social', conversions: 0.5, revenue: 25 }] },
+      models: {
+        linear: [
+          { value: 'direct', conversions: 1, revenue: 10 },
+          { value: 'email', conversions: 0.5, revenue: 25 },
+          { value: 'social', conversions: 0.5, revenue: 25 },
+        ],
+      },
     });
   });
 });

@@ -16,7 +16,15 @@ import type { AnalyticsEvent } from './analytics-event.ts';
 import { matches, readPath } from './analytics-event.ts';
 
 /** Every model, in the order answers list them. */
-export const ATTRIBUTION_MODELS: readonly AttributionModel[] = ['first_touch', 'last_touch', 'last_non_direct', 'linear', 'time_decay', 'position_based', 'participation'];
+export const ATTRIBUTION_MODELS: readonly AttributionModel[] = [
+  'first_touch',
+  'last_touch',
+  'last_non_direct',
+  'linear',
+  'time_decay',
+  'position_based',
+  'participation',
+];
 
 /** The value credited for conversions without a touch. */
 export const DIRECT = 'direct';
@@ -58,7 +66,14 @@ export function touchOf(spec: Pick<AttributionSpec, 'touchEvents' | 'dimension'>
   const link = record(event.context?.['kin'])?.['link'];
   const hasLink = typeof link === 'string' && link !== '';
   if (!hasCampaign && !hasLink && !spec.touchEvents.has(event.name)) return undefined;
-  const field = spec.dimension === 'utm_source' ? 'source' : spec.dimension === 'utm_medium' ? 'medium' : spec.dimension === 'utm_campaign' ? 'name' : undefined;
+  const field =
+    spec.dimension === 'utm_source'
+      ? 'source'
+      : spec.dimension === 'utm_medium'
+        ? 'medium'
+        : spec.dimension === 'utm_campaign'
+          ? 'name'
+          : undefined;
   const raw = field === undefined ? event.channel : campaign?.[field];
   const value = typeof raw === 'string' && raw !== '' ? raw : '(none)';
   return { event, value, direct: !hasCampaign && !hasLink };
@@ -72,7 +87,12 @@ export function unitConversions(spec: AttributionSpec, events: readonly Analytic
     if (e.at >= spec.fromMs && e.at < spec.toMs && matches(e, spec.conversion)) {
       const since = e.at - spec.lookbackMs;
       const raw = spec.conversion.value === undefined ? undefined : readPath(e, spec.conversion.value);
-      const revenue = typeof raw === 'number' && Number.isFinite(raw) ? raw : typeof raw === 'string' && raw.trim() !== '' && Number.isFinite(Number(raw)) ? Number(raw) : 0;
+      const revenue =
+        typeof raw === 'number' && Number.isFinite(raw)
+          ? raw
+          : typeof raw === 'string' && raw.trim() !== '' && Number.isFinite(Number(raw))
+            ? Number(raw)
+            : 0;
       out.push({ conversion: e, revenue, touches: touches.filter((t) => t.event.at >= since) });
     }
     const touch = touchOf(spec, e);
@@ -131,7 +151,10 @@ export function touchCredits(model: AttributionModel, c: ConversionTouches, half
 }
 
 /** The credited rows per model over many conversions, and how many were direct. */
-export function attributionTotals(spec: AttributionSpec, conversions: Iterable<ConversionTouches>): {
+export function attributionTotals(
+  spec: AttributionSpec,
+  conversions: Iterable<ConversionTouches>,
+): {
   models: Partial<Record<AttributionModel, AttributionRow[]>>;
   conversions: number;
   direct: number;

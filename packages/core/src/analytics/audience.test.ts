@@ -41,14 +41,21 @@ describe('evaluateAudiences', () => {
     ['missing consent counts as not granted', { consent: { category: 'ads', is: false } }, true],
     ['not', { not: { performed: { event: 'Signed Up' } } }, true],
     ['any', { any: [{ trait: { key: 'plan', op: 'eq', value: 'free' } }, { trait: { key: 'age', op: 'lt', value: 40 } }] }, true],
-    ['all', { all: [{ trait: { key: 'plan', op: 'eq', value: 'pro' } }, { performed: { event: 'Cart Viewed', within: { days: 1 } } }] }, false],
+    [
+      'all',
+      { all: [{ trait: { key: 'plan', op: 'eq', value: 'pro' } }, { performed: { event: 'Cart Viewed', within: { days: 1 } } }] },
+      false,
+    ],
   ];
   it.each(cases)('%s', (_name, where, expected) => {
     expect(member(where)).toBe(expected);
   });
 
   it('reads other audiences', () => {
-    const buyers: AudienceDefinition = { key: 'buyers', where: { performed: { event: 'Order Completed', where: [], count: { op: 'gte', value: 1 } } } };
+    const buyers: AudienceDefinition = {
+      key: 'buyers',
+      where: { performed: { event: 'Order Completed', where: [], count: { op: 'gte', value: 1 } } },
+    };
     expect(member({ all: [{ audience: 'buyers' }, { consent: { category: 'marketing', is: true } }] }, [buyers])).toBe(true);
   });
 
@@ -64,11 +71,39 @@ describe('checkAudience', () => {
   const b: AudienceDefinition = { key: 'b', where: { trait: { key: 'plan', op: 'exists' } } };
   const bad: Array<[string, unknown, Map<string, AudienceDefinition>, string]> = [
     ['an unknown kind', { key: 'x', where: { visited: {} } }, new Map(), 'where.visited'],
-    ['a negative window', { key: 'x', where: { performed: { event: 'e', within: { days: -1 } } } }, new Map(), 'where.performed.within.days'],
-    ['a self reference', { key: 'x', where: { any: [{ trait: { key: 't', op: 'exists' } }, { audience: 'x' }] } }, new Map(), 'where.any[1].audience'],
-    ['a cycle through others', { key: 'b', where: { not: { audience: 'a' } } }, new Map([['a', a], ['b', b]]), 'where.not.audience'],
-    ['a huge tree', { key: 'x', where: { all: Array.from({ length: 10_000 }, () => ({ performed: { event: 'e' } })) } }, new Map(), 'where.all[199]'],
-    ['a deep tree', { key: 'x', where: Array.from({ length: 40 }).reduce<unknown>((inner) => ({ not: inner }), { audience: 'y' }) }, new Map(), 'where' + '.not'.repeat(17)],
+    [
+      'a negative window',
+      { key: 'x', where: { performed: { event: 'e', within: { days: -1 } } } },
+      new Map(),
+      'where.performed.within.days',
+    ],
+    [
+      'a self reference',
+      { key: 'x', where: { any: [{ trait: { key: 't', op: 'exists' } }, { audience: 'x' }] } },
+      new Map(),
+      'where.any[1].audience',
+    ],
+    [
+      'a cycle through others',
+      { key: 'b', where: { not: { audience: 'a' } } },
+      new Map([
+        ['a', a],
+        ['b', b],
+      ]),
+      'where.not.audience',
+    ],
+    [
+      'a huge tree',
+      { key: 'x', where: { all: Array.from({ length: 10_000 }, () => ({ performed: { event: 'e' } })) } },
+      new Map(),
+      'where.all[199]',
+    ],
+    [
+      'a deep tree',
+      { key: 'x', where: Array.from({ length: 40 }).reduce<unknown>((inner) => ({ not: inner }), { audience: 'y' }) },
+      new Map(),
+      'where' + '.not'.repeat(17),
+    ],
     ['two kinds in one node', { key: 'x', where: { not: {}, all: [] } }, new Map(), 'where'],
     ['a bad count', { key: 'x', where: { performed: { event: 'e', count: -2 } } }, new Map(), 'where.performed.count'],
   ];

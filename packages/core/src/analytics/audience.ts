@@ -7,7 +7,16 @@
 import type { TrackingEvent } from '../spec/event-types.ts';
 import type { Duration } from '../api/analytics-api.ts';
 import type { ConditionOp, DefinitionCheck, EventCondition } from './definition-check.ts';
-import { DEFINITION_KEY, MAX_TREE_NODES, checkCondition, checkDuration, checkWhere, compareValue, isRecord, refuse } from './definition-check.ts';
+import {
+  DEFINITION_KEY,
+  MAX_TREE_NODES,
+  checkCondition,
+  checkDuration,
+  checkWhere,
+  compareValue,
+  isRecord,
+  refuse,
+} from './definition-check.ts';
 import { durationMs } from './analytics-event.ts';
 import { eventCounts, eventsByName, eventsNamed } from './computed-trait.ts';
 
@@ -51,7 +60,8 @@ export function checkAudience(raw: unknown, known: ReadonlyMap<string, AudienceD
   const extra = Object.keys(raw).find((k) => k !== 'key' && k !== 'where');
   if (extra !== undefined) return refuse(extra, 'is not a field of an audience');
   const key = raw.key;
-  if (typeof key !== 'string' || !DEFINITION_KEY.test(key)) return refuse('key', 'must start with a letter and hold only letters, digits, _ . - (at most 64)');
+  if (typeof key !== 'string' || !DEFINITION_KEY.test(key))
+    return refuse('key', 'must start with a letter and hold only letters, digits, _ . - (at most 64)');
   const budget = { nodes: 0 };
   const where = checkNode(raw.where, 'where', 0, budget);
   if (!where.ok) return where;
@@ -68,7 +78,8 @@ function checkNode(raw: unknown, field: string, depth: number, budget: { nodes: 
   if (!isRecord(raw)) return refuse(field, 'a condition is an object with one of all, any, not, performed, trait, audience, consent');
   const keys = Object.keys(raw);
   const kind = keys[0];
-  if (keys.length !== 1 || kind === undefined) return refuse(field, 'a condition has exactly one of all, any, not, performed, trait, audience, consent');
+  if (keys.length !== 1 || kind === undefined)
+    return refuse(field, 'a condition has exactly one of all, any, not, performed, trait, audience, consent');
   const body = raw[kind];
   const at = `${field}.${kind}`;
   switch (kind) {
@@ -98,7 +109,8 @@ function checkNode(raw: unknown, field: string, depth: number, budget: { nodes: 
       return { ok: true, value: { audience: body } };
     case 'consent': {
       if (!isRecord(body)) return refuse(at, 'is {"category","is"}');
-      if (typeof body.category !== 'string' || body.category.length === 0 || body.category.length > 200) return refuse(`${at}.category`, 'must be a consent category');
+      if (typeof body.category !== 'string' || body.category.length === 0 || body.category.length > 200)
+        return refuse(`${at}.category`, 'must be a consent category');
       if (typeof body.is !== 'boolean') return refuse(`${at}.is`, 'must be true or false');
       return { ok: true, value: { consent: { category: body.category, is: body.is } } };
     }
@@ -111,7 +123,8 @@ function checkPerformed(body: unknown, at: string): DefinitionCheck<AudienceCond
   if (!isRecord(body)) return refuse(at, 'is {"event","where"?,"within"?,"count"?}');
   const extra = Object.keys(body).find((k) => !['event', 'where', 'within', 'count'].includes(k));
   if (extra !== undefined) return refuse(`${at}.${extra}`, 'is not a field of performed');
-  if (typeof body.event !== 'string' || body.event.length === 0 || body.event.length > 200) return refuse(`${at}.event`, 'must be an event name (or "*")');
+  if (typeof body.event !== 'string' || body.event.length === 0 || body.event.length > 200)
+    return refuse(`${at}.event`, 'must be an event name (or "*")');
   const where = checkWhere(body.where, `${at}.where`);
   if (!where.ok) return where;
   let within: Duration | undefined;
@@ -128,9 +141,11 @@ function checkPerformed(body: unknown, at: string): DefinitionCheck<AudienceCond
 function checkCount(raw: unknown, field: string): DefinitionCheck<CountRule> {
   if (raw === undefined || raw === null) return { ok: true, value: { op: 'gte', value: 1 } };
   const wholeCount = (n: unknown): n is number => typeof n === 'number' && Number.isInteger(n) && n >= 0 && n <= 1_000_000;
-  if (typeof raw === 'number') return wholeCount(raw) ? { ok: true, value: { op: 'gte', value: raw } } : refuse(field, 'must be a whole number from 0');
+  if (typeof raw === 'number')
+    return wholeCount(raw) ? { ok: true, value: { op: 'gte', value: raw } } : refuse(field, 'must be a whole number from 0');
   if (!isRecord(raw)) return refuse(field, 'is a number (at least) or {"op","value"}');
-  if (typeof raw.op !== 'string' || !(COUNT_OPS as readonly string[]).includes(raw.op)) return refuse(`${field}.op`, `must be one of ${COUNT_OPS.join(', ')}`);
+  if (typeof raw.op !== 'string' || !(COUNT_OPS as readonly string[]).includes(raw.op))
+    return refuse(`${field}.op`, `must be one of ${COUNT_OPS.join(', ')}`);
   if (!wholeCount(raw.value)) return refuse(`${field}.value`, 'must be a whole number from 0');
   return { ok: true, value: { op: raw.op as CountRule['op'], value: raw.value } };
 }
@@ -145,7 +160,10 @@ export function audienceRefs(condition: AudienceCondition, field = 'where'): Arr
 }
 
 /** The first reference of `definition` that is unknown or leads back to it, or `undefined`. */
-function findCycle(definition: AudienceDefinition, known: ReadonlyMap<string, AudienceDefinition>): { ref: string; field: string } | undefined {
+function findCycle(
+  definition: AudienceDefinition,
+  known: ReadonlyMap<string, AudienceDefinition>,
+): { ref: string; field: string } | undefined {
   const graph = new Map(known);
   graph.set(definition.key, definition);
   for (const { ref, field } of audienceRefs(definition.where)) {
@@ -193,7 +211,11 @@ export interface Membership {
  * that one's answer; an unknown reference counts as "not a member". The cycle guard is only for safety:
  * validation refuses cycles.
  */
-export function evaluateAudiences(definitions: readonly AudienceDefinition[], profile: AudienceProfile, now: number): Map<string, Membership> {
+export function evaluateAudiences(
+  definitions: readonly AudienceDefinition[],
+  profile: AudienceProfile,
+  now: number,
+): Map<string, Membership> {
   const byKey = new Map(definitions.map((d) => [d.key, d]));
   const byName = profile.byName ?? eventsByName(profile.events);
   const done = new Map<string, Membership>();
@@ -241,7 +263,12 @@ function traitHolds(t: { key: string; op: ConditionOp; value?: unknown }, profil
   return compareValue(actual, t.op, t.value);
 }
 
-function performedHolds(p: { event: string; where: EventCondition[]; within?: Duration; count: CountRule }, events: readonly TrackingEvent[], now: number, soon: (at: number) => void): boolean {
+function performedHolds(
+  p: { event: string; where: EventCondition[]; within?: Duration; count: CountRule },
+  events: readonly TrackingEvent[],
+  now: number,
+  soon: (at: number) => void,
+): boolean {
   const withinMs = p.within ? durationMs(p.within) : undefined;
   const from = withinMs === undefined ? -Infinity : now - withinMs;
   let n = 0;

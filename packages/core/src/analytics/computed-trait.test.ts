@@ -49,7 +49,11 @@ describe('evaluateComputedTrait', () => {
     ['any event with *', def({ type: 'event_counter', event: '*' }), 4],
     ['in operator', def({ type: 'event_counter', where: [{ path: 'properties.sku', op: 'in', value: ['a', 'z'] }] }), 1],
     ['gte operator', def({ type: 'event_counter', where: [{ path: 'properties.total', op: 'gte', value: 20 }] }), 2],
-    ['exists operator false', def({ type: 'event_counter', event: '*', where: [{ path: 'properties.sku', op: 'exists', value: false }] }), 1],
+    [
+      'exists operator false',
+      def({ type: 'event_counter', event: '*', where: [{ path: 'properties.sku', op: 'exists', value: false }] }),
+      1,
+    ],
     ['aggregation over no events', def({ type: 'aggregation', agg: 'avg', property: 'properties.total', event: 'None' }), null],
   ];
   it.each(cases)('%s', (_name, definition, expected) => {
@@ -79,7 +83,11 @@ describe('checkComputedTrait', () => {
     ['bad op', { key: 'a', type: 'event_counter', event: 'x', where: { path: 'p', op: 'like', value: 1 } }, 'where.op'],
     ['in without array', { key: 'a', type: 'event_counter', event: 'x', where: [{ path: 'p', op: 'in', value: 1 }] }, 'where[0].value'],
     ['unknown field', { key: 'a', type: 'event_counter', event: 'x', color: 1 }, 'color'],
-    ['too many conditions', { key: 'a', type: 'event_counter', event: 'x', where: Array.from({ length: 51 }, () => ({ path: 'p', op: 'exists' })) }, 'where'],
+    [
+      'too many conditions',
+      { key: 'a', type: 'event_counter', event: 'x', where: Array.from({ length: 51 }, () => ({ path: 'p', op: 'exists' })) },
+      'where',
+    ],
   ];
   it.each(bad)('refuses %s', (_name, body, field) => {
     const checked = checkComputedTrait(body);
@@ -88,10 +96,26 @@ describe('checkComputedTrait', () => {
   });
 
   it('accepts a full definition', () => {
-    const checked = checkComputedTrait({ key: 'eur_spend', type: 'aggregation', agg: 'sum', event: 'Order Completed', property: 'properties.total', where: { path: 'properties.currency', op: 'eq', value: 'EUR' }, window: { days: 30 } });
+    const checked = checkComputedTrait({
+      key: 'eur_spend',
+      type: 'aggregation',
+      agg: 'sum',
+      event: 'Order Completed',
+      property: 'properties.total',
+      where: { path: 'properties.currency', op: 'eq', value: 'EUR' },
+      window: { days: 30 },
+    });
     expect(checked).toEqual({
       ok: true,
-      value: { key: 'eur_spend', type: 'aggregation', agg: 'sum', event: 'Order Completed', property: 'properties.total', where: [{ path: 'properties.currency', op: 'eq', value: 'EUR' }], window: { days: 30 } },
+      value: {
+        key: 'eur_spend',
+        type: 'aggregation',
+        agg: 'sum',
+        event: 'Order Completed',
+        property: 'properties.total',
+        where: [{ path: 'properties.currency', op: 'eq', value: 'EUR' }],
+        window: { days: 30 },
+      },
     });
   });
 });

@@ -14,18 +14,20 @@ import { DEFINITION_KEY, checkDuration, checkWhere, eventMatches, isRecord, refu
 
 /** The kinds of computed trait. */
 export type ComputedTraitType =
-  | 'event_counter'
-  | 'aggregation'
-  | 'first'
-  | 'last'
-  | 'most_frequent'
-  | 'unique_list'
-  | 'unique_count'
-  | 'exists'
-  | 'time_since';
+  'event_counter' | 'aggregation' | 'first' | 'last' | 'most_frequent' | 'unique_list' | 'unique_count' | 'exists' | 'time_since';
 
 /** The kinds in a stable order. */
-export const COMPUTED_TRAIT_TYPES: readonly ComputedTraitType[] = ['event_counter', 'aggregation', 'first', 'last', 'most_frequent', 'unique_list', 'unique_count', 'exists', 'time_since'];
+export const COMPUTED_TRAIT_TYPES: readonly ComputedTraitType[] = [
+  'event_counter',
+  'aggregation',
+  'first',
+  'last',
+  'most_frequent',
+  'unique_list',
+  'unique_count',
+  'exists',
+  'time_since',
+];
 
 /** How `aggregation` folds the numeric values of `property`. */
 export type Aggregation = 'sum' | 'avg' | 'min' | 'max';
@@ -64,13 +66,17 @@ export function checkComputedTrait(raw: unknown): DefinitionCheck<ComputedTraitD
   const extra = Object.keys(raw).find((k) => !known.has(k));
   if (extra !== undefined) return refuse(extra, 'is not a field of a computed trait');
   const { key, type, event, property, agg } = raw;
-  if (typeof key !== 'string' || !DEFINITION_KEY.test(key)) return refuse('key', 'must start with a letter and hold only letters, digits, _ . - (at most 64)');
-  if (typeof type !== 'string' || !(COMPUTED_TRAIT_TYPES as readonly string[]).includes(type)) return refuse('type', `must be one of ${COMPUTED_TRAIT_TYPES.join(', ')}`);
+  if (typeof key !== 'string' || !DEFINITION_KEY.test(key))
+    return refuse('key', 'must start with a letter and hold only letters, digits, _ . - (at most 64)');
+  if (typeof type !== 'string' || !(COMPUTED_TRAIT_TYPES as readonly string[]).includes(type))
+    return refuse('type', `must be one of ${COMPUTED_TRAIT_TYPES.join(', ')}`);
   const kind = type as ComputedTraitType;
   if (typeof event !== 'string' || event.length === 0 || event.length > 200) return refuse('event', 'must be an event name (or "*")');
-  if (property !== undefined && (typeof property !== 'string' || property.length === 0 || property.length > 200)) return refuse('property', 'must be an event path');
+  if (property !== undefined && (typeof property !== 'string' || property.length === 0 || property.length > 200))
+    return refuse('property', 'must be an event path');
   if (NEEDS_PROPERTY.has(kind) && property === undefined) return refuse('property', `"${kind}" needs a property`);
-  if (kind === 'aggregation' && (typeof agg !== 'string' || !(AGGREGATIONS as readonly string[]).includes(agg))) return refuse('agg', `must be one of ${AGGREGATIONS.join(', ')}`);
+  if (kind === 'aggregation' && (typeof agg !== 'string' || !(AGGREGATIONS as readonly string[]).includes(agg)))
+    return refuse('agg', `must be one of ${AGGREGATIONS.join(', ')}`);
   if (kind !== 'aggregation' && agg !== undefined) return refuse('agg', 'only "aggregation" takes agg');
   const where = checkWhere(raw.where, 'where');
   if (!where.ok) return where;
@@ -82,7 +88,15 @@ export function checkComputedTrait(raw: unknown): DefinitionCheck<ComputedTraitD
   }
   return {
     ok: true,
-    value: { key, type: kind, event, ...(typeof property === 'string' ? { property } : {}), ...(kind === 'aggregation' ? { agg: agg as Aggregation } : {}), where: where.value, window },
+    value: {
+      key,
+      type: kind,
+      event,
+      ...(typeof property === 'string' ? { property } : {}),
+      ...(kind === 'aggregation' ? { agg: agg as Aggregation } : {}),
+      where: where.value,
+      window,
+    },
   };
 }
 
@@ -109,7 +123,9 @@ export function eventCounts(definition: Pick<ComputedTraitDefinition, 'event' | 
 
 /** Events sorted by time, then messageId: the order every evaluation reads (first, last, ties). */
 export function sortEvents(events: readonly TrackingEvent[]): TrackingEvent[] {
-  return [...events].sort((a, b) => (a.timestamp < b.timestamp ? -1 : a.timestamp > b.timestamp ? 1 : a.messageId < b.messageId ? -1 : a.messageId > b.messageId ? 1 : 0));
+  return [...events].sort((a, b) =>
+    a.timestamp < b.timestamp ? -1 : a.timestamp > b.timestamp ? 1 : a.messageId < b.messageId ? -1 : a.messageId > b.messageId ? 1 : 0,
+  );
 }
 
 /** Sorted events grouped by event name (order kept), so each definition reads only the events it names. */
@@ -125,7 +141,11 @@ export function eventsByName(sorted: readonly TrackingEvent[]): Map<string, Trac
 }
 
 /** The events a definition can count: all for `"*"`, else those of its name (from `eventsByName`). */
-export function eventsNamed(name: string, sorted: readonly TrackingEvent[], byName: ReadonlyMap<string, readonly TrackingEvent[]>): readonly TrackingEvent[] {
+export function eventsNamed(
+  name: string,
+  sorted: readonly TrackingEvent[],
+  byName: ReadonlyMap<string, readonly TrackingEvent[]>,
+): readonly TrackingEvent[] {
   return name === '*' ? sorted : (byName.get(name) ?? []);
 }
 
@@ -168,7 +188,10 @@ function valueOf(definition: ComputedTraitDefinition, events: TrackingEvent[]): 
     case 'time_since':
       return events.length > 0 ? (events[events.length - 1]?.timestamp ?? null) : null;
     case 'aggregation':
-      return aggregate(definition.agg ?? 'sum', present().filter((v): v is number => typeof v === 'number' && Number.isFinite(v)));
+      return aggregate(
+        definition.agg ?? 'sum',
+        present().filter((v): v is number => typeof v === 'number' && Number.isFinite(v)),
+      );
     case 'most_frequent':
       return mostFrequent(present());
     case 'unique_list':

@@ -57,17 +57,27 @@ export function checkDuration(raw: unknown, field: string): DefinitionCheck<Dura
 }
 
 /** Checks one condition (`path` for event conditions, `key` for trait conditions). */
-export function checkCondition<K extends 'path' | 'key'>(raw: unknown, field: string, name: K): DefinitionCheck<Record<K, string> & { op: ConditionOp; value?: unknown }> {
+export function checkCondition<K extends 'path' | 'key'>(
+  raw: unknown,
+  field: string,
+  name: K,
+): DefinitionCheck<Record<K, string> & { op: ConditionOp; value?: unknown }> {
   if (!isRecord(raw)) return refuse(field, `a condition is {"${name}","op","value"}`);
   const target = raw[name];
-  if (typeof target !== 'string' || target.length === 0 || target.length > 200) return refuse(`${field}.${name}`, 'must be a non-empty string (at most 200 characters)');
+  if (typeof target !== 'string' || target.length === 0 || target.length > 200)
+    return refuse(`${field}.${name}`, 'must be a non-empty string (at most 200 characters)');
   const op = raw.op;
-  if (typeof op !== 'string' || !(CONDITION_OPS as readonly string[]).includes(op)) return refuse(`${field}.op`, `must be one of ${CONDITION_OPS.join(', ')}`);
+  if (typeof op !== 'string' || !(CONDITION_OPS as readonly string[]).includes(op))
+    return refuse(`${field}.op`, `must be one of ${CONDITION_OPS.join(', ')}`);
   const value = raw.value;
   if (op === 'in' && !Array.isArray(value)) return refuse(`${field}.value`, '"in" needs an array');
-  if (op === 'exists' && value !== undefined && typeof value !== 'boolean') return refuse(`${field}.value`, '"exists" takes true, false or nothing');
+  if (op === 'exists' && value !== undefined && typeof value !== 'boolean')
+    return refuse(`${field}.value`, '"exists" takes true, false or nothing');
   if (op !== 'exists' && value === undefined) return refuse(`${field}.value`, `"${op}" needs a value`);
-  const condition = { [name]: target, op: op as ConditionOp, ...(value === undefined ? {} : { value }) } as Record<K, string> & { op: ConditionOp; value?: unknown };
+  const condition = { [name]: target, op: op as ConditionOp, ...(value === undefined ? {} : { value }) } as Record<K, string> & {
+    op: ConditionOp;
+    value?: unknown;
+  };
   return { ok: true, value: condition };
 }
 
@@ -113,7 +123,8 @@ export function compareValue(actual: unknown, op: ConditionOp, value: unknown): 
     case 'gte':
     case 'lt':
     case 'lte': {
-      const sameKind = (typeof actual === 'number' && typeof value === 'number') || (typeof actual === 'string' && typeof value === 'string');
+      const sameKind =
+        (typeof actual === 'number' && typeof value === 'number') || (typeof actual === 'string' && typeof value === 'string');
       if (!sameKind) return false;
       const a = actual as number | string;
       const b = value as number | string;

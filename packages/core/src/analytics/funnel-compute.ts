@@ -45,7 +45,8 @@ export function funnelReach(spec: FunnelSpec, events: readonly AnalyticsEvent[])
   for (let j = 0; j < events.length; j++) {
     const e = events[j] as AnalyticsEvent;
     if (e.at < spec.fromMs || e.at >= spec.toMs) continue;
-    const attempt = spec.order === 'any' ? anyOrder(spec, events, j) : spec.order === 'strict' ? strictOrder(spec, events, j) : ordered(spec, events, j);
+    const attempt =
+      spec.order === 'any' ? anyOrder(spec, events, j) : spec.order === 'strict' ? strictOrder(spec, events, j) : ordered(spec, events, j);
     if (attempt.depth > best.depth) best = attempt;
     if (best.depth === n) break;
   }
@@ -124,7 +125,13 @@ function anyOrder(spec: FunnelSpec, events: readonly AnalyticsEvent[], j: number
 
 /** The counts of a funnel over many units' reaches. */
 export interface FunnelCounts {
-  steps: Array<{ event: string; count: number; conversionFromStart: number; conversionFromPrevious: number; timeToConvertSeconds: { p50: number | null; avg: number | null } }>;
+  steps: Array<{
+    event: string;
+    count: number;
+    conversionFromStart: number;
+    conversionFromPrevious: number;
+    timeToConvertSeconds: { p50: number | null; avg: number | null };
+  }>;
   breakdown?: Array<{ value: string; counts: number[] }>;
 }
 
@@ -159,10 +166,15 @@ export function funnelCounts(spec: FunnelSpec, reaches: Iterable<FunnelReach>): 
       conversionFromStart: first === 0 ? 0 : round(count / first),
       conversionFromPrevious: previous === 0 ? 0 : round(count / previous),
       // Rounded: another store hands the units over in another order, and sums must not differ in the last bit.
-      timeToConvertSeconds: i === 0 || t.length === 0 ? { p50: null, avg: null } : { p50: round(median(t) ?? 0), avg: round(t.reduce((a, b) => a + b, 0) / t.length) },
+      timeToConvertSeconds:
+        i === 0 || t.length === 0
+          ? { p50: null, avg: null }
+          : { p50: round(median(t) ?? 0), avg: round(t.reduce((a, b) => a + b, 0) / t.length) },
     };
   });
   if (spec.breakdownPath === undefined) return { steps };
-  const breakdown = [...byValue].map(([value, c]) => ({ value, counts: c })).sort((a, b) => (b.counts[0] as number) - (a.counts[0] as number) || (a.value < b.value ? -1 : 1));
+  const breakdown = [...byValue]
+    .map(([value, c]) => ({ value, counts: c }))
+    .sort((a, b) => (b.counts[0] as number) - (a.counts[0] as number) || (a.value < b.value ? -1 : 1));
   return { steps, breakdown };
 }

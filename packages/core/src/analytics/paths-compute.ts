@@ -122,7 +122,9 @@ export function pathDiagram(spec: PathSpec, paths: Iterable<PathVisit[]>): Omit<
   const kept = [...edges.values()].sort((a, b) => b.count - a.count || cmp(a.from, b.from) || cmp(a.to, b.to)).slice(0, spec.maxEdges);
   const used = new Set(kept.flatMap((e) => [e.from, e.to]));
   return {
-    nodes: [...nodes.values()].filter((n) => n.step === 0 || used.has(n.id)).sort((a, b) => a.step - b.step || b.count - a.count || cmp(a.label, b.label)),
+    nodes: [...nodes.values()]
+      .filter((n) => n.step === 0 || used.has(n.id))
+      .sort((a, b) => a.step - b.step || b.count - a.count || cmp(a.label, b.label)),
     edges: kept.map((e) => ({ from: e.from, to: e.to, count: e.count, medianGapSeconds: median(e.gaps) ?? 0 })),
     dropOffs: [...drops].map(([node, count]) => ({ node, count })).sort((a, b) => b.count - a.count || cmp(a.node, b.node)),
     topPaths: [...whole.values()].sort((a, b) => b.count - a.count || cmp(a.path.join('>'), b.path.join('>'))).slice(0, 10),

@@ -114,7 +114,8 @@ export interface PathsResponse {
 }
 
 /** The attribution models. */
-export type AttributionModel = 'first_touch' | 'last_touch' | 'last_non_direct' | 'linear' | 'time_decay' | 'position_based' | 'participation';
+export type AttributionModel =
+  'first_touch' | 'last_touch' | 'last_non_direct' | 'linear' | 'time_decay' | 'position_based' | 'participation';
 
 /** What a touch is credited to. */
 export type TouchDimension = 'channel' | 'utm_source' | 'utm_medium' | 'utm_campaign';
@@ -154,7 +155,18 @@ export interface AttributionResponse {
 export type TouchLink =
   | { kind: 'event'; identifier: { type: string; value: string } }
   | { kind: 'profile'; profileId: string }
-  | { kind: 'merge'; merges: Array<{ id: string; survivorId: string; absorbedId: string; rule: string; via: Array<{ type: string; value: string }>; messageId: string; createdAt: string }> };
+  | {
+      kind: 'merge';
+      merges: Array<{
+        id: string;
+        survivorId: string;
+        absorbedId: string;
+        rule: string;
+        via: Array<{ type: string; value: string }>;
+        messageId: string;
+        createdAt: string;
+      }>;
+    };
 
 /** `GET /v1/analytics/attribution/conversions/{messageId}`. */
 export interface ConversionExplanation {

@@ -25,9 +25,7 @@ export interface BranchCondition {
 
 /** One step. A step may carry an `id` that branches jump to; branches may only jump forward. */
 export type JourneyStep = { id?: string } & (
-  | { wait: DurationInput }
-  | { send: SendStep }
-  | { branch: { if: BranchCondition; then: string; else?: string } }
+  { wait: DurationInput } | { send: SendStep } | { branch: { if: BranchCondition; then: string; else?: string } }
 );
 
 /** A send: one logical message, claimed per profile under `dedupeKey` before any channel is tried. */

@@ -11,8 +11,7 @@ export interface ReviewFieldEvidence {
 
 /** One side of a pair as it is now (it follows merges), or `missing` when the profile is gone. */
 export type ReviewProfileSummary =
-  | { id: string; traits: Record<string, unknown>; externalIds: Identifier[]; missing?: undefined }
-  | { id: string; missing: true };
+  { id: string; traits: Record<string, unknown>; externalIds: Identifier[]; missing?: undefined } | { id: string; missing: true };
 
 /** A pair matching was unsure about, with both profiles as they are now. */
 export interface ReviewItemView {

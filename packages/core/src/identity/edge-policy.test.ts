@@ -23,7 +23,17 @@ describe('policy: privacy.ip', () => {
 
 describe('policy: sources.<name>.rateLimit', () => {
   it('reads a limit (burst 5 s by default) and "off"', () => {
-    const result = parsePolicy({ sources: { web: { rateLimit: { eventsPerSecond: 100 } }, backfill: { rateLimit: 'off' }, app: { identityVerification: 'hmac', hmacSecret: 'a-long-shared-secret-0123', rateLimit: { eventsPerSecond: 10, burstSeconds: 60 } } } });
+    const result = parsePolicy({
+      sources: {
+        web: { rateLimit: { eventsPerSecond: 100 } },
+        backfill: { rateLimit: 'off' },
+        app: {
+          identityVerification: 'hmac',
+          hmacSecret: 'a-long-shared-secret-0123',
+          rateLimit: { eventsPerSecond: 10, burstSeconds: 60 },
+        },
+      },
+    });
     if (!result.ok) throw new Error(JSON.stringify(result.errors));
     expect(result.policy.sources['web']).toEqual({ identityVerification: 'off', rateLimit: { eventsPerSecond: 100, burstSeconds: 5 } });
     expect(result.policy.sources['backfill']?.rateLimit).toBe('off');
@@ -31,8 +41,21 @@ describe('policy: sources.<name>.rateLimit', () => {
   });
 
   it('names each bad setting', () => {
-    expect(pathsOf({ sources: { a: { rateLimit: { eventsPerSecond: 0 } }, b: { rateLimit: { eventsPerSecond: 5, burstSeconds: 1.5, perMinute: 1 } }, c: { rateLimit: 100 } } })).toEqual(
-      ['sources.a.rateLimit.eventsPerSecond', 'sources.b.rateLimit.burstSeconds', 'sources.b.rateLimit.perMinute', 'sources.c.rateLimit'].sort(),
+    expect(
+      pathsOf({
+        sources: {
+          a: { rateLimit: { eventsPerSecond: 0 } },
+          b: { rateLimit: { eventsPerSecond: 5, burstSeconds: 1.5, perMinute: 1 } },
+          c: { rateLimit: 100 },
+        },
+      }),
+    ).toEqual(
+      [
+        'sources.a.rateLimit.eventsPerSecond',
+        'sources.b.rateLimit.burstSeconds',
+        'sources.b.rateLimit.perMinute',
+        'sources.c.rateLimit',
+      ].sort(),
     );
   });
 });

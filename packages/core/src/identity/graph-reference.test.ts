@@ -34,7 +34,9 @@ describe('reference graph: shared browser, second device, landing page', () => {
       ['email', 'attach'],
     ]);
 
-    const app = run(ev(3, { type: 'screen', name: 'Home', userId: 'A', anonymousId: 'I1', context: { device: { id: 'D1', type: 'ios' } } }));
+    const app = run(
+      ev(3, { type: 'screen', name: 'Home', userId: 'A', anonymousId: 'I1', context: { device: { id: 'D1', type: 'ios' } } }),
+    );
     expect(app.profileId).toBe(ann);
 
     const landing = run(ev(4, { anonymousId: 'Y', context: { traits: { email: 'Ann@Example.com' } } }));
@@ -67,14 +69,17 @@ describe('reference graph: shared browser, second device, landing page', () => {
     const opts = { policy: DEFAULT_POLICY, normalize, sourceId: 'web' };
     const first = ingestReference(g, ev(1, { anonymousId: 'a1' }), opts).profileId;
     const second = ingestReference(g, ev(2, { anonymousId: 'a2' }), opts).profileId;
-    const merged = ingestReference(g, ev(3, { type: 'identify', userId: 'u', anonymousId: 'a1', context: { traits: {} }, traits: {} }), opts);
+    const merged = ingestReference(
+      g,
+      ev(3, { type: 'identify', userId: 'u', anonymousId: 'a1', context: { traits: {} }, traits: {} }),
+      opts,
+    );
     ingestReference(g, ev(4, { userId: 'u', anonymousId: 'a2' }), opts);
     expect(merged.profileId).toBe(first);
     expect(g.findProfile(second ?? '')?.id).toBe(first);
     expect(g.findProfile(first ?? '')).toMatchObject({ mergeCount: 1, mergedFrom: [second], events: ['m1', 'm3', 'm2', 'm4'] });
   });
 });
-
 
 function pick<T>(random: () => number, items: readonly T[]): T | undefined {
   return random() < 0.5 ? undefined : items[Math.floor(random() * items.length)];
@@ -133,7 +138,10 @@ function state(graph: MemoryGraph): string {
 
 /** Per profile: its identifier set and visible traits, independent of profile ids. */
 function shape(graph: MemoryGraph): string[] {
-  return graph.profiles().map((p) => JSON.stringify([p.identifiers.map((i) => `${i.type}:${i.value}`), p.traits])).sort();
+  return graph
+    .profiles()
+    .map((p) => JSON.stringify([p.identifiers.map((i) => `${i.type}:${i.value}`), p.traits]))
+    .sort();
 }
 
 const permissive = (() => {
@@ -163,20 +171,23 @@ describe('reference graph properties', () => {
     expect(shape(fresh)).toEqual(shapeOnce);
   });
 
-  it.each([11, 12, 13, 14, 15, 16, 17, 18])('(b) without limit conflicts, any order gives the same profiles and traits (seed %i)', (seed) => {
-    const events = randomStream(seed, 40);
-    const reference = createMemoryGraph();
-    const plans = ingestAll(reference, events, permissive);
-    expect(plans.some((plan) => plan.refused.length > 0)).toBe(false);
-    const expected = shape(reference);
-    expect(reference.profiles().some((p) => p.mergeCount > 0)).toBe(true);
-    const random = mulberry32(seed * 7919);
-    for (let round = 0; round < 10; round++) {
-      const graph = createMemoryGraph();
-      ingestAll(graph, shuffle(random, events), permissive);
-      expect(shape(graph)).toEqual(expected);
-    }
-  });
+  it.each([11, 12, 13, 14, 15, 16, 17, 18])(
+    '(b) without limit conflicts, any order gives the same profiles and traits (seed %i)',
+    (seed) => {
+      const events = randomStream(seed, 40);
+      const reference = createMemoryGraph();
+      const plans = ingestAll(reference, events, permissive);
+      expect(plans.some((plan) => plan.refused.length > 0)).toBe(false);
+      const expected = shape(reference);
+      expect(reference.profiles().some((p) => p.mergeCount > 0)).toBe(true);
+      const random = mulberry32(seed * 7919);
+      for (let round = 0; round < 10; round++) {
+        const graph = createMemoryGraph();
+        ingestAll(graph, shuffle(random, events), permissive);
+        expect(shape(graph)).toEqual(expected);
+      }
+    },
+  );
 });
 
 /** Per profile: identifiers, visible traits and the set of its events (timeline membership), independent of ids. */
@@ -188,37 +199,40 @@ function shapeWithEvents(graph: MemoryGraph): string[] {
 }
 
 describe('reference graph: undo by replay', () => {
-  it.each([21, 22, 23, 24, 25, 26, 27, 28, 29, 30])('merge then undo equals never merging: ingesting with the do-not-link rule from the start (seed %i)', (seed) => {
-    const events = randomStream(seed, 40);
-    const merged = createMemoryGraph();
-    ingestAll(merged, events, permissive);
-    const ledger = merged.merges();
-    expect(ledger.length).toBeGreaterThan(0);
-    const random = mulberry32(seed);
-    const undone = ledger[Math.floor(random() * ledger.length)]!;
-    const rule = { id: 'r1', sides: [undone.sides.absorbed, undone.sides.survivor] as [Identifier[], Identifier[]] };
+  it.each([21, 22, 23, 24, 25, 26, 27, 28, 29, 30])(
+    'merge then undo equals never merging: ingesting with the do-not-link rule from the start (seed %i)',
+    (seed) => {
+      const events = randomStream(seed, 40);
+      const merged = createMemoryGraph();
+      ingestAll(merged, events, permissive);
+      const ledger = merged.merges();
+      expect(ledger.length).toBeGreaterThan(0);
+      const random = mulberry32(seed);
+      const undone = ledger[Math.floor(random() * ledger.length)]!;
+      const rule = { id: 'r1', sides: [undone.sides.absorbed, undone.sides.survivor] as [Identifier[], Identifier[]] };
 
-    merged.addDoNotLink(rule);
-    merged.rebuild(undone.survivorId, { policy: permissive, normalize });
+      merged.addDoNotLink(rule);
+      merged.rebuild(undone.survivorId, { policy: permissive, normalize });
 
-    const apart = createMemoryGraph();
-    apart.addDoNotLink(rule);
-    ingestAll(apart, events, permissive);
-    expect(shapeWithEvents(merged)).toEqual(shapeWithEvents(apart));
-    expect(merged.partition()).toEqual(apart.partition());
-    // The parts stay apart: no live profile holds identifiers of both sides.
-    for (const part of merged.partition()) {
-      const keys = new Set(part);
-      const touches = (side: Identifier[]) => side.some((i) => keys.has(`${i.type}:${i.value}`));
-      expect(touches(rule.sides[0]) && touches(rule.sides[1])).toBe(false);
-    }
-    // Removing the rule and replaying again gives the merged state back.
-    merged.removeDoNotLink('r1');
-    const again = createMemoryGraph();
-    ingestAll(again, events, permissive);
-    for (const profile of merged.profiles()) merged.rebuild(profile.id, { policy: permissive, normalize });
-    expect(merged.partition()).toEqual(again.partition());
-  });
+      const apart = createMemoryGraph();
+      apart.addDoNotLink(rule);
+      ingestAll(apart, events, permissive);
+      expect(shapeWithEvents(merged)).toEqual(shapeWithEvents(apart));
+      expect(merged.partition()).toEqual(apart.partition());
+      // The parts stay apart: no live profile holds identifiers of both sides.
+      for (const part of merged.partition()) {
+        const keys = new Set(part);
+        const touches = (side: Identifier[]) => side.some((i) => keys.has(`${i.type}:${i.value}`));
+        expect(touches(rule.sides[0]) && touches(rule.sides[1])).toBe(false);
+      }
+      // Removing the rule and replaying again gives the merged state back.
+      merged.removeDoNotLink('r1');
+      const again = createMemoryGraph();
+      ingestAll(again, events, permissive);
+      for (const profile of merged.profiles()) merged.rebuild(profile.id, { policy: permissive, normalize });
+      expect(merged.partition()).toEqual(again.partition());
+    },
+  );
 
   it('a tombstoned identifier leaves its profile and is never linked again, also on replay', () => {
     const g = createMemoryGraph();
@@ -244,37 +258,57 @@ describe('R6a property: one person never loses anything to the default limits', 
   it.each([
     ['the defaults', DEFAULT_POLICY, false],
     ['tight device limits (R6a refuses only the newest cookie or device id)', tight, true],
-  ] as const)('any mix of cookies, devices, a handle, a CRM id and logins, in any order, under %s: one profile at the end', (_name, policy, churnRefusals) => {
-    type Step = { kind: 'browse' | 'login' | 'app' | 'social' | 'crm'; n: number };
-    const step = fc.record({ kind: fc.constantFrom<Step['kind']>('browse', 'login', 'app', 'social', 'crm'), n: fc.integer({ min: 0, max: 59 }) });
-    fc.assert(
-      fc.property(fc.array(step, { minLength: 1, maxLength: 120 }), (steps) => {
-        const graph = createMemoryGraph();
-        const refused: string[] = [];
-        const run = (minute: number, fields: Partial<TrackingEvent>) => {
-          const { plan } = ingestReference(graph, ev(minute, fields), { policy, normalize, sourceId: 'web' });
-          for (const r of plan.refused) refused.push(`${r.identifier.type}:${r.reason}`);
-        };
-        const device = (n: number) => ({ device: { id: `D${n % 12}`, type: n % 2 === 0 ? 'ios' : 'android' } });
-        steps.forEach(({ kind, n }, i) => {
-          if (kind === 'browse') run(i, { anonymousId: `cookie-${n}` });
-          else if (kind === 'login') run(i, { type: 'identify', anonymousId: `cookie-${n}`, userId: 'A', traits: { email: 'ann@example.com' } });
-          else if (kind === 'app') run(i, { type: 'screen', name: 'Home', anonymousId: `app-${n}`, context: device(n) });
-          else if (kind === 'social') run(i, { type: 'track', event: 'Liked', anonymousId: `social-${n}`, context: { externalIds: [{ id: '@ann', type: 'twitter' }] } });
-          else run(i, { type: 'identify', userId: 'A', traits: { crm_id: `C${n % 2}` }, context: { externalIds: [{ id: `C${n % 2}`, type: 'crm_id' }] } });
-        });
-        // Every cookie, app install and the handle meet the person's login once at the end.
-        const last = steps.length;
-        steps.forEach(({ kind, n }, i) => {
-          if (kind === 'browse') run(last + i, { type: 'identify', anonymousId: `cookie-${n}`, userId: 'A' });
-          if (kind === 'app') run(last + i, { type: 'identify', anonymousId: `app-${n}`, userId: 'A', context: device(n) });
-          if (kind === 'social') run(last + i, { type: 'track', event: 'Contest', userId: 'A', context: { externalIds: [{ id: '@ann', type: 'twitter' }] } });
-        });
-        if (churnRefusals) expect(refused.filter((r) => !/^(anonymous_id|ios\.id|android\.id):limit$/.test(r))).toEqual([]);
-        else expect(refused).toEqual([]);
-        expect(graph.profiles()).toHaveLength(1);
-      }),
-      { numRuns: 60, seed: 14 },
-    );
-  });
+  ] as const)(
+    'any mix of cookies, devices, a handle, a CRM id and logins, in any order, under %s: one profile at the end',
+    (_name, policy, churnRefusals) => {
+      type Step = { kind: 'browse' | 'login' | 'app' | 'social' | 'crm'; n: number };
+      const step = fc.record({
+        kind: fc.constantFrom<Step['kind']>('browse', 'login', 'app', 'social', 'crm'),
+        n: fc.integer({ min: 0, max: 59 }),
+      });
+      fc.assert(
+        fc.property(fc.array(step, { minLength: 1, maxLength: 120 }), (steps) => {
+          const graph = createMemoryGraph();
+          const refused: string[] = [];
+          const run = (minute: number, fields: Partial<TrackingEvent>) => {
+            const { plan } = ingestReference(graph, ev(minute, fields), { policy, normalize, sourceId: 'web' });
+            for (const r of plan.refused) refused.push(`${r.identifier.type}:${r.reason}`);
+          };
+          const device = (n: number) => ({ device: { id: `D${n % 12}`, type: n % 2 === 0 ? 'ios' : 'android' } });
+          steps.forEach(({ kind, n }, i) => {
+            if (kind === 'browse') run(i, { anonymousId: `cookie-${n}` });
+            else if (kind === 'login')
+              run(i, { type: 'identify', anonymousId: `cookie-${n}`, userId: 'A', traits: { email: 'ann@example.com' } });
+            else if (kind === 'app') run(i, { type: 'screen', name: 'Home', anonymousId: `app-${n}`, context: device(n) });
+            else if (kind === 'social')
+              run(i, {
+                type: 'track',
+                event: 'Liked',
+                anonymousId: `social-${n}`,
+                context: { externalIds: [{ id: '@ann', type: 'twitter' }] },
+              });
+            else
+              run(i, {
+                type: 'identify',
+                userId: 'A',
+                traits: { crm_id: `C${n % 2}` },
+                context: { externalIds: [{ id: `C${n % 2}`, type: 'crm_id' }] },
+              });
+          });
+          // Every cookie, app install and the handle meet the person's login once at the end.
+          const last = steps.length;
+          steps.forEach(({ kind, n }, i) => {
+            if (kind === 'browse') run(last + i, { type: 'identify', anonymousId: `cookie-${n}`, userId: 'A' });
+            if (kind === 'app') run(last + i, { type: 'identify', anonymousId: `app-${n}`, userId: 'A', context: device(n) });
+            if (kind === 'social')
+              run(last + i, { type: 'track', event: 'Contest', userId: 'A', context: { externalIds: [{ id: '@ann', type: 'twitter' }] } });
+          });
+          if (churnRefusals) expect(refused.filter((r) => !/^(anonymous_id|ios\.id|android\.id):limit$/.test(r))).toEqual([]);
+          else expect(refused).toEqual([]);
+          expect(graph.profiles()).toHaveLength(1);
+        }),
+        { numRuns: 60, seed: 14 },
+      );
+    },
+  );
 });

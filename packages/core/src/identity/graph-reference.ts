@@ -141,7 +141,12 @@ export function createMemoryGraph(): MemoryGraph {
             id: profile.id,
             createdAt: profile.createdAt,
             mergeCount: profile.mergeCount,
-            identifiers: [...profile.identifiers.values()].map((i) => ({ type: i.type, value: i.value, profileId: profile.id, lastSeen: i.lastSeen })),
+            identifiers: [...profile.identifiers.values()].map((i) => ({
+              type: i.type,
+              value: i.value,
+              profileId: profile.id,
+              lastSeen: i.lastSeen,
+            })),
           });
         }
       }
@@ -153,7 +158,9 @@ export function createMemoryGraph(): MemoryGraph {
         doNotLink: [...rules.values()].filter((rule) => rule.sides.flat().some((id) => keys.has(identifierKey(id)))),
         tombstoned: identifiers.filter((id) => tombstones.has(identifierKey(id))),
         deviceUsers: identifiers.flatMap((id) => {
-          const users = [...(deviceUsers.get(identifierKey(id)) ?? new Map<string, number>())].filter(([, seq]) => seq < before).map(([user]) => user);
+          const users = [...(deviceUsers.get(identifierKey(id)) ?? new Map<string, number>())]
+            .filter(([, seq]) => seq < before)
+            .map(([user]) => user);
           return users.length > 0 ? [{ identifier: id, userIds: users.sort(compareStrings) }] : [];
         }),
       };
@@ -175,7 +182,16 @@ export function createMemoryGraph(): MemoryGraph {
       let target: ProfileState;
       if (plan.target.kind === 'new') {
         const seq = next++;
-        target = { id: `p${seq}`, seq, createdAt: event.receivedAt, mergeCount: 0, mergedFrom: [], identifiers: new Map(), traits: {}, events: [] };
+        target = {
+          id: `p${seq}`,
+          seq,
+          createdAt: event.receivedAt,
+          mergeCount: 0,
+          mergedFrom: [],
+          identifiers: new Map(),
+          traits: {},
+          events: [],
+        };
         live.set(target.id, target);
       } else target = liveOrThrow(plan.target.profileId);
 
@@ -183,10 +199,18 @@ export function createMemoryGraph(): MemoryGraph {
         if (merge.survivorId !== target.id) throw new Error(`merge survivor ${merge.survivorId} is not the target ${target.id}`);
         const absorbed = liveOrThrow(merge.absorbedId);
         const ids = (p: ProfileState): Identifier[] => [...p.identifiers.values()].map((i) => ({ type: i.type, value: i.value }));
-        ledger.push({ survivorId: target.id, absorbedId: absorbed.id, messageId: event.messageId, sides: { survivor: ids(target), absorbed: ids(absorbed) } });
+        ledger.push({
+          survivorId: target.id,
+          absorbedId: absorbed.id,
+          messageId: event.messageId,
+          sides: { survivor: ids(target), absorbed: ids(absorbed) },
+        });
         for (const [key, id] of absorbed.identifiers) {
           const mine = target.identifiers.get(key);
-          target.identifiers.set(key, mine ? { ...mine, firstSeen: min(mine.firstSeen, id.firstSeen), lastSeen: max(mine.lastSeen, id.lastSeen) } : id);
+          target.identifiers.set(
+            key,
+            mine ? { ...mine, firstSeen: min(mine.firstSeen, id.firstSeen), lastSeen: max(mine.lastSeen, id.lastSeen) } : id,
+          );
           owner.set(key, target.id);
         }
         target.traits = mergeTraitStates(target.traits, absorbed.traits);
@@ -200,7 +224,13 @@ export function createMemoryGraph(): MemoryGraph {
         const key = identifierKey(identifier);
         if (owner.has(key)) throw new Error(`plan links ${key}, which already belongs to ${owner.get(key)}`);
         owner.set(key, target.id);
-        target.identifiers.set(key, { type: identifier.type, value: identifier.value, sourceId, firstSeen: event.timestamp, lastSeen: event.timestamp });
+        target.identifiers.set(key, {
+          type: identifier.type,
+          value: identifier.value,
+          sourceId,
+          firstSeen: event.timestamp,
+          lastSeen: event.timestamp,
+        });
       }
       for (const identifier of plan.touches) {
         const held = target.identifiers.get(identifierKey(identifier));

@@ -4,7 +4,9 @@ import { prepareEvent } from './identifier-extract.ts';
 import { createIdentifierNormalizer } from './identifier-normalize.ts';
 import { DEFAULT_POLICY, parsePolicy } from './identity-policy.ts';
 
-const normalize = createIdentifierNormalizer({ normalizePhone: (raw) => (/^\+\d{8,15}$/.test(raw.replace(/[\s-]/g, '')) ? raw.replace(/[\s-]/g, '') : undefined) });
+const normalize = createIdentifierNormalizer({
+  normalizePhone: (raw) => (/^\+\d{8,15}$/.test(raw.replace(/[\s-]/g, '')) ? raw.replace(/[\s-]/g, '') : undefined),
+});
 const at = '2024-05-14T10:00:00.000Z';
 
 function event(fields: Partial<TrackingEvent>): TrackingEvent {
@@ -36,13 +38,21 @@ describe('prepareEvent', () => {
   });
 
   it('ignores group traits (they describe the company) and never uses groupId', () => {
-    const prepared = prepareEvent(event({ type: 'group', userId: 'u1', groupId: 'g1', traits: { email: 'billing@acme.example' } }), DEFAULT_POLICY, normalize);
+    const prepared = prepareEvent(
+      event({ type: 'group', userId: 'u1', groupId: 'g1', traits: { email: 'billing@acme.example' } }),
+      DEFAULT_POLICY,
+      normalize,
+    );
     expect(prepared.identifiers).toEqual([{ type: 'user_id', value: 'u1' }]);
   });
 
   it.each([
     ['iOS', { id: 'D1', advertisingId: 'AD1', adTrackingEnabled: true, token: 'T1' }, ['ios.id', 'ios.idfa', 'ios.push_token']],
-    ['android', { id: 'D1', advertisingId: 'AD1', adTrackingEnabled: true, token: 'T1' }, ['android.id', 'android.idfa', 'android.push_token']],
+    [
+      'android',
+      { id: 'D1', advertisingId: 'AD1', adTrackingEnabled: true, token: 'T1' },
+      ['android.id', 'android.idfa', 'android.push_token'],
+    ],
     ['mac', { id: 'D1', advertisingId: 'AD1', adTrackingEnabled: true, token: 'T1' }, ['advertising_id', 'device_id', 'push_token']],
     ['ios', { id: 'D1', advertisingId: 'AD1', adTrackingEnabled: false }, ['ios.id']],
     ['ios', { id: 'D1', advertisingId: 'AD1' }, ['ios.id']],
@@ -55,7 +65,14 @@ describe('prepareEvent', () => {
     const prepared = prepareEvent(
       event({
         userId: 'u1',
-        context: { externalIds: [{ id: 'SF1', type: 'Salesforce_ID', collection: 'users' }, { id: 'x', type: 'bad type' }, { id: {}, type: 'crm_id' }, 'junk'] },
+        context: {
+          externalIds: [
+            { id: 'SF1', type: 'Salesforce_ID', collection: 'users' },
+            { id: 'x', type: 'bad type' },
+            { id: {}, type: 'crm_id' },
+            'junk',
+          ],
+        },
       }),
       DEFAULT_POLICY,
       normalize,
@@ -72,7 +89,11 @@ describe('prepareEvent', () => {
 
   it('refuses invalid and blocked values', () => {
     const prepared = prepareEvent(
-      event({ userId: 'null', anonymousId: '00000000-0000-0000-0000-000000000000', context: { traits: { email: 'not-an-email', phone: 'test@test.com' } } }),
+      event({
+        userId: 'null',
+        anonymousId: '00000000-0000-0000-0000-000000000000',
+        context: { traits: { email: 'not-an-email', phone: 'test@test.com' } },
+      }),
       DEFAULT_POLICY,
       normalize,
     );

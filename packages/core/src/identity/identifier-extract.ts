@@ -97,11 +97,20 @@ function accept(
 }
 
 function refuseUnverified(refused: Map<string, Refusal>, identifier: Identifier, options: PrepareOptions): void {
-  refused.set(identifierKey(identifier), { identifier, reason: 'unverified', detail: options.unverified?.reason ?? 'identity not verified' });
+  refused.set(identifierKey(identifier), {
+    identifier,
+    reason: 'unverified',
+    detail: options.unverified?.reason ?? 'identity not verified',
+  });
 }
 
 /** Extracts, normalises and filters the identifiers of one event. */
-export function prepareEvent(event: TrackingEvent, policy: IdentityPolicy, normalize: IdentifierNormalizer, options: PrepareOptions = {}): PreparedEvent {
+export function prepareEvent(
+  event: TrackingEvent,
+  policy: IdentityPolicy,
+  normalize: IdentifierNormalizer,
+  options: PrepareOptions = {},
+): PreparedEvent {
   const identifiers: Identifier[] = [];
   const refused = new Map<string, Refusal>();
   const unverified = options.unverified ? new Set(options.unverified.types) : undefined;
@@ -129,9 +138,7 @@ export function prepareEvent(event: TrackingEvent, policy: IdentityPolicy, norma
 
   const traitIds = event.type === 'identify' && event.traits ? identifierTraits(event.traits, policy, normalize) : undefined;
   const linkClick = event.context === undefined ? undefined : linkClickOf(event);
-  const refusals = [...refused.values()].sort(
-    (a, b) => compareTypeValue(a.identifier, b.identifier),
-  );
+  const refusals = [...refused.values()].sort((a, b) => compareTypeValue(a.identifier, b.identifier));
   return {
     event,
     identifiers: sortIdentifiers(policy, identifiers),
@@ -143,14 +150,23 @@ export function prepareEvent(event: TrackingEvent, policy: IdentityPolicy, norma
 }
 
 /** The identifier-valued traits of an identify (see `PreparedEvent.traitIds`), or undefined when it has none. */
-function identifierTraits(traits: JsonObject, policy: IdentityPolicy, normalize: IdentifierNormalizer): Record<string, Identifier | null> | undefined {
+function identifierTraits(
+  traits: JsonObject,
+  policy: IdentityPolicy,
+  normalize: IdentifierNormalizer,
+): Record<string, Identifier | null> | undefined {
   let result: Record<string, Identifier | null> | undefined;
   const check = (key: string, type: string): void => {
     const raw = Object.hasOwn(traits, key) ? traits[key] : undefined;
     if (raw === undefined || raw === null) return;
     const value = normalize(type, raw);
     result ??= {};
-    Object.defineProperty(result, key, { value: value === undefined || isBlocked(policy, value) ? null : { type, value }, enumerable: true, writable: true, configurable: true });
+    Object.defineProperty(result, key, {
+      value: value === undefined || isBlocked(policy, value) ? null : { type, value },
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   };
   check('email', 'email');
   check('phone', 'phone');

@@ -75,10 +75,13 @@ describe('createIdentifierNormalizer: context', () => {
 
   it('gives NFC and NFD spellings of any email one identifier (property)', () => {
     fc.assert(
-      fc.property(fc.string({ unit: fc.constantFrom('a', 'é', 'e\u0301', 'ö', 'o\u0308', 'ñ', 'Å', '\u212b', 'x') , minLength: 1, maxLength: 8 }), (local) => {
-        const nfc = normalize('email', `${local.normalize('NFC')}@example.com`);
-        expect(normalize('email', `${local.normalize('NFD')}@example.com`)).toBe(nfc);
-      }),
+      fc.property(
+        fc.string({ unit: fc.constantFrom('a', 'é', 'e\u0301', 'ö', 'o\u0308', 'ñ', 'Å', '\u212b', 'x'), minLength: 1, maxLength: 8 }),
+        (local) => {
+          const nfc = normalize('email', `${local.normalize('NFC')}@example.com`);
+          expect(normalize('email', `${local.normalize('NFD')}@example.com`)).toBe(nfc);
+        },
+      ),
     );
   });
 });

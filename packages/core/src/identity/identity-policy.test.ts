@@ -4,9 +4,9 @@ import { DEFAULT_POLICY, isBlocked, parsePolicy, typePolicy } from './identity-p
 describe('DEFAULT_POLICY', () => {
   it('orders user_id, email, phone, other, devices, anonymous_id', () => {
     const priority = (type: string): number => typePolicy(DEFAULT_POLICY, type).priority;
-    expect(['user_id', 'email', 'phone', 'crm_id', 'twitter', 'some_new_type', 'ios.id', 'push_token', 'anonymous_id'].map(priority)).toEqual([
-      1, 2, 3, 4, 4, 4, 5, 5, 6,
-    ]);
+    expect(
+      ['user_id', 'email', 'phone', 'crm_id', 'twitter', 'some_new_type', 'ios.id', 'push_token', 'anonymous_id'].map(priority),
+    ).toEqual([1, 2, 3, 4, 4, 4, 5, 5, 6]);
     expect(typePolicy(DEFAULT_POLICY, 'user_id').limit).toBe(1);
     expect(typePolicy(DEFAULT_POLICY, 'constructor')).toBe(DEFAULT_POLICY.defaultType);
   });
@@ -17,9 +17,12 @@ describe('DEFAULT_POLICY', () => {
 });
 
 describe('isBlocked', () => {
-  it.each(['', 'null', 'NULL', 'Undefined', '0', '000', '-1', '0-0', '   ', '[object Object]', 'NaN', 'TEST@test.com'])('blocks %j', (value) => {
-    expect(isBlocked(DEFAULT_POLICY, value)).toBe(true);
-  });
+  it.each(['', 'null', 'NULL', 'Undefined', '0', '000', '-1', '0-0', '   ', '[object Object]', 'NaN', 'TEST@test.com'])(
+    'blocks %j',
+    (value) => {
+      expect(isBlocked(DEFAULT_POLICY, value)).toBe(true);
+    },
+  );
 
   it.each(['u1', '10', 'ann@example.com', 'nullable'])('allows %j', (value) => {
     expect(isBlocked(DEFAULT_POLICY, value)).toBe(false);
@@ -38,7 +41,12 @@ describe('parsePolicy', () => {
     expect(ok.ok && ok.policy.traitSources).toEqual({ email: ['web', 'ios', '*', 'crm'] });
     expect(DEFAULT_POLICY.traitSources).toEqual({});
     const bad = parsePolicy({ traitSources: { email: [], phone: ['web', 'web'], name: ['web', 3], city: 'web' } });
-    expect(bad.ok ? [] : bad.errors.map((e) => e.path)).toEqual(['traitSources.email', 'traitSources.phone[1]', 'traitSources.name[1]', 'traitSources.city']);
+    expect(bad.ok ? [] : bad.errors.map((e) => e.path)).toEqual([
+      'traitSources.email',
+      'traitSources.phone[1]',
+      'traitSources.name[1]',
+      'traitSources.city',
+    ]);
     const notObject = parsePolicy({ traitSources: ['web'] });
     expect(notObject.ok ? [] : notObject.errors.map((e) => e.path)).toEqual(['traitSources']);
   });
@@ -48,7 +56,12 @@ describe('parsePolicy', () => {
     const result = parsePolicy({
       sources: {
         web: { identityVerification: 'hmac', hmacSecret: secret },
-        ios: { identityVerification: 'jwt', jwksUrl: 'https://id.example.com/.well-known/jwks.json', issuer: 'https://id.example.com', audience: 'kin' },
+        ios: {
+          identityVerification: 'jwt',
+          jwksUrl: 'https://id.example.com/.well-known/jwks.json',
+          issuer: 'https://id.example.com',
+          audience: 'kin',
+        },
         email: {},
       },
       sharedDevice: { maxUserIds: 5, deviceTypes: ['ios.id'] },
@@ -57,7 +70,12 @@ describe('parsePolicy', () => {
     if (!result.ok) throw new Error(JSON.stringify(result.errors));
     expect(result.policy.sources).toEqual({
       web: { identityVerification: 'hmac', hmacSecret: secret },
-      ios: { identityVerification: 'jwt', jwksUrl: 'https://id.example.com/.well-known/jwks.json', issuer: 'https://id.example.com', audience: 'kin' },
+      ios: {
+        identityVerification: 'jwt',
+        jwksUrl: 'https://id.example.com/.well-known/jwks.json',
+        issuer: 'https://id.example.com',
+        audience: 'kin',
+      },
       email: { identityVerification: 'off' },
     });
     expect(result.policy.sharedDevice).toEqual({ maxUserIds: 5, deviceTypes: ['ios.id'] });
@@ -65,7 +83,12 @@ describe('parsePolicy', () => {
   });
 
   it('reads a phone region per source, upper-cased, and refuses one that is not a region code', () => {
-    const result = parsePolicy({ sources: { shop_fr: { defaultPhoneRegion: 'fr' }, web: { identityVerification: 'hmac', hmacSecret: 'a-long-shared-secret-0123', defaultPhoneRegion: 'GB' } } });
+    const result = parsePolicy({
+      sources: {
+        shop_fr: { defaultPhoneRegion: 'fr' },
+        web: { identityVerification: 'hmac', hmacSecret: 'a-long-shared-secret-0123', defaultPhoneRegion: 'GB' },
+      },
+    });
     if (!result.ok) throw new Error(JSON.stringify(result.errors));
     expect(result.policy.sources['shop_fr']).toEqual({ identityVerification: 'off', defaultPhoneRegion: 'FR' });
     expect(result.policy.sources['web']?.defaultPhoneRegion).toBe('GB');
@@ -87,7 +110,14 @@ describe('parsePolicy', () => {
     expect(result.ok).toBe(false);
     const errors = result.ok ? [] : result.errors;
     expect(errors.map((e) => e.path).sort()).toEqual(
-      ['consent.onMerge', 'sharedDevice.maxUserIds', 'sources.a.hmacSecret', 'sources.b.hmacSecret', 'sources.c', 'sources.d.identityVerification'].sort(),
+      [
+        'consent.onMerge',
+        'sharedDevice.maxUserIds',
+        'sources.a.hmacSecret',
+        'sources.b.hmacSecret',
+        'sources.c',
+        'sources.d.identityVerification',
+      ].sort(),
     );
     expect(JSON.stringify(errors)).not.toContain('short-secret');
   });

@@ -20,7 +20,23 @@ const DEVICE_TYPES = [
 ];
 
 /** Values that clients send when they have no real identifier; never linked. */
-const BLOCKED_EXACT = ['', 'null', 'undefined', 'nil', 'none', 'anonymous', 'guest', 'unknown', '0', '-1', 'NaN', '[object Object]', 'true', 'false', 'test@test.com'];
+const BLOCKED_EXACT = [
+  '',
+  'null',
+  'undefined',
+  'nil',
+  'none',
+  'anonymous',
+  'guest',
+  'unknown',
+  '0',
+  '-1',
+  'NaN',
+  '[object Object]',
+  'true',
+  'false',
+  'test@test.com',
+];
 
 /**
  * The built-in policy (each default and the reason for it: docs/identity.md). One user id per profile:
@@ -93,7 +109,21 @@ export interface PolicyError {
 /** A validated policy or every problem found. */
 export type PolicyParse = { ok: true; policy: IdentityPolicy } | { ok: false; errors: PolicyError[] };
 
-const TOP_KEYS = ['types', 'defaultType', 'blocked', 'traitIdentifiers', 'traitSources', 'caps', 'defaultPhoneRegion', 'sources', 'consent', 'sharedDevice', 'privacy', 'linkClick', 'matching'];
+const TOP_KEYS = [
+  'types',
+  'defaultType',
+  'blocked',
+  'traitIdentifiers',
+  'traitSources',
+  'caps',
+  'defaultPhoneRegion',
+  'sources',
+  'consent',
+  'sharedDevice',
+  'privacy',
+  'linkClick',
+  'matching',
+];
 
 /**
  * Validates a partial policy file and merges it over `DEFAULT_POLICY`. Per-type rules merge field by
@@ -118,7 +148,11 @@ export function parsePolicy(json: unknown): PolicyParse {
           fail(`types.${type}`, 'type names are lower-case and match /^[a-z0-9_.-]{1,64}$/');
           continue;
         }
-        setOwn(types, type, readTypePolicy(rule, Object.hasOwn(types, type) ? types[type] ?? defaultType : defaultType, `types.${type}`, fail));
+        setOwn(
+          types,
+          type,
+          readTypePolicy(rule, Object.hasOwn(types, type) ? (types[type] ?? defaultType) : defaultType, `types.${type}`, fail),
+        );
       }
     }
   }
@@ -189,7 +223,21 @@ export function parsePolicy(json: unknown): PolicyParse {
   if (errors.length > 0) return { ok: false, errors };
   return {
     ok: true,
-    policy: deepFreeze({ types, defaultType, blocked, traitIdentifiers, traitSources, caps, defaultPhoneRegion, sources, sharedDevice, consent, privacy, linkClick, matching }),
+    policy: deepFreeze({
+      types,
+      defaultType,
+      blocked,
+      traitIdentifiers,
+      traitSources,
+      caps,
+      defaultPhoneRegion,
+      sources,
+      sharedDevice,
+      consent,
+      privacy,
+      linkClick,
+      matching,
+    }),
   };
 }
 
@@ -210,7 +258,12 @@ function readSources(raw: unknown, fail: Fail): Record<string, SourceIdentityPol
       fail(path, 'must be an object');
       continue;
     }
-    checkKeys(rule, ['identityVerification', 'hmacSecret', 'jwtSecret', 'jwksFile', 'jwksUrl', 'issuer', 'audience', 'defaultPhoneRegion', 'rateLimit'], path, fail);
+    checkKeys(
+      rule,
+      ['identityVerification', 'hmacSecret', 'jwtSecret', 'jwksFile', 'jwksUrl', 'issuer', 'audience', 'defaultPhoneRegion', 'rateLimit'],
+      path,
+      fail,
+    );
     const mode = rule['identityVerification'] ?? 'off';
     const region = readRegion(rule['defaultPhoneRegion'], `${path}.defaultPhoneRegion`, fail);
     const rateLimit = readSourceRateLimit(rule['rateLimit'], `${path}.rateLimit`, fail);

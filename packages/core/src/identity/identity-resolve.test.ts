@@ -52,8 +52,19 @@ const normalize = createIdentifierNormalizer({ normalizePhone: (raw) => (/^\+\d{
 
 describe('resolve', () => {
   it('R1 looks up every event identifier, and both readings of an alias previousId', () => {
-    expect(snapshotKeys(prepared([['user_id', 'u1'], ['anonymous_id', 'a1']]))).toEqual([id('anonymous_id', 'a1'), id('user_id', 'u1')]);
-    expect(snapshotKeys(prepared([['user_id', 'u1']], { type: 'alias' }, 'p'))).toEqual([id('anonymous_id', 'p'), id('user_id', 'p'), id('user_id', 'u1')]);
+    expect(
+      snapshotKeys(
+        prepared([
+          ['user_id', 'u1'],
+          ['anonymous_id', 'a1'],
+        ]),
+      ),
+    ).toEqual([id('anonymous_id', 'a1'), id('user_id', 'u1')]);
+    expect(snapshotKeys(prepared([['user_id', 'u1']], { type: 'alias' }, 'p'))).toEqual([
+      id('anonymous_id', 'p'),
+      id('user_id', 'p'),
+      id('user_id', 'u1'),
+    ]);
     const plan = resolve(snapshot({ id: 'p1', ids: [['anonymous_id', 'a1']] }), prepared([['anonymous_id', 'a1']]), DEFAULT_POLICY);
     expect(plan.target).toEqual({ kind: 'existing', profileId: 'p1' });
     expect(plan.touches).toEqual([id('anonymous_id', 'a1')]);
@@ -69,18 +80,27 @@ describe('resolve', () => {
     });
 
     it('R2 attaches the new user id to the anonymous profile with rule alias', () => {
-      const plan = resolve(snapshot({ id: 'p1', ids: [['anonymous_id', 'a1']] }), prepared([['user_id', 'u1']], alias, 'a1'), DEFAULT_POLICY);
+      const plan = resolve(
+        snapshot({ id: 'p1', ids: [['anonymous_id', 'a1']] }),
+        prepared([['user_id', 'u1']], alias, 'a1'),
+        DEFAULT_POLICY,
+      );
       expect(plan.links).toEqual([{ identifier: id('user_id', 'u1'), rule: 'alias' }]);
       expect(plan.touches).toEqual([id('anonymous_id', 'a1')]);
     });
 
     it('R2 merges the previous and the new profile with rule alias', () => {
       const plan = resolve(
-        snapshot({ id: 'p1', ids: [['user_id', 'u1']] }, { id: 'p2', createdAt: '2024-02-01T00:00:00.000Z', ids: [['anonymous_id', 'a1']] }),
+        snapshot(
+          { id: 'p1', ids: [['user_id', 'u1']] },
+          { id: 'p2', createdAt: '2024-02-01T00:00:00.000Z', ids: [['anonymous_id', 'a1']] },
+        ),
         prepared([['user_id', 'u1']], alias, 'a1'),
         DEFAULT_POLICY,
       );
-      expect(plan.merges).toEqual([{ survivorId: 'p1', absorbedId: 'p2', rule: 'alias', via: [id('user_id', 'u1'), id('anonymous_id', 'a1')] }]);
+      expect(plan.merges).toEqual([
+        { survivorId: 'p1', absorbedId: 'p2', rule: 'alias', via: [id('user_id', 'u1'), id('anonymous_id', 'a1')] },
+      ]);
     });
 
     it('R2 reads a known previousId as user_id (and the user_id limit still applies)', () => {
@@ -96,7 +116,18 @@ describe('resolve', () => {
     });
 
     it('R2 marks an anonymousId equal to previousId as the alias identifier', () => {
-      const plan = resolve({ known: [], profiles: new Map() }, prepared([['user_id', 'u1'], ['anonymous_id', 'a1']], alias, 'a1'), DEFAULT_POLICY);
+      const plan = resolve(
+        { known: [], profiles: new Map() },
+        prepared(
+          [
+            ['user_id', 'u1'],
+            ['anonymous_id', 'a1'],
+          ],
+          alias,
+          'a1',
+        ),
+        DEFAULT_POLICY,
+      );
       expect(plan.links).toEqual([
         { identifier: id('user_id', 'u1'), rule: 'alias' },
         { identifier: id('anonymous_id', 'a1'), rule: 'alias' },
@@ -106,7 +137,16 @@ describe('resolve', () => {
 
   it('R3 creates a new profile and refuses what exceeds a limit within the event', () => {
     const policy = policyWith({ types: { crm_id: { limit: 2 } } });
-    const plan = resolve({ known: [], profiles: new Map() }, prepared([['user_id', 'u1'], ['crm_id', 'c'], ['crm_id', 'a'], ['crm_id', 'b']]), policy);
+    const plan = resolve(
+      { known: [], profiles: new Map() },
+      prepared([
+        ['user_id', 'u1'],
+        ['crm_id', 'c'],
+        ['crm_id', 'a'],
+        ['crm_id', 'b'],
+      ]),
+      policy,
+    );
     expect(plan.target).toEqual({ kind: 'new' });
     expect(plan.links).toEqual([
       { identifier: id('user_id', 'u1'), rule: 'new_profile' },
@@ -118,7 +158,14 @@ describe('resolve', () => {
   });
 
   it('R4 attaches unknown identifiers to the one known profile and touches the known ones', () => {
-    const plan = resolve(snapshot({ id: 'p1', ids: [['anonymous_id', 'a1']] }), prepared([['email', 'e@x.io'], ['anonymous_id', 'a1']]), DEFAULT_POLICY);
+    const plan = resolve(
+      snapshot({ id: 'p1', ids: [['anonymous_id', 'a1']] }),
+      prepared([
+        ['email', 'e@x.io'],
+        ['anonymous_id', 'a1'],
+      ]),
+      DEFAULT_POLICY,
+    );
     expect(plan).toMatchObject({
       target: { kind: 'existing', profileId: 'p1' },
       merges: [],
@@ -140,7 +187,15 @@ describe('resolve', () => {
 
   it('R4 refuses a new identifier that would exceed its limit on the profile', () => {
     const emails: Id[] = ['1', '2', '3', '4', '5'].map((n) => ['email', `${n}@x.io`]);
-    const plan = resolve(snapshot({ id: 'p1', ids: [['user_id', 'u1'], ...emails] }), prepared([['user_id', 'u1'], ['email', '6@x.io'], ['anonymous_id', 'a1']]), DEFAULT_POLICY);
+    const plan = resolve(
+      snapshot({ id: 'p1', ids: [['user_id', 'u1'], ...emails] }),
+      prepared([
+        ['user_id', 'u1'],
+        ['email', '6@x.io'],
+        ['anonymous_id', 'a1'],
+      ]),
+      DEFAULT_POLICY,
+    );
     expect(plan.target).toEqual({ kind: 'existing', profileId: 'p1' });
     expect(plan.refused).toMatchObject([{ identifier: id('email', '6@x.io'), reason: 'limit' }]);
     expect(plan.links).toEqual([{ identifier: id('anonymous_id', 'a1'), rule: 'attach' }]);
@@ -151,9 +206,21 @@ describe('resolve', () => {
       snapshot(
         { id: 'p9', createdAt: '2024-03-01T00:00:00.000Z', ids: [['email', 'e@x.io']] },
         { id: 'p3', createdAt: '2024-01-01T00:00:00.000Z', ids: [['anonymous_id', 'a2']] },
-        { id: 'p2', createdAt: '2024-01-01T00:00:00.000Z', ids: [['anonymous_id', 'a1'], ['user_id', 'u1']] },
+        {
+          id: 'p2',
+          createdAt: '2024-01-01T00:00:00.000Z',
+          ids: [
+            ['anonymous_id', 'a1'],
+            ['user_id', 'u1'],
+          ],
+        },
       ),
-      prepared([['email', 'e@x.io'], ['anonymous_id', 'a1'], ['anonymous_id', 'a2'], ['phone', '+1']]),
+      prepared([
+        ['email', 'e@x.io'],
+        ['anonymous_id', 'a1'],
+        ['anonymous_id', 'a2'],
+        ['phone', '+1'],
+      ]),
       DEFAULT_POLICY,
     );
     expect(plan.target).toEqual({ kind: 'existing', profileId: 'p2' });
@@ -167,7 +234,20 @@ describe('resolve', () => {
 
   describe('R6 limits', () => {
     it('R6 never merges two logged-in people through a shared browser', () => {
-      const plan = resolve(snapshot({ id: 'pA', ids: [['user_id', 'A'], ['anonymous_id', 'X']] }), prepared([['user_id', 'B'], ['anonymous_id', 'X']]), DEFAULT_POLICY);
+      const plan = resolve(
+        snapshot({
+          id: 'pA',
+          ids: [
+            ['user_id', 'A'],
+            ['anonymous_id', 'X'],
+          ],
+        }),
+        prepared([
+          ['user_id', 'B'],
+          ['anonymous_id', 'X'],
+        ]),
+        DEFAULT_POLICY,
+      );
       expect(plan.target).toEqual({ kind: 'new' });
       expect(plan.links).toEqual([{ identifier: id('user_id', 'B'), rule: 'new_profile' }]);
       expect(plan.refused).toMatchObject([{ identifier: id('anonymous_id', 'X'), reason: 'limit' }]);
@@ -176,8 +256,27 @@ describe('resolve', () => {
 
     it('R6 refuses a merge that would exceed a limit and keeps the higher-priority link', () => {
       const plan = resolve(
-        snapshot({ id: 'p1', ids: [['user_id', 'u1'], ['anonymous_id', 'a1']] }, { id: 'p2', createdAt: '2024-02-01T00:00:00.000Z', ids: [['user_id', 'u2'], ['email', 'e@x.io']] }),
-        prepared([['email', 'e@x.io'], ['anonymous_id', 'a1']]),
+        snapshot(
+          {
+            id: 'p1',
+            ids: [
+              ['user_id', 'u1'],
+              ['anonymous_id', 'a1'],
+            ],
+          },
+          {
+            id: 'p2',
+            createdAt: '2024-02-01T00:00:00.000Z',
+            ids: [
+              ['user_id', 'u2'],
+              ['email', 'e@x.io'],
+            ],
+          },
+        ),
+        prepared([
+          ['email', 'e@x.io'],
+          ['anonymous_id', 'a1'],
+        ]),
         DEFAULT_POLICY,
       );
       expect(plan.target).toEqual({ kind: 'existing', profileId: 'p2' });
@@ -187,8 +286,27 @@ describe('resolve', () => {
 
     it('R6 breaks priority ties deterministically: known first, then the greater value', () => {
       const plan = resolve(
-        snapshot({ id: 'p1', ids: [['user_id', 'u1'], ['anonymous_id', 'a1']] }, { id: 'p2', ids: [['user_id', 'u2'], ['anonymous_id', 'a2']] }),
-        prepared([['anonymous_id', 'a1'], ['anonymous_id', 'a2'], ['anonymous_id', 'a3']]),
+        snapshot(
+          {
+            id: 'p1',
+            ids: [
+              ['user_id', 'u1'],
+              ['anonymous_id', 'a1'],
+            ],
+          },
+          {
+            id: 'p2',
+            ids: [
+              ['user_id', 'u2'],
+              ['anonymous_id', 'a2'],
+            ],
+          },
+        ),
+        prepared([
+          ['anonymous_id', 'a1'],
+          ['anonymous_id', 'a2'],
+          ['anonymous_id', 'a3'],
+        ]),
         DEFAULT_POLICY,
       );
       expect(plan.refused.map((r) => r.identifier)).toEqual([id('anonymous_id', 'a2')]);
@@ -198,32 +316,111 @@ describe('resolve', () => {
 
     it('R6 counts only identifiers seen within windowDays', () => {
       const policy = policyWith({ types: { email: { limit: 1, windowDays: 30 } } });
-      const stale = snapshot({ id: 'p1', ids: [['user_id', 'u1'], ['email', 'old@x.io', '2024-01-01T00:00:00.000Z']] });
-      const plan = resolve(stale, prepared([['user_id', 'u1'], ['email', 'new@x.io']]), policy);
+      const stale = snapshot({
+        id: 'p1',
+        ids: [
+          ['user_id', 'u1'],
+          ['email', 'old@x.io', '2024-01-01T00:00:00.000Z'],
+        ],
+      });
+      const plan = resolve(
+        stale,
+        prepared([
+          ['user_id', 'u1'],
+          ['email', 'new@x.io'],
+        ]),
+        policy,
+      );
       expect(plan.links).toEqual([{ identifier: id('email', 'new@x.io'), rule: 'attach' }]);
-      const fresh = snapshot({ id: 'p1', ids: [['user_id', 'u1'], ['email', 'old@x.io', '2024-05-01T00:00:00.000Z']] });
-      expect(resolve(fresh, prepared([['user_id', 'u1'], ['email', 'new@x.io']]), policy).refused).toMatchObject([{ reason: 'limit' }]);
+      const fresh = snapshot({
+        id: 'p1',
+        ids: [
+          ['user_id', 'u1'],
+          ['email', 'old@x.io', '2024-05-01T00:00:00.000Z'],
+        ],
+      });
+      expect(
+        resolve(
+          fresh,
+          prepared([
+            ['user_id', 'u1'],
+            ['email', 'new@x.io'],
+          ]),
+          policy,
+        ).refused,
+      ).toMatchObject([{ reason: 'limit' }]);
     });
 
     it('R6 does not blame the event for a profile already over a limit', () => {
-      const plan = resolve(snapshot({ id: 'p1', ids: [['user_id', 'u1'], ['user_id', 'u2']] }), prepared([['user_id', 'u1'], ['anonymous_id', 'a1']]), DEFAULT_POLICY);
+      const plan = resolve(
+        snapshot({
+          id: 'p1',
+          ids: [
+            ['user_id', 'u1'],
+            ['user_id', 'u2'],
+          ],
+        }),
+        prepared([
+          ['user_id', 'u1'],
+          ['anonymous_id', 'a1'],
+        ]),
+        DEFAULT_POLICY,
+      );
       expect(plan.refused).toEqual([]);
       expect(plan.links).toEqual([{ identifier: id('anonymous_id', 'a1'), rule: 'attach' }]);
     });
 
     it('R6a cookie churn never drops a person-level identifier: a login merges the side profile whatever its cookies', () => {
       const policy = policyWith({ types: { anonymous_id: { limit: 2 } } });
-      const main = { id: 'p1', ids: [['user_id', 'u1'], ['email', 'e@x.io'], ['anonymous_id', 'a1'], ['anonymous_id', 'a2']] satisfies Id[] };
-      const side = { id: 'p2', createdAt: '2024-02-01T00:00:00.000Z', ids: [['anonymous_id', 's1'], ['twitter', '@e']] satisfies Id[] };
-      const plan = resolve(snapshot(main, side), prepared([['email', 'e@x.io'], ['twitter', '@e'], ['anonymous_id', 's1']]), policy);
+      const main = {
+        id: 'p1',
+        ids: [
+          ['user_id', 'u1'],
+          ['email', 'e@x.io'],
+          ['anonymous_id', 'a1'],
+          ['anonymous_id', 'a2'],
+        ] satisfies Id[],
+      };
+      const side = {
+        id: 'p2',
+        createdAt: '2024-02-01T00:00:00.000Z',
+        ids: [
+          ['anonymous_id', 's1'],
+          ['twitter', '@e'],
+        ] satisfies Id[],
+      };
+      const plan = resolve(
+        snapshot(main, side),
+        prepared([
+          ['email', 'e@x.io'],
+          ['twitter', '@e'],
+          ['anonymous_id', 's1'],
+        ]),
+        policy,
+      );
       expect(plan.refused).toEqual([]);
       expect(plan.merges).toMatchObject([{ survivorId: 'p1', absorbedId: 'p2' }]);
     });
 
     it('R6a a device-level type over its limit refuses only the newest value of it, and the person-level one beside it links', () => {
       const policy = policyWith({ types: { anonymous_id: { limit: 2 } } });
-      const full = snapshot({ id: 'p1', ids: [['user_id', 'u1'], ['anonymous_id', 'a1'], ['anonymous_id', 'a2']] });
-      const plan = resolve(full, prepared([['user_id', 'u1'], ['twitter', '@e'], ['anonymous_id', 'a3']]), policy);
+      const full = snapshot({
+        id: 'p1',
+        ids: [
+          ['user_id', 'u1'],
+          ['anonymous_id', 'a1'],
+          ['anonymous_id', 'a2'],
+        ],
+      });
+      const plan = resolve(
+        full,
+        prepared([
+          ['user_id', 'u1'],
+          ['twitter', '@e'],
+          ['anonymous_id', 'a3'],
+        ]),
+        policy,
+      );
       expect(plan.refused).toMatchObject([{ identifier: id('anonymous_id', 'a3'), reason: 'limit' }]);
       expect(plan.links).toEqual([{ identifier: id('twitter', '@e'), rule: 'attach' }]);
       expect(plan.target).toEqual({ kind: 'existing', profileId: 'p1' });
@@ -231,9 +428,31 @@ describe('resolve', () => {
 
     it('R6a a shared browser still never merges two people: the person-level conflict drops the shared id', () => {
       const policy = policyWith({ types: { anonymous_id: { limit: 2 } } });
-      const a = { id: 'pA', ids: [['user_id', 'A'], ['anonymous_id', 'X'], ['anonymous_id', 'a2']] satisfies Id[] };
-      const b = { id: 'pB', createdAt: '2024-02-01T00:00:00.000Z', ids: [['user_id', 'B'], ['anonymous_id', 'b1']] satisfies Id[] };
-      const plan = resolve(snapshot(a, b), prepared([['user_id', 'B'], ['anonymous_id', 'X'], ['anonymous_id', 'new']]), policy);
+      const a = {
+        id: 'pA',
+        ids: [
+          ['user_id', 'A'],
+          ['anonymous_id', 'X'],
+          ['anonymous_id', 'a2'],
+        ] satisfies Id[],
+      };
+      const b = {
+        id: 'pB',
+        createdAt: '2024-02-01T00:00:00.000Z',
+        ids: [
+          ['user_id', 'B'],
+          ['anonymous_id', 'b1'],
+        ] satisfies Id[],
+      };
+      const plan = resolve(
+        snapshot(a, b),
+        prepared([
+          ['user_id', 'B'],
+          ['anonymous_id', 'X'],
+          ['anonymous_id', 'new'],
+        ]),
+        policy,
+      );
       expect(plan.merges).toEqual([]);
       expect(plan.target).toEqual({ kind: 'existing', profileId: 'pB' });
       expect(plan.refused.map((r) => r.identifier)).toContainEqual(id('anonymous_id', 'X'));
@@ -254,16 +473,40 @@ describe('resolve', () => {
     });
 
     it('R6 returns target none with no_identity when every identifier is dropped or none is usable', () => {
-      const plan = resolve({ known: [], profiles: new Map() }, { ...prepared([]), refused: [{ identifier: id('user_id', 'null'), reason: 'blocked', detail: 'x' }] }, DEFAULT_POLICY);
-      expect(plan).toMatchObject({ target: { kind: 'none' }, links: [], refused: [{ reason: 'blocked' }], warnings: [{ kind: 'no_identity' }] });
+      const plan = resolve(
+        { known: [], profiles: new Map() },
+        { ...prepared([]), refused: [{ identifier: id('user_id', 'null'), reason: 'blocked', detail: 'x' }] },
+        DEFAULT_POLICY,
+      );
+      expect(plan).toMatchObject({
+        target: { kind: 'none' },
+        links: [],
+        refused: [{ reason: 'blocked' }],
+        warnings: [{ kind: 'no_identity' }],
+      });
     });
   });
 
   it('R7 warns when merges or identifiers exceed the caps but still proceeds', () => {
     const policy = policyWith({ caps: { maxMerges: 3, maxIdentifiers: 3 } });
     const plan = resolve(
-      snapshot({ id: 'p1', mergeCount: 2, ids: [['anonymous_id', 'a1']] }, { id: 'p2', createdAt: '2024-02-01T00:00:00.000Z', mergeCount: 1, ids: [['anonymous_id', 'a2'], ['anonymous_id', 'a3']] }),
-      prepared([['anonymous_id', 'a1'], ['anonymous_id', 'a2'], ['email', 'e@x.io']]),
+      snapshot(
+        { id: 'p1', mergeCount: 2, ids: [['anonymous_id', 'a1']] },
+        {
+          id: 'p2',
+          createdAt: '2024-02-01T00:00:00.000Z',
+          mergeCount: 1,
+          ids: [
+            ['anonymous_id', 'a2'],
+            ['anonymous_id', 'a3'],
+          ],
+        },
+      ),
+      prepared([
+        ['anonymous_id', 'a1'],
+        ['anonymous_id', 'a2'],
+        ['email', 'e@x.io'],
+      ]),
       policy,
     );
     expect(plan.merges).toHaveLength(1);
@@ -274,9 +517,17 @@ describe('resolve', () => {
   });
 
   it('R8 only identify sets traits; null traits are unset', () => {
-    const identify = resolve({ known: [], profiles: new Map() }, prepared([['user_id', 'u1']], { type: 'identify', traits: { plan: 'pro', company: null, age: 0 } }), DEFAULT_POLICY);
+    const identify = resolve(
+      { known: [], profiles: new Map() },
+      prepared([['user_id', 'u1']], { type: 'identify', traits: { plan: 'pro', company: null, age: 0 } }),
+      DEFAULT_POLICY,
+    );
     expect(identify.traits).toEqual({ set: { age: 0, plan: 'pro' }, unset: ['company'] });
-    const group = resolve({ known: [], profiles: new Map() }, prepared([['user_id', 'u1']], { type: 'group', groupId: 'g', traits: { name: 'Acme' } }), DEFAULT_POLICY);
+    const group = resolve(
+      { known: [], profiles: new Map() },
+      prepared([['user_id', 'u1']], { type: 'group', groupId: 'g', traits: { name: 'Acme' } }),
+      DEFAULT_POLICY,
+    );
     expect(group.traits).toEqual({ set: {}, unset: [] });
   });
 
@@ -284,11 +535,19 @@ describe('resolve', () => {
     const identify = (traits: Record<string, unknown>, policy = DEFAULT_POLICY) =>
       prepareEvent({ type: 'identify', messageId: 'm1', timestamp: NOW, receivedAt: NOW, userId: 'u2', traits }, policy, normalize);
     const empty: IdentitySnapshot = { known: [], profiles: new Map() };
-    expect(resolve(empty, identify({ email: 'not-an-email', phone: '12', name: 'Ann' }), DEFAULT_POLICY).traits.set).toEqual({ name: 'Ann' });
+    expect(resolve(empty, identify({ email: 'not-an-email', phone: '12', name: 'Ann' }), DEFAULT_POLICY).traits.set).toEqual({
+      name: 'Ann',
+    });
     expect(resolve(empty, identify({ email: 'test@test.com' }), DEFAULT_POLICY).traits.set).toEqual({});
     expect(resolve(empty, identify({ email: 'Ann@X.io' }), DEFAULT_POLICY).traits.set).toEqual({ email: 'Ann@X.io' });
     // Refused by a limit: the email belongs to another person's profile, joining it would give two user ids.
-    const other = snapshot({ id: 'p1', ids: [['user_id', 'u1'], ['email', 'ann@x.io']] });
+    const other = snapshot({
+      id: 'p1',
+      ids: [
+        ['user_id', 'u1'],
+        ['email', 'ann@x.io'],
+      ],
+    });
     const plan = resolve(other, identify({ email: 'ann@x.io', plan: 'pro' }), DEFAULT_POLICY);
     expect(plan.refused).toMatchObject([{ identifier: id('email', 'ann@x.io'), reason: 'limit' }]);
     expect(plan.traits.set).toEqual({ plan: 'pro' });
@@ -298,7 +557,10 @@ describe('resolve', () => {
 
   it('R8 ranks the sending source per trait when the policy lists traitSources', () => {
     const policy = policyWith({ traitSources: { email: ['web', '*', 'crm'] } });
-    const event = (sourceName: string): PreparedEvent => ({ ...prepared([['user_id', 'u1']], { type: 'identify', traits: { email: 'a@x.io', plan: 'p' } }), sourceName });
+    const event = (sourceName: string): PreparedEvent => ({
+      ...prepared([['user_id', 'u1']], { type: 'identify', traits: { email: 'a@x.io', plan: 'p' } }),
+      sourceName,
+    });
     const empty: IdentitySnapshot = { known: [], profiles: new Map() };
     expect(resolve(empty, event('web'), policy).traits.trust).toEqual({ email: 3 });
     expect(resolve(empty, event('ios'), policy).traits.trust).toEqual({ email: 2 });
@@ -324,7 +586,14 @@ describe('resolve', () => {
 
   it('R10 refuses a tombstoned identifier before anything else', () => {
     const snap: IdentitySnapshot = { ...snapshot({ id: 'p1', ids: [['user_id', 'u1']] }), tombstoned: [id('email', 'old@x.io')] };
-    const plan = resolve(snap, prepared([['user_id', 'u1'], ['email', 'old@x.io']]), DEFAULT_POLICY);
+    const plan = resolve(
+      snap,
+      prepared([
+        ['user_id', 'u1'],
+        ['email', 'old@x.io'],
+      ]),
+      DEFAULT_POLICY,
+    );
     expect(plan.target).toEqual({ kind: 'existing', profileId: 'p1' });
     expect(plan.links).toEqual([]);
     expect(plan.refused).toEqual([{ identifier: id('email', 'old@x.io'), reason: 'tombstoned', detail: 'removed by an admin' }]);
@@ -332,24 +601,61 @@ describe('resolve', () => {
 
   it('R11 refuses a device seen with more than maxUserIds user ids, and records the pairs', () => {
     const policy = policyWith({ sharedDevice: { maxUserIds: 2 } });
-    const device = (userIds: string[]): IdentitySnapshot => ({ ...snapshot({ id: 'p1', ids: [['ios.id', 'd1'], ['user_id', 'u1']] }), deviceUsers: [{ identifier: id('ios.id', 'd1'), userIds }] });
-    const second = resolve(device(['u1']), prepared([['user_id', 'u2'], ['ios.id', 'd1']]), policy);
+    const device = (userIds: string[]): IdentitySnapshot => ({
+      ...snapshot({
+        id: 'p1',
+        ids: [
+          ['ios.id', 'd1'],
+          ['user_id', 'u1'],
+        ],
+      }),
+      deviceUsers: [{ identifier: id('ios.id', 'd1'), userIds }],
+    });
+    const second = resolve(
+      device(['u1']),
+      prepared([
+        ['user_id', 'u2'],
+        ['ios.id', 'd1'],
+      ]),
+      policy,
+    );
     expect(second.deviceUsers).toEqual([{ identifier: id('ios.id', 'd1'), userId: 'u2' }]);
     expect(second.refused.map((r) => r.reason)).toEqual(['limit']);
-    const third = resolve(device(['u1', 'u2']), prepared([['user_id', 'u3'], ['ios.id', 'd1']]), policy);
+    const third = resolve(
+      device(['u1', 'u2']),
+      prepared([
+        ['user_id', 'u3'],
+        ['ios.id', 'd1'],
+      ]),
+      policy,
+    );
     expect(third.target).toEqual({ kind: 'new' });
     expect(third.links).toEqual([{ identifier: id('user_id', 'u3'), rule: 'new_profile' }]);
     expect(third.refused).toMatchObject([{ identifier: id('ios.id', 'd1'), reason: 'shared_device' }]);
     expect(third.warnings.map((w) => w.kind)).toEqual(['shared_device']);
     // Once shared, the device links nobody, not even its first user.
-    const first = resolve(device(['u1', 'u2', 'u3']), prepared([['user_id', 'u1'], ['ios.id', 'd1']]), policy);
+    const first = resolve(
+      device(['u1', 'u2', 'u3']),
+      prepared([
+        ['user_id', 'u1'],
+        ['ios.id', 'd1'],
+      ]),
+      policy,
+    );
     expect(first.touches).toEqual([id('user_id', 'u1')]);
     expect(first.refused).toMatchObject([{ reason: 'shared_device' }]);
   });
 
   it('R12 records consent and refuses anonymous identifiers without the required category', () => {
     const policy = policyWith({ consent: { requiredForAnonymousLinking: 'analytics' } });
-    const without = resolve({ known: [], profiles: new Map() }, prepared([['user_id', 'u1'], ['anonymous_id', 'a1']]), policy);
+    const without = resolve(
+      { known: [], profiles: new Map() },
+      prepared([
+        ['user_id', 'u1'],
+        ['anonymous_id', 'a1'],
+      ]),
+      policy,
+    );
     expect(without.links).toEqual([{ identifier: id('user_id', 'u1'), rule: 'new_profile' }]);
     expect(without.refused).toMatchObject([{ identifier: id('anonymous_id', 'a1'), reason: 'no_consent' }]);
     const denied = prepared([['anonymous_id', 'a1']], { context: { consent: { categoryPreferences: { analytics: false, ads: true } } } });
@@ -357,31 +663,80 @@ describe('resolve', () => {
     expect(deniedPlan.target).toEqual({ kind: 'none' });
     expect(deniedPlan.consent).toEqual({ categories: { ads: true, analytics: false }, onMerge: 'most_restrictive' });
     const granted = prepared([['anonymous_id', 'a1']], { context: { consent: { categoryPreferences: { analytics: true } } } });
-    expect(resolve({ known: [], profiles: new Map() }, granted, policy).links).toEqual([{ identifier: id('anonymous_id', 'a1'), rule: 'new_profile' }]);
+    expect(resolve({ known: [], profiles: new Map() }, granted, policy).links).toEqual([
+      { identifier: id('anonymous_id', 'a1'), rule: 'new_profile' },
+    ]);
     // Without the policy setting, consent is recorded but never blocks linking.
     expect(resolve({ known: [], profiles: new Map() }, denied, DEFAULT_POLICY).links).toHaveLength(1);
   });
 
   describe('R13 do-not-link', () => {
-    const rule = { id: 'r1', sides: [[id('user_id', 'u1')], [id('anonymous_id', 'a1'), id('email', 'e@x.io')]] as [Identifier[], Identifier[]] };
+    const rule = {
+      id: 'r1',
+      sides: [[id('user_id', 'u1')], [id('anonymous_id', 'a1'), id('email', 'e@x.io')]] as [Identifier[], Identifier[]],
+    };
 
     it('R13 refuses the lowest-priority identifier that would merge the two sides', () => {
-      const snap: IdentitySnapshot = { ...snapshot({ id: 'p1', ids: [['user_id', 'u1']] }, { id: 'p2', createdAt: '2024-02-01T00:00:00.000Z', ids: [['anonymous_id', 'a1'], ['email', 'e@x.io']] }), doNotLink: [rule] };
-      const plan = resolve(snap, prepared([['user_id', 'u1'], ['anonymous_id', 'a1']]), DEFAULT_POLICY);
+      const snap: IdentitySnapshot = {
+        ...snapshot(
+          { id: 'p1', ids: [['user_id', 'u1']] },
+          {
+            id: 'p2',
+            createdAt: '2024-02-01T00:00:00.000Z',
+            ids: [
+              ['anonymous_id', 'a1'],
+              ['email', 'e@x.io'],
+            ],
+          },
+        ),
+        doNotLink: [rule],
+      };
+      const plan = resolve(
+        snap,
+        prepared([
+          ['user_id', 'u1'],
+          ['anonymous_id', 'a1'],
+        ]),
+        DEFAULT_POLICY,
+      );
       expect(plan.merges).toEqual([]);
       expect(plan.target).toEqual({ kind: 'existing', profileId: 'p1' });
       expect(plan.refused).toMatchObject([{ identifier: id('anonymous_id', 'a1'), reason: 'do_not_link' }]);
     });
 
     it('R13 applies to a new profile too: both sides unknown on one event', () => {
-      const plan = resolve({ known: [], profiles: new Map(), doNotLink: [rule] }, prepared([['user_id', 'u1'], ['email', 'e@x.io'], ['phone', '+14155552671']]), DEFAULT_POLICY);
+      const plan = resolve(
+        { known: [], profiles: new Map(), doNotLink: [rule] },
+        prepared([
+          ['user_id', 'u1'],
+          ['email', 'e@x.io'],
+          ['phone', '+14155552671'],
+        ]),
+        DEFAULT_POLICY,
+      );
       expect(plan.links.map((l) => l.identifier)).toEqual([id('user_id', 'u1'), id('phone', '+14155552671')]);
       expect(plan.refused).toMatchObject([{ identifier: id('email', 'e@x.io'), reason: 'do_not_link' }]);
     });
 
     it('R13 ignores a rule whose sides one involved profile already joins', () => {
-      const snap: IdentitySnapshot = { ...snapshot({ id: 'p1', ids: [['user_id', 'u1'], ['anonymous_id', 'a1']] }), doNotLink: [rule] };
-      const plan = resolve(snap, prepared([['user_id', 'u1'], ['email', 'e@x.io']]), DEFAULT_POLICY);
+      const snap: IdentitySnapshot = {
+        ...snapshot({
+          id: 'p1',
+          ids: [
+            ['user_id', 'u1'],
+            ['anonymous_id', 'a1'],
+          ],
+        }),
+        doNotLink: [rule],
+      };
+      const plan = resolve(
+        snap,
+        prepared([
+          ['user_id', 'u1'],
+          ['email', 'e@x.io'],
+        ]),
+        DEFAULT_POLICY,
+      );
       expect(plan.links).toEqual([{ identifier: id('email', 'e@x.io'), rule: 'attach' }]);
       expect(plan.refused).toEqual([]);
     });
@@ -410,9 +765,14 @@ describe('resolve', () => {
     });
 
     it('R14 merges a known browser profile into the clicked one, the click named as the way', () => {
-      const snap = { ...snapshot(recipient, { id: 'p2', createdAt: '2024-03-01T00:00:00.000Z', ids: [['anonymous_id', 'b1']] }), linkClick: click() };
+      const snap = {
+        ...snapshot(recipient, { id: 'p2', createdAt: '2024-03-01T00:00:00.000Z', ids: [['anonymous_id', 'b1']] }),
+        linkClick: click(),
+      };
       const plan = resolve(snap, landing(), DEFAULT_POLICY);
-      expect(plan.merges).toEqual([{ survivorId: 'p1', absorbedId: 'p2', rule: 'link_click', via: [id('anonymous_id', 'b1'), id('link_click', 'c1')] }]);
+      expect(plan.merges).toEqual([
+        { survivorId: 'p1', absorbedId: 'p2', rule: 'link_click', via: [id('anonymous_id', 'b1'), id('link_click', 'c1')] },
+      ]);
     });
 
     it('R14 refuses bot, old and over-forwarded clicks as warnings, and ignores tokenless and unknown ones', () => {
@@ -436,13 +796,47 @@ describe('resolve', () => {
     });
 
     it('R14 never joins two profiles that each have a user id', () => {
-      const snap = { ...snapshot({ id: 'p1', ids: [['email', 'ann@x.io'], ['user_id', 'ann']] }, { id: 'p2', ids: [['anonymous_id', 'b1'], ['user_id', 'bob']] }), linkClick: click() };
+      const snap = {
+        ...snapshot(
+          {
+            id: 'p1',
+            ids: [
+              ['email', 'ann@x.io'],
+              ['user_id', 'ann'],
+            ],
+          },
+          {
+            id: 'p2',
+            ids: [
+              ['anonymous_id', 'b1'],
+              ['user_id', 'bob'],
+            ],
+          },
+        ),
+        linkClick: click(),
+      };
       const plan = resolve(snap, landing(), DEFAULT_POLICY);
       expect(plan.target).toEqual({ kind: 'existing', profileId: 'p2' });
       expect(plan.merges).toEqual([]);
       expect(plan.refused).toMatchObject([{ identifier: id('link_click', 'c1'), reason: 'link_click' }]);
       // A user id the landing event brings counts too.
-      const withUser = resolve({ ...snapshot({ id: 'p1', ids: [['email', 'ann@x.io'], ['user_id', 'ann']] }), linkClick: click() }, landing([['user_id', 'bob'], ['anonymous_id', 'b1']]), DEFAULT_POLICY);
+      const withUser = resolve(
+        {
+          ...snapshot({
+            id: 'p1',
+            ids: [
+              ['email', 'ann@x.io'],
+              ['user_id', 'ann'],
+            ],
+          }),
+          linkClick: click(),
+        },
+        landing([
+          ['user_id', 'bob'],
+          ['anonymous_id', 'b1'],
+        ]),
+        DEFAULT_POLICY,
+      );
       expect(withUser.target).toEqual({ kind: 'new' });
       expect(withUser.refused).toMatchObject([{ reason: 'link_click' }]);
     });
@@ -457,12 +851,34 @@ describe('resolve', () => {
   });
 
   it('is deterministic: the same input in any snapshot order gives a byte-identical plan', () => {
-    const a = snapshot({ id: 'p1', ids: [['user_id', 'u1'], ['anonymous_id', 'a1']] }, { id: 'p2', ids: [['email', 'e@x.io'], ['anonymous_id', 'a2']] });
+    const a = snapshot(
+      {
+        id: 'p1',
+        ids: [
+          ['user_id', 'u1'],
+          ['anonymous_id', 'a1'],
+        ],
+      },
+      {
+        id: 'p2',
+        ids: [
+          ['email', 'e@x.io'],
+          ['anonymous_id', 'a2'],
+        ],
+      },
+    );
     const b: IdentitySnapshot = {
       known: [...a.known].reverse(),
       profiles: new Map([...a.profiles].reverse().map(([k, p]) => [k, { ...p, identifiers: [...p.identifiers].reverse() }])),
     };
-    const event = prepared([['email', 'e@x.io'], ['anonymous_id', 'a1'], ['anonymous_id', 'a2']], { type: 'identify', traits: { b: 1, a: 2 } });
+    const event = prepared(
+      [
+        ['email', 'e@x.io'],
+        ['anonymous_id', 'a1'],
+        ['anonymous_id', 'a2'],
+      ],
+      { type: 'identify', traits: { b: 1, a: 2 } },
+    );
     expect(JSON.stringify(resolve(b, event, DEFAULT_POLICY))).toBe(JSON.stringify(resolve(a, event, DEFAULT_POLICY)));
   });
 

@@ -125,12 +125,12 @@ interface Candidate extends Identifier {
   link?: string;
 }
 
-
 /** The identifiers the store must look up for this event (R1, plus both readings of an alias previousId for R2). */
 export function snapshotKeys(prepared: PreparedEvent): Identifier[] {
   // Without an alias the identifiers are distinct already (prepareEvent de-duplicates them). Why no copies
   // of the identifiers: this runs for every event, and nothing downstream modifies them.
-  if (prepared.previousId === undefined) return prepared.identifiers.length < 2 ? prepared.identifiers.slice() : prepared.identifiers.slice().sort(compareTypeValue);
+  if (prepared.previousId === undefined)
+    return prepared.identifiers.length < 2 ? prepared.identifiers.slice() : prepared.identifiers.slice().sort(compareTypeValue);
   const keys = new Map<string, Identifier>();
   for (const id of prepared.identifiers) keys.set(identifierKey(id), { type: id.type, value: id.value });
   if (prepared.previousId !== undefined) {
@@ -178,11 +178,14 @@ function decide(snapshot: IdentitySnapshot, prepared: PreparedEvent, policy: Ide
   const { refused, warnings } = notes;
   const traits = computeTraitChanges(prepared.event);
   for (const r of prepared.refused) {
-    if (r.reason === 'unverified') warnings.push({ kind: 'unverified_identity', message: `${r.identifier.type} not used: ${r.detail}`, identifier: r.identifier });
+    if (r.reason === 'unverified')
+      warnings.push({ kind: 'unverified_identity', message: `${r.identifier.type} not used: ${r.detail}`, identifier: r.identifier });
   }
 
   const consent = readConsent(prepared.event);
-  const extras: Pick<ResolutionPlan, 'deviceUsers' | 'consent'> = consent ? { consent: { categories: consent, onMerge: policy.consent.onMerge } } : {};
+  const extras: Pick<ResolutionPlan, 'deviceUsers' | 'consent'> = consent
+    ? { consent: { categories: consent, onMerge: policy.consent.onMerge } }
+    : {};
   const eventTime = epochMs(prepared.event.timestamp);
   let active = guardCandidates(aliasCandidates(prepared, knownOf, order), snapshot, policy, consent, notes, extras);
   const link = linkClickCandidate(snapshot, prepared, active, policy, knownOf, notes, eventTime);
@@ -215,7 +218,11 @@ function decide(snapshot: IdentitySnapshot, prepared: PreparedEvent, policy: Ide
     // R6a: with only device-level types over, only the event's new values of them can be dropped.
     const deviceTypes = deviceTypesOf(policy);
     const churnOnly = over.every((type) => deviceTypes.has(type));
-    const victim = chooseVictim(active, (c) => (churnOnly ? c.known === undefined && over.includes(c.type) : c.known !== undefined || over.includes(c.type)), policy);
+    const victim = chooseVictim(
+      active,
+      (c) => (churnOnly ? c.known === undefined && over.includes(c.type) : c.known !== undefined || over.includes(c.type)),
+      policy,
+    );
     notes.refuseCandidate('limit', victim, `dropped to keep ${over.join(', ')} within the limit`);
     active = active.filter((c) => c !== victim);
   }
@@ -334,7 +341,12 @@ function guardCandidates(
       // The stored user ids are distinct; a Set only when the event adds its own.
       const distinct = userIds.length === 0 ? seen.length : new Set([...seen, ...userIds]).size;
       if (distinct > policy.sharedDevice.maxUserIds) {
-        notes.refuseWith('shared_device', c, `seen with ${distinct} user ids (more than ${policy.sharedDevice.maxUserIds}): shared device`, 'shared_device');
+        notes.refuseWith(
+          'shared_device',
+          c,
+          `seen with ${distinct} user ids (more than ${policy.sharedDevice.maxUserIds}): shared device`,
+          'shared_device',
+        );
         continue;
       }
     }
@@ -366,9 +378,7 @@ function doNotLinkConflict(profiles: SnapshotProfile[], active: Candidate[], rul
   const hasBoth = (keys: Set<string>, rule: DoNotLinkRule): boolean =>
     rule.sides[0].some((id) => keys.has(identifierKey(id))) && rule.sides[1].some((id) => keys.has(identifierKey(id)));
   const sorted = [...rules].sort((a, b) => compareStrings(a.id, b.id));
-  return sorted.find(
-    (rule) => hasBoth(all, rule) && !profiles.some((p) => hasBoth(new Set(p.identifiers.map(identifierKey)), rule)),
-  );
+  return sorted.find((rule) => hasBoth(all, rule) && !profiles.some((p) => hasBoth(new Set(p.identifiers.map(identifierKey)), rule)));
 }
 
 /**
@@ -390,7 +400,12 @@ function aliasCandidates(
   knownOf: (type: string, value: string) => KnownIdentifier | undefined,
   order: (a: Identifier, b: Identifier) => number,
 ): Candidate[] {
-  const candidates = prepared.identifiers.map((id) => ({ type: id.type, value: id.value, alias: false, known: knownOf(id.type, id.value) }));
+  const candidates = prepared.identifiers.map((id) => ({
+    type: id.type,
+    value: id.value,
+    alias: false,
+    known: knownOf(id.type, id.value),
+  }));
   const previous = prepared.previousId;
   if (previous === undefined) return inOrder(candidates, order) ? candidates : candidates.sort(order);
   if (candidates.some((c) => c.type === 'user_id' && c.value === previous)) return candidates.sort(order);
@@ -497,7 +512,10 @@ function newProfilePlan(active: Candidate[], policy: IdentityPolicy, notes: Plan
     links.push({ identifier: { type: c.type, value: c.value }, rule: aliased ? 'alias' : 'new_profile' });
   }
   if (links.length > policy.caps.maxIdentifiers) {
-    parts.warnings.push({ kind: 'identifier_cap', message: `new profile would hold ${links.length} identifiers (cap ${policy.caps.maxIdentifiers})` });
+    parts.warnings.push({
+      kind: 'identifier_cap',
+      message: `new profile would hold ${links.length} identifiers (cap ${policy.caps.maxIdentifiers})`,
+    });
   }
   return { target: { kind: 'new' }, merges: [], links, touches: [], ...parts };
 }
@@ -524,7 +542,11 @@ function existingProfilePlan(profiles: SnapshotProfile[], active: Candidate[], p
 
   const mergeTotal = profiles.reduce((sum, p) => sum + p.mergeCount, 0) + merges.length;
   if (mergeTotal > policy.caps.maxMerges) {
-    parts.warnings.push({ kind: 'merge_cap', message: `profile would hold ${mergeTotal} merges (cap ${policy.caps.maxMerges})`, profileId: survivor.id });
+    parts.warnings.push({
+      kind: 'merge_cap',
+      message: `profile would hold ${mergeTotal} merges (cap ${policy.caps.maxMerges})`,
+      profileId: survivor.id,
+    });
   }
   // An identifier belongs to one profile, and a link is an identifier no profile holds: the sets are disjoint.
   const identifierTotal = profiles.reduce((sum, p) => sum + p.identifiers.length, 0) + links.length;

@@ -60,7 +60,10 @@ export interface IdentityPolicy {
  * logged-in person, and the region its national phone numbers are read in (`defaultPhoneRegion`, an ISO
  * 3166 alpha-2 code; else the policy's).
  */
-export type SourceIdentityPolicy = { defaultPhoneRegion?: string; /** Write-key rate limit (edge-policy.ts); the configuration's when absent. */ rateLimit?: SourceRateLimit | 'off' } & (
+export type SourceIdentityPolicy = {
+  defaultPhoneRegion?: string;
+  /** Write-key rate limit (edge-policy.ts); the configuration's when absent. */ rateLimit?: SourceRateLimit | 'off';
+} & (
   | { identityVerification: 'off' }
   | { identityVerification: 'hmac'; hmacSecret: string }
   | {
@@ -146,7 +149,8 @@ export interface LinkClickSnapshot {
 }
 
 /** Why an identifier of an event was not linked. */
-export type RefusalReason = 'invalid' | 'blocked' | 'limit' | 'unverified' | 'shared_device' | 'do_not_link' | 'tombstoned' | 'no_consent' | 'link_click';
+export type RefusalReason =
+  'invalid' | 'blocked' | 'limit' | 'unverified' | 'shared_device' | 'do_not_link' | 'tombstoned' | 'no_consent' | 'link_click';
 
 /** An identifier the resolver refused to link, with the reason and a human-readable detail. */
 export interface Refusal {

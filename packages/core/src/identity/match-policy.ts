@@ -19,7 +19,12 @@ export interface IncrementalMatchPolicy {
 }
 
 /** The defaults: off; the thresholds of `kin match run`; two person fields. */
-export const DEFAULT_MATCH_POLICY: IncrementalMatchPolicy = Object.freeze({ incremental: false, linkThreshold: 0.95, reviewThreshold: 0.5, minFields: 2 });
+export const DEFAULT_MATCH_POLICY: IncrementalMatchPolicy = Object.freeze({
+  incremental: false,
+  linkThreshold: 0.95,
+  reviewThreshold: 0.5,
+  minFields: 2,
+});
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 

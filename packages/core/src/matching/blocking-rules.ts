@@ -7,13 +7,45 @@ import { buildBlockIndex, type BlockIndex, type BlockingRule } from './blocking-
 
 /** Candidate rules, roughly specific to general. Rules whose keys are absent are skipped. */
 const CANDIDATE_RULES: readonly (readonly string[])[] = [
-  ['email'], ['phone'], ['fax'],
-  ['name'], ['ln', 'dob'], ['fn', 'dob'], ['dob', 'pc'], ['ln', 'pc'], ['fn', 'pc'],
-  ['fnsx', 'lnsx'], ['lnsx', 'dobY'], ['fnsx', 'dobY'], ['lnsx', 'dobMD'], ['fnsx', 'dobMD'],
-  ['ln', 'city'], ['fn', 'city'], ['pc', 'num'], ['address_1', 'num'], ['address_1', 'pc'], ['address_1', 'city'],
-  ['addr'], ['full_name'], ['company'], ['full_name1', 'pc'], ['company1', 'pc'], ['full_name1', 'city'],
-  ['company1', 'city'], ['emailUser'], ['dob'], ['ln'], ['fn', 'dobY'], ['ln', 'dobY'], ['address_1'], ['address_2'],
-  ['pc'], ['city', 'dobY'], ['full_name1'], ['company1'], ['num', 'dobY'],
+  ['email'],
+  ['phone'],
+  ['fax'],
+  ['name'],
+  ['ln', 'dob'],
+  ['fn', 'dob'],
+  ['dob', 'pc'],
+  ['ln', 'pc'],
+  ['fn', 'pc'],
+  ['fnsx', 'lnsx'],
+  ['lnsx', 'dobY'],
+  ['fnsx', 'dobY'],
+  ['lnsx', 'dobMD'],
+  ['fnsx', 'dobMD'],
+  ['ln', 'city'],
+  ['fn', 'city'],
+  ['pc', 'num'],
+  ['address_1', 'num'],
+  ['address_1', 'pc'],
+  ['address_1', 'city'],
+  ['addr'],
+  ['full_name'],
+  ['company'],
+  ['full_name1', 'pc'],
+  ['company1', 'pc'],
+  ['full_name1', 'city'],
+  ['company1', 'city'],
+  ['emailUser'],
+  ['dob'],
+  ['ln'],
+  ['fn', 'dobY'],
+  ['ln', 'dobY'],
+  ['address_1'],
+  ['address_2'],
+  ['pc'],
+  ['city', 'dobY'],
+  ['full_name1'],
+  ['company1'],
+  ['num', 'dobY'],
 ];
 
 /**
@@ -22,7 +54,18 @@ const CANDIDATE_RULES: readonly (readonly string[])[] = [
  * rules exist for layouts with few fields: blocking on both names would leave the date alone.
  */
 const TRAINING_RULES: readonly (readonly string[])[] = [
-  ['name'], ['ln'], ['fn'], ['dob'], ['pc'], ['full_name'], ['company'], ['addr'], ['address_1'], ['email'], ['phone'], ['city'],
+  ['name'],
+  ['ln'],
+  ['fn'],
+  ['dob'],
+  ['pc'],
+  ['full_name'],
+  ['company'],
+  ['addr'],
+  ['address_1'],
+  ['email'],
+  ['phone'],
+  ['city'],
 ];
 
 /** Feature names a key column is derived from (those features are not learnt from that rule). */
@@ -63,7 +106,10 @@ function available(prepared: PreparedRecords, rules: readonly (readonly string[]
 
 /** Candidate blocking rules for these records, including one exact rule per extra identifier. */
 export function candidateRules(prepared: PreparedRecords): BlockingRule[] {
-  const ids = [...prepared.keys.keys()].filter((k) => k.startsWith('id:')).sort().map((k) => [k]);
+  const ids = [...prepared.keys.keys()]
+    .filter((k) => k.startsWith('id:'))
+    .sort()
+    .map((k) => [k]);
   return available(prepared, [...ids, ...CANDIDATE_RULES]);
 }
 

@@ -30,7 +30,16 @@ describe('detectColumnRoles', () => {
     expect(roles['Phone']).toEqual({ kind: 'identifier', type: 'loyalty_card' });
   });
   it('recognises organisation-name headers', () => {
-    const roles = detectColumnRoles(['Site name', 'Organisation', 'organization_name', 'Company', 'Business Name', 'Agency', 'Program Name', 'site']);
+    const roles = detectColumnRoles([
+      'Site name',
+      'Organisation',
+      'organization_name',
+      'Company',
+      'Business Name',
+      'Agency',
+      'Program Name',
+      'site',
+    ]);
     for (const h of ['Site name', 'Organisation', 'organization_name', 'Company', 'Business Name'])
       expect(roles[h]).toEqual({ kind: 'attribute', role: 'company' });
     expect(roles['Agency']).toEqual({ kind: 'ignore' }); // the parent body, not the site itself

@@ -73,15 +73,50 @@ const IDENTIFIER_ALIASES: Readonly<Record<string, readonly string[]>> = {
  * with a `_name` suffix too (`Site name`, `Agency name`). Words that alone more often mean something
  * else (`site` = a web site, `agency` = the parent body, `account` = an id) count only with the suffix.
  */
-const ORGANISATION_WORDS = ['organisation', 'organization', 'company', 'business', 'firm', 'employer', 'institution', 'vendor', 'supplier', 'merchant'];
+const ORGANISATION_WORDS = [
+  'organisation',
+  'organization',
+  'company',
+  'business',
+  'firm',
+  'employer',
+  'institution',
+  'vendor',
+  'supplier',
+  'merchant',
+];
 const ORGANISATION_WORDS_WITH_NAME = [
-  ...ORGANISATION_WORDS, 'org', 'site', 'agency', 'store', 'shop', 'school', 'facility', 'practice', 'provider', 'clinic', 'account', 'venue', 'centre', 'center', 'trading', 'legal', 'registered',
+  ...ORGANISATION_WORDS,
+  'org',
+  'site',
+  'agency',
+  'store',
+  'shop',
+  'school',
+  'facility',
+  'practice',
+  'provider',
+  'clinic',
+  'account',
+  'venue',
+  'centre',
+  'center',
+  'trading',
+  'legal',
+  'registered',
 ];
 const ORGANISATION_HEADER = new RegExp(`^(?:(?:${ORGANISATION_WORDS.join('|')})|(?:${ORGANISATION_WORDS_WITH_NAME.join('|')})_?name)$`);
 
 /** Roles that only a person has: with none of them, a bare `name` column is read as an organisation. */
 const PERSON_ROLES: ReadonlySet<AttributeRole> = new Set([
-  'first_name', 'middle_name', 'last_name', 'date_of_birth', 'birth_year', 'birth_month', 'birth_day', 'gender',
+  'first_name',
+  'middle_name',
+  'last_name',
+  'date_of_birth',
+  'birth_year',
+  'birth_month',
+  'birth_day',
+  'gender',
 ]);
 
 /** Per-row keys: unique per record, so they carry no evidence about other records. */
@@ -137,10 +172,7 @@ function roleFromMapping(value: string): ColumnRole {
  * Roles of every header: the mapping (column → role name, matched case-insensitively) wins,
  * otherwise detection by header name. Unknown columns are ignored rather than guessed at.
  */
-export function detectColumnRoles(
-  headers: readonly string[],
-  mapping?: Readonly<Record<string, string>>,
-): ColumnRoles {
+export function detectColumnRoles(headers: readonly string[], mapping?: Readonly<Record<string, string>>): ColumnRoles {
   const byLower = new Map<string, string>();
   for (const [column, role] of Object.entries(mapping ?? {})) byLower.set(column.toLowerCase(), role);
   const roles: Record<string, ColumnRole> = {};
@@ -153,7 +185,9 @@ export function detectColumnRoles(
   const isRole = (r: ColumnRole | undefined, test: (role: AttributeRole) => boolean): boolean => r?.kind === 'attribute' && test(r.role);
   const all = Object.values(roles);
   const person = all.some((r) => isRole(r, (role) => PERSON_ROLES.has(role)));
-  const organisationCue = all.some((r) => isRole(r, (role) => role === 'company') || (r.kind === 'identifier' && (r.type === 'website' || r.type === 'fax')));
+  const organisationCue = all.some(
+    (r) => isRole(r, (role) => role === 'company') || (r.kind === 'identifier' && (r.type === 'website' || r.type === 'fax')),
+  );
   if (!person && organisationCue) {
     for (const header of headers) {
       if (byLower.has(header.toLowerCase()) || normaliseHeader(header) !== 'name') continue;
@@ -177,8 +211,15 @@ export function mappingProblems(mapping: Readonly<Record<string, string>>, heade
   for (const [column, role] of Object.entries(mapping)) {
     if (!present.has(column.toLowerCase())) problems.push(`column "${column}" is not in the file (columns: ${headers.join(', ')})`);
     const r = normaliseHeader(role);
-    const known = r === 'ignore' || (ATTRIBUTE_ROLES as readonly string[]).includes(r) || KNOWN_IDENTIFIER_TYPES.has(r) || /(^|_)(id|no|number)$/.test(r);
-    if (!known) problems.push(`column "${column}": unknown role "${role}" (one of ${ATTRIBUTE_ROLES.join(', ')}, ignore, email, phone, or an identifier type ending in _id)`);
+    const known =
+      r === 'ignore' ||
+      (ATTRIBUTE_ROLES as readonly string[]).includes(r) ||
+      KNOWN_IDENTIFIER_TYPES.has(r) ||
+      /(^|_)(id|no|number)$/.test(r);
+    if (!known)
+      problems.push(
+        `column "${column}": unknown role "${role}" (one of ${ATTRIBUTE_ROLES.join(', ')}, ignore, email, phone, or an identifier type ending in _id)`,
+      );
   }
   return problems;
 }

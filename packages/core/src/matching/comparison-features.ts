@@ -335,43 +335,69 @@ function hasAny(col: Column): boolean {
 export function prepareRecords(records: readonly MatchRecord[], roles: ColumnRoles): PreparedRecords {
   const features: ComparisonFeature[] = [];
   const keys = new Map<string, Column>();
-  const attr = (role: AttributeRole, norm: (v: string) => string | undefined): Column =>
-    gather(records, columnsWith(roles, role), norm);
+  const attr = (role: AttributeRole, norm: (v: string) => string | undefined): Column => gather(records, columnsWith(roles, role), norm);
 
   const names = nameColumns(records, roles);
   const { first, last } = names;
   if (hasAny(first)) {
     features.push(firstNameFeature(first, last));
-    keys.set('fn', first.map((v) => (v === undefined ? undefined : canonicalGivenName(v))));
-    keys.set('fnsx', first.map((v) => (v === undefined ? undefined : soundex(v))));
+    keys.set(
+      'fn',
+      first.map((v) => (v === undefined ? undefined : canonicalGivenName(v))),
+    );
+    keys.set(
+      'fnsx',
+      first.map((v) => (v === undefined ? undefined : soundex(v))),
+    );
   }
   if (hasAny(last)) {
     features.push(lastNameFeature(last, first));
     keys.set('ln', last);
-    keys.set('lnsx', last.map((v) => (v === undefined ? undefined : soundex(v))));
+    keys.set(
+      'lnsx',
+      last.map((v) => (v === undefined ? undefined : soundex(v))),
+    );
   }
   if (hasAny(first) && hasAny(last)) {
     // Order-free name key so swapped first/last names still share a block.
-    keys.set('name', first.map((f, i) => {
-      const l = last[i];
-      if (f === undefined || l === undefined) return undefined;
-      return f < l ? `${f}|${l}` : `${l}|${f}`;
-    }));
+    keys.set(
+      'name',
+      first.map((f, i) => {
+        const l = last[i];
+        if (f === undefined || l === undefined) return undefined;
+        return f < l ? `${f}|${l}` : `${l}|${f}`;
+      }),
+    );
   }
   if (hasAny(names.middle)) features.push(stringFeature('middle_name', names.middle, false));
   if (hasAny(names.suffix)) features.push(suffixFeature(names.suffix));
   if (hasAny(names.organisation)) {
     features.push(textFeature('company', names.organisation, true));
-    keys.set('company', names.organisation.map((v) => (v === undefined ? undefined : sortedTokens(v))));
-    keys.set('company1', names.organisation.map((v) => v?.split(' ')[0]));
+    keys.set(
+      'company',
+      names.organisation.map((v) => (v === undefined ? undefined : sortedTokens(v))),
+    );
+    keys.set(
+      'company1',
+      names.organisation.map((v) => v?.split(' ')[0]),
+    );
   }
 
   const dates = datesOf(records, roles);
   if (dates.some((d) => d !== undefined)) {
     features.push(dateFeature(dates));
-    keys.set('dob', dates.map((d) => d?.digits));
-    keys.set('dobY', dates.map((d) => d?.digits.slice(0, 4)));
-    keys.set('dobMD', dates.map((d) => d?.digits.slice(4)));
+    keys.set(
+      'dob',
+      dates.map((d) => d?.digits),
+    );
+    keys.set(
+      'dobY',
+      dates.map((d) => d?.digits.slice(0, 4)),
+    );
+    keys.set(
+      'dobMD',
+      dates.map((d) => d?.digits.slice(4)),
+    );
   }
 
   const address = attr('address', normaliseAddress);
@@ -419,7 +445,10 @@ export function prepareRecords(records: readonly MatchRecord[], roles: ColumnRol
       if (!hasAny(col)) continue;
       features.push(emailFeature(col));
       keys.set('email', col);
-      keys.set('emailUser', col.map((v) => v?.slice(0, v.indexOf('@'))));
+      keys.set(
+        'emailUser',
+        col.map((v) => v?.slice(0, v.indexOf('@'))),
+      );
     } else if (type === 'phone' || type === 'fax') {
       const col = gather(records, cols, normalisePhone);
       if (!hasAny(col)) continue;
@@ -433,7 +462,14 @@ export function prepareRecords(records: readonly MatchRecord[], roles: ColumnRol
       identifiers.push(col);
     }
   }
-  return { size: records.length, features, keys, conflict: recordConflicts({ names, identifiers }), isPerson: (i) => names.kind[i] === RecordKind.person, kindOf: (i) => names.kind[i] ?? RecordKind.unknown };
+  return {
+    size: records.length,
+    features,
+    keys,
+    conflict: recordConflicts({ names, identifiers }),
+    isPerson: (i) => names.kind[i] === RecordKind.person,
+    kindOf: (i) => names.kind[i] ?? RecordKind.unknown,
+  };
 }
 
 function datesOf(records: readonly MatchRecord[], roles: ColumnRoles): (ParsedDate | undefined)[] {
@@ -454,6 +490,10 @@ function datesOf(records: readonly MatchRecord[], roles: ColumnRoles): (ParsedDa
     if (yc === undefined) return undefined;
     const y = presentValue(r.values[yc]);
     if (y === undefined) return undefined;
-    return dateFromParts(y, presentValue(mc === undefined ? undefined : r.values[mc]) ?? '0', presentValue(dc === undefined ? undefined : r.values[dc]) ?? '0');
+    return dateFromParts(
+      y,
+      presentValue(mc === undefined ? undefined : r.values[mc]) ?? '0',
+      presentValue(dc === undefined ? undefined : r.values[dc]) ?? '0',
+    );
   });
 }

@@ -28,7 +28,19 @@ export interface GeneratedCustomers {
 }
 
 /** Column order of the generated table. */
-export const CUSTOMER_HEADERS = ['first_name', 'last_name', 'name', 'company', 'dob', 'email', 'phone', 'address', 'city', 'postcode', 'account_id'] as const;
+export const CUSTOMER_HEADERS = [
+  'first_name',
+  'last_name',
+  'name',
+  'company',
+  'dob',
+  'email',
+  'phone',
+  'address',
+  'city',
+  'postcode',
+  'account_id',
+] as const;
 type Field = (typeof CUSTOMER_HEADERS)[number];
 
 const GIVEN = (
@@ -47,10 +59,24 @@ const SURNAMES = (
   'hunt hussain campbell matthews owen palmer holmes mills barnes knight lloyd butler russell barker fisher stevens'
 ).split(' ');
 const STREETS = 'high church station victoria park green manor mill kings queens new school london york grange windsor'.split(' ');
-const STREET_TYPES: readonly (readonly [string, string])[] = [['Street', 'St'], ['Road', 'Rd'], ['Lane', 'Ln'], ['Avenue', 'Ave'], ['Close', 'Close'], ['Drive', 'Dr']];
+const STREET_TYPES: readonly (readonly [string, string])[] = [
+  ['Street', 'St'],
+  ['Road', 'Rd'],
+  ['Lane', 'Ln'],
+  ['Avenue', 'Ave'],
+  ['Close', 'Close'],
+  ['Drive', 'Dr'],
+];
 const CITIES: readonly (readonly [string, string])[] = [
-  ['London', 'LDN'], ['Manchester', 'Manchester'], ['Leeds', 'Leeds'], ['Bristol', 'Bristol'], ['Sheffield', 'Sheffield'],
-  ['Saint Albans', 'St Albans'], ['Newcastle upon Tyne', 'Newcastle'], ['York', 'York'], ['Norwich', 'Norwich'],
+  ['London', 'LDN'],
+  ['Manchester', 'Manchester'],
+  ['Leeds', 'Leeds'],
+  ['Bristol', 'Bristol'],
+  ['Sheffield', 'Sheffield'],
+  ['Saint Albans', 'St Albans'],
+  ['Newcastle upon Tyne', 'Newcastle'],
+  ['York', 'York'],
+  ['Norwich', 'Norwich'],
 ];
 const DOMAINS = ['gmail.com', 'outlook.com', 'yahoo.co.uk', 'hotmail.com', 'icloud.com'];
 const TRADES = ['Plumbing', 'Builders', 'Consulting', 'Cafe', 'Motors', 'Florist', 'Accountants'];
@@ -99,7 +125,14 @@ function newAddress(random: SeededRandom): Address {
   const city = random.int(CITIES.length);
   const code = (CITIES[city]?.[0] ?? 'LN').slice(0, 2).toUpperCase();
   const postcode = `${code}${1 + random.int(19)} ${random.int(10)}${String.fromCharCode(65 + random.int(26))}${String.fromCharCode(65 + random.int(26))}`;
-  return { number: 1 + random.int(180), street: random.int(STREETS.length), type: random.int(STREET_TYPES.length), unit: random.next() < 0.2 ? 1 + random.int(12) : 0, city, postcode };
+  return {
+    number: 1 + random.int(180),
+    street: random.int(STREETS.length),
+    type: random.int(STREET_TYPES.length),
+    unit: random.next() < 0.2 ? 1 + random.int(12) : 0,
+    city,
+    postcode,
+  };
 }
 
 /** People in households (shared surname, address, landline, sometimes email), plus organisations. */
@@ -116,21 +149,51 @@ function entities(random: SeededRandom, count: number): Entity[] {
       const female = random.next() < 0.5;
       const father = out.length > 0 && m > 0 && random.next() < 0.3 ? out[out.length - m] : undefined;
       const junior = father !== undefined && father.kind === 'person' && !GIVEN.slice(FEMALE_FROM).includes(father.first);
-      const first = junior ? father.first : female ? (GIVEN[FEMALE_FROM + random.int(GIVEN.length - FEMALE_FROM)] ?? 'mary') : (GIVEN[random.int(FEMALE_FROM)] ?? 'john');
+      const first = junior
+        ? father.first
+        : female
+          ? (GIVEN[FEMALE_FROM + random.int(GIVEN.length - FEMALE_FROM)] ?? 'mary')
+          : (GIVEN[random.int(FEMALE_FROM)] ?? 'john');
       const year = m === 0 || random.next() < 0.4 ? baseYear + random.int(4) : baseYear + 22 + random.int(12);
       const dob: [number, number, number] = [year, 1 + random.int(12), 1 + random.int(28)];
       const own = `${first}${random.next() < 0.5 ? '.' : ''}${last}${random.next() < 0.5 ? String(random.int(100)) : ''}@${pick(random, DOMAINS)}`;
-      const emails = [own, ...(random.next() < 0.2 ? [`${first[0] ?? 'x'}${last}@work${random.int(50)}.co.uk`] : []), ...(familyEmail !== undefined ? [familyEmail] : [])];
+      const emails = [
+        own,
+        ...(random.next() < 0.2 ? [`${first[0] ?? 'x'}${last}@work${random.int(50)}.co.uk`] : []),
+        ...(familyEmail !== undefined ? [familyEmail] : []),
+      ];
       const phones = [mobile(random), ...(landline !== undefined ? [landline] : [])];
       const addresses = random.next() < 0.3 ? [home, newAddress(random)] : [home];
       const suffix = junior ? 'Jr' : '';
       if (junior && father !== undefined) out[out.length - m] = { ...father, suffix: 'Sr' };
-      out.push({ kind: 'person', first, last, suffix, dob, emails, phones, addresses, account: `AC${100_000 + random.int(900_000)}`, company: '' });
+      out.push({
+        kind: 'person',
+        first,
+        last,
+        suffix,
+        dob,
+        emails,
+        phones,
+        addresses,
+        account: `AC${100_000 + random.int(900_000)}`,
+        company: '',
+      });
     }
     // Some households run a small business registered at home.
     if (out.length < count && random.next() < 0.12) {
       const company = `${last.charAt(0).toUpperCase()}${last.slice(1)} ${pick(random, TRADES)}`;
-      out.push({ kind: 'organisation', first: '', last, suffix: '', dob: [0, 0, 0], emails: [`info@${last}${random.int(100)}.co.uk`], phones: [landline ?? mobile(random)], addresses: [home], account: `AC${100_000 + random.int(900_000)}`, company });
+      out.push({
+        kind: 'organisation',
+        first: '',
+        last,
+        suffix: '',
+        dob: [0, 0, 0],
+        emails: [`info@${last}${random.int(100)}.co.uk`],
+        phones: [landline ?? mobile(random)],
+        addresses: [home],
+        account: `AC${100_000 + random.int(900_000)}`,
+        company,
+      });
     }
   }
   return out;
@@ -229,7 +292,13 @@ export function generateCustomers(options: GenerateCustomersOptions): GeneratedC
       const src = pick(random, SOURCES);
       // Sparse: each exported field is present with probability 0.6; at least one besides the name.
       const fields = new Set(src.fields.filter((f) => IDENTIFYING.includes(f) && random.next() < 0.6));
-      if (fields.size === 0) fields.add(pick(random, src.fields.filter((f) => IDENTIFYING.includes(f))));
+      if (fields.size === 0)
+        fields.add(
+          pick(
+            random,
+            src.fields.filter((f) => IDENTIFYING.includes(f)),
+          ),
+        );
       // Why: a record sharing nothing but a (common) name with its person's other records is
       // unlinkable even for an analyst; borrow one field an earlier record has, so chains exist.
       const previous = taken.length > 0 ? taken[random.int(taken.length)] : undefined;

@@ -24,7 +24,19 @@ export interface ParsedDate {
 }
 
 const MONTHS: Readonly<Record<string, number>> = {
-  jan: 1, feb: 2, mar: 3, apr: 4, may: 5, jun: 6, jul: 7, aug: 8, sep: 9, sept: 9, oct: 10, nov: 11, dec: 12,
+  jan: 1,
+  feb: 2,
+  mar: 3,
+  apr: 4,
+  may: 5,
+  jun: 6,
+  jul: 7,
+  aug: 8,
+  sep: 9,
+  sept: 9,
+  oct: 10,
+  nov: 11,
+  dec: 12,
 };
 
 /** Options of {@link parseDate}. */
@@ -134,8 +146,7 @@ export function compareDates(a: ParsedDate, b: ParsedDate): number {
   const ra = a.readings;
   const rb = b.readings;
   for (const x of ra) for (const y of rb) if (x.epochDay === y.epochDay) return 0;
-  for (const x of ra)
-    for (const y of rb) if (x.year === y.year && x.month === y.day && x.day === y.month) return 1;
+  for (const x of ra) for (const y of rb) if (x.year === y.year && x.month === y.day && x.day === y.month) return 1;
   if (withinOneDigitEdit(a.digits, b.digits)) return 2;
   for (const x of ra) for (const y of rb) if (withinOneDigitEdit(x.digits, y.digits)) return 2;
   // One component differs; read from the digits so invalid dates (month 13, day 0) still count.

@@ -9,11 +9,15 @@ const HEADERS = ['first_name', 'last_name', 'name', 'company', 'dob', 'email', '
 /** Background people (so the model has pairs to learn from) plus the planted records. */
 function withBackground(planted: readonly Partial<Record<string, string>>[]): MatchRecord[] {
   const people = generatePeople({ count: 600, seed: 3, duplicateShare: 0.3 });
-  const background = people.rows.map((r, i) => ({ key: `b${String(i).padStart(4, '0')}`, values: { first_name: r[0], last_name: r[1], dob: r[2], postcode: r[4], email: r[5], phone: r[6] } }));
+  const background = people.rows.map((r, i) => ({
+    key: `b${String(i).padStart(4, '0')}`,
+    values: { first_name: r[0], last_name: r[1], dob: r[2], postcode: r[4], email: r[5], phone: r[6] },
+  }));
   return [...planted.map((values, i) => ({ key: `p${i}`, values })), ...background];
 }
 
-const clusterOf = (result: ReturnType<typeof matchRecords>, key: string): readonly string[] => result.clusters.find((c) => c.includes(key)) ?? [key];
+const clusterOf = (result: ReturnType<typeof matchRecords>, key: string): readonly string[] =>
+  result.clusters.find((c) => c.includes(key)) ?? [key];
 
 describe('entity-centric linking', () => {
   it('links A and D of one person through B and C although A and D share nothing, and explains the chain', () => {

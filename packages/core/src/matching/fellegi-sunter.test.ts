@@ -15,7 +15,14 @@ describe('createScorer', () => {
   const feature = prep.features[0];
   const params: FellegiSunterParameters = {
     lambda: 0.01,
-    features: [{ name: 'last_name', levels: feature?.levels ?? [], m: [0.7, 0.25, 0.02, 0.02, 0.005, 0.005], u: [0.01, 0.005, 0.01, 0.02, 0.001, 0.954] }],
+    features: [
+      {
+        name: 'last_name',
+        levels: feature?.levels ?? [],
+        m: [0.7, 0.25, 0.02, 0.02, 0.005, 0.005],
+        u: [0.01, 0.005, 0.01, 0.02, 0.001, 0.954],
+      },
+    ],
   };
 
   it('counts how many records share each value', () => {
@@ -45,14 +52,21 @@ describe('household rule for namesakes', () => {
     lambda: 0.001,
     features: prep.features.map((f) => {
       const n = f.levels.length;
-      return { name: f.name, levels: f.levels, m: f.levels.map((_, l) => (l === 0 ? 0.9 : 0.1 / (n - 1))), u: f.levels.map((_, l) => (l === n - 1 ? 0.9 : 0.1 / (n - 1))) };
+      return {
+        name: f.name,
+        levels: f.levels,
+        m: f.levels.map((_, l) => (l === 0 ? 0.9 : 0.1 / (n - 1))),
+        u: f.levels.map((_, l) => (l === n - 1 ? 0.9 : 0.1 / (n - 1))),
+      };
     }),
   };
   const scorer = createScorer(prep, params, undefined, { termFrequency: false });
   const raw = (i: number, j: number): { total: number; household: number[] } => {
     const out = new Float64Array(prep.features.length);
     scorer.featureWeights(i, j, out);
-    const household = prep.features.flatMap((f, k) => (['last_name', 'postcode', 'phone'].includes(f.name) && (out[k] ?? 0) > 0 ? [out[k] ?? 0] : []));
+    const household = prep.features.flatMap((f, k) =>
+      ['last_name', 'postcode', 'phone'].includes(f.name) && (out[k] ?? 0) > 0 ? [out[k] ?? 0] : [],
+    );
     return { total: scorer.prior + [...out].filter((x) => !Number.isNaN(x)).reduce((s, x) => s + x, 0), household };
   };
 

@@ -204,12 +204,7 @@ function distinctPatterns(sample: PairLevels, f: number): { patterns: Int8Array;
 const TF_PRIOR_RECORDS = 300;
 
 /** Per-record log2 weight of agreeing exactly on this record's value, adjusted for its frequency. */
-export function termFrequencyWeights(
-  feature: ComparisonFeature,
-  size: number,
-  m0: number,
-  u0: number,
-): Float32Array {
+export function termFrequencyWeights(feature: ComparisonFeature, size: number, m0: number, u0: number): Float32Array {
   const counts = new Map<string, number>();
   let present = 0;
   for (let i = 0; i < size; i++) {
@@ -330,7 +325,17 @@ const PERSONAL_AGREEMENT = 3;
 /** The suffix feature's "one-side-only" level (comparison-features.ts). */
 const SUFFIX_ONE_SIDE = 1;
 
-const HOUSEHOLD_FEATURES: ReadonlySet<string> = new Set(['last_name', 'address', 'address_1', 'address_2', 'street_number', 'city', 'postcode', 'phone', 'email']);
+const HOUSEHOLD_FEATURES: ReadonlySet<string> = new Set([
+  'last_name',
+  'address',
+  'address_1',
+  'address_2',
+  'street_number',
+  'city',
+  'postcode',
+  'phone',
+  'email',
+]);
 
 /** Whether members of one household commonly share this field (see HOUSEHOLD_FEATURES). */
 export function isHouseholdField(name: string): boolean {
@@ -444,7 +449,9 @@ export function createScorer(
         } else if (personalFeature[k] === true && x >= PERSONAL_AGREEMENT) personal = true;
       }
       const namesake = suffixAt >= 0 && levels[offset + suffixAt] === SUFFIX_ONE_SIDE;
-      return ((firstAt >= 0 && levels[offset + firstAt] === firstDifferent) || namesake) && !personal ? w - HOUSEHOLD_DISCOUNT * (sum - max) : w;
+      return ((firstAt >= 0 && levels[offset + firstAt] === firstDifferent) || namesake) && !personal
+        ? w - HOUSEHOLD_DISCOUNT * (sum - max)
+        : w;
     },
     rarerValueLogCount,
     prior,
@@ -472,7 +479,9 @@ export function createScorer(
       }
       const first = firstAt >= 0 ? (weights[firstAt] ?? Number.NaN) : Number.NaN;
       const namesake = suffixAt >= 0 && weights[suffixAt] === oneSideOnlyWeight;
-      return ((!Number.isNaN(first) && first <= firstDifferentWeight + 1e-9) || namesake) && !personal ? w - HOUSEHOLD_DISCOUNT * (sum - max) : w;
+      return ((!Number.isNaN(first) && first <= firstDifferentWeight + 1e-9) || namesake) && !personal
+        ? w - HOUSEHOLD_DISCOUNT * (sum - max)
+        : w;
     },
     explain(i, j) {
       const out = features.map((feature, k) => {
@@ -480,7 +489,11 @@ export function createScorer(
         return { feature: feature.name, level: l < 0 ? 'null' : (feature.levels[l] ?? ''), weight: l < 0 ? 0 : levelWeight(k, l, i, j) };
       });
       const personal = out.some((e, k) => personalFeature[k] === true && e.weight >= PERSONAL_AGREEMENT);
-      if (((firstAt >= 0 && features[firstAt]?.compare(i, j) === firstDifferent) || (suffixAt >= 0 && features[suffixAt]?.compare(i, j) === SUFFIX_ONE_SIDE)) && !personal) {
+      if (
+        ((firstAt >= 0 && features[firstAt]?.compare(i, j) === firstDifferent) ||
+          (suffixAt >= 0 && features[suffixAt]?.compare(i, j) === SUFFIX_ONE_SIDE)) &&
+        !personal
+      ) {
         // Shown as scored: the strongest shared household field in full, the others discounted (see HOUSEHOLD_FEATURES).
         let best = -1;
         out.forEach((e, k) => {
@@ -519,7 +532,8 @@ export function isSureMatch(features: readonly ComparisonFeature[], levels: Int8
 /** Whether the sure-match rule could judge a pair: at least three identifying fields present on both sides. */
 export function sureRuleApplies(features: readonly ComparisonFeature[], levels: Int8Array, offset: number): boolean {
   let present = 0;
-  for (let k = 0; k < features.length; k++) if ((features[k]?.sureLevels ?? 0) > 0 && (levels[offset + k] ?? -1) >= 0 && ++present >= 3) return true;
+  for (let k = 0; k < features.length; k++)
+    if ((features[k]?.sureLevels ?? 0) > 0 && (levels[offset + k] ?? -1) >= 0 && ++present >= 3) return true;
   return false;
 }
 

@@ -7,7 +7,10 @@ import { generatePeople } from './person-generator.ts';
 
 describe('incremental matcher', () => {
   const people = generatePeople({ count: 3000, seed: 9 });
-  const records: MatchRecord[] = people.rows.map((row, i) => ({ key: `r${String(i).padStart(5, '0')}`, values: Object.fromEntries(people.headers.map((h, c) => [h, row[c] ?? ''])) }));
+  const records: MatchRecord[] = people.rows.map((row, i) => ({
+    key: `r${String(i).padStart(5, '0')}`,
+    values: Object.fromEntries(people.headers.map((h, c) => [h, row[c] ?? ''])),
+  }));
   const roles = detectColumnRoles(people.headers);
   const model = matchRecords({ records: records.slice(0, 2000), roles }).model;
 

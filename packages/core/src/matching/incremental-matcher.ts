@@ -18,7 +18,14 @@ import { isHardConflict } from './record-conflicts.ts';
 
 /** Blocking rules of the incremental index: specific keys only, so blocks stay small. */
 const INCREMENTAL_RULES: readonly (readonly string[])[] = [
-  ['email'], ['phone'], ['name'], ['ln', 'dob'], ['fn', 'dob'], ['ln', 'pc'], ['addr'], ['company'],
+  ['email'],
+  ['phone'],
+  ['name'],
+  ['ln', 'dob'],
+  ['fn', 'dob'],
+  ['ln', 'pc'],
+  ['addr'],
+  ['company'],
 ];
 
 /** A stored record that may be the same entity as the arriving one. */
@@ -112,7 +119,11 @@ export function createIncrementalMatcher(options: IncrementalMatcherOptions): In
         for (let p = list.length - 1; p >= 0 && seen.size < maxCandidates; p--) seen.add(list[p] ?? 0);
       }
       const positions = [...seen].sort((a, b) => a - b);
-      return scoreCandidates(record, positions.map((p) => stored[p] as MatchRecord), options);
+      return scoreCandidates(
+        record,
+        positions.map((p) => stored[p] as MatchRecord),
+        options,
+      );
     },
   };
 }
@@ -125,7 +136,11 @@ export type ScoreCandidatesOptions = Pick<IncrementalMatcherOptions, 'roles' | '
  * store's persistent index): links at or above the link threshold, reviews between the thresholds,
  * strongest first; organisation/person and Jr/Sr conflicts are never linked or queued.
  */
-export function scoreCandidates(record: MatchRecord, candidates: readonly MatchRecord[], options: ScoreCandidatesOptions): IncrementalMatch {
+export function scoreCandidates(
+  record: MatchRecord,
+  candidates: readonly MatchRecord[],
+  options: ScoreCandidatesOptions,
+): IncrementalMatch {
   if (candidates.length === 0) return { links: [], reviews: [], compared: 0 };
   const linkWeight = probabilityToWeight(options.linkThreshold ?? 0.95);
   const reviewWeight = probabilityToWeight(options.reviewThreshold ?? 0.5);
@@ -136,7 +151,15 @@ export function scoreCandidates(record: MatchRecord, candidates: readonly MatchR
   const features = prepared.features.map((f) => byName.get(f.name));
   const parameters: FellegiSunterParameters = {
     lambda: options.parameters.lambda,
-    features: prepared.features.map((f, k) => features[k] ?? { name: f.name, levels: f.levels, m: f.levels.map(() => 1 / f.levels.length), u: f.levels.map(() => 1 / f.levels.length) }),
+    features: prepared.features.map(
+      (f, k) =>
+        features[k] ?? {
+          name: f.name,
+          levels: f.levels,
+          m: f.levels.map(() => 1 / f.levels.length),
+          u: f.levels.map(() => 1 / f.levels.length),
+        },
+    ),
   };
   const scorer = createScorer(prepared, parameters, undefined, { termFrequency: false });
   const links: IncrementalCandidate[] = [];
@@ -158,6 +181,11 @@ export function scoreCandidates(record: MatchRecord, candidates: readonly MatchR
 export function modelParameters(model: MatchModelSummary): FellegiSunterParameters {
   return {
     lambda: model.lambda,
-    features: model.features.map((f) => ({ name: f.name, levels: f.levels.map((l) => l.level), m: f.levels.map((l) => l.m), u: f.levels.map((l) => l.u) })),
+    features: model.features.map((f) => ({
+      name: f.name,
+      levels: f.levels.map((l) => l.level),
+      m: f.levels.map((l) => l.m),
+      u: f.levels.map((l) => l.u),
+    })),
   };
 }

@@ -10,7 +10,10 @@ function people(count: number, seed: number): { records: MatchRecord[]; entity: 
   return {
     headers: g.headers,
     entity: g.entity,
-    records: g.rows.map((row, i) => ({ key: `k${String(i).padStart(6, '0')}`, values: Object.fromEntries(g.headers.map((h, c) => [h, row[c] ?? ''])) })),
+    records: g.rows.map((row, i) => ({
+      key: `k${String(i).padStart(6, '0')}`,
+      values: Object.fromEntries(g.headers.map((h, c) => [h, row[c] ?? ''])),
+    })),
   };
 }
 
@@ -58,7 +61,9 @@ describe('matchRecords', () => {
     ];
     const records: MatchRecord[] = [];
     for (const source of ['crm', 'shop'])
-      rows.forEach((row, i) => records.push({ key: `${source}-${i}`, source, values: Object.fromEntries(headers.map((h, c) => [h, row[c] ?? ''])) }));
+      rows.forEach((row, i) =>
+        records.push({ key: `${source}-${i}`, source, values: Object.fromEntries(headers.map((h, c) => [h, row[c] ?? ''])) }),
+      );
     const result = matchRecords({ records, roles: detectColumnRoles(headers), mode: 'link', linkThreshold: 0.5, reviewThreshold: 0.2 });
     for (const cluster of result.clusters) {
       const sources = cluster.map((k) => k.split('-')[0]);
@@ -70,7 +75,10 @@ describe('matchRecords', () => {
 
 describe('m of personal fields', () => {
   const g = generateCustomers({ entities: 300, seed: 3 });
-  const records = g.rows.map((row, i) => ({ key: `k${String(i).padStart(6, '0')}`, values: Object.fromEntries(g.headers.map((h, c) => [h, row[c] ?? ''])) }));
+  const records = g.rows.map((row, i) => ({
+    key: `k${String(i).padStart(6, '0')}`,
+    values: Object.fromEntries(g.headers.map((h, c) => [h, row[c] ?? ''])),
+  }));
   const model = matchRecords({ records, roles: detectColumnRoles(g.headers) }).model;
 
   it('is not learnt from blocks of household fields, where spouses make "different account" look common among matches', () => {

@@ -175,7 +175,15 @@ export function matchRecords(options: MatchOptions): MatchResult {
   const priors = options.priors === false ? undefined : (options.priors ?? DEFAULT_PRIORS);
   const featurePriors = features.map((feat) => featurePrior(priors, feat, feat.identifier === true));
   const sampleLevels = pairLevels(features, sample.left, sample.right);
-  const { u, present: uPairs, seen: uSeen } = estimateU(features, sampleLevels, featurePriors.map((p) => p?.u));
+  const {
+    u,
+    present: uPairs,
+    seen: uSeen,
+  } = estimateU(
+    features,
+    sampleLevels,
+    featurePriors.map((p) => p?.u),
+  );
 
   options.onPhase?.('u');
 
@@ -244,9 +252,19 @@ export function matchRecords(options: MatchOptions): MatchResult {
     if (isSureMatch(features, candidates.levels, p * f)) sure++;
     if (sureRuleApplies(features, candidates.levels, p * f)) judged++;
   }
-  const { lambda, dataShare: lambdaDataShare } = blendLambda({ sureMatches: sure, judgedPairs: judged, assumedRecall: ASSUMED_SURE_RULE_RECALL, records: n, totalPairs, priors });
+  const { lambda, dataShare: lambdaDataShare } = blendLambda({
+    sureMatches: sure,
+    judgedPairs: judged,
+    assumedRecall: ASSUMED_SURE_RULE_RECALL,
+    records: n,
+    totalPairs,
+    priors,
+  });
 
-  const pairPrior = kindPrior(lambda, Uint8Array.from({ length: n }, (_, i) => prepared.kindOf(i)));
+  const pairPrior = kindPrior(
+    lambda,
+    Uint8Array.from({ length: n }, (_, i) => prepared.kindOf(i)),
+  );
   const parameters = (uk: readonly (readonly number[])[]): FellegiSunterParameters => ({
     lambda,
     features: features.map((feat, k) => ({ name: feat.name, levels: feat.levels, m: m[k] ?? [], u: uk[k] ?? [], uSeen: uSeen[k] ?? [] })),
@@ -258,10 +276,25 @@ export function matchRecords(options: MatchOptions): MatchResult {
   // (Measured: fake_1000 0.930 -> 0.942, dedupe example 0.896 -> 0.906, customers-150 0.912 -> 0.924; a
   // second round changed no set by more than 0.001.)
   const first = createScorer(prepared, parameters(u), undefined, { termFrequency: false, pairPrior });
-  const nonMatch = Float64Array.from({ length: sampleLevels.count }, (_, p) => 1 - weightToProbability(first.weightFromLevels(sampleLevels.levels, p * f, sample.left[p] ?? 0, sample.right[p] ?? 0)));
-  const params = parameters(estimateU(features, sampleLevels, featurePriors.map((p) => p?.u), nonMatch).u);
+  const nonMatch = Float64Array.from(
+    { length: sampleLevels.count },
+    (_, p) => 1 - weightToProbability(first.weightFromLevels(sampleLevels.levels, p * f, sample.left[p] ?? 0, sample.right[p] ?? 0)),
+  );
+  const params = parameters(
+    estimateU(
+      features,
+      sampleLevels,
+      featurePriors.map((p) => p?.u),
+      nonMatch,
+    ).u,
+  );
   const linkWeight = probabilityToWeight(linkThreshold);
-  const scorer = createScorer(prepared, params, typoReferences(features, candidates, createScorer(prepared, params, undefined, { pairPrior }), linkWeight), { pairPrior });
+  const scorer = createScorer(
+    prepared,
+    params,
+    typoReferences(features, candidates, createScorer(prepared, params, undefined, { pairPrior }), linkWeight),
+    { pairPrior },
+  );
 
   // Keep pairs at or above the review threshold, strongest first.
   const reviewWeight = probabilityToWeight(reviewThreshold);
@@ -288,7 +321,10 @@ export function matchRecords(options: MatchOptions): MatchResult {
     }
   }
   const order = keptWeight.map((_, e) => e);
-  order.sort((x, y) => (keptWeight[y] ?? 0) - (keptWeight[x] ?? 0) || (keptLeft[x] ?? 0) - (keptLeft[y] ?? 0) || (keptRight[x] ?? 0) - (keptRight[y] ?? 0));
+  order.sort(
+    (x, y) =>
+      (keptWeight[y] ?? 0) - (keptWeight[x] ?? 0) || (keptLeft[x] ?? 0) - (keptLeft[y] ?? 0) || (keptRight[x] ?? 0) - (keptRight[y] ?? 0),
+  );
   const left = Int32Array.from(order, (e) => keptLeft[e] ?? 0);
   const right = Int32Array.from(order, (e) => keptRight[e] ?? 0);
   const weight = Float64Array.from(order, (e) => keptWeight[e] ?? 0);
@@ -312,19 +348,22 @@ export function matchRecords(options: MatchOptions): MatchResult {
   });
 
   // 6. Entity-centric pass: clusters compared by their best evidence per field (entity-linking.ts).
-  const entity = options.entityLinking === false ? { clusterOf: clustered.clusterOf, merges: [] } : linkEntities({
-    size: n,
-    clusterOf: clustered.clusterOf,
-    ...proposals({ left, right, weight }, { left: weakLeft, right: weakRight, weight: weakWeight }),
-    scorer,
-    featureCount: f,
-    linkWeight,
-    reviewWeight,
-    conflict: (i, j) => prepared.conflict(i, j) !== undefined,
-    eligible: (i) => prepared.isPerson(i),
-    // In one-to-one linking two records of one source never share a cluster.
-    hardConflict: linking && options.oneToOne !== false ? (i, j) => hard(i, j) || sources[i] === sources[j] : hard,
-  });
+  const entity =
+    options.entityLinking === false
+      ? { clusterOf: clustered.clusterOf, merges: [] }
+      : linkEntities({
+          size: n,
+          clusterOf: clustered.clusterOf,
+          ...proposals({ left, right, weight }, { left: weakLeft, right: weakRight, weight: weakWeight }),
+          scorer,
+          featureCount: f,
+          linkWeight,
+          reviewWeight,
+          conflict: (i, j) => prepared.conflict(i, j) !== undefined,
+          eligible: (i) => prepared.isPerson(i),
+          // In one-to-one linking two records of one source never share a cluster.
+          hardConflict: linking && options.oneToOne !== false ? (i, j) => hard(i, j) || sources[i] === sources[j] : hard,
+        });
   const clusterOf = entity.clusterOf;
 
   options.onPhase?.('cluster');
@@ -359,7 +398,13 @@ export function matchRecords(options: MatchOptions): MatchResult {
     if (x === undefined || y === undefined || x === y) return undefined;
     const [i, j] = x < y ? [x, y] : [y, x];
     const w = scorer.weight(i, j);
-    return { a: records[i]?.key ?? '', b: records[j]?.key ?? '', probability: weightToProbability(w), weight: w, evidence: evidenceOf(scorer.explain(i, j)) };
+    return {
+      a: records[i]?.key ?? '',
+      b: records[j]?.key ?? '',
+      probability: weightToProbability(w),
+      weight: w,
+      evidence: evidenceOf(scorer.explain(i, j)),
+    };
   };
 
   return {

@@ -5,8 +5,11 @@ const prior = { levels: ['exact', 'different'], m: [0.9, 0.1], u: [0.01, 0.99] }
 
 describe('match priors', () => {
   it('ship a prior for every comparison level of the person fields', () => {
-    for (const name of ['first_name', 'last_name', 'date_of_birth', 'email', 'phone', 'postcode', 'address', 'suffix']) expect(DEFAULT_PRIORS.features[name]).toBeDefined();
-    expect(featurePrior(DEFAULT_PRIORS, { name: 'account_id', levels: ['exact', 'one-edit', 'different'] }, true)).toBe(DEFAULT_PRIORS.identifier);
+    for (const name of ['first_name', 'last_name', 'date_of_birth', 'email', 'phone', 'postcode', 'address', 'suffix'])
+      expect(DEFAULT_PRIORS.features[name]).toBeDefined();
+    expect(featurePrior(DEFAULT_PRIORS, { name: 'account_id', levels: ['exact', 'one-edit', 'different'] }, true)).toBe(
+      DEFAULT_PRIORS.identifier,
+    );
     expect(featurePrior(DEFAULT_PRIORS, { name: 'email', levels: ['exact', 'other'] }, false)).toBeUndefined();
   });
 
@@ -23,7 +26,14 @@ describe('match priors', () => {
     const few = blendLambda({ sureMatches: 0, judgedPairs: 0, assumedRecall: 0.5, records: 100, totalPairs: 4950, priors: DEFAULT_PRIORS });
     expect(few.dataShare).toBe(0);
     expect(few.lambda).toBeCloseTo((DEFAULT_PRIORS.pairsPerRecord * 100) / 4950);
-    const judged = blendLambda({ sureMatches: 0, judgedPairs: 5000, assumedRecall: 0.5, records: 100, totalPairs: 4950, priors: DEFAULT_PRIORS });
+    const judged = blendLambda({
+      sureMatches: 0,
+      judgedPairs: 5000,
+      assumedRecall: 0.5,
+      records: 100,
+      totalPairs: 4950,
+      priors: DEFAULT_PRIORS,
+    });
     expect(judged.dataShare).toBe(1);
     expect(judged.lambda).toBeCloseTo(1 / 4950);
   });

@@ -45,7 +45,11 @@ const JUDGED_PAIRS_FOR_DATA = 1000;
 export { DEFAULT_PRIORS };
 
 /** The prior of a feature, when there is one whose levels fit. */
-export function featurePrior(priors: MatchPriors | undefined, feature: { readonly name: string; readonly levels: readonly string[] }, isIdentifier: boolean): FeaturePrior | undefined {
+export function featurePrior(
+  priors: MatchPriors | undefined,
+  feature: { readonly name: string; readonly levels: readonly string[] },
+  isIdentifier: boolean,
+): FeaturePrior | undefined {
   if (priors === undefined) return undefined;
   const p = priors.features[feature.name] ?? (isIdentifier ? priors.identifier : undefined);
   if (p === undefined || p.levels.length !== feature.levels.length || p.levels.some((l, i) => l !== feature.levels[i])) return undefined;
@@ -53,7 +57,11 @@ export function featurePrior(priors: MatchPriors | undefined, feature: { readonl
 }
 
 /** m blended from the data's estimate (backed by `mass` expected matches) and the prior. */
-export function blendM(data: readonly number[] | undefined, mass: number, prior: FeaturePrior | undefined): { m: number[]; dataShare: number } | undefined {
+export function blendM(
+  data: readonly number[] | undefined,
+  mass: number,
+  prior: FeaturePrior | undefined,
+): { m: number[]; dataShare: number } | undefined {
   if (prior === undefined) return data === undefined ? undefined : { m: [...data], dataShare: 1 };
   if (data === undefined || mass <= 0) return { m: [...prior.m], dataShare: 0 };
   const share = mass / (mass + PRIOR_MATCHES);
@@ -61,7 +69,14 @@ export function blendM(data: readonly number[] | undefined, mass: number, prior:
 }
 
 /** λ from the sure-rule count, leaning on the prior pairs per record when few pairs pass the rule. */
-export function blendLambda(options: { sureMatches: number; judgedPairs: number; assumedRecall: number; records: number; totalPairs: number; priors: MatchPriors | undefined }): { lambda: number; dataShare: number } {
+export function blendLambda(options: {
+  sureMatches: number;
+  judgedPairs: number;
+  assumedRecall: number;
+  records: number;
+  totalPairs: number;
+  priors: MatchPriors | undefined;
+}): { lambda: number; dataShare: number } {
   const { sureMatches, judgedPairs, assumedRecall, records, totalPairs, priors } = options;
   const pairs = Math.max(1, totalPairs);
   const fromData = sureMatches / assumedRecall;

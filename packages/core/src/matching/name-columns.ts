@@ -50,7 +50,13 @@ export function nameColumns(records: readonly MatchRecord[], roles: ColumnRoles)
   const fullCols = columnsWith(roles, 'full_name');
   const companyCols = columnsWith(roles, 'company');
   const n = records.length;
-  const out = { first: new Array<string | undefined>(n), middle: new Array<string | undefined>(n), last: new Array<string | undefined>(n), suffix: new Array<string | undefined>(n), organisation: new Array<string | undefined>(n) };
+  const out = {
+    first: new Array<string | undefined>(n),
+    middle: new Array<string | undefined>(n),
+    last: new Array<string | undefined>(n),
+    suffix: new Array<string | undefined>(n),
+    organisation: new Array<string | undefined>(n),
+  };
   const kind = new Uint8Array(n);
   let hadFullNames = false;
   records.forEach((record, i) => {
@@ -86,7 +92,12 @@ export function nameColumns(records: readonly MatchRecord[], roles: ColumnRoles)
     out.last[i] = last;
     out.suffix[i] = suffix;
     out.organisation[i] = organisation;
-    kind[i] = first !== undefined || last !== undefined ? RecordKind.person : organisation !== undefined ? RecordKind.organisation : RecordKind.unknown;
+    kind[i] =
+      first !== undefined || last !== undefined
+        ? RecordKind.person
+        : organisation !== undefined
+          ? RecordKind.organisation
+          : RecordKind.unknown;
   });
   return { ...out, kind, hadFullNames };
 }

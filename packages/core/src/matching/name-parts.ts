@@ -15,9 +15,39 @@ export interface NameParts {
   readonly suffix?: string;
 }
 
-const SUFFIXES: Readonly<Record<string, string>> = { jr: 'jr', junior: 'jr', sr: 'sr', senior: 'sr', ii: 'ii', '2nd': 'ii', iii: 'iii', '3rd': 'iii', iv: 'iv', '4th': 'iv' };
+const SUFFIXES: Readonly<Record<string, string>> = {
+  jr: 'jr',
+  junior: 'jr',
+  sr: 'sr',
+  senior: 'sr',
+  ii: 'ii',
+  '2nd': 'ii',
+  iii: 'iii',
+  '3rd': 'iii',
+  iv: 'iv',
+  '4th': 'iv',
+};
 const TITLES = new Set(['mr', 'mrs', 'ms', 'miss', 'mx', 'dr', 'prof', 'sir', 'dame', 'rev', 'lord', 'lady']);
-const PARTICLES = new Set(['van', 'von', 'de', 'der', 'den', 'da', 'di', 'du', 'la', 'le', 'del', 'della', 'dos', 'bin', 'al', 'st', 'mac', 'ter']);
+const PARTICLES = new Set([
+  'van',
+  'von',
+  'de',
+  'der',
+  'den',
+  'da',
+  'di',
+  'du',
+  'la',
+  'le',
+  'del',
+  'della',
+  'dos',
+  'bin',
+  'al',
+  'st',
+  'mac',
+  'ter',
+]);
 
 /**
  * Words that mark an organisation's name: legal forms and common kinds of business. Why a list: a
@@ -44,7 +74,28 @@ export function looksLikeOrganisation(name: string): boolean {
 }
 
 /** Legal forms, dropped from organisation names before comparing (`Baker Motors Ltd.` ~ `Baker Motors Limited`). */
-const LEGAL_FORMS = new Set(['ltd', 'limited', 'llp', 'llc', 'lp', 'inc', 'incorporated', 'plc', 'gmbh', 'ag', 'sa', 'sarl', 'bv', 'nv', 'pty', 'corp', 'corporation', 'co', 'the', 'and']);
+const LEGAL_FORMS = new Set([
+  'ltd',
+  'limited',
+  'llp',
+  'llc',
+  'lp',
+  'inc',
+  'incorporated',
+  'plc',
+  'gmbh',
+  'ag',
+  'sa',
+  'sarl',
+  'bv',
+  'nv',
+  'pty',
+  'corp',
+  'corporation',
+  'co',
+  'the',
+  'and',
+]);
 
 /** An organisation's name normalised for comparison: lower-case words without legal forms; `undefined` when blank. */
 export function organisationName(raw: string | undefined): string | undefined {
@@ -84,15 +135,18 @@ export function splitFullName(raw: string): NameParts {
   let suffix: string | undefined;
   // Split on white space before normalising, so a hyphenated surname stays one word (`marlowefitch`).
   const words = (s: string): string[] =>
-    s.split(/\s+/).map((w) => (normaliseText(w) ?? '').replace(/ /g, '')).filter((w) => {
-      if (w === '' || TITLES.has(w)) return false;
-      const g = SUFFIXES[w];
-      if (g !== undefined) {
-        suffix ??= g;
-        return false;
-      }
-      return true;
-    });
+    s
+      .split(/\s+/)
+      .map((w) => (normaliseText(w) ?? '').replace(/ /g, ''))
+      .filter((w) => {
+        if (w === '' || TITLES.has(w)) return false;
+        const g = SUFFIXES[w];
+        if (g !== undefined) {
+          suffix ??= g;
+          return false;
+        }
+        return true;
+      });
   let first: string[];
   let last: string[];
   if (comma >= 0) {

@@ -33,13 +33,39 @@ const FIRST = (
 ).split(' ');
 
 const NICK: Readonly<Record<string, string>> = {
-  robert: 'bob', william: 'bill', james: 'jim', richard: 'dick', michael: 'mike', thomas: 'tom', joseph: 'joe',
-  christopher: 'chris', daniel: 'dan', matthew: 'matt', anthony: 'tony', elizabeth: 'liz', margaret: 'maggie',
-  jennifer: 'jen', katherine: 'kate', rebecca: 'becky', samantha: 'sam', patricia: 'pat', edward: 'ed', steven: 'steve',
-  andrew: 'andy', benjamin: 'ben', alexander: 'alex', nicholas: 'nick', jonathan: 'jon', kenneth: 'ken', timothy: 'tim',
+  robert: 'bob',
+  william: 'bill',
+  james: 'jim',
+  richard: 'dick',
+  michael: 'mike',
+  thomas: 'tom',
+  joseph: 'joe',
+  christopher: 'chris',
+  daniel: 'dan',
+  matthew: 'matt',
+  anthony: 'tony',
+  elizabeth: 'liz',
+  margaret: 'maggie',
+  jennifer: 'jen',
+  katherine: 'kate',
+  rebecca: 'becky',
+  samantha: 'sam',
+  patricia: 'pat',
+  edward: 'ed',
+  steven: 'steve',
+  andrew: 'andy',
+  benjamin: 'ben',
+  alexander: 'alex',
+  nicholas: 'nick',
+  jonathan: 'jon',
+  kenneth: 'ken',
+  timothy: 'tim',
 };
 
-const SYLLABLES = 'an ber car dan el fer gar har in jon kel lan mor nor ol par quin ros sal ter ur van wil yar zel son ton ley man ford well by ham ing ers'.split(' ');
+const SYLLABLES =
+  'an ber car dan el fer gar har in jon kel lan mor nor ol par quin ros sal ter ur van wil yar zel son ton ley man ford well by ham ing ers'.split(
+    ' ',
+  );
 const CITIES = (
   'london manchester birmingham leeds glasgow sheffield bradford liverpool edinburgh bristol cardiff leicester ' +
   'coventry nottingham newcastle sunderland brighton hull plymouth derby southampton portsmouth york oxford cambridge ' +

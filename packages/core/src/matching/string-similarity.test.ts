@@ -65,7 +65,24 @@ describe('other comparators', () => {
 
 describe('jaroWinkler with a floor', () => {
   it('equals the full similarity at or above the floor and 0 only below it', () => {
-    const words = ['martha', 'marhta', 'dwayne', 'duane', 'dixon', 'dicksonx', 'jones', 'johnson', 'smith', 'smyth', 'a', 'ab', 'abcdefgh', 'xbcdefgy', 'robert', 'rupert'];
+    const words = [
+      'martha',
+      'marhta',
+      'dwayne',
+      'duane',
+      'dixon',
+      'dicksonx',
+      'jones',
+      'johnson',
+      'smith',
+      'smyth',
+      'a',
+      'ab',
+      'abcdefgh',
+      'xbcdefgy',
+      'robert',
+      'rupert',
+    ];
     for (const a of words)
       for (const b of words)
         for (const floor of [0.7, 0.8, 0.92]) {

@@ -89,7 +89,10 @@ export function clusterPairs(options: ClusterPairsOptions): ClusterPairsResult {
       }
     }
     // A conflicting pair may share a cluster only when its own score vouches for it (a typo in the date).
-    if (options.conflict !== undefined && ma.some((x) => mb.some((y) => options.conflict?.(x, y) === true && weightOf(x, y) < options.reviewWeight))) {
+    if (
+      options.conflict !== undefined &&
+      ma.some((x) => mb.some((y) => options.conflict?.(x, y) === true && weightOf(x, y) < options.reviewWeight))
+    ) {
       refusedByConflict[e] = 1;
       continue;
     }

@@ -34,9 +34,29 @@ export function normaliseText(raw: string | null | undefined): string | undefine
 }
 
 const ADDRESS_ABBREVIATIONS: Readonly<Record<string, string>> = {
-  street: 'st', road: 'rd', avenue: 'ave', av: 'ave', boulevard: 'blvd', drive: 'dr', lane: 'ln', place: 'pl',
-  court: 'ct', crescent: 'cres', terrace: 'tce', highway: 'hwy', parade: 'pde', square: 'sq', circuit: 'cct',
-  north: 'n', south: 's', east: 'e', west: 'w', floor: 'fl', mount: 'mt', saint: 'st', close: 'cl',
+  street: 'st',
+  road: 'rd',
+  avenue: 'ave',
+  av: 'ave',
+  boulevard: 'blvd',
+  drive: 'dr',
+  lane: 'ln',
+  place: 'pl',
+  court: 'ct',
+  crescent: 'cres',
+  terrace: 'tce',
+  highway: 'hwy',
+  parade: 'pde',
+  square: 'sq',
+  circuit: 'cct',
+  north: 'n',
+  south: 's',
+  east: 'e',
+  west: 'w',
+  floor: 'fl',
+  mount: 'mt',
+  saint: 'st',
+  close: 'cl',
 };
 
 /** Words that only announce a unit number (`Flat 3`, `Apt 3`, `#3`, `Unit 3` are one unit 3). */

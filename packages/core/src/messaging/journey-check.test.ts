@@ -21,11 +21,20 @@ describe('journey checks', () => {
   });
   it('names a negative wait, an unknown channel, a foreign template and a cyclic branch', () => {
     expect(fields({ ...CART, steps: [{ wait: '-5 minutes' }] })).toEqual(['steps.0.wait']);
-    expect(fields({ ...CART, steps: [{ send: { message: 'm', dedupeKey: 'k', channels: ['fax'] } }] })).toEqual(['steps.0.send.channels.0']);
-    expect(fields({ ...CART, steps: [{ send: { message: 'm', dedupeKey: '{{traits.email}}', channels: ['email'] } }] })).toEqual(['steps.0.send.dedupeKey']);
-    const cyclic: JourneyInput = { ...CART, steps: [{ id: 'a', wait: 60 }, { branch: { if: { path: 'traits.vip', equals: true }, then: 'a' } }] };
+    expect(fields({ ...CART, steps: [{ send: { message: 'm', dedupeKey: 'k', channels: ['fax'] } }] })).toEqual([
+      'steps.0.send.channels.0',
+    ]);
+    expect(fields({ ...CART, steps: [{ send: { message: 'm', dedupeKey: '{{traits.email}}', channels: ['email'] } }] })).toEqual([
+      'steps.0.send.dedupeKey',
+    ]);
+    const cyclic: JourneyInput = {
+      ...CART,
+      steps: [{ id: 'a', wait: 60 }, { branch: { if: { path: 'traits.vip', equals: true }, then: 'a' } }],
+    };
     expect(fields(cyclic)).toEqual(['steps.1.branch.then']);
-    expect(fields({ ...CART, steps: [{ branch: { if: { path: 'traits.vip' }, then: 'self' }, id: 'self' }] })).toEqual(['steps.0.branch.then']);
+    expect(fields({ ...CART, steps: [{ branch: { if: { path: 'traits.vip' }, then: 'self' }, id: 'self' }] })).toEqual([
+      'steps.0.branch.then',
+    ]);
   });
   it('checks policy destinations, time zones and calendar caps', () => {
     const policy = {
@@ -35,7 +44,11 @@ describe('journey checks', () => {
       defaultTimezone: 'Nowhere/Town',
       channels: { email: { destination: 'nope', consent: 'opt_in' as const } },
     };
-    expect(checkPolicy(policy, new Set(), isTimeZone).map((p) => p.field)).toEqual(['frequencyCaps.0.per', 'defaultTimezone', 'channels.email.destination']);
+    expect(checkPolicy(policy, new Set(), isTimeZone).map((p) => p.field)).toEqual([
+      'frequencyCaps.0.per',
+      'defaultTimezone',
+      'channels.email.destination',
+    ]);
   });
 });
 
@@ -65,7 +78,11 @@ describe('journey helpers', () => {
     expect(isHeldOut('cart', 'p-1', 0)).toBe(false);
   });
   it('branches jump forward to then/else, conditions read trigger and traits', () => {
-    const steps: JourneyInput['steps'] = [{ branch: { if: { path: 'traits.vip', equals: true }, then: 'b', else: 'c' } }, { id: 'b', wait: 1 }, { id: 'c', wait: 1 }];
+    const steps: JourneyInput['steps'] = [
+      { branch: { if: { path: 'traits.vip', equals: true }, then: 'b', else: 'c' } },
+      { id: 'b', wait: 1 },
+      { id: 'c', wait: 1 },
+    ];
     expect(nextStepIndex(steps, 0, true)).toBe(1);
     expect(nextStepIndex(steps, 0, false)).toBe(2);
     expect(branchConditionHolds({ path: 'traits.vip', equals: true }, { trigger: {}, traits: { vip: true } })).toBe(true);

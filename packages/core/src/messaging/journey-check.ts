@@ -17,7 +17,8 @@ export interface Problem {
 
 function checkTemplate(template: string, field: string, problems: Problem[]): void {
   for (const path of templatePaths(template)) {
-    if (!path.startsWith('trigger.')) problems.push({ field, message: `a template reads the trigger only ({{trigger.…}}), not {{${path}}}` });
+    if (!path.startsWith('trigger.'))
+      problems.push({ field, message: `a template reads the trigger only ({{trigger.…}}), not {{${path}}}` });
   }
 }
 
@@ -40,7 +41,11 @@ export function checkJourney(journey: JourneyInput, channels: ReadonlySet<string
       checkTemplate(send.dedupeKey, `steps.${i}.send.dedupeKey`, problems);
       if (send.channels.length === 0) problems.push({ field: `steps.${i}.send.channels`, message: 'a send names at least one channel' });
       send.channels.forEach((c, j) => {
-        if (!channels.has(c)) problems.push({ field: `steps.${i}.send.channels.${j}`, message: `channel "${c}" is not in the messaging policy (PUT /v1/messaging/policy)` });
+        if (!channels.has(c))
+          problems.push({
+            field: `steps.${i}.send.channels.${j}`,
+            message: `channel "${c}" is not in the messaging policy (PUT /v1/messaging/policy)`,
+          });
       });
       if (send.ttl !== undefined) {
         const d = parseDuration(send.ttl);
@@ -52,12 +57,14 @@ export function checkJourney(journey: JourneyInput, channels: ReadonlySet<string
         if (target === undefined) continue;
         const at = ids.get(target);
         if (at === undefined) problems.push({ field: `steps.${i}.branch.${which}`, message: `no step has id "${target}"` });
-        else if (at <= i) problems.push({ field: `steps.${i}.branch.${which}`, message: `cyclic branch: "${target}" is not after this step` });
+        else if (at <= i)
+          problems.push({ field: `steps.${i}.branch.${which}`, message: `cyclic branch: "${target}" is not after this step` });
       }
     }
   });
   journey.exit?.forEach((rule, i) => {
-    if ('event' in rule) for (const [path, template] of Object.entries(rule.match ?? {})) checkTemplate(template, `exit.${i}.match.${path}`, problems);
+    if ('event' in rule)
+      for (const [path, template] of Object.entries(rule.match ?? {})) checkTemplate(template, `exit.${i}.match.${path}`, problems);
   });
   if (journey.goal) {
     const d = parseDuration(journey.goal.within);
@@ -75,14 +82,18 @@ export function checkPolicy(policy: MessagingPolicy, destinations: ReadonlySet<s
     else if (policy.capCounting === 'calendar_user_tz' && d.ms % 86_400_000 !== 0) {
       problems.push({ field: `frequencyCaps.${i}.per`, message: 'calendar_user_tz counts whole days: per is a number of days' });
     }
-    if (cap.channel !== 'any' && !Object.hasOwn(policy.channels, cap.channel)) problems.push({ field: `frequencyCaps.${i}.channel`, message: `channel "${cap.channel}" is not in channels` });
+    if (cap.channel !== 'any' && !Object.hasOwn(policy.channels, cap.channel))
+      problems.push({ field: `frequencyCaps.${i}.channel`, message: `channel "${cap.channel}" is not in channels` });
   });
-  if (!isTimeZone(policy.defaultTimezone)) problems.push({ field: 'defaultTimezone', message: `unknown time zone "${policy.defaultTimezone}"` });
+  if (!isTimeZone(policy.defaultTimezone))
+    problems.push({ field: 'defaultTimezone', message: `unknown time zone "${policy.defaultTimezone}"` });
   for (const [name, channel] of Object.entries(policy.channels)) {
-    if (!destinations.has(channel.destination)) problems.push({ field: `channels.${name}.destination`, message: `no destination has id "${channel.destination}"` });
+    if (!destinations.has(channel.destination))
+      problems.push({ field: `channels.${name}.destination`, message: `no destination has id "${channel.destination}"` });
   }
   policy.quietHours?.channels?.forEach((c, i) => {
-    if (!Object.hasOwn(policy.channels, c)) problems.push({ field: `quietHours.channels.${i}`, message: `channel "${c}" is not in channels` });
+    if (!Object.hasOwn(policy.channels, c))
+      problems.push({ field: `quietHours.channels.${i}`, message: `channel "${c}" is not in channels` });
   });
   return problems;
 }

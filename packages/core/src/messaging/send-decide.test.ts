@@ -56,7 +56,10 @@ describe('decideSend rules', () => {
 
   it('S5 reachability: a channel needs its contact point, not bounced; none left is skipped_no_channel', () => {
     expect(stopped({ contacts: { push_token: { value: 't' } } }).channel).toBe('push');
-    expect(stopped({ contacts: { email: { value: 'a@x.io', bounced: true } } })).toMatchObject({ outcome: 'skipped_no_channel', rule: 'S5 reachability' });
+    expect(stopped({ contacts: { email: { value: 'a@x.io', bounced: true } } })).toMatchObject({
+      outcome: 'skipped_no_channel',
+      rule: 'S5 reachability',
+    });
   });
 
   it('S6 frequency caps: a channel at its cap is out; every channel capped is skipped_cap', () => {
@@ -70,7 +73,11 @@ describe('decideSend rules', () => {
   });
 
   it('S6 calendar caps count the local calendar day of the profile', () => {
-    const policy: MessagingPolicy = { ...POLICY, capCounting: 'calendar_user_tz', frequencyCaps: [{ channel: 'any', max: 1, per: '1 day' }] };
+    const policy: MessagingPolicy = {
+      ...POLICY,
+      capCounting: 'calendar_user_tz',
+      frequencyCaps: [{ channel: 'any', max: 1, per: '1 day' }],
+    };
     // 23:30 in New York (UTC−4) on the 9th is 03:30 UTC on the 10th: yesterday there, today in UTC.
     const recentSends = [{ at: '2026-03-10T03:30:00Z', channel: 'email' }];
     const now = new Date('2026-03-10T12:00:00Z');
@@ -83,14 +90,20 @@ describe('decideSend rules', () => {
     const now = new Date('2026-03-10T07:00:00Z'); // 02:00 in Chicago (UTC−5 after the DST change of 8 March)
     const d = decideSend(input({ now, timeZone: 'America/Chicago', policy: { ...POLICY, quietHours: quiet } }));
     expect(d).toMatchObject({ outcome: 'deferred_quiet', claim: 'take', deferredUntil: '2026-03-10T13:00:00.000Z' });
-    expect(stopped({ now, timeZone: 'America/Chicago', policy: { ...POLICY, quietHours: { ...quiet, fallback: 'drop' } } }).outcome).toBe('dropped_quiet');
-    expect(stopped({ now, timeZone: 'America/Chicago', policy: { ...POLICY, quietHours: { ...quiet, channels: ['email'] } } }).channel).toBe('push');
+    expect(stopped({ now, timeZone: 'America/Chicago', policy: { ...POLICY, quietHours: { ...quiet, fallback: 'drop' } } }).outcome).toBe(
+      'dropped_quiet',
+    );
+    expect(
+      stopped({ now, timeZone: 'America/Chicago', policy: { ...POLICY, quietHours: { ...quiet, channels: ['email'] } } }).channel,
+    ).toBe('push');
     expect(stopped({ now, timeZone: 'Asia/Tokyo', policy: { ...POLICY, quietHours: quiet } }).outcome).toBe('sent');
   });
 
   it('S8 channel choice: first_eligible keeps the send order, best_engagement the highest count', () => {
     expect(stopped({}).channel).toBe('email');
-    expect(stopped({ send: { channels: ['email', 'push'], choose: 'best_engagement' }, engagement: { push: 3, email: 1 } }).channel).toBe('push');
+    expect(stopped({ send: { channels: ['email', 'push'], choose: 'best_engagement' }, engagement: { push: 3, email: 1 } }).channel).toBe(
+      'push',
+    );
     expect(stopped({ send: { channels: ['email', 'push'], choose: 'best_engagement' } }).channel).toBe('email');
     // The explanation names the counts it compared.
     const best = decideSend(input({ send: { channels: ['email', 'push'], choose: 'best_engagement' }, engagement: { push: 3, email: 1 } }));
@@ -100,7 +113,17 @@ describe('decideSend rules', () => {
   it('S9 outbox: a sent decision takes the claim and names the destination', () => {
     const d = decideSend(input());
     expect(d).toMatchObject({ outcome: 'sent', channel: 'email', claim: 'take' });
-    expect(d.rules.map((r) => r.rule)).toEqual(['S1 holdout', 'S2 exit', 'S3 dedupe', 'S4 consent', 'S5 reachability', 'S6 frequency caps', 'S7 quiet hours', 'S8 channel choice', 'S9 outbox']);
+    expect(d.rules.map((r) => r.rule)).toEqual([
+      'S1 holdout',
+      'S2 exit',
+      'S3 dedupe',
+      'S4 consent',
+      'S5 reachability',
+      'S6 frequency caps',
+      'S7 quiet hours',
+      'S8 channel choice',
+      'S9 outbox',
+    ]);
     expect(d.rules.at(-1)?.detail).toContain('d-mail');
   });
 

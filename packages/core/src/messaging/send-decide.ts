@@ -149,7 +149,10 @@ export function decideSend(input: SendInput): SendDecision {
       if (cap.tag !== undefined && !(input.send.tags ?? []).includes(cap.tag)) return false;
       const since = capWindowStart(input.now, journeyDurationMs(cap.per), input.policy.capCounting, input.timeZone);
       const count = input.recentSends.filter(
-        (s) => Date.parse(s.at) >= since && (cap.channel === 'any' || s.channel === cap.channel) && (cap.tag === undefined || (s.tags ?? []).includes(cap.tag)),
+        (s) =>
+          Date.parse(s.at) >= since &&
+          (cap.channel === 'any' || s.channel === cap.channel) &&
+          (cap.tag === undefined || (s.tags ?? []).includes(cap.tag)),
       ).length;
       return count >= cap.max;
     });
@@ -167,7 +170,11 @@ export function decideSend(input: SendInput): SendDecision {
       open = uncapped.filter((c) => quiet.channels !== undefined && !quiet.channels.includes(c));
       if (open.length === 0) {
         const detail = `${quiet.start}–${quiet.end} in ${input.timeZone}`;
-        if (quiet.fallback === 'defer') return stop('S7 quiet hours', 'deferred_quiet', `${detail}: deferred to ${end.toISOString()}`, { claim: 'take', deferredUntil: end.toISOString() });
+        if (quiet.fallback === 'defer')
+          return stop('S7 quiet hours', 'deferred_quiet', `${detail}: deferred to ${end.toISOString()}`, {
+            claim: 'take',
+            deferredUntil: end.toISOString(),
+          });
         return stop('S7 quiet hours', 'dropped_quiet', `${detail}: dropped`);
       }
       pass('S7 quiet hours', `quiet in ${input.timeZone}, open: ${open.join(', ')}`);

@@ -19,7 +19,16 @@ export function isTimeZone(tz: string): boolean {
 function formatter(tz: string): Intl.DateTimeFormat {
   let f = formatters.get(tz);
   if (!f) {
-    f = new Intl.DateTimeFormat('en-US', { timeZone: tz, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone: tz,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    });
     formatters.set(tz, f);
   }
   return f;
@@ -39,7 +48,14 @@ export interface LocalTime {
 export function localTime(at: Date, tz: string): LocalTime {
   const parts: Record<string, number> = {};
   for (const p of formatter(tz).formatToParts(at)) if (p.type !== 'literal') parts[p.type] = Number(p.value);
-  return { year: parts['year'] ?? 0, month: parts['month'] ?? 0, day: parts['day'] ?? 0, hour: parts['hour'] ?? 0, minute: parts['minute'] ?? 0, second: parts['second'] ?? 0 };
+  return {
+    year: parts['year'] ?? 0,
+    month: parts['month'] ?? 0,
+    day: parts['day'] ?? 0,
+    hour: parts['hour'] ?? 0,
+    minute: parts['minute'] ?? 0,
+    second: parts['second'] ?? 0,
+  };
 }
 
 /** Offset (ms) of `tz` from UTC at instant `ms`. */
@@ -82,5 +98,11 @@ export function windowEnd(at: Date, tz: string, start: string, end: string): Dat
   if (!inside) return undefined;
   // The end is today when it is still ahead of the local time, else tomorrow (a window wrapping midnight).
   const day = new Date(Date.UTC(l.year, l.month - 1, l.day + (now < e ? 0 : 1)));
-  return zonedInstant(tz, { year: day.getUTCFullYear(), month: day.getUTCMonth() + 1, day: day.getUTCDate(), hour: Math.floor(e / 60), minute: e % 60 });
+  return zonedInstant(tz, {
+    year: day.getUTCFullYear(),
+    month: day.getUTCMonth() + 1,
+    day: day.getUTCDate(),
+    hour: Math.floor(e / 60),
+    minute: e % 60,
+  });
 }

@@ -9,7 +9,10 @@ const T2 = '2024-05-14T11:00:00.000Z';
 describe('computeTraitChanges', () => {
   it('sets non-null traits and unsets null ones, sorted, for identify only', () => {
     const base = { messageId: 'm', timestamp: T1, receivedAt: T1 };
-    expect(computeTraitChanges({ ...base, type: 'identify', traits: { z: 1, a: null, m: false } })).toEqual({ set: { m: false, z: 1 }, unset: ['a'] });
+    expect(computeTraitChanges({ ...base, type: 'identify', traits: { z: 1, a: null, m: false } })).toEqual({
+      set: { m: false, z: 1 },
+      unset: ['a'],
+    });
     expect(computeTraitChanges({ ...base, type: 'track', event: 'e', traits: { z: 1 } })).toEqual({ set: {}, unset: [] });
   });
 });
@@ -41,7 +44,11 @@ describe('applyTraitChanges', () => {
 describe('mergeTraitStates', () => {
   it('is commutative and picks the latest entry per key', () => {
     const a: TraitState = { plan: { value: 'pro', timestamp: T2, sourceId: 's' }, name: { value: 'A', timestamp: T1, sourceId: 's' } };
-    const b: TraitState = { plan: { value: 'free', timestamp: T1, sourceId: 's' }, name: { value: 'B', timestamp: T2, sourceId: 's' }, city: { value: 'X', timestamp: T1, sourceId: 's' } };
+    const b: TraitState = {
+      plan: { value: 'free', timestamp: T1, sourceId: 's' },
+      name: { value: 'B', timestamp: T2, sourceId: 's' },
+      city: { value: 'X', timestamp: T1, sourceId: 's' },
+    };
     expect(mergeTraitStates(a, b)).toEqual(mergeTraitStates(b, a));
     expect(visibleTraits(mergeTraitStates(a, b))).toEqual({ city: 'X', name: 'B', plan: 'pro' });
     expect(JSON.stringify(mergeTraitStates(a, b))).toBe(JSON.stringify(mergeTraitStates(b, a)));

@@ -76,7 +76,11 @@ export function applyTraitChanges(state: TraitState, changes: TraitChanges, time
 
 /** The traits a profile shows: values without tombstones. */
 export function visibleTraits(state: TraitState): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(state).filter(([, entry]) => entry.value !== null).map(([key, entry]) => [key, entry.value]));
+  return Object.fromEntries(
+    Object.entries(state)
+      .filter(([, entry]) => entry.value !== null)
+      .map(([key, entry]) => [key, entry.value]),
+  );
 }
 
 function define(target: TraitState, key: string, entry: TraitEntry): void {

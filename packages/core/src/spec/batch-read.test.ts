@@ -62,13 +62,17 @@ describe('readBatch', () => {
 
   it('merges a 40,000-level envelope context into a 40,000-level item context without recursing that deep', () => {
     const deep = (levels: number, leaf: string): string => '{"a":'.repeat(levels) + `{"${leaf}":1}` + '}'.repeat(levels);
-    const body: unknown = JSON.parse(`{"context":${deep(40_000, 'x')},"batch":[{"type":"track","context":${deep(40_000, 'y')}},{"type":"track"}]}`);
+    const body: unknown = JSON.parse(
+      `{"context":${deep(40_000, 'x')},"batch":[{"type":"track","context":${deep(40_000, 'y')}},{"type":"track"}]}`,
+    );
     const result = readBatch(body);
     expect(result.ok).toBe(true);
     // The merged item is left as deep as the input: the validator rejects it per item (nesting_too_deep).
     const receivedAt = new Date('2024-05-14T00:00:00Z');
     const items = result.ok ? result.items : [];
-    const codes = items.map((item) => validateEvent({ ...(item as object), userId: 'u', event: 'e' }, { receivedAt, newMessageId: () => 'm' }));
+    const codes = items.map((item) =>
+      validateEvent({ ...(item as object), userId: 'u', event: 'e' }, { receivedAt, newMessageId: () => 'm' }),
+    );
     expect(codes.map((c) => (c.ok ? 'ok' : c.code))).toEqual(['nesting_too_deep', 'nesting_too_deep']);
   });
 

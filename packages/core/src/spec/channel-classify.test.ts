@@ -4,7 +4,9 @@ import { classifyChannel } from './channel-classify.ts';
 describe('classifyChannel', () => {
   it('recognises each channel from the source name and the context', () => {
     expect(classifyChannel({ type: 'identify', context: { device: { type: 'ios' } } }, 'crm')).toBe('crm');
-    expect(classifyChannel({ type: 'page', context: { page: { path: '/' }, campaign: { medium: 'email' }, kin: { link: 't' } } }, 'web')).toBe('email');
+    expect(
+      classifyChannel({ type: 'page', context: { page: { path: '/' }, campaign: { medium: 'email' }, kin: { link: 't' } } }, 'web'),
+    ).toBe('email');
     expect(classifyChannel({ type: 'track', context: {} }, 'email')).toBe('email');
     expect(classifyChannel({ type: 'track', context: { externalIds: [{ id: 'ann', type: 'instagram' }] } }, 'events')).toBe('social');
     expect(classifyChannel({ type: 'page', context: { page: {}, campaign: { source: 'twitter', medium: 'paid' } } }, 'web')).toBe('social');

@@ -17,7 +17,18 @@ export type Channel = 'web' | 'app' | 'email' | 'social' | 'crm' | 'other';
 /** Every channel in display order. */
 export const CHANNELS: readonly Channel[] = ['web', 'app', 'email', 'social', 'crm', 'other'];
 
-const SOCIAL_TYPES = new Set(['twitter', 'instagram', 'tiktok', 'facebook', 'linkedin', 'x', 'threads', 'snapchat', 'pinterest', 'youtube']);
+const SOCIAL_TYPES = new Set([
+  'twitter',
+  'instagram',
+  'tiktok',
+  'facebook',
+  'linkedin',
+  'x',
+  'threads',
+  'snapchat',
+  'pinterest',
+  'youtube',
+]);
 const SOCIAL_WORDS = /^(social|twitter|instagram|facebook|tiktok|linkedin|x|pinterest|youtube|snapchat)$/i;
 
 /** The minimal event shape classification reads. */
@@ -37,7 +48,8 @@ export function classifyChannel(event: ClassifiableEvent, sourceName = ''): Chan
   if (medium === 'email' || /e-?mail|newsletter/.test(source)) return 'email';
   const externalIds = Array.isArray(context['externalIds']) ? (context['externalIds'] as unknown[]) : [];
   const socialId = externalIds.some((x) => SOCIAL_TYPES.has(text(record(x)?.['type'])));
-  if (medium === 'social' || SOCIAL_WORDS.test(campaignSource) || socialId || /social|twitter|instagram|facebook|tiktok/.test(source)) return 'social';
+  if (medium === 'social' || SOCIAL_WORDS.test(campaignSource) || socialId || /social|twitter|instagram|facebook|tiktok/.test(source))
+    return 'social';
   const device = record(context['device']);
   const deviceType = text(device?.['type']);
   if (deviceType === 'ios' || deviceType === 'android' || record(context['app']) || event.type === 'screen') return 'app';

@@ -108,7 +108,11 @@ describe('validateEvent: what no store can keep', () => {
     ['a lone low surrogate deep in context', { ...base, context: { page: { list: ['ok', 'x\udc80'] } } }, 'context.page.list[1]'],
     ['a NUL in the event name', { type: 'track', event: 'Signed\0Up', userId: 'u' }, 'event'],
     ['a NUL in messageId', { ...base, messageId: 'm\0' }, 'messageId'],
-    ['a lone surrogate in a property key', { type: 'track', event: 'e', userId: 'u', properties: { '\udbff': true } }, 'properties["\\udbff"]'],
+    [
+      'a lone surrogate in a property key',
+      { type: 'track', event: 'e', userId: 'u', properties: { '\udbff': true } },
+      'properties["\\udbff"]',
+    ],
   ])('rejects %s as invalid_text naming the path', (_label, raw, field) => {
     expect(rejection(validateEvent(raw, options))).toEqual({ code: 'invalid_text', field });
   });
@@ -126,8 +130,14 @@ describe('validateEvent: what no store can keep', () => {
     // The event is level 1 and context level 2: 62 more levels fit.
     expect(validateEvent({ ...base, context: nest(62) }, options).ok).toBe(true);
     expect(rejection(validateEvent({ ...base, context: nest(63) }, options))).toEqual({ code: 'nesting_too_deep', field: 'context' });
-    expect(rejection(validateEvent({ ...base, properties: nest(40_000) }, options))).toEqual({ code: 'nesting_too_deep', field: 'properties' });
-    expect(rejection(validateEvent({ ...base, traits: nest(5) }, { ...options, maxDepth: 4 }))).toEqual({ code: 'nesting_too_deep', field: 'traits' });
+    expect(rejection(validateEvent({ ...base, properties: nest(40_000) }, options))).toEqual({
+      code: 'nesting_too_deep',
+      field: 'properties',
+    });
+    expect(rejection(validateEvent({ ...base, traits: nest(5) }, { ...options, maxDepth: 4 }))).toEqual({
+      code: 'nesting_too_deep',
+      field: 'traits',
+    });
     const cycle: Record<string, unknown> = { ...base };
     cycle['traits'] = cycle;
     expect(rejection(validateEvent(cycle, options))?.code).toBe('nesting_too_deep');
@@ -185,13 +195,19 @@ describe('validateEvent: what no store can keep', () => {
   });
 
   it('reserves the messageId prefix import: for file imports', () => {
-    expect(rejection(validateEvent({ ...base, messageId: 'import:row-1' }, options))).toEqual({ code: 'reserved_message_id', field: 'messageId' });
+    expect(rejection(validateEvent({ ...base, messageId: 'import:row-1' }, options))).toEqual({
+      code: 'reserved_message_id',
+      field: 'messageId',
+    });
     expect(validateEvent({ ...base, messageId: 'imported:row-1' }, options).ok).toBe(true);
   });
 
   it('rejects numeric ids above 2^53 (already rounded by JSON) and keeps safe ones', () => {
     expect(rejection(validateEvent({ ...base, userId: 2 ** 53 + 2 }, options))).toEqual({ code: 'unsafe_integer', field: 'userId' });
-    expect(rejection(validateEvent({ ...base, anonymousId: -(2 ** 60) }, options))).toEqual({ code: 'unsafe_integer', field: 'anonymousId' });
+    expect(rejection(validateEvent({ ...base, anonymousId: -(2 ** 60) }, options))).toEqual({
+      code: 'unsafe_integer',
+      field: 'anonymousId',
+    });
     const safe = validateEvent({ ...base, userId: Number.MAX_SAFE_INTEGER }, options);
     expect(safe.ok && safe.event.userId).toBe('9007199254740991');
   });

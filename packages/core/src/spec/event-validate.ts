@@ -104,7 +104,11 @@ function validateOrReject(raw: unknown, options: ValidateEventOptions): Tracking
   const rule = checkTypeRules(type as EventType, ids);
   if (rule) return rule;
   if (ids.messageId?.startsWith(RESERVED_MESSAGE_ID_PREFIX)) {
-    return new Rejected('reserved_message_id', 'messageId', `messageIds starting with "${RESERVED_MESSAGE_ID_PREFIX}" are reserved for file imports`);
+    return new Rejected(
+      'reserved_message_id',
+      'messageId',
+      `messageIds starting with "${RESERVED_MESSAGE_ID_PREFIX}" are reserved for file imports`,
+    );
   }
 
   return {

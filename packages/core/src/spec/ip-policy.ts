@@ -40,7 +40,10 @@ export function truncateIp(ip: string): string | undefined {
   if (bare.includes('.')) return truncateV4(bare);
   const groups = expandV6(bare.replace(/^\[|\]$/g, '').split('%')[0]!);
   if (!groups) return undefined;
-  return `${groups.slice(0, 3).map((g) => g.toString(16)).join(':')}::`;
+  return `${groups
+    .slice(0, 3)
+    .map((g) => g.toString(16))
+    .join(':')}::`;
 }
 
 /** Applies a mode to an address: the value to store, or undefined to store none. */

@@ -30,19 +30,44 @@ export function AudiencesPage() {
   return (
     <section className="page">
       <h1>Computed traits and audiences</h1>
-      <Builder label="computed trait" name="trait" template={TRAIT_TEMPLATE} create={(d) => api.audiences.createComputedTrait(d)} onCreated={traits.reload} />
+      <Builder
+        label="computed trait"
+        name="trait"
+        template={TRAIT_TEMPLATE}
+        create={(d) => api.audiences.createComputedTrait(d)}
+        onCreated={traits.reload}
+      />
       {traits.state === 'loading' ? <Loading /> : null}
       {traits.state === 'error' ? <ErrorBox error={traits.error} onRetry={traits.reload} /> : null}
-      {traits.state === 'ready' ? <TraitTable traits={traits.data.data} onDelete={async (k) => (await api.audiences.deleteComputedTrait(k), traits.reload())} /> : null}
-      <Builder label="audience" name="audience" template={AUDIENCE_TEMPLATE} create={(d) => api.audiences.createAudience(d)} onCreated={audiences.reload} />
+      {traits.state === 'ready' ? (
+        <TraitTable traits={traits.data.data} onDelete={async (k) => (await api.audiences.deleteComputedTrait(k), traits.reload())} />
+      ) : null}
+      <Builder
+        label="audience"
+        name="audience"
+        template={AUDIENCE_TEMPLATE}
+        create={(d) => api.audiences.createAudience(d)}
+        onCreated={audiences.reload}
+      />
       {audiences.state === 'loading' ? <Loading /> : null}
       {audiences.state === 'error' ? <ErrorBox error={audiences.error} onRetry={audiences.reload} /> : null}
-      {audiences.state === 'ready' ? <AudienceTable audiences={audiences.data.data} onDelete={async (k) => (await api.audiences.deleteAudience(k), audiences.reload())} /> : null}
+      {audiences.state === 'ready' ? (
+        <AudienceTable
+          audiences={audiences.data.data}
+          onDelete={async (k) => (await api.audiences.deleteAudience(k), audiences.reload())}
+        />
+      ) : null}
     </section>
   );
 }
 
-function Builder(props: { label: string; name: string; template: unknown; create: (definition: unknown) => Promise<ApiResult<unknown>>; onCreated: () => void }) {
+function Builder(props: {
+  label: string;
+  name: string;
+  template: unknown;
+  create: (definition: unknown) => Promise<ApiResult<unknown>>;
+  onCreated: () => void;
+}) {
   const [text, setText] = useState(JSON.stringify(props.template, null, 2));
   const [error, setError] = useState<ApiFailure | undefined>();
   const [busy, setBusy] = useState(false);
@@ -77,10 +102,22 @@ function Builder(props: { label: string; name: string; template: unknown; create
 }
 
 /** A definition's backfill state and its delete button (two cells). */
-function StatusAndDelete({ definition: d, onDelete }: { definition: { key: string; status: string; progress: number }; onDelete: (key: string) => Promise<void> }) {
+function StatusAndDelete({
+  definition: d,
+  onDelete,
+}: {
+  definition: { key: string; status: string; progress: number };
+  onDelete: (key: string) => Promise<void>;
+}) {
   return (
     <>
-      <td>{d.status === 'live' ? <span className="tag">live</span> : <span className="tag tag-amber">backfilling {Math.round(d.progress * 100)} %</span>}</td>
+      <td>
+        {d.status === 'live' ? (
+          <span className="tag">live</span>
+        ) : (
+          <span className="tag tag-amber">backfilling {Math.round(d.progress * 100)} %</span>
+        )}
+      </td>
       <td>
         <button type="button" className="button button-danger" onClick={() => void onDelete(d.key)}>
           Delete
@@ -116,7 +153,10 @@ function TraitTable({ traits, onDelete }: { traits: ComputedTrait[]; onDelete: (
 function AudienceTable({ audiences, onDelete }: { audiences: Audience[]; onDelete: (key: string) => Promise<void> }) {
   if (audiences.length === 0) return <Empty>No audiences yet.</Empty>;
   return (
-    <DataTable columns={['Key', { label: 'Size', className: 'num' }, { label: 'Definition', className: 'hide-narrow' }, 'Status', '']} data-audience-table>
+    <DataTable
+      columns={['Key', { label: 'Size', className: 'num' }, { label: 'Definition', className: 'hide-narrow' }, 'Status', '']}
+      data-audience-table
+    >
       {audiences.map((a) => (
         <tr key={a.key} data-key={a.key}>
           <td>{a.key}</td>

@@ -21,7 +21,14 @@ export function AuditPage({ actor, action, since }: { actor: string; action: str
   const [cursors, setCursors] = useState<string[]>([]);
   const cursor = cursors.at(-1);
   const page = useApi(
-    () => api.audit({ limit: PAGE, ...(actor ? { actor } : {}), ...(action ? { action } : {}), ...(since ? { since } : {}), ...(cursor ? { cursor } : {}) }),
+    () =>
+      api.audit({
+        limit: PAGE,
+        ...(actor ? { actor } : {}),
+        ...(action ? { action } : {}),
+        ...(since ? { since } : {}),
+        ...(cursor ? { cursor } : {}),
+      }),
     cursor ?? 'first',
   );
   const chain = useApi(() => api.auditVerify(), 'verify');
@@ -32,11 +39,16 @@ export function AuditPage({ actor, action, since }: { actor: string; action: str
         <h1>Audit log</h1>
         <ChainStatus chain={chain} />
       </div>
-      <p className="muted small">Every admin write and export, oldest first, each entry chained to the one before by its hash. Values of identifiers appear only as keyed hashes.</p>
+      <p className="muted small">
+        Every admin write and export, oldest first, each entry chained to the one before by its hash. Values of identifiers appear only as
+        keyed hashes.
+      </p>
       <AuditFilters actor={actor} action={action} since={since} />
       {page.state === 'loading' ? <Loading /> : null}
       {page.state === 'error' ? <ErrorBox error={page.error} onRetry={page.reload} /> : null}
-      {page.state === 'ready' && page.data.data.length === 0 ? <Empty>No entries{actor || action || since ? ' match these filters' : ' yet'}.</Empty> : null}
+      {page.state === 'ready' && page.data.data.length === 0 ? (
+        <Empty>No entries{actor || action || since ? ' match these filters' : ' yet'}.</Empty>
+      ) : null}
       {page.state === 'ready' && page.data.data.length > 0 ? (
         <div className="card table-wrap">
           <table className="table audit">

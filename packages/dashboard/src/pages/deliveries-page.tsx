@@ -22,15 +22,29 @@ export function DeliveriesPage({ status, destination }: { status?: string; desti
   const destinations = useApi(() => api.messaging.destinations(), 'destinations');
   const summary = useApi(() => api.messaging.deliverySummary(), 'delivery-summary');
   const known: Destination[] = destinations.state === 'ready' ? destinations.data.data : [];
-  const ids = [...new Set([...known.map((d) => d.id), ...(summary.state === 'ready' ? summary.data.data.map((r) => r.destinationId) : [])])];
-  const countOf = (id: string, s: DeliveryStatus) => (summary.state === 'ready' ? (summary.data.data.find((r) => r.destinationId === id && r.status === s)?.count ?? 0) : 0);
-  const filter = (next: { status?: string; destination?: string }) => navigate({ name: 'deliveries', ...(next.status ? { status: next.status } : {}), ...(next.destination ? { destination: next.destination } : {}) });
+  const ids = [
+    ...new Set([...known.map((d) => d.id), ...(summary.state === 'ready' ? summary.data.data.map((r) => r.destinationId) : [])]),
+  ];
+  const countOf = (id: string, s: DeliveryStatus) =>
+    summary.state === 'ready' ? (summary.data.data.find((r) => r.destinationId === id && r.status === s)?.count ?? 0) : 0;
+  const filter = (next: { status?: string; destination?: string }) =>
+    navigate({
+      name: 'deliveries',
+      ...(next.status ? { status: next.status } : {}),
+      ...(next.destination ? { destination: next.destination } : {}),
+    });
 
   return (
     <section className="page">
       <div className="page-head">
         <h1>Deliveries</h1>
-        <FilterSelect label="Status" name="status" value={status ?? ''} options={STATUSES.map((s) => ({ value: s, label: s }))} onChange={(v) => filter({ status: v, ...(destination ? { destination } : {}) })} />
+        <FilterSelect
+          label="Status"
+          name="status"
+          value={status ?? ''}
+          options={STATUSES.map((s) => ({ value: s, label: s }))}
+          onChange={(v) => filter({ status: v, ...(destination ? { destination } : {}) })}
+        />
         <FilterSelect
           label="Destination"
           name="destination"
@@ -62,7 +76,10 @@ export function DeliveriesPage({ status, destination }: { status?: string; desti
                   </td>
                   {STATUSES.map((s) => (
                     <td key={s} className="num" data-count={s}>
-                      <a href={hrefOf({ name: 'deliveries', status: s, destination: id })} onClick={link({ name: 'deliveries', status: s, destination: id })}>
+                      <a
+                        href={hrefOf({ name: 'deliveries', status: s, destination: id })}
+                        onClick={link({ name: 'deliveries', status: s, destination: id })}
+                      >
                         {formatCount(countOf(id, s))}
                       </a>
                     </td>
@@ -73,19 +90,40 @@ export function DeliveriesPage({ status, destination }: { status?: string; desti
           </table>
         </div>
       ) : null}
-      <DeliveryList key={`${status ?? ''}|${destination ?? ''}`} status={status} destination={destination} destinations={known} onRetried={summary.reload} />
+      <DeliveryList
+        key={`${status ?? ''}|${destination ?? ''}`}
+        status={status}
+        destination={destination}
+        destinations={known}
+        onRetried={summary.reload}
+      />
     </section>
   );
 }
 
-function DeliveryList({ status, destination, destinations, onRetried }: { status?: string; destination?: string; destinations: Destination[]; onRetried: () => void }) {
+function DeliveryList({
+  status,
+  destination,
+  destinations,
+  onRetried,
+}: {
+  status?: string;
+  destination?: string;
+  destinations: Destination[];
+  onRetried: () => void;
+}) {
   const { api, self } = useKin();
   const [rows, setRows] = useState<Delivery[]>([]);
   const [next, setNext] = useState<string | null>(null);
   const [state, setState] = useState<{ loading: boolean; error?: ApiFailure }>({ loading: true });
   const load = async (cursor: string | undefined) => {
     setState({ loading: true });
-    const r = await api.messaging.deliveries({ limit: PAGE, ...(status ? { status: status as DeliveryStatus } : {}), ...(destination ? { destination } : {}), ...(cursor ? { cursor } : {}) });
+    const r = await api.messaging.deliveries({
+      limit: PAGE,
+      ...(status ? { status: status as DeliveryStatus } : {}),
+      ...(destination ? { destination } : {}),
+      ...(cursor ? { cursor } : {}),
+    });
     if (!r.ok) return setState({ loading: false, error: r.error });
     setRows((before) => (cursor ? [...before, ...r.data.data] : r.data.data));
     setNext(r.data.cursor.hasMore ? r.data.cursor.next : null);
@@ -104,7 +142,12 @@ function DeliveryList({ status, destination, destinations, onRetried }: { status
   return (
     <>
       {state.error ? <ErrorBox error={state.error} onRetry={() => void load(undefined)} /> : null}
-      {!state.loading && !state.error && rows.length === 0 ? <Empty>No deliveries{status ? ` ${status}` : ''}{destination ? ' to this destination' : ''}.</Empty> : null}
+      {!state.loading && !state.error && rows.length === 0 ? (
+        <Empty>
+          No deliveries{status ? ` ${status}` : ''}
+          {destination ? ' to this destination' : ''}.
+        </Empty>
+      ) : null}
       {rows.length > 0 ? (
         <div className="card">
           <table className="table" data-deliveries>
@@ -128,7 +171,9 @@ function DeliveryList({ status, destination, destinations, onRetried }: { status
                   </td>
                   <td>{destinationLabel(d.destinationId, destinations)}</td>
                   <td>
-                    <span className={d.status === 'failed' ? 'tag tag-red' : d.status === 'delivered' ? 'tag' : 'tag tag-amber'}>{d.status}</span>
+                    <span className={d.status === 'failed' ? 'tag tag-red' : d.status === 'delivered' ? 'tag' : 'tag tag-amber'}>
+                      {d.status}
+                    </span>
                     {d.nextAttemptAt ? (
                       <div className="muted small">
                         next <Time iso={d.nextAttemptAt} />
@@ -139,7 +184,8 @@ function DeliveryList({ status, destination, destinations, onRetried }: { status
                     {d.attempts}
                   </td>
                   <td data-last-error>
-                    {d.lastStatus !== undefined ? <code>{d.lastStatus}</code> : null} {d.lastError ?? (d.lastStatus === undefined ? <span className="muted">—</span> : null)}
+                    {d.lastStatus !== undefined ? <code>{d.lastStatus}</code> : null}{' '}
+                    {d.lastError ?? (d.lastStatus === undefined ? <span className="muted">—</span> : null)}
                   </td>
                   <td className="hide-narrow">
                     <Time iso={d.updatedAt} />

@@ -66,11 +66,28 @@ function GraphView({ graph, explanation }: { graph: ProfileGraph; explanation: E
   return (
     <div className="graph">
       <GraphLegend nodes={graph.nodes} />
-      <svg className="graph-svg" width={size} height={size} viewBox={`0 0 ${size} ${size}`} role="group" aria-label={`Identity graph: ${graph.nodes.length} identifiers, ${graph.edges.length} links`}>
+      <svg
+        className="graph-svg"
+        width={size}
+        height={size}
+        viewBox={`0 0 ${size} ${size}`}
+        role="group"
+        aria-label={`Identity graph: ${graph.nodes.length} identifiers, ${graph.edges.length} links`}
+      >
         {layout.edges.map(({ edge, x1, y1, x2, y2 }, i) => {
           const style = EDGE_STYLE[edge.kind];
           return (
-            <line key={i} x1={x1} y1={y1} x2={x2} y2={y2} stroke={style.stroke} strokeWidth={style.width} strokeDasharray={style.dash} data-edge-kind={edge.kind}>
+            <line
+              key={i}
+              x1={x1}
+              y1={y1}
+              x2={x2}
+              y2={y2}
+              stroke={style.stroke}
+              strokeWidth={style.width}
+              strokeDasharray={style.dash}
+              data-edge-kind={edge.kind}
+            >
               <title>{`${style.label}: ${edge.label} · ${formatTime(edge.at)}`}</title>
             </line>
           );
@@ -91,15 +108,33 @@ function GraphView({ graph, explanation }: { graph: ProfileGraph; explanation: E
               onKeyDown={onKey(item)}
             >
               <title>{name}</title>
-              <circle cx={item.x} cy={item.y} r={item.kind === 'group' ? 10 : 8} fill={refused ? '#fee2e2' : colorOfType(item.type)} stroke={refused ? '#dc2626' : '#fff'} strokeWidth="2" />
-              <text x={item.lx} y={item.ly} dy="0.35em" textAnchor={item.anchor} transform={`rotate(${item.rotate} ${item.lx} ${item.ly})`} className="graph-label">
+              <circle
+                cx={item.x}
+                cy={item.y}
+                r={item.kind === 'group' ? 10 : 8}
+                fill={refused ? '#fee2e2' : colorOfType(item.type)}
+                stroke={refused ? '#dc2626' : '#fff'}
+                strokeWidth="2"
+              />
+              <text
+                x={item.lx}
+                y={item.ly}
+                dy="0.35em"
+                textAnchor={item.anchor}
+                transform={`rotate(${item.rotate} ${item.lx} ${item.ly})`}
+                className="graph-label"
+              >
                 {item.label}
               </text>
             </g>
           );
         })}
       </svg>
-      {current ? <NodeDetails item={current} explanation={explanation} onClose={() => setSelected(undefined)} /> : <p className="muted small">Select an identifier (click, or Tab and Enter) to see why it is here.</p>}
+      {current ? (
+        <NodeDetails item={current} explanation={explanation} onClose={() => setSelected(undefined)} />
+      ) : (
+        <p className="muted small">Select an identifier (click, or Tab and Enter) to see why it is here.</p>
+      )}
       {graph.truncated ? <p className="muted small">Links are derived from the newest {graph.eventsReplayed} events.</p> : null}
       <Refusals graph={graph} />
     </div>
@@ -140,7 +175,15 @@ function GraphLegend({ nodes }: { nodes: GraphNode[] }) {
   );
 }
 
-function NodeDetails({ item, explanation, onClose }: { item: PlacedItem<GraphNode>; explanation: ExplainAnswer | undefined; onClose: () => void }) {
+function NodeDetails({
+  item,
+  explanation,
+  onClose,
+}: {
+  item: PlacedItem<GraphNode>;
+  explanation: ExplainAnswer | undefined;
+  onClose: () => void;
+}) {
   const { sourceName } = useKin();
   if (item.kind === 'group') return null;
   const n = item.node;
@@ -195,8 +238,8 @@ function Refusals({ graph }: { graph: ProfileGraph }) {
       <ul className="refusals">
         {[...byIdentifier.values()].map((r) => (
           <li key={r.label} data-refusal={r.label}>
-            <span className="tag tag-red">refused{r.count > 1 ? ` ×${r.count}` : ''}</span> <span className="mono wrap">{r.label}</span> — {r.message}{' '}
-            <span className="muted small">last {formatTime(r.last)}</span>
+            <span className="tag tag-red">refused{r.count > 1 ? ` ×${r.count}` : ''}</span> <span className="mono wrap">{r.label}</span> —{' '}
+            {r.message} <span className="muted small">last {formatTime(r.last)}</span>
           </li>
         ))}
       </ul>

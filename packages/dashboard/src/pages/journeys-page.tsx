@@ -42,12 +42,24 @@ export function JourneysPage() {
     setBusy(true);
     const to = new Date(Math.ceil(Date.now() / 60_000) * 60_000).toISOString();
     const from = new Date(Date.parse(to) - days * DAY).toISOString();
-    const funnel = { steps: steps.split(',').map((s) => ({ event: s.trim() })).filter((s) => s.event !== ''), from, to };
+    const funnel = {
+      steps: steps
+        .split(',')
+        .map((s) => ({ event: s.trim() }))
+        .filter((s) => s.event !== ''),
+      from,
+      to,
+    };
     const [stitched, unstitched, paths, attribution] = await Promise.all([
       api.funnel({ ...funnel, unit: 'profile' }),
       api.funnel({ ...funnel, unit: 'anonymous_id' }),
       api.paths({ node: 'channel_event', steps: 5, exclude: ['identify'], from, to, unit: 'profile' }),
-      api.attribution({ conversion: { event: conversion, value: 'properties.total' }, compare: { units: ['profile', 'anonymous_id'] }, from, to }),
+      api.attribution({
+        conversion: { event: conversion, value: 'properties.total' },
+        compare: { units: ['profile', 'anonymous_id'] },
+        from,
+        to,
+      }),
     ]);
     setBusy(false);
     const failed = [stitched, unstitched, paths, attribution].find((r) => !r.ok);
@@ -123,7 +135,10 @@ function WhyConversion({ conversion }: { conversion: string }) {
   const [error, setError] = useState<ApiFailure | undefined>();
   const explain = async (e: FormEvent) => {
     e.preventDefault();
-    const r = await api.conversion(messageId.trim(), { event: conversion, models: 'first_touch,last_touch,linear,time_decay,position_based' });
+    const r = await api.conversion(messageId.trim(), {
+      event: conversion,
+      models: 'first_touch,last_touch,linear,time_decay,position_based',
+    });
     if (!r.ok) {
       setAnswer(undefined);
       return setError(r.error);
@@ -145,8 +160,8 @@ function WhyConversion({ conversion }: { conversion: string }) {
       {answer ? (
         <>
           <p>
-            {answer.conversion.event} at {answer.conversion.timestamp}, value {answer.conversion.value}: {answer.touches.length} touches on the stitched profile,{' '}
-            {answer.unstitchedTouches} on its own anonymous id.
+            {answer.conversion.event} at {answer.conversion.timestamp}, value {answer.conversion.value}: {answer.touches.length} touches on
+            the stitched profile, {answer.unstitchedTouches} on its own anonymous id.
           </p>
           <TableView name="conversion" table={conversionTable(answer)} />
         </>

@@ -30,7 +30,9 @@ export function OrchestrationPage() {
       <p className="muted">One message per customer across channels: counts are live; every decision is on the profile&apos;s timeline.</p>
       {journeys.state === 'loading' ? <Loading /> : null}
       {journeys.state === 'error' ? <ErrorBox error={journeys.error} onRetry={journeys.reload} /> : null}
-      {journeys.state === 'ready' && journeys.data.data.length === 0 ? <Empty>No journeys yet. Create one with POST /v1/journeys.</Empty> : null}
+      {journeys.state === 'ready' && journeys.data.data.length === 0 ? (
+        <Empty>No journeys yet. Create one with POST /v1/journeys.</Empty>
+      ) : null}
       {journeys.state === 'ready' && journeys.data.data.length > 0 ? (
         <div className="card">
           <table className="table">
@@ -82,8 +84,18 @@ function JourneyRow({ journey, tick, onChanged }: { journey: Journey; tick: numb
     ['entered', 'num', n(s?.entered)],
     ['sent', 'num', n(s?.decisions.sent)],
     ['duplicates', 'num hide-narrow', n(s?.decisions.skipped_duplicate)],
-    ['exited', 'num', s ? formatCount(s.exited.goal + s.exited.exitRule) : '…', s ? `goal ${s.exited.goal}, exit rule ${s.exited.exitRule}` : undefined],
-    ['goal', 'num', s ? `${formatCount(s.goal.treated)} / ${formatCount(s.goal.holdout)}` : '…', `treated / held out${lift === null || lift === undefined ? '' : `, lift ${(lift * 100).toFixed(1)} %`}`],
+    [
+      'exited',
+      'num',
+      s ? formatCount(s.exited.goal + s.exited.exitRule) : '…',
+      s ? `goal ${s.exited.goal}, exit rule ${s.exited.exitRule}` : undefined,
+    ],
+    [
+      'goal',
+      'num',
+      s ? `${formatCount(s.goal.treated)} / ${formatCount(s.goal.holdout)}` : '…',
+      `treated / held out${lift === null || lift === undefined ? '' : `, lift ${(lift * 100).toFixed(1)} %`}`,
+    ],
     ['held-out', 'num hide-narrow', n(s?.heldOut)],
   ];
   return (

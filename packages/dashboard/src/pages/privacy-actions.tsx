@@ -35,7 +35,12 @@ export function PrivacyActions({ profile }: { profile: Profile }) {
     e.preventDefault();
     if (!action || !confirms(typed, target)) return;
     setBusy(true);
-    const r = await api.createPrivacyRequest({ type: action, subject: { ref: target.ref }, requestedBy: 'dashboard', ...(reason.trim() ? { reason: reason.trim() } : {}) });
+    const r = await api.createPrivacyRequest({
+      type: action,
+      subject: { ref: target.ref },
+      requestedBy: 'dashboard',
+      ...(reason.trim() ? { reason: reason.trim() } : {}),
+    });
     setBusy(false);
     if (!r.ok) return setError(r.error);
     setSent(r.data);
@@ -48,22 +53,49 @@ export function PrivacyActions({ profile }: { profile: Profile }) {
       <p className="muted small">Acts on the whole person, every identifier included. Each action is confirmed by typing the identifier.</p>
       <div className="button-row">
         {(Object.keys(PRIVACY_ACTIONS) as Action[]).map((a) => (
-          <button key={a} type="button" className={PRIVACY_ACTIONS[a].danger ? 'button button-danger' : 'button'} onClick={() => open(a)} aria-pressed={action === a}>
+          <button
+            key={a}
+            type="button"
+            className={PRIVACY_ACTIONS[a].danger ? 'button button-danger' : 'button'}
+            onClick={() => open(a)}
+            aria-pressed={action === a}
+          >
             {PRIVACY_ACTIONS[a].label}…
           </button>
         ))}
       </div>
       {action ? (
-        <form className="privacy-confirm" aria-label={`Confirm ${PRIVACY_ACTIONS[action].label.toLowerCase()}`} onSubmit={(e) => void submit(e)}>
+        <form
+          className="privacy-confirm"
+          aria-label={`Confirm ${PRIVACY_ACTIONS[action].label.toLowerCase()}`}
+          onSubmit={(e) => void submit(e)}
+        >
           <p>{PRIVACY_ACTIONS[action].explains}</p>
           <label htmlFor="privacy-typed">
             Type <code className="secret">{target.value}</code> to confirm
           </label>
-          <input id="privacy-typed" value={typed} onChange={(e) => setTyped(e.target.value)} autoComplete="off" spellCheck={false} autoFocus />
+          <input
+            id="privacy-typed"
+            value={typed}
+            onChange={(e) => setTyped(e.target.value)}
+            autoComplete="off"
+            spellCheck={false}
+            autoFocus
+          />
           <label htmlFor="privacy-reason">Reason (kept with the request)</label>
-          <input id="privacy-reason" value={reason} onChange={(e) => setReason(e.target.value)} placeholder="e.g. ticket DSR-1042" maxLength={1000} />
+          <input
+            id="privacy-reason"
+            value={reason}
+            onChange={(e) => setReason(e.target.value)}
+            placeholder="e.g. ticket DSR-1042"
+            maxLength={1000}
+          />
           <div className="button-row">
-            <button type="submit" className={PRIVACY_ACTIONS[action].danger ? 'button button-danger' : 'button button-primary'} disabled={busy || !confirms(typed, target)}>
+            <button
+              type="submit"
+              className={PRIVACY_ACTIONS[action].danger ? 'button button-danger' : 'button button-primary'}
+              disabled={busy || !confirms(typed, target)}
+            >
               {PRIVACY_ACTIONS[action].label} this person
             </button>
             <button type="button" className="button button-quiet" onClick={() => setAction(undefined)}>

@@ -56,7 +56,20 @@ export function PrivacyPage() {
       <Loaded load={list} isEmpty={(page) => page.data.length === 0} empty="No privacy requests yet.">
         {(page) => (
           <div className="card">
-            <DataTable columns={['Requested', 'Type', 'Subject', 'Status', { label: 'Store', className: 'hide-narrow' }, { label: 'Destinations', className: 'hide-narrow' }, 'Completed', '']} className="privacy-requests" card={false}>
+            <DataTable
+              columns={[
+                'Requested',
+                'Type',
+                'Subject',
+                'Status',
+                { label: 'Store', className: 'hide-narrow' },
+                { label: 'Destinations', className: 'hide-narrow' },
+                'Completed',
+                '',
+              ]}
+              className="privacy-requests"
+              card={false}
+            >
               {page.data.map((r) => (
                 <tr key={r.id} data-request={r.id}>
                   <td>
@@ -75,7 +88,13 @@ export function PrivacyPage() {
                     {r.store.error ? <div className="muted small">{r.store.error}</div> : null}
                   </td>
                   <td className="hide-narrow">
-                    {r.destinations.length === 0 ? <span className="muted">none</span> : r.destinations.map((d) => <StatusTag key={d.destinationId} status={d.status} label={`${d.destinationId}: ${d.status}`} />)}
+                    {r.destinations.length === 0 ? (
+                      <span className="muted">none</span>
+                    ) : (
+                      r.destinations.map((d) => (
+                        <StatusTag key={d.destinationId} status={d.status} label={`${d.destinationId}: ${d.status}`} />
+                      ))
+                    )}
                   </td>
                   <td>
                     <Time iso={r.completedAt} />
@@ -111,7 +130,10 @@ function Subject({ request }: { request: PrivacyRequest }) {
     const count = request.store.outcome?.identifiers ?? identifiers.length;
     return (
       <span>
-        deleted person <span className="muted small">· {count} identifier{count === 1 ? '' : 's'} tombstoned</span>
+        deleted person{' '}
+        <span className="muted small">
+          · {count} identifier{count === 1 ? '' : 's'} tombstoned
+        </span>
       </span>
     );
   }
@@ -132,5 +154,9 @@ function Subject({ request }: { request: PrivacyRequest }) {
 
 function StatusTag({ status, label }: { status: PrivacyStatus; label?: string }) {
   const bad = status === 'failed' || status === 'partial';
-  return <span className={bad ? 'tag tag-red' : 'tag'} data-status={status}>{label ?? status}</span>;
+  return (
+    <span className={bad ? 'tag tag-red' : 'tag'} data-status={status}>
+      {label ?? status}
+    </span>
+  );
 }

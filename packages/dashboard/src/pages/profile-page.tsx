@@ -88,7 +88,9 @@ function ProfileHeader({ profile }: { profile: Profile }) {
       <p className="muted small profile-id">
         {name && email ? <span>{email} · </span> : null}
         profile <CopyId id={profile.id} /> · created <Time iso={profile.createdAt} />
-        {profile.mergedFrom.length > 0 ? ` · ${profile.mergedFrom.length} profile${profile.mergedFrom.length > 1 ? 's' : ''} merged in` : ''}
+        {profile.mergedFrom.length > 0
+          ? ` · ${profile.mergedFrom.length} profile${profile.mergedFrom.length > 1 ? 's' : ''} merged in`
+          : ''}
       </p>
       {summary.state === 'error' ? <ErrorBox error={summary.error} onRetry={summary.reload} /> : null}
       <dl className="summary" aria-busy={summary.state === 'loading'}>
@@ -170,7 +172,8 @@ function IdentifierGroups({ ids, explanation }: { ids: ExternalId[]; explanation
                   <span className="mono wrap">{id.value}</span>
                   <span className="muted small why">
                     {reason?.rule ? (RULE_TEXT[reason.rule] ?? reason.rule) : 'linked before Kin recorded why'}
-                    {reason?.ruleNumber ? ` (${reason.ruleNumber})` : ''} · {sourceName(id.sourceId)} · <Time iso={reason?.linkedAt ?? id.firstSeen} />
+                    {reason?.ruleNumber ? ` (${reason.ruleNumber})` : ''} · {sourceName(id.sourceId)} ·{' '}
+                    <Time iso={reason?.linkedAt ?? id.firstSeen} />
                     {reason?.messageId ? (
                       <>
                         {' '}
@@ -249,16 +252,30 @@ function Merges({ profileId, onChanged }: { profileId: string; onChanged: () => 
   );
 }
 
-function MergeRow({ merge: m, profileId, sourceName, onChanged }: { merge: Merge; profileId: string; sourceName: string; onChanged: () => void }) {
+function MergeRow({
+  merge: m,
+  profileId,
+  sourceName,
+  onChanged,
+}: {
+  merge: Merge;
+  profileId: string;
+  sourceName: string;
+  onChanged: () => void;
+}) {
   const into = m.survivorId === profileId ? 'this profile' : null;
   return (
     <li data-merge-id={m.id}>
-      <Time iso={m.createdAt} /> · <span className="tag">{m.rule}</span> profile <CopyId id={m.absorbedId} /> was merged
-      into {into ?? <CopyId id={m.survivorId} />} on an event with{' '}
+      <Time iso={m.createdAt} /> · <span className="tag">{m.rule}</span> profile <CopyId id={m.absorbedId} /> was merged into{' '}
+      {into ?? <CopyId id={m.survivorId} />} on an event with{' '}
       {m.via.map((v, i) => (
         <span key={`${v.type}:${v.value}`}>
           {i > 0 ? ' and ' : ''}
-          <a href={hrefOf({ name: 'search', q: `${v.type}:${v.value}` })} onClick={link({ name: 'search', q: `${v.type}:${v.value}` })} className="mono">
+          <a
+            href={hrefOf({ name: 'search', q: `${v.type}:${v.value}` })}
+            onClick={link({ name: 'search', q: `${v.type}:${v.value}` })}
+            className="mono"
+          >
             {v.type}:{v.value}
           </a>
         </span>

@@ -55,7 +55,8 @@ export function SplitProfile({ profileId, ids, onChanged }: { profileId: string;
         {ids.map((i) => (
           <li key={keyOf(i)}>
             <label>
-              <input type="checkbox" name="split" value={keyOf(i)} checked={chosen.has(keyOf(i))} onChange={() => toggle(keyOf(i))} /> <span className="mono wrap">{keyOf(i)}</span>
+              <input type="checkbox" name="split" value={keyOf(i)} checked={chosen.has(keyOf(i))} onChange={() => toggle(keyOf(i))} />{' '}
+              <span className="mono wrap">{keyOf(i)}</span>
             </label>
           </li>
         ))}
@@ -81,7 +82,15 @@ export function SplitProfile({ profileId, ids, onChanged }: { profileId: string;
 }
 
 /** A button that opens a confirmation listing what moves and what stays, then runs the separation. */
-function Confirmed(props: { label: string; action: string; run: () => Promise<ApiResult<Separation>>; onChanged: () => void; moves: Key[]; stays: Key[]; movesTo: string }) {
+function Confirmed(props: {
+  label: string;
+  action: string;
+  run: () => Promise<ApiResult<Separation>>;
+  onChanged: () => void;
+  moves: Key[];
+  stays: Key[];
+  movesTo: string;
+}) {
   const [open, setOpen] = useState(false);
   const [busy, setBusy] = useState(false);
   const [failure, setFailure] = useState<ApiFailure | undefined>();
@@ -125,7 +134,8 @@ function Confirmed(props: { label: string; action: string; run: () => Promise<Ap
   return (
     <div className="confirm" role="alertdialog" aria-label={props.action}>
       <p>
-        <strong>{props.action}?</strong> {props.moves.length === 1 ? '1 identifier moves' : `${props.moves.length} identifiers move`} {props.movesTo}, with their events:
+        <strong>{props.action}?</strong> {props.moves.length === 1 ? '1 identifier moves' : `${props.moves.length} identifiers move`}{' '}
+        {props.movesTo}, with their events:
       </p>
       <ul className="id-list" data-moves>
         {props.moves.map((i) => (
@@ -135,8 +145,8 @@ function Confirmed(props: { label: string; action: string; run: () => Promise<Ap
         ))}
       </ul>
       <p>
-        {props.stays.length} stay{props.stays.length === 1 ? 's' : ''}: <span className="mono wrap">{props.stays.map(keyOf).join(', ')}</span>. A do-not-link rule keeps the
-        two apart afterwards.
+        {props.stays.length} stay{props.stays.length === 1 ? 's' : ''}:{' '}
+        <span className="mono wrap">{props.stays.map(keyOf).join(', ')}</span>. A do-not-link rule keeps the two apart afterwards.
       </p>
       <button type="button" className="button button-danger" disabled={busy} onClick={() => void confirm()}>
         {props.action}

@@ -33,7 +33,12 @@ export function ProfileTimeline({ profileId }: { profileId: string }) {
 
   const load = async (cursor: string | undefined, reset: boolean) => {
     setState((s) => ({ ...(reset ? { events: [], next: null } : s), loading: true }));
-    const r = await api.events(profileId, { limit: PAGE_SIZE, ...(cursor ? { cursor } : {}), ...(type ? { type } : {}), ...(channel ? { channel } : {}) });
+    const r = await api.events(profileId, {
+      limit: PAGE_SIZE,
+      ...(cursor ? { cursor } : {}),
+      ...(type ? { type } : {}),
+      ...(channel ? { channel } : {}),
+    });
     setState((s) =>
       r.ok
         ? { events: [...(reset ? [] : s.events), ...r.data.data], next: r.data.cursor.hasMore ? r.data.cursor.next : null, loading: false }
@@ -76,16 +81,24 @@ export function ProfileTimeline({ profileId }: { profileId: string }) {
         </span>
       </div>
       {state.error ? <ErrorBox error={state.error} onRetry={() => void load(undefined, true)} /> : null}
-      {!state.loading && !state.error && state.events.length === 0 ? <Empty>No events{channel || type ? ' match these filters' : ''}.</Empty> : null}
+      {!state.loading && !state.error && state.events.length === 0 ? (
+        <Empty>No events{channel || type ? ' match these filters' : ''}.</Empty>
+      ) : null}
       {sessions.map((session) => (
         <section key={session.events[0]?.messageId} className="session" aria-label={`Session ${formatTime(session.start)}`}>
           <h3 className="session-head small">
             Session {formatTime(session.start)}
-            {session.end !== session.start ? ` – ${formatTime(session.end).slice(11)}` : ''} · {session.events.length} event{session.events.length > 1 ? 's' : ''}
+            {session.end !== session.start ? ` – ${formatTime(session.end).slice(11)}` : ''} · {session.events.length} event
+            {session.events.length > 1 ? 's' : ''}
           </h3>
           <ol className="events">
             {session.events.map((event) => (
-              <EventRow key={`${event.sourceId}:${event.messageId}`} event={event} channel={classifyChannel(event, sourceName(event.sourceId))} source={sourceName(event.sourceId)} />
+              <EventRow
+                key={`${event.sourceId}:${event.messageId}`}
+                event={event}
+                channel={classifyChannel(event, sourceName(event.sourceId))}
+                source={sourceName(event.sourceId)}
+              />
             ))}
           </ol>
         </section>

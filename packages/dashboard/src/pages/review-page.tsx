@@ -101,8 +101,8 @@ export function ReviewPage() {
       <h1>Review queue</h1>
       <p className="muted small">
         <span data-open-count={items.length}>{formatCount(items.length)}</span> open pair{items.length === 1 ? '' : 's'}
-        {next !== null ? ' loaded, more waiting' : ''} · keys: <kbd>a</kbd> accept, <kbd>r</kbd> reject, <kbd>s</kbd> skip,{' '}
-        <kbd>j</kbd>/<kbd>k</kbd> next/previous
+        {next !== null ? ' loaded, more waiting' : ''} · keys: <kbd>a</kbd> accept, <kbd>r</kbd> reject, <kbd>s</kbd> skip, <kbd>j</kbd>/
+        <kbd>k</kbd> next/previous
       </p>
       {/* reload, not a new key: the page stays mounted, so the bulk result stays on screen. */}
       <BulkDecision onDone={queue.reload} />
@@ -117,7 +117,12 @@ export function ReviewPage() {
           <ol className="review-list" aria-label="Open pairs">
             {items.map((item, i) => (
               <li key={item.id}>
-                <button type="button" className={item.id === current.id ? 'review-pick selected' : 'review-pick'} aria-current={item.id === current.id} onClick={() => setIndex(i)}>
+                <button
+                  type="button"
+                  className={item.id === current.id ? 'review-pick selected' : 'review-pick'}
+                  aria-current={item.id === current.id}
+                  onClick={() => setIndex(i)}
+                >
                   <span className="mono">{item.probability.toFixed(3)}</span> {pairName(item)}
                 </button>
               </li>
@@ -130,7 +135,13 @@ export function ReviewPage() {
               </li>
             ) : null}
           </ol>
-          <ReviewPair key={current.id} item={current} busy={busy} onDecide={(d) => void decide(d)} onSkip={() => setIndex((i) => Math.min(items.length - 1, i + 1))} />
+          <ReviewPair
+            key={current.id}
+            item={current}
+            busy={busy}
+            onDecide={(d) => void decide(d)}
+            onSkip={() => setIndex((i) => Math.min(items.length - 1, i + 1))}
+          />
         </div>
       ) : (
         <Empty>Nothing to review: every pair matching was unsure about has been decided.</Empty>
@@ -139,7 +150,17 @@ export function ReviewPage() {
   );
 }
 
-function ReviewPair({ item, busy, onDecide, onSkip }: { item: ReviewItemView; busy: boolean; onDecide: (d: 'accept' | 'reject') => void; onSkip: () => void }) {
+function ReviewPair({
+  item,
+  busy,
+  onDecide,
+  onSkip,
+}: {
+  item: ReviewItemView;
+  busy: boolean;
+  onDecide: (d: 'accept' | 'reject') => void;
+  onSkip: () => void;
+}) {
   return (
     <article className="card review-pair" data-review-id={item.id}>
       <h2>
@@ -218,18 +239,30 @@ function Effect({ item }: { item: ReviewItemView }) {
   const { api } = useKin();
   const effect = useApi(() => api.reviewEffect(item.id), item.id);
   const absorbed = effect.state === 'ready' && effect.data.kind === 'merge' ? effect.data.absorbed.id : '';
-  const events = useApi<ProfileActivity | undefined>(async () => (absorbed ? api.summary(absorbed) : { ok: true as const, data: undefined }), absorbed);
+  const events = useApi<ProfileActivity | undefined>(
+    async () => (absorbed ? api.summary(absorbed) : { ok: true as const, data: undefined }),
+    absorbed,
+  );
   const ids = (s: ReviewProfileSummary) => (s.missing ? 0 : s.externalIds.length);
   const eventCount =
-    events.state === 'ready' && events.data ? `${formatCount(events.data.events)}${events.data.truncated ? '+' : ''}` : events.state === 'error' ? `? (${events.error.message})` : '…';
+    events.state === 'ready' && events.data
+      ? `${formatCount(events.data.events)}${events.data.truncated ? '+' : ''}`
+      : events.state === 'error'
+        ? `? (${events.error.message})`
+        : '…';
   return (
     <div className="review-effect" data-effect={effect.state === 'ready' ? effect.data.kind : 'loading'}>
       <p>
-        <strong>Accept:</strong> {effect.state === 'ready' ? acceptText(effect.data, eventCount, (id) => (id === item.a.id ? 'A' : id === item.b.id ? 'B' : '')) : effect.state === 'error' ? effect.error.message : '…'}
+        <strong>Accept:</strong>{' '}
+        {effect.state === 'ready'
+          ? acceptText(effect.data, eventCount, (id) => (id === item.a.id ? 'A' : id === item.b.id ? 'B' : ''))
+          : effect.state === 'error'
+            ? effect.error.message
+            : '…'}
       </p>
       <p>
-        <strong>Reject:</strong> keeps the two apart for good: a do-not-link rule between A's {ids(item.a)} and B's {ids(item.b)} identifiers; matching never proposes
-        this pair again.
+        <strong>Reject:</strong> keeps the two apart for good: a do-not-link rule between A's {ids(item.a)} and B's {ids(item.b)}{' '}
+        identifiers; matching never proposes this pair again.
       </p>
       <p className="muted small">
         <strong>Skip:</strong> leaves the pair open and moves on.
@@ -243,9 +276,10 @@ function acceptText(effect: ReviewEffect, events: string, sideOf: (id: string) =
     case 'merge':
       return (
         <>
-          merges {sideOf(effect.absorbed.id)} <CopyId id={effect.absorbed.id} /> (<span data-effect-identifiers>{effect.absorbed.identifiers}</span>{' '}
-          {plural(effect.absorbed.identifiers, 'identifier')}, <span data-effect-events>{events}</span> events) into {sideOf(effect.survivor.id)}{' '}
-          <CopyId id={effect.survivor.id} /> ({effect.survivor.identifiers} {plural(effect.survivor.identifiers, 'identifier')}). An undo on the profile page reverts it.
+          merges {sideOf(effect.absorbed.id)} <CopyId id={effect.absorbed.id} /> (
+          <span data-effect-identifiers>{effect.absorbed.identifiers}</span> {plural(effect.absorbed.identifiers, 'identifier')},{' '}
+          <span data-effect-events>{events}</span> events) into {sideOf(effect.survivor.id)} <CopyId id={effect.survivor.id} /> (
+          {effect.survivor.identifiers} {plural(effect.survivor.identifiers, 'identifier')}). An undo on the profile page reverts it.
         </>
       );
     case 'same':
@@ -293,7 +327,8 @@ function BulkDecision({ onDone }: { onDone: () => void }) {
         </select>
       </label>{' '}
       <label>
-        every open pair with score ≥ <input name="minProbability" type="number" min="0" max="1" step="0.01" value={score} onChange={(e) => setScore(e.target.value)} />
+        every open pair with score ≥{' '}
+        <input name="minProbability" type="number" min="0" max="1" step="0.01" value={score} onChange={(e) => setScore(e.target.value)} />
       </label>{' '}
       <button type="submit" className="button" disabled={!valid}>
         Review count…

@@ -60,7 +60,11 @@ function AllProfiles({ page, order }: { page: number; order: 'newest' | 'oldest'
         <h1>Profiles</h1>
         <label className="filters">
           Sort{' '}
-          <select name="order" value={order} onChange={(e) => navigate({ name: 'search', q: '', order: e.target.value === 'oldest' ? 'oldest' : 'newest' })}>
+          <select
+            name="order"
+            value={order}
+            onChange={(e) => navigate({ name: 'search', q: '', order: e.target.value === 'oldest' ? 'oldest' : 'newest' })}
+          >
             <option value="newest">newest first</option>
             <option value="oldest">oldest first</option>
           </select>
@@ -69,7 +73,9 @@ function AllProfiles({ page, order }: { page: number; order: 'newest' | 'oldest'
       <Hints />
       {list.state === 'loading' ? <Loading /> : null}
       {list.state === 'error' ? <ErrorBox error={list.error} onRetry={list.reload} /> : null}
-      {list.state === 'ready' && list.data.total === 0 ? <Empty>No profiles yet: they appear with the first identified event.</Empty> : null}
+      {list.state === 'ready' && list.data.total === 0 ? (
+        <Empty>No profiles yet: they appear with the first identified event.</Empty>
+      ) : null}
       {list.state === 'ready' && list.data.total > 0 ? (
         <>
           <p className="muted" data-result-count={list.data.total}>
@@ -92,7 +98,8 @@ function Hints() {
   const { api } = useKin();
   const newest = useApi(() => api.profiles({ order: 'newest', limit: 10, offset: 0 }), 'hint');
   const rows = newest.state === 'ready' ? newest.data.data : [];
-  const text = (row: ProfileListRow, key: string) => (typeof row.traits[key] === 'string' && row.traits[key] ? (row.traits[key] as string) : undefined);
+  const text = (row: ProfileListRow, key: string) =>
+    typeof row.traits[key] === 'string' && row.traits[key] ? (row.traits[key] as string) : undefined;
   const named = rows.find((row) => text(row, 'firstName'));
   const fullNamed = rows.find((row) => text(row, 'firstName') && text(row, 'lastName'));
   const email = rows.flatMap((row) => row.externalIds).find((e) => e.type === 'email')?.value;
@@ -109,8 +116,8 @@ function Hints() {
   ];
   return (
     <p className="muted small hints">
-      Search by name (any part, any case), email, phone, user id, device id, social handle, CRM id or a trait value; <code>type:value</code> searches one
-      identifier type.
+      Search by name (any part, any case), email, phone, user id, device id, social handle, CRM id or a trait value; <code>type:value</code>{' '}
+      searches one identifier type.
       {examples.length > 0 ? ' Try ' : null}
       {examples.map((example, i) => (
         <span key={example}>

@@ -25,11 +25,20 @@ export function SignInPage({ notice, onSignedIn }: { notice: string | undefined;
           <span className="brand-mark" aria-hidden="true" /> Kin
         </h1>
         <p className="muted">
-          Sign in with a token: the admin token (printed on first start, stored in .kin/credentials.json; the demo's in .kin/demo.db.credentials.json) or a scoped
-          token from <code>POST /v1/tokens</code>. The dashboard shows what the token's scopes allow.
+          Sign in with a token: the admin token (printed on first start, stored in .kin/credentials.json; the demo's in
+          .kin/demo.db.credentials.json) or a scoped token from <code>POST /v1/tokens</code>. The dashboard shows what the token's scopes
+          allow.
         </p>
         <label htmlFor="token">Token</label>
-        <input id="token" name="token" type="password" autoComplete="off" value={token} onChange={(e) => setToken(e.target.value)} autoFocus />
+        <input
+          id="token"
+          name="token"
+          type="password"
+          autoComplete="off"
+          value={token}
+          onChange={(e) => setToken(e.target.value)}
+          autoFocus
+        />
         {error ? (
           <p className="form-error" role="alert">
             {error}

@@ -45,17 +45,34 @@ export function SourcesPage() {
       {canWrite ? (
         <form className="card inline-form" onSubmit={(e) => void create(e)}>
           <label htmlFor="source-name">New source</label>
-          <input id="source-name" name="name" value={name} onChange={(e) => setName(e.target.value)} placeholder="e.g. web, ios, crm" pattern="[A-Za-z0-9_.\-]{1,64}" required />
+          <input
+            id="source-name"
+            name="name"
+            value={name}
+            onChange={(e) => setName(e.target.value)}
+            placeholder="e.g. web, ios, crm"
+            pattern="[A-Za-z0-9_.\-]{1,64}"
+            required
+          />
           <button type="submit" className="button button-primary" disabled={busy}>
             Create
           </button>
         </form>
       ) : null}
-      {created ? <SecretOnce title={`Write key for “${created.name}”`} secret={created.writeKey} marker="write-key" onDone={() => setCreated(undefined)} /> : null}
+      {created ? (
+        <SecretOnce
+          title={`Write key for “${created.name}”`}
+          secret={created.writeKey}
+          marker="write-key"
+          onDone={() => setCreated(undefined)}
+        />
+      ) : null}
       {error ? <ErrorBox error={error} /> : null}
       <Loaded load={overview} isEmpty={(data) => data.sources.length === 0} empty="No sources yet.">
         {(data) => (
-          <DataTable columns={['Name', { label: 'Events', className: 'num' }, 'Last event', { label: 'Created', className: 'hide-narrow' }, '']}>
+          <DataTable
+            columns={['Name', { label: 'Events', className: 'num' }, 'Last event', { label: 'Created', className: 'hide-narrow' }, '']}
+          >
             {[...data.sources]
               .sort((a, b) => a.name.localeCompare(b.name) || a.createdAt.localeCompare(b.createdAt))
               .map((s) => (

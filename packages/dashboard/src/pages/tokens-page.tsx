@@ -53,7 +53,9 @@ export function TokensPage() {
   return (
     <section className="page">
       <h1>Tokens</h1>
-      <p className="muted small">Admin tokens with scopes. A secret is shown once, when a token is created or rotated; Kin keeps only its hash.</p>
+      <p className="muted small">
+        Admin tokens with scopes. A secret is shown once, when a token is created or rotated; Kin keeps only its hash.
+      </p>
       <CreateToken
         grantable={ACCESS_SCOPES.filter((s) => holds(self, s))}
         onIssued={(t) => {
@@ -63,7 +65,12 @@ export function TokensPage() {
         }}
       />
       {issued ? (
-        <SecretOnce title={`Secret of “${issued.issued.token.name}” (${issued.what})`} secret={issued.issued.secret} marker="token-secret" onDone={() => setIssued(undefined)} />
+        <SecretOnce
+          title={`Secret of “${issued.issued.token.name}” (${issued.what})`}
+          secret={issued.issued.secret}
+          marker="token-secret"
+          onDone={() => setIssued(undefined)}
+        />
       ) : null}
       {error ? <ErrorBox error={error} /> : null}
       {deleting ? (
@@ -78,7 +85,9 @@ export function TokensPage() {
       ) : null}
       {list.state === 'loading' ? <Loading /> : null}
       {list.state === 'error' ? <ErrorBox error={list.error} onRetry={list.reload} /> : null}
-      {list.state === 'ready' && list.data.data.length === 0 ? <Empty>No tokens yet (the bootstrap admin token is not listed).</Empty> : null}
+      {list.state === 'ready' && list.data.data.length === 0 ? (
+        <Empty>No tokens yet (the bootstrap admin token is not listed).</Empty>
+      ) : null}
       {list.state === 'ready' && list.data.data.length > 0 ? (
         <div className="card table-wrap">
           <table className="table tokens">
@@ -175,15 +184,33 @@ function CreateToken({ grantable, onIssued }: { grantable: AccessScope[]; onIssu
     <form className="card token-form" aria-label="New token" onSubmit={(e) => void submit(e)}>
       <h2>New token</h2>
       <label htmlFor="token-name">Name</label>
-      <input id="token-name" value={name} onChange={(e) => setName(e.target.value)} placeholder="e.g. support desk, ci" maxLength={64} required />
+      <input
+        id="token-name"
+        value={name}
+        onChange={(e) => setName(e.target.value)}
+        placeholder="e.g. support desk, ci"
+        maxLength={64}
+        required
+      />
       <fieldset className="scope-boxes">
         <legend>Scopes</legend>
         {ACCESS_SCOPES.map((s) => {
           const allowed = grantable.includes(s);
           return (
-            <label key={s} className={allowed ? undefined : 'muted'} title={allowed ? undefined : 'your token does not hold this scope, so it cannot grant it'}>
-              <input type="checkbox" name="scope" value={s} checked={scopes.includes(s)} disabled={!allowed} onChange={(e) => toggle(s, e.target.checked)} /> <code>{s}</code>{' '}
-              <span className="muted small">{SCOPE_HELP[s]}</span>
+            <label
+              key={s}
+              className={allowed ? undefined : 'muted'}
+              title={allowed ? undefined : 'your token does not hold this scope, so it cannot grant it'}
+            >
+              <input
+                type="checkbox"
+                name="scope"
+                value={s}
+                checked={scopes.includes(s)}
+                disabled={!allowed}
+                onChange={(e) => toggle(s, e.target.checked)}
+              />{' '}
+              <code>{s}</code> <span className="muted small">{SCOPE_HELP[s]}</span>
             </label>
           );
         })}
@@ -217,8 +244,8 @@ function RevokeToken({ token, onDone }: { token: AccessToken; onDone: (failure?:
   return (
     <form className="card privacy-confirm" aria-label="Confirm delete token" onSubmit={(e) => void submit(e)}>
       <p>
-        Delete <strong>{token.name}</strong> (<code>{token.id}</code>): it stops working at once, for every client that uses it. Its record stays, so the audit log
-        still names it.
+        Delete <strong>{token.name}</strong> (<code>{token.id}</code>): it stops working at once, for every client that uses it. Its record
+        stays, so the audit log still names it.
       </p>
       <label htmlFor="token-typed">
         Type <code className="secret">{token.name}</code> to confirm

@@ -13,17 +13,33 @@ import { Empty, ErrorBox, formatCount, Loading, Time } from '../ui/states.tsx';
 import { DataTable } from '../ui/data-table.tsx';
 import { adviceFor } from '../ui/warning-advice.ts';
 
-const KINDS = ['rejected_event', 'identifier_refused', 'merge_cap', 'identifier_cap', 'no_identity', 'unverified_identity', 'shared_device'];
+const KINDS = [
+  'rejected_event',
+  'identifier_refused',
+  'merge_cap',
+  'identifier_cap',
+  'no_identity',
+  'unverified_identity',
+  'shared_device',
+];
 const PAGE_SIZE = 50;
 
 /** The warnings page (the kind filter lives in the URL). */
 export function WarningsPage({ kind }: { kind: string }) {
   const { api, sourceName } = useKin();
-  const [state, setState] = useState<{ rows: Warning[]; next: string | null; loading: boolean; error?: ApiFailure }>({ rows: [], next: null, loading: true });
+  const [state, setState] = useState<{ rows: Warning[]; next: string | null; loading: boolean; error?: ApiFailure }>({
+    rows: [],
+    next: null,
+    loading: true,
+  });
   const load = async (cursor: string | undefined) => {
     setState((s) => ({ ...(cursor ? s : { rows: [], next: null }), loading: true }));
     const r = await api.warnings({ limit: PAGE_SIZE, ...(kind ? { kind } : {}), ...(cursor ? { cursor } : {}) });
-    setState((s) => (r.ok ? { rows: [...(cursor ? s.rows : []), ...r.data.data], next: r.data.cursor.hasMore ? r.data.cursor.next : null, loading: false } : { ...s, loading: false, error: r.error }));
+    setState((s) =>
+      r.ok
+        ? { rows: [...(cursor ? s.rows : []), ...r.data.data], next: r.data.cursor.hasMore ? r.data.cursor.next : null, loading: false }
+        : { ...s, loading: false, error: r.error },
+    );
   };
   useEffect(() => {
     void load(undefined);
@@ -33,10 +49,18 @@ export function WarningsPage({ kind }: { kind: string }) {
     <section className="page">
       <div className="page-head">
         <h1>Ingestion warnings</h1>
-        <FilterSelect label="Kind" name="kind" value={kind} options={KINDS.map((k) => ({ value: k, label: k }))} onChange={(v) => navigate({ name: 'warnings', kind: v })} />
+        <FilterSelect
+          label="Kind"
+          name="kind"
+          value={kind}
+          options={KINDS.map((k) => ({ value: k, label: k }))}
+          onChange={(v) => navigate({ name: 'warnings', kind: v })}
+        />
       </div>
       {state.error ? <ErrorBox error={state.error} onRetry={() => void load(undefined)} /> : null}
-      {!state.loading && !state.error && state.rows.length === 0 ? <Empty>No warnings{kind ? ` of kind ${kind}` : ''}. Every event was accepted as sent.</Empty> : null}
+      {!state.loading && !state.error && state.rows.length === 0 ? (
+        <Empty>No warnings{kind ? ` of kind ${kind}` : ''}. Every event was accepted as sent.</Empty>
+      ) : null}
       {state.rows.length > 0 ? (
         <DataTable columns={['Time', 'What', 'About', { label: 'Source', className: 'hide-narrow' }]} className="warnings">
           {state.rows.map((w) => (
@@ -68,7 +92,11 @@ export function WarningsPage({ kind }: { kind: string }) {
                   </div>
                 ) : null}
                 {w.profileId ? (
-                  <a href={hrefOf({ name: 'profile', ref: w.profileId })} onClick={link({ name: 'profile', ref: w.profileId })} className={w.subject?.profileName ? undefined : 'mono'}>
+                  <a
+                    href={hrefOf({ name: 'profile', ref: w.profileId })}
+                    onClick={link({ name: 'profile', ref: w.profileId })}
+                    className={w.subject?.profileName ? undefined : 'mono'}
+                  >
                     {w.subject?.profileName ?? w.profileId}
                   </a>
                 ) : w.messageId ? (
@@ -93,4 +121,3 @@ export function WarningsPage({ kind }: { kind: string }) {
     </section>
   );
 }
-

@@ -1,5 +1,17 @@
 /** A labelled filter: a select whose first option, "all", is the empty value. */
-export function FilterSelect({ label, name, value, options, onChange }: { label: string; name: string; value: string; options: Array<{ value: string; label: string }>; onChange: (value: string) => void }) {
+export function FilterSelect({
+  label,
+  name,
+  value,
+  options,
+  onChange,
+}: {
+  label: string;
+  name: string;
+  value: string;
+  options: Array<{ value: string; label: string }>;
+  onChange: (value: string) => void;
+}) {
   return (
     <label className="filters">
       {label}{' '}

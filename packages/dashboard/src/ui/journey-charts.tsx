@@ -32,7 +32,12 @@ export function FunnelChart({ stitched, unstitched }: { stitched: FunnelResponse
     yAxis: { type: 'value', minInterval: 1, axisLabel: { color: '#64748b' } },
     series: [
       { type: 'bar', name: 'with stitching (profiles)', itemStyle: { color: '#4f46e5' }, data: stitched.steps.map((s) => s.count) },
-      { type: 'bar', name: 'without stitching (anonymous ids)', itemStyle: { color: '#94a3b8' }, data: unstitched.steps.map((s) => s.count) },
+      {
+        type: 'bar',
+        name: 'without stitching (anonymous ids)',
+        itemStyle: { color: '#94a3b8' },
+        data: unstitched.steps.map((s) => s.count),
+      },
     ],
   });
   return <div ref={box} className="chart" data-chart="funnel" role="img" aria-label="Funnel: with and without stitching" />;

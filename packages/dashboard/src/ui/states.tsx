@@ -38,7 +38,12 @@ export function ErrorBox({ error, onRetry }: { error: ApiFailure; onRetry?: () =
  * A page's list in its states: loading, the error with a retry, `empty` when `isEmpty(data)`, else
  * `children(data)`. Why: every list page wrote these four lines around its table.
  */
-export function Loaded<T>(props: { load: Load<T> & { reload: () => void }; isEmpty: (data: T) => boolean; empty: ReactNode; children: (data: T) => ReactNode }) {
+export function Loaded<T>(props: {
+  load: Load<T> & { reload: () => void };
+  isEmpty: (data: T) => boolean;
+  empty: ReactNode;
+  children: (data: T) => ReactNode;
+}) {
   const { load } = props;
   if (load.state === 'loading') return <Loading />;
   if (load.state === 'error') return <ErrorBox error={load.error} onRetry={load.reload} />;

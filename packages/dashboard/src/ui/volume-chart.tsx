@@ -35,8 +35,20 @@ export function VolumeChart({ columns, sources }: { columns: VolumeColumn[]; sou
         animation: false,
         grid: { left: 8, right: 12, top: 28, bottom: 8, containLabel: true },
         tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' }, valueFormatter: (v: unknown) => formatCount(Number(v)) },
-        xAxis: { type: 'category', data: columns.map((c) => label(c.start)), axisTick: { alignWithLabel: true, interval: 9 }, axisLabel: { interval: 9, color: '#64748b' } },
-        yAxis: { type: 'value', name: 'events / min', nameTextStyle: { color: '#64748b', align: 'left' }, minInterval: 1, axisLabel: { color: '#64748b' }, ...(cut !== undefined ? { max: cut } : {}) },
+        xAxis: {
+          type: 'category',
+          data: columns.map((c) => label(c.start)),
+          axisTick: { alignWithLabel: true, interval: 9 },
+          axisLabel: { interval: 9, color: '#64748b' },
+        },
+        yAxis: {
+          type: 'value',
+          name: 'events / min',
+          nameTextStyle: { color: '#64748b', align: 'left' },
+          minInterval: 1,
+          axisLabel: { color: '#64748b' },
+          ...(cut !== undefined ? { max: cut } : {}),
+        },
         series: sources.map((s) => ({
           type: 'bar',
           name: s.name,
@@ -52,7 +64,12 @@ export function VolumeChart({ columns, sources }: { columns: VolumeColumn[]; sou
 
   return (
     <figure className="chart">
-      <div ref={box} className="chart-box" role="img" aria-label={`${formatCount(columns.reduce((n, c) => n + c.total, 0))} events in the last hour, per minute and source`} />
+      <div
+        ref={box}
+        className="chart-box"
+        role="img"
+        aria-label={`${formatCount(columns.reduce((n, c) => n + c.total, 0))} events in the last hour, per minute and source`}
+      />
       {ceiling !== undefined ? (
         <p className="muted small chart-note">
           {fullScale

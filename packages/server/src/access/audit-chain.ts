@@ -32,7 +32,8 @@ export async function verifyAuditChain(store: Pick<AuditStore, 'scanAudit'>, pag
   for (;;) {
     const page = await store.scanAudit(expectedSeq - 1, pageSize);
     for (const entry of page) {
-      if (entry.seq !== expectedSeq) return { ok: false, seq: expectedSeq, reason: `entry ${expectedSeq} is missing (next stored is ${entry.seq})` };
+      if (entry.seq !== expectedSeq)
+        return { ok: false, seq: expectedSeq, reason: `entry ${expectedSeq} is missing (next stored is ${entry.seq})` };
       if (entry.prevHash !== prevHash) return { ok: false, seq: entry.seq, reason: 'prevHash does not match the previous entry' };
       if (entryHash(entry) !== entry.hash) return { ok: false, seq: entry.seq, reason: 'hash does not match the entry' };
       prevHash = entry.hash;

@@ -32,7 +32,14 @@ export async function auditCommand(
 ): Promise<AuditEntry> {
   const changeHash = sha256(JSON.stringify(['CLI', change.command.join(' '), sha256(JSON.stringify(change.answer))]));
   return audit.appendAudit(
-    { at: change.at.toISOString(), actor: { id: CLI_ACTOR_ID, name: cliActorName() }, action: change.action, target: change.target, requestId: change.requestId, changeHash },
+    {
+      at: change.at.toISOString(),
+      actor: { id: CLI_ACTOR_ID, name: cliActorName() },
+      action: change.action,
+      target: change.target,
+      requestId: change.requestId,
+      changeHash,
+    },
     sealAuditEntry,
   );
 }

@@ -38,7 +38,8 @@ export function parseTokenRequest(body: unknown, now: Date): { ok: true; request
     return { ok: false, field: issue.path.join('.') || undefined, message: issue.message };
   }
   const { name, expiresAt } = parsed.data;
-  if (expiresAt && Date.parse(expiresAt) <= now.getTime()) return { ok: false, field: 'expiresAt', message: 'expiresAt must be in the future' };
+  if (expiresAt && Date.parse(expiresAt) <= now.getTime())
+    return { ok: false, field: 'expiresAt', message: 'expiresAt must be in the future' };
   const scopes = ACCESS_SCOPES.filter((s) => parsed.data.scopes.includes(s));
   return { ok: true, request: { name, scopes, ...(expiresAt ? { expiresAt: new Date(expiresAt).toISOString() } : {}) } };
 }
@@ -46,7 +47,13 @@ export function parseTokenRequest(body: unknown, now: Date): { ok: true; request
 /** Stores a new token and answers it with its secret (the only time the secret exists outside the caller). */
 export async function issueToken(tokens: TokenStore, request: TokenRequest, options: { id: string; now: Date }): Promise<IssuedToken> {
   const secret = newSecret('kin_tk_');
-  const token: AccessToken = { id: options.id, name: request.name, scopes: request.scopes, createdAt: options.now.toISOString(), ...(request.expiresAt ? { expiresAt: request.expiresAt } : {}) };
+  const token: AccessToken = {
+    id: options.id,
+    name: request.name,
+    scopes: request.scopes,
+    createdAt: options.now.toISOString(),
+    ...(request.expiresAt ? { expiresAt: request.expiresAt } : {}),
+  };
   await tokens.createToken({ ...token, secretHash: hashSecret(secret) });
   return { token, secret };
 }

@@ -25,7 +25,11 @@ export const DEFAULT_ANALYTICS_TIMEOUT_MS = 30_000;
 
 /** Answers one question as JSON text. */
 export async function answerAnalytics(options: { store: Store; clock: Clock; timeoutMs?: number }, ask: AnalyticsAsk): Promise<string> {
-  const deps: AnalyticsDeps = { store: options.store, timeoutMs: options.timeoutMs ?? DEFAULT_ANALYTICS_TIMEOUT_MS, nowMs: () => options.clock.now().getTime() };
+  const deps: AnalyticsDeps = {
+    store: options.store,
+    timeoutMs: options.timeoutMs ?? DEFAULT_ANALYTICS_TIMEOUT_MS,
+    nowMs: () => options.clock.now().getTime(),
+  };
   switch (ask.kind) {
     case 'funnel':
       return JSON.stringify(await runFunnel(deps, parseFunnel(ask.body)));
@@ -51,7 +55,8 @@ function actorsQuestion(query: Record<string, string | undefined>) {
   }
   const question = parseFunnel(definition);
   const step = Number(query['step'] ?? '0');
-  if (!Number.isInteger(step) || step < 0 || step >= question.spec.steps.length) throw new ApiError('invalid_query', 'step is the index of a step (0-based)', 'step');
+  if (!Number.isInteger(step) || step < 0 || step >= question.spec.steps.length)
+    throw new ApiError('invalid_query', 'step is the index of a step (0-based)', 'step');
   const dropped = parseFlag(query['dropped'], 'dropped');
   if (dropped && step === 0) throw new ApiError('invalid_query', 'nobody drops before the first step', 'step');
   const cursor = query['cursor'];
@@ -64,7 +69,10 @@ function conversionSpec(query: Record<string, string | undefined>) {
   // The same checks as the attribution body: one definition, validated in one place.
   return parseAttribution({
     conversion: { event: query['event'] ?? 'Order Completed', value: query['value'] ?? 'properties.total' },
-    touchpoints: { dimension: query['dimension'] ?? 'channel', ...(query['touchEvents'] ? { events: query['touchEvents'].split(',') } : {}) },
+    touchpoints: {
+      dimension: query['dimension'] ?? 'channel',
+      ...(query['touchEvents'] ? { events: query['touchEvents'].split(',') } : {}),
+    },
     models,
     lookback: { days: number('lookbackDays', 30) },
     timeDecay: { halfLifeDays: number('halfLifeDays', 7) },

@@ -30,7 +30,10 @@ export async function ingestJourneys(store: Store, journeys: Journeys, groupSize
   const ids = new Map<string, string>();
   for (const name of new Set(journeys.events.map((e) => e.source))) {
     const existing = (await store.listSources()).find((s) => s.name === name);
-    ids.set(name, existing?.id ?? (await store.createSource({ name, writeKeyHash: `hash-${name}-${Math.random()}`, createdAt: journeys.from })).id);
+    ids.set(
+      name,
+      existing?.id ?? (await store.createSource({ name, writeKeyHash: `hash-${name}-${Math.random()}`, createdAt: journeys.from })).id,
+    );
   }
   const receivedAt = new Date(journeys.to);
   const deliveries = journeys.events.map(({ source, event }) => {
@@ -41,7 +44,12 @@ export async function ingestJourneys(store: Store, journeys: Journeys, groupSize
   if (perSourceWindow > 0) {
     for (let i = 0; i < deliveries.length; i += perSourceWindow) {
       const window = deliveries.slice(i, i + perSourceWindow);
-      await ingestInGroups(store, [...window].sort((a, b) => (a.sourceId < b.sourceId ? -1 : a.sourceId > b.sourceId ? 1 : 0)), deps, groupSize);
+      await ingestInGroups(
+        store,
+        [...window].sort((a, b) => (a.sourceId < b.sourceId ? -1 : a.sourceId > b.sourceId ? 1 : 0)),
+        deps,
+        groupSize,
+      );
     }
   } else await ingestInGroups(store, deliveries, deps, groupSize);
 }
@@ -70,7 +78,11 @@ const attributionSpec = (j: Journeys, over: Partial<AttributionSpec> = {}): Attr
 });
 
 /** Registers the suite for one store; `open` gives a fresh, migrated store. */
-export function registerAnalyticsConformance(name: string, open: () => Promise<{ store: Store; close(): Promise<void> }>, options: { shoppers?: number } = {}): void {
+export function registerAnalyticsConformance(
+  name: string,
+  open: () => Promise<{ store: Store; close(): Promise<void> }>,
+  options: { shoppers?: number } = {},
+): void {
   const journeys = generateJourneys({ seed: 15, shoppers: options.shoppers ?? 150, start: new Date('2026-09-01T00:00:00.000Z'), days: 30 });
 
   describe(`analytics conformance: ${name}`, () => {
@@ -98,7 +110,11 @@ export function registerAnalyticsConformance(name: string, open: () => Promise<{
 
     it('funnel with a step window, an exclusion, a condition and a breakdown equals the truth; stitching changes the answer', async () => {
       const spec = funnelSpec(journeys, {
-        steps: [{ event: 'Product Viewed', where: [{ path: 'properties.price', op: 'gte', value: 75 }] }, { event: 'Checkout Started' }, { event: 'Order Completed' }],
+        steps: [
+          { event: 'Product Viewed', where: [{ path: 'properties.price', op: 'gte', value: 75 }] },
+          { event: 'Checkout Started' },
+          { event: 'Order Completed' },
+        ],
         stepWindowsMs: [3 * DAY, null],
         exclusions: [{ event: 'Email Link Clicked' }],
         breakdownPath: 'properties.product',
@@ -127,9 +143,23 @@ export function registerAnalyticsConformance(name: string, open: () => Promise<{
     for (const node of ['event', 'channel_event', 'page_path'] as const) {
       it(`paths by ${node}, both units, equal the truth`, async () => {
         for (const unit of UNITS) {
-          const spec: PathSpec = { node, steps: 5, acrossSessions: true, maxEdges: 40, exclude: new Set(['identify']), fromMs: Date.parse(journeys.from), toMs: Date.parse(journeys.to) };
+          const spec: PathSpec = {
+            node,
+            steps: 5,
+            acrossSessions: true,
+            maxEdges: 40,
+            exclude: new Set(['identify']),
+            fromMs: Date.parse(journeys.from),
+            toMs: Date.parse(journeys.to),
+          };
           const answer = await runPaths(run(), { spec, unit });
-          expect({ unit: answer.unit, nodes: answer.nodes, edges: answer.edges, dropOffs: answer.dropOffs, topPaths: answer.topPaths }).toEqual({ unit, ...truthPaths(journeys, spec, unit) });
+          expect({
+            unit: answer.unit,
+            nodes: answer.nodes,
+            edges: answer.edges,
+            dropOffs: answer.dropOffs,
+            topPaths: answer.topPaths,
+          }).toEqual({ unit, ...truthPaths(journeys, spec, unit) });
         }
       });
     }
@@ -150,7 +180,9 @@ export function registerAnalyticsConformance(name: string, open: () => Promise<{
 
     it('explains a conversion only stitching attributes: touches, credits and the identifier links', async () => {
       const spec = attributionSpec(journeys);
-      const app = journeys.events.filter((e) => e.source === 'ios' && e.event['event'] === 'Order Completed').map((e) => String(e.event['messageId']));
+      const app = journeys.events
+        .filter((e) => e.source === 'ios' && e.event['event'] === 'Order Completed')
+        .map((e) => String(e.event['messageId']));
       let explained = 0;
       for (const messageId of app) {
         const answer = await explainConversion(run(), { messageId, spec });
@@ -175,9 +207,13 @@ export function registerAnalyticsConformance(name: string, open: () => Promise<{
       const before = await runAttribution(run(), { spec, units: ['profile'] });
       // Undo a merge of a buyer's profile (the first buyer whose profile came from one).
       let mergeId: string | undefined;
-      for (const { event } of journeys.events.filter((e) => e.event['event'] === 'Order Completed' && typeof e.event['userId'] === 'string')) {
+      for (const { event } of journeys.events.filter(
+        (e) => e.event['event'] === 'Order Completed' && typeof e.event['userId'] === 'string',
+      )) {
         const buyer = await store.findProfileIdByIdentifier({ type: 'user_id', value: String(event['userId']) });
-        const merge = ((await store.explainProfile(buyer as string))?.merges ?? []).find((m) => m.sides && m.undoneBy === undefined && m.rule !== 'undo');
+        const merge = ((await store.explainProfile(buyer as string))?.merges ?? []).find(
+          (m) => m.sides && m.undoneBy === undefined && m.rule !== 'undo',
+        );
         if (merge) {
           mergeId = merge.id;
           break;

@@ -13,11 +13,29 @@ export const MAX_FUNNEL_STEPS = 20;
 /** Longest time range of one question: about 400 days. */
 const MAX_RANGE_MS = 400 * 86_400_000;
 
-const amount = z.number().positive().max(3650 * 1440);
-const duration = z.union([z.object({ minutes: amount }).strict(), z.object({ hours: amount }).strict(), z.object({ days: amount.max(3650) }).strict()]);
-const path = z.string().min(1).max(200).regex(/^(event|messageId|channel|properties(\.[^.]+)+|context(\.[^.]+)+)$/, 'a path is event, channel, messageId, properties.… or context.…');
+const amount = z
+  .number()
+  .positive()
+  .max(3650 * 1440);
+const duration = z.union([
+  z.object({ minutes: amount }).strict(),
+  z.object({ hours: amount }).strict(),
+  z.object({ days: amount.max(3650) }).strict(),
+]);
+const path = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(
+    /^(event|messageId|channel|properties(\.[^.]+)+|context(\.[^.]+)+)$/,
+    'a path is event, channel, messageId, properties.… or context.…',
+  );
 const where = z
-  .array(z.object({ path, op: z.enum(['eq', 'ne', 'gt', 'gte', 'lt', 'lte', 'in', 'contains', 'exists']), value: z.unknown().optional() }).strict())
+  .array(
+    z
+      .object({ path, op: z.enum(['eq', 'ne', 'gt', 'gte', 'lt', 'lte', 'in', 'contains', 'exists']), value: z.unknown().optional() })
+      .strict(),
+  )
   .max(20);
 const matcher = z.object({ event: z.string().min(1).max(200), where: where.optional() }).strict();
 const time = z.string().refine((s) => /^\d{4}-\d{2}-\d{2}T/.test(s) && !Number.isNaN(Date.parse(s)), 'an ISO-8601 time');
@@ -56,13 +74,26 @@ const attributionSchema = z
   .object({
     conversion: z.object({ event: z.string().min(1).max(200), where: where.optional(), value: path.optional() }).strict(),
     touchpoints: z
-      .object({ events: z.array(z.string().min(1).max(200)).max(50).optional(), dimension: z.enum(['channel', 'utm_source', 'utm_medium', 'utm_campaign']).default('channel') })
+      .object({
+        events: z.array(z.string().min(1).max(200)).max(50).optional(),
+        dimension: z.enum(['channel', 'utm_source', 'utm_medium', 'utm_campaign']).default('channel'),
+      })
       .strict()
       .default({ dimension: 'channel' }),
-    models: z.array(z.enum(ATTRIBUTION_MODELS as [string, ...string[]])).min(1).max(ATTRIBUTION_MODELS.length).default([...ATTRIBUTION_MODELS]),
+    models: z
+      .array(z.enum(ATTRIBUTION_MODELS as [string, ...string[]]))
+      .min(1)
+      .max(ATTRIBUTION_MODELS.length)
+      .default([...ATTRIBUTION_MODELS]),
     lookback: duration.optional(),
-    timeDecay: z.object({ halfLifeDays: z.number().positive().max(3650).default(7) }).strict().default({ halfLifeDays: 7 }),
-    compare: z.object({ units: z.array(unit).min(1).max(2).default(['profile']) }).strict().default({ units: ['profile'] }),
+    timeDecay: z
+      .object({ halfLifeDays: z.number().positive().max(3650).default(7) })
+      .strict()
+      .default({ halfLifeDays: 7 }),
+    compare: z
+      .object({ units: z.array(unit).min(1).max(2).default(['profile']) })
+      .strict()
+      .default({ units: ['profile'] }),
     from: time,
     to: time,
     unit: unit.optional(),
@@ -96,8 +127,10 @@ export interface FunnelQuestion {
 export function parseFunnel(body: unknown): FunnelQuestion {
   const f = parse(funnelSchema, body);
   const stepWindows = f.stepWindows ?? f.steps.slice(1).map(() => null);
-  if (stepWindows.length !== f.steps.length - 1) throw new ApiError('invalid_query', 'stepWindows has one entry per pair of consecutive steps', 'stepWindows');
-  if (f.order === 'any' && stepWindows.some((w) => w !== null)) throw new ApiError('invalid_query', 'stepWindows need order "ordered" or "strict"', 'stepWindows');
+  if (stepWindows.length !== f.steps.length - 1)
+    throw new ApiError('invalid_query', 'stepWindows has one entry per pair of consecutive steps', 'stepWindows');
+  if (f.order === 'any' && stepWindows.some((w) => w !== null))
+    throw new ApiError('invalid_query', 'stepWindows need order "ordered" or "strict"', 'stepWindows');
   const spec: FunnelSpec = {
     steps: f.steps,
     windowMs: durationMs(f.window ?? { days: 14 }),

@@ -16,7 +16,17 @@ import type {
   PathSpec,
   TouchLink,
 } from '@kin/core';
-import { attributionTotals, funnelCounts, funnelReach, isoString, pathDiagram, round, touchCredits, unitConversions, unitPaths } from '@kin/core';
+import {
+  attributionTotals,
+  funnelCounts,
+  funnelReach,
+  isoString,
+  pathDiagram,
+  round,
+  touchCredits,
+  unitConversions,
+  unitPaths,
+} from '@kin/core';
 import { ApiError } from '../http/error-catalog.ts';
 import type { AnalyticsStore } from '../storage/analytics-store.ts';
 import { AnalyticsTimeout, checkDeadline } from '../storage/analytics-store.ts';
@@ -52,13 +62,17 @@ async function timed<T>(deps: AnalyticsDeps, run: (deadline: number) => Promise<
     checkDeadline(deadline);
     return { value, ms: deps.nowMs() - started };
   } catch (error) {
-    if (error instanceof AnalyticsTimeout) throw new ApiError('query_timeout', `the query ran past its time limit of ${deps.timeoutMs} ms; narrow the time range`);
+    if (error instanceof AnalyticsTimeout)
+      throw new ApiError('query_timeout', `the query ran past its time limit of ${deps.timeoutMs} ms; narrow the time range`);
     throw error;
   }
 }
 
 function referencesProperties(paths: string[]): EventKeep {
-  return { properties: paths.some((p) => p.startsWith('properties.')), fullContext: paths.some((p) => p.startsWith('context.') && !/^context\.(campaign|kin)(\.|$)/.test(p)) };
+  return {
+    properties: paths.some((p) => p.startsWith('properties.')),
+    fullContext: paths.some((p) => p.startsWith('context.') && !/^context\.(campaign|kin)(\.|$)/.test(p)),
+  };
 }
 
 function funnelPaths(spec: FunnelSpec): string[] {
@@ -127,24 +141,41 @@ export async function runPaths(deps: AnalyticsDeps, question: { spec: PathSpec; 
 }
 
 function attributionKeep(spec: AttributionSpec): EventKeep {
-  return referencesProperties([...(spec.conversion.where ?? []).map((w) => w.path), ...(spec.conversion.value ? [spec.conversion.value] : [])]);
+  return referencesProperties([
+    ...(spec.conversion.where ?? []).map((w) => w.path),
+    ...(spec.conversion.value ? [spec.conversion.value] : []),
+  ]);
 }
 
 /** `POST /v1/analytics/attribution`: every requested unit, and both units for `direct` and `onlyStitchingExplains`. */
-export async function runAttribution(deps: AnalyticsDeps, question: { spec: AttributionSpec; units: AnalyticsUnit[] }): Promise<AttributionResponse> {
+export async function runAttribution(
+  deps: AnalyticsDeps,
+  question: { spec: AttributionSpec; units: AnalyticsUnit[] },
+): Promise<AttributionResponse> {
   const { spec } = question;
   const both: AnalyticsUnit[] = ['profile', 'anonymous_id'];
   const { value, ms } = await timed(deps, async (deadline) => {
     const loaded = await loadSequences({
       analytics: portOf(deps),
       // Only conversions and touches matter: the store skips every other event.
-      scan: { fromMs: spec.fromMs - spec.lookbackMs, toMs: spec.toMs, names: [spec.conversion.event, ...spec.touchEvents], touches: true, payload: true, deadline },
+      scan: {
+        fromMs: spec.fromMs - spec.lookbackMs,
+        toMs: spec.toMs,
+        names: [spec.conversion.event, ...spec.touchEvents],
+        touches: true,
+        payload: true,
+        deadline,
+      },
       units: both,
       sourceName: await sourceNamer(deps.store),
       keep: attributionKeep(spec),
     });
     const conversions = new Map<AnalyticsUnit, ConversionTouches[]>();
-    for (const unit of both) conversions.set(unit, [...(loaded.byUnit.get(unit) ?? new Map()).values()].flatMap((events) => unitConversions(spec, events)));
+    for (const unit of both)
+      conversions.set(
+        unit,
+        [...(loaded.byUnit.get(unit) ?? new Map()).values()].flatMap((events) => unitConversions(spec, events)),
+      );
     return { conversions, scanned: loaded.scanned };
   });
   const results: AttributionResponse['results'] = {};
@@ -156,7 +187,9 @@ export async function runAttribution(deps: AnalyticsDeps, question: { spec: Attr
     direct[unit] = totals.conversions === 0 ? 0 : round(totals.direct / totals.conversions);
     total = totals.conversions;
   }
-  const directWithout = new Set((value.conversions.get('anonymous_id') ?? []).filter((c) => c.touches.length === 0).map((c) => c.conversion.messageId));
+  const directWithout = new Set(
+    (value.conversions.get('anonymous_id') ?? []).filter((c) => c.touches.length === 0).map((c) => c.conversion.messageId),
+  );
   const stitched = value.conversions.get('profile') ?? [];
   const explained = stitched.filter((c) => c.touches.length > 0 && directWithout.has(c.conversion.messageId)).length;
   return {
@@ -169,7 +202,10 @@ export async function runAttribution(deps: AnalyticsDeps, question: { spec: Attr
 }
 
 /** `GET /v1/analytics/attribution/conversions/{messageId}`: one conversion's touches, credits and links. */
-export async function explainConversion(deps: AnalyticsDeps, question: { messageId: string; spec: AttributionSpec }): Promise<ConversionExplanation> {
+export async function explainConversion(
+  deps: AnalyticsDeps,
+  question: { messageId: string; spec: AttributionSpec },
+): Promise<ConversionExplanation> {
   const analytics = portOf(deps);
   const [row] = await analytics.findEvents(question.messageId, question.spec.conversion.event);
   if (!row) throw new ApiError('not_found', `no ${question.spec.conversion.event} event has this messageId`, 'messageId');
@@ -180,20 +216,38 @@ export async function explainConversion(deps: AnalyticsDeps, question: { message
   const { value } = await timed(deps, async (deadline) =>
     loadSequences({
       analytics,
-      scan: { fromMs: row.at - spec.lookbackMs, toMs: row.at + 1, names: [spec.conversion.event, ...spec.touchEvents], touches: true, payload: true, deadline },
+      scan: {
+        fromMs: row.at - spec.lookbackMs,
+        toMs: row.at + 1,
+        names: [spec.conversion.event, ...spec.touchEvents],
+        touches: true,
+        payload: true,
+        deadline,
+      },
       units: ['profile', 'anonymous_id'],
       sourceName: await sourceNamer(deps.store),
       keep: attributionKeep(spec),
       keepRows: true,
     }),
   );
-  const find = (unit: AnalyticsUnit, key: string) => unitConversions(spec, value.byUnit.get(unit)?.get(key) ?? []).find((c) => c.conversion.messageId === row.messageId);
+  const find = (unit: AnalyticsUnit, key: string) =>
+    unitConversions(spec, value.byUnit.get(unit)?.get(key) ?? []).find((c) => c.conversion.messageId === row.messageId);
   const stitched = find('profile', buyer);
   if (!stitched) throw new ApiError('not_found', 'the conversion is outside what Kin can read', 'messageId');
-  const merges = buyer.startsWith('event:') ? [] : ((await deps.store.explainProfile(buyer))?.merges ?? []).filter((m) => m.undoneBy === undefined && m.rule !== 'undo' && m.rule !== 'split');
+  const merges = buyer.startsWith('event:')
+    ? []
+    : ((await deps.store.explainProfile(buyer))?.merges ?? []).filter(
+        (m) => m.undoneBy === undefined && m.rule !== 'undo' && m.rule !== 'split',
+      );
   const rows = value.rows ?? new Map();
   return {
-    conversion: { messageId: row.messageId, event: row.name, timestamp: isoString(row.at), profileId: buyer.startsWith('event:') ? null : buyer, value: stitched.revenue },
+    conversion: {
+      messageId: row.messageId,
+      event: row.name,
+      timestamp: isoString(row.at),
+      profileId: buyer.startsWith('event:') ? null : buyer,
+      value: stitched.revenue,
+    },
     touches: stitched.touches.map((touch, i) => {
       const touchRow = rows.get(touch.event);
       const credit: Partial<Record<string, number>> = {};
@@ -213,9 +267,15 @@ export async function explainConversion(deps: AnalyticsDeps, question: { message
   };
 }
 
-function linkOf(touch: { anonymousId?: string; userId?: string; profileId: string | null }, conversion: typeof touch, merges: MergeRecord[]): TouchLink {
-  if (touch.anonymousId !== undefined && touch.anonymousId === conversion.anonymousId) return { kind: 'event', identifier: { type: 'anonymous_id', value: touch.anonymousId } };
-  if (touch.userId !== undefined && touch.userId === conversion.userId) return { kind: 'event', identifier: { type: 'user_id', value: touch.userId } };
+function linkOf(
+  touch: { anonymousId?: string; userId?: string; profileId: string | null },
+  conversion: typeof touch,
+  merges: MergeRecord[],
+): TouchLink {
+  if (touch.anonymousId !== undefined && touch.anonymousId === conversion.anonymousId)
+    return { kind: 'event', identifier: { type: 'anonymous_id', value: touch.anonymousId } };
+  if (touch.userId !== undefined && touch.userId === conversion.userId)
+    return { kind: 'event', identifier: { type: 'user_id', value: touch.userId } };
   if (touch.profileId === null || touch.profileId === conversion.profileId) return { kind: 'profile', profileId: touch.profileId ?? '' };
   // The merges that joined the touch's profile and the conversion's: each side's chain up to the survivor.
   const chain = (from: string | null) => {
@@ -233,6 +293,14 @@ function linkOf(touch: { anonymousId?: string; userId?: string; profileId: strin
   const unique = [...new Map(used.map((m) => [m.id, m])).values()];
   return {
     kind: 'merge',
-    merges: unique.map((m) => ({ id: m.id, survivorId: m.survivorId, absorbedId: m.absorbedId, rule: m.rule, via: m.via, messageId: m.messageId, createdAt: m.createdAt })),
+    merges: unique.map((m) => ({
+      id: m.id,
+      survivorId: m.survivorId,
+      absorbedId: m.absorbedId,
+      rule: m.rule,
+      via: m.via,
+      messageId: m.messageId,
+      createdAt: m.createdAt,
+    })),
   };
 }

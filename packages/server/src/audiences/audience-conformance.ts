@@ -36,7 +36,15 @@ const deps = { policy: DEFAULT_POLICY, normalize: normalizerFor(DEFAULT_POLICY) 
 const TRAITS: ComputedTraitDefinition[] = [
   { key: 'orders', type: 'event_counter', event: 'Order Completed', where: [], window: null },
   { key: 'orders_7d', type: 'event_counter', event: 'Order Completed', where: [], window: { days: 7 } },
-  { key: 'eur_spend', type: 'aggregation', agg: 'sum', event: 'Order Completed', property: 'properties.total', where: [{ path: 'properties.currency', op: 'eq', value: 'EUR' }], window: null },
+  {
+    key: 'eur_spend',
+    type: 'aggregation',
+    agg: 'sum',
+    event: 'Order Completed',
+    property: 'properties.total',
+    where: [{ path: 'properties.currency', op: 'eq', value: 'EUR' }],
+    window: null,
+  },
   { key: 'avg_total', type: 'aggregation', agg: 'avg', event: 'Order Completed', property: 'properties.total', where: [], window: null },
   { key: 'first_currency', type: 'first', event: 'Order Completed', property: 'properties.currency', where: [], window: null },
   { key: 'last_page', type: 'last', event: 'Page Viewed', property: 'properties.path', where: [], window: null },
@@ -74,7 +82,11 @@ export function runAudienceConformance(target: AudienceConformanceTarget): void 
 
       await port.writeStates(
         [
-          { profileId: 'p-b', state: { values: { orders: 2, pages: ['/a', '/b'] }, audiences: { buyers: START } }, nextCheckAt: '2026-03-11T00:00:00.000Z' },
+          {
+            profileId: 'p-b',
+            state: { values: { orders: 2, pages: ['/a', '/b'] }, audiences: { buyers: START } },
+            nextCheckAt: '2026-03-11T00:00:00.000Z',
+          },
           { profileId: 'p-a', state: { values: {}, audiences: { buyers: '2026-03-09T00:00:00.000Z' } }, nextCheckAt: null },
           { profileId: 'p-c', state: { values: { orders: 1 }, audiences: { buyers: START } }, nextCheckAt: '2026-03-10T13:00:00.000Z' },
         ],
@@ -82,7 +94,11 @@ export function runAudienceConformance(target: AudienceConformanceTarget): void 
       );
       await port.writeStates([], ['p-c']);
       const states = await port.readStates(['p-a', 'p-b', 'p-c']);
-      expect(states.get('p-b')).toEqual({ values: { orders: 2, pages: ['/a', '/b'] }, audiences: { buyers: START }, nextCheckAt: '2026-03-11T00:00:00.000Z' });
+      expect(states.get('p-b')).toEqual({
+        values: { orders: 2, pages: ['/a', '/b'] },
+        audiences: { buyers: START },
+        nextCheckAt: '2026-03-11T00:00:00.000Z',
+      });
       expect(states.get('p-c')).toEqual({ values: {}, audiences: {}, nextCheckAt: null });
       expect(await port.dueProfiles('2026-03-12T00:00:00.000Z', 10)).toEqual(['p-b']);
       expect(await port.dueProfiles('2026-03-10T23:00:00.000Z', 10)).toEqual([]);
@@ -133,13 +149,32 @@ export function runAudienceConformance(target: AudienceConformanceTarget): void 
 }
 
 type Operation =
-  | { kind: 'track'; anon: number; user: number | null; name: 'Order Completed' | 'Page Viewed'; value: number; eur: boolean; minutesAgo: number }
+  | {
+      kind: 'track';
+      anon: number;
+      user: number | null;
+      name: 'Order Completed' | 'Page Viewed';
+      value: number;
+      eur: boolean;
+      minutesAgo: number;
+    }
   | { kind: 'undo'; pick: number }
   | { kind: 'split'; pick: number }
   | { kind: 'tick'; minutes: number };
 
 const OPERATION: fc.Arbitrary<Operation> = fc.oneof(
-  { weight: 6, arbitrary: fc.record({ kind: fc.constant('track' as const), anon: fc.nat(24), user: fc.option(fc.nat(8), { freq: 3 }), name: fc.constantFrom('Order Completed' as const, 'Page Viewed' as const), value: fc.nat(120), eur: fc.boolean(), minutesAgo: fc.nat(60 * 24 * 10) }) },
+  {
+    weight: 6,
+    arbitrary: fc.record({
+      kind: fc.constant('track' as const),
+      anon: fc.nat(24),
+      user: fc.option(fc.nat(8), { freq: 3 }),
+      name: fc.constantFrom('Order Completed' as const, 'Page Viewed' as const),
+      value: fc.nat(120),
+      eur: fc.boolean(),
+      minutesAgo: fc.nat(60 * 24 * 10),
+    }),
+  },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('undo' as const), pick: fc.nat(1000) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('split' as const), pick: fc.nat(1000) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('tick' as const), minutes: fc.integer({ min: 1, max: 600 }) }) },
@@ -161,10 +196,22 @@ class Runner {
     if (op.kind === 'tick') return this.clock.advance(op.minutes * 60_000);
     if (op.kind === 'track') {
       const at = new Date(now.getTime() - op.minutesAgo * 60_000).toISOString();
-      const properties = op.name === 'Order Completed' ? { total: op.value, currency: op.eur ? 'EUR' : 'USD' } : { path: `/p${op.value % 7}` };
+      const properties =
+        op.name === 'Order Completed' ? { total: op.value, currency: op.eur ? 'EUR' : 'USD' } : { path: `/p${op.value % 7}` };
       const outcome = await this.ingestor.submit({
         sourceId: this.sourceId,
-        events: [{ type: 'track', event: op.name, messageId: `op-${i}`, anonymousId: `a${op.anon}`, ...(op.user !== null ? { userId: `u${op.user}` } : {}), properties, timestamp: at, receivedAt: now.toISOString() }],
+        events: [
+          {
+            type: 'track',
+            event: op.name,
+            messageId: `op-${i}`,
+            anonymousId: `a${op.anon}`,
+            ...(op.user !== null ? { userId: `u${op.user}` } : {}),
+            properties,
+            timestamp: at,
+            receivedAt: now.toISOString(),
+          },
+        ],
       });
       if (outcome.accepted === 0) throw new Error(`operation ${i} was not accepted`);
       return;
@@ -175,7 +222,9 @@ class Runner {
     if (!profile) return;
     const at = now.toISOString();
     if (op.kind === 'undo') {
-      const merges = (await this.store.listProfileMerges(profile.id)).filter((m) => m.rule !== 'undo' && m.rule !== 'split' && !m.undoneBy && m.sides);
+      const merges = (await this.store.listProfileMerges(profile.id)).filter(
+        (m) => m.rule !== 'undo' && m.rule !== 'split' && !m.undoneBy && m.sides,
+      );
       const merge = merges[op.pick % Math.max(1, merges.length)];
       if (!merge) return;
       const result = await undoMerge(this.store, merge.id, deps, at);
@@ -208,8 +257,16 @@ async function expectRecount(store: Store, now: Date): Promise<void> {
     const profile = (await store.findProfile(id))!;
     const truth = evaluateProfile(definitions, { events: await profileEvents(store, id), profile }, now).state;
     const held = stored.get(id)!;
-    expect({ id, values: held.values, audiences: Object.keys(held.audiences).sort() }).toEqual({ id, values: truth.values, audiences: Object.keys(truth.audiences).sort() });
+    expect({ id, values: held.values, audiences: Object.keys(held.audiences).sort() }).toEqual({
+      id,
+      values: truth.values,
+      audiences: Object.keys(truth.audiences).sort(),
+    });
     for (const key of Object.keys(truth.audiences)) sizes.set(key, (sizes.get(key) ?? 0) + 1);
   }
-  for (const { definition } of audiences) expect({ key: definition.key, size: await port.countMembers(definition.key) }).toEqual({ key: definition.key, size: sizes.get(definition.key) ?? 0 });
+  for (const { definition } of audiences)
+    expect({ key: definition.key, size: await port.countMembers(definition.key) }).toEqual({
+      key: definition.key,
+      size: sizes.get(definition.key) ?? 0,
+    });
 }

@@ -110,7 +110,8 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
     const [traits, audiences] = await Promise.all([port.listDefinitions('trait'), port.listDefinitions('audience')]);
     definitionsReadAt = performance.now();
     definitions = { traits: traits.map((t) => t.definition), audiences: audiences.map((a) => a.definition) };
-    const waiting = (list: Array<StoredDefinition<ComputedTraitDefinition | AudienceDefinition>>): string[] => list.filter((d) => d.status === 'backfilling').map((d) => d.definition.key);
+    const waiting = (list: Array<StoredDefinition<ComputedTraitDefinition | AudienceDefinition>>): string[] =>
+      list.filter((d) => d.status === 'backfilling').map((d) => d.definition.key);
     const traitKeys = waiting(traits);
     const audienceKeys = waiting(audiences);
     // A new definition restarts the pass: every profile must be evaluated with it. The same waiting ones
@@ -204,7 +205,10 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
     const progress = done ? 1 : Math.min(0.99, pass.offset / Math.max(1, pass.total));
     const status = done ? 'live' : 'backfilling';
     if (backfill !== pass) return;
-    for (const [kind, keys] of [['trait', pass.traits], ['audience', pass.audiences]] as Array<[DefinitionKind, string[]]>) {
+    for (const [kind, keys] of [
+      ['trait', pass.traits],
+      ['audience', pass.audiences],
+    ] as Array<[DefinitionKind, string[]]>) {
       if (keys.length > 0) await port.setStatus(kind, keys, status, progress);
     }
     if (done && backfill === pass) backfill = undefined;

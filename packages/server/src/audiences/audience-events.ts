@@ -57,5 +57,13 @@ function audienceEvent(change: AudienceChange): TrackingEvent {
 }
 
 function attachPlan(profileId: string): ResolutionPlan {
-  return { target: { kind: 'existing', profileId }, merges: [], links: [], touches: [], refused: [], traits: { set: {}, unset: [] }, warnings: [] };
+  return {
+    target: { kind: 'existing', profileId },
+    merges: [],
+    links: [],
+    touches: [],
+    refused: [],
+    traits: { set: {}, unset: [] },
+    warnings: [],
+  };
 }

@@ -19,8 +19,18 @@ import { createAudienceEngine } from './audience-engine.ts';
 
 const START = '2026-03-10T12:00:00.000Z';
 const ORDERS: ComputedTraitDefinition = { key: 'orders', type: 'event_counter', event: 'Order Completed', where: [], window: null };
-const REPEAT: AudienceDefinition = { key: 'repeat_buyers', where: { performed: { event: 'Order Completed', where: [], count: { op: 'gte', value: 2 } } } };
-const TWIN = { first_name: 'Zachary', last_name: 'Quill', date_of_birth: '1985-09-09', address: '1 Quay St', city: 'Leeds', postcode: 'LS2 9JT' };
+const REPEAT: AudienceDefinition = {
+  key: 'repeat_buyers',
+  where: { performed: { event: 'Order Completed', where: [], count: { op: 'gte', value: 2 } } },
+};
+const TWIN = {
+  first_name: 'Zachary',
+  last_name: 'Quill',
+  date_of_birth: '1985-09-09',
+  address: '1 Quay St',
+  city: 'Leeds',
+  postcode: 'LS2 9JT',
+};
 
 interface StoreTarget {
   name: string;
@@ -44,7 +54,9 @@ const track = (messageId: string, anonymousId: string, extra: Partial<TrackingEv
 
 async function ingest(store: Store, policy: IdentityPolicy, events: TrackingEvent[]): Promise<void> {
   const ingestor = createGroupCommitIngestor({ store, policy, normalize: normalizerFor(policy) });
-  const source = (await store.listSources()).find((s) => s.name === 'web') ?? (await store.createSource({ name: 'web', writeKeyHash: 'identity-changes', createdAt: START }));
+  const source =
+    (await store.listSources()).find((s) => s.name === 'web') ??
+    (await store.createSource({ name: 'web', writeKeyHash: 'identity-changes', createdAt: START }));
   for (const event of events) expect((await ingestor.submit({ sourceId: source.id, events: [event] })).accepted).toBe(1);
   await ingestor.close();
 }
@@ -56,7 +68,9 @@ async function ingest(store: Store, policy: IdentityPolicy, events: TrackingEven
 async function otherTraffic(store: Store, prefix: string): Promise<void> {
   const ingestor = createGroupCommitIngestor({ store, policy: DEFAULT_POLICY, normalize: normalizerFor(DEFAULT_POLICY) });
   const source = (await store.listSources()).find((s) => s.name === 'web')!;
-  const events = Array.from({ length: 600 }, (_, i) => track(`${prefix}-${i}`, `${prefix}-${i % 50}`, { event: 'Page Viewed', properties: {} }));
+  const events = Array.from({ length: 600 }, (_, i) =>
+    track(`${prefix}-${i}`, `${prefix}-${i % 50}`, { event: 'Page Viewed', properties: {} }),
+  );
   expect((await ingestor.submit({ sourceId: source.id, events })).accepted).toBe(600);
   await ingestor.close();
 }
@@ -72,7 +86,10 @@ async function stateOf(store: Store, anonymousId: string): Promise<{ orders: unk
   const profile = (await store.findProfile(id))!;
   const state = (await store.audiences.readStates([profile.id])).get(profile.id)!;
   const members = await store.audiences.listMembers('repeat_buyers', { limit: 100 });
-  return { orders: state.values['orders'] ?? 0, member: members.data.some((m) => m.id === profile.id) && state.audiences['repeat_buyers'] !== undefined };
+  return {
+    orders: state.values['orders'] ?? 0,
+    member: members.data.some((m) => m.id === profile.id) && state.audiences['repeat_buyers'] !== undefined,
+  };
 }
 
 for (const target of targets) {
@@ -118,7 +135,10 @@ for (const target of targets) {
       const clock = fixedClock(START);
       await define(s);
       // Under the first policy the user id is blocked: two profiles with one order each.
-      const strict: IdentityPolicy = { ...DEFAULT_POLICY, blocked: { exact: [...DEFAULT_POLICY.blocked.exact, 'u-shared'], patterns: [...DEFAULT_POLICY.blocked.patterns] } };
+      const strict: IdentityPolicy = {
+        ...DEFAULT_POLICY,
+        blocked: { exact: [...DEFAULT_POLICY.blocked.exact, 'u-shared'], patterns: [...DEFAULT_POLICY.blocked.patterns] },
+      };
       await ingest(s, strict, [track('o-1', 'a1', { userId: 'u-shared' }), track('o-2', 'a2', { userId: 'u-shared' })]);
       await otherTraffic(s, 'other');
       const before = createAudienceEngine({ store: s, clock, logger: memoryLogger() });

@@ -5,7 +5,16 @@
  * events a profile has; a recount is equal to the truth by construction (no increments to undo).
  */
 import type { AudienceDefinition, ComputedTraitDefinition, TrackingEvent } from '@kin/core';
-import { emptyComputedValue, evaluateAudiences, evaluateComputedTrait, eventsByName, eventsNamed, presentComputedValue, sortEvents, stableJson } from '@kin/core';
+import {
+  emptyComputedValue,
+  evaluateAudiences,
+  evaluateComputedTrait,
+  eventsByName,
+  eventsNamed,
+  presentComputedValue,
+  sortEvents,
+  stableJson,
+} from '@kin/core';
 import type { ProfileComputedState, ProfileStateWrite } from '../storage/audience-store.ts';
 import type { ProfileView, Store } from '../storage/storage.ts';
 import type { AudienceChange } from './audience-events.ts';
@@ -30,7 +39,11 @@ export interface ProfileEvaluation {
 }
 
 /** Evaluates one profile's definitions; `previous` gives the entry times of audiences it stays in. */
-export function evaluateProfile(definitions: Definitions, input: { events: readonly TrackingEvent[]; profile: ProfileView; previous?: ProfileComputedState }, now: Date): ProfileEvaluation {
+export function evaluateProfile(
+  definitions: Definitions,
+  input: { events: readonly TrackingEvent[]; profile: ProfileView; previous?: ProfileComputedState },
+  now: Date,
+): ProfileEvaluation {
   const at = now.getTime();
   const sorted = sortEvents(input.events);
   const byName = eventsByName(sorted);
@@ -45,7 +58,18 @@ export function evaluateProfile(definitions: Definitions, input: { events: reado
     if (definition.type === 'time_since' && typeof result.value === 'string') timeAnchors[definition.key] = Date.parse(result.value);
     if (stableJson(result.value) !== stableJson(emptyComputedValue(definition.type))) values[definition.key] = result.value;
   }
-  const memberships = evaluateAudiences(definitions.audiences, { events: sorted, byName, traits: input.profile.traits, computed, timeAnchors, ...(input.profile.consent ? { consent: input.profile.consent } : {}) }, at);
+  const memberships = evaluateAudiences(
+    definitions.audiences,
+    {
+      events: sorted,
+      byName,
+      traits: input.profile.traits,
+      computed,
+      timeAnchors,
+      ...(input.profile.consent ? { consent: input.profile.consent } : {}),
+    },
+    at,
+  );
   const audiences: Record<string, string> = {};
   for (const [key, m] of memberships) {
     if (m.nextChangeAt !== undefined) next = Math.min(next, m.nextChangeAt);
@@ -79,7 +103,13 @@ export interface RecomputeResult {
  * Recomputes the profiles `ids` name (absorbed ids count for their survivor; unknown ids are forgotten) and
  * writes their state in one store call.
  */
-export async function recomputeProfiles(store: Store, definitions: Definitions, ids: Iterable<string>, now: Date, readEvents?: TimelineReader): Promise<RecomputeResult> {
+export async function recomputeProfiles(
+  store: Store,
+  definitions: Definitions,
+  ids: Iterable<string>,
+  now: Date,
+  readEvents?: TimelineReader,
+): Promise<RecomputeResult> {
   const port = store.audiences;
   const removed = new Set<string>();
   const live = new Map<string, ProfileView>();
@@ -104,25 +134,37 @@ export async function recomputeProfiles(store: Store, definitions: Definitions, 
   for (const id of live.keys()) removed.delete(id);
   const previous = await port.readStates([...live.keys(), ...removed]);
   const groups = new Map([...live].map(([id, p]) => [id, [id, ...[...p.mergedFrom].sort()]]));
-  const events = readEvents ? await readEvents(groups) : new Map([...(await port.eventsOfProfiles(groups))].map(([id, list]) => [id, list.map((x) => x.event)]));
+  const events = readEvents
+    ? await readEvents(groups)
+    : new Map([...(await port.eventsOfProfiles(groups))].map(([id, list]) => [id, list.map((x) => x.event)]));
   const writes: ProfileStateWrite[] = [];
   const changes: AudienceChange[] = [];
   const at = now.toISOString();
   const audienceKeys = new Set(definitions.audiences.map((a) => a.key));
   for (const [id, profile] of live) {
     const before = previous.get(id);
-    const { state, nextChangeAt } = evaluateProfile(definitions, { events: events.get(id) ?? [], profile, ...(before ? { previous: before } : {}) }, now);
+    const { state, nextChangeAt } = evaluateProfile(
+      definitions,
+      { events: events.get(id) ?? [], profile, ...(before ? { previous: before } : {}) },
+      now,
+    );
     const nextCheckAt = nextChangeAt === undefined ? null : new Date(nextChangeAt).toISOString();
     // Most recomputes change nothing a store holds (an event no definition reads): no write for them.
     if (!before || !sameState(before, state, nextCheckAt)) writes.push({ profileId: id, state, nextCheckAt });
     const identifiers = profile.externalIds;
-    for (const key of Object.keys(state.audiences)) if (!before?.audiences[key]) changes.push({ profileId: id, key, kind: 'entered', at, identifiers });
-    for (const key of Object.keys(before?.audiences ?? {})) if (!state.audiences[key] && audienceKeys.has(key)) changes.push({ profileId: id, key, kind: 'exited', at, identifiers });
+    for (const key of Object.keys(state.audiences))
+      if (!before?.audiences[key]) changes.push({ profileId: id, key, kind: 'entered', at, identifiers });
+    for (const key of Object.keys(before?.audiences ?? {}))
+      if (!state.audiences[key] && audienceKeys.has(key)) changes.push({ profileId: id, key, kind: 'exited', at, identifiers });
   }
   await port.writeStates(writes, [...removed]);
   return { written: writes.length, changes };
 }
 
 function sameState(before: ProfileComputedState, after: ProfileComputedState, nextCheckAt: string | null): boolean {
-  return (before.nextCheckAt ?? null) === nextCheckAt && stableJson(before.values) === stableJson(after.values) && stableJson(before.audiences) === stableJson(after.audiences);
+  return (
+    (before.nextCheckAt ?? null) === nextCheckAt &&
+    stableJson(before.values) === stableJson(after.values) &&
+    stableJson(before.audiences) === stableJson(after.audiences)
+  );
 }

@@ -17,7 +17,11 @@ const data = threadData<AudienceThreadData>(workerData);
 /** The store, already migrated by the starting thread. */
 async function openEvaluatorStore(db: string): Promise<Store> {
   if (isPostgresUrl(db)) return (await import('../storage/postgres/postgres-store.ts')).createPostgresStore({ url: db, poolSize: 3 });
-  return (await import('../storage/sqlite/sqlite-store.ts')).createSqliteStore({ path: db, checkpoint: 'external', ...storeTuning(data.tuning) });
+  return (await import('../storage/sqlite/sqlite-store.ts')).createSqliteStore({
+    path: db,
+    checkpoint: 'external',
+    ...storeTuning(data.tuning),
+  });
 }
 
 /**
@@ -41,6 +45,7 @@ async function handle(message: ToEvaluator): Promise<void> {
 port.on('message', (message: ToEvaluator) => {
   handle(message).then(
     () => port.postMessage({ id: message.id, pending: engine.pending() } satisfies FromEvaluator),
-    (error: unknown) => port.postMessage({ id: message.id, error: error instanceof Error ? error.message : String(error) } satisfies FromEvaluator),
+    (error: unknown) =>
+      port.postMessage({ id: message.id, error: error instanceof Error ? error.message : String(error) } satisfies FromEvaluator),
   );
 });

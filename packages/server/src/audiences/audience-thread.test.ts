@@ -28,8 +28,16 @@ it('computes traits and memberships of events committed by another connection, a
   const path = join(dir, 'kin.db');
   const s = (store = await openSqliteStore({ path }));
   const at = new Date().toISOString();
-  await s.audiences.saveDefinition('trait', { key: 'orders', type: 'event_counter', event: 'Order Completed', where: [], window: null }, at);
-  await s.audiences.saveDefinition('audience', { key: 'buyers', where: { performed: { event: 'Order Completed', where: [], count: { op: 'gte', value: 1 } } } }, at);
+  await s.audiences.saveDefinition(
+    'trait',
+    { key: 'orders', type: 'event_counter', event: 'Order Completed', where: [], window: null },
+    at,
+  );
+  await s.audiences.saveDefinition(
+    'audience',
+    { key: 'buyers', where: { performed: { event: 'Order Completed', where: [], count: { op: 'gte', value: 1 } } } },
+    at,
+  );
   const e = (engine = audienceThread({ db: path, tuning: {} }, memoryLogger()));
   e.start();
   await e.definitionsChanged();
@@ -37,7 +45,14 @@ it('computes traits and memberships of events committed by another connection, a
 
   const ingestor = createGroupCommitIngestor({ store: s, policy: DEFAULT_POLICY, normalize: normalizerFor(DEFAULT_POLICY) });
   const source = await s.createSource({ name: 'web', writeKeyHash: 'thread', createdAt: at });
-  const events: TrackingEvent[] = [1, 2, 3].map((i) => ({ type: 'track', event: 'Order Completed', messageId: `o-${i}`, userId: 'u1', timestamp: at, receivedAt: at }));
+  const events: TrackingEvent[] = [1, 2, 3].map((i) => ({
+    type: 'track',
+    event: 'Order Completed',
+    messageId: `o-${i}`,
+    userId: 'u1',
+    timestamp: at,
+    receivedAt: at,
+  }));
   expect((await ingestor.submit({ sourceId: source.id, events })).accepted).toBe(3);
   await ingestor.close();
   await e.drain();

@@ -12,4 +12,3 @@ export async function computedTraitsOf(port: AudienceStore, profileId: string, n
   }
   return out;
 }
-

@@ -92,7 +92,10 @@ export function createTimelineCache(port: AudienceStore, now: () => number = () 
       for (const [live, list] of read) {
         entries.delete(live);
         entries.set(live, { key: missing.get(live)!.join('\u0000'), events: new Map(list.map((x) => [x.seq, x.event])), readAt: at });
-        out.set(live, list.map((x) => x.event));
+        out.set(
+          live,
+          list.map((x) => x.event),
+        );
       }
       for (const live of entries.keys()) {
         if (entries.size <= MAX_PROFILES) break;

@@ -12,7 +12,11 @@ import { CliError } from './kin-cli.ts';
  * a mistyped `--db` would otherwise create an empty one and answer "no such profile" from it. Commands
  * that fill a database (`import`) pass `create: true` and say on stderr when they created one.
  */
-export async function withCliStore<T>(db: string | undefined, fn: (store: Store) => Promise<T>, options: { create?: boolean } = {}): Promise<T> {
+export async function withCliStore<T>(
+  db: string | undefined,
+  fn: (store: Store) => Promise<T>,
+  options: { create?: boolean } = {},
+): Promise<T> {
   const config = processConfig({ db });
   const created = checkDatabasePath(config.db, options.create ?? false);
   const store = await openCliStore(config.db, config.privacySecret);

@@ -9,7 +9,9 @@ import { untilStopped } from './shutdown-signals.ts';
 export function registerCollectCommand(program: Command): void {
   program
     .command('collect')
-    .description('run a collector: validate events, publish them to NATS JetStream, answer after JetStream acknowledges (no resolution here)')
+    .description(
+      'run a collector: validate events, publish them to NATS JetStream, answer after JetStream acknowledges (no resolution here)',
+    )
     .option('--port <port>', 'port to listen on (PORT, default 8080)')
     .option('--host <host>', 'address to bind (KIN_HOST, default 0.0.0.0)')
     .option('--db <url>', 'postgres:// URL: sources, write keys, warnings and the admin API (KIN_DB)')
@@ -19,6 +21,9 @@ export function registerCollectCommand(program: Command): void {
       if (!config.pipeline) throw new CliError('kin collect needs --pipeline nats://… (or KIN_PIPELINE)', 2);
       const kin = await startKin({ config, role: 'collector' });
       process.stdout.write(`Kin collector is running on ${kin.url} (store: ${kin.storeKind}, stream: ${config.nats.stream})\n`);
-      await untilStopped(() => kin.close(), (line) => process.stdout.write(line));
+      await untilStopped(
+        () => kin.close(),
+        (line) => process.stdout.write(line),
+      );
     });
 }

@@ -20,21 +20,36 @@ export function registerDemoCommand(program: Command): void {
       const shoppers = Number(flags.shoppers);
       const seed = Number(flags.seed);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError('--port must be a port number', 2);
-      if (!Number.isInteger(shoppers) || shoppers < 2 || shoppers > 1_000_000) throw new CliError('--shoppers must be an integer from 2 to 1000000', 2);
+      if (!Number.isInteger(shoppers) || shoppers < 2 || shoppers > 1_000_000)
+        throw new CliError('--shoppers must be an integer from 2 to 1000000', 2);
       if (!Number.isInteger(seed)) throw new CliError('--seed must be an integer', 2);
       if (/^postgres(ql)?:\/\//.test(flags.db)) throw new CliError('kin demo deletes its database first; give it a SQLite file', 2);
       const out = process.stdout;
       const started = Date.now();
-      const demo = await runDemo({ port, host: flags.host, db: flags.db, seed, shoppers, liveEveryMs: flags.live ? 2000 : 0, progress: (line) => out.write(`${line}\n`) });
+      const demo = await runDemo({
+        port,
+        host: flags.host,
+        db: flags.db,
+        seed,
+        shoppers,
+        liveEveryMs: flags.live ? 2000 : 0,
+        progress: (line) => out.write(`${line}\n`),
+      });
       const seconds = ((Date.now() - started) / 1000).toFixed(1);
       out.write(`Loaded ${demo.accepted.toLocaleString('en-US')} events (${demo.rejected} rejected on purpose) in ${seconds} s.\n\n`);
       out.write(`  Dashboard:    ${demo.kin.url}/\n`);
       out.write(`  Database:     ${flags.db} (created fresh)\n`);
       out.write(`  Admin token:  ${demo.adminToken}\n`);
       out.write(`  Credentials:  ${demo.credentialsFile} (admin token and write keys)\n`);
-      out.write(`  Write keys:   ${Object.entries(demo.writeKeys).map(([name, key]) => `${name}=${key}`).join('  ')}\n\n`);
+      out.write(
+        `  Write keys:   ${Object.entries(demo.writeKeys)
+          .map(([name, key]) => `${name}=${key}`)
+          .join('  ')}\n\n`,
+      );
       const hints = (await demoHints(demo.kin.store)).map((hint) => `"${hint}"`);
-      out.write(`Try searching for ${hints.length > 0 ? hints.join(', ') : 'a name or an email'}, or look at the Warnings page. Ctrl-C stops.\n`);
+      out.write(
+        `Try searching for ${hints.length > 0 ? hints.join(', ') : 'a name or an email'}, or look at the Warnings page. Ctrl-C stops.\n`,
+      );
       await new Promise<void>((done) => {
         const stop = () => {
           out.write('Kin demo is stopping…\n');

@@ -15,18 +15,29 @@ const db = join(dir, 'kin.db');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const clean = { KIN_ADMIN_TOKEN: '', KIN_WRITE_KEYS: '', KIN_DB: '', PORT: '', KIN_POLICY: '' };
 const at = (m: number) => new Date(Date.UTC(2026, 10, 1, 10, m)).toISOString();
-const ev = (n: number, fields: Partial<TrackingEvent>): TrackingEvent => ({ type: 'identify', messageId: `c${n}`, timestamp: at(n), receivedAt: at(n), ...fields });
+const ev = (n: number, fields: Partial<TrackingEvent>): TrackingEvent => ({
+  type: 'identify',
+  messageId: `c${n}`,
+  timestamp: at(n),
+  receivedAt: at(n),
+  ...fields,
+});
 
 beforeAll(async () => {
   const store = await openSqliteStore({ path: db });
   const deps = { policy: DEFAULT_POLICY, normalize: normalizerFor(DEFAULT_POLICY) };
   await store.transaction((tx) =>
-    applyEvents(tx, 'src-web', [
-      ev(1, { anonymousId: 'shared-browser' }),
-      ev(2, { userId: 'ann', anonymousId: 'shared-browser', traits: { email: 'ann@shop.example' } }),
-      ev(3, { userId: 'bob', anonymousId: 'shared-browser' }),
-      ev(4, { userId: 'ann', anonymousId: 'ann-phone', context: { consent: { categoryPreferences: { analytics: true } } } }),
-    ], deps),
+    applyEvents(
+      tx,
+      'src-web',
+      [
+        ev(1, { anonymousId: 'shared-browser' }),
+        ev(2, { userId: 'ann', anonymousId: 'shared-browser', traits: { email: 'ann@shop.example' } }),
+        ev(3, { userId: 'bob', anonymousId: 'shared-browser' }),
+        ev(4, { userId: 'ann', anonymousId: 'ann-phone', context: { consent: { categoryPreferences: { analytics: true } } } }),
+      ],
+      deps,
+    ),
   );
   await store.close();
 });

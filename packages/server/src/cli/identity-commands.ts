@@ -54,7 +54,8 @@ export function registerIdentityCommands(program: Command): void {
 }
 
 const ref = (i: { type: string; value: string }) => `${i.type}:${i.value}`;
-const number = (rule: string | undefined) => (rule !== undefined && Object.hasOwn(RULE_NUMBERS, rule) ? ` (${RULE_NUMBERS[rule as keyof typeof RULE_NUMBERS]})` : '');
+const number = (rule: string | undefined) =>
+  rule !== undefined && Object.hasOwn(RULE_NUMBERS, rule) ? ` (${RULE_NUMBERS[rule as keyof typeof RULE_NUMBERS]})` : '';
 
 /** The readable form of an explanation. */
 export function formatExplanation(e: ProfileExplanation): string {
@@ -64,7 +65,10 @@ export function formatExplanation(e: ProfileExplanation): string {
   if (p.mergedFrom.length > 0) lines.push(`  absorbed ids: ${p.mergedFrom.join(', ')}`);
   lines.push('', 'Identifiers');
   for (const i of e.identifiers) {
-    const how = i.messageId === undefined ? 'linked before provenance was kept' : `linked by ${i.rule ?? '?'}${number(i.rule)}, event ${i.messageId} from source ${i.sourceId} at ${i.linkedAt ?? i.firstSeen}`;
+    const how =
+      i.messageId === undefined
+        ? 'linked before provenance was kept'
+        : `linked by ${i.rule ?? '?'}${number(i.rule)}, event ${i.messageId} from source ${i.sourceId} at ${i.linkedAt ?? i.firstSeen}`;
     lines.push(`  ${ref(i)}  ${how}; last seen ${i.lastSeen}`);
   }
   lines.push('', 'Merges and separations');
@@ -74,15 +78,21 @@ export function formatExplanation(e: ProfileExplanation): string {
       lines.push(`  ${m.createdAt}  ${m.rule} ${m.id}: do-not-link rule ${m.ruleId ?? '?'} (${m.via.map(ref).join(', ')} kept apart)`);
     } else {
       const undone = m.undoneBy ? `  [undone by ${m.undoneBy}]` : '';
-      lines.push(`  ${m.createdAt}  ${m.rule}${number(m.rule)} ${m.id}: ${m.absorbedId} into ${m.survivorId} via ${m.via.map(ref).join(', ')}, event ${m.messageId} from source ${m.sourceId}${undone}`);
+      lines.push(
+        `  ${m.createdAt}  ${m.rule}${number(m.rule)} ${m.id}: ${m.absorbedId} into ${m.survivorId} via ${m.via.map(ref).join(', ')}, event ${m.messageId} from source ${m.sourceId}${undone}`,
+      );
     }
   }
   lines.push('', 'Refused identifiers');
   if (e.refusals.length === 0) lines.push('  none');
-  for (const r of e.refusals) lines.push(`  ${r.at}  ${ref(r)}  ${r.reason}${number(r.reason)}: ${r.detail}; event ${r.messageId} from source ${r.sourceId}`);
+  for (const r of e.refusals)
+    lines.push(`  ${r.at}  ${ref(r)}  ${r.reason}${number(r.reason)}: ${r.detail}; event ${r.messageId} from source ${r.sourceId}`);
   if (e.doNotLink.length > 0) {
     lines.push('', 'Do-not-link rules');
-    for (const rule of e.doNotLink) lines.push(`  ${rule.id} (${rule.reason}, ${rule.createdAt}): [${rule.sides[0].map(ref).join(', ')}] apart from [${rule.sides[1].map(ref).join(', ')}]`);
+    for (const rule of e.doNotLink)
+      lines.push(
+        `  ${rule.id} (${rule.reason}, ${rule.createdAt}): [${rule.sides[0].map(ref).join(', ')}] apart from [${rule.sides[1].map(ref).join(', ')}]`,
+      );
   }
   if (e.tombstones.length > 0) {
     lines.push('', 'Removed identifiers (tombstones)');
@@ -90,20 +100,27 @@ export function formatExplanation(e: ProfileExplanation): string {
   }
   if (p.consent && Object.keys(p.consent).length > 0) {
     lines.push('', 'Consent');
-    for (const [category, c] of Object.entries(p.consent)) lines.push(`  ${category}: ${c.granted ? 'granted' : 'denied'} (${c.timestamp})`);
+    for (const [category, c] of Object.entries(p.consent))
+      lines.push(`  ${category}: ${c.granted ? 'granted' : 'denied'} (${c.timestamp})`);
   }
   return lines.join('\n') + '\n';
 }
 
 /** The readable form of a replay report. */
 export function formatReplayReport(r: ReplayReport): string {
-  const refused = Object.entries(r.refused).map(([reason, n]) => `${reason} ${n}`).join(', ') || 'none';
+  const refused =
+    Object.entries(r.refused)
+      .map(([reason, n]) => `${reason} ${n}`)
+      .join(', ') || 'none';
   const lines = [
     `Replayed ${r.events} events.`,
     `Profiles: ${r.profilesBefore} before, ${r.profilesAfter} after; ${r.profilesSplit} split, ${r.profilesMerged} merged.`,
     `Identifiers: ${r.identifiersDroppedCount} no longer linked, ${r.identifiersAddedCount} newly linked.`,
     `Refusals during the replay: ${refused}.`,
   ];
-  if (r.identifiersDropped.length > 0) lines.push(`No longer linked${r.identifiersDroppedCount > r.identifiersDropped.length ? ' (first 100)' : ''}: ${r.identifiersDropped.join(', ')}`);
+  if (r.identifiersDropped.length > 0)
+    lines.push(
+      `No longer linked${r.identifiersDroppedCount > r.identifiersDropped.length ? ' (first 100)' : ''}: ${r.identifiersDropped.join(', ')}`,
+    );
   return lines.join('\n') + '\n';
 }

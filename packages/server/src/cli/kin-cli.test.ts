@@ -130,7 +130,9 @@ describe('kin CLI', () => {
 
     const profile = await runKin(['profile', 'email:CLI@example.com', '--db', db], clean);
     expect(profile.code).toBe(0);
-    expect(JSON.parse(profile.stdout)).toMatchObject({ externalIds: expect.arrayContaining([expect.objectContaining({ type: 'user_id', value: 'cli-user' })]) });
+    expect(JSON.parse(profile.stdout)).toMatchObject({
+      externalIds: expect.arrayContaining([expect.objectContaining({ type: 'user_id', value: 'cli-user' })]),
+    });
     const missing = await runKin(['profile', 'user_id:nobody', '--db', db], clean);
     expect(missing.code).toBe(3);
   });

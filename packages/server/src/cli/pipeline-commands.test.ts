@@ -41,7 +41,9 @@ describe('kin migrate, collect, worker', () => {
       }
       const client = new pg.Client({ connectionString: db.url });
       await client.connect();
-      const versions = (await client.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version')).rows.map((r) => r.version);
+      const versions = (await client.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version')).rows.map(
+        (r) => r.version,
+      );
       await client.end();
       expect(versions).toEqual(POSTGRES_MIGRATIONS.map((m) => m.version));
     } finally {

@@ -20,7 +20,10 @@ describe('kin privacy', () => {
 
     const exported = await runKin(['privacy', 'export', 'anonymous_id:cli-anon', '--ndjson', ...flags]);
     expect(exported.code, exported.stderr).toBe(0);
-    const kinds = exported.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { kind: string }).kind);
+    const kinds = exported.stdout
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { kind: string }).kind);
     expect(kinds[0]).toBe('profile');
     expect(kinds.filter((k) => k === 'event')).toHaveLength(1);
 

@@ -43,7 +43,10 @@ async function run(type: PrivacyRequestType, ref: string, flags: PrivacyFlags): 
     const res = await fetch(base + path, { ...init, headers: { ...headers, ...(init.headers as Record<string, string>) } }).catch(() => {
       throw new CliError(`cannot reach Kin at ${base} (is it running? pass --url)`);
     });
-    if (!res.ok) throw new CliError(`${res.status}: ${((await res.json().catch(() => ({}))) as { error?: { message?: string } }).error?.message ?? res.statusText}`);
+    if (!res.ok)
+      throw new CliError(
+        `${res.status}: ${((await res.json().catch(() => ({}))) as { error?: { message?: string } }).error?.message ?? res.statusText}`,
+      );
     return res;
   };
   const body = JSON.stringify({ type, subject: { ref }, ...(flags.reason ? { reason: flags.reason } : {}) });
@@ -54,7 +57,10 @@ async function run(type: PrivacyRequestType, ref: string, flags: PrivacyFlags): 
   }
   if (request.status !== 'completed') throw new CliError(`request ${request.id} ${request.status}: ${request.store.error ?? ''}`);
   if (type === 'export') {
-    const res = await call(`/v1/privacy/requests/${request.id}/export`, flags.ndjson ? { headers: { accept: 'application/x-ndjson' } } : {});
+    const res = await call(
+      `/v1/privacy/requests/${request.id}/export`,
+      flags.ndjson ? { headers: { accept: 'application/x-ndjson' } } : {},
+    );
     process.stdout.write(flags.ndjson ? await res.text() : JSON.stringify(await res.json(), null, 2) + '\n');
     return;
   }
@@ -63,7 +69,9 @@ async function run(type: PrivacyRequestType, ref: string, flags: PrivacyFlags): 
 
 /** Registers `kin privacy`. */
 export function registerPrivacyCommand(program: Command): void {
-  const privacy = program.command('privacy').description('delete, suppress or export a person by any identifier (through the running server)');
+  const privacy = program
+    .command('privacy')
+    .description('delete, suppress or export a person by any identifier (through the running server)');
   for (const [name, type] of Object.entries(TYPES)) {
     privacy
       .command(name)

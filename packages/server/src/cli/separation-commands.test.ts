@@ -15,25 +15,37 @@ const db = join(dir, 'kin.db');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const clean = { KIN_ADMIN_TOKEN: '', KIN_WRITE_KEYS: '', KIN_DB: '', PORT: '', KIN_POLICY: '' };
 const at = (m: number) => new Date(Date.UTC(2026, 10, 1, 10, m)).toISOString();
-const ev = (n: number, fields: Partial<TrackingEvent>): TrackingEvent => ({ type: 'identify', messageId: `s${n}`, timestamp: at(n), receivedAt: at(n), ...fields });
+const ev = (n: number, fields: Partial<TrackingEvent>): TrackingEvent => ({
+  type: 'identify',
+  messageId: `s${n}`,
+  timestamp: at(n),
+  receivedAt: at(n),
+  ...fields,
+});
 
 beforeAll(async () => {
   const store = await openSqliteStore({ path: db });
   const deps = { policy: DEFAULT_POLICY, normalize: normalizerFor(DEFAULT_POLICY) };
   await store.transaction((tx) =>
-    applyEvents(tx, 'src-web', [
-      // Two profiles (a browser, a login with email), then one event that merges them; dan's phone browses alone once.
-      ev(1, { type: 'page', anonymousId: 'browser-1' }),
-      ev(2, { userId: 'cara', traits: { email: 'cara@shop.example' } }),
-      ev(3, { userId: 'cara', anonymousId: 'browser-1' }),
-      ev(4, { userId: 'dan', anonymousId: 'dan-phone', traits: { email: 'dan@shop.example' } }),
-      ev(5, { type: 'page', anonymousId: 'dan-phone' }),
-    ], deps),
+    applyEvents(
+      tx,
+      'src-web',
+      [
+        // Two profiles (a browser, a login with email), then one event that merges them; dan's phone browses alone once.
+        ev(1, { type: 'page', anonymousId: 'browser-1' }),
+        ev(2, { userId: 'cara', traits: { email: 'cara@shop.example' } }),
+        ev(3, { userId: 'cara', anonymousId: 'browser-1' }),
+        ev(4, { userId: 'dan', anonymousId: 'dan-phone', traits: { email: 'dan@shop.example' } }),
+        ev(5, { type: 'page', anonymousId: 'dan-phone' }),
+      ],
+      deps,
+    ),
   );
   await store.close();
 });
 
-const explain = async (ref: string) => JSON.parse((await runKin(['explain', ref, '--db', db, '--json'], clean)).stdout) as ProfileExplanation;
+const explain = async (ref: string) =>
+  JSON.parse((await runKin(['explain', ref, '--db', db, '--json'], clean)).stdout) as ProfileExplanation;
 const oneLine = (stderr: string) => stderr.trim().split('\n');
 
 describe('kin undo', () => {
@@ -42,7 +54,9 @@ describe('kin undo', () => {
     expect(merge).toBeDefined();
     const undone = await runKin(['undo', merge!.id, '--db', db], clean);
     expect(undone.code, undone.stderr).toBe(0);
-    expect(undone.stdout).toMatch(new RegExp(`^undid merge ${merge!.id}: profiles \\S+, \\S+; do-not-link rule \\S+; ledger entry \\S+; \\d+ events replayed\\n$`));
+    expect(undone.stdout).toMatch(
+      new RegExp(`^undid merge ${merge!.id}: profiles \\S+, \\S+; do-not-link rule \\S+; ledger entry \\S+; \\d+ events replayed\\n$`),
+    );
     const cara = await explain('user_id:cara');
     expect(cara.profile.externalIds.map((i) => `${i.type}:${i.value}`)).not.toContain('anonymous_id:browser-1');
 

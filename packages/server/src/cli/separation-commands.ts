@@ -28,7 +28,9 @@ export function registerSeparationCommands(program: Command): void {
     .option(...POLICY)
     .action(async (mergeId: string, flags: { db?: string; policy?: string }) => {
       const policy = policyOf(flags.policy);
-      const result = await withCliStore(flags.db, (store) => undoMerge(store, mergeId, { policy, normalize: normalizerFor(policy) }, new Date().toISOString()));
+      const result = await withCliStore(flags.db, (store) =>
+        undoMerge(store, mergeId, { policy, normalize: normalizerFor(policy) }, new Date().toISOString()),
+      );
       process.stdout.write(describeSeparation(result, `undid merge ${mergeId}`));
     });
 
@@ -65,7 +67,9 @@ export function registerSeparationCommands(program: Command): void {
       const page = await withCliStore(flags.db, (store) => store.matching.listReviewItems({ status: flags.status as ReviewStatus, limit }));
       process.stdout.write('ID\tPROBABILITY\tPROFILE A\tPROFILE B\tREASON\tSTATUS\n');
       for (const item of page.data) {
-        process.stdout.write(`${item.id}\t${item.probability.toFixed(3)}\t${item.aProfile}\t${item.bProfile}\t${item.reason}\t${item.status}\n`);
+        process.stdout.write(
+          `${item.id}\t${item.probability.toFixed(3)}\t${item.aProfile}\t${item.bProfile}\t${item.reason}\t${item.status}\n`,
+        );
       }
       if (page.cursor.hasMore) process.stdout.write(`(more: raise --limit)\n`);
     });
@@ -87,7 +91,9 @@ export function registerSeparationCommands(program: Command): void {
           case 'refused':
             throw new CliError(`the identity policy refuses this merge: ${outcome.reason}`);
           case 'decided':
-            process.stdout.write(`${outcome.item.status} ${id}${outcome.profileId !== undefined ? `: profile ${outcome.profileId}` : ''}\n`);
+            process.stdout.write(
+              `${outcome.item.status} ${id}${outcome.profileId !== undefined ? `: profile ${outcome.profileId}` : ''}\n`,
+            );
         }
       });
   }
@@ -103,7 +109,8 @@ function identifierOf(text: string, normalize: (type: string, raw: unknown) => s
   const colon = text.indexOf(':');
   const type = colon > 0 ? text.slice(0, colon).trim().toLowerCase() : '';
   const value = type ? normalize(type, text.slice(colon + 1)) : undefined;
-  if (!type || value === undefined) throw new CliError(`"${text}" is not an identifier: give type:value with a value valid for its type`, 2);
+  if (!type || value === undefined)
+    throw new CliError(`"${text}" is not an identifier: give type:value with a value valid for its type`, 2);
   return { type, value };
 }
 

@@ -37,7 +37,8 @@ export function registerServeCommand(program: Command): void {
       if (kin.firstStart) {
         out.write(`\nFirst start: these credentials are shown once and stored in ${kin.firstStart.file} (mode 0600).\n`);
         if (kin.firstStart.adminToken) out.write(`  admin token:  ${kin.firstStart.adminToken}\n`);
-        if (kin.firstStart.writeKey) out.write(`  write key (source "${kin.firstStart.writeKey.source}"): ${kin.firstStart.writeKey.key}\n`);
+        if (kin.firstStart.writeKey)
+          out.write(`  write key (source "${kin.firstStart.writeKey.source}"): ${kin.firstStart.writeKey.key}\n`);
         out.write('\n');
       }
       await new Promise<void>((done) => {

@@ -43,7 +43,10 @@ async function revokedKeyStaysRevoked(db: string): Promise<void> {
     expect((await track(again.url, KEY)).status).toBe(401);
     again.child.kill('SIGTERM');
     expect(await again.exited).toBe(0);
-    const said = again.stderr().split('\n').filter((line) => line.includes('revoked and stays revoked'));
+    const said = again
+      .stderr()
+      .split('\n')
+      .filter((line) => line.includes('revoked and stays revoked'));
     expect(said).toHaveLength(1);
     expect(JSON.parse(said[0]!)).toMatchObject({ level: 'warn', source: 'web' });
     expect(again.stderr()).not.toContain(KEY);
@@ -74,9 +77,14 @@ describe('start paths', () => {
   });
 
   it('one key declared for two sources: one line naming both, exit 2, the key not shown', async () => {
-    const result = await runKin(['serve', '--port', '0', '--db', join(dir, 'dup.db')], { ...clean, KIN_WRITE_KEYS: `web:${KEY},ios:${KEY}` });
+    const result = await runKin(['serve', '--port', '0', '--db', join(dir, 'dup.db')], {
+      ...clean,
+      KIN_WRITE_KEYS: `web:${KEY},ios:${KEY}`,
+    });
     expect(result.code).toBe(2);
-    expect(oneLine(result.stderr)).toBe('kin: invalid configuration: writeKeys (KIN_WRITE_KEYS): sources "web" and "ios" declare the same key');
+    expect(oneLine(result.stderr)).toBe(
+      'kin: invalid configuration: writeKeys (KIN_WRITE_KEYS): sources "web" and "ios" declare the same key',
+    );
     expect(result.stderr).not.toContain(KEY);
   });
 
@@ -91,21 +99,24 @@ describe('start paths', () => {
     }
   });
 
-  it.runIf(withBoth)('worker, collector and serve --pipeline: NATS unreachable -> one line with the address, no password, exit 1', async () => {
-    const db = await createTestDatabase();
-    try {
-      const port = await freePort();
-      const nats = `nats://kin:nats-secret-password@127.0.0.1:${port}`;
-      for (const command of ['worker', 'collect', 'serve']) {
-        const result = await runKin([command, '--port', '0', '--host', '127.0.0.1', '--db', db.url, '--pipeline', nats], clean);
-        expect(result.code, command).toBe(1);
-        expect(oneLine(result.stderr)).toMatch(new RegExp(`^kin: cannot reach NATS at nats://127\\.0\\.0\\.1:${port} \\([A-Z_]+\\)$`));
-        expect(result.stderr + result.stdout).not.toContain('nats-secret-password');
+  it.runIf(withBoth)(
+    'worker, collector and serve --pipeline: NATS unreachable -> one line with the address, no password, exit 1',
+    async () => {
+      const db = await createTestDatabase();
+      try {
+        const port = await freePort();
+        const nats = `nats://kin:nats-secret-password@127.0.0.1:${port}`;
+        for (const command of ['worker', 'collect', 'serve']) {
+          const result = await runKin([command, '--port', '0', '--host', '127.0.0.1', '--db', db.url, '--pipeline', nats], clean);
+          expect(result.code, command).toBe(1);
+          expect(oneLine(result.stderr)).toMatch(new RegExp(`^kin: cannot reach NATS at nats://127\\.0\\.0\\.1:${port} \\([A-Z_]+\\)$`));
+          expect(result.stderr + result.stdout).not.toContain('nats-secret-password');
+        }
+      } finally {
+        await db.drop();
       }
-    } finally {
-      await db.drop();
-    }
-  });
+    },
+  );
 
   it('an unusable SQLite path: one line, exit 1', async () => {
     const result = await runKin(['serve', '--port', '0', '--db', '/dev/null/kin.db'], clean);

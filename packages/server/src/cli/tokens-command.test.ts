@@ -29,14 +29,28 @@ async function inStore<T>(fn: (store: Store) => Promise<T>): Promise<T> {
 
 describe('kin tokens', () => {
   it('creates, lists, rotates and deletes a token, printing each secret once and auditing every write', async () => {
-    const created = await kin('tokens', 'create', '--name', 'support desk', '--scopes', 'profiles:read,privacy:read', '--expires-at', '2099-01-01T00:00:00Z');
+    const created = await kin(
+      'tokens',
+      'create',
+      '--name',
+      'support desk',
+      '--scopes',
+      'profiles:read,privacy:read',
+      '--expires-at',
+      '2099-01-01T00:00:00Z',
+    );
     expect(created.code, created.stderr).toBe(0);
     expect(created.stdout).toMatch(/^kin_tk_\S+\n$/);
     const secret = created.stdout.trim();
     const id = /created (tok_\S+) \(support desk: profiles:read, privacy:read\)/.exec(created.stderr)?.[1];
     expect(id).toBeDefined();
     const stored = await inStore((s) => s.tokens.findTokenBySecretHash(hashSecret(secret)));
-    expect(stored).toMatchObject({ id, name: 'support desk', scopes: ['profiles:read', 'privacy:read'], expiresAt: '2099-01-01T00:00:00.000Z' });
+    expect(stored).toMatchObject({
+      id,
+      name: 'support desk',
+      scopes: ['profiles:read', 'privacy:read'],
+      expiresAt: '2099-01-01T00:00:00.000Z',
+    });
 
     const listed = await kin('tokens', 'list');
     expect(listed.code).toBe(0);
@@ -76,7 +90,13 @@ describe('kin tokens', () => {
     const verified = await kin('audit', 'verify');
     expect(verified.code).toBe(0);
     expect(verified.stdout).toBe('ok: 3 entries, chain intact\n');
-    const files = ['kin.db', 'kin.db-wal'].map((f) => { try { return readFileSync(join(dir, f)); } catch { return Buffer.alloc(0); } });
+    const files = ['kin.db', 'kin.db-wal'].map((f) => {
+      try {
+        return readFileSync(join(dir, f));
+      } catch {
+        return Buffer.alloc(0);
+      }
+    });
     for (const file of files) for (const s of [secret, next]) expect(file.includes(Buffer.from(s))).toBe(false);
   });
 
@@ -84,11 +104,17 @@ describe('kin tokens', () => {
     const cases: Array<[string[], RegExp]> = [
       [['--name', 'x', '--scopes', 'profiles:read,root'], /^kin: unknown scope root \(scopes: profiles:read, /],
       [['--name', 'x', '--scopes', ''], /^kin: --scopes: scopes must name at least one scope\n$/],
-      [['--name', 'x', '--scopes', 'audit:read', '--expires-at', '2001-01-01T00:00:00Z'], /^kin: --expires-at: expiresAt must be in the future\n$/],
+      [
+        ['--name', 'x', '--scopes', 'audit:read', '--expires-at', '2001-01-01T00:00:00Z'],
+        /^kin: --expires-at: expiresAt must be in the future\n$/,
+      ],
       [['--name', 'x', '--scopes', 'audit:read', '--expires-at', 'tomorrow'], /^kin: --expires-at: /],
       [['--name', 'no/slash', '--scopes', 'audit:read'], /^kin: --name: name must be 1-64 /],
     ];
-    const before = await inStore(async (s) => [(await s.tokens.listTokens()).length, (await s.audit.listAudit({ limit: 100 })).data.length]);
+    const before = await inStore(async (s) => [
+      (await s.tokens.listTokens()).length,
+      (await s.audit.listAudit({ limit: 100 })).data.length,
+    ]);
     for (const [args, message] of cases) {
       const result = await kin('tokens', 'create', ...args);
       expect(result.code, args.join(' ')).toBe(2);
@@ -98,6 +124,8 @@ describe('kin tokens', () => {
     const missing = await kin('tokens', 'create', '--scopes', 'audit:read');
     expect(missing.code).not.toBe(0);
     expect(missing.stderr).toContain("required option '--name <name>' not specified");
-    expect(await inStore(async (s) => [(await s.tokens.listTokens()).length, (await s.audit.listAudit({ limit: 100 })).data.length])).toEqual(before);
+    expect(
+      await inStore(async (s) => [(await s.tokens.listTokens()).length, (await s.audit.listAudit({ limit: 100 })).data.length]),
+    ).toEqual(before);
   });
 });

@@ -31,7 +31,14 @@ export function registerTokensCommand(program: Command): void {
     .option(...DB_OPTION)
     .action(async (flags: { name: string; scopes: string; expiresAt?: string; db?: string }) => {
       const now = systemClock.now();
-      const body = { name: flags.name, scopes: flags.scopes.split(',').map((s) => s.trim()).filter(Boolean), ...(flags.expiresAt ? { expiresAt: flags.expiresAt } : {}) };
+      const body = {
+        name: flags.name,
+        scopes: flags.scopes
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+        ...(flags.expiresAt ? { expiresAt: flags.expiresAt } : {}),
+      };
       const unknown = body.scopes.find((s) => !(ACCESS_SCOPES as readonly string[]).includes(s));
       if (unknown) throw new CliError(`unknown scope ${unknown} (scopes: ${ACCESS_SCOPES.join(', ')})`, 2);
       const parsed = parseTokenRequest(body, now);
@@ -41,7 +48,9 @@ export function registerTokensCommand(program: Command): void {
         await audited(store, 'tokens.create', made.token, ['tokens', 'create'], made);
         return made;
       });
-      process.stderr.write(`created ${issued.token.id} (${issued.token.name}: ${issued.token.scopes.join(', ')}); the secret below is shown once\n`);
+      process.stderr.write(
+        `created ${issued.token.id} (${issued.token.name}: ${issued.token.scopes.join(', ')}); the secret below is shown once\n`,
+      );
       process.stdout.write(`${issued.secret}\n`);
     });
 
@@ -58,7 +67,8 @@ export function registerTokensCommand(program: Command): void {
       }
       const now = systemClock.now().getTime();
       process.stdout.write('ID\tNAME\tSCOPES\tCREATED\tEXPIRES\tSTATUS\n');
-      for (const t of list) process.stdout.write(`${t.id}\t${t.name}\t${t.scopes.join(',')}\t${t.createdAt}\t${t.expiresAt ?? '-'}\t${statusOf(t, now)}\n`);
+      for (const t of list)
+        process.stdout.write(`${t.id}\t${t.name}\t${t.scopes.join(',')}\t${t.createdAt}\t${t.expiresAt ?? '-'}\t${statusOf(t, now)}\n`);
     });
 
   tokens
@@ -94,7 +104,14 @@ export function registerTokensCommand(program: Command): void {
 
   /** Records a change with the HTTP routes' action names and a `token:<id>` target. */
   async function audited(store: Store, action: string, token: AccessToken, command: string[], answer: unknown): Promise<void> {
-    await auditCommand(store.audit, { action, target: `token:${token.id}`, command, answer, at: systemClock.now(), requestId: ids.requestId() });
+    await auditCommand(store.audit, {
+      action,
+      target: `token:${token.id}`,
+      command,
+      answer,
+      at: systemClock.now(),
+      requestId: ids.requestId(),
+    });
   }
 }
 

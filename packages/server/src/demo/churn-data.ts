@@ -85,7 +85,13 @@ export function generateChurnData(options: ChurnOptions): ChurnData {
     const externalIds = [{ id: p.handle, type: 'twitter', collection: 'users', encoding: 'none' }];
     const socialAnonymous = `s-${hex(12)}`;
     emit('social', socialAt, { type: 'track', anonymousId: socialAnonymous, event: 'Post Liked', context: { externalIds } });
-    if (rnd() < 0.5) emit('social', socialAt + 60_000, { type: 'track', anonymousId: socialAnonymous, event: 'Contest Entered', context: { externalIds, traits: { email: p.email } } });
+    if (rnd() < 0.5)
+      emit('social', socialAt + 60_000, {
+        type: 'track',
+        anonymousId: socialAnonymous,
+        event: 'Contest Entered',
+        context: { externalIds, traits: { email: p.email } },
+      });
     // CRM: one row per person, with the handle.
     emit('crm', end - DAY / 2 + n, {
       type: 'identify',
@@ -111,6 +117,10 @@ export function generateChurnData(options: ChurnOptions): ChurnData {
     }
   }
 
-  events.sort((x, y) => String(x.event['timestamp']).localeCompare(String(y.event['timestamp'])) || String(x.event['messageId']).localeCompare(String(y.event['messageId'])));
+  events.sort(
+    (x, y) =>
+      String(x.event['timestamp']).localeCompare(String(y.event['timestamp'])) ||
+      String(x.event['messageId']).localeCompare(String(y.event['messageId'])),
+  );
   return { events, people: options.people, sharedIdentifiers, sharedMessageIds };
 }

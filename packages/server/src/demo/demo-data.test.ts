@@ -33,7 +33,15 @@ describe('generateDemoData', () => {
     const tablet = data.events.filter((e) => e.event['anonymousId'] === 'family-tablet-1' && e.event['type'] === 'identify');
     expect(new Set(tablet.map((e) => e.event['userId'])).size).toBe(2);
     const json = JSON.stringify(data.events);
-    for (const marker of ['"medium":"email"', '"kin":{"link"', '"type":"twitter"', '"type":"instagram"', '"type":"crm_id"', '"type":"android"', 'exmaple']) {
+    for (const marker of [
+      '"medium":"email"',
+      '"kin":{"link"',
+      '"type":"twitter"',
+      '"type":"instagram"',
+      '"type":"crm_id"',
+      '"type":"android"',
+      'exmaple',
+    ]) {
       expect(json, marker).toContain(marker);
     }
   });

@@ -46,8 +46,55 @@ export interface DemoData {
   crmTypos: number;
 }
 
-const FIRST = ['Ann', 'Ben', 'Chloé', 'Dev', 'Emma', 'Farid', 'Grace', 'Hugo', 'Ines', 'Jonas', 'Kira', 'Liam', 'Maya', 'Noah', 'Olga', 'Pablo', 'Quinn', 'Rosa', 'Sami', 'Tara', 'Uma', 'Viktor', 'Wen', 'Yara', 'Zoe'];
-const LAST = ['Adams', 'Berg', 'Costa', 'Dubois', 'Evans', 'Fischer', 'García', 'Hansen', 'Ito', 'Jensen', 'Kowalski', 'Larsen', 'Moreau', 'Nakamura', 'Okafor', 'Petrov', 'Rossi', 'Silva', 'Tanaka', 'Weber'];
+const FIRST = [
+  'Ann',
+  'Ben',
+  'Chloé',
+  'Dev',
+  'Emma',
+  'Farid',
+  'Grace',
+  'Hugo',
+  'Ines',
+  'Jonas',
+  'Kira',
+  'Liam',
+  'Maya',
+  'Noah',
+  'Olga',
+  'Pablo',
+  'Quinn',
+  'Rosa',
+  'Sami',
+  'Tara',
+  'Uma',
+  'Viktor',
+  'Wen',
+  'Yara',
+  'Zoe',
+];
+const LAST = [
+  'Adams',
+  'Berg',
+  'Costa',
+  'Dubois',
+  'Evans',
+  'Fischer',
+  'García',
+  'Hansen',
+  'Ito',
+  'Jensen',
+  'Kowalski',
+  'Larsen',
+  'Moreau',
+  'Nakamura',
+  'Okafor',
+  'Petrov',
+  'Rossi',
+  'Silva',
+  'Tanaka',
+  'Weber',
+];
 const DOMAINS = ['example.com', 'mail.example', 'inbox.example', 'post.example'];
 const PRODUCTS = ['Trail Shoe', 'Rain Jacket', 'Wool Socks', 'Day Pack', 'Water Bottle', 'Headlamp', 'Camp Mug', 'Beanie'];
 const PAGES = ['/', '/new', '/sale', '/products/trail-shoe', '/products/rain-jacket', '/cart', '/stories/alps'];
@@ -80,7 +127,10 @@ export function generateDemoData(options: DemoOptions): DemoData {
   const events: DemoEvent[] = [];
   let seq = 0;
   const emit = (source: DemoSource, at: number, event: Record<string, unknown>) => {
-    events.push({ source, event: { ...event, messageId: `demo-${options.seed}-${seq++}`, timestamp: new Date(Math.min(at, end)).toISOString() } });
+    events.push({
+      source,
+      event: { ...event, messageId: `demo-${options.seed}-${seq++}`, timestamp: new Date(Math.min(at, end)).toISOString() },
+    });
   };
 
   const shoppers: Shopper[] = [];
@@ -97,11 +147,26 @@ export function generateDemoData(options: DemoOptions): DemoData {
       email: `${local}@${pick(DOMAINS)}`,
       ...(chance(0.5) ? { phone: `+1 (415) 555-${String(1000 + (n % 9000)).padStart(4, '0')}` } : {}),
       ...(chance(0.6) ? { crmId: `CRM-${String(100000 + n)}` } : {}),
-      ...(chance(0.3) ? { handle: { type: chance(0.5) ? 'twitter' : 'instagram', id: `@${ascii(firstName)}_${ascii(lastName)}${n}` } as const } : {}),
-      ...(appType ? { app: { type: appType, id: `${appType}-${hex(12)}`, model: appType === 'ios' ? pick(['iPhone15,2', 'iPhone16,1', 'iPad13,4']) : pick(['Pixel 8', 'SM-S918B', 'Pixel 7a']) } } : {}),
+      ...(chance(0.3)
+        ? { handle: { type: chance(0.5) ? 'twitter' : 'instagram', id: `@${ascii(firstName)}_${ascii(lastName)}${n}` } as const }
+        : {}),
+      ...(appType
+        ? {
+            app: {
+              type: appType,
+              id: `${appType}-${hex(12)}`,
+              model: appType === 'ios' ? pick(['iPhone15,2', 'iPhone16,1', 'iPad13,4']) : pick(['Pixel 8', 'SM-S918B', 'Pixel 7a']),
+            },
+          }
+        : {}),
     });
   }
-  const profileTraits = (s: Shopper) => ({ email: s.email, firstName: s.firstName, lastName: s.lastName, ...(s.phone ? { phone: s.phone } : {}) });
+  const profileTraits = (s: Shopper) => ({
+    email: s.email,
+    firstName: s.firstName,
+    lastName: s.lastName,
+    ...(s.phone ? { phone: s.phone } : {}),
+  });
   const webContext = (path: string, extra: Record<string, unknown> = {}) => ({
     page: { path, url: `https://shop.example${path}`, title: 'Kin Outdoor' },
     userAgent: 'Mozilla/5.0 (demo)',
@@ -119,11 +184,27 @@ export function generateDemoData(options: DemoOptions): DemoData {
       const fresh = `web-${hex(16)}`;
       cookie = k > 0 && (s.n + k) % 3 !== 0 ? cookie : fresh;
       const anonymousId = cookie;
-      for (let p = 0, pages = 1 + Math.floor(rnd() * 3); p < pages; p++) emit('web', step(), { type: 'page', anonymousId, name: 'Shop', context: webContext(pick(PAGES)) });
-      if (chance(0.3)) emit('web', step(), { type: 'track', anonymousId, event: 'Product Viewed', properties: { product: pick(PRODUCTS) }, context: webContext('/products') });
+      for (let p = 0, pages = 1 + Math.floor(rnd() * 3); p < pages; p++)
+        emit('web', step(), { type: 'page', anonymousId, name: 'Shop', context: webContext(pick(PAGES)) });
+      if (chance(0.3))
+        emit('web', step(), {
+          type: 'track',
+          anonymousId,
+          event: 'Product Viewed',
+          properties: { product: pick(PRODUCTS) },
+          context: webContext('/products'),
+        });
       if (chance(0.7)) {
         emit('web', step(), { type: 'identify', anonymousId, userId: s.userId, traits: profileTraits(s), context: webContext('/account') });
-        if (chance(0.35)) emit('web', step(), { type: 'track', userId: s.userId, anonymousId, event: 'Order Completed', properties: { total: Math.round(20 + rnd() * 200), currency: 'EUR' }, context: webContext('/checkout') });
+        if (chance(0.35))
+          emit('web', step(), {
+            type: 'track',
+            userId: s.userId,
+            anonymousId,
+            event: 'Order Completed',
+            properties: { total: Math.round(20 + rnd() * 200), currency: 'EUR' },
+            context: webContext('/checkout'),
+          });
       }
       t += rnd() * 2 * 86_400_000;
     }
@@ -132,25 +213,62 @@ export function generateDemoData(options: DemoOptions): DemoData {
       const device = { type: s.app.type, id: s.app.id, model: s.app.model, manufacturer: s.app.type === 'ios' ? 'Apple' : 'Google' };
       const anonymousId = `app-${hex(16)}`;
       const context = { device, app: { name: 'Kin Outdoor', version: '4.2.0' }, os: { name: s.app.type === 'ios' ? 'iOS' : 'Android' } };
-      for (let p = 0, screens = 1 + Math.floor(rnd() * 3); p < screens; p++) emit(s.app.type, step(), { type: 'screen', anonymousId, name: pick(SCREENS), context });
-      emit(s.app.type, step(), { type: 'identify', anonymousId, userId: s.userId, traits: { email: s.email, push_opt_in: chance(0.5) }, context });
-      if (chance(0.3)) emit(s.app.type, step(), { type: 'track', userId: s.userId, anonymousId, event: 'Order Completed', properties: { total: Math.round(20 + rnd() * 150), currency: 'EUR' }, context });
+      for (let p = 0, screens = 1 + Math.floor(rnd() * 3); p < screens; p++)
+        emit(s.app.type, step(), { type: 'screen', anonymousId, name: pick(SCREENS), context });
+      emit(s.app.type, step(), {
+        type: 'identify',
+        anonymousId,
+        userId: s.userId,
+        traits: { email: s.email, push_opt_in: chance(0.5) },
+        context,
+      });
+      if (chance(0.3))
+        emit(s.app.type, step(), {
+          type: 'track',
+          userId: s.userId,
+          anonymousId,
+          event: 'Order Completed',
+          properties: { total: Math.round(20 + rnd() * 150), currency: 'EUR' },
+          context,
+        });
     }
     // Email: the ESP reports clicks by email; some clicks land on a fresh browser with only the email.
     if (chance(0.55)) {
       const campaign = { name: pick(CAMPAIGNS), source: 'newsletter', medium: 'email' };
       const link = hex(10);
-      emit('email', step(), { type: 'track', anonymousId: `esp-${hex(12)}`, event: 'Email Link Clicked', properties: { link: `kin_link=${link}` }, context: { campaign, traits: { email: s.email } } });
+      emit('email', step(), {
+        type: 'track',
+        anonymousId: `esp-${hex(12)}`,
+        event: 'Email Link Clicked',
+        properties: { link: `kin_link=${link}` },
+        context: { campaign, traits: { email: s.email } },
+      });
       if (chance(0.5)) {
-        emit('web', step(), { type: 'page', anonymousId: `web-${hex(16)}`, name: 'Landing', context: webContext(`/sale?kin_link=${link}`, { campaign, kin: { link }, traits: { email: s.email } }) });
+        emit('web', step(), {
+          type: 'page',
+          anonymousId: `web-${hex(16)}`,
+          name: 'Landing',
+          context: webContext(`/sale?kin_link=${link}`, { campaign, kin: { link }, traits: { email: s.email } }),
+        });
       }
     }
     // Social: engagement by handle; some entered a contest with their email (linking the handle).
     if (s.handle) {
       const externalIds = [{ id: s.handle.id, type: s.handle.type, collection: 'users', encoding: 'none' }];
       const anonymousId = `social-${hex(12)}`;
-      emit('social', step(), { type: 'track', anonymousId, event: pick(['Post Liked', 'Story Replied', 'Profile Followed']), context: { externalIds } });
-      if (chance(0.6)) emit('social', step(), { type: 'track', anonymousId, event: 'Contest Entered', context: { externalIds, traits: { email: s.email } } });
+      emit('social', step(), {
+        type: 'track',
+        anonymousId,
+        event: pick(['Post Liked', 'Story Replied', 'Profile Followed']),
+        context: { externalIds },
+      });
+      if (chance(0.6))
+        emit('social', step(), {
+          type: 'track',
+          anonymousId,
+          event: 'Contest Entered',
+          context: { externalIds, traits: { email: s.email } },
+        });
     }
   }
 
@@ -166,7 +284,14 @@ export function generateDemoData(options: DemoOptions): DemoData {
     emit('crm', sync + s.n * 50, {
       type: 'identify',
       ...(known ? { userId: s.userId } : { anonymousId: `crm-${s.crmId}` }),
-      traits: { email, firstName: s.firstName, lastName: s.lastName, ...(s.phone ? { phone: s.phone } : {}), crm_id: s.crmId, lifetime_value: Math.round(rnd() * 2000) },
+      traits: {
+        email,
+        firstName: s.firstName,
+        lastName: s.lastName,
+        ...(s.phone ? { phone: s.phone } : {}),
+        crm_id: s.crmId,
+        lifetime_value: Math.round(rnd() * 2000),
+      },
       // The CRM also holds the social handle the shop's community team recorded.
       context: {
         externalIds: [
@@ -187,24 +312,63 @@ export function generateDemoData(options: DemoOptions): DemoData {
     if (sharedDevices % 2 === 1) {
       const anonymousId = `family-tablet-${sharedDevices}`;
       emit('web', at, { type: 'page', anonymousId, name: 'Shop', context: webContext('/') });
-      emit('web', at + 60_000, { type: 'identify', anonymousId, userId: a.userId, traits: profileTraits(a), context: webContext('/account') });
+      emit('web', at + 60_000, {
+        type: 'identify',
+        anonymousId,
+        userId: a.userId,
+        traits: profileTraits(a),
+        context: webContext('/account'),
+      });
       emit('web', at + 3_600_000, { type: 'page', anonymousId, name: 'Shop', context: webContext('/sale') });
-      emit('web', at + 3_660_000, { type: 'identify', anonymousId, userId: b.userId, traits: profileTraits(b), context: webContext('/account') });
+      emit('web', at + 3_660_000, {
+        type: 'identify',
+        anonymousId,
+        userId: b.userId,
+        traits: profileTraits(b),
+        context: webContext('/account'),
+      });
     } else {
       const device = { type: 'ios', id: `ios-shared-${sharedDevices}`, model: 'iPad13,4', manufacturer: 'Apple' };
-      emit('ios', at, { type: 'identify', anonymousId: `app-shared-${sharedDevices}`, userId: a.userId, traits: { email: a.email }, context: { device } });
-      emit('ios', at + 7_200_000, { type: 'identify', anonymousId: `app-shared-${sharedDevices}`, userId: b.userId, traits: { email: b.email }, context: { device } });
+      emit('ios', at, {
+        type: 'identify',
+        anonymousId: `app-shared-${sharedDevices}`,
+        userId: a.userId,
+        traits: { email: a.email },
+        context: { device },
+      });
+      emit('ios', at + 7_200_000, {
+        type: 'identify',
+        anonymousId: `app-shared-${sharedDevices}`,
+        userId: b.userId,
+        traits: { email: b.email },
+        context: { device },
+      });
     }
   }
 
   // Noise: placeholder ids the policy blocks, and events the API rejects (kept as warnings).
   for (let i = 0; i < 20; i++) {
     const s = pick(shoppers);
-    emit('web', start + rnd() * (end - start), { type: 'track', userId: s.userId, anonymousId: 'undefined', event: 'Wishlist Added', properties: { product: pick(PRODUCTS) } });
-    if (i % 4 === 0) emit('web', start + rnd() * (end - start), { type: 'track', anonymousId: `web-${hex(16)}`, properties: { note: 'missing event name' } });
+    emit('web', start + rnd() * (end - start), {
+      type: 'track',
+      userId: s.userId,
+      anonymousId: 'undefined',
+      event: 'Wishlist Added',
+      properties: { product: pick(PRODUCTS) },
+    });
+    if (i % 4 === 0)
+      emit('web', start + rnd() * (end - start), {
+        type: 'track',
+        anonymousId: `web-${hex(16)}`,
+        properties: { note: 'missing event name' },
+      });
   }
 
-  events.sort((a, b) => String(a.event['timestamp']).localeCompare(String(b.event['timestamp'])) || String(a.event['messageId']).localeCompare(String(b.event['messageId'])));
+  events.sort(
+    (a, b) =>
+      String(a.event['timestamp']).localeCompare(String(b.event['timestamp'])) ||
+      String(a.event['messageId']).localeCompare(String(b.event['messageId'])),
+  );
   return { events, shoppers: shoppers.length, sharedDevices, crmTypos };
 }
 
@@ -218,9 +382,21 @@ export function generateLiveEvents(options: { seed: number; tick: number; shoppe
     const r = rnd();
     const source: DemoSource = r < 0.55 ? 'web' : r < 0.75 ? 'ios' : r < 0.9 ? 'android' : 'email';
     const base = { userId, messageId: `live-${options.seed}-${options.tick}-${i}`, timestamp: options.now.toISOString() };
-    if (source === 'web') events.push({ source, event: { ...base, type: 'page', name: 'Shop', context: { page: { path: PAGES[Math.floor(rnd() * PAGES.length)] } } } });
-    else if (source === 'email') events.push({ source, event: { ...base, type: 'track', event: 'Email Opened', context: { campaign: { name: 'weekly-digest', medium: 'email' } } } });
-    else events.push({ source, event: { ...base, type: 'screen', name: SCREENS[Math.floor(rnd() * SCREENS.length)], context: { device: { type: source } } } });
+    if (source === 'web')
+      events.push({
+        source,
+        event: { ...base, type: 'page', name: 'Shop', context: { page: { path: PAGES[Math.floor(rnd() * PAGES.length)] } } },
+      });
+    else if (source === 'email')
+      events.push({
+        source,
+        event: { ...base, type: 'track', event: 'Email Opened', context: { campaign: { name: 'weekly-digest', medium: 'email' } } },
+      });
+    else
+      events.push({
+        source,
+        event: { ...base, type: 'screen', name: SCREENS[Math.floor(rnd() * SCREENS.length)], context: { device: { type: source } } },
+      });
   }
   return events;
 }

@@ -24,7 +24,9 @@ describe('demoHints', () => {
     expect(hints[1]).toMatch(/^\S+ \S+/);
     expect(hints[3]).toMatch(/^@/);
     for (const hint of hints) {
-      const res = await fetch(`${demo.kin.url}/v1/search?q=${encodeURIComponent(hint)}`, { headers: { authorization: `Bearer ${demo.adminToken}` } });
+      const res = await fetch(`${demo.kin.url}/v1/search?q=${encodeURIComponent(hint)}`, {
+        headers: { authorization: `Bearer ${demo.adminToken}` },
+      });
       expect(((await res.json()) as { total: number }).total, hint).toBeGreaterThan(0);
     }
   });

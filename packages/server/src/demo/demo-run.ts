@@ -42,7 +42,6 @@ export interface RunningDemo {
 
 const BATCH = 500;
 
-
 /** Where the demo keeps its admin token and write keys (mode 0600): beside its database. */
 export function demoCredentialsPath(db: string): string {
   return `${resolve(db)}.credentials.json`;
@@ -63,9 +62,16 @@ export async function runDemo(options: DemoRunOptions): Promise<RunningDemo> {
   // Why a file of its own: the sign-in page says where the token is kept, and the demo must not overwrite the
   // credentials of a Kin that runs on ./.kin/kin.db beside it.
   const credentialsFile = demoCredentialsPath(db);
-  const kin = await startKin({ config: { ...config, adminToken, policyFile }, extra: mountWebAssets, ...(options.logger ? { logger: options.logger } : {}) });
+  const kin = await startKin({
+    config: { ...config, adminToken, policyFile },
+    extra: mountWebAssets,
+    ...(options.logger ? { logger: options.logger } : {}),
+  });
   const api = (path: string, init: RequestInit = {}) =>
-    fetch(kin.url + path, { ...init, headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json', ...(init.headers as Record<string, string>) } });
+    fetch(kin.url + path, {
+      ...init,
+      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json', ...(init.headers as Record<string, string>) },
+    });
 
   const writeKeys = {} as Record<DemoSource, string>;
   for (const name of DEMO_SOURCES) {
@@ -87,22 +93,34 @@ export async function runDemo(options: DemoRunOptions): Promise<RunningDemo> {
 
   const data = generateDemoData({ seed: options.seed, shoppers: options.shoppers, now: new Date() });
   // Journeys for the Journeys pages (campaigns, web browsing, app purchases; docs/analytics.md), ending well before now.
-  const journeys = generateJourneys({ seed: options.seed, shoppers: Math.ceil(options.shoppers / 2), start: new Date(Date.now() - 45 * 86_400_000), days: 20 });
-  data.events = [...data.events, ...journeys.events.map(({ source, event }) => ({ source, event }))].sort((a, b) => String(a.event['timestamp']).localeCompare(String(b.event['timestamp'])));
-  progress(`Ingesting ${data.events.length.toLocaleString('en-US')} events from ${data.shoppers.toLocaleString('en-US')} shoppers across ${DEMO_SOURCES.join(', ')}…`);
+  const journeys = generateJourneys({
+    seed: options.seed,
+    shoppers: Math.ceil(options.shoppers / 2),
+    start: new Date(Date.now() - 45 * 86_400_000),
+    days: 20,
+  });
+  data.events = [...data.events, ...journeys.events.map(({ source, event }) => ({ source, event }))].sort((a, b) =>
+    String(a.event['timestamp']).localeCompare(String(b.event['timestamp'])),
+  );
+  progress(
+    `Ingesting ${data.events.length.toLocaleString('en-US')} events from ${data.shoppers.toLocaleString('en-US')} shoppers across ${DEMO_SOURCES.join(', ')}…`,
+  );
   let accepted = 0;
   let rejected = 0;
   // Why windows in time order: resolution depends on arrival order; each 500-event window goes out per source.
   for (let i = 0; i < data.events.length; i += BATCH) {
     const bySource = new Map<DemoSource, Array<Record<string, unknown>>>();
-    for (const { source, event } of data.events.slice(i, i + BATCH) as DemoEvent[]) bySource.set(source, [...(bySource.get(source) ?? []), event]);
+    for (const { source, event } of data.events.slice(i, i + BATCH) as DemoEvent[])
+      bySource.set(source, [...(bySource.get(source) ?? []), event]);
     for (const [source, batch] of bySource) {
       const r = await send(source, batch);
       accepted += r.accepted;
       rejected += r.rejected;
     }
   }
-  await dashboard.catch((error: unknown) => progress(`The dashboard could not be built: ${error instanceof Error ? error.message : String(error)}`));
+  await dashboard.catch((error: unknown) =>
+    progress(`The dashboard could not be built: ${error instanceof Error ? error.message : String(error)}`),
+  );
 
   let tick = 0;
   const live =

@@ -39,7 +39,8 @@ describe('identity defaults on realistic shoppers (real SQLite store, real write
     expect([...outcome.refusedMessageIds].filter((id) => !data.sharedMessageIds.has(id))).toEqual([]);
     // …and every shared tablet and phone refused: no profile holds two people.
     expect(outcome.refusedMessageIds.size).toBeGreaterThan(0);
-    for (const keys of await store.identifierPartition()) expect(keys.filter((k) => k.startsWith('user_id:')).length).toBeLessThanOrEqual(1);
+    for (const keys of await store.identifierPartition())
+      expect(keys.filter((k) => k.startsWith('user_id:')).length).toBeLessThanOrEqual(1);
     for (const shared of data.sharedIdentifiers) expect((await userIdsOf(store, shared))?.length ?? 0, shared).toBeLessThanOrEqual(1);
   });
 
@@ -48,14 +49,17 @@ describe('identity defaults on realistic shoppers (real SQLite store, real write
     const store = await freshStore();
     const outcome = await replayForOutcome({ store, policy: DEFAULT_POLICY, events: data.events, people: data.shoppers, groupSize: 500 });
     const sharedIds = new Set(
-      data.events.filter((e) => /^(family-tablet|app-shared)-/.test(String(e.event['anonymousId']))).map((e) => String(e.event['messageId'])),
+      data.events
+        .filter((e) => /^(family-tablet|app-shared)-/.test(String(e.event['anonymousId'])))
+        .map((e) => String(e.event['messageId'])),
     );
     expect([...outcome.refusedMessageIds].filter((id) => !sharedIds.has(id))).toEqual([]);
     const refusedDevices = new Set(
       data.events.filter((e) => outcome.refusedMessageIds.has(String(e.event['messageId']))).map((e) => String(e.event['anonymousId'])),
     );
     expect(refusedDevices.size).toBe(data.sharedDevices);
-    for (const keys of await store.identifierPartition()) expect(keys.filter((k) => k.startsWith('user_id:')).length).toBeLessThanOrEqual(1);
+    for (const keys of await store.identifierPartition())
+      expect(keys.filter((k) => k.startsWith('user_id:')).length).toBeLessThanOrEqual(1);
     // Profiles that name a person (not only cookies and device ids) stay within 5% of the shoppers: the rest
     // are social engagements and CRM rows with a typo that nothing ties to a login.
     expect(outcome.personRatio).toBeGreaterThanOrEqual(1);
@@ -67,7 +71,8 @@ describe('identity defaults on realistic shoppers (real SQLite store, real write
     const loginEmail = new Map<string, string>();
     for (const { source, event } of data.events) {
       const email = (event['traits'] as Record<string, unknown> | undefined)?.['email'];
-      if (source !== 'crm' && event['type'] === 'identify' && typeof event['userId'] === 'string' && typeof email === 'string') loginEmail.set(event['userId'], email);
+      if (source !== 'crm' && event['type'] === 'identify' && typeof event['userId'] === 'string' && typeof email === 'string')
+        loginEmail.set(event['userId'], email);
     }
     const mismatches = async (policy: IdentityPolicy): Promise<number> => {
       const store = await freshStore();

@@ -53,7 +53,7 @@ export async function replayForOutcome(options: ReplayOptions): Promise<Identity
   const groupSize = options.groupSize ?? 50;
   let rejected = 0;
   const events = options.events;
-  for (let i = 0; i < events.length; ) {
+  for (let i = 0; i < events.length;) {
     const source = events[i]!.source;
     const group: TrackingEvent[] = [];
     while (i < events.length && events[i]!.source === source && group.length < groupSize) {

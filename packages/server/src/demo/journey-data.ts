@@ -91,7 +91,13 @@ export function generateJourneys(options: JourneyOptions): Journeys {
       if (kind === 'email') {
         const campaign = { name: pick(EMAIL_CAMPAIGNS), source: 'newsletter', medium: 'email' };
         const link = `${prefix}-l${n}`;
-        emit('email', { type: 'track', anonymousId: `${prefix}-esp${s}`, event: 'Email Link Clicked', properties: { link }, context: { campaign, traits: { email } } });
+        emit('email', {
+          type: 'track',
+          anonymousId: `${prefix}-esp${s}`,
+          event: 'Email Link Clicked',
+          properties: { link },
+          context: { campaign, traits: { email } },
+        });
         if (chance(0.5)) page('/sale', { campaign, kin: { link } });
       } else if (kind === 'social') page('/new', { campaign: { source: 'instagram', medium: 'social', name: 'reels' } });
       else page('/', { campaign: { source: 'google', medium: 'cpc', name: 'brand' } });
@@ -99,28 +105,74 @@ export function generateJourneys(options: JourneyOptions): Journeys {
     }
     // Browsing, then the funnel as far as this shopper goes.
     page(pick(['/', '/new', '/stories/alps']));
-    for (let p = 0, more = options.extraPages ? Math.floor(rnd() * (options.extraPages + 1)) : 0; p < more; p++) page(pick(['/', '/new', '/sale', '/stories/alps', '/products']));
+    for (let p = 0, more = options.extraPages ? Math.floor(rnd() * (options.extraPages + 1)) : 0; p < more; p++)
+      page(pick(['/', '/new', '/sale', '/stories/alps', '/products']));
     const product = pick(PRODUCTS);
     if (!chance(0.8)) continue;
-    emit('web', { type: 'track', anonymousId: cookie, event: 'Product Viewed', properties: { product: product.name, price: product.price }, context: { page: { path: '/products' } } });
-    if (logsInOnWeb) emit('web', { type: 'identify', anonymousId: cookie, userId, traits: { email }, context: { page: { path: '/account' } } });
+    emit('web', {
+      type: 'track',
+      anonymousId: cookie,
+      event: 'Product Viewed',
+      properties: { product: product.name, price: product.price },
+      context: { page: { path: '/products' } },
+    });
+    if (logsInOnWeb)
+      emit('web', { type: 'identify', anonymousId: cookie, userId, traits: { email }, context: { page: { path: '/account' } } });
     if (!chance(0.65)) continue;
     const who = logsInOnWeb ? { anonymousId: cookie, userId } : { anonymousId: cookie };
-    emit('web', { type: 'track', ...who, event: 'Product Added', properties: { product: product.name, price: product.price }, context: { page: { path: '/cart' } } });
+    emit('web', {
+      type: 'track',
+      ...who,
+      event: 'Product Added',
+      properties: { product: product.name, price: product.price },
+      context: { page: { path: '/cart' } },
+    });
     // Some come back much later (past a 14-day window).
     if (chance(0.15)) t += 15 * 86_400_000;
     if (!chance(0.75)) continue;
     const inApp = phone !== undefined && chance(0.7);
     if (inApp) {
       emit('ios', { type: 'identify', anonymousId: phone, userId, traits: { email }, context: appContext });
-      emit('ios', { type: 'track', anonymousId: phone, userId, event: 'Checkout Started', properties: { total: product.price }, context: appContext });
-      if (chance(0.85)) emit('ios', { type: 'track', anonymousId: phone, userId, event: 'Order Completed', properties: { total: product.price, currency: 'EUR' }, context: appContext });
+      emit('ios', {
+        type: 'track',
+        anonymousId: phone,
+        userId,
+        event: 'Checkout Started',
+        properties: { total: product.price },
+        context: appContext,
+      });
+      if (chance(0.85))
+        emit('ios', {
+          type: 'track',
+          anonymousId: phone,
+          userId,
+          event: 'Order Completed',
+          properties: { total: product.price, currency: 'EUR' },
+          context: appContext,
+        });
     } else {
-      emit('web', { type: 'track', ...who, event: 'Checkout Started', properties: { total: product.price }, context: { page: { path: '/checkout' } } });
-      if (chance(0.85)) emit('web', { type: 'track', ...who, event: 'Order Completed', properties: { total: product.price, currency: 'EUR' }, context: { page: { path: '/checkout/done' } } });
+      emit('web', {
+        type: 'track',
+        ...who,
+        event: 'Checkout Started',
+        properties: { total: product.price },
+        context: { page: { path: '/checkout' } },
+      });
+      if (chance(0.85))
+        emit('web', {
+          type: 'track',
+          ...who,
+          event: 'Order Completed',
+          properties: { total: product.price, currency: 'EUR' },
+          context: { page: { path: '/checkout/done' } },
+        });
     }
   }
-  events.sort((a, b) => String(a.event['timestamp']).localeCompare(String(b.event['timestamp'])) || String(a.event['messageId']).localeCompare(String(b.event['messageId'])));
+  events.sort(
+    (a, b) =>
+      String(a.event['timestamp']).localeCompare(String(b.event['timestamp'])) ||
+      String(a.event['messageId']).localeCompare(String(b.event['messageId'])),
+  );
   const last = events.length > 0 ? Date.parse(String(events[events.length - 1]?.event['timestamp'])) : start;
   return { events, stitch: stitchUnits(events), from: new Date(start).toISOString(), to: new Date(last + 1).toISOString() };
 }
@@ -130,7 +182,8 @@ export function eventIdentifiers(event: Record<string, unknown>): string[] {
   const ids: string[] = [];
   if (typeof event['anonymousId'] === 'string') ids.push(`anonymous_id:${event['anonymousId']}`);
   if (typeof event['userId'] === 'string') ids.push(`user_id:${event['userId']}`);
-  const traits = (event['traits'] ?? (event['context'] as Record<string, unknown> | undefined)?.['traits']) as Record<string, unknown> | undefined;
+  const traits = (event['traits'] ?? (event['context'] as Record<string, unknown> | undefined)?.['traits']) as
+    Record<string, unknown> | undefined;
   if (typeof traits?.['email'] === 'string') ids.push(`email:${traits['email']}`);
   return ids;
 }

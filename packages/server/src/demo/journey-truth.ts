@@ -6,7 +6,17 @@
  * the same sequences. (Core's table tests prove the funnel, path and attribution rules themselves.)
  */
 import type { AnalyticsEvent, AnalyticsUnit, AttributionSpec, FunnelSpec, PathSpec } from '@kin/core';
-import { attributionTotals, byTime, classifyChannel, funnelCounts, funnelReach, pathDiagram, round, unitConversions, unitPaths } from '@kin/core';
+import {
+  attributionTotals,
+  byTime,
+  classifyChannel,
+  funnelCounts,
+  funnelReach,
+  pathDiagram,
+  round,
+  unitConversions,
+  unitPaths,
+} from '@kin/core';
 import type { Journeys } from './journey-data.ts';
 
 /** The generated events per unit, as core analytics events. */
@@ -36,16 +46,29 @@ export function truthSequences(journeys: Journeys, unit: AnalyticsUnit): Map<str
 
 /** The true funnel counts. */
 export function truthFunnel(journeys: Journeys, spec: FunnelSpec, unit: AnalyticsUnit) {
-  return funnelCounts(spec, [...truthSequences(journeys, unit).values()].map((events) => funnelReach(spec, events)));
+  return funnelCounts(
+    spec,
+    [...truthSequences(journeys, unit).values()].map((events) => funnelReach(spec, events)),
+  );
 }
 
 /** The true path diagram. */
 export function truthPaths(journeys: Journeys, spec: PathSpec, unit: AnalyticsUnit) {
-  return pathDiagram(spec, [...truthSequences(journeys, unit).values()].flatMap((events) => unitPaths(spec, events)));
+  return pathDiagram(
+    spec,
+    [...truthSequences(journeys, unit).values()].flatMap((events) => unitPaths(spec, events)),
+  );
 }
 
 /** The true attribution of one unit, with its direct share. */
 export function truthAttribution(journeys: Journeys, spec: AttributionSpec, unit: AnalyticsUnit) {
-  const totals = attributionTotals(spec, [...truthSequences(journeys, unit).values()].flatMap((events) => unitConversions(spec, events)));
-  return { models: totals.models, direct: totals.conversions === 0 ? 0 : round(totals.direct / totals.conversions), conversions: totals.conversions };
+  const totals = attributionTotals(
+    spec,
+    [...truthSequences(journeys, unit).values()].flatMap((events) => unitConversions(spec, events)),
+  );
+  return {
+    models: totals.models,
+    direct: totals.conversions === 0 ? 0 : round(totals.direct / totals.conversions),
+    conversions: totals.conversions,
+  };
 }

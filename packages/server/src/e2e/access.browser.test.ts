@@ -20,7 +20,9 @@ describe.skipIf(skip)('dashboard with scoped tokens', () => {
 
   beforeAll(async () => {
     kin = await startTestKin({ extra: mountWebAssets });
-    expect((await kin.track('/v1/identify', { userId: 'ann-1', traits: { name: 'Ann Example', email: 'ann@example.com' } })).status).toBe(200);
+    expect((await kin.track('/v1/identify', { userId: 'ann-1', traits: { name: 'Ann Example', email: 'ann@example.com' } })).status).toBe(
+      200,
+    );
     browser = await launchChromium();
   });
   afterAll(async () => {
@@ -29,7 +31,11 @@ describe.skipIf(skip)('dashboard with scoped tokens', () => {
   });
 
   const mint = async (name: string, scopes: AccessScope[]): Promise<string> => {
-    const res = await kin.admin('/v1/tokens', { method: 'POST', body: JSON.stringify({ name, scopes }), headers: { 'content-type': 'application/json' } });
+    const res = await kin.admin('/v1/tokens', {
+      method: 'POST',
+      body: JSON.stringify({ name, scopes }),
+      headers: { 'content-type': 'application/json' },
+    });
     expect(res.status).toBe(201);
     return ((await res.json()) as IssuedToken).secret;
   };

@@ -22,7 +22,8 @@ describe.skipIf(skip)('computed traits and audiences in Chromium', () => {
   let browser: Browser;
   let page: Page;
   const errors: string[] = [];
-  const order = (userId: string, total: number) => kin.track('/v1/track', { userId, event: 'Order Completed', properties: { total, currency: 'EUR' } });
+  const order = (userId: string, total: number) =>
+    kin.track('/v1/track', { userId, event: 'Order Completed', properties: { total, currency: 'EUR' } });
   const define = async (name: 'trait' | 'audience', definition: unknown) => {
     await page.locator(`[data-builder=${name}] textarea`).fill(JSON.stringify(definition));
     await page.locator(`[data-builder=${name}] button[type=submit]`).click();
@@ -32,7 +33,11 @@ describe.skipIf(skip)('computed traits and audiences in Chromium', () => {
     kin = await startTestKin({ extra: mountWebAssets });
     expect((await order('ann', 40)).status).toBe(200);
     mkdirSync(SCREENS, { recursive: true });
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+    });
     page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
     page.on('pageerror', (error) => errors.push(error.message));
     await page.goto(kin.url + '/');
@@ -58,7 +63,9 @@ describe.skipIf(skip)('computed traits and audiences in Chromium', () => {
     await order('ann', 20);
     await order('bo', 70);
     await expect.poll(() => size.innerText(), { timeout: 60_000 }).toBe('2');
-    await expect.poll(() => page.locator('[data-audience-table] tr[data-key=big_spenders]').innerText(), { timeout: 60_000 }).toContain('live');
+    await expect
+      .poll(() => page.locator('[data-audience-table] tr[data-key=big_spenders]').innerText(), { timeout: 60_000 })
+      .toContain('live');
     await page.screenshot({ path: join(SCREENS, 'audiences.png'), fullPage: true });
   });
 

@@ -14,7 +14,12 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const WRITE_KEY = 'crash-test-write-key';
 // A small KIN_DEDUP_MEMORY and KIN_TIMELINE_TAIL: claims and timeline entries are written out in bulk several
 // times in this run, so the kill can land mid-way.
-const env = { KIN_ADMIN_TOKEN: 'crash-test-admin-token-000', KIN_WRITE_KEYS: `web:${WRITE_KEY}`, KIN_DEDUP_MEMORY: '3000', KIN_TIMELINE_TAIL: '1500' };
+const env = {
+  KIN_ADMIN_TOKEN: 'crash-test-admin-token-000',
+  KIN_WRITE_KEYS: `web:${WRITE_KEY}`,
+  KIN_DEDUP_MEMORY: '3000',
+  KIN_TIMELINE_TAIL: '1500',
+};
 const auth = 'Basic ' + Buffer.from(`${WRITE_KEY}:`).toString('base64');
 
 /** 400 batches of 50 events, with identities that overlap across batches (so merges happen). */
@@ -41,7 +46,11 @@ function batches(): Array<Array<Record<string, unknown>>> {
 
 async function send(url: string, batch: Array<Record<string, unknown>>): Promise<boolean> {
   try {
-    const res = await fetch(url + '/v1/batch', { method: 'POST', headers: { 'content-type': 'application/json', authorization: auth }, body: JSON.stringify({ batch }) });
+    const res = await fetch(url + '/v1/batch', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: auth },
+      body: JSON.stringify({ batch }),
+    });
     return res.status === 200;
   } catch {
     return false;
@@ -61,12 +70,22 @@ function expectWhole(check: Database.Database): void {
     )
     .pluck()
     .get();
-  const orphanIds = check.prepare('SELECT COUNT(*) FROM identifiers i LEFT JOIN profiles p ON p.id = i.profile_id WHERE p.id IS NULL OR p.merged_into IS NOT NULL').pluck().get();
+  const orphanIds = check
+    .prepare(
+      'SELECT COUNT(*) FROM identifiers i LEFT JOIN profiles p ON p.id = i.profile_id WHERE p.id IS NULL OR p.merged_into IS NOT NULL',
+    )
+    .pluck()
+    .get();
   expect(orphanEvents).toBe(0);
   expect(orphanIds).toBe(0);
   const through = check.prepare('SELECT through_seq FROM timeline_flush').pluck().get() as number;
   const visible = check
-    .prepare('SELECT profile_id, timestamp, seq FROM timeline WHERE seq <= ?1 UNION ALL SELECT profile_id, timestamp, seq FROM timeline_tail WHERE seq > ?1 ORDER BY seq'.replaceAll('?1', String(through)))
+    .prepare(
+      'SELECT profile_id, timestamp, seq FROM timeline WHERE seq <= ?1 UNION ALL SELECT profile_id, timestamp, seq FROM timeline_tail WHERE seq > ?1 ORDER BY seq'.replaceAll(
+        '?1',
+        String(through),
+      ),
+    )
     .all();
   const expected = check.prepare('SELECT profile_id, timestamp, seq FROM events WHERE profile_id IS NOT NULL ORDER BY seq').all();
   expect(expected.length).toBeGreaterThan(0);
@@ -98,7 +117,7 @@ describe('crash safety', () => {
     expect(acknowledged.length).toBeLessThan(20_000);
 
     const check = new Database(db, { readonly: true });
-    const stored = new Set((check.prepare('SELECT message_id FROM events').pluck().all() as string[]));
+    const stored = new Set(check.prepare('SELECT message_id FROM events').pluck().all() as string[]);
     const missing = acknowledged.filter((id) => !stored.has(id));
     expect(missing).toEqual([]);
     // Nothing half-applied: every event's profile exists and is live; every identifier points at a live profile;
@@ -106,9 +125,15 @@ describe('crash safety', () => {
     // out (later ones are claimed through the events table; see sqlite-message-ids.ts).
     expectWhole(check);
     const pair = (row: { source_id: string; message_id: string }) => `${row.source_id}\u0000${row.message_id}`;
-    const claims = new Set((check.prepare('SELECT source_id, message_id FROM message_ids').all() as Array<{ source_id: string; message_id: string }>).map(pair));
+    const claims = new Set(
+      (check.prepare('SELECT source_id, message_id FROM message_ids').all() as Array<{ source_id: string; message_id: string }>).map(pair),
+    );
     const through = check.prepare('SELECT through_seq FROM message_id_flush').pluck().get() as number;
-    const events = check.prepare('SELECT seq, source_id, message_id FROM events').all() as Array<{ seq: number; source_id: string; message_id: string }>;
+    const events = check.prepare('SELECT seq, source_id, message_id FROM events').all() as Array<{
+      seq: number;
+      source_id: string;
+      message_id: string;
+    }>;
     const eventPairs = new Set(events.map(pair));
     expect(claims.size).toBeGreaterThan(0);
     expect([...claims].filter((c) => !eventPairs.has(c))).toEqual([]);

@@ -37,9 +37,27 @@ describe.skipIf(skip)('dashboard pages in Chromium', () => {
     writeFileSync(join(policyDir, 'policy.json'), JSON.stringify({ types: { anonymous_id: { limit: 100 } } }));
     kin = await startTestKin({ extra: mountWebAssets, env: { KIN_POLICY: join(policyDir, 'policy.json') } });
     const farid = [
-      { type: 'identify', userId: 'farid-1', traits: { firstName: 'Farid', lastName: 'Fischer', email: 'farid@example.com' }, timestamp: at(180) },
-      ...[178, 177].map((m, i) => ({ type: 'track', userId: 'farid-1', messageId: `farid-mail-${i}`, event: 'Email Clicked', context: { campaign: { name: 'spring', medium: 'email' } }, timestamp: at(m) })),
-      ...Array.from({ length: 30 }, (_, i) => ({ type: 'page', userId: 'farid-1', name: `Product ${i}`, context: { page: { path: `/p/${i}`, url: `https://shop.example/p/${i}` } }, timestamp: at(60 - i) })),
+      {
+        type: 'identify',
+        userId: 'farid-1',
+        traits: { firstName: 'Farid', lastName: 'Fischer', email: 'farid@example.com' },
+        timestamp: at(180),
+      },
+      ...[178, 177].map((m, i) => ({
+        type: 'track',
+        userId: 'farid-1',
+        messageId: `farid-mail-${i}`,
+        event: 'Email Clicked',
+        context: { campaign: { name: 'spring', medium: 'email' } },
+        timestamp: at(m),
+      })),
+      ...Array.from({ length: 30 }, (_, i) => ({
+        type: 'page',
+        userId: 'farid-1',
+        name: `Product ${i}`,
+        context: { page: { path: `/p/${i}`, url: `https://shop.example/p/${i}` } },
+        timestamp: at(60 - i),
+      })),
       ...[29, 28].map((m, i) => ({
         type: 'track',
         userId: 'farid-1',
@@ -54,10 +72,31 @@ describe.skipIf(skip)('dashboard pages in Chromium', () => {
       { type: 'identify', userId: 'farid-1', traits: { city: 'Bonn' }, timestamp: at(30) },
     ];
     const others = [
-      ...Array.from({ length: FISCHERS - 1 }, (_, i) => ({ type: 'identify', userId: `fischer-${i}`, traits: { firstName: `Anna${i}`, lastName: 'Fischer' }, timestamp: at(300) })),
-      { type: 'identify', userId: 'alice', traits: { firstName: 'Alice', lastName: 'Lee', email: 'alice@example.com' }, timestamp: at(240) },
-      ...Array.from({ length: BIG_ANON_IDS }, (_, i) => ({ type: 'track', userId: 'big-1', anonymousId: `big-anon-${String(i).padStart(2, '0')}`, event: 'Visited', timestamp: at(200 - i) })),
-      { type: 'identify', userId: 'big-1', traits: { firstName: 'Bertha', lastName: 'Big', email: 'bertha@example.com' }, timestamp: at(100) },
+      ...Array.from({ length: FISCHERS - 1 }, (_, i) => ({
+        type: 'identify',
+        userId: `fischer-${i}`,
+        traits: { firstName: `Anna${i}`, lastName: 'Fischer' },
+        timestamp: at(300),
+      })),
+      {
+        type: 'identify',
+        userId: 'alice',
+        traits: { firstName: 'Alice', lastName: 'Lee', email: 'alice@example.com' },
+        timestamp: at(240),
+      },
+      ...Array.from({ length: BIG_ANON_IDS }, (_, i) => ({
+        type: 'track',
+        userId: 'big-1',
+        anonymousId: `big-anon-${String(i).padStart(2, '0')}`,
+        event: 'Visited',
+        timestamp: at(200 - i),
+      })),
+      {
+        type: 'identify',
+        userId: 'big-1',
+        traits: { firstName: 'Bertha', lastName: 'Big', email: 'bertha@example.com' },
+        timestamp: at(100),
+      },
       // A shared tablet: carl logs in on bob's browser; the anonymous id is refused for carl.
       { type: 'identify', userId: 'bob', anonymousId: 'tablet-1', traits: { firstName: 'Bob' }, timestamp: at(90) },
       { type: 'identify', userId: 'carl', anonymousId: 'tablet-1', traits: { firstName: 'Carl', lastName: 'Kent' }, timestamp: at(80) },
@@ -154,7 +193,10 @@ describe.skipIf(skip)('dashboard pages in Chromium', () => {
     const city = page.locator('[data-trait="city"]');
     expect(await city.innerText()).toContain('Bonn');
     await city.locator('summary').click();
-    expect(await city.locator('.trait-history li').allInnerTexts()).toEqual([expect.stringMatching(/^Bonn · web/), expect.stringMatching(/^Köln · web/)]);
+    expect(await city.locator('.trait-history li').allInnerTexts()).toEqual([
+      expect.stringMatching(/^Bonn · web/),
+      expect.stringMatching(/^Köln · web/),
+    ]);
   });
 
   it('groups the timeline into sessions with inline facts, event time shown and ingest time on hover', async () => {
@@ -231,7 +273,13 @@ describe.skipIf(skip)('dashboard pages in Chromium', () => {
 
   it('fits a 390 px phone: no sideways scrolling, graph labels uncut and readable', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
-    for (const path of ['/profiles/user_id:big-1', '/profiles/' + encodeURIComponent('email:farid@example.com'), '/search?q=fischer', '/warnings', '/']) {
+    for (const path of [
+      '/profiles/user_id:big-1',
+      '/profiles/' + encodeURIComponent('email:farid@example.com'),
+      '/search?q=fischer',
+      '/warnings',
+      '/',
+    ]) {
       await page.goto(kin.url + path);
       await page.locator('main .page').first().waitFor();
       await page.waitForLoadState('networkidle');
@@ -239,7 +287,10 @@ describe.skipIf(skip)('dashboard pages in Chromium', () => {
       if (path.startsWith('/profiles/')) {
         await page.locator('.graph-svg').waitFor();
         expect(await labelsInside(), path).toBe(0);
-        const fontPx = await page.locator('.graph-label').first().evaluate((l) => l.getBoundingClientRect().height);
+        const fontPx = await page
+          .locator('.graph-label')
+          .first()
+          .evaluate((l) => l.getBoundingClientRect().height);
         expect(fontPx, path).toBeGreaterThanOrEqual(9);
       }
     }
@@ -254,7 +305,9 @@ describe.skipIf(skip)('dashboard pages in Chromium', () => {
     await page.goto(kin.url + '/profiles/user_id:carl');
     await page.getByRole('heading', { name: 'Carl Kent' }).waitFor();
     await page.locator('[data-refusal]').first().waitFor();
-    expect(await page.locator('[data-refusal]').evaluateAll((r) => r.map((x) => x.getAttribute('data-refusal')))).toEqual(['anonymous_id:tablet-1']);
+    expect(await page.locator('[data-refusal]').evaluateAll((r) => r.map((x) => x.getAttribute('data-refusal')))).toEqual([
+      'anonymous_id:tablet-1',
+    ]);
     await page.goto(kin.url + '/warnings?kind=identifier_refused');
     const row = page.locator('tr[data-warning-kind="identifier_refused"]').first();
     await row.waitFor();
@@ -271,10 +324,16 @@ describe.skipIf(skip)('dashboard pages in Chromium', () => {
     const web = await colorOf('web');
     expect(web).toMatch(/^#[0-9a-f]{6}$/);
     await shot('overview.png');
-    const created = await kin.admin('/v1/sources', { method: 'POST', body: JSON.stringify({ name: 'aaa-first' }), headers: { 'content-type': 'application/json' } });
+    const created = await kin.admin('/v1/sources', {
+      method: 'POST',
+      body: JSON.stringify({ name: 'aaa-first' }),
+      headers: { 'content-type': 'application/json' },
+    });
     const { writeKey } = (await created.json()) as { writeKey: string };
     const basic = 'Basic ' + Buffer.from(`${writeKey}:`).toString('base64');
-    expect((await kin.track('/v1/track', { anonymousId: 'new-source-visitor', event: 'Opened' }, { headers: { authorization: basic } })).status).toBe(200);
+    expect(
+      (await kin.track('/v1/track', { anonymousId: 'new-source-visitor', event: 'Opened' }, { headers: { authorization: basic } })).status,
+    ).toBe(200);
     await page.reload();
     await page.locator('.chart .legend span', { hasText: 'aaa-first' }).waitFor();
     expect(await colorOf('web')).toBe(web);

@@ -79,7 +79,10 @@ describe.skipIf(skipWithoutChromium)('dashboard privacy actions in Chromium', ()
     await expect.poll(() => row.locator('[data-status]').first().getAttribute('data-status'), { timeout: 15_000 }).toBe('completed');
     expect(await row.innerText()).toContain('email:ann@example.com');
     const [download] = await Promise.all([page.waitForEvent('download'), row.getByRole('button', { name: 'Download' }).click()]);
-    const exported = JSON.parse(readFileSync((await download.path())!, 'utf8')) as { identifiers: Array<{ value: string }>; events: unknown[] };
+    const exported = JSON.parse(readFileSync((await download.path())!, 'utf8')) as {
+      identifiers: Array<{ value: string }>;
+      events: unknown[];
+    };
     expect(exported.identifiers.map((i) => i.value)).toContain('ann@example.com');
     expect(JSON.stringify(exported)).not.toContain('ben@example.com');
   });
@@ -88,7 +91,9 @@ describe.skipIf(skipWithoutChromium)('dashboard privacy actions in Chromium', ()
     await openProfile('email:ben@example.com');
     await confirmAction('Suppress', 'ben@example.com');
     await page.goto(kin.url + '/privacy');
-    await expect.poll(() => rowOf('suppress').locator('[data-status]').first().getAttribute('data-status'), { timeout: 15_000 }).toBe('completed');
+    await expect
+      .poll(() => rowOf('suppress').locator('[data-status]').first().getAttribute('data-status'), { timeout: 15_000 })
+      .toBe('completed');
     const answer = (await (await kin.track('/v1/track', { userId: 'ben-1', event: 'After Suppress' })).json()) as { suppressed?: number };
     expect(answer.suppressed).toBe(1);
   });

@@ -41,8 +41,14 @@ describe('delivery faults', () => {
     const db = join(dir, 'kin.db');
     kin = await serveKin(['--db', db], env);
     const admin = (path: string, body?: unknown) =>
-      fetch(kin!.url + path, { method: body ? 'POST' : 'GET', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
-    expect((await admin('/v1/destinations', { type: 'webhook', url: hooks.url, secret: 'faults-secret-0', events: ['Checkout Step'] })).status).toBe(201);
+      fetch(kin!.url + path, {
+        method: body ? 'POST' : 'GET',
+        headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+      });
+    expect(
+      (await admin('/v1/destinations', { type: 'webhook', url: hooks.url, secret: 'faults-secret-0', events: ['Checkout Step'] })).status,
+    ).toBe(201);
 
     const auth = 'Basic ' + Buffer.from(`${WRITE_KEY}:`).toString('base64');
     for (let start = 0; start < EVENTS; start += 500) {
@@ -50,7 +56,11 @@ describe('delivery faults', () => {
         const n = start + k;
         return { type: 'track', userId: `p${n % PROFILES}`, event: 'Checkout Step', messageId: `step-${n}`, properties: { n } };
       });
-      const res = await fetch(kin.url + '/v1/batch', { method: 'POST', headers: { authorization: auth, 'content-type': 'application/json' }, body: JSON.stringify({ batch }) });
+      const res = await fetch(kin.url + '/v1/batch', {
+        method: 'POST',
+        headers: { authorization: auth, 'content-type': 'application/json' },
+        body: JSON.stringify({ batch }),
+      });
       expect(res.status).toBe(200);
     }
 

@@ -27,7 +27,10 @@ function mailParts(raw: string): { text: string; html: string } {
     const headers = part.slice(0, split);
     let body = part.slice(split + 4);
     if (/content-transfer-encoding:\s*quoted-printable/i.test(headers)) {
-      body = Buffer.from(body.replace(/=\r\n/g, '').replace(/=([0-9A-F]{2})/gi, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))), 'latin1').toString('utf8');
+      body = Buffer.from(
+        body.replace(/=\r\n/g, '').replace(/=([0-9A-F]{2})/gi, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))),
+        'latin1',
+      ).toString('utf8');
     }
     if (/content-type:\s*text\/plain/i.test(headers)) out.text = body;
     if (/content-type:\s*text\/html/i.test(headers)) out.html = body;
@@ -60,11 +63,21 @@ describe('email links end to end', () => {
       text: 'Back to your cart: https://shop.example/cart?id=c1 (or see https://shop.example/help). Kin: ' + kin.url + '/l/elsewhere',
       html: '<html><body><p><a href="https://shop.example/cart?id=c1&amp;from=mail">Your cart</a> <a href="mailto:help@shop.example">Help</a></p></body></html>',
     };
-    await json('/v1/journeys', { key: 'cart-mail', trigger: { event: 'Product Added' }, steps: [{ send: { message: 'cart-reminder', dedupeKey: 'cart', channels: ['email'], email } }] });
+    await json('/v1/journeys', {
+      key: 'cart-mail',
+      trigger: { event: 'Product Added' },
+      steps: [{ send: { message: 'cart-reminder', dedupeKey: 'cart', channels: ['email'], email } }],
+    });
     await json('/v1/journeys/cart-mail/publish', {});
     const consent = { consent: { categoryPreferences: { email: true } } };
-    expect((await kin.track('/v1/batch', { batch: [{ type: 'identify', userId: 'ann', traits: { email: 'ann@shop.test' }, context: consent }] })).status).toBe(200);
-    expect((await kin.track('/v1/batch', { batch: [{ type: 'track', userId: 'ann', event: 'Product Added', properties: { cart_id: 'c1' } }] })).status).toBe(200);
+    expect(
+      (await kin.track('/v1/batch', { batch: [{ type: 'identify', userId: 'ann', traits: { email: 'ann@shop.test' }, context: consent }] }))
+        .status,
+    ).toBe(200);
+    expect(
+      (await kin.track('/v1/batch', { batch: [{ type: 'track', userId: 'ann', event: 'Product Added', properties: { cart_id: 'c1' } }] }))
+        .status,
+    ).toBe(200);
 
     const received = await until('the mail', async () => smtp.mails[0]);
     expect(received.to).toEqual(['ann@shop.test']);
@@ -82,7 +95,9 @@ describe('email links end to end', () => {
     expect(htmlLinks).toHaveLength(1);
     expect(html).toContain('href="mailto:help@shop.example"');
     expect(html).not.toContain('https://shop.example');
-    const pixel = new RegExp(`<img src="${kin.url.replace(/[.:/]/g, '\\$&')}/o/([A-Za-z0-9_-]{22}\\.[A-Za-z0-9_-]{22})\\.gif"[^>]*></body>`).exec(html);
+    const pixel = new RegExp(
+      `<img src="${kin.url.replace(/[.:/]/g, '\\$&')}/o/([A-Za-z0-9_-]{22}\\.[A-Za-z0-9_-]{22})\\.gif"[^>]*></body>`,
+    ).exec(html);
     expect(pixel, html).not.toBeNull();
 
     // A person clicks a minute later (not a scanner right at delivery), with a real HTTP request.
@@ -96,7 +111,9 @@ describe('email links end to end', () => {
     expect((await fetch(`${kin.url}/o/${pixel![1]}.gif`, { headers: { 'user-agent': BROWSER } })).status).toBe(200);
 
     const events = async (event: string) => {
-      const page = (await (await kin.admin(`/v1/profiles/${encodeURIComponent('email:ann@shop.test')}/events?event=${encodeURIComponent(event)}&limit=10`)).json()) as { data?: StoredEvent[] };
+      const page = (await (
+        await kin.admin(`/v1/profiles/${encodeURIComponent('email:ann@shop.test')}/events?event=${encodeURIComponent(event)}&limit=10`)
+      ).json()) as { data?: StoredEvent[] };
       return page.data?.length ? page.data : undefined;
     };
     const [click] = await until('the click on the profile', () => events('Link Clicked'));

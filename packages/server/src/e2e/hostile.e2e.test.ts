@@ -151,7 +151,14 @@ describe.skipIf(missing !== undefined && !servicesRequired())('hostile load, pip
     const batchCount = 100;
     let storm: Storm;
     try {
-      storm = await runStorm({ url: collector.url, pid: collector.child.pid!, exited: collector.exited, batches: batchCount, auth, adminToken: ADMIN_TOKEN });
+      storm = await runStorm({
+        url: collector.url,
+        pid: collector.child.pid!,
+        exited: collector.exited,
+        batches: batchCount,
+        auth,
+        adminToken: ADMIN_TOKEN,
+      });
     } finally {
       expect(await collector.stop()).toBe(0);
     }

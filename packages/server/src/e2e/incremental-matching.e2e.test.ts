@@ -29,7 +29,15 @@ const people = generatePeople({ count: 400, seed: 5 });
 const column = (row: readonly string[], name: string): string => row[people.headers.indexOf(name)] ?? '';
 const FILE = [
   CRM,
-  ...people.rows.map((r, i) => [`N${i}`, ...['first_name', 'last_name', 'dob', 'phone', 'email'].map((c) => column(r, c)), '', column(r, 'city'), column(r, 'postcode')].join(',')),
+  ...people.rows.map((r, i) =>
+    [
+      `N${i}`,
+      ...['first_name', 'last_name', 'dob', 'phone', 'email'].map((c) => column(r, c)),
+      '',
+      column(r, 'city'),
+      column(r, 'postcode'),
+    ].join(','),
+  ),
 ].join('\n');
 
 for (const store of ['sqlite', 'postgres'] as const) {
@@ -53,7 +61,11 @@ for (const store of ['sqlite', 'postgres'] as const) {
       // Paused during the import, so the model is learnt on the whole file whatever the commit sizes (the
       // PostgreSQL store commits an import in several group commits): the figures below do not depend on timing.
       await kin.kin.matcher!.stop();
-      const imported = await json<{ imported: number }>('/v1/imports?source=crm', { method: 'POST', headers: { 'content-type': 'text/csv' }, body: FILE });
+      const imported = await json<{ imported: number }>('/v1/imports?source=crm', {
+        method: 'POST',
+        headers: { 'content-type': 'text/csv' },
+        body: FILE,
+      });
       expect(imported.imported).toBe(403);
       await kin.kin.matcher!.drain();
       kin.kin.matcher!.start();
@@ -74,16 +86,25 @@ for (const store of ['sqlite', 'postgres'] as const) {
     });
 
     it('merges an identify with a typo in the name and the CRM phone, explainably and reversibly', async () => {
-      const sent = await kin.track('/v1/identify', { anonymousId: 'web-rob', traits: { firstName: 'Robret', lastName: 'Smith', phone: '+1 770 090 0123' } });
+      const sent = await kin.track('/v1/identify', {
+        anonymousId: 'web-rob',
+        traits: { firstName: 'Robret', lastName: 'Smith', phone: '+1 770 090 0123' },
+      });
       expect(sent.status).toBe(200);
       await kin.kin.matcher!.drain();
       const crm = await idOf('crm_id:C1');
       expect(await idOf('anonymous_id:web-rob'), JSON.stringify(await json('/v1/review?status=open'))).toBe(crm);
 
-      const merges = (await json<{ data: Array<{ id: string; rule: string; survivorId: string; absorbedId: string }> }>(`/v1/profiles/${crm}/merges`)).data;
+      const merges = (
+        await json<{ data: Array<{ id: string; rule: string; survivorId: string; absorbedId: string }> }>(`/v1/profiles/${crm}/merges`)
+      ).data;
       const merge = merges.find((m) => m.rule === 'match');
       expect(merge, JSON.stringify(merges)).toBeDefined();
-      const links = (await json<{ data: Array<{ runId: string; probability: number; evidence: Array<{ field: string; level: string; weight: number }> }> }>(`/v1/match/links?profile=${crm}`)).data;
+      const links = (
+        await json<{
+          data: Array<{ runId: string; probability: number; evidence: Array<{ field: string; level: string; weight: number }> }>;
+        }>(`/v1/match/links?profile=${crm}`)
+      ).data;
       expect(links).toHaveLength(1);
       expect(links[0]!.runId).toBe('incremental');
       expect(links[0]!.probability).toBeGreaterThanOrEqual(0.95);
@@ -101,12 +122,19 @@ for (const store of ['sqlite', 'postgres'] as const) {
     it('queues a doubtful arrival for review instead of merging it', async () => {
       const crm = await idOf('crm_id:C2');
       // Same name, another phone, nothing else to go on: the same person or a namesake.
-      const sent = await kin.track('/v1/identify', { anonymousId: 'web-alice', traits: { firstName: 'Alice', lastName: 'Jones', phone: '+44 7700 900999' } });
+      const sent = await kin.track('/v1/identify', {
+        anonymousId: 'web-alice',
+        traits: { firstName: 'Alice', lastName: 'Jones', phone: '+44 7700 900999' },
+      });
       expect(sent.status).toBe(200);
       await kin.kin.matcher!.drain();
       const visitor = await idOf('anonymous_id:web-alice');
       expect(visitor, JSON.stringify(await json(`/v1/match/links?profile=${crm}`))).not.toBe(crm);
-      const queue = (await json<{ data: Array<{ runId: string; probability: number; a: { id: string }; b: { id: string } }> }>('/v1/review?status=open&limit=500')).data;
+      const queue = (
+        await json<{ data: Array<{ runId: string; probability: number; a: { id: string }; b: { id: string } }> }>(
+          '/v1/review?status=open&limit=500',
+        )
+      ).data;
       const item = queue.find((i) => [i.a.id, i.b.id].sort().join() === [crm, visitor].sort().join());
       expect(item).toBeDefined();
       expect(item!.runId).toBe('incremental');

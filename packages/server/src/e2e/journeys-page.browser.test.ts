@@ -26,7 +26,8 @@ describe.skipIf(skip)('Journeys page in Chromium', () => {
   beforeAll(async () => {
     kin = await startTestKin({ extra: mountWebAssets });
     const events = journeys.events.map((e) => e.event);
-    for (let i = 0; i < events.length; i += 500) expect((await kin.track('/v1/batch', { batch: events.slice(i, i + 500) })).status).toBe(200);
+    for (let i = 0; i < events.length; i += 500)
+      expect((await kin.track('/v1/batch', { batch: events.slice(i, i + 500) })).status).toBe(200);
     ({ browser, page, errors } = await openSignedInDashboard(kin, { acceptDownloads: true }));
   }, 120_000);
 
@@ -52,14 +53,18 @@ describe.skipIf(skip)('Journeys page in Chromium', () => {
     const download = page.waitForEvent('download');
     await page.locator('[data-csv=attribution]').click();
     const file = await (await download).path();
-    expect(readFileSync(file, 'utf8').split('\r\n')[0]).toBe('model,value,conversions (stitched),revenue (stitched),conversions (unstitched),revenue (unstitched),difference');
+    expect(readFileSync(file, 'utf8').split('\r\n')[0]).toBe(
+      'model,value,conversions (stitched),revenue (stitched),conversions (unstitched),revenue (unstitched),difference',
+    );
   });
 
   it('explains why a conversion is credited: touches and the links that tied them to the buyer', async () => {
     // An app purchase whose touches only stitching finds (the API says which; the page must show the same).
     let messageId = '';
     for (const e of journeys.events.filter((x) => x.source === 'ios' && x.event['event'] === 'Order Completed')) {
-      const answer = (await (await kin.admin(`/v1/analytics/attribution/conversions/${String(e.event['messageId'])}`)).json()) as { touches: unknown[] };
+      const answer = (await (await kin.admin(`/v1/analytics/attribution/conversions/${String(e.event['messageId'])}`)).json()) as {
+        touches: unknown[];
+      };
       if (answer.touches.length > 0) {
         messageId = String(e.event['messageId']);
         break;

@@ -49,9 +49,19 @@ describe('journeys end to end', () => {
     };
     const mail = await json('/v1/destinations', { type: 'smtp', host: '127.0.0.1', port: smtp.port, secure: false, from: 'shop@kin.test' });
     const push = await json('/v1/destinations', { type: 'webhook', url: hooks.url, secret: SECRET });
-    await json('/v1/messaging/policy', { channels: { email: { destination: mail.id, consent: 'opt_in' }, push: { destination: push.id, consent: 'opt_in' } } }, 'PUT');
-    for (const [key, channel] of [['cart-email', 'email'], ['cart-push', 'push']] as const) {
-      await json('/v1/journeys', cartJourney(key, [channel], { holdout: { percent: 10, group: 'cart' }, goal: { event: 'Order Completed', within: '1 day' } }));
+    await json(
+      '/v1/messaging/policy',
+      { channels: { email: { destination: mail.id, consent: 'opt_in' }, push: { destination: push.id, consent: 'opt_in' } } },
+      'PUT',
+    );
+    for (const [key, channel] of [
+      ['cart-email', 'email'],
+      ['cart-push', 'push'],
+    ] as const) {
+      await json(
+        '/v1/journeys',
+        cartJourney(key, [channel], { holdout: { percent: 10, group: 'cart' }, goal: { event: 'Order Completed', within: '1 day' } }),
+      );
       await json(`/v1/journeys/${key}/publish`, {});
     }
     const batch = async (events: Array<Record<string, unknown>>) => {
@@ -61,22 +71,52 @@ describe('journeys end to end', () => {
       }
     };
     const stats = async (key: string) => (await (await kin.admin(`/v1/journeys/${key}/stats`)).json()) as JourneyStats;
-    const state = async () => ({ email: await stats('cart-email'), push: await stats('cart-push'), mails: smtp.mails.length, hooks: hooks.received.length });
+    const state = async () => ({
+      email: await stats('cart-email'),
+      push: await stats('cart-push'),
+      mails: smtp.mails.length,
+      hooks: hooks.received.length,
+    });
     const ids = Array.from({ length: SHOPPERS }, (_, i) => i);
     const buyer = (i: number) => i % 10 < 3; // BUYERS of SHOPPERS
 
-    await batch(ids.flatMap((i) => ['web', 'app'].map((device) => ({ type: 'track', anonymousId: `${device}-${i}`, event: 'Product Added', properties: { cart_id: `c${i}` } }))));
-    await until('every cart to enter', async () => (await stats('cart-email')).entered === 2 * SHOPPERS && (await stats('cart-push')).entered === 2 * SHOPPERS, state);
+    await batch(
+      ids.flatMap((i) =>
+        ['web', 'app'].map((device) => ({
+          type: 'track',
+          anonymousId: `${device}-${i}`,
+          event: 'Product Added',
+          properties: { cart_id: `c${i}` },
+        })),
+      ),
+    );
+    await until(
+      'every cart to enter',
+      async () => (await stats('cart-email')).entered === 2 * SHOPPERS && (await stats('cart-push')).entered === 2 * SHOPPERS,
+      state,
+    );
     const consent = { consent: { categoryPreferences: { email: true, push: true } } };
     await batch(
       ids.flatMap((i) => [
-        { type: 'identify', userId: `u${i}`, anonymousId: `web-${i}`, traits: { email: `s${i}@shop.test`, pushToken: `tok-${i}` }, context: consent },
+        {
+          type: 'identify',
+          userId: `u${i}`,
+          anonymousId: `web-${i}`,
+          traits: { email: `s${i}@shop.test`, pushToken: `tok-${i}` },
+          context: consent,
+        },
         { type: 'identify', userId: `u${i}`, anonymousId: `app-${i}` },
       ]),
     );
     clock.advance(30 * 60_000);
-    await batch(ids.filter(buyer).map((i) => ({ type: 'track', userId: `u${i}`, event: 'Order Completed', properties: { cart_id: `c${i}` } })));
-    await until('every buyer to reach the goal', async () => (await stats('cart-email')).exited.goal === BUYERS && (await stats('cart-push')).exited.goal === BUYERS, state);
+    await batch(
+      ids.filter(buyer).map((i) => ({ type: 'track', userId: `u${i}`, event: 'Order Completed', properties: { cart_id: `c${i}` } })),
+    );
+    await until(
+      'every buyer to reach the goal',
+      async () => (await stats('cart-email')).exited.goal === BUYERS && (await stats('cart-push')).exited.goal === BUYERS,
+      state,
+    );
     expect(smtp.mails.length + hooks.received.length).toBe(0);
 
     clock.advance(31 * 60_000);
@@ -84,7 +124,11 @@ describe('journeys end to end', () => {
       const s = await stats(key);
       return s.decisions.sent + s.decisions.skipped_duplicate + (s.decisions['held_out'] ?? 0);
     };
-    await until('every non-buyer decision', async () => (await decided('cart-email')) === SHOPPERS - BUYERS && (await decided('cart-push')) === SHOPPERS - BUYERS, state);
+    await until(
+      'every non-buyer decision',
+      async () => (await decided('cart-email')) === SHOPPERS - BUYERS && (await decided('cart-push')) === SHOPPERS - BUYERS,
+      state,
+    );
     const email = await stats('cart-email');
     const pushStats = await stats('cart-push');
     const sent = email.decisions.sent + pushStats.decisions.sent;
@@ -98,7 +142,9 @@ describe('journeys end to end', () => {
     ];
     expect(new Set(reached).size).toBe(reached.length);
     expect(reached.filter((u) => buyer(Number(u.slice(1))))).toEqual([]);
-    const heldOut = ((await (await kin.admin('/v1/messages?journey=cart-email&outcome=held_out&limit=500')).json()) as { data: MessageDecision[] }).data;
+    const heldOut = (
+      (await (await kin.admin('/v1/messages?journey=cart-email&outcome=held_out&limit=500')).json()) as { data: MessageDecision[] }
+    ).data;
     expect(heldOut.length).toBe(email.decisions['held_out']);
     expect(heldOut.length).toBeGreaterThan(0.04 * SHOPPERS);
     expect(heldOut.length).toBeLessThan(0.17 * SHOPPERS);
@@ -114,7 +160,11 @@ describe('journeys end to end', () => {
       const id = h.headers['webhook-id'] ?? '';
       expect(h.headers['idempotency-key']).toBe(id);
       expect(h.headers['webhook-signature']).toBe(webhookSignature(SECRET, id, Number(h.headers['webhook-timestamp']), h.body));
-      expect(JSON.parse(h.body)).toMatchObject({ type: 'track', event: 'Message Sent', properties: { journey: 'cart-push', channel: 'push', deliveryId: id } });
+      expect(JSON.parse(h.body)).toMatchObject({
+        type: 'track',
+        event: 'Message Sent',
+        properties: { journey: 'cart-push', channel: 'push', deliveryId: id },
+      });
     }
     expect(smtp.mails[0]?.data).toContain('Subject: cart-reminder');
   });

@@ -23,13 +23,28 @@ describe.skipIf(skip)('links in the dashboard (Chromium)', () => {
 
   beforeAll(async () => {
     kin = await startTestKin({ extra: mountWebAssets, env: { KIN_LINKS_SCANNER_SECONDS: '0' } });
-    const post = async <T>(path: string, body: unknown) => (await (await kin.admin(path, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } })).json()) as T;
+    const post = async <T>(path: string, body: unknown) =>
+      (await (
+        await kin.admin(path, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } })
+      ).json()) as T;
     link = await post<CreatedLink>('/v1/links', { url: 'https://shop.example/spring', key: 'spring-mail', campaignId: 'spring' });
-    const { data } = await post<{ data: RecipientLink[] }>(`/v1/links/${link.id}/recipients`, { refs: ['email:dora@example.com', 'email:eve@example.com'] });
+    const { data } = await post<{ data: RecipientLink[] }>(`/v1/links/${link.id}/recipients`, {
+      refs: ['email:dora@example.com', 'email:eve@example.com'],
+    });
     await fetch(data[0]!.url, { redirect: 'manual', headers: { 'user-agent': BROWSER } });
-    await fetch(data[0]!.url, { redirect: 'manual', headers: { 'user-agent': 'Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)' } });
-    await until(async () => ((await (await kin.admin(`/v1/links/${link.id}/stats`)).json()) as { clicks: number; botClicks: number }).botClicks === 1, 10_000);
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--no-first-run'] });
+    await fetch(data[0]!.url, {
+      redirect: 'manual',
+      headers: { 'user-agent': 'Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)' },
+    });
+    await until(
+      async () => ((await (await kin.admin(`/v1/links/${link.id}/stats`)).json()) as { clicks: number; botClicks: number }).botClicks === 1,
+      10_000,
+    );
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--no-first-run'],
+    });
   });
 
   afterAll(async () => {

@@ -41,10 +41,15 @@ for (const mode of ['embedded', 'pipeline'] as const) {
   describe.skipIf(mode === 'pipeline' && !services && !servicesRequired())(`tracked links (${mode})`, () => {
     it('a recipient click lands on the profile, the landing browser joins it, bots, tampered tokens and HEAD stay out of stats', async () => {
       const kin = await start(mode);
-      const post = (path: string, body: unknown) => kin.admin(path, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
-      const link = await json<CreatedLink>(await post('/v1/links', { url: 'https://shop.example/sale', utm: { source: 'Email' }, campaignId: 'spring' }));
+      const post = (path: string, body: unknown) =>
+        kin.admin(path, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+      const link = await json<CreatedLink>(
+        await post('/v1/links', { url: 'https://shop.example/sale', utm: { source: 'Email' }, campaignId: 'spring' }),
+      );
       expect(link.shortUrl).toBe(`${kin.url}/l/${link.code}`);
-      const { data } = await json<{ data: RecipientLink[] }>(await post(`/v1/links/${link.id}/recipients`, { refs: ['email:ann@example.com', 'email:bob@example.com'] }));
+      const { data } = await json<{ data: RecipientLink[] }>(
+        await post(`/v1/links/${link.id}/recipients`, { refs: ['email:ann@example.com', 'email:bob@example.com'] }),
+      );
       const ann = data[0]!;
       await new Promise((resolve) => setTimeout(resolve, 1_100)); // past the scanner window
 
@@ -57,7 +62,14 @@ for (const mode of ['embedded', 'pipeline'] as const) {
       const clickId = landingUrl.searchParams.get('kin_link')!;
 
       // Noise: a bot, a tampered token, a HEAD, and an unknown code.
-      expect((await fetch(ann.url, { redirect: 'manual', headers: { 'user-agent': 'Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)' } })).status).toBe(302);
+      expect(
+        (
+          await fetch(ann.url, {
+            redirect: 'manual',
+            headers: { 'user-agent': 'Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)' },
+          })
+        ).status,
+      ).toBe(302);
       const tampered = ann.url.replace(/.(?=$)/, (ch) => (ch === 'x' ? 'y' : 'x'));
       expect((await fetch(tampered, { redirect: 'manual', headers: { 'user-agent': BROWSER } })).status).toBe(302);
       expect((await fetch(ann.url, { method: 'HEAD', redirect: 'manual', headers: { 'user-agent': BROWSER } })).status).toBe(302);
@@ -68,7 +80,11 @@ for (const mode of ['embedded', 'pipeline'] as const) {
       // The click is on Ann's profile.
       await until(async () => (await kin.admin('/v1/profiles/email:ann@example.com')).status === 200, 10_000);
       // The landing browser's page view names the click (the browser SDK keeps kin_link as context.kin.link).
-      const page = await kin.track('/v1/page', { anonymousId: 'landing-browser-1', name: 'Sale', context: { kin: { link: clickId }, userAgent: BROWSER } });
+      const page = await kin.track('/v1/page', {
+        anonymousId: 'landing-browser-1',
+        name: 'Sale',
+        context: { kin: { link: clickId }, userAgent: BROWSER },
+      });
       expect(page.status).toBe(200);
       await until(async () => {
         const res = await kin.admin('/v1/profiles/anonymous_id:landing-browser-1');
@@ -76,7 +92,9 @@ for (const mode of ['embedded', 'pipeline'] as const) {
         const profile = await json<{ externalIds: Array<{ type: string; value: string }> }>(res);
         return profile.externalIds.some((id) => id.type === 'email' && id.value === 'ann@example.com');
       }, 10_000);
-      const events = await json<{ data: Array<{ event?: string; type: string; properties?: Record<string, unknown> }> }>(await kin.admin('/v1/profiles/email:ann@example.com/events'));
+      const events = await json<{ data: Array<{ event?: string; type: string; properties?: Record<string, unknown> }> }>(
+        await kin.admin('/v1/profiles/email:ann@example.com/events'),
+      );
       expect(events.data.map((e) => e.event ?? e.type)).toEqual(['page', 'Link Clicked']);
       expect(events.data[1]!.properties).toMatchObject({ link_id: link.id, bot: false, token: 'valid', campaign_id: 'spring' });
 
@@ -85,7 +103,15 @@ for (const mode of ['embedded', 'pipeline'] as const) {
         stats = await json<LinkStats>(await kin.admin(`/v1/links/${link.id}/stats`));
         return stats.clicks + stats.botClicks + stats.headRequests >= 4;
       }, 10_000);
-      expect(stats).toMatchObject({ clicks: 2, botClicks: 1, headRequests: 1, invalidTokenClicks: 1, recipients: 2, recipientsClicked: 1, uniqueClicks: 2 });
+      expect(stats).toMatchObject({
+        clicks: 2,
+        botClicks: 1,
+        headRequests: 1,
+        invalidTokenClicks: 1,
+        recipients: 2,
+        recipientsClicked: 1,
+        uniqueClicks: 2,
+      });
 
       // The landing browser's order is a conversion of the link.
       await kin.track('/v1/track', { anonymousId: 'landing-browser-1', event: 'Order Completed', properties: { total: 30 } });

@@ -25,8 +25,11 @@ describe.skipIf(skip)('journeys and deliveries in the dashboard (Chromium)', () 
   let hooks: Awaited<ReturnType<typeof startWebhookReceiver>>;
   let push: string;
 
-  const json = async <T,>(path: string, body?: unknown, method = body === undefined ? 'GET' : 'POST'): Promise<T> => {
-    const res = await kin.admin(path, { method, ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }) });
+  const json = async <T>(path: string, body?: unknown, method = body === undefined ? 'GET' : 'POST'): Promise<T> => {
+    const res = await kin.admin(path, {
+      method,
+      ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+    });
     expect(res.status, path).toBeLessThan(300);
     return (await res.json()) as T;
   };
@@ -48,8 +51,18 @@ describe.skipIf(skip)('journeys and deliveries in the dashboard (Chromium)', () 
       expect((await kin.track('/v1/identify', { userId: `u${i}`, traits: { pushToken: `tok-${i}` }, context: consent })).status).toBe(200);
       expect((await kin.track('/v1/track', { userId: `u${i}`, event: 'Signed Up' })).status).toBe(200);
     }
-    await until(async () => (await json<{ data: Delivery[] }>(`/v1/deliveries?destination=${push}&limit=10`)).data.filter((d) => d.status === 'delivered' || d.status === 'failed').length === 3, 20_000);
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+    await until(
+      async () =>
+        (await json<{ data: Delivery[] }>(`/v1/deliveries?destination=${push}&limit=10`)).data.filter(
+          (d) => d.status === 'delivered' || d.status === 'failed',
+        ).length === 3,
+      20_000,
+    );
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+    });
   });
 
   afterAll(async () => {
@@ -117,12 +130,22 @@ describe.skipIf(skip)('journeys and deliveries in the dashboard (Chromium)', () 
     await page.selectOption('select[name="destination"]', '');
     await page.selectOption('select[name="status"]', 'delivered');
     await expect.poll(() => page.url()).toContain('/deliveries?status=delivered');
-    await expect.poll(async () => new Set(await page.locator('[data-deliveries] tbody tr').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-status')))).size).toBe(1);
+    await expect
+      .poll(
+        async () =>
+          new Set(await page.locator('[data-deliveries] tbody tr').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-status'))))
+            .size,
+      )
+      .toBe(1);
     expect(await page.locator('[data-deliveries] tbody tr').first().getAttribute('data-status')).toBe('delivered');
   });
 
   it('an analytics:read token sees both pages and no action', async () => {
-    const res = await kin.admin('/v1/tokens', { method: 'POST', body: JSON.stringify({ name: 'analyst', scopes: ['analytics:read'] satisfies AccessScope[] }), headers: { 'content-type': 'application/json' } });
+    const res = await kin.admin('/v1/tokens', {
+      method: 'POST',
+      body: JSON.stringify({ name: 'analyst', scopes: ['analytics:read'] satisfies AccessScope[] }),
+      headers: { 'content-type': 'application/json' },
+    });
     const page = await signIn(((await res.json()) as IssuedToken).secret);
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Orchestration' }).click();
     const row = page.locator('tr[data-journey="welcome"]');

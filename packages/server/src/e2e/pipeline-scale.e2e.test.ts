@@ -63,81 +63,96 @@ if (reason && servicesRequired()) {
       for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
     });
 
-    it(`2 collectors and 3 workers (one killed with SIGKILL and restarted) equal the embedded process on ${EVENTS} events`, { timeout: 900_000 }, async () => {
-      const batches = toBatches(buildOverlapWorkload({ events: EVENTS, persons: Math.max(50, Math.floor(EVENTS / 15)), seed: 2026 }), 100);
+    it(
+      `2 collectors and 3 workers (one killed with SIGKILL and restarted) equal the embedded process on ${EVENTS} events`,
+      { timeout: 900_000 },
+      async () => {
+        const batches = toBatches(
+          buildOverlapWorkload({ events: EVENTS, persons: Math.max(50, Math.floor(EVENTS / 15)), seed: 2026 }),
+          100,
+        );
 
-      // The reference: the embedded single process (SQLite, group commit) over HTTP.
-      const dir = mkdtempSync(join(tmpdir(), 'kin-scale-'));
-      cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
-      const embedded = await startKin({
-        config: parseConfig({ PORT: '0', KIN_HOST: '127.0.0.1', KIN_DB: join(dir, 'kin.db'), KIN_ADMIN_TOKEN: ADMIN, KIN_WRITE_KEYS: WRITE_KEYS }),
-        logger: memoryLogger(),
-      });
-      await sendBatches({ urls: [embedded.url], batches, writeKeys: KEYS, concurrency: 4 });
-      const expected = await storeState(embedded.store);
-      await embedded.close();
-      expect(expected.events).toBe(EVENTS);
+        // The reference: the embedded single process (SQLite, group commit) over HTTP.
+        const dir = mkdtempSync(join(tmpdir(), 'kin-scale-'));
+        cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+        const embedded = await startKin({
+          config: parseConfig({
+            PORT: '0',
+            KIN_HOST: '127.0.0.1',
+            KIN_DB: join(dir, 'kin.db'),
+            KIN_ADMIN_TOKEN: ADMIN,
+            KIN_WRITE_KEYS: WRITE_KEYS,
+          }),
+          logger: memoryLogger(),
+        });
+        await sendBatches({ urls: [embedded.url], batches, writeKeys: KEYS, concurrency: 4 });
+        const expected = await storeState(embedded.store);
+        await embedded.close();
+        expect(expected.events).toBe(EVENTS);
 
-      // The scale-out deployment.
-      const db = await createTestDatabase();
-      cleanups.push(() => db.drop());
-      const names = testStreamNames();
-      cleanups.push(() => deleteTestStream(testNatsUrl(), names.nats.stream));
-      const env = { KIN_DB: db.url, KIN_PIPELINE: testNatsUrl(), KIN_ADMIN_TOKEN: ADMIN, KIN_WRITE_KEYS: WRITE_KEYS, ...names.env };
-      const processes: KinProcess[] = [];
-      const start = async (command: 'collect' | 'worker') => {
-        const p = await startKinProcess(command, [], env);
-        processes.push(p);
-        cleanups.push(() => p.kill());
-        return p;
-      };
-      // One collector first: it migrates and declares the write keys; the others find them.
-      const collectors = [await start('collect')];
-      collectors.push(await start('collect'));
-      const workers = await Promise.all([start('worker'), start('worker'), start('worker')]);
+        // The scale-out deployment.
+        const db = await createTestDatabase();
+        cleanups.push(() => db.drop());
+        const names = testStreamNames();
+        cleanups.push(() => deleteTestStream(testNatsUrl(), names.nats.stream));
+        const env = { KIN_DB: db.url, KIN_PIPELINE: testNatsUrl(), KIN_ADMIN_TOKEN: ADMIN, KIN_WRITE_KEYS: WRITE_KEYS, ...names.env };
+        const processes: KinProcess[] = [];
+        const start = async (command: 'collect' | 'worker') => {
+          const p = await startKinProcess(command, [], env);
+          processes.push(p);
+          cleanups.push(() => p.kill());
+          return p;
+        };
+        // One collector first: it migrates and declares the write keys; the others find them.
+        const collectors = [await start('collect')];
+        collectors.push(await start('collect'));
+        const workers = await Promise.all([start('worker'), start('worker'), start('worker')]);
 
-      let killed: Promise<void> | undefined;
-      const { retries } = await sendBatches({
-        urls: collectors.map((c) => c.url),
-        batches,
-        writeKeys: KEYS,
-        concurrency: 4,
-        onProgress: (sent) => {
-          if (killed || sent < EVENTS * 0.4) return;
-          // Mid-run: kill one worker outright (its batch in hand is neither committed nor acked), then restart it.
-          killed = (async () => {
-            expect(await workers[1]!.kill()).toBeNull();
-            await new Promise((resolve) => setTimeout(resolve, 500));
-            workers[1] = await start('worker');
-          })();
-        },
-      });
-      await killed;
-      expect(retries).toBe(0);
+        let killed: Promise<void> | undefined;
+        const { retries } = await sendBatches({
+          urls: collectors.map((c) => c.url),
+          batches,
+          writeKeys: KEYS,
+          concurrency: 4,
+          onProgress: (sent) => {
+            if (killed || sent < EVENTS * 0.4) return;
+            // Mid-run: kill one worker outright (its batch in hand is neither committed nor acked), then restart it.
+            killed = (async () => {
+              expect(await workers[1]!.kill()).toBeNull();
+              await new Promise((resolve) => setTimeout(resolve, 500));
+              workers[1] = await start('worker');
+            })();
+          },
+        });
+        await killed;
+        expect(retries).toBe(0);
 
-      const store = await openPostgresStore({ url: db.url, poolSize: 2 });
-      cleanups.push(() => store.close());
-      // Redelivery of the killed worker's batch waits for the ack wait (10 s in tests). Fails early, with the
-      // workers' logs, when nothing moves for 60 s.
-      let last = -1;
-      let movedAt = Date.now();
-      await until(async () => {
-        const events = (await store.stats()).events;
-        if (events !== last) [last, movedAt] = [events, Date.now()];
-        if (Date.now() - movedAt > 60_000) {
-          throw new Error(`stalled at ${events} of ${EVENTS} events; workers said:\n${workers.map((w) => w.output().slice(-2000)).join('\n---\n')}`);
-        }
-        return events >= EVENTS;
-      }, 600_000);
-      // Graceful stop of every process: each drains and exits 0.
-      for (const p of [...collectors, ...workers]) expect(await p.stop()).toBe(0);
+        const store = await openPostgresStore({ url: db.url, poolSize: 2 });
+        cleanups.push(() => store.close());
+        // Redelivery of the killed worker's batch waits for the ack wait (10 s in tests). Fails early, with the
+        // workers' logs, when nothing moves for 60 s.
+        let last = -1;
+        let movedAt = Date.now();
+        await until(async () => {
+          const events = (await store.stats()).events;
+          if (events !== last) [last, movedAt] = [events, Date.now()];
+          if (Date.now() - movedAt > 60_000) {
+            throw new Error(
+              `stalled at ${events} of ${EVENTS} events; workers said:\n${workers.map((w) => w.output().slice(-2000)).join('\n---\n')}`,
+            );
+          }
+          return events >= EVENTS;
+        }, 600_000);
+        // Graceful stop of every process: each drains and exits 0.
+        for (const p of [...collectors, ...workers]) expect(await p.stop()).toBe(0);
 
-      const actual = await storeState(store);
-      expect(actual.events).toBe(EVENTS);
-      expect(actual.profiles.length).toBe(expected.profiles.length);
-      expect(actual).toEqual(expected);
-      // A killed worker, redeliveries and deadlocks are no event's fault: nothing was dead-lettered.
-      expect((await store.listWarnings({ kind: 'dead_letter', limit: 1 })).data).toEqual([]);
-    });
+        const actual = await storeState(store);
+        expect(actual.events).toBe(EVENTS);
+        expect(actual.profiles.length).toBe(expected.profiles.length);
+        expect(actual).toEqual(expected);
+        // A killed worker, redeliveries and deadlocks are no event's fault: nothing was dead-lettered.
+        expect((await store.listWarnings({ kind: 'dead_letter', limit: 1 })).data).toEqual([]);
+      },
+    );
   });
 }

@@ -19,9 +19,18 @@ describe('privacy downstream end to end', () => {
     closers.push(hooks.close);
     const kin = await startTestKin({ env: { KIN_MESSAGING_POLL_MS: '20' } });
     closers.push(kin.close);
-    const post = async (path: string, body: unknown) => kin.admin(path, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
-    const hook = (await (await post('/v1/destinations', { type: 'webhook', url: hooks.url, secret: 'whsec_' + Buffer.from('privacy-e2e-secret').toString('base64') })).json()) as { id: string };
-    expect((await kin.track('/v1/identify', { userId: 'u-ann', anonymousId: 'anon-ann', traits: { email: 'ann@example.com' } })).status).toBe(200);
+    const post = async (path: string, body: unknown) =>
+      kin.admin(path, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+    const hook = (await (
+      await post('/v1/destinations', {
+        type: 'webhook',
+        url: hooks.url,
+        secret: 'whsec_' + Buffer.from('privacy-e2e-secret').toString('base64'),
+      })
+    ).json()) as { id: string };
+    expect(
+      (await kin.track('/v1/identify', { userId: 'u-ann', anonymousId: 'anon-ann', traits: { email: 'ann@example.com' } })).status,
+    ).toBe(200);
 
     const res = await post('/v1/privacy/requests', { type: 'delete', subject: { ref: 'email:ann@example.com' } });
     expect(res.status).toBe(202);

@@ -35,7 +35,9 @@ describe.skipIf(skip)('review queue paging in Chromium', () => {
     const store = kin.kin.store;
     const items: ReviewItem[] = [];
     for (let i = 0; i < PAIRS; i++) {
-      const [a, b] = await Promise.all([`p${i}-a`, `p${i}-b`].map((value) => store.findProfileIdByIdentifier({ type: 'anonymous_id', value })));
+      const [a, b] = await Promise.all(
+        [`p${i}-a`, `p${i}-b`].map((value) => store.findProfileIdByIdentifier({ type: 'anonymous_id', value })),
+      );
       items.push({
         id: `r-${String(i).padStart(3, '0')}`,
         runId: 'run-paging',
@@ -53,7 +55,14 @@ describe.skipIf(skip)('review queue paging in Chromium', () => {
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--no-sandbox', '--disable-background-networking', '--disable-gpu', '--no-first-run', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-background-networking',
+        '--disable-gpu',
+        '--no-first-run',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.on('pageerror', (error) => errors.push(error.message));

@@ -34,8 +34,19 @@ describe.skipIf(skipWithoutChromium)('browser SDK identity proof, verified by Ki
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'kin-sdk-identity-'));
     const policy = join(dir, 'policy.json');
-    writeFileSync(policy, JSON.stringify({ sources: { web: { identityVerification: 'hmac', hmacSecret: HMAC_SECRET }, app: { identityVerification: 'jwt', jwtSecret: JWT_SECRET } } }));
-    kin = await startTestKin({ extra: mountWebAssets, env: { KIN_POLICY: policy, KIN_WRITE_KEYS: `web:test-write-key-web-0123,app:${APP_KEY}` } });
+    writeFileSync(
+      policy,
+      JSON.stringify({
+        sources: {
+          web: { identityVerification: 'hmac', hmacSecret: HMAC_SECRET },
+          app: { identityVerification: 'jwt', jwtSecret: JWT_SECRET },
+        },
+      }),
+    );
+    kin = await startTestKin({
+      extra: mountWebAssets,
+      env: { KIN_POLICY: policy, KIN_WRITE_KEYS: `web:test-write-key-web-0123,app:${APP_KEY}` },
+    });
     shop = createServer((req, res) => {
       // `/?key=…`: the shop's page with one source's write key.
       const key = new URL(req.url ?? '/', 'http://x').searchParams.get('key') ?? '';
@@ -93,7 +104,12 @@ describe.skipIf(skipWithoutChromium)('browser SDK identity proof, verified by Ki
   });
 
   it('jwt: an identityToken (sub = userId) passed in options.context links the userId; none links nothing', async () => {
-    const token = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('shopper-jwt').setIssuedAt().setExpirationTime('10m').sign(new TextEncoder().encode(JWT_SECRET));
+    const token = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('shopper-jwt')
+      .setIssuedAt()
+      .setExpirationTime('10m')
+      .sign(new TextEncoder().encode(JWT_SECRET));
     await visit(APP_KEY, 'shopper-jwt', { context: { identityToken: token } });
     expect(await profileOf('user_id:shopper-jwt')).toBeDefined();
 

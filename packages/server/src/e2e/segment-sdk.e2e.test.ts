@@ -47,7 +47,12 @@ describe('real Segment SDK against Kin', () => {
       name: 'Cart',
       context: { device: { id: 'IOS-DEVICE-1', type: 'ios' } },
     });
-    await send('track', { userId: 'alice', event: 'Order Completed', properties: { total: 30 }, context: { device: { id: 'IOS-DEVICE-1', type: 'ios' } } });
+    await send('track', {
+      userId: 'alice',
+      event: 'Order Completed',
+      properties: { total: 30 },
+      context: { device: { id: 'IOS-DEVICE-1', type: 'ios' } },
+    });
     await send('page', { anonymousId: 'landing-7', name: 'Newsletter landing', context: { traits: { email: 'alice@example.com' } } });
     await send('identify', { anonymousId: 'browser-1', userId: 'bob', traits: { email: 'bob@example.com' } });
 
@@ -61,7 +66,9 @@ describe('real Segment SDK against Kin', () => {
     expect(ids(bob)).toEqual(['email:bob@example.com', 'user_id:bob']);
     expect((await profile('anonymous_id:browser-1')).id).toBe(alice.id);
 
-    const timeline = (await (await kin.admin(`/v1/profiles/${alice.id}/events?limit=100`)).json()) as { data: Array<{ type: string; context?: { library?: { name?: string } } }> };
+    const timeline = (await (await kin.admin(`/v1/profiles/${alice.id}/events?limit=100`)).json()) as {
+      data: Array<{ type: string; context?: { library?: { name?: string } } }>;
+    };
     expect(timeline.data.map((e) => e.type).sort()).toEqual(['identify', 'page', 'page', 'screen', 'track', 'track']);
     expect(timeline.data[0]?.context?.library?.name).toBe('@segment/analytics-node');
     const stats = (await (await kin.admin('/v1/stats')).json()) as { events: number; profiles: number };

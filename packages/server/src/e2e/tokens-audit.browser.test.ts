@@ -36,7 +36,8 @@ describe.skipIf(skip)('dashboard tokens and audit pages', () => {
     return (await res.json()) as IssuedToken;
   };
   /** The status a secret gets from an admin read. */
-  const statusWith = async (secret: string, path: string) => (await fetch(kin.url + path, { headers: { authorization: `Bearer ${secret}` } })).status;
+  const statusWith = async (secret: string, path: string) =>
+    (await fetch(kin.url + path, { headers: { authorization: `Bearer ${secret}` } })).status;
 
   const signIn = (token: string): Promise<Page> => signInWithToken(browser, kin.url, token, { width: 1280, height: 900 });
   const navLabels = (page: Page) => page.getByRole('navigation', { name: 'Main' }).getByRole('link').allTextContents();
@@ -119,7 +120,10 @@ describe.skipIf(skip)('dashboard tokens and audit pages', () => {
   });
 
   it('pages the audit log by cursor, and shows the chain broken once an entry is changed in the database', async () => {
-    for (let i = 0; i < 60; i++) expect((await kin.admin('/v1/sources', { method: 'POST', body: JSON.stringify({ name: `page-src-${i}` }), headers: json })).status).toBe(201);
+    for (let i = 0; i < 60; i++)
+      expect(
+        (await kin.admin('/v1/sources', { method: 'POST', body: JSON.stringify({ name: `page-src-${i}` }), headers: json })).status,
+      ).toBe(201);
     const total = ((await (await kin.admin('/v1/audit/verify')).json()) as { entries: number }).entries;
     expect(total).toBeGreaterThan(60);
     const page = await signIn((await mint('auditor', ['audit:read'])).secret);

@@ -54,7 +54,11 @@ describe('route walk', () => {
     harness = await createTestApp();
     admin = routesOf(harness).filter((r) => r.declaration?.access !== 'public');
     const mint = async (scopes: AccessScope[]) => {
-      const res = await harness.admin('/v1/tokens', { method: 'POST', body: JSON.stringify({ name: 'walk', scopes }), headers: { 'content-type': 'application/json' } });
+      const res = await harness.admin('/v1/tokens', {
+        method: 'POST',
+        body: JSON.stringify({ name: 'walk', scopes }),
+        headers: { 'content-type': 'application/json' },
+      });
       expect(res.status).toBe(201);
       return ((await res.json()) as { secret: string }).secret;
     };
@@ -69,10 +73,21 @@ describe('route walk', () => {
 
   it('finds the admin routes (profiles, sources, warnings, imports, review, tokens, audit) and every scope guards one', () => {
     const paths = admin.map((r) => r.path);
-    for (const expected of ['/v1/profiles/x1', '/v1/sources', '/v1/warnings', '/v1/overview', '/v1/search', '/v1/imports', '/v1/tokens', '/v1/audit']) expect(paths).toContain(expected);
+    for (const expected of [
+      '/v1/profiles/x1',
+      '/v1/sources',
+      '/v1/warnings',
+      '/v1/overview',
+      '/v1/search',
+      '/v1/imports',
+      '/v1/tokens',
+      '/v1/audit',
+    ])
+      expect(paths).toContain(expected);
     expect(admin.length).toBeGreaterThan(25);
     const used = new Set(admin.map((r) => r.declaration?.access));
-    for (const scope of ['profiles:read', 'profiles:write', 'analytics:read', 'config:write', 'audit:read', 'tokens:write']) expect(used).toContain(scope);
+    for (const scope of ['profiles:read', 'profiles:write', 'analytics:read', 'config:write', 'audit:read', 'tokens:write'])
+      expect(used).toContain(scope);
   });
 
   it('every registered route declares who may call it', () => {
@@ -83,8 +98,16 @@ describe('route walk', () => {
     const configReads: AccessScope[] = ['analytics:read', 'profiles:read'];
     const rules: Array<{ prefix: string; reads: AccessScope[]; writes: AccessScope[] }> = [
       { prefix: '/v1/privacy', reads: ['privacy:read'], writes: ['privacy:write'] },
-      ...['/v1/analytics', '/v1/computed-traits', '/v1/audiences'].map((prefix) => ({ prefix, reads: ['analytics:read'] as AccessScope[], writes: ['config:write'] as AccessScope[] })),
-      ...['/v1/links', '/v1/journeys', '/v1/destinations', '/v1/messaging'].map((prefix) => ({ prefix, reads: configReads, writes: ['config:write'] as AccessScope[] })),
+      ...['/v1/analytics', '/v1/computed-traits', '/v1/audiences'].map((prefix) => ({
+        prefix,
+        reads: ['analytics:read'] as AccessScope[],
+        writes: ['config:write'] as AccessScope[],
+      })),
+      ...['/v1/links', '/v1/journeys', '/v1/destinations', '/v1/messaging'].map((prefix) => ({
+        prefix,
+        reads: configReads,
+        writes: ['config:write'] as AccessScope[],
+      })),
       { prefix: '/v1/sources', reads: ['analytics:read'], writes: ['config:write'] },
       { prefix: '/v1/tokens', reads: ['tokens:write'], writes: ['tokens:write'] },
       { prefix: '/v1/audit', reads: ['audit:read'], writes: [] },
@@ -97,7 +120,8 @@ describe('route walk', () => {
       // A POST that only reads (a query, a dry run) declares `audit: false` and takes a read scope.
       const reads = route.method === 'GET' || route.declaration?.audit === false;
       const allowed = reads ? rule.reads : rule.writes;
-      if (!allowed.includes(access as AccessScope)) wrong.push(`${route.method} ${route.path}: ${String(access)}, expected ${allowed.join(' or ')}`);
+      if (!allowed.includes(access as AccessScope))
+        wrong.push(`${route.method} ${route.path}: ${String(access)}, expected ${allowed.join(' or ')}`);
     }
     expect(wrong).toEqual([]);
   });
@@ -130,8 +154,10 @@ describe('route walk', () => {
       if (access === 'token' || access === 'public' || access === undefined) continue;
       const res = await request(harness, route, `Bearer ${allBut.get(access)}`);
       const error = await codeOf(res);
-      if (res.status !== 403 || error?.code !== 'insufficient_scope' || !error.message?.includes(access)) open.push(`${route.method} ${route.path} -> ${res.status}`);
-      if (res.headers.get('www-authenticate') !== `Bearer error="insufficient_scope", scope="${access}"`) open.push(`${route.method} ${route.path}: no WWW-Authenticate`);
+      if (res.status !== 403 || error?.code !== 'insufficient_scope' || !error.message?.includes(access))
+        open.push(`${route.method} ${route.path} -> ${res.status}`);
+      if (res.headers.get('www-authenticate') !== `Bearer error="insufficient_scope", scope="${access}"`)
+        open.push(`${route.method} ${route.path}: no WWW-Authenticate`);
     }
     expect(open).toEqual([]);
   });
@@ -149,7 +175,9 @@ describe('route walk', () => {
 
   it('sends no Access-Control-Allow-Origin and no-store on admin answers, even to a cross-origin request', async () => {
     for (const route of admin.filter((r) => r.method === 'GET')) {
-      const res = await harness.app.request(route.path, { headers: { origin: 'https://evil.example', authorization: `Bearer ${harness.adminToken}` } });
+      const res = await harness.app.request(route.path, {
+        headers: { origin: 'https://evil.example', authorization: `Bearer ${harness.adminToken}` },
+      });
       expect(res.headers.get('access-control-allow-origin'), route.path).toBeNull();
       expect(res.headers.get('cache-control'), route.path).toBe('no-store');
       expect(res.headers.get('content-security-policy'), route.path).toContain("frame-ancestors 'none'");
@@ -168,16 +196,26 @@ describe('a route registered without a declaration', () => {
       },
     });
     try {
-      const res = await harness.admin('/v1/tokens', { method: 'POST', body: JSON.stringify({ name: 'all', scopes: ACCESS_SCOPES }), headers: { 'content-type': 'application/json' } });
+      const res = await harness.admin('/v1/tokens', {
+        method: 'POST',
+        body: JSON.stringify({ name: 'all', scopes: ACCESS_SCOPES }),
+        headers: { 'content-type': 'application/json' },
+      });
       const { secret } = (await res.json()) as { secret: string };
       const refused = await harness.app.request('/v1/forgotten', { headers: { authorization: `Bearer ${secret}` } });
       expect(refused.status).toBe(403);
       expect((await codeOf(refused))?.code).toBe('insufficient_scope');
       expect((await harness.app.request('/v1/forgotten')).status).toBe(401);
       expect((await harness.admin('/v1/forgotten')).status).toBe(200);
-      expect(routesOf(harness).filter((r) => !r.declaration).map((r) => r.path)).toEqual(['/v1/forgotten']);
+      expect(
+        routesOf(harness)
+          .filter((r) => !r.declaration)
+          .map((r) => r.path),
+      ).toEqual(['/v1/forgotten']);
       for (const path of ['/v1/sneaky', '/v1/sneakier']) {
-        expect((await harness.app.request(path, { method: 'POST', headers: { authorization: `Bearer ${secret}` } })).status, path).toBe(403);
+        expect((await harness.app.request(path, { method: 'POST', headers: { authorization: `Bearer ${secret}` } })).status, path).toBe(
+          403,
+        );
         expect((await harness.app.request(path, { method: 'POST' })).status, path).toBe(401);
         expect((await harness.admin(path, { method: 'POST' })).status, path).toBe(200);
       }
@@ -200,10 +238,17 @@ describe('the audit hook', () => {
       },
     });
     try {
-      const res = await harness.admin('/v1/tokens', { method: 'POST', body: JSON.stringify({ name: 'ops desk', scopes: ['config:write', 'privacy:read', 'analytics:read'] }), headers: { 'content-type': 'application/json' } });
+      const res = await harness.admin('/v1/tokens', {
+        method: 'POST',
+        body: JSON.stringify({ name: 'ops desk', scopes: ['config:write', 'privacy:read', 'analytics:read'] }),
+        headers: { 'content-type': 'application/json' },
+      });
       const { secret, token } = (await res.json()) as { secret: string; token: { id: string } };
-      const as = (path: string, init: RequestInit = {}) => harness.app.request(path, { ...init, headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' } });
-      expect((await as(`/v1/widgets/${encodeURIComponent('email:ann@example.com')}`, { method: 'POST', body: '{"colour":"red"}' })).status).toBe(201);
+      const as = (path: string, init: RequestInit = {}) =>
+        harness.app.request(path, { ...init, headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' } });
+      expect(
+        (await as(`/v1/widgets/${encodeURIComponent('email:ann@example.com')}`, { method: 'POST', body: '{"colour":"red"}' })).status,
+      ).toBe(201);
       expect((await as('/v1/widgets/w1/export')).status).toBe(200);
       expect((await as('/v1/widgets')).status).toBe(200);
       expect((await as('/v1/sources', { method: 'POST', body: '{"name":"bad name!"}' })).status).toBe(400);
@@ -219,9 +264,14 @@ describe('the audit hook', () => {
       expect(JSON.stringify(log.data)).not.toContain('ann@example.com');
       expect(JSON.stringify(log.data)).not.toContain('red');
       expect(await verifyAuditChain(harness.store.audit)).toEqual({ ok: true, entries: 3 });
-      const bySomeone = (await (await harness.admin(`/v1/audit?actor=${token.id}&limit=1`)).json()) as { data: AuditEntry[]; cursor: { next: string } };
+      const bySomeone = (await (await harness.admin(`/v1/audit?actor=${token.id}&limit=1`)).json()) as {
+        data: AuditEntry[];
+        cursor: { next: string };
+      };
       expect(bySomeone.data.map((e) => e.seq)).toEqual([2]);
-      const next = (await (await harness.admin(`/v1/audit?actor=${token.id}&cursor=${bySomeone.cursor.next}`)).json()) as { data: AuditEntry[] };
+      const next = (await (await harness.admin(`/v1/audit?actor=${token.id}&cursor=${bySomeone.cursor.next}`)).json()) as {
+        data: AuditEntry[];
+      };
       expect(next.data.map((e) => e.seq)).toEqual([3]);
       const bad = await harness.admin('/v1/audit?since=yesterday');
       expect(bad.status).toBe(400);

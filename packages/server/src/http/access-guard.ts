@@ -59,7 +59,8 @@ export function accessGuard(deps: AccessGuardDeps): MiddlewareHandler<AppEnv> {
     const principal = await deps.authenticate(c.req.header('authorization'));
     // Undeclared: a route registered bare, or only middleware matched (an unknown path, or an `app.all`/`app.use`
     // that answers by itself). Only the bootstrap admin token passes; the route walk test names bare routes.
-    if (access === undefined && !principal.bootstrap) throw insufficientScope('admin', 'no route that declares a scope answers this request: only the bootstrap admin token may call it');
+    if (access === undefined && !principal.bootstrap)
+      throw insufficientScope('admin', 'no route that declares a scope answers this request: only the bootstrap admin token may call it');
     if (access !== undefined && access !== 'token' && !principal.scopes.includes(access)) throw insufficientScope(access);
     c.set('principal', principal);
     const audited = route?.declaration?.audit ?? !['GET', 'HEAD', 'OPTIONS'].includes(c.req.method);
@@ -69,7 +70,9 @@ export function accessGuard(deps: AccessGuardDeps): MiddlewareHandler<AppEnv> {
     const body = await bodyDigest(c, deps.maxHashedBodyBytes);
     await next();
     if (c.res.status >= 400) return;
-    const answer = createHash('sha256').update(new Uint8Array(await c.res.clone().arrayBuffer())).digest('hex');
+    const answer = createHash('sha256')
+      .update(new Uint8Array(await c.res.clone().arrayBuffer()))
+      .digest('hex');
     const url = new URL(c.req.url);
     const change = JSON.stringify([c.req.method, pattern, url.pathname, url.search, body, answer]);
     const action = route?.declaration?.action ?? actionOf(c.req.method, pattern);
@@ -83,7 +86,11 @@ export function accessGuard(deps: AccessGuardDeps): MiddlewareHandler<AppEnv> {
     };
     await deps.audit.appendAudit(draft, sealAuditEntry).catch((error: unknown) => {
       // The change stands but went unrecorded: an operator must hear of it (the client gets a 500).
-      deps.logger.error('audit append failed', { action, requestId: draft.requestId, error: error instanceof Error ? error.name : 'unknown' });
+      deps.logger.error('audit append failed', {
+        action,
+        requestId: draft.requestId,
+        error: error instanceof Error ? error.name : 'unknown',
+      });
       throw error;
     });
   };
@@ -93,7 +100,9 @@ export function accessGuard(deps: AccessGuardDeps): MiddlewareHandler<AppEnv> {
 async function bodyDigest(c: Context<AppEnv>, max: number): Promise<string> {
   const length = Number(c.req.header('content-length') ?? NaN);
   if (!Number.isFinite(length) || length > max || !c.req.raw.body) return `unhashed:${c.req.header('content-length') ?? 'chunked'}`;
-  return createHash('sha256').update(new Uint8Array(await c.req.raw.clone().arrayBuffer())).digest('hex');
+  return createHash('sha256')
+    .update(new Uint8Array(await c.req.raw.clone().arrayBuffer()))
+    .digest('hex');
 }
 
 /**
@@ -109,7 +118,10 @@ export function targetOf(pattern: string, pathname: string, key: string): string
       const value = safeDecode(segment);
       const colon = value.indexOf(':');
       if (colon < 0) return segment;
-      return `${value.slice(0, colon)}:#${createHmac('sha256', key).update(value.slice(colon + 1)).digest('hex').slice(0, 16)}`;
+      return `${value.slice(0, colon)}:#${createHmac('sha256', key)
+        .update(value.slice(colon + 1))
+        .digest('hex')
+        .slice(0, 16)}`;
     })
     .join('/');
 }

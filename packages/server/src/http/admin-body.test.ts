@@ -14,7 +14,11 @@ beforeAll(async () => {
 afterAll(() => kin.close());
 
 const post = async (path: string, body: unknown) => {
-  const res = await kin.admin(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  const res = await kin.admin(path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
   return { status: res.status, error: ((await res.json()) as { error?: { code: string; field?: string } }).error };
 };
 

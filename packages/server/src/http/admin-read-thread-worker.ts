@@ -21,7 +21,12 @@ async function openReadStore(db: string): Promise<Store> {
 }
 
 const store = await openReadStore(data.dbPath);
-const reads = inlineAdminReads({ store, normalize: normalizerFor(data.policy), clock: systemClock, ...(data.analyticsTimeoutMs !== undefined ? { analyticsTimeoutMs: data.analyticsTimeoutMs } : {}) });
+const reads = inlineAdminReads({
+  store,
+  normalize: normalizerFor(data.policy),
+  clock: systemClock,
+  ...(data.analyticsTimeoutMs !== undefined ? { analyticsTimeoutMs: data.analyticsTimeoutMs } : {}),
+});
 
 function answer(request: Exclude<ToReader, { close: true }>): Promise<string> {
   if (request.read === 'overview') return reads.overview();

@@ -32,7 +32,15 @@ beforeAll(async () => {
   const at = (minute: number) => new Date(Date.UTC(2026, 10, 1, 10, minute)).toISOString();
   const events: TrackingEvent[] = [
     { type: 'page', messageId: 'r1', anonymousId: 'ra', timestamp: at(0), receivedAt: at(0) },
-    { type: 'identify', messageId: 'r2', anonymousId: 'rb', userId: 'ru', traits: { email: 'r@example.com' }, timestamp: at(1), receivedAt: at(1) },
+    {
+      type: 'identify',
+      messageId: 'r2',
+      anonymousId: 'rb',
+      userId: 'ru',
+      traits: { email: 'r@example.com' },
+      timestamp: at(1),
+      receivedAt: at(1),
+    },
     { type: 'track', messageId: 'r3', event: 'Bought', anonymousId: 'ra', userId: 'ru', timestamp: at(2), receivedAt: at(2) },
   ];
   for (const event of events) await store.transaction((tx) => applyEvents(tx, 'web', [event], { policy: DEFAULT_POLICY, normalize }));
@@ -51,9 +59,18 @@ describe('admin read thread', () => {
   it('answers analytics questions as this thread does (meta aside), and a bad definition keeps its code and field', async () => {
     const funnel = { steps: [{ event: 'page' }, { event: 'Bought' }], from: T0, to: '2026-11-02T00:00:00.000Z' };
     const strip = (text: string) => ({ ...(JSON.parse(text) as Record<string, unknown>), meta: undefined });
-    expect(strip(await thread.analytics({ kind: 'funnel', body: funnel }))).toEqual(strip(await inline.analytics({ kind: 'funnel', body: funnel })));
-    expect((JSON.parse(await thread.analytics({ kind: 'funnel', body: funnel })) as { steps: Array<{ count: number }> }).steps.map((x) => x.count)).toEqual([1, 1]);
-    await expect(thread.analytics({ kind: 'funnel', body: { ...funnel, window: { days: -1 } } })).rejects.toMatchObject({ code: 'invalid_query', field: 'window.days' });
+    expect(strip(await thread.analytics({ kind: 'funnel', body: funnel }))).toEqual(
+      strip(await inline.analytics({ kind: 'funnel', body: funnel })),
+    );
+    expect(
+      (JSON.parse(await thread.analytics({ kind: 'funnel', body: funnel })) as { steps: Array<{ count: number }> }).steps.map(
+        (x) => x.count,
+      ),
+    ).toEqual([1, 1]);
+    await expect(thread.analytics({ kind: 'funnel', body: { ...funnel, window: { days: -1 } } })).rejects.toMatchObject({
+      code: 'invalid_query',
+      field: 'window.days',
+    });
   });
 
   it('answers timeline pages, graphs, summaries, searches and the profile list exactly as the reads on this thread do', async () => {
@@ -78,7 +95,14 @@ describe('admin read thread', () => {
 
   it('sees what was committed after it started', async () => {
     const before = (JSON.parse(await thread.profileEvents('user_id:ru', { limit: 100 })) as { data: unknown[] }).data.length;
-    const late: TrackingEvent = { type: 'track', messageId: 'r4', event: 'Late', userId: 'ru', timestamp: new Date().toISOString(), receivedAt: new Date().toISOString() };
+    const late: TrackingEvent = {
+      type: 'track',
+      messageId: 'r4',
+      event: 'Late',
+      userId: 'ru',
+      timestamp: new Date().toISOString(),
+      receivedAt: new Date().toISOString(),
+    };
     await store.transaction((tx) => applyEvents(tx, 'web', [late], { policy: DEFAULT_POLICY, normalize }));
     expect((JSON.parse(await thread.profileEvents('user_id:ru', { limit: 100 })) as { data: unknown[] }).data).toHaveLength(before + 1);
   });
@@ -89,7 +113,15 @@ describe('admin read thread', () => {
     const before = await stats();
     expect(before).toEqual(JSON.parse(await inline.linkStats('link-rt')));
     const link = (await store.links.findLink('link-rt'))!;
-    const click = hitEvent({ clickId: 'click-rt', kind: 'get', link, at: T0, token: 'none', machine: undefined, userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Firefox/133.0' });
+    const click = hitEvent({
+      clickId: 'click-rt',
+      kind: 'get',
+      link,
+      at: T0,
+      token: 'none',
+      machine: undefined,
+      userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Firefox/133.0',
+    });
     await store.transaction((tx) => applyEvents(tx, LINKS_SOURCE_ID, [click], { policy: DEFAULT_POLICY, normalize }));
     expect((await stats()).clicks).toBe(before.clicks + 1);
     await expect(thread.linkStats('link-nobody')).rejects.toMatchObject({ code: 'not_found', field: 'id' });
@@ -117,11 +149,20 @@ describe.skipIf(!postgres.ok)('admin read thread on PostgreSQL', () => {
     const pgStore = await openPostgresStore({ url: db.url, poolSize: 2 });
     const pgThread = adminReadThread({ dbPath: db.url, policy: DEFAULT_POLICY });
     try {
-      const event: TrackingEvent = { type: 'identify', messageId: 'pg-r1', userId: 'pg-u', traits: { email: 'pg@example.com' }, timestamp: T0, receivedAt: T0 };
+      const event: TrackingEvent = {
+        type: 'identify',
+        messageId: 'pg-r1',
+        userId: 'pg-u',
+        traits: { email: 'pg@example.com' },
+        timestamp: T0,
+        receivedAt: T0,
+      };
       await pgStore.transaction((tx) => applyEvents(tx, 'web', [event], { policy: DEFAULT_POLICY, normalize }));
       const here = inlineAdminReads({ store: pgStore, normalize, clock: fixedClock(new Date()) });
       expect(await pgThread.profileGraph('user_id:pg-u')).toBe(await here.profileGraph('user_id:pg-u'));
-      expect(await pgThread.profileEvents('email:pg@example.com', { limit: 5 })).toBe(await here.profileEvents('email:pg@example.com', { limit: 5 }));
+      expect(await pgThread.profileEvents('email:pg@example.com', { limit: 5 })).toBe(
+        await here.profileEvents('email:pg@example.com', { limit: 5 }),
+      );
       await expect(pgThread.profileSummary('user_id:nobody')).rejects.toMatchObject({ code: 'not_found' });
     } finally {
       await pgThread.close();

@@ -44,9 +44,7 @@ export type ToReader = (ReadRequest & { id: number }) | { close: true };
 
 /** Read thread -> HTTP thread: the body, or the error (an `ApiError`'s code and field when it was one). */
 export type FromReader =
-  | { closed: true }
-  | { id: number; text: string }
-  | { id: number; error: { message: string; code?: ErrorCode; field?: string } };
+  { closed: true } | { id: number; text: string } | { id: number; error: { message: string; code?: ErrorCode; field?: string } };
 
 /** The reads on the read thread, and how to stop it. */
 export interface AdminReadThread extends AdminReads {
@@ -77,7 +75,12 @@ export function adminReadThread(data: ReadThreadData): AdminReadThread {
       waiting.delete(message.id);
       if (!w) return;
       if ('text' in message) w.resolve(message.text);
-      else w.reject(message.error.code ? new ApiError(message.error.code, message.error.message, message.error.field) : new Error(message.error.message));
+      else
+        w.reject(
+          message.error.code
+            ? new ApiError(message.error.code, message.error.message, message.error.field)
+            : new Error(message.error.message),
+        );
     });
     started.once('error', die);
     started.once('exit', die);

@@ -69,14 +69,19 @@ export function inlineAdminReads(deps: AdminReadDeps): AdminReads {
     profileEvents: async (ref, query) => JSON.stringify(await readProfileEvents(deps, ref, query)),
     profileGraph: async (ref) => JSON.stringify(await readProfileGraph(deps, ref)),
     profileSummary: async (ref) => JSON.stringify(await readProfileSummary(deps, ref)),
-    search: async ({ q, limit, offset }) => JSON.stringify(await searchProfilePage(deps.store, { q, readings: searchReadings(q, deps.normalize), limit, offset })),
+    search: async ({ q, limit, offset }) =>
+      JSON.stringify(await searchProfilePage(deps.store, { q, readings: searchReadings(q, deps.normalize), limit, offset })),
     profileList: async (query) => JSON.stringify(await readProfileList(deps, query)),
     async linkStats(id) {
       const link = await deps.store.links.findLink(id);
       if (!link) throw new ApiError('not_found', 'no link has this id', 'id');
       return JSON.stringify(await stats(link));
     },
-    analytics: (ask) => answerAnalytics({ store: deps.store, clock: deps.clock, ...(deps.analyticsTimeoutMs !== undefined ? { timeoutMs: deps.analyticsTimeoutMs } : {}) }, ask),
+    analytics: (ask) =>
+      answerAnalytics(
+        { store: deps.store, clock: deps.clock, ...(deps.analyticsTimeoutMs !== undefined ? { timeoutMs: deps.analyticsTimeoutMs } : {}) },
+        ask,
+      ),
   };
 }
 
@@ -140,7 +145,15 @@ export async function readProfileGraph(deps: AdminReadDeps, ref: string): Promis
     recentEvents(deps.store, profile.id),
     refusalsOf(deps.store, new Set([profile.id, ...profile.mergedFrom])),
   ]);
-  return buildProfileGraph({ profileId: profile.id, externalIds: profile.externalIds, merges, events, refusals, normalize: deps.normalize, truncated });
+  return buildProfileGraph({
+    profileId: profile.id,
+    externalIds: profile.externalIds,
+    merges,
+    events,
+    refusals,
+    normalize: deps.normalize,
+    truncated,
+  });
 }
 
 /** The profile's newest events: pages that stop at the bound, so no more than `GRAPH_EVENT_BOUND` are read. */
@@ -164,7 +177,7 @@ async function recentEvents(store: Store, profileId: string): Promise<{ events: 
 async function refusalsOf(store: Store, profileIds: Set<string>): Promise<WarningRecord[]> {
   const found: WarningRecord[] = [];
   let cursor: string | undefined;
-  for (let scanned = 0; scanned < REFUSAL_SCAN_BOUND; ) {
+  for (let scanned = 0; scanned < REFUSAL_SCAN_BOUND;) {
     const page = await store.listWarnings({ kind: 'identifier_refused', limit: 1000, ...(cursor ? { cursor } : {}) });
     scanned += page.data.length;
     found.push(...page.data.filter((w) => w.profileId !== undefined && profileIds.has(w.profileId)));

@@ -8,7 +8,8 @@ beforeAll(async () => {
 });
 afterAll(() => kin.close());
 
-const post = (name: unknown) => kin.admin('/v1/sources', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name }) });
+const post = (name: unknown) =>
+  kin.admin('/v1/sources', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name }) });
 
 describe('POST /v1/sources', () => {
   it('creates a source once and answers its write key', async () => {
@@ -26,7 +27,10 @@ describe('POST /v1/sources', () => {
     for (const name of ['bad name!', '', 'x'.repeat(65), 42]) {
       const res = await post(name);
       expect(res.status, String(name)).toBe(400);
-      expect(((await res.json()) as { error: { code: string; field: string } }).error).toMatchObject({ code: 'invalid_source', field: 'name' });
+      expect(((await res.json()) as { error: { code: string; field: string } }).error).toMatchObject({
+        code: 'invalid_source',
+        field: 'name',
+      });
     }
   });
 });

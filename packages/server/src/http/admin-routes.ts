@@ -46,7 +46,13 @@ export function adminRoutes(deps: AdminDeps): Hono {
   app.get('/v1/sources', scope('analytics:read'), async (c) => c.json({ data: await deps.store.listSources() } satisfies DataList<Source>));
 
   app.post('/v1/sources', scope('config:write'), async (c) => {
-    const { name } = await readAdminBody({ request: c.req.raw, maxBytes: deps.maxBodyBytes, schema: CreateSource, code: 'invalid_source', malformed: 'field' });
+    const { name } = await readAdminBody({
+      request: c.req.raw,
+      maxBytes: deps.maxBodyBytes,
+      schema: CreateSource,
+      code: 'invalid_source',
+      malformed: 'field',
+    });
     const created = await createSourceWithKey(deps.store, name, deps.clock.now());
     if (!created) throw new ApiError('conflict', `a source named ${name} exists already`, 'name');
     deps.auth.forget();

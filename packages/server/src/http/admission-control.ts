@@ -41,9 +41,14 @@ export function createAdmission(limits: AdmissionLimits, events: AdmissionEvents
     // An idle gate admits one request whatever its size, so a bound below one request never refuses forever.
     if (requests >= limits.maxInFlightRequests || (requests > 0 && bytes + cost > limits.maxInFlightBytes)) {
       events.refused?.();
-      throw new ApiError('overloaded', `the server is at its ingest bound (${limits.maxInFlightRequests} requests or ${limits.maxInFlightBytes} bytes in flight); retry after ${RETRY_AFTER_SECONDS} s`, undefined, {
-        'Retry-After': String(RETRY_AFTER_SECONDS),
-      });
+      throw new ApiError(
+        'overloaded',
+        `the server is at its ingest bound (${limits.maxInFlightRequests} requests or ${limits.maxInFlightBytes} bytes in flight); retry after ${RETRY_AFTER_SECONDS} s`,
+        undefined,
+        {
+          'Retry-After': String(RETRY_AFTER_SECONDS),
+        },
+      );
     }
     requests += 1;
     bytes += cost;

@@ -20,7 +20,10 @@ const post = (path: string, body: unknown, headers: Record<string, string> = {})
 
 describe('analytics routes', () => {
   it('funnel: stitched and unstitched answers with meta', async () => {
-    const profile = (await (await post('/v1/analytics/funnel', funnel)).json()) as { steps: Array<{ count: number }>; meta: { eventsScanned: number } };
+    const profile = (await (await post('/v1/analytics/funnel', funnel)).json()) as {
+      steps: Array<{ count: number }>;
+      meta: { eventsScanned: number };
+    };
     const anonymous = (await (await post('/v1/analytics/funnel', { ...funnel, unit: 'anonymous_id' })).json()) as typeof profile;
     expect(profile.steps).toHaveLength(5);
     expect(profile.meta.eventsScanned).toBeGreaterThan(0);
@@ -28,17 +31,25 @@ describe('analytics routes', () => {
   });
 
   it('funnel actors by query string; paths; attribution with compare; one conversion explained', async () => {
-    const actors = await t.admin(`/v1/analytics/funnel/actors?definition=${encodeURIComponent(JSON.stringify(funnel))}&step=4&dropped=true&limit=5`);
+    const actors = await t.admin(
+      `/v1/analytics/funnel/actors?definition=${encodeURIComponent(JSON.stringify(funnel))}&step=4&dropped=true&limit=5`,
+    );
     expect(actors.status).toBe(200);
     expect(((await actors.json()) as { data: unknown[] }).data.length).toBeLessThanOrEqual(5);
     const paths = await post('/v1/analytics/paths', { node: 'channel_event', steps: 4, ...range });
     expect(((await paths.json()) as { edges: unknown[] }).edges.length).toBeGreaterThan(0);
-    const attribution = await post('/v1/analytics/attribution', { conversion: { event: 'Order Completed', value: 'properties.total' }, compare: { units: ['profile', 'anonymous_id'] }, ...range });
+    const attribution = await post('/v1/analytics/attribution', {
+      conversion: { event: 'Order Completed', value: 'properties.total' },
+      compare: { units: ['profile', 'anonymous_id'] },
+      ...range,
+    });
     const body = (await attribution.json()) as { results: Record<string, Record<string, unknown>>; onlyStitchingExplains: number };
     expect(Object.keys(body.results.profile ?? {})).toHaveLength(7);
     expect(Object.keys(body.results)).toEqual(['profile', 'anonymous_id']);
     const purchase = journeys.events.find((e) => e.event['event'] === 'Order Completed');
-    const explain = await t.admin(`/v1/analytics/attribution/conversions/${String(purchase?.event['messageId'])}?models=linear,first_touch`);
+    const explain = await t.admin(
+      `/v1/analytics/attribution/conversions/${String(purchase?.event['messageId'])}?models=linear,first_touch`,
+    );
     expect(explain.status).toBe(200);
     expect(((await explain.json()) as { conversion: { messageId: string } }).conversion.messageId).toBe(purchase?.event['messageId']);
     expect((await t.admin('/v1/analytics/attribution/conversions/nope')).status).toBe(404);
@@ -50,11 +61,26 @@ describe('analytics routes', () => {
     ['stepWindows of the wrong length', '/v1/analytics/funnel', { ...funnel, stepWindows: [null] }, 'stepWindows'],
     ['an unknown order', '/v1/analytics/funnel', { ...funnel, order: 'sideways' }, 'order'],
     ['to before from', '/v1/analytics/funnel', { ...funnel, from: range.to, to: range.from }, 'to'],
-    ['a bad condition path', '/v1/analytics/funnel', { ...funnel, steps: [{ event: 'x', where: [{ path: 'payload', op: 'eq', value: 1 }] }] }, 'steps.0.where.0.path'],
+    [
+      'a bad condition path',
+      '/v1/analytics/funnel',
+      { ...funnel, steps: [{ event: 'x', where: [{ path: 'payload', op: 'eq', value: 1 }] }] },
+      'steps.0.where.0.path',
+    ],
     ['an unknown unit', '/v1/analytics/paths', { ...range, unit: 'cookie' }, 'unit'],
     ['21 path steps', '/v1/analytics/paths', { ...range, steps: 21 }, 'steps'],
-    ['an unknown model', '/v1/analytics/attribution', { conversion: { event: 'Order Completed' }, models: ['magic'], ...range }, 'models.0'],
-    ['an unknown dimension', '/v1/analytics/attribution', { conversion: { event: 'Order Completed' }, touchpoints: { dimension: 'weather' }, ...range }, 'touchpoints.dimension'],
+    [
+      'an unknown model',
+      '/v1/analytics/attribution',
+      { conversion: { event: 'Order Completed' }, models: ['magic'], ...range },
+      'models.0',
+    ],
+    [
+      'an unknown dimension',
+      '/v1/analytics/attribution',
+      { conversion: { event: 'Order Completed' }, touchpoints: { dimension: 'weather' }, ...range },
+      'touchpoints.dimension',
+    ],
     ['an unknown field', '/v1/analytics/attribution', { conversion: { event: 'Order Completed' }, colour: 'red', ...range }, undefined],
   ])('400 invalid_query naming the field: %s', async (_name, path, body, field) => {
     const res = await post(path, body);
@@ -69,12 +95,20 @@ describe('analytics routes', () => {
     const headers = { authorization: `Bearer ${issued.secret}`, 'content-type': 'application/json' };
     expect((await t.app.request('/v1/analytics/funnel', { method: 'POST', body: JSON.stringify(funnel), headers })).status).toBe(403);
     const reader = (await (await post('/v1/tokens', { name: 'analyst', scopes: ['analytics:read'] })).json()) as { secret: string };
-    const allowed = await t.app.request('/v1/analytics/funnel', { method: 'POST', body: JSON.stringify(funnel), headers: { ...headers, authorization: `Bearer ${reader.secret}` } });
+    const allowed = await t.app.request('/v1/analytics/funnel', {
+      method: 'POST',
+      body: JSON.stringify(funnel),
+      headers: { ...headers, authorization: `Bearer ${reader.secret}` },
+    });
     expect(allowed.status).toBe(200);
   });
 
   it('needs the admin token', async () => {
-    const res = await t.app.request('/v1/analytics/funnel', { method: 'POST', body: JSON.stringify(funnel), headers: { 'content-type': 'application/json' } });
+    const res = await t.app.request('/v1/analytics/funnel', {
+      method: 'POST',
+      body: JSON.stringify(funnel),
+      headers: { 'content-type': 'application/json' },
+    });
     expect(res.status).toBe(401);
   });
 

@@ -25,10 +25,18 @@ export function analyticsRoutes(deps: AnalyticsRouteDeps): Hono {
     return parsed;
   };
 
-  app.post('/v1/analytics/funnel', scope('analytics:read', { audit: false }), async (c) => jsonText(c, await deps.reads.analytics({ kind: 'funnel', body: await body(c.req.raw) })));
-  app.get('/v1/analytics/funnel/actors', scope('analytics:read'), async (c) => jsonText(c, await deps.reads.analytics({ kind: 'actors', query: c.req.query() })));
-  app.post('/v1/analytics/paths', scope('analytics:read', { audit: false }), async (c) => jsonText(c, await deps.reads.analytics({ kind: 'paths', body: await body(c.req.raw) })));
-  app.post('/v1/analytics/attribution', scope('analytics:read', { audit: false }), async (c) => jsonText(c, await deps.reads.analytics({ kind: 'attribution', body: await body(c.req.raw) })));
+  app.post('/v1/analytics/funnel', scope('analytics:read', { audit: false }), async (c) =>
+    jsonText(c, await deps.reads.analytics({ kind: 'funnel', body: await body(c.req.raw) })),
+  );
+  app.get('/v1/analytics/funnel/actors', scope('analytics:read'), async (c) =>
+    jsonText(c, await deps.reads.analytics({ kind: 'actors', query: c.req.query() })),
+  );
+  app.post('/v1/analytics/paths', scope('analytics:read', { audit: false }), async (c) =>
+    jsonText(c, await deps.reads.analytics({ kind: 'paths', body: await body(c.req.raw) })),
+  );
+  app.post('/v1/analytics/attribution', scope('analytics:read', { audit: false }), async (c) =>
+    jsonText(c, await deps.reads.analytics({ kind: 'attribution', body: await body(c.req.raw) })),
+  );
   app.get('/v1/analytics/attribution/conversions/:messageId', scope('analytics:read'), async (c) =>
     jsonText(c, await deps.reads.analytics({ kind: 'conversion', messageId: c.req.param('messageId'), query: c.req.query() })),
   );

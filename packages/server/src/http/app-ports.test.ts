@@ -28,7 +28,9 @@ describe('ports at the composition root', () => {
   it('records rejected events at the clock port time', async () => {
     const res = await kin.track('/v1/track', { anonymousId: 'a-1', timestamp: AT });
     expect(res.status).toBe(400);
-    const warnings = (await (await kin.admin('/v1/warnings')).json()) as { data: Array<{ kind: string; createdAt: string; lastSeenAt: string }> };
+    const warnings = (await (await kin.admin('/v1/warnings')).json()) as {
+      data: Array<{ kind: string; createdAt: string; lastSeenAt: string }>;
+    };
     expect(warnings.data).toEqual([expect.objectContaining({ kind: 'rejected_event', createdAt: AT, lastSeenAt: AT })]);
   });
 });

@@ -109,7 +109,12 @@ export function createApp(deps: AppDeps): KinApp {
 
   app.use('*', securityHeaders);
 
-  const trackingCors = cors({ origin: '*', allowMethods: ['POST', 'OPTIONS'], allowHeaders: ['Authorization', 'Content-Type', 'Content-Encoding'], maxAge: 86400 });
+  const trackingCors = cors({
+    origin: '*',
+    allowMethods: ['POST', 'OPTIONS'],
+    allowHeaders: ['Authorization', 'Content-Type', 'Content-Encoding'],
+    maxAge: 86400,
+  });
   for (const path of TRACKING_PATHS) {
     app.use(path, trackingCors);
     app.use(path, (c, next) => (c.req.method === 'POST' ? deps.admission.middleware(c, next) : next()));
@@ -123,7 +128,17 @@ export function createApp(deps: AppDeps): KinApp {
   // Every route declares who may call it (route-scope.ts); the guard enforces it and audits writes (docs/access.md).
   const authenticate = createTokenAuth({ tokens: deps.store.tokens, adminTokenHash: deps.adminTokenHash, clock: deps.clock });
   const maxHashedBodyBytes = deps.config.limits.maxAdminBodyBytes;
-  app.use('*', accessGuard({ authenticate, audit: deps.store.audit, clock: deps.clock, logger: deps.logger, targetKey: deps.adminTokenHash, maxHashedBodyBytes }));
+  app.use(
+    '*',
+    accessGuard({
+      authenticate,
+      audit: deps.store.audit,
+      clock: deps.clock,
+      logger: deps.logger,
+      targetKey: deps.adminTokenHash,
+      maxHashedBodyBytes,
+    }),
+  );
   app.use('*', (c, next) => (c.get('principal') ? adminLimits.count(c, next) : next()));
 
   app.get('/health', publicRoute, (c) => c.json({ status: 'ok' }));
@@ -133,11 +148,26 @@ export function createApp(deps: AppDeps): KinApp {
   });
 
   const policy = deps.policy ?? DEFAULT_POLICY;
-  const rateLimits = createWriteKeyLimits({ config: deps.config.rateLimits, policy, clock: deps.clock, ...(onRefused ? { onRefused } : {}) });
-  app.route('/', trackingRoutes({ ...deps, limits: deps.config.limits, ipMode: policy.privacy.ip, rateLimits, ...(deps.privacy ? { privacyGate: deps.privacy.gate } : {}) }));
+  const rateLimits = createWriteKeyLimits({
+    config: deps.config.rateLimits,
+    policy,
+    clock: deps.clock,
+    ...(onRefused ? { onRefused } : {}),
+  });
+  app.route(
+    '/',
+    trackingRoutes({
+      ...deps,
+      limits: deps.config.limits,
+      ipMode: policy.privacy.ip,
+      rateLimits,
+      ...(deps.privacy ? { privacyGate: deps.privacy.gate } : {}),
+    }),
+  );
   const maxBodyBytes = deps.config.limits.maxAdminBodyBytes;
   app.route('/', identityRoutes({ ...deps, maxEventBytes: deps.config.limits.maxEventBytes, maxBodyBytes }));
-  const reads = deps.reads ?? inlineAdminReads({ ...deps, ...(deps.config.analytics ? { analyticsTimeoutMs: deps.config.analytics.timeoutMs } : {}) });
+  const reads =
+    deps.reads ?? inlineAdminReads({ ...deps, ...(deps.config.analytics ? { analyticsTimeoutMs: deps.config.analytics.timeoutMs } : {}) });
   app.route('/', profileRoutes({ ...deps, reads }));
   app.route('/', adminRoutes({ ...deps, maxBodyBytes }));
   app.route('/', insightRoutes({ ...deps, reads }));

@@ -7,12 +7,19 @@ const START = '2026-03-10T12:00:00.000Z';
 let kin: TestApp;
 afterEach(async () => kin?.close());
 
-const post = (path: string, body: unknown) => kin.admin(path, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+const post = (path: string, body: unknown) =>
+  kin.admin(path, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- test reads of JSON answers
 type Json = any;
 const json = async (res: Response | Promise<Response>): Promise<Json> => (await res).json();
 const order = (userId: string, total: number, at: string, currency = 'EUR') =>
-  kin.track('/v1/track', { userId, event: 'Order Completed', properties: { total, currency }, timestamp: at, messageId: `${userId}-${at}-${total}` });
+  kin.track('/v1/track', {
+    userId,
+    event: 'Order Completed',
+    properties: { total, currency },
+    timestamp: at,
+    messageId: `${userId}-${at}-${total}`,
+  });
 
 describe('computed traits', () => {
   it('backfills existing events, then follows new ones', async () => {
@@ -20,10 +27,19 @@ describe('computed traits', () => {
     kin = await createTestApp({ clock });
     await order('u1', 10, '2026-03-09T10:00:00.000Z');
     await order('u1', 30, '2026-03-10T10:00:00.000Z', 'USD');
-    const created = await post('/v1/computed-traits', { key: 'eur_spend', type: 'aggregation', agg: 'sum', event: 'Order Completed', property: 'properties.total', where: { path: 'properties.currency', op: 'eq', value: 'EUR' } });
+    const created = await post('/v1/computed-traits', {
+      key: 'eur_spend',
+      type: 'aggregation',
+      agg: 'sum',
+      event: 'Order Completed',
+      property: 'properties.total',
+      where: { path: 'properties.currency', op: 'eq', value: 'EUR' },
+    });
     expect(created.status).toBe(201);
     expect(await created.json()).toMatchObject({ key: 'eur_spend', status: 'backfilling', progress: 0, window: null });
-    expect((await post('/v1/computed-traits', { key: 'orders', type: 'event_counter', event: 'Order Completed', window: { days: 1 } })).status).toBe(201);
+    expect(
+      (await post('/v1/computed-traits', { key: 'orders', type: 'event_counter', event: 'Order Completed', window: { days: 1 } })).status,
+    ).toBe(201);
     await kin.audiences.drain();
     expect(await json(kin.admin('/v1/computed-traits/eur_spend'))).toMatchObject({ status: 'live', progress: 1 });
     expect((await json(kin.admin('/v1/profiles/user_id:u1'))).computedTraits).toEqual({ eur_spend: 10, orders: 1 });
@@ -69,7 +85,10 @@ describe('audiences', () => {
   it('a profile enters and leaves on a fixed clock, with timeline events', async () => {
     const clock = fixedClock(START);
     kin = await createTestApp({ clock });
-    expect((await post('/v1/audiences', { key: 'recent_buyers', where: { performed: { event: 'Order Completed', within: { hours: 24 } } } })).status).toBe(201);
+    expect(
+      (await post('/v1/audiences', { key: 'recent_buyers', where: { performed: { event: 'Order Completed', within: { hours: 24 } } } }))
+        .status,
+    ).toBe(201);
     await kin.audiences.drain();
     await order('u1', 10, '2026-03-10T11:00:00.000Z');
     await order('u2', 10, '2026-03-01T11:00:00.000Z');
@@ -96,15 +115,32 @@ describe('audiences', () => {
 
   it('combines traits, computed traits, consent and other audiences', async () => {
     kin = await createTestApp({ clock: fixedClock(START) });
-    await kin.track('/v1/identify', { userId: 'u1', traits: { plan: 'pro' }, context: { consent: { categoryPreferences: { marketing: true } } } });
+    await kin.track('/v1/identify', {
+      userId: 'u1',
+      traits: { plan: 'pro' },
+      context: { consent: { categoryPreferences: { marketing: true } } },
+    });
     await order('u1', 80, '2026-03-10T10:00:00.000Z');
     await order('u1', 40, '2026-03-10T10:30:00.000Z');
     await kin.track('/v1/identify', { userId: 'u2', traits: { plan: 'pro' } });
-    await post('/v1/computed-traits', { key: 'spend', type: 'aggregation', agg: 'sum', event: 'Order Completed', property: 'properties.total' });
+    await post('/v1/computed-traits', {
+      key: 'spend',
+      type: 'aggregation',
+      agg: 'sum',
+      event: 'Order Completed',
+      property: 'properties.total',
+    });
     await post('/v1/audiences', { key: 'pros', where: { trait: { key: 'plan', op: 'eq', value: 'pro' } } });
     const vip = await post('/v1/audiences', {
       key: 'vip',
-      where: { all: [{ audience: 'pros' }, { trait: { key: 'spend', op: 'gte', value: 100 } }, { consent: { category: 'marketing', is: true } }, { not: { performed: { event: 'Refunded' } } }] },
+      where: {
+        all: [
+          { audience: 'pros' },
+          { trait: { key: 'spend', op: 'gte', value: 100 } },
+          { consent: { category: 'marketing', is: true } },
+          { not: { performed: { event: 'Refunded' } } },
+        ],
+      },
     });
     expect(vip.status).toBe(201);
     await kin.audiences.drain();

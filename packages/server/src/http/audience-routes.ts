@@ -34,7 +34,12 @@ export function audienceRoutes(deps: AudienceRouteDeps): Hono {
   const app = new Hono();
   const port = deps.store.audiences;
   const changed = async (): Promise<void> => deps.audiences?.definitionsChanged();
-  const traitView = (d: StoredDefinition<ComputedTraitDefinition>): ComputedTrait => ({ ...d.definition, status: d.status, progress: d.progress, createdAt: d.createdAt });
+  const traitView = (d: StoredDefinition<ComputedTraitDefinition>): ComputedTrait => ({
+    ...d.definition,
+    status: d.status,
+    progress: d.progress,
+    createdAt: d.createdAt,
+  });
   const audienceView = async (port: AudienceStore, d: StoredDefinition<AudienceDefinition>): Promise<Audience> => ({
     ...d.definition,
     status: d.status,
@@ -56,14 +61,18 @@ export function audienceRoutes(deps: AudienceRouteDeps): Hono {
   app.post('/v1/computed-traits', scope('config:write'), async (c) => {
     const checked = checkComputedTrait(await readAdminJson(c.req.raw, deps.maxBodyBytes));
     if (!checked.ok) throw new ApiError('invalid_definition', checked.message, checked.field);
-    if (!(await port.saveDefinition('trait', checked.value, deps.clock.now().toISOString()))) throw new ApiError('conflict', 'a computed trait has this key', 'key');
+    if (!(await port.saveDefinition('trait', checked.value, deps.clock.now().toISOString())))
+      throw new ApiError('conflict', 'a computed trait has this key', 'key');
     await changed();
     return c.json(traitView(await findTrait(port, checked.value.key)), 201);
   });
-  app.get('/v1/computed-traits', scope('analytics:read'), async (c) => c.json({ data: (await port.listDefinitions('trait')).map(traitView) }));
+  app.get('/v1/computed-traits', scope('analytics:read'), async (c) =>
+    c.json({ data: (await port.listDefinitions('trait')).map(traitView) }),
+  );
   app.get('/v1/computed-traits/:key', scope('analytics:read'), async (c) => c.json(traitView(await findTrait(port, c.req.param('key')))));
   app.delete('/v1/computed-traits/:key', scope('config:write'), async (c) => {
-    if (!(await port.deleteDefinition('trait', c.req.param('key')))) throw new ApiError('not_found', 'no computed trait has this key', 'key');
+    if (!(await port.deleteDefinition('trait', c.req.param('key'))))
+      throw new ApiError('not_found', 'no computed trait has this key', 'key');
     await changed();
     return c.json({ key: c.req.param('key'), deleted: true });
   });
@@ -74,7 +83,8 @@ export function audienceRoutes(deps: AudienceRouteDeps): Hono {
     if (!checked.ok) throw new ApiError('invalid_definition', checked.message, checked.field);
     const unknown = unknownAudienceRef(checked.value, new Set(known.keys()));
     if (unknown) throw new ApiError('invalid_definition', `no audience has the key "${unknown.ref}"`, unknown.field);
-    if (!(await port.saveDefinition('audience', checked.value, deps.clock.now().toISOString()))) throw new ApiError('conflict', 'an audience has this key', 'key');
+    if (!(await port.saveDefinition('audience', checked.value, deps.clock.now().toISOString())))
+      throw new ApiError('conflict', 'an audience has this key', 'key');
     await changed();
     return c.json(await audienceView(port, await findAudience(port, checked.value.key)), 201);
   });
@@ -103,7 +113,11 @@ export function audienceRoutes(deps: AudienceRouteDeps): Hono {
     const id = await resolveProfileRef(deps, c.req.param('ref'));
     if (!id) throw new ApiError('not_found', 'no profile matches this ref', 'ref');
     const audiences = (await port.readStates([id])).get(id)?.audiences ?? {};
-    return c.json({ data: Object.entries(audiences).map(([key, enteredAt]) => ({ key, enteredAt })).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)) });
+    return c.json({
+      data: Object.entries(audiences)
+        .map(([key, enteredAt]) => ({ key, enteredAt }))
+        .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)),
+    });
   });
   return app;
 }

@@ -32,8 +32,11 @@ async function ok(res: Promise<Response>, status = 200): Promise<unknown> {
 
 async function allEntries(): Promise<AuditEntry[]> {
   const entries: AuditEntry[] = [];
-  for (let cursor = ''; ; ) {
-    const page = (await ok(kin.admin(`/v1/audit?limit=30${cursor ? `&cursor=${cursor}` : ''}`))) as { data: AuditEntry[]; cursor: { next: string | null } };
+  for (let cursor = ''; ;) {
+    const page = (await ok(kin.admin(`/v1/audit?limit=30${cursor ? `&cursor=${cursor}` : ''}`))) as {
+      data: AuditEntry[];
+      cursor: { next: string | null };
+    };
     entries.push(...page.data);
     if (!page.cursor.next) return entries;
     cursor = page.cursor.next;
@@ -56,13 +59,34 @@ describe('audit log', () => {
     for (const i of ids) {
       await ok(kin.admin('/v1/sources', { method: 'POST', body: JSON.stringify({ name: `src-${i}` }), headers: json }), 201);
       await ok(kin.admin(`/v1/sources/src-${i}`, { method: 'DELETE' }));
-      tokens.push((await ok(kin.admin('/v1/tokens', { method: 'POST', body: JSON.stringify({ name: `t-${i}`, scopes: ['analytics:read'] }), headers: json }), 201)) as IssuedToken);
+      tokens.push(
+        (await ok(
+          kin.admin('/v1/tokens', { method: 'POST', body: JSON.stringify({ name: `t-${i}`, scopes: ['analytics:read'] }), headers: json }),
+          201,
+        )) as IssuedToken,
+      );
       await ok(kin.admin(`/v1/tokens/${tokens[i]!.token.id}/rotate`, { method: 'POST' }));
       await ok(kin.admin(`/v1/tokens/${tokens[i]!.token.id}`, { method: 'DELETE' }));
-      await ok(kin.admin('/v1/imports?source=web&format=csv', { method: 'POST', body: `userId,plan\nimp-${i},basic\n`, headers: { 'content-type': 'text/csv' } }));
-      await ok(kin.admin(`/v1/profiles/${ref('user_id', `u-${i}`)}/external_ids/${ref('email', `person${i}@shop.example`)}`, { method: 'DELETE' }));
-      await ok(kin.admin(`/v1/profiles/${ref('user_id', `u-${i}`)}/split`, { method: 'POST', body: JSON.stringify({ externalIds: [`anonymous_id:a-${i}`] }), headers: json }));
-      const merges = (await ok(kin.admin(`/v1/profiles/${ref('user_id', `m-u-${i}`)}/merges`))) as { data: Array<{ id: string; rule: string }> };
+      await ok(
+        kin.admin('/v1/imports?source=web&format=csv', {
+          method: 'POST',
+          body: `userId,plan\nimp-${i},basic\n`,
+          headers: { 'content-type': 'text/csv' },
+        }),
+      );
+      await ok(
+        kin.admin(`/v1/profiles/${ref('user_id', `u-${i}`)}/external_ids/${ref('email', `person${i}@shop.example`)}`, { method: 'DELETE' }),
+      );
+      await ok(
+        kin.admin(`/v1/profiles/${ref('user_id', `u-${i}`)}/split`, {
+          method: 'POST',
+          body: JSON.stringify({ externalIds: [`anonymous_id:a-${i}`] }),
+          headers: json,
+        }),
+      );
+      const merges = (await ok(kin.admin(`/v1/profiles/${ref('user_id', `m-u-${i}`)}/merges`))) as {
+        data: Array<{ id: string; rule: string }>;
+      };
       await ok(kin.admin(`/v1/merges/${merges.data.find((m) => m.rule === 'merge')!.id}/undo`, { method: 'POST' }));
     }
     const rules = (await ok(kin.admin('/v1/rules/do-not-link'))) as { data: Array<{ id: string }> };
@@ -96,7 +120,9 @@ describe('audit log', () => {
     const text = JSON.stringify(entries);
     expect(text).not.toContain('shop.example');
     expect(text).not.toContain('u-0');
-    expect(entries.find((e) => e.action === 'profiles.external_ids.delete')!.target).toMatch(/^\/v1\/profiles\/user_id:#[0-9a-f]{16}\/external_ids\/email:#[0-9a-f]{16}$/);
+    expect(entries.find((e) => e.action === 'profiles.external_ids.delete')!.target).toMatch(
+      /^\/v1\/profiles\/user_id:#[0-9a-f]{16}\/external_ids\/email:#[0-9a-f]{16}$/,
+    );
 
     const filtered = (await ok(kin.admin('/v1/audit?action=merges.undo&actor=admin&limit=100'))) as { data: AuditEntry[] };
     expect(filtered.data).toHaveLength(10);

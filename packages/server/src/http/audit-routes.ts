@@ -15,7 +15,8 @@ export function auditRoutes(deps: { store: { audit: AuditStore } }): Hono {
   const app = new Hono();
   app.get('/v1/audit', scope('audit:read'), async (c) => {
     const { actor, action, since, cursor } = c.req.query();
-    if (since !== undefined && Number.isNaN(Date.parse(since))) throw new ApiError('invalid_query', 'since must be an ISO 8601 time', 'since');
+    if (since !== undefined && Number.isNaN(Date.parse(since)))
+      throw new ApiError('invalid_query', 'since must be an ISO 8601 time', 'since');
     const page = await deps.store.audit.listAudit({
       limit: parseLimit(c.req.query('limit'), 100, 1000),
       ...(actor ? { actor } : {}),
@@ -25,6 +26,8 @@ export function auditRoutes(deps: { store: { audit: AuditStore } }): Hono {
     });
     return c.json(page);
   });
-  app.get('/v1/audit/verify', scope('audit:read'), async (c) => c.json((await verifyAuditChain(deps.store.audit)) satisfies AuditVerification));
+  app.get('/v1/audit/verify', scope('audit:read'), async (c) =>
+    c.json((await verifyAuditChain(deps.store.audit)) satisfies AuditVerification),
+  );
   return app;
 }

@@ -12,7 +12,9 @@ describe('error catalog', () => {
   });
 
   it('builds one body shape, with field and requestId only when present', () => {
-    expect(new ApiError('invalid_event', 'bad', 'event').body('r1')).toEqual({ error: { code: 'invalid_event', message: 'bad', field: 'event', requestId: 'r1' } });
+    expect(new ApiError('invalid_event', 'bad', 'event').body('r1')).toEqual({
+      error: { code: 'invalid_event', message: 'bad', field: 'event', requestId: 'r1' },
+    });
     expect(new ApiError('not_found', 'gone').body()).toEqual({ error: { code: 'not_found', message: 'gone' } });
   });
 });

@@ -7,7 +7,15 @@ import { createTestApp } from '../testing/app-harness.ts';
 import { withIpPolicy } from './event-ip.ts';
 
 const event = (context?: Record<string, unknown>): TrackingEvent =>
-  ({ type: 'track', event: 'Viewed', anonymousId: 'a1', messageId: 'm1', timestamp: '2026-01-01T00:00:00.000Z', receivedAt: '2026-01-01T00:00:00.000Z', ...(context ? { context } : {}) }) as TrackingEvent;
+  ({
+    type: 'track',
+    event: 'Viewed',
+    anonymousId: 'a1',
+    messageId: 'm1',
+    timestamp: '2026-01-01T00:00:00.000Z',
+    receivedAt: '2026-01-01T00:00:00.000Z',
+    ...(context ? { context } : {}),
+  }) as TrackingEvent;
 
 describe('withIpPolicy', () => {
   it('truncates v4 and v6 addresses and keeps the rest of the context', () => {
@@ -35,11 +43,15 @@ describe('the stored event holds what privacy.ip keeps', () => {
   const storedContexts = async (env: Record<string, string> = {}) => {
     const kin = await createTestApp({ env });
     try {
-      expect((await kin.track('/v1/track', { event: 'Viewed', anonymousId: 'a-ip', context: { ip: '198.51.100.23', locale: 'fr' } })).status).toBe(200);
+      expect(
+        (await kin.track('/v1/track', { event: 'Viewed', anonymousId: 'a-ip', context: { ip: '198.51.100.23', locale: 'fr' } })).status,
+      ).toBe(200);
       // The batch envelope's context reaches each item (core batch-read.ts) and is cut the same way.
       const batch = { context: { ip: '2001:db8:1:2:3:4:5:6' }, batch: [{ type: 'page', name: 'Home', anonymousId: 'a-ip' }] };
       expect((await kin.track('/v1/batch', batch)).status).toBe(200);
-      const page = (await (await kin.admin('/v1/profiles/anonymous_id:a-ip/events')).json()) as { data: Array<{ type: string; context?: Record<string, unknown> }> };
+      const page = (await (await kin.admin('/v1/profiles/anonymous_id:a-ip/events')).json()) as {
+        data: Array<{ type: string; context?: Record<string, unknown> }>;
+      };
       return Object.fromEntries(page.data.map((e) => [e.type, e.context]));
     } finally {
       await kin.close();
@@ -59,7 +71,10 @@ describe('the stored event holds what privacy.ip keeps', () => {
         return path;
       };
       expect(await storedContexts({ KIN_POLICY: file('drop') })).toEqual({ track: { locale: 'fr' }, page: {} });
-      expect(await storedContexts({ KIN_POLICY: file('keep') })).toEqual({ track: { ip: '198.51.100.23', locale: 'fr' }, page: { ip: '2001:db8:1:2:3:4:5:6' } });
+      expect(await storedContexts({ KIN_POLICY: file('keep') })).toEqual({
+        track: { ip: '198.51.100.23', locale: 'fr' },
+        page: { ip: '2001:db8:1:2:3:4:5:6' },
+      });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

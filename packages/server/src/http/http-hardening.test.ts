@@ -15,7 +15,14 @@ import { TRACKING_PATHS } from './tracking-routes.ts';
 let kin: TestKin;
 const spoolDir = mkdtempSync(join(tmpdir(), 'kin-hardening-spool-'));
 beforeAll(async () => {
-  kin = await startTestKin({ env: { KIN_MAX_ADMIN_BODY_BYTES: '4096', KIN_HEADERS_TIMEOUT_SECONDS: '1', KIN_REQUEST_TIMEOUT_SECONDS: '2', KIN_IMPORT_SPOOL_DIR: spoolDir } });
+  kin = await startTestKin({
+    env: {
+      KIN_MAX_ADMIN_BODY_BYTES: '4096',
+      KIN_HEADERS_TIMEOUT_SECONDS: '1',
+      KIN_REQUEST_TIMEOUT_SECONDS: '2',
+      KIN_IMPORT_SPOOL_DIR: spoolDir,
+    },
+  });
 });
 afterAll(async () => {
   await kin.close();
@@ -47,12 +54,13 @@ function rawSocket(): Promise<Socket> {
   });
 }
 
-const closed = (socket: Socket) => new Promise<string>((resolve) => {
-  let received = '';
-  socket.on('data', (d: Buffer) => (received += d.toString()));
-  socket.on('error', () => undefined);
-  socket.once('close', () => resolve(received));
-});
+const closed = (socket: Socket) =>
+  new Promise<string>((resolve) => {
+    let received = '';
+    socket.on('data', (d: Buffer) => (received += d.toString()));
+    socket.on('error', () => undefined);
+    socket.once('close', () => resolve(received));
+  });
 
 describe('security headers', () => {
   it('admin answers, errors included, are no-store, nosniff, no-referrer and frame nowhere', async () => {
@@ -67,24 +75,40 @@ describe('security headers', () => {
 
 describe('CORS', () => {
   const preflight = (path: string) =>
-    fetch(kin.url + path, { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' } });
+    fetch(kin.url + path, {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'https://evil.example',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization,content-type',
+      },
+    });
 
   it.each(TRACKING_PATHS)('%s answers a preflight from any origin and allows the SDK headers', async (path) => {
     const res = await preflight(path);
     expect(res.status).toBe(204);
     expect(res.headers.get('access-control-allow-origin')).toBe('*');
     expect(res.headers.get('access-control-allow-headers')?.toLowerCase()).toContain('authorization');
-    const posted = await kin.track(path, path.endsWith('batch') || path.endsWith('import') ? { batch: [{ type: 'track', anonymousId: 'a-cors', event: 'E' }] } : { type: 'track', anonymousId: 'a-cors', event: 'E', userId: 'u-cors', previousId: 'a', groupId: 'g', name: 'n' }, { headers: { origin: 'https://shop.example' } });
+    const posted = await kin.track(
+      path,
+      path.endsWith('batch') || path.endsWith('import')
+        ? { batch: [{ type: 'track', anonymousId: 'a-cors', event: 'E' }] }
+        : { type: 'track', anonymousId: 'a-cors', event: 'E', userId: 'u-cors', previousId: 'a', groupId: 'g', name: 'n' },
+      { headers: { origin: 'https://shop.example' } },
+    );
     expect(posted.headers.get('access-control-allow-origin')).toBe('*');
   });
 
-  it.each(['/v1/stats', '/v1/sources', '/v1/profiles/user_id:u1', '/v1/identity/dry-run', '/v1/imports', '/metrics'])('admin route %s refuses a cross-origin preflight and never allows an origin', async (path) => {
-    const res = await preflight(path);
-    expect(res.status).toBeGreaterThanOrEqual(400);
-    expect(res.headers.get('access-control-allow-origin')).toBeNull();
-    const read = await kin.admin(path, { headers: { origin: 'https://evil.example' } });
-    expect(read.headers.get('access-control-allow-origin')).toBeNull();
-  });
+  it.each(['/v1/stats', '/v1/sources', '/v1/profiles/user_id:u1', '/v1/identity/dry-run', '/v1/imports', '/metrics'])(
+    'admin route %s refuses a cross-origin preflight and never allows an origin',
+    async (path) => {
+      const res = await preflight(path);
+      expect(res.status).toBeGreaterThanOrEqual(400);
+      expect(res.headers.get('access-control-allow-origin')).toBeNull();
+      const read = await kin.admin(path, { headers: { origin: 'https://evil.example' } });
+      expect(read.headers.get('access-control-allow-origin')).toBeNull();
+    },
+  );
 });
 
 describe('admin JSON bodies', () => {
@@ -114,14 +138,23 @@ describe('admin JSON bodies', () => {
         if (sent > 64 * 1024 * 1024) controller.close();
       },
     });
-    const res = await kin.admin('/v1/sources', { method: 'POST', body, duplex: 'half', headers: { 'content-type': 'application/json' } } as RequestInit);
+    const res = await kin.admin('/v1/sources', {
+      method: 'POST',
+      body,
+      duplex: 'half',
+      headers: { 'content-type': 'application/json' },
+    } as RequestInit);
     expect(res.status).toBe(413);
     expect((await errorOf(res)).code).toBe('payload_too_large');
     expect(sent).toBeLessThan(64 * 1024 * 1024);
   });
 
   it('still takes a small body and answers its own field errors', async () => {
-    const ok = await kin.admin('/v1/sources', { method: 'POST', body: JSON.stringify({ name: 'hardening' }), headers: { 'content-type': 'application/json' } });
+    const ok = await kin.admin('/v1/sources', {
+      method: 'POST',
+      body: JSON.stringify({ name: 'hardening' }),
+      headers: { 'content-type': 'application/json' },
+    });
     expect(ok.status).toBe(201);
     const bad = await kin.admin('/v1/sources', { method: 'POST', body: 'not json', headers: { 'content-type': 'application/json' } });
     expect((await errorOf(bad)).code).toBe('invalid_source');
@@ -135,7 +168,9 @@ describe('client aborts and timeouts', () => {
     const before = await metric('kin_http_client_aborts_total');
     const socket = await rawSocket();
     socket.on('error', () => undefined);
-    socket.write(`POST /v1/batch HTTP/1.1\r\nHost: x\r\nAuthorization: ${basic()}\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"batch":[`);
+    socket.write(
+      `POST /v1/batch HTTP/1.1\r\nHost: x\r\nAuthorization: ${basic()}\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"batch":[`,
+    );
     await until(async () => (await metric('kin_http_inflight_requests')) === 1, 'the request is in flight');
     socket.destroy();
     await until(async () => (await metric('kin_http_client_aborts_total')) === before + 1, 'the abort is counted');
@@ -148,7 +183,9 @@ describe('client aborts and timeouts', () => {
     const socket = await rawSocket();
     socket.on('error', () => undefined);
     const rows = 'userId,email\n' + Array.from({ length: 2000 }, (_, i) => `u-${i},u${i}@example.com`).join('\n') + '\n';
-    socket.write(`POST /v1/imports?source=web&format=csv HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${kin.adminToken}\r\nContent-Type: text/csv\r\nContent-Length: 10000000\r\n\r\n${rows}`);
+    socket.write(
+      `POST /v1/imports?source=web&format=csv HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${kin.adminToken}\r\nContent-Type: text/csv\r\nContent-Length: 10000000\r\n\r\n${rows}`,
+    );
     // An import receives its body into a file under KIN_IMPORT_SPOOL_DIR first: once the file exists, the import is surely mid-body.
     await until(() => Promise.resolve(readdirSync(spoolDir).length > 0), 'the import started receiving its body');
     socket.resetAndDestroy();
@@ -177,7 +214,9 @@ describe('ingest admission over a real socket', () => {
       const held = connect(Number(port), '127.0.0.1');
       held.on('error', () => undefined);
       const basic = 'Basic ' + Buffer.from(`${gated.writeKey}:`).toString('base64');
-      held.write(`POST /v1/batch HTTP/1.1\r\nHost: x\r\nAuthorization: ${basic}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"batch":[`);
+      held.write(
+        `POST /v1/batch HTTP/1.1\r\nHost: x\r\nAuthorization: ${basic}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"batch":[`,
+      );
       const inFlight = async () => {
         const text = await (await gated.admin('/metrics')).text();
         return Number(/^kin_http_inflight_requests (\d+)/m.exec(text)?.[1]);
@@ -185,7 +224,11 @@ describe('ingest admission over a real socket', () => {
       for (let i = 0; i < 200 && (await inFlight()) !== 1; i++) await new Promise((r) => setTimeout(r, 25));
       expect(await inFlight()).toBe(1);
 
-      const refused = await gated.track('/v1/batch', { batch: [{ type: 'track', anonymousId: 'a-gate', event: 'E' }] }, { headers: { origin: 'https://shop.example' } });
+      const refused = await gated.track(
+        '/v1/batch',
+        { batch: [{ type: 'track', anonymousId: 'a-gate', event: 'E' }] },
+        { headers: { origin: 'https://shop.example' } },
+      );
       expect(refused.status).toBe(503);
       expect(refused.headers.get('retry-after')).toBe('1');
       expect(refused.headers.get('access-control-allow-origin')).toBe('*');
@@ -209,10 +252,11 @@ describe('connection cap', () => {
     const capped = await startTestKin({ env: { KIN_MAX_CONNECTIONS: '2' } });
     try {
       const { port } = new URL(capped.url);
-      const open = () => new Promise<Socket>((resolve) => {
-        const socket = connect(Number(port), '127.0.0.1', () => resolve(socket));
-        socket.on('error', () => undefined);
-      });
+      const open = () =>
+        new Promise<Socket>((resolve) => {
+          const socket = connect(Number(port), '127.0.0.1', () => resolve(socket));
+          socket.on('error', () => undefined);
+        });
       const held = [await open(), await open()];
       // Why a request on each: the server has then accepted both, so the third is surely past the cap.
       for (const socket of held) socket.write('GET /health HTTP/1.1\r\nHost: x\r\n\r\n');

@@ -71,10 +71,15 @@ describe('undo a merge over HTTP', () => {
   });
 
   it('explains each identifier by the event and rule that linked it, and the merge', async () => {
-    const explain = await json<{ identifiers: Array<{ type: string; messageId: string; rule: string; ruleNumber: string }>; merges: Merge[] }>(
-      await kin.admin(`/v1/profiles/${ref('user_id', 'u-undo')}/explain`),
-    );
-    expect(explain.identifiers.find((i) => i.type === 'user_id')).toMatchObject({ messageId: 'u-e3', rule: 'new_profile', ruleNumber: 'R3' });
+    const explain = await json<{
+      identifiers: Array<{ type: string; messageId: string; rule: string; ruleNumber: string }>;
+      merges: Merge[];
+    }>(await kin.admin(`/v1/profiles/${ref('user_id', 'u-undo')}/explain`));
+    expect(explain.identifiers.find((i) => i.type === 'user_id')).toMatchObject({
+      messageId: 'u-e3',
+      rule: 'new_profile',
+      ruleNumber: 'R3',
+    });
     expect(explain.identifiers.find((i) => i.type === 'anonymous_id')).toMatchObject({ messageId: 'u-e1', rule: 'new_profile' });
     expect(explain.merges.map((m) => m.id)).toEqual([merge.id]);
   });
@@ -109,7 +114,9 @@ describe('undo a merge over HTTP', () => {
     const explain = await json<{ refusals: Array<{ type: string; reason: string; messageId: string; ruleNumber: string }> }>(
       await kin.admin(`/v1/profiles/${ref('user_id', 'u-undo')}/explain`),
     );
-    expect(explain.refusals).toContainEqual(expect.objectContaining({ type: 'anonymous_id', reason: 'do_not_link', messageId: 'u-e6', ruleNumber: 'R13' }));
+    expect(explain.refusals).toContainEqual(
+      expect.objectContaining({ type: 'anonymous_id', reason: 'do_not_link', messageId: 'u-e6', ruleNumber: 'R13' }),
+    );
   });
 
   it('dry-runs an event without writing anything', async () => {
@@ -117,20 +124,32 @@ describe('undo a merge over HTTP', () => {
     const res = await kin.admin('/v1/identity/dry-run', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ event: { type: 'identify', userId: 'u-undo', anonymousId: 'a-undo', traits: { email: 'new@shop.example' } }, source: 'web' }),
+      body: JSON.stringify({
+        event: { type: 'identify', userId: 'u-undo', anonymousId: 'a-undo', traits: { email: 'new@shop.example' } },
+        source: 'web',
+      }),
     });
     expect(res.status).toBe(200);
-    const dry = await json<{ written: boolean; profilesMatched: string[]; plan: { target: unknown; links: Array<{ ruleNumber: string }>; refused: Array<{ reason: string; ruleNumber: string }> } }>(res);
+    const dry = await json<{
+      written: boolean;
+      profilesMatched: string[];
+      plan: { target: unknown; links: Array<{ ruleNumber: string }>; refused: Array<{ reason: string; ruleNumber: string }> };
+    }>(res);
     expect(dry.written).toBe(false);
     expect(dry.profilesMatched.sort()).toEqual([anonProfile, userProfile].sort());
     expect(dry.plan.target).toEqual({ kind: 'existing', profileId: userProfile });
-    expect(dry.plan.links).toEqual([expect.objectContaining({ identifier: { type: 'email', value: 'new@shop.example' }, rule: 'attach', ruleNumber: 'R4' })]);
+    expect(dry.plan.links).toEqual([
+      expect.objectContaining({ identifier: { type: 'email', value: 'new@shop.example' }, rule: 'attach', ruleNumber: 'R4' }),
+    ]);
     expect(dry.plan.refused).toEqual([expect.objectContaining({ reason: 'do_not_link', ruleNumber: 'R13' })]);
     expect(await json<{ events: number }>(await kin.admin('/v1/stats'))).toEqual(before);
     expect(await kin.kin.store.findProfileIdByIdentifier({ type: 'email', value: 'new@shop.example' })).toBeUndefined();
     const bad = await kin.admin('/v1/identity/dry-run', { method: 'POST', body: JSON.stringify({ event: { type: 'track' } }) });
     expect(bad.status).toBe(400);
-    const unknownSource = await kin.admin('/v1/identity/dry-run', { method: 'POST', body: JSON.stringify({ event: { type: 'page', anonymousId: 'x' }, source: 'nope' }) });
+    const unknownSource = await kin.admin('/v1/identity/dry-run', {
+      method: 'POST',
+      body: JSON.stringify({ event: { type: 'page', anonymousId: 'x' }, source: 'nope' }),
+    });
     expect(unknownSource.status).toBe(404);
   });
 
@@ -150,7 +169,13 @@ describe('split and remove identifiers over HTTP', () => {
     await kin.track('/v1/batch', {
       batch: [
         { type: 'identify', messageId: 's-e1', userId: 'u-split', anonymousId: 'a-split', traits: { plan: 'pro' }, timestamp: t(10) },
-        { type: 'identify', messageId: 's-e2', anonymousId: 'a-split', traits: { email: 'typo@shop.example', nickname: 'Typo' }, timestamp: t(11) },
+        {
+          type: 'identify',
+          messageId: 's-e2',
+          anonymousId: 'a-split',
+          traits: { email: 'typo@shop.example', nickname: 'Typo' },
+          timestamp: t(11),
+        },
       ],
     });
     expect(keys(await profileOf('user_id', 'u-split'))).toEqual(['anonymous_id:a-split', 'email:typo@shop.example', 'user_id:u-split']);
@@ -170,28 +195,53 @@ describe('split and remove identifiers over HTTP', () => {
   });
 
   it('rejects a split of identifiers the profile does not hold, or of everything', async () => {
-    const notHeld = await kin.admin(`/v1/profiles/${ref('user_id', 'u-split')}/split`, { method: 'POST', body: JSON.stringify({ externalIds: ['email:other@x.io'] }) });
+    const notHeld = await kin.admin(`/v1/profiles/${ref('user_id', 'u-split')}/split`, {
+      method: 'POST',
+      body: JSON.stringify({ externalIds: ['email:other@x.io'] }),
+    });
     expect(notHeld.status).toBe(400);
-    const bad = await kin.admin(`/v1/profiles/${ref('user_id', 'u-split')}/split`, { method: 'POST', body: JSON.stringify({ externalIds: ['email:'] }) });
-    expect((await json<{ error: { code: string; field: string } }>(bad)).error).toMatchObject({ code: 'invalid_ref', field: 'externalIds[0]' });
+    const bad = await kin.admin(`/v1/profiles/${ref('user_id', 'u-split')}/split`, {
+      method: 'POST',
+      body: JSON.stringify({ externalIds: ['email:'] }),
+    });
+    expect((await json<{ error: { code: string; field: string } }>(bad)).error).toMatchObject({
+      code: 'invalid_ref',
+      field: 'externalIds[0]',
+    });
   });
 
   it('removes one identifier with a tombstone that survives re-ingestion and replay', async () => {
     await kin.track('/v1/identify', { messageId: 't-e1', userId: 'u-tomb', traits: { email: 'gone@shop.example' }, timestamp: t(20) });
-    const res = await kin.admin(`/v1/profiles/${ref('user_id', 'u-tomb')}/external_ids/${ref('email', 'gone@shop.example')}`, { method: 'DELETE' });
+    const res = await kin.admin(`/v1/profiles/${ref('user_id', 'u-tomb')}/external_ids/${ref('email', 'gone@shop.example')}`, {
+      method: 'DELETE',
+    });
     expect(res.status).toBe(200);
     expect(keys(await profileOf('user_id', 'u-tomb'))).toEqual(['user_id:u-tomb']);
-    await kin.track('/v1/identify', { messageId: 't-e2', userId: 'u-tomb', anonymousId: 'a-tomb', traits: { email: 'gone@shop.example' }, timestamp: t(21) });
+    await kin.track('/v1/identify', {
+      messageId: 't-e2',
+      userId: 'u-tomb',
+      anonymousId: 'a-tomb',
+      traits: { email: 'gone@shop.example' },
+      timestamp: t(21),
+    });
     expect(keys(await profileOf('user_id', 'u-tomb'))).toEqual(['anonymous_id:a-tomb', 'user_id:u-tomb']);
     const id = (await profileOf('user_id', 'u-tomb')).id;
-    const everything = await kin.admin(`/v1/profiles/${id}/split`, { method: 'POST', body: JSON.stringify({ externalIds: ['user_id:u-tomb', 'anonymous_id:a-tomb'] }) });
+    const everything = await kin.admin(`/v1/profiles/${id}/split`, {
+      method: 'POST',
+      body: JSON.stringify({ externalIds: ['user_id:u-tomb', 'anonymous_id:a-tomb'] }),
+    });
     expect(everything.status).toBe(400);
     // A split replays the profile's events (t-e1 and t-e2 carry the email): the tombstone holds.
-    const split = await kin.admin(`/v1/profiles/${id}/split`, { method: 'POST', body: JSON.stringify({ externalIds: ['anonymous_id:a-tomb'] }) });
+    const split = await kin.admin(`/v1/profiles/${id}/split`, {
+      method: 'POST',
+      body: JSON.stringify({ externalIds: ['anonymous_id:a-tomb'] }),
+    });
     expect(split.status).toBe(200);
     expect(keys(await profileOf('user_id', 'u-tomb'))).toEqual(['user_id:u-tomb']);
     expect(await kin.kin.store.findProfileIdByIdentifier({ type: 'email', value: 'gone@shop.example' })).toBeUndefined();
-    const explain = await json<{ refusals: Array<{ reason: string }>; tombstones: Array<{ type: string }> }>(await kin.admin(`/v1/profiles/${id}/explain`));
+    const explain = await json<{ refusals: Array<{ reason: string }>; tombstones: Array<{ type: string }> }>(
+      await kin.admin(`/v1/profiles/${id}/explain`),
+    );
     expect(explain.refusals.map((r) => r.reason)).toContain('tombstoned');
     expect(explain.tombstones).toEqual([expect.objectContaining({ type: 'email' })]);
     const missing = await kin.admin(`/v1/profiles/${id}/external_ids/${ref('email', 'gone@shop.example')}`, { method: 'DELETE' });
@@ -224,7 +274,10 @@ describe('split and remove identifiers over HTTP', () => {
     for (const [method, path] of routes) {
       const anonymous = await fetch(kin.url + path, { method });
       expect(anonymous.status, `${method} ${path}`).toBe(401);
-      const writeKey = await fetch(kin.url + path, { method, headers: { authorization: 'Basic ' + Buffer.from(`${kin.writeKey}:`).toString('base64') } });
+      const writeKey = await fetch(kin.url + path, {
+        method,
+        headers: { authorization: 'Basic ' + Buffer.from(`${kin.writeKey}:`).toString('base64') },
+      });
       expect(writeKey.status, `${method} ${path}`).toBe(401);
     }
     expect((await kin.admin('/v1/merges/nope/undo', { method: 'POST' })).status).toBe(404);
@@ -248,10 +301,20 @@ describe('verified identity over HTTP', () => {
 
   it('links a userId with the right hash; stores but does not link a forged one, with a warning', async () => {
     const good = createHmac('sha256', secret).update('u-verified').digest('hex');
-    await verified.track('/v1/identify', { userId: 'u-verified', anonymousId: 'a-v1', context: { userHash: good }, traits: { email: 'v@shop.example' } });
+    await verified.track('/v1/identify', {
+      userId: 'u-verified',
+      anonymousId: 'a-v1',
+      context: { userHash: good },
+      traits: { email: 'v@shop.example' },
+    });
     expect(await verified.kin.store.findProfileIdByIdentifier({ type: 'user_id', value: 'u-verified' })).toBeDefined();
     const forged = createHmac('sha256', 'guessed-secret-000000000').update('u-verified').digest('hex');
-    const res = await verified.track('/v1/identify', { userId: 'u-verified', anonymousId: 'a-attacker', context: { userHash: forged }, traits: { email: 'v@shop.example' } });
+    const res = await verified.track('/v1/identify', {
+      userId: 'u-verified',
+      anonymousId: 'a-attacker',
+      context: { userHash: forged },
+      traits: { email: 'v@shop.example' },
+    });
     expect(res.status).toBe(200);
     const attacker = await verified.kin.store.findProfileIdByIdentifier({ type: 'anonymous_id', value: 'a-attacker' });
     expect(attacker).toBeDefined();

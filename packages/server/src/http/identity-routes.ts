@@ -41,7 +41,9 @@ export interface IdentityRouteDeps {
 const IDENTIFIER = 'an identifier is "type:value" with a value valid for its type';
 const IDENTIFIERS = 'externalIds must be a non-empty array of "type:value"';
 /** `POST /v1/profiles/{ref}/split`; each item is then normalised for its type (`identifierOf`). */
-const SplitBody = z.object({ externalIds: z.array(z.string({ error: IDENTIFIER }), { error: IDENTIFIERS }).min(1, { error: IDENTIFIERS }) });
+const SplitBody = z.object({
+  externalIds: z.array(z.string({ error: IDENTIFIER }), { error: IDENTIFIERS }).min(1, { error: IDENTIFIERS }),
+});
 /** `POST /v1/identity/dry-run` with an envelope; the event itself is checked by core's validateEvent. */
 const DryRunEnvelope = z.object({ event: z.unknown(), source: z.string({ error: 'source must be a source name' }).optional() });
 
@@ -60,7 +62,8 @@ export function identityRoutes(deps: IdentityRouteDeps): Hono {
     const colon = text.indexOf(':');
     const type = colon > 0 ? text.slice(0, colon).trim().toLowerCase() : '';
     const value = type ? deps.normalize(type, text.slice(colon + 1)) : undefined;
-    if (!type || value === undefined) throw new ApiError('invalid_ref', 'an identifier is "type:value" with a value valid for its type', field);
+    if (!type || value === undefined)
+      throw new ApiError('invalid_ref', 'an identifier is "type:value" with a value valid for its type', field);
     return { type, value };
   };
   const separated = async (result: SeparationResult): Promise<Separation> => {
@@ -88,12 +91,19 @@ export function identityRoutes(deps: IdentityRouteDeps): Hono {
     const body = await readAdminJson(c.req.raw, deps.maxBodyBytes);
     if (body === undefined) throw new ApiError('invalid_json', 'the body must be JSON: {"event": {…}, "source": "web"}');
     // The bare event, or {event, source}.
-    const envelope = isRecord(body) && isRecord(body['event']) ? parseAdminBody(DryRunEnvelope, body, 'invalid_source') : { event: body, source: undefined };
+    const envelope =
+      isRecord(body) && isRecord(body['event'])
+        ? parseAdminBody(DryRunEnvelope, body, 'invalid_source')
+        : { event: body, source: undefined };
     const sourceName = envelope.source;
     const sources = await deps.store.listSources();
     const source = sourceName === undefined ? undefined : sources.find((s) => s.name === sourceName && !s.revokedAt);
     if (sourceName !== undefined && !source) throw new ApiError('not_found', 'no active source has this name', 'source');
-    const result = validateEvent(envelope.event, { receivedAt: deps.clock.now(), newMessageId: deps.ids.messageId, maxEventBytes: deps.maxEventBytes });
+    const result = validateEvent(envelope.event, {
+      receivedAt: deps.clock.now(),
+      newMessageId: deps.ids.messageId,
+      maxEventBytes: deps.maxEventBytes,
+    });
     if (!result.ok) throw new ApiError(result.code, result.message, `event.${result.field}`);
     const unverified = source && deps.verifier ? await deps.verifier.verify(source.name, result.event) : undefined;
     const prepared = prepareEvent(result.event, policy, deps.normalize, unverified ? { unverified } : {});
@@ -109,7 +119,8 @@ export function identityRoutes(deps: IdentityRouteDeps): Hono {
   });
 
   app.post('/v1/merges/:id/undo', scope('profiles:write'), async (c) =>
-    c.json(await separated(await undoMerge(deps.store, c.req.param('id'), resolveDeps, deps.clock.now().toISOString()))),);
+    c.json(await separated(await undoMerge(deps.store, c.req.param('id'), resolveDeps, deps.clock.now().toISOString()))),
+  );
 
   app.post('/v1/profiles/:ref/split', scope('profiles:write'), async (c) => {
     const body = await readAdminJson(c.req.raw, deps.maxBodyBytes).catch(ignoreInvalidJson);
@@ -148,7 +159,8 @@ function numbered(plan: ResolutionPlan) {
 
 /** Adds rule numbers to an explanation's identifiers and refusals. */
 function annotate(e: ProfileExplanation) {
-  const number = (rule: string | undefined) => (rule !== undefined && Object.hasOwn(RULE_NUMBERS, rule) ? RULE_NUMBERS[rule as keyof typeof RULE_NUMBERS] : undefined);
+  const number = (rule: string | undefined) =>
+    rule !== undefined && Object.hasOwn(RULE_NUMBERS, rule) ? RULE_NUMBERS[rule as keyof typeof RULE_NUMBERS] : undefined;
   return {
     ...e,
     identifiers: e.identifiers.map((i) => ({ ...i, ...(number(i.rule) ? { ruleNumber: number(i.rule) } : {}) })),

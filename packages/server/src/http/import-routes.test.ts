@@ -22,7 +22,12 @@ function streamed(lines: string[]): ReadableStream<Uint8Array> {
 }
 
 const post = (query: string, body: BodyInit, headers: Record<string, string> = {}) =>
-  kin.admin(`/v1/imports?${query}`, { method: 'POST', body, headers: { 'content-type': 'text/csv', ...headers }, duplex: 'half' } as RequestInit);
+  kin.admin(`/v1/imports?${query}`, {
+    method: 'POST',
+    body,
+    headers: { 'content-type': 'text/csv', ...headers },
+    duplex: 'half',
+  } as RequestInit);
 
 describe('POST /v1/imports', () => {
   it('streams a CSV body in chunks, links records to web profiles by email, and a repeat is all duplicates', async () => {
@@ -47,7 +52,10 @@ describe('POST /v1/imports', () => {
       ignoredColumns: ['note'],
       rejects: [{ row: 2501, line: 5002, code: 'no_values', reason: 'no values besides the record id' }],
     });
-    const web = (await (await kin.admin('/v1/profiles/user_id:web-7')).json()) as { traits: Record<string, unknown>; externalIds: Array<{ type: string; value: string }> };
+    const web = (await (await kin.admin('/v1/profiles/user_id:web-7')).json()) as {
+      traits: Record<string, unknown>;
+      externalIds: Array<{ type: string; value: string }>;
+    };
     expect(web.traits).toMatchObject({ firstName: 'P7', lastName: 'L;7', email: 'p7@example.com' });
     expect(web.externalIds.map((x) => `${x.type}:${x.value}`)).toContain('record:crm:7');
 
@@ -77,7 +85,10 @@ describe('POST /v1/imports', () => {
     expect(((await byWriteKey.json()) as { error: { code: string } }).error.code).toBe('unauthorized');
     const noSource = await post('format=csv', 'id,email\n1,a@x.io\n');
     expect(noSource.status).toBe(400);
-    expect(((await noSource.json()) as { error: { code: string; field: string } }).error).toMatchObject({ code: 'invalid_query', field: 'source' });
+    expect(((await noSource.json()) as { error: { code: string; field: string } }).error).toMatchObject({
+      code: 'invalid_query',
+      field: 'source',
+    });
     const badFormat = await post('source=crm&format=xml', 'x');
     expect(((await badFormat.json()) as { error: { code: string } }).error.code).toBe('invalid_query');
     const empty = await post('source=crm', '');
@@ -93,22 +104,36 @@ describe('POST /v1/imports', () => {
     expect(bomb.length).toBeLessThan(100 * 1024);
     const res = await post('source=hostile', bomb, { 'content-encoding': 'gzip' });
     expect(res.status).toBe(200);
-    const body = (await res.json()) as { rows: number; imported: number; rejectedByCode: Record<string, number>; rejects: Array<{ row: number; line: number; code: string }> };
+    const body = (await res.json()) as {
+      rows: number;
+      imported: number;
+      rejectedByCode: Record<string, number>;
+      rejects: Array<{ row: number; line: number; code: string }>;
+    };
     expect(body).toMatchObject({ rows: 3, imported: 1, rejectedByCode: { record_too_large: 1, unclosed_quote: 1 } });
     expect(body.rejects[0]).toMatchObject({ row: 1, line: 2, code: 'record_too_large' });
     expect((await kin.admin('/v1/profiles/record:hostile:2')).status).toBe(200);
 
     const rows = ['id,first_name,email\n', '1,Ann,a1@x.io\n', '2,"Bob,b2@x.io\n'];
     for (let i = 3; i <= 3000; i++) rows.push(`${i},P${i},p${i}@x.io\n`);
-    const quoted = (await (await post('source=quoted', streamed(rows))).json()) as { rows: number; imported: number; rejects: Array<{ row: number; code: string; reason: string }> };
+    const quoted = (await (await post('source=quoted', streamed(rows))).json()) as {
+      rows: number;
+      imported: number;
+      rejects: Array<{ row: number; code: string; reason: string }>;
+    };
     expect(quoted).toMatchObject({ rows: 3000, imported: 2999 });
-    expect(quoted.rejects).toEqual([{ row: 2, line: 3, code: 'unclosed_quote', reason: expect.stringMatching(/reading resumed at line 4/) as unknown }]);
+    expect(quoted.rejects).toEqual([
+      { row: 2, line: 3, code: 'unclosed_quote', reason: expect.stringMatching(/reading resumed at line 4/) as unknown },
+    ]);
     expect((await fetch(`${kin.url}/health`)).status).toBe(200);
   });
 
   it('refuses a body whose header row is over the row limit', async () => {
     const res = await post('source=crm', 'x'.repeat(1024 * 1024 + 10) + '\n1\n');
     expect(res.status).toBe(400);
-    expect(((await res.json()) as { error: { code: string; message: string } }).error).toMatchObject({ code: 'invalid_import', message: expect.stringMatching(/header row/) as unknown });
+    expect(((await res.json()) as { error: { code: string; message: string } }).error).toMatchObject({
+      code: 'invalid_import',
+      message: expect.stringMatching(/header row/) as unknown,
+    });
   });
 });

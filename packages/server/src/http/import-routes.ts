@@ -54,7 +54,12 @@ function mappingOf(raw: string | undefined): ImportMapping | undefined {
   } catch {
     throw new ApiError('invalid_query', 'map is a JSON object of column -> role', 'map');
   }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed) || !Object.values(parsed).every((v) => typeof v === 'string')) {
+  if (
+    parsed === null ||
+    typeof parsed !== 'object' ||
+    Array.isArray(parsed) ||
+    !Object.values(parsed).every((v) => typeof v === 'string')
+  ) {
     throw new ApiError('invalid_query', 'map is a JSON object of column -> role', 'map');
   }
   return parsed as ImportMapping;
@@ -83,7 +88,8 @@ async function importBody(
   const summary = await runImport({
     rows: stream.rows,
     chunkSize: CHUNK_ROWS,
-    toEvent: (values) => rowToEvent(values, { source: options.source, planner, normalize, at: deps.clock.now().toISOString(), maxEventBytes }),
+    toEvent: (values) =>
+      rowToEvent(values, { source: options.source, planner, normalize, at: deps.clock.now().toISOString(), maxEventBytes }),
     apply: (events) => deps.ingestor.submit({ sourceId: options.sourceId, events }),
   });
   return { ...summary, ignoredColumns: planner.ignoredColumns() };
@@ -99,7 +105,8 @@ export function importRoutes(deps: ImportRouteDeps): Hono {
     }
     const format = formatOf(c.req.query('format'), c.req.header('content-type'));
     const delimiter = c.req.query('delimiter');
-    if (delimiter !== undefined && !isDelimiter(delimiter)) throw new ApiError('invalid_query', 'delimiter is one ASCII character other than a quote or a line end', 'delimiter');
+    if (delimiter !== undefined && !isDelimiter(delimiter))
+      throw new ApiError('invalid_query', 'delimiter is one ASCII character other than a quote or a line end', 'delimiter');
     const mapping = mappingOf(c.req.query('map'));
     const encoding = (c.req.header('content-encoding') ?? 'identity').trim().toLowerCase();
     if (!['identity', '', 'gzip', 'x-gzip'].includes(encoding)) {

@@ -13,9 +13,20 @@ beforeAll(async () => {
     batch: [
       // Two anonymous sessions that become one shopper: a1 browses, a2 identifies, a1 later logs in (merge).
       { type: 'page', anonymousId: 'a1', name: 'Home', timestamp: t(0) },
-      { type: 'identify', anonymousId: 'a2', userId: 'u1', traits: { email: 'Ann@Example.com', phone: '(415) 555-2671', tier: 'gold' }, timestamp: t(1) },
+      {
+        type: 'identify',
+        anonymousId: 'a2',
+        userId: 'u1',
+        traits: { email: 'Ann@Example.com', phone: '(415) 555-2671', tier: 'gold' },
+        timestamp: t(1),
+      },
       { type: 'track', anonymousId: 'a1', event: 'Clicked', context: { traits: { email: 'ann@example.com' } }, timestamp: t(2) },
-      { type: 'identify', userId: 'u1', context: { externalIds: [{ id: '@AnnTweets', type: 'twitter', collection: 'users', encoding: 'none' }] }, timestamp: t(3) },
+      {
+        type: 'identify',
+        userId: 'u1',
+        context: { externalIds: [{ id: '@AnnTweets', type: 'twitter', collection: 'users', encoding: 'none' }] },
+        timestamp: t(3),
+      },
       // A shared tablet: u2 logs in on a1's browser; the anonymous id is refused, the two never merge.
       { type: 'identify', anonymousId: 'a1', userId: 'u2', traits: { email: 'bob@example.com' }, timestamp: t(4) },
     ],
@@ -32,7 +43,10 @@ describe('GET /v1/search', () => {
     const ann = await json<{ id: string }>(await kin.admin('/v1/profiles/user_id:u1'));
     for (const q of ['ANN@example.com ', '+1 415-555-2671', '@anntweets', 'gold', 'u1', 'email:Ann@Example.COM', 'phone:(415) 555 2671']) {
       const found = await json<Matches>(await kin.admin('/v1/search?q=' + encodeURIComponent(q)));
-      expect(found.data.map((m) => m.id), q).toEqual([ann.id]);
+      expect(
+        found.data.map((m) => m.id),
+        q,
+      ).toEqual([ann.id]);
     }
   });
 
@@ -66,14 +80,12 @@ describe('GET /v1/overview', () => {
 describe('GET /v1/profiles/{ref}/graph', () => {
   it('draws identifiers as nodes, the merge and event links as edges, and the refused identifier', async () => {
     const graph = await json<ProfileGraph>(await kin.admin('/v1/profiles/' + encodeURIComponent('email:ann@example.com') + '/graph'));
-    expect(graph.nodes.filter((n) => !n.refused).map((n) => n.id).sort()).toEqual([
-      'anonymous_id:a1',
-      'anonymous_id:a2',
-      'email:ann@example.com',
-      'phone:+14155552671',
-      'twitter:anntweets',
-      'user_id:u1',
-    ]);
+    expect(
+      graph.nodes
+        .filter((n) => !n.refused)
+        .map((n) => n.id)
+        .sort(),
+    ).toEqual(['anonymous_id:a1', 'anonymous_id:a2', 'email:ann@example.com', 'phone:+14155552671', 'twitter:anntweets', 'user_id:u1']);
     const merge = graph.edges.find((e) => e.kind === 'merge');
     expect(merge).toMatchObject({ mergeId: expect.any(String) as unknown, label: expect.any(String) as unknown });
     expect([merge?.from, merge?.to].sort()).toEqual(['anonymous_id:a1', 'email:ann@example.com']);
@@ -81,7 +93,7 @@ describe('GET /v1/profiles/{ref}/graph', () => {
     for (const edge of graph.edges) expect(ids.has(edge.from) && ids.has(edge.to)).toBe(true);
     // Every identifier is reachable: the edges explain the whole profile.
     const reached = new Set(['user_id:u1']);
-    for (let grew = true; grew; ) {
+    for (let grew = true; grew;) {
       grew = false;
       for (const e of graph.edges) {
         if (reached.has(e.from) !== reached.has(e.to)) {
@@ -91,7 +103,9 @@ describe('GET /v1/profiles/{ref}/graph', () => {
         }
       }
     }
-    expect([...reached].filter((id) => !id.startsWith('refused:')).sort()).toEqual([...ids].filter((id) => !id.startsWith('refused:')).sort());
+    expect([...reached].filter((id) => !id.startsWith('refused:')).sort()).toEqual(
+      [...ids].filter((id) => !id.startsWith('refused:')).sort(),
+    );
 
     const bob = await json<ProfileGraph>(await kin.admin('/v1/profiles/user_id:u2/graph'));
     expect(bob.refusals).toEqual([expect.objectContaining({ identifier: { type: 'anonymous_id', value: 'a1' } })]);
@@ -108,9 +122,9 @@ describe('GET /v1/profiles/{ref}/graph', () => {
 
 describe('GET /v1/warnings?subjects=1', () => {
   it('names the refused identifier and keeps the plain answer without subjects', async () => {
-    const page = await json<{ data: Array<{ kind: string; profileId?: string; subject?: { identifier?: { type: string; value: string } } }> }>(
-      await kin.admin('/v1/warnings?kind=identifier_refused&subjects=1'),
-    );
+    const page = await json<{
+      data: Array<{ kind: string; profileId?: string; subject?: { identifier?: { type: string; value: string } } }>;
+    }>(await kin.admin('/v1/warnings?kind=identifier_refused&subjects=1'));
     const bob = await json<{ id: string }>(await kin.admin('/v1/profiles/user_id:u2'));
     expect(page.data.find((w) => w.profileId === bob.id)?.subject?.identifier).toEqual({ type: 'anonymous_id', value: 'a1' });
     const plain = await json<{ data: Array<{ subject?: unknown }> }>(await kin.admin('/v1/warnings?kind=identifier_refused'));

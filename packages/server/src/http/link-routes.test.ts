@@ -17,7 +17,8 @@ async function setup(env: Record<string, string> = { KIN_LINKS_SCANNER_SECONDS: 
   return { kin, clock };
 }
 
-const post = (k: TestApp, path: string, body: unknown) => k.admin(path, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+const post = (k: TestApp, path: string, body: unknown) =>
+  k.admin(path, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
 
 async function statsOnce(k: TestApp, id: string, until: (s: LinkStats) => boolean): Promise<LinkStats> {
   for (let i = 0; i < 500; i++) {
@@ -31,10 +32,20 @@ async function statsOnce(k: TestApp, id: string, until: (s: LinkStats) => boolea
 describe('tracked link routes', () => {
   it('creates a link with lower-cased UTM on the destination, lists it, and redirects with kin_link and no-store', async () => {
     const { kin } = await setup();
-    const res = await post(kin, '/v1/links', { url: 'https://shop.example/sale?x=1', key: 'spring', utm: { source: 'News', campaign: 'Spring-Sale' }, campaignId: 'c1', tags: ['email'] });
+    const res = await post(kin, '/v1/links', {
+      url: 'https://shop.example/sale?x=1',
+      key: 'spring',
+      utm: { source: 'News', campaign: 'Spring-Sale' },
+      campaignId: 'c1',
+      tags: ['email'],
+    });
     expect(res.status).toBe(201);
     const link = (await res.json()) as CreatedLink;
-    expect(link).toMatchObject({ code: 'spring', shortUrl: 'http://localhost/l/spring', destination: 'https://shop.example/sale?x=1&utm_source=news&utm_campaign=spring-sale' });
+    expect(link).toMatchObject({
+      code: 'spring',
+      shortUrl: 'http://localhost/l/spring',
+      destination: 'https://shop.example/sale?x=1&utm_source=news&utm_campaign=spring-sale',
+    });
     const list = (await (await kin.admin('/v1/links')).json()) as { data: Array<{ id: string; tags: string[] }> };
     expect(list.data).toMatchObject([{ id: link.id, tags: ['email'] }]);
 
@@ -64,11 +75,17 @@ describe('tracked link routes', () => {
     await bad({ url: 'https://a.example', expiresAt: 'tomorrow' }, 'expiresAt');
     await bad({ url: 'https://a.example', extra: 1 }, 'extra');
     expect((await post(kin, '/v1/links', { url: 'https://a.example', key: 'k' })).status).toBe(201);
-    expect(await (await post(kin, '/v1/links', { url: 'https://b.example', key: 'k' })).json()).toMatchObject({ error: { code: 'conflict', field: 'key' } });
+    expect(await (await post(kin, '/v1/links', { url: 'https://b.example', key: 'k' })).json()).toMatchObject({
+      error: { code: 'conflict', field: 'key' },
+    });
     expect(await (await kin.app.request('/l/nope')).json()).toMatchObject({ error: { code: 'not_found' } });
     expect((await kin.app.request('/l/%00%ff')).status).toBe(404);
     expect((await kin.admin('/v1/links/nope/stats')).status).toBe(404);
-    const refs = await post(kin, `/v1/links/${((await (await kin.admin('/v1/links')).json()) as { data: Array<{ id: string }> }).data[0]!.id}/recipients`, { refs: ['email:ok@x.io', 'email:not-an-email'] });
+    const refs = await post(
+      kin,
+      `/v1/links/${((await (await kin.admin('/v1/links')).json()) as { data: Array<{ id: string }> }).data[0]!.id}/recipients`,
+      { refs: ['email:ok@x.io', 'email:not-an-email'] },
+    );
     expect(await refs.json()).toMatchObject({ error: { code: 'invalid_ref', field: 'refs[1]' } });
   });
 
@@ -83,15 +100,21 @@ describe('tracked link routes', () => {
     const { kin, clock } = await setup();
     const link = (await (await post(kin, '/v1/links', { url: 'https://shop.example/' })).json()) as CreatedLink;
     const other = (await (await post(kin, '/v1/links', { url: 'https://shop.example/other' })).json()) as CreatedLink;
-    const { data } = (await (await post(kin, `/v1/links/${link.id}/recipients`, { refs: ['email:Ann@Example.com', 'user_id:u-2'] })).json()) as { data: RecipientLink[] };
+    const { data } = (await (
+      await post(kin, `/v1/links/${link.id}/recipients`, { refs: ['email:Ann@Example.com', 'user_id:u-2'] })
+    ).json()) as { data: RecipientLink[] };
     expect(data.map((r) => r.ref)).toEqual(['email:Ann@Example.com', 'user_id:u-2']);
     for (const r of data) {
       expect(r.url).not.toMatch(/ann|example\.com|u-2/i);
       expect(r.token).toMatch(/^[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{22}$/);
     }
-    const again = (await (await post(kin, `/v1/links/${link.id}/recipients`, { refs: ['email:ann@example.com'] })).json()) as { data: RecipientLink[] };
+    const again = (await (await post(kin, `/v1/links/${link.id}/recipients`, { refs: ['email:ann@example.com'] })).json()) as {
+      data: RecipientLink[];
+    };
     expect(again.data[0]!.token).toBe(data[0]!.token);
-    const foreign = (await (await post(kin, `/v1/links/${other.id}/recipients`, { refs: ['email:ann@example.com'] })).json()) as { data: RecipientLink[] };
+    const foreign = (await (await post(kin, `/v1/links/${other.id}/recipients`, { refs: ['email:ann@example.com'] })).json()) as {
+      data: RecipientLink[];
+    };
 
     clock.advance(60_000);
     const token = data[0]!.token;
@@ -110,7 +133,9 @@ describe('tracked link routes', () => {
   it('flags bot user agents and clicks right after the token was made, and leaves them out of stats', async () => {
     const { kin, clock } = await setup({});
     const link = (await (await post(kin, '/v1/links', { url: 'https://shop.example/' })).json()) as CreatedLink;
-    const { data } = (await (await post(kin, `/v1/links/${link.id}/recipients`, { refs: ['email:bo@x.io'] })).json()) as { data: RecipientLink[] };
+    const { data } = (await (await post(kin, `/v1/links/${link.id}/recipients`, { refs: ['email:bo@x.io'] })).json()) as {
+      data: RecipientLink[];
+    };
     await kin.app.request(`/l/${link.code}?r=${data[0]!.token}`, { headers: { 'user-agent': BROWSER } });
     await kin.app.request(`/l/${link.code}`, { headers: { 'user-agent': 'Googlebot/2.1 (+http://www.google.com/bot.html)' } });
     await kin.app.request(`/l/${link.code}`);
@@ -118,14 +143,18 @@ describe('tracked link routes', () => {
     await kin.app.request(`/l/${link.code}?r=${data[0]!.token}`, { headers: { 'user-agent': BROWSER } });
     const stats = await statsOnce(kin, link.id, (s) => s.clicks + s.botClicks === 4);
     expect(stats).toMatchObject({ clicks: 1, botClicks: 3, recipientsClicked: 1 });
-    const events = ((await (await kin.admin('/v1/profiles/email:bo@x.io/events')).json()) as { data: Array<{ properties: Record<string, unknown> }> }).data;
+    const events = (
+      (await (await kin.admin('/v1/profiles/email:bo@x.io/events')).json()) as { data: Array<{ properties: Record<string, unknown> }> }
+    ).data;
     expect(events).toHaveLength(1);
   });
 
   it('serves the open pixel with no-store, records opens and flags machine opens', async () => {
     const { kin, clock } = await setup();
     const link = (await (await post(kin, '/v1/links', { url: 'https://shop.example/' })).json()) as CreatedLink;
-    const { data } = (await (await post(kin, `/v1/links/${link.id}/recipients`, { refs: ['email:op@x.io'] })).json()) as { data: RecipientLink[] };
+    const { data } = (await (await post(kin, `/v1/links/${link.id}/recipients`, { refs: ['email:op@x.io'] })).json()) as {
+      data: RecipientLink[];
+    };
     clock.advance(60_000);
     const res = await kin.app.request(`/o/${data[0]!.token}.gif`, { headers: { 'user-agent': BROWSER } });
     expect(res.status).toBe(200);

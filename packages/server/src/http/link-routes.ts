@@ -51,15 +51,31 @@ export interface LinkRouteDeps {
 
 const DEFAULT_CONFIG: LinksConfig = { ip: 'truncate', scannerSeconds: 10 };
 const hasControl = (value: string): boolean => [...value].some((ch) => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f);
-const text = (max: number) => z.string().min(1).max(max).refine((value) => !hasControl(value), 'no control characters');
+const text = (max: number) =>
+  z
+    .string()
+    .min(1)
+    .max(max)
+    .refine((value) => !hasControl(value), 'no control characters');
 const utmValue = text(200);
 const linkBody = z.strictObject({
   url: z
     .string()
     .max(4096)
     .refine((url) => URL.canParse(url) && /^https?:$/.test(new URL(url).protocol), 'an absolute http or https URL'),
-  key: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, '1-64 letters, digits, - or _').optional(),
-  utm: z.strictObject({ source: utmValue.optional(), medium: utmValue.optional(), campaign: utmValue.optional(), content: utmValue.optional(), term: utmValue.optional() }).optional(),
+  key: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, '1-64 letters, digits, - or _')
+    .optional(),
+  utm: z
+    .strictObject({
+      source: utmValue.optional(),
+      medium: utmValue.optional(),
+      campaign: utmValue.optional(),
+      content: utmValue.optional(),
+      term: utmValue.optional(),
+    })
+    .optional(),
   campaignId: text(200).optional(),
   expiresAt: z.iso.datetime({ offset: true }).optional(),
   tags: z.array(text(100)).max(50).optional(),
@@ -72,7 +88,8 @@ const PIXEL = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBR
 /** The destination with each UTM value lower-cased onto it as `utm_<name>`. */
 export function withUtm(url: string, utm: z.infer<typeof linkBody>['utm']): string {
   const target = new URL(url);
-  for (const [name, value] of Object.entries(utm ?? {})) if (value !== undefined) target.searchParams.set(`utm_${name}`, value.toLowerCase());
+  for (const [name, value] of Object.entries(utm ?? {}))
+    if (value !== undefined) target.searchParams.set(`utm_${name}`, value.toLowerCase());
   return target.href;
 }
 
@@ -128,7 +145,8 @@ export function linkRoutes(deps: LinkRouteDeps): Hono {
     const body = await readAdminBody({ request: c.req.raw, maxBytes: deps.maxBodyBytes, schema: recipientsBody, code: 'invalid_ref' });
     const refs = body.refs.map((ref, i) => {
       const parsed = parseRecipientRef(ref, deps.normalize);
-      if (!parsed) throw new ApiError('invalid_ref', `"${ref.slice(0, ref.indexOf(':') + 1)}…" is not a valid type:value ref`, `refs[${i}]`);
+      if (!parsed)
+        throw new ApiError('invalid_ref', `"${ref.slice(0, ref.indexOf(':') + 1)}…" is not a valid type:value ref`, `refs[${i}]`);
       return { ref, ...parsed };
     });
     return c.json({ data: await service.addRecipients(link, refs, origin(c)) });
@@ -143,7 +161,13 @@ export function linkRoutes(deps: LinkRouteDeps): Hono {
   app.get(LINK_PUBLIC_ROUTES[0], publicRoute, async (c) => {
     const code = c.req.param('code');
     const target = /^[A-Za-z0-9_-]{1,64}$/.test(code)
-      ? await service.hit({ code, token: c.req.query('r'), head: c.req.raw.method === 'HEAD', userAgent: c.req.header('user-agent'), ip: remoteAddress(c) })
+      ? await service.hit({
+          code,
+          token: c.req.query('r'),
+          head: c.req.raw.method === 'HEAD',
+          userAgent: c.req.header('user-agent'),
+          ip: remoteAddress(c),
+        })
       : undefined;
     if (target === undefined) throw new ApiError('not_found', 'no link has this code', 'code');
     c.header('Cache-Control', 'no-store');

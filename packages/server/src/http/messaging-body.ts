@@ -16,7 +16,10 @@ const trigger = z.union([
   z.strictObject({ event: name, instanceKey: z.string().max(200).optional() }),
   z.strictObject({ audience: name, instanceKey: z.string().max(200).optional() }),
 ]);
-const exitRule = z.union([z.strictObject({ event: name, match: templateMap.optional() }), z.strictObject({ audience: name, entered: z.literal(true) })]);
+const exitRule = z.union([
+  z.strictObject({ event: name, match: templateMap.optional() }),
+  z.strictObject({ audience: name, entered: z.literal(true) }),
+]);
 const stepId = z.string().min(1).max(64).optional();
 const send = z.strictObject({
   message: name,
@@ -26,14 +29,25 @@ const send = z.strictObject({
   ttl: duration.optional(),
   tags: z.array(name).max(20).optional(),
   email: z
-    .strictObject({ subject: z.string().min(1).max(500).optional(), text: z.string().max(100_000).optional(), html: z.string().max(500_000).optional() })
+    .strictObject({
+      subject: z.string().min(1).max(500).optional(),
+      text: z.string().max(100_000).optional(),
+      html: z.string().max(500_000).optional(),
+    })
     .optional(),
 });
-const condition = z.strictObject({ path: z.string().min(1).max(200), equals: z.union([z.string(), z.number(), z.boolean(), z.null()]).optional(), exists: z.boolean().optional() });
+const condition = z.strictObject({
+  path: z.string().min(1).max(200),
+  equals: z.union([z.string(), z.number(), z.boolean(), z.null()]).optional(),
+  exists: z.boolean().optional(),
+});
 const step = z.union([
   z.strictObject({ id: stepId, wait: duration }),
   z.strictObject({ id: stepId, send }),
-  z.strictObject({ id: stepId, branch: z.strictObject({ if: condition, then: z.string().min(1).max(64), else: z.string().min(1).max(64).optional() }) }),
+  z.strictObject({
+    id: stepId,
+    branch: z.strictObject({ if: condition, then: z.string().min(1).max(64), else: z.string().min(1).max(64).optional() }),
+  }),
 ]);
 
 /** `POST /v1/journeys`. */
@@ -52,9 +66,14 @@ const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time is HH:MM');
 
 /** `PUT /v1/messaging/policy`. */
 export const policySchema = z.strictObject({
-  frequencyCaps: z.array(z.strictObject({ channel: name, tag: name.optional(), max: z.number().int().min(0).max(10_000), per: duration })).max(50).default([]),
+  frequencyCaps: z
+    .array(z.strictObject({ channel: name, tag: name.optional(), max: z.number().int().min(0).max(10_000), per: duration }))
+    .max(50)
+    .default([]),
   capCounting: z.enum(['calendar_user_tz', 'rolling']).default('rolling'),
-  quietHours: z.strictObject({ start: clock, end: clock, channels: z.array(name).optional(), fallback: z.enum(['defer', 'drop']).default('defer') }).optional(),
+  quietHours: z
+    .strictObject({ start: clock, end: clock, channels: z.array(name).optional(), fallback: z.enum(['defer', 'drop']).default('defer') })
+    .optional(),
   timezoneTrait: name.default('timezone'),
   defaultTimezone: name.default('UTC'),
   channels: z.record(name, z.strictObject({ destination: name, consent: z.enum(['opt_in', 'opt_out']), contact: name.optional() })),
@@ -65,7 +84,13 @@ const events = z.array(name).max(200);
 
 /** `POST /v1/destinations`. */
 export const destinationSchema = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('webhook'), name: name.optional(), url: httpUrl, secret: z.string().min(8).max(500), events: events.optional() }),
+  z.strictObject({
+    type: z.literal('webhook'),
+    name: name.optional(),
+    url: httpUrl,
+    secret: z.string().min(8).max(500),
+    events: events.optional(),
+  }),
   z.strictObject({
     type: z.literal('smtp'),
     name: name.optional(),

@@ -10,7 +10,8 @@ afterAll(async () => {
   await t.close();
 });
 
-const post = (path: string, body: unknown, method = 'POST') => t.admin(path, { method, body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+const post = (path: string, body: unknown, method = 'POST') =>
+  t.admin(path, { method, body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
 const CART = {
   key: 'cart',
   trigger: { event: 'Product Added', instanceKey: 'properties.cart_id' },
@@ -38,12 +39,26 @@ describe('messaging routes', () => {
     const hook = (await res.json()) as Record<string, unknown>;
     expect(hook).toMatchObject({ type: 'webhook', status: 'active', url: 'http://127.0.0.1:9/hook' });
     expect(JSON.stringify(hook)).not.toContain('whsec');
-    expect(await error(await post('/v1/destinations', { type: 'fax', url: 'x' }))).toMatchObject({ status: 400, code: 'invalid_destination', field: 'type' });
-    expect(await error(await post('/v1/destinations', { type: 'smtp', host: 'h', port: 70000, secure: false, from: 'a@b.c' }))).toMatchObject({ field: 'port' });
+    expect(await error(await post('/v1/destinations', { type: 'fax', url: 'x' }))).toMatchObject({
+      status: 400,
+      code: 'invalid_destination',
+      field: 'type',
+    });
+    expect(
+      await error(await post('/v1/destinations', { type: 'smtp', host: 'h', port: 70000, secure: false, from: 'a@b.c' })),
+    ).toMatchObject({ field: 'port' });
     expect(await error(await post('/v1/journeys', CART))).toMatchObject({ code: 'invalid_journey', field: 'steps.1.send.channels.0' });
     const policy = { channels: { email: { destination: 'dst_nope', consent: 'opt_in' } } };
-    expect(await error(await post('/v1/messaging/policy', policy, 'PUT'))).toMatchObject({ status: 400, code: 'invalid_policy', field: 'channels.email.destination' });
-    const ok = await post('/v1/messaging/policy', { channels: { email: { destination: hook.id, consent: 'opt_in' } }, quietHours: { start: '21:00', end: '08:00' } }, 'PUT');
+    expect(await error(await post('/v1/messaging/policy', policy, 'PUT'))).toMatchObject({
+      status: 400,
+      code: 'invalid_policy',
+      field: 'channels.email.destination',
+    });
+    const ok = await post(
+      '/v1/messaging/policy',
+      { channels: { email: { destination: hook.id, consent: 'opt_in' } }, quietHours: { start: '21:00', end: '08:00' } },
+      'PUT',
+    );
     expect(ok.status).toBe(200);
     expect(await ok.json()).toMatchObject({ capCounting: 'rolling', defaultTimezone: 'UTC', quietHours: { fallback: 'defer' } });
   });
@@ -71,14 +86,20 @@ describe('messaging routes', () => {
     const bad: Array<[unknown, string]> = [
       [{ ...CART, key: 'a', steps: [{ sleep: 5 }] }, 'steps.0'],
       [{ ...CART, key: 'b', steps: [{ wait: '-5 minutes' }] }, 'steps.0.wait'],
-      [{ ...CART, key: 'c', steps: [{ id: 'x', wait: 60 }, { branch: { if: { path: 'traits.vip', equals: true }, then: 'x' } }] }, 'steps.1.branch.then'],
+      [
+        { ...CART, key: 'c', steps: [{ id: 'x', wait: 60 }, { branch: { if: { path: 'traits.vip', equals: true }, then: 'x' } }] },
+        'steps.1.branch.then',
+      ],
       [{ ...CART, key: 'd', steps: [{ send: { message: 'm', dedupeKey: 'k', channels: ['sms'] } }] }, 'steps.0.send.channels.0'],
       [{ ...CART, key: 'Bad Key' }, 'key'],
       [{ ...CART, key: 'e', trigger: {} }, 'trigger'],
       [{ ...CART, key: 'f', goal: { event: 'x', within: 'soon' } }, 'goal.within'],
     ];
-    for (const [body, field] of bad) expect(await error(await post('/v1/journeys', body))).toEqual({ status: 400, code: 'invalid_journey', field });
-    expect((await t.admin('/v1/journeys', { method: 'POST', body: '{', headers: { 'content-type': 'application/json' } })).status).toBe(400);
+    for (const [body, field] of bad)
+      expect(await error(await post('/v1/journeys', body))).toEqual({ status: 400, code: 'invalid_journey', field });
+    expect((await t.admin('/v1/journeys', { method: 'POST', body: '{', headers: { 'content-type': 'application/json' } })).status).toBe(
+      400,
+    );
   });
 
   it('answers unknown messages and deliveries with 404 and bad filters with 400', async () => {

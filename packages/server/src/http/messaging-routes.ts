@@ -7,7 +7,15 @@
  * decisions `profiles:read`, other reads `analytics:read`.
  */
 import { checkJourney, checkPolicy, isTimeZone } from '@kin/core';
-import type { Destination, DeliveryStatus, DeliverySummary, Journey, JourneyInput, JourneyStats, MessagingPolicy } from '@kin/core/api/index.ts';
+import type {
+  Destination,
+  DeliveryStatus,
+  DeliverySummary,
+  Journey,
+  JourneyInput,
+  JourneyStats,
+  MessagingPolicy,
+} from '@kin/core/api/index.ts';
 import { Hono } from 'hono';
 import { enqueueUserDeleted } from '../messaging/user-deleted.ts';
 import type { Clock } from '../ports/clock.ts';
@@ -59,8 +67,20 @@ export function journeyStats(counts: Awaited<ReturnType<MessagingStore['journeyC
     entered: counts.entered,
     exited: { goal: counts.endReasons['goal'] ?? 0, exitRule: counts.endReasons['exit_rule'] ?? 0 },
     heldOut: counts.heldOut,
-    decisions: { sent: 0, skipped_duplicate: 0, skipped_cap: 0, deferred_quiet: 0, skipped_no_channel: 0, skipped_consent: 0, ...counts.outcomes },
-    goal: { treated: round(treated), holdout: round(holdout), lift: counts.heldOut > 0 && holdout > 0 ? round((treated - holdout) / holdout) : null },
+    decisions: {
+      sent: 0,
+      skipped_duplicate: 0,
+      skipped_cap: 0,
+      deferred_quiet: 0,
+      skipped_no_channel: 0,
+      skipped_consent: 0,
+      ...counts.outcomes,
+    },
+    goal: {
+      treated: round(treated),
+      holdout: round(holdout),
+      lift: counts.heldOut > 0 && holdout > 0 ? round((treated - holdout) / holdout) : null,
+    },
   };
 }
 
@@ -99,9 +119,15 @@ export function messagingRoutes(deps: MessagingRouteDeps): Hono {
   for (const [action, from] of Object.entries(transitions)) {
     app.post(`/v1/journeys/:key/${action}`, scope('config:write'), async (c) => {
       const journey = await journeyOr404(c.req.param('key'));
-      if (!(from as readonly string[]).includes(journey.status)) throw new ApiError('conflict', `a ${journey.status} journey cannot ${action}`);
+      if (!(from as readonly string[]).includes(journey.status))
+        throw new ApiError('conflict', `a ${journey.status} journey cannot ${action}`);
       const at = now();
-      const next: Journey = { ...journey, status: action === 'pause' ? 'paused' : 'published', updatedAt: at, ...(action === 'publish' ? { publishedAt: at } : {}) };
+      const next: Journey = {
+        ...journey,
+        status: action === 'pause' ? 'paused' : 'published',
+        updatedAt: at,
+        ...(action === 'publish' ? { publishedAt: at } : {}),
+      };
       await port().putJourney(next);
       return c.json(next);
     });
@@ -130,12 +156,21 @@ export function messagingRoutes(deps: MessagingRouteDeps): Hono {
   app.post('/v1/destinations', scope('config:write'), async (c) => {
     const input = parseBody(destinationSchema, await body(c), 'invalid_destination');
     const { type, name, ...config } = input;
-    const destination: StoredDestination = { id: `dst_${deps.ids.profileId()}`, type, ...(name ? { name } : {}), status: 'active', config, createdAt: now() };
+    const destination: StoredDestination = {
+      id: `dst_${deps.ids.profileId()}`,
+      type,
+      ...(name ? { name } : {}),
+      status: 'active',
+      config,
+      createdAt: now(),
+    };
     await port().addDestination(destination);
     return c.json(publicDestination(destination), 201);
   });
 
-  app.get('/v1/destinations', scope('analytics:read'), async (c) => c.json({ data: (await port().listDestinations()).map(publicDestination) }));
+  app.get('/v1/destinations', scope('analytics:read'), async (c) =>
+    c.json({ data: (await port().listDestinations()).map(publicDestination) }),
+  );
 
   // The privacy lane's hook: tell every destination that supports it that this person asked to be deleted.
   app.post('/v1/destinations/user-deleted', scope('config:write'), async (c) => {
@@ -165,7 +200,14 @@ export function messagingRoutes(deps: MessagingRouteDeps): Hono {
       if (!id) throw new ApiError('not_found', 'no such profile');
       profileIds = await port().profileAliases(id);
     }
-    return c.json({ data: await port().listDecisions({ ...(profileIds ? { profileIds } : {}), ...(journeyKey ? { journeyKey } : {}), ...(outcome ? { outcome } : {}), limit }) });
+    return c.json({
+      data: await port().listDecisions({
+        ...(profileIds ? { profileIds } : {}),
+        ...(journeyKey ? { journeyKey } : {}),
+        ...(outcome ? { outcome } : {}),
+        limit,
+      }),
+    });
   });
 
   app.get('/v1/deliveries', scope('analytics:read'), async (c) => {
@@ -184,7 +226,9 @@ export function messagingRoutes(deps: MessagingRouteDeps): Hono {
     return c.json(page);
   });
 
-  app.get('/v1/deliveries/summary', scope('analytics:read'), async (c) => c.json({ data: await port().deliveryCounts() } satisfies DeliverySummary));
+  app.get('/v1/deliveries/summary', scope('analytics:read'), async (c) =>
+    c.json({ data: await port().deliveryCounts() } satisfies DeliverySummary),
+  );
 
   app.post('/v1/deliveries/:id/retry', scope('config:write'), async (c) => {
     const id = c.req.param('id');

@@ -9,7 +9,8 @@ beforeEach(async () => {
 });
 afterEach(async () => kin.close());
 
-const post = (body: unknown) => kin.admin('/v1/privacy/requests', { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+const post = (body: unknown) =>
+  kin.admin('/v1/privacy/requests', { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
 
 /** Sends a request and waits until it reached a final status. */
 async function request(body: unknown): Promise<PrivacyRequest> {
@@ -56,7 +57,10 @@ describe('privacy requests', () => {
     expect(await badRef.json()).toMatchObject({ error: { code: 'invalid_ref', field: 'subject.ref' } });
     const unknownId = await post({ type: 'delete', subject: { ref: 'no-such-profile' } });
     expect(unknownId.status).toBe(404);
-    const anonymous = await kin.app.request('/v1/privacy/requests', { method: 'POST', body: JSON.stringify({ type: 'export', subject: { ref: 'email:a@b.c' } }) });
+    const anonymous = await kin.app.request('/v1/privacy/requests', {
+      method: 'POST',
+      body: JSON.stringify({ type: 'export', subject: { ref: 'email:a@b.c' } }),
+    });
     expect(anonymous.status).toBe(401);
     expect((await kin.app.request('/v1/privacy/requests')).status).toBe(401);
     expect((await kin.admin('/v1/privacy/requests/nope')).status).toBe(404);
@@ -70,7 +74,8 @@ describe('privacy requests', () => {
     expect(done.completedAt).toBeDefined();
     expect(JSON.stringify(done)).not.toContain('ann@example.com');
     expect(done.subject.identifiers.every((k) => /^[a-z_]+\.[0-9a-f]{64}$/.test(k))).toBe(true);
-    for (const ref of ['email:ann@example.com', 'anonymous_id:anon-ann', 'user_id:u-ann']) expect((await kin.admin(`/v1/profiles/${ref}`)).status).toBe(404);
+    for (const ref of ['email:ann@example.com', 'anonymous_id:anon-ann', 'user_id:u-ann'])
+      expect((await kin.admin(`/v1/profiles/${ref}`)).status).toBe(404);
     expect((await kin.admin('/v1/profiles/user_id:u-bob')).status).toBe(200);
     const after = (await (await kin.admin('/v1/stats')).json()) as Stats;
     expect([after.events, after.profiles]).toEqual([before.events - 2, before.profiles - 1]);
@@ -95,7 +100,13 @@ describe('privacy requests', () => {
     const ann = (await kin.store.findProfileIdByIdentifier({ type: 'user_id', value: 'u-ann' }))!;
     const bob = (await kin.store.findProfileIdByIdentifier({ type: 'user_id', value: 'u-bob' }))!;
     const state = { values: { lifetimeValue: 42 }, audiences: { vip: '2026-11-01T10:00:00.000Z' } };
-    await kin.store.audiences.writeStates([{ profileId: ann, state, nextCheckAt: '2026-11-02T00:00:00.000Z' }, { profileId: bob, state, nextCheckAt: null }], []);
+    await kin.store.audiences.writeStates(
+      [
+        { profileId: ann, state, nextCheckAt: '2026-11-02T00:00:00.000Z' },
+        { profileId: bob, state, nextCheckAt: null },
+      ],
+      [],
+    );
     expect(await kin.store.audiences.countMembers('vip')).toBe(2);
     expect((await request({ type: 'delete', subject: { ref: 'email:ann@example.com' } })).status).toBe('completed');
     const states = await kin.store.audiences.readStates([ann, bob]);
@@ -133,18 +144,49 @@ describe('privacy requests', () => {
     await kin.store.audiences.writeStates(
       [
         { profileId: ann, state: { values: { orders: 3 }, audiences: { loyal: '2026-11-01T10:00:00.000Z' } }, nextCheckAt: null },
-        { profileId: bob, state: { values: { orders: 9, bobOnly: true }, audiences: { bobAudience: '2026-11-01T10:00:00.000Z' } }, nextCheckAt: null },
+        {
+          profileId: bob,
+          state: { values: { orders: 9, bobOnly: true }, audiences: { bobAudience: '2026-11-01T10:00:00.000Z' } },
+          nextCheckAt: null,
+        },
       ],
       [],
     );
-    const decision = (profileId: string, id: string) => ({ id, journey: 'welcome', message: 'hello', instanceId: `ji-${id}`, profileId, dedupeKey: `welcome:${id}`, outcome: 'sent' as const, channel: 'email', rules: [], decidedAt: '2026-11-01T10:00:00.000Z' });
+    const decision = (profileId: string, id: string) => ({
+      id,
+      journey: 'welcome',
+      message: 'hello',
+      instanceId: `ji-${id}`,
+      profileId,
+      dedupeKey: `welcome:${id}`,
+      outcome: 'sent' as const,
+      channel: 'email',
+      rules: [],
+      decidedAt: '2026-11-01T10:00:00.000Z',
+    });
     await kin.store.messaging!.transaction(async (tx) => {
       await tx.insertDecision(decision(ann, 'dec-ann'));
       await tx.insertDecision(decision(bob, 'dec-bob'));
     });
-    const delivery = (profileKey: string, id: string) => ({ id, destinationId: 'dst-x', profileKey, kind: 'event' as const, payload: { event: { type: 'track' } }, createdAt: '2026-11-01T10:00:00.000Z' });
+    const delivery = (profileKey: string, id: string) => ({
+      id,
+      destinationId: 'dst-x',
+      profileKey,
+      kind: 'event' as const,
+      payload: { event: { type: 'track' } },
+      createdAt: '2026-11-01T10:00:00.000Z',
+    });
     await kin.store.messaging!.enqueueDeliveries([delivery(ann, 'dlv-ann'), delivery(bob, 'dlv-bob')]);
-    const click = (profileId: string, clickId: string) => ({ clickId, linkId: 'lnk-x', kind: 'get' as const, at: '2026-11-01T10:00:00.000Z', bot: false, token: 'valid' as const, profileId, visitor: `r:${clickId}` });
+    const click = (profileId: string, clickId: string) => ({
+      clickId,
+      linkId: 'lnk-x',
+      kind: 'get' as const,
+      at: '2026-11-01T10:00:00.000Z',
+      bot: false,
+      token: 'valid' as const,
+      profileId,
+      visitor: `r:${clickId}`,
+    });
     await kin.store.transaction(async (tx) => {
       await tx.links!.recordLinkClick(click(ann, 'clk-ann'));
       await tx.links!.recordLinkClick(click(bob, 'clk-bob'));
@@ -159,20 +201,34 @@ describe('privacy requests', () => {
     expect(doc.audiences).toEqual([{ key: 'loyal', enteredAt: '2026-11-01T10:00:00.000Z' }]);
     expect(doc.messages.map((m) => m.id)).toEqual(['dec-ann']);
     expect(doc.deliveries.map((d) => d.id)).toEqual(['dlv-ann']);
-    expect(doc.clicks).toEqual([{ clickId: 'clk-ann', linkId: 'lnk-x', kind: 'get', at: '2026-11-01T10:00:00.000Z', bot: false, profileId: ann }]);
+    expect(doc.clicks).toEqual([
+      { clickId: 'clk-ann', linkId: 'lnk-x', kind: 'get', at: '2026-11-01T10:00:00.000Z', bot: false, profileId: ann },
+    ]);
     expect(JSON.stringify(doc)).not.toMatch(/bob|Bought/i);
     const nd = await kin.admin(`/v1/privacy/requests/${id}/export`, { headers: { accept: 'application/x-ndjson' } });
     expect(nd.headers.get('content-type')).toContain('application/x-ndjson');
-    const lines = (await nd.text()).trim().split('\n').map((l) => JSON.parse(l) as PrivacyExportLine);
+    const lines = (await nd.text())
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as PrivacyExportLine);
     expect(lines[0]?.kind).toBe('profile');
     expect(lines.filter((l) => l.kind === 'event')).toHaveLength(2);
-    expect(lines.filter((l) => ['computed', 'audience', 'message', 'delivery', 'click'].includes(l.kind)).map((l) => l.kind)).toEqual(['computed', 'audience', 'message', 'delivery', 'click']);
+    expect(lines.filter((l) => ['computed', 'audience', 'message', 'delivery', 'click'].includes(l.kind)).map((l) => l.kind)).toEqual([
+      'computed',
+      'audience',
+      'message',
+      'delivery',
+      'click',
+    ]);
     expect(lines.flatMap((l) => (l.kind === 'click' ? [l.click.clickId] : []))).toEqual(['clk-ann']);
     const del = await request({ type: 'delete', subject: { ref: 'email:bob@example.com' } });
     expect((await kin.admin(`/v1/privacy/requests/${del.id}/export`)).status).toBe(409);
     // Deleting Bob removed his messaging decisions too (storage/person-rows.ts).
     expect((await kin.store.messaging!.listDecisions({ limit: 10 })).map((d) => d.id)).toEqual(['dec-ann']);
-    const list = (await (await kin.admin('/v1/privacy/requests?limit=1')).json()) as { data: PrivacyRequest[]; cursor: { next: string | null } };
+    const list = (await (await kin.admin('/v1/privacy/requests?limit=1')).json()) as {
+      data: PrivacyRequest[];
+      cursor: { next: string | null };
+    };
     expect(list.data.map((r) => r.id)).toEqual([del.id]);
     const next = (await (await kin.admin(`/v1/privacy/requests?cursor=${list.cursor.next}`)).json()) as { data: PrivacyRequest[] };
     expect(next.data.map((r) => r.id)).toEqual([id]);

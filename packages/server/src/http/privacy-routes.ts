@@ -39,13 +39,25 @@ export function privacyRoutes(deps: PrivacyRouteDeps): Hono {
   const app = new Hono();
 
   app.post('/v1/privacy/requests', scope('privacy:write'), async (c) => {
-    const body = await readAdminBody({ request: c.req.raw, maxBytes: deps.maxBodyBytes, schema: bodySchema, code: 'invalid_privacy_request' });
+    const body = await readAdminBody({
+      request: c.req.raw,
+      maxBytes: deps.maxBodyBytes,
+      schema: bodySchema,
+      code: 'invalid_privacy_request',
+    });
     const ref = body.subject.ref;
-    const profileId = (await resolveProfileRef(deps, ref).catch((error: unknown) => {
-      throw error instanceof ApiError ? new ApiError(error.code, error.message, 'subject.ref') : error;
-    })) ?? null;
+    const profileId =
+      (await resolveProfileRef(deps, ref).catch((error: unknown) => {
+        throw error instanceof ApiError ? new ApiError(error.code, error.message, 'subject.ref') : error;
+      })) ?? null;
     const colon = ref.indexOf(':');
-    const identifier = colon < 0 ? undefined : { type: ref.slice(0, colon).trim().toLowerCase(), value: deps.normalize(ref.slice(0, colon).trim().toLowerCase(), ref.slice(colon + 1)) ?? '' };
+    const identifier =
+      colon < 0
+        ? undefined
+        : {
+            type: ref.slice(0, colon).trim().toLowerCase(),
+            value: deps.normalize(ref.slice(0, colon).trim().toLowerCase(), ref.slice(colon + 1)) ?? '',
+          };
     if (profileId === null && identifier === undefined) throw new ApiError('not_found', 'no profile has this id', 'subject.ref');
     const { request } = await deps.privacy.submit({
       type: body.type,
@@ -74,7 +86,8 @@ export function privacyRoutes(deps: PrivacyRouteDeps): Hono {
 
   app.get('/v1/privacy/requests/:id/export', scope('privacy:read', { audit: true, action: 'privacy.export' }), async (c) => {
     const request = await requestOf(c.req.param('id'));
-    if (request.type !== 'export') throw new ApiError('conflict', `request ${request.id} is a ${request.type} request, not an export`, 'id');
+    if (request.type !== 'export')
+      throw new ApiError('conflict', `request ${request.id} is a ${request.type} request, not an export`, 'id');
     const options = { requestId: request.id, profileId: request.subject.profileId, exportedAt: deps.clock.now().toISOString() };
     c.header('Cache-Control', 'no-store');
     if ((c.req.header('accept') ?? '').includes('application/x-ndjson')) {

@@ -34,7 +34,14 @@ export interface ProfileGraphInput {
 export function buildProfileGraph(input: ProfileGraphInput): ProfileGraph {
   const nodes = new Map<string, GraphNode>();
   for (const e of [...input.externalIds].sort((a, b) => a.firstSeen.localeCompare(b.firstSeen) || nodeId(a).localeCompare(nodeId(b)))) {
-    nodes.set(nodeId(e), { id: nodeId(e), type: e.type, value: e.value, sourceId: e.sourceId, firstSeen: e.firstSeen, lastSeen: e.lastSeen });
+    nodes.set(nodeId(e), {
+      id: nodeId(e),
+      type: e.type,
+      value: e.value,
+      sourceId: e.sourceId,
+      firstSeen: e.firstSeen,
+      lastSeen: e.lastSeen,
+    });
   }
   const edges: GraphEdge[] = [];
   const edgeKeys = new Set<string>();
@@ -49,7 +56,16 @@ export function buildProfileGraph(input: ProfileGraphInput): ProfileGraph {
     const via = merge.via.map(nodeId).filter((key) => nodes.has(key));
     const [first, ...rest] = via;
     for (const other of rest) {
-      if (first) addEdge({ from: first, to: other, kind: 'merge', label: merge.rule, mergeId: merge.id, messageId: merge.messageId, at: merge.createdAt });
+      if (first)
+        addEdge({
+          from: first,
+          to: other,
+          kind: 'merge',
+          label: merge.rule,
+          mergeId: merge.id,
+          messageId: merge.messageId,
+          at: merge.createdAt,
+        });
     }
   }
 
@@ -63,7 +79,14 @@ export function buildProfileGraph(input: ProfileGraphInput): ProfileGraph {
     const anchor = keys.find((key) => seen.has(key)) ?? keys[0];
     for (const key of keys) {
       if (!seen.has(key) && anchor && key !== anchor) {
-        addEdge({ from: anchor, to: key, kind: 'event', label: event.event ?? event.type, messageId: event.messageId, at: event.timestamp });
+        addEdge({
+          from: anchor,
+          to: key,
+          kind: 'event',
+          label: event.event ?? event.type,
+          messageId: event.messageId,
+          at: event.timestamp,
+        });
       }
     }
     for (const key of keys) seen.add(key);
@@ -90,16 +113,32 @@ export function buildProfileGraph(input: ProfileGraphInput): ProfileGraph {
         refusal.identifier = identifier;
         const key = `refused:${nodeId(identifier)}`;
         if (!nodes.has(key)) {
-          nodes.set(key, { id: key, type, value, sourceId: event.sourceId, firstSeen: event.timestamp, lastSeen: event.timestamp, refused: true });
+          nodes.set(key, {
+            id: key,
+            type,
+            value,
+            sourceId: event.sourceId,
+            firstSeen: event.timestamp,
+            lastSeen: event.timestamp,
+            refused: true,
+          });
         }
         const anchor = (identifiersOf.get(event.messageId) ?? []).map(nodeId).find((k) => nodes.has(k) && k !== nodeId(identifier));
-        if (anchor) addEdge({ from: anchor, to: key, kind: 'refused', label: warning.message, messageId: event.messageId, at: warning.createdAt });
+        if (anchor)
+          addEdge({ from: anchor, to: key, kind: 'refused', label: warning.message, messageId: event.messageId, at: warning.createdAt });
       }
     }
     refusals.push(refusal);
   }
 
-  return { profileId: input.profileId, nodes: [...nodes.values()], edges, refusals, eventsReplayed: ordered.length, truncated: input.truncated };
+  return {
+    profileId: input.profileId,
+    nodes: [...nodes.values()],
+    edges,
+    refusals,
+    eventsReplayed: ordered.length,
+    truncated: input.truncated,
+  };
 }
 
 /** The raw value of a refused identifier type on the event (the types a limit refusal can hit most). */

@@ -11,7 +11,13 @@ beforeAll(async () => {
   const res = await kin.track('/v1/batch', {
     batch: [
       { type: 'page', anonymousId: 'a-prof', name: 'Home', timestamp: '2026-11-01T10:00:00.000Z' },
-      { type: 'identify', anonymousId: 'a-prof', userId: 'u-prof', traits: { email: ' Ann@Example.COM ', phone: '(415) 555-2671' }, timestamp: '2026-11-01T10:01:00.000Z' },
+      {
+        type: 'identify',
+        anonymousId: 'a-prof',
+        userId: 'u-prof',
+        traits: { email: ' Ann@Example.COM ', phone: '(415) 555-2671' },
+        timestamp: '2026-11-01T10:01:00.000Z',
+      },
       { type: 'track', userId: 'u-prof', event: 'Order Completed', properties: { total: 42 }, timestamp: '2026-11-01T10:02:00.000Z' },
     ],
   });
@@ -25,8 +31,17 @@ describe('profile API', () => {
   it('finds one profile by id or by any identifier, normalised as on ingestion', async () => {
     const byEmail = await kin.admin('/v1/profiles/' + encodeURIComponent('email:ANN@example.com '));
     expect(byEmail.status).toBe(200);
-    const profile = await json<{ id: string; externalIds: Array<{ type: string; value: string; sourceId: string }>; traits: Record<string, unknown> }>(byEmail);
-    expect(profile.externalIds.map((e) => `${e.type}:${e.value}`).sort()).toEqual(['anonymous_id:a-prof', 'email:ann@example.com', 'phone:+14155552671', 'user_id:u-prof']);
+    const profile = await json<{
+      id: string;
+      externalIds: Array<{ type: string; value: string; sourceId: string }>;
+      traits: Record<string, unknown>;
+    }>(byEmail);
+    expect(profile.externalIds.map((e) => `${e.type}:${e.value}`).sort()).toEqual([
+      'anonymous_id:a-prof',
+      'email:ann@example.com',
+      'phone:+14155552671',
+      'user_id:u-prof',
+    ]);
     expect(profile.traits).toMatchObject({ phone: '(415) 555-2671' });
     const byPhone = await json<{ id: string }>(await kin.admin('/v1/profiles/' + encodeURIComponent('phone:+1 415 555 2671')));
     expect(byPhone.id).toBe(profile.id);
@@ -40,7 +55,9 @@ describe('profile API', () => {
     );
     expect(page.data.map((e) => e.type)).toEqual(['track', 'identify']);
     expect(page.cursor.hasMore).toBe(true);
-    const rest = await json<{ data: Array<{ type: string }> }>(await kin.admin(`/v1/profiles/user_id:u-prof/events?limit=2&cursor=${page.cursor.next}`));
+    const rest = await json<{ data: Array<{ type: string }> }>(
+      await kin.admin(`/v1/profiles/user_id:u-prof/events?limit=2&cursor=${page.cursor.next}`),
+    );
     expect(rest.data.map((e) => e.type)).toEqual(['page']);
     const tracks = await json<{ data: unknown[] }>(await kin.admin('/v1/profiles/user_id:u-prof/events?event=Order%20Completed'));
     expect(tracks.data).toHaveLength(1);
@@ -50,7 +67,9 @@ describe('profile API', () => {
   });
 
   it('lists traits with their time and source, identifiers, and merges', async () => {
-    const traits = await json<{ data: Array<{ key: string; timestamp: string; sourceId: string }> }>(await kin.admin('/v1/profiles/user_id:u-prof/traits'));
+    const traits = await json<{ data: Array<{ key: string; timestamp: string; sourceId: string }> }>(
+      await kin.admin('/v1/profiles/user_id:u-prof/traits'),
+    );
     expect(traits.data.find((t) => t.key === 'email')?.timestamp).toBe('2026-11-01T10:01:00.000Z');
     const ids = await json<{ data: unknown[] }>(await kin.admin('/v1/profiles/user_id:u-prof/external_ids'));
     expect(ids.data).toHaveLength(4);
@@ -77,7 +96,9 @@ describe('security', () => {
   const readRoutes = ['/v1/profiles/user_id:u-prof', '/v1/profiles/user_id:u-prof/events', '/v1/stats', '/v1/warnings', '/v1/sources'];
 
   it.each(readRoutes)('%s: a write key can never read, a wrong token neither', async (route) => {
-    const basic = await fetch(kin.url + route, { headers: { authorization: 'Basic ' + Buffer.from(`${kin.writeKey}:`).toString('base64') } });
+    const basic = await fetch(kin.url + route, {
+      headers: { authorization: 'Basic ' + Buffer.from(`${kin.writeKey}:`).toString('base64') },
+    });
     expect(basic.status).toBe(401);
     const bearerKey = await fetch(kin.url + route, { headers: { authorization: `Bearer ${kin.writeKey}` } });
     expect(bearerKey.status).toBe(401);
@@ -87,21 +108,38 @@ describe('security', () => {
   });
 
   it('creates and revokes write keys over the admin API; a revoked key stops working', async () => {
-    const created = await kin.admin('/v1/sources', { method: 'POST', body: JSON.stringify({ name: 'ios' }), headers: { 'content-type': 'application/json' } });
+    const created = await kin.admin('/v1/sources', {
+      method: 'POST',
+      body: JSON.stringify({ name: 'ios' }),
+      headers: { 'content-type': 'application/json' },
+    });
     expect(created.status).toBe(201);
     const { writeKey } = await json<{ writeKey: string }>(created);
     const basic = 'Basic ' + Buffer.from(`${writeKey}:`).toString('base64');
     const send = () => kin.track('/v1/track', { anonymousId: 'a-ios', event: 'Opened' }, { headers: { authorization: basic } });
     expect((await send()).status).toBe(200);
-    expect((await kin.admin('/v1/sources', { method: 'POST', body: JSON.stringify({ name: 'ios' }), headers: { 'content-type': 'application/json' } })).status).toBe(409);
+    expect(
+      (
+        await kin.admin('/v1/sources', {
+          method: 'POST',
+          body: JSON.stringify({ name: 'ios' }),
+          headers: { 'content-type': 'application/json' },
+        })
+      ).status,
+    ).toBe(409);
     expect((await kin.admin('/v1/sources/ios', { method: 'DELETE' })).status).toBe(200);
     expect((await send()).status).toBe(401);
   });
 
   it('never logs tokens, keys, identifiers or payloads', async () => {
-    await kin.track('/v1/track', { anonymousId: 'a-secret', event: 'Secret' }, { headers: { authorization: 'Basic ' + Buffer.from('leaked-key-123:').toString('base64') } });
+    await kin.track(
+      '/v1/track',
+      { anonymousId: 'a-secret', event: 'Secret' },
+      { headers: { authorization: 'Basic ' + Buffer.from('leaked-key-123:').toString('base64') } },
+    );
     const logs = kin.logLines.join('\n');
-    for (const secret of [kin.adminToken, kin.writeKey, 'leaked-key-123', 'ann@example.com', 'u-prof', 'a-secret']) expect(logs).not.toContain(secret);
+    for (const secret of [kin.adminToken, kin.writeKey, 'leaked-key-123', 'ann@example.com', 'u-prof', 'a-secret'])
+      expect(logs).not.toContain(secret);
   });
 });
 
@@ -121,20 +159,30 @@ describe('trait ranking and history over HTTP', () => {
   });
 
   it('a later CRM row with a mistyped email keeps the login email, and ?history=1 shows both with source and time', async () => {
-    const login = await ranked.track('/v1/identify', { userId: 'u-rank', traits: { email: 'ann@example.com', plan: 'pro' }, timestamp: '2026-11-01T10:00:00.000Z' });
+    const login = await ranked.track('/v1/identify', {
+      userId: 'u-rank',
+      traits: { email: 'ann@example.com', plan: 'pro' },
+      timestamp: '2026-11-01T10:00:00.000Z',
+    });
     expect(login.status).toBe(200);
     const crm = await fetch(ranked.url + '/v1/identify', {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: 'Basic ' + Buffer.from(`${crmKey}:`).toString('base64') },
-      body: JSON.stringify({ userId: 'u-rank', traits: { email: 'nan@example.com', plan: 'basic' }, timestamp: '2026-11-02T10:00:00.000Z' }),
+      body: JSON.stringify({
+        userId: 'u-rank',
+        traits: { email: 'nan@example.com', plan: 'basic' },
+        timestamp: '2026-11-02T10:00:00.000Z',
+      }),
     });
     expect(crm.status).toBe(200);
     const profile = await json<{ traits: Record<string, unknown> }>(await ranked.admin('/v1/profiles/user_id:u-rank'));
     expect(profile.traits).toEqual({ email: 'ann@example.com', plan: 'basic' });
-    const history = await json<{ data: Array<{ key: string; value: unknown; history: Array<{ value: unknown; sourceId: string; timestamp: string; trust: number }> }> }>(
-      await ranked.admin('/v1/profiles/user_id:u-rank/traits?history=1'),
+    const history = await json<{
+      data: Array<{ key: string; value: unknown; history: Array<{ value: unknown; sourceId: string; timestamp: string; trust: number }> }>;
+    }>(await ranked.admin('/v1/profiles/user_id:u-rank/traits?history=1'));
+    const sources = new Map(
+      (await json<{ data: Array<{ id: string; name: string }> }>(await ranked.admin('/v1/sources'))).data.map((s) => [s.id, s.name]),
     );
-    const sources = new Map((await json<{ data: Array<{ id: string; name: string }> }>(await ranked.admin('/v1/sources'))).data.map((s) => [s.id, s.name]));
     const email = history.data.find((t) => t.key === 'email');
     expect(email?.value).toBe('ann@example.com');
     expect(email?.history.map((h) => [h.value, sources.get(h.sourceId), h.timestamp, h.trust])).toEqual([
@@ -142,7 +190,9 @@ describe('trait ranking and history over HTTP', () => {
       ['ann@example.com', 'web', '2026-11-01T10:00:00.000Z', 3],
     ]);
     expect(history.data.find((t) => t.key === 'plan')?.history.map((h) => h.value)).toEqual(['basic', 'pro']);
-    const plain = await json<{ data: Array<{ key: string; history?: unknown }> }>(await ranked.admin('/v1/profiles/user_id:u-rank/traits?history=0'));
+    const plain = await json<{ data: Array<{ key: string; history?: unknown }> }>(
+      await ranked.admin('/v1/profiles/user_id:u-rank/traits?history=0'),
+    );
     expect(plain.data.map((t) => t.key)).toEqual(['email', 'plan']);
     expect(plain.data[0]?.history).toBeUndefined();
   });
@@ -162,12 +212,49 @@ describe('timeline filters on the server, and the activity summary', () => {
   beforeAll(async () => {
     const batch = [
       { type: 'page', userId: 'u-chan', messageId: 'c-web-1', context: { page: { path: '/' } }, timestamp: at(0) },
-      { type: 'track', userId: 'u-chan', messageId: 'c-mail-1', event: 'Email Clicked', context: { campaign: { medium: 'email', name: 'spring' } }, timestamp: at(1) },
+      {
+        type: 'track',
+        userId: 'u-chan',
+        messageId: 'c-mail-1',
+        event: 'Email Clicked',
+        context: { campaign: { medium: 'email', name: 'spring' } },
+        timestamp: at(1),
+      },
       { type: 'screen', userId: 'u-chan', messageId: 'c-app-1', name: 'Home', timestamp: at(2) },
-      { type: 'track', userId: 'u-chan', messageId: 'c-mail-2', event: 'Email Opened', context: { campaign: { medium: 'email' } }, timestamp: at(3) },
-      { type: 'track', userId: 'u-chan', messageId: 'c-web-2', event: 'Order Completed', properties: { total: 40.5, currency: 'eur' }, context: { page: { path: '/checkout' } }, timestamp: at(4) },
-      { type: 'track', userId: 'u-chan', messageId: 'c-app-2', event: 'Order Completed', properties: { revenue: 10, currency: 'EUR' }, context: { device: { type: 'ios' } }, timestamp: at(5) },
-      { type: 'track', userId: 'u-chan', messageId: 'c-mail-3', event: 'Email Opened', context: { campaign: { medium: 'email' } }, timestamp: at(6) },
+      {
+        type: 'track',
+        userId: 'u-chan',
+        messageId: 'c-mail-2',
+        event: 'Email Opened',
+        context: { campaign: { medium: 'email' } },
+        timestamp: at(3),
+      },
+      {
+        type: 'track',
+        userId: 'u-chan',
+        messageId: 'c-web-2',
+        event: 'Order Completed',
+        properties: { total: 40.5, currency: 'eur' },
+        context: { page: { path: '/checkout' } },
+        timestamp: at(4),
+      },
+      {
+        type: 'track',
+        userId: 'u-chan',
+        messageId: 'c-app-2',
+        event: 'Order Completed',
+        properties: { revenue: 10, currency: 'EUR' },
+        context: { device: { type: 'ios' } },
+        timestamp: at(5),
+      },
+      {
+        type: 'track',
+        userId: 'u-chan',
+        messageId: 'c-mail-3',
+        event: 'Email Opened',
+        context: { campaign: { medium: 'email' } },
+        timestamp: at(6),
+      },
     ];
     expect((await kin.track('/v1/batch', { batch })).status).toBe(200);
   });
@@ -176,7 +263,9 @@ describe('timeline filters on the server, and the activity summary', () => {
     const first = await json<Events>(await kin.admin('/v1/profiles/user_id:u-chan/events?channel=email&limit=2'));
     expect(first.data.map((e) => e.messageId)).toEqual(['c-mail-3', 'c-mail-2']);
     expect(first.cursor.hasMore).toBe(true);
-    const rest = await json<Events>(await kin.admin(`/v1/profiles/user_id:u-chan/events?channel=email&limit=2&cursor=${first.cursor.next}`));
+    const rest = await json<Events>(
+      await kin.admin(`/v1/profiles/user_id:u-chan/events?channel=email&limit=2&cursor=${first.cursor.next}`),
+    );
     expect(rest.data.map((e) => e.messageId)).toEqual(['c-mail-1']);
     expect(rest.cursor.hasMore).toBe(false);
     const app = await json<Events>(await kin.admin('/v1/profiles/user_id:u-chan/events?channel=app&type=track'));
@@ -190,7 +279,10 @@ describe('timeline filters on the server, and the activity summary', () => {
     expect(badChannel.status).toBe(400);
     expect((await json<{ error: { field: string } }>(badChannel)).error.field).toBe('channel');
     const badSource = await kin.admin('/v1/profiles/user_id:u-chan/events?source=nope');
-    expect((await json<{ error: { code: string; field: string } }>(badSource)).error).toMatchObject({ code: 'invalid_query', field: 'source' });
+    expect((await json<{ error: { code: string; field: string } }>(badSource)).error).toMatchObject({
+      code: 'invalid_query',
+      field: 'source',
+    });
   });
 
   it('summarises channels, first and last event time, orders and revenue per currency', async () => {

@@ -73,7 +73,9 @@ export function profileRoutes(deps: ProfileRouteDeps): Hono {
     return jsonText(c, await deps.reads.profileEvents(c.req.param('ref'), query));
   });
 
-  app.get('/v1/profiles/:ref/summary', scope('profiles:read'), async (c) => jsonText(c, await deps.reads.profileSummary(c.req.param('ref'))));
+  app.get('/v1/profiles/:ref/summary', scope('profiles:read'), async (c) =>
+    jsonText(c, await deps.reads.profileSummary(c.req.param('ref'))),
+  );
 
   // `?history=1`: every trait (unset ones too, value null) with the values it received, newest first.
   app.get('/v1/profiles/:ref/traits', scope('profiles:read'), async (c) => {
@@ -87,18 +89,23 @@ export function profileRoutes(deps: ProfileRouteDeps): Hono {
     return c.json({ data: profile?.externalIds ?? [] });
   });
 
-  app.get('/v1/profiles/:ref/merges', scope('profiles:read'), async (c) => c.json({ data: await deps.store.listProfileMerges(await idOf(c.req.param('ref'))) }));
+  app.get('/v1/profiles/:ref/merges', scope('profiles:read'), async (c) =>
+    c.json({ data: await deps.store.listProfileMerges(await idOf(c.req.param('ref'))) }),
+  );
   return app;
 }
 
 /** `?source=`: comma-separated source names, as ids; `invalid_query` names an unknown one. */
 function sourceIdsOf(sources: SourceRecord[], raw: string | undefined): string[] | undefined {
   if (raw === undefined || raw.trim() === '') return undefined;
-  return raw.split(',').map((name) => {
-    const ids = sources.filter((s) => s.name === name.trim()).map((s) => s.id);
-    if (ids.length === 0) throw new ApiError('invalid_query', `no source is named "${name.trim()}"`, 'source');
-    return ids;
-  }).flat();
+  return raw
+    .split(',')
+    .map((name) => {
+      const ids = sources.filter((s) => s.name === name.trim()).map((s) => s.id);
+      if (ids.length === 0) throw new ApiError('invalid_query', `no source is named "${name.trim()}"`, 'source');
+      return ids;
+    })
+    .flat();
 }
 
 /** A source's name by id (the id itself for an unknown one). */

@@ -11,13 +11,18 @@ beforeAll(async () => {
     { type: 'identify', userId: 'p-farid', traits: { firstName: 'Farid', lastName: 'Fischer', email: 'farid@example.com' } },
     { type: 'identify', userId: 'p-ines', traits: { firstName: 'Ines', lastName: 'Weber' } },
     { type: 'identify', userId: 'p-zoe', traits: { name: 'Zoë Özdemir' } },
-    ...Array.from({ length: FISCHERS - 1 }, (_, i) => ({ type: 'identify', userId: `fischer-${i}`, traits: { firstName: `Anna${i}`, lastName: 'FISCHER' } })),
+    ...Array.from({ length: FISCHERS - 1 }, (_, i) => ({
+      type: 'identify',
+      userId: `fischer-${i}`,
+      traits: { firstName: `Anna${i}`, lastName: 'FISCHER' },
+    })),
   ];
   expect((await kin.track('/v1/batch', { batch })).status).toBe(200);
 });
 afterAll(() => kin.close());
 
-const search = async (q: string, extra = '') => (await (await kin.admin(`/v1/search?q=${encodeURIComponent(q)}${extra}`)).json()) as SearchPage;
+const search = async (q: string, extra = '') =>
+  (await (await kin.admin(`/v1/search?q=${encodeURIComponent(q)}${extra}`)).json()) as SearchPage;
 const userIds = (page: SearchPage) => page.data.map((m) => m.externalIds.find((e) => e.type === 'user_id')?.value);
 
 describe('GET /v1/search by name', () => {
@@ -60,9 +65,19 @@ describe('GET /v1/profiles', () => {
     expect(newest.data).toHaveLength(5);
     expect(newest.data[0]).toMatchObject({ createdAt: expect.any(String) as unknown, traits: expect.any(Object) as unknown });
     const oldest = (await (await kin.admin(`/v1/profiles?order=oldest&limit=100`)).json()) as { data: ProfileListRow[] };
-    expect(oldest.data.map((r) => r.id).reverse().slice(0, 5)).toEqual(newest.data.map((r) => r.id));
+    expect(
+      oldest.data
+        .map((r) => r.id)
+        .reverse()
+        .slice(0, 5),
+    ).toEqual(newest.data.map((r) => r.id));
     const second = (await (await kin.admin('/v1/profiles?limit=5&offset=5')).json()) as { data: ProfileListRow[] };
-    expect(second.data.map((r) => r.id)).toEqual(oldest.data.map((r) => r.id).reverse().slice(5, 10));
+    expect(second.data.map((r) => r.id)).toEqual(
+      oldest.data
+        .map((r) => r.id)
+        .reverse()
+        .slice(5, 10),
+    );
   });
 
   it('refuses a bad order and needs the admin token', async () => {

@@ -25,6 +25,7 @@ export function parseFlag(raw: string | undefined, field: string): boolean {
 export function parseOffset(raw: string | undefined): number {
   if (raw === undefined || raw === '') return 0;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0 || n > 100_000) throw new ApiError('invalid_query', 'offset must be an integer from 0 to 100000', 'offset');
+  if (!Number.isInteger(n) || n < 0 || n > 100_000)
+    throw new ApiError('invalid_query', 'offset must be an integer from 0 to 100000', 'offset');
   return n;
 }

@@ -6,9 +6,21 @@ import { storableJsonText } from './request-body.ts';
 import { decodeUtf8Body } from './utf8-decode.ts';
 
 /** Strings that often hold the characters that matter: NUL, lone and paired surrogates, backslashes. */
-const tricky = fc.string({ unit: fc.oneof(fc.constantFrom('\0', '\ud800', '\udfff', '😀', '\\', 'u', '0', 'd', '8', 'a', '"'), fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c))), maxLength: 12 });
+const tricky = fc.string({
+  unit: fc.oneof(
+    fc.constantFrom('\0', '\ud800', '\udfff', '😀', '\\', 'u', '0', 'd', '8', 'a', '"'),
+    fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)),
+  ),
+  maxLength: 12,
+});
 const value = fc.letrec((tie) => ({
-  node: fc.oneof({ depthSize: 'small' }, tricky, fc.integer(), fc.array(tie('node'), { maxLength: 3 }), fc.dictionary(tricky, tie('node'), { maxKeys: 3 })),
+  node: fc.oneof(
+    { depthSize: 'small' },
+    tricky,
+    fc.integer(),
+    fc.array(tie('node'), { maxLength: 3 }),
+    fc.dictionary(tricky, tie('node'), { maxKeys: 3 }),
+  ),
 })).node;
 
 /** The same JSON text with every non-ASCII character written as a \u escape (as some encoders do). */

@@ -96,7 +96,8 @@ async function parseJsonBody(request: Request, maxBytes: number, hooks: ParseHoo
   try {
     return JSON.parse(text);
   } catch {
-    if (firstInvalid >= 0) throw new ApiError('invalid_utf8', `request body is not valid UTF-8 (first invalid byte at offset ${firstInvalid})`);
+    if (firstInvalid >= 0)
+      throw new ApiError('invalid_utf8', `request body is not valid UTF-8 (first invalid byte at offset ${firstInvalid})`);
     throw new ApiError('invalid_json', 'request body is not valid JSON');
   }
 }

@@ -41,7 +41,11 @@ const threshold = (field: string) => {
   return z.number({ error }).gt(0, { error }).lt(1, { error }).optional();
 };
 /** `POST /v1/match/run`: thresholds for this run (else the policy's), and one source's profiles only. */
-const MatchRunBody = z.object({ linkThreshold: threshold('linkThreshold'), reviewThreshold: threshold('reviewThreshold'), source: z.string({ error: 'source is a source name' }).optional() });
+const MatchRunBody = z.object({
+  linkThreshold: threshold('linkThreshold'),
+  reviewThreshold: threshold('reviewThreshold'),
+  source: z.string({ error: 'source is a source name' }).optional(),
+});
 const DECISION = 'decision is "accept" or "reject"';
 /** `POST /v1/review/{id}`. */
 const DecisionBody = z.object({ decision: z.enum(['accept', 'reject'], { error: DECISION }) });
@@ -60,12 +64,19 @@ export function reviewRoutes(deps: ReviewRouteDeps): Hono {
   const matching = () => deps.store.matching;
   const summary = async (id: string) => {
     const p = await deps.store.findProfile(id);
-    return p ? { id: p.id, traits: p.traits, externalIds: p.externalIds.map(({ type, value }) => ({ type, value })) } : { id, missing: true as const };
+    return p
+      ? { id: p.id, traits: p.traits, externalIds: p.externalIds.map(({ type, value }) => ({ type, value })) }
+      : { id, missing: true as const };
   };
 
   app.post('/v1/match/run', scope('profiles:write'), async (c) => {
     matching();
-    const { linkThreshold, reviewThreshold, source } = await readAdminBody({ request: c.req.raw, maxBytes: deps.maxBodyBytes, schema: MatchRunBody, code: 'invalid_query' });
+    const { linkThreshold, reviewThreshold, source } = await readAdminBody({
+      request: c.req.raw,
+      maxBytes: deps.maxBodyBytes,
+      schema: MatchRunBody,
+      code: 'invalid_query',
+    });
     const result = await runMatch({
       store: deps.store,
       policy,
@@ -119,7 +130,9 @@ export function reviewRoutes(deps: ReviewRouteDeps): Hono {
     });
     const side = async (id: string) => ({ id, identifiers: (await deps.store.findProfile(id))?.externalIds.length ?? 0 });
     const effect: ReviewEffect =
-      outcome.kind === 'merged' ? { kind: 'merge', survivor: await side(outcome.survivorId), absorbed: await side(outcome.absorbedId) } : outcome;
+      outcome.kind === 'merged'
+        ? { kind: 'merge', survivor: await side(outcome.survivorId), absorbed: await side(outcome.absorbedId) }
+        : outcome;
     return c.json(effect);
   });
 
@@ -137,7 +150,13 @@ export function reviewRoutes(deps: ReviewRouteDeps): Hono {
 
   app.post('/v1/review/:id', scope('profiles:write', { action: 'review.decide' }), async (c) => {
     matching();
-    const { decision } = await readAdminBody({ request: c.req.raw, maxBytes: deps.maxBodyBytes, schema: DecisionBody, code: 'invalid_decision', malformed: 'field' });
+    const { decision } = await readAdminBody({
+      request: c.req.raw,
+      maxBytes: deps.maxBodyBytes,
+      schema: DecisionBody,
+      code: 'invalid_decision',
+      malformed: 'field',
+    });
     const outcome = await decideReview({ store: deps.store, policy, clock: deps.clock, id: c.req.param('id'), decision });
     switch (outcome.kind) {
       case 'not_found':
@@ -148,7 +167,10 @@ export function reviewRoutes(deps: ReviewRouteDeps): Hono {
         throw new ApiError('conflict', `the identity policy refuses this merge: ${outcome.reason}`, 'decision');
       case 'decided':
         if (outcome.profileId !== undefined) deps.audiences?.profilesChanged([outcome.profileId]);
-        return c.json({ item: outcome.item, ...(outcome.profileId !== undefined ? { profile: await summary(outcome.profileId) } : {}) } satisfies ReviewDecided);
+        return c.json({
+          item: outcome.item,
+          ...(outcome.profileId !== undefined ? { profile: await summary(outcome.profileId) } : {}),
+        } satisfies ReviewDecided);
     }
   });
   return app;

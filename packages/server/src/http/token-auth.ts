@@ -29,16 +29,27 @@ export function createTokenAuth(deps: { tokens: TokenStore; adminTokenHash: stri
   return async (authorization) => {
     const header = authorization ?? '';
     const secret = header.toLowerCase().startsWith('bearer ') ? header.slice(7).trim() : '';
-    if (!secret) throw new ApiError('unauthorized', 'this route needs a token (Authorization: Bearer …)', undefined, { 'WWW-Authenticate': 'Bearer' });
+    if (!secret)
+      throw new ApiError('unauthorized', 'this route needs a token (Authorization: Bearer …)', undefined, { 'WWW-Authenticate': 'Bearer' });
     if (secretMatches(secret, deps.adminTokenHash)) return BOOTSTRAP_PRINCIPAL;
     const token = await deps.tokens.findTokenBySecretHash(hashSecret(secret));
     if (!token || token.revokedAt || !secretMatches(secret, token.secretHash)) {
-      throw new ApiError('invalid_token', 'the token is unknown or revoked', undefined, { 'WWW-Authenticate': 'Bearer error="invalid_token"' });
+      throw new ApiError('invalid_token', 'the token is unknown or revoked', undefined, {
+        'WWW-Authenticate': 'Bearer error="invalid_token"',
+      });
     }
     if (token.expiresAt && Date.parse(token.expiresAt) <= deps.clock.now().getTime()) {
-      throw new ApiError('expired_token', `the token expired at ${token.expiresAt}`, undefined, { 'WWW-Authenticate': 'Bearer error="invalid_token"' });
+      throw new ApiError('expired_token', `the token expired at ${token.expiresAt}`, undefined, {
+        'WWW-Authenticate': 'Bearer error="invalid_token"',
+      });
     }
-    return { id: token.id, name: token.name, scopes: token.scopes, bootstrap: false, ...(token.expiresAt ? { expiresAt: token.expiresAt } : {}) };
+    return {
+      id: token.id,
+      name: token.name,
+      scopes: token.scopes,
+      bootstrap: false,
+      ...(token.expiresAt ? { expiresAt: token.expiresAt } : {}),
+    };
   };
 }
 

@@ -22,8 +22,13 @@ afterAll(async () => {
 const json = { 'content-type': 'application/json' };
 const errorOf = async (res: Response) => ((await res.json()) as { error: { code: string; message: string; field?: string } }).error;
 const issue = async (body: unknown, by?: string): Promise<Response> =>
-  harness.app.request('/v1/tokens', { method: 'POST', body: JSON.stringify(body), headers: { ...json, authorization: `Bearer ${by ?? harness.adminToken}` } });
-const as = (secret: string, path: string, init: RequestInit = {}) => harness.app.request(path, { ...init, headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${secret}` } });
+  harness.app.request('/v1/tokens', {
+    method: 'POST',
+    body: JSON.stringify(body),
+    headers: { ...json, authorization: `Bearer ${by ?? harness.adminToken}` },
+  });
+const as = (secret: string, path: string, init: RequestInit = {}) =>
+  harness.app.request(path, { ...init, headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${secret}` } });
 
 describe('issuing tokens', () => {
   it('answers the secret once; lists and self never show it', async () => {
@@ -31,13 +36,24 @@ describe('issuing tokens', () => {
     expect(res.status).toBe(201);
     const issued = (await res.json()) as IssuedToken;
     expect(issued.secret).toMatch(/^kin_tk_/);
-    expect(issued.token).toMatchObject({ name: 'support desk', scopes: ['profiles:read', 'analytics:read'], createdAt: '2026-11-01T10:00:00.000Z', expiresAt: '2026-12-01T00:00:00.000Z' });
+    expect(issued.token).toMatchObject({
+      name: 'support desk',
+      scopes: ['profiles:read', 'analytics:read'],
+      createdAt: '2026-11-01T10:00:00.000Z',
+      expiresAt: '2026-12-01T00:00:00.000Z',
+    });
     const list = await (await harness.admin('/v1/tokens')).text();
     expect(list).toContain(issued.token.id);
     expect(list).not.toContain(issued.secret);
     expect(list).not.toMatch(/secret/i);
     const self = (await (await as(issued.secret, '/v1/tokens/self')).json()) as TokenSelf;
-    expect(self).toEqual({ id: issued.token.id, name: 'support desk', scopes: ['profiles:read', 'analytics:read'], bootstrap: false, expiresAt: '2026-12-01T00:00:00.000Z' });
+    expect(self).toEqual({
+      id: issued.token.id,
+      name: 'support desk',
+      scopes: ['profiles:read', 'analytics:read'],
+      bootstrap: false,
+      expiresAt: '2026-12-01T00:00:00.000Z',
+    });
     expect(((await (await harness.admin('/v1/tokens/self')).json()) as TokenSelf).bootstrap).toBe(true);
   });
 
@@ -69,7 +85,9 @@ describe('issuing tokens', () => {
 describe('a profiles:read token', () => {
   let token: IssuedToken;
   beforeAll(async () => {
-    token = (await (await issue({ name: 'reader', scopes: ['profiles:read'], expiresAt: '2026-11-02T10:00:00.000Z' })).json()) as IssuedToken;
+    token = (await (
+      await issue({ name: 'reader', scopes: ['profiles:read'], expiresAt: '2026-11-02T10:00:00.000Z' })
+    ).json()) as IssuedToken;
   });
 
   it('reads profiles', async () => {

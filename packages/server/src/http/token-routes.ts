@@ -37,7 +37,13 @@ export function tokenRoutes(deps: TokenRouteDeps): Hono {
 
   app.get('/v1/tokens/self', anyToken, (c) => {
     const p = c.get('principal');
-    const self: TokenSelf = { id: p.id, name: p.name, scopes: [...p.scopes], bootstrap: p.bootstrap, ...(p.expiresAt ? { expiresAt: p.expiresAt } : {}) };
+    const self: TokenSelf = {
+      id: p.id,
+      name: p.name,
+      scopes: [...p.scopes],
+      bootstrap: p.bootstrap,
+      ...(p.expiresAt ? { expiresAt: p.expiresAt } : {}),
+    };
     return c.json(self);
   });
 
@@ -76,4 +82,3 @@ export function tokenRoutes(deps: TokenRouteDeps): Hono {
   });
   return app;
 }
-

@@ -89,7 +89,11 @@ describe('per-item rejections of what no store can keep', () => {
 
   it('answers the timestamps that lost a whole batch with per-item rejections', async () => {
     const res = await kin.track('/v1/batch', {
-      batch: [good('t1'), { ...good('t2'), timestamp: -8.64e15 }, { ...good('t3'), originalTimestamp: '1000-01-01T00:00:00Z', sentAt: 8.64e15 }],
+      batch: [
+        good('t1'),
+        { ...good('t2'), timestamp: -8.64e15 },
+        { ...good('t3'), originalTimestamp: '1000-01-01T00:00:00Z', sentAt: 8.64e15 },
+      ],
     });
     expect(res.status).toBe(200);
     const answer = (await res.json()) as Answer;
@@ -105,7 +109,9 @@ describe('per-item rejections of what no store can keep', () => {
     const itemDeep = `{"batch":[${JSON.stringify(good('d1'))},{"type":"track","event":"e","userId":"u","context":${deep('y')}}]}`;
     const res = await kin.track('/v1/batch', itemDeep);
     expect(res.status).toBe(200);
-    expect(((await res.json()) as Answer).rejected.map((r) => [r.index, r.code, r.field])).toEqual([[1, 'nesting_too_deep', 'batch[1].context']]);
+    expect(((await res.json()) as Answer).rejected.map((r) => [r.index, r.code, r.field])).toEqual([
+      [1, 'nesting_too_deep', 'batch[1].context'],
+    ]);
     // The envelope's context reaches every item: all rejected, a coded 400.
     const both = `{"context":${deep('x')},"batch":[{"type":"track","event":"e","userId":"u","context":${deep('y')}}]}`;
     const refused = await kin.track('/v1/batch', both);

@@ -34,10 +34,16 @@ describe('every tracking route: auth, bad keys and oversized bodies', () => {
   });
 
   it.each(routes)('%s answers 401 without a key, with an unknown key', async (route) => {
-    const none = await fetch(kin.url + route, { method: 'POST', body: JSON.stringify(bodyFor(route)), headers: { 'content-type': 'application/json' } });
+    const none = await fetch(kin.url + route, {
+      method: 'POST',
+      body: JSON.stringify(bodyFor(route)),
+      headers: { 'content-type': 'application/json' },
+    });
     expect(none.status).toBe(401);
     expect((await errorOf(none)).code).toBe('unauthorized');
-    const wrong = await kin.track(route, bodyFor(route), { headers: { authorization: 'Basic ' + Buffer.from('nope-nope-nope:').toString('base64') } });
+    const wrong = await kin.track(route, bodyFor(route), {
+      headers: { authorization: 'Basic ' + Buffer.from('nope-nope-nope:').toString('base64') },
+    });
     expect(wrong.status).toBe(401);
   });
 
@@ -93,7 +99,9 @@ describe('tracking API', () => {
       [1, 'invalid_event', 'batch[1].event'],
       [2, 'invalid_event', 'batch[2].type'],
     ]);
-    const warnings = (await (await kin.admin('/v1/warnings?kind=rejected_event')).json()) as { data: Array<{ messageId?: string; field?: string }> };
+    const warnings = (await (await kin.admin('/v1/warnings?kind=rejected_event')).json()) as {
+      data: Array<{ messageId?: string; field?: string }>;
+    };
     // One record per code and request: the first rejected item is the example.
     expect(warnings.data.find((w) => w.messageId === 'mixed-bad')?.field).toBe('batch[*].event');
   });
@@ -119,7 +127,9 @@ describe('tracking API', () => {
     const bad = await kin.track('/v1/batch', { batch: [{ type: 'track', anonymousId: 'x' }] });
     expect(bad.status).toBe(400);
     expect(await errorOf(bad)).toMatchObject({ code: 'invalid_batch', field: 'batch[0].event' });
-    const many = await kin.track('/v1/batch', { batch: Array.from({ length: 51 }, () => ({ type: 'track', anonymousId: 'x', event: 'E' })) });
+    const many = await kin.track('/v1/batch', {
+      batch: Array.from({ length: 51 }, () => ({ type: 'track', anonymousId: 'x', event: 'E' })),
+    });
     expect(many.status).toBe(400);
     expect((await errorOf(many)).code).toBe('batch_too_large');
     const notArray = await kin.track('/v1/batch', { batch: 'nope' });
@@ -131,7 +141,12 @@ describe('tracking API', () => {
     const alone = await kin.track('/v1/track', big);
     expect(alone.status).toBe(413);
     expect((await errorOf(alone)).code).toBe('event_too_large');
-    const inBatch = await kin.track('/v1/batch', { batch: [{ type: 'track', ...big }, { type: 'track', anonymousId: 'a-big', event: 'Small' }] });
+    const inBatch = await kin.track('/v1/batch', {
+      batch: [
+        { type: 'track', ...big },
+        { type: 'track', anonymousId: 'a-big', event: 'Small' },
+      ],
+    });
     expect(inBatch.status).toBe(200);
     expect(((await inBatch.json()) as { rejected: Array<{ code: string }> }).rejected[0]?.code).toBe('event_too_large');
   });

@@ -63,7 +63,12 @@ export function trackingRoutes(deps: TrackingDeps): Hono {
     return gate.pass(events, (kept, suppressed) => submit(source, kept, rejected, suppressed));
   }
 
-  function submit(source: { id: string; name: string }, events: TrackingEvent[], rejected: ItemRejection[], suppressed: number): Promise<TrackingAnswer> {
+  function submit(
+    source: { id: string; name: string },
+    events: TrackingEvent[],
+    rejected: ItemRejection[],
+    suppressed: number,
+  ): Promise<TrackingAnswer> {
     const answer = (outcome: { accepted: number; duplicates: number }): TrackingAnswer => ({
       success: true,
       accepted: outcome.accepted + outcome.duplicates,
@@ -77,7 +82,9 @@ export function trackingRoutes(deps: TrackingDeps): Hono {
     const verifier = deps.verifier;
     if (!verifier) return deps.ingestor.submit({ sourceId, events }).then(answer);
     return Promise.all(events.map((event) => verifier.verify(source.name, event)))
-      .then((unverified) => deps.ingestor.submit(unverified.some((u) => u !== undefined) ? { sourceId, events, unverified } : { sourceId, events }))
+      .then((unverified) =>
+        deps.ingestor.submit(unverified.some((u) => u !== undefined) ? { sourceId, events, unverified } : { sourceId, events }),
+      )
       .then(answer);
   }
 
@@ -129,7 +136,13 @@ export function trackingRoutes(deps: TrackingDeps): Hono {
     }
     const grant = deps.rateLimits?.take(source, 1);
     if (grant) {
-      if (grant.granted === 0) throw new ApiError('rate_limited', 'this write key sent more events than its rate limit allows; retry after Retry-After seconds', undefined, grant.headers);
+      if (grant.granted === 0)
+        throw new ApiError(
+          'rate_limited',
+          'this write key sent more events than its rate limit allows; retry after Retry-After seconds',
+          undefined,
+          grant.headers,
+        );
       for (const [name, value] of Object.entries(grant.headers)) c.header(name, value);
     }
     return accept(source, [withIpPolicy(result.event, deps.ipMode)], []).then((answer) => c.json(answer));
@@ -143,18 +156,34 @@ export function trackingRoutes(deps: TrackingDeps): Hono {
     const read = readBatch(body, deps.limits.maxEventDepth);
     if (!read.ok) throw new ApiError(read.code, read.message, read.field);
     if (read.items.length > deps.limits.maxBatchItems) {
-      throw new ApiError('batch_too_large', `a batch holds at most ${deps.limits.maxBatchItems} events, this one ${read.items.length}`, 'batch');
+      throw new ApiError(
+        'batch_too_large',
+        `a batch holds at most ${deps.limits.maxBatchItems} events, this one ${read.items.length}`,
+        'batch',
+      );
     }
     const receivedAt = deps.clock.now();
     let events: TrackingEvent[] = [];
     const indexes: number[] = [];
     let rejected: ItemRejection[] = [];
     read.items.forEach((item, index) => {
-      const result = validateEvent(item, { receivedAt, newMessageId: deps.ids.messageId, maxEventBytes: deps.limits.maxEventBytes, maxDepth: deps.limits.maxEventDepth, checkText: !storableText });
+      const result = validateEvent(item, {
+        receivedAt,
+        newMessageId: deps.ids.messageId,
+        maxEventBytes: deps.limits.maxEventBytes,
+        maxDepth: deps.limits.maxEventDepth,
+        checkText: !storableText,
+      });
       if (result.ok) {
         events.push(withIpPolicy(result.event, deps.ipMode));
         indexes.push(index);
-      } else rejected.push({ index, code: result.code, field: `batch[${index}]${result.field ? '.' + result.field : ''}`, message: result.message });
+      } else
+        rejected.push({
+          index,
+          code: result.code,
+          field: `batch[${index}]${result.field ? '.' + result.field : ''}`,
+          message: result.message,
+        });
     });
     await remember(source.id, rejected, read.items);
     if (events.length === 0 && rejected.length > 0) {
@@ -163,11 +192,22 @@ export function trackingRoutes(deps: TrackingDeps): Hono {
     }
     const grant = deps.rateLimits?.take(source, events.length);
     if (grant) {
-      if (grant.granted === 0) throw new ApiError('rate_limited', `this write key sent more events than its rate limit allows; none of the ${events.length} valid events was accepted, retry after Retry-After seconds`, undefined, grant.headers);
+      if (grant.granted === 0)
+        throw new ApiError(
+          'rate_limited',
+          `this write key sent more events than its rate limit allows; none of the ${events.length} valid events was accepted, retry after Retry-After seconds`,
+          undefined,
+          grant.headers,
+        );
       for (const [name, value] of Object.entries(grant.headers)) c.header(name, value);
       // The first events in batch order go in; each later one is answered `rate_limited` (never dropped silently).
       if (grant.granted < events.length) {
-        const over = indexes.slice(grant.granted).map((index) => ({ index, code: 'rate_limited', field: `batch[${index}]`, message: 'over the write key\'s rate limit; send it again later' }));
+        const over = indexes.slice(grant.granted).map((index) => ({
+          index,
+          code: 'rate_limited',
+          field: `batch[${index}]`,
+          message: "over the write key's rate limit; send it again later",
+        }));
         rejected = [...rejected, ...over].sort((a, b) => a.index - b.index);
         events = events.slice(0, grant.granted);
       }

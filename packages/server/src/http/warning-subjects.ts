@@ -21,13 +21,21 @@ export async function withSubjects(store: Store, warnings: WarningRecord[]): Pro
     if (!names.has(profileId)) {
       const profile = await store.findProfile(profileId);
       const t = profile?.traits ?? {};
-      const name = [t['firstName'], t['lastName']].filter((x) => typeof x === 'string').join(' ') || (typeof t['name'] === 'string' ? t['name'] : '');
+      const name =
+        [t['firstName'], t['lastName']].filter((x) => typeof x === 'string').join(' ') || (typeof t['name'] === 'string' ? t['name'] : '');
       names.set(profileId, name || undefined);
     }
     let identifier: Identifier | undefined;
     if (warning.kind === 'identifier_refused' && warning.messageId) {
       if (!refusals.has(profileId)) refusals.set(profileId, (await store.explainProfile(profileId))?.refusals ?? []);
-      const refusal = refusals.get(profileId)?.find((r) => r.messageId === warning.messageId && (!warning.sourceId || r.sourceId === warning.sourceId) && warning.message.startsWith(`${r.type} `));
+      const refusal = refusals
+        .get(profileId)
+        ?.find(
+          (r) =>
+            r.messageId === warning.messageId &&
+            (!warning.sourceId || r.sourceId === warning.sourceId) &&
+            warning.message.startsWith(`${r.type} `),
+        );
       if (refusal) identifier = { type: refusal.type, value: refusal.value };
     }
     const profileName = names.get(profileId);

@@ -33,7 +33,14 @@ describe('web assets', () => {
     const asset = await fetch(kin.url + '/assets/app-1.js');
     expect(asset.headers.get('cache-control')).toContain('immutable');
     expect(await asset.text()).toBe('console.log(1)');
-    for (const path of ['/', '/profiles/user_id%3Au1', '/sources', '/profiles/email:alice@example.com', '/profiles/email%3Aann.lee%40shop.example.js', '/search?q=a.b']) {
+    for (const path of [
+      '/',
+      '/profiles/user_id%3Au1',
+      '/sources',
+      '/profiles/email:alice@example.com',
+      '/profiles/email%3Aann.lee%40shop.example.js',
+      '/search?q=a.b',
+    ]) {
       const page = await fetch(kin.url + path);
       expect(page.status, path).toBe(200);
       expect(page.headers.get('content-type')).toContain('text/html');

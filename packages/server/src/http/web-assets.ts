@@ -44,7 +44,8 @@ const CONTENT_TYPES: Record<string, string> = {
 
 /** Why a CSP: the dashboard holds the admin token; it loads only its own scripts and talks only to Kin. */
 const HTML_HEADERS = {
-  'content-security-policy': "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+  'content-security-policy':
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
   'cache-control': 'no-store',
@@ -72,7 +73,11 @@ export function createWebAssets(options: WebAssetsOptions = {}): (app: KinApp) =
         sdk = undefined;
         throw error;
       });
-      return c.body(text, 200, { 'content-type': 'application/javascript; charset=utf-8', 'cache-control': 'public, max-age=300', 'access-control-allow-origin': '*' });
+      return c.body(text, 200, {
+        'content-type': 'application/javascript; charset=utf-8',
+        'cache-control': 'public, max-age=300',
+        'access-control-allow-origin': '*',
+      });
     });
 
     app.get('*', publicRoute, async (c) => {
@@ -143,7 +148,9 @@ export function ensureDashboardBuilt(options: { distDir?: string; log?: (line: s
   if (existsSync(join(dist, 'index.html'))) return Promise.resolve();
   let pending = builds.get(dist);
   if (!pending) {
-    (options.log ?? ((line: string) => process.stderr.write(`${line}\n`)))(`kin: building the dashboard into ${dist} (first start; npm ci does this ahead of time)`);
+    (options.log ?? ((line: string) => process.stderr.write(`${line}\n`)))(
+      `kin: building the dashboard into ${dist} (first start; npm ci does this ahead of time)`,
+    );
     pending = buildDashboard(dist);
     builds.set(dist, pending);
     pending.catch(() => builds.delete(dist));

@@ -19,9 +19,12 @@ export async function undoMerge(store: Store, mergeId: string, deps: ResolveDeps
   return store.transaction(async (tx) => {
     const merge = await tx.findMerge(mergeId);
     if (!merge) return { ok: false, code: 'not_found', message: 'no merge has this id' };
-    if (merge.rule === 'undo' || merge.rule === 'split') return { ok: false, code: 'conflict', message: `a ${merge.rule} entry cannot be undone; remove its do-not-link rule instead` };
-    if (merge.undoneBy !== undefined) return { ok: false, code: 'conflict', message: `this merge was undone already (ledger entry ${merge.undoneBy})` };
-    if (!merge.sides) return { ok: false, code: 'conflict', message: 'this merge was recorded before Kin kept merge sides; split the profile instead' };
+    if (merge.rule === 'undo' || merge.rule === 'split')
+      return { ok: false, code: 'conflict', message: `a ${merge.rule} entry cannot be undone; remove its do-not-link rule instead` };
+    if (merge.undoneBy !== undefined)
+      return { ok: false, code: 'conflict', message: `this merge was undone already (ledger entry ${merge.undoneBy})` };
+    if (!merge.sides)
+      return { ok: false, code: 'conflict', message: 'this merge was recorded before Kin kept merge sides; split the profile instead' };
     return separate(tx, {
       profileId: merge.survivorId,
       sides: [merge.sides.absorbed, merge.sides.survivor],
@@ -35,17 +38,32 @@ export async function undoMerge(store: Store, mergeId: string, deps: ResolveDeps
 }
 
 /** Splits the given identifiers (with their events and the traits those set) out of a profile. */
-export async function splitProfile(store: Store, profileId: string, identifiers: Identifier[], deps: ResolveDeps, at: string): Promise<SeparationResult> {
+export async function splitProfile(
+  store: Store,
+  profileId: string,
+  identifiers: Identifier[],
+  deps: ResolveDeps,
+  at: string,
+): Promise<SeparationResult> {
   const profile = await store.findProfile(profileId);
   if (!profile) return { ok: false, code: 'not_found', message: 'no profile matches this ref' };
   const held = new Set(profile.externalIds.map(identifierKey));
   const missing = identifiers.filter((id) => !held.has(identifierKey(id)));
-  if (missing.length > 0) return { ok: false, code: 'invalid', message: `the profile does not hold ${missing.map((m) => `${m.type}:${m.value}`).join(', ')}` };
+  if (missing.length > 0)
+    return { ok: false, code: 'invalid', message: `the profile does not hold ${missing.map((m) => `${m.type}:${m.value}`).join(', ')}` };
   const chosen = new Set(identifiers.map(identifierKey));
   const rest = profile.externalIds.filter((id) => !chosen.has(identifierKey(id))).map(({ type, value }) => ({ type, value }));
   if (rest.length === 0) return { ok: false, code: 'invalid', message: 'a split must leave at least one identifier on each side' };
   return store.transaction((tx) =>
-    separate(tx, { profileId: profile.id, sides: [identifiers, rest], kind: 'split', survivorId: profile.id, absorbedId: profile.id, deps, at }),
+    separate(tx, {
+      profileId: profile.id,
+      sides: [identifiers, rest],
+      kind: 'split',
+      survivorId: profile.id,
+      absorbedId: profile.id,
+      deps,
+      at,
+    }),
   );
 }
 

@@ -16,12 +16,23 @@ const dir = mkdtempSync(join(tmpdir(), 'kin-verify-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function event(fields: Partial<TrackingEvent> & { context?: Record<string, unknown> }): TrackingEvent {
-  return { type: 'identify', messageId: 'm1', timestamp: '2026-11-01T10:00:00.000Z', receivedAt: '2026-11-01T10:00:00.000Z', userId: 'ann', ...fields };
+  return {
+    type: 'identify',
+    messageId: 'm1',
+    timestamp: '2026-11-01T10:00:00.000Z',
+    receivedAt: '2026-11-01T10:00:00.000Z',
+    userId: 'ann',
+    ...fields,
+  };
 }
 
 const hash = (secret: string, userId: string) => createHmac('sha256', secret).update(userId).digest('hex');
 const hs256 = (claims: Record<string, unknown>, secret = JWT_SECRET, exp: number = NOW + 600) =>
-  new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setIssuedAt(NOW - 10).setExpirationTime(exp).sign(new TextEncoder().encode(secret));
+  new SignJWT(claims)
+    .setProtectedHeader({ alg: 'HS256' })
+    .setIssuedAt(NOW - 10)
+    .setExpirationTime(exp)
+    .sign(new TextEncoder().encode(secret));
 
 let verifier: IdentityVerifier;
 let rsaKey: CryptoKey;
@@ -35,7 +46,12 @@ beforeAll(async () => {
   rsaKey = rsa.privateKey;
   ecKey = ec.privateKey;
   strangerKey = stranger.privateKey;
-  const jwks = { keys: [{ ...(await exportJWK(rsa.publicKey)), kid: 'rsa', alg: 'RS256' }, { ...(await exportJWK(ec.publicKey)), kid: 'ec', alg: 'ES256' }] };
+  const jwks = {
+    keys: [
+      { ...(await exportJWK(rsa.publicKey)), kid: 'rsa', alg: 'RS256' },
+      { ...(await exportJWK(ec.publicKey)), kid: 'ec', alg: 'ES256' },
+    ],
+  };
   const jwksFile = join(dir, 'jwks.json');
   writeFileSync(jwksFile, JSON.stringify(jwks));
   const parsed = parsePolicy({
@@ -69,7 +85,9 @@ describe('identity verification: hmac', () => {
   });
 
   it('refuses an email with no userId to verify it against; anonymous events need nothing', async () => {
-    expect(await verifier.verify('web', event({ userId: undefined, anonymousId: 'a1', traits: { email: 'ann@x.io' } }))).toMatchObject({ types: ['user_id', 'email'] });
+    expect(await verifier.verify('web', event({ userId: undefined, anonymousId: 'a1', traits: { email: 'ann@x.io' } }))).toMatchObject({
+      types: ['user_id', 'email'],
+    });
     expect(await verifier.verify('web', event({ userId: undefined, anonymousId: 'a1', type: 'page' }))).toBeUndefined();
   });
 
@@ -100,7 +118,8 @@ describe('identity verification: jwt', () => {
     ['expired', () => hs256({ sub: 'ann' }, JWT_SECRET, NOW - 60), 'expired'],
     [
       'unsigned (alg none)',
-      async () => `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url')}.${Buffer.from(JSON.stringify({ sub: 'ann', exp: NOW + 600 })).toString('base64url')}.`,
+      async () =>
+        `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url')}.${Buffer.from(JSON.stringify({ sub: 'ann', exp: NOW + 600 })).toString('base64url')}.`,
       'identityToken rejected',
     ],
     [
@@ -129,14 +148,23 @@ describe('identity verification: jwt', () => {
         .sign(key);
     expect(await verifier.verify('ios', event({ context: { identityToken: await sign(rsaKey, 'RS256', 'rsa') } }))).toBeUndefined();
     expect(await verifier.verify('ios', event({ context: { identityToken: await sign(ecKey, 'ES256', 'ec') } }))).toBeUndefined();
-    const wrongIssuer = await verifier.verify('ios', event({ context: { identityToken: await sign(rsaKey, 'RS256', 'rsa', { iss: 'https://evil.example' }) } }));
+    const wrongIssuer = await verifier.verify(
+      'ios',
+      event({ context: { identityToken: await sign(rsaKey, 'RS256', 'rsa', { iss: 'https://evil.example' }) } }),
+    );
     expect(wrongIssuer?.reason).toContain('claim iss invalid');
-    const wrongAudience = await verifier.verify('ios', event({ context: { identityToken: await sign(rsaKey, 'RS256', 'rsa', { aud: 'other' }) } }));
+    const wrongAudience = await verifier.verify(
+      'ios',
+      event({ context: { identityToken: await sign(rsaKey, 'RS256', 'rsa', { aud: 'other' }) } }),
+    );
     expect(wrongAudience?.reason).toContain('claim aud invalid');
     const stranger = await verifier.verify('ios', event({ context: { identityToken: await sign(strangerKey, 'RS256', 'rsa') } }));
     expect(stranger?.reason).toContain('signature invalid');
     // An HS256 token signed with the public key material must not pass as RS256 (algorithm confusion).
-    const hsOnRsaSource = await verifier.verify('ios', event({ context: { identityToken: await hs256({ sub: 'ann', iss: 'https://id.shop.example', aud: 'kin' }) } }));
+    const hsOnRsaSource = await verifier.verify(
+      'ios',
+      event({ context: { identityToken: await hs256({ sub: 'ann', iss: 'https://id.shop.example', aud: 'kin' }) } }),
+    );
     expect(hsOnRsaSource?.types).toEqual(['user_id', 'email']);
   });
 });

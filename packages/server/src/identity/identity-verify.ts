@@ -31,7 +31,8 @@ export function createIdentityVerifier(policy: IdentityPolicy): IdentityVerifier
   for (const [name, rule] of Object.entries(policy.sources)) {
     if (rule.identityVerification !== 'jwt') continue;
     if (rule.jwtSecret !== undefined) keys.set(name, new TextEncoder().encode(rule.jwtSecret));
-    else if (rule.jwksFile !== undefined) keys.set(name, createLocalJWKSet(JSON.parse(readFileSync(rule.jwksFile, 'utf8')) as Parameters<typeof createLocalJWKSet>[0]));
+    else if (rule.jwksFile !== undefined)
+      keys.set(name, createLocalJWKSet(JSON.parse(readFileSync(rule.jwksFile, 'utf8')) as Parameters<typeof createLocalJWKSet>[0]));
     else if (rule.jwksUrl !== undefined) keys.set(name, createRemoteJWKSet(new URL(rule.jwksUrl)));
   }
   return {
@@ -54,9 +55,12 @@ export function createIdentityVerifier(policy: IdentityPolicy): IdentityVerifier
 function verifyHmac(secret: string, event: TrackingEvent): UnverifiedIdentity | undefined {
   const presented = event.context?.['userHash'];
   if (typeof presented !== 'string' || presented === '') return { types: ['user_id', 'email'], reason: 'context.userHash is missing' };
-  const expected = createHmac('sha256', secret).update(event.userId ?? '', 'utf8').digest();
+  const expected = createHmac('sha256', secret)
+    .update(event.userId ?? '', 'utf8')
+    .digest();
   const given = /^[0-9a-fA-F]{64}$/.test(presented) ? Buffer.from(presented, 'hex') : Buffer.alloc(0);
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { types: ['user_id', 'email'], reason: 'context.userHash does not match the userId' };
+  if (given.length !== expected.length || !timingSafeEqual(given, expected))
+    return { types: ['user_id', 'email'], reason: 'context.userHash does not match the userId' };
   return undefined;
 }
 

@@ -27,11 +27,17 @@ afterAll(async () => {
 
 describe('per-source phone region', () => {
   it('reads 06 12 34 56 78 as +33… from the French source, and refuses it from the US-default source', async () => {
-    const fr = await kin.track('/v1/identify', { userId: 'fr-1', traits: { phone: '06 12 34 56 78' } }, { headers: { authorization: 'Basic ' + Buffer.from(`${FR_KEY}:`).toString('base64') } });
+    const fr = await kin.track(
+      '/v1/identify',
+      { userId: 'fr-1', traits: { phone: '06 12 34 56 78' } },
+      { headers: { authorization: 'Basic ' + Buffer.from(`${FR_KEY}:`).toString('base64') } },
+    );
     expect(fr.status).toBe(200);
     const web = await kin.track('/v1/identify', { userId: 'us-1', traits: { phone: '06 12 34 56 78' } });
     expect(web.status).toBe(200);
-    const found = (await (await kin.admin('/v1/profiles/' + encodeURIComponent('phone:+33612345678'))).json()) as { externalIds: Array<{ type: string; value: string }> };
+    const found = (await (await kin.admin('/v1/profiles/' + encodeURIComponent('phone:+33612345678'))).json()) as {
+      externalIds: Array<{ type: string; value: string }>;
+    };
     expect(found.externalIds).toContainEqual(expect.objectContaining({ type: 'user_id', value: 'fr-1' }));
     expect(found.externalIds).not.toContainEqual(expect.objectContaining({ value: 'us-1' }));
     expect((await kin.admin('/v1/profiles/' + encodeURIComponent('phone:+10612345678'))).status).toBe(404);
@@ -40,7 +46,11 @@ describe('per-source phone region', () => {
   });
 
   it('reads national numbers of an import in the region of the import source', async () => {
-    const res = await kin.admin('/v1/imports?source=shop_fr', { method: 'POST', body: 'crm_id,phone\nc-1,06 98 76 54 32\n', headers: { 'content-type': 'text/csv' } });
+    const res = await kin.admin('/v1/imports?source=shop_fr', {
+      method: 'POST',
+      body: 'crm_id,phone\nc-1,06 98 76 54 32\n',
+      headers: { 'content-type': 'text/csv' },
+    });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ imported: 1, rejected: 0 });
     expect((await kin.admin('/v1/profiles/' + encodeURIComponent('phone:+33698765432'))).status).toBe(200);

@@ -22,7 +22,8 @@ export function createSourceRegions(
   listSources: () => Promise<ReadonlyArray<{ id: string; name: string }>>,
 ): SourceRegions | undefined {
   const byName = new Map<string, string>();
-  for (const [name, rule] of Object.entries(policy.sources)) if (rule.defaultPhoneRegion !== undefined) byName.set(name, rule.defaultPhoneRegion);
+  for (const [name, rule] of Object.entries(policy.sources))
+    if (rule.defaultPhoneRegion !== undefined) byName.set(name, rule.defaultPhoneRegion);
   if (byName.size === 0) return undefined;
   let known = new Map<string, string | undefined>();
   let reading: Promise<void> | undefined;

@@ -30,7 +30,7 @@ function encode(value: string, delimiter: string, next: () => number): string {
 function scanAll(bytes: Buffer, delimiter: string, next: () => number): ScannedRecord[] {
   const scanner = new CsvRecordScanner({ delimiter, maxRecordBytes: 1 << 20 });
   const out: ScannedRecord[] = [];
-  for (let i = 0; i < bytes.length; ) {
+  for (let i = 0; i < bytes.length;) {
     const size = 1 + Math.floor(next() * 40);
     out.push(...scanner.push(bytes.subarray(i, i + size)));
     i += size;

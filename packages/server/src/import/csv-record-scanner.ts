@@ -237,7 +237,11 @@ export class CsvRecordScanner {
       this.pieces = [];
       this.held = 0;
       this.state = State.Skip;
-      this.skipped = { code, message: `${reason}: 1 row skipped (line ${startLine}), reading resumed at line ${startLine + 1}`, line: startLine };
+      this.skipped = {
+        code,
+        message: `${reason}: 1 row skipped (line ${startLine}), reading resumed at line ${startLine + 1}`,
+        line: startLine,
+      };
       return undefined;
     }
     const from = this.firstNewline + 1 - this.recordStart;
@@ -252,7 +256,13 @@ export class CsvRecordScanner {
       }
     }
     const resumeAt = this.firstNewline + 1;
-    out.push({ kind: 'reject', code, message: `${reason} (row from line ${startLine}): 1 row skipped, reading resumed at line ${startLine + 1}`, line: startLine, end: resumeAt });
+    out.push({
+      kind: 'reject',
+      code,
+      message: `${reason} (row from line ${startLine}): 1 row skipped, reading resumed at line ${startLine + 1}`,
+      line: startLine,
+      end: resumeAt,
+    });
     this.pos = resumeAt;
     this.line = startLine + 1;
     this.startRecord();

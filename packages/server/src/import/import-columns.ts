@@ -71,7 +71,11 @@ export function createColumnPlanner(mapping: ImportMapping = {}): ColumnPlanner 
     if (r === undefined) {
       if (explicitRecordIds.size > 0) r = explicitRecordIds.has(column.toLowerCase()) ? 0 : -1;
       // A column the mapping gives another role is never the record id by name.
-      else r = byLower.has(column.toLowerCase()) && byLower.get(column.toLowerCase()) !== 'record_id' ? -1 : RECORD_ID_NAMES.indexOf(normaliseHeader(column));
+      else
+        r =
+          byLower.has(column.toLowerCase()) && byLower.get(column.toLowerCase()) !== 'record_id'
+            ? -1
+            : RECORD_ID_NAMES.indexOf(normaliseHeader(column));
       rank.set(column, r);
     }
     return r;
@@ -90,10 +94,12 @@ export function createColumnPlanner(mapping: ImportMapping = {}): ColumnPlanner 
 /** Reads a mapping file: a JSON object of column → role name (a matching role, an identifier type, `record_id`, `trait` or `ignore`). */
 export async function loadImportMapping(path: string): Promise<ImportMapping> {
   const parsed: unknown = JSON.parse(await readFile(path, 'utf8'));
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error(`mapping ${path}: expected a JSON object of column -> role`);
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+    throw new Error(`mapping ${path}: expected a JSON object of column -> role`);
   const out: Record<string, string> = {};
   for (const [column, role] of Object.entries(parsed)) {
-    if (typeof role !== 'string' || role.trim() === '') throw new Error(`mapping ${path}: the role of "${column}" must be a non-empty string`);
+    if (typeof role !== 'string' || role.trim() === '')
+      throw new Error(`mapping ${path}: the role of "${column}" must be a non-empty string`);
     out[column] = role;
   }
   return out;

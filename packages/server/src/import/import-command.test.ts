@@ -46,7 +46,10 @@ describe('kin import and kin match run (real bin)', () => {
     const policy = join(dir, 'strict-policy.json');
     writeFileSync(policy, JSON.stringify({ types: { crm_id: { limit: 1, priority: 4 } } }));
     const file = join(dir, 'people.csv');
-    writeFileSync(file, 'crm_id,first_name,email,phone,favourite_colour\nC1,Ann,a@x.io,12,blue\nC2,Ann,a@x.io,,red\nC3,"Bob,b@x.io,,\nC4,Cy,not-an-email,,green\n');
+    writeFileSync(
+      file,
+      'crm_id,first_name,email,phone,favourite_colour\nC1,Ann,a@x.io,12,blue\nC2,Ann,a@x.io,,red\nC3,"Bob,b@x.io,,\nC4,Cy,not-an-email,,green\n',
+    );
     const result = await runKin(['import', file, '--source', 'crm', '--db', db, '--policy', policy], clean);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain('ignored columns (no role; give them one with --map): favourite_colour');
@@ -74,7 +77,10 @@ describe('kin import and kin match run (real bin)', () => {
     const cases: Array<[string[], RegExp]> = [
       [['import', join(dir, 'missing.csv'), '--source', 'crm', '--db', db], /^no such file: .*missing\.csv$/],
       [['import', folder, '--source', 'crm', '--db', db], /^.*a-folder is a directory, not a file$/],
-      [['import', file, '--source', 'crm', '--db', db, '--resume'], /^cannot resume: no checkpoint for .*fresh\.csv \(run without --resume to import it from the start\)$/],
+      [
+        ['import', file, '--source', 'crm', '--db', db, '--resume'],
+        /^cannot resume: no checkpoint for .*fresh\.csv \(run without --resume to import it from the start\)$/,
+      ],
     ];
     for (const [args, line] of cases) {
       const result = await runKin(args, clean);

@@ -55,9 +55,12 @@ export function registerImportCommand(program: Command): void {
       if (chunkSize !== undefined && !(Number.isInteger(chunkSize) && chunkSize >= 1 && chunkSize <= 100_000)) {
         throw new CliError('--chunk-size is an integer from 1 to 100000', 2);
       }
-      const mapping = flags.map === undefined ? undefined : await loadImportMapping(flags.map).catch((e: unknown) => {
-        throw new CliError(e instanceof Error ? e.message : String(e), 2);
-      });
+      const mapping =
+        flags.map === undefined
+          ? undefined
+          : await loadImportMapping(flags.map).catch((e: unknown) => {
+              throw new CliError(e instanceof Error ? e.message : String(e), 2);
+            });
       // The file is checked before the store is opened: a missing file or a directory is one line, exit 1.
       const info = await stat(file).catch(() => undefined);
       if (info === undefined) throw new CliError(`no such file: ${file}`, 1);
@@ -73,30 +76,37 @@ export function registerImportCommand(program: Command): void {
       const started = performance.now();
       let progress: ReturnType<typeof createImportProgress> | undefined;
       try {
-        const summary = await withCliStore(flags.db, async (store) => {
-          const size = await stat(file).then((s) => s.size, () => undefined);
-          const resumed = flags.resume ? await readCheckpoint(file).catch(() => undefined) : undefined;
-          progress = createImportProgress({
-            out: process.stderr,
-            ...(size !== undefined ? { totalBytes: size } : {}),
-            ...(resumed ? { startRows: resumed.position.rows, startBytes: resumed.position.bytes } : {}),
-          });
-          return importFile({
-            file,
-            source: flags.source,
-            store,
-            ...resolveDepsFor(policy, store),
-            format,
-            resume: flags.resume,
-            maxRecordBytes: config.imports.maxRecordBytes,
-            signal: abort.signal,
-            onProgress: (rows, bytes) => progress?.update(rows, bytes),
-            ...(mapping ? { mapping } : {}),
-            ...(flags.delimiter !== undefined ? { delimiter: parseDelimiter(flags.delimiter) } : {}),
-            ...(flags.rejects !== undefined ? { rejectsFile: flags.rejects } : {}),
-            ...(chunkSize !== undefined ? { chunkSize } : {}),
-          });
-        }, { create: true });
+        const summary = await withCliStore(
+          flags.db,
+          async (store) => {
+            const size = await stat(file).then(
+              (s) => s.size,
+              () => undefined,
+            );
+            const resumed = flags.resume ? await readCheckpoint(file).catch(() => undefined) : undefined;
+            progress = createImportProgress({
+              out: process.stderr,
+              ...(size !== undefined ? { totalBytes: size } : {}),
+              ...(resumed ? { startRows: resumed.position.rows, startBytes: resumed.position.bytes } : {}),
+            });
+            return importFile({
+              file,
+              source: flags.source,
+              store,
+              ...resolveDepsFor(policy, store),
+              format,
+              resume: flags.resume,
+              maxRecordBytes: config.imports.maxRecordBytes,
+              signal: abort.signal,
+              onProgress: (rows, bytes) => progress?.update(rows, bytes),
+              ...(mapping ? { mapping } : {}),
+              ...(flags.delimiter !== undefined ? { delimiter: parseDelimiter(flags.delimiter) } : {}),
+              ...(flags.rejects !== undefined ? { rejectsFile: flags.rejects } : {}),
+              ...(chunkSize !== undefined ? { chunkSize } : {}),
+            });
+          },
+          { create: true },
+        );
         progress?.finish();
         const seconds = (performance.now() - started) / 1000;
         const done = summary.rows - summary.skipped;
@@ -134,11 +144,14 @@ function detailLines(summary: ImportFileSummary): string[] {
       .map(([code, n]) => `${n} ${code}`)
       .join(', ');
   const lines: string[] = [];
-  if (summary.ignoredColumns.length > 0) lines.push(`ignored columns (no role; give them one with --map): ${summary.ignoredColumns.join(', ')}`);
+  if (summary.ignoredColumns.length > 0)
+    lines.push(`ignored columns (no role; give them one with --map): ${summary.ignoredColumns.join(', ')}`);
   if (summary.invalidValues > 0) lines.push(`invalid values left out: ${summary.invalidValues} (${list(summary.invalidByCode)})`);
-  if (summary.refusedIdentifiers > 0) lines.push(`identifiers refused by the identity policy: ${summary.refusedIdentifiers} (GET /v1/warnings lists them)`);
+  if (summary.refusedIdentifiers > 0)
+    lines.push(`identifiers refused by the identity policy: ${summary.refusedIdentifiers} (GET /v1/warnings lists them)`);
   if (summary.rejected > 0) lines.push(`rejected rows: ${summary.rejected} (${list(summary.rejectedByCode)})`);
-  for (const r of summary.rejects.filter((x) => x.column === undefined).slice(0, 3)) lines.push(`  row ${r.row} (line ${r.line}): ${r.code}: ${r.reason}`);
+  for (const r of summary.rejects.filter((x) => x.column === undefined).slice(0, 3))
+    lines.push(`  row ${r.row} (line ${r.line}): ${r.code}: ${r.reason}`);
   if (summary.rejected + summary.invalidValues > 0) lines.push('each reject, with row, line and column: --rejects FILE');
   return lines;
 }

@@ -43,8 +43,20 @@ describe('kin import (file)', () => {
     expect(first).toMatchObject({ rows: 3, imported: 3, duplicates: 0, rejected: 0, stopped: false });
     const ann = await store.findProfile((await store.findProfileIdByIdentifier({ type: 'email', value: 'ann@example.com' }))!);
     // Spec trait names, identifiers normalised as the tracking path does (phone in E.164).
-    expect(ann?.traits).toEqual({ firstName: 'Ann', lastName: 'Lee', email: 'ann@example.com', phone: '+14155552671', birthday: '1980-02-03', address: { city: 'Paris' } });
-    expect(ann?.externalIds.map((x) => `${x.type}:${x.value}`).sort()).toEqual(['crm_id:C1', 'email:ann@example.com', 'phone:+14155552671', 'record:crm:C1']);
+    expect(ann?.traits).toEqual({
+      firstName: 'Ann',
+      lastName: 'Lee',
+      email: 'ann@example.com',
+      phone: '+14155552671',
+      birthday: '1980-02-03',
+      address: { city: 'Paris' },
+    });
+    expect(ann?.externalIds.map((x) => `${x.type}:${x.value}`).sort()).toEqual([
+      'crm_id:C1',
+      'email:ann@example.com',
+      'phone:+14155552671',
+      'record:crm:C1',
+    ]);
     // 03/04/1970 has two readings: the raw value is kept, no ISO date is guessed.
     const bob = await store.findProfile((await store.findProfileIdByIdentifier({ type: 'crm_id', value: 'C2' }))!);
     expect(bob?.traits).toMatchObject({ birthday: '03/04/1970' });
@@ -66,9 +78,21 @@ describe('kin import (file)', () => {
   it('links a record sharing an email with an existing web profile', async () => {
     const web = await store.createSource({ name: 'web', writeKeyHash: 'h-web', createdAt: '2026-01-01T00:00:00.000Z' });
     await store.transaction((tx) =>
-      applyEvents(tx, web.id, [
-        { type: 'identify', messageId: 'w1', userId: 'u-ann', traits: { email: 'Ann@Example.com' }, timestamp: '2026-01-01T00:00:00.000Z', receivedAt: '2026-01-01T00:00:00.000Z' },
-      ], { policy: DEFAULT_POLICY, normalize }),
+      applyEvents(
+        tx,
+        web.id,
+        [
+          {
+            type: 'identify',
+            messageId: 'w1',
+            userId: 'u-ann',
+            traits: { email: 'Ann@Example.com' },
+            timestamp: '2026-01-01T00:00:00.000Z',
+            receivedAt: '2026-01-01T00:00:00.000Z',
+          },
+        ],
+        { policy: DEFAULT_POLICY, normalize },
+      ),
     );
     const webProfile = await store.findProfileIdByIdentifier({ type: 'user_id', value: 'u-ann' });
     await run({ file: file('crm.csv', CRM), source: 'crm' });
@@ -88,7 +112,9 @@ describe('kin import (file)', () => {
       { row: 3, line: 4, code: 'too_many_fields', reason: 'row has 4 fields, the header has 3' },
     ]);
     expect(summary.rejectedByCode).toEqual({ empty_row: 1, too_many_fields: 1 });
-    expect(readFileSync(rejects, 'utf8')).toBe('row,line,column,code,reason\n2,3,,empty_row,empty row\n3,4,,too_many_fields,"row has 4 fields, the header has 3"\n');
+    expect(readFileSync(rejects, 'utf8')).toBe(
+      'row,line,column,code,reason\n2,3,,empty_row,empty row\n3,4,,too_many_fields,"row has 4 fields, the header has 3"\n',
+    );
   });
 
   it('resumes an interrupted import after the committed chunks, appending to the rejects file', async () => {
@@ -98,7 +124,14 @@ describe('kin import (file)', () => {
     const rejects = join(dir, 'big-rejects.csv');
     const abort = new AbortController();
     let chunks = 0;
-    const first = await run({ file: path, source: 'crm', chunkSize: 5, rejectsFile: rejects, signal: abort.signal, onProgress: () => ++chunks === 2 && abort.abort() });
+    const first = await run({
+      file: path,
+      source: 'crm',
+      chunkSize: 5,
+      rejectsFile: rejects,
+      signal: abort.signal,
+      onProgress: () => ++chunks === 2 && abort.abort(),
+    });
     expect(first).toMatchObject({ stopped: true, rows: 10, imported: 9, rejected: 1 });
     const saved = await readCheckpoint(path);
     expect(saved?.position.rows).toBe(10);
@@ -108,7 +141,9 @@ describe('kin import (file)', () => {
     expect(second).toMatchObject({ stopped: false, skipped: 10, rows: 25, imported: 23, duplicates: 0, rejected: 2 });
     expect((await store.stats()).events).toBe(23);
     expect((await store.stats()).profiles).toBe(23);
-    expect(readFileSync(rejects, 'utf8')).toBe('row,line,column,code,reason\n7,8,,no_values,no values besides the record id\n23,24,,no_values,no values besides the record id\n');
+    expect(readFileSync(rejects, 'utf8')).toBe(
+      'row,line,column,code,reason\n7,8,,no_values,no values besides the record id\n23,24,,no_values,no values besides the record id\n',
+    );
     expect(existsSync(checkpointPath(path))).toBe(false);
   });
 
@@ -133,8 +168,15 @@ describe('kin import (file)', () => {
   });
 
   it('imports JSON lines with a mapping: record_id, ignore, trait', async () => {
-    const path = file('social.jsonl', '{"handle":"@AnnL","uid":"s1","name":"Ann Lee","ssn":"123","plan":"gold"}\n{"handle":"bobby","uid":"s2","name":"Bob Stone"}\n');
-    const summary = await run({ file: path, source: 'twitter', mapping: { handle: 'twitter', uid: 'record_id', ssn: 'ignore', plan: 'trait' } });
+    const path = file(
+      'social.jsonl',
+      '{"handle":"@AnnL","uid":"s1","name":"Ann Lee","ssn":"123","plan":"gold"}\n{"handle":"bobby","uid":"s2","name":"Bob Stone"}\n',
+    );
+    const summary = await run({
+      file: path,
+      source: 'twitter',
+      mapping: { handle: 'twitter', uid: 'record_id', ssn: 'ignore', plan: 'trait' },
+    });
     expect(summary).toMatchObject({ rows: 2, imported: 2 });
     const ann = await store.findProfile((await store.findProfileIdByIdentifier({ type: 'twitter', value: 'annl' }))!);
     expect(ann?.traits).toEqual({ name: 'Ann Lee', plan: 'gold' });

@@ -68,7 +68,9 @@ export async function importFile(options: ImportFileOptions): Promise<ImportFile
   const format = options.format ?? formatOfFile(options.file);
   const info = await stat(options.file).catch((error: unknown) => {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new ImportFileError(code === 'ENOENT' ? `no such file: ${options.file}` : `cannot read ${options.file}: ${code ?? String(error)}`);
+    throw new ImportFileError(
+      code === 'ENOENT' ? `no such file: ${options.file}` : `cannot read ${options.file}: ${code ?? String(error)}`,
+    );
   });
   if (info.isDirectory()) throw new ImportFileError(`${options.file} is a directory, not a file`);
   if (!info.isFile()) throw new ImportFileError(`${options.file} is not a regular file`);
@@ -77,13 +79,18 @@ export async function importFile(options: ImportFileOptions): Promise<ImportFile
         throw new ImportFileError(`cannot resume: ${error instanceof Error ? error.message : String(error)}`);
       })
     : undefined;
-  if (options.resume && !checkpoint) throw new ImportFileError(`cannot resume: no checkpoint for ${options.file} (run without --resume to import it from the start)`);
+  if (options.resume && !checkpoint)
+    throw new ImportFileError(`cannot resume: no checkpoint for ${options.file} (run without --resume to import it from the start)`);
   if (checkpoint) {
     if (checkpoint.source !== options.source || checkpoint.format !== format) {
-      throw new ImportFileError(`the checkpoint is for source ${checkpoint.source} (${checkpoint.format}); run without --resume to start over`);
+      throw new ImportFileError(
+        `the checkpoint is for source ${checkpoint.source} (${checkpoint.format}); run without --resume to start over`,
+      );
     }
     if (checkpoint.fileSize !== info.size || checkpoint.fileMtimeMs !== info.mtimeMs) {
-      throw new ImportFileError('the file changed since the checkpoint was written; run without --resume (re-importing is safe: rows already imported count as duplicates)');
+      throw new ImportFileError(
+        'the file changed since the checkpoint was written; run without --resume (re-importing is safe: rows already imported count as duplicates)',
+      );
     }
   }
   const source = await ensureImportSource(options.store, options.source, now());
@@ -98,7 +105,9 @@ export async function importFile(options: ImportFileOptions): Promise<ImportFile
   // A file that cannot be opened (permissions) fails here with one line, not later with a stack.
   await new Promise<void>((resolve, reject) => {
     input.once('ready', () => resolve());
-    input.once('error', (error: NodeJS.ErrnoException) => reject(new ImportFileError(`cannot read ${options.file}: ${error.code ?? error.message}`)));
+    input.once('error', (error: NodeJS.ErrnoException) =>
+      reject(new ImportFileError(`cannot read ${options.file}: ${error.code ?? error.message}`)),
+    );
   });
   const stream = await openRowStream(input, {
     format,
@@ -112,7 +121,11 @@ export async function importFile(options: ImportFileOptions): Promise<ImportFile
   });
   const planner = createColumnPlanner(options.mapping);
   for (const header of stream.headers ?? []) planner.roleOf(header);
-  const deps = { policy: options.policy, normalize: options.normalize, ...(options.sourceRegions ? { sourceRegions: options.sourceRegions } : {}) };
+  const deps = {
+    policy: options.policy,
+    normalize: options.normalize,
+    ...(options.sourceRegions ? { sourceRegions: options.sourceRegions } : {}),
+  };
   // Rows are normalised before they are events: in the source's phone region, as its events are.
   const phoneRegion = sourcePhoneRegion(options.policy, options.source);
   const rowNormalize: IdentifierNormalizer = phoneRegion ? (type, raw) => options.normalize(type, raw, { phoneRegion }) : options.normalize;
@@ -135,7 +148,8 @@ export async function importFile(options: ImportFileOptions): Promise<ImportFile
   try {
     const summary = await runImport({
       rows: stream.rows,
-      toEvent: (values) => rowToEvent(values, { source: options.source, planner, normalize: rowNormalize, at: now().toISOString(), maxEventBytes }),
+      toEvent: (values) =>
+        rowToEvent(values, { source: options.source, planner, normalize: rowNormalize, at: now().toISOString(), maxEventBytes }),
       apply: (events) => options.store.transaction((tx) => applyEvents(tx, source.id, events, deps)),
       ...(options.chunkSize !== undefined ? { chunkSize: options.chunkSize } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
@@ -158,4 +172,3 @@ export async function importFile(options: ImportFileOptions): Promise<ImportFile
 function rejectLine(r: ImportReject): string {
   return `${r.row},${r.line},${csvCell(r.column ?? '')},${r.code},${csvCell(r.reason)}\n`;
 }
-

@@ -45,9 +45,15 @@ describe('import reader: bounded memory and linear work on hostile input', () =>
       peakRss = Math.max(peakRss, now.rss - before.rss);
       peakArrayBuffers = Math.max(peakArrayBuffers, now.arrayBuffers - before.arrayBuffers);
     };
-    const { rows, stats } = await readAll(pieces('id,note\n1,"', 10, 20 * MiB, '"\n2,after\n'), { format: 'csv', maxRecordBytes: MiB }, sample);
+    const { rows, stats } = await readAll(
+      pieces('id,note\n1,"', 10, 20 * MiB, '"\n2,after\n'),
+      { format: 'csv', maxRecordBytes: MiB },
+      sample,
+    );
     sample();
-    console.log(`20 MB of newlines in a quoted field: peak RSS +${(peakRss / MiB).toFixed(1)} MB, arrayBuffers +${(peakArrayBuffers / MiB).toFixed(1)} MB, held ${stats.peakHeldBytes} bytes`);
+    console.log(
+      `20 MB of newlines in a quoted field: peak RSS +${(peakRss / MiB).toFixed(1)} MB, arrayBuffers +${(peakArrayBuffers / MiB).toFixed(1)} MB, held ${stats.peakHeldBytes} bytes`,
+    );
     // The bad row is rejected where it started; the closing quote then opens a field that never closes
     // (rejected too), and the reader resynchronises on the next line, which is read as usual.
     expect(rows.map((r) => r.reject?.code ?? r.values)).toEqual(['record_too_large', 'unclosed_quote', { id: '2', note: 'after' }]);
@@ -61,7 +67,10 @@ describe('import reader: bounded memory and linear work on hostile input', () =>
   });
 
   it('rejects a 5 MB JSON line over the limit without holding or copying it, and reads the next line', async () => {
-    const { rows, stats } = await readAll(pieces('{"id":"a","note":"', 0x61, 5 * MiB, '"}\n{"id":"b"}\n', 1024), { format: 'jsonl', maxRecordBytes: MiB });
+    const { rows, stats } = await readAll(pieces('{"id":"a","note":"', 0x61, 5 * MiB, '"}\n{"id":"b"}\n', 1024), {
+      format: 'jsonl',
+      maxRecordBytes: MiB,
+    });
     expect(rows.map((r) => r.reject?.code ?? r.values)).toEqual(['record_too_large', { id: 'b' }]);
     expect(rows.map((r) => r.line)).toEqual([1, 2]);
     expect(stats.bytesCopied).toBe(0);
@@ -70,7 +79,10 @@ describe('import reader: bounded memory and linear work on hostile input', () =>
   });
 
   it('joins a long line that fits once: bytes copied grow linearly with its length, not quadratically', async () => {
-    const { rows, stats } = await readAll(pieces('{"id":"a","note":"', 0x61, 900 * 1024, '"}\n', 1024), { format: 'jsonl', maxRecordBytes: MiB });
+    const { rows, stats } = await readAll(pieces('{"id":"a","note":"', 0x61, 900 * 1024, '"}\n', 1024), {
+      format: 'jsonl',
+      maxRecordBytes: MiB,
+    });
     expect(rows).toHaveLength(1);
     expect(rows[0]?.values?.['note']).toHaveLength(900 * 1024);
     // One join of the line's 900 pieces (the old reader re-joined the rest on every chunk: ~400 MB copied).
@@ -110,7 +122,9 @@ describe('import reader: bounded memory and linear work on hostile input', () =>
       format: 'csv',
       resume: { bytes: bad.bytes, rows: bad.row, lines: bad.line, headers: ['id', 'name', 'email'], delimiter: ',' },
     });
-    expect(resumed.rows.map((r) => [r.row, r.line, r.bytes, r.reject?.code ?? r.values?.['name']])).toEqual(rows.slice(2).map((r) => [r.row, r.line, r.bytes, r.reject?.code ?? r.values?.['name']]));
+    expect(resumed.rows.map((r) => [r.row, r.line, r.bytes, r.reject?.code ?? r.values?.['name']])).toEqual(
+      rows.slice(2).map((r) => [r.row, r.line, r.bytes, r.reject?.code ?? r.values?.['name']]),
+    );
   });
 
   it('rejects a row of invalid UTF-8 or with a NUL, and a JSON value with a lone surrogate', async () => {
@@ -122,7 +136,9 @@ describe('import reader: bounded memory and linear work on hostile input', () =>
   });
 
   it('refuses a header row it cannot read, with a code', async () => {
-    await expect(readAll(pieces('', 0x61, 2 * MiB, '\n1\n'), { format: 'csv', maxRecordBytes: MiB })).rejects.toMatchObject({ code: 'record_too_large' });
+    await expect(readAll(pieces('', 0x61, 2 * MiB, '\n1\n'), { format: 'csv', maxRecordBytes: MiB })).rejects.toMatchObject({
+      code: 'record_too_large',
+    });
   });
 
   it('takes a Readable as input too (file streams)', async () => {

@@ -2,7 +2,11 @@ import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { openRowStream, sniffDelimiter, type ReadRow } from './import-reader.ts';
 
-async function rowsOf(text: string | Buffer, options: Parameters<typeof openRowStream>[1] = { format: 'csv' }, chunk = 7): Promise<{ rows: ReadRow[]; headers?: string[]; delimiter?: string }> {
+async function rowsOf(
+  text: string | Buffer,
+  options: Parameters<typeof openRowStream>[1] = { format: 'csv' },
+  chunk = 7,
+): Promise<{ rows: ReadRow[]; headers?: string[]; delimiter?: string }> {
   const bytes = typeof text === 'string' ? Buffer.from(text) : text;
   // Small chunks: quotes, CRLF and multi-byte characters must survive any split.
   const chunks: Buffer[] = [];
@@ -28,7 +32,10 @@ describe('import reader: CSV', () => {
 
   it('counts the line each row ends on, rows spanning lines included', async () => {
     const { rows } = await rowsOf('id,note\n1,"two\nlines"\n2,x\n');
-    expect(rows.map((r) => [r.row, r.line])).toEqual([[1, 3], [2, 4]]);
+    expect(rows.map((r) => [r.row, r.line])).toEqual([
+      [1, 3],
+      [2, 4],
+    ]);
   });
 
   it('sniffs ; tab and | delimiters from the header line, and takes one given explicitly', async () => {
@@ -56,7 +63,9 @@ describe('import reader: CSV', () => {
       format: 'csv',
       resume: { bytes: after.bytes, rows: after.row, lines: after.line, headers: ['id', 'n'], delimiter: ';' },
     });
-    expect(rest.rows.map((r) => [r.row, r.values?.['id'], r.bytes])).toEqual(all.rows.slice(1).map((r) => [r.row, r.values?.['id'], r.bytes]));
+    expect(rest.rows.map((r) => [r.row, r.values?.['id'], r.bytes])).toEqual(
+      all.rows.slice(1).map((r) => [r.row, r.values?.['id'], r.bytes]),
+    );
   });
 });
 
@@ -64,7 +73,12 @@ describe('import reader: JSON lines', () => {
   it('reads objects line by line with byte offsets, rejecting bad lines', async () => {
     const text = '{"id":1,"email":"a@x.io","vip":true,"tags":["x"]}\r\nnot json\n\n[1]\n{"id":"2"}';
     const { rows } = await rowsOf(text, { format: 'jsonl' });
-    expect(rows.map((r) => r.values ?? r.reject?.code)).toEqual([{ id: '1', email: 'a@x.io', vip: 'true' }, 'not_json', 'not_an_object', { id: '2' }]);
+    expect(rows.map((r) => r.values ?? r.reject?.code)).toEqual([
+      { id: '1', email: 'a@x.io', vip: 'true' },
+      'not_json',
+      'not_an_object',
+      { id: '2' },
+    ]);
     expect(rows.map((r) => r.line)).toEqual([1, 2, 4, 5]);
     expect(rows.at(-1)?.bytes).toBe(Buffer.byteLength(text));
   });

@@ -90,7 +90,11 @@ export async function openRowStream(input: AsyncIterable<Uint8Array>, options: O
     if (next.done) return undefined;
     const chunk: unknown = next.value;
     // A stream with an encoding set yields strings: taken as UTF-8 bytes.
-    const bytes = Buffer.isBuffer(chunk) ? chunk : typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from((chunk as Uint8Array).buffer, (chunk as Uint8Array).byteOffset, (chunk as Uint8Array).byteLength);
+    const bytes = Buffer.isBuffer(chunk)
+      ? chunk
+      : typeof chunk === 'string'
+        ? Buffer.from(chunk)
+        : Buffer.from((chunk as Uint8Array).buffer, (chunk as Uint8Array).byteOffset, (chunk as Uint8Array).byteLength);
     consumed += bytes.length;
     return bytes;
   };
@@ -241,11 +245,7 @@ async function* textRows(
 }
 
 /** JSON lines: one object per line; strings, numbers and booleans become cells, other values are skipped. */
-async function* jsonRows(
-  records: AsyncIterable<ScannedRecord>,
-  textOf: TextOf,
-  resume: ResumePoint | undefined,
-): AsyncGenerator<ReadRow> {
+async function* jsonRows(records: AsyncIterable<ScannedRecord>, textOf: TextOf, resume: ResumePoint | undefined): AsyncGenerator<ReadRow> {
   for await (const item of textRows(records, textOf, resume?.rows ?? 0)) {
     if (!('text' in item)) {
       yield item;
@@ -273,7 +273,8 @@ async function* jsonRows(
       if (textProblem(cell) !== undefined || textProblem(key) !== undefined) bad = key;
       values[key] = cell;
     }
-    if (bad !== undefined) yield { ...at, reject: { code: 'invalid_text', reason: `the value of "${printable(bad)}" holds a NUL or a lone surrogate` } };
+    if (bad !== undefined)
+      yield { ...at, reject: { code: 'invalid_text', reason: `the value of "${printable(bad)}" holds a NUL or a lone surrogate` } };
     else yield { ...at, values };
   }
 }

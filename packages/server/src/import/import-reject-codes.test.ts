@@ -7,6 +7,9 @@ describe('import reject codes', () => {
   const section = doc.slice(doc.indexOf('## Import rejects'));
   it.each(IMPORT_REJECT_CODES)('docs/errors.md "Import rejects" lists %s', (code) => {
     expect(section.startsWith('## Import rejects'), 'docs/errors.md has no "Import rejects" section').toBe(true);
-    expect(section.split('\n').some((line) => line.startsWith(`| \`${code}\` |`)), `no row for ${code}`).toBe(true);
+    expect(
+      section.split('\n').some((line) => line.startsWith(`| \`${code}\` |`)),
+      `no row for ${code}`,
+    ).toBe(true);
   });
 });

@@ -72,7 +72,8 @@ export function rowToEvent(values: Readonly<Record<string, string>>, ctx: RowCon
       case 'identifier': {
         const normalised = ctx.normalize(role.type, value);
         if (normalised === undefined) {
-          const code: ImportRejectCode = role.type === 'email' ? 'invalid_email' : role.type === 'phone' ? 'invalid_phone' : 'invalid_identifier';
+          const code: ImportRejectCode =
+            role.type === 'email' ? 'invalid_email' : role.type === 'phone' ? 'invalid_phone' : 'invalid_identifier';
           invalid.push({ column, code, reason: `"${column}" is not a valid ${role.type}: left out` });
           break;
         }
@@ -90,7 +91,12 @@ export function rowToEvent(values: Readonly<Record<string, string>>, ctx: RowCon
   }
   if (externalIds.length === 0 && Object.keys(traits).length === 0) {
     return invalid.length > 0
-      ? { ok: false, code: invalid[0]!.code, reason: `no valid values besides the record id (${invalid.map((v) => v.reason).join('; ')})`, invalid }
+      ? {
+          ok: false,
+          code: invalid[0]!.code,
+          reason: `no valid values besides the record id (${invalid.map((v) => v.reason).join('; ')})`,
+          invalid,
+        }
       : { ok: false, code: 'no_values', reason: 'no values besides the record id', invalid };
   }
   const birthday = traits['birthday'];
@@ -110,13 +116,19 @@ export function rowToEvent(values: Readonly<Record<string, string>>, ctx: RowCon
     timestamp: ctx.at,
     receivedAt: ctx.at,
   };
-  if (Buffer.byteLength(JSON.stringify(event)) > ctx.maxEventBytes) return { ok: false, code: 'event_too_large', reason: `event over ${ctx.maxEventBytes} bytes`, invalid };
+  if (Buffer.byteLength(JSON.stringify(event)) > ctx.maxEventBytes)
+    return { ok: false, code: 'event_too_large', reason: `event over ${ctx.maxEventBytes} bytes`, invalid };
   return { ok: true, event, recordKey, invalid };
 }
 
 /** A stable key of the row's content: the non-empty cells, sorted by column. */
 function contentHash(values: Readonly<Record<string, string>>, columns: readonly string[]): string {
   const hash = createHash('sha256');
-  for (const column of [...columns].sort()) hash.update(column).update('\u0000').update(values[column] ?? '').update('\u0001');
+  for (const column of [...columns].sort())
+    hash
+      .update(column)
+      .update('\u0000')
+      .update(values[column] ?? '')
+      .update('\u0001');
   return hash.digest('hex').slice(0, 32);
 }

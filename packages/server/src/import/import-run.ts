@@ -78,7 +78,15 @@ export const MAX_LISTED_REJECTS = 100;
 /** Runs the import to the end (or until `signal` aborts). */
 export async function runImport(options: RunImportOptions): Promise<ImportSummary> {
   const chunkSize = options.chunkSize ?? 1000;
-  const counts: ImportCounts = { rows: 0, imported: 0, duplicates: 0, rejected: 0, invalidValues: 0, refusedIdentifiers: 0, ...options.start?.counts };
+  const counts: ImportCounts = {
+    rows: 0,
+    imported: 0,
+    duplicates: 0,
+    rejected: 0,
+    invalidValues: 0,
+    refusedIdentifiers: 0,
+    ...options.start?.counts,
+  };
   const byCode: Partial<Record<ImportRejectCode, number>> = {};
   const invalidByCode: Partial<Record<ImportRejectCode, number>> = {};
   let position: ImportPosition = { ...(options.start?.position ?? { bytes: 0, rows: 0, lines: 0 }) };
@@ -113,7 +121,12 @@ export async function runImport(options: RunImportOptions): Promise<ImportSummar
     counts.rows++;
     last = { bytes: row.bytes, rows: row.row, lines: row.line };
     if (row.values === undefined) {
-      rejects.push({ row: row.row, line: row.line, code: row.reject?.code ?? 'invalid_text', reason: row.reject?.reason ?? 'unreadable row' });
+      rejects.push({
+        row: row.row,
+        line: row.line,
+        code: row.reject?.code ?? 'invalid_text',
+        reason: row.reject?.reason ?? 'unreadable row',
+      });
     } else {
       const outcome = options.toEvent(row.values);
       if (outcome.ok) {
@@ -123,7 +136,8 @@ export async function runImport(options: RunImportOptions): Promise<ImportSummar
     }
     if (events.length + rejects.length >= chunkSize) {
       await commit();
-      if (options.signal?.aborted) return { ...counts, rejects: listed, rejectedByCode: { ...byCode }, invalidByCode: { ...invalidByCode }, stopped: true, position };
+      if (options.signal?.aborted)
+        return { ...counts, rejects: listed, rejectedByCode: { ...byCode }, invalidByCode: { ...invalidByCode }, stopped: true, position };
     }
   }
   await commit();

@@ -70,5 +70,10 @@ export function setTraitPath(traits: Record<string, unknown>, path: string, valu
     }
   }
   const prior = Object.hasOwn(target, key) ? target[key] : undefined;
-  Object.defineProperty(target, key, { value: typeof prior === 'string' ? `${prior} ${value}` : value, enumerable: true, writable: true, configurable: true });
+  Object.defineProperty(target, key, {
+    value: typeof prior === 'string' ? `${prior} ${value}` : value,
+    enumerable: true,
+    writable: true,
+    configurable: true,
+  });
 }

@@ -22,7 +22,15 @@ async function run(text: string, policy: IdentityPolicy = DEFAULT_POLICY, name =
   const file = join(dir, `${n}-${name}`);
   writeFileSync(file, text);
   const rejectsFile = `${file}.rejects.csv`;
-  const summary = await importFile({ file, source: 'crm', store, policy, normalize: normalizerFor(policy), rejectsFile, now: () => new Date('2026-03-01T00:00:00.000Z') });
+  const summary = await importFile({
+    file,
+    source: 'crm',
+    store,
+    policy,
+    normalize: normalizerFor(policy),
+    rejectsFile,
+    now: () => new Date('2026-03-01T00:00:00.000Z'),
+  });
   return { summary, rejects: readFileSync(rejectsFile, 'utf8') };
 }
 
@@ -56,12 +64,23 @@ describe('kin import: values as the tracking path has them', () => {
     await run('id,email,phone\n1, Ann@Example.COM ,(415) 555-2671\n');
     const ann = await profileOf('email', 'ann@example.com');
     expect(ann?.traits).toEqual({ email: 'ann@example.com', phone: '+14155552671' });
-    expect(ann?.externalIds.map((x) => `${x.type}:${x.value}`).sort()).toEqual(['email:ann@example.com', 'phone:+14155552671', 'record:crm:1']);
+    expect(ann?.externalIds.map((x) => `${x.type}:${x.value}`).sort()).toEqual([
+      'email:ann@example.com',
+      'phone:+14155552671',
+      'record:crm:1',
+    ]);
   });
 
   it('leaves out and reports invalid values (not-an-email, phone 12) and rejects a row with nothing else', async () => {
     const { summary, rejects } = await run('id,first_name,email,phone\n1,Ann,not-an-email,12\n2,,nope,\n3,Cy,c@x.io,+1 415 555 2671\n');
-    expect(summary).toMatchObject({ rows: 3, imported: 2, rejected: 1, invalidValues: 2, rejectedByCode: { invalid_email: 1 }, invalidByCode: { invalid_email: 1, invalid_phone: 1 } });
+    expect(summary).toMatchObject({
+      rows: 3,
+      imported: 2,
+      rejected: 1,
+      invalidValues: 2,
+      rejectedByCode: { invalid_email: 1 },
+      invalidByCode: { invalid_email: 1, invalid_phone: 1 },
+    });
     const ann = await profileOf('record', 'crm:1');
     expect(ann?.traits).toEqual({ firstName: 'Ann' });
     expect(ann?.externalIds.map((x) => x.type)).toEqual(['record']);
@@ -85,9 +104,29 @@ describe('kin import: values as the tracking path has them', () => {
   it('takes spec trait names and header aliases in a mapping file as the roles they name', async () => {
     const file = join(dir, `${n}-mapped.csv`);
     writeFileSync(file, 'Nr,Vorname,Nachname,PLZ,Beruf,Mail\nK1,Ann,Lee,75001,CTO,ANN@x.io\n');
-    const mapping = { Nr: 'record_id', Vorname: 'firstName', Nachname: 'surname', PLZ: 'address.postalCode', Beruf: 'title', Mail: 'email' };
-    const summary = await importFile({ file, source: 'crm', store, policy: DEFAULT_POLICY, normalize: normalizerFor(DEFAULT_POLICY), mapping });
+    const mapping = {
+      Nr: 'record_id',
+      Vorname: 'firstName',
+      Nachname: 'surname',
+      PLZ: 'address.postalCode',
+      Beruf: 'title',
+      Mail: 'email',
+    };
+    const summary = await importFile({
+      file,
+      source: 'crm',
+      store,
+      policy: DEFAULT_POLICY,
+      normalize: normalizerFor(DEFAULT_POLICY),
+      mapping,
+    });
     expect(summary).toMatchObject({ imported: 1, ignoredColumns: [] });
-    expect((await profileOf('record', 'crm:K1'))?.traits).toEqual({ firstName: 'Ann', lastName: 'Lee', address: { postalCode: '75001' }, title: 'CTO', email: 'ann@x.io' });
+    expect((await profileOf('record', 'crm:K1'))?.traits).toEqual({
+      firstName: 'Ann',
+      lastName: 'Lee',
+      address: { postalCode: '75001' },
+      title: 'CTO',
+      email: 'ann@x.io',
+    });
   });
 });

@@ -61,7 +61,13 @@ export class LineScanner {
   private finish(out: ScannedRecord[]): void {
     if (this.skipping) {
       const max = this.options.maxRecordBytes;
-      out.push({ kind: 'reject', code: 'record_too_large', message: `a line over ${max} bytes (KIN_IMPORT_MAX_RECORD_BYTES): 1 row skipped (line ${this.line}), reading resumed at line ${this.line + 1}`, line: this.line, end: this.pos });
+      out.push({
+        kind: 'reject',
+        code: 'record_too_large',
+        message: `a line over ${max} bytes (KIN_IMPORT_MAX_RECORD_BYTES): 1 row skipped (line ${this.line}), reading resumed at line ${this.line + 1}`,
+        line: this.line,
+        end: this.pos,
+      });
     } else if (this.held > 0 && !(this.held === 1 && this.pieces[0]![0] === CR)) {
       let raw = this.pieces.length === 1 ? this.pieces[0]! : Buffer.concat(this.pieces);
       if (this.pieces.length > 1) this.stats.bytesCopied += raw.length;

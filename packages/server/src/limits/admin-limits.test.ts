@@ -33,7 +33,8 @@ describe('admin-token rate limits (the app)', () => {
 
   it('never counts a request the guard refused, nor a tracking request', async () => {
     kin = await createTestApp({ clock: fixedClock('2026-03-01T10:00:00Z'), env: { KIN_ADMIN_RATE_LIMIT_PER_MINUTE: '1' } });
-    for (let i = 0; i < 3; i++) expect((await kin.app.request('/v1/stats', { headers: { authorization: 'Bearer wrong-token-0123456789' } })).status).toBe(401);
+    for (let i = 0; i < 3; i++)
+      expect((await kin.app.request('/v1/stats', { headers: { authorization: 'Bearer wrong-token-0123456789' } })).status).toBe(401);
     for (let i = 0; i < 3; i++) expect((await kin.track('/v1/track', { event: 'Viewed', anonymousId: 'a1' })).status).toBe(200);
     expect((await kin.admin('/v1/stats')).status).toBe(200);
     expect((await kin.admin('/v1/stats')).status).toBe(429);
@@ -49,7 +50,11 @@ describe('admin-token rate limits: heavy routes counted apart', () => {
   const appWith = (perMinute: string, heavyPerMinute: string) => {
     const config = parseConfig({ KIN_ADMIN_RATE_LIMIT_PER_MINUTE: perMinute, KIN_ADMIN_HEAVY_RATE_LIMIT_PER_MINUTE: heavyPerMinute });
     const refused: string[] = [];
-    const limits = createAdminLimits({ config: config.rateLimits, clock: fixedClock('2026-03-01T10:00:00Z'), onRefused: (limit) => refused.push(limit) });
+    const limits = createAdminLimits({
+      config: config.rateLimits,
+      clock: fixedClock('2026-03-01T10:00:00Z'),
+      onRefused: (limit) => refused.push(limit),
+    });
     const app = new Hono();
     for (const path of HEAVY_ADMIN_PATHS) app.use(path, limits.markHeavy);
     for (const path of ['/v1/stats', '/v1/analytics/*']) app.use(path, limits.count);

@@ -34,8 +34,15 @@ export interface AdminLimits {
 const perMinute = (n: number): BucketRule | undefined => (n > 0 ? { capacity: n, perSecond: n / 60 } : undefined);
 
 /** Builds the admin limiter (a class whose limit is 0 is not limited). */
-export function createAdminLimits(options: { config: KinConfig['rateLimits']; clock: Clock; onRefused?: (limit: 'admin' | 'admin-heavy', count: number) => void }): AdminLimits {
-  const rules: Record<AdminCost, BucketRule | undefined> = { standard: perMinute(options.config.adminPerMinute), heavy: perMinute(options.config.adminHeavyPerMinute) };
+export function createAdminLimits(options: {
+  config: KinConfig['rateLimits'];
+  clock: Clock;
+  onRefused?: (limit: 'admin' | 'admin-heavy', count: number) => void;
+}): AdminLimits {
+  const rules: Record<AdminCost, BucketRule | undefined> = {
+    standard: perMinute(options.config.adminPerMinute),
+    heavy: perMinute(options.config.adminHeavyPerMinute),
+  };
   const buckets = createTokenBuckets();
   // Why per Request object: an admin path can match two patterns (`/v1/sources`, `/v1/sources/*`); it counts once.
   const heavy = new WeakSet<Request>();
@@ -57,7 +64,12 @@ export function createAdminLimits(options: { config: KinConfig['rateLimits']; cl
       const name = cost === 'heavy' ? ('admin-heavy' as const) : ('admin' as const);
       if (take.granted === 0) {
         options.onRefused?.(name, 1);
-        throw new ApiError('rate_limited', `this token made more than ${rule.capacity} ${cost === 'heavy' ? 'heavy (analytics) ' : ''}requests in a minute`, undefined, rateLimitHeaders(name, rule, take, true));
+        throw new ApiError(
+          'rate_limited',
+          `this token made more than ${rule.capacity} ${cost === 'heavy' ? 'heavy (analytics) ' : ''}requests in a minute`,
+          undefined,
+          rateLimitHeaders(name, rule, take, true),
+        );
       }
       for (const [key, value] of Object.entries(rateLimitHeaders(name, rule, take, false))) c.header(key, value);
       return next();

@@ -38,7 +38,13 @@ if (reason && servicesRequired()) {
         clock: fixedClock(new Date()),
       });
       const headers = { 'content-type': 'application/json', authorization: 'Basic ' + Buffer.from(`${WRITE_KEY}:`).toString('base64') };
-      const batch = Array.from({ length: 25 }, (_, i) => ({ type: 'track', event: 'Viewed', anonymousId: 'pipe-anon', messageId: `pipe-${i}`, context: { ip: '192.0.2.201' } }));
+      const batch = Array.from({ length: 25 }, (_, i) => ({
+        type: 'track',
+        event: 'Viewed',
+        anonymousId: 'pipe-anon',
+        messageId: `pipe-${i}`,
+        context: { ip: '192.0.2.201' },
+      }));
 
       const res = await fetch(`${kin.url}/v1/batch`, { method: 'POST', body: JSON.stringify({ batch }), headers });
       expect(res.status).toBe(200);
@@ -57,7 +63,9 @@ if (reason && servicesRequired()) {
       expect(metrics).toContain('kin_rate_limited_total{limit="events"} 30');
 
       await until(async () => (await kin.store.stats()).events === 10);
-      const events = (await (await fetch(`${kin.url}/v1/profiles/anonymous_id:pipe-anon/events?limit=50`, { headers: { authorization: `Bearer ${ADMIN}` } })).json()) as {
+      const events = (await (
+        await fetch(`${kin.url}/v1/profiles/anonymous_id:pipe-anon/events?limit=50`, { headers: { authorization: `Bearer ${ADMIN}` } })
+      ).json()) as {
         data: Array<{ context?: { ip?: string } }>;
       };
       expect(events.data).toHaveLength(10);

@@ -23,7 +23,14 @@ afterEach(async () => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-const batchOf = (from: number, n: number) => ({ batch: Array.from({ length: n }, (_, i) => ({ type: 'track', event: 'Viewed', anonymousId: `a-${from + i}`, messageId: `m-${from + i}` })) });
+const batchOf = (from: number, n: number) => ({
+  batch: Array.from({ length: n }, (_, i) => ({
+    type: 'track',
+    event: 'Viewed',
+    anonymousId: `a-${from + i}`,
+    messageId: `m-${from + i}`,
+  })),
+});
 
 const policyFile = (policy: unknown): string => {
   const dir = mkdtempSync(join(tmpdir(), 'kin-limits-'));
@@ -74,7 +81,10 @@ describe('write-key rate limits', () => {
   });
 
   it.each(TRACKING_PATHS)('%s answers 429 rate_limited with Retry-After once the bucket is empty', async (path) => {
-    kin = await createTestApp({ clock: fixedClock('2026-03-01T10:00:00Z'), env: { KIN_RATE_LIMIT_EVENTS_PER_SECOND: '1', KIN_RATE_LIMIT_BURST_SECONDS: '1' } });
+    kin = await createTestApp({
+      clock: fixedClock('2026-03-01T10:00:00Z'),
+      env: { KIN_RATE_LIMIT_EVENTS_PER_SECOND: '1', KIN_RATE_LIMIT_BURST_SECONDS: '1' },
+    });
     const type = path.slice('/v1/'.length);
     const item = { event: 'Viewed', name: 'Home', groupId: 'g1', previousId: 'a-0', userId: 'u-1', anonymousId: 'a-1' };
     const body = type === 'batch' || type === 'import' ? { batch: [{ type: 'track', ...item }] } : item;
@@ -105,12 +115,18 @@ describe('write-key rate limits', () => {
     await kin.close();
 
     const exempt = policyFile({ sources: { web: { rateLimit: 'off' } } });
-    kin = await createTestApp({ clock: fixedClock('2026-03-01T10:00:00Z'), env: { KIN_POLICY: exempt, KIN_RATE_LIMIT_EVENTS_PER_SECOND: '1' } });
+    kin = await createTestApp({
+      clock: fixedClock('2026-03-01T10:00:00Z'),
+      env: { KIN_POLICY: exempt, KIN_RATE_LIMIT_EVENTS_PER_SECOND: '1' },
+    });
     expect(((await (await kin.track('/v1/batch', batchOf(0, 50))).json()) as Answer).accepted).toBe(50);
   });
 
   it('invalid items are answered as before and take no tokens; rate_limited items sort among them by index', async () => {
-    kin = await createTestApp({ clock: fixedClock('2026-03-01T10:00:00Z'), env: { KIN_RATE_LIMIT_EVENTS_PER_SECOND: '1', KIN_RATE_LIMIT_BURST_SECONDS: '2' } });
+    kin = await createTestApp({
+      clock: fixedClock('2026-03-01T10:00:00Z'),
+      env: { KIN_RATE_LIMIT_EVENTS_PER_SECOND: '1', KIN_RATE_LIMIT_BURST_SECONDS: '2' },
+    });
     const body = { batch: [{ type: 'track', anonymousId: 'a1' }, ...batchOf(0, 3).batch, { type: 'track', event: 'Viewed' }] };
     const answer = (await (await kin.track('/v1/batch', body)).json()) as Answer;
     expect(answer.accepted).toBe(2);
@@ -127,7 +143,12 @@ describe('createWriteKeyLimits', () => {
     const refused: number[] = [];
     const config = parseConfig({ KIN_RATE_LIMIT_EVENTS_PER_SECOND: '3', KIN_RATE_LIMIT_BURST_SECONDS: '1' }).rateLimits;
     const policy = { ...DEFAULT_POLICY, sources: { free: { identityVerification: 'off' as const, rateLimit: 'off' as const } } };
-    const limits = createWriteKeyLimits({ config, policy, clock: fixedClock('2026-03-01T10:00:00Z'), onRefused: (_limit, n) => refused.push(n) });
+    const limits = createWriteKeyLimits({
+      config,
+      policy,
+      clock: fixedClock('2026-03-01T10:00:00Z'),
+      onRefused: (_limit, n) => refused.push(n),
+    });
     expect(limits.take({ id: 's1', name: 'web' }, 5)?.granted).toBe(3);
     expect(limits.take({ id: 's1', name: 'web' }, 2)?.granted).toBe(0);
     expect(limits.take({ id: 's2', name: 'free' }, 1000)).toBeUndefined();

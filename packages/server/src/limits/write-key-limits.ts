@@ -29,7 +29,12 @@ export interface WriteKeyLimits {
 }
 
 /** Builds the limiter from the configuration's default and the policy's per-source rules. */
-export function createWriteKeyLimits(options: { config: KinConfig['rateLimits']; policy: IdentityPolicy; clock: Clock; onRefused?: (limit: 'events', count: number) => void }): WriteKeyLimits {
+export function createWriteKeyLimits(options: {
+  config: KinConfig['rateLimits'];
+  policy: IdentityPolicy;
+  clock: Clock;
+  onRefused?: (limit: 'events', count: number) => void;
+}): WriteKeyLimits {
   const { config, policy, clock } = options;
   const buckets = createTokenBuckets();
   const fallback: BucketRule | undefined =

@@ -18,10 +18,20 @@ afterEach(async () => {
   store = undefined;
 });
 
-async function setup(origin: string | undefined): Promise<{ service: LinkService; track: ReturnType<typeof createEmailLinkTracker>['track'] }> {
+async function setup(
+  origin: string | undefined,
+): Promise<{ service: LinkService; track: ReturnType<typeof createEmailLinkTracker>['track'] }> {
   store = await openSqliteStore({ path: ':memory:' });
   const clicks = { push() {}, pending: () => 0, lost: () => 0, drain: async () => {}, close: async () => {} };
-  const service = createLinkService({ store, links: store.links, clock: fixedClock('2026-06-01T12:00:00.000Z'), ids: sequentialIds(), config: { ip: 'truncate', scannerSeconds: 10, secret: 'x'.repeat(32) }, clicks, normalize });
+  const service = createLinkService({
+    store,
+    links: store.links,
+    clock: fixedClock('2026-06-01T12:00:00.000Z'),
+    ids: sequentialIds(),
+    config: { ip: 'truncate', scannerSeconds: 10, secret: 'x'.repeat(32) },
+    clicks,
+    normalize,
+  });
   return { service, track: createEmailLinkTracker({ service, origin: () => origin, normalize }).track };
 }
 
@@ -31,7 +41,11 @@ const message = { journey: 'cart', message: 'cart-reminder' };
 describe('email links', () => {
   it('gives each recipient their own token on one link per destination, the same again on a retry', async () => {
     const { track } = await setup(ORIGIN);
-    const email = { to: 'Ann@Shop.test', subject: 's', text: 'See https://shop.example/a, https://shop.example/a and https://shop.example/b!' };
+    const email = {
+      to: 'Ann@Shop.test',
+      subject: 's',
+      text: 'See https://shop.example/a, https://shop.example/a and https://shop.example/b!',
+    };
     const first = await track(email, message);
     if ('error' in first) throw new Error(first.error);
     const links = [...first.text.matchAll(TRACKED)];
@@ -54,7 +68,9 @@ describe('email links', () => {
     const pixel = /<img src="https:\/\/go\.shop\.example\/o\/([A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{22})\.gif"/.exec(out.html ?? '');
     expect(pixel, out.html).not.toBeNull();
     expect(out.html!.startsWith('<p>Hello</p><img')).toBe(true);
-    expect(await service.open({ token: pixel![1]!, userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Firefox/133.0', ip: '127.0.0.1' })).toBe(true);
+    expect(await service.open({ token: pixel![1]!, userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Firefox/133.0', ip: '127.0.0.1' })).toBe(
+      true,
+    );
   });
 
   it('leaves alone links whose code another URL holds, mailto links, and a mail to no valid address', async () => {
@@ -66,7 +82,11 @@ describe('email links', () => {
     // A different journey's message has other codes; the same code for another URL is refused.
     expect(await service.ensure({ url: 'https://elsewhere.example/', key: code, tags: [] })).toBeUndefined();
     expect(first.html).toContain('href="mailto:a@shop.example"');
-    expect(await track({ to: 'not an address', subject: 's', text: 'https://shop.example/x' }, message)).toEqual({ to: 'not an address', subject: 's', text: 'https://shop.example/x' });
+    expect(await track({ to: 'not an address', subject: 's', text: 'https://shop.example/x' }, message)).toEqual({
+      to: 'not an address',
+      subject: 's',
+      text: 'https://shop.example/x',
+    });
   });
 
   it('asks for a retry until the server has an origin', async () => {

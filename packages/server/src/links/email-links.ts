@@ -41,7 +41,11 @@ const decodeAmp = (url: string): string => url.replace(/&amp;/g, '&');
  * Creates the tracker. `origin()` is Kin's public origin (`KIN_LINKS_BASE_URL`, else the server's own URL),
  * `undefined` until the server listens.
  */
-export function createEmailLinkTracker(deps: { service: LinkService; origin: () => string | undefined; normalize: (type: string, raw: unknown) => string | undefined }): EmailLinkTracker {
+export function createEmailLinkTracker(deps: {
+  service: LinkService;
+  origin: () => string | undefined;
+  normalize: (type: string, raw: unknown) => string | undefined;
+}): EmailLinkTracker {
   const { service } = deps;
   return {
     async track(email, message) {
@@ -57,7 +61,12 @@ export function createEmailLinkTracker(deps: { service: LinkService; origin: () 
       let first: { link: LinkRecord; token: string } | undefined;
       const ensureUrl = async (url: string): Promise<void> => {
         if (urls.has(url) || !trackable(url)) return;
-        const link = await service.ensure({ url, key: codeOf(message.journey, message.message, url), campaignId: message.journey, tags: ['email'] });
+        const link = await service.ensure({
+          url,
+          key: codeOf(message.journey, message.message, url),
+          campaignId: message.journey,
+          tags: ['email'],
+        });
         if (!link) return void urls.set(url, undefined);
         const [recipient] = await service.addRecipients(link, [{ ref: `${ref.type}:${ref.value}`, ...ref }], origin);
         urls.set(url, recipient!.url);
@@ -77,7 +86,12 @@ export function createEmailLinkTracker(deps: { service: LinkService; origin: () 
         return tracked ? `${attr}${quote}${tracked}${quote}` : found;
       });
       if (!first) {
-        const link = await service.ensure({ url: `${origin}/`, key: codeOf(message.journey, message.message, '#open'), campaignId: message.journey, tags: ['email'] });
+        const link = await service.ensure({
+          url: `${origin}/`,
+          key: codeOf(message.journey, message.message, '#open'),
+          campaignId: message.journey,
+          tags: ['email'],
+        });
         const [recipient] = link ? await service.addRecipients(link, [{ ref: `${ref.type}:${ref.value}`, ...ref }], origin) : [];
         if (recipient) first = { link: link!, token: recipient.token };
       }

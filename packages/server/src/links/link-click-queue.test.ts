@@ -16,7 +16,14 @@ afterEach(async () => {
   store = undefined;
 });
 
-const event = (i: number): TrackingEvent => ({ type: 'track', event: 'Link Clicked', messageId: `click-${i}`, anonymousId: `a-${i}`, timestamp: '2026-05-01T10:00:00.000Z', receivedAt: '2026-05-01T10:00:00.000Z' });
+const event = (i: number): TrackingEvent => ({
+  type: 'track',
+  event: 'Link Clicked',
+  messageId: `click-${i}`,
+  anonymousId: `a-${i}`,
+  timestamp: '2026-05-01T10:00:00.000Z',
+  receivedAt: '2026-05-01T10:00:00.000Z',
+});
 
 async function setup(refusals: number): Promise<{ ingestor: Ingestor; submits: () => number }> {
   store = await openSqliteStore({ path: ':memory:' });

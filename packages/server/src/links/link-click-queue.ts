@@ -43,7 +43,14 @@ export interface ClickQueue {
  * JetStream publish) and a share of a transaction; at a thousand clicks a second one per redirect cost more
  * than the redirect itself.
  */
-export function createClickQueue(options: { ingestor: Ingestor; logger: Logger; maxPending?: number; retryMs?: number; gatherMs?: number; gatherEvents?: number }): ClickQueue {
+export function createClickQueue(options: {
+  ingestor: Ingestor;
+  logger: Logger;
+  maxPending?: number;
+  retryMs?: number;
+  gatherMs?: number;
+  gatherEvents?: number;
+}): ClickQueue {
   const maxPending = options.maxPending ?? 50_000;
   const gatherMs = options.gatherMs ?? CLICK_GATHER_MS;
   const gatherEvents = options.gatherEvents ?? 1000;
@@ -77,7 +84,11 @@ export function createClickQueue(options: { ingestor: Ingestor; logger: Logger; 
           settle();
           return;
         }
-        if (attempt === 1) options.logger.warn('link events not yet written; retrying', { events: events.length, error: error instanceof Error ? error.name : 'unknown' });
+        if (attempt === 1)
+          options.logger.warn('link events not yet written; retrying', {
+            events: events.length,
+            error: error instanceof Error ? error.name : 'unknown',
+          });
         const wait = Math.min(retryMs * 2 ** (attempt - 1), 10_000);
         inFlight += events.length;
         setTimeout(() => {

@@ -80,7 +80,8 @@ function codeOf(id: string): string {
 export function createLinkService(deps: LinkServiceDeps): LinkService {
   const { links, clock, ids, config } = deps;
   let secret: Promise<string> | undefined;
-  const secretOf = (): Promise<string> => (secret ??= config.secret !== undefined ? Promise.resolve(config.secret) : links.signingSecret(randomBytes(32).toString('base64url')));
+  const secretOf = (): Promise<string> =>
+    (secret ??= config.secret !== undefined ? Promise.resolve(config.secret) : links.signingSecret(randomBytes(32).toString('base64url')));
   // Links and recipients never change once made (there is no update or delete of either): a redirect reads
   // them from memory after the first hit, and a token's MAC is checked once per link (hit-memory.ts).
   const memory = createHitMemory();
@@ -112,20 +113,41 @@ export function createLinkService(deps: LinkServiceDeps): LinkService {
   }
 
   /** The token's status on `link`, with the recipient it names when it names one of this link. */
-  async function checkToken(link: LinkRecord, token: string | undefined, now: number): Promise<Pick<LinkHit, 'token' | 'recipient'> & { createdAt?: string }> {
+  async function checkToken(
+    link: LinkRecord,
+    token: string | undefined,
+    now: number,
+  ): Promise<Pick<LinkHit, 'token' | 'recipient'> & { createdAt?: string }> {
     if (token === undefined || token === '') return { token: 'none' };
     const recipientId = claimedRecipient(token);
     const recipient = recipientId === undefined ? undefined : await recipientOf(recipientId);
     const expired = link.expiresAt !== undefined && Date.parse(link.expiresAt) < now;
     const secret = await secretOf();
-    const status = tokenStatus({ linkId: link.id, token, recipientLinkId: recipient?.linkId, expired, matches: (linkId) => memory.tokenMatches(linkId, token, () => tokenMatches(secret, linkId, token)) });
+    const status = tokenStatus({
+      linkId: link.id,
+      token,
+      recipientLinkId: recipient?.linkId,
+      expired,
+      matches: (linkId) => memory.tokenMatches(linkId, token, () => tokenMatches(secret, linkId, token)),
+    });
     if (!recipient || recipient.linkId !== link.id || status === 'invalid') return { token: status };
     const colon = recipient.ref.indexOf(':');
-    return { token: status, recipient: { id: recipient.id, ref: { type: recipient.ref.slice(0, colon), value: recipient.ref.slice(colon + 1) } }, createdAt: recipient.createdAt };
+    return {
+      token: status,
+      recipient: { id: recipient.id, ref: { type: recipient.ref.slice(0, colon), value: recipient.ref.slice(colon + 1) } },
+      createdAt: recipient.createdAt,
+    };
   }
 
   /** A hit as the events are made from it; the machine check is the kind's (clicks or opens). */
-  function hitOf(input: { clickId: string; kind: LinkHit['kind']; link: LinkRecord; at: Date; checked: Awaited<ReturnType<typeof checkToken>>; request: HitRequest }): LinkHit {
+  function hitOf(input: {
+    clickId: string;
+    kind: LinkHit['kind'];
+    link: LinkRecord;
+    at: Date;
+    checked: Awaited<ReturnType<typeof checkToken>>;
+    request: HitRequest;
+  }): LinkHit {
     const { checked, request } = input;
     const since = checked.createdAt === undefined ? undefined : input.at.getTime() - Date.parse(checked.createdAt);
     const machine = input.kind === 'open' ? openMachineReason : clickMachineReason;
@@ -183,7 +205,12 @@ export function createLinkService(deps: LinkServiceDeps): LinkService {
     async addRecipients(link, refs, origin) {
       const key = await secretOf();
       const createdAt = clock.now().toISOString();
-      const rows = refs.map(({ type, value }) => ({ id: recipientIdOf(key, link.id, `${type}:${value}`), linkId: link.id, ref: `${type}:${value}`, createdAt }));
+      const rows = refs.map(({ type, value }) => ({
+        id: recipientIdOf(key, link.id, `${type}:${value}`),
+        linkId: link.id,
+        ref: `${type}:${value}`,
+        createdAt,
+      }));
       await links.addRecipients(rows);
       const shortUrl = `${base(origin)}/l/${link.code}`;
       return rows.map((row, i) => {
@@ -220,7 +247,10 @@ export function createLinkService(deps: LinkServiceDeps): LinkService {
 }
 
 /** A `type:value` ref's normalised parts, or `undefined` when the type or value is not valid. */
-export function parseRecipientRef(ref: string, normalize: (type: string, raw: unknown) => string | undefined): { type: string; value: string } | undefined {
+export function parseRecipientRef(
+  ref: string,
+  normalize: (type: string, raw: unknown) => string | undefined,
+): { type: string; value: string } | undefined {
   const colon = ref.indexOf(':');
   if (colon <= 0) return undefined;
   const type = normalizeIdentifierType(ref.slice(0, colon));

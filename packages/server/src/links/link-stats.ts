@@ -27,7 +27,8 @@ export function createLinkStatsReader(deps: { links: LinksStore; store: Store; c
     for (const { profileId, firstClickAt } of await links.clickedProfiles(linkId, CONVERSION_PROFILES)) {
       const from = Date.parse(firstClickAt);
       const orders = await store.listProfileEvents(profileId, { event: CONVERSION_EVENT, limit: 200 });
-      if (orders.data.some((e) => Date.parse(e.timestamp) >= from && Date.parse(e.timestamp) <= from + CONVERSION_WINDOW_DAYS * DAY_MS)) conversions++;
+      if (orders.data.some((e) => Date.parse(e.timestamp) >= from && Date.parse(e.timestamp) <= from + CONVERSION_WINDOW_DAYS * DAY_MS))
+        conversions++;
     }
     return conversions;
   }

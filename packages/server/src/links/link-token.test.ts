@@ -35,6 +35,8 @@ describe('recipient tokens', () => {
     expect(status({ ...base, linkId: 'link-1', recipientLinkId: 'link-1', expired: true })).toBe('expired');
     expect(status({ ...base, linkId: 'link-2', recipientLinkId: 'link-1' })).toBe('foreign');
     expect(status({ ...base, linkId: 'link-1', recipientLinkId: undefined })).toBe('invalid');
-    expect(status({ ...base, token: `${token.slice(0, -1)}${token.endsWith('A') ? 'B' : 'A'}`, linkId: 'link-1', recipientLinkId: 'link-1' })).toBe('invalid');
+    expect(
+      status({ ...base, token: `${token.slice(0, -1)}${token.endsWith('A') ? 'B' : 'A'}`, linkId: 'link-1', recipientLinkId: 'link-1' }),
+    ).toBe('invalid');
   });
 });

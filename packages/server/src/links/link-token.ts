@@ -43,7 +43,13 @@ export function tokenMatches(secret: string, linkId: string, token: string): boo
  * recipient the token claims, when there is one; `matches(linkId)` says whether the token's MAC is right for
  * a link (`tokenMatches`, or a memo of it).
  */
-export function tokenStatus(input: { linkId: string; token: string; recipientLinkId: string | undefined; expired: boolean; matches: (linkId: string) => boolean }): TokenStatus {
+export function tokenStatus(input: {
+  linkId: string;
+  token: string;
+  recipientLinkId: string | undefined;
+  expired: boolean;
+  matches: (linkId: string) => boolean;
+}): TokenStatus {
   const { linkId, recipientLinkId, matches } = input;
   if (recipientLinkId === undefined) return 'invalid';
   if (recipientLinkId !== linkId) return matches(recipientLinkId) ? 'foreign' : 'invalid';

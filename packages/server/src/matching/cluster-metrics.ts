@@ -48,11 +48,7 @@ function countBy(keys: readonly string[]): Map<string, number> {
  * Scores predicted labels against true labels (one of each per record; blank true labels are
  * singletons). With `sources`, only pairs of records from different sources count (linking tasks).
  */
-export function scoreClustering(
-  predicted: readonly string[],
-  truth: readonly string[],
-  sources?: readonly string[],
-): ClusteringScore {
+export function scoreClustering(predicted: readonly string[], truth: readonly string[], sources?: readonly string[]): ClusteringScore {
   const n = predicted.length;
   const t = truth.map((v, i) => (v === '' ? `\u0000singleton-${i}` : v));
   const joint = predicted.map((p, i) => `${p}\u0001${t[i] ?? ''}`);

@@ -50,7 +50,9 @@ describe.skipIf(!hasSharedData())('FEBRL 1 through import, match and the graph',
         truth.push(truthLabel(recId));
       }
       const score = scoreClustering(predicted, truth);
-      process.stdout.write(`FEBRL1 through the graph: ${JSON.stringify({ ...score.pairwise, merges: run.merges, queued: run.queued, seconds: run.seconds })}\n`);
+      process.stdout.write(
+        `FEBRL1 through the graph: ${JSON.stringify({ ...score.pairwise, merges: run.merges, queued: run.queued, seconds: run.seconds })}\n`,
+      );
       expect(score.pairwise.f1).toBeGreaterThanOrEqual(0.99);
       expect((await store.stats()).profiles).toBe(1000 - run.merges);
     } finally {

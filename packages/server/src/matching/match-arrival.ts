@@ -23,15 +23,30 @@ export const INCREMENTAL_RUN = 'incremental';
 
 /** Person fields of a match record: the columns that count towards `minFields`, grouped by field. */
 const FIELD_OF: Readonly<Record<string, string>> = {
-  first_name: 'name', middle_name: 'name', last_name: 'name',
-  date_of_birth: 'dob', birth_year: 'dob', birth_month: 'dob', birth_day: 'dob',
-  address: 'address', address_1: 'address', address_2: 'address', street_number: 'address', city: 'address', state: 'address', postcode: 'address', country: 'address',
-  phone: 'phone', email: 'email', company: 'company',
+  first_name: 'name',
+  middle_name: 'name',
+  last_name: 'name',
+  date_of_birth: 'dob',
+  birth_year: 'dob',
+  birth_month: 'dob',
+  birth_day: 'dob',
+  address: 'address',
+  address_1: 'address',
+  address_2: 'address',
+  street_number: 'address',
+  city: 'address',
+  state: 'address',
+  postcode: 'address',
+  country: 'address',
+  phone: 'phone',
+  email: 'email',
+  company: 'company',
 };
 
 /** How many person fields (name, date of birth, address, phone, email, company) a record holds. */
 export function personFields(record: MatchRecord): number {
-  return new Set(Object.keys(record.values).flatMap((c) => (FIELD_OF[c] !== undefined && record.values[c] !== '' ? [FIELD_OF[c]] : []))).size;
+  return new Set(Object.keys(record.values).flatMap((c) => (FIELD_OF[c] !== undefined && record.values[c] !== '' ? [FIELD_OF[c]] : [])))
+    .size;
 }
 
 /** What matching one arrival did. */
@@ -102,7 +117,17 @@ export async function matchArrival(deps: ArrivalDeps, profileId: string, seq: nu
     if (known.has(key) || self === other) return;
     known.add(key);
     deps.queuedThisTurn.add(key);
-    items.push({ id: randomUUID(), runId: INCREMENTAL_RUN, aProfile: other, bProfile: self, probability, reason, evidence, status: 'open', createdAt: deps.at });
+    items.push({
+      id: randomUUID(),
+      runId: INCREMENTAL_RUN,
+      aProfile: other,
+      bProfile: self,
+      probability,
+      reason,
+      evidence,
+      status: 'open',
+      createdAt: deps.at,
+    });
   };
 
   for (const link of scored.links) {

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { evaluateRecords, formatReport, MappingError } from './match-evaluate.ts';
 import { nothingLinkedReason } from './match-model-report.ts';
 
-const records = (rows: readonly Record<string, string>[]): MatchRecord[] => rows.map((values, i) => ({ key: `r${String(i).padStart(9, '0')}`, values }));
+const records = (rows: readonly Record<string, string>[]): MatchRecord[] =>
+  rows.map((values, i) => ({ key: `r${String(i).padStart(9, '0')}`, values }));
 
 function evaluate(rows: readonly Record<string, string>[], mapping?: Record<string, string>) {
   const headers = [...new Set(rows.flatMap((r) => Object.keys(r)))];
@@ -12,7 +13,10 @@ function evaluate(rows: readonly Record<string, string>[], mapping?: Record<stri
 
 describe('matching bad input', () => {
   it('refuses a mapping that names unknown roles or columns, naming them', () => {
-    const rows = [{ Name: 'Ann Lee', Colour: 'red' }, { Name: 'Ann Lee', Colour: 'blue' }];
+    const rows = [
+      { Name: 'Ann Lee', Colour: 'red' },
+      { Name: 'Ann Lee', Colour: 'blue' },
+    ];
     expect(() => evaluate(rows, { Colour: 'favourite_colour' })).toThrow(MappingError);
     expect(() => evaluate(rows, { Colour: 'favourite_colour' })).toThrow(/"Colour": unknown role "favourite_colour"/);
     expect(() => evaluate(rows, { Shoe: 'ignore' })).toThrow(/column "Shoe" is not in the file/);
@@ -41,7 +45,12 @@ describe('matching bad input', () => {
     const rows = [
       { first_name: 'Robert', last_name: 'Smith', dob: '1980-05-17', email: 'rob@example.com' },
       { first_name: 'Bob', last_name: huge, dob: '1980-05-17', email: 'rob@example.com' },
-      ...generateCustomers({ entities: 50, seed: 5 }).rows.map((r) => ({ first_name: r[0] ?? '', last_name: r[1] ?? '', dob: r[4] ?? '', email: r[5] ?? '' })),
+      ...generateCustomers({ entities: 50, seed: 5 }).rows.map((r) => ({
+        first_name: r[0] ?? '',
+        last_name: r[1] ?? '',
+        dob: r[4] ?? '',
+        email: r[5] ?? '',
+      })),
     ];
     const started = performance.now();
     const report = evaluate(rows);

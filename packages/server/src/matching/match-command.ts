@@ -39,35 +39,58 @@ export function registerMatchCommand(program: Command): void {
     .option('--link', 'link records across files instead of deduplicating their union', false)
     .option('--link-threshold <p>', 'match probability at which pairs are linked', probability)
     .option('--review-threshold <p>', 'match probability at which pairs are queued for review', probability)
-    .option('--explain <rows>', 'comma-separated data rows (1 = first data row, counted across files): print the chain of evidence of their clusters')
-    .action(async (files: string[], opts: { truthColumn?: string; ignoreColumns: string; map?: string; link: boolean; linkThreshold?: number; reviewThreshold?: number; explain?: string }) => {
-      if (opts.link && files.length < 2) throw new CliError('--link links records across files: give two or more', 2);
-      for (const file of files) requireFile(file, 'CSV file');
-      if (opts.map !== undefined) requireFile(opts.map, 'mapping file');
-      const report = await evaluateFiles({
-        files,
-        ignoreColumns: opts.ignoreColumns.split(',').map((c) => c.trim()).filter((c) => c.length > 0),
-        link: opts.link,
-        ...(opts.truthColumn !== undefined ? { truthColumn: opts.truthColumn } : {}),
-        ...(opts.map !== undefined ? { mapping: opts.map } : {}),
-        engine: {
-          ...(opts.linkThreshold !== undefined ? { linkThreshold: opts.linkThreshold } : {}),
-          ...(opts.reviewThreshold !== undefined ? { reviewThreshold: opts.reviewThreshold } : {}),
+    .option(
+      '--explain <rows>',
+      'comma-separated data rows (1 = first data row, counted across files): print the chain of evidence of their clusters',
+    )
+    .action(
+      async (
+        files: string[],
+        opts: {
+          truthColumn?: string;
+          ignoreColumns: string;
+          map?: string;
+          link: boolean;
+          linkThreshold?: number;
+          reviewThreshold?: number;
+          explain?: string;
         },
-      }).catch((error: unknown) => {
-        if (error instanceof MappingError) throw new CliError(error.message, 2);
-        throw error;
-      });
-      const lines = formatReport(report);
-      // Rows to explain go before the JSON line, which stays last for scripts.
-      const rows = (opts.explain ?? '').split(',').map((r) => r.trim()).filter((r) => r !== '');
-      const chains = rows.flatMap((row) => {
-        const n = Number(row);
-        if (!Number.isInteger(n) || n < 1 || n > report.records) throw new CliError(`--explain: row "${row}" is not between 1 and ${report.records}`, 2);
-        return formatClusterChain(report.result, evaluationKey(n - 1), (key) => `row ${Number(key.slice(1)) + 1}`);
-      });
-      process.stdout.write(`${[...lines.slice(0, -1), ...chains, ...lines.slice(-1)].join('\n')}\n`);
-    });
+      ) => {
+        if (opts.link && files.length < 2) throw new CliError('--link links records across files: give two or more', 2);
+        for (const file of files) requireFile(file, 'CSV file');
+        if (opts.map !== undefined) requireFile(opts.map, 'mapping file');
+        const report = await evaluateFiles({
+          files,
+          ignoreColumns: opts.ignoreColumns
+            .split(',')
+            .map((c) => c.trim())
+            .filter((c) => c.length > 0),
+          link: opts.link,
+          ...(opts.truthColumn !== undefined ? { truthColumn: opts.truthColumn } : {}),
+          ...(opts.map !== undefined ? { mapping: opts.map } : {}),
+          engine: {
+            ...(opts.linkThreshold !== undefined ? { linkThreshold: opts.linkThreshold } : {}),
+            ...(opts.reviewThreshold !== undefined ? { reviewThreshold: opts.reviewThreshold } : {}),
+          },
+        }).catch((error: unknown) => {
+          if (error instanceof MappingError) throw new CliError(error.message, 2);
+          throw error;
+        });
+        const lines = formatReport(report);
+        // Rows to explain go before the JSON line, which stays last for scripts.
+        const rows = (opts.explain ?? '')
+          .split(',')
+          .map((r) => r.trim())
+          .filter((r) => r !== '');
+        const chains = rows.flatMap((row) => {
+          const n = Number(row);
+          if (!Number.isInteger(n) || n < 1 || n > report.records)
+            throw new CliError(`--explain: row "${row}" is not between 1 and ${report.records}`, 2);
+          return formatClusterChain(report.result, evaluationKey(n - 1), (key) => `row ${Number(key.slice(1)) + 1}`);
+        });
+        process.stdout.write(`${[...lines.slice(0, -1), ...chains, ...lines.slice(-1)].join('\n')}\n`);
+      },
+    );
   match
     .command('generate')
     .description('write a seeded, sparse, multi-source customer file with ground truth (columns source and cluster) to stdout')
@@ -87,26 +110,39 @@ export function registerMatchCommand(program: Command): void {
     .option('--review-threshold <p>', 'match probability at which pairs are queued for review (default 0.5)', probability)
     .option('--db <path|url>', 'SQLite file or postgres:// URL (KIN_DB)')
     .option('--policy <file>', 'identity policy JSON file (KIN_POLICY)')
-    .option('--explain-model', "print the model: each level's m, u and Bayes factor, from priors or data, and why nothing was linked", false)
-    .action(async (opts: { source?: string; linkThreshold?: number; reviewThreshold?: number; db?: string; policy?: string; explainModel: boolean }) => {
-      const policy = loadCliPolicy(opts.policy);
-      const summary = await withCliStore(opts.db, (store) =>
-        runMatch({
-          store,
-          policy,
-          clock: systemClock,
-          ...(opts.source !== undefined ? { source: opts.source } : {}),
-          ...(opts.linkThreshold !== undefined ? { linkThreshold: opts.linkThreshold } : {}),
-          ...(opts.reviewThreshold !== undefined ? { reviewThreshold: opts.reviewThreshold } : {}),
-          explainModel: opts.explainModel,
-        }),
-      );
-      process.stdout.write(
-        `matched ${summary.profiles} profiles (${summary.candidatePairs} candidate pairs): ${summary.merges} merges, ` +
-          `${summary.queued} queued for review (${summary.refused} refused by the identity policy), ${summary.skippedRejected} rejected pairs skipped\n`,
-      );
-      const { model, ...rest } = summary;
-      if (model !== undefined) process.stdout.write(`${model.join('\n')}\n`);
-      process.stdout.write(JSON.stringify(rest) + '\n');
-    });
+    .option(
+      '--explain-model',
+      "print the model: each level's m, u and Bayes factor, from priors or data, and why nothing was linked",
+      false,
+    )
+    .action(
+      async (opts: {
+        source?: string;
+        linkThreshold?: number;
+        reviewThreshold?: number;
+        db?: string;
+        policy?: string;
+        explainModel: boolean;
+      }) => {
+        const policy = loadCliPolicy(opts.policy);
+        const summary = await withCliStore(opts.db, (store) =>
+          runMatch({
+            store,
+            policy,
+            clock: systemClock,
+            ...(opts.source !== undefined ? { source: opts.source } : {}),
+            ...(opts.linkThreshold !== undefined ? { linkThreshold: opts.linkThreshold } : {}),
+            ...(opts.reviewThreshold !== undefined ? { reviewThreshold: opts.reviewThreshold } : {}),
+            explainModel: opts.explainModel,
+          }),
+        );
+        process.stdout.write(
+          `matched ${summary.profiles} profiles (${summary.candidatePairs} candidate pairs): ${summary.merges} merges, ` +
+            `${summary.queued} queued for review (${summary.refused} refused by the identity policy), ${summary.skippedRejected} rejected pairs skipped\n`,
+        );
+        const { model, ...rest } = summary;
+        if (model !== undefined) process.stdout.write(`${model.join('\n')}\n`);
+        process.stdout.write(JSON.stringify(rest) + '\n');
+      },
+    );
 }

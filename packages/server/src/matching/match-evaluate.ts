@@ -4,7 +4,14 @@
  */
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { detectColumnRoles, mappingProblems, matchRecords, type MatchOptions, type MatchRecord, type MatchResult } from '@kin/core/matching/index.ts';
+import {
+  detectColumnRoles,
+  mappingProblems,
+  matchRecords,
+  type MatchOptions,
+  type MatchRecord,
+  type MatchResult,
+} from '@kin/core/matching/index.ts';
 import { scoreClustering, truePairs, type ClusteringScore } from './cluster-metrics.ts';
 import { readCsvFile } from './csv-table.ts';
 import { formatModelReport, nothingLinkedReason } from './match-model-report.ts';
@@ -82,9 +89,7 @@ export async function evaluateFiles(options: EvaluateOptions): Promise<Evaluatio
     }
     truthColumn = column;
     const truthAt = table.headers.indexOf(column);
-    const kept = table.headers
-      .map((h, at) => ({ h, at }))
-      .filter(({ h, at }) => at !== truthAt && !ignore.has(h.trim().toLowerCase()));
+    const kept = table.headers.map((h, at) => ({ h, at })).filter(({ h, at }) => at !== truthAt && !ignore.has(h.trim().toLowerCase()));
     for (const { h } of kept) headers.add(h);
     const source = basename(file);
     for (const row of table.rows) {
@@ -95,7 +100,16 @@ export async function evaluateFiles(options: EvaluateOptions): Promise<Evaluatio
       truth.push(truthLabel(row[truthAt]));
     }
   }
-  return evaluateRecords({ records, truth, truthColumn: truthColumn ?? '', headers: [...headers], mapping, link: options.link === true, engine: options.engine, started });
+  return evaluateRecords({
+    records,
+    truth,
+    truthColumn: truthColumn ?? '',
+    headers: [...headers],
+    mapping,
+    link: options.link === true,
+    engine: options.engine,
+    started,
+  });
 }
 
 /** Options of {@link evaluateRecords}: records with their truth labels, already read. */

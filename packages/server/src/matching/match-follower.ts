@@ -119,13 +119,25 @@ export function createMatchFollower(options: MatchFollowerOptions): MatchFollowe
     }
     if (!model || (model.learntOn < SAMPLE && model.matchedSince > Math.max(50, model.learntOn))) await learn();
     sourceId ??= (await ensureImportSource(store, MATCH_SOURCE, clock.now())).id;
-    const deps = { store, policy, settings, parameters: model!.parameters, sourceId, sourceName: (id: string) => names.get(id) ?? id, at: clock.now().toISOString(), queuedThisTurn: new Set<string>() };
+    const deps = {
+      store,
+      policy,
+      settings,
+      parameters: model!.parameters,
+      sourceId,
+      sourceName: (id: string) => names.get(id) ?? id,
+      at: clock.now().toISOString(),
+      queuedThisTurn: new Set<string>(),
+    };
     const merged: string[] = [];
     const items: ReviewItem[] = [];
     for (const item of pending) {
       const outcome = await matchArrival(deps, item.profileId, item.seq).catch((error: unknown) => {
         // One profile that cannot be matched must not stop the others: it is logged and settled.
-        logger.warn('incremental matching of a profile failed', { profileId: item.profileId, error: error instanceof Error ? error.name : 'unknown' });
+        logger.warn('incremental matching of a profile failed', {
+          profileId: item.profileId,
+          error: error instanceof Error ? error.name : 'unknown',
+        });
         return { merged: [], items: [], refused: 0 };
       });
       stats.matched++;
@@ -151,7 +163,9 @@ export function createMatchFollower(options: MatchFollowerOptions): MatchFollowe
         // As the audience evaluator: pause as long as the turn worked (capped), so ingest keeps its share of the thread.
         (more) => schedule(Math.max(more ? 0 : pollMs, Math.min(500, performance.now() - started))),
         (error: unknown) => {
-          logger.error('incremental matching turn failed', { error: error instanceof Error ? `${error.name}: ${error.message}` : 'unknown' });
+          logger.error('incremental matching turn failed', {
+            error: error instanceof Error ? `${error.name}: ${error.message}` : 'unknown',
+          });
           schedule(pollMs * 10);
         },
       );

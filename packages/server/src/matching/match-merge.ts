@@ -48,7 +48,9 @@ export type MatchMergeOutcome =
 /** One identifier of the profile (the first in type, value order): enough to designate it to the resolver. */
 async function designator(store: Store, profileId: string): Promise<{ id: string; identifier: Identifier } | undefined> {
   const profile = await store.findProfile(profileId);
-  const first = profile?.externalIds.map(({ type, value }) => ({ type, value })).sort((x, y) => (x.type + '\u0000' + x.value < y.type + '\u0000' + y.value ? -1 : 1))[0];
+  const first = profile?.externalIds
+    .map(({ type, value }) => ({ type, value }))
+    .sort((x, y) => (x.type + '\u0000' + x.value < y.type + '\u0000' + y.value ? -1 : 1))[0];
   return profile && first ? { id: profile.id, identifier: first } : undefined;
 }
 
@@ -60,10 +62,17 @@ export async function mergeMatchedProfiles(input: MatchMergeInput): Promise<Matc
   const write = async (tx: StoreTx): Promise<MatchMergeOutcome> => {
     const { event, identifiers } = mergeEvent(input, da.identifier, db.identifier);
     let judged: Judgement = { outcome: { kind: 'missing' } };
-    await decideAndApply(tx, { event, identifiers, refused: [] }, { event, sourceId: input.sourceId, payload: JSON.stringify(event) }, input.policy, {}, (decision) => {
-      judged = judge(decision, da.identifier, db.identifier, input.rule);
-      return judged.plan;
-    });
+    await decideAndApply(
+      tx,
+      { event, identifiers, refused: [] },
+      { event, sourceId: input.sourceId, payload: JSON.stringify(event) },
+      input.policy,
+      {},
+      (decision) => {
+        judged = judge(decision, da.identifier, db.identifier, input.rule);
+        return judged.plan;
+      },
+    );
     const { outcome } = judged;
     if (outcome.kind !== 'merged') return outcome;
     await tx.recordMatchLink({
@@ -85,17 +94,27 @@ export async function mergeMatchedProfiles(input: MatchMergeInput): Promise<Matc
  * What merging `a` and `b` would do, decided by the resolver over a read-only snapshot (nothing is written):
  * the review page shows it before a reviewer accepts.
  */
-export async function previewMatchedMerge(input: Pick<MatchMergeInput, 'store' | 'policy' | 'a' | 'b' | 'rule' | 'runId' | 'messageId' | 'probability' | 'at'>): Promise<MatchMergeOutcome> {
+export async function previewMatchedMerge(
+  input: Pick<MatchMergeInput, 'store' | 'policy' | 'a' | 'b' | 'rule' | 'runId' | 'messageId' | 'probability' | 'at'>,
+): Promise<MatchMergeOutcome> {
   const [da, db] = await Promise.all([designator(input.store, input.a), designator(input.store, input.b)]);
   if (!da || !db) return { kind: 'missing' };
   if (da.id === db.id) return { kind: 'same', profileId: da.id };
   const { event, identifiers } = mergeEvent(input, da.identifier, db.identifier);
-  const decision = await decide({ loadSnapshot: (keys) => input.store.readSnapshot(keys) }, { event, identifiers, refused: [] }, input.policy);
+  const decision = await decide(
+    { loadSnapshot: (keys) => input.store.readSnapshot(keys) },
+    { event, identifiers, refused: [] },
+    input.policy,
+  );
   return judge(decision, da.identifier, db.identifier, input.rule).outcome;
 }
 
 /** The synthetic `identify` event that designates both profiles to the resolver (one identifier of each). */
-function mergeEvent(input: Pick<MatchMergeInput, 'policy' | 'rule' | 'runId' | 'messageId' | 'probability' | 'at'>, a: Identifier, b: Identifier): { event: TrackingEvent; identifiers: Identifier[] } {
+function mergeEvent(
+  input: Pick<MatchMergeInput, 'policy' | 'rule' | 'runId' | 'messageId' | 'probability' | 'at'>,
+  a: Identifier,
+  b: Identifier,
+): { event: TrackingEvent; identifiers: Identifier[] } {
   const identifiers = sortIdentifiers(input.policy, [a, b]);
   const event: TrackingEvent = {
     type: 'identify',

@@ -23,7 +23,8 @@ export function nothingLinkedReason(result: MatchResult, records: number): strin
   if (records < 2) return 'fewer than two records';
   const features = result.model.features;
   if (features.length === 0) return 'no column the matcher can compare (map columns to roles with --map)';
-  if (features.length === 1) return `only one comparable field (${features[0]?.name ?? ''}): one field alone is never enough evidence to link`;
+  if (features.length === 1)
+    return `only one comparable field (${features[0]?.name ?? ''}): one field alone is never enough evidence to link`;
   if (result.blocking.candidatePairs === 0) {
     const skipped = result.blocking.considered.filter((c) => c.pairs === 0).length;
     return `no candidate pairs: every blocking key is missing or shared by too many records (${skipped} rules skipped; identical rows?)`;
@@ -43,7 +44,9 @@ export function formatModelReport(result: MatchResult, records: number): string[
     const from = `${origin(f.mDataShare, f.hasPrior)} / ${origin(f.uDataShare, f.hasPrior)}`;
     f.levels.forEach((l, i) => {
       const name = `${i === 0 ? f.name : ''.padEnd(f.name.length)} ${l.level}`;
-      lines.push(`  ${name.padEnd(36)}${fixed(l.m, 4).padStart(8)}  ${l.u.toExponential(2).padStart(9)}  ${(2 ** l.weight).toPrecision(3).padStart(12)}  ${fixed(l.weight, 2).padStart(6)}    ${i === 0 ? from : ''}`);
+      lines.push(
+        `  ${name.padEnd(36)}${fixed(l.m, 4).padStart(8)}  ${l.u.toExponential(2).padStart(9)}  ${(2 ** l.weight).toPrecision(3).padStart(12)}  ${fixed(l.weight, 2).padStart(6)}    ${i === 0 ? from : ''}`,
+      );
     });
   }
   const reason = nothingLinkedReason(result, records);
@@ -61,8 +64,13 @@ export function formatClusterChain(result: MatchResult, key: string, label: (key
   const lines = [`cluster of ${label(key)}: ${steps.length + 1} records, joined in ${steps.length} steps`];
   for (const step of steps) {
     const pair = result.explain(step.a, step.b);
-    const evidence = (pair?.evidence ?? []).filter((e) => e.level !== 'null').map((e) => `${e.field} ${e.level} ${e.weight >= 0 ? '+' : ''}${fixed(e.weight, 1)}`);
-    const how = step.via === 'entity' ? `clusters joined, accumulated evidence p ${fixed(step.probability, 3)} (this pair alone p ${fixed(pair?.probability ?? 0, 3)})` : `pair p ${fixed(step.probability, 3)}`;
+    const evidence = (pair?.evidence ?? [])
+      .filter((e) => e.level !== 'null')
+      .map((e) => `${e.field} ${e.level} ${e.weight >= 0 ? '+' : ''}${fixed(e.weight, 1)}`);
+    const how =
+      step.via === 'entity'
+        ? `clusters joined, accumulated evidence p ${fixed(step.probability, 3)} (this pair alone p ${fixed(pair?.probability ?? 0, 3)})`
+        : `pair p ${fixed(step.probability, 3)}`;
     lines.push(`  ${label(step.a)} ~ ${label(step.b)}: ${how}; ${evidence.join(', ')}`);
   }
   return lines;

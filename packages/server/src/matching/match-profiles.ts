@@ -34,7 +34,9 @@ const COLUMNS: ReadonlyArray<readonly [string, ColumnRole, readonly string[]]> =
 const FULL_NAME_KEYS = ['full_name', 'name'];
 
 /** Every (top-level) trait key matching reads: `address.city` is read from the `address` object (Segment's reserved traits). */
-export const MATCH_TRAIT_KEYS: readonly string[] = [...new Set([...COLUMNS.flatMap(([, , keys]) => keys), ...FULL_NAME_KEYS].map((k) => k.split('.')[0] ?? k))].sort();
+export const MATCH_TRAIT_KEYS: readonly string[] = [
+  ...new Set([...COLUMNS.flatMap(([, , keys]) => keys), ...FULL_NAME_KEYS].map((k) => k.split('.')[0] ?? k)),
+].sort();
 
 /** Roles of the match columns. */
 export const MATCH_ROLES: ColumnRoles = Object.fromEntries(COLUMNS.map(([column, role]) => [column, role]));
@@ -99,11 +101,19 @@ export function profileIdOfKey(key: string): string {
 }
 
 /** Every live profile with person traits, as match records (paged through the store). */
-export async function loadMatchRecords(matching: MatchingStore, sourceName: (sourceId: string) => string, pageSize = 5000): Promise<MatchRecord[]> {
+export async function loadMatchRecords(
+  matching: MatchingStore,
+  sourceName: (sourceId: string) => string,
+  pageSize = 5000,
+): Promise<MatchRecord[]> {
   const records: MatchRecord[] = [];
   let after: string | undefined;
   for (;;) {
-    const page = await matching.scanProfileTraits({ keys: [...MATCH_TRAIT_KEYS], limit: pageSize, ...(after !== undefined ? { after } : {}) });
+    const page = await matching.scanProfileTraits({
+      keys: [...MATCH_TRAIT_KEYS],
+      limit: pageSize,
+      ...(after !== undefined ? { after } : {}),
+    });
     for (const profile of page) {
       const record = profileToRecord(profile, sourceName);
       if (record) records.push(record);

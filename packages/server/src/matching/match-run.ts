@@ -61,7 +61,6 @@ export interface MatchRunSummary {
   model?: string[];
 }
 
-
 /** Unordered pair key. */
 function pairKey(a: string, b: string): string {
   return a < b ? `${a}|${b}` : `${b}|${a}`;
@@ -76,8 +75,24 @@ export async function runMatch(options: MatchRunOptions): Promise<MatchRunSummar
   const sources = await options.store.listSources();
   const nameOf = new Map(sources.map((s) => [s.id, s.name]));
   const records = await loadMatchRecords(matching, (id) => nameOf.get(id) ?? id);
-  const summary: MatchRunSummary = { runId, profiles: records.length, candidatePairs: 0, linkedPairs: 0, merges: 0, queued: 0, refused: 0, skippedRejected: 0, entityLinks: 0, seconds: 0 };
-  if (records.length < 2) return { ...summary, seconds: (performance.now() - started) / 1000, ...(options.explainModel === true ? { model: ['nothing linked    fewer than two profiles with person traits'] } : {}) };
+  const summary: MatchRunSummary = {
+    runId,
+    profiles: records.length,
+    candidatePairs: 0,
+    linkedPairs: 0,
+    merges: 0,
+    queued: 0,
+    refused: 0,
+    skippedRejected: 0,
+    entityLinks: 0,
+    seconds: 0,
+  };
+  if (records.length < 2)
+    return {
+      ...summary,
+      seconds: (performance.now() - started) / 1000,
+      ...(options.explainModel === true ? { model: ['nothing linked    fewer than two profiles with person traits'] } : {}),
+    };
   const sourceOf = new Map(records.map((r) => [r.key, r.source ?? '']));
   const pid = profileIdOfKey;
   const result: MatchResult = matchRecords({
@@ -90,7 +105,8 @@ export async function runMatch(options: MatchRunOptions): Promise<MatchRunSummar
   summary.candidatePairs = result.blocking.candidatePairs;
   summary.entityLinks = result.entityLinks;
   if (options.explainModel === true) summary.model = formatModelReport(result, records.length);
-  const inScope = (a: string, b: string): boolean => options.source === undefined || sourceOf.get(a) === options.source || sourceOf.get(b) === options.source;
+  const inScope = (a: string, b: string): boolean =>
+    options.source === undefined || sourceOf.get(a) === options.source || sourceOf.get(b) === options.source;
 
   // Profiles follow merges: those made by this run (local) and earlier ones (the store).
   const survivorOf = new Map<string, string>();
@@ -118,7 +134,17 @@ export async function runMatch(options: MatchRunOptions): Promise<MatchRunSummar
   const queue = (a: string, b: string, probability: number, reason: string, evidence: readonly FieldEvidence[]): void => {
     if (isKnown(a, b)) return;
     known.push([a, b]);
-    items.push({ id: randomUUID(), runId, aProfile: a, bProfile: b, probability, reason, evidence: [...evidence], status: 'open', createdAt: at });
+    items.push({
+      id: randomUUID(),
+      runId,
+      aProfile: a,
+      bProfile: b,
+      probability,
+      reason,
+      evidence: [...evidence],
+      status: 'open',
+      createdAt: at,
+    });
   };
 
   const source = await ensureImportSource(options.store, MATCH_SOURCE, options.clock.now());

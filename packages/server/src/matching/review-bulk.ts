@@ -29,7 +29,13 @@ export async function decideReviewBulk(options: {
   const result: ReviewBulkResult = { dryRun: options.dryRun, matched: ids.length, decided: 0, refused: [] };
   if (options.dryRun) return result;
   for (const id of ids) {
-    const outcome = await decideReview({ store: options.store, policy: options.policy, clock: options.clock, id, decision: options.decision });
+    const outcome = await decideReview({
+      store: options.store,
+      policy: options.policy,
+      clock: options.clock,
+      id,
+      decision: options.decision,
+    });
     if (outcome.kind === 'decided') result.decided += 1;
     if (outcome.kind === 'refused') result.refused.push({ id, reason: outcome.reason });
   }

@@ -23,7 +23,13 @@ export type ReviewOutcome =
   | { kind: 'decided'; item: ReviewItem; profileId?: string };
 
 /** Applies a decision to review item `id`. */
-export async function decideReview(options: { store: Store; policy: IdentityPolicy; clock: Clock; id: string; decision: ReviewDecision }): Promise<ReviewOutcome> {
+export async function decideReview(options: {
+  store: Store;
+  policy: IdentityPolicy;
+  clock: Clock;
+  id: string;
+  decision: ReviewDecision;
+}): Promise<ReviewOutcome> {
   const matching = options.store.matching;
   const item = await matching.findReviewItem(options.id);
   if (!item) return { kind: 'not_found' };

@@ -9,7 +9,11 @@ describe('delivery attempt rules', () => {
     expect(attemptOutcome(1, { status: 204 }, NOW)).toEqual({ status: 'delivered' });
   });
   it('D2 408/425/429/5xx/network errors retry on the schedule, honouring a later Retry-After, then fail', () => {
-    for (const status of [408, 425, 429, 500, 503, undefined]) expect(attemptOutcome(1, status === undefined ? {} : { status }, NOW)).toMatchObject({ status: 'pending', nextAttemptAt: after(5_000) });
+    for (const status of [408, 425, 429, 500, 503, undefined])
+      expect(attemptOutcome(1, status === undefined ? {} : { status }, NOW)).toMatchObject({
+        status: 'pending',
+        nextAttemptAt: after(5_000),
+      });
     expect(attemptOutcome(2, { status: 500 }, NOW).nextAttemptAt).toBe(after(300_000));
     expect(attemptOutcome(7, { status: 500 }, NOW).nextAttemptAt).toBe(after(36_000_000));
     expect(attemptOutcome(1, { status: 429, retryAfterMs: 60_000 }, NOW).nextAttemptAt).toBe(after(60_000));

@@ -15,7 +15,10 @@ export interface RecordedSend {
 }
 
 /** A recording transport; `answer` decides each attempt's result (default 200). */
-export function memoryTransport(inner: DeliveryTransport, answer: (d: ClaimedDelivery, destination: StoredDestination) => AttemptResult = () => ({ status: 200 })): DeliveryTransport & { sent: RecordedSend[] } {
+export function memoryTransport(
+  inner: DeliveryTransport,
+  answer: (d: ClaimedDelivery, destination: StoredDestination) => AttemptResult = () => ({ status: 200 }),
+): DeliveryTransport & { sent: RecordedSend[] } {
   const sent: RecordedSend[] = [];
   return {
     sent,

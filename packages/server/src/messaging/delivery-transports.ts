@@ -39,7 +39,13 @@ export function webhookSignature(secret: string, id: string, timestamp: number, 
 
 async function post(url: string, body: string, headers: Record<string, string>, clock: Clock, timeoutMs: number): Promise<AttemptResult> {
   try {
-    const res = await fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers }, signal: AbortSignal.timeout(timeoutMs), redirect: 'manual' });
+    const res = await fetch(url, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json', ...headers },
+      signal: AbortSignal.timeout(timeoutMs),
+      redirect: 'manual',
+    });
     await res.arrayBuffer().catch(() => undefined);
     const retryAfter = retryAfterMs(res.headers.get('retry-after'), clock.now());
     return { status: res.status, ...(retryAfter !== undefined ? { retryAfterMs: retryAfter } : {}) };
@@ -74,7 +80,10 @@ export function createDeliveryTransports(options: {
       if (!options.ingestor || !options.timelineSourceId) return { error: 'no ingest path for the timeline' };
       const receivedAt = clock.now().toISOString();
       try {
-        await options.ingestor.submit({ sourceId: options.timelineSourceId, events: deliveries.map((d) => ({ ...(d.payload as Payload).event, receivedAt })) });
+        await options.ingestor.submit({
+          sourceId: options.timelineSourceId,
+          events: deliveries.map((d) => ({ ...(d.payload as Payload).event, receivedAt })),
+        });
         return { status: 200 };
       } catch (error) {
         return { error: error instanceof Error ? error.message.slice(0, 200) : 'ingest failed' };
@@ -89,7 +98,12 @@ export function createDeliveryTransports(options: {
         return post(
           c.url as string,
           body,
-          { 'idempotency-key': delivery.id, 'webhook-id': delivery.id, 'webhook-timestamp': String(timestamp), 'webhook-signature': webhookSignature(c.secret as string, delivery.id, timestamp, body) },
+          {
+            'idempotency-key': delivery.id,
+            'webhook-id': delivery.id,
+            'webhook-timestamp': String(timestamp),
+            'webhook-signature': webhookSignature(c.secret as string, delivery.id, timestamp, body),
+          },
           clock,
           timeoutMs,
         );
@@ -97,20 +111,35 @@ export function createDeliveryTransports(options: {
       if (destination.type === 'segment') {
         const body = JSON.stringify({ ...payload.event, messageId: delivery.id, sentAt: clock.now().toISOString() });
         const url = `${(c.url as string).replace(/\/+$/, '')}/v1/${payload.event.type}`;
-        return post(url, body, { authorization: `Basic ${Buffer.from(`${c.writeKey as string}:`).toString('base64')}`, 'idempotency-key': delivery.id }, clock, timeoutMs);
+        return post(
+          url,
+          body,
+          { authorization: `Basic ${Buffer.from(`${c.writeKey as string}:`).toString('base64')}`, 'idempotency-key': delivery.id },
+          clock,
+          timeoutMs,
+        );
       }
       if (!payload.email) return { status: 422, error: 'the profile has no email address' };
       let mailer = mailers.get(destination.id);
       if (!mailer) {
         const auth = c.auth as { user: string; pass: string } | undefined;
-        mailer = nodemailer.createTransport({ host: c.host as string, port: c.port as number, secure: c.secure === true, ...(auth ? { auth } : {}), connectionTimeout: timeoutMs, socketTimeout: timeoutMs });
+        mailer = nodemailer.createTransport({
+          host: c.host as string,
+          port: c.port as number,
+          secure: c.secure === true,
+          ...(auth ? { auth } : {}),
+          connectionTimeout: timeoutMs,
+          socketTimeout: timeoutMs,
+        });
         mailers.set(destination.id, mailer);
       }
       const properties = payload.event.properties ?? {};
       const email = options.emailLinks
-        ? await options.emailLinks.track(payload.email, { journey: String(properties['journey'] ?? ''), message: String(properties['message'] ?? '') }).catch((error: unknown) => ({
-            error: `tracked links: ${error instanceof Error ? error.message.slice(0, 180) : 'failed'}`,
-          }))
+        ? await options.emailLinks
+            .track(payload.email, { journey: String(properties['journey'] ?? ''), message: String(properties['message'] ?? '') })
+            .catch((error: unknown) => ({
+              error: `tracked links: ${error instanceof Error ? error.message.slice(0, 180) : 'failed'}`,
+            }))
         : payload.email;
       if ('error' in email) return { error: email.error };
       try {

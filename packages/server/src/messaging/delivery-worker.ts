@@ -72,7 +72,9 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
           const delivery = outward[next++] as ClaimedDelivery;
           const destination = destinations.get(delivery.destinationId);
           const attempt: AttemptResult = destination
-            ? await deps.transport.send(destination, delivery).catch((error: unknown) => ({ error: error instanceof Error ? error.name : 'send failed' }))
+            ? await deps.transport
+                .send(destination, delivery)
+                .catch((error: unknown) => ({ error: error instanceof Error ? error.name : 'send failed' }))
             : { status: 410, error: 'the destination is gone' };
           record(delivery, attempt);
         }

@@ -12,7 +12,11 @@ import type { StoredDestination } from '../storage/messaging-store.ts';
 export const ENGAGEMENT_EVENTS: readonly string[] = ['Link Clicked', 'Email Opened'];
 
 /** The channel of an engagement event, or `undefined` when it does not count. */
-export function engagementChannel(event: TrackingEvent, policy: MessagingPolicy | undefined, destinations: readonly StoredDestination[]): string | undefined {
+export function engagementChannel(
+  event: TrackingEvent,
+  policy: MessagingPolicy | undefined,
+  destinations: readonly StoredDestination[],
+): string | undefined {
   if (!policy || !event.event || !ENGAGEMENT_EVENTS.includes(event.event)) return undefined;
   const properties = event.properties ?? {};
   if (properties['bot'] === true || properties['token'] !== 'valid') return undefined;

@@ -8,7 +8,16 @@
  * profile it reaches already has an earlier instance of the same journey and key (a web cart and an app cart
  * of one person, stitched later), the later one ends as `merged` and the earlier carries on.
  */
-import { DEFAULT_CLAIM_TTL_MS, branchConditionHolds, decideSend, journeyDurationMs, isHeldOut, nextStepIndex, profileTimeZone, renderTemplate } from '@kin/core';
+import {
+  DEFAULT_CLAIM_TTL_MS,
+  branchConditionHolds,
+  decideSend,
+  journeyDurationMs,
+  isHeldOut,
+  nextStepIndex,
+  profileTimeZone,
+  renderTemplate,
+} from '@kin/core';
 import type { ContactPoint, Journey, MessagingPolicy, SendStep } from '@kin/core';
 import type { MessageDecision } from '@kin/core/api/index.ts';
 import type { Clock } from '../ports/clock.ts';
@@ -38,7 +47,11 @@ export function contactPoints(profile: ProfileView): Record<string, ContactPoint
   const out: Record<string, ContactPoint> = {};
   const bounced = (type: string) => profile.traits[`${type === 'push_token' ? 'pushToken' : type}Bounced`] === true;
   for (const x of profile.externalIds) out[x.type] ??= { value: x.value, bounced: bounced(x.type) };
-  for (const [trait, type] of [['email', 'email'], ['phone', 'phone'], ['pushToken', 'push_token']] as const) {
+  for (const [trait, type] of [
+    ['email', 'email'],
+    ['phone', 'phone'],
+    ['pushToken', 'push_token'],
+  ] as const) {
     const v = profile.traits[trait];
     if (typeof v === 'string' && v !== '') out[type] ??= { value: v, bounced: bounced(type) };
   }
@@ -71,7 +84,8 @@ export async function advanceInstance(deps: AdvanceDeps): Promise<void> {
   const { messaging: m, clock, journey } = deps;
   const instance = { ...deps.instance };
   const at = clock.now().toISOString();
-  const end = (state: JourneyInstance['state'], endReason: string) => m.transaction((tx) => tx.updateInstance(instance.id, { state, endReason, endedAt: at, dueAt: undefined }));
+  const end = (state: JourneyInstance['state'], endReason: string) =>
+    m.transaction((tx) => tx.updateInstance(instance.id, { state, endReason, endedAt: at, dueAt: undefined }));
 
   const live = await m.liveProfileId(instance.profileId);
   if (!live) return end('exited', 'profile_gone');
@@ -117,7 +131,12 @@ export async function advanceInstance(deps: AdvanceDeps): Promise<void> {
 /** The email of a send to `to` (its links are made tracked links when it is delivered: links/email-links.ts). */
 function emailOf(to: string, step: SendStep, defaultText: string): { to: string; subject: string; text: string; html?: string } {
   const content = step.email ?? {};
-  return { to, subject: content.subject ?? step.message, text: content.text ?? defaultText, ...(content.html !== undefined ? { html: content.html } : {}) };
+  return {
+    to,
+    subject: content.subject ?? step.message,
+    text: content.text ?? defaultText,
+    ...(content.html !== undefined ? { html: content.html } : {}),
+  };
 }
 
 /**
@@ -182,7 +201,14 @@ async function send(
       const properties = { journey: journey.key, message: step.message, channel, dedupeKey, profileId: live, deliveryId };
       const event = profileTrack({ event: 'Message Sent', messageId: deliveryId, at, refs, properties });
       const email = refs.email ? emailOf(refs.email, step, `${step.message}\n\n(${journey.key}, ${dedupeKey})`) : undefined;
-      deliveries.push({ id: deliveryId, destinationId: destination, profileKey: live, kind: 'message', payload: { event, ...(email ? { email } : {}) }, createdAt: at });
+      deliveries.push({
+        id: deliveryId,
+        destinationId: destination,
+        profileKey: live,
+        kind: 'message',
+        payload: { event, ...(email ? { email } : {}) },
+        createdAt: at,
+      });
     }
     const record: MessageDecision = {
       id,
@@ -205,12 +231,33 @@ async function send(
       messageId: `decision-${id}`,
       at,
       refs,
-      properties: { journey: journey.key, message: step.message, decisionId: id, outcome: decision.outcome, reason, dedupeKey, ...(decision.channel ? { channel: decision.channel } : {}) },
+      properties: {
+        journey: journey.key,
+        message: step.message,
+        decisionId: id,
+        outcome: decision.outcome,
+        reason,
+        dedupeKey,
+        ...(decision.channel ? { channel: decision.channel } : {}),
+      },
     });
-    deliveries.push({ id: `dlv_${ids.profileId()}`, destinationId: TIMELINE_DESTINATION, profileKey: live, kind: 'timeline', payload: { event: timeline }, createdAt: at });
+    deliveries.push({
+      id: `dlv_${ids.profileId()}`,
+      destinationId: TIMELINE_DESTINATION,
+      profileKey: live,
+      kind: 'timeline',
+      payload: { event: timeline },
+      createdAt: at,
+    });
 
     if (decision.claim === 'take' && claim?.owner !== owner) {
-      await tx.putClaim({ profileId: live, dedupeKey, owner, claimedAt: at, expiresAt: new Date(now2 + (step.ttl !== undefined ? journeyDurationMs(step.ttl) : DEFAULT_CLAIM_TTL_MS)).toISOString() });
+      await tx.putClaim({
+        profileId: live,
+        dedupeKey,
+        owner,
+        claimedAt: at,
+        expiresAt: new Date(now2 + (step.ttl !== undefined ? journeyDurationMs(step.ttl) : DEFAULT_CLAIM_TTL_MS)).toISOString(),
+      });
     }
     await tx.insertDecision({ ...record, ...(step.tags ? { tags: step.tags } : {}) });
     await tx.insertDeliveries(deliveries);

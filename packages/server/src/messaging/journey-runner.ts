@@ -66,7 +66,9 @@ function triggers(journey: Journey, event: TrackingEvent): boolean {
 /** Whether an event meets one of an instance's exit rules. */
 function exits(journey: Journey, instance: JourneyInstance, event: TrackingEvent): boolean {
   return (journey.exit ?? []).some((rule) =>
-    'event' in rule ? event.event === rule.event && matchesAll(event, rule.match, { trigger: instance.trigger }) : event.event === AUDIENCE_ENTERED && valueAt(event, 'properties.audience') === rule.audience,
+    'event' in rule
+      ? event.event === rule.event && matchesAll(event, rule.match, { trigger: instance.trigger })
+      : event.event === AUDIENCE_ENTERED && valueAt(event, 'properties.audience') === rule.audience,
   );
 }
 
@@ -118,16 +120,29 @@ export function createJourneyRunner(deps: JourneyRunnerDeps): JourneyRunner {
       if (!journey || e.seq <= instance.triggerSeq) continue;
       // Two instances of one cart on profiles merged since: the later one ends here, the earlier meets the event.
       if (supersededBy(instance, open)) {
-        await m.transaction((tx) => tx.updateInstance(instance.id, { state: 'merged', endReason: 'merged', endedAt: at, dueAt: undefined }));
+        await m.transaction((tx) =>
+          tx.updateInstance(instance.id, { state: 'merged', endReason: 'merged', endedAt: at, dueAt: undefined }),
+        );
         continue;
       }
       const goal = journey.goal;
-      const reachedGoal = goal !== undefined && !instance.goalAt && e.event.event === goal.event && now.getTime() - Date.parse(instance.enteredAt) <= journeyDurationMs(goal.within);
+      const reachedGoal =
+        goal !== undefined &&
+        !instance.goalAt &&
+        e.event.event === goal.event &&
+        now.getTime() - Date.parse(instance.enteredAt) <= journeyDurationMs(goal.within);
       const active = instance.state === 'active';
       if (reachedGoal) {
-        await m.transaction((tx) => tx.updateInstance(instance.id, { goalAt: at, ...(active ? { state: 'exited', endReason: 'goal', endedAt: at, dueAt: undefined } : {}) }));
+        await m.transaction((tx) =>
+          tx.updateInstance(instance.id, {
+            goalAt: at,
+            ...(active ? { state: 'exited', endReason: 'goal', endedAt: at, dueAt: undefined } : {}),
+          }),
+        );
       } else if (active && exits(journey, instance, e.event)) {
-        await m.transaction((tx) => tx.updateInstance(instance.id, { state: 'exited', endReason: 'exit_rule', endedAt: at, dueAt: undefined }));
+        await m.transaction((tx) =>
+          tx.updateInstance(instance.id, { state: 'exited', endReason: 'exit_rule', endedAt: at, dueAt: undefined }),
+        );
       }
     }
 
@@ -165,7 +180,16 @@ export function createJourneyRunner(deps: JourneyRunnerDeps): JourneyRunner {
     if (targets.length === 0) return;
     const at = clock.now().toISOString();
     // The id is made of the destination and the event's seq: an event read again after a crash queues nothing new.
-    await m.enqueueDeliveries(targets.map((d) => ({ id: `fwd_${d.id}_${e.seq}`, destinationId: d.id, profileKey: live, kind: 'event' as const, payload: { event: e.event }, createdAt: at })));
+    await m.enqueueDeliveries(
+      targets.map((d) => ({
+        id: `fwd_${d.id}_${e.seq}`,
+        destinationId: d.id,
+        profileKey: live,
+        kind: 'event' as const,
+        payload: { event: e.event },
+        createdAt: at,
+      })),
+    );
   }
 
   /**
@@ -188,7 +212,13 @@ export function createJourneyRunner(deps: JourneyRunnerDeps): JourneyRunner {
         idleThrough = await deps.store.audiences.lastEventSeq();
         return { events: 0, advanced: 0, leader: true };
       }
-      const pass: Pass = { journeys, destinations, names: eventNames(journeys, destinations), policy: journeys.size > 0 ? await m.findPolicy() : undefined, allDestinations };
+      const pass: Pass = {
+        journeys,
+        destinations,
+        names: eventNames(journeys, destinations),
+        policy: journeys.size > 0 ? await m.findPolicy() : undefined,
+        allDestinations,
+      };
       let cursor = await m.readCursor(JOURNEY_CURSOR);
       if (idleThrough !== undefined) {
         if (idleThrough > cursor) await m.writeCursor(JOURNEY_CURSOR, (cursor = idleThrough));

@@ -31,7 +31,16 @@ async function setup(start: string, policy: Record<string, unknown> = {}, answer
   const messaging = t.store.messaging!;
   const inner = createDeliveryTransports({ clock, ingestor: t.ingestor, timelineSourceId: await messagingSourceId(t.store, clock.now()) });
   const transport = memoryTransport(inner, answer);
-  service = await startMessaging({ store: t.store, messaging, ingestor: t.ingestor, clock, ids: createIdGenerator(), logger: { info() {}, warn() {}, error() {} }, pollMs: 0, transport });
+  service = await startMessaging({
+    store: t.store,
+    messaging,
+    ingestor: t.ingestor,
+    clock,
+    ids: createIdGenerator(),
+    logger: { info() {}, warn() {}, error() {} },
+    pollMs: 0,
+    transport,
+  });
   const json = async (path: string, body: unknown, method = 'POST') => {
     const res = await t.admin(path, { method, body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
     if (res.status >= 300) throw new Error(`${path}: ${res.status} ${await res.text()}`);
@@ -39,22 +48,47 @@ async function setup(start: string, policy: Record<string, unknown> = {}, answer
   };
   const mail = await json('/v1/destinations', { type: 'webhook', url: 'http://127.0.0.1:1/mail', secret: 'secret-secret' });
   const push = await json('/v1/destinations', { type: 'webhook', url: 'http://127.0.0.1:1/push', secret: 'secret-secret' });
-  await json('/v1/messaging/policy', { channels: { email: { destination: mail.id, consent: 'opt_in' }, push: { destination: push.id, consent: 'opt_in' } }, ...policy }, 'PUT');
+  await json(
+    '/v1/messaging/policy',
+    { channels: { email: { destination: mail.id, consent: 'opt_in' }, push: { destination: push.id, consent: 'opt_in' } }, ...policy },
+    'PUT',
+  );
   const journey = async (key: string, channels: string[], extra: Record<string, unknown> = {}) => {
     await json('/v1/journeys', cartJourney(key, channels, { goal: { event: 'Order Completed', within: '1 day' }, ...extra }));
     await json(`/v1/journeys/${key}/publish`, {});
   };
   const track = async (body: Record<string, unknown>) => {
-    const res = await t.track(body['type'] === 'identify' ? '/v1/identify' : '/v1/track', { timestamp: clock.now().toISOString(), ...body });
+    const res = await t.track(body['type'] === 'identify' ? '/v1/identify' : '/v1/track', {
+      timestamp: clock.now().toISOString(),
+      ...body,
+    });
     expect(res.status).toBe(200);
   };
   const consent = { consent: { categoryPreferences: { email: true, push: true } } };
   const shopper = async (i: number, traits: Record<string, unknown> = {}) => {
-    await track({ type: 'identify', userId: `u${i}`, anonymousId: `web-${i}`, traits: { email: `s${i}@shop.test`, pushToken: `tok-${i}`, ...traits }, context: consent });
+    await track({
+      type: 'identify',
+      userId: `u${i}`,
+      anonymousId: `web-${i}`,
+      traits: { email: `s${i}@shop.test`, pushToken: `tok-${i}`, ...traits },
+      context: consent,
+    });
   };
   const stats = async (key: string) => (await (await t.admin(`/v1/journeys/${key}/stats`)).json()) as JourneyStats;
-  const decisions = async (ref: string) => ((await (await t.admin(`/v1/messages?profile=${encodeURIComponent(ref)}`)).json()) as { data: MessageDecision[] }).data;
-  return { clock, transport, journey, track, shopper, stats, decisions, mail: mail.id as string, push: push.id as string, settle: () => service.settle() };
+  const decisions = async (ref: string) =>
+    ((await (await t.admin(`/v1/messages?profile=${encodeURIComponent(ref)}`)).json()) as { data: MessageDecision[] }).data;
+  return {
+    clock,
+    transport,
+    journey,
+    track,
+    shopper,
+    stats,
+    decisions,
+    mail: mail.id as string,
+    push: push.id as string,
+    settle: () => service.settle(),
+  };
 }
 
 describe('journey runtime', () => {
@@ -111,7 +145,9 @@ describe('journey runtime', () => {
     expect(email.exited.goal).toBe(1);
 
     // Every decision is on the profile's timeline, and explained rule by rule.
-    const timeline = (await (await t.admin('/v1/profiles/user_id:u1/events?event=Message%20Decided')).json()) as { data: Array<{ properties: Record<string, unknown> }> };
+    const timeline = (await (await t.admin('/v1/profiles/user_id:u1/events?event=Message%20Decided')).json()) as {
+      data: Array<{ properties: Record<string, unknown> }>;
+    };
     expect(timeline.data.map((e) => e.properties['outcome']).sort()).toEqual(['sent', 'skipped_duplicate']);
     const skipped = (await s.decisions('user_id:u1')).find((d) => d.outcome === 'skipped_duplicate')!;
     const explained = (await (await t.admin(`/v1/messages/${skipped.id}`)).json()) as MessageDecision;
@@ -122,7 +158,13 @@ describe('journey runtime', () => {
     // Two waits of an hour: the runner walks the first at 12:00 and is away until 15:00, when both have
     // elapsed. The reminder goes out at 15:00 (a runner that counted from its own pass would wait until 16:00).
     const s = await setup('2026-06-01T12:00:00.000Z');
-    await s.journey('cart', ['email'], { steps: [{ wait: '1 hour' }, { wait: '1 hour' }, { send: { message: 'cart-reminder', dedupeKey: 'cart:{{trigger.properties.cart_id}}', channels: ['email'] } }] });
+    await s.journey('cart', ['email'], {
+      steps: [
+        { wait: '1 hour' },
+        { wait: '1 hour' },
+        { send: { message: 'cart-reminder', dedupeKey: 'cart:{{trigger.properties.cart_id}}', channels: ['email'] } },
+      ],
+    });
     await s.shopper(1);
     await s.track({ userId: 'u1', event: 'Product Added', properties: { cart_id: 'c1' } });
     await s.settle();
@@ -151,7 +193,12 @@ describe('journey runtime', () => {
   it('defers a send inside quiet hours to the end of the window in the shopper time zone (02:00 → 08:00 local)', async () => {
     // 08:00 UTC is 02:00 in Chicago (UTC−6 in January).
     const s = await setup('2026-01-15T07:00:00.000Z', { quietHours: { start: '21:00', end: '08:00', fallback: 'defer' } });
-    await s.journey('cart', ['email'], { steps: [{ wait: '1 hour' }, { send: { message: 'cart-reminder', dedupeKey: 'cart:{{trigger.properties.cart_id}}', channels: ['email'] } }] });
+    await s.journey('cart', ['email'], {
+      steps: [
+        { wait: '1 hour' },
+        { send: { message: 'cart-reminder', dedupeKey: 'cart:{{trigger.properties.cart_id}}', channels: ['email'] } },
+      ],
+    });
     await s.shopper(1, { timezone: 'America/Chicago' });
     await s.track({ userId: 'u1', event: 'Product Added', properties: { cart_id: 'c1' } });
     await s.settle();
@@ -171,7 +218,10 @@ describe('journey runtime', () => {
 
   it('caps sends per calendar day in the shopper time zone', async () => {
     // 1 per calendar day. Tokyo is UTC+9: 14:00 UTC is 23:00 there, 15:30 UTC is 00:30 the next day.
-    const s = await setup('2026-06-01T12:00:00.000Z', { capCounting: 'calendar_user_tz', frequencyCaps: [{ channel: 'any', max: 1, per: '1 day' }] });
+    const s = await setup('2026-06-01T12:00:00.000Z', {
+      capCounting: 'calendar_user_tz',
+      frequencyCaps: [{ channel: 'any', max: 1, per: '1 day' }],
+    });
     await s.journey('cart', ['email']);
     await s.shopper(1, { timezone: 'Asia/Tokyo' });
     await s.track({ userId: 'u1', event: 'Product Added', properties: { cart_id: 'a' } });
@@ -203,7 +253,9 @@ describe('journey runtime', () => {
     await s.settle();
     const destinations = (await (await t.admin('/v1/destinations')).json()) as { data: Array<{ id: string; status: string }> };
     expect(destinations.data.find((d) => d.id === s.mail)?.status).toBe('disabled');
-    const failed = (await (await t.admin(`/v1/deliveries?status=failed&destination=${s.mail}`)).json()) as { data: Array<{ id: string; attempts: number }> };
+    const failed = (await (await t.admin(`/v1/deliveries?status=failed&destination=${s.mail}`)).json()) as {
+      data: Array<{ id: string; attempts: number }>;
+    };
     expect(failed.data).toHaveLength(2);
     // Both may go out in the batch that met the 410; nothing is tried after it.
     expect(s.transport.sent.length).toBeLessThanOrEqual(2);

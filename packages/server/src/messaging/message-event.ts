@@ -23,7 +23,13 @@ export function profileRefs(profile: Pick<ProfileView, 'externalIds' | 'traits'>
 }
 
 /** A Segment-spec track event about a profile. `messageId` is the delivery id: receivers de-duplicate on it. */
-export function profileTrack(options: { event: string; messageId: string; at: string; refs: ProfileRefs; properties: Record<string, unknown> }): TrackingEvent {
+export function profileTrack(options: {
+  event: string;
+  messageId: string;
+  at: string;
+  refs: ProfileRefs;
+  properties: Record<string, unknown>;
+}): TrackingEvent {
   const { refs } = options;
   return {
     type: 'track',

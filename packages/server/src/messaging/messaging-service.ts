@@ -56,9 +56,22 @@ export async function startMessaging(deps: {
   emailLinks?: EmailLinkTracker;
 }): Promise<MessagingService> {
   const timelineSourceId = await messagingSourceId(deps.store, deps.clock.now());
-  const transport = deps.transport ?? createDeliveryTransports({ clock: deps.clock, ingestor: deps.ingestor, timelineSourceId, ...(deps.emailLinks ? { emailLinks: deps.emailLinks } : {}) });
+  const transport =
+    deps.transport ??
+    createDeliveryTransports({
+      clock: deps.clock,
+      ingestor: deps.ingestor,
+      timelineSourceId,
+      ...(deps.emailLinks ? { emailLinks: deps.emailLinks } : {}),
+    });
   const runner = createJourneyRunner(deps);
-  const worker = createDeliveryWorker({ messaging: deps.messaging, transport, clock: deps.clock, logger: deps.logger, ...(deps.leaseMs ? { leaseMs: deps.leaseMs } : {}) });
+  const worker = createDeliveryWorker({
+    messaging: deps.messaging,
+    transport,
+    clock: deps.clock,
+    logger: deps.logger,
+    ...(deps.leaseMs ? { leaseMs: deps.leaseMs } : {}),
+  });
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> = Promise.resolve();

@@ -24,21 +24,40 @@ export async function enqueueUserDeleted(options: {
   if (!profile) return 0;
   const { userId, anonymousId } = profileRefs(profile);
   const at = options.clock.now().toISOString();
-  const targets = (await options.messaging.listDestinations()).filter((d) => d.status === 'active' && (d.type === 'webhook' || d.type === 'segment'));
+  const targets = (await options.messaging.listDestinations()).filter(
+    (d) => d.status === 'active' && (d.type === 'webhook' || d.type === 'segment'),
+  );
   const deliveries = targets.map((d) => {
     const id = options.deliveryIdOf ? options.deliveryIdOf(d.id) : `dlv_${options.ids.profileId()}`;
     // The transports send `payload.event` (as every other delivery's payload holds it).
     const refs = { ...(userId ? { userId } : {}), ...(anonymousId ? { anonymousId } : {}) };
-    return { id, destinationId: d.id, profileKey: profile.id, kind: 'user_deleted' as const, payload: { event: profileTrack({ event: 'User Deleted', messageId: id, at, refs, properties: { profileId: profile.id } }) }, createdAt: at };
+    return {
+      id,
+      destinationId: d.id,
+      profileKey: profile.id,
+      kind: 'user_deleted' as const,
+      payload: { event: profileTrack({ event: 'User Deleted', messageId: id, at, refs, properties: { profileId: profile.id } }) },
+      createdAt: at,
+    };
   });
   await options.messaging.enqueueDeliveries(deliveries);
   return deliveries.length;
 }
 
-const PROGRESS: Record<Delivery['status'], PrivacyStatus> = { pending: 'pending', in_flight: 'running', delivered: 'completed', failed: 'failed' };
+const PROGRESS: Record<Delivery['status'], PrivacyStatus> = {
+  pending: 'pending',
+  in_flight: 'running',
+  delivered: 'completed',
+  failed: 'failed',
+};
 
 /** The privacy service's downstream port over the outbox: one `User Deleted` delivery per request and destination. */
-export function userDeletedDownstream(options: { store: Store; messaging: MessagingStore; clock: Clock; ids: IdGenerator }): PrivacyDownstream {
+export function userDeletedDownstream(options: {
+  store: Store;
+  messaging: MessagingStore;
+  clock: Clock;
+  ids: IdGenerator;
+}): PrivacyDownstream {
   const deliveryId = (requestId: string, destinationId: string) => `dlv_del_${requestId}_${destinationId}`;
   return {
     async userDeleted(requestId, profileId) {
@@ -49,7 +68,12 @@ export function userDeletedDownstream(options: { store: Store; messaging: Messag
       const deliveries = await Promise.all(destinations.map((d) => options.messaging.findDelivery(deliveryId(requestId, d.id))));
       return deliveries
         .filter((d): d is Delivery => d !== undefined)
-        .map((d): PrivacyDestinationStatus => ({ destinationId: d.destinationId, status: PROGRESS[d.status], ...(d.lastError ? { error: d.lastError } : {}), updatedAt: d.updatedAt }));
+        .map((d): PrivacyDestinationStatus => ({
+          destinationId: d.destinationId,
+          status: PROGRESS[d.status],
+          ...(d.lastError ? { error: d.lastError } : {}),
+          updatedAt: d.updatedAt,
+        }));
     },
   };
 }

@@ -36,7 +36,17 @@ describe('metrics at the ports', () => {
     expect(await ingestor.submit({ sourceId: 'web', events })).toMatchObject({ accepted: 3, duplicates: 0 });
     clock.advance(1000);
     expect(await ingestor.submit({ sourceId: 'web', events: events.slice(0, 2) })).toMatchObject({ accepted: 0, duplicates: 2 });
-    await ingestor.warn([{ kind: 'rejected_event', code: 'invalid_event', field: 'batch[*].event', message: 'bad', sourceId: 'web', count: 4, createdAt: RECEIVED }]);
+    await ingestor.warn([
+      {
+        kind: 'rejected_event',
+        code: 'invalid_event',
+        field: 'batch[*].event',
+        message: 'bad',
+        sourceId: 'web',
+        count: 4,
+        createdAt: RECEIVED,
+      },
+    ]);
 
     expect(await value(metrics.received)).toBe(3 + 2 + 4);
     expect(await value(metrics.accepted)).toBe(3);
@@ -55,10 +65,15 @@ describe('metrics at the ports', () => {
     const clock = fixedClock('2026-11-01T10:00:02.000Z');
     const store = instrumentStore(raw, metrics, clock);
     const ingestor = createGroupCommitIngestor({ store, ...deps });
-    await ingestor.submit({ sourceId: 'web', events: [identify('m-1', { anonymousId: 'a-1', email: 'ann@example.com' }), identify('m-2', { userId: 'u-1' })] });
+    await ingestor.submit({
+      sourceId: 'web',
+      events: [identify('m-1', { anonymousId: 'a-1', email: 'ann@example.com' }), identify('m-2', { userId: 'u-1' })],
+    });
     // One event names both profiles' identifiers: they merge.
     await ingestor.submit({ sourceId: 'web', events: [identify('m-3', { userId: 'u-1', email: 'ann@example.com' })] });
-    await store.addWarnings([{ kind: 'rejected_event', code: 'invalid_event', field: 'event', message: 'bad', sourceId: 'web', createdAt: RECEIVED }]);
+    await store.addWarnings([
+      { kind: 'rejected_event', code: 'invalid_event', field: 'event', message: 'bad', sourceId: 'web', createdAt: RECEIVED },
+    ]);
 
     expect(await value(metrics.merges)).toBe(1);
     expect(await value(metrics.rejected)).toBe(1);

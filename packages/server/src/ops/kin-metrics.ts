@@ -46,12 +46,22 @@ export function createKinMetrics(options: KinMetricsOptions = {}): KinMetrics {
   const lagSource = options.consumerLag;
   const inFlight = options.inFlight;
   if (inFlight) {
-    new Gauge({ name: 'kin_http_inflight_requests', help: 'Tracking requests admitted and not yet answered.', registers: [registry], collect() {
-      this.set(inFlight().requests);
-    } });
-    new Gauge({ name: 'kin_http_inflight_bytes', help: 'Request bytes reserved by admitted tracking requests.', registers: [registry], collect() {
-      this.set(inFlight().bytes);
-    } });
+    new Gauge({
+      name: 'kin_http_inflight_requests',
+      help: 'Tracking requests admitted and not yet answered.',
+      registers: [registry],
+      collect() {
+        this.set(inFlight().requests);
+      },
+    });
+    new Gauge({
+      name: 'kin_http_inflight_bytes',
+      help: 'Request bytes reserved by admitted tracking requests.',
+      registers: [registry],
+      collect() {
+        this.set(inFlight().bytes);
+      },
+    });
   }
   return {
     registry,

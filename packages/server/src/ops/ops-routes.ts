@@ -72,14 +72,18 @@ export async function serveWorkerOps(options: {
     if (path === '/health') return send(200, JSON.stringify({ status: 'ok' }));
     if (path === '/ready') {
       void options.ready().then(
-        (ready) => send(ready === true ? 200 : 503, JSON.stringify(ready === true ? { status: 'ready' } : { status: 'not_ready', reason: ready })),
+        (ready) =>
+          send(ready === true ? 200 : 503, JSON.stringify(ready === true ? { status: 'ready' } : { status: 'not_ready', reason: ready })),
         () => send(503, JSON.stringify({ status: 'not_ready' })),
       );
       return;
     }
     if (path === '/metrics') {
       if (!bearerMatches(req.headers.authorization, options.tokenHashes)) {
-        return send(401, JSON.stringify({ error: { code: 'unauthorized', message: '/metrics needs the metrics token or the admin token' } }));
+        return send(
+          401,
+          JSON.stringify({ error: { code: 'unauthorized', message: '/metrics needs the metrics token or the admin token' } }),
+        );
       }
       void options.metrics.registry.metrics().then(
         (text) => send(200, text, options.metrics.registry.contentType),

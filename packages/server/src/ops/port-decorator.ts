@@ -29,7 +29,9 @@ export function decorate<T extends object>(inner: T, decoration: Decoration<T>):
         continue;
       }
       const method = value as (...args: unknown[]) => unknown;
-      outer[key] = around ? (...args: unknown[]) => around(() => method.apply(inner, args)) : (...args: unknown[]) => method.apply(inner, args);
+      outer[key] = around
+        ? (...args: unknown[]) => around(() => method.apply(inner, args))
+        : (...args: unknown[]) => method.apply(inner, args);
     }
   }
   return Object.assign(outer, decoration.overrides) as T;

@@ -22,12 +22,16 @@ export function isUnavailable(error: unknown): boolean {
   if (error instanceof ApiError) return error.code === 'service_unavailable';
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string' && (NETWORK_CODES.has(code) || PG_STATES.test(code) || NATS_CODES.has(code))) return true;
-  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|connection closed/i.test(error.message);
+  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|connection closed/i.test(
+    error.message,
+  );
 }
 
 /** The 503 answer for an unreachable dependency. */
 export function unavailable(what: string): ApiError {
-  return new ApiError('service_unavailable', `${what} is unavailable; retry later`, undefined, { 'Retry-After': String(RETRY_AFTER_SECONDS) });
+  return new ApiError('service_unavailable', `${what} is unavailable; retry later`, undefined, {
+    'Retry-After': String(RETRY_AFTER_SECONDS),
+  });
 }
 
 /** Re-throws unreachable-dependency errors as `unavailable(what)`; others unchanged. */

@@ -15,7 +15,9 @@ describe('start-up errors', () => {
       new StartupError('cannot reach PostgreSQL at 127.0.0.1:1/kin (ECONNREFUSED)'),
     );
     const noDb = Object.assign(new Error('database "kin" does not exist'), { code: '3D000' });
-    expect(unreachable('PostgreSQL', 'postgres://h/kin', noDb).message).toBe('cannot reach PostgreSQL at h/kin (database "kin" does not exist, 3D000)');
+    expect(unreachable('PostgreSQL', 'postgres://h/kin', noDb).message).toBe(
+      'cannot reach PostgreSQL at h/kin (database "kin" does not exist, 3D000)',
+    );
     const bug = Object.assign(new Error('syntax error'), { code: '42601' });
     await expect(reaching('PostgreSQL', 'postgres://h/kin', () => Promise.reject(bug))).rejects.toBe(bug);
   });

@@ -59,7 +59,10 @@ export function redactUrl(url: string): string {
         const path = u.pathname === '/' ? '' : u.pathname;
         return u.protocol.startsWith('postgres') ? `${u.host}${path}` : `${u.protocol}//${u.host}${path}`;
       } catch {
-        return part.trim().replace(/\/\/[^@/]*@/, '//').replace(/\?.*$/, '');
+        return part
+          .trim()
+          .replace(/\/\/[^@/]*@/, '//')
+          .replace(/\?.*$/, '');
       }
     })
     .join(',');

@@ -7,7 +7,14 @@ import { serveWorkerOps } from './ops-routes.ts';
 const config = parseConfig({ KIN_HEADERS_TIMEOUT_SECONDS: '1', KIN_REQUEST_TIMEOUT_SECONDS: '2', KIN_MAX_CONNECTIONS: '50' });
 let ops: Awaited<ReturnType<typeof serveWorkerOps>>;
 beforeAll(async () => {
-  ops = await serveWorkerOps({ port: 0, host: '127.0.0.1', metrics: createKinMetrics(), tokenHashes: [], ready: async () => true, server: config.server });
+  ops = await serveWorkerOps({
+    port: 0,
+    host: '127.0.0.1',
+    metrics: createKinMetrics(),
+    tokenHashes: [],
+    ready: async () => true,
+    server: config.server,
+  });
 });
 afterAll(() => new Promise<void>((done) => ops.server.close(() => done())));
 

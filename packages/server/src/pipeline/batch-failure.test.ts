@@ -9,9 +9,12 @@ describe('batch failure blame', () => {
     expect(failureCode(pgError(code))).toBe(code);
   });
 
-  it.each(['08006', '57P01', '53300', '40P01', '55P03', '23505', '42601', 'ECONNREFUSED', 'ETIMEDOUT'])('%s blames the infrastructure (retry the batch)', (code) => {
-    expect(blameOf(pgError(code))).toBe('infrastructure');
-  });
+  it.each(['08006', '57P01', '53300', '40P01', '55P03', '23505', '42601', 'ECONNREFUSED', 'ETIMEDOUT'])(
+    '%s blames the infrastructure (retry the batch)',
+    (code) => {
+      expect(blameOf(pgError(code))).toBe('infrastructure');
+    },
+  );
 
   it('a RangeError blames the event; a plain Error (connection terminated) the infrastructure', () => {
     expect(blameOf(new RangeError('Invalid time value'))).toBe('event');

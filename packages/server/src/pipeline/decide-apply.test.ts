@@ -32,9 +32,13 @@ describe('decideAndApply', () => {
     expect(dry.snapshot.known).toEqual([]);
     expect((await store.stats()).profiles).toBe(0);
 
-    const applied = await store.transaction((tx) => decideAndApply(tx, prepared(event), { event, sourceId: 'src-1', payload: JSON.stringify(event) }, DEFAULT_POLICY));
+    const applied = await store.transaction((tx) =>
+      decideAndApply(tx, prepared(event), { event, sourceId: 'src-1', payload: JSON.stringify(event) }, DEFAULT_POLICY),
+    );
     expect(applied.written).toBe(true);
-    expect(applied.plan.links.map((l) => l.identifier).sort((x, y) => x.type.localeCompare(y.type))).toEqual(dry.plan.links.map((l) => l.identifier).sort((x, y) => x.type.localeCompare(y.type)));
+    expect(applied.plan.links.map((l) => l.identifier).sort((x, y) => x.type.localeCompare(y.type))).toEqual(
+      dry.plan.links.map((l) => l.identifier).sort((x, y) => x.type.localeCompare(y.type)),
+    );
     const profile = await store.findProfile(applied.profileId!);
     expect(profile?.traits['plan']).toBe('pro');
     expect(await store.findProfileIdByIdentifier({ type: 'user_id', value: 'u-1' })).toBe(applied.profileId);
@@ -48,13 +52,25 @@ describe('decideAndApply', () => {
   it('writes nothing when refine answers undefined, and writes the narrower plan refine answers', async () => {
     const store = await open();
     const event = identify('m1', 'u-1', 'a-1', { plan: 'pro' });
-    const skipped = await store.transaction((tx) => decideAndApply(tx, prepared(event), { event, sourceId: 'src-1', payload: JSON.stringify(event) }, DEFAULT_POLICY, {}, () => undefined));
+    const skipped = await store.transaction((tx) =>
+      decideAndApply(
+        tx,
+        prepared(event),
+        { event, sourceId: 'src-1', payload: JSON.stringify(event) },
+        DEFAULT_POLICY,
+        {},
+        () => undefined,
+      ),
+    );
     expect(skipped).toMatchObject({ written: false, profileId: undefined });
     expect(skipped.plan.target).toEqual({ kind: 'new' });
     expect(await store.stats()).toMatchObject({ profiles: 0, events: 0 });
 
     const narrowed = await store.transaction((tx) =>
-      decideAndApply(tx, prepared(event), { event, sourceId: 'src-1', payload: JSON.stringify(event) }, DEFAULT_POLICY, {}, ({ plan }) => ({ ...plan, traits: { set: {}, unset: [] } })),
+      decideAndApply(tx, prepared(event), { event, sourceId: 'src-1', payload: JSON.stringify(event) }, DEFAULT_POLICY, {}, ({ plan }) => ({
+        ...plan,
+        traits: { set: {}, unset: [] },
+      })),
     );
     expect(narrowed.written).toBe(true);
     expect(narrowed.plan.traits.set).toEqual({ plan: 'pro' });

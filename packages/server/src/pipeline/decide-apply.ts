@@ -33,7 +33,12 @@ export interface Decision {
 }
 
 /** The decide half: reads the snapshot of the event's identifiers and runs core `resolve`. Writes nothing. */
-export async function decide(source: SnapshotSource, prepared: PreparedEvent, policy: IdentityPolicy, options?: SnapshotOptions): Promise<Decision> {
+export async function decide(
+  source: SnapshotSource,
+  prepared: PreparedEvent,
+  policy: IdentityPolicy,
+  options?: SnapshotOptions,
+): Promise<Decision> {
   // Why the test before the call: nearly no event names a click, and an awaited call costs every event a promise.
   const click = prepared.linkClick === undefined ? undefined : await clickForSnapshot(source, prepared);
   // R14: the click's anchor is read with the event's identifiers, so the snapshot reaches the clicked profile.

@@ -34,9 +34,17 @@ export interface ApplyEventsOptions {
 }
 
 /** One event's identifiers, extracted and normalised under the policy (unverified types refused). */
-export function prepareOne(event: TrackingEvent, sourceId: string, deps: ResolveDeps, unverified: UnverifiedIdentity | undefined): PreparedEvent {
+export function prepareOne(
+  event: TrackingEvent,
+  sourceId: string,
+  deps: ResolveDeps,
+  unverified: UnverifiedIdentity | undefined,
+): PreparedEvent {
   const phoneRegion = deps.sourceRegions?.regionOf(sourceId);
-  return prepareEvent(event, deps.policy, deps.normalize, { ...(unverified ? { unverified } : {}), ...(phoneRegion ? { phoneRegion } : {}) });
+  return prepareEvent(event, deps.policy, deps.normalize, {
+    ...(unverified ? { unverified } : {}),
+    ...(phoneRegion ? { phoneRegion } : {}),
+  });
 }
 
 /** The pure, store-free part of applying events: extraction, normalisation, serialisation. */
@@ -131,7 +139,11 @@ export async function applyEventGroups(tx: StoreTx, groups: EventGroup[], deps: 
  * then leaves trait ranks out, and no lookup is made on the hot path. A source without a name (removed)
  * ranks as its id.
  */
-export async function rankedSourceName(tx: Pick<StoreTx, 'sourceName'>, sourceId: string, policy: IdentityPolicy): Promise<string | undefined> {
+export async function rankedSourceName(
+  tx: Pick<StoreTx, 'sourceName'>,
+  sourceId: string,
+  policy: IdentityPolicy,
+): Promise<string | undefined> {
   if (Object.keys(policy.traitSources).length === 0) return undefined;
   return (await tx.sourceName(sourceId)) ?? sourceId;
 }

@@ -14,8 +14,6 @@ afterEach(async () => {
   for (const store of stores.splice(0)) await store.close();
 });
 
-
-
 /**
  * A multi-channel stream: each person browses the web anonymously, logs in, uses the iOS app, gets
  * server-side orders and email clicks. `sharing` adds a browser and a phone shared between people, so
@@ -28,7 +26,10 @@ function channelStream(seed: number, people: number, sharing: boolean): Delivery
   let n = 0;
   const push = (sourceId: string, fields: Partial<TrackingEvent>) => {
     n++;
-    out.push({ sourceId, event: { type: 'track', event: 'E', messageId: `m${n}`, timestamp: at(Math.floor(random() * 600)), receivedAt: at(0), ...fields } });
+    out.push({
+      sourceId,
+      event: { type: 'track', event: 'E', messageId: `m${n}`, timestamp: at(Math.floor(random() * 600)), receivedAt: at(0), ...fields },
+    });
   };
   for (let p = 0; p < people; p++) {
     const user = `u${p}`;
@@ -39,7 +40,13 @@ function channelStream(seed: number, people: number, sharing: boolean): Delivery
     push('web', { type: 'identify', userId: user, anonymousId: web[0], traits: { email, plan: random() < 0.5 ? 'free' : 'pro' } });
     push('web', { type: 'identify', anonymousId: web[1], traits: { email: email.toUpperCase(), name: `Person ${p}` } });
     push('ios', { type: 'screen', name: 'Cart', anonymousId: `i${p}`, context: { device: { id: device, type: 'ios' } } });
-    push('ios', { type: 'identify', userId: user, anonymousId: `i${p}`, context: { device: { id: device, type: 'ios' } }, traits: { phone: `+1415555${String(1000 + p)}` } });
+    push('ios', {
+      type: 'identify',
+      userId: user,
+      anonymousId: `i${p}`,
+      context: { device: { id: device, type: 'ios' } },
+      traits: { phone: `+1415555${String(1000 + p)}` },
+    });
     push('server', { type: 'track', event: 'Order Completed', userId: user, properties: { total: Math.floor(random() * 100) } });
     push('email', { type: 'track', event: 'Email Clicked', anonymousId: `e${p}`, context: { traits: { email } } });
     if (random() < 0.5) push('web', { type: 'identify', userId: user, traits: { plan: null, vip: true } });
@@ -83,41 +90,66 @@ async function state(store: Store): Promise<{ shape: string[]; ids: string[] }> 
 }
 
 const permissive = (() => {
-  const parsed = parsePolicy({ types: { user_id: { limit: 100 }, email: { limit: 100 }, anonymous_id: { limit: 100 }, 'ios.id': { limit: 100 } } });
+  const parsed = parsePolicy({
+    types: { user_id: { limit: 100 }, email: { limit: 100 }, anonymous_id: { limit: 100 }, 'ios.id': { limit: 100 } },
+  });
   if (!parsed.ok) throw new Error('policy');
   return parsed.policy;
 })();
 
 describe('kin replay', () => {
-  it.each([1, 2, 3])('rebuilds the same graph as the online run, ids included, with limits and shared devices hit (seed %i)', async (seed) => {
-    const store = await ingest(channelStream(seed, 6, true), DEFAULT_POLICY);
-    const online = await state(store);
-    expect(online.ids.length).toBeGreaterThanOrEqual(6);
-    expect((await store.stats()).merges).toBeGreaterThan(0);
-    const refusals = await store.explainProfile((await store.findProfileIdByIdentifier({ type: 'user_id', value: 'u5' }))!);
-    expect(refusals?.refusals.some((r) => r.reason === 'limit' || r.reason === 'shared_device')).toBe(true);
-    const report = await replayAll({ store, policy: DEFAULT_POLICY, normalize: normalizerFor(DEFAULT_POLICY), at: '2026-11-02T00:00:00.000Z', batchSize: 17 });
-    expect(await state(store)).toEqual(online);
-    expect(report).toMatchObject({ profilesSplit: 0, profilesMerged: 0, identifiersDroppedCount: 0, identifiersAddedCount: 0 });
-    expect(report.events).toBe(channelStream(seed, 6, true).length);
-  });
+  it.each([1, 2, 3])(
+    'rebuilds the same graph as the online run, ids included, with limits and shared devices hit (seed %i)',
+    async (seed) => {
+      const store = await ingest(channelStream(seed, 6, true), DEFAULT_POLICY);
+      const online = await state(store);
+      expect(online.ids.length).toBeGreaterThanOrEqual(6);
+      expect((await store.stats()).merges).toBeGreaterThan(0);
+      const refusals = await store.explainProfile((await store.findProfileIdByIdentifier({ type: 'user_id', value: 'u5' }))!);
+      expect(refusals?.refusals.some((r) => r.reason === 'limit' || r.reason === 'shared_device')).toBe(true);
+      const report = await replayAll({
+        store,
+        policy: DEFAULT_POLICY,
+        normalize: normalizerFor(DEFAULT_POLICY),
+        at: '2026-11-02T00:00:00.000Z',
+        batchSize: 17,
+      });
+      expect(await state(store)).toEqual(online);
+      expect(report).toMatchObject({ profilesSplit: 0, profilesMerged: 0, identifiersDroppedCount: 0, identifiersAddedCount: 0 });
+      expect(report.events).toBe(channelStream(seed, 6, true).length);
+    },
+  );
 
-  it.each([4, 5, 6])('shuffled delivery without limit conflicts: online, replayed and in-order graphs are equal (seed %i)', async (seed) => {
-    const stream = channelStream(seed, 5, false);
-    const inOrder = await state(await ingest(stream, permissive));
-    const shuffled = await ingest(shuffle(mulberry32(seed), stream), permissive);
-    const online = await state(shuffled);
-    expect(online.ids).toHaveLength(5);
-    expect(online.shape).toEqual(inOrder.shape);
-    await replayAll({ store: shuffled, policy: permissive, normalize: normalizerFor(permissive), at: '2026-11-02T00:00:00.000Z', batchSize: 10 });
-    expect(await state(shuffled)).toEqual(online);
-  });
+  it.each([4, 5, 6])(
+    'shuffled delivery without limit conflicts: online, replayed and in-order graphs are equal (seed %i)',
+    async (seed) => {
+      const stream = channelStream(seed, 5, false);
+      const inOrder = await state(await ingest(stream, permissive));
+      const shuffled = await ingest(shuffle(mulberry32(seed), stream), permissive);
+      const online = await state(shuffled);
+      expect(online.ids).toHaveLength(5);
+      expect(online.shape).toEqual(inOrder.shape);
+      await replayAll({
+        store: shuffled,
+        policy: permissive,
+        normalize: normalizerFor(permissive),
+        at: '2026-11-02T00:00:00.000Z',
+        batchSize: 10,
+      });
+      expect(await state(shuffled)).toEqual(online);
+    },
+  );
 
   it('reports what a policy change does: profiles split and identifiers refused', async () => {
     const store = await ingest(channelStream(7, 3, false), DEFAULT_POLICY);
     const strict = parsePolicy({ types: { email: { limit: 1 } }, blocked: { exact: ['p1@shop.example'] } });
     if (!strict.ok) throw new Error('policy');
-    const report = await replayAll({ store, policy: strict.policy, normalize: normalizerFor(strict.policy), at: '2026-11-02T00:00:00.000Z' });
+    const report = await replayAll({
+      store,
+      policy: strict.policy,
+      normalize: normalizerFor(strict.policy),
+      at: '2026-11-02T00:00:00.000Z',
+    });
     expect(report.identifiersDropped).toEqual(['email:p1@shop.example']);
     expect(report.profilesSplit).toBeGreaterThan(0);
     expect(report.refused.blocked).toBeGreaterThan(0);

@@ -93,7 +93,9 @@ export function createGroupCommitIngestor(options: GroupCommitOptions): Ingestor
       const results: ApplyOutcome[] = [];
       for (const item of group) {
         const { sourceId, events, unverified, prepared } = item.submission;
-        results.push(await applyEvents(tx, sourceId, events, options, { ...(unverified ? { unverified } : {}), ...(prepared ? { prepared } : {}) }));
+        results.push(
+          await applyEvents(tx, sourceId, events, options, { ...(unverified ? { unverified } : {}), ...(prepared ? { prepared } : {}) }),
+        );
       }
       return results;
     };
@@ -116,23 +118,23 @@ export function createGroupCommitIngestor(options: GroupCommitOptions): Ingestor
     const { durable, result } = written;
     const answers = answersOf(group);
     syncing.add(durable);
-    durable.then(
-      () => answers.forEach((answer, i) => answer.resolve(result[i]!)),
-      (error: unknown) => answers.forEach((answer) => answer.reject(error)),
-    ).finally(() => {
-      syncing.delete(durable);
-      poke();
-    });
+    durable
+      .then(
+        () => answers.forEach((answer, i) => answer.resolve(result[i]!)),
+        (error: unknown) => answers.forEach((answer) => answer.reject(error)),
+      )
+      .finally(() => {
+        syncing.delete(durable);
+        poke();
+      });
   }
 
   function kick(): void {
     if (running) return;
-    running = new Promise<void>((done) => setImmediate(done))
-      .then(flushLoop)
-      .finally(() => {
-        running = undefined;
-        if (pending.length > 0) kick();
-      });
+    running = new Promise<void>((done) => setImmediate(done)).then(flushLoop).finally(() => {
+      running = undefined;
+      if (pending.length > 0) kick();
+    });
   }
 
   return {

@@ -28,7 +28,8 @@ export function clickRecordOf(prepared: PreparedEvent, profileId: string | undef
   const c = click as JsonObject;
   const kind = KINDS.find((k) => k === c['kind']);
   const token = TOKENS.find((t) => t === c['token']);
-  if (typeof c['clickId'] !== 'string' || typeof c['linkId'] !== 'string' || typeof c['at'] !== 'string' || !kind || !token) return undefined;
+  if (typeof c['clickId'] !== 'string' || typeof c['linkId'] !== 'string' || typeof c['at'] !== 'string' || !kind || !token)
+    return undefined;
   const text = (key: string): string | undefined => (typeof c[key] === 'string' ? (c[key] as string) : undefined);
   // The recipient's identifier, as resolution normalised it (the event carries no other).
   const anchor = kind === 'get' && token === 'valid' ? prepared.identifiers[0] : undefined;
@@ -51,7 +52,10 @@ export function clickRecordOf(prepared: PreparedEvent, profileId: string | undef
 }
 
 /** R14's click, read in the transaction when the event names one and the store keeps links; else `undefined`. */
-export async function clickForSnapshot(source: Partial<Pick<StoreTx, 'links'>>, prepared: PreparedEvent): Promise<LinkClickSnapshot | null | undefined> {
+export async function clickForSnapshot(
+  source: Partial<Pick<StoreTx, 'links'>>,
+  prepared: PreparedEvent,
+): Promise<LinkClickSnapshot | null | undefined> {
   if (prepared.linkClick === undefined || !source.links) return undefined;
   return source.links.findLinkClick(prepared.linkClick);
 }
@@ -61,7 +65,10 @@ export async function clickForSnapshot(source: Partial<Pick<StoreTx, 'links'>>, 
  * event (never on a replay: its row is there already). A links-source event without a profile (a bot or a
  * click without a valid token) is expected, so its `no_identity` warning was left out (`withoutNoIdentity`).
  */
-export async function afterLinkApply(tx: StoreTx, input: { prepared: PreparedEvent; plan: ResolutionPlan; sourceId: string; replay: boolean; profileId: string | undefined }): Promise<void> {
+export async function afterLinkApply(
+  tx: StoreTx,
+  input: { prepared: PreparedEvent; plan: ResolutionPlan; sourceId: string; replay: boolean; profileId: string | undefined },
+): Promise<void> {
   if (!tx.links) return;
   if (input.plan.linkBrowser) await tx.links.addLinkBrowser(input.plan.linkBrowser.clickId, input.plan.linkBrowser.anonymousId);
   if (input.sourceId !== LINKS_SOURCE_ID || input.replay) return;

@@ -59,10 +59,16 @@ if (reason && servicesRequired()) {
       expect((await fetch(`${kin.url}/ready`)).status).toBe(200);
 
       // A trait named __proto__ survives JetStream, the worker and PostgreSQL, and is shown as a trait.
-      const proto = await fetch(`${kin.url}/v1/identify`, { method: 'POST', body: '{"userId":"nats-proto","traits":{"__proto__":"x"}}', headers });
+      const proto = await fetch(`${kin.url}/v1/identify`, {
+        method: 'POST',
+        body: '{"userId":"nats-proto","traits":{"__proto__":"x"}}',
+        headers,
+      });
       expect(proto.status).toBe(200);
       await until(async () => (await kin.store.stats()).events === good + 1);
-      const profile = (await (await fetch(`${kin.url}/v1/profiles/user_id:nats-proto`, { headers: { authorization: `Bearer ${ADMIN}` } })).json()) as { traits: object };
+      const profile = (await (
+        await fetch(`${kin.url}/v1/profiles/user_id:nats-proto`, { headers: { authorization: `Bearer ${ADMIN}` } })
+      ).json()) as { traits: object };
       expect(Object.getOwnPropertyDescriptor(profile.traits, '__proto__')?.value).toBe('x');
     });
   });

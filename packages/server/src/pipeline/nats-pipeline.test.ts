@@ -10,7 +10,15 @@ import { startKin } from '../main.ts';
 import { memoryLogger } from '../ports/logger.ts';
 import type { TestDatabase } from '../storage/postgres/postgres-test-db.ts';
 import { createTestDatabase, servicesRequired, testPostgresStatus } from '../storage/postgres/postgres-test-db.ts';
-import { deleteTestStream, natsServerAvailable, startNatsServer, testNatsStatus, testNatsUrl, testStreamNames, until } from '../testing/nats-test-server.ts';
+import {
+  deleteTestStream,
+  natsServerAvailable,
+  startNatsServer,
+  testNatsStatus,
+  testNatsUrl,
+  testStreamNames,
+  until,
+} from '../testing/nats-test-server.ts';
 import { startKinWorker } from './nats-worker-process.ts';
 
 const [pgStatus, natsStatus] = await Promise.all([testPostgresStatus(), testNatsStatus()]);
@@ -21,7 +29,11 @@ const METRICS = 'pipeline-metrics-token-01234';
 
 const basic = 'Basic ' + Buffer.from(`${WRITE_KEY}:`).toString('base64');
 const post = (url: string, body: unknown) =>
-  fetch(`${url}/v1/batch`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json', authorization: basic } });
+  fetch(`${url}/v1/batch`, {
+    method: 'POST',
+    body: JSON.stringify(body),
+    headers: { 'content-type': 'application/json', authorization: basic },
+  });
 const batchOf = (prefix: string, n: number) => ({
   batch: Array.from({ length: n }, (_, i) => ({
     type: i % 3 === 0 ? 'identify' : 'track',
@@ -32,7 +44,6 @@ const batchOf = (prefix: string, n: number) => ({
     timestamp: new Date(Date.UTC(2026, 10, 1) + i * 1000).toISOString(),
   })),
 });
-
 
 if (reason && servicesRequired()) {
   describe('nats pipeline', () => {
@@ -102,7 +113,10 @@ if (reason && servicesRequired()) {
       const config = configFor(db.url, nats.url, names.env);
       const collector = await startKin({ config, role: 'collector', logger: memoryLogger() });
       cleanups.push(() => collector.close());
-      const worker = await startKinWorker({ config: parseConfig({ PORT: '0', KIN_HOST: '127.0.0.1', KIN_DB: db.url, KIN_PIPELINE: nats.url, ...names.env }), logger: memoryLogger() });
+      const worker = await startKinWorker({
+        config: parseConfig({ PORT: '0', KIN_HOST: '127.0.0.1', KIN_DB: db.url, KIN_PIPELINE: nats.url, ...names.env }),
+        logger: memoryLogger(),
+      });
       cleanups.push(() => worker.close());
 
       expect((await post(collector.url, batchOf('before', 20))).status).toBe(200);

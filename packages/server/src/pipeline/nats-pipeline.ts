@@ -58,7 +58,11 @@ export async function startNatsPipeline(options: {
     const count = async (n: number) => privacy.countSuppressed(n);
     const gate = createPrivacyGate({
       list: privacyList,
-      keyer: privacyKeyerFor({ db: options.config.db, ...(options.config.privacySecret ? { secret: options.config.privacySecret } : {}), logger: options.logger }),
+      keyer: privacyKeyerFor({
+        db: options.config.db,
+        ...(options.config.privacySecret ? { secret: options.config.privacySecret } : {}),
+        logger: options.logger,
+      }),
       policy: options.resolve.policy,
       normalize: options.resolve.normalize,
       count,

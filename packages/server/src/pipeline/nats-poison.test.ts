@@ -30,7 +30,11 @@ const MAX_DELIVERIES = 3;
 
 const basic = 'Basic ' + Buffer.from(`${WRITE_KEY}:`).toString('base64');
 const post = (url: string, batch: unknown[]) =>
-  fetch(`${url}/v1/batch`, { method: 'POST', body: JSON.stringify({ batch }), headers: { 'content-type': 'application/json', authorization: basic } });
+  fetch(`${url}/v1/batch`, {
+    method: 'POST',
+    body: JSON.stringify({ batch }),
+    headers: { 'content-type': 'application/json', authorization: basic },
+  });
 const goodEvents = (prefix: string, n: number) =>
   Array.from({ length: n }, (_, i) => ({
     type: i % 3 === 0 ? 'identify' : 'track',
@@ -40,7 +44,6 @@ const goodEvents = (prefix: string, n: number) =>
     ...(i % 3 === 0 ? { userId: `${prefix}-user-${i % 5}`, traits: { plan: 'pro' } } : {}),
     timestamp: new Date(Date.UTC(2026, 10, 1) + i * 1000).toISOString(),
   }));
-
 
 if (reason && servicesRequired()) {
   describe('pipeline poison events', () => {
@@ -64,8 +67,19 @@ if (reason && servicesRequired()) {
       cleanups.push(() => db.drop());
       const names = testStreamNames();
       cleanups.push(() => deleteTestStream(testNatsUrl(), names.nats.stream));
-      const env = { PORT: '0', KIN_HOST: '127.0.0.1', KIN_DB: db.url, KIN_PIPELINE: testNatsUrl(), KIN_METRICS_TOKEN: METRICS, ...names.env };
-      const collector = await startKin({ config: parseConfig({ ...env, KIN_ADMIN_TOKEN: ADMIN, KIN_WRITE_KEYS: `web:${WRITE_KEY}` }), role: 'collector', logger: memoryLogger() });
+      const env = {
+        PORT: '0',
+        KIN_HOST: '127.0.0.1',
+        KIN_DB: db.url,
+        KIN_PIPELINE: testNatsUrl(),
+        KIN_METRICS_TOKEN: METRICS,
+        ...names.env,
+      };
+      const collector = await startKin({
+        config: parseConfig({ ...env, KIN_ADMIN_TOKEN: ADMIN, KIN_WRITE_KEYS: `web:${WRITE_KEY}` }),
+        role: 'collector',
+        logger: memoryLogger(),
+      });
       cleanups.push(() => collector.close());
 
       // Good events before the poison, so that the worker meets both in its first batch.
@@ -77,7 +91,9 @@ if (reason && servicesRequired()) {
       cleanups.push(() => nc.close());
       const js = nc.jetstream();
       const jsm = await nc.jetstreamManager();
-      const template = JSON.parse(new TextDecoder().decode((await jsm.streams.getMessage(names.nats.stream, { seq: 1 })).data)) as EventMessage;
+      const template = JSON.parse(
+        new TextDecoder().decode((await jsm.streams.getMessage(names.nats.stream, { seq: 1 })).data),
+      ) as EventMessage;
       const sourceId = template.sourceId;
       const crafted: Array<EventMessage['event']> = [
         { ...template.event, type: 'identify', messageId: 'poison-nul', userId: 'before-user-0', traits: { 'nick\u0000name': 'x' } },
@@ -116,15 +132,25 @@ if (reason && servicesRequired()) {
       const seenWhileStuck: Array<{ reason: string; lag: number | undefined }> = [];
       await until(async () => {
         const ready = await fetch(`${worker.url}/ready`);
-        if (ready.status === 503) seenWhileStuck.push({ reason: ((await ready.json()) as { reason: string }).reason, lag: await worker.pipeline.worker!.lag() });
-        return (await collector.store.stats()).events === good && (await jsm.streams.info(names.nats.dlqStream)).state.messages >= 4 && ready.status === 200;
+        if (ready.status === 503)
+          seenWhileStuck.push({ reason: ((await ready.json()) as { reason: string }).reason, lag: await worker.pipeline.worker!.lag() });
+        return (
+          (await collector.store.stats()).events === good &&
+          (await jsm.streams.info(names.nats.dlqStream)).state.messages >= 4 &&
+          ready.status === 200
+        );
       }, 60_000);
 
       // Every good event landed exactly once, the good ones sharing a profile with a bad one included.
       expect((await collector.store.stats()).events).toBe(good);
       const profileId = await collector.store.findProfileIdByIdentifier({ type: 'user_id', value: 'before-user-0' });
       const timeline = await collector.store.listProfileEvents(profileId!, { limit: 100 });
-      expect(timeline.data.map((e) => e.messageId).sort()).toEqual(before.filter((e) => e.anonymousId === 'before-anon-0').map((e) => e.messageId).sort());
+      expect(timeline.data.map((e) => e.messageId).sort()).toEqual(
+        before
+          .filter((e) => e.anonymousId === 'before-anon-0')
+          .map((e) => e.messageId)
+          .sort(),
+      );
 
       // Each bad event is accounted for: rejected at the edge, or parked with its code, a warning and the counter.
       const dlq = await jsm.streams.info(names.nats.dlqStream);
@@ -133,13 +159,18 @@ if (reason && servicesRequired()) {
         const m = await jsm.streams.getMessage(names.nats.dlqStream, { seq });
         let messageId: string | undefined;
         try {
-          messageId = (m.json<EventMessage>()).event.messageId;
+          messageId = m.json<EventMessage>().event.messageId;
         } catch {
           messageId = undefined;
         }
         parked.push({ messageId, code: m.header.get('Kin-Error-Code'), deliveries: m.header.get('Kin-Deliveries') });
       }
-      const expectedParked = ['poison-nul', 'poison-surrogate', 'poison-time', ...edgePoison.map((e) => e.messageId).filter((id) => !rejectedAtEdge.has(id))];
+      const expectedParked = [
+        'poison-nul',
+        'poison-surrogate',
+        'poison-time',
+        ...edgePoison.map((e) => e.messageId).filter((id) => !rejectedAtEdge.has(id)),
+      ];
       expect(parked.map((p) => p.messageId ?? 'undecodable').sort()).toEqual([...expectedParked, 'undecodable'].sort());
       for (const p of parked) {
         if (p.messageId) {
@@ -153,7 +184,10 @@ if (reason && servicesRequired()) {
 
       const metrics = await scrape();
       const count = (outcome: string) =>
-        [...metrics.matchAll(new RegExp(`^kin_worker_failed_events_total\\{code="([^"]+)",outcome="${outcome}"\\} (\\d+)`, 'gm'))].reduce((sum, m) => sum + Number(m[2]), 0);
+        [...metrics.matchAll(new RegExp(`^kin_worker_failed_events_total\\{code="([^"]+)",outcome="${outcome}"\\} (\\d+)`, 'gm'))].reduce(
+          (sum, m) => sum + Number(m[2]),
+          0,
+        );
       expect(count('dead_lettered')).toBe(expectedParked.length + 1);
       // Each refused event was redelivered MAX_DELIVERIES - 1 times before it was parked.
       expect(count('redelivered')).toBe(expectedParked.length * (MAX_DELIVERIES - 1));
@@ -165,13 +199,13 @@ if (reason && servicesRequired()) {
       // Nothing stuck now: ready, no lag; no value of a poison event reached the log.
       expect(await worker.pipeline.worker!.lag()).toBe(0);
       expect((await fetch(`${worker.url}/ready`)).status).toBe(200);
-      const logged = logger.lines.join("\n");
+      const logged = logger.lines.join('\n');
       expect(logged).not.toContain('nick');
       expect(logged).not.toContain('broken');
       expect(logged).toContain('an event was dead-lettered');
     });
 
-    it('PostgreSQL lost mid-stream is no event\'s fault: the whole batch is retried, nothing is dead-lettered, everything lands', async () => {
+    it("PostgreSQL lost mid-stream is no event's fault: the whole batch is retried, nothing is dead-lettered, everything lands", async () => {
       const db: TestDatabase = await createTestDatabase();
       cleanups.push(() => db.drop());
       const names = testStreamNames();
@@ -182,11 +216,18 @@ if (reason && servicesRequired()) {
       const viaProxy = new URL(db.url);
       viaProxy.host = `127.0.0.1:${proxy.port}`;
       const env = { PORT: '0', KIN_HOST: '127.0.0.1', KIN_PIPELINE: testNatsUrl(), KIN_METRICS_TOKEN: METRICS, ...names.env };
-      const collector = await startKin({ config: parseConfig({ ...env, KIN_DB: db.url, KIN_ADMIN_TOKEN: ADMIN, KIN_WRITE_KEYS: `web:${WRITE_KEY}` }), role: 'collector', logger: memoryLogger() });
+      const collector = await startKin({
+        config: parseConfig({ ...env, KIN_DB: db.url, KIN_ADMIN_TOKEN: ADMIN, KIN_WRITE_KEYS: `web:${WRITE_KEY}` }),
+        role: 'collector',
+        logger: memoryLogger(),
+      });
       cleanups.push(() => collector.close());
       // One delivery allowed: an event blamed for a failure would be parked at once.
       const workerLog = memoryLogger();
-      const worker = await startKinWorker({ config: parseConfig({ ...env, KIN_DB: viaProxy.toString(), KIN_WORKER_MAX_DELIVERIES: '1' }), logger: workerLog });
+      const worker = await startKinWorker({
+        config: parseConfig({ ...env, KIN_DB: viaProxy.toString(), KIN_WORKER_MAX_DELIVERIES: '1' }),
+        logger: workerLog,
+      });
       cleanups.push(() => worker.close());
 
       await proxy.cut();

@@ -139,7 +139,11 @@ export async function startNatsWorker(options: NatsWorkerOptions): Promise<NatsW
     }
     if (blameOf(failure.error) === 'infrastructure') {
       const delay = backoff(failures + 1);
-      logger.warn('applying a batch failed; it will be redelivered', { error: errorName(failure.error), events: items.length, retryInMs: Math.round(delay) });
+      logger.warn('applying a batch failed; it will be redelivered', {
+        error: errorName(failure.error),
+        events: items.length,
+        retryInMs: Math.round(delay),
+      });
       for (const { m } of items) m.nak(delay);
       await sleep(delay);
       return false;
@@ -169,7 +173,13 @@ export async function startNatsWorker(options: NatsWorkerOptions): Promise<NatsW
     const delay = redeliveryDelay(deliveries);
     suspects.set(m.seq, { code, until: Date.now() + delay + nats.ackWaitSeconds * 1000 });
     options.failedEvents?.inc({ code, outcome: 'redelivered' });
-    logger.warn('the store refused an event; it will be redelivered', { code, deliveries, maxDeliveries: nats.maxDeliveries, seq: m.seq, retryInMs: delay });
+    logger.warn('the store refused an event; it will be redelivered', {
+      code,
+      deliveries,
+      maxDeliveries: nats.maxDeliveries,
+      seq: m.seq,
+      retryInMs: delay,
+    });
     m.nak(delay);
   }
 

@@ -9,7 +9,8 @@ beforeEach(async () => {
 });
 afterEach(async () => kin.close());
 
-const post = async (path: string, body: unknown) => kin.admin(path, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+const post = async (path: string, body: unknown) =>
+  kin.admin(path, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
 const read = async (id: string) => (await (await kin.admin(`/v1/privacy/requests/${id}`)).json()) as PrivacyRequest;
 
 /** Sends a privacy request and waits until it reached a final status. */
@@ -24,9 +25,13 @@ async function request(body: unknown): Promise<PrivacyRequest> {
 }
 
 async function setUp(): Promise<string> {
-  const hook = (await (await post('/v1/destinations', { type: 'webhook', url: 'http://127.0.0.1:9/hook', secret: 'whsec_c2VjcmV0LXNlY3JldA==' })).json()) as { id: string };
+  const hook = (await (
+    await post('/v1/destinations', { type: 'webhook', url: 'http://127.0.0.1:9/hook', secret: 'whsec_c2VjcmV0LXNlY3JldA==' })
+  ).json()) as { id: string };
   // SMTP takes no events: it gets no `User Deleted`.
-  expect((await post('/v1/destinations', { type: 'smtp', host: '127.0.0.1', port: 2525, secure: false, from: 'shop@example.com' })).status).toBe(201);
+  expect(
+    (await post('/v1/destinations', { type: 'smtp', host: '127.0.0.1', port: 2525, secure: false, from: 'shop@example.com' })).status,
+  ).toBe(201);
   await kin.track('/v1/batch', {
     batch: [
       { type: 'identify', userId: 'u-ann', anonymousId: 'anon-ann', traits: { email: 'ann@example.com' } },
@@ -52,7 +57,9 @@ describe('privacy downstream: User Deleted to destinations', () => {
     expect(JSON.stringify(payload)).not.toContain('ann@example.com');
     expect((await read(done.id)).destinations[0]?.status).toBe('running');
 
-    await messaging.finishDeliveries([{ id: leased[0]?.id ?? '', result: { status: 'failed', at: new Date().toISOString(), lastStatus: 400, lastError: 'HTTP 400' } }]);
+    await messaging.finishDeliveries([
+      { id: leased[0]?.id ?? '', result: { status: 'failed', at: new Date().toISOString(), lastStatus: 400, lastError: 'HTTP 400' } },
+    ]);
     const failed = await read(done.id);
     expect(failed).toMatchObject({ status: 'partial', destinations: [{ destinationId: hookId, status: 'failed', error: 'HTTP 400' }] });
     const listed = (await (await kin.admin('/v1/privacy/requests')).json()) as { data: PrivacyRequest[] };

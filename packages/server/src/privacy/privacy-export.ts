@@ -21,7 +21,10 @@ const MAX_MESSAGES = 10_000;
 const MAX_CLICKS = 10_000;
 
 /** The lines of an export, in order: profile, identifiers, traits, events, merges, consent, warnings, computed, audiences, messages, deliveries, clicks. */
-export async function* exportLines(store: Store, options: { requestId: string; profileId: string | null; exportedAt: string }): AsyncGenerator<PrivacyExportLine> {
+export async function* exportLines(
+  store: Store,
+  options: { requestId: string; profileId: string | null; exportedAt: string },
+): AsyncGenerator<PrivacyExportLine> {
   const profile = options.profileId === null ? undefined : await store.findProfile(options.profileId);
   yield { kind: 'profile', requestId: options.requestId, exportedAt: options.exportedAt, profile: profile ?? null };
   if (!profile) return;
@@ -34,23 +37,40 @@ export async function* exportLines(store: Store, options: { requestId: string; p
     cursor = page.cursor.next ?? undefined;
   } while (cursor);
   for (const merge of await store.listProfileMerges(profile.id)) yield { kind: 'merge', merge };
-  for (const [category, c] of Object.entries(profile.consent ?? {})) yield { kind: 'consent', category, granted: c.granted, timestamp: c.timestamp };
+  for (const [category, c] of Object.entries(profile.consent ?? {}))
+    yield { kind: 'consent', category, granted: c.granted, timestamp: c.timestamp };
   const privacy = privacyOf(store);
   const family = await privacy.profileFamily(profile.id);
   for (const warning of await privacy.listProfileWarnings(family)) yield { kind: 'warning', warning };
   const state = (await store.audiences.readStates([profile.id])).get(profile.id);
   for (const [key, value] of Object.entries(state?.values ?? {})) yield { kind: 'computed', key, value };
   for (const [key, enteredAt] of Object.entries(state?.audiences ?? {})) yield { kind: 'audience', key, enteredAt };
-  for (const message of (await store.messaging?.listDecisions({ profileIds: family, limit: MAX_MESSAGES })) ?? []) yield { kind: 'message', message };
-  for (const delivery of (await store.messaging?.listDeliveries({ profileIds: family, limit: MAX_MESSAGES }))?.data ?? []) yield { kind: 'delivery', delivery };
+  for (const message of (await store.messaging?.listDecisions({ profileIds: family, limit: MAX_MESSAGES })) ?? [])
+    yield { kind: 'message', message };
+  for (const delivery of (await store.messaging?.listDeliveries({ profileIds: family, limit: MAX_MESSAGES }))?.data ?? [])
+    yield { kind: 'delivery', delivery };
   for (const c of await store.links.listProfileClicks(family, MAX_CLICKS)) {
     // The recipient id, anchor and visitor hash are Kin's join keys, not the person's data: left out.
-    yield { kind: 'click', click: { clickId: c.clickId, linkId: c.linkId, kind: c.kind, at: c.at, bot: c.bot, ...(c.reason === undefined ? {} : { reason: c.reason }), profileId: c.profileId ?? profile.id } };
+    yield {
+      kind: 'click',
+      click: {
+        clickId: c.clickId,
+        linkId: c.linkId,
+        kind: c.kind,
+        at: c.at,
+        bot: c.bot,
+        ...(c.reason === undefined ? {} : { reason: c.reason }),
+        profileId: c.profileId ?? profile.id,
+      },
+    };
   }
 }
 
 /** The whole export as one JSON document. */
-export async function exportDocument(store: Store, options: { requestId: string; profileId: string | null; exportedAt: string }): Promise<PrivacyExport> {
+export async function exportDocument(
+  store: Store,
+  options: { requestId: string; profileId: string | null; exportedAt: string },
+): Promise<PrivacyExport> {
   const doc: PrivacyExport = {
     requestId: options.requestId,
     exportedAt: options.exportedAt,

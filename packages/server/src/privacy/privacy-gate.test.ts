@@ -23,20 +23,37 @@ describe('privacy keys and gate', () => {
   });
 
   it('finds every identifier an event carries: ids, normalised trait email and phone, device ids, an alias previousId', () => {
-    const keys = eventKeys(ev({ type: 'identify', userId: 'u1', traits: { email: ' Ann@Example.com ' }, context: { device: { id: 'd1', type: 'ios' } } }), base);
-    expect(keys).toEqual(expect.arrayContaining([keyer.keyOf({ type: 'user_id', value: 'u1' }), keyer.keyOf({ type: 'email', value: 'ann@example.com' }), keyer.keyOf({ type: 'ios.id', value: 'd1' })]));
-    expect(eventKeys(ev({ type: 'alias', userId: 'u2', previousId: 'old' }), base)).toEqual(expect.arrayContaining([keyer.keyOf({ type: 'anonymous_id', value: 'old' })]));
+    const keys = eventKeys(
+      ev({ type: 'identify', userId: 'u1', traits: { email: ' Ann@Example.com ' }, context: { device: { id: 'd1', type: 'ios' } } }),
+      base,
+    );
+    expect(keys).toEqual(
+      expect.arrayContaining([
+        keyer.keyOf({ type: 'user_id', value: 'u1' }),
+        keyer.keyOf({ type: 'email', value: 'ann@example.com' }),
+        keyer.keyOf({ type: 'ios.id', value: 'd1' }),
+      ]),
+    );
+    expect(eventKeys(ev({ type: 'alias', userId: 'u2', previousId: 'old' }), base)).toEqual(
+      expect.arrayContaining([keyer.keyOf({ type: 'anonymous_id', value: 'old' })]),
+    );
   });
 
   it('drops and counts the events of listed people; waits for what passed before; fails closed', async () => {
     const counted: number[] = [];
     const list = memoryPrivacyList([keyer.keyOf({ type: 'anonymous_id', value: 'gone' })]);
     const gate = createPrivacyGate({ ...base, list, count: async (n) => void counted.push(n) });
-    const out = await gate.filter([ev({ type: 'track', event: 'A', anonymousId: 'gone' }), ev({ type: 'track', event: 'B', anonymousId: 'kept' })]);
+    const out = await gate.filter([
+      ev({ type: 'track', event: 'A', anonymousId: 'gone' }),
+      ev({ type: 'track', event: 'B', anonymousId: 'kept' }),
+    ]);
     expect([out.kept.map((e) => e.event), out.suppressed, counted]).toEqual([['B'], 1, [1]]);
 
     let release: () => void = () => undefined;
-    const slow = gate.pass([ev({ type: 'track', event: 'C', anonymousId: 'kept' })], () => new Promise<string>((r) => (release = () => r('written'))));
+    const slow = gate.pass(
+      [ev({ type: 'track', event: 'C', anonymousId: 'kept' })],
+      () => new Promise<string>((r) => (release = () => r('written'))),
+    );
     await new Promise((r) => setTimeout(r, 0));
     let settled = false;
     const waiting = gate.settled().then(() => (settled = true));
@@ -48,6 +65,8 @@ describe('privacy keys and gate', () => {
 
     const unreadable: PrivacyList = { ...memoryPrivacyList(), readable: () => false };
     const closed = createPrivacyGate({ ...base, list: unreadable, count: async () => undefined });
-    await expect(closed.filter([ev({ type: 'track', event: 'D', anonymousId: 'x' })])).rejects.toMatchObject({ code: 'service_unavailable' } satisfies Partial<ApiError>);
+    await expect(closed.filter([ev({ type: 'track', event: 'D', anonymousId: 'x' })])).rejects.toMatchObject({
+      code: 'service_unavailable',
+    } satisfies Partial<ApiError>);
   });
 });

@@ -46,7 +46,10 @@ export function eventKeys(event: TrackingEvent, deps: Pick<PrivacyGateDeps, 'key
   const prepared = prepareEvent(event, deps.policy, deps.normalize);
   const keys = prepared.identifiers.map((id) => deps.keyer.keyOf(id));
   if (prepared.previousId !== undefined) {
-    keys.push(deps.keyer.keyOf({ type: 'user_id', value: prepared.previousId }), deps.keyer.keyOf({ type: 'anonymous_id', value: prepared.previousId }));
+    keys.push(
+      deps.keyer.keyOf({ type: 'user_id', value: prepared.previousId }),
+      deps.keyer.keyOf({ type: 'anonymous_id', value: prepared.previousId }),
+    );
   }
   for (const id of Object.values(prepared.traitIds ?? {})) if (id) keys.push(deps.keyer.keyOf(id));
   return keys;

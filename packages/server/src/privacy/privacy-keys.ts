@@ -69,7 +69,10 @@ export function privacySecretPath(db: string): string {
  * in-memory database gets a random one for its lifetime (it forgets its tombstones at exit anyway).
  */
 export function databaseSecret(options: { db: string; secret?: string }): string {
-  return options.secret ?? (options.db === ':memory:' ? randomBytes(32).toString('base64url') : loadPrivacySecret({ file: privacySecretPath(options.db) }));
+  return (
+    options.secret ??
+    (options.db === ':memory:' ? randomBytes(32).toString('base64url') : loadPrivacySecret({ file: privacySecretPath(options.db) }))
+  );
 }
 
 /**

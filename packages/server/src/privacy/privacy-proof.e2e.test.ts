@@ -30,10 +30,15 @@ function personRequests(): Array<{ source: SourceName; batch: Array<Record<strin
   for (let r = 0; r < 10; r++) {
     const source: SourceName = r < 4 ? 'web' : r < 7 ? 'ios' : 'crm';
     const batch = Array.from({ length: 100 }, (_, i) => {
-      if (source === 'web') return i === 0 ? { type: 'identify', anonymousId: 'ann-anon-1', messageId: next(), traits: { email: EMAIL, phone: PHONE_RAW } } : { type: 'track', anonymousId: 'ann-anon-1', event: 'Viewed', messageId: next() };
+      if (source === 'web')
+        return i === 0
+          ? { type: 'identify', anonymousId: 'ann-anon-1', messageId: next(), traits: { email: EMAIL, phone: PHONE_RAW } }
+          : { type: 'track', anonymousId: 'ann-anon-1', event: 'Viewed', messageId: next() };
       if (source === 'ios') {
         const context = { device: { id: 'ann-device-1', type: 'ios' } };
-        return i === 0 ? { type: 'identify', anonymousId: 'ann-anon-2', messageId: next(), context, traits: { email: EMAIL } } : { type: 'screen', name: 'Home', anonymousId: 'ann-anon-2', messageId: next(), context };
+        return i === 0
+          ? { type: 'identify', anonymousId: 'ann-anon-2', messageId: next(), context, traits: { email: EMAIL } }
+          : { type: 'screen', name: 'Home', anonymousId: 'ann-anon-2', messageId: next(), context };
       }
       return { type: 'identify', anonymousId: 'ann-anon-1', messageId: next(), traits: { email: EMAIL, phone: PHONE, plan: `p${i}` } };
     });
@@ -55,7 +60,8 @@ const postgresUp = (await testPostgresStatus()).ok;
 
 /** The stored bytes of a store: the SQLite file and its WAL, or a data-only pg_dump of the database. */
 function storedCopies(db: string): string[] {
-  if (db.startsWith('postgres')) return [execFileSync('pg_dump', ['--data-only', db], { encoding: 'latin1', maxBuffer: 256 * 1024 * 1024 })];
+  if (db.startsWith('postgres'))
+    return [execFileSync('pg_dump', ['--data-only', db], { encoding: 'latin1', maxBuffer: 256 * 1024 * 1024 })];
   const files = ['kin.db', 'kin.db-wal'].map((f) => join(dirname(db), f)).filter((f) => existsSync(f));
   expect(files.length).toBeGreaterThan(0);
   return files.map((f) => readFileSync(f, 'latin1'));
@@ -64,7 +70,11 @@ function storedCopies(db: string): string[] {
 for (const mode of ['sqlite', 'postgres'] as const) {
   describe.skipIf(mode === 'postgres' && !postgresUp && !servicesRequired())(`privacy proof: delete by phone (${mode})`, () => {
     it('removes the person within 10 s, drops every re-sent and fresh event, survives kin replay, leaves no plain copy', async () => {
-      const env: Record<string, string> = { KIN_WRITE_KEYS: Object.entries(KEYS).map(([name, key]) => `${name}:${key}`).join(',') };
+      const env: Record<string, string> = {
+        KIN_WRITE_KEYS: Object.entries(KEYS)
+          .map(([name, key]) => `${name}:${key}`)
+          .join(','),
+      };
       let db = join(dir, 'kin.db');
       if (mode === 'postgres') {
         pg = await createTestDatabase();
@@ -74,21 +84,46 @@ for (const mode of ['sqlite', 'postgres'] as const) {
       }
       kin = await startTestKin({ env, db });
       const send = async (source: SourceName, batch: unknown[]) => {
-        const res = await fetch(`${kin!.url}/v1/batch`, { method: 'POST', headers: { authorization: basic(source), 'content-type': 'application/json' }, body: JSON.stringify({ batch }) });
+        const res = await fetch(`${kin!.url}/v1/batch`, {
+          method: 'POST',
+          headers: { authorization: basic(source), 'content-type': 'application/json' },
+          body: JSON.stringify({ batch }),
+        });
         expect(res.status).toBe(200);
         return (await res.json()) as { accepted: number; duplicates: number; suppressed: number };
       };
       const requests = personRequests();
       for (const r of requests) expect((await send(r.source, r.batch)).accepted).toBe(100);
       // Somebody else, who must stay whole.
-      await send('web', Array.from({ length: 50 }, (_, i) => ({ type: 'identify', userId: 'bob-1', messageId: `bob-${i}`, traits: { email: 'bob@example.com' } })));
-      const profile = (await (await kin.admin(`/v1/profiles/phone:${encodeURIComponent(PHONE)}`)).json()) as { id: string; externalIds: Array<{ type: string; value: string }> };
+      await send(
+        'web',
+        Array.from({ length: 50 }, (_, i) => ({
+          type: 'identify',
+          userId: 'bob-1',
+          messageId: `bob-${i}`,
+          traits: { email: 'bob@example.com' },
+        })),
+      );
+      const profile = (await (await kin.admin(`/v1/profiles/phone:${encodeURIComponent(PHONE)}`)).json()) as {
+        id: string;
+        externalIds: Array<{ type: string; value: string }>;
+      };
       const identifiers = profile.externalIds.map((i) => `${i.type}:${i.value}`).sort();
-      expect(identifiers).toEqual([`anonymous_id:ann-anon-1`, 'anonymous_id:ann-anon-2', `email:${EMAIL}`, 'ios.id:ann-device-1', `phone:${PHONE}`]);
+      expect(identifiers).toEqual([
+        `anonymous_id:ann-anon-1`,
+        'anonymous_id:ann-anon-2',
+        `email:${EMAIL}`,
+        'ios.id:ann-device-1',
+        `phone:${PHONE}`,
+      ]);
       const before = (await (await kin.admin('/v1/stats')).json()) as Stats;
 
       const started = Date.now();
-      const res = await kin.admin('/v1/privacy/requests', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 'delete', subject: { ref: `phone:${PHONE}` } }) });
+      const res = await kin.admin('/v1/privacy/requests', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ type: 'delete', subject: { ref: `phone:${PHONE}` } }),
+      });
       expect(res.status).toBe(202);
       const accepted = (await res.json()) as PrivacyRequest;
       expect(accepted.subject.identifiers.sort()).toEqual(identifiers);
@@ -115,7 +150,10 @@ for (const mode of ['sqlite', 'postgres'] as const) {
       let stored = 0;
       for (const r of requests) {
         const a = await send(r.source, r.batch);
-        const b = await send(r.source, r.batch.map((e, i) => ({ ...e, messageId: `fresh-${r.source}-${i}-${String(e.messageId)}` })));
+        const b = await send(
+          r.source,
+          r.batch.map((e, i) => ({ ...e, messageId: `fresh-${r.source}-${i}-${String(e.messageId)}` })),
+        );
         suppressed += a.suppressed + b.suppressed;
         stored += a.accepted + b.accepted;
       }
@@ -136,7 +174,10 @@ for (const mode of ['sqlite', 'postgres'] as const) {
       for (const ref of identifiers) expect((await kin.admin(`/v1/profiles/${encodeURIComponent(ref)}`)).status).toBe(404);
       expect((await kin.admin('/v1/profiles/email:bob@example.com')).status).toBe(200);
       // The tombstones outlive the restart: the same secret (the file beside the database, or the configured one) gives the same keys.
-      expect((await send('crm', [{ type: 'identify', anonymousId: 'someone-new', messageId: 'after-restart', traits: { email: EMAIL } }])).suppressed).toBe(1);
+      expect(
+        (await send('crm', [{ type: 'identify', anonymousId: 'someone-new', messageId: 'after-restart', traits: { email: EMAIL } }]))
+          .suppressed,
+      ).toBe(1);
       logs.push(...kin.logLines, replay.stdout, replay.stderr);
       await kin.close();
       kin = undefined;

@@ -125,7 +125,12 @@ export function createPrivacyService(deps: PrivacyServiceDeps): PrivacyService {
     }
     if (!scrubbed) {
       deps.logger.warn('privacy delete: the database files still hold old pages', { requestId: id });
-      await privacy.updateRequest(id, { status: 'partial', at: now(), outcome, error: 'the person is deleted, but old copies may remain in the database files until the next delete or VACUUM' });
+      await privacy.updateRequest(id, {
+        status: 'partial',
+        at: now(),
+        outcome,
+        error: 'the person is deleted, but old copies may remain in the database files until the next delete or VACUUM',
+      });
       return;
     }
     await privacy.updateRequest(id, { status: 'completed', at: now(), outcome });
@@ -150,8 +155,14 @@ export function createPrivacyService(deps: PrivacyServiceDeps): PrivacyService {
       if (!stored) throw new Error(`privacy request ${id} was not stored`);
       deps.logger.info('privacy request accepted', { requestId: id, type: r.type, identifiers: identifiers.length });
       const done = carryOut(id, r, identifiers).catch(async (error: unknown) => {
-        deps.logger.error('privacy request failed', { requestId: id, type: r.type, error: error instanceof Error ? error.name : 'unknown' });
-        await privacy.updateRequest(id, { status: 'failed', at: now(), error: 'the request could not be completed; see the server log' }).catch(() => undefined);
+        deps.logger.error('privacy request failed', {
+          requestId: id,
+          type: r.type,
+          error: error instanceof Error ? error.name : 'unknown',
+        });
+        await privacy
+          .updateRequest(id, { status: 'failed', at: now(), error: 'the request could not be completed; see the server log' })
+          .catch(() => undefined);
       });
       return { request: { ...stored, subject: { profileId: r.profileId, identifiers: plain } }, done };
     },

@@ -23,7 +23,9 @@ export function privacyKeyerFor(options: { db: string; secret?: string; logger: 
   const keyer = createPrivacyKeyer(databaseSecret(options));
   if (!options.secret && isPostgresUrl(options.db)) {
     // Every process must hash with the same secret, and a file under one process's .kin/ is not shared.
-    options.logger.warn('KIN_PRIVACY_SECRET is not set: privacy keys use a secret generated in .kin/privacy-secret; set the same KIN_PRIVACY_SECRET on every process');
+    options.logger.warn(
+      'KIN_PRIVACY_SECRET is not set: privacy keys use a secret generated in .kin/privacy-secret; set the same KIN_PRIVACY_SECRET on every process',
+    );
   }
   return keyer;
 }
@@ -52,8 +54,23 @@ export async function startPrivacy(options: {
   const keyer = privacyKeyerFor(options);
   const list = options.list ?? memoryPrivacyList();
   const privacy = privacyOf(options.store);
-  const gate = createPrivacyGate({ list, keyer, policy: options.policy, normalize: options.normalize, count: (n) => privacy.countSuppressed(n) });
-  const service = createPrivacyService({ store: options.store, list, keyer, clock: options.clock, logger: options.logger, newId: () => options.ids.requestId(), settled: () => gate.settled(), ...(options.downstream ? { downstream: options.downstream } : {}) });
+  const gate = createPrivacyGate({
+    list,
+    keyer,
+    policy: options.policy,
+    normalize: options.normalize,
+    count: (n) => privacy.countSuppressed(n),
+  });
+  const service = createPrivacyService({
+    store: options.store,
+    list,
+    keyer,
+    clock: options.clock,
+    logger: options.logger,
+    newId: () => options.ids.requestId(),
+    settled: () => gate.settled(),
+    ...(options.downstream ? { downstream: options.downstream } : {}),
+  });
   await service.load();
   return { service, gate, list };
 }

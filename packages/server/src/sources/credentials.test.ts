@@ -49,12 +49,14 @@ describe('declared write keys', () => {
     expect((await store.listSources()).filter((s) => s.name === 'web')).toHaveLength(1);
   });
 
-  it('a key that is another active source\'s: a configuration error naming both, not the key', async () => {
+  it("a key that is another active source's: a configuration error naming both, not the key", async () => {
     store = await openSqliteStore({ path: ':memory:' });
     await start(store, [{ name: 'ios', key: KEY_A }]);
     const error = await start(store, [{ name: 'web', key: KEY_A }]).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigError);
-    expect((error as ConfigError).message).toBe('invalid configuration: writeKeys (KIN_WRITE_KEYS): the key declared for source "web" is the key of source "ios"');
+    expect((error as ConfigError).message).toBe(
+      'invalid configuration: writeKeys (KIN_WRITE_KEYS): the key declared for source "web" is the key of source "ios"',
+    );
     expect((await store.findSourceByKeyHash(hashSecret(KEY_A)))?.name).toBe('ios');
   });
 });

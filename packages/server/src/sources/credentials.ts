@@ -75,14 +75,18 @@ async function declareWriteKeys(store: Store, keys: DeclaredWriteKey[], now: Dat
     const hash = hashSecret(key);
     const holder = await store.findSourceByKeyHash(hash, { includeRevoked: true });
     if (holder?.revokedAt) {
-      logger.warn('the write key declared in KIN_WRITE_KEYS for this source was revoked and stays revoked; declare a new key to use it again', {
-        source: name,
-        revokedAt: holder.revokedAt,
-      });
+      logger.warn(
+        'the write key declared in KIN_WRITE_KEYS for this source was revoked and stays revoked; declare a new key to use it again',
+        {
+          source: name,
+          revokedAt: holder.revokedAt,
+        },
+      );
       continue;
     }
     if (holder?.name === name) continue;
-    if (holder) throw new ConfigError([`writeKeys (KIN_WRITE_KEYS): the key declared for source "${name}" is the key of source "${holder.name}"`]);
+    if (holder)
+      throw new ConfigError([`writeKeys (KIN_WRITE_KEYS): the key declared for source "${name}" is the key of source "${holder.name}"`]);
     await store.revokeSource(name, now.toISOString());
     try {
       await createSourceWithKey(store, name, now, key);

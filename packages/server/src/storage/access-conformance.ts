@@ -43,7 +43,14 @@ export function runAccessConformance(target: AccessConformanceTarget): void {
     });
 
     it('keeps a token by the digest of its secret; rotation replaces the digest, revocation ends it', async () => {
-      await store.tokens.createToken({ id: 'tok-1', name: 'ci', scopes: ['profiles:read', 'audit:read'], createdAt: T0, expiresAt: '2027-01-01T00:00:00.000Z', secretHash: 'h1' });
+      await store.tokens.createToken({
+        id: 'tok-1',
+        name: 'ci',
+        scopes: ['profiles:read', 'audit:read'],
+        createdAt: T0,
+        expiresAt: '2027-01-01T00:00:00.000Z',
+        secretHash: 'h1',
+      });
       await store.tokens.createToken({ id: 'tok-2', name: 'ops', scopes: ['tokens:write'], createdAt: T0, secretHash: 'h2' });
       expect(await store.tokens.findTokenBySecretHash('h1')).toEqual({
         id: 'tok-1',
@@ -57,7 +64,10 @@ export function runAccessConformance(target: AccessConformanceTarget): void {
         ['tok-1', false],
         ['tok-2', false],
       ]);
-      expect(await store.tokens.rotateToken('tok-1', 'h1b', '2026-11-02T00:00:00.000Z')).toMatchObject({ id: 'tok-1', rotatedAt: '2026-11-02T00:00:00.000Z' });
+      expect(await store.tokens.rotateToken('tok-1', 'h1b', '2026-11-02T00:00:00.000Z')).toMatchObject({
+        id: 'tok-1',
+        rotatedAt: '2026-11-02T00:00:00.000Z',
+      });
       expect(await store.tokens.findTokenBySecretHash('h1')).toBeUndefined();
       expect((await store.tokens.findTokenBySecretHash('h1b'))?.id).toBe('tok-1');
       expect(await store.tokens.revokeToken('tok-2', '2026-11-03T00:00:00.000Z')).toMatchObject({ revokedAt: '2026-11-03T00:00:00.000Z' });
@@ -76,7 +86,7 @@ export function runAccessConformance(target: AccessConformanceTarget): void {
       expect(first.data.map((e) => e.actor.id)).toEqual(['tok-a', 'tok-a', 'tok-a', 'tok-a']);
       expect(first.cursor.hasMore).toBe(true);
       const all: number[] = [];
-      for (let cursor: string | undefined; ; ) {
+      for (let cursor: string | undefined; ;) {
         const page = await store.audit.listAudit({ limit: 4, action: 'merges.undo', ...(cursor ? { cursor } : {}) });
         all.push(...page.data.map((e) => e.seq));
         if (!page.cursor.next) break;

@@ -33,7 +33,11 @@ export interface AuditStore {
  * The WHERE clause of `listAudit` (without the word WHERE; empty when unfiltered) and its parameters; `mark(n)`
  * writes the n-th placeholder (`?` or `$n`).
  */
-export function auditWhere(query: AuditQuery, after: number | undefined, mark: (n: number) => string): { where: string; params: Array<string | number> } {
+export function auditWhere(
+  query: AuditQuery,
+  after: number | undefined,
+  mark: (n: number) => string,
+): { where: string; params: Array<string | number> } {
   const clauses: string[] = [];
   const params: Array<string | number> = [];
   const add = (sql: string, value: string | number) => {

@@ -9,16 +9,42 @@ const rows = [
 
 describe('pageOf', () => {
   it('keeps limit rows and makes the next cursor from the last one kept when an extra row came back', () => {
-    const page = pageOf(rows, 2, (r) => r.seq * 10, (r) => [r.ts, r.seq]);
+    const page = pageOf(
+      rows,
+      2,
+      (r) => r.seq * 10,
+      (r) => [r.ts, r.seq],
+    );
     expect(page.data).toEqual([90, 70]);
     expect(page.cursor.hasMore).toBe(true);
     expect(decodeCursor(page.cursor.next!)).toEqual(['b', 7]);
   });
 
   it('answers no cursor on the last page, full or short, and on an empty one', () => {
-    expect(pageOf(rows, 3, (r) => r.seq, (r) => [r.seq])).toEqual({ data: [9, 7, 4], cursor: { next: null, hasMore: false } });
-    expect(pageOf(rows.slice(0, 1), 3, (r) => r.seq, (r) => [r.seq])).toEqual({ data: [9], cursor: { next: null, hasMore: false } });
-    expect(pageOf([], 3, (r: { seq: number }) => r.seq, (r) => [r.seq])).toEqual({ data: [], cursor: { next: null, hasMore: false } });
+    expect(
+      pageOf(
+        rows,
+        3,
+        (r) => r.seq,
+        (r) => [r.seq],
+      ),
+    ).toEqual({ data: [9, 7, 4], cursor: { next: null, hasMore: false } });
+    expect(
+      pageOf(
+        rows.slice(0, 1),
+        3,
+        (r) => r.seq,
+        (r) => [r.seq],
+      ),
+    ).toEqual({ data: [9], cursor: { next: null, hasMore: false } });
+    expect(
+      pageOf(
+        [],
+        3,
+        (r: { seq: number }) => r.seq,
+        (r) => [r.seq],
+      ),
+    ).toEqual({ data: [], cursor: { next: null, hasMore: false } });
   });
 });
 

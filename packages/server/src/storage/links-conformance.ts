@@ -25,7 +25,13 @@ export interface LinksConformanceTarget {
 const T0 = '2026-11-01T10:00:00.000Z';
 const at = (minutes: number): string => new Date(Date.parse(T0) + minutes * 60_000).toISOString();
 const deps = { policy: DEFAULT_POLICY, normalize: normalizerFor(DEFAULT_POLICY) };
-const link = (id: string, code: string, createdAt = T0): LinkRecord => ({ id, code, url: `https://shop.example/${code}`, tags: ['t'], createdAt });
+const link = (id: string, code: string, createdAt = T0): LinkRecord => ({
+  id,
+  code,
+  url: `https://shop.example/${code}`,
+  tags: ['t'],
+  createdAt,
+});
 
 /** Runs the suite against one adapter. */
 export function runLinksConformance(target: LinksConformanceTarget): void {
@@ -113,25 +119,45 @@ export function runLinksConformance(target: LinksConformanceTarget): void {
     it('R14: the landing browser joins the clicked profile, at most 3 browsers per click, never from a bot click', async () => {
       const l2 = link('l-2', 'two', at(1));
       const cy = { id: 'r-3', ref: { type: 'email', value: 'cy@x.io' } };
-      await ingest(LINKS_SOURCE_ID, [click({ clickId: 'click-cy-1', link: l2, token: 'valid', recipient: cy }), click({ clickId: 'click-bot-2', link: l2, machine: 'user_agent' })]);
+      await ingest(LINKS_SOURCE_ID, [
+        click({ clickId: 'click-cy-1', link: l2, token: 'valid', recipient: cy }),
+        click({ clickId: 'click-bot-2', link: l2, machine: 'user_agent' }),
+      ]);
       // A browser known before the click is merged with the clicked profile (the older one survives, R5); new
       // ones are linked; the fourth is refused.
       await ingest('web', [{ type: 'page', messageId: 'before', anonymousId: 'b-1', timestamp: at(0), receivedAt: at(0) }]);
-      const outcome = await ingest('web', [landing('b-1', 'click-cy-1'), landing('b-2', 'click-cy-1'), landing('b-3', 'click-cy-1'), landing('b-4', 'click-cy-1'), landing('b-1', 'click-cy-1', 3)]);
+      const outcome = await ingest('web', [
+        landing('b-1', 'click-cy-1'),
+        landing('b-2', 'click-cy-1'),
+        landing('b-3', 'click-cy-1'),
+        landing('b-4', 'click-cy-1'),
+        landing('b-1', 'click-cy-1', 3),
+      ]);
       const cyProfile = await store.findProfileIdByIdentifier({ type: 'email', value: 'cy@x.io' });
       expect(outcome.profileIds).toEqual([cyProfile, cyProfile, cyProfile, outcome.profileIds[3], cyProfile]);
       expect(outcome.profileIds[3]).not.toBe(cyProfile);
       expect(outcome.profileIds[4]).toBe(cyProfile);
-      for (const b of ['b-1', 'b-2', 'b-3']) expect(await store.findProfileIdByIdentifier({ type: 'anonymous_id', value: b })).toBe(cyProfile);
+      for (const b of ['b-1', 'b-2', 'b-3'])
+        expect(await store.findProfileIdByIdentifier({ type: 'anonymous_id', value: b })).toBe(cyProfile);
       const merges = await store.listProfileMerges(cyProfile!);
-      expect(merges.map((m) => [m.rule, m.via])).toEqual([['link_click', [{ type: 'anonymous_id', value: 'b-1' }, { type: 'link_click', value: 'click-cy-1' }]]]);
+      expect(merges.map((m) => [m.rule, m.via])).toEqual([
+        [
+          'link_click',
+          [
+            { type: 'anonymous_id', value: 'b-1' },
+            { type: 'link_click', value: 'click-cy-1' },
+          ],
+        ],
+      ]);
       // A bot click names nobody (it attaches to no profile), so it stitches nobody; a refusal is a warning.
       const botLanding = await ingest('web', [landing('b-5', 'click-bot-2')]);
       expect(botLanding.profileIds[0]).not.toBe(cyProfile);
       const warnings = (await store.listWarnings({ limit: 50 })).data.filter((w) => w.kind === 'identifier_refused');
       expect(warnings.map((w) => w.message)).toEqual(['link_click refused: the click already brought 3 browsers (at most 3)']);
       // Stitched browsers' later orders are the clicked profile's (conversions read its timeline).
-      await ingest('web', [{ type: 'track', event: 'Order Completed', messageId: 'order-1', anonymousId: 'b-2', timestamp: at(30), receivedAt: at(30) }]);
+      await ingest('web', [
+        { type: 'track', event: 'Order Completed', messageId: 'order-1', anonymousId: 'b-2', timestamp: at(30), receivedAt: at(30) },
+      ]);
       const orders = await store.listProfileEvents(cyProfile!, { limit: 10, event: 'Order Completed' });
       expect(orders.data.map((e) => e.messageId)).toEqual(['order-1']);
     });

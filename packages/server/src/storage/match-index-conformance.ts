@@ -22,7 +22,8 @@ const normalize = normalizerFor(DEFAULT_POLICY);
 const deps = { policy: DEFAULT_POLICY, normalize };
 let n = 0;
 const at = (): string => new Date(Date.UTC(2026, 0, 1, 0, 0, n)).toISOString();
-const identify = (fields: Partial<TrackingEvent>): TrackingEvent => ({ type: 'identify', messageId: `m${++n}`, timestamp: at(), receivedAt: at(), ...fields }) as TrackingEvent;
+const identify = (fields: Partial<TrackingEvent>): TrackingEvent =>
+  ({ type: 'identify', messageId: `m${++n}`, timestamp: at(), receivedAt: at(), ...fields }) as TrackingEvent;
 
 /** Runs the suite against one adapter. */
 export function runMatchIndexConformance(options: { name: string; create: () => Promise<MatchIndexTarget> }): void {
@@ -56,7 +57,14 @@ export function runMatchIndexConformance(options: { name: string; create: () => 
       const id = await idOf('ann');
       const before = await pending(id);
       await store.matching.settleMatches([before!]);
-      await send(identify({ anonymousId: 'ann', traits: { plan: 'pro' } }), { type: 'track', event: 'Viewed', anonymousId: 'ann', messageId: `m${++n}`, timestamp: at(), receivedAt: at() } as TrackingEvent);
+      await send(identify({ anonymousId: 'ann', traits: { plan: 'pro' } }), {
+        type: 'track',
+        event: 'Viewed',
+        anonymousId: 'ann',
+        messageId: `m${++n}`,
+        timestamp: at(),
+        receivedAt: at(),
+      } as TrackingEvent);
       await send(identify({ anonymousId: 'ann', traits: { firstName: 'Ann', lastName: 'Lee' } }));
       expect(await pending(id)).toBeUndefined();
     });
@@ -67,10 +75,17 @@ export function runMatchIndexConformance(options: { name: string; create: () => 
       await send(identify({ anonymousId: 'ann', traits: { lastName: 'Lee-Park' } }));
       const renamed = (await store.matching.matchKeysOfProfile(id))!;
       expect(renamed).not.toEqual(old);
-      expect(await store.matching.profilesByMatchKeys(old.filter((k) => !renamed.includes(k)), 10)).toEqual([]);
+      expect(
+        await store.matching.profilesByMatchKeys(
+          old.filter((k) => !renamed.includes(k)),
+          10,
+        ),
+      ).toEqual([]);
       expect(await pending(id)).toBeDefined();
 
-      await send(identify({ anonymousId: 'bo', traits: { firstName: 'Bo', lastName: 'Stone', address: { city: 'Leeds', postalCode: 'LS1 1AA' } } }));
+      await send(
+        identify({ anonymousId: 'bo', traits: { firstName: 'Bo', lastName: 'Stone', address: { city: 'Leeds', postalCode: 'LS1 1AA' } } }),
+      );
       const bo = await idOf('bo');
       const boKeys = (await store.matching.matchKeysOfProfile(bo))!;
       // One user logs in on both browsers: the two profiles merge.
@@ -80,7 +95,8 @@ export function runMatchIndexConformance(options: { name: string; create: () => 
       const absorbed = survivor === id ? bo : id;
       expect(await store.matching.matchKeysOfProfile(absorbed)).toBeUndefined();
       const merged = (await store.matching.matchKeysOfProfile(survivor))!;
-      for (const key of boKeys.filter((k) => !renamed.includes(k))) expect(await store.matching.profilesByMatchKeys([key], 10)).toEqual([survivor]);
+      for (const key of boKeys.filter((k) => !renamed.includes(k)))
+        expect(await store.matching.profilesByMatchKeys([key], 10)).toEqual([survivor]);
       expect(merged.length).toBeGreaterThan(renamed.length);
     });
 
@@ -103,7 +119,9 @@ export function runMatchIndexConformance(options: { name: string; create: () => 
       const keys = (await store.matching.matchKeysOfProfile(id))!;
       await target.exec('DELETE FROM match_keys');
       await target.exec('DELETE FROM match_profiles');
-      await target.exec("INSERT INTO match_profiles (profile_id) SELECT DISTINCT profile_id FROM traits WHERE key IN ('firstName', 'lastName', 'email')");
+      await target.exec(
+        "INSERT INTO match_profiles (profile_id) SELECT DISTINCT profile_id FROM traits WHERE key IN ('firstName', 'lastName', 'email')",
+      );
       expect(await store.matching.matchKeysOfProfile(id)).toBeUndefined();
       let done = 0;
       for (let step = await store.matching.backfillMatchIndex(1); step > 0; step = await store.matching.backfillMatchIndex(1)) done += step;

@@ -40,7 +40,19 @@ function delivery(id: string, profileKey: string, createdAt = T0): NewDelivery {
 }
 
 function decision(id: string, over: Partial<MessageDecision> = {}): MessageDecision {
-  return { id, journey: 'cart', message: 'reminder', instanceId: 'i1', profileId: 'p1', dedupeKey: 'cart:c1', outcome: 'sent', channel: 'email', rules: [], decidedAt: T0, ...over };
+  return {
+    id,
+    journey: 'cart',
+    message: 'reminder',
+    instanceId: 'i1',
+    profileId: 'p1',
+    dedupeKey: 'cart:c1',
+    outcome: 'sent',
+    channel: 'email',
+    rules: [],
+    decidedAt: T0,
+    ...over,
+  };
 }
 
 /** Runs the suite against one adapter. */
@@ -58,12 +70,32 @@ export function runMessagingConformance(target: MessagingTarget): void {
     });
 
     it('keeps journeys, the policy and destinations', async () => {
-      await m.putJourney({ key: 'cart', trigger: { event: 'Product Added' }, steps: [{ wait: 60 }], status: 'draft', createdAt: T0, updatedAt: T0 });
-      await m.putJourney({ key: 'cart', trigger: { event: 'Product Added' }, steps: [{ wait: 60 }], status: 'published', createdAt: T0, updatedAt: at(1) });
+      await m.putJourney({
+        key: 'cart',
+        trigger: { event: 'Product Added' },
+        steps: [{ wait: 60 }],
+        status: 'draft',
+        createdAt: T0,
+        updatedAt: T0,
+      });
+      await m.putJourney({
+        key: 'cart',
+        trigger: { event: 'Product Added' },
+        steps: [{ wait: 60 }],
+        status: 'published',
+        createdAt: T0,
+        updatedAt: at(1),
+      });
       expect(await m.findJourney('cart')).toMatchObject({ key: 'cart', status: 'published', updatedAt: at(1), steps: [{ wait: 60 }] });
       expect((await m.listJourneys()).map((j) => j.key)).toEqual(['cart']);
       expect(await m.findJourney('nope')).toBeUndefined();
-      const policy = { frequencyCaps: [], capCounting: 'rolling' as const, timezoneTrait: 'timezone', defaultTimezone: 'UTC', channels: { email: { destination: 'd1', consent: 'opt_in' as const } } };
+      const policy = {
+        frequencyCaps: [],
+        capCounting: 'rolling' as const,
+        timezoneTrait: 'timezone',
+        defaultTimezone: 'UTC',
+        channels: { email: { destination: 'd1', consent: 'opt_in' as const } },
+      };
       await m.putPolicy(policy, T0);
       await m.putPolicy({ ...policy, defaultTimezone: 'Europe/Berlin' }, T0);
       expect(await m.findPolicy()).toEqual({ ...policy, defaultTimezone: 'Europe/Berlin' });
@@ -95,7 +127,9 @@ export function runMessagingConformance(target: MessagingTarget): void {
       });
       const claims = await m.transaction((tx) => tx.findClaims(['p1', 'p2'], 'cart:c1'));
       expect(claims.map((c) => c.owner)).toEqual(['early', 'late']);
-      await m.transaction((tx) => tx.putClaim({ profileId: 'p1', dedupeKey: 'cart:c1', owner: 'again', claimedAt: at(20), expiresAt: at(30) }));
+      await m.transaction((tx) =>
+        tx.putClaim({ profileId: 'p1', dedupeKey: 'cart:c1', owner: 'again', claimedAt: at(20), expiresAt: at(30) }),
+      );
       expect((await m.transaction((tx) => tx.findClaims(['p1'], 'cart:c1'))).map((c) => c.owner)).toEqual(['again']);
     });
 
@@ -130,7 +164,11 @@ export function runMessagingConformance(target: MessagingTarget): void {
       expect(first.find((d) => d.id === 'b1')).toMatchObject({ status: 'in_flight', attempts: 1, payload: { n: 'b1' } });
       expect(await m.leaseDeliveries({ now: at(2000), limit: 10, leaseMs: 30_000 })).toEqual([]);
       // b1's lease runs out (its worker died): it is leased again before b2.
-      expect((await m.leaseDeliveries({ now: at(31_000), limit: 10, leaseMs: 30_000 })).map((d) => d.id).sort()).toEqual(['a1', 'b1', 'c1']);
+      expect((await m.leaseDeliveries({ now: at(31_000), limit: 10, leaseMs: 30_000 })).map((d) => d.id).sort()).toEqual([
+        'a1',
+        'b1',
+        'c1',
+      ]);
       await m.finishDeliveries([
         { id: 'b1', result: { status: 'delivered', at: at(32_000), lastStatus: 200 } },
         { id: 'a1', result: { status: 'pending', at: at(32_000), nextAttemptAt: at(40_000), lastStatus: 503 } },
@@ -194,8 +232,13 @@ export function runMessagingConformance(target: MessagingTarget): void {
     it('never leases one delivery to two workers at once', async () => {
       const many = Array.from({ length: 40 }, (_, i) => delivery(`w${i}`, `wq${i}`, at(100_000)));
       await m.enqueueDeliveries(many);
-      const leases = await Promise.all(Array.from({ length: 4 }, () => m.leaseDeliveries({ now: at(100_000), limit: 15, leaseMs: 60_000, destinationIds: ['d1'] })));
-      const ids = leases.flat().map((d) => d.id).filter((id) => id.startsWith('w'));
+      const leases = await Promise.all(
+        Array.from({ length: 4 }, () => m.leaseDeliveries({ now: at(100_000), limit: 15, leaseMs: 60_000, destinationIds: ['d1'] })),
+      );
+      const ids = leases
+        .flat()
+        .map((d) => d.id)
+        .filter((id) => id.startsWith('w'));
       expect(new Set(ids).size).toBe(ids.length);
       expect(ids.length).toBe(40);
     });

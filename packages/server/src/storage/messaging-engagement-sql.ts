@@ -26,19 +26,20 @@ export async function recordEngagement(sql: SqlRunner, engagement: Engagement, p
     [engagement.channel, engagement.at, ...profileIds],
   );
   if (sent.length === 0) return false;
-  await sql.run('INSERT INTO message_engagements (event_seq, profile_id, channel, at) VALUES (?, ?, ?, ?) ON CONFLICT (event_seq) DO NOTHING', [
-    engagement.seq,
-    engagement.profileId,
-    engagement.channel,
-    engagement.at,
-  ]);
+  await sql.run(
+    'INSERT INTO message_engagements (event_seq, profile_id, channel, at) VALUES (?, ?, ?, ?) ON CONFLICT (event_seq) DO NOTHING',
+    [engagement.seq, engagement.profileId, engagement.channel, engagement.at],
+  );
   return true;
 }
 
 /** Engagement counts per channel of these profile ids. */
 export async function engagementCounts(sql: SqlRunner, profileIds: string[]): Promise<Record<string, number>> {
   if (profileIds.length === 0) return {};
-  const rows = await sql.all(`SELECT channel, count(*) AS n FROM message_engagements WHERE profile_id IN (${marks(profileIds.length)}) GROUP BY channel`, profileIds);
+  const rows = await sql.all(
+    `SELECT channel, count(*) AS n FROM message_engagements WHERE profile_id IN (${marks(profileIds.length)}) GROUP BY channel`,
+    profileIds,
+  );
   return Object.fromEntries(rows.map((r) => [r.channel as string, Number(r.n)]));
 }
 

@@ -90,7 +90,12 @@ function toDestination(r: Row): StoredDestination {
 }
 
 function toJourney(r: Row): Journey {
-  return { ...parse<Omit<Journey, 'status' | 'createdAt' | 'updatedAt'>>(r.body), status: r.status as Journey['status'], createdAt: r.created_at as string, updatedAt: r.updated_at as string };
+  return {
+    ...parse<Omit<Journey, 'status' | 'createdAt' | 'updatedAt'>>(r.body),
+    status: r.status as Journey['status'],
+    createdAt: r.created_at as string,
+    updatedAt: r.updated_at as string,
+  };
 }
 
 function messagingTx(sql: SqlRunner, rowLockClause: string): MessagingTx {
@@ -108,17 +113,42 @@ function messagingTx(sql: SqlRunner, rowLockClause: string): MessagingTx {
       return rows.map(toInstance);
     },
     async insertInstance(i) {
-      const found = await sql.all('SELECT id FROM journey_instances WHERE journey_key = ? AND trigger_seq = ?', [i.journeyKey, i.triggerSeq]);
+      const found = await sql.all('SELECT id FROM journey_instances WHERE journey_key = ? AND trigger_seq = ?', [
+        i.journeyKey,
+        i.triggerSeq,
+      ]);
       if (found.length > 0) return false;
       await sql.run(
         `INSERT INTO journey_instances (id, journey_key, profile_id, instance_key, state, step_index, due_at, held_out, trigger, trigger_seq, entered_at, ended_at, end_reason, goal_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        [i.id, i.journeyKey, i.profileId, i.instanceKey, i.state, i.stepIndex, i.dueAt ?? null, i.heldOut ? 1 : 0, json(i.trigger), i.triggerSeq, i.enteredAt, i.endedAt ?? null, i.endReason ?? null, i.goalAt ?? null],
+        [
+          i.id,
+          i.journeyKey,
+          i.profileId,
+          i.instanceKey,
+          i.state,
+          i.stepIndex,
+          i.dueAt ?? null,
+          i.heldOut ? 1 : 0,
+          json(i.trigger),
+          i.triggerSeq,
+          i.enteredAt,
+          i.endedAt ?? null,
+          i.endReason ?? null,
+          i.goalAt ?? null,
+        ],
       );
       return true;
     },
     async updateInstance(id, patch) {
-      const columns: Record<string, string> = { state: 'state', stepIndex: 'step_index', dueAt: 'due_at', endedAt: 'ended_at', endReason: 'end_reason', goalAt: 'goal_at' };
+      const columns: Record<string, string> = {
+        state: 'state',
+        stepIndex: 'step_index',
+        dueAt: 'due_at',
+        endedAt: 'ended_at',
+        endReason: 'end_reason',
+        goalAt: 'goal_at',
+      };
       const sets: string[] = [];
       const values: unknown[] = [];
       for (const [key, column] of Object.entries(columns)) {
@@ -138,11 +168,23 @@ function messagingTx(sql: SqlRunner, rowLockClause: string): MessagingTx {
         `SELECT * FROM message_claims WHERE dedupe_key = ? AND profile_id IN (${marks(profileIds.length)}) ORDER BY claimed_at, owner`,
         [dedupeKey, ...profileIds],
       );
-      return rows.map((r) => ({ profileId: r.profile_id as string, dedupeKey: r.dedupe_key as string, owner: r.owner as string, claimedAt: r.claimed_at as string, expiresAt: r.expires_at as string }));
+      return rows.map((r) => ({
+        profileId: r.profile_id as string,
+        dedupeKey: r.dedupe_key as string,
+        owner: r.owner as string,
+        claimedAt: r.claimed_at as string,
+        expiresAt: r.expires_at as string,
+      }));
     },
     async putClaim(c) {
       await sql.run('DELETE FROM message_claims WHERE profile_id = ? AND dedupe_key = ?', [c.profileId, c.dedupeKey]);
-      await sql.run('INSERT INTO message_claims (profile_id, dedupe_key, owner, claimed_at, expires_at) VALUES (?, ?, ?, ?, ?)', [c.profileId, c.dedupeKey, c.owner, c.claimedAt, c.expiresAt]);
+      await sql.run('INSERT INTO message_claims (profile_id, dedupe_key, owner, claimed_at, expires_at) VALUES (?, ?, ?, ?, ?)', [
+        c.profileId,
+        c.dedupeKey,
+        c.owner,
+        c.claimedAt,
+        c.expiresAt,
+      ]);
     },
     engagementCounts: (profileIds) => engagementCounts(sql, profileIds),
     async recentSends(profileIds, since) {
@@ -178,32 +220,42 @@ export function createSqlMessagingStore(dialect: MessagingDialect): MessagingSto
   const one = async (q: string, params: unknown[] = []): Promise<Row | undefined> => (await sql.all(q, params))[0];
   /** Leases the due and expired deliveries (see `leaseDeliveries`), in one transaction that waits for the disk. */
   const leaseDue = (query: Parameters<MessagingStore['leaseDeliveries']>[0]): Promise<ClaimedDelivery[]> =>
-    dialect.transaction(async (r) => {
-      const leaseUntil = new Date(Date.parse(query.now) + query.leaseMs).toISOString();
-      const only = query.destinationIds ? `AND d.destination_id IN (${marks(query.destinationIds.length)})` : '';
-      if (query.destinationIds?.length === 0) return [];
-      // The head of each (destination, profile) queue: no older delivery of that queue is still unfinished.
-      // Two index range reads (due pending rows by (status, next_at), expired leases by (status, lease_until)), not
-      // an OR that would scan every delivery ever made.
-      const headOfQueue = `AND NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.destination_id = d.destination_id AND e.profile_key = d.profile_key
+    dialect.transaction(
+      async (r) => {
+        const leaseUntil = new Date(Date.parse(query.now) + query.leaseMs).toISOString();
+        const only = query.destinationIds ? `AND d.destination_id IN (${marks(query.destinationIds.length)})` : '';
+        if (query.destinationIds?.length === 0) return [];
+        // The head of each (destination, profile) queue: no older delivery of that queue is still unfinished.
+        // Two index range reads (due pending rows by (status, next_at), expired leases by (status, lease_until)), not
+        // an OR that would scan every delivery ever made.
+        const headOfQueue = `AND NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.destination_id = d.destination_id AND e.profile_key = d.profile_key
                              AND e.seq < d.seq AND e.status IN ('pending', 'in_flight'))`;
-      const expired = await r.all(
-        `SELECT d.* FROM deliveries d WHERE d.status = 'in_flight' AND d.lease_until <= ? ${only} ${headOfQueue} ORDER BY d.lease_until, d.seq LIMIT ? ${dialect.lockClause}`,
-        [query.now, ...(query.destinationIds ?? []), query.limit],
-      );
-      const due = await r.all(
-        `SELECT d.* FROM deliveries d WHERE d.status = 'pending' AND d.next_at <= ? ${only} ${headOfQueue} ORDER BY d.next_at, d.seq LIMIT ? ${dialect.lockClause}`,
-        [query.now, ...(query.destinationIds ?? []), Math.max(0, query.limit - expired.length)],
-      );
-      const rows = [...expired, ...due];
-      const leased: ClaimedDelivery[] = [];
-      for (const row of rows) {
-        // The attempt counts when its outcome is recorded: a worker that dies before sending has not tried.
-        await r.run("UPDATE deliveries SET status = 'in_flight', lease_until = ?, updated_at = ? WHERE id = ?", [leaseUntil, query.now, row.id]);
-        leased.push({ ...toDelivery({ ...row, status: 'in_flight', attempts: Number(row.attempts) + 1, updated_at: query.now }), payload: parse(row.payload) });
-      }
-      return leased;
-    }, { durable: true });
+        const expired = await r.all(
+          `SELECT d.* FROM deliveries d WHERE d.status = 'in_flight' AND d.lease_until <= ? ${only} ${headOfQueue} ORDER BY d.lease_until, d.seq LIMIT ? ${dialect.lockClause}`,
+          [query.now, ...(query.destinationIds ?? []), query.limit],
+        );
+        const due = await r.all(
+          `SELECT d.* FROM deliveries d WHERE d.status = 'pending' AND d.next_at <= ? ${only} ${headOfQueue} ORDER BY d.next_at, d.seq LIMIT ? ${dialect.lockClause}`,
+          [query.now, ...(query.destinationIds ?? []), Math.max(0, query.limit - expired.length)],
+        );
+        const rows = [...expired, ...due];
+        const leased: ClaimedDelivery[] = [];
+        for (const row of rows) {
+          // The attempt counts when its outcome is recorded: a worker that dies before sending has not tried.
+          await r.run("UPDATE deliveries SET status = 'in_flight', lease_until = ?, updated_at = ? WHERE id = ?", [
+            leaseUntil,
+            query.now,
+            row.id,
+          ]);
+          leased.push({
+            ...toDelivery({ ...row, status: 'in_flight', attempts: Number(row.attempts) + 1, updated_at: query.now }),
+            payload: parse(row.payload),
+          });
+        }
+        return leased;
+      },
+      { durable: true },
+    );
   return {
     transaction: (fn) => dialect.transaction((runner) => fn(messagingTx(runner, dialect.rowLockClause))),
     runnerLease: (name) => dialect.runnerLease?.(name) ?? heldRunnerLease,
@@ -214,7 +266,13 @@ export function createSqlMessagingStore(dialect: MessagingDialect): MessagingSto
       const { status, createdAt, updatedAt, ...body } = j;
       await dialect.transaction(async (r) => {
         await r.run('DELETE FROM journeys WHERE key = ?', [j.key]);
-        await r.run('INSERT INTO journeys (key, body, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?)', [j.key, json(body), status, createdAt, updatedAt]);
+        await r.run('INSERT INTO journeys (key, body, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?)', [
+          j.key,
+          json(body),
+          status,
+          createdAt,
+          updatedAt,
+        ]);
       });
     },
     async findJourney(key) {
@@ -257,7 +315,11 @@ export function createSqlMessagingStore(dialect: MessagingDialect): MessagingSto
         await r.run('UPDATE destinations SET status = ?, disabled_reason = ? WHERE id = ?', [status, reason ?? null, id]);
         // A disabled destination's queue is failed (each can be retried once it is active again), so leases
         // never have to skip it.
-        if (status === 'disabled') await r.run("UPDATE deliveries SET status = 'failed', last_error = ? WHERE destination_id = ? AND status = 'pending'", [`destination disabled: ${reason ?? ''}`, id]);
+        if (status === 'disabled')
+          await r.run("UPDATE deliveries SET status = 'failed', last_error = ? WHERE destination_id = ? AND status = 'pending'", [
+            `destination disabled: ${reason ?? ''}`,
+            id,
+          ]);
       });
     },
 
@@ -274,8 +336,16 @@ export function createSqlMessagingStore(dialect: MessagingDialect): MessagingSto
     async eventsAfter(seq, limit) {
       const horizon = await dialect.feedHorizon();
       if (horizon <= seq) return [];
-      const rows = await sql.all('SELECT seq, profile_id, payload FROM events WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?', [seq, horizon, limit]);
-      return rows.map((r) => ({ seq: Number(r.seq), ...(r.profile_id ? { profileId: r.profile_id as string } : {}), event: dialect.payload(r.payload) }));
+      const rows = await sql.all('SELECT seq, profile_id, payload FROM events WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?', [
+        seq,
+        horizon,
+        limit,
+      ]);
+      return rows.map((r) => ({
+        seq: Number(r.seq),
+        ...(r.profile_id ? { profileId: r.profile_id as string } : {}),
+        event: dialect.payload(r.payload),
+      }));
     },
     async liveProfileId(id) {
       const r = await one('SELECT id, merged_into FROM profiles WHERE id = ?', [id]);
@@ -286,7 +356,10 @@ export function createSqlMessagingStore(dialect: MessagingDialect): MessagingSto
       return [liveId, ...rows.map((r) => r.id as string)];
     },
     async dueInstances(now, limit) {
-      const rows = await sql.all("SELECT * FROM journey_instances WHERE due_at IS NOT NULL AND due_at <= ? AND state = 'active' ORDER BY due_at, id LIMIT ?", [now, limit]);
+      const rows = await sql.all(
+        "SELECT * FROM journey_instances WHERE due_at IS NOT NULL AND due_at <= ? AND state = 'active' ORDER BY due_at, id LIMIT ?",
+        [now, limit],
+      );
       return rows.map(toInstance);
     },
     async openInstances(profileIds, goalSince) {
@@ -309,7 +382,10 @@ export function createSqlMessagingStore(dialect: MessagingDialect): MessagingSto
          FROM journey_instances WHERE journey_key = ? AND state <> 'merged'`,
         [key],
       );
-      const ends = await sql.all("SELECT end_reason, count(*) AS n FROM journey_instances WHERE journey_key = ? AND end_reason IS NOT NULL GROUP BY end_reason", [key]);
+      const ends = await sql.all(
+        'SELECT end_reason, count(*) AS n FROM journey_instances WHERE journey_key = ? AND end_reason IS NOT NULL GROUP BY end_reason',
+        [key],
+      );
       const outcomes = await sql.all('SELECT outcome, count(*) AS n FROM message_decisions WHERE journey_key = ? GROUP BY outcome', [key]);
       return {
         entered: Number(counts?.entered ?? 0),
@@ -340,7 +416,10 @@ export function createSqlMessagingStore(dialect: MessagingDialect): MessagingSto
         where.push('outcome = ?');
         params.push(query.outcome);
       }
-      const rows = await sql.all(`SELECT body FROM message_decisions ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY decided_at DESC, id DESC LIMIT ?`, [...params, query.limit]);
+      const rows = await sql.all(
+        `SELECT body FROM message_decisions ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY decided_at DESC, id DESC LIMIT ?`,
+        [...params, query.limit],
+      );
       return rows.map((r) => parse<MessageDecision>(r.body));
     },
 
@@ -361,14 +440,10 @@ export function createSqlMessagingStore(dialect: MessagingDialect): MessagingSto
       if (results.length === 0) return;
       await dialect.transaction(async (r) => {
         for (const { id, result } of results) {
-          await r.run('UPDATE deliveries SET status = ?, next_at = coalesce(?, next_at), lease_until = NULL, attempts = attempts + 1, last_status = ?, last_error = ?, updated_at = ? WHERE id = ?', [
-            result.status,
-            result.nextAttemptAt ?? null,
-            result.lastStatus ?? null,
-            result.lastError ?? null,
-            result.at,
-            id,
-          ]);
+          await r.run(
+            'UPDATE deliveries SET status = ?, next_at = coalesce(?, next_at), lease_until = NULL, attempts = attempts + 1, last_status = ?, last_error = ?, updated_at = ? WHERE id = ?',
+            [result.status, result.nextAttemptAt ?? null, result.lastStatus ?? null, result.lastError ?? null, result.at, id],
+          );
         }
       });
     },
@@ -393,11 +468,16 @@ export function createSqlMessagingStore(dialect: MessagingDialect): MessagingSto
         where.push('seq < ?');
         params.push(after[0]);
       }
-      const rows = await sql.all(`SELECT * FROM deliveries ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`, [...params, query.limit + 1]);
+      const rows = await sql.all(
+        `SELECT * FROM deliveries ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`,
+        [...params, query.limit + 1],
+      );
       return pageOf(rows, query.limit, toDelivery, (row) => [Number(row.seq)]);
     },
     async deliveryCounts() {
-      const rows = await sql.all('SELECT destination_id, status, count(*) AS n FROM deliveries GROUP BY destination_id, status ORDER BY destination_id, status');
+      const rows = await sql.all(
+        'SELECT destination_id, status, count(*) AS n FROM deliveries GROUP BY destination_id, status ORDER BY destination_id, status',
+      );
       return rows.map((r) => ({ destinationId: r.destination_id as string, status: r.status as Delivery['status'], count: Number(r.n) }));
     },
     async findDelivery(id) {

@@ -124,7 +124,10 @@ export interface MessagingTx {
   findInstances(query: { journeyKey: string; profileIds: string[] }): Promise<JourneyInstance[]>;
   /** Adds an instance; `false` when this journey already has one from the same trigger event (a replayed read). */
   insertInstance(instance: JourneyInstance): Promise<boolean>;
-  updateInstance(id: string, patch: Partial<Pick<JourneyInstance, 'state' | 'stepIndex' | 'dueAt' | 'endedAt' | 'endReason' | 'goalAt' | 'heldOut'>>): Promise<void>;
+  updateInstance(
+    id: string,
+    patch: Partial<Pick<JourneyInstance, 'state' | 'stepIndex' | 'dueAt' | 'endedAt' | 'endReason' | 'goalAt' | 'heldOut'>>,
+  ): Promise<void>;
   /** Claims of `dedupeKey` held by any of these profile ids, earliest first. */
   findClaims(profileIds: string[], dedupeKey: string): Promise<MessageClaim[]>;
   /** Records a claim (replacing an expired one of the same profile and key). */
@@ -190,7 +193,13 @@ export interface MessagingStore {
   /** Records the outcomes of attempts, in one transaction. */
   finishDeliveries(results: Array<{ id: string; result: DeliveryResult }>): Promise<void>;
   /** Newest first; `profileIds`: only the deliveries of these profiles (a privacy export). */
-  listDeliveries(query: { status?: DeliveryStatus; destinationId?: string; profileIds?: string[]; limit: number; cursor?: string }): Promise<Page<Delivery>>;
+  listDeliveries(query: {
+    status?: DeliveryStatus;
+    destinationId?: string;
+    profileIds?: string[];
+    limit: number;
+    cursor?: string;
+  }): Promise<Page<Delivery>>;
   findDelivery(id: string): Promise<Delivery | undefined>;
   /** How many deliveries each destination has in each status (the dashboard's summary). */
   deliveryCounts(): Promise<DeliverySummary['data']>;

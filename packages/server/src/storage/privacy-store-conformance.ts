@@ -17,7 +17,8 @@ import type { Store } from './storage.ts';
 const T0 = '2026-11-01T10:00:00.000Z';
 const deps = { policy: DEFAULT_POLICY, normalize: normalizerFor(DEFAULT_POLICY) };
 let seq = 0;
-const ev = (e: Partial<TrackingEvent>): TrackingEvent => ({ type: 'track', event: 'Viewed', messageId: `pc-${++seq}`, timestamp: T0, receivedAt: T0, ...e }) as TrackingEvent;
+const ev = (e: Partial<TrackingEvent>): TrackingEvent =>
+  ({ type: 'track', event: 'Viewed', messageId: `pc-${++seq}`, timestamp: T0, receivedAt: T0, ...e }) as TrackingEvent;
 
 /** Registers the privacy suite for one adapter. */
 export function runPrivacyConformance(target: ConformanceTarget): void {
@@ -35,13 +36,43 @@ export function runPrivacyConformance(target: ConformanceTarget): void {
     const ingest = (sourceId: string, events: TrackingEvent[]) => store.transaction((tx) => applyEvents(tx, sourceId, events, deps));
 
     it('stores requests, updates their progress and pages them newest first', async () => {
-      await privacy.createRequest({ id: 'pr-1', type: 'export', subject: { profileId: null, identifiers: ['email:a@b.c'] }, reason: 'ticket', createdAt: T0 });
-      await privacy.createRequest({ id: 'pr-2', type: 'suppress', subject: { profileId: 'p', identifiers: [] }, requestedBy: 'dpo', createdAt: T0 });
-      expect(await privacy.findRequest('pr-1')).toMatchObject({ id: 'pr-1', type: 'export', status: 'pending', reason: 'ticket', subject: { profileId: null, identifiers: ['email:a@b.c'] }, destinations: [] });
+      await privacy.createRequest({
+        id: 'pr-1',
+        type: 'export',
+        subject: { profileId: null, identifiers: ['email:a@b.c'] },
+        reason: 'ticket',
+        createdAt: T0,
+      });
+      await privacy.createRequest({
+        id: 'pr-2',
+        type: 'suppress',
+        subject: { profileId: 'p', identifiers: [] },
+        requestedBy: 'dpo',
+        createdAt: T0,
+      });
+      expect(await privacy.findRequest('pr-1')).toMatchObject({
+        id: 'pr-1',
+        type: 'export',
+        status: 'pending',
+        reason: 'ticket',
+        subject: { profileId: null, identifiers: ['email:a@b.c'] },
+        destinations: [],
+      });
       await privacy.updateRequest('pr-1', { status: 'running', at: '2026-11-01T10:00:01.000Z' });
-      await privacy.updateRequest('pr-1', { status: 'completed', at: '2026-11-01T10:00:02.000Z', outcome: { eventsExported: 3 }, identifiers: [] });
+      await privacy.updateRequest('pr-1', {
+        status: 'completed',
+        at: '2026-11-01T10:00:02.000Z',
+        outcome: { eventsExported: 3 },
+        identifiers: [],
+      });
       const done = await privacy.findRequest('pr-1');
-      expect(done).toMatchObject({ status: 'completed', completedAt: '2026-11-01T10:00:02.000Z', updatedAt: '2026-11-01T10:00:02.000Z', store: { status: 'completed', outcome: { eventsExported: 3 } }, subject: { identifiers: [] } });
+      expect(done).toMatchObject({
+        status: 'completed',
+        completedAt: '2026-11-01T10:00:02.000Z',
+        updatedAt: '2026-11-01T10:00:02.000Z',
+        store: { status: 'completed', outcome: { eventsExported: 3 } },
+        subject: { identifiers: [] },
+      });
       expect(await privacy.findRequest('nope')).toBeUndefined();
       const first = await privacy.listRequests({ limit: 1 });
       expect(first.data.map((r) => r.id)).toEqual(['pr-2']);
@@ -77,12 +108,25 @@ export function runPrivacyConformance(target: ConformanceTarget): void {
 
     it('deletes a whole person (merged profiles too) and nobody else, with the counters', async () => {
       await ingest('src-a', [
-        ev({ type: 'identify', userId: 'del-u', anonymousId: 'del-anon-1', traits: { email: 'del@example.com', phone: '+14155550100' } } as Partial<TrackingEvent>),
+        ev({
+          type: 'identify',
+          userId: 'del-u',
+          anonymousId: 'del-anon-1',
+          traits: { email: 'del@example.com', phone: '+14155550100' },
+        } as Partial<TrackingEvent>),
         ev({ anonymousId: 'del-anon-2' }),
-        ev({ type: 'identify', anonymousId: 'keep-anon', userId: 'keep-u', traits: { email: 'keep@example.com' } } as Partial<TrackingEvent>),
+        ev({
+          type: 'identify',
+          anonymousId: 'keep-anon',
+          userId: 'keep-u',
+          traits: { email: 'keep@example.com' },
+        } as Partial<TrackingEvent>),
       ]);
       // A second profile folded in by a merge: del-anon-2 meets del-u.
-      await ingest('src-b', [ev({ userId: 'del-u', anonymousId: 'del-anon-2' }), ev({ userId: 'del-u', context: { consent: { categoryPreferences: { ads: true } } } } as Partial<TrackingEvent>)]);
+      await ingest('src-b', [
+        ev({ userId: 'del-u', anonymousId: 'del-anon-2' }),
+        ev({ userId: 'del-u', context: { consent: { categoryPreferences: { ads: true } } } } as Partial<TrackingEvent>),
+      ]);
       const live = (await store.findProfileIdByIdentifier({ type: 'email', value: 'del@example.com' }))!;
       const family = await privacy.profileFamily(live);
       expect(family.length).toBe(2);
@@ -90,7 +134,15 @@ export function runPrivacyConformance(target: ConformanceTarget): void {
       // Someone else's event refused the person's email: the refusal names it.
       const keep = (await store.findProfileIdByIdentifier({ type: 'email', value: 'keep@example.com' }))!;
       const refused = [{ identifier: { type: 'email', value: 'del@example.com' }, reason: 'blocked' as const, detail: 'test' }];
-      const plan = { target: { kind: 'existing' as const, profileId: keep }, merges: [], links: [], touches: [], refused, traits: { set: {}, unset: [] }, warnings: [] };
+      const plan = {
+        target: { kind: 'existing' as const, profileId: keep },
+        merges: [],
+        links: [],
+        touches: [],
+        refused,
+        traits: { set: {}, unset: [] },
+        warnings: [],
+      };
       await store.transaction((tx) => applyRow(tx, { event: ev({ anonymousId: 'keep-anon' }), sourceId: 'src-a', plan }));
       expect((await store.explainProfile(keep))?.refusals.map((r) => r.value)).toEqual(['del@example.com']);
       expect((await privacy.listProfileWarnings(family)).map((w) => w.message)).toEqual(['del-u warning']);
@@ -98,7 +150,13 @@ export function runPrivacyConformance(target: ConformanceTarget): void {
 
       const deleted = await privacy.deletePerson(family[1]!, [{ key: 'email.x', kind: 'tombstone', requestId: 'rdel' }], T0);
       expect(deleted).toEqual({ profiles: 2, profileIds: family, events: 4, identifiers: 5 });
-      for (const [type, value] of [['email', 'del@example.com'], ['phone', '+14155550100'], ['user_id', 'del-u'], ['anonymous_id', 'del-anon-1'], ['anonymous_id', 'del-anon-2']] as const) {
+      for (const [type, value] of [
+        ['email', 'del@example.com'],
+        ['phone', '+14155550100'],
+        ['user_id', 'del-u'],
+        ['anonymous_id', 'del-anon-1'],
+        ['anonymous_id', 'del-anon-2'],
+      ] as const) {
         expect(await store.findProfileIdByIdentifier({ type, value })).toBeUndefined();
       }
       for (const id of family) expect(await store.findProfile(id)).toBeUndefined();
@@ -106,9 +164,17 @@ export function runPrivacyConformance(target: ConformanceTarget): void {
       expect(await privacy.listProfileWarnings(family)).toEqual([]);
       expect(await store.listProfileMerges(live)).toEqual([]);
       const after = await store.stats();
-      expect(after).toMatchObject({ events: before.events - 4, profiles: before.profiles - 1, externalIds: before.externalIds - 5, merges: before.merges - 1, warnings: before.warnings - 1 });
+      expect(after).toMatchObject({
+        events: before.events - 4,
+        profiles: before.profiles - 1,
+        externalIds: before.externalIds - 5,
+        merges: before.merges - 1,
+        warnings: before.warnings - 1,
+      });
       if (target.recount) expect(await target.recount(store)).toEqual(after);
-      expect((await privacy.listKeys()).filter((k) => k.requestId === 'rdel')).toEqual([{ key: 'email.x', kind: 'tombstone', requestId: 'rdel' }]);
+      expect((await privacy.listKeys()).filter((k) => k.requestId === 'rdel')).toEqual([
+        { key: 'email.x', kind: 'tombstone', requestId: 'rdel' },
+      ]);
 
       expect((await store.explainProfile(keep))?.refusals).toEqual([]);
       expect((await store.listProfileEvents(keep, { limit: 10 })).data).toHaveLength(2);
@@ -128,10 +194,47 @@ export function runPrivacyConformance(target: ConformanceTarget): void {
       expect(new Set([ann, browser, bob]).size).toBe(3);
       const at = (s: number) => `2026-11-01T10:00:0${s}.000Z`;
       await store.transaction(async (tx) => {
-        await tx.links!.recordLinkClick({ clickId: 'clk-ann-1', linkId: 'lnk-x', kind: 'get', at: at(1), bot: false, token: 'valid', recipientId: 'rcp-ann', profileId: ann, anchor: { type: 'email', value: 'clk-ann@example.com' }, visitor: 'r:rcp-ann' });
-        await tx.links!.recordLinkClick({ clickId: 'clk-ann-2', linkId: 'lnk-x', kind: 'open', at: at(2), bot: true, reason: 'apple_mpp', token: 'valid', profileId: browser });
-        await tx.links!.recordLinkClick({ clickId: 'clk-bob-1', linkId: 'lnk-x', kind: 'get', at: at(3), bot: false, token: 'valid', profileId: bob, visitor: 'r:rcp-bob' });
-        await tx.links!.recordLinkClick({ clickId: 'clk-nobody', linkId: 'lnk-x', kind: 'get', at: at(4), bot: false, token: 'none', visitor: 'v-anon' });
+        await tx.links!.recordLinkClick({
+          clickId: 'clk-ann-1',
+          linkId: 'lnk-x',
+          kind: 'get',
+          at: at(1),
+          bot: false,
+          token: 'valid',
+          recipientId: 'rcp-ann',
+          profileId: ann,
+          anchor: { type: 'email', value: 'clk-ann@example.com' },
+          visitor: 'r:rcp-ann',
+        });
+        await tx.links!.recordLinkClick({
+          clickId: 'clk-ann-2',
+          linkId: 'lnk-x',
+          kind: 'open',
+          at: at(2),
+          bot: true,
+          reason: 'apple_mpp',
+          token: 'valid',
+          profileId: browser,
+        });
+        await tx.links!.recordLinkClick({
+          clickId: 'clk-bob-1',
+          linkId: 'lnk-x',
+          kind: 'get',
+          at: at(3),
+          bot: false,
+          token: 'valid',
+          profileId: bob,
+          visitor: 'r:rcp-bob',
+        });
+        await tx.links!.recordLinkClick({
+          clickId: 'clk-nobody',
+          linkId: 'lnk-x',
+          kind: 'get',
+          at: at(4),
+          bot: false,
+          token: 'none',
+          visitor: 'v-anon',
+        });
       });
       // The browser's profile merges into Ann's: its click is hers now.
       await ingest('src-a', [ev({ userId: 'clk-ann', anonymousId: 'clk-ann-browser' })]);
@@ -141,8 +244,21 @@ export function runPrivacyConformance(target: ConformanceTarget): void {
       expect(await store.findProfileIdByIdentifier({ type: 'anonymous_id', value: 'clk-ann-browser' })).toBe(live);
 
       expect((await store.links.listProfileClicks([ann, browser], 10)).map((c) => c.clickId)).toEqual(['clk-ann-2', 'clk-ann-1']);
-      expect(await store.links.listProfileClicks([ann, browser], 1)).toMatchObject([{ clickId: 'clk-ann-2', kind: 'open', bot: true, reason: 'apple_mpp', token: 'valid', profileId: browser }]);
-      expect((await store.links.listProfileClicks([ann], 10))[0]).toEqual({ clickId: 'clk-ann-1', linkId: 'lnk-x', kind: 'get', at: at(1), bot: false, token: 'valid', recipientId: 'rcp-ann', profileId: ann, anchor: { type: 'email', value: 'clk-ann@example.com' }, visitor: 'r:rcp-ann' });
+      expect(await store.links.listProfileClicks([ann, browser], 1)).toMatchObject([
+        { clickId: 'clk-ann-2', kind: 'open', bot: true, reason: 'apple_mpp', token: 'valid', profileId: browser },
+      ]);
+      expect((await store.links.listProfileClicks([ann], 10))[0]).toEqual({
+        clickId: 'clk-ann-1',
+        linkId: 'lnk-x',
+        kind: 'get',
+        at: at(1),
+        bot: false,
+        token: 'valid',
+        recipientId: 'rcp-ann',
+        profileId: ann,
+        anchor: { type: 'email', value: 'clk-ann@example.com' },
+        visitor: 'r:rcp-ann',
+      });
       expect(await store.links.listProfileClicks([], 10)).toEqual([]);
 
       const doc = await exportDocument(store, { requestId: 'pr-clicks', profileId: live, exportedAt: T0 });
@@ -160,14 +276,35 @@ export function runPrivacyConformance(target: ConformanceTarget): void {
       ]);
       const gone = (await store.findProfileIdByIdentifier({ type: 'user_id', value: 'rows-del' }))!;
       const kept = (await store.findProfileIdByIdentifier({ type: 'user_id', value: 'rows-keep' }))!;
-      const click = (clickId: string, profileId: string) => ({ clickId, linkId: 'lnk-rows', kind: 'get' as const, at: T0, bot: false, token: 'valid' as const, profileId, visitor: `v-${clickId}` });
+      const click = (clickId: string, profileId: string) => ({
+        clickId,
+        linkId: 'lnk-rows',
+        kind: 'get' as const,
+        at: T0,
+        bot: false,
+        token: 'valid' as const,
+        profileId,
+        visitor: `v-${clickId}`,
+      });
       await store.transaction(async (tx) => {
         await tx.links!.recordLinkClick(click('clk-del', gone));
         await tx.links!.addLinkBrowser('clk-del', 'rows-browser');
         await tx.links!.recordLinkClick(click('clk-keep', kept));
       });
-      const delivery = (id: string, profileKey: string, kind: 'event' | 'user_deleted') => ({ id, destinationId: 'dst-rows', profileKey, kind, payload: { event: { traits: { email: 'rows-del@example.com' } } }, createdAt: T0 });
-      if (store.messaging) await store.messaging.enqueueDeliveries([delivery('dlv-rows-del', gone, 'event'), delivery('dlv_del_rows', gone, 'user_deleted'), delivery('dlv-rows-keep', kept, 'event')]);
+      const delivery = (id: string, profileKey: string, kind: 'event' | 'user_deleted') => ({
+        id,
+        destinationId: 'dst-rows',
+        profileKey,
+        kind,
+        payload: { event: { traits: { email: 'rows-del@example.com' } } },
+        createdAt: T0,
+      });
+      if (store.messaging)
+        await store.messaging.enqueueDeliveries([
+          delivery('dlv-rows-del', gone, 'event'),
+          delivery('dlv_del_rows', gone, 'user_deleted'),
+          delivery('dlv-rows-keep', kept, 'event'),
+        ]);
       expect((await store.links.countHits('lnk-rows')).clicks).toBe(2);
       await store.links.addRecipients([
         { id: 'rcp-del', linkId: 'lnk-rows', ref: 'email:rows-del@example.com', createdAt: T0 },
@@ -182,7 +319,11 @@ export function runPrivacyConformance(target: ConformanceTarget): void {
       expect(await store.links.findRecipient('rcp-del')).toBeUndefined();
       expect(await store.links.findRecipient('rcp-del-id')).toBeUndefined();
       expect((await store.links.findRecipient('rcp-keep'))?.ref).toBe('email:rows-keep@example.com');
-      if (store.messaging) expect((await store.messaging.listDeliveries({ destinationId: 'dst-rows', limit: 10 })).data.map((d) => d.id).sort()).toEqual(['dlv-rows-keep', 'dlv_del_rows']);
+      if (store.messaging)
+        expect((await store.messaging.listDeliveries({ destinationId: 'dst-rows', limit: 10 })).data.map((d) => d.id).sort()).toEqual([
+          'dlv-rows-keep',
+          'dlv_del_rows',
+        ]);
     });
   });
 }

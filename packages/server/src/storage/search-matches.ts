@@ -23,7 +23,13 @@ export async function searchMatches(
   const matches: ProfileMatch[] = [];
   for (const [profileId, matchedOn] of [...hits].slice(0, limit)) {
     const profile = await findProfile(profileId);
-    if (profile) matches.push({ id: profile.id, matchedOn, externalIds: profile.externalIds.map(({ type, value }) => ({ type, value })), traits: profile.traits });
+    if (profile)
+      matches.push({
+        id: profile.id,
+        matchedOn,
+        externalIds: profile.externalIds.map(({ type, value }) => ({ type, value })),
+        traits: profile.traits,
+      });
   }
   return matches;
 }

@@ -41,7 +41,16 @@ function event(overrides: Partial<TrackingEvent> & { timestamp?: string } = {}):
 }
 
 function plan(partial: Partial<ResolutionPlan>): ResolutionPlan {
-  return { target: { kind: 'new' }, merges: [], links: [], touches: [], refused: [], traits: { set: {}, unset: [] }, warnings: [], ...partial };
+  return {
+    target: { kind: 'new' },
+    merges: [],
+    links: [],
+    touches: [],
+    refused: [],
+    traits: { set: {}, unset: [] },
+    warnings: [],
+    ...partial,
+  };
 }
 
 const id = (type: string, value: string): Identifier => ({ type, value });
@@ -59,16 +68,28 @@ export function runStorageConformance(target: ConformanceTarget): void {
     });
 
     const newProfile = async (identifiers: Identifier[], extra: Partial<ResolutionPlan> = {}, ev = event()) =>
-      (await store.transaction((tx) =>
-        applyRow(tx, { event: ev, sourceId: 'src-1', plan: plan({ links: identifiers.map((identifier) => ({ identifier, rule: 'new_profile' })), ...extra }) }),
-      )).profileId!;
+      (
+        await store.transaction((tx) =>
+          applyRow(tx, {
+            event: ev,
+            sourceId: 'src-1',
+            plan: plan({ links: identifiers.map((identifier) => ({ identifier, rule: 'new_profile' })), ...extra }),
+          }),
+        )
+      ).profileId!;
 
     it('moves lastSeen only by LAST_SEEN_GRANULARITY_MS or more, and firstSeen back for an older event', async () => {
       const at = (minutes: number) => new Date(Date.parse(T0) + minutes * 60_000).toISOString();
       const touched = id('anonymous_id', 'seen-anon');
       const profileId = await newProfile([touched], {}, event({ timestamp: at(0) }));
       const touch = (minutes: number) =>
-        store.transaction((tx) => applyRow(tx, { event: event({ timestamp: at(minutes) }), sourceId: 'src-1', plan: plan({ target: { kind: 'existing', profileId }, touches: [touched] }) }));
+        store.transaction((tx) =>
+          applyRow(tx, {
+            event: event({ timestamp: at(minutes) }),
+            sourceId: 'src-1',
+            plan: plan({ target: { kind: 'existing', profileId }, touches: [touched] }),
+          }),
+        );
       const seen = async () => (await store.findProfile(profileId))?.externalIds.find((e) => e.value === 'seen-anon');
       const step = LAST_SEEN_GRANULARITY_MS / 60_000;
       await touch(step - 1);
@@ -85,7 +106,11 @@ export function runStorageConformance(target: ConformanceTarget): void {
       expect(await store.findSourceByKeyHash('h-other')).toBeUndefined();
       expect((await store.revokeSource('web', T0))?.revokedAt).toBe(T0);
       expect(await store.findSourceByKeyHash('h-web')).toBeUndefined();
-      expect(await store.findSourceByKeyHash('h-web', { includeRevoked: true })).toMatchObject({ id: created.id, name: 'web', revokedAt: T0 });
+      expect(await store.findSourceByKeyHash('h-web', { includeRevoked: true })).toMatchObject({
+        id: created.id,
+        name: 'web',
+        revokedAt: T0,
+      });
       expect(await store.revokeSource('web', T0)).toBeUndefined();
       const again = await store.createSource({ name: 'web', writeKeyHash: 'h-web-2', createdAt: T0 });
       expect((await store.listSources()).filter((s) => s.name === 'web').map((s) => s.id)).toContain(again.id);
@@ -105,7 +130,11 @@ export function runStorageConformance(target: ConformanceTarget): void {
       await expect(
         store.transaction(async (tx) => {
           await tx.claimMessageIds('src-1', ['rolled-back']);
-          await applyRow(tx, { event: event(), sourceId: 'src-1', plan: plan({ links: [{ identifier: id('user_id', 'ghost'), rule: 'new_profile' }] }) });
+          await applyRow(tx, {
+            event: event(),
+            sourceId: 'src-1',
+            plan: plan({ links: [{ identifier: id('user_id', 'ghost'), rule: 'new_profile' }] }),
+          });
           throw new Error('boom');
         }),
       ).rejects.toThrow('boom');
@@ -116,12 +145,20 @@ export function runStorageConformance(target: ConformanceTarget): void {
 
     it('creates a profile with its identifiers, traits and event', async () => {
       const ev = event({ type: 'identify', userId: 'u-create', timestamp: '2026-11-01T09:00:00.000Z' });
-      const profileId = await newProfile([id('user_id', 'u-create'), id('email', 'c@example.com')], { traits: { set: { plan: 'pro' }, unset: [] } }, ev);
+      const profileId = await newProfile(
+        [id('user_id', 'u-create'), id('email', 'c@example.com')],
+        { traits: { set: { plan: 'pro' }, unset: [] } },
+        ev,
+      );
       expect(await store.findProfileIdByIdentifier(id('email', 'c@example.com'))).toBe(profileId);
       const profile = await store.findProfile(profileId);
       expect(profile?.traits).toEqual({ plan: 'pro' });
       expect(profile?.externalIds.map((e) => `${e.type}:${e.value}`)).toEqual(['email:c@example.com', 'user_id:u-create']);
-      expect(profile?.externalIds[0]).toMatchObject({ sourceId: 'src-1', firstSeen: '2026-11-01T09:00:00.000Z', lastSeen: '2026-11-01T09:00:00.000Z' });
+      expect(profile?.externalIds[0]).toMatchObject({
+        sourceId: 'src-1',
+        firstSeen: '2026-11-01T09:00:00.000Z',
+        lastSeen: '2026-11-01T09:00:00.000Z',
+      });
       const events = await store.listProfileEvents(profileId, { limit: 10 });
       expect(events.data.map((e) => e.messageId)).toEqual([ev.messageId]);
       expect(events.data[0]).toMatchObject({ sourceId: 'src-1', profileId, userId: 'u-create', receivedAt: T0 });
@@ -131,7 +168,11 @@ export function runStorageConformance(target: ConformanceTarget): void {
       const profileId = await newProfile([id('user_id', 'u-traits')]);
       const setTraits = (set: Record<string, unknown>, unset: string[], timestamp: string) =>
         store.transaction((tx) =>
-          applyRow(tx, { event: event({ timestamp }), sourceId: 'src-2', plan: plan({ target: { kind: 'existing', profileId }, traits: { set, unset } }) }),
+          applyRow(tx, {
+            event: event({ timestamp }),
+            sourceId: 'src-2',
+            plan: plan({ target: { kind: 'existing', profileId }, traits: { set, unset } }),
+          }),
         );
       await setTraits({ city: 'Berlin', name: 'Ann' }, [], '2026-11-01T12:00:00.000Z');
       await setTraits({ city: 'Paris' }, [], '2026-11-01T11:00:00.000Z');
@@ -144,8 +185,16 @@ export function runStorageConformance(target: ConformanceTarget): void {
     });
 
     it('merges: identifiers, traits (later wins), events and ledger move to the survivor; the absorbed id forwards', async () => {
-      const a = await newProfile([id('anonymous_id', 'm-anon')], { traits: { set: { color: 'red', size: 'M' }, unset: [] } }, event({ timestamp: '2026-11-01T08:00:00.000Z' }));
-      const b = await newProfile([id('user_id', 'm-user')], { traits: { set: { color: 'blue' }, unset: [] } }, event({ timestamp: '2026-11-01T09:00:00.000Z' }));
+      const a = await newProfile(
+        [id('anonymous_id', 'm-anon')],
+        { traits: { set: { color: 'red', size: 'M' }, unset: [] } },
+        event({ timestamp: '2026-11-01T08:00:00.000Z' }),
+      );
+      const b = await newProfile(
+        [id('user_id', 'm-user')],
+        { traits: { set: { color: 'blue' }, unset: [] } },
+        event({ timestamp: '2026-11-01T09:00:00.000Z' }),
+      );
       const trigger = event({ userId: 'm-user', anonymousId: 'm-anon', timestamp: '2026-11-01T10:00:00.000Z' });
       await store.transaction((tx) =>
         applyRow(tx, {
@@ -177,7 +226,14 @@ export function runStorageConformance(target: ConformanceTarget): void {
       const c = await newProfile([id('anonymous_id', 'c-3')]);
       const merge = (survivorId: string, absorbedId: string) =>
         store.transaction((tx) =>
-          applyRow(tx, { event: event(), sourceId: 'src-1', plan: plan({ target: { kind: 'existing', profileId: survivorId }, merges: [{ survivorId, absorbedId, rule: 'merge', via: [] }] }) }),
+          applyRow(tx, {
+            event: event(),
+            sourceId: 'src-1',
+            plan: plan({
+              target: { kind: 'existing', profileId: survivorId },
+              merges: [{ survivorId, absorbedId, rule: 'merge', via: [] }],
+            }),
+          }),
         );
       await merge(b, c);
       await merge(a, b);
@@ -185,12 +241,21 @@ export function runStorageConformance(target: ConformanceTarget): void {
       expect((await store.findProfile(a))?.mergedFrom.sort()).toEqual([b, c].sort());
       const snapshot = await store.transaction((tx) => tx.loadSnapshot([id('anonymous_id', 'c-3'), id('anonymous_id', 'nope')]));
       expect(snapshot.known.map((k) => k.profileId)).toEqual([a]);
-      expect(snapshot.profiles.get(a)?.identifiers.map((i) => i.value).sort()).toEqual(['c-1', 'c-2', 'c-3']);
+      expect(
+        snapshot.profiles
+          .get(a)
+          ?.identifiers.map((i) => i.value)
+          .sort(),
+      ).toEqual(['c-1', 'c-2', 'c-3']);
       expect(snapshot.profiles.get(a)?.mergeCount).toBe(2);
     });
 
     it('pages the timeline newest first with filters and a cursor', async () => {
-      const profileId = await newProfile([id('user_id', 'u-pages')], {}, event({ timestamp: '2026-11-02T00:00:00.000Z', type: 'identify', event: undefined }));
+      const profileId = await newProfile(
+        [id('user_id', 'u-pages')],
+        {},
+        event({ timestamp: '2026-11-02T00:00:00.000Z', type: 'identify', event: undefined }),
+      );
       for (let i = 1; i <= 5; i++) {
         await store.transaction((tx) =>
           applyRow(tx, {
@@ -220,10 +285,16 @@ export function runStorageConformance(target: ConformanceTarget): void {
     it('stores events without identity and plan warnings, and lists warnings by kind', async () => {
       const ev = event({ anonymousId: undefined, userId: 'null' });
       const result = await store.transaction((tx) =>
-        applyRow(tx, { event: ev, sourceId: 'src-1', plan: plan({ target: { kind: 'none' }, warnings: [{ kind: 'no_identity', message: 'no usable identifier' }] }) }),
+        applyRow(tx, {
+          event: ev,
+          sourceId: 'src-1',
+          plan: plan({ target: { kind: 'none' }, warnings: [{ kind: 'no_identity', message: 'no usable identifier' }] }),
+        }),
       );
       expect(result.profileId).toBeUndefined();
-      await store.addWarnings([{ kind: 'rejected_event', code: 'invalid_event', field: 'event', message: 'event is required', sourceId: 'src-1', createdAt: T0 }]);
+      await store.addWarnings([
+        { kind: 'rejected_event', code: 'invalid_event', field: 'event', message: 'event is required', sourceId: 'src-1', createdAt: T0 },
+      ]);
       const page = await store.listWarnings({ limit: 1, kind: 'no_identity' });
       expect(page.data[0]).toMatchObject({ kind: 'no_identity', messageId: ev.messageId, sourceId: 'src-1' });
       const all = await store.listWarnings({ limit: 1 });
@@ -237,7 +308,15 @@ export function runStorageConformance(target: ConformanceTarget): void {
       const a = await newProfile([id('user_id', 'review-a')]);
       const b = await newProfile([id('user_id', 'review-b')]);
       const item = (n: number) => ({
-        id: `rev-${n}`, runId: 'run-1', aProfile: a, bProfile: b, probability: 0.5, reason: 'below-link-threshold', evidence: [], status: 'open' as const, createdAt: T0,
+        id: `rev-${n}`,
+        runId: 'run-1',
+        aProfile: a,
+        bProfile: b,
+        probability: 0.5,
+        reason: 'below-link-threshold',
+        evidence: [],
+        status: 'open' as const,
+        createdAt: T0,
       });
       await store.matching.addReviewItems([1, 2, 3, 4, 5].map(item));
       expect(await store.matching.decideReviewItem('rev-2', 'rejected', T0)).toMatchObject({ status: 'rejected' });
@@ -264,8 +343,20 @@ export function runStorageConformance(target: ConformanceTarget): void {
 
     it('ranks trait sources before time (trust), in one transaction and across them, and through merges', async () => {
       const profileId = await newProfile([id('user_id', 'u-trust')]);
-      const write = (tx: StoreTx, target: string, set: Record<string, unknown>, unset: string[], trust: number, timestamp: string, sourceId: string) =>
-        applyRow(tx, { event: event({ timestamp }), sourceId, plan: plan({ target: { kind: 'existing', profileId: target }, traits: { set, unset, trust: { email: trust } } }) });
+      const write = (
+        tx: StoreTx,
+        target: string,
+        set: Record<string, unknown>,
+        unset: string[],
+        trust: number,
+        timestamp: string,
+        sourceId: string,
+      ) =>
+        applyRow(tx, {
+          event: event({ timestamp }),
+          sourceId,
+          plan: plan({ target: { kind: 'existing', profileId: target }, traits: { set, unset, trust: { email: trust } } }),
+        });
       await store.transaction((tx) => write(tx, profileId, { email: 'ann@x.io' }, [], 2, '2026-11-01T12:00:00.000Z', 'src-web'));
       await store.transaction((tx) => write(tx, profileId, { email: 'nan@x.io' }, [], 1, '2026-11-01T13:00:00.000Z', 'src-crm'));
       expect((await store.findProfile(profileId))?.traits).toEqual({ email: 'ann@x.io' });
@@ -280,7 +371,11 @@ export function runStorageConformance(target: ConformanceTarget): void {
       await store.transaction((tx) => write(tx, profileId, { email: 'ann@new.io' }, [], 2, '2026-11-01T16:00:00.000Z', 'src-web'));
       expect((await store.findProfile(profileId))?.traits).toEqual({ email: 'ann@new.io' });
       // A merge keeps the more trusted value even when the other side's is newer, for stored and new profiles.
-      const crmOnly = await newProfile([id('crm_id', 'c-trust')], { traits: { set: { email: 'typo@x.io' }, unset: [], trust: { email: 1 } } }, event({ timestamp: '2026-11-01T18:00:00.000Z' }));
+      const crmOnly = await newProfile(
+        [id('crm_id', 'c-trust')],
+        { traits: { set: { email: 'typo@x.io' }, unset: [], trust: { email: 1 } } },
+        event({ timestamp: '2026-11-01T18:00:00.000Z' }),
+      );
       const mergeInto = (tx: StoreTx, absorbedId: string) =>
         applyRow(tx, {
           event: event({ timestamp: '2026-11-01T19:00:00.000Z' }),
@@ -293,7 +388,10 @@ export function runStorageConformance(target: ConformanceTarget): void {
         const { profileId: fresh } = await applyRow(tx, {
           event: event({ timestamp: '2026-11-01T20:00:00.000Z' }),
           sourceId: 'src-crm',
-          plan: plan({ links: [{ identifier: id('crm_id', 'c-trust-2'), rule: 'new_profile' }], traits: { set: { email: 'other@x.io' }, unset: [], trust: { email: 1 } } }),
+          plan: plan({
+            links: [{ identifier: id('crm_id', 'c-trust-2'), rule: 'new_profile' }],
+            traits: { set: { email: 'other@x.io' }, unset: [], trust: { email: 1 } },
+          }),
         });
         await mergeInto(tx, fresh!);
       });
@@ -318,7 +416,11 @@ export function runStorageConformance(target: ConformanceTarget): void {
       const order = Array.from({ length: TRAIT_HISTORY_KEPT + 5 }, (_, n) => (n * 7) % (TRAIT_HISTORY_KEPT + 5));
       for (const n of order) {
         await store.transaction((tx) =>
-          applyRow(tx, { event: event({ timestamp: at(n) }), sourceId: 'src-1', plan: plan({ target: { kind: 'existing', profileId }, traits: { set: { visits: n }, unset: ['gone'] } }) }),
+          applyRow(tx, {
+            event: event({ timestamp: at(n) }),
+            sourceId: 'src-1',
+            plan: plan({ target: { kind: 'existing', profileId }, traits: { set: { visits: n }, unset: ['gone'] } }),
+          }),
         );
       }
       const [gone, visits] = await store.listTraitHistory(profileId);
@@ -333,7 +435,11 @@ export function runStorageConformance(target: ConformanceTarget): void {
       const profileId = await newProfile([id('user_id', 'u-repeat')]);
       const at = (n: number) => new Date(Date.parse(T0) + n * 60_000).toISOString();
       const write = (tx: StoreTx, n: number, sourceId: string, set: Record<string, unknown>) =>
-        applyRow(tx, { event: event({ timestamp: at(n) }), sourceId, plan: plan({ target: { kind: 'existing', profileId }, traits: { set, unset: [] } }) });
+        applyRow(tx, {
+          event: event({ timestamp: at(n) }),
+          sourceId,
+          plan: plan({ target: { kind: 'existing', profileId }, traits: { set, unset: [] } }),
+        });
       await store.transaction((tx) => write(tx, 2, 'src-a', { plan: 'pro', name: 'Ann Lee' }));
       await store.transaction((tx) => write(tx, 3, 'src-a', { plan: 'pro', name: 'Ann Lee' }));
       await store.transaction((tx) => write(tx, 4, 'src-b', { plan: 'pro', name: 'Ann Lee' }));
@@ -344,7 +450,9 @@ export function runStorageConformance(target: ConformanceTarget): void {
         await write(tx, 1, 'src-a', { plan: 'pro' });
       });
       await store.transaction((tx) => write(tx, 7, 'src-b', { plan: 'team' }));
-      const history = new Map((await store.listTraitHistory(profileId)).map((trait) => [trait.key, trait.history.map((h) => [h.value, h.timestamp, h.sourceId])]));
+      const history = new Map(
+        (await store.listTraitHistory(profileId)).map((trait) => [trait.key, trait.history.map((h) => [h.value, h.timestamp, h.sourceId])]),
+      );
       expect(history.get('plan')).toEqual([
         ['team', at(7), 'src-b'],
         ['pro', at(4), 'src-b'],
@@ -370,7 +478,9 @@ export function runStorageConformance(target: ConformanceTarget): void {
     });
 
     it('searches profiles by identifier value (any type or one type) and by trait value', async () => {
-      const profileId = await newProfile([id('email', 'search@example.com'), id('twitter', 'searcher')], { traits: { set: { city: 'Lisbon' }, unset: [] } });
+      const profileId = await newProfile([id('email', 'search@example.com'), id('twitter', 'searcher')], {
+        traits: { set: { city: 'Lisbon' }, unset: [] },
+      });
       const byEmail = await store.searchProfiles({ value: 'search@example.com', limit: 10 });
       expect(byEmail.map((m) => [m.id, m.matchedOn])).toEqual([[profileId, 'identifier:email']]);
       expect(byEmail[0]?.traits).toEqual({ city: 'Lisbon' });
@@ -381,7 +491,9 @@ export function runStorageConformance(target: ConformanceTarget): void {
     });
 
     it('finds profiles by the start of a name trait, case-insensitively (ASCII), in name order', async () => {
-      const farid = await newProfile([id('user_id', 'name-farid')], { traits: { set: { firstName: 'Farid', lastName: 'Fischer', city: 'Farum' }, unset: [] } });
+      const farid = await newProfile([id('user_id', 'name-farid')], {
+        traits: { set: { firstName: 'Farid', lastName: 'Fischer', city: 'Farum' }, unset: [] },
+      });
       const fiona = await newProfile([id('user_id', 'name-fiona')], { traits: { set: { name: 'Fiona Fabian' }, unset: [] } });
       const ozil = await newProfile([id('user_id', 'name-ozil')], { traits: { set: { lastName: 'Özil' }, unset: [] } });
       expect(await store.profileIdsByName({ prefix: 'farid', limit: 10 })).toEqual([farid]);
@@ -395,10 +507,17 @@ export function runStorageConformance(target: ConformanceTarget): void {
       expect(await store.profileIdsByName({ prefix: 'farum', limit: 10 })).toEqual([]);
       expect(await store.profileIdsByName({ prefix: 'f%', limit: 10 })).toEqual([]);
       // lower() folds ASCII everywhere; PostgreSQL may fold more, so callers also try the capitalised prefix.
-      const ozilHits = [...(await store.profileIdsByName({ prefix: 'özil', limit: 10 })), ...(await store.profileIdsByName({ prefix: 'Özil', limit: 10 }))];
+      const ozilHits = [
+        ...(await store.profileIdsByName({ prefix: 'özil', limit: 10 })),
+        ...(await store.profileIdsByName({ prefix: 'Özil', limit: 10 })),
+      ];
       expect([...new Set(ozilHits)]).toEqual([ozil]);
       await store.transaction((tx) =>
-        applyRow(tx, { event: event(), sourceId: 'src-1', plan: plan({ target: { kind: 'existing', profileId: farid }, traits: { set: {}, unset: ['firstName'] } }) }),
+        applyRow(tx, {
+          event: event(),
+          sourceId: 'src-1',
+          plan: plan({ target: { kind: 'existing', profileId: farid }, traits: { set: {}, unset: ['firstName'] } }),
+        }),
       );
       expect(await store.profileIdsByName({ prefix: 'farid', limit: 10 })).toEqual([]);
     });
@@ -414,7 +533,11 @@ export function runStorageConformance(target: ConformanceTarget): void {
       const source = await store.createSource({ name: 'volume', writeKeyHash: 'h-volume', createdAt: T0 });
       const at = (receivedAt: string) =>
         store.transaction((tx) =>
-          applyRow(tx, { event: event({ receivedAt, timestamp: receivedAt }), sourceId: source.id, plan: plan({ links: [{ identifier: id('anonymous_id', `vol-${receivedAt}`), rule: 'new_profile' }] }) }),
+          applyRow(tx, {
+            event: event({ receivedAt, timestamp: receivedAt }),
+            sourceId: source.id,
+            plan: plan({ links: [{ identifier: id('anonymous_id', `vol-${receivedAt}`), rule: 'new_profile' }] }),
+          }),
         );
       await at('2026-11-03T10:00:10.000Z');
       await at('2026-11-03T10:00:50.000Z');
@@ -452,7 +575,10 @@ export function runStorageConformance(target: ConformanceTarget): void {
     it('folds repeated warnings into one record with a count and the last time, and prunes by last time', async () => {
       const later = '2026-11-01T12:00:00.000Z';
       const repeat = { kind: 'rejected_event', code: 'invalid_event', field: 'type', message: 'type is unknown', sourceId: 'src-fold' };
-      await store.addWarnings([{ ...repeat, messageId: 'first', createdAt: T0 }, { ...repeat, messageId: 'second', createdAt: T0 }]);
+      await store.addWarnings([
+        { ...repeat, messageId: 'first', createdAt: T0 },
+        { ...repeat, messageId: 'second', createdAt: T0 },
+      ]);
       await store.addWarnings([{ ...repeat, messageId: 'third', createdAt: later, count: 3 }]);
       await store.addWarnings([{ ...repeat, field: 'event', createdAt: T0 }]);
       const all = (await store.listWarnings({ limit: 1000 })).data;
@@ -464,7 +590,9 @@ export function runStorageConformance(target: ConformanceTarget): void {
       const old = all.filter((w) => w.lastSeenAt < cutoff);
       const before = (await store.stats()).warnings;
       expect(await store.pruneWarnings(cutoff)).toBe(old.length);
-      expect((await store.listWarnings({ limit: 1000 })).data.filter((w) => w.sourceId === 'src-fold').map((w) => w.field)).toEqual(['type']);
+      expect((await store.listWarnings({ limit: 1000 })).data.filter((w) => w.sourceId === 'src-fold').map((w) => w.field)).toEqual([
+        'type',
+      ]);
       expect((await store.stats()).warnings).toBe(before - old.reduce((sum, w) => sum + w.count, 0));
     });
 

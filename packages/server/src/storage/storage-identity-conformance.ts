@@ -21,7 +21,16 @@ function event(overrides: Partial<TrackingEvent> = {}): TrackingEvent {
 }
 
 function plan(partial: Partial<ResolutionPlan>): ResolutionPlan {
-  return { target: { kind: 'new' }, merges: [], links: [], touches: [], refused: [], traits: { set: {}, unset: [] }, warnings: [], ...partial };
+  return {
+    target: { kind: 'new' },
+    merges: [],
+    links: [],
+    touches: [],
+    refused: [],
+    traits: { set: {}, unset: [] },
+    warnings: [],
+    ...partial,
+  };
 }
 
 /** Registers the identity-trust suite for one adapter. */
@@ -52,8 +61,19 @@ export function runIdentityTrustConformance(target: ConformanceTarget): void {
         ev,
       );
       const explain = await store.explainProfile(profileId);
-      expect(explain?.identifiers).toEqual([expect.objectContaining({ type: 'user_id', value: 'prov-u', messageId: 'prov-1', rule: 'new_profile', linkedAt: T0, sourceId: 'src-1' })]);
-      expect(explain?.refusals).toEqual([expect.objectContaining({ type: 'anonymous_id', value: 'null', reason: 'blocked', messageId: 'prov-1', sourceId: 'src-1' })]);
+      expect(explain?.identifiers).toEqual([
+        expect.objectContaining({
+          type: 'user_id',
+          value: 'prov-u',
+          messageId: 'prov-1',
+          rule: 'new_profile',
+          linkedAt: T0,
+          sourceId: 'src-1',
+        }),
+      ]);
+      expect(explain?.refusals).toEqual([
+        expect.objectContaining({ type: 'anonymous_id', value: 'null', reason: 'blocked', messageId: 'prov-1', sourceId: 'src-1' }),
+      ]);
     });
 
     it('records each merge with its sides, and loads do-not-link rules, tombstones and device users into snapshots', async () => {
@@ -70,7 +90,9 @@ export function runIdentityTrustConformance(target: ConformanceTarget): void {
         expect(await tx.tombstone(a, id('anonymous_id', 'not-held'), T0)).toBe(false);
       });
       await apply({ target: { kind: 'existing', profileId: a }, deviceUsers: [{ identifier: id('ios.id', 'dev-1'), userId: 'side-b' }] });
-      const snapshot = await store.transaction((tx) => tx.loadSnapshot([id('user_id', 'side-b'), id('anonymous_id', 'side-a'), id('ios.id', 'dev-1')]));
+      const snapshot = await store.transaction((tx) =>
+        tx.loadSnapshot([id('user_id', 'side-b'), id('anonymous_id', 'side-a'), id('ios.id', 'dev-1')]),
+      );
       expect(snapshot.tombstoned).toEqual([id('anonymous_id', 'side-a')]);
       expect(snapshot.doNotLink?.map((r) => r.sides)).toEqual([[[id('user_id', 'side-b')], [id('anonymous_id', 'side-a')]]]);
       expect(snapshot.deviceUsers).toEqual([{ identifier: id('ios.id', 'dev-1'), userIds: ['side-b'] }]);
@@ -83,18 +105,41 @@ export function runIdentityTrustConformance(target: ConformanceTarget): void {
 
     it('keeps consent per category: latest within a profile, most restrictive on merge', async () => {
       const later = '2026-11-01T11:00:00.000Z';
-      const a = await apply({ links: [{ identifier: id('anonymous_id', 'consent-a'), rule: 'new_profile' }], consent: { categories: { ads: true }, onMerge: 'most_restrictive' } });
-      await apply({ target: { kind: 'existing', profileId: a }, consent: { categories: { ads: false, analytics: true }, onMerge: 'most_restrictive' } }, event({ timestamp: later }));
-      const b = await apply({ links: [{ identifier: id('anonymous_id', 'consent-b'), rule: 'new_profile' }], consent: { categories: { analytics: false }, onMerge: 'most_restrictive' } });
-      await apply({ target: { kind: 'existing', profileId: a }, merges: [{ survivorId: a, absorbedId: b, rule: 'merge', via: [] }], consent: { categories: {}, onMerge: 'most_restrictive' } });
-      expect((await store.findProfile(a))?.consent).toEqual({ ads: { granted: false, timestamp: later }, analytics: { granted: false, timestamp: T0 } });
+      const a = await apply({
+        links: [{ identifier: id('anonymous_id', 'consent-a'), rule: 'new_profile' }],
+        consent: { categories: { ads: true }, onMerge: 'most_restrictive' },
+      });
+      await apply(
+        {
+          target: { kind: 'existing', profileId: a },
+          consent: { categories: { ads: false, analytics: true }, onMerge: 'most_restrictive' },
+        },
+        event({ timestamp: later }),
+      );
+      const b = await apply({
+        links: [{ identifier: id('anonymous_id', 'consent-b'), rule: 'new_profile' }],
+        consent: { categories: { analytics: false }, onMerge: 'most_restrictive' },
+      });
+      await apply({
+        target: { kind: 'existing', profileId: a },
+        merges: [{ survivorId: a, absorbedId: b, rule: 'merge', via: [] }],
+        consent: { categories: {}, onMerge: 'most_restrictive' },
+      });
+      expect((await store.findProfile(a))?.consent).toEqual({
+        ads: { granted: false, timestamp: later },
+        analytics: { granted: false, timestamp: T0 },
+      });
     });
 
     it('detaches a profile for a replay and gives ids back or forwards them', async () => {
       const ev1 = event({ messageId: 'det-1' });
       const p = await apply({ links: [{ identifier: id('user_id', 'det-u'), rule: 'new_profile' }] }, ev1);
       const q = await apply({ links: [{ identifier: id('anonymous_id', 'det-a'), rule: 'new_profile' }] });
-      await apply({ target: { kind: 'existing', profileId: p }, merges: [{ survivorId: p, absorbedId: q, rule: 'merge', via: [] }], traits: { set: { plan: 'pro' }, unset: [] } });
+      await apply({
+        target: { kind: 'existing', profileId: p },
+        merges: [{ survivorId: p, absorbedId: q, rule: 'merge', via: [] }],
+        traits: { set: { plan: 'pro' }, unset: [] },
+      });
       const detached = await store.transaction(async (tx) => {
         const d = await tx.detachProfile(q);
         expect(d?.profiles.map((x) => x.id).sort()).toEqual([p, q].sort());
@@ -103,8 +148,19 @@ export function runIdentityTrustConformance(target: ConformanceTarget): void {
         expect(await tx.loadSnapshot([id('user_id', 'det-u')])).toMatchObject({ known: [] });
         // Replay by hand: the first event gets its old id back, the rest lands on it.
         const [first, ...rest] = d!.events;
-        await applyRow(tx, { event: first!.event, sourceId: first!.sourceId, plan: plan({ links: [{ identifier: id('user_id', 'det-u'), rule: 'new_profile' }] }), replay: { seq: first!.seq, profileIdForNew: p } });
-        for (const e of rest) await applyRow(tx, { event: e.event, sourceId: e.sourceId, plan: plan({ target: { kind: 'existing', profileId: p } }), replay: { seq: e.seq } });
+        await applyRow(tx, {
+          event: first!.event,
+          sourceId: first!.sourceId,
+          plan: plan({ links: [{ identifier: id('user_id', 'det-u'), rule: 'new_profile' }] }),
+          replay: { seq: first!.seq, profileIdForNew: p },
+        });
+        for (const e of rest)
+          await applyRow(tx, {
+            event: e.event,
+            sourceId: e.sourceId,
+            plan: plan({ target: { kind: 'existing', profileId: p } }),
+            replay: { seq: e.seq },
+          });
         await tx.forwardProfiles([{ from: d!.profiles.find((x) => x.id === q)!, to: p }], T0);
         return d;
       });
@@ -127,7 +183,13 @@ export function runIdentityTrustConformance(target: ConformanceTarget): void {
       if (!target.recount) return;
       expect(await store.stats()).toEqual(await target.recount(store));
       const ledger = await store.transaction(async (tx) => {
-        const p = (await applyRow(tx, { event: event(), sourceId: 'src-1', plan: plan({ links: [{ identifier: id('user_id', 'count-u'), rule: 'new_profile' }] }) })).profileId!;
+        const p = (
+          await applyRow(tx, {
+            event: event(),
+            sourceId: 'src-1',
+            plan: plan({ links: [{ identifier: id('user_id', 'count-u'), rule: 'new_profile' }] }),
+          })
+        ).profileId!;
         await tx.tombstone(p, id('user_id', 'count-u'), T0);
         return tx.recordLedger({ rule: 'undo', survivorId: p, absorbedId: p, via: [], ruleId: 'r-count', createdAt: T0 });
       });

@@ -28,7 +28,8 @@ const minute = (n: number) => new Date(Date.UTC(2026, 10, 1, 10, n)).toISOString
  */
 export function seededStream(seed: number, length: number, prefix: string): Delivery[] {
   const random = mulberry32(seed);
-  const pick = <T>(items: readonly T[], absent = 0.45): T | undefined => (random() < absent ? undefined : items[Math.floor(random() * items.length)]);
+  const pick = <T>(items: readonly T[], absent = 0.45): T | undefined =>
+    random() < absent ? undefined : items[Math.floor(random() * items.length)];
   const users = ['u1', 'u2', 'u3', 'u4'].map((v) => `${prefix}${v}`);
   const emails = ['e1@x.io', 'e2@x.io', 'e3@x.io'].map((v) => `${prefix}${v}`);
   const anons = ['a1', 'a2', 'a3', 'a4', 'a5', 'a6', 'a7', 'a8'].map((v) => `${prefix}${v}`);
@@ -51,7 +52,11 @@ export function seededStream(seed: number, length: number, prefix: string): Deli
     };
     const event: TrackingEvent =
       kind < 0.6
-        ? { ...base, type: 'identify', traits: { plan: plans[Math.floor(random() * plans.length)], ...(email ? { email: email.toUpperCase() } : {}) } }
+        ? {
+            ...base,
+            type: 'identify',
+            traits: { plan: plans[Math.floor(random() * plans.length)], ...(email ? { email: email.toUpperCase() } : {}) },
+          }
         : kind < 0.85
           ? { ...base, type: 'track', event: 'Clicked', ...(email ? { context: { ...base.context, traits: { email } } } : {}) }
           : { ...base, type: 'screen', name: 'Home' };
@@ -71,14 +76,15 @@ async function storeShape(store: Store, prefix: string): Promise<{ shape: string
     const profile = (await store.findProfile(profileId))!;
     const events = (await store.listProfileEvents(profileId, { limit: 1000 })).data.map((e) => e.messageId).sort();
     shape.push(JSON.stringify([part, profile.traits, events]));
-    for (const r of (await store.explainProfile(profileId))?.refusals ?? []) refusals.push(`${r.messageId} ${r.type}:${r.value} ${r.reason}`);
+    for (const r of (await store.explainProfile(profileId))?.refusals ?? [])
+      refusals.push(`${r.messageId} ${r.type}:${r.value} ${r.reason}`);
   }
   return { shape: shape.sort(), refusals: refusals.sort() };
 }
 
 /** Applies the deliveries through `applyEvents` in small transactions of consecutive events of one source, as the group commit makes them. */
 export async function ingestInGroups(store: Store, deliveries: readonly Delivery[], deps: ResolveDeps, groupSize: number): Promise<void> {
-  for (let i = 0; i < deliveries.length; ) {
+  for (let i = 0; i < deliveries.length;) {
     const sourceId = deliveries[i]!.sourceId;
     const group: TrackingEvent[] = [];
     while (i < deliveries.length && deliveries[i]!.sourceId === sourceId && group.length < groupSize) group.push(deliveries[i++]!.event);
@@ -98,7 +104,8 @@ async function ingestBoth(store: Store, deliveries: Delivery[], policy: Identity
     for (const r of plan.refused) {
       if (r.reason === 'limit') limitRefusals++;
       // Stores keep refusals on the profile the event landed on, invalid values excepted (see explain).
-      if (profileId !== undefined && r.reason !== 'invalid') refusals.push(`${event.messageId} ${r.identifier.type}:${r.identifier.value} ${r.reason}`);
+      if (profileId !== undefined && r.reason !== 'invalid')
+        refusals.push(`${event.messageId} ${r.identifier.type}:${r.identifier.value} ${r.reason}`);
     }
   }
   const shape = graph
@@ -110,13 +117,16 @@ async function ingestBoth(store: Store, deliveries: Delivery[], policy: Identity
 
 /** Registers the case inside a suite whose `beforeAll` sets the store that `store()` answers. */
 export function registerReferenceConformance(store: () => Store): void {
-  it.each([1, 2, 3, 4, 5, 6, 7, 8])('partition, traits, timelines and refusals equal the reference graph for seeded stream %i', async (seed) => {
-    const prefix = `ref${seed}-`;
-    const { reference, merges, limitRefusals } = await ingestBoth(store(), seededStream(seed, 150, prefix), DEFAULT_POLICY);
-    // The stream must be interesting: merges happen and the default policy refuses links.
-    expect(merges).toBeGreaterThan(0);
-    expect(limitRefusals).toBeGreaterThan(0);
-    expect(reference.shape.length).toBeGreaterThan(1);
-    expect(await storeShape(store(), prefix)).toEqual(reference);
-  });
+  it.each([1, 2, 3, 4, 5, 6, 7, 8])(
+    'partition, traits, timelines and refusals equal the reference graph for seeded stream %i',
+    async (seed) => {
+      const prefix = `ref${seed}-`;
+      const { reference, merges, limitRefusals } = await ingestBoth(store(), seededStream(seed, 150, prefix), DEFAULT_POLICY);
+      // The stream must be interesting: merges happen and the default policy refuses links.
+      expect(merges).toBeGreaterThan(0);
+      expect(limitRefusals).toBeGreaterThan(0);
+      expect(reference.shape.length).toBeGreaterThan(1);
+      expect(await storeShape(store(), prefix)).toEqual(reference);
+    },
+  );
 }

@@ -14,7 +14,10 @@ const resolve = { policy: DEFAULT_POLICY, normalize: normalizerFor(DEFAULT_POLIC
 const groupCommit = { waitMs: 0, minEvents: 1 };
 
 function identify(messageId: string, userId: string): TrackingEvent {
-  const result = validateEvent({ type: 'identify', messageId, userId, timestamp: receivedAt.toISOString() }, { receivedAt, newMessageId: () => 'unused' });
+  const result = validateEvent(
+    { type: 'identify', messageId, userId, timestamp: receivedAt.toISOString() },
+    { receivedAt, newMessageId: () => 'unused' },
+  );
   if (!result.ok) throw new Error(result.message);
   return result.event;
 }

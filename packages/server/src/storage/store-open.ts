@@ -72,7 +72,8 @@ export function storeTuning(tuning: SqliteTuning): Pick<SqliteStoreOptions, 'mes
 }
 
 // The file or its directory cannot be made, read or written: the surroundings, not a bug.
-const FILE_CODES = /^(EACCES|EEXIST|EPERM|EROFS|ENOTDIR|EISDIR|ENOSPC|SQLITE_CANTOPEN|SQLITE_NOTADB|SQLITE_READONLY|SQLITE_PERM|SQLITE_FULL)/;
+const FILE_CODES =
+  /^(EACCES|EEXIST|EPERM|EROFS|ENOTDIR|EISDIR|ENOSPC|SQLITE_CANTOPEN|SQLITE_NOTADB|SQLITE_READONLY|SQLITE_PERM|SQLITE_FULL)/;
 
 function cannotOpenFile(error: unknown): boolean {
   const code = error instanceof Error ? (error as { code?: unknown }).code : undefined;

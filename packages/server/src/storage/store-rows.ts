@@ -6,7 +6,17 @@
  */
 import type { Identifier } from '@kin/core';
 import type { MatchLink, ReviewItem, ReviewStatus } from './matching-store.ts';
-import type { IdentifierProvenance, MergeRecord, ProfileView, RefusalRecord, SourceRecord, StoreStats, TraitChange, TraitHistory, WarningRecord } from './storage.ts';
+import type {
+  IdentifierProvenance,
+  MergeRecord,
+  ProfileView,
+  RefusalRecord,
+  SourceRecord,
+  StoreStats,
+  TraitChange,
+  TraitHistory,
+  WarningRecord,
+} from './storage.ts';
 import { TRAIT_HISTORY_KEPT } from './storage.ts';
 
 /** A database row as a driver returns it. */
@@ -151,11 +161,15 @@ export interface ProfileRows {
 export function toProfileView(id: string, rows: ProfileRows, traitValue: (stored: unknown) => unknown): ProfileView {
   const traits: Record<string, unknown> = {};
   // defineProperty: a trait key is any string; assigning `__proto__` would set the prototype, not a trait.
-  for (const t of rows.traits) Object.defineProperty(traits, t.key as string, { value: traitValue(t.value), enumerable: true, writable: true, configurable: true });
+  for (const t of rows.traits)
+    Object.defineProperty(traits, t.key as string, { value: traitValue(t.value), enumerable: true, writable: true, configurable: true });
   const consent: NonNullable<ProfileView['consent']> = {};
   for (const c of rows.consent) {
     // defineProperty: a category is any string, "__proto__" included.
-    Object.defineProperty(consent, c.category as string, { value: { granted: c.granted === 1 || c.granted === true, timestamp: c.ts as string }, enumerable: true });
+    Object.defineProperty(consent, c.category as string, {
+      value: { granted: c.granted === 1 || c.granted === true, timestamp: c.ts as string },
+      enumerable: true,
+    });
   }
   return {
     id,
@@ -184,13 +198,14 @@ export function traitHistories(current: Row[], past: Row[], traitValue: (stored:
   for (const row of past) {
     const key = row.key as string;
     const list = byKey.get(key) ?? [];
-    if (list.length < TRAIT_HISTORY_KEPT) list.push({ value: traitValue(row.value), timestamp: (row.ts as string), sourceId: row.source_id as string, trust: Number(row.trust) });
+    if (list.length < TRAIT_HISTORY_KEPT)
+      list.push({ value: traitValue(row.value), timestamp: row.ts as string, sourceId: row.source_id as string, trust: Number(row.trust) });
     byKey.set(key, list);
   }
   return current.map((row) => ({
     key: row.key as string,
     value: traitValue(row.value),
-    timestamp: (row.ts as string),
+    timestamp: row.ts as string,
     sourceId: row.source_id as string,
     trust: Number(row.trust),
     history: byKey.get(row.key as string) ?? [],

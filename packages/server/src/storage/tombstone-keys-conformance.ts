@@ -68,7 +68,10 @@ export function runTombstoneKeysConformance(target: TombstoneKeysTarget): void {
       try {
         const phone = { type: 'phone', value: '+14155550163' };
         let store = await db.open(SECRET);
-        await ingest(store, [identify('u-1', { phone: '+1 415-555-0163', email: 'ann.keep@example.com' }, 'm1'), identify('u-2', { email: 'bob@example.com' }, 'm2')]);
+        await ingest(store, [
+          identify('u-1', { phone: '+1 415-555-0163', email: 'ann.keep@example.com' }, 'm1'),
+          identify('u-2', { email: 'bob@example.com' }, 'm2'),
+        ]);
         const profileId = (await store.findProfileIdByIdentifier(phone))!;
         expect(profileId).toBeDefined();
         await store.close();
@@ -77,7 +80,9 @@ export function runTombstoneKeysConformance(target: TombstoneKeysTarget): void {
         store = await db.open(SECRET);
         expect(await store.transaction((tx) => tx.tombstone(profileId, phone, T))).toBe(true);
         expect(await db.tombstoneRows()).toEqual([{ type: 'phone', value: digest(phone), keyed: true }]);
-        expect((await store.explainProfile(profileId))!.tombstones).toEqual([{ type: 'phone', value: digest(phone), createdAt: expect.any(String) as string }]);
+        expect((await store.explainProfile(profileId))!.tombstones).toEqual([
+          { type: 'phone', value: digest(phone), createdAt: expect.any(String) as string },
+        ]);
         await store.close();
         expect(await db.findAtRest('4155550163')).toEqual([]);
         expect((await db.findAtRest('ann.keep@example.com')).length).toBeGreaterThan(0);
@@ -106,10 +111,14 @@ export function runTombstoneKeysConformance(target: TombstoneKeysTarget): void {
         const email = { type: 'email', value: 'old.one@example.com' };
         const userId = { type: 'user_id', value: 'old-user-7' };
         let store = await db.open(SECRET);
-        await ingest(store, [identify('old-user-7', { email: 'Old.One@Example.com' }, 'o1'), identify('keeper', { email: 'Keeper@Example.com' }, 'o2')]);
+        await ingest(store, [
+          identify('old-user-7', { email: 'Old.One@Example.com' }, 'o1'),
+          identify('keeper', { email: 'Keeper@Example.com' }, 'o2'),
+        ]);
         const profileId = (await store.findProfileIdByIdentifier(email))!;
         // An identifier delete as the older release made it: the identifier row goes, a plain tombstone stays.
-        for (const identifier of [email, userId]) expect(await store.transaction((tx) => tx.tombstone(profileId, identifier, T))).toBe(true);
+        for (const identifier of [email, userId])
+          expect(await store.transaction((tx) => tx.tombstone(profileId, identifier, T))).toBe(true);
         await store.close();
         await db.makeOld([
           { ...email, profileId },

@@ -26,7 +26,8 @@ export interface TraitWinsSqlOptions {
 /** The condition "incoming wins over current", for `ON CONFLICT … DO UPDATE … WHERE` or an `UPDATE`'s `WHERE`. */
 export function traitWinsSql(options: TraitWinsSqlOptions): string {
   const keys = options.keys ?? TRAIT_ORDER;
-  const side = (from: TraitOrderSide) => keys.map((key) => orderExpression(options.dialect, key, typeof from === 'string' ? `${from}.${key.column}` : from(key.column)));
+  const side = (from: TraitOrderSide) =>
+    keys.map((key) => orderExpression(options.dialect, key, typeof from === 'string' ? `${from}.${key.column}` : from(key.column)));
   const incoming = side(options.incoming);
   const current = side(options.current);
   if (options.dialect === 'postgres') return `(${incoming.join(', ')}) > (${current.join(', ')})`;

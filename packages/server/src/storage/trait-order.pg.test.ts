@@ -21,14 +21,17 @@ import type { WriteStatements } from './sqlite/sqlite-write-statements.ts';
 const TIMES = ['2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.001Z', '2026-06-30T12:00:00.000Z'];
 // U+FFFD sorts before U+1F600 in UTF-8 and after it in UTF-16: code-point order must win.
 const SOURCES = ['src_a', 'src_b', 'src_é', 'src_\uFFFD', 'src_😀'];
-const MEMBERS: Array<[string, unknown]> = [['a', 1], ['bb', { x: [1, 'é'] }], ['é', true], ['😀', null], ['aa', 1.5e-7], ['b', 'x']];
+const MEMBERS: Array<[string, unknown]> = [
+  ['a', 1],
+  ['bb', { x: [1, 'é'] }],
+  ['é', true],
+  ['😀', null],
+  ['aa', 1.5e-7],
+  ['b', 'x'],
+];
 
-const memberObject = fc
-  .shuffledSubarray(MEMBERS, { minLength: 1 })
-  .map((members) => Object.fromEntries(members) as unknown);
-const anyJson = fc
-  .jsonValue({ maxDepth: 2, stringUnit: 'grapheme' })
-  .filter((value) => !JSON.stringify(value).includes('\\u0000'));
+const memberObject = fc.shuffledSubarray(MEMBERS, { minLength: 1 }).map((members) => Object.fromEntries(members) as unknown);
+const anyJson = fc.jsonValue({ maxDepth: 2, stringUnit: 'grapheme' }).filter((value) => !JSON.stringify(value).includes('\\u0000'));
 const entry: fc.Arbitrary<TraitOrderFields & { trust: number }> = fc.record({
   trust: fc.integer({ min: 0, max: 2 }),
   timestamp: fc.constantFrom(...TIMES),
@@ -57,10 +60,20 @@ describe('trait order: core and SQLite', () => {
   afterAll(() => db.close());
 
   const write = (profileId: string, e: TraitOrderFields & { trust: number }) =>
-    s.setTrait.run({ profileId, key: 'k', value: e.value === null ? null : JSON.stringify(e.value), ts: e.timestamp, sourceId: e.sourceId, trust: e.trust });
+    s.setTrait.run({
+      profileId,
+      key: 'k',
+      value: e.value === null ? null : JSON.stringify(e.value),
+      ts: e.timestamp,
+      sourceId: e.sourceId,
+      trust: e.trust,
+    });
   const read = (profileId: string): string => {
     const row = db.prepare('SELECT trust, ts, source_id, value FROM traits WHERE profile_id = ? AND key = ?').get(profileId, 'k') as {
-      trust: number; ts: string; source_id: string; value: string | null;
+      trust: number;
+      ts: string;
+      source_id: string;
+      value: string | null;
     };
     return key({ trust: row.trust, timestamp: row.ts, sourceId: row.source_id, value: row.value === null ? null : JSON.parse(row.value) });
   };
@@ -149,7 +162,18 @@ if (await postgresAvailable('trait order: PostgreSQL')) {
           const [a, b] = [`p${profile++}`, `p${profile++}`];
           await write(a, survivor);
           await write(b, absorbed);
-          const merge = { survivor_id: a, absorbed_id: b, at: TIMES[2], id: `m${profile}`, rule: 'test', via: [], message_id: `m${profile}`, source_id: 'src_a', sides: null, consent: 'restrictive' };
+          const merge = {
+            survivor_id: a,
+            absorbed_id: b,
+            at: TIMES[2],
+            id: `m${profile}`,
+            rule: 'test',
+            via: [],
+            message_id: `m${profile}`,
+            source_id: 'src_a',
+            sides: null,
+            consent: 'restrictive',
+          };
           await pool.query('SELECT kin_merge_batch_v3($1::json)', [JSON.stringify([merge])]);
           expect(await read(a)).toBe(tsWinner([survivor, absorbed]));
         }),

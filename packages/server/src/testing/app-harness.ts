@@ -46,7 +46,9 @@ export interface TestApp {
 }
 
 /** Builds the app over a fresh in-memory store, with one source (`web`) and a known admin token. */
-export async function createTestApp(options: { clock?: Clock; ids?: IdGenerator; env?: Record<string, string>; extra?: (app: KinApp) => void } = {}): Promise<TestApp> {
+export async function createTestApp(
+  options: { clock?: Clock; ids?: IdGenerator; env?: Record<string, string>; extra?: (app: KinApp) => void } = {},
+): Promise<TestApp> {
   const adminToken = 'test-admin-token-0123456789';
   const config = parseConfig({ KIN_DB: ':memory:', KIN_ADMIN_TOKEN: adminToken, ...options.env });
   const clock = options.clock ?? systemClock;
@@ -88,7 +90,8 @@ export async function createTestApp(options: { clock?: Clock; ids?: IdGenerator;
     writeKey,
     logLines: logger.lines,
     audiences,
-    admin: async (path, init = {}) => app.request(path, { ...init, headers: { authorization: `Bearer ${adminToken}`, ...(init.headers as Record<string, string>) } }),
+    admin: async (path, init = {}) =>
+      app.request(path, { ...init, headers: { authorization: `Bearer ${adminToken}`, ...(init.headers as Record<string, string>) } }),
     track: async (path, body, init = {}) =>
       app.request(path, {
         method: 'POST',

@@ -24,15 +24,26 @@ export async function openSignedInDashboard(kin: TestKin, options: { acceptDownl
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--no-sandbox', '--disable-background-networking', '--disable-gpu', '--no-first-run', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-background-networking',
+      '--disable-gpu',
+      '--no-first-run',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...(options.acceptDownloads ? { acceptDownloads: true } : {}) });
+  const context = await browser.newContext({
+    viewport: { width: 1280, height: 900 },
+    ...(options.acceptDownloads ? { acceptDownloads: true } : {}),
+  });
   await context.route(
     (url) => !url.pathname.startsWith('/v1/'),
     async (route) => {
       const response = await route.fetch();
       const headers = { ...response.headers() };
-      if ((headers['content-type'] ?? '').includes('text/html')) headers['content-security-policy'] = "default-src 'self'; img-src 'self' data:; connect-src 'self'";
+      if ((headers['content-type'] ?? '').includes('text/html'))
+        headers['content-security-policy'] = "default-src 'self'; img-src 'self' data:; connect-src 'self'";
       await route.fulfill({ response, headers });
     },
   );
@@ -50,11 +61,20 @@ export async function openSignedInDashboard(kin: TestKin, options: { acceptDownl
 
 /** Launches the headless Chromium of the browser tests. */
 export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+  });
 }
 
 /** Signs in to the dashboard at `url` with `token` in a context of its own; waits for the shell (the token's name). */
-export async function signInWithToken(browser: Browser, url: string, token: string, viewport = { width: 1280, height: 800 }): Promise<Page> {
+export async function signInWithToken(
+  browser: Browser,
+  url: string,
+  token: string,
+  viewport = { width: 1280, height: 800 },
+): Promise<Page> {
   const context = await browser.newContext({ viewport });
   const page = await context.newPage();
   await page.goto(url + '/');

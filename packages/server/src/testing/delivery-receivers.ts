@@ -14,7 +14,9 @@ export interface ReceivedHook {
 }
 
 /** A webhook receiver; `answer` picks each request's status (default 200). */
-export async function startWebhookReceiver(answer: (hook: Omit<ReceivedHook, 'status'>) => number = () => 200): Promise<{ url: string; received: ReceivedHook[]; close(): Promise<void> }> {
+export async function startWebhookReceiver(
+  answer: (hook: Omit<ReceivedHook, 'status'>) => number = () => 200,
+): Promise<{ url: string; received: ReceivedHook[]; close(): Promise<void> }> {
   const received: ReceivedHook[] = [];
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];

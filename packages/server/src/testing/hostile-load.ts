@@ -27,7 +27,13 @@ function open(url: string): Promise<Socket> {
  * Opens a socket, writes `head`, then `drip` every `everyMs` until the server closes it or `giveUpMs` passes
  * (then we close it). Slow bodies and slow headers are both this.
  */
-export async function slowClient(options: { url: string; head: string; drip: string; everyMs: number; giveUpMs: number }): Promise<SocketOutcome> {
+export async function slowClient(options: {
+  url: string;
+  head: string;
+  drip: string;
+  everyMs: number;
+  giveUpMs: number;
+}): Promise<SocketOutcome> {
   const socket = await open(options.url);
   return new Promise((resolve) => {
     let received = '';

@@ -44,9 +44,17 @@ async function sendBatch(url: string, auth: string, b: number, until: number): P
   while (Date.now() < until) {
     let wait = 1000;
     try {
-      const res = await fetch(url + '/v1/batch', { method: 'POST', headers: { 'content-type': 'application/json', authorization: auth }, body });
+      const res = await fetch(url + '/v1/batch', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: auth },
+        body,
+      });
       const json = (await res.json().catch(() => ({}))) as { error?: { code: string } };
-      outcome.answers.push({ status: res.status, ...(json.error ? { code: json.error.code } : {}), retryAfter: res.headers.get('retry-after') });
+      outcome.answers.push({
+        status: res.status,
+        ...(json.error ? { code: json.error.code } : {}),
+        retryAfter: res.headers.get('retry-after'),
+      });
       if (res.status === 200) {
         outcome.acked = true;
         return outcome;
@@ -79,7 +87,14 @@ export interface Storm {
 }
 
 /** Runs every hostile client at once against `url` while sampling /health and the server's RSS. */
-export async function runStorm(options: { url: string; pid: number; exited: Promise<unknown>; batches: number; auth: string; adminToken: string }): Promise<Storm> {
+export async function runStorm(options: {
+  url: string;
+  pid: number;
+  exited: Promise<unknown>;
+  batches: number;
+  auth: string;
+  adminToken: string;
+}): Promise<Storm> {
   const { url, pid, exited, auth } = options;
   let exitedEarly = false;
   void exited.then(() => (exitedEarly = true));
@@ -91,12 +106,25 @@ export async function runStorm(options: { url: string; pid: number; exited: Prom
   const rss: number[] = [await rssMiB(pid)];
   const rssTimer = setInterval(() => void rssMiB(pid).then((m) => rss.push(m)), 200);
   const started = Date.now();
-  const head = (length: number) => `POST /v1/batch HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: ${auth}\r\nContent-Type: application/json\r\nContent-Length: ${length}\r\n\r\n`;
+  const head = (length: number) =>
+    `POST /v1/batch HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: ${auth}\r\nContent-Type: application/json\r\nContent-Length: ${length}\r\n\r\n`;
   const [batches, slowBodies, slowHeaders] = await Promise.all([
     Promise.all(Array.from({ length: options.batches }, (_, b) => sendBatch(url, auth, b, started + RETRY_FOR_MS))),
-    Promise.all(Array.from({ length: SLOW_BODIES }, () => slowClient({ url, head: head(500_000), drip: ' '.repeat(10), everyMs: 500, giveUpMs: 40_000 }))),
-    Promise.all(Array.from({ length: SLOW_HEADERS }, (_, i) => slowClient({ url, head: 'POST /v1/batch HTTP/1.1\r\n', drip: `X-Slow-${i}: 1\r\n`, everyMs: 500, giveUpMs: 40_000 }))),
-    Promise.all(Array.from({ length: ABORTS }, (_, i) => abortingClient({ url, head: head(400_000), partial: '{"batch":[' + '{"type":"track",'.repeat(500), afterMs: 20 + (i % 50) * 10 }))),
+    Promise.all(
+      Array.from({ length: SLOW_BODIES }, () =>
+        slowClient({ url, head: head(500_000), drip: ' '.repeat(10), everyMs: 500, giveUpMs: 40_000 }),
+      ),
+    ),
+    Promise.all(
+      Array.from({ length: SLOW_HEADERS }, (_, i) =>
+        slowClient({ url, head: 'POST /v1/batch HTTP/1.1\r\n', drip: `X-Slow-${i}: 1\r\n`, everyMs: 500, giveUpMs: 40_000 }),
+      ),
+    ),
+    Promise.all(
+      Array.from({ length: ABORTS }, (_, i) =>
+        abortingClient({ url, head: head(400_000), partial: '{"batch":[' + '{"type":"track",'.repeat(500), afterMs: 20 + (i % 50) * 10 }),
+      ),
+    ),
   ]);
   const seconds = (Date.now() - started) / 1000;
   clearInterval(rssTimer);

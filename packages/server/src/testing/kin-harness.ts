@@ -29,7 +29,12 @@ export interface TestKin {
 
 /** Starts Kin with a fresh database. */
 export async function startTestKin(
-  options: { env?: Record<string, string>; clock?: Clock; db?: string; /** Extra routes (e.g. `mountWebAssets`). */ extra?: (app: KinApp) => void } = {},
+  options: {
+    env?: Record<string, string>;
+    clock?: Clock;
+    db?: string;
+    /** Extra routes (e.g. `mountWebAssets`). */ extra?: (app: KinApp) => void;
+  } = {},
 ): Promise<TestKin> {
   const dir = mkdtempSync(join(tmpdir(), 'kin-test-'));
   const adminToken = 'test-admin-token-0123456789';
@@ -44,7 +49,12 @@ export async function startTestKin(
     ...options.env,
   });
   const logger = memoryLogger();
-  const kin = await startKin({ config, logger, ...(options.clock ? { clock: options.clock } : {}), ...(options.extra ? { extra: options.extra } : {}) });
+  const kin = await startKin({
+    config,
+    logger,
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.extra ? { extra: options.extra } : {}),
+  });
   const basic = 'Basic ' + Buffer.from(`${writeKey}:`).toString('base64');
   return {
     kin,

@@ -17,7 +17,8 @@ export function crmAndSocialFiles(): { crm: string; social: string } {
     const [first = '', last = '', dob = '', city = '', postcode = ''] = row;
     const address = `${1 + random.int(200)} ${streets[random.int(streets.length)] ?? 'High St'}`;
     if (i < 300) crm.push([`c${i}`, first, last, dob, address, city, postcode].join(','));
-    if (i >= 150) social.push([`@s${i}`, `${first} ${last}`, dob, address.replace(/ St$/, ' Street').replace(/ Rd$/, ' Road'), city].join(','));
+    if (i >= 150)
+      social.push([`@s${i}`, `${first} ${last}`, dob, address.replace(/ St$/, ' Street').replace(/ Rd$/, ' Road'), city].join(','));
   });
   crm.push('c-rob,Robert,Smith,1980-05-17,12 Main St,Springfield,62701');
   social.push('@bobsmith,Bob Smith,1980-05-17,12 Main Street,Springfield');

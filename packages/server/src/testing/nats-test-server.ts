@@ -33,7 +33,10 @@ export async function testNatsStatus(): Promise<{ ok: true } | { ok: false; reas
       await nc.close();
     }
   } catch (error) {
-    return { ok: false, reason: `NATS JetStream at ${testNatsUrl()} is unreachable: ${error instanceof Error ? error.message : String(error)}` };
+    return {
+      ok: false,
+      reason: `NATS JetStream at ${testNatsUrl()} is unreachable: ${error instanceof Error ? error.message : String(error)}`,
+    };
   }
 }
 

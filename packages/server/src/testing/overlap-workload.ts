@@ -63,7 +63,11 @@ export function buildOverlapWorkload(options: OverlapWorkloadOptions): WorkloadE
           messageId,
           anonymousId: pick(p.browsers),
           ...(p.userId && random() < 0.6 ? { userId: p.userId } : {}),
-          traits: { email: pick(p.emails), plan: pick(['free', 'pro', 'team']), city: random() < 0.1 ? null : pick(['Lisbon', 'Oslo', 'Lima']) },
+          traits: {
+            email: pick(p.emails),
+            plan: pick(['free', 'pro', 'team']),
+            city: random() < 0.1 ? null : pick(['Lisbon', 'Oslo', 'Lima']),
+          },
           timestamp,
         },
       });
@@ -81,7 +85,17 @@ export function buildOverlapWorkload(options: OverlapWorkloadOptions): WorkloadE
         },
       });
     } else if (roll < 0.55) {
-      out.push({ source: 'web', event: { type: 'page', messageId, anonymousId: pick(p.browsers), name: 'Landing', context: { traits: { email: pick(p.emails) } }, timestamp } });
+      out.push({
+        source: 'web',
+        event: {
+          type: 'page',
+          messageId,
+          anonymousId: pick(p.browsers),
+          name: 'Landing',
+          context: { traits: { email: pick(p.emails) } },
+          timestamp,
+        },
+      });
     } else {
       out.push({
         source: random() < 0.8 ? 'web' : 'app',

@@ -12,7 +12,13 @@ import { createTestDatabase } from '../storage/postgres/postgres-test-db.ts';
 import { deleteTestStream, testNatsUrl, testStreamNames } from './nats-test-server.ts';
 
 /** Starts collector + worker; pushes a cleanup for each thing it created onto `cleanups`. */
-export async function startPipelineKin(options: { adminToken: string; writeKey: string; cleanups: Array<() => Promise<void>>; env?: Record<string, string>; clock?: Clock }): Promise<RunningKin> {
+export async function startPipelineKin(options: {
+  adminToken: string;
+  writeKey: string;
+  cleanups: Array<() => Promise<void>>;
+  env?: Record<string, string>;
+  clock?: Clock;
+}): Promise<RunningKin> {
   const { cleanups } = options;
   const db = await createTestDatabase();
   cleanups.push(() => db.drop());

@@ -49,7 +49,11 @@ export async function sendBatches(options: {
     while (next < options.batches.length) {
       const batch = options.batches[next++]!;
       for (;;) {
-        const res = await fetch(`${url}/v1/batch`, { method: 'POST', body: batch.body, headers: { 'content-type': 'application/json', authorization: auth(batch.source) } });
+        const res = await fetch(`${url}/v1/batch`, {
+          method: 'POST',
+          body: batch.body,
+          headers: { 'content-type': 'application/json', authorization: auth(batch.source) },
+        });
         const text = await res.text();
         if (res.status === 200) break;
         if (res.status !== 503) throw new Error(`status ${res.status}: ${text.slice(0, 200)}`);

@@ -58,14 +58,10 @@ export function createPostgresAccess(pool: pg.Pool): { tokens: TokenStore; audit
   const one = async (sql: string, values: unknown[]) => (await pool.query<Row>(sql, values)).rows[0];
   const tokens: TokenStore = {
     async createToken(t) {
-      await pool.query('INSERT INTO access_tokens (id, name, secret_hash, scopes, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)', [
-        t.id,
-        t.name,
-        t.secretHash,
-        scopesColumn(t.scopes),
-        t.createdAt,
-        t.expiresAt ?? null,
-      ]);
+      await pool.query(
+        'INSERT INTO access_tokens (id, name, secret_hash, scopes, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)',
+        [t.id, t.name, t.secretHash, scopesColumn(t.scopes), t.createdAt, t.expiresAt ?? null],
+      );
     },
     async findTokenBySecretHash(secretHash) {
       const row = await one('SELECT * FROM access_tokens WHERE secret_hash = $1', [secretHash]);
@@ -83,7 +79,11 @@ export function createPostgresAccess(pool: pg.Pool): { tokens: TokenStore; audit
       return row ? publicToken(toStoredToken(row)) : undefined;
     },
     async rotateToken(id, secretHash, at) {
-      const row = await one('UPDATE access_tokens SET secret_hash = $1, rotated_at = $2 WHERE id = $3 AND revoked_at IS NULL RETURNING *', [secretHash, at, id]);
+      const row = await one('UPDATE access_tokens SET secret_hash = $1, rotated_at = $2 WHERE id = $3 AND revoked_at IS NULL RETURNING *', [
+        secretHash,
+        at,
+        id,
+      ]);
       return row ? publicToken(toStoredToken(row)) : undefined;
     },
   };
@@ -119,7 +119,9 @@ export function createPostgresAccess(pool: pg.Pool): { tokens: TokenStore; audit
       return pageOf(rows, query.limit, toAuditEntry, (last) => [Number(last.seq)]);
     },
     async scanAudit(afterSeq, limit) {
-      return (await pool.query<Row>('SELECT * FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2', [afterSeq, limit])).rows.map(toAuditEntry);
+      return (await pool.query<Row>('SELECT * FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2', [afterSeq, limit])).rows.map(
+        toAuditEntry,
+      );
     },
   };
   return { tokens, audit };

@@ -18,7 +18,11 @@ const toRow = (r: Raw): AnalyticsRow => {
 };
 
 const json = (payload: boolean, slim = false) =>
-  !payload ? 'NULL' : slim ? "json_build_object('type', type, 'context', payload->'context', 'properties', payload->'properties')::text" : 'payload::text';
+  !payload
+    ? 'NULL'
+    : slim
+      ? "json_build_object('type', type, 'context', payload->'context', 'properties', payload->'properties')::text"
+      : 'payload::text';
 
 const columns = (identity: boolean, payload: boolean, slim?: boolean) =>
   `seq, message_id, source_id, profile_id, coalesce(event, type), (extract(epoch from timestamp) * 1000)::float8,
@@ -62,7 +66,10 @@ export function createPostgresAnalytics(pool: pg.Pool): AnalyticsStore {
       return total;
     },
     async liveProfiles() {
-      const { rows } = await pool.query<[string, string]>({ text: 'SELECT id, merged_into FROM profiles WHERE merged_into IS NOT NULL', rowMode: 'array' });
+      const { rows } = await pool.query<[string, string]>({
+        text: 'SELECT id, merged_into FROM profiles WHERE merged_into IS NOT NULL',
+        rowMode: 'array',
+      });
       return new Map(rows);
     },
     async findEvents(messageId, name) {

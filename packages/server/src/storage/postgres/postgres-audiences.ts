@@ -77,7 +77,9 @@ export function createPostgresAudiences(pool: Pool, url: string, horizon: FeedHo
       ).rowCount === 1) as AudienceStore['saveDefinition'],
 
     listDefinitions: (async (kind: string) =>
-      (await pool.query('SELECT * FROM computed_definitions WHERE kind = $1 ORDER BY key', [kind])).rows.map(definitionOf)) as AudienceStore['listDefinitions'],
+      (await pool.query('SELECT * FROM computed_definitions WHERE kind = $1 ORDER BY key', [kind])).rows.map(
+        definitionOf,
+      )) as AudienceStore['listDefinitions'],
 
     async deleteDefinition(kind, key) {
       let gone = false;
@@ -90,7 +92,12 @@ export function createPostgresAudiences(pool: Pool, url: string, horizon: FeedHo
     },
 
     async setStatus(kind, keys, status, progress) {
-      await pool.query('UPDATE computed_definitions SET status = $1, progress = $2 WHERE kind = $3 AND key = ANY($4::text[])', [status, progress, kind, keys]);
+      await pool.query('UPDATE computed_definitions SET status = $1, progress = $2 WHERE kind = $3 AND key = ANY($4::text[])', [
+        status,
+        progress,
+        kind,
+        keys,
+      ]);
     },
 
     async readStates(profileIds) {
@@ -127,27 +134,45 @@ export function createPostgresAudiences(pool: Pool, url: string, horizon: FeedHo
         await q('DELETE FROM computed_values WHERE profile_id = ANY($1::text[])', [ids]);
         await q('DELETE FROM audience_members WHERE profile_id = ANY($1::text[])', [ids]);
         await q('DELETE FROM computed_schedule WHERE profile_id = ANY($1::text[])', [ids]);
-        if (values.length > 0) await q('INSERT INTO computed_values (profile_id, key, value) SELECT p, k, v FROM json_to_recordset($1::json) AS x(p text, k text, v jsonb)', [JSON.stringify(values)]);
+        if (values.length > 0)
+          await q(
+            'INSERT INTO computed_values (profile_id, key, value) SELECT p, k, v FROM json_to_recordset($1::json) AS x(p text, k text, v jsonb)',
+            [JSON.stringify(values)],
+          );
         if (members.length > 0) {
-          await q('INSERT INTO audience_members (audience_key, profile_id, entered_at) SELECT k, p, at FROM json_to_recordset($1::json) AS x(p text, k text, at text)', [JSON.stringify(members)]);
+          await q(
+            'INSERT INTO audience_members (audience_key, profile_id, entered_at) SELECT k, p, at FROM json_to_recordset($1::json) AS x(p text, k text, at text)',
+            [JSON.stringify(members)],
+          );
         }
-        if (schedule.length > 0) await q('INSERT INTO computed_schedule (profile_id, next_check_at) SELECT p, at FROM json_to_recordset($1::json) AS x(p text, at text)', [JSON.stringify(schedule)]);
+        if (schedule.length > 0)
+          await q(
+            'INSERT INTO computed_schedule (profile_id, next_check_at) SELECT p, at FROM json_to_recordset($1::json) AS x(p text, at text)',
+            [JSON.stringify(schedule)],
+          );
       });
     },
 
     async dueProfiles(now, limit) {
-      const { rows } = await pool.query('SELECT profile_id FROM computed_schedule WHERE next_check_at <= $1 ORDER BY next_check_at LIMIT $2', [now, limit]);
+      const { rows } = await pool.query(
+        'SELECT profile_id FROM computed_schedule WHERE next_check_at <= $1 ORDER BY next_check_at LIMIT $2',
+        [now, limit],
+      );
       return (rows as Row[]).map((r) => r.profile_id as string);
     },
 
     async listMembers(key, query) {
       const after = String(cursorKey(query.cursor)?.[0] ?? '');
-      const { rows } = await pool.query('SELECT profile_id, entered_at FROM audience_members WHERE audience_key = $1 AND profile_id > $2 ORDER BY profile_id LIMIT $3', [
-        key,
-        after,
-        query.limit + 1,
-      ]);
-      return pageOf(rows as Row[], query.limit, (r) => ({ id: r.profile_id as string, enteredAt: r.entered_at as string }), (r) => [r.profile_id as string]);
+      const { rows } = await pool.query(
+        'SELECT profile_id, entered_at FROM audience_members WHERE audience_key = $1 AND profile_id > $2 ORDER BY profile_id LIMIT $3',
+        [key, after, query.limit + 1],
+      );
+      return pageOf(
+        rows as Row[],
+        query.limit,
+        (r) => ({ id: r.profile_id as string, enteredAt: r.entered_at as string }),
+        (r) => [r.profile_id as string],
+      );
     },
 
     async countMembers(key) {
@@ -158,7 +183,11 @@ export function createPostgresAudiences(pool: Pool, url: string, horizon: FeedHo
     async eventsAfter(seq, limit) {
       const bound = await horizon.committed();
       if (bound <= seq) return [];
-      const { rows } = await pool.query('SELECT seq, profile_id, payload FROM events WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3', [seq, bound, limit]);
+      const { rows } = await pool.query('SELECT seq, profile_id, payload FROM events WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3', [
+        seq,
+        bound,
+        limit,
+      ]);
       return (rows as Row[]).map((r) => ({ seq: Number(r.seq), profileId: (r.profile_id as string | null) ?? null, payload: r.payload }));
     },
 
@@ -167,8 +196,11 @@ export function createPostgresAudiences(pool: Pool, url: string, horizon: FeedHo
       for (const [live, ids] of groups) for (const id of ids) liveOf.set(id, live);
       const out = new Map<string, SeqEvent[]>([...groups.keys()].map((id) => [id, []]));
       if (liveOf.size === 0) return out;
-      const { rows } = await pool.query('SELECT seq, profile_id, payload FROM events WHERE profile_id = ANY($1::text[])', [[...liveOf.keys()]]);
-      for (const row of rows as Row[]) out.get(liveOf.get(row.profile_id as string)!)!.push({ seq: Number(row.seq), event: row.payload as TrackingEvent });
+      const { rows } = await pool.query('SELECT seq, profile_id, payload FROM events WHERE profile_id = ANY($1::text[])', [
+        [...liveOf.keys()],
+      ]);
+      for (const row of rows as Row[])
+        out.get(liveOf.get(row.profile_id as string)!)!.push({ seq: Number(row.seq), event: row.payload as TrackingEvent });
       return out;
     },
 

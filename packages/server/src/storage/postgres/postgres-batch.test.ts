@@ -79,14 +79,24 @@ if (await postgresAvailable('postgres batch writes')) {
         expect(await storeState(store)).toEqual(expected);
       }));
 
-    it('equal event times: merges keep the survivor\'s value on a tie, an event\'s own write wins its tie (same as SQLite)', async () => {
+    it("equal event times: merges keep the survivor's value on a tie, an event's own write wins its tie (same as SQLite)", async () => {
       const T = '2026-11-01T10:00:00.000Z';
       const T2 = '2026-11-01T11:00:00.000Z';
       let n = 0;
-      const ev = (fields: Record<string, unknown>) => ({ type: 'track', event: 'Viewed', messageId: `tie-${++n}`, timestamp: T2, ...fields });
-      const identify = (fields: Record<string, unknown>, traits: Record<string, unknown>) => ev({ type: 'identify', event: undefined, timestamp: T, traits, ...fields });
+      const ev = (fields: Record<string, unknown>) => ({
+        type: 'track',
+        event: 'Viewed',
+        messageId: `tie-${++n}`,
+        timestamp: T2,
+        ...fields,
+      });
+      const identify = (fields: Record<string, unknown>, traits: Record<string, unknown>) =>
+        ev({ type: 'identify', event: undefined, timestamp: T, traits, ...fields });
       const batchesWithTies: Array<{ receivedAt: string; events: Array<Record<string, unknown>> }> = [
-        { receivedAt: '2026-11-01T12:00:00.000Z', events: [identify({ userId: 'u1' }, { plan: 'x' }), identify({ anonymousId: 'a0' }, { plan: 'q', city: 'Q' })] },
+        {
+          receivedAt: '2026-11-01T12:00:00.000Z',
+          events: [identify({ userId: 'u1' }, { plan: 'x' }), identify({ anonymousId: 'a0' }, { plan: 'q', city: 'Q' })],
+        },
         {
           receivedAt: '2026-11-01T12:05:00.000Z',
           events: [

@@ -20,7 +20,10 @@ import { postgresAvailable } from './postgres-test-store.ts';
 
 const START = '2026-03-10T12:00:00.000Z';
 const ORDERS: ComputedTraitDefinition = { key: 'orders', type: 'event_counter', event: 'Order Completed', where: [], window: null };
-const REPEAT: AudienceDefinition = { key: 'repeat_buyers', where: { performed: { event: 'Order Completed', where: [], count: { op: 'gte', value: 2 } } } };
+const REPEAT: AudienceDefinition = {
+  key: 'repeat_buyers',
+  where: { performed: { event: 'Order Completed', where: [], count: { op: 'gte', value: 2 } } },
+};
 
 const available = await postgresAvailable('postgres: evaluator lease');
 
@@ -51,7 +54,9 @@ async function start(url: string): Promise<Kin> {
 
 async function orders(store: Store, user: string, count: number, from: number): Promise<void> {
   const ingestor = createGroupCommitIngestor({ store, policy: DEFAULT_POLICY, normalize: normalizerFor(DEFAULT_POLICY) });
-  const source = (await store.listSources()).find((s) => s.name === 'web') ?? (await store.createSource({ name: 'web', writeKeyHash: 'lease', createdAt: START }));
+  const source =
+    (await store.listSources()).find((s) => s.name === 'web') ??
+    (await store.createSource({ name: 'web', writeKeyHash: 'lease', createdAt: START }));
   const events: TrackingEvent[] = Array.from({ length: count }, (_, i) => ({
     type: 'track',
     event: 'Order Completed',
@@ -72,7 +77,12 @@ async function ordersOf(store: Store, user: string): Promise<unknown> {
 
 /** Every `Audience Entered` event in the database, as `audience user`. */
 async function entries(url: string): Promise<string[]> {
-  return (await selectColumn(url, `SELECT (payload->'properties'->>'audience') || ' ' || (payload->>'userId') FROM events WHERE event = '${AUDIENCE_ENTERED}' ORDER BY 1`)).sort();
+  return (
+    await selectColumn(
+      url,
+      `SELECT (payload->'properties'->>'audience') || ' ' || (payload->>'userId') FROM events WHERE event = '${AUDIENCE_ENTERED}' ORDER BY 1`,
+    )
+  ).sort();
 }
 
 /** The backend of the session holding the evaluator's advisory lock. */

@@ -51,7 +51,11 @@ if (await postgresAvailable('postgres feed horizon')) {
       const { rows } = await writer.query(
         `INSERT INTO events (message_id, source_id, profile_id, type, event, timestamp, received_at, payload)
          VALUES ('slow', $1, NULL, 'track', 'Product Added', $2, $2, $3) RETURNING seq`,
-        [sourceId, AT, JSON.stringify({ type: 'track', event: 'Product Added', messageId: 'slow', anonymousId: 'anon-slow', timestamp: AT })],
+        [
+          sourceId,
+          AT,
+          JSON.stringify({ type: 'track', event: 'Product Added', messageId: 'slow', anonymousId: 'anon-slow', timestamp: AT }),
+        ],
       );
       const slow = Number(rows[0].seq);
 

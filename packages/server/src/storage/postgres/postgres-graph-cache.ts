@@ -75,7 +75,13 @@ export class TxGraphCache {
       if (row.type === null || row.value === null) continue;
       const key = keyOf(row.type, row.value);
       profile.identifiers.add(key);
-      this.identifiers.set(key, { type: row.type, value: row.value, profileId: row.profile_id, firstSeen: row.first_seen, lastSeen: row.last_seen });
+      this.identifiers.set(key, {
+        type: row.type,
+        value: row.value,
+        profileId: row.profile_id,
+        firstSeen: row.first_seen,
+        lastSeen: row.last_seen,
+      });
     }
     for (const [id, profile] of fresh) this.profiles.set(id, profile);
   }

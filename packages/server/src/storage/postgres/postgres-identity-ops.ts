@@ -35,7 +35,6 @@ type Query = (text: string, values: unknown[]) => Promise<{ rows: Row[]; rowCoun
 /** Most refusals explain returns for one profile (newest kept), as the SQLite store. */
 const MAX_EXPLAIN_REFUSALS = 1000;
 
-
 /** One ledger entry by id. */
 export async function findMerge(query: Query, id: string): Promise<MergeRecord | undefined> {
   const { rows } = await query('SELECT * FROM merges WHERE id = $1', [id]);
@@ -91,7 +90,13 @@ export function postgresIdentityReads(
       const trust = new TrustCache();
       const trustRows = await pool.query<TrustRow>({
         ...TRUST_STATEMENT,
-        values: [identifiers.map((k) => k.type), identifiers.map((k) => k.value), held.map((k) => k.type), held.map((k) => k.value), identifiers.map(digest)],
+        values: [
+          identifiers.map((k) => k.type),
+          identifiers.map((k) => k.value),
+          held.map((k) => k.type),
+          held.map((k) => k.value),
+          identifiers.map(digest),
+        ],
       });
       trust.load(identifiers, held, trustRows.rows);
       return trust.extend(identifiers, cache.snapshot(identifiers));
@@ -135,7 +140,10 @@ export function postgresIdentityReads(
     listDoNotLink,
 
     async removeDoNotLink(id) {
-      const result = await query('WITH members AS (DELETE FROM do_not_link_members WHERE rule_id = $1) DELETE FROM do_not_link WHERE id = $1', [id]);
+      const result = await query(
+        'WITH members AS (DELETE FROM do_not_link_members WHERE rule_id = $1) DELETE FROM do_not_link WHERE id = $1',
+        [id],
+      );
       return (result.rowCount ?? 0) > 0;
     },
 
@@ -164,13 +172,26 @@ export function postgresIdentityTx({
   digest: (identifier: Identifier) => string;
   clear: () => void;
   ids: IdGenerator;
-}): Pick<StoreTx, 'findMerge' | 'detachProfile' | 'resetGraph' | 'listReplayEvents' | 'forwardProfiles' | 'addDoNotLink' | 'recordLedger' | 'markMergesUndone' | 'tombstone'> {
+}): Pick<
+  StoreTx,
+  | 'findMerge'
+  | 'detachProfile'
+  | 'resetGraph'
+  | 'listReplayEvents'
+  | 'forwardProfiles'
+  | 'addDoNotLink'
+  | 'recordLedger'
+  | 'markMergesUndone'
+  | 'tombstone'
+> {
   const lockProfile = (id: string) => query(`SELECT pg_advisory_xact_lock(hashtextextended('profile:' || $1, 0))`, [id]);
   return {
     findMerge: (id) => findMerge(query, id),
 
     async detachProfile(profileId) {
-      const liveOf = async () => (await query('SELECT coalesce(merged_into, id) AS live FROM profiles WHERE id = $1', [profileId])).rows[0]?.live as string | undefined;
+      const liveOf = async () =>
+        (await query('SELECT coalesce(merged_into, id) AS live FROM profiles WHERE id = $1', [profileId])).rows[0]?.live as
+          string | undefined;
       let live = await liveOf();
       if (live === undefined) return undefined;
       await lockProfile(live);
@@ -181,8 +202,12 @@ export function postgresIdentityTx({
         live = locked;
         await lockProfile(live);
       }
-      const profiles = (await query('SELECT * FROM profiles WHERE id = $1 OR merged_into = $1 ORDER BY created_at, id', [live])).rows.map(toDetached);
-      const events = (await query('SELECT seq, source_id, payload, unverified FROM events WHERE profile_id = $1 ORDER BY seq', [live])).rows.map(toReplay);
+      const profiles = (await query('SELECT * FROM profiles WHERE id = $1 OR merged_into = $1 ORDER BY created_at, id', [live])).rows.map(
+        toDetached,
+      );
+      const events = (
+        await query('SELECT seq, source_id, payload, unverified FROM events WHERE profile_id = $1 ORDER BY seq', [live])
+      ).rows.map(toReplay);
       const ids = profiles.map((p) => p.id);
       await query(
         `WITH i AS (DELETE FROM identifiers WHERE profile_id = $1),
@@ -201,7 +226,9 @@ export function postgresIdentityTx({
     },
 
     async resetGraph() {
-      const profiles = (await query('SELECT id, created_at, created_message_id, created_source_id FROM profiles ORDER BY created_at, id', [])).rows.map(toDetached);
+      const profiles = (
+        await query('SELECT id, created_at, created_message_id, created_source_id FROM profiles ORDER BY created_at, id', [])
+      ).rows.map(toDetached);
       await query(
         `WITH i AS (DELETE FROM identifiers), t AS (DELETE FROM traits), h AS (DELETE FROM trait_history), c AS (DELETE FROM consent), r AS (DELETE FROM refusals),
               d AS (DELETE FROM device_users), m AS (DELETE FROM merges WHERE rule NOT IN ('undo', 'split')),
@@ -215,7 +242,9 @@ export function postgresIdentityTx({
     },
 
     async listReplayEvents(afterSeq, limit) {
-      return (await query('SELECT seq, source_id, payload, unverified FROM events WHERE seq > $1 ORDER BY seq LIMIT $2', [afterSeq, limit])).rows.map(toReplay);
+      return (
+        await query('SELECT seq, source_id, payload, unverified FROM events WHERE seq > $1 ORDER BY seq LIMIT $2', [afterSeq, limit])
+      ).rows.map(toReplay);
     },
 
     async forwardProfiles(pairs, at) {
@@ -268,7 +297,11 @@ export function postgresIdentityTx({
     async tombstone(profileId, identifier, at) {
       await query(`SELECT pg_advisory_xact_lock(hashtextextended($1 || ':' || $2, 0))`, [identifier.type, identifier.value]);
       await lockProfile(profileId);
-      const removed = await query('DELETE FROM identifiers WHERE type = $1 AND value = $2 AND profile_id = $3', [identifier.type, identifier.value, profileId]);
+      const removed = await query('DELETE FROM identifiers WHERE type = $1 AND value = $2 AND profile_id = $3', [
+        identifier.type,
+        identifier.value,
+        profileId,
+      ]);
       if ((removed.rowCount ?? 0) === 0) return false;
       await query(
         `WITH t AS (

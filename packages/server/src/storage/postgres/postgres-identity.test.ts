@@ -20,7 +20,6 @@ import type { TestDatabase } from './postgres-test-db.ts';
 import { createTestDatabase } from './postgres-test-db.ts';
 import { postgresAvailable } from './postgres-test-store.ts';
 
-
 function policyWith(json: unknown): IdentityPolicy {
   const parsed = parsePolicy(json);
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
@@ -39,7 +38,10 @@ function stream(seed: number, people: number): Array<{ sourceId: string; event: 
   let n = 0;
   const push = (sourceId: string, fields: Partial<TrackingEvent>) => {
     n++;
-    out.push({ sourceId, event: { type: 'track', event: 'E', messageId: `m${n}`, timestamp: at(Math.floor(random() * 600)), receivedAt: at(0), ...fields } });
+    out.push({
+      sourceId,
+      event: { type: 'track', event: 'E', messageId: `m${n}`, timestamp: at(Math.floor(random() * 600)), receivedAt: at(0), ...fields },
+    });
   };
   const consent = (categories: Record<string, boolean>) => ({ consent: { categoryPreferences: categories } });
   for (let p = 0; p < people; p++) {
@@ -47,10 +49,26 @@ function stream(seed: number, people: number): Array<{ sourceId: string; event: 
     const email = `p${p}@shop.example`;
     push('web', { type: 'page', name: 'Home', anonymousId: `w${p}`, context: consent({ analytics: true, ads: random() < 0.5 }) });
     push('web', { type: 'identify', userId: user, anonymousId: `w${p}`, traits: { email, plan: random() < 0.5 ? 'free' : 'pro' } });
-    push('ios', { type: 'screen', name: 'Cart', anonymousId: `i${p}`, context: { device: { id: `D${p}`, type: 'ios' }, ...consent({ ads: random() < 0.5 }) } });
-    push('ios', { type: 'identify', userId: user, anonymousId: `i${p}`, context: { device: { id: `D${p}`, type: 'ios' } }, traits: { phone: `+1415555${String(1000 + p)}` } });
+    push('ios', {
+      type: 'screen',
+      name: 'Cart',
+      anonymousId: `i${p}`,
+      context: { device: { id: `D${p}`, type: 'ios' }, ...consent({ ads: random() < 0.5 }) },
+    });
+    push('ios', {
+      type: 'identify',
+      userId: user,
+      anonymousId: `i${p}`,
+      context: { device: { id: `D${p}`, type: 'ios' } },
+      traits: { phone: `+1415555${String(1000 + p)}` },
+    });
     push('server', { type: 'track', event: 'Order Completed', userId: user, properties: { total: Math.floor(random() * 100) } });
-    push('email', { type: 'track', event: 'Email Clicked', anonymousId: `e${p}`, context: { traits: { email }, ...consent({ analytics: false }) } });
+    push('email', {
+      type: 'track',
+      event: 'Email Clicked',
+      anonymousId: `e${p}`,
+      context: { traits: { email }, ...consent({ analytics: false }) },
+    });
     push('web', { type: 'identify', userId: user, anonymousId: 'null', traits: { plan: null, vip: true } });
     push('web', { type: 'identify', userId: user, anonymousId: 'family-browser', traits: {} });
     push('ios', { type: 'screen', name: 'Home', userId: user, context: { device: { id: 'kiosk', type: 'ios' } } });
@@ -93,13 +111,30 @@ async function trustState(store: Store): Promise<unknown> {
       events,
       identifiers: e.identifiers.map((i) => [i.type, i.value, i.sourceId, i.firstSeen, i.lastSeen, i.messageId, i.rule, i.linkedAt]),
       refusals: e.refusals.map((r) => [r.profileId, r.type, r.value, r.reason, r.messageId, r.sourceId, r.at]).sort(),
-      merges: e.merges.map((m) => [m.survivorId, m.absorbedId, m.rule, m.messageId, m.sourceId, sortIds(m.via), m.sides && [sortIds(m.sides.survivor), sortIds(m.sides.absorbed)], m.undoneBy !== undefined]),
+      merges: e.merges.map((m) => [
+        m.survivorId,
+        m.absorbedId,
+        m.rule,
+        m.messageId,
+        m.sourceId,
+        sortIds(m.via),
+        m.sides && [sortIds(m.sides.survivor), sortIds(m.sides.absorbed)],
+        m.undoneBy !== undefined,
+      ]),
       doNotLink: e.doNotLink.map((r) => JSON.stringify([r.sides.map(sortIds), r.reason])).sort(),
       tombstones: e.tombstones.map((t) => [t.type, t.value]),
     });
   }
-  const kiosk = await store.readSnapshot([{ type: 'ios.id', value: 'kiosk' }, { type: 'anonymous_id', value: 'family-browser' }]);
-  return { profiles, kiosk: kiosk.deviceUsers, rules: (await store.listDoNotLink()).map((r) => JSON.stringify([r.sides.map(sortIds), r.reason])).sort(), stats: await store.stats() };
+  const kiosk = await store.readSnapshot([
+    { type: 'ios.id', value: 'kiosk' },
+    { type: 'anonymous_id', value: 'family-browser' },
+  ]);
+  return {
+    profiles,
+    kiosk: kiosk.deviceUsers,
+    rules: (await store.listDoNotLink()).map((r) => JSON.stringify([r.sides.map(sortIds), r.reason])).sort(),
+    stats: await store.stats(),
+  };
 }
 
 if (await postgresAvailable('postgres identity trust')) {
@@ -168,8 +203,29 @@ if (await postgresAvailable('postgres identity trust')) {
       for (const store of [sqlite, pg]) expect(await store.transaction((tx) => tx.tombstone(u3, phone, AT))).toBe(true);
       const later = batches(
         [
-          { sourceId: 'ios', event: { type: 'identify', messageId: 'late-1', userId: 'u4', timestamp: AT, receivedAt: AT, traits: { phone: '+14155551003' } } },
-          { sourceId: 'web', event: { type: 'identify', messageId: 'late-2', userId: 'u2', anonymousId: 'late-anon', timestamp: AT, receivedAt: AT, traits: { email: 'p2@shop.example' } } },
+          {
+            sourceId: 'ios',
+            event: {
+              type: 'identify',
+              messageId: 'late-1',
+              userId: 'u4',
+              timestamp: AT,
+              receivedAt: AT,
+              traits: { phone: '+14155551003' },
+            },
+          },
+          {
+            sourceId: 'web',
+            event: {
+              type: 'identify',
+              messageId: 'late-2',
+              userId: 'u2',
+              anonymousId: 'late-anon',
+              timestamp: AT,
+              receivedAt: AT,
+              traits: { email: 'p2@shop.example' },
+            },
+          },
         ],
         10,
       );
@@ -184,7 +240,8 @@ if (await postgresAvailable('postgres identity trust')) {
       expect(await trustState(pg)).toEqual(await trustState(sqlite));
 
       // Removing the rules lets the parts join again on the next events (same on both).
-      for (const store of [sqlite, pg]) for (const rule of await store.listDoNotLink()) expect(await store.removeDoNotLink(rule.id)).toBe(true);
+      for (const store of [sqlite, pg])
+        for (const rule of await store.listDoNotLink()) expect(await store.removeDoNotLink(rule.id)).toBe(true);
       expect(await pg.listDoNotLink()).toEqual([]);
     });
   });

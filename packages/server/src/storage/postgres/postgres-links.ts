@@ -77,7 +77,11 @@ export function createPostgresLinksStore(pool: pg.Pool): LinksStore {
     async listLinks(query) {
       const after = cursorKey(query.cursor);
       const { rows } = after
-        ? await pool.query<Row>('SELECT * FROM links WHERE (created_at, id) < ($1, $2) ORDER BY created_at DESC, id DESC LIMIT $3', [String(after[0]), String(after[1]), query.limit + 1])
+        ? await pool.query<Row>('SELECT * FROM links WHERE (created_at, id) < ($1, $2) ORDER BY created_at DESC, id DESC LIMIT $3', [
+            String(after[0]),
+            String(after[1]),
+            query.limit + 1,
+          ])
         : await pool.query<Row>('SELECT * FROM links ORDER BY created_at DESC, id DESC LIMIT $1', [query.limit + 1]);
       return pageOf(rows, query.limit, toLinkRecord, (row) => [row.created_at as string, row.id as string]);
     },
@@ -90,12 +94,21 @@ export function createPostgresLinksStore(pool: pg.Pool): LinksStore {
       );
     },
     async findRecipient(id) {
-      const { rows } = await pool.query<Row>({ name: 'kin_link_recipient_v1', text: 'SELECT * FROM link_recipients WHERE id = $1', values: [id] });
+      const { rows } = await pool.query<Row>({
+        name: 'kin_link_recipient_v1',
+        text: 'SELECT * FROM link_recipients WHERE id = $1',
+        values: [id],
+      });
       const row = rows[0];
-      return row ? { id: row.id as string, linkId: row.link_id as string, ref: row.ref as string, createdAt: row.created_at as string } : undefined;
+      return row
+        ? { id: row.id as string, linkId: row.link_id as string, ref: row.ref as string, createdAt: row.created_at as string }
+        : undefined;
     },
     async countHits(linkId) {
-      const { rows } = await pool.query<Row>(HIT_COUNTS_SQL((n) => `$${n}`), [linkId, linkId]);
+      const { rows } = await pool.query<Row>(
+        HIT_COUNTS_SQL((n) => `$${n}`),
+        [linkId, linkId],
+      );
       return toHitCounts(rows[0]);
     },
     async clickedProfiles(linkId, limit) {
@@ -108,7 +121,10 @@ export function createPostgresLinksStore(pool: pg.Pool): LinksStore {
     },
     async listProfileClicks(profileIds, limit) {
       if (profileIds.length === 0) return [];
-      const { rows } = await pool.query<Row>(`SELECT * FROM link_clicks WHERE profile_id = ANY($1::text[]) ${PROFILE_CLICKS_ORDER} LIMIT $2`, [profileIds, limit]);
+      const { rows } = await pool.query<Row>(
+        `SELECT * FROM link_clicks WHERE profile_id = ANY($1::text[]) ${PROFILE_CLICKS_ORDER} LIMIT $2`,
+        [profileIds, limit],
+      );
       return rows.map(toLinkClickRecord);
     },
     async signingSecret(candidate) {
@@ -127,7 +143,20 @@ export function postgresLinkClickTx(query: Query): LinkClickTx {
         name: 'kin_link_click_insert_v1',
         text: `INSERT INTO link_clicks (click_id, link_id, kind, at, bot, reason, token, recipient_id, profile_id, anchor_type, anchor_value, visitor)
                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (click_id) DO NOTHING`,
-        values: [c.clickId, c.linkId, c.kind, c.at, c.bot ? 1 : 0, c.reason ?? null, c.token, c.recipientId ?? null, c.profileId ?? null, c.anchor?.type ?? null, c.anchor?.value ?? null, c.visitor ?? null],
+        values: [
+          c.clickId,
+          c.linkId,
+          c.kind,
+          c.at,
+          c.bot ? 1 : 0,
+          c.reason ?? null,
+          c.token,
+          c.recipientId ?? null,
+          c.profileId ?? null,
+          c.anchor?.type ?? null,
+          c.anchor?.value ?? null,
+          c.visitor ?? null,
+        ],
       });
     },
     async findLinkClick(clickId) {
@@ -143,7 +172,11 @@ export function postgresLinkClickTx(query: Query): LinkClickTx {
       return { clickId, at: row.at as string, bot: Number(row.bot) === 1, ...anchor, browsers: row.browsers as string[] };
     },
     async addLinkBrowser(clickId, anonymousId) {
-      await query({ name: 'kin_link_browser_v1', text: 'INSERT INTO link_click_browsers (click_id, anonymous_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', values: [clickId, anonymousId] });
+      await query({
+        name: 'kin_link_browser_v1',
+        text: 'INSERT INTO link_click_browsers (click_id, anonymous_id) VALUES ($1, $2) ON CONFLICT DO NOTHING',
+        values: [clickId, anonymousId],
+      });
     },
   };
 }

@@ -53,11 +53,21 @@ type Query = <R extends QueryResultRow>(config: QueryConfig) => Promise<{ rows: 
 export async function rekeyPostgres(query: Query, dirty: ReadonlyMap<string, boolean>, now: number): Promise<void> {
   if (dirty.size === 0) return;
   const ids = [...dirty.keys()].sort();
-  const { rows } = await query<{ profile_id: string; key: string | null; value: unknown; source_id: string | null; keys: string[] | null; indexed: boolean }>({
+  const { rows } = await query<{
+    profile_id: string;
+    key: string | null;
+    value: unknown;
+    source_id: string | null;
+    keys: string[] | null;
+    indexed: boolean;
+  }>({
     ...READ,
     values: [ids, [...PERSON_TRAIT_KEYS]],
   });
-  const byId = new Map<string, { traits: Array<{ key: string; value: unknown; sourceId: string }>; keys: string[] | null; indexed: boolean }>();
+  const byId = new Map<
+    string,
+    { traits: Array<{ key: string; value: unknown; sourceId: string }>; keys: string[] | null; indexed: boolean }
+  >();
   for (const r of rows) {
     let entry = byId.get(r.profile_id);
     if (!entry) byId.set(r.profile_id, (entry = { traits: [], keys: r.keys, indexed: r.indexed }));

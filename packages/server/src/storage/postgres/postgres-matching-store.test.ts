@@ -27,13 +27,25 @@ describe.skipIf(!status.ok)('postgres store: matching and review', () => {
       writeFileSync(join(dir, 'social.csv'), social);
       const base = { store, policy: DEFAULT_POLICY, normalize: normalizerFor(DEFAULT_POLICY) };
       expect(await importFile({ ...base, file: join(dir, 'crm.csv'), source: 'crm' })).toMatchObject({ rejected: 0 });
-      expect(await importFile({ ...base, file: join(dir, 'social.csv'), source: 'social', mapping: SOCIAL_MAPPING })).toMatchObject({ rejected: 0 });
+      expect(await importFile({ ...base, file: join(dir, 'social.csv'), source: 'social', mapping: SOCIAL_MAPPING })).toMatchObject({
+        rejected: 0,
+      });
 
       // A reviewer rejected the (certain) Ida Quintero pair earlier: matching must never merge it.
       const idaCrm = (await store.findProfileIdByIdentifier({ type: 'record', value: 'crm:c-ida' }))!;
       const idaSocial = (await store.findProfileIdByIdentifier({ type: 'twitter', value: 'idaq' }))!;
       await store.matching.addReviewItems([
-        { id: 'r-ida', runId: 'earlier', aProfile: idaCrm, bProfile: idaSocial, probability: 0.99, reason: 'below-link-threshold', evidence: [], status: 'rejected', createdAt: '2026-01-01T00:00:00.000Z' },
+        {
+          id: 'r-ida',
+          runId: 'earlier',
+          aProfile: idaCrm,
+          bProfile: idaSocial,
+          probability: 0.99,
+          reason: 'below-link-threshold',
+          evidence: [],
+          status: 'rejected',
+          createdAt: '2026-01-01T00:00:00.000Z',
+        },
       ]);
       const run = await runMatch({ store, policy: DEFAULT_POLICY, clock: systemClock });
       expect(run.skippedRejected).toBe(1);
@@ -54,12 +66,21 @@ describe.skipIf(!status.ok)('postgres store: matching and review', () => {
       const dan = await holding('twitter', 'danp');
       const matt = await holding('twitter', 'mattc');
       expect(dan.evidence.length).toBeGreaterThan(0);
-      expect(await decideReview({ store, policy: DEFAULT_POLICY, clock: systemClock, id: dan.id, decision: 'accept' })).toMatchObject({ kind: 'decided' });
-      expect(await store.findProfileIdByIdentifier({ type: 'twitter', value: 'danp' })).toBe(await store.findProfileIdByIdentifier({ type: 'record', value: 'crm:c-dan' }));
-      expect(await decideReview({ store, policy: DEFAULT_POLICY, clock: systemClock, id: matt.id, decision: 'reject' })).toMatchObject({ kind: 'decided', item: { status: 'rejected' } });
+      expect(await decideReview({ store, policy: DEFAULT_POLICY, clock: systemClock, id: dan.id, decision: 'accept' })).toMatchObject({
+        kind: 'decided',
+      });
+      expect(await store.findProfileIdByIdentifier({ type: 'twitter', value: 'danp' })).toBe(
+        await store.findProfileIdByIdentifier({ type: 'record', value: 'crm:c-dan' }),
+      );
+      expect(await decideReview({ store, policy: DEFAULT_POLICY, clock: systemClock, id: matt.id, decision: 'reject' })).toMatchObject({
+        kind: 'decided',
+        item: { status: 'rejected' },
+      });
       const second = await runMatch({ store, policy: DEFAULT_POLICY, clock: systemClock, linkThreshold: 0.5 });
       expect(second.merges).toBe(0);
-      expect(await store.findProfileIdByIdentifier({ type: 'twitter', value: 'mattc' })).not.toBe(await store.findProfileIdByIdentifier({ type: 'record', value: 'crm:c-mat' }));
+      expect(await store.findProfileIdByIdentifier({ type: 'twitter', value: 'mattc' })).not.toBe(
+        await store.findProfileIdByIdentifier({ type: 'record', value: 'crm:c-mat' }),
+      );
     } finally {
       await store.close();
       await db.drop();

@@ -61,15 +61,17 @@ export function createPostgresMatchingStore(pool: pg.Pool, now: () => number): M
         [ids, query.keys],
       );
       const byId = new Map(ids.map((id) => [id, { id, traits: [] as Array<{ key: string; value: unknown; sourceId: string }> }]));
-      for (const row of rows as Row[]) byId.get(row.profile_id as string)?.traits.push({ key: row.key as string, value: row.value, sourceId: row.source_id as string });
+      for (const row of rows as Row[])
+        byId.get(row.profile_id as string)?.traits.push({ key: row.key as string, value: row.value, sourceId: row.source_id as string });
       return [...byId.values()];
     },
 
     async liveProfileIds(ids) {
       if (ids.length === 0) return {};
-      const { rows } = await pool.query<{ id: string; live: string }>('SELECT id, coalesce(merged_into, id) AS live FROM profiles WHERE id = ANY($1::text[])', [
-        [...new Set(ids)],
-      ]);
+      const { rows } = await pool.query<{ id: string; live: string }>(
+        'SELECT id, coalesce(merged_into, id) AS live FROM profiles WHERE id = ANY($1::text[])',
+        [[...new Set(ids)]],
+      );
       return Object.fromEntries(rows.map((r) => [r.id, r.live]));
     },
 
@@ -111,13 +113,20 @@ export function createPostgresMatchingStore(pool: pg.Pool, now: () => number): M
         where.push(`seq > $${params.length}`);
       }
       params.push(query.limit + 1);
-      const { rows } = await pool.query(`SELECT * FROM review_items ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY seq LIMIT $${params.length}`, params);
+      const { rows } = await pool.query(
+        `SELECT * FROM review_items ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY seq LIMIT $${params.length}`,
+        params,
+      );
       return pageOf(rows as Row[], query.limit, toReviewItem, (last) => [Number(last.seq)]);
     },
 
     async listReviewPairs() {
       const { rows } = await pool.query('SELECT a_profile, b_profile, status FROM review_items ORDER BY seq');
-      return (rows as Row[]).map((row) => ({ aProfile: row.a_profile as string, bProfile: row.b_profile as string, status: row.status as ReviewStatus }));
+      return (rows as Row[]).map((row) => ({
+        aProfile: row.a_profile as string,
+        bProfile: row.b_profile as string,
+        status: row.status as ReviewStatus,
+      }));
     },
 
     async findReviewItem(id) {
@@ -127,7 +136,10 @@ export function createPostgresMatchingStore(pool: pg.Pool, now: () => number): M
     },
 
     async decideReviewItem(id, status, at) {
-      const { rows } = await pool.query("UPDATE review_items SET status = $2, decided_at = $3 WHERE id = $1 AND status = 'open' RETURNING *", [id, status, at]);
+      const { rows } = await pool.query(
+        "UPDATE review_items SET status = $2, decided_at = $3 WHERE id = $1 AND status = 'open' RETURNING *",
+        [id, status, at],
+      );
       const row = rows[0] as Row | undefined;
       return row ? toReviewItem(row) : undefined;
     },
@@ -138,7 +150,11 @@ export function createPostgresMatchingStore(pool: pg.Pool, now: () => number): M
         'SELECT a_profile, b_profile, status FROM review_items WHERE a_profile = ANY($1::text[]) UNION SELECT a_profile, b_profile, status FROM review_items WHERE b_profile = ANY($1::text[])',
         [profileIds],
       );
-      return (rows as Row[]).map((row) => ({ aProfile: row.a_profile as string, bProfile: row.b_profile as string, status: row.status as ReviewStatus }));
+      return (rows as Row[]).map((row) => ({
+        aProfile: row.a_profile as string,
+        bProfile: row.b_profile as string,
+        status: row.status as ReviewStatus,
+      }));
     },
 
     async matchKeysOfProfile(profileId) {
@@ -165,12 +181,16 @@ export function createPostgresMatchingStore(pool: pg.Pool, now: () => number): M
         [ids, keys],
       );
       const byId = new Map(ids.map((id) => [id, { id, traits: [] as Array<{ key: string; value: unknown; sourceId: string }> }]));
-      for (const row of rows as Row[]) byId.get(row.profile_id as string)?.traits.push({ key: row.key as string, value: row.value, sourceId: row.source_id as string });
+      for (const row of rows as Row[])
+        byId.get(row.profile_id as string)?.traits.push({ key: row.key as string, value: row.value, sourceId: row.source_id as string });
       return [...byId.values()].filter((p) => p.traits.length > 0);
     },
 
     async pendingMatches(limit) {
-      const { rows } = await pool.query<{ profile_id: string; seq: string }>('SELECT profile_id, seq FROM match_profiles WHERE pending ORDER BY seq LIMIT $1', [limit]);
+      const { rows } = await pool.query<{ profile_id: string; seq: string }>(
+        'SELECT profile_id, seq FROM match_profiles WHERE pending ORDER BY seq LIMIT $1',
+        [limit],
+      );
       return rows.map((r) => ({ profileId: r.profile_id, seq: Number(r.seq) }));
     },
 
@@ -188,7 +208,10 @@ export function createPostgresMatchingStore(pool: pg.Pool, now: () => number): M
       try {
         await client.query('BEGIN');
         // SKIP LOCKED: two servers backfilling at once take different rows.
-        const { rows } = await client.query<{ profile_id: string }>('SELECT profile_id FROM match_profiles WHERE keys IS NULL LIMIT $1 FOR UPDATE SKIP LOCKED', [limit]);
+        const { rows } = await client.query<{ profile_id: string }>(
+          'SELECT profile_id FROM match_profiles WHERE keys IS NULL LIMIT $1 FOR UPDATE SKIP LOCKED',
+          [limit],
+        );
         await rekeyPostgres((config) => client.query(config), new Map(rows.map((r) => [r.profile_id, false])), now());
         await client.query('COMMIT');
         return rows.length;
@@ -213,12 +236,22 @@ export function createPostgresMatchingStore(pool: pg.Pool, now: () => number): M
 }
 
 /** Inserts a match link on the transaction's connection. */
-export async function insertMatchLink(query: <R extends QueryResultRow>(config: QueryConfig) => Promise<{ rows: R[] }>, link: MatchLink): Promise<void> {
+export async function insertMatchLink(
+  query: <R extends QueryResultRow>(config: QueryConfig) => Promise<{ rows: R[] }>,
+  link: MatchLink,
+): Promise<void> {
   await query({
     text: `INSERT INTO match_links (message_id, run_id, rule, survivor_id, absorbed_id, probability, evidence, created_at)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (message_id) DO NOTHING`,
-    values: [link.messageId, link.runId, link.rule, link.survivorId, link.absorbedId, link.probability, JSON.stringify(link.evidence), link.createdAt],
+    values: [
+      link.messageId,
+      link.runId,
+      link.rule,
+      link.survivorId,
+      link.absorbedId,
+      link.probability,
+      JSON.stringify(link.evidence),
+      link.createdAt,
+    ],
   });
 }
-
-

@@ -102,7 +102,7 @@ export function postgresTransactions(
 
 /** The id a profile id answers for now (itself, or the profile it was merged into). */
 export async function postgresLiveProfileId(client: PoolClient | Pool, profileId: string): Promise<string | undefined> {
-    const { rows } = await client.query<{ id: string }>({
+  const { rows } = await client.query<{ id: string }>({
     name: 'kin_live_profile_v1',
     text: 'SELECT coalesce(merged_into, id) AS id FROM profiles WHERE id = $1',
     values: [profileId],
@@ -118,7 +118,10 @@ function typeParser(oid: number, format?: 'text' | 'binary'): unknown {
 
 /** '2026-11-01 10:00:00.123456+00' (any offset) -> '2026-11-01T10:00:00.123Z'. */
 export function parseTimestamptz(text: string): string {
-  const iso = text.replace(' ', 'T').replace(/([+-]\d\d)$/, '$1:00').replace(/([+-]\d\d):?(\d\d):(\d\d)$/, '$1:$2');
+  const iso = text
+    .replace(' ', 'T')
+    .replace(/([+-]\d\d)$/, '$1:00')
+    .replace(/([+-]\d\d):?(\d\d):(\d\d)$/, '$1:$2');
   const ms = Date.parse(iso);
   return Number.isNaN(ms) ? text : new Date(ms).toISOString();
 }
@@ -143,4 +146,3 @@ function backoff(attempt: number): number {
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-

@@ -18,7 +18,18 @@ if (await postgresAvailable('postgres privacy')) {
         const deps = { policy: DEFAULT_POLICY, normalize: normalizerFor(DEFAULT_POLICY) };
         const T = '2026-11-01T10:00:00.000Z';
         const events = (who: string): TrackingEvent[] =>
-          Array.from({ length: 20 }, (_, i) => ({ type: 'identify', userId: `${who}-user`, messageId: `${who.length}-${i}-${who[0]}`, timestamp: T, receivedAt: T, traits: { email: `${who}@example.com`, phone: who === 'amy-keep' ? '+14155550142' : '+14155550199' } }) as TrackingEvent);
+          Array.from(
+            { length: 20 },
+            (_, i) =>
+              ({
+                type: 'identify',
+                userId: `${who}-user`,
+                messageId: `${who.length}-${i}-${who[0]}`,
+                timestamp: T,
+                receivedAt: T,
+                traits: { email: `${who}@example.com`, phone: who === 'amy-keep' ? '+14155550142' : '+14155550199' },
+              }) as TrackingEvent,
+          );
         await store.transaction((tx) => applyEvents(tx, 'src', [...events('zed-forget'), ...events('amy-keep')], deps));
         const dump = () => execFileSync('pg_dump', ['--data-only', target.urlOf(store)], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
         expect(dump()).toContain('zed-forget@example.com');

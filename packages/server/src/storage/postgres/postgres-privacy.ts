@@ -77,9 +77,13 @@ export function createPostgresPrivacy(pool: pg.Pool, idGenerator: IdGenerator, d
       const r = await client.query<Row>(text, values);
       return { rows: r.rows, rowCount: r.rowCount };
     };
-    const live = (await query('SELECT coalesce(merged_into, id) AS live FROM profiles WHERE id = $1', [profileId])).rows[0]?.live as string | undefined;
+    const live = (await query('SELECT coalesce(merged_into, id) AS live FROM profiles WHERE id = $1', [profileId])).rows[0]?.live as
+      string | undefined;
     if (live === undefined) return undefined;
-    const idents = (await query('SELECT type, value FROM identifiers WHERE profile_id = $1', [live])).rows as Array<{ type: string; value: string }>;
+    const idents = (await query('SELECT type, value FROM identifiers WHERE profile_id = $1', [live])).rows as Array<{
+      type: string;
+      value: string;
+    }>;
     const detached = await postgresIdentityTx({ query, clear: () => undefined, ids: idGenerator, digest }).detachProfile(live);
     if (!detached) return undefined;
     const ids = detached.profiles.map((p) => p.id);
@@ -101,7 +105,8 @@ export function createPostgresPrivacy(pool: pg.Pool, idGenerator: IdGenerator, d
       [ids, types, values, idents.filter((i) => i.type === 'user_id').map((i) => i.value)],
     );
     for (const statement of PERSON_ROW_DELETES) await query(statement.replace('IDS', 'SELECT unnest($1::text[])'), [ids]);
-    for (const statement of PERSON_REF_DELETES) await query(statement.replace('REFS', 'SELECT unnest($1::text[])'), [personRefs(idents, ids)]);
+    for (const statement of PERSON_REF_DELETES)
+      await query(statement.replace('REFS', 'SELECT unnest($1::text[])'), [personRefs(idents, ids)]);
     return { profiles: ids.length, profileIds: ids, events, identifiers: idents.length };
   }
 
@@ -139,7 +144,10 @@ export function createPostgresPrivacy(pool: pg.Pool, idGenerator: IdGenerator, d
     async listRequests({ limit, cursor }) {
       const after = cursorKey(cursor);
       const before = typeof after?.[0] === 'number' ? after[0] : Number.MAX_SAFE_INTEGER;
-      const { rows } = await pool.query<Row>('SELECT * FROM privacy_requests WHERE seq < $1 ORDER BY seq DESC LIMIT $2', [before, limit + 1]);
+      const { rows } = await pool.query<Row>('SELECT * FROM privacy_requests WHERE seq < $1 ORDER BY seq DESC LIMIT $2', [
+        before,
+        limit + 1,
+      ]);
       return pageOf(rows, limit, toPrivacyRequest, (row) => [Number(row.seq)]);
     },
 
@@ -176,7 +184,10 @@ export function createPostgresPrivacy(pool: pg.Pool, idGenerator: IdGenerator, d
     },
 
     async profileFamily(profileId) {
-      const { rows } = await pool.query<{ id: string }>('SELECT id FROM profiles WHERE id = $1 OR merged_into = $1 ORDER BY created_at, id', [profileId]);
+      const { rows } = await pool.query<{ id: string }>(
+        'SELECT id FROM profiles WHERE id = $1 OR merged_into = $1 ORDER BY created_at, id',
+        [profileId],
+      );
       return rows.map((r) => r.id);
     },
 

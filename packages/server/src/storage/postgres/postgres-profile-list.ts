@@ -34,6 +34,9 @@ export async function postgresProfileIdsByName(pool: Pool, query: { prefix: stri
 /** A page of live profile ids by creation time (ids are time-ordered: the primary key is the order). */
 export async function postgresListProfileIds(pool: Pool, query: { order: ProfileOrder; limit: number; offset: number }): Promise<string[]> {
   const direction = query.order === 'oldest' ? 'ASC' : 'DESC';
-  const { rows } = await pool.query<{ id: string }>(`SELECT id FROM profiles WHERE merged_into IS NULL ORDER BY id ${direction} LIMIT $1 OFFSET $2`, [query.limit, query.offset]);
+  const { rows } = await pool.query<{ id: string }>(
+    `SELECT id FROM profiles WHERE merged_into IS NULL ORDER BY id ${direction} LIMIT $1 OFFSET $2`,
+    [query.limit, query.offset],
+  );
   return rows.map((row) => row.id);
 }

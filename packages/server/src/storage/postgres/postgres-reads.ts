@@ -14,7 +14,6 @@ import { toMillis } from './postgres-write-values.ts';
 
 type Row = Record<string, unknown>;
 
-
 /** Builds the reads over the pool; `read` runs a function in one read-only snapshot. */
 export function createPostgresReads(pool: Pool, read: <T>(fn: (client: PoolClient) => Promise<T>) => Promise<T>): ProfileReads {
   const reads: ProfileReads = {
@@ -35,11 +34,16 @@ export function createPostgresReads(pool: Pool, read: <T>(fn: (client: PoolClien
         const rows: ProfileRows = {
           profile: (await client.query('SELECT created_at, updated_at FROM profiles WHERE id = $1', [id])).rows[0] as Row,
           identifiers: (
-            await client.query('SELECT type, value, source_id, first_seen, last_seen FROM identifiers WHERE profile_id = $1 ORDER BY type, value', [id])
+            await client.query(
+              'SELECT type, value, source_id, first_seen, last_seen FROM identifiers WHERE profile_id = $1 ORDER BY type, value',
+              [id],
+            )
           ).rows as Row[],
-          traits: (await client.query('SELECT key, value FROM traits WHERE profile_id = $1 AND value IS NOT NULL ORDER BY key', [id])).rows as Row[],
+          traits: (await client.query('SELECT key, value FROM traits WHERE profile_id = $1 AND value IS NOT NULL ORDER BY key', [id]))
+            .rows as Row[],
           mergedFrom: (await client.query('SELECT id FROM profiles WHERE merged_into = $1 ORDER BY id', [id])).rows as Row[],
-          consent: (await client.query('SELECT category, granted, ts FROM consent WHERE profile_id = $1 ORDER BY category', [id])).rows as Row[],
+          consent: (await client.query('SELECT category, granted, ts FROM consent WHERE profile_id = $1 ORDER BY category', [id]))
+            .rows as Row[],
         };
         return toProfileView(id, rows, (stored) => stored);
       });
@@ -48,7 +52,10 @@ export function createPostgresReads(pool: Pool, read: <T>(fn: (client: PoolClien
     async listTraits(profileId) {
       const id = await liveProfileId(pool, profileId);
       if (!id) return [];
-      const { rows } = await pool.query('SELECT key, value, ts, source_id FROM traits WHERE profile_id = $1 AND value IS NOT NULL ORDER BY key', [id]);
+      const { rows } = await pool.query(
+        'SELECT key, value, ts, source_id FROM traits WHERE profile_id = $1 AND value IS NOT NULL ORDER BY key',
+        [id],
+      );
       return rows.map((t: Row) => ({ key: t.key as string, value: t.value, timestamp: t.ts as string, sourceId: t.source_id as string }));
     },
 
@@ -56,7 +63,10 @@ export function createPostgresReads(pool: Pool, read: <T>(fn: (client: PoolClien
       const id = await liveProfileId(pool, profileId);
       if (!id) return [];
       const current = await pool.query('SELECT key, value, ts, source_id, trust FROM traits WHERE profile_id = $1 ORDER BY key', [id]);
-      const past = await pool.query('SELECT key, value, ts, source_id, trust FROM trait_history WHERE profile_id = $1 ORDER BY key, ts DESC, seq DESC', [id]);
+      const past = await pool.query(
+        'SELECT key, value, ts, source_id, trust FROM trait_history WHERE profile_id = $1 ORDER BY key, ts DESC, seq DESC',
+        [id],
+      );
       return traitHistories(current.rows as Row[], past.rows as Row[], (stored) => stored ?? null);
     },
 
@@ -120,11 +130,18 @@ export function createPostgresReads(pool: Pool, read: <T>(fn: (client: PoolClien
     async searchProfiles(query) {
       // Identifier hits ordered by type (a later type wins for one profile; see searchMatches), as SQLite reads them.
       const byIdentifier = query.type
-        ? await pool.query('SELECT profile_id, type FROM identifiers WHERE type = $1 AND value = $2 ORDER BY type LIMIT $3', [query.type, query.value, query.limit])
+        ? await pool.query('SELECT profile_id, type FROM identifiers WHERE type = $1 AND value = $2 ORDER BY type LIMIT $3', [
+            query.type,
+            query.value,
+            query.limit,
+          ])
         : await pool.query('SELECT profile_id, type FROM identifiers WHERE value = $1 ORDER BY type LIMIT $2', [query.value, query.limit]);
       const byTrait = query.type
         ? undefined
-        : await pool.query('SELECT profile_id, key FROM traits WHERE value = to_jsonb($1::text) ORDER BY profile_id, key LIMIT $2', [query.value, query.limit]);
+        : await pool.query('SELECT profile_id, key FROM traits WHERE value = to_jsonb($1::text) ORDER BY profile_id, key LIMIT $2', [
+            query.value,
+            query.limit,
+          ]);
       return searchMatches(byIdentifier.rows as Row[], (byTrait?.rows ?? []) as Row[], query.limit, (id) => reads.findProfile(id));
     },
 
@@ -154,9 +171,12 @@ export function createPostgresReads(pool: Pool, read: <T>(fn: (client: PoolClien
         `SELECT s.id, count(e.source_id) AS events, max(e.received_at) AS last
          FROM sources s LEFT JOIN events e ON e.source_id = s.id GROUP BY s.id ORDER BY s.id`,
       );
-      return (rows as Row[]).map((row) => ({ sourceId: row.id as string, events: Number(row.events), lastEventAt: (row.last as string | null) ?? null }));
+      return (rows as Row[]).map((row) => ({
+        sourceId: row.id as string,
+        events: Number(row.events),
+        lastEventAt: (row.last as string | null) ?? null,
+      }));
     },
-
   };
   return reads;
 }

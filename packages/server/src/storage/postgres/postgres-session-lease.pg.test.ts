@@ -27,10 +27,15 @@ describe.skipIf(!status.ok && !servicesRequired())('postgres runner lease', () =
       expect(await a.hold()).toBe(true);
       // Another name is another lease.
       expect(await other.hold()).toBe(true);
-      expect(await selectColumn(db.url, "SELECT application_name FROM pg_stat_activity WHERE application_name LIKE 'kin-runner:journeys:%'")).toHaveLength(2);
+      expect(
+        await selectColumn(db.url, "SELECT application_name FROM pg_stat_activity WHERE application_name LIKE 'kin-runner:journeys:%'"),
+      ).toHaveLength(2);
 
       // The holder's session dies (its process was killed): the database drops the lock.
-      await selectColumn(db.url, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'kin-runner:journeys:${process.pid}' AND pid IN (SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted)`);
+      await selectColumn(
+        db.url,
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'kin-runner:journeys:${process.pid}' AND pid IN (SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted)`,
+      );
       expect(await b.hold()).toBe(true);
       // The old holder finds out at its next hold and does not decide.
       expect(await a.hold()).toBe(false);

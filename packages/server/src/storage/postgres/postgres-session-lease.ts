@@ -34,7 +34,12 @@ export function createPostgresSessionLease(options: { url: string; key: string; 
     await c?.end().catch(() => undefined);
   };
   const connect = async (): Promise<pg.Client> => {
-    const c = new pg.Client({ connectionString: options.url, application_name: options.label, keepAlive: true, connectionTimeoutMillis: 5_000 });
+    const c = new pg.Client({
+      connectionString: options.url,
+      application_name: options.label,
+      keepAlive: true,
+      connectionTimeoutMillis: 5_000,
+    });
     // A connection that breaks while idle: the lease is gone with it (PostgreSQL released the lock), and the
     // next `hold()` says so before connecting again, so a standby gets a turn to take it. Without a listener
     // its 'error' would crash the process.
@@ -75,5 +80,9 @@ export function createPostgresSessionLease(options: { url: string; key: string; 
 
 /** The journey runner's lease named `name` (`JOURNEY_CURSOR`), its connection named `kin-runner:<name>:<pid>`. */
 export function createPostgresRunnerLease(options: { url: string; name: string }): SessionLease {
-  return createPostgresSessionLease({ url: options.url, key: `kin:runner-lease:${options.name}`, label: `kin-runner:${options.name}:${process.pid}` });
+  return createPostgresSessionLease({
+    url: options.url,
+    key: `kin:runner-lease:${options.name}`,
+    label: `kin-runner:${options.name}:${process.pid}`,
+  });
 }

@@ -24,7 +24,6 @@ describe('parseTimestamptz', () => {
 });
 
 if (available) {
-
   const stores = postgresTestStores('postgres', 8);
   runStorageConformance({ ...stores, recount: (store) => recount(stores.urlOf(store)) });
   const trustStores = postgresTestStores('postgres', 4);
@@ -61,7 +60,10 @@ if (available) {
       withDatabase(async (db, admin) => {
         const pool = new pg.Pool({ connectionString: db.url, max: 1 });
         try {
-          await migratePostgres(pool, POSTGRES_MIGRATIONS.filter((m) => m.version < 8));
+          await migratePostgres(
+            pool,
+            POSTGRES_MIGRATIONS.filter((m) => m.version < 8),
+          );
           await pool.query(`INSERT INTO profiles (id, created_at, updated_at) VALUES ('p1', now(), now()), ('p2', now(), now())`);
           await pool.query(`UPDATE profiles SET merged_into = 'p1' WHERE id = 'p2'`);
           await pool.query(`INSERT INTO warnings (kind, code, field, message, source_id, message_id, created_at) VALUES
@@ -79,7 +81,16 @@ if (available) {
             ['event', 1, 'w3', '2026-01-01T00:00:04.000Z'],
             ['type', 2, 'w1', '2026-01-01T00:00:03.000Z'],
           ]);
-          await store.addWarnings([{ kind: 'rejected_event', code: 'invalid_event', field: 'type', message: 'bad', sourceId: 's1', createdAt: '2026-01-02T00:00:00.000Z' }]);
+          await store.addWarnings([
+            {
+              kind: 'rejected_event',
+              code: 'invalid_event',
+              field: 'type',
+              message: 'bad',
+              sourceId: 's1',
+              createdAt: '2026-01-02T00:00:00.000Z',
+            },
+          ]);
           expect((await store.listWarnings({ limit: 10 })).data.find((w) => w.field === 'type')?.count).toBe(3);
           expect((await admin.query('SELECT count(*)::int AS n FROM warnings')).rows[0]?.n).toBe(2);
           expect(await store.stats()).toEqual(await recount(db.url));
@@ -88,13 +99,15 @@ if (available) {
         }
       }));
 
-    it('folds the writers\' counter slots into slot 0 with the warnings retention, keeping the totals', () =>
+    it("folds the writers' counter slots into slot 0 with the warnings retention, keeping the totals", () =>
       withDatabase(async (db, admin) => {
         const store = await openPostgresStore({ url: db.url, poolSize: 4 });
         try {
           const at = '2026-11-01T10:00:00.000Z';
           await Promise.all(
-            Array.from({ length: 6 }, (_, i) => store.addWarnings([{ kind: 'rejected_event', code: 'invalid_event', field: `f${i % 2}`, message: 'bad', createdAt: at }])),
+            Array.from({ length: 6 }, (_, i) =>
+              store.addWarnings([{ kind: 'rejected_event', code: 'invalid_event', field: `f${i % 2}`, message: 'bad', createdAt: at }]),
+            ),
           );
           const before = await store.stats();
           expect(before.warnings).toBe(6);
@@ -128,7 +141,15 @@ if (available) {
               applyRow(tx, {
                 event: { type: 'track', event: 'Viewed', messageId, anonymousId: 'a-1', timestamp, receivedAt: timestamp } as TrackingEvent,
                 sourceId: 'src-1',
-                plan: { target: { kind: 'none' }, merges: [], links: [], touches: [], refused: [], traits: { set: {}, unset: [] }, warnings: [] },
+                plan: {
+                  target: { kind: 'none' },
+                  merges: [],
+                  links: [],
+                  touches: [],
+                  refused: [],
+                  traits: { set: {}, unset: [] },
+                  warnings: [],
+                },
               }),
             );
           await write('p-1', '2031-03-15T12:00:00.000Z');
@@ -149,23 +170,51 @@ if (available) {
       withDatabase(async (db) => {
         const store = await openPostgresStore({ url: db.url });
         try {
-          const none: ResolutionPlan = { target: { kind: 'none' }, merges: [], links: [], touches: [], refused: [], traits: { set: {}, unset: [] }, warnings: [] };
+          const none: ResolutionPlan = {
+            target: { kind: 'none' },
+            merges: [],
+            links: [],
+            touches: [],
+            refused: [],
+            traits: { set: {}, unset: [] },
+            warnings: [],
+          };
           const event = (messageId: string) =>
-            ({ type: 'identify', messageId, userId: 'u-1', timestamp: '2031-03-15T12:00:00.000Z', receivedAt: '2031-03-15T12:00:00.000Z' }) as TrackingEvent;
+            ({
+              type: 'identify',
+              messageId,
+              userId: 'u-1',
+              timestamp: '2031-03-15T12:00:00.000Z',
+              receivedAt: '2031-03-15T12:00:00.000Z',
+            }) as TrackingEvent;
           const userId = { type: 'user_id', value: 'u-1' };
           const { profileId } = await store.transaction((tx) =>
-            applyRow(tx, { event: event('seed'), sourceId: 'src-1', plan: { ...none, target: { kind: 'new' }, links: [{ identifier: userId, rule: 'new_profile' }] } }),
+            applyRow(tx, {
+              event: event('seed'),
+              sourceId: 'src-1',
+              plan: { ...none, target: { kind: 'new' }, links: [{ identifier: userId, rule: 'new_profile' }] },
+            }),
           );
           const before = await store.stats();
           await expect(
             store.transaction(async (tx) => {
               // The transaction has read u-1 (as every resolver plan's snapshot would), so it sees the plan is wrong.
               await tx.loadSnapshot([userId]);
-              return applyRow(tx, { event: event('relink'), sourceId: 'src-1', plan: { ...none, target: { kind: 'new' }, links: [{ identifier: userId, rule: 'new_profile' }] } });
+              return applyRow(tx, {
+                event: event('relink'),
+                sourceId: 'src-1',
+                plan: { ...none, target: { kind: 'new' }, links: [{ identifier: userId, rule: 'new_profile' }] },
+              });
             }),
           ).rejects.toThrow(UnfollowablePlanError);
           await expect(
-            store.transaction((tx) => applyRow(tx, { event: event('ghost'), sourceId: 'src-1', plan: { ...none, target: { kind: 'existing', profileId: 'no-such-profile' } } })),
+            store.transaction((tx) =>
+              applyRow(tx, {
+                event: event('ghost'),
+                sourceId: 'src-1',
+                plan: { ...none, target: { kind: 'existing', profileId: 'no-such-profile' } },
+              }),
+            ),
           ).rejects.toMatchObject({ code: 'unfollowable_plan' });
           expect(await store.stats()).toEqual(before);
           expect(await store.findProfileIdByIdentifier(userId)).toBe(profileId);
@@ -210,7 +259,13 @@ async function recount(url: string): Promise<StoreStats> {
   await client.connect();
   try {
     const row = (await client.query(RECOUNT_SQL)).rows[0] as Record<string, string>;
-    return { events: Number(row.events), profiles: Number(row.profiles), externalIds: Number(row.external_ids), merges: Number(row.merges), warnings: Number(row.warnings) };
+    return {
+      events: Number(row.events),
+      profiles: Number(row.profiles),
+      externalIds: Number(row.external_ids),
+      merges: Number(row.merges),
+      warnings: Number(row.warnings),
+    };
   } finally {
     await client.end();
   }

@@ -119,7 +119,10 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     },
 
     async revokeSource(name, at) {
-      const { rows } = await pool.query('UPDATE sources SET revoked_at = $2 WHERE name = $1 AND revoked_at IS NULL RETURNING *', [name, at]);
+      const { rows } = await pool.query('UPDATE sources SET revoked_at = $2 WHERE name = $1 AND revoked_at IS NULL RETURNING *', [
+        name,
+        at,
+      ]);
       const row = rows[0] as Row | undefined;
       return row ? { ...toSource(row), revokedAt: at } : undefined;
     },
@@ -154,10 +157,14 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
       return result.rowCount ?? 0;
     },
 
-    ...postgresIdentityReads(pool, {
-      findProfile: (id) => store.findProfile(id),
-      listProfileMerges: (id) => store.listProfileMerges(id),
-    }, digest),
+    ...postgresIdentityReads(
+      pool,
+      {
+        findProfile: (id) => store.findProfile(id),
+        listProfileMerges: (id) => store.listProfileMerges(id),
+      },
+      digest,
+    ),
   };
   return store;
 }

@@ -30,7 +30,10 @@ export async function testPostgresStatus(): Promise<TestPostgresStatus> {
     await client.query('SELECT 1');
     return { ok: true };
   } catch (error) {
-    return { ok: false, reason: `PostgreSQL at ${redact(adminUrl())} is unreachable: ${error instanceof Error ? error.message : String(error)}` };
+    return {
+      ok: false,
+      reason: `PostgreSQL at ${redact(adminUrl())} is unreachable: ${error instanceof Error ? error.message : String(error)}`,
+    };
   } finally {
     await client.end().catch(() => undefined);
   }

@@ -31,7 +31,8 @@ export async function keyPlainTombstones(pool: Pool, digest: (identifier: Identi
   try {
     await client.query('BEGIN');
     await client.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [REHASH_LOCK]);
-    const plain = (await client.query<{ type: string; value: string }>('SELECT type, value FROM tombstones WHERE NOT keyed FOR UPDATE')).rows;
+    const plain = (await client.query<{ type: string; value: string }>('SELECT type, value FROM tombstones WHERE NOT keyed FOR UPDATE'))
+      .rows;
     if (plain.length > 0) {
       await client.query(
         `WITH p AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) AS p(t, v, h)),

@@ -122,7 +122,12 @@ export class TrustCache {
    * the event's identifiers and of every identifier of the snapshot's profiles (sorted by id); device users
    * of the event's identifiers of `deviceTypes` (all but user_id when absent), recorded before `beforeSeq`.
    */
-  extend(identifiers: Identifier[], snapshot: IdentitySnapshot, beforeSeq = Number.POSITIVE_INFINITY, deviceTypes?: readonly string[]): IdentitySnapshot {
+  extend(
+    identifiers: Identifier[],
+    snapshot: IdentitySnapshot,
+    beforeSeq = Number.POSITIVE_INFINITY,
+    deviceTypes?: readonly string[],
+  ): IdentitySnapshot {
     const out: IdentitySnapshot = { ...snapshot };
     const dead = identifiers.filter((id) => this.tombstones.has(keyOf(id.type, id.value)));
     if (dead.length > 0) out.tombstoned = dead;
@@ -134,7 +139,9 @@ export class TrustCache {
     const devices: NonNullable<IdentitySnapshot['deviceUsers']> = [];
     for (const identifier of identifiers) {
       if (deviceTypes ? !deviceTypes.includes(identifier.type) : identifier.type === 'user_id') continue;
-      const users = [...(this.devices.get(keyOf(identifier.type, identifier.value)) ?? [])].filter(([, seq]) => seq < beforeSeq).map(([user]) => user);
+      const users = [...(this.devices.get(keyOf(identifier.type, identifier.value)) ?? [])]
+        .filter(([, seq]) => seq < beforeSeq)
+        .map(([user]) => user);
       if (users.length > 0) devices.push({ identifier, userIds: users.sort() });
     }
     if (devices.length > 0) out.deviceUsers = devices;

@@ -17,7 +17,17 @@ import type { TraitOrderFields } from '@kin/core';
 import { compareTraitOrder } from '@kin/core';
 import type { NewWarning } from '../storage.ts';
 import { foldWarnings } from '../warning-subject.ts';
-import type { BufferedConsent, BufferedDeviceUser, BufferedEvent, BufferedHistory, BufferedIdentifier, BufferedMerge, BufferedProfile, BufferedRefusal, BufferedTrait } from './postgres-buffer-rows.ts';
+import type {
+  BufferedConsent,
+  BufferedDeviceUser,
+  BufferedEvent,
+  BufferedHistory,
+  BufferedIdentifier,
+  BufferedMerge,
+  BufferedProfile,
+  BufferedRefusal,
+  BufferedTrait,
+} from './postgres-buffer-rows.ts';
 import { eventsJson } from './postgres-flush-statement.ts';
 
 /** What one transaction has written but not yet sent. */
@@ -40,14 +50,34 @@ export class WriteBuffer {
   private deviceUsers: BufferedDeviceUser[] = [];
 
   get empty(): boolean {
-    return this.events.length === 0 && this.history.length === 0 && this.warnings.length === 0 && this.newProfiles.size === 0 && this.profileUpdates.size === 0 &&
-      this.links.size === 0 && this.touches.size === 0 && this.traits.size === 0 && this.merges.length === 0 && this.refusals.length === 0 &&
-      this.consent.size === 0 && this.assignments.length === 0 && this.deviceUsers.length === 0;
+    return (
+      this.events.length === 0 &&
+      this.history.length === 0 &&
+      this.warnings.length === 0 &&
+      this.newProfiles.size === 0 &&
+      this.profileUpdates.size === 0 &&
+      this.links.size === 0 &&
+      this.touches.size === 0 &&
+      this.traits.size === 0 &&
+      this.merges.length === 0 &&
+      this.refusals.length === 0 &&
+      this.consent.size === 0 &&
+      this.assignments.length === 0 &&
+      this.deviceUsers.length === 0
+    );
   }
 
   /** A new profile, with the event that created it (so a replay can give its id back). */
   createProfile(id: string, at: string, createdBy: { messageId: string; sourceId: string }): void {
-    this.newProfiles.set(id, { id, created_at: at, updated_at: at, merged_into: null, merge_count: 0, created_message_id: createdBy.messageId, created_source_id: createdBy.sourceId });
+    this.newProfiles.set(id, {
+      id,
+      created_at: at,
+      updated_at: at,
+      merged_into: null,
+      merge_count: 0,
+      created_message_id: createdBy.messageId,
+      created_source_id: createdBy.sourceId,
+    });
   }
 
   addRefusal(row: BufferedRefusal): void {
@@ -251,8 +281,12 @@ export class WriteBuffer {
 
 /** Whether a trait write repeats a history value: the same value, source and rank, not older. */
 function repeats(row: BufferedTrait, newest: BufferedHistory): boolean {
-  return row.source_id === newest.source_id && row.trust === newest.trust && Date.parse(row.ts) >= Date.parse(newest.ts) &&
-    JSON.stringify(row.value ?? null) === JSON.stringify(newest.value ?? null);
+  return (
+    row.source_id === newest.source_id &&
+    row.trust === newest.trust &&
+    Date.parse(row.ts) >= Date.parse(newest.ts) &&
+    JSON.stringify(row.value ?? null) === JSON.stringify(newest.value ?? null)
+  );
 }
 
 /** `TRAIT_WINS` in JavaScript: core's `TRAIT_ORDER`, the spec the SQL is generated from. */

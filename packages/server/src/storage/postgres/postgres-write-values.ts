@@ -36,7 +36,6 @@ export function traitChanges(plan: ApplyInput['plan'], profileId: string | undef
   return traits;
 }
 
-
 /** Warnings folded by subject, as the eleven column arrays of `kin_warnings_v2` (also used outside transactions). */
 export function warningColumns(unfolded: NewWarning[]): unknown[] {
   const warnings = foldWarnings(unfolded);
@@ -54,7 +53,6 @@ export function warningColumns(unfolded: NewWarning[]): unknown[] {
     warnings.map((w) => w.lastSeenAt),
   ];
 }
-
 
 /**
  * An ISO time cut to milliseconds. Why: PostgreSQL keeps microseconds but the store answers (and pages

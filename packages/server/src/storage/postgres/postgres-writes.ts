@@ -31,7 +31,6 @@ import { WriteBuffer } from './postgres-write-buffer.ts';
 import { MatchIndexChanges, rekeyPostgres } from './postgres-match-index.ts';
 import { PERSON_TRAIT_KEYS } from '../../matching/match-keys.ts';
 
-
 /** The hot statements. Why names: pg parses and plans a named statement once per connection. */
 const SQL = {
   claim: {
@@ -92,7 +91,9 @@ export interface PostgresTx extends StoreTx {
 export class UnfollowablePlanError extends Error {
   readonly code = 'unfollowable_plan';
   constructor(what: string) {
-    super(`${what}: the plan links an identifier already stored or names a missing profile (plans come from resolve over this transaction's snapshot)`);
+    super(
+      `${what}: the plan links an identifier already stored or names a missing profile (plans come from resolve over this transaction's snapshot)`,
+    );
     this.name = 'UnfollowablePlanError';
   }
 }
@@ -151,7 +152,10 @@ export function createPostgresTx(deps: WriteDeps): PostgresTx {
   async function loadFor({ plan }: ApplyInput): Promise<void> {
     const identifiers = [...plan.links.map((l) => l.identifier), ...plan.touches].filter((i) => !cache.covers(i));
     if (identifiers.length > 0) await lookup(identifiers);
-    const named = [...(plan.target.kind === 'existing' ? [plan.target.profileId] : []), ...plan.merges.flatMap((m) => [m.survivorId, m.absorbedId])];
+    const named = [
+      ...(plan.target.kind === 'existing' ? [plan.target.profileId] : []),
+      ...plan.merges.flatMap((m) => [m.survivorId, m.absorbedId]),
+    ];
     const profiles = [...new Set(named)].filter((id) => !cache.hasProfile(id));
     if (profiles.length === 0) return;
     await flush();
@@ -175,7 +179,10 @@ export function createPostgresTx(deps: WriteDeps): PostgresTx {
     await loadTrust(identifiers, []);
   }
 
-  async function loadSnapshot(identifiers: Identifier[], options: { beforeSeq?: number; deviceTypes?: readonly string[] } = {}): Promise<IdentitySnapshot> {
+  async function loadSnapshot(
+    identifiers: Identifier[],
+    options: { beforeSeq?: number; deviceTypes?: readonly string[] } = {},
+  ): Promise<IdentitySnapshot> {
     if (identifiers.length === 0) return { known: [], profiles: new Map() };
     await prefetch(identifiers);
     return trust.extend(identifiers, cache.snapshot(identifiers), options.beforeSeq, options.deviceTypes);
@@ -218,7 +225,8 @@ export function createPostgresTx(deps: WriteDeps): PostgresTx {
       if (plan.target.kind === 'new') {
         buffer.createProfile(profileId, at, { messageId: event.messageId, sourceId });
         cache.addProfile(profileId, at);
-      } else if (plan.links.length > 0 || plan.merges.length > 0 || traits.size > 0 || consent.length > 0) buffer.touchProfile(profileId, at);
+      } else if (plan.links.length > 0 || plan.merges.length > 0 || traits.size > 0 || consent.length > 0)
+        buffer.touchProfile(profileId, at);
       for (const { identifier, rule } of plan.links) {
         cache.link(identifier, profileId, time);
         buffer.link(keyOf(identifier.type, identifier.value), {
@@ -264,7 +272,16 @@ export function createPostgresTx(deps: WriteDeps): PostgresTx {
       if (r.reason === 'invalid') continue;
       // A tombstoned identifier is kept as its digest here too: the refusals would list removed values again.
       const value = r.reason === 'tombstoned' ? deps.digest(r.identifier) : r.identifier.value;
-      buffer.addRefusal({ profile_id: profileId ?? null, type: r.identifier.type, value, reason: r.reason, detail: r.detail, message_id: event.messageId, source_id: sourceId, at: time });
+      buffer.addRefusal({
+        profile_id: profileId ?? null,
+        type: r.identifier.type,
+        value,
+        reason: r.reason,
+        detail: r.detail,
+        message_id: event.messageId,
+        source_id: sourceId,
+        at: time,
+      });
     }
     for (const pair of plan.deviceUsers ?? []) {
       if (!trust.addDeviceUser(pair.identifier, pair.userId, replay?.seq ?? PENDING_SEQ)) continue;
@@ -283,7 +300,12 @@ export function createPostgresTx(deps: WriteDeps): PostgresTx {
     if (!(t < first || t - last >= LAST_SEEN_GRANULARITY_SECONDS * 1000)) return;
     if (t > last) cached.lastSeen = time;
     if (t < first) cached.firstSeen = time;
-    buffer.touchIdentifier(keyOf(cached.type, cached.value), { type: cached.type, value: cached.value, first_seen: cached.firstSeen, last_seen: cached.lastSeen });
+    buffer.touchIdentifier(keyOf(cached.type, cached.value), {
+      type: cached.type,
+      value: cached.value,
+      first_seen: cached.firstSeen,
+      last_seen: cached.lastSeen,
+    });
   }
 
   async function flushMonths(): Promise<void> {
@@ -309,7 +331,8 @@ export function createPostgresTx(deps: WriteDeps): PostgresTx {
     if (buffer.empty) return;
     const pruned = buffer.historyKeys();
     await run(FLUSH_STATEMENT.name, FLUSH_STATEMENT.text, buffer.take());
-    if (pruned.profiles.length > 0) await run(PRUNE_TRAIT_HISTORY.name, PRUNE_TRAIT_HISTORY.text, [pruned.profiles, pruned.keys, TRAIT_HISTORY_KEPT]);
+    if (pruned.profiles.length > 0)
+      await run(PRUNE_TRAIT_HISTORY.name, PRUNE_TRAIT_HISTORY.text, [pruned.profiles, pruned.keys, TRAIT_HISTORY_KEPT]);
   }
 
   /**
@@ -317,12 +340,26 @@ export function createPostgresTx(deps: WriteDeps): PostgresTx {
    * the buffer), else as the merge statement; the buffer is flushed first only when the statement would miss
    * buffered rows it must see (see `WriteBuffer.needsFlushBeforeMerge`).
    */
-  async function applyMerge(merge: PlannedMerge, messageId: string, sourceId: string, at: string, consent: 'latest' | 'most_restrictive'): Promise<void> {
+  async function applyMerge(
+    merge: PlannedMerge,
+    messageId: string,
+    sourceId: string,
+    at: string,
+    consent: 'latest' | 'most_restrictive',
+  ): Promise<void> {
     const sides = { survivor: cache.identifiersOf(merge.survivorId), absorbed: cache.identifiersOf(merge.absorbedId) };
     // Consent merges in SQL only (kin_merge_batch_v2): buffered consent of either side is stored first.
     if (buffer.hasConsent(merge.survivorId) || buffer.hasConsent(merge.absorbedId)) await flush();
     if (buffer.isNew(merge.absorbedId)) {
-      buffer.absorbNew({ ...merge, id: deps.ids.rowId(), via: merge.via, message_id: messageId, source_id: sourceId, created_at: at, sides });
+      buffer.absorbNew({
+        ...merge,
+        id: deps.ids.rowId(),
+        via: merge.via,
+        message_id: messageId,
+        source_id: sourceId,
+        created_at: at,
+        sides,
+      });
       return;
     }
     if (buffer.needsFlushBeforeMerge(merge.survivorId, merge.absorbedId)) await flush();
@@ -352,7 +389,11 @@ export function createPostgresTx(deps: WriteDeps): PostgresTx {
   const sourceNames = new Map<string, string | undefined>();
   async function sourceName(sourceId: string): Promise<string | undefined> {
     if (!sourceNames.has(sourceId)) {
-      const { rows } = await deps.query<{ name: string }>({ name: 'kin_source_name_v1', text: 'SELECT name FROM sources WHERE id = $1', values: [sourceId] });
+      const { rows } = await deps.query<{ name: string }>({
+        name: 'kin_source_name_v1',
+        text: 'SELECT name FROM sources WHERE id = $1',
+        values: [sourceId],
+      });
       sourceNames.set(sourceId, rows[0]?.name);
     }
     return sourceNames.get(sourceId);

@@ -3,7 +3,9 @@ import * as crypto from 'node:crypto';
 
 /** SHA-1 of a string; `crypto.hash` (Node >= 20.12) when there is one. */
 const sha1: (text: string) => Buffer =
-  typeof crypto.hash === 'function' ? (text) => crypto.hash('sha1', text, 'buffer') : (text) => crypto.createHash('sha1').update(text).digest();
+  typeof crypto.hash === 'function'
+    ? (text) => crypto.hash('sha1', text, 'buffer')
+    : (text) => crypto.createHash('sha1').update(text).digest();
 
 /**
  * A 63-bit key for (source, messageId): positive, so it fits a signed 64-bit integer column. Stored keys

@@ -50,9 +50,15 @@ export const SQLITE_ACCESS_MIGRATION = {
 };
 
 /** Creates the token and audit ports over the store's connections. */
-export function createSqliteAccess(options: { db: Database.Database; read: () => Database.Database; queue: WriteQueue }): { tokens: TokenStore; audit: AuditStore } {
+export function createSqliteAccess(options: { db: Database.Database; read: () => Database.Database; queue: WriteQueue }): {
+  tokens: TokenStore;
+  audit: AuditStore;
+} {
   const { db, read, queue } = options;
-  const tokenRow = (sql: string, ...params: unknown[]) => read().prepare(sql).get(...params) as Row | undefined;
+  const tokenRow = (sql: string, ...params: unknown[]) =>
+    read()
+      .prepare(sql)
+      .get(...params) as Row | undefined;
   const tokens: TokenStore = {
     async createToken(t) {
       await queue.run(() =>
@@ -70,15 +76,24 @@ export function createSqliteAccess(options: { db: Database.Database; read: () =>
       return row ? toStoredToken(row) : undefined;
     },
     async listTokens() {
-      return (read().prepare('SELECT * FROM access_tokens ORDER BY created_at, id').all() as Row[]).map((r) => publicToken(toStoredToken(r)));
+      return (read().prepare('SELECT * FROM access_tokens ORDER BY created_at, id').all() as Row[]).map((r) =>
+        publicToken(toStoredToken(r)),
+      );
     },
     async revokeToken(id, at) {
-      const row = await queue.run(() => db.prepare('UPDATE access_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL RETURNING *').get(at, id) as Row | undefined);
+      const row = await queue.run(
+        () =>
+          db.prepare('UPDATE access_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL RETURNING *').get(at, id) as
+            Row | undefined,
+      );
       return row ? publicToken(toStoredToken(row)) : undefined;
     },
     async rotateToken(id, secretHash, at) {
       const row = await queue.run(
-        () => db.prepare('UPDATE access_tokens SET secret_hash = ?, rotated_at = ? WHERE id = ? AND revoked_at IS NULL RETURNING *').get(secretHash, at, id) as Row | undefined,
+        () =>
+          db
+            .prepare('UPDATE access_tokens SET secret_hash = ?, rotated_at = ? WHERE id = ? AND revoked_at IS NULL RETURNING *')
+            .get(secretHash, at, id) as Row | undefined,
       );
       return row ? publicToken(toStoredToken(row)) : undefined;
     },
@@ -102,7 +117,9 @@ export function createSqliteAccess(options: { db: Database.Database; read: () =>
       const after = cursorKey(query.cursor)?.[0];
       const { where, params } = auditWhere(query, typeof after === 'number' ? after : undefined, () => '?');
       const sql = `SELECT * FROM audit_log ${where ? 'WHERE ' + where : ''} ORDER BY seq LIMIT ?`;
-      const rows = read().prepare(sql).all(...params, query.limit + 1) as Row[];
+      const rows = read()
+        .prepare(sql)
+        .all(...params, query.limit + 1) as Row[];
       return pageOf(rows, query.limit, toAuditEntry, (last) => [Number(last.seq)]);
     },
     async scanAudit(afterSeq, limit) {

@@ -47,7 +47,9 @@ export function createSqliteAnalytics(read: () => Database.Database): AnalyticsS
             ? `${named} AND `
             : '';
       const statement = db
-        .prepare(`SELECT ${columns(scan.identity, scan.payload)} FROM events WHERE ${where}seq >= ? AND seq <= ? AND timestamp >= ? AND timestamp < ?`)
+        .prepare(
+          `SELECT ${columns(scan.identity, scan.payload)} FROM events WHERE ${where}seq >= ? AND seq <= ? AND timestamp >= ? AND timestamp < ?`,
+        )
         .raw(true);
       const from = isoString(scan.fromMs);
       const to = isoString(scan.toMs);
@@ -69,7 +71,9 @@ export function createSqliteAnalytics(read: () => Database.Database): AnalyticsS
       return total;
     },
     async liveProfiles() {
-      const rows = read().prepare('SELECT id, merged_into FROM profiles WHERE merged_into IS NOT NULL').raw(true).all() as Array<[string, string]>;
+      const rows = read().prepare('SELECT id, merged_into FROM profiles WHERE merged_into IS NOT NULL').raw(true).all() as Array<
+        [string, string]
+      >;
       return new Map(rows);
     },
     async findEvents(messageId, name) {

@@ -37,7 +37,18 @@ export interface SqliteApplyDeps {
 }
 
 /** The write path of one store (see the file comment). */
-export function createSqliteApply({ statements, ids, clock, cache, identity, timeline, messageIds, sourceMinutes, eventBlocks, matchIndex }: SqliteApplyDeps) {
+export function createSqliteApply({
+  statements,
+  ids,
+  clock,
+  cache,
+  identity,
+  timeline,
+  messageIds,
+  sourceMinutes,
+  eventBlocks,
+  matchIndex,
+}: SqliteApplyDeps) {
   /**
    * lastSeen / firstSeen moves of this transaction, one per identifier, written at commit. Why: an active
    * identifier is touched again and again within one group commit; the cache already holds the new values
@@ -67,7 +78,8 @@ export function createSqliteApply({ statements, ids, clock, cache, identity, tim
     for (const identifier of identifiers) {
       let cached = cache.identifiers.get(identifier.type, identifier.value);
       if (cached === undefined) {
-        const row = s.identifier.get(identifier.type, identifier.value) as { profile_id: string; first_seen: string; last_seen: string } | undefined;
+        const row = s.identifier.get(identifier.type, identifier.value) as
+          { profile_id: string; first_seen: string; last_seen: string } | undefined;
         cached = row ? { profileId: row.profile_id, firstSeen: row.first_seen, lastSeen: row.last_seen } : null;
         cache.identifiers.set(identifier.type, identifier.value, cached);
       }
@@ -86,7 +98,13 @@ export function createSqliteApply({ statements, ids, clock, cache, identity, tim
     flushTouches();
     const row = s.profile.get(profileId) as { created_at: string; updated_at: string; merge_count: number } | undefined;
     if (!row) throw new Error(`identifier points at missing profile ${profileId}`);
-    const profile: CachedProfile = { id: profileId, createdAt: row.created_at, mergeCount: row.merge_count, updatedAt: row.updated_at, identifiers: new Map() };
+    const profile: CachedProfile = {
+      id: profileId,
+      createdAt: row.created_at,
+      mergeCount: row.merge_count,
+      updatedAt: row.updated_at,
+      identifiers: new Map(),
+    };
     for (const h of s.profileIdentifiers.all(profileId) as Array<{ type: string; value: string; first_seen: string; last_seen: string }>) {
       const id = { type: h.type, value: h.value };
       profile.identifiers.set(cacheKey(id), id);
@@ -115,7 +133,10 @@ export function createSqliteApply({ statements, ids, clock, cache, identity, tim
       const survivor = cachedProfile(merge.survivorId);
       const absorbed = cachedProfile(merge.absorbedId);
       // Sorted by (type, value), as PostgreSQL lists them: the cache's insertion order depends on its history.
-      const sides = { survivor: sortedIdentifiers(survivor.identifiers.values()), absorbed: sortedIdentifiers(absorbed.identifiers.values()) };
+      const sides = {
+        survivor: sortedIdentifiers(survivor.identifiers.values()),
+        absorbed: sortedIdentifiers(absorbed.identifiers.values()),
+      };
       s.moveIdentifiers.run(merge.survivorId, merge.absorbedId);
       s.mergeTraits.run(merge.survivorId, merge.absorbedId);
       s.dropTraits.run(merge.absorbedId);
@@ -126,7 +147,17 @@ export function createSqliteApply({ statements, ids, clock, cache, identity, tim
       s.dropConsent.run(merge.absorbedId);
       s.forward.run(merge.survivorId, at, merge.absorbedId, merge.absorbedId);
       s.countMerge.run(1 + absorbed.mergeCount, at, merge.survivorId);
-      s.insertMerge.run(ids.rowId(), merge.survivorId, merge.absorbedId, merge.rule, JSON.stringify(merge.via), event.messageId, sourceId, at, JSON.stringify(sides));
+      s.insertMerge.run(
+        ids.rowId(),
+        merge.survivorId,
+        merge.absorbedId,
+        merge.rule,
+        JSON.stringify(merge.via),
+        event.messageId,
+        sourceId,
+        at,
+        JSON.stringify(sides),
+      );
       for (const [key, id] of absorbed.identifiers) {
         survivor.identifiers.set(key, id);
         const cached = cache.identifiers.get(id.type, id.value);
@@ -172,8 +203,10 @@ export function createSqliteApply({ statements, ids, clock, cache, identity, tim
           const entry = { profileId, key, value, ts: time, sourceId, trust: rank };
           // Why: a repeat of the newest value of the history (same value, source and rank, not older) only moves
           // its time, so the history grows only when a value changes, and is pruned only when it is full.
-          const newest = s.newestTraitHistory.get(entry) as { seq: number; value: string | null; source_id: string; trust: number; ts: string; n: number } | undefined;
-          const repeat = newest !== undefined && newest.value === value && newest.source_id === sourceId && newest.trust === rank && newest.ts <= time;
+          const newest = s.newestTraitHistory.get(entry) as
+            { seq: number; value: string | null; source_id: string; trust: number; ts: string; n: number } | undefined;
+          const repeat =
+            newest !== undefined && newest.value === value && newest.source_id === sourceId && newest.trust === rank && newest.ts <= time;
           if (repeat) {
             if (newest.ts !== time) s.retimeTraitHistory.run(time, newest.seq);
           } else {
@@ -200,7 +233,8 @@ export function createSqliteApply({ statements, ids, clock, cache, identity, tim
       }
       const consent = Object.entries(plan.consent?.categories ?? {});
       for (const [category, granted] of consent) s.setConsent.run(profileId, category, granted ? 1 : 0, time);
-      const changed = plan.links.length > 0 || plan.merges.length > 0 || traitKeys.length > 0 || plan.traits.unset.length > 0 || consent.length > 0;
+      const changed =
+        plan.links.length > 0 || plan.merges.length > 0 || traitKeys.length > 0 || plan.traits.unset.length > 0 || consent.length > 0;
       // Why the comparison: the events of one request share `at`, so all but the first would rewrite the
       // same value (a dirty page for nothing). The cached value tracks every write of updated_at here.
       if (changed && plan.target.kind === 'existing' && profile.updatedAt !== at) {

@@ -64,7 +64,12 @@ export function computedStatePath(path: string): string {
  * wait for the lock. The state is derived (a backfill rebuilds it), so the file syncs with NORMAL. An
  * in-memory store keeps the state in its own database.
  */
-export function createSqliteAudiences(options: { db: Database.Database; read: () => Database.Database; queue: WriteQueue; path: string }): AudienceStore & { close(): void } {
+export function createSqliteAudiences(options: {
+  db: Database.Database;
+  read: () => Database.Database;
+  queue: WriteQueue;
+  path: string;
+}): AudienceStore & { close(): void } {
   const { db, read, queue } = options;
   const write = <T>(fn: () => T): Promise<T> => queue.run(() => inTransaction(db, fn));
   let side: Database.Database | undefined;
@@ -90,16 +95,24 @@ export function createSqliteAudiences(options: { db: Database.Database; read: ()
     saveDefinition: (async (kind: string, definition: { key: string }, createdAt: string) =>
       write(
         () =>
-          stmt(db, "INSERT INTO computed_definitions (kind, key, definition, status, progress, created_at) VALUES (?, ?, ?, 'backfilling', 0, ?) ON CONFLICT DO NOTHING")
-            .run(kind, definition.key, JSON.stringify(definition), createdAt).changes === 1,
+          stmt(
+            db,
+            "INSERT INTO computed_definitions (kind, key, definition, status, progress, created_at) VALUES (?, ?, ?, 'backfilling', 0, ?) ON CONFLICT DO NOTHING",
+          ).run(kind, definition.key, JSON.stringify(definition), createdAt).changes === 1,
       )) as AudienceStore['saveDefinition'],
 
     listDefinitions: (async (kind: string) =>
-      (stmt(read(), 'SELECT * FROM computed_definitions WHERE kind = ? ORDER BY key').all(kind) as Row[]).map(definitionOf)) as AudienceStore['listDefinitions'],
+      (stmt(read(), 'SELECT * FROM computed_definitions WHERE kind = ? ORDER BY key').all(kind) as Row[]).map(
+        definitionOf,
+      )) as AudienceStore['listDefinitions'],
 
     async deleteDefinition(kind, key) {
       const gone = await write(() => stmt(db, 'DELETE FROM computed_definitions WHERE kind = ? AND key = ?').run(kind, key).changes === 1);
-      await writeState((s) => stmt(s, kind === 'trait' ? 'DELETE FROM computed_values WHERE key = ?' : 'DELETE FROM audience_members WHERE audience_key = ?').run(key));
+      await writeState((s) =>
+        stmt(s, kind === 'trait' ? 'DELETE FROM computed_values WHERE key = ?' : 'DELETE FROM audience_members WHERE audience_key = ?').run(
+          key,
+        ),
+      );
       return gone;
     },
 
@@ -144,16 +157,26 @@ export function createSqliteAudiences(options: { db: Database.Database; read: ()
     },
 
     async dueProfiles(now, limit) {
-      return (stmt(state(), 'SELECT profile_id FROM computed_schedule WHERE next_check_at <= ? ORDER BY next_check_at LIMIT ?').all(now, limit) as Row[]).map(
-        (r) => r.profile_id as string,
-      );
+      return (
+        stmt(state(), 'SELECT profile_id FROM computed_schedule WHERE next_check_at <= ? ORDER BY next_check_at LIMIT ?').all(
+          now,
+          limit,
+        ) as Row[]
+      ).map((r) => r.profile_id as string);
     },
 
     async listMembers(key, query) {
       const after = cursorKey(query.cursor)?.[0] ?? '';
-      const rows = stmt(state(), 'SELECT profile_id, entered_at FROM audience_members WHERE audience_key = ? AND profile_id > ? ORDER BY profile_id LIMIT ?')
-        .all(key, after, query.limit + 1) as Row[];
-      return pageOf(rows, query.limit, (r) => ({ id: r.profile_id as string, enteredAt: r.entered_at as string }), (r) => [r.profile_id as string]);
+      const rows = stmt(
+        state(),
+        'SELECT profile_id, entered_at FROM audience_members WHERE audience_key = ? AND profile_id > ? ORDER BY profile_id LIMIT ?',
+      ).all(key, after, query.limit + 1) as Row[];
+      return pageOf(
+        rows,
+        query.limit,
+        (r) => ({ id: r.profile_id as string, enteredAt: r.entered_at as string }),
+        (r) => [r.profile_id as string],
+      );
     },
 
     async countMembers(key) {
@@ -161,11 +184,13 @@ export function createSqliteAudiences(options: { db: Database.Database; read: ()
     },
 
     async eventsAfter(seq, limit) {
-      return (stmt(read(), 'SELECT seq, profile_id, payload FROM events WHERE seq > ? ORDER BY seq LIMIT ?').all(seq, limit) as Row[]).map((r) => ({
-        seq: r.seq as number,
-        profileId: (r.profile_id as string | null) ?? null,
-        payload: r.payload,
-      }));
+      return (stmt(read(), 'SELECT seq, profile_id, payload FROM events WHERE seq > ? ORDER BY seq LIMIT ?').all(seq, limit) as Row[]).map(
+        (r) => ({
+          seq: r.seq as number,
+          profileId: (r.profile_id as string | null) ?? null,
+          payload: r.payload,
+        }),
+      );
     },
 
     async eventsOfProfiles(groups) {
@@ -178,12 +203,17 @@ export function createSqliteAudiences(options: { db: Database.Database; read: ()
       const owner = new Map<number, string>();
       const ids = JSON.stringify([...liveOf.keys()]);
       for (const table of ['timeline_tail', 'timeline']) {
-        for (const row of stmt(r, `SELECT seq, profile_id FROM ${table} WHERE profile_id IN (SELECT value FROM json_each(?))`).all(ids) as Row[]) {
+        for (const row of stmt(r, `SELECT seq, profile_id FROM ${table} WHERE profile_id IN (SELECT value FROM json_each(?))`).all(
+          ids,
+        ) as Row[]) {
           owner.set(row.seq as number, liveOf.get(row.profile_id as string)!);
         }
       }
-      const rows = stmt(r, 'SELECT seq, payload FROM events WHERE seq IN (SELECT value FROM json_each(?))').all(JSON.stringify([...owner.keys()])) as Row[];
-      for (const row of rows) out.get(owner.get(row.seq as number)!)!.push({ seq: row.seq as number, event: JSON.parse(row.payload as string) as TrackingEvent });
+      const rows = stmt(r, 'SELECT seq, payload FROM events WHERE seq IN (SELECT value FROM json_each(?))').all(
+        JSON.stringify([...owner.keys()]),
+      ) as Row[];
+      for (const row of rows)
+        out.get(owner.get(row.seq as number)!)!.push({ seq: row.seq as number, event: JSON.parse(row.payload as string) as TrackingEvent });
       return out;
     },
 
@@ -192,7 +222,9 @@ export function createSqliteAudiences(options: { db: Database.Database; read: ()
     },
 
     async recomputeMarks(limit) {
-      return (stmt(read(), 'SELECT id, profile_id FROM recompute_marks ORDER BY id LIMIT ?').all(limit) as Row[]).map((r): RecomputeMark => ({ id: r.id as number, profileId: r.profile_id as string }));
+      return (stmt(read(), 'SELECT id, profile_id FROM recompute_marks ORDER BY id LIMIT ?').all(limit) as Row[]).map(
+        (r): RecomputeMark => ({ id: r.id as number, profileId: r.profile_id as string }),
+      );
     },
 
     async clearRecomputeMarks(ids) {
@@ -207,7 +239,9 @@ export function createSqliteAudiences(options: { db: Database.Database; read: ()
     },
 
     async writeFeedCursor(seq) {
-      await writeState((s) => stmt(s, 'INSERT INTO evaluator_cursor (id, seq) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq').run(seq));
+      await writeState((s) =>
+        stmt(s, 'INSERT INTO evaluator_cursor (id, seq) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq').run(seq),
+      );
     },
 
     close() {

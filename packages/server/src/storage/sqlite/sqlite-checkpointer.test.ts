@@ -9,7 +9,8 @@ import type { Store } from '../storage.ts';
 const at = '2026-11-29T10:00:00.000Z';
 
 async function writeSources(store: Store, count: number): Promise<void> {
-  for (let i = 0; i < count; i++) await store.createSource({ name: `source-${i}-${'x'.repeat(200)}`, writeKeyHash: `hash-${i}`, createdAt: at });
+  for (let i = 0; i < count; i++)
+    await store.createSource({ name: `source-${i}-${'x'.repeat(200)}`, writeKeyHash: `hash-${i}`, createdAt: at });
 }
 
 describe('checkpoint thread', () => {

@@ -28,7 +28,12 @@ function events(n: number, startMs: number, random: () => number, names = NAMES)
     const at = startMs + i * MINUTE - (i % 7 === 6 ? 3 * 1440 * MINUTE : 0);
     const r = random();
     const name = r < 0.02 ? names[3]! : names[Math.floor(r * 3)]!;
-    const common = { messageId: `m-${++messages}`, anonymousId: `a-${i % 40}`, timestamp: new Date(at).toISOString(), receivedAt: new Date(at).toISOString() };
+    const common = {
+      messageId: `m-${++messages}`,
+      anonymousId: `a-${i % 40}`,
+      timestamp: new Date(at).toISOString(),
+      receivedAt: new Date(at).toISOString(),
+    };
     return r > 0.9 ? { type: 'page', ...common } : { type: 'track', event: name, ...common };
   });
 }
@@ -42,8 +47,9 @@ async function ingest(store: Store, list: TrackingEvent[], per = 25): Promise<vo
 async function scanned(store: Store, fromMs: number, toMs: number, names?: string[]): Promise<number[]> {
   const seqs: number[] = [];
   if (!store.analytics) throw new Error('the SQLite store answers analytics');
-  await store.analytics.scanEvents({ fromMs, toMs, ...(names ? { names } : {}), identity: false, payload: false, deadline: Date.now() + 60_000 }, (rows) =>
-    seqs.push(...rows.map((r) => r.seq)),
+  await store.analytics.scanEvents(
+    { fromMs, toMs, ...(names ? { names } : {}), identity: false, payload: false, deadline: Date.now() + 60_000 },
+    (rows) => seqs.push(...rows.map((r) => r.seq)),
   );
   return seqs.sort((a, b) => a - b);
 }
@@ -52,8 +58,14 @@ async function scanned(store: Store, fromMs: number, toMs: number, names?: strin
 function truth(path: string, fromMs: number, toMs: number, names?: string[]): number[] {
   const db = new Database(path, { readonly: true });
   try {
-    const rows = db.prepare('SELECT seq, coalesce(event, type) AS name, timestamp FROM events ORDER BY seq').all() as Array<{ seq: number; name: string; timestamp: string }>;
-    return rows.filter((r) => Date.parse(r.timestamp) >= fromMs && Date.parse(r.timestamp) < toMs && (!names || names.includes(r.name))).map((r) => r.seq);
+    const rows = db.prepare('SELECT seq, coalesce(event, type) AS name, timestamp FROM events ORDER BY seq').all() as Array<{
+      seq: number;
+      name: string;
+      timestamp: string;
+    }>;
+    return rows
+      .filter((r) => Date.parse(r.timestamp) >= fromMs && Date.parse(r.timestamp) < toMs && (!names || names.includes(r.name)))
+      .map((r) => r.seq);
   } finally {
     db.close();
   }
@@ -103,7 +115,9 @@ describe('SQLite event blocks (analytics time ranges without an index)', () => {
     const later = Date.UTC(2030, 0, 1);
     await ingest(store, events(3, later, random, ['Z', 'Z', 'Z', 'Z']), 3);
     const check = new Database(path, { readonly: true });
-    expect(check.prepare('SELECT seq FROM events WHERE timestamp >= ? ORDER BY seq').pluck().all(new Date(later).toISOString())).toEqual([31, 32, 33]);
+    expect(check.prepare('SELECT seq FROM events WHERE timestamp >= ? ORDER BY seq').pluck().all(new Date(later).toISOString())).toEqual([
+      31, 32, 33,
+    ]);
     check.close();
     expect(await scanned(store, later, later + 10 * MINUTE, ['Z'])).toEqual([31, 32, 33]);
     expect(await scanned(store, later, later + 10 * MINUTE)).toEqual([31, 32, 33]);
@@ -119,7 +133,9 @@ describe('SQLite event blocks (analytics time ranges without an index)', () => {
       old.exec(m.sql);
       old.prepare('INSERT INTO schema_migrations VALUES (?, ?, ?)').run(m.version, m.name, '2026-01-01T00:00:00.000Z');
     }
-    const insert = old.prepare('INSERT INTO events (message_id, source_id, profile_id, type, event, timestamp, payload) VALUES (?, ?, NULL, ?, ?, ?, ?)');
+    const insert = old.prepare(
+      'INSERT INTO events (message_id, source_id, profile_id, type, event, timestamp, payload) VALUES (?, ?, NULL, ?, ?, ?, ?)',
+    );
     const random = mulberry32(5);
     old.transaction(() => {
       for (const e of events(2500, START, random)) insert.run(e.messageId, 'web', e.type, e.event ?? null, e.timestamp, JSON.stringify(e));

@@ -109,9 +109,16 @@ export type EventBlocks = ReturnType<typeof createEventBlocks>;
  * The seq ranges [first, last] that may hold events of [fromIso, toIso) (and of `names`), in seq order and
  * without overlaps, over the read connection `db`; the last one is the tail (to the end of the table).
  */
-export function eventSeqRanges(db: Database.Database, fromIso: string, toIso: string, names?: ReadonlySet<string>): Array<[number, number]> {
+export function eventSeqRanges(
+  db: Database.Database,
+  fromIso: string,
+  toIso: string,
+  names?: ReadonlySet<string>,
+): Array<[number, number]> {
   const rows = db
-    .prepare('SELECT first_seq, last_seq, names FROM event_blocks WHERE day >= substr(?, 1, 10) AND day <= substr(?, 1, 10) ORDER BY first_seq')
+    .prepare(
+      'SELECT first_seq, last_seq, names FROM event_blocks WHERE day >= substr(?, 1, 10) AND day <= substr(?, 1, 10) ORDER BY first_seq',
+    )
     .raw(true)
     .all(fromIso, toIso) as Array<[number, number, string]>;
   const through = db.prepare('SELECT through_seq FROM event_block_flush WHERE id = 1').pluck().get() as number;

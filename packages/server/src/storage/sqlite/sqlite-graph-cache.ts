@@ -51,7 +51,11 @@ export class GraphCache {
 
   /** Called at the start of a transaction, never inside one, so a plan never outlives its snapshot. */
   trim(): void {
-    if (this.identifiers.size > this.maxIdentifiers || this.profiles.size > this.maxIdentifiers / 2 || this.deviceUsers.size > this.maxIdentifiers / 2) {
+    if (
+      this.identifiers.size > this.maxIdentifiers ||
+      this.profiles.size > this.maxIdentifiers / 2 ||
+      this.deviceUsers.size > this.maxIdentifiers / 2
+    ) {
       this.clear();
     }
   }

@@ -64,7 +64,10 @@ export function createSqliteIdentityReads(read: () => Database.Database, digest:
     const users = r.prepare('SELECT user_id FROM device_users WHERE type = ? AND value = ? ORDER BY user_id LIMIT ?');
     const devices = identifiers
       .filter((id) => id.type !== 'user_id')
-      .map((identifier) => ({ identifier, userIds: (users.all(identifier.type, identifier.value, MAX_DEVICE_USERS) as Array<{ user_id: string }>).map((u) => u.user_id) }))
+      .map((identifier) => ({
+        identifier,
+        userIds: (users.all(identifier.type, identifier.value, MAX_DEVICE_USERS) as Array<{ user_id: string }>).map((u) => u.user_id),
+      }))
       .filter((d) => d.userIds.length > 0);
     if (devices.length > 0) snapshot.deviceUsers = devices;
     return snapshot;
@@ -74,7 +77,9 @@ export function createSqliteIdentityReads(read: () => Database.Database, digest:
     const r = read();
     const identifiers: IdentifierProvenance[] = (
       r
-        .prepare('SELECT type, value, source_id, first_seen, last_seen, link_message_id, link_rule, linked_at FROM identifiers WHERE profile_id = ? ORDER BY type, value')
+        .prepare(
+          'SELECT type, value, source_id, first_seen, last_seen, link_message_id, link_rule, linked_at FROM identifiers WHERE profile_id = ? ORDER BY type, value',
+        )
         .all(profile.id) as Row[]
     ).map(toIdentifierProvenance);
     const refusals: RefusalRecord[] = (
@@ -90,7 +95,9 @@ export function createSqliteIdentityReads(read: () => Database.Database, digest:
     for (const id of identifiers) for (const row of member.all(id.type, id.value) as Array<{ rule_id: string }>) ruleIds.add(row.rule_id);
     const all = listDoNotLink();
     const tombstoneRows = r
-      .prepare('SELECT type, value, created_at FROM tombstones WHERE profile_id = ? OR profile_id IN (SELECT id FROM profiles WHERE merged_into = ?) ORDER BY type, value')
+      .prepare(
+        'SELECT type, value, created_at FROM tombstones WHERE profile_id = ? OR profile_id IN (SELECT id FROM profiles WHERE merged_into = ?) ORDER BY type, value',
+      )
       .all(profile.id, profile.id) as Row[];
     return {
       profile,
@@ -114,7 +121,9 @@ export function createSqliteIdentityReads(read: () => Database.Database, digest:
 
   function identifierPartition(conn: Database.Database = read()): string[][] {
     const parts = new Map<string, string[]>();
-    for (const [profileId, type, value] of conn.prepare('SELECT profile_id, type, value FROM identifiers').raw(true).all() as Array<[string, string, string]>) {
+    for (const [profileId, type, value] of conn.prepare('SELECT profile_id, type, value FROM identifiers').raw(true).all() as Array<
+      [string, string, string]
+    >) {
       const part = parts.get(profileId) ?? [];
       part.push(`${type}:${value}`);
       parts.set(profileId, part);

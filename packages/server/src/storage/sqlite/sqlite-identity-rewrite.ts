@@ -15,7 +15,13 @@ import type { IdentifierDigest } from './sqlite-tombstone-keys.ts';
 type Row = Record<string, unknown>;
 
 /** Builds the rewrite steps over the writer connection `db`. */
-export function createSqliteIdentityRewrite(db: Database.Database, cache: GraphCache, timeline: Timeline, ids: IdGenerator, digest: IdentifierDigest) {
+export function createSqliteIdentityRewrite(
+  db: Database.Database,
+  cache: GraphCache,
+  timeline: Timeline,
+  ids: IdGenerator,
+  digest: IdentifierDigest,
+) {
   function findMerge(conn: Database.Database, id: string): MergeRecord | undefined {
     const row = conn.prepare('SELECT * FROM merges WHERE id = ?').get(id) as Row | undefined;
     return row ? toMerge(row) : undefined;
@@ -34,10 +40,13 @@ export function createSqliteIdentityRewrite(db: Database.Database, cache: GraphC
   });
 
   function detachProfile(profileId: string): { events: ReplayEvent[]; profiles: DetachedProfile[] } | undefined {
-    const row = db.prepare('SELECT coalesce(merged_into, id) AS live FROM profiles WHERE id = ?').get(profileId) as { live: string } | undefined;
+    const row = db.prepare('SELECT coalesce(merged_into, id) AS live FROM profiles WHERE id = ?').get(profileId) as
+      { live: string } | undefined;
     if (!row) return undefined;
     const live = row.live;
-    const profiles = (db.prepare('SELECT * FROM profiles WHERE id = ? OR merged_into = ? ORDER BY created_at, id').all(live, live) as Row[]).map(toDetached);
+    const profiles = (
+      db.prepare('SELECT * FROM profiles WHERE id = ? OR merged_into = ? ORDER BY created_at, id').all(live, live) as Row[]
+    ).map(toDetached);
     const ids = profiles.map((p) => p.id);
     const marks = ids.map(() => '?').join(', ');
     const events = timeline.detach(ids).map(toReplay);
@@ -110,10 +119,9 @@ export function createSqliteIdentityRewrite(db: Database.Database, cache: GraphC
   function markMergesUndone(profileIds: string[], ledgerId: string): void {
     if (profileIds.length === 0) return;
     const marks = profileIds.map(() => '?').join(', ');
-    db.prepare(`UPDATE merges SET undone_by = ? WHERE undone_by IS NULL AND rule NOT IN ('undo', 'split') AND survivor_id IN (${marks})`).run(
-      ledgerId,
-      ...profileIds,
-    );
+    db.prepare(
+      `UPDATE merges SET undone_by = ? WHERE undone_by IS NULL AND rule NOT IN ('undo', 'split') AND survivor_id IN (${marks})`,
+    ).run(ledgerId, ...profileIds);
   }
 
   /** Removes an identifier from a profile and tombstones it by its keyed digest (sqlite-tombstone-keys.ts). */
@@ -122,12 +130,20 @@ export function createSqliteIdentityRewrite(db: Database.Database, cache: GraphC
     db.pragma('secure_delete = ON');
     let removed: boolean;
     try {
-      removed = db.prepare('DELETE FROM identifiers WHERE type = ? AND value = ? AND profile_id = ?').run(identifier.type, identifier.value, profileId).changes > 0;
+      removed =
+        db
+          .prepare('DELETE FROM identifiers WHERE type = ? AND value = ? AND profile_id = ?')
+          .run(identifier.type, identifier.value, profileId).changes > 0;
     } finally {
       db.pragma('secure_delete = OFF');
     }
     if (!removed) return false;
-    db.prepare('INSERT OR REPLACE INTO tombstones (type, value, profile_id, created_at, keyed) VALUES (?, ?, ?, ?, 1)').run(identifier.type, digest(identifier), profileId, at);
+    db.prepare('INSERT OR REPLACE INTO tombstones (type, value, profile_id, created_at, keyed) VALUES (?, ?, ?, ?, 1)').run(
+      identifier.type,
+      digest(identifier),
+      profileId,
+      at,
+    );
     db.prepare('UPDATE profiles SET updated_at = ? WHERE id = ?').run(at, profileId);
     cache.clear();
     return true;
@@ -138,7 +154,11 @@ export function createSqliteIdentityRewrite(db: Database.Database, cache: GraphC
     detachProfile,
     resetGraph,
     listReplayEvents: (afterSeq: number, limit: number): ReplayEvent[] =>
-      (db.prepare('SELECT seq, source_id, payload, unverified FROM events WHERE seq > ? ORDER BY seq LIMIT ?').all(afterSeq, limit) as Row[]).map(toReplay),
+      (
+        db
+          .prepare('SELECT seq, source_id, payload, unverified FROM events WHERE seq > ? ORDER BY seq LIMIT ?')
+          .all(afterSeq, limit) as Row[]
+      ).map(toReplay),
     forwardProfiles,
     addDoNotLink,
     removeDoNotLink,

@@ -24,7 +24,9 @@ export function createSqliteIdentityTrust(db: Database.Database, cache: GraphCac
     // Why no ORDER BY: a device holds at most MAX_DEVICE_USERS rows, and sorting them in SQL builds a temp
     // b-tree on every cache miss (most of a lookup's cost); they are sorted below instead.
     deviceUsers: db.prepare('SELECT user_id, seq FROM device_users WHERE type = ? AND value = ?').raw(true),
-    addDeviceUser: db.prepare('INSERT INTO device_users (type, value, user_id, seq) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET seq = min(seq, excluded.seq)'),
+    addDeviceUser: db.prepare(
+      'INSERT INTO device_users (type, value, user_id, seq) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET seq = min(seq, excluded.seq)',
+    ),
     refusal: db.prepare(
       'INSERT INTO refusals (profile_id, type, value, reason, detail, message_id, source_id, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     ),
@@ -110,7 +112,10 @@ export function createSqliteIdentityTrust(db: Database.Database, cache: GraphCac
   }
 
   /** Keeps refusals for explain; `invalid` ones are left out to bound volume (any string can be invalid). */
-  function recordRefusals(refused: Refusal[], where: { profileId: string | undefined; messageId: string; sourceId: string; at: string }): void {
+  function recordRefusals(
+    refused: Refusal[],
+    where: { profileId: string | undefined; messageId: string; sourceId: string; at: string },
+  ): void {
     for (const r of refused) {
       if (r.reason === 'invalid') continue;
       // A tombstoned identifier is kept as its digest here too: the refusals would list removed values again.

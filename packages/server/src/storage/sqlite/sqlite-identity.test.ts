@@ -19,7 +19,14 @@ afterEach(async () => {
 
 const at = (m: number) => new Date(Date.UTC(2026, 10, 1, 10, m)).toISOString();
 let n = 0;
-const ev = (minute: number, fields: Partial<TrackingEvent>): TrackingEvent => ({ type: 'track', event: 'E', messageId: `x${++n}`, timestamp: at(minute), receivedAt: at(minute), ...fields });
+const ev = (minute: number, fields: Partial<TrackingEvent>): TrackingEvent => ({
+  type: 'track',
+  event: 'E',
+  messageId: `x${++n}`,
+  timestamp: at(minute),
+  receivedAt: at(minute),
+  ...fields,
+});
 const consent = (categories: Record<string, boolean>) => ({ consent: { categoryPreferences: categories } });
 
 function policyWith(json: unknown): IdentityPolicy {
@@ -36,7 +43,8 @@ async function run(policy: IdentityPolicy, events: TrackingEvent[]): Promise<Sto
   return store;
 }
 
-const profile = async (store: Store, type: string, value: string) => store.findProfile((await store.findProfileIdByIdentifier({ type, value }))!);
+const profile = async (store: Store, type: string, value: string) =>
+  store.findProfile((await store.findProfileIdByIdentifier({ type, value }))!);
 
 describe('SQLite store: consent', () => {
   const stream = () => [
@@ -113,16 +121,58 @@ describe('SQLite store: upgrade to migration 4', () => {
         old.prepare('INSERT INTO schema_migrations VALUES (?, ?, ?)').run(m.version, m.name, at(0));
       }
       old.prepare('INSERT INTO profiles (id, created_at, updated_at) VALUES (?, ?, ?)').run('p1', at(1), at(2));
-      old.prepare('INSERT INTO profiles (id, created_at, updated_at, merged_into, merge_count) VALUES (?, ?, ?, ?, 0)').run('p2', at(1), at(2), 'p1');
+      old
+        .prepare('INSERT INTO profiles (id, created_at, updated_at, merged_into, merge_count) VALUES (?, ?, ?, ?, 0)')
+        .run('p2', at(1), at(2), 'p1');
       old.prepare('UPDATE profiles SET merge_count = 1 WHERE id = ?').run('p1');
       const identifier = old.prepare('INSERT INTO identifiers VALUES (?, ?, ?, ?, ?, ?)');
       identifier.run('user_id', 'old-user', 'p1', 'web', at(1), at(1));
       identifier.run('anonymous_id', 'old-anon', 'p1', 'web', at(1), at(2));
-      const event = old.prepare('INSERT INTO events (message_id, source_id, profile_id, type, event, timestamp, received_at, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
-      event.run('o1', 'web', 'p1', 'identify', null, at(1), at(1), JSON.stringify({ type: 'identify', messageId: 'o1', userId: 'old-user', timestamp: at(1), receivedAt: at(1) }));
-      event.run('o2', 'web', 'p1', 'page', null, at(2), at(2), JSON.stringify({ type: 'page', messageId: 'o2', anonymousId: 'old-anon', timestamp: at(2), receivedAt: at(2) }));
-      event.run('o3', 'web', 'p1', 'identify', null, at(3), at(3), JSON.stringify({ type: 'identify', messageId: 'o3', userId: 'old-user', anonymousId: 'old-anon', timestamp: at(3), receivedAt: at(3) }));
-      old.prepare("INSERT INTO merges (id, survivor_id, absorbed_id, rule, via, message_id, source_id, created_at) VALUES ('m-old', 'p1', 'p2', 'merge', '[]', 'o3', 'web', ?)").run(at(3));
+      const event = old.prepare(
+        'INSERT INTO events (message_id, source_id, profile_id, type, event, timestamp, received_at, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      );
+      event.run(
+        'o1',
+        'web',
+        'p1',
+        'identify',
+        null,
+        at(1),
+        at(1),
+        JSON.stringify({ type: 'identify', messageId: 'o1', userId: 'old-user', timestamp: at(1), receivedAt: at(1) }),
+      );
+      event.run(
+        'o2',
+        'web',
+        'p1',
+        'page',
+        null,
+        at(2),
+        at(2),
+        JSON.stringify({ type: 'page', messageId: 'o2', anonymousId: 'old-anon', timestamp: at(2), receivedAt: at(2) }),
+      );
+      event.run(
+        'o3',
+        'web',
+        'p1',
+        'identify',
+        null,
+        at(3),
+        at(3),
+        JSON.stringify({
+          type: 'identify',
+          messageId: 'o3',
+          userId: 'old-user',
+          anonymousId: 'old-anon',
+          timestamp: at(3),
+          receivedAt: at(3),
+        }),
+      );
+      old
+        .prepare(
+          "INSERT INTO merges (id, survivor_id, absorbed_id, rule, via, message_id, source_id, created_at) VALUES ('m-old', 'p1', 'p2', 'merge', '[]', 'o3', 'web', ?)",
+        )
+        .run(at(3));
       old.close();
 
       const store = await openSqliteStore({ path });

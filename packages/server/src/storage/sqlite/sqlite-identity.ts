@@ -24,7 +24,11 @@ export function createSqliteIdentity(
   ids: IdGenerator,
   digest: IdentifierDigest,
 ) {
-  return { ...createSqliteIdentityTrust(db, cache, digest), ...createSqliteIdentityRewrite(db, cache, timeline, ids, digest), ...createSqliteIdentityReads(read, digest) };
+  return {
+    ...createSqliteIdentityTrust(db, cache, digest),
+    ...createSqliteIdentityRewrite(db, cache, timeline, ids, digest),
+    ...createSqliteIdentityReads(read, digest),
+  };
 }
 
 /** The identity operations of one SQLite store. */

@@ -77,7 +77,9 @@ export function createSqliteLinksStore(options: { db: Database.Database; read: (
     async createLink(link) {
       return queue.run(() => {
         const result = db
-          .prepare('INSERT INTO links (id, code, url, campaign_id, expires_at, tags, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO NOTHING')
+          .prepare(
+            'INSERT INTO links (id, code, url, campaign_id, expires_at, tags, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO NOTHING',
+          )
           .run(link.id, link.code, link.url, link.campaignId ?? null, link.expiresAt ?? null, JSON.stringify(link.tags), link.createdAt);
         return result.changes === 1 ? 'created' : 'code_taken';
       });
@@ -99,7 +101,9 @@ export function createSqliteLinksStore(options: { db: Database.Database; read: (
     },
     async addRecipients(recipients) {
       await queue.run(() => {
-        const insert = db.prepare('INSERT INTO link_recipients (id, link_id, ref, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING');
+        const insert = db.prepare(
+          'INSERT INTO link_recipients (id, link_id, ref, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING',
+        );
         db.transaction(() => {
           for (const r of recipients) insert.run(r.id, r.linkId, r.ref, r.createdAt);
         })();
@@ -107,7 +111,9 @@ export function createSqliteLinksStore(options: { db: Database.Database; read: (
     },
     async findRecipient(id) {
       const row = readStatement('SELECT * FROM link_recipients WHERE id = ?').get(id) as Row | undefined;
-      return row ? { id: row.id as string, linkId: row.link_id as string, ref: row.ref as string, createdAt: row.created_at as string } : undefined;
+      return row
+        ? { id: row.id as string, linkId: row.link_id as string, ref: row.ref as string, createdAt: row.created_at as string }
+        : undefined;
     },
     async countHits(linkId) {
       return toHitCounts(readStatement(HIT_COUNTS_SQL(() => '?')).get(linkId, linkId) as Row | undefined);
@@ -150,7 +156,20 @@ export function sqliteLinkClickTx(db: Database.Database): LinkClickTx {
         `INSERT INTO link_clicks (click_id, link_id, kind, at, bot, reason, token, recipient_id, profile_id, anchor_type, anchor_value, visitor)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (click_id) DO NOTHING`,
       );
-      insert.run(c.clickId, c.linkId, c.kind, c.at, c.bot ? 1 : 0, c.reason ?? null, c.token, c.recipientId ?? null, c.profileId ?? null, c.anchor?.type ?? null, c.anchor?.value ?? null, c.visitor ?? null);
+      insert.run(
+        c.clickId,
+        c.linkId,
+        c.kind,
+        c.at,
+        c.bot ? 1 : 0,
+        c.reason ?? null,
+        c.token,
+        c.recipientId ?? null,
+        c.profileId ?? null,
+        c.anchor?.type ?? null,
+        c.anchor?.value ?? null,
+        c.visitor ?? null,
+      );
     },
     async findLinkClick(clickId) {
       find ??= db.prepare(`SELECT at, bot, anchor_type, anchor_value FROM link_clicks WHERE click_id = ? AND kind = 'get'`);

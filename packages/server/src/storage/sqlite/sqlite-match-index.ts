@@ -33,12 +33,13 @@ export const SQLITE_MATCH_INDEX_MIGRATION = {
   `,
 };
 
-
 /** The write-path part of the index on one connection (see the file comment). */
 export function createSqliteMatchIndex(db: Database.Database, now: () => number) {
   const keys = [...PERSON_TRAIT_KEYS];
   const s = {
-    traits: db.prepare(`SELECT key, value, source_id FROM traits WHERE profile_id = ? AND value IS NOT NULL AND key IN (${keys.map(() => '?').join(', ')})`),
+    traits: db.prepare(
+      `SELECT key, value, source_id FROM traits WHERE profile_id = ? AND value IS NOT NULL AND key IN (${keys.map(() => '?').join(', ')})`,
+    ),
     stored: db.prepare('SELECT keys, pending FROM match_profiles WHERE profile_id = ?'),
     removeKey: db.prepare('DELETE FROM match_keys WHERE key = ? AND profile_id = ?'),
     addKey: db.prepare('INSERT OR IGNORE INTO match_keys (key, profile_id) VALUES (?, ?)'),
@@ -60,7 +61,10 @@ export function createSqliteMatchIndex(db: Database.Database, now: () => number)
   /** Re-keys one profile from its stored traits; returns whether its keys changed. */
   function rekey(profileId: string, arrival: boolean): boolean {
     const rows = s.traits.all(profileId, ...keys) as Array<{ key: string; value: string; source_id: string }>;
-    const after = matchKeysOf({ id: profileId, traits: rows.map((r) => ({ key: r.key, value: JSON.parse(r.value) as unknown, sourceId: r.source_id })) });
+    const after = matchKeysOf({
+      id: profileId,
+      traits: rows.map((r) => ({ key: r.key, value: JSON.parse(r.value) as unknown, sourceId: r.source_id })),
+    });
     const stored = s.stored.get(profileId) as { keys: string | null; pending: number } | undefined;
     const before = stored?.keys ? (JSON.parse(stored.keys) as string[]) : [];
     const { removed, added } = keyChanges(before, after);

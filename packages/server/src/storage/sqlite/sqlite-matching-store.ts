@@ -13,7 +13,12 @@ import { toMatchLink, toReviewItem } from '../store-rows.ts';
 type Row = Record<string, unknown>;
 
 /** Creates the matching port over the store's connections. */
-export function createSqliteMatchingStore(options: { db: Database.Database; read: () => Database.Database; queue: WriteQueue; matchIndex: SqliteMatchIndex }): MatchingStore {
+export function createSqliteMatchingStore(options: {
+  db: Database.Database;
+  read: () => Database.Database;
+  queue: WriteQueue;
+  matchIndex: SqliteMatchIndex;
+}): MatchingStore {
   const { db, read, queue, matchIndex } = options;
   const traitsOf = (ids: string[], keys: string[]): TraitProfile[] => {
     if (ids.length === 0 || keys.length === 0) return [];
@@ -23,10 +28,16 @@ export function createSqliteMatchingStore(options: { db: Database.Database; read
     // Why the keys are filtered here, not in SQL: `key IN (…)` beside `profile_id IN (…)` made SQLite probe
     // every (profile, key) combination (200 × 33 lookups, most of them misses); one range per profile is
     // a few rows each (measured at 1,000,000 profiles: CPU p99 of an arrival 28 ms before).
-    const rows = r.prepare(`SELECT profile_id, key, value, source_id FROM traits WHERE profile_id IN (${ids.map(() => '?').join(', ')}) AND value IS NOT NULL`).all(...ids) as Row[];
+    const rows = r
+      .prepare(
+        `SELECT profile_id, key, value, source_id FROM traits WHERE profile_id IN (${ids.map(() => '?').join(', ')}) AND value IS NOT NULL`,
+      )
+      .all(...ids) as Row[];
     for (const row of rows) {
       if (!wanted.has(row.key as string)) continue;
-      byId.get(row.profile_id as string)?.traits.push({ key: row.key as string, value: JSON.parse(row.value as string), sourceId: row.source_id as string });
+      byId
+        .get(row.profile_id as string)
+        ?.traits.push({ key: row.key as string, value: JSON.parse(row.value as string), sourceId: row.source_id as string });
     }
     return [...byId.values()].filter((p) => p.traits.length > 0);
   };
@@ -38,7 +49,9 @@ export function createSqliteMatchingStore(options: { db: Database.Database; read
       // Merged profiles keep no traits (a merge moves them), so every profile found here is live.
       const ids = (
         r
-          .prepare(`SELECT DISTINCT profile_id FROM traits WHERE profile_id > ? AND key IN (${marks}) AND value IS NOT NULL ORDER BY profile_id LIMIT ?`)
+          .prepare(
+            `SELECT DISTINCT profile_id FROM traits WHERE profile_id > ? AND key IN (${marks}) AND value IS NOT NULL ORDER BY profile_id LIMIT ?`,
+          )
           .all(query.after ?? '', ...query.keys, query.limit) as Row[]
       ).map((x) => x.profile_id as string);
       if (ids.length === 0) return [];
@@ -50,7 +63,9 @@ export function createSqliteMatchingStore(options: { db: Database.Database; read
         .all(ids[0], ids[ids.length - 1], ...query.keys) as Row[];
       const byId = new Map(ids.map((id) => [id, { id, traits: [] as Array<{ key: string; value: unknown; sourceId: string }> }]));
       for (const row of rows) {
-        byId.get(row.profile_id as string)?.traits.push({ key: row.key as string, value: JSON.parse(row.value as string), sourceId: row.source_id as string });
+        byId
+          .get(row.profile_id as string)
+          ?.traits.push({ key: row.key as string, value: JSON.parse(row.value as string), sourceId: row.source_id as string });
       }
       return [...byId.values()];
     },
@@ -74,7 +89,18 @@ export function createSqliteMatchingStore(options: { db: Database.Database; read
         );
         db.transaction(() => {
           for (const x of items) {
-            insert.run(x.id, x.runId, x.aProfile, x.bProfile, x.probability, x.reason, JSON.stringify(x.evidence), x.status, x.createdAt, x.decidedAt ?? null);
+            insert.run(
+              x.id,
+              x.runId,
+              x.aProfile,
+              x.bProfile,
+              x.probability,
+              x.reason,
+              JSON.stringify(x.evidence),
+              x.status,
+              x.createdAt,
+              x.decidedAt ?? null,
+            );
           }
         })();
       });
@@ -93,7 +119,9 @@ export function createSqliteMatchingStore(options: { db: Database.Database; read
         params.push(after[0]);
       }
       const sql = `SELECT * FROM review_items ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY seq LIMIT ?`;
-      const rows = read().prepare(sql).all(...params, query.limit + 1) as Row[];
+      const rows = read()
+        .prepare(sql)
+        .all(...params, query.limit + 1) as Row[];
       return pageOf(rows, query.limit, toReviewItem, (last) => [last.seq as number]);
     },
 
@@ -112,7 +140,9 @@ export function createSqliteMatchingStore(options: { db: Database.Database; read
 
     async decideReviewItem(id, status, at) {
       return queue.run(() => {
-        const changed = db.prepare("UPDATE review_items SET status = ?, decided_at = ? WHERE id = ? AND status = 'open'").run(status, at, id).changes;
+        const changed = db
+          .prepare("UPDATE review_items SET status = ?, decided_at = ? WHERE id = ? AND status = 'open'")
+          .run(status, at, id).changes;
         if (changed === 0) return undefined;
         return toReviewItem(db.prepare('SELECT * FROM review_items WHERE id = ?').get(id) as Row);
       });
@@ -123,13 +153,16 @@ export function createSqliteMatchingStore(options: { db: Database.Database; read
       const marks = profileIds.map(() => '?').join(', ');
       return (
         read()
-          .prepare(`SELECT a_profile, b_profile, status FROM review_items WHERE a_profile IN (${marks}) UNION SELECT a_profile, b_profile, status FROM review_items WHERE b_profile IN (${marks})`)
+          .prepare(
+            `SELECT a_profile, b_profile, status FROM review_items WHERE a_profile IN (${marks}) UNION SELECT a_profile, b_profile, status FROM review_items WHERE b_profile IN (${marks})`,
+          )
           .all(...profileIds, ...profileIds) as Row[]
       ).map((row) => ({ aProfile: row.a_profile as string, bProfile: row.b_profile as string, status: row.status as ReviewStatus }));
     },
 
     async matchKeysOfProfile(profileId) {
-      const row = read().prepare('SELECT keys FROM match_profiles WHERE profile_id = ?').get(profileId) as { keys: string | null } | undefined;
+      const row = read().prepare('SELECT keys FROM match_profiles WHERE profile_id = ?').get(profileId) as
+        { keys: string | null } | undefined;
       return row?.keys ? (JSON.parse(row.keys) as string[]) : undefined;
     },
 
@@ -148,10 +181,12 @@ export function createSqliteMatchingStore(options: { db: Database.Database; read
     },
 
     async pendingMatches(limit) {
-      return (read().prepare('SELECT profile_id, seq FROM match_profiles WHERE pending = 1 ORDER BY seq LIMIT ?').all(limit) as Row[]).map((r) => ({
-        profileId: r.profile_id as string,
-        seq: r.seq as number,
-      }));
+      return (read().prepare('SELECT profile_id, seq FROM match_profiles WHERE pending = 1 ORDER BY seq LIMIT ?').all(limit) as Row[]).map(
+        (r) => ({
+          profileId: r.profile_id as string,
+          seq: r.seq as number,
+        }),
+      );
     },
 
     async settleMatches(done) {
@@ -191,7 +226,14 @@ export function insertMatchLink(db: Database.Database, link: MatchLink): void {
   db.prepare(
     `INSERT OR IGNORE INTO match_links (message_id, run_id, rule, survivor_id, absorbed_id, probability, evidence, created_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-  ).run(link.messageId, link.runId, link.rule, link.survivorId, link.absorbedId, link.probability, JSON.stringify(link.evidence), link.createdAt);
+  ).run(
+    link.messageId,
+    link.runId,
+    link.rule,
+    link.survivorId,
+    link.absorbedId,
+    link.probability,
+    JSON.stringify(link.evidence),
+    link.createdAt,
+  );
 }
-
-

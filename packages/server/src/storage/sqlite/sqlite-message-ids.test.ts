@@ -154,7 +154,14 @@ describe('inKeyOrder', () => {
 
   it('keeps every claim once when keys share their leading bits or are extreme', () => {
     const max = 0x7fff_ffff_ffff_ffffn;
-    const claims = [claim(max, 'max'), claim(0n, 'zero'), claim(max - 1n, 'max-1'), claim(5n, 'five'), claim(4n, 'four'), claim(1n << 40n, 'mid')];
+    const claims = [
+      claim(max, 'max'),
+      claim(0n, 'zero'),
+      claim(max - 1n, 'max-1'),
+      claim(5n, 'five'),
+      claim(4n, 'four'),
+      claim(1n << 40n, 'mid'),
+    ];
     const ordered = inKeyOrder(claims).map((c) => c.messageId);
     expect([...ordered].sort()).toEqual(claims.map((c) => c.messageId).sort());
     // Keys that differ only in their last bits may come in either order; the rest is ordered.
@@ -206,7 +213,8 @@ describe('claims whose 63-bit keys collide', () => {
     const overflow = db.prepare('SELECT count(*) FROM message_id_overflow').pluck().get() as number;
     // One row per key in message_ids, every other claim of key 42 in the overflow table.
     expect([rows, overflow]).toEqual([2, 7]);
-    for (const id of [...ids, 'g', 'h', 'i']) expect((index.prime('web', id, id === 'g' ? 43n : 42n), index.claim('web', id, 2_000)), id).toBe(false);
+    for (const id of [...ids, 'g', 'h', 'i'])
+      expect((index.prime('web', id, id === 'g' ? 43n : 42n), index.claim('web', id, 2_000)), id).toBe(false);
     db.close();
   });
 });

@@ -136,7 +136,9 @@ export function createMessageIdIndex(db: Database.Database, tuning: Partial<Mess
   }
 
   function readEvents(afterSeq: number): void {
-    for (const [seq, sourceId, messageId, receivedAt] of s.eventsAfter.iterate(afterSeq) as Iterable<[number, string, string, string | null]>) {
+    for (const [seq, sourceId, messageId, receivedAt] of s.eventsAfter.iterate(afterSeq) as Iterable<
+      [number, string, string, string | null]
+    >) {
       const at = receivedAt ? epochMs(receivedAt) : Date.now();
       active.set(sourceId, messageId, { h: messageKey(sourceId, messageId), sourceId, messageId, at, backed: true });
       if (seq > knownSeq) knownSeq = seq;

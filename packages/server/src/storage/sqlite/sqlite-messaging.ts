@@ -17,10 +17,19 @@ import type { MessagingStore } from '../messaging-store.ts';
 import type { WriteQueue } from './write-queue.ts';
 
 /** SQLite migration 19: the messaging tables. */
-export const SQLITE_MESSAGING_MIGRATION = { version: 19, name: 'journeys, messaging policy, destinations and the delivery outbox', sql: messagingSchemaSql({ seqColumn: 'INTEGER PRIMARY KEY' }) };
+export const SQLITE_MESSAGING_MIGRATION = {
+  version: 19,
+  name: 'journeys, messaging policy, destinations and the delivery outbox',
+  sql: messagingSchemaSql({ seqColumn: 'INTEGER PRIMARY KEY' }),
+};
 
 /** Creates the messaging port over the store's writer connection. */
-export function createSqliteMessagingStore(options: { db: Database.Database; read: () => Database.Database; writes: WriteQueue; durable: () => Promise<void> }): MessagingStore {
+export function createSqliteMessagingStore(options: {
+  db: Database.Database;
+  read: () => Database.Database;
+  writes: WriteQueue;
+  durable: () => Promise<void>;
+}): MessagingStore {
   const { db, read, writes, durable } = options;
   const runner: SqlRunner = {
     all: async (sql, params = []) => db.prepare(sql).all(...params) as Array<Record<string, unknown>>,
@@ -30,7 +39,10 @@ export function createSqliteMessagingStore(options: { db: Database.Database; rea
   };
   return createSqlMessagingStore({
     runner: {
-      all: async (sql, params = []) => read().prepare(sql).all(...params) as Array<Record<string, unknown>>,
+      all: async (sql, params = []) =>
+        read()
+          .prepare(sql)
+          .all(...params) as Array<Record<string, unknown>>,
       run: (sql, params) => writes.run(() => runner.run(sql, params)),
     },
     transaction: (fn, options) => {

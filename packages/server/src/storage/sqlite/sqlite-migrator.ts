@@ -17,7 +17,11 @@ export function migrateSqlite(db: Database.Database, now: () => Date): void {
     inSqliteTransaction(db, () => {
       if (applied.get(migration.version)) return;
       db.exec(migration.sql);
-      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(migration.version, migration.name, now().toISOString());
+      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
+        migration.version,
+        migration.name,
+        now().toISOString(),
+      );
     });
   }
 }

@@ -20,14 +20,29 @@ describe('sqlite privacy delete', () => {
       const deps = { policy: DEFAULT_POLICY, normalize: normalizerFor(DEFAULT_POLICY) };
       const T = '2026-11-01T10:00:00.000Z';
       const events = (n: number, who: string, prefix: string): TrackingEvent[] =>
-        Array.from({ length: n }, (_, i) => ({ type: 'identify', userId: `${who}-user`, messageId: `${prefix}-${i}`, timestamp: T, receivedAt: T, traits: { email: `${who}@example.com`, phone: who === 'amy-keep' ? '+14155550142' : '+14155550199', visit: i } }) as TrackingEvent);
+        Array.from(
+          { length: n },
+          (_, i) =>
+            ({
+              type: 'identify',
+              userId: `${who}-user`,
+              messageId: `${prefix}-${i}`,
+              timestamp: T,
+              receivedAt: T,
+              traits: { email: `${who}@example.com`, phone: who === 'amy-keep' ? '+14155550142' : '+14155550199', visit: i },
+            }) as TrackingEvent,
+        );
       // Enough rows that the person's data spans many pages, interleaved with someone else's.
       for (let round = 0; round < 10; round++) {
-        await store.transaction((tx) => applyEvents(tx, 'src', [...events(50, 'zed-forget', `f${round}`), ...events(50, 'amy-keep', `k${round}`)], deps));
+        await store.transaction((tx) =>
+          applyEvents(tx, 'src', [...events(50, 'zed-forget', `f${round}`), ...events(50, 'amy-keep', `k${round}`)], deps),
+        );
       }
       const live = (await store.findProfileIdByIdentifier({ type: 'email', value: 'zed-forget@example.com' }))!;
       const grep = (needle: string) =>
-        ['kin.db', 'kin.db-wal'].filter((f) => existsSync(join(dirOf(store), f)) && readFileSync(join(dirOf(store), f)).includes(Buffer.from(needle)));
+        ['kin.db', 'kin.db-wal'].filter(
+          (f) => existsSync(join(dirOf(store), f)) && readFileSync(join(dirOf(store), f)).includes(Buffer.from(needle)),
+        );
       expect(grep('zed-forget@example.com').length).toBeGreaterThan(0);
       expect((await store.privacy!.deletePerson(live, [], T))?.events).toBe(500);
       await store.privacy!.scrub();

@@ -90,7 +90,9 @@ export function createSqlitePrivacy(options: {
     db.prepare(`DELETE FROM do_not_link WHERE id IN ${inIds}`).run(json(rules));
     db.prepare(`DELETE FROM do_not_link_members WHERE rule_id IN ${inIds}`).run(json(rules));
     const userIds = json(idents.filter((i) => i.type === 'user_id').map((i) => i.value));
-    db.prepare(`DELETE FROM device_users WHERE user_id IN (SELECT value FROM json_each(?)) OR (type, value) IN (SELECT type, value FROM ${pairs})`).run(userIds, idents$);
+    db.prepare(
+      `DELETE FROM device_users WHERE user_id IN (SELECT value FROM json_each(?)) OR (type, value) IN (SELECT type, value FROM ${pairs})`,
+    ).run(userIds, idents$);
     // Refusals of the person's identifiers on other profiles (a limit, a rule) name them too.
     db.prepare(`DELETE FROM refusals WHERE (type, value) IN (SELECT type, value FROM ${pairs})`).run(idents$);
     for (const statement of PERSON_ROW_DELETES) db.prepare(statement.replace('IDS', 'SELECT value FROM json_each(?)')).run(ids$);
@@ -107,7 +109,16 @@ export function createSqlitePrivacy(options: {
             `INSERT INTO privacy_requests (id, type, status, profile_id, identifiers, reason, requested_by, created_at, updated_at)
              VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?)`,
           )
-          .run(r.id, r.type, r.subject.profileId, JSON.stringify(r.subject.identifiers), r.reason ?? null, r.requestedBy ?? null, r.createdAt, r.createdAt),
+          .run(
+            r.id,
+            r.type,
+            r.subject.profileId,
+            JSON.stringify(r.subject.identifiers),
+            r.reason ?? null,
+            r.requestedBy ?? null,
+            r.createdAt,
+            r.createdAt,
+          ),
       );
     },
 
@@ -140,7 +151,9 @@ export function createSqlitePrivacy(options: {
     async listRequests({ limit, cursor }) {
       const after = cursorKey(cursor);
       const before = typeof after?.[0] === 'number' ? after[0] : Number.MAX_SAFE_INTEGER;
-      const rows = read().prepare('SELECT * FROM privacy_requests WHERE seq < ? ORDER BY seq DESC LIMIT ?').all(before, limit + 1) as Row[];
+      const rows = read()
+        .prepare('SELECT * FROM privacy_requests WHERE seq < ? ORDER BY seq DESC LIMIT ?')
+        .all(before, limit + 1) as Row[];
       return pageOf(rows, limit, toPrivacyRequest, (row) => [row.seq as number]);
     },
 
@@ -156,7 +169,10 @@ export function createSqlitePrivacy(options: {
       return queue.run(() =>
         db.transaction(() => {
           const requests = `SELECT request_id FROM privacy_keys WHERE kind = 'suppress' AND key IN (SELECT value FROM json_each(?))`;
-          const removed = db.prepare(`SELECT key FROM privacy_keys WHERE kind = 'suppress' AND request_id IN (${requests})`).pluck().all(json(keys)) as string[];
+          const removed = db
+            .prepare(`SELECT key FROM privacy_keys WHERE kind = 'suppress' AND request_id IN (${requests})`)
+            .pluck()
+            .all(json(keys)) as string[];
           db.prepare(`DELETE FROM privacy_keys WHERE kind = 'suppress' AND request_id IN (${requests})`).run(json(keys));
           return removed;
         })(),
@@ -178,9 +194,13 @@ export function createSqlitePrivacy(options: {
           const insert = db.prepare('INSERT OR IGNORE INTO privacy_keys (key, kind, request_id, created_at) VALUES (?, ?, ?, ?)');
           for (const k of tombstones) insert.run(k.key, k.kind, k.requestId, at);
           if (profileId === null) return undefined;
-          const live = db.prepare('SELECT coalesce(merged_into, id) FROM profiles WHERE id = ?').pluck().get(profileId) as string | undefined;
+          const live = db.prepare('SELECT coalesce(merged_into, id) FROM profiles WHERE id = ?').pluck().get(profileId) as
+            string | undefined;
           if (live === undefined) return undefined;
-          const idents = db.prepare('SELECT type, value FROM identifiers WHERE profile_id = ?').all(live) as Array<{ type: string; value: string }>;
+          const idents = db.prepare('SELECT type, value FROM identifiers WHERE profile_id = ?').all(live) as Array<{
+            type: string;
+            value: string;
+          }>;
           const detached = await tx.detachProfile(live);
           if (!detached) return undefined;
           const ids = detached.profiles.map((p) => p.id);
@@ -197,12 +217,17 @@ export function createSqlitePrivacy(options: {
     },
 
     async listProfileWarnings(profileIds) {
-      const rows = read().prepare('SELECT * FROM warnings WHERE profile_id IN (SELECT value FROM json_each(?)) ORDER BY seq').all(json(profileIds)) as Row[];
+      const rows = read()
+        .prepare('SELECT * FROM warnings WHERE profile_id IN (SELECT value FROM json_each(?)) ORDER BY seq')
+        .all(json(profileIds)) as Row[];
       return rows.map(toWarning);
     },
 
     async profileFamily(profileId) {
-      return read().prepare('SELECT id FROM profiles WHERE id = ? OR merged_into = ? ORDER BY created_at, id').pluck().all(profileId, profileId) as string[];
+      return read()
+        .prepare('SELECT id FROM profiles WHERE id = ? OR merged_into = ? ORDER BY created_at, id')
+        .pluck()
+        .all(profileId, profileId) as string[];
     },
 
     async countSuppressed(n) {

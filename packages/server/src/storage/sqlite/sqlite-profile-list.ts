@@ -48,5 +48,8 @@ export function sqliteProfileIdsByName(db: Database.Database, query: { prefix: s
 /** A page of live profile ids by creation time (ids are time-ordered: the primary key is the order). */
 export function sqliteListProfileIds(db: Database.Database, query: { order: ProfileOrder; limit: number; offset: number }): string[] {
   const direction = query.order === 'oldest' ? 'ASC' : 'DESC';
-  return db.prepare(`SELECT id FROM profiles WHERE merged_into IS NULL ORDER BY id ${direction} LIMIT ? OFFSET ?`).pluck().all(query.limit, query.offset) as string[];
+  return db
+    .prepare(`SELECT id FROM profiles WHERE merged_into IS NULL ORDER BY id ${direction} LIMIT ? OFFSET ?`)
+    .pluck()
+    .all(query.limit, query.offset) as string[];
 }

@@ -43,9 +43,9 @@ export function createSqliteReads(read: () => Database.Database, identity: Sqlit
   const liveProfileId = (profileId: string): string | undefined => sqliteLiveProfileId(read(), profileId);
   const reads: SqliteReads = {
     async findProfileIdByIdentifier(identifier) {
-      const row = read().prepare('SELECT profile_id FROM identifiers WHERE type = ? AND value = ?').get(identifier.type, identifier.value) as
-        | Row
-        | undefined;
+      const row = read()
+        .prepare('SELECT profile_id FROM identifiers WHERE type = ? AND value = ?')
+        .get(identifier.type, identifier.value) as Row | undefined;
       return row ? (row.profile_id as string) : undefined;
     },
 
@@ -55,7 +55,9 @@ export function createSqliteReads(read: () => Database.Database, identity: Sqlit
       const r = read();
       const rows: ProfileRows = {
         profile: r.prepare('SELECT * FROM profiles WHERE id = ?').get(id) as Row,
-        identifiers: r.prepare('SELECT type, value, source_id, first_seen, last_seen FROM identifiers WHERE profile_id = ? ORDER BY type, value').all(id) as Row[],
+        identifiers: r
+          .prepare('SELECT type, value, source_id, first_seen, last_seen FROM identifiers WHERE profile_id = ? ORDER BY type, value')
+          .all(id) as Row[],
         traits: r.prepare('SELECT key, value FROM traits WHERE profile_id = ? AND value IS NOT NULL ORDER BY key').all(id) as Row[],
         mergedFrom: r.prepare('SELECT id FROM profiles WHERE merged_into = ? ORDER BY id').all(id) as Row[],
         consent: r.prepare('SELECT category, granted, ts FROM consent WHERE profile_id = ? ORDER BY category').all(id) as Row[],
@@ -67,8 +69,15 @@ export function createSqliteReads(read: () => Database.Database, identity: Sqlit
       const id = liveProfileId(profileId);
       if (!id) return [];
       return (
-        read().prepare('SELECT key, value, ts, source_id FROM traits WHERE profile_id = ? AND value IS NOT NULL ORDER BY key').all(id) as Row[]
-      ).map((t) => ({ key: t.key as string, value: JSON.parse(t.value as string), timestamp: t.ts as string, sourceId: t.source_id as string }));
+        read()
+          .prepare('SELECT key, value, ts, source_id FROM traits WHERE profile_id = ? AND value IS NOT NULL ORDER BY key')
+          .all(id) as Row[]
+      ).map((t) => ({
+        key: t.key as string,
+        value: JSON.parse(t.value as string),
+        timestamp: t.ts as string,
+        sourceId: t.source_id as string,
+      }));
     },
 
     async listTraitHistory(profileId) {
@@ -76,7 +85,9 @@ export function createSqliteReads(read: () => Database.Database, identity: Sqlit
       if (!id) return [];
       const r = read();
       const current = r.prepare('SELECT key, value, ts, source_id, trust FROM traits WHERE profile_id = ? ORDER BY key').all(id) as Row[];
-      const past = r.prepare('SELECT key, value, ts, source_id, trust FROM trait_history WHERE profile_id = ? ORDER BY key, ts DESC, seq DESC').all(id) as Row[];
+      const past = r
+        .prepare('SELECT key, value, ts, source_id, trust FROM trait_history WHERE profile_id = ? ORDER BY key, ts DESC, seq DESC')
+        .all(id) as Row[];
       return traitHistories(current, past, (stored) => (stored === null ? null : JSON.parse(stored as string)));
     },
 
@@ -125,7 +136,9 @@ export function createSqliteReads(read: () => Database.Database, identity: Sqlit
         params.push(after[0]);
       }
       const sql = `SELECT * FROM warnings ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY seq DESC LIMIT ?`;
-      const rows = read().prepare(sql).all(...params, query.limit + 1) as Row[];
+      const rows = read()
+        .prepare(sql)
+        .all(...params, query.limit + 1) as Row[];
       return pageOf(rows, query.limit, toWarning, (last) => [last.seq as number]);
     },
 
@@ -138,9 +151,13 @@ export function createSqliteReads(read: () => Database.Database, identity: Sqlit
     async searchProfiles(query) {
       const r = read();
       const byId = query.type
-        ? (r.prepare('SELECT profile_id, type FROM identifiers WHERE type = ? AND value = ? LIMIT ?').all(query.type, query.value, query.limit) as Row[])
+        ? (r
+            .prepare('SELECT profile_id, type FROM identifiers WHERE type = ? AND value = ? LIMIT ?')
+            .all(query.type, query.value, query.limit) as Row[])
         : (r.prepare(SEARCH_ANY_TYPE).all(query.value, query.limit) as Row[]);
-      const byTrait = query.type ? [] : (r.prepare('SELECT profile_id, key FROM traits WHERE value = ? LIMIT ?').all(JSON.stringify(query.value), query.limit) as Row[]);
+      const byTrait = query.type
+        ? []
+        : (r.prepare('SELECT profile_id, key FROM traits WHERE value = ? LIMIT ?').all(JSON.stringify(query.value), query.limit) as Row[]);
       return searchMatches(byId, byTrait, query.limit, (id) => reads.findProfile(id));
     },
 
@@ -158,7 +175,9 @@ export function createSqliteReads(read: () => Database.Database, identity: Sqlit
       const r = read();
       const range = r.prepare('SELECT source_id, minute, events FROM source_minutes WHERE source_id = ? AND minute >= ?').raw(true);
       const from = Math.floor(epochMs(query.since) / 60_000);
-      const rows = (r.prepare('SELECT id FROM sources').pluck().all() as string[]).flatMap((id) => range.all(id, from) as Array<[string, number, number]>);
+      const rows = (r.prepare('SELECT id FROM sources').pluck().all() as string[]).flatMap(
+        (id) => range.all(id, from) as Array<[string, number, number]>,
+      );
       const size = query.bucketMinutes * 60_000;
       const counts = new Map<string, VolumeBucket>();
       for (const [sourceId, minute, events] of rows) {

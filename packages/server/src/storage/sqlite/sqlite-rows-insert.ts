@@ -24,7 +24,9 @@ export function createRowsInsert(db: Database.Database, verb: string, table: str
       const rows = params.length / columnList.length;
       let statement = statements.get(rows);
       if (!statement) {
-        statement = db.prepare(`${verb} INTO ${table} (${columnList.join(', ')}) VALUES ${Array.from({ length: rows }, () => row).join(', ')}`);
+        statement = db.prepare(
+          `${verb} INTO ${table} (${columnList.join(', ')}) VALUES ${Array.from({ length: rows }, () => row).join(', ')}`,
+        );
         statements.set(rows, statement);
       }
       return statement.run(params).changes;

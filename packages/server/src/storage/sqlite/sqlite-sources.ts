@@ -18,7 +18,12 @@ export function createSqliteSources(db: Database.Database, read: () => Database.
     async createSource(source: NewSource): Promise<SourceRecord> {
       return queue.run(() => {
         const id = ids.rowId();
-        db.prepare('INSERT INTO sources (id, name, write_key_hash, created_at) VALUES (?, ?, ?, ?)').run(id, source.name, source.writeKeyHash, source.createdAt);
+        db.prepare('INSERT INTO sources (id, name, write_key_hash, created_at) VALUES (?, ?, ?, ?)').run(
+          id,
+          source.name,
+          source.writeKeyHash,
+          source.createdAt,
+        );
         return { id, name: source.name, createdAt: source.createdAt };
       });
     },
@@ -34,7 +39,9 @@ export function createSqliteSources(db: Database.Database, read: () => Database.
       });
     },
     async findSourceByKeyHash(hash, options) {
-      const sql = options?.includeRevoked ? 'SELECT * FROM sources WHERE write_key_hash = ?' : 'SELECT * FROM sources WHERE write_key_hash = ? AND revoked_at IS NULL';
+      const sql = options?.includeRevoked
+        ? 'SELECT * FROM sources WHERE write_key_hash = ?'
+        : 'SELECT * FROM sources WHERE write_key_hash = ? AND revoked_at IS NULL';
       const row = read().prepare(sql).get(hash) as Row | undefined;
       return row ? toSource(row) : undefined;
     },

@@ -12,6 +12,7 @@ runIdentityTrustConformance({ name: 'sqlite :memory:', create: () => openSqliteS
 
 // The same contract while messageId claims and timeline entries are written out in bulk every few events
 // (by default that happens every 50,000-100,000 events, which these suites never reach).
-const bulkEveryFewEvents = () => openSqliteStore({ path: ':memory:', messageIds: { flushAt: 2, slices: 2 }, timeline: { flushAt: 2, slices: 2 } });
+const bulkEveryFewEvents = () =>
+  openSqliteStore({ path: ':memory:', messageIds: { flushAt: 2, slices: 2 }, timeline: { flushAt: 2, slices: 2 } });
 runStorageConformance({ name: 'sqlite, bulk writes every few events', create: bulkEveryFewEvents });
 runIdentityTrustConformance({ name: 'sqlite, bulk writes every few events', create: bulkEveryFewEvents });

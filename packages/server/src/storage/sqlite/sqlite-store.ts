@@ -111,7 +111,18 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
   const matchIndex = createSqliteMatchIndex(db, () => clock.now().getTime());
   const parts: TransactionPart[] = [messageIds, sourceMinutes, timeline, eventBlocks, matchIndex];
   const identity = createSqliteIdentity(db, read, cache, timeline, ids, digest);
-  const apply = createSqliteApply({ statements: prepareWrites(db), ids, clock, cache, identity, timeline, messageIds, sourceMinutes, eventBlocks, matchIndex });
+  const apply = createSqliteApply({
+    statements: prepareWrites(db),
+    ids,
+    clock,
+    cache,
+    identity,
+    timeline,
+    messageIds,
+    sourceMinutes,
+    eventBlocks,
+    matchIndex,
+  });
   const sources = createSqliteSources(db, read, queue, ids);
   const reads = createSqliteReads(read, identity);
   const audiences = createSqliteAudiences({ db, read, queue, path: options.path });
@@ -141,7 +152,8 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
     sourceName: async (sourceId) => sources.nameOf(sourceId),
     prefetch: async () => undefined,
     claimMessageIds: async (sourceId, ids) => ids.map((id) => apply.claim(sourceId, id)),
-    loadSnapshot: async (identifiers, options) => apply.loadSnapshot(identifiers, options?.beforeSeq ?? Number.POSITIVE_INFINITY, options?.deviceTypes),
+    loadSnapshot: async (identifiers, options) =>
+      apply.loadSnapshot(identifiers, options?.beforeSeq ?? Number.POSITIVE_INFINITY, options?.deviceTypes),
     applyEvent: async (input) => ({ profileId: apply.applyEvent(input) }),
     addWarnings: async (warnings) => apply.insertWarnings(warnings),
     findMerge: async (id) => identity.findMerge(db, id),

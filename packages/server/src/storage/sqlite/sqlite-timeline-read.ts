@@ -33,7 +33,10 @@ export interface TimelineRow {
  * `params`, the limit), `tail` the family's entries in the tail (binds through_seq, the family, `params`, the
  * limit).
  */
-export function timelinePageSql(query: TimelinePageQuery, familySize: number): { range: string; tail: string; params: Array<string | number> } {
+export function timelinePageSql(
+  query: TimelinePageQuery,
+  familySize: number,
+): { range: string; tail: string; params: Array<string | number> } {
   const conditions: string[] = [];
   const params: Array<string | number> = [];
   if (query.type !== undefined) {
@@ -78,7 +81,12 @@ export function readTimelinePage(r: Database.Database, profileId: string, query:
     const range = r.prepare(sql.range).raw(true);
     const entries: Array<[number, string]> = [];
     for (const id of family) entries.push(...(range.all(id, through, ...sql.params, take) as Array<[number, string]>));
-    entries.push(...(r.prepare(sql.tail).raw(true).all(through, ...family, ...sql.params, take) as Array<[number, string]>));
+    entries.push(
+      ...(r
+        .prepare(sql.tail)
+        .raw(true)
+        .all(through, ...family, ...sql.params, take) as Array<[number, string]>),
+    );
     entries.sort((a, b) => (a[1] < b[1] ? 1 : a[1] > b[1] ? -1 : b[0] - a[0]));
     const event = r.prepare('SELECT source_id, payload FROM events WHERE seq = ?').raw(true);
     return entries.slice(0, take).map(([seq, timestamp]) => {

@@ -76,7 +76,14 @@ describe('SQLite timeline written in bulk', () => {
     const path = newPath();
     const store = await openSqliteStore({ path, timeline: small });
     // Two shoppers; minutes deliberately out of arrival order.
-    const sends: Array<[string, number]> = [['a-1', 5], ['a-2', 1], ['a-2', 9], ['a-1', 3], ['a-2', 7], ['a-1', 2]];
+    const sends: Array<[string, number]> = [
+      ['a-1', 5],
+      ['a-2', 1],
+      ['a-2', 9],
+      ['a-1', 3],
+      ['a-2', 7],
+      ['a-1', 2],
+    ];
     const expected = (anon: string, n: number) =>
       sends
         .slice(0, n)
@@ -110,7 +117,13 @@ describe('SQLite timeline written in bulk', () => {
   it('a store stopped in the middle of a generation leaves nothing visible twice, and the next one finishes', async () => {
     const path = newPath();
     const first = await openSqliteStore({ path, timeline: small });
-    for (const [anon, minute] of [['b-1', 1], ['b-2', 2], ['b-2', 3], ['b-1', 4]] as const) await send(first, page({ anonymousId: anon }, minute));
+    for (const [anon, minute] of [
+      ['b-1', 1],
+      ['b-2', 2],
+      ['b-2', 3],
+      ['b-1', 4],
+    ] as const)
+      await send(first, page({ anonymousId: anon }, minute));
     // The first key range of the generation is in the table, through_seq has not moved: a half-written generation.
     expect(onDisk(path)).toEqual({ table: 1, tail: 4, through: 0 });
     await first.close();
@@ -188,7 +201,12 @@ describe('SQLite timeline written in bulk', () => {
     // Every event is in exactly one visible place.
     const db = new Database(path, { readonly: true });
     const visible = db
-      .prepare('SELECT count(*) FROM (SELECT seq FROM timeline WHERE seq <= ?1 UNION ALL SELECT seq FROM timeline_tail WHERE seq > ?1)'.replaceAll('?1', String(state.through)))
+      .prepare(
+        'SELECT count(*) FROM (SELECT seq FROM timeline WHERE seq <= ?1 UNION ALL SELECT seq FROM timeline_tail WHERE seq > ?1)'.replaceAll(
+          '?1',
+          String(state.through),
+        ),
+      )
       .pluck()
       .get();
     db.close();
@@ -203,7 +221,11 @@ describe('SQLite timeline written in bulk', () => {
     await send(store, page({ userId: 'plan' }, 1));
     const db = new Database(path, { readonly: true });
     try {
-      for (const query of [{ limit: 5 }, { limit: 5, after: ['2026-11-01T10:00:00.000Z', 9] as const }, { limit: 5, type: 'page', event: 'x' }]) {
+      for (const query of [
+        { limit: 5 },
+        { limit: 5, after: ['2026-11-01T10:00:00.000Z', 9] as const },
+        { limit: 5, type: 'page', event: 'x' },
+      ]) {
         const sql = timelinePageSql(query, 1);
         const plan = (text: string, ...bind: Array<string | number>) =>
           (db.prepare(`EXPLAIN QUERY PLAN ${text}`).all(...bind) as Array<{ detail: string }>).map((row) => row.detail).join('; ');
@@ -223,8 +245,13 @@ describe('SQLite timeline written in bulk', () => {
     const path = newPath();
     const store = await openSqliteStore({ path, timeline: { flushAt: 7, slices: 2 } });
     // Two people, each with events, merged by an identify; more events land in the tail after the merge.
-    for (let minute = 0; minute < 20; minute++) await send(store, page(minute % 2 ? { anonymousId: 'fam-a' } : { anonymousId: 'fam-b' }, (minute * 7) % 20));
-    await send(store, { ...page({ anonymousId: 'fam-a' }, 30), userId: 'fam-u' }, { ...page({ anonymousId: 'fam-b' }, 31), userId: 'fam-u' });
+    for (let minute = 0; minute < 20; minute++)
+      await send(store, page(minute % 2 ? { anonymousId: 'fam-a' } : { anonymousId: 'fam-b' }, (minute * 7) % 20));
+    await send(
+      store,
+      { ...page({ anonymousId: 'fam-a' }, 30), userId: 'fam-u' },
+      { ...page({ anonymousId: 'fam-b' }, 31), userId: 'fam-u' },
+    );
     for (let minute = 40; minute < 46; minute++) await send(store, page({ userId: 'fam-u' }, minute));
     const all = await timelineOf(store, 'user_id:fam-u');
     expect(all).toHaveLength(28);

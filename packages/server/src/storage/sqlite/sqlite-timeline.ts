@@ -196,7 +196,9 @@ export function createTimeline(db: Database.Database, tuning: Partial<TimelineOp
       settle();
       const marks = ids.map(() => '?').join(', ');
       const rows = db
-        .prepare(`SELECT e.seq, e.source_id, e.payload, e.unverified FROM timeline t JOIN events e ON e.seq = t.seq WHERE t.profile_id IN (${marks}) ORDER BY e.seq`)
+        .prepare(
+          `SELECT e.seq, e.source_id, e.payload, e.unverified FROM timeline t JOIN events e ON e.seq = t.seq WHERE t.profile_id IN (${marks}) ORDER BY e.seq`,
+        )
         .all(...ids) as Array<Record<string, unknown>>;
       db.prepare(`UPDATE events SET profile_id = NULL WHERE seq IN (SELECT seq FROM timeline WHERE profile_id IN (${marks}))`).run(...ids);
       db.prepare(`DELETE FROM timeline WHERE profile_id IN (${marks})`).run(...ids);

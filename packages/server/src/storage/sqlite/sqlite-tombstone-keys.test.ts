@@ -20,11 +20,14 @@ runTombstoneKeysConformance({
     };
     return {
       open: (secret) => openSqliteStore({ path, privacySecret: secret }),
-      findAtRest: async (text) => ['kin.db', 'kin.db-wal'].filter((f) => existsSync(join(dir, f)) && readFileSync(join(dir, f)).includes(Buffer.from(text))),
+      findAtRest: async (text) =>
+        ['kin.db', 'kin.db-wal'].filter((f) => existsSync(join(dir, f)) && readFileSync(join(dir, f)).includes(Buffer.from(text))),
       // `*`: an older file has no `keyed` column (plain).
       tombstoneRows: async () =>
         raw((db) =>
-          (db.prepare('SELECT * FROM tombstones ORDER BY type, value').all() as Array<{ type: string; value: string; keyed?: number }>).map((r) => ({ type: r.type, value: r.value, keyed: r.keyed === 1 })),
+          (db.prepare('SELECT * FROM tombstones ORDER BY type, value').all() as Array<{ type: string; value: string; keyed?: number }>).map(
+            (r) => ({ type: r.type, value: r.value, keyed: r.keyed === 1 }),
+          ),
         ),
       makeOld: async (rows) =>
         raw((db) => {

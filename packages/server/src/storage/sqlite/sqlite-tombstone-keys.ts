@@ -40,7 +40,9 @@ export function keyPlainTombstones(db: Database.Database, digest: IdentifierDige
         created_at: string;
       }>;
       const remove = db.prepare('DELETE FROM tombstones WHERE type = ? AND value = ? AND keyed = 0');
-      const insert = db.prepare('INSERT INTO tombstones (type, value, profile_id, created_at, keyed) VALUES (?, ?, ?, ?, 1) ON CONFLICT (type, value) DO NOTHING');
+      const insert = db.prepare(
+        'INSERT INTO tombstones (type, value, profile_id, created_at, keyed) VALUES (?, ?, ?, ?, 1) ON CONFLICT (type, value) DO NOTHING',
+      );
       for (const row of plain) {
         remove.run(row.type, row.value);
         insert.run(row.type, digest({ type: row.type, value: row.value }), row.profile_id, row.created_at);

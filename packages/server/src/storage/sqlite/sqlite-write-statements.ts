@@ -28,7 +28,9 @@ export function prepareWrites(db: Database.Database) {
     identifier: db.prepare('SELECT profile_id, first_seen, last_seen FROM identifiers WHERE type = ? AND value = ?'),
     profile: db.prepare('SELECT created_at, updated_at, merge_count FROM profiles WHERE id = ?'),
     profileIdentifiers: db.prepare('SELECT type, value, first_seen, last_seen FROM identifiers WHERE profile_id = ?'),
-    insertProfile: db.prepare('INSERT INTO profiles (id, created_at, updated_at, created_message_id, created_source_id) VALUES (?, ?, ?, ?, ?)'),
+    insertProfile: db.prepare(
+      'INSERT INTO profiles (id, created_at, updated_at, created_message_id, created_source_id) VALUES (?, ?, ?, ?, ?)',
+    ),
     touchProfile: db.prepare('UPDATE profiles SET updated_at = ? WHERE id = ?'),
     moveIdentifiers: db.prepare('UPDATE identifiers SET profile_id = ? WHERE profile_id = ?'),
     mergeTraits: db.prepare(
@@ -37,7 +39,9 @@ export function prepareWrites(db: Database.Database) {
        ON CONFLICT (profile_id, key) DO UPDATE SET value = excluded.value, ts = excluded.ts, source_id = excluded.source_id, trust = excluded.trust
          WHERE ${LATER_TRAIT}`,
     ),
-    addTraitHistory: db.prepare('INSERT INTO trait_history (profile_id, key, value, ts, source_id, trust) VALUES (@profileId, @key, @value, @ts, @sourceId, @trust)'),
+    addTraitHistory: db.prepare(
+      'INSERT INTO trait_history (profile_id, key, value, ts, source_id, trust) VALUES (@profileId, @key, @value, @ts, @sourceId, @trust)',
+    ),
     // The newest value of a trait's history, with the number of values kept (an index range of at most a few more than TRAIT_HISTORY_KEPT).
     newestTraitHistory: db.prepare(
       `SELECT seq, value, source_id, trust, ts, (SELECT count(*) FROM trait_history WHERE profile_id = @profileId AND key = @key) AS n

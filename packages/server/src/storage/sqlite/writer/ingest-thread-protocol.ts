@@ -26,9 +26,7 @@ export interface IngestThreadData {
 
 /** HTTP thread -> writer thread. */
 export type ToWriter =
-  | { kind: 'submit'; id: number; submission: WireSubmission }
-  | { kind: 'warn'; id: number; warnings: NewWarning[] }
-  | { kind: 'close' };
+  { kind: 'submit'; id: number; submission: WireSubmission } | { kind: 'warn'; id: number; warnings: NewWarning[] } | { kind: 'close' };
 
 /**
  * A submission as it crosses: each event as the JSON text the HTTP thread made for storage anyway, and in
@@ -57,7 +55,8 @@ export interface WireSubmission {
 function writerFacts(event: EventFacts): EventFacts {
   const consent = event.context?.['consent'];
   const kin = event.context?.['kin'];
-  const click = typeof kin === 'object' && kin !== null && !Array.isArray(kin) ? (kin as Record<string, EventFacts['context']>)['click'] : undefined;
+  const click =
+    typeof kin === 'object' && kin !== null && !Array.isArray(kin) ? (kin as Record<string, EventFacts['context']>)['click'] : undefined;
   const context = { ...(consent === undefined ? {} : { consent }), ...(click === undefined ? {} : { kin: { click } }) };
   return {
     type: event.type,
@@ -76,7 +75,13 @@ export function toWire(submission: Submission, prepared: PreparedSubmission): Wi
     sourceId: submission.sourceId,
     payloads: prepared.payloads,
     prepared: JSON.stringify(
-      prepared.events.map(({ event, identifiers, refused, previousId, linkClick }) => ({ event: writerFacts(event), identifiers, refused, previousId, linkClick })),
+      prepared.events.map(({ event, identifiers, refused, previousId, linkClick }) => ({
+        event: writerFacts(event),
+        identifiers,
+        refused,
+        previousId,
+        linkClick,
+      })),
     ),
     keys: submission.events.map((event) => messageKey(submission.sourceId, event.messageId)),
     ...(submission.unverified ? { unverified: submission.unverified } : {}),
@@ -91,7 +96,12 @@ export function fromWire(wire: WireSubmission): { submission: Submission; keys: 
   // JSON.stringify leaves out an undefined previousId and linkClick, as PreparedEvent has them.
   const events = JSON.parse(wire.prepared) as PreparedEvent[];
   const prepared: PreparedSubmission = { events, payloads: wire.payloads };
-  const submission = { sourceId: wire.sourceId, events: events.map((p) => p.event), prepared, ...(wire.unverified ? { unverified: wire.unverified } : {}) };
+  const submission = {
+    sourceId: wire.sourceId,
+    events: events.map((p) => p.event),
+    prepared,
+    ...(wire.unverified ? { unverified: wire.unverified } : {}),
+  };
   return { submission, keys: wire.keys };
 }
 

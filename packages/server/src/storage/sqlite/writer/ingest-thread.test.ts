@@ -61,14 +61,28 @@ describe('the ingest writer thread', () => {
       traits: { plan: 'pro', email: 'w@example.com' },
       context: { consent: { categoryPreferences: { marketing: false } }, page: { path: '/account' } },
     });
-    const track = event({ type: 'track', messageId: 'w2', userId: 'u-w', event: 'Order Completed', properties: { total: 42 }, context: { app: { version: '2.1' } } });
+    const track = event({
+      type: 'track',
+      messageId: 'w2',
+      userId: 'u-w',
+      event: 'Order Completed',
+      properties: { total: 42 },
+      context: { app: { version: '2.1' } },
+    });
     const outcome = await ingestor.submit({ sourceId: 'web', events: [identify, track] });
     const profile = await store.findProfile(outcome.profileIds[0]!);
     expect(profile?.traits).toEqual({ plan: 'pro', email: 'w@example.com' });
     expect(profile?.consent?.['marketing']?.granted).toBe(false);
     const stored = (await store.listProfileEvents(outcome.profileIds[0]!, { limit: 10 })).data;
-    expect(stored.find((e) => e.messageId === 'w2')).toMatchObject({ event: 'Order Completed', properties: { total: 42 }, context: { app: { version: '2.1' } } });
-    expect(stored.find((e) => e.messageId === 'w1')?.context).toEqual({ consent: { categoryPreferences: { marketing: false } }, page: { path: '/account' } });
+    expect(stored.find((e) => e.messageId === 'w2')).toMatchObject({
+      event: 'Order Completed',
+      properties: { total: 42 },
+      context: { app: { version: '2.1' } },
+    });
+    expect(stored.find((e) => e.messageId === 'w1')?.context).toEqual({
+      consent: { categoryPreferences: { marketing: false } },
+      page: { path: '/account' },
+    });
   });
 
   it('a repeated messageId is acknowledged as a duplicate and never applied twice', async () => {
@@ -81,21 +95,39 @@ describe('the ingest writer thread', () => {
 
   it('reports merges to the HTTP thread, and keeps rejected-event warnings', async () => {
     await ingestor.submit({ sourceId: 'web', events: [event({ type: 'page', messageId: 'a', anonymousId: 'anon-3', name: 'x' })] });
-    await ingestor.submit({ sourceId: 'app', events: [event({ type: 'identify', messageId: 'b', userId: 'u-3', traits: { email: 'c@example.com' } })] });
+    await ingestor.submit({
+      sourceId: 'app',
+      events: [event({ type: 'identify', messageId: 'b', userId: 'u-3', traits: { email: 'c@example.com' } })],
+    });
     merged.length = 0;
     await ingestor.submit({ sourceId: 'web', events: [event({ type: 'identify', messageId: 'c', anonymousId: 'anon-3', userId: 'u-3' })] });
     expect(merged.reduce((a, b) => a + b, 0)).toBe(1);
-    await ingestor.warn([{ kind: 'rejected_event', code: 'invalid_type', field: 'batch[0].type', message: 'bad', sourceId: 'web', createdAt: receivedAt.toISOString() }]);
+    await ingestor.warn([
+      {
+        kind: 'rejected_event',
+        code: 'invalid_type',
+        field: 'batch[0].type',
+        message: 'bad',
+        sourceId: 'web',
+        createdAt: receivedAt.toISOString(),
+      },
+    ]);
     const warnings = await store.listWarnings({ limit: 10, kind: 'rejected_event' });
     expect(warnings.data.map((w) => w.field)).toEqual(['batch[0].type']);
   });
 
   it("sees the HTTP thread's admin writes: a tombstoned identifier is refused on the next event", async () => {
-    const { profileIds } = await ingestor.submit({ sourceId: 'web', events: [event({ type: 'identify', messageId: 'd', anonymousId: 'anon-4', userId: 'u-4' })] });
+    const { profileIds } = await ingestor.submit({
+      sourceId: 'web',
+      events: [event({ type: 'identify', messageId: 'd', anonymousId: 'anon-4', userId: 'u-4' })],
+    });
     const profileId = profileIds[0]!;
     // The writer thread has anon-4 in its graph cache; the HTTP thread removes it.
     await store.transaction((tx) => tx.tombstone(profileId, { type: 'anonymous_id', value: 'anon-4' }, receivedAt.toISOString()));
-    await ingestor.submit({ sourceId: 'web', events: [event({ type: 'page', messageId: 'e', anonymousId: 'anon-4', userId: 'u-4', name: 'x' })] });
+    await ingestor.submit({
+      sourceId: 'web',
+      events: [event({ type: 'page', messageId: 'e', anonymousId: 'anon-4', userId: 'u-4', name: 'x' })],
+    });
     expect(await store.findProfileIdByIdentifier({ type: 'anonymous_id', value: 'anon-4' })).toBeUndefined();
     expect(await store.findProfileIdByIdentifier({ type: 'user_id', value: 'u-4' })).toBe(profileId);
   });
@@ -105,7 +137,10 @@ describe('the ingest writer thread', () => {
     const first = ingestor.writerThread();
     expect(first).toBeDefined();
     await first!.terminate();
-    const outcome = await ingestor.submit({ sourceId: 'web', events: [event({ type: 'page', messageId: 'g2', anonymousId: 'anon-5', name: 'y' })] });
+    const outcome = await ingestor.submit({
+      sourceId: 'web',
+      events: [event({ type: 'page', messageId: 'g2', anonymousId: 'anon-5', name: 'y' })],
+    });
     expect(outcome.accepted).toBe(1);
     expect(ingestor.writerThread()).not.toBe(first);
     // The new thread's graph starts from the database: the same person, not a second profile.
@@ -124,18 +159,25 @@ describe('the ingest writer thread', () => {
       renameSync(dbPath, `${dbPath}.aside`);
       mkdirSync(dbPath);
       await guarded.writerThread()!.terminate();
-      const first = await guarded.submit({ sourceId: 'web', events: [event({ type: 'page', messageId: 'h1', anonymousId: 'anon-6', name: 'x' })] }).catch((e: unknown) => e);
+      const first = await guarded
+        .submit({ sourceId: 'web', events: [event({ type: 'page', messageId: 'h1', anonymousId: 'anon-6', name: 'x' })] })
+        .catch((e: unknown) => e);
       expect(first).toMatchObject({ code: 'service_unavailable' });
       expect(deaths).toEqual([1, 2]);
       expect(guarded.ready()).toBe(false);
       // In the back-off the answer is 503 at once, with Retry-After.
-      const during = await guarded.submit({ sourceId: 'web', events: [event({ type: 'page', messageId: 'h2', anonymousId: 'anon-6', name: 'x' })] }).catch((e: unknown) => e);
+      const during = await guarded
+        .submit({ sourceId: 'web', events: [event({ type: 'page', messageId: 'h2', anonymousId: 'anon-6', name: 'x' })] })
+        .catch((e: unknown) => e);
       expect(during).toMatchObject({ code: 'service_unavailable', headers: { 'Retry-After': '5' } });
       // Repaired: the thread started when the back-off ends opens the database, and requests flow again.
       rmdirSync(dbPath);
       renameSync(`${dbPath}.aside`, dbPath);
       await vi.waitFor(() => expect(guarded.ready()).toBe(true), { timeout: 5_000, interval: 20 });
-      const outcome = await guarded.submit({ sourceId: 'web', events: [event({ type: 'page', messageId: 'h3', anonymousId: 'anon-6', name: 'x' })] });
+      const outcome = await guarded.submit({
+        sourceId: 'web',
+        events: [event({ type: 'page', messageId: 'h3', anonymousId: 'anon-6', name: 'x' })],
+      });
       expect(outcome.accepted).toBe(1);
     } finally {
       await guarded.close();
@@ -148,6 +190,8 @@ describe('the ingest writer thread', () => {
 
   it('takes nothing after close', async () => {
     await ingestor.close();
-    await expect(ingestor.submit({ sourceId: 'web', events: [event({ type: 'page', messageId: 'f', anonymousId: 'x', name: 'x' })] })).rejects.toThrow('closed');
+    await expect(
+      ingestor.submit({ sourceId: 'web', events: [event({ type: 'page', messageId: 'f', anonymousId: 'x', name: 'x' })] }),
+    ).rejects.toThrow('closed');
   });
 });

@@ -119,7 +119,12 @@ export async function startThreadIngestor(options: ThreadIngestorOptions): Promi
   function spawn(): WriterThread {
     const worker = startThread(new URL('./ingest-thread-worker.ts', import.meta.url), data);
     let gone: () => void = () => {};
-    const thread: WriterThread = { worker, ready: Promise.resolve(), closed: new Promise<void>((done) => (gone = done)), failure: undefined };
+    const thread: WriterThread = {
+      worker,
+      ready: Promise.resolve(),
+      closed: new Promise<void>((done) => (gone = done)),
+      failure: undefined,
+    };
     thread.ready = new Promise<void>((ready, broken) => {
       const die = (error: Error) => {
         if (thread.failure) return;
@@ -191,7 +196,8 @@ export async function startThreadIngestor(options: ThreadIngestorOptions): Promi
   // Why not async: a suspended async function keeps its arguments alive until the answer, and the
   // events are not needed once they are on the wire.
   const submitPrepared = (submission: Submission): Promise<ApplyOutcome> => {
-    const prepared = submission.prepared ?? prepareSubmission(submission.sourceId, submission.events, options.resolve, submission.unverified);
+    const prepared =
+      submission.prepared ?? prepareSubmission(submission.sourceId, submission.events, options.resolve, submission.unverified);
     return call({ kind: 'submit', submission: toWire(submission, prepared) }).then((outcome) => outcome!);
   };
 

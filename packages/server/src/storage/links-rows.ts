@@ -46,6 +46,28 @@ export function toHitCounts(row: Row | undefined): LinkHitCounts {
   };
 }
 
+/** The columns of a `link_clicks` insert, in the order of `linkClickValues`. */
+export const LINK_CLICK_COLUMNS =
+  'click_id, link_id, kind, at, bot, reason, token, recipient_id, profile_id, anchor_type, anchor_value, visitor';
+
+/** A click's values for `LINK_CLICK_COLUMNS` (the inverse of `toLinkClickRecord`). */
+export function linkClickValues(c: LinkClickRecord): unknown[] {
+  return [
+    c.clickId,
+    c.linkId,
+    c.kind,
+    c.at,
+    c.bot ? 1 : 0,
+    c.reason ?? null,
+    c.token,
+    c.recipientId ?? null,
+    c.profileId ?? null,
+    c.anchor?.type ?? null,
+    c.anchor?.value ?? null,
+    c.visitor ?? null,
+  ];
+}
+
 /** A `link_clicks` row as a record (`bot` is 0/1 on both stores). */
 export function toLinkClickRecord(row: Row): LinkClickRecord {
   const optional = (key: string): string | undefined => (row[key] == null ? undefined : (row[key] as string));

@@ -6,7 +6,15 @@ import type pg from 'pg';
 import type { QueryConfig, QueryResultRow } from 'pg';
 import type { LinkClickTx, LinksStore } from '../links-store.ts';
 import { cursorKey, pageOf } from '../keyset-page.ts';
-import { HIT_COUNTS_SQL, PROFILE_CLICKS_ORDER, toHitCounts, toLinkClickRecord, toLinkRecord } from '../links-rows.ts';
+import {
+  HIT_COUNTS_SQL,
+  LINK_CLICK_COLUMNS,
+  linkClickValues,
+  PROFILE_CLICKS_ORDER,
+  toHitCounts,
+  toLinkClickRecord,
+  toLinkRecord,
+} from '../links-rows.ts';
 
 type Row = Record<string, unknown>;
 type Query = <R extends QueryResultRow>(config: QueryConfig) => Promise<{ rows: R[] }>;
@@ -141,22 +149,9 @@ export function postgresLinkClickTx(query: Query): LinkClickTx {
     async recordLinkClick(c) {
       await query({
         name: 'kin_link_click_insert_v1',
-        text: `INSERT INTO link_clicks (click_id, link_id, kind, at, bot, reason, token, recipient_id, profile_id, anchor_type, anchor_value, visitor)
+        text: `INSERT INTO link_clicks (${LINK_CLICK_COLUMNS})
                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (click_id) DO NOTHING`,
-        values: [
-          c.clickId,
-          c.linkId,
-          c.kind,
-          c.at,
-          c.bot ? 1 : 0,
-          c.reason ?? null,
-          c.token,
-          c.recipientId ?? null,
-          c.profileId ?? null,
-          c.anchor?.type ?? null,
-          c.anchor?.value ?? null,
-          c.visitor ?? null,
-        ],
+        values: linkClickValues(c),
       });
     },
     async findLinkClick(clickId) {

@@ -5,7 +5,15 @@
  */
 import type Database from 'better-sqlite3';
 import type { LinkClickTx, LinksStore } from '../links-store.ts';
-import { HIT_COUNTS_SQL, PROFILE_CLICKS_ORDER, toHitCounts, toLinkClickRecord, toLinkRecord } from '../links-rows.ts';
+import {
+  HIT_COUNTS_SQL,
+  LINK_CLICK_COLUMNS,
+  linkClickValues,
+  PROFILE_CLICKS_ORDER,
+  toHitCounts,
+  toLinkClickRecord,
+  toLinkRecord,
+} from '../links-rows.ts';
 import { cursorKey, pageOf } from '../keyset-page.ts';
 import type { WriteQueue } from './write-queue.ts';
 
@@ -153,23 +161,10 @@ export function sqliteLinkClickTx(db: Database.Database): LinkClickTx {
   return {
     async recordLinkClick(c) {
       insert ??= db.prepare(
-        `INSERT INTO link_clicks (click_id, link_id, kind, at, bot, reason, token, recipient_id, profile_id, anchor_type, anchor_value, visitor)
+        `INSERT INTO link_clicks (${LINK_CLICK_COLUMNS})
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (click_id) DO NOTHING`,
       );
-      insert.run(
-        c.clickId,
-        c.linkId,
-        c.kind,
-        c.at,
-        c.bot ? 1 : 0,
-        c.reason ?? null,
-        c.token,
-        c.recipientId ?? null,
-        c.profileId ?? null,
-        c.anchor?.type ?? null,
-        c.anchor?.value ?? null,
-        c.visitor ?? null,
-      );
+      insert.run(...linkClickValues(c));
     },
     async findLinkClick(clickId) {
       find ??= db.prepare(`SELECT at, bot, anchor_type, anchor_value FROM link_clicks WHERE click_id = ? AND kind = 'get'`);

@@ -15,7 +15,7 @@ import { messagingSourceId, startMessaging } from '../packages/server/src/messag
 import { fixedClock } from '../packages/server/src/ports/clock.ts';
 import { createIdGenerator } from '../packages/server/src/ports/ids.ts';
 import { createTestApp } from '../packages/server/src/testing/app-harness.ts';
-import { cartJourney } from '../packages/server/src/testing/cart-journey.ts';
+import { cartJourney, cartShopperEvents } from '../packages/server/src/testing/cart-journey.ts';
 
 const flag = (name: string, fallback: number) => {
   const at = process.argv.indexOf(`--${name}`);
@@ -65,35 +65,10 @@ async function run(shoppers: number): Promise<{ entries: number; decisions: numb
       await json('/v1/journeys', cartJourney(key, [channel], { holdout: { percent: 10, group: 'cart' } }));
       await json(`/v1/journeys/${key}/publish`, {});
     }
-    const ids = Array.from({ length: shoppers }, (_, i) => i);
-    await batch(
-      ids.flatMap((i) =>
-        ['web', 'app'].map((device) => ({
-          type: 'track',
-          anonymousId: `${device}-${i}`,
-          event: 'Product Added',
-          properties: { cart_id: `c${i}` },
-        })),
-      ),
-    );
-    const consent = { consent: { categoryPreferences: { email: true, push: true } } };
-    await batch(
-      ids.flatMap((i) => [
-        {
-          type: 'identify',
-          userId: `u${i}`,
-          anonymousId: `web-${i}`,
-          traits: { email: `s${i}@shop.test`, pushToken: `tok-${i}` },
-          context: consent,
-        },
-        { type: 'identify', userId: `u${i}`, anonymousId: `app-${i}` },
-      ]),
-    );
-    await batch(
-      ids
-        .filter((i) => i % 10 < 3)
-        .map((i) => ({ type: 'track', userId: `u${i}`, event: 'Order Completed', properties: { cart_id: `c${i}` } })),
-    );
+    const shopperEvents = cartShopperEvents(shoppers);
+    await batch(shopperEvents.carts);
+    await batch(shopperEvents.logins);
+    await batch(shopperEvents.orders);
     const instances = 4 * shoppers;
     let start = performance.now();
     await service.settle();

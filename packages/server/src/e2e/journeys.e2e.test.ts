@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { JourneyStats, MessageDecision } from '@kin/core/api/index.ts';
 import { webhookSignature } from '../messaging/delivery-transports.ts';
 import { fixedClock } from '../ports/clock.ts';
-import { cartJourney } from '../testing/cart-journey.ts';
+import { cartJourney, cartShopperEvents, isCartBuyer } from '../testing/cart-journey.ts';
 import { startSmtpServer, startWebhookReceiver } from '../testing/delivery-receivers.ts';
 import { startTestKin } from '../testing/kin-harness.ts';
 import type { TestKin } from '../testing/kin-harness.ts';
@@ -77,41 +77,17 @@ describe('journeys end to end', () => {
       mails: smtp.mails.length,
       hooks: hooks.received.length,
     });
-    const ids = Array.from({ length: SHOPPERS }, (_, i) => i);
-    const buyer = (i: number) => i % 10 < 3; // BUYERS of SHOPPERS
+    const shopperEvents = cartShopperEvents(SHOPPERS);
 
-    await batch(
-      ids.flatMap((i) =>
-        ['web', 'app'].map((device) => ({
-          type: 'track',
-          anonymousId: `${device}-${i}`,
-          event: 'Product Added',
-          properties: { cart_id: `c${i}` },
-        })),
-      ),
-    );
+    await batch(shopperEvents.carts);
     await until(
       'every cart to enter',
       async () => (await stats('cart-email')).entered === 2 * SHOPPERS && (await stats('cart-push')).entered === 2 * SHOPPERS,
       state,
     );
-    const consent = { consent: { categoryPreferences: { email: true, push: true } } };
-    await batch(
-      ids.flatMap((i) => [
-        {
-          type: 'identify',
-          userId: `u${i}`,
-          anonymousId: `web-${i}`,
-          traits: { email: `s${i}@shop.test`, pushToken: `tok-${i}` },
-          context: consent,
-        },
-        { type: 'identify', userId: `u${i}`, anonymousId: `app-${i}` },
-      ]),
-    );
+    await batch(shopperEvents.logins);
     clock.advance(30 * 60_000);
-    await batch(
-      ids.filter(buyer).map((i) => ({ type: 'track', userId: `u${i}`, event: 'Order Completed', properties: { cart_id: `c${i}` } })),
-    );
+    await batch(shopperEvents.orders);
     await until(
       'every buyer to reach the goal',
       async () => (await stats('cart-email')).exited.goal === BUYERS && (await stats('cart-push')).exited.goal === BUYERS,
@@ -141,7 +117,7 @@ describe('journeys end to end', () => {
       ...hooks.received.map((h) => (JSON.parse(h.body) as { userId: string; event: string }).userId),
     ];
     expect(new Set(reached).size).toBe(reached.length);
-    expect(reached.filter((u) => buyer(Number(u.slice(1))))).toEqual([]);
+    expect(reached.filter((u) => isCartBuyer(Number(u.slice(1))))).toEqual([]);
     const heldOut = (
       (await (await kin.admin('/v1/messages?journey=cart-email&outcome=held_out&limit=500')).json()) as { data: MessageDecision[] }
     ).data;

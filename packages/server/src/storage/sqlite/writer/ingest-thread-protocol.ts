@@ -74,15 +74,9 @@ export function toWire(submission: Submission, prepared: PreparedSubmission): Wi
   return {
     sourceId: submission.sourceId,
     payloads: prepared.payloads,
-    prepared: JSON.stringify(
-      prepared.events.map(({ event, identifiers, refused, previousId, linkClick }) => ({
-        event: writerFacts(event),
-        identifiers,
-        refused,
-        previousId,
-        linkClick,
-      })),
-    ),
+    // Every field of the prepared form crosses but the event, which is cut down: a field named here one by one
+    // was once left behind (`traitIds`, so the writer kept identifier traits whose value R8 refuses).
+    prepared: JSON.stringify(prepared.events.map((one) => ({ ...one, event: writerFacts(one.event) }))),
     keys: submission.events.map((event) => messageKey(submission.sourceId, event.messageId)),
     ...(submission.unverified ? { unverified: submission.unverified } : {}),
   };

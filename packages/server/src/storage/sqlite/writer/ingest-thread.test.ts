@@ -85,6 +85,18 @@ describe('the ingest writer thread', () => {
     });
   });
 
+  it('R8 across the thread: an identifier trait whose value is invalid or blocked is not set, as on the HTTP thread', async () => {
+    const identify = event({
+      type: 'identify',
+      messageId: 'r8',
+      userId: 'u-r8',
+      traits: { phone: 'call me maybe', email: 'not-an-email', plan: 'pro' },
+    });
+    const outcome = await ingestor.submit({ sourceId: 'web', events: [identify] });
+    const profile = await store.findProfile(outcome.profileIds[0]!);
+    expect(profile?.traits).toEqual({ plan: 'pro' });
+  });
+
   it('a repeated messageId is acknowledged as a duplicate and never applied twice', async () => {
     const first = event({ type: 'track', messageId: 'same', anonymousId: 'anon-2', event: 'Product Viewed' });
     await ingestor.submit({ sourceId: 'web', events: [first] });

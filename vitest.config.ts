@@ -1,12 +1,13 @@
 import { defineConfig } from 'vitest/config';
 
 // One runner for the whole monorepo: tests live beside the code they test. Three tiers (vitest projects):
-//   unit      in-process only: no PostgreSQL, NATS, child process, Chromium or listening socket (`npm run test:unit`)
+//   unit      in-process and quick: no PostgreSQL, NATS, child process, worker thread, Chromium, listening socket
+//             or data set built by the thousand (`npm run test:unit`, well under a minute)
 //   services  suites that need PostgreSQL or NATS (`npm run test:services`)
-//   e2e       real processes, real sockets, Chromium, the pipeline proof (`npm run test:e2e`)
+//   e2e       real processes, threads and sockets, Chromium, the long proofs (`npm run test:e2e`)
 // `npm test` runs all three. A new test file is a unit test unless its name or folder says otherwise:
 // `*.pg.test.ts` / `*.nats.test.ts` / `storage/postgres/` for services, `*.e2e.test.ts` / `*.browser.test.ts` /
-// `e2e/` / `cli/` for end-to-end.
+// `*.proof.test.ts` (long proofs over real or generated data sets) / `e2e/` / `cli/` for end-to-end.
 const ALL = ['packages/*/src/**/*.test.ts', 'packages/*/src/**/*.test.tsx', 'bench/**/*.test.ts'];
 
 const SERVICES = [
@@ -20,6 +21,7 @@ const E2E = [
   '**/e2e/**/*.test.ts',
   '**/*.e2e.test.ts',
   '**/*.browser.test.ts',
+  '**/*.proof.test.ts',
   // These spawn the real `kin` binary.
   'packages/server/src/cli/**/*.test.ts',
   'packages/server/src/import/import-command.test.ts',
@@ -37,6 +39,11 @@ const E2E = [
   'packages/server/src/identity/source-regions.test.ts',
   'packages/server/src/ops/worker-ops.test.ts',
   'packages/server/src/demo/demo-hints.test.ts',
+  // These start worker threads (each registers tsx and loads its module graph again: a second or more each).
+  'packages/server/src/http/admin-read-thread.test.ts',
+  'packages/server/src/audiences/audience-thread.test.ts',
+  'packages/server/src/storage/sqlite/sqlite-checkpointer.test.ts',
+  'packages/server/src/storage/store-open.test.ts',
   // Long proofs: writer threads killed and restarted with back-off waits; the 5,000-shopper demo resolved whole.
   'packages/server/src/storage/sqlite/writer/ingest-thread.test.ts',
   'packages/server/src/demo/demo-data.test.ts',

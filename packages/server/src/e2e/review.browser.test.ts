@@ -5,89 +5,56 @@
  * the profile page, after a confirmation listing what moves, separates the two again, and so does a split of chosen identifiers.
  * Needs the built dashboard (`npm run build -w @kin/dashboard`).
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mountWebAssets } from '../http/web-assets.ts';
-import type { ReviewItem } from '../storage/matching-store.ts';
+import { skipWithoutChromium } from '../testing/dashboard-browser.ts';
 import type { TestKin } from '../testing/kin-harness.ts';
-import { startTestKin } from '../testing/kin-harness.ts';
+import type { ReviewQueueBrowser } from '../testing/review-browser.ts';
+import { openReviewQueue } from '../testing/review-browser.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const skip = !existsSync(CHROMIUM) && !process.env['KIN_REQUIRE_SERVICES'];
 const SCREENS = process.env['KIN_SCREENS_DIR'] ?? '/work/wt/screens';
 
-describe.skipIf(skip)('review queue in Chromium', () => {
+describe.skipIf(skipWithoutChromium)('review queue in Chromium', () => {
+  let queue: ReviewQueueBrowser;
   let kin: TestKin;
-  let browser: Browser;
   let page: Page;
-  const errors: string[] = [];
-  const idOf = async (ref: string) => ((await (await kin.admin(`/v1/profiles/${encodeURIComponent(ref)}`)).json()) as { id: string }).id;
+  const idOf = (ref: string) => queue.idOf(ref);
+  const openCount = () => queue.openCount();
 
   beforeAll(async () => {
-    kin = await startTestKin({ extra: mountWebAssets });
     // Three pairs of anonymous visitors with the same name, queued at 0.97, 0.92 and 0.6 (oldest first).
     const people = [
       ['ann', 'Ann', 'Lee'],
       ['cy', 'Cy', 'Moss'],
       ['dee', 'Dee', 'Park'],
     ] as const;
-    const batch = people.flatMap(([key, firstName, lastName]) => [
-      { type: 'identify', anonymousId: `${key}-1`, traits: { firstName, lastName, city: 'Leeds' } },
-      { type: 'identify', anonymousId: `${key}-2`, traits: { firstName, lastName } },
-      { type: 'track', anonymousId: `${key}-2`, event: 'Viewed' },
-    ]);
-    expect((await kin.track('/v1/batch', { batch })).status).toBe(200);
-    const items: ReviewItem[] = [];
-    for (const [i, [key]] of people.entries()) {
-      items.push({
+    queue = await openReviewQueue({
+      batch: people.flatMap(([key, firstName, lastName]) => [
+        { type: 'identify', anonymousId: `${key}-1`, traits: { firstName, lastName, city: 'Leeds' } },
+        { type: 'identify', anonymousId: `${key}-2`, traits: { firstName, lastName } },
+        { type: 'track', anonymousId: `${key}-2`, event: 'Viewed' },
+      ]),
+      runId: 'run-1',
+      pairs: people.map(([key], i) => ({
         id: `r-${key}`,
-        runId: 'run-1',
-        aProfile: await idOf(`anonymous_id:${key}-1`),
-        bProfile: await idOf(`anonymous_id:${key}-2`),
+        a: `${key}-1`,
+        b: `${key}-2`,
         probability: [0.97, 0.92, 0.6][i]!,
-        reason: 'below-link-threshold',
         evidence: [
           { field: 'first_name', level: 'exact', weight: 4 },
           { field: 'city', level: 'missing', weight: 0 },
           { field: 'date_of_birth', level: 'different', weight: -2 },
         ],
-        status: 'open',
         createdAt: `2026-01-01T00:00:0${i}.000Z`,
-      });
-    }
-    await kin.kin.store.matching.addReviewItems(items);
-
-    mkdirSync(SCREENS, { recursive: true });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-background-networking',
-        '--disable-gpu',
-        '--no-first-run',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
+      })),
     });
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    page.on('pageerror', (error) => errors.push(error.message));
-    await page.goto(kin.url + '/');
-    await page.fill('#token', kin.adminToken);
-    await page.click('button[type=submit]');
-    await page.getByRole('link', { name: 'Review' }).click();
-    await page.locator('[data-review-id]').waitFor();
+    ({ kin, page } = queue);
+    mkdirSync(SCREENS, { recursive: true });
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await kin?.close();
-  });
-
-  const openCount = async () => Number(await page.locator('[data-open-count]').getAttribute('data-open-count'));
+  afterAll(() => queue?.close());
 
   it('shows a seeded pair side by side with per-field evidence, Bayes factors and the effect of an accept', async () => {
     expect(page.url()).toMatch(/\/review$/);
@@ -159,6 +126,6 @@ describe.skipIf(skip)('review queue in Chromium', () => {
     await dialog.getByRole('button', { name: 'Split this profile' }).click();
     await page.locator('[data-separated]').waitFor();
     expect(await idOf('anonymous_id:cy-1')).not.toBe(await idOf('anonymous_id:cy-2'));
-    expect(errors).toEqual([]);
+    expect(queue.errors).toEqual([]);
   });
 });

@@ -9,8 +9,6 @@ import { hitEvent } from '../links/link-events.ts';
 import { LINKS_SOURCE_ID } from '../pipeline/link-click-apply.ts';
 import { applyEvents } from '../pipeline/event-apply.ts';
 import { fixedClock } from '../ports/clock.ts';
-import { openPostgresStore } from '../storage/postgres/postgres-store.ts';
-import { createTestDatabase, testPostgresStatus } from '../storage/postgres/postgres-test-db.ts';
 import { openSqliteStore } from '../storage/sqlite/sqlite-store.ts';
 import type { Store } from '../storage/storage.ts';
 import type { AdminReadThread } from './admin-read-thread.ts';
@@ -138,36 +136,5 @@ describe('admin read thread', () => {
     expect(JSON.parse(await other.overview())).toHaveProperty('stats');
     await other.close();
     await expect(other.overview()).rejects.toMatchObject({ code: 'service_unavailable' });
-  });
-});
-
-const postgres = await testPostgresStatus();
-
-describe.skipIf(!postgres.ok)('admin read thread on PostgreSQL', () => {
-  it('answers the same reads over its own connections', async () => {
-    const db = await createTestDatabase();
-    const pgStore = await openPostgresStore({ url: db.url, poolSize: 2 });
-    const pgThread = adminReadThread({ dbPath: db.url, policy: DEFAULT_POLICY });
-    try {
-      const event: TrackingEvent = {
-        type: 'identify',
-        messageId: 'pg-r1',
-        userId: 'pg-u',
-        traits: { email: 'pg@example.com' },
-        timestamp: T0,
-        receivedAt: T0,
-      };
-      await pgStore.transaction((tx) => applyEvents(tx, 'web', [event], { policy: DEFAULT_POLICY, normalize }));
-      const here = inlineAdminReads({ store: pgStore, normalize, clock: fixedClock(new Date()) });
-      expect(await pgThread.profileGraph('user_id:pg-u')).toBe(await here.profileGraph('user_id:pg-u'));
-      expect(await pgThread.profileEvents('email:pg@example.com', { limit: 5 })).toBe(
-        await here.profileEvents('email:pg@example.com', { limit: 5 }),
-      );
-      await expect(pgThread.profileSummary('user_id:nobody')).rejects.toMatchObject({ code: 'not_found' });
-    } finally {
-      await pgThread.close();
-      await pgStore.close();
-      await db.drop();
-    }
   });
 });

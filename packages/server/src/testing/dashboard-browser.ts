@@ -2,12 +2,16 @@
  * The dashboard in a real Chromium for browser tests: served under the strictest CSP it must run under (no inline
  * script or style: a violation is a console error, collected in `errors`), signed in with the admin token.
  */
+import { existsSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { TestKin } from './kin-harness.ts';
 
 /** The Chromium the browser tests use. */
 export const CHROMIUM = '/usr/bin/chromium';
+
+/** Whether a browser suite is left out: no Chromium here, and no `KIN_REQUIRE_SERVICES` (CI) asking for a failure. */
+export const skipWithoutChromium = !existsSync(CHROMIUM) && !process.env['KIN_REQUIRE_SERVICES'];
 
 /** A signed-in dashboard. */
 export interface DashboardBrowser {

@@ -25,6 +25,7 @@ export * from './identity/graph-reference.ts';
 export * from './profile/trait-changes.ts';
 export * from './profile/trait-merge.ts';
 export * from './profile/trait-order.ts';
+export * from './profile/consent-order.ts';
 export * from './random/mulberry32.ts';
 export * from './analytics/index.ts';
 

@@ -10,6 +10,7 @@ export * from './spec/batch-read.ts';
 export * from './spec/json-object.ts';
 export * from './spec/utf8-length.ts';
 export * from './spec/json-scan.ts';
+export * from './spec/field-path.ts';
 export * from './spec/channel-classify.ts';
 export * from './spec/ip-policy.ts';
 

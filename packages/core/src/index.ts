@@ -10,6 +10,7 @@ export * from './spec/batch-read.ts';
 export * from './spec/json-object.ts';
 export * from './spec/utf8-length.ts';
 export * from './spec/json-scan.ts';
+export * from './spec/field-path.ts';
 export * from './spec/channel-classify.ts';
 export * from './spec/ip-policy.ts';
 
@@ -25,6 +26,7 @@ export * from './identity/graph-reference.ts';
 export * from './profile/trait-changes.ts';
 export * from './profile/trait-merge.ts';
 export * from './profile/trait-order.ts';
+export * from './profile/consent-order.ts';
 export * from './random/mulberry32.ts';
 export * from './analytics/index.ts';
 

@@ -5,6 +5,7 @@
  * one profile. The server keeps members and writes `Audience Entered` / `Audience Exited` events.
  */
 import type { TrackingEvent } from '../spec/event-types.ts';
+import { formatFieldPath } from '../spec/field-path.ts';
 import type { Duration } from '../api/analytics-api.ts';
 import type { ConditionOp, DefinitionCheck, EventCondition } from './definition-check.ts';
 import {
@@ -88,7 +89,7 @@ function checkNode(raw: unknown, field: string, depth: number, budget: { nodes: 
       if (!Array.isArray(body) || body.length === 0) return refuse(at, 'must be a non-empty array of conditions');
       const children: AudienceCondition[] = [];
       for (const [i, child] of body.entries()) {
-        const checked = checkNode(child, `${at}[${i}]`, depth + 1, budget);
+        const checked = checkNode(child, formatFieldPath([i], at), depth + 1, budget);
         if (!checked.ok) return checked;
         children.push(checked.value);
       }
@@ -152,8 +153,8 @@ function checkCount(raw: unknown, field: string): DefinitionCheck<CountRule> {
 
 /** The audience keys a tree refers to, with the field of each reference. */
 export function audienceRefs(condition: AudienceCondition, field = 'where'): Array<{ ref: string; field: string }> {
-  if ('all' in condition) return condition.all.flatMap((c, i) => audienceRefs(c, `${field}.all[${i}]`));
-  if ('any' in condition) return condition.any.flatMap((c, i) => audienceRefs(c, `${field}.any[${i}]`));
+  if ('all' in condition) return condition.all.flatMap((c, i) => audienceRefs(c, formatFieldPath(['all', i], field)));
+  if ('any' in condition) return condition.any.flatMap((c, i) => audienceRefs(c, formatFieldPath(['any', i], field)));
   if ('not' in condition) return audienceRefs(condition.not, `${field}.not`);
   if ('audience' in condition) return [{ ref: condition.audience, field: `${field}.audience` }];
   return [];

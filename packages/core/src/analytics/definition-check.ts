@@ -4,6 +4,7 @@
  */
 
 import type { Duration } from '../api/analytics-api.ts';
+import { formatFieldPath } from '../spec/field-path.ts';
 
 /** Operators of a condition on an event path or a trait. */
 export type ConditionOp = 'eq' | 'ne' | 'gt' | 'gte' | 'lt' | 'lte' | 'in' | 'contains' | 'exists';
@@ -88,7 +89,7 @@ export function checkWhere(raw: unknown, field: string): DefinitionCheck<EventCo
   if (list.length > MAX_CONDITIONS) return refuse(field, `at most ${MAX_CONDITIONS} conditions`);
   const out: EventCondition[] = [];
   for (const [i, item] of list.entries()) {
-    const checked = checkCondition(item, Array.isArray(raw) ? `${field}[${i}]` : field, 'path');
+    const checked = checkCondition(item, Array.isArray(raw) ? formatFieldPath([i], field) : field, 'path');
     if (!checked.ok) return checked;
     out.push(checked.value);
   }

@@ -6,6 +6,7 @@ import type { IdentifierTypePolicy, IdentityPolicy, SourceIdentityPolicy } from 
 import { SOCIAL_HANDLE_TYPES, normalizeIdentifierType } from './identifier-normalize.ts';
 import { DEFAULT_PRIVACY_POLICY, readPrivacyPolicy, readSourceRateLimit } from './edge-policy.ts';
 import { DEFAULT_MATCH_POLICY, readMatchPolicy } from './match-policy.ts';
+import { formatFieldPath } from '../spec/field-path.ts';
 
 const DEVICE_TYPES = [
   'ios.id',
@@ -169,7 +170,7 @@ export function parsePolicy(json: unknown): PolicyParse {
           new RegExp(pattern, 'i');
           blocked.patterns.push(pattern);
         } catch {
-          fail(`blocked.patterns[${i}]`, 'not a valid regular expression');
+          fail(formatFieldPath(['blocked', 'patterns', i]), 'not a valid regular expression');
         }
       });
     }
@@ -320,15 +321,15 @@ function readTraitSources(raw: unknown, fail: Fail): Record<string, string[]> {
     return result;
   }
   for (const [key, list] of Object.entries(raw)) {
-    const path = `traitSources.${key}`;
+    const path = formatFieldPath(['traitSources', key]);
     if (!Array.isArray(list) || list.length === 0) {
       fail(path, 'must be a non-empty array of source names, most trusted first ("*" for every other source)');
       continue;
     }
     const names: string[] = [];
     list.forEach((name: unknown, i) => {
-      if (typeof name !== 'string' || name.trim() === '') fail(`${path}[${i}]`, 'must be a source name');
-      else if (names.includes(name)) fail(`${path}[${i}]`, `"${name}" is listed twice`);
+      if (typeof name !== 'string' || name.trim() === '') fail(formatFieldPath([i], path), 'must be a source name');
+      else if (names.includes(name)) fail(formatFieldPath([i], path), `"${name}" is listed twice`);
       else names.push(name);
     });
     if (names.length === list.length) setOwn(result, key, names);
@@ -348,7 +349,8 @@ function readSharedDevice(raw: unknown, fail: Fail): IdentityPolicy['sharedDevic
   if (raw['deviceTypes'] !== undefined) {
     const types = readStrings(raw['deviceTypes'], 'sharedDevice.deviceTypes', fail);
     types.forEach((type, i) => {
-      if (normalizeIdentifierType(type) !== type) fail(`sharedDevice.deviceTypes[${i}]`, 'must be a lower-case identifier type');
+      if (normalizeIdentifierType(type) !== type)
+        fail(formatFieldPath(['sharedDevice', 'deviceTypes', i]), 'must be a lower-case identifier type');
     });
     result.deviceTypes = types;
   }
@@ -414,7 +416,7 @@ function readStrings(raw: unknown, path: string, fail: Fail): string[] {
   const strings: string[] = [];
   raw.forEach((value: unknown, i) => {
     if (typeof value === 'string') strings.push(value);
-    else fail(`${path}[${i}]`, 'must be a string');
+    else fail(formatFieldPath([i], path), 'must be a string');
   });
   return strings;
 }

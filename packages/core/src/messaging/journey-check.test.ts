@@ -20,20 +20,20 @@ describe('journey checks', () => {
     expect(fields(CART)).toEqual([]);
   });
   it('names a negative wait, an unknown channel, a foreign template and a cyclic branch', () => {
-    expect(fields({ ...CART, steps: [{ wait: '-5 minutes' }] })).toEqual(['steps.0.wait']);
+    expect(fields({ ...CART, steps: [{ wait: '-5 minutes' }] })).toEqual(['steps[0].wait']);
     expect(fields({ ...CART, steps: [{ send: { message: 'm', dedupeKey: 'k', channels: ['fax'] } }] })).toEqual([
-      'steps.0.send.channels.0',
+      'steps[0].send.channels[0]',
     ]);
     expect(fields({ ...CART, steps: [{ send: { message: 'm', dedupeKey: '{{traits.email}}', channels: ['email'] } }] })).toEqual([
-      'steps.0.send.dedupeKey',
+      'steps[0].send.dedupeKey',
     ]);
     const cyclic: JourneyInput = {
       ...CART,
       steps: [{ id: 'a', wait: 60 }, { branch: { if: { path: 'traits.vip', equals: true }, then: 'a' } }],
     };
-    expect(fields(cyclic)).toEqual(['steps.1.branch.then']);
+    expect(fields(cyclic)).toEqual(['steps[1].branch.then']);
     expect(fields({ ...CART, steps: [{ branch: { if: { path: 'traits.vip' }, then: 'self' }, id: 'self' }] })).toEqual([
-      'steps.0.branch.then',
+      'steps[0].branch.then',
     ]);
   });
   it('checks policy destinations, time zones and calendar caps', () => {
@@ -45,7 +45,7 @@ describe('journey checks', () => {
       channels: { email: { destination: 'nope', consent: 'opt_in' as const } },
     };
     expect(checkPolicy(policy, new Set(), isTimeZone).map((p) => p.field)).toEqual([
-      'frequencyCaps.0.per',
+      'frequencyCaps[0].per',
       'defaultTimezone',
       'channels.email.destination',
     ]);

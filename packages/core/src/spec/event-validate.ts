@@ -8,7 +8,8 @@ import type { EventRejectionCode, EventType, EventValidation, JsonObject, Tracki
 import { EVENT_TYPES } from './event-types.ts';
 import { isPlainObject } from './json-object.ts';
 import type { JsonProblem } from './json-scan.ts';
-import { DEFAULT_MAX_JSON_DEPTH, formatJsonPath, scanJson } from './json-scan.ts';
+import { DEFAULT_MAX_JSON_DEPTH, scanJson } from './json-scan.ts';
+import { formatFieldPath } from './field-path.ts';
 import { parseTime } from './time-parse.ts';
 import { utf8Length } from './utf8-length.ts';
 
@@ -175,10 +176,10 @@ const PROBLEM_TEXT = { nul: 'a NUL character (U+0000)', lone_surrogate: 'a lone 
 /** The rejection of what no store can keep, naming the path (e.g. `traits.email`, `context["a\u0000"]`). */
 function rejectProblem(problem: JsonProblem, maxDepth: number): Rejected {
   if (problem.kind === 'too_deep') {
-    const field = formatJsonPath(problem.path.slice(0, 1));
+    const field = formatFieldPath(problem.path.slice(0, 1));
     return new Rejected('nesting_too_deep', field, `${field || 'event'} is nested deeper than ${maxDepth} levels`);
   }
-  const field = formatJsonPath(problem.path);
+  const field = formatFieldPath(problem.path);
   return new Rejected('invalid_text', field, `${field} holds ${PROBLEM_TEXT[problem.kind]}, which cannot be stored`);
 }
 

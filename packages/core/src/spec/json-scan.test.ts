@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../random/mulberry32.ts';
-import { formatJsonPath, scanJson, textProblem } from './json-scan.ts';
+import { scanJson, textProblem } from './json-scan.ts';
 import { utf8Length } from './utf8-length.ts';
 
 function randomValue(random: () => number, depth: number): unknown {
@@ -120,17 +120,5 @@ describe('scanJson: what no store can keep', () => {
     let array: unknown = [];
     for (let i = 0; i < 100; i++) array = [array];
     expect(scanJson({ list: array }).problem?.path.slice(0, 2)).toEqual(['list', 0]);
-  });
-});
-
-describe('formatJsonPath', () => {
-  it('writes dotted names, indices and quoted odd keys without raw NUL or surrogates', () => {
-    expect(formatJsonPath(['traits', 'email'])).toBe('traits.email');
-    expect(formatJsonPath(['context', 'list', 2])).toBe('context.list[2]');
-    expect(formatJsonPath(['properties', 'a.b'])).toBe('properties["a.b"]');
-    const odd = formatJsonPath(['traits', 'k\0\ud800']);
-    expect(odd).toBe('traits["k\\u0000\\ud800"]');
-    expect(hasUnstorableText(odd)).toBe(false);
-    expect(formatJsonPath(['x'.repeat(200)]).length).toBeLessThan(80);
   });
 });

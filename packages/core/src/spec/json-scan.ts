@@ -123,14 +123,3 @@ class Walk {
     return UNKNOWN;
   }
 }
-
-/** A readable path: `traits.email`, `context.list[2]`, `properties["a.b"]` (long keys cut). */
-export function formatJsonPath(path: ReadonlyArray<string | number>): string {
-  let text = '';
-  for (const segment of path) {
-    if (typeof segment === 'number') text += `[${segment}]`;
-    else if (/^[A-Za-z_$][\w$]{0,63}$/.test(segment)) text += text === '' ? segment : `.${segment}`;
-    else text += `[${JSON.stringify(segment.length > 64 ? `${segment.slice(0, 64)}…` : segment)}]`;
-  }
-  return text;
-}

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import type { AccessScope, AccessToken, IssuedToken } from '@kin/core/api/access-api.ts';
 import { ACCESS_SCOPES } from '@kin/core/api/access-api.ts';
+import { formatFieldPath } from '@kin/core';
 import { hashSecret, newSecret } from '../http/secret-compare.ts';
 import type { TokenStore } from '../storage/token-store.ts';
 
@@ -35,7 +36,7 @@ export function parseTokenRequest(body: unknown, now: Date): { ok: true; request
   const parsed = CreateToken.safeParse(body ?? {});
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    return { ok: false, field: issue.path.join('.') || undefined, message: issue.message };
+    return { ok: false, field: formatFieldPath(issue.path) || undefined, message: issue.message };
   }
   const { name, expiresAt } = parsed.data;
   if (expiresAt && Date.parse(expiresAt) <= now.getTime())

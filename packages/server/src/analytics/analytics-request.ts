@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { AnalyticsUnit, AttributionSpec, FunnelSpec, PathSpec } from '@kin/core';
-import { ATTRIBUTION_MODELS, durationMs } from '@kin/core';
+import { ATTRIBUTION_MODELS, durationMs, formatFieldPath } from '@kin/core';
 import { ApiError } from '../http/error-catalog.ts';
 
 /** Most steps of a funnel. */
@@ -105,7 +105,7 @@ function parse<T>(schema: z.ZodType<T>, body: unknown): T {
   const result = schema.safeParse(body);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
-  const field = issue && issue.path.length > 0 ? issue.path.join('.') : undefined;
+  const field = formatFieldPath(issue?.path ?? []) || undefined;
   throw new ApiError('invalid_query', `${field ?? 'the body'}: ${issue?.message ?? 'invalid'}`, field);
 }
 

@@ -6,6 +6,7 @@
  * copy of this parser.
  */
 import type { z } from 'zod';
+import { formatFieldPath } from '@kin/core';
 import type { ErrorCode } from './error-catalog.ts';
 import { ApiError } from './error-catalog.ts';
 import { ignoreInvalidJson, readAdminJson } from './request-body.ts';
@@ -40,7 +41,7 @@ export function parseAdminBody<T>(schema: z.ZodType<T>, body: unknown, code: Bod
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
   const path = [...(issue?.path ?? []), ...(issue?.code === 'unrecognized_keys' ? issue.keys.slice(0, 1) : [])];
-  const field = path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i > 0 ? '.' : ''}${String(p)}`)).join('');
+  const field = formatFieldPath(path);
   if (!field) throw new ApiError('invalid_json', 'the body is a JSON object');
   throw new ApiError(typeof code === 'function' ? code(field) : code, issue?.message ?? 'invalid', field);
 }

@@ -65,7 +65,7 @@ describe('analytics routes', () => {
       'a bad condition path',
       '/v1/analytics/funnel',
       { ...funnel, steps: [{ event: 'x', where: [{ path: 'payload', op: 'eq', value: 1 }] }] },
-      'steps.0.where.0.path',
+      'steps[0].where[0].path',
     ],
     ['an unknown unit', '/v1/analytics/paths', { ...range, unit: 'cookie' }, 'unit'],
     ['21 path steps', '/v1/analytics/paths', { ...range, steps: 21 }, 'steps'],
@@ -73,7 +73,7 @@ describe('analytics routes', () => {
       'an unknown model',
       '/v1/analytics/attribution',
       { conversion: { event: 'Order Completed' }, models: ['magic'], ...range },
-      'models.0',
+      'models[0]',
     ],
     [
       'an unknown dimension',

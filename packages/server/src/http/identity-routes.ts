@@ -4,7 +4,7 @@
  */
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { DEFAULT_POLICY, RULE_NUMBERS, prepareEvent, validateEvent } from '@kin/core';
+import { DEFAULT_POLICY, RULE_NUMBERS, formatFieldPath, prepareEvent, validateEvent } from '@kin/core';
 import type { Identifier, IdentityPolicy, ResolutionPlan } from '@kin/core';
 import type { IdentifierRemoved, Separation } from '@kin/core/api/index.ts';
 import type { IdentityVerifier } from '../identity/identity-verify.ts';
@@ -126,7 +126,7 @@ export function identityRoutes(deps: IdentityRouteDeps): Hono {
     const body = await readAdminJson(c.req.raw, deps.maxBodyBytes).catch(ignoreInvalidJson);
     const id = await idOf(c.req.param('ref'));
     const { externalIds } = parseAdminBody(SplitBody, body === undefined ? {} : body, 'invalid_ref');
-    const identifiers = externalIds.map((item, i) => identifierOf(item, `externalIds[${i}]`));
+    const identifiers = externalIds.map((item, i) => identifierOf(item, formatFieldPath(['externalIds', i])));
     return c.json(await separated(await splitProfile(deps.store, id, identifiers, resolveDeps, deps.clock.now().toISOString())));
   });
 

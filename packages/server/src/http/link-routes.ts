@@ -4,6 +4,7 @@
  * to the destination with `kin_link`) and `GET /o/{token}.gif` (the open pixel). A hit never waits for its
  * event's write (links/link-click-queue.ts) and never fails on a bad token: it redirects and flags.
  */
+import { formatFieldPath } from '@kin/core';
 import { publicRoute, scope } from './route-scope.ts';
 import type { IncomingMessage } from 'node:http';
 import { Hono } from 'hono';
@@ -146,7 +147,11 @@ export function linkRoutes(deps: LinkRouteDeps): Hono {
     const refs = body.refs.map((ref, i) => {
       const parsed = parseRecipientRef(ref, deps.normalize);
       if (!parsed)
-        throw new ApiError('invalid_ref', `"${ref.slice(0, ref.indexOf(':') + 1)}…" is not a valid type:value ref`, `refs[${i}]`);
+        throw new ApiError(
+          'invalid_ref',
+          `"${ref.slice(0, ref.indexOf(':') + 1)}…" is not a valid type:value ref`,
+          formatFieldPath(['refs', i]),
+        );
       return { ref, ...parsed };
     });
     return c.json({ data: await service.addRecipients(link, refs, origin(c)) });

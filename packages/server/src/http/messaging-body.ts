@@ -4,6 +4,7 @@
  * and `checkPolicy`. A problem answers 400 with its field (`steps.2`, `channels.email.destination`).
  */
 import { z } from 'zod';
+import { formatFieldPath } from '@kin/core';
 import type { ErrorCode } from './error-catalog.ts';
 import { ApiError } from './error-catalog.ts';
 
@@ -108,6 +109,6 @@ export function parseBody<T>(schema: z.ZodType<T>, body: unknown, code: ErrorCod
   const result = schema.safeParse(body ?? {});
   if (result.success) return result.data;
   const issue = result.error.issues[0];
-  const field = issue?.path.map(String).join('.') || undefined;
+  const field = formatFieldPath(issue?.path ?? []) || undefined;
   throw new ApiError(code, `${field ?? 'body'}: ${issue?.message ?? 'invalid'}`, field);
 }

@@ -47,7 +47,7 @@ describe('messaging routes', () => {
     expect(
       await error(await post('/v1/destinations', { type: 'smtp', host: 'h', port: 70000, secure: false, from: 'a@b.c' })),
     ).toMatchObject({ field: 'port' });
-    expect(await error(await post('/v1/journeys', CART))).toMatchObject({ code: 'invalid_journey', field: 'steps.1.send.channels.0' });
+    expect(await error(await post('/v1/journeys', CART))).toMatchObject({ code: 'invalid_journey', field: 'steps[1].send.channels[0]' });
     const policy = { channels: { email: { destination: 'dst_nope', consent: 'opt_in' } } };
     expect(await error(await post('/v1/messaging/policy', policy, 'PUT'))).toMatchObject({
       status: 400,
@@ -84,13 +84,13 @@ describe('messaging routes', () => {
 
   it('answers bad journeys with 400 naming the field, never a 500', async () => {
     const bad: Array<[unknown, string]> = [
-      [{ ...CART, key: 'a', steps: [{ sleep: 5 }] }, 'steps.0'],
-      [{ ...CART, key: 'b', steps: [{ wait: '-5 minutes' }] }, 'steps.0.wait'],
+      [{ ...CART, key: 'a', steps: [{ sleep: 5 }] }, 'steps[0]'],
+      [{ ...CART, key: 'b', steps: [{ wait: '-5 minutes' }] }, 'steps[0].wait'],
       [
         { ...CART, key: 'c', steps: [{ id: 'x', wait: 60 }, { branch: { if: { path: 'traits.vip', equals: true }, then: 'x' } }] },
-        'steps.1.branch.then',
+        'steps[1].branch.then',
       ],
-      [{ ...CART, key: 'd', steps: [{ send: { message: 'm', dedupeKey: 'k', channels: ['sms'] } }] }, 'steps.0.send.channels.0'],
+      [{ ...CART, key: 'd', steps: [{ send: { message: 'm', dedupeKey: 'k', channels: ['sms'] } }] }, 'steps[0].send.channels[0]'],
       [{ ...CART, key: 'Bad Key' }, 'key'],
       [{ ...CART, key: 'e', trigger: {} }, 'trigger'],
       [{ ...CART, key: 'f', goal: { event: 'x', within: 'soon' } }, 'goal.within'],

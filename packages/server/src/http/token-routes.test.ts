@@ -60,7 +60,7 @@ describe('issuing tokens', () => {
   it.each([
     [{ scopes: ['profiles:read'] }, 'name'],
     [{ name: 'x', scopes: [] }, 'scopes'],
-    [{ name: 'x', scopes: ['profiles:delete'] }, 'scopes.0'],
+    [{ name: 'x', scopes: ['profiles:delete'] }, 'scopes[0]'],
     [{ name: 'x', scopes: ['audit:read'], expiresAt: 'tomorrow' }, 'expiresAt'],
     [{ name: 'x', scopes: ['audit:read'], expiresAt: '2026-10-01T00:00:00Z' }, 'expiresAt'],
   ])('refuses %j with 400 invalid_token_request naming %s', async (body, field) => {

@@ -4,7 +4,7 @@
  * the events are durable.
  */
 import { Hono } from 'hono';
-import { EVENT_TYPES, readBatch, textProblem, validateEvent } from '@kin/core';
+import { EVENT_TYPES, formatFieldPath, joinFieldPaths, readBatch, textProblem, validateEvent } from '@kin/core';
 import type { EventType, IpMode, TrackingEvent } from '@kin/core';
 import type { ItemRejection, TrackingAnswer } from '@kin/core/api/index.ts';
 import type { Clock } from '../ports/clock.ts';
@@ -181,7 +181,7 @@ export function trackingRoutes(deps: TrackingDeps): Hono {
         rejected.push({
           index,
           code: result.code,
-          field: `batch[${index}]${result.field ? '.' + result.field : ''}`,
+          field: joinFieldPaths(formatFieldPath(['batch', index]), result.field),
           message: result.message,
         });
     });
@@ -205,7 +205,7 @@ export function trackingRoutes(deps: TrackingDeps): Hono {
         const over = indexes.slice(grant.granted).map((index) => ({
           index,
           code: 'rate_limited',
-          field: `batch[${index}]`,
+          field: formatFieldPath(['batch', index]),
           message: "over the write key's rate limit; send it again later",
         }));
         rejected = [...rejected, ...over].sort((a, b) => a.index - b.index);

@@ -6,6 +6,7 @@
  */
 import type { TraitOrderKey } from '@kin/core';
 import { TRAIT_ORDER } from '@kin/core';
+import { lexicographicWinsSql } from './order-sql.ts';
 
 /** The SQL function SQLite registers (`registerTraitOrder`) for a value's canonical text. */
 export const SQLITE_JSON_ORDER_FUNCTION = 'kin_json_order';
@@ -31,13 +32,8 @@ export function traitWinsSql(options: TraitWinsSqlOptions): string {
   const incoming = side(options.incoming);
   const current = side(options.current);
   if (options.dialect === 'postgres') return `(${incoming.join(', ')}) > (${current.join(', ')})`;
-  // SQLite: the same order as nested comparisons (the statement it always ran), each key's expression only
-  // reached when the keys before it are equal.
-  const nested = (i: number): string => {
-    const [a, b] = [incoming[i]!, current[i]!];
-    return i === incoming.length - 1 ? `${a} > ${b}` : `(${a} > ${b} OR (${a} = ${b} AND ${nested(i + 1)}))`;
-  };
-  return nested(0);
+  // SQLite: the same order as nested comparisons (the statement it always ran).
+  return lexicographicWinsSql(incoming.map((expression, i) => ({ incoming: expression, current: current[i]!, wins: '>' })));
 }
 
 /** The keys of `TRAIT_ORDER` before the value: what decides between two writes of the same value. */

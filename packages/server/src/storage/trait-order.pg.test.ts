@@ -1,16 +1,12 @@
-import Database from 'better-sqlite3';
 import fc from 'fast-check';
-import pg from 'pg';
+import type pg from 'pg';
+import type Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TraitOrderFields } from '@kin/core';
 import { compareTraitOrder, jsonOrderText } from '@kin/core';
-import { migratePostgres } from './postgres/postgres-migrations.ts';
-import type { TestDatabase } from './postgres/postgres-test-db.ts';
-import { createTestDatabase } from './postgres/postgres-test-db.ts';
 import { postgresAvailable } from './postgres/postgres-test-store.ts';
+import { migratedPostgres, runMergeFunction, sqliteWrites } from '../testing/order-test-databases.ts';
 import { TRAIT_WINS } from './postgres/postgres-trait-order.ts';
-import { migrateSqlite } from './sqlite/sqlite-migrator.ts';
-import { prepareWrites } from './sqlite/sqlite-write-statements.ts';
 import type { WriteStatements } from './sqlite/sqlite-write-statements.ts';
 
 // One rule, three implementations: core's comparator, SQLite's generated condition (the store's own
@@ -53,9 +49,7 @@ describe('trait order: core and SQLite', () => {
   let s: WriteStatements;
   let profile = 0;
   beforeAll(() => {
-    db = new Database(':memory:');
-    migrateSqlite(db, () => new Date(0));
-    s = prepareWrites(db);
+    ({ db, s } = sqliteWrites());
   });
   afterAll(() => db.close());
 
@@ -114,18 +108,13 @@ describe('trait order: core and SQLite', () => {
 
 if (await postgresAvailable('trait order: PostgreSQL')) {
   describe('trait order: core and PostgreSQL', () => {
-    let database: TestDatabase;
     let pool: pg.Pool;
+    let close: () => Promise<void>;
     let profile = 0;
     beforeAll(async () => {
-      database = await createTestDatabase();
-      pool = new pg.Pool({ connectionString: database.url, max: 1 });
-      await migratePostgres(pool);
+      ({ pool, close } = await migratedPostgres());
     });
-    afterAll(async () => {
-      await pool.end();
-      await database.drop();
-    });
+    afterAll(() => close());
 
     const write = (profileId: string, e: TraitOrderFields & { trust: number }) =>
       pool.query(
@@ -162,19 +151,7 @@ if (await postgresAvailable('trait order: PostgreSQL')) {
           const [a, b] = [`p${profile++}`, `p${profile++}`];
           await write(a, survivor);
           await write(b, absorbed);
-          const merge = {
-            survivor_id: a,
-            absorbed_id: b,
-            at: TIMES[2],
-            id: `m${profile}`,
-            rule: 'test',
-            via: [],
-            message_id: `m${profile}`,
-            source_id: 'src_a',
-            sides: null,
-            consent: 'restrictive',
-          };
-          await pool.query('SELECT kin_merge_batch_v3($1::json)', [JSON.stringify([merge])]);
+          await runMergeFunction(pool, { survivor: a, absorbed: b, id: `m${profile}`, at: TIMES[2]!, consent: 'restrictive' });
           expect(await read(a)).toBe(tsWinner([survivor, absorbed]));
         }),
         { numRuns: 150, seed: 13 },

@@ -14,7 +14,7 @@
  * the stored row gives what one statement per write would.
  */
 import type { TraitOrderFields } from '@kin/core';
-import { compareTraitOrder } from '@kin/core';
+import { compareConsentOrder, compareTraitOrder } from '@kin/core';
 import type { NewWarning } from '../storage.ts';
 import { foldWarnings } from '../warning-subject.ts';
 import type {
@@ -84,13 +84,11 @@ export class WriteBuffer {
     this.refusals.push(row);
   }
 
-  /** A consent write, folded with the within-profile rule (`LATER_CONSENT`) into the buffered entry of its key. */
+  /** A consent write, folded with the within-profile rule (core's `CONSENT_ORDERS.latest`, `LATER_CONSENT_SQL` in the flush) into the buffered entry of its key. */
   setConsent(row: BufferedConsent): void {
     const key = `${row.profile_id}\u0000${row.category}`;
     const current = this.consent.get(key);
-    const t = Date.parse(row.ts);
-    const c = current ? Date.parse(current.ts) : 0;
-    if (!current || t > c || (t === c && !row.granted && current.granted)) this.consent.set(key, row);
+    if (!current || compareConsentOrder('latest', consentFields(row), consentFields(current)) > 0) this.consent.set(key, row);
   }
 
   /** True when consent of this profile is buffered (a merge then needs it stored: consent merges in SQL). */
@@ -277,6 +275,11 @@ export class WriteBuffer {
     this.deviceUsers = [];
     return values;
   }
+}
+
+/** A buffered consent row as core's consent order reads it. */
+function consentFields(row: BufferedConsent): { granted: boolean; timestamp: string } {
+  return { granted: row.granted, timestamp: row.ts };
 }
 
 /** Whether a trait write repeats a history value: the same value, source and rank, not older. */

@@ -2,7 +2,7 @@
  * The prepared statements of the SQLite write path (sqlite-apply.ts), prepared once per store, after migrations.
  */
 import type Database from 'better-sqlite3';
-import { LATER_CONSENT_SQL as LATER_CONSENT } from '../consent-order-sql.ts';
+import { LATER_CONSENT_SQL as LATER_CONSENT, RESTRICTIVE_CONSENT_SQL } from '../consent-order-sql.ts';
 import { TRAIT_ORDER_WITHOUT_VALUE, traitWinsSql } from '../trait-order-sql.ts';
 import { registerTraitOrder } from './sqlite-trait-order.ts';
 
@@ -77,7 +77,7 @@ export function prepareWrites(db: Database.Database) {
     mergeConsentRestrictive: db.prepare(
       `INSERT INTO consent (profile_id, category, granted, ts) SELECT ?, category, granted, ts FROM consent AS absorbed WHERE absorbed.profile_id = ?
        ON CONFLICT (profile_id, category) DO UPDATE SET granted = excluded.granted, ts = excluded.ts
-         WHERE excluded.granted < consent.granted OR (excluded.granted = consent.granted AND excluded.ts > consent.ts)`,
+         WHERE ${RESTRICTIVE_CONSENT_SQL}`,
     ),
     // …or, with consent.onMerge "latest", the value set last.
     mergeConsentLatest: db.prepare(

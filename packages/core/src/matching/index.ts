@@ -4,6 +4,7 @@ export * from './comparison-features.ts';
 export * from './date-parse.ts';
 export * from './fellegi-sunter.ts';
 export * from './match-engine.ts';
+export * from './match-result.ts';
 export * from './nickname-table.ts';
 export * from './seeded-random.ts';
 export * from './string-similarity.ts';

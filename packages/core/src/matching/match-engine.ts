@@ -13,12 +13,11 @@
 import { inSameBlock, ruleName } from './blocking-index.ts';
 import { selectBlockingRules } from './blocking-rules.ts';
 import { prepareRecords } from './comparison-features.ts';
+import { createScorer, levelWeights } from './pair-scorer.ts';
 import {
-  createScorer,
   estimateU,
   isSureMatch,
   sureRuleApplies,
-  levelWeights,
   pairLevels,
   probabilityToWeight,
   randomPairs,

@@ -5,7 +5,7 @@
  */
 import { forEachCandidatePair, type BlockIndex } from './blocking-index.ts';
 import type { ComparisonFeature, MatchRecord } from './comparison-features.ts';
-import type { PairScorer, TypoReference } from './fellegi-sunter.ts';
+import type { PairScorer, TypoReference } from './pair-scorer.ts';
 import type { FieldEvidence } from './match-result.ts';
 
 /** Kept pairs and weak pairs as one proposal list, strongest first (ties by index). */

@@ -6,7 +6,8 @@
 import { buildBlockIndex, ruleName, type BlockIndex } from './blocking-index.ts';
 import { featuresOfKey, trainingRules } from './blocking-rules.ts';
 import type { PreparedRecords } from './comparison-features.ts';
-import { emForM, initialM, isHouseholdField, pairLevels, type PairLevels } from './fellegi-sunter.ts';
+import { emForM, initialM, pairLevels, type PairLevels } from './fellegi-sunter.ts';
+import { isHouseholdField } from './household-rule.ts';
 import { blendM, type FeaturePrior } from './match-priors.ts';
 
 const TRAINING_PAIRS_PER_RULE = 15_000;

@@ -22,7 +22,7 @@
  * customer file (the phone from one record, the date of birth from another), and the coherence rules
  * keep the max from hiding a contradiction, since every cross pair is still checked.
  */
-import type { PairScorer } from './fellegi-sunter.ts';
+import type { PairScorer } from './pair-scorer.ts';
 
 /** log2 Bayes factor below which one cross pair forbids a merge (about 1000 : 1 against). */
 export const CONTRADICTION = -10;

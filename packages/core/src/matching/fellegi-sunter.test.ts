@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { detectColumnRoles } from './column-roles.ts';
 import { prepareRecords, type MatchRecord } from './comparison-features.ts';
-import { createScorer, estimateU, pairLevels, valueCounts, type FellegiSunterParameters } from './fellegi-sunter.ts';
+import { estimateU, pairLevels, type FellegiSunterParameters } from './fellegi-sunter.ts';
+import { createScorer, valueCounts } from './pair-scorer.ts';
 
 function prepared(lastNames: readonly string[]): ReturnType<typeof prepareRecords> {
   const records: MatchRecord[] = lastNames.map((last, i) => ({ key: `k${i}`, values: { last_name: last } }));

@@ -12,8 +12,9 @@
  */
 import type { ColumnRoles } from './column-roles.ts';
 import { prepareRecords, type MatchRecord } from './comparison-features.ts';
-import { createScorer, probabilityToWeight, weightToProbability, type FellegiSunterParameters } from './fellegi-sunter.ts';
-import type { FieldEvidence, MatchModelSummary } from './match-engine.ts';
+import { probabilityToWeight, weightToProbability, type FellegiSunterParameters } from './fellegi-sunter.ts';
+import { createScorer } from './pair-scorer.ts';
+import type { FieldEvidence, MatchModelSummary } from './match-result.ts';
 import { isHardConflict } from './record-conflicts.ts';
 
 /** Blocking rules of the incremental index: specific keys only, so blocks stay small. */

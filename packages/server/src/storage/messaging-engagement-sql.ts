@@ -4,6 +4,7 @@
  * (after a crash, before its cursor committed) counts it once. Written once in SQL for both stores.
  */
 import type { SqlRunner } from './messaging-sql.ts';
+import { marks } from './messaging-rows.ts';
 
 /** One engagement to count: the event's seq, the live profile, the channel it engaged with, when. */
 export interface Engagement {
@@ -12,8 +13,6 @@ export interface Engagement {
   channel: string;
   at: string;
 }
-
-const marks = (n: number): string => Array.from({ length: n }, () => '?').join(', ');
 
 /**
  * Counts an engagement when one of `profileIds` (a live profile and those merged into it) was sent a message

@@ -5,13 +5,14 @@
  * in both stores (`toISOString()`), so they compare as text and the injected clock decides every "now".
  */
 import type { TrackingEvent } from '@kin/core';
-import type { Delivery, Journey, MessageDecision, MessagingPolicy } from '@kin/core/api/index.ts';
+import type { Delivery, MessageDecision, MessagingPolicy } from '@kin/core/api/index.ts';
 import { cursorKey, pageOf } from './keyset-page.ts';
-import { engagementCounts, recordEngagement } from './messaging-engagement-sql.ts';
+import { recordEngagement } from './messaging-engagement-sql.ts';
+import { json, marks, parse, toDelivery, toDestination, toInstance, toJourney, type Row } from './messaging-rows.ts';
 import { heldRunnerLease } from './messaging-store.ts';
-import type { ClaimedDelivery, JourneyInstance, MessagingStore, MessagingTx, RunnerLease, StoredDestination } from './messaging-store.ts';
-
-type Row = Record<string, unknown>;
+import type { MessagingStore, RunnerLease } from './messaging-store.ts';
+import { leaseDueDeliveries } from './messaging-lease-sql.ts';
+import { messagingTx } from './messaging-tx-sql.ts';
 
 /** Runs statements of one connection (or one transaction). */
 export interface SqlRunner {
@@ -37,225 +38,10 @@ export interface MessagingDialect {
   feedHorizon(): Promise<number>;
 }
 
-const json = (v: unknown): string => JSON.stringify(v);
-const parse = <T>(v: unknown): T => (typeof v === 'string' ? (JSON.parse(v) as T) : (v as T));
-const opt = <T>(v: unknown): T | undefined => (v === null || v === undefined ? undefined : (v as T));
-const marks = (n: number): string => Array.from({ length: n }, () => '?').join(', ');
-
-function toInstance(r: Row): JourneyInstance {
-  return {
-    id: r.id as string,
-    journeyKey: r.journey_key as string,
-    profileId: r.profile_id as string,
-    instanceKey: r.instance_key as string,
-    state: r.state as JourneyInstance['state'],
-    stepIndex: Number(r.step_index),
-    ...(r.due_at ? { dueAt: r.due_at as string } : {}),
-    heldOut: Number(r.held_out) === 1,
-    trigger: parse<TrackingEvent>(r.trigger),
-    triggerSeq: Number(r.trigger_seq),
-    enteredAt: r.entered_at as string,
-    ...(r.ended_at ? { endedAt: r.ended_at as string } : {}),
-    ...(r.end_reason ? { endReason: r.end_reason as string } : {}),
-    ...(r.goal_at ? { goalAt: r.goal_at as string } : {}),
-  };
-}
-
-function toDelivery(r: Row): Delivery {
-  return {
-    id: r.id as string,
-    destinationId: r.destination_id as string,
-    ...(r.profile_key ? { profileId: r.profile_key as string } : {}),
-    kind: r.kind as Delivery['kind'],
-    status: r.status as Delivery['status'],
-    attempts: Number(r.attempts),
-    ...(r.status === 'pending' ? { nextAttemptAt: r.next_at as string } : {}),
-    ...(opt(r.last_status) !== undefined ? { lastStatus: Number(r.last_status) } : {}),
-    ...(opt<string>(r.last_error) !== undefined ? { lastError: r.last_error as string } : {}),
-    createdAt: r.created_at as string,
-    updatedAt: r.updated_at as string,
-  };
-}
-
-function toDestination(r: Row): StoredDestination {
-  return {
-    id: r.id as string,
-    type: r.type as StoredDestination['type'],
-    ...(r.name ? { name: r.name as string } : {}),
-    status: r.status as StoredDestination['status'],
-    ...(r.disabled_reason ? { disabledReason: r.disabled_reason as string } : {}),
-    config: parse<Record<string, unknown>>(r.config),
-    createdAt: r.created_at as string,
-  };
-}
-
-function toJourney(r: Row): Journey {
-  return {
-    ...parse<Omit<Journey, 'status' | 'createdAt' | 'updatedAt'>>(r.body),
-    status: r.status as Journey['status'],
-    createdAt: r.created_at as string,
-    updatedAt: r.updated_at as string,
-  };
-}
-
-function messagingTx(sql: SqlRunner, rowLockClause: string): MessagingTx {
-  return {
-    async lockInstance(id) {
-      const row = (await sql.all(`SELECT * FROM journey_instances WHERE id = ? ${rowLockClause}`, [id]))[0];
-      return row ? toInstance(row) : undefined;
-    },
-    async findInstances({ journeyKey, profileIds }) {
-      if (profileIds.length === 0) return [];
-      const rows = await sql.all(
-        `SELECT * FROM journey_instances WHERE journey_key = ? AND profile_id IN (${marks(profileIds.length)}) ORDER BY entered_at, id`,
-        [journeyKey, ...profileIds],
-      );
-      return rows.map(toInstance);
-    },
-    async insertInstance(i) {
-      const found = await sql.all('SELECT id FROM journey_instances WHERE journey_key = ? AND trigger_seq = ?', [
-        i.journeyKey,
-        i.triggerSeq,
-      ]);
-      if (found.length > 0) return false;
-      await sql.run(
-        `INSERT INTO journey_instances (id, journey_key, profile_id, instance_key, state, step_index, due_at, held_out, trigger, trigger_seq, entered_at, ended_at, end_reason, goal_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        [
-          i.id,
-          i.journeyKey,
-          i.profileId,
-          i.instanceKey,
-          i.state,
-          i.stepIndex,
-          i.dueAt ?? null,
-          i.heldOut ? 1 : 0,
-          json(i.trigger),
-          i.triggerSeq,
-          i.enteredAt,
-          i.endedAt ?? null,
-          i.endReason ?? null,
-          i.goalAt ?? null,
-        ],
-      );
-      return true;
-    },
-    async updateInstance(id, patch) {
-      const columns: Record<string, string> = {
-        state: 'state',
-        stepIndex: 'step_index',
-        dueAt: 'due_at',
-        endedAt: 'ended_at',
-        endReason: 'end_reason',
-        goalAt: 'goal_at',
-      };
-      const sets: string[] = [];
-      const values: unknown[] = [];
-      for (const [key, column] of Object.entries(columns)) {
-        if (!Object.hasOwn(patch, key)) continue;
-        sets.push(`${column} = ?`);
-        values.push((patch as Record<string, unknown>)[key] ?? null);
-      }
-      if (patch.heldOut !== undefined) {
-        sets.push('held_out = ?');
-        values.push(patch.heldOut ? 1 : 0);
-      }
-      if (sets.length > 0) await sql.run(`UPDATE journey_instances SET ${sets.join(', ')} WHERE id = ?`, [...values, id]);
-    },
-    async findClaims(profileIds, dedupeKey) {
-      if (profileIds.length === 0) return [];
-      const rows = await sql.all(
-        `SELECT * FROM message_claims WHERE dedupe_key = ? AND profile_id IN (${marks(profileIds.length)}) ORDER BY claimed_at, owner`,
-        [dedupeKey, ...profileIds],
-      );
-      return rows.map((r) => ({
-        profileId: r.profile_id as string,
-        dedupeKey: r.dedupe_key as string,
-        owner: r.owner as string,
-        claimedAt: r.claimed_at as string,
-        expiresAt: r.expires_at as string,
-      }));
-    },
-    async putClaim(c) {
-      await sql.run('DELETE FROM message_claims WHERE profile_id = ? AND dedupe_key = ?', [c.profileId, c.dedupeKey]);
-      await sql.run('INSERT INTO message_claims (profile_id, dedupe_key, owner, claimed_at, expires_at) VALUES (?, ?, ?, ?, ?)', [
-        c.profileId,
-        c.dedupeKey,
-        c.owner,
-        c.claimedAt,
-        c.expiresAt,
-      ]);
-    },
-    engagementCounts: (profileIds) => engagementCounts(sql, profileIds),
-    async recentSends(profileIds, since) {
-      if (profileIds.length === 0) return [];
-      const rows = await sql.all(
-        `SELECT decided_at, channel, tags FROM message_decisions WHERE outcome = 'sent' AND decided_at >= ? AND profile_id IN (${marks(profileIds.length)})`,
-        [since, ...profileIds],
-      );
-      return rows.map((r) => ({ at: r.decided_at as string, channel: r.channel as string, tags: parse<string[]>(r.tags ?? '[]') }));
-    },
-    async insertDecision(d) {
-      const { tags, ...body } = d;
-      await sql.run(
-        'INSERT INTO message_decisions (id, journey_key, instance_id, profile_id, outcome, channel, tags, decided_at, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-        [d.id, d.journey, d.instanceId, d.profileId, d.outcome, d.channel ?? null, json(tags ?? []), d.decidedAt, json(body)],
-      );
-    },
-    async insertDeliveries(deliveries) {
-      for (const d of deliveries) {
-        await sql.run(
-          `INSERT INTO deliveries (id, destination_id, profile_key, kind, payload, status, attempts, next_at, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
-          [d.id, d.destinationId, d.profileKey, d.kind, json(d.payload), d.createdAt, d.createdAt, d.createdAt],
-        );
-      }
-    },
-  };
-}
-
 /** Builds the messaging port over an adapter's dialect. */
 export function createSqlMessagingStore(dialect: MessagingDialect): MessagingStore {
   const sql = dialect.runner;
   const one = async (q: string, params: unknown[] = []): Promise<Row | undefined> => (await sql.all(q, params))[0];
-  /** Leases the due and expired deliveries (see `leaseDeliveries`), in one transaction that waits for the disk. */
-  const leaseDue = (query: Parameters<MessagingStore['leaseDeliveries']>[0]): Promise<ClaimedDelivery[]> =>
-    dialect.transaction(
-      async (r) => {
-        const leaseUntil = new Date(Date.parse(query.now) + query.leaseMs).toISOString();
-        const only = query.destinationIds ? `AND d.destination_id IN (${marks(query.destinationIds.length)})` : '';
-        if (query.destinationIds?.length === 0) return [];
-        // The head of each (destination, profile) queue: no older delivery of that queue is still unfinished.
-        // Two index range reads (due pending rows by (status, next_at), expired leases by (status, lease_until)), not
-        // an OR that would scan every delivery ever made.
-        const headOfQueue = `AND NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.destination_id = d.destination_id AND e.profile_key = d.profile_key
-                             AND e.seq < d.seq AND e.status IN ('pending', 'in_flight'))`;
-        const expired = await r.all(
-          `SELECT d.* FROM deliveries d WHERE d.status = 'in_flight' AND d.lease_until <= ? ${only} ${headOfQueue} ORDER BY d.lease_until, d.seq LIMIT ? ${dialect.lockClause}`,
-          [query.now, ...(query.destinationIds ?? []), query.limit],
-        );
-        const due = await r.all(
-          `SELECT d.* FROM deliveries d WHERE d.status = 'pending' AND d.next_at <= ? ${only} ${headOfQueue} ORDER BY d.next_at, d.seq LIMIT ? ${dialect.lockClause}`,
-          [query.now, ...(query.destinationIds ?? []), Math.max(0, query.limit - expired.length)],
-        );
-        const rows = [...expired, ...due];
-        const leased: ClaimedDelivery[] = [];
-        for (const row of rows) {
-          // The attempt counts when its outcome is recorded: a worker that dies before sending has not tried.
-          await r.run("UPDATE deliveries SET status = 'in_flight', lease_until = ?, updated_at = ? WHERE id = ?", [
-            leaseUntil,
-            query.now,
-            row.id,
-          ]);
-          leased.push({
-            ...toDelivery({ ...row, status: 'in_flight', attempts: Number(row.attempts) + 1, updated_at: query.now }),
-            payload: parse(row.payload),
-          });
-        }
-        return leased;
-      },
-      { durable: true },
-    );
   return {
     transaction: (fn) => dialect.transaction((runner) => fn(messagingTx(runner, dialect.rowLockClause))),
     runnerLease: (name) => dialect.runnerLease?.(name) ?? heldRunnerLease,
@@ -434,7 +220,7 @@ export function createSqlMessagingStore(dialect: MessagingDialect): MessagingSto
         [query.now, query.now],
       );
       if (!any?.['due']) return [];
-      return leaseDue(query);
+      return leaseDueDeliveries(dialect, query);
     },
     async finishDeliveries(results) {
       if (results.length === 0) return;
@@ -496,37 +282,4 @@ export function createSqlMessagingStore(dialect: MessagingDialect): MessagingSto
       await dialect.transaction((r) => messagingTx(r, '').insertDeliveries(deliveries));
     },
   };
-}
-
-/** The tables of the messaging port (the same text runs in both stores; see the migrations). */
-export function messagingSchemaSql(options: { seqColumn: string }): string {
-  return `
-    CREATE TABLE journeys (key TEXT PRIMARY KEY, body TEXT NOT NULL, status TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
-    CREATE TABLE messaging_policy (id INTEGER PRIMARY KEY CHECK (id = 1), body TEXT NOT NULL, updated_at TEXT NOT NULL);
-    CREATE TABLE destinations (id TEXT PRIMARY KEY, type TEXT NOT NULL, name TEXT, status TEXT NOT NULL, disabled_reason TEXT, config TEXT NOT NULL, created_at TEXT NOT NULL);
-    CREATE TABLE journey_cursors (name TEXT PRIMARY KEY, seq BIGINT NOT NULL);
-    CREATE TABLE journey_instances (
-      id TEXT PRIMARY KEY, journey_key TEXT NOT NULL, profile_id TEXT NOT NULL, instance_key TEXT NOT NULL, state TEXT NOT NULL,
-      step_index INTEGER NOT NULL, due_at TEXT, held_out INTEGER NOT NULL, trigger TEXT NOT NULL, trigger_seq BIGINT NOT NULL,
-      entered_at TEXT NOT NULL, ended_at TEXT, end_reason TEXT, goal_at TEXT, UNIQUE (journey_key, trigger_seq)
-    );
-    CREATE INDEX journey_instances_profile ON journey_instances (profile_id, journey_key);
-    CREATE INDEX journey_instances_due ON journey_instances (due_at) WHERE due_at IS NOT NULL;
-    CREATE INDEX journey_instances_journey ON journey_instances (journey_key, state);
-    CREATE TABLE message_claims (profile_id TEXT NOT NULL, dedupe_key TEXT NOT NULL, owner TEXT NOT NULL, claimed_at TEXT NOT NULL, expires_at TEXT NOT NULL, PRIMARY KEY (profile_id, dedupe_key));
-    CREATE TABLE message_decisions (
-      id TEXT PRIMARY KEY, journey_key TEXT NOT NULL, instance_id TEXT NOT NULL, profile_id TEXT NOT NULL, outcome TEXT NOT NULL,
-      channel TEXT, tags TEXT, decided_at TEXT NOT NULL, body TEXT NOT NULL
-    );
-    CREATE INDEX message_decisions_profile ON message_decisions (profile_id, decided_at);
-    CREATE INDEX message_decisions_journey ON message_decisions (journey_key, outcome);
-    CREATE TABLE deliveries (
-      seq ${options.seqColumn}, id TEXT NOT NULL UNIQUE, destination_id TEXT NOT NULL, profile_key TEXT NOT NULL, kind TEXT NOT NULL,
-      payload TEXT NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL, next_at TEXT NOT NULL, lease_until TEXT,
-      last_status INTEGER, last_error TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL
-    );
-    CREATE INDEX deliveries_due ON deliveries (status, next_at);
-    CREATE INDEX deliveries_lease ON deliveries (status, lease_until);
-    CREATE INDEX deliveries_queue ON deliveries (destination_id, profile_key, seq);
-  `;
 }

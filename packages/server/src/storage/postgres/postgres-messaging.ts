@@ -5,7 +5,8 @@
  */
 import type pg from 'pg';
 import type { TrackingEvent } from '@kin/core';
-import { createSqlMessagingStore, messagingSchemaSql } from '../messaging-sql.ts';
+import { createSqlMessagingStore } from '../messaging-sql.ts';
+import { messagingSchemaSql } from '../messaging-schema-sql.ts';
 import type { SqlRunner } from '../messaging-sql.ts';
 import type { MessagingStore } from '../messaging-store.ts';
 import type { FeedHorizon } from './postgres-feed-horizon.ts';

@@ -11,7 +11,8 @@
  */
 import type Database from 'better-sqlite3';
 import type { TrackingEvent } from '@kin/core';
-import { createSqlMessagingStore, messagingSchemaSql } from '../messaging-sql.ts';
+import { createSqlMessagingStore } from '../messaging-sql.ts';
+import { messagingSchemaSql } from '../messaging-schema-sql.ts';
 import type { SqlRunner } from '../messaging-sql.ts';
 import type { MessagingStore } from '../messaging-store.ts';
 import type { WriteQueue } from './write-queue.ts';

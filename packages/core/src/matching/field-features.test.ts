@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { namesakeMailboxes } from './comparison-features.ts';
+import { namesakeMailboxes } from './field-features.ts';
 
 describe('namesakeMailboxes', () => {
   it('is true when only the number ending the mailbox name differs', () => {

@@ -11,7 +11,7 @@
  *    n-th redirect is visible once n clicks are counted). Prints the largest delay.
  * Goal (issue 16): p99 ≤ 10 ms, throughput ≥ 50 % of bare, every click visible within 1 s.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'undici';
@@ -43,6 +43,24 @@ const mainThreadCpuMs = (pid: number | undefined): number => {
   return (Number(fields[11]) + Number(fields[12])) * 10;
 };
 
+/** CPU ms of each thread of a process so far, by thread id. */
+const threadCpuMs = (pid: number | undefined): Map<string, number> =>
+  new Map(
+    readdirSync(`/proc/${pid}/task`).map((tid) => {
+      const fields = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      return [tid, (Number(fields[11]) + Number(fields[12])) * 10];
+    }),
+  );
+
+/** The threads that used CPU between two `threadCpuMs` readings, busiest first, as µs per redirect. */
+const threadLine = (before: Map<string, number>, after: Map<string, number>, pid: number | undefined, n: number): string =>
+  [...after]
+    .map(([tid, ms]) => [tid, ms - (before.get(tid) ?? 0)] as const)
+    .filter(([, ms]) => ms > 0)
+    .sort((a, b) => b[1] - a[1])
+    .map(([tid, ms]) => `${tid === String(pid) ? 'http' : tid} ${((ms * 1000) / n).toFixed(0)}`)
+    .join(', ');
+
 const quantile = (sorted: number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
 
 /** One redirect; resolves with its latency in ms and the time it was answered. */
@@ -71,8 +89,8 @@ async function paced(url: string, paths: string[]): Promise<Array<{ ms: number; 
   return done;
 }
 
-/** Closed-loop clients for `SECONDS`: redirects per second. */
-async function saturated(url: string, paths: string[]): Promise<number> {
+/** Closed-loop clients for `SECONDS`: redirects per second, and how many were made. */
+async function saturated(url: string, paths: string[]): Promise<{ rate: number; count: number }> {
   const pool = new Pool(url, { connections: CLIENTS });
   const until = performance.now() + SECONDS * 1000;
   let count = 0;
@@ -85,7 +103,7 @@ async function saturated(url: string, paths: string[]): Promise<number> {
     }),
   );
   await pool.close();
-  return count / SECONDS;
+  return { rate: count / SECONDS, count };
 }
 
 async function admin(url: string, path: string, body?: unknown): Promise<unknown> {
@@ -138,6 +156,7 @@ async function main(): Promise<void> {
     const bareCpuPer = (cpuMs(bare.child.pid) - bareCpu) / REQUESTS;
     const kinCpu = cpuMs(kin.child.pid);
     const kinMainCpu = mainThreadCpuMs(kin.child.pid);
+    const kinThreads = threadCpuMs(kin.child.pid);
     const polls: Array<{ at: number; clicks: number }> = [];
     let polling = true;
     const poller = (async () => {
@@ -154,6 +173,7 @@ async function main(): Promise<void> {
     await poller;
     const kinCpuPer = (cpuMs(kin.child.pid) - kinCpu) / REQUESTS;
     const kinMainCpuPer = (mainThreadCpuMs(kin.child.pid) - kinMainCpu) / REQUESTS;
+    const kinThreadsPaced = threadLine(kinThreads, threadCpuMs(kin.child.pid), kin.child.pid, REQUESTS);
     // The n-th answered redirect is visible at the first poll counting at least n clicks.
     const answered = kinRun.map((r) => r.at).sort((a, b) => a - b);
     let worst = 0;
@@ -168,16 +188,31 @@ async function main(): Promise<void> {
     }
     const kinLatency = kinRun.map((r) => r.ms).sort((a, b) => a - b);
 
-    const bareRate = await saturated(bare.url, paths);
-    const kinRate = await saturated(kin.url, paths);
+    // CPU per redirect while saturated too: the throughput ratio is wall-clock, and on a shared machine it says
+    // how the scheduler treated each process as much as what a redirect costs.
+    const bareSatCpu = cpuMs(bare.child.pid);
+    const bareSat = await saturated(bare.url, paths);
+    const bareSatCpuPer = (cpuMs(bare.child.pid) - bareSatCpu) / bareSat.count;
+    const kinSatCpu = cpuMs(kin.child.pid);
+    const kinSatMainCpu = mainThreadCpuMs(kin.child.pid);
+    const kinSatThreads = threadCpuMs(kin.child.pid);
+    const kinSat = await saturated(kin.url, paths);
+    const kinSatCpuPer = (cpuMs(kin.child.pid) - kinSatCpu) / kinSat.count;
+    const kinSatMainCpuPer = (mainThreadCpuMs(kin.child.pid) - kinSatMainCpu) / kinSat.count;
+    const kinThreadsSat = threadLine(kinSatThreads, threadCpuMs(kin.child.pid), kin.child.pid, kinSat.count);
+    const bareRate = bareSat.rate;
+    const kinRate = kinSat.rate;
     const ratio = kinRate / bareRate;
     const out = [
       `paced: ${REQUESTS.toLocaleString('en-US')} redirects at ${RATE.toLocaleString('en-US')}/s, half with a recipient token`,
       line('  bare node:http', bareRun),
       line('  kin /l/{code}  ', kinLatency),
       `  CPU per redirect (every thread, the stats polls included for kin): bare ${(bareCpuPer * 1000).toFixed(0)} µs, kin ${(kinCpuPer * 1000).toFixed(0)} µs (HTTP thread ${(kinMainCpuPer * 1000).toFixed(0)} µs)`,
+      `  kin threads, µs per redirect: ${kinThreadsPaced}`,
       `  p99 ratio kin/bare: ${(quantile(kinLatency, 0.99) / quantile(bareRun, 0.99)).toFixed(2)}`,
       `saturated (${CLIENTS} clients, ${SECONDS} s): bare ${Math.round(bareRate).toLocaleString('en-US')}/s, kin ${Math.round(kinRate).toLocaleString('en-US')}/s, throughput ratio ${(ratio * 100).toFixed(0)} % of bare`,
+      `  CPU per redirect while saturated (every thread): bare ${(bareSatCpuPer * 1000).toFixed(0)} µs, kin ${(kinSatCpuPer * 1000).toFixed(0)} µs (HTTP thread ${(kinSatMainCpuPer * 1000).toFixed(0)} µs; Kin's writer catches up after the run, so not all of its work is in this window)`,
+      `  kin threads, µs per redirect: ${kinThreadsSat}`,
       Number.isFinite(worst)
         ? `every click visible within ${(worst / 1000).toFixed(2)} s (stats polled every 50 ms)`
         : `NOT every click became visible within 30 s (${polls.at(-1)?.clicks ?? 0} of ${REQUESTS})`,

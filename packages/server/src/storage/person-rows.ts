@@ -22,6 +22,12 @@ export const PERSON_ROW_DELETES: readonly string[] = [
 ];
 
 /**
+ * The links the person clicked (one parameter, as `PERSON_ROW_DELETES`): read before the deletes, their
+ * counters are rebuilt after them (links-rows.ts `HIT_RECOUNT_SQL`), so the stats forget the person's clicks.
+ */
+export const PERSON_CLICKED_LINKS = 'SELECT DISTINCT link_id FROM link_clicks WHERE profile_id IN (IDS)';
+
+/**
  * Rows that name the person by a ref (`email:ann@example.com`, or a profile id), not by profile: the recipients
  * of tracked links. One parameter, every `type:value` of the person and the family's profile ids, written in
  * place of `REFS`. A recipient's clicks and tokens stop resolving to anyone; the link itself stays.

@@ -284,12 +284,17 @@ export function runPrivacyConformance(target: ConformanceTarget): void {
         bot: false,
         token: 'valid' as const,
         profileId,
-        visitor: `v-${clickId}`,
+        recipientId: `rcp-${profileId}`,
+        visitor: `v-${profileId}`,
       });
       await store.transaction(async (tx) => {
         await tx.links!.recordLinkClick(click('clk-del', gone));
         await tx.links!.addLinkBrowser('clk-del', 'rows-browser');
         await tx.links!.recordLinkClick(click('clk-keep', kept));
+        // The kept person's second click, a bot's and a HEAD: the counters rebuilt after the delete keep them.
+        await tx.links!.recordLinkClick(click('clk-keep-2', kept));
+        await tx.links!.recordLinkClick({ ...click('clk-bot', kept), bot: true, reason: 'user_agent' });
+        await tx.links!.recordLinkClick({ ...click('clk-head', kept), kind: 'head' });
       });
       const delivery = (id: string, profileKey: string, kind: 'event' | 'user_deleted') => ({
         id,
@@ -305,7 +310,8 @@ export function runPrivacyConformance(target: ConformanceTarget): void {
           delivery('dlv_del_rows', gone, 'user_deleted'),
           delivery('dlv-rows-keep', kept, 'event'),
         ]);
-      expect((await store.links.countHits('lnk-rows')).clicks).toBe(2);
+      const counts = { botClicks: 1, headRequests: 1, invalidTokenClicks: 0, recipients: 0, opens: 0, machineOpens: 0 };
+      expect(await store.links.countHits('lnk-rows')).toEqual({ ...counts, clicks: 3, uniqueClicks: 2, recipientsClicked: 2 });
       await store.links.addRecipients([
         { id: 'rcp-del', linkId: 'lnk-rows', ref: 'email:rows-del@example.com', createdAt: T0 },
         { id: 'rcp-del-id', linkId: 'lnk-rows', ref: gone, createdAt: T0 },
@@ -313,7 +319,13 @@ export function runPrivacyConformance(target: ConformanceTarget): void {
       ]);
 
       await privacy.deletePerson(gone, [], T0);
-      expect((await store.links.countHits('lnk-rows')).clicks).toBe(1);
+      expect(await store.links.countHits('lnk-rows')).toEqual({
+        ...counts,
+        clicks: 2,
+        uniqueClicks: 1,
+        recipientsClicked: 1,
+        recipients: 1,
+      });
       expect(await store.transaction(async (tx) => tx.links!.findLinkClick('clk-del'))).toBeNull();
       expect(await store.transaction(async (tx) => tx.links!.findLinkClick('clk-keep'))).not.toBeNull();
       expect(await store.links.findRecipient('rcp-del')).toBeUndefined();

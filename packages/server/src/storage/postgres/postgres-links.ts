@@ -4,16 +4,22 @@
  */
 import type pg from 'pg';
 import type { QueryConfig, QueryResultRow } from 'pg';
-import type { LinkClickTx, LinksStore } from '../links-store.ts';
+import type { LinkClickRecord, LinkClickTx, LinksStore } from '../links-store.ts';
 import { cursorKey, pageOf } from '../keyset-page.ts';
 import {
+  HIT_COUNTER_MIGRATION,
+  HIT_COUNTERS,
   HIT_COUNTS_SQL,
+  hitCountDeltas,
+  hitFirsts,
   LINK_CLICK_COLUMNS,
   linkClickValues,
   PROFILE_CLICKS_ORDER,
+  RECIPIENTS_CLICKED,
   toHitCounts,
   toLinkClickRecord,
   toLinkRecord,
+  UNIQUE_CLICKS,
 } from '../links-rows.ts';
 
 type Row = Record<string, unknown>;
@@ -143,15 +149,63 @@ export function createPostgresLinksStore(pool: pg.Pool): LinksStore {
   };
 }
 
-/** The click operations of a write transaction on its own connection. */
-export function postgresLinkClickTx(query: Query): LinkClickTx {
+/** Counters of each link's hits, kept in the click's write transaction (the SQLite store's migration 26). */
+export const POSTGRES_LINK_COUNTERS_MIGRATION = {
+  version: 22,
+  name: 'tracked links: hit counters kept at write time',
+  sql: HIT_COUNTER_MIGRATION('text COLLATE "C"', ''),
+};
+
+const COUNT_UPSERT = `INSERT INTO link_hit_counts (link_id, ${HIT_COUNTERS.join(', ')})
+  SELECT * FROM unnest($1::text[], ${HIT_COUNTERS.map((_, i) => `$${i + 2}::bigint[]`).join(', ')}) ORDER BY 1
+  ON CONFLICT (link_id) DO UPDATE SET ${HIT_COUNTERS.map((k) => `${k} = link_hit_counts.${k} + excluded.${k}`).join(', ')}`;
+
+/**
+ * The click operations of a write transaction on its own connection, and `beforeCommit`, which adds the
+ * transaction's clicks to their links' counters. Why at the end, in key order: a link's counter row is locked
+ * until commit, and two workers locking the rows of links A and B in different orders would deadlock.
+ */
+export function postgresLinkClickTx(query: Query): LinkClickTx & { beforeCommit(): Promise<void> } {
+  let recorded: LinkClickRecord[] = [];
   return {
     async recordLinkClick(c) {
-      await query({
-        name: 'kin_link_click_insert_v1',
+      const { rows } = await query({
+        name: 'kin_link_click_insert_v2',
         text: `INSERT INTO link_clicks (${LINK_CLICK_COLUMNS})
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (click_id) DO NOTHING`,
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (click_id) DO NOTHING RETURNING click_id`,
         values: linkClickValues(c),
+      });
+      if (rows.length === 1) recorded.push(c);
+    },
+    async beforeCommit() {
+      if (recorded.length === 0) return;
+      const clicks = recorded;
+      recorded = [];
+      const deltas = new Map<string, number[]>();
+      const firsts = new Map<string, { linkId: string; kind: string; value: string }>();
+      for (const c of clicks) {
+        const d = deltas.get(c.linkId);
+        const add = hitCountDeltas(c);
+        if (d) for (let i = 0; i < add.length; i++) d[i]! += add[i]!;
+        else deltas.set(c.linkId, add);
+        for (const f of hitFirsts(c))
+          firsts.set(`${c.linkId}\u0000${f.kind}\u0000${f.value}`, { linkId: c.linkId, kind: f.kind, value: f.value });
+      }
+      if (firsts.size > 0) {
+        const all = [...firsts.values()];
+        const { rows } = await query<{ link_id: string; kind: string }>({
+          name: 'kin_link_firsts_v1',
+          text: `INSERT INTO link_hit_firsts (link_id, kind, value) SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) ORDER BY 1, 2, 3
+                 ON CONFLICT DO NOTHING RETURNING link_id, kind`,
+          values: [all.map((f) => f.linkId), all.map((f) => f.kind), all.map((f) => f.value)],
+        });
+        for (const row of rows) deltas.get(row.link_id)![row.kind === 'visitor' ? UNIQUE_CLICKS : RECIPIENTS_CLICKED]! += 1;
+      }
+      const links = [...deltas.keys()];
+      await query({
+        name: 'kin_link_counts_v1',
+        text: COUNT_UPSERT,
+        values: [links, ...HIT_COUNTERS.map((_, i) => links.map((l) => deltas.get(l)![i]!))],
       });
     },
     async findLinkClick(clickId) {

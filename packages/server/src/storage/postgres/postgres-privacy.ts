@@ -15,7 +15,8 @@ import type { DeletedPerson, PrivacyKey, PrivacyKeyKind, PrivacyStore } from '..
 import { FINAL_STATUSES, toPrivacyRequest } from '../privacy-store.ts';
 import { toWarning } from '../store-rows.ts';
 import { postgresIdentityTx } from './postgres-identity-ops.ts';
-import { PERSON_REF_DELETES, PERSON_ROW_DELETES, personRefs } from '../person-rows.ts';
+import { HIT_RECOUNT_SQL } from '../links-rows.ts';
+import { PERSON_CLICKED_LINKS, PERSON_REF_DELETES, PERSON_ROW_DELETES, personRefs } from '../person-rows.ts';
 
 type Row = Record<string, unknown>;
 
@@ -104,7 +105,11 @@ export function createPostgresPrivacy(pool: pg.Pool, idGenerator: IdGenerator, d
        DELETE FROM device_users WHERE user_id = ANY ($4::text[]) OR (type, value) IN (SELECT * FROM unnest($2::text[], $3::text[]))`,
       [ids, types, values, idents.filter((i) => i.type === 'user_id').map((i) => i.value)],
     );
+    const clicked = (await query(PERSON_CLICKED_LINKS.replace('IDS', 'SELECT unnest($1::text[])'), [ids])).rows.map(
+      (r) => r.link_id as string,
+    );
     for (const statement of PERSON_ROW_DELETES) await query(statement.replace('IDS', 'SELECT unnest($1::text[])'), [ids]);
+    for (const statement of HIT_RECOUNT_SQL('SELECT unnest($1::text[])')) await query(statement, [clicked]);
     for (const statement of PERSON_REF_DELETES)
       await query(statement.replace('REFS', 'SELECT unnest($1::text[])'), [personRefs(idents, ids)]);
     return { profiles: ids.length, profileIds: ids, events, identifiers: idents.length };

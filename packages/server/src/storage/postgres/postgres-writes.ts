@@ -109,6 +109,7 @@ export function createPostgresTx(deps: WriteDeps): PostgresTx {
   const matchIndex = new MatchIndexChanges();
   /** Profiles to mark for recompute, written at the next flush (one statement; a replay marks once per event). */
   const pendingMarks = new Set<string>();
+  const links = postgresLinkClickTx(deps.query);
 
   async function claimMessageIds(sourceId: string, messageIds: string[]): Promise<boolean[]> {
     if (messageIds.length === 0) return [];
@@ -407,13 +408,14 @@ export function createPostgresTx(deps: WriteDeps): PostgresTx {
     markForRecompute: async (profileIds) => {
       for (const id of profileIds) pendingMarks.add(id);
     },
-    links: postgresLinkClickTx(deps.query),
+    links,
     loadSnapshot: (identifiers, options) => loadSnapshot(identifiers, options),
     applyEvent,
     addWarnings,
     flush,
     async beforeCommit() {
       await flush();
+      await links.beforeCommit();
       await rekeyPostgres(deps.query, matchIndex.take(), deps.clock.now().getTime());
     },
     ...postgresIdentityTx({

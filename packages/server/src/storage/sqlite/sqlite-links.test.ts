@@ -1,4 +1,44 @@
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
 import { runLinksConformance } from '../links-conformance.ts';
+import { HIT_COUNTS_SQL, LINK_CLICK_COLUMNS, toHitCounts } from '../links-rows.ts';
+import { SQLITE_LINK_COUNTERS_MIGRATION, SQLITE_LINKS_MIGRATION } from './sqlite-links.ts';
 import { openSqliteStore } from './sqlite-store.ts';
 
 runLinksConformance({ name: 'sqlite', create: () => openSqliteStore({ path: ':memory:' }), destroy: (store) => store.close() });
+
+describe('sqlite link counters migration', () => {
+  it('fills the counters from the click rows a file already holds', () => {
+    const db = new Database(':memory:');
+    db.exec(SQLITE_LINKS_MIGRATION.sql);
+    const insert = db.prepare(`INSERT INTO link_clicks (${LINK_CLICK_COLUMNS}) VALUES (?, ?, ?, 'T', ?, NULL, ?, ?, NULL, NULL, NULL, ?)`);
+    const rows: Array<[string, string, string, number, string, string | null, string | null]> = [
+      ['c1', 'l-1', 'get', 0, 'valid', 'r-1', 'r:r-1'],
+      ['c2', 'l-1', 'get', 0, 'valid', 'r-1', 'r:r-1'],
+      ['c3', 'l-1', 'get', 0, 'none', null, 'v:a'],
+      ['c4', 'l-1', 'get', 1, 'none', null, 'v:b'],
+      ['c5', 'l-1', 'head', 0, 'none', null, 'v:a'],
+      ['c6', 'l-1', 'get', 0, 'foreign', null, 'v:c'],
+      ['c7', 'l-1', 'open', 0, 'valid', 'r-1', 'r:r-1'],
+      ['c8', 'l-1', 'open', 1, 'valid', 'r-2', 'r:r-2'],
+      ['c9', 'l-2', 'get', 0, 'none', null, 'v:a'],
+    ];
+    for (const row of rows) insert.run(...row);
+    db.exec(SQLITE_LINK_COUNTERS_MIGRATION.sql);
+    const counts = (id: string) => toHitCounts(db.prepare(HIT_COUNTS_SQL(() => '?')).get(id, id) as Record<string, unknown>);
+    expect(counts('l-1')).toEqual({
+      clicks: 4,
+      uniqueClicks: 3,
+      botClicks: 1,
+      headRequests: 1,
+      invalidTokenClicks: 1,
+      recipients: 0,
+      recipientsClicked: 1,
+      opens: 1,
+      machineOpens: 1,
+    });
+    expect(counts('l-2').clicks).toBe(1);
+    expect(counts('l-3').clicks).toBe(0);
+    db.close();
+  });
+});

@@ -6,7 +6,11 @@
 import type Database from 'better-sqlite3';
 import type { LinkClickTx, LinksStore } from '../links-store.ts';
 import {
+  HIT_COUNTER_MIGRATION,
+  HIT_COUNTERS,
   HIT_COUNTS_SQL,
+  hitCountDeltas,
+  hitFirsts,
   LINK_CLICK_COLUMNS,
   linkClickValues,
   PROFILE_CLICKS_ORDER,
@@ -65,6 +69,13 @@ export const SQLITE_LINKS_MIGRATION = {
     ) WITHOUT ROWID;
     CREATE TABLE link_secret (id INTEGER PRIMARY KEY CHECK (id = 1), secret TEXT NOT NULL);
   `,
+};
+
+/** Counters of each link's hits, kept in the click's write transaction (links-rows.ts `hitCountDeltas`). */
+export const SQLITE_LINK_COUNTERS_MIGRATION = {
+  version: 26,
+  name: 'tracked links: hit counters kept at write time',
+  sql: HIT_COUNTER_MIGRATION('TEXT', ' WITHOUT ROWID'),
 };
 
 /** Creates the links port over the store's connections. */
@@ -155,6 +166,8 @@ export function createSqliteLinksStore(options: { db: Database.Database; read: (
 /** The click operations of a write transaction on the writer's connection. */
 export function sqliteLinkClickTx(db: Database.Database): LinkClickTx {
   let insert: Database.Statement | undefined;
+  let first: Database.Statement | undefined;
+  let count: Database.Statement | undefined;
   let find: Database.Statement | undefined;
   let browsers: Database.Statement | undefined;
   let addBrowser: Database.Statement | undefined;
@@ -164,7 +177,16 @@ export function sqliteLinkClickTx(db: Database.Database): LinkClickTx {
         `INSERT INTO link_clicks (${LINK_CLICK_COLUMNS})
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (click_id) DO NOTHING`,
       );
-      insert.run(...linkClickValues(c));
+      if (insert.run(...linkClickValues(c)).changes === 0) return;
+      // The counters move with the row, in its transaction (a redelivered click counts once).
+      first ??= db.prepare('INSERT INTO link_hit_firsts (link_id, kind, value) VALUES (?, ?, ?) ON CONFLICT DO NOTHING');
+      const deltas = hitCountDeltas(c);
+      for (const f of hitFirsts(c)) deltas[f.counter]! += first.run(c.linkId, f.kind, f.value).changes;
+      count ??= db.prepare(
+        `INSERT INTO link_hit_counts (link_id, ${HIT_COUNTERS.join(', ')}) VALUES (?, ${HIT_COUNTERS.map(() => '?').join(', ')})
+         ON CONFLICT (link_id) DO UPDATE SET ${HIT_COUNTERS.map((k) => `${k} = ${k} + excluded.${k}`).join(', ')}`,
+      );
+      count.run(c.linkId, ...deltas);
     },
     async findLinkClick(clickId) {
       find ??= db.prepare(`SELECT at, bot, anchor_type, anchor_value FROM link_clicks WHERE click_id = ? AND kind = 'get'`);

@@ -12,7 +12,8 @@ import type Database from 'better-sqlite3';
 import { cursorKey, pageOf } from '../keyset-page.ts';
 import type { DeletedPerson, PrivacyKeyKind, PrivacyStore } from '../privacy-store.ts';
 import { FINAL_STATUSES, toPrivacyRequest } from '../privacy-store.ts';
-import { PERSON_REF_DELETES, PERSON_ROW_DELETES, personRefs } from '../person-rows.ts';
+import { HIT_RECOUNT_SQL } from '../links-rows.ts';
+import { PERSON_CLICKED_LINKS, PERSON_REF_DELETES, PERSON_ROW_DELETES, personRefs } from '../person-rows.ts';
 import type { StoreTx } from '../storage.ts';
 import { toWarning } from '../store-rows.ts';
 import type { WriteQueue } from './write-queue.ts';
@@ -95,7 +96,9 @@ export function createSqlitePrivacy(options: {
     ).run(userIds, idents$);
     // Refusals of the person's identifiers on other profiles (a limit, a rule) name them too.
     db.prepare(`DELETE FROM refusals WHERE (type, value) IN (SELECT type, value FROM ${pairs})`).run(idents$);
+    const clicked = json(db.prepare(PERSON_CLICKED_LINKS.replace('IDS', 'SELECT value FROM json_each(?)')).pluck().all(ids$));
     for (const statement of PERSON_ROW_DELETES) db.prepare(statement.replace('IDS', 'SELECT value FROM json_each(?)')).run(ids$);
+    for (const statement of HIT_RECOUNT_SQL('SELECT value FROM json_each(@links)')) db.prepare(statement).run({ links: clicked });
     const refs$ = json(personRefs(idents, ids));
     for (const statement of PERSON_REF_DELETES) db.prepare(statement.replace('REFS', 'SELECT value FROM json_each(?)')).run(refs$);
     return events;

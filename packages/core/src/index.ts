@@ -38,6 +38,7 @@ export type * from './api/index.ts';
 
 export * from './messaging/messaging-duration.ts';
 export * from './messaging/message-template.ts';
+export * from './messaging/email-render.ts';
 export * from './messaging/holdout-hash.ts';
 export * from './messaging/zoned-time.ts';
 export * from './messaging/journey-check.ts';

@@ -38,11 +38,15 @@ export interface SendStep {
   /** How long the claim holds (default 7 days). */
   ttl?: DurationInput;
   tags?: string[];
-  /** The email an SMTP channel sends (default: the message name as subject and text); its links become tracked links. */
+  /** The email an SMTP channel sends (default: the message name as subject and text), rendered per recipient; its links become tracked links. */
   email?: EmailContent;
 }
 
-/** An email's content. Every http(s) link in `text` and every `href` in `html` is sent as a tracked link with the recipient's token. */
+/**
+ * An email's content: templates over the trigger and the profile (`{{trigger.properties.cart_id}}`,
+ * `{{profile.traits.first_name | default: "there"}}`; values HTML-escaped in `html`). Every http(s) link in
+ * `text` and every `href` in `html` is sent as a tracked link with the recipient's token.
+ */
 export interface EmailContent {
   subject?: string;
   text?: string;

@@ -36,6 +36,22 @@ describe('journey checks', () => {
       'steps[0].branch.then',
     ]);
   });
+  it('checks email templates when the journey is created, naming the field', () => {
+    const withEmail = (email: Record<string, string>) =>
+      fields({ ...CART, steps: [{ send: { message: 'm', dedupeKey: 'k', channels: ['email'], email } }] });
+    expect(
+      withEmail({
+        subject: 'Hi {{profile.traits.first_name | default: "there"}}',
+        html: '<a href="https://s.example/c/{{trigger.properties.cart_id}}">cart</a>',
+      }),
+    ).toEqual([]);
+    expect(withEmail({ subject: 'Hi {{customer.name}}' })).toEqual(['steps.0.send.email.subject']);
+    expect(withEmail({ text: 'Hi {{profile.traits.first_name' })).toEqual(['steps.0.send.email.text']);
+    expect(withEmail({ html: '{{trigger.properties.x | shout}}' })).toEqual(['steps.0.send.email.html']);
+    expect(fields({ ...CART, exit: [{ event: 'Order Completed', match: { 'properties.cart_id': '{{profile.id}}' } }] })).toEqual([
+      'exit.0.match.properties.cart_id',
+    ]);
+  });
   it('checks policy destinations, time zones and calendar caps', () => {
     const policy = {
       frequencyCaps: [{ channel: 'email', max: 1, per: '6h' }],

@@ -8,7 +8,8 @@
 import type { JourneyInput, MessagingPolicy } from '../api/messaging-api.ts';
 import { formatFieldPath } from '../spec/field-path.ts';
 import { parseDuration } from './messaging-duration.ts';
-import { templatePaths } from './message-template.ts';
+import { CONTENT_ROOTS } from './email-render.ts';
+import { templateProblem } from './message-template.ts';
 
 /** One thing wrong with a journey or policy, with its field (`steps.2.wait`). */
 export interface Problem {
@@ -16,11 +17,10 @@ export interface Problem {
   message: string;
 }
 
-function checkTemplate(template: string, field: string, problems: Problem[]): void {
-  for (const path of templatePaths(template)) {
-    if (!path.startsWith('trigger.'))
-      problems.push({ field, message: `a template reads the trigger only ({{trigger.…}}), not {{${path}}}` });
-  }
+/** Keys and exit matches read the trigger only; a message's content also reads the profile. */
+function checkTemplate(template: string, field: string, problems: Problem[], roots: readonly string[] = ['trigger']): void {
+  const message = templateProblem(template, roots);
+  if (message !== undefined) problems.push({ field, message });
 }
 
 /** Problems of a journey; `channels` are the channel names of the messaging policy. */
@@ -40,6 +40,10 @@ export function checkJourney(journey: JourneyInput, channels: ReadonlySet<string
     } else if ('send' in step) {
       const send = step.send;
       checkTemplate(send.dedupeKey, formatFieldPath(['steps', i, 'send', 'dedupeKey']), problems);
+      for (const part of ['subject', 'text', 'html'] as const) {
+        const template = send.email?.[part];
+        if (template !== undefined) checkTemplate(template, formatFieldPath(['steps', i, 'send', 'email', part]), problems, CONTENT_ROOTS);
+      }
       if (send.channels.length === 0)
         problems.push({ field: formatFieldPath(['steps', i, 'send', 'channels']), message: 'a send names at least one channel' });
       send.channels.forEach((c, j) => {

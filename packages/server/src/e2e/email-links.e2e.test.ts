@@ -6,9 +6,8 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import type { StoredEvent } from '../storage/storage.ts';
-import { fixedClock } from '../ports/clock.ts';
-import { startSmtpServer } from '../testing/delivery-receivers.ts';
-import { adminJson, startTestKin } from '../testing/kin-harness.ts';
+import { mailParts } from '../testing/delivery-receivers.ts';
+import { startMailKin } from '../testing/mail-kin.ts';
 
 const closers: Array<() => Promise<void>> = [];
 afterAll(async () => {
@@ -16,27 +15,6 @@ afterAll(async () => {
 });
 
 const BROWSER = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15';
-
-/** The text and HTML parts of a raw multipart mail, quoted-printable decoded. */
-function mailParts(raw: string): { text: string; html: string } {
-  const boundary = /boundary="?([^";\r\n]+)"?/i.exec(raw)?.[1];
-  const out = { text: '', html: '' };
-  for (const part of boundary ? raw.split(`--${boundary}`) : [raw]) {
-    const split = part.indexOf('\r\n\r\n');
-    if (split < 0) continue;
-    const headers = part.slice(0, split);
-    let body = part.slice(split + 4);
-    if (/content-transfer-encoding:\s*quoted-printable/i.test(headers)) {
-      body = Buffer.from(
-        body.replace(/=\r\n/g, '').replace(/=([0-9A-F]{2})/gi, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))),
-        'latin1',
-      ).toString('utf8');
-    }
-    if (/content-type:\s*text\/plain/i.test(headers)) out.text = body;
-    if (/content-type:\s*text\/html/i.test(headers)) out.html = body;
-  }
-  return out;
-}
 
 async function until<T>(what: string, read: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
   const end = Date.now() + timeoutMs;
@@ -50,14 +28,7 @@ async function until<T>(what: string, read: () => Promise<T | undefined>, timeou
 
 describe('email links end to end', () => {
   it('sends tracked links with the recipient token and an open pixel; a click lands on the recipient', { timeout: 120_000 }, async () => {
-    const smtp = await startSmtpServer();
-    closers.push(smtp.close);
-    const clock = fixedClock('2026-06-01T12:00:00.000Z');
-    const kin = await startTestKin({ clock, env: { KIN_MESSAGING_POLL_MS: '20' } });
-    closers.push(kin.close);
-    const json = (path: string, body: unknown, method?: string) => adminJson(kin, path, body, method);
-    const mail = await json('/v1/destinations', { type: 'smtp', host: '127.0.0.1', port: smtp.port, secure: false, from: 'shop@kin.test' });
-    await json('/v1/messaging/policy', { channels: { email: { destination: mail.id, consent: 'opt_in' } } }, 'PUT');
+    const { smtp, kin, clock, json } = await startMailKin(closers);
     const email = {
       subject: 'Your cart misses you',
       text: 'Back to your cart: https://shop.example/cart?id=c1 (or see https://shop.example/help). Kin: ' + kin.url + '/l/elsewhere',

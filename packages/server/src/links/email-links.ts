@@ -35,7 +35,10 @@ const HREF = /(\bhref\s*=\s*)(["'])(https?:\/\/[^"']+)\2/gi;
 const codeOf = (journey: string, message: string, url: string): string =>
   `m${createHash('sha256').update(`${journey}\u0000${message}\u0000${url}`).digest('base64url').slice(0, 23)}`;
 
-const decodeAmp = (url: string): string => url.replace(/&amp;/g, '&');
+// An href as written in HTML: the entities a template's escaping writes (`&amp;`, `&quot;`, `&#39;`, `&lt;`, `&gt;`)
+// stand for their characters in the URL the link redirects to.
+const HTML_ENTITIES: Record<string, string> = { '&amp;': '&', '&quot;': '"', '&#39;': "'", '&lt;': '<', '&gt;': '>' };
+const decodeAmp = (url: string): string => url.replace(/&(?:amp|quot|#39|lt|gt);/g, (e) => HTML_ENTITIES[e] ?? e);
 
 /**
  * Creates the tracker. `origin()` is Kin's public origin (`KIN_LINKS_BASE_URL`, else the server's own URL),

@@ -16,6 +16,7 @@ import {
   isHeldOut,
   nextStepIndex,
   profileTimeZone,
+  renderEmail,
   renderTemplate,
 } from '@kin/core';
 import type { ContactPoint, Journey, MessagingPolicy, SendStep } from '@kin/core';
@@ -128,17 +129,6 @@ export async function advanceInstance(deps: AdvanceDeps): Promise<void> {
   }
 }
 
-/** The email of a send to `to` (its links are made tracked links when it is delivered: links/email-links.ts). */
-function emailOf(to: string, step: SendStep, defaultText: string): { to: string; subject: string; text: string; html?: string } {
-  const content = step.email ?? {};
-  return {
-    to,
-    subject: content.subject ?? step.message,
-    text: content.text ?? defaultText,
-    ...(content.html !== undefined ? { html: content.html } : {}),
-  };
-}
-
 /**
  * Decides and applies one send: `next` (go on), `deferred` (the instance waits for the quiet hours' end) or
  * `stale`: the instance's row moved since this walk read it (another runner, during a lease takeover,
@@ -200,7 +190,18 @@ async function send(
       deliveryId = `dlv_${ids.profileId()}`;
       const properties = { journey: journey.key, message: step.message, channel, dedupeKey, profileId: live, deliveryId };
       const event = profileTrack({ event: 'Message Sent', messageId: deliveryId, at, refs, properties });
-      const email = refs.email ? emailOf(refs.email, step, `${step.message}\n\n(${journey.key}, ${dedupeKey})`) : undefined;
+      // Rendered once, here: every attempt of the delivery sends the same mail. Its links become tracked links
+      // when it is delivered (links/email-links.ts).
+      const email = refs.email
+        ? {
+            to: refs.email,
+            ...renderEmail(
+              step.email,
+              { trigger: instance.trigger, profile: { id: live, traits: profile.traits } },
+              { subject: step.message, text: `${step.message}\n\n(${journey.key}, ${dedupeKey})` },
+            ),
+          }
+        : undefined;
       deliveries.push({
         id: deliveryId,
         destinationId: destination,

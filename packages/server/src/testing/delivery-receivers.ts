@@ -71,3 +71,24 @@ export async function startSmtpServer(): Promise<{ port: number; mails: Received
     close: () => new Promise<void>((done) => server.close(() => done())),
   };
 }
+
+/** The text and HTML parts of a raw multipart mail, quoted-printable decoded. */
+export function mailParts(raw: string): { text: string; html: string } {
+  const boundary = /boundary="?([^";\r\n]+)"?/i.exec(raw)?.[1];
+  const out = { text: '', html: '' };
+  for (const part of boundary ? raw.split(`--${boundary}`) : [raw]) {
+    const split = part.indexOf('\r\n\r\n');
+    if (split < 0) continue;
+    const headers = part.slice(0, split);
+    let body = part.slice(split + 4);
+    if (/content-transfer-encoding:\s*quoted-printable/i.test(headers)) {
+      body = Buffer.from(
+        body.replace(/=\r\n/g, '').replace(/=([0-9A-F]{2})/gi, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))),
+        'latin1',
+      ).toString('utf8');
+    }
+    if (/content-type:\s*text\/plain/i.test(headers)) out.text = body;
+    if (/content-type:\s*text\/html/i.test(headers)) out.html = body;
+  }
+  return out;
+}

@@ -3,12 +3,18 @@
  * journeys (about 1,000,000 events, 100,000 profiles by default), each timed on the store (SQL streaming of the
  * time range, then core's functions) next to a baseline measured in the same run: a plain script that reads the
  * same events exported as NDJSON (with each event's live profile) and computes the same answer in memory.
- * p50 of 5 runs each; both answers must be equal.
+ * p50 of 5 runs each, Kin's and the baseline's alternating; both answers must be equal.
  *
  *   npm run bench:analytics -- [--shoppers 85000] [--extra-pages 12] [--db /tmp/kin-analytics-bench.db] [--reuse]
- *                              [--postgres postgres://…/db] [--runs 5]
+ *                              [--store sqlite|postgres|both] [--postgres [postgres://…/db]] [--runs 5]
+ *                              [--queries funnel,paths,attribution]
+ *
+ * `--store postgres` (or `both`, or a bare `--postgres`) runs on a throwaway database of its own on the test server
+ * (`KIN_TEST_POSTGRES_URL`, default postgres://postgres@127.0.0.1:5432/postgres), dropped at the end; `--postgres URL`
+ * uses (and keeps) that database instead, and with `--reuse` benches the events already in it.
  */
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { AnalyticsEvent, AnalyticsUnit, AttributionSpec, FunnelSpec, PathSpec } from '../packages/core/src/index.ts';
 import {
@@ -24,8 +30,10 @@ import {
 import { ingestJourneys } from '../packages/server/src/analytics/analytics-conformance.ts';
 import type { AnalyticsDeps } from '../packages/server/src/analytics/analytics-run.ts';
 import { runAttribution, runFunnel, runPaths } from '../packages/server/src/analytics/analytics-run.ts';
+import type { EventKeep } from '../packages/server/src/analytics/analytics-units.ts';
 import { eventOfRow } from '../packages/server/src/analytics/analytics-units.ts';
 import { generateJourneys, JOURNEY_FUNNEL } from '../packages/server/src/demo/journey-data.ts';
+import { createTestDatabase } from '../packages/server/src/storage/postgres/postgres-test-db.ts';
 import { openStore } from '../packages/server/src/storage/store-open.ts';
 import type { Store } from '../packages/server/src/storage/storage.ts';
 
@@ -39,8 +47,11 @@ const shoppers = Number(arg('--shoppers', '85000'));
 const extraPages = Number(arg('--extra-pages', '12'));
 const runs = Number(arg('--runs', '5'));
 const sqlitePath = arg('--db', '/tmp/kin-analytics-bench.db');
-const postgres = arg('--postgres', '');
+const postgresUrl = arg('--postgres', '').startsWith('postgres') ? arg('--postgres', '') : '';
+const store = arg('--store', process.argv.includes('--postgres') ? 'both' : 'sqlite');
+if (!['sqlite', 'postgres', 'both'].includes(store)) throw new Error(`--store: sqlite, postgres or both, not ${store}`);
 const reuse = process.argv.includes('--reuse');
+const queries = new Set(arg('--queries', 'funnel,paths,attribution').split(','));
 
 const journeys = generateJourneys({ seed: 2026, shoppers, extraPages, start: new Date('2026-06-01T00:00:00.000Z'), days: 60 });
 const fromMs = Date.parse(journeys.from);
@@ -74,24 +85,38 @@ const attribution: AttributionSpec = {
   toMs,
 };
 
+/** One timed call: wall milliseconds, CPU milliseconds of this process, and the answer. */
+async function timedRun<T>(fn: () => Promise<T> | T): Promise<{ ms: number; cpuMs: number; answer: T }> {
+  const started = performance.now();
+  const cpuStart = process.cpuUsage();
+  const answer = await fn();
+  const used = process.cpuUsage(cpuStart);
+  return { ms: performance.now() - started, cpuMs: (used.user + used.system) / 1000, answer };
+}
+
+const mid = (list: number[]) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)] as number;
+
 /**
- * The p50 of `runs` timings of `fn` (wall milliseconds), the p50 of the CPU time this process spent on it (on a
- * shared machine the wall time mostly measures the neighbours), and its last answer.
+ * `runs` timings of Kin's answer and of the baseline's, alternating (on a shared machine the load changes within a
+ * minute; alternating gives both the same neighbours): the p50 of each one's wall and CPU time (the CPU time of this
+ * process: on a shared machine the wall time mostly measures the neighbours) and each one's last answer.
  */
-async function p50<T>(fn: () => Promise<T> | T): Promise<{ ms: number; cpuMs: number; answer: T }> {
-  const times: number[] = [];
-  const cpu: number[] = [];
-  let answer: T | undefined;
+async function p50Pair<K, B>(
+  kin: () => Promise<K> | K,
+  base: () => Promise<B> | B,
+): Promise<{ kin: { ms: number; cpuMs: number; answer: K }; base: { ms: number; cpuMs: number; answer: B } }> {
+  const k: Array<{ ms: number; cpuMs: number; answer: K }> = [];
+  const b: Array<{ ms: number; cpuMs: number; answer: B }> = [];
   for (let i = 0; i < runs; i++) {
-    const started = performance.now();
-    const cpuStart = process.cpuUsage();
-    answer = await fn();
-    const used = process.cpuUsage(cpuStart);
-    cpu.push((used.user + used.system) / 1000);
-    times.push(performance.now() - started);
+    k.push(await timedRun(kin));
+    b.push(await timedRun(base));
   }
-  const mid = (list: number[]) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)] as number;
-  return { ms: mid(times), cpuMs: mid(cpu), answer: answer as T };
+  const summary = <T>(list: Array<{ ms: number; cpuMs: number; answer: T }>) => ({
+    ms: mid(list.map((x) => x.ms)),
+    cpuMs: mid(list.map((x) => x.cpuMs)),
+    answer: (list[list.length - 1] as { answer: T }).answer,
+  });
+  return { kin: summary(k), base: summary(b) };
 }
 
 /** Exports every event with its source name and live profile, one JSON line each (what the baseline reads). */
@@ -116,7 +141,7 @@ async function exportNdjson(store: Store, file: string): Promise<number> {
 function baselineSequences(
   file: string,
   units: AnalyticsUnit[],
-  keep = { properties: true, fullContext: false },
+  keep: EventKeep = { properties: true, context: 'slim' },
 ): Map<AnalyticsUnit, Map<string, AnalyticsEvent[]>> {
   const out = new Map<AnalyticsUnit, Map<string, AnalyticsEvent[]>>(units.map((u) => [u, new Map()]));
   for (const line of readFileSync(file, 'utf8').split('\n')) {
@@ -148,7 +173,7 @@ function baselineSequences(
 }
 
 async function benchStore(label: string, store: Store): Promise<void> {
-  const file = `/tmp/kin-analytics-bench-${label}.ndjson`;
+  const file = `/tmp/kin-analytics-bench-${label}-${process.pid}.ndjson`;
   const exported = await exportNdjson(store, file);
   const deps: AnalyticsDeps = { store, timeoutMs: 600_000, nowMs: () => Date.now() };
   const rows: string[] = [];
@@ -158,66 +183,75 @@ async function benchStore(label: string, store: Store): Promise<void> {
         `${kin.cpuMs.toFixed(0).padStart(7)} ms ${base.cpuMs.toFixed(0).padStart(8)} ms ${(kin.cpuMs / base.cpuMs).toFixed(2).padStart(5)}  ${same ? 'same answer' : 'ANSWERS DIFFER'}`,
     );
 
-  const kinFunnel = await p50(() => runFunnel(deps, { spec: funnel, unit: 'profile' }));
-  const baseFunnel = await p50(() =>
-    funnelCounts(
-      funnel,
-      [...(baselineSequences(file, ['profile']).get('profile') ?? new Map<string, AnalyticsEvent[]>()).values()].map((ev) =>
-        funnelReach(funnel, ev),
-      ),
-    ),
-  );
-  report(
-    'funnel (5 steps, profile)',
-    kinFunnel,
-    baseFunnel,
-    JSON.stringify(kinFunnel.answer.steps) === JSON.stringify(baseFunnel.answer.steps),
-  );
+  const profileSequences = () => [...(baselineSequences(file, ['profile']).get('profile') ?? new Map<string, AnalyticsEvent[]>()).values()];
+  const scanned: string[] = [];
+  let funnelSteps = '';
+  let direct = '';
 
-  const kinPaths = await p50(() => runPaths(deps, { spec: paths, unit: 'profile' }));
-  const basePaths = await p50(() =>
-    pathDiagram(
-      paths,
-      [...(baselineSequences(file, ['profile']).get('profile') ?? new Map<string, AnalyticsEvent[]>()).values()].flatMap((ev) =>
-        unitPaths(
+  if (queries.has('funnel')) {
+    const { kin, base } = await p50Pair(
+      () => runFunnel(deps, { spec: funnel, unit: 'profile' }),
+      () =>
+        funnelCounts(
+          funnel,
+          profileSequences().map((ev) => funnelReach(funnel, ev)),
+        ),
+    );
+    report('funnel (5 steps, profile)', kin, base, JSON.stringify(kin.answer.steps) === JSON.stringify(base.answer.steps));
+    scanned.push(`funnel scanned ${kin.answer.meta.eventsScanned.toLocaleString('en-US')}`);
+    funnelSteps = kin.answer.steps.map((s) => s.count).join(' → ');
+  }
+
+  if (queries.has('paths')) {
+    const { kin, base } = await p50Pair(
+      () => runPaths(deps, { spec: paths, unit: 'profile' }),
+      () =>
+        pathDiagram(
           paths,
-          ev.filter((x) => !paths.exclude.has(x.name)),
+          profileSequences().flatMap((ev) =>
+            unitPaths(
+              paths,
+              ev.filter((x) => !paths.exclude.has(x.name)),
+            ),
+          ),
         ),
-      ),
-    ),
-  );
-  report('paths (channel_event)', kinPaths, basePaths, JSON.stringify(kinPaths.answer.edges) === JSON.stringify(basePaths.answer.edges));
+    );
+    const same = JSON.stringify({ ...kin.answer, unit: undefined, meta: undefined }) === JSON.stringify(base.answer);
+    report('paths (channel_event)', kin, base, same);
+    scanned.push(`paths ${kin.answer.meta.eventsScanned.toLocaleString('en-US')}`);
+  }
 
-  const kinAttribution = await p50(() => runAttribution(deps, { spec: attribution, units: ['profile', 'anonymous_id'] }));
-  const baseAttribution = await p50(() => {
-    const sequences = baselineSequences(file, ['profile', 'anonymous_id']);
-    const scope = (u: AnalyticsUnit) =>
-      [...(sequences.get(u) ?? new Map<string, AnalyticsEvent[]>()).values()].flatMap((ev) =>
-        unitConversions(
-          attribution,
-          ev.filter((x) => x.at >= fromMs - attribution.lookbackMs),
-        ),
-      );
-    return {
-      profile: attributionTotals(attribution, scope('profile')).models,
-      anonymous_id: attributionTotals(attribution, scope('anonymous_id')).models,
-    };
-  });
-  report(
-    'attribution (7 models, compare)',
-    kinAttribution,
-    baseAttribution,
-    JSON.stringify(kinAttribution.answer.results) === JSON.stringify(baseAttribution.answer),
-  );
+  if (queries.has('attribution')) {
+    const { kin, base } = await p50Pair(
+      () => runAttribution(deps, { spec: attribution, units: ['profile', 'anonymous_id'] }),
+      () => {
+        const sequences = baselineSequences(file, ['profile', 'anonymous_id']);
+        const scope = (u: AnalyticsUnit) =>
+          [...(sequences.get(u) ?? new Map<string, AnalyticsEvent[]>()).values()].flatMap((ev) =>
+            unitConversions(
+              attribution,
+              ev.filter((x) => x.at >= fromMs - attribution.lookbackMs),
+            ),
+          );
+        return {
+          profile: attributionTotals(attribution, scope('profile')).models,
+          anonymous_id: attributionTotals(attribution, scope('anonymous_id')).models,
+        };
+      },
+    );
+    report('attribution (7 models, compare)', kin, base, JSON.stringify(kin.answer.results) === JSON.stringify(base.answer));
+    scanned.push(`attribution ${kin.answer.meta.eventsScanned.toLocaleString('en-US')}`);
+    direct = `attribution direct ${JSON.stringify(kin.answer.direct)}, only stitching explains ${kin.answer.onlyStitchingExplains}`;
+  }
 
   console.log(
-    `\n${label}: ${exported.toLocaleString('en-US')} events exported; funnel scanned ${kinFunnel.answer.meta.eventsScanned.toLocaleString('en-US')}, paths ${kinPaths.answer.meta.eventsScanned.toLocaleString('en-US')}, attribution ${kinAttribution.answer.meta.eventsScanned.toLocaleString('en-US')}`,
+    `\n${label}: ${exported.toLocaleString('en-US')} events exported; ${scanned.join(', ')}; load average ${loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')}`,
   );
   console.log('store    query                            kin wall  base wall ratio  kin cpu   base cpu ratio  (p50 each)');
   for (const row of rows) console.log(row);
-  console.log(
-    `funnel stitched ${kinFunnel.answer.steps.map((s) => s.count).join(' → ')}; attribution direct ${JSON.stringify(kinAttribution.answer.direct)}, only stitching explains ${kinAttribution.answer.onlyStitchingExplains}`,
-  );
+  console.log(`funnel stitched ${funnelSteps}; ${direct}`);
   rmSync(file, { force: true });
 }
 
@@ -232,15 +266,23 @@ async function ingestTimed(store: Store, label: string): Promise<void> {
 console.log(
   `journeys: ${shoppers.toLocaleString('en-US')} shoppers, ${journeys.events.length.toLocaleString('en-US')} events, ${new Set(journeys.stitch.values()).size.toLocaleString('en-US')} stitched profiles; p50 of ${runs}`,
 );
-const fresh = !(reuse && existsSync(sqlitePath));
-if (fresh) for (const suffix of ['', '-wal', '-shm']) rmSync(sqlitePath + suffix, { force: true });
-const sqlite = await openStore(sqlitePath, {});
-if (fresh) await ingestTimed(sqlite, 'sqlite');
-await benchStore('sqlite', sqlite);
-await sqlite.close();
-if (postgres) {
-  const pg = await openStore(postgres, {});
-  if (!reuse) await ingestTimed(pg, 'postgres');
-  await benchStore('postgres', pg);
-  await pg.close();
+if (store !== 'postgres') {
+  const fresh = !(reuse && existsSync(sqlitePath));
+  if (fresh) for (const suffix of ['', '-wal', '-shm']) rmSync(sqlitePath + suffix, { force: true });
+  const sqlite = await openStore(sqlitePath, {});
+  if (fresh) await ingestTimed(sqlite, 'sqlite');
+  await benchStore('sqlite', sqlite);
+  await sqlite.close();
+}
+if (store !== 'sqlite') {
+  // A database of its own unless one is named: dropped at the end, also when the run fails.
+  const throwaway = postgresUrl ? undefined : await createTestDatabase();
+  try {
+    const pg = await openStore(postgresUrl || (throwaway as { url: string }).url, {});
+    if (!(reuse && postgresUrl)) await ingestTimed(pg, 'postgres');
+    await benchStore('postgres', pg);
+    await pg.close();
+  } finally {
+    await throwaway?.drop();
+  }
 }

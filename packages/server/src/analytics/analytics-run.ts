@@ -71,7 +71,7 @@ async function timed<T>(deps: AnalyticsDeps, run: (deadline: number) => Promise<
 function referencesProperties(paths: string[]): EventKeep {
   return {
     properties: paths.some((p) => p.startsWith('properties.')),
-    fullContext: paths.some((p) => p.startsWith('context.') && !/^context\.(campaign|kin)(\.|$)/.test(p)),
+    context: paths.some((p) => p.startsWith('context.') && !/^context\.(campaign|kin)(\.|$)/.test(p)) ? 'full' : 'slim',
   };
 }
 
@@ -131,7 +131,8 @@ export async function runPaths(deps: AnalyticsDeps, question: { spec: PathSpec; 
       scan: { fromMs: spec.fromMs, toMs: spec.toMs, payload: spec.node !== 'event', deadline },
       units: [unit],
       sourceName: await sourceNamer(deps.store),
-      keep: { properties: false, fullContext: false },
+      // A page_path node reads the page's path; the others read only the name and the channel.
+      keep: { properties: false, context: spec.node === 'page_path' ? 'slim' : 'none' },
       filter: (row) => !spec.exclude.has(row.name),
     });
     const paths = [...(loaded.byUnit.get(unit) ?? new Map()).values()].flatMap((events) => unitPaths(spec, events));

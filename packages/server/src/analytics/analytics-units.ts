@@ -12,8 +12,12 @@ import type { AnalyticsRow, AnalyticsScan, AnalyticsStore } from '../storage/ana
 export interface EventKeep {
   /** `properties` (conditions, breakdowns, revenue). */
   properties: boolean;
-  /** The whole context; otherwise only `campaign`, `kin` and `page.path`. */
-  fullContext: boolean;
+  /**
+   * Which context: `full`, `slim` (only `campaign`, `kin` and `page.path`: touches, dimensions, page nodes) or `none`
+   * (the channel, classified from the context, is all the question reads). Why not always slim: a million kept
+   * events are a heap V8's collector walks again and again while the scan grows it.
+   */
+  context: 'full' | 'slim' | 'none';
 }
 
 /** The sequences of a scan, per unit kind asked for. */
@@ -35,8 +39,8 @@ export function eventOfRow(row: AnalyticsRow, sourceName: (id: string) => string
   const payload = JSON.parse(row.payload) as Record<string, unknown>;
   const context = record(payload['context']);
   event.channel = classifyChannel({ type: String(payload['type']), ...(context ? { context } : {}) }, sourceName(row.sourceId));
-  if (context) {
-    if (keep.fullContext) event.context = context;
+  if (context && keep.context !== 'none') {
+    if (keep.context === 'full') event.context = context;
     else {
       const page = record(context['page']);
       const kept: Record<string, unknown> = {};
@@ -72,9 +76,14 @@ export async function loadSequences(options: {
   const byUnit = new Map<AnalyticsUnit, Map<string, AnalyticsEvent[]>>(options.units.map((u) => [u, new Map()]));
   const rows = options.keepRows ? new Map<AnalyticsEvent, AnalyticsRow>() : undefined;
   const identity = options.units.includes('anonymous_id') || options.keepRows === true;
+  // One string per event name: the store hands out a new one per row, and the kept events would hold them all.
+  const names = new Map<string, string>();
   const scanned = await options.analytics.scanEvents({ ...options.scan, identity, slim: true }, (batch) => {
     for (const row of batch) {
       if (options.filter && !options.filter(row)) continue;
+      const name = names.get(row.name);
+      if (name === undefined) names.set(row.name, row.name);
+      else row.name = name;
       const event = eventOfRow(row, options.sourceName, options.keep);
       rows?.set(event, row);
       for (const [unit, sequences] of byUnit) {

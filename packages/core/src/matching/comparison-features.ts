@@ -7,7 +7,7 @@ import type { AttributeRole, ColumnRoles } from './column-roles.ts';
 import { compareDates, dateFromParts, DATE_LEVELS, parseDate, type ParsedDate } from './date-parse.ts';
 import { nameColumns, RecordKind } from './name-columns.ts';
 import { recordConflicts, type Conflict } from './record-conflicts.ts';
-import { areNicknames, canonicalGivenName } from './nickname-table.ts';
+import { areNicknames, canonicalGivenName, nicknameVariants } from './nickname-table.ts';
 import { distinctSortedTokens, jaroWinkler, sortedTokenJaccard, soundex, withinOneEdit } from './string-similarity.ts';
 import {
   normaliseAddress,
@@ -175,6 +175,16 @@ function postcodeFeature(col: Column): ComparisonFeature {
   };
 }
 
+/**
+ * Whether an initial fits a given name: two initials that are one letter, or an initial that is the
+ * first letter of the name or of one of its nickname variants (`v` fits `tori`, a Victoria).
+ */
+function initialFits(a: string, b: string): boolean {
+  const [initial, name] = a.length === 1 ? [a, b] : [b, a];
+  if (name.startsWith(initial)) return true;
+  return name.length > 1 && nicknameVariants(name).some((v) => v.startsWith(initial));
+}
+
 function firstNameFeature(first: Column, last: Column): ComparisonFeature {
   return {
     name: 'first_name',
@@ -187,12 +197,12 @@ function firstNameFeature(first: Column, last: Column): ComparisonFeature {
       const a = first[i];
       const b = first[j];
       if (a === undefined || b === undefined) return -1;
+      if (a.length === 1 || b.length === 1) return initialFits(a, b) ? 4 : 7;
       if (a === b) return 0;
       if (areNicknames(a, b)) return 1;
       if (withinOneEdit(a, b)) return 2;
       const s = jaroWinkler(a, b, 0.8);
       if (s >= 0.92) return 3;
-      if ((a.length === 1 || b.length === 1) && a[0] === b[0]) return 4;
       if (s >= 0.8) return 5;
       const lb = last[j];
       return lb !== undefined && jaroWinkler(a, lb, 0.92) >= 0.92 ? 6 : 7;

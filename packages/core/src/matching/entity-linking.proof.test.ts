@@ -49,4 +49,17 @@ describe('entity-centric linking', () => {
     expect(clusterOf(result, 'p1')).toEqual(['p1']);
     expect(clusterOf(result, 'p2')).not.toContain('p3');
   });
+
+  it('never puts two account numbers in one cluster, even when their own pair scores as a link (namesakes of one household)', () => {
+    const result = matchRecords({
+      roles: detectColumnRoles(HEADERS),
+      records: withBackground([
+        { first_name: 'Zelda', last_name: 'Quarrington', phone: '01632 960111', postcode: 'ZQ1 1QZ', account_id: 'AC700001' },
+        { first_name: 'Zelda', last_name: 'Quarrington', phone: '01632 960111', postcode: 'ZQ1 1QZ', account_id: 'AC388112' },
+      ]),
+    });
+    expect(result.explain('p0', 'p1')?.probability).toBeGreaterThanOrEqual(0.95);
+    expect(clusterOf(result, 'p0')).toEqual(['p0']);
+    expect(result.reviews.some((r) => r.a === 'p0' && r.b === 'p1')).toBe(true);
+  });
 });

@@ -10,9 +10,9 @@
  * (with the scorer's household rule: when every cross pair's first names differ, only the strongest
  * household field counts),
  * and merge when the score reaches the link weight and the merged cluster stays coherent:
- * 1. no two members conflict (organisation and person, different Jr/Sr, different account numbers)
- *    or have plainly different first names (spouses sharing a surname, address and phone), unless
- *    their own pair reaches the review weight;
+ * 1. no two members conflict (organisation and person, different Jr/Sr, different account numbers),
+ *    and none have plainly different first names (spouses sharing a surname, address and phone)
+ *    unless their own pair reaches the review weight;
  * 2. no cross pair is strong evidence against (total field evidence below {@link CONTRADICTION}),
  *    and the cross pairs on average are not evidence against.
  * Only people are linked this way: the coherence rules are about people (names, suffixes), and
@@ -48,10 +48,9 @@ export interface LinkEntitiesOptions {
   readonly featureCount: number;
   readonly linkWeight: number;
   readonly reviewWeight: number;
-  conflict(i: number, j: number): boolean;
   /** Records the pass may move (people: the coherence rules are about people). */
   eligible(i: number): boolean;
-  /** Hard conflicts: never in one cluster, whatever the pair scores. */
+  /** Conflicts (record-conflicts.ts): never in one cluster, whatever the pairs score. */
   hardConflict(i: number, j: number): boolean;
   /** Rounds over the proposing pairs (a merge can enable another). Default 3. */
   readonly rounds?: number;
@@ -98,7 +97,7 @@ export function linkEntities(options: LinkEntitiesOptions): { clusterOf: Int32Ar
           if (Number.isNaN(b) || w > b) best[k] = w;
         }
         if (evidence < CONTRADICTION) return undefined;
-        if ((options.conflict(x, y) || scorer.firstNamesDiffer(x, y)) && scorer.prior + evidence < reviewWeight) return undefined;
+        if (scorer.firstNamesDiffer(x, y) && scorer.prior + evidence < reviewWeight) return undefined;
         evidenceSum += evidence;
       }
     if (evidenceSum < 0) return undefined;

@@ -5,7 +5,7 @@
  */
 import type { ComparisonFeature } from './comparison-features.ts';
 import { compareDates, DATE_LEVELS, type ParsedDate } from './date-parse.ts';
-import { areNicknames } from './nickname-table.ts';
+import { areNicknames, nicknameVariants } from './nickname-table.ts';
 import { distinctSortedTokens, jaroWinkler, sortedTokenJaccard, withinOneEdit } from './string-similarity.ts';
 import { sortedTokens } from './value-normalise.ts';
 
@@ -106,6 +106,16 @@ export function postcodeFeature(col: Column): ComparisonFeature {
   };
 }
 
+/**
+ * Whether an initial fits a given name: two initials that are one letter, or an initial that is the
+ * first letter of the name or of one of its nickname variants (`v` fits `tori`, a Victoria).
+ */
+function initialFits(a: string, b: string): boolean {
+  const [initial, name] = a.length === 1 ? [a, b] : [b, a];
+  if (name.startsWith(initial)) return true;
+  return name.length > 1 && nicknameVariants(name).some((v) => v.startsWith(initial));
+}
+
 export function firstNameFeature(first: Column, last: Column): ComparisonFeature {
   return {
     name: 'first_name',
@@ -118,12 +128,12 @@ export function firstNameFeature(first: Column, last: Column): ComparisonFeature
       const a = first[i];
       const b = first[j];
       if (a === undefined || b === undefined) return -1;
+      if (a.length === 1 || b.length === 1) return initialFits(a, b) ? 4 : 7;
       if (a === b) return 0;
       if (areNicknames(a, b)) return 1;
       if (withinOneEdit(a, b)) return 2;
       const s = jaroWinkler(a, b, 0.8);
       if (s >= 0.92) return 3;
-      if ((a.length === 1 || b.length === 1) && a[0] === b[0]) return 4;
       if (s >= 0.8) return 5;
       const lb = last[j];
       return lb !== undefined && jaroWinkler(a, lb, 0.92) >= 0.92 ? 6 : 7;

@@ -146,6 +146,8 @@ export function matchRecords(options: MatchOptions): MatchResult {
   const keptRight: number[] = [];
   const keptWeight: number[] = [];
   const hard = (i: number, j: number): boolean => isHardConflict(prepared.conflict(i, j));
+  // Records in conflict never share a cluster, whichever pass would join them (record-conflicts.ts).
+  const conflicting = (i: number, j: number): boolean => prepared.conflict(i, j) !== undefined;
   // Pairs with positive field evidence below the review weight may still join through their clusters.
   const weakLeft: number[] = [];
   const weakRight: number[] = [];
@@ -187,7 +189,7 @@ export function matchRecords(options: MatchOptions): MatchResult {
     supportShare: options.supportShare ?? 0.5,
     // Candidates not kept scored below the review threshold; only non-candidates need scoring.
     pairWeight: (i, j) => (isCandidateIndex(i, j) || hard(i, j) ? Number.NEGATIVE_INFINITY : scorer.weight(i, j)),
-    conflict: (i, j) => prepared.conflict(i, j) !== undefined,
+    conflict: conflicting,
     ...(linking && options.oneToOne !== false ? { sourceOf: (i: number) => sources[i] } : {}),
   });
 
@@ -203,10 +205,9 @@ export function matchRecords(options: MatchOptions): MatchResult {
           featureCount: f,
           linkWeight,
           reviewWeight,
-          conflict: (i, j) => prepared.conflict(i, j) !== undefined,
           eligible: (i) => prepared.isPerson(i),
           // In one-to-one linking two records of one source never share a cluster.
-          hardConflict: linking && options.oneToOne !== false ? (i, j) => hard(i, j) || sources[i] === sources[j] : hard,
+          hardConflict: linking && options.oneToOne !== false ? (i, j) => conflicting(i, j) || sources[i] === sources[j] : conflicting,
         });
   const clusterOf = entity.clusterOf;
 

@@ -23,10 +23,7 @@ export interface ClusterPairsOptions {
   pairWeight(i: number, j: number): number;
   /** Source of each record when at most one record per source may join a cluster. */
   readonly sourceOf?: (i: number) => string | undefined;
-  /**
-   * True when records i and j conflict (see record-conflicts.ts): they may share a cluster only when
-   * their own pair weight reaches the review weight (coherence guard against chaining).
-   */
+  /** True when records i and j conflict (see record-conflicts.ts): they never share a cluster (coherence guard against chaining). */
   readonly conflict?: (i: number, j: number) => boolean;
 }
 
@@ -88,11 +85,7 @@ export function clusterPairs(options: ClusterPairsOptions): ClusterPairsResult {
         continue;
       }
     }
-    // A conflicting pair may share a cluster only when its own score vouches for it (a typo in the date).
-    if (
-      options.conflict !== undefined &&
-      ma.some((x) => mb.some((y) => options.conflict?.(x, y) === true && weightOf(x, y) < options.reviewWeight))
-    ) {
+    if (options.conflict !== undefined && ma.some((x) => mb.some((y) => options.conflict?.(x, y) === true))) {
       refusedByConflict[e] = 1;
       continue;
     }

@@ -9,7 +9,9 @@
  * for it, and the NATS workers would each need the model. Following `pending` costs the write path only
  * the re-key, sees the commits of every writer (the ingest thread, `kin import`, NATS workers), survives a
  * restart (pending stays set until settled), and keeps one matcher, so two arrivals never merge the same
- * pair twice at once.
+ * pair twice at once. With several processes on one PostgreSQL (scale-out), only the holder of the
+ * store's matcher lease (a session advisory lock) takes pending profiles; the others keep the index
+ * backfilled and take over when the holder stops or dies, so no pending profile is matched twice.
  *
  * The model: learnt once (`matchRecords` over up to `SAMPLE` stored profiles with person traits, priors
  * blended as in `kin match run`), and again when the profiles matched since outnumber the sample it
@@ -48,10 +50,16 @@ export interface MatchFollowerOptions {
 
 /** Totals since the follower was made. */
 export interface MatchFollowerStats {
+  /** Pending profiles matched against the stored ones. */
   matched: number;
+  /** Merges those matches made. */
   merged: number;
+  /** Pairs sent to the review queue. */
   queued: number;
+  /** Merges the identity policy refused (queued for review instead). */
   refused: number;
+  /** Pending profiles settled without matching: incremental matching off, or a profile that could not be matched. */
+  skipped: number;
   backfilled: number;
 }
 
@@ -76,7 +84,8 @@ export function createMatchFollower(options: MatchFollowerOptions): MatchFollowe
   // Off, the loop only backfills the index and settles arrivals: once a minute is enough.
   const pollMs = options.pollMs ?? (settings.incremental ? 250 : 60_000);
   const batch = options.batch ?? 200;
-  const stats: MatchFollowerStats = { matched: 0, merged: 0, queued: 0, refused: 0, backfilled: 0 };
+  const stats: MatchFollowerStats = { matched: 0, merged: 0, queued: 0, refused: 0, skipped: 0, backfilled: 0 };
+  const lease = store.matching.matcherLease();
   let model: { parameters: FellegiSunterParameters; learntOn: number; matchedSince: number } | undefined;
   let backfilled = false;
   let sourceId: string | undefined;
@@ -110,11 +119,14 @@ export function createMatchFollower(options: MatchFollowerOptions): MatchFollowe
       if (n < BACKFILL_BATCH) backfilled = true;
       return true;
     }
+    // Another process holds the lease: it matches (and settles) the pending profiles, this one waits.
+    if (!(await lease.hold())) return false;
     const pending = await store.matching.pendingMatches(batch);
     if (pending.length === 0) return false;
     if (!settings.incremental) {
       // Off: arrivals are left to `kin match run`; settled so that turning it on later matches only new ones.
       await store.matching.settleMatches(pending);
+      stats.skipped += pending.length;
       return pending.length === batch;
     }
     if (!model || (model.learntOn < SAMPLE && model.matchedSince > Math.max(50, model.learntOn))) await learn();
@@ -138,8 +150,12 @@ export function createMatchFollower(options: MatchFollowerOptions): MatchFollowe
           profileId: item.profileId,
           error: error instanceof Error ? error.name : 'unknown',
         });
-        return { merged: [], items: [], refused: 0 };
+        return undefined;
       });
+      if (outcome === undefined) {
+        stats.skipped++;
+        continue;
+      }
       stats.matched++;
       model!.matchedSince++;
       stats.merged += outcome.merged.length;
@@ -189,6 +205,8 @@ export function createMatchFollower(options: MatchFollowerOptions): MatchFollowe
       stopped = true;
       if (timer) clearTimeout(timer);
       await running;
+      // A standby takes over at its next turn.
+      await lease.release();
     },
   };
 }

@@ -3,6 +3,7 @@
  * and the probability and evidence behind every merge matching made. A store offers it as
  * `store.matching`.
  */
+import type { EvaluatorLease } from './audience-store.ts';
 import type { Page } from './storage.ts';
 
 /** Evidence of one field for one pair: the level the comparison reached and its weight (log2 Bayes factor). */
@@ -82,6 +83,11 @@ export interface MatchingStore {
   settleMatches(done: PendingMatch[]): Promise<void>;
   /** Computes the keys of up to `limit` profiles indexed without keys (the migration's backfill rows); answers how many. */
   backfillMatchIndex(limit: number): Promise<number>;
+  /**
+   * A new lease of this process: only its holder matches pending profiles, so with several servers or
+   * followers on one database no pending profile is matched twice (see match-follower.ts).
+   */
+  matcherLease(): EvaluatorLease;
 }
 
 /** A profile waiting for incremental matching, with the seq of its last re-key. */

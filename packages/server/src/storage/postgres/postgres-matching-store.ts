@@ -9,6 +9,7 @@ import type { MatchingStore, MatchLink, ReviewStatus } from '../matching-store.t
 import { cursorKey, pageOf } from '../keyset-page.ts';
 import { toMatchLink, toReviewItem } from '../store-rows.ts';
 import { rekeyPostgres } from './postgres-match-index.ts';
+import { createPostgresSessionLease } from './postgres-session-lease.ts';
 
 type Row = Record<string, unknown>;
 
@@ -42,9 +43,13 @@ export const MATCHING_MIGRATION_SQL = `
   CREATE INDEX match_links_absorbed ON match_links (absorbed_id);
 `;
 
-/** Creates the matching port over the pool. */
-export function createPostgresMatchingStore(pool: pg.Pool, now: () => number): MatchingStore {
+/** Creates the matching port over the pool; the matcher lease opens its own connection to `url`. */
+export function createPostgresMatchingStore(pool: pg.Pool, now: () => number, url: string): MatchingStore {
   return {
+    // Why a session lease over the whole turn and not `FOR UPDATE SKIP LOCKED` on the pending rows: two
+    // followers taking different pending rows could still match two arrivals that are each other's
+    // candidates at once and merge one pair twice; one holder per database keeps one matcher, as in one process.
+    matcherLease: () => createPostgresSessionLease({ url, key: 'kin:match-follower', label: `kin-matcher:${process.pid}` }),
     async scanProfileTraits(query) {
       if (query.keys.length === 0) return [];
       // Merged profiles keep no traits (a merge moves them), so every profile found here is live.

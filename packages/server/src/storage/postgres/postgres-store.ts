@@ -74,7 +74,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
 
   const store: Store = {
     ...reads,
-    matching: createPostgresMatchingStore(pool, () => clock.now().getTime()),
+    matching: createPostgresMatchingStore(pool, () => clock.now().getTime(), options.url),
     messaging: createPostgresMessagingStore(pool, options.url, horizon),
     analytics: createPostgresAnalytics(pool),
     privacy: createPostgresPrivacy(pool, ids, digest),

@@ -50,7 +50,7 @@ const STATE_TABLES_SQL = `
 `;
 
 /** One process writes a SQLite database (its writer thread), so its evaluator always holds the lease. */
-const SOLE_EVALUATOR: EvaluatorLease = { hold: async () => true, release: async () => undefined };
+export const SOLE_EVALUATOR: EvaluatorLease = { hold: async () => true, release: async () => undefined };
 
 /** The file beside the database that holds the per-profile state (`kin.db` -> `kin.db-computed`). */
 export function computedStatePath(path: string): string {

@@ -45,9 +45,9 @@ describe('journey checks', () => {
         html: '<a href="https://s.example/c/{{trigger.properties.cart_id}}">cart</a>',
       }),
     ).toEqual([]);
-    expect(withEmail({ subject: 'Hi {{customer.name}}' })).toEqual(['steps.0.send.email.subject']);
-    expect(withEmail({ text: 'Hi {{profile.traits.first_name' })).toEqual(['steps.0.send.email.text']);
-    expect(withEmail({ html: '{{trigger.properties.x | shout}}' })).toEqual(['steps.0.send.email.html']);
+    expect(withEmail({ subject: 'Hi {{customer.name}}' })).toEqual(['steps[0].send.email.subject']);
+    expect(withEmail({ text: 'Hi {{profile.traits.first_name' })).toEqual(['steps[0].send.email.text']);
+    expect(withEmail({ html: '{{trigger.properties.x | shout}}' })).toEqual(['steps[0].send.email.html']);
     expect(fields({ ...CART, exit: [{ event: 'Order Completed', match: { 'properties.cart_id': '{{profile.id}}' } }] })).toEqual([
       'exit.0.match.properties.cart_id',
     ]);

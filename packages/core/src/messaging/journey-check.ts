@@ -11,7 +11,7 @@ import { parseDuration } from './messaging-duration.ts';
 import { CONTENT_ROOTS } from './email-render.ts';
 import { templateProblem } from './message-template.ts';
 
-/** One thing wrong with a journey or policy, with its field (`steps.2.wait`). */
+/** One thing wrong with a journey or policy, with its field (`steps[2].wait`). */
 export interface Problem {
   field: string;
   message: string;

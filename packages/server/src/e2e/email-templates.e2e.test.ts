@@ -38,9 +38,9 @@ describe('templated email end to end', () => {
 
     // Refused at creation: an unknown root, an unclosed tag, a bad filter; each names its field.
     for (const [email, field] of [
-      [{ subject: 'Hi {{customer.first_name}}' }, 'steps.0.send.email.subject'],
-      [{ text: 'Hi {{profile.traits.first_name' }, 'steps.0.send.email.text'],
-      [{ html: '<p>{{profile.traits.first_name | shout}}</p>' }, 'steps.0.send.email.html'],
+      [{ subject: 'Hi {{customer.first_name}}' }, 'steps[0].send.email.subject'],
+      [{ text: 'Hi {{profile.traits.first_name' }, 'steps[0].send.email.text'],
+      [{ html: '<p>{{profile.traits.first_name | shout}}</p>' }, 'steps[0].send.email.html'],
     ] as const) {
       const res = await kin.admin('/v1/journeys', {
         method: 'POST',

@@ -1,7 +1,7 @@
 /**
  * Zod schemas of the journeys, messaging policy and destination bodies: the JSON shape, checked once at the
  * edge. What the shape cannot say (durations, the step graph, channel references) is core's `checkJourney`
- * and `checkPolicy`. A problem answers 400 with its field (`steps.2`, `channels.email.destination`).
+ * and `checkPolicy`. A problem answers 400 with its field (`steps[2]`, `channels.email.destination`).
  */
 import { z } from 'zod';
 import { formatFieldPath } from '@kin/core';

@@ -8,6 +8,7 @@ import type { TrackingEvent } from '@kin/core';
 import type { Delivery, Journey, MessageDecision, MessagingPolicy } from '@kin/core/api/index.ts';
 import { cursorKey, pageOf } from './keyset-page.ts';
 import { engagementCounts, recordEngagement } from './messaging-engagement-sql.ts';
+import { journeyStepRows } from './messaging-step-sql.ts';
 import { heldRunnerLease } from './messaging-store.ts';
 import type { ClaimedDelivery, JourneyInstance, MessagingStore, MessagingTx, RunnerLease, StoredDestination } from './messaging-store.ts';
 
@@ -198,8 +199,19 @@ function messagingTx(sql: SqlRunner, rowLockClause: string): MessagingTx {
     async insertDecision(d) {
       const { tags, ...body } = d;
       await sql.run(
-        'INSERT INTO message_decisions (id, journey_key, instance_id, profile_id, outcome, channel, tags, decided_at, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-        [d.id, d.journey, d.instanceId, d.profileId, d.outcome, d.channel ?? null, json(tags ?? []), d.decidedAt, json(body)],
+        'INSERT INTO message_decisions (id, journey_key, instance_id, step_index, profile_id, outcome, channel, tags, decided_at, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        [
+          d.id,
+          d.journey,
+          d.instanceId,
+          d.step ?? null,
+          d.profileId,
+          d.outcome,
+          d.channel ?? null,
+          json(tags ?? []),
+          d.decidedAt,
+          json(body),
+        ],
       );
     },
     async insertDeliveries(deliveries) {
@@ -396,6 +408,7 @@ export function createSqlMessagingStore(dialect: MessagingDialect): MessagingSto
         outcomes: Object.fromEntries(outcomes.map((r) => [r.outcome as string, Number(r.n)])),
       };
     },
+    journeyStepRows: (key, now) => journeyStepRows(sql, key, now),
     async findDecision(id) {
       const r = await one('SELECT body FROM message_decisions WHERE id = ?', [id]);
       return r ? parse<MessageDecision>(r.body) : undefined;

@@ -43,4 +43,5 @@ export * from './messaging/holdout-hash.ts';
 export * from './messaging/zoned-time.ts';
 export * from './messaging/journey-check.ts';
 export * from './messaging/journey-step.ts';
+export * from './messaging/journey-step-counts.ts';
 export * from './messaging/send-decide.ts';

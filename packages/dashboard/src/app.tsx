@@ -181,7 +181,7 @@ function RoutePage({ route, self }: { route: Route; self: TokenSelf }) {
     case 'links':
       return <LinksPage />;
     case 'orchestration':
-      return <OrchestrationPage />;
+      return <OrchestrationPage {...(route.journey ? { selected: route.journey } : {})} />;
     case 'deliveries':
       return (
         <DeliveriesPage

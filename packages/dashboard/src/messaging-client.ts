@@ -1,5 +1,14 @@
 /** The dashboard's calls for journeys (orchestration) and deliveries (docs/journeys.md), on the admin client's `call`. */
-import type { Delivery, DeliveryStatus, DeliverySummary, Destination, Journey, JourneyStats, Page } from '@kin/core/api/index.ts';
+import type {
+  Delivery,
+  DeliveryStatus,
+  DeliverySummary,
+  Destination,
+  Journey,
+  JourneyStats,
+  JourneyStepCounts,
+  Page,
+} from '@kin/core/api/index.ts';
 import type { ApiResult } from './api-client.ts';
 
 /** The admin client's request function. */
@@ -12,6 +21,7 @@ export type JourneyAction = 'publish' | 'pause' | 'resume';
 export interface MessagingApi {
   journeys(): Promise<ApiResult<{ data: Journey[] }>>;
   journeyStats(key: string): Promise<ApiResult<JourneyStats>>;
+  journeySteps(key: string): Promise<ApiResult<JourneyStepCounts>>;
   journeyAction(key: string, action: JourneyAction): Promise<ApiResult<Journey>>;
   destinations(): Promise<ApiResult<{ data: Destination[] }>>;
   deliveries(query: { status?: DeliveryStatus; destination?: string; limit: number; cursor?: string }): Promise<ApiResult<Page<Delivery>>>;
@@ -25,6 +35,7 @@ export function messagingApi(call: Call): MessagingApi {
   return {
     journeys: () => call('/v1/journeys'),
     journeyStats: (k) => call(`/v1/journeys/${key(k)}/stats`),
+    journeySteps: (k) => call(`/v1/journeys/${key(k)}/steps`),
     journeyAction: (k, action) => call(`/v1/journeys/${key(k)}/${action}`, { method: 'POST', body: '{}' }),
     destinations: () => call('/v1/destinations'),
     deliveries: (query) => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Destination } from '@kin/core/api/index.ts';
-import { decisionReasons, destinationLabel, journeyActions, journeyOutline } from './messaging-text.ts';
+import { branchTargets, decisionReasons, destinationLabel, endReasonText, journeyActions, journeyOutline } from './messaging-text.ts';
 
 describe('messaging text', () => {
   it('outlines a journey: trigger, waits, sends with their channels, branches', () => {
@@ -16,6 +16,22 @@ describe('messaging text', () => {
       }),
     ).toBe('Product Added → wait 1 hour → branch on traits.vip → send cart-reminder (email | push, best engagement) → wait 90s');
     expect(journeyOutline({ trigger: { audience: 'lapsed' }, steps: [] })).toBe('enters lapsed');
+  });
+
+  it('says where a branch goes: its target by number and id, the next step, or the end', () => {
+    const steps = [
+      { branch: { if: { path: 'traits.vip', equals: true }, then: 'vip' } },
+      { wait: 60 },
+      { id: 'vip', branch: { if: { path: 'traits.email', exists: false }, then: 'vip2', else: 'last' } },
+      { id: 'vip2', wait: 60 },
+      { id: 'last', branch: { if: { path: 'trigger.properties.total' }, then: 'nope' } },
+    ];
+    expect(branchTargets(steps, 0)).toEqual({ condition: 'traits.vip = true', then: 'step 3 (vip)', else: 'step 2' });
+    expect(branchTargets(steps, 2)).toEqual({ condition: 'traits.email is missing', then: 'step 4 (vip2)', else: 'step 5 (last)' });
+    expect(branchTargets(steps, 4)).toMatchObject({ condition: 'trigger.properties.total exists', else: 'the end' });
+    expect(branchTargets(steps, 1)).toEqual({ condition: '', then: '', else: '' });
+    expect(endReasonText('exit_rule')).toBe('exit rule');
+    expect(endReasonText('some_reason')).toBe('some reason');
   });
 
   it('offers the actions a status allows', () => {

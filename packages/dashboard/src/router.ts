@@ -16,7 +16,7 @@ export type Route =
   | { name: 'review' }
   | { name: 'privacy' }
   | { name: 'links' }
-  | { name: 'orchestration' }
+  | { name: 'orchestration'; journey?: string }
   | { name: 'deliveries'; status?: string; destination?: string }
   | { name: 'tokens' }
   | { name: 'audit'; actor: string; action: string; since: string }
@@ -40,7 +40,10 @@ export function parseRoute(pathname: string, search: string): Route {
   if (pathname === '/journeys') return { name: 'journeys' };
   if (pathname === '/review') return { name: 'review' };
   if (pathname === '/links') return { name: 'links' };
-  if (pathname === '/orchestration') return { name: 'orchestration' };
+  if (pathname === '/orchestration') {
+    const journey = params.get('journey');
+    return { name: 'orchestration', ...(journey ? { journey } : {}) };
+  }
   if (pathname === '/deliveries') {
     const status = params.get('status');
     const destination = params.get('destination');
@@ -79,7 +82,7 @@ export function hrefOf(route: Route): string {
     case 'links':
       return '/links';
     case 'orchestration':
-      return '/orchestration';
+      return route.journey ? `/orchestration?journey=${encodeURIComponent(route.journey)}` : '/orchestration';
     case 'deliveries': {
       const params = new URLSearchParams();
       if (route.status) params.set('status', route.status);

@@ -115,6 +115,8 @@ export interface MessageDecision {
   journey: string;
   message: string;
   instanceId: string;
+  /** The index of the send step in the journey's steps. */
+  step?: number;
   profileId: string;
   dedupeKey: string;
   outcome: DecisionOutcome;
@@ -134,6 +136,35 @@ export interface JourneyStats {
   decisions: Record<'sent' | 'skipped_duplicate' | 'skipped_cap' | 'deferred_quiet' | 'skipped_no_channel' | 'skipped_consent', number> &
     Partial<Record<DecisionOutcome, number>>;
   goal: { treated: number; holdout: number; lift: number | null };
+}
+
+/** One step of `GET /v1/journeys/{key}/steps`, in the journey's step order. */
+export interface JourneyStepCount {
+  index: number;
+  kind: 'wait' | 'send' | 'branch';
+  /**
+   * Instances in this step now: waiting out a wait, deferred by quiet hours at a send, or due to run it (the
+   * runner is about to).
+   */
+  now: number;
+  /** Instances that ended while in this step, by reason (`exit_rule`, `goal`, `profile_gone`). */
+  ended: Record<string, number>;
+  /** A send's decisions by outcome: its reasons (`sent`, `skipped_duplicate`, `held_out`, …). */
+  decisions?: Partial<Record<DecisionOutcome, number>>;
+}
+
+/**
+ * `GET /v1/journeys/{key}/steps`: live counts per step, for the dashboard's step diagram. Instances merged
+ * into another instance of the same person are left out, as in the stats.
+ */
+export interface JourneyStepCounts {
+  journey: string;
+  entered: number;
+  steps: JourneyStepCount[];
+  /** Instances that walked every step. */
+  completed: number;
+  /** When the counts were read. */
+  at: string;
 }
 
 /** `POST /v1/destinations` body. */

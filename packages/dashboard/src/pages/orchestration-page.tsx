@@ -2,21 +2,24 @@
  * Journeys (orchestration, docs/journeys.md): each journey with its outline, status, live counts (entered,
  * sent, skipped as duplicates, exited, goal reached with and without the holdout) and its decisions by
  * outcome (the reasons: consent, caps, quiet hours, …), refreshed every few seconds;
- * publish, pause and resume for tokens with config:write.
+ * publish, pause and resume for tokens with config:write. Below, the step diagram of the journey chosen by
+ * its name (journey-diagram.tsx).
  */
 import { useEffect, useState } from 'react';
 import type { Journey } from '@kin/core/api/index.ts';
 import type { ApiFailure } from '../api-client.ts';
 import { holds, useKin } from '../kin-context.ts';
 import { decisionReasons, journeyActions, journeyOutline } from '../messaging-text.ts';
+import { hrefOf, link } from '../router.ts';
 import { Empty, ErrorBox, formatCount, Loading, Time } from '../ui/states.tsx';
 import { useApi } from '../ui/use-api.ts';
+import { JourneyDiagram } from './journey-diagram.tsx';
 
 /** How often the counts are read again. */
 const REFRESH_MS = 5_000;
 
-/** The Journeys (orchestration) page. */
-export function OrchestrationPage() {
+/** The Journeys (orchestration) page; `selected`: the journey whose step diagram shows (default: the first). */
+export function OrchestrationPage({ selected }: { selected?: string }) {
   const { api } = useKin();
   const journeys = useApi(() => api.messaging.journeys(), 'messaging-journeys');
   const [tick, setTick] = useState(0);
@@ -24,6 +27,8 @@ export function OrchestrationPage() {
     const timer = setInterval(() => setTick((t) => t + 1), REFRESH_MS);
     return () => clearInterval(timer);
   }, []);
+  const list = journeys.state === 'ready' ? journeys.data.data : [];
+  const shown = list.find((j) => j.key === selected) ?? list[0];
   return (
     <section className="page">
       <h1>Journeys (orchestration)</h1>
@@ -57,6 +62,7 @@ export function OrchestrationPage() {
           </table>
         </div>
       ) : null}
+      {shown ? <JourneyDiagram key={shown.key} journey={shown} tick={tick} /> : null}
     </section>
   );
 }
@@ -101,7 +107,14 @@ function JourneyRow({ journey, tick, onChanged }: { journey: Journey; tick: numb
   return (
     <tr data-journey={journey.key}>
       <td>
-        <strong>{journey.name ?? journey.key}</strong>
+        <a
+          href={hrefOf({ name: 'orchestration', journey: journey.key })}
+          onClick={link({ name: 'orchestration', journey: journey.key })}
+          title="show its steps"
+          data-diagram-link
+        >
+          <strong>{journey.name ?? journey.key}</strong>
+        </a>
         <div className="muted small">{journeyOutline(journey)}</div>
         {s && decisionReasons(s.decisions) ? (
           <div className="small" data-reasons>

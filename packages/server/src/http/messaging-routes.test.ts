@@ -80,6 +80,17 @@ describe('messaging routes', () => {
       decisions: { sent: 0, skipped_duplicate: 0, skipped_cap: 0, deferred_quiet: 0, skipped_no_channel: 0, skipped_consent: 0 },
       goal: { treated: 0, holdout: 0, lift: null },
     });
+    expect((await t.admin('/v1/journeys/nope/steps')).status).toBe(404);
+    expect((await t.app.request('/v1/journeys/cart/steps')).status).toBe(401);
+    expect(await (await t.admin('/v1/journeys/cart/steps')).json()).toMatchObject({
+      journey: 'cart',
+      entered: 0,
+      completed: 0,
+      steps: [
+        { index: 0, kind: 'wait', now: 0, ended: {} },
+        { index: 1, kind: 'send', now: 0, ended: {}, decisions: {} },
+      ],
+    });
   });
 
   it('answers bad journeys with 400 naming the field, never a 500', async () => {

@@ -1,12 +1,12 @@
 /**
  * Journeys, the messaging policy, destinations, decisions and deliveries over HTTP (admin token):
  * `POST /v1/journeys`, `GET /v1/journeys[/{key}]`, `POST /v1/journeys/{key}/publish|pause|resume`,
- * `GET /v1/journeys/{key}/stats`, `GET|PUT /v1/messaging/policy`, `POST|GET /v1/destinations`,
+ * `GET /v1/journeys/{key}/stats|steps`, `GET|PUT /v1/messaging/policy`, `POST|GET /v1/destinations`,
  * `POST /v1/destinations/user-deleted`, `GET /v1/messages/{id}`, `GET /v1/messages?profile=&journey=&outcome=`,
  * `GET /v1/deliveries?status=&destination=`, `POST /v1/deliveries/{id}/retry`. Writes need `config:write`,
  * decisions `profiles:read`, other reads `analytics:read`.
  */
-import { checkJourney, checkPolicy, isTimeZone } from '@kin/core';
+import { checkJourney, checkPolicy, isTimeZone, journeyStepCounts } from '@kin/core';
 import type {
   Destination,
   DeliveryStatus,
@@ -14,6 +14,7 @@ import type {
   Journey,
   JourneyInput,
   JourneyStats,
+  JourneyStepCounts,
   MessagingPolicy,
 } from '@kin/core/api/index.ts';
 import { Hono } from 'hono';
@@ -136,6 +137,15 @@ export function messagingRoutes(deps: MessagingRouteDeps): Hono {
   app.get('/v1/journeys/:key/stats', scope('analytics:read'), async (c) => {
     const journey = await journeyOr404(c.req.param('key'));
     return c.json(journeyStats(await port().journeyCounts(journey.key)));
+  });
+
+  app.get('/v1/journeys/:key/steps', scope('analytics:read'), async (c) => {
+    const journey = await journeyOr404(c.req.param('key'));
+    const at = now();
+    const rows = await port().journeyStepRows(journey.key, at);
+    const entered = rows.instances.reduce((sum, r) => sum + r.n, 0);
+    const answer: JourneyStepCounts = { journey: journey.key, entered, ...journeyStepCounts(journey.steps, rows), at };
+    return c.json(answer);
   });
 
   app.get('/v1/messaging/policy', scope('analytics:read'), async (c) => {

@@ -216,6 +216,7 @@ async function send(
       journey: journey.key,
       message: step.message,
       instanceId: instance.id,
+      step: instance.stepIndex,
       profileId: live,
       dedupeKey,
       outcome: decision.outcome,

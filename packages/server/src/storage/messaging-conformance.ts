@@ -156,6 +156,43 @@ export function runMessagingConformance(target: MessagingTarget): void {
       expect(counts).toMatchObject({ entered: 1, heldOut: 0, outcomes: { sent: 1, skipped_duplicate: 1 } });
     });
 
+    it('groups instances by where they stand and decisions by step, for the step diagram', async () => {
+      const s = (id: string, seq: number, over: Partial<JourneyInstance>) =>
+        instance({ id, journeyKey: 'steps', triggerSeq: 500 + seq, ...over });
+      await m.transaction(async (tx) => {
+        await tx.insertInstance(s('w1', 1, { stepIndex: 1, dueAt: at(3_600_000) }));
+        await tx.insertInstance(s('w2', 2, { stepIndex: 1, dueAt: at(3_600_000) }));
+        await tx.insertInstance(s('q1', 3, { stepIndex: 1, dueAt: at(3_600_000) }));
+        await tx.insertInstance(s('d1', 4, { stepIndex: 1, dueAt: at(0) }));
+        await tx.insertInstance(s('e1', 5, { state: 'exited', endReason: 'exit_rule', stepIndex: 1, dueAt: undefined }));
+        await tx.insertInstance(s('m1', 6, { state: 'merged', endReason: 'merged', stepIndex: 0 }));
+        await tx.insertDecision(decision('sq1', { journey: 'steps', instanceId: 'q1', step: 1, outcome: 'deferred_quiet' }));
+        // A deferral at another step does not make w1 deferred where it stands.
+        await tx.insertDecision(decision('sw1', { journey: 'steps', instanceId: 'w1', step: 3, outcome: 'deferred_quiet' }));
+        await tx.insertDecision(decision('sx1', { journey: 'steps', instanceId: 'x', step: 1, outcome: 'sent' }));
+        await tx.insertDecision(decision('sx2', { journey: 'steps', instanceId: 'y', outcome: 'sent' }));
+      });
+      const rows = await m.journeyStepRows('steps', at(60_000));
+      const order = (a: object, b: object) => JSON.stringify(a).localeCompare(JSON.stringify(b));
+      expect(rows.instances.sort(order)).toEqual(
+        [
+          { stepIndex: 1, state: 'active', later: true, deferred: false, n: 2 },
+          { stepIndex: 1, state: 'active', later: true, deferred: true, n: 1 },
+          { stepIndex: 1, state: 'active', later: false, deferred: false, n: 1 },
+          { stepIndex: 1, state: 'exited', endReason: 'exit_rule', later: false, deferred: false, n: 1 },
+        ].sort(order),
+      );
+      expect(rows.decisions.sort(order)).toEqual(
+        [
+          { stepIndex: 1, outcome: 'deferred_quiet', n: 1 },
+          { stepIndex: 3, outcome: 'deferred_quiet', n: 1 },
+          { stepIndex: 1, outcome: 'sent', n: 1 },
+          { outcome: 'sent', n: 1 },
+        ].sort(order),
+      );
+      expect(await m.findDecision('sq1')).toMatchObject({ step: 1 });
+    });
+
     it('leases the head of each profile queue only, re-leases an expired lease, and retries a failed delivery', async () => {
       await m.enqueueDeliveries([delivery('b1', 'q1'), delivery('b2', 'q1'), delivery('c1', 'q2')]);
       const first = await m.leaseDeliveries({ now: at(1000), limit: 10, leaseMs: 30_000 });

@@ -8,6 +8,7 @@ import type { TrackingEvent } from '@kin/core';
 import type { Delivery, MessageDecision, MessagingPolicy } from '@kin/core/api/index.ts';
 import { cursorKey, pageOf } from './keyset-page.ts';
 import { recordEngagement } from './messaging-engagement-sql.ts';
+import { journeyStepRows } from './messaging-step-sql.ts';
 import { json, marks, parse, toDelivery, toDestination, toInstance, toJourney, type Row } from './messaging-rows.ts';
 import { heldRunnerLease } from './messaging-store.ts';
 import type { MessagingStore, RunnerLease } from './messaging-store.ts';
@@ -182,6 +183,7 @@ export function createSqlMessagingStore(dialect: MessagingDialect): MessagingSto
         outcomes: Object.fromEntries(outcomes.map((r) => [r.outcome as string, Number(r.n)])),
       };
     },
+    journeyStepRows: (key, now) => journeyStepRows(sql, key, now),
     async findDecision(id) {
       const r = await one('SELECT body FROM message_decisions WHERE id = ?', [id]);
       return r ? parse<MessageDecision>(r.body) : undefined;

@@ -7,7 +7,7 @@
  * "queued the delivery" would either lose the message or send it without a record; one commit makes both
  * or neither.
  */
-import type { TrackingEvent } from '@kin/core';
+import type { JourneyStepRows, TrackingEvent } from '@kin/core';
 import type { Delivery, DeliveryStatus, DeliverySummary, Journey, MessageDecision, MessagingPolicy } from '@kin/core/api/index.ts';
 import type { Engagement } from './messaging-engagement-sql.ts';
 import type { Page } from './storage.ts';
@@ -180,6 +180,8 @@ export interface MessagingStore {
   /** `MessagingTx.findInstances` outside a transaction. */
   findInstances(query: { journeyKey: string; profileIds: string[] }): Promise<JourneyInstance[]>;
   journeyCounts(key: string): Promise<JourneyCounts>;
+  /** Instances by where they stand and decisions by step (the step diagram); `now` decides which due times are ahead. */
+  journeyStepRows(key: string, now: string): Promise<JourneyStepRows>;
   findDecision(id: string): Promise<MessageDecision | undefined>;
   /** Decisions of these profile ids, newest first. */
   listDecisions(query: { profileIds?: string[]; journeyKey?: string; outcome?: string; limit: number }): Promise<MessageDecision[]>;

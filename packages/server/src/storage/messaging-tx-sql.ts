@@ -109,8 +109,19 @@ export function messagingTx(sql: SqlRunner, rowLockClause: string): MessagingTx 
     async insertDecision(d) {
       const { tags, ...body } = d;
       await sql.run(
-        'INSERT INTO message_decisions (id, journey_key, instance_id, profile_id, outcome, channel, tags, decided_at, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-        [d.id, d.journey, d.instanceId, d.profileId, d.outcome, d.channel ?? null, json(tags ?? []), d.decidedAt, json(body)],
+        'INSERT INTO message_decisions (id, journey_key, instance_id, step_index, profile_id, outcome, channel, tags, decided_at, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        [
+          d.id,
+          d.journey,
+          d.instanceId,
+          d.step ?? null,
+          d.profileId,
+          d.outcome,
+          d.channel ?? null,
+          json(tags ?? []),
+          d.decidedAt,
+          json(body),
+        ],
       );
     },
     async insertDeliveries(deliveries) {

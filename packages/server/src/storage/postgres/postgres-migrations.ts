@@ -27,6 +27,7 @@ import { POSTGRES_MATCH_INDEX_MIGRATION } from './postgres-match-index.ts';
 import { warningSubjectSql } from '../warning-subject.ts';
 import { POSTGRES_MESSAGING_MIGRATION } from './postgres-messaging.ts';
 import { ENGAGEMENT_SCHEMA_SQL } from '../messaging-engagement-sql.ts';
+import { DECISION_STEP_SQL } from '../messaging-step-sql.ts';
 import { POSTGRES_AUDIENCE_MIGRATION_SQL, POSTGRES_RECOMPUTE_MARKS_MIGRATION } from './postgres-audiences.ts';
 import { POSTGRES_TOMBSTONE_KEYS_MIGRATION } from './postgres-tombstone-keys.ts';
 
@@ -575,6 +576,7 @@ export const POSTGRES_MIGRATIONS: ReadonlyArray<PostgresMigration> = [
   POSTGRES_TOMBSTONE_KEYS_MIGRATION,
   POSTGRES_MATCH_INDEX_MIGRATION,
   POSTGRES_LINK_COUNTERS_MIGRATION,
+  { version: 26, name: 'decisions by journey step (the step diagram)', sql: DECISION_STEP_SQL },
   // Subjects add their migration at the end; they apply in version order.
 ].sort((x, y) => x.version - y.version);
 

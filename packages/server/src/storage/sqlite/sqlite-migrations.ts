@@ -14,6 +14,7 @@
 import { warningSubjectSql } from '../warning-subject.ts';
 import { SQLITE_MESSAGING_MIGRATION } from './sqlite-messaging.ts';
 import { ENGAGEMENT_SCHEMA_SQL } from '../messaging-engagement-sql.ts';
+import { DECISION_STEP_SQL } from '../messaging-step-sql.ts';
 import { SQLITE_PRIVACY_MIGRATION } from './sqlite-privacy.ts';
 import { SQLITE_ACCESS_MIGRATION } from './sqlite-access.ts';
 import { SQLITE_LINK_COUNTERS_MIGRATION, SQLITE_LINKS_MIGRATION } from './sqlite-links.ts';
@@ -421,5 +422,6 @@ export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; name: string; s
   SQLITE_TOMBSTONE_KEYS_MIGRATION,
   SQLITE_MATCH_INDEX_MIGRATION,
   SQLITE_LINK_COUNTERS_MIGRATION,
+  { version: 30, name: 'decisions by journey step (the step diagram)', sql: DECISION_STEP_SQL },
   // Subjects add their migration at the end; they apply in version order.
 ].sort((x, y) => x.version - y.version);

@@ -49,7 +49,7 @@ describe('journey checks', () => {
     expect(withEmail({ text: 'Hi {{profile.traits.first_name' })).toEqual(['steps[0].send.email.text']);
     expect(withEmail({ html: '{{trigger.properties.x | shout}}' })).toEqual(['steps[0].send.email.html']);
     expect(fields({ ...CART, exit: [{ event: 'Order Completed', match: { 'properties.cart_id': '{{profile.id}}' } }] })).toEqual([
-      'exit.0.match.properties.cart_id',
+      'exit[0].match["properties.cart_id"]',
     ]);
   });
   it('checks policy destinations, time zones and calendar caps', () => {

@@ -71,5 +71,21 @@ if (await postgresAvailable('postgres feed horizon')) {
       expect(await feedSeqs()).toEqual({ audiences: [first, slow, fast], messaging: [first, slow, fast] });
       expect(await store.audiences.lastEventSeq()).toBeGreaterThanOrEqual(fast);
     });
+
+    it('is not held by a write transaction of another database on the same server', async () => {
+      const other = new pg.Client({ connectionString: target.urlOf(store).replace(/\/[^/?]+(\?|$)/, '/postgres$1') });
+      await other.connect();
+      try {
+        await other.query('BEGIN');
+        await other.query('SELECT pg_current_xact_id()'); // holds an xid, as a bulk load in another application would
+        await send('beside-other');
+        const seq = Number((await writer.query(`SELECT seq FROM events WHERE message_id = 'beside-other'`)).rows[0].seq);
+        expect((await feedSeqs()).audiences).toContain(seq);
+        expect(await store.audiences.lastEventSeq()).toBeGreaterThanOrEqual(seq);
+      } finally {
+        await other.query('ROLLBACK');
+        await other.end();
+      }
+    });
   });
 }

@@ -3,6 +3,7 @@
  * with and without stitching, attribution per model with the difference stitching makes, a conversion's touches.
  */
 import type { AttributionModel, AttributionResponse, ConversionExplanation, FunnelResponse, PathsResponse } from '@kin/core/api/index.ts';
+import { formatPercent } from './ui/states.tsx';
 
 /** A table: a header row and body rows of text. */
 export interface Table {
@@ -10,7 +11,6 @@ export interface Table {
   rows: string[][];
 }
 
-const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
 const num = (x: number) => (Number.isInteger(x) ? String(x) : x.toFixed(2));
 
 /** Funnel steps, stitched beside unstitched. */
@@ -23,9 +23,9 @@ export function funnelTable(stitched: FunnelResponse, unstitched: FunnelResponse
         String(i + 1),
         s.event,
         String(s.count),
-        pct(s.conversionFromStart),
+        formatPercent(s.conversionFromStart),
         String(u?.count ?? 0),
-        pct(u?.conversionFromStart ?? 0),
+        formatPercent(u?.conversionFromStart ?? 0),
         s.timeToConvertSeconds.p50 === null ? '' : num(s.timeToConvertSeconds.p50),
       ];
     }),

@@ -8,7 +8,7 @@ import { useEffect } from 'react';
 import type { DecisionOutcome, Journey, JourneyStats, JourneyStepCount } from '@kin/core/api/index.ts';
 import { useKin } from '../kin-context.ts';
 import { OUTCOME_TEXT, branchTargets, endReasonText, stepLabel, triggerLabel } from '../messaging-text.ts';
-import { ErrorBox, formatCount, Loading, Time } from '../ui/states.tsx';
+import { ErrorBox, formatCount, formatPercent, Loading, Time } from '../ui/states.tsx';
 import { useApi } from '../ui/use-api.ts';
 
 /** The diagram of one journey, read again whenever `tick` changes. */
@@ -103,8 +103,8 @@ function ExitCounts({ stats, journey }: { stats: JourneyStats | undefined; journ
         <>
           <Count name={`reached the goal (${journey.goal.event})`} n={stats.exited.goal} stat="goal" />
           <div className="small muted" data-stat="goal-rate">
-            goal rate: treated {(stats.goal.treated * 100).toFixed(1)} %
-            {stats.heldOut > 0 ? ` · held out ${(stats.goal.holdout * 100).toFixed(1)} %` : ''}
+            goal rate: treated {formatPercent(stats.goal.treated)}
+            {stats.heldOut > 0 ? ` · held out ${formatPercent(stats.goal.holdout)}` : ''}
           </div>
         </>
       ) : null}

@@ -11,7 +11,7 @@ import { attributionTable, conversionTable, funnelTable, pathsTable, toCsv } fro
 import type { Table } from '../journey-tables.ts';
 import { useKin } from '../kin-context.ts';
 import { DataTable } from '../ui/data-table.tsx';
-import { Empty, ErrorBox, Loading } from '../ui/states.tsx';
+import { Empty, ErrorBox, formatPercent, Loading } from '../ui/states.tsx';
 
 // Why lazy: ECharts is large; the first screen loads without it (as the overview's chart does).
 const FunnelChart = lazy(() => import('../ui/journey-charts.tsx').then((m) => ({ default: m.FunnelChart })));
@@ -117,9 +117,9 @@ function JourneyAnswers({ answers, conversion }: { answers: Answers; conversion:
       <div className="card" data-section="attribution">
         <h2>Attribution</h2>
         <p>
-          Direct with stitching: <strong data-direct="profile">{percent(attribution.direct.profile ?? 0)}</strong>, without:{' '}
-          <strong data-direct="anonymous_id">{percent(attribution.direct.anonymous_id ?? 0)}</strong>. Only stitching explains{' '}
-          <strong data-only-stitching>{percent(attribution.onlyStitchingExplains)}</strong> of {attribution.conversions} conversions.
+          Direct with stitching: <strong data-direct="profile">{formatPercent(attribution.direct.profile ?? 0)}</strong>, without:{' '}
+          <strong data-direct="anonymous_id">{formatPercent(attribution.direct.anonymous_id ?? 0)}</strong>. Only stitching explains{' '}
+          <strong data-only-stitching>{formatPercent(attribution.onlyStitchingExplains)}</strong> of {attribution.conversions} conversions.
         </p>
         <TableView name="attribution" table={attributionTable(attribution)} />
       </div>
@@ -168,10 +168,6 @@ function WhyConversion({ conversion }: { conversion: string }) {
       ) : null}
     </div>
   );
-}
-
-function percent(x: number): string {
-  return `${(x * 100).toFixed(1)} %`;
 }
 
 /** A table with a CSV download of exactly what it shows. */

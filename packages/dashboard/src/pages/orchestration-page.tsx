@@ -11,7 +11,7 @@ import type { ApiFailure } from '../api-client.ts';
 import { holds, useKin } from '../kin-context.ts';
 import { decisionReasons, journeyActions, journeyOutline } from '../messaging-text.ts';
 import { hrefOf, link } from '../router.ts';
-import { Empty, ErrorBox, formatCount, Loading, Time } from '../ui/states.tsx';
+import { Empty, ErrorBox, formatCount, formatPercent, Loading, Time } from '../ui/states.tsx';
 import { useApi } from '../ui/use-api.ts';
 import { JourneyDiagram } from './journey-diagram.tsx';
 
@@ -99,8 +99,8 @@ function JourneyRow({ journey, tick, onChanged }: { journey: Journey; tick: numb
     [
       'goal',
       'num',
-      s ? `${formatCount(s.goal.treated)} / ${formatCount(s.goal.holdout)}` : '…',
-      `treated / held out${lift === null || lift === undefined ? '' : `, lift ${(lift * 100).toFixed(1)} %`}`,
+      s ? `${formatPercent(s.goal.treated)} / ${formatPercent(s.goal.holdout)}` : '…',
+      `goal rate treated / held out${lift === null || lift === undefined ? '' : `, lift ${formatPercent(lift)}`}`,
     ],
     ['held-out', 'num hide-narrow', n(s?.heldOut)],
   ];

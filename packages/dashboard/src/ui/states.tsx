@@ -74,6 +74,11 @@ export function formatValue(value: unknown): string {
   return JSON.stringify(value) ?? String(value);
 }
 
+/** Formats a rate (0.111) as a percentage with one decimal (11.1 %). */
+export function formatPercent(rate: number): string {
+  return `${(rate * 100).toFixed(1)} %`;
+}
+
 /** Formats a count with thousands separators. */
 export function formatCount(n: number): string {
   return n.toLocaleString('en-US');

@@ -1,5 +1,5 @@
 /** The dashboard's calls for journeys (orchestration) and deliveries (docs/journeys.md), on the admin client's `call`. */
-import type { Delivery, DeliveryStatus, DeliverySummary, Destination, Journey, JourneyStats, Page } from '@kin/core/api/index.ts';
+import type { DataList, Delivery, DeliveryStatus, DeliverySummary, Destination, Journey, JourneyStats, Page } from '@kin/core/api/index.ts';
 import type { ApiResult } from './api-client.ts';
 
 /** The admin client's request function. */
@@ -10,10 +10,10 @@ export type JourneyAction = 'publish' | 'pause' | 'resume';
 
 /** Journey and delivery calls. */
 export interface MessagingApi {
-  journeys(): Promise<ApiResult<{ data: Journey[] }>>;
+  journeys(): Promise<ApiResult<DataList<Journey>>>;
   journeyStats(key: string): Promise<ApiResult<JourneyStats>>;
   journeyAction(key: string, action: JourneyAction): Promise<ApiResult<Journey>>;
-  destinations(): Promise<ApiResult<{ data: Destination[] }>>;
+  destinations(): Promise<ApiResult<DataList<Destination>>>;
   deliveries(query: { status?: DeliveryStatus; destination?: string; limit: number; cursor?: string }): Promise<ApiResult<Page<Delivery>>>;
   deliverySummary(): Promise<ApiResult<DeliverySummary>>;
   retryDelivery(id: string): Promise<ApiResult<Delivery>>;

@@ -9,7 +9,7 @@ import { scope } from './route-scope.ts';
 import { Hono } from 'hono';
 import type { AudienceDefinition, ComputedTraitDefinition } from '@kin/core';
 import { audienceRefs, checkAudience, checkComputedTrait, unknownAudienceRef } from '@kin/core';
-import type { Audience, ComputedTrait } from '@kin/core/api/index.ts';
+import type { Audience, ComputedTrait, DefinitionDeleted } from '@kin/core/api/index.ts';
 import type { AudienceEngine } from '../audiences/audience-engine.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { AudienceStore, StoredDefinition } from '../storage/audience-store.ts';
@@ -74,7 +74,7 @@ export function audienceRoutes(deps: AudienceRouteDeps): Hono {
     if (!(await port.deleteDefinition('trait', c.req.param('key'))))
       throw new ApiError('not_found', 'no computed trait has this key', 'key');
     await changed();
-    return c.json({ key: c.req.param('key'), deleted: true });
+    return c.json({ key: c.req.param('key'), deleted: true } satisfies DefinitionDeleted);
   });
 
   app.post('/v1/audiences', scope('config:write'), async (c) => {
@@ -106,7 +106,7 @@ export function audienceRoutes(deps: AudienceRouteDeps): Hono {
     if (user) throw new ApiError('conflict', `audience "${user.definition.key}" refers to this one`, 'key');
     if (!(await port.deleteDefinition('audience', key))) throw new ApiError('not_found', 'no audience has this key', 'key');
     await changed();
-    return c.json({ key, deleted: true });
+    return c.json({ key, deleted: true } satisfies DefinitionDeleted);
   });
 
   app.get('/v1/profiles/:ref/audiences', scope('profiles:read'), async (c) => {

@@ -9,7 +9,7 @@ import type { IdentityPolicy } from '@kin/core';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { runMatch } from '../matching/match-run.ts';
-import type { ReviewBulkRequest, ReviewBulkResult, ReviewDecided, ReviewEffect, ReviewPage } from '@kin/core/api/index.ts';
+import type { MatchRunSummary, ReviewBulkRequest, ReviewBulkResult, ReviewDecided, ReviewEffect, ReviewPage } from '@kin/core/api/index.ts';
 import { previewMatchedMerge } from '../matching/match-merge.ts';
 import { decideReviewBulk } from '../matching/review-bulk.ts';
 import { decideReview } from '../matching/review-decide.ts';
@@ -77,7 +77,7 @@ export function reviewRoutes(deps: ReviewRouteDeps): Hono {
       schema: MatchRunBody,
       code: 'invalid_query',
     });
-    const result = await runMatch({
+    const result: MatchRunSummary = await runMatch({
       store: deps.store,
       policy,
       clock: deps.clock,

@@ -16,7 +16,7 @@ import type { AudienceStore, StoredDefinition } from '../storage/audience-store.
 import type { Store } from '../storage/storage.ts';
 import { ApiError } from './error-catalog.ts';
 import { resolveProfileRef } from './profile-routes.ts';
-import { parseLimit } from './query-params.ts';
+import { parseCursor, parseLimit } from './query-params.ts';
 import { readAdminJson } from './request-body.ts';
 
 /** What the routes need. */
@@ -97,8 +97,8 @@ export function audienceRoutes(deps: AudienceRouteDeps): Hono {
   app.get('/v1/audiences/:key/members', scope('analytics:read'), async (c) => {
     const key = c.req.param('key');
     await findAudience(port, key);
-    const cursor = c.req.query('cursor');
-    return c.json(await port.listMembers(key, { limit: parseLimit(c.req.query('limit'), 100, 1000), ...(cursor ? { cursor } : {}) }));
+    const cursor = parseCursor(c.req.query('cursor'), 'members');
+    return c.json(await port.listMembers(key, { limit: parseLimit(c.req.query('limit'), 100, 1000), ...cursor }));
   });
   app.delete('/v1/audiences/:key', scope('config:write'), async (c) => {
     const key = c.req.param('key');

@@ -19,7 +19,7 @@ import type { Store } from '../storage/storage.ts';
 import { ApiError } from './error-catalog.ts';
 import { readAdminBody } from './admin-body.ts';
 import { resolveProfileRef } from './profile-routes.ts';
-import { parseLimit } from './query-params.ts';
+import { parseCursor, parseLimit } from './query-params.ts';
 import { scope } from './route-scope.ts';
 
 /** What the routes need. */
@@ -103,11 +103,11 @@ export function reviewRoutes(deps: ReviewRouteDeps): Hono {
     if (status !== undefined && !['open', 'accepted', 'rejected'].includes(status)) {
       throw new ApiError('invalid_query', 'status is open, accepted or rejected', 'status');
     }
-    const cursor = c.req.query('cursor');
+    const cursor = parseCursor(c.req.query('cursor'), 'review');
     const page = await matching().listReviewItems({
       limit: parseLimit(c.req.query('limit'), 50, 500),
       ...(status ? { status: status as ReviewStatus } : {}),
-      ...(cursor ? { cursor } : {}),
+      ...cursor,
     });
     const data = [];
     for (const item of page.data) data.push({ ...item, a: await summary(item.aProfile), b: await summary(item.bProfile) });

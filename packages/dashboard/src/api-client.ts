@@ -11,7 +11,15 @@ import type {
   PathsRequest,
   PathsResponse,
 } from '@kin/core/api/index.ts';
-import type { AccessToken, AuditEntry, AuditVerification, CreateTokenRequest, IssuedToken, TokenSelf } from '@kin/core/api/access-api.ts';
+import type {
+  AccessToken,
+  AuditEntry,
+  AuditVerification,
+  CreateTokenRequest,
+  IssuedToken,
+  TokenRevoked,
+  TokenSelf,
+} from '@kin/core/api/access-api.ts';
 import type {
   PrivacyExport,
   PrivacyRequest,
@@ -23,7 +31,7 @@ import type {
   ReviewEffect,
   ReviewPage,
 } from '@kin/core/api/index.ts';
-import type { DataList, Separation, SourceCreated, SourceRevoked } from '@kin/core/api/index.ts';
+import type { ApiErrorBody, DataList, Separation, SourceCreated, SourceRevoked } from '@kin/core/api/index.ts';
 import type {
   LinkStats,
   LinkSummary,
@@ -91,10 +99,10 @@ export interface KinApi {
   privacyRequests(query: { limit: number; cursor?: string }): Promise<ApiResult<PrivacyRequestList>>;
   privacyExport(id: string): Promise<ApiResult<PrivacyExport>>;
   /** Scoped tokens (tokens:write): list, issue and rotate (the secret shown once), revoke. */
-  tokens(): Promise<ApiResult<{ data: AccessToken[] }>>;
+  tokens(): Promise<ApiResult<DataList<AccessToken>>>;
   createToken(body: CreateTokenRequest): Promise<ApiResult<IssuedToken>>;
   rotateToken(id: string): Promise<ApiResult<IssuedToken>>;
-  revokeToken(id: string): Promise<ApiResult<{ token: AccessToken }>>;
+  revokeToken(id: string): Promise<ApiResult<TokenRevoked>>;
   /** The audit log (audit:read), oldest first, and whether its hash chain holds. */
   audit(query: { limit: number; cursor?: string; actor?: string; action?: string; since?: string }): Promise<ApiResult<Page<AuditEntry>>>;
   auditVerify(): Promise<ApiResult<AuditVerification>>;
@@ -123,7 +131,7 @@ export function createKinApi(options: { token: string; baseUrl?: string; fetch?:
     const body: unknown = await res.json().catch(() => undefined);
     if (res.ok) return { ok: true, data: body as T };
     if (res.status === 401) options.onUnauthorized?.();
-    const error = (body as { error?: { code?: string; message?: string } } | undefined)?.error;
+    const error = (body as Partial<ApiErrorBody> | undefined)?.error;
     return { ok: false, error: { status: res.status, code: error?.code ?? 'http_error', message: error?.message ?? `HTTP ${res.status}` } };
   };
   const ref = (r: string) => `/v1/profiles/${encodeURIComponent(r)}`;

@@ -1,5 +1,5 @@
 /** The dashboard's calls for computed traits and audiences (docs/computed-traits.md), on the admin client's `call`. */
-import type { Audience, AudienceMember, ComputedTrait, Page, ProfileAudience } from '@kin/core/api/index.ts';
+import type { Audience, AudienceMember, ComputedTrait, DataList, DefinitionDeleted, Page, ProfileAudience } from '@kin/core/api/index.ts';
 import type { ApiResult } from './api-client.ts';
 
 /** The admin client's request function. */
@@ -7,14 +7,14 @@ type Call = <T>(path: string, init?: RequestInit) => Promise<ApiResult<T>>;
 
 /** Computed-trait and audience calls. */
 export interface AudienceApi {
-  computedTraits(): Promise<ApiResult<{ data: ComputedTrait[] }>>;
+  computedTraits(): Promise<ApiResult<DataList<ComputedTrait>>>;
   createComputedTrait(definition: unknown): Promise<ApiResult<ComputedTrait>>;
-  deleteComputedTrait(key: string): Promise<ApiResult<{ key: string; deleted: boolean }>>;
-  audiences(): Promise<ApiResult<{ data: Audience[] }>>;
+  deleteComputedTrait(key: string): Promise<ApiResult<DefinitionDeleted>>;
+  audiences(): Promise<ApiResult<DataList<Audience>>>;
   createAudience(definition: unknown): Promise<ApiResult<Audience>>;
-  deleteAudience(key: string): Promise<ApiResult<{ key: string; deleted: boolean }>>;
+  deleteAudience(key: string): Promise<ApiResult<DefinitionDeleted>>;
   members(key: string, query: { limit: number; cursor?: string }): Promise<ApiResult<Page<AudienceMember>>>;
-  profileAudiences(ref: string): Promise<ApiResult<{ data: ProfileAudience[] }>>;
+  profileAudiences(ref: string): Promise<ApiResult<DataList<ProfileAudience>>>;
 }
 
 /** Builds the calls over `call`. */

@@ -1,5 +1,6 @@
 /** The dashboard's calls for journeys (orchestration) and deliveries (docs/journeys.md), on the admin client's `call`. */
 import type {
+  DataList,
   Delivery,
   DeliveryStatus,
   DeliverySummary,
@@ -19,11 +20,11 @@ export type JourneyAction = 'publish' | 'pause' | 'resume';
 
 /** Journey and delivery calls. */
 export interface MessagingApi {
-  journeys(): Promise<ApiResult<{ data: Journey[] }>>;
+  journeys(): Promise<ApiResult<DataList<Journey>>>;
   journeyStats(key: string): Promise<ApiResult<JourneyStats>>;
   journeySteps(key: string): Promise<ApiResult<JourneyStepCounts>>;
   journeyAction(key: string, action: JourneyAction): Promise<ApiResult<Journey>>;
-  destinations(): Promise<ApiResult<{ data: Destination[] }>>;
+  destinations(): Promise<ApiResult<DataList<Destination>>>;
   deliveries(query: { status?: DeliveryStatus; destination?: string; limit: number; cursor?: string }): Promise<ApiResult<Page<Delivery>>>;
   deliverySummary(): Promise<ApiResult<DeliverySummary>>;
   retryDelivery(id: string): Promise<ApiResult<Delivery>>;

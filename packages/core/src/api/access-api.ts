@@ -44,6 +44,11 @@ export interface IssuedToken {
   secret: string;
 }
 
+/** `POST /v1/tokens/{id}/revoke`: the token as it is now (with `revokedAt`). */
+export interface TokenRevoked {
+  token: AccessToken;
+}
+
 /** `GET /v1/tokens/self`: who the presented token is and what it may do. */
 export interface TokenSelf {
   id: string;

@@ -37,3 +37,9 @@ export interface ProfileAudience {
 
 /** `GET /v1/profiles/{ref}/computed-traits`: values by key, as in the profile's `computedTraits`. */
 export type ComputedTraitValues = Record<string, unknown>;
+
+/** `DELETE /v1/computed-traits/{key}` and `DELETE /v1/audiences/{key}`: the definition removed. */
+export interface DefinitionDeleted {
+  key: string;
+  deleted: true;
+}

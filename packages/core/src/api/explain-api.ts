@@ -1,5 +1,5 @@
 /** Response shape of `GET /v1/profiles/{ref}/explain`: why each identifier is on a profile. Type-only. */
-import type { DoNotLinkRule } from '../identity/identity-types.ts';
+import type { DoNotLinkRule, Identifier, PlannedMerge, Refusal, ResolutionPlan, ResolutionRule } from '../identity/identity-types.ts';
 import type { ExternalId, Merge, Profile } from './profile-api.ts';
 
 /** An identifier with how it joined its profile: the event, its source, the time and the rule. */
@@ -63,4 +63,29 @@ export interface IdentifierRemoved {
   removed: { type: string; value: string };
   tombstoned: true;
   profile: Profile | undefined;
+}
+
+/** A resolution plan with each link, merge and refusal's rule number from the resolver's list (`R3`). */
+export interface NumberedPlan extends Omit<ResolutionPlan, 'links' | 'merges' | 'refused'> {
+  links: Array<{ identifier: Identifier; rule: ResolutionRule; ruleNumber: string }>;
+  merges: Array<PlannedMerge & { ruleNumber: string }>;
+  refused: Array<Refusal & { ruleNumber: string }>;
+}
+
+/** `POST /v1/identity/dry-run`: what the resolver would do with an event, nothing written. */
+export interface DryRunAnswer {
+  dryRun: true;
+  written: false;
+  /** The source the event was read as (`null`: none named). */
+  source: string | null;
+  /** The event's identifiers as the policy normalises them. */
+  identifiers: Identifier[];
+  /** The ids of the stored profiles those identifiers lead to, sorted. */
+  profilesMatched: string[];
+  plan: NumberedPlan;
+}
+
+/** `DELETE /v1/rules/do-not-link/{id}`: the id of the rule removed. */
+export interface DoNotLinkDeleted {
+  deleted: string;
 }

@@ -1,5 +1,6 @@
 // The HTTP API's response types, shared by the server, the dashboard and the SDK. Only re-exports.
 export type * from './page-api.ts';
+export type * from './error-api.ts';
 export type * from './profile-api.ts';
 export type * from './admin-api.ts';
 export type * from './graph-api.ts';

@@ -72,3 +72,26 @@ export interface ReviewDecided {
   item: Omit<ReviewItemView, 'a' | 'b'>;
   profile?: ReviewProfileSummary;
 }
+
+/** `POST /v1/match/run` (and `kin match`): what one matching run compared, linked, merged and queued. */
+export interface MatchRunSummary {
+  runId: string;
+  /** Profiles with person traits that were compared. */
+  profiles: number;
+  candidatePairs: number;
+  /** Pairs the engine linked. */
+  linkedPairs: number;
+  /** Merges applied (ledger entries with rule `match`). */
+  merges: number;
+  /** Review items added (below the link threshold, or refused by the identity policy). */
+  queued: number;
+  /** Linked pairs the identity policy refused (queued for review). */
+  refused: number;
+  /** Pairs skipped because a reviewer rejected them. */
+  skippedRejected: number;
+  /** Links that joined two clusters by their accumulated evidence (entity-centric pass). */
+  entityLinks: number;
+  seconds: number;
+  /** With `explainModel`: the model report, as printed lines. */
+  model?: string[];
+}

@@ -7,7 +7,7 @@ import type { Store } from '../storage/storage.ts';
 import type { SourceAuth } from './auth.ts';
 import { ApiError } from './error-catalog.ts';
 import { readAdminBody } from './admin-body.ts';
-import { parseLimit } from './query-params.ts';
+import { parseCursor, parseLimit } from './query-params.ts';
 import { withSubjects } from './warning-subjects.ts';
 import { createSourceWithKey } from '../sources/source-keys.ts';
 import { scope } from './route-scope.ts';
@@ -35,11 +35,11 @@ export function adminRoutes(deps: AdminDeps): Hono {
 
   app.get('/v1/warnings', scope('profiles:read'), async (c) => {
     const kind = c.req.query('kind');
-    const cursor = c.req.query('cursor');
+    const cursor = parseCursor(c.req.query('cursor'), 'warnings');
     // `subjects=1` (the dashboard): each warning's person and refused identifier; at most 200 per page then.
     const subjects = c.req.query('subjects') === '1';
     const limit = parseLimit(c.req.query('limit'), 100, subjects ? 200 : 1000);
-    const page = await deps.store.listWarnings({ limit, ...(kind ? { kind } : {}), ...(cursor ? { cursor } : {}) });
+    const page = await deps.store.listWarnings({ limit, ...(kind ? { kind } : {}), ...cursor });
     return c.json(subjects ? { ...page, data: await withSubjects(deps.store, page.data) } : page);
   });
 

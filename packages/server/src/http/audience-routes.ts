@@ -9,14 +9,14 @@ import { scope } from './route-scope.ts';
 import { Hono } from 'hono';
 import type { AudienceDefinition, ComputedTraitDefinition } from '@kin/core';
 import { audienceRefs, checkAudience, checkComputedTrait, unknownAudienceRef } from '@kin/core';
-import type { Audience, ComputedTrait } from '@kin/core/api/index.ts';
+import type { Audience, ComputedTrait, DefinitionDeleted } from '@kin/core/api/index.ts';
 import type { AudienceEngine } from '../audiences/audience-engine.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { AudienceStore, StoredDefinition } from '../storage/audience-store.ts';
 import type { Store } from '../storage/storage.ts';
 import { ApiError } from './error-catalog.ts';
 import { resolveProfileRef } from './profile-routes.ts';
-import { parseLimit } from './query-params.ts';
+import { parseCursor, parseLimit } from './query-params.ts';
 import { readAdminJson } from './request-body.ts';
 
 /** What the routes need. */
@@ -74,7 +74,7 @@ export function audienceRoutes(deps: AudienceRouteDeps): Hono {
     if (!(await port.deleteDefinition('trait', c.req.param('key'))))
       throw new ApiError('not_found', 'no computed trait has this key', 'key');
     await changed();
-    return c.json({ key: c.req.param('key'), deleted: true });
+    return c.json({ key: c.req.param('key'), deleted: true } satisfies DefinitionDeleted);
   });
 
   app.post('/v1/audiences', scope('config:write'), async (c) => {
@@ -97,8 +97,8 @@ export function audienceRoutes(deps: AudienceRouteDeps): Hono {
   app.get('/v1/audiences/:key/members', scope('analytics:read'), async (c) => {
     const key = c.req.param('key');
     await findAudience(port, key);
-    const cursor = c.req.query('cursor');
-    return c.json(await port.listMembers(key, { limit: parseLimit(c.req.query('limit'), 100, 1000), ...(cursor ? { cursor } : {}) }));
+    const cursor = parseCursor(c.req.query('cursor'), 'members');
+    return c.json(await port.listMembers(key, { limit: parseLimit(c.req.query('limit'), 100, 1000), ...cursor }));
   });
   app.delete('/v1/audiences/:key', scope('config:write'), async (c) => {
     const key = c.req.param('key');
@@ -106,7 +106,7 @@ export function audienceRoutes(deps: AudienceRouteDeps): Hono {
     if (user) throw new ApiError('conflict', `audience "${user.definition.key}" refers to this one`, 'key');
     if (!(await port.deleteDefinition('audience', key))) throw new ApiError('not_found', 'no audience has this key', 'key');
     await changed();
-    return c.json({ key, deleted: true });
+    return c.json({ key, deleted: true } satisfies DefinitionDeleted);
   });
 
   app.get('/v1/profiles/:ref/audiences', scope('profiles:read'), async (c) => {

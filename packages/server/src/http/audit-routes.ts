@@ -7,14 +7,15 @@ import type { AuditVerification } from '@kin/core/api/access-api.ts';
 import { verifyAuditChain } from '../access/audit-chain.ts';
 import type { AuditStore } from '../storage/audit-store.ts';
 import { ApiError } from './error-catalog.ts';
-import { parseLimit } from './query-params.ts';
+import { parseCursor, parseLimit } from './query-params.ts';
 import { scope } from './route-scope.ts';
 
 /** Builds the audit routes. */
 export function auditRoutes(deps: { store: { audit: AuditStore } }): Hono {
   const app = new Hono();
   app.get('/v1/audit', scope('audit:read'), async (c) => {
-    const { actor, action, since, cursor } = c.req.query();
+    const { actor, action, since } = c.req.query();
+    const cursor = parseCursor(c.req.query('cursor'), 'audit');
     if (since !== undefined && Number.isNaN(Date.parse(since)))
       throw new ApiError('invalid_query', 'since must be an ISO 8601 time', 'since');
     const page = await deps.store.audit.listAudit({
@@ -22,7 +23,7 @@ export function auditRoutes(deps: { store: { audit: AuditStore } }): Hono {
       ...(actor ? { actor } : {}),
       ...(action ? { action } : {}),
       ...(since ? { since: new Date(since).toISOString() } : {}),
-      ...(cursor ? { cursor } : {}),
+      ...cursor,
     });
     return c.json(page);
   });

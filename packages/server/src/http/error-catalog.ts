@@ -3,6 +3,7 @@
  * `{ "error": { "code", "message", "field"?, "requestId"? } }`. docs/errors.md lists every code; a test
  * fails when one is missing there.
  */
+import type { ApiErrorBody } from '@kin/core/api/index.ts';
 
 /** Every error code the HTTP API can answer with. */
 export const ERROR_CODES = [
@@ -105,9 +106,7 @@ export function statusOf(code: ErrorCode): 400 | 401 | 403 | 404 | 405 | 409 | 4
 }
 
 /** The body of every error answer. */
-export interface ErrorBody {
-  error: { code: ErrorCode; message: string; field?: string; requestId?: string };
-}
+export type ErrorBody = ApiErrorBody<ErrorCode>;
 
 /** An expected HTTP failure, thrown by handlers and turned into an error answer by the error handler. */
 export class ApiError extends Error {

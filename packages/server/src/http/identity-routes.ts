@@ -6,7 +6,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { DEFAULT_POLICY, RULE_NUMBERS, formatFieldPath, prepareEvent, validateEvent } from '@kin/core';
 import type { Identifier, IdentityPolicy, ResolutionPlan } from '@kin/core';
-import type { IdentifierRemoved, Separation } from '@kin/core/api/index.ts';
+import type { DoNotLinkDeleted, DryRunAnswer, IdentifierRemoved, NumberedPlan, Separation } from '@kin/core/api/index.ts';
 import type { IdentityVerifier } from '../identity/identity-verify.ts';
 import type { SeparationResult } from '../identity/identity-undo.ts';
 import { splitProfile, undoMerge } from '../identity/identity-undo.ts';
@@ -115,7 +115,7 @@ export function identityRoutes(deps: IdentityRouteDeps): Hono {
       identifiers: prepared.identifiers,
       profilesMatched: [...snapshot.profiles.keys()].sort(),
       plan: numbered(plan),
-    });
+    } satisfies DryRunAnswer);
   });
 
   app.post('/v1/merges/:id/undo', scope('profiles:write'), async (c) =>
@@ -142,13 +142,13 @@ export function identityRoutes(deps: IdentityRouteDeps): Hono {
 
   app.delete('/v1/rules/do-not-link/:id', scope('profiles:write'), async (c) => {
     if (!(await deps.store.removeDoNotLink(c.req.param('id')))) throw new ApiError('not_found', 'no do-not-link rule has this id', 'id');
-    return c.json({ deleted: c.req.param('id') });
+    return c.json({ deleted: c.req.param('id') } satisfies DoNotLinkDeleted);
   });
   return app;
 }
 
 /** Adds the rule number (R1–R13 of identity-resolve.ts) to every link, merge and refusal of a plan. */
-function numbered(plan: ResolutionPlan) {
+function numbered(plan: ResolutionPlan): NumberedPlan {
   return {
     ...plan,
     links: plan.links.map((l) => ({ ...l, ruleNumber: RULE_NUMBERS[l.rule] })),

@@ -22,7 +22,7 @@ import type { LinkService } from '../links/link-service.ts';
 import { createLinkService, parseRecipientRef } from '../links/link-service.ts';
 import { ApiError } from './error-catalog.ts';
 import { readAdminBody } from './admin-body.ts';
-import { jsonText, parseLimit } from './query-params.ts';
+import { jsonText, parseCursor, parseLimit } from './query-params.ts';
 import type { AdminReads } from './admin-reads.ts';
 
 /** The public routes (no token: a shopper's browser and mail client call them). */
@@ -137,8 +137,8 @@ export function linkRoutes(deps: LinkRouteDeps): Hono {
   });
 
   app.get('/v1/links', scope('analytics:read'), async (c) => {
-    const cursor = c.req.query('cursor');
-    return c.json(await service.list({ limit: parseLimit(c.req.query('limit'), 50, 500), ...(cursor ? { cursor } : {}) }, origin(c)));
+    const cursor = parseCursor(c.req.query('cursor'), 'links');
+    return c.json(await service.list({ limit: parseLimit(c.req.query('limit'), 50, 500), ...cursor }, origin(c)));
   });
 
   app.post('/v1/links/:id/recipients', scope('config:write'), async (c) => {

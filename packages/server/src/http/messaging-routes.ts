@@ -26,7 +26,7 @@ import type { Store } from '../storage/storage.ts';
 import { ApiError } from './error-catalog.ts';
 import { destinationSchema, journeySchema, parseBody, policySchema } from './messaging-body.ts';
 import { resolveProfileRef } from './profile-routes.ts';
-import { parseLimit } from './query-params.ts';
+import { parseCursor, parseLimit } from './query-params.ts';
 import { readAdminJson } from './request-body.ts';
 import { scope } from './route-scope.ts';
 
@@ -226,12 +226,12 @@ export function messagingRoutes(deps: MessagingRouteDeps): Hono {
       throw new ApiError('invalid_query', `status is one of ${DELIVERY_STATUSES.join(', ')}`, 'status');
     }
     const destinationId = c.req.query('destination');
-    const cursor = c.req.query('cursor');
+    const cursor = parseCursor(c.req.query('cursor'), 'deliveries');
     const page = await port().listDeliveries({
       limit: parseLimit(c.req.query('limit'), 50, 500),
       ...(status ? { status: status as DeliveryStatus } : {}),
       ...(destinationId ? { destinationId } : {}),
-      ...(cursor ? { cursor } : {}),
+      ...cursor,
     });
     return c.json(page);
   });

@@ -14,7 +14,7 @@ import { privacyOf } from '../privacy/privacy-requests.ts';
 import type { Store } from '../storage/storage.ts';
 import { ApiError } from './error-catalog.ts';
 import { resolveProfileRef } from './profile-routes.ts';
-import { parseLimit } from './query-params.ts';
+import { parseCursor, parseLimit } from './query-params.ts';
 import { readAdminBody } from './admin-body.ts';
 
 /** What the routes need. */
@@ -71,8 +71,8 @@ export function privacyRoutes(deps: PrivacyRouteDeps): Hono {
 
   app.get('/v1/privacy/requests', scope('privacy:read'), async (c) => {
     const limit = parseLimit(c.req.query('limit'), 50, 500);
-    const cursor = c.req.query('cursor');
-    const page = await privacyOf(deps.store).listRequests({ limit, ...(cursor ? { cursor } : {}) });
+    const cursor = parseCursor(c.req.query('cursor'), 'privacy');
+    const page = await privacyOf(deps.store).listRequests({ limit, ...cursor });
     return c.json({ ...page, data: await Promise.all(page.data.map((r) => deps.privacy.describe(r))) });
   });
 

@@ -9,7 +9,7 @@ import type { SourceRecord, Store } from '../storage/storage.ts';
 import { ApiError } from './error-catalog.ts';
 import type { AdminReads } from './admin-reads.ts';
 import { parseChannel } from './profile-activity.ts';
-import { jsonText, parseFlag, parseLimit } from './query-params.ts';
+import { jsonText, parseFlag, parseCursor, parseLimit } from './query-params.ts';
 import { scope } from './route-scope.ts';
 import type { Clock } from '../ports/clock.ts';
 import { computedTraitsOf } from '../audiences/computed-values.ts';
@@ -59,14 +59,14 @@ export function profileRoutes(deps: ProfileRouteDeps): Hono {
   app.get('/v1/profiles/:ref/events', scope('profiles:read'), async (c) => {
     const type = c.req.query('type');
     const event = c.req.query('event');
-    const cursor = c.req.query('cursor');
+    const cursor = parseCursor(c.req.query('cursor'), 'events');
     const channel = parseChannel(c.req.query('channel'));
     const sourceIds = sourceIdsOf(await deps.store.listSources(), c.req.query('source'));
     const query = {
       limit: parseLimit(c.req.query('limit'), 50, 1000),
       ...(type ? { type } : {}),
       ...(event ? { event } : {}),
-      ...(cursor ? { cursor } : {}),
+      ...cursor,
       ...(sourceIds ? { sourceIds } : {}),
       ...(channel ? { channel } : {}),
     };

@@ -1,5 +1,7 @@
 import type { Context } from 'hono';
 import { ApiError } from './error-catalog.ts';
+import type { KeysetList } from '../storage/keyset-page.ts';
+import { readCursor } from '../storage/keyset-page.ts';
 
 /** Parses `?limit=`: an integer from 1 to `max`, `fallback` when absent; `invalid_query` otherwise. */
 export function parseLimit(raw: string | undefined, fallback: number, max: number): number {
@@ -28,4 +30,14 @@ export function parseOffset(raw: string | undefined): number {
   if (!Number.isInteger(n) || n < 0 || n > 100_000)
     throw new ApiError('invalid_query', 'offset must be an integer from 0 to 100000', 'offset');
   return n;
+}
+
+/**
+ * Parses `?cursor=` of a keyset list: absent or empty is the first page; a cursor this list did not give
+ * (garbled, or of another list) is 400 `invalid_query` naming `cursor`, never read as "from the start".
+ */
+export function parseCursor(raw: string | undefined, list: KeysetList): { cursor?: string } {
+  if (raw === undefined || raw === '') return {};
+  if (!readCursor(list, raw)) throw new ApiError('invalid_query', 'cursor is not one this list answered with', 'cursor');
+  return { cursor: raw };
 }

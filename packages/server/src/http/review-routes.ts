@@ -9,7 +9,7 @@ import type { IdentityPolicy } from '@kin/core';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { runMatch } from '../matching/match-run.ts';
-import type { ReviewBulkRequest, ReviewBulkResult, ReviewDecided, ReviewEffect, ReviewPage } from '@kin/core/api/index.ts';
+import type { MatchRunSummary, ReviewBulkRequest, ReviewBulkResult, ReviewDecided, ReviewEffect, ReviewPage } from '@kin/core/api/index.ts';
 import { previewMatchedMerge } from '../matching/match-merge.ts';
 import { decideReviewBulk } from '../matching/review-bulk.ts';
 import { decideReview } from '../matching/review-decide.ts';
@@ -19,7 +19,7 @@ import type { Store } from '../storage/storage.ts';
 import { ApiError } from './error-catalog.ts';
 import { readAdminBody } from './admin-body.ts';
 import { resolveProfileRef } from './profile-routes.ts';
-import { parseLimit } from './query-params.ts';
+import { parseCursor, parseLimit } from './query-params.ts';
 import { scope } from './route-scope.ts';
 
 /** What the routes need. */
@@ -77,7 +77,7 @@ export function reviewRoutes(deps: ReviewRouteDeps): Hono {
       schema: MatchRunBody,
       code: 'invalid_query',
     });
-    const result = await runMatch({
+    const result: MatchRunSummary = await runMatch({
       store: deps.store,
       policy,
       clock: deps.clock,
@@ -103,11 +103,11 @@ export function reviewRoutes(deps: ReviewRouteDeps): Hono {
     if (status !== undefined && !['open', 'accepted', 'rejected'].includes(status)) {
       throw new ApiError('invalid_query', 'status is open, accepted or rejected', 'status');
     }
-    const cursor = c.req.query('cursor');
+    const cursor = parseCursor(c.req.query('cursor'), 'review');
     const page = await matching().listReviewItems({
       limit: parseLimit(c.req.query('limit'), 50, 500),
       ...(status ? { status: status as ReviewStatus } : {}),
-      ...(cursor ? { cursor } : {}),
+      ...cursor,
     });
     const data = [];
     for (const item of page.data) data.push({ ...item, a: await summary(item.aProfile), b: await summary(item.bProfile) });

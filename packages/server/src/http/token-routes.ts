@@ -5,7 +5,7 @@
  * scopes: otherwise `tokens:write` alone would mint any scope, or rotate a stronger token and read its secret.
  */
 import { Hono } from 'hono';
-import type { IssuedToken, TokenSelf } from '@kin/core/api/access-api.ts';
+import type { IssuedToken, TokenRevoked, TokenSelf } from '@kin/core/api/access-api.ts';
 import { issueToken, parseTokenRequest, rotateTokenSecret } from '../access/token-issue.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { IdGenerator } from '../ports/ids.ts';
@@ -71,7 +71,7 @@ export function tokenRoutes(deps: TokenRouteDeps): Hono {
     const token = await liveToken(c.req.param('id'), c.get('principal'));
     const revoked = await tokens.revokeToken(token.id, deps.clock.now().toISOString());
     if (!revoked) throw new ApiError('not_found', 'no live token has this id', 'id');
-    return c.json({ token: revoked });
+    return c.json({ token: revoked } satisfies TokenRevoked);
   });
 
   app.post('/v1/tokens/:id/rotate', scope('tokens:write'), async (c) => {

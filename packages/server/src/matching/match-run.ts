@@ -11,6 +11,7 @@
  * that would join the two profiles.
  */
 import type { IdentityPolicy } from '@kin/core';
+import type { MatchRunSummary } from '@kin/core/api/index.ts';
 import { matchRecords, type FieldEvidence, type MatchResult } from '@kin/core/matching/index.ts';
 import { randomUUID } from 'node:crypto';
 import { ensureImportSource } from '../import/import-source.ts';
@@ -36,29 +37,6 @@ export interface MatchRunOptions {
   runId?: string;
   /** Add the model report (m, u, Bayes factors, prior or data; why nothing was linked) to the summary. */
   explainModel?: boolean;
-}
-
-/** What a run did. */
-export interface MatchRunSummary {
-  runId: string;
-  /** Profiles with person traits that were compared. */
-  profiles: number;
-  candidatePairs: number;
-  /** Pairs the engine linked. */
-  linkedPairs: number;
-  /** Merges applied (ledger entries with rule `match`). */
-  merges: number;
-  /** Review items added (below the link threshold, or refused by the identity policy). */
-  queued: number;
-  /** Linked pairs the identity policy refused (queued for review). */
-  refused: number;
-  /** Pairs skipped because a reviewer rejected them. */
-  skippedRejected: number;
-  /** Links that joined two clusters by their accumulated evidence (entity-centric pass). */
-  entityLinks: number;
-  seconds: number;
-  /** With `explainModel`: the model report, as printed lines. */
-  model?: string[];
 }
 
 /** Unordered pair key. */

@@ -247,11 +247,11 @@ export function createSqlMessagingStore(dialect: MessagingDialect): MessagingSto
         params.push(query.destinationId);
       }
       if (query.profileIds) {
-        if (query.profileIds.length === 0) return pageOf([], query.limit, toDelivery, (row) => [Number(row.seq)]);
+        if (query.profileIds.length === 0) return pageOf('deliveries', [], query.limit, toDelivery, (row) => [Number(row.seq)]);
         where.push(`profile_key IN (${marks(query.profileIds.length)})`);
         params.push(...query.profileIds);
       }
-      const after = cursorKey(query.cursor);
+      const after = cursorKey('deliveries', query.cursor);
       if (after && typeof after[0] === 'number') {
         where.push('seq < ?');
         params.push(after[0]);
@@ -260,7 +260,7 @@ export function createSqlMessagingStore(dialect: MessagingDialect): MessagingSto
         `SELECT * FROM deliveries ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`,
         [...params, query.limit + 1],
       );
-      return pageOf(rows, query.limit, toDelivery, (row) => [Number(row.seq)]);
+      return pageOf('deliveries', rows, query.limit, toDelivery, (row) => [Number(row.seq)]);
     },
     async deliveryCounts() {
       const rows = await sql.all(

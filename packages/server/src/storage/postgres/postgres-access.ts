@@ -112,11 +112,11 @@ export function createPostgresAccess(pool: pg.Pool): { tokens: TokenStore; audit
       }
     },
     async listAudit(query) {
-      const after = cursorKey(query.cursor)?.[0];
+      const after = cursorKey('audit', query.cursor)?.[0];
       const { where, params } = auditWhere(query, typeof after === 'number' ? after : undefined, (n) => `$${n}`);
       const sql = `SELECT * FROM audit_log ${where ? 'WHERE ' + where : ''} ORDER BY seq LIMIT $${params.length + 1}`;
       const rows = (await pool.query<Row>(sql, [...params, query.limit + 1])).rows;
-      return pageOf(rows, query.limit, toAuditEntry, (last) => [Number(last.seq)]);
+      return pageOf('audit', rows, query.limit, toAuditEntry, (last) => [Number(last.seq)]);
     },
     async scanAudit(afterSeq, limit) {
       return (await pool.query<Row>('SELECT * FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2', [afterSeq, limit])).rows.map(

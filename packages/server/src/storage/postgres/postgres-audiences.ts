@@ -162,12 +162,13 @@ export function createPostgresAudiences(pool: Pool, url: string, horizon: FeedHo
     },
 
     async listMembers(key, query) {
-      const after = String(cursorKey(query.cursor)?.[0] ?? '');
+      const after = String(cursorKey('members', query.cursor)?.[0] ?? '');
       const { rows } = await pool.query(
         'SELECT profile_id, entered_at FROM audience_members WHERE audience_key = $1 AND profile_id > $2 ORDER BY profile_id LIMIT $3',
         [key, after, query.limit + 1],
       );
       return pageOf(
+        'members',
         rows as Row[],
         query.limit,
         (r) => ({ id: r.profile_id as string, enteredAt: r.entered_at as string }),

@@ -89,7 +89,7 @@ export function createPostgresLinksStore(pool: pg.Pool): LinksStore {
       return rows[0] ? toLinkRecord(rows[0]) : undefined;
     },
     async listLinks(query) {
-      const after = cursorKey(query.cursor);
+      const after = cursorKey('links', query.cursor);
       const { rows } = after
         ? await pool.query<Row>('SELECT * FROM links WHERE (created_at, id) < ($1, $2) ORDER BY created_at DESC, id DESC LIMIT $3', [
             String(after[0]),
@@ -97,7 +97,7 @@ export function createPostgresLinksStore(pool: pg.Pool): LinksStore {
             query.limit + 1,
           ])
         : await pool.query<Row>('SELECT * FROM links ORDER BY created_at DESC, id DESC LIMIT $1', [query.limit + 1]);
-      return pageOf(rows, query.limit, toLinkRecord, (row) => [row.created_at as string, row.id as string]);
+      return pageOf('links', rows, query.limit, toLinkRecord, (row) => [row.created_at as string, row.id as string]);
     },
     async addRecipients(recipients) {
       if (recipients.length === 0) return;

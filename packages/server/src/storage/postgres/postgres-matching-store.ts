@@ -112,7 +112,7 @@ export function createPostgresMatchingStore(pool: pg.Pool, now: () => number, ur
         params.push(query.status);
         where.push(`status = $${params.length}`);
       }
-      const after = cursorKey(query.cursor);
+      const after = cursorKey('review', query.cursor);
       if (after && typeof after[0] === 'number') {
         params.push(after[0]);
         where.push(`seq > $${params.length}`);
@@ -122,7 +122,7 @@ export function createPostgresMatchingStore(pool: pg.Pool, now: () => number, ur
         `SELECT * FROM review_items ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY seq LIMIT $${params.length}`,
         params,
       );
-      return pageOf(rows as Row[], query.limit, toReviewItem, (last) => [Number(last.seq)]);
+      return pageOf('review', rows as Row[], query.limit, toReviewItem, (last) => [Number(last.seq)]);
     },
 
     async listReviewPairs() {

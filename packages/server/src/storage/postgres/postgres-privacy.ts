@@ -147,13 +147,13 @@ export function createPostgresPrivacy(pool: pg.Pool, idGenerator: IdGenerator, d
     },
 
     async listRequests({ limit, cursor }) {
-      const after = cursorKey(cursor);
+      const after = cursorKey('privacy', cursor);
       const before = typeof after?.[0] === 'number' ? after[0] : Number.MAX_SAFE_INTEGER;
       const { rows } = await pool.query<Row>('SELECT * FROM privacy_requests WHERE seq < $1 ORDER BY seq DESC LIMIT $2', [
         before,
         limit + 1,
       ]);
-      return pageOf(rows, limit, toPrivacyRequest, (row) => [Number(row.seq)]);
+      return pageOf('privacy', rows, limit, toPrivacyRequest, (row) => [Number(row.seq)]);
     },
 
     async addKeys(keys, at) {

@@ -78,7 +78,7 @@ export function createPostgresReads(pool: Pool, read: <T>(fn: (client: PoolClien
       if (query.type) where.push(`type = ${param(query.type)}`);
       if (query.event) where.push(`event = ${param(query.event)}`);
       if (query.sourceIds) where.push(`source_id = ANY(${param(query.sourceIds)}::text[])`);
-      const after = cursorKey(query.cursor);
+      const after = cursorKey('events', query.cursor);
       if (after && after.length === 2) {
         where.push(`(timestamp, seq) < (${param(toMillis(String(after[0])))}::timestamptz, ${param(Number(after[1]))}::bigint)`);
       }
@@ -88,6 +88,7 @@ export function createPostgresReads(pool: Pool, read: <T>(fn: (client: PoolClien
         params,
       );
       return pageOf(
+        'events',
         rows as Row[],
         query.limit,
         (row) => ({ ...(row.payload as StoredEvent), sourceId: row.source_id as string, profileId: row.profile_id as string }),
@@ -111,13 +112,13 @@ export function createPostgresReads(pool: Pool, read: <T>(fn: (client: PoolClien
       const params: unknown[] = [];
       const param = (value: unknown) => `$${params.push(value)}`;
       if (query.kind) where.push(`kind = ${param(query.kind)}`);
-      const after = cursorKey(query.cursor);
+      const after = cursorKey('warnings', query.cursor);
       if (after && typeof after[0] === 'number') where.push(`seq < ${param(after[0])}`);
       const { rows } = await pool.query(
         `SELECT * FROM warnings ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY seq DESC LIMIT ${param(query.limit + 1)}`,
         params,
       );
-      return pageOf(rows as Row[], query.limit, toWarning, (last) => [Number(last.seq)]);
+      return pageOf('warnings', rows as Row[], query.limit, toWarning, (last) => [Number(last.seq)]);
     },
 
     async stats() {

@@ -114,13 +114,13 @@ export function createSqliteAccess(options: { db: Database.Database; read: () =>
       );
     },
     async listAudit(query) {
-      const after = cursorKey(query.cursor)?.[0];
+      const after = cursorKey('audit', query.cursor)?.[0];
       const { where, params } = auditWhere(query, typeof after === 'number' ? after : undefined, () => '?');
       const sql = `SELECT * FROM audit_log ${where ? 'WHERE ' + where : ''} ORDER BY seq LIMIT ?`;
       const rows = read()
         .prepare(sql)
         .all(...params, query.limit + 1) as Row[];
-      return pageOf(rows, query.limit, toAuditEntry, (last) => [Number(last.seq)]);
+      return pageOf('audit', rows, query.limit, toAuditEntry, (last) => [Number(last.seq)]);
     },
     async scanAudit(afterSeq, limit) {
       return (read().prepare('SELECT * FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?').all(afterSeq, limit) as Row[]).map(toAuditEntry);

@@ -166,12 +166,13 @@ export function createSqliteAudiences(options: {
     },
 
     async listMembers(key, query) {
-      const after = cursorKey(query.cursor)?.[0] ?? '';
+      const after = cursorKey('members', query.cursor)?.[0] ?? '';
       const rows = stmt(
         state(),
         'SELECT profile_id, entered_at FROM audience_members WHERE audience_key = ? AND profile_id > ? ORDER BY profile_id LIMIT ?',
       ).all(key, after, query.limit + 1) as Row[];
       return pageOf(
+        'members',
         rows,
         query.limit,
         (r) => ({ id: r.profile_id as string, enteredAt: r.entered_at as string }),

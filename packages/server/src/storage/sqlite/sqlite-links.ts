@@ -112,11 +112,11 @@ export function createSqliteLinksStore(options: { db: Database.Database; read: (
       return row ? toLinkRecord(row) : undefined;
     },
     async listLinks(query) {
-      const after = cursorKey(query.cursor);
+      const after = cursorKey('links', query.cursor);
       const rows = read()
         .prepare(`SELECT * FROM links ${after ? 'WHERE (created_at, id) < (?, ?)' : ''} ORDER BY created_at DESC, id DESC LIMIT ?`)
         .all(...(after ? [String(after[0]), String(after[1])] : []), query.limit + 1) as Row[];
-      return pageOf(rows, query.limit, toLinkRecord, (row) => [row.created_at as string, row.id as string]);
+      return pageOf('links', rows, query.limit, toLinkRecord, (row) => [row.created_at as string, row.id as string]);
     },
     async addRecipients(recipients) {
       await queue.run(() => {

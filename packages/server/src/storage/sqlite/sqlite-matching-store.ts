@@ -116,7 +116,7 @@ export function createSqliteMatchingStore(options: {
         where.push('status = ?');
         params.push(query.status);
       }
-      const after = cursorKey(query.cursor);
+      const after = cursorKey('review', query.cursor);
       if (after && typeof after[0] === 'number') {
         where.push('seq > ?');
         params.push(after[0]);
@@ -125,7 +125,7 @@ export function createSqliteMatchingStore(options: {
       const rows = read()
         .prepare(sql)
         .all(...params, query.limit + 1) as Row[];
-      return pageOf(rows, query.limit, toReviewItem, (last) => [last.seq as number]);
+      return pageOf('review', rows, query.limit, toReviewItem, (last) => [last.seq as number]);
     },
 
     async listReviewPairs() {

@@ -152,12 +152,12 @@ export function createSqlitePrivacy(options: {
     },
 
     async listRequests({ limit, cursor }) {
-      const after = cursorKey(cursor);
+      const after = cursorKey('privacy', cursor);
       const before = typeof after?.[0] === 'number' ? after[0] : Number.MAX_SAFE_INTEGER;
       const rows = read()
         .prepare('SELECT * FROM privacy_requests WHERE seq < ? ORDER BY seq DESC LIMIT ?')
         .all(before, limit + 1) as Row[];
-      return pageOf(rows, limit, toPrivacyRequest, (row) => [row.seq as number]);
+      return pageOf('privacy', rows, limit, toPrivacyRequest, (row) => [row.seq as number]);
     },
 
     async addKeys(keys, at) {

@@ -93,7 +93,7 @@ export function createSqliteReads(read: () => Database.Database, identity: Sqlit
 
     async listProfileEvents(profileId, query) {
       const id = liveProfileId(profileId) ?? profileId;
-      const after = cursorKey(query.cursor);
+      const after = cursorKey('events', query.cursor);
       const rows = readTimelinePage(read(), id, {
         limit: query.limit,
         ...(after && after.length === 2 ? { after: [after[0] as string, after[1] as number] as const } : {}),
@@ -102,6 +102,7 @@ export function createSqliteReads(read: () => Database.Database, identity: Sqlit
         ...(query.sourceIds ? { sourceIds: query.sourceIds } : {}),
       });
       return pageOf(
+        'events',
         rows,
         query.limit,
         // The live profile: an event keeps the profile it was applied to, which may since have been merged.
@@ -130,7 +131,7 @@ export function createSqliteReads(read: () => Database.Database, identity: Sqlit
         where.push('kind = ?');
         params.push(query.kind);
       }
-      const after = cursorKey(query.cursor);
+      const after = cursorKey('warnings', query.cursor);
       if (after && typeof after[0] === 'number') {
         where.push('seq < ?');
         params.push(after[0]);
@@ -139,7 +140,7 @@ export function createSqliteReads(read: () => Database.Database, identity: Sqlit
       const rows = read()
         .prepare(sql)
         .all(...params, query.limit + 1) as Row[];
-      return pageOf(rows, query.limit, toWarning, (last) => [last.seq as number]);
+      return pageOf('warnings', rows, query.limit, toWarning, (last) => [last.seq as number]);
     },
 
     async stats() {

@@ -1,12 +1,15 @@
 /**
  * The identity policy: per-type limits and priorities, blocked values, caps. `DEFAULT_POLICY` is what
  * Kin runs with when no policy file is given; `parsePolicy` validates a partial policy file over it.
+ * The sections of the file are read in policy-sections.ts, with the small readers of policy-values.ts.
  */
-import type { IdentifierTypePolicy, IdentityPolicy, SourceIdentityPolicy } from './identity-types.ts';
+import type { IdentifierTypePolicy, IdentityPolicy } from './identity-types.ts';
 import { SOCIAL_HANDLE_TYPES, normalizeIdentifierType } from './identifier-normalize.ts';
-import { DEFAULT_PRIVACY_POLICY, readPrivacyPolicy, readSourceRateLimit } from './edge-policy.ts';
+import { DEFAULT_PRIVACY_POLICY, readPrivacyPolicy } from './edge-policy.ts';
 import { DEFAULT_MATCH_POLICY, readMatchPolicy } from './match-policy.ts';
 import { formatFieldPath } from '../spec/field-path.ts';
+import { readConsent, readSharedDevice, readSources, readTraitSources, readTypePolicy } from './policy-sections.ts';
+import { checkKeys, deepFreeze, isRecord, readInt, readRegion, readStrings, setOwn } from './policy-values.ts';
 
 const DEVICE_TYPES = [
   'ios.id',
@@ -205,7 +208,7 @@ export function parsePolicy(json: unknown): PolicyParse {
   const defaultPhoneRegion = readRegion(json['defaultPhoneRegion'], 'defaultPhoneRegion', fail) ?? DEFAULT_POLICY.defaultPhoneRegion;
 
   const sources = readSources(json['sources'], fail);
-  const sharedDevice = readSharedDevice(json['sharedDevice'], fail);
+  const sharedDevice = readSharedDevice(json['sharedDevice'], fail, DEFAULT_POLICY.sharedDevice);
   const consent = readConsent(json['consent'], fail);
   const privacy = readPrivacyPolicy(json['privacy'], fail);
   const linkClick = { ...DEFAULT_POLICY.linkClick };
@@ -240,204 +243,4 @@ export function parsePolicy(json: unknown): PolicyParse {
       matching,
     }),
   };
-}
-
-/**
- * `sources.<name>`: identity verification per source (and its phone region and write-key rate limit). Why error messages never quote values: secrets
- * live here, and policy errors are printed at start.
- */
-function readSources(raw: unknown, fail: Fail): Record<string, SourceIdentityPolicy> {
-  const sources: Record<string, SourceIdentityPolicy> = {};
-  if (raw === undefined) return sources;
-  if (!isRecord(raw)) {
-    fail('sources', 'must be an object keyed by source name');
-    return sources;
-  }
-  for (const [name, rule] of Object.entries(raw)) {
-    const path = `sources.${name}`;
-    if (!isRecord(rule)) {
-      fail(path, 'must be an object');
-      continue;
-    }
-    checkKeys(
-      rule,
-      ['identityVerification', 'hmacSecret', 'jwtSecret', 'jwksFile', 'jwksUrl', 'issuer', 'audience', 'defaultPhoneRegion', 'rateLimit'],
-      path,
-      fail,
-    );
-    const mode = rule['identityVerification'] ?? 'off';
-    const region = readRegion(rule['defaultPhoneRegion'], `${path}.defaultPhoneRegion`, fail);
-    const rateLimit = readSourceRateLimit(rule['rateLimit'], `${path}.rateLimit`, fail);
-    const common = { ...(region === undefined ? {} : { defaultPhoneRegion: region }), ...(rateLimit === undefined ? {} : { rateLimit }) };
-    const secret = (key: string): string | undefined => {
-      const value = rule[key];
-      if (value === undefined) return undefined;
-      if (typeof value !== 'string' || value.length < 16) {
-        fail(`${path}.${key}`, 'must be a string of at least 16 characters');
-        return undefined;
-      }
-      return value;
-    };
-    const text = (key: string): string | undefined => {
-      const value = rule[key];
-      if (value === undefined) return undefined;
-      if (typeof value !== 'string' || value === '') fail(`${path}.${key}`, 'must be a non-empty string');
-      return typeof value === 'string' && value !== '' ? value : undefined;
-    };
-    if (mode === 'off') setOwn(sources, name, { identityVerification: 'off', ...common });
-    else if (mode === 'hmac') {
-      const hmacSecret = secret('hmacSecret');
-      if (rule['hmacSecret'] === undefined) fail(`${path}.hmacSecret`, 'is required with identityVerification "hmac"');
-      if (hmacSecret !== undefined) setOwn(sources, name, { identityVerification: 'hmac', hmacSecret, ...common });
-    } else if (mode === 'jwt') {
-      const jwtSecret = secret('jwtSecret');
-      const jwksFile = text('jwksFile');
-      const jwksUrl = text('jwksUrl');
-      if (jwksUrl !== undefined && !/^https?:\/\//.test(jwksUrl)) fail(`${path}.jwksUrl`, 'must be an http(s) URL');
-      const keySources = ['jwtSecret', 'jwksFile', 'jwksUrl'].filter((key) => rule[key] !== undefined).length;
-      if (keySources !== 1) fail(path, 'identityVerification "jwt" needs exactly one of jwtSecret, jwksFile, jwksUrl');
-      const issuer = text('issuer');
-      const audience = text('audience');
-      setOwn(sources, name, {
-        identityVerification: 'jwt',
-        ...common,
-        ...(jwtSecret !== undefined ? { jwtSecret } : {}),
-        ...(jwksFile !== undefined ? { jwksFile } : {}),
-        ...(jwksUrl !== undefined ? { jwksUrl } : {}),
-        ...(issuer !== undefined ? { issuer } : {}),
-        ...(audience !== undefined ? { audience } : {}),
-      });
-    } else fail(`${path}.identityVerification`, 'must be "off", "hmac" or "jwt"');
-  }
-  return sources;
-}
-
-/** `traitSources.<trait key>`: a non-empty list of distinct source names, most trusted first, `"*"` at most once. */
-function readTraitSources(raw: unknown, fail: Fail): Record<string, string[]> {
-  const result: Record<string, string[]> = {};
-  if (raw === undefined) return result;
-  if (!isRecord(raw)) {
-    fail('traitSources', 'must be an object keyed by trait name');
-    return result;
-  }
-  for (const [key, list] of Object.entries(raw)) {
-    const path = formatFieldPath(['traitSources', key]);
-    if (!Array.isArray(list) || list.length === 0) {
-      fail(path, 'must be a non-empty array of source names, most trusted first ("*" for every other source)');
-      continue;
-    }
-    const names: string[] = [];
-    list.forEach((name: unknown, i) => {
-      if (typeof name !== 'string' || name.trim() === '') fail(formatFieldPath([i], path), 'must be a source name');
-      else if (names.includes(name)) fail(formatFieldPath([i], path), `"${name}" is listed twice`);
-      else names.push(name);
-    });
-    if (names.length === list.length) setOwn(result, key, names);
-  }
-  return result;
-}
-
-function readSharedDevice(raw: unknown, fail: Fail): IdentityPolicy['sharedDevice'] {
-  const result = { maxUserIds: DEFAULT_POLICY.sharedDevice.maxUserIds, deviceTypes: [...DEFAULT_POLICY.sharedDevice.deviceTypes] };
-  if (raw === undefined) return result;
-  if (!isRecord(raw)) {
-    fail('sharedDevice', 'must be an object');
-    return result;
-  }
-  checkKeys(raw, ['maxUserIds', 'deviceTypes'], 'sharedDevice', fail);
-  result.maxUserIds = readInt(raw['maxUserIds'], result.maxUserIds, 'sharedDevice.maxUserIds', fail);
-  if (raw['deviceTypes'] !== undefined) {
-    const types = readStrings(raw['deviceTypes'], 'sharedDevice.deviceTypes', fail);
-    types.forEach((type, i) => {
-      if (normalizeIdentifierType(type) !== type)
-        fail(formatFieldPath(['sharedDevice', 'deviceTypes', i]), 'must be a lower-case identifier type');
-    });
-    result.deviceTypes = types;
-  }
-  return result;
-}
-
-function readConsent(raw: unknown, fail: Fail): IdentityPolicy['consent'] {
-  const result: IdentityPolicy['consent'] = { onMerge: 'most_restrictive' };
-  if (raw === undefined) return result;
-  if (!isRecord(raw)) {
-    fail('consent', 'must be an object');
-    return result;
-  }
-  checkKeys(raw, ['onMerge', 'requiredForAnonymousLinking'], 'consent', fail);
-  const onMerge = raw['onMerge'];
-  if (onMerge === 'most_restrictive' || onMerge === 'latest') result.onMerge = onMerge;
-  else if (onMerge !== undefined) fail('consent.onMerge', 'must be "most_restrictive" or "latest"');
-  const required = raw['requiredForAnonymousLinking'];
-  if (typeof required === 'string' && required !== '') result.requiredForAnonymousLinking = required;
-  else if (required !== undefined) fail('consent.requiredForAnonymousLinking', 'must be a consent category name');
-  return result;
-}
-
-type Fail = (path: string, message: string) => void;
-
-function readTypePolicy(raw: unknown, base: IdentifierTypePolicy, path: string, fail: Fail): IdentifierTypePolicy {
-  if (raw === undefined) return base;
-  if (!isRecord(raw)) {
-    fail(path, 'must be an object');
-    return base;
-  }
-  checkKeys(raw, ['limit', 'priority', 'windowDays'], path, fail);
-  const rule: IdentifierTypePolicy = {
-    limit: readInt(raw['limit'], base.limit, `${path}.limit`, fail),
-    priority: readInt(raw['priority'], base.priority, `${path}.priority`, fail),
-  };
-  const window = raw['windowDays'] === undefined ? base.windowDays : raw['windowDays'];
-  if (window !== null && window !== undefined) rule.windowDays = readInt(window, 1, `${path}.windowDays`, fail);
-  return rule;
-}
-
-/** An ISO 3166 alpha-2 region, upper-cased; `undefined` when absent or bad (reported). */
-function readRegion(raw: unknown, path: string, fail: Fail): string | undefined {
-  if (raw === undefined) return undefined;
-  if (typeof raw === 'string' && /^[A-Za-z]{2}$/.test(raw)) return raw.toUpperCase();
-  fail(path, 'must be an ISO 3166 alpha-2 country code such as "US"');
-  return undefined;
-}
-
-function readInt(raw: unknown, fallback: number, path: string, fail: Fail): number {
-  if (raw === undefined) return fallback;
-  if (typeof raw === 'number' && Number.isSafeInteger(raw) && raw >= 1) return raw;
-  fail(path, 'must be an integer ≥ 1');
-  return fallback;
-}
-
-function readStrings(raw: unknown, path: string, fail: Fail): string[] {
-  if (raw === undefined) return [];
-  if (!Array.isArray(raw)) {
-    fail(path, 'must be an array of strings');
-    return [];
-  }
-  const strings: string[] = [];
-  raw.forEach((value: unknown, i) => {
-    if (typeof value === 'string') strings.push(value);
-    else fail(formatFieldPath([i], path), 'must be a string');
-  });
-  return strings;
-}
-
-function checkKeys(raw: Record<string, unknown>, allowed: string[], path: string, fail: Fail): void {
-  for (const key of Object.keys(raw)) if (!allowed.includes(key)) fail(`${path}.${key}`, 'unknown key');
-}
-
-/** Why: a policy key named `__proto__` must become a key, not replace the prototype. */
-function setOwn<T>(target: Record<string, T>, key: string, value: T): void {
-  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null) {
-    for (const inner of Object.values(value)) deepFreeze(inner);
-    Object.freeze(value);
-  }
-  return value;
 }

@@ -12,6 +12,7 @@
 import type { AudienceDefinition, ComputedTraitDefinition, TrackingEvent } from '@kin/core';
 import type { Clock } from '../ports/clock.ts';
 import type { Logger } from '../ports/logger.ts';
+import { createFollowerLoop } from '../pipeline/follower-loop.ts';
 import type { DefinitionKind, StoredDefinition } from '../storage/audience-store.ts';
 import type { Store } from '../storage/storage.ts';
 import type { AudienceChange } from './audience-events.ts';
@@ -102,9 +103,6 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
   const pendingChanges: AudienceChange[] = [];
   let lastFlush = -Infinity;
   let sourceId: string | undefined;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let running: Promise<void> | undefined;
-  let stopped = true;
 
   async function loadDefinitions(): Promise<void> {
     const [traits, audiences] = await Promise.all([port.listDefinitions('trait'), port.listDefinitions('audience')]);
@@ -258,20 +256,15 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
     return moreFeed || marks.length > 0 || dirty.size > 0 || backfill !== undefined;
   }
 
-  const schedule = (delay: number): void => {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      const started = performance.now();
-      running = turn().then(
-        // The duty cycle: after a turn of t ms, dutyPause * t ms (capped) for the ingest path on this thread.
-        (more) => schedule(Math.max(more ? 0 : pollMs, Math.min(MAX_PAUSE_MS, (performance.now() - started) * dutyPause))),
-        (error: unknown) => {
-          logger.error('audience evaluator turn failed', { error: error instanceof Error ? error.name : 'unknown' });
-          schedule(pollMs * 10);
-        },
-      );
-    }, delay);
-  };
+  // The duty cycle: after a turn of t ms, dutyPause * t ms (capped) for the ingest path on this thread.
+  const loop = createFollowerLoop({
+    turn,
+    pollMs,
+    dutyPause,
+    maxPauseMs: MAX_PAUSE_MS,
+    errorPauseMs: pollMs * 10,
+    onError: (error) => logger.error('audience evaluator turn failed', { error: error instanceof Error ? error.name : 'unknown' }),
+  });
 
   return {
     profilesChanged(ids) {
@@ -283,20 +276,16 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
       await loadDefinitions();
     },
     async drain() {
-      await running;
-      lastSweep = -Infinity;
-      while (await turn());
+      await loop.drain({
+        before: () => {
+          lastSweep = -Infinity;
+        },
+      });
       await flushChanges(true);
     },
-    start() {
-      if (!stopped) return;
-      stopped = false;
-      schedule(0);
-    },
+    start: () => loop.start(),
     async stop() {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      await running;
+      await loop.stop();
       await flushChanges(true).catch(() => logger.warn('audience events were not written at stop'));
       await recordCursor(true).catch(() => logger.warn('the audience feed position was not recorded at stop'));
       holding = false;

@@ -21,6 +21,7 @@ import type { IdentityPolicy, IncrementalMatchPolicy } from '@kin/core';
 import { DEFAULT_MATCH_POLICY } from '@kin/core';
 import { matchRecords, modelParameters, type FellegiSunterParameters } from '@kin/core/matching/index.ts';
 import { ensureImportSource } from '../import/import-source.ts';
+import { createFollowerLoop } from '../pipeline/follower-loop.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { ReviewItem } from '../storage/matching-store.ts';
@@ -90,9 +91,6 @@ export function createMatchFollower(options: MatchFollowerOptions): MatchFollowe
   let backfilled = false;
   let sourceId: string | undefined;
   let names = new Map<string, string>();
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let running: Promise<unknown> | undefined;
-  let stopped = true;
 
   async function learn(): Promise<void> {
     const sources = await store.listSources();
@@ -102,14 +100,6 @@ export function createMatchFollower(options: MatchFollowerOptions): MatchFollowe
     const result = matchRecords({ records, roles: MATCH_ROLES, mode: 'dedupe' });
     model = { parameters: modelParameters(result.model), learntOn: records.length, matchedSince: 0 };
   }
-
-  // Why a chain: the background loop and a drain must never run turns at once (one matcher, see above).
-  let chain: Promise<unknown> = Promise.resolve();
-  const turn = (): Promise<boolean> => {
-    const next = chain.then(turnAlone, turnAlone);
-    chain = next.catch(() => undefined);
-    return next;
-  };
 
   /** One turn; true when more work is waiting. */
   async function turnAlone(): Promise<boolean> {
@@ -171,40 +161,32 @@ export function createMatchFollower(options: MatchFollowerOptions): MatchFollowe
     return pending.length === batch;
   }
 
-  const schedule = (delay: number): void => {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      const started = performance.now();
-      running = turn().then(
-        // As the audience evaluator: pause as long as the turn worked (capped), so ingest keeps its share of the thread.
-        (more) => schedule(Math.max(more ? 0 : pollMs, Math.min(500, performance.now() - started))),
-        (error: unknown) => {
-          logger.error('incremental matching turn failed', {
-            error: error instanceof Error ? `${error.name}: ${error.message}` : 'unknown',
-          });
-          schedule(pollMs * 10);
-        },
-      );
-    }, delay);
-  };
+  // One matcher: the loop never runs two turns at once, so two arrivals never merge the same pair twice at once.
+  // As the audience evaluator: pause as long as the turn worked (capped), so ingest keeps its share of the thread.
+  const loop = createFollowerLoop({
+    turn: turnAlone,
+    pollMs,
+    dutyPause: 1,
+    maxPauseMs: 500,
+    errorPauseMs: pollMs * 10,
+    onError: (error) =>
+      logger.error('incremental matching turn failed', {
+        error: error instanceof Error ? `${error.name}: ${error.message}` : 'unknown',
+      }),
+  });
 
   return {
     stats,
-    async drain() {
-      await running;
-      // Learnt again on what is stored now: what a drain matches does not depend on when earlier turns ran.
-      model = undefined;
-      while (await turn());
-    },
-    start() {
-      if (!stopped) return;
-      stopped = false;
-      schedule(0);
-    },
+    drain: () =>
+      loop.drain({
+        // Learnt again on what is stored now: what a drain matches does not depend on when earlier turns ran.
+        before: () => {
+          model = undefined;
+        },
+      }),
+    start: () => loop.start(),
     async stop() {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      await running;
+      await loop.stop();
       // A standby takes over at its next turn.
       await lease.release();
     },

@@ -3,6 +3,7 @@
  * every `pollMs` while idle and goes on at once while there is work. `Message Decided` reaches the
  * profile's timeline through the ingest port as events of the `kin-journeys` source (created on first start).
  */
+import { createFollowerLoop } from '../pipeline/follower-loop.ts';
 import type { Ingestor } from '../pipeline/ingest-port.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { IdGenerator } from '../ports/ids.ts';
@@ -72,38 +73,29 @@ export async function startMessaging(deps: {
     logger: deps.logger,
     ...(deps.leaseMs ? { leaseMs: deps.leaseMs } : {}),
   });
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> = Promise.resolve();
-
   const pass = async (): Promise<boolean> => {
     const ran = await runner.tick();
     const sent = await worker.tick();
     return ran.events + ran.advanced + sent > 0;
   };
-  const loop = () => {
-    running = pass()
-      .catch((error: unknown) => {
-        deps.logger.error('messaging pass failed', { error: error instanceof Error ? error.name : 'unknown' });
-        return false;
-      })
-      .then((busy) => {
-        if (!stopped) timer = setTimeout(loop, busy ? 0 : deps.pollMs);
-      });
-  };
-  if (deps.pollMs > 0) loop();
+  // No duty pause: on at once while busy, `pollMs` while idle or after a failed pass.
+  const loop = createFollowerLoop({
+    turn: pass,
+    pollMs: deps.pollMs,
+    errorPauseMs: deps.pollMs,
+    immediateStart: true,
+    onError: (error) => deps.logger.error('messaging pass failed', { error: error instanceof Error ? error.name : 'unknown' }),
+  });
+  if (deps.pollMs > 0) loop.start();
 
   return {
     runner,
     worker,
     async settle() {
-      await running;
-      for (let i = 0; i < 10_000 && (await pass()); i++);
+      await loop.drain({ maxTurns: 10_000 });
     },
     async close() {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
+      await loop.stop();
       await runner.close();
       await transport.close();
     },

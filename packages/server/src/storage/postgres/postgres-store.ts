@@ -1,7 +1,7 @@
 /**
  * The scale-out store: PostgreSQL through a `pg` pool, many workers writing at once. Composed of:
  * - postgres-pool.ts: the pool, write transactions that retry on deadlocks, read snapshots;
- * - postgres-writes.ts (with postgres-write-buffer.ts, its rows and its flush statement): the write path of one transaction;
+ * - postgres-writes.ts (with postgres-plan-rows.ts, postgres-write-statements.ts, postgres-write-buffer.ts, its rows and its flush statement): the write path of one transaction;
  * - postgres-reads.ts and postgres-identity-ops.ts: reads;
  * - postgres-migrations.ts and postgres-partitions.ts: the schema, migrated by `openPostgresStore` before use.
  */

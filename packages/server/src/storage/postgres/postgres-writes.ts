@@ -6,7 +6,8 @@
  * profile, identifier, trait, consent, refusal, event, device/user pair and warning before commit; the
  * batch's merges of stored profiles go in one `kin_merge_batch_v2` call before it. Replays (undo, split,
  * `kin replay`) take the same path, assigning stored event rows instead of inserting them. All statements
- * are named: each connection parses and plans them once.
+ * are named: each connection parses and plans them once. A followed plan becomes buffered rows in
+ * postgres-plan-rows.ts; the statements are in postgres-write-statements.ts.
  */
 import type { QueryConfig, QueryResultRow } from 'pg';
 import type { Identifier, IdentitySnapshot, PlannedMerge } from '@kin/core';
@@ -20,42 +21,17 @@ import { insertMatchLink } from './postgres-matching-store.ts';
 import { RECOMPUTE_MARKS_STATEMENT } from './postgres-audiences.ts';
 import { postgresLinkClickTx } from './postgres-links.ts';
 import { postgresIdentityTx } from './postgres-identity-ops.ts';
-import { keyOf, TxGraphCache } from './postgres-graph-cache.ts';
+import { TxGraphCache } from './postgres-graph-cache.ts';
 import type { TrustRow } from './postgres-trust-cache.ts';
-import { PENDING_SEQ, TRUST_STATEMENT, TrustCache } from './postgres-trust-cache.ts';
-import { ENSURE_PARTITION_STATEMENT, monthOf } from './postgres-partitions.ts';
-import { LAST_SEEN_GRANULARITY_SECONDS, toMillis, traitChanges } from './postgres-write-values.ts';
-import { planWarnings } from '../warning-subject.ts';
+import { TRUST_STATEMENT, TrustCache } from './postgres-trust-cache.ts';
+import { ENSURE_PARTITION_STATEMENT } from './postgres-partitions.ts';
+import { toMillis } from './postgres-write-values.ts';
 import { FLUSH_STATEMENT } from './postgres-flush-statement.ts';
 import { WriteBuffer } from './postgres-write-buffer.ts';
 import { MatchIndexChanges, rekeyPostgres } from './postgres-match-index.ts';
-import { PERSON_TRAIT_KEYS } from '../../matching/match-keys.ts';
 
-/** The hot statements. Why names: pg parses and plans a named statement once per connection. */
-const SQL = {
-  claim: {
-    name: 'kin_claim_v1',
-    text: `INSERT INTO message_ids (source_id, message_id, received_at)
-           SELECT $1, m, $3 FROM unnest($2::text[]) AS m
-           ON CONFLICT (source_id, message_id) DO NOTHING
-           RETURNING message_id`,
-  },
-  lockSnapshot: { name: 'kin_lock_snapshot_v1', text: 'SELECT * FROM kin_lock_snapshot($1::text[], $2::text[])' },
-  mergeBatch: { name: 'kin_merge_batch_v3', text: 'SELECT kin_merge_batch_v3($1::json)' },
-  // Hand-written plans naming profiles the transaction never looked up: lock them (sorted), then read them in
-  // a second statement (READ COMMITTED: a statement's snapshot is taken before it waits for a lock).
-  lockProfiles: {
-    name: 'kin_lock_profiles_v1',
-    text: `SELECT count(pg_advisory_xact_lock(hashtextextended('profile:' || s.f, 0)))
-           FROM (SELECT DISTINCT f COLLATE "C" AS f FROM unnest($1::text[]) AS f ORDER BY 1) AS s`,
-  },
-  readProfiles: {
-    name: 'kin_read_profiles_v1',
-    text: `SELECT p.id AS profile_id, p.created_at, p.merge_count, x.type, x.value, x.first_seen, x.last_seen
-           FROM profiles p LEFT JOIN identifiers x ON x.profile_id = p.id
-           WHERE p.id = ANY ($1::text[]) AND p.merged_into IS NULL ORDER BY p.id, x.type, x.value`,
-  },
-} as const;
+import { WRITE_STATEMENTS as SQL } from './postgres-write-statements.ts';
+import { bufferPlanRows, type PlanRowsState } from './postgres-plan-rows.ts';
 
 /** What the write operations of one transaction need from the store. */
 export interface WriteDeps {
@@ -110,6 +86,7 @@ export function createPostgresTx(deps: WriteDeps): PostgresTx {
   /** Profiles to mark for recompute, written at the next flush (one statement; a replay marks once per event). */
   const pendingMarks = new Set<string>();
   const links = postgresLinkClickTx(deps.query);
+  const planRows: PlanRowsState = { deps, buffer, cache, trust, matchIndex, bufferedMonths };
 
   async function claimMessageIds(sourceId: string, messageIds: string[]): Promise<boolean[]> {
     if (messageIds.length === 0) return [];
@@ -220,93 +197,8 @@ export function createPostgresTx(deps: WriteDeps): PostgresTx {
       matchIndex.changed(merge.survivorId, !replay);
       matchIndex.changed(merge.absorbedId, false);
     }
-    const traits = traitChanges(plan, profileId);
-    const consent = profileId === undefined ? [] : Object.entries(plan.consent?.categories ?? {});
-    if (profileId !== undefined) {
-      if (plan.target.kind === 'new') {
-        buffer.createProfile(profileId, at, { messageId: event.messageId, sourceId });
-        cache.addProfile(profileId, at);
-      } else if (plan.links.length > 0 || plan.merges.length > 0 || traits.size > 0 || consent.length > 0)
-        buffer.touchProfile(profileId, at);
-      for (const { identifier, rule } of plan.links) {
-        cache.link(identifier, profileId, time);
-        buffer.link(keyOf(identifier.type, identifier.value), {
-          ...identifier,
-          profile_id: profileId,
-          source_id: sourceId,
-          first_seen: time,
-          last_seen: time,
-          link_message_id: event.messageId,
-          link_rule: rule,
-          linked_at: time,
-        });
-      }
-      for (const touched of plan.touches) touchIdentifier(touched, time);
-      let person = false;
-      for (const [key, { value, trust }] of traits) {
-        buffer.setTrait({ profile_id: profileId, key, value, ts: time, source_id: sourceId, trust });
-        person ||= PERSON_TRAIT_KEYS.has(key);
-      }
-      if (person) matchIndex.changed(profileId, !replay);
-      for (const [category, granted] of consent) buffer.setConsent({ profile_id: profileId, category, granted, ts: time });
-    }
-    let position: number | null = null;
-    if (replay) buffer.assignEvent(replay.seq, time, profileId ?? null);
-    else {
-      const month = monthOf(time);
-      if (month && !deps.knownMonths.has(month) && !deps.ensuredMonths.has(month)) bufferedMonths.add(month);
-      position = buffer.addEvent({
-        message_id: event.messageId,
-        source_id: sourceId,
-        profile_id: profileId ?? null,
-        type: event.type,
-        event: event.event ?? null,
-        timestamp: time,
-        received_at: at,
-        payload: input.payload,
-        unverified: input.unverified ?? null,
-      });
-      buffer.addWarnings(planWarnings(input, profileId, at));
-    }
-    // Refusals are kept for explain; `invalid` ones are left out to bound volume (any string can be invalid).
-    for (const r of plan.refused) {
-      if (r.reason === 'invalid') continue;
-      // A tombstoned identifier is kept as its digest here too: the refusals would list removed values again.
-      const value = r.reason === 'tombstoned' ? deps.digest(r.identifier) : r.identifier.value;
-      buffer.addRefusal({
-        profile_id: profileId ?? null,
-        type: r.identifier.type,
-        value,
-        reason: r.reason,
-        detail: r.detail,
-        message_id: event.messageId,
-        source_id: sourceId,
-        at: time,
-      });
-    }
-    for (const pair of plan.deviceUsers ?? []) {
-      if (!trust.addDeviceUser(pair.identifier, pair.userId, replay?.seq ?? PENDING_SEQ)) continue;
-      buffer.addDeviceUser({ ...pair.identifier, user_id: pair.userId, seq: replay?.seq ?? null, event: position });
-    }
+    bufferPlanRows(planRows, input, profileId, at, time);
     return { profileId };
-  }
-
-  /** lastSeen moves only by an hour or more, or when the event is older than firstSeen (as the statement does). */
-  function touchIdentifier(identifier: Identifier, time: string): void {
-    const cached = cache.identifier(identifier);
-    if (!cached) return;
-    const t = Date.parse(time);
-    const first = Date.parse(cached.firstSeen);
-    const last = Date.parse(cached.lastSeen);
-    if (!(t < first || t - last >= LAST_SEEN_GRANULARITY_SECONDS * 1000)) return;
-    if (t > last) cached.lastSeen = time;
-    if (t < first) cached.firstSeen = time;
-    buffer.touchIdentifier(keyOf(cached.type, cached.value), {
-      type: cached.type,
-      value: cached.value,
-      first_seen: cached.firstSeen,
-      last_seen: cached.lastSeen,
-    });
   }
 
   async function flushMonths(): Promise<void> {

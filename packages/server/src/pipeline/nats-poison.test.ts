@@ -44,19 +44,12 @@ const goodEvents = (prefix: string, n: number) =>
 
 if (await pipelineServicesAvailable('pipeline poison events')) {
   describe('pipeline poison events', () => {
-    const { cleanups, database, streams } = pipelineResources();
+    const { cleanups, database, streams, kinEnv } = pipelineResources();
 
     it('bisects a batch, applies every good event once, dead-letters each bad one with a warning and the counter; /ready and lag show it meanwhile', async () => {
-      const db = await database();
-      const names = streams();
-      const env = {
-        PORT: '0',
-        KIN_HOST: '127.0.0.1',
-        KIN_DB: db.url,
-        KIN_PIPELINE: testNatsUrl(),
-        KIN_METRICS_TOKEN: METRICS,
-        ...names.env,
-      };
+      const kin = await kinEnv();
+      const names = kin.names;
+      const env = { ...kin.env, KIN_METRICS_TOKEN: METRICS };
       const collector = await startKin({
         config: parseConfig({ ...env, KIN_ADMIN_TOKEN: ADMIN, KIN_WRITE_KEYS: `web:${WRITE_KEY}` }),
         role: 'collector',

@@ -26,22 +26,20 @@ const track = (url: string, body: unknown) =>
 
 if (await pipelineServicesAvailable('privacy in pipeline mode')) {
   describe('privacy in pipeline mode', () => {
-    const { cleanups, database, streams } = pipelineResources();
+    const { cleanups, kinEnv } = pipelineResources();
+    /** The variables of a Kin of this suite, with the privacy secret, over a database and streams of its own. */
+    const privacyEnv = async () => {
+      const { names, env } = await kinEnv();
+      return {
+        names,
+        env: { ...env, KIN_ADMIN_TOKEN: ADMIN, KIN_WRITE_KEYS: `web:${WRITE_KEY}`, KIN_PRIVACY_SECRET: 'privacy-secret-of-the-test-0123' },
+      };
+    };
 
     it('suppress on one collector blocks the person at another within 1 s; an unreadable list answers 503', async () => {
-      const db = await database();
-      const names = streams();
+      const { names, env } = await privacyEnv();
       const bucket = privacyBucketOf(names.nats.stream);
-      const config = parseConfig({
-        PORT: '0',
-        KIN_HOST: '127.0.0.1',
-        KIN_DB: db.url,
-        KIN_ADMIN_TOKEN: ADMIN,
-        KIN_WRITE_KEYS: `web:${WRITE_KEY}`,
-        KIN_PIPELINE: testNatsUrl(),
-        KIN_PRIVACY_SECRET: 'privacy-secret-of-the-test-0123',
-        ...names.env,
-      });
+      const config = parseConfig(env);
       const a = await startKin({ config, logger: memoryLogger() });
       cleanups.push(() => a.close());
       const bLog = memoryLogger();
@@ -107,18 +105,7 @@ if (await pipelineServicesAvailable('privacy in pipeline mode')) {
     });
 
     it('a worker drops events published before their person was deleted', async () => {
-      const db = await database();
-      const names = streams();
-      const env = {
-        PORT: '0',
-        KIN_HOST: '127.0.0.1',
-        KIN_DB: db.url,
-        KIN_ADMIN_TOKEN: ADMIN,
-        KIN_WRITE_KEYS: `web:${WRITE_KEY}`,
-        KIN_PIPELINE: testNatsUrl(),
-        KIN_PRIVACY_SECRET: 'privacy-secret-of-the-test-0123',
-        ...names.env,
-      };
+      const { env } = await privacyEnv();
       // A collector alone: the events wait in the stream.
       const collector = await startKin({ config: parseConfig(env), role: 'collector', logger: memoryLogger() });
       cleanups.push(() => collector.close());

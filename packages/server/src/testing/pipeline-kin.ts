@@ -8,7 +8,6 @@ import type { RunningKin } from '../main.ts';
 import { startKin } from '../main.ts';
 import type { Clock } from '../ports/clock.ts';
 import { memoryLogger } from '../ports/logger.ts';
-import { testNatsUrl } from './nats-test-server.ts';
 import type { PipelineResources } from './pipeline-services.ts';
 
 /** Starts collector + worker; everything it creates is undone by `resources`. */
@@ -20,18 +19,8 @@ export async function startPipelineKin(options: {
   clock?: Clock;
 }): Promise<RunningKin> {
   const { resources } = options;
-  const db = await resources.database();
-  const names = resources.streams();
-  const config = parseConfig({
-    PORT: '0',
-    KIN_HOST: '127.0.0.1',
-    KIN_DB: db.url,
-    KIN_ADMIN_TOKEN: options.adminToken,
-    KIN_WRITE_KEYS: `web:${options.writeKey}`,
-    KIN_PIPELINE: testNatsUrl(),
-    ...names.env,
-    ...options.env,
-  });
+  const { env } = await resources.kinEnv();
+  const config = parseConfig({ ...env, KIN_ADMIN_TOKEN: options.adminToken, KIN_WRITE_KEYS: `web:${options.writeKey}`, ...options.env });
   const kin = await startKin({ config, logger: memoryLogger(), ...(options.clock ? { clock: options.clock } : {}) });
   resources.cleanups.push(() => kin.close());
   return kin;

@@ -22,6 +22,11 @@ export interface PipelineResources {
   database: () => Promise<TestDatabase>;
   /** Stream, subject and consumer names of one's own; the stream is deleted after the tests. */
   streams: () => ReturnType<typeof testStreamNames>;
+  /**
+   * A fresh database and streams, and the variables every Kin of the suite starts from: port 0 on loopback,
+   * that database, the shared NATS and those streams.
+   */
+  kinEnv: () => Promise<{ db: TestDatabase; names: ReturnType<typeof testStreamNames>; env: Record<string, string> }>;
 }
 
 /** Call inside a `describe`: registers the `afterAll` that undoes what the suite created. */
@@ -30,17 +35,24 @@ export function pipelineResources(): PipelineResources {
   afterAll(async () => {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
   });
+  const database = async (): Promise<TestDatabase> => {
+    const db = await createTestDatabase();
+    cleanups.push(() => db.drop());
+    return db;
+  };
+  const streams = (): ReturnType<typeof testStreamNames> => {
+    const names = testStreamNames();
+    cleanups.push(() => deleteTestStream(testNatsUrl(), names.nats.stream));
+    return names;
+  };
   return {
     cleanups,
-    database: async () => {
-      const db = await createTestDatabase();
-      cleanups.push(() => db.drop());
-      return db;
-    },
-    streams: () => {
-      const names = testStreamNames();
-      cleanups.push(() => deleteTestStream(testNatsUrl(), names.nats.stream));
-      return names;
+    database,
+    streams,
+    kinEnv: async () => {
+      const db = await database();
+      const names = streams();
+      return { db, names, env: { PORT: '0', KIN_HOST: '127.0.0.1', KIN_DB: db.url, KIN_PIPELINE: testNatsUrl(), ...names.env } };
     },
   };
 }

@@ -4,7 +4,7 @@
  * equal the generator's truth (demo/journey-truth.ts) — on SQLite and on PostgreSQL alike, so both stores
  * give identical answers. Then a merge is undone and the stitched answers must follow the graph as it is now.
  */
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { AnalyticsUnit, AttributionSpec, FunnelOrder, FunnelSpec, PathSpec, TrackingEvent } from '@kin/core';
 import { ATTRIBUTION_MODELS, DEFAULT_POLICY, validateEvent } from '@kin/core';
 import type { Journeys } from '../demo/journey-data.ts';
@@ -14,6 +14,7 @@ import { undoMerge } from '../identity/identity-undo.ts';
 import { normalizerFor } from '../identity/policy-load.ts';
 import { ingestInGroups } from '../storage/storage-reference-conformance.ts';
 import type { Store } from '../storage/storage.ts';
+import type { StoreTestTarget } from '../storage/store-test-target.ts';
 import type { AnalyticsDeps } from './analytics-run.ts';
 import { explainConversion, funnelActors, runAttribution, runFunnel, runPaths } from './analytics-run.ts';
 
@@ -77,21 +78,23 @@ const attributionSpec = (j: Journeys, over: Partial<AttributionSpec> = {}): Attr
   ...over,
 });
 
-/** Registers the suite for one store; `open` gives a fresh, migrated store. */
+/** Registers the suite for one store (one store for the whole suite: the journeys are ingested once). */
 export function registerAnalyticsConformance(
-  name: string,
-  open: () => Promise<{ store: Store; close(): Promise<void> }>,
+  target: Pick<StoreTestTarget, 'name' | 'create' | 'destroy'>,
   options: { shoppers?: number } = {},
 ): void {
   const journeys = generateJourneys({ seed: 15, shoppers: options.shoppers ?? 150, start: new Date('2026-09-01T00:00:00.000Z'), days: 30 });
 
-  describe(`analytics conformance: ${name}`, () => {
+  describe(`analytics conformance: ${target.name}`, () => {
     let store: Store;
-    let close: () => Promise<void>;
+    let opened: Store | undefined;
+    afterAll(async () => {
+      if (opened) await target.destroy(opened);
+    });
     const run = (): AnalyticsDeps => ({ store, timeoutMs: 60_000, nowMs: () => Date.now() });
 
     it('ingests the journeys', async () => {
-      ({ store, close } = await open());
+      store = opened = await target.create();
       await ingestJourneys(store, journeys);
     }, 120_000);
 
@@ -237,7 +240,6 @@ export function registerAnalyticsConformance(
       expect(after.results.profile).not.toEqual(before.results.profile);
       const funnel = funnelSpec(journeys);
       expect((await runFunnel(run(), { spec: funnel, unit: 'profile' })).steps).toEqual(truthFunnel(now, funnel, 'profile').steps);
-      await close();
     });
   });
 }

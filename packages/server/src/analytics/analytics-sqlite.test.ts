@@ -4,12 +4,10 @@ import { registerAnalyticsConformance } from './analytics-conformance.ts';
 import { openStore } from '../storage/store-open.ts';
 import { openSqliteStore } from '../storage/sqlite/sqlite-store.ts';
 
-registerAnalyticsConformance('sqlite', async () => {
-  const store = await openStore(':memory:', {});
-  return { store, close: () => store.close() };
-});
-
-registerAnalyticsConformance('sqlite, blocks of 7 events', async () => {
-  const store = await openSqliteStore({ path: ':memory:', eventBlockSize: 7 });
-  return { store, close: () => store.close() };
+const destroy = (store: { close(): Promise<void> }) => store.close();
+registerAnalyticsConformance({ name: 'sqlite', create: () => openStore(':memory:', {}), destroy });
+registerAnalyticsConformance({
+  name: 'sqlite, blocks of 7 events',
+  create: () => openSqliteStore({ path: ':memory:', eventBlockSize: 7 }),
+  destroy,
 });

@@ -15,6 +15,7 @@ import { fixedClock } from '../ports/clock.ts';
 import { memoryLogger } from '../ports/logger.ts';
 import type { Store } from '../storage/storage.ts';
 import type { StoreTestTarget } from '../storage/store-test-target.ts';
+import { TWIN_TRAITS } from '../testing/match-fixtures.ts';
 import { createAudienceEngine } from './audience-engine.ts';
 
 const START = '2026-03-10T12:00:00.000Z';
@@ -22,14 +23,6 @@ const ORDERS: ComputedTraitDefinition = { key: 'orders', type: 'event_counter', 
 const REPEAT: AudienceDefinition = {
   key: 'repeat_buyers',
   where: { performed: { event: 'Order Completed', where: [], count: { op: 'gte', value: 2 } } },
-};
-const TWIN = {
-  first_name: 'Zachary',
-  last_name: 'Quill',
-  date_of_birth: '1985-09-09',
-  address: '1 Quay St',
-  city: 'Leeds',
-  postcode: 'LS2 9JT',
 };
 
 const track = (messageId: string, anonymousId: string, extra: Partial<TrackingEvent> = {}): TrackingEvent => ({
@@ -97,8 +90,8 @@ export function runAudienceIdentityCases(target: StoreTestTarget): void {
       const clock = fixedClock(START);
       await define(s);
       await ingest(s, DEFAULT_POLICY, [
-        { type: 'identify', messageId: 'id-1', anonymousId: 'a1', traits: TWIN, timestamp: START, receivedAt: START },
-        { type: 'identify', messageId: 'id-2', anonymousId: 'a2', traits: TWIN, timestamp: START, receivedAt: START },
+        { type: 'identify', messageId: 'id-1', anonymousId: 'a1', traits: TWIN_TRAITS, timestamp: START, receivedAt: START },
+        { type: 'identify', messageId: 'id-2', anonymousId: 'a2', traits: TWIN_TRAITS, timestamp: START, receivedAt: START },
         track('o-1', 'a1'),
         track('o-2', 'a2'),
       ]);

@@ -3,29 +3,18 @@
  * and NATS JetStream counts a write key's events itself (per collector: docs/rate-limits.md) and publishes
  * only the events that fit, with `context.ip` already truncated, so the worker stores the cut address.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fixedClock } from '../ports/clock.ts';
-import { servicesRequired, testPostgresStatus } from '../storage/postgres/postgres-test-db.ts';
-import { testNatsStatus, until } from '../testing/nats-test-server.ts';
+import { until } from '../testing/nats-test-server.ts';
 import { startPipelineKin } from '../testing/pipeline-kin.ts';
+import { pipelineResources, pipelineServicesAvailable } from '../testing/pipeline-services.ts';
 
-const [pgStatus, natsStatus] = await Promise.all([testPostgresStatus(), testNatsStatus()]);
-const reason = !pgStatus.ok ? pgStatus.reason : !natsStatus.ok ? natsStatus.reason : undefined;
 const WRITE_KEY = 'limits-pipeline-write-key-01';
 const ADMIN = 'limits-pipeline-admin-token-0123';
 
-if (reason && servicesRequired()) {
+if (await pipelineServicesAvailable('rate limits and IP policy in collect mode')) {
   describe('rate limits and IP policy in collect mode', () => {
-    it('needs PostgreSQL and NATS (KIN_REQUIRE_SERVICES is set)', () => {
-      throw new Error(reason);
-    });
-  });
-} else {
-  describe.skipIf(reason !== undefined)(`rate limits and IP policy in collect mode${reason ? ` (skipped: ${reason})` : ''}`, () => {
-    const cleanups: Array<() => Promise<void>> = [];
-    afterAll(async () => {
-      for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
-    });
+    const resources = pipelineResources();
 
     it('the collector refuses the events over the limit per item, then whole requests with 429; stored events hold the truncated ip', async () => {
       // 10 events a second with a 1 s burst (a bucket of 10), and a clock that stands still: no token comes
@@ -33,7 +22,7 @@ if (reason && servicesRequired()) {
       const kin = await startPipelineKin({
         adminToken: ADMIN,
         writeKey: WRITE_KEY,
-        cleanups,
+        resources,
         env: { KIN_RATE_LIMIT_EVENTS_PER_SECOND: '10', KIN_RATE_LIMIT_BURST_SECONDS: '1' },
         clock: fixedClock(new Date()),
       });

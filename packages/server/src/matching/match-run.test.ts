@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestKin, type TestKin } from '../testing/kin-harness.ts';
-import { crmAndSocialFiles as files } from '../testing/match-fixtures.ts';
+import { TWIN_TRAITS, crmAndSocialFiles as files } from '../testing/match-fixtures.ts';
 
 let kin: TestKin;
 beforeAll(async () => {
@@ -26,14 +26,7 @@ describe('import → match → graph', () => {
       ),
     ).toMatchObject({ rejected: 0 });
     // Two logged-in web users with identical person traits: the engine links them, the user_id limit refuses.
-    const twin = {
-      first_name: 'Zachary',
-      last_name: 'Quill',
-      date_of_birth: '1985-09-09',
-      address: '1 Quay St',
-      city: 'Leeds',
-      postcode: 'LS2 9JT',
-    };
+    const twin = TWIN_TRAITS;
     expect((await kin.track('/v1/identify', { userId: 'u-twin-1', traits: twin })).status).toBe(200);
     expect((await kin.track('/v1/identify', { userId: 'u-twin-2', traits: twin })).status).toBe(200);
     const profilesBefore = (await json<{ profiles: number }>(kin.admin('/v1/stats'))).profiles;

@@ -3,44 +3,21 @@
  * nothing a store cannot keep ever reaches JetStream: a real collector + worker over PostgreSQL and NATS,
  * the shared poison batch of `testing/edge-cases.ts`, and every good item stored by the worker.
  */
-import { afterAll, describe, expect, it } from 'vitest';
-import { servicesRequired, testPostgresStatus } from '../storage/postgres/postgres-test-db.ts';
+import { describe, expect, it } from 'vitest';
 import { EDGE_CASES, edgeBatchBody } from '../testing/edge-cases.ts';
-import { testNatsStatus } from '../testing/nats-test-server.ts';
+import { until } from '../testing/nats-test-server.ts';
 import { startPipelineKin } from '../testing/pipeline-kin.ts';
+import { pipelineResources, pipelineServicesAvailable } from '../testing/pipeline-services.ts';
 
-const [pgStatus, natsStatus] = await Promise.all([testPostgresStatus(), testNatsStatus()]);
-const reason = !pgStatus.ok ? pgStatus.reason : !natsStatus.ok ? natsStatus.reason : undefined;
 const WRITE_KEY = 'edge-pipeline-write-key-01';
 const ADMIN = 'edge-pipeline-admin-token-0123';
 
-async function until(check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-if (reason && servicesRequired()) {
+if (await pipelineServicesAvailable('edge rejections in collect mode')) {
   describe('edge rejections in collect mode', () => {
-    it('needs PostgreSQL and NATS (KIN_REQUIRE_SERVICES is set)', () => {
-      throw new Error(reason);
-    });
-  });
-} else if (reason) {
-  describe.skip(`edge rejections in collect mode (skipped: ${reason})`, () => {
-    it('needs PostgreSQL and NATS', () => undefined);
-  });
-} else {
-  describe('edge rejections in collect mode', () => {
-    const cleanups: Array<() => Promise<void>> = [];
-    afterAll(async () => {
-      for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
-    });
+    const resources = pipelineResources();
 
     it('rejects the poison items per item, publishes only the good ones, and the worker stores them all', async () => {
-      const kin = await startPipelineKin({ adminToken: ADMIN, writeKey: WRITE_KEY, cleanups });
+      const kin = await startPipelineKin({ adminToken: ADMIN, writeKey: WRITE_KEY, resources });
 
       const headers = { 'content-type': 'application/json', authorization: 'Basic ' + Buffer.from(`${WRITE_KEY}:`).toString('base64') };
       const res = await fetch(`${kin.url}/v1/batch`, {

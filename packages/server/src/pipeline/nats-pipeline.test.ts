@@ -3,26 +3,15 @@
  * readiness and metrics, and backpressure: a collector answers 503 + Retry-After while its NATS is down,
  * loses nothing, and everything resumes when NATS is back (a private nats-server, never the shared one).
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../config.ts';
 import type { RunningKin } from '../main.ts';
 import { startKin } from '../main.ts';
 import { memoryLogger } from '../ports/logger.ts';
-import type { TestDatabase } from '../storage/postgres/postgres-test-db.ts';
-import { createTestDatabase, servicesRequired, testPostgresStatus } from '../storage/postgres/postgres-test-db.ts';
-import {
-  deleteTestStream,
-  natsServerAvailable,
-  startNatsServer,
-  testNatsStatus,
-  testNatsUrl,
-  testStreamNames,
-  until,
-} from '../testing/nats-test-server.ts';
+import { natsServerAvailable, startNatsServer, testNatsUrl, testStreamNames, until } from '../testing/nats-test-server.ts';
+import { pipelineResources, pipelineServicesAvailable } from '../testing/pipeline-services.ts';
 import { startKinWorker } from './nats-worker-process.ts';
 
-const [pgStatus, natsStatus] = await Promise.all([testPostgresStatus(), testNatsStatus()]);
-const reason = !pgStatus.ok ? pgStatus.reason : !natsStatus.ok ? natsStatus.reason : undefined;
 const ADMIN = 'pipeline-admin-token-0123456789';
 const WRITE_KEY = 'pipeline-write-key-0001';
 const METRICS = 'pipeline-metrics-token-01234';
@@ -45,27 +34,9 @@ const batchOf = (prefix: string, n: number) => ({
   })),
 });
 
-if (reason && servicesRequired()) {
+if (await pipelineServicesAvailable('nats pipeline')) {
   describe('nats pipeline', () => {
-    it('needs PostgreSQL and NATS (KIN_REQUIRE_SERVICES is set)', () => {
-      throw new Error(reason);
-    });
-  });
-} else if (reason) {
-  describe.skip(`nats pipeline (skipped: ${reason})`, () => {
-    it('needs PostgreSQL and NATS', () => undefined);
-  });
-} else {
-  describe('nats pipeline', () => {
-    const cleanups: Array<() => Promise<void>> = [];
-    afterAll(async () => {
-      for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
-    });
-    const database = async (): Promise<TestDatabase> => {
-      const db = await createTestDatabase();
-      cleanups.push(() => db.drop());
-      return db;
-    };
+    const { cleanups, database, streams } = pipelineResources();
     const configFor = (db: string, pipeline: string, env: Record<string, string>) =>
       parseConfig({
         PORT: '0',
@@ -80,8 +51,7 @@ if (reason && servicesRequired()) {
 
     it('serve --pipeline: collects over JetStream, resolves in its worker; ready and metrics', async () => {
       const db = await database();
-      const names = testStreamNames();
-      cleanups.push(() => deleteTestStream(testNatsUrl(), names.nats.stream));
+      const names = streams();
       const kin: RunningKin = await startKin({ config: configFor(db.url, testNatsUrl(), names.env), logger: memoryLogger() });
       cleanups.push(() => kin.close());
 

@@ -9,20 +9,17 @@
  * the worker's side is proven whatever the edge lets through.
  */
 import { connect } from 'nats';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../config.ts';
 import { startKin } from '../main.ts';
 import { memoryLogger } from '../ports/logger.ts';
-import type { TestDatabase } from '../storage/postgres/postgres-test-db.ts';
-import { createTestDatabase, servicesRequired, testPostgresStatus } from '../storage/postgres/postgres-test-db.ts';
-import { deleteTestStream, testNatsStatus, testNatsUrl, testStreamNames, until } from '../testing/nats-test-server.ts';
+import { testNatsUrl, until } from '../testing/nats-test-server.ts';
+import { pipelineResources, pipelineServicesAvailable } from '../testing/pipeline-services.ts';
 import type { EventMessage } from './nats-stream.ts';
 import { subjectOf } from './nats-stream.ts';
 import { startKinWorker } from './nats-worker-process.ts';
 import { startTcpProxy } from '../testing/tcp-proxy.ts';
 
-const [pgStatus, natsStatus] = await Promise.all([testPostgresStatus(), testNatsStatus()]);
-const reason = !pgStatus.ok ? pgStatus.reason : !natsStatus.ok ? natsStatus.reason : undefined;
 const ADMIN = 'poison-admin-token-0123456789';
 const WRITE_KEY = 'poison-write-key-0001';
 const METRICS = 'poison-metrics-token-01234';
@@ -45,36 +42,14 @@ const goodEvents = (prefix: string, n: number) =>
     timestamp: new Date(Date.UTC(2026, 10, 1) + i * 1000).toISOString(),
   }));
 
-if (reason && servicesRequired()) {
+if (await pipelineServicesAvailable('pipeline poison events')) {
   describe('pipeline poison events', () => {
-    it('needs PostgreSQL and NATS (KIN_REQUIRE_SERVICES is set)', () => {
-      throw new Error(reason);
-    });
-  });
-} else if (reason) {
-  describe.skip(`pipeline poison events (skipped: ${reason})`, () => {
-    it('needs PostgreSQL and NATS', () => undefined);
-  });
-} else {
-  describe('pipeline poison events', () => {
-    const cleanups: Array<() => Promise<void>> = [];
-    afterAll(async () => {
-      for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
-    });
+    const { cleanups, database, streams, kinEnv } = pipelineResources();
 
     it('bisects a batch, applies every good event once, dead-letters each bad one with a warning and the counter; /ready and lag show it meanwhile', async () => {
-      const db: TestDatabase = await createTestDatabase();
-      cleanups.push(() => db.drop());
-      const names = testStreamNames();
-      cleanups.push(() => deleteTestStream(testNatsUrl(), names.nats.stream));
-      const env = {
-        PORT: '0',
-        KIN_HOST: '127.0.0.1',
-        KIN_DB: db.url,
-        KIN_PIPELINE: testNatsUrl(),
-        KIN_METRICS_TOKEN: METRICS,
-        ...names.env,
-      };
+      const kin = await kinEnv();
+      const names = kin.names;
+      const env = { ...kin.env, KIN_METRICS_TOKEN: METRICS };
       const collector = await startKin({
         config: parseConfig({ ...env, KIN_ADMIN_TOKEN: ADMIN, KIN_WRITE_KEYS: `web:${WRITE_KEY}` }),
         role: 'collector',
@@ -206,10 +181,8 @@ if (reason && servicesRequired()) {
     });
 
     it("PostgreSQL lost mid-stream is no event's fault: the whole batch is retried, nothing is dead-lettered, everything lands", async () => {
-      const db: TestDatabase = await createTestDatabase();
-      cleanups.push(() => db.drop());
-      const names = testStreamNames();
-      cleanups.push(() => deleteTestStream(testNatsUrl(), names.nats.stream));
+      const db = await database();
+      const names = streams();
       const target = new URL(db.url);
       const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
       cleanups.push(() => proxy.close());

@@ -10,13 +10,7 @@ import { normalizerFor } from '../identity/policy-load.ts';
 import { matchKeysOf } from '../matching/match-keys.ts';
 import { applyEvents } from '../pipeline/event-apply.ts';
 import type { Store } from './storage.ts';
-
-/** A store to test and a way to run raw SQL on it (to turn rows back into the migration's backfill state). */
-export interface MatchIndexTarget {
-  store: Store;
-  exec(sql: string): Promise<void>;
-  close(): Promise<void>;
-}
+import type { StoreTestTarget } from './store-test-target.ts';
 
 const normalize = normalizerFor(DEFAULT_POLICY);
 const deps = { policy: DEFAULT_POLICY, normalize };
@@ -25,20 +19,20 @@ const at = (): string => new Date(Date.UTC(2026, 0, 1, 0, 0, n)).toISOString();
 const identify = (fields: Partial<TrackingEvent>): TrackingEvent =>
   ({ type: 'identify', messageId: `m${++n}`, timestamp: at(), receivedAt: at(), ...fields }) as TrackingEvent;
 
-/** Runs the suite against one adapter. */
-export function runMatchIndexConformance(options: { name: string; create: () => Promise<MatchIndexTarget> }): void {
-  describe(`match index (${options.name})`, () => {
-    let target: MatchIndexTarget;
+/** Runs the suite against one adapter (`exec` turns rows back into the migration's backfill state). */
+export function runMatchIndexConformance(target: StoreTestTarget): void {
+  describe(`match index (${target.name})`, () => {
     let store: Store;
     const send = (...events: TrackingEvent[]) => store.transaction((tx) => applyEvents(tx, 'web', events, deps));
     const idOf = async (value: string) => (await store.findProfileIdByIdentifier({ type: 'anonymous_id', value }))!;
     const pending = async (id: string) => (await store.matching.pendingMatches(1000)).find((p) => p.profileId === id);
 
     beforeAll(async () => {
-      target = await options.create();
-      store = target.store;
+      store = await target.create();
     });
-    afterAll(async () => target?.close());
+    afterAll(async () => {
+      if (store) await target.destroy(store);
+    });
 
     it('keys a profile in the transaction that sets its person traits, and marks it pending', async () => {
       await send(identify({ anonymousId: 'ann', traits: { firstName: 'Ann', lastName: 'Lee', birthday: '1980-02-03' } }));
@@ -117,9 +111,10 @@ export function runMatchIndexConformance(options: { name: string; create: () => 
       await send(identify({ anonymousId: 'cy', traits: { firstName: 'Cy', lastName: 'Moss', email: 'cy@example.com' } }));
       const id = await idOf('cy');
       const keys = (await store.matching.matchKeysOfProfile(id))!;
-      await target.exec('DELETE FROM match_keys');
-      await target.exec('DELETE FROM match_profiles');
+      await target.exec(store, 'DELETE FROM match_keys');
+      await target.exec(store, 'DELETE FROM match_profiles');
       await target.exec(
+        store,
         "INSERT INTO match_profiles (profile_id) SELECT DISTINCT profile_id FROM traits WHERE key IN ('firstName', 'lastName', 'email')",
       );
       expect(await store.matching.matchKeysOfProfile(id)).toBeUndefined();

@@ -39,3 +39,13 @@ export function crmAndSocialFiles(): { crm: string; social: string } {
 
 /** The mapping of the social file (its handle column is a Twitter handle). */
 export const SOCIAL_MAPPING = { handle: 'twitter' } as const;
+
+/** The person traits of two profiles the engine links with certainty (identical in every field). */
+export const TWIN_TRAITS = {
+  first_name: 'Zachary',
+  last_name: 'Quill',
+  date_of_birth: '1985-09-09',
+  address: '1 Quay St',
+  city: 'Leeds',
+  postcode: 'LS2 9JT',
+};

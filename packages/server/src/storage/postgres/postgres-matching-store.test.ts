@@ -3,25 +3,29 @@ import { DEFAULT_POLICY } from '@kin/core';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { normalizerFor } from '../../identity/policy-load.ts';
 import { importFile } from '../../import/import-file.ts';
 import { runMatch } from '../../matching/match-run.ts';
 import { decideReview } from '../../matching/review-decide.ts';
 import { systemClock } from '../../ports/clock.ts';
 import { SOCIAL_MAPPING, crmAndSocialFiles } from '../../testing/match-fixtures.ts';
-import { openPostgresStore } from './postgres-store.ts';
-import { createTestDatabase, testPostgresStatus } from './postgres-test-db.ts';
+import type { Store } from '../storage.ts';
+import { postgresAvailable, postgresTestStores } from './postgres-test-store.ts';
 
-const status = await testPostgresStatus();
+const stores = postgresTestStores('postgres', 4);
 const dir = mkdtempSync(join(tmpdir(), 'kin-pg-match-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe.skipIf(!status.ok)('postgres store: matching and review', () => {
-  it('merges matched profiles with a match ledger entry, queues doubtful pairs, and applies review decisions', async () => {
-    const db = await createTestDatabase();
-    const store = await openPostgresStore({ url: db.url, poolSize: 4 });
-    try {
+if (await postgresAvailable('postgres store: matching and review')) {
+  describe('postgres store: matching and review', () => {
+    let store: Store;
+    beforeAll(async () => {
+      store = await stores.create();
+    });
+    afterAll(() => stores.destroy(store));
+
+    it('merges matched profiles with a match ledger entry, queues doubtful pairs, and applies review decisions', async () => {
       const { crm, social } = crmAndSocialFiles();
       writeFileSync(join(dir, 'crm.csv'), crm);
       writeFileSync(join(dir, 'social.csv'), social);
@@ -81,9 +85,6 @@ describe.skipIf(!status.ok)('postgres store: matching and review', () => {
       expect(await store.findProfileIdByIdentifier({ type: 'twitter', value: 'mattc' })).not.toBe(
         await store.findProfileIdByIdentifier({ type: 'record', value: 'crm:c-mat' }),
       );
-    } finally {
-      await store.close();
-      await db.drop();
-    }
-  }, 60_000);
-});
+    }, 60_000);
+  });
+}

@@ -51,19 +51,33 @@ export function postgresTestStores(name: string, poolSize: number): PostgresTest
   };
 }
 
+/** What a service check answers: `{ ok: false, reason }` when the service cannot be reached. */
+export type ServiceStatus = { ok: true } | { ok: false; reason: string };
+
 /**
- * Whether PostgreSQL answers. When it does not, the file's suites are left out, unless `KIN_REQUIRE_SERVICES`
+ * Whether every service in `statuses` answers (`needs` names them: "PostgreSQL", "PostgreSQL and NATS"). When
+ * one does not, the file's suites are left out (a skipped suite `title` says why), unless `KIN_REQUIRE_SERVICES`
  * is set (CI): then a test named `title` fails with the reason.
  */
-export async function postgresAvailable(title: string): Promise<boolean> {
-  const status = await testPostgresStatus();
-  if (status.ok) return true;
+export async function servicesAvailable(title: string, needs: string, statuses: ReadonlyArray<Promise<ServiceStatus>>): Promise<boolean> {
+  const missing = (await Promise.all(statuses)).find((status) => !status.ok);
+  if (!missing || missing.ok) return true;
+  const reason = missing.reason;
   if (servicesRequired()) {
     describe(title, () => {
-      it('needs PostgreSQL (KIN_REQUIRE_SERVICES is set)', () => {
-        throw new Error(`${status.reason}. Start PostgreSQL or set KIN_TEST_POSTGRES_URL.`);
+      it(`needs ${needs} (KIN_REQUIRE_SERVICES is set)`, () => {
+        throw new Error(`${reason}. Start ${needs} or point the KIN_TEST_* URLs at them.`);
       });
+    });
+  } else {
+    describe.skip(`${title} (skipped: ${reason})`, () => {
+      it(`needs ${needs}`, () => undefined);
     });
   }
   return false;
+}
+
+/** Whether PostgreSQL answers; see `servicesAvailable`. */
+export function postgresAvailable(title: string): Promise<boolean> {
+  return servicesAvailable(title, 'PostgreSQL', [testPostgresStatus()]);
 }

@@ -1,21 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { describe, it } from 'vitest';
 import pg from 'pg';
 import { runTombstoneKeysConformance } from '../tombstone-keys-conformance.ts';
 import { openPostgresStore } from './postgres-store.ts';
-import { createTestDatabase, servicesRequired, testPostgresStatus } from './postgres-test-db.ts';
+import { createTestDatabase } from './postgres-test-db.ts';
+import { postgresAvailable } from './postgres-test-store.ts';
 
-const status = await testPostgresStatus();
-
-if (!status.ok && servicesRequired()) {
-  describe('postgres keyed tombstones', () => {
-    it('needs PostgreSQL (KIN_REQUIRE_SERVICES is set)', () => {
-      throw new Error(`${status.reason}. Start PostgreSQL or set KIN_TEST_POSTGRES_URL.`);
-    });
-  });
-}
-
-if (status.ok) {
+if (await postgresAvailable('postgres keyed tombstones')) {
   runTombstoneKeysConformance({
     name: 'postgres',
     fresh: async () => {

@@ -8,6 +8,8 @@ import type { Ingestor } from '../pipeline/ingest-port.ts';
 import { memoryLogger } from '../ports/logger.ts';
 import type { Store } from '../storage/storage.ts';
 import { openSqliteStore } from '../storage/sqlite/sqlite-store.ts';
+import { prepareOne } from '../pipeline/event-apply.ts';
+import { LINKS_SOURCE_ID } from '../pipeline/link-click-apply.ts';
 import { CLICK_GATHER_MS, createClickQueue } from './link-click-queue.ts';
 
 let store: Store | undefined;
@@ -87,6 +89,26 @@ describe('click queue', () => {
     for (let i = 0; i < 8; i++) queue.push(event(i));
     expect(queue.lost()).toBe(3);
     await queue.drain();
+    expect((await store!.stats()).events).toBe(5);
+  });
+
+  it('hands the ingestor its events prepared when each came with its text, and whole events otherwise', async () => {
+    const { ingestor } = await setup(0);
+    const seen: Array<Parameters<Ingestor['submit']>[0]> = [];
+    const watching: Ingestor = { ...ingestor, submit: (submission) => (seen.push(submission), ingestor.submit(submission)) };
+    const deps = { policy: DEFAULT_POLICY, normalize: normalizerFor(DEFAULT_POLICY) };
+    const queue = createClickQueue({
+      ingestor: watching,
+      logger: memoryLogger(),
+      prepare: (e) => prepareOne(e, LINKS_SOURCE_ID, deps, undefined),
+    });
+    for (let i = 0; i < 3; i++) queue.push(event(i), JSON.stringify(event(i)));
+    await queue.drain();
+    queue.push(event(3), JSON.stringify(event(3)));
+    queue.push(event(4));
+    await queue.drain();
+    expect(seen.map((s) => s.prepared?.payloads)).toEqual([[0, 1, 2].map((i) => JSON.stringify(event(i))), undefined]);
+    expect(seen[0]!.prepared!.events.map((p) => p.identifiers)).toEqual([0, 1, 2].map((i) => [{ type: 'anonymous_id', value: `a-${i}` }]));
     expect((await store!.stats()).events).toBe(5);
   });
 });

@@ -7,8 +7,8 @@
  * a refused submission is retried with backoff (up to `MAX_ATTEMPTS`), and past `maxPending` waiting events
  * new ones are counted as lost (and logged), so memory stays bounded.
  */
-import type { TrackingEvent } from '@kin/core';
-import type { Ingestor } from '../pipeline/ingest-port.ts';
+import type { PreparedEvent, TrackingEvent } from '@kin/core';
+import type { Ingestor, WholeSubmission } from '../pipeline/ingest-port.ts';
 import { LINKS_SOURCE_ID } from '../pipeline/link-click-apply.ts';
 import type { Logger } from '../ports/logger.ts';
 
@@ -25,8 +25,8 @@ const MAX_ATTEMPTS = 10;
 
 /** The queue of link events. */
 export interface ClickQueue {
-  /** Queues one event; answers at once. */
-  push(event: TrackingEvent): void;
+  /** Queues one event, with its stored text when the caller made it (`JSON.stringify(event)`); answers at once. */
+  push(event: TrackingEvent, payload?: string): void;
   /** Events queued or in flight (not yet durable). */
   pending(): number;
   /** Events given up on because the queue was full. */
@@ -50,12 +50,18 @@ export function createClickQueue(options: {
   retryMs?: number;
   gatherMs?: number;
   gatherEvents?: number;
+  /**
+   * The prepared form of a link event (link-prepare.ts): with it, submissions whose events all came with their
+   * text go to the ingestor prepared, so it does not extract and serialise them again.
+   */
+  prepare?: (event: TrackingEvent) => PreparedEvent;
 }): ClickQueue {
   const maxPending = options.maxPending ?? 50_000;
   const gatherMs = options.gatherMs ?? CLICK_GATHER_MS;
   const gatherEvents = options.gatherEvents ?? 1000;
   const retryMs = options.retryMs ?? 200;
   let waiting: TrackingEvent[] = [];
+  let payloads: Array<string | undefined> = [];
   let inFlight = 0;
   let lost = 0;
   let closed = false;
@@ -69,9 +75,16 @@ export function createClickQueue(options: {
     for (const resolve of done) resolve();
   };
 
-  const submit = (events: TrackingEvent[], attempt: number): void => {
+  const submission = (events: TrackingEvent[], texts: Array<string | undefined>): WholeSubmission => {
+    const { prepare } = options;
+    if (!prepare || texts.some((t) => t === undefined)) return { sourceId: LINKS_SOURCE_ID, events };
+    return { sourceId: LINKS_SOURCE_ID, events, prepared: { events: events.map(prepare), payloads: texts as string[] } };
+  };
+
+  const submit = (work: WholeSubmission, attempt: number): void => {
+    const { events } = work;
     inFlight += events.length;
-    options.ingestor.submit({ sourceId: LINKS_SOURCE_ID, events }).then(
+    options.ingestor.submit(work).then(
       () => {
         inFlight -= events.length;
         settle();
@@ -93,7 +106,7 @@ export function createClickQueue(options: {
         inFlight += events.length;
         setTimeout(() => {
           inFlight -= events.length;
-          submit(events, attempt + 1);
+          submit(work, attempt + 1);
         }, wait).unref();
       },
     );
@@ -104,18 +117,21 @@ export function createClickQueue(options: {
     timer = undefined;
     if (waiting.length === 0) return;
     const events = waiting;
+    const texts = payloads;
     waiting = [];
-    submit(events, 1);
+    payloads = [];
+    submit(submission(events, texts), 1);
   };
 
   return {
-    push(event) {
+    push(event, payload) {
       if (closed || waiting.length + inFlight >= maxPending) {
         lost++;
         options.logger.warn('link event lost: the click queue is full or closed', { pending: waiting.length + inFlight });
         return;
       }
       waiting.push(event);
+      payloads.push(payload);
       if (waiting.length >= gatherEvents) flush();
       else timer ??= setTimeout(flush, gatherMs);
     },

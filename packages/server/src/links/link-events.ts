@@ -30,7 +30,7 @@ export interface LinkHit {
 const visitorMemo = new Map<string, string>();
 
 /** Who hit, for unique clicks: the recipient, else a hash of the kept address and the user agent (never either). */
-function visitorOf(hit: LinkHit): string {
+export function visitorOf(hit: LinkHit): string {
   if (hit.token === 'valid' && hit.recipient) return `r:${hit.recipient.id}`;
   const key = `${hit.ip ?? ''}\u0000${hit.userAgent ?? ''}`;
   let visitor = visitorMemo.get(key);

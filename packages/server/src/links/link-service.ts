@@ -17,6 +17,7 @@ import type { LinkHit } from './link-events.ts';
 import { hitEvent } from './link-events.ts';
 import type { CachedLink } from './link-hit-memory.ts';
 import { createHitMemory } from './link-hit-memory.ts';
+import { hitPayload } from './link-prepare.ts';
 import { claimedRecipient, recipientIdOf, tokenMatches, tokenOf, tokenStatus } from './link-token.ts';
 
 const CODE_ALPHABET = 'abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789';
@@ -227,7 +228,7 @@ export function createLinkService(deps: LinkServiceDeps): LinkService {
       // Time-ordered (UUIDv7, as link ids): click rows land at the end of their primary key's index.
       const clickId = ids.profileId();
       const hit = hitOf({ clickId, kind: request.head ? 'head' : 'get', link, at: now, checked, request });
-      deps.clicks.push(hitEvent(hit));
+      deps.clicks.push(hitEvent(hit), hitPayload(hit));
       return cached.target(clickId);
     },
     async open(request) {
@@ -238,7 +239,8 @@ export function createLinkService(deps: LinkServiceDeps): LinkService {
       const now = clock.now();
       const checked = await checkToken(link, request.token, now.getTime());
       if (checked.token === 'invalid') return false;
-      deps.clicks.push(hitEvent(hitOf({ clickId: ids.messageId(), kind: 'open', link, at: now, checked, request })));
+      const hit = hitOf({ clickId: ids.messageId(), kind: 'open', link, at: now, checked, request });
+      deps.clicks.push(hitEvent(hit), hitPayload(hit));
       return true;
     },
     stats: createLinkStatsReader({ links, store: deps.store, clock }),

@@ -116,6 +116,23 @@ export function runLinksConformance(target: LinksConformanceTarget): void {
       expect((await store.listWarnings({ limit: 10 })).data.filter((w) => w.kind === 'no_identity')).toEqual([]);
     });
 
+    it('counts a visitor once across transactions and within one, and a rolled-back click not at all', async () => {
+      const l3 = link('l-3', 'three', at(2));
+      const dee = { id: 'r-4', ref: { type: 'email', value: 'dee@x.io' } };
+      const deeClick = (clickId: string) => click({ clickId, link: l3, token: 'valid', recipient: dee });
+      await ingest(LINKS_SOURCE_ID, [deeClick('click-dee-1'), deeClick('click-dee-2'), click({ clickId: 'click-anon-1', link: l3 })]);
+      await ingest(LINKS_SOURCE_ID, [deeClick('click-dee-3'), click({ clickId: 'click-anon-2', link: l3 })]);
+      await expect(
+        store.transaction(async (tx) => {
+          await applyEvents(tx, LINKS_SOURCE_ID, [click({ clickId: 'click-gone', link: l3, userAgent: 'Mozilla/5.0 (Mac)' })], deps);
+          throw new Error('rolled back');
+        }),
+      ).rejects.toThrow('rolled back');
+      // The next transaction writes its own additions, none of the rolled-back one's.
+      await ingest(LINKS_SOURCE_ID, [click({ clickId: 'click-anon-3', link: l3, userAgent: 'Mozilla/5.0 (Mac)' })]);
+      expect(await links.countHits('l-3')).toMatchObject({ clicks: 6, uniqueClicks: 3, recipientsClicked: 1, botClicks: 0 });
+    });
+
     it('R14: the landing browser joins the clicked profile, at most 3 browsers per click, never from a bot click', async () => {
       const l2 = link('l-2', 'two', at(1));
       const cy = { id: 'r-3', ref: { type: 'email', value: 'cy@x.io' } };

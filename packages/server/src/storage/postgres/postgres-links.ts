@@ -4,13 +4,13 @@
  */
 import type pg from 'pg';
 import type { QueryConfig, QueryResultRow } from 'pg';
-import type { LinkClickRecord, LinkClickTx, LinksStore } from '../links-store.ts';
+import type { LinkClickTx, LinksStore } from '../links-store.ts';
 import { cursorKey, pageOf } from '../keyset-page.ts';
 import {
   HIT_COUNTER_MIGRATION,
   HIT_COUNTERS,
+  createHitTally,
   HIT_COUNTS_SQL,
-  hitCountDeltas,
   hitFirsts,
   LINK_CLICK_COLUMNS,
   linkClickValues,
@@ -166,7 +166,8 @@ const COUNT_UPSERT = `INSERT INTO link_hit_counts (link_id, ${HIT_COUNTERS.join(
  * until commit, and two workers locking the rows of links A and B in different orders would deadlock.
  */
 export function postgresLinkClickTx(query: Query): LinkClickTx & { beforeCommit(): Promise<void> } {
-  let recorded: LinkClickRecord[] = [];
+  const tally = createHitTally();
+  const firsts = new Map<string, { linkId: string; kind: string; value: string; counter: number }>();
   return {
     async recordLinkClick(c) {
       const { rows } = await query({
@@ -175,37 +176,28 @@ export function postgresLinkClickTx(query: Query): LinkClickTx & { beforeCommit(
                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (click_id) DO NOTHING RETURNING click_id`,
         values: linkClickValues(c),
       });
-      if (rows.length === 1) recorded.push(c);
+      if (rows.length === 0) return;
+      tally.add(c);
+      for (const f of hitFirsts(c)) firsts.set(`${c.linkId}\u0000${f.kind}\u0000${f.value}`, { linkId: c.linkId, ...f });
     },
     async beforeCommit() {
-      if (recorded.length === 0) return;
-      const clicks = recorded;
-      recorded = [];
-      const deltas = new Map<string, number[]>();
-      const firsts = new Map<string, { linkId: string; kind: string; value: string }>();
-      for (const c of clicks) {
-        const d = deltas.get(c.linkId);
-        const add = hitCountDeltas(c);
-        if (d) for (let i = 0; i < add.length; i++) d[i]! += add[i]!;
-        else deltas.set(c.linkId, add);
-        for (const f of hitFirsts(c))
-          firsts.set(`${c.linkId}\u0000${f.kind}\u0000${f.value}`, { linkId: c.linkId, kind: f.kind, value: f.value });
-      }
       if (firsts.size > 0) {
         const all = [...firsts.values()];
+        firsts.clear();
         const { rows } = await query<{ link_id: string; kind: string }>({
           name: 'kin_link_firsts_v1',
           text: `INSERT INTO link_hit_firsts (link_id, kind, value) SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) ORDER BY 1, 2, 3
                  ON CONFLICT DO NOTHING RETURNING link_id, kind`,
           values: [all.map((f) => f.linkId), all.map((f) => f.kind), all.map((f) => f.value)],
         });
-        for (const row of rows) deltas.get(row.link_id)![row.kind === 'visitor' ? UNIQUE_CLICKS : RECIPIENTS_CLICKED]! += 1;
+        for (const row of rows) tally.addFirst(row.link_id, row.kind === 'visitor' ? UNIQUE_CLICKS : RECIPIENTS_CLICKED);
       }
-      const links = [...deltas.keys()];
+      const counts = tally.take();
+      if (counts.length === 0) return;
       await query({
         name: 'kin_link_counts_v1',
         text: COUNT_UPSERT,
-        values: [links, ...HIT_COUNTERS.map((_, i) => links.map((l) => deltas.get(l)![i]!))],
+        values: [counts.map(([linkId]) => linkId), ...HIT_COUNTERS.map((_, i) => counts.map(([, d]) => d[i]!))],
       });
     },
     async findLinkClick(clickId) {

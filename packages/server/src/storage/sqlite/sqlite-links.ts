@@ -8,8 +8,8 @@ import type { LinkClickTx, LinksStore } from '../links-store.ts';
 import {
   HIT_COUNTER_MIGRATION,
   HIT_COUNTERS,
+  createHitTally,
   HIT_COUNTS_SQL,
-  hitCountDeltas,
   hitFirsts,
   LINK_CLICK_COLUMNS,
   linkClickValues,
@@ -163,15 +163,34 @@ export function createSqliteLinksStore(options: { db: Database.Database; read: (
   };
 }
 
-/** The click operations of a write transaction on the writer's connection. */
-export function sqliteLinkClickTx(db: Database.Database): LinkClickTx {
+/**
+ * The click operations of a write transaction on the writer's connection, and the transaction part (see
+ * sqlite-store.ts) that writes the transaction's additions to its links' counters before commit.
+ */
+export function sqliteLinkClickTx(db: Database.Database): LinkClickTx & { begin(): void; beforeCommit(): void; rolledBack(): void } {
   let insert: Database.Statement | undefined;
   let first: Database.Statement | undefined;
   let count: Database.Statement | undefined;
   let find: Database.Statement | undefined;
   let browsers: Database.Statement | undefined;
   let addBrowser: Database.Statement | undefined;
+  const tally = createHitTally();
+  // The firsts this transaction wrote or found: a visitor's next clicks in it need no statement. Only within one
+  // transaction: a privacy delete (another transaction, perhaps another connection) may remove firsts.
+  const seen = new Set<string>();
   return {
+    begin: () => seen.clear(),
+    beforeCommit() {
+      count ??= db.prepare(
+        `INSERT INTO link_hit_counts (link_id, ${HIT_COUNTERS.join(', ')}) VALUES (?, ${HIT_COUNTERS.map(() => '?').join(', ')})
+         ON CONFLICT (link_id) DO UPDATE SET ${HIT_COUNTERS.map((k) => `${k} = ${k} + excluded.${k}`).join(', ')}`,
+      );
+      for (const [linkId, deltas] of tally.take()) count.run(linkId, ...deltas);
+    },
+    rolledBack() {
+      tally.take();
+      seen.clear();
+    },
     async recordLinkClick(c) {
       insert ??= db.prepare(
         `INSERT INTO link_clicks (${LINK_CLICK_COLUMNS})
@@ -179,14 +198,14 @@ export function sqliteLinkClickTx(db: Database.Database): LinkClickTx {
       );
       if (insert.run(...linkClickValues(c)).changes === 0) return;
       // The counters move with the row, in its transaction (a redelivered click counts once).
-      first ??= db.prepare('INSERT INTO link_hit_firsts (link_id, kind, value) VALUES (?, ?, ?) ON CONFLICT DO NOTHING');
-      const deltas = hitCountDeltas(c);
-      for (const f of hitFirsts(c)) deltas[f.counter]! += first.run(c.linkId, f.kind, f.value).changes;
-      count ??= db.prepare(
-        `INSERT INTO link_hit_counts (link_id, ${HIT_COUNTERS.join(', ')}) VALUES (?, ${HIT_COUNTERS.map(() => '?').join(', ')})
-         ON CONFLICT (link_id) DO UPDATE SET ${HIT_COUNTERS.map((k) => `${k} = ${k} + excluded.${k}`).join(', ')}`,
-      );
-      count.run(c.linkId, ...deltas);
+      tally.add(c);
+      for (const f of hitFirsts(c)) {
+        const key = `${c.linkId}\u0000${f.kind}\u0000${f.value}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        first ??= db.prepare('INSERT INTO link_hit_firsts (link_id, kind, value) VALUES (?, ?, ?) ON CONFLICT DO NOTHING');
+        if (first.run(c.linkId, f.kind, f.value).changes > 0) tally.addFirst(c.linkId, f.counter);
+      }
     },
     async findLinkClick(clickId) {
       find ??= db.prepare(`SELECT at, bot, anchor_type, anchor_value FROM link_clicks WHERE click_id = ? AND kind = 'get'`);

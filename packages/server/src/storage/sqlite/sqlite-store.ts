@@ -109,7 +109,8 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
   const eventBlocks = createEventBlocks(db, options.eventBlockSize);
   /** The parts that hold writes in memory and add them at the edges of each transaction (in runTransaction). */
   const matchIndex = createSqliteMatchIndex(db, () => clock.now().getTime());
-  const parts: TransactionPart[] = [messageIds, sourceMinutes, timeline, eventBlocks, matchIndex];
+  const linkClicks = sqliteLinkClickTx(db);
+  const parts: TransactionPart[] = [messageIds, sourceMinutes, timeline, eventBlocks, matchIndex, linkClicks];
   const identity = createSqliteIdentity(db, read, cache, timeline, ids, digest);
   const apply = createSqliteApply({
     statements: prepareWrites(db),
@@ -176,7 +177,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
       for (const id of fresh) markedInTx.add(id);
       insertRecomputeMarks(db, fresh);
     },
-    links: sqliteLinkClickTx(db),
+    links: linkClicks,
   };
   /** Profiles marked in the open transaction: a replay marks its profile once per event, the table once per transaction. */
   const markedInTx = new Set<string>();

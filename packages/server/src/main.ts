@@ -81,7 +81,11 @@ export async function startKin(options: {
     { ...config.admission, maxRequestBytes: config.limits.maxRequestBytes },
     { refused: () => metrics.overloaded.inc() },
   );
-  const metrics = createKinMetrics({ consumerLag: async () => pipeline?.worker?.lag(), inFlight: () => admission.inFlight() });
+  const metrics = createKinMetrics({
+    consumerLag: async () => pipeline?.worker?.lag(),
+    inFlight: () => admission.inFlight(),
+    matchTotals: () => matcher?.stats,
+  });
   const opened = await openStoreWithIngestor(config.db, {
     dedupMemory: config.dedupMemory,
     timelineTail: config.timelineTail,

@@ -1,5 +1,5 @@
 /**
- * `kin match eval`: the evaluation harness as a CLI command (commander 14). The lead wires
+ * `kin match eval | generate | run | status`: the evaluation harness, the store run and the incremental matcher's status (commander 14). The lead wires
  * `registerMatchCommand` into the `kin` program.
  */
 import { generateCustomers } from '@kin/core/matching/index.ts';
@@ -12,7 +12,9 @@ import { systemClock } from '../ports/clock.ts';
 import { csvCell } from './csv-table.ts';
 import { evaluateFiles, evaluationKey, formatReport, MappingError } from './match-evaluate.ts';
 import { formatClusterChain } from './match-model-report.ts';
+import { matchSettings } from './match-follower.ts';
 import { runMatch } from './match-run.ts';
+import { formatMatchStatus } from './match-status.ts';
 
 function positiveInteger(value: string): number {
   const n = Number(value);
@@ -145,4 +147,14 @@ export function registerMatchCommand(program: Command): void {
         process.stdout.write(JSON.stringify(rest) + '\n');
       },
     );
+  match
+    .command('status')
+    .description('incremental matching: on or off, profiles waiting, and what the followers did (matched, merged, sent to review, skipped)')
+    .option('--db <path|url>', 'SQLite file or postgres:// URL (KIN_DB)')
+    .option('--policy <file>', 'identity policy JSON file (KIN_POLICY)')
+    .action(async (opts: { db?: string; policy?: string }) => {
+      const settings = matchSettings(loadCliPolicy(opts.policy));
+      const totals = await withCliStore(opts.db, (store) => store.matching.matchTotals());
+      process.stdout.write(`${formatMatchStatus(totals, settings).join('\n')}\n`);
+    });
 }

@@ -4,11 +4,8 @@
  * profile is matched once, never twice; when the holder stops, the other takes over the new arrivals.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { IdentityPolicy, TrackingEvent } from '@kin/core';
+import type { IdentityPolicy } from '@kin/core';
 import { DEFAULT_MATCH_POLICY, DEFAULT_POLICY } from '@kin/core';
-import { generatePeople } from '@kin/core/matching/index.ts';
-import { normalizerFor } from '../identity/policy-load.ts';
-import { applyEvents } from '../pipeline/event-apply.ts';
 import { fixedClock } from '../ports/clock.ts';
 import { memoryLogger } from '../ports/logger.ts';
 import { openPostgresStore } from '../storage/postgres/postgres-store.ts';
@@ -16,26 +13,12 @@ import type { TestDatabase } from '../storage/postgres/postgres-test-db.ts';
 import { createTestDatabase, selectColumn } from '../storage/postgres/postgres-test-db.ts';
 import { postgresAvailable } from '../storage/postgres/postgres-test-store.ts';
 import type { Store } from '../storage/storage.ts';
+import { applyInChunks, personArrivals } from '../testing/match-fixtures.ts';
 import { createMatchFollower, type MatchFollower } from './match-follower.ts';
 
 const START = '2026-03-10T12:00:00.000Z';
 const policy: IdentityPolicy = { ...DEFAULT_POLICY, matching: { ...DEFAULT_MATCH_POLICY, incremental: true } };
-const deps = { policy, normalize: normalizerFor(policy) };
 const available = await postgresAvailable('postgres: two match followers');
-
-/** Generated people (a third of them typo'd duplicates of earlier ones) as identify calls with person traits. */
-function arrivals(from: number, count: number): TrackingEvent[] {
-  const people = generatePeople({ count: from + count, seed: 11 });
-  const col = (row: readonly string[], name: string): string => row[people.headers.indexOf(name)] ?? '';
-  return people.rows.slice(from).map((row, k) => ({
-    type: 'identify',
-    messageId: `m${from + k}`,
-    anonymousId: `anon-${from + k}`,
-    timestamp: START,
-    receivedAt: START,
-    traits: { firstName: col(row, 'first_name'), lastName: col(row, 'last_name'), birthday: col(row, 'dob'), city: col(row, 'city') },
-  })) as TrackingEvent[];
-}
 
 let db: TestDatabase | undefined;
 let open: Array<{ store: Store; follower: MatchFollower }> = [];
@@ -57,17 +40,13 @@ async function start(url: string): Promise<{ store: Store; follower: MatchFollow
   return p;
 }
 
-async function send(store: Store, events: TrackingEvent[]): Promise<void> {
-  for (let i = 0; i < events.length; i += 100) await store.transaction((tx) => applyEvents(tx, 'web', events.slice(i, i + 100), deps));
-}
-
 if (available) {
   describe('postgres: incremental matching with two followers', () => {
     it('matches every pending profile once, by the lease holder only; the other takes over when it stops', async () => {
       db = await createTestDatabase();
       const a = await start(db.url);
       const b = await start(db.url);
-      await send(a.store, arrivals(0, 300));
+      await applyInChunks(a.store, personArrivals(0, 300, START), policy);
       const pending = (await a.store.matching.pendingMatches(10_000)).length;
       expect(pending).toBeGreaterThan(250); // arrivals with person traits (a few generated rows lack them)
 
@@ -89,7 +68,7 @@ if (available) {
       // The holder stops (giving the lease up); new arrivals are matched by the other one.
       const [holder, standby] = matched[0]! > 0 ? [a, b] : [b, a];
       await holder.follower.stop();
-      await send(standby.store, arrivals(300, 40));
+      await applyInChunks(standby.store, personArrivals(300, 40, START), policy);
       const waiting = (await standby.store.matching.pendingMatches(10_000)).length;
       expect(waiting).toBeGreaterThan(30);
       const before = standby.follower.stats.matched;

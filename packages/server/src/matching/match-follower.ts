@@ -24,7 +24,8 @@ import { ensureImportSource } from '../import/import-source.ts';
 import { createFollowerLoop } from '../pipeline/follower-loop.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { Logger } from '../ports/logger.ts';
-import type { ReviewItem } from '../storage/matching-store.ts';
+import type { MatchTotals, ReviewItem } from '../storage/matching-store.ts';
+import { MATCH_OUTCOMES } from '../storage/matching-store.ts';
 import type { Store } from '../storage/storage.ts';
 import { matchArrival } from './match-arrival.ts';
 import { MATCH_SOURCE } from './match-run.ts';
@@ -49,20 +50,13 @@ export interface MatchFollowerOptions {
   onMerged?: (profileIds: string[]) => void;
 }
 
-/** Totals since the follower was made. */
-export interface MatchFollowerStats {
-  /** Pending profiles matched against the stored ones. */
-  matched: number;
-  /** Merges those matches made. */
-  merged: number;
-  /** Pairs sent to the review queue. */
-  queued: number;
-  /** Merges the identity policy refused (queued for review instead). */
-  refused: number;
-  /** Pending profiles settled without matching: incremental matching off, or a profile that could not be matched. */
-  skipped: number;
+/** Totals of this follower since it was made (the store's `matchTotals` sums every follower's, over restarts). */
+export interface MatchFollowerStats extends MatchTotals {
+  /** Profiles keyed by the backfill of the index. */
   backfilled: number;
 }
+
+const NO_TOTALS: MatchTotals = Object.freeze({ matched: 0, merged: 0, queued: 0, refused: 0, skipped: 0 });
 
 /** The running follower. */
 export interface MatchFollower {
@@ -115,7 +109,7 @@ export function createMatchFollower(options: MatchFollowerOptions): MatchFollowe
     if (pending.length === 0) return false;
     if (!settings.incremental) {
       // Off: arrivals are left to `kin match run`; settled so that turning it on later matches only new ones.
-      await store.matching.settleMatches(pending);
+      await store.matching.settleMatches(pending, { ...NO_TOTALS, skipped: pending.length });
       stats.skipped += pending.length;
       return pending.length === batch;
     }
@@ -133,6 +127,7 @@ export function createMatchFollower(options: MatchFollowerOptions): MatchFollowe
     };
     const merged: string[] = [];
     const items: ReviewItem[] = [];
+    const turnTotals: MatchTotals = { ...NO_TOTALS };
     for (const item of pending) {
       const outcome = await matchArrival(deps, item.profileId, item.seq).catch((error: unknown) => {
         // One profile that cannot be matched must not stop the others: it is logged and settled.
@@ -143,20 +138,22 @@ export function createMatchFollower(options: MatchFollowerOptions): MatchFollowe
         return undefined;
       });
       if (outcome === undefined) {
-        stats.skipped++;
+        turnTotals.skipped++;
         continue;
       }
-      stats.matched++;
+      turnTotals.matched++;
       model!.matchedSince++;
-      stats.merged += outcome.merged.length;
-      stats.refused += outcome.refused;
+      turnTotals.merged += outcome.merged.length;
+      turnTotals.refused += outcome.refused;
       merged.push(...outcome.merged);
       items.push(...outcome.items);
     }
     // One write for the turn's review items, one for settling (each write is a commit another writer notices).
     if (items.length > 0) await store.matching.addReviewItems(items);
-    stats.queued += items.length;
-    await store.matching.settleMatches(pending);
+    turnTotals.queued = items.length;
+    // The turn's totals commit with its settle: the stored totals count each settled profile once.
+    await store.matching.settleMatches(pending, turnTotals);
+    for (const outcome of MATCH_OUTCOMES) stats[outcome] += turnTotals[outcome];
     if (merged.length > 0) options.onMerged?.(merged);
     return pending.length === batch;
   }

@@ -4,6 +4,8 @@
  * duplicates), the store's warnings (rejected), the store's transactions (merges, resolution latency).
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { MatchTotals } from '../storage/matching-store.ts';
+import { MATCH_OUTCOMES } from '../storage/matching-store.ts';
 import type { Ingestor } from '../pipeline/ingest-port.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { Store, StoreTx } from '../storage/storage.ts';
@@ -36,6 +38,8 @@ export interface KinMetricsOptions {
   consumerLag?: () => Promise<number | undefined>;
   /** Tracking requests and request bytes admitted and not yet answered. */
   inFlight?: () => { requests: number; bytes: number };
+  /** This process's incremental-matching follower's totals since it started (`undefined`: no follower). */
+  matchTotals?: () => MatchTotals | undefined;
 }
 
 /** Creates the registry and every metric; `lag` reads `consumerLag` at scrape time when given. */
@@ -45,6 +49,19 @@ export function createKinMetrics(options: KinMetricsOptions = {}): KinMetrics {
   const counter = (name: string, help: string) => new Counter({ name, help, registers: [registry] });
   const lagSource = options.consumerLag;
   const inFlight = options.inFlight;
+  const matchTotals = options.matchTotals;
+  if (matchTotals) {
+    new Gauge({
+      name: 'kin_match_follower_profiles',
+      help: "Incremental matching in this process since it started, by outcome: matched (pending profiles matched), merged (merges made), queued (pairs sent to review), refused (merges the identity policy refused), skipped (settled without matching). `kin match status` shows the database's totals.",
+      labelNames: ['outcome'],
+      registers: [registry],
+      collect() {
+        const totals = matchTotals();
+        if (totals) for (const outcome of MATCH_OUTCOMES) this.set({ outcome }, totals[outcome]);
+      },
+    });
+  }
   if (inFlight) {
     new Gauge({
       name: 'kin_http_inflight_requests',

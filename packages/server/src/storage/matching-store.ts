@@ -79,8 +79,10 @@ export interface MatchingStore {
   profileTraits(ids: string[], keys: string[]): Promise<TraitProfile[]>;
   /** Profiles whose keys changed on arrival and that the matcher has not looked at since, oldest change first. */
   pendingMatches(limit: number): Promise<PendingMatch[]>;
-  /** Marks these profiles looked at, unless re-keyed since (their seq moved on). */
-  settleMatches(done: PendingMatch[]): Promise<void>;
+  /** Marks these profiles looked at, unless re-keyed since (their seq moved on), and adds `totals` to the stored totals in the same write. */
+  settleMatches(done: PendingMatch[], totals?: MatchTotals): Promise<void>;
+  /** What incremental matching did since the database was made (every follower, every process), and how many profiles wait. */
+  matchTotals(): Promise<MatchTotals & { pending: number }>;
   /** Computes the keys of up to `limit` profiles indexed without keys (the migration's backfill rows); answers how many. */
   backfillMatchIndex(limit: number): Promise<number>;
   /**
@@ -88,6 +90,29 @@ export interface MatchingStore {
    * followers on one database no pending profile is matched twice (see match-follower.ts).
    */
   matcherLease(): EvaluatorLease;
+}
+
+/** Counts of incremental matching: pending profiles matched, merges made, pairs sent to review, merges refused, profiles skipped. */
+export interface MatchTotals {
+  matched: number;
+  merged: number;
+  /** Pairs sent to the review queue. */
+  queued: number;
+  /** Merges the identity policy refused (sent to review instead). */
+  refused: number;
+  /** Pending profiles settled without matching (incremental matching off, or a profile that could not be matched). */
+  skipped: number;
+}
+
+/** The outcomes `match_totals` counts, in the order reports list them. */
+export const MATCH_OUTCOMES = ['matched', 'merged', 'queued', 'refused', 'skipped'] as const;
+
+/** Totals read from rows of `match_totals` (outcome, count); an outcome without a row is 0. */
+export function matchTotalsOf(rows: ReadonlyArray<Record<string, unknown>>): MatchTotals {
+  const totals: MatchTotals = { matched: 0, merged: 0, queued: 0, refused: 0, skipped: 0 };
+  for (const row of rows)
+    if ((MATCH_OUTCOMES as readonly unknown[]).includes(row['outcome'])) totals[row['outcome'] as keyof MatchTotals] = Number(row['count']);
+  return totals;
 }
 
 /** A profile waiting for incremental matching, with the seq of its last re-key. */

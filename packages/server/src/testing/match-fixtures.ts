@@ -1,5 +1,9 @@
 /** Test fixtures for import → match → graph tests, shared by the SQLite and PostgreSQL suites. */
+import type { IdentityPolicy, TrackingEvent } from '@kin/core';
 import { generatePeople, seededRandom } from '@kin/core/matching/index.ts';
+import { normalizerFor } from '../identity/policy-load.ts';
+import { applyEvents } from '../pipeline/event-apply.ts';
+import type { Store } from '../storage/storage.ts';
 
 /**
  * A CRM export and a social export of partly the same people, with no shared key: names, dates of birth
@@ -49,3 +53,22 @@ export const TWIN_TRAITS = {
   city: 'Leeds',
   postcode: 'LS2 9JT',
 };
+/** Generated people (about a third typo'd duplicates of earlier ones) as identify calls with person traits, rows `from`…`from + count`. */
+export function personArrivals(from: number, count: number, at: string): TrackingEvent[] {
+  const people = generatePeople({ count: from + count, seed: 11 });
+  const col = (row: readonly string[], name: string): string => row[people.headers.indexOf(name)] ?? '';
+  return people.rows.slice(from).map((row, k) => ({
+    type: 'identify',
+    messageId: `m${from + k}`,
+    anonymousId: `anon-${from + k}`,
+    timestamp: at,
+    receivedAt: at,
+    traits: { firstName: col(row, 'first_name'), lastName: col(row, 'last_name'), birthday: col(row, 'dob'), city: col(row, 'city') },
+  })) as TrackingEvent[];
+}
+
+/** Applies events through the write path of source `web`, 100 per transaction. */
+export async function applyInChunks(store: Store, events: TrackingEvent[], policy: IdentityPolicy): Promise<void> {
+  const deps = { policy, normalize: normalizerFor(policy) };
+  for (let i = 0; i < events.length; i += 100) await store.transaction((tx) => applyEvents(tx, 'web', events.slice(i, i + 100), deps));
+}

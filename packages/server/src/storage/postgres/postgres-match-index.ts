@@ -12,6 +12,13 @@
 import type { QueryConfig, QueryResultRow } from 'pg';
 import { keyChanges, matchKeysOf, nextMatchSeq, PERSON_TRAIT_KEYS } from '../../matching/match-keys.ts';
 
+/** Migration 24: what incremental matching did, summed over every turn of every follower (`kin match status`). */
+export const POSTGRES_MATCH_TOTALS_MIGRATION = {
+  version: 24,
+  name: 'incremental matching: totals',
+  sql: `CREATE TABLE match_totals (outcome text COLLATE "C" PRIMARY KEY, count bigint NOT NULL);`,
+};
+
 /** Migration 17: the tables, with every live profile holding a person trait marked for the backfill (keys NULL). */
 export const POSTGRES_MATCH_INDEX_MIGRATION = {
   version: 17,

@@ -6,6 +6,7 @@
 import type pg from 'pg';
 import type { QueryConfig, QueryResultRow } from 'pg';
 import type { MatchingStore, MatchLink, ReviewStatus } from '../matching-store.ts';
+import { MATCH_OUTCOMES, matchTotalsOf } from '../matching-store.ts';
 import { cursorKey, pageOf } from '../keyset-page.ts';
 import { toMatchLink, toReviewItem } from '../store-rows.ts';
 import { rekeyPostgres } from './postgres-match-index.ts';
@@ -199,12 +200,26 @@ export function createPostgresMatchingStore(pool: pg.Pool, now: () => number, ur
       return rows.map((r) => ({ profileId: r.profile_id, seq: Number(r.seq) }));
     },
 
-    async settleMatches(done) {
+    async settleMatches(done, totals) {
       if (done.length === 0) return;
+      const outcomes = MATCH_OUTCOMES.filter((o) => (totals?.[o] ?? 0) > 0);
+      // One statement (a data-modifying CTE), so the settle and the totals commit together.
       await pool.query(
-        'UPDATE match_profiles m SET pending = false FROM unnest($1::text[], $2::bigint[]) AS x(p, s) WHERE m.profile_id = x.p AND m.seq = x.s',
-        [done.map((d) => d.profileId), done.map((d) => String(d.seq))],
+        `WITH settled AS (
+           UPDATE match_profiles m SET pending = false FROM unnest($1::text[], $2::bigint[]) AS x(p, s) WHERE m.profile_id = x.p AND m.seq = x.s
+         )
+         INSERT INTO match_totals (outcome, count) SELECT * FROM unnest($3::text[], $4::bigint[])
+         ON CONFLICT (outcome) DO UPDATE SET count = match_totals.count + excluded.count`,
+        [done.map((d) => d.profileId), done.map((d) => String(d.seq)), outcomes, outcomes.map((o) => String(totals?.[o] ?? 0))],
       );
+    },
+
+    async matchTotals() {
+      const [totals, pending] = await Promise.all([
+        pool.query('SELECT outcome, count FROM match_totals'),
+        pool.query<{ n: string }>('SELECT count(*) AS n FROM match_profiles WHERE pending'),
+      ]);
+      return { ...matchTotalsOf(totals.rows as Row[]), pending: Number(pending.rows[0]?.n ?? 0) };
     },
 
     async backfillMatchIndex(limit) {

@@ -33,6 +33,13 @@ export const SQLITE_MATCH_INDEX_MIGRATION = {
   `,
 };
 
+/** Migration 28: what incremental matching did, summed over every turn of every follower (`kin match status`). */
+export const SQLITE_MATCH_TOTALS_MIGRATION = {
+  version: 28,
+  name: 'incremental matching: totals',
+  sql: `CREATE TABLE match_totals (outcome TEXT PRIMARY KEY, count INTEGER NOT NULL) WITHOUT ROWID;`,
+};
+
 /** The write-path part of the index on one connection (see the file comment). */
 export function createSqliteMatchIndex(db: Database.Database, now: () => number) {
   const keys = [...PERSON_TRAIT_KEYS];

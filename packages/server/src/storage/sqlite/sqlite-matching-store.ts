@@ -4,6 +4,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { MatchingStore, MatchLink, ReviewStatus, TraitProfile } from '../matching-store.ts';
+import { MATCH_OUTCOMES, matchTotalsOf } from '../matching-store.ts';
 import { SOLE_EVALUATOR } from './sqlite-audiences.ts';
 import { inSqliteTransaction } from './sqlite-connection.ts';
 import type { SqliteMatchIndex } from './sqlite-match-index.ts';
@@ -192,14 +193,24 @@ export function createSqliteMatchingStore(options: {
       );
     },
 
-    async settleMatches(done) {
+    async settleMatches(done, totals) {
       if (done.length === 0) return;
       await queue.run(() => {
         const settle = db.prepare('UPDATE match_profiles SET pending = 0 WHERE profile_id = ? AND seq = ?');
+        const add = db.prepare(
+          'INSERT INTO match_totals (outcome, count) VALUES (?, ?) ON CONFLICT (outcome) DO UPDATE SET count = count + excluded.count',
+        );
         inSqliteTransaction(db, () => {
           for (const x of done) settle.run(x.profileId, x.seq);
+          for (const outcome of MATCH_OUTCOMES) if ((totals?.[outcome] ?? 0) > 0) add.run(outcome, totals?.[outcome]);
         });
       });
+    },
+
+    async matchTotals() {
+      const r = read();
+      const pending = r.prepare('SELECT count(*) FROM match_profiles WHERE pending = 1').pluck().get() as number;
+      return { ...matchTotalsOf(r.prepare('SELECT outcome, count FROM match_totals').all() as Row[]), pending };
     },
 
     async backfillMatchIndex(limit) {

@@ -1,0 +1,74 @@
+/**
+ * Follower totals on a real SQLite store: what a follower matched, merged, sent to review and skipped is in
+ * `/metrics` (this process, since it started) and in the store's totals (`kin match status`: every follower,
+ * over restarts).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { IdentityPolicy } from '@kin/core';
+import { DEFAULT_MATCH_POLICY, DEFAULT_POLICY } from '@kin/core';
+import { createKinMetrics } from '../ops/kin-metrics.ts';
+import { fixedClock } from '../ports/clock.ts';
+import { memoryLogger } from '../ports/logger.ts';
+import { openSqliteStore } from '../storage/sqlite/sqlite-store.ts';
+import { applyInChunks, personArrivals } from '../testing/match-fixtures.ts';
+import { createMatchFollower } from './match-follower.ts';
+import { formatMatchStatus } from './match-status.ts';
+
+const START = '2026-03-10T12:00:00.000Z';
+const dir = mkdtempSync(join(tmpdir(), 'kin-match-status-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const on: IdentityPolicy = { ...DEFAULT_POLICY, matching: { ...DEFAULT_MATCH_POLICY, incremental: true } };
+
+describe('incremental matching totals', () => {
+  it('are in /metrics per process and in the store for every follower, over restarts', async () => {
+    const path = join(dir, 'kin.db');
+    const first = await openSqliteStore({ path });
+    await applyInChunks(first, personArrivals(0, 300, START), on);
+    const follower = createMatchFollower({ store: first, policy: on, clock: fixedClock(START), logger: memoryLogger() });
+    await follower.drain();
+    const stats = follower.stats;
+    expect(stats.matched).toBeGreaterThan(200);
+    expect(stats.merged).toBeGreaterThan(0);
+
+    const metrics = createKinMetrics({ matchTotals: () => follower.stats });
+    const text = await metrics.registry.metrics();
+    for (const outcome of ['matched', 'merged', 'queued', 'refused', 'skipped'] as const)
+      expect(text).toContain(`kin_match_follower_profiles{outcome="${outcome}"} ${stats[outcome]}`);
+    const stored = await first.matching.matchTotals();
+    expect(stored).toMatchObject({
+      matched: stats.matched,
+      merged: stats.merged,
+      queued: stats.queued,
+      refused: stats.refused,
+      skipped: 0,
+    });
+    await follower.stop();
+    await first.close();
+
+    // Another process, matching off: it settles the new arrivals as skipped; the store's totals hold both followers'.
+    const second = await openSqliteStore({ path });
+    await applyInChunks(second, personArrivals(300, 30, START), on);
+    const waiting = (await second.matching.matchTotals()).pending;
+    expect(waiting).toBeGreaterThan(20);
+    const off = createMatchFollower({ store: second, policy: DEFAULT_POLICY, clock: fixedClock(START), logger: memoryLogger() });
+    await off.drain();
+    expect(off.stats).toMatchObject({ matched: 0, skipped: waiting });
+    const totals = await second.matching.matchTotals();
+    expect(totals).toMatchObject({ matched: stats.matched, merged: stats.merged, skipped: waiting });
+    const lines = formatMatchStatus(totals, DEFAULT_MATCH_POLICY);
+    expect(lines[0]).toContain('off');
+    expect(lines[2]).toContain(`${stats.matched} profiles: ${stats.merged} merges, ${stats.queued} pairs sent to review`);
+    expect(JSON.parse(lines.at(-1)!)).toMatchObject({
+      incremental: false,
+      matched: stats.matched,
+      skipped: waiting,
+      pending: totals.pending,
+    });
+    await off.stop();
+    await second.close();
+  });
+});

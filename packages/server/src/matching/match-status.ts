@@ -1,0 +1,18 @@
+/**
+ * `kin match status`: whether incremental matching is on, how many profiles wait for it, and what the
+ * followers did since the database was made (the store's `match_totals`, summed over every follower and
+ * restart; `/metrics` shows the same counts per process since it started).
+ */
+import type { IncrementalMatchPolicy } from '@kin/core';
+import type { MatchTotals } from '../storage/matching-store.ts';
+
+/** The status as printed lines; the last line is one JSON object for scripts. */
+export function formatMatchStatus(totals: MatchTotals & { pending: number }, settings: IncrementalMatchPolicy): string[] {
+  return [
+    `incremental matching  ${settings.incremental ? 'on' : 'off'} (link at p >= ${settings.linkThreshold}, review at p >= ${settings.reviewThreshold}, at least ${settings.minFields} person fields)`,
+    `pending               ${totals.pending} profiles waiting to be matched`,
+    `matched               ${totals.matched} profiles: ${totals.merged} merges, ${totals.queued} pairs sent to review (${totals.refused} merges refused by the identity policy)`,
+    `skipped               ${totals.skipped} profiles settled without matching (incremental matching off, or a profile that could not be matched)`,
+    JSON.stringify({ incremental: settings.incremental, ...totals }),
+  ];
+}

@@ -9,6 +9,7 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { FunnelResponse, PathsResponse } from '@kin/core';
 import { ATTRIBUTION_MODELS } from '@kin/core';
+import { attributionSpec, funnelSpec } from '../analytics/analytics-conformance.ts';
 import { generateJourneys, JOURNEY_FUNNEL } from '../demo/journey-data.ts';
 import type { JourneySource } from '../demo/journey-data.ts';
 import { truthAttribution, truthFunnel, truthPaths } from '../demo/journey-truth.ts';
@@ -107,7 +108,7 @@ describe('a second process on the serving SQLite file', () => {
     // A write blocked by the other process would wait out the 10 s busy timeout (or fail with SQLITE_BUSY).
     expect(Math.max(...latencies)).toBeLessThan(5_000);
 
-    const stitchedFunnel = truthFunnel(journeys, spec(), 'profile');
+    const stitchedFunnel = truthFunnel(journeys, funnelSpec(journeys), 'profile');
     const other = await askOtherProcess('funnel', funnel);
     expect((other.answer as unknown as FunnelResponse).steps).toEqual(stitchedFunnel.steps);
     expect(withoutMeta(other.answer)).toEqual(withoutMeta(await ask('/v1/analytics/funnel', funnel)));
@@ -122,19 +123,7 @@ describe('a second process on the serving SQLite file', () => {
     expect(withoutMeta(otherPaths as unknown as Record<string, unknown>)).toEqual(withoutMeta(await ask('/v1/analytics/paths', paths)));
 
     const otherAttribution = (await askOtherProcess('attribution', attribution)).answer;
-    const attributionTruth = truthAttribution(
-      journeys,
-      {
-        conversion: { event: 'Order Completed', value: 'properties.total' },
-        touchEvents: new Set(),
-        dimension: 'channel',
-        models: ATTRIBUTION_MODELS,
-        lookbackMs: 30 * DAY,
-        halfLifeMs: 7 * DAY,
-        ...specRange(),
-      },
-      'profile',
-    );
+    const attributionTruth = truthAttribution(journeys, attributionSpec(journeys), 'profile');
     expect((otherAttribution['results'] as Record<string, unknown>)['profile']).toEqual(attributionTruth.models);
     expect(withoutMeta(otherAttribution)).toEqual(withoutMeta(await ask('/v1/analytics/attribution', attribution)));
 
@@ -151,15 +140,4 @@ describe('a second process on the serving SQLite file', () => {
 
 function specRange() {
   return { fromMs: Date.parse(journeys.from), toMs: Date.parse(journeys.to) };
-}
-
-function spec() {
-  return {
-    steps: JOURNEY_FUNNEL.map((event) => ({ event })),
-    windowMs: 14 * DAY,
-    order: 'ordered' as const,
-    stepWindowsMs: [null, null, null, null],
-    exclusions: [],
-    ...specRange(),
-  };
 }

@@ -55,7 +55,8 @@ export async function ingestJourneys(store: Store, journeys: Journeys, groupSize
   } else await ingestInGroups(store, deliveries, deps, groupSize);
 }
 
-const funnelSpec = (j: Journeys, over: Partial<FunnelSpec> = {}): FunnelSpec => ({
+/** The journeys' 5-step funnel over their whole range (14 days, ordered), with `over` changed. */
+export const funnelSpec = (j: Journeys, over: Partial<FunnelSpec> = {}): FunnelSpec => ({
   steps: JOURNEY_FUNNEL.map((event) => ({ event })),
   windowMs: 14 * DAY,
   order: 'ordered',
@@ -66,7 +67,8 @@ const funnelSpec = (j: Journeys, over: Partial<FunnelSpec> = {}): FunnelSpec => 
   ...over,
 });
 
-const attributionSpec = (j: Journeys, over: Partial<AttributionSpec> = {}): AttributionSpec => ({
+/** Attribution of the journeys' purchases by channel, all seven models, over their whole range, with `over` changed. */
+export const attributionSpec = (j: Journeys, over: Partial<AttributionSpec> = {}): AttributionSpec => ({
   conversion: { event: 'Order Completed', value: 'properties.total' },
   touchEvents: new Set(),
   dimension: 'channel',

@@ -15,6 +15,7 @@ import { registerWorkerCommand } from './worker-command.ts';
 import { registerPrivacyCommand } from './privacy-command.ts';
 import { registerAuditCommand } from './audit-command.ts';
 import { registerTokensCommand } from './tokens-command.ts';
+import { registerAnalyticsCommand } from './analytics-command.ts';
 
 /** Builds the program (exported for tests). */
 export async function buildProgram(): Promise<Command> {
@@ -34,6 +35,7 @@ export async function buildProgram(): Promise<Command> {
   registerPrivacyCommand(program);
   registerAuditCommand(program);
   registerTokensCommand(program);
+  registerAnalyticsCommand(program);
   await registerOptionalCommands(program);
   return program;
 }

@@ -5,8 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { normalizerFor } from '../identity/policy-load.ts';
 import { systemClock } from '../ports/clock.ts';
-import { isPostgresUrl } from '../storage/store-open.ts';
-import type { Store } from '../storage/storage.ts';
+import { openReadStore } from '../storage/store-open.ts';
 import { threadData } from '../thread-start.ts';
 import type { FromReader, ReadThreadData, ToReader } from './admin-read-thread.ts';
 import { inlineAdminReads } from './admin-reads.ts';
@@ -14,12 +13,7 @@ import { ApiError } from './error-catalog.ts';
 
 const port = parentPort!;
 const data = threadData<ReadThreadData>(workerData);
-/** The store, already migrated by the starting thread: SQLite read-only, or a small PostgreSQL pool. */
-async function openReadStore(db: string): Promise<Store> {
-  if (isPostgresUrl(db)) return (await import('../storage/postgres/postgres-store.ts')).createPostgresStore({ url: db, poolSize: 2 });
-  return (await import('../storage/sqlite/sqlite-store.ts')).createSqliteStore({ path: db, readOnly: true });
-}
-
+// The store, already migrated by the starting thread: SQLite read-only, or a small PostgreSQL pool.
 const store = await openReadStore(data.dbPath);
 const reads = inlineAdminReads({
   store,

@@ -52,6 +52,17 @@ export async function openStore(db: string, options: StoreSettings = {}): Promis
   }
 }
 
+/**
+ * Opens a store for reads only, already migrated by whoever writes it: a SQLite file read-only (it never takes the
+ * write lock, so it can run beside a server writing the same file, in another thread or another process), or a
+ * small PostgreSQL pool.
+ */
+export async function openReadStore(db: string, options: { poolSize?: number } = {}): Promise<Store> {
+  if (isPostgresUrl(db))
+    return (await import('./postgres/postgres-store.ts')).createPostgresStore({ url: db, poolSize: options.poolSize ?? 2 });
+  return (await import('./sqlite/sqlite-store.ts')).createSqliteStore({ path: db, readOnly: true });
+}
+
 /** How the embedded store holds messageId claims and timeline entries before writing them out in bulk. */
 export interface SqliteTuning {
   dedupMemory?: number;

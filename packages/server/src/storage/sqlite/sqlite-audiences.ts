@@ -8,6 +8,7 @@ import type { TrackingEvent } from '@kin/core';
 import type { AudienceStore, EvaluatorLease, ProfileComputedState, RecomputeMark, SeqEvent } from '../audience-store.ts';
 import { definitionOf } from '../audience-store.ts';
 import { cursorKey, pageOf } from '../keyset-page.ts';
+import { cachedStatement as stmt } from './sqlite-statement-cache.ts';
 import type { WriteQueue } from './write-queue.ts';
 
 type Row = Record<string, unknown>;
@@ -251,7 +252,6 @@ export function createSqliteAudiences(options: {
   };
 }
 
-const statements = new WeakMap<Database.Database, Map<string, Database.Statement>>();
 const transactions = new WeakMap<Database.Database, (fn: () => unknown) => unknown>();
 
 /** Runs `fn` in a transaction of `connection`, with a transaction function made once per connection (each new one prepares its statements). */
@@ -259,13 +259,4 @@ function inTransaction<T>(connection: Database.Database, fn: () => T): T {
   let run = transactions.get(connection);
   if (!run) transactions.set(connection, (run = connection.transaction((f: () => unknown) => f())));
   return run(fn) as T;
-}
-
-/** A statement prepared once per connection (preparing costs more than running these small ones). */
-function stmt(connection: Database.Database, sql: string): Database.Statement {
-  let byText = statements.get(connection);
-  if (!byText) statements.set(connection, (byText = new Map()));
-  let statement = byText.get(sql);
-  if (!statement) byText.set(sql, (statement = connection.prepare(sql)));
-  return statement;
 }

@@ -177,7 +177,8 @@ export async function recomputeProfiles(
     evaluated.push([id, inputs, nextChangeAt]);
     const nextCheckAt = nextChangeAt === undefined ? null : new Date(nextChangeAt).toISOString();
     // Most recomputes change nothing a store holds (an event no definition reads): no write for them.
-    if (!before || !sameState(before, state, nextCheckAt)) writes.push({ profileId: id, state, nextCheckAt });
+    if (!before || !sameState(before, state, nextCheckAt))
+      writes.push({ profileId: id, state, nextCheckAt, ...(before ? { before } : {}) });
     const identifiers = profile.externalIds;
     for (const key of Object.keys(state.audiences))
       if (!before?.audiences[key]) changes.push({ profileId: id, key, kind: 'entered', at, identifiers });

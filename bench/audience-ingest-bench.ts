@@ -156,6 +156,9 @@ async function run(
     let finished = false;
     const cpu = cpuSeconds(pid);
     const probing = probe(kin.url, () => finished);
+    // Awaited after the load; handled now too, so that a probe failing during the load does not end this process
+    // before `finally` stops Kin (an unhandled rejection would leave the server running).
+    probing.catch(() => undefined);
     const eventsPerSecond = await load(kin.url, batches);
     finished = true;
     const probes = await probing;

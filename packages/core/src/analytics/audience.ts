@@ -160,6 +160,15 @@ export function audienceRefs(condition: AudienceCondition, field = 'where'): Arr
   return [];
 }
 
+/** The event names a tree's `performed` conditions read (`"*"` among them when one reads every event). */
+export function performedEvents(condition: AudienceCondition): string[] {
+  if ('all' in condition) return condition.all.flatMap(performedEvents);
+  if ('any' in condition) return condition.any.flatMap(performedEvents);
+  if ('not' in condition) return performedEvents(condition.not);
+  if ('performed' in condition) return [condition.performed.event];
+  return [];
+}
+
 /** The first reference of `definition` that is unknown or leads back to it, or `undefined`. */
 function findCycle(
   definition: AudienceDefinition,

@@ -10,15 +10,17 @@
  * commit of every writer without slowing any of them.
  */
 import type { AudienceDefinition, ComputedTraitDefinition, TrackingEvent } from '@kin/core';
+import { stableJson } from '@kin/core';
 import type { Clock } from '../ports/clock.ts';
 import type { Logger } from '../ports/logger.ts';
 import { createFollowerLoop } from '../pipeline/follower-loop.ts';
 import type { DefinitionKind, StoredDefinition } from '../storage/audience-store.ts';
 import type { Store } from '../storage/storage.ts';
 import type { AudienceChange } from './audience-events.ts';
-import { audienceSourceId, recordAudienceChanges } from './audience-events.ts';
+import { audienceSourceId, isRecordedAudienceEvent, recordAudienceChanges } from './audience-events.ts';
 import type { Definitions } from './audience-recompute.ts';
-import { recomputeProfiles } from './audience-recompute.ts';
+import { namesRead, recomputeProfiles } from './audience-recompute.ts';
+import { createEvaluationMemo } from './evaluation-memo.ts';
 import { createTimelineCache } from './timeline-cache.ts';
 
 /** Tuning of the loop (defaults suit a server; tests drive it with `drain`). */
@@ -99,6 +101,7 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
   let definitionsReadAt = -Infinity;
   const recentSeqs = new Set<number>();
   let timelines = createTimelineCache(port);
+  const memo = createEvaluationMemo();
   let lastSweep = -Infinity;
   const pendingChanges: AudienceChange[] = [];
   let lastFlush = -Infinity;
@@ -107,7 +110,10 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
   async function loadDefinitions(): Promise<void> {
     const [traits, audiences] = await Promise.all([port.listDefinitions('trait'), port.listDefinitions('audience')]);
     definitionsReadAt = performance.now();
-    definitions = { traits: traits.map((t) => t.definition), audiences: audiences.map((a) => a.definition) };
+    const read = { traits: traits.map((t) => t.definition), audiences: audiences.map((a) => a.definition) };
+    // Other definitions make every remembered evaluation stale (a deleted one's values are gone from the store).
+    if (stableJson(read) !== stableJson(definitions)) memo.clear();
+    definitions = read;
     const waiting = (list: Array<StoredDefinition<ComputedTraitDefinition | AudienceDefinition>>): string[] =>
       list.filter((d) => d.status === 'backfilling').map((d) => d.definition.key);
     const traitKeys = waiting(traits);
@@ -132,6 +138,7 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
       cursorWritten = { seq: feedSeq, at: performance.now() };
       recentSeqs.clear();
       timelines = createTimelineCache(port);
+      memo.clear();
       backfill = undefined;
       await loadDefinitions();
       if (waited) logger.info('audience evaluator: took the lease over', { feedSeq });
@@ -154,6 +161,13 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
     await port.writeFeedCursor(feedSeq);
   }
 
+  /** Whether a feed event queues its profile: all do but the entries and exits this loop wrote that no definition reads. */
+  function queues(event: TrackingEvent): boolean {
+    if (!isRecordedAudienceEvent(event)) return true;
+    const read = namesRead(definitions);
+    return read === undefined || read.has(event.event ?? '');
+  }
+
   async function readFeed(): Promise<boolean> {
     if (feedSeq === undefined) return false;
     const rows = await port.eventsAfter(Math.max(0, feedSeq - FEED_OVERLAP), 5000);
@@ -163,8 +177,9 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
       recentSeqs.add(row.seq);
       fresh = true;
       if (row.profileId) {
-        dirty.add(row.profileId);
-        timelines.add(row.profileId, row.seq, (typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload) as TrackingEvent);
+        const event = (typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload) as TrackingEvent;
+        timelines.add(row.profileId, row.seq, event);
+        if (queues(event)) dirty.add(row.profileId);
       }
       if (row.seq > feedSeq) feedSeq = row.seq;
     }
@@ -173,7 +188,7 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
   }
 
   async function recompute(ids: string[]): Promise<void> {
-    const result = await recomputeProfiles(store, definitions, ids, clock.now(), timelines.read);
+    const result = await recomputeProfiles(store, definitions, ids, clock.now(), { readEvents: timelines.read, memo });
     pendingChanges.push(...result.changes);
   }
 
@@ -242,6 +257,7 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
     if (marks.length > 0) {
       const ids = [...new Set(marks.map((m) => m.profileId))];
       timelines.forget(ids);
+      memo.forget(ids);
       for (const id of ids) dirty.delete(id);
       await recompute(ids);
       await port.clearRecomputeMarks(marks.map((m) => m.id));
@@ -270,6 +286,7 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
     profilesChanged(ids) {
       const list = [...ids];
       timelines.forget(list);
+      memo.forget(list);
       for (const id of list) dirty.add(id);
     },
     async definitionsChanged() {

@@ -30,6 +30,18 @@ export async function audienceSourceId(store: Store, at: string): Promise<string
   return (await store.createSource({ name: AUDIENCE_SOURCE, writeKeyHash: hashSecret(newSecret('kin_internal_')), createdAt: at })).id;
 }
 
+/** The start of the messageId of every event `recordAudienceChanges` writes. */
+const MESSAGE_ID_PREFIX = 'kin-audience:';
+
+/**
+ * True for an `Audience Entered` / `Audience Exited` event this module wrote. Why it matters: such an event is
+ * attached to its profile by a plan that changes no identity and no trait, so it changes no computed state
+ * unless a definition reads its name; the evaluator need not recompute the profile it just recomputed.
+ */
+export function isRecordedAudienceEvent(event: TrackingEvent): boolean {
+  return (event.event === AUDIENCE_ENTERED || event.event === AUDIENCE_EXITED) && event.messageId.startsWith(MESSAGE_ID_PREFIX);
+}
+
 /** Writes the events of `changes` in one transaction. */
 export async function recordAudienceChanges(store: Store, sourceId: string, changes: readonly AudienceChange[]): Promise<void> {
   if (changes.length === 0) return;
@@ -47,7 +59,7 @@ function audienceEvent(change: AudienceChange): TrackingEvent {
   return {
     type: 'track',
     event: change.kind === 'entered' ? AUDIENCE_ENTERED : AUDIENCE_EXITED,
-    messageId: `kin-audience:${change.key}:${change.profileId}:${change.kind}:${change.at}`,
+    messageId: `${MESSAGE_ID_PREFIX}${change.key}:${change.profileId}:${change.kind}:${change.at}`,
     ...(userId !== undefined ? { userId } : {}),
     ...(anonymousId !== undefined ? { anonymousId } : {}),
     properties: { audience: change.key },

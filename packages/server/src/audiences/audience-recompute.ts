@@ -10,14 +10,16 @@ import {
   evaluateAudiences,
   evaluateComputedTrait,
   eventsByName,
+  performedEvents,
   eventsNamed,
   presentComputedValue,
   sortEvents,
   stableJson,
 } from '@kin/core';
-import type { ProfileComputedState, ProfileStateWrite } from '../storage/audience-store.ts';
+import type { ProfileComputedState, ProfileStateWrite, SeqEvent } from '../storage/audience-store.ts';
 import type { ProfileView, Store } from '../storage/storage.ts';
 import type { AudienceChange } from './audience-events.ts';
+import type { EvaluationMemo } from './evaluation-memo.ts';
 
 /** Profile reads in flight at once in a recompute. */
 const PROFILE_READS_IN_FLIGHT = 16;
@@ -29,6 +31,20 @@ const EVENT_PAGE = 1000;
 export interface Definitions {
   traits: readonly ComputedTraitDefinition[];
   audiences: readonly AudienceDefinition[];
+}
+
+const namesOf = new WeakMap<Definitions, ReadonlySet<string> | undefined>();
+
+/**
+ * The event names the definitions read (trait events and audiences' `performed` events); `undefined` when one
+ * reads every event (`"*"`). An event of another name changes no value and no membership.
+ */
+export function namesRead(definitions: Definitions): ReadonlySet<string> | undefined {
+  if (namesOf.has(definitions)) return namesOf.get(definitions);
+  const names = new Set([...definitions.traits.map((t) => t.event), ...definitions.audiences.flatMap((a) => performedEvents(a.where))]);
+  const read = names.has('*') ? undefined : names;
+  namesOf.set(definitions, read);
+  return read;
 }
 
 /** What one profile evaluates to (pure: no store). */
@@ -91,7 +107,7 @@ export async function profileEvents(store: Store, profileId: string): Promise<Tr
 }
 
 /** Reads the events of live profiles given with the ids whose timelines they hold (see `AudienceStore.eventsOfProfiles`). */
-export type TimelineReader = (groups: ReadonlyMap<string, readonly string[]>) => Promise<Map<string, TrackingEvent[]>>;
+export type TimelineReader = (groups: ReadonlyMap<string, readonly string[]>) => Promise<Map<string, SeqEvent[]>>;
 
 /** The result of recomputing a batch: how many profiles were written and the entries/exits to record. */
 export interface RecomputeResult {
@@ -99,16 +115,23 @@ export interface RecomputeResult {
   changes: AudienceChange[];
 }
 
+/** What a recompute reads besides the store: the evaluator's event memory and its memo of the last evaluations. */
+export interface RecomputeMemory {
+  readEvents: TimelineReader;
+  memo: EvaluationMemo;
+}
+
 /**
  * Recomputes the profiles `ids` name (absorbed ids count for their survivor; unknown ids are forgotten) and
- * writes their state in one store call.
+ * writes their state in one store call. With `memory`, a profile whose inputs are those of its last
+ * evaluation is skipped (evaluation-memo.ts).
  */
 export async function recomputeProfiles(
   store: Store,
   definitions: Definitions,
   ids: Iterable<string>,
   now: Date,
-  readEvents?: TimelineReader,
+  memory?: RecomputeMemory,
 ): Promise<RecomputeResult> {
   const port = store.audiences;
   const removed = new Set<string>();
@@ -132,33 +155,49 @@ export async function recomputeProfiles(
     for (const absorbed of profile.mergedFrom) removed.add(absorbed);
   }
   for (const id of live.keys()) removed.delete(id);
-  const previous = await port.readStates([...live.keys(), ...removed]);
   const groups = new Map([...live].map(([id, p]) => [id, [id, ...[...p.mergedFrom].sort()]]));
-  const events = readEvents
-    ? await readEvents(groups)
-    : new Map([...(await port.eventsOfProfiles(groups))].map(([id, list]) => [id, list.map((x) => x.event)]));
+  const events = await (memory ? memory.readEvents(groups) : port.eventsOfProfiles(groups));
+  const names = namesRead(definitions);
+  const toEvaluate = new Map<string, { profile: ProfileView; events: TrackingEvent[]; inputs: string }>();
+  for (const [id, profile] of live) {
+    const read = (events.get(id) ?? []).filter((x) => names === undefined || names.has(x.event.event ?? ''));
+    const inputs = memory ? inputsOf(groups.get(id)!, profile, read) : '';
+    if (memory?.memo.unchanged(id, inputs, now.getTime())) continue;
+    toEvaluate.set(id, { profile, events: read.map((x) => x.event), inputs });
+  }
+  const previous = await port.readStates([...toEvaluate.keys()]);
   const writes: ProfileStateWrite[] = [];
   const changes: AudienceChange[] = [];
+  const evaluated: Array<[string, string, number | undefined]> = [];
   const at = now.toISOString();
   const audienceKeys = new Set(definitions.audiences.map((a) => a.key));
-  for (const [id, profile] of live) {
+  for (const [id, { profile, events: read, inputs }] of toEvaluate) {
     const before = previous.get(id);
-    const { state, nextChangeAt } = evaluateProfile(
-      definitions,
-      { events: events.get(id) ?? [], profile, ...(before ? { previous: before } : {}) },
-      now,
-    );
+    const { state, nextChangeAt } = evaluateProfile(definitions, { events: read, profile, ...(before ? { previous: before } : {}) }, now);
+    evaluated.push([id, inputs, nextChangeAt]);
     const nextCheckAt = nextChangeAt === undefined ? null : new Date(nextChangeAt).toISOString();
     // Most recomputes change nothing a store holds (an event no definition reads): no write for them.
-    if (!before || !sameState(before, state, nextCheckAt)) writes.push({ profileId: id, state, nextCheckAt });
+    if (!before || !sameState(before, state, nextCheckAt))
+      writes.push({ profileId: id, state, nextCheckAt, ...(before ? { before } : {}) });
     const identifiers = profile.externalIds;
     for (const key of Object.keys(state.audiences))
       if (!before?.audiences[key]) changes.push({ profileId: id, key, kind: 'entered', at, identifiers });
     for (const key of Object.keys(before?.audiences ?? {}))
       if (!state.audiences[key] && audienceKeys.has(key)) changes.push({ profileId: id, key, kind: 'exited', at, identifiers });
   }
-  await port.writeStates(writes, [...removed]);
+  if (writes.length + removed.size > 0) await port.writeStates(writes, [...removed]);
+  if (memory) {
+    // A removed profile's state is gone: if an undo brings it back with the same inputs, it must be evaluated again.
+    memory.memo.forget(removed);
+    for (const [id, inputs, nextChangeAt] of evaluated) memory.memo.remember(id, inputs, nextChangeAt);
+  }
   return { written: writes.length, changes };
+}
+
+/** The inputs of one profile's evaluation besides definitions and clock (see evaluation-memo.ts). */
+function inputsOf(group: readonly string[], profile: ProfileView, read: readonly SeqEvent[]): string {
+  const seqs = read.map((x) => x.seq).sort((a, b) => a - b);
+  return `${group.join(',')}\u0001${stableJson(profile.traits)}\u0001${stableJson(profile.consent ?? null)}\u0001${seqs.join(',')}`;
 }
 
 function sameState(before: ProfileComputedState, after: ProfileComputedState, nextCheckAt: string | null): boolean {

@@ -9,7 +9,7 @@
  * feed counts once, and the feed delivers every committed event (audience-engine.ts).
  */
 import type { TrackingEvent } from '@kin/core';
-import type { AudienceStore } from '../storage/audience-store.ts';
+import type { AudienceStore, SeqEvent } from '../storage/audience-store.ts';
 import type { TimelineReader } from './audience-recompute.ts';
 
 /** Profiles whose events are kept (least recently used ones are dropped first). */
@@ -60,7 +60,7 @@ export function createTimelineCache(port: AudienceStore, now: () => number = () 
       for (const id of ids) entries.delete(id);
     },
     async read(groups) {
-      const out = new Map<string, TrackingEvent[]>();
+      const out = new Map<string, SeqEvent[]>();
       const missing = new Map<string, readonly string[]>();
       const at = now();
       for (const [live, ids] of groups) {
@@ -78,7 +78,10 @@ export function createTimelineCache(port: AudienceStore, now: () => number = () 
         }
         entries.delete(live);
         entries.set(live, entry);
-        out.set(live, [...entry.events.values()]);
+        out.set(
+          live,
+          Array.from(entry.events, ([seq, event]) => ({ seq, event })),
+        );
       }
       if (missing.size === 0) return out;
       // Dropped before the read: the read holds every event the feed delivered so far (they were committed).
@@ -92,10 +95,7 @@ export function createTimelineCache(port: AudienceStore, now: () => number = () 
       for (const [live, list] of read) {
         entries.delete(live);
         entries.set(live, { key: missing.get(live)!.join('\u0000'), events: new Map(list.map((x) => [x.seq, x.event])), readAt: at });
-        out.set(
-          live,
-          list.map((x) => x.event),
-        );
+        out.set(live, list);
       }
       for (const live of entries.keys()) {
         if (entries.size <= MAX_PROFILES) break;

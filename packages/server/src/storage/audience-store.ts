@@ -35,6 +35,11 @@ export interface ProfileStateWrite {
   profileId: string;
   state: ProfileComputedState;
   nextCheckAt: string | null;
+  /**
+   * The state the store holds for the profile, as the caller read it just before (`readStates`): an adapter
+   * may then write only what differs (the evaluator is the only writer of states while it holds its lease).
+   */
+  before?: ProfileComputedState;
 }
 
 /** A committed event of the feed: its seq, the profile it was assigned to, and its stored payload (JSON text or parsed). */

@@ -8,9 +8,13 @@ import type { TrackingEvent } from '@kin/core';
 import type { AudienceStore, EvaluatorLease, ProfileComputedState, RecomputeMark, SeqEvent } from '../audience-store.ts';
 import { definitionOf } from '../audience-store.ts';
 import { cursorKey, pageOf } from '../keyset-page.ts';
+import { cachedStatement as stmt } from './sqlite-statement-cache.ts';
 import type { WriteQueue } from './write-queue.ts';
 
 type Row = Record<string, unknown>;
+
+/** The profile ids of a batch, given as one JSON array parameter. */
+const EACH = '(SELECT value FROM json_each(?))';
 
 /** The definitions (SQLite migration 17): small and rarely written, kept with the data they describe. */
 export const SQLITE_AUDIENCE_MIGRATION_SQL = `
@@ -125,15 +129,18 @@ export function createSqliteAudiences(options: {
 
     async readStates(profileIds) {
       const states = new Map<string, ProfileComputedState>(profileIds.map((id) => [id, { values: {}, audiences: {}, nextCheckAt: null }]));
+      // One statement per table for the whole batch (the evaluator reads hundreds of profiles a turn).
       const s = state();
-      const values = stmt(s, 'SELECT key, value FROM computed_values WHERE profile_id = ?');
-      const members = stmt(s, 'SELECT audience_key, entered_at FROM audience_members WHERE profile_id = ?');
-      const schedule = stmt(s, 'SELECT next_check_at FROM computed_schedule WHERE profile_id = ?').pluck();
-      for (const [id, state] of states) {
-        state.nextCheckAt = (schedule.get(id) as string | undefined) ?? null;
-        for (const row of values.all(id) as Row[]) state.values[row.key as string] = JSON.parse(row.value as string);
-        for (const row of members.all(id) as Row[]) state.audiences[row.audience_key as string] = row.entered_at as string;
-      }
+      const ids = JSON.stringify([...states.keys()]);
+      const of = (row: Row): ProfileComputedState => states.get(row.profile_id as string)!;
+      for (const row of stmt(s, `SELECT profile_id, next_check_at FROM computed_schedule WHERE profile_id IN ${EACH}`).all(ids) as Row[])
+        of(row).nextCheckAt = row.next_check_at as string;
+      for (const row of stmt(s, `SELECT profile_id, key, value FROM computed_values WHERE profile_id IN ${EACH}`).all(ids) as Row[])
+        of(row).values[row.key as string] = JSON.parse(row.value as string);
+      for (const row of stmt(s, `SELECT profile_id, audience_key, entered_at FROM audience_members WHERE profile_id IN ${EACH}`).all(
+        ids,
+      ) as Row[])
+        of(row).audiences[row.audience_key as string] = row.entered_at as string;
       return states;
     },
 
@@ -144,13 +151,32 @@ export function createSqliteAudiences(options: {
           stmt(s, 'DELETE FROM audience_members WHERE profile_id = ?'),
           stmt(s, 'DELETE FROM computed_schedule WHERE profile_id = ?'),
         ];
-        const value = stmt(s, 'INSERT INTO computed_values (profile_id, key, value) VALUES (?, ?, ?)');
-        const member = stmt(s, 'INSERT INTO audience_members (audience_key, profile_id, entered_at) VALUES (?, ?, ?)');
+        const value = stmt(
+          s,
+          'INSERT INTO computed_values (profile_id, key, value) VALUES (?, ?, ?) ON CONFLICT (profile_id, key) DO UPDATE SET value = excluded.value',
+        );
+        const member = stmt(
+          s,
+          'INSERT INTO audience_members (audience_key, profile_id, entered_at) VALUES (?, ?, ?) ON CONFLICT (audience_key, profile_id) DO UPDATE SET entered_at = excluded.entered_at',
+        );
         const schedule = stmt(s, 'INSERT INTO computed_schedule (profile_id, next_check_at) VALUES (?, ?)');
-        for (const id of [...removed, ...writes.map((w) => w.profileId)]) for (const statement of forget) statement.run(id);
-        for (const { profileId, state, nextCheckAt } of writes) {
-          for (const [key, v] of Object.entries(state.values)) value.run(profileId, key, JSON.stringify(v));
-          for (const [key, at] of Object.entries(state.audiences)) member.run(key, profileId, at);
+        const dropValue = stmt(s, 'DELETE FROM computed_values WHERE profile_id = ? AND key = ?');
+        const dropMember = stmt(s, 'DELETE FROM audience_members WHERE audience_key = ? AND profile_id = ?');
+        for (const id of removed) for (const statement of forget) statement.run(id);
+        for (const { profileId, state, nextCheckAt, before } of writes) {
+          // Without the stored state: replace everything; with it, only the rows that differ (most recomputes
+          // change a few of the values).
+          if (!before) for (const statement of forget) statement.run(profileId);
+          const old = before ?? { values: {}, audiences: {}, nextCheckAt: null };
+          for (const [key, v] of Object.entries(state.values)) {
+            const text = JSON.stringify(v);
+            if (!Object.hasOwn(old.values, key) || JSON.stringify(old.values[key]) !== text) value.run(profileId, key, text);
+          }
+          for (const key of Object.keys(old.values)) if (!Object.hasOwn(state.values, key)) dropValue.run(profileId, key);
+          for (const [key, at] of Object.entries(state.audiences)) if (old.audiences[key] !== at) member.run(key, profileId, at);
+          for (const key of Object.keys(old.audiences)) if (!Object.hasOwn(state.audiences, key)) dropMember.run(key, profileId);
+          if (before && (before.nextCheckAt ?? null) === nextCheckAt) continue;
+          if (before) forget[2]!.run(profileId);
           if (nextCheckAt !== null) schedule.run(profileId, nextCheckAt);
         }
       });
@@ -252,7 +278,6 @@ export function createSqliteAudiences(options: {
   };
 }
 
-const statements = new WeakMap<Database.Database, Map<string, Database.Statement>>();
 const transactions = new WeakMap<Database.Database, (fn: () => unknown) => unknown>();
 
 /** Runs `fn` in a transaction of `connection`, with a transaction function made once per connection (each new one prepares its statements). */
@@ -260,13 +285,4 @@ function inTransaction<T>(connection: Database.Database, fn: () => T): T {
   let run = transactions.get(connection);
   if (!run) transactions.set(connection, (run = connection.transaction((f: () => unknown) => f())));
   return run(fn) as T;
-}
-
-/** A statement prepared once per connection (preparing costs more than running these small ones). */
-function stmt(connection: Database.Database, sql: string): Database.Statement {
-  let byText = statements.get(connection);
-  if (!byText) statements.set(connection, (byText = new Map()));
-  let statement = byText.get(sql);
-  if (!statement) byText.set(sql, (statement = connection.prepare(sql)));
-  return statement;
 }

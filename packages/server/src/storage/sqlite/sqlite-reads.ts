@@ -11,6 +11,7 @@ import type { IdentityReads, ProfileReads, StoredEvent, VolumeBucket } from '../
 import { toMerge, toProfileView, toStoreStats, toWarning, traitHistories } from '../store-rows.ts';
 import type { ProfileRows } from '../store-rows.ts';
 import type { SqliteIdentity } from './sqlite-identity.ts';
+import { cachedStatement } from './sqlite-statement-cache.ts';
 import { sqliteListProfileIds, sqliteProfileIdsByName } from './sqlite-profile-list.ts';
 import { readTimelinePage } from './sqlite-timeline-read.ts';
 
@@ -33,7 +34,7 @@ export type SqliteReads = ProfileReads & IdentityReads;
 
 /** The id a profile id answers for now (itself, or the profile it was merged into); undefined when unknown. */
 export function sqliteLiveProfileId(read: Database.Database, profileId: string): string | undefined {
-  const row = read.prepare('SELECT id, merged_into FROM profiles WHERE id = ?').get(profileId) as Row | undefined;
+  const row = cachedStatement(read, 'SELECT id, merged_into FROM profiles WHERE id = ?').get(profileId) as Row | undefined;
   if (!row) return undefined;
   return (row.merged_into as string | null) ?? (row.id as string);
 }
@@ -53,14 +54,16 @@ export function createSqliteReads(read: () => Database.Database, identity: Sqlit
       const id = liveProfileId(profileId);
       if (!id) return undefined;
       const r = read();
+      // Prepared once per connection: the evaluator reads hundreds of profiles a turn, and six prepares cost more than the reads.
+      const q = (sql: string): Database.Statement => cachedStatement(r, sql);
       const rows: ProfileRows = {
-        profile: r.prepare('SELECT * FROM profiles WHERE id = ?').get(id) as Row,
-        identifiers: r
-          .prepare('SELECT type, value, source_id, first_seen, last_seen FROM identifiers WHERE profile_id = ? ORDER BY type, value')
-          .all(id) as Row[],
-        traits: r.prepare('SELECT key, value FROM traits WHERE profile_id = ? AND value IS NOT NULL ORDER BY key').all(id) as Row[],
-        mergedFrom: r.prepare('SELECT id FROM profiles WHERE merged_into = ? ORDER BY id').all(id) as Row[],
-        consent: r.prepare('SELECT category, granted, ts FROM consent WHERE profile_id = ? ORDER BY category').all(id) as Row[],
+        profile: q('SELECT * FROM profiles WHERE id = ?').get(id) as Row,
+        identifiers: q(
+          'SELECT type, value, source_id, first_seen, last_seen FROM identifiers WHERE profile_id = ? ORDER BY type, value',
+        ).all(id) as Row[],
+        traits: q('SELECT key, value FROM traits WHERE profile_id = ? AND value IS NOT NULL ORDER BY key').all(id) as Row[],
+        mergedFrom: q('SELECT id FROM profiles WHERE merged_into = ? ORDER BY id').all(id) as Row[],
+        consent: q('SELECT category, granted, ts FROM consent WHERE profile_id = ? ORDER BY category').all(id) as Row[],
       };
       return toProfileView(id, rows, (stored) => JSON.parse(stored as string));
     },

@@ -18,7 +18,9 @@ export const PERSON_ROW_DELETES: readonly string[] = [
   'DELETE FROM journey_instances WHERE profile_id IN (IDS)',
   'DELETE FROM message_claims WHERE profile_id IN (IDS)',
   'DELETE FROM message_decisions WHERE profile_id IN (IDS)',
-  `DELETE FROM deliveries WHERE profile_key IN (IDS) AND kind <> 'user_deleted'`,
+  // `destination_id IN destinations` (every delivery has one, and destinations are never deleted) lets both
+  // stores search the deliveries_queue index instead of scanning every delivery ever queued.
+  `DELETE FROM deliveries WHERE destination_id IN (SELECT id FROM destinations) AND profile_key IN (IDS) AND kind <> 'user_deleted'`,
 ];
 
 /**

@@ -141,13 +141,6 @@ export const HIT_RECOUNT_SQL = (links: string): string[] => [
 ];
 
 /** The tables of the counters, filled from the click rows already stored: `key` is each store's key text type, `table` ends a table. */
-/**
- * Clicks by profile: a privacy export or delete, and the links a deleted person clicked, read a person's
- * clicks; without it each scanned every click ever recorded. Partial: clicks without a profile (no token, not
- * yet landed) cost the write nothing but the predicate.
- */
-export const CLICKS_BY_PROFILE_SQL = 'CREATE INDEX link_clicks_profile ON link_clicks (profile_id) WHERE profile_id IS NOT NULL';
-
 export const HIT_COUNTER_MIGRATION = (key: string, table: string): string => `
   CREATE TABLE link_hit_counts (
     link_id ${key} PRIMARY KEY,

@@ -248,8 +248,6 @@ export function createSqlMessagingStore(dialect: MessagingDialect): MessagingSto
       }
       if (query.profileIds) {
         if (query.profileIds.length === 0) return pageOf('deliveries', [], query.limit, toDelivery, (row) => [Number(row.seq)]);
-        // As in person-rows.ts: names the destinations so the deliveries_queue index serves a profile's deliveries.
-        if (!query.destinationId) where.push('destination_id IN (SELECT id FROM destinations)');
         where.push(`profile_key IN (${marks(query.profileIds.length)})`);
         params.push(...query.profileIds);
       }

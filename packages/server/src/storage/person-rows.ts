@@ -12,15 +12,23 @@
  * Why `user_deleted` deliveries stay: the delete itself queues them (privacy-downstream.ts) to tell the
  * destinations, with ids only, and a read of the request reports their status.
  */
+/**
+ * Indexes for a person's rows of the tables that grow with every click and message (SQLite 31, PostgreSQL 27):
+ * without them a privacy delete or export, and the links a deleted person clicked, scanned every click and
+ * delivery ever recorded. Partial on clicks: one without a profile (no token, not landed) costs its write
+ * only the predicate.
+ */
+export const PERSON_ROW_INDEXES_SQL = `
+  CREATE INDEX link_clicks_profile ON link_clicks (profile_id) WHERE profile_id IS NOT NULL;
+  CREATE INDEX deliveries_profile ON deliveries (profile_key);`;
+
 export const PERSON_ROW_DELETES: readonly string[] = [
   'DELETE FROM link_click_browsers WHERE click_id IN (SELECT click_id FROM link_clicks WHERE profile_id IN (IDS))',
   'DELETE FROM link_clicks WHERE profile_id IN (IDS)',
   'DELETE FROM journey_instances WHERE profile_id IN (IDS)',
   'DELETE FROM message_claims WHERE profile_id IN (IDS)',
   'DELETE FROM message_decisions WHERE profile_id IN (IDS)',
-  // `destination_id IN destinations` (every delivery has one, and destinations are never deleted) lets both
-  // stores search the deliveries_queue index instead of scanning every delivery ever queued.
-  `DELETE FROM deliveries WHERE destination_id IN (SELECT id FROM destinations) AND profile_key IN (IDS) AND kind <> 'user_deleted'`,
+  `DELETE FROM deliveries WHERE profile_key IN (IDS) AND kind <> 'user_deleted'`,
 ];
 
 /**

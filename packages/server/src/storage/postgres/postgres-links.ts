@@ -7,7 +7,6 @@ import type { QueryConfig, QueryResultRow } from 'pg';
 import type { LinkClickTx, LinksStore } from '../links-store.ts';
 import { cursorKey, pageOf } from '../keyset-page.ts';
 import {
-  CLICKS_BY_PROFILE_SQL,
   HIT_COUNTER_MIGRATION,
   HIT_COUNTERS,
   createHitTally,
@@ -156,8 +155,6 @@ export const POSTGRES_LINK_COUNTERS_MIGRATION = {
   name: 'tracked links: hit counters kept at write time',
   sql: HIT_COUNTER_MIGRATION('text COLLATE "C"', ''),
 };
-
-export const POSTGRES_CLICKS_BY_PROFILE_MIGRATION = { version: 27, name: 'tracked links: clicks by profile', sql: CLICKS_BY_PROFILE_SQL };
 
 const COUNT_UPSERT = `INSERT INTO link_hit_counts (link_id, ${HIT_COUNTERS.join(', ')})
   SELECT * FROM unnest($1::text[], ${HIT_COUNTERS.map((_, i) => `$${i + 2}::bigint[]`).join(', ')}) ORDER BY 1

@@ -6,7 +6,6 @@
 import type Database from 'better-sqlite3';
 import type { LinkClickTx, LinksStore } from '../links-store.ts';
 import {
-  CLICKS_BY_PROFILE_SQL,
   HIT_COUNTER_MIGRATION,
   HIT_COUNTERS,
   createHitTally,
@@ -78,8 +77,6 @@ export const SQLITE_LINK_COUNTERS_MIGRATION = {
   name: 'tracked links: hit counters kept at write time',
   sql: HIT_COUNTER_MIGRATION('TEXT', ' WITHOUT ROWID'),
 };
-
-export const SQLITE_CLICKS_BY_PROFILE_MIGRATION = { version: 31, name: 'tracked links: clicks by profile', sql: CLICKS_BY_PROFILE_SQL };
 
 /** Creates the links port over the store's connections. */
 export function createSqliteLinksStore(options: { db: Database.Database; read: () => Database.Database; queue: WriteQueue }): LinksStore {

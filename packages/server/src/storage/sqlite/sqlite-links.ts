@@ -19,6 +19,7 @@ import {
   toLinkRecord,
 } from '../links-rows.ts';
 import { cursorKey, pageOf } from '../keyset-page.ts';
+import { cachedStatement } from './sqlite-statement-cache.ts';
 import type { WriteQueue } from './write-queue.ts';
 
 type Row = Record<string, unknown>;
@@ -83,15 +84,7 @@ export function createSqliteLinksStore(options: { db: Database.Database; read: (
   const { db, read, queue } = options;
   // Why cached statements: the redirect reads a recipient per tokened click, and compiling the statement each
   // time cost more than the read.
-  const statements = new WeakMap<Database.Database, Map<string, Database.Statement>>();
-  const readStatement = (sql: string): Database.Statement => {
-    const connection = read();
-    let cache = statements.get(connection);
-    if (!cache) statements.set(connection, (cache = new Map()));
-    let statement = cache.get(sql);
-    if (!statement) cache.set(sql, (statement = connection.prepare(sql)));
-    return statement;
-  };
+  const readStatement = (sql: string): Database.Statement => cachedStatement(read(), sql);
   return {
     async createLink(link) {
       return queue.run(() => {

@@ -4,17 +4,16 @@
  * sees profiles but no overview, sources or create button; an analytics:read token sees sources but cannot
  * create one; the admin token can.
  */
-import { existsSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AccessScope, IssuedToken } from '@kin/core/api/access-api.ts';
 import { mountWebAssets } from '../http/web-assets.ts';
 import type { TestKin } from '../testing/kin-harness.ts';
 import { startTestKin } from '../testing/kin-harness.ts';
-import { CHROMIUM, launchChromium, signInWithToken } from '../testing/dashboard-browser.ts';
-const skip = !existsSync(CHROMIUM) && !process.env['KIN_REQUIRE_SERVICES'];
+import { signInWithToken } from '../testing/dashboard-browser.ts';
+import { launchChromium, skipWithoutChromium } from '../testing/chromium-launch.ts';
 
-describe.skipIf(skip)('dashboard with scoped tokens', () => {
+describe.skipIf(skipWithoutChromium)('dashboard with scoped tokens', () => {
   let kin: TestKin;
   let browser: Browser;
 

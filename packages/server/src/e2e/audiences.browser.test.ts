@@ -4,20 +4,18 @@
  * watch the audience's live size grow as events arrive, and find both on the profile page.
  * Screenshots go to /work/wt/screens (outside the repository).
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mountWebAssets } from '../http/web-assets.ts';
 import type { TestKin } from '../testing/kin-harness.ts';
 import { startTestKin } from '../testing/kin-harness.ts';
+import { launchChromium, skipWithoutChromium } from '../testing/chromium-launch.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const skip = !existsSync(CHROMIUM) && !process.env['KIN_REQUIRE_SERVICES'];
 const SCREENS = process.env['KIN_SCREENS_DIR'] ?? '/work/wt/screens';
 
-describe.skipIf(skip)('computed traits and audiences in Chromium', () => {
+describe.skipIf(skipWithoutChromium)('computed traits and audiences in Chromium', () => {
   let kin: TestKin;
   let browser: Browser;
   let page: Page;
@@ -33,11 +31,7 @@ describe.skipIf(skip)('computed traits and audiences in Chromium', () => {
     kin = await startTestKin({ extra: mountWebAssets });
     expect((await order('ann', 40)).status).toBe(200);
     mkdirSync(SCREENS, { recursive: true });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
     page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
     page.on('pageerror', (error) => errors.push(error.message));
     await page.goto(kin.url + '/');

@@ -6,22 +6,22 @@
  * overview chart's stable colours, warnings with subject and advice, and the 390 px phone width.
  * Screenshots go to /work/wt/screens (outside the repository).
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mountWebAssets } from '../http/web-assets.ts';
-import { CHROMIUM, openSignedInDashboard } from '../testing/dashboard-browser.ts';
+import { openSignedInDashboard } from '../testing/dashboard-browser.ts';
 import type { TestKin } from '../testing/kin-harness.ts';
 import { startTestKin } from '../testing/kin-harness.ts';
+import { skipWithoutChromium } from '../testing/chromium-launch.ts';
 
-const skip = !existsSync(CHROMIUM) && !process.env['KIN_REQUIRE_SERVICES'];
 const SCREENS = process.env['KIN_SCREENS_DIR'] ?? '/work/wt/screens';
 const FISCHERS = 26;
 const BIG_ANON_IDS = 40;
 
-describe.skipIf(skip)('dashboard pages in Chromium', () => {
+describe.skipIf(skipWithoutChromium)('dashboard pages in Chromium', () => {
   let kin: TestKin;
   let browser: Browser;
   let context: BrowserContext;

@@ -8,9 +8,9 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mountWebAssets } from '../http/web-assets.ts';
-import { launchChromium, skipWithoutChromium } from '../testing/browser-shop.ts';
 import type { TestKin } from '../testing/kin-harness.ts';
 import { startTestKin } from '../testing/kin-harness.ts';
+import { launchChromium, skipWithoutChromium } from '../testing/chromium-launch.ts';
 
 const ARTIFACTS = new URL('../../../../artifacts/', import.meta.url);
 

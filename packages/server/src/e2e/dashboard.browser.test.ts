@@ -7,19 +7,17 @@
  * Skipped only when Chromium is missing and KIN_REQUIRE_SERVICES is unset; CI sets it, so there a missing
  * browser fails instead of passing silently. Screenshots go to artifacts/ (gitignored).
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { chromium } from 'playwright-core';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mountWebAssets } from '../http/web-assets.ts';
 import type { TestKin } from '../testing/kin-harness.ts';
 import { startTestKin } from '../testing/kin-harness.ts';
+import { launchChromium, skipWithoutChromium } from '../testing/chromium-launch.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const skip = !existsSync(CHROMIUM) && !process.env['KIN_REQUIRE_SERVICES'];
 const ARTIFACTS = new URL('../../../../artifacts/', import.meta.url);
 
 interface ShopWindow {
@@ -32,7 +30,7 @@ interface ShopWindow {
   };
 }
 
-describe.skipIf(skip)('dashboard in Chromium', () => {
+describe.skipIf(skipWithoutChromium)('dashboard in Chromium', () => {
   let kin: TestKin;
   let shop: Server;
   let shopOrigin = '';
@@ -49,18 +47,7 @@ describe.skipIf(skip)('dashboard in Chromium', () => {
     });
     await new Promise<void>((done) => shop.listen(0, '127.0.0.1', done));
     shopOrigin = `http://127.0.0.1:${(shop.address() as AddressInfo).port}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-background-networking',
-        '--disable-gpu',
-        '--no-first-run',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
     mkdirSync(ARTIFACTS, { recursive: true });
   });
 

@@ -6,20 +6,20 @@
  * each send's decisions by reason; and it follows the journey live as the clock moves and reminders go out.
  * Screenshot to /work/wt/screens.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JourneyStepCounts } from '@kin/core/api/index.ts';
 import { mountWebAssets } from '../http/web-assets.ts';
 import { fixedClock } from '../ports/clock.ts';
-import { CHROMIUM, openSignedInDashboard } from '../testing/dashboard-browser.ts';
+import { openSignedInDashboard } from '../testing/dashboard-browser.ts';
 import { startWebhookReceiver } from '../testing/delivery-receivers.ts';
 import { adminJson, startTestKin } from '../testing/kin-harness.ts';
 import type { TestKin } from '../testing/kin-harness.ts';
 import { until } from '../testing/nats-test-server.ts';
+import { skipWithoutChromium } from '../testing/chromium-launch.ts';
 
-const skip = !existsSync(CHROMIUM) && !process.env['KIN_REQUIRE_SERVICES'];
 const SCREENS = process.env['KIN_SCREENS_DIR'] ?? '/work/wt/screens';
 
 const JOURNEY = {
@@ -36,7 +36,7 @@ const JOURNEY = {
   goal: { event: 'Order Completed', within: '1 day' },
 };
 
-describe.skipIf(skip)('journey step diagram in Chromium', () => {
+describe.skipIf(skipWithoutChromium)('journey step diagram in Chromium', () => {
   let kin: TestKin;
   let browser: Browser;
   let page: Page;

@@ -3,20 +3,20 @@
  * tracking API, then the funnel chart (stitched and unstitched bars), the Sankey, the attribution table with the
  * difference stitching makes, "why this conversion", and a CSV export. Screenshot to /work/wt/screens.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateJourneys } from '../demo/journey-data.ts';
 import { mountWebAssets } from '../http/web-assets.ts';
-import { CHROMIUM, openSignedInDashboard } from '../testing/dashboard-browser.ts';
+import { openSignedInDashboard } from '../testing/dashboard-browser.ts';
 import type { TestKin } from '../testing/kin-harness.ts';
 import { startTestKin } from '../testing/kin-harness.ts';
+import { skipWithoutChromium } from '../testing/chromium-launch.ts';
 
-const skip = !existsSync(CHROMIUM) && !process.env['KIN_REQUIRE_SERVICES'];
 const SCREENS = process.env['KIN_SCREENS_DIR'] ?? '/work/wt/screens';
 
-describe.skipIf(skip)('Journeys page in Chromium', () => {
+describe.skipIf(skipWithoutChromium)('Journeys page in Chromium', () => {
   let kin: TestKin;
   let browser: Browser;
   let page: Page;

@@ -2,8 +2,6 @@
  * The dashboard's Links page and a profile's clicks in a real Chromium: a link's stats leave out the bot click,
  * and the recipient's click is on the recipient's timeline. Needs the built dashboard (npm run build -w @kin/dashboard).
  */
-import { existsSync } from 'node:fs';
-import { chromium } from 'playwright-core';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CreatedLink, RecipientLink } from '@kin/core/api/index.ts';
@@ -11,12 +9,11 @@ import { mountWebAssets } from '../http/web-assets.ts';
 import type { TestKin } from '../testing/kin-harness.ts';
 import { startTestKin } from '../testing/kin-harness.ts';
 import { until } from '../testing/nats-test-server.ts';
+import { launchChromium, skipWithoutChromium } from '../testing/chromium-launch.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const skip = !existsSync(CHROMIUM) && !process.env['KIN_REQUIRE_SERVICES'];
 const BROWSER = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 
-describe.skipIf(skip)('links in the dashboard (Chromium)', () => {
+describe.skipIf(skipWithoutChromium)('links in the dashboard (Chromium)', () => {
   let kin: TestKin;
   let browser: Browser;
   let link: CreatedLink;
@@ -40,11 +37,7 @@ describe.skipIf(skip)('links in the dashboard (Chromium)', () => {
       async () => ((await (await kin.admin(`/v1/links/${link.id}/stats`)).json()) as { clicks: number; botClicks: number }).botClicks === 1,
       10_000,
     );
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--no-first-run'],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

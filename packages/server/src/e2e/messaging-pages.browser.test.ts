@@ -4,8 +4,6 @@
  * last answer and its retry; an analytics:read token sees both pages without any action button.
  * Needs the built dashboard (npm run build -w @kin/dashboard).
  */
-import { existsSync } from 'node:fs';
-import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AccessScope, IssuedToken } from '@kin/core/api/access-api.ts';
@@ -15,11 +13,9 @@ import { startWebhookReceiver } from '../testing/delivery-receivers.ts';
 import type { TestKin } from '../testing/kin-harness.ts';
 import { startTestKin } from '../testing/kin-harness.ts';
 import { until } from '../testing/nats-test-server.ts';
+import { launchChromium, skipWithoutChromium } from '../testing/chromium-launch.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const skip = !existsSync(CHROMIUM) && !process.env['KIN_REQUIRE_SERVICES'];
-
-describe.skipIf(skip)('journeys and deliveries in the dashboard (Chromium)', () => {
+describe.skipIf(skipWithoutChromium)('journeys and deliveries in the dashboard (Chromium)', () => {
   let kin: TestKin;
   let browser: Browser;
   let hooks: Awaited<ReturnType<typeof startWebhookReceiver>>;
@@ -58,11 +54,7 @@ describe.skipIf(skip)('journeys and deliveries in the dashboard (Chromium)', () 
         ).length === 3,
       20_000,
     );
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

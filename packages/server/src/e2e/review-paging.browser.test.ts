@@ -6,9 +6,9 @@
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { skipWithoutChromium } from '../testing/dashboard-browser.ts';
 import type { ReviewQueueBrowser } from '../testing/review-browser.ts';
 import { openReviewQueue } from '../testing/review-browser.ts';
+import { skipWithoutChromium } from '../testing/chromium-launch.ts';
 
 const PAIRS = 250;
 

@@ -9,10 +9,10 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { skipWithoutChromium } from '../testing/dashboard-browser.ts';
 import type { TestKin } from '../testing/kin-harness.ts';
 import type { ReviewQueueBrowser } from '../testing/review-browser.ts';
 import { openReviewQueue } from '../testing/review-browser.ts';
+import { skipWithoutChromium } from '../testing/chromium-launch.ts';
 
 const SCREENS = process.env['KIN_SCREENS_DIR'] ?? '/work/wt/screens';
 

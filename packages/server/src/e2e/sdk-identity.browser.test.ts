@@ -18,7 +18,7 @@ import { mountWebAssets } from '../http/web-assets.ts';
 import type { TestKin } from '../testing/kin-harness.ts';
 import { startTestKin } from '../testing/kin-harness.ts';
 import type { ShopWindow } from '../testing/browser-shop.ts';
-import { launchChromium, skipWithoutChromium } from '../testing/browser-shop.ts';
+import { launchChromium, skipWithoutChromium } from '../testing/chromium-launch.ts';
 
 const HMAC_SECRET = 'shop-hmac-secret-0123456789';
 const JWT_SECRET = 'shop-jwt-secret-0123456789abcdef';

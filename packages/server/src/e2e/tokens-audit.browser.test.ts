@@ -5,7 +5,6 @@
  * and hash, filters them (in the URL), pages by cursor, and shows whether the chain verifies — then that it is
  * broken, after one entry is changed by direct SQL. A token without the scopes sees neither page.
  */
-import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,10 +12,10 @@ import type { AccessScope, IssuedToken } from '@kin/core/api/access-api.ts';
 import { mountWebAssets } from '../http/web-assets.ts';
 import type { TestKin } from '../testing/kin-harness.ts';
 import { startTestKin } from '../testing/kin-harness.ts';
-import { CHROMIUM, launchChromium, signInWithToken } from '../testing/dashboard-browser.ts';
-const skip = !existsSync(CHROMIUM) && !process.env['KIN_REQUIRE_SERVICES'];
+import { signInWithToken } from '../testing/dashboard-browser.ts';
+import { launchChromium, skipWithoutChromium } from '../testing/chromium-launch.ts';
 
-describe.skipIf(skip)('dashboard tokens and audit pages', () => {
+describe.skipIf(skipWithoutChromium)('dashboard tokens and audit pages', () => {
   let kin: TestKin;
   let browser: Browser;
 

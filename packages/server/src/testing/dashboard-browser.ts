@@ -2,16 +2,9 @@
  * The dashboard in a real Chromium for browser tests: served under the strictest CSP it must run under (no inline
  * script or style: a violation is a console error, collected in `errors`), signed in with the admin token.
  */
-import { existsSync } from 'node:fs';
-import { chromium } from 'playwright-core';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium } from './chromium-launch.ts';
 import type { TestKin } from './kin-harness.ts';
-
-/** The Chromium the browser tests use. */
-export const CHROMIUM = '/usr/bin/chromium';
-
-/** Whether a browser suite is left out: no Chromium here, and no `KIN_REQUIRE_SERVICES` (CI) asking for a failure. */
-export const skipWithoutChromium = !existsSync(CHROMIUM) && !process.env['KIN_REQUIRE_SERVICES'];
 
 /** A signed-in dashboard. */
 export interface DashboardBrowser {
@@ -25,18 +18,7 @@ export interface DashboardBrowser {
 /** Launches Chromium, opens the dashboard of `kin` and signs in; waits for the overview. */
 export async function openSignedInDashboard(kin: TestKin, options: { acceptDownloads?: boolean } = {}): Promise<DashboardBrowser> {
   const errors: string[] = [];
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-background-networking',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  const browser = await launchChromium();
   const context = await browser.newContext({
     viewport: { width: 1280, height: 900 },
     ...(options.acceptDownloads ? { acceptDownloads: true } : {}),
@@ -61,15 +43,6 @@ export async function openSignedInDashboard(kin: TestKin, options: { acceptDownl
   await page.click('button[type=submit]');
   await page.locator('[data-counter="profiles"]').waitFor();
   return { browser, context, page, errors };
-}
-
-/** Launches the headless Chromium of the browser tests. */
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-  });
 }
 
 /** Signs in to the dashboard at `url` with `token` in a context of its own; waits for the shell (the token's name). */

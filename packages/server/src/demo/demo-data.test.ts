@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { DEMO_SOURCES, generateDemoData, generateLiveEvents } from './demo-data.ts';
+import { DEMO_SOURCES, generateDemoData } from './demo-data.ts';
+import { generateLiveEvents } from './demo-data-live.ts';
 
 const now = new Date('2026-11-01T12:00:00.000Z');
 const digest = (value: unknown) => createHash('sha256').update(JSON.stringify(value)).digest('hex');

@@ -12,7 +12,8 @@ import type { RunningKin } from '../main.ts';
 import { startKin } from '../main.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { DemoEvent, DemoSource } from './demo-data.ts';
-import { DEMO_POLICY, DEMO_SOURCES, generateDemoData, generateLiveEvents } from './demo-data.ts';
+import { DEMO_POLICY, DEMO_SOURCES, generateDemoData } from './demo-data.ts';
+import { generateLiveEvents } from './demo-data-live.ts';
 import { generateJourneys } from './journey-data.ts';
 
 /** Options of `runDemo`. */

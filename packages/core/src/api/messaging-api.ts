@@ -40,6 +40,12 @@ export interface SendStep {
   tags?: string[];
   /** The email an SMTP channel sends (default: the message name as subject and text), rendered per recipient; its links become tracked links. */
   email?: EmailContent;
+  /**
+   * What a webhook or Segment channel carries: named templates over the trigger and the profile
+   * (`{"title": "Cart {{trigger.properties.cart_id}}", "body": "Hi {{profile.traits.first_name | default: \"there\"}}"}`),
+   * rendered per recipient into the `Message Sent` event's `properties.content` (as text, missing values empty).
+   */
+  content?: Record<string, string>;
 }
 
 /**

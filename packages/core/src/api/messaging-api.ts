@@ -157,6 +157,8 @@ export interface JourneyStepCount {
   ended: Record<string, number>;
   /** A send's decisions by outcome: its reasons (`sent`, `skipped_duplicate`, `held_out`, …). */
   decisions?: Partial<Record<DecisionOutcome, number>>;
+  /** A branch's instances by the way they went: its condition held (`then`) or did not (`else`). */
+  branch?: { then: number; else: number };
 }
 
 /**

@@ -117,8 +117,12 @@ export async function advanceInstance(deps: AdvanceDeps): Promise<void> {
     if ('branch' in step) {
       const profile = await deps.store.findProfile(live);
       const holds = branchConditionHolds(step.branch.if, { trigger: instance.trigger, traits: profile?.traits ?? {} });
+      const branchAt = instance.stepIndex;
       instance.stepIndex = nextStepIndex(journey.steps, instance.stepIndex, holds);
-      await m.transaction((tx) => tx.updateInstance(instance.id, { stepIndex: instance.stepIndex }));
+      await m.transaction(async (tx) => {
+        await tx.recordBranch({ instanceId: instance.id, journeyKey: journey.key, stepIndex: branchAt, taken: holds });
+        await tx.updateInstance(instance.id, { stepIndex: instance.stepIndex });
+      });
       walkedFrom.stepIndex = instance.stepIndex;
       continue;
     }

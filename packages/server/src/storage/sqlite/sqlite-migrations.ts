@@ -14,7 +14,7 @@
 import { warningSubjectSql } from '../warning-subject.ts';
 import { SQLITE_MESSAGING_MIGRATION } from './sqlite-messaging.ts';
 import { ENGAGEMENT_SCHEMA_SQL } from '../messaging-engagement-sql.ts';
-import { DECISION_STEP_SQL } from '../messaging-step-sql.ts';
+import { DECISION_STEP_SQL, JOURNEY_BRANCHES_SQL } from '../messaging-step-sql.ts';
 import { PERSON_ROW_INDEXES_SQL } from '../person-rows.ts';
 import { SQLITE_PRIVACY_MIGRATION } from './sqlite-privacy.ts';
 import { SQLITE_ACCESS_MIGRATION } from './sqlite-access.ts';
@@ -23,6 +23,7 @@ import { SQLITE_MATCH_INDEX_MIGRATION, SQLITE_MATCH_TOTALS_MIGRATION } from './s
 import { SQLITE_AUDIENCE_MIGRATION_SQL, SQLITE_RECOMPUTE_MARKS_MIGRATION } from './sqlite-audiences.ts';
 import { SQLITE_EVENT_BLOCKS_MIGRATION } from './sqlite-event-blocks.ts';
 import { SQLITE_TOMBSTONE_KEYS_MIGRATION } from './sqlite-tombstone-keys.ts';
+import { STORE_LEASES_SQL } from './sqlite-lease.ts';
 
 /** A warning's subject from its columns, as `warningSubject` builds it. */
 const SUBJECT_SQL = warningSubjectSql('char(31)');
@@ -426,5 +427,6 @@ export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; name: string; s
   { version: 30, name: 'decisions by journey step (the step diagram)', sql: DECISION_STEP_SQL },
   SQLITE_MATCH_TOTALS_MIGRATION,
   { version: 31, name: "a person's clicks and deliveries by index (privacy)", sql: PERSON_ROW_INDEXES_SQL },
+  { version: 37, name: 'journey branches taken (the step diagram) and store leases', sql: JOURNEY_BRANCHES_SQL + STORE_LEASES_SQL },
   // Subjects add their migration at the end; they apply in version order.
 ].sort((x, y) => x.version - y.version);

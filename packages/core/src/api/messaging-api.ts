@@ -40,6 +40,12 @@ export interface SendStep {
   tags?: string[];
   /** The email an SMTP channel sends (default: the message name as subject and text), rendered per recipient; its links become tracked links. */
   email?: EmailContent;
+  /**
+   * What a webhook or Segment channel carries: named templates over the trigger and the profile
+   * (`{"title": "Cart {{trigger.properties.cart_id}}", "body": "Hi {{profile.traits.first_name | default: \"there\"}}"}`),
+   * rendered per recipient into the `Message Sent` event's `properties.content` (as text, missing values empty).
+   */
+  content?: Record<string, string>;
 }
 
 /**
@@ -151,6 +157,8 @@ export interface JourneyStepCount {
   ended: Record<string, number>;
   /** A send's decisions by outcome: its reasons (`sent`, `skipped_duplicate`, `held_out`, …). */
   decisions?: Partial<Record<DecisionOutcome, number>>;
+  /** A branch's instances by the way they went: its condition held (`then`) or did not (`else`). */
+  branch?: { then: number; else: number };
 }
 
 /**

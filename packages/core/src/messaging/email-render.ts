@@ -1,6 +1,7 @@
 /**
- * A send's email, rendered for one recipient: the subject, text and HTML templates of the step
- * (`message-template.ts`) over the trigger and the profile. Pure.
+ * A send's content, rendered for one recipient: the email's subject, text and HTML templates of the step
+ * (`message-template.ts`) over the trigger and the profile, and the named `content` templates that a webhook or
+ * Segment channel carries in `Message Sent`. Pure.
  *
  * Why values are escaped in HTML only: a trait like `<b>Ann & Bob</b>` is text the shopper typed, so in an
  * HTML body it must read as text, never as markup or a broken attribute; the text body and the subject are
@@ -46,4 +47,11 @@ export function renderEmail(content: EmailContent | undefined, scope: ContentSco
     text: render(content?.text) ?? fallback.text,
     ...(html !== undefined ? { html } : {}),
   };
+}
+
+/** Renders a step's named `content` templates (each as text, missing values empty); `undefined` without any. */
+export function renderContent(content: Record<string, string> | undefined, scope: ContentScope): Record<string, string> | undefined {
+  if (content === undefined) return undefined;
+  const values = scope as unknown as Record<string, unknown>;
+  return Object.fromEntries(Object.entries(content).map(([name, t]) => [name, renderTemplate(t, values, { missing: 'empty' }) ?? '']));
 }

@@ -48,6 +48,12 @@ describe('journey checks', () => {
     expect(withEmail({ subject: 'Hi {{customer.name}}' })).toEqual(['steps[0].send.email.subject']);
     expect(withEmail({ text: 'Hi {{profile.traits.first_name' })).toEqual(['steps[0].send.email.text']);
     expect(withEmail({ html: '{{trigger.properties.x | shout}}' })).toEqual(['steps[0].send.email.html']);
+    const withContent = (content: Record<string, string>) =>
+      fields({ ...CART, steps: [{ send: { message: 'm', dedupeKey: 'k', channels: ['email'], content } }] });
+    expect(
+      withContent({ title: 'Cart {{trigger.properties.cart_id}}', body: 'Hi {{profile.traits.first_name | default: "you"}}' }),
+    ).toEqual([]);
+    expect(withContent({ title: 'ok', body: 'Hi {{customer.name}}' })).toEqual(['steps[0].send.content.body']);
     expect(fields({ ...CART, exit: [{ event: 'Order Completed', match: { 'properties.cart_id': '{{profile.id}}' } }] })).toEqual([
       'exit[0].match["properties.cart_id"]',
     ]);

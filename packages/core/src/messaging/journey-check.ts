@@ -44,6 +44,8 @@ export function checkJourney(journey: JourneyInput, channels: ReadonlySet<string
         const template = send.email?.[part];
         if (template !== undefined) checkTemplate(template, formatFieldPath(['steps', i, 'send', 'email', part]), problems, CONTENT_ROOTS);
       }
+      for (const [name, template] of Object.entries(send.content ?? {}))
+        checkTemplate(template, formatFieldPath(['steps', i, 'send', 'content', name]), problems, CONTENT_ROOTS);
       if (send.channels.length === 0)
         problems.push({ field: formatFieldPath(['steps', i, 'send', 'channels']), message: 'a send names at least one channel' });
       send.channels.forEach((c, j) => {

@@ -54,4 +54,18 @@ describe('journey step counts', () => {
     const one = journeyStepCounts(STEPS.slice(0, 2), { instances: [], decisions: [{ outcome: 'sent', n: 9 }] });
     expect(one.steps[1]!.decisions).toEqual({ sent: 9 });
   });
+
+  it("counts a branch's instances by the way they went; other steps have no branch counts", () => {
+    const counts = journeyStepCounts(STEPS, {
+      instances: [],
+      decisions: [],
+      branches: [
+        { stepIndex: 2, taken: true, n: 3 },
+        { stepIndex: 2, taken: false, n: 5 },
+        { stepIndex: 1, taken: true, n: 7 }, // not a branch (the journey changed): left out
+      ],
+    });
+    expect(counts.steps.map((s) => s.branch)).toEqual([undefined, undefined, { then: 3, else: 5 }, undefined]);
+    expect(journeyStepCounts(STEPS, { instances: [], decisions: [] }).steps[2]!.branch).toEqual({ then: 0, else: 0 });
+  });
 });

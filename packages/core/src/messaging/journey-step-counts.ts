@@ -15,6 +15,8 @@ export interface JourneyStepRows {
   instances: Array<{ stepIndex: number; state: string; endReason?: string; later: boolean; deferred: boolean; n: number }>;
   /** `stepIndex` is absent on decisions recorded before decisions carried their step. */
   decisions: Array<{ stepIndex?: number; outcome: string; n: number }>;
+  /** Instances that passed each branch step, by whether its condition held. */
+  branches?: Array<{ stepIndex: number; taken: boolean; n: number }>;
 }
 
 /** The step an instance row stands in (`undefined`: past the last step). */
@@ -26,7 +28,10 @@ function stepOf(steps: readonly JourneyStep[], row: JourneyStepRows['instances']
   return s < steps.length ? s : undefined;
 }
 
-/** Counts per step: instances in it now, those that ended in it by reason, and a send's decisions by outcome. */
+/**
+ * Counts per step: instances in it now, those that ended in it by reason, a send's decisions by outcome and a
+ * branch's instances by the way they went.
+ */
 export function journeyStepCounts(steps: readonly JourneyStep[], rows: JourneyStepRows): { steps: JourneyStepCount[]; completed: number } {
   const out: JourneyStepCount[] = steps.map((step, index) => ({
     index,
@@ -34,6 +39,7 @@ export function journeyStepCounts(steps: readonly JourneyStep[], rows: JourneySt
     now: 0,
     ended: {},
     ...('send' in step ? { decisions: {} } : {}),
+    ...('branch' in step ? { branch: { then: 0, else: 0 } } : {}),
   }));
   let completed = 0;
   for (const row of rows.instances) {
@@ -57,6 +63,10 @@ export function journeyStepCounts(steps: readonly JourneyStep[], rows: JourneySt
     if (!count?.decisions) continue;
     const outcome = d.outcome as keyof NonNullable<JourneyStepCount['decisions']>;
     count.decisions[outcome] = (count.decisions[outcome] ?? 0) + d.n;
+  }
+  for (const b of rows.branches ?? []) {
+    const branch = out[b.stepIndex]?.branch;
+    if (branch) branch[b.taken ? 'then' : 'else'] += b.n;
   }
   return { steps: out, completed };
 }

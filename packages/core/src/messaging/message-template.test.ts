@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseTemplate, renderTemplate, templateProblem } from './message-template.ts';
-import { escapeHtml, renderEmail } from './email-render.ts';
+import { escapeHtml, renderContent, renderEmail } from './email-render.ts';
 
 const scope = {
   trigger: { properties: { cart_id: 'c 7', total: 42, items: [1] } },
@@ -75,5 +75,22 @@ describe('email rendering', () => {
     const s = { trigger: {}, profile: { id: 'p1', traits: {} } };
     expect(renderEmail(undefined, s, fallback)).toEqual(fallback);
     expect(renderEmail({ subject: '{{profile.traits.none}}', html: '<p>x</p>' }, s, fallback)).toEqual({ ...fallback, html: '<p>x</p>' });
+  });
+});
+
+describe('content rendering (webhook and Segment channels)', () => {
+  it('renders each named template as text, values as they are, missing ones empty or their default', () => {
+    const s = { trigger: { properties: { cart_id: 'c 7', total: 42 } }, profile: { id: 'p1', traits: { first_name: 'Ann "<A>"' } } };
+    expect(
+      renderContent(
+        {
+          title: 'Cart {{trigger.properties.cart_id}} ({{trigger.properties.total}})',
+          body: 'Hi {{profile.traits.first_name}}, {{profile.traits.city}}!',
+          link: 'https://shop.example/c/{{trigger.properties.cart_id | url_encode}}?n={{profile.traits.nick | default: "you"}}',
+        },
+        s,
+      ),
+    ).toEqual({ title: 'Cart c 7 (42)', body: 'Hi Ann "<A>", !', link: 'https://shop.example/c/c%207?n=you' });
+    expect(renderContent(undefined, s)).toBeUndefined();
   });
 });

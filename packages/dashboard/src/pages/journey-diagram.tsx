@@ -1,7 +1,8 @@
 /**
  * A journey's step diagram with live counts (`GET /v1/journeys/{key}/steps` and `/stats`): the trigger with
  * how many entered, then each step — a wait with the instances waiting in it, a send with its decisions by
- * reason, a branch with its condition and targets — each with the instances that ended in it, then the end:
+ * reason, a branch with its condition, targets and how many went each way — each with the instances that
+ * ended in it, then the end:
  * completed, exits and the goal. A DOM diagram (not a chart) so every count is text a reader can select.
  */
 import { useEffect } from 'react';
@@ -75,6 +76,12 @@ function StepNode({ journey, count }: { journey: Journey; count: JourneyStepCoun
         <div className="small" data-branch>
           if {branch.condition}: {branch.then}; else {branch.else}
         </div>
+      ) : null}
+      {branch && count.branch ? (
+        <>
+          <Count name={`then → ${branch.then}`} n={count.branch.then} stat="then" />
+          <Count name={`else → ${branch.else}`} n={count.branch.else} stat="else" />
+        </>
       ) : null}
       {count.kind !== 'branch' || count.now > 0 ? <Count name={nowName} n={count.now} stat="now" /> : null}
       {count.decisions ? (

@@ -3,7 +3,7 @@
  * cart journey (wait → branch on VIP → reminder → VIP offer, an exit rule and a goal) fed real events through
  * the tracking API, a real webhook receiver for push. The diagram shows the trigger, every step and the end,
  * each with the counts `GET /v1/journeys/{key}/steps` answers: shoppers waiting, exits and goals in the wait,
- * each send's decisions by reason; and it follows the journey live as the clock moves and reminders go out.
+ * how many went each way at the branch, each send's decisions by reason; and it follows the journey live as the clock moves and reminders go out.
  * Screenshot to /work/wt/screens.
  */
 import { mkdirSync } from 'node:fs';
@@ -117,8 +117,12 @@ describe.skipIf(skipWithoutChromium)('journey step diagram in Chromium', () => {
     expect(await n(`${wait} [data-stat="ended-exit_rule"]`)).toBe(1);
     expect(api.steps[0]).toMatchObject({ now: 2, ended: { goal: 1, exit_rule: 1 } });
 
-    // The branch says where each side goes.
+    // The branch says where each side goes, and how many went each way: u4 (the VIP) then, u1–u3 and u5 else.
     expect(await node('[data-step="1"] [data-branch]').innerText()).toBe('if traits.vip = true: step 4 (vip); else step 3');
+    expect(await n('[data-step="1"] [data-stat="then"]')).toBe(1);
+    expect(await n('[data-step="1"] [data-stat="else"]')).toBe(4);
+    expect(await node('[data-step="1"] [data-stat="then"]').innerText()).toBe('1 then → step 4 (vip)');
+    expect(api.steps[1]).toMatchObject({ kind: 'branch', branch: { then: 1, else: 4 } });
 
     // Each send's decisions by reason, as the API counts them.
     const reasons = async (step: number) =>
@@ -144,6 +148,8 @@ describe.skipIf(skipWithoutChromium)('journey step diagram in Chromium', () => {
     await until(async () => (await steps()).completed === 7, 20_000);
     await expect.poll(() => n('[data-step="0"] [data-stat="now"]'), { timeout: 15_000 }).toBe(0);
     await expect.poll(() => n('[data-step="2"] [data-outcome="sent"]'), { timeout: 15_000 }).toBe(5);
+    await expect.poll(() => n('[data-step="1"] [data-stat="else"]'), { timeout: 15_000 }).toBe(6);
+    expect((await steps()).steps[1]!.branch).toEqual({ then: 1, else: 6 });
     expect(await n('[data-node="end"] [data-stat="completed"]')).toBe(7);
     expect(hooks.received.length).toBe(6);
     mkdirSync(SCREENS, { recursive: true });

@@ -20,6 +20,7 @@ const CART = {
   holdout: { percent: 10 },
   goal: { event: 'Order Completed', within: '2 days' },
 };
+const SEND = { message: 'm', dedupeKey: 'k', channels: ['email'] };
 
 async function error(res: Response): Promise<{ status: number; code: string; field?: string }> {
   const body = (await res.json()) as { error: { code: string; field?: string } };
@@ -105,6 +106,11 @@ describe('messaging routes', () => {
       [{ ...CART, key: 'Bad Key' }, 'key'],
       [{ ...CART, key: 'e', trigger: {} }, 'trigger'],
       [{ ...CART, key: 'f', goal: { event: 'x', within: 'soon' } }, 'goal.within'],
+      // A bad send inside the union of step shapes is named down to its own field.
+      [{ ...CART, key: 'g', steps: [{ send: { ...SEND, content: { 'bad name': 'x' } } }] }, 'steps[0].send.content["bad name"]'],
+      [{ ...CART, key: 'h', steps: [{ send: { ...SEND, content: { title: 5 } } }] }, 'steps[0].send.content.title'],
+      [{ ...CART, key: 'i', steps: [{ send: { ...SEND, content: { title: 'Hi {{customer.name}}' } } }] }, 'steps[0].send.content.title'],
+      [{ ...CART, key: 'j', steps: [{ send: { ...SEND, email: { subject: '' } } }] }, 'steps[0].send.email.subject'],
     ];
     for (const [body, field] of bad)
       expect(await error(await post('/v1/journeys', body))).toEqual({ status: 400, code: 'invalid_journey', field });

@@ -16,6 +16,7 @@ import {
   isHeldOut,
   nextStepIndex,
   profileTimeZone,
+  renderContent,
   renderEmail,
   renderTemplate,
 } from '@kin/core';
@@ -116,8 +117,12 @@ export async function advanceInstance(deps: AdvanceDeps): Promise<void> {
     if ('branch' in step) {
       const profile = await deps.store.findProfile(live);
       const holds = branchConditionHolds(step.branch.if, { trigger: instance.trigger, traits: profile?.traits ?? {} });
+      const branchAt = instance.stepIndex;
       instance.stepIndex = nextStepIndex(journey.steps, instance.stepIndex, holds);
-      await m.transaction((tx) => tx.updateInstance(instance.id, { stepIndex: instance.stepIndex }));
+      await m.transaction(async (tx) => {
+        await tx.recordBranch({ instanceId: instance.id, journeyKey: journey.key, stepIndex: branchAt, taken: holds });
+        await tx.updateInstance(instance.id, { stepIndex: instance.stepIndex });
+      });
       walkedFrom.stepIndex = instance.stepIndex;
       continue;
     }
@@ -188,18 +193,24 @@ async function send(
       const channel = decision.channel;
       const destination = policy.channels[channel]?.destination ?? '';
       deliveryId = `dlv_${ids.profileId()}`;
-      const properties = { journey: journey.key, message: step.message, channel, dedupeKey, profileId: live, deliveryId };
+      // Rendered once, here: every attempt of the delivery sends the same content and mail. The mail's links
+      // become tracked links when it is delivered (links/email-links.ts).
+      const scope = { trigger: instance.trigger, profile: { id: live, traits: profile.traits } };
+      const content = renderContent(step.content, scope);
+      const properties = {
+        journey: journey.key,
+        message: step.message,
+        channel,
+        dedupeKey,
+        profileId: live,
+        deliveryId,
+        ...(content ? { content } : {}),
+      };
       const event = profileTrack({ event: 'Message Sent', messageId: deliveryId, at, refs, properties });
-      // Rendered once, here: every attempt of the delivery sends the same mail. Its links become tracked links
-      // when it is delivered (links/email-links.ts).
       const email = refs.email
         ? {
             to: refs.email,
-            ...renderEmail(
-              step.email,
-              { trigger: instance.trigger, profile: { id: live, traits: profile.traits } },
-              { subject: step.message, text: `${step.message}\n\n(${journey.key}, ${dedupeKey})` },
-            ),
+            ...renderEmail(step.email, scope, { subject: step.message, text: `${step.message}\n\n(${journey.key}, ${dedupeKey})` }),
           }
         : undefined;
       deliveries.push({

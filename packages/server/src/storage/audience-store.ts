@@ -57,8 +57,8 @@ export interface RecomputeMark {
 }
 
 /**
- * Who runs the evaluator of one database: at most one holder at a time (see postgres-evaluator-lease.ts).
- * A store with a single writing process (SQLite) always grants it.
+ * Who runs the evaluator of one database: at most one holder at a time, whatever the number of processes
+ * (PostgreSQL: postgres-evaluator-lease.ts; SQLite: sqlite-lease.ts). The one lease port of both stores.
  */
 export interface EvaluatorLease {
   /** True while this process holds the lease (checked, not assumed); takes it when it is free. */

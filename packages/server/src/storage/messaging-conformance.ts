@@ -171,6 +171,15 @@ export function runMessagingConformance(target: MessagingTarget): void {
         await tx.insertDecision(decision('sw1', { journey: 'steps', instanceId: 'w1', step: 3, outcome: 'deferred_quiet' }));
         await tx.insertDecision(decision('sx1', { journey: 'steps', instanceId: 'x', step: 1, outcome: 'sent' }));
         await tx.insertDecision(decision('sx2', { journey: 'steps', instanceId: 'y', outcome: 'sent' }));
+        // Branch step 2: w1 and w2 went `then`, d1 `else`; w1 walked it twice (a takeover): counted once; m1 merged away.
+        for (const [id, taken] of [
+          ['w1', true],
+          ['w2', true],
+          ['d1', false],
+          ['w1', true],
+          ['m1', false],
+        ] as const)
+          await tx.recordBranch({ instanceId: id, journeyKey: 'steps', stepIndex: 2, taken });
       });
       const rows = await m.journeyStepRows('steps', at(60_000));
       const order = (a: object, b: object) => JSON.stringify(a).localeCompare(JSON.stringify(b));
@@ -188,6 +197,12 @@ export function runMessagingConformance(target: MessagingTarget): void {
           { stepIndex: 3, outcome: 'deferred_quiet', n: 1 },
           { stepIndex: 1, outcome: 'sent', n: 1 },
           { outcome: 'sent', n: 1 },
+        ].sort(order),
+      );
+      expect(rows.branches?.sort(order)).toEqual(
+        [
+          { stepIndex: 2, taken: true, n: 2 },
+          { stepIndex: 2, taken: false, n: 1 },
         ].sort(order),
       );
       expect(await m.findDecision('sq1')).toMatchObject({ step: 1 });

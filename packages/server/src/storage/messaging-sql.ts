@@ -10,7 +10,6 @@ import { cursorKey, pageOf } from './keyset-page.ts';
 import { recordEngagement } from './messaging-engagement-sql.ts';
 import { journeyStepRows } from './messaging-step-sql.ts';
 import { json, marks, parse, toDelivery, toDestination, toInstance, toJourney, type Row } from './messaging-rows.ts';
-import { heldRunnerLease } from './messaging-store.ts';
 import type { MessagingStore, RunnerLease } from './messaging-store.ts';
 import { leaseDueDeliveries } from './messaging-lease-sql.ts';
 import { messagingTx } from './messaging-tx-sql.ts';
@@ -31,8 +30,8 @@ export interface MessagingDialect {
   lockClause: string;
   /** `FOR UPDATE` where the database has row locks; empty for SQLite. */
   rowLockClause: string;
-  /** The runner lease of the store (default: always held, one process). */
-  runnerLease?: (name: string) => RunnerLease;
+  /** The runner lease named `name` (one holder per database, whatever the number of processes). */
+  runnerLease: (name: string) => RunnerLease;
   /** Parses a stored event payload (text in SQLite, `json` already parsed in PostgreSQL). */
   payload(value: unknown): TrackingEvent;
   /** The highest event seq the feed may return now: no event at or below it can still commit (see postgres-feed-horizon.ts). */
@@ -45,7 +44,7 @@ export function createSqlMessagingStore(dialect: MessagingDialect): MessagingSto
   const one = async (q: string, params: unknown[] = []): Promise<Row | undefined> => (await sql.all(q, params))[0];
   return {
     transaction: (fn) => dialect.transaction((runner) => fn(messagingTx(runner, dialect.rowLockClause))),
-    runnerLease: (name) => dialect.runnerLease?.(name) ?? heldRunnerLease,
+    runnerLease: (name) => dialect.runnerLease(name),
     findInstances: (query) => messagingTx(sql, '').findInstances(query),
     recordEngagement: (engagement, profileIds) => dialect.transaction((r) => recordEngagement(r, engagement, profileIds)),
 

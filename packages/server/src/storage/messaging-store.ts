@@ -9,6 +9,7 @@
  */
 import type { JourneyStepRows, TrackingEvent } from '@kin/core';
 import type { Delivery, DeliveryStatus, DeliverySummary, Journey, MessageDecision, MessagingPolicy } from '@kin/core/api/index.ts';
+import type { EvaluatorLease } from './audience-store.ts';
 import type { Engagement } from './messaging-engagement-sql.ts';
 import type { Page } from './storage.ts';
 
@@ -98,20 +99,13 @@ export interface CommittedEvent {
 }
 
 /**
- * The right to run the journey runner (one runner decides per store). Why a lease and not only row locks:
- * two runners would read the same events and walk the same due instances, and a send decided by both is a
- * message decided twice. PostgreSQL holds it as an advisory lock on a connection of its own, released by
- * the database when the holder's process dies; an embedded store has one process and always holds it.
+ * The right to run the journey runner (one runner decides per store); the same port as the evaluator's lease.
+ * Why a lease and not only row locks: two runners would read the same events and walk the same due
+ * instances, and a send decided by both is a message decided twice. PostgreSQL holds it as an advisory lock
+ * on a connection of its own, released by the database when the holder's process dies; SQLite as a row with
+ * a holder and an expiry in the file (`sqlite/sqlite-lease.ts`), so a second process on one file waits too.
  */
-export interface RunnerLease {
-  /** Takes the lease, or checks that it is still held; `false` while another process holds it. */
-  hold(): Promise<boolean>;
-  /** Gives it up (on shutdown), so another process takes over at once. */
-  release(): Promise<void>;
-}
-
-/** The lease of a store with one process: always held. */
-export const heldRunnerLease: RunnerLease = { hold: async () => true, release: async () => undefined };
+export type RunnerLease = EvaluatorLease;
 
 /** Operations inside one messaging transaction. */
 export interface MessagingTx {
@@ -137,6 +131,8 @@ export interface MessagingTx {
   /** `sent` decisions of these profile ids since `since` (frequency caps). */
   recentSends(profileIds: string[], since: string): Promise<Array<{ at: string; channel: string; tags: string[] }>>;
   insertDecision(decision: MessageDecision & { tags?: string[] }): Promise<void>;
+  /** Records which way an instance went at a branch step; a second record of the same (instance, step) is ignored. */
+  recordBranch(branch: { instanceId: string; journeyKey: string; stepIndex: number; taken: boolean }): Promise<void>;
   /** Queues deliveries; one whose id is queued already is left as it is (a re-read event queues nothing twice). */
   insertDeliveries(deliveries: NewDelivery[]): Promise<void>;
 }

@@ -73,6 +73,12 @@ export function messagingTx(sql: SqlRunner, rowLockClause: string): MessagingTx 
       }
       if (sets.length > 0) await sql.run(`UPDATE journey_instances SET ${sets.join(', ')} WHERE id = ?`, [...values, id]);
     },
+    async recordBranch(b) {
+      await sql.run(
+        'INSERT INTO journey_branches (instance_id, step_index, journey_key, taken) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING',
+        [b.instanceId, b.stepIndex, b.journeyKey, b.taken ? 1 : 0],
+      );
+    },
     async findClaims(profileIds, dedupeKey) {
       if (profileIds.length === 0) return [];
       const rows = await sql.all(

@@ -8,6 +8,8 @@ import { SMTPServer } from 'smtp-server';
 
 /** One request the webhook receiver got. */
 export interface ReceivedHook {
+  /** The request's path (`/hook`, or `/v1/track` for a Segment destination). */
+  path: string;
   headers: Record<string, string>;
   body: string;
   status: number;
@@ -23,7 +25,7 @@ export async function startWebhookReceiver(
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)]));
-      const hook = { headers, body: Buffer.concat(chunks).toString('utf8') };
+      const hook = { path: req.url ?? '', headers, body: Buffer.concat(chunks).toString('utf8') };
       const status = answer(hook);
       received.push({ ...hook, status });
       res.writeHead(status, status === 429 ? { 'retry-after': '1' } : {}).end();

@@ -29,7 +29,7 @@ import { POSTGRES_LINK_COUNTERS_MIGRATION, POSTGRES_LINKS_MIGRATION } from './po
 import { POSTGRES_MATCH_INDEX_MIGRATION, POSTGRES_MATCH_TOTALS_MIGRATION } from './postgres-match-index.ts';
 import { POSTGRES_MESSAGING_MIGRATION } from './postgres-messaging.ts';
 import { ENGAGEMENT_SCHEMA_SQL } from '../messaging-engagement-sql.ts';
-import { DECISION_STEP_SQL } from '../messaging-step-sql.ts';
+import { DECISION_STEP_SQL, JOURNEY_BRANCHES_SQL } from '../messaging-step-sql.ts';
 import { PERSON_ROW_INDEXES_SQL } from '../person-rows.ts';
 import { POSTGRES_AUDIENCE_MIGRATION_SQL, POSTGRES_RECOMPUTE_MARKS_MIGRATION } from './postgres-audiences.ts';
 import { POSTGRES_TOMBSTONE_KEYS_MIGRATION } from './postgres-tombstone-keys.ts';
@@ -90,6 +90,7 @@ export const POSTGRES_MIGRATIONS: ReadonlyArray<PostgresMigration> = [
   { version: 26, name: 'decisions by journey step (the step diagram)', sql: DECISION_STEP_SQL },
   POSTGRES_MATCH_TOTALS_MIGRATION,
   { version: 27, name: "a person's clicks and deliveries by index (privacy)", sql: PERSON_ROW_INDEXES_SQL },
+  { version: 33, name: 'journey branches taken (the step diagram)', sql: JOURNEY_BRANCHES_SQL },
   // Subjects add their migration at the end; they apply in version order.
 ].sort((x, y) => x.version - y.version);
 

@@ -5,9 +5,10 @@
 import type Database from 'better-sqlite3';
 import DatabaseFile from 'better-sqlite3';
 import type { TrackingEvent } from '@kin/core';
-import type { AudienceStore, EvaluatorLease, ProfileComputedState, RecomputeMark, SeqEvent } from '../audience-store.ts';
+import type { AudienceStore, ProfileComputedState, RecomputeMark, SeqEvent } from '../audience-store.ts';
 import { definitionOf } from '../audience-store.ts';
 import { cursorKey, pageOf } from '../keyset-page.ts';
+import { createSqliteLease } from './sqlite-lease.ts';
 import { cachedStatement as stmt } from './sqlite-statement-cache.ts';
 import type { WriteQueue } from './write-queue.ts';
 
@@ -52,9 +53,6 @@ const STATE_TABLES_SQL = `
   CREATE INDEX IF NOT EXISTS computed_schedule_due ON computed_schedule(next_check_at);
   CREATE TABLE IF NOT EXISTS evaluator_cursor (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL);
 `;
-
-/** One process writes a SQLite database (its writer thread), so its evaluator always holds the lease. */
-export const SOLE_EVALUATOR: EvaluatorLease = { hold: async () => true, release: async () => undefined };
 
 /** The file beside the database that holds the per-profile state (`kin.db` -> `kin.db-computed`). */
 export function computedStatePath(path: string): string {
@@ -259,7 +257,7 @@ export function createSqliteAudiences(options: {
       await write(() => stmt(db, 'DELETE FROM recompute_marks WHERE id IN (SELECT value FROM json_each(?))').run(JSON.stringify(ids)));
     },
 
-    evaluatorLease: () => SOLE_EVALUATOR,
+    evaluatorLease: () => createSqliteLease({ db, queue, name: 'audience-evaluator' }),
 
     async readFeedCursor() {
       return (stmt(state(), 'SELECT seq FROM evaluator_cursor WHERE id = 1').pluck().get() as number | undefined) ?? undefined;

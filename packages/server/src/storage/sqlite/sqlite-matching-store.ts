@@ -5,7 +5,7 @@
 import type Database from 'better-sqlite3';
 import type { MatchingStore, MatchLink, ReviewStatus, TraitProfile } from '../matching-store.ts';
 import { MATCH_OUTCOMES, matchTotalsOf } from '../matching-store.ts';
-import { SOLE_EVALUATOR } from './sqlite-audiences.ts';
+import { createSqliteLease } from './sqlite-lease.ts';
 import { inSqliteTransaction } from './sqlite-connection.ts';
 import type { SqliteMatchIndex } from './sqlite-match-index.ts';
 import { cursorKey, pageOf } from '../keyset-page.ts';
@@ -44,8 +44,8 @@ export function createSqliteMatchingStore(options: {
     return [...byId.values()].filter((p) => p.traits.length > 0);
   };
   return {
-    // One process writes a SQLite database, so its one follower is the only matcher.
-    matcherLease: () => SOLE_EVALUATOR,
+    // One matcher per file, whatever the number of processes on it (sqlite-lease.ts).
+    matcherLease: () => createSqliteLease({ db, queue, name: 'matcher' }),
     async scanProfileTraits(query) {
       if (query.keys.length === 0) return [];
       const marks = query.keys.map(() => '?').join(', ');

@@ -15,6 +15,7 @@ import { createSqlMessagingStore } from '../messaging-sql.ts';
 import { messagingSchemaSql } from '../messaging-schema-sql.ts';
 import type { SqlRunner } from '../messaging-sql.ts';
 import type { MessagingStore } from '../messaging-store.ts';
+import { createSqliteLease } from './sqlite-lease.ts';
 import type { WriteQueue } from './write-queue.ts';
 
 /** SQLite migration 19: the messaging tables. */
@@ -62,6 +63,8 @@ export function createSqliteMessagingStore(options: {
     },
     lockClause: '',
     rowLockClause: '',
+    // A second process on the same file (another `kin serve`) waits while this one runs the journey runner.
+    runnerLease: (name) => createSqliteLease({ db, queue: writes, name: `runner:${name}` }),
     payload: (value) => JSON.parse(value as string) as TrackingEvent,
     // One writer commits events in seq order: every seq a reader sees is final.
     feedHorizon: async () => Number.MAX_SAFE_INTEGER,

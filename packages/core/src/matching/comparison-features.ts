@@ -240,7 +240,7 @@ export function prepareRecords(records: readonly MatchRecord[], roles: ColumnRol
     size: records.length,
     features,
     keys,
-    conflict: recordConflicts({ names, identifiers }),
+    conflict: recordConflicts({ names, identifiers, dates }),
     isPerson: (i) => names.kind[i] === RecordKind.person,
     kindOf: (i) => names.kind[i] ?? RecordKind.unknown,
   };

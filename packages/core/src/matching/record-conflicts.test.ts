@@ -3,6 +3,7 @@ import { detectColumnRoles } from './column-roles.ts';
 import { prepareRecords, type MatchRecord } from './comparison-features.ts';
 import { generateCustomers } from './customer-generator.ts';
 import { matchRecords } from './match-engine.ts';
+import { clusterPairs } from './supported-clustering.ts';
 
 /** A generated customer file (so the model has data to learn from) plus the records of one test. */
 function withBackground(extra: readonly Readonly<Record<string, string>>[]): { records: MatchRecord[]; headers: readonly string[] } {
@@ -45,5 +46,41 @@ describe('record conflicts', () => {
     // Chaining: the record without a date links to each, but the two dates may not share a cluster.
     const result = matchRecords({ records: records.slice(0, at('x3')), roles });
     expect(clusterOf(result.clusters, 'x0')).not.toContain('x2');
+  });
+
+  it('refuses a cluster in which an initial bridges incompatible first names (K. Patel between Katherine and Karen)', () => {
+    const headers = ['first_name', 'last_name', 'postcode'];
+    const rows = [
+      ['Katherine', 'Patel', 'NE4 2CK'],
+      ['Katherine', 'Patel', 'NE4 2CK'],
+      ['K.', 'Patel', 'NE4 2CK'],
+      ['Karen', 'Patel', 'NE4 2CK'],
+      ['Kathy', 'Patel', 'NE4 2CK'],
+    ];
+    const records = rows.map((r, i) => ({ key: `r${i}`, values: Object.fromEntries(headers.map((h, c) => [h, r[c] ?? ''])) }));
+    const prepared = prepareRecords(records, detectColumnRoles(headers));
+    expect(prepared.initialBridge([0, 1, 2], [3])).toBe(true);
+    expect(prepared.initialBridge([0, 1], [2, 3])).toBe(true);
+    // Without an initial the pair's own score judges (FEBRL's true pairs often carry unrelated given names).
+    expect(prepared.initialBridge([0, 1], [3])).toBe(false);
+    // A nickname is compatible.
+    expect(prepared.initialBridge([0, 2], [4])).toBe(false);
+    // Every pair scores as a link: the chain Katherine–K.–Karen forms unless the merge is refused.
+    const left = [0, 0, 2];
+    const right = [1, 2, 3];
+    const clustered = clusterPairs({
+      size: 4,
+      left,
+      right,
+      weight: [15, 10, 6],
+      linkWeight: 4,
+      reviewWeight: 0,
+      supportShare: 0.5,
+      pairWeight: () => 5,
+      clusterConflict: prepared.initialBridge,
+    });
+    expect(clustered.clusterOf[0]).toBe(clustered.clusterOf[2]);
+    expect(clustered.clusterOf[3]).not.toBe(clustered.clusterOf[0]);
+    expect(clustered.refusedByConflict[2]).toBe(1);
   });
 });

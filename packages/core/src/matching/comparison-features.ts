@@ -7,7 +7,7 @@
 import type { AttributeRole, ColumnRoles } from './column-roles.ts';
 import { dateFromParts, parseDate, type ParsedDate } from './date-parse.ts';
 import { nameColumns, RecordKind } from './name-columns.ts';
-import { recordConflicts, type Conflict } from './record-conflicts.ts';
+import { initialBridgesNames, recordConflicts, type Conflict } from './record-conflicts.ts';
 import { canonicalGivenName } from './nickname-table.ts';
 import { soundex } from './string-similarity.ts';
 import {
@@ -26,6 +26,7 @@ import {
   emailFeature,
   exactFeature,
   firstNameFeature,
+  firstNamesCompatible,
   lastNameFeature,
   phoneFeature,
   postcodeFeature,
@@ -79,6 +80,8 @@ export interface PreparedRecords {
   kindOf(i: number): number;
   /** Why records i and j cannot be one entity, or `undefined` (see record-conflicts.ts). */
   conflict(i: number, j: number): Conflict | undefined;
+  /** True when clusters a and b may not merge: an initial would bridge incompatible first names (record-conflicts.ts). */
+  initialBridge(a: readonly number[], b: readonly number[]): boolean;
 }
 
 function gather(records: readonly MatchRecord[], columns: readonly string[], norm: (v: string) => string | undefined): Column {
@@ -240,7 +243,8 @@ export function prepareRecords(records: readonly MatchRecord[], roles: ColumnRol
     size: records.length,
     features,
     keys,
-    conflict: recordConflicts({ names, identifiers }),
+    conflict: recordConflicts({ names, identifiers, dates }),
+    initialBridge: initialBridgesNames({ first, firstNamesCompatible: firstNamesCompatible(first, last) }),
     isPerson: (i) => names.kind[i] === RecordKind.person,
     kindOf: (i) => names.kind[i] ?? RecordKind.unknown,
   };

@@ -62,4 +62,24 @@ describe('entity-centric linking', () => {
     expect(clusterOf(result, 'p0')).toEqual(['p0']);
     expect(result.reviews.some((r) => r.a === 'p0' && r.b === 'p1')).toBe(true);
   });
+
+  it('never lets an initial bridge two incompatible first names (K. fits Katherine and Karen of one postcode)', () => {
+    const result = matchRecords({
+      roles: detectColumnRoles(HEADERS),
+      records: withBackground([
+        { first_name: 'Katherine', last_name: 'Quarrington', email: 'katherinequarrington@example.org', postcode: 'ZQ4 2CK' },
+        { name: 'Katherine Quarrington', postcode: 'ZQ4 2CK', account_id: 'AC726882' },
+        {
+          first_name: 'K.',
+          last_name: 'Quarrington',
+          email: 'katherinequarrington@example.org',
+          phone: '01378 956196',
+          postcode: 'ZQ4 2CK',
+        },
+        { first_name: 'Karen', last_name: 'Quarrington', email: 'karen.q78@example.net', address: '134 Station Rd', postcode: 'ZQ4 2CK' },
+      ]),
+    });
+    expect(clusterOf(result, 'p0')).toEqual(['p0', 'p1', 'p2']);
+    expect(clusterOf(result, 'p3')).toEqual(['p3']);
+  });
 });

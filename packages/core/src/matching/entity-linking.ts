@@ -52,6 +52,8 @@ export interface LinkEntitiesOptions {
   eligible(i: number): boolean;
   /** Conflicts (record-conflicts.ts): never in one cluster, whatever the pairs score. */
   hardConflict(i: number, j: number): boolean;
+  /** True when clusters a and b may not merge as wholes (an initial bridging incompatible first names). */
+  clusterConflict?(a: readonly number[], b: readonly number[]): boolean;
   /** Rounds over the proposing pairs (a merge can enable another). Default 3. */
   readonly rounds?: number;
   /** Largest cluster the pass may build (guards against runaway chains). Default 50. */
@@ -84,6 +86,7 @@ export function linkEntities(options: LinkEntitiesOptions): { clusterOf: Int32Ar
   /** Cluster-level weight of A ∪ B, or undefined when the merge would break coherence. */
   const clusterWeight = (ma: readonly number[], mb: readonly number[]): number | undefined => {
     best.fill(Number.NaN);
+    if (options.clusterConflict?.(ma, mb) === true) return undefined;
     let evidenceSum = 0;
     for (const x of ma)
       for (const y of mb) {

@@ -141,6 +141,22 @@ export function firstNameFeature(first: Column, last: Column): ComparisonFeature
   };
 }
 
+/**
+ * Whether two full first names may name one person: equal, nicknames, a typo, a close likeness
+ * (Jaro–Winkler at least 0.92) or swapped with the last name; Karen and Katherine (0.8–0.92) may not.
+ * True when either is missing or an initial (see `initialBridgesNames` in record-conflicts.ts).
+ */
+export function firstNamesCompatible(first: Column, last: Column): (i: number, j: number) => boolean {
+  const feature = firstNameFeature(first, last);
+  const incompatible = new Set(['jaro-winkler>=0.8', 'different'].map((l) => feature.levels.indexOf(l)));
+  return (i, j) => {
+    const a = first[i];
+    const b = first[j];
+    if (a === undefined || b === undefined || a.length === 1 || b.length === 1) return true;
+    return !incompatible.has(feature.compare(i, j));
+  };
+}
+
 export function lastNameFeature(last: Column, first: Column): ComparisonFeature {
   return {
     name: 'last_name',

@@ -190,6 +190,7 @@ export function matchRecords(options: MatchOptions): MatchResult {
     // Candidates not kept scored below the review threshold; only non-candidates need scoring.
     pairWeight: (i, j) => (isCandidateIndex(i, j) || hard(i, j) ? Number.NEGATIVE_INFINITY : scorer.weight(i, j)),
     conflict: conflicting,
+    clusterConflict: prepared.initialBridge,
     ...(linking && options.oneToOne !== false ? { sourceOf: (i: number) => sources[i] } : {}),
   });
 
@@ -207,6 +208,7 @@ export function matchRecords(options: MatchOptions): MatchResult {
           reviewWeight,
           eligible: (i) => prepared.isPerson(i),
           // In one-to-one linking two records of one source never share a cluster.
+          clusterConflict: prepared.initialBridge,
           hardConflict: linking && options.oneToOne !== false ? (i, j) => conflicting(i, j) || sources[i] === sources[j] : conflicting,
         });
   const clusterOf = entity.clusterOf;

@@ -25,6 +25,8 @@ export interface ClusterPairsOptions {
   readonly sourceOf?: (i: number) => string | undefined;
   /** True when records i and j conflict (see record-conflicts.ts): they never share a cluster (coherence guard against chaining). */
   readonly conflict?: (i: number, j: number) => boolean;
+  /** True when clusters a and b may not merge as wholes (an initial bridging incompatible first names). */
+  readonly clusterConflict?: (a: readonly number[], b: readonly number[]) => boolean;
 }
 
 /** Per edge: whether it ended inside one cluster, plus the cluster id (root) of every record. */
@@ -85,7 +87,10 @@ export function clusterPairs(options: ClusterPairsOptions): ClusterPairsResult {
         continue;
       }
     }
-    if (options.conflict !== undefined && ma.some((x) => mb.some((y) => options.conflict?.(x, y) === true))) {
+    if (
+      (options.conflict !== undefined && ma.some((x) => mb.some((y) => options.conflict?.(x, y) === true))) ||
+      options.clusterConflict?.(ma, mb) === true
+    ) {
       refusedByConflict[e] = 1;
       continue;
     }

@@ -281,26 +281,30 @@ describe('journey runtime', () => {
     expect((await s.decisions('user_id:u1')).map((d) => `${d.dedupeKey}:${d.outcome}`).sort()).toEqual(['cart:a:sent', 'cart:b:sent']);
   });
 
-  it('an instance follows an undo of the merge that joined its profile: it decides for the profile it entered with', async () => {
-    const s = await setup('2026-06-01T12:00:00.000Z');
-    await s.journey('cart', ['email']);
-    await s.shopper(1); // u1, web-1, with an email
-    await s.track({ anonymousId: 'app-1', event: 'Product Added', properties: { cart_id: 'c1' } }); // a second profile
-    await s.settle();
-    const app = (await (await t.admin('/v1/profiles/anonymous_id:app-1')).json()) as { id: string };
-    await s.track({ type: 'identify', userId: 'u1', anonymousId: 'app-1' }); // the merge
-    await s.settle();
-    const explain = (await (await t.admin('/v1/profiles/user_id:u1/explain')).json()) as { merges: Array<{ id: string }> };
-    expect(explain.merges).toHaveLength(1);
-    expect((await t.admin(`/v1/merges/${explain.merges[0]!.id}/undo`, { method: 'POST' })).status).toBe(200);
-    s.clock.advance(HOUR);
-    await s.settle();
-    // Merged, the reminder would have gone to u1 (consenting, with an email); undone, the cart's own profile
-    // gave no consent.
-    const decisions = (await (await t.admin('/v1/messages?journey=cart')).json()) as { data: MessageDecision[] };
-    expect(decisions.data.map((d) => [d.profileId, d.outcome])).toEqual([[app.id, 'skipped_consent']]);
-    expect(s.transport.sent.filter((x) => (x.payload as { event: { event: string } }).event.event === 'Message Sent')).toEqual([]);
-  });
+  for (const how of ['undo', 'split'] as const) {
+    it(`an instance follows the ${how} of the merge that joined its profile: it decides for its cart's own profile`, async () => {
+      const s = await setup('2026-06-01T12:00:00.000Z');
+      await s.journey('cart', ['email']);
+      await s.shopper(1); // u1, web-1, with an email and consent
+      await s.track({ anonymousId: 'app-1', event: 'Product Added', properties: { cart_id: 'c1' } }); // a second profile
+      await s.settle();
+      await s.track({ type: 'identify', userId: 'u1', anonymousId: 'app-1' }); // the merge
+      await s.settle();
+      if (how === 'undo') {
+        const explain = (await (await t.admin('/v1/profiles/user_id:u1/explain')).json()) as { merges: Array<{ id: string }> };
+        expect(explain.merges).toHaveLength(1);
+        await s.json(`/v1/merges/${explain.merges[0]!.id}/undo`, {});
+      } else await s.json('/v1/profiles/user_id:u1/split', { externalIds: ['anonymous_id:app-1'] });
+      s.clock.advance(HOUR);
+      await s.settle();
+      // Merged, the reminder would have gone to u1 (consenting, with an email); apart again, the cart's own
+      // profile gave no consent.
+      const app = (await (await t.admin('/v1/profiles/anonymous_id:app-1')).json()) as { id: string };
+      const decisions = (await (await t.admin('/v1/messages?journey=cart')).json()) as { data: MessageDecision[] };
+      expect(decisions.data.map((d) => [d.profileId, d.outcome])).toEqual([[app.id, 'skipped_consent']]);
+      expect(s.transport.sent.filter((x) => (x.payload as { event: { event: string } }).event.event === 'Message Sent')).toEqual([]);
+    });
+  }
 
   it('a 410 disables the destination and fails its queue; a failed delivery can be retried', async () => {
     const s = await setup('2026-06-01T12:00:00.000Z', {}, () => ({ status: 410 }));

@@ -189,6 +189,21 @@ describe('journey runtime', () => {
     expect(stats.decisions.sent).toBe(20 - stats.heldOut);
     expect(stats.decisions['held_out']).toBe(stats.heldOut);
     expect(s.transport.sent.length).toBe(20 - stats.heldOut);
+
+    // Half of them buy after the reminders: the goal's rates compare the treated with the held out.
+    for (let i = 0; i < 10; i++) await s.track({ userId: `u${i}`, event: 'Order Completed', properties: { cart_id: `c${i}` } });
+    await s.settle();
+    const held = new Set<number>();
+    for (let i = 0; i < 20; i++) if ((await s.decisions(`user_id:u${i}`))[0]?.outcome === 'held_out') held.add(i);
+    const rate = (group: number[]) => group.filter((i) => i < 10).length / group.length;
+    const all = Array.from({ length: 20 }, (_, i) => i);
+    const treated = rate(all.filter((i) => !held.has(i)));
+    const holdout = rate(all.filter((i) => held.has(i)));
+    const goal = (await s.stats('cart')).goal;
+    expect(goal.treated).toBeCloseTo(treated, 3);
+    expect(goal.holdout).toBeCloseTo(holdout, 3);
+    if (holdout > 0) expect(goal.lift).toBeCloseTo((treated - holdout) / holdout, 3);
+    else expect(goal.lift).toBeNull();
   });
 
   it('defers a send inside quiet hours to the end of the window in the shopper time zone (02:00 → 08:00 local)', async () => {

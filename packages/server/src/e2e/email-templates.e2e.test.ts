@@ -9,6 +9,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { StoredEvent } from '../storage/storage.ts';
 import { mailParts } from '../testing/delivery-receivers.ts';
+import { adminError } from '../testing/kin-harness.ts';
 import { startMailKin } from '../testing/mail-kin.ts';
 import type { ReceivedMail } from '../testing/delivery-receivers.ts';
 import { until } from '../testing/nats-test-server.ts';
@@ -43,13 +44,7 @@ describe('templated email end to end', () => {
       [{ text: 'Hi {{profile.traits.first_name' }, 'steps[0].send.email.text'],
       [{ html: '<p>{{profile.traits.first_name | shout}}</p>' }, 'steps[0].send.email.html'],
     ] as const) {
-      const res = await kin.admin('/v1/journeys', {
-        method: 'POST',
-        body: JSON.stringify(journey(email)),
-        headers: { 'content-type': 'application/json' },
-      });
-      expect(res.status).toBe(400);
-      expect(((await res.json()) as { error: { code: string; field?: string } }).error).toMatchObject({ code: 'invalid_journey', field });
+      expect(await adminError(kin, '/v1/journeys', journey(email))).toEqual({ status: 400, code: 'invalid_journey', field });
     }
     await json('/v1/journeys', journey(EMAIL));
     await json('/v1/journeys/cart-mail/publish', {});

@@ -15,7 +15,7 @@ import { createTestDatabase, servicesRequired, testPostgresStatus } from '../sto
 import { fixedClock } from '../ports/clock.ts';
 import { startWebhookReceiver } from '../testing/delivery-receivers.ts';
 import type { ReceivedHook } from '../testing/delivery-receivers.ts';
-import { adminJson, startTestKin } from '../testing/kin-harness.ts';
+import { adminError, adminJson, startTestKin } from '../testing/kin-harness.ts';
 import { deleteTestStream, testNatsStatus, testNatsUrl, testStreamNames, until } from '../testing/nats-test-server.ts';
 
 const services = (await testPostgresStatus()).ok && (await testNatsStatus()).ok;
@@ -102,16 +102,7 @@ for (const mode of ['embedded', 'pipeline'] as const) {
             [{ 'bad name': 'x' }, 'steps[0].send.content["bad name"]'],
             [{ title: { nested: 'x' } }, 'steps[0].send.content.title'],
           ] as const) {
-            const res = await kin.admin('/v1/journeys', {
-              method: 'POST',
-              body: JSON.stringify(journey(content)),
-              headers: { 'content-type': 'application/json' },
-            });
-            expect(res.status).toBe(400);
-            expect(((await res.json()) as { error: { code: string; field?: string } }).error).toMatchObject({
-              code: 'invalid_journey',
-              field,
-            });
+            expect(await adminError(kin, '/v1/journeys', journey(content))).toEqual({ status: 400, code: 'invalid_journey', field });
           }
           await json(
             '/v1/journeys',

@@ -66,6 +66,11 @@ describe('single-disagreement bonus (one keying error per duplicate)', () => {
     expect(adjusted.weight(0, 1) - plain.weight(0, 1)).toBeCloseTo(1.25, 6);
     // Every field exact.
     expect(adjusted.weight(0, 3) - plain.weight(0, 3)).toBeCloseTo(1.25, 6);
+    // Explained as a row of its own, so the rows and the prior add up to the weight.
+    const explained = adjusted.explain(0, 1);
+    expect(explained.at(-1)).toEqual({ feature: 'fields_in_error', level: 'one', weight: 1.25 });
+    expect(adjusted.prior + explained.reduce((sum, e) => sum + e.weight, 0)).toBeCloseTo(adjusted.weight(0, 1), 6);
+    expect(plain.explain(0, 1).some((e) => e.feature === 'fields_in_error')).toBe(false);
     // First name and date off: two errors, no bonus.
     expect(adjusted.weight(0, 2) - plain.weight(0, 2)).toBeCloseTo(0, 6);
     // Candidate pairs are scored from their level vectors: the same bonus there.

@@ -262,6 +262,16 @@ export function createScorer(
           if (household[k] === true && e.weight > 0 && k !== best) out[k] = { ...e, weight: e.weight * (1 - HOUSEHOLD_DISCOUNT) };
         });
       }
+      // The single-disagreement bonus as a row of its own, so the rows and the prior add up to the weight.
+      let present = 0;
+      let off = 0;
+      for (const feature of features) {
+        const l = feature.compare(i, j);
+        if (l >= 0) present++;
+        if (l > 0) off++;
+      }
+      const extra = agreementBonus(present, off);
+      if (extra > 0) out.push({ feature: 'fields_in_error', level: off === 0 ? 'none' : 'one', weight: extra });
       return out;
     },
   };

@@ -15,6 +15,8 @@ import type { SeededRandom } from './seeded-random.ts';
 export interface FellegiSunterParameters {
   readonly lambda: number;
   readonly features: readonly FeatureParameters[];
+  /** log2 bonus of pairs exact on every compared field but at most one (disagreement-count.ts); default 0. */
+  readonly singleDisagreementBonus?: number;
 }
 
 /** m and u probabilities of one feature's levels (null level excluded). */

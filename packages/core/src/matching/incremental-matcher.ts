@@ -182,6 +182,7 @@ export function scoreCandidates(
 export function modelParameters(model: MatchModelSummary): FellegiSunterParameters {
   return {
     lambda: model.lambda,
+    ...(model.singleDisagreementBonus !== undefined ? { singleDisagreementBonus: model.singleDisagreementBonus } : {}),
     features: model.features.map((f) => ({
       name: f.name,
       levels: f.levels.map((l) => l.level),

@@ -70,6 +70,8 @@ export interface MatchModelSummary {
   readonly lambda: number;
   /** Share of λ that came from the data (the rest from the prior pairs per record). */
   readonly lambdaDataShare: number;
+  /** log2 bonus of pairs exact on every compared field but at most one, learnt from the file (disagreement-count.ts). */
+  readonly singleDisagreementBonus?: number;
   readonly linkThreshold: number;
   readonly reviewThreshold: number;
   readonly features: readonly {

@@ -5,6 +5,7 @@
  */
 import type { ComparisonFeature, PreparedRecords } from './comparison-features.ts';
 import type { FellegiSunterParameters } from './fellegi-sunter.ts';
+import { MIN_FIELDS } from './disagreement-count.ts';
 import { HOUSEHOLD_DISCOUNT, householdRule, PERSONAL_AGREEMENT, SUFFIX_ONE_SIDE } from './household-rule.ts';
 
 /** Records' worth of the average frequency blended into each value's observed frequency. */
@@ -146,6 +147,9 @@ export function createScorer(
   // shares the household's fields as a spouse does (see HOUSEHOLD_FEATURES in household-rule.ts).
   const suffixAt = features.findIndex((f) => f.name === 'suffix');
   const oneSideOnlyWeight = suffixAt < 0 ? Number.NaN : (tables[suffixAt]?.[SUFFIX_ONE_SIDE] ?? Number.NaN);
+  const bonus = params.singleDisagreementBonus ?? 0;
+  /** The single-disagreement bonus of a pair with `present` compared fields, `off` of them not exact. */
+  const agreementBonus = (present: number, off: number): number => (present >= MIN_FIELDS && off <= 1 ? bonus : 0);
   const levelWeight = (k: number, l: number, i: number, j: number): number => {
     if (l === 0) {
       const t = tf[k];
@@ -164,9 +168,13 @@ export function createScorer(
       let sum = 0;
       let max = 0;
       let personal = false;
+      let present = 0;
+      let off = 0;
       for (let k = 0; k < features.length; k++) {
         const l = features[k]?.compare(i, j) ?? -1;
         if (l < 0) continue;
+        present++;
+        if (l !== 0) off++;
         const x = levelWeight(k, l, i, j);
         w += x;
         if (k === firstAt) firstLevel = l;
@@ -176,6 +184,7 @@ export function createScorer(
         } else if (personalFeature[k] === true && x >= PERSONAL_AGREEMENT) personal = true;
       }
       const namesake = suffixAt >= 0 && features[suffixAt]?.compare(i, j) === SUFFIX_ONE_SIDE;
+      w += agreementBonus(present, off);
       return (firstLevel === firstDifferent || namesake) && !personal ? w - HOUSEHOLD_DISCOUNT * (sum - max) : w;
     },
     weightFromLevels(levels, offset, i, j) {
@@ -183,9 +192,13 @@ export function createScorer(
       let sum = 0;
       let max = 0;
       let personal = false;
+      let present = 0;
+      let off = 0;
       for (let k = 0; k < features.length; k++) {
         const l = levels[offset + k] ?? -1;
         if (l < 0) continue;
+        present++;
+        if (l !== 0) off++;
         const x = levelWeight(k, l, i, j);
         w += x;
         if (household[k] === true && x > 0) {
@@ -194,6 +207,7 @@ export function createScorer(
         } else if (personalFeature[k] === true && x >= PERSONAL_AGREEMENT) personal = true;
       }
       const namesake = suffixAt >= 0 && levels[offset + suffixAt] === SUFFIX_ONE_SIDE;
+      w += agreementBonus(present, off);
       return ((firstAt >= 0 && levels[offset + firstAt] === firstDifferent) || namesake) && !personal
         ? w - HOUSEHOLD_DISCOUNT * (sum - max)
         : w;
@@ -248,6 +262,16 @@ export function createScorer(
           if (household[k] === true && e.weight > 0 && k !== best) out[k] = { ...e, weight: e.weight * (1 - HOUSEHOLD_DISCOUNT) };
         });
       }
+      // The single-disagreement bonus as a row of its own, so the rows and the prior add up to the weight.
+      let present = 0;
+      let off = 0;
+      for (const feature of features) {
+        const l = feature.compare(i, j);
+        if (l >= 0) present++;
+        if (l > 0) off++;
+      }
+      const extra = agreementBonus(present, off);
+      if (extra > 0) out.push({ feature: 'fields_in_error', level: off === 0 ? 'none' : 'one', weight: extra });
       return out;
     },
   };

@@ -3,11 +3,13 @@
  * (`smtp-server`). A journey's subject, text and HTML read the trigger (`{{trigger.properties.cart_id}}`) and the
  * profile (`{{profile.traits.first_name | default: "there"}}`); the mail that arrives carries each shopper's name
  * and cart, the name HTML-escaped in the HTML part, and templated links as tracked links that redirect to the
- * shopper's own cart. Templates that cannot render are refused when the journey is created, naming the field.
+ * shopper's own cart, and the browser the click landed in joins the shopper's profile. Templates that cannot
+ * render are refused when the journey is created, naming the field.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import type { StoredEvent } from '../storage/storage.ts';
 import { mailParts } from '../testing/delivery-receivers.ts';
+import { adminError } from '../testing/kin-harness.ts';
 import { startMailKin } from '../testing/mail-kin.ts';
 import type { ReceivedMail } from '../testing/delivery-receivers.ts';
 import { until } from '../testing/nats-test-server.ts';
@@ -42,13 +44,7 @@ describe('templated email end to end', () => {
       [{ text: 'Hi {{profile.traits.first_name' }, 'steps[0].send.email.text'],
       [{ html: '<p>{{profile.traits.first_name | shout}}</p>' }, 'steps[0].send.email.html'],
     ] as const) {
-      const res = await kin.admin('/v1/journeys', {
-        method: 'POST',
-        body: JSON.stringify(journey(email)),
-        headers: { 'content-type': 'application/json' },
-      });
-      expect(res.status).toBe(400);
-      expect(((await res.json()) as { error: { code: string; field?: string } }).error).toMatchObject({ code: 'invalid_journey', field });
+      expect(await adminError(kin, '/v1/journeys', journey(email))).toEqual({ status: 400, code: 'invalid_journey', field });
     }
     await json('/v1/journeys', journey(EMAIL));
     await json('/v1/journeys/cart-mail/publish', {});
@@ -79,10 +75,12 @@ describe('templated email end to end', () => {
 
     // Each templated link is a tracked link of its own shopper that redirects to that shopper's cart.
     clock.advance(60_000);
+    const clickIds: string[] = [];
     const follow = async (url: string) => {
       const res = await fetch(url, { redirect: 'manual', headers: { 'user-agent': BROWSER } });
       expect(res.status).toBe(302);
       const location = new URL(res.headers.get('location')!);
+      clickIds.push(location.searchParams.get('kin_link')!);
       location.searchParams.delete('kin_link');
       return location.toString();
     };
@@ -109,5 +107,13 @@ describe('templated email end to end', () => {
       return clicks.length === 2;
     }, 30_000);
     expect(clicks.every((c) => c.profileId === annProfile.id && c.properties?.['token'] === 'valid')).toBe(true);
+
+    // The browser Ann's click landed in (a new anonymous id, `kin_link` kept by the SDK as context.kin.link) joins her.
+    const page = { type: 'page', anonymousId: 'ann-landing', name: 'Cart', context: { kin: { link: clickIds[0] }, userAgent: BROWSER } };
+    expect((await kin.track('/v1/batch', { batch: [page] })).status).toBe(200);
+    await until(async () => {
+      const res = await kin.admin('/v1/profiles/anonymous_id:ann-landing');
+      return res.status === 200 && ((await res.json()) as { id: string }).id === annProfile.id;
+    }, 30_000);
   });
 });

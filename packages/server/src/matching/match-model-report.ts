@@ -38,6 +38,7 @@ export function formatModelReport(result: MatchResult, records: number): string[
   const lines = [
     `model             λ ${model.lambda.toExponential(3)} (prior log2 odds ${fixed(Math.log2(model.lambda / (1 - model.lambda)), 2)}, from ${origin(model.lambdaDataShare, true)}); link at p >= ${model.linkThreshold}, review at p >= ${model.reviewThreshold}`,
     `training rules    ${model.trainingRules.length > 0 ? model.trainingRules.join(', ') : 'none (too few pairs to learn from: priors used as shipped)'}`,
+    `one error only    +${fixed(model.singleDisagreementBonus ?? 0, 2)} log2 for pairs exact on every compared field but at most one (3+ fields; learnt from the file, 0 where errors come in bunches)`,
     'field / level                         m         u          Bayes factor   log2    m from / u from',
   ];
   for (const f of model.features) {

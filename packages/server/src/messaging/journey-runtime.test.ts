@@ -80,6 +80,7 @@ async function setup(start: string, policy: Record<string, unknown> = {}, answer
   return {
     clock,
     transport,
+    json,
     journey,
     track,
     shopper,
@@ -188,6 +189,21 @@ describe('journey runtime', () => {
     expect(stats.decisions.sent).toBe(20 - stats.heldOut);
     expect(stats.decisions['held_out']).toBe(stats.heldOut);
     expect(s.transport.sent.length).toBe(20 - stats.heldOut);
+
+    // Half of them buy after the reminders: the goal's rates compare the treated with the held out.
+    for (let i = 0; i < 10; i++) await s.track({ userId: `u${i}`, event: 'Order Completed', properties: { cart_id: `c${i}` } });
+    await s.settle();
+    const held = new Set<number>();
+    for (let i = 0; i < 20; i++) if ((await s.decisions(`user_id:u${i}`))[0]?.outcome === 'held_out') held.add(i);
+    const rate = (group: number[]) => group.filter((i) => i < 10).length / group.length;
+    const all = Array.from({ length: 20 }, (_, i) => i);
+    const treated = rate(all.filter((i) => !held.has(i)));
+    const holdout = rate(all.filter((i) => held.has(i)));
+    const goal = (await s.stats('cart')).goal;
+    expect(goal.treated).toBeCloseTo(treated, 3);
+    expect(goal.holdout).toBeCloseTo(holdout, 3);
+    if (holdout > 0) expect(goal.lift).toBeCloseTo((treated - holdout) / holdout, 3);
+    else expect(goal.lift).toBeNull();
   });
 
   it('defers a send inside quiet hours to the end of the window in the shopper time zone (02:00 → 08:00 local)', async () => {
@@ -240,6 +256,70 @@ describe('journey runtime', () => {
     const outcomes = (await s.decisions('user_id:u1')).reverse().map((d) => `${d.dedupeKey}:${d.outcome}`);
     expect(outcomes).toEqual(['cart:a:sent', 'cart:b:skipped_cap', 'cart:c:sent']);
   });
+
+  it('starts on entering an audience and ends on entering another (the real evaluator)', async () => {
+    const s = await setup('2026-06-01T12:00:00.000Z');
+    const audience = (key: string) => s.json('/v1/audiences', { key, where: { trait: { key, op: 'eq', value: true } } });
+    await audience('vip');
+    await audience('unsubscribed');
+    await t.audiences.drain();
+    await s.journey('vip-welcome', ['email'], {
+      trigger: { audience: 'vip' },
+      exit: [{ audience: 'unsubscribed', entered: true }],
+      steps: [
+        { wait: '1 hour' },
+        { send: { message: 'vip-welcome', dedupeKey: 'vip:{{trigger.properties.audience}}', channels: ['email'] } },
+      ],
+    });
+    for (const i of [1, 2, 3]) await s.shopper(i, { vip: i !== 3 });
+    await t.audiences.drain();
+    await s.settle();
+    await s.track({ type: 'identify', userId: 'u2', traits: { unsubscribed: true } }); // within the wait
+    await t.audiences.drain();
+    await s.settle();
+    s.clock.advance(HOUR);
+    await s.settle();
+    const sent = s.transport.sent.map((x) => (x.payload as { event: { userId?: string; event: string } }).event);
+    expect(sent.filter((e) => e.event === 'Message Sent').map((e) => e.userId)).toEqual(['u1']);
+    expect(await s.stats('vip-welcome')).toMatchObject({ entered: 2, exited: { exitRule: 1 }, decisions: { sent: 1 } });
+  });
+
+  it('starts at most entry.maxPerProfile instances per profile', async () => {
+    const s = await setup('2026-06-01T12:00:00.000Z');
+    await s.journey('cart', ['email'], { entry: { maxPerProfile: 2 } });
+    await s.shopper(1);
+    for (const cart of ['a', 'b', 'c']) await s.track({ userId: 'u1', event: 'Product Added', properties: { cart_id: cart } });
+    await s.settle();
+    s.clock.advance(HOUR);
+    await s.settle();
+    expect((await s.stats('cart')).entered).toBe(2);
+    expect((await s.decisions('user_id:u1')).map((d) => `${d.dedupeKey}:${d.outcome}`).sort()).toEqual(['cart:a:sent', 'cart:b:sent']);
+  });
+
+  for (const how of ['undo', 'split'] as const) {
+    it(`an instance follows the ${how} of the merge that joined its profile: it decides for its cart's own profile`, async () => {
+      const s = await setup('2026-06-01T12:00:00.000Z');
+      await s.journey('cart', ['email']);
+      await s.shopper(1); // u1, web-1, with an email and consent
+      await s.track({ anonymousId: 'app-1', event: 'Product Added', properties: { cart_id: 'c1' } }); // a second profile
+      await s.settle();
+      await s.track({ type: 'identify', userId: 'u1', anonymousId: 'app-1' }); // the merge
+      await s.settle();
+      if (how === 'undo') {
+        const explain = (await (await t.admin('/v1/profiles/user_id:u1/explain')).json()) as { merges: Array<{ id: string }> };
+        expect(explain.merges).toHaveLength(1);
+        await s.json(`/v1/merges/${explain.merges[0]!.id}/undo`, {});
+      } else await s.json('/v1/profiles/user_id:u1/split', { externalIds: ['anonymous_id:app-1'] });
+      s.clock.advance(HOUR);
+      await s.settle();
+      // Merged, the reminder would have gone to u1 (consenting, with an email); apart again, the cart's own
+      // profile gave no consent.
+      const app = (await (await t.admin('/v1/profiles/anonymous_id:app-1')).json()) as { id: string };
+      const decisions = (await (await t.admin('/v1/messages?journey=cart')).json()) as { data: MessageDecision[] };
+      expect(decisions.data.map((d) => [d.profileId, d.outcome])).toEqual([[app.id, 'skipped_consent']]);
+      expect(s.transport.sent.filter((x) => (x.payload as { event: { event: string } }).event.event === 'Message Sent')).toEqual([]);
+    });
+  }
 
   it('a 410 disables the destination and fails its queue; a failed delivery can be retried', async () => {
     const s = await setup('2026-06-01T12:00:00.000Z', {}, () => ({ status: 410 }));

@@ -85,3 +85,15 @@ export async function adminJson(kin: TestKin, path: string, body: unknown, metho
   if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
   return (await res.json()) as Record<string, unknown>;
 }
+
+/** Sends JSON with the admin token to a request expected to fail: its status and the error's code and field. */
+export async function adminError(
+  kin: TestKin,
+  path: string,
+  body: unknown,
+  method = 'POST',
+): Promise<{ status: number; code: string; field?: string }> {
+  const res = await kin.admin(path, { method, body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+  const { error } = (await res.json()) as { error: { code: string; field?: string } };
+  return { status: res.status, code: error.code, ...(error.field !== undefined ? { field: error.field } : {}) };
+}

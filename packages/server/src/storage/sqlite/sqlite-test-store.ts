@@ -42,3 +42,15 @@ export function sqliteFileStores(name: string, prefix: string): StoreTestTarget 
     },
   };
 }
+
+/** Who holds lease `name` of the SQLite file at `path` (`host:pid:nonce`), read on a connection of its own (tests only). */
+export function sqliteLeaseHolder(path: string, name: string): string | undefined {
+  const db = new Database(path, { readonly: true });
+  try {
+    const row = db.prepare('SELECT holder FROM store_leases WHERE name = ? AND expires_at > ?').get(name, Date.now()) as
+      { holder: string } | undefined;
+    return row?.holder;
+  } finally {
+    db.close();
+  }
+}

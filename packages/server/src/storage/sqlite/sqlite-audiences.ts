@@ -8,7 +8,7 @@ import type { TrackingEvent } from '@kin/core';
 import type { AudienceStore, ProfileComputedState, RecomputeMark, SeqEvent } from '../audience-store.ts';
 import { definitionOf } from '../audience-store.ts';
 import { cursorKey, pageOf } from '../keyset-page.ts';
-import { createSqliteLease } from './sqlite-lease.ts';
+import type { SqliteLeases } from './sqlite-lease.ts';
 import { cachedStatement as stmt } from './sqlite-statement-cache.ts';
 import type { WriteQueue } from './write-queue.ts';
 
@@ -71,6 +71,7 @@ export function createSqliteAudiences(options: {
   read: () => Database.Database;
   queue: WriteQueue;
   path: string;
+  leases: SqliteLeases;
 }): AudienceStore & { close(): void } {
   const { db, read, queue } = options;
   const write = <T>(fn: () => T): Promise<T> => queue.run(() => inTransaction(db, fn));
@@ -257,7 +258,7 @@ export function createSqliteAudiences(options: {
       await write(() => stmt(db, 'DELETE FROM recompute_marks WHERE id IN (SELECT value FROM json_each(?))').run(JSON.stringify(ids)));
     },
 
-    evaluatorLease: () => createSqliteLease({ db, queue, name: 'audience-evaluator' }),
+    evaluatorLease: () => options.leases.lease('audience-evaluator'),
 
     async readFeedCursor() {
       return (stmt(state(), 'SELECT seq FROM evaluator_cursor WHERE id = 1').pluck().get() as number | undefined) ?? undefined;

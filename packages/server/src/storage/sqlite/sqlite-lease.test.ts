@@ -5,25 +5,25 @@
  * waiting for the expiry.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { JOURNEY_CURSOR, createJourneyRunner } from '../../messaging/journey-runner.ts';
 import { fixedClock } from '../../ports/clock.ts';
 import { createIdGenerator } from '../../ports/ids.ts';
 import { memoryLogger } from '../../ports/logger.ts';
 import type { Store } from '../storage.ts';
-import { openSqliteConnection } from './sqlite-connection.ts';
-import { SQLITE_LEASE_TTL_MS, createSqliteLease } from './sqlite-lease.ts';
+import { SQLITE_LEASE_TTL_MS, createSqliteLease, leaseFilePath, openSqliteLeaseFile } from './sqlite-lease.ts';
 import { openSqliteStore } from './sqlite-store.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'kin-lease-'));
 const stores: Store[] = [];
-const connections: Array<{ close(): Promise<void> }> = [];
+const connections: Array<{ close(): void }> = [];
 afterAll(async () => {
   for (const s of stores) await s.close();
-  for (const c of connections) await c.close();
+  for (const c of connections) c.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -75,11 +75,11 @@ describe('SQLite lease: one holder per file', () => {
   it('is taken over once it expires, and the old holder learns it lost it', async () => {
     const path = join(dir, 'expiry.db');
     await twoStores('expiry'); // migrates the file
-    const c1 = openSqliteConnection({ path });
-    const c2 = openSqliteConnection({ path });
+    const c1 = openSqliteLeaseFile(path);
+    const c2 = openSqliteLeaseFile(path);
     connections.push(c1, c2);
     let now = 1_000_000;
-    const lease = (c: typeof c1) => createSqliteLease({ db: c.db, queue: c.writes, name: 'x', now: () => now });
+    const lease = (c: typeof c1) => createSqliteLease({ db: () => c, name: 'x', now: () => now });
     const first = lease(c1);
     const second = lease(c2);
     expect(await first.hold()).toBe(true);
@@ -100,13 +100,10 @@ describe('SQLite lease: one holder per file', () => {
   it('passes on at once from a holder process killed with kill -9', { timeout: 60_000 }, async () => {
     const [, b] = await twoStores('killed');
     const path = join(dir, 'killed.db');
-    const module = new URL('./sqlite-connection.ts', import.meta.url).pathname;
     const leaseModule = new URL('./sqlite-lease.ts', import.meta.url).pathname;
     const script = `
-      const { openSqliteConnection } = await import(${JSON.stringify(module)});
-      const { createSqliteLease } = await import(${JSON.stringify(leaseModule)});
-      const c = openSqliteConnection({ path: ${JSON.stringify(path)} });
-      const held = await createSqliteLease({ db: c.db, queue: c.writes, name: 'runner:${JOURNEY_CURSOR}' }).hold();
+      const { createSqliteLeases } = await import(${JSON.stringify(leaseModule)});
+      const held = await createSqliteLeases(${JSON.stringify(path)}).lease('runner:${JOURNEY_CURSOR}').hold();
       console.log(held ? 'held' : 'refused');
       setInterval(() => {}, 1000);
     `;
@@ -123,5 +120,22 @@ describe('SQLite lease: one holder per file', () => {
     // Its row is still there, 30 s from expiry; its process is gone from this host.
     expect(await lease.hold()).toBe(true);
     await lease.release();
+  });
+});
+
+describe('SQLite lease file', () => {
+  it('keeps lease renewals out of the database file, so the ingest writer keeps its identity-graph cache', async () => {
+    const path = join(dir, 'apart.db');
+    const [, store] = await twoStores('apart');
+    const watcher = new Database(path, { readonly: true });
+    const version = watcher.prepare('PRAGMA data_version').pluck();
+    const before = version.get();
+    const lease = store.audiences.evaluatorLease();
+    expect(await lease.hold()).toBe(true);
+    await lease.release();
+    expect(await store.messaging!.runnerLease(JOURNEY_CURSOR).hold()).toBe(true);
+    expect(version.get()).toBe(before);
+    expect(existsSync(leaseFilePath(path))).toBe(true);
+    watcher.close();
   });
 });

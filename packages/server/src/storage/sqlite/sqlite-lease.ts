@@ -3,27 +3,66 @@
  * the matcher's, so that a second `kin serve` (or a CLI process) on the same file runs none of them twice. The
  * PostgreSQL store implements the same port with a session advisory lock (`postgres-session-lease.ts`).
  *
- * How: a row per lease name in `store_leases` (migration 37) with its holder and expiry, taken in a write
- * transaction (`BEGIN IMMEDIATE`, so two processes cannot both read it free and both take it), renewed when a
- * third of its time is left (by `hold()` and by a timer while held, so a long pass keeps it) and deleted on
- * release. Why an expiry and not a lock the OS drops: a SQLite file has no session that dies with its process;
- * a holder killed with `kill -9` is noticed at once when its process is gone from this host (its pid is in the
- * holder), else when its lease expires.
+ * How: a row per lease name in `store_leases` with its holder and expiry, taken in a write transaction
+ * (`BEGIN IMMEDIATE`, so two processes cannot both read it free and both take it), renewed when a third of its
+ * time is left (by `hold()` and by a timer while held, so a long pass keeps it) and deleted on release. Why an
+ * expiry and not a lock the OS drops: a SQLite file has no session that dies with its process; a holder killed
+ * with `kill -9` is noticed at once when its process is gone from this host (its pid is in the holder), else
+ * when its lease expires.
  *
- * Why renewals are rare (a third of the ttl, 10 s by default) and checks between them read nothing: every
- * commit to the file by another connection makes the writer thread drop its identity-graph cache.
+ * Why the leases live in a file of their own beside the database (`kin.db-leases`, opened on the first `hold`,
+ * so a read-only process never creates it): every commit to the main file by another connection makes the
+ * ingest writer thread drop its identity-graph cache, and renewals come every 10 s per lease whether or not
+ * there is work. The leases are not data: losing the file only hands each lease to the next process asking.
  */
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type Database from 'better-sqlite3';
+import DatabaseFile from 'better-sqlite3';
 import type { EvaluatorLease } from '../audience-store.ts';
 import { inSqliteTransaction } from './sqlite-connection.ts';
-import type { WriteQueue } from './write-queue.ts';
 
-/** The leases table (part of SQLite migration 37). */
-export const STORE_LEASES_SQL = `
-  CREATE TABLE store_leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_at INTEGER NOT NULL);
+/** The leases table of the lease file. */
+const STORE_LEASES_SQL = `
+  CREATE TABLE IF NOT EXISTS store_leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_at INTEGER NOT NULL);
 `;
+
+/** The file beside the database that holds its leases (`kin.db` -> `kin.db-leases`). */
+export function leaseFilePath(path: string): string {
+  return `${path}-leases`;
+}
+
+/** Opens the lease file of the database at `path` (an in-memory database for `:memory:`), creating its table. */
+export function openSqliteLeaseFile(path: string): Database.Database {
+  const db = new DatabaseFile(path === ':memory:' ? ':memory:' : leaseFilePath(path));
+  db.pragma('busy_timeout = 5000');
+  db.exec(STORE_LEASES_SQL);
+  return db;
+}
+
+/** The leases of one store: each lease by name, over one lease-file connection opened on first use. */
+export interface SqliteLeases {
+  lease(name: string): EvaluatorLease & { readonly holder: string };
+  close(): void;
+}
+
+/** The leases of the database at `path`. */
+export function createSqliteLeases(path: string): SqliteLeases {
+  let db: Database.Database | undefined;
+  let closed = false;
+  const connection = (): Database.Database => {
+    if (closed) throw new Error('the store is closed');
+    return (db ??= openSqliteLeaseFile(path));
+  };
+  return {
+    lease: (name) => createSqliteLease({ db: connection, name }),
+    close() {
+      closed = true;
+      db?.close();
+      db = undefined;
+    },
+  };
+}
 
 /** How long a lease lasts without renewal, by default. */
 export const SQLITE_LEASE_TTL_MS = 30_000;
@@ -40,15 +79,14 @@ function holderGone(holder: string): boolean {
   }
 }
 
-/** A lease named `name` over the store's writer connection and write queue; `now` is wall time (tests move it). */
+/** A lease named `name` in a lease file (`db` gives its connection); `now` is wall time (tests move it). */
 export function createSqliteLease(options: {
-  db: Database.Database;
-  queue: WriteQueue;
+  db: () => Database.Database;
   name: string;
   ttlMs?: number;
   now?: () => number;
 }): EvaluatorLease & { readonly holder: string } {
-  const { db, queue, name } = options;
+  const { name } = options;
   const ttl = options.ttlMs ?? SQLITE_LEASE_TTL_MS;
   const now = options.now ?? Date.now;
   const holder = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
@@ -58,6 +96,7 @@ export function createSqliteLease(options: {
 
   const take = (): boolean => {
     const at = now();
+    const db = options.db();
     const row = db.prepare('SELECT holder, expires_at FROM store_leases WHERE name = ?').get(name) as
       { holder: string; expires_at: number } | undefined;
     if (row && row.holder !== holder && row.expires_at > at && !holderGone(row.holder)) return false;
@@ -71,7 +110,7 @@ export function createSqliteLease(options: {
   const hold = async (): Promise<boolean> => {
     if (until - now() > (ttl * 2) / 3) return true;
     try {
-      const held = await queue.run(() => inSqliteTransaction(db, take));
+      const held = inSqliteTransaction(options.db(), take);
       if (!held) until = 0;
     } catch {
       // A busy or closed file: not held this time (as a broken PostgreSQL session).
@@ -95,7 +134,11 @@ export function createSqliteLease(options: {
       timer = undefined;
       if (until === 0) return;
       until = 0;
-      await queue.run(() => db.prepare('DELETE FROM store_leases WHERE name = ? AND holder = ?').run(name, holder)).catch(() => undefined);
+      try {
+        options.db().prepare('DELETE FROM store_leases WHERE name = ? AND holder = ?').run(name, holder);
+      } catch {
+        // A closed or busy file: the lease expires by itself.
+      }
     },
   };
 }

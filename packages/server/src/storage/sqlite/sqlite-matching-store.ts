@@ -5,7 +5,7 @@
 import type Database from 'better-sqlite3';
 import type { MatchingStore, MatchLink, ReviewStatus, TraitProfile } from '../matching-store.ts';
 import { MATCH_OUTCOMES, matchTotalsOf } from '../matching-store.ts';
-import { createSqliteLease } from './sqlite-lease.ts';
+import type { SqliteLeases } from './sqlite-lease.ts';
 import { inSqliteTransaction } from './sqlite-connection.ts';
 import type { SqliteMatchIndex } from './sqlite-match-index.ts';
 import { cursorKey, pageOf } from '../keyset-page.ts';
@@ -20,6 +20,7 @@ export function createSqliteMatchingStore(options: {
   read: () => Database.Database;
   queue: WriteQueue;
   matchIndex: SqliteMatchIndex;
+  leases: SqliteLeases;
 }): MatchingStore {
   const { db, read, queue, matchIndex } = options;
   const traitsOf = (ids: string[], keys: string[]): TraitProfile[] => {
@@ -45,7 +46,7 @@ export function createSqliteMatchingStore(options: {
   };
   return {
     // One matcher per file, whatever the number of processes on it (sqlite-lease.ts).
-    matcherLease: () => createSqliteLease({ db, queue, name: 'matcher' }),
+    matcherLease: () => options.leases.lease('matcher'),
     async scanProfileTraits(query) {
       if (query.keys.length === 0) return [];
       const marks = query.keys.map(() => '?').join(', ');

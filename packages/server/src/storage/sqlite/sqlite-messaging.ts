@@ -15,7 +15,7 @@ import { createSqlMessagingStore } from '../messaging-sql.ts';
 import { messagingSchemaSql } from '../messaging-schema-sql.ts';
 import type { SqlRunner } from '../messaging-sql.ts';
 import type { MessagingStore } from '../messaging-store.ts';
-import { createSqliteLease } from './sqlite-lease.ts';
+import type { SqliteLeases } from './sqlite-lease.ts';
 import type { WriteQueue } from './write-queue.ts';
 
 /** SQLite migration 19: the messaging tables. */
@@ -31,6 +31,7 @@ export function createSqliteMessagingStore(options: {
   read: () => Database.Database;
   writes: WriteQueue;
   durable: () => Promise<void>;
+  leases: SqliteLeases;
 }): MessagingStore {
   const { db, read, writes, durable } = options;
   const runner: SqlRunner = {
@@ -64,7 +65,7 @@ export function createSqliteMessagingStore(options: {
     lockClause: '',
     rowLockClause: '',
     // A second process on the same file (another `kin serve`) waits while this one runs the journey runner.
-    runnerLease: (name) => createSqliteLease({ db, queue: writes, name: `runner:${name}` }),
+    runnerLease: (name) => options.leases.lease(`runner:${name}`),
     payload: (value) => JSON.parse(value as string) as TrackingEvent,
     // One writer commits events in seq order: every seq a reader sees is final.
     feedHorizon: async () => Number.MAX_SAFE_INTEGER,

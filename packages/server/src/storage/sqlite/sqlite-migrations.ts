@@ -45,7 +45,6 @@ import {
   SQLITE_SEARCH_BY_KEY_MIGRATION,
 } from './sqlite-migrations-search.ts';
 import { SQLITE_COUNTERS_MIGRATION } from './sqlite-migrations-counters.ts';
-import { STORE_LEASES_SQL } from './sqlite-lease.ts';
 
 /** The migrations, oldest first. */
 export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
@@ -76,6 +75,6 @@ export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; name: string; s
   { version: 30, name: 'decisions by journey step (the step diagram)', sql: DECISION_STEP_SQL },
   SQLITE_MATCH_TOTALS_MIGRATION,
   { version: 31, name: "a person's clicks and deliveries by index (privacy)", sql: PERSON_ROW_INDEXES_SQL },
-  { version: 37, name: 'journey branches taken (the step diagram) and store leases', sql: JOURNEY_BRANCHES_SQL + STORE_LEASES_SQL },
+  { version: 37, name: 'journey branches taken (the step diagram)', sql: JOURNEY_BRANCHES_SQL },
   // Subjects add their migration at the end; they apply in version order.
 ].sort((x, y) => x.version - y.version);

@@ -26,6 +26,7 @@ import { createSqliteAccess } from './sqlite-access.ts';
 import { createSqliteAudiences, insertRecomputeMarks } from './sqlite-audiences.ts';
 import { createSqliteIdentity } from './sqlite-identity.ts';
 import { createSqliteMatchingStore, insertMatchLink } from './sqlite-matching-store.ts';
+import { createSqliteLeases } from './sqlite-lease.ts';
 import { createSqliteAnalytics } from './sqlite-analytics.ts';
 import { createSqlitePrivacy } from './sqlite-privacy.ts';
 import { createSqliteLinksStore, sqliteLinkClickTx } from './sqlite-links.ts';
@@ -126,7 +127,8 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
   });
   const sources = createSqliteSources(db, read, queue, ids);
   const reads = createSqliteReads(read, identity);
-  const audiences = createSqliteAudiences({ db, read, queue, path: options.path });
+  const leases = createSqliteLeases(options.path);
+  const audiences = createSqliteAudiences({ db, read, queue, path: options.path, leases });
 
   const begin = db.prepare('BEGIN IMMEDIATE');
   const commit = db.prepare('COMMIT');
@@ -211,8 +213,8 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
   return {
     ...reads,
     ...sources.crud,
-    matching: createSqliteMatchingStore({ db, read, queue, matchIndex }),
-    messaging: createSqliteMessagingStore({ db, read, writes, durable }),
+    matching: createSqliteMatchingStore({ db, read, queue, matchIndex, leases }),
+    messaging: createSqliteMessagingStore({ db, read, writes, durable, leases }),
     analytics: createSqliteAnalytics(read),
     privacy: createSqlitePrivacy({ db, read, queue, transaction: (fn) => queue.run(() => runTransaction(fn)) }),
     ...createSqliteAccess({ db, read, queue }),
@@ -223,7 +225,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
       await queue.run(migrate);
     },
 
-    close: () => (audiences.close(), connection.close()),
+    close: () => (audiences.close(), leases.close(), connection.close()),
 
     transaction<T>(fn: (t: StoreTx) => Promise<T>): Promise<T> {
       return queue.run(() => runTransaction(fn));

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Store } from '../storage.ts';
 import type { StoreTestTarget } from '../store-test-target.ts';
+import { leaseFilePath } from './sqlite-lease.ts';
 import { openSqliteStore } from './sqlite-store.ts';
 
 /** Stores over files in temp folders named `kin-<prefix>-…`. */
@@ -45,7 +46,7 @@ export function sqliteFileStores(name: string, prefix: string): StoreTestTarget 
 
 /** Who holds lease `name` of the SQLite file at `path` (`host:pid:nonce`), read on a connection of its own (tests only). */
 export function sqliteLeaseHolder(path: string, name: string): string | undefined {
-  const db = new Database(path, { readonly: true });
+  const db = new Database(leaseFilePath(path), { readonly: true });
   try {
     const row = db.prepare('SELECT holder FROM store_leases WHERE name = ? AND expires_at > ?').get(name, Date.now()) as
       { holder: string } | undefined;

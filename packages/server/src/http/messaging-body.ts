@@ -1,12 +1,10 @@
 /**
  * Zod schemas of the journeys, messaging policy and destination bodies: the JSON shape, checked once at the
  * edge. What the shape cannot say (durations, the step graph, channel references) is core's `checkJourney`
- * and `checkPolicy`. A problem answers 400 with its field (`steps[2]`, `channels.email.destination`).
+ * and `checkPolicy`. A problem answers 400 with its field (`steps[2]`, `channels.email.destination`), parsed by
+ * admin-body.ts's `parseAdminBody` like every admin body.
  */
 import { z } from 'zod';
-import { formatFieldPath } from '@kin/core';
-import type { ErrorCode } from './error-catalog.ts';
-import { ApiError } from './error-catalog.ts';
 
 const name = z.string().min(1).max(200);
 const duration = z.union([z.number(), z.string().max(40)]);
@@ -103,12 +101,3 @@ export const destinationSchema = z.discriminatedUnion('type', [
   }),
   z.strictObject({ type: z.literal('segment'), name: name.optional(), url: httpUrl, writeKey: z.string().min(1).max(500), events }),
 ]);
-
-/** Parses `body` with `schema`, or throws `ApiError(code)` naming the first bad field. */
-export function parseBody<T>(schema: z.ZodType<T>, body: unknown, code: ErrorCode): T {
-  const result = schema.safeParse(body ?? {});
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const field = formatFieldPath(issue?.path ?? []) || undefined;
-  throw new ApiError(code, `${field ?? 'body'}: ${issue?.message ?? 'invalid'}`, field);
-}

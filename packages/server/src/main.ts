@@ -149,7 +149,7 @@ export async function startKin(options: {
     db: config.db,
     ...(config.privacySecret ? { secret: config.privacySecret } : {}),
     ...(pipeline?.privacyList ? { list: pipeline.privacyList } : {}),
-    ...(store.messaging ? { downstream: userDeletedDownstream({ store, messaging: store.messaging, clock, ids }) } : {}),
+    downstream: userDeletedDownstream({ store, messaging: store.messaging, clock, ids }),
     policy,
     normalize,
     clock,
@@ -204,7 +204,7 @@ export async function startKin(options: {
   const listening: { origin?: string } = {};
   // Journeys and delivery run beside the API (not in extra collectors of a pipeline: `role: 'collector'`).
   const messaging =
-    store.messaging && config.messagingPollMs > 0 && options.role !== 'collector'
+    config.messagingPollMs > 0 && options.role !== 'collector'
       ? await startMessaging({
           store,
           messaging: store.messaging,

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import type { AccessScope, AccessToken, IssuedToken } from '@kin/core/api/access-api.ts';
 import { ACCESS_SCOPES } from '@kin/core/api/access-api.ts';
-import { formatFieldPath } from '@kin/core';
+import { checkAdminBody } from '../http/admin-body.ts';
 import { hashSecret, newSecret } from '../http/secret-compare.ts';
 import type { TokenStore } from '../storage/token-store.ts';
 
@@ -33,15 +33,12 @@ const CreateToken = z.object({
 
 /** Checks a request body (`{"name","scopes","expiresAt"?}`) at time `now`. */
 export function parseTokenRequest(body: unknown, now: Date): { ok: true; request: TokenRequest } | ({ ok: false } & TokenRequestProblem) {
-  const parsed = CreateToken.safeParse(body ?? {});
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    return { ok: false, field: formatFieldPath(issue.path) || undefined, message: issue.message };
-  }
-  const { name, expiresAt } = parsed.data;
+  const parsed = checkAdminBody(CreateToken, body ?? {});
+  if (!parsed.ok) return { ok: false, field: parsed.field || undefined, message: parsed.message };
+  const { name, expiresAt } = parsed.value;
   if (expiresAt && Date.parse(expiresAt) <= now.getTime())
     return { ok: false, field: 'expiresAt', message: 'expiresAt must be in the future' };
-  const scopes = ACCESS_SCOPES.filter((s) => parsed.data.scopes.includes(s));
+  const scopes = ACCESS_SCOPES.filter((s) => parsed.value.scopes.includes(s));
   return { ok: true, request: { name, scopes, ...(expiresAt ? { expiresAt: new Date(expiresAt).toISOString() } : {}) } };
 }
 

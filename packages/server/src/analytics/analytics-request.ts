@@ -1,11 +1,12 @@
 /**
  * The analytics request bodies, validated at the edge with zod into the core's specs (durations in
  * milliseconds). A bad definition is a 400 `invalid_query` naming the field (`steps`, `window.days`,
- * `models.2`), never a 500 or a hung query.
+ * `models[2]`), never a 500 or a hung query.
  */
 import { z } from 'zod';
 import type { AnalyticsUnit, AttributionSpec, FunnelSpec, PathSpec } from '@kin/core';
-import { ATTRIBUTION_MODELS, durationMs, formatFieldPath } from '@kin/core';
+import { ATTRIBUTION_MODELS, durationMs } from '@kin/core';
+import { parseAdminBody } from '../http/admin-body.ts';
 import { ApiError } from '../http/error-catalog.ts';
 
 /** Most steps of a funnel. */
@@ -100,15 +101,6 @@ const attributionSchema = z
   })
   .strict();
 
-/** Parses `body` with `schema`, or throws 400 `invalid_query` naming the first bad field. */
-function parse<T>(schema: z.ZodType<T>, body: unknown): T {
-  const result = schema.safeParse(body);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const field = formatFieldPath(issue?.path ?? []) || undefined;
-  throw new ApiError('invalid_query', `${field ?? 'the body'}: ${issue?.message ?? 'invalid'}`, field);
-}
-
 function range(from: string, to: string): { fromMs: number; toMs: number } {
   const fromMs = Date.parse(from);
   const toMs = Date.parse(to);
@@ -125,7 +117,7 @@ export interface FunnelQuestion {
 
 /** Validates a funnel body. */
 export function parseFunnel(body: unknown): FunnelQuestion {
-  const f = parse(funnelSchema, body);
+  const f = parseAdminBody(funnelSchema, body, 'invalid_query');
   const stepWindows = f.stepWindows ?? f.steps.slice(1).map(() => null);
   if (stepWindows.length !== f.steps.length - 1)
     throw new ApiError('invalid_query', 'stepWindows has one entry per pair of consecutive steps', 'stepWindows');
@@ -151,7 +143,7 @@ export interface PathsQuestion {
 
 /** Validates a paths body. */
 export function parsePaths(body: unknown): PathsQuestion {
-  const p = parse(pathsSchema, body);
+  const p = parseAdminBody(pathsSchema, body, 'invalid_query');
   const spec: PathSpec = {
     node: p.node,
     steps: p.steps,
@@ -173,7 +165,7 @@ export interface AttributionQuestion {
 
 /** Validates an attribution body (`unit` alone stands for `compare.units: [unit]`). */
 export function parseAttribution(body: unknown): AttributionQuestion {
-  const a = parse(attributionSchema, body);
+  const a = parseAdminBody(attributionSchema, body, 'invalid_query');
   const spec: AttributionSpec = {
     conversion: a.conversion,
     touchEvents: new Set(a.touchpoints.events ?? []),

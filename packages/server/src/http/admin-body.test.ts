@@ -19,7 +19,7 @@ const post = async (path: string, body: unknown) => {
     headers: { 'content-type': 'application/json' },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
-  return { status: res.status, error: ((await res.json()) as { error?: { code: string; field?: string } }).error };
+  return { status: res.status, error: ((await res.json()) as { error?: { code: string; field?: string; message?: string } }).error };
 };
 
 describe('admin bodies: a bad field is a 400 that names it', () => {
@@ -46,6 +46,43 @@ describe('admin bodies: a bad field is a 400 that names it', () => {
   it('answers invalid_json for a body that is not an object where the route reads JSON strictly', async () => {
     expect(await post('/v1/match/run', null)).toMatchObject({ status: 400, error: { code: 'invalid_json' } });
     expect(await post('/v1/review/bulk', [1])).toMatchObject({ status: 400, error: { code: 'invalid_json' } });
+  });
+});
+
+describe('one answer for every admin body: old admin routes, analytics and messaging alike', () => {
+  const funnel = { steps: [{ event: 'A' }, { event: 'B' }], from: '2026-11-01T00:00:00.000Z', to: '2026-11-02T00:00:00.000Z' };
+  const journey = { key: 'same-form', trigger: { event: 'A' }, steps: [{ wait: '1 hour' }] };
+  // Before one helper, these answered in three forms: a bare message, one prefixed with the field, and an
+  // unknown key named on the match run but not on analytics (field absent) or messaging.
+  it('names a bad nested field by its path, at the start of the message', async () => {
+    const bad = [
+      await post('/v1/analytics/funnel', {
+        ...funnel,
+        steps: [{ event: 'A', where: [{ path: 'payload', op: 'eq', value: 1 }] }, { event: 'B' }],
+      }),
+      await post('/v1/journeys', { ...journey, holdout: { percent: 200 } }),
+    ];
+    expect(bad).toMatchObject([
+      { status: 400, error: { code: 'invalid_query', field: 'steps[0].where[0].path' } },
+      { status: 400, error: { code: 'invalid_journey', field: 'holdout.percent' } },
+    ]);
+    for (const { error } of bad) expect((error as { message: string }).message.startsWith(`${error?.field}: `)).toBe(true);
+  });
+
+  it('names an unknown key, and answers invalid_json for a body that is not an object', async () => {
+    const unknownKey = [
+      await post('/v1/links', { url: 'https://shop.example/sale', colour: 'red' }),
+      await post('/v1/analytics/funnel', { ...funnel, colour: 'red' }),
+      await post('/v1/journeys', { ...journey, colour: 'red' }),
+    ];
+    expect(unknownKey.map((r) => [r.status, r.error?.field])).toEqual([
+      [400, 'colour'],
+      [400, 'colour'],
+      [400, 'colour'],
+    ]);
+    expect(unknownKey.map((r) => r.error?.code)).toEqual(['invalid_link', 'invalid_query', 'invalid_journey']);
+    const notAnObject = [await post('/v1/match/run', [1]), await post('/v1/analytics/funnel', [1]), await post('/v1/journeys', [1])];
+    expect(notAnObject).toMatchObject(Array(3).fill({ status: 400, error: { code: 'invalid_json' } }));
   });
 });
 

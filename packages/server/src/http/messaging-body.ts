@@ -1,12 +1,10 @@
 /**
  * Zod schemas of the journeys, messaging policy and destination bodies: the JSON shape, checked once at the
  * edge. What the shape cannot say (durations, the step graph, channel references) is core's `checkJourney`
- * and `checkPolicy`. A problem answers 400 with its field (`steps[2]`, `channels.email.destination`).
+ * and `checkPolicy`. A problem answers 400 with its field (`steps[2]`, `channels.email.destination`), parsed by
+ * admin-body.ts's `parseAdminBody` like every admin body.
  */
 import { z } from 'zod';
-import { formatFieldPath } from '@kin/core';
-import type { ErrorCode } from './error-catalog.ts';
-import { ApiError } from './error-catalog.ts';
 
 const name = z.string().min(1).max(200);
 const duration = z.union([z.number(), z.string().max(40)]);
@@ -107,42 +105,3 @@ export const destinationSchema = z.discriminatedUnion('type', [
   }),
   z.strictObject({ type: z.literal('segment'), name: name.optional(), url: httpUrl, writeKey: z.string().min(1).max(500), events }),
 ]);
-
-/** A problem's path and message, as zod issues give them (nested: unions and record keys). */
-interface Issue {
-  path: PropertyKey[];
-  message: string;
-  code?: string;
-  errors?: Issue[][];
-  issues?: Issue[];
-}
-
-/**
- * The issue that names the bad field best. Why: a step is a union (wait, send or branch), and zod reports a
- * bad send as "no branch matched" at `steps[0]`; the branch with the fewest problems, then the deepest, is the
- * one the body meant (a send with a bad `content` name fails once at `send.content.x`, the others twice at their
- * root), so its problem is answered, with its full path. When none is closer than the others, the union's own
- * field is.
- */
-function deepestIssue(issue: Issue, base: PropertyKey[] = []): { path: PropertyKey[]; message: string } {
-  const path = [...base, ...issue.path];
-  if (issue.code === 'invalid_union' && issue.errors?.length) {
-    const closer = (a: Issue[], b: Issue[]) =>
-      a.length < b.length || (a.length === b.length && (a[0]?.path.length ?? 0) > (b[0]?.path.length ?? 0));
-    const best = issue.errors.find((b) => b[0] !== undefined && issue.errors!.every((o) => o === b || o.length === 0 || closer(b, o)));
-    if (best?.[0]) return deepestIssue(best[0], path);
-    // No branch is closer than the others (`{"sleep": 5}`): the value itself is wrong.
-    return { path, message: 'matches none of the allowed shapes' };
-  }
-  return { path, message: issue.issues?.[0]?.message ?? issue.message };
-}
-
-/** Parses `body` with `schema`, or throws `ApiError(code)` naming the first bad field. */
-export function parseBody<T>(schema: z.ZodType<T>, body: unknown, code: ErrorCode): T {
-  const result = schema.safeParse(body ?? {});
-  if (result.success) return result.data;
-  const first = result.error.issues[0] as Issue | undefined;
-  const issue = first ? deepestIssue(first) : undefined;
-  const field = formatFieldPath(issue?.path ?? []) || undefined;
-  throw new ApiError(code, `${field ?? 'body'}: ${issue?.message ?? 'invalid'}`, field);
-}

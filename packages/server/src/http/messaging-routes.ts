@@ -24,7 +24,8 @@ import type { IdGenerator } from '../ports/ids.ts';
 import type { MessagingStore, StoredDestination } from '../storage/messaging-store.ts';
 import type { Store } from '../storage/storage.ts';
 import { ApiError } from './error-catalog.ts';
-import { destinationSchema, journeySchema, parseBody, policySchema } from './messaging-body.ts';
+import { destinationSchema, journeySchema, policySchema } from './messaging-body.ts';
+import { parseAdminBody } from './admin-body.ts';
 import { resolveProfileRef } from './profile-routes.ts';
 import { parseCursor, parseLimit } from './query-params.ts';
 import { readAdminJson } from './request-body.ts';
@@ -88,11 +89,7 @@ export function journeyStats(counts: Awaited<ReturnType<MessagingStore['journeyC
 /** Builds the routes. */
 export function messagingRoutes(deps: MessagingRouteDeps): Hono {
   const app = new Hono();
-  const port = (): MessagingStore => {
-    // Both stores have the port; a store without it is a wiring bug, not a client error.
-    if (!deps.store.messaging) throw new Error('this store keeps no journeys');
-    return deps.store.messaging;
-  };
+  const port = (): MessagingStore => deps.store.messaging;
   const now = () => deps.clock.now().toISOString();
   const journeyOr404 = async (key: string): Promise<Journey> => {
     const j = await port().findJourney(key);
@@ -102,7 +99,7 @@ export function messagingRoutes(deps: MessagingRouteDeps): Hono {
   const body = (c: { req: { raw: Request } }) => readAdminJson(c.req.raw, deps.maxBodyBytes);
 
   app.post('/v1/journeys', scope('config:write'), async (c) => {
-    const input: JourneyInput = parseBody(journeySchema, await body(c), 'invalid_journey');
+    const input: JourneyInput = parseAdminBody(journeySchema, await body(c), 'invalid_journey');
     const policy = await port().findPolicy();
     const problem = checkJourney(input, new Set(Object.keys(policy?.channels ?? {})))[0];
     if (problem) throw new ApiError('invalid_journey', `${problem.field}: ${problem.message}`, problem.field);
@@ -155,7 +152,7 @@ export function messagingRoutes(deps: MessagingRouteDeps): Hono {
   });
 
   app.put('/v1/messaging/policy', scope('config:write'), async (c) => {
-    const policy: MessagingPolicy = parseBody(policySchema, await body(c), 'invalid_policy');
+    const policy: MessagingPolicy = parseAdminBody(policySchema, await body(c), 'invalid_policy');
     const destinations = new Set((await port().listDestinations()).map((d) => d.id));
     const problem = checkPolicy(policy, destinations, isTimeZone)[0];
     if (problem) throw new ApiError('invalid_policy', `${problem.field}: ${problem.message}`, problem.field);
@@ -164,7 +161,7 @@ export function messagingRoutes(deps: MessagingRouteDeps): Hono {
   });
 
   app.post('/v1/destinations', scope('config:write'), async (c) => {
-    const input = parseBody(destinationSchema, await body(c), 'invalid_destination');
+    const input = parseAdminBody(destinationSchema, await body(c), 'invalid_destination');
     const { type, name, ...config } = input;
     const destination: StoredDestination = {
       id: `dst_${deps.ids.profileId()}`,

@@ -188,8 +188,8 @@ describe('privacy requests', () => {
       visitor: `r:${clickId}`,
     });
     await kin.store.transaction(async (tx) => {
-      await tx.links!.recordLinkClick(click(ann, 'clk-ann'));
-      await tx.links!.recordLinkClick(click(bob, 'clk-bob'));
+      await tx.links.recordLinkClick(click(ann, 'clk-ann'));
+      await tx.links.recordLinkClick(click(bob, 'clk-bob'));
     });
     const { id, status } = await request({ type: 'export', subject: { ref: 'email:ann@example.com' } });
     expect(status).toBe('completed');

@@ -1,6 +1,8 @@
 /** The CSV scanner against ground truth: random well-formed CSV, split at random byte offsets. */
 import { describe, expect, it } from 'vitest';
-import { CsvRecordScanner, splitCsvFields, type ScannedRecord } from './csv-record-scanner.ts';
+import { CsvRecordScanner } from './csv-record-scanner.ts';
+import { splitCsvFields } from './csv-field-split.ts';
+import type { ScannedRecord } from './record-scan.ts';
 
 /** A seeded generator (mulberry32): the same cases on every run. */
 function random(seed: number): () => number {

@@ -1,7 +1,7 @@
 /**
  * Splits a CSV byte stream into raw records in bounded memory and linear time. The scanner only finds
  * where records end (RFC 4180 quoting: a quote opens a field only at its start, `""` escapes, a quote
- * inside an unquoted field is kept as is); `splitCsvFields` cuts one record into cells afterwards.
+ * inside an unquoted field is kept as is); `splitCsvFields` (csv-field-split.ts) cuts one record into cells afterwards.
  *
  * Why a hand-written scanner instead of csv-parse: a quoted field that never closes swallows the rest of
  * the input into one record, and csv-parse buffers that record whole (300 MB of newlines in one quoted
@@ -12,18 +12,7 @@
  * the limit is skipped to its end without being held.
  */
 import type { ImportRejectCode } from './import-reject-codes.ts';
-
-/** One scanned record (its bytes without the line end) or a rejected one, with the position after it. */
-export type ScannedRecord =
-  | { kind: 'record'; raw: Buffer; line: number; end: number }
-  | { kind: 'reject'; code: ImportRejectCode; message: string; line: number; end: number };
-
-/** Counters that show the scanner's cost (bytes copied, the most held at once). */
-export interface ScanStats {
-  bytesScanned: number;
-  bytesCopied: number;
-  peakHeldBytes: number;
-}
+import type { ScannedRecord, ScanStats } from './record-scan.ts';
 
 const QUOTE = 0x22;
 const LF = 0x0a;
@@ -284,50 +273,4 @@ function isBlank(chunk: Buffer, from: number, to: number): boolean {
     if (byte !== SPACE && byte !== TAB && byte !== CR) return false;
   }
   return true;
-}
-
-/**
- * The cells of one record (already scanned, so its quotes are well formed), trimmed. A quote opens a
- * field only at its start (after spaces); `""` inside quotes is one quote.
- */
-export function splitCsvFields(text: string, delimiter: string): string[] {
-  const out: string[] = [];
-  const n = text.length;
-  let i = 0;
-  for (;;) {
-    let j = i;
-    while (j < n && (text[j] === ' ' || text[j] === '\t') && text[j] !== delimiter) j++;
-    if (text[j] === '"') {
-      let value = '';
-      let k = j + 1;
-      for (;;) {
-        const q = text.indexOf('"', k);
-        if (q === -1) {
-          value += text.slice(k);
-          k = n;
-          break;
-        }
-        value += text.slice(k, q);
-        if (text[q + 1] === '"') {
-          value += '"';
-          k = q + 2;
-        } else {
-          k = q + 1;
-          break;
-        }
-      }
-      out.push(value.trim());
-      const d = text.indexOf(delimiter, k);
-      if (d === -1) return out;
-      i = d + 1;
-    } else {
-      const d = text.indexOf(delimiter, i);
-      if (d === -1) {
-        out.push(text.slice(i).trim());
-        return out;
-      }
-      out.push(text.slice(i, d).trim());
-      i = d + 1;
-    }
-  }
 }

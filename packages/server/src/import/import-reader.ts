@@ -5,7 +5,9 @@
  * past `maxRecordBytes`; see csv-record-scanner.ts) and can resume from a committed offset.
  */
 import { textProblem } from '@kin/core';
-import { CsvRecordScanner, splitCsvFields, type ScannedRecord, type ScanStats } from './csv-record-scanner.ts';
+import { CsvRecordScanner } from './csv-record-scanner.ts';
+import { splitCsvFields } from './csv-field-split.ts';
+import type { ScannedRecord, ScanStats } from './record-scan.ts';
 import type { ImportRejectCode } from './import-reject-codes.ts';
 import { LineScanner } from './line-scanner.ts';
 

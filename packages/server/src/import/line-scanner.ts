@@ -3,7 +3,7 @@
  * held as the chunks' own slices and joined once when the line ends (never re-joined per chunk), and a
  * line over `maxRecordBytes` is rejected and skipped to its end without being held.
  */
-import type { ScannedRecord, ScanStats } from './csv-record-scanner.ts';
+import type { ScannedRecord, ScanStats } from './record-scan.ts';
 
 const LF = 0x0a;
 const CR = 0x0d;

@@ -69,7 +69,6 @@ export async function afterLinkApply(
   tx: StoreTx,
   input: { prepared: PreparedEvent; plan: ResolutionPlan; sourceId: string; replay: boolean; profileId: string | undefined },
 ): Promise<void> {
-  if (!tx.links) return;
   if (input.plan.linkBrowser) await tx.links.addLinkBrowser(input.plan.linkBrowser.clickId, input.plan.linkBrowser.anonymousId);
   if (input.sourceId !== LINKS_SOURCE_ID || input.replay) return;
   const click = clickRecordOf(input.prepared, input.profileId);

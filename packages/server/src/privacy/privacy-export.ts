@@ -45,9 +45,9 @@ export async function* exportLines(
   const state = (await store.audiences.readStates([profile.id])).get(profile.id);
   for (const [key, value] of Object.entries(state?.values ?? {})) yield { kind: 'computed', key, value };
   for (const [key, enteredAt] of Object.entries(state?.audiences ?? {})) yield { kind: 'audience', key, enteredAt };
-  for (const message of (await store.messaging?.listDecisions({ profileIds: family, limit: MAX_MESSAGES })) ?? [])
+  for (const message of await store.messaging.listDecisions({ profileIds: family, limit: MAX_MESSAGES }))
     yield { kind: 'message', message };
-  for (const delivery of (await store.messaging?.listDeliveries({ profileIds: family, limit: MAX_MESSAGES }))?.data ?? [])
+  for (const delivery of (await store.messaging.listDeliveries({ profileIds: family, limit: MAX_MESSAGES })).data)
     yield { kind: 'delivery', delivery };
   for (const c of await store.links.listProfileClicks(family, MAX_CLICKS)) {
     // The recipient id, anchor and visitor hash are Kin's join keys, not the person's data: left out.

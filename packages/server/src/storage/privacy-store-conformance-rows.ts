@@ -33,7 +33,7 @@ export function registerPrivacyRowCases(suite: PrivacySuite): void {
     expect(new Set([ann, browser, bob]).size).toBe(3);
     const at = (s: number) => `2026-11-01T10:00:0${s}.000Z`;
     await store.transaction(async (tx) => {
-      await tx.links!.recordLinkClick({
+      await tx.links.recordLinkClick({
         clickId: 'clk-ann-1',
         linkId: 'lnk-x',
         kind: 'get',
@@ -45,7 +45,7 @@ export function registerPrivacyRowCases(suite: PrivacySuite): void {
         anchor: { type: 'email', value: 'clk-ann@example.com' },
         visitor: 'r:rcp-ann',
       });
-      await tx.links!.recordLinkClick({
+      await tx.links.recordLinkClick({
         clickId: 'clk-ann-2',
         linkId: 'lnk-x',
         kind: 'open',
@@ -55,7 +55,7 @@ export function registerPrivacyRowCases(suite: PrivacySuite): void {
         token: 'valid',
         profileId: browser,
       });
-      await tx.links!.recordLinkClick({
+      await tx.links.recordLinkClick({
         clickId: 'clk-bob-1',
         linkId: 'lnk-x',
         kind: 'get',
@@ -65,7 +65,7 @@ export function registerPrivacyRowCases(suite: PrivacySuite): void {
         profileId: bob,
         visitor: 'r:rcp-bob',
       });
-      await tx.links!.recordLinkClick({
+      await tx.links.recordLinkClick({
         clickId: 'clk-nobody',
         linkId: 'lnk-x',
         kind: 'get',
@@ -127,13 +127,13 @@ export function registerPrivacyRowCases(suite: PrivacySuite): void {
       visitor: `v-${profileId}`,
     });
     await store.transaction(async (tx) => {
-      await tx.links!.recordLinkClick(click('clk-del', gone));
-      await tx.links!.addLinkBrowser('clk-del', 'rows-browser');
-      await tx.links!.recordLinkClick(click('clk-keep', kept));
+      await tx.links.recordLinkClick(click('clk-del', gone));
+      await tx.links.addLinkBrowser('clk-del', 'rows-browser');
+      await tx.links.recordLinkClick(click('clk-keep', kept));
       // The kept person's second click, a bot's and a HEAD: the counters rebuilt after the delete keep them.
-      await tx.links!.recordLinkClick(click('clk-keep-2', kept));
-      await tx.links!.recordLinkClick({ ...click('clk-bot', kept), bot: true, reason: 'user_agent' });
-      await tx.links!.recordLinkClick({ ...click('clk-head', kept), kind: 'head' });
+      await tx.links.recordLinkClick(click('clk-keep-2', kept));
+      await tx.links.recordLinkClick({ ...click('clk-bot', kept), bot: true, reason: 'user_agent' });
+      await tx.links.recordLinkClick({ ...click('clk-head', kept), kind: 'head' });
     });
     const delivery = (id: string, profileKey: string, kind: 'event' | 'user_deleted') => ({
       id,
@@ -143,12 +143,11 @@ export function registerPrivacyRowCases(suite: PrivacySuite): void {
       payload: { event: { traits: { email: 'rows-del@example.com' } } },
       createdAt: T0,
     });
-    if (store.messaging)
-      await store.messaging.enqueueDeliveries([
-        delivery('dlv-rows-del', gone, 'event'),
-        delivery('dlv_del_rows', gone, 'user_deleted'),
-        delivery('dlv-rows-keep', kept, 'event'),
-      ]);
+    await store.messaging.enqueueDeliveries([
+      delivery('dlv-rows-del', gone, 'event'),
+      delivery('dlv_del_rows', gone, 'user_deleted'),
+      delivery('dlv-rows-keep', kept, 'event'),
+    ]);
     const counts = { botClicks: 1, headRequests: 1, invalidTokenClicks: 0, recipients: 0, opens: 0, machineOpens: 0 };
     expect(await store.links.countHits('lnk-rows')).toEqual({ ...counts, clicks: 3, uniqueClicks: 2, recipientsClicked: 2 });
     await store.links.addRecipients([
@@ -165,15 +164,14 @@ export function registerPrivacyRowCases(suite: PrivacySuite): void {
       recipientsClicked: 1,
       recipients: 1,
     });
-    expect(await store.transaction(async (tx) => tx.links!.findLinkClick('clk-del'))).toBeNull();
-    expect(await store.transaction(async (tx) => tx.links!.findLinkClick('clk-keep'))).not.toBeNull();
+    expect(await store.transaction(async (tx) => tx.links.findLinkClick('clk-del'))).toBeNull();
+    expect(await store.transaction(async (tx) => tx.links.findLinkClick('clk-keep'))).not.toBeNull();
     expect(await store.links.findRecipient('rcp-del')).toBeUndefined();
     expect(await store.links.findRecipient('rcp-del-id')).toBeUndefined();
     expect((await store.links.findRecipient('rcp-keep'))?.ref).toBe('email:rows-keep@example.com');
-    if (store.messaging)
-      expect((await store.messaging.listDeliveries({ destinationId: 'dst-rows', limit: 10 })).data.map((d) => d.id).sort()).toEqual([
-        'dlv-rows-keep',
-        'dlv_del_rows',
-      ]);
+    expect((await store.messaging.listDeliveries({ destinationId: 'dst-rows', limit: 10 })).data.map((d) => d.id).sort()).toEqual([
+      'dlv-rows-keep',
+      'dlv_del_rows',
+    ]);
   });
 }

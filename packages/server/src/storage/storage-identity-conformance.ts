@@ -8,6 +8,7 @@ import { applyRow } from '../testing/apply-row.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Identifier, ResolutionPlan, TrackingEvent } from '@kin/core';
 import type { ConformanceTarget } from './storage-conformance.ts';
+import { plan } from './storage-conformance-fixtures.ts';
 import type { Store } from './storage.ts';
 import { registerReferenceConformance } from './storage-reference-conformance.ts';
 
@@ -18,19 +19,6 @@ const id = (type: string, value: string): Identifier => ({ type, value });
 function event(overrides: Partial<TrackingEvent> = {}): TrackingEvent {
   seq++;
   return { type: 'track', event: 'Viewed', messageId: `idc-${seq}`, timestamp: T0, receivedAt: T0, ...overrides };
-}
-
-function plan(partial: Partial<ResolutionPlan>): ResolutionPlan {
-  return {
-    target: { kind: 'new' },
-    merges: [],
-    links: [],
-    touches: [],
-    refused: [],
-    traits: { set: {}, unset: [] },
-    warnings: [],
-    ...partial,
-  };
 }
 
 /** Registers the identity-trust suite for one adapter. */

@@ -207,7 +207,7 @@ export interface StoreTx {
   /** Records the probability and evidence of a matching merge in the same transaction (with `Store.matching`). */
   recordMatchLink(link: MatchLink): Promise<void>;
   /** Tracked-link clicks in the same transaction as their events (with `Store.links`; see links-store.ts). */
-  links?: LinkClickTx;
+  links: LinkClickTx;
 }
 
 /** The storage interface every adapter implements. */
@@ -284,10 +284,10 @@ export interface Store {
   identifierPartition(): Promise<string[][]>;
   /** Probabilistic matching: review queue and match evidence (see `matching-store.ts`). */
   readonly matching: MatchingStore;
-  /** Journeys, messaging policy, destinations and the delivery outbox (optional: see `messaging-store.ts`). */
-  readonly messaging?: MessagingStore;
+  /** Journeys, messaging policy, destinations and the delivery outbox (see `messaging-store.ts`). */
+  readonly messaging: MessagingStore;
   /** Funnels, paths and attribution read the events of a time range through this (see `analytics-store.ts`). */
-  readonly analytics?: AnalyticsStore;
+  readonly analytics: AnalyticsStore;
   /** Privacy requests, edge keys and whole-person deletes (see `privacy-store.ts`). */
   readonly privacy: PrivacyStore;
   /** Scoped admin tokens (see `token-store.ts`). */

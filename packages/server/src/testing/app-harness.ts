@@ -60,7 +60,7 @@ export async function createTestApp(
   await createSourceWithKey(store, 'web', clock.now(), writeKey);
   const ingestor = createGroupCommitIngestor({ store, policy, normalize });
   const ids = options.ids ?? createIdGenerator();
-  const downstream = store.messaging ? { downstream: userDeletedDownstream({ store, messaging: store.messaging, clock, ids }) } : {};
+  const downstream = { downstream: userDeletedDownstream({ store, messaging: store.messaging, clock, ids }) };
   const privacy = await startPrivacy({ store, db: ':memory:', policy, normalize, clock, ids, logger, ...downstream });
   const audiences = createAudienceEngine({ store, clock, logger });
   const app = createApp({

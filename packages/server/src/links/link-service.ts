@@ -14,10 +14,8 @@ import { clickMachineReason, openMachineReason } from './link-bots.ts';
 import { createLinkStatsReader } from './link-stats.ts';
 import type { ClickQueue } from './link-click-queue.ts';
 import type { LinkHit } from './link-events.ts';
-import { hitEvent } from './link-events.ts';
 import type { CachedLink } from './link-hit-memory.ts';
 import { createHitMemory } from './link-hit-memory.ts';
-import { hitPayload } from './link-prepare.ts';
 import { claimedRecipient, recipientIdOf, tokenMatches, tokenOf, tokenStatus } from './link-token.ts';
 
 const CODE_ALPHABET = 'abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789';
@@ -228,7 +226,7 @@ export function createLinkService(deps: LinkServiceDeps): LinkService {
       // Time-ordered (UUIDv7, as link ids): click rows land at the end of their primary key's index.
       const clickId = ids.profileId();
       const hit = hitOf({ clickId, kind: request.head ? 'head' : 'get', link, at: now, checked, request });
-      deps.clicks.push(hitEvent(hit), hitPayload(hit));
+      deps.clicks.push(hit);
       return cached.target(clickId);
     },
     async open(request) {
@@ -240,7 +238,7 @@ export function createLinkService(deps: LinkServiceDeps): LinkService {
       const checked = await checkToken(link, request.token, now.getTime());
       if (checked.token === 'invalid') return false;
       const hit = hitOf({ clickId: ids.messageId(), kind: 'open', link, at: now, checked, request });
-      deps.clicks.push(hitEvent(hit), hitPayload(hit));
+      deps.clicks.push(hit);
       return true;
     },
     stats: createLinkStatsReader({ links, store: deps.store, clock }),

@@ -11,6 +11,8 @@
  * 3. Visibility: while the paced run goes, the link's stats are polled every 50 ms; each click's delay is the
  *    time from its redirect to the first poll that counts it (clicks are counted in arrival order, so the
  *    n-th redirect is visible once n clicks are counted). Prints the largest delay.
+ * 4. Kin without redirects: as long as the paced run, with the same stats polls; CPU per redirect of the run, so
+ *    that what Kin spends anyway (background threads, the polls the bare server never answers) can be seen apart.
  * Goal (issue 16): p99 ≤ 10 ms, throughput ≥ 50 % of bare, every click visible within 1 s.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -226,12 +228,26 @@ async function main(): Promise<void> {
     const bareRate = bareSat.rate;
     const kinRate = kinSat.rate;
     const ratio = kinRate / bareRate;
+    // What Kin spends without redirects in a window as long as the paced run's, with as many stats polls at the
+    // same pace (the bare server answers none, and has no background work): its background threads (delivery,
+    // journeys, audiences, the read thread's conversions) and the polls, charged to the redirects above.
+    const pollCpu = cpuMs(kin.child.pid);
+    const pollMainCpu = mainThreadCpuMs(kin.child.pid);
+    const pollThreads = threadCpuMs(kin.child.pid);
+    for (let i = 0; i < polls.length; i++) {
+      await admin(kin.url, `/v1/links/${link.id}/stats`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const pollsCpuPer = (cpuMs(kin.child.pid) - pollCpu) / REQUESTS;
+    const pollsMainCpuPer = (mainThreadCpuMs(kin.child.pid) - pollMainCpu) / REQUESTS;
+    const pollThreadsLine = threadLine(pollThreads, threadCpuMs(kin.child.pid), kin.child.pid, REQUESTS);
     const out = [
       `paced: ${REQUESTS.toLocaleString('en-US')} redirects at ${RATE.toLocaleString('en-US')}/s, half with a recipient token`,
       line('  bare node:http', bareRun),
       line('  kin /l/{code}  ', kinLatency),
       `  CPU per redirect (every thread, the stats polls included for kin): bare ${(bareCpuPer * 1000).toFixed(0)} µs, kin ${(kinCpuPer * 1000).toFixed(0)} µs (HTTP thread ${(kinMainCpuPer * 1000).toFixed(0)} µs)`,
       `  kin threads, µs per redirect: ${kinThreadsPaced}`,
+      `  Kin without redirects afterwards (as long, the same ${polls.length} stats polls): ${(pollsCpuPer * 1000).toFixed(0)} µs per redirect of the run (HTTP thread ${(pollsMainCpuPer * 1000).toFixed(0)} µs; ${pollThreadsLine}); the read thread's share is larger than during the run, its conversion counts read every click stored so far`,
       `  p99 ratio kin/bare: ${(quantile(kinLatency, 0.99) / quantile(bareRun, 0.99)).toFixed(2)}`,
       `saturated (${CLIENTS} clients, ${SECONDS} s): bare ${Math.round(bareRate).toLocaleString('en-US')}/s, kin ${Math.round(kinRate).toLocaleString('en-US')}/s, throughput ratio ${(ratio * 100).toFixed(0)} % of bare`,
       `  CPU per redirect while saturated (every thread): bare ${(bareSatCpuPer * 1000).toFixed(0)} µs, kin ${(kinSatCpuPer * 1000).toFixed(0)} µs (HTTP thread ${(kinSatMainCpuPer * 1000).toFixed(0)} µs; Kin's writer catches up after the run, so not all of its work is in this window)`,

@@ -18,6 +18,7 @@ import type { Logger } from '../ports/logger.ts';
 import type { Store } from '../storage/storage.ts';
 import type { ClickQueue } from '../links/link-click-queue.ts';
 import { createClickQueue } from '../links/link-click-queue.ts';
+import { hitSubmission } from '../links/link-prepare.ts';
 import type { LinkService } from '../links/link-service.ts';
 import { createLinkService, parseRecipientRef } from '../links/link-service.ts';
 import { ApiError } from './error-catalog.ts';
@@ -110,7 +111,7 @@ export function linkRoutes(deps: LinkRouteDeps): Hono {
       clock: deps.clock,
       ids: deps.ids,
       config: deps.linksConfig ?? DEFAULT_CONFIG,
-      clicks: deps.linkClicks ?? createClickQueue({ ingestor: deps.ingestor, logger: deps.logger }),
+      clicks: deps.linkClicks ?? createClickQueue({ ingestor: deps.ingestor, logger: deps.logger, submission: hitSubmission() }),
       normalize: deps.normalize,
     });
   const origin = (c: Context): string => new URL(c.req.url).origin;

@@ -11,6 +11,9 @@ import { openSqliteStore } from '../storage/sqlite/sqlite-store.ts';
 import { prepareOne } from '../pipeline/event-apply.ts';
 import { LINKS_SOURCE_ID } from '../pipeline/link-click-apply.ts';
 import { CLICK_GATHER_MS, createClickQueue } from './link-click-queue.ts';
+import type { LinkHit } from './link-events.ts';
+import { hitEvent } from './link-events.ts';
+import { hitPayload, hitSubmission } from './link-prepare.ts';
 
 let store: Store | undefined;
 afterEach(async () => {
@@ -26,6 +29,10 @@ const event = (i: number): TrackingEvent => ({
   timestamp: '2026-05-01T10:00:00.000Z',
   receivedAt: '2026-05-01T10:00:00.000Z',
 });
+
+/** A queue of plain events, submitted whole under the links source. */
+const eventQueue = (options: Omit<Parameters<typeof createClickQueue<TrackingEvent>>[0], 'submission'>) =>
+  createClickQueue<TrackingEvent>({ ...options, submission: (events) => ({ sourceId: LINKS_SOURCE_ID, events }) });
 
 async function setup(refusals: number): Promise<{ ingestor: Ingestor; submits: () => number }> {
   store = await openSqliteStore({ path: ':memory:' });
@@ -47,7 +54,7 @@ async function setup(refusals: number): Promise<{ ingestor: Ingestor; submits: (
 describe('click queue', () => {
   it('answers at once, gathers clicks into few submissions, and drain waits until every one is stored', async () => {
     const { ingestor, submits } = await setup(0);
-    const queue = createClickQueue({ ingestor, logger: memoryLogger() });
+    const queue = eventQueue({ ingestor, logger: memoryLogger() });
     for (let i = 0; i < 1200; i++) queue.push(event(i));
     expect(queue.pending()).toBe(1200);
     await queue.drain();
@@ -58,7 +65,7 @@ describe('click queue', () => {
 
   it('submits what gathered on its own, without a drain: every click is stored well within a second', async () => {
     const { ingestor, submits } = await setup(0);
-    const queue = createClickQueue({ ingestor, logger: memoryLogger() });
+    const queue = eventQueue({ ingestor, logger: memoryLogger() });
     const pushedAt = Date.now();
     for (let i = 0; i < 5; i++) queue.push(event(i));
     expect(submits()).toBe(0);
@@ -73,7 +80,7 @@ describe('click queue', () => {
   it('retries refused submissions until they are stored, and close drains', async () => {
     const { ingestor } = await setup(2);
     const logger = memoryLogger();
-    const queue = createClickQueue({ ingestor, logger, retryMs: 5 });
+    const queue = eventQueue({ ingestor, logger, retryMs: 5 });
     for (let i = 0; i < 10; i++) queue.push(event(i));
     await queue.close();
     expect(queue.lost()).toBe(0);
@@ -85,30 +92,46 @@ describe('click queue', () => {
 
   it('counts what it cannot hold as lost instead of growing without bound', async () => {
     const { ingestor } = await setup(0);
-    const queue = createClickQueue({ ingestor, logger: memoryLogger(), maxPending: 5 });
+    const queue = eventQueue({ ingestor, logger: memoryLogger(), maxPending: 5 });
     for (let i = 0; i < 8; i++) queue.push(event(i));
     expect(queue.lost()).toBe(3);
     await queue.drain();
     expect((await store!.stats()).events).toBe(5);
   });
 
-  it('hands the ingestor its events prepared when each came with its text, and whole events otherwise', async () => {
-    const { ingestor } = await setup(0);
+  it('hands the ingestor the events of its hits, made when it submits: prepared with their texts under hitSubmission', async () => {
+    const { ingestor } = await setup(1);
     const seen: Array<Parameters<Ingestor['submit']>[0]> = [];
     const watching: Ingestor = { ...ingestor, submit: (submission) => (seen.push(submission), ingestor.submit(submission)) };
     const deps = { policy: DEFAULT_POLICY, normalize: normalizerFor(DEFAULT_POLICY) };
+    const link = { id: 'l-1', code: 'sale', url: 'https://shop.example/', tags: [], createdAt: '2026-05-01T10:00:00.000Z' };
+    const hit = (i: number): LinkHit => ({
+      clickId: `click-${i}`,
+      kind: 'get',
+      link,
+      at: '2026-05-01T10:00:00.000Z',
+      token: 'valid',
+      machine: undefined,
+      recipient: { id: `r-${i}`, ref: { type: 'email', value: `ann-${i}@example.com` } },
+    });
     const queue = createClickQueue({
       ingestor: watching,
       logger: memoryLogger(),
-      prepare: (e) => prepareOne(e, LINKS_SOURCE_ID, deps, undefined),
+      retryMs: 5,
+      submission: hitSubmission((e) => prepareOne(e, LINKS_SOURCE_ID, deps, undefined)),
     });
-    for (let i = 0; i < 3; i++) queue.push(event(i), JSON.stringify(event(i)));
+    for (let i = 0; i < 3; i++) queue.push(hit(i));
     await queue.drain();
-    queue.push(event(3), JSON.stringify(event(3)));
-    queue.push(event(4));
-    await queue.drain();
-    expect(seen.map((s) => s.prepared?.payloads)).toEqual([[0, 1, 2].map((i) => JSON.stringify(event(i))), undefined]);
-    expect(seen[0]!.prepared!.events.map((p) => p.identifiers)).toEqual([0, 1, 2].map((i) => [{ type: 'anonymous_id', value: `a-${i}` }]));
-    expect((await store!.stats()).events).toBe(5);
+    // The first submission was refused: the retry is made again from the same hits, the same texts.
+    expect(seen).toHaveLength(2);
+    for (const submission of seen) {
+      expect(submission.events).toEqual([0, 1, 2].map((i) => hitEvent(hit(i))));
+      expect(submission.prepared?.payloads).toEqual([0, 1, 2].map((i) => hitPayload(hit(i))));
+      expect(submission.prepared?.events.map((p) => p.identifiers)).toEqual(
+        [0, 1, 2].map((i) => [{ type: 'email', value: `ann-${i}@example.com` }]),
+      );
+    }
+    expect((await store!.stats()).events).toBe(3);
+    expect(hitSubmission()([hit(0)])).toEqual({ sourceId: LINKS_SOURCE_ID, events: [hitEvent(hit(0))] });
   });
 });

@@ -7,10 +7,9 @@
  * a refused submission is retried with backoff (up to `MAX_ATTEMPTS`), and past `maxPending` waiting events
  * new ones are counted as lost (and logged), so memory stays bounded.
  */
-import type { PreparedEvent, TrackingEvent } from '@kin/core';
-import type { Ingestor, WholeSubmission } from '../pipeline/ingest-port.ts';
-import { LINKS_SOURCE_ID } from '../pipeline/link-click-apply.ts';
+import type { Ingestor, Submission } from '../pipeline/ingest-port.ts';
 import type { Logger } from '../ports/logger.ts';
+import type { LinkHit } from './link-events.ts';
 
 /**
  * How long clicks gather before one submission (ms). Why 50: each submission is a message to the writer
@@ -23,10 +22,10 @@ export const CLICK_GATHER_MS = 50;
 /** Attempts per submission (about 40 s of backoff) before its events are counted as lost. */
 const MAX_ATTEMPTS = 10;
 
-/** The queue of link events. */
-export interface ClickQueue {
-  /** Queues one event, with its stored text when the caller made it (`JSON.stringify(event)`); answers at once. */
-  push(event: TrackingEvent, payload?: string): void;
+/** The queue of link hits (or of any item one submission is made from). */
+export interface ClickQueue<T = LinkHit> {
+  /** Queues one item; answers at once. */
+  push(item: T): void;
   /** Events queued or in flight (not yet durable). */
   pending(): number;
   /** Events given up on because the queue was full. */
@@ -42,26 +41,28 @@ export interface ClickQueue {
  * 1,000), whichever comes first. Why gather: each submission is a message to the writer thread (or a
  * JetStream publish) and a share of a transaction; at a thousand clicks a second one per redirect cost more
  * than the redirect itself.
+ *
+ * Why the queue keeps the items and makes the submission (`submission`, e.g. link-prepare.ts `hitSubmission`)
+ * only when it hands them over, again for each retry: what waits here (the gather window, then the writer's
+ * commit) lives through young-generation collections, and each one copies every object still alive. A hit is a
+ * few small objects; its event, stored text and prepared form were dozens, copied and promoted on the thread
+ * that answers the redirects (bench:links).
  */
-export function createClickQueue(options: {
+export function createClickQueue<T = LinkHit>(options: {
   ingestor: Ingestor;
   logger: Logger;
+  /** The submission of gathered items (deterministic: a retry makes it again from the same items). */
+  submission: (items: T[]) => Submission;
   maxPending?: number;
   retryMs?: number;
   gatherMs?: number;
   gatherEvents?: number;
-  /**
-   * The prepared form of a link event (link-prepare.ts): with it, submissions whose events all came with their
-   * text go to the ingestor prepared, so it does not extract and serialise them again.
-   */
-  prepare?: (event: TrackingEvent) => PreparedEvent;
-}): ClickQueue {
+}): ClickQueue<T> {
   const maxPending = options.maxPending ?? 50_000;
   const gatherMs = options.gatherMs ?? CLICK_GATHER_MS;
   const gatherEvents = options.gatherEvents ?? 1000;
   const retryMs = options.retryMs ?? 200;
-  let waiting: TrackingEvent[] = [];
-  let payloads: Array<string | undefined> = [];
+  let waiting: T[] = [];
   let inFlight = 0;
   let lost = 0;
   let closed = false;
@@ -75,38 +76,32 @@ export function createClickQueue(options: {
     for (const resolve of done) resolve();
   };
 
-  const submission = (events: TrackingEvent[], texts: Array<string | undefined>): WholeSubmission => {
-    const { prepare } = options;
-    if (!prepare || texts.some((t) => t === undefined)) return { sourceId: LINKS_SOURCE_ID, events };
-    return { sourceId: LINKS_SOURCE_ID, events, prepared: { events: events.map(prepare), payloads: texts as string[] } };
-  };
-
-  const submit = (work: WholeSubmission, attempt: number): void => {
-    const { events } = work;
-    inFlight += events.length;
-    options.ingestor.submit(work).then(
+  const submit = (items: T[], attempt: number): void => {
+    const n = items.length;
+    inFlight += n;
+    options.ingestor.submit(options.submission(items)).then(
       () => {
-        inFlight -= events.length;
+        inFlight -= n;
         settle();
       },
       (error: unknown) => {
-        inFlight -= events.length;
+        inFlight -= n;
         if (attempt >= MAX_ATTEMPTS) {
-          lost += events.length;
-          options.logger.error('link events lost: the ingestor kept refusing them', { events: events.length, attempts: attempt });
+          lost += n;
+          options.logger.error('link events lost: the ingestor kept refusing them', { events: n, attempts: attempt });
           settle();
           return;
         }
         if (attempt === 1)
           options.logger.warn('link events not yet written; retrying', {
-            events: events.length,
+            events: n,
             error: error instanceof Error ? error.name : 'unknown',
           });
         const wait = Math.min(retryMs * 2 ** (attempt - 1), 10_000);
-        inFlight += events.length;
+        inFlight += n;
         setTimeout(() => {
-          inFlight -= events.length;
-          submit(work, attempt + 1);
+          inFlight -= n;
+          submit(items, attempt + 1);
         }, wait).unref();
       },
     );
@@ -116,22 +111,19 @@ export function createClickQueue(options: {
     if (timer) clearTimeout(timer);
     timer = undefined;
     if (waiting.length === 0) return;
-    const events = waiting;
-    const texts = payloads;
+    const items = waiting;
     waiting = [];
-    payloads = [];
-    submit(submission(events, texts), 1);
+    submit(items, 1);
   };
 
   return {
-    push(event, payload) {
+    push(item) {
       if (closed || waiting.length + inFlight >= maxPending) {
         lost++;
         options.logger.warn('link event lost: the click queue is full or closed', { pending: waiting.length + inFlight });
         return;
       }
-      waiting.push(event);
-      payloads.push(payload);
+      waiting.push(item);
       if (waiting.length >= gatherEvents) flush();
       else timer ??= setTimeout(flush, gatherMs);
     },

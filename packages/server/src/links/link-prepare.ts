@@ -8,10 +8,11 @@
 import type { PreparedEvent, TrackingEvent } from '@kin/core';
 import type { ResolveDeps } from '../pipeline/event-apply.ts';
 import { prepareOne } from '../pipeline/event-apply.ts';
+import type { WholeSubmission } from '../pipeline/ingest-port.ts';
 import { LINKS_SOURCE_ID } from '../pipeline/link-click-apply.ts';
 import type { LinkRecord } from '../storage/links-store.ts';
 import type { LinkHit } from './link-events.ts';
-import { HIT_EVENT, visitorOf } from './link-events.ts';
+import { HIT_EVENT, hitEvent, visitorOf } from './link-events.ts';
 
 /** A link's fields as JSON texts, made once per link. */
 const linkTexts = new WeakMap<LinkRecord, { id: string; code: string; url: string; campaign: string }>();
@@ -73,5 +74,17 @@ export function createClickPreparer(deps: ResolveDeps, limit = 10_000): (event: 
     }
     const refused = known.refused.length === 0 ? [] : structuredClone(known.refused);
     return { ...known, event, identifiers: known.identifiers.map((i) => ({ ...i })), refused };
+  };
+}
+
+/**
+ * The submission of gathered hits (link-click-queue.ts): their events under the links source, prepared (each
+ * event's stored text written from its hit, `hitPayload`, and its identifiers) when `prepare` is given.
+ */
+export function hitSubmission(prepare?: (event: TrackingEvent) => PreparedEvent): (hits: LinkHit[]) => WholeSubmission {
+  return (hits) => {
+    const events = hits.map(hitEvent);
+    if (!prepare) return { sourceId: LINKS_SOURCE_ID, events };
+    return { sourceId: LINKS_SOURCE_ID, events, prepared: { events: events.map(prepare), payloads: hits.map(hitPayload) } };
   };
 }

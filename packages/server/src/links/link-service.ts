@@ -14,10 +14,8 @@ import { clickMachineReason, openMachineReason } from './link-bots.ts';
 import { createLinkStatsReader } from './link-stats.ts';
 import type { ClickQueue } from './link-click-queue.ts';
 import type { LinkHit } from './link-events.ts';
-import { hitEvent } from './link-events.ts';
 import type { CachedLink } from './link-hit-memory.ts';
 import { createHitMemory } from './link-hit-memory.ts';
-import { hitPayload } from './link-prepare.ts';
 import { claimedRecipient, recipientIdOf, tokenMatches, tokenOf, tokenStatus } from './link-token.ts';
 
 const CODE_ALPHABET = 'abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789';
@@ -60,6 +58,12 @@ export interface LinkService {
   addRecipients(link: LinkRecord, refs: Array<{ ref: string; type: string; value: string }>, origin: string): Promise<RecipientLink[]>;
   /** The redirect target of a GET, or `undefined` for an unknown code; HEAD answers the same but counts apart. */
   hit(request: HitRequest & { code: string; token: string | undefined; head: boolean }): Promise<string | undefined>;
+  /**
+   * `hit` without waiting, when everything it reads is in memory (every hit after the first of its link and
+   * recipient): the redirect target, else `undefined` (then call `hit`). Why: the redirect's thread is the one
+   * that answers every request, and each `await` on it is a promise and a turn of the microtask queue.
+   */
+  hitFromMemory(request: HitRequest & { code: string; token: string | undefined; head: boolean }): string | undefined;
   /** Records an open of the pixel; `false` when the token names no recipient. */
   open(request: HitRequest & { token: string }): Promise<boolean>;
   stats(link: LinkRecord): Promise<LinkStats>;
@@ -82,7 +86,9 @@ export function createLinkService(deps: LinkServiceDeps): LinkService {
   const { links, clock, ids, config } = deps;
   let secret: Promise<string> | undefined;
   const secretOf = (): Promise<string> =>
-    (secret ??= config.secret !== undefined ? Promise.resolve(config.secret) : links.signingSecret(randomBytes(32).toString('base64url')));
+    (secret ??= (
+      config.secret !== undefined ? Promise.resolve(config.secret) : links.signingSecret(randomBytes(32).toString('base64url'))
+    ).then((known) => (secretNow = known)));
   // Links and recipients never change once made (there is no update or delete of either): a redirect reads
   // them from memory after the first hit, and a token's MAC is checked once per link (hit-memory.ts).
   const memory = createHitMemory();
@@ -113,65 +119,110 @@ export function createLinkService(deps: LinkServiceDeps): LinkService {
     return recipient;
   }
 
-  /** The token's status on `link`, with the recipient it names when it names one of this link. */
-  async function checkToken(
-    link: LinkRecord,
-    token: string | undefined,
-    now: number,
-  ): Promise<Pick<LinkHit, 'token' | 'recipient'> & { createdAt?: string }> {
-    if (token === undefined || token === '') return { token: 'none' };
-    const recipientId = claimedRecipient(token);
-    const recipient = recipientId === undefined ? undefined : await recipientOf(recipientId);
-    const expired = link.expiresAt !== undefined && Date.parse(link.expiresAt) < now;
-    const secret = await secretOf();
-    const status = tokenStatus({
-      linkId: link.id,
-      token,
-      recipientLinkId: recipient?.linkId,
-      expired,
-      matches: (linkId) => memory.tokenMatches(linkId, token, () => tokenMatches(secret, linkId, token)),
-    });
-    if (!recipient || recipient.linkId !== link.id || status === 'invalid') return { token: status };
-    const colon = recipient.ref.indexOf(':');
-    return {
-      token: status,
-      recipient: { id: recipient.id, ref: { type: recipient.ref.slice(0, colon), value: recipient.ref.slice(colon + 1) } },
-      createdAt: recipient.createdAt,
-    };
-  }
+  // A recipient as hits name it, made once per recipient: every hit of one shares it (see link-click-queue.ts on
+  // what waiting objects cost).
+  const hitRecipients = new WeakMap<LinkRecipientRecord, { named: NonNullable<LinkHit['recipient']>; createdMs: number }>();
+  const hitRecipientOf = (recipient: LinkRecipientRecord): { named: NonNullable<LinkHit['recipient']>; createdMs: number } => {
+    let known = hitRecipients.get(recipient);
+    if (!known) {
+      const colon = recipient.ref.indexOf(':');
+      const ref = { type: recipient.ref.slice(0, colon), value: recipient.ref.slice(colon + 1) };
+      known = { named: { id: recipient.id, ref }, createdMs: Date.parse(recipient.createdAt) };
+      hitRecipients.set(recipient, known);
+    }
+    return known;
+  };
+  // The last user agent: clicks come in bursts from few browser builds, and each request brings its own copy.
+  let lastAgent: string | undefined;
 
-  /** A hit as the events are made from it; the machine check is the kind's (clicks or opens). */
+  /**
+   * A hit of `link`: its token's status (`recipient` is the recipient the token claims, read by the caller;
+   * `secret` is needed only with a token), and the machine check of the kind (clicks or opens).
+   */
   function hitOf(input: {
-    clickId: string;
     kind: LinkHit['kind'];
     link: LinkRecord;
+    request: HitRequest & { token: string | undefined };
+    recipient: LinkRecipientRecord | undefined;
+    secret: string | undefined;
+    clickId: string;
     at: Date;
-    checked: Awaited<ReturnType<typeof checkToken>>;
-    request: HitRequest;
   }): LinkHit {
-    const { checked, request } = input;
-    const since = checked.createdAt === undefined ? undefined : input.at.getTime() - Date.parse(checked.createdAt);
+    const { link, request, recipient } = input;
+    const token = request.token;
+    const now = input.at.getTime();
+    let status: LinkHit['token'] = 'none';
+    let named: ReturnType<typeof hitRecipientOf> | undefined;
+    if (token !== undefined && token !== '') {
+      const secret = input.secret ?? '';
+      status = tokenStatus({
+        linkId: link.id,
+        token,
+        recipientLinkId: recipient?.linkId,
+        expired: link.expiresAt !== undefined && Date.parse(link.expiresAt) < now,
+        matches: (linkId) => memory.tokenMatches(linkId, token, () => tokenMatches(secret, linkId, token)),
+      });
+      if (recipient && recipient.linkId === link.id && status !== 'invalid') named = hitRecipientOf(recipient);
+    }
     const machine = input.kind === 'open' ? openMachineReason : clickMachineReason;
-    return {
+    let userAgent = request.userAgent;
+    if (userAgent !== undefined && userAgent === lastAgent) userAgent = lastAgent;
+    else lastAgent = userAgent;
+    const hit: LinkHit = {
       clickId: input.clickId,
       kind: input.kind,
-      link: input.link,
+      link,
       at: input.at.toISOString(),
-      token: checked.token,
-      machine: machine(request.userAgent, since, config.scannerSeconds),
-      ...(checked.recipient ? { recipient: checked.recipient } : {}),
-      ...keptIp(request.ip),
-      ...(request.userAgent ? { userAgent: request.userAgent } : {}),
+      token: status,
+      machine: machine(userAgent, named === undefined ? undefined : now - named.createdMs, config.scannerSeconds),
     };
+    if (named) hit.recipient = named.named;
+    const ip = keptIp(request.ip);
+    if (ip !== undefined) hit.ip = ip;
+    if (userAgent) hit.userAgent = userAgent;
+    return hit;
+  }
+
+  // The secret once it is known: from then on a hit whose link and recipient are in memory waits for nothing.
+  let secretNow: string | undefined;
+
+  /** Records a GET or HEAD hit of a link in memory and answers its redirect target. */
+  function record(
+    cached: CachedLink,
+    request: HitRequest & { token: string | undefined; head: boolean },
+    recipient: LinkRecipientRecord | undefined,
+    secret: string | undefined,
+  ): string {
+    // Time-ordered (UUIDv7, as link ids): click rows land at the end of their primary key's index.
+    const clickId = ids.profileId();
+    const kind = request.head ? 'head' : 'get';
+    deps.clicks.push(hitOf({ kind, link: cached.link, request, recipient, secret, clickId, at: clock.now() }));
+    return cached.target(clickId);
+  }
+
+  /** `hit` when everything it reads is in memory (every hit after the first of its link and recipient), else `undefined`. */
+  function hitFromMemory(request: HitRequest & { code: string; token: string | undefined; head: boolean }): string | undefined {
+    const cached = memory.link(request.code);
+    if (!cached) return undefined;
+    const { token } = request;
+    let recipient: LinkRecipientRecord | undefined;
+    if (token !== undefined && token !== '') {
+      if (secretNow === undefined) return undefined;
+      const claimed = claimedRecipient(token);
+      if (claimed !== undefined) {
+        recipient = memory.recipient(claimed);
+        if (!recipient) return undefined;
+      }
+    }
+    return record(cached, request, recipient, secretNow);
   }
 
   // Why the last address is kept: clicks come in bursts from one address (a proxy, a gateway, a test), and
   // parsing it cost more than the rest of the hit's bookkeeping.
-  let lastIp: { ip: string | undefined; kept: { ip?: string } } | undefined;
-  const keptIp = (ip: string | undefined): { ip?: string } => {
+  let lastIp: { ip: string | undefined; kept: string | undefined } | undefined;
+  const keptIp = (ip: string | undefined): string | undefined => {
     if (lastIp?.ip === ip && lastIp) return lastIp.kept;
-    const kept = applyIpPolicy(ip, config.ip);
-    lastIp = { ip, kept: kept === undefined ? {} : { ip: kept } };
+    lastIp = { ip, kept: applyIpPolicy(ip, config.ip) };
     return lastIp.kept;
   };
 
@@ -219,28 +270,27 @@ export function createLinkService(deps: LinkServiceDeps): LinkService {
         return { ref: refs[i]!.ref, token, url: `${shortUrl}?r=${token}` };
       });
     },
+    hitFromMemory,
     async hit(request) {
+      const now = hitFromMemory(request);
+      if (now !== undefined) return now;
       const cached = await linkByCode(request.code);
       if (!cached) return undefined;
-      const { link } = cached;
-      const now = clock.now();
-      const checked = await checkToken(link, request.token, now.getTime());
-      // Time-ordered (UUIDv7, as link ids): click rows land at the end of their primary key's index.
-      const clickId = ids.profileId();
-      const hit = hitOf({ clickId, kind: request.head ? 'head' : 'get', link, at: now, checked, request });
-      deps.clicks.push(hitEvent(hit), hitPayload(hit));
-      return cached.target(clickId);
+      const { token } = request;
+      const claimed = token === undefined || token === '' ? undefined : claimedRecipient(token);
+      const recipient = claimed === undefined ? undefined : await recipientOf(claimed);
+      const secret = token === undefined || token === '' ? undefined : await secretOf();
+      return record(cached, request, recipient, secret);
     },
     async open(request) {
       const recipientId = claimedRecipient(request.token);
       const recipient = recipientId === undefined ? undefined : await recipientOf(recipientId);
       const link = recipient ? await links.findLink(recipient.linkId) : undefined;
       if (!recipient || !link) return false;
-      const now = clock.now();
-      const checked = await checkToken(link, request.token, now.getTime());
-      if (checked.token === 'invalid') return false;
-      const hit = hitOf({ clickId: ids.messageId(), kind: 'open', link, at: now, checked, request });
-      deps.clicks.push(hitEvent(hit), hitPayload(hit));
+      const secret = await secretOf();
+      const hit = hitOf({ kind: 'open', link, request, recipient, secret, clickId: ids.messageId(), at: clock.now() });
+      if (hit.token === 'invalid') return false;
+      deps.clicks.push(hit);
       return true;
     },
     stats: createLinkStatsReader({ links, store: deps.store, clock }),

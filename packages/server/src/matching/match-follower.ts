@@ -28,6 +28,7 @@ import type { MatchTotals, ReviewItem } from '../storage/matching-store.ts';
 import { MATCH_OUTCOMES } from '../storage/matching-store.ts';
 import type { Store } from '../storage/storage.ts';
 import { matchArrival } from './match-arrival.ts';
+import { createCandidateCache } from './match-candidate-cache.ts';
 import { MATCH_SOURCE } from './match-run.ts';
 import { MATCH_ROLES, MATCH_TRAIT_KEYS, profileToRecord } from './match-profiles.ts';
 
@@ -48,6 +49,8 @@ export interface MatchFollowerOptions {
   batch?: number;
   /** Told of the profiles merges ended in (the audience evaluator recomputes them). */
   onMerged?: (profileIds: string[]) => void;
+  /** Candidate records cached across arrivals (match-candidate-cache.ts); 0 reads every candidate. */
+  candidateCache?: number;
 }
 
 /** Totals of this follower since it was made (the store's `matchTotals` sums every follower's, over restarts). */
@@ -85,6 +88,7 @@ export function createMatchFollower(options: MatchFollowerOptions): MatchFollowe
   let backfilled = false;
   let sourceId: string | undefined;
   let names = new Map<string, string>();
+  const cache = createCandidateCache(options.candidateCache);
 
   async function learn(): Promise<void> {
     const sources = await store.listSources();
@@ -124,6 +128,7 @@ export function createMatchFollower(options: MatchFollowerOptions): MatchFollowe
       sourceName: (id: string) => names.get(id) ?? id,
       at: clock.now().toISOString(),
       queuedThisTurn: new Set<string>(),
+      cache,
     };
     const merged: string[] = [];
     const items: ReviewItem[] = [];

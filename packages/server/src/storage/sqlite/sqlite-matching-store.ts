@@ -3,10 +3,11 @@
  * store's writer connection and write queue, so its writes never slip into an open transaction.
  */
 import type Database from 'better-sqlite3';
-import type { MatchingStore, MatchLink, ReviewStatus, TraitProfile } from '../matching-store.ts';
+import type { MatchCandidate, MatchingStore, MatchLink, ReviewStatus, TraitProfile } from '../matching-store.ts';
 import { MATCH_OUTCOMES, matchTotalsOf } from '../matching-store.ts';
 import { SOLE_EVALUATOR } from './sqlite-audiences.ts';
 import { inSqliteTransaction } from './sqlite-connection.ts';
+import { cachedStatement } from './sqlite-statement-cache.ts';
 import type { SqliteMatchIndex } from './sqlite-match-index.ts';
 import { cursorKey, pageOf } from '../keyset-page.ts';
 import type { WriteQueue } from './write-queue.ts';
@@ -42,6 +43,21 @@ export function createSqliteMatchingStore(options: {
         ?.traits.push({ key: row.key as string, value: JSON.parse(row.value as string), sourceId: row.source_id as string });
     }
     return [...byId.values()].filter((p) => p.traits.length > 0);
+  };
+  /** Per key its newest profiles, in key order, the first `limit` distinct, with their record hashes. */
+  const candidatesOf = (keys: string[], limit: number): MatchCandidate[] => {
+    const statement = cachedStatement(
+      read(),
+      `SELECT k.profile_id, m.record_hash FROM match_keys k LEFT JOIN match_profiles m ON m.profile_id = k.profile_id
+       WHERE k.key = ? ORDER BY k.profile_id DESC LIMIT ?`,
+    );
+    const out = new Map<string, string | null>();
+    for (const key of keys) {
+      if (out.size >= limit) break;
+      for (const row of statement.all(key, limit - out.size) as Row[])
+        if (!out.has(row.profile_id as string)) out.set(row.profile_id as string, (row.record_hash as string | null) ?? null);
+    }
+    return [...out].map(([profileId, recordHash]) => ({ profileId, recordHash }));
   };
   return {
     // One process writes a SQLite database, so its one follower is the only matcher.
@@ -171,13 +187,11 @@ export function createSqliteMatchingStore(options: {
     },
 
     async profilesByMatchKeys(keys, limit) {
-      const statement = read().prepare('SELECT profile_id FROM match_keys WHERE key = ? ORDER BY profile_id DESC LIMIT ?').pluck();
-      const out = new Set<string>();
-      for (const key of keys) {
-        if (out.size >= limit) break;
-        for (const id of statement.all(key, limit - out.size) as string[]) out.add(id);
-      }
-      return [...out];
+      return candidatesOf(keys, limit).map((c) => c.profileId);
+    },
+
+    async candidatesByMatchKeys(keys, limit) {
+      return candidatesOf(keys, limit);
     },
 
     async profileTraits(ids, keys) {
@@ -217,6 +231,14 @@ export function createSqliteMatchingStore(options: {
       return queue.run(() =>
         inSqliteTransaction(db, () => {
           const ids = db.prepare('SELECT profile_id FROM match_profiles WHERE keys IS NULL LIMIT ?').pluck().all(limit) as string[];
+          // Then the rows indexed before record hashes (migration 39): re-keying one hashes it.
+          if (ids.length < limit)
+            ids.push(
+              ...(db
+                .prepare('SELECT profile_id FROM match_profiles WHERE record_hash IS NULL AND keys IS NOT NULL LIMIT ?')
+                .pluck()
+                .all(limit - ids.length) as string[]),
+            );
           for (const id of ids) matchIndex.rekey(id, false);
           return ids.length;
         }),

@@ -3,11 +3,19 @@
  * per-field evidence (weight = log2 Bayes factor) and what a decision would do before it is made.
  * Keys: a accept, r reject, s skip, j/k next/previous. Bulk: one decision for every open pair at or above a
  * score, after a confirmation that says how many. The queue loads 200 pairs at a time (the API's cursor):
- * "Load more", or `j` past the last loaded pair, fetches the next 200.
+ * "Load more", or `j` past the last loaded pair, fetches the next 200. Above the queue: what incremental
+ * matching did (on or off, pending profiles, the followers' totals; `GET /v1/match/status`), every 5 s.
  */
 import { useCallback, useEffect, useState } from 'react';
 import type { ReactNode } from 'react';
-import type { ProfileActivity, ReviewBulkResult, ReviewEffect, ReviewItemView, ReviewProfileSummary } from '@kin/core/api/index.ts';
+import type {
+  MatchStatus,
+  ProfileActivity,
+  ReviewBulkResult,
+  ReviewEffect,
+  ReviewItemView,
+  ReviewProfileSummary,
+} from '@kin/core/api/index.ts';
 import type { ApiFailure } from '../api-client.ts';
 import { useKin } from '../kin-context.ts';
 import { hrefOf, link } from '../router.ts';
@@ -18,6 +26,7 @@ import { DataTable } from '../ui/data-table.tsx';
 import { useApi } from '../ui/use-api.ts';
 
 const QUEUE_LIMIT = 200;
+const STATUS_REFRESH_MS = 5000;
 
 /** The review page. */
 export function ReviewPage() {
@@ -104,6 +113,7 @@ export function ReviewPage() {
         {next !== null ? ' loaded, more waiting' : ''} · keys: <kbd>a</kbd> accept, <kbd>r</kbd> reject, <kbd>s</kbd> skip, <kbd>j</kbd>/
         <kbd>k</kbd> next/previous
       </p>
+      <FollowerTotals />
       {/* reload, not a new key: the page stays mounted, so the bulk result stays on screen. */}
       <BulkDecision onDone={queue.reload} />
       {notice ? (
@@ -358,6 +368,41 @@ function BulkDecision({ onDone }: { onDone: () => void }) {
       ) : null}
       {failure ? <ErrorBox error={failure} /> : null}
     </form>
+  );
+}
+
+/** What incremental matching did: the store's totals over every follower and restart (as `kin match status`). */
+function FollowerTotals() {
+  const { api } = useKin();
+  const status = useApi(() => api.matchStatus(), 'match-status');
+  const { reload } = status;
+  useEffect(() => {
+    const timer = window.setInterval(reload, STATUS_REFRESH_MS);
+    return () => window.clearInterval(timer);
+  }, [reload]);
+  if (status.state === 'loading') return null;
+  if (status.state === 'error') return <ErrorBox error={status.error} onRetry={reload} />;
+  const s: MatchStatus = status.data;
+  const count = (outcome: keyof MatchStatus['totals'], text: string) => (
+    <>
+      <span className="mono" data-match-total={outcome}>
+        {formatCount(s.totals[outcome])}
+      </span>{' '}
+      {text}
+    </>
+  );
+  return (
+    <p className="card match-status small" aria-label="Incremental matching" data-incremental={s.incremental ? 'on' : 'off'}>
+      <strong>Incremental matching {s.incremental ? 'on' : 'off'}</strong>
+      {s.incremental
+        ? ` (links at p ≥ ${s.linkThreshold}, review at p ≥ ${s.reviewThreshold})`
+        : ' (kin match run links stored profiles)'}:{' '}
+      <span className="mono" data-match-pending={s.pending}>
+        {formatCount(s.pending)}
+      </span>{' '}
+      waiting · {count('matched', 'matched')}, {count('merged', plural(s.totals.merged, 'merge'))}, {count('queued', 'sent to review')},{' '}
+      {count('refused', 'refused by the identity policy')}, {count('skipped', 'settled without matching')}
+    </p>
   );
 }
 

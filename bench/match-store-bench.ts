@@ -15,7 +15,7 @@
  * figure is rows per second until every row is imported and matched. Goal: on ≥ 0.5 × off.
  */
 import Database from 'better-sqlite3';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_POLICY, parsePolicy } from '@kin/core';
@@ -113,9 +113,13 @@ export async function runIncrementalStore(count: number, keepAt?: string): Promi
     const fillStart = performance.now();
     const filled = !existsSync(path);
     if (filled) {
+      // Filled under another name, then renamed: an interrupted fill is never reused as a whole one.
       mkdirSync(dir, { recursive: true });
-      await (await openSqliteStore({ path })).close();
-      fillStore(path, generated.profiles, count);
+      const filling = `${path}.filling`;
+      rmSync(filling, { force: true });
+      await (await openSqliteStore({ path: filling })).close();
+      fillStore(filling, generated.profiles, count);
+      renameSync(filling, path);
     }
     const fillSeconds = (performance.now() - fillStart) / 1000;
     // Only the arrivals, the warm-up and the truth stay in memory: the stored million are the store's, and
@@ -247,7 +251,7 @@ export async function runImportMatch(rows: number): Promise<Record<string, unkno
     console.log(
       `import ${rows.toLocaleString('en-US')} rows (SQLite): matching off ${fmt(off.rowsPerSecond, 0)} rows/s; on ${fmt(onRun.rowsPerSecond, 0)} rows/s until every row is matched ` +
         `(import alone ${fmt(onRun.importSeconds, 1)} s vs ${fmt(off.importSeconds, 1)} s off); ratio on/off ${fmt(ratio)} (goal >= 0.50); CPU ${fmt(off.cpuSeconds, 1)} s off, ${fmt(onRun.cpuSeconds, 1)} s on (throughput ratio by CPU ${fmt(cpuRatio)}); ` +
-        `${onRun.stats.matched} matched, ${onRun.stats.merged} merged, ${onRun.stats.queued} queued, ${onRun.stats.refused} refused by the policy`,
+        `${onRun.stats.matched} matched, ${onRun.stats.merged} merged, ${onRun.stats.queued} queued, ${onRun.stats.refused} refused by the policy; model learnt ${onRun.stats.learnt} times`,
     );
     return { rows, off, on: onRun, ratio, cpuRatio };
   } finally {

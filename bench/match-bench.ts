@@ -10,7 +10,7 @@
  * figures of other tools where there are any; `--save` records this run's figures there.
  *
  *   node --import tsx bench/match-bench.ts [--only febrl3,customers-150] [--scale 1000000] [--incremental 1000000] [--save]
- *   node --import tsx bench/match-bench.ts [--incremental-store 1000000] [--import-match 20000]   (match-store-bench.ts)
+ *   node --import tsx bench/match-bench.ts [--incremental-store 1000000 [--store-db DIR]] [--import-match 20000]   (match-store-bench.ts)
  */
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -26,7 +26,7 @@ const importMatch = arg('--import-match');
 if (incrementalStore !== undefined || importMatch !== undefined) {
   const { runImportMatch, runIncrementalStore } = await import('./match-store-bench.ts');
   const out: Record<string, unknown> = {};
-  if (incrementalStore !== undefined) out['incrementalStore'] = await runIncrementalStore(Number(incrementalStore));
+  if (incrementalStore !== undefined) out['incrementalStore'] = await runIncrementalStore(Number(incrementalStore), arg('--store-db'));
   if (importMatch !== undefined) out['importMatch'] = await runImportMatch(Number(importMatch));
   console.log(JSON.stringify(out));
 } else if (incremental !== undefined) {

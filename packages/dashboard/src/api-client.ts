@@ -25,6 +25,7 @@ import type {
   PrivacyRequest,
   PrivacyRequestBody,
   PrivacyRequestList,
+  MatchStatus,
   ReviewBulkRequest,
   ReviewBulkResult,
   ReviewDecided,
@@ -92,6 +93,8 @@ export interface KinApi {
   reviewEffect(id: string): Promise<ApiResult<ReviewEffect>>;
   decideReview(id: string, decision: 'accept' | 'reject'): Promise<ApiResult<ReviewDecided>>;
   decideReviewBulk(body: ReviewBulkRequest): Promise<ApiResult<ReviewBulkResult>>;
+  /** Incremental matching: on or off, pending profiles, the followers' totals. */
+  matchStatus(): Promise<ApiResult<MatchStatus>>;
   undoMerge(mergeId: string): Promise<ApiResult<Separation>>;
   splitProfile(ref: string, externalIds: Array<{ type: string; value: string }>): Promise<ApiResult<Separation>>;
   /** Privacy requests (delete, suppress, unsuppress, export a whole person): create, list, one, an export's content. */
@@ -166,6 +169,7 @@ export function createKinApi(options: { token: string; baseUrl?: string; fetch?:
     reviewEffect: (id) => call(`/v1/review/${encodeURIComponent(id)}/effect`),
     decideReview: (id, decision) => call(`/v1/review/${encodeURIComponent(id)}`, { method: 'POST', body: JSON.stringify({ decision }) }),
     decideReviewBulk: (body) => call('/v1/review/bulk', { method: 'POST', body: JSON.stringify(body) }),
+    matchStatus: () => call('/v1/match/status'),
     undoMerge: (mergeId) => call(`/v1/merges/${encodeURIComponent(mergeId)}/undo`, { method: 'POST' }),
     splitProfile: (r, externalIds) =>
       call(`${ref(r)}/split`, { method: 'POST', body: JSON.stringify({ externalIds: externalIds.map((i) => `${i.type}:${i.value}`) }) }),

@@ -95,3 +95,28 @@ export interface MatchRunSummary {
   /** With `explainModel`: the model report, as printed lines. */
   model?: string[];
 }
+
+/** What incremental matching did, by outcome (the store's totals: every follower, over restarts). */
+export interface MatchFollowerTotals {
+  /** Pending profiles matched. */
+  matched: number;
+  /** Merges made. */
+  merged: number;
+  /** Pairs sent to the review queue. */
+  queued: number;
+  /** Merges the identity policy refused (sent to review instead). */
+  refused: number;
+  /** Pending profiles settled without matching (matching off, or a profile that could not be matched). */
+  skipped: number;
+}
+
+/** `GET /v1/match/status` (and `kin match status`): whether incremental matching is on, what waits, and what it did. */
+export interface MatchStatus {
+  incremental: boolean;
+  linkThreshold: number;
+  reviewThreshold: number;
+  minFields: number;
+  /** Profiles waiting to be matched. */
+  pending: number;
+  totals: MatchFollowerTotals;
+}

@@ -66,6 +66,7 @@ export function acceptText(effect: ReviewEffect, events: string, sideOf: (id: st
   }
 }
 
-function plural(n: number, word: string): string {
+/** `word`, or its plural for any count but one. */
+export function plural(n: number, word: string): string {
   return n === 1 ? word : `${word}s`;
 }

@@ -3,7 +3,8 @@
  * per-field evidence (weight = log2 Bayes factor) and what a decision would do before it is made.
  * Keys: a accept, r reject, s skip, j/k next/previous. Bulk: one decision for every open pair at or above a
  * score, after a confirmation that says how many. The queue loads 200 pairs at a time (the API's cursor):
- * "Load more", or `j` past the last loaded pair, fetches the next 200.
+ * "Load more", or `j` past the last loaded pair, fetches the next 200. Above the queue: what incremental
+ * matching did (review-follower-totals.tsx).
  *
  * The pair itself is review-pair.tsx, its effect review-effect.tsx, the bulk form review-bulk-decision.tsx.
  */
@@ -14,6 +15,7 @@ import { useKin } from '../kin-context.ts';
 import { Empty, ErrorBox, formatCount, Loading } from '../ui/states.tsx';
 import { useApi } from '../ui/use-api.ts';
 import { BulkDecision } from './review-bulk-decision.tsx';
+import { FollowerTotals } from './review-follower-totals.tsx';
 import { pairName, ReviewPair } from './review-pair.tsx';
 
 const QUEUE_LIMIT = 200;
@@ -104,6 +106,7 @@ export function ReviewPage() {
         <kbd>k</kbd> next/previous
       </p>
       {/* reload, not a new key: the page stays mounted, so the bulk result stays on screen. */}
+      <FollowerTotals />
       <BulkDecision onDone={queue.reload} />
       {notice ? (
         <p className="notice" role="status">

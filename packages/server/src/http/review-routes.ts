@@ -1,6 +1,6 @@
 /**
  * Matching and the review queue over HTTP (admin token):
- * `POST /v1/match/run`, `GET /v1/match/links?profile=REF`, `GET /v1/review?status=open&limit=&cursor=`,
+ * `POST /v1/match/run`, `GET /v1/match/links?profile=REF`, `GET /v1/match/status`, `GET /v1/review?status=open&limit=&cursor=`,
  * `POST /v1/review/{id}` with `{"decision":"accept"|"reject"}`, `GET /v1/review/{id}/effect` (what an accept would
  * do, nothing written), `POST /v1/review/bulk` with `{"decision","minProbability","dryRun"?}`.
  */
@@ -9,8 +9,18 @@ import type { IdentityPolicy } from '@kin/core';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { runMatch } from '../matching/match-run.ts';
-import type { MatchRunSummary, ReviewBulkRequest, ReviewBulkResult, ReviewDecided, ReviewEffect, ReviewPage } from '@kin/core/api/index.ts';
+import type {
+  MatchRunSummary,
+  MatchStatus,
+  ReviewBulkRequest,
+  ReviewBulkResult,
+  ReviewDecided,
+  ReviewEffect,
+  ReviewPage,
+} from '@kin/core/api/index.ts';
+import { matchSettings } from '../matching/match-follower.ts';
 import { previewMatchedMerge } from '../matching/match-merge.ts';
+import { matchStatusOf } from '../matching/match-status.ts';
 import { decideReviewBulk } from '../matching/review-bulk.ts';
 import { decideReview } from '../matching/review-decide.ts';
 import type { Clock } from '../ports/clock.ts';
@@ -96,6 +106,12 @@ export function reviewRoutes(deps: ReviewRouteDeps): Hono {
     const profile = id === undefined ? undefined : await deps.store.findProfile(id);
     if (!profile) throw new ApiError('not_found', 'no profile matches this ref', 'profile');
     return c.json({ data: await matching().listMatchLinks([profile.id, ...profile.mergedFrom]) });
+  });
+
+  // Incremental matching as `kin match status` reports it: on or off, pending profiles, the followers' totals.
+  app.get('/v1/match/status', scope('profiles:read'), async (c) => {
+    const status: MatchStatus = matchStatusOf(await matching().matchTotals(), matchSettings(policy));
+    return c.json(status);
   });
 
   app.get('/v1/review', scope('profiles:read'), async (c) => {

@@ -1,17 +1,19 @@
 /**
  * Incremental matching of one arriving profile (a record just imported, or an identify with person
  * traits): its stored blocking keys (match-keys.ts) find the stored profiles sharing one, at most
- * `MAX_CANDIDATES`, newest first; core's `scoreCandidates` scores it against them with the learnt model;
+ * `MAX_CANDIDATES`, newest first (their records from the follower's cache while their hash holds,
+ * match-candidate-cache.ts); core's `scoreCandidates` scores it against them with the learnt model;
  * links merge through the resolver (`mergeMatchedProfiles`: one `decideAndApply`, so policy limits,
  * do-not-link rules and the ledger apply, rule `match`, with the probability and evidence in
  * `match_links`); pairs between the thresholds, and links the policy refuses, go to the review queue.
  * A pair already queued or decided is never queued again, and a rejected pair is never merged.
  */
 import type { IdentityPolicy, IncrementalMatchPolicy } from '@kin/core';
-import { scoreCandidates, type FellegiSunterParameters, type MatchRecord } from '@kin/core/matching/index.ts';
+import { scoreCandidates, type FellegiSunterParameters, type IncrementalMatch, type MatchRecord } from '@kin/core/matching/index.ts';
 import { randomUUID } from 'node:crypto';
 import type { ReviewItem } from '../storage/matching-store.ts';
 import type { Store } from '../storage/storage.ts';
+import { candidateRecords, type CandidateCache } from './match-candidate-cache.ts';
 import { mergeMatchedProfiles, previewMatchedMerge } from './match-merge.ts';
 import { MATCH_ROLES, MATCH_TRAIT_KEYS, profileToRecord } from './match-profiles.ts';
 
@@ -76,29 +78,44 @@ export interface ArrivalDeps {
   at: string;
   /** Pairs (`a|b`, sorted live ids) queued earlier in this turn and not yet stored. */
   queuedThisTurn: Set<string>;
+  /** Candidate records kept across arrivals (the follower's). */
+  cache: CandidateCache;
 }
 
-/** Matches one arriving profile (see the file comment); `seq` makes its ledger message ids unique. */
-export async function matchArrival(deps: ArrivalDeps, profileId: string, seq: number): Promise<ArrivalOutcome> {
+/** What scoring an arrival found, or why nothing was compared. */
+export type ArrivalScore = { skipped: NonNullable<ArrivalOutcome['skipped']> } | { skipped?: undefined; scored: IncrementalMatch };
+
+/** Scores one arriving profile against its candidates (reads only: the first half of `matchArrival`). */
+export async function scoreArrival(
+  deps: Pick<ArrivalDeps, 'store' | 'settings' | 'parameters' | 'sourceName' | 'cache'>,
+  profileId: string,
+): Promise<ArrivalScore> {
   const matching = deps.store.matching;
-  const outcome: ArrivalOutcome = { compared: 0, merged: [], items: [], refused: 0 };
   const keys = await matching.matchKeysOfProfile(profileId);
-  if (keys === undefined) return { ...outcome, skipped: 'not-indexed' };
+  if (keys === undefined) return { skipped: 'not-indexed' };
   const [own] = await matching.profileTraits([profileId], [...MATCH_TRAIT_KEYS]);
   const record = own && profileToRecord(own, deps.sourceName);
-  if (!record || personFields(record) < deps.settings.minFields) return { ...outcome, skipped: 'too-few-fields' };
-  const ids = (await matching.profilesByMatchKeys(keys, MAX_CANDIDATES + 1)).filter((id) => id !== profileId).slice(0, MAX_CANDIDATES);
-  if (ids.length === 0) return outcome;
-  const candidates = (await matching.profileTraits(ids, [...MATCH_TRAIT_KEYS])).flatMap((p) => {
-    const r = profileToRecord(p, deps.sourceName);
-    return r ? [{ ...r, key: p.id }] : [];
-  });
+  if (!record || personFields(record) < deps.settings.minFields) return { skipped: 'too-few-fields' };
+  const found = (await matching.candidatesByMatchKeys(keys, MAX_CANDIDATES + 1))
+    .filter((c) => c.profileId !== profileId)
+    .slice(0, MAX_CANDIDATES);
+  const candidates = await candidateRecords(matching, deps.cache, found);
   const scored = scoreCandidates({ ...record, key: profileId }, candidates, {
     roles: MATCH_ROLES,
     parameters: deps.parameters,
     linkThreshold: deps.settings.linkThreshold,
     reviewThreshold: deps.settings.reviewThreshold,
   });
+  return { scored };
+}
+
+/** Matches one arriving profile (see the file comment); `seq` makes its ledger message ids unique. */
+export async function matchArrival(deps: ArrivalDeps, profileId: string, seq: number): Promise<ArrivalOutcome> {
+  const matching = deps.store.matching;
+  const outcome: ArrivalOutcome = { compared: 0, merged: [], items: [], refused: 0 };
+  const score = await scoreArrival(deps, profileId);
+  if (score.skipped !== undefined) return { ...outcome, skipped: score.skipped };
+  const scored = score.scored;
   outcome.compared = scored.compared;
   if (scored.links.length + scored.reviews.length === 0) return outcome;
 

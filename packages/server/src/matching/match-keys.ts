@@ -10,7 +10,7 @@
 import { incrementalKeys } from '@kin/core/matching/index.ts';
 import { createHash } from 'node:crypto';
 import type { TraitProfile } from '../storage/matching-store.ts';
-import { MATCH_ROLES, MATCH_TRAIT_KEYS, profileToRecord } from './match-profiles.ts';
+import { MATCH_ROLES, MATCH_TRAIT_KEYS, profileToRecord, recordHashOf } from './match-profiles.ts';
 
 /** Top-level trait keys whose change changes a profile's blocking keys (name, address, birthday, phone, email…). */
 export const PERSON_TRAIT_KEYS: ReadonlySet<string> = new Set(MATCH_TRAIT_KEYS);
@@ -22,10 +22,18 @@ export function hashMatchKey(key: string): string {
 
 /** The stored blocking keys of a profile (sorted, unique; empty when it holds no person attribute). */
 export function matchKeysOf(profile: TraitProfile): string[] {
+  return matchIndexEntryOf(profile).keys;
+}
+
+/**
+ * What the index stores of a profile: its blocking keys, and the content hash of its match record
+ * (`recordHashOf`; `null` when it holds no person attribute), which changes whenever the compared values do.
+ */
+export function matchIndexEntryOf(profile: TraitProfile): { keys: string[]; recordHash: string | null } {
   const record = profileToRecord(profile, (id) => id);
-  if (record === undefined) return [];
+  if (record === undefined) return { keys: [], recordHash: null };
   const keys = incrementalKeys([record], MATCH_ROLES)[0] ?? [];
-  return [...new Set(keys.map(hashMatchKey))].sort();
+  return { keys: [...new Set(keys.map(hashMatchKey))].sort(), recordHash: recordHashOf(record) };
 }
 
 /** What changes in the index when a profile's keys go from `before` to `after` (both sorted). */

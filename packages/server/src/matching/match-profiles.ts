@@ -95,6 +95,15 @@ function matchKey(profileId: string, values: Readonly<Record<string, string>>): 
   return `${createHash('sha1').update(content).digest('hex').slice(0, 16)}~${profileId}`;
 }
 
+/**
+ * The content hash of a match record (the first part of its key): equal for two records exactly when their
+ * compared values are equal (up to a 64-bit collision). The index stores it beside a profile's keys, so the
+ * matcher knows when a record it normalised earlier is still the profile's (match-candidate-cache.ts).
+ */
+export function recordHashOf(record: MatchRecord): string {
+  return record.key.slice(0, record.key.indexOf('~'));
+}
+
 /** The profile id of a match record key. */
 export function profileIdOfKey(key: string): string {
   return key.slice(key.indexOf('~') + 1);

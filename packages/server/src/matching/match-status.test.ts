@@ -15,7 +15,7 @@ import { memoryLogger } from '../ports/logger.ts';
 import { openSqliteStore } from '../storage/sqlite/sqlite-store.ts';
 import { applyInChunks, personArrivals } from '../testing/match-fixtures.ts';
 import { createMatchFollower } from './match-follower.ts';
-import { formatMatchStatus } from './match-status.ts';
+import { formatMatchStatus, matchStatusOf } from './match-status.ts';
 
 const START = '2026-03-10T12:00:00.000Z';
 const dir = mkdtempSync(join(tmpdir(), 'kin-match-status-'));
@@ -67,6 +67,15 @@ describe('incremental matching totals', () => {
       matched: stats.matched,
       skipped: waiting,
       pending: totals.pending,
+    });
+    // GET /v1/match/status (the dashboard's review page) answers the same totals.
+    expect(matchStatusOf(totals, DEFAULT_MATCH_POLICY)).toEqual({
+      incremental: false,
+      linkThreshold: DEFAULT_MATCH_POLICY.linkThreshold,
+      reviewThreshold: DEFAULT_MATCH_POLICY.reviewThreshold,
+      minFields: DEFAULT_MATCH_POLICY.minFields,
+      pending: totals.pending,
+      totals: { matched: stats.matched, merged: stats.merged, queued: stats.queued, refused: stats.refused, skipped: waiting },
     });
     await off.stop();
     await second.close();

@@ -4,7 +4,20 @@
  * restart; `/metrics` shows the same counts per process since it started).
  */
 import type { IncrementalMatchPolicy } from '@kin/core';
+import type { MatchStatus } from '@kin/core/api/index.ts';
 import type { MatchTotals } from '../storage/matching-store.ts';
+
+/** The status as `GET /v1/match/status` answers it (the dashboard's review page shows it). */
+export function matchStatusOf(totals: MatchTotals & { pending: number }, settings: IncrementalMatchPolicy): MatchStatus {
+  return {
+    incremental: settings.incremental,
+    linkThreshold: settings.linkThreshold,
+    reviewThreshold: settings.reviewThreshold,
+    minFields: settings.minFields,
+    pending: totals.pending,
+    totals: { matched: totals.matched, merged: totals.merged, queued: totals.queued, refused: totals.refused, skipped: totals.skipped },
+  };
+}
 
 /** The status as printed lines; the last line is one JSON object for scripts. */
 export function formatMatchStatus(totals: MatchTotals & { pending: number }, settings: IncrementalMatchPolicy): string[] {

@@ -8,6 +8,7 @@ import type { TrackingEvent } from '@kin/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { normalizerFor } from '../identity/policy-load.ts';
 import { matchKeysOf } from '../matching/match-keys.ts';
+import { profileToRecord, recordHashOf } from '../matching/match-profiles.ts';
 import { applyEvents } from '../pipeline/event-apply.ts';
 import type { Store } from './storage.ts';
 import type { StoreTestTarget } from './store-test-target.ts';
@@ -123,6 +124,36 @@ export function runMatchIndexConformance(target: StoreTestTarget): void {
       expect(done).toBeGreaterThanOrEqual(1);
       expect(await store.matching.matchKeysOfProfile(id)).toEqual(keys);
       expect(await store.matching.profilesByMatchKeys(keys, 10)).toEqual([id]);
+      expect(await pending(id)).toBeUndefined();
+    });
+
+    it("keeps each profile's record hash: a compared value that changes no key rehashes it, without making it an arrival", async () => {
+      const traits = { firstName: 'Di', lastName: 'Hart', birthday: '1970-05-06', address: { city: 'York' } };
+      await send(identify({ anonymousId: 'di', traits }));
+      const id = await idOf('di');
+      const hashOf = (t: Record<string, unknown>): string =>
+        recordHashOf(
+          profileToRecord({ id, traits: Object.entries(t).map(([key, value]) => ({ key, value, sourceId: 'web' })) }, (s) => s)!,
+        );
+      const keys = (await store.matching.matchKeysOfProfile(id))!;
+      expect(await store.matching.candidatesByMatchKeys(keys, 10)).toEqual([{ profileId: id, recordHash: hashOf(traits) }]);
+      await store.matching.settleMatches((await store.matching.pendingMatches(1000)).filter((p) => p.profileId === id));
+
+      // The city is compared but in no key: the keys stay, the hash follows the values.
+      const moved = { ...traits, address: { city: 'Hull' } };
+      await send(identify({ anonymousId: 'di', traits: { address: moved.address } }));
+      expect(await store.matching.matchKeysOfProfile(id)).toEqual(keys);
+      expect(hashOf(moved)).not.toBe(hashOf(traits));
+      expect(await store.matching.candidatesByMatchKeys(keys, 10)).toEqual([{ profileId: id, recordHash: hashOf(moved) }]);
+      expect(await pending(id)).toBeUndefined();
+
+      // Rows indexed before the hash existed (its migration) are hashed by the backfill.
+      await target.exec(store, 'UPDATE match_profiles SET record_hash = NULL');
+      expect(await store.matching.candidatesByMatchKeys(keys, 10)).toEqual([{ profileId: id, recordHash: null }]);
+      let done = 0;
+      for (let step = await store.matching.backfillMatchIndex(1); step > 0; step = await store.matching.backfillMatchIndex(1)) done += step;
+      expect(done).toBeGreaterThanOrEqual(1);
+      expect(await store.matching.candidatesByMatchKeys(keys, 10)).toEqual([{ profileId: id, recordHash: hashOf(moved) }]);
       expect(await pending(id)).toBeUndefined();
     });
   });

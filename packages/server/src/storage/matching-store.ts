@@ -75,6 +75,11 @@ export interface MatchingStore {
   matchKeysOfProfile(profileId: string): Promise<string[] | undefined>;
   /** Profiles sharing one of these keys, newest (largest id) first per key, at most `limit` in all. */
   profilesByMatchKeys(keys: string[], limit: number): Promise<string[]>;
+  /**
+   * The same profiles with each one's record hash (`matchIndexEntryOf`: changes whenever its compared values
+   * do; `null` before the backfill hashed it), so the matcher reads the traits only of those it has not cached.
+   */
+  candidatesByMatchKeys(keys: string[], limit: number): Promise<MatchCandidate[]>;
   /** The person traits (`keys`) of these profiles, as `scanProfileTraits` answers them. */
   profileTraits(ids: string[], keys: string[]): Promise<TraitProfile[]>;
   /** Profiles whose keys changed on arrival and that the matcher has not looked at since, oldest change first. */
@@ -113,6 +118,12 @@ export function matchTotalsOf(rows: ReadonlyArray<Record<string, unknown>>): Mat
   for (const row of rows)
     if ((MATCH_OUTCOMES as readonly unknown[]).includes(row['outcome'])) totals[row['outcome'] as keyof MatchTotals] = Number(row['count']);
   return totals;
+}
+
+/** A profile found through the blocking index, with the hash of its match record. */
+export interface MatchCandidate {
+  profileId: string;
+  recordHash: string | null;
 }
 
 /** A profile waiting for incremental matching, with the seq of its last re-key. */

@@ -36,8 +36,10 @@ export async function openReviewQueue(options: {
   batch: object[];
   runId: string;
   pairs: readonly QueuedPair[];
+  /** Kin's environment (`KIN_POLICY`…). */
+  env?: Record<string, string>;
 }): Promise<ReviewQueueBrowser> {
-  const kin = await startTestKin({ extra: mountWebAssets });
+  const kin = await startTestKin({ extra: mountWebAssets, ...(options.env ? { env: options.env } : {}) });
   let browser: DashboardBrowser | undefined;
   try {
     expect((await kin.track('/v1/batch', { batch: options.batch })).status).toBe(200);

@@ -1,7 +1,7 @@
 /**
  * The persistent blocking index of incremental matching in the PostgreSQL store (migration 17), the
  * same tables as the SQLite store's (sqlite-match-index.ts): `match_keys (key, profile_id)` and
- * `match_profiles (profile_id, keys, seq, pending)`.
+ * `match_profiles (profile_id, keys, seq, pending, record_hash)`.
  *
  * Write path: `postgres-writes.ts` tells `changed` when a plan sets or unsets a person trait or merges a
  * profile; an event without such a change costs one Set lookup per trait key. At commit (after the last
@@ -10,7 +10,7 @@
  * (the write path locks every profile it writes), so two transactions never re-key one profile at once.
  */
 import type { QueryConfig, QueryResultRow } from 'pg';
-import { keyChanges, matchKeysOf, nextMatchSeq, PERSON_TRAIT_KEYS } from '../../matching/match-keys.ts';
+import { keyChanges, matchIndexEntryOf, nextMatchSeq, PERSON_TRAIT_KEYS } from '../../matching/match-keys.ts';
 
 /** Migration 24: what incremental matching did, summed over every turn of every follower (`kin match status`). */
 export const POSTGRES_MATCH_TOTALS_MIGRATION = {
@@ -36,22 +36,36 @@ export const POSTGRES_MATCH_INDEX_MIGRATION = {
   `,
 };
 
+/** Migration 35: each indexed profile's record hash (the SQLite store's migration 39, sqlite-match-index.ts). */
+export const POSTGRES_MATCH_RECORD_HASH_MIGRATION = {
+  version: 35,
+  name: 'incremental matching: record hash of each indexed profile',
+  sql: `
+    ALTER TABLE match_profiles ADD COLUMN record_hash text COLLATE "C";
+    CREATE INDEX match_profiles_unhashed ON match_profiles (profile_id) WHERE record_hash IS NULL AND keys IS NOT NULL;
+  `,
+};
+
 const READ = {
-  name: 'kin_match_rekey_read_v1',
-  text: `SELECT p.id AS profile_id, t.key, t.value, t.source_id, m.keys, m.profile_id IS NOT NULL AS indexed
+  name: 'kin_match_rekey_read_v2',
+  text: `SELECT p.id AS profile_id, t.key, t.value, t.source_id, m.keys, m.record_hash, m.profile_id IS NOT NULL AS indexed
          FROM unnest($1::text[]) AS p(id)
          LEFT JOIN traits t ON t.profile_id = p.id AND t.key = ANY ($2::text[]) AND t.value IS NOT NULL
          LEFT JOIN match_profiles m ON m.profile_id = p.id`,
 };
 
+// The rehashed profiles (values changed, keys did not) are never among the upserted ones: one statement
+// may not change a row twice.
 const WRITE = {
-  name: 'kin_match_rekey_write_v1',
+  name: 'kin_match_rekey_write_v2',
   text: `WITH gone AS (DELETE FROM match_keys k USING unnest($1::text[], $2::text[]) AS x(key, profile_id) WHERE k.key = x.key AND k.profile_id = x.profile_id),
               added AS (INSERT INTO match_keys (key, profile_id) SELECT * FROM unnest($3::text[], $4::text[]) ON CONFLICT DO NOTHING),
-              dropped AS (DELETE FROM match_profiles WHERE profile_id = ANY ($5::text[]))
-         INSERT INTO match_profiles (profile_id, keys, seq, pending)
-           SELECT p, k::jsonb, s, a FROM unnest($6::text[], $7::text[], $8::bigint[], $9::boolean[]) AS x(p, k, s, a)
-         ON CONFLICT (profile_id) DO UPDATE SET keys = excluded.keys, seq = excluded.seq, pending = match_profiles.pending OR excluded.pending`,
+              dropped AS (DELETE FROM match_profiles WHERE profile_id = ANY ($5::text[])),
+              rehashed AS (UPDATE match_profiles m SET record_hash = x.h FROM unnest($11::text[], $12::text[]) AS x(p, h) WHERE m.profile_id = x.p)
+         INSERT INTO match_profiles (profile_id, keys, seq, pending, record_hash)
+           SELECT p, k::jsonb, s, a, h FROM unnest($6::text[], $7::text[], $8::bigint[], $9::boolean[], $10::text[]) AS x(p, k, s, a, h)
+         ON CONFLICT (profile_id) DO UPDATE SET keys = excluded.keys, seq = excluded.seq, pending = match_profiles.pending OR excluded.pending,
+           record_hash = excluded.record_hash`,
 };
 
 type Query = <R extends QueryResultRow>(config: QueryConfig) => Promise<{ rows: R[] }>;
@@ -66,6 +80,7 @@ export async function rekeyPostgres(query: Query, dirty: ReadonlyMap<string, boo
     value: unknown;
     source_id: string | null;
     keys: string[] | null;
+    record_hash: string | null;
     indexed: boolean;
   }>({
     ...READ,
@@ -73,21 +88,27 @@ export async function rekeyPostgres(query: Query, dirty: ReadonlyMap<string, boo
   });
   const byId = new Map<
     string,
-    { traits: Array<{ key: string; value: unknown; sourceId: string }>; keys: string[] | null; indexed: boolean }
+    {
+      traits: Array<{ key: string; value: unknown; sourceId: string }>;
+      keys: string[] | null;
+      recordHash: string | null;
+      indexed: boolean;
+    }
   >();
   for (const r of rows) {
     let entry = byId.get(r.profile_id);
-    if (!entry) byId.set(r.profile_id, (entry = { traits: [], keys: r.keys, indexed: r.indexed }));
+    if (!entry) byId.set(r.profile_id, (entry = { traits: [], keys: r.keys, recordHash: r.record_hash, indexed: r.indexed }));
     if (r.key !== null) entry.traits.push({ key: r.key, value: r.value, sourceId: r.source_id ?? '' });
   }
   const gone: [string[], string[]] = [[], []];
   const added: [string[], string[]] = [[], []];
   const dropped: string[] = [];
-  const upserts: [string[], string[], string[], boolean[]] = [[], [], [], []];
+  const upserts: [string[], string[], string[], boolean[], Array<string | null>] = [[], [], [], [], []];
+  const rehashed: [string[], Array<string | null>] = [[], []];
   for (const id of ids) {
     const entry = byId.get(id);
     if (!entry) continue;
-    const after = matchKeysOf({ id, traits: entry.traits });
+    const { keys: after, recordHash } = matchIndexEntryOf({ id, traits: entry.traits });
     // A backfill row (keys NULL, from the migration) has no key rows yet: all its keys are added.
     const backfill = entry.indexed && entry.keys === null;
     const { removed, added: fresh } = keyChanges(entry.keys ?? [], after);
@@ -104,14 +125,22 @@ export async function rekeyPostgres(query: Query, dirty: ReadonlyMap<string, boo
       continue;
     }
     const changed = removed.length > 0 || fresh.length > 0 || backfill;
-    if (!changed && entry.indexed) continue;
+    if (!changed && entry.indexed) {
+      // Compared values changed, keys did not: the profile is not a new arrival (seq stays).
+      if (entry.recordHash !== recordHash) {
+        rehashed[0].push(id);
+        rehashed[1].push(recordHash);
+      }
+      continue;
+    }
     upserts[0].push(id);
     upserts[1].push(JSON.stringify(after));
     upserts[2].push(String(nextMatchSeq(now)));
     upserts[3].push((dirty.get(id) ?? false) && changed);
+    upserts[4].push(recordHash);
   }
-  if (gone[0].length + added[0].length + dropped.length + upserts[0].length === 0) return;
-  await query({ ...WRITE, values: [...gone, ...added, dropped, ...upserts] });
+  if (gone[0].length + added[0].length + dropped.length + upserts[0].length + rehashed[0].length === 0) return;
+  await query({ ...WRITE, values: [...gone, ...added, dropped, ...upserts, ...rehashed] });
 }
 
 /** Tracks the profiles a transaction changed (see the file comment). */

@@ -5,7 +5,7 @@
  */
 import type pg from 'pg';
 import type { QueryConfig, QueryResultRow } from 'pg';
-import type { MatchingStore, MatchLink, ReviewStatus } from '../matching-store.ts';
+import type { MatchCandidate, MatchingStore, MatchLink, ReviewStatus } from '../matching-store.ts';
 import { MATCH_OUTCOMES, matchTotalsOf } from '../matching-store.ts';
 import { cursorKey, pageOf } from '../keyset-page.ts';
 import { toMatchLink, toReviewItem } from '../store-rows.ts';
@@ -46,6 +46,20 @@ export const MATCHING_MIGRATION_SQL = `
 
 /** Creates the matching port over the pool; the matcher lease opens its own connection to `url`. */
 export function createPostgresMatchingStore(pool: pg.Pool, now: () => number, url: string): MatchingStore {
+  /** Per key its newest profiles (a lateral index range each), in key order, the first `limit` distinct, with their record hashes. */
+  const candidatesOf = async (keys: string[], limit: number): Promise<MatchCandidate[]> => {
+    if (keys.length === 0) return [];
+    const { rows } = await pool.query<{ profile_id: string; record_hash: string | null }>(
+      `SELECT p.profile_id, mp.record_hash FROM unnest($1::text[]) WITH ORDINALITY AS k(key, n)
+         CROSS JOIN LATERAL (SELECT profile_id FROM match_keys m WHERE m.key = k.key ORDER BY profile_id DESC LIMIT $2) AS p
+         LEFT JOIN match_profiles mp ON mp.profile_id = p.profile_id
+       ORDER BY k.n, p.profile_id DESC`,
+      [keys, limit],
+    );
+    const out = new Map<string, string | null>();
+    for (const r of rows) if (!out.has(r.profile_id)) out.set(r.profile_id, r.record_hash);
+    return [...out].slice(0, limit).map(([profileId, recordHash]) => ({ profileId, recordHash }));
+  };
   return {
     // Why a session lease over the whole turn and not `FOR UPDATE SKIP LOCKED` on the pending rows: two
     // followers taking different pending rows could still match two arrivals that are each other's
@@ -169,16 +183,10 @@ export function createPostgresMatchingStore(pool: pg.Pool, now: () => number, ur
     },
 
     async profilesByMatchKeys(keys, limit) {
-      if (keys.length === 0) return [];
-      // Per key its newest profiles (a lateral index range each), in key order, then the first `limit` distinct.
-      const { rows } = await pool.query<{ profile_id: string }>(
-        `SELECT p.profile_id FROM unnest($1::text[]) WITH ORDINALITY AS k(key, n)
-           CROSS JOIN LATERAL (SELECT profile_id FROM match_keys m WHERE m.key = k.key ORDER BY profile_id DESC LIMIT $2) AS p
-         ORDER BY k.n, p.profile_id DESC`,
-        [keys, limit],
-      );
-      return [...new Set(rows.map((r) => r.profile_id))].slice(0, limit);
+      return (await candidatesOf(keys, limit)).map((c) => c.profileId);
     },
+
+    candidatesByMatchKeys: candidatesOf,
 
     async profileTraits(ids, keys) {
       if (ids.length === 0 || keys.length === 0) return [];
@@ -232,6 +240,16 @@ export function createPostgresMatchingStore(pool: pg.Pool, now: () => number, ur
           'SELECT profile_id FROM match_profiles WHERE keys IS NULL LIMIT $1 FOR UPDATE SKIP LOCKED',
           [limit],
         );
+        // Then the rows indexed before record hashes (migration 35): re-keying one hashes it.
+        if (rows.length < limit)
+          rows.push(
+            ...(
+              await client.query<{ profile_id: string }>(
+                'SELECT profile_id FROM match_profiles WHERE record_hash IS NULL AND keys IS NOT NULL LIMIT $1 FOR UPDATE SKIP LOCKED',
+                [limit - rows.length],
+              )
+            ).rows,
+          );
         await rekeyPostgres((config) => client.query(config), new Map(rows.map((r) => [r.profile_id, false])), now());
         await client.query('COMMIT');
         return rows.length;

@@ -26,7 +26,11 @@ import { MATCHING_MIGRATION_SQL } from './postgres-matching-store.ts';
 import { POSTGRES_PRIVACY_MIGRATION } from './postgres-privacy.ts';
 import { POSTGRES_ACCESS_MIGRATION } from './postgres-access.ts';
 import { POSTGRES_LINK_COUNTERS_MIGRATION, POSTGRES_LINKS_MIGRATION } from './postgres-links.ts';
-import { POSTGRES_MATCH_INDEX_MIGRATION, POSTGRES_MATCH_TOTALS_MIGRATION } from './postgres-match-index.ts';
+import {
+  POSTGRES_MATCH_INDEX_MIGRATION,
+  POSTGRES_MATCH_RECORD_HASH_MIGRATION,
+  POSTGRES_MATCH_TOTALS_MIGRATION,
+} from './postgres-match-index.ts';
 import { POSTGRES_MESSAGING_MIGRATION } from './postgres-messaging.ts';
 import { ENGAGEMENT_SCHEMA_SQL } from '../messaging-engagement-sql.ts';
 import { DECISION_STEP_SQL, JOURNEY_BRANCHES_SQL } from '../messaging-step-sql.ts';
@@ -91,6 +95,7 @@ export const POSTGRES_MIGRATIONS: ReadonlyArray<PostgresMigration> = [
   POSTGRES_MATCH_TOTALS_MIGRATION,
   { version: 27, name: "a person's clicks and deliveries by index (privacy)", sql: PERSON_ROW_INDEXES_SQL },
   { version: 33, name: 'journey branches taken (the step diagram)', sql: JOURNEY_BRANCHES_SQL },
+  POSTGRES_MATCH_RECORD_HASH_MIGRATION,
   // Subjects add their migration at the end; they apply in version order.
 ].sort((x, y) => x.version - y.version);
 

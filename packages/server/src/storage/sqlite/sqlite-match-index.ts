@@ -1,8 +1,9 @@
 /**
  * The persistent blocking index of incremental matching in the SQLite store (migration 21):
  * - `match_keys (key, profile_id)`: one row per blocking key of a live profile (match-keys.ts);
- * - `match_profiles (profile_id, keys, seq, pending)`: each indexed profile's keys (so a change is a diff),
- *   when they last changed, and whether the matcher still has to look at it (`pending`, a partial index).
+ * - `match_profiles (profile_id, keys, seq, pending, record_hash)`: each indexed profile's keys (so a change
+ *   is a diff), when they last changed, whether the matcher still has to look at it (`pending`, a partial
+ *   index), and the content hash of its compared values (migration 39: the matcher's candidate cache).
  *
  * Write path: `sqlite-apply.ts` tells `changed(profileId)` when a plan sets or unsets a person trait or
  * merges the profile; an event without such a change costs one Set lookup per trait key and nothing else.
@@ -11,7 +12,7 @@
  * its profile is not a new arrival, and the undo's do-not-link rule keeps its parts apart anyway.
  */
 import type Database from 'better-sqlite3';
-import { keyChanges, matchKeysOf, nextMatchSeq, PERSON_TRAIT_KEYS } from '../../matching/match-keys.ts';
+import { keyChanges, matchIndexEntryOf, nextMatchSeq, PERSON_TRAIT_KEYS } from '../../matching/match-keys.ts';
 
 /**
  * Migration 21: the tables, with every live profile holding a person trait (the keys of `MATCH_TRAIT_KEYS` as
@@ -40,6 +41,20 @@ export const SQLITE_MATCH_TOTALS_MIGRATION = {
   sql: `CREATE TABLE match_totals (outcome TEXT PRIMARY KEY, count INTEGER NOT NULL) WITHOUT ROWID;`,
 };
 
+/**
+ * Migration 39: each indexed profile's record hash (`matchIndexEntryOf`), kept by the write path with its keys,
+ * so the matcher's cache of normalised candidates (match-candidate-cache.ts) knows which entries still hold.
+ * Rows indexed before it are hashed by `backfillMatchIndex` (the partial index finds them).
+ */
+export const SQLITE_MATCH_RECORD_HASH_MIGRATION = {
+  version: 39,
+  name: 'incremental matching: record hash of each indexed profile',
+  sql: `
+    ALTER TABLE match_profiles ADD COLUMN record_hash TEXT;
+    CREATE INDEX match_profiles_unhashed ON match_profiles(profile_id) WHERE record_hash IS NULL AND keys IS NOT NULL;
+  `,
+};
+
 /** The write-path part of the index on one connection (see the file comment). */
 export function createSqliteMatchIndex(db: Database.Database, now: () => number) {
   const keys = [...PERSON_TRAIT_KEYS];
@@ -47,13 +62,16 @@ export function createSqliteMatchIndex(db: Database.Database, now: () => number)
     traits: db.prepare(
       `SELECT key, value, source_id FROM traits WHERE profile_id = ? AND value IS NOT NULL AND key IN (${keys.map(() => '?').join(', ')})`,
     ),
-    stored: db.prepare('SELECT keys, pending FROM match_profiles WHERE profile_id = ?'),
+    stored: db.prepare('SELECT keys, pending, record_hash FROM match_profiles WHERE profile_id = ?'),
     removeKey: db.prepare('DELETE FROM match_keys WHERE key = ? AND profile_id = ?'),
     addKey: db.prepare('INSERT OR IGNORE INTO match_keys (key, profile_id) VALUES (?, ?)'),
     upsert: db.prepare(
-      `INSERT INTO match_profiles (profile_id, keys, seq, pending) VALUES (?, ?, ?, ?)
-       ON CONFLICT (profile_id) DO UPDATE SET keys = excluded.keys, seq = excluded.seq, pending = max(pending, excluded.pending)`,
+      `INSERT INTO match_profiles (profile_id, keys, seq, pending, record_hash) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (profile_id) DO UPDATE SET keys = excluded.keys, seq = excluded.seq, pending = max(pending, excluded.pending),
+         record_hash = excluded.record_hash`,
     ),
+    // A change of compared values that leaves the keys as they were: the profile is not a new arrival (seq stays).
+    rehash: db.prepare('UPDATE match_profiles SET record_hash = ? WHERE profile_id = ?'),
     drop: db.prepare('DELETE FROM match_profiles WHERE profile_id = ?'),
     dropKeys: db.prepare('DELETE FROM match_keys WHERE profile_id = ?'),
   };
@@ -68,11 +86,11 @@ export function createSqliteMatchIndex(db: Database.Database, now: () => number)
   /** Re-keys one profile from its stored traits; returns whether its keys changed. */
   function rekey(profileId: string, arrival: boolean): boolean {
     const rows = s.traits.all(profileId, ...keys) as Array<{ key: string; value: string; source_id: string }>;
-    const after = matchKeysOf({
+    const { keys: after, recordHash } = matchIndexEntryOf({
       id: profileId,
       traits: rows.map((r) => ({ key: r.key, value: JSON.parse(r.value) as unknown, sourceId: r.source_id })),
     });
-    const stored = s.stored.get(profileId) as { keys: string | null; pending: number } | undefined;
+    const stored = s.stored.get(profileId) as { keys: string | null; pending: number; record_hash: string | null } | undefined;
     const before = stored?.keys ? (JSON.parse(stored.keys) as string[]) : [];
     const { removed, added } = keyChanges(before, after);
     for (const key of removed) s.removeKey.run(key, profileId);
@@ -83,7 +101,9 @@ export function createSqliteMatchIndex(db: Database.Database, now: () => number)
       return removed.length > 0;
     }
     const changed = removed.length > 0 || added.length > 0 || stored?.keys === null;
-    if (changed || stored === undefined) s.upsert.run(profileId, JSON.stringify(after), nextMatchSeq(now()), arrival && changed ? 1 : 0);
+    if (changed || stored === undefined)
+      s.upsert.run(profileId, JSON.stringify(after), nextMatchSeq(now()), arrival && changed ? 1 : 0, recordHash);
+    else if (stored.record_hash !== recordHash) s.rehash.run(recordHash, profileId);
     return changed;
   }
 

@@ -3,10 +3,11 @@
  * store's writer connection and write queue, so its writes never slip into an open transaction.
  */
 import type Database from 'better-sqlite3';
-import type { MatchingStore, MatchLink, ReviewStatus, TraitProfile } from '../matching-store.ts';
+import type { MatchCandidate, MatchingStore, MatchLink, ReviewStatus, TraitProfile } from '../matching-store.ts';
 import { MATCH_OUTCOMES, matchTotalsOf } from '../matching-store.ts';
 import type { SqliteLeases } from './sqlite-lease.ts';
 import { inSqliteTransaction } from './sqlite-connection.ts';
+import { cachedStatement } from './sqlite-statement-cache.ts';
 import type { SqliteMatchIndex } from './sqlite-match-index.ts';
 import { cursorKey, pageOf } from '../keyset-page.ts';
 import type { WriteQueue } from './write-queue.ts';
@@ -31,11 +32,11 @@ export function createSqliteMatchingStore(options: {
     // Why the keys are filtered here, not in SQL: `key IN (…)` beside `profile_id IN (…)` made SQLite probe
     // every (profile, key) combination (200 × 33 lookups, most of them misses); one range per profile is
     // a few rows each (measured at 1,000,000 profiles: CPU p99 of an arrival 28 ms before).
-    const rows = r
-      .prepare(
-        `SELECT profile_id, key, value, source_id FROM traits WHERE profile_id IN (${ids.map(() => '?').join(', ')}) AND value IS NOT NULL`,
-      )
-      .all(...ids) as Row[];
+    // Statements are cached per connection (one per number of ids): preparing one cost more than running it.
+    const rows = cachedStatement(
+      r,
+      `SELECT profile_id, key, value, source_id FROM traits WHERE profile_id IN (${ids.map(() => '?').join(', ')}) AND value IS NOT NULL`,
+    ).all(...ids) as Row[];
     for (const row of rows) {
       if (!wanted.has(row.key as string)) continue;
       byId
@@ -43,6 +44,21 @@ export function createSqliteMatchingStore(options: {
         ?.traits.push({ key: row.key as string, value: JSON.parse(row.value as string), sourceId: row.source_id as string });
     }
     return [...byId.values()].filter((p) => p.traits.length > 0);
+  };
+  /** Per key its newest profiles, in key order, the first `limit` distinct, with their record hashes. */
+  const candidatesOf = (keys: string[], limit: number): MatchCandidate[] => {
+    const statement = cachedStatement(
+      read(),
+      `SELECT k.profile_id, m.record_hash FROM match_keys k LEFT JOIN match_profiles m ON m.profile_id = k.profile_id
+       WHERE k.key = ? ORDER BY k.profile_id DESC LIMIT ?`,
+    );
+    const out = new Map<string, string | null>();
+    for (const key of keys) {
+      if (out.size >= limit) break;
+      for (const row of statement.all(key, limit - out.size) as Row[])
+        if (!out.has(row.profile_id as string)) out.set(row.profile_id as string, (row.record_hash as string | null) ?? null);
+    }
+    return [...out].map(([profileId, recordHash]) => ({ profileId, recordHash }));
   };
   return {
     // One matcher per file, whatever the number of processes on it (sqlite-lease.ts).
@@ -77,7 +93,7 @@ export function createSqliteMatchingStore(options: {
 
     async liveProfileIds(ids) {
       const r = read();
-      const get = r.prepare('SELECT id, merged_into FROM profiles WHERE id = ?');
+      const get = cachedStatement(r, 'SELECT id, merged_into FROM profiles WHERE id = ?');
       const out: Record<string, string> = {};
       for (const id of new Set(ids)) {
         const row = get.get(id) as Row | undefined;
@@ -157,28 +173,25 @@ export function createSqliteMatchingStore(options: {
       if (profileIds.length === 0) return [];
       const marks = profileIds.map(() => '?').join(', ');
       return (
-        read()
-          .prepare(
-            `SELECT a_profile, b_profile, status FROM review_items WHERE a_profile IN (${marks}) UNION SELECT a_profile, b_profile, status FROM review_items WHERE b_profile IN (${marks})`,
-          )
-          .all(...profileIds, ...profileIds) as Row[]
+        cachedStatement(
+          read(),
+          `SELECT a_profile, b_profile, status FROM review_items WHERE a_profile IN (${marks}) UNION SELECT a_profile, b_profile, status FROM review_items WHERE b_profile IN (${marks})`,
+        ).all(...profileIds, ...profileIds) as Row[]
       ).map((row) => ({ aProfile: row.a_profile as string, bProfile: row.b_profile as string, status: row.status as ReviewStatus }));
     },
 
     async matchKeysOfProfile(profileId) {
-      const row = read().prepare('SELECT keys FROM match_profiles WHERE profile_id = ?').get(profileId) as
+      const row = cachedStatement(read(), 'SELECT keys FROM match_profiles WHERE profile_id = ?').get(profileId) as
         { keys: string | null } | undefined;
       return row?.keys ? (JSON.parse(row.keys) as string[]) : undefined;
     },
 
     async profilesByMatchKeys(keys, limit) {
-      const statement = read().prepare('SELECT profile_id FROM match_keys WHERE key = ? ORDER BY profile_id DESC LIMIT ?').pluck();
-      const out = new Set<string>();
-      for (const key of keys) {
-        if (out.size >= limit) break;
-        for (const id of statement.all(key, limit - out.size) as string[]) out.add(id);
-      }
-      return [...out];
+      return candidatesOf(keys, limit).map((c) => c.profileId);
+    },
+
+    async candidatesByMatchKeys(keys, limit) {
+      return candidatesOf(keys, limit);
     },
 
     async profileTraits(ids, keys) {
@@ -186,12 +199,12 @@ export function createSqliteMatchingStore(options: {
     },
 
     async pendingMatches(limit) {
-      return (read().prepare('SELECT profile_id, seq FROM match_profiles WHERE pending = 1 ORDER BY seq LIMIT ?').all(limit) as Row[]).map(
-        (r) => ({
-          profileId: r.profile_id as string,
-          seq: r.seq as number,
-        }),
-      );
+      return (
+        cachedStatement(read(), 'SELECT profile_id, seq FROM match_profiles WHERE pending = 1 ORDER BY seq LIMIT ?').all(limit) as Row[]
+      ).map((r) => ({
+        profileId: r.profile_id as string,
+        seq: r.seq as number,
+      }));
     },
 
     async settleMatches(done, totals) {
@@ -218,6 +231,14 @@ export function createSqliteMatchingStore(options: {
       return queue.run(() =>
         inSqliteTransaction(db, () => {
           const ids = db.prepare('SELECT profile_id FROM match_profiles WHERE keys IS NULL LIMIT ?').pluck().all(limit) as string[];
+          // Then the rows indexed before record hashes (migration 39): re-keying one hashes it.
+          if (ids.length < limit)
+            ids.push(
+              ...(db
+                .prepare('SELECT profile_id FROM match_profiles WHERE record_hash IS NULL AND keys IS NOT NULL LIMIT ?')
+                .pluck()
+                .all(limit - ids.length) as string[]),
+            );
           for (const id of ids) matchIndex.rekey(id, false);
           return ids.length;
         }),

@@ -1,0 +1,100 @@
+/**
+ * The incremental matcher's cache of candidate records across arrivals. Why: an arrival compares with up
+ * to 200 stored profiles, and the profiles under a common key ("john|smith") are candidates of arrival
+ * after arrival; reading their traits and turning them into match records every time was most of an
+ * arrival's cost at 1,000,000 stored profiles.
+ *
+ * Why it never answers with an old record: the index holds each profile's record hash (the content hash
+ * of its compared values), rewritten by the write path in the transaction that changes a person trait
+ * (sqlite-match-index.ts, postgres-match-index.ts). The matcher reads the hashes with the candidates'
+ * ids, and an entry is used only when its hash is the one stored now; an entry is stored under the hash
+ * of the record it holds (computed from the traits read, not the hash read beside the ids), so a
+ * change committed between the two reads cannot file a record under another record's hash. Profiles
+ * without a hash (indexed before the hash existed, until the backfill reaches them) are read every time.
+ *
+ * Bounded: the least recently used entries go first.
+ */
+import type { MatchRecord } from '@kin/core/matching/index.ts';
+import type { MatchCandidate, MatchingStore } from '../storage/matching-store.ts';
+import { MATCH_TRAIT_KEYS, profileToRecord, recordHashOf } from './match-profiles.ts';
+
+/** Candidate records kept by default (about 1 KB each). */
+export const CANDIDATE_CACHE_SIZE = 50_000;
+
+/** Candidate records by profile id, each with the hash it was read under. */
+export interface CandidateCache {
+  /** The cached record of this profile, when it was cached under this hash. */
+  get(profileId: string, recordHash: string): MatchRecord | undefined;
+  set(profileId: string, recordHash: string, record: MatchRecord): void;
+  readonly size: number;
+  /** Lookups answered from the cache, and not. */
+  readonly hits: number;
+  readonly misses: number;
+}
+
+/** A cache of at most `capacity` records (0: nothing is kept, every candidate is read). */
+export function createCandidateCache(capacity = CANDIDATE_CACHE_SIZE): CandidateCache {
+  const entries = new Map<string, { hash: string; record: MatchRecord }>();
+  let hits = 0;
+  let misses = 0;
+  return {
+    get(profileId, recordHash) {
+      const entry = entries.get(profileId);
+      if (entry === undefined || entry.hash !== recordHash) {
+        misses++;
+        return undefined;
+      }
+      hits++;
+      // Map order is insertion order: moved to the end, it is the most recently used.
+      entries.delete(profileId);
+      entries.set(profileId, entry);
+      return entry.record;
+    },
+    set(profileId, recordHash, record) {
+      if (capacity <= 0) return;
+      entries.delete(profileId);
+      entries.set(profileId, { hash: recordHash, record });
+      if (entries.size > capacity) {
+        const oldest = entries.keys().next();
+        if (oldest.done !== true) entries.delete(oldest.value);
+      }
+    },
+    get size() {
+      return entries.size;
+    },
+    get hits() {
+      return hits;
+    },
+    get misses() {
+      return misses;
+    },
+  };
+}
+
+/**
+ * The match records of these candidates, in their order (keyed by profile id, values only: scoring reads
+ * nothing else), from the cache where it holds the stored hash, else read from the store and cached.
+ * A candidate without person attributes any more (merged away, deleted) is left out, as a read leaves it out.
+ */
+export async function candidateRecords(
+  matching: MatchingStore,
+  cache: CandidateCache,
+  candidates: readonly MatchCandidate[],
+): Promise<MatchRecord[]> {
+  const records = new Map<string, MatchRecord>();
+  const missing: string[] = [];
+  for (const c of candidates) {
+    const hit = c.recordHash === null ? undefined : cache.get(c.profileId, c.recordHash);
+    if (hit === undefined) missing.push(c.profileId);
+    else records.set(c.profileId, hit);
+  }
+  if (missing.length > 0)
+    for (const profile of await matching.profileTraits(missing, [...MATCH_TRAIT_KEYS])) {
+      const read = profileToRecord(profile, (id) => id);
+      if (read === undefined) continue;
+      const record: MatchRecord = { key: profile.id, values: read.values };
+      cache.set(profile.id, recordHashOf(read), record);
+      records.set(profile.id, record);
+    }
+  return candidates.flatMap((c) => records.get(c.profileId) ?? []);
+}

@@ -21,6 +21,7 @@ import { audienceSourceId, isRecordedAudienceEvent, recordAudienceChanges } from
 import type { Definitions } from './audience-recompute.ts';
 import { namesRead, recomputeProfiles } from './audience-recompute.ts';
 import { createEvaluationMemo } from './evaluation-memo.ts';
+import type { TimelineCache } from './timeline-cache.ts';
 import { createTimelineCache } from './timeline-cache.ts';
 
 /** Tuning of the loop (defaults suit a server; tests drive it with `drain`). */
@@ -100,20 +101,31 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
   let cursorWritten: { seq: number; at: number } | undefined;
   let definitionsReadAt = -Infinity;
   const recentSeqs = new Set<number>();
-  let timelines = createTimelineCache(port);
+  let timelines = eventMemory();
   const memo = createEvaluationMemo();
   let lastSweep = -Infinity;
   const pendingChanges: AudienceChange[] = [];
   let lastFlush = -Infinity;
   let sourceId: string | undefined;
 
+  /** A memory of timelines that keeps the events the current definitions read. */
+  function eventMemory(): TimelineCache {
+    const names = namesRead(definitions);
+    return createTimelineCache(port, names === undefined ? undefined : (event) => names.has(event.event ?? ''));
+  }
+
   async function loadDefinitions(): Promise<void> {
     const [traits, audiences] = await Promise.all([port.listDefinitions('trait'), port.listDefinitions('audience')]);
     definitionsReadAt = performance.now();
     const read = { traits: traits.map((t) => t.definition), audiences: audiences.map((a) => a.definition) };
-    // Other definitions make every remembered evaluation stale (a deleted one's values are gone from the store).
-    if (stableJson(read) !== stableJson(definitions)) memo.clear();
+    // Other definitions make every remembered evaluation stale (a deleted one's values are gone from the store),
+    // and may read events the memory of timelines did not keep.
+    const changed = stableJson(read) !== stableJson(definitions);
     definitions = read;
+    if (changed) {
+      memo.clear();
+      timelines = eventMemory();
+    }
     const waiting = (list: Array<StoredDefinition<ComputedTraitDefinition | AudienceDefinition>>): string[] =>
       list.filter((d) => d.status === 'backfilling').map((d) => d.definition.key);
     const traitKeys = waiting(traits);
@@ -137,7 +149,7 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
       feedSeq = (await port.readFeedCursor()) ?? (await startSeq);
       cursorWritten = { seq: feedSeq, at: performance.now() };
       recentSeqs.clear();
-      timelines = createTimelineCache(port);
+      timelines = eventMemory();
       memo.clear();
       backfill = undefined;
       await loadDefinitions();

@@ -19,7 +19,7 @@ import {
 import type { ProfileComputedState, ProfileStateWrite, SeqEvent } from '../storage/audience-store.ts';
 import type { ProfileView, Store } from '../storage/storage.ts';
 import type { AudienceChange } from './audience-events.ts';
-import type { EvaluationMemo } from './evaluation-memo.ts';
+import type { EvaluationMemo, RememberedEvaluation } from './evaluation-memo.ts';
 
 /** Profile reads in flight at once in a recompute. */
 const PROFILE_READS_IN_FLIGHT = 16;
@@ -219,22 +219,24 @@ export async function recomputeProfiles(
     if (memory?.memo.unchanged(id, inputs, now.getTime())) continue;
     toEvaluate.set(id, { profile, events: read.map((x) => x.event), seqs: read.map((x) => x.seq), inputs });
   }
-  const previous = await port.readStates([...toEvaluate.keys()]);
+  // The states this evaluator stored need no read (see evaluation-memo.ts).
+  const previous = await port.readStates([...toEvaluate.keys()].filter((id) => !memory?.memo.last(id)?.stored));
   const writes: ProfileStateWrite[] = [];
   const changes: AudienceChange[] = [];
-  const evaluated: Array<[string, string, number | undefined, Map<string, TraitResult> | undefined]> = [];
+  const evaluated: Array<[string, RememberedEvaluation]> = [];
   const at = now.toISOString();
   const audienceKeys = new Set(definitions.audiences.map((a) => a.key));
   for (const [id, { profile, events: read, seqs, inputs }] of toEvaluate) {
-    const before = previous.get(id);
-    const reuse = memory ? { reuse: { seqs, last: memory.memo.traits(id) } } : {};
+    const last = memory?.memo.last(id);
+    const before = last?.stored ?? previous.get(id);
+    const reuse = memory ? { reuse: { seqs, last: last?.traits } } : {};
     const { state, nextChangeAt, traits } = evaluateProfile(
       definitions,
       { events: read, profile, ...(before ? { previous: before } : {}), ...reuse },
       now,
     );
-    evaluated.push([id, inputs, nextChangeAt, traits]);
     const nextCheckAt = nextChangeAt === undefined ? null : new Date(nextChangeAt).toISOString();
+    evaluated.push([id, { inputs, nextChangeAt, ...(traits ? { traits } : {}), stored: { ...state, nextCheckAt } }]);
     // Most recomputes change nothing a store holds (an event no definition reads): no write for them.
     if (!before || !sameState(before, state, nextCheckAt))
       writes.push({ profileId: id, state, nextCheckAt, ...(before ? { before } : {}) });
@@ -248,7 +250,7 @@ export async function recomputeProfiles(
   if (memory) {
     // A removed profile's state is gone: if an undo brings it back with the same inputs, it must be evaluated again.
     memory.memo.forget(removed);
-    for (const [id, inputs, nextChangeAt, traits] of evaluated) memory.memo.remember(id, inputs, nextChangeAt, traits);
+    for (const [id, evaluation] of evaluated) memory.memo.remember(id, evaluation);
   }
   return { written: writes.length, changes };
 }

@@ -6,7 +6,9 @@
  * older than a minute (a safety net for changes that add no event, such as an erasure).
  *
  * Why it stays exact: entries are keyed by seq, so an event both read from the store and delivered by the
- * feed counts once, and the feed delivers every committed event (audience-engine.ts).
+ * feed counts once, and the feed delivers every committed event (audience-engine.ts). It keeps only the
+ * events `keeps` accepts (those whose names a definition reads: the others change no value); a cache made for
+ * other definitions is replaced, not reused.
  */
 import type { TrackingEvent } from '@kin/core';
 import type { AudienceStore, SeqEvent } from '../storage/audience-store.ts';
@@ -34,8 +36,12 @@ export interface TimelineCache {
   read: TimelineReader;
 }
 
-/** Creates an empty cache over the store's port; `now` is a monotonic time in ms. */
-export function createTimelineCache(port: AudienceStore, now: () => number = () => performance.now()): TimelineCache {
+/** Creates an empty cache over the store's port, of the events `keeps` accepts; `now` is a monotonic time in ms. */
+export function createTimelineCache(
+  port: AudienceStore,
+  keeps: (event: TrackingEvent) => boolean = () => true,
+  now: () => number = () => performance.now(),
+): TimelineCache {
   const entries = new Map<string, Entry>();
   const waiting = new Map<string, Map<number, TrackingEvent>>();
   let waitingCount = 0;
@@ -45,6 +51,7 @@ export function createTimelineCache(port: AudienceStore, now: () => number = () 
   };
   return {
     add(profileId, seq, event) {
+      if (!keeps(event)) return;
       if (waitingCount >= MAX_WAITING) {
         entries.clear();
         clearWaiting();
@@ -92,7 +99,8 @@ export function createTimelineCache(port: AudienceStore, now: () => number = () 
         }
       }
       const read = await port.eventsOfProfiles(missing);
-      for (const [live, list] of read) {
+      for (const [live, all] of read) {
+        const list = all.filter((x) => keeps(x.event));
         entries.delete(live);
         entries.set(live, { key: missing.get(live)!.join('\u0000'), events: new Map(list.map((x) => [x.seq, x.event])), readAt: at });
         out.set(live, list);

@@ -173,25 +173,25 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
     await port.writeFeedCursor(feedSeq);
   }
 
-  /** Whether a feed event queues its profile: all do but the entries and exits this loop wrote that no definition reads. */
-  function queues(event: TrackingEvent): boolean {
-    if (!isRecordedAudienceEvent(event)) return true;
-    const read = namesRead(definitions);
-    return read === undefined || read.has(event.event ?? '');
-  }
-
   async function readFeed(): Promise<boolean> {
     if (feedSeq === undefined) return false;
     const rows = await port.eventsAfter(Math.max(0, feedSeq - FEED_OVERLAP), 5000);
     let fresh = false;
+    const names = namesRead(definitions);
     for (const row of rows) {
       if (recentSeqs.has(row.seq) || row.seq <= feedSeq - FEED_OVERLAP) continue;
       recentSeqs.add(row.seq);
       fresh = true;
       if (row.profileId) {
-        const event = (typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload) as TrackingEvent;
-        timelines.add(row.profileId, row.seq, event);
-        if (queues(event)) dirty.add(row.profileId);
+        // Only an event a definition reads is parsed and kept. Every event queues its profile (it may have changed
+        // its traits, consent or identity) but the entries and exits this loop wrote, which change none of these.
+        const read = names === undefined || names.has(row.event ?? '');
+        if (read) {
+          const event = (typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload) as TrackingEvent;
+          timelines.add(row.profileId, row.seq, event);
+        }
+        if (read || !isRecordedAudienceEvent({ ...(row.event !== null ? { event: row.event } : {}), messageId: row.messageId }))
+          dirty.add(row.profileId);
       }
       if (row.seq > feedSeq) feedSeq = row.seq;
     }

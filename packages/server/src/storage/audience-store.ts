@@ -46,6 +46,10 @@ export interface ProfileStateWrite {
 export interface FeedEvent {
   seq: number;
   profileId: string | null;
+  /** The event's name (`null` for pages, identifies and others without one) and messageId, from their columns. */
+  event: string | null;
+  messageId: string;
+  /** The whole event: a JSON string or its parsed value (the evaluator parses only events a definition reads). */
   payload: unknown;
 }
 

@@ -184,12 +184,17 @@ export function createPostgresAudiences(pool: Pool, url: string, horizon: FeedHo
     async eventsAfter(seq, limit) {
       const bound = await horizon.committed();
       if (bound <= seq) return [];
-      const { rows } = await pool.query('SELECT seq, profile_id, payload FROM events WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3', [
-        seq,
-        bound,
-        limit,
-      ]);
-      return (rows as Row[]).map((r) => ({ seq: Number(r.seq), profileId: (r.profile_id as string | null) ?? null, payload: r.payload }));
+      const { rows } = await pool.query(
+        'SELECT seq, profile_id, event, message_id, payload FROM events WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3',
+        [seq, bound, limit],
+      );
+      return (rows as Row[]).map((r) => ({
+        seq: Number(r.seq),
+        profileId: (r.profile_id as string | null) ?? null,
+        event: (r.event as string | null) ?? null,
+        messageId: r.message_id as string,
+        payload: r.payload,
+      }));
     },
 
     async eventsOfProfiles(groups) {

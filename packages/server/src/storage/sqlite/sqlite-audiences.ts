@@ -211,13 +211,18 @@ export function createSqliteAudiences(options: {
     },
 
     async eventsAfter(seq, limit) {
-      return (stmt(read(), 'SELECT seq, profile_id, payload FROM events WHERE seq > ? ORDER BY seq LIMIT ?').all(seq, limit) as Row[]).map(
-        (r) => ({
-          seq: r.seq as number,
-          profileId: (r.profile_id as string | null) ?? null,
-          payload: r.payload,
-        }),
-      );
+      return (
+        stmt(read(), 'SELECT seq, profile_id, event, message_id, payload FROM events WHERE seq > ? ORDER BY seq LIMIT ?').all(
+          seq,
+          limit,
+        ) as Row[]
+      ).map((r) => ({
+        seq: r.seq as number,
+        profileId: (r.profile_id as string | null) ?? null,
+        event: (r.event as string | null) ?? null,
+        messageId: r.message_id as string,
+        payload: r.payload,
+      }));
     },
 
     async eventsOfProfiles(groups) {

@@ -110,8 +110,7 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
 
   /** A memory of timelines that keeps the events the current definitions read. */
   function eventMemory(): TimelineCache {
-    const names = namesRead(definitions);
-    return createTimelineCache(port, names === undefined ? undefined : (event) => names.has(event.event ?? ''));
+    return createTimelineCache(port, namesRead(definitions));
   }
 
   async function loadDefinitions(): Promise<void> {

@@ -210,8 +210,8 @@ export async function recomputeProfiles(
   }
   for (const id of live.keys()) removed.delete(id);
   const groups = new Map([...live].map(([id, p]) => [id, [id, ...[...p.mergedFrom].sort()]]));
-  const events = await (memory ? memory.readEvents(groups) : port.eventsOfProfiles(groups));
   const names = namesRead(definitions);
+  const events = await (memory ? memory.readEvents(groups) : port.eventsOfProfiles(groups, names));
   const toEvaluate = new Map<string, { profile: ProfileView; events: TrackingEvent[]; seqs: number[]; inputs: string }>();
   for (const [id, profile] of live) {
     const read = (events.get(id) ?? []).filter((x) => names === undefined || names.has(x.event.event ?? ''));

@@ -7,8 +7,8 @@
  *
  * Why it stays exact: entries are keyed by seq, so an event both read from the store and delivered by the
  * feed counts once, and the feed delivers every committed event (audience-engine.ts). It keeps only the
- * events `keeps` accepts (those whose names a definition reads: the others change no value); a cache made for
- * other definitions is replaced, not reused.
+ * events of the names a definition reads (the others change no value); a cache made for other definitions is
+ * replaced, not reused.
  */
 import type { TrackingEvent } from '@kin/core';
 import type { AudienceStore, SeqEvent } from '../storage/audience-store.ts';
@@ -36,12 +36,13 @@ export interface TimelineCache {
   read: TimelineReader;
 }
 
-/** Creates an empty cache over the store's port, of the events `keeps` accepts; `now` is a monotonic time in ms. */
+/** Creates an empty cache over the store's port, of the events of `names` (all without); `now` is a monotonic time in ms. */
 export function createTimelineCache(
   port: AudienceStore,
-  keeps: (event: TrackingEvent) => boolean = () => true,
+  names?: ReadonlySet<string>,
   now: () => number = () => performance.now(),
 ): TimelineCache {
+  const keeps = (event: TrackingEvent): boolean => names === undefined || names.has(event.event ?? '');
   const entries = new Map<string, Entry>();
   const waiting = new Map<string, Map<number, TrackingEvent>>();
   let waitingCount = 0;
@@ -98,9 +99,8 @@ export function createTimelineCache(
           waiting.delete(id);
         }
       }
-      const read = await port.eventsOfProfiles(missing);
-      for (const [live, all] of read) {
-        const list = all.filter((x) => keeps(x.event));
+      const read = await port.eventsOfProfiles(missing, names);
+      for (const [live, list] of read) {
         entries.delete(live);
         entries.set(live, { key: missing.get(live)!.join('\u0000'), events: new Map(list.map((x) => [x.seq, x.event])), readAt: at });
         out.set(live, list);

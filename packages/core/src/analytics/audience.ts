@@ -19,7 +19,7 @@ import {
   refuse,
 } from './definition-check.ts';
 import { durationMs } from './analytics-event.ts';
-import { eventCounts, eventsByName, eventsNamed } from './computed-trait.ts';
+import { eventCounts, eventTime, eventsByName, eventsNamed } from './computed-trait.ts';
 
 /** How many times an event must have been performed: `{op, value}` (a bare number n means at least n). */
 export interface CountRule {
@@ -284,7 +284,7 @@ function performedHolds(
   let n = 0;
   for (const event of events) {
     if (!eventCounts(p, event)) continue;
-    const at = Date.parse(event.timestamp);
+    const at = eventTime(event);
     if (at <= from) continue;
     if (withinMs !== undefined) soon(at + withinMs);
     n += 1;

@@ -150,6 +150,22 @@ export function eventsNamed(
 }
 
 /**
+ * An event's time in epoch ms, parsed once per event object. Why: every windowed definition and every
+ * `performed` condition reads the time of each event it looks at, and the evaluator keeps the same event
+ * objects in memory across recomputes (a profile's events were parsed once per definition per recompute).
+ */
+export function eventTime(event: TrackingEvent): number {
+  let at = parsedTimes.get(event);
+  if (at === undefined) {
+    at = Date.parse(event.timestamp);
+    parsedTimes.set(event, at);
+  }
+  return at;
+}
+
+const parsedTimes = new WeakMap<TrackingEvent, number>();
+
+/**
  * Evaluates one definition over one profile's events (sorted with `sortEvents`) at `now` (epoch ms). A
  * `time_since` value is the time of the last counted event; `presentComputedValue` turns it into seconds.
  */
@@ -161,7 +177,7 @@ export function evaluateComputedTrait(definition: ComputedTraitDefinition, sorte
   for (const event of sorted) {
     if (!eventCounts(definition, event)) continue;
     if (from !== undefined) {
-      const at = Date.parse(event.timestamp);
+      const at = eventTime(event);
       if (at <= from) continue;
       oldest ??= at;
     }
@@ -171,34 +187,60 @@ export function evaluateComputedTrait(definition: ComputedTraitDefinition, sorte
   return oldest !== undefined && windowMs !== undefined ? { value, nextChangeAt: oldest + windowMs } : { value };
 }
 
+/** Whether `value` is the one a profile without matching events has (`emptyComputedValue`), which stores keep no row for. */
+export function isEmptyComputedValue(type: ComputedTraitType, value: unknown): boolean {
+  switch (type) {
+    case 'event_counter':
+    case 'unique_count':
+      return value === 0;
+    case 'exists':
+      return value === false;
+    case 'unique_list':
+      return Array.isArray(value) && value.length === 0;
+    default:
+      // As JSON: a value that serialises as `null` (a sum past the largest number) is stored as no value.
+      return value === null || value === undefined || (typeof value === 'number' && !Number.isFinite(value));
+  }
+}
+
+/** The values of `property` (the timestamp without one) of counted events, in event order, without missing ones. */
+function presentValues(definition: ComputedTraitDefinition, events: readonly TrackingEvent[]): unknown[] {
+  const out: unknown[] = [];
+  const path = definition.property;
+  for (const event of events) {
+    const v = path === undefined ? event.timestamp : valueAtPath(event, path);
+    if (v !== undefined && v !== null) out.push(v);
+  }
+  return out;
+}
+
 function valueOf(definition: ComputedTraitDefinition, events: TrackingEvent[]): unknown {
-  const read = (e: TrackingEvent): unknown => (definition.property === undefined ? e.timestamp : valueAtPath(e, definition.property));
-  const present = (): unknown[] => events.map(read).filter((v) => v !== undefined && v !== null);
   switch (definition.type) {
     case 'event_counter':
       return events.length;
     case 'exists':
       return events.length > 0;
     case 'first':
-      return events.length > 0 ? (present()[0] ?? null) : null;
+      return events.length > 0 ? (presentValues(definition, events)[0] ?? null) : null;
     case 'last': {
-      const values = present();
+      const values = presentValues(definition, events);
       return values.length > 0 ? values[values.length - 1] : null;
     }
     case 'time_since':
       return events.length > 0 ? (events[events.length - 1]?.timestamp ?? null) : null;
     case 'aggregation':
-      return aggregate(
-        definition.agg ?? 'sum',
-        present().filter((v): v is number => typeof v === 'number' && Number.isFinite(v)),
-      );
+      return aggregate(definition.agg ?? 'sum', presentValues(definition, events).filter(isFiniteNumber));
     case 'most_frequent':
-      return mostFrequent(present());
+      return mostFrequent(presentValues(definition, events));
     case 'unique_list':
-      return uniqueValues(present()).slice(0, UNIQUE_LIST_MAX);
+      return uniqueValues(presentValues(definition, events)).slice(0, UNIQUE_LIST_MAX);
     case 'unique_count':
-      return uniqueValues(present()).length;
+      return uniqueValues(presentValues(definition, events)).length;
   }
+}
+
+function isFiniteNumber(v: unknown): v is number {
+  return typeof v === 'number' && Number.isFinite(v);
 }
 
 function aggregate(agg: Aggregation, values: number[]): number | null {

@@ -99,11 +99,25 @@ export function checkWhere(raw: unknown, field: string): DefinitionCheck<EventCo
 /** The value at a dotted path of an event (or any object); `undefined` when a step is missing. */
 export function valueAtPath(source: unknown, path: string): unknown {
   let at: unknown = source;
-  for (const step of path.split('.')) {
+  for (const step of pathSteps(path)) {
     if (!isRecord(at) || !Object.hasOwn(at, step)) return undefined;
     at = at[step];
   }
   return at;
+}
+
+/** Paths split once: definitions read the same few paths of every event they evaluate. */
+const splitPaths = new Map<string, readonly string[]>();
+const SPLIT_PATHS_KEPT = 1000;
+
+function pathSteps(path: string): readonly string[] {
+  let steps = splitPaths.get(path);
+  if (steps === undefined) {
+    if (splitPaths.size >= SPLIT_PATHS_KEPT) splitPaths.clear();
+    steps = path.split('.');
+    splitPaths.set(path, steps);
+  }
+  return steps;
 }
 
 /** Whether `actual` satisfies `op value`. Order operators compare numbers with numbers and strings with strings. */

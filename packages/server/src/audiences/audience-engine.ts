@@ -21,6 +21,7 @@ import { audienceSourceId, isRecordedAudienceEvent, recordAudienceChanges } from
 import type { Definitions } from './audience-recompute.ts';
 import { namesRead, recomputeProfiles } from './audience-recompute.ts';
 import { createEvaluationMemo } from './evaluation-memo.ts';
+import type { TimelineCache } from './timeline-cache.ts';
 import { createTimelineCache } from './timeline-cache.ts';
 
 /** Tuning of the loop (defaults suit a server; tests drive it with `drain`). */
@@ -100,20 +101,30 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
   let cursorWritten: { seq: number; at: number } | undefined;
   let definitionsReadAt = -Infinity;
   const recentSeqs = new Set<number>();
-  let timelines = createTimelineCache(port);
+  let timelines = eventMemory();
   const memo = createEvaluationMemo();
   let lastSweep = -Infinity;
   const pendingChanges: AudienceChange[] = [];
   let lastFlush = -Infinity;
   let sourceId: string | undefined;
 
+  /** A memory of timelines that keeps the events the current definitions read. */
+  function eventMemory(): TimelineCache {
+    return createTimelineCache(port, namesRead(definitions));
+  }
+
   async function loadDefinitions(): Promise<void> {
     const [traits, audiences] = await Promise.all([port.listDefinitions('trait'), port.listDefinitions('audience')]);
     definitionsReadAt = performance.now();
     const read = { traits: traits.map((t) => t.definition), audiences: audiences.map((a) => a.definition) };
-    // Other definitions make every remembered evaluation stale (a deleted one's values are gone from the store).
-    if (stableJson(read) !== stableJson(definitions)) memo.clear();
+    // Other definitions make every remembered evaluation stale (a deleted one's values are gone from the store),
+    // and may read events the memory of timelines did not keep.
+    const changed = stableJson(read) !== stableJson(definitions);
     definitions = read;
+    if (changed) {
+      memo.clear();
+      timelines = eventMemory();
+    }
     const waiting = (list: Array<StoredDefinition<ComputedTraitDefinition | AudienceDefinition>>): string[] =>
       list.filter((d) => d.status === 'backfilling').map((d) => d.definition.key);
     const traitKeys = waiting(traits);
@@ -137,7 +148,7 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
       feedSeq = (await port.readFeedCursor()) ?? (await startSeq);
       cursorWritten = { seq: feedSeq, at: performance.now() };
       recentSeqs.clear();
-      timelines = createTimelineCache(port);
+      timelines = eventMemory();
       memo.clear();
       backfill = undefined;
       await loadDefinitions();
@@ -161,25 +172,25 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
     await port.writeFeedCursor(feedSeq);
   }
 
-  /** Whether a feed event queues its profile: all do but the entries and exits this loop wrote that no definition reads. */
-  function queues(event: TrackingEvent): boolean {
-    if (!isRecordedAudienceEvent(event)) return true;
-    const read = namesRead(definitions);
-    return read === undefined || read.has(event.event ?? '');
-  }
-
   async function readFeed(): Promise<boolean> {
     if (feedSeq === undefined) return false;
     const rows = await port.eventsAfter(Math.max(0, feedSeq - FEED_OVERLAP), 5000);
     let fresh = false;
+    const names = namesRead(definitions);
     for (const row of rows) {
       if (recentSeqs.has(row.seq) || row.seq <= feedSeq - FEED_OVERLAP) continue;
       recentSeqs.add(row.seq);
       fresh = true;
       if (row.profileId) {
-        const event = (typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload) as TrackingEvent;
-        timelines.add(row.profileId, row.seq, event);
-        if (queues(event)) dirty.add(row.profileId);
+        // Only an event a definition reads is parsed and kept. Every event queues its profile (it may have changed
+        // its traits, consent or identity) but the entries and exits this loop wrote, which change none of these.
+        const read = names === undefined || names.has(row.event ?? '');
+        if (read) {
+          const event = (typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload) as TrackingEvent;
+          timelines.add(row.profileId, row.seq, event);
+        }
+        if (read || !isRecordedAudienceEvent({ ...(row.event !== null ? { event: row.event } : {}), messageId: row.messageId }))
+          dirty.add(row.profileId);
       }
       if (row.seq > feedSeq) feedSeq = row.seq;
     }

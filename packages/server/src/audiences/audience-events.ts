@@ -38,7 +38,7 @@ const MESSAGE_ID_PREFIX = 'kin-audience:';
  * attached to its profile by a plan that changes no identity and no trait, so it changes no computed state
  * unless a definition reads its name; the evaluator need not recompute the profile it just recomputed.
  */
-export function isRecordedAudienceEvent(event: TrackingEvent): boolean {
+export function isRecordedAudienceEvent(event: Pick<TrackingEvent, 'event' | 'messageId'>): boolean {
   return (event.event === AUDIENCE_ENTERED || event.event === AUDIENCE_EXITED) && event.messageId.startsWith(MESSAGE_ID_PREFIX);
 }
 

@@ -145,6 +145,31 @@ export function runAudienceIdentityCases(target: StoreTestTarget): void {
       await after.stop();
     });
 
+    it("the feed names each event, and a profile's events can be read for some names only", async () => {
+      const s = (store = await target.create());
+      await ingest(s, DEFAULT_POLICY, [
+        { type: 'identify', messageId: 'id-1', anonymousId: 'a1', traits: { plan: 'pro' }, timestamp: START, receivedAt: START },
+        track('o-1', 'a1'),
+        track('v-1', 'a1', { event: 'Page Viewed', properties: {} }),
+      ]);
+      const feed = await s.audiences.eventsAfter(0, 10);
+      expect(feed.map((e) => [e.event, e.messageId])).toEqual([
+        [null, 'id-1'],
+        ['Order Completed', 'o-1'],
+        ['Page Viewed', 'v-1'],
+      ]);
+      const id = feed[0]!.profileId!;
+      const named = await s.audiences.eventsOfProfiles(new Map([[id, [id]]]), new Set(['Order Completed']));
+      expect(named.get(id)!.map((e) => e.event.messageId)).toEqual(['o-1']);
+      const all = await s.audiences.eventsOfProfiles(new Map([[id, [id]]]));
+      expect(
+        all
+          .get(id)!
+          .map((e) => e.event.messageId)
+          .sort(),
+      ).toEqual(['id-1', 'o-1', 'v-1']);
+    });
+
     it('a profile marked again keeps its newer mark when the older one is cleared', async () => {
       const s = (store = await target.create());
       await s.transaction((tx) => tx.markForRecompute(['p-2', 'p-1']));

@@ -4,14 +4,14 @@
  * state with the entries and exits it implies. Why from scratch: merges, undos and splits change which
  * events a profile has; a recount is equal to the truth by construction (no increments to undo).
  */
-import type { AudienceDefinition, ComputedTraitDefinition, TrackingEvent } from '@kin/core';
+import type { AudienceDefinition, ComputedTraitDefinition, ComputedValue, TrackingEvent } from '@kin/core';
 import {
-  emptyComputedValue,
   evaluateAudiences,
   evaluateComputedTrait,
   eventsByName,
   performedEvents,
   eventsNamed,
+  isEmptyComputedValue,
   presentComputedValue,
   sortEvents,
   stableJson,
@@ -19,7 +19,7 @@ import {
 import type { ProfileComputedState, ProfileStateWrite, SeqEvent } from '../storage/audience-store.ts';
 import type { ProfileView, Store } from '../storage/storage.ts';
 import type { AudienceChange } from './audience-events.ts';
-import type { EvaluationMemo } from './evaluation-memo.ts';
+import type { EvaluationMemo, RememberedEvaluation } from './evaluation-memo.ts';
 
 /** Profile reads in flight at once in a recompute. */
 const PROFILE_READS_IN_FLIGHT = 16;
@@ -52,12 +52,31 @@ export interface ProfileEvaluation {
   state: ProfileComputedState;
   /** Epoch ms at which time alone may change the state; `undefined`: never. */
   nextChangeAt: number | undefined;
+  /** Each trait's result with the events it read (with `reuse`), for the profile's next evaluation. */
+  traits?: Map<string, TraitResult>;
+}
+
+/** A trait's result on one profile and the seqs of the events of its name it was computed from. */
+export interface TraitResult {
+  events: string;
+  result: ComputedValue;
+}
+
+/**
+ * What lets an evaluation reuse the last one's trait results: the seq of each event (parallel to `events`)
+ * and the last results. Why it stays exact: a trait reads only the events of its name and the clock; a result
+ * is reused only when those events are the same seqs (what merges, undos and splits change) and its window
+ * boundary (`nextChangeAt`) is still ahead.
+ */
+export interface TraitReuse {
+  seqs: readonly number[];
+  last: ReadonlyMap<string, TraitResult> | undefined;
 }
 
 /** Evaluates one profile's definitions; `previous` gives the entry times of audiences it stays in. */
 export function evaluateProfile(
   definitions: Definitions,
-  input: { events: readonly TrackingEvent[]; profile: ProfileView; previous?: ProfileComputedState },
+  input: { events: readonly TrackingEvent[]; profile: ProfileView; previous?: ProfileComputedState; reuse?: TraitReuse },
   now: Date,
 ): ProfileEvaluation {
   const at = now.getTime();
@@ -66,13 +85,28 @@ export function evaluateProfile(
   const values: Record<string, unknown> = {};
   const computed: Record<string, unknown> = {};
   const timeAnchors: Record<string, number> = {};
+  const reuse = input.reuse;
+  const signatures = reuse
+    ? eventSignatures(
+        input.events,
+        reuse.seqs,
+        definitions.traits.some((t) => t.event === '*'),
+      )
+    : undefined;
+  const traits = reuse ? new Map<string, TraitResult>() : undefined;
   let next = Infinity;
   for (const definition of definitions.traits) {
-    const result = evaluateComputedTrait(definition, eventsNamed(definition.event, sorted, byName), at);
+    const events = signatures?.get(definition.event) ?? '';
+    const last = reuse?.last?.get(definition.key);
+    const result =
+      last && last.events === events && (last.result.nextChangeAt === undefined || at < last.result.nextChangeAt)
+        ? last.result
+        : evaluateComputedTrait(definition, eventsNamed(definition.event, sorted, byName), at);
+    traits?.set(definition.key, { events, result });
     if (result.nextChangeAt !== undefined) next = Math.min(next, result.nextChangeAt);
     computed[definition.key] = presentComputedValue(definition.type, result.value, at);
     if (definition.type === 'time_since' && typeof result.value === 'string') timeAnchors[definition.key] = Date.parse(result.value);
-    if (stableJson(result.value) !== stableJson(emptyComputedValue(definition.type))) values[definition.key] = result.value;
+    if (!isEmptyComputedValue(definition.type, result.value)) values[definition.key] = result.value;
   }
   const memberships = evaluateAudiences(
     definitions.audiences,
@@ -87,11 +121,31 @@ export function evaluateProfile(
     at,
   );
   const audiences: Record<string, string> = {};
+  let entered: string | undefined;
   for (const [key, m] of memberships) {
     if (m.nextChangeAt !== undefined) next = Math.min(next, m.nextChangeAt);
-    if (m.member) audiences[key] = input.previous?.audiences[key] ?? now.toISOString();
+    if (m.member) audiences[key] = input.previous?.audiences[key] ?? (entered ??= now.toISOString());
   }
-  return { state: { values, audiences }, nextChangeAt: Number.isFinite(next) ? next : undefined };
+  return { state: { values, audiences }, nextChangeAt: Number.isFinite(next) ? next : undefined, ...(traits ? { traits } : {}) };
+}
+
+/** The seqs of each event name's events (and of all under `"*"` when `all`), ascending, as text. */
+function eventSignatures(events: readonly TrackingEvent[], seqs: readonly number[], all: boolean): Map<string, string> {
+  const byName = new Map<string, number[]>();
+  for (const [i, event] of events.entries()) {
+    const name = event.event ?? '';
+    const list = byName.get(name);
+    if (list) list.push(seqs[i]!);
+    else byName.set(name, [seqs[i]!]);
+  }
+  const out = new Map<string, string>();
+  for (const [name, list] of byName) out.set(name, list.sort(ascending).join(','));
+  if (all) out.set('*', [...seqs].sort(ascending).join(','));
+  return out;
+}
+
+function ascending(a: number, b: number): number {
+  return a - b;
 }
 
 /** Every event of a live profile (following merges), page by page as the profile API reads them. */
@@ -156,26 +210,33 @@ export async function recomputeProfiles(
   }
   for (const id of live.keys()) removed.delete(id);
   const groups = new Map([...live].map(([id, p]) => [id, [id, ...[...p.mergedFrom].sort()]]));
-  const events = await (memory ? memory.readEvents(groups) : port.eventsOfProfiles(groups));
   const names = namesRead(definitions);
-  const toEvaluate = new Map<string, { profile: ProfileView; events: TrackingEvent[]; inputs: string }>();
+  const events = await (memory ? memory.readEvents(groups) : port.eventsOfProfiles(groups, names));
+  const toEvaluate = new Map<string, { profile: ProfileView; events: TrackingEvent[]; seqs: number[]; inputs: string }>();
   for (const [id, profile] of live) {
     const read = (events.get(id) ?? []).filter((x) => names === undefined || names.has(x.event.event ?? ''));
     const inputs = memory ? inputsOf(groups.get(id)!, profile, read) : '';
     if (memory?.memo.unchanged(id, inputs, now.getTime())) continue;
-    toEvaluate.set(id, { profile, events: read.map((x) => x.event), inputs });
+    toEvaluate.set(id, { profile, events: read.map((x) => x.event), seqs: read.map((x) => x.seq), inputs });
   }
-  const previous = await port.readStates([...toEvaluate.keys()]);
+  // The states this evaluator stored need no read (see evaluation-memo.ts).
+  const previous = await port.readStates([...toEvaluate.keys()].filter((id) => !memory?.memo.last(id)?.stored));
   const writes: ProfileStateWrite[] = [];
   const changes: AudienceChange[] = [];
-  const evaluated: Array<[string, string, number | undefined]> = [];
+  const evaluated: Array<[string, RememberedEvaluation]> = [];
   const at = now.toISOString();
   const audienceKeys = new Set(definitions.audiences.map((a) => a.key));
-  for (const [id, { profile, events: read, inputs }] of toEvaluate) {
-    const before = previous.get(id);
-    const { state, nextChangeAt } = evaluateProfile(definitions, { events: read, profile, ...(before ? { previous: before } : {}) }, now);
-    evaluated.push([id, inputs, nextChangeAt]);
+  for (const [id, { profile, events: read, seqs, inputs }] of toEvaluate) {
+    const last = memory?.memo.last(id);
+    const before = last?.stored ?? previous.get(id);
+    const reuse = memory ? { reuse: { seqs, last: last?.traits } } : {};
+    const { state, nextChangeAt, traits } = evaluateProfile(
+      definitions,
+      { events: read, profile, ...(before ? { previous: before } : {}), ...reuse },
+      now,
+    );
     const nextCheckAt = nextChangeAt === undefined ? null : new Date(nextChangeAt).toISOString();
+    evaluated.push([id, { inputs, nextChangeAt, ...(traits ? { traits } : {}), stored: { ...state, nextCheckAt } }]);
     // Most recomputes change nothing a store holds (an event no definition reads): no write for them.
     if (!before || !sameState(before, state, nextCheckAt))
       writes.push({ profileId: id, state, nextCheckAt, ...(before ? { before } : {}) });
@@ -189,7 +250,7 @@ export async function recomputeProfiles(
   if (memory) {
     // A removed profile's state is gone: if an undo brings it back with the same inputs, it must be evaluated again.
     memory.memo.forget(removed);
-    for (const [id, inputs, nextChangeAt] of evaluated) memory.memo.remember(id, inputs, nextChangeAt);
+    for (const [id, evaluation] of evaluated) memory.memo.remember(id, evaluation);
   }
   return { written: writes.length, changes };
 }

@@ -6,7 +6,9 @@
  * older than a minute (a safety net for changes that add no event, such as an erasure).
  *
  * Why it stays exact: entries are keyed by seq, so an event both read from the store and delivered by the
- * feed counts once, and the feed delivers every committed event (audience-engine.ts).
+ * feed counts once, and the feed delivers every committed event (audience-engine.ts). It keeps only the
+ * events of the names a definition reads (the others change no value); a cache made for other definitions is
+ * replaced, not reused.
  */
 import type { TrackingEvent } from '@kin/core';
 import type { AudienceStore, SeqEvent } from '../storage/audience-store.ts';
@@ -34,8 +36,13 @@ export interface TimelineCache {
   read: TimelineReader;
 }
 
-/** Creates an empty cache over the store's port; `now` is a monotonic time in ms. */
-export function createTimelineCache(port: AudienceStore, now: () => number = () => performance.now()): TimelineCache {
+/** Creates an empty cache over the store's port, of the events of `names` (all without); `now` is a monotonic time in ms. */
+export function createTimelineCache(
+  port: AudienceStore,
+  names?: ReadonlySet<string>,
+  now: () => number = () => performance.now(),
+): TimelineCache {
+  const keeps = (event: TrackingEvent): boolean => names === undefined || names.has(event.event ?? '');
   const entries = new Map<string, Entry>();
   const waiting = new Map<string, Map<number, TrackingEvent>>();
   let waitingCount = 0;
@@ -45,6 +52,7 @@ export function createTimelineCache(port: AudienceStore, now: () => number = () 
   };
   return {
     add(profileId, seq, event) {
+      if (!keeps(event)) return;
       if (waitingCount >= MAX_WAITING) {
         entries.clear();
         clearWaiting();
@@ -91,7 +99,7 @@ export function createTimelineCache(port: AudienceStore, now: () => number = () 
           waiting.delete(id);
         }
       }
-      const read = await port.eventsOfProfiles(missing);
+      const read = await port.eventsOfProfiles(missing, names);
       for (const [live, list] of read) {
         entries.delete(live);
         entries.set(live, { key: missing.get(live)!.join('\u0000'), events: new Map(list.map((x) => [x.seq, x.event])), readAt: at });

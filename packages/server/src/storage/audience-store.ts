@@ -46,6 +46,10 @@ export interface ProfileStateWrite {
 export interface FeedEvent {
   seq: number;
   profileId: string | null;
+  /** The event's name (`null` for pages, identifies and others without one) and messageId, from their columns. */
+  event: string | null;
+  messageId: string;
+  /** The whole event: a JSON string or its parsed value (the evaluator parses only events a definition reads). */
   payload: unknown;
 }
 
@@ -94,9 +98,10 @@ export interface AudienceStore {
   eventsAfter(seq: number, limit: number): Promise<FeedEvent[]>;
   /**
    * The events of each live profile, given with the ids whose timelines it holds (itself and `mergedFrom`):
-   * the same events as `Store.listProfileEvents`, in no particular order, read for a whole batch at once.
+   * the same events as `Store.listProfileEvents`, in no particular order, read for a whole batch at once;
+   * with `names`, only the events of those names (the evaluator reads no other).
    */
-  eventsOfProfiles(groups: ReadonlyMap<string, readonly string[]>): Promise<Map<string, SeqEvent[]>>;
+  eventsOfProfiles(groups: ReadonlyMap<string, readonly string[]>, names?: ReadonlySet<string>): Promise<Map<string, SeqEvent[]>>;
   /** The highest event seq below which every event is committed (0 without events; see postgres-feed-horizon.ts). */
   lastEventSeq(): Promise<number>;
   /** The oldest `limit` recompute marks (written in the transactions that changed those profiles). */

@@ -184,22 +184,28 @@ export function createPostgresAudiences(pool: Pool, url: string, horizon: FeedHo
     async eventsAfter(seq, limit) {
       const bound = await horizon.committed();
       if (bound <= seq) return [];
-      const { rows } = await pool.query('SELECT seq, profile_id, payload FROM events WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3', [
-        seq,
-        bound,
-        limit,
-      ]);
-      return (rows as Row[]).map((r) => ({ seq: Number(r.seq), profileId: (r.profile_id as string | null) ?? null, payload: r.payload }));
+      const { rows } = await pool.query(
+        'SELECT seq, profile_id, event, message_id, payload FROM events WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3',
+        [seq, bound, limit],
+      );
+      return (rows as Row[]).map((r) => ({
+        seq: Number(r.seq),
+        profileId: (r.profile_id as string | null) ?? null,
+        event: (r.event as string | null) ?? null,
+        messageId: r.message_id as string,
+        payload: r.payload,
+      }));
     },
 
-    async eventsOfProfiles(groups) {
+    async eventsOfProfiles(groups, names) {
       const liveOf = new Map<string, string>();
       for (const [live, ids] of groups) for (const id of ids) liveOf.set(id, live);
       const out = new Map<string, SeqEvent[]>([...groups.keys()].map((id) => [id, []]));
       if (liveOf.size === 0) return out;
-      const { rows } = await pool.query('SELECT seq, profile_id, payload FROM events WHERE profile_id = ANY($1::text[])', [
-        [...liveOf.keys()],
-      ]);
+      const { rows } = await pool.query(
+        'SELECT seq, profile_id, payload FROM events WHERE profile_id = ANY($1::text[]) AND ($2::text[] IS NULL OR event = ANY($2::text[]))',
+        [[...liveOf.keys()], names ? [...names] : null],
+      );
       for (const row of rows as Row[])
         out.get(liveOf.get(row.profile_id as string)!)!.push({ seq: Number(row.seq), event: row.payload as TrackingEvent });
       return out;

@@ -210,16 +210,21 @@ export function createSqliteAudiences(options: {
     },
 
     async eventsAfter(seq, limit) {
-      return (stmt(read(), 'SELECT seq, profile_id, payload FROM events WHERE seq > ? ORDER BY seq LIMIT ?').all(seq, limit) as Row[]).map(
-        (r) => ({
-          seq: r.seq as number,
-          profileId: (r.profile_id as string | null) ?? null,
-          payload: r.payload,
-        }),
-      );
+      return (
+        stmt(read(), 'SELECT seq, profile_id, event, message_id, payload FROM events WHERE seq > ? ORDER BY seq LIMIT ?').all(
+          seq,
+          limit,
+        ) as Row[]
+      ).map((r) => ({
+        seq: r.seq as number,
+        profileId: (r.profile_id as string | null) ?? null,
+        event: (r.event as string | null) ?? null,
+        messageId: r.message_id as string,
+        payload: r.payload,
+      }));
     },
 
-    async eventsOfProfiles(groups) {
+    async eventsOfProfiles(groups, names) {
       const liveOf = new Map<string, string>();
       for (const [live, ids] of groups) for (const id of ids) liveOf.set(id, live);
       const out = new Map<string, SeqEvent[]>([...groups.keys()].map((id) => [id, []]));
@@ -235,11 +240,13 @@ export function createSqliteAudiences(options: {
           owner.set(row.seq as number, liveOf.get(row.profile_id as string)!);
         }
       }
-      const rows = stmt(r, 'SELECT seq, payload FROM events WHERE seq IN (SELECT value FROM json_each(?))').all(
+      const rows = stmt(r, 'SELECT seq, event, payload FROM events WHERE seq IN (SELECT value FROM json_each(?))').all(
         JSON.stringify([...owner.keys()]),
       ) as Row[];
-      for (const row of rows)
+      for (const row of rows) {
+        if (names && !names.has((row.event as string | null) ?? '')) continue;
         out.get(owner.get(row.seq as number)!)!.push({ seq: row.seq as number, event: JSON.parse(row.payload as string) as TrackingEvent });
+      }
       return out;
     },
 

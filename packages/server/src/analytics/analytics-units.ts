@@ -81,7 +81,8 @@ export async function loadSequences(options: SequenceScan): Promise<UnitSequence
   const identity = options.units.includes('anonymous_id') || options.keepRows === true;
   // One string per event name: the store hands out a new one per row, and the kept events would hold them all.
   const names = new Map<string, string>();
-  const scanned = await options.analytics.scanEvents({ ...options.scan, identity, slim: true }, (batch) => {
+  const scan = { ...options.scan, identity, slim: true, noProperties: !options.keep.properties };
+  const scanned = await options.analytics.scanEvents(scan, (batch) => {
     for (const row of batch) {
       if (options.filter && !options.filter(row)) continue;
       const name = names.get(row.name);

@@ -4,20 +4,22 @@
  * runs with the time left before the deadline as its `statement_timeout`.
  */
 import type pg from 'pg';
-import type { AnalyticsRow, AnalyticsStore } from '../analytics-store.ts';
+import type { AnalyticsRow, AnalyticsScan, AnalyticsStore } from '../analytics-store.ts';
 import { AnalyticsTimeout, checkDeadline, scanSlices } from '../analytics-store.ts';
 
 /** A row as read: seq, profile, name, time, then what the scan asked for (see `columns`). */
 type Raw = [string, string | null, string, number, ...Array<string | null>];
 
-const json = (slim = false) =>
-  slim ? "json_build_object('type', type, 'context', payload->'context', 'properties', payload->'properties')::text" : 'payload::text';
+const json = (scan: Pick<AnalyticsScan, 'slim' | 'noProperties'>) =>
+  !scan.slim
+    ? 'payload::text'
+    : `json_build_object('type', type, 'context', payload->'context'${scan.noProperties ? '' : ", 'properties', payload->'properties'"})::text`;
 
 /**
  * Only the columns a scan needs. Why: a funnel without conditions reads neither identity nor JSON, and every value
  * of every row is text the driver turns into a JavaScript value (message and source ids were 2 of its 6 columns).
  */
-const columns = (identity: boolean, payload: boolean, slim?: boolean) =>
+const columns = (identity: boolean, payload: boolean, slim: Pick<AnalyticsScan, 'slim' | 'noProperties'> = {}) =>
   [
     'seq, profile_id, coalesce(event, type), (extract(epoch from timestamp) * 1000)::float8',
     ...(identity || payload ? ['message_id, source_id'] : []),
@@ -75,8 +77,8 @@ export function createPostgresAnalytics(pool: pg.Pool): AnalyticsStore {
           await client.query(`SET LOCAL statement_timeout = ${left}`);
           const named = 'coalesce(event, type) = ANY($3::text[])';
           const text = scan.names
-            ? `SELECT ${columns(scan.identity, scan.payload, scan.slim)} FROM events WHERE (${scan.touches ? `${named} OR ${TOUCH}` : named}) AND timestamp >= $1 AND timestamp < $2`
-            : `SELECT ${columns(scan.identity, scan.payload, scan.slim)} FROM events WHERE timestamp >= $1 AND timestamp < $2`;
+            ? `SELECT ${columns(scan.identity, scan.payload, scan)} FROM events WHERE (${scan.touches ? `${named} OR ${TOUCH}` : named}) AND timestamp >= $1 AND timestamp < $2`
+            : `SELECT ${columns(scan.identity, scan.payload, scan)} FROM events WHERE timestamp >= $1 AND timestamp < $2`;
           const values: unknown[] = [new Date(from), new Date(to)];
           if (scan.names) values.push(scan.names);
           const result = await client.query<Raw>({ text, values, rowMode: 'array' }).catch((error: unknown) => {

@@ -4,11 +4,8 @@
  * runs with the time left before the deadline as its `statement_timeout`.
  */
 import type pg from 'pg';
-import type { AnalyticsRow, AnalyticsScan, AnalyticsStore } from '../analytics-store.ts';
-import { AnalyticsTimeout, checkDeadline, scanSlices } from '../analytics-store.ts';
-
-/** A row as read: seq, profile, name, time, then what the scan asked for (see `columns`). */
-type Raw = [string, string | null, string, number, ...Array<string | null>];
+import type { AnalyticsRaw, AnalyticsScan, AnalyticsStore } from '../analytics-store.ts';
+import { analyticsRowReader, AnalyticsTimeout, checkDeadline, scanSlices } from '../analytics-store.ts';
 
 const json = (scan: Pick<AnalyticsScan, 'slim' | 'noProperties'>) =>
   !scan.slim
@@ -27,29 +24,8 @@ const columns = (identity: boolean, payload: boolean, slim: Pick<AnalyticsScan, 
     ...(payload ? [json(slim)] : []),
   ].join(', ');
 
-const rowReader = (identity: boolean, payload: boolean) => {
-  const ids = identity || payload;
-  const anonymousAt = ids ? 6 : 4;
-  const payloadAt = identity ? anonymousAt + 2 : anonymousAt;
-  return (r: Raw): AnalyticsRow => {
-    const row: AnalyticsRow = {
-      seq: Number(r[0]),
-      messageId: ids ? (r[4] as string) : '',
-      sourceId: ids ? (r[5] as string) : '',
-      profileId: r[1],
-      name: r[2],
-      at: r[3],
-    };
-    if (identity) {
-      const anonymousId = r[anonymousAt] as string | null | undefined;
-      const userId = r[anonymousAt + 1] as string | null | undefined;
-      if (anonymousId !== null && anonymousId !== undefined) row.anonymousId = anonymousId;
-      if (userId !== null && userId !== undefined) row.userId = userId;
-    }
-    if (payload) row.payload = r[payloadAt] as string;
-    return row;
-  };
-};
+/** PostgreSQL hands the time over as milliseconds already. */
+const rowReader = (identity: boolean, payload: boolean) => analyticsRowReader({ identity, payload, at: Number });
 
 /**
  * An event with a campaign or a `kin_link` (an attribution touch). Why the text test first: `payload` is `json`
@@ -81,7 +57,7 @@ export function createPostgresAnalytics(pool: pg.Pool): AnalyticsStore {
             : `SELECT ${columns(scan.identity, scan.payload, scan)} FROM events WHERE timestamp >= $1 AND timestamp < $2`;
           const values: unknown[] = [new Date(from), new Date(to)];
           if (scan.names) values.push(scan.names);
-          const result = await client.query<Raw>({ text, values, rowMode: 'array' }).catch((error: unknown) => {
+          const result = await client.query<AnalyticsRaw>({ text, values, rowMode: 'array' }).catch((error: unknown) => {
             throw (error as { code?: string }).code === '57014' ? new AnalyticsTimeout() : error;
           });
           total += result.rows.length;
@@ -105,7 +81,7 @@ export function createPostgresAnalytics(pool: pg.Pool): AnalyticsStore {
       return new Map(rows);
     },
     async findEvents(messageId, name) {
-      const { rows } = await pool.query<Raw>({
+      const { rows } = await pool.query<AnalyticsRaw>({
         text: `SELECT ${columns(true, true)} FROM events WHERE coalesce(event, type) = $1 AND message_id = $2`,
         values: [name, messageId],
         rowMode: 'array',

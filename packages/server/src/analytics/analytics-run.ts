@@ -10,6 +10,7 @@ import type {
   ConversionExplanation,
   ConversionTouches,
   FunnelActorsResponse,
+  FunnelReach,
   FunnelResponse,
   FunnelSpec,
   PathsResponse,
@@ -32,7 +33,7 @@ import type { AnalyticsStore } from '../storage/analytics-store.ts';
 import { AnalyticsTimeout, checkDeadline } from '../storage/analytics-store.ts';
 import type { MergeRecord, Store } from '../storage/storage.ts';
 import type { EventKeep } from './analytics-units.ts';
-import { loadSequences, unitOf } from './analytics-units.ts';
+import { eachSequence, loadSequences, unitOf } from './analytics-units.ts';
 
 /** What the analytics questions need. */
 export interface AnalyticsDeps {
@@ -78,26 +79,33 @@ function funnelPaths(spec: FunnelSpec): string[] {
   return [...spec.steps, ...spec.exclusions].flatMap((m) => (m.where ?? []).map((w) => w.path)).concat(spec.breakdownPath ?? []);
 }
 
-async function funnelSequences(deps: AnalyticsDeps, spec: FunnelSpec, unit: AnalyticsUnit, deadline: number) {
+/** Hands each unit's funnel reach to `each`; answers how many events were scanned. */
+async function funnelReaches(
+  deps: AnalyticsDeps,
+  question: { spec: FunnelSpec; unit: AnalyticsUnit; deadline: number },
+  each: (key: string, reach: FunnelReach) => void,
+): Promise<number> {
+  const { spec, unit, deadline } = question;
   const paths = funnelPaths(spec);
   const names = spec.order === 'strict' ? undefined : [...new Set([...spec.steps, ...spec.exclusions].map((m) => m.event))];
-  const keep = referencesProperties(paths);
-  return loadSequences({
-    analytics: portOf(deps),
-    scan: { fromMs: spec.fromMs, toMs: spec.toMs + spec.windowMs, ...(names ? { names } : {}), payload: paths.length > 0, deadline },
-    units: [unit],
-    sourceName: await sourceNamer(deps.store),
-    keep,
-  });
+  return eachSequence(
+    {
+      analytics: portOf(deps),
+      scan: { fromMs: spec.fromMs, toMs: spec.toMs + spec.windowMs, ...(names ? { names } : {}), payload: paths.length > 0, deadline },
+      units: [unit],
+      sourceName: await sourceNamer(deps.store),
+      keep: referencesProperties(paths),
+    },
+    (_, key, events) => each(key, funnelReach(spec, events)),
+  );
 }
 
 /** `POST /v1/analytics/funnel`. */
 export async function runFunnel(deps: AnalyticsDeps, question: { spec: FunnelSpec; unit: AnalyticsUnit }): Promise<FunnelResponse> {
   const { value, ms } = await timed(deps, async (deadline) => {
-    const loaded = await funnelSequences(deps, question.spec, question.unit, deadline);
-    const sequences = loaded.byUnit.get(question.unit) ?? new Map();
-    const reaches = [...sequences.values()].map((events) => funnelReach(question.spec, events));
-    return { counts: funnelCounts(question.spec, reaches), scanned: loaded.scanned };
+    const reaches: FunnelReach[] = [];
+    const scanned = await funnelReaches(deps, { ...question, deadline }, (_, reach) => reaches.push(reach));
+    return { counts: funnelCounts(question.spec, reaches), scanned };
   });
   return { unit: question.unit, ...value.counts, meta: { eventsScanned: value.scanned, ms } };
 }
@@ -108,13 +116,11 @@ export async function funnelActors(
   question: { spec: FunnelSpec; unit: AnalyticsUnit; step: number; dropped: boolean; limit: number; cursor?: string },
 ): Promise<FunnelActorsResponse> {
   const { value } = await timed(deps, async (deadline) => {
-    const loaded = await funnelSequences(deps, question.spec, question.unit, deadline);
     const ids: string[] = [];
-    for (const [id, events] of loaded.byUnit.get(question.unit) ?? new Map()) {
-      const depth = funnelReach(question.spec, events).depth;
+    await funnelReaches(deps, { ...question, deadline }, (id, { depth }) => {
       const hit = question.dropped ? depth === question.step : depth > question.step;
       if (hit && (question.cursor === undefined || id > question.cursor)) ids.push(id);
-    }
+    });
     return ids.sort();
   });
   const page = value.slice(0, question.limit);
@@ -125,17 +131,20 @@ export async function funnelActors(
 export async function runPaths(deps: AnalyticsDeps, question: { spec: PathSpec; unit: AnalyticsUnit }): Promise<PathsResponse> {
   const { spec, unit } = question;
   const { value, ms } = await timed(deps, async (deadline) => {
-    const loaded = await loadSequences({
-      analytics: portOf(deps),
-      scan: { fromMs: spec.fromMs, toMs: spec.toMs, payload: spec.node !== 'event', deadline },
-      units: [unit],
-      sourceName: await sourceNamer(deps.store),
-      // A page_path node reads the page's path; the others read only the name and the channel.
-      keep: { properties: false, context: spec.node === 'page_path' ? 'slim' : 'none' },
-      filter: (row) => !spec.exclude.has(row.name),
-    });
-    const paths = [...(loaded.byUnit.get(unit) ?? new Map()).values()].flatMap((events) => unitPaths(spec, events));
-    return { diagram: pathDiagram(spec, paths), scanned: loaded.scanned };
+    const paths: ReturnType<typeof unitPaths> = [];
+    const scanned = await eachSequence(
+      {
+        analytics: portOf(deps),
+        scan: { fromMs: spec.fromMs, toMs: spec.toMs, payload: spec.node !== 'event', deadline },
+        units: [unit],
+        sourceName: await sourceNamer(deps.store),
+        // A page_path node reads the page's path; the others read only the name and the channel.
+        keep: { properties: false, context: spec.node === 'page_path' ? 'slim' : 'none' },
+        filter: (row) => !spec.exclude.has(row.name),
+      },
+      (_, __, events) => paths.push(...unitPaths(spec, events)),
+    );
+    return { diagram: pathDiagram(spec, paths), scanned };
   });
   return { unit, ...value.diagram, meta: { eventsScanned: value.scanned, ms } };
 }

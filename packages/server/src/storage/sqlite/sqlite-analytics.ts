@@ -6,12 +6,9 @@
  */
 import type Database from 'better-sqlite3';
 import { isoString } from '@kin/core';
-import type { AnalyticsRow, AnalyticsStore } from '../analytics-store.ts';
-import { checkDeadline } from '../analytics-store.ts';
+import type { AnalyticsRaw, AnalyticsRow, AnalyticsStore } from '../analytics-store.ts';
+import { analyticsRowReader, checkDeadline } from '../analytics-store.ts';
 import { eventSeqRanges } from './sqlite-event-blocks.ts';
-
-/** A row as read: seq, profile, name, time, then what the scan asked for (see `columns`). */
-type Raw = [number, string | null, string, string, ...Array<string | null>];
 
 /**
  * Seqs one statement reads at once. Why chunks: a range may cover the whole table; rows are handed over (and the
@@ -35,29 +32,8 @@ export function createSqliteAnalytics(read: () => Database.Database): AnalyticsS
     ].join(', ');
   // Why the whole JSON even for a `slim` scan: cutting it down in SQLite (json_object of json_extracts) cost more CPU
   // than parsing the rest in JavaScript (bench:analytics, paths 411 vs 361 ms of CPU); PostgreSQL's cut pays off.
-  const rowReader = (identity: boolean, payload: boolean) => {
-    const ids = identity || payload;
-    const anonymousAt = ids ? 6 : 4;
-    const payloadAt = identity ? anonymousAt + 2 : anonymousAt;
-    return (r: Raw): AnalyticsRow => {
-      const row: AnalyticsRow = {
-        seq: r[0],
-        messageId: ids ? (r[4] as string) : '',
-        sourceId: ids ? (r[5] as string) : '',
-        profileId: r[1],
-        name: r[2],
-        at: Date.parse(r[3]),
-      };
-      if (identity) {
-        const anonymousId = r[anonymousAt] as string | null | undefined;
-        const userId = r[anonymousAt + 1] as string | null | undefined;
-        if (anonymousId !== null && anonymousId !== undefined) row.anonymousId = anonymousId;
-        if (userId !== null && userId !== undefined) row.userId = userId;
-      }
-      if (payload) row.payload = r[payloadAt] as string;
-      return row;
-    };
-  };
+  const rowReader = (identity: boolean, payload: boolean) =>
+    analyticsRowReader({ identity, payload, at: (value) => Date.parse(value as string) });
   const named = 'coalesce(event, type) IN (SELECT value FROM json_each(?))';
   return {
     async scanEvents(scan, onRows) {
@@ -85,7 +61,7 @@ export function createSqliteAnalytics(read: () => Database.Database): AnalyticsS
       for (const [first, end] of ranges) {
         for (let lo = first; lo <= Math.min(end, last); lo += CHUNK_SEQS) {
           checkDeadline(scan.deadline);
-          const raws = statement.all(...namesJson, lo, Math.min(end, lo + CHUNK_SEQS - 1), from, to) as Raw[];
+          const raws = statement.all(...namesJson, lo, Math.min(end, lo + CHUNK_SEQS - 1), from, to) as AnalyticsRaw[];
           // Again after the read: a scan of few chunks (a small store) would otherwise never look past its start.
           checkDeadline(scan.deadline);
           total += raws.length;
@@ -108,7 +84,7 @@ export function createSqliteAnalytics(read: () => Database.Database): AnalyticsS
       const toRow = rowReader(true, true);
       const rows: AnalyticsRow[] = [];
       for (const [first, last] of eventSeqRanges(db, '', '\uffff', new Set([name]))) {
-        for (const raw of statement.all(first, last, name, messageId) as Raw[]) rows.push(toRow(raw));
+        for (const raw of statement.all(first, last, name, messageId) as AnalyticsRaw[]) rows.push(toRow(raw));
       }
       // In the order the name index gave them before (time, profile, seq): callers take the first.
       return rows.sort((a, b) => a.at - b.at || compareNullable(a.profileId, b.profileId) || a.seq - b.seq);

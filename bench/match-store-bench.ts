@@ -32,6 +32,7 @@ import { systemClock } from '../packages/server/src/ports/clock.ts';
 import { memoryLogger } from '../packages/server/src/ports/logger.ts';
 import type { TraitProfile } from '../packages/server/src/storage/matching-store.ts';
 import { openSqliteStore } from '../packages/server/src/storage/sqlite/sqlite-store.ts';
+import { createIdGenerator } from '../packages/server/src/ports/ids.ts';
 
 const fmt = (n: number, digits = 2): string => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const at = (sorted: readonly number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
@@ -223,7 +224,14 @@ export async function runImportMatch(rows: number): Promise<Record<string, unkno
     if (!on.ok) throw new Error('policy');
     const run = async (policy: IdentityPolicy, label: string) => {
       const store = await openSqliteStore({ path: join(dir, `${label}.db`) });
-      const follower = createMatchFollower({ store, policy, clock: systemClock, logger: memoryLogger(), pollMs: 50 });
+      const follower = createMatchFollower({
+        store,
+        policy,
+        clock: systemClock,
+        ids: createIdGenerator(),
+        logger: memoryLogger(),
+        pollMs: 50,
+      });
       follower.start();
       const started = performance.now();
       const cpuStart = process.cpuUsage();

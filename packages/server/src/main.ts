@@ -169,7 +169,7 @@ export async function startKin(options: {
   const matcher =
     options.role === 'collector'
       ? undefined
-      : createMatchFollower({ store, policy, clock, logger, onMerged: (ids) => audiences.profilesChanged(ids) });
+      : createMatchFollower({ store, policy, clock, ids, logger, onMerged: (ids) => audiences.profilesChanged(ids) });
   matcher?.start();
   const app = createApp({
     linksConfig: config.links,

@@ -17,6 +17,7 @@ import type { Store } from '../storage/storage.ts';
 import type { StoreTestTarget } from '../storage/store-test-target.ts';
 import { TWIN_TRAITS } from '../testing/match-fixtures.ts';
 import { createAudienceEngine } from './audience-engine.ts';
+import { createIdGenerator } from '../ports/ids.ts';
 
 const START = '2026-03-10T12:00:00.000Z';
 const ORDERS: ComputedTraitDefinition = { key: 'orders', type: 'event_counter', event: 'Order Completed', where: [], window: null };
@@ -102,7 +103,7 @@ export function runAudienceIdentityCases(target: StoreTestTarget): void {
       expect(await stateOf(s, 'a1')).toEqual({ orders: 1, member: false });
 
       // Kin stopped: `kin match run`, then more traffic imported; then Kin starts again.
-      const run = await runMatch({ store: s, policy: DEFAULT_POLICY, clock });
+      const run = await runMatch({ store: s, policy: DEFAULT_POLICY, clock, ids: createIdGenerator() });
       expect(run.merges).toBe(1);
       await otherTraffic(s, 'later');
       const engine = createAudienceEngine({ store: s, clock, logger: memoryLogger() });

@@ -24,6 +24,7 @@ import { matchStatusOf } from '../matching/match-status.ts';
 import { decideReviewBulk } from '../matching/review-bulk.ts';
 import { decideReview } from '../matching/review-decide.ts';
 import type { Clock } from '../ports/clock.ts';
+import type { IdGenerator } from '../ports/ids.ts';
 import type { ReviewStatus } from '../storage/matching-store.ts';
 import type { Store } from '../storage/storage.ts';
 import { ApiError } from './error-catalog.ts';
@@ -36,6 +37,7 @@ import { scope } from './route-scope.ts';
 export interface ReviewRouteDeps {
   store: Store;
   clock: Clock;
+  ids: IdGenerator;
   normalize: (type: string, raw: unknown) => string | undefined;
   /** The identity policy merges must obey (default: the built-in policy). */
   policy?: IdentityPolicy;
@@ -91,6 +93,7 @@ export function reviewRoutes(deps: ReviewRouteDeps): Hono {
       store: deps.store,
       policy,
       clock: deps.clock,
+      ids: deps.ids,
       ...(linkThreshold !== undefined ? { linkThreshold } : {}),
       ...(reviewThreshold !== undefined ? { reviewThreshold } : {}),
       ...(source !== undefined ? { source } : {}),

@@ -17,6 +17,7 @@ import { readCsvFile } from './csv-table.ts';
 import { hasSharedData, sharedDataPath } from './data-paths.ts';
 import { runMatch } from './match-run.ts';
 import { truthLabel } from './truth-labels.ts';
+import { createIdGenerator } from '../ports/ids.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'kin-febrl-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -37,7 +38,7 @@ describe.skipIf(!hasSharedData())('FEBRL 1 through import, match and the graph',
       expect(imported).toMatchObject({ rows: 1000, imported: 1000, rejected: 0 });
       expect((await store.stats()).profiles).toBe(1000);
 
-      const run = await runMatch({ store, policy: DEFAULT_POLICY, clock: systemClock });
+      const run = await runMatch({ store, policy: DEFAULT_POLICY, clock: systemClock, ids: createIdGenerator() });
       expect(run.profiles).toBe(1000);
 
       const table = await readCsvFile(file);

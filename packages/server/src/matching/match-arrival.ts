@@ -10,12 +10,12 @@
  */
 import type { IdentityPolicy, IncrementalMatchPolicy } from '@kin/core';
 import { scoreCandidates, type FellegiSunterParameters, type IncrementalMatch, type MatchRecord } from '@kin/core/matching/index.ts';
-import { randomUUID } from 'node:crypto';
 import type { ReviewItem } from '../storage/matching-store.ts';
 import type { Store } from '../storage/storage.ts';
 import { candidateRecords, type CandidateCache } from './match-candidate-cache.ts';
 import { mergeMatchedProfiles, previewMatchedMerge } from './match-merge.ts';
 import { MATCH_ROLES, MATCH_TRAIT_KEYS, profileToRecord } from './match-profiles.ts';
+import type { IdGenerator } from '../ports/ids.ts';
 
 /** Stored profiles compared per arriving one (as the in-memory incremental matcher). */
 export const MAX_CANDIDATES = 200;
@@ -80,6 +80,8 @@ export interface ArrivalDeps {
   queuedThisTurn: Set<string>;
   /** Candidate records kept across arrivals (the follower's). */
   cache: CandidateCache;
+  /** Names review items. */
+  ids: IdGenerator;
 }
 
 /** What scoring an arrival found, or why nothing was compared. */
@@ -135,7 +137,7 @@ export async function matchArrival(deps: ArrivalDeps, profileId: string, seq: nu
     known.add(key);
     deps.queuedThisTurn.add(key);
     items.push({
-      id: randomUUID(),
+      id: deps.ids.rowId(),
       runId: INCREMENTAL_RUN,
       aProfile: other,
       bProfile: self,

@@ -15,6 +15,7 @@ import { formatClusterChain } from './match-model-report.ts';
 import { matchSettings } from './match-follower.ts';
 import { runMatch } from './match-run.ts';
 import { formatMatchStatus } from './match-status.ts';
+import { createIdGenerator } from '../ports/ids.ts';
 
 function positiveInteger(value: string): number {
   const n = Number(value);
@@ -132,6 +133,7 @@ export function registerMatchCommand(program: Command): void {
             store,
             policy,
             clock: systemClock,
+            ids: createIdGenerator(),
             ...(opts.source !== undefined ? { source: opts.source } : {}),
             ...(opts.linkThreshold !== undefined ? { linkThreshold: opts.linkThreshold } : {}),
             ...(opts.reviewThreshold !== undefined ? { reviewThreshold: opts.reviewThreshold } : {}),

@@ -15,6 +15,7 @@ import { postgresAvailable } from '../storage/postgres/postgres-test-store.ts';
 import type { Store } from '../storage/storage.ts';
 import { applyInChunks, personArrivals } from '../testing/match-fixtures.ts';
 import { createMatchFollower, type MatchFollower } from './match-follower.ts';
+import { createIdGenerator } from '../ports/ids.ts';
 
 const START = '2026-03-10T12:00:00.000Z';
 const policy: IdentityPolicy = { ...DEFAULT_POLICY, matching: { ...DEFAULT_MATCH_POLICY, incremental: true } };
@@ -34,7 +35,14 @@ afterEach(async () => {
 
 async function start(url: string): Promise<{ store: Store; follower: MatchFollower }> {
   const store = await openPostgresStore({ url, poolSize: 3 });
-  const follower = createMatchFollower({ store, policy, clock: fixedClock(START), logger: memoryLogger(), pollMs: 10 });
+  const follower = createMatchFollower({
+    store,
+    policy,
+    clock: fixedClock(START),
+    ids: createIdGenerator(),
+    logger: memoryLogger(),
+    pollMs: 10,
+  });
   const p = { store, follower };
   open.push(p);
   return p;

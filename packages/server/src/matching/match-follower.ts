@@ -25,6 +25,7 @@ import { matchRecords, modelParameters, type FellegiSunterParameters } from '@ki
 import { ensureImportSource } from '../import/import-source.ts';
 import { createFollowerLoop } from '../pipeline/follower-loop.ts';
 import type { Clock } from '../ports/clock.ts';
+import type { IdGenerator } from '../ports/ids.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { MatchTotals, ReviewItem } from '../storage/matching-store.ts';
 import { MATCH_OUTCOMES } from '../storage/matching-store.ts';
@@ -44,6 +45,8 @@ export interface MatchFollowerOptions {
   store: Store;
   policy: IdentityPolicy;
   clock: Clock;
+  /** Names review items. */
+  ids: IdGenerator;
   logger: Logger;
   /** Pause between turns when idle, in ms. */
   pollMs?: number;
@@ -133,6 +136,7 @@ export function createMatchFollower(options: MatchFollowerOptions): MatchFollowe
       sourceName: (id: string) => names.get(id) ?? id,
       at: clock.now().toISOString(),
       queuedThisTurn: new Set<string>(),
+      ids: options.ids,
       cache,
     };
     const merged: string[] = [];

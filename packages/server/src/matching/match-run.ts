@@ -13,8 +13,8 @@
 import type { IdentityPolicy } from '@kin/core';
 import type { MatchRunSummary } from '@kin/core/api/index.ts';
 import { matchRecords, type FieldEvidence, type MatchResult } from '@kin/core/matching/index.ts';
-import { randomUUID } from 'node:crypto';
 import { ensureImportSource } from '../import/import-source.ts';
+import type { IdGenerator } from '../ports/ids.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { ReviewItem } from '../storage/matching-store.ts';
 import type { Store } from '../storage/storage.ts';
@@ -30,6 +30,8 @@ export interface MatchRunOptions {
   store: Store;
   policy: IdentityPolicy;
   clock: Clock;
+  /** Names the run and its review items. */
+  ids: IdGenerator;
   linkThreshold?: number;
   reviewThreshold?: number;
   /** Only pairs with at least one profile from this source (by name) are linked or queued. */
@@ -48,7 +50,7 @@ function pairKey(a: string, b: string): string {
 export async function runMatch(options: MatchRunOptions): Promise<MatchRunSummary> {
   const started = performance.now();
   const matching = options.store.matching;
-  const runId = options.runId ?? randomUUID();
+  const runId = options.runId ?? options.ids.rowId();
   const at = options.clock.now().toISOString();
   const sources = await options.store.listSources();
   const nameOf = new Map(sources.map((s) => [s.id, s.name]));
@@ -113,7 +115,7 @@ export async function runMatch(options: MatchRunOptions): Promise<MatchRunSummar
     if (isKnown(a, b)) return;
     known.push([a, b]);
     items.push({
-      id: randomUUID(),
+      id: options.ids.rowId(),
       runId,
       aProfile: a,
       bProfile: b,

@@ -16,6 +16,7 @@ import { openSqliteStore } from '../storage/sqlite/sqlite-store.ts';
 import { applyInChunks, personArrivals } from '../testing/match-fixtures.ts';
 import { createMatchFollower } from './match-follower.ts';
 import { formatMatchStatus, matchStatusOf } from './match-status.ts';
+import { createIdGenerator } from '../ports/ids.ts';
 
 const START = '2026-03-10T12:00:00.000Z';
 const dir = mkdtempSync(join(tmpdir(), 'kin-match-status-'));
@@ -28,7 +29,13 @@ describe('incremental matching totals', () => {
     const path = join(dir, 'kin.db');
     const first = await openSqliteStore({ path });
     await applyInChunks(first, personArrivals(0, 300, START), on);
-    const follower = createMatchFollower({ store: first, policy: on, clock: fixedClock(START), logger: memoryLogger() });
+    const follower = createMatchFollower({
+      store: first,
+      policy: on,
+      clock: fixedClock(START),
+      ids: createIdGenerator(),
+      logger: memoryLogger(),
+    });
     await follower.drain();
     const stats = follower.stats;
     expect(stats.matched).toBeGreaterThan(200);
@@ -54,7 +61,13 @@ describe('incremental matching totals', () => {
     await applyInChunks(second, personArrivals(300, 30, START), on);
     const waiting = (await second.matching.matchTotals()).pending;
     expect(waiting).toBeGreaterThan(20);
-    const off = createMatchFollower({ store: second, policy: DEFAULT_POLICY, clock: fixedClock(START), logger: memoryLogger() });
+    const off = createMatchFollower({
+      store: second,
+      policy: DEFAULT_POLICY,
+      clock: fixedClock(START),
+      ids: createIdGenerator(),
+      logger: memoryLogger(),
+    });
     await off.drain();
     expect(off.stats).toMatchObject({ matched: 0, skipped: waiting });
     const totals = await second.matching.matchTotals();

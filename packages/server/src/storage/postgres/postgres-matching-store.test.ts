@@ -12,6 +12,7 @@ import { systemClock } from '../../ports/clock.ts';
 import { SOCIAL_MAPPING, crmAndSocialFiles } from '../../testing/match-fixtures.ts';
 import type { Store } from '../storage.ts';
 import { postgresAvailable, postgresTestStores } from './postgres-test-store.ts';
+import { createIdGenerator } from '../../ports/ids.ts';
 
 const stores = postgresTestStores('postgres', 4);
 const dir = mkdtempSync(join(tmpdir(), 'kin-pg-match-'));
@@ -51,7 +52,7 @@ if (await postgresAvailable('postgres store: matching and review')) {
           createdAt: '2026-01-01T00:00:00.000Z',
         },
       ]);
-      const run = await runMatch({ store, policy: DEFAULT_POLICY, clock: systemClock });
+      const run = await runMatch({ store, policy: DEFAULT_POLICY, clock: systemClock, ids: createIdGenerator() });
       expect(run.skippedRejected).toBe(1);
       expect(await store.findProfileIdByIdentifier({ type: 'twitter', value: 'idaq' })).toBe(idaSocial);
       expect(run.merges).toBeGreaterThan(100);
@@ -80,7 +81,7 @@ if (await postgresAvailable('postgres store: matching and review')) {
         kind: 'decided',
         item: { status: 'rejected' },
       });
-      const second = await runMatch({ store, policy: DEFAULT_POLICY, clock: systemClock, linkThreshold: 0.5 });
+      const second = await runMatch({ store, policy: DEFAULT_POLICY, clock: systemClock, ids: createIdGenerator(), linkThreshold: 0.5 });
       expect(second.merges).toBe(0);
       expect(await store.findProfileIdByIdentifier({ type: 'twitter', value: 'mattc' })).not.toBe(
         await store.findProfileIdByIdentifier({ type: 'record', value: 'crm:c-mat' }),

@@ -33,11 +33,15 @@ export function escapeHtml(text: string): string {
 /** The roots a message's content may read. */
 export const CONTENT_ROOTS = ['trigger', 'profile'] as const;
 
+/** One template against the scope, a missing value rendered empty. */
+function renderText(template: string, scope: ContentScope, escape?: (s: string) => string): string {
+  return renderTemplate(template, scope as unknown as Record<string, unknown>, { missing: 'empty', ...(escape ? { escape } : {}) }) ?? '';
+}
+
 /** Renders a step's email; `fallback` is the subject and text of a step that has none. */
 export function renderEmail(content: EmailContent | undefined, scope: ContentScope, fallback: RenderedEmail): RenderedEmail {
-  const values = scope as unknown as Record<string, unknown>;
   const render = (template: string | undefined, escape?: (s: string) => string) =>
-    template === undefined ? undefined : (renderTemplate(template, values, { missing: 'empty', ...(escape ? { escape } : {}) }) ?? '');
+    template === undefined ? undefined : renderText(template, scope, escape);
   const subject = render(content?.subject)
     ?.replace(/[\r\n]+/g, ' ')
     .trim();
@@ -52,6 +56,5 @@ export function renderEmail(content: EmailContent | undefined, scope: ContentSco
 /** Renders a step's named `content` templates (each as text, missing values empty); `undefined` without any. */
 export function renderContent(content: Record<string, string> | undefined, scope: ContentScope): Record<string, string> | undefined {
   if (content === undefined) return undefined;
-  const values = scope as unknown as Record<string, unknown>;
-  return Object.fromEntries(Object.entries(content).map(([name, t]) => [name, renderTemplate(t, values, { missing: 'empty' }) ?? '']));
+  return Object.fromEntries(Object.entries(content).map(([name, t]) => [name, renderText(t, scope)]));
 }

@@ -176,7 +176,7 @@ describe('claims whose 63-bit keys collide', () => {
     const path = newPath();
     await (await openSqliteStore({ path })).close();
     const db = new Database(path);
-    const index = createMessageIdIndex(db, { flushAt: 6, slices: 1 });
+    const index = createMessageIdIndex(db, () => Date.parse('2026-01-01T00:00:00Z'), { flushAt: 6, slices: 1 });
     const tx = (fn: () => void) => {
       db.exec('BEGIN IMMEDIATE');
       index.begin(false);

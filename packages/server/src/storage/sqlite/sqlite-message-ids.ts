@@ -64,8 +64,11 @@ export function inKeyOrder(claims: Claim[]): Claim[] {
   return Array.from(order, (k) => claims[k % scale]!);
 }
 
-/** The in-memory part of de-duplication over the writer connection `db` (see the file comment). */
-export function createMessageIdIndex(db: Database.Database, tuning: Partial<MessageIdIndexOptions> = {}) {
+/**
+ * The in-memory part of de-duplication over the writer connection `db` (see the file comment). `nowMs` (the
+ * store's clock) dates the claim of an event row without `received_at` (rows written before that column).
+ */
+export function createMessageIdIndex(db: Database.Database, nowMs: () => number, tuning: Partial<MessageIdIndexOptions> = {}) {
   const options = { ...DEFAULT_MESSAGE_ID_INDEX, ...tuning };
   const s = {
     claimed: db.prepare('SELECT source_id, message_id FROM message_ids WHERE h = ?'),
@@ -139,7 +142,7 @@ export function createMessageIdIndex(db: Database.Database, tuning: Partial<Mess
     for (const [seq, sourceId, messageId, receivedAt] of s.eventsAfter.iterate(afterSeq) as Iterable<
       [number, string, string, string | null]
     >) {
-      const at = receivedAt ? epochMs(receivedAt) : Date.now();
+      const at = receivedAt ? epochMs(receivedAt) : nowMs();
       active.set(sourceId, messageId, { h: messageKey(sourceId, messageId), sourceId, messageId, at, backed: true });
       if (seq > knownSeq) knownSeq = seq;
     }

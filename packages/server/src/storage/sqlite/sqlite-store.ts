@@ -104,7 +104,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
   if (!options.readOnly) migrate();
 
   const cache = new GraphCache();
-  const messageIds = createMessageIdIndex(db, options.messageIds);
+  const messageIds = createMessageIdIndex(db, () => clock.now().getTime(), options.messageIds);
   const sourceMinutes = createSourceMinutes(db);
   const timeline = createTimeline(db, options.timeline);
   const eventBlocks = createEventBlocks(db, options.eventBlockSize);

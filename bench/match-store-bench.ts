@@ -24,7 +24,7 @@ import { generatePeople, incrementalKeys, matchRecords, modelParameters, scoreCa
 import type { MatchRecord } from '@kin/core/matching/index.ts';
 import { resolveDepsFor } from '../packages/server/src/identity/policy-load.ts';
 import { importFile } from '../packages/server/src/import/import-file.ts';
-import { createMatchFollower } from '../packages/server/src/matching/match-follower.ts';
+import { applyMatchSwitch, createMatchFollower } from '../packages/server/src/matching/match-follower.ts';
 import { candidateRecords, createCandidateCache, type CandidateCache } from '../packages/server/src/matching/match-candidate-cache.ts';
 import { hashMatchKey, matchKeysOf } from '../packages/server/src/matching/match-keys.ts';
 import { MATCH_ROLES, MATCH_TRAIT_KEYS, profileToRecord, recordHashOf } from '../packages/server/src/matching/match-profiles.ts';
@@ -97,6 +97,8 @@ function fillStore(path: string, profiles: readonly TraitProfile[], count: numbe
       });
     })();
   }
+  // The index is kept (and read) only while the file's switch is on (sqlite-match-switch.ts).
+  db.prepare('UPDATE match_switch SET incremental = 1').run();
   db.close();
 }
 
@@ -224,6 +226,7 @@ export async function runImportMatch(rows: number): Promise<Record<string, unkno
     if (!on.ok) throw new Error('policy');
     const run = async (policy: IdentityPolicy, label: string) => {
       const store = await openSqliteStore({ path: join(dir, `${label}.db`) });
+      await applyMatchSwitch(store, policy);
       const follower = createMatchFollower({
         store,
         policy,

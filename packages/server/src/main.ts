@@ -12,7 +12,7 @@ import { startMessaging } from './messaging/messaging-service.ts';
 import { userDeletedDownstream } from './messaging/user-deleted.ts';
 import { createAudienceEngine } from './audiences/audience-engine.ts';
 import { audienceThread } from './audiences/audience-thread.ts';
-import { createMatchFollower, type MatchFollower } from './matching/match-follower.ts';
+import { applyMatchSwitch, createMatchFollower, type MatchFollower } from './matching/match-follower.ts';
 import type { Admission } from './http/admission-control.ts';
 import { createAdmission } from './http/admission-control.ts';
 import { capConnections, serverOptionsOf } from './http/server-options.ts';
@@ -166,10 +166,12 @@ export async function startKin(options: {
       : createAudienceEngine({ store, clock, logger });
   audiences.start();
   // Incremental matching follows the profiles the write path re-keyed, off the write path (match-follower.ts).
+  // Its switch is the database's, read by every writer; a server sets it to its policy's at start.
   const matcher =
     options.role === 'collector'
       ? undefined
       : createMatchFollower({ store, policy, clock, ids, logger, onMerged: (ids) => audiences.profilesChanged(ids) });
+  if (matcher) await applyMatchSwitch(store, policy);
   matcher?.start();
   const app = createApp({
     linksConfig: config.links,

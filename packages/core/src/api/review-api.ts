@@ -106,7 +106,7 @@ export interface MatchFollowerTotals {
   queued: number;
   /** Merges the identity policy refused (sent to review instead). */
   refused: number;
-  /** Pending profiles settled without matching (matching off, or a profile that could not be matched). */
+  /** Pending profiles settled without matching (could not be matched, or arrived while matching was off under an earlier version). */
   skipped: number;
 }
 

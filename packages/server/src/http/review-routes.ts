@@ -18,9 +18,8 @@ import type {
   ReviewEffect,
   ReviewPage,
 } from '@kin/core/api/index.ts';
-import { matchSettings } from '../matching/match-follower.ts';
 import { previewMatchedMerge } from '../matching/match-merge.ts';
-import { matchStatusOf } from '../matching/match-status.ts';
+import { matchStatusOf, storedMatchState } from '../matching/match-status.ts';
 import { decideReviewBulk } from '../matching/review-bulk.ts';
 import { decideReview } from '../matching/review-decide.ts';
 import type { Clock } from '../ports/clock.ts';
@@ -113,7 +112,8 @@ export function reviewRoutes(deps: ReviewRouteDeps): Hono {
 
   // Incremental matching as `kin match status` reports it: on or off, pending profiles, the followers' totals.
   app.get('/v1/match/status', scope('profiles:read'), async (c) => {
-    const status: MatchStatus = matchStatusOf(await matching().matchTotals(), matchSettings(policy));
+    const { totals, settings } = await storedMatchState(matching(), policy);
+    const status: MatchStatus = matchStatusOf(totals, settings);
     return c.json(status);
   });
 

@@ -36,6 +36,7 @@ describe('candidate cache', () => {
 
   beforeAll(async () => {
     store = await target.create();
+    await store.matching.switchIncrementalMatching(true);
     await send(...PEOPLE.map((p) => identify(p.anonymousId, p.traits)));
   });
   afterAll(async () => {

@@ -12,9 +12,8 @@ import { systemClock } from '../ports/clock.ts';
 import { csvCell } from './csv-table.ts';
 import { evaluateFiles, evaluationKey, formatReport, MappingError } from './match-evaluate.ts';
 import { formatClusterChain } from './match-model-report.ts';
-import { matchSettings } from './match-follower.ts';
 import { runMatch } from './match-run.ts';
-import { formatMatchStatus } from './match-status.ts';
+import { formatMatchStatus, storedMatchState } from './match-status.ts';
 import { createIdGenerator } from '../ports/ids.ts';
 
 function positiveInteger(value: string): number {
@@ -155,8 +154,8 @@ export function registerMatchCommand(program: Command): void {
     .option('--db <path|url>', 'SQLite file or postgres:// URL (KIN_DB)')
     .option('--policy <file>', 'identity policy JSON file (KIN_POLICY)')
     .action(async (opts: { db?: string; policy?: string }) => {
-      const settings = matchSettings(loadCliPolicy(opts.policy));
-      const totals = await withCliStore(opts.db, (store) => store.matching.matchTotals());
+      const policy = loadCliPolicy(opts.policy);
+      const { totals, settings } = await withCliStore(opts.db, (store) => storedMatchState(store.matching, policy));
       process.stdout.write(`${formatMatchStatus(totals, settings).join('\n')}\n`);
     });
 }

@@ -14,7 +14,7 @@ import { createTestDatabase, selectColumn } from '../storage/postgres/postgres-t
 import { postgresAvailable } from '../storage/postgres/postgres-test-store.ts';
 import type { Store } from '../storage/storage.ts';
 import { applyInChunks, personArrivals } from '../testing/match-fixtures.ts';
-import { createMatchFollower, type MatchFollower } from './match-follower.ts';
+import { applyMatchSwitch, createMatchFollower, type MatchFollower } from './match-follower.ts';
 import { createIdGenerator } from '../ports/ids.ts';
 
 const START = '2026-03-10T12:00:00.000Z';
@@ -54,6 +54,7 @@ if (available) {
       db = await createTestDatabase();
       const a = await start(db.url);
       const b = await start(db.url);
+      await applyMatchSwitch(a.store, policy);
       await applyInChunks(a.store, personArrivals(0, 300, START), policy);
       const pending = (await a.store.matching.pendingMatches(10_000)).length;
       expect(pending).toBeGreaterThan(250); // arrivals with person traits (a few generated rows lack them)

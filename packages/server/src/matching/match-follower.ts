@@ -1,8 +1,9 @@
 /**
  * The incremental matcher of a running server: a follower of committed writes, like the audience
- * evaluator. The write path (both stores) re-keys a profile whose person traits changed in the same
- * transaction and marks it `pending`; this loop takes pending profiles in arrival order, matches each
- * against the stored ones (match-arrival.ts) and settles it.
+ * evaluator. While the database's switch is on (`switchIncrementalMatching`), the write path (both stores)
+ * re-keys a profile whose person traits changed in the same transaction and marks it `pending`; this loop
+ * backfills the index after the switch is turned on, then takes pending profiles in arrival order, matches
+ * each against the stored ones (match-arrival.ts) and settles it. Off, it does nothing.
  *
  * Why a follower and not the write path: scoring reads up to 200 candidate profiles and a merge is a
  * transaction of its own through the resolver; done inline, every import chunk and identify would wait
@@ -82,17 +83,26 @@ export function matchSettings(policy: IdentityPolicy): IncrementalMatchPolicy {
   return policy.matching ?? DEFAULT_MATCH_POLICY;
 }
 
+/**
+ * Switches incremental matching in the store to what the policy says (a server, at start); answers whether it
+ * changed. Why the policy stays the place to turn it on: its merges are identity decisions; the store's switch
+ * is what every writer of the database (`kin import`, NATS workers, other servers) reads.
+ */
+export async function applyMatchSwitch(store: Store, policy: IdentityPolicy): Promise<boolean> {
+  return store.matching.switchIncrementalMatching(matchSettings(policy).incremental);
+}
+
 /** Creates the follower (not started). */
 export function createMatchFollower(options: MatchFollowerOptions): MatchFollower {
   const { store, policy, clock, logger } = options;
   const settings = matchSettings(policy);
-  // Off, the loop only backfills the index and settles arrivals: once a minute is enough.
+  // Off in this process's policy, the switch is most likely off too (the server applies its policy at start,
+  // `applyMatchSwitch`): looking once a minute is enough.
   const pollMs = options.pollMs ?? (settings.incremental ? 250 : 60_000);
   const batch = options.batch ?? 200;
   const stats: MatchFollowerStats = { matched: 0, merged: 0, queued: 0, refused: 0, skipped: 0, backfilled: 0, learnt: 0 };
   const lease = store.matching.matcherLease();
   let model: { parameters: FellegiSunterParameters; learntOn: number; matchedSince: number } | undefined;
-  let backfilled = false;
   let sourceId: string | undefined;
   let names = new Map<string, string>();
   const cache = createCandidateCache(options.candidateCache);
@@ -109,22 +119,16 @@ export function createMatchFollower(options: MatchFollowerOptions): MatchFollowe
 
   /** One turn; true when more work is waiting. */
   async function turnAlone(): Promise<boolean> {
-    if (!backfilled) {
-      const n = await store.matching.backfillMatchIndex(BACKFILL_BATCH);
-      stats.backfilled += n;
-      if (n < BACKFILL_BATCH) backfilled = true;
-      return true;
-    }
+    // The switch is the database's, not this process's policy: every writer keeps the index only while it is on.
+    if (!(await store.matching.incrementalMatching())) return false;
+    // Switched on (here or by another process): the index is rebuilt, 1,000 profiles a turn, before anything is matched.
+    const n = await store.matching.backfillMatchIndex(BACKFILL_BATCH);
+    stats.backfilled += n;
+    if (n > 0) return true;
     // Another process holds the lease: it matches (and settles) the pending profiles, this one waits.
     if (!(await lease.hold())) return false;
     const pending = await store.matching.pendingMatches(batch);
     if (pending.length === 0) return false;
-    if (!settings.incremental) {
-      // Off: arrivals are left to `kin match run`; settled so that turning it on later matches only new ones.
-      await store.matching.settleMatches(pending, { ...NO_TOTALS, skipped: pending.length });
-      stats.skipped += pending.length;
-      return pending.length === batch;
-    }
     if (!model || (model.learntOn < SAMPLE && model.matchedSince > Math.max(50, model.learntOn))) await learn();
     sourceId ??= (await ensureImportSource(store, MATCH_SOURCE, clock.now())).id;
     const deps = {

@@ -1,7 +1,7 @@
 /**
  * Follower totals on a real SQLite store: what a follower matched, merged, sent to review and skipped is in
  * `/metrics` (this process, since it started) and in the store's totals (`kin match status`: every follower,
- * over restarts).
+ * over restarts), beside the database's switch.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,8 +14,8 @@ import { fixedClock } from '../ports/clock.ts';
 import { memoryLogger } from '../ports/logger.ts';
 import { openSqliteStore } from '../storage/sqlite/sqlite-store.ts';
 import { applyInChunks, personArrivals } from '../testing/match-fixtures.ts';
-import { createMatchFollower } from './match-follower.ts';
-import { formatMatchStatus, matchStatusOf } from './match-status.ts';
+import { applyMatchSwitch, createMatchFollower } from './match-follower.ts';
+import { formatMatchStatus, matchStatusOf, storedMatchState } from './match-status.ts';
 import { createIdGenerator } from '../ports/ids.ts';
 
 const START = '2026-03-10T12:00:00.000Z';
@@ -28,6 +28,7 @@ describe('incremental matching totals', () => {
   it('are in /metrics per process and in the store for every follower, over restarts', async () => {
     const path = join(dir, 'kin.db');
     const first = await openSqliteStore({ path });
+    await applyMatchSwitch(first, on);
     await applyInChunks(first, personArrivals(0, 300, START), on);
     const follower = createMatchFollower({
       store: first,
@@ -56,41 +57,43 @@ describe('incremental matching totals', () => {
     await follower.stop();
     await first.close();
 
-    // Another process, matching off: it settles the new arrivals as skipped; the store's totals hold both followers'.
+    // Another process: its follower matches the new arrivals; the store's totals hold both followers'. Then
+    // a server whose policy has matching off starts: the switch goes off, nothing waits any more.
     const second = await openSqliteStore({ path });
     await applyInChunks(second, personArrivals(300, 30, START), on);
     const waiting = (await second.matching.matchTotals()).pending;
     expect(waiting).toBeGreaterThan(20);
-    const off = createMatchFollower({
+    const next = createMatchFollower({
       store: second,
-      policy: DEFAULT_POLICY,
+      policy: on,
       clock: fixedClock(START),
       ids: createIdGenerator(),
       logger: memoryLogger(),
     });
-    await off.drain();
-    expect(off.stats).toMatchObject({ matched: 0, skipped: waiting });
-    const totals = await second.matching.matchTotals();
-    expect(totals).toMatchObject({ matched: stats.matched, merged: stats.merged, skipped: waiting });
-    const lines = formatMatchStatus(totals, DEFAULT_MATCH_POLICY);
+    await next.drain();
+    expect(next.stats.matched).toBeGreaterThan(20);
+    const matched = stats.matched + next.stats.matched;
+    const merged = stats.merged + next.stats.merged;
+    const queued = stats.queued + next.stats.queued;
+    const refused = stats.refused + next.stats.refused;
+    expect(await applyMatchSwitch(second, DEFAULT_POLICY)).toBe(true);
+    const { totals, settings } = await storedMatchState(second.matching, on);
+    expect(settings.incremental).toBe(false); // the database's switch, whatever this policy says
+    expect(totals).toMatchObject({ matched, merged, queued, refused, skipped: 0, pending: 0 });
+    const lines = formatMatchStatus(totals, settings);
     expect(lines[0]).toContain('off');
-    expect(lines[2]).toContain(`${stats.matched} profiles: ${stats.merged} merges, ${stats.queued} pairs sent to review`);
-    expect(JSON.parse(lines.at(-1)!)).toMatchObject({
-      incremental: false,
-      matched: stats.matched,
-      skipped: waiting,
-      pending: totals.pending,
-    });
+    expect(lines[2]).toContain(`${matched} profiles: ${merged} merges, ${queued} pairs sent to review`);
+    expect(JSON.parse(lines.at(-1)!)).toMatchObject({ incremental: false, matched, skipped: 0, pending: 0 });
     // GET /v1/match/status (the dashboard's review page) answers the same totals.
-    expect(matchStatusOf(totals, DEFAULT_MATCH_POLICY)).toEqual({
+    expect(matchStatusOf(totals, settings)).toEqual({
       incremental: false,
       linkThreshold: DEFAULT_MATCH_POLICY.linkThreshold,
       reviewThreshold: DEFAULT_MATCH_POLICY.reviewThreshold,
       minFields: DEFAULT_MATCH_POLICY.minFields,
-      pending: totals.pending,
-      totals: { matched: stats.matched, merged: stats.merged, queued: stats.queued, refused: stats.refused, skipped: waiting },
+      pending: 0,
+      totals: { matched, merged, queued, refused, skipped: 0 },
     });
-    await off.stop();
+    await next.stop();
     await second.close();
   });
 });

@@ -30,6 +30,8 @@ export function runMatchIndexConformance(target: StoreTestTarget): void {
 
     beforeAll(async () => {
       store = await target.create();
+      // The index is kept only while incremental matching is switched on (match-switch-conformance.ts: off).
+      await store.matching.switchIncrementalMatching(true);
     });
     afterAll(async () => {
       if (store) await target.destroy(store);

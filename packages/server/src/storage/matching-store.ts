@@ -88,7 +88,16 @@ export interface MatchingStore {
   settleMatches(done: PendingMatch[], totals?: MatchTotals): Promise<void>;
   /** What incremental matching did since the database was made (every follower, every process), and how many profiles wait. */
   matchTotals(): Promise<MatchTotals & { pending: number }>;
-  /** Computes the keys of up to `limit` profiles indexed without keys (the migration's backfill rows); answers how many. */
+  /** Whether incremental matching is switched on for this database (every writer keeps the index only while it is). */
+  incrementalMatching(): Promise<boolean>;
+  /**
+   * Switches incremental matching on or off for every process writing to this database; answers whether it
+   * changed. Both ways the index is emptied; on, every profile with a person trait is marked for the backfill
+   * (`backfillMatchIndex`), which keys it from its traits as they are then. Why both ways: off, no writer
+   * keeps the index, so what it held goes stale.
+   */
+  switchIncrementalMatching(on: boolean): Promise<boolean>;
+  /** Computes the keys of up to `limit` profiles indexed without keys (the switch's backfill rows); answers how many. */
   backfillMatchIndex(limit: number): Promise<number>;
   /**
    * A new lease of this process: only its holder matches pending profiles, so with several servers or
@@ -105,7 +114,7 @@ export interface MatchTotals {
   queued: number;
   /** Merges the identity policy refused (sent to review instead). */
   refused: number;
-  /** Pending profiles settled without matching (incremental matching off, or a profile that could not be matched). */
+  /** Pending profiles settled without matching (could not be matched; before the switch, migration 40/36, also arrivals while off). */
   skipped: number;
 }
 

@@ -8,6 +8,8 @@
  * flush) the changed profiles of the transaction are re-keyed in two round trips for the whole batch
  * (read traits and stored keys; write the differences). Those profiles are locked by the transaction
  * (the write path locks every profile it writes), so two transactions never re-key one profile at once.
+ * Only while incremental matching is switched on (postgres-match-switch.ts, read with each transaction's
+ * BEGIN): off, the transaction does no index work and no re-key round trip.
  */
 import type { QueryConfig, QueryResultRow } from 'pg';
 import { keyChanges, matchIndexEntryOf, nextMatchSeq, PERSON_TRAIT_KEYS } from '../../matching/match-keys.ts';
@@ -46,9 +48,11 @@ export const POSTGRES_MATCH_RECORD_HASH_MIGRATION = {
   `,
 };
 
+// `held`: the key rows of a backfill row (keys NULL), so that the re-key removes any it should not hold.
 const READ = {
-  name: 'kin_match_rekey_read_v2',
-  text: `SELECT p.id AS profile_id, t.key, t.value, t.source_id, m.keys, m.record_hash, m.profile_id IS NOT NULL AS indexed
+  name: 'kin_match_rekey_read_v3',
+  text: `SELECT p.id AS profile_id, t.key, t.value, t.source_id, m.keys, m.record_hash, m.profile_id IS NOT NULL AS indexed,
+           CASE WHEN m.profile_id IS NOT NULL AND m.keys IS NULL THEN ARRAY(SELECT key FROM match_keys WHERE profile_id = p.id ORDER BY key) END AS held
          FROM unnest($1::text[]) AS p(id)
          LEFT JOIN traits t ON t.profile_id = p.id AND t.key = ANY ($2::text[]) AND t.value IS NOT NULL
          LEFT JOIN match_profiles m ON m.profile_id = p.id`,
@@ -82,6 +86,7 @@ export async function rekeyPostgres(query: Query, dirty: ReadonlyMap<string, boo
     keys: string[] | null;
     record_hash: string | null;
     indexed: boolean;
+    held: string[] | null;
   }>({
     ...READ,
     values: [ids, [...PERSON_TRAIT_KEYS]],
@@ -93,11 +98,12 @@ export async function rekeyPostgres(query: Query, dirty: ReadonlyMap<string, boo
       keys: string[] | null;
       recordHash: string | null;
       indexed: boolean;
+      held: string[] | null;
     }
   >();
   for (const r of rows) {
     let entry = byId.get(r.profile_id);
-    if (!entry) byId.set(r.profile_id, (entry = { traits: [], keys: r.keys, recordHash: r.record_hash, indexed: r.indexed }));
+    if (!entry) byId.set(r.profile_id, (entry = { traits: [], keys: r.keys, recordHash: r.record_hash, indexed: r.indexed, held: r.held }));
     if (r.key !== null) entry.traits.push({ key: r.key, value: r.value, sourceId: r.source_id ?? '' });
   }
   const gone: [string[], string[]] = [[], []];
@@ -109,14 +115,14 @@ export async function rekeyPostgres(query: Query, dirty: ReadonlyMap<string, boo
     const entry = byId.get(id);
     if (!entry) continue;
     const { keys: after, recordHash } = matchIndexEntryOf({ id, traits: entry.traits });
-    // A backfill row (keys NULL, from the migration) has no key rows yet: all its keys are added.
+    // A backfill row (keys NULL: the switch marked it) is diffed against the key rows it holds, if any.
     const backfill = entry.indexed && entry.keys === null;
-    const { removed, added: fresh } = keyChanges(entry.keys ?? [], after);
+    const { removed, added: fresh } = keyChanges(backfill ? (entry.held ?? []) : (entry.keys ?? []), after);
     for (const key of removed) {
       gone[0].push(key);
       gone[1].push(id);
     }
-    for (const key of backfill ? after : fresh) {
+    for (const key of fresh) {
       added[0].push(key);
       added[1].push(id);
     }
@@ -143,10 +149,15 @@ export async function rekeyPostgres(query: Query, dirty: ReadonlyMap<string, boo
   await query({ ...WRITE, values: [...gone, ...added, dropped, ...upserts, ...rehashed] });
 }
 
-/** Tracks the profiles a transaction changed (see the file comment). */
+/** Tracks the profiles a transaction changed (see the file comment); nothing while the switch is off. */
 export class MatchIndexChanges {
   readonly dirty = new Map<string, boolean>();
+  private readonly on: boolean;
+  constructor(on: boolean) {
+    this.on = on;
+  }
   changed(profileId: string, arrival: boolean): void {
+    if (!this.on) return;
     this.dirty.set(profileId, (this.dirty.get(profileId) ?? false) || arrival);
   }
   take(): Map<string, boolean> {

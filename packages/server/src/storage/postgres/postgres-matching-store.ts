@@ -11,6 +11,7 @@ import { cursorKey, pageOf } from '../keyset-page.ts';
 import { toMatchLink, toReviewItem } from '../store-rows.ts';
 import { rekeyPostgres } from './postgres-match-index.ts';
 import { createPostgresSessionLease } from './postgres-session-lease.ts';
+import { postgresMatchingOn, switchPostgresMatching } from './postgres-match-switch.ts';
 
 type Row = Record<string, unknown>;
 
@@ -65,6 +66,8 @@ export function createPostgresMatchingStore(pool: pg.Pool, now: () => number, ur
     // followers taking different pending rows could still match two arrivals that are each other's
     // candidates at once and merge one pair twice; one holder per database keeps one matcher, as in one process.
     matcherLease: () => createPostgresSessionLease({ url, key: 'kin:match-follower', label: `kin-matcher:${process.pid}` }),
+    incrementalMatching: () => postgresMatchingOn(pool),
+    switchIncrementalMatching: (on) => switchPostgresMatching(pool, on),
     async scanProfileTraits(query) {
       if (query.keys.length === 0) return [];
       // Merged profiles keep no traits (a merge moves them), so every profile found here is live.

@@ -31,6 +31,7 @@ import {
   POSTGRES_MATCH_RECORD_HASH_MIGRATION,
   POSTGRES_MATCH_TOTALS_MIGRATION,
 } from './postgres-match-index.ts';
+import { POSTGRES_MATCH_SWITCH_MIGRATION } from './postgres-match-switch.ts';
 import { POSTGRES_MESSAGING_MIGRATION } from './postgres-messaging.ts';
 import { ENGAGEMENT_SCHEMA_SQL } from '../messaging-engagement-sql.ts';
 import { DECISION_STEP_SQL, JOURNEY_BRANCHES_SQL } from '../messaging-step-sql.ts';
@@ -96,6 +97,7 @@ export const POSTGRES_MIGRATIONS: ReadonlyArray<PostgresMigration> = [
   { version: 27, name: "a person's clicks and deliveries by index (privacy)", sql: PERSON_ROW_INDEXES_SQL },
   { version: 33, name: 'journey branches taken (the step diagram)', sql: JOURNEY_BRANCHES_SQL },
   POSTGRES_MATCH_RECORD_HASH_MIGRATION,
+  POSTGRES_MATCH_SWITCH_MIGRATION,
   // Subjects add their migration at the end; they apply in version order.
 ].sort((x, y) => x.version - y.version);
 

@@ -16,6 +16,7 @@ import type { Clock } from '../../ports/clock.ts';
 import type { IdGenerator } from '../../ports/ids.ts';
 import type { StoreTx } from '../storage.ts';
 import { createPostgresTx } from './postgres-writes.ts';
+import { SWITCH_READ } from './postgres-match-switch.ts';
 
 const RETRYABLE = new Set(['40001', '40P01']);
 const TIMESTAMPTZ_OID = 1184;
@@ -62,8 +63,12 @@ export function postgresTransactions(
         // rows from json_to_recordset or unnest, which the planner guesses at 100) with a big table by its key.
         // With those estimates it seq-scans identifiers or profiles into a hash once the table is mid-sized, a
         // cost that grows with the table; index nested loops stay flat. Sent with BEGIN: no extra round trip.
-        await client.query('BEGIN; SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off');
-        const tx = createPostgresTx({ ids, clock, knownMonths, ensuredMonths, digest, query });
+        // So is the read of the incremental-matching switch (postgres-match-switch.ts: held until COMMIT).
+        const begun = (await client.query(
+          `BEGIN; SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off; ${SWITCH_READ}`,
+        )) as unknown as Array<{ rows: Array<{ incremental: boolean }> }>;
+        const matchIndexOn = begun.at(-1)?.rows[0]?.incremental === true;
+        const tx = createPostgresTx({ ids, clock, knownMonths, ensuredMonths, digest, query, matchIndexOn });
         const result = await fn(tx);
         await tx.beforeCommit();
         await query({ text: 'COMMIT' });

@@ -45,6 +45,8 @@ export interface WriteDeps {
   digest: (identifier: Identifier) => string;
   /** Runs one statement on the transaction's client. */
   query<R extends QueryResultRow>(config: QueryConfig): Promise<{ rows: R[] }>;
+  /** Incremental matching is switched on (read with BEGIN): only then does the transaction keep the match index. */
+  matchIndexOn: boolean;
 }
 
 /** The operations of one open transaction, plus `flush`, which the store calls before COMMIT. */
@@ -82,7 +84,7 @@ export function createPostgresTx(deps: WriteDeps): PostgresTx {
   const bufferedMonths = new Set<string>();
   /** Merges of stored profiles, in order, not yet sent (see `applyMerge`). */
   const pendingMerges: Array<Record<string, unknown>> = [];
-  const matchIndex = new MatchIndexChanges();
+  const matchIndex = new MatchIndexChanges(deps.matchIndexOn);
   /** Profiles to mark for recompute, written at the next flush (one statement; a replay marks once per event). */
   const pendingMarks = new Set<string>();
   const links = postgresLinkClickTx(deps.query);

@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { runLinksConformance } from '../links-conformance.ts';
 import { HIT_COUNTS_SQL, LINK_CLICK_COLUMNS, toHitCounts } from '../links-rows.ts';
+import type { LinkClickRecord } from '../links-store.ts';
 import { SQLITE_LINK_COUNTERS_MIGRATION, SQLITE_LINKS_MIGRATION } from './sqlite-links.ts';
 import { openSqliteStore } from './sqlite-store.ts';
 
@@ -40,5 +41,35 @@ describe('sqlite link counters migration', () => {
     expect(counts('l-2').clicks).toBe(1);
     expect(counts('l-3').clicks).toBe(0);
     db.close();
+  });
+});
+
+describe('sqlite click rows written in bulk before commit', () => {
+  const click = (clickId: string, visitor: string): LinkClickRecord => ({
+    clickId,
+    linkId: 'l-bulk',
+    kind: 'get',
+    at: '2026-11-01T10:00:00.000Z',
+    bot: false,
+    token: 'none',
+    visitor,
+  });
+
+  it('writes 101 clicks of one transaction (64 + 32 + 4 + 1 rows), counts a click already stored once, and reads a waiting click', async () => {
+    const store = await openSqliteStore({ path: ':memory:' });
+    try {
+      await store.transaction(async (tx) => tx.links.recordLinkClick(click('c-000', 'v:0')));
+      const found = await store.transaction(async (tx) => {
+        // c-000 again (a redelivery beside new clicks), 100 new ones over 10 visitors, one repeated in the batch.
+        for (let i = 0; i <= 100; i++) await tx.links.recordLinkClick(click(`c-${String(i).padStart(3, '0')}`, `v:${i % 10}`));
+        await tx.links.recordLinkClick(click('c-050', 'v:0'));
+        // R14 reads a click recorded earlier in the same transaction.
+        return tx.links.findLinkClick('c-100');
+      });
+      expect(found).toMatchObject({ clickId: 'c-100', bot: false, browsers: [] });
+      expect(await store.links!.countHits('l-bulk')).toMatchObject({ clicks: 101, uniqueClicks: 10 });
+    } finally {
+      await store.close();
+    }
   });
 });

@@ -9,6 +9,7 @@ import type { SqliteLeases } from './sqlite-lease.ts';
 import { inSqliteTransaction } from './sqlite-connection.ts';
 import { cachedStatement } from './sqlite-statement-cache.ts';
 import type { SqliteMatchIndex } from './sqlite-match-index.ts';
+import { sqliteMatchingOn, switchSqliteMatching } from './sqlite-match-switch.ts';
 import { cursorKey, pageOf } from '../keyset-page.ts';
 import type { WriteQueue } from './write-queue.ts';
 import { toMatchLink, toReviewItem } from '../store-rows.ts';
@@ -63,6 +64,14 @@ export function createSqliteMatchingStore(options: {
   return {
     // One matcher per file, whatever the number of processes on it (sqlite-lease.ts).
     matcherLease: () => options.leases.lease('matcher'),
+    incrementalMatching: async () => sqliteMatchingOn(read()),
+    async switchIncrementalMatching(on) {
+      return queue.run(() => {
+        const changed = inSqliteTransaction(db, () => switchSqliteMatching(db, on));
+        matchIndex.switched(on);
+        return changed;
+      });
+    },
     async scanProfileTraits(query) {
       if (query.keys.length === 0) return [];
       const marks = query.keys.map(() => '?').join(', ');

@@ -237,6 +237,14 @@ export function createSqliteMatchingStore(options: {
     },
 
     async backfillMatchIndex(limit) {
+      // The follower asks every turn (the switch may have been turned on by another process since): when there is
+      // nothing to backfill, as almost always, the read connection says so without taking the write lock.
+      const r = read();
+      if (
+        cachedStatement(r, 'SELECT 1 FROM match_profiles WHERE keys IS NULL LIMIT 1').get() === undefined &&
+        cachedStatement(r, 'SELECT 1 FROM match_profiles WHERE record_hash IS NULL AND keys IS NOT NULL LIMIT 1').get() === undefined
+      )
+        return 0;
       return queue.run(() =>
         inSqliteTransaction(db, () => {
           const ids = db.prepare('SELECT profile_id FROM match_profiles WHERE keys IS NULL LIMIT ?').pluck().all(limit) as string[];

@@ -107,6 +107,28 @@ export function registerTraitRankCases(suite: ConformanceSuite): void {
     expect(await store.listTraitHistory('no-such-profile')).toEqual([]);
   });
 
+  it('keeps the newest TRAIT_HISTORY_KEPT values when one transaction writes several values past the limit', async () => {
+    const profileId = await newProfile([id('user_id', 'u-history-batch')]);
+    const at = (n: number) => new Date(Date.parse(T0) + n * 60_000).toISOString();
+    const write = (tx: StoreTx, n: number) =>
+      applyRow(tx, {
+        event: event({ timestamp: at(n) }),
+        sourceId: 'src-1',
+        plan: plan({ target: { kind: 'existing', profileId }, traits: { set: { score: n }, unset: [] } }),
+      });
+    // Just under the limit, then four more in one transaction, two of them older than every stored value.
+    await store.transaction(async (tx) => {
+      for (let n = 10; n < 10 + TRAIT_HISTORY_KEPT - 1; n++) await write(tx, n);
+    });
+    await store.transaction(async (tx) => {
+      for (const n of [100, 1, 101, 2]) await write(tx, n);
+    });
+    const [score] = await store.listTraitHistory(profileId);
+    const stored = Array.from({ length: TRAIT_HISTORY_KEPT - 1 }, (_, i) => 10 + i);
+    const newestFirst = [...stored, 100, 1, 101, 2].sort((a, b) => b - a).slice(0, TRAIT_HISTORY_KEPT);
+    expect(score?.history.map((h) => h.value)).toEqual(newestFirst);
+  });
+
   it('folds a repeated trait value into its newest history entry, and moves only the time and source of an unchanged value', async () => {
     const profileId = await newProfile([id('user_id', 'u-repeat')]);
     const at = (n: number) => new Date(Date.parse(T0) + n * 60_000).toISOString();

@@ -2,16 +2,19 @@
  * The one statement that sends a PostgreSQL transaction's buffered writes (postgres-write-buffer.ts): every
  * table's rows as a data-modifying CTE over `json_to_recordset`, in one round trip. Why apart from the
  * buffer: the buffer decides which rows exist (folding repeats in memory); this is only how they reach the
- * tables, and its parameter numbers ($1–$13) are what `WriteBuffer.take` fills.
+ * tables, and its parameter numbers ($1–$13) are what `WriteBuffer.take` fills. It answers the traits whose
+ * history must be pruned (`OverflowingHistory`), so a flush that adds no value past the limit (nearly every
+ * one) costs no second round trip.
  */
 import type { BufferedEvent } from './postgres-buffer-rows.ts';
 import { TRAIT_WINS } from './postgres-trait-order.ts';
 import { WARNING_REPEAT } from './postgres-write-values.ts';
 import { LATER_CONSENT_SQL as LATER_CONSENT } from '../consent-order-sql.ts';
+import { TRAIT_HISTORY_KEPT } from '../storage.ts';
 
 /** The flush statement: every buffered row in one round trip. */
 export const FLUSH_STATEMENT = {
-  name: 'kin_flush_v6',
+  name: 'kin_flush_v7',
   text: `WITH
     new_profiles AS (
       INSERT INTO profiles (id, created_at, updated_at, merged_into, merge_count, created_message_id, created_source_id)
@@ -82,13 +85,26 @@ export const FLUSH_STATEMENT = {
       FROM json_to_recordset($6::json) AS r(message_id text, source_id text, profile_id text, type text, event text,
         timestamp timestamptz, received_at timestamptz, payload json, unverified json)
       RETURNING seq),
-    seqs AS (SELECT array_agg(i.seq ORDER BY i.seq) AS a FROM inserted i)
-    INSERT INTO device_users (type, value, user_id, seq)
-    SELECT d.type, d.value, d.user_id, min(coalesce(d.seq, (SELECT s.a[d.event] FROM seqs s)))
-    FROM json_to_recordset($12::json) AS d(type text, value text, user_id text, seq bigint, event integer)
-    GROUP BY d.type, d.value, d.user_id
-    ON CONFLICT (type, value, user_id) DO UPDATE SET seq = excluded.seq WHERE excluded.seq < device_users.seq`,
+    seqs AS (SELECT array_agg(i.seq ORDER BY i.seq) AS a FROM inserted i),
+    device_linked AS (
+      INSERT INTO device_users (type, value, user_id, seq)
+      SELECT d.type, d.value, d.user_id, min(coalesce(d.seq, (SELECT s.a[d.event] FROM seqs s)))
+      FROM json_to_recordset($12::json) AS d(type text, value text, user_id text, seq bigint, event integer)
+      GROUP BY d.type, d.value, d.user_id
+      ON CONFLICT (type, value, user_id) DO UPDATE SET seq = excluded.seq WHERE excluded.seq < device_users.seq)
+    -- The (profile, key) pairs whose history may now hold more than it keeps: the values stored before this
+    -- statement (counted up to the limit) plus the ones it sends. Only these are pruned, in a second statement
+    -- (a statement does not see the rows its own CTEs insert).
+    SELECT h.profile_id, h.key FROM (SELECT r.profile_id, r.key, count(*) AS n FROM history_rows AS r GROUP BY r.profile_id, r.key) AS h
+    WHERE h.n + (SELECT count(*) FROM (SELECT FROM trait_history AS t WHERE t.profile_id = h.profile_id AND t.key = h.key
+      LIMIT ${TRAIT_HISTORY_KEPT}) AS s) > ${TRAIT_HISTORY_KEPT}`,
 } as const;
+
+/** A row of `FLUSH_STATEMENT`'s answer: a trait whose history may hold more values than it keeps. */
+export interface OverflowingHistory {
+  profile_id: string;
+  key: string;
+}
 
 /** The events as one JSON array, each event's `payload` text spliced in as it is. */
 export function eventsJson(events: BufferedEvent[]): string {

@@ -1,5 +1,6 @@
 import { applyRow } from '../../testing/apply-row.ts';
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import pg from 'pg';
 import type { ResolutionPlan, TrackingEvent } from '@kin/core';
 import { RECOUNT_SQL, runStorageConformance } from '../storage-conformance.ts';
@@ -20,6 +21,25 @@ describe('parseTimestamptz', () => {
     expect(parseTimestamptz('2026-11-01 10:00:00.123456+00')).toBe('2026-11-01T10:00:00.123Z');
     expect(parseTimestamptz('2026-11-01 11:00:00+01')).toBe('2026-11-01T10:00:00.000Z');
     expect(parseTimestamptz('2026-11-01 15:30:00+05:30')).toBe('2026-11-01T10:00:00.000Z');
+    expect(parseTimestamptz('2026-11-01 10:00:00.5+00')).toBe('2026-11-01T10:00:00.500Z');
+    expect(parseTimestamptz('infinity')).toBe('infinity');
+  });
+
+  it('reads any UTC value as PostgreSQL writes it (fraction trimmed of zeros) as Date does, cut to milliseconds', () => {
+    const first = Date.parse('0001-01-01T00:00:00.000Z');
+    const last = Date.parse('9999-12-31T23:59:59.999Z');
+    fc.assert(
+      fc.property(fc.integer({ min: first, max: last }), fc.integer({ min: 0, max: 999 }), (ms, extra) => {
+        const iso = new Date(ms).toISOString();
+        // The microseconds of the second (ms * 1000 itself would lose digits past 2^53).
+        const fraction = String(Number(iso.slice(20, 23)) * 1000 + extra)
+          .padStart(6, '0')
+          .replace(/0+$/, '');
+        const text = `${iso.slice(0, 10)} ${iso.slice(11, 19)}${fraction ? `.${fraction}` : ''}+00`;
+        expect(parseTimestamptz(text)).toBe(iso);
+      }),
+      { numRuns: 2_000 },
+    );
   });
 });
 

@@ -17,6 +17,7 @@ import { toSource } from '../store-rows.ts';
 import { postgresIdentityReads } from './postgres-identity-ops.ts';
 import { migratePostgres } from './postgres-migrations.ts';
 import { keyPlainTombstones } from './postgres-tombstone-keys.ts';
+import { cachedDigest } from './postgres-digest-cache.ts';
 import { createPostgresMatchingStore } from './postgres-matching-store.ts';
 import { createPostgresMessagingStore } from './postgres-messaging.ts';
 import { createPostgresAnalytics } from './postgres-analytics.ts';
@@ -67,7 +68,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
   const pool = createPostgresPool(options.url, options.poolSize ?? 10);
   const knownMonths = new Set<string>();
   const keyer = lazyDatabaseKeyer({ db: options.url, ...(options.privacySecret ? { secret: options.privacySecret } : {}) });
-  const digest = (identifier: Identifier): string => identifierDigest(keyer, identifier);
+  const digest = cachedDigest((identifier: Identifier): string => identifierDigest(keyer, identifier));
   const { transaction, read } = postgresTransactions(pool, ids, clock, options.maxAttempts ?? 5, knownMonths, digest);
   const reads = createPostgresReads(pool, read);
   const horizon = createFeedHorizon(pool);

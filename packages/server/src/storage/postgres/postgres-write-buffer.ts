@@ -227,21 +227,6 @@ export class WriteBuffer {
     for (const profile of this.newProfiles.values()) if (profile.merged_into === from) profile.merged_into = to;
   }
 
-  /** The (profile, key) pairs whose history the next flush adds to (to prune after it), as two columns. */
-  historyKeys(): { profiles: string[]; keys: string[] } {
-    const seen = new Set<string>();
-    const profiles: string[] = [];
-    const keys: string[] = [];
-    for (const row of this.history) {
-      const pair = `${row.profile_id}\u0000${row.key}`;
-      if (seen.has(pair)) continue;
-      seen.add(pair);
-      profiles.push(row.profile_id);
-      keys.push(row.key);
-    }
-    return { profiles, keys };
-  }
-
   /** The statement's parameters; empties the buffer. */
   take(): unknown[] {
     const values = [

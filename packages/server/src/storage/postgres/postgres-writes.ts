@@ -2,9 +2,10 @@
  * The write path of the PostgreSQL store: the `StoreTx` operations over one pooled client inside an open
  * transaction. A batch costs a handful of round trips, whatever its size: one statement claims its message
  * ids, two (`prefetch`: `kin_lock_snapshot`, then the trust read of `postgres-trust-cache.ts`) lock and read
- * the identities of all its events into the transaction's caches, and one (`kin_flush_v6`) writes every
- * profile, identifier, trait, consent, refusal, event, device/user pair and warning before commit; the
- * batch's merges of stored profiles go in one `kin_merge_batch_v2` call before it. Replays (undo, split,
+ * the identities of all its events into the transaction's caches, and one (`kin_flush_v7`) writes every
+ * profile, identifier, trait, trait history value, consent, refusal, event, device/user pair and warning
+ * before commit (a trait history past its limit is pruned in one more, only then); the batch's merges of
+ * stored profiles go in one `kin_merge_batch_v3` call before it. Replays (undo, split,
  * `kin replay`) take the same path, assigning stored event rows instead of inserting them. All statements
  * are named: each connection parses and plans them once. A followed plan becomes buffered rows in
  * postgres-plan-rows.ts; the statements are in postgres-write-statements.ts.
@@ -26,7 +27,7 @@ import type { TrustRow } from './postgres-trust-cache.ts';
 import { TRUST_STATEMENT, TrustCache } from './postgres-trust-cache.ts';
 import { ENSURE_PARTITION_STATEMENT } from './postgres-partitions.ts';
 import { toMillis } from './postgres-write-values.ts';
-import { FLUSH_STATEMENT } from './postgres-flush-statement.ts';
+import { FLUSH_STATEMENT, type OverflowingHistory } from './postgres-flush-statement.ts';
 import { WriteBuffer } from './postgres-write-buffer.ts';
 import { MatchIndexChanges, rekeyPostgres } from './postgres-match-index.ts';
 
@@ -224,10 +225,13 @@ export function createPostgresTx(deps: WriteDeps): PostgresTx {
       await run(RECOMPUTE_MARKS_STATEMENT.name, RECOMPUTE_MARKS_STATEMENT.text, [marks]);
     }
     if (buffer.empty) return;
-    const pruned = buffer.historyKeys();
-    await run(FLUSH_STATEMENT.name, FLUSH_STATEMENT.text, buffer.take());
-    if (pruned.profiles.length > 0)
-      await run(PRUNE_TRAIT_HISTORY.name, PRUNE_TRAIT_HISTORY.text, [pruned.profiles, pruned.keys, TRAIT_HISTORY_KEPT]);
+    const { rows: overflowing } = await run<OverflowingHistory>(FLUSH_STATEMENT.name, FLUSH_STATEMENT.text, buffer.take());
+    if (overflowing.length > 0)
+      await run(PRUNE_TRAIT_HISTORY.name, PRUNE_TRAIT_HISTORY.text, [
+        overflowing.map((r) => r.profile_id),
+        overflowing.map((r) => r.key),
+        TRAIT_HISTORY_KEPT,
+      ]);
   }
 
   /**

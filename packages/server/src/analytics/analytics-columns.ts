@@ -63,11 +63,20 @@ export async function eachProfileSequence(
     }
     return id;
   };
+  // Each batch's profiles mapped to units when first met; a store may hand the same (growing) list to every batch.
+  let mapped: readonly string[] | undefined;
+  let unitMap = new Int32Array(0);
   const c = new Columns();
   const { fromMs, toMs, names: scanNames, deadline } = options.scan;
   const scanned = await options.analytics.scanColumns({ fromMs, toMs, deadline, ...(scanNames ? { names: scanNames } : {}) }, (batch) => {
     const nameMap = batch.names.map(nameOf);
-    const unitMap = batch.profiles.map((p) => unitOfKey(live.get(p) ?? p));
+    if (batch.profiles !== mapped) unitMap = new Int32Array(batch.profiles.length).fill(-1);
+    else if (unitMap.length < batch.profiles.length) {
+      const grown = new Int32Array(batch.profiles.length).fill(-1);
+      grown.set(unitMap);
+      unitMap = grown;
+    }
+    mapped = batch.profiles;
     c.reserve(batch.length);
     for (let i = 0; i < batch.length; i++) {
       const name = nameMap[batch.name[i] as number] as number;
@@ -75,7 +84,12 @@ export async function eachProfileSequence(
       const p = batch.profile[i] as number;
       const seq = batch.seq[i] as number;
       const k = c.length++;
-      c.unit[k] = p < 0 ? unitOfKey(`event:${seq}`) : (unitMap[p] as number);
+      let unit = p < 0 ? unitOfKey(`event:${seq}`) : (unitMap[p] as number);
+      if (unit < 0) {
+        const id = batch.profiles[p] as string;
+        unit = unitMap[p] = unitOfKey(live.get(id) ?? id);
+      }
+      c.unit[k] = unit;
       c.at[k] = batch.at[i] as number;
       c.seq[k] = seq;
       c.name[k] = name;

@@ -9,7 +9,8 @@ import { isoString } from '@kin/core';
 import type { AnalyticsRaw, AnalyticsRow, AnalyticsScan, AnalyticsStore, EventColumnBatch } from '../analytics-store.ts';
 import { analyticsRowReader, checkDeadline, columnsOfRows } from '../analytics-store.ts';
 import { eventSeqRanges } from './sqlite-event-blocks.ts';
-import { packedBlocks, unpack } from './sqlite-event-columns.ts';
+import type { PackedEvents } from './sqlite-event-columns.ts';
+import { packedBlocks, profileNumbers, unpack } from './sqlite-event-columns.ts';
 
 /**
  * Seqs one statement reads at once. Why chunks: a range may cover the whole table; rows are handed over (and the
@@ -74,6 +75,7 @@ export function createSqliteAnalytics(read: () => Database.Database): AnalyticsS
     return total;
   }
 
+  const numbers = profileNumbers();
   return {
     async scanEvents(scan, onRows) {
       const db = read();
@@ -88,15 +90,19 @@ export function createSqliteAnalytics(read: () => Database.Database): AnalyticsS
       const ranges = eventSeqRanges(db, isoString(scan.fromMs), isoString(scan.toMs), wanted);
       const rowScan: AnalyticsScan = { ...scan, identity: false, payload: false };
       const seen = new Set<number>();
+      let profiles = numbers(db);
       let total = 0;
       for (const [lo, hi] of ranges) {
         checkDeadline(scan.deadline);
         const { blocks, gaps } = packedBlocks(db, lo, hi);
-        for (const [first, , names, profiles, data] of blocks) {
+        for (const [first, , names, data] of blocks) {
           // A block may overlap two ranges; its events are filtered by time and name, so it is read once.
           if (seen.has(first)) continue;
           seen.add(first);
-          const batch = keepOf(unpack(first, data, names, profiles), scan.fromMs, scan.toMs, wanted);
+          const batch = keepOf(unpack(first, data, names), scan.fromMs, scan.toMs, wanted);
+          // A block packed since the scan began may hold a profile numbered since.
+          if (batch.newest >= profiles.length) profiles = numbers(db);
+          batch.profiles = profiles;
           total += batch.length;
           if (batch.length > 0) onColumns(batch);
         }
@@ -135,8 +141,16 @@ function compareNullable(a: string | null, b: string | null): number {
   return a < b ? -1 : 1;
 }
 
-/** The events of a block in [fromMs, toMs) whose names are `wanted` (all names when absent). */
-function keepOf(block: EventColumnBatch, fromMs: number, toMs: number, wanted: ReadonlySet<string> | undefined): EventColumnBatch {
+/**
+ * The events of a block in [fromMs, toMs) whose names are `wanted` (all names when absent); `newest` is the highest
+ * profile number among them, `profiles` is left for the caller.
+ */
+function keepOf(
+  block: PackedEvents,
+  fromMs: number,
+  toMs: number,
+  wanted: ReadonlySet<string> | undefined,
+): EventColumnBatch & { newest: number } {
   const nameKept = block.names.map((name) => !wanted || wanted.has(name));
   const n = block.length;
   const at = new Float64Array(n);
@@ -144,6 +158,7 @@ function keepOf(block: EventColumnBatch, fromMs: number, toMs: number, wanted: R
   const name = new Uint16Array(n);
   const profile = new Int32Array(n);
   let k = 0;
+  let newest = -1;
   for (let i = 0; i < n; i++) {
     const t = block.at[i] as number;
     const ni = block.name[i] as number;
@@ -151,15 +166,19 @@ function keepOf(block: EventColumnBatch, fromMs: number, toMs: number, wanted: R
     at[k] = t;
     seq[k] = block.seq[i] as number;
     name[k] = ni;
-    profile[k] = block.profile[i] as number;
+    const p = block.profile[i] as number;
+    profile[k] = p;
+    if (p > newest) newest = p;
     k++;
   }
   return {
-    ...block,
     length: k,
     at: at.subarray(0, k),
     seq: seq.subarray(0, k),
     name: name.subarray(0, k),
+    names: block.names,
     profile: profile.subarray(0, k),
+    profiles: [],
+    newest,
   };
 }

@@ -105,6 +105,7 @@ export function createEventBlocks(db: Database.Database, size = DEFAULT_EVENT_BL
 
     /** After ROLLBACK: what the transaction wrote is gone; `through` is read again. */
     rolledBack(): void {
+      columns?.rolledBack();
       through = undefined;
       newest = 0;
       again = [];

@@ -28,21 +28,21 @@ function expectPackedEqualRows(path: string): { packed: number; stale: number; p
     const rows = db
       .prepare('SELECT seq, profile_id, coalesce(event, type), timestamp FROM events WHERE seq >= ? AND seq <= ? ORDER BY seq')
       .raw(true);
-    const blocks = db
-      .prepare('SELECT first_seq, last_seq, names, profiles, data FROM event_columns ORDER BY first_seq')
-      .raw(true)
-      .all() as Array<[number, number, string | null, string | null, Buffer | null]>;
+    const blocks = db.prepare('SELECT first_seq, last_seq, names, data FROM event_columns ORDER BY first_seq').raw(true).all() as Array<
+      [number, number, string | null, Buffer | null]
+    >;
+    const byNumber = new Map(db.prepare('SELECT n, id FROM event_profiles').raw(true).all() as Array<[number, string]>);
     const profiles = new Map<number, string | null>();
     let packed = 0;
-    for (const [first, last, names, profileList, data] of blocks) {
+    for (const [first, last, names, data] of blocks) {
       if (data === null) continue;
       packed++;
-      const block = unpack(first, data, names as string, profileList as string);
+      const block = unpack(first, data, names as string);
       const got: Event[] = Array.from({ length: block.length }, (_, i) => ({
         seq: block.seq[i]!,
         at: block.at[i]!,
         name: block.names[block.name[i]!]!,
-        profile: block.profile[i]! < 0 ? null : block.profiles[block.profile[i]!]!,
+        profile: block.profile[i]! < 0 ? null : byNumber.get(block.profile[i]!)!,
       }));
       const want: Event[] = (rows.all(first, last) as Array<[number, string | null, string, string]>).map(([seq, profile, name, t]) => ({
         seq,
@@ -139,7 +139,7 @@ describe('SQLite event columns (what funnels read, packed per block, kept by tri
     // Back to the schema before migration 42, as a database written by an older Kin.
     const old = new Database(path);
     old.exec(
-      'DROP TRIGGER event_columns_update; DROP TRIGGER event_columns_delete; DROP TABLE event_columns; DELETE FROM schema_migrations WHERE version = 42',
+      'DROP TRIGGER event_columns_update; DROP TRIGGER event_columns_delete; DROP TABLE event_columns; DROP TABLE event_profiles; DELETE FROM schema_migrations WHERE version = 42',
     );
     const through = old.prepare('SELECT through_seq FROM event_block_flush').pluck().get() as number;
     old.close();

@@ -5,7 +5,8 @@
  */
 import type pg from 'pg';
 import type { AnalyticsRaw, AnalyticsScan, AnalyticsStore } from '../analytics-store.ts';
-import { analyticsRowReader, AnalyticsTimeout, checkDeadline, columnsOfRows, scanSlices } from '../analytics-store.ts';
+import { analyticsRowReader, AnalyticsTimeout, checkDeadline, scanSlices } from '../analytics-store.ts';
+import { scanPostgresColumns } from './postgres-analytics-columns.ts';
 
 const json = (scan: Pick<AnalyticsScan, 'slim' | 'noProperties'>) =>
   !scan.slim
@@ -40,7 +41,7 @@ const TOUCH = `(strpos(payload::text, '"campaign"') > 0 AND payload->'context'->
 export function createPostgresAnalytics(pool: pg.Pool): AnalyticsStore {
   const analytics: AnalyticsStore = {
     async scanColumns(scan, onColumns) {
-      return analytics.scanEvents({ ...scan, identity: false, payload: false }, (rows) => onColumns(columnsOfRows(rows)));
+      return scanPostgresColumns(pool, scan, onColumns);
     },
     async scanEvents(scan, onRows) {
       const client = await pool.connect();

@@ -140,7 +140,7 @@ export async function runPaths(deps: AnalyticsDeps, question: { spec: PathSpec; 
         sourceName: await sourceNamer(deps.store),
         // A page_path node reads the page's path; the others read only the name and the channel.
         keep: { properties: false, context: spec.node === 'page_path' ? 'slim' : 'none' },
-        filter: (row) => !spec.exclude.has(row.name),
+        keepName: (name) => !spec.exclude.has(name),
       },
       (_, __, events) => paths.push(...unitPaths(spec, events)),
     );

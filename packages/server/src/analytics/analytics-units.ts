@@ -7,6 +7,7 @@
 import type { AnalyticsEvent, AnalyticsUnit } from '@kin/core';
 import { byTime, classifyChannel } from '@kin/core';
 import type { AnalyticsRow, AnalyticsScan, AnalyticsStore } from '../storage/analytics-store.ts';
+import { eachProfileSequence } from './analytics-columns.ts';
 
 /** What of each event a question keeps. */
 export interface EventKeep {
@@ -69,8 +70,8 @@ export interface SequenceScan {
   sourceName: (id: string) => string;
   keep: EventKeep;
   keepRows?: boolean;
-  /** Only events this says yes to are kept (all when absent). */
-  filter?: (row: AnalyticsRow) => boolean;
+  /** Only events whose names this says yes to are kept (all when absent); they count as scanned still. */
+  keepName?: (name: string) => boolean;
 }
 
 /** Reads a scan and files its events per unit, each sequence ordered by time, then store order. */
@@ -84,7 +85,7 @@ export async function loadSequences(options: SequenceScan): Promise<UnitSequence
   const scan = { ...options.scan, identity, slim: true, noProperties: !options.keep.properties };
   const scanned = await options.analytics.scanEvents(scan, (batch) => {
     for (const row of batch) {
-      if (options.filter && !options.filter(row)) continue;
+      if (options.keepName && !options.keepName(row.name)) continue;
       const name = names.get(row.name);
       if (name === undefined) names.set(row.name, row.name);
       else row.name = name;
@@ -120,6 +121,7 @@ export async function eachSequence(
     for (const [unit, sequences] of loaded.byUnit) for (const [key, events] of sequences) each(unit, key, events);
     return loaded.scanned;
   }
+  if (options.units.length === 1 && options.units[0] === 'profile') return eachProfileSequence(options, each);
   const live = await options.analytics.liveProfiles();
   const names: string[] = [];
   const nameIds = new Map<string, number>();
@@ -129,7 +131,7 @@ export async function eachSequence(
   const targets = [...packed];
   const scanned = await options.analytics.scanEvents({ ...options.scan, identity }, (batch) => {
     for (const row of batch) {
-      if (options.filter && !options.filter(row)) continue;
+      if (options.keepName && !options.keepName(row.name)) continue;
       let name = nameIds.get(row.name);
       if (name === undefined) {
         name = names.length;

@@ -6,6 +6,7 @@
 import type pg from 'pg';
 import type { AnalyticsRaw, AnalyticsScan, AnalyticsStore } from '../analytics-store.ts';
 import { analyticsRowReader, AnalyticsTimeout, checkDeadline, scanSlices } from '../analytics-store.ts';
+import { scanPostgresColumns } from './postgres-analytics-columns.ts';
 
 const json = (scan: Pick<AnalyticsScan, 'slim' | 'noProperties'>) =>
   !scan.slim
@@ -38,7 +39,10 @@ const TOUCH = `(strpos(payload::text, '"campaign"') > 0 AND payload->'context'->
 
 /** Creates the analytics port over the store's pool. */
 export function createPostgresAnalytics(pool: pg.Pool): AnalyticsStore {
-  return {
+  const analytics: AnalyticsStore = {
+    async scanColumns(scan, onColumns) {
+      return scanPostgresColumns(pool, scan, onColumns);
+    },
     async scanEvents(scan, onRows) {
       const client = await pool.connect();
       let total = 0;
@@ -89,4 +93,5 @@ export function createPostgresAnalytics(pool: pg.Pool): AnalyticsStore {
       return rows.map(rowReader(true, true));
     },
   };
+  return analytics;
 }

@@ -6,9 +6,11 @@
  */
 import type Database from 'better-sqlite3';
 import { isoString } from '@kin/core';
-import type { AnalyticsRaw, AnalyticsRow, AnalyticsStore } from '../analytics-store.ts';
-import { analyticsRowReader, checkDeadline } from '../analytics-store.ts';
+import type { AnalyticsRaw, AnalyticsRow, AnalyticsScan, AnalyticsStore, EventColumnBatch } from '../analytics-store.ts';
+import { analyticsRowReader, checkDeadline, columnsOfRows } from '../analytics-store.ts';
 import { eventSeqRanges } from './sqlite-event-blocks.ts';
+import type { PackedEvents } from './sqlite-event-columns.ts';
+import { packedBlocks, profileNumbers, unpack } from './sqlite-event-columns.ts';
 
 /**
  * Seqs one statement reads at once. Why chunks: a range may cover the whole table; rows are handed over (and the
@@ -35,39 +37,78 @@ export function createSqliteAnalytics(read: () => Database.Database): AnalyticsS
   const rowReader = (identity: boolean, payload: boolean) =>
     analyticsRowReader({ identity, payload, at: (value) => Date.parse(value as string) });
   const named = 'coalesce(event, type) IN (SELECT value FROM json_each(?))';
+  /** Reads the rows of `ranges` (seq ranges), a chunk per statement, filtered by time and name in SQL. */
+  function readRanges(
+    db: Database.Database,
+    scan: AnalyticsScan,
+    ranges: Array<[number, number]>,
+    onRows: (rows: AnalyticsRow[]) => void,
+  ): number {
+    const names = scan.names;
+    const where =
+      names && scan.touches
+        ? `(${named} OR json_type(payload, '$.context.campaign') IS NOT NULL OR json_type(payload, '$.context.kin.link') IS NOT NULL) AND `
+        : names
+          ? `${named} AND `
+          : '';
+    const statement = db
+      .prepare(
+        `SELECT ${columns(scan.identity, scan.payload)} FROM events WHERE ${where}seq >= ? AND seq <= ? AND timestamp >= ? AND timestamp < ?`,
+      )
+      .raw(true);
+    const toRow = rowReader(scan.identity, scan.payload);
+    const from = isoString(scan.fromMs);
+    const to = isoString(scan.toMs);
+    const namesJson = names ? [JSON.stringify(names)] : [];
+    const last = db.prepare('SELECT coalesce(max(seq), 0) FROM events').pluck().get() as number;
+    let total = 0;
+    for (const [first, end] of ranges) {
+      for (let lo = first; lo <= Math.min(end, last); lo += CHUNK_SEQS) {
+        checkDeadline(scan.deadline);
+        const raws = statement.all(...namesJson, lo, Math.min(end, lo + CHUNK_SEQS - 1), from, to) as AnalyticsRaw[];
+        // Again after the read: a scan of few chunks (a small store) would otherwise never look past its start.
+        checkDeadline(scan.deadline);
+        total += raws.length;
+        if (raws.length > 0) onRows(raws.map(toRow));
+      }
+    }
+    return total;
+  }
+
+  const numbers = profileNumbers();
   return {
     async scanEvents(scan, onRows) {
       const db = read();
       const names = scan.names;
-      const where =
-        names && scan.touches
-          ? `(${named} OR json_type(payload, '$.context.campaign') IS NOT NULL OR json_type(payload, '$.context.kin.link') IS NOT NULL) AND `
-          : names
-            ? `${named} AND `
-            : '';
-      const statement = db
-        .prepare(
-          `SELECT ${columns(scan.identity, scan.payload)} FROM events WHERE ${where}seq >= ? AND seq <= ? AND timestamp >= ? AND timestamp < ?`,
-        )
-        .raw(true);
-      const toRow = rowReader(scan.identity, scan.payload);
-      const from = isoString(scan.fromMs);
-      const to = isoString(scan.toMs);
       // Touches may be events of any name: only a names-only scan skips the blocks without its names.
-      const ranges = eventSeqRanges(db, from, to, names && !scan.touches ? new Set(names) : undefined);
-      const namesJson = names ? [JSON.stringify(names)] : [];
-      const last = db.prepare('SELECT coalesce(max(seq), 0) FROM events').pluck().get() as number;
+      const ranges = eventSeqRanges(db, isoString(scan.fromMs), isoString(scan.toMs), names && !scan.touches ? new Set(names) : undefined);
+      return readRanges(db, scan, ranges, onRows);
+    },
+    async scanColumns(scan, onColumns) {
+      const db = read();
+      const wanted = scan.names ? new Set(scan.names) : undefined;
+      const ranges = eventSeqRanges(db, isoString(scan.fromMs), isoString(scan.toMs), wanted);
+      const rowScan: AnalyticsScan = { ...scan, identity: false, payload: false };
+      const seen = new Set<number>();
+      let profiles = numbers(db);
       let total = 0;
-      for (const [first, end] of ranges) {
-        for (let lo = first; lo <= Math.min(end, last); lo += CHUNK_SEQS) {
-          checkDeadline(scan.deadline);
-          const raws = statement.all(...namesJson, lo, Math.min(end, lo + CHUNK_SEQS - 1), from, to) as AnalyticsRaw[];
-          // Again after the read: a scan of few chunks (a small store) would otherwise never look past its start.
-          checkDeadline(scan.deadline);
-          total += raws.length;
-          if (raws.length > 0) onRows(raws.map(toRow));
+      for (const [lo, hi] of ranges) {
+        checkDeadline(scan.deadline);
+        const { blocks, gaps } = packedBlocks(db, lo, hi);
+        for (const [first, , names, data] of blocks) {
+          // A block may overlap two ranges; its events are filtered by time and name, so it is read once.
+          if (seen.has(first)) continue;
+          seen.add(first);
+          const batch = keepOf(unpack(first, data, names), scan.fromMs, scan.toMs, wanted);
+          // A block packed since the scan began may hold a profile numbered since.
+          if (batch.newest >= profiles.length) profiles = numbers(db);
+          batch.profiles = profiles;
+          total += batch.length;
+          if (batch.length > 0) onColumns(batch);
         }
+        total += readRanges(db, rowScan, gaps, (rows) => onColumns(columnsOfRows(rows)));
       }
+      checkDeadline(scan.deadline);
       return total;
     },
     async liveProfiles() {
@@ -98,4 +139,46 @@ function compareNullable(a: string | null, b: string | null): number {
   if (a === null) return -1;
   if (b === null) return 1;
   return a < b ? -1 : 1;
+}
+
+/**
+ * The events of a block in [fromMs, toMs) whose names are `wanted` (all names when absent); `newest` is the highest
+ * profile number among them, `profiles` is left for the caller.
+ */
+function keepOf(
+  block: PackedEvents,
+  fromMs: number,
+  toMs: number,
+  wanted: ReadonlySet<string> | undefined,
+): EventColumnBatch & { newest: number } {
+  const nameKept = block.names.map((name) => !wanted || wanted.has(name));
+  const n = block.length;
+  const at = new Float64Array(n);
+  const seq = new Float64Array(n);
+  const name = new Uint16Array(n);
+  const profile = new Int32Array(n);
+  let k = 0;
+  let newest = -1;
+  for (let i = 0; i < n; i++) {
+    const t = block.at[i] as number;
+    const ni = block.name[i] as number;
+    if (t < fromMs || t >= toMs || !nameKept[ni]) continue;
+    at[k] = t;
+    seq[k] = block.seq[i] as number;
+    name[k] = ni;
+    const p = block.profile[i] as number;
+    profile[k] = p;
+    if (p > newest) newest = p;
+    k++;
+  }
+  return {
+    length: k,
+    at: at.subarray(0, k),
+    seq: seq.subarray(0, k),
+    name: name.subarray(0, k),
+    names: block.names,
+    profile: profile.subarray(0, k),
+    profiles: [],
+    newest,
+  };
 }

@@ -19,6 +19,7 @@
  * deleted (a privacy delete): such an event (seq ≤ through_seq) gets its own row at commit.
  */
 import type Database from 'better-sqlite3';
+import type { EventColumns } from './sqlite-event-columns.ts';
 
 /** The day of an event row: its timestamp is canonical ISO-8601 text. */
 const DAY_OF_ROW = 'substr(timestamp, 1, 10)';
@@ -48,8 +49,11 @@ export const SQLITE_EVENT_BLOCKS_MIGRATION = {
 /** Events per block when the store is not told otherwise (tests make it small). */
 export const DEFAULT_EVENT_BLOCK_SIZE = 1024;
 
-/** The blocks' writes over the writer connection `db`: a transaction part of the store (see the file comment). */
-export function createEventBlocks(db: Database.Database, size = DEFAULT_EVENT_BLOCK_SIZE) {
+/**
+ * The blocks' writes over the writer connection `db`: a transaction part of the store (see the file comment).
+ * `columns` packs each block it closes (sqlite-event-columns.ts).
+ */
+export function createEventBlocks(db: Database.Database, size = DEFAULT_EVENT_BLOCK_SIZE, columns?: EventColumns) {
   // Why ON CONFLICT: a row for seqs handed out again may meet a row of the same day and first seq.
   const upsert = `INSERT INTO event_blocks (day, first_seq, last_seq, names)
     SELECT ${DAY_OF_ROW}, min(seq), max(seq), json_group_array(DISTINCT coalesce(event, type)) FROM events`;
@@ -83,19 +87,25 @@ export function createEventBlocks(db: Database.Database, size = DEFAULT_EVENT_BL
 
     /** Before COMMIT: the blocks the transaction finished, and a row for the seqs it inserted again. */
     beforeCommit(): void {
-      if (again.length > 0) s.addSeqs.run(JSON.stringify(again));
+      if (again.length > 0) {
+        s.addSeqs.run(JSON.stringify(again));
+        columns?.stale(again);
+      }
       if (through !== undefined && newest - through >= size) {
         const upTo = through + Math.floor((newest - through) / size) * size;
         s.addBlocks.run(through, upTo, through, size);
         s.setThrough.run(upTo);
+        columns?.closed(through, upTo, size);
         through = upTo;
       }
+      columns?.repack();
       newest = 0;
       again = [];
     },
 
     /** After ROLLBACK: what the transaction wrote is gone; `through` is read again. */
     rolledBack(): void {
+      columns?.rolledBack();
       through = undefined;
       newest = 0;
       again = [];

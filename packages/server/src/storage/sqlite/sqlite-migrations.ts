@@ -25,6 +25,7 @@ import { SQLITE_LINK_COUNTERS_MIGRATION, SQLITE_LINKS_MIGRATION } from './sqlite
 import { SQLITE_MATCH_INDEX_MIGRATION, SQLITE_MATCH_RECORD_HASH_MIGRATION, SQLITE_MATCH_TOTALS_MIGRATION } from './sqlite-match-index.ts';
 import { SQLITE_AUDIENCE_MIGRATION_SQL, SQLITE_RECOMPUTE_MARKS_MIGRATION } from './sqlite-audiences.ts';
 import { SQLITE_EVENT_BLOCKS_MIGRATION } from './sqlite-event-blocks.ts';
+import { SQLITE_EVENT_COLUMNS_MIGRATION } from './sqlite-migrations-event-columns.ts';
 import { SQLITE_TOMBSTONE_KEYS_MIGRATION } from './sqlite-tombstone-keys.ts';
 import { SQLITE_MATCH_SWITCH_MIGRATION } from './sqlite-match-switch.ts';
 import { SQLITE_INITIAL_MIGRATION } from './sqlite-migrations-initial.ts';
@@ -79,5 +80,6 @@ export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; name: string; s
   { version: 37, name: 'journey branches taken (the step diagram)', sql: JOURNEY_BRANCHES_SQL },
   SQLITE_MATCH_RECORD_HASH_MIGRATION,
   SQLITE_MATCH_SWITCH_MIGRATION,
+  SQLITE_EVENT_COLUMNS_MIGRATION,
   // Subjects add their migration at the end; they apply in version order.
 ].sort((x, y) => x.version - y.version);

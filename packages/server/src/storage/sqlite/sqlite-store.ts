@@ -38,6 +38,7 @@ import { keyPlainTombstones } from './sqlite-tombstone-keys.ts';
 import { createSqliteReads } from './sqlite-reads.ts';
 import { createSourceMinutes } from './sqlite-source-minutes.ts';
 import { createEventBlocks } from './sqlite-event-blocks.ts';
+import { createEventColumns } from './sqlite-event-columns.ts';
 import { createSqliteSources } from './sqlite-sources.ts';
 import { createTimeline } from './sqlite-timeline.ts';
 import type { TimelineOptions } from './sqlite-timeline.ts';
@@ -100,6 +101,8 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
   const migrate = (): void => {
     migrateSqlite(db, () => clock.now());
     keyPlainTombstones(db, digest);
+    // Every stale block packed again at open (migration 42 leaves them all stale; commits pack only a few each).
+    inSqliteTransaction(db, () => createEventColumns(db).repack(-1));
   };
   if (!options.readOnly) migrate();
 
@@ -107,7 +110,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
   const messageIds = createMessageIdIndex(db, () => clock.now().getTime(), options.messageIds);
   const sourceMinutes = createSourceMinutes(db);
   const timeline = createTimeline(db, options.timeline);
-  const eventBlocks = createEventBlocks(db, options.eventBlockSize);
+  const eventBlocks = createEventBlocks(db, options.eventBlockSize, createEventColumns(db));
   /** The parts that hold writes in memory and add them at the edges of each transaction (in runTransaction). */
   const matchIndex = createSqliteMatchIndex(db, () => clock.now().getTime());
   const linkClicks = sqliteLinkClickTx(db);

@@ -209,12 +209,15 @@ export function createSqliteAudiences(options: {
       return (stmt(state(), 'SELECT count(*) AS n FROM audience_members WHERE audience_key = ?').get(key) as Row).n as number;
     },
 
-    async eventsAfter(seq, limit) {
+    async eventsAfter(seq, limit, names) {
+      const list = names ? JSON.stringify([...names]) : null;
+      // Why the names in SQL: most payloads of a feed page are of events no definition reads (pages, identifies,
+      // the evaluator's own audience events); left in the table they cost no string and no garbage.
       return (
-        stmt(read(), 'SELECT seq, profile_id, event, message_id, payload FROM events WHERE seq > ? ORDER BY seq LIMIT ?').all(
-          seq,
-          limit,
-        ) as Row[]
+        stmt(
+          read(),
+          'SELECT seq, profile_id, event, message_id, CASE WHEN ? IS NULL OR event IN (SELECT value FROM json_each(?)) THEN payload END AS payload FROM events WHERE seq > ? ORDER BY seq LIMIT ?',
+        ).all(list, list, seq, limit) as Row[]
       ).map((r) => ({
         seq: r.seq as number,
         profileId: (r.profile_id as string | null) ?? null,

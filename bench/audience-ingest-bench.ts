@@ -6,7 +6,8 @@
  * real-time latency under load (goal p95 <= 1 s). It also prints Kin's CPU per event (all its threads, from
  * /proc), counted until the evaluator has caught up (a last probe is counted): the figure the machine's
  * load moves least.
- * Flags: --events N (default 200,000), --shoppers N (default 20,000), --concurrency N (default 16).
+ * Flags: --events N (default 200,000), --shoppers N (default 20,000), --concurrency N (default 16),
+ * --cpu-prof DIR (Kin's threads write V8 CPU profiles there, one file per thread and run).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,6 +22,7 @@ for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.repla
 const EVENTS = Number(args.get('events') ?? 200_000);
 const SHOPPERS = Number(args.get('shoppers') ?? 20_000);
 const CONCURRENCY = Number(args.get('concurrency') ?? 16);
+const CPU_PROF = args.get('cpu-prof');
 const BATCH = 100;
 const WRITE_KEY = 'bench-write-key-0001';
 const ADMIN = 'bench-admin-token-000000';
@@ -138,7 +140,17 @@ async function run(
   withDefinitions: boolean,
 ): Promise<{ eventsPerSecond: number; probes: number[]; cpuMicrosPerEvent: number }> {
   const kin = await startChild(
-    ['packages/server/bin/kin.js', 'serve', '--port', '0', '--host', '127.0.0.1', '--db', join(dir, `${name}.db`)],
+    [
+      ...(CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROF] : []),
+      'packages/server/bin/kin.js',
+      'serve',
+      '--port',
+      '0',
+      '--host',
+      '127.0.0.1',
+      '--db',
+      join(dir, `${name}.db`),
+    ],
     { KIN_ADMIN_TOKEN: ADMIN, KIN_WRITE_KEYS: `bench:${WRITE_KEY}` },
     /running on (http:\/\/\S+)/,
   );

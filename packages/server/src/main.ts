@@ -162,7 +162,11 @@ export async function startKin(options: {
   // thread of their own for a database another thread can open, on the system clock (audience-thread.ts).
   const audiences =
     config.db !== ':memory:' && clock === systemClock
-      ? audienceThread({ db: config.db, tuning: { dedupMemory: config.dedupMemory, timelineTail: config.timelineTail } }, logger)
+      ? audienceThread(
+          { db: config.db, tuning: { dedupMemory: config.dedupMemory, timelineTail: config.timelineTail } },
+          logger,
+          writePath.planned,
+        )
       : createAudienceEngine({ store, clock, logger });
   audiences.start();
   // Incremental matching follows the profiles the write path re-keyed, off the write path (match-follower.ts).

@@ -17,7 +17,8 @@ import { createFollowerLoop } from '../pipeline/follower-loop.ts';
 import type { DefinitionKind, StoredDefinition } from '../storage/audience-store.ts';
 import type { Store } from '../storage/storage.ts';
 import type { AudienceChange } from './audience-events.ts';
-import { audienceSourceId, isRecordedAudienceEvent, recordAudienceChanges } from './audience-events.ts';
+import type { PlannedEventSink } from './audience-events.ts';
+import { audienceSourceId, isRecordedAudienceEvent, recordAudienceChanges, storeSink } from './audience-events.ts';
 import type { Definitions } from './audience-recompute.ts';
 import { namesRead, recomputeProfiles } from './audience-recompute.ts';
 import { createEvaluationMemo } from './evaluation-memo.ts';
@@ -40,6 +41,11 @@ export interface AudienceEngineOptions {
   batch?: number;
   /** Pause after a turn as a multiple of its duration (default `DUTY_PAUSE`; less on a thread of its own). */
   dutyPause?: number;
+  /**
+   * Where the `Audience Entered` / `Exited` events are written (default: a transaction of `store`). A SQLite
+   * file's evaluator thread hands them to the ingest writer thread (see `PlannedEventWriter`).
+   */
+  writeEvents?: PlannedEventSink;
 }
 
 /** The running evaluator. */
@@ -87,6 +93,7 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
   const sweepMs = options.sweepMs ?? 10_000;
   const batch = options.batch ?? 500;
   const dutyPause = options.dutyPause ?? DUTY_PAUSE;
+  const writeEvents = options.writeEvents ?? storeSink(store);
   const dirty = new Set<string>();
   let definitions: Definitions = { traits: [], audiences: [] };
   let backfill: { traits: string[]; audiences: string[]; offset: number; total: number } | undefined;
@@ -174,9 +181,9 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
 
   async function readFeed(): Promise<boolean> {
     if (feedSeq === undefined) return false;
-    const rows = await port.eventsAfter(Math.max(0, feedSeq - FEED_OVERLAP), 5000);
-    let fresh = false;
     const names = namesRead(definitions);
+    const rows = await port.eventsAfter(Math.max(0, feedSeq - FEED_OVERLAP), 5000, names);
+    let fresh = false;
     for (const row of rows) {
       if (recentSeqs.has(row.seq) || row.seq <= feedSeq - FEED_OVERLAP) continue;
       recentSeqs.add(row.seq);
@@ -204,9 +211,10 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
   }
 
   /**
-   * Writes the waiting entries and exits, at most once a second unless `force`. Why: each is a commit to the
-   * events by a second writer, which costs the ingest writer its cache and a wait for the lock; memberships
-   * are stored at once, their timeline events follow within a second.
+   * Writes the waiting entries and exits, at most once a second unless `force`. Why: each write is a commit to
+   * the events by a second writer (which costs the ingest writer its cache and a wait for the lock) or a round
+   * trip to the writer thread and a share of its next group; memberships are stored at once, their timeline
+   * events follow within a second.
    */
   async function flushChanges(force: boolean): Promise<void> {
     const now = clock.now();
@@ -214,7 +222,7 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
     lastFlush = now.getTime();
     const changes = pendingChanges.splice(0);
     sourceId ??= await audienceSourceId(store, now.toISOString());
-    await recordAudienceChanges(store, sourceId, changes);
+    await recordAudienceChanges(writeEvents, sourceId, changes);
   }
 
   async function backfillStep(): Promise<void> {

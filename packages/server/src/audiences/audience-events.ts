@@ -7,6 +7,7 @@
 import type { Identifier, ResolutionPlan, TrackingEvent } from '@kin/core';
 import { AUDIENCE_ENTERED, AUDIENCE_EXITED } from '@kin/core';
 import { hashSecret, newSecret } from '../http/secret-compare.ts';
+import type { PlannedEvent } from '../pipeline/ingest-port.ts';
 import type { Store } from '../storage/storage.ts';
 
 /** The name of the internal source the audience events belong to. */
@@ -42,15 +43,26 @@ export function isRecordedAudienceEvent(event: Pick<TrackingEvent, 'event' | 'me
   return (event.event === AUDIENCE_ENTERED || event.event === AUDIENCE_EXITED) && event.messageId.startsWith(MESSAGE_ID_PREFIX);
 }
 
-/** Writes the events of `changes` in one transaction. */
-export async function recordAudienceChanges(store: Store, sourceId: string, changes: readonly AudienceChange[]): Promise<void> {
+/** Writes planned events somewhere: the ingest writer (`PlannedEventWriter`) or a transaction of the store. */
+export type PlannedEventSink = (events: PlannedEvent[]) => Promise<void>;
+
+/** Writes planned events in one transaction of `store`. */
+export function storeSink(store: Store): PlannedEventSink {
+  return (events) =>
+    store.transaction(async (tx) => {
+      for (const event of events) await tx.applyEvent(event);
+    });
+}
+
+/** Writes the events of `changes` together, through `sink`. */
+export async function recordAudienceChanges(sink: PlannedEventSink, sourceId: string, changes: readonly AudienceChange[]): Promise<void> {
   if (changes.length === 0) return;
-  await store.transaction(async (tx) => {
-    for (const change of changes) {
+  await sink(
+    changes.map((change) => {
       const event = audienceEvent(change);
-      await tx.applyEvent({ event, payload: JSON.stringify(event), sourceId, plan: attachPlan(change.profileId) });
-    }
-  });
+      return { event, payload: JSON.stringify(event), sourceId, plan: attachPlan(change.profileId) };
+    }),
+  );
 }
 
 function audienceEvent(change: AudienceChange): TrackingEvent {

@@ -159,6 +159,10 @@ export function runAudienceIdentityCases(target: StoreTestTarget): void {
         ['Order Completed', 'o-1'],
         ['Page Viewed', 'v-1'],
       ]);
+      // Asked for one name, the feed still lists every event but reads only that name's payloads.
+      const payloads = (await s.audiences.eventsAfter(0, 10, new Set(['Order Completed']))).map((e) => e.payload !== null);
+      expect(payloads).toEqual([false, true, false]);
+      expect(feed.every((e) => e.payload !== null)).toBe(true);
       const id = feed[0]!.profileId!;
       const named = await s.audiences.eventsOfProfiles(new Map([[id, [id]]]), new Set(['Order Completed']));
       expect(named.get(id)!.map((e) => e.event.messageId)).toEqual(['o-1']);

@@ -3,6 +3,7 @@
  * (a SQLite connection to the same file, or a small PostgreSQL pool), answering the HTTP thread's requests.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import type { PlannedEvent } from '../pipeline/ingest-port.ts';
 import { systemClock } from '../ports/clock.ts';
 import { createJsonLogger } from '../ports/logger.ts';
 import { isPostgresUrl, storeTuning } from '../storage/store-open.ts';
@@ -30,11 +31,30 @@ async function openEvaluatorStore(db: string): Promise<Store> {
  */
 const THREAD_DUTY_PAUSE = 0.25;
 
+/** `applyPlanned` calls waiting for the HTTP thread's answer. */
+const planned = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
+let nextPlanned = 1;
+
+/** Hands audience events to the ingest writer through the HTTP thread (see `AudienceThreadData.viaWriter`). */
+function viaWriter(events: PlannedEvent[]): Promise<void> {
+  const id = nextPlanned++;
+  return new Promise<void>((resolve, reject) => {
+    planned.set(id, { resolve, reject });
+    port.postMessage({ op: 'applyPlanned', id, events } satisfies FromEvaluator);
+  });
+}
+
 const store = await openEvaluatorStore(data.db);
-const engine = createAudienceEngine({ store, clock: systemClock, logger: createJsonLogger(), dutyPause: THREAD_DUTY_PAUSE });
+const engine = createAudienceEngine({
+  store,
+  clock: systemClock,
+  logger: createJsonLogger(),
+  dutyPause: THREAD_DUTY_PAUSE,
+  ...(data.viaWriter ? { writeEvents: viaWriter } : {}),
+});
 engine.start();
 
-async function handle(message: ToEvaluator): Promise<void> {
+async function handle(message: Exclude<ToEvaluator, { op: 'planned' }>): Promise<void> {
   if (message.op === 'profilesChanged') return engine.profilesChanged(message.ids);
   if (message.op === 'definitionsChanged') return engine.definitionsChanged();
   if (message.op === 'drain') return engine.drain();
@@ -43,6 +63,13 @@ async function handle(message: ToEvaluator): Promise<void> {
 }
 
 port.on('message', (message: ToEvaluator) => {
+  if (message.op === 'planned') {
+    const waiting = planned.get(message.id);
+    planned.delete(message.id);
+    if (message.error === undefined) waiting?.resolve();
+    else waiting?.reject(new Error(message.error));
+    return;
+  }
   handle(message).then(
     () => port.postMessage({ id: message.id, pending: engine.pending() } satisfies FromEvaluator),
     (error: unknown) =>

@@ -7,6 +7,7 @@ import type { TrackingEvent } from '@kin/core';
 import { DEFAULT_POLICY } from '@kin/core';
 import { normalizerFor } from '../identity/policy-load.ts';
 import { createGroupCommitIngestor } from '../pipeline/group-commit.ts';
+import type { PlannedEventWriter } from '../pipeline/ingest-port.ts';
 import { memoryLogger } from '../ports/logger.ts';
 import { openSqliteStore } from '../storage/sqlite/sqlite-store.ts';
 import type { Store } from '../storage/storage.ts';
@@ -65,4 +66,39 @@ it('computes traits and memberships of events committed by another connection, a
   await e.stop();
   // Stopped: the thread is gone, a request answers without it.
   await e.drain();
+});
+
+it('hands its audience events to the ingest writer, which commits them on the profile', async () => {
+  dir = mkdtempSync(join(tmpdir(), 'kin-audience-thread-'));
+  const path = join(dir, 'kin.db');
+  const s = (store = await openSqliteStore({ path }));
+  const at = new Date().toISOString();
+  await s.audiences.saveDefinition(
+    'audience',
+    { key: 'buyers', where: { performed: { event: 'Order Completed', where: [], count: { op: 'gte', value: 1 } } } },
+    at,
+  );
+  const ingestor = createGroupCommitIngestor({ store: s, policy: DEFAULT_POLICY, normalize: normalizerFor(DEFAULT_POLICY) });
+  const handed: string[] = [];
+  const writer: PlannedEventWriter = {
+    applyPlanned(events) {
+      handed.push(...events.map((x) => x.event.event ?? ''));
+      return ingestor.applyPlanned(events);
+    },
+  };
+  const e = (engine = audienceThread({ db: path, tuning: {} }, memoryLogger(), writer));
+  e.start();
+  await e.definitionsChanged();
+  await e.drain();
+  const source = await s.createSource({ name: 'web', writeKeyHash: 'thread-writer', createdAt: at });
+  const order: TrackingEvent = { type: 'track', event: 'Order Completed', messageId: 'o-1', userId: 'u1', timestamp: at, receivedAt: at };
+  await ingestor.submit({ sourceId: source.id, events: [order] });
+  await e.drain();
+
+  expect(handed).toEqual(['Audience Entered']);
+  const id = (await s.findProfileIdByIdentifier({ type: 'user_id', value: 'u1' }))!;
+  const timeline = await s.listProfileEvents(id, { limit: 10 });
+  expect(timeline.data.map((x) => x.event)).toEqual(expect.arrayContaining(['Order Completed', 'Audience Entered']));
+  await e.stop();
+  await ingestor.close();
 });

@@ -11,6 +11,7 @@
  */
 import type { Worker } from 'node:worker_threads';
 import type { Logger } from '../ports/logger.ts';
+import type { PlannedEvent, PlannedEventWriter } from '../pipeline/ingest-port.ts';
 import type { SqliteTuning } from '../storage/store-open.ts';
 import { startThread } from '../thread-start.ts';
 import type { AudienceEngine } from './audience-engine.ts';
@@ -20,22 +21,31 @@ export interface AudienceThreadData {
   /** The SQLite file or the postgres:// URL (already migrated). */
   db: string;
   tuning: SqliteTuning;
+  /** True when the audience events go through the HTTP thread to the ingest writer (`PlannedEventWriter`). */
+  viaWriter?: boolean;
 }
 
-/** HTTP thread -> evaluator thread. */
-export type ToEvaluator = EvaluatorRequest & { id: number };
+/** HTTP thread -> evaluator thread: a request, or the answer to its `applyPlanned`. */
+export type ToEvaluator = (EvaluatorRequest & { id: number }) | { op: 'planned'; id: number; error?: string };
 
 /** A request without its id. */
 type EvaluatorRequest = { op: 'definitionsChanged' | 'drain' | 'stop' } | { op: 'profilesChanged'; ids: string[] };
 
-/** Evaluator thread -> HTTP thread: the request done, with the number of profiles waiting; or a failure. */
-export type FromEvaluator = { id: number; pending: number } | { id: number; error: string };
+/**
+ * Evaluator thread -> HTTP thread: the request done, with the number of profiles waiting; or a failure; or
+ * audience events for the ingest writer (answered with `planned`).
+ */
+export type FromEvaluator =
+  { id: number; pending: number } | { id: number; error: string } | { op: 'applyPlanned'; id: number; events: PlannedEvent[] };
 
 /** Delay before a dead evaluator thread is started again, in ms. */
 const RESTART_MS = 1000;
 
-/** Starts the evaluator thread; `stop` ends it after its last turn. */
-export function audienceThread(data: AudienceThreadData, logger: Logger): AudienceEngine {
+/**
+ * Starts the evaluator thread; `stop` ends it after its last turn. With `writer`, its audience events are
+ * committed by the ingest writer (a message each way per flush, at most one a second).
+ */
+export function audienceThread(data: AudienceThreadData, logger: Logger, writer?: PlannedEventWriter): AudienceEngine {
   const waiting = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
   let worker: Worker | undefined;
   let nextId = 1;
@@ -44,8 +54,18 @@ export function audienceThread(data: AudienceThreadData, logger: Logger): Audien
   let restart: ReturnType<typeof setTimeout> | undefined;
 
   function launch(): void {
-    const started = startThread(new URL('./audience-thread-worker.ts', import.meta.url), data);
+    const started = startThread(new URL('./audience-thread-worker.ts', import.meta.url), { ...data, viaWriter: writer !== undefined });
     started.on('message', (message: FromEvaluator) => {
+      if ('op' in message) {
+        const answer = (error?: string): void =>
+          started.postMessage({ op: 'planned', id: message.id, ...(error ? { error } : {}) } satisfies ToEvaluator);
+        if (!writer) return answer('no ingest writer');
+        writer.applyPlanned(message.events).then(
+          () => answer(),
+          (error: unknown) => answer(error instanceof Error ? error.message : String(error)),
+        );
+        return;
+      }
       const w = waiting.get(message.id);
       waiting.delete(message.id);
       if ('pending' in message) pending = message.pending;

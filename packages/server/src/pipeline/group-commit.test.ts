@@ -90,3 +90,35 @@ describe('group commit gathering', () => {
     await store.close();
   }, 10_000);
 });
+
+describe('planned events', () => {
+  it('are applied as planned in the group of the submissions that arrive with them, once durable', async () => {
+    const { store, transactions } = await slowDiskStore(200);
+    const ingestor = createGroupCommitIngestor({ store, ...deps, minGroupEvents: 30, groupWaitMs: 1000 });
+    const [first] = events(1);
+    await ingestor.submit({ sourceId: 'web', events: [first!] });
+    const profileId = (await store.findProfileIdByIdentifier({ type: 'anonymous_id', value: first!.anonymousId! }))!;
+    const before = transactions();
+    const planned: TrackingEvent = { ...first!, event: 'Audience Entered', messageId: 'kin-audience:a:planned' };
+    const plan = {
+      target: { kind: 'existing' as const, profileId },
+      merges: [],
+      links: [],
+      touches: [],
+      refused: [],
+      traits: { set: {}, unset: [] },
+      warnings: [],
+    };
+    // Sent together while nothing syncs: one transaction holds both.
+    const [outcome] = await Promise.all([
+      ingestor.submit({ sourceId: 'web', events: events(3) }),
+      ingestor.applyPlanned([{ event: planned, payload: JSON.stringify(planned), sourceId: 'web', plan }]),
+    ]);
+    expect(outcome.accepted).toBe(3);
+    expect(transactions() - before).toBe(1);
+    const timeline = await store.listProfileEvents(profileId, { limit: 10 });
+    expect(timeline.data.map((e) => e.messageId)).toContain('kin-audience:a:planned');
+    await ingestor.close();
+    await store.close();
+  });
+});

@@ -6,13 +6,21 @@
 import type { Store, StoreTx } from '../storage/storage.ts';
 import type { ResolveDeps } from './event-apply.ts';
 import { applyEvents } from './event-apply.ts';
-import type { ApplyOutcome, Ingestor, Submission } from './ingest-port.ts';
+import type { ApplyOutcome, Ingestor, PlannedEvent, PlannedEventWriter, Submission } from './ingest-port.ts';
 
-interface Pending {
-  submission: Submission;
+/** A request waiting for a group: a submission to resolve, or planned events to apply as they are. */
+type Pending = ({ submission: Submission; planned?: undefined } | { submission?: undefined; planned: PlannedEvent[] }) & {
   resolve: (outcome: ApplyOutcome) => void;
   reject: (error: unknown) => void;
+};
+
+/** The events a pending request holds. */
+function sizeOf(pending: Pending): number {
+  return pending.submission ? pending.submission.events.length : pending.planned.length;
 }
+
+/** The outcome of planned events (nobody reads it: they are not a request's). */
+const PLANNED_OUTCOME: ApplyOutcome = { accepted: 0, duplicates: 0, profileIds: [] };
 
 /** Options of the group-commit ingestor. */
 export interface GroupCommitOptions extends ResolveDeps {
@@ -40,7 +48,7 @@ function answersOf(group: Pending[]): Array<Pick<Pending, 'resolve' | 'reject'>>
 }
 
 /** Creates the embedded ingestor. */
-export function createGroupCommitIngestor(options: GroupCommitOptions): Ingestor {
+export function createGroupCommitIngestor(options: GroupCommitOptions): Ingestor & PlannedEventWriter {
   const maxGroupEvents = options.maxGroupEvents ?? 10_000;
   const minGroupEvents = options.minGroupEvents ?? 1_000;
   const groupWaitMs = options.groupWaitMs ?? 0;
@@ -60,7 +68,7 @@ export function createGroupCommitIngestor(options: GroupCommitOptions): Ingestor
   /** Waits (up to `groupWaitMs`) while few events wait and requests answered by a running sync may return. */
   async function gather(): Promise<void> {
     const deadline = Date.now() + groupWaitMs;
-    while (pending.reduce((n, p) => n + p.submission.events.length, 0) < minGroupEvents && syncing.size > 0) {
+    while (pending.reduce((n, p) => n + sizeOf(p), 0) < minGroupEvents && syncing.size > 0) {
       const left = deadline - Date.now();
       if (left <= 0) return;
       await new Promise<void>((resolve) => {
@@ -78,9 +86,9 @@ export function createGroupCommitIngestor(options: GroupCommitOptions): Ingestor
       if (groupWaitMs > 0) await gather();
       const group: Pending[] = [];
       let size = 0;
-      while (pending.length > 0 && (group.length === 0 || size + pending[0]!.submission.events.length <= maxGroupEvents)) {
+      while (pending.length > 0 && (group.length === 0 || size + sizeOf(pending[0]!) <= maxGroupEvents)) {
         const next = pending.shift()!;
-        size += next.submission.events.length;
+        size += sizeOf(next);
         group.push(next);
       }
       await commitGroup(group);
@@ -92,6 +100,11 @@ export function createGroupCommitIngestor(options: GroupCommitOptions): Ingestor
     const apply = async (tx: StoreTx) => {
       const results: ApplyOutcome[] = [];
       for (const item of group) {
+        if (item.planned) {
+          for (const event of item.planned) await tx.applyEvent(event);
+          results.push(PLANNED_OUTCOME);
+          continue;
+        }
         const { sourceId, events, unverified, prepared } = item.submission;
         results.push(
           await applyEvents(tx, sourceId, events, options, { ...(unverified ? { unverified } : {}), ...(prepared ? { prepared } : {}) }),
@@ -137,14 +150,21 @@ export function createGroupCommitIngestor(options: GroupCommitOptions): Ingestor
     });
   }
 
+  function enqueue(request: { submission: Submission } | { planned: PlannedEvent[] }): Promise<ApplyOutcome> {
+    if (closed) return Promise.reject(new Error('ingestor is closed'));
+    return new Promise<ApplyOutcome>((resolve, reject) => {
+      pending.push(
+        'submission' in request ? { submission: request.submission, resolve, reject } : { planned: request.planned, resolve, reject },
+      );
+      poke();
+      kick();
+    });
+  }
+
   return {
-    submit(submission) {
-      if (closed) return Promise.reject(new Error('ingestor is closed'));
-      return new Promise<ApplyOutcome>((resolve, reject) => {
-        pending.push({ submission, resolve, reject });
-        poke();
-        kick();
-      });
+    submit: (submission) => enqueue({ submission }),
+    async applyPlanned(planned) {
+      if (planned.length > 0) await enqueue({ planned });
     },
     // Same thread as the store: warnings go straight to it, outside any group.
     warn: (warnings) => options.store.addWarnings(warnings),

@@ -4,7 +4,7 @@
  * (embedded SQLite file) and the NATS collector (scale-out). Metrics wrap any of them.
  */
 import type { EventFacts, TrackingEvent } from '@kin/core';
-import type { NewWarning } from '../storage/storage.ts';
+import type { ApplyCommon, NewEventRow, NewWarning } from '../storage/storage.ts';
 import type { PreparedSubmission } from './event-apply.ts';
 
 /** Counts of one applied group of events. */
@@ -56,4 +56,16 @@ export interface Ingestor {
   warn(warnings: NewWarning[]): Promise<void>;
   /** Stops taking new work and waits for what was accepted. */
   close(): Promise<void>;
+}
+
+/** A new event whose plan is already made (the evaluator's `Audience Entered` / `Exited`): applied as it is. */
+export type PlannedEvent = ApplyCommon & NewEventRow;
+
+/**
+ * Applies planned events in the write path's next transaction. Why: on a SQLite file a commit by a second
+ * connection costs the writer thread its identity-graph cache and a wait for the lock; events handed to the
+ * writer commit with its next group instead (settles once they are durable).
+ */
+export interface PlannedEventWriter {
+  applyPlanned(events: PlannedEvent[]): Promise<void>;
 }

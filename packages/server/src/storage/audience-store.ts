@@ -49,7 +49,10 @@ export interface FeedEvent {
   /** The event's name (`null` for pages, identifies and others without one) and messageId, from their columns. */
   event: string | null;
   messageId: string;
-  /** The whole event: a JSON string or its parsed value (the evaluator parses only events a definition reads). */
+  /**
+   * The whole event: a JSON string or its parsed value; `null` for an event whose name `eventsAfter` was not
+   * asked for (the evaluator parses only events a definition reads, and reads no other payload).
+   */
   payload: unknown;
 }
 
@@ -94,8 +97,11 @@ export interface AudienceStore {
   dueProfiles(now: string, limit: number): Promise<string[]>;
   listMembers(key: string, query: { limit: number; cursor?: string }): Promise<Page<AudienceMember>>;
   countMembers(key: string): Promise<number>;
-  /** Committed events after `seq`, in seq order, up to the feed's horizon (no lower seq can still commit). */
-  eventsAfter(seq: number, limit: number): Promise<FeedEvent[]>;
+  /**
+   * Committed events after `seq`, in seq order, up to the feed's horizon (no lower seq can still commit); with
+   * `names`, the payload of events of other names is `null` (not read).
+   */
+  eventsAfter(seq: number, limit: number, names?: ReadonlySet<string>): Promise<FeedEvent[]>;
   /**
    * The events of each live profile, given with the ids whose timelines it holds (itself and `mergedFrom`):
    * the same events as `Store.listProfileEvents`, in no particular order, read for a whole batch at once;

@@ -5,7 +5,7 @@
  */
 import type { ResolveDeps } from '../pipeline/event-apply.ts';
 import { createGroupCommitIngestor } from '../pipeline/group-commit.ts';
-import type { Ingestor } from '../pipeline/ingest-port.ts';
+import type { Ingestor, PlannedEventWriter } from '../pipeline/ingest-port.ts';
 import type { Store } from './storage.ts';
 
 /** The kind of store a `--db` value names (for start lines and logs). */
@@ -34,6 +34,11 @@ export interface StoreWritePath {
    * ingest transaction, so resolution latency and rejected events are counted at the ingestor.
    */
   offThread: boolean;
+  /**
+   * Where another thread's writes to the events go to commit with the ingest (a SQLite file's writer thread);
+   * absent where a second writer costs the ingest nothing (PostgreSQL, a store on this thread).
+   */
+  planned?: PlannedEventWriter;
 }
 
 /** Builds a store's write path; `openStoreWithIngestor` returns one beside each store. */

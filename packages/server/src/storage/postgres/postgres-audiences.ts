@@ -181,12 +181,13 @@ export function createPostgresAudiences(pool: Pool, url: string, horizon: FeedHo
       return (rows[0] as Row).n as number;
     },
 
-    async eventsAfter(seq, limit) {
+    async eventsAfter(seq, limit, names) {
       const bound = await horizon.committed();
       if (bound <= seq) return [];
+      // Only the payloads asked for cross the wire and are parsed (see the SQLite adapter).
       const { rows } = await pool.query(
-        'SELECT seq, profile_id, event, message_id, payload FROM events WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3',
-        [seq, bound, limit],
+        'SELECT seq, profile_id, event, message_id, CASE WHEN $4::text[] IS NULL OR event = ANY($4::text[]) THEN payload END AS payload FROM events WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3',
+        [seq, bound, limit, names ? [...names] : null],
       );
       return (rows as Row[]).map((r) => ({
         seq: Number(r.seq),

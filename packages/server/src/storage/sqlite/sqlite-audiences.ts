@@ -10,6 +10,7 @@ import { definitionOf } from '../audience-store.ts';
 import { cursorKey, pageOf } from '../keyset-page.ts';
 import type { SqliteLeases } from './sqlite-lease.ts';
 import { cachedStatement as stmt } from './sqlite-statement-cache.ts';
+import { createTailIndex } from './sqlite-tail-index.ts';
 import type { WriteQueue } from './write-queue.ts';
 
 type Row = Record<string, unknown>;
@@ -74,6 +75,7 @@ export function createSqliteAudiences(options: {
   leases: SqliteLeases;
 }): AudienceStore & { close(): void } {
   const { db, read, queue } = options;
+  const tail = createTailIndex();
   const write = <T>(fn: () => T): Promise<T> => queue.run(() => inTransaction(db, fn));
   let side: Database.Database | undefined;
   const state = (): Database.Database => {
@@ -209,12 +211,15 @@ export function createSqliteAudiences(options: {
       return (stmt(state(), 'SELECT count(*) AS n FROM audience_members WHERE audience_key = ?').get(key) as Row).n as number;
     },
 
-    async eventsAfter(seq, limit) {
+    async eventsAfter(seq, limit, names) {
+      const list = names ? JSON.stringify([...names]) : null;
+      // Why the names in SQL: most payloads of a feed page are of events no definition reads (pages, identifies,
+      // the evaluator's own audience events); left in the table they cost no string and no garbage.
       return (
-        stmt(read(), 'SELECT seq, profile_id, event, message_id, payload FROM events WHERE seq > ? ORDER BY seq LIMIT ?').all(
-          seq,
-          limit,
-        ) as Row[]
+        stmt(
+          read(),
+          'SELECT seq, profile_id, event, message_id, CASE WHEN ? IS NULL OR event IN (SELECT value FROM json_each(?)) THEN payload END AS payload FROM events WHERE seq > ? ORDER BY seq LIMIT ?',
+        ).all(list, list, seq, limit) as Row[]
       ).map((r) => ({
         seq: r.seq as number,
         profileId: (r.profile_id as string | null) ?? null,
@@ -229,23 +234,24 @@ export function createSqliteAudiences(options: {
       for (const [live, ids] of groups) for (const id of ids) liveOf.set(id, live);
       const out = new Map<string, SeqEvent[]>([...groups.keys()].map((id) => [id, []]));
       const r = read();
-      // The tail first, then the table: an entry moved between the two reads is seen twice (kept once by seq),
-      // never missed. Why one tail scan per batch: the tail has no profile index (see sqlite-timeline.ts).
-      const owner = new Map<number, string>();
-      const ids = JSON.stringify([...liveOf.keys()]);
-      for (const table of ['timeline_tail', 'timeline']) {
-        for (const row of stmt(r, `SELECT seq, profile_id FROM ${table} WHERE profile_id IN (SELECT value FROM json_each(?))`).all(
+      // One read transaction: each entry is either in the tail (past `through_seq`) or in `timeline`.
+      const rows = inTransaction(r, () => {
+        const owner = new Map<number, string>();
+        for (const [seq, id] of tail.entries(r, liveOf)) owner.set(seq, liveOf.get(id)!);
+        const ids = JSON.stringify([...liveOf.keys()]);
+        for (const row of stmt(r, 'SELECT seq, profile_id FROM timeline WHERE profile_id IN (SELECT value FROM json_each(?))').all(
           ids,
         ) as Row[]) {
           owner.set(row.seq as number, liveOf.get(row.profile_id as string)!);
         }
-      }
-      const rows = stmt(r, 'SELECT seq, event, payload FROM events WHERE seq IN (SELECT value FROM json_each(?))').all(
-        JSON.stringify([...owner.keys()]),
-      ) as Row[];
-      for (const row of rows) {
+        const read = stmt(r, 'SELECT seq, event, payload FROM events WHERE seq IN (SELECT value FROM json_each(?))').all(
+          JSON.stringify([...owner.keys()]),
+        ) as Row[];
+        return read.map((row) => ({ row, live: owner.get(row.seq as number)! }));
+      });
+      for (const { row, live } of rows) {
         if (names && !names.has((row.event as string | null) ?? '')) continue;
-        out.get(owner.get(row.seq as number)!)!.push({ seq: row.seq as number, event: JSON.parse(row.payload as string) as TrackingEvent });
+        out.get(live)!.push({ seq: row.seq as number, event: JSON.parse(row.payload as string) as TrackingEvent });
       }
       return out;
     },

@@ -58,6 +58,12 @@ port.on('message', (message: ToWriter) => {
       (outcome) => send({ kind: 'done', id, outcome, merges: takeMerges() }),
       (error: unknown) => send({ kind: 'failed', id, error: toThreadError(error) }),
     );
+  } else if (message.kind === 'planned') {
+    // The evaluator's audience events (see PlannedEventWriter): applied in the next group, answered once durable.
+    ingestor.applyPlanned(message.events).then(
+      () => send({ kind: 'done', id: message.id, merges: takeMerges() }),
+      (error: unknown) => send({ kind: 'failed', id: message.id, error: toThreadError(error) }),
+    );
   } else if (message.kind === 'warn') {
     store.addWarnings(message.warnings).then(
       () => send({ kind: 'done', id: message.id, merges: takeMerges() }),

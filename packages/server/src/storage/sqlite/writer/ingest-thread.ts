@@ -14,7 +14,7 @@ import { startThread } from '../../../thread-start.ts';
 import type { NewWarning } from '../../storage.ts';
 import type { ResolveDeps } from '../../../pipeline/event-apply.ts';
 import { prepareSubmission } from '../../../pipeline/event-apply.ts';
-import type { ApplyOutcome, Ingestor, Submission } from '../../../pipeline/ingest-port.ts';
+import type { ApplyOutcome, Ingestor, PlannedEvent, PlannedEventWriter, Submission } from '../../../pipeline/ingest-port.ts';
 import type { FromWriter, IngestThreadData, ThreadError, ToWriter, WireSubmission } from './ingest-thread-protocol.ts';
 import { toWire } from './ingest-thread-protocol.ts';
 
@@ -44,7 +44,7 @@ export interface ThreadIngestorOptions extends Omit<IngestThreadData, 'policy'> 
 }
 
 /** An ingestor whose writes happen on a writer thread; it also takes rejected-event warnings. */
-export interface ThreadIngestor extends Ingestor {
+export interface ThreadIngestor extends Ingestor, PlannedEventWriter {
   warn(warnings: NewWarning[]): Promise<void>;
   /** The writer thread now running, if any (diagnostics and tests). */
   writerThread(): Worker | undefined;
@@ -171,7 +171,8 @@ export async function startThreadIngestor(options: ThreadIngestorOptions): Promi
 
   await start().ready;
 
-  type Request = { kind: 'submit'; submission: WireSubmission } | { kind: 'warn'; warnings: NewWarning[] };
+  type Request =
+    { kind: 'submit'; submission: WireSubmission } | { kind: 'warn'; warnings: NewWarning[] } | { kind: 'planned'; events: PlannedEvent[] };
   const inFlight = new Set<Promise<unknown>>();
   function call(request: Request): Promise<ApplyOutcome | undefined> {
     if (closing) return Promise.reject(new Error('ingestor is closed'));
@@ -209,6 +210,9 @@ export async function startThreadIngestor(options: ThreadIngestorOptions): Promi
     },
     async warn(warnings: NewWarning[]) {
       if (warnings.length > 0) await call({ kind: 'warn', warnings });
+    },
+    async applyPlanned(events: PlannedEvent[]) {
+      if (events.length > 0) await call({ kind: 'planned', events });
     },
     writerThread: () => current?.worker,
     ready: () => up,

@@ -44,7 +44,7 @@ describe('sqlite link counters migration', () => {
   });
 });
 
-describe('sqlite click rows written in bulk before commit', () => {
+describe('sqlite clicks of one transaction', () => {
   const click = (clickId: string, visitor: string): LinkClickRecord => ({
     clickId,
     linkId: 'l-bulk',
@@ -55,7 +55,7 @@ describe('sqlite click rows written in bulk before commit', () => {
     visitor,
   });
 
-  it('writes 101 clicks of one transaction (64 + 32 + 4 + 1 rows), counts a click already stored once, and reads a waiting click', async () => {
+  it('counts 101 clicks of one transaction, a click already stored once, and reads a click recorded earlier in it', async () => {
     const store = await openSqliteStore({ path: ':memory:' });
     try {
       await store.transaction(async (tx) => tx.links.recordLinkClick(click('c-000', 'v:0')));

@@ -4,7 +4,7 @@
  * connection, inside the ingest transaction of their events.
  */
 import type Database from 'better-sqlite3';
-import type { LinkClickRecord, LinkClickTx, LinksStore } from '../links-store.ts';
+import type { LinkClickTx, LinksStore } from '../links-store.ts';
 import {
   HIT_COUNTER_MIGRATION,
   HIT_COUNTERS,
@@ -19,7 +19,6 @@ import {
   toLinkRecord,
 } from '../links-rows.ts';
 import { cursorKey, pageOf } from '../keyset-page.ts';
-import { createNewRowsInsert } from './sqlite-rows-insert.ts';
 import { cachedStatement } from './sqlite-statement-cache.ts';
 import type { WriteQueue } from './write-queue.ts';
 
@@ -159,63 +158,22 @@ export function createSqliteLinksStore(options: { db: Database.Database; read: (
 
 /**
  * The click operations of a write transaction on the writer's connection, and the transaction part (see
- * sqlite-store.ts) that writes the transaction's clicks, and their additions to their links' counters, before
- * commit.
- *
- * Why the click rows wait for the end of the transaction: one INSERT per click (binding twelve values,
- * stepping and resetting a statement from JavaScript) was a fifth of the writer's time per click in
- * bench:links; a transaction carries the clicks of one 50 ms gathering (link-click-queue.ts), written here as
- * a few INSERTs of up to 64 rows. `RETURNING` names the rows that were new, so a redelivered click still
- * counts once. A read of a click in the transaction (R14's `findLinkClick`) writes the waiting rows first.
+ * sqlite-store.ts) that writes the transaction's additions to its links' counters before commit.
  */
 export function sqliteLinkClickTx(db: Database.Database): LinkClickTx & { begin(): void; beforeCommit(): void; rolledBack(): void } {
+  let insert: Database.Statement | undefined;
+  let first: Database.Statement | undefined;
   let count: Database.Statement | undefined;
   let find: Database.Statement | undefined;
   let browsers: Database.Statement | undefined;
   let addBrowser: Database.Statement | undefined;
-  const clickRows = createNewRowsInsert(db, 'link_clicks', LINK_CLICK_COLUMNS.split(', '), 'click_id');
-  const firstRows = createNewRowsInsert(db, 'link_hit_firsts', ['link_id', 'kind', 'value'], 'link_id, kind, value');
   const tally = createHitTally();
-  // The firsts this transaction wrote or found: a visitor's next clicks in it need no row. Only within one
+  // The firsts this transaction wrote or found: a visitor's next clicks in it need no statement. Only within one
   // transaction: a privacy delete (another transaction, perhaps another connection) may remove firsts.
   const seen = new Set<string>();
-  let waiting: LinkClickRecord[] = [];
-
-  /** Writes the waiting clicks, then the firsts among them, and tallies what was new. */
-  const writeWaiting = (): void => {
-    if (waiting.length === 0) return;
-    const clicks = waiting;
-    waiting = [];
-    const byId = new Map<string, LinkClickRecord>();
-    for (const c of clicks) if (!byId.has(c.clickId)) byId.set(c.clickId, c);
-    const firsts: unknown[] = [];
-    const counters = new Map<string, number>();
-    for (const row of clickRows.run(clicks.flatMap(linkClickValues))) {
-      const c = byId.get(row.click_id as string)!;
-      // The counters move with the row, in its transaction (a redelivered click counts once).
-      tally.add(c);
-      for (const f of hitFirsts(c)) {
-        const key = `${c.linkId}\u0000${f.kind}\u0000${f.value}`;
-        if (seen.has(key)) continue;
-        seen.add(key);
-        counters.set(key, f.counter);
-        firsts.push(c.linkId, f.kind, f.value);
-      }
-    }
-    for (const row of firstRows.run(firsts))
-      tally.addFirst(
-        row.link_id as string,
-        counters.get(`${row.link_id as string}\u0000${row.kind as string}\u0000${row.value as string}`)!,
-      );
-  };
-
   return {
-    begin() {
-      seen.clear();
-      waiting = [];
-    },
+    begin: () => seen.clear(),
     beforeCommit() {
-      writeWaiting();
       count ??= db.prepare(
         `INSERT INTO link_hit_counts (link_id, ${HIT_COUNTERS.join(', ')}) VALUES (?, ${HIT_COUNTERS.map(() => '?').join(', ')})
          ON CONFLICT (link_id) DO UPDATE SET ${HIT_COUNTERS.map((k) => `${k} = ${k} + excluded.${k}`).join(', ')}`,
@@ -225,13 +183,24 @@ export function sqliteLinkClickTx(db: Database.Database): LinkClickTx & { begin(
     rolledBack() {
       tally.take();
       seen.clear();
-      waiting = [];
     },
     async recordLinkClick(c) {
-      waiting.push(c);
+      insert ??= db.prepare(
+        `INSERT INTO link_clicks (${LINK_CLICK_COLUMNS})
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (click_id) DO NOTHING`,
+      );
+      if (insert.run(...linkClickValues(c)).changes === 0) return;
+      // The counters move with the row, in its transaction (a redelivered click counts once).
+      tally.add(c);
+      for (const f of hitFirsts(c)) {
+        const key = `${c.linkId}\u0000${f.kind}\u0000${f.value}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        first ??= db.prepare('INSERT INTO link_hit_firsts (link_id, kind, value) VALUES (?, ?, ?) ON CONFLICT DO NOTHING');
+        if (first.run(c.linkId, f.kind, f.value).changes > 0) tally.addFirst(c.linkId, f.counter);
+      }
     },
     async findLinkClick(clickId) {
-      writeWaiting();
       find ??= db.prepare(`SELECT at, bot, anchor_type, anchor_value FROM link_clicks WHERE click_id = ? AND kind = 'get'`);
       const row = find.get(clickId) as Row | undefined;
       if (!row) return null;

@@ -14,7 +14,7 @@ import type { ReviewItem } from '../storage/matching-store.ts';
 import type { Store } from '../storage/storage.ts';
 import { candidateRecords, type CandidateCache } from './match-candidate-cache.ts';
 import { mergeMatchedProfiles, previewMatchedMerge } from './match-merge.ts';
-import { MATCH_NORMALISER, MATCH_ROLES, MATCH_TRAIT_KEYS, profileToRecord } from './match-profiles.ts';
+import { MATCH_NORMALISER, MATCH_ROLES, MATCH_TRAIT_KEYS, profileToRecord, recordHashOf } from './match-profiles.ts';
 import type { IdGenerator } from '../ports/ids.ts';
 
 /** Stored profiles compared per arriving one (as the in-memory incremental matcher). */
@@ -102,7 +102,10 @@ export async function scoreArrival(
     .filter((c) => c.profileId !== profileId)
     .slice(0, MAX_CANDIDATES);
   const candidates = await candidateRecords(matching, deps.cache, found);
-  const scored = scoreNormalised(MATCH_NORMALISER.normalise({ ...record, key: profileId }), candidates, {
+  const normalised = MATCH_NORMALISER.normalise({ key: profileId, values: record.values });
+  // An arrival is a candidate of the arrivals after it (an import's later rows): kept under the hash of what was read.
+  deps.cache.set(profileId, recordHashOf(record), normalised);
+  const scored = scoreNormalised(normalised, candidates, {
     roles: MATCH_ROLES,
     parameters: deps.parameters,
     linkThreshold: deps.settings.linkThreshold,

@@ -8,7 +8,7 @@ import type { Store } from '../storage/storage.ts';
 import { sqliteFileStores } from '../storage/sqlite/sqlite-test-store.ts';
 import { scoreArrival } from './match-arrival.ts';
 import { candidateRecords, createCandidateCache } from './match-candidate-cache.ts';
-import { loadMatchRecords, MATCH_NORMALISER, MATCH_ROLES } from './match-profiles.ts';
+import { loadMatchRecords, MATCH_NORMALISER, MATCH_ROLES, recordHashOf } from './match-profiles.ts';
 
 const target = sqliteFileStores('sqlite', 'candidate-cache');
 const deps = { policy: DEFAULT_POLICY, normalize: normalizerFor(DEFAULT_POLICY) };
@@ -56,6 +56,10 @@ describe('candidate cache', () => {
       }
     };
     await compare();
+    // Each arrival was kept for the arrivals after it, under the hash of its record.
+    const a0 = await idOf('a0');
+    const a0Record = (await loadMatchRecords(store.matching, (id) => id)).find((r) => r.key.endsWith(`~${a0}`))!;
+    expect(cache.get(a0, recordHashOf(a0Record))?.names.first).toBe('john');
     const warm = cache.hits;
     // Changes that keep every key (a city, a middle name, a nickname of the same canonical name), that move
     // keys (a new surname), a removed value, and a merge of two profiles (by a shared user id).

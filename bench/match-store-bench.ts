@@ -20,14 +20,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_POLICY, parsePolicy } from '@kin/core';
 import type { IdentityPolicy } from '@kin/core';
-import { generatePeople, incrementalKeys, matchRecords, modelParameters, scoreCandidates } from '@kin/core/matching/index.ts';
+import { generatePeople, incrementalKeys, matchRecords, modelParameters, scoreNormalised } from '@kin/core/matching/index.ts';
 import type { MatchRecord } from '@kin/core/matching/index.ts';
 import { resolveDepsFor } from '../packages/server/src/identity/policy-load.ts';
 import { importFile } from '../packages/server/src/import/import-file.ts';
 import { applyMatchSwitch, createMatchFollower } from '../packages/server/src/matching/match-follower.ts';
 import { candidateRecords, createCandidateCache, type CandidateCache } from '../packages/server/src/matching/match-candidate-cache.ts';
 import { hashMatchKey, matchKeysOf } from '../packages/server/src/matching/match-keys.ts';
-import { MATCH_ROLES, MATCH_TRAIT_KEYS, profileToRecord, recordHashOf } from '../packages/server/src/matching/match-profiles.ts';
+import {
+  MATCH_NORMALISER,
+  MATCH_ROLES,
+  MATCH_TRAIT_KEYS,
+  profileToRecord,
+  recordHashOf,
+} from '../packages/server/src/matching/match-profiles.ts';
 import { systemClock } from '../packages/server/src/ports/clock.ts';
 import { memoryLogger } from '../packages/server/src/ports/logger.ts';
 import type { TraitProfile } from '../packages/server/src/storage/matching-store.ts';
@@ -145,7 +151,7 @@ export async function runIncrementalStore(count: number, keepAt?: string): Promi
         const record = profileToRecord(profile, (id) => id) as MatchRecord;
         const found = await matching.candidatesByMatchKeys(matchKeysOf(profile), 200);
         const candidates = await candidateRecords(matching, cache, found);
-        return scoreCandidates({ ...record, key: profile.id }, candidates, { roles: MATCH_ROLES, parameters });
+        return scoreNormalised(MATCH_NORMALISER.normalise({ ...record, key: profile.id }), candidates, { roles: MATCH_ROLES, parameters });
       };
       // Warm-up (JIT, page cache): 200 stored profiles arrive again, unmeasured.
       for (const profile of warmUp) await arrive(profile);

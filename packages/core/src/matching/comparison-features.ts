@@ -4,22 +4,13 @@
  * Features and blocking keys are built once from the column roles, columnar for speed.
  * The comparison of each kind of field is in field-features.ts.
  */
-import type { AttributeRole, ColumnRoles } from './column-roles.ts';
-import { dateFromParts, parseDate, type ParsedDate } from './date-parse.ts';
-import { nameColumns, RecordKind } from './name-columns.ts';
+import type { ColumnRoles } from './column-roles.ts';
+import { nameColumnsOf, RecordKind } from './name-columns.ts';
+import { createRecordNormaliser, type NormalisedRecord, type RecordNormaliser, type TextRole } from './normalised-record.ts';
 import { initialBridgesNames, recordConflicts, type Conflict } from './record-conflicts.ts';
 import { canonicalGivenName } from './nickname-table.ts';
 import { soundex } from './string-similarity.ts';
-import {
-  normaliseAddress,
-  normaliseEmail,
-  normaliseIdentifier,
-  normalisePhone,
-  normalisePostcode,
-  normaliseText,
-  presentValue,
-  sortedTokens,
-} from './value-normalise.ts';
+import { sortedTokens } from './value-normalise.ts';
 import {
   codeFeature,
   dateFeature,
@@ -84,61 +75,45 @@ export interface PreparedRecords {
   initialBridge(a: readonly number[], b: readonly number[]): boolean;
 }
 
-function gather(records: readonly MatchRecord[], columns: readonly string[], norm: (v: string) => string | undefined): Column {
-  return records.map((r) => {
-    let out: string | undefined;
-    for (const c of columns) {
-      const v = r.values[c];
-      if (v === null || v === undefined) continue;
-      const n = norm(v);
-      if (n !== undefined) out = out === undefined ? n : `${out} ${n}`;
-    }
-    return out;
-  });
-}
-
-function columnsWith(roles: ColumnRoles, role: AttributeRole): string[] {
-  return Object.keys(roles).filter((c) => {
-    const r = roles[c];
-    return r?.kind === 'attribute' && r.role === role;
-  });
-}
-
 function hasAny(col: Column): boolean {
   return col.some((v) => v !== undefined);
 }
 
 /** Builds comparison features and blocking keys from records and column roles. */
 export function prepareRecords(records: readonly MatchRecord[], roles: ColumnRoles): PreparedRecords {
-  const features: ComparisonFeature[] = [];
-  const keys = new Map<string, Column>();
-  const attr = (role: AttributeRole, norm: (v: string) => string | undefined): Column => gather(records, columnsWith(roles, role), norm);
+  const normaliser = createRecordNormaliser(roles);
+  return prepareNormalised(records.map(normaliser.normalise), normaliser);
+}
 
-  const names = nameColumns(records, roles);
+/**
+ * Builds comparison features and blocking keys from records normalised by `normaliser` (normalised-record.ts).
+ * The blocking keys are built when first read: scoring needs only the features.
+ */
+export function prepareNormalised(rows: readonly NormalisedRecord[], normaliser: RecordNormaliser): PreparedRecords {
+  if (rows.some((r) => r.normaliser !== normaliser)) throw new Error('prepareNormalised: a record was normalised for other column roles');
+  const features: ComparisonFeature[] = [];
+  // Key columns in the order they were always added (blocking rules read them in this order), made on first use.
+  const keyColumns: Array<readonly [string, () => Column]> = [];
+  const key = (name: string, col: () => Column): void => {
+    keyColumns.push([name, col]);
+  };
+  const attr = (role: TextRole): Column => rows.map((r) => r.text[role]);
+
+  const names = nameColumnsOf(rows.map((r) => r.names));
   const { first, last } = names;
   if (hasAny(first)) {
     features.push(firstNameFeature(first, last));
-    keys.set(
-      'fn',
-      first.map((v) => (v === undefined ? undefined : canonicalGivenName(v))),
-    );
-    keys.set(
-      'fnsx',
-      first.map((v) => (v === undefined ? undefined : soundex(v))),
-    );
+    key('fn', () => first.map((v) => (v === undefined ? undefined : canonicalGivenName(v))));
+    key('fnsx', () => first.map((v) => (v === undefined ? undefined : soundex(v))));
   }
   if (hasAny(last)) {
     features.push(lastNameFeature(last, first));
-    keys.set('ln', last);
-    keys.set(
-      'lnsx',
-      last.map((v) => (v === undefined ? undefined : soundex(v))),
-    );
+    key('ln', () => last);
+    key('lnsx', () => last.map((v) => (v === undefined ? undefined : soundex(v))));
   }
   if (hasAny(first) && hasAny(last)) {
     // Order-free name key so swapped first/last names still share a block.
-    keys.set(
-      'name',
+    key('name', () =>
       first.map((f, i) => {
         const l = last[i];
         if (f === undefined || l === undefined) return undefined;
@@ -150,128 +125,79 @@ export function prepareRecords(records: readonly MatchRecord[], roles: ColumnRol
   if (hasAny(names.suffix)) features.push(suffixFeature(names.suffix));
   if (hasAny(names.organisation)) {
     features.push(textFeature('company', names.organisation, true));
-    keys.set(
-      'company',
-      names.organisation.map((v) => (v === undefined ? undefined : sortedTokens(v))),
-    );
-    keys.set(
-      'company1',
-      names.organisation.map((v) => v?.split(' ')[0]),
-    );
+    key('company', () => names.organisation.map((v) => (v === undefined ? undefined : sortedTokens(v))));
+    key('company1', () => names.organisation.map((v) => v?.split(' ')[0]));
   }
 
-  const dates = datesOf(records, roles);
+  const dates = rows.map((r) => r.date);
   if (dates.some((d) => d !== undefined)) {
     features.push(dateFeature(dates));
-    keys.set(
-      'dob',
-      dates.map((d) => d?.digits),
-    );
-    keys.set(
-      'dobY',
-      dates.map((d) => d?.digits.slice(0, 4)),
-    );
-    keys.set(
-      'dobMD',
-      dates.map((d) => d?.digits.slice(4)),
-    );
+    key('dob', () => dates.map((d) => d?.digits));
+    key('dobY', () => dates.map((d) => d?.digits.slice(0, 4)));
+    key('dobMD', () => dates.map((d) => d?.digits.slice(4)));
   }
 
-  const address = attr('address', normaliseAddress);
+  const address = attr('address');
   if (hasAny(address)) {
     features.push(textFeature('address', address, true));
-    keys.set('addr', address);
+    key('addr', () => address);
   }
-  const number = attr('street_number', normaliseText);
+  const number = attr('street_number');
   if (hasAny(number)) {
     features.push(codeFeature('street_number', number, false, 0));
-    keys.set('num', number);
+    key('num', () => number);
   }
   for (const role of ['address_1', 'address_2'] as const) {
-    const col = attr(role, normaliseAddress);
+    const col = attr(role);
     if (!hasAny(col)) continue;
     features.push(stringFeature(role, col, true, role === 'address_1' ? 2 : 0));
-    keys.set(role, col);
+    key(role, () => col);
   }
-  const city = attr('city', normaliseText);
+  const city = attr('city');
   if (hasAny(city)) {
     features.push(stringFeature('city', city, true));
-    keys.set('city', city);
+    key('city', () => city);
   }
-  const postcode = attr('postcode', normalisePostcode);
+  const postcode = attr('postcode');
   if (hasAny(postcode)) {
     features.push(postcodeFeature(postcode));
-    keys.set('pc', postcode);
+    key('pc', () => postcode);
   }
   for (const role of ['state', 'country', 'gender'] as const) {
-    const col = attr(role, (v) => normaliseText(v));
+    const col = attr(role);
     if (hasAny(col)) features.push(exactFeature(role, col));
   }
-  const occupation = attr('occupation', normaliseText);
+  const occupation = attr('occupation');
   if (hasAny(occupation)) features.push(stringFeature('occupation', occupation, true, 0, 0.9, 0.9));
 
   const identifiers: Column[] = [];
-  const identifierTypes = [...new Set(Object.values(roles).flatMap((r) => (r.kind === 'identifier' ? [r.type] : [])))].sort();
-  for (const type of identifierTypes) {
-    const cols = Object.keys(roles).filter((c) => {
-      const r = roles[c];
-      return r?.kind === 'identifier' && r.type === type;
-    });
+  normaliser.identifierTypes.forEach((type, t) => {
+    const col = rows.map((r) => r.identifiers[t]);
+    if (!hasAny(col)) return;
     if (type === 'email') {
-      const col = gather(records, cols, normaliseEmail);
-      if (!hasAny(col)) continue;
       features.push(emailFeature(col));
-      keys.set('email', col);
-      keys.set(
-        'emailUser',
-        col.map((v) => v?.slice(0, v.indexOf('@'))),
-      );
+      key('email', () => col);
+      key('emailUser', () => col.map((v) => v?.slice(0, v.indexOf('@'))));
     } else if (type === 'phone' || type === 'fax') {
-      const col = gather(records, cols, normalisePhone);
-      if (!hasAny(col)) continue;
       features.push(phoneFeature(type, col));
-      keys.set(type, col);
+      key(type, () => col);
     } else {
-      const col = gather(records, cols, normaliseIdentifier);
-      if (!hasAny(col)) continue;
       features.push({ ...codeFeature(type, col, true, 2), identifier: true });
-      keys.set(`id:${type}`, col);
+      key(`id:${type}`, () => col);
       identifiers.push(col);
     }
-  }
+  });
+  let keys: Map<string, Column> | undefined;
   return {
-    size: records.length,
+    size: rows.length,
     features,
-    keys,
+    get keys() {
+      keys ??= new Map(keyColumns.map(([name, col]) => [name, col()]));
+      return keys;
+    },
     conflict: recordConflicts({ names, identifiers, dates }),
     initialBridge: initialBridgesNames({ first, firstNamesCompatible: firstNamesCompatible(first, last) }),
     isPerson: (i) => names.kind[i] === RecordKind.person,
     kindOf: (i) => names.kind[i] ?? RecordKind.unknown,
   };
-}
-
-function datesOf(records: readonly MatchRecord[], roles: ColumnRoles): (ParsedDate | undefined)[] {
-  const dobCols = columnsWith(roles, 'date_of_birth');
-  const [yc] = columnsWith(roles, 'birth_year');
-  const [mc] = columnsWith(roles, 'birth_month');
-  const [dc] = columnsWith(roles, 'birth_day');
-  return records.map((r) => {
-    for (const c of dobCols) {
-      const v = presentValue(r.values[c]);
-      if (v === undefined) continue;
-      const d = parseDate(v);
-      if (d !== undefined) return d;
-      // Unparseable but present: keep its digits so edit-distance levels still work.
-      const digits = v.replace(/\D/g, '');
-      if (digits.length >= 6) return { readings: [], digits };
-    }
-    if (yc === undefined) return undefined;
-    const y = presentValue(r.values[yc]);
-    if (y === undefined) return undefined;
-    return dateFromParts(
-      y,
-      presentValue(mc === undefined ? undefined : r.values[mc]) ?? '0',
-      presentValue(dc === undefined ? undefined : r.values[dc]) ?? '0',
-    );
-  });
 }

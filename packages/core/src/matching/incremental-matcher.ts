@@ -11,7 +11,8 @@
  * conservative for rare values than a full run's.
  */
 import type { ColumnRoles } from './column-roles.ts';
-import { prepareRecords, type MatchRecord } from './comparison-features.ts';
+import { prepareNormalised, type MatchRecord } from './comparison-features.ts';
+import { createRecordNormaliser, type NormalisedRecord, type RecordNormaliser } from './normalised-record.ts';
 import { probabilityToWeight, weightToProbability, type FellegiSunterParameters } from './fellegi-sunter.ts';
 import { createScorer } from './pair-scorer.ts';
 import type { FieldEvidence, MatchModelSummary } from './match-result.ts';
@@ -73,9 +74,15 @@ export interface IncrementalMatcher {
  * A persistent index (the stores' `match_keys`) holds exactly these strings.
  */
 export function incrementalKeys(records: readonly MatchRecord[], roles: ColumnRoles): string[][] {
-  const prepared = prepareRecords(records, roles);
+  const normaliser = createRecordNormaliser(roles);
+  return normalisedKeys(records.map(normaliser.normalise), normaliser);
+}
+
+/** {@link incrementalKeys} of records normalised already. */
+export function normalisedKeys(rows: readonly NormalisedRecord[], normaliser: RecordNormaliser): string[][] {
+  const prepared = prepareNormalised(rows, normaliser);
   const columns = INCREMENTAL_RULES.map((rule) => rule.map((k) => prepared.keys.get(k)));
-  return records.map((_, i) => {
+  return rows.map((_, i) => {
     const out: string[] = [];
     columns.forEach((cols, r) => {
       const parts: string[] = [];
@@ -92,7 +99,9 @@ export function incrementalKeys(records: readonly MatchRecord[], roles: ColumnRo
 
 /** Creates an incremental matcher. */
 export function createIncrementalMatcher(options: IncrementalMatcherOptions): IncrementalMatcher {
-  const stored: MatchRecord[] = [];
+  // Stored records are normalised once, when added, not again for every arrival they are compared with.
+  const normaliser = createRecordNormaliser(options.roles);
+  const stored: NormalisedRecord[] = [];
   const index = new Map<string, number[]>();
   const maxCandidates = options.maxCandidates ?? 200;
   return {
@@ -100,10 +109,11 @@ export function createIncrementalMatcher(options: IncrementalMatcherOptions): In
       return stored.length;
     },
     add(records) {
-      const keys = incrementalKeys(records, options.roles);
-      for (const [r, record] of records.entries()) {
+      const rows = records.map(normaliser.normalise);
+      const keys = normalisedKeys(rows, normaliser);
+      for (const [r, row] of rows.entries()) {
         const at = stored.length;
-        stored.push(record);
+        stored.push(row);
         for (const key of keys[r] ?? []) {
           const list = index.get(key);
           if (list === undefined) index.set(key, [at]);
@@ -112,17 +122,18 @@ export function createIncrementalMatcher(options: IncrementalMatcherOptions): In
       }
     },
     match(record) {
+      const row = normaliser.normalise(record);
       const seen = new Set<number>();
-      for (const key of incrementalKeys([record], options.roles)[0] ?? []) {
+      for (const key of normalisedKeys([row], normaliser)[0] ?? []) {
         const list = index.get(key);
         if (list === undefined) continue;
         // Newest first: a key shared by many records ("john|smith") contributes only its latest ones.
         for (let p = list.length - 1; p >= 0 && seen.size < maxCandidates; p--) seen.add(list[p] ?? 0);
       }
       const positions = [...seen].sort((a, b) => a - b);
-      return scoreCandidates(
-        record,
-        positions.map((p) => stored[p] as MatchRecord),
+      return scoreNormalised(
+        row,
+        positions.map((p) => stored[p] as NormalisedRecord),
         options,
       );
     },
@@ -142,11 +153,24 @@ export function scoreCandidates(
   candidates: readonly MatchRecord[],
   options: ScoreCandidatesOptions,
 ): IncrementalMatch {
+  const normaliser = createRecordNormaliser(options.roles);
+  return scoreNormalised(normaliser.normalise(record), candidates.map(normaliser.normalise), options);
+}
+
+/**
+ * {@link scoreCandidates} of records normalised already (by one normaliser of `options.roles`): a caller
+ * that keeps stored records normalised across arrivals (the server's candidate cache) skips the costly part.
+ */
+export function scoreNormalised(
+  record: NormalisedRecord,
+  candidates: readonly NormalisedRecord[],
+  options: ScoreCandidatesOptions,
+): IncrementalMatch {
   if (candidates.length === 0) return { links: [], reviews: [], compared: 0 };
   const linkWeight = probabilityToWeight(options.linkThreshold ?? 0.95);
   const reviewWeight = probabilityToWeight(options.reviewThreshold ?? 0.5);
   const group = [record, ...candidates];
-  const prepared = prepareRecords(group, options.roles);
+  const prepared = prepareNormalised(group, record.normaliser);
   // Features present in this small group, with the model's parameters for them (by name).
   const byName = new Map(options.parameters.features.map((f) => [f.name, f]));
   const features = prepared.features.map((f) => byName.get(f.name));

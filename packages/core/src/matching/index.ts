@@ -1,6 +1,7 @@
 // Public surface of the matching module. Only re-exports.
 export * from './column-roles.ts';
 export * from './comparison-features.ts';
+export * from './normalised-record.ts';
 export { namesakeMailboxes } from './field-features.ts';
 export * from './date-parse.ts';
 export * from './fellegi-sunter.ts';

@@ -13,7 +13,19 @@ export const RecordKind = { unknown: 0, person: 1, organisation: 2 } as const;
 
 type Column = (string | undefined)[];
 
-/** Per-record name fields; each column is `undefined` where the record has no value. */
+/** One record's name fields (`undefined` where it has no value) and what it names. */
+export interface RecordNames {
+  readonly first: string | undefined;
+  readonly middle: string | undefined;
+  readonly last: string | undefined;
+  readonly suffix: string | undefined;
+  /** The organisation's name: the company column, or a full name that reads as an organisation. */
+  readonly organisation: string | undefined;
+  /** `RecordKind`. */
+  readonly kind: number;
+}
+
+/** Per-record name fields as columns; each column is `undefined` where the record has no value. */
 export interface NameColumns {
   readonly first: Column;
   readonly middle: Column;
@@ -22,8 +34,6 @@ export interface NameColumns {
   /** Organisation names: the company column, or a full name that reads as an organisation. */
   readonly organisation: Column;
   readonly kind: Uint8Array;
-  /** Whether any record had a full-name column value (read into the parts above). */
-  readonly hadFullNames: boolean;
 }
 
 function columnsWith(roles: ColumnRoles, role: AttributeRole): string[] {
@@ -42,24 +52,14 @@ function joined(record: MatchRecord, columns: readonly string[]): string | undef
   return out;
 }
 
-/** Builds the unified name columns of every record. */
-export function nameColumns(records: readonly MatchRecord[], roles: ColumnRoles): NameColumns {
+/** Reads the unified name fields of one record at a time (the columns of each role found once). */
+export function recordNamesReader(roles: ColumnRoles): (record: MatchRecord) => RecordNames {
   const firstCols = columnsWith(roles, 'first_name');
   const middleCols = columnsWith(roles, 'middle_name');
   const lastCols = columnsWith(roles, 'last_name');
   const fullCols = columnsWith(roles, 'full_name');
   const companyCols = columnsWith(roles, 'company');
-  const n = records.length;
-  const out = {
-    first: new Array<string | undefined>(n),
-    middle: new Array<string | undefined>(n),
-    last: new Array<string | undefined>(n),
-    suffix: new Array<string | undefined>(n),
-    organisation: new Array<string | undefined>(n),
-  };
-  const kind = new Uint8Array(n);
-  let hadFullNames = false;
-  records.forEach((record, i) => {
+  return (record) => {
     let first = normaliseText(joined(record, firstCols));
     let middle = normaliseText(joined(record, middleCols));
     const lastRaw = normaliseText(joined(record, lastCols));
@@ -73,7 +73,6 @@ export function nameColumns(records: readonly MatchRecord[], roles: ColumnRoles)
     }
     let organisation = organisationName(joined(record, companyCols));
     const full = joined(record, fullCols);
-    if (full !== undefined) hadFullNames = true;
     if (full !== undefined && first === undefined && last === undefined) {
       if (looksLikeOrganisation(full)) organisation ??= organisationName(full);
       else {
@@ -87,17 +86,24 @@ export function nameColumns(records: readonly MatchRecord[], roles: ColumnRoles)
     for (const c of middleCols) suffix ??= generationalSuffix(record.values[c] ?? '');
     // Why without spaces: `Marlowe-Fitch`, `Marlowe Fitch` and `van Dyke` / `Van-Dyke` are one surname written differently.
     last = last?.replace(/ /g, '');
-    out.first[i] = first;
-    out.middle[i] = middle;
-    out.last[i] = last;
-    out.suffix[i] = suffix;
-    out.organisation[i] = organisation;
-    kind[i] =
+    const kind =
       first !== undefined || last !== undefined
         ? RecordKind.person
         : organisation !== undefined
           ? RecordKind.organisation
           : RecordKind.unknown;
-  });
-  return { ...out, kind, hadFullNames };
+    return { first, middle, last, suffix, organisation, kind };
+  };
+}
+
+/** The name fields of records as columns. */
+export function nameColumnsOf(names: readonly RecordNames[]): NameColumns {
+  return {
+    first: names.map((n) => n.first),
+    middle: names.map((n) => n.middle),
+    last: names.map((n) => n.last),
+    suffix: names.map((n) => n.suffix),
+    organisation: names.map((n) => n.organisation),
+    kind: Uint8Array.from(names, (n) => n.kind),
+  };
 }

@@ -1,20 +1,20 @@
 /**
  * Incremental matching of one arriving profile (a record just imported, or an identify with person
  * traits): its stored blocking keys (match-keys.ts) find the stored profiles sharing one, at most
- * `MAX_CANDIDATES`, newest first (their records from the follower's cache while their hash holds,
- * match-candidate-cache.ts); core's `scoreCandidates` scores it against them with the learnt model;
+ * `MAX_CANDIDATES`, newest first (their normalised records from the follower's cache while their hash
+ * holds, match-candidate-cache.ts); core's `scoreNormalised` scores it against them with the learnt model;
  * links merge through the resolver (`mergeMatchedProfiles`: one `decideAndApply`, so policy limits,
  * do-not-link rules and the ledger apply, rule `match`, with the probability and evidence in
  * `match_links`); pairs between the thresholds, and links the policy refuses, go to the review queue.
  * A pair already queued or decided is never queued again, and a rejected pair is never merged.
  */
 import type { IdentityPolicy, IncrementalMatchPolicy } from '@kin/core';
-import { scoreCandidates, type FellegiSunterParameters, type IncrementalMatch, type MatchRecord } from '@kin/core/matching/index.ts';
+import { scoreNormalised, type FellegiSunterParameters, type IncrementalMatch, type MatchRecord } from '@kin/core/matching/index.ts';
 import type { ReviewItem } from '../storage/matching-store.ts';
 import type { Store } from '../storage/storage.ts';
 import { candidateRecords, type CandidateCache } from './match-candidate-cache.ts';
 import { mergeMatchedProfiles, previewMatchedMerge } from './match-merge.ts';
-import { MATCH_ROLES, MATCH_TRAIT_KEYS, profileToRecord } from './match-profiles.ts';
+import { MATCH_NORMALISER, MATCH_ROLES, MATCH_TRAIT_KEYS, profileToRecord, recordHashOf } from './match-profiles.ts';
 import type { IdGenerator } from '../ports/ids.ts';
 
 /** Stored profiles compared per arriving one (as the in-memory incremental matcher). */
@@ -102,7 +102,10 @@ export async function scoreArrival(
     .filter((c) => c.profileId !== profileId)
     .slice(0, MAX_CANDIDATES);
   const candidates = await candidateRecords(matching, deps.cache, found);
-  const scored = scoreCandidates({ ...record, key: profileId }, candidates, {
+  const normalised = MATCH_NORMALISER.normalise({ key: profileId, values: record.values });
+  // An arrival is a candidate of the arrivals after it (an import's later rows): kept under the hash of what was read.
+  deps.cache.set(profileId, recordHashOf(record), normalised);
+  const scored = scoreNormalised(normalised, candidates, {
     roles: MATCH_ROLES,
     parameters: deps.parameters,
     linkThreshold: deps.settings.linkThreshold,

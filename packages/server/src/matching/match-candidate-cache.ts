@@ -1,8 +1,10 @@
 /**
- * The incremental matcher's cache of candidate records across arrivals. Why: an arrival compares with up
- * to 200 stored profiles, and the profiles under a common key ("john|smith") are candidates of arrival
- * after arrival; reading their traits and turning them into match records every time was most of an
- * arrival's cost at 1,000,000 stored profiles.
+ * The incremental matcher's cache of candidate records across arrivals, normalised. Why: an arrival compares
+ * with up to 200 stored profiles, and the profiles under a common key ("john|smith") are candidates of
+ * arrival after arrival; reading their traits and turning them into match records every time was most of an
+ * arrival's cost at 1,000,000 stored profiles, and once that was cached, normalising the records (names
+ * split, dates parsed: core's normalised-record.ts) was most of what was left. An entry therefore holds the
+ * normalised record, which depends only on the compared values the record hash covers.
  *
  * Why it never answers with an old record: the index holds each profile's record hash (the content hash
  * of its compared values), rewritten by the write path in the transaction that changes a person trait
@@ -14,18 +16,18 @@
  *
  * Bounded: the least recently used entries go first.
  */
-import type { MatchRecord } from '@kin/core/matching/index.ts';
+import type { NormalisedRecord } from '@kin/core/matching/index.ts';
 import type { MatchCandidate, MatchingStore } from '../storage/matching-store.ts';
-import { MATCH_TRAIT_KEYS, profileToRecord, recordHashOf } from './match-profiles.ts';
+import { MATCH_NORMALISER, MATCH_TRAIT_KEYS, profileToRecord, recordHashOf } from './match-profiles.ts';
 
-/** Candidate records kept by default (about 1 KB each). */
+/** Candidate records kept by default (about 1.5 KB each). */
 export const CANDIDATE_CACHE_SIZE = 50_000;
 
-/** Candidate records by profile id, each with the hash it was read under. */
+/** Normalised candidate records by profile id, each with the hash it was read under. */
 export interface CandidateCache {
   /** The cached record of this profile, when it was cached under this hash. */
-  get(profileId: string, recordHash: string): MatchRecord | undefined;
-  set(profileId: string, recordHash: string, record: MatchRecord): void;
+  get(profileId: string, recordHash: string): NormalisedRecord | undefined;
+  set(profileId: string, recordHash: string, record: NormalisedRecord): void;
   readonly size: number;
   /** Lookups answered from the cache, and not. */
   readonly hits: number;
@@ -34,7 +36,7 @@ export interface CandidateCache {
 
 /** A cache of at most `capacity` records (0: nothing is kept, every candidate is read). */
 export function createCandidateCache(capacity = CANDIDATE_CACHE_SIZE): CandidateCache {
-  const entries = new Map<string, { hash: string; record: MatchRecord }>();
+  const entries = new Map<string, { hash: string; record: NormalisedRecord }>();
   let hits = 0;
   let misses = 0;
   return {
@@ -72,16 +74,16 @@ export function createCandidateCache(capacity = CANDIDATE_CACHE_SIZE): Candidate
 }
 
 /**
- * The match records of these candidates, in their order (keyed by profile id, values only: scoring reads
- * nothing else), from the cache where it holds the stored hash, else read from the store and cached.
+ * The normalised records of these candidates, in their order (keyed by profile id, values only: scoring
+ * reads nothing else), from the cache where it holds the stored hash, else read, normalised and cached.
  * A candidate without person attributes any more (merged away, deleted) is left out, as a read leaves it out.
  */
 export async function candidateRecords(
   matching: MatchingStore,
   cache: CandidateCache,
   candidates: readonly MatchCandidate[],
-): Promise<MatchRecord[]> {
-  const records = new Map<string, MatchRecord>();
+): Promise<NormalisedRecord[]> {
+  const records = new Map<string, NormalisedRecord>();
   const missing: string[] = [];
   for (const c of candidates) {
     const hit = c.recordHash === null ? undefined : cache.get(c.profileId, c.recordHash);
@@ -92,7 +94,7 @@ export async function candidateRecords(
     for (const profile of await matching.profileTraits(missing, [...MATCH_TRAIT_KEYS])) {
       const read = profileToRecord(profile, (id) => id);
       if (read === undefined) continue;
-      const record: MatchRecord = { key: profile.id, values: read.values };
+      const record = MATCH_NORMALISER.normalise({ key: profile.id, values: read.values });
       cache.set(profile.id, recordHashOf(read), record);
       records.set(profile.id, record);
     }

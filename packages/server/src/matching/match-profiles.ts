@@ -4,7 +4,13 @@
  * like. A full name is split into first and last name when those are missing, so a CRM's "Robert" /
  * "Smith" and a social "Bob Smith" meet on the same fields.
  */
-import type { ColumnRole, ColumnRoles, MatchRecord } from '@kin/core/matching/index.ts';
+import {
+  createRecordNormaliser,
+  type ColumnRole,
+  type ColumnRoles,
+  type MatchRecord,
+  type RecordNormaliser,
+} from '@kin/core/matching/index.ts';
 import { createHash } from 'node:crypto';
 import type { MatchingStore, TraitProfile } from '../storage/matching-store.ts';
 
@@ -40,6 +46,9 @@ export const MATCH_TRAIT_KEYS: readonly string[] = [
 
 /** Roles of the match columns. */
 export const MATCH_ROLES: ColumnRoles = Object.fromEntries(COLUMNS.map(([column, role]) => [column, role]));
+
+/** Normalises match records of these roles (pure: the candidate cache keeps what it makes, match-candidate-cache.ts). */
+export const MATCH_NORMALISER: RecordNormaliser = createRecordNormaliser(MATCH_ROLES);
 
 /** A profile's match record, or `undefined` when it holds no person attribute (identifiers alone link exactly, not here). */
 export function profileToRecord(profile: TraitProfile, sourceName: (sourceId: string) => string): MatchRecord | undefined {

@@ -158,5 +158,30 @@ export function runMatchIndexConformance(target: StoreTestTarget): void {
       expect(await store.matching.candidatesByMatchKeys(keys, 10)).toEqual([{ profileId: id, recordHash: hashOf(moved) }]);
       expect(await pending(id)).toBeUndefined();
     });
+
+    it('finds candidates key by key, newest first under each key, each once, at most the limit', async () => {
+      // Three namesakes (one name key), two of them also sharing a surname and postcode with a fourth.
+      const people = [
+        ['eve1', { firstName: 'Eve', lastName: 'Lark', address: { postalCode: 'YO1 7HH' } }],
+        ['eve2', { firstName: 'Eve', lastName: 'Lark', address: { postalCode: 'YO1 7HH' } }],
+        ['eve3', { firstName: 'Eve', lastName: 'Lark', address: { postalCode: 'HU1 2AA' } }],
+        ['lark', { firstName: 'Tom', lastName: 'Lark', address: { postalCode: 'YO1 7HH' } }],
+      ] as const;
+      for (const [anonymousId, traits] of people) await send(identify({ anonymousId, traits }));
+      const ids = await Promise.all(people.map(([a]) => idOf(a)));
+      const keysOf = async (i: number) => (await store.matching.matchKeysOfProfile(ids[i]!))!;
+      const [eve1, eve3, lark] = [await keysOf(0), await keysOf(2), await keysOf(3)];
+      const nameKey = eve1.find((k) => eve3.includes(k) && !lark.includes(k))!;
+      const postcodeKey = eve1.find((k) => lark.includes(k) && !eve3.includes(k))!;
+      const newest = (of: readonly number[]): string[] => of.map((i) => ids[i]!).sort((a, b) => (a < b ? 1 : -1));
+      const found = async (keys: string[], limit: number) =>
+        (await store.matching.candidatesByMatchKeys(keys, limit)).map((c) => c.profileId);
+      expect(await found([nameKey], 10)).toEqual(newest([0, 1, 2]));
+      expect(await found([nameKey], 2)).toEqual(newest([0, 1, 2]).slice(0, 2));
+      expect(await found([nameKey, postcodeKey], 10)).toEqual([...newest([0, 1, 2]), ids[3]]);
+      expect(await found([postcodeKey, nameKey], 10)).toEqual([...newest([0, 1, 3]), ids[2]]);
+      expect(await found([postcodeKey, nameKey], 3)).toEqual(newest([0, 1, 3]));
+      expect(await found([], 10)).toEqual([]);
+    });
   });
 }

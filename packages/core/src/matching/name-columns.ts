@@ -3,7 +3,7 @@
  * full name split into parts (see name-parts.ts), generational suffixes kept apart, and organisations
  * (a company column, or a full name with a legal form or business word) kept out of the person fields.
  */
-import type { AttributeRole, ColumnRoles } from './column-roles.ts';
+import { columnsWithRole, type ColumnRoles } from './column-roles.ts';
 import type { MatchRecord } from './comparison-features.ts';
 import { generationalSuffix, looksLikeOrganisation, organisationName, splitFullName, stripSuffix } from './name-parts.ts';
 import { normaliseText, presentValue } from './value-normalise.ts';
@@ -36,13 +36,6 @@ export interface NameColumns {
   readonly kind: Uint8Array;
 }
 
-function columnsWith(roles: ColumnRoles, role: AttributeRole): string[] {
-  return Object.keys(roles).filter((c) => {
-    const r = roles[c];
-    return r?.kind === 'attribute' && r.role === role;
-  });
-}
-
 function joined(record: MatchRecord, columns: readonly string[]): string | undefined {
   let out: string | undefined;
   for (const c of columns) {
@@ -54,11 +47,11 @@ function joined(record: MatchRecord, columns: readonly string[]): string | undef
 
 /** Reads the unified name fields of one record at a time (the columns of each role found once). */
 export function recordNamesReader(roles: ColumnRoles): (record: MatchRecord) => RecordNames {
-  const firstCols = columnsWith(roles, 'first_name');
-  const middleCols = columnsWith(roles, 'middle_name');
-  const lastCols = columnsWith(roles, 'last_name');
-  const fullCols = columnsWith(roles, 'full_name');
-  const companyCols = columnsWith(roles, 'company');
+  const firstCols = columnsWithRole(roles, 'first_name');
+  const middleCols = columnsWithRole(roles, 'middle_name');
+  const lastCols = columnsWithRole(roles, 'last_name');
+  const fullCols = columnsWithRole(roles, 'full_name');
+  const companyCols = columnsWithRole(roles, 'company');
   return (record) => {
     let first = normaliseText(joined(record, firstCols));
     let middle = normaliseText(joined(record, middleCols));

@@ -8,7 +8,7 @@
  * A normalised record is valid only with the normaliser (column roles) that made it: the columns of each
  * role and the identifier types are read from the roles once, here.
  */
-import type { AttributeRole, ColumnRoles } from './column-roles.ts';
+import { columnsWithRole, type AttributeRole, type ColumnRoles } from './column-roles.ts';
 import type { MatchRecord } from './comparison-features.ts';
 import { dateFromParts, parseDate, type ParsedDate } from './date-parse.ts';
 import { recordNamesReader, type RecordNames } from './name-columns.ts';
@@ -59,13 +59,6 @@ export interface RecordNormaliser {
   normalise(record: MatchRecord): NormalisedRecord;
 }
 
-function columnsWith(roles: ColumnRoles, role: AttributeRole): string[] {
-  return Object.keys(roles).filter((c) => {
-    const r = roles[c];
-    return r?.kind === 'attribute' && r.role === role;
-  });
-}
-
 /** The normalised values of these columns joined by a space, or `undefined` when none has one. */
 function gather(record: MatchRecord, columns: readonly string[], norm: (v: string) => string | undefined): string | undefined {
   let out: string | undefined;
@@ -90,7 +83,7 @@ function identifierNormaliser(type: string): (v: string) => string | undefined {
 /** A normaliser for records of these column roles. */
 export function createRecordNormaliser(roles: ColumnRoles): RecordNormaliser {
   const readNames = recordNamesReader(roles);
-  const text = (role: TextRole): TextColumns => [columnsWith(roles, role), TEXT_ROLES[role]];
+  const text = (role: TextRole): TextColumns => [columnsWithRole(roles, role), TEXT_ROLES[role]];
   const address = text('address');
   const streetNumber = text('street_number');
   const address1 = text('address_1');
@@ -109,10 +102,10 @@ export function createRecordNormaliser(roles: ColumnRoles): RecordNormaliser {
     });
     return [cols, identifierNormaliser(type)] as TextColumns;
   });
-  const dobCols = columnsWith(roles, 'date_of_birth');
-  const [yc] = columnsWith(roles, 'birth_year');
-  const [mc] = columnsWith(roles, 'birth_month');
-  const [dc] = columnsWith(roles, 'birth_day');
+  const dobCols = columnsWithRole(roles, 'date_of_birth');
+  const [yc] = columnsWithRole(roles, 'birth_year');
+  const [mc] = columnsWithRole(roles, 'birth_month');
+  const [dc] = columnsWithRole(roles, 'birth_day');
   const dateOf = (r: MatchRecord): ParsedDate | undefined => {
     for (const c of dobCols) {
       const v = presentValue(r.values[c]);

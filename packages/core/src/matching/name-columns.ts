@@ -1,5 +1,6 @@
 /**
- * Name columns of a record set, unified: split first/last columns where a record has them, else its
+ * Name fields of a record, unified (read one record at a time, normalised-record.ts; as columns of a record
+ * set, comparison-features.ts): split first/last columns where a record has them, else its
  * full name split into parts (see name-parts.ts), generational suffixes kept apart, and organisations
  * (a company column, or a full name with a legal form or business word) kept out of the person fields.
  */
@@ -89,6 +90,12 @@ export function recordNamesReader(roles: ColumnRoles): (record: MatchRecord) => 
   };
 }
 
+function kindsOf(names: readonly RecordNames[]): Uint8Array {
+  const out = new Uint8Array(names.length);
+  for (let i = 0; i < names.length; i++) out[i] = names[i]?.kind ?? RecordKind.unknown;
+  return out;
+}
+
 /** The name fields of records as columns. */
 export function nameColumnsOf(names: readonly RecordNames[]): NameColumns {
   return {
@@ -97,6 +104,6 @@ export function nameColumnsOf(names: readonly RecordNames[]): NameColumns {
     last: names.map((n) => n.last),
     suffix: names.map((n) => n.suffix),
     organisation: names.map((n) => n.organisation),
-    kind: Uint8Array.from(names, (n) => n.kind),
+    kind: kindsOf(names),
   };
 }

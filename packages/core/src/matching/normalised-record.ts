@@ -130,24 +130,28 @@ export function createRecordNormaliser(roles: ColumnRoles): RecordNormaliser {
     identifierTypes,
     normalise(record) {
       // Written out rather than built from TEXT_ROLES: one object shape for every record, no per-record arrays.
-      const g = ([cols, norm]: TextColumns): string | undefined => gather(record, cols, norm);
+      const identifiers = new Array<string | undefined>(identifierColumns.length);
+      for (let t = 0; t < identifierColumns.length; t++) {
+        const [cols, norm] = identifierColumns[t]!;
+        identifiers[t] = gather(record, cols, norm);
+      }
       return {
         key: record.key,
         names: readNames(record),
         date: dateOf(record),
         text: {
-          address: g(address),
-          street_number: g(streetNumber),
-          address_1: g(address1),
-          address_2: g(address2),
-          city: g(city),
-          postcode: g(postcode),
-          state: g(state),
-          country: g(country),
-          gender: g(gender),
-          occupation: g(occupation),
+          address: gather(record, address[0], address[1]),
+          street_number: gather(record, streetNumber[0], streetNumber[1]),
+          address_1: gather(record, address1[0], address1[1]),
+          address_2: gather(record, address2[0], address2[1]),
+          city: gather(record, city[0], city[1]),
+          postcode: gather(record, postcode[0], postcode[1]),
+          state: gather(record, state[0], state[1]),
+          country: gather(record, country[0], country[1]),
+          gender: gather(record, gender[0], gender[1]),
+          occupation: gather(record, occupation[0], occupation[1]),
         },
-        identifiers: identifierColumns.map(g),
+        identifiers,
         normaliser,
       };
     },

@@ -38,6 +38,14 @@ export type ColumnRole =
 /** Roles by column name, in header order. */
 export type ColumnRoles = Readonly<Record<string, ColumnRole>>;
 
+/** The columns that hold this attribute role, in the roles' order. */
+export function columnsWithRole(roles: ColumnRoles, role: AttributeRole): string[] {
+  return Object.keys(roles).filter((c) => {
+    const r = roles[c];
+    return r?.kind === 'attribute' && r.role === role;
+  });
+}
+
 const ATTRIBUTE_ALIASES: Readonly<Record<AttributeRole, readonly string[]>> = {
   first_name: ['first_name', 'firstname', 'given_name', 'givenname', 'fname', 'forename', 'first', 'given'],
   middle_name: ['middle_name', 'middlename', 'mname', 'middle', 'middle_initial'],

@@ -1,9 +1,10 @@
 /**
- * Name columns of a record set, unified: split first/last columns where a record has them, else its
+ * Name fields of a record, unified (read one record at a time, normalised-record.ts; as columns of a record
+ * set, comparison-features.ts): split first/last columns where a record has them, else its
  * full name split into parts (see name-parts.ts), generational suffixes kept apart, and organisations
  * (a company column, or a full name with a legal form or business word) kept out of the person fields.
  */
-import type { AttributeRole, ColumnRoles } from './column-roles.ts';
+import { columnsWithRole, type ColumnRoles } from './column-roles.ts';
 import type { MatchRecord } from './comparison-features.ts';
 import { generationalSuffix, looksLikeOrganisation, organisationName, splitFullName, stripSuffix } from './name-parts.ts';
 import { normaliseText, presentValue } from './value-normalise.ts';
@@ -36,13 +37,6 @@ export interface NameColumns {
   readonly kind: Uint8Array;
 }
 
-function columnsWith(roles: ColumnRoles, role: AttributeRole): string[] {
-  return Object.keys(roles).filter((c) => {
-    const r = roles[c];
-    return r?.kind === 'attribute' && r.role === role;
-  });
-}
-
 function joined(record: MatchRecord, columns: readonly string[]): string | undefined {
   let out: string | undefined;
   for (const c of columns) {
@@ -54,11 +48,11 @@ function joined(record: MatchRecord, columns: readonly string[]): string | undef
 
 /** Reads the unified name fields of one record at a time (the columns of each role found once). */
 export function recordNamesReader(roles: ColumnRoles): (record: MatchRecord) => RecordNames {
-  const firstCols = columnsWith(roles, 'first_name');
-  const middleCols = columnsWith(roles, 'middle_name');
-  const lastCols = columnsWith(roles, 'last_name');
-  const fullCols = columnsWith(roles, 'full_name');
-  const companyCols = columnsWith(roles, 'company');
+  const firstCols = columnsWithRole(roles, 'first_name');
+  const middleCols = columnsWithRole(roles, 'middle_name');
+  const lastCols = columnsWithRole(roles, 'last_name');
+  const fullCols = columnsWithRole(roles, 'full_name');
+  const companyCols = columnsWithRole(roles, 'company');
   return (record) => {
     let first = normaliseText(joined(record, firstCols));
     let middle = normaliseText(joined(record, middleCols));
@@ -96,6 +90,12 @@ export function recordNamesReader(roles: ColumnRoles): (record: MatchRecord) => 
   };
 }
 
+function kindsOf(names: readonly RecordNames[]): Uint8Array {
+  const out = new Uint8Array(names.length);
+  for (let i = 0; i < names.length; i++) out[i] = names[i]?.kind ?? RecordKind.unknown;
+  return out;
+}
+
 /** The name fields of records as columns. */
 export function nameColumnsOf(names: readonly RecordNames[]): NameColumns {
   return {
@@ -104,6 +104,6 @@ export function nameColumnsOf(names: readonly RecordNames[]): NameColumns {
     last: names.map((n) => n.last),
     suffix: names.map((n) => n.suffix),
     organisation: names.map((n) => n.organisation),
-    kind: Uint8Array.from(names, (n) => n.kind),
+    kind: kindsOf(names),
   };
 }

@@ -8,7 +8,7 @@
  * A normalised record is valid only with the normaliser (column roles) that made it: the columns of each
  * role and the identifier types are read from the roles once, here.
  */
-import type { AttributeRole, ColumnRoles } from './column-roles.ts';
+import { columnsWithRole, type AttributeRole, type ColumnRoles } from './column-roles.ts';
 import type { MatchRecord } from './comparison-features.ts';
 import { dateFromParts, parseDate, type ParsedDate } from './date-parse.ts';
 import { recordNamesReader, type RecordNames } from './name-columns.ts';
@@ -59,13 +59,6 @@ export interface RecordNormaliser {
   normalise(record: MatchRecord): NormalisedRecord;
 }
 
-function columnsWith(roles: ColumnRoles, role: AttributeRole): string[] {
-  return Object.keys(roles).filter((c) => {
-    const r = roles[c];
-    return r?.kind === 'attribute' && r.role === role;
-  });
-}
-
 /** The normalised values of these columns joined by a space, or `undefined` when none has one. */
 function gather(record: MatchRecord, columns: readonly string[], norm: (v: string) => string | undefined): string | undefined {
   let out: string | undefined;
@@ -90,7 +83,7 @@ function identifierNormaliser(type: string): (v: string) => string | undefined {
 /** A normaliser for records of these column roles. */
 export function createRecordNormaliser(roles: ColumnRoles): RecordNormaliser {
   const readNames = recordNamesReader(roles);
-  const text = (role: TextRole): TextColumns => [columnsWith(roles, role), TEXT_ROLES[role]];
+  const text = (role: TextRole): TextColumns => [columnsWithRole(roles, role), TEXT_ROLES[role]];
   const address = text('address');
   const streetNumber = text('street_number');
   const address1 = text('address_1');
@@ -109,10 +102,10 @@ export function createRecordNormaliser(roles: ColumnRoles): RecordNormaliser {
     });
     return [cols, identifierNormaliser(type)] as TextColumns;
   });
-  const dobCols = columnsWith(roles, 'date_of_birth');
-  const [yc] = columnsWith(roles, 'birth_year');
-  const [mc] = columnsWith(roles, 'birth_month');
-  const [dc] = columnsWith(roles, 'birth_day');
+  const dobCols = columnsWithRole(roles, 'date_of_birth');
+  const [yc] = columnsWithRole(roles, 'birth_year');
+  const [mc] = columnsWithRole(roles, 'birth_month');
+  const [dc] = columnsWithRole(roles, 'birth_day');
   const dateOf = (r: MatchRecord): ParsedDate | undefined => {
     for (const c of dobCols) {
       const v = presentValue(r.values[c]);
@@ -137,24 +130,28 @@ export function createRecordNormaliser(roles: ColumnRoles): RecordNormaliser {
     identifierTypes,
     normalise(record) {
       // Written out rather than built from TEXT_ROLES: one object shape for every record, no per-record arrays.
-      const g = ([cols, norm]: TextColumns): string | undefined => gather(record, cols, norm);
+      const identifiers = new Array<string | undefined>(identifierColumns.length);
+      for (let t = 0; t < identifierColumns.length; t++) {
+        const [cols, norm] = identifierColumns[t]!;
+        identifiers[t] = gather(record, cols, norm);
+      }
       return {
         key: record.key,
         names: readNames(record),
         date: dateOf(record),
         text: {
-          address: g(address),
-          street_number: g(streetNumber),
-          address_1: g(address1),
-          address_2: g(address2),
-          city: g(city),
-          postcode: g(postcode),
-          state: g(state),
-          country: g(country),
-          gender: g(gender),
-          occupation: g(occupation),
+          address: gather(record, address[0], address[1]),
+          street_number: gather(record, streetNumber[0], streetNumber[1]),
+          address_1: gather(record, address1[0], address1[1]),
+          address_2: gather(record, address2[0], address2[1]),
+          city: gather(record, city[0], city[1]),
+          postcode: gather(record, postcode[0], postcode[1]),
+          state: gather(record, state[0], state[1]),
+          country: gather(record, country[0], country[1]),
+          gender: gather(record, gender[0], gender[1]),
+          occupation: gather(record, occupation[0], occupation[1]),
         },
-        identifiers: identifierColumns.map(g),
+        identifiers,
         normaliser,
       };
     },

@@ -46,34 +46,18 @@ export function createSqliteMatchingStore(options: {
     }
     return [...byId.values()].filter((p) => p.traits.length > 0);
   };
-  /**
-   * Per key its newest profiles, in key order, the first `limit` distinct, with their record hashes: as if each
-   * key were read in turn for the `limit` less those found so far. Why one statement for every key: an arrival
-   * has up to 8 keys, and a statement's run cost more than its rows (most keys have a few profiles).
-   */
+  /** Per key its newest profiles, in key order, the first `limit` distinct, with their record hashes. */
   const candidatesOf = (keys: string[], limit: number): MatchCandidate[] => {
-    if (keys.length === 0 || limit <= 0) return [];
-    const perKey = keys
-      .map((_, n) => `SELECT ${n} AS n, profile_id FROM (SELECT profile_id FROM match_keys WHERE key = ? ORDER BY profile_id DESC LIMIT ?)`)
-      .join(' UNION ALL ');
     const statement = cachedStatement(
       read(),
-      `SELECT c.n, c.profile_id, m.record_hash FROM (${perKey}) AS c LEFT JOIN match_profiles m ON m.profile_id = c.profile_id
-       ORDER BY c.n, c.profile_id DESC`,
+      `SELECT k.profile_id, m.record_hash FROM match_keys k LEFT JOIN match_profiles m ON m.profile_id = k.profile_id
+       WHERE k.key = ? ORDER BY k.profile_id DESC LIMIT ?`,
     );
-    const rows = statement.all(...keys.flatMap((key) => [key, limit])) as Row[];
     const out = new Map<string, string | null>();
-    let key = -1;
-    let room = 0;
-    for (const row of rows) {
-      if (row.n !== key) {
-        if (out.size >= limit) break;
-        key = row.n as number;
-        room = limit - out.size;
-      }
-      // A key read alone would have read only `room` of its profiles (some of them found under an earlier key).
-      if (room-- <= 0) continue;
-      if (!out.has(row.profile_id as string)) out.set(row.profile_id as string, (row.record_hash as string | null) ?? null);
+    for (const key of keys) {
+      if (out.size >= limit) break;
+      for (const row of statement.all(key, limit - out.size) as Row[])
+        if (!out.has(row.profile_id as string)) out.set(row.profile_id as string, (row.record_hash as string | null) ?? null);
     }
     return [...out].map(([profileId, recordHash]) => ({ profileId, recordHash }));
   };

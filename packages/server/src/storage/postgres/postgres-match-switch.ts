@@ -15,6 +15,7 @@
 import type pg from 'pg';
 import type { PoolClient } from 'pg';
 import { PERSON_TRAIT_KEYS } from '../../matching/match-keys.ts';
+import { clientTransaction } from './postgres-client-transaction.ts';
 
 /** Migration 36: the switch, off (the policy default); the index kept until now is emptied (see the SQLite store's migration 40). */
 export const POSTGRES_MATCH_SWITCH_MIGRATION = {
@@ -64,20 +65,9 @@ export async function switchPostgresMatching(pool: pg.Pool, on: boolean): Promis
 
 /** One transaction holding the switch's table exclusively, given the switch's value. */
 async function underSwitchLock<T>(pool: pg.Pool, fn: (client: PoolClient, current: boolean) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  let broken = false;
-  try {
-    await client.query('BEGIN');
+  return clientTransaction(pool, async (client) => {
     await client.query('LOCK TABLE match_switch IN ACCESS EXCLUSIVE MODE');
     const { rows } = await client.query<{ incremental: boolean }>(SWITCH_READ);
-    const result = await fn(client, rows[0]?.incremental === true);
-    await client.query('COMMIT');
-    return result;
-  } catch (error) {
-    broken = true;
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release(broken);
-  }
+    return fn(client, rows[0]?.incremental === true);
+  });
 }

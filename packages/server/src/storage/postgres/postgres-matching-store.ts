@@ -12,6 +12,7 @@ import { toMatchLink, toReviewItem } from '../store-rows.ts';
 import { rekeyPostgres } from './postgres-match-index.ts';
 import { createPostgresSessionLease } from './postgres-session-lease.ts';
 import { postgresMatchingOn, switchPostgresMatching } from './postgres-match-switch.ts';
+import { clientTransaction } from './postgres-client-transaction.ts';
 
 type Row = Record<string, unknown>;
 
@@ -234,10 +235,7 @@ export function createPostgresMatchingStore(pool: pg.Pool, now: () => number, ur
     },
 
     async backfillMatchIndex(limit) {
-      const client = await pool.connect();
-      let broken = false;
-      try {
-        await client.query('BEGIN');
+      return clientTransaction(pool, async (client) => {
         // SKIP LOCKED: two servers backfilling at once take different rows.
         const { rows } = await client.query<{ profile_id: string }>(
           'SELECT profile_id FROM match_profiles WHERE keys IS NULL LIMIT $1 FOR UPDATE SKIP LOCKED',
@@ -254,15 +252,8 @@ export function createPostgresMatchingStore(pool: pg.Pool, now: () => number, ur
             ).rows,
           );
         await rekeyPostgres((config) => client.query(config), new Map(rows.map((r) => [r.profile_id, false])), now());
-        await client.query('COMMIT');
         return rows.length;
-      } catch (error) {
-        broken = true;
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw error;
-      } finally {
-        client.release(broken);
-      }
+      });
     },
 
     async listMatchLinks(profileIds) {

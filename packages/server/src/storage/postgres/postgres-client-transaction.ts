@@ -1,0 +1,25 @@
+/**
+ * One plain transaction on a pooled client of its own, for the store's work beside the write path (the matching
+ * port's backfill, the match switch): committed when `fn` resolves; rolled back, and the client dropped, when it
+ * throws. Write transactions of events go through postgres-pool.ts instead (retries, the switch read with BEGIN).
+ */
+import type pg from 'pg';
+import type { PoolClient } from 'pg';
+
+/** Runs `fn` in one transaction on a client of its own. */
+export async function clientTransaction<T>(pool: pg.Pool, fn: (client: PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let broken = false;
+  try {
+    await client.query('BEGIN');
+    const result = await fn(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    broken = true;
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release(broken);
+  }
+}

@@ -12,7 +12,7 @@
  */
 import type pg from 'pg';
 import type { ColumnScan, EventColumnBatch } from '../analytics-store.ts';
-import { AnalyticsTimeout, checkDeadline, scanSlices } from '../analytics-store.ts';
+import { AnalyticsTimeout, checkDeadline, scanSlices, stringNumbers } from '../analytics-store.ts';
 
 type Raw = [string | null, string, number, number | string];
 
@@ -31,28 +31,16 @@ function batchOf(rows: Raw[], names: readonly string[] | undefined): EventColumn
   const seq = new Float64Array(n);
   const name = new Uint32Array(n);
   const profile = new Int32Array(n);
-  const profiles: string[] = [];
-  const profileIds = new Map<string, number>();
-  const local: string[] = [];
-  const localIds = new Map<string, number>();
+  const profiles = stringNumbers();
+  const local = stringNumbers();
   for (let i = 0; i < n; i++) {
     const [p, s, t, e] = rows[i] as Raw;
     seq[i] = Number(s);
     at[i] = t;
-    if (typeof e === 'number') name[i] = e;
-    else {
-      let id = localIds.get(e);
-      if (id === undefined) localIds.set(e, (id = local.push(e) - 1));
-      name[i] = id;
-    }
-    if (p === null) profile[i] = -1;
-    else {
-      let id = profileIds.get(p);
-      if (id === undefined) profileIds.set(p, (id = profiles.push(p) - 1));
-      profile[i] = id;
-    }
+    name[i] = typeof e === 'number' ? e : local.of(e);
+    profile[i] = p === null ? -1 : profiles.of(p);
   }
-  return { length: n, at, seq, name, names: names ?? local, profile, profiles };
+  return { length: n, at, seq, name, names: names ?? local.list, profile, profiles: profiles.list };
 }
 
 /** Reads the scan a day per statement, one statement ahead, in one read-only snapshot; answers how many events. */

@@ -14,14 +14,15 @@ import type pg from 'pg';
 import type { ColumnScan, EventColumnBatch } from '../analytics-store.ts';
 import { AnalyticsTimeout, checkDeadline, scanSlices, stringNumbers } from '../analytics-store.ts';
 
-type Raw = [string | null, string, number, number | string];
+/** A row: profile, seq and time as float8 (the driver's number: no string per int8), name index or name. */
+type Raw = [string | null, number, number, number | string];
 
 /** The statement of one slice: the name as its index in the scan's names ($3), or as text when it has none. */
 const statement = (named: boolean) =>
   named
-    ? `SELECT profile_id, seq, (extract(epoch from timestamp) * 1000)::float8, array_position($3::text[], coalesce(event, type)) - 1
+    ? `SELECT profile_id, seq::float8, (extract(epoch from timestamp) * 1000)::float8, array_position($3::text[], coalesce(event, type)) - 1
        FROM events WHERE coalesce(event, type) = ANY($3::text[]) AND timestamp >= $1 AND timestamp < $2`
-    : `SELECT profile_id, seq, (extract(epoch from timestamp) * 1000)::float8, coalesce(event, type)
+    : `SELECT profile_id, seq::float8, (extract(epoch from timestamp) * 1000)::float8, coalesce(event, type)
        FROM events WHERE timestamp >= $1 AND timestamp < $2`;
 
 /** Turns one slice's rows into a batch; `names` are the scan's (rows carry indexes) or undefined (rows carry names). */
@@ -35,7 +36,7 @@ function batchOf(rows: Raw[], names: readonly string[] | undefined): EventColumn
   const local = stringNumbers();
   for (let i = 0; i < n; i++) {
     const [p, s, t, e] = rows[i] as Raw;
-    seq[i] = Number(s);
+    seq[i] = s;
     at[i] = t;
     name[i] = typeof e === 'number' ? e : local.of(e);
     profile[i] = p === null ? -1 : profiles.of(p);

@@ -5,11 +5,13 @@
  * conditions or breakdown, paths by event).
  *
  * Why columns: the events of the whole scan stay numbers in a few typed arrays (unit, time, seq, name) until
- * their unit is handed over; each block of the store maps its few distinct profiles and names to global
- * indexes once, so no string is created or looked up per event. Funnel at 1,000,000 events: see docs/analytics.md.
+ * their unit is handed over; a batch's names and profiles are lists the events index, each mapped to a unit once
+ * (the SQLite store hands every batch the same list of profile numbers), so no string is created or looked up per
+ * event. Funnel at 1,000,000 events: see docs/analytics.md.
  */
 import type { AnalyticsEvent, AnalyticsUnit } from '@kin/core';
 import { byTime } from '@kin/core';
+import { stringNumbers } from '../storage/analytics-store.ts';
 import type { SequenceScan } from './analytics-units.ts';
 
 /** Growable typed columns: each event's unit, time, seq and name index. */
@@ -40,29 +42,9 @@ export async function eachProfileSequence(
   each: (unit: AnalyticsUnit, key: string, events: AnalyticsEvent[]) => void,
 ): Promise<number> {
   const live = await options.analytics.liveProfiles();
-  const keys: string[] = [];
-  const unitIds = new Map<string, number>();
-  const unitOfKey = (key: string): number => {
-    let id = unitIds.get(key);
-    if (id === undefined) {
-      id = keys.length;
-      keys.push(key);
-      unitIds.set(key, id);
-    }
-    return id;
-  };
-  const names: string[] = [];
-  const nameIds = new Map<string, number>();
-  const nameOf = (name: string): number => {
-    if (options.keepName && !options.keepName(name)) return -1;
-    let id = nameIds.get(name);
-    if (id === undefined) {
-      id = names.length;
-      names.push(name);
-      nameIds.set(name, id);
-    }
-    return id;
-  };
+  const units = stringNumbers();
+  const names = stringNumbers();
+  const nameOf = (name: string): number => (options.keepName && !options.keepName(name) ? -1 : names.of(name));
   // Each batch's profiles mapped to units when first met; a store may hand the same (growing) list to every batch.
   let mapped: readonly string[] | undefined;
   let unitMap = new Int32Array(0);
@@ -84,10 +66,10 @@ export async function eachProfileSequence(
       const p = batch.profile[i] as number;
       const seq = batch.seq[i] as number;
       const k = c.length++;
-      let unit = p < 0 ? unitOfKey(`event:${seq}`) : (unitMap[p] as number);
+      let unit = p < 0 ? units.of(`event:${seq}`) : (unitMap[p] as number);
       if (unit < 0) {
         const id = batch.profiles[p] as string;
-        unit = unitMap[p] = unitOfKey(live.get(id) ?? id);
+        unit = unitMap[p] = units.of(live.get(id) ?? id);
       }
       c.unit[k] = unit;
       c.at[k] = batch.at[i] as number;
@@ -96,21 +78,21 @@ export async function eachProfileSequence(
     }
   });
   // A counting sort by unit: `starts[u]` is where unit u's events begin in `order`.
-  const starts = new Int32Array(keys.length + 1);
+  const starts = new Int32Array(units.list.length + 1);
   for (let i = 0; i < c.length; i++) {
     const u = (c.unit[i] as number) + 1;
     starts[u] = (starts[u] as number) + 1;
   }
-  for (let u = 0; u < keys.length; u++) starts[u + 1] = (starts[u + 1] as number) + (starts[u] as number);
+  for (let u = 0; u < units.list.length; u++) starts[u + 1] = (starts[u + 1] as number) + (starts[u] as number);
   const order = new Int32Array(c.length);
-  const next = starts.slice(0, keys.length);
+  const next = starts.slice(0, units.list.length);
   for (let i = 0; i < c.length; i++) {
     const u = c.unit[i] as number;
     const at = next[u] as number;
     order[at] = i;
     next[u] = at + 1;
   }
-  for (let u = 0; u < keys.length; u++) {
+  for (let u = 0; u < units.list.length; u++) {
     const events: AnalyticsEvent[] = [];
     for (let j = starts[u] as number; j < (starts[u + 1] as number); j++) {
       const i = order[j] as number;
@@ -118,11 +100,11 @@ export async function eachProfileSequence(
         messageId: '',
         at: c.at[i] as number,
         seq: c.seq[i] as number,
-        name: names[c.name[i] as number] as string,
+        name: names.list[c.name[i] as number] as string,
         channel: 'other',
       });
     }
-    each('profile', keys[u] as string, events.sort(byTime));
+    each('profile', units.list[u] as string, events.sort(byTime));
   }
   return scanned;
 }

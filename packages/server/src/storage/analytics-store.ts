@@ -138,6 +138,24 @@ export function analyticsRowReader(options: {
   };
 }
 
+/** Numbers strings in the order first met: `of` answers a string's number, `list` holds them by number. */
+export function stringNumbers(): { list: string[]; of(value: string): number } {
+  const list: string[] = [];
+  const numbers = new Map<string, number>();
+  return {
+    list,
+    of(value) {
+      let n = numbers.get(value);
+      if (n === undefined) {
+        n = list.length;
+        list.push(value);
+        numbers.set(value, n);
+      }
+      return n;
+    },
+  };
+}
+
 /** Turns rows into one batch of columns (a store without packed columns, or the part of a scan that has none). */
 export function columnsOfRows(rows: readonly AnalyticsRow[]): EventColumnBatch {
   const n = rows.length;
@@ -145,21 +163,14 @@ export function columnsOfRows(rows: readonly AnalyticsRow[]): EventColumnBatch {
   const seq = new Float64Array(n);
   const name = new Uint32Array(n);
   const profile = new Int32Array(n);
-  const names = new Map<string, number>();
-  const profiles = new Map<string, number>();
+  const names = stringNumbers();
+  const profiles = stringNumbers();
   for (let i = 0; i < n; i++) {
     const row = rows[i] as AnalyticsRow;
     at[i] = row.at;
     seq[i] = row.seq;
-    let ni = names.get(row.name);
-    if (ni === undefined) names.set(row.name, (ni = names.size));
-    name[i] = ni;
-    if (row.profileId === null) profile[i] = -1;
-    else {
-      let pi = profiles.get(row.profileId);
-      if (pi === undefined) profiles.set(row.profileId, (pi = profiles.size));
-      profile[i] = pi;
-    }
+    name[i] = names.of(row.name);
+    profile[i] = row.profileId === null ? -1 : profiles.of(row.profileId);
   }
-  return { length: n, at, seq, name, names: [...names.keys()], profile, profiles: [...profiles.keys()] };
+  return { length: n, at, seq, name, names: names.list, profile, profiles: profiles.list };
 }

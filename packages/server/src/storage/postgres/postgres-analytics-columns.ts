@@ -12,16 +12,17 @@
  */
 import type pg from 'pg';
 import type { ColumnScan, EventColumnBatch } from '../analytics-store.ts';
-import { AnalyticsTimeout, checkDeadline, scanSlices } from '../analytics-store.ts';
+import { AnalyticsTimeout, checkDeadline, scanSlices, stringNumbers } from '../analytics-store.ts';
 
-type Raw = [string | null, string, number, number | string];
+/** A row: profile, seq and time as float8 (the driver's number: no string per int8), name index or name. */
+type Raw = [string | null, number, number, number | string];
 
 /** The statement of one slice: the name as its index in the scan's names ($3), or as text when it has none. */
 const statement = (named: boolean) =>
   named
-    ? `SELECT profile_id, seq, (extract(epoch from timestamp) * 1000)::float8, array_position($3::text[], coalesce(event, type)) - 1
+    ? `SELECT profile_id, seq::float8, (extract(epoch from timestamp) * 1000)::float8, array_position($3::text[], coalesce(event, type)) - 1
        FROM events WHERE coalesce(event, type) = ANY($3::text[]) AND timestamp >= $1 AND timestamp < $2`
-    : `SELECT profile_id, seq, (extract(epoch from timestamp) * 1000)::float8, coalesce(event, type)
+    : `SELECT profile_id, seq::float8, (extract(epoch from timestamp) * 1000)::float8, coalesce(event, type)
        FROM events WHERE timestamp >= $1 AND timestamp < $2`;
 
 /** Turns one slice's rows into a batch; `names` are the scan's (rows carry indexes) or undefined (rows carry names). */
@@ -31,28 +32,16 @@ function batchOf(rows: Raw[], names: readonly string[] | undefined): EventColumn
   const seq = new Float64Array(n);
   const name = new Uint32Array(n);
   const profile = new Int32Array(n);
-  const profiles: string[] = [];
-  const profileIds = new Map<string, number>();
-  const local: string[] = [];
-  const localIds = new Map<string, number>();
+  const profiles = stringNumbers();
+  const local = stringNumbers();
   for (let i = 0; i < n; i++) {
     const [p, s, t, e] = rows[i] as Raw;
-    seq[i] = Number(s);
+    seq[i] = s;
     at[i] = t;
-    if (typeof e === 'number') name[i] = e;
-    else {
-      let id = localIds.get(e);
-      if (id === undefined) localIds.set(e, (id = local.push(e) - 1));
-      name[i] = id;
-    }
-    if (p === null) profile[i] = -1;
-    else {
-      let id = profileIds.get(p);
-      if (id === undefined) profileIds.set(p, (id = profiles.push(p) - 1));
-      profile[i] = id;
-    }
+    name[i] = typeof e === 'number' ? e : local.of(e);
+    profile[i] = p === null ? -1 : profiles.of(p);
   }
-  return { length: n, at, seq, name, names: names ?? local, profile, profiles };
+  return { length: n, at, seq, name, names: names ?? local.list, profile, profiles: profiles.list };
 }
 
 /** Reads the scan a day per statement, one statement ahead, in one read-only snapshot; answers how many events. */

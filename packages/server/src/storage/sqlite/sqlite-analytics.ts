@@ -99,6 +99,7 @@ export function createSqliteAnalytics(read: () => Database.Database): AnalyticsS
           // A block may overlap two ranges; its events are filtered by time and name, so it is read once.
           if (seen.has(first)) continue;
           seen.add(first);
+          checkDeadline(scan.deadline);
           const batch = keepOf(unpack(first, data, names), scan.fromMs, scan.toMs, wanted);
           // A block packed since the scan began may hold a profile numbered since.
           if (batch.newest >= profiles.length) profiles = numbers(db);

@@ -21,6 +21,7 @@
  * `profiles.merged_into` at query time, as they do for rows.
  */
 import type Database from 'better-sqlite3';
+import { stringNumbers } from '../analytics-store.ts';
 
 /** Stale blocks the writer packs again per commit (see the file comment). */
 const STALE_PER_COMMIT = 4;
@@ -51,17 +52,15 @@ function pack(firstSeq: number, rows: EventRow[], numberOf: (profileId: string) 
   const seq = new Uint32Array(buffer, 8 * n, n);
   const profile = new Int32Array(buffer, 12 * n, n);
   const name = new Uint16Array(buffer, 16 * n, n);
-  const names = new Map<string, number>();
+  const names = stringNumbers();
   for (let i = 0; i < n; i++) {
     const [s, p, e, t] = rows[i] as EventRow;
     at[i] = Date.parse(t);
     seq[i] = s - firstSeq;
-    let ni = names.get(e);
-    if (ni === undefined) names.set(e, (ni = names.size));
-    name[i] = ni;
+    name[i] = names.of(e);
     profile[i] = p === null ? -1 : numberOf(p);
   }
-  return { data: Buffer.from(buffer), names: JSON.stringify([...names.keys()]) };
+  return { data: Buffer.from(buffer), names: JSON.stringify(names.list) };
 }
 
 /** Reads a block's columns back (the BLOB is copied when it is not aligned for a Float64Array). */

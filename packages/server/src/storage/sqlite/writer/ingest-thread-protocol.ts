@@ -7,6 +7,7 @@ import type { NewWarning } from '../../storage.ts';
 import type { EventFacts, IdentityPolicy, PreparedEvent } from '@kin/core';
 import type { PreparedSubmission } from '../../../pipeline/event-apply.ts';
 import type { ApplyOutcome, Submission } from '../../../pipeline/ingest-port.ts';
+import type { LinkHit } from '../../../links/link-events.ts';
 
 /** What the writer thread is started with. */
 export interface IngestThreadData {
@@ -26,7 +27,10 @@ export interface IngestThreadData {
 
 /** HTTP thread -> writer thread. */
 export type ToWriter =
-  { kind: 'submit'; id: number; submission: WireSubmission } | { kind: 'warn'; id: number; warnings: NewWarning[] } | { kind: 'close' };
+  | { kind: 'submit'; id: number; submission: WireSubmission }
+  | { kind: 'hits'; id: number; hits: LinkHit[] }
+  | { kind: 'warn'; id: number; warnings: NewWarning[] }
+  | { kind: 'close' };
 
 /**
  * A submission as it crosses: each event as the JSON text the HTTP thread made for storage anyway, and in

@@ -32,6 +32,6 @@ export function sqliteIngestorFactory(settings: SqliteWriterSettings): IngestorF
       ...(options.onCommit ? { onCommit: options.onCommit } : {}),
       ...(options.onDeath ? { onDeath: options.onDeath } : {}),
     });
-    return { ingestor: thread, ready: () => thread.ready(), offThread: true };
+    return { ingestor: thread, ready: () => thread.ready(), offThread: true, linkHits: (hits) => thread.submitHits(hits) };
   };
 }

@@ -39,6 +39,7 @@ import { startNatsPipeline } from './pipeline/nats-pipeline.ts';
 import { startPrivacy } from './privacy/privacy-setup.ts';
 import { createEmailLinkTracker } from './links/email-links.ts';
 import { createClickQueue } from './links/link-click-queue.ts';
+import type { LinkHit } from './links/link-events.ts';
 import { createClickPreparer, hitSubmission } from './links/link-prepare.ts';
 import { createServerWithLinks } from './links/link-fast-path.ts';
 import { createLinkService } from './links/link-service.ts';
@@ -156,7 +157,25 @@ export async function startKin(options: {
     ids,
     logger,
   });
-  const linkClicks = createClickQueue({ ingestor, logger, submission: hitSubmission(createClickPreparer(resolveDeps)) });
+  // With a writer thread, hits cross as they are and their events are made there (StoreWritePath.linkHits),
+  // counted here as instrumentIngestor counts submissions.
+  const linkHits = writePath.linkHits;
+  const linkClicks = createClickQueue({
+    ingestor,
+    logger,
+    submission: hitSubmission(createClickPreparer(resolveDeps)),
+    ...(linkHits
+      ? {
+          handOver: (hits: LinkHit[]) => {
+            metrics.received.inc(hits.length);
+            return linkHits(hits).then((outcome) => {
+              metrics.accepted.inc(outcome.accepted);
+              metrics.duplicates.inc(outcome.duplicates);
+            });
+          },
+        }
+      : {}),
+  });
   const linkService = createLinkService({ store, links: store.links, clock, ids, config: config.links, clicks: linkClicks, normalize });
   // Computed traits and audiences follow the committed events off the write path (audience-engine.ts), on a
   // thread of their own for a database another thread can open, on the system clock (audience-thread.ts).

@@ -4,12 +4,11 @@
  * twice mid-run and started again. Every Idempotency-Key arrives, none is lost, and after de-duplication by
  * that key each profile's events arrive in the order they were sent.
  */
-import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startWebhookReceiver } from '../testing/delivery-receivers.ts';
+import { failingFirstAttempts, startWebhookReceiver } from '../testing/delivery-receivers.ts';
 import type { ServeProcess } from '../testing/kin-process.ts';
 import { serveKin } from '../testing/kin-process.ts';
 
@@ -25,19 +24,9 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** A stable draw in [0, 1) from a key: which first attempts fail does not depend on timing. */
-const draw = (key: string) => createHash('sha256').update(key).digest().readUInt32BE(0) / 2 ** 32;
-
 describe('delivery faults', () => {
   it('delivers every event at least once, in per-profile order, across 500s, 429s and two kill -9', { timeout: 600_000 }, async () => {
-    const seen = new Set<string>();
-    const hooks = await startWebhookReceiver((hook) => {
-      const key = hook.headers['idempotency-key'] ?? '';
-      if (seen.has(key)) return 200;
-      seen.add(key);
-      const x = draw(key);
-      return x < 0.1 ? 500 : x < 0.15 ? 429 : 200;
-    });
+    const hooks = await startWebhookReceiver(failingFirstAttempts());
     const db = join(dir, 'kin.db');
     kin = await serveKin(['--db', db], env);
     const admin = (path: string, body?: unknown) =>

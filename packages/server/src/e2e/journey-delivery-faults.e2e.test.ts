@@ -10,13 +10,12 @@
  * a message decided again after a crash would carry). delivery-faults.e2e.test.ts proves the same for forwarded
  * events at 10,000.
  */
-import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { MessageDecision } from '@kin/core/api/index.ts';
-import { startWebhookReceiver } from '../testing/delivery-receivers.ts';
+import { failingFirstAttempts, startWebhookReceiver } from '../testing/delivery-receivers.ts';
 import type { ServeProcess } from '../testing/kin-process.ts';
 import { serveKin } from '../testing/kin-process.ts';
 import { until } from '../testing/nats-test-server.ts';
@@ -34,9 +33,6 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** A stable draw in [0, 1) from a key: which first attempts fail does not depend on timing. */
-const draw = (key: string) => createHash('sha256').update(key).digest().readUInt32BE(0) / 2 ** 32;
-
 /** A Message Sent webhook body: who it is for and which logical message. */
 interface SentBody {
   userId: string;
@@ -45,14 +41,7 @@ interface SentBody {
 
 describe('journey delivery faults', () => {
   it('delivers each decided message exactly once by Idempotency-Key across 500s, 429s and two kill -9', { timeout: 120_000 }, async () => {
-    const firstAttempt = new Set<string>();
-    const hooks = await startWebhookReceiver((hook) => {
-      const key = hook.headers['idempotency-key'] ?? '';
-      if (firstAttempt.has(key)) return 200;
-      firstAttempt.add(key);
-      const x = draw(key);
-      return x < 0.1 ? 500 : x < 0.15 ? 429 : 200;
-    });
+    const hooks = await startWebhookReceiver(failingFirstAttempts());
     const db = join(dir, 'kin.db');
     kin = await serveKin(['--db', db], env);
     const call = async (route: string, body?: unknown, method = body ? 'POST' : 'GET') => {

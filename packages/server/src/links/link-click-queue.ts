@@ -53,6 +53,11 @@ export function createClickQueue<T = LinkHit>(options: {
   logger: Logger;
   /** The submission of gathered items (deterministic: a retry makes it again from the same items). */
   submission: (items: T[]) => Submission;
+  /**
+   * Hands gathered items over instead of submitting `submission(items)` (the SQLite writer thread makes the
+   * events of link hits itself: store-ingestor.ts `StoreWritePath.linkHits`); settles once they are durable.
+   */
+  handOver?: (items: T[]) => Promise<unknown>;
   maxPending?: number;
   retryMs?: number;
   gatherMs?: number;
@@ -79,7 +84,7 @@ export function createClickQueue<T = LinkHit>(options: {
   const submit = (items: T[], attempt: number): void => {
     const n = items.length;
     inFlight += n;
-    options.ingestor.submit(options.submission(items)).then(
+    (options.handOver ? options.handOver(items) : options.ingestor.submit(options.submission(items))).then(
       () => {
         inFlight -= n;
         settle();

@@ -5,7 +5,8 @@
  */
 import type { ResolveDeps } from '../pipeline/event-apply.ts';
 import { createGroupCommitIngestor } from '../pipeline/group-commit.ts';
-import type { Ingestor, PlannedEventWriter } from '../pipeline/ingest-port.ts';
+import type { ApplyOutcome, Ingestor, PlannedEventWriter } from '../pipeline/ingest-port.ts';
+import type { LinkHit } from '../links/link-events.ts';
 import type { Store } from './storage.ts';
 
 /** The kind of store a `--db` value names (for start lines and logs). */
@@ -39,6 +40,12 @@ export interface StoreWritePath {
    * absent where a second writer costs the ingest nothing (PostgreSQL, a store on this thread).
    */
   planned?: PlannedEventWriter;
+  /**
+   * Hands link hits to a writer thread that makes their events there (links/link-prepare.ts `hitSubmission`);
+   * absent where events are made on this thread. Why: making and encoding a hit's event was a quarter of the
+   * redirect thread's CPU per redirect (bench:links), and a hit crosses the thread boundary in a tenth of that.
+   */
+  linkHits?: (hits: LinkHit[]) => Promise<ApplyOutcome>;
 }
 
 /** Builds a store's write path; `openStoreWithIngestor` returns one beside each store. */

@@ -2,6 +2,7 @@
  * Real local receivers for delivery tests: a webhook receiver (node:http) that records every request and can
  * answer with chosen statuses, and an SMTP server (the `smtp-server` package, plain SMTP) that records mail.
  */
+import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
@@ -41,6 +42,22 @@ export async function startWebhookReceiver(
         server.closeAllConnections();
         server.close(() => done());
       }),
+  };
+}
+
+/**
+ * An `answer` for `startWebhookReceiver` that fails the first attempt of 10 % of Idempotency-Keys with 500 and
+ * of 5 % with 429, and answers 200 to every later attempt. Which keys fail is a stable draw from the key (a
+ * hash), so it does not depend on timing.
+ */
+export function failingFirstAttempts(): (hook: Omit<ReceivedHook, 'status'>) => number {
+  const seen = new Set<string>();
+  return (hook) => {
+    const key = hook.headers['idempotency-key'] ?? '';
+    if (seen.has(key)) return 200;
+    seen.add(key);
+    const x = createHash('sha256').update(key).digest().readUInt32BE(0) / 2 ** 32;
+    return x < 0.1 ? 500 : x < 0.15 ? 429 : 200;
   };
 }
 

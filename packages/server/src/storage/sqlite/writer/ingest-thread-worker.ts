@@ -12,6 +12,8 @@ import { threadData } from '../../../thread-start.ts';
 import { createGroupCommitIngestor } from '../../../pipeline/group-commit.ts';
 import type { FromWriter, IngestThreadData, ThreadError, ToWriter } from './ingest-thread-protocol.ts';
 import { fromWire } from './ingest-thread-protocol.ts';
+import type { LinkHit } from '../../../links/link-events.ts';
+import type { Submission } from '../../../pipeline/ingest-port.ts';
 
 const port = parentPort!;
 const data = threadData<IngestThreadData>(workerData);
@@ -34,6 +36,8 @@ const ingestor = createGroupCommitIngestor({
   ...(data.groupCommit ? { groupWaitMs: data.groupCommit.waitMs, minGroupEvents: data.groupCommit.minEvents } : {}),
 });
 
+/** The submission of link hits (links/link-prepare.ts), made once the first hits arrive. */
+let linkSubmission: ((hits: LinkHit[]) => Submission) | undefined;
 const send = (message: FromWriter) => port.postMessage(message);
 const toThreadError = (error: unknown): ThreadError => {
   const e = error instanceof Error ? error : new Error(String(error));
@@ -64,6 +68,19 @@ port.on('message', (message: ToWriter) => {
       () => send({ kind: 'done', id: message.id, merges: takeMerges() }),
       (error: unknown) => send({ kind: 'failed', id: message.id, error: toThreadError(error) }),
     );
+  } else if (message.kind === 'hits') {
+    const { id, hits } = message;
+    // Link hits arrive as they are and become their events here (ingest-thread.ts `submitHits`), with the
+    // preparer loaded on the first hits. Not primed: the store hashes unprimed messageId keys itself.
+    void import('../../../links/link-prepare.ts')
+      .then((m) => {
+        linkSubmission ??= m.hitSubmission(m.createClickPreparer({ policy, normalize: normalizerFor(policy) }));
+        return ingestor.submit(linkSubmission(hits));
+      })
+      .then(
+        (outcome) => send({ kind: 'done', id, outcome, merges: takeMerges() }),
+        (error: unknown) => send({ kind: 'failed', id, error: toThreadError(error) }),
+      );
   } else if (message.kind === 'warn') {
     store.addWarnings(message.warnings).then(
       () => send({ kind: 'done', id: message.id, merges: takeMerges() }),

@@ -8,6 +8,9 @@ import { normalizerFor } from '../../../identity/policy-load.ts';
 import { openSqliteStore } from '../sqlite-store.ts';
 import type { Store } from '../../storage.ts';
 import type { ThreadIngestor } from './ingest-thread.ts';
+import { hitEvent } from '../../../links/link-events.ts';
+import { LINKS_SOURCE_ID } from '../../../pipeline/link-click-apply.ts';
+import type { LinkHit } from '../../../links/link-events.ts';
 import { startThreadIngestor, writerBackoffMs } from './ingest-thread.ts';
 
 const receivedAt = new Date('2026-11-29T10:00:00.000Z');
@@ -51,6 +54,38 @@ describe('the ingest writer thread', () => {
     expect(profileId).toBe(outcome.profileIds[0]);
     expect(await store.findProfileIdByIdentifier({ type: 'user_id', value: 'u-1' })).toBe(profileId);
     expect((await store.stats()).events).toBe(2);
+  });
+
+  it('makes link hits into the same events and click rows the HTTP thread would (submitHits), once on redelivery', async () => {
+    const link = { id: 'l-1', code: 'sale', url: 'https://shop.example/sale', tags: [], createdAt: receivedAt.toISOString() };
+    const ann = { id: 'r-ann', ref: { type: 'email', value: 'ann@example.com' } };
+    const at = receivedAt.toISOString();
+    const hits: LinkHit[] = [
+      {
+        clickId: 'c-1',
+        kind: 'get',
+        link,
+        at,
+        token: 'valid',
+        machine: undefined,
+        recipient: ann,
+        ip: '10.0.0.0',
+        userAgent: 'Mozilla/5.0',
+      },
+      { clickId: 'c-2', kind: 'get', link, at, token: 'none', machine: 'user_agent', userAgent: 'Googlebot/2.1' },
+      { clickId: 'c-3', kind: 'head', link, at, token: 'none', machine: undefined, userAgent: 'Mozilla/5.0' },
+    ];
+    const outcome = await ingestor.submitHits(hits);
+    expect(outcome).toMatchObject({ accepted: 3, duplicates: 0 });
+    expect((await ingestor.submitHits(hits.slice(0, 1))).duplicates).toBe(1);
+    const annId = await store.findProfileIdByIdentifier({ type: 'email', value: 'ann@example.com' });
+    expect(outcome.profileIds).toEqual([annId, undefined, undefined]);
+    // The stored event is the one hitSubmission makes on the HTTP thread.
+    const events = (await store.listProfileEvents(annId!, { limit: 10 })).data;
+    expect(events.map(({ sourceId, profileId, ...stored }) => ({ sourceId, onAnn: profileId === annId, stored }))).toEqual([
+      { sourceId: LINKS_SOURCE_ID, onAnn: true, stored: hitEvent(hits[0]!) },
+    ]);
+    expect(await store.links!.countHits('l-1')).toMatchObject({ clicks: 1, botClicks: 1, headRequests: 1, recipientsClicked: 1 });
   });
 
   it('applies traits and consent, and stores each event whole although the writer reads only its facts', async () => {

@@ -15,6 +15,7 @@ import type { NewWarning } from '../../storage.ts';
 import type { ResolveDeps } from '../../../pipeline/event-apply.ts';
 import { prepareSubmission } from '../../../pipeline/event-apply.ts';
 import type { ApplyOutcome, Ingestor, PlannedEvent, PlannedEventWriter, Submission } from '../../../pipeline/ingest-port.ts';
+import type { LinkHit } from '../../../links/link-events.ts';
 import type { FromWriter, IngestThreadData, ThreadError, ToWriter, WireSubmission } from './ingest-thread-protocol.ts';
 import { toWire } from './ingest-thread-protocol.ts';
 
@@ -50,6 +51,8 @@ export interface ThreadIngestor extends Ingestor, PlannedEventWriter {
   writerThread(): Worker | undefined;
   /** True while a writer thread is running and has opened the database (for `/ready`). */
   ready(): boolean;
+  /** Submits link hits whose events the writer thread makes (store-ingestor.ts `StoreWritePath.linkHits`). */
+  submitHits(hits: LinkHit[]): Promise<ApplyOutcome>;
 }
 
 /** The answer while no writer thread runs: 503 with Retry-After, which SDKs retry. */
@@ -172,7 +175,10 @@ export async function startThreadIngestor(options: ThreadIngestorOptions): Promi
   await start().ready;
 
   type Request =
-    { kind: 'submit'; submission: WireSubmission } | { kind: 'warn'; warnings: NewWarning[] } | { kind: 'planned'; events: PlannedEvent[] };
+    | { kind: 'submit'; submission: WireSubmission }
+    | { kind: 'hits'; hits: LinkHit[] }
+    | { kind: 'warn'; warnings: NewWarning[] }
+    | { kind: 'planned'; events: PlannedEvent[] };
   const inFlight = new Set<Promise<unknown>>();
   function call(request: Request): Promise<ApplyOutcome | undefined> {
     if (closing) return Promise.reject(new Error('ingestor is closed'));
@@ -208,6 +214,9 @@ export async function startThreadIngestor(options: ThreadIngestorOptions): Promi
       const reading = submission.prepared ? undefined : options.resolve.sourceRegions?.ensure([submission.sourceId]);
       return reading ? reading.then(() => submitPrepared(submission)) : submitPrepared(submission);
     },
+    // A hit crosses as it is (structured clone keeps the link and recipient objects its hits share, once per
+    // message); the writer thread makes its event, stored text and prepared form.
+    submitHits: (hits) => call({ kind: 'hits', hits }).then((outcome) => outcome!),
     async warn(warnings: NewWarning[]) {
       if (warnings.length > 0) await call({ kind: 'warn', warnings });
     },

@@ -32,6 +32,12 @@ export function sqliteIngestorFactory(settings: SqliteWriterSettings): IngestorF
       ...(options.onCommit ? { onCommit: options.onCommit } : {}),
       ...(options.onDeath ? { onDeath: options.onDeath } : {}),
     });
-    return { ingestor: thread, ready: () => thread.ready(), offThread: true, planned: thread };
+    return {
+      ingestor: thread,
+      ready: () => thread.ready(),
+      offThread: true,
+      planned: thread,
+      linkHits: (hits) => thread.submitHits(hits),
+    };
   };
 }

@@ -139,18 +139,9 @@ async function run(
   batches: string[],
   withDefinitions: boolean,
 ): Promise<{ eventsPerSecond: number; probes: number[]; cpuMicrosPerEvent: number }> {
+  const serve = ['packages/server/bin/kin.js', 'serve', '--port', '0', '--host', '127.0.0.1', '--db', join(dir, `${name}.db`)];
   const kin = await startChild(
-    [
-      ...(CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROF] : []),
-      'packages/server/bin/kin.js',
-      'serve',
-      '--port',
-      '0',
-      '--host',
-      '127.0.0.1',
-      '--db',
-      join(dir, `${name}.db`),
-    ],
+    CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROF, ...serve] : serve,
     { KIN_ADMIN_TOKEN: ADMIN, KIN_WRITE_KEYS: `bench:${WRITE_KEY}` },
     /running on (http:\/\/\S+)/,
   );

@@ -113,6 +113,8 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
   let lastSweep = -Infinity;
   const pendingChanges: AudienceChange[] = [];
   let lastFlush = -Infinity;
+  /** The audience events being written (see `flushChanges`). */
+  let flushing: Promise<void> = Promise.resolve();
   let sourceId: string | undefined;
 
   /** A memory of timelines that keeps the events the current definitions read. */
@@ -218,11 +220,21 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
    */
   async function flushChanges(force: boolean): Promise<void> {
     const now = clock.now();
-    if (pendingChanges.length === 0 || (!force && now.getTime() - lastFlush < 1000 && pendingChanges.length < 5000)) return;
+    if (pendingChanges.length === 0 || (!force && now.getTime() - lastFlush < 1000 && pendingChanges.length < 5000)) {
+      if (force) await flushing;
+      return;
+    }
     lastFlush = now.getTime();
     const changes = pendingChanges.splice(0);
-    sourceId ??= await audienceSourceId(store, now.toISOString());
-    await recordAudienceChanges(writeEvents, sourceId, changes);
+    const source = (sourceId ??= await audienceSourceId(store, now.toISOString()));
+    // In the background, one write after the other: a turn does not wait for the ingest writer's queue and
+    // sync (seconds under load), which would hold every recompute behind it; `force` (drain, stop) waits.
+    flushing = flushing.then(() =>
+      recordAudienceChanges(writeEvents, source, changes).catch((error: unknown) =>
+        logger.error('audience events were not written', { error: error instanceof Error ? error.name : 'unknown' }),
+      ),
+    );
+    if (force) await flushing;
   }
 
   async function backfillStep(): Promise<void> {

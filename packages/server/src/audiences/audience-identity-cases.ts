@@ -173,6 +173,10 @@ export function runAudienceIdentityCases(target: StoreTestTarget): void {
           .map((e) => e.event.messageId)
           .sort(),
       ).toEqual(['id-1', 'o-1', 'v-1']);
+      // Events the caller holds already may come back as held (same seq, same event), never twice.
+      const o1 = named.get(id)![0]!;
+      const again = await s.audiences.eventsOfProfiles(new Map([[id, [id]]]), new Set(['Order Completed']), new Map([[o1.seq, o1.event]]));
+      expect(again.get(id)!.map((e) => [e.seq, e.event.messageId])).toEqual([[o1.seq, 'o-1']]);
     });
 
     it('a profile marked again keeps its newer mark when the older one is cleared', async () => {

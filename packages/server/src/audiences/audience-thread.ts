@@ -6,7 +6,8 @@
  * the HTTP thread every turn held the event loop that also parses and answers tracking requests (and, with
  * PostgreSQL, hands batches to the writer), so it had to pause as long as it worked, and under load it fell
  * seconds behind (bench:audiences, docs/benchmarks.md). On its own thread it costs the HTTP thread one
- * message per undo, split or definition change. The thread starts with the server; one that dies is started
+ * message per undo, split or definition change, and a relay of its audience events to the ingest writer
+ * (at most once a second). The thread starts with the server; one that dies is started
  * again (marks and the recorded feed position make it resume where the last one stopped).
  */
 import type { Worker } from 'node:worker_threads';

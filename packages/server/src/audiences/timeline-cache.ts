@@ -93,13 +93,18 @@ export function createTimelineCache(
       }
       if (missing.size === 0) return out;
       // Dropped before the read: the read holds every event the feed delivered so far (they were committed).
+      // Handed to it, so that it need not read and parse them again (payloads never change).
+      const held = new Map<number, TrackingEvent>();
       for (const ids of missing.values()) {
         for (const id of ids) {
-          waitingCount -= waiting.get(id)?.size ?? 0;
+          const list = waiting.get(id);
+          if (!list) continue;
+          for (const [seq, event] of list) held.set(seq, event);
+          waitingCount -= list.size;
           waiting.delete(id);
         }
       }
-      const read = await port.eventsOfProfiles(missing, names);
+      const read = await port.eventsOfProfiles(missing, names, held);
       for (const [live, list] of read) {
         entries.delete(live);
         entries.set(live, { key: missing.get(live)!.join('\u0000'), events: new Map(list.map((x) => [x.seq, x.event])), readAt: at });

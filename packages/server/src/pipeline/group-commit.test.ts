@@ -8,6 +8,7 @@ import { normalizerFor } from '../identity/policy-load.ts';
 import { decorate } from '../ops/port-decorator.ts';
 import type { Store } from '../storage/storage.ts';
 import { openSqliteStore } from '../storage/sqlite/sqlite-store.ts';
+import { plan } from '../storage/storage-conformance-fixtures.ts';
 import type { ApplyOutcome, Ingestor } from './ingest-port.ts';
 import { createGroupCommitIngestor } from './group-commit.ts';
 
@@ -100,19 +101,11 @@ describe('planned events', () => {
     const profileId = (await store.findProfileIdByIdentifier({ type: 'anonymous_id', value: first!.anonymousId! }))!;
     const before = transactions();
     const planned: TrackingEvent = { ...first!, event: 'Audience Entered', messageId: 'kin-audience:a:planned' };
-    const plan = {
-      target: { kind: 'existing' as const, profileId },
-      merges: [],
-      links: [],
-      touches: [],
-      refused: [],
-      traits: { set: {}, unset: [] },
-      warnings: [],
-    };
+    const attach = plan({ target: { kind: 'existing', profileId } });
     // Sent together while nothing syncs: one transaction holds both.
     const [outcome] = await Promise.all([
       ingestor.submit({ sourceId: 'web', events: events(3) }),
-      ingestor.applyPlanned([{ event: planned, payload: JSON.stringify(planned), sourceId: 'web', plan }]),
+      ingestor.applyPlanned([{ event: planned, payload: JSON.stringify(planned), sourceId: 'web', plan: attach }]),
     ]);
     expect(outcome.accepted).toBe(3);
     expect(transactions() - before).toBe(1);

@@ -105,9 +105,14 @@ export interface AudienceStore {
   /**
    * The events of each live profile, given with the ids whose timelines it holds (itself and `mergedFrom`):
    * the same events as `Store.listProfileEvents`, in no particular order, read for a whole batch at once;
-   * with `names`, only the events of those names (the evaluator reads no other).
+   * with `names`, only the events of those names (the evaluator reads no other). `held`: events the caller
+   * parsed already (the feed's), by seq; an adapter may answer with them instead of reading their payloads.
    */
-  eventsOfProfiles(groups: ReadonlyMap<string, readonly string[]>, names?: ReadonlySet<string>): Promise<Map<string, SeqEvent[]>>;
+  eventsOfProfiles(
+    groups: ReadonlyMap<string, readonly string[]>,
+    names?: ReadonlySet<string>,
+    held?: ReadonlyMap<number, TrackingEvent>,
+  ): Promise<Map<string, SeqEvent[]>>;
   /** The highest event seq below which every event is committed (0 without events; see postgres-feed-horizon.ts). */
   lastEventSeq(): Promise<number>;
   /** The oldest `limit` recompute marks (written in the transactions that changed those profiles). */

@@ -229,7 +229,7 @@ export function createSqliteAudiences(options: {
       }));
     },
 
-    async eventsOfProfiles(groups, names) {
+    async eventsOfProfiles(groups, names, held) {
       const liveOf = new Map<string, string>();
       for (const [live, ids] of groups) for (const id of ids) liveOf.set(id, live);
       const out = new Map<string, SeqEvent[]>([...groups.keys()].map((id) => [id, []]));
@@ -244,15 +244,20 @@ export function createSqliteAudiences(options: {
         ) as Row[]) {
           owner.set(row.seq as number, liveOf.get(row.profile_id as string)!);
         }
-        const read = stmt(r, 'SELECT seq, event, payload FROM events WHERE seq IN (SELECT value FROM json_each(?))').all(
-          JSON.stringify([...owner.keys()]),
-        ) as Row[];
+        for (const [seq, live] of owner) {
+          const event = held?.get(seq);
+          if (event && (!names || names.has(event.event ?? ''))) out.get(live)!.push({ seq, event });
+        }
+        // Only the payloads of events of the names asked for, and not held already, are read and parsed.
+        const list = names ? JSON.stringify([...names]) : null;
+        const read = stmt(
+          r,
+          'SELECT seq, payload FROM events WHERE seq IN (SELECT value FROM json_each(?)) AND (? IS NULL OR event IN (SELECT value FROM json_each(?)))',
+        ).all(JSON.stringify(held ? [...owner.keys()].filter((seq) => !held.has(seq)) : [...owner.keys()]), list, list) as Row[];
         return read.map((row) => ({ row, live: owner.get(row.seq as number)! }));
       });
-      for (const { row, live } of rows) {
-        if (names && !names.has((row.event as string | null) ?? '')) continue;
+      for (const { row, live } of rows)
         out.get(live)!.push({ seq: row.seq as number, event: JSON.parse(row.payload as string) as TrackingEvent });
-      }
       return out;
     },
 

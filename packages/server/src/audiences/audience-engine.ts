@@ -229,10 +229,13 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
     const source = (sourceId ??= await audienceSourceId(store, now.toISOString()));
     // In the background, one write after the other: a turn does not wait for the ingest writer's queue and
     // sync (seconds under load), which would hold every recompute behind it; `force` (drain, stop) waits.
+    // A write that fails (the writer thread restarting, the disk full) puts its entries back in front, for the
+    // next flush: nothing was committed, and their messageIds are the same when written again.
     flushing = flushing.then(() =>
-      recordAudienceChanges(writeEvents, source, changes).catch((error: unknown) =>
-        logger.error('audience events were not written', { error: error instanceof Error ? error.name : 'unknown' }),
-      ),
+      recordAudienceChanges(writeEvents, source, changes).catch((error: unknown) => {
+        pendingChanges.unshift(...changes);
+        logger.warn('audience events not written yet; retrying', { error: error instanceof Error ? error.name : 'unknown' });
+      }),
     );
     if (force) await flushing;
   }

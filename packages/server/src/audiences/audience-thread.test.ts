@@ -102,3 +102,40 @@ it('hands its audience events to the ingest writer, which commits them on the pr
   await e.stop();
   await ingestor.close();
 });
+
+it('writes its audience events again after the ingest writer failed them, once', async () => {
+  dir = mkdtempSync(join(tmpdir(), 'kin-audience-thread-'));
+  const path = join(dir, 'kin.db');
+  const s = (store = await openSqliteStore({ path }));
+  const at = new Date().toISOString();
+  await s.audiences.saveDefinition(
+    'audience',
+    { key: 'buyers', where: { performed: { event: 'Order Completed', where: [], count: { op: 'gte', value: 1 } } } },
+    at,
+  );
+  const ingestor = createGroupCommitIngestor({ store: s, policy: DEFAULT_POLICY, normalize: normalizerFor(DEFAULT_POLICY) });
+  let calls = 0;
+  const writer: PlannedEventWriter = {
+    applyPlanned(events) {
+      calls++;
+      // The first hand-over meets a writer thread that is restarting: nothing is committed.
+      return calls === 1 ? Promise.reject(new Error('restarting')) : ingestor.applyPlanned(events);
+    },
+  };
+  const e = (engine = audienceThread({ db: path, tuning: {} }, memoryLogger(), writer));
+  e.start();
+  await e.definitionsChanged();
+  await e.drain();
+  const source = await s.createSource({ name: 'web', writeKeyHash: 'thread-retry', createdAt: at });
+  const order: TrackingEvent = { type: 'track', event: 'Order Completed', messageId: 'o-1', userId: 'u1', timestamp: at, receivedAt: at };
+  await ingestor.submit({ sourceId: source.id, events: [order] });
+  await e.drain();
+  await e.drain();
+
+  expect(calls).toBe(2);
+  const id = (await s.findProfileIdByIdentifier({ type: 'user_id', value: 'u1' }))!;
+  const timeline = await s.listProfileEvents(id, { limit: 10 });
+  expect(timeline.data.filter((x) => x.event === 'Audience Entered')).toHaveLength(1);
+  await e.stop();
+  await ingestor.close();
+});

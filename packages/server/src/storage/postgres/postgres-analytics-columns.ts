@@ -13,6 +13,16 @@
 import type pg from 'pg';
 import type { ColumnScan, EventColumnBatch } from '../analytics-store.ts';
 import { AnalyticsTimeout, checkDeadline, scanSlices, stringNumbers } from '../analytics-store.ts';
+import { clientTransaction } from './postgres-client-transaction.ts';
+
+/** How a scan begins: one read-only snapshot for all its statements. */
+export const READ_SNAPSHOT = 'BEGIN READ ONLY ISOLATION LEVEL REPEATABLE READ';
+
+/** Limits the statements of this transaction to the time left before `deadline` (none for Infinity: exports, benchmarks). */
+export async function setStatementTimeout(client: pg.PoolClient, deadline: number): Promise<void> {
+  const left = Number.isFinite(deadline) ? Math.min(2_147_483_647, Math.max(1, Math.ceil(deadline - Date.now()))) : 0;
+  await client.query(`SET LOCAL statement_timeout = ${left}`);
+}
 
 /** A row: profile, seq and time as float8 (the driver's number: no string per int8), name index or name. */
 type Raw = [string | null, number, number, number | string];
@@ -50,47 +60,40 @@ export async function scanPostgresColumns(
   scan: ColumnScan,
   onColumns: (columns: EventColumnBatch) => void,
 ): Promise<number> {
-  const client = await pool.connect();
   const names = scan.names;
   let total = 0;
-  let broken = false;
-  const read = ([from, to]: [number, number]) =>
-    client
-      .query<Raw>({
-        text: statement(names !== undefined),
-        values: [new Date(from), new Date(to), ...(names ? [names] : [])],
-        rowMode: 'array',
-      })
-      .then(
-        (result) => ({ rows: result.rows }),
-        (error: unknown) => ({ error: (error as { code?: string }).code === '57014' ? new AnalyticsTimeout() : error }),
-      );
-  try {
-    await client.query('BEGIN READ ONLY ISOLATION LEVEL REPEATABLE READ');
-    // One limit for the whole scan (0: none, a deadline of Infinity): its statements run back to back.
-    const left = Number.isFinite(scan.deadline) ? Math.min(2_147_483_647, Math.max(1, Math.ceil(scan.deadline - Date.now()))) : 0;
-    await client.query(`SET LOCAL statement_timeout = ${left}`);
-    const slices = scanSlices(scan.fromMs, scan.toMs);
-    let next = slices.length > 0 ? read(slices[0] as [number, number]) : undefined;
-    for (let i = 0; next; i++) {
-      const done = await next;
-      // The driver sends a statement when the one before it has finished; this one is queued behind `done`.
-      next = i + 1 < slices.length ? read(slices[i + 1] as [number, number]) : undefined;
-      if ('error' in done) {
-        if (next) await next;
-        throw done.error;
+  await clientTransaction(
+    pool,
+    async (client) => {
+      const read = ([from, to]: [number, number]) =>
+        client
+          .query<Raw>({
+            text: statement(names !== undefined),
+            values: [new Date(from), new Date(to), ...(names ? [names] : [])],
+            rowMode: 'array',
+          })
+          .then(
+            (result) => ({ rows: result.rows }),
+            (error: unknown) => ({ error: (error as { code?: string }).code === '57014' ? new AnalyticsTimeout() : error }),
+          );
+      // One limit for the whole scan: its statements run back to back.
+      await setStatementTimeout(client, scan.deadline);
+      const slices = scanSlices(scan.fromMs, scan.toMs);
+      let next = slices.length > 0 ? read(slices[0] as [number, number]) : undefined;
+      for (let i = 0; next; i++) {
+        const done = await next;
+        // The driver sends a statement when the one before it has finished; this one is queued behind `done`.
+        next = i + 1 < slices.length ? read(slices[i + 1] as [number, number]) : undefined;
+        if ('error' in done) {
+          if (next) await next;
+          throw done.error;
+        }
+        checkDeadline(scan.deadline);
+        total += done.rows.length;
+        if (done.rows.length > 0) onColumns(batchOf(done.rows, names));
       }
-      checkDeadline(scan.deadline);
-      total += done.rows.length;
-      if (done.rows.length > 0) onColumns(batchOf(done.rows, names));
-    }
-    await client.query('COMMIT');
-  } catch (error) {
-    broken = true;
-    throw error;
-  } finally {
-    // A connection left inside a failed transaction is not given back to the pool.
-    client.release(broken);
-  }
+    },
+    READ_SNAPSHOT,
+  );
   return total;
 }

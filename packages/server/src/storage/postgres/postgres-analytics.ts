@@ -6,7 +6,8 @@
 import type pg from 'pg';
 import type { AnalyticsRaw, AnalyticsScan, AnalyticsStore } from '../analytics-store.ts';
 import { analyticsRowReader, AnalyticsTimeout, checkDeadline, scanSlices } from '../analytics-store.ts';
-import { scanPostgresColumns } from './postgres-analytics-columns.ts';
+import { READ_SNAPSHOT, scanPostgresColumns, setStatementTimeout } from './postgres-analytics-columns.ts';
+import { clientTransaction } from './postgres-client-transaction.ts';
 
 const json = (scan: Pick<AnalyticsScan, 'slim' | 'noProperties'>) =>
   !scan.slim
@@ -44,37 +45,29 @@ export function createPostgresAnalytics(pool: pg.Pool): AnalyticsStore {
       return scanPostgresColumns(pool, scan, onColumns);
     },
     async scanEvents(scan, onRows) {
-      const client = await pool.connect();
       let total = 0;
-      let broken = false;
       const toRow = rowReader(scan.identity, scan.payload);
-      try {
-        await client.query('BEGIN READ ONLY ISOLATION LEVEL REPEATABLE READ');
-        for (const [from, to] of scanSlices(scan.fromMs, scan.toMs)) {
-          checkDeadline(scan.deadline);
-          // 0 turns the limit off (a deadline of Infinity: exports and benchmarks).
-          const left = Number.isFinite(scan.deadline) ? Math.min(2_147_483_647, Math.max(1, Math.ceil(scan.deadline - Date.now()))) : 0;
-          await client.query(`SET LOCAL statement_timeout = ${left}`);
-          const named = 'coalesce(event, type) = ANY($3::text[])';
-          const text = scan.names
-            ? `SELECT ${columns(scan.identity, scan.payload, scan)} FROM events WHERE (${scan.touches ? `${named} OR ${TOUCH}` : named}) AND timestamp >= $1 AND timestamp < $2`
-            : `SELECT ${columns(scan.identity, scan.payload, scan)} FROM events WHERE timestamp >= $1 AND timestamp < $2`;
-          const values: unknown[] = [new Date(from), new Date(to)];
-          if (scan.names) values.push(scan.names);
-          const result = await client.query<AnalyticsRaw>({ text, values, rowMode: 'array' }).catch((error: unknown) => {
-            throw (error as { code?: string }).code === '57014' ? new AnalyticsTimeout() : error;
-          });
-          total += result.rows.length;
-          onRows(result.rows.map(toRow));
-        }
-        await client.query('COMMIT');
-      } catch (error) {
-        broken = true;
-        throw error;
-      } finally {
-        // A connection left inside a failed transaction is not given back to the pool.
-        client.release(broken);
-      }
+      await clientTransaction(
+        pool,
+        async (client) => {
+          for (const [from, to] of scanSlices(scan.fromMs, scan.toMs)) {
+            checkDeadline(scan.deadline);
+            await setStatementTimeout(client, scan.deadline);
+            const named = 'coalesce(event, type) = ANY($3::text[])';
+            const text = scan.names
+              ? `SELECT ${columns(scan.identity, scan.payload, scan)} FROM events WHERE (${scan.touches ? `${named} OR ${TOUCH}` : named}) AND timestamp >= $1 AND timestamp < $2`
+              : `SELECT ${columns(scan.identity, scan.payload, scan)} FROM events WHERE timestamp >= $1 AND timestamp < $2`;
+            const values: unknown[] = [new Date(from), new Date(to)];
+            if (scan.names) values.push(scan.names);
+            const result = await client.query<AnalyticsRaw>({ text, values, rowMode: 'array' }).catch((error: unknown) => {
+              throw (error as { code?: string }).code === '57014' ? new AnalyticsTimeout() : error;
+            });
+            total += result.rows.length;
+            onRows(result.rows.map(toRow));
+          }
+        },
+        READ_SNAPSHOT,
+      );
       return total;
     },
     async liveProfiles() {

@@ -1,17 +1,17 @@
 /**
  * One plain transaction on a pooled client of its own, for the store's work beside the write path (the matching
- * port's backfill, the match switch): committed when `fn` resolves; rolled back, and the client dropped, when it
+ * port's backfill, the match switch, analytics scans): committed when `fn` resolves; rolled back, and the client dropped, when it
  * throws. Write transactions of events go through postgres-pool.ts instead (retries, the switch read with BEGIN).
  */
 import type pg from 'pg';
 import type { PoolClient } from 'pg';
 
-/** Runs `fn` in one transaction on a client of its own. */
-export async function clientTransaction<T>(pool: pg.Pool, fn: (client: PoolClient) => Promise<T>): Promise<T> {
+/** Runs `fn` in one transaction on a client of its own, opened by `begin` (a read-only snapshot, say). */
+export async function clientTransaction<T>(pool: pg.Pool, fn: (client: PoolClient) => Promise<T>, begin = 'BEGIN'): Promise<T> {
   const client = await pool.connect();
   let broken = false;
   try {
-    await client.query('BEGIN');
+    await client.query(begin);
     const result = await fn(client);
     await client.query('COMMIT');
     return result;

@@ -30,7 +30,7 @@ import { ensureCredentials } from './sources/credentials.ts';
 import type { Store } from './storage/storage.ts';
 import { openStoreWithIngestor } from './storage/store-open.ts';
 import type { StoreKind, StoreWritePath } from './storage/store-ingestor.ts';
-import { createKinMetrics, instrumentIngestor, instrumentStore } from './ops/kin-metrics.ts';
+import { countIngest, createKinMetrics, instrumentIngestor, instrumentStore } from './ops/kin-metrics.ts';
 import { metricsTokenHashes, mountMetrics, storeReachable } from './ops/ops-routes.ts';
 import { guardStore } from './ops/service-unavailable.ts';
 import { cannotListen } from './ops/startup-error.ts';
@@ -158,7 +158,7 @@ export async function startKin(options: {
     logger,
   });
   // With a writer thread, hits cross as they are and their events are made there (StoreWritePath.linkHits),
-  // counted here as instrumentIngestor counts submissions.
+  // counted as instrumentIngestor counts submissions (countIngest).
   const linkHits = writePath.linkHits;
   const linkClicks = createClickQueue({
     ingestor,
@@ -166,13 +166,7 @@ export async function startKin(options: {
     submission: hitSubmission(createClickPreparer(resolveDeps)),
     ...(linkHits
       ? {
-          handOver: (hits: LinkHit[]) => {
-            metrics.received.inc(hits.length);
-            return linkHits(hits).then((outcome) => {
-              metrics.accepted.inc(outcome.accepted);
-              metrics.duplicates.inc(outcome.duplicates);
-            });
-          },
+          handOver: (hits: LinkHit[]) => countIngest(metrics, hits.length, () => linkHits(hits)),
         }
       : {}),
   });

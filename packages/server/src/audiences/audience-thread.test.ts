@@ -68,7 +68,8 @@ it('computes traits and memberships of events committed by another connection, a
   await e.drain();
 });
 
-it('hands its audience events to the ingest writer, which commits them on the profile', async () => {
+/** A store with the audience `buyers` (one order or more) and a group-commit ingestor of it. */
+async function buyersStore(): Promise<{ path: string; s: Store; at: string; ingestor: ReturnType<typeof createGroupCommitIngestor> }> {
   dir = mkdtempSync(join(tmpdir(), 'kin-audience-thread-'));
   const path = join(dir, 'kin.db');
   const s = (store = await openSqliteStore({ path }));
@@ -79,6 +80,11 @@ it('hands its audience events to the ingest writer, which commits them on the pr
     at,
   );
   const ingestor = createGroupCommitIngestor({ store: s, policy: DEFAULT_POLICY, normalize: normalizerFor(DEFAULT_POLICY) });
+  return { path, s, at, ingestor };
+}
+
+it('hands its audience events to the ingest writer, which commits them on the profile', async () => {
+  const { path, s, at, ingestor } = await buyersStore();
   const handed: string[] = [];
   const writer: PlannedEventWriter = {
     applyPlanned(events) {
@@ -104,16 +110,7 @@ it('hands its audience events to the ingest writer, which commits them on the pr
 });
 
 it('writes its audience events again after the ingest writer failed them, once', async () => {
-  dir = mkdtempSync(join(tmpdir(), 'kin-audience-thread-'));
-  const path = join(dir, 'kin.db');
-  const s = (store = await openSqliteStore({ path }));
-  const at = new Date().toISOString();
-  await s.audiences.saveDefinition(
-    'audience',
-    { key: 'buyers', where: { performed: { event: 'Order Completed', where: [], count: { op: 'gte', value: 1 } } } },
-    at,
-  );
-  const ingestor = createGroupCommitIngestor({ store: s, policy: DEFAULT_POLICY, normalize: normalizerFor(DEFAULT_POLICY) });
+  const { path, s, at, ingestor } = await buyersStore();
   let calls = 0;
   const writer: PlannedEventWriter = {
     applyPlanned(events) {

@@ -6,7 +6,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { MatchTotals } from '../storage/matching-store.ts';
 import { MATCH_OUTCOMES } from '../storage/matching-store.ts';
-import type { Ingestor } from '../pipeline/ingest-port.ts';
+import type { ApplyOutcome, Ingestor } from '../pipeline/ingest-port.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { Store, StoreTx } from '../storage/storage.ts';
 import { decorate } from './port-decorator.ts';
@@ -135,12 +135,9 @@ export function instrumentIngestor(ingestor: Ingestor, metrics: KinMetrics, opti
   return decorate(ingestor, {
     overrides: {
       submit(submission) {
-        metrics.received.inc(submission.events.length);
         // One request's events share their receipt time.
         const receivedAt = resolution ? submission.events[0]?.receivedAt : undefined;
-        return ingestor.submit(submission).then((outcome) => {
-          metrics.accepted.inc(outcome.accepted);
-          metrics.duplicates.inc(outcome.duplicates);
+        return countIngest(metrics, submission.events.length, () => ingestor.submit(submission)).then((outcome) => {
           if (receivedAt !== undefined) observeResolution(metrics, receivedAt, clock.now().getTime(), outcome.accepted);
           return outcome;
         });
@@ -151,6 +148,19 @@ export function instrumentIngestor(ingestor: Ingestor, metrics: KinMetrics, opti
         return ingestor.warn(warnings).then(() => countRejected(metrics, rejected));
       },
     },
+  });
+}
+
+/**
+ * Counts `events` received and, once `submit` answers, the accepted and duplicate ones: for every way into the
+ * write path (`instrumentIngestor`, link hits handed to a writer thread as they are). Keeps only the counts.
+ */
+export function countIngest(metrics: KinMetrics, events: number, submit: () => Promise<ApplyOutcome>): Promise<ApplyOutcome> {
+  metrics.received.inc(events);
+  return submit().then((outcome) => {
+    metrics.accepted.inc(outcome.accepted);
+    metrics.duplicates.inc(outcome.duplicates);
+    return outcome;
   });
 }
 

@@ -18,6 +18,7 @@ import type { Submission } from '../../../pipeline/ingest-port.ts';
 const port = parentPort!;
 const data = threadData<IngestThreadData>(workerData);
 const policy = data.policy;
+const normalize = normalizerFor(policy);
 let merges = 0;
 const checkpointer = await startCheckpointer(data.dbPath);
 const sqlite = createSqliteStore({
@@ -32,7 +33,7 @@ const store = observeTransactions(sqlite, (applied) => {
 const ingestor = createGroupCommitIngestor({
   store,
   policy,
-  normalize: normalizerFor(policy),
+  normalize,
   ...(data.groupCommit ? { groupWaitMs: data.groupCommit.waitMs, minGroupEvents: data.groupCommit.minEvents } : {}),
 });
 
@@ -74,7 +75,7 @@ port.on('message', (message: ToWriter) => {
     // preparer loaded on the first hits. Not primed: the store hashes unprimed messageId keys itself.
     void import('../../../links/link-prepare.ts')
       .then((m) => {
-        linkSubmission ??= m.hitSubmission(m.createClickPreparer({ policy, normalize: normalizerFor(policy) }));
+        linkSubmission ??= m.hitSubmission(m.createClickPreparer({ policy, normalize }));
         return ingestor.submit(linkSubmission(hits));
       })
       .then(

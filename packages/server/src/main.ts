@@ -30,6 +30,7 @@ import { ensureCredentials } from './sources/credentials.ts';
 import type { Store } from './storage/storage.ts';
 import { openStoreWithIngestor } from './storage/store-open.ts';
 import type { StoreKind, StoreWritePath } from './storage/store-ingestor.ts';
+import { sameThreadWritePath } from './storage/store-ingestor.ts';
 import { countIngest, createKinMetrics, instrumentIngestor, instrumentStore } from './ops/kin-metrics.ts';
 import { metricsTokenHashes, mountMetrics, storeReachable } from './ops/ops-routes.ts';
 import { guardStore } from './ops/service-unavailable.ts';
@@ -40,7 +41,6 @@ import { startPrivacy } from './privacy/privacy-setup.ts';
 import { createEmailLinkTracker } from './links/email-links.ts';
 import { createClickQueue } from './links/link-click-queue.ts';
 import type { LinkHit } from './links/link-events.ts';
-import { createClickPreparer, hitSubmission } from './links/link-prepare.ts';
 import { createServerWithLinks } from './links/link-fast-path.ts';
 import { createLinkService } from './links/link-service.ts';
 
@@ -126,7 +126,7 @@ export async function startKin(options: {
   // The NATS collector publishes; without one the store builds its own write path (the SQLite file's writer
   // thread, else group commit), asked nothing about which database it is.
   const writePath: StoreWritePath = pipeline?.collector
-    ? { ingestor: pipeline.collector, ready: () => true, offThread: false }
+    ? sameThreadWritePath(pipeline.collector, resolveDeps)
     : await opened
         .createIngestor({
           store,
@@ -157,18 +157,11 @@ export async function startKin(options: {
     ids,
     logger,
   });
-  // With a writer thread, hits cross as they are and their events are made there (StoreWritePath.linkHits),
+  // Hits go to the write path, which makes their events (a writer thread: there, as they cross; else here),
   // counted as instrumentIngestor counts submissions (countIngest).
-  const linkHits = writePath.linkHits;
   const linkClicks = createClickQueue({
-    ingestor,
     logger,
-    submission: hitSubmission(createClickPreparer(resolveDeps)),
-    ...(linkHits
-      ? {
-          handOver: (hits: LinkHit[]) => countIngest(metrics, hits.length, () => linkHits(hits)),
-        }
-      : {}),
+    handOver: (hits: LinkHit[]) => countIngest(metrics, hits.length, () => writePath.linkHits(hits)),
   });
   const linkService = createLinkService({ store, links: store.links, clock, ids, config: config.links, clicks: linkClicks, normalize });
   // Computed traits and audiences follow the committed events off the write path (audience-engine.ts), on a

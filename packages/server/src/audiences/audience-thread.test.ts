@@ -39,7 +39,7 @@ it('computes traits and memberships of events committed by another connection, a
     { key: 'buyers', where: { performed: { event: 'Order Completed', where: [], count: { op: 'gte', value: 1 } } } },
     at,
   );
-  const e = (engine = audienceThread({ db: path, tuning: {} }, memoryLogger()));
+  const e = (engine = audienceThread({ db: path, tuning: {} }, memoryLogger(), { kind: 'own' }));
   e.start();
   await e.definitionsChanged();
   await e.drain(); // the backfill of no profile: both definitions go live
@@ -92,7 +92,7 @@ it('hands its audience events to the ingest writer, which commits them on the pr
       return ingestor.applyPlanned(events);
     },
   };
-  const e = (engine = audienceThread({ db: path, tuning: {} }, memoryLogger(), writer));
+  const e = (engine = audienceThread({ db: path, tuning: {} }, memoryLogger(), { kind: 'writer', writer }));
   e.start();
   await e.definitionsChanged();
   await e.drain();
@@ -119,7 +119,7 @@ it('writes its audience events again after the ingest writer failed them, once',
       return calls === 1 ? Promise.reject(new Error('restarting')) : ingestor.applyPlanned(events);
     },
   };
-  const e = (engine = audienceThread({ db: path, tuning: {} }, memoryLogger(), writer));
+  const e = (engine = audienceThread({ db: path, tuning: {} }, memoryLogger(), { kind: 'writer', writer }));
   e.start();
   await e.definitionsChanged();
   await e.drain();

@@ -12,7 +12,7 @@
  */
 import type { Worker } from 'node:worker_threads';
 import type { Logger } from '../ports/logger.ts';
-import type { PlannedEvent, PlannedEventWriter } from '../pipeline/ingest-port.ts';
+import type { PlannedEvent, PlannedEventRoute } from '../pipeline/ingest-port.ts';
 import type { SqliteTuning } from '../storage/store-open.ts';
 import { startThread } from '../thread-start.ts';
 import type { AudienceEngine } from './audience-engine.ts';
@@ -43,10 +43,12 @@ export type FromEvaluator =
 const RESTART_MS = 1000;
 
 /**
- * Starts the evaluator thread; `stop` ends it after its last turn. With `writer`, its audience events are
- * committed by the ingest writer (a message each way per flush, at most one a second).
+ * Starts the evaluator thread; `stop` ends it after its last turn. With a `writer` route, its audience events
+ * are committed by the ingest writer (a message each way per flush, at most one a second); with `own`, by the
+ * evaluator thread's store.
  */
-export function audienceThread(data: AudienceThreadData, logger: Logger, writer?: PlannedEventWriter): AudienceEngine {
+export function audienceThread(data: AudienceThreadData, logger: Logger, planned: PlannedEventRoute): AudienceEngine {
+  const writer = planned.kind === 'writer' ? planned.writer : undefined;
   const waiting = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
   let worker: Worker | undefined;
   let nextId = 1;

@@ -10,6 +10,7 @@ import type { Store } from '../storage/storage.ts';
 import { openSqliteStore } from '../storage/sqlite/sqlite-store.ts';
 import { prepareOne } from '../pipeline/event-apply.ts';
 import { LINKS_SOURCE_ID } from '../pipeline/link-click-apply.ts';
+import type { ClickQueueLimits } from './link-click-queue.ts';
 import { CLICK_GATHER_MS, createClickQueue } from './link-click-queue.ts';
 import type { LinkHit } from './link-events.ts';
 import { hitEvent } from './link-events.ts';
@@ -31,7 +32,7 @@ const event = (i: number): TrackingEvent => ({
 });
 
 /** A queue of plain events, submitted whole under the links source. */
-const eventQueue = (options: Omit<Parameters<typeof createClickQueue<TrackingEvent>>[0], 'submission'>) =>
+const eventQueue = (options: ClickQueueLimits & { ingestor: Ingestor }) =>
   createClickQueue<TrackingEvent>({ ...options, submission: (events) => ({ sourceId: LINKS_SOURCE_ID, events }) });
 
 async function setup(refusals: number): Promise<{ ingestor: Ingestor; submits: () => number }> {

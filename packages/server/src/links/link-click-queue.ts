@@ -36,6 +36,35 @@ export interface ClickQueue<T = LinkHit> {
   close(): Promise<void>;
 }
 
+/** The queue's logger and limits. */
+export interface ClickQueueLimits {
+  logger: Logger;
+  maxPending?: number;
+  retryMs?: number;
+  gatherMs?: number;
+  gatherEvents?: number;
+}
+
+/**
+ * What the queue is made with: where gathered items go (an ingestor and the submission made of them, or a
+ * hand-over that writes them), and its limits.
+ */
+export type ClickQueueOptions<T> = ClickQueueLimits &
+  (
+    | {
+        ingestor: Ingestor;
+        /** The submission of gathered items (deterministic: a retry makes it again from the same items). */
+        submission: (items: T[]) => Submission;
+      }
+    | {
+        /**
+         * Writes gathered items (store-ingestor.ts `StoreWritePath.linkHits`: the SQLite writer thread makes the
+         * events of link hits itself); settles once they are durable, and is called again for each retry.
+         */
+        handOver: (items: T[]) => Promise<unknown>;
+      }
+  );
+
 /**
  * Creates the queue: one submission per `gatherMs` (default `CLICK_GATHER_MS`) or per `gatherEvents` (default
  * 1,000), whichever comes first. Why gather: each submission is a message to the writer thread (or a
@@ -48,25 +77,13 @@ export interface ClickQueue<T = LinkHit> {
  * few small objects; its event, stored text and prepared form were dozens, copied and promoted on the thread
  * that answers the redirects (bench:links).
  */
-export function createClickQueue<T = LinkHit>(options: {
-  ingestor: Ingestor;
-  logger: Logger;
-  /** The submission of gathered items (deterministic: a retry makes it again from the same items). */
-  submission: (items: T[]) => Submission;
-  /**
-   * Hands gathered items over instead of submitting `submission(items)` (the SQLite writer thread makes the
-   * events of link hits itself: store-ingestor.ts `StoreWritePath.linkHits`); settles once they are durable.
-   */
-  handOver?: (items: T[]) => Promise<unknown>;
-  maxPending?: number;
-  retryMs?: number;
-  gatherMs?: number;
-  gatherEvents?: number;
-}): ClickQueue<T> {
+export function createClickQueue<T = LinkHit>(options: ClickQueueOptions<T>): ClickQueue<T> {
   const maxPending = options.maxPending ?? 50_000;
   const gatherMs = options.gatherMs ?? CLICK_GATHER_MS;
   const gatherEvents = options.gatherEvents ?? 1000;
   const retryMs = options.retryMs ?? 200;
+  const handOver =
+    'handOver' in options ? options.handOver : (items: T[]): Promise<unknown> => options.ingestor.submit(options.submission(items));
   let waiting: T[] = [];
   let inFlight = 0;
   let lost = 0;
@@ -84,7 +101,7 @@ export function createClickQueue<T = LinkHit>(options: {
   const submit = (items: T[], attempt: number): void => {
     const n = items.length;
     inFlight += n;
-    (options.handOver ? options.handOver(items) : options.ingestor.submit(options.submission(items))).then(
+    handOver(items).then(
       () => {
         inFlight -= n;
         settle();

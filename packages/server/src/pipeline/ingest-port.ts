@@ -69,3 +69,11 @@ export type PlannedEvent = ApplyCommon & NewEventRow;
 export interface PlannedEventWriter {
   applyPlanned(events: PlannedEvent[]): Promise<void>;
 }
+
+/**
+ * Where events planned on another thread (the audience evaluator's) commit: handed to the write path
+ * (`writer`: a SQLite file's writer thread), or in transactions of the planning thread's own store (`own`:
+ * PostgreSQL, a store on the HTTP thread, where a second writer costs the ingest nothing and relaying through
+ * the HTTP thread would only add work to its loop).
+ */
+export type PlannedEventRoute = { kind: 'writer'; writer: PlannedEventWriter } | { kind: 'own' };

@@ -5,8 +5,9 @@
  */
 import type { ResolveDeps } from '../pipeline/event-apply.ts';
 import { createGroupCommitIngestor } from '../pipeline/group-commit.ts';
-import type { ApplyOutcome, Ingestor, PlannedEventWriter } from '../pipeline/ingest-port.ts';
+import type { ApplyOutcome, Ingestor, PlannedEventRoute } from '../pipeline/ingest-port.ts';
 import type { LinkHit } from '../links/link-events.ts';
+import { createClickPreparer, hitSubmission } from '../links/link-prepare.ts';
 import type { Store } from './storage.ts';
 
 /** The kind of store a `--db` value names (for start lines and logs). */
@@ -36,16 +37,18 @@ export interface StoreWritePath {
    */
   offThread: boolean;
   /**
-   * Where another thread's writes to the events go to commit with the ingest (a SQLite file's writer thread);
-   * absent where a second writer costs the ingest nothing (PostgreSQL, a store on this thread).
+   * Where another thread's writes to the events commit: with the ingest (a SQLite file's writer thread), or in
+   * that thread's own transactions where a second writer costs the ingest nothing (PostgreSQL, a store on this
+   * thread).
    */
-  planned?: PlannedEventWriter;
+  planned: PlannedEventRoute;
   /**
-   * Hands link hits to a writer thread that makes their events there (links/link-prepare.ts `hitSubmission`);
-   * absent where events are made on this thread. Why: making and encoding a hit's event was a quarter of the
-   * redirect thread's CPU per redirect (bench:links), and a hit crosses the thread boundary in a tenth of that.
+   * Writes link hits: a writer thread makes their events there; on this thread they become a submission
+   * (links/link-prepare.ts `hitSubmission`). Why a writer thread takes hits as they are: making and encoding a
+   * hit's event was a quarter of the redirect thread's CPU per redirect (bench:links), and a hit crosses the
+   * thread boundary in a tenth of that.
    */
-  linkHits?: (hits: LinkHit[]) => Promise<ApplyOutcome>;
+  linkHits: (hits: LinkHit[]) => Promise<ApplyOutcome>;
 }
 
 /** Builds a store's write path; `openStoreWithIngestor` returns one beside each store. */
@@ -54,9 +57,21 @@ export type IngestorFactory = (options: IngestorOptions) => Promise<StoreWritePa
 /** The write path on this thread: group commit through the (decorated) store. */
 export function groupCommitWritePath(options: IngestorOptions): StoreWritePath {
   const { store, resolve, groupCommit } = options;
+  const ingestor = createGroupCommitIngestor({ store, ...resolve, groupWaitMs: groupCommit.waitMs, minGroupEvents: groupCommit.minEvents });
+  return sameThreadWritePath(ingestor, resolve);
+}
+
+/**
+ * A write path whose commits this thread makes or sees (group commit, the NATS collector): always ready, link
+ * hits made into one submission here, another thread's planned events committed in its own transactions.
+ */
+export function sameThreadWritePath(ingestor: Ingestor, resolve: ResolveDeps): StoreWritePath {
+  const submission = hitSubmission(createClickPreparer(resolve));
   return {
-    ingestor: createGroupCommitIngestor({ store, ...resolve, groupWaitMs: groupCommit.waitMs, minGroupEvents: groupCommit.minEvents }),
+    ingestor,
     ready: () => true,
     offThread: false,
+    planned: { kind: 'own' },
+    linkHits: (hits) => ingestor.submit(submission(hits)),
   };
 }

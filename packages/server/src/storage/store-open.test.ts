@@ -8,10 +8,21 @@ import { normalizerFor } from '../identity/policy-load.ts';
 import type { OpenedStore } from './store-open.ts';
 import { openStoreWithIngestor, storeKind } from './store-open.ts';
 import type { StoreWritePath } from './store-ingestor.ts';
+import type { LinkHit } from '../links/link-events.ts';
 
 const receivedAt = new Date('2026-12-04T10:00:00.000Z');
 const resolve = { policy: DEFAULT_POLICY, normalize: normalizerFor(DEFAULT_POLICY) };
 const groupCommit = { waitMs: 0, minEvents: 1 };
+const link = { id: 'l-1', code: 'sale', url: 'https://shop.example/', tags: [], createdAt: '2026-12-04T09:00:00.000Z' };
+const hit: LinkHit = {
+  clickId: 'click-1',
+  kind: 'get',
+  link,
+  at: '2026-12-04T10:00:00.000Z',
+  token: 'valid',
+  machine: undefined,
+  recipient: { id: 'r-1', ref: { type: 'email', value: 'ann@example.com' } },
+};
 
 function identify(messageId: string, userId: string): TrackingEvent {
   const result = validateEvent(
@@ -57,18 +68,31 @@ describe('openStoreWithIngestor: the write path each SQLite store builds', () =>
     return commits;
   }
 
+  /** Writes one link hit through the write path; returns the stored event's name. */
+  async function hitOne(): Promise<string | undefined> {
+    const outcome = await path!.linkHits([hit]);
+    expect(outcome.accepted).toBe(1);
+    const id = await opened!.store.findProfileIdByIdentifier({ type: 'email', value: 'ann@example.com' });
+    return (await opened!.store.listProfileEvents(id!, { limit: 10 })).data.find((e) => e.event === 'Link Clicked')?.event;
+  }
+
   it('a file with the ingest thread on: commits on the writer thread, answered through onCommit', async () => {
     const commits = await ingestOne(join(dir, 'kin.db'), true);
     expect(opened?.kind).toBe('sqlite');
     expect(path?.offThread).toBe(true);
     expect(path?.ready()).toBe(true);
     expect(commits).toEqual([0]);
+    expect(path?.planned.kind).toBe('writer');
+    expect(await hitOne()).toBe('Link Clicked');
   });
 
   it('a file with the ingest thread off: group commit on this thread', async () => {
     const commits = await ingestOne(join(dir, 'kin.db'), false);
     expect(path?.offThread).toBe(false);
     expect(commits).toEqual([]);
+    // Another thread's planned events commit in its own transactions; link hits become a submission here.
+    expect(path?.planned).toEqual({ kind: 'own' });
+    expect(await hitOne()).toBe('Link Clicked');
   });
 
   it(':memory: (no other thread can open it): group commit on this thread although the ingest thread is on', async () => {

@@ -36,7 +36,7 @@ export function sqliteIngestorFactory(settings: SqliteWriterSettings): IngestorF
       ingestor: thread,
       ready: () => thread.ready(),
       offThread: true,
-      planned: thread,
+      planned: { kind: 'writer', writer: thread },
       linkHits: (hits) => thread.submitHits(hits),
     };
   };

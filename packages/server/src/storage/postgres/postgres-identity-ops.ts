@@ -1,46 +1,17 @@
 /**
- * The identity-trust operations of the `Store` interface on PostgreSQL (same semantics as the SQLite
- * store's `sqlite-identity.ts`): explain, the dry-run snapshot, do-not-link rules, tombstones, and the
- * detach / reset / forward steps that undo, split and replay (pipeline/event-replay.ts) are built from.
+ * The identity-trust operations of a PostgreSQL transaction (same semantics as the SQLite store's): do-not-link
+ * rules, tombstones, the ledger, and the detach / reset / forward steps that undo, split and replay
+ * (pipeline/event-replay.ts) are built from. Their reads outside a transaction: postgres-identity-reads.ts.
  *
  * Why the admin rewrites lock what they touch: ingestion may run at the same time. A detach or tombstone
  * takes the same advisory locks as `kin_lock_snapshot` (identifier, then profile), so no batch can link to
  * a profile while it is being taken apart; a deadlock with a batch is retried like any other.
  */
 import type { IdGenerator } from '../../ports/ids.ts';
-import type { Identifier, IdentitySnapshot } from '@kin/core';
-import type { Pool } from 'pg';
-import type {
-  DetachedProfile,
-  DoNotLinkRecord,
-  IdentifierProvenance,
-  MergeRecord,
-  ProfileExplanation,
-  ProfileView,
-  RefusalRecord,
-  ReplayEvent,
-  Store,
-  StoreTx,
-} from '../storage.ts';
-import type { LockedSnapshotRow } from './postgres-graph-cache.ts';
-import { TxGraphCache } from './postgres-graph-cache.ts';
-import type { TrustRow } from './postgres-trust-cache.ts';
-import { TRUST_STATEMENT, TrustCache } from './postgres-trust-cache.ts';
-import { toIdentifierProvenance, toMerge, toRefusalRecord } from '../store-rows.ts';
-
-type Row = Record<string, unknown>;
-/** Runs one statement (on the pool, or on a transaction's client). */
-type Query = (text: string, values: unknown[]) => Promise<{ rows: Row[]; rowCount?: number | null }>;
-
-/** Most refusals explain returns for one profile (newest kept), as the SQLite store. */
-const MAX_EXPLAIN_REFUSALS = 1000;
-
-/** One ledger entry by id. */
-export async function findMerge(query: Query, id: string): Promise<MergeRecord | undefined> {
-  const { rows } = await query('SELECT * FROM merges WHERE id = $1', [id]);
-  const row = rows[0] as Row | undefined;
-  return row ? toMerge(row) : undefined;
-}
+import type { Identifier } from '@kin/core';
+import type { DetachedProfile, ReplayEvent, StoreTx } from '../storage.ts';
+import type { Query, Row } from './postgres-identity-reads.ts';
+import { findMerge } from './postgres-identity-reads.ts';
 
 const toReplay = (row: Row): ReplayEvent => ({
   seq: Number(row.seq),
@@ -54,108 +25,6 @@ const toDetached = (row: Row): DetachedProfile => ({
   createdAt: row.created_at as string,
   ...(row.created_message_id ? { createdBy: `${row.created_source_id as string}\u0000${row.created_message_id as string}` } : {}),
 });
-
-const toRule = (row: Row): DoNotLinkRecord => ({
-  id: row.id as string,
-  sides: row.sides as [Identifier[], Identifier[]],
-  reason: row.reason as DoNotLinkRecord['reason'],
-  ...(row.ledger_id ? { ledgerId: row.ledger_id as string } : {}),
-  createdAt: row.created_at as string,
-});
-
-/** The Store's identity-trust methods, given the store's own profile and ledger reads. */
-export function postgresIdentityReads(
-  pool: Pool,
-  reads: { findProfile(id: string): Promise<ProfileView | undefined>; listProfileMerges(id: string): Promise<MergeRecord[]> },
-  digest: (identifier: Identifier) => string,
-): Pick<Store, 'readSnapshot' | 'explainProfile' | 'findMerge' | 'listDoNotLink' | 'removeDoNotLink' | 'identifierPartition'> {
-  const query: Query = (text, values) => pool.query<Row>(text, values);
-  async function listDoNotLink(): Promise<DoNotLinkRecord[]> {
-    return (await query('SELECT * FROM do_not_link ORDER BY created_at, id', [])).rows.map(toRule);
-  }
-  return {
-    async readSnapshot(identifiers: Identifier[]): Promise<IdentitySnapshot> {
-      if (identifiers.length === 0) return { known: [], profiles: new Map() };
-      // No locks: a dry run shows what the resolver would see now, and writes nothing.
-      const { rows } = await pool.query<LockedSnapshotRow>(
-        `SELECT p.id AS profile_id, p.created_at, p.merge_count, x.type, x.value, x.first_seen, x.last_seen
-         FROM profiles p JOIN identifiers x ON x.profile_id = p.id
-         WHERE p.id IN (SELECT i.profile_id FROM identifiers i JOIN unnest($1::text[], $2::text[]) AS u(t, v) ON i.type = u.t AND i.value = u.v)
-         ORDER BY p.id, x.type, x.value`,
-        [identifiers.map((i) => i.type), identifiers.map((i) => i.value)],
-      );
-      const cache = new TxGraphCache();
-      cache.load(identifiers, rows);
-      const held = rows.flatMap((r) => (r.type === null || r.value === null ? [] : [{ type: r.type, value: r.value }]));
-      const trust = new TrustCache();
-      const trustRows = await pool.query<TrustRow>({
-        ...TRUST_STATEMENT,
-        values: [
-          identifiers.map((k) => k.type),
-          identifiers.map((k) => k.value),
-          held.map((k) => k.type),
-          held.map((k) => k.value),
-          identifiers.map(digest),
-        ],
-      });
-      trust.load(identifiers, held, trustRows.rows);
-      return trust.extend(identifiers, cache.snapshot(identifiers));
-    },
-
-    async explainProfile(profileId): Promise<ProfileExplanation | undefined> {
-      const profile = await reads.findProfile(profileId);
-      if (!profile) return undefined;
-      const id = profile.id;
-      const identifiers: IdentifierProvenance[] = (
-        await query(
-          'SELECT type, value, source_id, first_seen, last_seen, link_message_id, link_rule, linked_at FROM identifiers WHERE profile_id = $1 ORDER BY type, value',
-          [id],
-        )
-      ).rows.map(toIdentifierProvenance);
-      const refusals: RefusalRecord[] = (
-        await query(
-          `SELECT * FROM (SELECT * FROM refusals WHERE profile_id = $1 OR profile_id IN (SELECT id FROM profiles WHERE merged_into = $1)
-             ORDER BY seq DESC LIMIT $2) AS r ORDER BY seq`,
-          [id, MAX_EXPLAIN_REFUSALS],
-        )
-      ).rows.map(toRefusalRecord);
-      const doNotLink = (
-        await query(
-          `SELECT * FROM do_not_link WHERE id IN (SELECT m.rule_id FROM do_not_link_members m JOIN identifiers x ON x.type = m.type AND x.value = m.value
-             WHERE x.profile_id = $1) ORDER BY created_at, id`,
-          [id],
-        )
-      ).rows.map(toRule);
-      const tombstones = (
-        await query(
-          `SELECT type, value, created_at FROM tombstones WHERE profile_id = $1 OR profile_id IN (SELECT id FROM profiles WHERE merged_into = $1)
-           ORDER BY type, value`,
-          [id],
-        )
-      ).rows.map((t) => ({ type: t.type as string, value: t.value as string, createdAt: t.created_at as string }));
-      return { profile, identifiers, merges: await reads.listProfileMerges(id), refusals, doNotLink, tombstones };
-    },
-
-    findMerge: (id) => findMerge(query, id),
-    listDoNotLink,
-
-    async removeDoNotLink(id) {
-      const result = await query(
-        'WITH members AS (DELETE FROM do_not_link_members WHERE rule_id = $1) DELETE FROM do_not_link WHERE id = $1',
-        [id],
-      );
-      return (result.rowCount ?? 0) > 0;
-    },
-
-    async identifierPartition(): Promise<string[][]> {
-      const { rows } = await pool.query<{ keys: string[] }>(
-        `SELECT array_agg(type || ':' || value ORDER BY type || ':' || value) AS keys FROM identifiers GROUP BY profile_id`,
-      );
-      // Sorted in JavaScript, as the SQLite store does, so both answer byte-identical lists.
-      return rows.map((r) => [...r.keys].sort()).sort((a, b) => (a.join('\n') < b.join('\n') ? -1 : 1));
-    },
-  };
-}
 
 /**
  * The transaction's identity-trust operations. `query` flushes the transaction's buffered writes first;

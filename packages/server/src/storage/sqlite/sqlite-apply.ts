@@ -8,7 +8,7 @@ import { compareTypeValue, epochMs } from '@kin/core';
 import type { Clock } from '../../ports/clock.ts';
 import type { IdGenerator } from '../../ports/ids.ts';
 import type { ApplyInput, NewWarning } from '../storage.ts';
-import { LAST_SEEN_GRANULARITY_MS, TRAIT_HISTORY_KEPT } from '../storage.ts';
+import { LAST_SEEN_GRANULARITY_MS } from '../storage.ts';
 import { foldWarnings, planWarnings } from '../warning-subject.ts';
 import type { CachedProfile, GraphCache } from './sqlite-graph-cache.ts';
 import { cacheKey } from './sqlite-graph-cache.ts';
@@ -19,6 +19,7 @@ import type { SourceMinutes } from './sqlite-source-minutes.ts';
 import type { Timeline } from './sqlite-timeline.ts';
 import type { WriteStatements } from './sqlite-write-statements.ts';
 import type { SqliteMatchIndex } from './sqlite-match-index.ts';
+import type { SqliteTraitHistory } from './sqlite-trait-history.ts';
 import { PairMap } from './pair-map.ts';
 
 /** What the write path writes through. */
@@ -34,6 +35,7 @@ export interface SqliteApplyDeps {
   eventBlocks: EventBlocks;
   /** The blocking index of incremental matching, told of person-trait changes and merges. */
   matchIndex: SqliteMatchIndex;
+  traitHistory: SqliteTraitHistory;
 }
 
 /** The write path of one store (see the file comment). */
@@ -48,6 +50,7 @@ export function createSqliteApply({
   sourceMinutes,
   eventBlocks,
   matchIndex,
+  traitHistory,
 }: SqliteApplyDeps) {
   /**
    * lastSeen / firstSeen moves of this transaction, one per identifier, written at commit. Why: an active
@@ -125,6 +128,7 @@ export function createSqliteApply({
       s.insertProfile.run(profileId, at, at, event.messageId, sourceId);
       profile = { id: profileId, createdAt: at, mergeCount: 0, updatedAt: at, identifiers: new Map() };
       cache.profiles.set(profileId, profile);
+      if (!replay) traitHistory.created(profileId);
     } else if (plan.target.kind === 'existing') {
       profileId = plan.target.profileId;
       profile = cachedProfile(profileId);
@@ -140,8 +144,7 @@ export function createSqliteApply({
       s.moveIdentifiers.run(merge.survivorId, merge.absorbedId);
       s.mergeTraits.run(merge.survivorId, merge.absorbedId);
       s.dropTraits.run(merge.absorbedId);
-      s.moveTraitHistory.run(merge.survivorId, merge.absorbedId);
-      s.pruneProfileHistory.run(merge.survivorId, TRAIT_HISTORY_KEPT);
+      traitHistory.merged(merge.survivorId, merge.absorbedId);
       if (plan.consent?.onMerge === 'latest') s.mergeConsentLatest.run(merge.survivorId, merge.absorbedId);
       else s.mergeConsentRestrictive.run(merge.survivorId, merge.absorbedId);
       s.dropConsent.run(merge.absorbedId);
@@ -201,18 +204,7 @@ export function createSqliteApply({
         const write = (key: string, value: string | null): boolean => {
           const rank = trust && Object.hasOwn(trust, key) ? (trust[key] ?? 0) : 0;
           const entry = { profileId, key, value, ts: time, sourceId, trust: rank };
-          // Why: a repeat of the newest value of the history (same value, source and rank, not older) only moves
-          // its time, so the history grows only when a value changes, and is pruned only when it is full.
-          const newest = s.newestTraitHistory.get(entry) as
-            { seq: number; value: string | null; source_id: string; trust: number; ts: string; n: number } | undefined;
-          const repeat =
-            newest !== undefined && newest.value === value && newest.source_id === sourceId && newest.trust === rank && newest.ts <= time;
-          if (repeat) {
-            if (newest.ts !== time) s.retimeTraitHistory.run(time, newest.seq);
-          } else {
-            s.addTraitHistory.run(entry);
-            if (newest && newest.n >= TRAIT_HISTORY_KEPT) s.pruneTraitHistory.run(profileId, key, TRAIT_HISTORY_KEPT);
-          }
+          const repeat = traitHistory.record(entry);
           // Why not the upsert alone: setting `value` rewrites every index on it (value, name search) even when
           // it is unchanged. A repeat most likely leaves the value as it is, so it first tries to move only the
           // time, source and rank; otherwise the upsert runs directly (an extra statement for a changed value).

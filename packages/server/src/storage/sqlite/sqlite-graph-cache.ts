@@ -33,6 +33,23 @@ export interface CachedProfile {
   snapshot?: SnapshotProfile;
 }
 
+/** The newest entry of one trait's history and how many values the history keeps (sqlite-trait-history.ts). */
+export interface TraitHead {
+  seq: number;
+  value: string | null;
+  sourceId: string;
+  trust: number;
+  ts: string;
+  n: number;
+}
+
+/** The history heads of one profile's traits; `null` remembers a trait without history. */
+export interface ProfileTraitHeads {
+  /** True for a profile this writer created: a trait missing from `byKey` has no history (no read needed). */
+  complete: boolean;
+  byKey: Map<string, TraitHead | null>;
+}
+
 /** The key of an identifier in the cache. */
 export const cacheKey = (id: Identifier): string => `${id.type}\u0000${id.value}`;
 
@@ -46,6 +63,8 @@ export class GraphCache {
   /** Every do-not-link rule and tombstone, loaded whole on first use (both are few: admin actions). */
   rules: { byId: Map<string, DoNotLinkRule>; byMember: Map<string, Set<string>> } | undefined;
   tombstones: Set<string> | undefined;
+  /** By profile id: the newest history entry of each trait written or read (sqlite-trait-history.ts). */
+  readonly traitHeads = new Map<string, ProfileTraitHeads>();
 
   constructor(private readonly maxIdentifiers = 2_000_000) {}
 
@@ -54,7 +73,8 @@ export class GraphCache {
     if (
       this.identifiers.size > this.maxIdentifiers ||
       this.profiles.size > this.maxIdentifiers / 2 ||
-      this.deviceUsers.size > this.maxIdentifiers / 2
+      this.deviceUsers.size > this.maxIdentifiers / 2 ||
+      this.traitHeads.size > this.maxIdentifiers / 2
     ) {
       this.clear();
     }
@@ -64,6 +84,7 @@ export class GraphCache {
     this.identifiers.clear();
     this.profiles.clear();
     this.deviceUsers.clear();
+    this.traitHeads.clear();
     this.rules = undefined;
     this.tombstones = undefined;
   }

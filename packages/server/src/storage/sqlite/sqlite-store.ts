@@ -42,6 +42,7 @@ import { createEventColumns } from './sqlite-event-columns.ts';
 import { createSqliteSources } from './sqlite-sources.ts';
 import { createTimeline } from './sqlite-timeline.ts';
 import type { TimelineOptions } from './sqlite-timeline.ts';
+import { createSqliteTraitHistory } from './sqlite-trait-history.ts';
 import { prepareWrites } from './sqlite-write-statements.ts';
 
 export interface SqliteStoreOptions {
@@ -127,6 +128,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
     sourceMinutes,
     eventBlocks,
     matchIndex,
+    traitHistory: createSqliteTraitHistory(db, cache),
   });
   const sources = createSqliteSources(db, read, queue, ids);
   const reads = createSqliteReads(read, identity);

@@ -39,25 +39,6 @@ export function prepareWrites(db: Database.Database) {
        ON CONFLICT (profile_id, key) DO UPDATE SET value = excluded.value, ts = excluded.ts, source_id = excluded.source_id, trust = excluded.trust
          WHERE ${LATER_TRAIT}`,
     ),
-    addTraitHistory: db.prepare(
-      'INSERT INTO trait_history (profile_id, key, value, ts, source_id, trust) VALUES (@profileId, @key, @value, @ts, @sourceId, @trust)',
-    ),
-    // The newest value of a trait's history, with the number of values kept (an index range of at most a few more than TRAIT_HISTORY_KEPT).
-    newestTraitHistory: db.prepare(
-      `SELECT seq, value, source_id, trust, ts, (SELECT count(*) FROM trait_history WHERE profile_id = @profileId AND key = @key) AS n
-       FROM trait_history WHERE profile_id = @profileId AND key = @key ORDER BY ts DESC, seq DESC LIMIT 1`,
-    ),
-    retimeTraitHistory: db.prepare('UPDATE trait_history SET ts = ? WHERE seq = ?'),
-    // Keeps the newest values of one trait; the index walk stops after the kept ones.
-    pruneTraitHistory: db.prepare(
-      `DELETE FROM trait_history WHERE seq IN (
-         SELECT seq FROM trait_history WHERE profile_id = ? AND key = ? ORDER BY ts DESC, seq DESC LIMIT -1 OFFSET ?)`,
-    ),
-    moveTraitHistory: db.prepare('UPDATE trait_history SET profile_id = ? WHERE profile_id = ?'),
-    pruneProfileHistory: db.prepare(
-      `DELETE FROM trait_history WHERE seq IN (SELECT seq FROM (
-         SELECT seq, row_number() OVER (PARTITION BY key ORDER BY ts DESC, seq DESC) AS n FROM trait_history WHERE profile_id = ?) WHERE n > ?)`,
-    ),
     dropTraits: db.prepare('DELETE FROM traits WHERE profile_id = ?'),
     forward: db.prepare('UPDATE profiles SET merged_into = ?, updated_at = ? WHERE id = ? OR merged_into = ?'),
     countMerge: db.prepare('UPDATE profiles SET merge_count = merge_count + ?, updated_at = ? WHERE id = ?'),

@@ -85,7 +85,7 @@ export const POSTGRES_EVENT_COLUMNS_MIGRATION = {
 };
 
 /** Key of the session advisory locks a repack holds on its day (with the day as the second key). */
-const REPACK_LOCK_KEY = 0x4b694543; // 'KiEC'
+export const REPACK_LOCK_KEY = 0x4b694543; // 'KiEC'
 
 /** Numbers the day's profiles that have no number yet (its own short transaction: numbers are never taken back). */
 const NUMBER_PROFILES = `

@@ -12,8 +12,11 @@
  */
 import type pg from 'pg';
 import type { ColumnScan, EventColumnBatch } from '../analytics-store.ts';
-import { AnalyticsTimeout, checkDeadline, scanSlices, stringNumbers } from '../analytics-store.ts';
+import { AnalyticsTimeout, checkDeadline, stringNumbers } from '../analytics-store.ts';
 import { clientTransaction } from './postgres-client-transaction.ts';
+import { PACK_DAY_MS, repackDay, staleDays } from './postgres-event-columns.ts';
+import type { PackRow, ProfileNumbers } from './postgres-event-columns-read.ts';
+import { batchOfPack, PACK_READ, readProfileNumbers, unknownNumbers } from './postgres-event-columns-read.ts';
 
 /** How a scan begins: one read-only snapshot for all its statements. */
 export const READ_SNAPSHOT = 'BEGIN READ ONLY ISOLATION LEVEL REPEATABLE READ';
@@ -54,43 +57,94 @@ function batchOf(rows: Raw[], names: readonly string[] | undefined): EventColumn
   return { length: n, at, seq, name, names: names ?? local.list, profile, profiles: profiles.list };
 }
 
-/** Reads the scan a day per statement, one statement ahead, in one read-only snapshot; answers how many events. */
+/** One statement of a scan: the packs of fresh days [first, last], or the rows of a stale day's part of the range. */
+type Read = { packs: [number, number] } | { rows: [number, number] };
+
+/** The scan's statements: runs of up to PACK_RUN fresh days read as packs, each stale day read as rows. */
+function readsOf(scan: ColumnScan, stale: ReadonlySet<number>): Read[] {
+  const reads: Read[] = [];
+  const first = Math.floor(scan.fromMs / PACK_DAY_MS);
+  const last = Math.floor((scan.toMs - 1) / PACK_DAY_MS);
+  for (let day = first; day <= last; day++) {
+    if (stale.has(day)) {
+      reads.push({ rows: [Math.max(scan.fromMs, day * PACK_DAY_MS), Math.min(scan.toMs, (day + 1) * PACK_DAY_MS)] });
+      continue;
+    }
+    const previous = reads[reads.length - 1];
+    if (previous && 'packs' in previous && previous.packs[1] === day - 1 && day - previous.packs[0] < PACK_RUN) previous.packs[1] = day;
+    else reads.push({ packs: [day, day] });
+  }
+  return reads;
+}
+
+/** Fresh days per pack statement: small enough that PostgreSQL sends the next run while Kin decodes this one. */
+const PACK_RUN = 4;
+
+/**
+ * Reads the scan in one read-only snapshot, one statement ahead: the packed columns of fresh days
+ * (postgres-event-columns.ts), and the rows of days still stale. The stale days of the range are packed first,
+ * each in a short transaction of its own, so a question after a write reads rows only for days written since.
+ */
 export async function scanPostgresColumns(
   pool: pg.Pool,
   scan: ColumnScan,
   onColumns: (columns: EventColumnBatch) => void,
+  numbers: ProfileNumbers,
 ): Promise<number> {
+  if (scan.toMs <= scan.fromMs) return 0;
   const names = scan.names;
+  const firstDay = Math.floor(scan.fromMs / PACK_DAY_MS);
+  const lastDay = Math.floor((scan.toMs - 1) / PACK_DAY_MS);
+  for (const day of await staleDays(pool, firstDay, lastDay)) {
+    checkDeadline(scan.deadline);
+    await repackDay(pool, day, scan.deadline);
+  }
   let total = 0;
   await clientTransaction(
     pool,
     async (client) => {
-      const read = ([from, to]: [number, number]) =>
-        client
-          .query<Raw>({
-            text: statement(names !== undefined),
-            values: [new Date(from), new Date(to), ...(names ? [names] : [])],
-            rowMode: 'array',
-          })
-          .then(
-            (result) => ({ rows: result.rows }),
-            (error: unknown) => ({ error: (error as { code?: string }).code === '57014' ? new AnalyticsTimeout() : error }),
-          );
       // One limit for the whole scan: its statements run back to back.
       await setStatementTimeout(client, scan.deadline);
-      const slices = scanSlices(scan.fromMs, scan.toMs);
-      let next = slices.length > 0 ? read(slices[0] as [number, number]) : undefined;
+      const stale = new Set(await staleDays(client, firstDay, lastDay));
+      await readProfileNumbers(client, numbers);
+      const send = (read: Read) =>
+        client
+          .query<Raw | PackRow>(
+            'packs' in read
+              ? { text: PACK_READ, values: read.packs, rowMode: 'array' }
+              : {
+                  text: statement(names !== undefined),
+                  values: [new Date(read.rows[0]), new Date(read.rows[1]), ...(names ? [names] : [])],
+                  rowMode: 'array',
+                },
+          )
+          .then(
+            (result) => ({ read, rows: result.rows }),
+            (error: unknown) => ({ error: (error as { code?: string }).code === '57014' ? new AnalyticsTimeout() : error }),
+          );
+      const reads = readsOf(scan, stale);
+      let next = reads.length > 0 ? send(reads[0] as Read) : undefined;
       for (let i = 0; next; i++) {
         const done = await next;
         // The driver sends a statement when the one before it has finished; this one is queued behind `done`.
-        next = i + 1 < slices.length ? read(slices[i + 1] as [number, number]) : undefined;
+        next = i + 1 < reads.length ? send(reads[i + 1] as Read) : undefined;
         if ('error' in done) {
           if (next) await next;
           throw done.error;
         }
         checkDeadline(scan.deadline);
-        total += done.rows.length;
-        if (done.rows.length > 0) onColumns(batchOf(done.rows, names));
+        if ('rows' in done.read) {
+          total += done.rows.length;
+          if (done.rows.length > 0) onColumns(batchOf(done.rows as Raw[], names));
+          continue;
+        }
+        for (const row of done.rows as PackRow[]) {
+          const unknown = unknownNumbers(row, numbers);
+          if (unknown.length > 0) await readProfileNumbers(client, numbers, unknown);
+          const batch = batchOfPack(row, scan, numbers);
+          total += batch.length;
+          if (batch.length > 0) onColumns(batch);
+        }
       }
     },
     READ_SNAPSHOT,

@@ -8,6 +8,7 @@ import type { AnalyticsRaw, AnalyticsScan, AnalyticsStore } from '../analytics-s
 import { analyticsRowReader, AnalyticsTimeout, checkDeadline, scanSlices } from '../analytics-store.ts';
 import { READ_SNAPSHOT, scanPostgresColumns, setStatementTimeout } from './postgres-analytics-columns.ts';
 import { clientTransaction } from './postgres-client-transaction.ts';
+import type { ProfileNumbers } from './postgres-event-columns-read.ts';
 
 const json = (scan: Pick<AnalyticsScan, 'slim' | 'noProperties'>) =>
   !scan.slim
@@ -40,9 +41,10 @@ const TOUCH = `(strpos(payload::text, '"campaign"') > 0 AND payload->'context'->
 
 /** Creates the analytics port over the store's pool. */
 export function createPostgresAnalytics(pool: pg.Pool): AnalyticsStore {
+  const numbers: ProfileNumbers = { list: [], max: 0 };
   const analytics: AnalyticsStore = {
     async scanColumns(scan, onColumns) {
-      return scanPostgresColumns(pool, scan, onColumns);
+      return scanPostgresColumns(pool, scan, onColumns, numbers);
     },
     async scanEvents(scan, onRows) {
       let total = 0;

@@ -52,6 +52,7 @@ import {
   POSTGRES_SEARCH_ACTIVITY_MIGRATION,
 } from './postgres-migrations-search.ts';
 import { POSTGRES_COUNTERS_MIGRATION } from './postgres-migrations-counters.ts';
+import { POSTGRES_EVENT_COLUMNS_MIGRATION } from './postgres-event-columns.ts';
 
 /** One schema version. */
 export interface PostgresMigration {
@@ -98,6 +99,7 @@ export const POSTGRES_MIGRATIONS: ReadonlyArray<PostgresMigration> = [
   { version: 33, name: 'journey branches taken (the step diagram)', sql: JOURNEY_BRANCHES_SQL },
   POSTGRES_MATCH_RECORD_HASH_MIGRATION,
   POSTGRES_MATCH_SWITCH_MIGRATION,
+  POSTGRES_EVENT_COLUMNS_MIGRATION,
   // Subjects add their migration at the end; they apply in version order.
 ].sort((x, y) => x.version - y.version);
 

@@ -1,0 +1,169 @@
+/**
+ * Packed per-day columns of the events for PostgreSQL analytics (migration 39): for each UTC day, every event's
+ * name index, profile number, time and seq as four arrays (`event_columns`), so a funnel reads a day in one row
+ * instead of ~16,000. The SQLite store's `event_columns` (migration 42) is the model; the difference is that
+ * several PostgreSQL writers commit at once, so a day is packed by the reader, not by a single writer.
+ *
+ * How a pack stays exact under concurrent writers:
+ * - Statement triggers on `events` (insert, update of profile/time/name, delete) add a row to
+ *   `event_column_marks` for each day the statement touched, in the writer's own transaction: append-only,
+ *   no unique key, so no writer ever waits on another or on a repack.
+ * - A day is fresh in a snapshot when that snapshot sees no mark for it; its pack (if any) is then exactly the
+ *   day's events (no pack: no events). A stale day is read from `events`, as before migration 39.
+ * - `repackDay` holds a session advisory lock on the day (other repackers skip it), then, in one REPEATABLE READ
+ *   snapshot taken after the lock, deletes the marks it sees and writes the pack of the events it sees. A writer
+ *   whose transaction that snapshot does not see left its mark behind, so the day is stale again until the next
+ *   repack. Why the lock first: a second repacker with an older snapshot could otherwise overwrite a newer pack
+ *   and consume no mark.
+ * - Profiles are numbered once (`event_profile_numbers`, only ever added to) so a pack holds 4-byte numbers and
+ *   the reader keeps the ids between questions. A pack keeps the profile each event was written or replayed to;
+ *   the reader follows `profiles.merged_into` at query time, as for rows (merges, undos and splits update
+ *   `events.profile_id` and so mark the day).
+ */
+import type pg from 'pg';
+import { setStatementTimeout } from './postgres-analytics-columns.ts';
+
+/** Milliseconds of a day: packs are per UTC day. */
+export const PACK_DAY_MS = 86_400_000;
+
+const DAY_OF = (column: string) => `floor(extract(epoch from ${column}) / 86400)::integer`;
+
+/** Migration 39: the packed columns, their marks, the profile numbers and the triggers that mark. */
+export const POSTGRES_EVENT_COLUMNS_MIGRATION = {
+  version: 39,
+  name: 'analytics: packed per-day event columns',
+  sql: `
+    CREATE TABLE event_columns (
+      day integer PRIMARY KEY,
+      events integer NOT NULL,
+      names text[] COLLATE "C" NOT NULL,
+      name bytea NOT NULL,
+      profile bytea NOT NULL,
+      at bytea NOT NULL,
+      seq bytea NOT NULL
+    );
+    -- Read whole on every question: compressing would cost the reader's CPU for little disk.
+    ALTER TABLE event_columns ALTER name SET STORAGE EXTERNAL, ALTER profile SET STORAGE EXTERNAL,
+      ALTER at SET STORAGE EXTERNAL, ALTER seq SET STORAGE EXTERNAL;
+    CREATE TABLE event_column_marks (day integer NOT NULL);
+    CREATE INDEX event_column_marks_day ON event_column_marks (day);
+    CREATE TABLE event_profile_numbers (
+      n integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+      id text COLLATE "C" NOT NULL UNIQUE
+    );
+    CREATE FUNCTION kin_mark_event_days() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      IF TG_OP = 'INSERT' THEN
+        INSERT INTO event_column_marks (day) SELECT DISTINCT ${DAY_OF('timestamp')} FROM kin_new_events;
+      ELSIF TG_OP = 'DELETE' THEN
+        INSERT INTO event_column_marks (day) SELECT DISTINCT ${DAY_OF('timestamp')} FROM kin_old_events;
+      ELSE
+        INSERT INTO event_column_marks (day)
+        SELECT DISTINCT d FROM kin_old_events o JOIN kin_new_events n ON n.seq = o.seq,
+          LATERAL (VALUES (${DAY_OF('o.timestamp')}), (${DAY_OF('n.timestamp')})) AS v(d)
+        WHERE o.profile_id IS DISTINCT FROM n.profile_id OR o.timestamp <> n.timestamp
+          OR o.type <> n.type OR o.event IS DISTINCT FROM n.event;
+      END IF;
+      RETURN NULL;
+    END $$;
+    CREATE TRIGGER events_mark_insert AFTER INSERT ON events REFERENCING NEW TABLE AS kin_new_events
+      FOR EACH STATEMENT EXECUTE FUNCTION kin_mark_event_days();
+    CREATE TRIGGER events_mark_update AFTER UPDATE ON events REFERENCING OLD TABLE AS kin_old_events NEW TABLE AS kin_new_events
+      FOR EACH STATEMENT EXECUTE FUNCTION kin_mark_event_days();
+    CREATE TRIGGER events_mark_delete AFTER DELETE ON events REFERENCING OLD TABLE AS kin_old_events
+      FOR EACH STATEMENT EXECUTE FUNCTION kin_mark_event_days();
+    CREATE FUNCTION kin_forget_event_columns() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      DELETE FROM event_columns;
+      DELETE FROM event_column_marks;
+      RETURN NULL;
+    END $$;
+    CREATE TRIGGER events_forget_columns AFTER TRUNCATE ON events FOR EACH STATEMENT EXECUTE FUNCTION kin_forget_event_columns();
+    -- The events written before this migration: every day that has any is stale until packed.
+    INSERT INTO event_column_marks (day) SELECT DISTINCT ${DAY_OF('timestamp')} FROM events;
+  `,
+};
+
+/** Key of the session advisory locks a repack holds on its day (with the day as the second key). */
+export const REPACK_LOCK_KEY = 0x4b694543; // 'KiEC'
+
+/** Numbers the day's profiles that have no number yet (its own short transaction: numbers are never taken back). */
+const NUMBER_PROFILES = `
+  INSERT INTO event_profile_numbers (id)
+  SELECT DISTINCT e.profile_id FROM events e
+  WHERE e.timestamp >= $1 AND e.timestamp < $2 AND e.profile_id IS NOT NULL
+    AND NOT EXISTS (SELECT 1 FROM event_profile_numbers p WHERE p.id = e.profile_id)
+  ON CONFLICT (id) DO NOTHING`;
+
+/**
+ * Packs the day ($1; its bounds $2, $3). No row comes back when an event's profile has no number yet (numbered by
+ * a writer after NUMBER_PROFILES ran): the caller rolls back and tries again. Each array is `array_send`'s binary
+ * form, so the reader takes the values out of the bytes without parsing text.
+ */
+const PACK_DAY = `
+  WITH e AS MATERIALIZED (
+    SELECT coalesce(e.event, e.type) AS name, e.profile_id, e.seq::float8 AS seq,
+      (extract(epoch from e.timestamp) * 1000)::float8 AS at
+    FROM events e WHERE e.timestamp >= $2 AND e.timestamp < $3),
+  n AS (SELECT name, (row_number() OVER (ORDER BY name) - 1)::integer AS i FROM (SELECT DISTINCT name FROM e) d),
+  r AS (SELECT n.i, p.n AS pn, e.profile_id, e.seq, e.at FROM e JOIN n ON n.name = e.name
+        LEFT JOIN event_profile_numbers p ON p.id = e.profile_id)
+  INSERT INTO event_columns (day, events, names, name, profile, at, seq)
+  SELECT $1, count(*), coalesce((SELECT array_agg(name ORDER BY i) FROM n), '{}'),
+    array_send(coalesce(array_agg(r.i), '{}'::integer[])),
+    array_send(coalesce(array_agg(coalesce(r.pn, -1)), '{}'::integer[])),
+    array_send(coalesce(array_agg(r.at), '{}'::float8[])),
+    array_send(coalesce(array_agg(r.seq), '{}'::float8[]))
+  FROM r
+  HAVING bool_and(r.profile_id IS NULL OR r.pn IS NOT NULL) IS NOT FALSE
+  ON CONFLICT (day) DO UPDATE SET events = excluded.events, names = excluded.names, name = excluded.name,
+    profile = excluded.profile, at = excluded.at, seq = excluded.seq
+  RETURNING day`;
+
+/** The stale days in [fromDay, toDay] (those with marks), oldest first. */
+export async function staleDays(pool: pg.Pool | pg.PoolClient, fromDay: number, toDay: number): Promise<number[]> {
+  const { rows } = await pool.query<[number]>({
+    text: 'SELECT DISTINCT day FROM event_column_marks WHERE day >= $1 AND day <= $2 ORDER BY day',
+    values: [fromDay, toDay],
+    rowMode: 'array',
+  });
+  return rows.map((r) => r[0]);
+}
+
+/**
+ * Packs one day (see the file comment); answers whether it did (false: another repacker holds the day, or writers
+ * kept numbering new profiles of it). Never waits on a writer: it reads `events` and deletes only marks.
+ */
+export async function repackDay(pool: pg.Pool, day: number, deadline: number): Promise<boolean> {
+  const client = await pool.connect();
+  let broken = false;
+  try {
+    const locked = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS ok', [REPACK_LOCK_KEY, day]);
+    if (locked.rows[0]?.ok !== true) return false;
+    try {
+      const bounds = [new Date(day * PACK_DAY_MS), new Date((day + 1) * PACK_DAY_MS)];
+      for (let attempt = 0; attempt < 3; attempt++) {
+        await client.query(NUMBER_PROFILES, bounds);
+        await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+        try {
+          await setStatementTimeout(client, deadline);
+          await client.query('DELETE FROM event_column_marks WHERE day = $1', [day]);
+          const packed = await client.query(PACK_DAY, [day, ...bounds]);
+          await client.query(packed.rowCount === 1 ? 'COMMIT' : 'ROLLBACK');
+          if (packed.rowCount === 1) return true;
+        } catch (error) {
+          await client.query('ROLLBACK');
+          throw error;
+        }
+      }
+      return false;
+    } finally {
+      await client.query('SELECT pg_advisory_unlock($1, $2)', [REPACK_LOCK_KEY, day]);
+    }
+  } catch (error) {
+    broken = true;
+    throw error;
+  } finally {
+    client.release(broken);
+  }
+}

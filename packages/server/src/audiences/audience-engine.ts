@@ -1,24 +1,24 @@
 /**
  * The evaluator of computed traits and audiences in a running server. Off the ingest hot path: it follows
- * the committed events (the store's event feed, by seq) and marks their profiles dirty; one loop recomputes
- * dirty profiles in batches (audience-recompute.ts), re-checks profiles whose window boundary has passed
- * (a sweep on the Clock port), and backfills new definitions over all profiles with progress.
+ * the committed events (the store's event feed, audience-feed.ts) and marks their profiles dirty; one loop
+ * recomputes dirty profiles in batches (audience-recompute.ts), re-checks profiles whose window boundary has
+ * passed (a sweep on the Clock port), backfills new definitions over all profiles with progress, and writes
+ * the entries and exits (audience-change-writer.ts).
  *
  * Why one loop: two recomputes of one profile at once could both see it enter an audience and write two
- * `Audience Entered` events; a single loop needs no locks. Why a feed instead of a hook in the write path:
- * the writer thread (embedded) and the NATS workers (scale-out) commit elsewhere, and the feed sees every
- * commit of every writer without slowing any of them.
+ * `Audience Entered` events; a single loop needs no locks.
  */
-import type { AudienceDefinition, ComputedTraitDefinition, TrackingEvent } from '@kin/core';
+import type { AudienceDefinition, ComputedTraitDefinition } from '@kin/core';
 import { stableJson } from '@kin/core';
 import type { Clock } from '../ports/clock.ts';
 import type { Logger } from '../ports/logger.ts';
 import { createFollowerLoop } from '../pipeline/follower-loop.ts';
 import type { DefinitionKind, StoredDefinition } from '../storage/audience-store.ts';
 import type { Store } from '../storage/storage.ts';
-import type { AudienceChange } from './audience-events.ts';
+import { createChangeWriter } from './audience-change-writer.ts';
 import type { PlannedEventSink } from './audience-events.ts';
-import { audienceSourceId, isRecordedAudienceEvent, recordAudienceChanges, storeSink } from './audience-events.ts';
+import { storeSink } from './audience-events.ts';
+import { createFeedFollower } from './audience-feed.ts';
 import type { Definitions } from './audience-recompute.ts';
 import { namesRead, recomputeProfiles } from './audience-recompute.ts';
 import { createEvaluationMemo } from './evaluation-memo.ts';
@@ -79,11 +79,8 @@ const MARKS_PER_TURN = 10_000;
 /** How often the lease holder re-reads the definitions (another process's API may have changed them), in ms. */
 const DEFINITIONS_REREAD_MS = 5000;
 
-/** Feed pages (of 5,000 events) read per turn at most. */
+/** Feed pages (of `FEED_PAGE` events) read per turn at most. */
 const FEED_PAGES_PER_TURN = 10;
-
-/** How far back the feed re-reads: PostgreSQL may commit a lower seq after a higher one. */
-const FEED_OVERLAP = 512;
 
 /** Creates the evaluator (not started). */
 export function createAudienceEngine(options: AudienceEngineOptions): AudienceEngine {
@@ -93,11 +90,11 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
   const sweepMs = options.sweepMs ?? 10_000;
   const batch = options.batch ?? 500;
   const dutyPause = options.dutyPause ?? DUTY_PAUSE;
-  const writeEvents = options.writeEvents ?? storeSink(store);
+  const changes = createChangeWriter({ store, clock, logger, sink: options.writeEvents ?? storeSink(store) });
   const dirty = new Set<string>();
   let definitions: Definitions = { traits: [], audiences: [] };
   let backfill: { traits: string[]; audiences: string[]; offset: number; total: number } | undefined;
-  let feedSeq: number | undefined;
+  const feed = createFeedFollower(port);
   // Without a recorded feed position the feed starts at the end of what is committed when the engine is
   // made: earlier events are covered by backfills (a definition's backfill evaluated every profile once).
   const startSeq = port.lastEventSeq().catch(() => 0);
@@ -105,17 +102,10 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
   let holding = false;
   /** True once a try found the lease taken (a takeover is then worth a log line). */
   let waited = false;
-  let cursorWritten: { seq: number; at: number } | undefined;
   let definitionsReadAt = -Infinity;
-  const recentSeqs = new Set<number>();
   let timelines = eventMemory();
   const memo = createEvaluationMemo();
   let lastSweep = -Infinity;
-  const pendingChanges: AudienceChange[] = [];
-  let lastFlush = -Infinity;
-  /** The audience events being written (see `flushChanges`). */
-  let flushing: Promise<void> = Promise.resolve();
-  let sourceId: string | undefined;
 
   /** A memory of timelines that keeps the events the current definitions read. */
   function eventMemory(): TimelineCache {
@@ -154,14 +144,12 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
   async function holdLease(): Promise<boolean> {
     const held = await lease.hold();
     if (held && !holding) {
-      feedSeq = (await port.readFeedCursor()) ?? (await startSeq);
-      cursorWritten = { seq: feedSeq, at: performance.now() };
-      recentSeqs.clear();
+      feed.resumeAt((await port.readFeedCursor()) ?? (await startSeq));
       timelines = eventMemory();
       memo.clear();
       backfill = undefined;
       await loadDefinitions();
-      if (waited) logger.info('audience evaluator: took the lease over', { feedSeq });
+      if (waited) logger.info('audience evaluator: took the lease over', { feedSeq: feed.position() });
     } else if (!held && holding) {
       dirty.clear();
       backfill = undefined;
@@ -172,72 +160,14 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
     return held;
   }
 
-  /** Records the feed position (at most once a second, or `force`), where a next holder resumes. */
+  /** Records the feed position while holding the lease (see `FeedFollower.record`). */
   async function recordCursor(force: boolean): Promise<void> {
-    if (feedSeq === undefined || !holding || feedSeq === cursorWritten?.seq) return;
-    const at = performance.now();
-    if (!force && cursorWritten && at - cursorWritten.at < 1000) return;
-    cursorWritten = { seq: feedSeq, at };
-    await port.writeFeedCursor(feedSeq);
-  }
-
-  async function readFeed(): Promise<boolean> {
-    if (feedSeq === undefined) return false;
-    const names = namesRead(definitions);
-    const rows = await port.eventsAfter(Math.max(0, feedSeq - FEED_OVERLAP), 5000, names);
-    let fresh = false;
-    for (const row of rows) {
-      if (recentSeqs.has(row.seq) || row.seq <= feedSeq - FEED_OVERLAP) continue;
-      recentSeqs.add(row.seq);
-      fresh = true;
-      if (row.profileId) {
-        // Only an event a definition reads is parsed and kept. Every event queues its profile (it may have changed
-        // its traits, consent or identity) but the entries and exits this loop wrote, which change none of these.
-        const read = names === undefined || names.has(row.event ?? '');
-        if (read) {
-          const event = (typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload) as TrackingEvent;
-          timelines.add(row.profileId, row.seq, event);
-        }
-        if (read || !isRecordedAudienceEvent({ ...(row.event !== null ? { event: row.event } : {}), messageId: row.messageId }))
-          dirty.add(row.profileId);
-      }
-      if (row.seq > feedSeq) feedSeq = row.seq;
-    }
-    for (const seq of recentSeqs) if (seq <= feedSeq - FEED_OVERLAP) recentSeqs.delete(seq);
-    return fresh && rows.length >= 5000;
+    if (holding) await feed.record(force);
   }
 
   async function recompute(ids: string[]): Promise<void> {
     const result = await recomputeProfiles(store, definitions, ids, clock.now(), { readEvents: timelines.read, memo });
-    pendingChanges.push(...result.changes);
-  }
-
-  /**
-   * Writes the waiting entries and exits, at most once a second unless `force`. Why: each write is a commit to
-   * the events by a second writer (which costs the ingest writer its cache and a wait for the lock) or a round
-   * trip to the writer thread and a share of its next group; memberships are stored at once, their timeline
-   * events follow within a second.
-   */
-  async function flushChanges(force: boolean): Promise<void> {
-    const now = clock.now();
-    if (pendingChanges.length === 0 || (!force && now.getTime() - lastFlush < 1000 && pendingChanges.length < 5000)) {
-      if (force) await flushing;
-      return;
-    }
-    lastFlush = now.getTime();
-    const changes = pendingChanges.splice(0);
-    const source = (sourceId ??= await audienceSourceId(store, now.toISOString()));
-    // In the background, one write after the other: a turn does not wait for the ingest writer's queue and
-    // sync (seconds under load), which would hold every recompute behind it; `force` (drain, stop) waits.
-    // A write that fails (the writer thread restarting, the disk full) puts its entries back in front, for the
-    // next flush: nothing was committed, and their messageIds are the same when written again.
-    flushing = flushing.then(() =>
-      recordAudienceChanges(writeEvents, source, changes).catch((error: unknown) => {
-        pendingChanges.unshift(...changes);
-        logger.warn('audience events not written yet; retrying', { error: error instanceof Error ? error.name : 'unknown' });
-      }),
-    );
-    if (force) await flushing;
+    changes.add(result.changes);
   }
 
   async function backfillStep(): Promise<void> {
@@ -268,18 +198,18 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
     if (performance.now() - definitionsReadAt >= DEFINITIONS_REREAD_MS) await loadDefinitions();
     if (definitions.traits.length + definitions.audiences.length === 0 && !backfill) {
       // Nothing to evaluate: skip the events (a new definition's backfill covers them), parse none of them.
-      feedSeq = await port.lastEventSeq();
-      recentSeqs.clear();
+      feed.skipTo(await port.lastEventSeq());
       dirty.clear();
       const marks = await port.recomputeMarks(MARKS_PER_TURN);
       await port.clearRecomputeMarks(marks.map((m) => m.id));
-      await flushChanges(true);
+      await changes.flush(true);
       return marks.length === MARKS_PER_TURN;
     }
     // The feed is read to its end (up to FEED_PAGES_PER_TURN pages): parsing an event costs far less than a
     // recompute, and a profile whose event waits unread in the feed is not even queued.
-    let moreFeed = await readFeed();
-    for (let page = 1; moreFeed && page < FEED_PAGES_PER_TURN; page++) moreFeed = await readFeed();
+    const target = { timelines: () => timelines, dirty, names: namesRead(definitions) };
+    let moreFeed = await feed.readPage(target);
+    for (let page = 1; moreFeed && page < FEED_PAGES_PER_TURN; page++) moreFeed = await feed.readPage(target);
     await recordCursor(false);
     const now = clock.now().getTime();
     if (now - lastSweep >= sweepMs) {
@@ -302,7 +232,7 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
     } else if (backfill) {
       await backfillStep();
     }
-    await flushChanges(false);
+    await changes.flush(false);
     return moreFeed || marks.length > 0 || dirty.size > 0 || backfill !== undefined;
   }
 
@@ -332,12 +262,12 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
           lastSweep = -Infinity;
         },
       });
-      await flushChanges(true);
+      await changes.flush(true);
     },
     start: () => loop.start(),
     async stop() {
       await loop.stop();
-      await flushChanges(true).catch(() => logger.warn('audience events were not written at stop'));
+      await changes.flush(true).catch(() => logger.warn('audience events were not written at stop'));
       await recordCursor(true).catch(() => logger.warn('the audience feed position was not recorded at stop'));
       holding = false;
       await lease.release();

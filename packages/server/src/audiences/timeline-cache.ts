@@ -6,7 +6,7 @@
  * older than a minute (a safety net for changes that add no event, such as an erasure).
  *
  * Why it stays exact: entries are keyed by seq, so an event both read from the store and delivered by the
- * feed counts once, and the feed delivers every committed event (audience-engine.ts). It keeps only the
+ * feed counts once, and the feed delivers every committed event (audience-feed.ts). It keeps only the
  * events of the names a definition reads (the others change no value); a cache made for other definitions is
  * replaced, not reused.
  */

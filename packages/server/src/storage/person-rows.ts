@@ -6,7 +6,7 @@
  * the profile ids of the deleted family, written by the store's dialect in place of `IDS`.
  *
  * Computed trait values and audience memberships ("cached analytics") are not here: the SQLite store keeps
- * them in a file of its own (sqlite-audiences.ts), so the privacy service forgets them through the audience
+ * them in a file of its own (sqlite-audience-state.ts), so the privacy service forgets them through the audience
  * port (`writeStates([], profileIds)`) right after the delete.
  *
  * Why `user_deleted` deliveries stay: the delete itself queues them (privacy-downstream.ts) to tell the

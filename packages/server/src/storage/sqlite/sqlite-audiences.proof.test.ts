@@ -9,5 +9,5 @@ runAudienceConformance({
   operations: 1000,
 });
 
-// A file: the per-profile state lives in its own file beside the database (sqlite-audiences.ts).
+// A file: the per-profile state lives in its own file beside the database (sqlite-audience-state.ts).
 runAudienceConformance({ ...sqliteFileStores('sqlite file', 'audiences'), operations: 300 });

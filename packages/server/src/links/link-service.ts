@@ -3,20 +3,20 @@
  * queued event), and a link's stats. The routes (http/link-routes.ts) validate and call this.
  */
 import { randomBytes } from 'node:crypto';
-import { applyIpPolicy, normalizeIdentifierType } from '@kin/core';
+import { normalizeIdentifierType } from '@kin/core';
 import type { CreatedLink, LinkStats, LinkSummary, RecipientLink } from '@kin/core/api/index.ts';
 import type { LinksConfig } from '../config.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { IdGenerator } from '../ports/ids.ts';
 import type { LinkRecipientRecord, LinkRecord, LinksStore } from '../storage/links-store.ts';
 import type { Page, Store } from '../storage/storage.ts';
-import { clickMachineReason, openMachineReason } from './link-bots.ts';
 import { createLinkStatsReader } from './link-stats.ts';
 import type { ClickQueue } from './link-click-queue.ts';
-import type { LinkHit } from './link-events.ts';
+import type { HitRequest } from './link-hit-make.ts';
+import { createHitMaker } from './link-hit-make.ts';
 import type { CachedLink } from './link-hit-memory.ts';
 import { createHitMemory } from './link-hit-memory.ts';
-import { claimedRecipient, recipientIdOf, tokenMatches, tokenOf, tokenStatus } from './link-token.ts';
+import { claimedRecipient, recipientIdOf, tokenOf } from './link-token.ts';
 
 const CODE_ALPHABET = 'abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789';
 
@@ -38,13 +38,6 @@ export interface NewLink {
   campaignId?: string;
   expiresAt?: string;
   tags: string[];
-}
-
-/** A request that hit a link (`/l/{code}`) or the open pixel. */
-export interface HitRequest {
-  userAgent: string | undefined;
-  /** The client address as the socket gave it (the IP policy is applied here). */
-  ip: string | undefined;
 }
 
 /** The tracked-links service. */
@@ -119,69 +112,7 @@ export function createLinkService(deps: LinkServiceDeps): LinkService {
     return recipient;
   }
 
-  // A recipient as hits name it, made once per recipient: every hit of one shares it (see link-click-queue.ts on
-  // what waiting objects cost).
-  const hitRecipients = new WeakMap<LinkRecipientRecord, { named: NonNullable<LinkHit['recipient']>; createdMs: number }>();
-  const hitRecipientOf = (recipient: LinkRecipientRecord): { named: NonNullable<LinkHit['recipient']>; createdMs: number } => {
-    let known = hitRecipients.get(recipient);
-    if (!known) {
-      const colon = recipient.ref.indexOf(':');
-      const ref = { type: recipient.ref.slice(0, colon), value: recipient.ref.slice(colon + 1) };
-      known = { named: { id: recipient.id, ref }, createdMs: Date.parse(recipient.createdAt) };
-      hitRecipients.set(recipient, known);
-    }
-    return known;
-  };
-  // The last user agent: clicks come in bursts from few browser builds, and each request brings its own copy.
-  let lastAgent: string | undefined;
-
-  /**
-   * A hit of `link`: its token's status (`recipient` is the recipient the token claims, read by the caller;
-   * `secret` is needed only with a token), and the machine check of the kind (clicks or opens).
-   */
-  function hitOf(input: {
-    kind: LinkHit['kind'];
-    link: LinkRecord;
-    request: HitRequest & { token: string | undefined };
-    recipient: LinkRecipientRecord | undefined;
-    secret: string | undefined;
-    clickId: string;
-    at: Date;
-  }): LinkHit {
-    const { link, request, recipient } = input;
-    const token = request.token;
-    const now = input.at.getTime();
-    let status: LinkHit['token'] = 'none';
-    let named: ReturnType<typeof hitRecipientOf> | undefined;
-    if (token !== undefined && token !== '') {
-      const secret = input.secret ?? '';
-      status = tokenStatus({
-        linkId: link.id,
-        token,
-        recipientLinkId: recipient?.linkId,
-        expired: link.expiresAt !== undefined && Date.parse(link.expiresAt) < now,
-        matches: (linkId) => memory.tokenMatches(linkId, token, () => tokenMatches(secret, linkId, token)),
-      });
-      if (recipient && recipient.linkId === link.id && status !== 'invalid') named = hitRecipientOf(recipient);
-    }
-    const machine = input.kind === 'open' ? openMachineReason : clickMachineReason;
-    let userAgent = request.userAgent;
-    if (userAgent !== undefined && userAgent === lastAgent) userAgent = lastAgent;
-    else lastAgent = userAgent;
-    const hit: LinkHit = {
-      clickId: input.clickId,
-      kind: input.kind,
-      link,
-      at: input.at.toISOString(),
-      token: status,
-      machine: machine(userAgent, named === undefined ? undefined : now - named.createdMs, config.scannerSeconds),
-    };
-    if (named) hit.recipient = named.named;
-    const ip = keptIp(request.ip);
-    if (ip !== undefined) hit.ip = ip;
-    if (userAgent) hit.userAgent = userAgent;
-    return hit;
-  }
+  const hitOf = createHitMaker({ config, memory });
 
   // The secret once it is known: from then on a hit whose link and recipient are in memory waits for nothing.
   let secretNow: string | undefined;
@@ -216,15 +147,6 @@ export function createLinkService(deps: LinkServiceDeps): LinkService {
     }
     return record(cached, request, recipient, secretNow);
   }
-
-  // Why the last address is kept: clicks come in bursts from one address (a proxy, a gateway, a test), and
-  // parsing it cost more than the rest of the hit's bookkeeping.
-  let lastIp: { ip: string | undefined; kept: string | undefined } | undefined;
-  const keptIp = (ip: string | undefined): string | undefined => {
-    if (lastIp?.ip === ip && lastIp) return lastIp.kept;
-    lastIp = { ip, kept: applyIpPolicy(ip, config.ip) };
-    return lastIp.kept;
-  };
 
   const api: LinkService = {
     async create(link, origin) {

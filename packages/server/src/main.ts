@@ -2,7 +2,6 @@
  * Composition root: config -> ports -> store -> pipeline -> app -> listen. Only this file (and test
  * harnesses) builds adapters.
  */
-import { serve } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
 import type { KinConfig } from './config.ts';
 import type { KinApp } from './http/app.ts';
@@ -15,7 +14,7 @@ import { audienceThread } from './audiences/audience-thread.ts';
 import { applyMatchSwitch, createMatchFollower, type MatchFollower } from './matching/match-follower.ts';
 import type { Admission } from './http/admission-control.ts';
 import { createAdmission } from './http/admission-control.ts';
-import { capConnections, serverOptionsOf } from './http/server-options.ts';
+import { listen } from './http/server-listen.ts';
 import { createSourceAuth } from './http/auth.ts';
 import { loadPolicy, resolveDepsFor } from './identity/policy-load.ts';
 import { createIdentityVerifier } from './identity/identity-verify.ts';
@@ -34,7 +33,7 @@ import { sameThreadWritePath } from './storage/store-ingestor.ts';
 import { countIngest, createKinMetrics, instrumentIngestor, instrumentStore } from './ops/kin-metrics.ts';
 import { metricsTokenHashes, mountMetrics, storeReachable } from './ops/ops-routes.ts';
 import { guardStore } from './ops/service-unavailable.ts';
-import { cannotListen } from './ops/startup-error.ts';
+import { startRetentionPrune } from './ops/retention-prune.ts';
 import type { NatsPipeline } from './pipeline/nats-pipeline.ts';
 import { startNatsPipeline } from './pipeline/nats-pipeline.ts';
 import { startPrivacy } from './privacy/privacy-setup.ts';
@@ -230,36 +229,33 @@ export async function startKin(options: {
         })
       : undefined;
 
-  const prune = setInterval(
-    () => {
-      const cutoff = new Date(clock.now().getTime() - config.dedupWindowDays * 86_400_000).toISOString();
-      store.pruneMessageIds(cutoff).catch(() => logger.warn('pruning message ids failed'));
-      const warningsCutoff = new Date(clock.now().getTime() - config.warningsRetentionDays * 86_400_000).toISOString();
-      store.pruneWarnings(warningsCutoff).catch(() => logger.warn('pruning warnings failed'));
-    },
-    60 * 60 * 1000,
-  );
-  prune.unref();
+  const stopPrune = startRetentionPrune({
+    store,
+    clock,
+    logger,
+    dedupWindowDays: config.dedupWindowDays,
+    warningsRetentionDays: config.warningsRetentionDays,
+  });
 
-  const server = await new Promise<ReturnType<typeof serve>>((resolveServer, reject) => {
-    const createServer = createServerWithLinks(linkService, logger);
-    const s = serve(
-      { fetch: app.fetch, port: config.port, hostname: config.host, serverOptions: serverOptionsOf(config.server), createServer },
-      () => resolveServer(s),
-    );
-    capConnections(s, config.server);
-    s.once('error', (error) => reject(cannotListen(config.host, config.port, error)));
-  }).catch(async (error: unknown) => {
-    clearInterval(prune);
+  // Stops the work beside the HTTP server: what feeds the write path first, the store last.
+  const stopWork = async (): Promise<void> => {
+    stopPrune();
     await messaging?.close();
     await linkClicks.close();
     await matcher?.stop();
     await audiences.stop();
     await ingestor.close();
+    await reads?.close();
     await pipeline?.close();
     await store.close();
-    throw error;
-  });
+  };
+
+  const server = await listen({ fetch: app.fetch, config, createServer: createServerWithLinks(linkService, logger) }).catch(
+    async (error: unknown) => {
+      await stopWork();
+      throw error;
+    },
+  );
   const port = (server.address() as AddressInfo).port;
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   listening.origin = `http://${host}:${port}`;
@@ -276,19 +272,12 @@ export async function startKin(options: {
     ...(matcher ? { matcher } : {}),
     close() {
       closing ??= (async () => {
-        clearInterval(prune);
+        stopPrune();
         await new Promise<void>((done) => {
           server.close(() => done());
           if ('closeIdleConnections' in server) server.closeIdleConnections();
         });
-        await messaging?.close();
-        await linkClicks.close();
-        await matcher?.stop();
-        await audiences.stop();
-        await ingestor.close();
-        await reads?.close();
-        await pipeline?.close();
-        await store.close();
+        await stopWork();
       })();
       return closing;
     },

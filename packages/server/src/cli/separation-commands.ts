@@ -29,7 +29,7 @@ export function registerSeparationCommands(program: Command): void {
     .action(async (mergeId: string, flags: { db?: string; policy?: string }) => {
       const policy = policyOf(flags.policy);
       const result = await withCliStore(flags.db, (store) =>
-        undoMerge(store, mergeId, { policy, normalize: normalizerFor(policy) }, new Date().toISOString()),
+        undoMerge(store, mergeId, { policy, normalize: normalizerFor(policy) }, systemClock.now().toISOString()),
       );
       process.stdout.write(describeSeparation(result, `undid merge ${mergeId}`));
     });
@@ -48,7 +48,7 @@ export function registerSeparationCommands(program: Command): void {
       const result = await withCliStore(flags.db, async (store) => {
         const id = await resolveProfileRef({ store, normalize }, ref);
         if (id === undefined) throw new CliError(`no profile matches ${ref}`, 3);
-        return splitProfile(store, id, identifiers, { policy, normalize }, new Date().toISOString());
+        return splitProfile(store, id, identifiers, { policy, normalize }, systemClock.now().toISOString());
       });
       process.stdout.write(describeSeparation(result, `split ${identifiers.length} identifier(s) out of ${ref}`));
     });

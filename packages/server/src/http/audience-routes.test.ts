@@ -68,7 +68,7 @@ describe('computed traits', () => {
     kin = await createTestApp();
     const res = await post('/v1/computed-traits', body);
     expect(res.status).toBe(400);
-    expect((await res.json()).error).toMatchObject({ code: 'invalid_definition', field });
+    expect(((await res.json()) as { error: unknown }).error).toMatchObject({ code: 'invalid_definition', field });
   });
 
   it('needs the admin token and refuses a taken key', async () => {
@@ -162,7 +162,7 @@ describe('audiences', () => {
     kin = await createTestApp();
     const res = await post('/v1/audiences', body);
     expect(res.status).toBe(400);
-    expect((await res.json()).error).toMatchObject({ code: 'invalid_definition', field });
+    expect(((await res.json()) as { error: unknown }).error).toMatchObject({ code: 'invalid_definition', field });
   });
 
   it('pages members with a cursor', async () => {

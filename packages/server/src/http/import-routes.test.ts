@@ -21,7 +21,7 @@ function streamed(lines: string[]): ReadableStream<Uint8Array> {
   });
 }
 
-const post = (query: string, body: BodyInit, headers: Record<string, string> = {}) =>
+const post = (query: string, body: RequestInit['body'], headers: Record<string, string> = {}) =>
   kin.admin(`/v1/imports?${query}`, {
     method: 'POST',
     body,

@@ -52,7 +52,7 @@ describe('GET /v1/review/{id}/effect', () => {
     expect([effect.survivor.id, effect.absorbed.id].sort()).toEqual([a, b].sort());
     expect(effect.absorbed.identifiers).toBe(1);
     expect(await idOf('anonymous_id:anon-a')).not.toBe(await idOf('anonymous_id:anon-b'));
-    expect((await (await t.admin('/v1/review?status=open')).json()).data).toHaveLength(3);
+    expect(((await (await t.admin('/v1/review?status=open')).json()) as { data: unknown[] }).data).toHaveLength(3);
   });
 
   it('answers the policy refusal (two user ids) and 404 for an unknown item', async () => {

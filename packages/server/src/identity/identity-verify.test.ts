@@ -4,6 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
+
+/** A key as jose's `generateKeyPair` makes it (node's CryptoKey; no DOM types here). */
+type CryptoKey = Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
 import { parsePolicy } from '@kin/core';
 import type { TrackingEvent } from '@kin/core';
 import type { IdentityVerifier } from './identity-verify.ts';

@@ -15,9 +15,10 @@
  * ingest writer thread drop its identity-graph cache, and renewals come every 10 s per lease whether or not
  * there is work. The leases are not data: losing the file only hands each lease to the next process asking.
  */
-import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type Database from 'better-sqlite3';
+import type { IdGenerator } from '../../ports/ids.ts';
+import { createIdGenerator } from '../../ports/ids.ts';
 import DatabaseFile from 'better-sqlite3';
 import type { EvaluatorLease } from '../audience-store.ts';
 import { inSqliteTransaction } from './sqlite-connection.ts';
@@ -91,11 +92,13 @@ export function createSqliteLease(options: {
   name: string;
   ttlMs?: number;
   now?: () => number;
+  /** Where the holder name's random part comes from (the id port). */
+  ids?: IdGenerator;
 }): EvaluatorLease & { readonly holder: string } {
   const { name } = options;
   const ttl = options.ttlMs ?? SQLITE_LEASE_TTL_MS;
   const now = options.now ?? Date.now;
-  const holder = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  const holder = `${hostname()}:${process.pid}:${(options.ids ?? createIdGenerator()).rowId().slice(0, 8)}`;
   /** When the lease this object holds expires (0: not held). */
   let until = 0;
   let timer: ReturnType<typeof setInterval> | undefined;

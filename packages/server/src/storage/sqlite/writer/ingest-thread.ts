@@ -36,7 +36,7 @@ export interface ThreadCommit {
 
 /** Options of the threaded ingestor. */
 export interface ThreadIngestorOptions extends Omit<IngestThreadData, 'policy'> {
-  /** The same policy the writer thread loads: identifiers are extracted here, off the writer. */
+  /** The policy, loaded once by the starting thread and handed to the writer thread: identifiers are extracted here, off the writer. */
   resolve: ResolveDeps;
   /** Called once per answered submission with what the writer applied (merges since the last answer). */
   onCommit?: (commit: ThreadCommit) => void;

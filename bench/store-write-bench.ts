@@ -5,7 +5,8 @@
  * (user+system, which a noisy shared machine distorts less), and the PostgreSQL/SQLite ratio.
  * Flags: --events N (default 50,000), --persons N (default events/10), --batch N (default 500),
  * --writers N (concurrent PostgreSQL transactions, default 1), --traits stable (each identify re-sends its
- * person's same name and email traits, as SDKs that identify on every page load do, instead of random ones).
+ * person's same name and email traits, as SDKs that identify on every page load do, instead of random ones),
+ * --store sqlite|postgres|both (default both; the ratio needs both).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,6 +29,8 @@ const PERSONS = Number(args.get('persons') ?? Math.max(10, Math.floor(EVENTS / 1
 const BATCH = Number(args.get('batch') ?? 500);
 const WRITERS = Number(args.get('writers') ?? 1);
 const STABLE_TRAITS = args.get('traits') === 'stable';
+const STORE = args.get('store') ?? 'both';
+if (!['sqlite', 'postgres', 'both'].includes(STORE)) throw new Error(`--store ${STORE}: sqlite, postgres or both`);
 const deps = { policy: DEFAULT_POLICY, normalize: normalizerFor(DEFAULT_POLICY) };
 
 function batches(): EventGroup[][] {
@@ -82,25 +85,38 @@ async function run(store: Store, all: EventGroup[][], writers: number): Promise<
 }
 
 const all = batches();
-const dir = mkdtempSync(join(tmpdir(), 'kin-store-bench-'));
-const sqlite = await openSqliteStore({ path: join(dir, 'kin.db') });
-const sqliteResult = await run(sqlite, all, 1);
-await sqlite.close();
-rmSync(dir, { recursive: true, force: true });
 
-const db = await createTestDatabase();
-let pgResult: Result;
-try {
-  const pg = await openPostgresStore({ url: db.url, poolSize: Math.max(2, WRITERS + 1) });
-  pgResult = await run(pg, all, WRITERS);
-  await pg.close();
-} finally {
-  await db.drop();
+async function runSqlite(): Promise<Result> {
+  const dir = mkdtempSync(join(tmpdir(), 'kin-store-bench-'));
+  try {
+    const sqlite = await openSqliteStore({ path: join(dir, 'kin.db') });
+    const result = await run(sqlite, all, 1);
+    await sqlite.close();
+    return result;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
+
+async function runPostgres(): Promise<Result> {
+  const db = await createTestDatabase();
+  try {
+    const pg = await openPostgresStore({ url: db.url, poolSize: Math.max(2, WRITERS + 1) });
+    const result = await run(pg, all, WRITERS);
+    await pg.close();
+    return result;
+  } finally {
+    await db.drop();
+  }
+}
+
+const sqliteResult = STORE === 'postgres' ? undefined : await runSqlite();
+const pgResult = STORE === 'sqlite' ? undefined : await runPostgres();
 
 const fmt = (r: Result) =>
   `${Math.round(r.eventsPerSecond).toLocaleString('en-US').padStart(8)} events/s  ${r.cpuMicrosPerEvent.toFixed(0).padStart(5)} µs CPU/event (this process)`;
 console.log(`store write path: ${EVENTS.toLocaleString('en-US')} events, ${PERSONS.toLocaleString('en-US')} persons, batches of ${BATCH}`);
-console.log(`  SQLite (file, synchronous=FULL)     ${fmt(sqliteResult)}`);
-console.log(`  PostgreSQL (${WRITERS} writer${WRITERS === 1 ? '' : 's'})             ${fmt(pgResult)}`);
-console.log(`  ratio PostgreSQL / SQLite: ${(pgResult.eventsPerSecond / sqliteResult.eventsPerSecond).toFixed(2)}`);
+if (sqliteResult) console.log(`  SQLite (file, synchronous=FULL)     ${fmt(sqliteResult)}`);
+if (pgResult) console.log(`  PostgreSQL (${WRITERS} writer${WRITERS === 1 ? '' : 's'})             ${fmt(pgResult)}`);
+if (sqliteResult && pgResult)
+  console.log(`  ratio PostgreSQL / SQLite: ${(pgResult.eventsPerSecond / sqliteResult.eventsPerSecond).toFixed(2)}`);

@@ -113,14 +113,16 @@ export function createEventColumns(db: Database.Database) {
        WHERE first_seq = (SELECT max(first_seq) FROM event_columns WHERE first_seq <= @seq) AND last_seq >= @seq AND data IS NOT NULL`,
     ),
     number: db.prepare('SELECT n FROM event_profiles WHERE id = ?').pluck(),
-    addNumber: db.prepare('INSERT INTO event_profiles (id) VALUES (?)'),
+    addNumber: db.prepare('INSERT OR IGNORE INTO event_profiles (id) VALUES (?)'),
   };
   /** Profile numbers this connection has read or written (forgotten after a rollback, which may take some back). */
   let numbers = new Map<string, number>();
   const numberOf = (profileId: string): number => {
     let n = numbers.get(profileId);
     if (n !== undefined) return n;
-    n = (s.number.get(profileId) as number | undefined) ?? Number(s.addNumber.run(profileId).lastInsertRowid);
+    // Insert first: a block's profiles are mostly new to the table (one statement instead of a miss and an insert).
+    const added = s.addNumber.run(profileId);
+    n = added.changes > 0 ? Number(added.lastInsertRowid) : (s.number.get(profileId) as number);
     if (numbers.size >= REMEMBERED_PROFILES) numbers = new Map();
     numbers.set(profileId, n);
     return n;

@@ -1,14 +1,13 @@
 /**
- * `scanColumns` of the PostgreSQL analytics port (see analytics-store.ts): a day slice per statement, as
- * `scanEvents` reads, but each row only (profile, seq, time, name index) and turned straight into columns, with
- * the next slice's statement already sent while this one's rows are filed: PostgreSQL reads slice k + 1 on one
- * core while Kin files slice k on the other.
+ * `scanColumns` of the PostgreSQL analytics port (see analytics-store.ts): the packed per-day columns of
+ * postgres-event-columns.ts for the days that are fresh, and for the days still stale a statement per day that
+ * selects only (profile, seq, time, name index), turned straight into columns. The next statement is sent while
+ * this one's rows are filed, so PostgreSQL reads on one core while Kin files on the other.
  *
- * Why: a funnel over 1,000,000 events spent 2.7 s of CPU in Kin (the driver's rows, then an object per row)
- * while PostgreSQL waited, and then PostgreSQL read while Kin waited (6.0 s wall, bench:analytics, session 10).
- * Tried and dropped: PostgreSQL packing each profile's events of a week into one `bytea` (`string_agg` of
- * `float8send`): Kin's CPU per event halved again, but PostgreSQL's doubled (a 130,000-event week: 850 ms
- * against 390 ms), and on two cores the slower side sets the time.
+ * Why packs: reading 874,159 rows a day per statement, PostgreSQL set a funnel's wall time (5.3–5.6 s) and the
+ * driver's rows cost Kin 2 s of CPU (bench:analytics, session 11). Tried before and dropped: PostgreSQL packing
+ * each profile's events of a week into one `bytea` per question (`string_agg` of `float8send`): Kin's CPU halved
+ * but PostgreSQL's doubled; a pack made once per day and kept costs that only after a write to the day.
  */
 import type pg from 'pg';
 import type { ColumnScan, EventColumnBatch } from '../analytics-store.ts';
@@ -95,9 +94,12 @@ export async function scanPostgresColumns(
   const names = scan.names;
   const firstDay = Math.floor(scan.fromMs / PACK_DAY_MS);
   const lastDay = Math.floor((scan.toMs - 1) / PACK_DAY_MS);
+  // Packing spends at most half the time left: a store that has never been packed (a year of events after
+  // migration 39) answers within its limit from the rows, and each question packs more of it.
+  const packUntil = Date.now() + (scan.deadline - Date.now()) / 2;
   for (const day of await staleDays(pool, firstDay, lastDay)) {
-    checkDeadline(scan.deadline);
-    await repackDay(pool, day, scan.deadline);
+    if (Date.now() >= packUntil) break;
+    await repackDay(pool, day, packUntil);
   }
   let total = 0;
   await clientTransaction(

@@ -131,8 +131,8 @@ export async function staleDays(pool: pg.Pool | pg.PoolClient, fromDay: number, 
 }
 
 /**
- * Packs one day (see the file comment); answers whether it did (false: another repacker holds the day, or writers
- * kept numbering new profiles of it). Never waits on a writer: it reads `events` and deletes only marks.
+ * Packs one day (see the file comment); answers whether it did (false: another repacker holds the day, writers
+ * kept numbering new profiles of it, or the pack ran past `deadline`). Never waits on a writer: it reads `events` and deletes only marks.
  */
 export async function repackDay(pool: pg.Pool, day: number, deadline: number): Promise<boolean> {
   const client = await pool.connect();
@@ -153,6 +153,8 @@ export async function repackDay(pool: pg.Pool, day: number, deadline: number): P
           if (packed.rowCount === 1) return true;
         } catch (error) {
           await client.query('ROLLBACK');
+          // Out of the time given to packing: the day stays stale, and the scan reads its rows.
+          if ((error as { code?: string }).code === '57014') return false;
           throw error;
         }
       }

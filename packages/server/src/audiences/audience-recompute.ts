@@ -191,15 +191,10 @@ export async function recomputeProfiles(
   const removed = new Set<string>();
   const live = new Map<string, ProfileView>();
   const unique = [...new Set(ids)];
-  // Several profile reads in flight: PostgreSQL answers them on the pool's connections at once (a batch of
-  // 2,000 read one by one waited 2,000 round trips); SQLite answers each at once anyway.
-  const found: Array<ProfileView | undefined> = [];
-  for (let i = 0; i < unique.length; i += PROFILE_READS_IN_FLIGHT) {
-    found.push(...(await Promise.all(unique.slice(i, i + PROFILE_READS_IN_FLIGHT).map((id) => store.findProfile(id)))));
-  }
-  for (const [index, id] of unique.entries()) {
+  const found = await readProfiles(store, unique);
+  for (const id of unique) {
     if (live.has(id)) continue;
-    const profile = found[index];
+    const profile = found.get(id);
     if (!profile) {
       removed.add(id);
       continue;
@@ -255,6 +250,19 @@ export async function recomputeProfiles(
   return { written: writes.length, changes };
 }
 
+/** Each id's live profile: in one batch where the store's port reads batches, else `findProfile` per id. */
+async function readProfiles(store: Store, ids: readonly string[]): Promise<Map<string, ProfileView | undefined>> {
+  if (store.audiences.readProfiles) return store.audiences.readProfiles(ids);
+  // Several profile reads in flight: PostgreSQL answers them on the pool's connections at once (a batch of
+  // 2,000 read one by one waited 2,000 round trips).
+  const found = new Map<string, ProfileView | undefined>();
+  for (let i = 0; i < ids.length; i += PROFILE_READS_IN_FLIGHT) {
+    const slice = ids.slice(i, i + PROFILE_READS_IN_FLIGHT);
+    for (const [k, profile] of (await Promise.all(slice.map((id) => store.findProfile(id)))).entries()) found.set(slice[k]!, profile);
+  }
+  return found;
+}
+
 /** The inputs of one profile's evaluation besides definitions and clock (see evaluation-memo.ts). */
 function inputsOf(group: readonly string[], profile: ProfileView, read: readonly SeqEvent[]): string {
   const seqs = read.map((x) => x.seq).sort((a, b) => a - b);
@@ -263,8 +271,24 @@ function inputsOf(group: readonly string[], profile: ProfileView, read: readonly
 
 function sameState(before: ProfileComputedState, after: ProfileComputedState, nextCheckAt: string | null): boolean {
   return (
-    (before.nextCheckAt ?? null) === nextCheckAt &&
-    stableJson(before.values) === stableJson(after.values) &&
-    stableJson(before.audiences) === stableJson(after.audiences)
+    (before.nextCheckAt ?? null) === nextCheckAt && sameRecord(before.audiences, after.audiences) && sameRecord(before.values, after.values)
   );
+}
+
+/**
+ * True when two records hold the same keys with values of the same JSON (what `stableJson` of each compares).
+ * Why not `stableJson` of both: most values are numbers and strings, compared at once; this runs for every
+ * profile a turn evaluates.
+ */
+function sameRecord(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  for (const key of keys) {
+    if (!Object.hasOwn(b, key)) return false;
+    const x = a[key];
+    const y = b[key];
+    if (x === y) continue;
+    if (typeof x !== 'object' || typeof y !== 'object' || x === null || y === null || stableJson(x) !== stableJson(y)) return false;
+  }
+  return true;
 }

@@ -8,7 +8,7 @@
  */
 import type { AudienceDefinition, ComputedTraitDefinition, TrackingEvent } from '@kin/core';
 import type { AudienceMember, DefinitionStatus } from '@kin/core/api/index.ts';
-import type { Page } from './storage.ts';
+import type { Page, ProfileView } from './storage.ts';
 
 /** The two kinds of definition kept in one table. */
 export type DefinitionKind = 'trait' | 'audience';
@@ -91,6 +91,11 @@ export interface AudienceStore {
   deleteDefinition(kind: DefinitionKind, key: string): Promise<boolean>;
   setStatus(kind: DefinitionKind, keys: readonly string[], status: DefinitionStatus, progress: number): Promise<void>;
   readStates(profileIds: readonly string[]): Promise<Map<string, ProfileComputedState>>;
+  /**
+   * Each id's live profile as `Store.findProfile` answers it, for a whole batch at once (`undefined`: unknown).
+   * Optional: without it the evaluator calls `findProfile` per profile, several in flight.
+   */
+  readProfiles?(profileIds: readonly string[]): Promise<Map<string, ProfileView | undefined>>;
   /** Replaces the state of each written profile and forgets the `removed` ones (merged away or gone). */
   writeStates(writes: readonly ProfileStateWrite[], removed: readonly string[]): Promise<void>;
   /** Profiles whose next check is at or before `now`, earliest first. */

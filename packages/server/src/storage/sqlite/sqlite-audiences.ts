@@ -8,6 +8,7 @@ import { definitionOf } from '../audience-store.ts';
 import { createAudienceEventReads } from './sqlite-audience-feed.ts';
 import { createAudienceState, inTransaction } from './sqlite-audience-state.ts';
 import type { SqliteLeases } from './sqlite-lease.ts';
+import { sqliteProfilesOf } from './sqlite-profile-batch.ts';
 import { cachedStatement as stmt } from './sqlite-statement-cache.ts';
 import type { WriteQueue } from './write-queue.ts';
 
@@ -96,6 +97,8 @@ export function createSqliteAudiences(options: {
       if (ids.length === 0) return;
       await write(() => stmt(db, 'DELETE FROM recompute_marks WHERE id IN (SELECT value FROM json_each(?))').run(JSON.stringify(ids)));
     },
+
+    readProfiles: async (profileIds) => sqliteProfilesOf(read(), profileIds),
 
     evaluatorLease: () => options.leases.lease('audience-evaluator'),
 

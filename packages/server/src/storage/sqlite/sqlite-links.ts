@@ -19,6 +19,8 @@ import {
   toLinkRecord,
 } from '../links-rows.ts';
 import { cursorKey, pageOf } from '../keyset-page.ts';
+import { CLICKED_LIVE_SQL, CLICKED_PROFILE_UPSERT, createClickedProfiles } from '../links-conversions.ts';
+import { countSqliteConversions } from './sqlite-link-conversions.ts';
 import { cachedStatement } from './sqlite-statement-cache.ts';
 import type { WriteQueue } from './write-queue.ts';
 
@@ -131,13 +133,11 @@ export function createSqliteLinksStore(options: { db: Database.Database; read: (
       return toHitCounts(readStatement(HIT_COUNTS_SQL(() => '?')).get(linkId, linkId) as Row | undefined);
     },
     async clickedProfiles(linkId, limit) {
-      const rows = read()
-        .prepare(
-          `SELECT coalesce(p.merged_into, p.id) AS live, min(c.at) AS first_at FROM link_clicks c JOIN profiles p ON p.id = c.profile_id
-           WHERE c.link_id = ? AND c.kind = 'get' AND c.bot = 0 GROUP BY live ORDER BY first_at, live LIMIT ?`,
-        )
-        .all(linkId, limit) as Row[];
+      const rows = readStatement(CLICKED_LIVE_SQL(() => '?')).all(linkId, limit) as Row[];
       return rows.map((row) => ({ profileId: row.live as string, firstClickAt: row.first_at as string }));
+    },
+    async countConversions(linkId, query) {
+      return countSqliteConversions(read(), linkId, query);
     },
     async listProfileClicks(profileIds, limit) {
       if (profileIds.length === 0) return [];
@@ -167,12 +167,17 @@ export function sqliteLinkClickTx(db: Database.Database): LinkClickTx & { begin(
   let find: Database.Statement | undefined;
   let browsers: Database.Statement | undefined;
   let addBrowser: Database.Statement | undefined;
+  let clickedUpsert: Database.Statement | undefined;
   const tally = createHitTally();
+  const clicked = createClickedProfiles();
   // The firsts this transaction wrote or found: a visitor's next clicks in it need no statement. Only within one
   // transaction: a privacy delete (another transaction, perhaps another connection) may remove firsts.
   const seen = new Set<string>();
   return {
-    begin: () => seen.clear(),
+    begin() {
+      seen.clear();
+      clicked.take();
+    },
     beforeCommit() {
       count ??= db.prepare(
         `INSERT INTO link_hit_counts (link_id, ${HIT_COUNTERS.join(', ')}) VALUES (?, ${HIT_COUNTERS.map(() => '?').join(', ')})
@@ -183,6 +188,7 @@ export function sqliteLinkClickTx(db: Database.Database): LinkClickTx & { begin(
     rolledBack() {
       tally.take();
       seen.clear();
+      clicked.take();
     },
     async recordLinkClick(c) {
       insert ??= db.prepare(
@@ -192,6 +198,11 @@ export function sqliteLinkClickTx(db: Database.Database): LinkClickTx & { begin(
       if (insert.run(...linkClickValues(c)).changes === 0) return;
       // The counters move with the row, in its transaction (a redelivered click counts once).
       tally.add(c);
+      // The link's clicked profiles (conversions), once per link and profile per transaction unless earlier.
+      if (clicked.add(c)) {
+        clickedUpsert ??= db.prepare(CLICKED_PROFILE_UPSERT('VALUES (?, ?, ?)'));
+        clickedUpsert.run(c.linkId, c.profileId, c.at);
+      }
       for (const f of hitFirsts(c)) {
         const key = `${c.linkId}\u0000${f.kind}\u0000${f.value}`;
         if (seen.has(key)) continue;

@@ -46,29 +46,48 @@ export interface ConversionQuery {
 }
 
 /**
- * The clicked profiles of a transaction's clicks, with their earliest click in it: the rows it adds to
- * `link_clicked_profiles` (a click row that was new, of a person's GET on a profile).
+ * The first clicks a store's transactions add to `link_clicked_profiles`: `add` says whether a click may move a
+ * row (a new click row of a person's GET on a profile, earlier than any this memory knows for its link and
+ * profile), `take` hands the transaction's rows over in key order (link, profile), `committed` keeps them as
+ * known. Why a memory across transactions (`remember`): a link's clickers click again, and each repeat was an
+ * upsert that changed nothing. Why sound: a known value is never earlier than the stored one (the stored row
+ * keeps the minimum, and other writers only lower it), so a click at or after it cannot move the row; a
+ * privacy delete removes rows only of deleted profiles, which no later click lands on.
  */
-export function createClickedProfiles(): {
-  /** Whether the click adds or moves a row this transaction has not written yet (then it is remembered). */
+export function createFirstClicks(options: { remember: boolean; limit?: number }): {
   add(click: LinkClickRecord): boolean;
-  /** The rows, in key order (link, profile), and the tally starts over. */
   take(): Array<[string, string, string]>;
+  committed(): void;
+  /** Drops the transaction's rows (a rollback, or a new transaction). */
+  drop(): void;
+  /** Forgets what is known (another connection wrote). */
+  forget(): void;
 } {
-  const rows = new Map<string, [string, string, string]>();
+  const limit = options.limit ?? 100_000;
+  const pending = new Map<string, [string, string, string]>();
+  const known = new Map<string, string>();
   return {
     add(c) {
       if (c.kind !== 'get' || c.bot || c.profileId === undefined) return false;
       const key = `${c.linkId}\u0000${c.profileId}`;
-      const known = rows.get(key);
-      if (known && known[2] <= c.at) return false;
-      rows.set(key, [c.linkId, c.profileId, c.at]);
+      const first = pending.get(key)?.[2] ?? known.get(key);
+      if (first !== undefined && first <= c.at) return false;
+      pending.set(key, [c.linkId, c.profileId, c.at]);
       return true;
     },
     take() {
-      const all = [...rows.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([, row]) => row);
-      rows.clear();
+      const all = [...pending.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([, row]) => row);
+      pending.clear();
       return all;
     },
+    committed() {
+      if (options.remember) {
+        if (known.size + pending.size > limit) known.clear();
+        for (const [key, row] of pending) known.set(key, row[2]);
+      }
+      pending.clear();
+    },
+    drop: () => pending.clear(),
+    forget: () => known.clear(),
   };
 }

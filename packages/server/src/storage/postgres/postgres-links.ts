@@ -6,7 +6,7 @@ import type pg from 'pg';
 import type { QueryConfig, QueryResultRow } from 'pg';
 import type { LinkClickTx, LinksStore } from '../links-store.ts';
 import { cursorKey, pageOf } from '../keyset-page.ts';
-import { CLICKED_LIVE_SQL, createClickedProfiles } from '../links-conversions.ts';
+import { CLICKED_LIVE_SQL, createFirstClicks } from '../links-conversions.ts';
 import { countPostgresConversions, POSTGRES_CLICKED_PROFILES_UPSERT } from './postgres-link-conversions.ts';
 import {
   HIT_COUNTER_MIGRATION,
@@ -169,7 +169,8 @@ const COUNT_UPSERT = `INSERT INTO link_hit_counts (link_id, ${HIT_COUNTERS.join(
  */
 export function postgresLinkClickTx(query: Query): LinkClickTx & { beforeCommit(): Promise<void> } {
   const tally = createHitTally();
-  const clicked = createClickedProfiles();
+  // Per transaction only: this object lives for one transaction (postgres-writes.ts).
+  const clicked = createFirstClicks({ remember: false });
   const firsts = new Map<string, { linkId: string; kind: string; value: string; counter: number }>();
   return {
     async recordLinkClick(c) {

@@ -19,7 +19,7 @@ import {
   toLinkRecord,
 } from '../links-rows.ts';
 import { cursorKey, pageOf } from '../keyset-page.ts';
-import { CLICKED_LIVE_SQL, CLICKED_PROFILE_UPSERT, createClickedProfiles } from '../links-conversions.ts';
+import { CLICKED_LIVE_SQL, CLICKED_PROFILE_UPSERT, createFirstClicks } from '../links-conversions.ts';
 import { countSqliteConversions } from './sqlite-link-conversions.ts';
 import { cachedStatement } from './sqlite-statement-cache.ts';
 import type { WriteQueue } from './write-queue.ts';
@@ -160,7 +160,9 @@ export function createSqliteLinksStore(options: { db: Database.Database; read: (
  * The click operations of a write transaction on the writer's connection, and the transaction part (see
  * sqlite-store.ts) that writes the transaction's additions to its links' counters before commit.
  */
-export function sqliteLinkClickTx(db: Database.Database): LinkClickTx & { begin(): void; beforeCommit(): void; rolledBack(): void } {
+export function sqliteLinkClickTx(
+  db: Database.Database,
+): LinkClickTx & { begin(othersWrote: boolean): void; beforeCommit(): void; committed(): void; rolledBack(): void } {
   let insert: Database.Statement | undefined;
   let first: Database.Statement | undefined;
   let count: Database.Statement | undefined;
@@ -169,15 +171,17 @@ export function sqliteLinkClickTx(db: Database.Database): LinkClickTx & { begin(
   let addBrowser: Database.Statement | undefined;
   let clickedUpsert: Database.Statement | undefined;
   const tally = createHitTally();
-  const clicked = createClickedProfiles();
+  const clicked = createFirstClicks({ remember: true });
   // The firsts this transaction wrote or found: a visitor's next clicks in it need no statement. Only within one
   // transaction: a privacy delete (another transaction, perhaps another connection) may remove firsts.
   const seen = new Set<string>();
   return {
-    begin() {
+    begin(othersWrote: boolean) {
       seen.clear();
-      clicked.take();
+      clicked.drop();
+      if (othersWrote) clicked.forget();
     },
+    committed: () => clicked.committed(),
     beforeCommit() {
       count ??= db.prepare(
         `INSERT INTO link_hit_counts (link_id, ${HIT_COUNTERS.join(', ')}) VALUES (?, ${HIT_COUNTERS.map(() => '?').join(', ')})
@@ -188,7 +192,7 @@ export function sqliteLinkClickTx(db: Database.Database): LinkClickTx & { begin(
     rolledBack() {
       tally.take();
       seen.clear();
-      clicked.take();
+      clicked.drop();
     },
     async recordLinkClick(c) {
       insert ??= db.prepare(
@@ -198,7 +202,7 @@ export function sqliteLinkClickTx(db: Database.Database): LinkClickTx & { begin(
       if (insert.run(...linkClickValues(c)).changes === 0) return;
       // The counters move with the row, in its transaction (a redelivered click counts once).
       tally.add(c);
-      // The link's clicked profiles (conversions), once per link and profile per transaction unless earlier.
+      // The link's clicked profiles (conversions): only a click earlier than the first one known moves a row.
       if (clicked.add(c)) {
         clickedUpsert ??= db.prepare(CLICKED_PROFILE_UPSERT('VALUES (?, ?, ?)'));
         clickedUpsert.run(c.linkId, c.profileId, c.at);

@@ -63,7 +63,7 @@ export interface AdminReadDeps extends ProfileDeps {
 
 /** The reads run where they are called (PostgreSQL, tests, `:memory:`). */
 export function inlineAdminReads(deps: AdminReadDeps): AdminReads {
-  const stats = createLinkStatsReader({ links: deps.store.links, store: deps.store, clock: deps.clock });
+  const stats = createLinkStatsReader({ links: deps.store.links, clock: deps.clock });
   return {
     overview: async () => JSON.stringify(await readOverview(deps)),
     profileEvents: async (ref, query) => JSON.stringify(await readProfileEvents(deps, ref, query)),

@@ -215,7 +215,7 @@ export function createLinkService(deps: LinkServiceDeps): LinkService {
       deps.clicks.push(hit);
       return true;
     },
-    stats: createLinkStatsReader({ links, store: deps.store, clock }),
+    stats: createLinkStatsReader({ links, clock }),
   };
   return api;
 }

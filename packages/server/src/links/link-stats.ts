@@ -6,7 +6,6 @@
 import type { LinkStats } from '@kin/core/api/index.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { LinkRecord, LinksStore } from '../storage/links-store.ts';
-import type { Store } from '../storage/storage.ts';
 
 /** Conversions: an `Order Completed` by the clicked profile within this many days of its first click. */
 export const CONVERSION_WINDOW_DAYS = 7;
@@ -15,28 +14,20 @@ export const CONVERSION_PROFILES = 1000;
 const CONVERSION_EVENT = 'Order Completed';
 /** How long a link's conversion count is reused (the hit counts are always read fresh). */
 const CONVERSIONS_TTL_MS = 2_000;
-const DAY_MS = 86_400_000;
 
 /** Creates the reader; it keeps each link's conversion count for `CONVERSIONS_TTL_MS`. */
-export function createLinkStatsReader(deps: { links: LinksStore; store: Store; clock: Clock }): (link: LinkRecord) => Promise<LinkStats> {
-  const { links, store, clock } = deps;
+export function createLinkStatsReader(deps: { links: LinksStore; clock: Clock }): (link: LinkRecord) => Promise<LinkStats> {
+  const { links, clock } = deps;
   const conversionsOf = new Map<string, { at: number; count: number }>();
 
   async function countConversions(linkId: string): Promise<number> {
-    let conversions = 0;
-    for (const { profileId, firstClickAt } of await links.clickedProfiles(linkId, CONVERSION_PROFILES)) {
-      const from = Date.parse(firstClickAt);
-      const orders = await store.listProfileEvents(profileId, { event: CONVERSION_EVENT, limit: 200 });
-      if (orders.data.some((e) => Date.parse(e.timestamp) >= from && Date.parse(e.timestamp) <= from + CONVERSION_WINDOW_DAYS * DAY_MS))
-        conversions++;
-    }
-    return conversions;
+    return links.countConversions(linkId, { event: CONVERSION_EVENT, windowDays: CONVERSION_WINDOW_DAYS, limit: CONVERSION_PROFILES });
   }
 
   return async (link) => {
     const counts = await links.countHits(link.id);
-    // Why a short cache: conversions read one timeline per clicked profile; a dashboard polling the stats
-    // every second must not turn into a timeline read per clicker per second beside the redirects.
+    // Why a short cache: conversions read an index range per clicked profile (links-conversions.ts); a dashboard
+    // polling the stats every second must not turn into that read per clicker per second beside the redirects.
     const now = clock.now().getTime();
     const cached = conversionsOf.get(link.id);
     const conversions = cached && now - cached.at < CONVERSIONS_TTL_MS ? cached.count : await countConversions(link.id);

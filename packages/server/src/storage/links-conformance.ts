@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY } from '@kin/core';
 import type { TrackingEvent } from '@kin/core';
 import { normalizerFor } from '../identity/policy-load.ts';
+import { undoMerge } from '../identity/identity-undo.ts';
 import { hitEvent } from '../links/link-events.ts';
 import type { LinkHit } from '../links/link-events.ts';
 import { applyEvents } from '../pipeline/event-apply.ts';
@@ -177,6 +178,65 @@ export function runLinksConformance(target: LinksConformanceTarget): void {
       ]);
       const orders = await store.listProfileEvents(cyProfile!, { limit: 10, event: 'Order Completed' });
       expect(orders.data.map((e) => e.messageId)).toEqual(['order-1']);
+    });
+
+    it('counts conversions from the index as the timelines answer them, through a merge and its undo', async () => {
+      const l6 = link('l-6', 'six', at(0));
+      const person = (id: string, email: string) => ({ id, ref: { type: 'email', value: email } });
+      const [gil, hal, ivy] = [person('r-6', 'gil@x.io'), person('r-7', 'hal@x.io'), person('r-8', 'ivy@x.io')];
+      const query = { event: 'Order Completed', windowDays: 7, limit: 1000 };
+      // The answer as the stats read it before the index: each clicked profile's timeline, scanned.
+      const fromTimelines = async (): Promise<number> => {
+        let n = 0;
+        for (const { profileId, firstClickAt } of await links.clickedProfiles('l-6', query.limit)) {
+          const from = Date.parse(firstClickAt);
+          const orders = await store.listProfileEvents(profileId, { event: query.event, limit: 200 });
+          if (orders.data.some((e) => Date.parse(e.timestamp) >= from && Date.parse(e.timestamp) <= from + 7 * 86_400_000)) n++;
+        }
+        return n;
+      };
+      const order = (messageId: string, anonymousId: string, minutes: number): TrackingEvent => ({
+        type: 'track',
+        event: 'Order Completed',
+        messageId,
+        anonymousId,
+        timestamp: at(minutes),
+        receivedAt: at(minutes),
+      });
+      // Gil's first click is the second of the transaction (the earlier one counts); Ivy's is a bot's.
+      await ingest(LINKS_SOURCE_ID, [
+        click({ clickId: 'click-gil-2', link: l6, token: 'valid', recipient: gil, at: at(10) }),
+        click({ clickId: 'click-gil-1', link: l6, token: 'valid', recipient: gil, at: at(5) }),
+        click({ clickId: 'click-hal-1', link: l6, token: 'valid', recipient: hal, at: at(10) }),
+        click({ clickId: 'click-ivy-1', link: l6, token: 'valid', recipient: ivy, at: at(10), machine: 'user_agent' }),
+      ]);
+      await ingest(LINKS_SOURCE_ID, [click({ clickId: 'click-gil-3', link: l6, token: 'valid', recipient: gil, at: at(20) })]);
+      // Gil's browser buys between the first and the second click; Hal buys before his click and 8 days after.
+      await ingest('web', [order('order-gil', 'g-b', 7), order('order-hal-0', 'h-b', 2), order('order-hal-8', 'h-b', 10 + 8 * 1440)]);
+      await ingest('web', [{ type: 'page', messageId: 'h-b-page', anonymousId: 'h-b', timestamp: at(3), receivedAt: at(3) }]);
+      expect(await links.countConversions('l-6', query)).toBe(0);
+      // Gil's browser joins Gil's profile (identify with the email): its order now counts for Gil.
+      const identify = (anonymousId: string, email: string): TrackingEvent => ({
+        type: 'identify',
+        messageId: `identify-${anonymousId}`,
+        anonymousId,
+        timestamp: at(30),
+        receivedAt: at(30),
+        context: { externalIds: [{ type: 'email', id: email }] },
+      });
+      await ingest('web', [identify('g-b', 'gil@x.io'), identify('h-b', 'hal@x.io')]);
+      const gilProfile = await store.findProfileIdByIdentifier({ type: 'email', value: 'gil@x.io' });
+      expect(await store.findProfileIdByIdentifier({ type: 'anonymous_id', value: 'g-b' })).toBe(gilProfile);
+      expect(await links.countConversions('l-6', query)).toBe(1);
+      expect(await fromTimelines()).toBe(1);
+      expect(await links.countConversions('l-6', { ...query, windowDays: 9 })).toBe(2);
+      expect(await links.countConversions('l-6', { ...query, limit: 1 })).toBe(1);
+      // The undo puts the browser and its order apart again: no conversion, as the timelines say.
+      const merge = (await store.listProfileMerges(gilProfile!)).find((m) => m.sides !== undefined && m.rule !== 'undo');
+      expect(merge).toBeDefined();
+      expect((await undoMerge(store, merge!.id, deps, at(40))).ok).toBe(true);
+      expect(await links.countConversions('l-6', query)).toBe(0);
+      expect(await fromTimelines()).toBe(0);
     });
   });
 }

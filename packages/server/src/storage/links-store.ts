@@ -6,6 +6,7 @@
  */
 import type { Identifier, LinkClickSnapshot } from '@kin/core';
 import type { LinkStats } from '@kin/core/api/links-api.ts';
+import type { ConversionQuery } from './links-conversions.ts';
 import type { Page } from './storage.ts';
 
 /** A tracked link as stored. `url` is the destination with the UTM parameters already applied. */
@@ -77,6 +78,11 @@ export interface LinksStore {
   countHits(linkId: string): Promise<LinkHitCounts>;
   /** Live profiles with a non-bot click on the link, by first click, at most `limit`. */
   clickedProfiles(linkId: string, limit: number): Promise<ClickedProfile[]>;
+  /**
+   * How many of the link's first `query.limit` clicked profiles (as `clickedProfiles` lists them) have a
+   * `query.event` event within `query.windowDays` after their first click (inclusive), read from an index.
+   */
+  countConversions(linkId: string, query: ConversionQuery): Promise<number>;
   /**
    * The hits recorded on these profiles (a person's own profile and those merged into it: a privacy export),
    * newest first, at most `limit`; bot-flagged ones too. Empty for no ids.

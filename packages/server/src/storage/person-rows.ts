@@ -29,6 +29,7 @@ export const PERSON_ROW_DELETES: readonly string[] = [
   'DELETE FROM message_claims WHERE profile_id IN (IDS)',
   'DELETE FROM message_decisions WHERE profile_id IN (IDS)',
   `DELETE FROM deliveries WHERE profile_key IN (IDS) AND kind <> 'user_deleted'`,
+  'DELETE FROM link_clicked_profiles WHERE profile_id IN (IDS)',
 ];
 
 /**

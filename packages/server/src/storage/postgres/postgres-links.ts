@@ -6,6 +6,8 @@ import type pg from 'pg';
 import type { QueryConfig, QueryResultRow } from 'pg';
 import type { LinkClickTx, LinksStore } from '../links-store.ts';
 import { cursorKey, pageOf } from '../keyset-page.ts';
+import { CLICKED_LIVE_SQL, createFirstClicks } from '../links-conversions.ts';
+import { countPostgresConversions, POSTGRES_CLICKED_PROFILES_UPSERT } from './postgres-link-conversions.ts';
 import {
   HIT_COUNTER_MIGRATION,
   HIT_COUNTERS,
@@ -127,12 +129,12 @@ export function createPostgresLinksStore(pool: pg.Pool): LinksStore {
     },
     async clickedProfiles(linkId, limit) {
       const { rows } = await pool.query<Row>(
-        `SELECT coalesce(p.merged_into, p.id) AS live, min(c.at) AS first_at FROM link_clicks c JOIN profiles p ON p.id = c.profile_id
-         WHERE c.link_id = $1 AND c.kind = 'get' AND c.bot = 0 GROUP BY live ORDER BY first_at, live LIMIT $2`,
+        CLICKED_LIVE_SQL((n) => `$${n}`),
         [linkId, limit],
       );
       return rows.map((row) => ({ profileId: row.live as string, firstClickAt: row.first_at as string }));
     },
+    countConversions: (linkId, query) => countPostgresConversions(pool, linkId, query),
     async listProfileClicks(profileIds, limit) {
       if (profileIds.length === 0) return [];
       const { rows } = await pool.query<Row>(
@@ -167,6 +169,8 @@ const COUNT_UPSERT = `INSERT INTO link_hit_counts (link_id, ${HIT_COUNTERS.join(
  */
 export function postgresLinkClickTx(query: Query): LinkClickTx & { beforeCommit(): Promise<void> } {
   const tally = createHitTally();
+  // Per transaction only: this object lives for one transaction (postgres-writes.ts).
+  const clicked = createFirstClicks({ remember: false });
   const firsts = new Map<string, { linkId: string; kind: string; value: string; counter: number }>();
   return {
     async recordLinkClick(c) {
@@ -178,9 +182,18 @@ export function postgresLinkClickTx(query: Query): LinkClickTx & { beforeCommit(
       });
       if (rows.length === 0) return;
       tally.add(c);
+      clicked.add(c);
       for (const f of hitFirsts(c)) firsts.set(`${c.linkId}\u0000${f.kind}\u0000${f.value}`, { linkId: c.linkId, ...f });
     },
     async beforeCommit() {
+      // The links' clicked profiles (conversions), in key order for the same reason as the counters.
+      const rows = clicked.take();
+      if (rows.length > 0)
+        await query({
+          name: 'kin_link_clicked_profiles_v1',
+          text: POSTGRES_CLICKED_PROFILES_UPSERT,
+          values: [rows.map((r) => r[0]), rows.map((r) => r[1]), rows.map((r) => r[2])],
+        });
       if (firsts.size > 0) {
         const all = [...firsts.values()];
         firsts.clear();

@@ -26,6 +26,7 @@ import { MATCHING_MIGRATION_SQL } from './postgres-matching-store.ts';
 import { POSTGRES_PRIVACY_MIGRATION } from './postgres-privacy.ts';
 import { POSTGRES_ACCESS_MIGRATION } from './postgres-access.ts';
 import { POSTGRES_LINK_COUNTERS_MIGRATION, POSTGRES_LINKS_MIGRATION } from './postgres-links.ts';
+import { POSTGRES_LINK_CONVERSIONS_MIGRATION } from './postgres-link-conversions.ts';
 import {
   POSTGRES_MATCH_INDEX_MIGRATION,
   POSTGRES_MATCH_RECORD_HASH_MIGRATION,
@@ -100,6 +101,7 @@ export const POSTGRES_MIGRATIONS: ReadonlyArray<PostgresMigration> = [
   POSTGRES_MATCH_RECORD_HASH_MIGRATION,
   POSTGRES_MATCH_SWITCH_MIGRATION,
   POSTGRES_EVENT_COLUMNS_MIGRATION,
+  POSTGRES_LINK_CONVERSIONS_MIGRATION,
   // Subjects add their migration at the end; they apply in version order.
 ].sort((x, y) => x.version - y.version);
 

@@ -4,9 +4,16 @@ import { runLinksConformance } from '../links-conformance.ts';
 import { HIT_COUNTS_SQL, LINK_CLICK_COLUMNS, toHitCounts } from '../links-rows.ts';
 import type { LinkClickRecord } from '../links-store.ts';
 import { SQLITE_LINK_COUNTERS_MIGRATION, SQLITE_LINKS_MIGRATION } from './sqlite-links.ts';
+import { SQLITE_LINK_CONVERSIONS_MIGRATION } from './sqlite-link-conversions.ts';
 import { openSqliteStore } from './sqlite-store.ts';
 
 runLinksConformance({ name: 'sqlite', create: () => openSqliteStore({ path: ':memory:' }), destroy: (store) => store.close() });
+// Entries past a small tail are in `timeline`: conversions read both parts of a timeline (sqlite-link-conversions.ts).
+runLinksConformance({
+  name: 'sqlite, timeline written out',
+  create: () => openSqliteStore({ path: ':memory:', timeline: { flushAt: 2, slices: 1 } }),
+  destroy: (store) => store.close(),
+});
 
 describe('sqlite link counters migration', () => {
   it('fills the counters from the click rows a file already holds', () => {
@@ -40,6 +47,29 @@ describe('sqlite link counters migration', () => {
     });
     expect(counts('l-2').clicks).toBe(1);
     expect(counts('l-3').clicks).toBe(0);
+    db.close();
+  });
+});
+
+describe('sqlite clicked profiles migration', () => {
+  it('fills each link and profile with its first person GET from the click rows a file already holds', () => {
+    const db = new Database(':memory:');
+    db.exec(SQLITE_LINKS_MIGRATION.sql);
+    const insert = db.prepare(
+      `INSERT INTO link_clicks (${LINK_CLICK_COLUMNS}) VALUES (?, ?, ?, ?, ?, NULL, 'valid', NULL, ?, NULL, NULL, NULL)`,
+    );
+    insert.run('c1', 'l-1', 'get', 'T2', 0, 'p-1');
+    insert.run('c2', 'l-1', 'get', 'T1', 0, 'p-1');
+    insert.run('c3', 'l-1', 'get', 'T0', 1, 'p-2');
+    insert.run('c4', 'l-1', 'head', 'T0', 0, 'p-3');
+    insert.run('c5', 'l-1', 'open', 'T0', 0, 'p-4');
+    insert.run('c6', 'l-2', 'get', 'T3', 0, 'p-1');
+    insert.run('c7', 'l-2', 'get', 'T3', 0, null);
+    db.exec(SQLITE_LINK_CONVERSIONS_MIGRATION.sql);
+    expect(db.prepare('SELECT link_id, profile_id, first_at FROM link_clicked_profiles ORDER BY 1, 2').raw(true).all()).toEqual([
+      ['l-1', 'p-1', 'T1'],
+      ['l-2', 'p-1', 'T3'],
+    ]);
     db.close();
   });
 });

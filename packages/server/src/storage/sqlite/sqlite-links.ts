@@ -19,6 +19,8 @@ import {
   toLinkRecord,
 } from '../links-rows.ts';
 import { cursorKey, pageOf } from '../keyset-page.ts';
+import { CLICKED_LIVE_SQL, CLICKED_PROFILE_UPSERT, createFirstClicks } from '../links-conversions.ts';
+import { countSqliteConversions } from './sqlite-link-conversions.ts';
 import { cachedStatement } from './sqlite-statement-cache.ts';
 import type { WriteQueue } from './write-queue.ts';
 
@@ -131,13 +133,11 @@ export function createSqliteLinksStore(options: { db: Database.Database; read: (
       return toHitCounts(readStatement(HIT_COUNTS_SQL(() => '?')).get(linkId, linkId) as Row | undefined);
     },
     async clickedProfiles(linkId, limit) {
-      const rows = read()
-        .prepare(
-          `SELECT coalesce(p.merged_into, p.id) AS live, min(c.at) AS first_at FROM link_clicks c JOIN profiles p ON p.id = c.profile_id
-           WHERE c.link_id = ? AND c.kind = 'get' AND c.bot = 0 GROUP BY live ORDER BY first_at, live LIMIT ?`,
-        )
-        .all(linkId, limit) as Row[];
+      const rows = readStatement(CLICKED_LIVE_SQL(() => '?')).all(linkId, limit) as Row[];
       return rows.map((row) => ({ profileId: row.live as string, firstClickAt: row.first_at as string }));
+    },
+    async countConversions(linkId, query) {
+      return countSqliteConversions(read(), linkId, query);
     },
     async listProfileClicks(profileIds, limit) {
       if (profileIds.length === 0) return [];
@@ -160,19 +160,28 @@ export function createSqliteLinksStore(options: { db: Database.Database; read: (
  * The click operations of a write transaction on the writer's connection, and the transaction part (see
  * sqlite-store.ts) that writes the transaction's additions to its links' counters before commit.
  */
-export function sqliteLinkClickTx(db: Database.Database): LinkClickTx & { begin(): void; beforeCommit(): void; rolledBack(): void } {
+export function sqliteLinkClickTx(
+  db: Database.Database,
+): LinkClickTx & { begin(othersWrote: boolean): void; beforeCommit(): void; committed(): void; rolledBack(): void } {
   let insert: Database.Statement | undefined;
   let first: Database.Statement | undefined;
   let count: Database.Statement | undefined;
   let find: Database.Statement | undefined;
   let browsers: Database.Statement | undefined;
   let addBrowser: Database.Statement | undefined;
+  let clickedUpsert: Database.Statement | undefined;
   const tally = createHitTally();
+  const clicked = createFirstClicks({ remember: true });
   // The firsts this transaction wrote or found: a visitor's next clicks in it need no statement. Only within one
   // transaction: a privacy delete (another transaction, perhaps another connection) may remove firsts.
   const seen = new Set<string>();
   return {
-    begin: () => seen.clear(),
+    begin(othersWrote: boolean) {
+      seen.clear();
+      clicked.drop();
+      if (othersWrote) clicked.forget();
+    },
+    committed: () => clicked.committed(),
     beforeCommit() {
       count ??= db.prepare(
         `INSERT INTO link_hit_counts (link_id, ${HIT_COUNTERS.join(', ')}) VALUES (?, ${HIT_COUNTERS.map(() => '?').join(', ')})
@@ -183,6 +192,7 @@ export function sqliteLinkClickTx(db: Database.Database): LinkClickTx & { begin(
     rolledBack() {
       tally.take();
       seen.clear();
+      clicked.drop();
     },
     async recordLinkClick(c) {
       insert ??= db.prepare(
@@ -192,6 +202,11 @@ export function sqliteLinkClickTx(db: Database.Database): LinkClickTx & { begin(
       if (insert.run(...linkClickValues(c)).changes === 0) return;
       // The counters move with the row, in its transaction (a redelivered click counts once).
       tally.add(c);
+      // The link's clicked profiles (conversions): only a click earlier than the first one known moves a row.
+      if (clicked.add(c)) {
+        clickedUpsert ??= db.prepare(CLICKED_PROFILE_UPSERT('VALUES (?, ?, ?)'));
+        clickedUpsert.run(c.linkId, c.profileId, c.at);
+      }
       for (const f of hitFirsts(c)) {
         const key = `${c.linkId}\u0000${f.kind}\u0000${f.value}`;
         if (seen.has(key)) continue;

@@ -2,6 +2,7 @@
 export * from './column-roles.ts';
 export * from './comparison-features.ts';
 export * from './normalised-record.ts';
+export * from './normalised-record-codec.ts';
 export { namesakeMailboxes } from './field-features.ts';
 export * from './date-parse.ts';
 export * from './fellegi-sunter.ts';

@@ -28,6 +28,7 @@ import { POSTGRES_ACCESS_MIGRATION } from './postgres-access.ts';
 import { POSTGRES_LINK_COUNTERS_MIGRATION, POSTGRES_LINKS_MIGRATION } from './postgres-links.ts';
 import {
   POSTGRES_MATCH_INDEX_MIGRATION,
+  POSTGRES_MATCH_NORMALISED_MIGRATION,
   POSTGRES_MATCH_RECORD_HASH_MIGRATION,
   POSTGRES_MATCH_TOTALS_MIGRATION,
 } from './postgres-match-index.ts';
@@ -98,6 +99,7 @@ export const POSTGRES_MIGRATIONS: ReadonlyArray<PostgresMigration> = [
   { version: 33, name: 'journey branches taken (the step diagram)', sql: JOURNEY_BRANCHES_SQL },
   POSTGRES_MATCH_RECORD_HASH_MIGRATION,
   POSTGRES_MATCH_SWITCH_MIGRATION,
+  POSTGRES_MATCH_NORMALISED_MIGRATION,
   // Subjects add their migration at the end; they apply in version order.
 ].sort((x, y) => x.version - y.version);
 

@@ -9,6 +9,7 @@ export * from './fellegi-sunter.ts';
 export * from './pair-scorer.ts';
 export { isHouseholdField } from './household-rule.ts';
 export * from './match-engine.ts';
+export * from './match-model.ts';
 export * from './match-result.ts';
 export * from './nickname-table.ts';
 export * from './seeded-random.ts';

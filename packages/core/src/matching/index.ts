@@ -2,12 +2,14 @@
 export * from './column-roles.ts';
 export * from './comparison-features.ts';
 export * from './normalised-record.ts';
+export * from './normalised-record-codec.ts';
 export { namesakeMailboxes } from './field-features.ts';
 export * from './date-parse.ts';
 export * from './fellegi-sunter.ts';
 export * from './pair-scorer.ts';
 export { isHouseholdField } from './household-rule.ts';
 export * from './match-engine.ts';
+export * from './match-model.ts';
 export * from './match-result.ts';
 export * from './nickname-table.ts';
 export * from './seeded-random.ts';

@@ -91,6 +91,29 @@ describe('candidate cache', () => {
     expect(await cityOf()).toBe('selby');
   });
 
+  it('decodes the normalised records the index stores, as reading and normalising the traits gives them, without reading traits', async () => {
+    const found = await store.matching.candidatesByMatchKeys((await store.matching.matchKeysOfProfile(await idOf('a2')))!, 200);
+    expect(found.length).toBeGreaterThan(3);
+    expect(found.every((c) => c.normalised !== null)).toBe(true);
+    let reads = 0;
+    const counting = {
+      ...store.matching,
+      profileTraits: async (ids: string[], keys: string[]) => {
+        reads += ids.length;
+        return store.matching.profileTraits(ids, keys);
+      },
+    };
+    const decoded = await candidateRecords(counting, createCandidateCache(0), found);
+    expect(reads).toBe(0);
+    const read = await candidateRecords(
+      counting,
+      createCandidateCache(0),
+      found.map((c) => ({ ...c, normalised: null })),
+    );
+    expect(reads).toBe(found.length);
+    expect(decoded).toEqual(read);
+  });
+
   it('keeps at most its capacity, the least recently used going first', () => {
     const cache = createCandidateCache(2);
     const record = (key: string): NormalisedRecord => MATCH_NORMALISER.normalise({ key, values: { city: key } });

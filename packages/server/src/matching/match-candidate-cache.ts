@@ -6,6 +6,9 @@
  * split, dates parsed: core's normalised-record.ts) was most of what was left. An entry therefore holds the
  * normalised record, which depends only on the compared values the record hash covers.
  *
+ * Candidates the cache does not hold are decoded from the normalised record the index stores beside the hash
+ * (written by the same transaction, so the pair always agrees); only rows without one are read and normalised.
+ *
  * Why it never answers with an old record: the index holds each profile's record hash (the content hash
  * of its compared values), rewritten by the write path in the transaction that changes a person trait
  * (sqlite-match-index.ts, postgres-match-index.ts). The matcher reads the hashes with the candidates'
@@ -16,7 +19,7 @@
  *
  * Bounded: the least recently used entries go first.
  */
-import type { NormalisedRecord } from '@kin/core/matching/index.ts';
+import { decodeNormalised, type NormalisedRecord } from '@kin/core/matching/index.ts';
 import type { MatchCandidate, MatchingStore } from '../storage/matching-store.ts';
 import { MATCH_NORMALISER, MATCH_TRAIT_KEYS, profileToRecord, recordHashOf } from './match-profiles.ts';
 
@@ -75,8 +78,9 @@ export function createCandidateCache(capacity = CANDIDATE_CACHE_SIZE): Candidate
 
 /**
  * The normalised records of these candidates, in their order (keyed by profile id, values only: scoring
- * reads nothing else), from the cache where it holds the stored hash, else read, normalised and cached.
- * A candidate without person attributes any more (merged away, deleted) is left out, as a read leaves it out.
+ * reads nothing else), from the cache where it holds the stored hash, else decoded from the normalised record
+ * the write path stored with that hash, else read, normalised and cached. A candidate without person
+ * attributes any more (merged away, deleted) is left out, as a read leaves it out.
  */
 export async function candidateRecords(
   matching: MatchingStore,
@@ -86,7 +90,16 @@ export async function candidateRecords(
   const records = new Map<string, NormalisedRecord>();
   const missing: string[] = [];
   for (const c of candidates) {
-    const hit = c.recordHash === null ? undefined : cache.get(c.profileId, c.recordHash);
+    if (c.recordHash === null) {
+      missing.push(c.profileId);
+      continue;
+    }
+    let hit = cache.get(c.profileId, c.recordHash);
+    // Stored in the row that holds the hash, by the transaction that wrote it: the record of that hash.
+    if (hit === undefined && c.normalised !== null) {
+      hit = decodeNormalised(c.normalised, c.profileId, MATCH_NORMALISER);
+      if (hit !== undefined) cache.set(c.profileId, c.recordHash, hit);
+    }
     if (hit === undefined) missing.push(c.profileId);
     else records.set(c.profileId, hit);
   }

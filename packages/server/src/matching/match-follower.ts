@@ -14,7 +14,7 @@
  * store's matcher lease (a session advisory lock) takes pending profiles; the others keep the index
  * backfilled and take over when the holder stops or dies, so no pending profile is matched twice.
  *
- * The model: learnt once (`matchRecords` over up to `SAMPLE` stored profiles with person traits, priors
+ * The model: learnt once (`learnMatchModel`, as `matchRecords` learns it, over up to `SAMPLE` stored profiles with person traits, priors
  * blended as in `kin match run`), and again when the profiles matched since outnumber the sample it
  * was learnt on (a young store grows out of its first model). Measured (session 10, `--import-match
  * 10000`): the follower trails the import, so this is 3 learnings including the drain's; learning again
@@ -22,7 +22,7 @@
  */
 import type { IdentityPolicy, IncrementalMatchPolicy } from '@kin/core';
 import { DEFAULT_MATCH_POLICY } from '@kin/core';
-import { matchRecords, modelParameters, type FellegiSunterParameters } from '@kin/core/matching/index.ts';
+import { learnMatchModel, modelParameters, type FellegiSunterParameters } from '@kin/core/matching/index.ts';
 import { ensureImportSource } from '../import/import-source.ts';
 import { createFollowerLoop } from '../pipeline/follower-loop.ts';
 import type { Clock } from '../ports/clock.ts';
@@ -112,8 +112,12 @@ export function createMatchFollower(options: MatchFollowerOptions): MatchFollowe
     names = new Map(sources.map((s) => [s.id, s.name]));
     const page = await store.matching.scanProfileTraits({ keys: [...MATCH_TRAIT_KEYS], limit: SAMPLE });
     const records = page.flatMap((p) => profileToRecord(p, (id) => names.get(id) ?? id) ?? []);
-    const result = matchRecords({ records, roles: MATCH_ROLES, mode: 'dedupe' });
-    model = { parameters: modelParameters(result.model), learntOn: records.length, matchedSince: 0 };
+    // The model only: the sample's own links, clusters and entity links are never used here.
+    model = {
+      parameters: modelParameters(learnMatchModel({ records, roles: MATCH_ROLES, mode: 'dedupe' })),
+      learntOn: records.length,
+      matchedSince: 0,
+    };
     stats.learnt++;
   }
 

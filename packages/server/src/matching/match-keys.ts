@@ -7,10 +7,10 @@
  * The stores call `matchKeysOf` in the write transaction that changes a profile's person traits (or
  * merges it), so the index is never behind the traits it was built from.
  */
-import { incrementalKeys } from '@kin/core/matching/index.ts';
+import { normalisedKeys, type NormalisedRecord } from '@kin/core/matching/index.ts';
 import { createHash } from 'node:crypto';
 import type { TraitProfile } from '../storage/matching-store.ts';
-import { MATCH_ROLES, MATCH_TRAIT_KEYS, profileToRecord, recordHashOf } from './match-profiles.ts';
+import { MATCH_NORMALISER, MATCH_TRAIT_KEYS, profileToRecord, recordHashOf } from './match-profiles.ts';
 
 /** Top-level trait keys whose change changes a profile's blocking keys (name, address, birthday, phone, email…). */
 export const PERSON_TRAIT_KEYS: ReadonlySet<string> = new Set(MATCH_TRAIT_KEYS);
@@ -27,13 +27,16 @@ export function matchKeysOf(profile: TraitProfile): string[] {
 
 /**
  * What the index stores of a profile: its blocking keys, and the content hash of its match record
- * (`recordHashOf`; `null` when it holds no person attribute), which changes whenever the compared values do.
+ * (`recordHashOf`; `null` when it holds no person attribute), which changes whenever the compared values do;
+ * with the normalised record the keys were computed from. Keyed as core's `incrementalKeys` keys, with the
+ * one normaliser of the match roles (making a normaliser per profile was a third of the write path's re-key).
  */
-export function matchIndexEntryOf(profile: TraitProfile): { keys: string[]; recordHash: string | null } {
+export function matchIndexEntryOf(profile: TraitProfile): { keys: string[]; recordHash: string | null; normalised?: NormalisedRecord } {
   const record = profileToRecord(profile, (id) => id);
   if (record === undefined) return { keys: [], recordHash: null };
-  const keys = incrementalKeys([record], MATCH_ROLES)[0] ?? [];
-  return { keys: [...new Set(keys.map(hashMatchKey))].sort(), recordHash: recordHashOf(record) };
+  const normalised = MATCH_NORMALISER.normalise(record);
+  const keys = normalisedKeys([normalised], MATCH_NORMALISER)[0] ?? [];
+  return { keys: [...new Set(keys.map(hashMatchKey))].sort(), recordHash: recordHashOf(record), normalised };
 }
 
 /** What changes in the index when a profile's keys go from `before` to `after` (both sorted). */

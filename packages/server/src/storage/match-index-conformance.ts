@@ -4,11 +4,12 @@
  * index is read back through the matching port.
  */
 import { DEFAULT_POLICY } from '@kin/core';
+import { decodeNormalised, encodeNormalised } from '@kin/core/matching/index.ts';
 import type { TrackingEvent } from '@kin/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { normalizerFor } from '../identity/policy-load.ts';
 import { matchKeysOf } from '../matching/match-keys.ts';
-import { profileToRecord, recordHashOf } from '../matching/match-profiles.ts';
+import { MATCH_NORMALISER, profileToRecord, recordHashOf } from '../matching/match-profiles.ts';
 import { applyEvents } from '../pipeline/event-apply.ts';
 import type { Store } from './storage.ts';
 import type { StoreTestTarget } from './store-test-target.ts';
@@ -129,7 +130,7 @@ export function runMatchIndexConformance(target: StoreTestTarget): void {
       expect(await pending(id)).toBeUndefined();
     });
 
-    it("keeps each profile's record hash: a compared value that changes no key rehashes it, without making it an arrival", async () => {
+    it("keeps each profile's record hash and normalised record: a compared value that changes no key rehashes it, without making it an arrival", async () => {
       const traits = { firstName: 'Di', lastName: 'Hart', birthday: '1970-05-06', address: { city: 'York' } };
       await send(identify({ anonymousId: 'di', traits }));
       const id = await idOf('di');
@@ -137,8 +138,18 @@ export function runMatchIndexConformance(target: StoreTestTarget): void {
         recordHashOf(
           profileToRecord({ id, traits: Object.entries(t).map(([key, value]) => ({ key, value, sourceId: 'web' })) }, (s) => s)!,
         );
+      // What the write path stores: the record of that hash, normalised, decoding to what normalising the traits gives.
+      const candidate = (t: Record<string, unknown>) => {
+        const record = profileToRecord(
+          { id, traits: Object.entries(t).map(([key, value]) => ({ key, value, sourceId: 'web' })) },
+          (s) => s,
+        )!;
+        const normalised = encodeNormalised(MATCH_NORMALISER.normalise({ key: id, values: record.values }));
+        expect(decodeNormalised(normalised, id, MATCH_NORMALISER)).toEqual(MATCH_NORMALISER.normalise({ key: id, values: record.values }));
+        return { profileId: id, recordHash: hashOf(t), normalised };
+      };
       const keys = (await store.matching.matchKeysOfProfile(id))!;
-      expect(await store.matching.candidatesByMatchKeys(keys, 10)).toEqual([{ profileId: id, recordHash: hashOf(traits) }]);
+      expect(await store.matching.candidatesByMatchKeys(keys, 10)).toEqual([candidate(traits)]);
       await store.matching.settleMatches((await store.matching.pendingMatches(1000)).filter((p) => p.profileId === id));
 
       // The city is compared but in no key: the keys stay, the hash follows the values.
@@ -146,16 +157,24 @@ export function runMatchIndexConformance(target: StoreTestTarget): void {
       await send(identify({ anonymousId: 'di', traits: { address: moved.address } }));
       expect(await store.matching.matchKeysOfProfile(id)).toEqual(keys);
       expect(hashOf(moved)).not.toBe(hashOf(traits));
-      expect(await store.matching.candidatesByMatchKeys(keys, 10)).toEqual([{ profileId: id, recordHash: hashOf(moved) }]);
+      expect(await store.matching.candidatesByMatchKeys(keys, 10)).toEqual([candidate(moved)]);
       expect(await pending(id)).toBeUndefined();
 
-      // Rows indexed before the hash existed (its migration) are hashed by the backfill.
-      await target.exec(store, 'UPDATE match_profiles SET record_hash = NULL');
-      expect(await store.matching.candidatesByMatchKeys(keys, 10)).toEqual([{ profileId: id, recordHash: null }]);
-      let done = 0;
-      for (let step = await store.matching.backfillMatchIndex(1); step > 0; step = await store.matching.backfillMatchIndex(1)) done += step;
-      expect(done).toBeGreaterThanOrEqual(1);
-      expect(await store.matching.candidatesByMatchKeys(keys, 10)).toEqual([{ profileId: id, recordHash: hashOf(moved) }]);
+      // Rows indexed before the hash or the normalised record existed (their migrations) are completed by the backfill.
+      const backfill = async (): Promise<number> => {
+        let done = 0;
+        for (let step = await store.matching.backfillMatchIndex(1); step > 0; step = await store.matching.backfillMatchIndex(1))
+          done += step;
+        return done;
+      };
+      await target.exec(store, 'UPDATE match_profiles SET record_hash = NULL, normalised = NULL');
+      expect(await store.matching.candidatesByMatchKeys(keys, 10)).toEqual([{ profileId: id, recordHash: null, normalised: null }]);
+      expect(await backfill()).toBeGreaterThanOrEqual(1);
+      expect(await store.matching.candidatesByMatchKeys(keys, 10)).toEqual([candidate(moved)]);
+      await target.exec(store, 'UPDATE match_profiles SET normalised = NULL');
+      expect(await store.matching.candidatesByMatchKeys(keys, 10)).toEqual([{ ...candidate(moved), normalised: null }]);
+      expect(await backfill()).toBeGreaterThanOrEqual(1);
+      expect(await store.matching.candidatesByMatchKeys(keys, 10)).toEqual([candidate(moved)]);
       expect(await pending(id)).toBeUndefined();
     });
 

@@ -77,7 +77,8 @@ export interface MatchingStore {
   profilesByMatchKeys(keys: string[], limit: number): Promise<string[]>;
   /**
    * The same profiles with each one's record hash (`matchIndexEntryOf`: changes whenever its compared values
-   * do; `null` before the backfill hashed it), so the matcher reads the traits only of those it has not cached.
+   * do; `null` before the backfill hashed it) and stored normalised record, so the matcher reads the traits
+   * only of those it has neither cached nor stored normalised.
    */
   candidatesByMatchKeys(keys: string[], limit: number): Promise<MatchCandidate[]>;
   /** The person traits (`keys`) of these profiles, as `scanProfileTraits` answers them. */
@@ -133,6 +134,11 @@ export function matchTotalsOf(rows: ReadonlyArray<Record<string, unknown>>): Mat
 export interface MatchCandidate {
   profileId: string;
   recordHash: string | null;
+  /**
+   * Its normalised record as the write path stored it with that hash (core's `encodeNormalised`); `null`
+   * before the backfill reached it. The matcher decodes it instead of reading and normalising the traits.
+   */
+  normalised: string | null;
 }
 
 /** A profile waiting for incremental matching, with the seq of its last re-key. */

@@ -1,7 +1,7 @@
 /**
  * The persistent blocking index of incremental matching in the PostgreSQL store (migration 17), the
  * same tables as the SQLite store's (sqlite-match-index.ts): `match_keys (key, profile_id)` and
- * `match_profiles (profile_id, keys, seq, pending, record_hash)`.
+ * `match_profiles (profile_id, keys, seq, pending, record_hash, normalised)`.
  *
  * Write path: `postgres-writes.ts` tells `changed` when a plan sets or unsets a person trait or merges a
  * profile; an event without such a change costs one Set lookup per trait key. At commit (after the last
@@ -12,6 +12,7 @@
  * BEGIN): off, the transaction does no index work and no re-key round trip.
  */
 import type { QueryConfig, QueryResultRow } from 'pg';
+import { encodeNormalised } from '@kin/core/matching/index.ts';
 import { keyChanges, matchIndexEntryOf, nextMatchSeq, PERSON_TRAIT_KEYS } from '../../matching/match-keys.ts';
 
 /** Migration 24: what incremental matching did, summed over every turn of every follower (`kin match status`). */
@@ -38,6 +39,16 @@ export const POSTGRES_MATCH_INDEX_MIGRATION = {
   `,
 };
 
+/** Migration 43: each indexed profile's normalised record (the SQLite store's migration 47, sqlite-match-index.ts). */
+export const POSTGRES_MATCH_NORMALISED_MIGRATION = {
+  version: 43,
+  name: 'incremental matching: normalised record of each indexed profile',
+  sql: `
+    ALTER TABLE match_profiles ADD COLUMN normalised text;
+    CREATE INDEX match_profiles_unnormalised ON match_profiles (profile_id) WHERE normalised IS NULL AND keys IS NOT NULL;
+  `,
+};
+
 /** Migration 35: each indexed profile's record hash (the SQLite store's migration 39, sqlite-match-index.ts). */
 export const POSTGRES_MATCH_RECORD_HASH_MIGRATION = {
   version: 35,
@@ -50,8 +61,9 @@ export const POSTGRES_MATCH_RECORD_HASH_MIGRATION = {
 
 // `held`: the key rows of a backfill row (keys NULL), so that the re-key removes any it should not hold.
 const READ = {
-  name: 'kin_match_rekey_read_v3',
-  text: `SELECT p.id AS profile_id, t.key, t.value, t.source_id, m.keys, m.record_hash, m.profile_id IS NOT NULL AS indexed,
+  name: 'kin_match_rekey_read_v4',
+  text: `SELECT p.id AS profile_id, t.key, t.value, t.source_id, m.keys, m.record_hash, m.normalised IS NULL AS unnormalised,
+           m.profile_id IS NOT NULL AS indexed,
            CASE WHEN m.profile_id IS NOT NULL AND m.keys IS NULL THEN ARRAY(SELECT key FROM match_keys WHERE profile_id = p.id ORDER BY key) END AS held
          FROM unnest($1::text[]) AS p(id)
          LEFT JOIN traits t ON t.profile_id = p.id AND t.key = ANY ($2::text[]) AND t.value IS NOT NULL
@@ -61,15 +73,16 @@ const READ = {
 // The rehashed profiles (values changed, keys did not) are never among the upserted ones: one statement
 // may not change a row twice.
 const WRITE = {
-  name: 'kin_match_rekey_write_v2',
+  name: 'kin_match_rekey_write_v3',
   text: `WITH gone AS (DELETE FROM match_keys k USING unnest($1::text[], $2::text[]) AS x(key, profile_id) WHERE k.key = x.key AND k.profile_id = x.profile_id),
               added AS (INSERT INTO match_keys (key, profile_id) SELECT * FROM unnest($3::text[], $4::text[]) ON CONFLICT DO NOTHING),
               dropped AS (DELETE FROM match_profiles WHERE profile_id = ANY ($5::text[])),
-              rehashed AS (UPDATE match_profiles m SET record_hash = x.h FROM unnest($11::text[], $12::text[]) AS x(p, h) WHERE m.profile_id = x.p)
-         INSERT INTO match_profiles (profile_id, keys, seq, pending, record_hash)
-           SELECT p, k::jsonb, s, a, h FROM unnest($6::text[], $7::text[], $8::bigint[], $9::boolean[], $10::text[]) AS x(p, k, s, a, h)
+              rehashed AS (UPDATE match_profiles m SET record_hash = x.h, normalised = x.n FROM unnest($12::text[], $13::text[], $14::text[]) AS x(p, h, n)
+                WHERE m.profile_id = x.p)
+         INSERT INTO match_profiles (profile_id, keys, seq, pending, record_hash, normalised)
+           SELECT p, k::jsonb, s, a, h, n FROM unnest($6::text[], $7::text[], $8::bigint[], $9::boolean[], $10::text[], $11::text[]) AS x(p, k, s, a, h, n)
          ON CONFLICT (profile_id) DO UPDATE SET keys = excluded.keys, seq = excluded.seq, pending = match_profiles.pending OR excluded.pending,
-           record_hash = excluded.record_hash`,
+           record_hash = excluded.record_hash, normalised = excluded.normalised`,
 };
 
 type Query = <R extends QueryResultRow>(config: QueryConfig) => Promise<{ rows: R[] }>;
@@ -85,6 +98,7 @@ export async function rekeyPostgres(query: Query, dirty: ReadonlyMap<string, boo
     source_id: string | null;
     keys: string[] | null;
     record_hash: string | null;
+    unnormalised: boolean;
     indexed: boolean;
     held: string[] | null;
   }>({
@@ -97,24 +111,37 @@ export async function rekeyPostgres(query: Query, dirty: ReadonlyMap<string, boo
       traits: Array<{ key: string; value: unknown; sourceId: string }>;
       keys: string[] | null;
       recordHash: string | null;
+      unnormalised: boolean;
       indexed: boolean;
       held: string[] | null;
     }
   >();
   for (const r of rows) {
     let entry = byId.get(r.profile_id);
-    if (!entry) byId.set(r.profile_id, (entry = { traits: [], keys: r.keys, recordHash: r.record_hash, indexed: r.indexed, held: r.held }));
+    if (!entry)
+      byId.set(
+        r.profile_id,
+        (entry = {
+          traits: [],
+          keys: r.keys,
+          recordHash: r.record_hash,
+          unnormalised: r.unnormalised,
+          indexed: r.indexed,
+          held: r.held,
+        }),
+      );
     if (r.key !== null) entry.traits.push({ key: r.key, value: r.value, sourceId: r.source_id ?? '' });
   }
   const gone: [string[], string[]] = [[], []];
   const added: [string[], string[]] = [[], []];
   const dropped: string[] = [];
-  const upserts: [string[], string[], string[], boolean[], Array<string | null>] = [[], [], [], [], []];
-  const rehashed: [string[], Array<string | null>] = [[], []];
+  const upserts: [string[], string[], string[], boolean[], Array<string | null>, Array<string | null>] = [[], [], [], [], [], []];
+  const rehashed: [string[], Array<string | null>, Array<string | null>] = [[], [], []];
   for (const id of ids) {
     const entry = byId.get(id);
     if (!entry) continue;
-    const { keys: after, recordHash } = matchIndexEntryOf({ id, traits: entry.traits });
+    const { keys: after, recordHash, normalised } = matchIndexEntryOf({ id, traits: entry.traits });
+    const text = normalised ? encodeNormalised(normalised) : null;
     // A backfill row (keys NULL: the switch marked it) is diffed against the key rows it holds, if any.
     const backfill = entry.indexed && entry.keys === null;
     const { removed, added: fresh } = keyChanges(backfill ? (entry.held ?? []) : (entry.keys ?? []), after);
@@ -133,9 +160,10 @@ export async function rekeyPostgres(query: Query, dirty: ReadonlyMap<string, boo
     const changed = removed.length > 0 || fresh.length > 0 || backfill;
     if (!changed && entry.indexed) {
       // Compared values changed, keys did not: the profile is not a new arrival (seq stays).
-      if (entry.recordHash !== recordHash) {
+      if (entry.recordHash !== recordHash || entry.unnormalised) {
         rehashed[0].push(id);
         rehashed[1].push(recordHash);
+        rehashed[2].push(text);
       }
       continue;
     }
@@ -144,6 +172,7 @@ export async function rekeyPostgres(query: Query, dirty: ReadonlyMap<string, boo
     upserts[2].push(String(nextMatchSeq(now)));
     upserts[3].push((dirty.get(id) ?? false) && changed);
     upserts[4].push(recordHash);
+    upserts[5].push(text);
   }
   if (gone[0].length + added[0].length + dropped.length + upserts[0].length + rehashed[0].length === 0) return;
   await query({ ...WRITE, values: [...gone, ...added, dropped, ...upserts, ...rehashed] });

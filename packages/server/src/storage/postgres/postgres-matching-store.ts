@@ -48,19 +48,20 @@ export const MATCHING_MIGRATION_SQL = `
 
 /** Creates the matching port over the pool; the matcher lease opens its own connection to `url`. */
 export function createPostgresMatchingStore(pool: pg.Pool, now: () => number, url: string): MatchingStore {
-  /** Per key its newest profiles (a lateral index range each), in key order, the first `limit` distinct, with their record hashes. */
+  /** Per key its newest profiles (a lateral index range each), in key order, the first `limit` distinct, with their record hashes and normalised records. */
   const candidatesOf = async (keys: string[], limit: number): Promise<MatchCandidate[]> => {
     if (keys.length === 0) return [];
-    const { rows } = await pool.query<{ profile_id: string; record_hash: string | null }>(
-      `SELECT p.profile_id, mp.record_hash FROM unnest($1::text[]) WITH ORDINALITY AS k(key, n)
+    const { rows } = await pool.query<{ profile_id: string; record_hash: string | null; normalised: string | null }>(
+      `SELECT p.profile_id, mp.record_hash, mp.normalised FROM unnest($1::text[]) WITH ORDINALITY AS k(key, n)
          CROSS JOIN LATERAL (SELECT profile_id FROM match_keys m WHERE m.key = k.key ORDER BY profile_id DESC LIMIT $2) AS p
          LEFT JOIN match_profiles mp ON mp.profile_id = p.profile_id
        ORDER BY k.n, p.profile_id DESC`,
       [keys, limit],
     );
-    const out = new Map<string, string | null>();
-    for (const r of rows) if (!out.has(r.profile_id)) out.set(r.profile_id, r.record_hash);
-    return [...out].slice(0, limit).map(([profileId, recordHash]) => ({ profileId, recordHash }));
+    const out = new Map<string, MatchCandidate>();
+    for (const r of rows)
+      if (!out.has(r.profile_id)) out.set(r.profile_id, { profileId: r.profile_id, recordHash: r.record_hash, normalised: r.normalised });
+    return [...out.values()].slice(0, limit);
   };
   return {
     // Why a session lease over the whole turn and not `FOR UPDATE SKIP LOCKED` on the pending rows: two
@@ -241,12 +242,13 @@ export function createPostgresMatchingStore(pool: pg.Pool, now: () => number, ur
           'SELECT profile_id FROM match_profiles WHERE keys IS NULL LIMIT $1 FOR UPDATE SKIP LOCKED',
           [limit],
         );
-        // Then the rows indexed before record hashes (migration 35): re-keying one hashes it.
+        // Then the rows indexed before normalised records (migration 43; before record hashes, migration 35, too):
+        // re-keying one hashes and normalises it.
         if (rows.length < limit)
           rows.push(
             ...(
               await client.query<{ profile_id: string }>(
-                'SELECT profile_id FROM match_profiles WHERE record_hash IS NULL AND keys IS NOT NULL LIMIT $1 FOR UPDATE SKIP LOCKED',
+                'SELECT profile_id FROM match_profiles WHERE normalised IS NULL AND keys IS NOT NULL LIMIT $1 FOR UPDATE SKIP LOCKED',
                 [limit - rows.length],
               )
             ).rows,

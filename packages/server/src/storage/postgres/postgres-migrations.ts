@@ -29,6 +29,7 @@ import { POSTGRES_LINK_COUNTERS_MIGRATION, POSTGRES_LINKS_MIGRATION } from './po
 import { POSTGRES_LINK_CONVERSIONS_MIGRATION } from './postgres-link-conversions.ts';
 import {
   POSTGRES_MATCH_INDEX_MIGRATION,
+  POSTGRES_MATCH_NORMALISED_MIGRATION,
   POSTGRES_MATCH_RECORD_HASH_MIGRATION,
   POSTGRES_MATCH_TOTALS_MIGRATION,
 } from './postgres-match-index.ts';
@@ -102,6 +103,7 @@ export const POSTGRES_MIGRATIONS: ReadonlyArray<PostgresMigration> = [
   POSTGRES_MATCH_SWITCH_MIGRATION,
   POSTGRES_EVENT_COLUMNS_MIGRATION,
   POSTGRES_LINK_CONVERSIONS_MIGRATION,
+  POSTGRES_MATCH_NORMALISED_MIGRATION,
   // Subjects add their migration at the end; they apply in version order.
 ].sort((x, y) => x.version - y.version);
 

@@ -46,20 +46,27 @@ export function createSqliteMatchingStore(options: {
     }
     return [...byId.values()].filter((p) => p.traits.length > 0);
   };
-  /** Per key its newest profiles, in key order, the first `limit` distinct, with their record hashes. */
-  const candidatesOf = (keys: string[], limit: number): MatchCandidate[] => {
+  /** Per key its newest profiles, in key order, the first `limit` distinct, with their record hashes and normalised records. */
+  const candidatesOf = (keys: string[], limit: number, normalised: boolean): MatchCandidate[] => {
     const statement = cachedStatement(
       read(),
-      `SELECT k.profile_id, m.record_hash FROM match_keys k LEFT JOIN match_profiles m ON m.profile_id = k.profile_id
+      `SELECT k.profile_id, m.record_hash${normalised ? ', m.normalised' : ''} FROM match_keys k LEFT JOIN match_profiles m ON m.profile_id = k.profile_id
        WHERE k.key = ? ORDER BY k.profile_id DESC LIMIT ?`,
     );
-    const out = new Map<string, string | null>();
+    const out = new Map<string, MatchCandidate>();
     for (const key of keys) {
       if (out.size >= limit) break;
-      for (const row of statement.all(key, limit - out.size) as Row[])
-        if (!out.has(row.profile_id as string)) out.set(row.profile_id as string, (row.record_hash as string | null) ?? null);
+      for (const row of statement.all(key, limit - out.size) as Row[]) {
+        const profileId = row.profile_id as string;
+        if (!out.has(profileId))
+          out.set(profileId, {
+            profileId,
+            recordHash: (row.record_hash as string | null) ?? null,
+            normalised: (row.normalised as string | null | undefined) ?? null,
+          });
+      }
     }
-    return [...out].map(([profileId, recordHash]) => ({ profileId, recordHash }));
+    return [...out.values()];
   };
   return {
     // One matcher per file, whatever the number of processes on it (sqlite-lease.ts).
@@ -196,11 +203,11 @@ export function createSqliteMatchingStore(options: {
     },
 
     async profilesByMatchKeys(keys, limit) {
-      return candidatesOf(keys, limit).map((c) => c.profileId);
+      return candidatesOf(keys, limit, false).map((c) => c.profileId);
     },
 
     async candidatesByMatchKeys(keys, limit) {
-      return candidatesOf(keys, limit);
+      return candidatesOf(keys, limit, true);
     },
 
     async profileTraits(ids, keys) {
@@ -242,17 +249,18 @@ export function createSqliteMatchingStore(options: {
       const r = read();
       if (
         cachedStatement(r, 'SELECT 1 FROM match_profiles WHERE keys IS NULL LIMIT 1').get() === undefined &&
-        cachedStatement(r, 'SELECT 1 FROM match_profiles WHERE record_hash IS NULL AND keys IS NOT NULL LIMIT 1').get() === undefined
+        cachedStatement(r, 'SELECT 1 FROM match_profiles WHERE normalised IS NULL AND keys IS NOT NULL LIMIT 1').get() === undefined
       )
         return 0;
       return queue.run(() =>
         inSqliteTransaction(db, () => {
           const ids = db.prepare('SELECT profile_id FROM match_profiles WHERE keys IS NULL LIMIT ?').pluck().all(limit) as string[];
-          // Then the rows indexed before record hashes (migration 39): re-keying one hashes it.
+          // Then the rows indexed before normalised records (migration 47; before record hashes, migration 39, too):
+          // re-keying one hashes and normalises it.
           if (ids.length < limit)
             ids.push(
               ...(db
-                .prepare('SELECT profile_id FROM match_profiles WHERE record_hash IS NULL AND keys IS NOT NULL LIMIT ?')
+                .prepare('SELECT profile_id FROM match_profiles WHERE normalised IS NULL AND keys IS NOT NULL LIMIT ?')
                 .pluck()
                 .all(limit - ids.length) as string[]),
             );

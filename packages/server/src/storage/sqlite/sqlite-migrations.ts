@@ -23,7 +23,12 @@ import { SQLITE_PRIVACY_MIGRATION } from './sqlite-privacy.ts';
 import { SQLITE_ACCESS_MIGRATION } from './sqlite-access.ts';
 import { SQLITE_LINK_COUNTERS_MIGRATION, SQLITE_LINKS_MIGRATION } from './sqlite-links.ts';
 import { SQLITE_LINK_CONVERSIONS_MIGRATION } from './sqlite-link-conversions.ts';
-import { SQLITE_MATCH_INDEX_MIGRATION, SQLITE_MATCH_RECORD_HASH_MIGRATION, SQLITE_MATCH_TOTALS_MIGRATION } from './sqlite-match-index.ts';
+import {
+  SQLITE_MATCH_INDEX_MIGRATION,
+  SQLITE_MATCH_NORMALISED_MIGRATION,
+  SQLITE_MATCH_RECORD_HASH_MIGRATION,
+  SQLITE_MATCH_TOTALS_MIGRATION,
+} from './sqlite-match-index.ts';
 import { SQLITE_AUDIENCE_MIGRATION_SQL, SQLITE_RECOMPUTE_MARKS_MIGRATION } from './sqlite-audiences.ts';
 import { SQLITE_EVENT_BLOCKS_MIGRATION } from './sqlite-event-blocks.ts';
 import { SQLITE_EVENT_COLUMNS_MIGRATION } from './sqlite-migrations-event-columns.ts';
@@ -83,5 +88,6 @@ export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; name: string; s
   SQLITE_MATCH_SWITCH_MIGRATION,
   SQLITE_EVENT_COLUMNS_MIGRATION,
   SQLITE_LINK_CONVERSIONS_MIGRATION,
+  SQLITE_MATCH_NORMALISED_MIGRATION,
   // Subjects add their migration at the end; they apply in version order.
 ].sort((x, y) => x.version - y.version);

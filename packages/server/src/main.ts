@@ -141,8 +141,9 @@ export async function startKin(options: {
         });
   const ingestor = instrumentIngestor(writePath.ingestor, metrics, { clock, resolution: writePath.offThread });
   // The dashboard's heavy reads run on a read thread, never on the HTTP thread's loop (a SQLite file or PostgreSQL).
-  const reads =
-    config.db !== ':memory:' ? adminReadThread({ dbPath: config.db, policy, analyticsTimeoutMs: config.analytics.timeoutMs }) : undefined;
+  const reads = opened.sharedWithThreads
+    ? adminReadThread({ dbPath: config.db, policy, analyticsTimeoutMs: config.analytics.timeoutMs })
+    : undefined;
   const auth = createSourceAuth(store, clock);
   const privacy = await startPrivacy({
     store,
@@ -166,7 +167,7 @@ export async function startKin(options: {
   // Computed traits and audiences follow the committed events off the write path (audience-engine.ts), on a
   // thread of their own for a database another thread can open, on the system clock (audience-thread.ts).
   const audiences =
-    config.db !== ':memory:' && clock === systemClock
+    opened.sharedWithThreads && clock === systemClock
       ? audienceThread(
           { db: config.db, tuning: { dedupMemory: config.dedupMemory, timelineTail: config.timelineTail } },
           logger,

@@ -83,6 +83,7 @@ describe('openStoreWithIngestor: the write path each SQLite store builds', () =>
     expect(path?.ready()).toBe(true);
     expect(commits).toEqual([0]);
     expect(path?.planned.kind).toBe('writer');
+    expect(opened?.sharedWithThreads).toBe(true);
     expect(await hitOne()).toBe('Link Clicked');
   });
 
@@ -97,6 +98,7 @@ describe('openStoreWithIngestor: the write path each SQLite store builds', () =>
 
   it(':memory: (no other thread can open it): group commit on this thread although the ingest thread is on', async () => {
     const commits = await ingestOne(':memory:', true);
+    expect(opened?.sharedWithThreads).toBe(false);
     expect(path?.offThread).toBe(false);
     expect(path?.ready()).toBe(true);
     expect(commits).toEqual([]);

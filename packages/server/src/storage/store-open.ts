@@ -22,6 +22,11 @@ export interface OpenedStore {
   store: Store;
   kind: StoreKind;
   createIngestor: IngestorFactory;
+  /**
+   * True when another thread can open the same database (a SQLite file, PostgreSQL): what the read thread and the
+   * audience thread need. False for `:memory:`, a connection only this one holds.
+   */
+  sharedWithThreads: boolean;
 }
 
 /**
@@ -31,9 +36,10 @@ export interface OpenedStore {
 export async function openStoreWithIngestor(db: string, options: StoreSettings & { ingestThread?: boolean } = {}): Promise<OpenedStore> {
   const kind = storeKind(db);
   const store = await openStore(db, options);
-  if (kind === 'postgres') return { store, kind, createIngestor: (ingest) => Promise.resolve(groupCommitWritePath(ingest)) };
+  if (kind === 'postgres')
+    return { store, kind, createIngestor: (ingest) => Promise.resolve(groupCommitWritePath(ingest)), sharedWithThreads: true };
   const { sqliteIngestorFactory } = await import('./sqlite/writer/sqlite-ingestor.ts');
-  return { store, kind, createIngestor: sqliteIngestorFactory({ path: db, ...options }) };
+  return { store, kind, createIngestor: sqliteIngestorFactory({ path: db, ...options }), sharedWithThreads: db !== ':memory:' };
 }
 
 /** Opens and migrates the store. */

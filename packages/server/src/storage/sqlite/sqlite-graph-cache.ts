@@ -65,6 +65,8 @@ export class GraphCache {
   tombstones: Set<string> | undefined;
   /** By profile id: the newest history entry of each trait written or read (sqlite-trait-history.ts). */
   readonly traitHeads = new Map<string, ProfileTraitHeads>();
+  /** Heads added to `traitHeads` since it was last emptied (never lowered: it only bounds its size). */
+  traitHeadCount = 0;
 
   constructor(private readonly maxIdentifiers = 2_000_000) {}
 
@@ -73,8 +75,7 @@ export class GraphCache {
     if (
       this.identifiers.size > this.maxIdentifiers ||
       this.profiles.size > this.maxIdentifiers / 2 ||
-      this.deviceUsers.size > this.maxIdentifiers / 2 ||
-      this.traitHeads.size > this.maxIdentifiers / 2
+      this.deviceUsers.size > this.maxIdentifiers / 2
     ) {
       this.clear();
     }
@@ -84,9 +85,15 @@ export class GraphCache {
     this.identifiers.clear();
     this.profiles.clear();
     this.deviceUsers.clear();
-    this.traitHeads.clear();
+    this.forgetTraitHeads();
     this.rules = undefined;
     this.tombstones = undefined;
+  }
+
+  /** Empties `traitHeads` alone: they are read again on demand (sqlite-trait-history.ts bounds them so). */
+  forgetTraitHeads(): void {
+    this.traitHeads.clear();
+    this.traitHeadCount = 0;
   }
 
   /** The resolver's view of a cached profile. */

@@ -1,13 +1,17 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Identifier } from '@kin/core';
 import { applyRow } from '../../testing/apply-row.ts';
 import type { Store, StoreTx } from '../storage.ts';
 import { TRAIT_HISTORY_KEPT } from '../storage.ts';
 import { T0, event, id, plan } from '../storage-conformance-fixtures.ts';
+import { GraphCache } from './sqlite-graph-cache.ts';
+import { migrateSqlite } from './sqlite-migrator.ts';
 import { openSqliteStore } from './sqlite-store.ts';
+import { createSqliteTraitHistory } from './sqlite-trait-history.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'kin-trait-history-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -97,5 +101,27 @@ describe('SQLite trait history heads', () => {
       ['pro', at(2)],
     ]);
     await second.close();
+  });
+
+  it('forgets its heads past the limit and reads them again, without changing what it writes', () => {
+    const db = new Database(':memory:');
+    migrateSqlite(db, () => new Date(0));
+    const cache = new GraphCache();
+    const history = createSqliteTraitHistory(db, cache, 2);
+    const entry = (key: string, n: number) => ({ profileId: 'p-1', key, value: '"v"', ts: at(n), sourceId: 'src-1', trust: 0 });
+    const heads = () => [...cache.traitHeads.values()].reduce((sum, p) => sum + p.byKey.size, 0);
+    expect(history.record(entry('a', 1))).toBe(false);
+    expect(history.record(entry('b', 2))).toBe(false);
+    expect(heads()).toBe(2);
+    expect(history.record(entry('c', 3))).toBe(false);
+    expect(heads()).toBe(1);
+    // A's head was forgotten: it is read again, and the repeat still only moves its time.
+    expect(history.record(entry('a', 4))).toBe(true);
+    expect(db.prepare('SELECT key, ts FROM trait_history ORDER BY key').raw(true).all()).toEqual([
+      ['a', at(4)],
+      ['b', at(2)],
+      ['c', at(3)],
+    ]);
+    db.close();
   });
 });

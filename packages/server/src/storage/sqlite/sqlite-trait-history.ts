@@ -13,6 +13,12 @@ import type Database from 'better-sqlite3';
 import { TRAIT_HISTORY_KEPT } from '../storage.ts';
 import type { GraphCache, ProfileTraitHeads, TraitHead } from './sqlite-graph-cache.ts';
 
+/**
+ * Trait heads the writer keeps before it forgets them all (about 150 bytes each plus the value's text: some
+ * 40 MB). Why a count of heads and not of profiles: a profile may hold any number of traits.
+ */
+export const MAX_TRAIT_HEADS = 250_000;
+
 /** One write of a trait, as the history records it (`value` is JSON text, `null` for an unset). */
 export interface TraitHistoryEntry {
   profileId: string;
@@ -24,7 +30,7 @@ export interface TraitHistoryEntry {
 }
 
 /** The history writer of one store (see the file comment). */
-export function createSqliteTraitHistory(db: Database.Database, cache: GraphCache) {
+export function createSqliteTraitHistory(db: Database.Database, cache: GraphCache, maxHeads = MAX_TRAIT_HEADS) {
   const add = db.prepare('INSERT INTO trait_history (profile_id, key, value, ts, source_id, trust) VALUES (?, ?, ?, ?, ?, ?)');
   // The newest value of a trait's history, with the number of values kept (an index range of at most a few more than TRAIT_HISTORY_KEPT).
   const newest = db.prepare(
@@ -44,6 +50,8 @@ export function createSqliteTraitHistory(db: Database.Database, cache: GraphCach
   );
 
   function headsOf(profileId: string): ProfileTraitHeads {
+    // Safe at any time, inside a transaction too: every head is in the table, which this connection reads as written.
+    if (cache.traitHeadCount >= maxHeads) cache.forgetTraitHeads();
     let heads = cache.traitHeads.get(profileId);
     if (!heads) {
       heads = { complete: false, byKey: new Map() };
@@ -61,6 +69,7 @@ export function createSqliteTraitHistory(db: Database.Database, cache: GraphCach
       { seq: number; value: string | null; source_id: string; trust: number; ts: string; n: number } | undefined;
     const head = row ? { seq: row.seq, value: row.value, sourceId: row.source_id, trust: row.trust, ts: row.ts, n: row.n } : null;
     heads.byKey.set(key, head);
+    cache.traitHeadCount++;
     return head;
   }
 
@@ -86,6 +95,7 @@ export function createSqliteTraitHistory(db: Database.Database, cache: GraphCach
     const n = head === null ? 1 : Math.min(head.n + 1, TRAIT_HISTORY_KEPT);
     // A new seq is above every stored one, so the new entry is the newest unless it is older than the head.
     if (head === null || head.ts <= time) {
+      if (head === null && heads.complete) cache.traitHeadCount++;
       heads.byKey.set(entry.key, { seq, value: entry.value, sourceId: entry.sourceId, trust: entry.trust, ts: time, n });
     } else {
       head.n = n;

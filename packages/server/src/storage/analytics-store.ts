@@ -174,3 +174,21 @@ export function columnsOfRows(rows: readonly AnalyticsRow[]): EventColumnBatch {
   }
   return { length: n, at, seq, name, names: names.list, profile, profiles: profiles.list };
 }
+
+/** The first `length` events of columns filled up to there, as a batch (a pack read with some events left out). */
+export function leadingColumns(
+  columns: { at: Float64Array; seq: Float64Array; name: Uint16Array | Uint32Array; profile: Int32Array },
+  length: number,
+  names: readonly string[],
+  profiles: readonly string[],
+): EventColumnBatch {
+  return {
+    length,
+    at: columns.at.subarray(0, length),
+    seq: columns.seq.subarray(0, length),
+    name: columns.name.subarray(0, length),
+    names,
+    profile: columns.profile.subarray(0, length),
+    profiles,
+  };
+}

@@ -113,7 +113,7 @@ export async function scanPostgresColumns(
         client
           .query<Raw | PackRow>(
             'packs' in read
-              ? { text: PACK_READ, values: read.packs, rowMode: 'array' }
+              ? { ...PACK_READ, values: read.packs, rowMode: 'array' }
               : {
                   text: statement(names !== undefined),
                   values: [new Date(read.rows[0]), new Date(read.rows[1]), ...(names ? [names] : [])],

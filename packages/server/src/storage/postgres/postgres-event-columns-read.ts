@@ -1,11 +1,12 @@
 /**
  * Reads the packed per-day columns of postgres-event-columns.ts into the analytics port's column batches: each
  * array is `array_send`'s binary form (a 20-byte header, then for each value its 4-byte length and the value,
- * big-endian), so event i's value sits at a fixed offset and no text is parsed per event. Profile numbers map to
+ * big-endian), sent as hex text, so event i's value sits at a fixed offset of that text. Profile numbers map to
  * ids through a list the reader keeps between questions (numbers are only ever added, never changed).
  */
-import type pg from 'pg';
+import pg from 'pg';
 import type { ColumnScan, EventColumnBatch } from '../analytics-store.ts';
+import { leadingColumns } from '../analytics-store.ts';
 import { PACK_DAY_MS } from './postgres-event-columns.ts';
 
 /** The ids of the profile numbers met so far (index: number), kept by one analytics port between questions. */
@@ -16,16 +17,49 @@ export interface ProfileNumbers {
 }
 
 /** A pack as selected: day, names, then the name, profile, time and seq arrays. */
-export type PackRow = [number, string[], Buffer, Buffer, Buffer, Buffer];
+export type PackRow = [number, string[], string, string, string, string];
 
-/** The statement reading the packs of days [$1, $2]. */
-export const PACK_READ = 'SELECT day, names, name, profile, at, seq FROM event_columns WHERE day >= $1 AND day <= $2';
+/** The bytes of a `bytea` as PostgreSQL sends them (`\x` and hex digits), not turned into a Buffer. */
+const BYTEA = 17;
+const HEX_TEXT: pg.CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === BYTEA ? (value: string) => value : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig['getTypeParser'],
+};
 
-const HEADER = 20;
+/**
+ * The statement reading the packs of days [$1, $2]. Why hex text, read in place: a Buffer per value was most of
+ * the question's cost in a process with a large heap (each one external memory that V8 collects with full
+ * collections); the hex text is a young string, garbage at the next scavenge.
+ */
+export const PACK_READ = {
+  text: 'SELECT day, names, name, profile, at, seq FROM event_columns WHERE day >= $1 AND day <= $2',
+  types: HEX_TEXT,
+};
+
+/** Where value 0 of an `array_send` array starts in its hex text: `\x`, the 20-byte header, the value's length. */
+const FIRST = 2 + 2 * (20 + 4);
+const DIGIT = new Int8Array(128).fill(0);
+for (let d = 0; d < 16; d++) DIGIT['0123456789abcdef'.charCodeAt(d)] = d;
+
+/** The big-endian int32 at hex offset `at`. */
+function int32At(hex: string, at: number): number {
+  let v = 0;
+  for (let j = 0; j < 8; j++) v = (v << 4) | (DIGIT[hex.charCodeAt(at + j)] as number);
+  return v;
+}
+
+const scratch = new DataView(new ArrayBuffer(8));
+
+/** The big-endian float64 at hex offset `at`. */
+function float64At(hex: string, at: number): number {
+  scratch.setInt32(0, int32At(hex, at));
+  scratch.setInt32(4, int32At(hex, at + 8));
+  return scratch.getFloat64(0);
+}
 
 /** How many values an `array_send` array holds (0 for an empty one, which has no dimension). */
-function valueCount(bytes: Buffer): number {
-  return bytes.readInt32BE(0) === 0 ? 0 : bytes.readInt32BE(12);
+function valueCount(hex: string): number {
+  return int32At(hex, 2) === 0 ? 0 : int32At(hex, 2 + 24);
 }
 
 /** Reads the numbers above `numbers.max` and those of `missing` into `numbers.list`. */
@@ -49,7 +83,7 @@ export function unknownNumbers(row: PackRow, numbers: ProfileNumbers): number[] 
   const profile = row[3];
   const unknown = new Set<number>();
   for (let i = 0, n = valueCount(profile); i < n; i++) {
-    const p = profile.readInt32BE(HEADER + 4 + 8 * i);
+    const p = int32At(profile, FIRST + 16 * i);
     if (p >= 0 && numbers.list[p] === undefined) unknown.add(p);
   }
   return [...unknown];
@@ -71,23 +105,15 @@ export function batchOfPack(row: PackRow, scan: Pick<ColumnScan, 'fromMs' | 'toM
   const profile = new Int32Array(count);
   let k = 0;
   for (let i = 0; i < count; i++) {
-    const n = nameMap[nameBytes.readInt32BE(HEADER + 4 + 8 * i)] as number;
+    const n = nameMap[int32At(nameBytes, FIRST + 16 * i)] as number;
     if (n < 0) continue;
-    const t = atBytes.readDoubleBE(HEADER + 4 + 12 * i);
+    const t = float64At(atBytes, FIRST + 24 * i);
     if (!whole && (t < scan.fromMs || t >= scan.toMs)) continue;
     at[k] = t;
-    seq[k] = seqBytes.readDoubleBE(HEADER + 4 + 12 * i);
+    seq[k] = float64At(seqBytes, FIRST + 24 * i);
     name[k] = n;
-    profile[k] = profileBytes.readInt32BE(HEADER + 4 + 8 * i);
+    profile[k] = int32At(profileBytes, FIRST + 16 * i);
     k++;
   }
-  return {
-    length: k,
-    at: at.subarray(0, k),
-    seq: seq.subarray(0, k),
-    name: name.subarray(0, k),
-    names: wanted ?? names,
-    profile: profile.subarray(0, k),
-    profiles: numbers.list,
-  };
+  return leadingColumns({ at, seq, name, profile }, k, wanted ?? names, numbers.list);
 }

@@ -5,7 +5,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Store } from '../storage.ts';
 import type { ColumnScan } from '../analytics-store.ts';
-import { PACK_DAY_MS, REPACK_LOCK_KEY } from './postgres-event-columns.ts';
+import { PACK_DAY_MS, PACK_PART, REPACK_LOCK_KEY } from './postgres-event-columns.ts';
 import { postgresAvailable, postgresTestStores } from './postgres-test-store.ts';
 
 const DAY0 = Date.parse('2026-06-01T00:00:00.000Z');
@@ -117,6 +117,22 @@ if (await postgresAvailable('postgres event columns')) {
       }
       expect(await scanned()).toEqual(await truth());
       expect(await count('event_column_marks')).toBe(0);
+    });
+
+    it('a day of more events than one part holds is packed in parts and read whole', async () => {
+      await sql.query(
+        `INSERT INTO events (message_id, source_id, profile_id, type, event, timestamp, received_at, payload)
+         SELECT 'g' || i, 'src', CASE WHEN i % 9 = 0 THEN NULL ELSE 'pg' || (i % 50) END, 'track', 'n' || (i % 5),
+           $1::timestamptz + i * interval '20 ms', $1::timestamptz, '{}'
+         FROM generate_series(1, ${2 * PACK_PART + 500}) i`,
+        [new Date(DAY0 + 2 * PACK_DAY_MS + 1_000).toISOString()],
+      );
+      expect(await scanned()).toEqual(await truth());
+      expect(Number((await sql.query('SELECT count(*) AS n FROM event_columns WHERE day = $1', [DAY0 / PACK_DAY_MS + 2])).rows[0].n)).toBe(
+        3,
+      );
+      const some = { ...RANGE, names: ['n1', 'n4'] };
+      expect(await scanned(some)).toEqual(await truth(some));
     });
 
     it('a truncate of the events forgets the packs', async () => {

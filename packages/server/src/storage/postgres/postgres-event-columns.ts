@@ -34,13 +34,15 @@ export const POSTGRES_EVENT_COLUMNS_MIGRATION = {
   name: 'analytics: packed per-day event columns',
   sql: `
     CREATE TABLE event_columns (
-      day integer PRIMARY KEY,
+      day integer NOT NULL,
+      part integer NOT NULL,
       events integer NOT NULL,
       names text[] COLLATE "C" NOT NULL,
       name bytea NOT NULL,
       profile bytea NOT NULL,
       at bytea NOT NULL,
-      seq bytea NOT NULL
+      seq bytea NOT NULL,
+      PRIMARY KEY (day, part)
     );
     -- Read whole on every question: compressing would cost the reader's CPU for little disk.
     ALTER TABLE event_columns ALTER name SET STORAGE EXTERNAL, ALTER profile SET STORAGE EXTERNAL,
@@ -95,30 +97,37 @@ const NUMBER_PROFILES = `
     AND NOT EXISTS (SELECT 1 FROM event_profile_numbers p WHERE p.id = e.profile_id)
   ON CONFLICT (id) DO NOTHING`;
 
+/** Events per part of a day's pack. */
+export const PACK_PART = 1024;
+
 /**
- * Packs the day ($1; its bounds $2, $3). No row comes back when an event's profile has no number yet (numbered by
- * a writer after NUMBER_PROFILES ran): the caller rolls back and tries again. Each array is `array_send`'s binary
- * form, so the reader takes the values out of the bytes without parsing text.
+ * Packs the day ($1; its bounds $2, $3) in parts of PACK_PART events, after the day's old parts are deleted. No row
+ * comes back when an event's profile has no number yet (numbered by a writer after NUMBER_PROFILES ran): the caller
+ * rolls back and tries again. Each array is `array_send`'s binary form, so the reader takes the values out of the
+ * bytes without parsing text. Why parts: each value the driver hands over stays below V8's large-object size
+ * (a day's 16,000 events in one value made every question's strings and buffers old-generation garbage, and a
+ * process with a large heap paid full collections for them).
  */
 const PACK_DAY = `
   WITH e AS MATERIALIZED (
     SELECT coalesce(e.event, e.type) AS name, e.profile_id, e.seq::float8 AS seq,
-      (extract(epoch from e.timestamp) * 1000)::float8 AS at
+      (extract(epoch from e.timestamp) * 1000)::float8 AS at, (row_number() OVER () - 1) / ${PACK_PART} AS part
     FROM events e WHERE e.timestamp >= $2 AND e.timestamp < $3),
   n AS (SELECT name, (row_number() OVER (ORDER BY name) - 1)::integer AS i FROM (SELECT DISTINCT name FROM e) d),
-  r AS (SELECT n.i, p.n AS pn, e.profile_id, e.seq, e.at FROM e JOIN n ON n.name = e.name
-        LEFT JOIN event_profile_numbers p ON p.id = e.profile_id)
-  INSERT INTO event_columns (day, events, names, name, profile, at, seq)
-  SELECT $1, count(*), coalesce((SELECT array_agg(name ORDER BY i) FROM n), '{}'),
-    array_send(coalesce(array_agg(r.i), '{}'::integer[])),
-    array_send(coalesce(array_agg(coalesce(r.pn, -1)), '{}'::integer[])),
-    array_send(coalesce(array_agg(r.at), '{}'::float8[])),
-    array_send(coalesce(array_agg(r.seq), '{}'::float8[]))
+  r AS (SELECT r.part, n.i, p.n AS pn, r.profile_id, r.seq, r.at FROM e r JOIN n ON n.name = r.name
+        LEFT JOIN event_profile_numbers p ON p.id = r.profile_id)
+  INSERT INTO event_columns (day, part, events, names, name, profile, at, seq)
+  SELECT $1, r.part, count(*), (SELECT array_agg(name ORDER BY i) FROM n),
+    array_send(array_agg(r.i)), array_send(array_agg(coalesce(r.pn, -1))), array_send(array_agg(r.at)), array_send(array_agg(r.seq))
   FROM r
-  HAVING bool_and(r.profile_id IS NULL OR r.pn IS NOT NULL) IS NOT FALSE
-  ON CONFLICT (day) DO UPDATE SET events = excluded.events, names = excluded.names, name = excluded.name,
-    profile = excluded.profile, at = excluded.at, seq = excluded.seq
+  WHERE NOT EXISTS (SELECT 1 FROM r WHERE r.profile_id IS NOT NULL AND r.pn IS NULL)
+  GROUP BY r.part
   RETURNING day`;
+
+/** Whether some event of the day has a profile without a number (why PACK_DAY wrote nothing for a day with events). */
+const UNNUMBERED = `
+  SELECT EXISTS (SELECT 1 FROM events e WHERE e.timestamp >= $1 AND e.timestamp < $2 AND e.profile_id IS NOT NULL
+    AND NOT EXISTS (SELECT 1 FROM event_profile_numbers p WHERE p.id = e.profile_id)) AS missing`;
 
 /** The stale days in [fromDay, toDay] (those with marks), oldest first. */
 export async function staleDays(pool: pg.Pool | pg.PoolClient, fromDay: number, toDay: number): Promise<number[]> {
@@ -148,9 +157,11 @@ export async function repackDay(pool: pg.Pool, day: number, deadline: number): P
         try {
           await setStatementTimeout(client, deadline);
           await client.query('DELETE FROM event_column_marks WHERE day = $1', [day]);
+          await client.query('DELETE FROM event_columns WHERE day = $1', [day]);
           const packed = await client.query(PACK_DAY, [day, ...bounds]);
-          await client.query(packed.rowCount === 1 ? 'COMMIT' : 'ROLLBACK');
-          if (packed.rowCount === 1) return true;
+          const missing = packed.rowCount === 0 && (await client.query<{ missing: boolean }>(UNNUMBERED, bounds)).rows[0]?.missing === true;
+          await client.query(missing ? 'ROLLBACK' : 'COMMIT');
+          if (!missing) return true;
         } catch (error) {
           await client.query('ROLLBACK');
           // Out of the time given to packing: the day stays stale, and the scan reads its rows.

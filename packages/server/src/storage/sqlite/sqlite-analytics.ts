@@ -7,7 +7,7 @@
 import type Database from 'better-sqlite3';
 import { isoString } from '@kin/core';
 import type { AnalyticsRaw, AnalyticsRow, AnalyticsScan, AnalyticsStore, EventColumnBatch } from '../analytics-store.ts';
-import { analyticsRowReader, checkDeadline, columnsOfRows } from '../analytics-store.ts';
+import { analyticsRowReader, checkDeadline, columnsOfRows, leadingColumns } from '../analytics-store.ts';
 import { eventSeqRanges } from './sqlite-event-blocks.ts';
 import type { PackedEvents } from './sqlite-event-columns.ts';
 import { packedBlocks, profileNumbers, unpack } from './sqlite-event-columns.ts';
@@ -172,14 +172,5 @@ function keepOf(
     if (p > newest) newest = p;
     k++;
   }
-  return {
-    length: k,
-    at: at.subarray(0, k),
-    seq: seq.subarray(0, k),
-    name: name.subarray(0, k),
-    names: block.names,
-    profile: profile.subarray(0, k),
-    profiles: [],
-    newest,
-  };
+  return { ...leadingColumns({ at, seq, name, profile }, k, block.names, []), newest };
 }

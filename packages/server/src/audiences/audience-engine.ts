@@ -79,6 +79,15 @@ const MARKS_PER_TURN = 10_000;
 /** How often the lease holder re-reads the definitions (another process's API may have changed them), in ms. */
 const DEFINITIONS_REREAD_MS = 5000;
 
+/**
+ * Batches of queued profiles recomputed per turn at most. Why more than one: under ingest the queue holds about
+ * every active shopper; taking them all in one turn leaves nothing waiting, so the loop pauses `pollMs` and the
+ * next turn finds several events per profile (one recompute each). Taking one batch left work waiting, and the
+ * loop ran turn after turn with only the duty pause: a core's worth of recomputes of one or two events each,
+ * taken from ingest.
+ */
+const DIRTY_BATCHES_PER_TURN = 4;
+
 /** Feed pages (of `FEED_PAGE` events) read per turn at most. */
 const FEED_PAGES_PER_TURN = 10;
 
@@ -226,7 +235,7 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
       await recompute(ids);
       await port.clearRecomputeMarks(marks.map((m) => m.id));
     } else if (dirty.size > 0) {
-      const ids = [...dirty].slice(0, batch);
+      const ids = [...dirty].slice(0, batch * DIRTY_BATCHES_PER_TURN);
       for (const id of ids) dirty.delete(id);
       await recompute(ids);
     } else if (backfill) {

@@ -12,7 +12,7 @@ import type { TimelineCache } from './timeline-cache.ts';
 /** Events per feed page. */
 export const FEED_PAGE = 5000;
 
-/** How far back the feed re-reads: PostgreSQL may commit a lower seq after a higher one. */
+/** How far back the feed re-reads by default: PostgreSQL may commit a lower seq after a higher one. */
 const FEED_OVERLAP = 512;
 
 /** Where a feed page goes: the memory of timelines and the set of profiles to recompute. */
@@ -40,6 +40,7 @@ export interface FeedFollower {
 
 /** Creates a follower that has not resumed yet. */
 export function createFeedFollower(port: AudienceStore): FeedFollower {
+  const overlap = port.feedOverlap ?? FEED_OVERLAP;
   let feedSeq: number | undefined;
   let written: { seq: number; at: number } | undefined;
   const recentSeqs = new Set<number>();
@@ -56,10 +57,10 @@ export function createFeedFollower(port: AudienceStore): FeedFollower {
     },
     async readPage({ timelines, dirty, names }) {
       if (feedSeq === undefined) return false;
-      const rows = await port.eventsAfter(Math.max(0, feedSeq - FEED_OVERLAP), FEED_PAGE, names);
+      const rows = await port.eventsAfter(Math.max(0, feedSeq - overlap), FEED_PAGE, names);
       let fresh = false;
       for (const row of rows) {
-        if (recentSeqs.has(row.seq) || row.seq <= feedSeq - FEED_OVERLAP) continue;
+        if (recentSeqs.has(row.seq) || row.seq <= feedSeq - overlap) continue;
         recentSeqs.add(row.seq);
         fresh = true;
         if (row.profileId) {
@@ -75,7 +76,7 @@ export function createFeedFollower(port: AudienceStore): FeedFollower {
         }
         if (row.seq > feedSeq) feedSeq = row.seq;
       }
-      for (const seq of recentSeqs) if (seq <= feedSeq - FEED_OVERLAP) recentSeqs.delete(seq);
+      for (const seq of recentSeqs) if (seq <= feedSeq - overlap) recentSeqs.delete(seq);
       return fresh && rows.length >= FEED_PAGE;
     },
     async record(force) {

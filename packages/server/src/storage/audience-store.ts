@@ -118,6 +118,12 @@ export interface AudienceStore {
     names?: ReadonlySet<string>,
     held?: ReadonlyMap<number, TrackingEvent>,
   ): Promise<Map<string, SeqEvent[]>>;
+  /**
+   * How many seqs before its position the feed reads again on every page (default 512): where a lower seq may
+   * commit after a higher one (PostgreSQL). A store whose writers commit seqs in order (SQLite: one writer at
+   * a time) answers 0.
+   */
+  readonly feedOverlap?: number;
   /** The highest event seq below which every event is committed (0 without events; see postgres-feed-horizon.ts). */
   lastEventSeq(): Promise<number>;
   /** The oldest `limit` recompute marks (written in the transactions that changed those profiles). */

@@ -98,6 +98,10 @@ export function createSqliteAudiences(options: {
       await write(() => stmt(db, 'DELETE FROM recompute_marks WHERE id IN (SELECT value FROM json_each(?))').run(JSON.stringify(ids)));
     },
 
+    // One writer at a time: a seq commits after every lower one (sqlite-tail-index.ts relies on it too), so a
+    // feed page need not read the seqs before its position again.
+    feedOverlap: 0,
+
     readProfiles: async (profileIds) => sqliteProfilesOf(read(), profileIds),
 
     evaluatorLease: () => options.leases.lease('audience-evaluator'),

@@ -3,7 +3,7 @@
  * traits): its stored blocking keys (match-keys.ts) find the stored profiles sharing one, at most
  * `MAX_CANDIDATES`, newest first (their normalised records from the follower's cache while their hash
  * holds, match-candidate-cache.ts); core's `scoreNormalised` scores it against them with the learnt model;
- * links merge through the resolver (`mergeMatchedProfiles`: one `decideAndApply`, so policy limits,
+ * links merge through the resolver (`previewThenMerge`: one `decideAndApply`, so policy limits,
  * do-not-link rules and the ledger apply, rule `match`, with the probability and evidence in
  * `match_links`); pairs between the thresholds, and links the policy refuses, go to the review queue.
  * A pair already queued or decided is never queued again, and a rejected pair is never merged.
@@ -13,7 +13,7 @@ import { scoreNormalised, type FellegiSunterParameters, type IncrementalMatch, t
 import type { ReviewItem } from '../storage/matching-store.ts';
 import type { Store } from '../storage/storage.ts';
 import { candidateRecords, type CandidateCache } from './match-candidate-cache.ts';
-import { mergeMatchedProfiles, previewMatchedMerge } from './match-merge.ts';
+import { previewThenMerge } from './match-merge.ts';
 import { MATCH_NORMALISER, MATCH_ROLES, MATCH_TRAIT_KEYS, profileToRecord, recordHashOf } from './match-profiles.ts';
 import type { IdGenerator } from '../ports/ids.ts';
 
@@ -170,10 +170,8 @@ export async function matchArrival(deps: ArrivalDeps, profileId: string, seq: nu
       // The follower's settle of this arrival is durable, and comes after: see MatchMergeInput.
       deferDurability: true,
     };
-    // Decided first over a read-only snapshot: a merge the policy refuses costs no write transaction
-    // (the transaction decides again, over what it holds, before it writes).
-    const preview = await previewMatchedMerge(input);
-    const result = preview.kind === 'merged' ? await mergeMatchedProfiles(input) : preview;
+    // Decided first over a read-only snapshot: a merge the policy refuses costs no write transaction.
+    const result = await previewThenMerge(input);
     if (result.kind === 'merged') {
       // Later links compare with the survivor; the absorbed side answers with it from now on.
       live[result.absorbedId] = result.survivorId;

@@ -19,6 +19,7 @@ export * from './identity/identity-policy.ts';
 export * from './identity/edge-policy.ts';
 export * from './identity/match-policy.ts';
 export * from './identity/identifier-order.ts';
+export * from './identity/stable-sort.ts';
 export * from './identity/identifier-extract.ts';
 export * from './identity/identity-resolve.ts';
 export * from './identity/graph-reference.ts';

@@ -17,6 +17,7 @@ import { normalizeIdentifierType } from './identifier-normalize.ts';
 import { compareStrings, compareTypeValue, identifierKey, sortIdentifiers } from './identifier-order.ts';
 import { isBlocked } from './identity-policy.ts';
 import type { Identifier, IdentityPolicy, Refusal } from './identity-types.ts';
+import { sortInPlace } from './stable-sort.ts';
 
 /** An event with its normalised identifiers, ready for `snapshotKeys` and `resolve`. */
 export interface PreparedEvent {
@@ -138,7 +139,7 @@ export function prepareEvent(
 
   const traitIds = event.type === 'identify' && event.traits ? identifierTraits(event.traits, policy, normalize) : undefined;
   const linkClick = event.context === undefined ? undefined : linkClickOf(event);
-  const refusals = [...refused.values()].sort((a, b) => compareTypeValue(a.identifier, b.identifier));
+  const refusals = sortInPlace([...refused.values()], (a, b) => compareTypeValue(a.identifier, b.identifier));
   return {
     event,
     identifiers: sortIdentifiers(policy, identifiers),
@@ -189,7 +190,7 @@ function candidates(event: TrackingEvent, policy: IdentityPolicy): Candidate[] {
     list.push({ type: 'email', raw: source['email'] }, { type: 'phone', raw: source['phone'] });
   }
   const traitSources = sources.filter((source) => source !== event.properties);
-  for (const key of Object.keys(policy.traitIdentifiers).sort(compareStrings)) {
+  for (const key of sortInPlace(Object.keys(policy.traitIdentifiers), compareStrings)) {
     const type = policy.traitIdentifiers[key];
     if (type === undefined) continue;
     for (const source of traitSources) if (Object.hasOwn(source, key)) list.push({ type, raw: source[key] });
@@ -224,7 +225,7 @@ export function readConsent(event: EventFacts): Record<string, boolean> | undefi
   const consent = object(object(event.context?.['consent'])?.['categoryPreferences']);
   if (!consent) return undefined;
   const categories: Record<string, boolean> = {};
-  for (const key of Object.keys(consent).sort(compareStrings)) {
+  for (const key of sortInPlace(Object.keys(consent), compareStrings)) {
     const value = consent[key];
     if (typeof value === 'boolean') Object.defineProperty(categories, key, { value, enumerable: true, writable: true, configurable: true });
   }

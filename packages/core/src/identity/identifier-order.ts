@@ -1,6 +1,7 @@
 /** Canonical ordering and keys of identifiers, shared by extraction, resolution and the reference graph. */
 import type { Identifier, IdentityPolicy } from './identity-types.ts';
 import { typePolicy } from './identity-policy.ts';
+import { sortInPlace } from './stable-sort.ts';
 
 /** A map key for an identifier (type names cannot contain NUL, so the key is unambiguous). */
 export function identifierKey(identifier: Identifier): string {
@@ -29,5 +30,5 @@ export function compareIdentifiers(policy: IdentityPolicy): (a: Identifier, b: I
 export function sortIdentifiers(policy: IdentityPolicy, identifiers: readonly Identifier[]): Identifier[] {
   const unique = new Map<string, Identifier>();
   for (const id of identifiers) unique.set(identifierKey(id), { type: id.type, value: id.value });
-  return [...unique.values()].sort(compareIdentifiers(policy));
+  return sortInPlace([...unique.values()], compareIdentifiers(policy));
 }

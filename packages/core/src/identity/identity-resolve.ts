@@ -92,6 +92,7 @@ import { aliasCandidates, deviceTypesOf, guardCandidates, knownLookup, PlanNotes
 import { linkBrowserOf, linkClickCandidate } from './resolve-link-click.ts';
 import { chooseVictim, doNotLinkConflict, involvedProfiles, overLimitTypes } from './resolve-limits.ts';
 import { existingProfilePlan, newProfilePlan } from './resolve-plans.ts';
+import { sortInPlace } from './stable-sort.ts';
 
 export { LINK_CLICK_TYPE } from './resolve-candidates.ts';
 
@@ -117,7 +118,7 @@ export function snapshotKeys(prepared: PreparedEvent): Identifier[] {
   // Without an alias the identifiers are distinct already (prepareEvent de-duplicates them). Why no copies
   // of the identifiers: this runs for every event, and nothing downstream modifies them.
   if (prepared.previousId === undefined)
-    return prepared.identifiers.length < 2 ? prepared.identifiers.slice() : prepared.identifiers.slice().sort(compareTypeValue);
+    return prepared.identifiers.length < 2 ? prepared.identifiers.slice() : sortInPlace(prepared.identifiers.slice(), compareTypeValue);
   const keys = new Map<string, Identifier>();
   for (const id of prepared.identifiers) keys.set(identifierKey(id), { type: id.type, value: id.value });
   if (prepared.previousId !== undefined) {
@@ -126,7 +127,7 @@ export function snapshotKeys(prepared: PreparedEvent): Identifier[] {
       keys.set(identifierKey(id), id);
     }
   }
-  return [...keys.values()].sort(compareTypeValue);
+  return sortInPlace([...keys.values()], compareTypeValue);
 }
 
 /** Decides what one event does to the identity graph (rules R1–R13 above). */

@@ -6,6 +6,7 @@
  */
 import type { PreparedEvent } from './identifier-extract.ts';
 import { identifierKey } from './identifier-order.ts';
+import { sortInPlace } from './stable-sort.ts';
 import type {
   Identifier,
   IdentityPolicy,
@@ -142,13 +143,13 @@ export function aliasCandidates(
     known: knownOf(id.type, id.value),
   }));
   const previous = prepared.previousId;
-  if (previous === undefined) return inOrder(candidates, order) ? candidates : candidates.sort(order);
-  if (candidates.some((c) => c.type === 'user_id' && c.value === previous)) return candidates.sort(order);
+  if (previous === undefined) return inOrder(candidates, order) ? candidates : sortInPlace(candidates, order);
+  if (candidates.some((c) => c.type === 'user_id' && c.value === previous)) return sortInPlace(candidates, order);
   const type = knownOf('user_id', previous) ? 'user_id' : 'anonymous_id';
   const existing = candidates.find((c) => c.type === type && c.value === previous);
   if (existing) existing.alias = true;
   else candidates.push({ type, value: previous, alias: true, known: knownOf(type, previous) });
-  return candidates.sort(order);
+  return sortInPlace(candidates, order);
 }
 
 function inOrder<T>(items: T[], order: (a: T, b: T) => number): boolean {

@@ -8,6 +8,7 @@ import { compareStrings, identifierKey } from './identifier-order.ts';
 import { typePolicy } from './identity-policy.ts';
 import type { DoNotLinkRule, Identifier, IdentityPolicy, IdentitySnapshot, SnapshotProfile } from './identity-types.ts';
 import { DAY_MS, deviceTypesOf, type Candidate } from './resolve-candidates.ts';
+import { sortInPlace } from './stable-sort.ts';
 
 /** R13: the first rule (by id) whose two sides the target would join, unless one involved profile joins them already. */
 export function doNotLinkConflict(profiles: SnapshotProfile[], active: Candidate[], rules: DoNotLinkRule[]): DoNotLinkRule | undefined {
@@ -33,7 +34,7 @@ export function involvedProfiles(snapshot: IdentitySnapshot, active: Candidate[]
     if (!profile) throw new Error(`inconsistent snapshot: profile ${id} of a known identifier is missing`);
     profiles.push(profile);
   }
-  if (profiles.length > 1) profiles.sort((a, b) => epochMs(a.createdAt) - epochMs(b.createdAt) || compareStrings(a.id, b.id));
+  if (profiles.length > 1) sortInPlace(profiles, (a, b) => epochMs(a.createdAt) - epochMs(b.createdAt) || compareStrings(a.id, b.id));
   return profiles;
 }
 
@@ -68,7 +69,7 @@ export function overLimitTypes(profiles: SnapshotProfile[], active: Candidate[],
     if (deviceTypes.has(type) && !brought.has(type)) continue;
     if (values.size > typePolicy(policy, type).limit && values.size > (maxSingle.get(type) ?? 0)) over.push(type);
   }
-  return over.sort(compareStrings);
+  return sortInPlace(over, compareStrings);
 }
 
 /** Adds an identifier's value to the set of its type. */

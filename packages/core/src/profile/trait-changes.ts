@@ -1,5 +1,6 @@
 /** Trait changes decided from one event (the "decide" half; stores and the reference graph apply them). */
 import type { EventFacts } from '../spec/event-types.ts';
+import { sortInPlace } from '../identity/stable-sort.ts';
 
 /** Traits to set and trait keys to remove. `null` never appears in `set`: a `null` trait means "unset". */
 export interface TraitChanges {
@@ -15,7 +16,7 @@ export interface TraitChanges {
  */
 export function computeTraitChanges(event: EventFacts): TraitChanges {
   if (event.type !== 'identify' || !event.traits) return { set: {}, unset: [] };
-  const entries = Object.entries(event.traits).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const entries = sortInPlace(Object.entries(event.traits), ([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return {
     // Object.fromEntries defines own properties, so a `__proto__` trait stays a trait.
     set: Object.fromEntries(entries.filter(([, value]) => value !== null && value !== undefined)),

@@ -4,7 +4,7 @@
  * the event row and its timeline entry). Runs inside the store's write transaction (sqlite-store.ts).
  */
 import type { Identifier, IdentitySnapshot, KnownIdentifier, SnapshotProfile } from '@kin/core';
-import { compareTypeValue, epochMs } from '@kin/core';
+import { compareTypeValue, epochMs, sortInPlace } from '@kin/core';
 import type { Clock } from '../../ports/clock.ts';
 import type { IdGenerator } from '../../ports/ids.ts';
 import type { ApplyInput, NewWarning } from '../storage.ts';
@@ -288,5 +288,5 @@ export function createSqliteApply({
 }
 
 function sortedIdentifiers(identifiers: Iterable<Identifier>): Identifier[] {
-  return [...identifiers].sort(compareTypeValue);
+  return sortInPlace([...identifiers], compareTypeValue);
 }

@@ -9,6 +9,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { DoNotLinkRule, Identifier, IdentitySnapshot, KnownIdentifier, Refusal, SnapshotProfile } from '@kin/core';
+import { sortInPlace } from '@kin/core';
 import type { GraphCache } from './sqlite-graph-cache.ts';
 import { cacheKey } from './sqlite-graph-cache.ts';
 import type { IdentifierDigest } from './sqlite-tombstone-keys.ts';
@@ -58,7 +59,7 @@ export function createSqliteIdentityTrust(db: Database.Database, cache: GraphCac
     let users = cache.deviceUsers.get(identifier.type, identifier.value);
     if (!users) {
       const rows = s.deviceUsers.all(identifier.type, identifier.value) as Array<[string, number]>;
-      if (rows.length > 1) rows.sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+      if (rows.length > 1) sortInPlace(rows, (a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
       users = new Map(rows.length > MAX_DEVICE_USERS ? rows.slice(0, MAX_DEVICE_USERS) : rows);
       cache.deviceUsers.set(identifier.type, identifier.value, users);
     }

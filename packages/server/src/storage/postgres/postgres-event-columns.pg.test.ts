@@ -76,7 +76,17 @@ if (await postgresAvailable('postgres event columns')) {
       await sql.query(`UPDATE events SET profile_id = 'p-replayed' WHERE profile_id = 'p3'`);
       await sql.query(`UPDATE events SET timestamp = timestamp + interval '1 day' WHERE event = 'c' AND profile_id = 'p5'`);
       await sql.query(`UPDATE events SET event = 'renamed' WHERE profile_id = 'p7'`);
+      const days = (
+        await sql.query<{ d: number }>(
+          `SELECT DISTINCT floor(extract(epoch from timestamp) / 86400)::integer AS d FROM events WHERE profile_id = 'p2'`,
+        )
+      ).rows.map((r) => r.d);
+      const packsOf = async () =>
+        Number((await sql.query('SELECT count(*) AS n FROM event_columns WHERE day = ANY($1)', [days])).rows[0].n);
+      expect(await packsOf()).toBeGreaterThan(0);
       await sql.query(`DELETE FROM events WHERE profile_id = 'p2'`);
+      // A person's deleted events leave no pack behind that holds them.
+      expect(await packsOf()).toBe(0);
       await insert(sql, DAY0 + 3 * PACK_DAY_MS + 7, 'a', 'p-new');
       expect(await count('event_column_marks')).toBeGreaterThan(0);
       expect(await scanned()).toEqual(await truth());

@@ -201,3 +201,25 @@ describe('SQLite store: upgrade to migration 4', () => {
     }
   });
 });
+
+describe("SQLite store: profiles read in one batch (the audience evaluator's readProfiles)", () => {
+  it('answers each id as findProfile does: live, merged away (its survivor), unknown', async () => {
+    const store = await run(policyWith({}), [
+      ev(1, { anonymousId: 'a1', context: consent({ ads: true, analytics: false }) }),
+      ev(2, { type: 'identify', userId: 'u1', traits: { plan: 'pro', email: 'u1@x.io', nested: { k: [1, 2] } } }),
+      ev(3, { userId: 'u1', anonymousId: 'a1' }),
+      ev(4, { anonymousId: 'a2', context: { traits: { email: 'a2@x.io' } } }),
+      ev(5, { type: 'identify', anonymousId: 'a3', traits: { plan: 'free' } }),
+      ev(6, { userId: 'u1', anonymousId: 'a3' }),
+    ]);
+    const survivor = await profile(store, 'user_id', 'u1');
+    expect(survivor?.mergedFrom.length).toBe(2);
+    const live = (await profile(store, 'anonymous_id', 'a2'))!.id;
+    const asked = [...survivor!.mergedFrom, survivor!.id, live, 'no-such-profile'];
+    const batch = await store.audiences.readProfiles!(asked);
+    expect([...batch.keys()]).toEqual(asked);
+    for (const id of asked) expect(batch.get(id)).toEqual(await store.findProfile(id));
+    expect(batch.get(survivor!.mergedFrom[0]!)?.id).toBe(survivor!.id);
+    expect(batch.get('no-such-profile')).toBeUndefined();
+  });
+});

@@ -59,6 +59,14 @@ export function createHitMaker(deps: {
     return lastIp.kept;
   };
 
+  // The MAC check and its memo, made once (not two closures per hit); `secretNow` is the hit's secret.
+  let secretNow = '';
+  const macCheck = (linkId: string, token: string): boolean => tokenMatches(secretNow, linkId, token);
+  const matches = (linkId: string, token: string): boolean => memory.tokenMatches(linkId, token, macCheck);
+  // The last click time's text: clicks come many per millisecond at load.
+  let lastMs = Number.NaN;
+  let lastAt = '';
+
   return (input) => {
     const { link, request, recipient } = input;
     const token = request.token;
@@ -66,13 +74,13 @@ export function createHitMaker(deps: {
     let status: LinkHit['token'] = 'none';
     let named: ReturnType<typeof hitRecipientOf> | undefined;
     if (token !== undefined && token !== '') {
-      const secret = input.secret ?? '';
+      secretNow = input.secret ?? '';
       status = tokenStatus({
         linkId: link.id,
         token,
         recipientLinkId: recipient?.linkId,
         expired: link.expiresAt !== undefined && Date.parse(link.expiresAt) < now,
-        matches: (linkId) => memory.tokenMatches(linkId, token, () => tokenMatches(secret, linkId, token)),
+        matches,
       });
       if (recipient && recipient.linkId === link.id && status !== 'invalid') named = hitRecipientOf(recipient);
     }
@@ -84,7 +92,7 @@ export function createHitMaker(deps: {
       clickId: input.clickId,
       kind: input.kind,
       link,
-      at: input.at.toISOString(),
+      at: now === lastMs ? lastAt : ((lastMs = now), (lastAt = input.at.toISOString())),
       token: status,
       machine: machine(userAgent, named === undefined ? undefined : now - named.createdMs, config.scannerSeconds),
     };

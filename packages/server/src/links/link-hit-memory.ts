@@ -21,8 +21,8 @@ export interface HitMemory {
   rememberLink(link: LinkRecord): CachedLink;
   recipient(id: string): LinkRecipientRecord | undefined;
   rememberRecipient(recipient: LinkRecipientRecord): void;
-  /** The memo of `check()` (the token's MAC on `linkId`). */
-  tokenMatches(linkId: string, token: string, check: () => boolean): boolean;
+  /** The memo of `check(linkId, token)` (the token's MAC on `linkId`). */
+  tokenMatches(linkId: string, token: string, check: (linkId: string, token: string) => boolean): boolean;
 }
 
 // A marker no URL serialiser changes (letters and digits only).
@@ -57,7 +57,10 @@ function bounded<V>(limit: number): { get(key: string): V | undefined; set(key: 
 export function createHitMemory(limit = 50_000): HitMemory {
   const links = bounded<CachedLink>(limit);
   const recipients = bounded<LinkRecipientRecord>(limit);
-  const macs = bounded<boolean>(limit);
+  // Verdicts by link, then token. Why not one map keyed by both: joining the two texts per hit made a string
+  // to flatten and hash each time; the token alone is hashed once.
+  const macs = new Map<string, Map<string, boolean>>();
+  let verdicts = 0;
   return {
     link: (code) => links.get(code),
     rememberLink(link) {
@@ -68,9 +71,18 @@ export function createHitMemory(limit = 50_000): HitMemory {
     recipient: (id) => recipients.get(id),
     rememberRecipient: (recipient) => recipients.set(recipient.id, recipient),
     tokenMatches(linkId, token, check) {
-      const key = `${linkId}\u0000${token}`;
-      let matches = macs.get(key);
-      if (matches === undefined) macs.set(key, (matches = check()));
+      let ofLink = macs.get(linkId);
+      let matches = ofLink?.get(token);
+      if (matches !== undefined) return matches;
+      matches = check(linkId, token);
+      if (verdicts >= limit) {
+        macs.clear();
+        verdicts = 0;
+        ofLink = undefined;
+      }
+      if (!ofLink) macs.set(linkId, (ofLink = new Map()));
+      ofLink.set(token, matches);
+      verdicts++;
       return matches;
     },
   };

@@ -40,7 +40,7 @@ export function tokenMatches(secret: string, linkId: string, token: string): boo
 /**
  * What a token on a request to `link` is: `valid`, `expired` (the link's `expiresAt` has passed), `foreign`
  * (a real token of another link), or `invalid` (tampered, or made up). `recipientLinkId` is the link of the
- * recipient the token claims, when there is one; `matches(linkId)` says whether the token's MAC is right for
+ * recipient the token claims, when there is one; `matches(linkId, token)` says whether the token's MAC is right for
  * a link (`tokenMatches`, or a memo of it).
  */
 export function tokenStatus(input: {
@@ -48,11 +48,11 @@ export function tokenStatus(input: {
   token: string;
   recipientLinkId: string | undefined;
   expired: boolean;
-  matches: (linkId: string) => boolean;
+  matches: (linkId: string, token: string) => boolean;
 }): TokenStatus {
-  const { linkId, recipientLinkId, matches } = input;
+  const { linkId, token, recipientLinkId, matches } = input;
   if (recipientLinkId === undefined) return 'invalid';
-  if (recipientLinkId !== linkId) return matches(recipientLinkId) ? 'foreign' : 'invalid';
-  if (!matches(linkId)) return 'invalid';
+  if (recipientLinkId !== linkId) return matches(recipientLinkId, token) ? 'foreign' : 'invalid';
+  if (!matches(linkId, token)) return 'invalid';
   return input.expired ? 'expired' : 'valid';
 }

@@ -41,7 +41,14 @@ export function sequentialIds(): IdGenerator {
  * pooled buffer) because a `randomBytes(16)` call per id costs more than the rest of an insert.
  */
 export function uuidV7(ms: number): string {
-  const random = randomUUID();
-  const time = ms.toString(16).padStart(12, '0').slice(-12);
-  return `${time.slice(0, 8)}-${time.slice(8, 12)}-7${random.slice(15, 18)}-${random.slice(19, 23)}-${random.slice(24)}`;
+  if (ms !== v7.ms) {
+    const time = ms.toString(16).padStart(12, '0').slice(-12);
+    v7.ms = ms;
+    v7.prefix = `${time.slice(0, 8)}-${time.slice(8, 12)}-7`;
+  }
+  // From the random UUID's 16th character on: `xxx-yxxx-xxxxxxxxxxxx`, its variant and random bits.
+  return v7.prefix + randomUUID().slice(15);
 }
+
+// The time part of the last millisecond's ids: ids come many per millisecond at load (link clicks).
+const v7 = { ms: Number.NaN, prefix: '' };

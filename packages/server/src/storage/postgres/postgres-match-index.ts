@@ -13,6 +13,7 @@
  */
 import type { QueryConfig, QueryResultRow } from 'pg';
 import { encodeNormalised } from '@kin/core/matching/index.ts';
+import { MATCH_NORMALISED_SQL } from '../match-normalised-sql.ts';
 import { keyChanges, matchIndexEntryOf, nextMatchSeq, PERSON_TRAIT_KEYS } from '../../matching/match-keys.ts';
 
 /** Migration 24: what incremental matching did, summed over every turn of every follower (`kin match status`). */
@@ -43,10 +44,7 @@ export const POSTGRES_MATCH_INDEX_MIGRATION = {
 export const POSTGRES_MATCH_NORMALISED_MIGRATION = {
   version: 43,
   name: 'incremental matching: normalised record of each indexed profile',
-  sql: `
-    ALTER TABLE match_profiles ADD COLUMN normalised text;
-    CREATE INDEX match_profiles_unnormalised ON match_profiles (profile_id) WHERE normalised IS NULL AND keys IS NOT NULL;
-  `,
+  sql: MATCH_NORMALISED_SQL,
 };
 
 /** Migration 35: each indexed profile's record hash (the SQLite store's migration 39, sqlite-match-index.ts). */

@@ -17,6 +17,7 @@
  */
 import type Database from 'better-sqlite3';
 import { encodeNormalised } from '@kin/core/matching/index.ts';
+import { MATCH_NORMALISED_SQL } from '../match-normalised-sql.ts';
 import { keyChanges, matchIndexEntryOf, nextMatchSeq, PERSON_TRAIT_KEYS } from '../../matching/match-keys.ts';
 import { sqliteMatchingOn } from './sqlite-match-switch.ts';
 
@@ -70,10 +71,7 @@ export const SQLITE_MATCH_RECORD_HASH_MIGRATION = {
 export const SQLITE_MATCH_NORMALISED_MIGRATION = {
   version: 47,
   name: 'incremental matching: normalised record of each indexed profile',
-  sql: `
-    ALTER TABLE match_profiles ADD COLUMN normalised TEXT;
-    CREATE INDEX match_profiles_unnormalised ON match_profiles(profile_id) WHERE normalised IS NULL AND keys IS NOT NULL;
-  `,
+  sql: MATCH_NORMALISED_SQL,
 };
 
 /** The write-path part of the index on one connection (see the file comment). */

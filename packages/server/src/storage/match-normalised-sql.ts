@@ -1,0 +1,9 @@
+/**
+ * The schema change of the match index's normalised records, one text for both stores (SQLite migration 47,
+ * PostgreSQL migration 43): each indexed profile's normalised record (core's `encodeNormalised`), with a
+ * partial index for the backfill of rows indexed before it.
+ */
+export const MATCH_NORMALISED_SQL = `
+  ALTER TABLE match_profiles ADD COLUMN normalised TEXT;
+  CREATE INDEX match_profiles_unnormalised ON match_profiles (profile_id) WHERE normalised IS NULL AND keys IS NOT NULL;
+`;

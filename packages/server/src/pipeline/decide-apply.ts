@@ -45,6 +45,11 @@ export async function decide(
   const keys = click?.anchor ? withKey(snapshotKeys(prepared), click.anchor) : snapshotKeys(prepared);
   const snapshot = await source.loadSnapshot(keys, options);
   if (click !== undefined) snapshot.linkClick = click;
+  return decided(snapshot, prepared, policy);
+}
+
+/** The resolver's plan over a snapshot read for `prepared`. */
+function decided(snapshot: IdentitySnapshot, prepared: PreparedEvent, policy: IdentityPolicy): Decision {
   return { snapshot, plan: resolve(snapshot, prepared, policy) };
 }
 
@@ -81,7 +86,11 @@ export async function decideAndApply(
   options?: SnapshotOptions,
   refine?: Refine,
 ): Promise<Applied> {
-  const decision = await decide(tx, prepared, policy, options);
+  // Why not `decide` for an event without a click (nearly all): one awaited async call less per event.
+  const decision =
+    prepared.linkClick === undefined
+      ? decided(await tx.loadSnapshot(snapshotKeys(prepared), options), prepared, policy)
+      : await decide(tx, prepared, policy, options);
   const refined = refine ? refine(decision, target) : decision.plan;
   if (refined === undefined) return { plan: decision.plan, profileId: undefined, written: false };
   const plan = withoutNoIdentity(refined, target.sourceId);

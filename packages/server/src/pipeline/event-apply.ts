@@ -2,7 +2,7 @@
  * The write step shared by every pipeline (embedded group commit, NATS worker): inside one transaction,
  * claim messageIds, then for each new event decide and apply it (decide-apply.ts).
  */
-import { prepareEvent, snapshotKeys } from '@kin/core';
+import { prepareEvent } from '@kin/core';
 import type { IdentifierNormalizer, IdentityPolicy, PreparedEvent, TrackingEvent } from '@kin/core';
 import type { SourceRegions } from '../identity/source-regions.ts';
 import type { StoreTx } from '../storage/storage.ts';
@@ -106,7 +106,9 @@ export async function applyEventGroups(tx: StoreTx, groups: EventGroup[], deps: 
       };
     });
   });
-  await tx.prefetch(prepared.flat().flatMap((p) => (p ? snapshotKeys(p.prepared) : [])));
+  const fresh: PreparedEvent[] = [];
+  for (const items of prepared) for (const item of items) if (item) fresh.push(item.prepared);
+  await tx.prefetch(fresh);
   const outcomes: ApplyOutcome[] = [];
   const snapshotOptions = { deviceTypes: deps.policy.sharedDevice.deviceTypes };
   for (const [g, { group }] of work.entries()) {

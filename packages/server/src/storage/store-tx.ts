@@ -2,7 +2,7 @@
  * The write transaction of the storage interface (storage.ts `Store.transaction`): what a store needs to apply
  * one resolved event (`ApplyInput`), and the operations a transaction offers (`StoreTx`).
  */
-import type { EventFacts, Identifier, IdentitySnapshot, ResolutionPlan, TrackingEvent } from '@kin/core';
+import type { EventFacts, Identifier, IdentitySnapshot, PreparedEvent, ResolutionPlan, TrackingEvent } from '@kin/core';
 import type { DoNotLinkEntry as DoNotLinkRecord, Merge as MergeRecord } from '@kin/core/api/index.ts';
 import type { MatchLink } from './matching-store.ts';
 import type { LinkClickTx } from './links-store.ts';
@@ -87,11 +87,12 @@ export interface StoreTx {
    */
   loadSnapshot(identifiers: Identifier[], options?: { beforeSeq?: number; deviceTypes?: readonly string[] }): Promise<IdentitySnapshot>;
   /**
-   * Batch read-ahead: locks (in one sorted order) and reads the identities of a whole batch in one call, so
-   * the `loadSnapshot` calls that follow answer from memory. A store whose reads are local (SQLite's graph
-   * cache) does nothing here.
+   * Batch read-ahead: locks (in one sorted order) and reads the identities of a whole batch's prepared events
+   * (their `snapshotKeys`) in one call, so the `loadSnapshot` calls that follow answer from memory. A store
+   * whose reads are local (SQLite's graph cache) does nothing here. Why the events and not their keys: such a
+   * store then never computes them (an array and a sort per event).
    */
-  prefetch(identifiers: Identifier[]): Promise<void>;
+  prefetch(events: readonly PreparedEvent[]): Promise<void>;
   /** The name of a source (ids never change name), or `undefined`; for the policy's `traitSources`. */
   sourceName(sourceId: string): Promise<string | undefined>;
   /** Applies the plan (profiles, merges, links, traits, ledger, warnings) and stores the event. */

@@ -11,6 +11,7 @@
  * postgres-plan-rows.ts; the statements are in postgres-write-statements.ts.
  */
 import type { QueryConfig, QueryResultRow } from 'pg';
+import { snapshotKeys } from '@kin/core';
 import type { Identifier, IdentitySnapshot, PlannedMerge } from '@kin/core';
 import type { Clock } from '../../ports/clock.ts';
 import type { IdGenerator } from '../../ports/ids.ts';
@@ -52,7 +53,6 @@ export interface WriteDeps {
 
 /** The operations of one open transaction, plus `flush`, which the store calls before COMMIT. */
 export interface PostgresTx extends StoreTx {
-  prefetch(identifiers: Identifier[]): Promise<void>;
   /** Sends every buffered write. */
   flush(): Promise<void>;
   /** Before COMMIT: sends every buffered write, then re-keys the profiles whose person traits changed (postgres-match-index.ts). */
@@ -301,7 +301,7 @@ export function createPostgresTx(deps: WriteDeps): PostgresTx {
   return {
     sourceName,
     claimMessageIds,
-    prefetch,
+    prefetch: (events) => prefetch(events.flatMap(snapshotKeys)),
     recordMatchLink: (link) => insertMatchLink(deps.query, link),
     markForRecompute: async (profileIds) => {
       for (const id of profileIds) pendingMarks.add(id);

@@ -12,9 +12,6 @@ import type { TimelineCache } from './timeline-cache.ts';
 /** Events per feed page. */
 export const FEED_PAGE = 5000;
 
-/** How far back the feed re-reads by default: PostgreSQL may commit a lower seq after a higher one. */
-const FEED_OVERLAP = 512;
-
 /** Where a feed page goes: the memory of timelines and the set of profiles to recompute. */
 export interface FeedTarget {
   /** The current memory (a definition change while a page is read replaces it). */
@@ -40,7 +37,7 @@ export interface FeedFollower {
 
 /** Creates a follower that has not resumed yet. */
 export function createFeedFollower(port: AudienceStore): FeedFollower {
-  const overlap = port.feedOverlap ?? FEED_OVERLAP;
+  const overlap = port.feedOverlap;
   let feedSeq: number | undefined;
   let written: { seq: number; at: number } | undefined;
   const recentSeqs = new Set<number>();

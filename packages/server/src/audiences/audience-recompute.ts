@@ -21,9 +21,6 @@ import type { ProfileView, Store } from '../storage/storage.ts';
 import type { AudienceChange } from './audience-events.ts';
 import type { EvaluationMemo, RememberedEvaluation } from './evaluation-memo.ts';
 
-/** Profile reads in flight at once in a recompute. */
-const PROFILE_READS_IN_FLIGHT = 16;
-
 /** Page size when reading a profile's events. */
 const EVENT_PAGE = 1000;
 
@@ -191,7 +188,7 @@ export async function recomputeProfiles(
   const removed = new Set<string>();
   const live = new Map<string, ProfileView>();
   const unique = [...new Set(ids)];
-  const found = await readProfiles(store, unique);
+  const found = await store.audiences.readProfiles(unique);
   for (const id of unique) {
     if (live.has(id)) continue;
     const profile = found.get(id);
@@ -248,19 +245,6 @@ export async function recomputeProfiles(
     for (const [id, evaluation] of evaluated) memory.memo.remember(id, evaluation);
   }
   return { written: writes.length, changes };
-}
-
-/** Each id's live profile: in one batch where the store's port reads batches, else `findProfile` per id. */
-async function readProfiles(store: Store, ids: readonly string[]): Promise<Map<string, ProfileView | undefined>> {
-  if (store.audiences.readProfiles) return store.audiences.readProfiles(ids);
-  // Several profile reads in flight: PostgreSQL answers them on the pool's connections at once (a batch of
-  // 2,000 read one by one waited 2,000 round trips).
-  const found = new Map<string, ProfileView | undefined>();
-  for (let i = 0; i < ids.length; i += PROFILE_READS_IN_FLIGHT) {
-    const slice = ids.slice(i, i + PROFILE_READS_IN_FLIGHT);
-    for (const [k, profile] of (await Promise.all(slice.map((id) => store.findProfile(id)))).entries()) found.set(slice[k]!, profile);
-  }
-  return found;
 }
 
 /** The inputs of one profile's evaluation besides definitions and clock (see evaluation-memo.ts). */

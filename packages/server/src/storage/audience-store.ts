@@ -92,10 +92,10 @@ export interface AudienceStore {
   setStatus(kind: DefinitionKind, keys: readonly string[], status: DefinitionStatus, progress: number): Promise<void>;
   readStates(profileIds: readonly string[]): Promise<Map<string, ProfileComputedState>>;
   /**
-   * Each id's live profile as `Store.findProfile` answers it, for a whole batch at once (`undefined`: unknown).
-   * Optional: without it the evaluator calls `findProfile` per profile, several in flight.
+   * Each id's live profile as `Store.findProfile` answers it, for a whole batch at once (`undefined`: unknown):
+   * SQLite in a few statements per batch, PostgreSQL as several `findProfile` reads in flight.
    */
-  readProfiles?(profileIds: readonly string[]): Promise<Map<string, ProfileView | undefined>>;
+  readProfiles(profileIds: readonly string[]): Promise<Map<string, ProfileView | undefined>>;
   /** Replaces the state of each written profile and forgets the `removed` ones (merged away or gone). */
   writeStates(writes: readonly ProfileStateWrite[], removed: readonly string[]): Promise<void>;
   /** Profiles whose next check is at or before `now`, earliest first. */
@@ -119,11 +119,11 @@ export interface AudienceStore {
     held?: ReadonlyMap<number, TrackingEvent>,
   ): Promise<Map<string, SeqEvent[]>>;
   /**
-   * How many seqs before its position the feed reads again on every page (default 512): where a lower seq may
-   * commit after a higher one (PostgreSQL). A store whose writers commit seqs in order (SQLite: one writer at
-   * a time) answers 0.
+   * How many seqs before its position the feed reads again on every page: where a lower seq may commit after a
+   * higher one (PostgreSQL, 512). A store whose writers commit seqs in order (SQLite: one writer at a time)
+   * answers 0.
    */
-  readonly feedOverlap?: number;
+  readonly feedOverlap: number;
   /** The highest event seq below which every event is committed (0 without events; see postgres-feed-horizon.ts). */
   lastEventSeq(): Promise<number>;
   /** The oldest `limit` recompute marks (written in the transactions that changed those profiles). */
@@ -146,4 +146,22 @@ export function definitionOf(row: Record<string, unknown>): StoredDefinition<nev
     progress: Number(row.progress),
     createdAt: row.created_at instanceof Date ? row.created_at.toISOString() : String(row.created_at),
   };
+}
+
+/**
+ * `readProfiles` as several `findProfile` reads in flight, for a store whose reads are round trips. Why in
+ * flight: PostgreSQL answers them on the pool's connections at once (a batch of 2,000 read one by one waited
+ * 2,000 round trips).
+ */
+export async function profilesInFlight(
+  findProfile: (id: string) => Promise<ProfileView | undefined>,
+  ids: readonly string[],
+  inFlight = 16,
+): Promise<Map<string, ProfileView | undefined>> {
+  const found = new Map<string, ProfileView | undefined>();
+  for (let i = 0; i < ids.length; i += inFlight) {
+    const slice = ids.slice(i, i + inFlight);
+    for (const [k, profile] of (await Promise.all(slice.map((id) => findProfile(id)))).entries()) found.set(slice[k]!, profile);
+  }
+  return found;
 }

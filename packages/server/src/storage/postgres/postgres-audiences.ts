@@ -5,7 +5,8 @@
 import type { Pool } from 'pg';
 import type { TrackingEvent } from '@kin/core';
 import type { AudienceStore, ProfileComputedState, RecomputeMark, SeqEvent } from '../audience-store.ts';
-import { definitionOf } from '../audience-store.ts';
+import { definitionOf, profilesInFlight } from '../audience-store.ts';
+import type { ProfileView } from '../storage.ts';
 import { cursorKey, pageOf } from '../keyset-page.ts';
 import { createPostgresEvaluatorLease } from './postgres-evaluator-lease.ts';
 import type { FeedHorizon } from './postgres-feed-horizon.ts';
@@ -48,8 +49,16 @@ export const RECOMPUTE_MARKS_STATEMENT = {
     ON CONFLICT (profile_id) DO UPDATE SET id = nextval(pg_get_serial_sequence('recompute_marks', 'id'))`,
 };
 
-/** Creates the port over the store's pool; `url` is where evaluator leases open their own connection. */
-export function createPostgresAudiences(pool: Pool, url: string, horizon: FeedHorizon): AudienceStore {
+/**
+ * Creates the port over the store's pool; `url` is where evaluator leases open their own connection;
+ * `findProfile` is the store's profile read (a batch reads several in flight).
+ */
+export function createPostgresAudiences(
+  pool: Pool,
+  url: string,
+  horizon: FeedHorizon,
+  findProfile: (id: string) => Promise<ProfileView | undefined>,
+): AudienceStore {
   const inTransaction = async (fn: (q: (text: string, values?: unknown[]) => Promise<Row[]>) => Promise<void>): Promise<void> => {
     const client = await pool.connect();
     let broken = false;
@@ -68,6 +77,10 @@ export function createPostgresAudiences(pool: Pool, url: string, horizon: FeedHo
     }
   };
   return {
+    // Writers commit in any order: a lower seq may commit after a higher one, so a feed page reads again the
+    // last 512 seqs before its position.
+    feedOverlap: 512,
+    readProfiles: (profileIds) => profilesInFlight(findProfile, profileIds),
     saveDefinition: (async (kind: string, definition: { key: string }, createdAt: string) =>
       (
         await pool.query(

@@ -81,7 +81,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     privacy: createPostgresPrivacy(pool, ids, digest),
     ...createPostgresAccess(pool),
     links: createPostgresLinksStore(pool),
-    audiences: createPostgresAudiences(pool, options.url, horizon),
+    audiences: createPostgresAudiences(pool, options.url, horizon, (id) => reads.findProfile(id)),
 
     async migrate() {
       await migratePostgres(pool);

@@ -223,10 +223,16 @@ export function createSqliteApply({
         for (const key of plan.traits.unset) note(key, write(key, null));
         if (person) matchIndex.changed(profileId, !replay, !attribute);
       }
-      const consent = Object.entries(plan.consent?.categories ?? {});
-      for (const [category, granted] of consent) s.setConsent.run(profileId, category, granted ? 1 : 0, time);
-      const changed =
-        plan.links.length > 0 || plan.merges.length > 0 || traitKeys.length > 0 || plan.traits.unset.length > 0 || consent.length > 0;
+      // Why not Object.entries(… ?? {}): nearly no event carries consent, and that made two objects per event.
+      const categories = plan.consent?.categories;
+      let consented = false;
+      if (categories !== undefined) {
+        for (const [category, granted] of Object.entries(categories)) {
+          s.setConsent.run(profileId, category, granted ? 1 : 0, time);
+          consented = true;
+        }
+      }
+      const changed = plan.links.length > 0 || plan.merges.length > 0 || traitKeys.length > 0 || plan.traits.unset.length > 0 || consented;
       // Why the comparison: the events of one request share `at`, so all but the first would rewrite the
       // same value (a dirty page for nothing). The cached value tracks every write of updated_at here.
       if (changed && plan.target.kind === 'existing' && profile.updatedAt !== at) {
@@ -234,7 +240,7 @@ export function createSqliteApply({
         profile.updatedAt = at;
       }
     }
-    if (!replay) insertWarnings(planWarnings({ event, sourceId, plan }, profileId, at));
+    if (!replay && plan.warnings.length > 0) insertWarnings(planWarnings({ event, sourceId, plan }, profileId, at));
     let seq: number;
     if (replay) {
       timeline.assign(replay.seq, profileId ?? null);

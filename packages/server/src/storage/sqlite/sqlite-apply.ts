@@ -209,7 +209,7 @@ export function createSqliteApply({
           // it is unchanged. A repeat most likely leaves the value as it is, so it first tries to move only the
           // time, source and rank; otherwise the upsert runs directly (an extra statement for a changed value).
           if (repeat && s.refreshTrait.run(entry).changes > 0) return false;
-          return s.setTrait.run(entry).changes > 0;
+          return s.setTrait.run(profileId, key, value, time, sourceId, rank).changes > 0;
         };
         // The blocking keys change only with a person trait's value (an identify repeating its email does not).
         let person = false;

@@ -156,23 +156,36 @@ function identifierTraits(
   policy: IdentityPolicy,
   normalize: IdentifierNormalizer,
 ): Record<string, Identifier | null> | undefined {
-  let result: Record<string, Identifier | null> | undefined;
-  const check = (key: string, type: string): void => {
-    const raw = Object.hasOwn(traits, key) ? traits[key] : undefined;
-    if (raw === undefined || raw === null) return;
-    const value = normalize(type, raw);
-    result ??= {};
-    Object.defineProperty(result, key, {
-      value: value === undefined || isBlocked(policy, value) ? null : { type, value },
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
-  };
-  check('email', 'email');
-  check('phone', 'phone');
-  for (const [key, type] of Object.entries(policy.traitIdentifiers)) check(key, type);
+  let result = identifierTrait(undefined, traits, 'email', 'email', policy, normalize);
+  result = identifierTrait(result, traits, 'phone', 'phone', policy, normalize);
+  for (const [key, type] of Object.entries(policy.traitIdentifiers)) result = identifierTrait(result, traits, key, type, policy, normalize);
   return result;
+}
+
+/**
+ * Adds trait `key` as an identifier of `type` to `result` (made on the first one) when the event has it.
+ * Why a module function and not a closure: a named arrow is named again (`__name`, a defineProperty) on
+ * every call of its enclosing function when run through tsx, which keeps names.
+ */
+function identifierTrait(
+  result: Record<string, Identifier | null> | undefined,
+  traits: JsonObject,
+  key: string,
+  type: string,
+  policy: IdentityPolicy,
+  normalize: IdentifierNormalizer,
+): Record<string, Identifier | null> | undefined {
+  const raw = Object.hasOwn(traits, key) ? traits[key] : undefined;
+  if (raw === undefined || raw === null) return result;
+  const value = normalize(type, raw);
+  const out = result ?? {};
+  Object.defineProperty(out, key, {
+    value: value === undefined || isBlocked(policy, value) ? null : { type, value },
+    enumerable: true,
+    writable: true,
+    configurable: true,
+  });
+  return out;
 }
 
 function candidates(event: TrackingEvent, policy: IdentityPolicy): Candidate[] {

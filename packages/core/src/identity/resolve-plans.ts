@@ -33,6 +33,14 @@ export function newProfilePlan(active: Candidate[], policy: IdentityPolicy, note
   return { target: { kind: 'new' }, merges: [], links, touches: [], ...parts };
 }
 
+/**
+ * The rule of a link to an existing profile. Why a module function: a named arrow inside the resolver is
+ * named again (`__name`, a defineProperty) on every call when run through tsx, which keeps names.
+ */
+function linkRule(c: Candidate, aliased: boolean, linked: boolean): ResolutionRule {
+  return aliased ? 'alias' : linked && c.type === 'anonymous_id' ? 'link_click' : 'attach';
+}
+
 /** R4 and R5 (+ R7 caps). */
 export function existingProfilePlan(
   profiles: SnapshotProfile[],
@@ -54,8 +62,9 @@ export function existingProfilePlan(
       via: via.map((c) => (c.link !== undefined ? { type: LINK_CLICK_TYPE, value: c.link } : { type: c.type, value: c.value })),
     };
   });
-  const linkRule = (c: Candidate): ResolutionRule => (aliased ? 'alias' : linked && c.type === 'anonymous_id' ? 'link_click' : 'attach');
-  const links = active.filter((c) => !c.known).map((c) => ({ identifier: { type: c.type, value: c.value }, rule: linkRule(c) }));
+  const links = active
+    .filter((c) => !c.known)
+    .map((c) => ({ identifier: { type: c.type, value: c.value }, rule: linkRule(c, aliased, linked) }));
   const touches = active.filter((c) => c.known && c.link === undefined).map((c) => ({ type: c.type, value: c.value }));
 
   const mergeTotal = profiles.reduce((sum, p) => sum + p.mergeCount, 0) + merges.length;

@@ -54,14 +54,7 @@ describe('trait order: core and SQLite', () => {
   afterAll(() => db.close());
 
   const write = (profileId: string, e: TraitOrderFields & { trust: number }) =>
-    s.setTrait.run({
-      profileId,
-      key: 'k',
-      value: e.value === null ? null : JSON.stringify(e.value),
-      ts: e.timestamp,
-      sourceId: e.sourceId,
-      trust: e.trust,
-    });
+    s.setTrait.run(profileId, 'k', e.value === null ? null : JSON.stringify(e.value), e.timestamp, e.sourceId, e.trust);
   const read = (profileId: string): string => {
     const row = db.prepare('SELECT trust, ts, source_id, value FROM traits WHERE profile_id = ? AND key = ?').get(profileId, 'k') as {
       trust: number;
@@ -99,7 +92,7 @@ describe('trait order: core and SQLite', () => {
   it('a repeated value moves only when rank, time or source win', () => {
     const id = `p${profile++}`;
     const first = { profileId: id, key: 'k', value: '{"a":1}', ts: TIMES[1], sourceId: 'src_b', trust: 1 };
-    s.setTrait.run(first);
+    s.setTrait.run(first.profileId, first.key, first.value, first.ts, first.sourceId, first.trust);
     expect(s.refreshTrait.run({ ...first, ts: TIMES[0] }).changes).toBe(0);
     expect(s.refreshTrait.run({ ...first, sourceId: 'src_a' }).changes).toBe(0);
     expect(s.refreshTrait.run({ ...first, sourceId: 'src_😀' }).changes).toBe(1);

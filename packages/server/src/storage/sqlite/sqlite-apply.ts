@@ -19,7 +19,7 @@ import type { SourceMinutes } from './sqlite-source-minutes.ts';
 import type { Timeline } from './sqlite-timeline.ts';
 import type { WriteStatements } from './sqlite-write-statements.ts';
 import type { SqliteMatchIndex } from './sqlite-match-index.ts';
-import type { SqliteTraitHistory } from './sqlite-trait-history.ts';
+import type { SqliteTraitHistory, TraitHistoryEntry } from './sqlite-trait-history.ts';
 import { PairMap } from './pair-map.ts';
 
 /** What the write path writes through. */
@@ -117,6 +117,21 @@ export function createSqliteApply({
     return profile;
   }
 
+  /**
+   * Writes one trait and its history; true when its stored value may have changed (a repeat that only moved
+   * its time did not). Why not a closure in applyEvent: a named arrow is named again (`__name`, a
+   * defineProperty) on every event when run through tsx, which keeps names.
+   */
+  function writeTrait(entry: TraitHistoryEntry): boolean {
+    const s = statements;
+    const repeat = traitHistory.record(entry);
+    // Why not the upsert alone: setting `value` rewrites every index on it (value, name search) even when
+    // it is unchanged. A repeat most likely leaves the value as it is, so it first tries to move only the
+    // time, source and rank; otherwise the upsert runs directly (an extra statement for a changed value).
+    if (repeat && s.refreshTrait.run(entry).changes > 0) return false;
+    return s.setTrait.run(entry.profileId, entry.key, entry.value, entry.ts, entry.sourceId, entry.trust).changes > 0;
+  }
+
   function applyEvent({ event, sourceId, plan, unverified, replay, payload }: ApplyInput): string | undefined {
     const s = statements;
     const at = event.receivedAt;
@@ -199,34 +214,32 @@ export function createSqliteApply({
       }
       const traitKeys = Object.keys(plan.traits.set);
       if (traitKeys.length > 0 || plan.traits.unset.length > 0) {
-        const trust = plan.traits.trust;
-        /** Writes one trait; true when its stored value may have changed (a repeat that only moved its time did not). */
-        const write = (key: string, value: string | null): boolean => {
-          const rank = trust && Object.hasOwn(trust, key) ? (trust[key] ?? 0) : 0;
-          const entry = { profileId, key, value, ts: time, sourceId, trust: rank };
-          const repeat = traitHistory.record(entry);
-          // Why not the upsert alone: setting `value` rewrites every index on it (value, name search) even when
-          // it is unchanged. A repeat most likely leaves the value as it is, so it first tries to move only the
-          // time, source and rank; otherwise the upsert runs directly (an extra statement for a changed value).
-          if (repeat && s.refreshTrait.run(entry).changes > 0) return false;
-          return s.setTrait.run(entry).changes > 0;
-        };
+        const { trust, unset } = plan.traits;
         // The blocking keys change only with a person trait's value (an identify repeating its email does not).
         let person = false;
         let attribute = false;
-        const note = (key: string, changed: boolean): void => {
-          if (!changed || !matchIndex.isPersonTrait(key)) return;
+        const count = traitKeys.length + unset.length;
+        for (let i = 0; i < count; i++) {
+          const set = i < traitKeys.length;
+          const key = set ? traitKeys[i]! : unset[i - traitKeys.length]!;
+          const rank = trust && Object.hasOwn(trust, key) ? (trust[key] ?? 0) : 0;
+          const value = set ? JSON.stringify(plan.traits.set[key]) : null;
+          if (!writeTrait({ profileId, key, value, ts: time, sourceId, trust: rank }) || !matchIndex.isPersonTrait(key)) continue;
           person = true;
           if (key !== 'email' && key !== 'phone') attribute = true;
-        };
-        for (const key of traitKeys) note(key, write(key, JSON.stringify(plan.traits.set[key])));
-        for (const key of plan.traits.unset) note(key, write(key, null));
+        }
         if (person) matchIndex.changed(profileId, !replay, !attribute);
       }
-      const consent = Object.entries(plan.consent?.categories ?? {});
-      for (const [category, granted] of consent) s.setConsent.run(profileId, category, granted ? 1 : 0, time);
-      const changed =
-        plan.links.length > 0 || plan.merges.length > 0 || traitKeys.length > 0 || plan.traits.unset.length > 0 || consent.length > 0;
+      // Why not Object.entries(… ?? {}): nearly no event carries consent, and that made two objects per event.
+      const categories = plan.consent?.categories;
+      let consented = false;
+      if (categories !== undefined) {
+        for (const [category, granted] of Object.entries(categories)) {
+          s.setConsent.run(profileId, category, granted ? 1 : 0, time);
+          consented = true;
+        }
+      }
+      const changed = plan.links.length > 0 || plan.merges.length > 0 || traitKeys.length > 0 || plan.traits.unset.length > 0 || consented;
       // Why the comparison: the events of one request share `at`, so all but the first would rewrite the
       // same value (a dirty page for nothing). The cached value tracks every write of updated_at here.
       if (changed && plan.target.kind === 'existing' && profile.updatedAt !== at) {
@@ -234,7 +247,7 @@ export function createSqliteApply({
         profile.updatedAt = at;
       }
     }
-    if (!replay) insertWarnings(planWarnings({ event, sourceId, plan }, profileId, at));
+    if (!replay && plan.warnings.length > 0) insertWarnings(planWarnings({ event, sourceId, plan }, profileId, at));
     let seq: number;
     if (replay) {
       timeline.assign(replay.seq, profileId ?? null);

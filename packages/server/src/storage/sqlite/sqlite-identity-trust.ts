@@ -66,14 +66,15 @@ export function createSqliteIdentityTrust(db: Database.Database, cache: GraphCac
     return users;
   }
 
-  /** Adds rules, tombstones and device users to a snapshot built from the graph. */
+  /** Adds rules, tombstones and device users to a snapshot built from the graph (to `base` itself, which it returns). */
   function extendSnapshot(
     identifiers: Identifier[],
     base: { known: KnownIdentifier[]; profiles: Map<string, SnapshotProfile> },
     beforeSeq: number,
     deviceTypes: readonly string[] | undefined,
   ): IdentitySnapshot {
-    const snapshot: IdentitySnapshot = { ...base };
+    // Why no copy: the caller builds `base` for this snapshot alone.
+    const snapshot: IdentitySnapshot = base;
     const graveyard = tombstones();
     if (graveyard.size > 0) {
       const dead = identifiers.filter((id) => graveyard.has(cacheKey({ type: id.type, value: digest(id) })));
@@ -87,16 +88,16 @@ export function createSqliteIdentityTrust(db: Database.Database, cache: GraphCac
       for (const profile of base.profiles.values()) profile.identifiers.forEach(visit);
       if (hit.size > 0) snapshot.doNotLink = [...hit].sort().map((id) => byId.get(id)!);
     }
-    const devices: NonNullable<IdentitySnapshot['deviceUsers']> = [];
+    let devices: NonNullable<IdentitySnapshot['deviceUsers']> | undefined;
     for (const identifier of identifiers) {
       if (deviceTypes ? !deviceTypes.includes(identifier.type) : identifier.type === 'user_id') continue;
       const known = deviceUsers(identifier);
       if (known.size === 0) continue;
       const users: string[] = [];
       for (const [user, seq] of known) if (seq < beforeSeq) users.push(user);
-      if (users.length > 0) devices.push({ identifier, userIds: users.length > 1 ? users.sort() : users });
+      if (users.length > 0) (devices ??= []).push({ identifier, userIds: users.length > 1 ? users.sort() : users });
     }
-    if (devices.length > 0) snapshot.deviceUsers = devices;
+    if (devices !== undefined) snapshot.deviceUsers = devices;
     return snapshot;
   }
 

@@ -77,8 +77,9 @@ export function prepareWrites(db: Database.Database) {
        WHERE profile_id = @profileId AND key = @key AND value IS @value
          AND ${LATER_TRAIT_SAME_VALUE}`,
     ),
+    // Positional (profile id, key, value, ts, source id, trust): binding by name costs a lookup per parameter.
     setTrait: db.prepare(
-      `INSERT INTO traits (profile_id, key, value, ts, source_id, trust) VALUES (@profileId, @key, @value, @ts, @sourceId, @trust)
+      `INSERT INTO traits (profile_id, key, value, ts, source_id, trust) VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT (profile_id, key) DO UPDATE SET value = excluded.value, ts = excluded.ts, source_id = excluded.source_id, trust = excluded.trust
          WHERE ${LATER_TRAIT}`,
     ),

@@ -11,7 +11,7 @@
  *
  *   node --import tsx bench/match-bench.ts [--only febrl3,customers-150] [--scale 1000000] [--incremental 1000000] [--save]
  *   node --import tsx bench/match-bench.ts [--incremental-store 1000000 [--store-db DIR]] [--import-match 20000]   (match-store-bench.ts)
- *   (run `--incremental-store` with `node --expose-gc` so the generated profiles are collected before the arrivals are timed)
+ *   (`npm run bench:match` runs node with `--expose-gc`, so `--incremental-store` collects the generated profiles before it times the arrivals)
  */
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';

@@ -217,10 +217,12 @@ describe('the ingest writer thread', () => {
         .submit({ sourceId: 'web', events: [event({ type: 'page', messageId: 'h2', anonymousId: 'anon-6', name: 'x' })] })
         .catch((e: unknown) => e);
       expect(during).toMatchObject({ code: 'service_unavailable', headers: { 'Retry-After': '5' } });
-      // Repaired: the thread started when the back-off ends opens the database, and requests flow again.
+      // Repaired: the thread started when the back-off ends opens the database, and requests flow again. Why up
+      // to 20 s: each thread that dies before the repair doubles the back-off (up to 5 s), and on a loaded machine
+      // a thread takes a second to start and die, so 5 s was not always enough.
       rmdirSync(dbPath);
       renameSync(`${dbPath}.aside`, dbPath);
-      await vi.waitFor(() => expect(guarded.ready()).toBe(true), { timeout: 5_000, interval: 20 });
+      await vi.waitFor(() => expect(guarded.ready()).toBe(true), { timeout: 20_000, interval: 20 });
       const outcome = await guarded.submit({
         sourceId: 'web',
         events: [event({ type: 'page', messageId: 'h3', anonymousId: 'anon-6', name: 'x' })],

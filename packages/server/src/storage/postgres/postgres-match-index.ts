@@ -139,7 +139,8 @@ export async function rekeyPostgres(query: Query, dirty: ReadonlyMap<string, boo
     const entry = byId.get(id);
     if (!entry) continue;
     const { keys: after, recordHash, normalised } = matchIndexEntryOf({ id, traits: entry.traits });
-    const text = normalised ? encodeNormalised(normalised) : null;
+    // Encoded only for a row written: a repeat identify with the same person traits writes none.
+    const text = (): string | null => (normalised ? encodeNormalised(normalised) : null);
     // A backfill row (keys NULL: the switch marked it) is diffed against the key rows it holds, if any.
     const backfill = entry.indexed && entry.keys === null;
     const { removed, added: fresh } = keyChanges(backfill ? (entry.held ?? []) : (entry.keys ?? []), after);
@@ -161,7 +162,7 @@ export async function rekeyPostgres(query: Query, dirty: ReadonlyMap<string, boo
       if (entry.recordHash !== recordHash || entry.unnormalised) {
         rehashed[0].push(id);
         rehashed[1].push(recordHash);
-        rehashed[2].push(text);
+        rehashed[2].push(text());
       }
       continue;
     }
@@ -170,7 +171,7 @@ export async function rekeyPostgres(query: Query, dirty: ReadonlyMap<string, boo
     upserts[2].push(String(nextMatchSeq(now)));
     upserts[3].push((dirty.get(id) ?? false) && changed);
     upserts[4].push(recordHash);
-    upserts[5].push(text);
+    upserts[5].push(text());
   }
   if (gone[0].length + added[0].length + dropped.length + upserts[0].length + rehashed[0].length === 0) return;
   await query({ ...WRITE, values: [...gone, ...added, dropped, ...upserts, ...rehashed] });

@@ -130,10 +130,11 @@ export function createSqliteMatchIndex(db: Database.Database, now: () => number)
       return removed.length > 0;
     }
     const changed = removed.length > 0 || added.length > 0 || stored?.keys === null;
-    const text = normalised && encodeNormalised(normalised);
+    // Encoded only for a row written: a repeat identify with the same person traits writes none.
+    const text = (): string | undefined => normalised && encodeNormalised(normalised);
     if (changed || stored === undefined)
-      s.upsert.run(profileId, JSON.stringify(after), nextMatchSeq(now()), arrival && changed ? 1 : 0, recordHash, text);
-    else if (stored.record_hash !== recordHash || stored.unnormalised === 1) s.rehash.run(recordHash, text, profileId);
+      s.upsert.run(profileId, JSON.stringify(after), nextMatchSeq(now()), arrival && changed ? 1 : 0, recordHash, text());
+    else if (stored.record_hash !== recordHash || stored.unnormalised === 1) s.rehash.run(recordHash, text(), profileId);
     return changed;
   }
 

@@ -29,7 +29,8 @@ import {
 } from '../packages/core/src/index.ts';
 import { ingestJourneys } from '../packages/server/src/analytics/analytics-conformance.ts';
 import type { AnalyticsDeps } from '../packages/server/src/analytics/analytics-run.ts';
-import { runAttribution, runFunnel, runPaths } from '../packages/server/src/analytics/analytics-run.ts';
+import { runAttribution } from '../packages/server/src/analytics/analytics-attribution-run.ts';
+import { runFunnel, runPaths } from '../packages/server/src/analytics/analytics-run.ts';
 import type { EventKeep } from '../packages/server/src/analytics/analytics-units.ts';
 import { eventOfRow } from '../packages/server/src/analytics/analytics-units.ts';
 import { generateJourneys, JOURNEY_FUNNEL } from '../packages/server/src/demo/journey-data.ts';

@@ -12,7 +12,8 @@ import type { Clock } from '../ports/clock.ts';
 import type { Store } from '../storage/storage.ts';
 import { parseAttribution, parseFunnel, parsePaths } from './analytics-request.ts';
 import type { AnalyticsDeps } from './analytics-run.ts';
-import { explainConversion, funnelActors, runAttribution, runFunnel, runPaths } from './analytics-run.ts';
+import { explainConversion, runAttribution } from './analytics-attribution-run.ts';
+import { funnelActors, runFunnel, runPaths } from './analytics-run.ts';
 
 /** An analytics question as the routes received it. */
 export type AnalyticsAsk =

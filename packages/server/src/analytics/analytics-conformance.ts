@@ -16,7 +16,8 @@ import { ingestInGroups } from '../storage/storage-reference-conformance.ts';
 import type { Store } from '../storage/storage.ts';
 import type { StoreTestTarget } from '../storage/store-test-target.ts';
 import type { AnalyticsDeps } from './analytics-run.ts';
-import { explainConversion, funnelActors, runAttribution, runFunnel, runPaths } from './analytics-run.ts';
+import { explainConversion, runAttribution } from './analytics-attribution-run.ts';
+import { funnelActors, runFunnel, runPaths } from './analytics-run.ts';
 
 const DAY = 86_400_000;
 const deps = { policy: DEFAULT_POLICY, normalize: normalizerFor(DEFAULT_POLICY) };

@@ -8,7 +8,7 @@ import { runIdentityTrustConformance } from '../storage-identity-conformance.ts'
 import type { StoreStats } from '../storage.ts';
 import { migratePostgres, POSTGRES_MIGRATIONS } from './postgres-migrations.ts';
 import { createPostgresStore, openPostgresStore, parseTimestamptz } from './postgres-store.ts';
-import { UnfollowablePlanError } from './postgres-writes.ts';
+import { UnfollowablePlanError } from './postgres-plan-follow.ts';
 import type { TestDatabase } from './postgres-test-db.ts';
 import { createTestDatabase } from './postgres-test-db.ts';
 import { postgresAvailable, postgresTestStores } from './postgres-test-store.ts';

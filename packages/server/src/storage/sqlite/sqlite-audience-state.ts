@@ -11,6 +11,7 @@ import DatabaseFile from 'better-sqlite3';
 import type { AudienceStore, ProfileComputedState } from '../audience-store.ts';
 import { cursorKey, pageOf } from '../keyset-page.ts';
 import { cachedStatement as stmt } from './sqlite-statement-cache.ts';
+import { PROFILE_VALUES_SQL, convertValueRows } from './sqlite-state-values.ts';
 import type { WriteQueue } from './write-queue.ts';
 
 type Row = Record<string, unknown>;
@@ -18,9 +19,9 @@ type Row = Record<string, unknown>;
 /** The profile ids of a batch, given as one JSON array parameter. */
 const EACH = '(SELECT value FROM json_each(?))';
 
-/** Each profile's values, memberships and next check: in the state file. */
+/** Each profile's values (sqlite-state-values.ts), memberships and next check: in the state file. */
 const STATE_TABLES_SQL = `
-  CREATE TABLE IF NOT EXISTS computed_values (profile_id TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (profile_id, key)) WITHOUT ROWID;
+  ${PROFILE_VALUES_SQL}
   CREATE TABLE IF NOT EXISTS audience_members (
     audience_key TEXT NOT NULL, profile_id TEXT NOT NULL, entered_at TEXT NOT NULL, PRIMARY KEY (audience_key, profile_id)
   ) WITHOUT ROWID;
@@ -58,6 +59,7 @@ export function createAudienceState(options: { db: Database.Database; queue: Wri
       opened.pragma('busy_timeout = 10000');
     }
     opened.exec(STATE_TABLES_SQL);
+    convertValueRows(opened);
     side = opened;
     return opened;
   };
@@ -77,8 +79,8 @@ export function createAudienceState(options: { db: Database.Database; queue: Wri
       const of = (row: Row): ProfileComputedState => states.get(row.profile_id as string)!;
       for (const row of stmt(s, `SELECT profile_id, next_check_at FROM computed_schedule WHERE profile_id IN ${EACH}`).all(ids) as Row[])
         of(row).nextCheckAt = row.next_check_at as string;
-      for (const row of stmt(s, `SELECT profile_id, key, value FROM computed_values WHERE profile_id IN ${EACH}`).all(ids) as Row[])
-        of(row).values[row.key as string] = JSON.parse(row.value as string);
+      for (const row of stmt(s, `SELECT profile_id, vals FROM profile_values WHERE profile_id IN ${EACH}`).all(ids) as Row[])
+        of(row).values = JSON.parse(row.vals as string) as Record<string, unknown>;
       for (const row of stmt(s, `SELECT profile_id, audience_key, entered_at FROM audience_members WHERE profile_id IN ${EACH}`).all(
         ids,
       ) as Row[])
@@ -89,32 +91,32 @@ export function createAudienceState(options: { db: Database.Database; queue: Wri
     async writeStates(writes, removed) {
       await writeState((s) => {
         const forget = [
-          stmt(s, 'DELETE FROM computed_values WHERE profile_id = ?'),
+          stmt(s, 'DELETE FROM profile_values WHERE profile_id = ?'),
           stmt(s, 'DELETE FROM audience_members WHERE profile_id = ?'),
           stmt(s, 'DELETE FROM computed_schedule WHERE profile_id = ?'),
         ];
-        const value = stmt(
+        const values = stmt(
           s,
-          'INSERT INTO computed_values (profile_id, key, value) VALUES (?, ?, ?) ON CONFLICT (profile_id, key) DO UPDATE SET value = excluded.value',
+          'INSERT INTO profile_values (profile_id, vals) VALUES (?, ?) ON CONFLICT (profile_id) DO UPDATE SET vals = excluded.vals',
         );
         const member = stmt(
           s,
           'INSERT INTO audience_members (audience_key, profile_id, entered_at) VALUES (?, ?, ?) ON CONFLICT (audience_key, profile_id) DO UPDATE SET entered_at = excluded.entered_at',
         );
         const schedule = stmt(s, 'INSERT INTO computed_schedule (profile_id, next_check_at) VALUES (?, ?)');
-        const dropValue = stmt(s, 'DELETE FROM computed_values WHERE profile_id = ? AND key = ?');
         const dropMember = stmt(s, 'DELETE FROM audience_members WHERE audience_key = ? AND profile_id = ?');
         for (const id of removed) for (const statement of forget) statement.run(id);
         for (const { profileId, state, nextCheckAt, before } of writes) {
-          // Without the stored state: replace everything; with it, only the rows that differ (most recomputes
-          // change a few of the values).
+          // Without the stored state: replace everything; with it, only what differs (the values' row when one of
+          // them changed, the memberships that changed). A text compare may see a change where the keys' order
+          // differs only: one more write, never a missed one.
           if (!before) for (const statement of forget) statement.run(profileId);
           const old = before ?? { values: {}, audiences: {}, nextCheckAt: null };
-          for (const [key, v] of Object.entries(state.values)) {
-            const text = JSON.stringify(v);
-            if (!Object.hasOwn(old.values, key) || JSON.stringify(old.values[key]) !== text) value.run(profileId, key, text);
+          const text = JSON.stringify(state.values);
+          if (text !== JSON.stringify(old.values)) {
+            if (text === '{}') forget[0]!.run(profileId);
+            else values.run(profileId, text);
           }
-          for (const key of Object.keys(old.values)) if (!Object.hasOwn(state.values, key)) dropValue.run(profileId, key);
           for (const [key, at] of Object.entries(state.audiences)) if (old.audiences[key] !== at) member.run(key, profileId, at);
           for (const key of Object.keys(old.audiences)) if (!Object.hasOwn(state.audiences, key)) dropMember.run(key, profileId);
           if (before && (before.nextCheckAt ?? null) === nextCheckAt) continue;

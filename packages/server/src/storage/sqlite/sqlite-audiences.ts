@@ -10,6 +10,7 @@ import { createAudienceState, inTransaction } from './sqlite-audience-state.ts';
 import type { SqliteLeases } from './sqlite-lease.ts';
 import { sqliteProfilesOf } from './sqlite-profile-batch.ts';
 import { cachedStatement as stmt } from './sqlite-statement-cache.ts';
+import { valuePath } from './sqlite-state-values.ts';
 import type { WriteQueue } from './write-queue.ts';
 
 type Row = Record<string, unknown>;
@@ -72,11 +73,12 @@ export function createSqliteAudiences(options: {
 
     async deleteDefinition(kind, key) {
       const gone = await write(() => stmt(db, 'DELETE FROM computed_definitions WHERE kind = ? AND key = ?').run(kind, key).changes === 1);
-      await writeState((s) =>
-        stmt(s, kind === 'trait' ? 'DELETE FROM computed_values WHERE key = ?' : 'DELETE FROM audience_members WHERE audience_key = ?').run(
-          key,
-        ),
-      );
+      await writeState((s) => {
+        if (kind === 'audience') return stmt(s, 'DELETE FROM audience_members WHERE audience_key = ?').run(key);
+        const path = valuePath(key);
+        stmt(s, 'UPDATE profile_values SET vals = json_remove(vals, ?) WHERE json_type(vals, ?) IS NOT NULL').run(path, path);
+        return stmt(s, "DELETE FROM profile_values WHERE vals = '{}'").run();
+      });
       return gone;
     },
 

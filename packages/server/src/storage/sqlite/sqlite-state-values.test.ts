@@ -1,0 +1,82 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Store } from '../storage.ts';
+import { computedStatePath } from './sqlite-audience-state.ts';
+import { openSqliteStore } from './sqlite-store.ts';
+
+describe('SQLite state file: one row of values per profile', () => {
+  let dir: string;
+  let path: string;
+  let store: Store | undefined;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'kin-state-values-'));
+    path = join(dir, 'kin.db');
+  });
+  afterEach(async () => {
+    await store?.close();
+    store = undefined;
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('converts a state file of the former layout (one row per value) on open, keeping every value and membership', async () => {
+    const old = new Database(computedStatePath(path));
+    old.exec(`
+      CREATE TABLE computed_values (profile_id TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (profile_id, key)) WITHOUT ROWID;
+      CREATE TABLE audience_members (audience_key TEXT NOT NULL, profile_id TEXT NOT NULL, entered_at TEXT NOT NULL, PRIMARY KEY (audience_key, profile_id)) WITHOUT ROWID;
+      CREATE TABLE computed_schedule (profile_id TEXT PRIMARY KEY, next_check_at TEXT NOT NULL) WITHOUT ROWID;
+      INSERT INTO computed_values VALUES ('p1', 'orders', '3'), ('p1', 'skus', '["a","b"]'), ('p1', 'last.sku', '"b"'),
+        ('p1', 'by_day', '{"mon":1}'), ('p2', 'spend', '12.5');
+      INSERT INTO audience_members VALUES ('vip', 'p1', '2026-11-01T10:00:00.000Z');
+      INSERT INTO computed_schedule VALUES ('p2', '2026-11-02T00:00:00.000Z');
+    `);
+    old.close();
+    store = await openSqliteStore({ path });
+    const states = await store.audiences.readStates(['p1', 'p2', 'p3']);
+    expect(states.get('p1')).toEqual({
+      values: { orders: 3, skus: ['a', 'b'], 'last.sku': 'b', by_day: { mon: 1 } },
+      audiences: { vip: '2026-11-01T10:00:00.000Z' },
+      nextCheckAt: null,
+    });
+    expect(states.get('p2')).toEqual({ values: { spend: 12.5 }, audiences: {}, nextCheckAt: '2026-11-02T00:00:00.000Z' });
+    expect(states.get('p3')?.values).toEqual({});
+    await store.close();
+    store = undefined;
+    const after = new Database(computedStatePath(path), { readonly: true });
+    try {
+      expect(after.prepare("SELECT name FROM sqlite_master WHERE name = 'computed_values'").all()).toEqual([]);
+      expect(after.prepare('SELECT count(*) AS n FROM profile_values').get()).toEqual({ n: 2 });
+    } finally {
+      after.close();
+    }
+  });
+
+  it('writes one row per profile; a trait deleted leaves the others, a profile left without values has no row', async () => {
+    store = await openSqliteStore({ path });
+    const port = store.audiences;
+    const first = { values: { orders: 1, 'last.sku': 'a' }, audiences: {}, nextCheckAt: null };
+    await port.writeStates(
+      [
+        { profileId: 'p1', state: first, nextCheckAt: null },
+        { profileId: 'p2', state: { values: { orders: 2 }, audiences: {} }, nextCheckAt: null },
+      ],
+      [],
+    );
+    await port.writeStates(
+      [{ profileId: 'p1', state: { values: { orders: 2, 'last.sku': 'b' }, audiences: {} }, nextCheckAt: null, before: first }],
+      [],
+    );
+    expect((await port.readStates(['p1'])).get('p1')?.values).toEqual({ orders: 2, 'last.sku': 'b' });
+    await port.deleteDefinition('trait', 'orders');
+    const states = await port.readStates(['p1', 'p2']);
+    expect([states.get('p1')?.values, states.get('p2')?.values]).toEqual([{ 'last.sku': 'b' }, {}]);
+    const file = new Database(computedStatePath(path), { readonly: true });
+    try {
+      expect(file.prepare('SELECT profile_id FROM profile_values').pluck().all()).toEqual(['p1']);
+    } finally {
+      file.close();
+    }
+  });
+});

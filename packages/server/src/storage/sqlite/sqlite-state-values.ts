@@ -1,0 +1,34 @@
+/**
+ * The computed-trait values of the SQLite state file: one row per profile holding all its values as one JSON
+ * object (`profile_values`), written with one upsert when any of them changed. Why not one row per value (as
+ * before, table `computed_values`): a recompute changes several values of a profile at once (a count, a sum, a
+ * last value...), and the evaluator's upserts, one per changed value, were a fifth of its work under ingest. Who
+ * reads values reads them all for a profile (the profile API, the evaluator), never one key across profiles
+ * (a definition's delete aside).
+ */
+import type Database from 'better-sqlite3';
+
+/** The table of each profile's values (`vals`: a JSON object, key -> value; no row when the profile has none). */
+export const PROFILE_VALUES_SQL = `CREATE TABLE IF NOT EXISTS profile_values (profile_id TEXT PRIMARY KEY, vals TEXT NOT NULL);`;
+
+/**
+ * Converts a state file of the former layout (one `computed_values` row per value) in one transaction: each
+ * profile's rows become one `profile_values` row, and the old table is dropped. Nothing to do on a new file or
+ * one already converted.
+ */
+export function convertValueRows(s: Database.Database): void {
+  const old = s.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'computed_values'").get();
+  if (!old) return;
+  s.transaction(() => {
+    s.exec(`
+      INSERT OR IGNORE INTO profile_values (profile_id, vals)
+        SELECT profile_id, json_group_object(key, json(value)) FROM computed_values GROUP BY profile_id;
+      DROP TABLE computed_values;
+    `);
+  })();
+}
+
+/** The JSON path of a key in a `vals` object (keys hold letters, digits, `_ . -`: quoted, a dot is no step). */
+export function valuePath(key: string): string {
+  return `$."${key}"`;
+}

@@ -8,13 +8,10 @@ import type Database from 'better-sqlite3';
 import type { ProfileView } from '../storage.ts';
 import { toProfileView } from '../store-rows.ts';
 import type { ProfileRows } from '../store-rows.ts';
-import { inTransaction } from './sqlite-audience-state.ts';
+import { EACH, inTransaction } from './sqlite-connection.ts';
 import { cachedStatement as stmt } from './sqlite-statement-cache.ts';
 
 type Row = Record<string, unknown>;
-
-/** The ids of a batch, given as one JSON array parameter. */
-const EACH = '(SELECT value FROM json_each(?))';
 
 /** Each id's live profile (`undefined`: unknown), read on the read connection `r`. */
 export function sqliteProfilesOf(r: Database.Database, profileIds: readonly string[]): Map<string, ProfileView | undefined> {

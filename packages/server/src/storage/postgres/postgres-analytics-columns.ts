@@ -132,9 +132,9 @@ export async function scanPostgresColumns(
           continue;
         }
         for (const row of done.rows as PackRow[]) {
-          const unknown = unknownNumbers(row, numbers);
-          if (unknown.length > 0) await readProfileNumbers(client, numbers, unknown);
           const batch = batchOfPack(row, scan, numbers);
+          const unknown = unknownNumbers(batch, numbers);
+          if (unknown.length > 0) await readProfileNumbers(client, numbers, unknown);
           total += batch.length;
           if (batch.length > 0) onColumns(batch);
         }

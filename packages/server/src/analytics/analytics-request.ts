@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { AnalyticsUnit, AttributionSpec, FunnelSpec, PathSpec } from '@kin/core';
-import { ATTRIBUTION_MODELS, durationMs } from '@kin/core';
+import { ATTRIBUTION_MODELS, durationMs, textProblem } from '@kin/core';
 import { parseAdminBody } from '../http/admin-body.ts';
 import { ApiError } from '../http/error-catalog.ts';
 
@@ -38,7 +38,13 @@ const where = z
       .strict(),
   )
   .max(20);
-const matcher = z.object({ event: z.string().min(1).max(200), where: where.optional() }).strict();
+/** An event name: what the tracking API can store (no NUL, no lone surrogate), else no event could match. */
+const eventName = z
+  .string()
+  .min(1)
+  .max(200)
+  .refine((s) => textProblem(s) === undefined, 'an event name holds no NUL character or lone surrogate');
+const matcher = z.object({ event: eventName, where: where.optional() }).strict();
 const time = z.string().refine((s) => /^\d{4}-\d{2}-\d{2}T/.test(s) && !Number.isNaN(Date.parse(s)), 'an ISO-8601 time');
 const unit = z.enum(['profile', 'anonymous_id']);
 
@@ -58,13 +64,13 @@ const funnelSchema = z
 
 const pathsSchema = z
   .object({
-    start: z.string().min(1).max(200).optional(),
-    end: z.string().min(1).max(200).optional(),
+    start: eventName.optional(),
+    end: eventName.optional(),
     node: z.enum(['event', 'page_path', 'channel', 'channel_event']).default('event'),
     steps: z.number().int().min(2).max(20).default(5),
     acrossSessions: z.boolean().default(true),
     maxEdges: z.number().int().min(1).max(500).default(50),
-    exclude: z.array(z.string().min(1).max(200)).max(100).optional(),
+    exclude: z.array(eventName).max(100).optional(),
     from: time,
     to: time,
     unit: unit.default('profile'),
@@ -73,10 +79,10 @@ const pathsSchema = z
 
 const attributionSchema = z
   .object({
-    conversion: z.object({ event: z.string().min(1).max(200), where: where.optional(), value: path.optional() }).strict(),
+    conversion: z.object({ event: eventName, where: where.optional(), value: path.optional() }).strict(),
     touchpoints: z
       .object({
-        events: z.array(z.string().min(1).max(200)).max(50).optional(),
+        events: z.array(eventName).max(50).optional(),
         dimension: z.enum(['channel', 'utm_source', 'utm_medium', 'utm_campaign']).default('channel'),
       })
       .strict()

@@ -81,6 +81,18 @@ describe('analytics routes', () => {
       { conversion: { event: 'Order Completed' }, touchpoints: { dimension: 'weather' }, ...range },
       'touchpoints.dimension',
     ],
+    // The tracking API refuses NUL in an event name (invalid_text), so no stored event could match one.
+    ['a NUL in the event name of a step', '/v1/analytics/funnel', { ...funnel, steps: [{ event: 'a\u0000b' }] }, 'steps[0].event'],
+    ['a NUL in an exclusion', '/v1/analytics/funnel', { ...funnel, exclusions: [{ event: '\u0000' }] }, 'exclusions[0].event'],
+    ['a NUL in the start event', '/v1/analytics/paths', { ...range, start: 'a\u0000' }, 'start'],
+    ['a NUL in an excluded event', '/v1/analytics/paths', { ...range, exclude: ['ok', 'a\u0000'] }, 'exclude[1]'],
+    ['a NUL in the conversion', '/v1/analytics/attribution', { conversion: { event: 'Order\u0000' }, ...range }, 'conversion.event'],
+    [
+      'a lone surrogate in a touchpoint event',
+      '/v1/analytics/attribution',
+      { conversion: { event: 'Order Completed' }, touchpoints: { events: ['\ud800'] }, ...range },
+      'touchpoints.events[0]',
+    ],
     // Named like every admin body's unknown key (admin-body.ts); the analytics parser used to leave it unnamed.
     ['an unknown field', '/v1/analytics/attribution', { conversion: { event: 'Order Completed' }, colour: 'red', ...range }, 'colour'],
   ])('400 invalid_query naming the field: %s', async (_name, path, body, field) => {

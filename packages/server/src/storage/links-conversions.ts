@@ -48,7 +48,7 @@ export interface ConversionQuery {
 /**
  * The first clicks a store's transactions add to `link_clicked_profiles`: `add` says whether a click may move a
  * row (a new click row of a person's GET on a profile, earlier than any this memory knows for its link and
- * profile), `take` hands the transaction's rows over in key order (link, profile), `committed` keeps them as
+ * profile), `take` hands the transaction's rows over (unordered: the upsert orders them), `committed` keeps them as
  * known. Why a memory across transactions (`remember`): a link's clickers click again, and each repeat was an
  * upsert that changed nothing. Why sound: a known value is never earlier than the stored one (the stored row
  * keeps the minimum, and other writers only lower it), so a click at or after it cannot move the row; a
@@ -76,7 +76,7 @@ export function createFirstClicks(options: { remember: boolean; limit?: number }
       return true;
     },
     take() {
-      const all = [...pending.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([, row]) => row);
+      const all = [...pending.values()];
       pending.clear();
       return all;
     },

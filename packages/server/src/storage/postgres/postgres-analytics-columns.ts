@@ -12,19 +12,10 @@
 import type pg from 'pg';
 import type { ColumnScan, EventColumnBatch } from '../analytics-store.ts';
 import { AnalyticsTimeout, checkDeadline, stringNumbers } from '../analytics-store.ts';
-import { clientTransaction } from './postgres-client-transaction.ts';
+import { clientTransaction, READ_SNAPSHOT, setStatementTimeout } from './postgres-client-transaction.ts';
 import { PACK_DAY_MS, repackDay, staleDays } from './postgres-event-columns.ts';
 import type { PackRow, ProfileNumbers } from './postgres-event-columns-read.ts';
 import { batchOfPack, PACK_READ, readProfileNumbers, unknownNumbers } from './postgres-event-columns-read.ts';
-
-/** How a scan begins: one read-only snapshot for all its statements. */
-export const READ_SNAPSHOT = 'BEGIN READ ONLY ISOLATION LEVEL REPEATABLE READ';
-
-/** Limits the statements of this transaction to the time left before `deadline` (none for Infinity: exports, benchmarks). */
-export async function setStatementTimeout(client: pg.PoolClient, deadline: number): Promise<void> {
-  const left = Number.isFinite(deadline) ? Math.min(2_147_483_647, Math.max(1, Math.ceil(deadline - Date.now()))) : 0;
-  await client.query(`SET LOCAL statement_timeout = ${left}`);
-}
 
 /** A row: profile, seq and time as float8 (the driver's number: no string per int8), name index or name. */
 type Raw = [string | null, number, number, number | string];
@@ -141,9 +132,9 @@ export async function scanPostgresColumns(
           continue;
         }
         for (const row of done.rows as PackRow[]) {
-          const unknown = unknownNumbers(row, numbers);
-          if (unknown.length > 0) await readProfileNumbers(client, numbers, unknown);
           const batch = batchOfPack(row, scan, numbers);
+          const unknown = unknownNumbers(batch, numbers);
+          if (unknown.length > 0) await readProfileNumbers(client, numbers, unknown);
           total += batch.length;
           if (batch.length > 0) onColumns(batch);
         }

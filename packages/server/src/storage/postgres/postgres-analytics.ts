@@ -6,8 +6,8 @@
 import type pg from 'pg';
 import type { AnalyticsRaw, AnalyticsScan, AnalyticsStore } from '../analytics-store.ts';
 import { analyticsRowReader, AnalyticsTimeout, checkDeadline, scanSlices } from '../analytics-store.ts';
-import { READ_SNAPSHOT, scanPostgresColumns, setStatementTimeout } from './postgres-analytics-columns.ts';
-import { clientTransaction } from './postgres-client-transaction.ts';
+import { scanPostgresColumns } from './postgres-analytics-columns.ts';
+import { clientTransaction, READ_SNAPSHOT, setStatementTimeout } from './postgres-client-transaction.ts';
 import type { ProfileNumbers } from './postgres-event-columns-read.ts';
 
 const json = (scan: Pick<AnalyticsScan, 'slim' | 'noProperties'>) =>

@@ -23,3 +23,12 @@ export async function clientTransaction<T>(pool: pg.Pool, fn: (client: PoolClien
     client.release(broken);
   }
 }
+
+/** How a scan begins: one read-only snapshot for all its statements. */
+export const READ_SNAPSHOT = 'BEGIN READ ONLY ISOLATION LEVEL REPEATABLE READ';
+
+/** Limits the statements of this transaction to the time left before `deadline` (none for Infinity: exports, benchmarks). */
+export async function setStatementTimeout(client: pg.PoolClient, deadline: number): Promise<void> {
+  const left = Number.isFinite(deadline) ? Math.min(2_147_483_647, Math.max(1, Math.ceil(deadline - Date.now()))) : 0;
+  await client.query(`SET LOCAL statement_timeout = ${left}`);
+}

@@ -78,12 +78,11 @@ export async function readProfileNumbers(client: pg.PoolClient, numbers: Profile
   }
 }
 
-/** The profile numbers a pack names that `numbers` does not know yet. */
-export function unknownNumbers(row: PackRow, numbers: ProfileNumbers): number[] {
-  const profile = row[3];
+/** The profile numbers of a batch (`batchOfPack`'s, read from the pack once) that `numbers` does not know yet. */
+export function unknownNumbers(batch: Pick<EventColumnBatch, 'length' | 'profile'>, numbers: ProfileNumbers): number[] {
   const unknown = new Set<number>();
-  for (let i = 0, n = valueCount(profile); i < n; i++) {
-    const p = int32At(profile, FIRST + 16 * i);
+  for (let i = 0; i < batch.length; i++) {
+    const p = batch.profile[i] as number;
     if (p >= 0 && numbers.list[p] === undefined) unknown.add(p);
   }
   return [...unknown];
@@ -91,7 +90,8 @@ export function unknownNumbers(row: PackRow, numbers: ProfileNumbers): number[] 
 
 /**
  * The batch of a pack: its events of the scan's names (all when it names none) and time range. Batch names are
- * the scan's names (or the pack's), profiles are `numbers.list`, the same list for every pack.
+ * the scan's names (or the pack's), profiles are `numbers.list`, the same list for every pack (so numbers
+ * `unknownNumbers` finds, read into it before the batch is used, are seen by the batch).
  */
 export function batchOfPack(row: PackRow, scan: Pick<ColumnScan, 'fromMs' | 'toMs' | 'names'>, numbers: ProfileNumbers): EventColumnBatch {
   const [day, names, nameBytes, profileBytes, atBytes, seqBytes] = row;

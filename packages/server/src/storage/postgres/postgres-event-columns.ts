@@ -21,7 +21,7 @@
  *   `events.profile_id` and so mark the day).
  */
 import type pg from 'pg';
-import { setStatementTimeout } from './postgres-analytics-columns.ts';
+import { setStatementTimeout } from './postgres-client-transaction.ts';
 
 /** Milliseconds of a day: packs are per UTC day. */
 export const PACK_DAY_MS = 86_400_000;

@@ -14,7 +14,10 @@ export const POSTGRES_LINK_CONVERSIONS_MIGRATION = {
   sql: CLICKED_PROFILES_MIGRATION('text COLLATE "C"', ''),
 };
 
-/** The rows of a transaction's clicked profiles (three arrays: links, profiles, first clicks), in key order. */
+/**
+ * The rows of a transaction's clicked profiles (three arrays: links, profiles, first clicks), upserted in key
+ * order (the one sort: concurrent writers lock rows in one order, and so never deadlock on them).
+ */
 export const POSTGRES_CLICKED_PROFILES_UPSERT = CLICKED_PROFILE_UPSERT(
   'SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) ORDER BY 1, 2',
 );

@@ -5,7 +5,7 @@
 import type Database from 'better-sqlite3';
 import type { TrackingEvent } from '@kin/core';
 import type { AudienceStore, SeqEvent } from '../audience-store.ts';
-import { inTransaction } from './sqlite-audience-state.ts';
+import { inTransaction } from './sqlite-connection.ts';
 import { cachedStatement as stmt } from './sqlite-statement-cache.ts';
 import { createTailIndex } from './sqlite-tail-index.ts';
 

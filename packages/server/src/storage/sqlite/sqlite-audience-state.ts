@@ -10,14 +10,12 @@ import type Database from 'better-sqlite3';
 import DatabaseFile from 'better-sqlite3';
 import type { AudienceStore, ProfileComputedState } from '../audience-store.ts';
 import { cursorKey, pageOf } from '../keyset-page.ts';
+import { EACH, inTransaction } from './sqlite-connection.ts';
 import { cachedStatement as stmt } from './sqlite-statement-cache.ts';
 import { PROFILE_VALUES_SQL, convertValueRows } from './sqlite-state-values.ts';
 import type { WriteQueue } from './write-queue.ts';
 
 type Row = Record<string, unknown>;
-
-/** The profile ids of a batch, given as one JSON array parameter. */
-const EACH = '(SELECT value FROM json_each(?))';
 
 /** Each profile's values (sqlite-state-values.ts), memberships and next check: in the state file. */
 const STATE_TABLES_SQL = `
@@ -169,13 +167,4 @@ export function createAudienceState(options: { db: Database.Database; queue: Wri
       side = undefined;
     },
   };
-}
-
-const transactions = new WeakMap<Database.Database, (fn: () => unknown) => unknown>();
-
-/** Runs `fn` in a transaction of `connection`, with a transaction function made once per connection (each new one prepares its statements). */
-export function inTransaction<T>(connection: Database.Database, fn: () => T): T {
-  let run = transactions.get(connection);
-  if (!run) transactions.set(connection, (run = connection.transaction((f: () => unknown) => f())));
-  return run(fn) as T;
 }

@@ -86,3 +86,19 @@ export function inSqliteTransaction<T>(db: Database.Database, fn: () => T): T {
     throw error;
   }
 }
+
+/** The ids of a batch, given as one JSON array parameter: `WHERE id IN ${EACH}`. */
+export const EACH = '(SELECT value FROM json_each(?))';
+
+const transactions = new WeakMap<Database.Database, (fn: () => unknown) => unknown>();
+
+/**
+ * Runs `fn` in a (deferred) transaction of `connection`, with a transaction function made once per connection
+ * (each new one prepares its statements). For reads and the side state file; the writer's commits use
+ * `inSqliteTransaction` (IMMEDIATE).
+ */
+export function inTransaction<T>(connection: Database.Database, fn: () => T): T {
+  let run = transactions.get(connection);
+  if (!run) transactions.set(connection, (run = connection.transaction((f: () => unknown) => f())));
+  return run(fn) as T;
+}

@@ -1,20 +1,17 @@
 /**
- * Many profiles read at once, as `findProfile` reads each one (a merged-away id answers for the profile it was
- * merged into, an unknown id for none). Why: the audience evaluator reads hundreds of profiles a turn, and six
- * statements per profile cost more than the rows they return; here six statements read a whole batch, in one
- * read transaction.
+ * Profiles read by id, many at once (a merged-away id answers for the profile it was merged into, an unknown id
+ * for none): the audience evaluator's batches, and `findProfile` (a batch of one). Why batches: the evaluator
+ * reads hundreds of profiles a turn, and six statements per profile cost more than the rows they return; here
+ * six statements read a whole batch, in one read transaction.
  */
 import type Database from 'better-sqlite3';
 import type { ProfileView } from '../storage.ts';
 import { toProfileView } from '../store-rows.ts';
 import type { ProfileRows } from '../store-rows.ts';
-import { inTransaction } from './sqlite-audience-state.ts';
+import { EACH, inTransaction } from './sqlite-connection.ts';
 import { cachedStatement as stmt } from './sqlite-statement-cache.ts';
 
 type Row = Record<string, unknown>;
-
-/** The ids of a batch, given as one JSON array parameter. */
-const EACH = '(SELECT value FROM json_each(?))';
 
 /** Each id's live profile (`undefined`: unknown), read on the read connection `r`. */
 export function sqliteProfilesOf(r: Database.Database, profileIds: readonly string[]): Map<string, ProfileView | undefined> {
@@ -26,7 +23,7 @@ export function sqliteProfilesOf(r: Database.Database, profileIds: readonly stri
     const live = JSON.stringify([...new Set(liveOf.values())]);
     for (const profile of stmt(r, `SELECT * FROM profiles WHERE id IN ${EACH}`).all(live) as Row[])
       rowsOf.set(profile.id as string, { profile, identifiers: [], traits: [], mergedFrom: [], consent: [] });
-    // Each list in the order findProfile reads it (by profile first, so each profile's rows keep that order).
+    // Each list by profile first, so each profile's rows keep the list's order.
     const lists: Array<[keyof Omit<ProfileRows, 'profile'>, string]> = [
       [
         'identifiers',

@@ -8,9 +8,9 @@ import { epochMs, isoString } from '@kin/core';
 import { cursorKey, pageOf } from '../keyset-page.ts';
 import { searchMatches } from '../search-matches.ts';
 import type { IdentityReads, ProfileReads, StoredEvent, VolumeBucket } from '../storage.ts';
-import { toMerge, toProfileView, toStoreStats, toWarning, traitHistories } from '../store-rows.ts';
-import type { ProfileRows } from '../store-rows.ts';
+import { toMerge, toStoreStats, toWarning, traitHistories } from '../store-rows.ts';
 import type { SqliteIdentity } from './sqlite-identity.ts';
+import { sqliteProfilesOf } from './sqlite-profile-batch.ts';
 import { cachedStatement } from './sqlite-statement-cache.ts';
 import { sqliteListProfileIds, sqliteProfileIdsByName } from './sqlite-profile-list.ts';
 import { readTimelinePage } from './sqlite-timeline-read.ts';
@@ -51,21 +51,7 @@ export function createSqliteReads(read: () => Database.Database, identity: Sqlit
     },
 
     async findProfile(profileId) {
-      const id = liveProfileId(profileId);
-      if (!id) return undefined;
-      const r = read();
-      // Prepared once per connection: the evaluator reads hundreds of profiles a turn, and six prepares cost more than the reads.
-      const q = (sql: string): Database.Statement => cachedStatement(r, sql);
-      const rows: ProfileRows = {
-        profile: q('SELECT * FROM profiles WHERE id = ?').get(id) as Row,
-        identifiers: q(
-          'SELECT type, value, source_id, first_seen, last_seen FROM identifiers WHERE profile_id = ? ORDER BY type, value',
-        ).all(id) as Row[],
-        traits: q('SELECT key, value FROM traits WHERE profile_id = ? AND value IS NOT NULL ORDER BY key').all(id) as Row[],
-        mergedFrom: q('SELECT id FROM profiles WHERE merged_into = ? ORDER BY id').all(id) as Row[],
-        consent: q('SELECT category, granted, ts FROM consent WHERE profile_id = ? ORDER BY category').all(id) as Row[],
-      };
-      return toProfileView(id, rows, (stored) => JSON.parse(stored as string));
+      return sqliteProfilesOf(read(), [profileId]).get(profileId);
     },
 
     async listTraits(profileId) {

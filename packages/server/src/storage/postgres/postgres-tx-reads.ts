@@ -9,8 +9,8 @@ import type { Identifier, IdentitySnapshot } from '@kin/core';
 import type { ApplyInput } from '../storage.ts';
 import type { LockedSnapshotRow, TxGraphCache } from './postgres-graph-cache.ts';
 import type { RunStatement } from './postgres-tx-flush.ts';
-import type { TrustCache, TrustRow } from './postgres-trust-cache.ts';
-import { TRUST_STATEMENT } from './postgres-trust-cache.ts';
+import type { TrustCache, TrustQuery } from './postgres-trust-cache.ts';
+import { readTrustRows } from './postgres-trust-cache.ts';
 import { WRITE_STATEMENTS as SQL } from './postgres-write-statements.ts';
 import type { WriteDeps } from './postgres-writes.ts';
 
@@ -37,6 +37,7 @@ export interface TxReads {
 /** The reading side of one transaction, over its caches. */
 export function createTxReads(state: TxReadsState): TxReads {
   const { deps, run, cache, trust, flush } = state;
+  const trustQuery: TrustQuery = (config) => deps.query(config);
 
   async function claimMessageIds(sourceId: string, messageIds: string[]): Promise<boolean[]> {
     if (messageIds.length === 0) return [];
@@ -62,17 +63,12 @@ export function createTxReads(state: TxReadsState): TxReads {
 
   /** Tombstones, rules and device users of these identifiers; rules of every identifier of the rows' profiles. */
   async function loadTrust(identifiers: Identifier[], rows: LockedSnapshotRow[]): Promise<void> {
-    const held = rows.flatMap((r) => (r.type === null || r.value === null ? [] : [{ type: r.type, value: r.value }]));
+    const held: Identifier[] = [];
+    for (const r of rows) if (r.type !== null && r.value !== null) held.push({ type: r.type, value: r.value });
     const request = trust.request(identifiers, held);
     if (!request) return;
     const { full, rulesOnly } = request;
-    const { rows: trustRows } = await run<TrustRow>(TRUST_STATEMENT.name, TRUST_STATEMENT.text, [
-      full.map((i) => i.type),
-      full.map((i) => i.value),
-      rulesOnly.map((i) => i.type),
-      rulesOnly.map((i) => i.value),
-      full.map(deps.digest),
-    ]);
+    const trustRows = await readTrustRows(trustQuery, full, rulesOnly, deps.digest);
     trust.load(full, rulesOnly, trustRows);
   }
 
@@ -93,8 +89,9 @@ export function createTxReads(state: TxReadsState): TxReads {
   }
 
   async function prefetch(identifiers: Identifier[]): Promise<void> {
-    const missing = identifiers.filter((i) => !cache.covers(i));
-    if (missing.length > 0) await lookup(missing);
+    let missing: Identifier[] | undefined;
+    for (const i of identifiers) if (!cache.covers(i)) (missing ??= []).push(i);
+    if (missing) await lookup(missing);
     // An identifier the graph cache holds only because a reached profile holds it has its rules loaded, not
     // its tombstone or device users (rare: a batch's prefetch asks for all its identifiers at once).
     await loadTrust(identifiers, []);

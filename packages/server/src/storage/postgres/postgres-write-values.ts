@@ -60,6 +60,13 @@ export function warningColumns(unfolded: NewWarning[]): unknown[] {
  * and PostgreSQL rejects it.
  */
 export function toMillis(iso: string): string {
+  // The last answer is remembered: a batch's events share their received time.
+  if (iso === lastIso) return lastMillis;
   const ms = Date.parse(iso);
-  return Number.isNaN(ms) ? iso : new Date(ms).toISOString();
+  lastMillis = Number.isNaN(ms) ? iso : new Date(ms).toISOString();
+  lastIso = iso;
+  return lastMillis;
 }
+
+let lastIso = '';
+let lastMillis = '';

@@ -160,6 +160,11 @@ export class TrustCache {
     return full.length > 0 || rulesOnly.length > 0 ? { full, rulesOnly } : undefined;
   }
 
+  /** True when this identifier's tombstone, rules and device users are loaded. */
+  hasLoaded(identifier: Identifier): boolean {
+    return this.loaded.has(keyOf(identifier.type, identifier.value));
+  }
+
   /**
    * Records a device/user pair in memory; `false` when nothing needs writing (the pair is known with an
    * earlier or equal seq, or the device holds the most users kept). Unloaded devices are always written.

@@ -14,6 +14,9 @@ import { readTrustRows } from './postgres-trust-cache.ts';
 import { WRITE_STATEMENTS as SQL } from './postgres-write-statements.ts';
 import type { WriteDeps } from './postgres-writes.ts';
 
+/** How a snapshot is read: `beforeSeq` for a replay, `deviceTypes` for the shared-device rules (see `StoreTx.loadSnapshot`). */
+type SnapshotOptions = { beforeSeq?: number; deviceTypes?: readonly string[] };
+
 /** What the reading side shares with the rest of the transaction. */
 export interface TxReadsState {
   deps: WriteDeps;
@@ -30,7 +33,7 @@ export interface TxReads {
   /** Locks and reads what a hand-written plan names and the cache does not hold (profiles, identifiers). */
   loadFor(input: ApplyInput): Promise<void>;
   prefetch(identifiers: Identifier[]): Promise<void>;
-  loadSnapshot(identifiers: Identifier[], options?: { beforeSeq?: number; deviceTypes?: readonly string[] }): Promise<IdentitySnapshot>;
+  loadSnapshot(identifiers: Identifier[], options?: SnapshotOptions): Promise<IdentitySnapshot>;
   sourceName(sourceId: string): Promise<string | undefined>;
 }
 
@@ -97,13 +100,25 @@ export function createTxReads(state: TxReadsState): TxReads {
     await loadTrust(identifiers, []);
   }
 
-  async function loadSnapshot(
-    identifiers: Identifier[],
-    options: { beforeSeq?: number; deviceTypes?: readonly string[] } = {},
-  ): Promise<IdentitySnapshot> {
-    if (identifiers.length === 0) return { known: [], profiles: new Map() };
+  /**
+   * Why not an async function: nearly every event's identifiers were read by its batch's prefetch, and then
+   * the snapshot is answered from memory without the two awaited calls of `prefetch` (which would do nothing).
+   */
+  function loadSnapshot(identifiers: Identifier[], options?: SnapshotOptions): Promise<IdentitySnapshot> {
+    if (identifiers.length === 0) return Promise.resolve({ known: [], profiles: new Map() });
+    if (!held(identifiers)) return snapshotAfterPrefetch(identifiers, options);
+    return Promise.resolve(trust.extend(identifiers, cache.snapshot(identifiers), options?.beforeSeq, options?.deviceTypes));
+  }
+
+  async function snapshotAfterPrefetch(identifiers: Identifier[], options?: SnapshotOptions): Promise<IdentitySnapshot> {
     await prefetch(identifiers);
-    return trust.extend(identifiers, cache.snapshot(identifiers), options.beforeSeq, options.deviceTypes);
+    return trust.extend(identifiers, cache.snapshot(identifiers), options?.beforeSeq, options?.deviceTypes);
+  }
+
+  /** True when `prefetch` would read nothing: the graph cache covers each identifier and the trust cache has it loaded. */
+  function held(identifiers: Identifier[]): boolean {
+    for (const identifier of identifiers) if (!cache.covers(identifier) || !trust.hasLoaded(identifier)) return false;
+    return true;
   }
 
   // Per transaction: a source id never changes its name.

@@ -123,7 +123,7 @@ export function createPostgresTx(deps: WriteDeps): PostgresTx {
       mark(profileIds);
     },
     links,
-    loadSnapshot: (identifiers, options) => reads.loadSnapshot(identifiers, options),
+    loadSnapshot: reads.loadSnapshot,
     applyEvent,
     addWarnings,
     flush,

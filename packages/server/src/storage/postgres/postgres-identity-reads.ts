@@ -17,7 +17,7 @@ import type {
 import type { LockedSnapshotRow } from './postgres-graph-cache.ts';
 import { TxGraphCache } from './postgres-graph-cache.ts';
 import type { TrustRow } from './postgres-trust-cache.ts';
-import { TRUST_STATEMENT, TrustCache } from './postgres-trust-cache.ts';
+import { readTrustRows, TrustCache } from './postgres-trust-cache.ts';
 import { toIdentifierProvenance, toMerge, toRefusalRecord } from '../store-rows.ts';
 
 export type Row = Record<string, unknown>;
@@ -68,17 +68,8 @@ export function postgresIdentityReads(
       cache.load(identifiers, rows);
       const held = rows.flatMap((r) => (r.type === null || r.value === null ? [] : [{ type: r.type, value: r.value }]));
       const trust = new TrustCache();
-      const trustRows = await pool.query<TrustRow>({
-        ...TRUST_STATEMENT,
-        values: [
-          identifiers.map((k) => k.type),
-          identifiers.map((k) => k.value),
-          held.map((k) => k.type),
-          held.map((k) => k.value),
-          identifiers.map(digest),
-        ],
-      });
-      trust.load(identifiers, held, trustRows.rows);
+      const trustRows = await readTrustRows((config) => pool.query<TrustRow>(config), identifiers, held, digest);
+      trust.load(identifiers, held, trustRows);
       return trust.extend(identifiers, cache.snapshot(identifiers));
     },
 

@@ -18,9 +18,9 @@ export const MAX_DEVICE_USERS = 100;
 /** Seq of a device/user pair whose event is not stored yet: later than any stored event. */
 export const PENDING_SEQ = Number.MAX_SAFE_INTEGER;
 
-/** A row of `TRUST_STATEMENT`. */
+/** A row of `TRUST_STATEMENT` (or of `TOMBSTONE_STATEMENT`: kind `tombstone`). */
 export interface TrustRow {
-  kind: 'tombstone' | 'rule' | 'device';
+  kind: 'tombstone' | 'rule' | 'device' | typeof TOMBSTONES_EXIST;
   type: string;
   value: string;
   /** Rule id or user id. */
@@ -29,21 +29,25 @@ export interface TrustRow {
   sides: [Identifier[], Identifier[]] | null;
 }
 
+/** The kind of `TRUST_STATEMENT`'s one marker row: the tombstone table is not empty. */
+const TOMBSTONES_EXIST = 'tombstones_exist';
+
 /**
- * Tombstones, rule memberships and device users of the identifiers a snapshot asks about ($1 types, $2
- * values, $5 their keyed digests: a tombstone keeps the digest, never the value, see postgres-tombstone-keys.ts),
- * and rule memberships only of the other identifiers of the profiles they reach ($3, $4). Why the
- * split: a snapshot reads tombstones and device users of the event's identifiers only, rules of the whole
- * profiles; probing fewer keys is most of this statement's cost. The EXISTS conditions are one-time
- * filters: with no tombstone or no rule at all (the common case) those probes are skipped.
+ * Rule memberships and device users of the identifiers a snapshot asks about ($1 types, $2 values), and rule
+ * memberships only of the other identifiers of the profiles they reach ($3, $4). Why the split: a snapshot
+ * reads tombstones and device users of the event's identifiers only, rules of the whole profiles; probing
+ * fewer keys is most of this statement's cost. The EXISTS conditions are one-time filters: with no tombstone
+ * or no rule at all (the common case) those probes are skipped. Tombstones keep the keyed digest of an
+ * identifier, never its value (postgres-tombstone-keys.ts), so they are read by `TOMBSTONE_STATEMENT`, and
+ * only when this statement's marker row says there are any: an HMAC per asked identifier (and sending the
+ * digests) was a visible part of the write path's CPU while the table was empty.
  */
 export const TRUST_STATEMENT = {
-  name: 'kin_trust_snapshot_v3',
+  name: 'kin_trust_snapshot_v4',
   text: `WITH a AS (SELECT DISTINCT u.t, u.v FROM unnest($1::text[], $2::text[]) AS u(t, v)),
       k AS (SELECT a.t, a.v FROM a UNION SELECT u.t, u.v FROM unnest($3::text[], $4::text[]) AS u(t, v))
-    SELECT 'tombstone' AS kind, d.t AS type, d.v AS value, NULL::text AS ref, NULL::bigint AS seq, NULL::json AS sides
-      FROM unnest($1::text[], $2::text[], $5::text[]) AS d(t, v, h) JOIN tombstones t ON t.type = d.t AND t.value = d.h
-      WHERE EXISTS (SELECT FROM tombstones)
+    SELECT '${TOMBSTONES_EXIST}' AS kind, NULL::text AS type, NULL::text AS value, NULL::text AS ref, NULL::bigint AS seq, NULL::json AS sides
+      WHERE cardinality($1::text[]) > 0 AND EXISTS (SELECT FROM tombstones)
     UNION ALL
     SELECT 'rule', m.type, m.value, r.id, NULL, r.sides
       FROM k JOIN do_not_link_members m ON m.type = k.t AND m.value = k.v JOIN do_not_link r ON r.id = m.rule_id
@@ -54,6 +58,55 @@ export const TRUST_STATEMENT = {
       FROM a JOIN device_users d ON d.type = a.t AND d.value = a.v) AS d
       WHERE d.n <= ${MAX_DEVICE_USERS}`,
 } as const;
+
+/** The tombstones of the asked identifiers ($1 types, $2 values, $3 their keyed digests). */
+export const TOMBSTONE_STATEMENT = {
+  name: 'kin_trust_tombstones_v1',
+  text: `SELECT 'tombstone' AS kind, d.t AS type, d.v AS value, NULL::text AS ref, NULL::bigint AS seq, NULL::json AS sides
+    FROM unnest($1::text[], $2::text[], $3::text[]) AS d(t, v, h) JOIN tombstones t ON t.type = d.t AND t.value = d.h`,
+} as const;
+
+/** Runs one named statement (in a transaction, or on the pool for a read without locks). */
+export type TrustQuery = (config: { name: string; text: string; values: unknown[] }) => Promise<{ rows: TrustRow[] }>;
+
+/**
+ * The trust rows of `full` (tombstones, rules, device users) and `rulesOnly` (rules), for `TrustCache.load`:
+ * `TRUST_STATEMENT`, then `TOMBSTONE_STATEMENT` only when tombstones exist. Why a later statement sees what
+ * one statement would: the asked identifiers and their profiles are locked (a tombstone write takes the same
+ * locks), and at READ COMMITTED a later statement sees at least every tombstone an earlier one saw.
+ */
+export async function readTrustRows(
+  query: TrustQuery,
+  full: Identifier[],
+  rulesOnly: Identifier[],
+  digest: (identifier: Identifier) => string,
+): Promise<TrustRow[]> {
+  const { rows } = await query({
+    ...TRUST_STATEMENT,
+    values: [typesOf(full), valuesOf(full), typesOf(rulesOnly), valuesOf(rulesOnly)],
+  });
+  const marker = rows.findIndex(isMarker);
+  if (marker < 0) return rows;
+  rows.splice(marker, 1);
+  const { rows: tombstones } = await query({ ...TOMBSTONE_STATEMENT, values: [typesOf(full), valuesOf(full), full.map(digest)] });
+  return rows.concat(tombstones);
+}
+
+function isMarker(row: TrustRow): boolean {
+  return row.kind === TOMBSTONES_EXIST;
+}
+
+function typesOf(identifiers: Identifier[]): string[] {
+  const out = new Array<string>(identifiers.length);
+  for (let i = 0; i < identifiers.length; i++) out[i] = identifiers[i]!.type;
+  return out;
+}
+
+function valuesOf(identifiers: Identifier[]): string[] {
+  const out = new Array<string>(identifiers.length);
+  for (let i = 0; i < identifiers.length; i++) out[i] = identifiers[i]!.value;
+  return out;
+}
 
 /** What one transaction knows of the trust tables, by identifier key. */
 export class TrustCache {
@@ -94,13 +147,22 @@ export class TrustCache {
 
   /** The statement's parameters for these asked identifiers and the identifiers `held` by the profiles they reach. */
   request(asked: Identifier[], held: Identifier[]): { full: Identifier[]; rulesOnly: Identifier[] } | undefined {
-    const full = asked.filter((id) => !this.loaded.has(keyOf(id.type, id.value)));
+    // Why the loop first: nearly every call (each event's snapshot, after its batch's prefetch) asks only loaded keys.
+    let full: Identifier[] | undefined;
+    for (const id of asked) if (!this.loaded.has(keyOf(id.type, id.value))) (full ??= []).push(id);
+    if (!full && held.length === 0) return undefined;
+    full ??= [];
     const fullKeys = new Set(full.map((id) => keyOf(id.type, id.value)));
     const rulesOnly = held.filter((id) => {
       const key = keyOf(id.type, id.value);
       return !this.rulesLoaded.has(key) && !fullKeys.has(key);
     });
     return full.length > 0 || rulesOnly.length > 0 ? { full, rulesOnly } : undefined;
+  }
+
+  /** True when this identifier's tombstone, rules and device users are loaded. */
+  hasLoaded(identifier: Identifier): boolean {
+    return this.loaded.has(keyOf(identifier.type, identifier.value));
   }
 
   /**
@@ -129,23 +191,35 @@ export class TrustCache {
     deviceTypes?: readonly string[],
   ): IdentitySnapshot {
     const out: IdentitySnapshot = { ...snapshot };
-    const dead = identifiers.filter((id) => this.tombstones.has(keyOf(id.type, id.value)));
-    if (dead.length > 0) out.tombstoned = dead;
-    const hit = new Set<string>();
-    const visit = (id: Identifier) => this.ruleIds.get(keyOf(id.type, id.value))?.forEach((ruleId) => hit.add(ruleId));
-    identifiers.forEach(visit);
-    for (const profile of snapshot.profiles.values()) profile.identifiers.forEach(visit);
-    if (hit.size > 0) out.doNotLink = [...hit].sort().map((id) => this.rules.get(id)!);
-    const devices: NonNullable<IdentitySnapshot['deviceUsers']> = [];
+    // Why the size checks: with no tombstone or rule loaded (the common case) nothing below can match, and this
+    // runs for every event's snapshot.
+    if (this.tombstones.size > 0) {
+      const dead = identifiers.filter((id) => this.tombstones.has(keyOf(id.type, id.value)));
+      if (dead.length > 0) out.tombstoned = dead;
+    }
+    if (this.rules.size > 0) {
+      const hit = new Set<string>();
+      for (const id of identifiers) this.ruleIdsOf(id, hit);
+      for (const profile of snapshot.profiles.values()) for (const id of profile.identifiers) this.ruleIdsOf(id, hit);
+      if (hit.size > 0) out.doNotLink = [...hit].sort().map((id) => this.rules.get(id)!);
+    }
+    let devices: NonNullable<IdentitySnapshot['deviceUsers']> | undefined;
     for (const identifier of identifiers) {
       if (deviceTypes ? !deviceTypes.includes(identifier.type) : identifier.type === 'user_id') continue;
-      const users = [...(this.devices.get(keyOf(identifier.type, identifier.value)) ?? [])]
-        .filter(([, seq]) => seq < beforeSeq)
-        .map(([user]) => user);
-      if (users.length > 0) devices.push({ identifier, userIds: users.sort() });
+      const known = this.devices.get(keyOf(identifier.type, identifier.value));
+      if (!known || known.size === 0) continue;
+      const users: string[] = [];
+      for (const [user, seq] of known) if (seq < beforeSeq) users.push(user);
+      if (users.length > 0) (devices ??= []).push({ identifier, userIds: users.sort() });
     }
-    if (devices.length > 0) out.deviceUsers = devices;
+    if (devices) out.deviceUsers = devices;
     return out;
+  }
+
+  /** Adds the ids of the rules this identifier is a member of to `hit`. */
+  private ruleIdsOf(identifier: Identifier, hit: Set<string>): void {
+    const ids = this.ruleIds.get(keyOf(identifier.type, identifier.value));
+    if (ids) for (const id of ids) hit.add(id);
   }
 
   clear(): void {

@@ -9,10 +9,13 @@ import type { Identifier, IdentitySnapshot } from '@kin/core';
 import type { ApplyInput } from '../storage.ts';
 import type { LockedSnapshotRow, TxGraphCache } from './postgres-graph-cache.ts';
 import type { RunStatement } from './postgres-tx-flush.ts';
-import type { TrustCache, TrustRow } from './postgres-trust-cache.ts';
-import { TRUST_STATEMENT } from './postgres-trust-cache.ts';
+import type { TrustCache, TrustQuery } from './postgres-trust-cache.ts';
+import { readTrustRows } from './postgres-trust-cache.ts';
 import { WRITE_STATEMENTS as SQL } from './postgres-write-statements.ts';
 import type { WriteDeps } from './postgres-writes.ts';
+
+/** How a snapshot is read: `beforeSeq` for a replay, `deviceTypes` for the shared-device rules (see `StoreTx.loadSnapshot`). */
+type SnapshotOptions = { beforeSeq?: number; deviceTypes?: readonly string[] };
 
 /** What the reading side shares with the rest of the transaction. */
 export interface TxReadsState {
@@ -30,13 +33,14 @@ export interface TxReads {
   /** Locks and reads what a hand-written plan names and the cache does not hold (profiles, identifiers). */
   loadFor(input: ApplyInput): Promise<void>;
   prefetch(identifiers: Identifier[]): Promise<void>;
-  loadSnapshot(identifiers: Identifier[], options?: { beforeSeq?: number; deviceTypes?: readonly string[] }): Promise<IdentitySnapshot>;
+  loadSnapshot(identifiers: Identifier[], options?: SnapshotOptions): Promise<IdentitySnapshot>;
   sourceName(sourceId: string): Promise<string | undefined>;
 }
 
 /** The reading side of one transaction, over its caches. */
 export function createTxReads(state: TxReadsState): TxReads {
   const { deps, run, cache, trust, flush } = state;
+  const trustQuery: TrustQuery = (config) => deps.query(config);
 
   async function claimMessageIds(sourceId: string, messageIds: string[]): Promise<boolean[]> {
     if (messageIds.length === 0) return [];
@@ -62,17 +66,12 @@ export function createTxReads(state: TxReadsState): TxReads {
 
   /** Tombstones, rules and device users of these identifiers; rules of every identifier of the rows' profiles. */
   async function loadTrust(identifiers: Identifier[], rows: LockedSnapshotRow[]): Promise<void> {
-    const held = rows.flatMap((r) => (r.type === null || r.value === null ? [] : [{ type: r.type, value: r.value }]));
+    const held: Identifier[] = [];
+    for (const r of rows) if (r.type !== null && r.value !== null) held.push({ type: r.type, value: r.value });
     const request = trust.request(identifiers, held);
     if (!request) return;
     const { full, rulesOnly } = request;
-    const { rows: trustRows } = await run<TrustRow>(TRUST_STATEMENT.name, TRUST_STATEMENT.text, [
-      full.map((i) => i.type),
-      full.map((i) => i.value),
-      rulesOnly.map((i) => i.type),
-      rulesOnly.map((i) => i.value),
-      full.map(deps.digest),
-    ]);
+    const trustRows = await readTrustRows(trustQuery, full, rulesOnly, deps.digest);
     trust.load(full, rulesOnly, trustRows);
   }
 
@@ -93,20 +92,33 @@ export function createTxReads(state: TxReadsState): TxReads {
   }
 
   async function prefetch(identifiers: Identifier[]): Promise<void> {
-    const missing = identifiers.filter((i) => !cache.covers(i));
-    if (missing.length > 0) await lookup(missing);
+    let missing: Identifier[] | undefined;
+    for (const i of identifiers) if (!cache.covers(i)) (missing ??= []).push(i);
+    if (missing) await lookup(missing);
     // An identifier the graph cache holds only because a reached profile holds it has its rules loaded, not
     // its tombstone or device users (rare: a batch's prefetch asks for all its identifiers at once).
     await loadTrust(identifiers, []);
   }
 
-  async function loadSnapshot(
-    identifiers: Identifier[],
-    options: { beforeSeq?: number; deviceTypes?: readonly string[] } = {},
-  ): Promise<IdentitySnapshot> {
-    if (identifiers.length === 0) return { known: [], profiles: new Map() };
+  /**
+   * Why not an async function: nearly every event's identifiers were read by its batch's prefetch, and then
+   * the snapshot is answered from memory without the two awaited calls of `prefetch` (which would do nothing).
+   */
+  function loadSnapshot(identifiers: Identifier[], options?: SnapshotOptions): Promise<IdentitySnapshot> {
+    if (identifiers.length === 0) return Promise.resolve({ known: [], profiles: new Map() });
+    if (!held(identifiers)) return snapshotAfterPrefetch(identifiers, options);
+    return Promise.resolve(trust.extend(identifiers, cache.snapshot(identifiers), options?.beforeSeq, options?.deviceTypes));
+  }
+
+  async function snapshotAfterPrefetch(identifiers: Identifier[], options?: SnapshotOptions): Promise<IdentitySnapshot> {
     await prefetch(identifiers);
-    return trust.extend(identifiers, cache.snapshot(identifiers), options.beforeSeq, options.deviceTypes);
+    return trust.extend(identifiers, cache.snapshot(identifiers), options?.beforeSeq, options?.deviceTypes);
+  }
+
+  /** True when `prefetch` would read nothing: the graph cache covers each identifier and the trust cache has it loaded. */
+  function held(identifiers: Identifier[]): boolean {
+    for (const identifier of identifiers) if (!cache.covers(identifier) || !trust.hasLoaded(identifier)) return false;
+    return true;
   }
 
   // Per transaction: a source id never changes its name.

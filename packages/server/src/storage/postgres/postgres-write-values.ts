@@ -60,6 +60,19 @@ export function warningColumns(unfolded: NewWarning[]): unknown[] {
  * and PostgreSQL rejects it.
  */
 export function toMillis(iso: string): string {
+  // The last answer is remembered: a batch's events share their received time.
+  if (iso === lastIso) return lastMillis;
+  // Already with milliseconds, and `Date` would not move it (a day past 28 may not exist in its month, hour 24 is
+  // the next day): it is its own answer, without a parse and a format per event.
+  if (PLAIN_MILLIS.test(iso)) return iso;
   const ms = Date.parse(iso);
-  return Number.isNaN(ms) ? iso : new Date(ms).toISOString();
+  lastMillis = Number.isNaN(ms) ? iso : new Date(ms).toISOString();
+  lastIso = iso;
+  return lastMillis;
 }
+
+/** An ISO time with milliseconds in UTC that `Date.parse` reads and `toISOString` writes back unchanged. */
+const PLAIN_MILLIS = /^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1\d|2[0-8])T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{3}Z$/;
+
+let lastIso = '';
+let lastMillis = '';

@@ -93,8 +93,12 @@ export function createPostgresTx(deps: WriteDeps): PostgresTx {
     const { event, sourceId, plan, replay } = input;
     const at = toMillis(event.receivedAt);
     const time = toMillis(event.timestamp);
-    const newId = () => replay?.profileIdForNew ?? deps.ids.profileId();
-    const profileId = plan.target.kind === 'new' ? newId() : plan.target.kind === 'existing' ? plan.target.profileId : undefined;
+    const profileId =
+      plan.target.kind === 'new'
+        ? (replay?.profileIdForNew ?? deps.ids.profileId())
+        : plan.target.kind === 'existing'
+          ? plan.target.profileId
+          : undefined;
     const consentMode = plan.consent?.onMerge === 'latest' ? 'latest' : 'most_restrictive';
     for (const merge of plan.merges) {
       await applyMerge(merge, event.messageId, sourceId, at, consentMode);
@@ -119,7 +123,7 @@ export function createPostgresTx(deps: WriteDeps): PostgresTx {
       mark(profileIds);
     },
     links,
-    loadSnapshot: (identifiers, options) => reads.loadSnapshot(identifiers, options),
+    loadSnapshot: reads.loadSnapshot,
     applyEvent,
     addWarnings,
     flush,

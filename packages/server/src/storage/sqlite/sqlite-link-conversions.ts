@@ -35,7 +35,7 @@ const IN_RANGE_SQL = `SELECT 1 FROM timeline t CROSS JOIN events e ON e.seq = t.
 /**
  * The number of clicked live profiles with a `query.event` event within the window after their first click.
  * Statements are the connection's cached ones (sqlite-statement-cache.ts); a mode is set only on a text every
- * caller reads in that mode (the clicked profiles are read as objects, as `clickedProfiles` reads them).
+ * caller reads in that mode (the clicked profiles are read as objects: their text is shared, links-conversions.ts).
  */
 export function countSqliteConversions(r: Database.Database, linkId: string, query: ConversionQuery): number {
   return inTransaction(r, () => {

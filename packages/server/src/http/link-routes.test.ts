@@ -130,6 +130,29 @@ describe('tracked link routes', () => {
     expect(events.map((e) => [e.event, e.properties['token']])).toEqual([['Link Clicked', 'valid']]);
   });
 
+  it('a privacy delete of a recipient leaves no copy in the redirect memory: the token names no one afterwards', async () => {
+    const { kin, clock } = await setup();
+    const link = (await (await post(kin, '/v1/links', { url: 'https://shop.example/' })).json()) as CreatedLink;
+    const { data } = (await (await post(kin, `/v1/links/${link.id}/recipients`, { refs: ['email:ann@example.com'] })).json()) as {
+      data: RecipientLink[];
+    };
+    clock.advance(60_000);
+    const click = () => kin.app.request(`/l/${link.code}?r=${data[0]!.token}`, { headers: { 'user-agent': BROWSER } });
+    // The first click reads the recipient into memory (and makes Ann a profile through the token's ref).
+    expect((await click()).status).toBe(302);
+    expect(await statsOnce(kin, link.id, (s) => s.clicks === 1)).toMatchObject({ recipients: 1, recipientsClicked: 1 });
+    const res = await post(kin, '/v1/privacy/requests', { type: 'delete', subject: { ref: 'email:ann@example.com' } });
+    expect(res.status).toBe(202);
+    const { id } = (await res.json()) as { id: string };
+    const status = async () => ((await (await kin.admin(`/v1/privacy/requests/${id}`)).json()) as { status: string }).status;
+    for (let i = 0; i < 200 && (await status()) !== 'completed'; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(await status()).toBe('completed');
+    expect(await statsOnce(kin, link.id, (s) => s.clicks === 0)).toMatchObject({ recipients: 0, recipientsClicked: 0 });
+    // A cached recipient would make this a valid click naming Ann; without her row, the token is invalid.
+    expect((await click()).status).toBe(302);
+    expect(await statsOnce(kin, link.id, (s) => s.clicks === 1)).toMatchObject({ recipientsClicked: 0, invalidTokenClicks: 1 });
+  });
+
   it('flags bot user agents and clicks right after the token was made, and leaves them out of stats', async () => {
     const { kin, clock } = await setup({});
     const link = (await (await post(kin, '/v1/links', { url: 'https://shop.example/' })).json()) as CreatedLink;

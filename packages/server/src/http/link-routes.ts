@@ -21,6 +21,7 @@ import { createClickQueue } from '../links/link-click-queue.ts';
 import { hitSubmission } from '../links/link-prepare.ts';
 import type { LinkService } from '../links/link-service.ts';
 import { createLinkService, parseRecipientRef } from '../links/link-service.ts';
+import type { PrivacyService } from '../privacy/privacy-requests.ts';
 import { ApiError } from './error-catalog.ts';
 import { readAdminBody } from './admin-body.ts';
 import { jsonText, parseCursor, parseLimit } from './query-params.ts';
@@ -49,6 +50,8 @@ export interface LinkRouteDeps {
   reads?: AdminReads;
   /** The service the composition root also serves redirects with (links/link-fast-path.ts); one of its own otherwise. */
   linkService?: LinkService;
+  /** Privacy deletes: the service forgets its recipients after each (absent: no privacy routes, no deletes). */
+  privacy?: { service: Pick<PrivacyService, 'onPersonDeleted'> };
 }
 
 const DEFAULT_CONFIG: LinksConfig = { ip: 'truncate', scannerSeconds: 10 };
@@ -114,6 +117,7 @@ export function linkRoutes(deps: LinkRouteDeps): Hono {
       clicks: deps.linkClicks ?? createClickQueue({ ingestor: deps.ingestor, logger: deps.logger, submission: hitSubmission() }),
       normalize: deps.normalize,
     });
+  deps.privacy?.service.onPersonDeleted(() => service.forgetRecipients());
   const origin = (c: Context): string => new URL(c.req.url).origin;
   const linkOf = async (id: string) => {
     const link = await service.find(id);

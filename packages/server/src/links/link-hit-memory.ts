@@ -1,8 +1,9 @@
 /**
  * What a redirect reads from memory instead of the store: links by code (with their destination split around
- * the click id), recipients by id, and whether a token's MAC is right for a link. Why safe without
- * invalidation: links and recipients are never updated or deleted once made (there is no route that does),
- * and a MAC is a pure function of the secret, the link and the token. Why: each was a synchronous SQLite
+ * the click id), recipients by id, and whether a token's MAC is right for a link. Why safe without other
+ * invalidation: links are never updated or deleted once made (there is no route that does), recipients only
+ * by a privacy delete of their person (which calls `forgetRecipients`), and a MAC is a pure function of the
+ * secret, the link and the token. Why: each was a synchronous SQLite
  * read or an HMAC on the HTTP thread per redirect (docs/benchmarks.md, bench:links). Each map is bounded:
  * past `limit` entries it starts over, so made-up codes and tokens cannot grow memory.
  */
@@ -21,6 +22,8 @@ export interface HitMemory {
   rememberLink(link: LinkRecord): CachedLink;
   recipient(id: string): LinkRecipientRecord | undefined;
   rememberRecipient(recipient: LinkRecipientRecord): void;
+  /** Forgets every recipient (a person was deleted: no copy of their recipient rows may stay here). */
+  forgetRecipients(): void;
   /** The memo of `check(linkId, token)` (the token's MAC on `linkId`). */
   tokenMatches(linkId: string, token: string, check: (linkId: string, token: string) => boolean): boolean;
 }
@@ -42,10 +45,11 @@ export function targetOf(url: string): (clickId: string) => string {
   return (clickId) => before + encodeURIComponent(clickId) + after;
 }
 
-function bounded<V>(limit: number): { get(key: string): V | undefined; set(key: string, value: V): void } {
+function bounded<V>(limit: number): { get(key: string): V | undefined; set(key: string, value: V): void; clear(): void } {
   const map = new Map<string, V>();
   return {
     get: (key) => map.get(key),
+    clear: () => map.clear(),
     set(key, value) {
       if (map.size >= limit) map.clear();
       map.set(key, value);
@@ -70,6 +74,7 @@ export function createHitMemory(limit = 50_000): HitMemory {
     },
     recipient: (id) => recipients.get(id),
     rememberRecipient: (recipient) => recipients.set(recipient.id, recipient),
+    forgetRecipients: () => recipients.clear(),
     tokenMatches(linkId, token, check) {
       let ofLink = macs.get(linkId);
       let matches = ofLink?.get(token);

@@ -57,6 +57,11 @@ export interface LinkService {
    * that answers every request, and each `await` on it is a promise and a turn of the microtask queue.
    */
   hitFromMemory(request: HitRequest & { code: string; token: string | undefined; head: boolean }): string | undefined;
+  /**
+   * Forgets the recipients held in memory: called after a privacy delete (whose recipient rows are gone), so
+   * the person's ref is neither kept here nor put on a later hit.
+   */
+  forgetRecipients(): void;
   /** Records an open of the pixel; `false` when the token names no recipient. */
   open(request: HitRequest & { token: string }): Promise<boolean>;
   stats(link: LinkRecord): Promise<LinkStats>;
@@ -82,8 +87,8 @@ export function createLinkService(deps: LinkServiceDeps): LinkService {
     (secret ??= (
       config.secret !== undefined ? Promise.resolve(config.secret) : links.signingSecret(randomBytes(32).toString('base64url'))
     ).then((known) => (secretNow = known)));
-  // Links and recipients never change once made (there is no update or delete of either): a redirect reads
-  // them from memory after the first hit, and a token's MAC is checked once per link (hit-memory.ts).
+  // Links never change once made, recipients only go with a privacy delete (`forgetRecipients`): a redirect
+  // reads them from memory after the first hit, and a token's MAC is checked once per link (hit-memory.ts).
   const memory = createHitMemory();
   const base = (origin: string): string => config.baseUrl ?? origin;
   const summary = (link: LinkRecord, origin: string): LinkSummary => ({
@@ -104,11 +109,14 @@ export function createLinkService(deps: LinkServiceDeps): LinkService {
     return link ? memory.rememberLink(link) : undefined;
   }
 
+  // Bumped by `forgetRecipients`: a recipient read before a forget (a delete committed meanwhile) is not kept.
+  let forgets = 0;
   async function recipientOf(id: string): Promise<LinkRecipientRecord | undefined> {
     const cached = memory.recipient(id);
     if (cached) return cached;
+    const before = forgets;
     const recipient = await links.findRecipient(id);
-    if (recipient) memory.rememberRecipient(recipient);
+    if (recipient && before === forgets) memory.rememberRecipient(recipient);
     return recipient;
   }
 
@@ -193,6 +201,10 @@ export function createLinkService(deps: LinkServiceDeps): LinkService {
       });
     },
     hitFromMemory,
+    forgetRecipients() {
+      forgets++;
+      memory.forgetRecipients();
+    },
     async hit(request) {
       const now = hitFromMemory(request);
       if (now !== undefined) return now;

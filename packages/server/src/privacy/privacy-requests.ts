@@ -59,6 +59,11 @@ export interface PrivacyService {
   load(): Promise<void>;
   /** A stored request with its per-destination status. */
   describe(request: PrivacyRequest): Promise<PrivacyRequest>;
+  /**
+   * Calls `listener` after each store delete of a person, before the request completes: memories of this
+   * process that hold rows a delete removes forget them (the link redirect's recipients, link-service.ts).
+   */
+  onPersonDeleted(listener: () => void): void;
 }
 
 /** The store's privacy port. */
@@ -72,6 +77,7 @@ const DELETES: ReadonlySet<PrivacyRequestType> = new Set(['delete', 'suppress_wi
 export function createPrivacyService(deps: PrivacyServiceDeps): PrivacyService {
   const privacy = privacyOf(deps.store);
   const now = () => deps.clock.now().toISOString();
+  const deletedListeners: Array<() => void> = [];
 
   async function identifiersOf(r: ResolvedPrivacyRequest): Promise<Identifier[]> {
     const profile = r.profileId === null ? undefined : await deps.store.findProfile(r.profileId);
@@ -106,7 +112,9 @@ export function createPrivacyService(deps: PrivacyServiceDeps): PrivacyService {
       const tombstones = keys.map((key): PrivacyKey => ({ key, kind: 'tombstone', requestId: id }));
       let deleted = await privacy.deletePerson(r.profileId, tombstones, now());
       // Computed traits and audience memberships live apart from the graph (see storage/person-rows.ts).
+      // And so do this process's memories of the deleted rows (onPersonDeleted).
       const forgetComputed = async () => {
+        for (const listener of deletedListeners) listener();
         if (deleted) await deps.store.audiences.writeStates([], deleted.profileIds);
       };
       await forgetComputed();
@@ -174,6 +182,10 @@ export function createPrivacyService(deps: PrivacyServiceDeps): PrivacyService {
     async load() {
       const keys = await privacy.listKeys();
       await deps.list.add([...new Set(keys.map((k) => k.key))]);
+    },
+
+    onPersonDeleted(listener) {
+      deletedListeners.push(listener);
     },
   };
 }

@@ -26,7 +26,7 @@ export const CLICKED_PROFILES_MIGRATION = (key: string, withoutRowid: string): s
 
 /**
  * The live profiles that clicked the link, each with its first click, by first click, at most the limit (two
- * positional parameters: the link id, the limit): the rows of `clickedProfiles` and the base of conversions.
+ * positional parameters: the link id, the limit): the base of conversions.
  */
 export const CLICKED_LIVE_SQL = (param: (n: number) => string): string =>
   `SELECT coalesce(p.merged_into, p.id) AS live, min(c.first_at) AS first_at

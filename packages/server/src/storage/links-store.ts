@@ -58,12 +58,6 @@ export interface LinkClickRecord {
 /** The counts of `GET /v1/links/{id}/stats` that come from the link's own rows (the rest is computed on read). */
 export type LinkHitCounts = Omit<LinkStats, 'linkId' | 'conversions' | 'conversionWindowDays'>;
 
-/** A profile that clicked a link (not as a bot), as it is now, with its first click. */
-export interface ClickedProfile {
-  profileId: string;
-  firstClickAt: string;
-}
-
 /** The links port of a store (reads and admin writes; clicks are written by `LinkClickTx`). */
 export interface LinksStore {
   /** Creates a link; `code_taken` when another link has that code. */
@@ -76,11 +70,10 @@ export interface LinksStore {
   addRecipients(recipients: LinkRecipientRecord[]): Promise<void>;
   findRecipient(id: string): Promise<LinkRecipientRecord | undefined>;
   countHits(linkId: string): Promise<LinkHitCounts>;
-  /** Live profiles with a non-bot click on the link, by first click, at most `limit`. */
-  clickedProfiles(linkId: string, limit: number): Promise<ClickedProfile[]>;
   /**
-   * How many of the link's first `query.limit` clicked profiles (as `clickedProfiles` lists them) have a
-   * `query.event` event within `query.windowDays` after their first click (inclusive), read from an index.
+   * How many of the link's first `query.limit` clicked profiles (live profiles with a non-bot click, by first
+   * click) have a `query.event` event within `query.windowDays` after their first click (inclusive), read from
+   * an index.
    */
   countConversions(linkId: string, query: ConversionQuery): Promise<number>;
   /**

@@ -6,7 +6,7 @@ import type pg from 'pg';
 import type { QueryConfig, QueryResultRow } from 'pg';
 import type { LinkClickTx, LinksStore } from '../links-store.ts';
 import { cursorKey, pageOf } from '../keyset-page.ts';
-import { CLICKED_LIVE_SQL, createFirstClicks } from '../links-conversions.ts';
+import { createFirstClicks } from '../links-conversions.ts';
 import { countPostgresConversions, POSTGRES_CLICKED_PROFILES_UPSERT } from './postgres-link-conversions.ts';
 import {
   HIT_COUNTER_MIGRATION,
@@ -126,13 +126,6 @@ export function createPostgresLinksStore(pool: pg.Pool): LinksStore {
         [linkId, linkId],
       );
       return toHitCounts(rows[0]);
-    },
-    async clickedProfiles(linkId, limit) {
-      const { rows } = await pool.query<Row>(
-        CLICKED_LIVE_SQL((n) => `$${n}`),
-        [linkId, limit],
-      );
-      return rows.map((row) => ({ profileId: row.live as string, firstClickAt: row.first_at as string }));
     },
     countConversions: (linkId, query) => countPostgresConversions(pool, linkId, query),
     async listProfileClicks(profileIds, limit) {

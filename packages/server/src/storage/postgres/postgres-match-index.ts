@@ -13,7 +13,7 @@
  */
 import type { QueryConfig, QueryResultRow } from 'pg';
 import { encodeNormalised } from '@kin/core/matching/index.ts';
-import { MATCH_NORMALISED_SQL } from '../match-normalised-sql.ts';
+import { MATCH_NORMALISED_SQL, MATCH_UNHASHED_DROP_SQL } from '../match-normalised-sql.ts';
 import { keyChanges, matchIndexEntryOf, nextMatchSeq, PERSON_TRAIT_KEYS } from '../../matching/match-keys.ts';
 
 /** Migration 24: what incremental matching did, summed over every turn of every follower (`kin match status`). */
@@ -45,6 +45,13 @@ export const POSTGRES_MATCH_NORMALISED_MIGRATION = {
   version: 43,
   name: 'incremental matching: normalised record of each indexed profile',
   sql: MATCH_NORMALISED_SQL,
+};
+
+/** Migration 45: drops migration 35's unused `match_profiles_unhashed` (the SQLite store's migration 53). */
+export const POSTGRES_MATCH_UNHASHED_DROP_MIGRATION = {
+  version: 45,
+  name: 'incremental matching: drop the unused index of unhashed profiles',
+  sql: MATCH_UNHASHED_DROP_SQL,
 };
 
 /** Migration 35: each indexed profile's record hash (the SQLite store's migration 39, sqlite-match-index.ts). */

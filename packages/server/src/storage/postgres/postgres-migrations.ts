@@ -32,6 +32,7 @@ import {
   POSTGRES_MATCH_NORMALISED_MIGRATION,
   POSTGRES_MATCH_RECORD_HASH_MIGRATION,
   POSTGRES_MATCH_TOTALS_MIGRATION,
+  POSTGRES_MATCH_UNHASHED_DROP_MIGRATION,
 } from './postgres-match-index.ts';
 import { POSTGRES_MATCH_SWITCH_MIGRATION } from './postgres-match-switch.ts';
 import { POSTGRES_MESSAGING_MIGRATION } from './postgres-messaging.ts';
@@ -104,6 +105,7 @@ export const POSTGRES_MIGRATIONS: ReadonlyArray<PostgresMigration> = [
   POSTGRES_EVENT_COLUMNS_MIGRATION,
   POSTGRES_LINK_CONVERSIONS_MIGRATION,
   POSTGRES_MATCH_NORMALISED_MIGRATION,
+  POSTGRES_MATCH_UNHASHED_DROP_MIGRATION,
   // Subjects add their migration at the end; they apply in version order.
 ].sort((x, y) => x.version - y.version);
 

@@ -71,6 +71,12 @@ if (available) {
           expect(first.map((r) => r.version)).toEqual(POSTGRES_MIGRATIONS.map((m) => m.version));
           await store.migrate();
           expect((await admin.query('SELECT version, applied_at FROM schema_migrations ORDER BY version')).rows).toEqual(first);
+          // Migration 45 dropped the index of unhashed match profiles (no query reads it); the backfill's stays.
+          const indexes = (await admin.query("SELECT indexname FROM pg_indexes WHERE tablename = 'match_profiles'")).rows.map(
+            (r) => r.indexname,
+          );
+          expect(indexes).not.toContain('match_profiles_unhashed');
+          expect(indexes).toContain('match_profiles_unnormalised');
         } finally {
           await store.close();
         }

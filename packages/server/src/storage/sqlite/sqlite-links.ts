@@ -19,7 +19,7 @@ import {
   toLinkRecord,
 } from '../links-rows.ts';
 import { cursorKey, pageOf } from '../keyset-page.ts';
-import { CLICKED_LIVE_SQL, CLICKED_PROFILE_UPSERT, createFirstClicks } from '../links-conversions.ts';
+import { CLICKED_PROFILE_UPSERT, createFirstClicks } from '../links-conversions.ts';
 import { countSqliteConversions } from './sqlite-link-conversions.ts';
 import { cachedStatement } from './sqlite-statement-cache.ts';
 import type { WriteQueue } from './write-queue.ts';
@@ -131,10 +131,6 @@ export function createSqliteLinksStore(options: { db: Database.Database; read: (
     },
     async countHits(linkId) {
       return toHitCounts(readStatement(HIT_COUNTS_SQL(() => '?')).get(linkId, linkId) as Row | undefined);
-    },
-    async clickedProfiles(linkId, limit) {
-      const rows = readStatement(CLICKED_LIVE_SQL(() => '?')).all(linkId, limit) as Row[];
-      return rows.map((row) => ({ profileId: row.live as string, firstClickAt: row.first_at as string }));
     },
     async countConversions(linkId, query) {
       return countSqliteConversions(read(), linkId, query);

@@ -17,7 +17,7 @@
  */
 import type Database from 'better-sqlite3';
 import { encodeNormalised } from '@kin/core/matching/index.ts';
-import { MATCH_NORMALISED_SQL } from '../match-normalised-sql.ts';
+import { MATCH_NORMALISED_SQL, MATCH_UNHASHED_DROP_SQL } from '../match-normalised-sql.ts';
 import { keyChanges, matchIndexEntryOf, nextMatchSeq, PERSON_TRAIT_KEYS } from '../../matching/match-keys.ts';
 import { sqliteMatchingOn } from './sqlite-match-switch.ts';
 
@@ -51,7 +51,8 @@ export const SQLITE_MATCH_TOTALS_MIGRATION = {
 /**
  * Migration 39: each indexed profile's record hash (`matchIndexEntryOf`), kept by the write path with its keys,
  * so the matcher's cache of normalised candidates (match-candidate-cache.ts) knows which entries still hold.
- * Rows indexed before it are hashed by `backfillMatchIndex` (the partial index finds them).
+ * Rows indexed before it are hashed by `backfillMatchIndex` (since migration 47 it finds them as unnormalised:
+ * the write path sets both together; migration 53 drops this partial index, which no query used then).
  */
 export const SQLITE_MATCH_RECORD_HASH_MIGRATION = {
   version: 39,
@@ -72,6 +73,13 @@ export const SQLITE_MATCH_NORMALISED_MIGRATION = {
   version: 47,
   name: 'incremental matching: normalised record of each indexed profile',
   sql: MATCH_NORMALISED_SQL,
+};
+
+/** Migration 53: drops migration 39's `match_profiles_unhashed` (see there), a write per hashing for no reader. */
+export const SQLITE_MATCH_UNHASHED_DROP_MIGRATION = {
+  version: 53,
+  name: 'incremental matching: drop the unused index of unhashed profiles',
+  sql: MATCH_UNHASHED_DROP_SQL,
 };
 
 /** The write-path part of the index on one connection (see the file comment). */

@@ -47,10 +47,10 @@ export function createSqliteMatchingStore(options: {
     return [...byId.values()].filter((p) => p.traits.length > 0);
   };
   /** Per key its newest profiles, in key order, the first `limit` distinct, with their record hashes and normalised records. */
-  const candidatesOf = (keys: string[], limit: number, normalised: boolean): MatchCandidate[] => {
+  const candidatesOf = (keys: string[], limit: number): MatchCandidate[] => {
     const statement = cachedStatement(
       read(),
-      `SELECT k.profile_id, m.record_hash${normalised ? ', m.normalised' : ''} FROM match_keys k LEFT JOIN match_profiles m ON m.profile_id = k.profile_id
+      `SELECT k.profile_id, m.record_hash, m.normalised FROM match_keys k LEFT JOIN match_profiles m ON m.profile_id = k.profile_id
        WHERE k.key = ? ORDER BY k.profile_id DESC LIMIT ?`,
     );
     const out = new Map<string, MatchCandidate>();
@@ -62,7 +62,7 @@ export function createSqliteMatchingStore(options: {
           out.set(profileId, {
             profileId,
             recordHash: (row.record_hash as string | null) ?? null,
-            normalised: (row.normalised as string | null | undefined) ?? null,
+            normalised: (row.normalised as string | null) ?? null,
           });
       }
     }
@@ -203,11 +203,11 @@ export function createSqliteMatchingStore(options: {
     },
 
     async profilesByMatchKeys(keys, limit) {
-      return candidatesOf(keys, limit, false).map((c) => c.profileId);
+      return candidatesOf(keys, limit).map((c) => c.profileId);
     },
 
     async candidatesByMatchKeys(keys, limit) {
-      return candidatesOf(keys, limit, true);
+      return candidatesOf(keys, limit);
     },
 
     async profileTraits(ids, keys) {

@@ -83,4 +83,15 @@ describe('SQLite migrations', () => {
     ).toEqual(SQLITE_MIGRATIONS.map((m) => m.version));
     check.close();
   });
+
+  it('migration 53 drops the index of unhashed match profiles (no query reads it), keeping the backfill one', async () => {
+    const path = join(dir, 'fresh.db');
+    const store = await openSqliteStore({ path });
+    await store.close();
+    const check = new Database(path, { readonly: true });
+    const indexes = check.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'match_profiles'").pluck().all();
+    check.close();
+    expect(indexes).not.toContain('match_profiles_unhashed');
+    expect(indexes).toContain('match_profiles_unnormalised');
+  });
 });

@@ -28,6 +28,7 @@ import {
   SQLITE_MATCH_NORMALISED_MIGRATION,
   SQLITE_MATCH_RECORD_HASH_MIGRATION,
   SQLITE_MATCH_TOTALS_MIGRATION,
+  SQLITE_MATCH_UNHASHED_DROP_MIGRATION,
 } from './sqlite-match-index.ts';
 import { SQLITE_AUDIENCE_MIGRATION_SQL, SQLITE_RECOMPUTE_MARKS_MIGRATION } from './sqlite-audiences.ts';
 import { SQLITE_EVENT_BLOCKS_MIGRATION } from './sqlite-event-blocks.ts';
@@ -89,5 +90,6 @@ export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; name: string; s
   SQLITE_EVENT_COLUMNS_MIGRATION,
   SQLITE_LINK_CONVERSIONS_MIGRATION,
   SQLITE_MATCH_NORMALISED_MIGRATION,
+  SQLITE_MATCH_UNHASHED_DROP_MIGRATION,
   // Subjects add their migration at the end; they apply in version order.
 ].sort((x, y) => x.version - y.version);

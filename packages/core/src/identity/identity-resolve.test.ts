@@ -351,6 +351,31 @@ describe('resolve', () => {
       ).toMatchObject([{ reason: 'limit' }]);
     });
 
+    it('R6 links a value that brings a type exactly to its limit and refuses the one past it', () => {
+      const policy = policyWith({ types: { email: { limit: 2 } } });
+      const event = prepared([
+        ['user_id', 'u1'],
+        ['email', 'c@x.io'],
+      ]);
+      const one = snapshot({
+        id: 'p1',
+        ids: [
+          ['user_id', 'u1'],
+          ['email', 'a@x.io'],
+        ],
+      });
+      expect(resolve(one, event, policy).links).toEqual([{ identifier: id('email', 'c@x.io'), rule: 'attach' }]);
+      const two = snapshot({
+        id: 'p1',
+        ids: [
+          ['user_id', 'u1'],
+          ['email', 'a@x.io'],
+          ['email', 'b@x.io'],
+        ],
+      });
+      expect(resolve(two, event, policy).refused).toMatchObject([{ reason: 'limit', identifier: id('email', 'c@x.io') }]);
+    });
+
     it('R6 does not blame the event for a profile already over a limit', () => {
       const plan = resolve(
         snapshot({

@@ -42,6 +42,7 @@ export function involvedProfiles(snapshot: IdentitySnapshot, active: Candidate[]
 export function overLimitTypes(profiles: SnapshotProfile[], active: Candidate[], policy: IdentityPolicy, eventTime: number): string[] {
   // One profile and nothing new: the combined identifiers are that profile's own, so no type can be over.
   if (profiles.length === 1 && active.every((c) => c.known !== undefined)) return [];
+  if (withinLimits(profiles, active, policy)) return [];
   const activeKeys = new Set(active.map(identifierKey));
   const combined = new Map<string, Set<string>>();
   const maxSingle = new Map<string, number>();
@@ -70,6 +71,20 @@ export function overLimitTypes(profiles: SnapshotProfile[], active: Candidate[],
     if (values.size > typePolicy(policy, type).limit && values.size > (maxSingle.get(type) ?? 0)) over.push(type);
   }
   return sortInPlace(over, compareStrings);
+}
+
+/**
+ * True when no type can be over its limit: each type's count of identifiers (of every involved profile, plus
+ * the event's new ones) is at most its limit. Why: that count bounds the distinct values `overLimitTypes`
+ * counts (windows and R6a only leave some out), and nearly every event is far from every limit, so this one
+ * count per type spares the sets and maps of the exact check.
+ */
+function withinLimits(profiles: SnapshotProfile[], active: Candidate[], policy: IdentityPolicy): boolean {
+  const counts = new Map<string, number>();
+  for (const profile of profiles) for (const id of profile.identifiers) counts.set(id.type, (counts.get(id.type) ?? 0) + 1);
+  for (const c of active) if (!c.known) counts.set(c.type, (counts.get(c.type) ?? 0) + 1);
+  for (const [type, n] of counts) if (n > typePolicy(policy, type).limit) return false;
+  return true;
 }
 
 /** Adds an identifier's value to the set of its type. */

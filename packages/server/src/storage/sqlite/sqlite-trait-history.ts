@@ -94,9 +94,17 @@ export function createSqliteTraitHistory(db: Database.Database, cache: GraphCach
     if (head && head.n >= TRAIT_HISTORY_KEPT) prune.run(entry.profileId, entry.key, TRAIT_HISTORY_KEPT);
     const n = head === null ? 1 : Math.min(head.n + 1, TRAIT_HISTORY_KEPT);
     // A new seq is above every stored one, so the new entry is the newest unless it is older than the head.
-    if (head === null || head.ts <= time) {
-      if (head === null && heads.complete) cache.traitHeadCount++;
+    if (head === null) {
+      if (heads.complete) cache.traitHeadCount++;
       heads.byKey.set(entry.key, { seq, value: entry.value, sourceId: entry.sourceId, trust: entry.trust, ts: time, n });
+    } else if (head.ts <= time) {
+      // In place (each head is held by one profile's map only): no new object per changed value.
+      head.seq = seq;
+      head.value = entry.value;
+      head.sourceId = entry.sourceId;
+      head.trust = entry.trust;
+      head.ts = time;
+      head.n = n;
     } else {
       head.n = n;
     }

@@ -266,7 +266,7 @@ export function createSqliteMatchingStore(options: {
                 .pluck()
                 .all(limit - ids.length) as string[]),
             );
-          for (const id of ids) matchIndex.rekey(id, false);
+          matchIndex.rekeyAll(ids.map((id) => [id, false] as const));
           return ids.length;
         }),
       );

@@ -14,11 +14,9 @@
  * store's matcher lease (a session advisory lock) takes pending profiles; the others keep the index
  * backfilled and take over when the holder stops or dies, so no pending profile is matched twice.
  *
- * The model: learnt once (`learnMatchModel`, as `matchRecords` learns it, over up to `SAMPLE` stored profiles with person traits, priors
- * blended as in `kin match run`), and again when the profiles matched since outnumber the sample it
- * was learnt on (a young store grows out of its first model). Measured (session 10, `--import-match
- * 10000`): the follower trails the import, so this is 3 learnings including the drain's; learning again
- * only at ×4 growth made it 2–3 and changed the CPU ratio by less than the noise, so the rule stayed.
+ * The model: learnt when first needed (`learnMatchModel`, as `matchRecords` learns it, over up to `SAMPLE` stored profiles with
+ * person traits, priors blended as in `kin match run`), and again only when the store has outgrown it
+ * (match-model-refresh.ts: about 4 times as many records). A drain (tests) learns again first unless told to keep the model.
  */
 import type { IdentityPolicy, IncrementalMatchPolicy } from '@kin/core';
 import { DEFAULT_MATCH_POLICY } from '@kin/core';
@@ -34,6 +32,7 @@ import type { Store } from '../storage/storage.ts';
 import { matchArrival } from './match-arrival.ts';
 import { createCandidateCache } from './match-candidate-cache.ts';
 import { MATCH_SOURCE } from './match-run.ts';
+import { modelOutgrown } from './match-model-refresh.ts';
 import { MATCH_ROLES, MATCH_TRAIT_KEYS, profileToRecord } from './match-profiles.ts';
 
 /** Stored profiles the model is learnt on, at most. */
@@ -71,8 +70,11 @@ const NO_TOTALS: MatchTotals = Object.freeze({ matched: 0, merged: 0, queued: 0,
 
 /** The running follower. */
 export interface MatchFollower {
-  /** Learns the model again, then runs turns until nothing is pending (tests, benchmarks). */
-  drain(): Promise<void>;
+  /**
+   * Runs turns until nothing is pending (tests, benchmarks), with the model learnt again first; `keepModel`: as the
+   * background loop runs them, learning again only when the model is outgrown (what a server does after an import).
+   */
+  drain(options?: { keepModel?: boolean }): Promise<void>;
   start(): void;
   stop(): Promise<void>;
   readonly stats: MatchFollowerStats;
@@ -133,7 +135,7 @@ export function createMatchFollower(options: MatchFollowerOptions): MatchFollowe
     if (!(await lease.hold())) return false;
     const pending = await store.matching.pendingMatches(batch);
     if (pending.length === 0) return false;
-    if (!model || (model.learntOn < SAMPLE && model.matchedSince > Math.max(50, model.learntOn))) await learn();
+    if (modelOutgrown(model, SAMPLE)) await learn();
     sourceId ??= (await ensureImportSource(store, MATCH_SOURCE, clock.now())).id;
     const deps = {
       store,
@@ -196,11 +198,12 @@ export function createMatchFollower(options: MatchFollowerOptions): MatchFollowe
 
   return {
     stats,
-    drain: () =>
+    drain: (drainOptions = {}) =>
       loop.drain({
-        // Learnt again on what is stored now: what a drain matches does not depend on when earlier turns ran.
+        // Learnt again on what is stored now (unless asked to keep it): what a test's drain matches does not depend on
+        // when earlier turns ran. A server never drains: its loop keeps the model until outgrown.
         before: () => {
-          model = undefined;
+          if (drainOptions.keepModel !== true) model = undefined;
         },
       }),
     start: () => loop.start(),

@@ -14,7 +14,7 @@
 import type { QueryConfig, QueryResultRow } from 'pg';
 import { encodeNormalised } from '@kin/core/matching/index.ts';
 import { MATCH_NORMALISED_SQL, MATCH_UNHASHED_DROP_SQL } from '../match-normalised-sql.ts';
-import { keyChanges, matchIndexEntryOf, nextMatchSeq, PERSON_TRAIT_KEYS } from '../../matching/match-keys.ts';
+import { keyChanges, matchIndexEntriesOf, nextMatchSeq, PERSON_TRAIT_KEYS } from '../../matching/match-keys.ts';
 
 /** Migration 24: what incremental matching did, summed over every turn of every follower (`kin match status`). */
 export const POSTGRES_MATCH_TOTALS_MIGRATION = {
@@ -142,10 +142,12 @@ export async function rekeyPostgres(query: Query, dirty: ReadonlyMap<string, boo
   const dropped: string[] = [];
   const upserts: [string[], string[], string[], boolean[], Array<string | null>, Array<string | null>] = [[], [], [], [], [], []];
   const rehashed: [string[], Array<string | null>, Array<string | null>] = [[], [], []];
-  for (const id of ids) {
+  // Keyed at once: one prepare of all the records (the transaction's profiles are read at once already).
+  const entries = matchIndexEntriesOf(ids.map((id) => ({ id, traits: byId.get(id)?.traits ?? [] })));
+  for (const [i, id] of ids.entries()) {
     const entry = byId.get(id);
     if (!entry) continue;
-    const { keys: after, recordHash, normalised } = matchIndexEntryOf({ id, traits: entry.traits });
+    const { keys: after, recordHash, normalised } = entries[i] ?? { keys: [], recordHash: null };
     // Encoded only for a row written: a repeat identify with the same person traits writes none.
     const text = (): string | null => (normalised ? encodeNormalised(normalised) : null);
     // A backfill row (keys NULL: the switch marked it) is diffed against the key rows it holds, if any.

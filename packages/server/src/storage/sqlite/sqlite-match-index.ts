@@ -18,7 +18,8 @@
 import type Database from 'better-sqlite3';
 import { encodeNormalised } from '@kin/core/matching/index.ts';
 import { MATCH_NORMALISED_SQL, MATCH_UNHASHED_DROP_SQL } from '../match-normalised-sql.ts';
-import { keyChanges, matchIndexEntryOf, nextMatchSeq, PERSON_TRAIT_KEYS } from '../../matching/match-keys.ts';
+import type { TraitProfile } from '../matching-store.ts';
+import { keyChanges, matchIndexEntriesOf, nextMatchSeq, PERSON_TRAIT_KEYS, type MatchIndexEntry } from '../../matching/match-keys.ts';
 import { sqliteMatchingOn } from './sqlite-match-switch.ts';
 
 /**
@@ -81,6 +82,8 @@ export const SQLITE_MATCH_UNHASHED_DROP_MIGRATION = {
   name: 'incremental matching: drop the unused index of unhashed profiles',
   sql: MATCH_UNHASHED_DROP_SQL,
 };
+/** Profiles whose keys are computed at once by a re-key (an import's transaction holds 1,000 rows). */
+const REKEY_BATCH = 1000;
 
 /** The write-path part of the index on one connection (see the file comment). */
 export function createSqliteMatchIndex(db: Database.Database, now: () => number) {
@@ -111,19 +114,32 @@ export function createSqliteMatchIndex(db: Database.Database, now: () => number)
   /** The switch as this connection last read it (`undefined`: not read yet). */
   let on: boolean | undefined;
 
-  /** Re-keys one profile from its stored traits; returns whether its keys changed. */
-  function rekey(profileId: string, arrival: boolean): boolean {
+  /** A profile's person traits as stored. */
+  function personTraitsOf(profileId: string): TraitProfile {
     const rows = s.traits.all(profileId) as Array<{ key: string; value: string; source_id: string }>;
-    const {
-      keys: after,
-      recordHash,
-      normalised,
-    } = matchIndexEntryOf({
+    return {
       id: profileId,
       traits: rows.flatMap((r) =>
         PERSON_TRAIT_KEYS.has(r.key) ? [{ key: r.key, value: JSON.parse(r.value) as unknown, sourceId: r.source_id }] : [],
       ),
-    });
+    };
+  }
+
+  /**
+   * Re-keys these profiles (id, whether an arrival) from their stored traits, the keys of up to `REKEY_BATCH` at once
+   * (`matchIndexEntriesOf`; bounded so a replay's transaction does not hold every profile's record).
+   */
+  function rekeyAll(profiles: ReadonlyArray<readonly [string, boolean]>): void {
+    for (let from = 0; from < profiles.length; from += REKEY_BATCH) {
+      const batch = profiles.slice(from, from + REKEY_BATCH);
+      const entries = matchIndexEntriesOf(batch.map(([id]) => personTraitsOf(id)));
+      batch.forEach(([id, arrival], i) => write(id, arrival, entries[i] ?? { keys: [], recordHash: null }));
+    }
+  }
+
+  /** Writes a profile's index rows for its entry; returns whether its keys changed. */
+  function write(profileId: string, arrival: boolean, entry: MatchIndexEntry): boolean {
+    const { keys: after, recordHash, normalised } = entry;
     const stored = s.stored.get(profileId) as
       { keys: string | null; pending: number; record_hash: string | null; unnormalised: number } | undefined;
     const before = stored?.keys ? (JSON.parse(stored.keys) as string[]) : [];
@@ -187,7 +203,7 @@ export function createSqliteMatchIndex(db: Database.Database, now: () => number)
         attributes.add(m.survivorId);
       }
       merges.length = 0;
-      for (const [profileId, arrival] of dirty) if (relevant(profileId)) rekey(profileId, arrival);
+      rekeyAll([...dirty].filter(([profileId]) => relevant(profileId)));
       dirty.clear();
       attributes.clear();
     },
@@ -211,7 +227,7 @@ export function createSqliteMatchIndex(db: Database.Database, now: () => number)
       attributes.clear();
       merges.length = 0;
     },
-    rekey,
+    rekeyAll,
   };
 }
 

@@ -46,7 +46,7 @@ export interface StoreWritePath {
    * Writes link hits: a writer thread makes their events there; on this thread they become a submission
    * (links/link-prepare.ts `hitSubmission`). Why a writer thread takes hits as they are: making and encoding a
    * hit's event was a quarter of the redirect thread's CPU per redirect (bench:links), and a hit crosses the
-   * thread boundary in a tenth of that.
+   * thread boundary in a tenth of that. The answer's `profileIds` may be empty: nothing reads them for hits.
    */
   linkHits: (hits: LinkHit[]) => Promise<ApplyOutcome>;
 }

@@ -7,7 +7,7 @@ import type { NewWarning } from '../../storage.ts';
 import type { EventFacts, IdentityPolicy, PreparedEvent } from '@kin/core';
 import type { PreparedSubmission } from '../../../pipeline/event-apply.ts';
 import type { ApplyOutcome, PlannedEvent, Submission } from '../../../pipeline/ingest-port.ts';
-import type { LinkHit } from '../../../links/link-events.ts';
+import type { HitWire } from '../../../links/link-hit-wire.ts';
 
 /** What the writer thread is started with. */
 export interface IngestThreadData {
@@ -30,7 +30,7 @@ export type ToWriter =
   | { kind: 'submit'; id: number; submission: WireSubmission }
   | { kind: 'warn'; id: number; warnings: NewWarning[] }
   | { kind: 'planned'; id: number; events: PlannedEvent[] }
-  | { kind: 'hits'; id: number; hits: LinkHit[] }
+  | { kind: 'hits'; id: number; hits: HitWire }
   | { kind: 'close' };
 
 /**

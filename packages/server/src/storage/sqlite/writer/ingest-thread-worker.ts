@@ -13,6 +13,7 @@ import { createGroupCommitIngestor } from '../../../pipeline/group-commit.ts';
 import type { FromWriter, IngestThreadData, ThreadError, ToWriter } from './ingest-thread-protocol.ts';
 import { fromWire } from './ingest-thread-protocol.ts';
 import type { LinkHit } from '../../../links/link-events.ts';
+import { decodeHits } from '../../../links/link-hit-wire.ts';
 import type { Submission } from '../../../pipeline/ingest-port.ts';
 
 const port = parentPort!;
@@ -76,10 +77,12 @@ port.on('message', (message: ToWriter) => {
     void import('../../../links/link-prepare.ts')
       .then((m) => {
         linkSubmission ??= m.hitSubmission(m.createClickPreparer({ policy, normalize }));
-        return ingestor.submit(linkSubmission(hits));
+        return ingestor.submit(linkSubmission(decodeHits(hits)));
       })
       .then(
-        (outcome) => send({ kind: 'done', id, outcome, merges: takeMerges() }),
+        // Without the profile ids: nothing reads them for hits (StoreWritePath.linkHits), and a thousand ids
+        // would cross back for every thousand hits.
+        ({ accepted, duplicates }) => send({ kind: 'done', id, outcome: { accepted, duplicates, profileIds: [] }, merges: takeMerges() }),
         (error: unknown) => send({ kind: 'failed', id, error: toThreadError(error) }),
       );
   } else if (message.kind === 'warn') {

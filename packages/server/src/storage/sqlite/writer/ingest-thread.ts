@@ -16,6 +16,8 @@ import type { ResolveDeps } from '../../../pipeline/event-apply.ts';
 import { prepareSubmission } from '../../../pipeline/event-apply.ts';
 import type { ApplyOutcome, Ingestor, PlannedEvent, PlannedEventWriter, Submission } from '../../../pipeline/ingest-port.ts';
 import type { LinkHit } from '../../../links/link-events.ts';
+import type { HitWire } from '../../../links/link-hit-wire.ts';
+import { encodeHits } from '../../../links/link-hit-wire.ts';
 import type { FromWriter, IngestThreadData, ThreadError, ToWriter, WireSubmission } from './ingest-thread-protocol.ts';
 import { toWire } from './ingest-thread-protocol.ts';
 
@@ -176,7 +178,7 @@ export async function startThreadIngestor(options: ThreadIngestorOptions): Promi
 
   type Request =
     | { kind: 'submit'; submission: WireSubmission }
-    | { kind: 'hits'; hits: LinkHit[] }
+    | { kind: 'hits'; hits: HitWire }
     | { kind: 'warn'; warnings: NewWarning[] }
     | { kind: 'planned'; events: PlannedEvent[] };
   const inFlight = new Set<Promise<unknown>>();
@@ -214,9 +216,9 @@ export async function startThreadIngestor(options: ThreadIngestorOptions): Promi
       const reading = submission.prepared ? undefined : options.resolve.sourceRegions?.ensure([submission.sourceId]);
       return reading ? reading.then(() => submitPrepared(submission)) : submitPrepared(submission);
     },
-    // A hit crosses as it is (structured clone keeps the link and recipient objects its hits share, once per
-    // message); the writer thread makes its event, stored text and prepared form.
-    submitHits: (hits) => call({ kind: 'hits', hits }).then((outcome) => outcome!),
+    // Hits cross as columns (link-hit-wire.ts); the writer thread makes their events, stored texts and
+    // prepared forms.
+    submitHits: (hits) => call({ kind: 'hits', hits: encodeHits(hits) }).then((outcome) => outcome!),
     async warn(warnings: NewWarning[]) {
       if (warnings.length > 0) await call({ kind: 'warn', warnings });
     },

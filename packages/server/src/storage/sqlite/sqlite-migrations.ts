@@ -54,6 +54,7 @@ import {
   SQLITE_SEARCH_BY_KEY_MIGRATION,
 } from './sqlite-migrations-search.ts';
 import { SQLITE_COUNTERS_MIGRATION } from './sqlite-migrations-counters.ts';
+import { SQLITE_TRAIT_HISTORY_KEY_MIGRATION } from './sqlite-trait-history.ts';
 
 /** The migrations, oldest first. */
 export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
@@ -91,5 +92,6 @@ export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; name: string; s
   SQLITE_LINK_CONVERSIONS_MIGRATION,
   SQLITE_MATCH_NORMALISED_MIGRATION,
   SQLITE_MATCH_UNHASHED_DROP_MIGRATION,
+  SQLITE_TRAIT_HISTORY_KEY_MIGRATION,
   // Subjects add their migration at the end; they apply in version order.
 ].sort((x, y) => x.version - y.version);

@@ -124,4 +124,18 @@ describe('SQLite trait history heads', () => {
     ]);
     db.close();
   });
+
+  it('indexes each trait without its time, so moving a repeat in time rewrites no index entry (migration 48)', () => {
+    const db = new Database(':memory:');
+    migrateSqlite(db, () => new Date(0));
+    expect(db.prepare("SELECT name FROM pragma_index_info('trait_history_key') ORDER BY seqno").pluck().all()).toEqual([
+      'profile_id',
+      'key',
+    ]);
+    const plan = db
+      .prepare("EXPLAIN QUERY PLAN SELECT seq FROM trait_history WHERE profile_id = 'p' AND key = 'k' ORDER BY ts DESC, seq DESC LIMIT 1")
+      .all() as Array<{ detail: string }>;
+    expect(plan.map((row) => row.detail).join('; ')).toContain('USING INDEX trait_history_key (profile_id=? AND key=?)');
+    db.close();
+  });
 });

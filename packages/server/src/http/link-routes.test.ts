@@ -29,6 +29,13 @@ async function statsOnce(k: TestApp, id: string, until: (s: LinkStats) => boolea
   throw new Error('stats never reached the expected state');
 }
 
+/** A link to the shop with one recipient: the link and the recipient's token. */
+async function linkWithRecipient(k: TestApp, ref: string): Promise<{ link: CreatedLink; token: string }> {
+  const link = (await (await post(k, '/v1/links', { url: 'https://shop.example/' })).json()) as CreatedLink;
+  const { data } = (await (await post(k, `/v1/links/${link.id}/recipients`, { refs: [ref] })).json()) as { data: RecipientLink[] };
+  return { link, token: data[0]!.token };
+}
+
 describe('tracked link routes', () => {
   it('creates a link with lower-cased UTM on the destination, lists it, and redirects with kin_link and no-store', async () => {
     const { kin } = await setup();
@@ -132,12 +139,9 @@ describe('tracked link routes', () => {
 
   it('a privacy delete of a recipient leaves no copy in the redirect memory: the token names no one afterwards', async () => {
     const { kin, clock } = await setup();
-    const link = (await (await post(kin, '/v1/links', { url: 'https://shop.example/' })).json()) as CreatedLink;
-    const { data } = (await (await post(kin, `/v1/links/${link.id}/recipients`, { refs: ['email:ann@example.com'] })).json()) as {
-      data: RecipientLink[];
-    };
+    const { link, token } = await linkWithRecipient(kin, 'email:ann@example.com');
     clock.advance(60_000);
-    const click = () => kin.app.request(`/l/${link.code}?r=${data[0]!.token}`, { headers: { 'user-agent': BROWSER } });
+    const click = () => kin.app.request(`/l/${link.code}?r=${token}`, { headers: { 'user-agent': BROWSER } });
     // The first click reads the recipient into memory (and makes Ann a profile through the token's ref).
     expect((await click()).status).toBe(302);
     expect(await statsOnce(kin, link.id, (s) => s.clicks === 1)).toMatchObject({ recipients: 1, recipientsClicked: 1 });

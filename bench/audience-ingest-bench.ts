@@ -4,8 +4,8 @@
  * payloads (each run on a fresh database). Goal: ratio >= 0.80. While the loaded run sends, a probe sends
  * one `Probe` event at a time and polls its profile until the `probes` computed trait counts it: the
  * real-time latency under load (goal p95 <= 1 s). It also prints Kin's CPU per event (all its threads, from
- * /proc; and per thread, in the order they started), counted until the evaluator has caught up (a last probe is counted): the figure the machine's
- * load moves least.
+ * /proc; and per thread, in the order they started), counted until the evaluator has caught up (a last probe is
+ * counted): the figure the machine's load moves least.
  * Flags: --events N (default 200,000), --shoppers N (default 20,000), --concurrency N (default 16),
  * --cpu-prof DIR (Kin's threads write V8 CPU profiles there, one file per thread and run).
  */

@@ -4,15 +4,15 @@
  * payloads (each run on a fresh database). Goal: ratio >= 0.80. While the loaded run sends, a probe sends
  * one `Probe` event at a time and polls its profile until the `probes` computed trait counts it: the
  * real-time latency under load (goal p95 <= 1 s). It also prints Kin's CPU per event (all its threads, from
- * /proc), counted until the evaluator has caught up (a last probe is counted): the figure the machine's
- * load moves least.
+ * /proc; and per thread, in the order they started), counted until the evaluator has caught up (a last probe is
+ * counted): the figure the machine's load moves least.
  * Flags: --events N (default 200,000), --shoppers N (default 20,000), --concurrency N (default 16),
  * --cpu-prof DIR (Kin's threads write V8 CPU profiles there, one file per thread and run).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { Pool } from 'undici';
 import { startChild, stopChild } from './bench-process.ts';
 import { buildBatches } from './ingest-workload.ts';
@@ -127,6 +127,30 @@ async function probe(url: string, done: () => boolean, counted = 0): Promise<num
   return latencies;
 }
 
+/** CPU seconds each thread of a process used so far (user + system), by thread id, from /proc. */
+function threadCpuSeconds(pid: number): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const fields = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      out.set(Number(tid), (Number(fields[11]) + Number(fields[12])) / 100);
+    } catch {
+      // A thread that ended meanwhile.
+    }
+  }
+  return out;
+}
+
+/** Kin's threads' CPU per event in µs, in the order they started (tid order), those under 1 µs left out. */
+function perThread(before: Map<number, number>, after: Map<number, number>, events: number): string {
+  return [...after]
+    .sort(([a], [b]) => a - b)
+    .map(([tid, s], i) => [i, ((s - (before.get(tid) ?? 0)) * 1e6) / events] as const)
+    .filter(([, us]) => us >= 1)
+    .map(([i, us]) => `#${i} ${us.toFixed(0)}`)
+    .join(', ');
+}
+
 /** CPU seconds a process used so far (user + system, all threads), from /proc. */
 function cpuSeconds(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
@@ -138,7 +162,7 @@ async function run(
   name: string,
   batches: string[],
   withDefinitions: boolean,
-): Promise<{ eventsPerSecond: number; probes: number[]; cpuMicrosPerEvent: number }> {
+): Promise<{ eventsPerSecond: number; probes: number[]; cpuMicrosPerEvent: number; threads: string }> {
   const serve = ['packages/server/bin/kin.js', 'serve', '--port', '0', '--host', '127.0.0.1', '--db', join(dir, `${name}.db`)];
   const kin = await startChild(
     CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROF, ...serve] : serve,
@@ -150,14 +174,21 @@ async function run(
     const events = batches.length * BATCH;
     if (!withDefinitions) {
       const cpu = cpuSeconds(pid);
+      const threads = threadCpuSeconds(pid);
       const eventsPerSecond = await load(kin.url, batches);
-      return { eventsPerSecond, probes: [], cpuMicrosPerEvent: ((cpuSeconds(pid) - cpu) * 1e6) / events };
+      return {
+        eventsPerSecond,
+        probes: [],
+        cpuMicrosPerEvent: ((cpuSeconds(pid) - cpu) * 1e6) / events,
+        threads: perThread(threads, threadCpuSeconds(pid), events),
+      };
     }
     const { traits, audiences } = definitions();
     for (const t of traits) await admin(kin.url, '/v1/computed-traits', t);
     for (const a of audiences) await admin(kin.url, '/v1/audiences', a);
     let finished = false;
     const cpu = cpuSeconds(pid);
+    const threads = threadCpuSeconds(pid);
     const probing = probe(kin.url, () => finished);
     // Awaited after the load; handled now too, so that a probe failing during the load does not end this process
     // before `finally` stops Kin (an unhandled rejection would leave the server running).
@@ -168,7 +199,12 @@ async function run(
     // One more probe: counted once the evaluator has worked through everything sent before it.
     let sent = 0;
     await probe(kin.url, () => sent++ > 0, probes.length);
-    return { eventsPerSecond, probes, cpuMicrosPerEvent: ((cpuSeconds(pid) - cpu) * 1e6) / events };
+    return {
+      eventsPerSecond,
+      probes,
+      cpuMicrosPerEvent: ((cpuSeconds(pid) - cpu) * 1e6) / events,
+      threads: perThread(threads, threadCpuSeconds(pid), events),
+    };
   } finally {
     await stopChild(kin.child);
   }
@@ -192,6 +228,7 @@ async function main(): Promise<void> {
         `ingest with 20 computed traits + 20 audiences: ${f(loaded.eventsPerSecond)} events/s`,
         `ratio with / without                         : ${(loaded.eventsPerSecond / baseline.eventsPerSecond).toFixed(2)}  (goal >= 0.80)`,
         `Kin CPU per event (all threads)              : ${baseline.cpuMicrosPerEvent.toFixed(0)} µs without, ${loaded.cpuMicrosPerEvent.toFixed(0)} µs with (ratio ${(baseline.cpuMicrosPerEvent / loaded.cpuMicrosPerEvent).toFixed(2)})`,
+        `Kin CPU per event by thread (start order), µs : without ${baseline.threads}; with ${loaded.threads}`,
         `real-time latency under load (${sorted.length} probes)   : p50 ${f(at(0.5))} ms, p95 ${f(at(0.95))} ms, max ${f(at(1))} ms  (goal p95 <= 1,000 ms)`,
       ].join('\n') + '\n',
     );

@@ -33,6 +33,7 @@ export * from './analytics/index.ts';
 
 export * from './analytics/definition-check.ts';
 export * from './analytics/computed-trait.ts';
+export * from './analytics/event-projection.ts';
 export * from './analytics/audience.ts';
 
 export type * from './api/index.ts';

@@ -9,7 +9,7 @@
  * `Audience Entered` events; a single loop needs no locks.
  */
 import type { AudienceDefinition, ComputedTraitDefinition } from '@kin/core';
-import { stableJson } from '@kin/core';
+import { pathsRead, stableJson } from '@kin/core';
 import type { Clock } from '../ports/clock.ts';
 import type { Logger } from '../ports/logger.ts';
 import { createFollowerLoop } from '../pipeline/follower-loop.ts';
@@ -118,7 +118,7 @@ export function createAudienceEngine(options: AudienceEngineOptions): AudienceEn
 
   /** A memory of timelines that keeps the events the current definitions read. */
   function eventMemory(): TimelineCache {
-    return createTimelineCache(port, namesRead(definitions));
+    return createTimelineCache(port, { names: namesRead(definitions), paths: pathsRead(definitions.traits, definitions.audiences) });
   }
 
   async function loadDefinitions(): Promise<void> {

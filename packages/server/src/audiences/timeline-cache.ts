@@ -11,6 +11,7 @@
  * replaced, not reused.
  */
 import type { TrackingEvent } from '@kin/core';
+import { projectEvent } from '@kin/core';
 import type { AudienceStore, SeqEvent } from '../storage/audience-store.ts';
 import type { TimelineReader } from './audience-recompute.ts';
 
@@ -36,12 +37,18 @@ export interface TimelineCache {
   read: TimelineReader;
 }
 
-/** Creates an empty cache over the store's port, of the events of `names` (all without); `now` is a monotonic time in ms. */
+/**
+ * Creates an empty cache over the store's port, of the events of `names` (all without), each kept as its
+ * projection on `paths` (`pathsRead`: what the definitions read; the whole event without); `now` is a
+ * monotonic time in ms.
+ */
 export function createTimelineCache(
   port: AudienceStore,
-  names?: ReadonlySet<string>,
+  keep: { names?: ReadonlySet<string> | undefined; paths?: ReadonlyArray<readonly string[]> } = {},
   now: () => number = () => performance.now(),
 ): TimelineCache {
+  const { names, paths } = keep;
+  const project = (event: TrackingEvent): TrackingEvent => (paths ? projectEvent(event, paths) : event);
   const keeps = (event: TrackingEvent): boolean => names === undefined || names.has(event.event ?? '');
   const entries = new Map<string, Entry>();
   const waiting = new Map<string, Map<number, TrackingEvent>>();
@@ -59,7 +66,7 @@ export function createTimelineCache(
       }
       let list = waiting.get(profileId);
       if (!list) waiting.set(profileId, (list = new Map()));
-      list.set(seq, event);
+      list.set(seq, project(event));
       waitingCount += 1;
     },
     forget(profileIds) {
@@ -105,7 +112,9 @@ export function createTimelineCache(
         }
       }
       const read = await port.eventsOfProfiles(missing, names, held);
-      for (const [live, list] of read) {
+      for (const [live, whole] of read) {
+        // The events handed in are kept as they came (projected when the feed added them).
+        const list = whole.map((x) => (held.get(x.seq) === x.event ? x : { seq: x.seq, event: project(x.event) }));
         entries.delete(live);
         entries.set(live, { key: missing.get(live)!.join('\u0000'), events: new Map(list.map((x) => [x.seq, x.event])), readAt: at });
         out.set(live, list);

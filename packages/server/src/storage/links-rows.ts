@@ -52,18 +52,20 @@ const INVALID_TOKENS: ReadonlySet<TokenStatus> = new Set(['invalid', 'expired', 
  * conformance suite checks that both agree.
  */
 export function hitCountDeltas(c: LinkClickRecord): number[] {
+  const deltas = HIT_COUNTERS.map(() => 0);
+  addHitCounts(deltas, c);
+  return deltas;
+}
+
+/** Adds a hit's `hitCountDeltas` to `counts` in place (the tally's form: no array per click on the writer). */
+function addHitCounts(counts: number[], c: LinkClickRecord): void {
   const get = c.kind === 'get';
   const open = c.kind === 'open';
-  return [
-    get && !c.bot ? 1 : 0,
-    0,
-    get && c.bot ? 1 : 0,
-    c.kind === 'head' ? 1 : 0,
-    get && INVALID_TOKENS.has(c.token) ? 1 : 0,
-    0,
-    open && !c.bot ? 1 : 0,
-    open && c.bot ? 1 : 0,
-  ];
+  if (get) {
+    counts[c.bot ? 2 : 0]! += 1;
+    if (INVALID_TOKENS.has(c.token)) counts[4]! += 1;
+  } else if (open) counts[c.bot ? 7 : 6]! += 1;
+  else if (c.kind === 'head') counts[3]! += 1;
 }
 
 /** The distinct values a hit may be the first of on its link: its visitor (unique clicks) and its recipient (recipients who clicked). */
@@ -100,9 +102,7 @@ export function createHitTally(): HitTally {
   };
   return {
     add(c) {
-      const d = of(c.linkId);
-      const add = hitCountDeltas(c);
-      for (let i = 0; i < add.length; i++) d[i]! += add[i]!;
+      addHitCounts(of(c.linkId), c);
     },
     addFirst(linkId, counter) {
       of(linkId)[counter]! += 1;

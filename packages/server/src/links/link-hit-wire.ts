@@ -6,6 +6,7 @@
  * reasons, kept addresses and user agents repeat from hit to hit), the click ids travel as one string, and each
  * hit is eight integers of one `Int32Array` (copied whole). The links and recipients hits share go once each.
  */
+import { stringNumbers } from '../storage/analytics-store.ts';
 import type { LinkRecord, LinkHitKind, TokenStatus } from '../storage/links-store.ts';
 import type { MachineReason } from './link-bots.ts';
 import type { LinkHit } from './link-events.ts';
@@ -32,41 +33,29 @@ const LINK = 6;
 const RECIPIENT = 7;
 const FIELDS = 8;
 
-/** Index of `value` in `list`, added when new (`undefined` is -1). */
-function indexIn<T>(known: Map<T, number>, list: T[], value: T | undefined): number {
-  if (value === undefined) return -1;
-  let i = known.get(value);
-  if (i === undefined) {
-    i = list.length;
-    list.push(value);
-    known.set(value, i);
-  }
-  return i;
-}
-
 /** The wire form of a batch of hits. */
 export function encodeHits(hits: readonly LinkHit[]): HitWire {
-  const wire: HitWire = { clickIds: '', links: [], recipients: [], texts: [], fields: new Int32Array(hits.length * FIELDS) };
-  const texts = new Map<string, number>();
-  const links = new Map<LinkRecord, number>();
-  const recipients = new Map<NonNullable<LinkHit['recipient']>, number>();
+  const texts = stringNumbers();
+  const links = stringNumbers<LinkRecord>();
+  const recipients = stringNumbers<NonNullable<LinkHit['recipient']>>();
+  // -1 for a field the hit has not.
+  const text = (value: string | undefined): number => (value === undefined ? -1 : texts.of(value));
   const ids = new Array<string>(hits.length);
-  const f = wire.fields;
+  const f = new Int32Array(hits.length * FIELDS);
   for (let h = 0; h < hits.length; h++) {
     const hit = hits[h]!;
     const o = h * FIELDS;
     ids[h] = hit.clickId;
-    f[o + KIND] = indexIn(texts, wire.texts, hit.kind);
-    f[o + AT] = indexIn(texts, wire.texts, hit.at);
-    f[o + TOKEN] = indexIn(texts, wire.texts, hit.token);
-    f[o + MACHINE] = indexIn(texts, wire.texts, hit.machine);
-    f[o + IP] = indexIn(texts, wire.texts, hit.ip);
-    f[o + AGENT] = indexIn(texts, wire.texts, hit.userAgent);
-    f[o + LINK] = indexIn(links, wire.links, hit.link);
-    f[o + RECIPIENT] = indexIn(recipients, wire.recipients, hit.recipient);
+    f[o + KIND] = texts.of(hit.kind);
+    f[o + AT] = texts.of(hit.at);
+    f[o + TOKEN] = texts.of(hit.token);
+    f[o + MACHINE] = text(hit.machine);
+    f[o + IP] = text(hit.ip);
+    f[o + AGENT] = text(hit.userAgent);
+    f[o + LINK] = links.of(hit.link);
+    f[o + RECIPIENT] = hit.recipient === undefined ? -1 : recipients.of(hit.recipient);
   }
-  wire.clickIds = ids.join('\n');
-  return wire;
+  return { clickIds: ids.join('\n'), links: links.list, recipients: recipients.list, texts: texts.list, fields: f };
 }
 
 /** The hits of a wire batch, equal to those encoded (the links and recipients shared as they were). */

@@ -138,10 +138,10 @@ export function analyticsRowReader(options: {
   };
 }
 
-/** Numbers strings in the order first met: `of` answers a string's number, `list` holds them by number. */
-export function stringNumbers(): { list: string[]; of(value: string): number } {
-  const list: string[] = [];
-  const numbers = new Map<string, number>();
+/** Numbers strings (or any values) in the order first met: `of` answers a value's number, `list` holds them by number. */
+export function stringNumbers<T = string>(): { list: T[]; of(value: T): number } {
+  const list: T[] = [];
+  const numbers = new Map<T, number>();
   return {
     list,
     of(value) {

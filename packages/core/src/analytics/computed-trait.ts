@@ -121,11 +121,33 @@ export function eventCounts(definition: Pick<ComputedTraitDefinition, 'event' | 
   return eventMatches(event, definition.where);
 }
 
-/** Events sorted by time, then messageId: the order every evaluation reads (first, last, ties). */
+/** The order every evaluation reads (first, last, ties): by time, then messageId. */
+export function compareEvents(a: TrackingEvent, b: TrackingEvent): number {
+  return a.timestamp < b.timestamp
+    ? -1
+    : a.timestamp > b.timestamp
+      ? 1
+      : a.messageId < b.messageId
+        ? -1
+        : a.messageId > b.messageId
+          ? 1
+          : 0;
+}
+
+/** Events sorted with `compareEvents`. */
 export function sortEvents(events: readonly TrackingEvent[]): TrackingEvent[] {
-  return [...events].sort((a, b) =>
-    a.timestamp < b.timestamp ? -1 : a.timestamp > b.timestamp ? 1 : a.messageId < b.messageId ? -1 : a.messageId > b.messageId ? 1 : 0,
-  );
+  return [...events].sort(compareEvents);
+}
+
+/**
+ * The events in `compareEvents` order: `events` itself when already in it (one pass, no copy), else a sorted
+ * copy. Why it gives what `sortEvents` gives: the sort is stable, so ordered input comes out as it went in.
+ * Timelines mostly arrive ordered (the evaluator's cache keeps them so), and sorting each profile on every
+ * evaluation was most of the evaluator's own time.
+ */
+export function inEventOrder(events: readonly TrackingEvent[]): readonly TrackingEvent[] {
+  for (let i = 1; i < events.length; i++) if (compareEvents(events[i - 1]!, events[i]!) > 0) return sortEvents(events);
+  return events;
 }
 
 /** Sorted events grouped by event name (order kept), so each definition reads only the events it names. */

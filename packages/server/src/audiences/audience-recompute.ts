@@ -13,7 +13,7 @@ import {
   eventsNamed,
   isEmptyComputedValue,
   presentComputedValue,
-  sortEvents,
+  inEventOrder,
   stableJson,
 } from '@kin/core';
 import type { ProfileComputedState, ProfileStateWrite, SeqEvent } from '../storage/audience-store.ts';
@@ -77,7 +77,7 @@ export function evaluateProfile(
   now: Date,
 ): ProfileEvaluation {
   const at = now.getTime();
-  const sorted = sortEvents(input.events);
+  const sorted = inEventOrder(input.events);
   const byName = eventsByName(sorted);
   const values: Record<string, unknown> = {};
   const computed: Record<string, unknown> = {};

@@ -55,3 +55,43 @@ describe('a profile evaluation that reuses the last trait results', () => {
     expect(other.state.audiences).toEqual({});
   });
 });
+
+describe('a profile evaluation of events that arrive out of order', () => {
+  it('equals the evaluation of the same events in time order', () => {
+    const definitions: Definitions = {
+      traits: [...TRAITS, { key: 'first_page', type: 'first', event: 'Page Viewed', property: 'properties.path', where: [], window: null }],
+      audiences: [
+        ...DEFINITIONS.audiences,
+        {
+          key: 'recent_buyers',
+          where: { performed: { event: 'Order Completed', where: [], within: { days: 1 }, count: { op: 'gte', value: 2 } } },
+        },
+      ],
+    };
+    // In time order; seqs 7 and 10 share a time, so messageId breaks the tie ('m-10' < 'm-7').
+    const ordered = [
+      event(4, 'Page Viewed', 0, { path: '/first' }),
+      event(2, 'Order Completed', 1, { total: 30 }),
+      event(10, 'Page Viewed', 30, { path: '/tie-10' }),
+      event(7, 'Page Viewed', 30, { path: '/tie-7' }),
+      event(3, 'Order Completed', 40, { total: 25 }),
+      event(1, 'Order Completed', 41, { total: 5 }),
+    ];
+    const now = new Date(Date.UTC(2026, 2, 1) + 42 * 3_600_000);
+    const truth = evaluateProfile(definitions, { events: ordered, profile: PROFILE }, now);
+    expect(truth.state.values).toMatchObject({ first_page: '/first', last_page: '/tie-7', orders_1d: 2, spend: 60 });
+    expect(Object.keys(truth.state.audiences).sort()).toEqual(['recent_buyers', 'spenders']);
+    const arrivals = [
+      [...ordered].reverse(),
+      [...ordered.slice(3), ...ordered.slice(0, 3)],
+      [ordered[0]!, ordered[3]!, ordered[2]!, ...ordered.slice(4), ordered[1]!],
+    ];
+    for (const events of arrivals) {
+      const got = evaluateProfile(definitions, { events, profile: PROFILE }, now);
+      expect(got.state).toEqual(truth.state);
+      expect(got.nextChangeAt).toEqual(truth.nextChangeAt);
+      // The input is read, never reordered in place.
+      expect(events).not.toEqual(ordered);
+    }
+  });
+});

@@ -8,10 +8,11 @@
  * Why it stays exact: entries are keyed by seq, so an event both read from the store and delivered by the
  * feed counts once, and the feed delivers every committed event (audience-feed.ts). It keeps only the
  * events of the names a definition reads (the others change no value); a cache made for other definitions is
- * replaced, not reused.
+ * replaced, not reused. Each entry is kept in evaluation order (`compareEvents`), so the evaluator need not
+ * sort it again.
  */
 import type { TrackingEvent } from '@kin/core';
-import { projectEvent } from '@kin/core';
+import { compareEvents, projectEvent } from '@kin/core';
 import type { AudienceStore, SeqEvent } from '../storage/audience-store.ts';
 import type { TimelineReader } from './audience-recompute.ts';
 
@@ -84,19 +85,21 @@ export function createTimelineCache(
           missing.set(live, ids);
           continue;
         }
+        let added = false;
         for (const id of ids) {
           const list = waiting.get(id);
           if (!list) continue;
           for (const [seq, event] of list) entry.events.set(seq, event);
+          added = true;
           waitingCount -= list.size;
           waiting.delete(id);
         }
         entries.delete(live);
         entries.set(live, entry);
-        out.set(
-          live,
-          Array.from(entry.events, ([seq, event]) => ({ seq, event })),
-        );
+        const list = Array.from(entry.events, ([seq, event]) => ({ seq, event }));
+        const sorted = added ? inOrder(list) : list;
+        if (sorted !== list) entry.events = new Map(sorted.map((x) => [x.seq, x.event]));
+        out.set(live, sorted);
       }
       if (missing.size === 0) return out;
       // Dropped before the read: the read holds every event the feed delivered so far (they were committed).
@@ -114,7 +117,7 @@ export function createTimelineCache(
       const read = await port.eventsOfProfiles(missing, names, held);
       for (const [live, whole] of read) {
         // The events handed in are kept as they came (projected when the feed added them).
-        const list = whole.map((x) => (held.get(x.seq) === x.event ? x : { seq: x.seq, event: project(x.event) }));
+        const list = inOrder(whole.map((x) => (held.get(x.seq) === x.event ? x : { seq: x.seq, event: project(x.event) })));
         entries.delete(live);
         entries.set(live, { key: missing.get(live)!.join('\u0000'), events: new Map(list.map((x) => [x.seq, x.event])), readAt: at });
         out.set(live, list);
@@ -126,4 +129,15 @@ export function createTimelineCache(
       return out;
     },
   };
+}
+
+/**
+ * The events in evaluation order (`compareEvents`): `list` itself when already so, else a sorted copy. Why:
+ * an entry kept in that order lets the evaluator skip its sort (`inEventOrder`); events mostly arrive in
+ * order, so an entry is sorted again only when one arrives late.
+ */
+function inOrder(list: SeqEvent[]): SeqEvent[] {
+  for (let i = 1; i < list.length; i++)
+    if (compareEvents(list[i - 1]!.event, list[i]!.event) > 0) return [...list].sort((a, b) => compareEvents(a.event, b.event));
+  return list;
 }

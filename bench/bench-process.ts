@@ -41,3 +41,26 @@ export function cpuMicros(pid: number): { user: number; system: number } {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return { user: Number(fields[11]) * 10_000, system: Number(fields[12]) * 10_000 };
 }
+
+/**
+ * Waits until a process started: its CPU over `windowMs` stays at or below `idleShare` of one core (at most
+ * `maxMs`). Why: a server prints its URL before every thread of it has loaded its modules (the audience
+ * thread, with tsx, spends about a second of CPU on it), and CPU counted from the URL line put that
+ * one-off cost into the per-event figures.
+ */
+export async function settled(pid: number, windowMs = 500, idleShare = 0.05, maxMs = 30_000): Promise<void> {
+  const until = performance.now() + maxMs;
+  const total = (): number => {
+    const cpu = cpuMicros(pid);
+    return cpu.user + cpu.system;
+  };
+  // Two quiet windows in a row: on a loaded machine a starting thread can wait a whole window for a core.
+  let last = total();
+  let quiet = 0;
+  while (performance.now() < until && quiet < 2) {
+    await new Promise((resolve) => setTimeout(resolve, windowMs));
+    const now = total();
+    quiet = now - last <= windowMs * 1000 * idleShare ? quiet + 1 : 0;
+    last = now;
+  }
+}

@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'undici';
 import { buildBatches } from './ingest-workload.ts';
-import { cpuMicros, startChild, stopChild } from './bench-process.ts';
+import { cpuMicros, settled, startChild, stopChild } from './bench-process.ts';
 
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1] ?? '');
@@ -169,6 +169,7 @@ async function main(): Promise<void> {
       { KIN_ADMIN_TOKEN: 'bench-admin-token-000000', KIN_WRITE_KEYS: `bench:${WRITE_KEY}` },
       /running on (http:\/\/\S+)/,
     );
+    await settled(kin.child.pid!);
     const cpuBefore = cpuMicros(kin.child.pid!);
     const threadsBefore = threadCpuMicros(kin.child.pid!);
     const clientBefore = process.cpuUsage();

@@ -20,6 +20,7 @@ import { buildOverlapWorkload } from '../packages/server/src/testing/overlap-wor
 import type { KinProcess } from '../packages/server/src/testing/pipeline-process.ts';
 import { startKinProcess } from '../packages/server/src/testing/pipeline-process.ts';
 import { sendBatches, toBatches } from '../packages/server/src/testing/workload-send.ts';
+import { settled } from './bench-process.ts';
 
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1] ?? '');
@@ -56,6 +57,7 @@ async function embedded(): Promise<Run> {
   const dir = mkdtempSync(join(tmpdir(), 'kin-pipeline-bench-'));
   const kin = await startKinProcess('serve', ['--db', join(dir, 'kin.db')], { KIN_ADMIN_TOKEN: ADMIN, KIN_WRITE_KEYS: WRITE_KEYS });
   try {
+    await settled(kin.child.pid!);
     const cpuBefore = cpuSecondsOf(kin.child.pid);
     const started = performance.now();
     await sendBatches({ urls: [kin.url], batches, writeKeys: KEYS, concurrency: CONCURRENCY * 2 });

@@ -166,14 +166,16 @@ export function trackingRoutes(deps: TrackingDeps): Hono {
     let events: TrackingEvent[] = [];
     const indexes: number[] = [];
     let rejected: ItemRejection[] = [];
+    // The same options for every item of the request: made once, not per event.
+    const options = {
+      receivedAt,
+      newMessageId: deps.ids.messageId,
+      maxEventBytes: deps.limits.maxEventBytes,
+      maxDepth: deps.limits.maxEventDepth,
+      checkText: !storableText,
+    };
     read.items.forEach((item, index) => {
-      const result = validateEvent(item, {
-        receivedAt,
-        newMessageId: deps.ids.messageId,
-        maxEventBytes: deps.limits.maxEventBytes,
-        maxDepth: deps.limits.maxEventDepth,
-        checkText: !storableText,
-      });
+      const result = validateEvent(item, options);
       if (result.ok) {
         events.push(withIpPolicy(result.event, deps.ipMode));
         indexes.push(index);

@@ -54,10 +54,15 @@ export function prepareSubmission(
   deps: ResolveDeps,
   unverified?: Array<UnverifiedIdentity | undefined>,
 ): PreparedSubmission {
-  return {
-    events: events.map((event, index) => prepareOne(event, sourceId, deps, unverified?.[index])),
-    payloads: events.map((event) => JSON.stringify(event)),
-  };
+  const payloads = new Array<string>(events.length);
+  for (let i = 0; i < events.length; i++) payloads[i] = JSON.stringify(events[i]);
+  if (unverified) return { events: events.map((event, index) => prepareOne(event, sourceId, deps, unverified[index])), payloads };
+  // Without verification outcomes every event of the source has the same options: made once, not per event.
+  const phoneRegion = deps.sourceRegions?.regionOf(sourceId);
+  const options = phoneRegion ? { phoneRegion } : {};
+  const prepared = new Array<PreparedEvent>(events.length);
+  for (let i = 0; i < events.length; i++) prepared[i] = prepareEvent(events[i]!, deps.policy, deps.normalize, options);
+  return { events: prepared, payloads };
 }
 
 /** Applies the events of one source inside `tx`; a repeated messageId is acknowledged, never applied twice. */

@@ -56,8 +56,14 @@ export function createAudienceState(options: { db: Database.Database; queue: Wri
       opened.pragma('synchronous = NORMAL');
       opened.pragma('busy_timeout = 10000');
     }
-    opened.exec(STATE_TABLES_SQL);
-    convertValueRows(opened);
+    try {
+      opened.exec(STATE_TABLES_SQL);
+      convertValueRows(opened);
+    } catch (error) {
+      // Not kept: the next use opens the file again, so this connection would stay open for nothing.
+      if (opened !== db) opened.close();
+      throw error;
+    }
     side = opened;
     return opened;
   };

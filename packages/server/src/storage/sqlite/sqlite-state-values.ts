@@ -14,18 +14,21 @@ export const PROFILE_VALUES_SQL = `CREATE TABLE IF NOT EXISTS profile_values (pr
 /**
  * Converts a state file of the former layout (one `computed_values` row per value) in one transaction: each
  * profile's rows become one `profile_values` row, and the old table is dropped. Nothing to do on a new file or
- * one already converted.
+ * one already converted. The transaction takes the write lock first (IMMEDIATE) and looks for the old table
+ * again under it: a second process opening the same old file at the same time waits, then finds it converted.
  */
 export function convertValueRows(s: Database.Database): void {
-  const old = s.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'computed_values'").get();
-  if (!old) return;
+  const hasOld = (): boolean =>
+    s.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'computed_values'").get() !== undefined;
+  if (!hasOld()) return;
   s.transaction(() => {
+    if (!hasOld()) return;
     s.exec(`
       INSERT OR IGNORE INTO profile_values (profile_id, vals)
         SELECT profile_id, json_group_object(key, json(value)) FROM computed_values GROUP BY profile_id;
       DROP TABLE computed_values;
     `);
-  })();
+  }).immediate();
 }
 
 /** The JSON path of a key in a `vals` object (keys hold letters, digits, `_ . -`: quoted, a dot is no step). */

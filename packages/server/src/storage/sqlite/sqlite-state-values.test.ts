@@ -1,6 +1,7 @@
 import { mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ComputedTraitDefinition } from '@kin/core';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from '../storage.ts';
@@ -146,5 +147,25 @@ describe('SQLite state file: one row of values per profile', () => {
     const port = store.audiences;
     for (let tries = 0; tries < 2; tries++) await expect((async () => port.readStates(['p1']))()).rejects.toThrow();
     expect(openDescriptors(file)).toBe(0);
+  });
+
+  it('never writes a deleted trait back: a write computed before the delete drops its key, a new definition starts empty', async () => {
+    store = await openSqliteStore({ path });
+    const port = store.audiences;
+    const orders: ComputedTraitDefinition = { key: 'orders', type: 'event_counter', event: 'Order Completed', where: [], window: null };
+    await port.saveDefinition('trait', orders, '2026-11-01T10:00:00.000Z');
+    const stale = { values: { orders: 5, spend: 12 }, audiences: {} };
+    await port.writeStates([{ profileId: 'p1', state: stale, nextCheckAt: null }], []);
+    expect(await port.deleteDefinition('trait', 'orders')).toBe(true);
+    // The evaluator's write computed before the delete, with the state it read before it.
+    await port.writeStates(
+      [{ profileId: 'p1', state: { ...stale, values: { orders: 6, spend: 12 } }, nextCheckAt: null, before: stale }],
+      [],
+    );
+    expect((await port.readStates(['p1'])).get('p1')?.values).toEqual({ spend: 12 });
+    expect(await port.saveDefinition('trait', orders, '2026-11-02T10:00:00.000Z')).toBe(true);
+    expect((await port.readStates(['p1'])).get('p1')?.values).toEqual({ spend: 12 });
+    await port.writeStates([{ profileId: 'p1', state: { values: { orders: 1, spend: 12 }, audiences: {} }, nextCheckAt: null }], []);
+    expect((await port.readStates(['p1'])).get('p1')?.values).toEqual({ orders: 1, spend: 12 });
   });
 });

@@ -4,6 +4,7 @@ import type { AudienceDefinition } from './audience.ts';
 import { evaluateAudiences } from './audience.ts';
 import type { ComputedTraitDefinition } from './computed-trait.ts';
 import { evaluateComputedTrait, sortEvents } from './computed-trait.ts';
+import { valueAtPath } from './definition-check.ts';
 import { pathsRead, projectEvent } from './event-projection.ts';
 
 const NOW = Date.parse('2026-03-10T12:00:00.000Z');
@@ -92,5 +93,31 @@ describe('projectEvent', () => {
     // `properties.item` is read whole and `properties.item.id` too: the whole value is shared, not rebuilt.
     expect(projected[at('m1')]!.properties?.item).toBe(events[at('m1')]!.properties?.item);
     expect(JSON.stringify(events)).toBe(before);
+  });
+
+  it('treats `__proto__` and `constructor` steps as own keys: same answers, no prototype pollution', () => {
+    const raw =
+      '{"type":"track","event":"E","messageId":"p1","timestamp":"2026-03-10T12:00:00.000Z",' +
+      '"receivedAt":"2026-03-10T12:00:00.000Z","properties":{"__proto__":{"x":1,"polluted":true},"constructor":{"y":2}},' +
+      '"context":{"__proto__":"end"}}';
+    const whole = JSON.parse(raw) as TrackingEvent;
+    const read = [
+      'properties.__proto__.x',
+      'properties.__proto__.polluted',
+      'properties.constructor.y',
+      'properties.constructor',
+      'context.__proto__',
+      'traits.__proto__.polluted',
+      'properties.__proto__.toString',
+    ];
+    const part = projectEvent(
+      whole,
+      read.map((p) => p.split('.')),
+    );
+    for (const p of read) expect([p, valueAtPath(part, p)]).toEqual([p, valueAtPath(whole, p)]);
+    expect(valueAtPath(part, 'properties.__proto__.x')).toBe(1);
+    expect(valueAtPath(part, 'context.__proto__')).toBe('end');
+    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+    expect(({} as Record<string, unknown>)['x']).toBeUndefined();
   });
 });

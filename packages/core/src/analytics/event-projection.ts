@@ -6,7 +6,9 @@
  *
  * Why it stays exact: `valueAtPath` reads a path through plain objects only, and the projection copies each
  * named path through the same plain objects, with the value at its end shared; a path that ends early (a
- * missing key, a value that is not a plain object) answers `undefined` on both.
+ * missing key, a value that is not a plain object) answers `undefined` on both. The copies have no prototype
+ * and are read by own keys only, so a step named `__proto__` or `constructor` is an own key like any other:
+ * never the prototype of the copy, never a write into `Object.prototype`.
  */
 import type { TrackingEvent } from '../spec/event-types.ts';
 import type { AudienceCondition, AudienceDefinition } from './audience.ts';
@@ -39,7 +41,7 @@ export function pathsRead(
 /** The projection of `event` on `ALWAYS` and `paths` (from `pathsRead`). */
 export function projectEvent(event: TrackingEvent, paths: ReadonlyArray<readonly string[]>): TrackingEvent {
   const source = event as unknown as Record<string, unknown>;
-  const out: Record<string, unknown> = {};
+  const out = Object.create(null) as Record<string, unknown>;
   for (const key of ALWAYS) if (Object.hasOwn(source, key)) out[key] = source[key];
   for (const steps of paths) {
     let from: Record<string, unknown> = source;
@@ -52,10 +54,10 @@ export function projectEvent(event: TrackingEvent, paths: ReadonlyArray<readonly
         to[step] = value;
         break;
       }
-      const next = to[step];
+      const next = Object.hasOwn(to, step) ? to[step] : undefined;
       // Shared whole by a shorter path already: nothing more to copy (and never write into the event).
       if (next === value) break;
-      to = isRecord(next) ? next : (to[step] = {});
+      to = isRecord(next) ? next : (to[step] = Object.create(null) as Record<string, unknown>);
       from = value;
     }
   }

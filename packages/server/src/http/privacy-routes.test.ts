@@ -37,6 +37,21 @@ async function seed(): Promise<void> {
 }
 
 describe('privacy requests', () => {
+  it('tells deleted-person listeners before the delete and after it; a listener that throws stops nothing', async () => {
+    await seed();
+    let calls = 0;
+    kin.privacy.service.onPersonDeleted(() => {
+      throw new Error('listener of ann@example.com failed');
+    });
+    kin.privacy.service.onPersonDeleted(() => calls++);
+    expect((await request({ type: 'delete', subject: { ref: 'email:ann@example.com' } })).status).toBe('completed');
+    expect(await kin.store.findProfileIdByIdentifier({ type: 'user_id', value: 'u-ann' })).toBeUndefined();
+    expect(calls).toBe(2);
+    const failed = kin.logLines.filter((l) => l.includes('deleted-person listener failed'));
+    expect(failed).toHaveLength(2);
+    expect(failed.join('\n')).not.toContain('ann@example.com');
+  });
+
   it('answers 202 with the whole person resolved from any identifier', async () => {
     await seed();
     const res = await post({ type: 'export', subject: { ref: 'anonymous_id:anon-ann' }, reason: 'ticket 7' });

@@ -79,6 +79,20 @@ export function createPrivacyService(deps: PrivacyServiceDeps): PrivacyService {
   const now = () => deps.clock.now().toISOString();
   const deletedListeners: Array<() => void> = [];
 
+  /** Runs the `onPersonDeleted` listeners; one that throws is logged (no person data) and never stops the delete. */
+  function notifyDeleted(requestId: string): void {
+    for (const listener of deletedListeners) {
+      try {
+        listener();
+      } catch (error) {
+        deps.logger.warn('privacy delete: a deleted-person listener failed', {
+          requestId,
+          error: error instanceof Error ? error.name : 'unknown',
+        });
+      }
+    }
+  }
+
   async function identifiersOf(r: ResolvedPrivacyRequest): Promise<Identifier[]> {
     const profile = r.profileId === null ? undefined : await deps.store.findProfile(r.profileId);
     const ids: Identifier[] = profile ? profile.externalIds.map(({ type, value }) => ({ type, value })) : [];
@@ -108,13 +122,15 @@ export function createPrivacyService(deps: PrivacyServiceDeps): PrivacyService {
       // The edge first: from here on no event of the person is accepted; then what passed just before is written.
       await deps.list.add(keys);
       await deps.settled();
+      // Forgotten before the delete too: a hit in between must not find the person's recipients in memory.
+      notifyDeleted(id);
       if (r.profileId !== null) await deps.downstream?.userDeleted(id, r.profileId);
       const tombstones = keys.map((key): PrivacyKey => ({ key, kind: 'tombstone', requestId: id }));
       let deleted = await privacy.deletePerson(r.profileId, tombstones, now());
       // Computed traits and audience memberships live apart from the graph (see storage/person-rows.ts).
       // And so do this process's memories of the deleted rows (onPersonDeleted).
       const forgetComputed = async () => {
-        for (const listener of deletedListeners) listener();
+        notifyDeleted(id);
         if (deleted) await deps.store.audiences.writeStates([], deleted.profileIds);
       };
       await forgetComputed();

@@ -25,6 +25,7 @@ import type { AudienceEngine } from '../audiences/audience-engine.ts';
 import { createAudienceEngine } from '../audiences/audience-engine.ts';
 import { openStore } from '../storage/store-open.ts';
 import { userDeletedDownstream } from '../messaging/user-deleted.ts';
+import type { KinPrivacy } from '../privacy/privacy-setup.ts';
 import { startPrivacy } from '../privacy/privacy-setup.ts';
 
 /** An in-process Kin for tests. */
@@ -38,6 +39,8 @@ export interface TestApp {
   logLines: string[];
   /** The computed-trait and audience evaluator, not started: tests call `drain()`. */
   audiences: AudienceEngine;
+  /** The privacy service, gate and list the app uses. */
+  privacy: KinPrivacy;
   /** A request with the admin token. */
   admin(path: string, init?: RequestInit): Promise<Response>;
   /** POST JSON to a tracking route with the write key as HTTP Basic user. */
@@ -90,6 +93,7 @@ export async function createTestApp(
     writeKey,
     logLines: logger.lines,
     audiences,
+    privacy,
     admin: async (path, init = {}) =>
       app.request(path, { ...init, headers: { authorization: `Bearer ${adminToken}`, ...(init.headers as Record<string, string>) } }),
     track: async (path, body, init = {}) =>

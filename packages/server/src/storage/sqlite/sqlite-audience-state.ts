@@ -12,7 +12,7 @@ import type { AudienceStore, ProfileComputedState } from '../audience-store.ts';
 import { cursorKey, pageOf } from '../keyset-page.ts';
 import { EACH, inTransaction } from './sqlite-connection.ts';
 import { cachedStatement as stmt } from './sqlite-statement-cache.ts';
-import { PROFILE_VALUES_SQL, convertValueRows } from './sqlite-state-values.ts';
+import { DELETED_TRAITS_SQL, PROFILE_VALUES_SQL, convertValueRows, withoutDeletedTraits } from './sqlite-state-values.ts';
 import type { WriteQueue } from './write-queue.ts';
 
 type Row = Record<string, unknown>;
@@ -27,6 +27,7 @@ const STATE_TABLES_SQL = `
   CREATE TABLE IF NOT EXISTS computed_schedule (profile_id TEXT PRIMARY KEY, next_check_at TEXT NOT NULL) WITHOUT ROWID;
   CREATE INDEX IF NOT EXISTS computed_schedule_due ON computed_schedule(next_check_at);
   CREATE TABLE IF NOT EXISTS evaluator_cursor (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL);
+  ${DELETED_TRAITS_SQL}
 `;
 
 /** The file beside the database that holds the per-profile state (`kin.db` -> `kin.db-computed`). */
@@ -56,8 +57,14 @@ export function createAudienceState(options: { db: Database.Database; queue: Wri
       opened.pragma('synchronous = NORMAL');
       opened.pragma('busy_timeout = 10000');
     }
-    opened.exec(STATE_TABLES_SQL);
-    convertValueRows(opened);
+    try {
+      opened.exec(STATE_TABLES_SQL);
+      convertValueRows(opened);
+    } catch (error) {
+      // Not kept: the next use opens the file again, so this connection would stay open for nothing.
+      if (opened !== db) opened.close();
+      throw error;
+    }
     side = opened;
     return opened;
   };
@@ -104,7 +111,9 @@ export function createAudienceState(options: { db: Database.Database; queue: Wri
         const schedule = stmt(s, 'INSERT INTO computed_schedule (profile_id, next_check_at) VALUES (?, ?)');
         const dropMember = stmt(s, 'DELETE FROM audience_members WHERE audience_key = ? AND profile_id = ?');
         for (const id of removed) for (const statement of forget) statement.run(id);
-        for (const { profileId, state, nextCheckAt, before } of writes) {
+        const live = withoutDeletedTraits(s);
+        for (const { profileId, state: computed, nextCheckAt, before } of writes) {
+          const state = live(computed);
           // Without the stored state: replace everything; with it, only what differs (the values' row when one of
           // them changed, the memberships that changed). A text compare may see a change where the keys' order
           // differs only: one more write, never a missed one.

@@ -11,7 +11,7 @@ import { inTransaction } from './sqlite-connection.ts';
 import type { SqliteLeases } from './sqlite-lease.ts';
 import { sqliteProfilesOf } from './sqlite-profile-batch.ts';
 import { cachedStatement as stmt } from './sqlite-statement-cache.ts';
-import { valuePath } from './sqlite-state-values.ts';
+import { markTraitDeleted, valuePath } from './sqlite-state-values.ts';
 import type { WriteQueue } from './write-queue.ts';
 
 type Row = Record<string, unknown>;
@@ -58,14 +58,18 @@ export function createSqliteAudiences(options: {
   const { writeState, ...state } = createAudienceState({ db, queue, path: options.path });
   const events = createAudienceEventReads(read);
   return {
-    saveDefinition: (async (kind: string, definition: { key: string }, createdAt: string) =>
-      write(
+    saveDefinition: (async (kind: string, definition: { key: string }, createdAt: string) => {
+      // Before the definition exists: the evaluator's first values of it must not be dropped (a value written
+      // back in between is one computed before the delete, replaced by the backfill).
+      if (kind === 'trait') await writeState((s) => markTraitDeleted(s, definition.key, false));
+      return write(
         () =>
           stmt(
             db,
             "INSERT INTO computed_definitions (kind, key, definition, status, progress, created_at) VALUES (?, ?, ?, 'backfilling', 0, ?) ON CONFLICT DO NOTHING",
           ).run(kind, definition.key, JSON.stringify(definition), createdAt).changes === 1,
-      )) as AudienceStore['saveDefinition'],
+      );
+    }) as AudienceStore['saveDefinition'],
 
     listDefinitions: (async (kind: string) =>
       (stmt(read(), 'SELECT * FROM computed_definitions WHERE kind = ? ORDER BY key').all(kind) as Row[]).map(
@@ -76,6 +80,7 @@ export function createSqliteAudiences(options: {
       const gone = await write(() => stmt(db, 'DELETE FROM computed_definitions WHERE kind = ? AND key = ?').run(kind, key).changes === 1);
       await writeState((s) => {
         if (kind === 'audience') return stmt(s, 'DELETE FROM audience_members WHERE audience_key = ?').run(key);
+        markTraitDeleted(s, key, true);
         const path = valuePath(key);
         stmt(s, 'UPDATE profile_values SET vals = json_remove(vals, ?) WHERE json_type(vals, ?) IS NOT NULL').run(path, path);
         return stmt(s, "DELETE FROM profile_values WHERE vals = '{}'").run();

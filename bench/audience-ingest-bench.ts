@@ -12,9 +12,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readdirSync, readFileSync } from 'node:fs';
 import { Pool } from 'undici';
-import { startChild, stopChild } from './bench-process.ts';
+import { cpuMicros, startChild, stopChild, threadCpuMicros } from './bench-process.ts';
 import { buildBatches } from './ingest-workload.ts';
 
 const args = new Map<string, string>();
@@ -127,34 +126,20 @@ async function probe(url: string, done: () => boolean, counted = 0): Promise<num
   return latencies;
 }
 
-/** CPU seconds each thread of a process used so far (user + system), by thread id, from /proc. */
-function threadCpuSeconds(pid: number): Map<number, number> {
-  const out = new Map<number, number>();
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      const fields = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      out.set(Number(tid), (Number(fields[11]) + Number(fields[12])) / 100);
-    } catch {
-      // A thread that ended meanwhile.
-    }
-  }
-  return out;
+/** CPU µs a process used so far (user + system, all threads). */
+function total(pid: number): number {
+  const cpu = cpuMicros(pid);
+  return cpu.user + cpu.system;
 }
 
 /** Kin's threads' CPU per event in µs, in the order they started (tid order), those under 1 µs left out. */
 function perThread(before: Map<number, number>, after: Map<number, number>, events: number): string {
   return [...after]
     .sort(([a], [b]) => a - b)
-    .map(([tid, s], i) => [i, ((s - (before.get(tid) ?? 0)) * 1e6) / events] as const)
+    .map(([tid, us], i) => [i, (us - (before.get(tid) ?? 0)) / events] as const)
     .filter(([, us]) => us >= 1)
     .map(([i, us]) => `#${i} ${us.toFixed(0)}`)
     .join(', ');
-}
-
-/** CPU seconds a process used so far (user + system, all threads), from /proc. */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 async function run(
@@ -173,22 +158,22 @@ async function run(
     const pid = kin.child.pid!;
     const events = batches.length * BATCH;
     if (!withDefinitions) {
-      const cpu = cpuSeconds(pid);
-      const threads = threadCpuSeconds(pid);
+      const cpu = total(pid);
+      const threads = threadCpuMicros(pid);
       const eventsPerSecond = await load(kin.url, batches);
       return {
         eventsPerSecond,
         probes: [],
-        cpuMicrosPerEvent: ((cpuSeconds(pid) - cpu) * 1e6) / events,
-        threads: perThread(threads, threadCpuSeconds(pid), events),
+        cpuMicrosPerEvent: (total(pid) - cpu) / events,
+        threads: perThread(threads, threadCpuMicros(pid), events),
       };
     }
     const { traits, audiences } = definitions();
     for (const t of traits) await admin(kin.url, '/v1/computed-traits', t);
     for (const a of audiences) await admin(kin.url, '/v1/audiences', a);
     let finished = false;
-    const cpu = cpuSeconds(pid);
-    const threads = threadCpuSeconds(pid);
+    const cpu = total(pid);
+    const threads = threadCpuMicros(pid);
     const probing = probe(kin.url, () => finished);
     // Awaited after the load; handled now too, so that a probe failing during the load does not end this process
     // before `finally` stops Kin (an unhandled rejection would leave the server running).
@@ -202,8 +187,8 @@ async function run(
     return {
       eventsPerSecond,
       probes,
-      cpuMicrosPerEvent: ((cpuSeconds(pid) - cpu) * 1e6) / events,
-      threads: perThread(threads, threadCpuSeconds(pid), events),
+      cpuMicrosPerEvent: (total(pid) - cpu) / events,
+      threads: perThread(threads, threadCpuMicros(pid), events),
     };
   } finally {
     await stopChild(kin.child);

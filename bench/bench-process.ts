@@ -1,7 +1,7 @@
 /** Child processes of the benchmarks (Kin, the bare HTTP baseline), started from the repository root. */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 const repo = new URL('..', import.meta.url).pathname;
 
@@ -40,6 +40,20 @@ export async function stopChild(child: ChildProcess): Promise<void> {
 export function cpuMicros(pid: number): { user: number; system: number } {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return { user: Number(fields[11]) * 10_000, system: Number(fields[12]) * 10_000 };
+}
+
+/** CPU time (µs, user and system) of each thread of a process so far, by thread id; `'self'` for this process. */
+export function threadCpuMicros(pid: number | 'self'): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const fields = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      out.set(Number(tid), (Number(fields[11]) + Number(fields[12])) * 10_000);
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return out;
 }
 
 /**

@@ -11,12 +11,12 @@
  * --kin-only 1 (skip both baselines, for quick iterations), --profile DIR (write a V8 CPU profile of Kin there).
  */
 import Database from 'better-sqlite3';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'undici';
 import { buildBatches } from './ingest-workload.ts';
-import { cpuMicros, settled, startChild, stopChild } from './bench-process.ts';
+import { cpuMicros, settled, startChild, stopChild, threadCpuMicros } from './bench-process.ts';
 
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1] ?? '');
@@ -71,20 +71,6 @@ async function load(url: string, batches: string[]): Promise<LoadResult> {
 function rssMiB(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
-}
-
-/** CPU time (µs) of each thread of a process, by thread id. */
-function threadCpuMicros(pid: number): Map<number, number> {
-  const out = new Map<number, number>();
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      const fields = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      out.set(Number(tid), (Number(fields[11]) + Number(fields[12])) * 10_000);
-    } catch {
-      // The thread ended between the listing and the read.
-    }
-  }
-  return out;
 }
 
 /**

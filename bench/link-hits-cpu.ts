@@ -10,26 +10,18 @@
  * a change with its base (session 13, docs/links.md).
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_POLICY } from '@kin/core';
 import { normalizerFor } from '../packages/server/src/identity/policy-load.ts';
 import type { LinkHit } from '../packages/server/src/links/link-events.ts';
 import { openStoreWithIngestor } from '../packages/server/src/storage/store-open.ts';
+import { threadCpuMicros } from './bench-process.ts';
 
 const BATCHES = Number(process.argv[2] ?? 40);
 const SIZE = Number(process.argv[3] ?? 1000);
 const UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
-
-/** CPU ms of each thread of this process so far, by thread id. */
-const threadCpuMs = (): Map<string, number> =>
-  new Map(
-    readdirSync('/proc/self/task').map((tid) => {
-      const fields = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      return [tid, (Number(fields[11]) + Number(fields[12])) * 10] as const;
-    }),
-  );
 
 const resolve = { policy: DEFAULT_POLICY, normalize: normalizerFor(DEFAULT_POLICY) };
 const dir = mkdtempSync(join(tmpdir(), 'kin-link-hits-'));
@@ -63,11 +55,11 @@ const batch = (): LinkHit[] =>
 try {
   for (let i = 0; i < 10; i++) await path.linkHits(batch());
   const batches = Array.from({ length: BATCHES }, batch);
-  const before = threadCpuMs();
+  const before = threadCpuMicros('self');
   await Promise.all(batches.map((hits) => path.linkHits(hits)));
   const hits = BATCHES * SIZE;
-  const per = [...threadCpuMs()]
-    .map(([tid, ms]) => [tid === String(process.pid) ? 'main' : tid, ((ms - (before.get(tid) ?? 0)) * 1000) / hits] as const)
+  const per = [...threadCpuMicros('self')]
+    .map(([tid, us]) => [tid === process.pid ? 'main' : tid, (us - (before.get(tid) ?? 0)) / hits] as const)
     .filter(([, us]) => us > 0)
     .sort((a, b) => b[1] - a[1]);
   const total = per.reduce((sum, [, us]) => sum + us, 0);

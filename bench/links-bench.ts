@@ -15,11 +15,11 @@
  *    that what Kin spends anyway (background threads, the polls the bare server never answers) can be seen apart.
  * Goal (issue 16): p99 ≤ 10 ms, throughput ≥ 50 % of bare, every click visible within 1 s.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'undici';
-import { cpuMicros, startChild, stopChild } from './bench-process.ts';
+import { cpuMicros, startChild, stopChild, threadCpuMicros } from './bench-process.ts';
 
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1] ?? '');
@@ -49,22 +49,13 @@ const mainThreadCpuMs = (pid: number | undefined): number => {
   return (Number(fields[11]) + Number(fields[12])) * 10;
 };
 
-/** CPU ms of each thread of a process so far, by thread id. */
-const threadCpuMs = (pid: number | undefined): Map<string, number> =>
-  new Map(
-    readdirSync(`/proc/${pid}/task`).map((tid) => {
-      const fields = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      return [tid, (Number(fields[11]) + Number(fields[12])) * 10];
-    }),
-  );
-
-/** The threads that used CPU between two `threadCpuMs` readings, busiest first, as µs per redirect. */
-const threadLine = (before: Map<string, number>, after: Map<string, number>, pid: number | undefined, n: number): string =>
+/** The threads that used CPU between two `threadCpuMicros` readings, busiest first, as µs per redirect. */
+const threadLine = (before: Map<number, number>, after: Map<number, number>, pid: number | undefined, n: number): string =>
   [...after]
-    .map(([tid, ms]) => [tid, ms - (before.get(tid) ?? 0)] as const)
-    .filter(([, ms]) => ms > 0)
+    .map(([tid, us]) => [tid, us - (before.get(tid) ?? 0)] as const)
+    .filter(([, us]) => us > 0)
     .sort((a, b) => b[1] - a[1])
-    .map(([tid, ms]) => `${tid === String(pid) ? 'http' : tid} ${((ms * 1000) / n).toFixed(0)}`)
+    .map(([tid, us]) => `${tid === pid ? 'http' : tid} ${(us / n).toFixed(0)}`)
     .join(', ');
 
 const quantile = (sorted: number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
@@ -169,7 +160,7 @@ async function main(): Promise<void> {
     const bareCpuPer = (cpuMs(bare.child.pid) - bareCpu) / REQUESTS;
     const kinCpu = cpuMs(kin.child.pid);
     const kinMainCpu = mainThreadCpuMs(kin.child.pid);
-    const kinThreads = threadCpuMs(kin.child.pid);
+    const kinThreads = threadCpuMicros(kin.child.pid!);
     const polls: Array<{ at: number; clicks: number }> = [];
     let polling = true;
     const poller = (async () => {
@@ -186,7 +177,7 @@ async function main(): Promise<void> {
     await poller;
     const kinCpuPer = (cpuMs(kin.child.pid) - kinCpu) / REQUESTS;
     const kinMainCpuPer = (mainThreadCpuMs(kin.child.pid) - kinMainCpu) / REQUESTS;
-    const kinThreadsPaced = threadLine(kinThreads, threadCpuMs(kin.child.pid), kin.child.pid, REQUESTS);
+    const kinThreadsPaced = threadLine(kinThreads, threadCpuMicros(kin.child.pid!), kin.child.pid, REQUESTS);
     // The n-th answered redirect is visible at the first poll counting at least n clicks.
     const answered = kinRun.map((r) => r.at).sort((a, b) => a - b);
     let worst = 0;
@@ -208,12 +199,12 @@ async function main(): Promise<void> {
     const bareSatCpuPer = (cpuMs(bare.child.pid) - bareSatCpu) / bareSat.count;
     const kinSatCpu = cpuMs(kin.child.pid);
     const kinSatMainCpu = mainThreadCpuMs(kin.child.pid);
-    const kinSatThreads = threadCpuMs(kin.child.pid);
+    const kinSatThreads = threadCpuMicros(kin.child.pid!);
     const kinSat = await saturated(kin.url, paths);
     const satEnded = performance.now();
     const kinSatCpuPer = (cpuMs(kin.child.pid) - kinSatCpu) / kinSat.count;
     const kinSatMainCpuPer = (mainThreadCpuMs(kin.child.pid) - kinSatMainCpu) / kinSat.count;
-    const kinThreadsSat = threadLine(kinSatThreads, threadCpuMs(kin.child.pid), kin.child.pid, kinSat.count);
+    const kinThreadsSat = threadLine(kinSatThreads, threadCpuMicros(kin.child.pid!), kin.child.pid, kinSat.count);
     // Why: the redirect does not wait for the write, so a saturated window can end with clicks still queued; the
     // ratio is honest only if they are stored soon after. How long until the stats count the last one:
     const satTotal = warmClicks + REQUESTS + kinSat.count;
@@ -233,14 +224,14 @@ async function main(): Promise<void> {
     // journeys, audiences, the read thread's conversions) and the polls, charged to the redirects above.
     const pollCpu = cpuMs(kin.child.pid);
     const pollMainCpu = mainThreadCpuMs(kin.child.pid);
-    const pollThreads = threadCpuMs(kin.child.pid);
+    const pollThreads = threadCpuMicros(kin.child.pid!);
     for (let i = 0; i < polls.length; i++) {
       await admin(kin.url, `/v1/links/${link.id}/stats`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     const pollsCpuPer = (cpuMs(kin.child.pid) - pollCpu) / REQUESTS;
     const pollsMainCpuPer = (mainThreadCpuMs(kin.child.pid) - pollMainCpu) / REQUESTS;
-    const pollThreadsLine = threadLine(pollThreads, threadCpuMs(kin.child.pid), kin.child.pid, REQUESTS);
+    const pollThreadsLine = threadLine(pollThreads, threadCpuMicros(kin.child.pid!), kin.child.pid, REQUESTS);
     const out = [
       `paced: ${REQUESTS.toLocaleString('en-US')} redirects at ${RATE.toLocaleString('en-US')}/s, half with a recipient token`,
       line('  bare node:http', bareRun),

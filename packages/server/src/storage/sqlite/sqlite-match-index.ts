@@ -82,6 +82,7 @@ export const SQLITE_MATCH_UNHASHED_DROP_MIGRATION = {
   name: 'incremental matching: drop the unused index of unhashed profiles',
   sql: MATCH_UNHASHED_DROP_SQL,
 };
+
 /** Profiles whose keys are computed at once by a re-key (an import's transaction holds 1,000 rows). */
 const REKEY_BATCH = 1000;
 

@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'undici';
-import { cpuMicros, startChild, stopChild, threadCpuMicros } from './bench-process.ts';
+import { cpuTotalMicros, startChild, stopChild, threadCpuMicros } from './bench-process.ts';
 import { buildBatches } from './ingest-workload.ts';
 
 const args = new Map<string, string>();
@@ -126,12 +126,6 @@ async function probe(url: string, done: () => boolean, counted = 0): Promise<num
   return latencies;
 }
 
-/** CPU µs a process used so far (user + system, all threads). */
-function total(pid: number): number {
-  const cpu = cpuMicros(pid);
-  return cpu.user + cpu.system;
-}
-
 /** Kin's threads' CPU per event in µs, in the order they started (tid order), those under 1 µs left out. */
 function perThread(before: Map<number, number>, after: Map<number, number>, events: number): string {
   return [...after]
@@ -158,13 +152,13 @@ async function run(
     const pid = kin.child.pid!;
     const events = batches.length * BATCH;
     if (!withDefinitions) {
-      const cpu = total(pid);
+      const cpu = cpuTotalMicros(pid);
       const threads = threadCpuMicros(pid);
       const eventsPerSecond = await load(kin.url, batches);
       return {
         eventsPerSecond,
         probes: [],
-        cpuMicrosPerEvent: (total(pid) - cpu) / events,
+        cpuMicrosPerEvent: (cpuTotalMicros(pid) - cpu) / events,
         threads: perThread(threads, threadCpuMicros(pid), events),
       };
     }
@@ -172,7 +166,7 @@ async function run(
     for (const t of traits) await admin(kin.url, '/v1/computed-traits', t);
     for (const a of audiences) await admin(kin.url, '/v1/audiences', a);
     let finished = false;
-    const cpu = total(pid);
+    const cpu = cpuTotalMicros(pid);
     const threads = threadCpuMicros(pid);
     const probing = probe(kin.url, () => finished);
     // Awaited after the load; handled now too, so that a probe failing during the load does not end this process
@@ -187,7 +181,7 @@ async function run(
     return {
       eventsPerSecond,
       probes,
-      cpuMicrosPerEvent: (total(pid) - cpu) / events,
+      cpuMicrosPerEvent: (cpuTotalMicros(pid) - cpu) / events,
       threads: perThread(threads, threadCpuMicros(pid), events),
     };
   } finally {

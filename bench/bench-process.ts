@@ -42,6 +42,12 @@ export function cpuMicros(pid: number): { user: number; system: number } {
   return { user: Number(fields[11]) * 10_000, system: Number(fields[12]) * 10_000 };
 }
 
+/** CPU time a process has used so far, user and system together, in µs. */
+export function cpuTotalMicros(pid: number): number {
+  const cpu = cpuMicros(pid);
+  return cpu.user + cpu.system;
+}
+
 /** CPU time (µs, user and system) of each thread of a process so far, by thread id; `'self'` for this process. */
 export function threadCpuMicros(pid: number | 'self'): Map<number, number> {
   const out = new Map<number, number>();
@@ -64,16 +70,12 @@ export function threadCpuMicros(pid: number | 'self'): Map<number, number> {
  */
 export async function settled(pid: number, windowMs = 500, idleShare = 0.05, maxMs = 30_000): Promise<void> {
   const until = performance.now() + maxMs;
-  const total = (): number => {
-    const cpu = cpuMicros(pid);
-    return cpu.user + cpu.system;
-  };
   // Two quiet windows in a row: on a loaded machine a starting thread can wait a whole window for a core.
-  let last = total();
+  let last = cpuTotalMicros(pid);
   let quiet = 0;
   while (performance.now() < until && quiet < 2) {
     await new Promise((resolve) => setTimeout(resolve, windowMs));
-    const now = total();
+    const now = cpuTotalMicros(pid);
     quiet = now - last <= windowMs * 1000 * idleShare ? quiet + 1 : 0;
     last = now;
   }

@@ -94,6 +94,13 @@ describe('tracked link routes', () => {
       { refs: ['email:ok@x.io', 'email:not-an-email'] },
     );
     expect(await refs.json()).toMatchObject({ error: { code: 'invalid_ref', field: 'refs[1]' } });
+    const nul = await post(
+      kin,
+      `/v1/links/${((await (await kin.admin('/v1/links')).json()) as { data: Array<{ id: string }> }).data[0]!.id}/recipients`,
+      { refs: ['email:ok@x.io', 'email:a\u0000b@x.io', 'email:\ud800@x.io'] },
+    );
+    expect(nul.status).toBe(400);
+    expect(await nul.json()).toMatchObject({ error: { code: 'invalid_ref', field: 'refs[1]' } });
   });
 
   it('needs the admin token on the admin routes only', async () => {

@@ -3,7 +3,7 @@
  * queued event), and a link's stats. The routes (http/link-routes.ts) validate and call this.
  */
 import { randomBytes } from 'node:crypto';
-import { normalizeIdentifierType } from '@kin/core';
+import { normalizeIdentifierType, textProblem } from '@kin/core';
 import type { CreatedLink, LinkStats, LinkSummary, RecipientLink } from '@kin/core/api/index.ts';
 import type { LinksConfig } from '../config.ts';
 import type { Clock } from '../ports/clock.ts';
@@ -238,7 +238,8 @@ export function parseRecipientRef(
   normalize: (type: string, raw: unknown) => string | undefined,
 ): { type: string; value: string } | undefined {
   const colon = ref.indexOf(':');
-  if (colon <= 0) return undefined;
+  // A NUL or a lone surrogate names no one: tracking refuses them in any identifier, so no profile could match.
+  if (colon <= 0 || textProblem(ref) !== undefined) return undefined;
   const type = normalizeIdentifierType(ref.slice(0, colon));
   const value = type === undefined ? undefined : normalize(type, ref.slice(colon + 1));
   return type === undefined || value === undefined ? undefined : { type, value };
